@@ -14,6 +14,9 @@ typedef struct ParseCtx {
     Let **let_tail;
     Stage **stage_tail;
     BudgetItem **budget_tail;
+    /* Set while the lookahead is a character the language does not use, so that
+     * the parser reports it as such instead of as a syntax error. */
+    char bad_token[64];
 } ParseCtx;
 
 /* Deep nesting is refused with an error long before the C stack is at risk. */

@@ -44,7 +44,8 @@ static void once(ParseCtx *ctx, int already, SPEC_YYLTYPE where, const char *wha
 
 %token MODEL "model" INPUT "input" CLASSES "classes" BUDGET "budget" LET "let"
 %token REPEAT "x" ARROW "->" LE "<="
-%token <name> IDENT "name"
+%token BAD "invalid character"
+%token <name> IDENT "identifier"
 %token <number> NUMBER "number"
 
 %type <expr> expr
@@ -176,7 +177,9 @@ expr
 void spec_yyerror(SPEC_YYLTYPE *lloc, void *scanner, ParseCtx *ctx, const char *msg) {
     (void)scanner;
     Loc loc = {lloc->first_line, lloc->first_column};
-    if (strcmp(msg, "memory exhausted") == 0)
+    if (ctx->bad_token[0])
+        diag_error(ctx->diag, loc, "%s", ctx->bad_token);
+    else if (strcmp(msg, "memory exhausted") == 0)
         diag_error(ctx->diag, loc, "nesting is too deep (more than %d levels)",
                    PARSE_MAX_DEPTH);
     else

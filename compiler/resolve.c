@@ -56,13 +56,19 @@ static Value eval(Resolver *r, const Expr *e);
 
 static Value eval_name(Resolver *r, const Expr *e) {
     const LetValue *lv = find_let(r, e->name);
-    if (!lv)
-        return (Value){.kind = VAL_WORD, .word = e->name};
-    if (!lv->done || !loc_before(lv->let->loc, e->loc)) {
+    const Let *later = NULL;
+    for (const Let *l = r->spec->lets; l && !lv && !later; l = l->next)
+        if (strcmp(l->name, e->name) == 0)
+            later = l;
+    if (lv && (!lv->done || !loc_before(lv->let->loc, e->loc)))
+        later = lv->let;
+    if (later) {
         diag_error(r->diag, e->loc, "'%s' is used before its definition on line %d", e->name,
-                   lv->let->loc.line);
+                   later->loc.line);
         return error_value();
     }
+    if (!lv)
+        return (Value){.kind = VAL_WORD, .word = e->name};
     Value v = lv->value;
     v.literal = 0;
     return v;
@@ -181,9 +187,12 @@ static int bind_value(Resolver *r, const ArgSpec *spec, const char *what, const 
     if (v.kind == VAL_WORD) {
         int k = words ? choice_index(words, v.word) : -1;
         if (k < 0) {
-            char expected[160] = "a number";
-            if (words)
-                list_choices(expected, sizeof expected, words);
+            if (!words) {
+                diag_error(r->diag, e->loc, "unknown constant '%s'", v.word);
+                return 0;
+            }
+            char expected[160];
+            list_choices(expected, sizeof expected, words);
             diag_error(r->diag, e->loc, "%s: unknown value '%s' (expected %s)", what, v.word,
                        expected);
             return 0;
@@ -495,13 +504,6 @@ static const char *layer_name(Resolver *r, const char *stage, const char *op, in
     return arena_strdup(r->arena, buf);
 }
 
-/* What one call of a chain becomes: its operator (NULL after an error) and its
- * repeat count (0 after an error). */
-typedef struct CallPlan {
-    const OpDesc *op;
-    int repeat;
-} CallPlan;
-
 static int op_slot(const OpDesc *op) {
     int k = 0;
     while (op_table[k] != op)
@@ -509,20 +511,50 @@ static int op_slot(const OpDesc *op) {
     return k;
 }
 
-/* Expands one stage's chain into layers appended to the model. */
-static void resolve_stage(Resolver *r, const Stage *s, int index, const CallPlan *plan) {
+/* Room for n more layers; the list doubles, and the arena keeps the old copy. */
+static int reserve_layers(Resolver *r, int n, int *capacity) {
     Model *m = r->model;
+    if (m->nlayers + n > MODEL_MAX_LAYERS) {
+        diag_error(r->diag, r->spec->loc, "model '%s' has more than %d layers", m->name,
+                   MODEL_MAX_LAYERS);
+        return 0;
+    }
+    if (m->nlayers + n <= *capacity)
+        return 1;
+    int cap = *capacity ? *capacity : 32;
+    while (cap < m->nlayers + n)
+        cap *= 2;
+    Layer *grown = arena_alloc(r->arena, sizeof *grown * (size_t)cap);
+    for (int i = 0; i < m->nlayers; i++)
+        grown[i] = m->layers[i];
+    m->layers = grown;
+    *capacity = cap;
+    return 1;
+}
+
+/* Names the stage's layers once all are known: the copy number appears only when
+ * an operator occurs more than once in the stage. */
+static void name_stage_layers(Resolver *r, const StageInfo *st) {
     enum { NOPS = 64 };
     int total[NOPS] = {0}, seen[NOPS] = {0};
-    int ncalls = 0;
-    for (const Call *c = s->chain; c; c = c->next, ncalls++)
-        if (plan[ncalls].op)
-            total[op_slot(plan[ncalls].op)] += plan[ncalls].repeat;
-    m->stages[index].first = m->nlayers;
-    int k = 0;
-    for (const Call *c = s->chain; c; c = c->next, k++) {
-        const OpDesc *op = plan[k].op;
-        if (!op || plan[k].repeat == 0)
+    Layer *layers = r->model->layers + st->first;
+    for (int i = 0; i < st->count; i++)
+        total[op_slot(layers[i].op)]++;
+    for (int i = 0; i < st->count; i++) {
+        int k = op_slot(layers[i].op);
+        layers[i].name = layer_name(r, st->name, layers[i].op->name, seen[k]++, total[k]);
+    }
+}
+
+/* Expands one stage's chain into layers appended to the model. */
+static int resolve_stage(Resolver *r, const Stage *s, int index, int *capacity) {
+    Model *m = r->model;
+    StageInfo *st = &m->stages[index];
+    st->first = m->nlayers;
+    for (const Call *c = s->chain; c; c = c->next) {
+        const OpDesc *op = lookup_op(r, c);
+        int repeat = repeat_count(r, c);
+        if (!op || repeat == 0)
             continue;
         if (op->nargs > 0 && op->args[0].type == ARG_STAGES && c != s->chain)
             diag_error(r->diag, c->loc,
@@ -531,33 +563,16 @@ static void resolve_stage(Resolver *r, const Stage *s, int index, const CallPlan
         Layer proto = {.op = op, .loc = c->loc, .stage = index};
         if (!bind_args(r, op, c, &proto, index))
             continue;
-        int slot = op_slot(op);
-        for (int i = 0; i < plan[k].repeat; i++) {
-            Layer *l = &m->layers[m->nlayers++];
-            *l = proto;
-            l->repeat_index = i;
-            l->name = layer_name(r, s->name, op->name, seen[slot]++, total[slot]);
+        if (!reserve_layers(r, repeat, capacity))
+            return 0;
+        for (int i = 0; i < repeat; i++) {
+            m->layers[m->nlayers] = proto;
+            m->layers[m->nlayers++].repeat_index = i;
         }
     }
-    m->stages[index].count = m->nlayers - m->stages[index].first;
-}
-
-/* Looks up every call's operator and repeat count, and sizes the layer list. */
-static CallPlan *plan_calls(Resolver *r, int *nlayers) {
-    int ncalls = 0;
-    for (const Stage *s = r->spec->stages; s; s = s->next)
-        for (const Call *c = s->chain; c; c = c->next)
-            ncalls++;
-    CallPlan *plan = arena_alloc(r->arena, sizeof *plan * (size_t)(ncalls + 1));
-    int k = 0;
-    *nlayers = 0;
-    for (const Stage *s = r->spec->stages; s; s = s->next)
-        for (const Call *c = s->chain; c; c = c->next, k++) {
-            plan[k].op = lookup_op(r, c);
-            plan[k].repeat = repeat_count(r, c);
-            *nlayers += plan[k].repeat;
-        }
-    return plan;
+    st->count = m->nlayers - st->first;
+    name_stage_layers(r, st);
+    return 1;
 }
 
 Model *resolve_spec(const Spec *spec, const char *file, Arena *arena, Diag *diag) {
@@ -575,19 +590,9 @@ Model *resolve_spec(const Spec *spec, const char *file, Arena *arena, Diag *diag
     for (const BudgetItem *b = spec->budget; b; b = b->next)
         resolve_budget_item(&r, b);
 
-    int nlayers;
-    CallPlan *plan = plan_calls(&r, &nlayers);
-    if (nlayers > MODEL_MAX_LAYERS) {
-        diag_error(diag, spec->loc, "model '%s' has %d layers; the limit is %d", m->name, nlayers,
-                   MODEL_MAX_LAYERS);
-        return NULL;
-    }
-    m->layers = arena_alloc(arena, sizeof *m->layers * (size_t)(nlayers + 1));
-    int k = 0, i = 0;
-    for (const Stage *s = spec->stages; s; s = s->next, i++) {
-        resolve_stage(&r, s, i, plan + k);
-        for (const Call *c = s->chain; c; c = c->next)
-            k++;
-    }
+    int capacity = 0, index = 0;
+    for (const Stage *s = spec->stages; s; s = s->next, index++)
+        if (!resolve_stage(&r, s, index, &capacity))
+            return NULL;
     return diag->nerrors == errors_before ? m : NULL;
 }
