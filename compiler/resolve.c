@@ -537,6 +537,8 @@ static int reserve_layers(Resolver *r, int n, int *capacity) {
 static void name_stage_layers(Resolver *r, const StageInfo *st) {
     enum { NOPS = 64 };
     int total[NOPS] = {0}, seen[NOPS] = {0};
+    if (st->count == 0)
+        return;
     Layer *layers = r->model->layers + st->first;
     for (int i = 0; i < st->count; i++)
         total[op_slot(layers[i].op)]++;
