@@ -1,5 +1,6 @@
 /* ascc: the model compiler's driver. It reads as its pipeline:
  * read -> lex/parse -> resolve -> infer shapes and counts -> check budget -> report/emit. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -9,7 +10,9 @@
 #include <unistd.h>
 
 #include "budget.h"
+#include "emit_c.h"
 #include "frontend.h"
+#include "lower.h"
 #include "ops.h"
 #include "report.h"
 
@@ -18,8 +21,10 @@ enum { DEFAULT_TRAIN_BATCH = 512 };
 
 typedef struct Options {
     int report, json;
-    const char *emit; /* NULL or "dot" */
+    const char *emit; /* NULL, "model" or "dot" */
     const char *out_dir;
+    int precision_double;
+    const char *name; /* overrides the model's name in generated code */
     int batch;
     const char *spec;
 } Options;
@@ -29,8 +34,11 @@ static void usage(FILE *out) {
           "  --check        parse and check only (the default)\n"
           "  --report       print the per-layer table: shapes, parameters, MACs, memory\n"
           "  --json         print the same report as one JSON object\n"
-          "  --emit=dot     write the layer graph in Graphviz dot (stdout, or DIR with -o)\n"
-          "  -o DIR         directory for emitted files\n"
+          "  -o DIR         write the generated C there: DIR/<model>.h and DIR/<model>.c\n"
+          "  --emit=model   forward, backward and descriptor in C (the default with -o)\n"
+          "  --emit=dot     the layer graph in Graphviz dot (stdout, or DIR/<model>.dot)\n"
+          "  --precision=P  float (default) or double, the type of the generated code\n"
+          "  --name=NAME    name the generated model NAME (its files and symbols)\n"
           "  --batch N      training batch size for the memory figure (default 512)\n"
           "  --help         this text and the operator list\n"
           "exit status: 0 ok, 1 error in the spec (budget exceeded included), 2 usage error\n",
@@ -54,12 +62,22 @@ static int usage_error(const char *fmt, const char *arg) {
     return EXIT_USAGE;
 }
 
+static int valid_identifier(const char *s) {
+    if (!*s || strlen(s) > 48 || !(isalpha((unsigned char)*s) || *s == '_'))
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_')
+            return 0;
+    return 1;
+}
+
 /* Returns -1 when options are fine, else the exit status. */
 static int parse_options(int argc, char **argv, Options *o) {
     static const struct option longopts[] = {
         {"check", no_argument, NULL, 'c'},    {"report", no_argument, NULL, 'r'},
         {"json", no_argument, NULL, 'j'},     {"emit", required_argument, NULL, 'e'},
         {"batch", required_argument, NULL, 'b'}, {"help", no_argument, NULL, 'h'},
+        {"precision", required_argument, NULL, 'p'}, {"name", required_argument, NULL, 'n'},
         {NULL, 0, NULL, 0},
     };
     *o = (Options){.batch = DEFAULT_TRAIN_BATCH};
@@ -72,9 +90,19 @@ static int parse_options(int argc, char **argv, Options *o) {
         case 'j': o->json = 1; break;
         case 'o': o->out_dir = optarg; break;
         case 'e':
-            if (strcmp(optarg, "dot") != 0)
-                return usage_error("unknown --emit kind '%s' (this build emits: dot)", optarg);
+            if (strcmp(optarg, "dot") != 0 && strcmp(optarg, "model") != 0)
+                return usage_error("unknown --emit kind '%s' (expected model or dot)", optarg);
             o->emit = optarg;
+            break;
+        case 'p':
+            if (strcmp(optarg, "double") != 0 && strcmp(optarg, "float") != 0)
+                return usage_error("unknown --precision '%s' (expected float or double)", optarg);
+            o->precision_double = strcmp(optarg, "double") == 0;
+            break;
+        case 'n':
+            if (!valid_identifier(optarg))
+                return usage_error("--name needs a C identifier, got '%s'", optarg);
+            o->name = optarg;
             break;
         case 'b': {
             char *end;
@@ -92,26 +120,31 @@ static int parse_options(int argc, char **argv, Options *o) {
     if (optind != argc - 1)
         return usage_error("%s", optind >= argc ? "no SPEC file given" : "more than one SPEC file given");
     if (o->out_dir && !o->emit)
-        return usage_error("%s", "-o needs --emit");
+        o->emit = "model";
+    if (o->emit && strcmp(o->emit, "model") == 0 && !o->out_dir)
+        return usage_error("%s", "--emit=model needs -o DIR");
     o->spec = argv[optind];
     return -1;
 }
 
-/* Writes DIR/<model>.dot through a temporary file, so a failure leaves nothing half-written. */
-static int write_dot_file(const Model *m, const char *dir) {
+typedef void (*Writer)(FILE *out, const void *what);
+
+/* Writes DIR/NAME through a temporary file, fsync'd and renamed, so that a failure
+ * leaves nothing half-written. */
+static int write_file(const char *dir, const char *name, Writer write, const void *what) {
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "ascc: %s: cannot create directory: %s\n", dir, strerror(errno));
         return 0;
     }
     char path[4096], tmp[4200];
-    snprintf(path, sizeof path, "%s/%s.dot", dir, m->name);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f) {
         fprintf(stderr, "ascc: %s: cannot write: %s\n", path, strerror(errno));
         return 0;
     }
-    emit_dot(f, m);
+    write(f, what);
     int ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
     ok &= fclose(f) == 0;
     if (!ok || rename(tmp, path) != 0) {
@@ -120,6 +153,43 @@ static int write_dot_file(const Model *m, const char *dir) {
         return 0;
     }
     return 1;
+}
+
+typedef struct Emission {
+    const Program *program;
+    EmitOptions options;
+} Emission;
+
+static void write_dot(FILE *out, const void *model) { emit_dot(out, model); }
+
+static void write_header(FILE *out, const void *e) {
+    emit_c_header(out, ((const Emission *)e)->program, &((const Emission *)e)->options);
+}
+
+static void write_source(FILE *out, const void *e) {
+    emit_c_source(out, ((const Emission *)e)->program, &((const Emission *)e)->options);
+}
+
+/* The emit stage: C for the model, or its graph. */
+static int emit(const Options *opt, const Model *model, const char *text, size_t len,
+                Arena *arena) {
+    char name[300];
+    if (strcmp(opt->emit, "dot") == 0) {
+        if (!opt->out_dir) {
+            emit_dot(stdout, model);
+            return 1;
+        }
+        snprintf(name, sizeof name, "%s.dot", model->name);
+        return write_file(opt->out_dir, name, write_dot, model);
+    }
+    Emission e = {.program = lower_model(model, arena),
+                  .options = {.precision_double = opt->precision_double, .spec_text = text,
+                              .spec_len = len}};
+    snprintf(name, sizeof name, "%s.h", model->name);
+    if (!write_file(opt->out_dir, name, write_header, &e))
+        return 0;
+    snprintf(name, sizeof name, "%s.c", model->name);
+    return write_file(opt->out_dir, name, write_source, &e);
 }
 
 int main(int argc, char **argv) {
@@ -143,6 +213,8 @@ int main(int argc, char **argv) {
         arena_free(&arena);
         return EXIT_SPEC_ERROR;
     }
+    if (opt.name)
+        model->name = opt.name;
     int fits = budget_check(model, &diag);
     if (!fits)
         report_table(stderr, model, opt.batch);
@@ -150,9 +222,7 @@ int main(int argc, char **argv) {
         report_json(stdout, model, opt.batch);
     if (opt.report && !opt.json)
         report_table(stdout, model, opt.batch);
-    int wrote = 1;
-    if (opt.emit && fits)
-        wrote = opt.out_dir ? write_dot_file(model, opt.out_dir) : (emit_dot(stdout, model), 1);
+    int wrote = opt.emit && fits ? emit(&opt, model, text, len, &arena) : 1;
     arena_free(&arena);
     return fits && wrote ? 0 : EXIT_SPEC_ERROR;
 }

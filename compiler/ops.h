@@ -8,6 +8,8 @@
 #include "diag.h"
 #include "model.h"
 
+struct Program;
+
 typedef enum ArgType {
     ARG_INT,     /* a whole number; arithmetic results are rounded */
     ARG_PAIR,    /* n, or (frequency, time) */
@@ -39,6 +41,9 @@ typedef struct OpDesc {
     /* Adds the layer's costs to layer->counts. prev feeds this layer (NULL for the
      * first), which decides whether a norm folds into a conv. */
     void (*count)(Layer *layer, const Layer *prev, const Model *model);
+    /* Appends the layer's primitive operations on input tensor x to the program
+     * (lower.h) and returns its output tensor. */
+    int (*lower)(struct Program *program, const Layer *layer, int x);
 } OpDesc;
 
 const OpDesc *op_find(const char *name);

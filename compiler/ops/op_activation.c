@@ -1,12 +1,27 @@
 /* relu, swish and sigmoid: element-wise, no parameters, no MACs. In INT8 relu is a
  * clamp; swish and sigmoid are 256-entry lookup tables. */
+#include "lower.h"
 #include "ops.h"
+
+/* The activations differ only in their primitive. */
+static int activation_lower(Program *p, const Layer *l, int x, PrimKind kind) {
+    int y = lw_tensor(p, "", l->out.c, l->out.f, l->out.t);
+    lw_prim(p, kind, "", x, y);
+    return y;
+}
+
+static int relu_lower(Program *p, const Layer *l, int x) { return activation_lower(p, l, x, P_RELU); }
+static int swish_lower(Program *p, const Layer *l, int x) { return activation_lower(p, l, x, P_SWISH); }
+static int sigmoid_lower(Program *p, const Layer *l, int x) {
+    return activation_lower(p, l, x, P_SIGMOID);
+}
 
 const OpDesc op_relu = {
     .name = "relu",
     .summary = "max(x, 0)",
     .infer = op_same_shape,
     .count = op_count_output,
+    .lower = relu_lower,
 };
 
 const OpDesc op_swish = {
@@ -14,6 +29,7 @@ const OpDesc op_swish = {
     .summary = "x * sigmoid(x)",
     .infer = op_same_shape,
     .count = op_count_output,
+    .lower = swish_lower,
 };
 
 const OpDesc op_sigmoid = {
@@ -21,4 +37,5 @@ const OpDesc op_sigmoid = {
     .summary = "1 / (1 + exp(-x))",
     .infer = op_same_shape,
     .count = op_count_output,
+    .lower = sigmoid_lower,
 };

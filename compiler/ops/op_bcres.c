@@ -5,6 +5,9 @@
  *   with u = drop(conv1x1(F1(mean_F(g)))). F2 is a depthwise 3x1 conv + ssn, F1 a
  *   depthwise 1x3 conv + relu; bcres2net applies them Res2Net-style to `scales`
  *   chunks, bcres to all channels at once. */
+#include <stdio.h>
+
+#include "lower.h"
 #include "ops.h"
 
 /* One path of the block: depthwise convs of kf x kt over `width` channels on an
@@ -40,6 +43,80 @@ void bcres_block_counts(Counts *c, int cin, int cout, int f, int t, int scales,
     count_saved(c, (int64_t)cout * t); /* after channel dropout */
     count_norm(c, cout, 1, 0, 0);      /* after the residual sum: does not fold */
     count_saved(c, 3 * shape_elems(full)); /* sum, bn and relu outputs */
+}
+
+/* A Res2Net path over x into a new tensor: chunk 1 is copied; chunk i > 1 goes
+ * through a depthwise kf x kt conv (after adding output chunk i-1 when i > 2) and
+ * then an SSN (ssn_subbands > 0) or a relu. scales = 1: one conv over all of x. */
+static int lower_split_path(Program *p, const char *path, int x, int scales, int kf, int kt,
+                            int ssn_subbands) {
+    const Tensor *in = &p->tensors[x];
+    int out = lw_tensor(p, path, in->c, in->f, in->t);
+    if (scales == 1) {
+        char what[48];
+        snprintf(what, sizeof what, "%s.dw", path);
+        int c = lw_dwconv(p, what, x, kf, kt);
+        snprintf(what, sizeof what, "%s.%s", path, ssn_subbands ? "ssn" : "relu");
+        return ssn_subbands ? lw_norm_into(p, what, c, ssn_subbands, out)
+                            : lw_unary_into(p, P_RELU, what, c, out);
+    }
+    int cc = in->c / scales, chunk_in[16] = {0}, chunk_out[16] = {0};
+    char what[48];
+    for (int i = 0; i < scales; i++) {
+        snprintf(what, sizeof what, "%s.in%d", path, i + 1);
+        chunk_in[i] = lw_view(p, x, i * cc, cc, what);
+        snprintf(what, sizeof what, "%s.out%d", path, i + 1);
+        chunk_out[i] = lw_view(p, out, i * cc, cc, what);
+    }
+    snprintf(what, sizeof what, "%s.copy1", path);
+    lw_unary_into(p, P_COPY, what, chunk_in[0], chunk_out[0]);
+    for (int i = 1; i < scales; i++) {
+        int src = chunk_in[i];
+        if (i > 1) {
+            snprintf(what, sizeof what, "%s.sum%d", path, i + 1);
+            src = lw_add(p, what, src, chunk_out[i - 1]);
+        }
+        snprintf(what, sizeof what, "%s.dw%d", path, i + 1);
+        int c = lw_dwconv(p, what, src, kf, kt);
+        snprintf(what, sizeof what, "%s.%s%d", path, ssn_subbands ? "ssn" : "relu", i + 1);
+        if (ssn_subbands)
+            lw_norm_into(p, what, c, ssn_subbands, chunk_out[i]);
+        else
+            lw_unary_into(p, P_RELU, what, c, chunk_out[i]);
+    }
+    return out;
+}
+
+int lw_bcres_block(Program *p, const char *what, int x, int cout, int scales, int subbands,
+                   double dropout) {
+    char name[64];
+#define SUB(s) (snprintf(name, sizeof name, "%s%s%s", what, what[0] ? "." : "", s), name)
+    int cin = p->tensors[x].c, z = x;
+    if (cin != cout) {
+        int z0 = lw_conv1x1(p, SUB("conv_in"), x, cout);
+        z = lw_relu(p, SUB("relu_in"), lw_norm(p, SUB("bn_in"), z0, 1));
+    }
+    int g = lower_split_path(p, SUB("f2"), z, scales, 3, 1, subbands);
+    const Tensor *gt = &p->tensors[g];
+    int m = lw_tensor(p, SUB("mean_f"), cout, 1, gt->t);
+    lw_prim(p, P_MEAN_F, SUB("mean_f"), g, m);
+    int o = lower_split_path(p, SUB("f1"), m, scales, 1, 3, 0);
+    int u = lw_conv1x1(p, SUB("conv_out"), o, cout);
+    if (dropout > 0) {
+        int ud = lw_tensor(p, SUB("drop"), cout, 1, gt->t);
+        Prim *pr = lw_prim(p, P_DROPOUT, SUB("drop"), u, ud);
+        pr->aux = lw_tensor(p, SUB("drop_mask"), cout, 1, 1);
+        pr->i[0] = gt->t; /* one mask value per (channel, clip): channel dropout */
+        pr->r = dropout;
+        u = ud;
+    }
+    int s = lw_tensor(p, SUB("sum"), cout, gt->f, gt->t);
+    Prim *sum = lw_prim(p, P_BCAST_ADD_F, SUB("sum"), g, s);
+    sum->x2 = cin == cout ? x : -1;
+    sum->x3 = u;
+    int y = lw_relu(p, SUB("relu"), lw_norm(p, SUB("bn"), s, 1));
+#undef SUB
+    return y;
 }
 
 enum { BLOCK_OUT, BLOCK_SUBBANDS, BLOCK_DROPOUT, BLOCK_SCALES };
@@ -81,6 +158,11 @@ static void block_count(Layer *l, const Layer *prev, const Model *m) {
                        l->args[BLOCK_SUBBANDS].i[0]);
 }
 
+static int block_lower(Program *p, const Layer *l, int x) {
+    return lw_bcres_block(p, "", x, l->out.c, block_scales(l), l->args[BLOCK_SUBBANDS].i[0],
+                          l->args[BLOCK_DROPOUT].real);
+}
+
 const OpDesc op_bcres2net = {
     .name = "bcres2net",
     .summary = "BC-Res2Net block: broadcast residual learning with Res2Net splits",
@@ -89,6 +171,7 @@ const OpDesc op_bcres2net = {
     .npositional = 1,
     .infer = block_infer,
     .count = block_count,
+    .lower = block_lower,
 };
 
 const OpDesc op_bcres = {
@@ -99,4 +182,5 @@ const OpDesc op_bcres = {
     .npositional = 1,
     .infer = block_infer,
     .count = block_count,
+    .lower = block_lower,
 };

@@ -1,5 +1,6 @@
 /* conv(out, kernel = 3, stride = 1, padding = same, groups = 1, bias = false):
  * a 2-D convolution over frequency x time. `same` padding is kernel / 2 per axis. */
+#include "lower.h"
 #include "ops.h"
 
 enum { CONV_OUT, CONV_KERNEL, CONV_STRIDE, CONV_PADDING, CONV_GROUPS, CONV_BIAS };
@@ -50,6 +51,31 @@ static void conv_count(Layer *l, const Layer *prev, const Model *m) {
                a[CONV_GROUPS].i[0], l->out, a[CONV_BIAS].i[0]);
 }
 
+/* 1x1 stride-1 convs become one GEMM; depthwise stride-1 same-size convs direct
+ * loops; everything else im2col + GEMM. */
+static int conv_lower(Program *p, const Layer *l, int x) {
+    const ArgValue *a = l->args;
+    int kf = a[CONV_KERNEL].i[0], kt = a[CONV_KERNEL].i[1];
+    int sf = a[CONV_STRIDE].i[0], st = a[CONV_STRIDE].i[1];
+    int pf = a[CONV_PADDING].i[0] < 0 ? kf / 2 : a[CONV_PADDING].i[0];
+    int pt = a[CONV_PADDING].i[1] < 0 ? kt / 2 : a[CONV_PADDING].i[1];
+    int groups = a[CONV_GROUPS].i[0], cin = l->in.c, cout = l->out.c;
+    int w = lw_param(p, "weight", PARAM_WEIGHT, cout, cin / groups, kf, kt, cin / groups * kf * kt);
+    int b = a[CONV_BIAS].i[0] ? lw_param(p, "bias", PARAM_BIAS, cout, 1, 1, 1, cin / groups * kf * kt)
+                              : -1;
+    int y = lw_tensor(p, "", cout, l->out.f, l->out.t);
+    int pointwise = kf == 1 && kt == 1 && sf == 1 && st == 1 && pf == 0 && pt == 0 && groups == 1;
+    int depthwise = groups == cin && cin == cout && sf == 1 && st == 1 && l->out.f == l->in.f &&
+                    l->out.t == l->in.t && b < 0;
+    Prim *pr = lw_prim(p, pointwise ? P_CONV1X1 : depthwise ? P_DWCONV : P_CONV, "", x, y);
+    pr->w = w;
+    pr->b = b;
+    int ints[] = {kf, kt, sf, st, pf, pt, groups};
+    for (int i = 0; i < 7; i++)
+        pr->i[i] = ints[i];
+    return y;
+}
+
 int conv_has_bias(const Layer *conv) { return conv->args[CONV_BIAS].i[0]; }
 
 const OpDesc op_conv = {
@@ -60,4 +86,5 @@ const OpDesc op_conv = {
     .npositional = 1,
     .infer = conv_infer,
     .count = conv_count,
+    .lower = conv_lower,
 };

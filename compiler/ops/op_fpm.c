@@ -4,6 +4,9 @@
  * grid and a 2x upsampling on a grid twice as fine (a 1x1 conv D -> 4D with
  * pixel shuffle, or nearest). After each step a smoothing bcres2net(D) block and a
  * global average pool give one D-vector; the k vectors, deepest first, make k*D. */
+#include <stdio.h>
+
+#include "lower.h"
 #include "ops.h"
 
 enum { FPM_STAGES, FPM_WIDTH, FPM_UPSAMPLE };
@@ -84,6 +87,46 @@ static void fpm_count(Layer *l, const Layer *prev, const Model *m) {
     }
 }
 
+/* Laterals, then top-down from the deepest stage; the pooled vector of step j
+ * (deepest first) fills channels j*D .. j*D + D - 1 of the output. */
+static int fpm_lower(Program *p, const Layer *l, int x) {
+    (void)x;
+    int width = l->args[FPM_WIDTH].i[0], k = l->nrefs;
+    int lateral[MAX_STAGE_REFS];
+    char what[48];
+    for (int i = 0; i < k; i++) {
+        snprintf(what, sizeof what, "lateral%d", i + 1);
+        lateral[i] = lw_conv1x1(p, what, p->stage_out[l->refs[i]], width);
+    }
+    int out = lw_tensor(p, "", k * width, 1, 1);
+    int top = lateral[k - 1];
+    for (int i = k - 1; i >= 0; i--) {
+        const Tensor *lat = &p->tensors[lateral[i]];
+        if (i < k - 1) {
+            int up = top;
+            if (p->tensors[top].f != lat->f) {
+                snprintf(what, sizeof what, "up%d", i + 1);
+                if (l->args[FPM_UPSAMPLE].i[0] == UPSAMPLE_CONV) {
+                    int wide = lw_conv1x1(p, what, top, 4 * width);
+                    snprintf(what, sizeof what, "shuffle%d", i + 1);
+                    up = lw_tensor(p, what, width, lat->f, lat->t);
+                    lw_prim(p, P_PIXEL_SHUFFLE, what, wide, up);
+                } else {
+                    up = lw_tensor(p, what, width, lat->f, lat->t);
+                    lw_prim(p, P_UPSAMPLE_NEAREST, what, top, up);
+                }
+            }
+            snprintf(what, sizeof what, "merge%d", i + 1);
+            top = lw_add(p, what, up, lateral[i]);
+        }
+        snprintf(what, sizeof what, "smooth%d", i + 1);
+        int smooth = lw_bcres_block(p, what, top, width, FPM_SMOOTH_SCALES, FPM_SMOOTH_SUBBANDS, 0.1);
+        snprintf(what, sizeof what, "pool%d", i + 1);
+        lw_globalpool_into(p, what, smooth, lw_view(p, out, (k - 1 - i) * width, width, what));
+    }
+    return out;
+}
+
 const OpDesc op_fpm = {
     .name = "fpm",
     .summary = "feature pyramid module over named stages",
@@ -92,4 +135,5 @@ const OpDesc op_fpm = {
     .npositional = 0,
     .infer = fpm_infer,
     .count = fpm_count,
+    .lower = fpm_lower,
 };

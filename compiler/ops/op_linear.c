@@ -1,5 +1,6 @@
 /* linear(out, bias = true): fully connected on a flat input; the last one gives the
  * logits. MACs use the true input size. */
+#include "lower.h"
 #include "ops.h"
 
 enum { LINEAR_OUT, LINEAR_BIAS };
@@ -27,6 +28,17 @@ static void linear_count(Layer *l, const Layer *prev, const Model *m) {
     count_linear(&l->counts, l->in.c, l->out.c, l->args[LINEAR_BIAS].i[0]);
 }
 
+static int linear_lower(Program *p, const Layer *l, int x) {
+    int in = l->in.c, out = l->out.c;
+    int w = lw_param(p, "weight", PARAM_WEIGHT, out, in, 1, 1, in);
+    int b = l->args[LINEAR_BIAS].i[0] ? lw_param(p, "bias", PARAM_BIAS, out, 1, 1, 1, in) : -1;
+    int y = lw_tensor(p, "", out, 1, 1);
+    Prim *pr = lw_prim(p, P_LINEAR, "", x, y);
+    pr->w = w;
+    pr->b = b;
+    return y;
+}
+
 const OpDesc op_linear = {
     .name = "linear",
     .summary = "fully connected layer with bias",
@@ -35,4 +47,5 @@ const OpDesc op_linear = {
     .npositional = 1,
     .infer = linear_infer,
     .count = linear_count,
+    .lower = linear_lower,
 };

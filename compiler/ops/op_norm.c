@@ -1,6 +1,7 @@
 /* bn and ssn(subbands): batch normalisation per channel, and SubSpectral Norm, the
  * same per channel and frequency sub-band. Directly after a conv of the same stage
  * they fold into it for INT8. */
+#include "lower.h"
 #include "ops.h"
 
 /* A norm folds when the conv feeding it is in the same chain. */
@@ -20,6 +21,12 @@ static void bn_count(Layer *l, const Layer *prev, const Model *m) {
     count_saved(&l->counts, shape_elems(l->out));
 }
 
+static int bn_lower(Program *p, const Layer *l, int x) {
+    (void)l;
+    return lw_norm(p, "", x, 1);
+}
+
+
 const OpDesc op_bn = {
     .name = "bn",
     .summary = "batch normalisation (eps 1e-5, momentum 0.1, affine)",
@@ -28,6 +35,7 @@ const OpDesc op_bn = {
     .npositional = 0,
     .infer = op_same_shape,
     .count = bn_count,
+    .lower = bn_lower,
 };
 
 enum { SSN_SUBBANDS };
@@ -55,6 +63,10 @@ static void ssn_count(Layer *l, const Layer *prev, const Model *m) {
     count_saved(&l->counts, shape_elems(l->out));
 }
 
+static int ssn_lower(Program *p, const Layer *l, int x) {
+    return lw_norm(p, "", x, l->args[SSN_SUBBANDS].i[0]);
+}
+
 const OpDesc op_ssn = {
     .name = "ssn",
     .summary = "SubSpectral Norm: batch norm per channel and frequency sub-band",
@@ -63,4 +75,5 @@ const OpDesc op_ssn = {
     .npositional = 1,
     .infer = ssn_infer,
     .count = ssn_count,
+    .lower = ssn_lower,
 };

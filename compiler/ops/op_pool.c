@@ -1,7 +1,10 @@
 /* maxpool(kernel, ceil = false), avgpool(kernel, ceil = false) and globalpool.
  * Window pools step by their window; ceil mode keeps a partial last window, as the
  * authors' code does. */
+#include "lower.h"
 #include "ops.h"
+
+extern const OpDesc op_maxpool;
 
 enum { POOL_KERNEL, POOL_CEIL };
 
@@ -28,6 +31,18 @@ static int pool_infer(Layer *l, const Model *m, Diag *d) {
     return 1;
 }
 
+/* Window pools keep the window in i[0..1]; maxpool also saves its argmax. */
+static int pool_lower(Program *p, const Layer *l, int x) {
+    int y = lw_tensor(p, "", l->out.c, l->out.f, l->out.t);
+    int is_max = l->op == &op_maxpool;
+    Prim *pr = lw_prim(p, is_max ? P_MAXPOOL : P_AVGPOOL, "", x, y);
+    pr->i[0] = l->args[POOL_KERNEL].i[0];
+    pr->i[1] = l->args[POOL_KERNEL].i[1];
+    if (is_max)
+        pr->aux = lw_tensor(p, "argmax", l->out.c, l->out.f, l->out.t);
+    return y;
+}
+
 const OpDesc op_maxpool = {
     .name = "maxpool",
     .summary = "max over kernel windows, stride = window",
@@ -36,6 +51,7 @@ const OpDesc op_maxpool = {
     .npositional = 1,
     .infer = pool_infer,
     .count = op_count_output,
+    .lower = pool_lower,
 };
 
 const OpDesc op_avgpool = {
@@ -46,7 +62,12 @@ const OpDesc op_avgpool = {
     .npositional = 1,
     .infer = pool_infer,
     .count = op_count_output,
+    .lower = pool_lower,
 };
+
+static int globalpool_lower(Program *p, const Layer *l, int x) {
+    return lw_globalpool_into(p, "", x, lw_tensor(p, "", l->out.c, 1, 1));
+}
 
 static int globalpool_infer(Layer *l, const Model *m, Diag *d) {
     (void)m;
@@ -60,4 +81,5 @@ const OpDesc op_globalpool = {
     .summary = "mean over frequency and time",
     .infer = globalpool_infer,
     .count = op_count_output,
+    .lower = globalpool_lower,
 };

@@ -1,0 +1,314 @@
+/* Lowering and memory planning; see lower.h. Activations are all kept for backward
+ * (one slot each); gradients share slots by liveness, since each is needed only
+ * from its first write in backward until the backward of the step that made it. */
+#include "lower.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ops.h"
+
+/* Grows an arena array of `size`-byte elements to hold one more. */
+static void *grow(Arena *a, void *items, int n, int *cap, size_t size) {
+    if (n < *cap)
+        return items;
+    int next = *cap ? *cap * 2 : 64;
+    void *bigger = arena_alloc(a, size * (size_t)next);
+    if (n)
+        memcpy(bigger, items, size * (size_t)n);
+    *cap = next;
+    return bigger;
+}
+
+/* "stage1.bcres2net1" + "f2_sum3" -> "stage1_bcres2net1_f2_sum3". */
+static const char *c_name(Program *p, const char *what) {
+    char buf[160];
+    snprintf(buf, sizeof buf, "%s%s%s", p->layer ? p->layer->name : "", what[0] && p->layer ? "_" : "",
+             what);
+    for (char *c = buf; *c; c++)
+        if (*c == '.')
+            *c = '_';
+    return arena_strdup(p->arena, buf);
+}
+
+/* Tensor names become C identifiers, so a repeated name gets a number. */
+static const char *unique_name(Program *p, const char *name) {
+    for (int i = p->ntensors - 1; i >= 0; i--)
+        if (strcmp(p->tensors[i].name, name) == 0) {
+            char buf[200];
+            snprintf(buf, sizeof buf, "%s_%d", name, p->ntensors);
+            return arena_strdup(p->arena, buf);
+        }
+    return name;
+}
+
+static int add_tensor(Program *p, Tensor t) {
+    p->tensors = grow(p->arena, p->tensors, p->ntensors, &p->tensor_cap, sizeof t);
+    t.name = unique_name(p, t.name);
+    t.grad_offset = -1;
+    p->tensors[p->ntensors] = t;
+    if (p->tensors[p->ntensors].root < 0)
+        p->tensors[p->ntensors].root = p->ntensors;
+    return p->ntensors++;
+}
+
+/* "f2.dw2" + "weight" -> "f2.dw2.weight"; an empty `what` gives just "weight". */
+static const char *join(char buf[96], const char *what, const char *leaf) {
+    snprintf(buf, 96, "%s%s%s", what, what[0] ? "." : "", leaf);
+    return buf;
+}
+
+int lw_tensor(Program *p, const char *what, int c, int f, int t) {
+    return add_tensor(p, (Tensor){.name = c_name(p, what), .c = c, .f = f, .t = t, .root = -1});
+}
+
+int lw_view(Program *p, int of, int ch_offset, int c, const char *what) {
+    const Tensor *base = &p->tensors[of];
+    return add_tensor(p, (Tensor){.name = c_name(p, what), .c = c, .f = base->f, .t = base->t,
+                                  .root = base->root, .ch_offset = base->ch_offset + ch_offset});
+}
+
+int lw_fixed(Program *p, const char *what, int64_t count) {
+    return add_tensor(p, (Tensor){.name = c_name(p, what), .c = (int)count, .f = 1, .t = 1,
+                                  .root = -1, .fixed = 1});
+}
+
+int lw_param(Program *p, const char *what, ParamKind kind, int s0, int s1, int s2, int s3,
+             int fan_in) {
+    p->params = grow(p->arena, p->params, p->nparams, &p->param_cap, sizeof *p->params);
+    char buf[160];
+    snprintf(buf, sizeof buf, "%s.%s", p->layer->name, what);
+    ParamTensor *t = &p->params[p->nparams];
+    *t = (ParamTensor){.name = arena_strdup(p->arena, buf), .kind = kind, .offset = p->param_floats,
+                       .count = (int64_t)s0 * s1 * s2 * s3, .shape = {s0, s1, s2, s3},
+                       .fan_in = fan_in, .layer = p->layer_index};
+    p->param_floats += t->count;
+    return p->nparams++;
+}
+
+int lw_stats(Program *p, int groups) {
+    p->stats = grow(p->arena, p->stats, p->nstats, &p->stats_cap, sizeof *p->stats);
+    p->stats[p->nstats] = (StatsSlot){.offset = p->stats_floats, .groups = groups};
+    p->stats_floats += 2 * (int64_t)groups;
+    return p->nstats++;
+}
+
+Prim *lw_prim(Program *p, PrimKind kind, const char *note, int x, int y) {
+    p->prims = grow(p->arena, p->prims, p->nprims, &p->prim_cap, sizeof *p->prims);
+    Prim *pr = &p->prims[p->nprims++];
+    *pr = (Prim){.kind = kind, .layer = p->layer, .note = note, .x = x, .x2 = -1, .x3 = -1,
+                 .y = y, .aux = -1, .w = -1, .b = -1, .stats = -1};
+    return pr;
+}
+
+int lw_conv1x1(Program *p, const char *what, int x, int cout) {
+    const Tensor *in = &p->tensors[x];
+    int cin = in->c, f = in->f, t = in->t;
+    char name[96];
+    int w = lw_param(p, join(name, what, "weight"), PARAM_WEIGHT, cout, cin, 1, 1, cin);
+    int y = lw_tensor(p, what, cout, f, t);
+    Prim *pr = lw_prim(p, P_CONV1X1, what, x, y);
+    pr->w = w;
+    return y;
+}
+
+int lw_norm(Program *p, const char *what, int x, int subbands) {
+    const Tensor *in = &p->tensors[x];
+    return lw_norm_into(p, what, x, subbands, lw_tensor(p, what, in->c, in->f, in->t));
+}
+
+int lw_norm_into(Program *p, const char *what, int x, int subbands, int y) {
+    int groups = p->tensors[x].c * subbands;
+    char name[96];
+    int gamma = lw_param(p, join(name, what, "scale"), PARAM_NORM_SCALE, groups, 1, 1, 1, 0);
+    int beta = lw_param(p, join(name, what, "shift"), PARAM_NORM_SHIFT, groups, 1, 1, 1, 0);
+    int saved = lw_fixed(p, join(name, what, "saved"), 2 * (int64_t)groups);
+    Prim *pr = lw_prim(p, P_NORM, what, x, y);
+    pr->w = gamma;
+    pr->b = beta;
+    pr->aux = saved;
+    pr->stats = lw_stats(p, groups);
+    pr->i[0] = subbands;
+    return y;
+}
+
+int lw_relu(Program *p, const char *what, int x) {
+    const Tensor *in = &p->tensors[x];
+    return lw_unary_into(p, P_RELU, what, x, lw_tensor(p, what, in->c, in->f, in->t));
+}
+
+int lw_unary_into(Program *p, PrimKind kind, const char *what, int x, int y) {
+    lw_prim(p, kind, what, x, y);
+    return y;
+}
+
+int lw_add(Program *p, const char *what, int a, int b) {
+    const Tensor *in = &p->tensors[a];
+    int y = lw_tensor(p, what, in->c, in->f, in->t);
+    lw_prim(p, P_ADD, what, a, y)->x2 = b;
+    return y;
+}
+
+int lw_dwconv(Program *p, const char *what, int x, int kf, int kt) {
+    const Tensor *in = &p->tensors[x];
+    char name[96];
+    int w = lw_param(p, join(name, what, "weight"), PARAM_WEIGHT, in->c, 1, kf, kt, kf * kt);
+    int y = lw_tensor(p, what, in->c, in->f, in->t);
+    Prim *pr = lw_prim(p, P_DWCONV, what, x, y);
+    pr->w = w;
+    int ints[] = {kf, kt, 1, 1, kf / 2, kt / 2, in->c};
+    for (int i = 0; i < 7; i++)
+        pr->i[i] = ints[i];
+    return y;
+}
+
+int lw_globalpool_into(Program *p, const char *what, int x, int y) {
+    lw_prim(p, P_GLOBALPOOL, what, x, y);
+    return y;
+}
+
+/* Activation slots in order; fixed buffers after all per-clip ones. */
+static void plan_activations(Program *p) {
+    for (int i = 0; i < p->ntensors; i++) {
+        Tensor *t = &p->tensors[i];
+        if (t->root != i || t->external)
+            continue;
+        int64_t size = (int64_t)t->c * t->f * t->t;
+        if (t->fixed) {
+            t->offset = p->act_fixed;
+            p->act_fixed += size;
+        } else {
+            t->offset = p->act_per_clip;
+            p->act_per_clip += size;
+        }
+    }
+}
+
+/* First-fit allocation of per-clip slots in the gradient arena. */
+typedef struct Block {
+    int64_t offset, size;
+} Block;
+
+typedef struct FreeList {
+    Block *blocks;
+    int n, cap;
+    int64_t top; /* high-water mark */
+    Arena *arena;
+} FreeList;
+
+static int64_t slot_alloc(FreeList *fl, int64_t size) {
+    for (int i = 0; i < fl->n; i++) {
+        Block *b = &fl->blocks[i];
+        if (b->size >= size) {
+            int64_t at = b->offset;
+            b->offset += size;
+            b->size -= size;
+            if (b->size == 0)
+                memmove(b, b + 1, sizeof *b * (size_t)(--fl->n - i));
+            return at;
+        }
+    }
+    int64_t at = fl->top;
+    if (fl->n > 0 && fl->blocks[fl->n - 1].offset + fl->blocks[fl->n - 1].size == fl->top) {
+        at = fl->blocks[fl->n - 1].offset; /* extend the last free block */
+        fl->n--;
+    }
+    fl->top = at + size;
+    return at;
+}
+
+static void slot_free(FreeList *fl, int64_t offset, int64_t size) {
+    int i = 0;
+    while (i < fl->n && fl->blocks[i].offset < offset)
+        i++;
+    fl->blocks = grow(fl->arena, fl->blocks, fl->n, &fl->cap, sizeof *fl->blocks);
+    memmove(fl->blocks + i + 1, fl->blocks + i, sizeof *fl->blocks * (size_t)(fl->n - i));
+    fl->blocks[i] = (Block){offset, size};
+    fl->n++;
+    if (i + 1 < fl->n && fl->blocks[i].offset + fl->blocks[i].size == fl->blocks[i + 1].offset) {
+        fl->blocks[i].size += fl->blocks[i + 1].size;
+        memmove(fl->blocks + i + 1, fl->blocks + i + 2, sizeof *fl->blocks * (size_t)(fl->n - i - 2));
+        fl->n--;
+    }
+    if (i > 0 && fl->blocks[i - 1].offset + fl->blocks[i - 1].size == fl->blocks[i].offset) {
+        fl->blocks[i - 1].size += fl->blocks[i].size;
+        memmove(fl->blocks + i, fl->blocks + i + 1, sizeof *fl->blocks * (size_t)(fl->n - i - 1));
+        fl->n--;
+    }
+}
+
+/* A gradient slot lives from the backward of the root's last consumer (its first
+ * write) to the backward of its first producer (its last read). */
+static void plan_gradients(Program *p) {
+    int *first_write = arena_alloc(p->arena, sizeof(int) * (size_t)p->ntensors);
+    int *last_read = arena_alloc(p->arena, sizeof(int) * (size_t)p->ntensors);
+    for (int i = 0; i < p->ntensors; i++)
+        first_write[i] = -1, last_read[i] = p->nprims;
+    for (int k = 0; k < p->nprims; k++) {
+        const Prim *pr = &p->prims[k];
+        int ins[3] = {pr->x, pr->x2, pr->x3};
+        for (int j = 0; j < 3; j++)
+            if (ins[j] >= 0)
+                first_write[p->tensors[ins[j]].root] = k;
+        if (pr->y >= 0 && last_read[p->tensors[pr->y].root] == p->nprims)
+            last_read[p->tensors[pr->y].root] = k;
+    }
+    FreeList fl = {.arena = p->arena};
+    for (int k = p->nprims - 1; k >= 0; k--) {
+        for (int i = 0; i < p->ntensors; i++) {
+            Tensor *t = &p->tensors[i];
+            if (t->root == i && !t->fixed && !t->external && first_write[i] == k)
+                t->grad_offset = slot_alloc(&fl, (int64_t)t->c * t->f * t->t);
+        }
+        for (int i = 0; i < p->ntensors; i++) {
+            Tensor *t = &p->tensors[i];
+            if (t->root == i && t->grad_offset >= 0 && last_read[i] == k)
+                slot_free(&fl, t->grad_offset, (int64_t)t->c * t->f * t->t);
+        }
+    }
+    p->grad_per_clip = fl.top;
+}
+
+/* The general conv's im2col buffer: the largest any conv needs, per clip. */
+static void plan_scratch(Program *p) {
+    for (int k = 0; k < p->nprims; k++) {
+        const Prim *pr = &p->prims[k];
+        if (pr->kind != P_CONV)
+            continue;
+        const Tensor *x = &p->tensors[pr->x], *y = &p->tensors[pr->y];
+        int groups = pr->i[6];
+        int64_t rows = (int64_t)(x->c / groups) * pr->i[0] * pr->i[1];
+        int64_t need = rows * y->f * y->t;
+        if (need > p->col_per_clip)
+            p->col_per_clip = need;
+    }
+}
+
+Program *lower_model(const Model *m, Arena *arena) {
+    Program *p = arena_alloc(arena, sizeof *p);
+    p->model = m;
+    p->arena = arena;
+    p->stage_out = arena_alloc(arena, sizeof(int) * (size_t)(m->nstages + 1));
+    p->input = add_tensor(p, (Tensor){.name = "input", .c = m->input.c, .f = m->input.f,
+                                      .t = m->input.t, .root = -1, .external = 1});
+    int x = p->input;
+    for (int i = 0; i < m->nlayers; i++) {
+        const Layer *l = &m->layers[i];
+        p->layer = l;
+        p->layer_index = i;
+        x = l->op->lower(p, l, x);
+        const StageInfo *s = &m->stages[l->stage];
+        if (i == s->first + s->count - 1)
+            p->stage_out[l->stage] = x;
+    }
+    p->layer = NULL;
+    /* The classifier is the last layer with parameters: fine-tuning re-initialises it. */
+    for (int k = 0; k < p->nparams; k++)
+        p->params[k].classifier = p->params[k].layer == p->params[p->nparams - 1].layer;
+    p->output = x;
+    lw_prim(p, P_LOGITS, "logits", x, -1);
+    plan_activations(p);
+    plan_gradients(p);
+    plan_scratch(p);
+    return p;
+}

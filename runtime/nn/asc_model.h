@@ -1,0 +1,71 @@
+/* What a generated model tells the runtime about itself: its parameter tensors in
+ * the flat parameter buffer, its BN statistics, and the arena sizes its forward and
+ * backward passes need. Plain data, the same at every precision. */
+#ifndef ASC_MODEL_H
+#define ASC_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nn_rng.h"
+
+typedef enum AscParamKind {
+    ASC_WEIGHT,     /* conv or linear weights: uniform(+-1/sqrt(fan_in)) at init */
+    ASC_BIAS,       /* conv or linear bias: the same bound */
+    ASC_NORM_SCALE, /* BN / SSN scale: 1 */
+    ASC_NORM_SHIFT, /* BN / SSN shift: 0 */
+} AscParamKind;
+
+typedef struct AscTensorInfo {
+    const char *name; /* stage1.bcres2net1.conv_in.weight */
+    AscParamKind kind;
+    int64_t offset, count;
+    int shape[4];
+    int fan_in;
+    int classifier; /* part of the final layer */
+} AscTensorInfo;
+
+/* A norm's running mean (groups values) then running variance (groups values). */
+typedef struct AscStatsInfo {
+    int64_t offset;
+    int groups;
+} AscStatsInfo;
+
+typedef struct AscModelInfo {
+    const char *name;
+    uint64_t spec_hash;
+    int input_c, input_f, input_t, classes;
+    int64_t params, macs;
+    int ntensors;
+    const AscTensorInfo *tensors;
+    int nnorms;
+    const AscStatsInfo *norms;
+    int64_t stats_floats;
+    /* arena sizes, in values: per clip of the batch, and fixed */
+    int64_t act_per_clip, act_fixed, grad_per_clip, scratch_per_clip;
+} AscModelInfo;
+
+/* Values the forward arena needs for a batch (activations kept for backward). */
+static inline size_t asc_arena_size(const AscModelInfo *m, int batch) {
+    return (size_t)batch * (size_t)(m->act_per_clip + m->scratch_per_clip) + (size_t)m->act_fixed;
+}
+
+/* Values the backward pass's gradient arena needs for a batch. */
+static inline size_t asc_grad_arena_size(const AscModelInfo *m, int batch) {
+    return (size_t)batch * (size_t)(m->grad_per_clip + m->scratch_per_clip);
+}
+
+/* A float model: the functions the driver calls, whatever the spec. */
+typedef struct AscModel {
+    const AscModelInfo *info;
+    /* logits[batch][classes] from input[batch][1][F][T]; training = 1 uses batch
+     * statistics, updates the running ones in stats and draws dropout from rng. */
+    void (*forward)(int batch, int training, const float *params, float *stats,
+                    const float *input, float *logits, float *arena, NnRng *rng);
+    /* After a training forward: adds parameter gradients into dparams and, when
+     * dinput is not NULL, writes the input's gradient. */
+    void (*backward)(int batch, const float *params, const float *input, const float *arena,
+                     const float *dlogits, float *dparams, float *dinput, float *grad_arena);
+} AscModel;
+
+#endif

@@ -1,0 +1,113 @@
+/* Batch normalisation and SubSpectral Norm in one kernel: S = 1 is BN; S > 1 splits
+ * each channel's frequency axis into S sub-bands normalised separately (group
+ * c*S + s, as PyTorch's BatchNorm2d(C*S) on the N x C*S x F/S x T view). A group
+ * holds N segments of (F/S)*T values, one per clip. eps 1e-5, momentum 0.1; the
+ * running variance takes the unbiased batch variance, as PyTorch does. */
+#ifndef NN_NORM_H
+#define NN_NORM_H
+
+#include "nn_base.h"
+
+#define NN_NORM_EPS 1e-5
+#define NN_NORM_MOMENTUM 0.1
+
+/* The shape of a norm; `saved` keeps the batch mean and 1/std per group for backward. */
+typedef struct NormShape {
+    int c, subbands, n, f, t;
+} NormShape;
+
+/* Segment k (clip) of group (ch, sb): its first value. */
+NN_INLINE size_t norm_segment(const NormShape *s, int ch, int sb, int k) {
+    size_t plane = (size_t)s->n * s->f * s->t;
+    return ch * plane + (size_t)k * s->f * s->t + (size_t)sb * (s->f / s->subbands) * s->t;
+}
+
+/* Training: batch statistics; running statistics updated; mean and 1/std saved. */
+NN_KERNEL void norm_forward_train(real *y, const real *x, const real *gamma, const real *beta,
+                                  real *run_mean, real *run_var, real *saved, NormShape s) {
+    int groups = s.c * s.subbands;
+    size_t seg = (size_t)(s.f / s.subbands) * s.t, count = seg * s.n;
+    NN_OMP_FOR(count * groups)
+    for (int g = 0; g < groups; g++) {
+        int ch = g / s.subbands, sb = g % s.subbands;
+        double sum = 0, sq = 0;
+        for (int k = 0; k < s.n; k++) {
+            const real *xs = x + norm_segment(&s, ch, sb, k);
+            for (size_t i = 0; i < seg; i++)
+                sum += xs[i];
+        }
+        double mean = sum / (double)count;
+        for (int k = 0; k < s.n; k++) {
+            const real *xs = x + norm_segment(&s, ch, sb, k);
+            for (size_t i = 0; i < seg; i++)
+                sq += (xs[i] - mean) * (xs[i] - mean);
+        }
+        double var = sq / (double)count;
+        real invstd = (real)(1 / sqrt(var + NN_NORM_EPS));
+        real scale = gamma[g] * invstd, shift = beta[g] - (real)mean * scale;
+        for (int k = 0; k < s.n; k++) {
+            size_t o = norm_segment(&s, ch, sb, k);
+            for (size_t i = 0; i < seg; i++)
+                y[o + i] = x[o + i] * scale + shift;
+        }
+        saved[2 * g] = (real)mean;
+        saved[2 * g + 1] = invstd;
+        double unbiased = count > 1 ? sq / (double)(count - 1) : var;
+        run_mean[g] = (real)((1 - NN_NORM_MOMENTUM) * run_mean[g] + NN_NORM_MOMENTUM * mean);
+        run_var[g] = (real)((1 - NN_NORM_MOMENTUM) * run_var[g] + NN_NORM_MOMENTUM * unbiased);
+    }
+}
+
+/* Inference: running statistics. */
+NN_KERNEL void norm_forward_infer(real *y, const real *x, const real *gamma, const real *beta,
+                                  const real *run_mean, const real *run_var, NormShape s) {
+    int groups = s.c * s.subbands;
+    size_t seg = (size_t)(s.f / s.subbands) * s.t;
+    NN_OMP_FOR(seg * s.n * groups)
+    for (int g = 0; g < groups; g++) {
+        int ch = g / s.subbands, sb = g % s.subbands;
+        real scale = gamma[g] / nn_sqrt(run_var[g] + (real)NN_NORM_EPS);
+        real shift = beta[g] - run_mean[g] * scale;
+        for (int k = 0; k < s.n; k++) {
+            size_t o = norm_segment(&s, ch, sb, k);
+            for (size_t i = 0; i < seg; i++)
+                y[o + i] = x[o + i] * scale + shift;
+        }
+    }
+}
+
+/* dx = gamma/std * (dy - mean(dy) - xhat * mean(dy * xhat)), over each group. */
+NN_KERNEL void norm_backward(real *dx, int acc, real *dgamma, real *dbeta, const real *dy,
+                             const real *x, const real *gamma, const real *saved, NormShape s) {
+    int groups = s.c * s.subbands;
+    size_t seg = (size_t)(s.f / s.subbands) * s.t, count = seg * s.n;
+    NN_OMP_FOR(count * groups)
+    for (int g = 0; g < groups; g++) {
+        int ch = g / s.subbands, sb = g % s.subbands;
+        real mean = saved[2 * g], invstd = saved[2 * g + 1];
+        double sum_dy = 0, sum_dy_xhat = 0;
+        for (int k = 0; k < s.n; k++) {
+            size_t o = norm_segment(&s, ch, sb, k);
+            for (size_t i = 0; i < seg; i++) {
+                sum_dy += dy[o + i];
+                sum_dy_xhat += dy[o + i] * (x[o + i] - mean) * invstd;
+            }
+        }
+        dgamma[g] += (real)sum_dy_xhat;
+        dbeta[g] += (real)sum_dy;
+        if (!dx)
+            continue;
+        real m_dy = (real)(sum_dy / (double)count), m_dyx = (real)(sum_dy_xhat / (double)count);
+        real k_scale = gamma[g] * invstd;
+        for (int k = 0; k < s.n; k++) {
+            size_t o = norm_segment(&s, ch, sb, k);
+            for (size_t i = 0; i < seg; i++) {
+                real xhat = (x[o + i] - mean) * invstd;
+                real d = k_scale * (dy[o + i] - m_dy - xhat * m_dyx);
+                dx[o + i] = acc ? dx[o + i] + d : d;
+            }
+        }
+    }
+}
+
+#endif

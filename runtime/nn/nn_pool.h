@@ -1,0 +1,103 @@
+/* Pooling over C x N x F x T: max and average over kf x kt windows with stride =
+ * window (a partial last window in ceil mode), and the global mean. A plane here is
+ * one (channel, clip) pair: planes = C*N. */
+#ifndef NN_POOL_H
+#define NN_POOL_H
+
+#include "nn_base.h"
+
+typedef struct PoolShape {
+    int planes, f, t, kf, kt, fo, to;
+} PoolShape;
+
+/* Saves, per output, the winning input's offset within its plane (exact in a float
+ * for any plane the language allows). */
+NN_KERNEL void maxpool_forward(real *restrict y, real *restrict argmax, const real *restrict x,
+                               PoolShape s) {
+    NN_OMP_FOR((size_t)s.planes * s.f * s.t)
+    for (int p = 0; p < s.planes; p++) {
+        const real *xp = x + (size_t)p * s.f * s.t;
+        for (int a = 0; a < s.fo; a++)
+            for (int b = 0; b < s.to; b++) {
+                int best = (a * s.kf) * s.t + b * s.kt;
+                for (int i = a * s.kf; i < a * s.kf + s.kf && i < s.f; i++)
+                    for (int j = b * s.kt; j < b * s.kt + s.kt && j < s.t; j++)
+                        if (xp[i * s.t + j] > xp[best])
+                            best = i * s.t + j;
+                size_t o = ((size_t)p * s.fo + a) * s.to + b;
+                y[o] = xp[best];
+                argmax[o] = (real)best;
+            }
+    }
+}
+
+NN_KERNEL void maxpool_backward(real *restrict dx, int acc, const real *restrict dy,
+                                const real *restrict argmax, PoolShape s) {
+    if (!acc)
+        nn_zero(dx, (size_t)s.planes * s.f * s.t);
+    NN_OMP_FOR((size_t)s.planes * s.f * s.t)
+    for (int p = 0; p < s.planes; p++)
+        for (int o = 0; o < s.fo * s.to; o++) {
+            size_t k = (size_t)p * s.fo * s.to + o;
+            dx[(size_t)p * s.f * s.t + (size_t)argmax[k]] += dy[k];
+        }
+}
+
+/* The mean over the part of the window inside the input. */
+NN_KERNEL void avgpool_forward(real *restrict y, const real *restrict x, PoolShape s) {
+    NN_OMP_FOR((size_t)s.planes * s.f * s.t)
+    for (int p = 0; p < s.planes; p++) {
+        const real *xp = x + (size_t)p * s.f * s.t;
+        for (int a = 0; a < s.fo; a++)
+            for (int b = 0; b < s.to; b++) {
+                real sum = 0;
+                int count = 0;
+                for (int i = a * s.kf; i < a * s.kf + s.kf && i < s.f; i++)
+                    for (int j = b * s.kt; j < b * s.kt + s.kt && j < s.t; j++, count++)
+                        sum += xp[i * s.t + j];
+                y[((size_t)p * s.fo + a) * s.to + b] = sum / (real)count;
+            }
+    }
+}
+
+NN_KERNEL void avgpool_backward(real *restrict dx, int acc, const real *restrict dy, PoolShape s) {
+    if (!acc)
+        nn_zero(dx, (size_t)s.planes * s.f * s.t);
+    NN_OMP_FOR((size_t)s.planes * s.f * s.t)
+    for (int p = 0; p < s.planes; p++) {
+        real *dxp = dx + (size_t)p * s.f * s.t;
+        for (int a = 0; a < s.fo; a++)
+            for (int b = 0; b < s.to; b++) {
+                int fi_end = a * s.kf + s.kf < s.f ? a * s.kf + s.kf : s.f;
+                int ti_end = b * s.kt + s.kt < s.t ? b * s.kt + s.kt : s.t;
+                int count = (fi_end - a * s.kf) * (ti_end - b * s.kt);
+                real g = dy[((size_t)p * s.fo + a) * s.to + b] / (real)count;
+                for (int i = a * s.kf; i < fi_end; i++)
+                    for (int j = b * s.kt; j < ti_end; j++)
+                        dxp[i * s.t + j] += g;
+            }
+    }
+}
+
+/* y[plane] = mean of the plane's `size` values. */
+NN_INLINE void globalpool_forward(real *restrict y, const real *restrict x, int planes, int size) {
+    for (int p = 0; p < planes; p++) {
+        real sum = 0;
+        for (int i = 0; i < size; i++)
+            sum += x[(size_t)p * size + i];
+        y[p] = sum / (real)size;
+    }
+}
+
+NN_INLINE void globalpool_backward(real *restrict dx, int acc, const real *restrict dy, int planes,
+                                   int size) {
+    for (int p = 0; p < planes; p++) {
+        real g = dy[p] / (real)size;
+        for (int i = 0; i < size; i++) {
+            size_t k = (size_t)p * size + i;
+            dx[k] = acc ? dx[k] + g : g;
+        }
+    }
+}
+
+#endif

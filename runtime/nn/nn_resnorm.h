@@ -1,0 +1,65 @@
+/* ResNorm: y = lambda*x + (x - mean)/sqrt(var + 1e-8), mean and biased variance over
+ * channels and time for each clip and frequency bin. Saves mean and 1/std per
+ * (clip, bin) for backward. */
+#ifndef NN_RESNORM_H
+#define NN_RESNORM_H
+
+#include "nn_base.h"
+
+#define NN_RESNORM_EPS 1e-8
+
+NN_KERNEL void resnorm_forward(real *restrict y, real *restrict saved, const real *restrict x,
+                               real lambda, int c, int n, int f, int t) {
+    size_t plane = (size_t)n * f * t;
+    NN_OMP_FOR(plane * c)
+    for (int g = 0; g < n * f; g++) {
+        int k = g / f, fi = g % f;
+        double sum = 0, sq = 0;
+        for (int ch = 0; ch < c; ch++)
+            for (int ti = 0; ti < t; ti++)
+                sum += x[ch * plane + ((size_t)k * f + fi) * t + ti];
+        double mean = sum / ((double)c * t);
+        for (int ch = 0; ch < c; ch++)
+            for (int ti = 0; ti < t; ti++) {
+                double d = x[ch * plane + ((size_t)k * f + fi) * t + ti] - mean;
+                sq += d * d;
+            }
+        real invstd = (real)(1 / sqrt(sq / ((double)c * t) + NN_RESNORM_EPS));
+        for (int ch = 0; ch < c; ch++)
+            for (int ti = 0; ti < t; ti++) {
+                size_t o = ch * plane + ((size_t)k * f + fi) * t + ti;
+                y[o] = lambda * x[o] + (x[o] - (real)mean) * invstd;
+            }
+        saved[2 * g] = (real)mean;
+        saved[2 * g + 1] = invstd;
+    }
+}
+
+NN_KERNEL void resnorm_backward(real *restrict dx, int acc, const real *restrict dy,
+                                const real *restrict x, const real *restrict saved, real lambda,
+                                int c, int n, int f, int t) {
+    size_t plane = (size_t)n * f * t;
+    double count = (double)c * t;
+    NN_OMP_FOR(plane * c)
+    for (int g = 0; g < n * f; g++) {
+        int k = g / f, fi = g % f;
+        real mean = saved[2 * g], invstd = saved[2 * g + 1];
+        double sum_dy = 0, sum_dy_xhat = 0;
+        for (int ch = 0; ch < c; ch++)
+            for (int ti = 0; ti < t; ti++) {
+                size_t o = ch * plane + ((size_t)k * f + fi) * t + ti;
+                sum_dy += dy[o];
+                sum_dy_xhat += dy[o] * (x[o] - mean) * invstd;
+            }
+        real m_dy = (real)(sum_dy / count), m_dyx = (real)(sum_dy_xhat / count);
+        for (int ch = 0; ch < c; ch++)
+            for (int ti = 0; ti < t; ti++) {
+                size_t o = ch * plane + ((size_t)k * f + fi) * t + ti;
+                real xhat = (x[o] - mean) * invstd;
+                real d = lambda * dy[o] + invstd * (dy[o] - m_dy - xhat * m_dyx);
+                dx[o] = acc ? dx[o] + d : d;
+            }
+    }
+}
+
+#endif
