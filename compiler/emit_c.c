@@ -446,28 +446,52 @@ static void declare_pointers(FILE *out, Body *b) {
     }
 }
 
+static int layer_index(const Program *p, const Layer *l) { return (int)(l - p->model->layers); }
+
+/* After a layer's last step: its output onto the grid of its quantisation point. */
+static void emit_quant_forward(Body *b, const Layer *l) {
+    int i = layer_index(b->p, l), q = b->p->quant_index[i];
+    if (q < 0)
+        return;
+    int y = b->p->layer_out[i];
+    OUT("    if (quant)\n        fake_quant_forward(%s, (size_t)N * %lld, quant->ranges + %d, quant->observe);\n",
+        act(b, y), elems(&b->p->tensors[y]), 2 * q);
+}
+
+/* Before a layer's backward: no gradient through values its quantisation clipped. */
+static void emit_quant_backward(Body *b, const Layer *l) {
+    int i = layer_index(b->p, l), q = b->p->quant_index[i];
+    if (q < 0)
+        return;
+    int y = b->p->layer_out[i];
+    grad_read(b, y);
+    OUT("    if (quant)\n        fake_quant_backward(%s, %s, (size_t)N * %lld, quant->ranges + %d);\n",
+        grad_name(b, y), act(b, y), elems(&b->p->tensors[y]), 2 * q);
+}
+
 static void emit_forward(FILE *out, const Program *p, const EmitOptions *o) {
     Body b;
     body_open(&b, p, 0);
     const Layer *layer = NULL;
     for (int k = 0; k < p->nprims; k++) {
         const Prim *pr = &p->prims[k];
-        if (pr->layer && pr->layer != layer) {
+        if (pr->layer != layer && layer)
+            emit_quant_forward(&b, layer);
+        if (pr->layer && pr->layer != layer)
             layer_comment(&b, pr->layer, layer, o);
-            layer = pr->layer;
-        } else if (!pr->layer) {
+        else if (!pr->layer)
             fputs("\n    /* logits, clip-major */\n", b.f);
-        }
+        layer = pr->layer;
         emit_forward_prim(&b, pr);
     }
     fclose(b.f);
     const char *m = p->model->name;
     fprintf(out,
-            "void %s_forward(int N, int training, const real *params, real *stats, const real *input,\n"
-            "    real *logits, real *arena, NnRng *rng) {\n"
+            "static void %s_run_forward(int N, int training, const real *params, real *stats,\n"
+            "    const real *input, real *logits, real *arena, NnRng *rng, AscQuant *quant) {\n"
             "    const size_t fixed = (size_t)N * %lld;\n"
             "    real *scratch = arena + (size_t)N * %lld;\n"
-            "    (void)training, (void)stats, (void)rng, (void)fixed, (void)scratch;\n",
+            "    (void)training, (void)stats, (void)rng, (void)fixed, (void)scratch, (void)quant;\n",
             m, (long long)(p->act_per_clip + p->col_per_clip), (long long)p->act_per_clip);
     declare_pointers(out, &b);
     fwrite(b.text, 1, b.len, out);
@@ -483,20 +507,22 @@ static void emit_backward(FILE *out, const Program *p, const EmitOptions *o) {
         const Prim *pr = &p->prims[k];
         if (pr->layer && pr->layer != layer) {
             layer_comment(&b, pr->layer, layer, o);
-            layer = pr->layer;
+            emit_quant_backward(&b, pr->layer);
         } else if (!pr->layer) {
             fputs("\n    /* logits, clip-major */\n", b.f);
         }
+        layer = pr->layer;
         emit_backward_prim(&b, pr);
     }
     fclose(b.f);
     const char *m = p->model->name;
     fprintf(out,
-            "void %s_backward(int N, const real *params, const real *input, const real *arena,\n"
-            "    const real *dlogits, real *dparams, real *dinput, real *grad) {\n"
+            "static void %s_run_backward(int N, const real *params, const real *input,\n"
+            "    const real *arena, const real *dlogits, real *dparams, real *dinput, real *grad,\n"
+            "    const AscQuant *quant) {\n"
             "    const size_t fixed = (size_t)N * %lld;\n"
             "    real *scratch = grad + (size_t)N * %lld;\n"
-            "    (void)input, (void)fixed, (void)scratch;\n",
+            "    (void)input, (void)fixed, (void)scratch, (void)quant;\n",
             m, (long long)(p->act_per_clip + p->col_per_clip), (long long)p->grad_per_clip);
     declare_pointers(out, &b);
     fwrite(b.text, 1, b.len, out);
@@ -522,6 +548,10 @@ static void emit_info(FILE *out, const Program *p) {
                 kind_name(t->kind), (long long)t->offset, (long long)t->count, t->shape[0],
                 t->shape[1], t->shape[2], t->shape[3], t->fan_in, t->classifier);
     }
+    fprintf(out, "};\n\nstatic const char *const %s_quant_names[] = {\n", m->name);
+    for (int i = 0; i < m->nlayers; i++)
+        if (p->quant_index[i] >= 0)
+            fprintf(out, "    \"%s\",\n", m->layers[i].name);
     fprintf(out, "};\n\nstatic const AscStatsInfo %s_norms[] = {\n", m->name);
     for (int i = 0; i < p->nstats; i++)
         fprintf(out, "    {%lld, %d},\n", (long long)p->stats[i].offset, p->stats[i].groups);
@@ -534,11 +564,13 @@ static void emit_info(FILE *out, const Program *p) {
             "    .params = %lld, .macs = %lld,\n"
             "    .ntensors = %d, .tensors = %s_tensors,\n"
             "    .nnorms = %d, .norms = %s_norms, .stats_floats = %lld,\n"
+            "    .nquant = %d, .quant_names = %s_quant_names,\n"
             "    .act_per_clip = %lld, .act_fixed = %lld, .grad_per_clip = %lld, .scratch_per_clip = %lld,\n"
             "};\n",
             m->name, m->name, (unsigned long long)m->hash, m->input.c, m->input.f, m->input.t,
             m->classes, (long long)p->param_floats, (long long)m->total.macs, p->nparams, m->name,
-            p->nstats, m->name, (long long)p->stats_floats, (long long)p->act_per_clip,
+            p->nstats, m->name, (long long)p->stats_floats, p->nquant, m->name,
+            (long long)p->act_per_clip,
             (long long)p->act_fixed, (long long)p->grad_per_clip, (long long)p->col_per_clip);
 }
 
@@ -558,9 +590,15 @@ void emit_c_header(FILE *out, const Program *p, const EmitOptions *o) {
             "void %s_forward(int N, int training, const %s *params, %s *stats, const %s *input,\n"
             "    %s *logits, %s *arena, NnRng *rng);\n"
             "void %s_backward(int N, const %s *params, const %s *input, const %s *arena,\n"
-            "    const %s *dlogits, %s *dparams, %s *dinput, %s *grad);\n\n#endif\n",
+            "    const %s *dlogits, %s *dparams, %s *dinput, %s *grad);\n"
+            "/* The same with activations fake-quantised (quantisation-aware training). */\n"
+            "void %s_forward_qat(int N, int training, const %s *params, %s *stats, const %s *input,\n"
+            "    %s *logits, %s *arena, NnRng *rng, AscQuant *quant);\n"
+            "void %s_backward_qat(int N, const %s *params, const %s *input, const %s *arena,\n"
+            "    const %s *dlogits, %s *dparams, %s *dinput, %s *grad, const AscQuant *quant);\n"
+            "\n#endif\n",
             p->model->classes, p->model->input.f, p->model->input.t, m, r, r, r, r, r, m, r, r, r,
-            r, r, r, r);
+            r, r, r, r, m, r, r, r, r, r, m, r, r, r, r, r, r, r);
 }
 
 void emit_c_source(FILE *out, const Program *p, const EmitOptions *o) {
@@ -575,7 +613,23 @@ void emit_c_source(FILE *out, const Program *p, const EmitOptions *o) {
     emit_forward(out, p, o);
     fputc('\n', out);
     emit_backward(out, p, o);
+    fprintf(out,
+            "\nvoid %s_forward(int N, int training, const real *params, real *stats, const real *input,\n"
+            "    real *logits, real *arena, NnRng *rng) {\n"
+            "    %s_run_forward(N, training, params, stats, input, logits, arena, rng, NULL);\n}\n"
+            "\nvoid %s_backward(int N, const real *params, const real *input, const real *arena,\n"
+            "    const real *dlogits, real *dparams, real *dinput, real *grad) {\n"
+            "    %s_run_backward(N, params, input, arena, dlogits, dparams, dinput, grad, NULL);\n}\n"
+            "\nvoid %s_forward_qat(int N, int training, const real *params, real *stats, const real *input,\n"
+            "    real *logits, real *arena, NnRng *rng, AscQuant *quant) {\n"
+            "    %s_run_forward(N, training, params, stats, input, logits, arena, rng, quant);\n}\n"
+            "\nvoid %s_backward_qat(int N, const real *params, const real *input, const real *arena,\n"
+            "    const real *dlogits, real *dparams, real *dinput, real *grad, const AscQuant *quant) {\n"
+            "    %s_run_backward(N, params, input, arena, dlogits, dparams, dinput, grad, quant);\n}\n",
+            m, m, m, m, m, m, m, m);
     if (!o->precision_double)
-        fprintf(out, "\nconst AscModel %s_model = {&%s_info, %s_forward, %s_backward};\n", m, m, m,
-                m);
+        fprintf(out,
+                "\nconst AscModel %s_model = {&%s_info, %s_forward, %s_backward, %s_forward_qat,\n"
+                "                            %s_backward_qat};\n",
+                m, m, m, m, m, m);
 }

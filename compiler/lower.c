@@ -284,11 +284,31 @@ static void plan_scratch(Program *p) {
     }
 }
 
+static int is_op(const Layer *l, const char *name) { return strcmp(l->op->name, name) == 0; }
+
+/* Activations are quantised where INT8 inference requantises: at layer outputs,
+ * except where the next layer fuses in (a norm folds into the conv or linear
+ * before it; a relu becomes the clamp of the layer before it), and after layers
+ * that keep their input's grid (max-pool, dropout, flatten). */
+static int is_quant_point(const Model *m, int i) {
+    const Layer *l = &m->layers[i], *next = i + 1 < m->nlayers ? &m->layers[i + 1] : NULL;
+    if (is_op(l, "maxpool") || is_op(l, "dropout") || is_op(l, "flatten"))
+        return 0;
+    int weighted = is_op(l, "conv") || is_op(l, "linear");
+    if (next && weighted && (is_op(next, "bn") || is_op(next, "ssn")))
+        return 0;
+    if (next && is_op(next, "relu") && (weighted || is_op(l, "bn") || is_op(l, "ssn")))
+        return 0;
+    return 1;
+}
+
 Program *lower_model(const Model *m, Arena *arena) {
     Program *p = arena_alloc(arena, sizeof *p);
     p->model = m;
     p->arena = arena;
     p->stage_out = arena_alloc(arena, sizeof(int) * (size_t)(m->nstages + 1));
+    p->layer_out = arena_alloc(arena, sizeof(int) * (size_t)(m->nlayers + 1));
+    p->quant_index = arena_alloc(arena, sizeof(int) * (size_t)(m->nlayers + 1));
     p->input = add_tensor(p, (Tensor){.name = "input", .c = m->input.c, .f = m->input.f,
                                       .t = m->input.t, .root = -1, .external = 1});
     int x = p->input;
@@ -297,6 +317,8 @@ Program *lower_model(const Model *m, Arena *arena) {
         p->layer = l;
         p->layer_index = i;
         x = l->op->lower(p, l, x);
+        p->layer_out[i] = x;
+        p->quant_index[i] = is_quant_point(m, i) ? p->nquant++ : -1;
         const StageInfo *s = &m->stages[l->stage];
         if (i == s->first + s->count - 1)
             p->stage_out[l->stage] = x;

@@ -75,7 +75,10 @@ typedef struct Program {
     int64_t stats_floats;
     int input, output; /* tensors */
     int64_t act_per_clip, act_fixed, grad_per_clip, col_per_clip;
-    int *stage_out; /* each stage's output tensor, for fpm */
+    int *stage_out;   /* each stage's output tensor, for fpm */
+    int *layer_out;   /* each layer's output tensor */
+    int *quant_index; /* each layer's activation quantisation point, or -1 */
+    int nquant;
     /* while lowering */
     Arena *arena;
     const Layer *layer;

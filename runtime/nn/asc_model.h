@@ -41,6 +41,9 @@ typedef struct AscModelInfo {
     int nnorms;
     const AscStatsInfo *norms;
     int64_t stats_floats;
+    /* activation quantisation points (QAT, INT8): layer outputs, in order */
+    int nquant;
+    const char *const *quant_names;
     /* arena sizes, in values: per clip of the batch, and fixed */
     int64_t act_per_clip, act_fixed, grad_per_clip, scratch_per_clip;
 } AscModelInfo;
@@ -55,6 +58,13 @@ static inline size_t asc_grad_arena_size(const AscModelInfo *m, int batch) {
     return (size_t)batch * (size_t)(m->grad_per_clip + m->scratch_per_clip);
 }
 
+/* Quantisation-aware training state: one [lo, hi] range per quantisation point
+ * (info->quant_points), initialised to lo > hi (no history yet). */
+typedef struct AscQuant {
+    float *ranges;
+    int observe; /* update the ranges from each batch; 0 freezes them */
+} AscQuant;
+
 /* A float model: the functions the driver calls, whatever the spec. */
 typedef struct AscModel {
     const AscModelInfo *info;
@@ -66,6 +76,13 @@ typedef struct AscModel {
      * dinput is not NULL, writes the input's gradient. */
     void (*backward)(int batch, const float *params, const float *input, const float *arena,
                      const float *dlogits, float *dparams, float *dinput, float *grad_arena);
+    /* The same with activations fake-quantised at every quantisation point. */
+    void (*forward_qat)(int batch, int training, const float *params, float *stats,
+                        const float *input, float *logits, float *arena, NnRng *rng,
+                        AscQuant *quant);
+    void (*backward_qat)(int batch, const float *params, const float *input, const float *arena,
+                         const float *dlogits, float *dparams, float *dinput, float *grad_arena,
+                         const AscQuant *quant);
 } AscModel;
 
 #endif
