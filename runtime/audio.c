@@ -224,6 +224,32 @@ static asc_status decode(audio_loader *ld, SNDFILE *sf, const char *path,
     return ASC_OK;
 }
 
+/* libsndfile's messages for some broken files are cryptic ("SF_INFO struct
+ * incomplete" for a WAV with sample rate 0); say what is wrong instead. */
+static asc_status open_failure(const char *path, asc_err *err)
+{
+    const char *why = sf_strerror(NULL);
+    unsigned char h[28];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_set(err, path, "cannot read as audio: %s", why);
+    size_t n = fread(h, 1, sizeof h, f);
+    fclose(f);
+    if (n == 0)
+        return err_set(err, path, "empty file");
+    if (n == sizeof h && memcmp(h, "RIFF", 4) == 0 &&
+        memcmp(h + 8, "WAVEfmt ", 8) == 0) {
+        unsigned channels = h[22] | h[23] << 8;
+        unsigned long rate = h[24] | h[25] << 8 | (unsigned long)h[26] << 16 |
+                             (unsigned long)h[27] << 24;
+        if (channels == 0)
+            return err_set(err, path, "WAV header says 0 channels");
+        if (rate == 0)
+            return err_set(err, path, "WAV header says sample rate 0");
+    }
+    return err_set(err, path, "cannot read as audio: %s", why);
+}
+
 asc_status audio_load(audio_loader *ld, const char *path, float *out,
                       audio_info *info, asc_err *err)
 {
@@ -232,8 +258,7 @@ asc_status audio_load(audio_loader *ld, const char *path, float *out,
     memset(info, 0, sizeof *info);
     SNDFILE *sf = sf_open(path, SFM_READ, &si);
     if (!sf)
-        return err_set(err, path, "cannot read as audio: %s",
-                       sf_strerror(NULL));
+        return open_failure(path, err);
     info->rate = si.samplerate;
     info->channels = si.channels;
     info->frames = (long)si.frames;
