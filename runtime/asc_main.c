@@ -13,6 +13,8 @@ static const struct {
 } commands[] = {
     {"features", cmd_features,
      "FILE --npy OUT: log-mel features of one clip as .npy"},
+    {"synth", cmd_synth,
+     "--out DIR [--scale tiny|small|full] [--seed N]: synthetic data set"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

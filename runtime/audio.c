@@ -203,7 +203,7 @@ static asc_status decode(audio_loader *ld, SNDFILE *sf, const char *path,
     long limit = si->samplerate + si->samplerate / 20;
     if (want > limit)
         want = limit;
-    long got;
+    long got = 0;
     if (read_mono(ld, sf, path, si->channels, want, &got, err))
         return ASC_EFAIL;
     if (got < want)

@@ -6,6 +6,7 @@
 #define ASC_COMMANDS_H
 
 int cmd_features(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
 
 /* Shared by commands: "asc: MESSAGE" on stderr, returns the status given. */
 int cmd_fail(int status, const char *fmt, ...)

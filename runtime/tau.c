@@ -313,7 +313,7 @@ static asc_status read_split(tau_set *set, const name_table *t,
     csv c;
     asc_status st = csv_open(&c, path, sp->header, err);
     while (!st && csv_next(&c)) {
-        long clip;
+        long clip = 0;
         st = split_row(&c, set, t, sp, seen, &clip, err);
         if (!st)
             (*out)[(*n)++] = clip;
