@@ -12,7 +12,7 @@ static const struct {
     const char *help;
 } commands[] = {
     {"features", cmd_features,
-     "FILE --npy OUT: log-mel features of one clip as .npy"},
+     "FILE --npy OUT | --data DIR: log-mel of a clip, or a data set's cache"},
     {"synth", cmd_synth,
      "--out DIR [--scale tiny|small|full] [--seed N]: synthetic data set"},
 };

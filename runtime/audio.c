@@ -5,6 +5,7 @@
 #include "audio.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <sndfile.h>
 #include <soxr.h>
 #include <stdio.h>
@@ -77,7 +78,8 @@ static soxr_t resampler_for(audio_loader *ld, int rate, asc_err *err)
     soxr_error_t e;
     soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
     soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
-    soxr_t s = soxr_create(rate, AUDIO_RATE, 1, &e, &io, &q, NULL);
+    soxr_runtime_spec_t rt = soxr_runtime_spec(1);
+    soxr_t s = soxr_create(rate, AUDIO_RATE, 1, &e, &io, &q, &rt);
     if (!s) {
         err_set(err, "soxr", "cannot make a %d Hz resampler: %s", rate, e);
         return NULL;
@@ -156,6 +158,29 @@ static asc_status check_format(const char *path, const SF_INFO *si,
     return ASC_OK;
 }
 
+/* NaN or infinity: the exponent bits all set.  Tested on the bits with an
+ * integer OR so the compiler can vectorise the scan. */
+static int all_finite(const float *x, long n)
+{
+    uint32_t bad = 0;
+    for (long i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, &x[i], sizeof bits);
+        bad |= (bits & 0x7f800000u) == 0x7f800000u;
+    }
+    return !bad;
+}
+
+static asc_status first_bad_sample(const char *path, const float *x, long n,
+                                   int channels, asc_err *err)
+{
+    for (long i = 0; i < n * channels; i++)
+        if (!isfinite(x[i]))
+            return err_set(err, path, "sample %ld is %s", i / channels,
+                           isnan(x[i]) ? "NaN" : "infinite");
+    return ASC_OK;
+}
+
 /* Reads up to `want` frames, mixed to mono, into ld->mono. */
 static asc_status read_mono(audio_loader *ld, SNDFILE *sf, const char *path,
                             int channels, long want, long *got, asc_err *err)
@@ -169,15 +194,15 @@ static asc_status read_mono(audio_loader *ld, SNDFILE *sf, const char *path,
         n += r;
     if (sf_error(sf))
         return err_set(err, path, "decoding failed: %s", sf_strerror(sf));
-    for (sf_count_t i = 0; i < n; i++) {
+    if (!all_finite(ld->frames, (long)n * channels))
+        return first_bad_sample(path, ld->frames, (long)n, channels, err);
+    if (channels == 1)
+        memcpy(ld->mono, ld->frames, (size_t)n * sizeof(float));
+    for (sf_count_t i = 0; channels > 1 && i < n; i++) {
         const float *f = ld->frames + i * channels;
         double sum = 0.0;
-        for (int c = 0; c < channels; c++) {
-            if (!isfinite(f[c]))
-                return err_set(err, path, "sample %ld is %s", (long)i,
-                               isnan(f[c]) ? "NaN" : "infinite");
+        for (int c = 0; c < channels; c++)
             sum += f[c];
-        }
         ld->mono[i] = (float)(sum / channels);
     }
     *got = (long)n;

@@ -1,12 +1,16 @@
 /* asc features: the log-mel front end from the command line.
- *   asc features FILE --npy OUT   one clip's (256, 32) float32 log-mel */
+ *   asc features FILE --npy OUT          one clip's (256, 32) float32 log-mel
+ *   asc features --data DIR [--threads N] the data set's feature cache */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "audio.h"
 #include "commands.h"
+#include "feature_cache.h"
 #include "logmel.h"
 #include "npy.h"
+#include "tau.h"
 
 static int one_clip(const char *in, const char *out)
 {
@@ -42,14 +46,56 @@ done:
     return status;
 }
 
+static void print_warning(const char *line)
+{
+    fprintf(stderr, "asc: warning: %s\n", line);
+}
+
+static int data_set(const char *dir, int threads)
+{
+    tau_set set;
+    feature_cache fc;
+    feature_cache_stats st;
+    asc_err err;
+    if (tau_open(dir, &set, &err))
+        return cmd_fail(1, "%s", err.msg);
+    if (feature_cache_load(&set, threads, print_warning, &fc, &st, &err)) {
+        tau_close(&set);
+        return cmd_fail(1, "%s", err.msg);
+    }
+    printf("%s/%s: %ld clips of %d x %d, %.1f MB", dir, FEATURE_CACHE_NAME,
+           fc.count, LOGMEL_BANDS, LOGMEL_FRAMES, st.bytes / 1e6);
+    if (st.rebuilt)
+        printf(", built in %.1f s (%.0f clips/s)", st.seconds,
+               fc.count / (st.seconds > 0 ? st.seconds : 1e-9));
+    else
+        printf(", up to date");
+    if (st.warnings)
+        printf(", %ld clips padded, cropped or upsampled", st.warnings);
+    printf("\n");
+    feature_cache_close(&fc);
+    tau_close(&set);
+    return 0;
+}
+
 int cmd_features(int argc, char **argv)
 {
-    const char *in = NULL, *npy = NULL;
+    const char *in = NULL, *npy = NULL, *data = NULL;
+    long threads = 0;
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--npy") == 0) {
-            if (++i == argc)
-                return cmd_fail(2, "features: --npy needs a file name");
-            npy = argv[i];
+        if (strcmp(argv[i], "--npy") == 0 || strcmp(argv[i], "--data") == 0 ||
+            strcmp(argv[i], "--threads") == 0) {
+            if (i + 1 == argc)
+                return cmd_fail(2, "features: %s needs a value", argv[i]);
+            const char *opt = argv[i++];
+            char *end;
+            if (opt[2] == 'n')
+                npy = argv[i];
+            else if (opt[2] == 'd')
+                data = argv[i];
+            else if ((threads = strtol(argv[i], &end, 10)) < 0 || *end ||
+                     end == argv[i])
+                return cmd_fail(2, "features: --threads needs a count");
         } else if (argv[i][0] == '-') {
             return cmd_fail(2, "features: unknown option '%s'", argv[i]);
         } else if (in) {
@@ -58,7 +104,10 @@ int cmd_features(int argc, char **argv)
             in = argv[i];
         }
     }
-    if (!in || !npy)
-        return cmd_fail(2, "features: usage: asc features FILE --npy OUT");
+    if (data && !in && !npy)
+        return data_set(data, (int)threads);
+    if (!in || !npy || data)
+        return cmd_fail(2, "features: usage: asc features FILE --npy OUT | "
+                           "asc features --data DIR [--threads N]");
     return one_clip(in, npy);
 }

@@ -152,7 +152,7 @@ void logmel_compute(logmel *lm, const float *x, long n, float *out)
             double acc = 0.0;
             for (int j = 0; j < lm->count[m]; j++)
                 acc += w[j] * p[j];
-            out[m * frames + t] = (float)log(acc + LOGMEL_FLOOR);
+            out[m * frames + t] = logf((float)(acc + LOGMEL_FLOOR));
         }
     }
 }
