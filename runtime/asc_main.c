@@ -15,6 +15,8 @@ static const struct {
      "FILE --npy OUT | --data DIR: log-mel of a clip, or a data set's cache"},
     {"synth", cmd_synth,
      "--out DIR [--scale tiny|small|full] [--seed N]: synthetic data set"},
+    {"devices", cmd_devices,
+     "--data DIR: clips per device and split, spectral shift from device A"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -98,6 +98,27 @@ START_TEST(npy_holds_the_features)
 }
 END_TEST
 
+START_TEST(data_commands_validate_inputs)
+{
+    char args[1024];
+    ck_assert_int_eq(run("synth --out x --scale huge"), 2);
+    ck_assert_int_eq(run("synth --out"), 2);
+    ck_assert_int_eq(run("devices"), 2);
+    tu_write_bytes(tu_path("a-file"), "x", 1);
+    snprintf(args, sizeof args, "synth --out '%s/sub'", tu_path("a-file"));
+    ck_assert_int_eq(run(args), 1);
+    ck_assert_int_eq(lines(out_text), 1);
+    ck_assert_ptr_nonnull(strstr(out_text, "a-file/sub: cannot create directory"));
+    snprintf(args, sizeof args, "features --data '%s'", tu_path("no-set"));
+    ck_assert_int_eq(run(args), 1);
+    ck_assert_int_eq(lines(out_text), 1);
+    ck_assert_ptr_nonnull(strstr(out_text, "no-set/meta.csv: cannot open"));
+    snprintf(args, sizeof args, "devices --data '%s'", tu_path("no-set"));
+    ck_assert_int_eq(run(args), 1);
+    ck_assert_int_eq(lines(out_text), 1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -106,6 +127,7 @@ int main(void)
     tcase_add_test(tc, usage_errors_exit_2);
     tcase_add_test(tc, bad_input_is_one_line_exit_1);
     tcase_add_test(tc, npy_holds_the_features);
+    tcase_add_test(tc, data_commands_validate_inputs);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device_stats.h"
+#include "feature_cache.h"
 #include "synth.h"
 #include "tau.h"
 #include "testutil.h"
@@ -161,6 +163,36 @@ START_TEST(devices_have_distinct_responses)
 }
 END_TEST
 
+START_TEST(device_shift_is_measurable)
+{
+    tau_set set;
+    feature_cache fc;
+    feature_cache_stats st;
+    asc_err err;
+    static device_stats ds;
+    const char *dir = generate("shift", 3, 2);
+    ck_assert_msg(tau_open(dir, &set, &err) == 0, "%s", err.msg);
+    ck_assert_msg(feature_cache_load(&set, 2, NULL, &fc, &st, &err) == 0,
+                  "%s", err.msg);
+    device_stats_compute(&set, &fc, &ds);
+    ck_assert_int_eq(ds.train[0], 20);
+    ck_assert_int_eq(ds.train[6], 0);
+    ck_assert_int_eq(ds.evaluate[8], 10);
+    ck_assert_int_eq(ds.clips[0], 30);
+    ck_assert_double_eq(ds.shift_db[0], 0.0);
+    /* Each device's mean spectrum departs from A's by over 1 dB on average
+     * across bands, and somewhere by over 5 dB. */
+    for (int d = 1; d < TAU_DEVICES; d++) {
+        printf("device %s: mean |dB - A| %.2f, max %.2f\n",
+               tau_device_names[d], ds.shift_db[d], ds.max_shift_db[d]);
+        ck_assert(ds.shift_db[d] > 1.0);
+        ck_assert(ds.max_shift_db[d] > 5.0);
+    }
+    feature_cache_close(&fc);
+    tau_close(&set);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("synth");
@@ -171,6 +203,7 @@ int main(void)
     tcase_add_test(tc, existing_set_is_not_overwritten);
     tcase_add_test(tc, scales_follow_the_design);
     tcase_add_test(tc, devices_have_distinct_responses);
+    tcase_add_test(tc, device_shift_is_measurable);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
