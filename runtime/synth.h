@@ -27,6 +27,7 @@ int synth_parse_scale(const char *name, synth_scale *scale);
 /* Recording-location parameters of one scene, drawn once per location. */
 typedef struct {
     double bg_db, bg_fc, rumble_db, rumble_fc, hum_f0, hum_db, babble_db;
+    double music_db, squeal_db;
     double steps, beeps, birds, cars; /* events per second */
     double room_fc, room_db;          /* the location's own resonance */
 } synth_place;

@@ -1,8 +1,9 @@
 /* The 10 scene recipes of the synthetic data set.  Each scene is a mean
- * recipe (background, vehicle rumble, engine hum, babble, event rates); each
- * recording location draws its own recipe around that mean, with spreads
- * wide enough that neighbouring scenes (airport / shopping mall, bus / tram
- * / metro, street pedestrian / public square) overlap, as real ones do. */
+ * recipe (background, vehicle rumble, engine hum, babble, music, rail
+ * squeal, event rates); each recording location draws its own recipe
+ * around that mean, with spreads wide enough that neighbouring scenes
+ * (airport / shopping mall, bus / tram / metro, street pedestrian / public
+ * square) overlap, as real ones do. */
 #include <math.h>
 #include <string.h>
 
@@ -12,46 +13,64 @@
 
 #define PI 3.14159265358979323846
 
-/* Order of tau_scene_names.  Levels in dBFS, frequencies in Hz. */
+/* Spread of a location's recipe around its scene's: standard deviations of
+ * levels (dB), of log frequencies and of log event rates. */
+#define SPREAD_DB 3.0
+#define SPREAD_FREQ 0.2
+#define SPREAD_RATE 0.4
+
+/* Levels at or below this are left out (and cost no time). */
+#define SILENT_DB -65.0
+
+/* Order of tau_scene_names.  Levels in dBFS, frequencies in Hz, events
+ * per second. */
 static const struct {
     double bg_db, bg_fc, rumble_db, rumble_fc, hum_f0, hum_db, babble_db;
-    double steps, beeps, birds, cars;
+    double music_db, squeal_db, steps, beeps, birds, cars;
 } recipe[TAU_SCENES] = {
-    /* airport */       {-31, 1800, -42, 200, 110, -46, -29, 1.0, 0.4, 0.0, 0.0},
-    /* bus */           {-31, 700, -26, 150, 62, -33, -37, 0.2, 0.1, 0.0, 0.2},
-    /* metro */         {-29, 900, -24, 240, 85, -35, -38, 0.2, 0.2, 0.0, 0.0},
-    /* metro_station */ {-31, 1300, -31, 220, 95, -40, -32, 1.2, 0.4, 0.0, 0.1},
-    /* park */          {-39, 2500, -44, 120, 60, -55, -45, 0.3, 0.0, 1.4, 0.1},
-    /* public_square */ {-35, 2000, -38, 150, 70, -50, -34, 0.9, 0.0, 0.5, 0.3},
-    /* shopping_mall */ {-32, 1700, -42, 200, 115, -47, -30, 1.0, 0.3, 0.0, 0.0},
-    /* street_pedestr.*/{-34, 1900, -36, 150, 70, -48, -33, 1.3, 0.0, 0.2, 0.4},
-    /* street_traffic */{-31, 900, -29, 130, 55, -39, -42, 0.3, 0.0, 0.1, 1.2},
-    /* tram */          {-31, 800, -26, 200, 75, -34, -37, 0.2, 0.15, 0.0, 0.2},
+    /* airport */        {-31, 1800, -42, 200, 110, -46, -29, -50, -80, 1.0, 0.6, 0.0, 0.0},
+    /* bus */            {-31, 600, -25, 120, 55, -31, -38, -80, -80, 0.2, 0.05, 0.0, 0.2},
+    /* metro */          {-29, 1100, -24, 260, 120, -37, -40, -80, -40, 0.2, 0.25, 0.0, 0.0},
+    /* metro_station */  {-32, 1400, -32, 200, 95, -44, -32, -60, -50, 1.4, 0.5, 0.0, 0.0},
+    /* park */           {-40, 2800, -46, 100, 60, -58, -47, -80, -80, 0.3, 0.0, 1.6, 0.05},
+    /* public_square */  {-35, 2200, -38, 150, 70, -52, -33, -80, -80, 0.8, 0.0, 0.5, 0.35},
+    /* shopping_mall */  {-33, 1600, -44, 200, 115, -48, -31, -38, -80, 1.0, 0.2, 0.0, 0.0},
+    /* street_pedestr. */{-34, 2000, -35, 140, 70, -47, -35, -80, -80, 1.8, 0.0, 0.15, 0.5},
+    /* street_traffic */ {-30, 900, -28, 120, 50, -37, -43, -80, -80, 0.3, 0.0, 0.0, 1.5},
+    /* tram */           {-32, 800, -27, 220, 85, -36, -37, -80, -46, 0.2, 0.2, 0.0, 0.2},
 };
 
-static double spread_db(rng *r, double mean, double sd)
+static double spread_db(rng *r, double mean)
 {
-    return mean + sd * rng_normal(r);
+    return mean + SPREAD_DB * rng_normal(r);
 }
 
-static double spread_log(rng *r, double mean, double sd)
+static double spread_freq(rng *r, double mean)
 {
-    return mean * exp(sd * rng_normal(r));
+    return mean * exp(SPREAD_FREQ * rng_normal(r));
+}
+
+/* The small floor gives every location a chance of every event. */
+static double spread_rate(rng *r, double mean, double floor)
+{
+    return (mean + floor) * exp(SPREAD_RATE * rng_normal(r));
 }
 
 void synth_place_draw(int scene, rng *r, synth_place *p)
 {
-    p->bg_db = spread_db(r, recipe[scene].bg_db, 3.0);
-    p->bg_fc = spread_log(r, recipe[scene].bg_fc, 0.35);
-    p->rumble_db = spread_db(r, recipe[scene].rumble_db, 4.0);
-    p->rumble_fc = spread_log(r, recipe[scene].rumble_fc, 0.3);
-    p->hum_f0 = spread_log(r, recipe[scene].hum_f0, 0.25);
-    p->hum_db = spread_db(r, recipe[scene].hum_db, 4.0);
-    p->babble_db = spread_db(r, recipe[scene].babble_db, 4.0);
-    p->steps = spread_log(r, recipe[scene].steps + 0.05, 0.5);
-    p->beeps = spread_log(r, recipe[scene].beeps + 0.02, 0.5);
-    p->birds = spread_log(r, recipe[scene].birds + 0.02, 0.5);
-    p->cars = spread_log(r, recipe[scene].cars + 0.03, 0.5);
+    p->bg_db = spread_db(r, recipe[scene].bg_db);
+    p->bg_fc = spread_freq(r, recipe[scene].bg_fc);
+    p->rumble_db = spread_db(r, recipe[scene].rumble_db);
+    p->rumble_fc = spread_freq(r, recipe[scene].rumble_fc);
+    p->hum_f0 = spread_freq(r, recipe[scene].hum_f0);
+    p->hum_db = spread_db(r, recipe[scene].hum_db);
+    p->babble_db = spread_db(r, recipe[scene].babble_db);
+    p->music_db = spread_db(r, recipe[scene].music_db);
+    p->squeal_db = spread_db(r, recipe[scene].squeal_db);
+    p->steps = spread_rate(r, recipe[scene].steps, 0.05);
+    p->beeps = spread_rate(r, recipe[scene].beeps, 0.02);
+    p->birds = spread_rate(r, recipe[scene].birds, 0.02);
+    p->cars = spread_rate(r, recipe[scene].cars, 0.03);
     p->room_fc = exp(rng_range(r, log(150.0), log(5000.0)));
     p->room_db = 4.0 * rng_normal(r);
 }
@@ -223,6 +242,65 @@ static void add_cars(float *out, float *tmp, const synth_place *p, rng *r)
     }
 }
 
+/* Adds a sinusoid of n samples from `at` (a rotation, one sincos per
+ * partial), with a raised-cosine attack and release of `edge` samples. */
+static void add_partial(float *out, int at, int n, double hz, double amp,
+                        double phase, int edge)
+{
+    double w = 2 * PI * hz / SYNTH_RATE, c = cos(phase), s = sin(phase);
+    double cw = cos(w), sw = sin(w);
+    for (int i = 0; i < n && at + i < SYNTH_SAMPLES; i++) {
+        double g = amp;
+        if (i < edge)
+            g *= 0.5 - 0.5 * cos(PI * i / edge);
+        else if (n - i < edge)
+            g *= 0.5 - 0.5 * cos(PI * (n - i) / edge);
+        out[at + i] += (float)(g * s);
+        double nc = c * cw - s * sw;
+        s = s * cw + c * sw;
+        c = nc;
+    }
+}
+
+/* Background music: three-note chords from a pentatonic scale, with two
+ * overtones per note, changing every 0.25-0.5 s. */
+static void add_music(float *out, const synth_place *p, rng *r)
+{
+    static const int steps[5] = {0, 2, 4, 7, 9};
+    if (p->music_db <= SILENT_DB)
+        return;
+    double root = rng_range(r, 180.0, 300.0), amp = pow(10.0, p->music_db / 20.0);
+    for (int at = -(int)rng_below(r, 11025); at < SYNTH_SAMPLES;) {
+        int len = 11025 + (int)rng_below(r, 11025), start = at < 0 ? 0 : at;
+        for (int k = 0; k < 3; k++) {
+            int note = steps[rng_below(r, 5)] + 12 * (int)rng_below(r, 2);
+            double f = root * pow(2.0, note / 12.0);
+            for (int h = 1; h <= 3; h++)
+                add_partial(out, start, at + len - start, f * h, amp / (h * 3),
+                            rng_range(r, 0, 2 * PI), 400);
+        }
+        at += len;
+    }
+}
+
+/* Rail squeal: a high tone (2-5 kHz) wobbling in pitch, for part of the
+ * second, at the location's squeal level. */
+static void add_squeal(float *out, const synth_place *p, rng *r)
+{
+    if (p->squeal_db <= SILENT_DB)
+        return;
+    int n = 8820 + (int)rng_below(r, SYNTH_SAMPLES - 8820);
+    int at = (int)rng_below(r, SYNTH_SAMPLES - n + 1);
+    double f = rng_range(r, 2000.0, 5000.0), amp = pow(10.0, p->squeal_db / 20.0);
+    double ph = 0.0, wob = rng_range(r, 3.0, 8.0);
+    for (int i = 0; i < n; i++) {
+        double t = (double)i / SYNTH_RATE;
+        double env = sin(PI * i / n);
+        out[at + i] += (float)(amp * env * sin(ph));
+        ph += 2 * PI * f * (1.0 + 0.02 * sin(2 * PI * wob * t)) / SYNTH_RATE;
+    }
+}
+
 void synth_source(const synth_place *p, rng *r, float *out)
 {
     static _Thread_local float tmp[2 * SYNTH_SAMPLES];
@@ -238,6 +316,8 @@ void synth_source(const synth_place *p, rng *r, float *out)
     add_steps(out, tmp, p, r);
     add_tonal_events(out, p, r);
     add_cars(out, tmp, p, r);
+    add_music(out, p, r);
+    add_squeal(out, p, r);
     biquad_init(&f, BIQUAD_PEAK, SYNTH_RATE, p->room_fc, 1.0, p->room_db);
     biquad_run(&f, out, SYNTH_SAMPLES);
 }
