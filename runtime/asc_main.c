@@ -32,22 +32,23 @@ int cmd_fail(int status, const char *fmt, ...)
     return status;
 }
 
-static int usage(void)
+static int usage(FILE *to, int status)
 {
-    fputs("usage: asc COMMAND [options]\n\ncommands:\n", stderr);
+    fputs("usage: asc COMMAND [options]\n\ncommands:\n", to);
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(stderr, "  %-10s %s\n", commands[i].name, commands[i].help);
-    return 2;
+        fprintf(to, "  %-10s %s\n", commands[i].name, commands[i].help);
+    return status;
 }
 
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        return usage();
+        return usage(stderr, 2);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+        return usage(stdout, 0);
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 2, argv + 2);
-    if (strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0)
-        fprintf(stderr, "asc: unknown command '%s'\n", argv[1]);
-    return usage();
+    fprintf(stderr, "asc: unknown command '%s'\n", argv[1]);
+    return usage(stderr, 2);
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 asc_status atomic_open(atomic_file *af, const char *path, asc_err *err)
@@ -17,6 +18,13 @@ asc_status atomic_open(atomic_file *af, const char *path, asc_err *err)
     int fd = mkstemp(af->tmp);
     if (fd < 0)
         return err_set(err, path, "cannot create: %s", strerror(errno));
+    /* mkstemp makes the file private (0600); outputs are ordinary files. */
+    if (fchmod(fd, 0644) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(af->tmp);
+        return err_set(err, path, "cannot create: %s", strerror(e));
+    }
     af->fp = fdopen(fd, "wb");
     if (!af->fp) {
         int e = errno;

@@ -83,26 +83,27 @@ int cmd_features(int argc, char **argv)
     const char *in = NULL, *npy = NULL, *data = NULL;
     long threads = 0;
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--npy") == 0 || strcmp(argv[i], "--data") == 0 ||
-            strcmp(argv[i], "--threads") == 0) {
-            if (i + 1 == argc)
-                return cmd_fail(2, "features: %s needs a value", argv[i]);
-            const char *opt = argv[i++];
-            char *end;
-            if (opt[2] == 'n')
-                npy = argv[i];
-            else if (opt[2] == 'd')
-                data = argv[i];
-            else if ((threads = strtol(argv[i], &end, 10)) < 0 || *end ||
-                     end == argv[i])
-                return cmd_fail(2, "features: --threads needs a count");
-        } else if (argv[i][0] == '-') {
-            return cmd_fail(2, "features: unknown option '%s'", argv[i]);
-        } else if (in) {
-            return cmd_fail(2, "features: one input file only");
-        } else {
-            in = argv[i];
+        const char *opt = argv[i];
+        if (opt[0] != '-') {
+            if (in)
+                return cmd_fail(2, "features: one input file only");
+            in = opt;
+            continue;
         }
+        if (i + 1 == argc)
+            return cmd_fail(2, "features: '%s' needs a value", opt);
+        const char *val = argv[++i];
+        char *end;
+        if (strcmp(opt, "--npy") == 0)
+            npy = val;
+        else if (strcmp(opt, "--data") == 0)
+            data = val;
+        else if (strcmp(opt, "--threads") == 0) {
+            threads = strtol(val, &end, 10);
+            if (*end || end == val || threads < 0)
+                return cmd_fail(2, "features: --threads needs a count");
+        } else
+            return cmd_fail(2, "features: unknown option '%s'", opt);
     }
     if (data && !in && !npy)
         return data_set(data, (int)threads);

@@ -157,6 +157,33 @@ START_TEST(damaged_cache_is_rebuilt)
 }
 END_TEST
 
+START_TEST(same_file_whatever_the_threads)
+{
+    tau_set set;
+    feature_cache fc;
+    feature_cache_stats st;
+    static float one[3 * LOGMEL_SIZE];
+    const char *dir = make_set("threads");
+    load(dir, 1, &set, &fc, &st);
+    memcpy(one, fc.features, sizeof one);
+    uint64_t hash = ((const feature_cache_header *)fc.map)->inputs_hash;
+    feature_cache_close(&fc);
+    tau_close(&set);
+    char p[1024];
+    snprintf(p, sizeof p, "%s/%s", dir, FEATURE_CACHE_NAME);
+    ck_assert_int_eq(remove(p), 0);
+    load(dir, 3, &set, &fc, &st);
+    ck_assert_int_eq(st.rebuilt, 1);
+    ck_assert(memcmp(one, fc.features, sizeof one) == 0);
+    ck_assert(hash == ((const feature_cache_header *)fc.map)->inputs_hash);
+    struct stat sb;
+    ck_assert_int_eq(stat(p, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 0777, 0644);
+    feature_cache_close(&fc);
+    tau_close(&set);
+}
+END_TEST
+
 static int files_in(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -195,6 +222,7 @@ int main(void)
     tcase_add_test(tc, built_once_then_reused);
     tcase_add_test(tc, rebuilt_when_audio_changes);
     tcase_add_test(tc, damaged_cache_is_rebuilt);
+    tcase_add_test(tc, same_file_whatever_the_threads);
     tcase_add_test(tc, bad_clip_leaves_no_cache);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -43,6 +43,9 @@ START_TEST(usage_errors_exit_2)
     ck_assert_int_eq(run(""), 2);
     ck_assert_ptr_nonnull(strstr(out_text, "usage: asc COMMAND"));
     ck_assert_int_eq(run("frobnicate"), 2);
+    ck_assert_ptr_nonnull(strstr(out_text, "unknown command 'frobnicate'"));
+    ck_assert_int_eq(run("--help"), 0);
+    ck_assert_ptr_nonnull(strstr(out_text, "synth"));
     ck_assert_int_eq(run("features --bogus x"), 2);
     ck_assert_int_eq(lines(out_text), 1);
     ck_assert_int_eq(run("features"), 2);
