@@ -101,6 +101,24 @@ START_TEST(npy_holds_the_features)
 }
 END_TEST
 
+START_TEST(fixed_clip_warns_and_succeeds)
+{
+    static float x[2 * 22050];
+    for (int i = 0; i < 2 * 22050; i++)
+        x[i] = (float)(0.1 * sin(2 * PI * 440.0 * i / 22050.0));
+    tu_write_audio(tu_path("stereo-short.wav"), x, 15000, 2, 22050,
+                   SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+    char args[1024];
+    snprintf(args, sizeof args, "features '%s' --npy '%s'",
+             tu_path("stereo-short.wav"), tu_path("short.npy"));
+    ck_assert_int_eq(run(args), 0);
+    ck_assert_int_eq(lines(out_text), 1);
+    ck_assert_ptr_nonnull(strstr(out_text, "asc: warning: "));
+    ck_assert_ptr_nonnull(strstr(out_text, "0.680 s long, zero-padded to 1 s"));
+    ck_assert_int_eq(access(tu_path("short.npy"), F_OK), 0);
+}
+END_TEST
+
 START_TEST(data_commands_validate_inputs)
 {
     char args[1024];
@@ -131,6 +149,7 @@ int main(void)
     tcase_add_test(tc, bad_input_is_one_line_exit_1);
     tcase_add_test(tc, npy_holds_the_features);
     tcase_add_test(tc, data_commands_validate_inputs);
+    tcase_add_test(tc, fixed_clip_warns_and_succeeds);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
