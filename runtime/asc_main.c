@@ -17,6 +17,8 @@ static const struct {
      "--out DIR [--scale tiny|small|full] [--seed N]: synthetic data set"},
     {"devices", cmd_devices,
      "--data DIR: clips per device and split, spectral shift from device A"},
+    {"bench", cmd_bench,
+     "--model M [--batch B] [--threads N] [--steps S] [--json]: training and inference speed"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

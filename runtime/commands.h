@@ -8,6 +8,7 @@
 int cmd_features(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 /* Shared by commands: "asc: MESSAGE" on stderr, returns the status given. */
 int cmd_fail(int status, const char *fmt, ...)

@@ -1,0 +1,44 @@
+/* An independent, naive reference of the float forward pass in inference mode,
+ * written from DESIGN.md section 3 (not from the emitter or the kernel library): plain
+ * loops in double over N x C x F x T tensors, driven by one hand-written function per
+ * test model that restates its spec. Parameters are looked up by name in the model's
+ * tensor table, so the reference does not depend on the generated layout's offsets. */
+#ifndef REFERENCE_FORWARD_H
+#define REFERENCE_FORWARD_H
+
+#include <stdbool.h>
+
+#include "asc_model.h"
+
+/* An activation tensor, batch x channels x frequency x time, row-major. */
+typedef struct RefTensor {
+    int n, c, f, t;
+    double *v;
+} RefTensor;
+
+/* Where parameters and running statistics come from. */
+typedef struct RefModel {
+    const AscModelInfo *info;
+    const float *params;
+    const float *stats;
+} RefModel;
+
+/* Computes logits[batch][classes] from input[batch][1][F][T] for one model. */
+typedef void (*RefForwardFn)(const RefModel *m, int batch, const float *input,
+                             double *logits);
+
+/* One per test model; each restates its spec (tests/codegen/specs/op_*.asc and
+ * spec/bcres2net_mfa_fpm.asc) as a sequence of reference operators. */
+void ref_op_activation(const RefModel *m, int batch, const float *input, double *logits);
+void ref_op_bcres(const RefModel *m, int batch, const float *input, double *logits);
+void ref_op_bcres2net(const RefModel *m, int batch, const float *input, double *logits);
+void ref_op_conv(const RefModel *m, int batch, const float *input, double *logits);
+void ref_op_fpm(const RefModel *m, int batch, const float *input, double *logits);
+void ref_op_fpm_nearest(const RefModel *m, int batch, const float *input, double *logits);
+void ref_op_mfa(const RefModel *m, int batch, const float *input, double *logits);
+void ref_op_norm(const RefModel *m, int batch, const float *input, double *logits);
+void ref_op_pool(const RefModel *m, int batch, const float *input, double *logits);
+void ref_op_resnorm(const RefModel *m, int batch, const float *input, double *logits);
+void ref_paper(const RefModel *m, int batch, const float *input, double *logits);
+
+#endif
