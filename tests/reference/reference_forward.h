@@ -1,12 +1,8 @@
-/* An independent, naive reference of the float forward pass in inference mode,
- * written from DESIGN.md section 3 (not from the emitter or the kernel library): plain
- * loops in double over N x C x F x T tensors, driven by one hand-written function per
- * test model that restates its spec. Parameters are looked up by name in the model's
- * tensor table, so the reference does not depend on the generated layout's offsets. */
+/* An independent, naive reference of the float forward pass (inference) written from
+ * DESIGN.md section 3: one hand-written function per test model restates its spec;
+ * parameters are found by NAME in the model's tensor table, never by offset. */
 #ifndef REFERENCE_FORWARD_H
 #define REFERENCE_FORWARD_H
-
-#include <stdbool.h>
 
 #include "asc_model.h"
 
