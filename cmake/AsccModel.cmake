@@ -16,6 +16,8 @@ if(NOT ASCC_CBLAS_INCLUDE OR NOT ASCC_OPENBLAS)
   message(FATAL_ERROR "ascc needs OpenBLAS built with OpenMP (Debian: libopenblas-openmp-dev)")
 endif()
 
+option(ASCC_NATIVE "Generated models use every instruction this CPU has (-march=native)" ON)
+
 set(ASCC_NN_DIR ${CMAKE_CURRENT_LIST_DIR}/../runtime/nn CACHE INTERNAL "ascc kernel headers")
 
 function(ascc_add_model target spec)
@@ -43,4 +45,7 @@ function(ascc_add_model target spec)
   target_include_directories(${target} PUBLIC ${ARG_OUTPUT_DIR} ${ASCC_NN_DIR}
                                               ${ASCC_CBLAS_INCLUDE})
   target_link_libraries(${target} PUBLIC ${ASCC_OPENBLAS} OpenMP::OpenMP_C m)
+  # Models are compute kernels: vectorised even in Debug builds (which keep the
+  # sanitizers), since -O0 makes their tests crawl.
+  target_compile_options(${target} PRIVATE -O3 $<$<BOOL:${ASCC_NATIVE}>:-march=native>)
 endfunction()

@@ -66,6 +66,24 @@ static const char *param(Body *b, int id, int grad) {
 
 #define OUT(...) fprintf(b->f, __VA_ARGS__)
 
+/* Opens a parallel loop over `count` independent groups (channels, norm groups)
+ * in the generated code; the kernel called in its body is inlined with constant
+ * shapes, which a parallel region inside the kernel would hide. `work` is the
+ * per-clip cost, scaled by N at run time. */
+static void parallel_loop(Body *b, const char *var, const char *count, long long work) {
+    OUT("    #pragma omp parallel for schedule(static) if ((size_t)N * %lld >= NN_PARALLEL_MIN)\n"
+        "    for (int %s = 0; %s < %s; %s++)\n        ",
+        work, var, var, count, var);
+}
+
+static const char *str_int(int v) {
+    static char buf[4][24];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%d", v);
+    return buf[k];
+}
+
 static const char *conv_shape(const Program *p, const Prim *pr) {
     static char buf[160];
     const Tensor *x = &p->tensors[pr->x], *y = &p->tensors[pr->y];
@@ -92,26 +110,29 @@ static void emit_forward_prim(Body *b, const Prim *pr) {
             act(b, pr->x), param(b, pr->w, 0), param(b, pr->b, 0), x->c, y->c, x->f * x->t);
         break;
     case P_DWCONV:
-        OUT("    dwconv_forward(%s, %s, %s, %d, N, %d, %d, %d, %d, %d, %d);\n", act(b, pr->y),
-            act(b, pr->x), param(b, pr->w, 0), x->c, x->f, x->t, pr->i[0], pr->i[1], pr->i[4],
-            pr->i[5]);
+        parallel_loop(b, "c", str_int(x->c), elems(x) * pr->i[0] * pr->i[1]);
+        OUT("dwconv_forward_channel(c, %s, %s, %s, N, %d, %d, %d, %d, %d, %d);\n", act(b, pr->y),
+            act(b, pr->x), param(b, pr->w, 0), x->f, x->t, pr->i[0], pr->i[1], pr->i[4], pr->i[5]);
         break;
     case P_CONV:
         OUT("    conv_forward(%s, %s, %s, %s, scratch, %s, N);\n", act(b, pr->y), act(b, pr->x),
             param(b, pr->w, 0), param(b, pr->b, 0), conv_shape(p, pr));
         break;
-    case P_NORM:
-        OUT("    if (training)\n        norm_forward_train(%s, %s, %s, %s, stats + %lld, stats + %lld, %s, %s);\n",
+    case P_NORM: {
+        const StatsSlot *st = &p->stats[pr->stats];
+        OUT("    if (training) {\n    ");
+        parallel_loop(b, "g", str_int(st->groups), elems(x));
+        OUT("    norm_forward_train_group(g, %s, %s, %s, %s, stats + %lld, stats + %lld, %s, %s);\n",
             act(b, pr->y), act(b, pr->x), param(b, pr->w, 0), param(b, pr->b, 0),
-            (long long)p->stats[pr->stats].offset,
-            (long long)(p->stats[pr->stats].offset + p->stats[pr->stats].groups), act(b, pr->aux),
+            (long long)st->offset, (long long)(st->offset + st->groups), act(b, pr->aux),
             norm_shape(p, pr));
-        OUT("    else\n        norm_forward_infer(%s, %s, %s, %s, stats + %lld, stats + %lld, %s);\n",
+        OUT("    } else {\n    ");
+        parallel_loop(b, "g", str_int(st->groups), elems(x));
+        OUT("    norm_forward_infer_group(g, %s, %s, %s, %s, stats + %lld, stats + %lld, %s);\n    }\n",
             act(b, pr->y), act(b, pr->x), param(b, pr->w, 0), param(b, pr->b, 0),
-            (long long)p->stats[pr->stats].offset,
-            (long long)(p->stats[pr->stats].offset + p->stats[pr->stats].groups),
-            norm_shape(p, pr));
+            (long long)st->offset, (long long)(st->offset + st->groups), norm_shape(p, pr));
         break;
+    }
     case P_RELU:
     case P_SIGMOID:
     case P_SWISH:
@@ -151,10 +172,14 @@ static void emit_forward_prim(Body *b, const Prim *pr) {
         OUT("    linear_forward(%s, %s, %s, %s, %d, %d, N);\n", act(b, pr->y), act(b, pr->x),
             param(b, pr->w, 0), param(b, pr->b, 0), x->c, y->c);
         break;
-    case P_RESNORM:
-        OUT("    resnorm_forward(%s, %s, %s, %g, %d, N, %d, %d);\n", act(b, pr->y), act(b, pr->aux),
-            act(b, pr->x), pr->r, x->c, x->f, x->t);
+    case P_RESNORM: {
+        char groups[32];
+        snprintf(groups, sizeof groups, "N * %d", x->f);
+        parallel_loop(b, "g", groups, elems(x));
+        OUT("resnorm_forward_group(g, %s, %s, %s, %g, %d, N, %d, %d);\n", act(b, pr->y),
+            act(b, pr->aux), act(b, pr->x), pr->r, x->c, x->f, x->t);
         break;
+    }
     case P_MEAN_F:
     case P_MEAN_T:
         OUT("    mean_%c_forward(%s, %s, %d * N, %d, %d);\n", pr->kind == P_MEAN_F ? 'f' : 't',
@@ -266,8 +291,9 @@ static void emit_backward_prim(Body *b, const Prim *pr) {
             y->c, x->f * x->t);
         break;
     case P_DWCONV:
-        OUT("    dwconv_backward(%s, %d, %s, %s, %s, %s, %d, N, %d, %d, %d, %d, %d, %d);\n", dx, ax,
-            param(b, pr->w, 1), dy, act(b, pr->x), param(b, pr->w, 0), x->c, x->f, x->t, pr->i[0],
+        parallel_loop(b, "c", str_int(x->c), 2 * elems(x) * pr->i[0] * pr->i[1]);
+        OUT("dwconv_backward_channel(c, %s, %d, %s, %s, %s, %s, N, %d, %d, %d, %d, %d, %d);\n", dx,
+            ax, param(b, pr->w, 1), dy, act(b, pr->x), param(b, pr->w, 0), x->f, x->t, pr->i[0],
             pr->i[1], pr->i[4], pr->i[5]);
         break;
     case P_CONV:
@@ -276,9 +302,10 @@ static void emit_backward_prim(Body *b, const Prim *pr) {
             conv_shape(p, pr));
         break;
     case P_NORM:
-        OUT("    norm_backward(%s, %d, %s, %s, %s, %s, %s, %s, %s);\n", dx, ax, param(b, pr->w, 1),
-            param(b, pr->b, 1), dy, act(b, pr->x), param(b, pr->w, 0), act(b, pr->aux),
-            norm_shape(p, pr));
+        parallel_loop(b, "g", str_int(p->stats[pr->stats].groups), 2 * elems(x));
+        OUT("norm_backward_group(g, %s, %d, %s, %s, %s, %s, %s, %s, %s);\n", dx, ax,
+            param(b, pr->w, 1), param(b, pr->b, 1), dy, act(b, pr->x), param(b, pr->w, 0),
+            act(b, pr->aux), norm_shape(p, pr));
         break;
     case P_RELU:
     case P_SIGMOID:
@@ -319,10 +346,14 @@ static void emit_backward_prim(Body *b, const Prim *pr) {
             param(b, pr->w, 1), param(b, pr->b, 1), dy, act(b, pr->x), param(b, pr->w, 0), x->c,
             y->c);
         break;
-    case P_RESNORM:
-        OUT("    %sresnorm_backward(%s, %d, %s, %s, %s, %g, %d, N, %d, %d);\n", g, dx, ax, dy,
+    case P_RESNORM: {
+        char groups[32];
+        snprintf(groups, sizeof groups, "N * %d", x->f);
+        parallel_loop(b, "g", groups, 2 * elems(x));
+        OUT("resnorm_backward_group(g, %s, %d, %s, %s, %s, %g, %d, N, %d, %d);\n", dx, ax, dy,
             act(b, pr->x), act(b, pr->aux), pr->r, x->c, x->f, x->t);
         break;
+    }
     case P_MEAN_F:
     case P_MEAN_T:
         OUT("    %smean_%c_backward(%s, %d, %s, %d * N, %d, %d);\n", g,

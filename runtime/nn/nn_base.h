@@ -41,6 +41,28 @@ typedef NN_REAL real;
 #define NN_OMP_FOR(work)
 #endif
 
+/* Splits [0, n) into one contiguous range per thread and runs `call` on each with
+ * nn_lo and nn_hi bound. The call goes to a function with restrict-qualified
+ * pointers, which OpenMP's outlining would otherwise lose (no vectorisation). */
+#ifdef _OPENMP
+#include <omp.h>
+#define NN_SPLIT(n, call)                                                                   \
+    do {                                                                                    \
+        const size_t nn_n_ = (n);                                                           \
+        _Pragma("omp parallel if(nn_n_ >= NN_PARALLEL_MIN)") {                              \
+            size_t nn_t_ = (size_t)omp_get_num_threads(), nn_id_ = (size_t)omp_get_thread_num(); \
+            size_t nn_lo = nn_n_ * nn_id_ / nn_t_, nn_hi = nn_n_ * (nn_id_ + 1) / nn_t_;    \
+            call;                                                                           \
+        }                                                                                   \
+    } while (0)
+#else
+#define NN_SPLIT(n, call)                                                                   \
+    do {                                                                                    \
+        size_t nn_lo = 0, nn_hi = (n);                                                      \
+        call;                                                                               \
+    } while (0)
+#endif
+
 /* C = alpha op(A) op(B) + beta C, row-major. */
 NN_INLINE void nn_gemm(int trans_a, int trans_b, int m, int n, int k, real alpha, const real *a,
                        int lda, const real *b, int ldb, real beta, real *c, int ldc) {
@@ -54,14 +76,18 @@ NN_INLINE void nn_gemm(int trans_a, int trans_b, int m, int n, int k, real alpha
                     (const double *)b, ldb, (double)beta, (double *)c, ldc);
 }
 
+NN_INLINE void nn_accumulate_range(real *restrict dst, const real *restrict src, size_t lo,
+                                   size_t hi) {
+    for (size_t i = lo; i < hi; i++)
+        dst[i] += src[i];
+}
+
 /* dst = src, or dst += src. */
 NN_INLINE void nn_write(real *restrict dst, const real *restrict src, size_t n, int acc) {
-    if (acc) {
-        for (size_t i = 0; i < n; i++)
-            dst[i] += src[i];
-    } else {
+    if (acc)
+        NN_SPLIT(n, nn_accumulate_range(dst, src, nn_lo, nn_hi));
+    else
         memcpy(dst, src, n * sizeof(real));
-    }
 }
 
 NN_INLINE real nn_exp(real x) {

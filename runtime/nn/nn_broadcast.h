@@ -8,6 +8,7 @@
 
 /* y[r][t] = mean over f of x[r][f][t]. */
 NN_INLINE void mean_f_forward(real *restrict y, const real *restrict x, int rows, int f, int t) {
+    NN_OMP_FOR((size_t)rows * f * t)
     for (int r = 0; r < rows; r++) {
         real *yr = y + (size_t)r * t;
         const real *xr = x + (size_t)r * f * t;
@@ -23,6 +24,7 @@ NN_INLINE void mean_f_forward(real *restrict y, const real *restrict x, int rows
 
 NN_INLINE void mean_f_backward(real *restrict dx, int acc, const real *restrict dy, int rows, int f,
                                int t) {
+    NN_OMP_FOR((size_t)rows * f * t)
     for (int r = 0; r < rows; r++)
         for (int i = 0; i < f; i++)
             for (int j = 0; j < t; j++) {
@@ -34,6 +36,7 @@ NN_INLINE void mean_f_backward(real *restrict dx, int acc, const real *restrict 
 
 /* y[r][f] = mean over t of x[r][f][t]. */
 NN_INLINE void mean_t_forward(real *restrict y, const real *restrict x, int rows, int f, int t) {
+    NN_OMP_FOR((size_t)rows * f * t)
     for (size_t i = 0; i < (size_t)rows * f; i++) {
         real sum = 0;
         for (int j = 0; j < t; j++)
@@ -44,6 +47,7 @@ NN_INLINE void mean_t_forward(real *restrict y, const real *restrict x, int rows
 
 NN_INLINE void mean_t_backward(real *restrict dx, int acc, const real *restrict dy, int rows, int f,
                                int t) {
+    NN_OMP_FOR((size_t)rows * f * t)
     for (size_t i = 0; i < (size_t)rows * f; i++) {
         real g = dy[i] / (real)t;
         for (int j = 0; j < t; j++)
@@ -54,6 +58,7 @@ NN_INLINE void mean_t_backward(real *restrict dx, int acc, const real *restrict 
 /* y = a (+ b) + u broadcast over frequency; b may be NULL. u is rows x t. */
 NN_INLINE void bcast_add_f_forward(real *restrict y, const real *restrict a, const real *restrict b,
                                    const real *restrict u, int rows, int f, int t) {
+    NN_OMP_FOR((size_t)rows * f * t)
     for (int r = 0; r < rows; r++)
         for (int i = 0; i < f; i++)
             for (int j = 0; j < t; j++) {
@@ -72,6 +77,7 @@ NN_INLINE void bcast_add_f_backward(real *da, int acc_a, real *db, int acc_b, re
         nn_write(db, dy, total, acc_b);
     if (!du)
         return;
+    NN_OMP_FOR(total)
     for (int r = 0; r < rows; r++) {
         real *ur = du + (size_t)r * t;
         if (!acc_u)
@@ -86,6 +92,7 @@ NN_INLINE void bcast_add_f_backward(real *da, int acc_a, real *db, int acc_b, re
 /* y[r][f][t] = x[r][f][t] * a[r][f]. */
 NN_INLINE void bcast_mul_t_forward(real *restrict y, const real *restrict x, const real *restrict a,
                                    int rows, int f, int t) {
+    NN_OMP_FOR((size_t)rows * f * t)
     for (size_t i = 0; i < (size_t)rows * f; i++)
         for (int j = 0; j < t; j++)
             y[i * t + j] = x[i * t + j] * a[i];
@@ -94,6 +101,7 @@ NN_INLINE void bcast_mul_t_forward(real *restrict y, const real *restrict x, con
 NN_INLINE void bcast_mul_t_backward(real *restrict dx, int acc_x, real *restrict da, int acc_a,
                                     const real *restrict dy, const real *restrict x,
                                     const real *restrict a, int rows, int f, int t) {
+    NN_OMP_FOR((size_t)rows * f * t)
     for (size_t i = 0; i < (size_t)rows * f; i++) {
         real g = 0;
         for (int j = 0; j < t; j++) {

@@ -32,71 +32,71 @@ NN_INLINE void conv1x1_backward(real *dx, int acc, real *dw, real *db, const rea
 }
 
 /* Depthwise kf x kt conv, stride 1, padding (pf, pt), same-size output (the only
- * depthwise form the blocks use): y[c][n][f][t] = sum_ij w[c][i][j] x[c][n][f+i-pf][t+j-pt]. */
-NN_KERNEL void dwconv_forward(real *restrict y, const real *restrict x, const real *restrict w,
-                              int c, int n, int f, int t, int kf, int kt, int pf, int pt) {
+ * depthwise form the blocks use), for channel ch: y[ch][n][f][t] = sum_ij
+ * w[ch][i][j] x[ch][n][f+i-pf][t+j-pt]. The emitter runs the channels in parallel
+ * in generated code, so each call is inlined with constant shapes and its loops
+ * unroll and vectorise. */
+NN_INLINE void dwconv_forward_channel(int ch, real *restrict y, const real *restrict x,
+                                      const real *restrict w, int n, int f, int t, int kf,
+                                      int kt, int pf, int pt) {
     size_t plane = (size_t)n * f * t;
-    NN_OMP_FOR(plane * c * kf * kt)
-    for (int ch = 0; ch < c; ch++) {
-        const real *wc = w + (size_t)ch * kf * kt;
-        for (int s = 0; s < n; s++) {
-            const real *xs = x + ch * plane + (size_t)s * f * t;
-            real *ys = y + ch * plane + (size_t)s * f * t;
-            for (int fo = 0; fo < f; fo++) {
-                for (int to = 0; to < t; to++)
-                    ys[fo * t + to] = 0;
-                for (int i = 0; i < kf; i++) {
-                    int fi = fo + i - pf;
-                    if (fi < 0 || fi >= f)
-                        continue;
-                    for (int j = 0; j < kt; j++) {
-                        real wv = wc[i * kt + j];
-                        int lo = pt - j > 0 ? pt - j : 0;
-                        int hi = t + pt - j < t ? t + pt - j : t;
-                        const real *xr = xs + fi * t;
-                        real *yr = ys + fo * t;
-                        for (int to = lo; to < hi; to++)
-                            yr[to] += wv * xr[to + j - pt];
-                    }
+    const real *wc = w + (size_t)ch * kf * kt;
+    for (int s = 0; s < n; s++) {
+        const real *xs = x + ch * plane + (size_t)s * f * t;
+        real *ys = y + ch * plane + (size_t)s * f * t;
+        for (int fo = 0; fo < f; fo++) {
+            real row[t];
+            for (int to = 0; to < t; to++)
+                row[to] = 0;
+            for (int i = 0; i < kf; i++) {
+                int fi = fo + i - pf;
+                if (fi < 0 || fi >= f)
+                    continue;
+                const real *xr = xs + fi * t;
+                for (int j = 0; j < kt; j++) {
+                    real wv = wc[i * kt + j];
+                    int lo = pt - j > 0 ? pt - j : 0;
+                    int hi = t + pt - j < t ? t + pt - j : t;
+                    for (int to = lo; to < hi; to++)
+                        row[to] += wv * xr[to + j - pt];
                 }
             }
+            for (int to = 0; to < t; to++)
+                ys[fo * t + to] = row[to];
         }
     }
 }
 
-NN_KERNEL void dwconv_backward(real *restrict dx, int acc, real *restrict dw,
-                               const real *restrict dy, const real *restrict x,
-                               const real *restrict w, int c, int n, int f, int t, int kf, int kt,
-                               int pf, int pt) {
+NN_INLINE void dwconv_backward_channel(int ch, real *restrict dx, int acc, real *restrict dw,
+                                       const real *restrict dy, const real *restrict x,
+                                       const real *restrict w, int n, int f, int t, int kf,
+                                       int kt, int pf, int pt) {
     size_t plane = (size_t)n * f * t;
-    NN_OMP_FOR(plane * c * kf * kt)
-    for (int ch = 0; ch < c; ch++) {
-        const real *wc = w + (size_t)ch * kf * kt;
-        real *dwc = dw + (size_t)ch * kf * kt;
-        if (dx && !acc)
-            memset(dx + ch * plane, 0, plane * sizeof(real));
-        for (int s = 0; s < n; s++) {
-            size_t base = ch * plane + (size_t)s * f * t;
-            for (int fo = 0; fo < f; fo++) {
-                for (int i = 0; i < kf; i++) {
-                    int fi = fo + i - pf;
-                    if (fi < 0 || fi >= f)
-                        continue;
-                    for (int j = 0; j < kt; j++) {
-                        int lo = pt - j > 0 ? pt - j : 0;
-                        int hi = t + pt - j < t ? t + pt - j : t;
-                        const real *dyr = dy + base + fo * t;
-                        size_t xrow = base + fi * t;
-                        int shift = j - pt;
-                        real g = 0;
+    const real *wc = w + (size_t)ch * kf * kt;
+    real *dwc = dw + (size_t)ch * kf * kt;
+    if (dx && !acc)
+        memset(dx + ch * plane, 0, plane * sizeof(real));
+    for (int s = 0; s < n; s++) {
+        size_t base = ch * plane + (size_t)s * f * t;
+        for (int fo = 0; fo < f; fo++) {
+            const real *dyr = dy + base + fo * t;
+            for (int i = 0; i < kf; i++) {
+                int fi = fo + i - pf;
+                if (fi < 0 || fi >= f)
+                    continue;
+                const real *xr = x + base + fi * t;
+                for (int j = 0; j < kt; j++) {
+                    int lo = pt - j > 0 ? pt - j : 0;
+                    int hi = t + pt - j < t ? t + pt - j : t;
+                    real g = 0;
+                    for (int to = lo; to < hi; to++)
+                        g += dyr[to] * xr[to + j - pt];
+                    dwc[i * kt + j] += g;
+                    if (dx) {
+                        real wv = wc[i * kt + j];
+                        real *dxr = dx + base + fi * t;
                         for (int to = lo; to < hi; to++)
-                            g += dyr[to] * x[xrow + to + shift];
-                        dwc[i * kt + j] += g;
-                        if (dx) {
-                            real wv = wc[i * kt + j];
-                            for (int to = lo; to < hi; to++)
-                                dx[xrow + to + shift] += wv * dyr[to];
-                        }
+                            dxr[to + j - pt] += wv * dyr[to];
                     }
                 }
             }

@@ -22,25 +22,34 @@ NN_INLINE size_t norm_segment(const NormShape *s, int ch, int sb, int k) {
     return ch * plane + (size_t)k * s->f * s->t + (size_t)sb * (s->f / s->subbands) * s->t;
 }
 
+/* The kernels below handle one group g (channel, or channel and sub-band); the
+ * emitter runs the groups in parallel in generated code, so that each call is
+ * inlined with constant shapes. */
+
 /* Training: batch statistics; running statistics updated; mean and 1/std saved. */
-NN_KERNEL void norm_forward_train(real *y, const real *x, const real *gamma, const real *beta,
-                                  real *run_mean, real *run_var, real *saved, NormShape s) {
-    int groups = s.c * s.subbands;
+NN_INLINE void norm_forward_train_group(int g, real *restrict y, const real *restrict x,
+                                        const real *gamma, const real *beta, real *run_mean,
+                                        real *run_var, real *saved, NormShape s) {
     size_t seg = (size_t)(s.f / s.subbands) * s.t, count = seg * s.n;
-    NN_OMP_FOR(count * groups)
-    for (int g = 0; g < groups; g++) {
+    {
         int ch = g / s.subbands, sb = g % s.subbands;
+        /* Sums per segment at the working precision (they vectorise), across segments in double. */
         double sum = 0, sq = 0;
         for (int k = 0; k < s.n; k++) {
             const real *xs = x + norm_segment(&s, ch, sb, k);
+            real part = 0;
             for (size_t i = 0; i < seg; i++)
-                sum += xs[i];
+                part += xs[i];
+            sum += part;
         }
         double mean = sum / (double)count;
+        real m = (real)mean;
         for (int k = 0; k < s.n; k++) {
             const real *xs = x + norm_segment(&s, ch, sb, k);
+            real part = 0;
             for (size_t i = 0; i < seg; i++)
-                sq += (xs[i] - mean) * (xs[i] - mean);
+                part += (xs[i] - m) * (xs[i] - m);
+            sq += part;
         }
         double var = sq / (double)count;
         real invstd = (real)(1 / sqrt(var + NN_NORM_EPS));
@@ -59,12 +68,11 @@ NN_KERNEL void norm_forward_train(real *y, const real *x, const real *gamma, con
 }
 
 /* Inference: running statistics. */
-NN_KERNEL void norm_forward_infer(real *y, const real *x, const real *gamma, const real *beta,
-                                  const real *run_mean, const real *run_var, NormShape s) {
-    int groups = s.c * s.subbands;
+NN_INLINE void norm_forward_infer_group(int g, real *restrict y, const real *restrict x,
+                                        const real *gamma, const real *beta,
+                                        const real *run_mean, const real *run_var, NormShape s) {
     size_t seg = (size_t)(s.f / s.subbands) * s.t;
-    NN_OMP_FOR(seg * s.n * groups)
-    for (int g = 0; g < groups; g++) {
+    {
         int ch = g / s.subbands, sb = g % s.subbands;
         real scale = gamma[g] / nn_sqrt(run_var[g] + (real)NN_NORM_EPS);
         real shift = beta[g] - run_mean[g] * scale;
@@ -77,26 +85,28 @@ NN_KERNEL void norm_forward_infer(real *y, const real *x, const real *gamma, con
 }
 
 /* dx = gamma/std * (dy - mean(dy) - xhat * mean(dy * xhat)), over each group. */
-NN_KERNEL void norm_backward(real *dx, int acc, real *dgamma, real *dbeta, const real *dy,
-                             const real *x, const real *gamma, const real *saved, NormShape s) {
-    int groups = s.c * s.subbands;
+NN_INLINE void norm_backward_group(int g, real *restrict dx, int acc, real *dgamma, real *dbeta,
+                                   const real *restrict dy, const real *restrict x,
+                                   const real *gamma, const real *saved, NormShape s) {
     size_t seg = (size_t)(s.f / s.subbands) * s.t, count = seg * s.n;
-    NN_OMP_FOR(count * groups)
-    for (int g = 0; g < groups; g++) {
+    {
         int ch = g / s.subbands, sb = g % s.subbands;
         real mean = saved[2 * g], invstd = saved[2 * g + 1];
         double sum_dy = 0, sum_dy_xhat = 0;
         for (int k = 0; k < s.n; k++) {
             size_t o = norm_segment(&s, ch, sb, k);
+            real part_dy = 0, part_dyx = 0;
             for (size_t i = 0; i < seg; i++) {
-                sum_dy += dy[o + i];
-                sum_dy_xhat += dy[o + i] * (x[o + i] - mean) * invstd;
+                part_dy += dy[o + i];
+                part_dyx += dy[o + i] * (x[o + i] - mean);
             }
+            sum_dy += part_dy;
+            sum_dy_xhat += part_dyx * invstd;
         }
         dgamma[g] += (real)sum_dy_xhat;
         dbeta[g] += (real)sum_dy;
         if (!dx)
-            continue;
+            return;
         real m_dy = (real)(sum_dy / (double)count), m_dyx = (real)(sum_dy_xhat / (double)count);
         real k_scale = gamma[g] * invstd;
         for (int k = 0; k < s.n; k++) {

@@ -8,11 +8,12 @@
 
 #define NN_RESNORM_EPS 1e-8
 
-NN_KERNEL void resnorm_forward(real *restrict y, real *restrict saved, const real *restrict x,
-                               real lambda, int c, int n, int f, int t) {
+/* Group g is (clip g / f, bin g % f); the emitter runs the N*F groups in parallel. */
+NN_INLINE void resnorm_forward_group(int g, real *restrict y, real *restrict saved,
+                                     const real *restrict x, real lambda, int c, int n, int f,
+                                     int t) {
     size_t plane = (size_t)n * f * t;
-    NN_OMP_FOR(plane * c)
-    for (int g = 0; g < n * f; g++) {
+    {
         int k = g / f, fi = g % f;
         double sum = 0, sq = 0;
         for (int ch = 0; ch < c; ch++)
@@ -35,13 +36,14 @@ NN_KERNEL void resnorm_forward(real *restrict y, real *restrict saved, const rea
     }
 }
 
-NN_KERNEL void resnorm_backward(real *restrict dx, int acc, const real *restrict dy,
-                                const real *restrict x, const real *restrict saved, real lambda,
-                                int c, int n, int f, int t) {
+NN_INLINE void resnorm_backward_group(int g, real *restrict dx, int acc, const real *restrict dy,
+                                      const real *restrict x, const real *restrict saved,
+                                      real lambda, int c, int n, int f, int t) {
     size_t plane = (size_t)n * f * t;
     double count = (double)c * t;
-    NN_OMP_FOR(plane * c)
-    for (int g = 0; g < n * f; g++) {
+    if (!dx)
+        return;
+    {
         int k = g / f, fi = g % f;
         real mean = saved[2 * g], invstd = saved[2 * g + 1];
         double sum_dy = 0, sum_dy_xhat = 0;
