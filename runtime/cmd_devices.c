@@ -41,6 +41,8 @@ int cmd_devices(int argc, char **argv)
     const char *data = NULL;
     long threads = 0;
     for (int i = 0; i < argc; i += 2) {
+        if (argv[i][0] != '-')
+            return cmd_fail(2, "devices: unexpected argument '%s'", argv[i]);
         if (i + 1 == argc)
             return cmd_fail(2, "devices: '%s' needs a value", argv[i]);
         char *end;

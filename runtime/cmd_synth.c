@@ -22,6 +22,8 @@ int cmd_synth(int argc, char **argv)
     long seed = 1, threads = 0;
     for (int i = 0; i < argc; i++) {
         const char *opt = argv[i];
+        if (opt[0] != '-')
+            return cmd_fail(2, "synth: unexpected argument '%s'", opt);
         if (i + 1 == argc)
             return cmd_fail(2, "synth: '%s' needs a value", opt);
         const char *val = argv[++i];

@@ -154,8 +154,8 @@ static asc_status check_clip_row(csv *c, tau_clip *clip, asc_err *err)
 {
     if (c->nfields != 4)
         return err_set_line(err, c->path, c->lineno,
-                            "%d fields (expected 4, tab-separated)",
-                            c->nfields);
+                            "%d field%s (expected 4, tab-separated)",
+                            c->nfields, c->nfields == 1 ? "" : "s");
     const char *name = c->field[0];
     if (strncmp(name, "audio/", 6) != 0)
         return err_set_line(err, c->path, c->lineno,
@@ -274,8 +274,8 @@ static asc_status split_row(csv *c, const tau_set *set, const name_table *t,
     int want = sp->labelled ? 2 : 1;
     if (c->nfields != want)
         return err_set_line(err, c->path, c->lineno,
-                            "%d fields (expected %d, tab-separated)",
-                            c->nfields, want);
+                            "%d field%s (expected %d, tab-separated)",
+                            c->nfields, c->nfields == 1 ? "" : "s", want);
     size_t s = table_find(t, set->clips, c->field[0]);
     if (!t->slot[s])
         return err_set_line(err, c->path, c->lineno,
