@@ -18,6 +18,7 @@ typedef struct Body {
     unsigned char **grad_init;  /* backward: per root, which channels hold a gradient */
     const Program *p;
     int backward;
+    int infer; /* the inference-only forward: reused slots, no training branches */
 } Body;
 
 static const char *real_type(const EmitOptions *o) { return o->precision_double ? "double" : "float"; }
@@ -120,6 +121,13 @@ static void emit_forward_prim(Body *b, const Prim *pr) {
         break;
     case P_NORM: {
         const StatsSlot *st = &p->stats[pr->stats];
+        if (b->infer) {
+            parallel_loop(b, "g", str_int(st->groups), elems(x));
+            OUT("norm_forward_infer_group(g, %s, %s, %s, %s, stats + %lld, stats + %lld, %s);\n",
+                act(b, pr->y), act(b, pr->x), param(b, pr->w, 0), param(b, pr->b, 0),
+                (long long)st->offset, (long long)(st->offset + st->groups), norm_shape(p, pr));
+            break;
+        }
         OUT("    if (training) {\n    ");
         parallel_loop(b, "g", str_int(st->groups), elems(x));
         OUT("    norm_forward_train_group(g, %s, %s, %s, %s, stats + %lld, stats + %lld, %s, %s);\n",
@@ -159,6 +167,11 @@ static void emit_forward_prim(Body *b, const Prim *pr) {
             x->f * x->t);
         break;
     case P_DROPOUT:
+        if (b->infer) {
+            OUT("    copy_forward(%s, %s, (size_t)N * %lld);\n", act(b, pr->y), act(b, pr->x),
+                elems(y));
+            break;
+        }
         OUT("    if (training)\n        dropout_forward(%s, %s, %s, (size_t)N * %lld, %d, %g, rng);\n",
             act(b, pr->y), act(b, pr->aux), act(b, pr->x), elems(y) / pr->i[0], pr->i[0], pr->r);
         OUT("    else\n        copy_forward(%s, %s, (size_t)N * %lld);\n", act(b, pr->y),
@@ -437,9 +450,10 @@ static void body_close(Body *b) {
 }
 
 /* Per-clip offset of a tensor (a view: its channel range within its root). */
-static long long tensor_offset(const Program *p, const Tensor *t, int grad) {
+static long long tensor_offset(const Program *p, const Tensor *t, int grad, int infer) {
     const Tensor *root = &p->tensors[t->root];
-    return (grad ? root->grad_offset : root->offset) + (long long)t->ch_offset * t->f * t->t;
+    long long base = grad ? root->grad_offset : infer ? root->infer_offset : root->offset;
+    return base + (long long)t->ch_offset * t->f * t->t;
 }
 
 static void declare_pointers(FILE *out, Body *b) {
@@ -451,16 +465,16 @@ static void declare_pointers(FILE *out, Body *b) {
             continue;
         if (t->fixed)
             fprintf(out, "    %sreal *%s = arena + fixed + %lld;\n", cq, t->name,
-                    tensor_offset(p, t, 0));
+                    tensor_offset(p, t, 0, 0));
         else
             fprintf(out, "    %sreal *%s = arena + (size_t)N * %lld; /* %d x N x %d x %d */\n", cq,
-                    t->name, tensor_offset(p, t, 0), t->c, t->f, t->t);
+                    t->name, tensor_offset(p, t, 0, b->infer), t->c, t->f, t->t);
     }
     for (int i = 0; i < p->ntensors; i++) {
         const Tensor *t = &p->tensors[i];
         if (b->used_grad[i] && !t->external)
             fprintf(out, "    real *d_%s = grad + (size_t)N * %lld;\n", t->name,
-                    tensor_offset(p, t, 1));
+                    tensor_offset(p, t, 1, 0));
     }
     for (int i = 0; i < p->nparams; i++) {
         const ParamTensor *pt = &p->params[i];
@@ -500,13 +514,15 @@ static void emit_quant_backward(Body *b, const Layer *l) {
         grad_name(b, y), act(b, y), elems(&b->p->tensors[y]), 2 * q);
 }
 
-static void emit_forward(FILE *out, const Program *p, const EmitOptions *o) {
+/* The training-capable forward, or (infer = 1) the inference-only one. */
+static void emit_forward(FILE *out, const Program *p, const EmitOptions *o, int infer) {
     Body b;
     body_open(&b, p, 0);
+    b.infer = infer;
     const Layer *layer = NULL;
     for (int k = 0; k < p->nprims; k++) {
         const Prim *pr = &p->prims[k];
-        if (pr->layer != layer && layer)
+        if (pr->layer != layer && layer && !infer)
             emit_quant_forward(&b, layer);
         if (pr->layer && pr->layer != layer)
             layer_comment(&b, pr->layer, layer, o);
@@ -517,7 +533,15 @@ static void emit_forward(FILE *out, const Program *p, const EmitOptions *o) {
     }
     fclose(b.f);
     const char *m = p->model->name;
-    fprintf(out,
+    if (infer)
+        fprintf(out,
+                "void %s_infer(int N, const real *params, const real *stats, const real *input,\n"
+                "    real *logits, real *arena) {\n"
+                "    real *scratch = arena + (size_t)N * %lld;\n"
+                "    (void)scratch, (void)stats;\n",
+                m, (long long)p->infer_per_clip);
+    else
+        fprintf(out,
             "static void %s_run_forward(int N, int training, const real *params, real *stats,\n"
             "    const real *input, real *logits, real *arena, NnRng *rng, AscQuant *quant) {\n"
             "    const size_t fixed = (size_t)N * %lld;\n"
@@ -597,12 +621,14 @@ static void emit_info(FILE *out, const Program *p) {
             "    .nnorms = %d, .norms = %s_norms, .stats_floats = %lld,\n"
             "    .nquant = %d, .quant_names = %s_quant_names,\n"
             "    .act_per_clip = %lld, .act_fixed = %lld, .grad_per_clip = %lld, .scratch_per_clip = %lld,\n"
+            "    .infer_per_clip = %lld,\n"
             "};\n",
             m->name, m->name, (unsigned long long)m->hash, m->input.c, m->input.f, m->input.t,
             m->classes, (long long)p->param_floats, (long long)m->total.macs, p->nparams, m->name,
             p->nstats, m->name, (long long)p->stats_floats, p->nquant, m->name,
             (long long)p->act_per_clip,
-            (long long)p->act_fixed, (long long)p->grad_per_clip, (long long)p->col_per_clip);
+            (long long)p->act_fixed, (long long)p->grad_per_clip, (long long)p->col_per_clip,
+            (long long)p->infer_per_clip);
 }
 
 void emit_c_header(FILE *out, const Program *p, const EmitOptions *o) {
@@ -622,6 +648,9 @@ void emit_c_header(FILE *out, const Program *p, const EmitOptions *o) {
             "    %s *logits, %s *arena, NnRng *rng);\n"
             "void %s_backward(int N, const %s *params, const %s *input, const %s *arena,\n"
             "    const %s *dlogits, %s *dparams, %s *dinput, %s *grad);\n"
+            "/* Inference only, in a smaller arena (asc_infer_arena_size). */\n"
+            "void %s_infer(int N, const %s *params, const %s *stats, const %s *input, %s *logits,\n"
+            "    %s *arena);\n"
             "/* The same with activations fake-quantised (quantisation-aware training). */\n"
             "void %s_forward_qat(int N, int training, const %s *params, %s *stats, const %s *input,\n"
             "    %s *logits, %s *arena, NnRng *rng, AscQuant *quant);\n"
@@ -629,7 +658,7 @@ void emit_c_header(FILE *out, const Program *p, const EmitOptions *o) {
             "    const %s *dlogits, %s *dparams, %s *dinput, %s *grad, const AscQuant *quant);\n"
             "\n#endif\n",
             p->model->classes, p->model->input.f, p->model->input.t, m, r, r, r, r, r, m, r, r, r,
-            r, r, r, r, m, r, r, r, r, r, m, r, r, r, r, r, r, r);
+            r, r, r, r, m, r, r, r, r, r, m, r, r, r, r, r, m, r, r, r, r, r, r, r);
 }
 
 void emit_c_source(FILE *out, const Program *p, const EmitOptions *o) {
@@ -641,9 +670,12 @@ void emit_c_source(FILE *out, const Program *p, const EmitOptions *o) {
             m, p->model->file, real_type(o), m);
     emit_info(out, p);
     fputc('\n', out);
-    emit_forward(out, p, o);
+    emit_forward(out, p, o, 0);
     fputc('\n', out);
     emit_backward(out, p, o);
+    fputs("\n/* Inference only: nothing is kept for backward, so slots are reused and the\n"
+          " * arena is small (info.infer_per_clip values per clip). */\n", out);
+    emit_forward(out, p, o, 1);
     fprintf(out,
             "\nvoid %s_forward(int N, int training, const real *params, real *stats, const real *input,\n"
             "    real *logits, real *arena, NnRng *rng) {\n"
@@ -661,6 +693,6 @@ void emit_c_source(FILE *out, const Program *p, const EmitOptions *o) {
     if (!o->precision_double)
         fprintf(out,
                 "\nconst AscModel %s_model = {&%s_info, %s_forward, %s_backward, %s_forward_qat,\n"
-                "                            %s_backward_qat};\n",
-                m, m, m, m, m, m);
+                "                            %s_backward_qat, %s_infer};\n",
+                m, m, m, m, m, m, m);
 }

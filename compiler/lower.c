@@ -269,6 +269,41 @@ static void plan_gradients(Program *p) {
     p->grad_per_clip = fl.top;
 }
 
+/* Inference keeps nothing for backward: a tensor's slot is free again after its
+ * last reader, so the arena holds only what is live at once. */
+static void plan_inference(Program *p) {
+    int *first = arena_alloc(p->arena, sizeof(int) * (size_t)p->ntensors);
+    int *last = arena_alloc(p->arena, sizeof(int) * (size_t)p->ntensors);
+    for (int i = 0; i < p->ntensors; i++)
+        first[i] = -1, last[i] = -1;
+    for (int k = 0; k < p->nprims; k++) {
+        const Prim *pr = &p->prims[k];
+        int touched[] = {pr->x, pr->x2, pr->x3, pr->y, pr->aux};
+        for (int j = 0; j < 5; j++) {
+            if (touched[j] < 0)
+                continue;
+            int r = p->tensors[touched[j]].root;
+            if (first[r] < 0)
+                first[r] = k;
+            last[r] = k;
+        }
+    }
+    FreeList fl = {.arena = p->arena};
+    for (int k = 0; k < p->nprims; k++) {
+        for (int i = 0; i < p->ntensors; i++) {
+            Tensor *t = &p->tensors[i];
+            if (t->root == i && !t->external && !t->fixed && first[i] == k)
+                t->infer_offset = slot_alloc(&fl, (int64_t)t->c * t->f * t->t);
+        }
+        for (int i = 0; i < p->ntensors; i++) {
+            Tensor *t = &p->tensors[i];
+            if (t->root == i && !t->external && !t->fixed && last[i] == k)
+                slot_free(&fl, t->infer_offset, (int64_t)t->c * t->f * t->t);
+        }
+    }
+    p->infer_per_clip = fl.top;
+}
+
 /* The general conv's im2col buffer: the largest any conv needs, per clip. */
 static void plan_scratch(Program *p) {
     for (int k = 0; k < p->nprims; k++) {
@@ -331,6 +366,7 @@ Program *lower_model(const Model *m, Arena *arena) {
     lw_prim(p, P_LOGITS, "logits", x, -1);
     plan_activations(p);
     plan_gradients(p);
+    plan_inference(p);
     plan_scratch(p);
     return p;
 }

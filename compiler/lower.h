@@ -27,6 +27,7 @@ typedef struct Tensor {
     int external;  /* the model input: the caller's buffer */
     int64_t offset;      /* root: per-clip (or fixed) position in the activation arena */
     int64_t grad_offset; /* root: per-clip position in the gradient arena, -1 if none */
+    int64_t infer_offset; /* root: per-clip position in the inference arena (slots reused) */
 } Tensor;
 
 typedef enum ParamKind { PARAM_WEIGHT, PARAM_BIAS, PARAM_NORM_SCALE, PARAM_NORM_SHIFT } ParamKind;
@@ -74,7 +75,7 @@ typedef struct Program {
     int nstats, stats_cap;
     int64_t stats_floats;
     int input, output; /* tensors */
-    int64_t act_per_clip, act_fixed, grad_per_clip, col_per_clip;
+    int64_t act_per_clip, act_fixed, grad_per_clip, col_per_clip, infer_per_clip;
     int *stage_out;   /* each stage's output tensor, for fpm */
     int *layer_out;   /* each layer's output tensor */
     int *quant_index; /* each layer's activation quantisation point, or -1 */

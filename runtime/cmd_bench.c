@@ -138,7 +138,7 @@ static double time_inference(const AscModel *model, Buffers *b, int runs) {
     double *t = malloc(sizeof *t * (size_t)runs);
     for (int i = -5; i < runs; i++) {
         double t0 = now_ms();
-        model->forward(1, 0, b->params, b->stats, b->input, b->logits, b->arena, NULL);
+        model->infer(1, b->params, b->stats, b->input, b->logits, b->arena);
         if (i >= 0)
             t[i] = now_ms() - t0;
     }

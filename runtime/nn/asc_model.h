@@ -46,6 +46,7 @@ typedef struct AscModelInfo {
     const char *const *quant_names;
     /* arena sizes, in values: per clip of the batch, and fixed */
     int64_t act_per_clip, act_fixed, grad_per_clip, scratch_per_clip;
+    int64_t infer_per_clip; /* the inference-only forward reuses slots */
 } AscModelInfo;
 
 /* Values the forward arena needs for a batch (activations kept for backward). */
@@ -65,6 +66,11 @@ typedef struct AscQuant {
     int observe; /* update the ranges from each batch; 0 freezes them */
 } AscQuant;
 
+/* Values the inference-only forward's arena needs for a batch. */
+static inline size_t asc_infer_arena_size(const AscModelInfo *m, int batch) {
+    return (size_t)batch * (size_t)(m->infer_per_clip + m->scratch_per_clip);
+}
+
 /* A float model: the functions the driver calls, whatever the spec. */
 typedef struct AscModel {
     const AscModelInfo *info;
@@ -83,6 +89,9 @@ typedef struct AscModel {
     void (*backward_qat)(int batch, const float *params, const float *input, const float *arena,
                          const float *dlogits, float *dparams, float *dinput, float *grad_arena,
                          const AscQuant *quant);
+    /* Inference only (running statistics, no dropout), in asc_infer_arena_size values. */
+    void (*infer)(int batch, const float *params, const float *stats, const float *input,
+                  float *logits, float *arena);
 } AscModel;
 
 #endif

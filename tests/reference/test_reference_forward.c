@@ -1,4 +1,5 @@
-/* The generated float forward pass (inference, training = 0) against the independent
+/* The generated float forward pass (inference, training = 0, and the inference-only
+ * entry point) against the independent
  * naive reference of reference_forward.c, for a model of every operator family and
  * for the paper's model, with random parameters, running statistics and input. */
 #include <check.h>
@@ -119,6 +120,16 @@ START_TEST(generated_forward_matches_reference) {
     fflush(stdout);
     ck_assert_msg(max_diff <= bound, "%s: max difference %.3e exceeds %.1e", info->name,
                   max_diff, bound);
+
+    /* The inference-only forward (slots reused) computes the same thing, to the bit. */
+    float *infer_logits = checked_calloc(logit_count, sizeof(float));
+    float *infer_arena = checked_calloc(asc_infer_arena_size(info, batch), sizeof(float));
+    mc->model->infer(batch, params, stats, input, infer_logits, infer_arena);
+    for (size_t i = 0; i < logit_count; i++)
+        ck_assert_msg(infer_logits[i] == logits[i], "%s: infer differs from forward at %zu",
+                      info->name, i);
+    free(infer_logits);
+    free(infer_arena);
 
     free(params);
     free(stats);
