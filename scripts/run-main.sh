@@ -6,3 +6,4 @@ bash scripts/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j2
 build/bin/ascc --report spec/bcres2net_mfa_fpm.asc
+build/bin/asc bench --model bcres2net_mfa_fpm --batch 64 --threads 2 --steps 5
