@@ -6,7 +6,6 @@
 # foo_backward, foo_info). Link TARGET and include foo.h.
 include_guard(GLOBAL)
 
-find_package(OpenMP REQUIRED COMPONENTS C)
 find_path(ASCC_CBLAS_INCLUDE cblas.h
           PATHS /usr/include/x86_64-linux-gnu/openblas-openmp /usr/include/openblas
           NO_DEFAULT_PATH)
@@ -21,6 +20,9 @@ option(ASCC_NATIVE "Generated models use every instruction this CPU has (-march=
 set(ASCC_NN_DIR ${CMAKE_CURRENT_LIST_DIR}/../runtime/nn CACHE INTERNAL "ascc kernel headers")
 
 function(ascc_add_model target spec)
+  # Imported targets are visible only in the directory that found them, so find
+  # OpenMP in the caller's directory.
+  find_package(OpenMP REQUIRED COMPONENTS C)
   cmake_parse_arguments(ARG "" "PRECISION;NAME;OUTPUT_DIR" "" ${ARGN})
   if(NOT ARG_PRECISION)
     set(ARG_PRECISION float)
