@@ -123,22 +123,24 @@ static void emit_forward_prim(Body *b, const Prim *pr) {
         const StatsSlot *st = &p->stats[pr->stats];
         if (b->infer) {
             parallel_loop(b, "g", str_int(st->groups), elems(x));
-            OUT("norm_forward_infer_group(g, %s, %s, %s, %s, stats + %lld, stats + %lld, %s);\n",
+            OUT("norm_forward_infer_group(g, %s, %s, %s, %s, stats + %lld, stats + %lld, %s, %d);\n",
                 act(b, pr->y), act(b, pr->x), param(b, pr->w, 0), param(b, pr->b, 0),
-                (long long)st->offset, (long long)(st->offset + st->groups), norm_shape(p, pr));
+                (long long)st->offset, (long long)(st->offset + st->groups), norm_shape(p, pr),
+                pr->i[1]);
             break;
         }
         OUT("    if (training) {\n    ");
         parallel_loop(b, "g", str_int(st->groups), elems(x));
-        OUT("    norm_forward_train_group(g, %s, %s, %s, %s, stats + %lld, stats + %lld, %s, %s);\n",
+        OUT("    norm_forward_train_group(g, %s, %s, %s, %s, stats + %lld, stats + %lld, %s, %s, %d);\n",
             act(b, pr->y), act(b, pr->x), param(b, pr->w, 0), param(b, pr->b, 0),
             (long long)st->offset, (long long)(st->offset + st->groups), act(b, pr->aux),
-            norm_shape(p, pr));
+            norm_shape(p, pr), pr->i[1]);
         OUT("    } else {\n    ");
         parallel_loop(b, "g", str_int(st->groups), elems(x));
-        OUT("    norm_forward_infer_group(g, %s, %s, %s, %s, stats + %lld, stats + %lld, %s);\n    }\n",
+        OUT("    norm_forward_infer_group(g, %s, %s, %s, %s, stats + %lld, stats + %lld, %s, %d);\n    }\n",
             act(b, pr->y), act(b, pr->x), param(b, pr->w, 0), param(b, pr->b, 0),
-            (long long)st->offset, (long long)(st->offset + st->groups), norm_shape(p, pr));
+            (long long)st->offset, (long long)(st->offset + st->groups), norm_shape(p, pr),
+            pr->i[1]);
         break;
     }
     case P_RELU:
@@ -316,9 +318,10 @@ static void emit_backward_prim(Body *b, const Prim *pr) {
         break;
     case P_NORM:
         parallel_loop(b, "g", str_int(p->stats[pr->stats].groups), 2 * elems(x));
-        OUT("norm_backward_group(g, %s, %d, %s, %s, %s, %s, %s, %s, %s);\n", dx, ax,
-            param(b, pr->w, 1), param(b, pr->b, 1), dy, act(b, pr->x), param(b, pr->w, 0),
-            act(b, pr->aux), norm_shape(p, pr));
+        OUT("norm_backward_group(g, %s, %d, %s, %s, %s, %s, %s, %s, %s, %s, %d);\n", dx, ax,
+            param(b, pr->w, 1), param(b, pr->b, 1), dy, act(b, pr->x),
+            pr->i[1] ? act(b, pr->y) : "NULL", param(b, pr->w, 0), act(b, pr->aux),
+            norm_shape(p, pr), pr->i[1]);
         break;
     case P_RELU:
     case P_SIGMOID:
@@ -493,25 +496,37 @@ static void declare_pointers(FILE *out, Body *b) {
 
 static int layer_index(const Program *p, const Layer *l) { return (int)(l - p->model->layers); }
 
+/* Layers after l that have no steps of their own (a relu fused into its norm):
+ * their quantisation points are emitted with l's. */
+static int quant_span_end(const Program *p, int i) {
+    int end = i + 1;
+    while (end < p->model->nlayers && p->layer_out[end] == p->layer_out[i])
+        end++;
+    return end;
+}
+
 /* After a layer's last step: its output onto the grid of its quantisation point. */
 static void emit_quant_forward(Body *b, const Layer *l) {
-    int i = layer_index(b->p, l), q = b->p->quant_index[i];
-    if (q < 0)
-        return;
-    int y = b->p->layer_out[i];
-    OUT("    if (quant)\n        fake_quant_forward(%s, (size_t)N * %lld, quant->ranges + %d, quant->observe);\n",
-        act(b, y), elems(&b->p->tensors[y]), 2 * q);
+    int i = layer_index(b->p, l);
+    for (int k = i; k < quant_span_end(b->p, i); k++) {
+        int q = b->p->quant_index[k], y = b->p->layer_out[k];
+        if (q >= 0)
+            OUT("    if (quant)\n        fake_quant_forward(%s, (size_t)N * %lld, quant->ranges + %d, quant->observe);\n",
+                act(b, y), elems(&b->p->tensors[y]), 2 * q);
+    }
 }
 
 /* Before a layer's backward: no gradient through values its quantisation clipped. */
 static void emit_quant_backward(Body *b, const Layer *l) {
-    int i = layer_index(b->p, l), q = b->p->quant_index[i];
-    if (q < 0)
-        return;
-    int y = b->p->layer_out[i];
-    grad_read(b, y);
-    OUT("    if (quant)\n        fake_quant_backward(%s, %s, (size_t)N * %lld, quant->ranges + %d);\n",
-        grad_name(b, y), act(b, y), elems(&b->p->tensors[y]), 2 * q);
+    int i = layer_index(b->p, l);
+    for (int k = quant_span_end(b->p, i) - 1; k >= i; k--) {
+        int q = b->p->quant_index[k], y = b->p->layer_out[k];
+        if (q < 0)
+            continue;
+        grad_read(b, y);
+        OUT("    if (quant)\n        fake_quant_backward(%s, %s, (size_t)N * %lld, quant->ranges + %d);\n",
+            grad_name(b, y), act(b, y), elems(&b->p->tensors[y]), 2 * q);
+    }
 }
 
 /* The training-capable forward, or (infer = 1) the inference-only one. */

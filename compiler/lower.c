@@ -132,6 +132,29 @@ int lw_norm_into(Program *p, const char *what, int x, int subbands, int y) {
     return y;
 }
 
+int lw_norm_relu(Program *p, const char *what, int x, int subbands) {
+    const Tensor *in = &p->tensors[x];
+    int y = lw_norm_into(p, what, x, subbands, lw_tensor(p, what, in->c, in->f, in->t));
+    p->prims[p->nprims - 1].i[1] = 1; /* fused relu */
+    return y;
+}
+
+static int is_norm_layer(const Layer *l) {
+    return strcmp(l->op->name, "bn") == 0 || strcmp(l->op->name, "ssn") == 0;
+}
+
+int lw_fuses_next_relu(const Program *p, const Layer *l) {
+    const Model *m = p->model;
+    int i = (int)(l - m->layers);
+    return i + 1 < m->nlayers && is_norm_layer(l) && strcmp(m->layers[i + 1].op->name, "relu") == 0 &&
+           m->layers[i + 1].stage == l->stage;
+}
+
+int lw_relu_fused_into_previous(const Program *p, const Layer *l) {
+    int i = (int)(l - p->model->layers);
+    return i > 0 && lw_fuses_next_relu(p, &p->model->layers[i - 1]);
+}
+
 int lw_relu(Program *p, const char *what, int x) {
     const Tensor *in = &p->tensors[x];
     return lw_unary_into(p, P_RELU, what, x, lw_tensor(p, what, in->c, in->f, in->t));

@@ -102,6 +102,12 @@ int lw_conv1x1(Program *p, const char *what, int x, int cout);
 int lw_norm(Program *p, const char *what, int x, int subbands);
 int lw_norm_into(Program *p, const char *what, int x, int subbands, int y);
 int lw_relu(Program *p, const char *what, int x);
+/* relu(norm(x)) as one step: the norm's output is never stored. */
+int lw_norm_relu(Program *p, const char *what, int x, int subbands);
+/* A bn or ssn layer followed by a relu layer of its stage runs as one step; the
+ * relu layer then lowers to nothing. */
+int lw_fuses_next_relu(const Program *p, const Layer *l);
+int lw_relu_fused_into_previous(const Program *p, const Layer *l);
 int lw_unary_into(Program *p, PrimKind kind, const char *what, int x, int y);
 int lw_add(Program *p, const char *what, int a, int b);
 /* Depthwise kf x kt conv, stride 1, same size. */

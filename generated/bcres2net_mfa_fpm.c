@@ -417,786 +417,753 @@ const AscModelInfo bcres2net_mfa_fpm_info = {
     .ntensors = 303, .tensors = bcres2net_mfa_fpm_tensors,
     .nnorms = 72, .norms = bcres2net_mfa_fpm_norms, .stats_floats = 7820,
     .nquant = 21, .quant_names = bcres2net_mfa_fpm_quant_names,
-    .act_per_clip = 4852554, .act_fixed = 7820, .grad_per_clip = 491520, .scratch_per_clip = 51200,
-    .infer_per_clip = 416000,
+    .act_per_clip = 3931594, .act_fixed = 7820, .grad_per_clip = 409600, .scratch_per_clip = 51200,
+    .infer_per_clip = 491520,
 };
 
 static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *params, real *stats,
     const real *input, real *logits, real *arena, NnRng *rng, AscQuant *quant) {
-    const size_t fixed = (size_t)N * 4903754;
-    real *scratch = arena + (size_t)N * 4852554;
+    const size_t fixed = (size_t)N * 3982794;
+    real *scratch = arena + (size_t)N * 3931594;
     (void)training, (void)stats, (void)rng, (void)fixed, (void)scratch, (void)quant;
     real *stem_conv = arena + (size_t)N * 0; /* 80 x N x 128 x 16 */
     real *stem_bn = arena + (size_t)N * 163840; /* 80 x N x 128 x 16 */
     real *stem_bn_saved = arena + fixed + 0;
-    real *stem_relu = arena + (size_t)N * 327680; /* 80 x N x 128 x 16 */
-    real *stem_mfa = arena + (size_t)N * 491520; /* 80 x N x 128 x 16 */
-    real *stem_mfa_x1 = arena + (size_t)N * 327680; /* 20 x N x 128 x 16 */
-    real *stem_mfa_y1 = arena + (size_t)N * 491520; /* 20 x N x 128 x 16 */
-    real *stem_mfa_att1_mean = arena + (size_t)N * 655360; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att1_fc1 = arena + (size_t)N * 657920; /* 10 x N x 128 x 1 */
-    real *stem_mfa_att1_relu = arena + (size_t)N * 659200; /* 10 x N x 128 x 1 */
-    real *stem_mfa_att1_fc2 = arena + (size_t)N * 660480; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att1_sigmoid = arena + (size_t)N * 663040; /* 20 x N x 128 x 1 */
-    real *stem_mfa_x2 = arena + (size_t)N * 368640; /* 20 x N x 128 x 16 */
-    real *stem_mfa_y2 = arena + (size_t)N * 532480; /* 20 x N x 128 x 16 */
-    real *stem_mfa_dw2 = arena + (size_t)N * 665600; /* 20 x N x 128 x 16 */
-    real *stem_mfa_bn2 = arena + (size_t)N * 706560; /* 20 x N x 128 x 16 */
+    real *stem_mfa = arena + (size_t)N * 327680; /* 80 x N x 128 x 16 */
+    real *stem_mfa_x1 = arena + (size_t)N * 163840; /* 20 x N x 128 x 16 */
+    real *stem_mfa_y1 = arena + (size_t)N * 327680; /* 20 x N x 128 x 16 */
+    real *stem_mfa_att1_mean = arena + (size_t)N * 491520; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att1_fc1 = arena + (size_t)N * 494080; /* 10 x N x 128 x 1 */
+    real *stem_mfa_att1_relu = arena + (size_t)N * 495360; /* 10 x N x 128 x 1 */
+    real *stem_mfa_att1_fc2 = arena + (size_t)N * 496640; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att1_sigmoid = arena + (size_t)N * 499200; /* 20 x N x 128 x 1 */
+    real *stem_mfa_x2 = arena + (size_t)N * 204800; /* 20 x N x 128 x 16 */
+    real *stem_mfa_y2 = arena + (size_t)N * 368640; /* 20 x N x 128 x 16 */
+    real *stem_mfa_dw2 = arena + (size_t)N * 501760; /* 20 x N x 128 x 16 */
+    real *stem_mfa_bn2 = arena + (size_t)N * 542720; /* 20 x N x 128 x 16 */
     real *stem_mfa_bn2_saved = arena + fixed + 160;
-    real *stem_mfa_relu2 = arena + (size_t)N * 747520; /* 20 x N x 128 x 16 */
-    real *stem_mfa_att2_mean = arena + (size_t)N * 788480; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att2_fc1 = arena + (size_t)N * 791040; /* 10 x N x 128 x 1 */
-    real *stem_mfa_att2_relu = arena + (size_t)N * 792320; /* 10 x N x 128 x 1 */
-    real *stem_mfa_att2_fc2 = arena + (size_t)N * 793600; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att2_sigmoid = arena + (size_t)N * 796160; /* 20 x N x 128 x 1 */
-    real *stem_mfa_x3 = arena + (size_t)N * 409600; /* 20 x N x 128 x 16 */
-    real *stem_mfa_y3 = arena + (size_t)N * 573440; /* 20 x N x 128 x 16 */
-    real *stem_mfa_sum3 = arena + (size_t)N * 798720; /* 20 x N x 128 x 16 */
-    real *stem_mfa_dw3 = arena + (size_t)N * 839680; /* 20 x N x 128 x 16 */
-    real *stem_mfa_bn3 = arena + (size_t)N * 880640; /* 20 x N x 128 x 16 */
+    real *stem_mfa_att2_mean = arena + (size_t)N * 583680; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att2_fc1 = arena + (size_t)N * 586240; /* 10 x N x 128 x 1 */
+    real *stem_mfa_att2_relu = arena + (size_t)N * 587520; /* 10 x N x 128 x 1 */
+    real *stem_mfa_att2_fc2 = arena + (size_t)N * 588800; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att2_sigmoid = arena + (size_t)N * 591360; /* 20 x N x 128 x 1 */
+    real *stem_mfa_x3 = arena + (size_t)N * 245760; /* 20 x N x 128 x 16 */
+    real *stem_mfa_y3 = arena + (size_t)N * 409600; /* 20 x N x 128 x 16 */
+    real *stem_mfa_sum3 = arena + (size_t)N * 593920; /* 20 x N x 128 x 16 */
+    real *stem_mfa_dw3 = arena + (size_t)N * 634880; /* 20 x N x 128 x 16 */
+    real *stem_mfa_bn3 = arena + (size_t)N * 675840; /* 20 x N x 128 x 16 */
     real *stem_mfa_bn3_saved = arena + fixed + 200;
-    real *stem_mfa_relu3 = arena + (size_t)N * 921600; /* 20 x N x 128 x 16 */
-    real *stem_mfa_att3_mean = arena + (size_t)N * 962560; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att3_fc1 = arena + (size_t)N * 965120; /* 10 x N x 128 x 1 */
-    real *stem_mfa_att3_relu = arena + (size_t)N * 966400; /* 10 x N x 128 x 1 */
-    real *stem_mfa_att3_fc2 = arena + (size_t)N * 967680; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att3_sigmoid = arena + (size_t)N * 970240; /* 20 x N x 128 x 1 */
-    real *stem_mfa_x4 = arena + (size_t)N * 450560; /* 20 x N x 128 x 16 */
-    real *stem_mfa_y4 = arena + (size_t)N * 614400; /* 20 x N x 128 x 16 */
-    real *stem_mfa_sum4 = arena + (size_t)N * 972800; /* 20 x N x 128 x 16 */
-    real *stem_mfa_dw4 = arena + (size_t)N * 1013760; /* 20 x N x 128 x 16 */
-    real *stem_mfa_bn4 = arena + (size_t)N * 1054720; /* 20 x N x 128 x 16 */
+    real *stem_mfa_att3_mean = arena + (size_t)N * 716800; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att3_fc1 = arena + (size_t)N * 719360; /* 10 x N x 128 x 1 */
+    real *stem_mfa_att3_relu = arena + (size_t)N * 720640; /* 10 x N x 128 x 1 */
+    real *stem_mfa_att3_fc2 = arena + (size_t)N * 721920; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att3_sigmoid = arena + (size_t)N * 724480; /* 20 x N x 128 x 1 */
+    real *stem_mfa_x4 = arena + (size_t)N * 286720; /* 20 x N x 128 x 16 */
+    real *stem_mfa_y4 = arena + (size_t)N * 450560; /* 20 x N x 128 x 16 */
+    real *stem_mfa_sum4 = arena + (size_t)N * 727040; /* 20 x N x 128 x 16 */
+    real *stem_mfa_dw4 = arena + (size_t)N * 768000; /* 20 x N x 128 x 16 */
+    real *stem_mfa_bn4 = arena + (size_t)N * 808960; /* 20 x N x 128 x 16 */
     real *stem_mfa_bn4_saved = arena + fixed + 240;
-    real *stem_mfa_relu4 = arena + (size_t)N * 1095680; /* 20 x N x 128 x 16 */
-    real *stem_mfa_att4_mean = arena + (size_t)N * 1136640; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att4_fc1 = arena + (size_t)N * 1139200; /* 10 x N x 128 x 1 */
-    real *stem_mfa_att4_relu = arena + (size_t)N * 1140480; /* 10 x N x 128 x 1 */
-    real *stem_mfa_att4_fc2 = arena + (size_t)N * 1141760; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att4_sigmoid = arena + (size_t)N * 1144320; /* 20 x N x 128 x 1 */
-    real *stage1_bcres2net1_conv_in = arena + (size_t)N * 1146880; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2net1_bn_in = arena + (size_t)N * 1228800; /* 40 x N x 128 x 16 */
+    real *stem_mfa_att4_mean = arena + (size_t)N * 849920; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att4_fc1 = arena + (size_t)N * 852480; /* 10 x N x 128 x 1 */
+    real *stem_mfa_att4_relu = arena + (size_t)N * 853760; /* 10 x N x 128 x 1 */
+    real *stem_mfa_att4_fc2 = arena + (size_t)N * 855040; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att4_sigmoid = arena + (size_t)N * 857600; /* 20 x N x 128 x 1 */
+    real *stage1_bcres2net1_conv_in = arena + (size_t)N * 860160; /* 40 x N x 128 x 16 */
+    real *stage1_bcres2net1_bn_in = arena + (size_t)N * 942080; /* 40 x N x 128 x 16 */
     real *stage1_bcres2net1_bn_in_saved = arena + fixed + 280;
-    real *stage1_bcres2net1_relu_in = arena + (size_t)N * 1310720; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2 = arena + (size_t)N * 1392640; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_in1 = arena + (size_t)N * 1310720; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_out1 = arena + (size_t)N * 1392640; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_in2 = arena + (size_t)N * 1331200; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_out2 = arena + (size_t)N * 1413120; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_in3 = arena + (size_t)N * 1351680; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_out3 = arena + (size_t)N * 1433600; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_in4 = arena + (size_t)N * 1372160; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_out4 = arena + (size_t)N * 1454080; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_dw2 = arena + (size_t)N * 1474560; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2 = arena + (size_t)N * 1024000; /* 40 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_in1 = arena + (size_t)N * 942080; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_out1 = arena + (size_t)N * 1024000; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_in2 = arena + (size_t)N * 962560; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_out2 = arena + (size_t)N * 1044480; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_in3 = arena + (size_t)N * 983040; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_out3 = arena + (size_t)N * 1064960; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_in4 = arena + (size_t)N * 1003520; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_out4 = arena + (size_t)N * 1085440; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_dw2 = arena + (size_t)N * 1105920; /* 10 x N x 128 x 16 */
     real *stage1_bcres2net1_f2_ssn2_saved = arena + fixed + 360;
-    real *stage1_bcres2net1_f2_sum3 = arena + (size_t)N * 1495040; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_dw3 = arena + (size_t)N * 1515520; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_sum3 = arena + (size_t)N * 1126400; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_dw3 = arena + (size_t)N * 1146880; /* 10 x N x 128 x 16 */
     real *stage1_bcres2net1_f2_ssn3_saved = arena + fixed + 440;
-    real *stage1_bcres2net1_f2_sum4 = arena + (size_t)N * 1536000; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_dw4 = arena + (size_t)N * 1556480; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_sum4 = arena + (size_t)N * 1167360; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_dw4 = arena + (size_t)N * 1187840; /* 10 x N x 128 x 16 */
     real *stage1_bcres2net1_f2_ssn4_saved = arena + fixed + 520;
-    real *stage1_bcres2net1_mean_f = arena + (size_t)N * 1576960; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1 = arena + (size_t)N * 1577600; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_in1 = arena + (size_t)N * 1576960; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_out1 = arena + (size_t)N * 1577600; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_in2 = arena + (size_t)N * 1577120; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_out2 = arena + (size_t)N * 1577760; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_in3 = arena + (size_t)N * 1577280; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_out3 = arena + (size_t)N * 1577920; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_in4 = arena + (size_t)N * 1577440; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_out4 = arena + (size_t)N * 1578080; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_dw2 = arena + (size_t)N * 1578240; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_sum3 = arena + (size_t)N * 1578400; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_dw3 = arena + (size_t)N * 1578560; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_sum4 = arena + (size_t)N * 1578720; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_dw4 = arena + (size_t)N * 1578880; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_conv_out = arena + (size_t)N * 1579040; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2net1_drop = arena + (size_t)N * 1579680; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2net1_drop_mask = arena + (size_t)N * 1580320; /* 40 x N x 1 x 1 */
-    real *stage1_bcres2net1_sum = arena + (size_t)N * 1580360; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2net1_bn = arena + (size_t)N * 1662280; /* 40 x N x 128 x 16 */
+    real *stage1_bcres2net1_mean_f = arena + (size_t)N * 1208320; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1 = arena + (size_t)N * 1208960; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_in1 = arena + (size_t)N * 1208320; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_out1 = arena + (size_t)N * 1208960; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_in2 = arena + (size_t)N * 1208480; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_out2 = arena + (size_t)N * 1209120; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_in3 = arena + (size_t)N * 1208640; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_out3 = arena + (size_t)N * 1209280; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_in4 = arena + (size_t)N * 1208800; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_out4 = arena + (size_t)N * 1209440; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_dw2 = arena + (size_t)N * 1209600; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_sum3 = arena + (size_t)N * 1209760; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_dw3 = arena + (size_t)N * 1209920; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_sum4 = arena + (size_t)N * 1210080; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_dw4 = arena + (size_t)N * 1210240; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_conv_out = arena + (size_t)N * 1210400; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2net1_drop = arena + (size_t)N * 1211040; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2net1_drop_mask = arena + (size_t)N * 1211680; /* 40 x N x 1 x 1 */
+    real *stage1_bcres2net1_sum = arena + (size_t)N * 1211720; /* 40 x N x 128 x 16 */
+    real *stage1_bcres2net1_bn = arena + (size_t)N * 1293640; /* 40 x N x 128 x 16 */
     real *stage1_bcres2net1_bn_saved = arena + fixed + 600;
-    real *stage1_bcres2net1_relu = arena + (size_t)N * 1744200; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2 = arena + (size_t)N * 1826120; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_in1 = arena + (size_t)N * 1744200; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_out1 = arena + (size_t)N * 1826120; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_in2 = arena + (size_t)N * 1764680; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_out2 = arena + (size_t)N * 1846600; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_in3 = arena + (size_t)N * 1785160; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_out3 = arena + (size_t)N * 1867080; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_in4 = arena + (size_t)N * 1805640; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_out4 = arena + (size_t)N * 1887560; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_dw2 = arena + (size_t)N * 1908040; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2 = arena + (size_t)N * 1375560; /* 40 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_in1 = arena + (size_t)N * 1293640; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_out1 = arena + (size_t)N * 1375560; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_in2 = arena + (size_t)N * 1314120; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_out2 = arena + (size_t)N * 1396040; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_in3 = arena + (size_t)N * 1334600; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_out3 = arena + (size_t)N * 1416520; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_in4 = arena + (size_t)N * 1355080; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_out4 = arena + (size_t)N * 1437000; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_dw2 = arena + (size_t)N * 1457480; /* 10 x N x 128 x 16 */
     real *stage1_bcres2net2_f2_ssn2_saved = arena + fixed + 680;
-    real *stage1_bcres2net2_f2_sum3 = arena + (size_t)N * 1928520; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_dw3 = arena + (size_t)N * 1949000; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_sum3 = arena + (size_t)N * 1477960; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_dw3 = arena + (size_t)N * 1498440; /* 10 x N x 128 x 16 */
     real *stage1_bcres2net2_f2_ssn3_saved = arena + fixed + 760;
-    real *stage1_bcres2net2_f2_sum4 = arena + (size_t)N * 1969480; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_dw4 = arena + (size_t)N * 1989960; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_sum4 = arena + (size_t)N * 1518920; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_dw4 = arena + (size_t)N * 1539400; /* 10 x N x 128 x 16 */
     real *stage1_bcres2net2_f2_ssn4_saved = arena + fixed + 840;
-    real *stage1_bcres2net2_mean_f = arena + (size_t)N * 2010440; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1 = arena + (size_t)N * 2011080; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_in1 = arena + (size_t)N * 2010440; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_out1 = arena + (size_t)N * 2011080; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_in2 = arena + (size_t)N * 2010600; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_out2 = arena + (size_t)N * 2011240; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_in3 = arena + (size_t)N * 2010760; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_out3 = arena + (size_t)N * 2011400; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_in4 = arena + (size_t)N * 2010920; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_out4 = arena + (size_t)N * 2011560; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_dw2 = arena + (size_t)N * 2011720; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_sum3 = arena + (size_t)N * 2011880; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_dw3 = arena + (size_t)N * 2012040; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_sum4 = arena + (size_t)N * 2012200; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_dw4 = arena + (size_t)N * 2012360; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_conv_out = arena + (size_t)N * 2012520; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2net2_drop = arena + (size_t)N * 2013160; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2net2_drop_mask = arena + (size_t)N * 2013800; /* 40 x N x 1 x 1 */
-    real *stage1_bcres2net2_sum = arena + (size_t)N * 2013840; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2net2_bn = arena + (size_t)N * 2095760; /* 40 x N x 128 x 16 */
+    real *stage1_bcres2net2_mean_f = arena + (size_t)N * 1559880; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1 = arena + (size_t)N * 1560520; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_in1 = arena + (size_t)N * 1559880; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_out1 = arena + (size_t)N * 1560520; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_in2 = arena + (size_t)N * 1560040; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_out2 = arena + (size_t)N * 1560680; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_in3 = arena + (size_t)N * 1560200; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_out3 = arena + (size_t)N * 1560840; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_in4 = arena + (size_t)N * 1560360; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_out4 = arena + (size_t)N * 1561000; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_dw2 = arena + (size_t)N * 1561160; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_sum3 = arena + (size_t)N * 1561320; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_dw3 = arena + (size_t)N * 1561480; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_sum4 = arena + (size_t)N * 1561640; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_dw4 = arena + (size_t)N * 1561800; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_conv_out = arena + (size_t)N * 1561960; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2net2_drop = arena + (size_t)N * 1562600; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2net2_drop_mask = arena + (size_t)N * 1563240; /* 40 x N x 1 x 1 */
+    real *stage1_bcres2net2_sum = arena + (size_t)N * 1563280; /* 40 x N x 128 x 16 */
+    real *stage1_bcres2net2_bn = arena + (size_t)N * 1645200; /* 40 x N x 128 x 16 */
     real *stage1_bcres2net2_bn_saved = arena + fixed + 920;
-    real *stage1_bcres2net2_relu = arena + (size_t)N * 2177680; /* 40 x N x 128 x 16 */
-    real *stage1_resnorm = arena + (size_t)N * 2259600; /* 40 x N x 128 x 16 */
-    real *stage1_resnorm_saved = arena + (size_t)N * 2341520; /* 2 x N x 128 x 1 */
-    real *stage1_mfa = arena + (size_t)N * 2341776; /* 40 x N x 128 x 16 */
-    real *stage1_mfa_x1 = arena + (size_t)N * 2259600; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_y1 = arena + (size_t)N * 2341776; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_att1_mean = arena + (size_t)N * 2423696; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att1_fc1 = arena + (size_t)N * 2424976; /* 6 x N x 128 x 1 */
-    real *stage1_mfa_att1_relu = arena + (size_t)N * 2425744; /* 6 x N x 128 x 1 */
-    real *stage1_mfa_att1_fc2 = arena + (size_t)N * 2426512; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att1_sigmoid = arena + (size_t)N * 2427792; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_x2 = arena + (size_t)N * 2280080; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_y2 = arena + (size_t)N * 2362256; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_dw2 = arena + (size_t)N * 2429072; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_bn2 = arena + (size_t)N * 2449552; /* 10 x N x 128 x 16 */
+    real *stage1_resnorm = arena + (size_t)N * 1727120; /* 40 x N x 128 x 16 */
+    real *stage1_resnorm_saved = arena + (size_t)N * 1809040; /* 2 x N x 128 x 1 */
+    real *stage1_mfa = arena + (size_t)N * 1809296; /* 40 x N x 128 x 16 */
+    real *stage1_mfa_x1 = arena + (size_t)N * 1727120; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_y1 = arena + (size_t)N * 1809296; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_att1_mean = arena + (size_t)N * 1891216; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att1_fc1 = arena + (size_t)N * 1892496; /* 6 x N x 128 x 1 */
+    real *stage1_mfa_att1_relu = arena + (size_t)N * 1893264; /* 6 x N x 128 x 1 */
+    real *stage1_mfa_att1_fc2 = arena + (size_t)N * 1894032; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att1_sigmoid = arena + (size_t)N * 1895312; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_x2 = arena + (size_t)N * 1747600; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_y2 = arena + (size_t)N * 1829776; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_dw2 = arena + (size_t)N * 1896592; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_bn2 = arena + (size_t)N * 1917072; /* 10 x N x 128 x 16 */
     real *stage1_mfa_bn2_saved = arena + fixed + 1000;
-    real *stage1_mfa_relu2 = arena + (size_t)N * 2470032; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_att2_mean = arena + (size_t)N * 2490512; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att2_fc1 = arena + (size_t)N * 2491792; /* 6 x N x 128 x 1 */
-    real *stage1_mfa_att2_relu = arena + (size_t)N * 2492560; /* 6 x N x 128 x 1 */
-    real *stage1_mfa_att2_fc2 = arena + (size_t)N * 2493328; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att2_sigmoid = arena + (size_t)N * 2494608; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_x3 = arena + (size_t)N * 2300560; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_y3 = arena + (size_t)N * 2382736; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_sum3 = arena + (size_t)N * 2495888; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_dw3 = arena + (size_t)N * 2516368; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_bn3 = arena + (size_t)N * 2536848; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_att2_mean = arena + (size_t)N * 1937552; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att2_fc1 = arena + (size_t)N * 1938832; /* 6 x N x 128 x 1 */
+    real *stage1_mfa_att2_relu = arena + (size_t)N * 1939600; /* 6 x N x 128 x 1 */
+    real *stage1_mfa_att2_fc2 = arena + (size_t)N * 1940368; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att2_sigmoid = arena + (size_t)N * 1941648; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_x3 = arena + (size_t)N * 1768080; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_y3 = arena + (size_t)N * 1850256; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_sum3 = arena + (size_t)N * 1942928; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_dw3 = arena + (size_t)N * 1963408; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_bn3 = arena + (size_t)N * 1983888; /* 10 x N x 128 x 16 */
     real *stage1_mfa_bn3_saved = arena + fixed + 1020;
-    real *stage1_mfa_relu3 = arena + (size_t)N * 2557328; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_att3_mean = arena + (size_t)N * 2577808; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att3_fc1 = arena + (size_t)N * 2579088; /* 6 x N x 128 x 1 */
-    real *stage1_mfa_att3_relu = arena + (size_t)N * 2579856; /* 6 x N x 128 x 1 */
-    real *stage1_mfa_att3_fc2 = arena + (size_t)N * 2580624; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att3_sigmoid = arena + (size_t)N * 2581904; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_x4 = arena + (size_t)N * 2321040; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_y4 = arena + (size_t)N * 2403216; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_sum4 = arena + (size_t)N * 2583184; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_dw4 = arena + (size_t)N * 2603664; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_bn4 = arena + (size_t)N * 2624144; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_att3_mean = arena + (size_t)N * 2004368; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att3_fc1 = arena + (size_t)N * 2005648; /* 6 x N x 128 x 1 */
+    real *stage1_mfa_att3_relu = arena + (size_t)N * 2006416; /* 6 x N x 128 x 1 */
+    real *stage1_mfa_att3_fc2 = arena + (size_t)N * 2007184; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att3_sigmoid = arena + (size_t)N * 2008464; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_x4 = arena + (size_t)N * 1788560; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_y4 = arena + (size_t)N * 1870736; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_sum4 = arena + (size_t)N * 2009744; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_dw4 = arena + (size_t)N * 2030224; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_bn4 = arena + (size_t)N * 2050704; /* 10 x N x 128 x 16 */
     real *stage1_mfa_bn4_saved = arena + fixed + 1040;
-    real *stage1_mfa_relu4 = arena + (size_t)N * 2644624; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_att4_mean = arena + (size_t)N * 2665104; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att4_fc1 = arena + (size_t)N * 2666384; /* 6 x N x 128 x 1 */
-    real *stage1_mfa_att4_relu = arena + (size_t)N * 2667152; /* 6 x N x 128 x 1 */
-    real *stage1_mfa_att4_fc2 = arena + (size_t)N * 2667920; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att4_sigmoid = arena + (size_t)N * 2669200; /* 10 x N x 128 x 1 */
-    real *stage2_maxpool = arena + (size_t)N * 2670480; /* 40 x N x 64 x 8 */
-    real *stage2_maxpool_argmax = arena + (size_t)N * 2690960; /* 40 x N x 64 x 8 */
-    real *stage2_bcres2net1_conv_in = arena + (size_t)N * 2711440; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2net1_bn_in = arena + (size_t)N * 2742160; /* 60 x N x 64 x 8 */
+    real *stage1_mfa_att4_mean = arena + (size_t)N * 2071184; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att4_fc1 = arena + (size_t)N * 2072464; /* 6 x N x 128 x 1 */
+    real *stage1_mfa_att4_relu = arena + (size_t)N * 2073232; /* 6 x N x 128 x 1 */
+    real *stage1_mfa_att4_fc2 = arena + (size_t)N * 2074000; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att4_sigmoid = arena + (size_t)N * 2075280; /* 10 x N x 128 x 1 */
+    real *stage2_maxpool = arena + (size_t)N * 2076560; /* 40 x N x 64 x 8 */
+    real *stage2_maxpool_argmax = arena + (size_t)N * 2097040; /* 40 x N x 64 x 8 */
+    real *stage2_bcres2net1_conv_in = arena + (size_t)N * 2117520; /* 60 x N x 64 x 8 */
+    real *stage2_bcres2net1_bn_in = arena + (size_t)N * 2148240; /* 60 x N x 64 x 8 */
     real *stage2_bcres2net1_bn_in_saved = arena + fixed + 1060;
-    real *stage2_bcres2net1_relu_in = arena + (size_t)N * 2772880; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2 = arena + (size_t)N * 2803600; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_in1 = arena + (size_t)N * 2772880; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_out1 = arena + (size_t)N * 2803600; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_in2 = arena + (size_t)N * 2780560; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_out2 = arena + (size_t)N * 2811280; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_in3 = arena + (size_t)N * 2788240; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_out3 = arena + (size_t)N * 2818960; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_in4 = arena + (size_t)N * 2795920; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_out4 = arena + (size_t)N * 2826640; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_dw2 = arena + (size_t)N * 2834320; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2 = arena + (size_t)N * 2178960; /* 60 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_in1 = arena + (size_t)N * 2148240; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_out1 = arena + (size_t)N * 2178960; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_in2 = arena + (size_t)N * 2155920; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_out2 = arena + (size_t)N * 2186640; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_in3 = arena + (size_t)N * 2163600; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_out3 = arena + (size_t)N * 2194320; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_in4 = arena + (size_t)N * 2171280; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_out4 = arena + (size_t)N * 2202000; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_dw2 = arena + (size_t)N * 2209680; /* 15 x N x 64 x 8 */
     real *stage2_bcres2net1_f2_ssn2_saved = arena + fixed + 1180;
-    real *stage2_bcres2net1_f2_sum3 = arena + (size_t)N * 2842000; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_dw3 = arena + (size_t)N * 2849680; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_sum3 = arena + (size_t)N * 2217360; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_dw3 = arena + (size_t)N * 2225040; /* 15 x N x 64 x 8 */
     real *stage2_bcres2net1_f2_ssn3_saved = arena + fixed + 1300;
-    real *stage2_bcres2net1_f2_sum4 = arena + (size_t)N * 2857360; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_dw4 = arena + (size_t)N * 2865040; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_sum4 = arena + (size_t)N * 2232720; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_dw4 = arena + (size_t)N * 2240400; /* 15 x N x 64 x 8 */
     real *stage2_bcres2net1_f2_ssn4_saved = arena + fixed + 1420;
-    real *stage2_bcres2net1_mean_f = arena + (size_t)N * 2872720; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1 = arena + (size_t)N * 2873200; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_in1 = arena + (size_t)N * 2872720; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_out1 = arena + (size_t)N * 2873200; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_in2 = arena + (size_t)N * 2872840; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_out2 = arena + (size_t)N * 2873320; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_in3 = arena + (size_t)N * 2872960; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_out3 = arena + (size_t)N * 2873440; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_in4 = arena + (size_t)N * 2873080; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_out4 = arena + (size_t)N * 2873560; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_dw2 = arena + (size_t)N * 2873680; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_sum3 = arena + (size_t)N * 2873800; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_dw3 = arena + (size_t)N * 2873920; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_sum4 = arena + (size_t)N * 2874040; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_dw4 = arena + (size_t)N * 2874160; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_conv_out = arena + (size_t)N * 2874280; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2net1_drop = arena + (size_t)N * 2874760; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2net1_drop_mask = arena + (size_t)N * 2875240; /* 60 x N x 1 x 1 */
-    real *stage2_bcres2net1_sum = arena + (size_t)N * 2875300; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2net1_bn = arena + (size_t)N * 2906020; /* 60 x N x 64 x 8 */
+    real *stage2_bcres2net1_mean_f = arena + (size_t)N * 2248080; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1 = arena + (size_t)N * 2248560; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_in1 = arena + (size_t)N * 2248080; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_out1 = arena + (size_t)N * 2248560; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_in2 = arena + (size_t)N * 2248200; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_out2 = arena + (size_t)N * 2248680; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_in3 = arena + (size_t)N * 2248320; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_out3 = arena + (size_t)N * 2248800; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_in4 = arena + (size_t)N * 2248440; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_out4 = arena + (size_t)N * 2248920; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_dw2 = arena + (size_t)N * 2249040; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_sum3 = arena + (size_t)N * 2249160; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_dw3 = arena + (size_t)N * 2249280; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_sum4 = arena + (size_t)N * 2249400; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_dw4 = arena + (size_t)N * 2249520; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_conv_out = arena + (size_t)N * 2249640; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2net1_drop = arena + (size_t)N * 2250120; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2net1_drop_mask = arena + (size_t)N * 2250600; /* 60 x N x 1 x 1 */
+    real *stage2_bcres2net1_sum = arena + (size_t)N * 2250660; /* 60 x N x 64 x 8 */
+    real *stage2_bcres2net1_bn = arena + (size_t)N * 2281380; /* 60 x N x 64 x 8 */
     real *stage2_bcres2net1_bn_saved = arena + fixed + 1540;
-    real *stage2_bcres2net1_relu = arena + (size_t)N * 2936740; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2 = arena + (size_t)N * 2967460; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_in1 = arena + (size_t)N * 2936740; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_out1 = arena + (size_t)N * 2967460; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_in2 = arena + (size_t)N * 2944420; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_out2 = arena + (size_t)N * 2975140; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_in3 = arena + (size_t)N * 2952100; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_out3 = arena + (size_t)N * 2982820; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_in4 = arena + (size_t)N * 2959780; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_out4 = arena + (size_t)N * 2990500; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_dw2 = arena + (size_t)N * 2998180; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2 = arena + (size_t)N * 2312100; /* 60 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_in1 = arena + (size_t)N * 2281380; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_out1 = arena + (size_t)N * 2312100; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_in2 = arena + (size_t)N * 2289060; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_out2 = arena + (size_t)N * 2319780; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_in3 = arena + (size_t)N * 2296740; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_out3 = arena + (size_t)N * 2327460; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_in4 = arena + (size_t)N * 2304420; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_out4 = arena + (size_t)N * 2335140; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_dw2 = arena + (size_t)N * 2342820; /* 15 x N x 64 x 8 */
     real *stage2_bcres2net2_f2_ssn2_saved = arena + fixed + 1660;
-    real *stage2_bcres2net2_f2_sum3 = arena + (size_t)N * 3005860; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_dw3 = arena + (size_t)N * 3013540; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_sum3 = arena + (size_t)N * 2350500; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_dw3 = arena + (size_t)N * 2358180; /* 15 x N x 64 x 8 */
     real *stage2_bcres2net2_f2_ssn3_saved = arena + fixed + 1780;
-    real *stage2_bcres2net2_f2_sum4 = arena + (size_t)N * 3021220; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_dw4 = arena + (size_t)N * 3028900; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_sum4 = arena + (size_t)N * 2365860; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_dw4 = arena + (size_t)N * 2373540; /* 15 x N x 64 x 8 */
     real *stage2_bcres2net2_f2_ssn4_saved = arena + fixed + 1900;
-    real *stage2_bcres2net2_mean_f = arena + (size_t)N * 3036580; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1 = arena + (size_t)N * 3037060; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_in1 = arena + (size_t)N * 3036580; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_out1 = arena + (size_t)N * 3037060; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_in2 = arena + (size_t)N * 3036700; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_out2 = arena + (size_t)N * 3037180; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_in3 = arena + (size_t)N * 3036820; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_out3 = arena + (size_t)N * 3037300; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_in4 = arena + (size_t)N * 3036940; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_out4 = arena + (size_t)N * 3037420; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_dw2 = arena + (size_t)N * 3037540; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_sum3 = arena + (size_t)N * 3037660; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_dw3 = arena + (size_t)N * 3037780; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_sum4 = arena + (size_t)N * 3037900; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_dw4 = arena + (size_t)N * 3038020; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_conv_out = arena + (size_t)N * 3038140; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2net2_drop = arena + (size_t)N * 3038620; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2net2_drop_mask = arena + (size_t)N * 3039100; /* 60 x N x 1 x 1 */
-    real *stage2_bcres2net2_sum = arena + (size_t)N * 3039160; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2net2_bn = arena + (size_t)N * 3069880; /* 60 x N x 64 x 8 */
+    real *stage2_bcres2net2_mean_f = arena + (size_t)N * 2381220; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1 = arena + (size_t)N * 2381700; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_in1 = arena + (size_t)N * 2381220; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_out1 = arena + (size_t)N * 2381700; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_in2 = arena + (size_t)N * 2381340; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_out2 = arena + (size_t)N * 2381820; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_in3 = arena + (size_t)N * 2381460; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_out3 = arena + (size_t)N * 2381940; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_in4 = arena + (size_t)N * 2381580; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_out4 = arena + (size_t)N * 2382060; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_dw2 = arena + (size_t)N * 2382180; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_sum3 = arena + (size_t)N * 2382300; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_dw3 = arena + (size_t)N * 2382420; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_sum4 = arena + (size_t)N * 2382540; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_dw4 = arena + (size_t)N * 2382660; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_conv_out = arena + (size_t)N * 2382780; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2net2_drop = arena + (size_t)N * 2383260; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2net2_drop_mask = arena + (size_t)N * 2383740; /* 60 x N x 1 x 1 */
+    real *stage2_bcres2net2_sum = arena + (size_t)N * 2383800; /* 60 x N x 64 x 8 */
+    real *stage2_bcres2net2_bn = arena + (size_t)N * 2414520; /* 60 x N x 64 x 8 */
     real *stage2_bcres2net2_bn_saved = arena + fixed + 2020;
-    real *stage2_bcres2net2_relu = arena + (size_t)N * 3100600; /* 60 x N x 64 x 8 */
-    real *stage2_resnorm = arena + (size_t)N * 3131320; /* 60 x N x 64 x 8 */
-    real *stage2_resnorm_saved = arena + (size_t)N * 3162040; /* 2 x N x 64 x 1 */
-    real *stage2_mfa = arena + (size_t)N * 3162168; /* 60 x N x 64 x 8 */
-    real *stage2_mfa_x1 = arena + (size_t)N * 3131320; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_y1 = arena + (size_t)N * 3162168; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_att1_mean = arena + (size_t)N * 3192888; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_att1_fc1 = arena + (size_t)N * 3193848; /* 8 x N x 64 x 1 */
-    real *stage2_mfa_att1_relu = arena + (size_t)N * 3194360; /* 8 x N x 64 x 1 */
-    real *stage2_mfa_att1_fc2 = arena + (size_t)N * 3194872; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_att1_sigmoid = arena + (size_t)N * 3195832; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_x2 = arena + (size_t)N * 3139000; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_y2 = arena + (size_t)N * 3169848; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_dw2 = arena + (size_t)N * 3196792; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_bn2 = arena + (size_t)N * 3204472; /* 15 x N x 64 x 8 */
+    real *stage2_resnorm = arena + (size_t)N * 2445240; /* 60 x N x 64 x 8 */
+    real *stage2_resnorm_saved = arena + (size_t)N * 2475960; /* 2 x N x 64 x 1 */
+    real *stage2_mfa = arena + (size_t)N * 2476088; /* 60 x N x 64 x 8 */
+    real *stage2_mfa_x1 = arena + (size_t)N * 2445240; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_y1 = arena + (size_t)N * 2476088; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_att1_mean = arena + (size_t)N * 2506808; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_att1_fc1 = arena + (size_t)N * 2507768; /* 8 x N x 64 x 1 */
+    real *stage2_mfa_att1_relu = arena + (size_t)N * 2508280; /* 8 x N x 64 x 1 */
+    real *stage2_mfa_att1_fc2 = arena + (size_t)N * 2508792; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_att1_sigmoid = arena + (size_t)N * 2509752; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_x2 = arena + (size_t)N * 2452920; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_y2 = arena + (size_t)N * 2483768; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_dw2 = arena + (size_t)N * 2510712; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_bn2 = arena + (size_t)N * 2518392; /* 15 x N x 64 x 8 */
     real *stage2_mfa_bn2_saved = arena + fixed + 2140;
-    real *stage2_mfa_relu2 = arena + (size_t)N * 3212152; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_att2_mean = arena + (size_t)N * 3219832; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_att2_fc1 = arena + (size_t)N * 3220792; /* 8 x N x 64 x 1 */
-    real *stage2_mfa_att2_relu = arena + (size_t)N * 3221304; /* 8 x N x 64 x 1 */
-    real *stage2_mfa_att2_fc2 = arena + (size_t)N * 3221816; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_att2_sigmoid = arena + (size_t)N * 3222776; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_x3 = arena + (size_t)N * 3146680; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_y3 = arena + (size_t)N * 3177528; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_sum3 = arena + (size_t)N * 3223736; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_dw3 = arena + (size_t)N * 3231416; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_bn3 = arena + (size_t)N * 3239096; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_att2_mean = arena + (size_t)N * 2526072; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_att2_fc1 = arena + (size_t)N * 2527032; /* 8 x N x 64 x 1 */
+    real *stage2_mfa_att2_relu = arena + (size_t)N * 2527544; /* 8 x N x 64 x 1 */
+    real *stage2_mfa_att2_fc2 = arena + (size_t)N * 2528056; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_att2_sigmoid = arena + (size_t)N * 2529016; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_x3 = arena + (size_t)N * 2460600; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_y3 = arena + (size_t)N * 2491448; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_sum3 = arena + (size_t)N * 2529976; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_dw3 = arena + (size_t)N * 2537656; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_bn3 = arena + (size_t)N * 2545336; /* 15 x N x 64 x 8 */
     real *stage2_mfa_bn3_saved = arena + fixed + 2170;
-    real *stage2_mfa_relu3 = arena + (size_t)N * 3246776; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_att3_mean = arena + (size_t)N * 3254456; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_att3_fc1 = arena + (size_t)N * 3255416; /* 8 x N x 64 x 1 */
-    real *stage2_mfa_att3_relu = arena + (size_t)N * 3255928; /* 8 x N x 64 x 1 */
-    real *stage2_mfa_att3_fc2 = arena + (size_t)N * 3256440; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_att3_sigmoid = arena + (size_t)N * 3257400; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_x4 = arena + (size_t)N * 3154360; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_y4 = arena + (size_t)N * 3185208; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_sum4 = arena + (size_t)N * 3258360; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_dw4 = arena + (size_t)N * 3266040; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_bn4 = arena + (size_t)N * 3273720; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_att3_mean = arena + (size_t)N * 2553016; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_att3_fc1 = arena + (size_t)N * 2553976; /* 8 x N x 64 x 1 */
+    real *stage2_mfa_att3_relu = arena + (size_t)N * 2554488; /* 8 x N x 64 x 1 */
+    real *stage2_mfa_att3_fc2 = arena + (size_t)N * 2555000; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_att3_sigmoid = arena + (size_t)N * 2555960; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_x4 = arena + (size_t)N * 2468280; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_y4 = arena + (size_t)N * 2499128; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_sum4 = arena + (size_t)N * 2556920; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_dw4 = arena + (size_t)N * 2564600; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_bn4 = arena + (size_t)N * 2572280; /* 15 x N x 64 x 8 */
     real *stage2_mfa_bn4_saved = arena + fixed + 2200;
-    real *stage2_mfa_relu4 = arena + (size_t)N * 3281400; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_att4_mean = arena + (size_t)N * 3289080; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_att4_fc1 = arena + (size_t)N * 3290040; /* 8 x N x 64 x 1 */
-    real *stage2_mfa_att4_relu = arena + (size_t)N * 3290552; /* 8 x N x 64 x 1 */
-    real *stage2_mfa_att4_fc2 = arena + (size_t)N * 3291064; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_att4_sigmoid = arena + (size_t)N * 3292024; /* 15 x N x 64 x 1 */
-    real *stage3_maxpool = arena + (size_t)N * 3292984; /* 60 x N x 32 x 4 */
-    real *stage3_maxpool_argmax = arena + (size_t)N * 3300664; /* 60 x N x 32 x 4 */
-    real *stage3_bcres2net1_conv_in = arena + (size_t)N * 3308344; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2net1_bn_in = arena + (size_t)N * 3318584; /* 80 x N x 32 x 4 */
+    real *stage2_mfa_att4_mean = arena + (size_t)N * 2579960; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_att4_fc1 = arena + (size_t)N * 2580920; /* 8 x N x 64 x 1 */
+    real *stage2_mfa_att4_relu = arena + (size_t)N * 2581432; /* 8 x N x 64 x 1 */
+    real *stage2_mfa_att4_fc2 = arena + (size_t)N * 2581944; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_att4_sigmoid = arena + (size_t)N * 2582904; /* 15 x N x 64 x 1 */
+    real *stage3_maxpool = arena + (size_t)N * 2583864; /* 60 x N x 32 x 4 */
+    real *stage3_maxpool_argmax = arena + (size_t)N * 2591544; /* 60 x N x 32 x 4 */
+    real *stage3_bcres2net1_conv_in = arena + (size_t)N * 2599224; /* 80 x N x 32 x 4 */
+    real *stage3_bcres2net1_bn_in = arena + (size_t)N * 2609464; /* 80 x N x 32 x 4 */
     real *stage3_bcres2net1_bn_in_saved = arena + fixed + 2230;
-    real *stage3_bcres2net1_relu_in = arena + (size_t)N * 3328824; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2 = arena + (size_t)N * 3339064; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_in1 = arena + (size_t)N * 3328824; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_out1 = arena + (size_t)N * 3339064; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_in2 = arena + (size_t)N * 3331384; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_out2 = arena + (size_t)N * 3341624; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_in3 = arena + (size_t)N * 3333944; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_out3 = arena + (size_t)N * 3344184; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_in4 = arena + (size_t)N * 3336504; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_out4 = arena + (size_t)N * 3346744; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_dw2 = arena + (size_t)N * 3349304; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2 = arena + (size_t)N * 2619704; /* 80 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_in1 = arena + (size_t)N * 2609464; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_out1 = arena + (size_t)N * 2619704; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_in2 = arena + (size_t)N * 2612024; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_out2 = arena + (size_t)N * 2622264; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_in3 = arena + (size_t)N * 2614584; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_out3 = arena + (size_t)N * 2624824; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_in4 = arena + (size_t)N * 2617144; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_out4 = arena + (size_t)N * 2627384; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_dw2 = arena + (size_t)N * 2629944; /* 20 x N x 32 x 4 */
     real *stage3_bcres2net1_f2_ssn2_saved = arena + fixed + 2390;
-    real *stage3_bcres2net1_f2_sum3 = arena + (size_t)N * 3351864; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_dw3 = arena + (size_t)N * 3354424; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_sum3 = arena + (size_t)N * 2632504; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_dw3 = arena + (size_t)N * 2635064; /* 20 x N x 32 x 4 */
     real *stage3_bcres2net1_f2_ssn3_saved = arena + fixed + 2550;
-    real *stage3_bcres2net1_f2_sum4 = arena + (size_t)N * 3356984; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_dw4 = arena + (size_t)N * 3359544; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_sum4 = arena + (size_t)N * 2637624; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_dw4 = arena + (size_t)N * 2640184; /* 20 x N x 32 x 4 */
     real *stage3_bcres2net1_f2_ssn4_saved = arena + fixed + 2710;
-    real *stage3_bcres2net1_mean_f = arena + (size_t)N * 3362104; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1 = arena + (size_t)N * 3362424; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_in1 = arena + (size_t)N * 3362104; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_out1 = arena + (size_t)N * 3362424; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_in2 = arena + (size_t)N * 3362184; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_out2 = arena + (size_t)N * 3362504; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_in3 = arena + (size_t)N * 3362264; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_out3 = arena + (size_t)N * 3362584; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_in4 = arena + (size_t)N * 3362344; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_out4 = arena + (size_t)N * 3362664; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_dw2 = arena + (size_t)N * 3362744; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_sum3 = arena + (size_t)N * 3362824; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_dw3 = arena + (size_t)N * 3362904; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_sum4 = arena + (size_t)N * 3362984; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_dw4 = arena + (size_t)N * 3363064; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_conv_out = arena + (size_t)N * 3363144; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2net1_drop = arena + (size_t)N * 3363464; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2net1_drop_mask = arena + (size_t)N * 3363784; /* 80 x N x 1 x 1 */
-    real *stage3_bcres2net1_sum = arena + (size_t)N * 3363864; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2net1_bn = arena + (size_t)N * 3374104; /* 80 x N x 32 x 4 */
+    real *stage3_bcres2net1_mean_f = arena + (size_t)N * 2642744; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1 = arena + (size_t)N * 2643064; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_in1 = arena + (size_t)N * 2642744; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_out1 = arena + (size_t)N * 2643064; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_in2 = arena + (size_t)N * 2642824; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_out2 = arena + (size_t)N * 2643144; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_in3 = arena + (size_t)N * 2642904; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_out3 = arena + (size_t)N * 2643224; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_in4 = arena + (size_t)N * 2642984; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_out4 = arena + (size_t)N * 2643304; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_dw2 = arena + (size_t)N * 2643384; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_sum3 = arena + (size_t)N * 2643464; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_dw3 = arena + (size_t)N * 2643544; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_sum4 = arena + (size_t)N * 2643624; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_dw4 = arena + (size_t)N * 2643704; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_conv_out = arena + (size_t)N * 2643784; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2net1_drop = arena + (size_t)N * 2644104; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2net1_drop_mask = arena + (size_t)N * 2644424; /* 80 x N x 1 x 1 */
+    real *stage3_bcres2net1_sum = arena + (size_t)N * 2644504; /* 80 x N x 32 x 4 */
+    real *stage3_bcres2net1_bn = arena + (size_t)N * 2654744; /* 80 x N x 32 x 4 */
     real *stage3_bcres2net1_bn_saved = arena + fixed + 2870;
-    real *stage3_bcres2net1_relu = arena + (size_t)N * 3384344; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2 = arena + (size_t)N * 3394584; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_in1 = arena + (size_t)N * 3384344; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_out1 = arena + (size_t)N * 3394584; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_in2 = arena + (size_t)N * 3386904; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_out2 = arena + (size_t)N * 3397144; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_in3 = arena + (size_t)N * 3389464; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_out3 = arena + (size_t)N * 3399704; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_in4 = arena + (size_t)N * 3392024; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_out4 = arena + (size_t)N * 3402264; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_dw2 = arena + (size_t)N * 3404824; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2 = arena + (size_t)N * 2664984; /* 80 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_in1 = arena + (size_t)N * 2654744; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_out1 = arena + (size_t)N * 2664984; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_in2 = arena + (size_t)N * 2657304; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_out2 = arena + (size_t)N * 2667544; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_in3 = arena + (size_t)N * 2659864; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_out3 = arena + (size_t)N * 2670104; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_in4 = arena + (size_t)N * 2662424; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_out4 = arena + (size_t)N * 2672664; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_dw2 = arena + (size_t)N * 2675224; /* 20 x N x 32 x 4 */
     real *stage3_bcres2net2_f2_ssn2_saved = arena + fixed + 3030;
-    real *stage3_bcres2net2_f2_sum3 = arena + (size_t)N * 3407384; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_dw3 = arena + (size_t)N * 3409944; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_sum3 = arena + (size_t)N * 2677784; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_dw3 = arena + (size_t)N * 2680344; /* 20 x N x 32 x 4 */
     real *stage3_bcres2net2_f2_ssn3_saved = arena + fixed + 3190;
-    real *stage3_bcres2net2_f2_sum4 = arena + (size_t)N * 3412504; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_dw4 = arena + (size_t)N * 3415064; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_sum4 = arena + (size_t)N * 2682904; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_dw4 = arena + (size_t)N * 2685464; /* 20 x N x 32 x 4 */
     real *stage3_bcres2net2_f2_ssn4_saved = arena + fixed + 3350;
-    real *stage3_bcres2net2_mean_f = arena + (size_t)N * 3417624; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1 = arena + (size_t)N * 3417944; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_in1 = arena + (size_t)N * 3417624; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_out1 = arena + (size_t)N * 3417944; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_in2 = arena + (size_t)N * 3417704; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_out2 = arena + (size_t)N * 3418024; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_in3 = arena + (size_t)N * 3417784; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_out3 = arena + (size_t)N * 3418104; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_in4 = arena + (size_t)N * 3417864; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_out4 = arena + (size_t)N * 3418184; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_dw2 = arena + (size_t)N * 3418264; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_sum3 = arena + (size_t)N * 3418344; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_dw3 = arena + (size_t)N * 3418424; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_sum4 = arena + (size_t)N * 3418504; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_dw4 = arena + (size_t)N * 3418584; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_conv_out = arena + (size_t)N * 3418664; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2net2_drop = arena + (size_t)N * 3418984; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2net2_drop_mask = arena + (size_t)N * 3419304; /* 80 x N x 1 x 1 */
-    real *stage3_bcres2net2_sum = arena + (size_t)N * 3419384; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2net2_bn = arena + (size_t)N * 3429624; /* 80 x N x 32 x 4 */
+    real *stage3_bcres2net2_mean_f = arena + (size_t)N * 2688024; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1 = arena + (size_t)N * 2688344; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_in1 = arena + (size_t)N * 2688024; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_out1 = arena + (size_t)N * 2688344; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_in2 = arena + (size_t)N * 2688104; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_out2 = arena + (size_t)N * 2688424; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_in3 = arena + (size_t)N * 2688184; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_out3 = arena + (size_t)N * 2688504; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_in4 = arena + (size_t)N * 2688264; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_out4 = arena + (size_t)N * 2688584; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_dw2 = arena + (size_t)N * 2688664; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_sum3 = arena + (size_t)N * 2688744; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_dw3 = arena + (size_t)N * 2688824; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_sum4 = arena + (size_t)N * 2688904; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_dw4 = arena + (size_t)N * 2688984; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_conv_out = arena + (size_t)N * 2689064; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2net2_drop = arena + (size_t)N * 2689384; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2net2_drop_mask = arena + (size_t)N * 2689704; /* 80 x N x 1 x 1 */
+    real *stage3_bcres2net2_sum = arena + (size_t)N * 2689784; /* 80 x N x 32 x 4 */
+    real *stage3_bcres2net2_bn = arena + (size_t)N * 2700024; /* 80 x N x 32 x 4 */
     real *stage3_bcres2net2_bn_saved = arena + fixed + 3510;
-    real *stage3_bcres2net2_relu = arena + (size_t)N * 3439864; /* 80 x N x 32 x 4 */
-    real *stage3_resnorm = arena + (size_t)N * 3450104; /* 80 x N x 32 x 4 */
-    real *stage3_resnorm_saved = arena + (size_t)N * 3460344; /* 2 x N x 32 x 1 */
-    real *stage3_mfa = arena + (size_t)N * 3460408; /* 80 x N x 32 x 4 */
-    real *stage3_mfa_x1 = arena + (size_t)N * 3450104; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_y1 = arena + (size_t)N * 3460408; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_att1_mean = arena + (size_t)N * 3470648; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att1_fc1 = arena + (size_t)N * 3471288; /* 10 x N x 32 x 1 */
-    real *stage3_mfa_att1_relu = arena + (size_t)N * 3471608; /* 10 x N x 32 x 1 */
-    real *stage3_mfa_att1_fc2 = arena + (size_t)N * 3471928; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att1_sigmoid = arena + (size_t)N * 3472568; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_x2 = arena + (size_t)N * 3452664; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_y2 = arena + (size_t)N * 3462968; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_dw2 = arena + (size_t)N * 3473208; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_bn2 = arena + (size_t)N * 3475768; /* 20 x N x 32 x 4 */
+    real *stage3_resnorm = arena + (size_t)N * 2710264; /* 80 x N x 32 x 4 */
+    real *stage3_resnorm_saved = arena + (size_t)N * 2720504; /* 2 x N x 32 x 1 */
+    real *stage3_mfa = arena + (size_t)N * 2720568; /* 80 x N x 32 x 4 */
+    real *stage3_mfa_x1 = arena + (size_t)N * 2710264; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_y1 = arena + (size_t)N * 2720568; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_att1_mean = arena + (size_t)N * 2730808; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att1_fc1 = arena + (size_t)N * 2731448; /* 10 x N x 32 x 1 */
+    real *stage3_mfa_att1_relu = arena + (size_t)N * 2731768; /* 10 x N x 32 x 1 */
+    real *stage3_mfa_att1_fc2 = arena + (size_t)N * 2732088; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att1_sigmoid = arena + (size_t)N * 2732728; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_x2 = arena + (size_t)N * 2712824; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_y2 = arena + (size_t)N * 2723128; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_dw2 = arena + (size_t)N * 2733368; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_bn2 = arena + (size_t)N * 2735928; /* 20 x N x 32 x 4 */
     real *stage3_mfa_bn2_saved = arena + fixed + 3670;
-    real *stage3_mfa_relu2 = arena + (size_t)N * 3478328; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_att2_mean = arena + (size_t)N * 3480888; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att2_fc1 = arena + (size_t)N * 3481528; /* 10 x N x 32 x 1 */
-    real *stage3_mfa_att2_relu = arena + (size_t)N * 3481848; /* 10 x N x 32 x 1 */
-    real *stage3_mfa_att2_fc2 = arena + (size_t)N * 3482168; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att2_sigmoid = arena + (size_t)N * 3482808; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_x3 = arena + (size_t)N * 3455224; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_y3 = arena + (size_t)N * 3465528; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_sum3 = arena + (size_t)N * 3483448; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_dw3 = arena + (size_t)N * 3486008; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_bn3 = arena + (size_t)N * 3488568; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_att2_mean = arena + (size_t)N * 2738488; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att2_fc1 = arena + (size_t)N * 2739128; /* 10 x N x 32 x 1 */
+    real *stage3_mfa_att2_relu = arena + (size_t)N * 2739448; /* 10 x N x 32 x 1 */
+    real *stage3_mfa_att2_fc2 = arena + (size_t)N * 2739768; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att2_sigmoid = arena + (size_t)N * 2740408; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_x3 = arena + (size_t)N * 2715384; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_y3 = arena + (size_t)N * 2725688; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_sum3 = arena + (size_t)N * 2741048; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_dw3 = arena + (size_t)N * 2743608; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_bn3 = arena + (size_t)N * 2746168; /* 20 x N x 32 x 4 */
     real *stage3_mfa_bn3_saved = arena + fixed + 3710;
-    real *stage3_mfa_relu3 = arena + (size_t)N * 3491128; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_att3_mean = arena + (size_t)N * 3493688; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att3_fc1 = arena + (size_t)N * 3494328; /* 10 x N x 32 x 1 */
-    real *stage3_mfa_att3_relu = arena + (size_t)N * 3494648; /* 10 x N x 32 x 1 */
-    real *stage3_mfa_att3_fc2 = arena + (size_t)N * 3494968; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att3_sigmoid = arena + (size_t)N * 3495608; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_x4 = arena + (size_t)N * 3457784; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_y4 = arena + (size_t)N * 3468088; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_sum4 = arena + (size_t)N * 3496248; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_dw4 = arena + (size_t)N * 3498808; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_bn4 = arena + (size_t)N * 3501368; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_att3_mean = arena + (size_t)N * 2748728; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att3_fc1 = arena + (size_t)N * 2749368; /* 10 x N x 32 x 1 */
+    real *stage3_mfa_att3_relu = arena + (size_t)N * 2749688; /* 10 x N x 32 x 1 */
+    real *stage3_mfa_att3_fc2 = arena + (size_t)N * 2750008; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att3_sigmoid = arena + (size_t)N * 2750648; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_x4 = arena + (size_t)N * 2717944; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_y4 = arena + (size_t)N * 2728248; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_sum4 = arena + (size_t)N * 2751288; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_dw4 = arena + (size_t)N * 2753848; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_bn4 = arena + (size_t)N * 2756408; /* 20 x N x 32 x 4 */
     real *stage3_mfa_bn4_saved = arena + fixed + 3750;
-    real *stage3_mfa_relu4 = arena + (size_t)N * 3503928; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_att4_mean = arena + (size_t)N * 3506488; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att4_fc1 = arena + (size_t)N * 3507128; /* 10 x N x 32 x 1 */
-    real *stage3_mfa_att4_relu = arena + (size_t)N * 3507448; /* 10 x N x 32 x 1 */
-    real *stage3_mfa_att4_fc2 = arena + (size_t)N * 3507768; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att4_sigmoid = arena + (size_t)N * 3508408; /* 20 x N x 32 x 1 */
-    real *stage4_bcres2net1_conv_in = arena + (size_t)N * 3509048; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net1_bn_in = arena + (size_t)N * 3521848; /* 100 x N x 32 x 4 */
+    real *stage3_mfa_att4_mean = arena + (size_t)N * 2758968; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att4_fc1 = arena + (size_t)N * 2759608; /* 10 x N x 32 x 1 */
+    real *stage3_mfa_att4_relu = arena + (size_t)N * 2759928; /* 10 x N x 32 x 1 */
+    real *stage3_mfa_att4_fc2 = arena + (size_t)N * 2760248; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att4_sigmoid = arena + (size_t)N * 2760888; /* 20 x N x 32 x 1 */
+    real *stage4_bcres2net1_conv_in = arena + (size_t)N * 2761528; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net1_bn_in = arena + (size_t)N * 2774328; /* 100 x N x 32 x 4 */
     real *stage4_bcres2net1_bn_in_saved = arena + fixed + 3790;
-    real *stage4_bcres2net1_relu_in = arena + (size_t)N * 3534648; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2 = arena + (size_t)N * 3547448; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_in1 = arena + (size_t)N * 3534648; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_out1 = arena + (size_t)N * 3547448; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_in2 = arena + (size_t)N * 3537848; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_out2 = arena + (size_t)N * 3550648; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_in3 = arena + (size_t)N * 3541048; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_out3 = arena + (size_t)N * 3553848; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_in4 = arena + (size_t)N * 3544248; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_out4 = arena + (size_t)N * 3557048; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_dw2 = arena + (size_t)N * 3560248; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2 = arena + (size_t)N * 2787128; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_in1 = arena + (size_t)N * 2774328; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_out1 = arena + (size_t)N * 2787128; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_in2 = arena + (size_t)N * 2777528; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_out2 = arena + (size_t)N * 2790328; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_in3 = arena + (size_t)N * 2780728; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_out3 = arena + (size_t)N * 2793528; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_in4 = arena + (size_t)N * 2783928; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_out4 = arena + (size_t)N * 2796728; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_dw2 = arena + (size_t)N * 2799928; /* 25 x N x 32 x 4 */
     real *stage4_bcres2net1_f2_ssn2_saved = arena + fixed + 3990;
-    real *stage4_bcres2net1_f2_sum3 = arena + (size_t)N * 3563448; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_dw3 = arena + (size_t)N * 3566648; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_sum3 = arena + (size_t)N * 2803128; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_dw3 = arena + (size_t)N * 2806328; /* 25 x N x 32 x 4 */
     real *stage4_bcres2net1_f2_ssn3_saved = arena + fixed + 4190;
-    real *stage4_bcres2net1_f2_sum4 = arena + (size_t)N * 3569848; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_dw4 = arena + (size_t)N * 3573048; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_sum4 = arena + (size_t)N * 2809528; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_dw4 = arena + (size_t)N * 2812728; /* 25 x N x 32 x 4 */
     real *stage4_bcres2net1_f2_ssn4_saved = arena + fixed + 4390;
-    real *stage4_bcres2net1_mean_f = arena + (size_t)N * 3576248; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1 = arena + (size_t)N * 3576648; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_in1 = arena + (size_t)N * 3576248; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_out1 = arena + (size_t)N * 3576648; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_in2 = arena + (size_t)N * 3576348; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_out2 = arena + (size_t)N * 3576748; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_in3 = arena + (size_t)N * 3576448; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_out3 = arena + (size_t)N * 3576848; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_in4 = arena + (size_t)N * 3576548; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_out4 = arena + (size_t)N * 3576948; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_dw2 = arena + (size_t)N * 3577048; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_sum3 = arena + (size_t)N * 3577148; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_dw3 = arena + (size_t)N * 3577248; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_sum4 = arena + (size_t)N * 3577348; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_dw4 = arena + (size_t)N * 3577448; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_conv_out = arena + (size_t)N * 3577548; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net1_drop = arena + (size_t)N * 3577948; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net1_drop_mask = arena + (size_t)N * 3578348; /* 100 x N x 1 x 1 */
-    real *stage4_bcres2net1_sum = arena + (size_t)N * 3578448; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net1_bn = arena + (size_t)N * 3591248; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net1_mean_f = arena + (size_t)N * 2815928; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1 = arena + (size_t)N * 2816328; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_in1 = arena + (size_t)N * 2815928; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_out1 = arena + (size_t)N * 2816328; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_in2 = arena + (size_t)N * 2816028; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_out2 = arena + (size_t)N * 2816428; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_in3 = arena + (size_t)N * 2816128; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_out3 = arena + (size_t)N * 2816528; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_in4 = arena + (size_t)N * 2816228; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_out4 = arena + (size_t)N * 2816628; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_dw2 = arena + (size_t)N * 2816728; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_sum3 = arena + (size_t)N * 2816828; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_dw3 = arena + (size_t)N * 2816928; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_sum4 = arena + (size_t)N * 2817028; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_dw4 = arena + (size_t)N * 2817128; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_conv_out = arena + (size_t)N * 2817228; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net1_drop = arena + (size_t)N * 2817628; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net1_drop_mask = arena + (size_t)N * 2818028; /* 100 x N x 1 x 1 */
+    real *stage4_bcres2net1_sum = arena + (size_t)N * 2818128; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net1_bn = arena + (size_t)N * 2830928; /* 100 x N x 32 x 4 */
     real *stage4_bcres2net1_bn_saved = arena + fixed + 4590;
-    real *stage4_bcres2net1_relu = arena + (size_t)N * 3604048; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2 = arena + (size_t)N * 3616848; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_in1 = arena + (size_t)N * 3604048; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_out1 = arena + (size_t)N * 3616848; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_in2 = arena + (size_t)N * 3607248; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_out2 = arena + (size_t)N * 3620048; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_in3 = arena + (size_t)N * 3610448; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_out3 = arena + (size_t)N * 3623248; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_in4 = arena + (size_t)N * 3613648; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_out4 = arena + (size_t)N * 3626448; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_dw2 = arena + (size_t)N * 3629648; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2 = arena + (size_t)N * 2843728; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_in1 = arena + (size_t)N * 2830928; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_out1 = arena + (size_t)N * 2843728; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_in2 = arena + (size_t)N * 2834128; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_out2 = arena + (size_t)N * 2846928; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_in3 = arena + (size_t)N * 2837328; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_out3 = arena + (size_t)N * 2850128; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_in4 = arena + (size_t)N * 2840528; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_out4 = arena + (size_t)N * 2853328; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_dw2 = arena + (size_t)N * 2856528; /* 25 x N x 32 x 4 */
     real *stage4_bcres2net2_f2_ssn2_saved = arena + fixed + 4790;
-    real *stage4_bcres2net2_f2_sum3 = arena + (size_t)N * 3632848; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_dw3 = arena + (size_t)N * 3636048; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_sum3 = arena + (size_t)N * 2859728; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_dw3 = arena + (size_t)N * 2862928; /* 25 x N x 32 x 4 */
     real *stage4_bcres2net2_f2_ssn3_saved = arena + fixed + 4990;
-    real *stage4_bcres2net2_f2_sum4 = arena + (size_t)N * 3639248; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_dw4 = arena + (size_t)N * 3642448; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_sum4 = arena + (size_t)N * 2866128; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_dw4 = arena + (size_t)N * 2869328; /* 25 x N x 32 x 4 */
     real *stage4_bcres2net2_f2_ssn4_saved = arena + fixed + 5190;
-    real *stage4_bcres2net2_mean_f = arena + (size_t)N * 3645648; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1 = arena + (size_t)N * 3646048; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_in1 = arena + (size_t)N * 3645648; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_out1 = arena + (size_t)N * 3646048; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_in2 = arena + (size_t)N * 3645748; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_out2 = arena + (size_t)N * 3646148; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_in3 = arena + (size_t)N * 3645848; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_out3 = arena + (size_t)N * 3646248; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_in4 = arena + (size_t)N * 3645948; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_out4 = arena + (size_t)N * 3646348; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_dw2 = arena + (size_t)N * 3646448; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_sum3 = arena + (size_t)N * 3646548; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_dw3 = arena + (size_t)N * 3646648; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_sum4 = arena + (size_t)N * 3646748; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_dw4 = arena + (size_t)N * 3646848; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_conv_out = arena + (size_t)N * 3646948; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net2_drop = arena + (size_t)N * 3647348; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net2_drop_mask = arena + (size_t)N * 3647748; /* 100 x N x 1 x 1 */
-    real *stage4_bcres2net2_sum = arena + (size_t)N * 3647848; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net2_bn = arena + (size_t)N * 3660648; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net2_mean_f = arena + (size_t)N * 2872528; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1 = arena + (size_t)N * 2872928; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_in1 = arena + (size_t)N * 2872528; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_out1 = arena + (size_t)N * 2872928; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_in2 = arena + (size_t)N * 2872628; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_out2 = arena + (size_t)N * 2873028; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_in3 = arena + (size_t)N * 2872728; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_out3 = arena + (size_t)N * 2873128; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_in4 = arena + (size_t)N * 2872828; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_out4 = arena + (size_t)N * 2873228; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_dw2 = arena + (size_t)N * 2873328; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_sum3 = arena + (size_t)N * 2873428; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_dw3 = arena + (size_t)N * 2873528; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_sum4 = arena + (size_t)N * 2873628; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_dw4 = arena + (size_t)N * 2873728; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_conv_out = arena + (size_t)N * 2873828; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net2_drop = arena + (size_t)N * 2874228; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net2_drop_mask = arena + (size_t)N * 2874628; /* 100 x N x 1 x 1 */
+    real *stage4_bcres2net2_sum = arena + (size_t)N * 2874728; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net2_bn = arena + (size_t)N * 2887528; /* 100 x N x 32 x 4 */
     real *stage4_bcres2net2_bn_saved = arena + fixed + 5390;
-    real *stage4_bcres2net2_relu = arena + (size_t)N * 3673448; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2 = arena + (size_t)N * 3686248; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_in1 = arena + (size_t)N * 3673448; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_out1 = arena + (size_t)N * 3686248; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_in2 = arena + (size_t)N * 3676648; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_out2 = arena + (size_t)N * 3689448; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_in3 = arena + (size_t)N * 3679848; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_out3 = arena + (size_t)N * 3692648; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_in4 = arena + (size_t)N * 3683048; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_out4 = arena + (size_t)N * 3695848; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_dw2 = arena + (size_t)N * 3699048; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2 = arena + (size_t)N * 2900328; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_in1 = arena + (size_t)N * 2887528; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_out1 = arena + (size_t)N * 2900328; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_in2 = arena + (size_t)N * 2890728; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_out2 = arena + (size_t)N * 2903528; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_in3 = arena + (size_t)N * 2893928; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_out3 = arena + (size_t)N * 2906728; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_in4 = arena + (size_t)N * 2897128; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_out4 = arena + (size_t)N * 2909928; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_dw2 = arena + (size_t)N * 2913128; /* 25 x N x 32 x 4 */
     real *stage4_bcres2net3_f2_ssn2_saved = arena + fixed + 5590;
-    real *stage4_bcres2net3_f2_sum3 = arena + (size_t)N * 3702248; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_dw3 = arena + (size_t)N * 3705448; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_sum3 = arena + (size_t)N * 2916328; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_dw3 = arena + (size_t)N * 2919528; /* 25 x N x 32 x 4 */
     real *stage4_bcres2net3_f2_ssn3_saved = arena + fixed + 5790;
-    real *stage4_bcres2net3_f2_sum4 = arena + (size_t)N * 3708648; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_dw4 = arena + (size_t)N * 3711848; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_sum4 = arena + (size_t)N * 2922728; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_dw4 = arena + (size_t)N * 2925928; /* 25 x N x 32 x 4 */
     real *stage4_bcres2net3_f2_ssn4_saved = arena + fixed + 5990;
-    real *stage4_bcres2net3_mean_f = arena + (size_t)N * 3715048; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1 = arena + (size_t)N * 3715448; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_in1 = arena + (size_t)N * 3715048; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_out1 = arena + (size_t)N * 3715448; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_in2 = arena + (size_t)N * 3715148; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_out2 = arena + (size_t)N * 3715548; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_in3 = arena + (size_t)N * 3715248; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_out3 = arena + (size_t)N * 3715648; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_in4 = arena + (size_t)N * 3715348; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_out4 = arena + (size_t)N * 3715748; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_dw2 = arena + (size_t)N * 3715848; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_sum3 = arena + (size_t)N * 3715948; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_dw3 = arena + (size_t)N * 3716048; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_sum4 = arena + (size_t)N * 3716148; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_dw4 = arena + (size_t)N * 3716248; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_conv_out = arena + (size_t)N * 3716348; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net3_drop = arena + (size_t)N * 3716748; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net3_drop_mask = arena + (size_t)N * 3717148; /* 100 x N x 1 x 1 */
-    real *stage4_bcres2net3_sum = arena + (size_t)N * 3717248; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net3_bn = arena + (size_t)N * 3730048; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net3_mean_f = arena + (size_t)N * 2929128; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1 = arena + (size_t)N * 2929528; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_in1 = arena + (size_t)N * 2929128; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_out1 = arena + (size_t)N * 2929528; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_in2 = arena + (size_t)N * 2929228; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_out2 = arena + (size_t)N * 2929628; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_in3 = arena + (size_t)N * 2929328; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_out3 = arena + (size_t)N * 2929728; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_in4 = arena + (size_t)N * 2929428; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_out4 = arena + (size_t)N * 2929828; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_dw2 = arena + (size_t)N * 2929928; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_sum3 = arena + (size_t)N * 2930028; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_dw3 = arena + (size_t)N * 2930128; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_sum4 = arena + (size_t)N * 2930228; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_dw4 = arena + (size_t)N * 2930328; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_conv_out = arena + (size_t)N * 2930428; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net3_drop = arena + (size_t)N * 2930828; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net3_drop_mask = arena + (size_t)N * 2931228; /* 100 x N x 1 x 1 */
+    real *stage4_bcres2net3_sum = arena + (size_t)N * 2931328; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net3_bn = arena + (size_t)N * 2944128; /* 100 x N x 32 x 4 */
     real *stage4_bcres2net3_bn_saved = arena + fixed + 6190;
-    real *stage4_bcres2net3_relu = arena + (size_t)N * 3742848; /* 100 x N x 32 x 4 */
-    real *stage4_resnorm = arena + (size_t)N * 3755648; /* 100 x N x 32 x 4 */
-    real *stage4_resnorm_saved = arena + (size_t)N * 3768448; /* 2 x N x 32 x 1 */
-    real *stage4_mfa = arena + (size_t)N * 3768512; /* 100 x N x 32 x 4 */
-    real *stage4_mfa_x1 = arena + (size_t)N * 3755648; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_y1 = arena + (size_t)N * 3768512; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_att1_mean = arena + (size_t)N * 3781312; /* 25 x N x 32 x 1 */
-    real *stage4_mfa_att1_fc1 = arena + (size_t)N * 3782112; /* 12 x N x 32 x 1 */
-    real *stage4_mfa_att1_relu = arena + (size_t)N * 3782496; /* 12 x N x 32 x 1 */
-    real *stage4_mfa_att1_fc2 = arena + (size_t)N * 3782880; /* 25 x N x 32 x 1 */
-    real *stage4_mfa_att1_sigmoid = arena + (size_t)N * 3783680; /* 25 x N x 32 x 1 */
-    real *stage4_mfa_x2 = arena + (size_t)N * 3758848; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_y2 = arena + (size_t)N * 3771712; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_dw2 = arena + (size_t)N * 3784480; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_bn2 = arena + (size_t)N * 3787680; /* 25 x N x 32 x 4 */
+    real *stage4_resnorm = arena + (size_t)N * 2956928; /* 100 x N x 32 x 4 */
+    real *stage4_resnorm_saved = arena + (size_t)N * 2969728; /* 2 x N x 32 x 1 */
+    real *stage4_mfa = arena + (size_t)N * 2969792; /* 100 x N x 32 x 4 */
+    real *stage4_mfa_x1 = arena + (size_t)N * 2956928; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_y1 = arena + (size_t)N * 2969792; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_att1_mean = arena + (size_t)N * 2982592; /* 25 x N x 32 x 1 */
+    real *stage4_mfa_att1_fc1 = arena + (size_t)N * 2983392; /* 12 x N x 32 x 1 */
+    real *stage4_mfa_att1_relu = arena + (size_t)N * 2983776; /* 12 x N x 32 x 1 */
+    real *stage4_mfa_att1_fc2 = arena + (size_t)N * 2984160; /* 25 x N x 32 x 1 */
+    real *stage4_mfa_att1_sigmoid = arena + (size_t)N * 2984960; /* 25 x N x 32 x 1 */
+    real *stage4_mfa_x2 = arena + (size_t)N * 2960128; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_y2 = arena + (size_t)N * 2972992; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_dw2 = arena + (size_t)N * 2985760; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_bn2 = arena + (size_t)N * 2988960; /* 25 x N x 32 x 4 */
     real *stage4_mfa_bn2_saved = arena + fixed + 6390;
-    real *stage4_mfa_relu2 = arena + (size_t)N * 3790880; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_att2_mean = arena + (size_t)N * 3794080; /* 25 x N x 32 x 1 */
-    real *stage4_mfa_att2_fc1 = arena + (size_t)N * 3794880; /* 12 x N x 32 x 1 */
-    real *stage4_mfa_att2_relu = arena + (size_t)N * 3795264; /* 12 x N x 32 x 1 */
-    real *stage4_mfa_att2_fc2 = arena + (size_t)N * 3795648; /* 25 x N x 32 x 1 */
-    real *stage4_mfa_att2_sigmoid = arena + (size_t)N * 3796448; /* 25 x N x 32 x 1 */
-    real *stage4_mfa_x3 = arena + (size_t)N * 3762048; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_y3 = arena + (size_t)N * 3774912; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_sum3 = arena + (size_t)N * 3797248; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_dw3 = arena + (size_t)N * 3800448; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_bn3 = arena + (size_t)N * 3803648; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_att2_mean = arena + (size_t)N * 2992160; /* 25 x N x 32 x 1 */
+    real *stage4_mfa_att2_fc1 = arena + (size_t)N * 2992960; /* 12 x N x 32 x 1 */
+    real *stage4_mfa_att2_relu = arena + (size_t)N * 2993344; /* 12 x N x 32 x 1 */
+    real *stage4_mfa_att2_fc2 = arena + (size_t)N * 2993728; /* 25 x N x 32 x 1 */
+    real *stage4_mfa_att2_sigmoid = arena + (size_t)N * 2994528; /* 25 x N x 32 x 1 */
+    real *stage4_mfa_x3 = arena + (size_t)N * 2963328; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_y3 = arena + (size_t)N * 2976192; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_sum3 = arena + (size_t)N * 2995328; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_dw3 = arena + (size_t)N * 2998528; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_bn3 = arena + (size_t)N * 3001728; /* 25 x N x 32 x 4 */
     real *stage4_mfa_bn3_saved = arena + fixed + 6440;
-    real *stage4_mfa_relu3 = arena + (size_t)N * 3806848; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_att3_mean = arena + (size_t)N * 3810048; /* 25 x N x 32 x 1 */
-    real *stage4_mfa_att3_fc1 = arena + (size_t)N * 3810848; /* 12 x N x 32 x 1 */
-    real *stage4_mfa_att3_relu = arena + (size_t)N * 3811232; /* 12 x N x 32 x 1 */
-    real *stage4_mfa_att3_fc2 = arena + (size_t)N * 3811616; /* 25 x N x 32 x 1 */
-    real *stage4_mfa_att3_sigmoid = arena + (size_t)N * 3812416; /* 25 x N x 32 x 1 */
-    real *stage4_mfa_x4 = arena + (size_t)N * 3765248; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_y4 = arena + (size_t)N * 3778112; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_sum4 = arena + (size_t)N * 3813216; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_dw4 = arena + (size_t)N * 3816416; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_bn4 = arena + (size_t)N * 3819616; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_att3_mean = arena + (size_t)N * 3004928; /* 25 x N x 32 x 1 */
+    real *stage4_mfa_att3_fc1 = arena + (size_t)N * 3005728; /* 12 x N x 32 x 1 */
+    real *stage4_mfa_att3_relu = arena + (size_t)N * 3006112; /* 12 x N x 32 x 1 */
+    real *stage4_mfa_att3_fc2 = arena + (size_t)N * 3006496; /* 25 x N x 32 x 1 */
+    real *stage4_mfa_att3_sigmoid = arena + (size_t)N * 3007296; /* 25 x N x 32 x 1 */
+    real *stage4_mfa_x4 = arena + (size_t)N * 2966528; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_y4 = arena + (size_t)N * 2979392; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_sum4 = arena + (size_t)N * 3008096; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_dw4 = arena + (size_t)N * 3011296; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_bn4 = arena + (size_t)N * 3014496; /* 25 x N x 32 x 4 */
     real *stage4_mfa_bn4_saved = arena + fixed + 6490;
-    real *stage4_mfa_relu4 = arena + (size_t)N * 3822816; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_att4_mean = arena + (size_t)N * 3826016; /* 25 x N x 32 x 1 */
-    real *stage4_mfa_att4_fc1 = arena + (size_t)N * 3826816; /* 12 x N x 32 x 1 */
-    real *stage4_mfa_att4_relu = arena + (size_t)N * 3827200; /* 12 x N x 32 x 1 */
-    real *stage4_mfa_att4_fc2 = arena + (size_t)N * 3827584; /* 25 x N x 32 x 1 */
-    real *stage4_mfa_att4_sigmoid = arena + (size_t)N * 3828384; /* 25 x N x 32 x 1 */
-    real *head_fpm_lateral1 = arena + (size_t)N * 3829184; /* 40 x N x 128 x 16 */
-    real *head_fpm_lateral2 = arena + (size_t)N * 3911104; /* 40 x N x 64 x 8 */
-    real *head_fpm_lateral3 = arena + (size_t)N * 3931584; /* 40 x N x 32 x 4 */
-    real *head_fpm_lateral4 = arena + (size_t)N * 3936704; /* 40 x N x 32 x 4 */
-    real *head_fpm = arena + (size_t)N * 3941824; /* 160 x N x 1 x 1 */
-    real *head_fpm_smooth4_f2 = arena + (size_t)N * 3941984; /* 40 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_in1 = arena + (size_t)N * 3936704; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_out1 = arena + (size_t)N * 3941984; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_in2 = arena + (size_t)N * 3937984; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_out2 = arena + (size_t)N * 3943264; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_in3 = arena + (size_t)N * 3939264; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_out3 = arena + (size_t)N * 3944544; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_in4 = arena + (size_t)N * 3940544; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_out4 = arena + (size_t)N * 3945824; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_dw2 = arena + (size_t)N * 3947104; /* 10 x N x 32 x 4 */
+    real *stage4_mfa_att4_mean = arena + (size_t)N * 3017696; /* 25 x N x 32 x 1 */
+    real *stage4_mfa_att4_fc1 = arena + (size_t)N * 3018496; /* 12 x N x 32 x 1 */
+    real *stage4_mfa_att4_relu = arena + (size_t)N * 3018880; /* 12 x N x 32 x 1 */
+    real *stage4_mfa_att4_fc2 = arena + (size_t)N * 3019264; /* 25 x N x 32 x 1 */
+    real *stage4_mfa_att4_sigmoid = arena + (size_t)N * 3020064; /* 25 x N x 32 x 1 */
+    real *head_fpm_lateral1 = arena + (size_t)N * 3020864; /* 40 x N x 128 x 16 */
+    real *head_fpm_lateral2 = arena + (size_t)N * 3102784; /* 40 x N x 64 x 8 */
+    real *head_fpm_lateral3 = arena + (size_t)N * 3123264; /* 40 x N x 32 x 4 */
+    real *head_fpm_lateral4 = arena + (size_t)N * 3128384; /* 40 x N x 32 x 4 */
+    real *head_fpm = arena + (size_t)N * 3133504; /* 160 x N x 1 x 1 */
+    real *head_fpm_smooth4_f2 = arena + (size_t)N * 3133664; /* 40 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_in1 = arena + (size_t)N * 3128384; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_out1 = arena + (size_t)N * 3133664; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_in2 = arena + (size_t)N * 3129664; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_out2 = arena + (size_t)N * 3134944; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_in3 = arena + (size_t)N * 3130944; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_out3 = arena + (size_t)N * 3136224; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_in4 = arena + (size_t)N * 3132224; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_out4 = arena + (size_t)N * 3137504; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_dw2 = arena + (size_t)N * 3138784; /* 10 x N x 32 x 4 */
     real *head_fpm_smooth4_f2_ssn2_saved = arena + fixed + 6540;
-    real *head_fpm_smooth4_f2_sum3 = arena + (size_t)N * 3948384; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_dw3 = arena + (size_t)N * 3949664; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_sum3 = arena + (size_t)N * 3140064; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_dw3 = arena + (size_t)N * 3141344; /* 10 x N x 32 x 4 */
     real *head_fpm_smooth4_f2_ssn3_saved = arena + fixed + 6620;
-    real *head_fpm_smooth4_f2_sum4 = arena + (size_t)N * 3950944; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_dw4 = arena + (size_t)N * 3952224; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_sum4 = arena + (size_t)N * 3142624; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_dw4 = arena + (size_t)N * 3143904; /* 10 x N x 32 x 4 */
     real *head_fpm_smooth4_f2_ssn4_saved = arena + fixed + 6700;
-    real *head_fpm_smooth4_mean_f = arena + (size_t)N * 3953504; /* 40 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1 = arena + (size_t)N * 3953664; /* 40 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_in1 = arena + (size_t)N * 3953504; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_out1 = arena + (size_t)N * 3953664; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_in2 = arena + (size_t)N * 3953544; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_out2 = arena + (size_t)N * 3953704; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_in3 = arena + (size_t)N * 3953584; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_out3 = arena + (size_t)N * 3953744; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_in4 = arena + (size_t)N * 3953624; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_out4 = arena + (size_t)N * 3953784; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_dw2 = arena + (size_t)N * 3953824; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_sum3 = arena + (size_t)N * 3953864; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_dw3 = arena + (size_t)N * 3953904; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_sum4 = arena + (size_t)N * 3953944; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_dw4 = arena + (size_t)N * 3953984; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_conv_out = arena + (size_t)N * 3954024; /* 40 x N x 1 x 4 */
-    real *head_fpm_smooth4_drop = arena + (size_t)N * 3954184; /* 40 x N x 1 x 4 */
-    real *head_fpm_smooth4_drop_mask = arena + (size_t)N * 3954344; /* 40 x N x 1 x 1 */
-    real *head_fpm_smooth4_sum = arena + (size_t)N * 3954384; /* 40 x N x 32 x 4 */
-    real *head_fpm_smooth4_bn = arena + (size_t)N * 3959504; /* 40 x N x 32 x 4 */
+    real *head_fpm_smooth4_mean_f = arena + (size_t)N * 3145184; /* 40 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1 = arena + (size_t)N * 3145344; /* 40 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_in1 = arena + (size_t)N * 3145184; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_out1 = arena + (size_t)N * 3145344; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_in2 = arena + (size_t)N * 3145224; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_out2 = arena + (size_t)N * 3145384; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_in3 = arena + (size_t)N * 3145264; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_out3 = arena + (size_t)N * 3145424; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_in4 = arena + (size_t)N * 3145304; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_out4 = arena + (size_t)N * 3145464; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_dw2 = arena + (size_t)N * 3145504; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_sum3 = arena + (size_t)N * 3145544; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_dw3 = arena + (size_t)N * 3145584; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_sum4 = arena + (size_t)N * 3145624; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_dw4 = arena + (size_t)N * 3145664; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_conv_out = arena + (size_t)N * 3145704; /* 40 x N x 1 x 4 */
+    real *head_fpm_smooth4_drop = arena + (size_t)N * 3145864; /* 40 x N x 1 x 4 */
+    real *head_fpm_smooth4_drop_mask = arena + (size_t)N * 3146024; /* 40 x N x 1 x 1 */
+    real *head_fpm_smooth4_sum = arena + (size_t)N * 3146064; /* 40 x N x 32 x 4 */
+    real *head_fpm_smooth4_bn = arena + (size_t)N * 3151184; /* 40 x N x 32 x 4 */
     real *head_fpm_smooth4_bn_saved = arena + fixed + 6780;
-    real *head_fpm_smooth4_relu = arena + (size_t)N * 3964624; /* 40 x N x 32 x 4 */
-    real *head_fpm_pool4 = arena + (size_t)N * 3941824; /* 40 x N x 1 x 1 */
-    real *head_fpm_merge3 = arena + (size_t)N * 3969744; /* 40 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2 = arena + (size_t)N * 3974864; /* 40 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_in1 = arena + (size_t)N * 3969744; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_out1 = arena + (size_t)N * 3974864; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_in2 = arena + (size_t)N * 3971024; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_out2 = arena + (size_t)N * 3976144; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_in3 = arena + (size_t)N * 3972304; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_out3 = arena + (size_t)N * 3977424; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_in4 = arena + (size_t)N * 3973584; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_out4 = arena + (size_t)N * 3978704; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_dw2 = arena + (size_t)N * 3979984; /* 10 x N x 32 x 4 */
+    real *head_fpm_pool4 = arena + (size_t)N * 3133504; /* 40 x N x 1 x 1 */
+    real *head_fpm_merge3 = arena + (size_t)N * 3156304; /* 40 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2 = arena + (size_t)N * 3161424; /* 40 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_in1 = arena + (size_t)N * 3156304; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_out1 = arena + (size_t)N * 3161424; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_in2 = arena + (size_t)N * 3157584; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_out2 = arena + (size_t)N * 3162704; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_in3 = arena + (size_t)N * 3158864; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_out3 = arena + (size_t)N * 3163984; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_in4 = arena + (size_t)N * 3160144; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_out4 = arena + (size_t)N * 3165264; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_dw2 = arena + (size_t)N * 3166544; /* 10 x N x 32 x 4 */
     real *head_fpm_smooth3_f2_ssn2_saved = arena + fixed + 6860;
-    real *head_fpm_smooth3_f2_sum3 = arena + (size_t)N * 3981264; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_dw3 = arena + (size_t)N * 3982544; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_sum3 = arena + (size_t)N * 3167824; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_dw3 = arena + (size_t)N * 3169104; /* 10 x N x 32 x 4 */
     real *head_fpm_smooth3_f2_ssn3_saved = arena + fixed + 6940;
-    real *head_fpm_smooth3_f2_sum4 = arena + (size_t)N * 3983824; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_dw4 = arena + (size_t)N * 3985104; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_sum4 = arena + (size_t)N * 3170384; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_dw4 = arena + (size_t)N * 3171664; /* 10 x N x 32 x 4 */
     real *head_fpm_smooth3_f2_ssn4_saved = arena + fixed + 7020;
-    real *head_fpm_smooth3_mean_f = arena + (size_t)N * 3986384; /* 40 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1 = arena + (size_t)N * 3986544; /* 40 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_in1 = arena + (size_t)N * 3986384; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_out1 = arena + (size_t)N * 3986544; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_in2 = arena + (size_t)N * 3986424; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_out2 = arena + (size_t)N * 3986584; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_in3 = arena + (size_t)N * 3986464; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_out3 = arena + (size_t)N * 3986624; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_in4 = arena + (size_t)N * 3986504; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_out4 = arena + (size_t)N * 3986664; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_dw2 = arena + (size_t)N * 3986704; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_sum3 = arena + (size_t)N * 3986744; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_dw3 = arena + (size_t)N * 3986784; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_sum4 = arena + (size_t)N * 3986824; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_dw4 = arena + (size_t)N * 3986864; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_conv_out = arena + (size_t)N * 3986904; /* 40 x N x 1 x 4 */
-    real *head_fpm_smooth3_drop = arena + (size_t)N * 3987064; /* 40 x N x 1 x 4 */
-    real *head_fpm_smooth3_drop_mask = arena + (size_t)N * 3987224; /* 40 x N x 1 x 1 */
-    real *head_fpm_smooth3_sum = arena + (size_t)N * 3987264; /* 40 x N x 32 x 4 */
-    real *head_fpm_smooth3_bn = arena + (size_t)N * 3992384; /* 40 x N x 32 x 4 */
+    real *head_fpm_smooth3_mean_f = arena + (size_t)N * 3172944; /* 40 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1 = arena + (size_t)N * 3173104; /* 40 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_in1 = arena + (size_t)N * 3172944; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_out1 = arena + (size_t)N * 3173104; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_in2 = arena + (size_t)N * 3172984; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_out2 = arena + (size_t)N * 3173144; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_in3 = arena + (size_t)N * 3173024; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_out3 = arena + (size_t)N * 3173184; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_in4 = arena + (size_t)N * 3173064; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_out4 = arena + (size_t)N * 3173224; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_dw2 = arena + (size_t)N * 3173264; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_sum3 = arena + (size_t)N * 3173304; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_dw3 = arena + (size_t)N * 3173344; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_sum4 = arena + (size_t)N * 3173384; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_dw4 = arena + (size_t)N * 3173424; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_conv_out = arena + (size_t)N * 3173464; /* 40 x N x 1 x 4 */
+    real *head_fpm_smooth3_drop = arena + (size_t)N * 3173624; /* 40 x N x 1 x 4 */
+    real *head_fpm_smooth3_drop_mask = arena + (size_t)N * 3173784; /* 40 x N x 1 x 1 */
+    real *head_fpm_smooth3_sum = arena + (size_t)N * 3173824; /* 40 x N x 32 x 4 */
+    real *head_fpm_smooth3_bn = arena + (size_t)N * 3178944; /* 40 x N x 32 x 4 */
     real *head_fpm_smooth3_bn_saved = arena + fixed + 7100;
-    real *head_fpm_smooth3_relu = arena + (size_t)N * 3997504; /* 40 x N x 32 x 4 */
-    real *head_fpm_pool3 = arena + (size_t)N * 3941864; /* 40 x N x 1 x 1 */
-    real *head_fpm_up2 = arena + (size_t)N * 4002624; /* 160 x N x 32 x 4 */
-    real *head_fpm_shuffle2 = arena + (size_t)N * 4023104; /* 40 x N x 64 x 8 */
-    real *head_fpm_merge2 = arena + (size_t)N * 4043584; /* 40 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2 = arena + (size_t)N * 4064064; /* 40 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_in1 = arena + (size_t)N * 4043584; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_out1 = arena + (size_t)N * 4064064; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_in2 = arena + (size_t)N * 4048704; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_out2 = arena + (size_t)N * 4069184; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_in3 = arena + (size_t)N * 4053824; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_out3 = arena + (size_t)N * 4074304; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_in4 = arena + (size_t)N * 4058944; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_out4 = arena + (size_t)N * 4079424; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_dw2 = arena + (size_t)N * 4084544; /* 10 x N x 64 x 8 */
+    real *head_fpm_pool3 = arena + (size_t)N * 3133544; /* 40 x N x 1 x 1 */
+    real *head_fpm_up2 = arena + (size_t)N * 3184064; /* 160 x N x 32 x 4 */
+    real *head_fpm_shuffle2 = arena + (size_t)N * 3204544; /* 40 x N x 64 x 8 */
+    real *head_fpm_merge2 = arena + (size_t)N * 3225024; /* 40 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2 = arena + (size_t)N * 3245504; /* 40 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_in1 = arena + (size_t)N * 3225024; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_out1 = arena + (size_t)N * 3245504; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_in2 = arena + (size_t)N * 3230144; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_out2 = arena + (size_t)N * 3250624; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_in3 = arena + (size_t)N * 3235264; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_out3 = arena + (size_t)N * 3255744; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_in4 = arena + (size_t)N * 3240384; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_out4 = arena + (size_t)N * 3260864; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_dw2 = arena + (size_t)N * 3265984; /* 10 x N x 64 x 8 */
     real *head_fpm_smooth2_f2_ssn2_saved = arena + fixed + 7180;
-    real *head_fpm_smooth2_f2_sum3 = arena + (size_t)N * 4089664; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_dw3 = arena + (size_t)N * 4094784; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_sum3 = arena + (size_t)N * 3271104; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_dw3 = arena + (size_t)N * 3276224; /* 10 x N x 64 x 8 */
     real *head_fpm_smooth2_f2_ssn3_saved = arena + fixed + 7260;
-    real *head_fpm_smooth2_f2_sum4 = arena + (size_t)N * 4099904; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_dw4 = arena + (size_t)N * 4105024; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_sum4 = arena + (size_t)N * 3281344; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_dw4 = arena + (size_t)N * 3286464; /* 10 x N x 64 x 8 */
     real *head_fpm_smooth2_f2_ssn4_saved = arena + fixed + 7340;
-    real *head_fpm_smooth2_mean_f = arena + (size_t)N * 4110144; /* 40 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1 = arena + (size_t)N * 4110464; /* 40 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_in1 = arena + (size_t)N * 4110144; /* 10 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_out1 = arena + (size_t)N * 4110464; /* 10 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_in2 = arena + (size_t)N * 4110224; /* 10 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_out2 = arena + (size_t)N * 4110544; /* 10 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_in3 = arena + (size_t)N * 4110304; /* 10 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_out3 = arena + (size_t)N * 4110624; /* 10 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_in4 = arena + (size_t)N * 4110384; /* 10 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_out4 = arena + (size_t)N * 4110704; /* 10 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_dw2 = arena + (size_t)N * 4110784; /* 10 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_sum3 = arena + (size_t)N * 4110864; /* 10 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_dw3 = arena + (size_t)N * 4110944; /* 10 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_sum4 = arena + (size_t)N * 4111024; /* 10 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_dw4 = arena + (size_t)N * 4111104; /* 10 x N x 1 x 8 */
-    real *head_fpm_smooth2_conv_out = arena + (size_t)N * 4111184; /* 40 x N x 1 x 8 */
-    real *head_fpm_smooth2_drop = arena + (size_t)N * 4111504; /* 40 x N x 1 x 8 */
-    real *head_fpm_smooth2_drop_mask = arena + (size_t)N * 4111824; /* 40 x N x 1 x 1 */
-    real *head_fpm_smooth2_sum = arena + (size_t)N * 4111864; /* 40 x N x 64 x 8 */
-    real *head_fpm_smooth2_bn = arena + (size_t)N * 4132344; /* 40 x N x 64 x 8 */
+    real *head_fpm_smooth2_mean_f = arena + (size_t)N * 3291584; /* 40 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1 = arena + (size_t)N * 3291904; /* 40 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_in1 = arena + (size_t)N * 3291584; /* 10 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_out1 = arena + (size_t)N * 3291904; /* 10 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_in2 = arena + (size_t)N * 3291664; /* 10 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_out2 = arena + (size_t)N * 3291984; /* 10 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_in3 = arena + (size_t)N * 3291744; /* 10 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_out3 = arena + (size_t)N * 3292064; /* 10 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_in4 = arena + (size_t)N * 3291824; /* 10 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_out4 = arena + (size_t)N * 3292144; /* 10 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_dw2 = arena + (size_t)N * 3292224; /* 10 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_sum3 = arena + (size_t)N * 3292304; /* 10 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_dw3 = arena + (size_t)N * 3292384; /* 10 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_sum4 = arena + (size_t)N * 3292464; /* 10 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_dw4 = arena + (size_t)N * 3292544; /* 10 x N x 1 x 8 */
+    real *head_fpm_smooth2_conv_out = arena + (size_t)N * 3292624; /* 40 x N x 1 x 8 */
+    real *head_fpm_smooth2_drop = arena + (size_t)N * 3292944; /* 40 x N x 1 x 8 */
+    real *head_fpm_smooth2_drop_mask = arena + (size_t)N * 3293264; /* 40 x N x 1 x 1 */
+    real *head_fpm_smooth2_sum = arena + (size_t)N * 3293304; /* 40 x N x 64 x 8 */
+    real *head_fpm_smooth2_bn = arena + (size_t)N * 3313784; /* 40 x N x 64 x 8 */
     real *head_fpm_smooth2_bn_saved = arena + fixed + 7420;
-    real *head_fpm_smooth2_relu = arena + (size_t)N * 4152824; /* 40 x N x 64 x 8 */
-    real *head_fpm_pool2 = arena + (size_t)N * 3941904; /* 40 x N x 1 x 1 */
-    real *head_fpm_up1 = arena + (size_t)N * 4173304; /* 160 x N x 64 x 8 */
-    real *head_fpm_shuffle1 = arena + (size_t)N * 4255224; /* 40 x N x 128 x 16 */
-    real *head_fpm_merge1 = arena + (size_t)N * 4337144; /* 40 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2 = arena + (size_t)N * 4419064; /* 40 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_in1 = arena + (size_t)N * 4337144; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_out1 = arena + (size_t)N * 4419064; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_in2 = arena + (size_t)N * 4357624; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_out2 = arena + (size_t)N * 4439544; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_in3 = arena + (size_t)N * 4378104; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_out3 = arena + (size_t)N * 4460024; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_in4 = arena + (size_t)N * 4398584; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_out4 = arena + (size_t)N * 4480504; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_dw2 = arena + (size_t)N * 4500984; /* 10 x N x 128 x 16 */
+    real *head_fpm_pool2 = arena + (size_t)N * 3133584; /* 40 x N x 1 x 1 */
+    real *head_fpm_up1 = arena + (size_t)N * 3334264; /* 160 x N x 64 x 8 */
+    real *head_fpm_shuffle1 = arena + (size_t)N * 3416184; /* 40 x N x 128 x 16 */
+    real *head_fpm_merge1 = arena + (size_t)N * 3498104; /* 40 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2 = arena + (size_t)N * 3580024; /* 40 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_in1 = arena + (size_t)N * 3498104; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_out1 = arena + (size_t)N * 3580024; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_in2 = arena + (size_t)N * 3518584; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_out2 = arena + (size_t)N * 3600504; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_in3 = arena + (size_t)N * 3539064; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_out3 = arena + (size_t)N * 3620984; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_in4 = arena + (size_t)N * 3559544; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_out4 = arena + (size_t)N * 3641464; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_dw2 = arena + (size_t)N * 3661944; /* 10 x N x 128 x 16 */
     real *head_fpm_smooth1_f2_ssn2_saved = arena + fixed + 7500;
-    real *head_fpm_smooth1_f2_sum3 = arena + (size_t)N * 4521464; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_dw3 = arena + (size_t)N * 4541944; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_sum3 = arena + (size_t)N * 3682424; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_dw3 = arena + (size_t)N * 3702904; /* 10 x N x 128 x 16 */
     real *head_fpm_smooth1_f2_ssn3_saved = arena + fixed + 7580;
-    real *head_fpm_smooth1_f2_sum4 = arena + (size_t)N * 4562424; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_dw4 = arena + (size_t)N * 4582904; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_sum4 = arena + (size_t)N * 3723384; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_dw4 = arena + (size_t)N * 3743864; /* 10 x N x 128 x 16 */
     real *head_fpm_smooth1_f2_ssn4_saved = arena + fixed + 7660;
-    real *head_fpm_smooth1_mean_f = arena + (size_t)N * 4603384; /* 40 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1 = arena + (size_t)N * 4604024; /* 40 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_in1 = arena + (size_t)N * 4603384; /* 10 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_out1 = arena + (size_t)N * 4604024; /* 10 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_in2 = arena + (size_t)N * 4603544; /* 10 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_out2 = arena + (size_t)N * 4604184; /* 10 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_in3 = arena + (size_t)N * 4603704; /* 10 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_out3 = arena + (size_t)N * 4604344; /* 10 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_in4 = arena + (size_t)N * 4603864; /* 10 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_out4 = arena + (size_t)N * 4604504; /* 10 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_dw2 = arena + (size_t)N * 4604664; /* 10 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_sum3 = arena + (size_t)N * 4604824; /* 10 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_dw3 = arena + (size_t)N * 4604984; /* 10 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_sum4 = arena + (size_t)N * 4605144; /* 10 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_dw4 = arena + (size_t)N * 4605304; /* 10 x N x 1 x 16 */
-    real *head_fpm_smooth1_conv_out = arena + (size_t)N * 4605464; /* 40 x N x 1 x 16 */
-    real *head_fpm_smooth1_drop = arena + (size_t)N * 4606104; /* 40 x N x 1 x 16 */
-    real *head_fpm_smooth1_drop_mask = arena + (size_t)N * 4606744; /* 40 x N x 1 x 1 */
-    real *head_fpm_smooth1_sum = arena + (size_t)N * 4606784; /* 40 x N x 128 x 16 */
-    real *head_fpm_smooth1_bn = arena + (size_t)N * 4688704; /* 40 x N x 128 x 16 */
+    real *head_fpm_smooth1_mean_f = arena + (size_t)N * 3764344; /* 40 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1 = arena + (size_t)N * 3764984; /* 40 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_in1 = arena + (size_t)N * 3764344; /* 10 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_out1 = arena + (size_t)N * 3764984; /* 10 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_in2 = arena + (size_t)N * 3764504; /* 10 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_out2 = arena + (size_t)N * 3765144; /* 10 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_in3 = arena + (size_t)N * 3764664; /* 10 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_out3 = arena + (size_t)N * 3765304; /* 10 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_in4 = arena + (size_t)N * 3764824; /* 10 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_out4 = arena + (size_t)N * 3765464; /* 10 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_dw2 = arena + (size_t)N * 3765624; /* 10 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_sum3 = arena + (size_t)N * 3765784; /* 10 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_dw3 = arena + (size_t)N * 3765944; /* 10 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_sum4 = arena + (size_t)N * 3766104; /* 10 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_dw4 = arena + (size_t)N * 3766264; /* 10 x N x 1 x 16 */
+    real *head_fpm_smooth1_conv_out = arena + (size_t)N * 3766424; /* 40 x N x 1 x 16 */
+    real *head_fpm_smooth1_drop = arena + (size_t)N * 3767064; /* 40 x N x 1 x 16 */
+    real *head_fpm_smooth1_drop_mask = arena + (size_t)N * 3767704; /* 40 x N x 1 x 1 */
+    real *head_fpm_smooth1_sum = arena + (size_t)N * 3767744; /* 40 x N x 128 x 16 */
+    real *head_fpm_smooth1_bn = arena + (size_t)N * 3849664; /* 40 x N x 128 x 16 */
     real *head_fpm_smooth1_bn_saved = arena + fixed + 7740;
-    real *head_fpm_smooth1_relu = arena + (size_t)N * 4770624; /* 40 x N x 128 x 16 */
-    real *head_fpm_pool1 = arena + (size_t)N * 3941944; /* 40 x N x 1 x 1 */
-    real *head_linear = arena + (size_t)N * 4852544; /* 10 x N x 1 x 1 */
+    real *head_fpm_pool1 = arena + (size_t)N * 3133624; /* 40 x N x 1 x 1 */
+    real *head_linear = arena + (size_t)N * 3931584; /* 10 x N x 1 x 1 */
     const real *stem_conv_weight = params + 0; /* 80 x 1 x 5 x 5 */
     const real *stem_bn_scale = params + 2000; /* 80 x 1 x 1 x 1 */
     const real *stem_bn_shift = params + 2080; /* 80 x 1 x 1 x 1 */
@@ -1510,17 +1477,14 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 80, stem_bn_saved, (NormShape){80, 1, N, 128, 16});
+            norm_forward_train_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 80, stem_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 80, (NormShape){80, 1, N, 128, 16});
+            norm_forward_infer_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 80, (NormShape){80, 1, N, 128, 16}, 1);
     }
-
-    /* stem.relu: 80 x 128 x 16 -> 80 x 128 x 16 */
-    relu_forward(stem_relu, stem_bn, (size_t)N * 163840);
     if (quant)
-        fake_quant_forward(stem_relu, (size_t)N * 163840, quant->ranges + 0, quant->observe);
+        fake_quant_forward(stem_bn, (size_t)N * 163840, quant->ranges + 0, quant->observe);
 
     /* stem.mfa: 80 x 128 x 16 -> 80 x 128 x 16 */
     mean_t_forward(stem_mfa_att1_mean, stem_mfa_x1, 20 * N, 128, 16);
@@ -1535,19 +1499,18 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-            norm_forward_train_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 160, stats + 180, stem_mfa_bn2_saved, (NormShape){20, 1, N, 128, 16});
+            norm_forward_train_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 160, stats + 180, stem_mfa_bn2_saved, (NormShape){20, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-            norm_forward_infer_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 160, stats + 180, (NormShape){20, 1, N, 128, 16});
+            norm_forward_infer_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 160, stats + 180, (NormShape){20, 1, N, 128, 16}, 1);
     }
-    relu_forward(stem_mfa_relu2, stem_mfa_bn2, (size_t)N * 40960);
-    mean_t_forward(stem_mfa_att2_mean, stem_mfa_relu2, 20 * N, 128, 16);
+    mean_t_forward(stem_mfa_att2_mean, stem_mfa_bn2, 20 * N, 128, 16);
     conv1x1_forward(stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stem_mfa_att2_relu, stem_mfa_att2_fc1, (size_t)N * 1280);
     conv1x1_forward(stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att2_sigmoid, stem_mfa_att2_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stem_mfa_y2, stem_mfa_relu2, stem_mfa_att2_sigmoid, 20 * N, 128, 16);
+    bcast_mul_t_forward(stem_mfa_y2, stem_mfa_bn2, stem_mfa_att2_sigmoid, 20 * N, 128, 16);
     add_forward(stem_mfa_sum3, stem_mfa_x3, stem_mfa_y2, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -1555,19 +1518,18 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-            norm_forward_train_group(g, stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stats + 200, stats + 220, stem_mfa_bn3_saved, (NormShape){20, 1, N, 128, 16});
+            norm_forward_train_group(g, stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stats + 200, stats + 220, stem_mfa_bn3_saved, (NormShape){20, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-            norm_forward_infer_group(g, stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stats + 200, stats + 220, (NormShape){20, 1, N, 128, 16});
+            norm_forward_infer_group(g, stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stats + 200, stats + 220, (NormShape){20, 1, N, 128, 16}, 1);
     }
-    relu_forward(stem_mfa_relu3, stem_mfa_bn3, (size_t)N * 40960);
-    mean_t_forward(stem_mfa_att3_mean, stem_mfa_relu3, 20 * N, 128, 16);
+    mean_t_forward(stem_mfa_att3_mean, stem_mfa_bn3, 20 * N, 128, 16);
     conv1x1_forward(stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stem_mfa_att3_relu, stem_mfa_att3_fc1, (size_t)N * 1280);
     conv1x1_forward(stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att3_sigmoid, stem_mfa_att3_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stem_mfa_y3, stem_mfa_relu3, stem_mfa_att3_sigmoid, 20 * N, 128, 16);
+    bcast_mul_t_forward(stem_mfa_y3, stem_mfa_bn3, stem_mfa_att3_sigmoid, 20 * N, 128, 16);
     add_forward(stem_mfa_sum4, stem_mfa_x4, stem_mfa_y3, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -1575,19 +1537,18 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-            norm_forward_train_group(g, stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stats + 240, stats + 260, stem_mfa_bn4_saved, (NormShape){20, 1, N, 128, 16});
+            norm_forward_train_group(g, stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stats + 240, stats + 260, stem_mfa_bn4_saved, (NormShape){20, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-            norm_forward_infer_group(g, stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stats + 240, stats + 260, (NormShape){20, 1, N, 128, 16});
+            norm_forward_infer_group(g, stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stats + 240, stats + 260, (NormShape){20, 1, N, 128, 16}, 1);
     }
-    relu_forward(stem_mfa_relu4, stem_mfa_bn4, (size_t)N * 40960);
-    mean_t_forward(stem_mfa_att4_mean, stem_mfa_relu4, 20 * N, 128, 16);
+    mean_t_forward(stem_mfa_att4_mean, stem_mfa_bn4, 20 * N, 128, 16);
     conv1x1_forward(stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stem_mfa_att4_relu, stem_mfa_att4_fc1, (size_t)N * 1280);
     conv1x1_forward(stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att4_sigmoid, stem_mfa_att4_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stem_mfa_y4, stem_mfa_relu4, stem_mfa_att4_sigmoid, 20 * N, 128, 16);
+    bcast_mul_t_forward(stem_mfa_y4, stem_mfa_bn4, stem_mfa_att4_sigmoid, 20 * N, 128, 16);
     if (quant)
         fake_quant_forward(stem_mfa, (size_t)N * 163840, quant->ranges + 2, quant->observe);
 
@@ -1598,13 +1559,12 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_shift, stats + 280, stats + 320, stage1_bcres2net1_bn_in_saved, (NormShape){40, 1, N, 128, 16});
+            norm_forward_train_group(g, stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_shift, stats + 280, stats + 320, stage1_bcres2net1_bn_in_saved, (NormShape){40, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_shift, stats + 280, stats + 320, (NormShape){40, 1, N, 128, 16});
+            norm_forward_infer_group(g, stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_shift, stats + 280, stats + 320, (NormShape){40, 1, N, 128, 16}, 1);
     }
-    relu_forward(stage1_bcres2net1_relu_in, stage1_bcres2net1_bn_in, (size_t)N * 81920);
     copy_forward(stage1_bcres2net1_f2_out1, stage1_bcres2net1_f2_in1, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
@@ -1612,11 +1572,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 360, stats + 400, stage1_bcres2net1_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16});
+            norm_forward_train_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 360, stats + 400, stage1_bcres2net1_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 360, stats + 400, (NormShape){10, 4, N, 128, 16});
+            norm_forward_infer_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 360, stats + 400, (NormShape){10, 4, N, 128, 16}, 0);
     }
     add_forward(stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_in3, stage1_bcres2net1_f2_out2, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
@@ -1625,11 +1585,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 440, stats + 480, stage1_bcres2net1_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16});
+            norm_forward_train_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 440, stats + 480, stage1_bcres2net1_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 440, stats + 480, (NormShape){10, 4, N, 128, 16});
+            norm_forward_infer_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 440, stats + 480, (NormShape){10, 4, N, 128, 16}, 0);
     }
     add_forward(stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_in4, stage1_bcres2net1_f2_out3, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
@@ -1638,11 +1598,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 520, stats + 560, stage1_bcres2net1_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16});
+            norm_forward_train_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 520, stats + 560, stage1_bcres2net1_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 520, stats + 560, (NormShape){10, 4, N, 128, 16});
+            norm_forward_infer_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 520, stats + 560, (NormShape){10, 4, N, 128, 16}, 0);
     }
     mean_f_forward(stage1_bcres2net1_mean_f, stage1_bcres2net1_f2, 40 * N, 128, 16);
     copy_forward(stage1_bcres2net1_f1_out1, stage1_bcres2net1_f1_in1, (size_t)N * 160);
@@ -1669,15 +1629,14 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_shift, stats + 600, stats + 640, stage1_bcres2net1_bn_saved, (NormShape){40, 1, N, 128, 16});
+            norm_forward_train_group(g, stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_shift, stats + 600, stats + 640, stage1_bcres2net1_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_shift, stats + 600, stats + 640, (NormShape){40, 1, N, 128, 16});
+            norm_forward_infer_group(g, stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_shift, stats + 600, stats + 640, (NormShape){40, 1, N, 128, 16}, 1);
     }
-    relu_forward(stage1_bcres2net1_relu, stage1_bcres2net1_bn, (size_t)N * 81920);
     if (quant)
-        fake_quant_forward(stage1_bcres2net1_relu, (size_t)N * 81920, quant->ranges + 4, quant->observe);
+        fake_quant_forward(stage1_bcres2net1_bn, (size_t)N * 81920, quant->ranges + 4, quant->observe);
 
     /* stage1.bcres2net2: 40 x 128 x 16 -> 40 x 128 x 16 */
     copy_forward(stage1_bcres2net2_f2_out1, stage1_bcres2net2_f2_in1, (size_t)N * 20480);
@@ -1687,11 +1646,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 680, stats + 720, stage1_bcres2net2_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16});
+            norm_forward_train_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 680, stats + 720, stage1_bcres2net2_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 680, stats + 720, (NormShape){10, 4, N, 128, 16});
+            norm_forward_infer_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 680, stats + 720, (NormShape){10, 4, N, 128, 16}, 0);
     }
     add_forward(stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_in3, stage1_bcres2net2_f2_out2, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
@@ -1700,11 +1659,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 760, stats + 800, stage1_bcres2net2_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16});
+            norm_forward_train_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 760, stats + 800, stage1_bcres2net2_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 760, stats + 800, (NormShape){10, 4, N, 128, 16});
+            norm_forward_infer_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 760, stats + 800, (NormShape){10, 4, N, 128, 16}, 0);
     }
     add_forward(stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_in4, stage1_bcres2net2_f2_out3, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
@@ -1713,11 +1672,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 840, stats + 880, stage1_bcres2net2_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16});
+            norm_forward_train_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 840, stats + 880, stage1_bcres2net2_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 840, stats + 880, (NormShape){10, 4, N, 128, 16});
+            norm_forward_infer_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 840, stats + 880, (NormShape){10, 4, N, 128, 16}, 0);
     }
     mean_f_forward(stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, 40 * N, 128, 16);
     copy_forward(stage1_bcres2net2_f1_out1, stage1_bcres2net2_f1_in1, (size_t)N * 160);
@@ -1740,24 +1699,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dropout_forward(stage1_bcres2net2_drop, stage1_bcres2net2_drop_mask, stage1_bcres2net2_conv_out, (size_t)N * 40, 16, 0.1, rng);
     else
         copy_forward(stage1_bcres2net2_drop, stage1_bcres2net2_conv_out, (size_t)N * 640);
-    bcast_add_f_forward(stage1_bcres2net2_sum, stage1_bcres2net2_f2, stage1_bcres2net1_relu, stage1_bcres2net2_drop, 40 * N, 128, 16);
+    bcast_add_f_forward(stage1_bcres2net2_sum, stage1_bcres2net2_f2, stage1_bcres2net1_bn, stage1_bcres2net2_drop, 40 * N, 128, 16);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_shift, stats + 920, stats + 960, stage1_bcres2net2_bn_saved, (NormShape){40, 1, N, 128, 16});
+            norm_forward_train_group(g, stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_shift, stats + 920, stats + 960, stage1_bcres2net2_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_shift, stats + 920, stats + 960, (NormShape){40, 1, N, 128, 16});
+            norm_forward_infer_group(g, stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_shift, stats + 920, stats + 960, (NormShape){40, 1, N, 128, 16}, 1);
     }
-    relu_forward(stage1_bcres2net2_relu, stage1_bcres2net2_bn, (size_t)N * 81920);
     if (quant)
-        fake_quant_forward(stage1_bcres2net2_relu, (size_t)N * 81920, quant->ranges + 6, quant->observe);
+        fake_quant_forward(stage1_bcres2net2_bn, (size_t)N * 81920, quant->ranges + 6, quant->observe);
 
     /* stage1.resnorm: 40 x 128 x 16 -> 40 x 128 x 16 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 128; g++)
-        resnorm_forward_group(g, stage1_resnorm, stage1_resnorm_saved, stage1_bcres2net2_relu, 0.1, 40, N, 128, 16);
+        resnorm_forward_group(g, stage1_resnorm, stage1_resnorm_saved, stage1_bcres2net2_bn, 0.1, 40, N, 128, 16);
     if (quant)
         fake_quant_forward(stage1_resnorm, (size_t)N * 81920, quant->ranges + 8, quant->observe);
 
@@ -1774,19 +1732,18 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 10; g++)
-            norm_forward_train_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 1000, stats + 1010, stage1_mfa_bn2_saved, (NormShape){10, 1, N, 128, 16});
+            norm_forward_train_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 1000, stats + 1010, stage1_mfa_bn2_saved, (NormShape){10, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 10; g++)
-            norm_forward_infer_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 1000, stats + 1010, (NormShape){10, 1, N, 128, 16});
+            norm_forward_infer_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 1000, stats + 1010, (NormShape){10, 1, N, 128, 16}, 1);
     }
-    relu_forward(stage1_mfa_relu2, stage1_mfa_bn2, (size_t)N * 20480);
-    mean_t_forward(stage1_mfa_att2_mean, stage1_mfa_relu2, 10 * N, 128, 16);
+    mean_t_forward(stage1_mfa_att2_mean, stage1_mfa_bn2, 10 * N, 128, 16);
     conv1x1_forward(stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, NULL, 10, 6, (size_t)N * 128);
     relu_forward(stage1_mfa_att2_relu, stage1_mfa_att2_fc1, (size_t)N * 768);
     conv1x1_forward(stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, NULL, 6, 10, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att2_sigmoid, stage1_mfa_att2_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage1_mfa_y2, stage1_mfa_relu2, stage1_mfa_att2_sigmoid, 10 * N, 128, 16);
+    bcast_mul_t_forward(stage1_mfa_y2, stage1_mfa_bn2, stage1_mfa_att2_sigmoid, 10 * N, 128, 16);
     add_forward(stage1_mfa_sum3, stage1_mfa_x3, stage1_mfa_y2, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 184320 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
@@ -1794,19 +1751,18 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 10; g++)
-            norm_forward_train_group(g, stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stats + 1020, stats + 1030, stage1_mfa_bn3_saved, (NormShape){10, 1, N, 128, 16});
+            norm_forward_train_group(g, stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stats + 1020, stats + 1030, stage1_mfa_bn3_saved, (NormShape){10, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 10; g++)
-            norm_forward_infer_group(g, stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stats + 1020, stats + 1030, (NormShape){10, 1, N, 128, 16});
+            norm_forward_infer_group(g, stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stats + 1020, stats + 1030, (NormShape){10, 1, N, 128, 16}, 1);
     }
-    relu_forward(stage1_mfa_relu3, stage1_mfa_bn3, (size_t)N * 20480);
-    mean_t_forward(stage1_mfa_att3_mean, stage1_mfa_relu3, 10 * N, 128, 16);
+    mean_t_forward(stage1_mfa_att3_mean, stage1_mfa_bn3, 10 * N, 128, 16);
     conv1x1_forward(stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, NULL, 10, 6, (size_t)N * 128);
     relu_forward(stage1_mfa_att3_relu, stage1_mfa_att3_fc1, (size_t)N * 768);
     conv1x1_forward(stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, NULL, 6, 10, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att3_sigmoid, stage1_mfa_att3_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage1_mfa_y3, stage1_mfa_relu3, stage1_mfa_att3_sigmoid, 10 * N, 128, 16);
+    bcast_mul_t_forward(stage1_mfa_y3, stage1_mfa_bn3, stage1_mfa_att3_sigmoid, 10 * N, 128, 16);
     add_forward(stage1_mfa_sum4, stage1_mfa_x4, stage1_mfa_y3, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 184320 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
@@ -1814,19 +1770,18 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 10; g++)
-            norm_forward_train_group(g, stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stats + 1040, stats + 1050, stage1_mfa_bn4_saved, (NormShape){10, 1, N, 128, 16});
+            norm_forward_train_group(g, stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stats + 1040, stats + 1050, stage1_mfa_bn4_saved, (NormShape){10, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 10; g++)
-            norm_forward_infer_group(g, stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stats + 1040, stats + 1050, (NormShape){10, 1, N, 128, 16});
+            norm_forward_infer_group(g, stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stats + 1040, stats + 1050, (NormShape){10, 1, N, 128, 16}, 1);
     }
-    relu_forward(stage1_mfa_relu4, stage1_mfa_bn4, (size_t)N * 20480);
-    mean_t_forward(stage1_mfa_att4_mean, stage1_mfa_relu4, 10 * N, 128, 16);
+    mean_t_forward(stage1_mfa_att4_mean, stage1_mfa_bn4, 10 * N, 128, 16);
     conv1x1_forward(stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, NULL, 10, 6, (size_t)N * 128);
     relu_forward(stage1_mfa_att4_relu, stage1_mfa_att4_fc1, (size_t)N * 768);
     conv1x1_forward(stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, NULL, 6, 10, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att4_sigmoid, stage1_mfa_att4_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage1_mfa_y4, stage1_mfa_relu4, stage1_mfa_att4_sigmoid, 10 * N, 128, 16);
+    bcast_mul_t_forward(stage1_mfa_y4, stage1_mfa_bn4, stage1_mfa_att4_sigmoid, 10 * N, 128, 16);
     if (quant)
         fake_quant_forward(stage1_mfa, (size_t)N * 81920, quant->ranges + 10, quant->observe);
 
@@ -1840,13 +1795,12 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-            norm_forward_train_group(g, stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_shift, stats + 1060, stats + 1120, stage2_bcres2net1_bn_in_saved, (NormShape){60, 1, N, 64, 8});
+            norm_forward_train_group(g, stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_shift, stats + 1060, stats + 1120, stage2_bcres2net1_bn_in_saved, (NormShape){60, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-            norm_forward_infer_group(g, stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_shift, stats + 1060, stats + 1120, (NormShape){60, 1, N, 64, 8});
+            norm_forward_infer_group(g, stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_shift, stats + 1060, stats + 1120, (NormShape){60, 1, N, 64, 8}, 1);
     }
-    relu_forward(stage2_bcres2net1_relu_in, stage2_bcres2net1_bn_in, (size_t)N * 30720);
     copy_forward(stage2_bcres2net1_f2_out1, stage2_bcres2net1_f2_in1, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
@@ -1854,11 +1808,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-            norm_forward_train_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 1180, stats + 1240, stage2_bcres2net1_f2_ssn2_saved, (NormShape){15, 4, N, 64, 8});
+            norm_forward_train_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 1180, stats + 1240, stage2_bcres2net1_f2_ssn2_saved, (NormShape){15, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-            norm_forward_infer_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 1180, stats + 1240, (NormShape){15, 4, N, 64, 8});
+            norm_forward_infer_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 1180, stats + 1240, (NormShape){15, 4, N, 64, 8}, 0);
     }
     add_forward(stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_in3, stage2_bcres2net1_f2_out2, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
@@ -1867,11 +1821,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-            norm_forward_train_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 1300, stats + 1360, stage2_bcres2net1_f2_ssn3_saved, (NormShape){15, 4, N, 64, 8});
+            norm_forward_train_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 1300, stats + 1360, stage2_bcres2net1_f2_ssn3_saved, (NormShape){15, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-            norm_forward_infer_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 1300, stats + 1360, (NormShape){15, 4, N, 64, 8});
+            norm_forward_infer_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 1300, stats + 1360, (NormShape){15, 4, N, 64, 8}, 0);
     }
     add_forward(stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_in4, stage2_bcres2net1_f2_out3, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
@@ -1880,11 +1834,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-            norm_forward_train_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 1420, stats + 1480, stage2_bcres2net1_f2_ssn4_saved, (NormShape){15, 4, N, 64, 8});
+            norm_forward_train_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 1420, stats + 1480, stage2_bcres2net1_f2_ssn4_saved, (NormShape){15, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-            norm_forward_infer_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 1420, stats + 1480, (NormShape){15, 4, N, 64, 8});
+            norm_forward_infer_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 1420, stats + 1480, (NormShape){15, 4, N, 64, 8}, 0);
     }
     mean_f_forward(stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, 60 * N, 64, 8);
     copy_forward(stage2_bcres2net1_f1_out1, stage2_bcres2net1_f1_in1, (size_t)N * 120);
@@ -1911,15 +1865,14 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-            norm_forward_train_group(g, stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_shift, stats + 1540, stats + 1600, stage2_bcres2net1_bn_saved, (NormShape){60, 1, N, 64, 8});
+            norm_forward_train_group(g, stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_shift, stats + 1540, stats + 1600, stage2_bcres2net1_bn_saved, (NormShape){60, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-            norm_forward_infer_group(g, stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_shift, stats + 1540, stats + 1600, (NormShape){60, 1, N, 64, 8});
+            norm_forward_infer_group(g, stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_shift, stats + 1540, stats + 1600, (NormShape){60, 1, N, 64, 8}, 1);
     }
-    relu_forward(stage2_bcres2net1_relu, stage2_bcres2net1_bn, (size_t)N * 30720);
     if (quant)
-        fake_quant_forward(stage2_bcres2net1_relu, (size_t)N * 30720, quant->ranges + 12, quant->observe);
+        fake_quant_forward(stage2_bcres2net1_bn, (size_t)N * 30720, quant->ranges + 12, quant->observe);
 
     /* stage2.bcres2net2: 60 x 64 x 8 -> 60 x 64 x 8 */
     copy_forward(stage2_bcres2net2_f2_out1, stage2_bcres2net2_f2_in1, (size_t)N * 7680);
@@ -1929,11 +1882,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-            norm_forward_train_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 1660, stats + 1720, stage2_bcres2net2_f2_ssn2_saved, (NormShape){15, 4, N, 64, 8});
+            norm_forward_train_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 1660, stats + 1720, stage2_bcres2net2_f2_ssn2_saved, (NormShape){15, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-            norm_forward_infer_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 1660, stats + 1720, (NormShape){15, 4, N, 64, 8});
+            norm_forward_infer_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 1660, stats + 1720, (NormShape){15, 4, N, 64, 8}, 0);
     }
     add_forward(stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_in3, stage2_bcres2net2_f2_out2, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
@@ -1942,11 +1895,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-            norm_forward_train_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 1780, stats + 1840, stage2_bcres2net2_f2_ssn3_saved, (NormShape){15, 4, N, 64, 8});
+            norm_forward_train_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 1780, stats + 1840, stage2_bcres2net2_f2_ssn3_saved, (NormShape){15, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-            norm_forward_infer_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 1780, stats + 1840, (NormShape){15, 4, N, 64, 8});
+            norm_forward_infer_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 1780, stats + 1840, (NormShape){15, 4, N, 64, 8}, 0);
     }
     add_forward(stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_in4, stage2_bcres2net2_f2_out3, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
@@ -1955,11 +1908,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-            norm_forward_train_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 1900, stats + 1960, stage2_bcres2net2_f2_ssn4_saved, (NormShape){15, 4, N, 64, 8});
+            norm_forward_train_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 1900, stats + 1960, stage2_bcres2net2_f2_ssn4_saved, (NormShape){15, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-            norm_forward_infer_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 1900, stats + 1960, (NormShape){15, 4, N, 64, 8});
+            norm_forward_infer_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 1900, stats + 1960, (NormShape){15, 4, N, 64, 8}, 0);
     }
     mean_f_forward(stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, 60 * N, 64, 8);
     copy_forward(stage2_bcres2net2_f1_out1, stage2_bcres2net2_f1_in1, (size_t)N * 120);
@@ -1982,24 +1935,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dropout_forward(stage2_bcres2net2_drop, stage2_bcres2net2_drop_mask, stage2_bcres2net2_conv_out, (size_t)N * 60, 8, 0.1, rng);
     else
         copy_forward(stage2_bcres2net2_drop, stage2_bcres2net2_conv_out, (size_t)N * 480);
-    bcast_add_f_forward(stage2_bcres2net2_sum, stage2_bcres2net2_f2, stage2_bcres2net1_relu, stage2_bcres2net2_drop, 60 * N, 64, 8);
+    bcast_add_f_forward(stage2_bcres2net2_sum, stage2_bcres2net2_f2, stage2_bcres2net1_bn, stage2_bcres2net2_drop, 60 * N, 64, 8);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-            norm_forward_train_group(g, stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_shift, stats + 2020, stats + 2080, stage2_bcres2net2_bn_saved, (NormShape){60, 1, N, 64, 8});
+            norm_forward_train_group(g, stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_shift, stats + 2020, stats + 2080, stage2_bcres2net2_bn_saved, (NormShape){60, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-            norm_forward_infer_group(g, stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_shift, stats + 2020, stats + 2080, (NormShape){60, 1, N, 64, 8});
+            norm_forward_infer_group(g, stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_shift, stats + 2020, stats + 2080, (NormShape){60, 1, N, 64, 8}, 1);
     }
-    relu_forward(stage2_bcres2net2_relu, stage2_bcres2net2_bn, (size_t)N * 30720);
     if (quant)
-        fake_quant_forward(stage2_bcres2net2_relu, (size_t)N * 30720, quant->ranges + 14, quant->observe);
+        fake_quant_forward(stage2_bcres2net2_bn, (size_t)N * 30720, quant->ranges + 14, quant->observe);
 
     /* stage2.resnorm: 60 x 64 x 8 -> 60 x 64 x 8 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 64; g++)
-        resnorm_forward_group(g, stage2_resnorm, stage2_resnorm_saved, stage2_bcres2net2_relu, 0.1, 60, N, 64, 8);
+        resnorm_forward_group(g, stage2_resnorm, stage2_resnorm_saved, stage2_bcres2net2_bn, 0.1, 60, N, 64, 8);
     if (quant)
         fake_quant_forward(stage2_resnorm, (size_t)N * 30720, quant->ranges + 16, quant->observe);
 
@@ -2016,19 +1968,18 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 15; g++)
-            norm_forward_train_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 2140, stats + 2155, stage2_mfa_bn2_saved, (NormShape){15, 1, N, 64, 8});
+            norm_forward_train_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 2140, stats + 2155, stage2_mfa_bn2_saved, (NormShape){15, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 15; g++)
-            norm_forward_infer_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 2140, stats + 2155, (NormShape){15, 1, N, 64, 8});
+            norm_forward_infer_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 2140, stats + 2155, (NormShape){15, 1, N, 64, 8}, 1);
     }
-    relu_forward(stage2_mfa_relu2, stage2_mfa_bn2, (size_t)N * 7680);
-    mean_t_forward(stage2_mfa_att2_mean, stage2_mfa_relu2, 15 * N, 64, 8);
+    mean_t_forward(stage2_mfa_att2_mean, stage2_mfa_bn2, 15 * N, 64, 8);
     conv1x1_forward(stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, NULL, 15, 8, (size_t)N * 64);
     relu_forward(stage2_mfa_att2_relu, stage2_mfa_att2_fc1, (size_t)N * 512);
     conv1x1_forward(stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, NULL, 8, 15, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att2_sigmoid, stage2_mfa_att2_fc2, (size_t)N * 960);
-    bcast_mul_t_forward(stage2_mfa_y2, stage2_mfa_relu2, stage2_mfa_att2_sigmoid, 15 * N, 64, 8);
+    bcast_mul_t_forward(stage2_mfa_y2, stage2_mfa_bn2, stage2_mfa_att2_sigmoid, 15 * N, 64, 8);
     add_forward(stage2_mfa_sum3, stage2_mfa_x3, stage2_mfa_y2, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 69120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
@@ -2036,19 +1987,18 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 15; g++)
-            norm_forward_train_group(g, stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stats + 2170, stats + 2185, stage2_mfa_bn3_saved, (NormShape){15, 1, N, 64, 8});
+            norm_forward_train_group(g, stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stats + 2170, stats + 2185, stage2_mfa_bn3_saved, (NormShape){15, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 15; g++)
-            norm_forward_infer_group(g, stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stats + 2170, stats + 2185, (NormShape){15, 1, N, 64, 8});
+            norm_forward_infer_group(g, stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stats + 2170, stats + 2185, (NormShape){15, 1, N, 64, 8}, 1);
     }
-    relu_forward(stage2_mfa_relu3, stage2_mfa_bn3, (size_t)N * 7680);
-    mean_t_forward(stage2_mfa_att3_mean, stage2_mfa_relu3, 15 * N, 64, 8);
+    mean_t_forward(stage2_mfa_att3_mean, stage2_mfa_bn3, 15 * N, 64, 8);
     conv1x1_forward(stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, NULL, 15, 8, (size_t)N * 64);
     relu_forward(stage2_mfa_att3_relu, stage2_mfa_att3_fc1, (size_t)N * 512);
     conv1x1_forward(stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, NULL, 8, 15, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att3_sigmoid, stage2_mfa_att3_fc2, (size_t)N * 960);
-    bcast_mul_t_forward(stage2_mfa_y3, stage2_mfa_relu3, stage2_mfa_att3_sigmoid, 15 * N, 64, 8);
+    bcast_mul_t_forward(stage2_mfa_y3, stage2_mfa_bn3, stage2_mfa_att3_sigmoid, 15 * N, 64, 8);
     add_forward(stage2_mfa_sum4, stage2_mfa_x4, stage2_mfa_y3, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 69120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
@@ -2056,19 +2006,18 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 15; g++)
-            norm_forward_train_group(g, stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stats + 2200, stats + 2215, stage2_mfa_bn4_saved, (NormShape){15, 1, N, 64, 8});
+            norm_forward_train_group(g, stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stats + 2200, stats + 2215, stage2_mfa_bn4_saved, (NormShape){15, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 15; g++)
-            norm_forward_infer_group(g, stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stats + 2200, stats + 2215, (NormShape){15, 1, N, 64, 8});
+            norm_forward_infer_group(g, stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stats + 2200, stats + 2215, (NormShape){15, 1, N, 64, 8}, 1);
     }
-    relu_forward(stage2_mfa_relu4, stage2_mfa_bn4, (size_t)N * 7680);
-    mean_t_forward(stage2_mfa_att4_mean, stage2_mfa_relu4, 15 * N, 64, 8);
+    mean_t_forward(stage2_mfa_att4_mean, stage2_mfa_bn4, 15 * N, 64, 8);
     conv1x1_forward(stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, NULL, 15, 8, (size_t)N * 64);
     relu_forward(stage2_mfa_att4_relu, stage2_mfa_att4_fc1, (size_t)N * 512);
     conv1x1_forward(stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, NULL, 8, 15, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att4_sigmoid, stage2_mfa_att4_fc2, (size_t)N * 960);
-    bcast_mul_t_forward(stage2_mfa_y4, stage2_mfa_relu4, stage2_mfa_att4_sigmoid, 15 * N, 64, 8);
+    bcast_mul_t_forward(stage2_mfa_y4, stage2_mfa_bn4, stage2_mfa_att4_sigmoid, 15 * N, 64, 8);
     if (quant)
         fake_quant_forward(stage2_mfa, (size_t)N * 30720, quant->ranges + 18, quant->observe);
 
@@ -2082,13 +2031,12 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_shift, stats + 2230, stats + 2310, stage3_bcres2net1_bn_in_saved, (NormShape){80, 1, N, 32, 4});
+            norm_forward_train_group(g, stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_shift, stats + 2230, stats + 2310, stage3_bcres2net1_bn_in_saved, (NormShape){80, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_shift, stats + 2230, stats + 2310, (NormShape){80, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_shift, stats + 2230, stats + 2310, (NormShape){80, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage3_bcres2net1_relu_in, stage3_bcres2net1_bn_in, (size_t)N * 10240);
     copy_forward(stage3_bcres2net1_f2_out1, stage3_bcres2net1_f2_in1, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -2096,11 +2044,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 2390, stats + 2470, stage3_bcres2net1_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4});
+            norm_forward_train_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 2390, stats + 2470, stage3_bcres2net1_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 2390, stats + 2470, (NormShape){20, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 2390, stats + 2470, (NormShape){20, 4, N, 32, 4}, 0);
     }
     add_forward(stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_in3, stage3_bcres2net1_f2_out2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
@@ -2109,11 +2057,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 2550, stats + 2630, stage3_bcres2net1_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4});
+            norm_forward_train_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 2550, stats + 2630, stage3_bcres2net1_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 2550, stats + 2630, (NormShape){20, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 2550, stats + 2630, (NormShape){20, 4, N, 32, 4}, 0);
     }
     add_forward(stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_in4, stage3_bcres2net1_f2_out3, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
@@ -2122,11 +2070,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 2710, stats + 2790, stage3_bcres2net1_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4});
+            norm_forward_train_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 2710, stats + 2790, stage3_bcres2net1_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 2710, stats + 2790, (NormShape){20, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 2710, stats + 2790, (NormShape){20, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, 80 * N, 32, 4);
     copy_forward(stage3_bcres2net1_f1_out1, stage3_bcres2net1_f1_in1, (size_t)N * 80);
@@ -2153,15 +2101,14 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_shift, stats + 2870, stats + 2950, stage3_bcres2net1_bn_saved, (NormShape){80, 1, N, 32, 4});
+            norm_forward_train_group(g, stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_shift, stats + 2870, stats + 2950, stage3_bcres2net1_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_shift, stats + 2870, stats + 2950, (NormShape){80, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_shift, stats + 2870, stats + 2950, (NormShape){80, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage3_bcres2net1_relu, stage3_bcres2net1_bn, (size_t)N * 10240);
     if (quant)
-        fake_quant_forward(stage3_bcres2net1_relu, (size_t)N * 10240, quant->ranges + 20, quant->observe);
+        fake_quant_forward(stage3_bcres2net1_bn, (size_t)N * 10240, quant->ranges + 20, quant->observe);
 
     /* stage3.bcres2net2: 80 x 32 x 4 -> 80 x 32 x 4 */
     copy_forward(stage3_bcres2net2_f2_out1, stage3_bcres2net2_f2_in1, (size_t)N * 2560);
@@ -2171,11 +2118,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 3030, stats + 3110, stage3_bcres2net2_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4});
+            norm_forward_train_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 3030, stats + 3110, stage3_bcres2net2_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 3030, stats + 3110, (NormShape){20, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 3030, stats + 3110, (NormShape){20, 4, N, 32, 4}, 0);
     }
     add_forward(stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_in3, stage3_bcres2net2_f2_out2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
@@ -2184,11 +2131,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 3190, stats + 3270, stage3_bcres2net2_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4});
+            norm_forward_train_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 3190, stats + 3270, stage3_bcres2net2_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 3190, stats + 3270, (NormShape){20, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 3190, stats + 3270, (NormShape){20, 4, N, 32, 4}, 0);
     }
     add_forward(stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_in4, stage3_bcres2net2_f2_out3, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
@@ -2197,11 +2144,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 3350, stats + 3430, stage3_bcres2net2_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4});
+            norm_forward_train_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 3350, stats + 3430, stage3_bcres2net2_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 3350, stats + 3430, (NormShape){20, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 3350, stats + 3430, (NormShape){20, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, 80 * N, 32, 4);
     copy_forward(stage3_bcres2net2_f1_out1, stage3_bcres2net2_f1_in1, (size_t)N * 80);
@@ -2224,24 +2171,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dropout_forward(stage3_bcres2net2_drop, stage3_bcres2net2_drop_mask, stage3_bcres2net2_conv_out, (size_t)N * 80, 4, 0.1, rng);
     else
         copy_forward(stage3_bcres2net2_drop, stage3_bcres2net2_conv_out, (size_t)N * 320);
-    bcast_add_f_forward(stage3_bcres2net2_sum, stage3_bcres2net2_f2, stage3_bcres2net1_relu, stage3_bcres2net2_drop, 80 * N, 32, 4);
+    bcast_add_f_forward(stage3_bcres2net2_sum, stage3_bcres2net2_f2, stage3_bcres2net1_bn, stage3_bcres2net2_drop, 80 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_shift, stats + 3510, stats + 3590, stage3_bcres2net2_bn_saved, (NormShape){80, 1, N, 32, 4});
+            norm_forward_train_group(g, stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_shift, stats + 3510, stats + 3590, stage3_bcres2net2_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_shift, stats + 3510, stats + 3590, (NormShape){80, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_shift, stats + 3510, stats + 3590, (NormShape){80, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage3_bcres2net2_relu, stage3_bcres2net2_bn, (size_t)N * 10240);
     if (quant)
-        fake_quant_forward(stage3_bcres2net2_relu, (size_t)N * 10240, quant->ranges + 22, quant->observe);
+        fake_quant_forward(stage3_bcres2net2_bn, (size_t)N * 10240, quant->ranges + 22, quant->observe);
 
     /* stage3.resnorm: 80 x 32 x 4 -> 80 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 32; g++)
-        resnorm_forward_group(g, stage3_resnorm, stage3_resnorm_saved, stage3_bcres2net2_relu, 0.1, 80, N, 32, 4);
+        resnorm_forward_group(g, stage3_resnorm, stage3_resnorm_saved, stage3_bcres2net2_bn, 0.1, 80, N, 32, 4);
     if (quant)
         fake_quant_forward(stage3_resnorm, (size_t)N * 10240, quant->ranges + 24, quant->observe);
 
@@ -2258,19 +2204,18 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-            norm_forward_train_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 3670, stats + 3690, stage3_mfa_bn2_saved, (NormShape){20, 1, N, 32, 4});
+            norm_forward_train_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 3670, stats + 3690, stage3_mfa_bn2_saved, (NormShape){20, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-            norm_forward_infer_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 3670, stats + 3690, (NormShape){20, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 3670, stats + 3690, (NormShape){20, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage3_mfa_relu2, stage3_mfa_bn2, (size_t)N * 2560);
-    mean_t_forward(stage3_mfa_att2_mean, stage3_mfa_relu2, 20 * N, 32, 4);
+    mean_t_forward(stage3_mfa_att2_mean, stage3_mfa_bn2, 20 * N, 32, 4);
     conv1x1_forward(stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 32);
     relu_forward(stage3_mfa_att2_relu, stage3_mfa_att2_fc1, (size_t)N * 320);
     conv1x1_forward(stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att2_sigmoid, stage3_mfa_att2_fc2, (size_t)N * 640);
-    bcast_mul_t_forward(stage3_mfa_y2, stage3_mfa_relu2, stage3_mfa_att2_sigmoid, 20 * N, 32, 4);
+    bcast_mul_t_forward(stage3_mfa_y2, stage3_mfa_bn2, stage3_mfa_att2_sigmoid, 20 * N, 32, 4);
     add_forward(stage3_mfa_sum3, stage3_mfa_x3, stage3_mfa_y2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -2278,19 +2223,18 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-            norm_forward_train_group(g, stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stats + 3710, stats + 3730, stage3_mfa_bn3_saved, (NormShape){20, 1, N, 32, 4});
+            norm_forward_train_group(g, stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stats + 3710, stats + 3730, stage3_mfa_bn3_saved, (NormShape){20, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-            norm_forward_infer_group(g, stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stats + 3710, stats + 3730, (NormShape){20, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stats + 3710, stats + 3730, (NormShape){20, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage3_mfa_relu3, stage3_mfa_bn3, (size_t)N * 2560);
-    mean_t_forward(stage3_mfa_att3_mean, stage3_mfa_relu3, 20 * N, 32, 4);
+    mean_t_forward(stage3_mfa_att3_mean, stage3_mfa_bn3, 20 * N, 32, 4);
     conv1x1_forward(stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 32);
     relu_forward(stage3_mfa_att3_relu, stage3_mfa_att3_fc1, (size_t)N * 320);
     conv1x1_forward(stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att3_sigmoid, stage3_mfa_att3_fc2, (size_t)N * 640);
-    bcast_mul_t_forward(stage3_mfa_y3, stage3_mfa_relu3, stage3_mfa_att3_sigmoid, 20 * N, 32, 4);
+    bcast_mul_t_forward(stage3_mfa_y3, stage3_mfa_bn3, stage3_mfa_att3_sigmoid, 20 * N, 32, 4);
     add_forward(stage3_mfa_sum4, stage3_mfa_x4, stage3_mfa_y3, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -2298,19 +2242,18 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-            norm_forward_train_group(g, stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stats + 3750, stats + 3770, stage3_mfa_bn4_saved, (NormShape){20, 1, N, 32, 4});
+            norm_forward_train_group(g, stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stats + 3750, stats + 3770, stage3_mfa_bn4_saved, (NormShape){20, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-            norm_forward_infer_group(g, stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stats + 3750, stats + 3770, (NormShape){20, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stats + 3750, stats + 3770, (NormShape){20, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage3_mfa_relu4, stage3_mfa_bn4, (size_t)N * 2560);
-    mean_t_forward(stage3_mfa_att4_mean, stage3_mfa_relu4, 20 * N, 32, 4);
+    mean_t_forward(stage3_mfa_att4_mean, stage3_mfa_bn4, 20 * N, 32, 4);
     conv1x1_forward(stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 32);
     relu_forward(stage3_mfa_att4_relu, stage3_mfa_att4_fc1, (size_t)N * 320);
     conv1x1_forward(stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att4_sigmoid, stage3_mfa_att4_fc2, (size_t)N * 640);
-    bcast_mul_t_forward(stage3_mfa_y4, stage3_mfa_relu4, stage3_mfa_att4_sigmoid, 20 * N, 32, 4);
+    bcast_mul_t_forward(stage3_mfa_y4, stage3_mfa_bn4, stage3_mfa_att4_sigmoid, 20 * N, 32, 4);
     if (quant)
         fake_quant_forward(stage3_mfa, (size_t)N * 10240, quant->ranges + 26, quant->observe);
 
@@ -2321,13 +2264,12 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_shift, stats + 3790, stats + 3890, stage4_bcres2net1_bn_in_saved, (NormShape){100, 1, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_shift, stats + 3790, stats + 3890, stage4_bcres2net1_bn_in_saved, (NormShape){100, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_shift, stats + 3790, stats + 3890, (NormShape){100, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_shift, stats + 3790, stats + 3890, (NormShape){100, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage4_bcres2net1_relu_in, stage4_bcres2net1_bn_in, (size_t)N * 12800);
     copy_forward(stage4_bcres2net1_f2_out1, stage4_bcres2net1_f2_in1, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
@@ -2335,11 +2277,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 3990, stats + 4090, stage4_bcres2net1_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 3990, stats + 4090, stage4_bcres2net1_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 3990, stats + 4090, (NormShape){25, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 3990, stats + 4090, (NormShape){25, 4, N, 32, 4}, 0);
     }
     add_forward(stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_in3, stage4_bcres2net1_f2_out2, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
@@ -2348,11 +2290,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 4190, stats + 4290, stage4_bcres2net1_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 4190, stats + 4290, stage4_bcres2net1_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 4190, stats + 4290, (NormShape){25, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 4190, stats + 4290, (NormShape){25, 4, N, 32, 4}, 0);
     }
     add_forward(stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_in4, stage4_bcres2net1_f2_out3, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
@@ -2361,11 +2303,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 4390, stats + 4490, stage4_bcres2net1_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 4390, stats + 4490, stage4_bcres2net1_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 4390, stats + 4490, (NormShape){25, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 4390, stats + 4490, (NormShape){25, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, 100 * N, 32, 4);
     copy_forward(stage4_bcres2net1_f1_out1, stage4_bcres2net1_f1_in1, (size_t)N * 100);
@@ -2392,15 +2334,14 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_shift, stats + 4590, stats + 4690, stage4_bcres2net1_bn_saved, (NormShape){100, 1, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_shift, stats + 4590, stats + 4690, stage4_bcres2net1_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_shift, stats + 4590, stats + 4690, (NormShape){100, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_shift, stats + 4590, stats + 4690, (NormShape){100, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage4_bcres2net1_relu, stage4_bcres2net1_bn, (size_t)N * 12800);
     if (quant)
-        fake_quant_forward(stage4_bcres2net1_relu, (size_t)N * 12800, quant->ranges + 28, quant->observe);
+        fake_quant_forward(stage4_bcres2net1_bn, (size_t)N * 12800, quant->ranges + 28, quant->observe);
 
     /* stage4.bcres2net2: 100 x 32 x 4 -> 100 x 32 x 4 */
     copy_forward(stage4_bcres2net2_f2_out1, stage4_bcres2net2_f2_in1, (size_t)N * 3200);
@@ -2410,11 +2351,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 4790, stats + 4890, stage4_bcres2net2_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 4790, stats + 4890, stage4_bcres2net2_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 4790, stats + 4890, (NormShape){25, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 4790, stats + 4890, (NormShape){25, 4, N, 32, 4}, 0);
     }
     add_forward(stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_in3, stage4_bcres2net2_f2_out2, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
@@ -2423,11 +2364,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 4990, stats + 5090, stage4_bcres2net2_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 4990, stats + 5090, stage4_bcres2net2_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 4990, stats + 5090, (NormShape){25, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 4990, stats + 5090, (NormShape){25, 4, N, 32, 4}, 0);
     }
     add_forward(stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_in4, stage4_bcres2net2_f2_out3, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
@@ -2436,11 +2377,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 5190, stats + 5290, stage4_bcres2net2_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 5190, stats + 5290, stage4_bcres2net2_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 5190, stats + 5290, (NormShape){25, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 5190, stats + 5290, (NormShape){25, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, 100 * N, 32, 4);
     copy_forward(stage4_bcres2net2_f1_out1, stage4_bcres2net2_f1_in1, (size_t)N * 100);
@@ -2463,19 +2404,18 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dropout_forward(stage4_bcres2net2_drop, stage4_bcres2net2_drop_mask, stage4_bcres2net2_conv_out, (size_t)N * 100, 4, 0.1, rng);
     else
         copy_forward(stage4_bcres2net2_drop, stage4_bcres2net2_conv_out, (size_t)N * 400);
-    bcast_add_f_forward(stage4_bcres2net2_sum, stage4_bcres2net2_f2, stage4_bcres2net1_relu, stage4_bcres2net2_drop, 100 * N, 32, 4);
+    bcast_add_f_forward(stage4_bcres2net2_sum, stage4_bcres2net2_f2, stage4_bcres2net1_bn, stage4_bcres2net2_drop, 100 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_shift, stats + 5390, stats + 5490, stage4_bcres2net2_bn_saved, (NormShape){100, 1, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_shift, stats + 5390, stats + 5490, stage4_bcres2net2_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_shift, stats + 5390, stats + 5490, (NormShape){100, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_shift, stats + 5390, stats + 5490, (NormShape){100, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage4_bcres2net2_relu, stage4_bcres2net2_bn, (size_t)N * 12800);
     if (quant)
-        fake_quant_forward(stage4_bcres2net2_relu, (size_t)N * 12800, quant->ranges + 30, quant->observe);
+        fake_quant_forward(stage4_bcres2net2_bn, (size_t)N * 12800, quant->ranges + 30, quant->observe);
 
     /* stage4.bcres2net3: 100 x 32 x 4 -> 100 x 32 x 4 */
     copy_forward(stage4_bcres2net3_f2_out1, stage4_bcres2net3_f2_in1, (size_t)N * 3200);
@@ -2485,11 +2425,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 5590, stats + 5690, stage4_bcres2net3_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 5590, stats + 5690, stage4_bcres2net3_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 5590, stats + 5690, (NormShape){25, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 5590, stats + 5690, (NormShape){25, 4, N, 32, 4}, 0);
     }
     add_forward(stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_in3, stage4_bcres2net3_f2_out2, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
@@ -2498,11 +2438,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 5790, stats + 5890, stage4_bcres2net3_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 5790, stats + 5890, stage4_bcres2net3_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 5790, stats + 5890, (NormShape){25, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 5790, stats + 5890, (NormShape){25, 4, N, 32, 4}, 0);
     }
     add_forward(stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_in4, stage4_bcres2net3_f2_out3, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
@@ -2511,11 +2451,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 5990, stats + 6090, stage4_bcres2net3_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 5990, stats + 6090, stage4_bcres2net3_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 5990, stats + 6090, (NormShape){25, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 5990, stats + 6090, (NormShape){25, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, 100 * N, 32, 4);
     copy_forward(stage4_bcres2net3_f1_out1, stage4_bcres2net3_f1_in1, (size_t)N * 100);
@@ -2538,24 +2478,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dropout_forward(stage4_bcres2net3_drop, stage4_bcres2net3_drop_mask, stage4_bcres2net3_conv_out, (size_t)N * 100, 4, 0.1, rng);
     else
         copy_forward(stage4_bcres2net3_drop, stage4_bcres2net3_conv_out, (size_t)N * 400);
-    bcast_add_f_forward(stage4_bcres2net3_sum, stage4_bcres2net3_f2, stage4_bcres2net2_relu, stage4_bcres2net3_drop, 100 * N, 32, 4);
+    bcast_add_f_forward(stage4_bcres2net3_sum, stage4_bcres2net3_f2, stage4_bcres2net2_bn, stage4_bcres2net3_drop, 100 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_shift, stats + 6190, stats + 6290, stage4_bcres2net3_bn_saved, (NormShape){100, 1, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_shift, stats + 6190, stats + 6290, stage4_bcres2net3_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_shift, stats + 6190, stats + 6290, (NormShape){100, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_shift, stats + 6190, stats + 6290, (NormShape){100, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage4_bcres2net3_relu, stage4_bcres2net3_bn, (size_t)N * 12800);
     if (quant)
-        fake_quant_forward(stage4_bcres2net3_relu, (size_t)N * 12800, quant->ranges + 32, quant->observe);
+        fake_quant_forward(stage4_bcres2net3_bn, (size_t)N * 12800, quant->ranges + 32, quant->observe);
 
     /* stage4.resnorm: 100 x 32 x 4 -> 100 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 32; g++)
-        resnorm_forward_group(g, stage4_resnorm, stage4_resnorm_saved, stage4_bcres2net3_relu, 0.1, 100, N, 32, 4);
+        resnorm_forward_group(g, stage4_resnorm, stage4_resnorm_saved, stage4_bcres2net3_bn, 0.1, 100, N, 32, 4);
     if (quant)
         fake_quant_forward(stage4_resnorm, (size_t)N * 12800, quant->ranges + 34, quant->observe);
 
@@ -2572,19 +2511,18 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 25; g++)
-            norm_forward_train_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 6390, stats + 6415, stage4_mfa_bn2_saved, (NormShape){25, 1, N, 32, 4});
+            norm_forward_train_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 6390, stats + 6415, stage4_mfa_bn2_saved, (NormShape){25, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 25; g++)
-            norm_forward_infer_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 6390, stats + 6415, (NormShape){25, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 6390, stats + 6415, (NormShape){25, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage4_mfa_relu2, stage4_mfa_bn2, (size_t)N * 3200);
-    mean_t_forward(stage4_mfa_att2_mean, stage4_mfa_relu2, 25 * N, 32, 4);
+    mean_t_forward(stage4_mfa_att2_mean, stage4_mfa_bn2, 25 * N, 32, 4);
     conv1x1_forward(stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, NULL, 25, 12, (size_t)N * 32);
     relu_forward(stage4_mfa_att2_relu, stage4_mfa_att2_fc1, (size_t)N * 384);
     conv1x1_forward(stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, NULL, 12, 25, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att2_sigmoid, stage4_mfa_att2_fc2, (size_t)N * 800);
-    bcast_mul_t_forward(stage4_mfa_y2, stage4_mfa_relu2, stage4_mfa_att2_sigmoid, 25 * N, 32, 4);
+    bcast_mul_t_forward(stage4_mfa_y2, stage4_mfa_bn2, stage4_mfa_att2_sigmoid, 25 * N, 32, 4);
     add_forward(stage4_mfa_sum3, stage4_mfa_x3, stage4_mfa_y2, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
@@ -2592,19 +2530,18 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 25; g++)
-            norm_forward_train_group(g, stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stats + 6440, stats + 6465, stage4_mfa_bn3_saved, (NormShape){25, 1, N, 32, 4});
+            norm_forward_train_group(g, stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stats + 6440, stats + 6465, stage4_mfa_bn3_saved, (NormShape){25, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 25; g++)
-            norm_forward_infer_group(g, stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stats + 6440, stats + 6465, (NormShape){25, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stats + 6440, stats + 6465, (NormShape){25, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage4_mfa_relu3, stage4_mfa_bn3, (size_t)N * 3200);
-    mean_t_forward(stage4_mfa_att3_mean, stage4_mfa_relu3, 25 * N, 32, 4);
+    mean_t_forward(stage4_mfa_att3_mean, stage4_mfa_bn3, 25 * N, 32, 4);
     conv1x1_forward(stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, NULL, 25, 12, (size_t)N * 32);
     relu_forward(stage4_mfa_att3_relu, stage4_mfa_att3_fc1, (size_t)N * 384);
     conv1x1_forward(stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, NULL, 12, 25, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att3_sigmoid, stage4_mfa_att3_fc2, (size_t)N * 800);
-    bcast_mul_t_forward(stage4_mfa_y3, stage4_mfa_relu3, stage4_mfa_att3_sigmoid, 25 * N, 32, 4);
+    bcast_mul_t_forward(stage4_mfa_y3, stage4_mfa_bn3, stage4_mfa_att3_sigmoid, 25 * N, 32, 4);
     add_forward(stage4_mfa_sum4, stage4_mfa_x4, stage4_mfa_y3, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
@@ -2612,19 +2549,18 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 25; g++)
-            norm_forward_train_group(g, stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stats + 6490, stats + 6515, stage4_mfa_bn4_saved, (NormShape){25, 1, N, 32, 4});
+            norm_forward_train_group(g, stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stats + 6490, stats + 6515, stage4_mfa_bn4_saved, (NormShape){25, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 25; g++)
-            norm_forward_infer_group(g, stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stats + 6490, stats + 6515, (NormShape){25, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stats + 6490, stats + 6515, (NormShape){25, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage4_mfa_relu4, stage4_mfa_bn4, (size_t)N * 3200);
-    mean_t_forward(stage4_mfa_att4_mean, stage4_mfa_relu4, 25 * N, 32, 4);
+    mean_t_forward(stage4_mfa_att4_mean, stage4_mfa_bn4, 25 * N, 32, 4);
     conv1x1_forward(stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, NULL, 25, 12, (size_t)N * 32);
     relu_forward(stage4_mfa_att4_relu, stage4_mfa_att4_fc1, (size_t)N * 384);
     conv1x1_forward(stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, NULL, 12, 25, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att4_sigmoid, stage4_mfa_att4_fc2, (size_t)N * 800);
-    bcast_mul_t_forward(stage4_mfa_y4, stage4_mfa_relu4, stage4_mfa_att4_sigmoid, 25 * N, 32, 4);
+    bcast_mul_t_forward(stage4_mfa_y4, stage4_mfa_bn4, stage4_mfa_att4_sigmoid, 25 * N, 32, 4);
     if (quant)
         fake_quant_forward(stage4_mfa, (size_t)N * 12800, quant->ranges + 36, quant->observe);
 
@@ -2642,11 +2578,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 6540, stats + 6580, head_fpm_smooth4_f2_ssn2_saved, (NormShape){10, 4, N, 32, 4});
+            norm_forward_train_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 6540, stats + 6580, head_fpm_smooth4_f2_ssn2_saved, (NormShape){10, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 6540, stats + 6580, (NormShape){10, 4, N, 32, 4});
+            norm_forward_infer_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 6540, stats + 6580, (NormShape){10, 4, N, 32, 4}, 0);
     }
     add_forward(head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_in3, head_fpm_smooth4_f2_out2, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
@@ -2655,11 +2591,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 6620, stats + 6660, head_fpm_smooth4_f2_ssn3_saved, (NormShape){10, 4, N, 32, 4});
+            norm_forward_train_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 6620, stats + 6660, head_fpm_smooth4_f2_ssn3_saved, (NormShape){10, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 6620, stats + 6660, (NormShape){10, 4, N, 32, 4});
+            norm_forward_infer_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 6620, stats + 6660, (NormShape){10, 4, N, 32, 4}, 0);
     }
     add_forward(head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_in4, head_fpm_smooth4_f2_out3, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
@@ -2668,11 +2604,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 6700, stats + 6740, head_fpm_smooth4_f2_ssn4_saved, (NormShape){10, 4, N, 32, 4});
+            norm_forward_train_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 6700, stats + 6740, head_fpm_smooth4_f2_ssn4_saved, (NormShape){10, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 6700, stats + 6740, (NormShape){10, 4, N, 32, 4});
+            norm_forward_infer_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 6700, stats + 6740, (NormShape){10, 4, N, 32, 4}, 0);
     }
     mean_f_forward(head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, 40 * N, 32, 4);
     copy_forward(head_fpm_smooth4_f1_out1, head_fpm_smooth4_f1_in1, (size_t)N * 40);
@@ -2699,14 +2635,13 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_shift, stats + 6780, stats + 6820, head_fpm_smooth4_bn_saved, (NormShape){40, 1, N, 32, 4});
+            norm_forward_train_group(g, head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_shift, stats + 6780, stats + 6820, head_fpm_smooth4_bn_saved, (NormShape){40, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_shift, stats + 6780, stats + 6820, (NormShape){40, 1, N, 32, 4});
+            norm_forward_infer_group(g, head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_shift, stats + 6780, stats + 6820, (NormShape){40, 1, N, 32, 4}, 1);
     }
-    relu_forward(head_fpm_smooth4_relu, head_fpm_smooth4_bn, (size_t)N * 5120);
-    globalpool_forward(head_fpm_pool4, head_fpm_smooth4_relu, 40 * N, 128);
+    globalpool_forward(head_fpm_pool4, head_fpm_smooth4_bn, 40 * N, 128);
     add_forward(head_fpm_merge3, head_fpm_lateral4, head_fpm_lateral3, (size_t)N * 5120);
     copy_forward(head_fpm_smooth3_f2_out1, head_fpm_smooth3_f2_in1, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
@@ -2715,11 +2650,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 6860, stats + 6900, head_fpm_smooth3_f2_ssn2_saved, (NormShape){10, 4, N, 32, 4});
+            norm_forward_train_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 6860, stats + 6900, head_fpm_smooth3_f2_ssn2_saved, (NormShape){10, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 6860, stats + 6900, (NormShape){10, 4, N, 32, 4});
+            norm_forward_infer_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 6860, stats + 6900, (NormShape){10, 4, N, 32, 4}, 0);
     }
     add_forward(head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_in3, head_fpm_smooth3_f2_out2, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
@@ -2728,11 +2663,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 6940, stats + 6980, head_fpm_smooth3_f2_ssn3_saved, (NormShape){10, 4, N, 32, 4});
+            norm_forward_train_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 6940, stats + 6980, head_fpm_smooth3_f2_ssn3_saved, (NormShape){10, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 6940, stats + 6980, (NormShape){10, 4, N, 32, 4});
+            norm_forward_infer_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 6940, stats + 6980, (NormShape){10, 4, N, 32, 4}, 0);
     }
     add_forward(head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_in4, head_fpm_smooth3_f2_out3, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
@@ -2741,11 +2676,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 7020, stats + 7060, head_fpm_smooth3_f2_ssn4_saved, (NormShape){10, 4, N, 32, 4});
+            norm_forward_train_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 7020, stats + 7060, head_fpm_smooth3_f2_ssn4_saved, (NormShape){10, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 7020, stats + 7060, (NormShape){10, 4, N, 32, 4});
+            norm_forward_infer_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 7020, stats + 7060, (NormShape){10, 4, N, 32, 4}, 0);
     }
     mean_f_forward(head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, 40 * N, 32, 4);
     copy_forward(head_fpm_smooth3_f1_out1, head_fpm_smooth3_f1_in1, (size_t)N * 40);
@@ -2772,14 +2707,13 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, stats + 7100, stats + 7140, head_fpm_smooth3_bn_saved, (NormShape){40, 1, N, 32, 4});
+            norm_forward_train_group(g, head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, stats + 7100, stats + 7140, head_fpm_smooth3_bn_saved, (NormShape){40, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, stats + 7100, stats + 7140, (NormShape){40, 1, N, 32, 4});
+            norm_forward_infer_group(g, head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, stats + 7100, stats + 7140, (NormShape){40, 1, N, 32, 4}, 1);
     }
-    relu_forward(head_fpm_smooth3_relu, head_fpm_smooth3_bn, (size_t)N * 5120);
-    globalpool_forward(head_fpm_pool3, head_fpm_smooth3_relu, 40 * N, 128);
+    globalpool_forward(head_fpm_pool3, head_fpm_smooth3_bn, 40 * N, 128);
     conv1x1_forward(head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 40, 160, (size_t)N * 128);
     pixel_shuffle_forward(head_fpm_shuffle2, head_fpm_up2, 40, N, 32, 4);
     add_forward(head_fpm_merge2, head_fpm_shuffle2, head_fpm_lateral2, (size_t)N * 20480);
@@ -2790,11 +2724,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 7180, stats + 7220, head_fpm_smooth2_f2_ssn2_saved, (NormShape){10, 4, N, 64, 8});
+            norm_forward_train_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 7180, stats + 7220, head_fpm_smooth2_f2_ssn2_saved, (NormShape){10, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 7180, stats + 7220, (NormShape){10, 4, N, 64, 8});
+            norm_forward_infer_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 7180, stats + 7220, (NormShape){10, 4, N, 64, 8}, 0);
     }
     add_forward(head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_in3, head_fpm_smooth2_f2_out2, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
@@ -2803,11 +2737,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 7260, stats + 7300, head_fpm_smooth2_f2_ssn3_saved, (NormShape){10, 4, N, 64, 8});
+            norm_forward_train_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 7260, stats + 7300, head_fpm_smooth2_f2_ssn3_saved, (NormShape){10, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 7260, stats + 7300, (NormShape){10, 4, N, 64, 8});
+            norm_forward_infer_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 7260, stats + 7300, (NormShape){10, 4, N, 64, 8}, 0);
     }
     add_forward(head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_in4, head_fpm_smooth2_f2_out3, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
@@ -2816,11 +2750,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 7340, stats + 7380, head_fpm_smooth2_f2_ssn4_saved, (NormShape){10, 4, N, 64, 8});
+            norm_forward_train_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 7340, stats + 7380, head_fpm_smooth2_f2_ssn4_saved, (NormShape){10, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 7340, stats + 7380, (NormShape){10, 4, N, 64, 8});
+            norm_forward_infer_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 7340, stats + 7380, (NormShape){10, 4, N, 64, 8}, 0);
     }
     mean_f_forward(head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, 40 * N, 64, 8);
     copy_forward(head_fpm_smooth2_f1_out1, head_fpm_smooth2_f1_in1, (size_t)N * 80);
@@ -2847,14 +2781,13 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, stats + 7420, stats + 7460, head_fpm_smooth2_bn_saved, (NormShape){40, 1, N, 64, 8});
+            norm_forward_train_group(g, head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, stats + 7420, stats + 7460, head_fpm_smooth2_bn_saved, (NormShape){40, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, stats + 7420, stats + 7460, (NormShape){40, 1, N, 64, 8});
+            norm_forward_infer_group(g, head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, stats + 7420, stats + 7460, (NormShape){40, 1, N, 64, 8}, 1);
     }
-    relu_forward(head_fpm_smooth2_relu, head_fpm_smooth2_bn, (size_t)N * 20480);
-    globalpool_forward(head_fpm_pool2, head_fpm_smooth2_relu, 40 * N, 512);
+    globalpool_forward(head_fpm_pool2, head_fpm_smooth2_bn, 40 * N, 512);
     conv1x1_forward(head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 40, 160, (size_t)N * 512);
     pixel_shuffle_forward(head_fpm_shuffle1, head_fpm_up1, 40, N, 64, 8);
     add_forward(head_fpm_merge1, head_fpm_shuffle1, head_fpm_lateral1, (size_t)N * 81920);
@@ -2865,11 +2798,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 7500, stats + 7540, head_fpm_smooth1_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16});
+            norm_forward_train_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 7500, stats + 7540, head_fpm_smooth1_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 7500, stats + 7540, (NormShape){10, 4, N, 128, 16});
+            norm_forward_infer_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 7500, stats + 7540, (NormShape){10, 4, N, 128, 16}, 0);
     }
     add_forward(head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_in3, head_fpm_smooth1_f2_out2, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
@@ -2878,11 +2811,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 7580, stats + 7620, head_fpm_smooth1_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16});
+            norm_forward_train_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 7580, stats + 7620, head_fpm_smooth1_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 7580, stats + 7620, (NormShape){10, 4, N, 128, 16});
+            norm_forward_infer_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 7580, stats + 7620, (NormShape){10, 4, N, 128, 16}, 0);
     }
     add_forward(head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_in4, head_fpm_smooth1_f2_out3, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
@@ -2891,11 +2824,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 7660, stats + 7700, head_fpm_smooth1_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16});
+            norm_forward_train_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 7660, stats + 7700, head_fpm_smooth1_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 7660, stats + 7700, (NormShape){10, 4, N, 128, 16});
+            norm_forward_infer_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 7660, stats + 7700, (NormShape){10, 4, N, 128, 16}, 0);
     }
     mean_f_forward(head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, 40 * N, 128, 16);
     copy_forward(head_fpm_smooth1_f1_out1, head_fpm_smooth1_f1_in1, (size_t)N * 160);
@@ -2922,14 +2855,13 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_shift, stats + 7740, stats + 7780, head_fpm_smooth1_bn_saved, (NormShape){40, 1, N, 128, 16});
+            norm_forward_train_group(g, head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_shift, stats + 7740, stats + 7780, head_fpm_smooth1_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_shift, stats + 7740, stats + 7780, (NormShape){40, 1, N, 128, 16});
+            norm_forward_infer_group(g, head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_shift, stats + 7740, stats + 7780, (NormShape){40, 1, N, 128, 16}, 1);
     }
-    relu_forward(head_fpm_smooth1_relu, head_fpm_smooth1_bn, (size_t)N * 81920);
-    globalpool_forward(head_fpm_pool1, head_fpm_smooth1_relu, 40 * N, 2048);
+    globalpool_forward(head_fpm_pool1, head_fpm_smooth1_bn, 40 * N, 2048);
     if (quant)
         fake_quant_forward(head_fpm, (size_t)N * 160, quant->ranges + 38, quant->observe);
 
@@ -2945,476 +2877,471 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
 static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real *input,
     const real *arena, const real *dlogits, real *dparams, real *dinput, real *grad,
     const AscQuant *quant) {
-    const size_t fixed = (size_t)N * 4903754;
-    real *scratch = grad + (size_t)N * 491520;
+    const size_t fixed = (size_t)N * 3982794;
+    real *scratch = grad + (size_t)N * 409600;
     (void)input, (void)fixed, (void)scratch, (void)quant;
     const real *stem_conv = arena + (size_t)N * 0; /* 80 x N x 128 x 16 */
+    const real *stem_bn = arena + (size_t)N * 163840; /* 80 x N x 128 x 16 */
     const real *stem_bn_saved = arena + fixed + 0;
-    const real *stem_relu = arena + (size_t)N * 327680; /* 80 x N x 128 x 16 */
-    const real *stem_mfa = arena + (size_t)N * 491520; /* 80 x N x 128 x 16 */
-    const real *stem_mfa_x1 = arena + (size_t)N * 327680; /* 20 x N x 128 x 16 */
-    const real *stem_mfa_att1_mean = arena + (size_t)N * 655360; /* 20 x N x 128 x 1 */
-    const real *stem_mfa_att1_relu = arena + (size_t)N * 659200; /* 10 x N x 128 x 1 */
-    const real *stem_mfa_att1_sigmoid = arena + (size_t)N * 663040; /* 20 x N x 128 x 1 */
-    const real *stem_mfa_x2 = arena + (size_t)N * 368640; /* 20 x N x 128 x 16 */
-    const real *stem_mfa_dw2 = arena + (size_t)N * 665600; /* 20 x N x 128 x 16 */
+    const real *stem_mfa = arena + (size_t)N * 327680; /* 80 x N x 128 x 16 */
+    const real *stem_mfa_x1 = arena + (size_t)N * 163840; /* 20 x N x 128 x 16 */
+    const real *stem_mfa_att1_mean = arena + (size_t)N * 491520; /* 20 x N x 128 x 1 */
+    const real *stem_mfa_att1_relu = arena + (size_t)N * 495360; /* 10 x N x 128 x 1 */
+    const real *stem_mfa_att1_sigmoid = arena + (size_t)N * 499200; /* 20 x N x 128 x 1 */
+    const real *stem_mfa_x2 = arena + (size_t)N * 204800; /* 20 x N x 128 x 16 */
+    const real *stem_mfa_dw2 = arena + (size_t)N * 501760; /* 20 x N x 128 x 16 */
+    const real *stem_mfa_bn2 = arena + (size_t)N * 542720; /* 20 x N x 128 x 16 */
     const real *stem_mfa_bn2_saved = arena + fixed + 160;
-    const real *stem_mfa_relu2 = arena + (size_t)N * 747520; /* 20 x N x 128 x 16 */
-    const real *stem_mfa_att2_mean = arena + (size_t)N * 788480; /* 20 x N x 128 x 1 */
-    const real *stem_mfa_att2_relu = arena + (size_t)N * 792320; /* 10 x N x 128 x 1 */
-    const real *stem_mfa_att2_sigmoid = arena + (size_t)N * 796160; /* 20 x N x 128 x 1 */
-    const real *stem_mfa_sum3 = arena + (size_t)N * 798720; /* 20 x N x 128 x 16 */
-    const real *stem_mfa_dw3 = arena + (size_t)N * 839680; /* 20 x N x 128 x 16 */
+    const real *stem_mfa_att2_mean = arena + (size_t)N * 583680; /* 20 x N x 128 x 1 */
+    const real *stem_mfa_att2_relu = arena + (size_t)N * 587520; /* 10 x N x 128 x 1 */
+    const real *stem_mfa_att2_sigmoid = arena + (size_t)N * 591360; /* 20 x N x 128 x 1 */
+    const real *stem_mfa_sum3 = arena + (size_t)N * 593920; /* 20 x N x 128 x 16 */
+    const real *stem_mfa_dw3 = arena + (size_t)N * 634880; /* 20 x N x 128 x 16 */
+    const real *stem_mfa_bn3 = arena + (size_t)N * 675840; /* 20 x N x 128 x 16 */
     const real *stem_mfa_bn3_saved = arena + fixed + 200;
-    const real *stem_mfa_relu3 = arena + (size_t)N * 921600; /* 20 x N x 128 x 16 */
-    const real *stem_mfa_att3_mean = arena + (size_t)N * 962560; /* 20 x N x 128 x 1 */
-    const real *stem_mfa_att3_relu = arena + (size_t)N * 966400; /* 10 x N x 128 x 1 */
-    const real *stem_mfa_att3_sigmoid = arena + (size_t)N * 970240; /* 20 x N x 128 x 1 */
-    const real *stem_mfa_sum4 = arena + (size_t)N * 972800; /* 20 x N x 128 x 16 */
-    const real *stem_mfa_dw4 = arena + (size_t)N * 1013760; /* 20 x N x 128 x 16 */
+    const real *stem_mfa_att3_mean = arena + (size_t)N * 716800; /* 20 x N x 128 x 1 */
+    const real *stem_mfa_att3_relu = arena + (size_t)N * 720640; /* 10 x N x 128 x 1 */
+    const real *stem_mfa_att3_sigmoid = arena + (size_t)N * 724480; /* 20 x N x 128 x 1 */
+    const real *stem_mfa_sum4 = arena + (size_t)N * 727040; /* 20 x N x 128 x 16 */
+    const real *stem_mfa_dw4 = arena + (size_t)N * 768000; /* 20 x N x 128 x 16 */
+    const real *stem_mfa_bn4 = arena + (size_t)N * 808960; /* 20 x N x 128 x 16 */
     const real *stem_mfa_bn4_saved = arena + fixed + 240;
-    const real *stem_mfa_relu4 = arena + (size_t)N * 1095680; /* 20 x N x 128 x 16 */
-    const real *stem_mfa_att4_mean = arena + (size_t)N * 1136640; /* 20 x N x 128 x 1 */
-    const real *stem_mfa_att4_relu = arena + (size_t)N * 1140480; /* 10 x N x 128 x 1 */
-    const real *stem_mfa_att4_sigmoid = arena + (size_t)N * 1144320; /* 20 x N x 128 x 1 */
-    const real *stage1_bcres2net1_conv_in = arena + (size_t)N * 1146880; /* 40 x N x 128 x 16 */
+    const real *stem_mfa_att4_mean = arena + (size_t)N * 849920; /* 20 x N x 128 x 1 */
+    const real *stem_mfa_att4_relu = arena + (size_t)N * 853760; /* 10 x N x 128 x 1 */
+    const real *stem_mfa_att4_sigmoid = arena + (size_t)N * 857600; /* 20 x N x 128 x 1 */
+    const real *stage1_bcres2net1_conv_in = arena + (size_t)N * 860160; /* 40 x N x 128 x 16 */
+    const real *stage1_bcres2net1_bn_in = arena + (size_t)N * 942080; /* 40 x N x 128 x 16 */
     const real *stage1_bcres2net1_bn_in_saved = arena + fixed + 280;
-    const real *stage1_bcres2net1_relu_in = arena + (size_t)N * 1310720; /* 40 x N x 128 x 16 */
-    const real *stage1_bcres2net1_f2_in2 = arena + (size_t)N * 1331200; /* 10 x N x 128 x 16 */
-    const real *stage1_bcres2net1_f2_dw2 = arena + (size_t)N * 1474560; /* 10 x N x 128 x 16 */
+    const real *stage1_bcres2net1_f2_in2 = arena + (size_t)N * 962560; /* 10 x N x 128 x 16 */
+    const real *stage1_bcres2net1_f2_dw2 = arena + (size_t)N * 1105920; /* 10 x N x 128 x 16 */
     const real *stage1_bcres2net1_f2_ssn2_saved = arena + fixed + 360;
-    const real *stage1_bcres2net1_f2_sum3 = arena + (size_t)N * 1495040; /* 10 x N x 128 x 16 */
-    const real *stage1_bcres2net1_f2_dw3 = arena + (size_t)N * 1515520; /* 10 x N x 128 x 16 */
+    const real *stage1_bcres2net1_f2_sum3 = arena + (size_t)N * 1126400; /* 10 x N x 128 x 16 */
+    const real *stage1_bcres2net1_f2_dw3 = arena + (size_t)N * 1146880; /* 10 x N x 128 x 16 */
     const real *stage1_bcres2net1_f2_ssn3_saved = arena + fixed + 440;
-    const real *stage1_bcres2net1_f2_sum4 = arena + (size_t)N * 1536000; /* 10 x N x 128 x 16 */
-    const real *stage1_bcres2net1_f2_dw4 = arena + (size_t)N * 1556480; /* 10 x N x 128 x 16 */
+    const real *stage1_bcres2net1_f2_sum4 = arena + (size_t)N * 1167360; /* 10 x N x 128 x 16 */
+    const real *stage1_bcres2net1_f2_dw4 = arena + (size_t)N * 1187840; /* 10 x N x 128 x 16 */
     const real *stage1_bcres2net1_f2_ssn4_saved = arena + fixed + 520;
-    const real *stage1_bcres2net1_f1 = arena + (size_t)N * 1577600; /* 40 x N x 1 x 16 */
-    const real *stage1_bcres2net1_f1_in2 = arena + (size_t)N * 1577120; /* 10 x N x 1 x 16 */
-    const real *stage1_bcres2net1_f1_out2 = arena + (size_t)N * 1577760; /* 10 x N x 1 x 16 */
-    const real *stage1_bcres2net1_f1_out3 = arena + (size_t)N * 1577920; /* 10 x N x 1 x 16 */
-    const real *stage1_bcres2net1_f1_out4 = arena + (size_t)N * 1578080; /* 10 x N x 1 x 16 */
-    const real *stage1_bcres2net1_f1_sum3 = arena + (size_t)N * 1578400; /* 10 x N x 1 x 16 */
-    const real *stage1_bcres2net1_f1_sum4 = arena + (size_t)N * 1578720; /* 10 x N x 1 x 16 */
-    const real *stage1_bcres2net1_drop_mask = arena + (size_t)N * 1580320; /* 40 x N x 1 x 1 */
-    const real *stage1_bcres2net1_sum = arena + (size_t)N * 1580360; /* 40 x N x 128 x 16 */
+    const real *stage1_bcres2net1_f1 = arena + (size_t)N * 1208960; /* 40 x N x 1 x 16 */
+    const real *stage1_bcres2net1_f1_in2 = arena + (size_t)N * 1208480; /* 10 x N x 1 x 16 */
+    const real *stage1_bcres2net1_f1_out2 = arena + (size_t)N * 1209120; /* 10 x N x 1 x 16 */
+    const real *stage1_bcres2net1_f1_out3 = arena + (size_t)N * 1209280; /* 10 x N x 1 x 16 */
+    const real *stage1_bcres2net1_f1_out4 = arena + (size_t)N * 1209440; /* 10 x N x 1 x 16 */
+    const real *stage1_bcres2net1_f1_sum3 = arena + (size_t)N * 1209760; /* 10 x N x 1 x 16 */
+    const real *stage1_bcres2net1_f1_sum4 = arena + (size_t)N * 1210080; /* 10 x N x 1 x 16 */
+    const real *stage1_bcres2net1_drop_mask = arena + (size_t)N * 1211680; /* 40 x N x 1 x 1 */
+    const real *stage1_bcres2net1_sum = arena + (size_t)N * 1211720; /* 40 x N x 128 x 16 */
+    const real *stage1_bcres2net1_bn = arena + (size_t)N * 1293640; /* 40 x N x 128 x 16 */
     const real *stage1_bcres2net1_bn_saved = arena + fixed + 600;
-    const real *stage1_bcres2net1_relu = arena + (size_t)N * 1744200; /* 40 x N x 128 x 16 */
-    const real *stage1_bcres2net2_f2_in2 = arena + (size_t)N * 1764680; /* 10 x N x 128 x 16 */
-    const real *stage1_bcres2net2_f2_dw2 = arena + (size_t)N * 1908040; /* 10 x N x 128 x 16 */
+    const real *stage1_bcres2net2_f2_in2 = arena + (size_t)N * 1314120; /* 10 x N x 128 x 16 */
+    const real *stage1_bcres2net2_f2_dw2 = arena + (size_t)N * 1457480; /* 10 x N x 128 x 16 */
     const real *stage1_bcres2net2_f2_ssn2_saved = arena + fixed + 680;
-    const real *stage1_bcres2net2_f2_sum3 = arena + (size_t)N * 1928520; /* 10 x N x 128 x 16 */
-    const real *stage1_bcres2net2_f2_dw3 = arena + (size_t)N * 1949000; /* 10 x N x 128 x 16 */
+    const real *stage1_bcres2net2_f2_sum3 = arena + (size_t)N * 1477960; /* 10 x N x 128 x 16 */
+    const real *stage1_bcres2net2_f2_dw3 = arena + (size_t)N * 1498440; /* 10 x N x 128 x 16 */
     const real *stage1_bcres2net2_f2_ssn3_saved = arena + fixed + 760;
-    const real *stage1_bcres2net2_f2_sum4 = arena + (size_t)N * 1969480; /* 10 x N x 128 x 16 */
-    const real *stage1_bcres2net2_f2_dw4 = arena + (size_t)N * 1989960; /* 10 x N x 128 x 16 */
+    const real *stage1_bcres2net2_f2_sum4 = arena + (size_t)N * 1518920; /* 10 x N x 128 x 16 */
+    const real *stage1_bcres2net2_f2_dw4 = arena + (size_t)N * 1539400; /* 10 x N x 128 x 16 */
     const real *stage1_bcres2net2_f2_ssn4_saved = arena + fixed + 840;
-    const real *stage1_bcres2net2_f1 = arena + (size_t)N * 2011080; /* 40 x N x 1 x 16 */
-    const real *stage1_bcres2net2_f1_in2 = arena + (size_t)N * 2010600; /* 10 x N x 1 x 16 */
-    const real *stage1_bcres2net2_f1_out2 = arena + (size_t)N * 2011240; /* 10 x N x 1 x 16 */
-    const real *stage1_bcres2net2_f1_out3 = arena + (size_t)N * 2011400; /* 10 x N x 1 x 16 */
-    const real *stage1_bcres2net2_f1_out4 = arena + (size_t)N * 2011560; /* 10 x N x 1 x 16 */
-    const real *stage1_bcres2net2_f1_sum3 = arena + (size_t)N * 2011880; /* 10 x N x 1 x 16 */
-    const real *stage1_bcres2net2_f1_sum4 = arena + (size_t)N * 2012200; /* 10 x N x 1 x 16 */
-    const real *stage1_bcres2net2_drop_mask = arena + (size_t)N * 2013800; /* 40 x N x 1 x 1 */
-    const real *stage1_bcres2net2_sum = arena + (size_t)N * 2013840; /* 40 x N x 128 x 16 */
+    const real *stage1_bcres2net2_f1 = arena + (size_t)N * 1560520; /* 40 x N x 1 x 16 */
+    const real *stage1_bcres2net2_f1_in2 = arena + (size_t)N * 1560040; /* 10 x N x 1 x 16 */
+    const real *stage1_bcres2net2_f1_out2 = arena + (size_t)N * 1560680; /* 10 x N x 1 x 16 */
+    const real *stage1_bcres2net2_f1_out3 = arena + (size_t)N * 1560840; /* 10 x N x 1 x 16 */
+    const real *stage1_bcres2net2_f1_out4 = arena + (size_t)N * 1561000; /* 10 x N x 1 x 16 */
+    const real *stage1_bcres2net2_f1_sum3 = arena + (size_t)N * 1561320; /* 10 x N x 1 x 16 */
+    const real *stage1_bcres2net2_f1_sum4 = arena + (size_t)N * 1561640; /* 10 x N x 1 x 16 */
+    const real *stage1_bcres2net2_drop_mask = arena + (size_t)N * 1563240; /* 40 x N x 1 x 1 */
+    const real *stage1_bcres2net2_sum = arena + (size_t)N * 1563280; /* 40 x N x 128 x 16 */
+    const real *stage1_bcres2net2_bn = arena + (size_t)N * 1645200; /* 40 x N x 128 x 16 */
     const real *stage1_bcres2net2_bn_saved = arena + fixed + 920;
-    const real *stage1_bcres2net2_relu = arena + (size_t)N * 2177680; /* 40 x N x 128 x 16 */
-    const real *stage1_resnorm = arena + (size_t)N * 2259600; /* 40 x N x 128 x 16 */
-    const real *stage1_resnorm_saved = arena + (size_t)N * 2341520; /* 2 x N x 128 x 1 */
-    const real *stage1_mfa = arena + (size_t)N * 2341776; /* 40 x N x 128 x 16 */
-    const real *stage1_mfa_x1 = arena + (size_t)N * 2259600; /* 10 x N x 128 x 16 */
-    const real *stage1_mfa_att1_mean = arena + (size_t)N * 2423696; /* 10 x N x 128 x 1 */
-    const real *stage1_mfa_att1_relu = arena + (size_t)N * 2425744; /* 6 x N x 128 x 1 */
-    const real *stage1_mfa_att1_sigmoid = arena + (size_t)N * 2427792; /* 10 x N x 128 x 1 */
-    const real *stage1_mfa_x2 = arena + (size_t)N * 2280080; /* 10 x N x 128 x 16 */
-    const real *stage1_mfa_dw2 = arena + (size_t)N * 2429072; /* 10 x N x 128 x 16 */
+    const real *stage1_resnorm = arena + (size_t)N * 1727120; /* 40 x N x 128 x 16 */
+    const real *stage1_resnorm_saved = arena + (size_t)N * 1809040; /* 2 x N x 128 x 1 */
+    const real *stage1_mfa = arena + (size_t)N * 1809296; /* 40 x N x 128 x 16 */
+    const real *stage1_mfa_x1 = arena + (size_t)N * 1727120; /* 10 x N x 128 x 16 */
+    const real *stage1_mfa_att1_mean = arena + (size_t)N * 1891216; /* 10 x N x 128 x 1 */
+    const real *stage1_mfa_att1_relu = arena + (size_t)N * 1893264; /* 6 x N x 128 x 1 */
+    const real *stage1_mfa_att1_sigmoid = arena + (size_t)N * 1895312; /* 10 x N x 128 x 1 */
+    const real *stage1_mfa_x2 = arena + (size_t)N * 1747600; /* 10 x N x 128 x 16 */
+    const real *stage1_mfa_dw2 = arena + (size_t)N * 1896592; /* 10 x N x 128 x 16 */
+    const real *stage1_mfa_bn2 = arena + (size_t)N * 1917072; /* 10 x N x 128 x 16 */
     const real *stage1_mfa_bn2_saved = arena + fixed + 1000;
-    const real *stage1_mfa_relu2 = arena + (size_t)N * 2470032; /* 10 x N x 128 x 16 */
-    const real *stage1_mfa_att2_mean = arena + (size_t)N * 2490512; /* 10 x N x 128 x 1 */
-    const real *stage1_mfa_att2_relu = arena + (size_t)N * 2492560; /* 6 x N x 128 x 1 */
-    const real *stage1_mfa_att2_sigmoid = arena + (size_t)N * 2494608; /* 10 x N x 128 x 1 */
-    const real *stage1_mfa_sum3 = arena + (size_t)N * 2495888; /* 10 x N x 128 x 16 */
-    const real *stage1_mfa_dw3 = arena + (size_t)N * 2516368; /* 10 x N x 128 x 16 */
+    const real *stage1_mfa_att2_mean = arena + (size_t)N * 1937552; /* 10 x N x 128 x 1 */
+    const real *stage1_mfa_att2_relu = arena + (size_t)N * 1939600; /* 6 x N x 128 x 1 */
+    const real *stage1_mfa_att2_sigmoid = arena + (size_t)N * 1941648; /* 10 x N x 128 x 1 */
+    const real *stage1_mfa_sum3 = arena + (size_t)N * 1942928; /* 10 x N x 128 x 16 */
+    const real *stage1_mfa_dw3 = arena + (size_t)N * 1963408; /* 10 x N x 128 x 16 */
+    const real *stage1_mfa_bn3 = arena + (size_t)N * 1983888; /* 10 x N x 128 x 16 */
     const real *stage1_mfa_bn3_saved = arena + fixed + 1020;
-    const real *stage1_mfa_relu3 = arena + (size_t)N * 2557328; /* 10 x N x 128 x 16 */
-    const real *stage1_mfa_att3_mean = arena + (size_t)N * 2577808; /* 10 x N x 128 x 1 */
-    const real *stage1_mfa_att3_relu = arena + (size_t)N * 2579856; /* 6 x N x 128 x 1 */
-    const real *stage1_mfa_att3_sigmoid = arena + (size_t)N * 2581904; /* 10 x N x 128 x 1 */
-    const real *stage1_mfa_sum4 = arena + (size_t)N * 2583184; /* 10 x N x 128 x 16 */
-    const real *stage1_mfa_dw4 = arena + (size_t)N * 2603664; /* 10 x N x 128 x 16 */
+    const real *stage1_mfa_att3_mean = arena + (size_t)N * 2004368; /* 10 x N x 128 x 1 */
+    const real *stage1_mfa_att3_relu = arena + (size_t)N * 2006416; /* 6 x N x 128 x 1 */
+    const real *stage1_mfa_att3_sigmoid = arena + (size_t)N * 2008464; /* 10 x N x 128 x 1 */
+    const real *stage1_mfa_sum4 = arena + (size_t)N * 2009744; /* 10 x N x 128 x 16 */
+    const real *stage1_mfa_dw4 = arena + (size_t)N * 2030224; /* 10 x N x 128 x 16 */
+    const real *stage1_mfa_bn4 = arena + (size_t)N * 2050704; /* 10 x N x 128 x 16 */
     const real *stage1_mfa_bn4_saved = arena + fixed + 1040;
-    const real *stage1_mfa_relu4 = arena + (size_t)N * 2644624; /* 10 x N x 128 x 16 */
-    const real *stage1_mfa_att4_mean = arena + (size_t)N * 2665104; /* 10 x N x 128 x 1 */
-    const real *stage1_mfa_att4_relu = arena + (size_t)N * 2667152; /* 6 x N x 128 x 1 */
-    const real *stage1_mfa_att4_sigmoid = arena + (size_t)N * 2669200; /* 10 x N x 128 x 1 */
-    const real *stage2_maxpool = arena + (size_t)N * 2670480; /* 40 x N x 64 x 8 */
-    const real *stage2_maxpool_argmax = arena + (size_t)N * 2690960; /* 40 x N x 64 x 8 */
-    const real *stage2_bcres2net1_conv_in = arena + (size_t)N * 2711440; /* 60 x N x 64 x 8 */
+    const real *stage1_mfa_att4_mean = arena + (size_t)N * 2071184; /* 10 x N x 128 x 1 */
+    const real *stage1_mfa_att4_relu = arena + (size_t)N * 2073232; /* 6 x N x 128 x 1 */
+    const real *stage1_mfa_att4_sigmoid = arena + (size_t)N * 2075280; /* 10 x N x 128 x 1 */
+    const real *stage2_maxpool = arena + (size_t)N * 2076560; /* 40 x N x 64 x 8 */
+    const real *stage2_maxpool_argmax = arena + (size_t)N * 2097040; /* 40 x N x 64 x 8 */
+    const real *stage2_bcres2net1_conv_in = arena + (size_t)N * 2117520; /* 60 x N x 64 x 8 */
+    const real *stage2_bcres2net1_bn_in = arena + (size_t)N * 2148240; /* 60 x N x 64 x 8 */
     const real *stage2_bcres2net1_bn_in_saved = arena + fixed + 1060;
-    const real *stage2_bcres2net1_relu_in = arena + (size_t)N * 2772880; /* 60 x N x 64 x 8 */
-    const real *stage2_bcres2net1_f2_in2 = arena + (size_t)N * 2780560; /* 15 x N x 64 x 8 */
-    const real *stage2_bcres2net1_f2_dw2 = arena + (size_t)N * 2834320; /* 15 x N x 64 x 8 */
+    const real *stage2_bcres2net1_f2_in2 = arena + (size_t)N * 2155920; /* 15 x N x 64 x 8 */
+    const real *stage2_bcres2net1_f2_dw2 = arena + (size_t)N * 2209680; /* 15 x N x 64 x 8 */
     const real *stage2_bcres2net1_f2_ssn2_saved = arena + fixed + 1180;
-    const real *stage2_bcres2net1_f2_sum3 = arena + (size_t)N * 2842000; /* 15 x N x 64 x 8 */
-    const real *stage2_bcres2net1_f2_dw3 = arena + (size_t)N * 2849680; /* 15 x N x 64 x 8 */
+    const real *stage2_bcres2net1_f2_sum3 = arena + (size_t)N * 2217360; /* 15 x N x 64 x 8 */
+    const real *stage2_bcres2net1_f2_dw3 = arena + (size_t)N * 2225040; /* 15 x N x 64 x 8 */
     const real *stage2_bcres2net1_f2_ssn3_saved = arena + fixed + 1300;
-    const real *stage2_bcres2net1_f2_sum4 = arena + (size_t)N * 2857360; /* 15 x N x 64 x 8 */
-    const real *stage2_bcres2net1_f2_dw4 = arena + (size_t)N * 2865040; /* 15 x N x 64 x 8 */
+    const real *stage2_bcres2net1_f2_sum4 = arena + (size_t)N * 2232720; /* 15 x N x 64 x 8 */
+    const real *stage2_bcres2net1_f2_dw4 = arena + (size_t)N * 2240400; /* 15 x N x 64 x 8 */
     const real *stage2_bcres2net1_f2_ssn4_saved = arena + fixed + 1420;
-    const real *stage2_bcres2net1_f1 = arena + (size_t)N * 2873200; /* 60 x N x 1 x 8 */
-    const real *stage2_bcres2net1_f1_in2 = arena + (size_t)N * 2872840; /* 15 x N x 1 x 8 */
-    const real *stage2_bcres2net1_f1_out2 = arena + (size_t)N * 2873320; /* 15 x N x 1 x 8 */
-    const real *stage2_bcres2net1_f1_out3 = arena + (size_t)N * 2873440; /* 15 x N x 1 x 8 */
-    const real *stage2_bcres2net1_f1_out4 = arena + (size_t)N * 2873560; /* 15 x N x 1 x 8 */
-    const real *stage2_bcres2net1_f1_sum3 = arena + (size_t)N * 2873800; /* 15 x N x 1 x 8 */
-    const real *stage2_bcres2net1_f1_sum4 = arena + (size_t)N * 2874040; /* 15 x N x 1 x 8 */
-    const real *stage2_bcres2net1_drop_mask = arena + (size_t)N * 2875240; /* 60 x N x 1 x 1 */
-    const real *stage2_bcres2net1_sum = arena + (size_t)N * 2875300; /* 60 x N x 64 x 8 */
+    const real *stage2_bcres2net1_f1 = arena + (size_t)N * 2248560; /* 60 x N x 1 x 8 */
+    const real *stage2_bcres2net1_f1_in2 = arena + (size_t)N * 2248200; /* 15 x N x 1 x 8 */
+    const real *stage2_bcres2net1_f1_out2 = arena + (size_t)N * 2248680; /* 15 x N x 1 x 8 */
+    const real *stage2_bcres2net1_f1_out3 = arena + (size_t)N * 2248800; /* 15 x N x 1 x 8 */
+    const real *stage2_bcres2net1_f1_out4 = arena + (size_t)N * 2248920; /* 15 x N x 1 x 8 */
+    const real *stage2_bcres2net1_f1_sum3 = arena + (size_t)N * 2249160; /* 15 x N x 1 x 8 */
+    const real *stage2_bcres2net1_f1_sum4 = arena + (size_t)N * 2249400; /* 15 x N x 1 x 8 */
+    const real *stage2_bcres2net1_drop_mask = arena + (size_t)N * 2250600; /* 60 x N x 1 x 1 */
+    const real *stage2_bcres2net1_sum = arena + (size_t)N * 2250660; /* 60 x N x 64 x 8 */
+    const real *stage2_bcres2net1_bn = arena + (size_t)N * 2281380; /* 60 x N x 64 x 8 */
     const real *stage2_bcres2net1_bn_saved = arena + fixed + 1540;
-    const real *stage2_bcres2net1_relu = arena + (size_t)N * 2936740; /* 60 x N x 64 x 8 */
-    const real *stage2_bcres2net2_f2_in2 = arena + (size_t)N * 2944420; /* 15 x N x 64 x 8 */
-    const real *stage2_bcres2net2_f2_dw2 = arena + (size_t)N * 2998180; /* 15 x N x 64 x 8 */
+    const real *stage2_bcres2net2_f2_in2 = arena + (size_t)N * 2289060; /* 15 x N x 64 x 8 */
+    const real *stage2_bcres2net2_f2_dw2 = arena + (size_t)N * 2342820; /* 15 x N x 64 x 8 */
     const real *stage2_bcres2net2_f2_ssn2_saved = arena + fixed + 1660;
-    const real *stage2_bcres2net2_f2_sum3 = arena + (size_t)N * 3005860; /* 15 x N x 64 x 8 */
-    const real *stage2_bcres2net2_f2_dw3 = arena + (size_t)N * 3013540; /* 15 x N x 64 x 8 */
+    const real *stage2_bcres2net2_f2_sum3 = arena + (size_t)N * 2350500; /* 15 x N x 64 x 8 */
+    const real *stage2_bcres2net2_f2_dw3 = arena + (size_t)N * 2358180; /* 15 x N x 64 x 8 */
     const real *stage2_bcres2net2_f2_ssn3_saved = arena + fixed + 1780;
-    const real *stage2_bcres2net2_f2_sum4 = arena + (size_t)N * 3021220; /* 15 x N x 64 x 8 */
-    const real *stage2_bcres2net2_f2_dw4 = arena + (size_t)N * 3028900; /* 15 x N x 64 x 8 */
+    const real *stage2_bcres2net2_f2_sum4 = arena + (size_t)N * 2365860; /* 15 x N x 64 x 8 */
+    const real *stage2_bcres2net2_f2_dw4 = arena + (size_t)N * 2373540; /* 15 x N x 64 x 8 */
     const real *stage2_bcres2net2_f2_ssn4_saved = arena + fixed + 1900;
-    const real *stage2_bcres2net2_f1 = arena + (size_t)N * 3037060; /* 60 x N x 1 x 8 */
-    const real *stage2_bcres2net2_f1_in2 = arena + (size_t)N * 3036700; /* 15 x N x 1 x 8 */
-    const real *stage2_bcres2net2_f1_out2 = arena + (size_t)N * 3037180; /* 15 x N x 1 x 8 */
-    const real *stage2_bcres2net2_f1_out3 = arena + (size_t)N * 3037300; /* 15 x N x 1 x 8 */
-    const real *stage2_bcres2net2_f1_out4 = arena + (size_t)N * 3037420; /* 15 x N x 1 x 8 */
-    const real *stage2_bcres2net2_f1_sum3 = arena + (size_t)N * 3037660; /* 15 x N x 1 x 8 */
-    const real *stage2_bcres2net2_f1_sum4 = arena + (size_t)N * 3037900; /* 15 x N x 1 x 8 */
-    const real *stage2_bcres2net2_drop_mask = arena + (size_t)N * 3039100; /* 60 x N x 1 x 1 */
-    const real *stage2_bcres2net2_sum = arena + (size_t)N * 3039160; /* 60 x N x 64 x 8 */
+    const real *stage2_bcres2net2_f1 = arena + (size_t)N * 2381700; /* 60 x N x 1 x 8 */
+    const real *stage2_bcres2net2_f1_in2 = arena + (size_t)N * 2381340; /* 15 x N x 1 x 8 */
+    const real *stage2_bcres2net2_f1_out2 = arena + (size_t)N * 2381820; /* 15 x N x 1 x 8 */
+    const real *stage2_bcres2net2_f1_out3 = arena + (size_t)N * 2381940; /* 15 x N x 1 x 8 */
+    const real *stage2_bcres2net2_f1_out4 = arena + (size_t)N * 2382060; /* 15 x N x 1 x 8 */
+    const real *stage2_bcres2net2_f1_sum3 = arena + (size_t)N * 2382300; /* 15 x N x 1 x 8 */
+    const real *stage2_bcres2net2_f1_sum4 = arena + (size_t)N * 2382540; /* 15 x N x 1 x 8 */
+    const real *stage2_bcres2net2_drop_mask = arena + (size_t)N * 2383740; /* 60 x N x 1 x 1 */
+    const real *stage2_bcres2net2_sum = arena + (size_t)N * 2383800; /* 60 x N x 64 x 8 */
+    const real *stage2_bcres2net2_bn = arena + (size_t)N * 2414520; /* 60 x N x 64 x 8 */
     const real *stage2_bcres2net2_bn_saved = arena + fixed + 2020;
-    const real *stage2_bcres2net2_relu = arena + (size_t)N * 3100600; /* 60 x N x 64 x 8 */
-    const real *stage2_resnorm = arena + (size_t)N * 3131320; /* 60 x N x 64 x 8 */
-    const real *stage2_resnorm_saved = arena + (size_t)N * 3162040; /* 2 x N x 64 x 1 */
-    const real *stage2_mfa = arena + (size_t)N * 3162168; /* 60 x N x 64 x 8 */
-    const real *stage2_mfa_x1 = arena + (size_t)N * 3131320; /* 15 x N x 64 x 8 */
-    const real *stage2_mfa_att1_mean = arena + (size_t)N * 3192888; /* 15 x N x 64 x 1 */
-    const real *stage2_mfa_att1_relu = arena + (size_t)N * 3194360; /* 8 x N x 64 x 1 */
-    const real *stage2_mfa_att1_sigmoid = arena + (size_t)N * 3195832; /* 15 x N x 64 x 1 */
-    const real *stage2_mfa_x2 = arena + (size_t)N * 3139000; /* 15 x N x 64 x 8 */
-    const real *stage2_mfa_dw2 = arena + (size_t)N * 3196792; /* 15 x N x 64 x 8 */
+    const real *stage2_resnorm = arena + (size_t)N * 2445240; /* 60 x N x 64 x 8 */
+    const real *stage2_resnorm_saved = arena + (size_t)N * 2475960; /* 2 x N x 64 x 1 */
+    const real *stage2_mfa = arena + (size_t)N * 2476088; /* 60 x N x 64 x 8 */
+    const real *stage2_mfa_x1 = arena + (size_t)N * 2445240; /* 15 x N x 64 x 8 */
+    const real *stage2_mfa_att1_mean = arena + (size_t)N * 2506808; /* 15 x N x 64 x 1 */
+    const real *stage2_mfa_att1_relu = arena + (size_t)N * 2508280; /* 8 x N x 64 x 1 */
+    const real *stage2_mfa_att1_sigmoid = arena + (size_t)N * 2509752; /* 15 x N x 64 x 1 */
+    const real *stage2_mfa_x2 = arena + (size_t)N * 2452920; /* 15 x N x 64 x 8 */
+    const real *stage2_mfa_dw2 = arena + (size_t)N * 2510712; /* 15 x N x 64 x 8 */
+    const real *stage2_mfa_bn2 = arena + (size_t)N * 2518392; /* 15 x N x 64 x 8 */
     const real *stage2_mfa_bn2_saved = arena + fixed + 2140;
-    const real *stage2_mfa_relu2 = arena + (size_t)N * 3212152; /* 15 x N x 64 x 8 */
-    const real *stage2_mfa_att2_mean = arena + (size_t)N * 3219832; /* 15 x N x 64 x 1 */
-    const real *stage2_mfa_att2_relu = arena + (size_t)N * 3221304; /* 8 x N x 64 x 1 */
-    const real *stage2_mfa_att2_sigmoid = arena + (size_t)N * 3222776; /* 15 x N x 64 x 1 */
-    const real *stage2_mfa_sum3 = arena + (size_t)N * 3223736; /* 15 x N x 64 x 8 */
-    const real *stage2_mfa_dw3 = arena + (size_t)N * 3231416; /* 15 x N x 64 x 8 */
+    const real *stage2_mfa_att2_mean = arena + (size_t)N * 2526072; /* 15 x N x 64 x 1 */
+    const real *stage2_mfa_att2_relu = arena + (size_t)N * 2527544; /* 8 x N x 64 x 1 */
+    const real *stage2_mfa_att2_sigmoid = arena + (size_t)N * 2529016; /* 15 x N x 64 x 1 */
+    const real *stage2_mfa_sum3 = arena + (size_t)N * 2529976; /* 15 x N x 64 x 8 */
+    const real *stage2_mfa_dw3 = arena + (size_t)N * 2537656; /* 15 x N x 64 x 8 */
+    const real *stage2_mfa_bn3 = arena + (size_t)N * 2545336; /* 15 x N x 64 x 8 */
     const real *stage2_mfa_bn3_saved = arena + fixed + 2170;
-    const real *stage2_mfa_relu3 = arena + (size_t)N * 3246776; /* 15 x N x 64 x 8 */
-    const real *stage2_mfa_att3_mean = arena + (size_t)N * 3254456; /* 15 x N x 64 x 1 */
-    const real *stage2_mfa_att3_relu = arena + (size_t)N * 3255928; /* 8 x N x 64 x 1 */
-    const real *stage2_mfa_att3_sigmoid = arena + (size_t)N * 3257400; /* 15 x N x 64 x 1 */
-    const real *stage2_mfa_sum4 = arena + (size_t)N * 3258360; /* 15 x N x 64 x 8 */
-    const real *stage2_mfa_dw4 = arena + (size_t)N * 3266040; /* 15 x N x 64 x 8 */
+    const real *stage2_mfa_att3_mean = arena + (size_t)N * 2553016; /* 15 x N x 64 x 1 */
+    const real *stage2_mfa_att3_relu = arena + (size_t)N * 2554488; /* 8 x N x 64 x 1 */
+    const real *stage2_mfa_att3_sigmoid = arena + (size_t)N * 2555960; /* 15 x N x 64 x 1 */
+    const real *stage2_mfa_sum4 = arena + (size_t)N * 2556920; /* 15 x N x 64 x 8 */
+    const real *stage2_mfa_dw4 = arena + (size_t)N * 2564600; /* 15 x N x 64 x 8 */
+    const real *stage2_mfa_bn4 = arena + (size_t)N * 2572280; /* 15 x N x 64 x 8 */
     const real *stage2_mfa_bn4_saved = arena + fixed + 2200;
-    const real *stage2_mfa_relu4 = arena + (size_t)N * 3281400; /* 15 x N x 64 x 8 */
-    const real *stage2_mfa_att4_mean = arena + (size_t)N * 3289080; /* 15 x N x 64 x 1 */
-    const real *stage2_mfa_att4_relu = arena + (size_t)N * 3290552; /* 8 x N x 64 x 1 */
-    const real *stage2_mfa_att4_sigmoid = arena + (size_t)N * 3292024; /* 15 x N x 64 x 1 */
-    const real *stage3_maxpool = arena + (size_t)N * 3292984; /* 60 x N x 32 x 4 */
-    const real *stage3_maxpool_argmax = arena + (size_t)N * 3300664; /* 60 x N x 32 x 4 */
-    const real *stage3_bcres2net1_conv_in = arena + (size_t)N * 3308344; /* 80 x N x 32 x 4 */
+    const real *stage2_mfa_att4_mean = arena + (size_t)N * 2579960; /* 15 x N x 64 x 1 */
+    const real *stage2_mfa_att4_relu = arena + (size_t)N * 2581432; /* 8 x N x 64 x 1 */
+    const real *stage2_mfa_att4_sigmoid = arena + (size_t)N * 2582904; /* 15 x N x 64 x 1 */
+    const real *stage3_maxpool = arena + (size_t)N * 2583864; /* 60 x N x 32 x 4 */
+    const real *stage3_maxpool_argmax = arena + (size_t)N * 2591544; /* 60 x N x 32 x 4 */
+    const real *stage3_bcres2net1_conv_in = arena + (size_t)N * 2599224; /* 80 x N x 32 x 4 */
+    const real *stage3_bcres2net1_bn_in = arena + (size_t)N * 2609464; /* 80 x N x 32 x 4 */
     const real *stage3_bcres2net1_bn_in_saved = arena + fixed + 2230;
-    const real *stage3_bcres2net1_relu_in = arena + (size_t)N * 3328824; /* 80 x N x 32 x 4 */
-    const real *stage3_bcres2net1_f2_in2 = arena + (size_t)N * 3331384; /* 20 x N x 32 x 4 */
-    const real *stage3_bcres2net1_f2_dw2 = arena + (size_t)N * 3349304; /* 20 x N x 32 x 4 */
+    const real *stage3_bcres2net1_f2_in2 = arena + (size_t)N * 2612024; /* 20 x N x 32 x 4 */
+    const real *stage3_bcres2net1_f2_dw2 = arena + (size_t)N * 2629944; /* 20 x N x 32 x 4 */
     const real *stage3_bcres2net1_f2_ssn2_saved = arena + fixed + 2390;
-    const real *stage3_bcres2net1_f2_sum3 = arena + (size_t)N * 3351864; /* 20 x N x 32 x 4 */
-    const real *stage3_bcres2net1_f2_dw3 = arena + (size_t)N * 3354424; /* 20 x N x 32 x 4 */
+    const real *stage3_bcres2net1_f2_sum3 = arena + (size_t)N * 2632504; /* 20 x N x 32 x 4 */
+    const real *stage3_bcres2net1_f2_dw3 = arena + (size_t)N * 2635064; /* 20 x N x 32 x 4 */
     const real *stage3_bcres2net1_f2_ssn3_saved = arena + fixed + 2550;
-    const real *stage3_bcres2net1_f2_sum4 = arena + (size_t)N * 3356984; /* 20 x N x 32 x 4 */
-    const real *stage3_bcres2net1_f2_dw4 = arena + (size_t)N * 3359544; /* 20 x N x 32 x 4 */
+    const real *stage3_bcres2net1_f2_sum4 = arena + (size_t)N * 2637624; /* 20 x N x 32 x 4 */
+    const real *stage3_bcres2net1_f2_dw4 = arena + (size_t)N * 2640184; /* 20 x N x 32 x 4 */
     const real *stage3_bcres2net1_f2_ssn4_saved = arena + fixed + 2710;
-    const real *stage3_bcres2net1_f1 = arena + (size_t)N * 3362424; /* 80 x N x 1 x 4 */
-    const real *stage3_bcres2net1_f1_in2 = arena + (size_t)N * 3362184; /* 20 x N x 1 x 4 */
-    const real *stage3_bcres2net1_f1_out2 = arena + (size_t)N * 3362504; /* 20 x N x 1 x 4 */
-    const real *stage3_bcres2net1_f1_out3 = arena + (size_t)N * 3362584; /* 20 x N x 1 x 4 */
-    const real *stage3_bcres2net1_f1_out4 = arena + (size_t)N * 3362664; /* 20 x N x 1 x 4 */
-    const real *stage3_bcres2net1_f1_sum3 = arena + (size_t)N * 3362824; /* 20 x N x 1 x 4 */
-    const real *stage3_bcres2net1_f1_sum4 = arena + (size_t)N * 3362984; /* 20 x N x 1 x 4 */
-    const real *stage3_bcres2net1_drop_mask = arena + (size_t)N * 3363784; /* 80 x N x 1 x 1 */
-    const real *stage3_bcres2net1_sum = arena + (size_t)N * 3363864; /* 80 x N x 32 x 4 */
+    const real *stage3_bcres2net1_f1 = arena + (size_t)N * 2643064; /* 80 x N x 1 x 4 */
+    const real *stage3_bcres2net1_f1_in2 = arena + (size_t)N * 2642824; /* 20 x N x 1 x 4 */
+    const real *stage3_bcres2net1_f1_out2 = arena + (size_t)N * 2643144; /* 20 x N x 1 x 4 */
+    const real *stage3_bcres2net1_f1_out3 = arena + (size_t)N * 2643224; /* 20 x N x 1 x 4 */
+    const real *stage3_bcres2net1_f1_out4 = arena + (size_t)N * 2643304; /* 20 x N x 1 x 4 */
+    const real *stage3_bcres2net1_f1_sum3 = arena + (size_t)N * 2643464; /* 20 x N x 1 x 4 */
+    const real *stage3_bcres2net1_f1_sum4 = arena + (size_t)N * 2643624; /* 20 x N x 1 x 4 */
+    const real *stage3_bcres2net1_drop_mask = arena + (size_t)N * 2644424; /* 80 x N x 1 x 1 */
+    const real *stage3_bcres2net1_sum = arena + (size_t)N * 2644504; /* 80 x N x 32 x 4 */
+    const real *stage3_bcres2net1_bn = arena + (size_t)N * 2654744; /* 80 x N x 32 x 4 */
     const real *stage3_bcres2net1_bn_saved = arena + fixed + 2870;
-    const real *stage3_bcres2net1_relu = arena + (size_t)N * 3384344; /* 80 x N x 32 x 4 */
-    const real *stage3_bcres2net2_f2_in2 = arena + (size_t)N * 3386904; /* 20 x N x 32 x 4 */
-    const real *stage3_bcres2net2_f2_dw2 = arena + (size_t)N * 3404824; /* 20 x N x 32 x 4 */
+    const real *stage3_bcres2net2_f2_in2 = arena + (size_t)N * 2657304; /* 20 x N x 32 x 4 */
+    const real *stage3_bcres2net2_f2_dw2 = arena + (size_t)N * 2675224; /* 20 x N x 32 x 4 */
     const real *stage3_bcres2net2_f2_ssn2_saved = arena + fixed + 3030;
-    const real *stage3_bcres2net2_f2_sum3 = arena + (size_t)N * 3407384; /* 20 x N x 32 x 4 */
-    const real *stage3_bcres2net2_f2_dw3 = arena + (size_t)N * 3409944; /* 20 x N x 32 x 4 */
+    const real *stage3_bcres2net2_f2_sum3 = arena + (size_t)N * 2677784; /* 20 x N x 32 x 4 */
+    const real *stage3_bcres2net2_f2_dw3 = arena + (size_t)N * 2680344; /* 20 x N x 32 x 4 */
     const real *stage3_bcres2net2_f2_ssn3_saved = arena + fixed + 3190;
-    const real *stage3_bcres2net2_f2_sum4 = arena + (size_t)N * 3412504; /* 20 x N x 32 x 4 */
-    const real *stage3_bcres2net2_f2_dw4 = arena + (size_t)N * 3415064; /* 20 x N x 32 x 4 */
+    const real *stage3_bcres2net2_f2_sum4 = arena + (size_t)N * 2682904; /* 20 x N x 32 x 4 */
+    const real *stage3_bcres2net2_f2_dw4 = arena + (size_t)N * 2685464; /* 20 x N x 32 x 4 */
     const real *stage3_bcres2net2_f2_ssn4_saved = arena + fixed + 3350;
-    const real *stage3_bcres2net2_f1 = arena + (size_t)N * 3417944; /* 80 x N x 1 x 4 */
-    const real *stage3_bcres2net2_f1_in2 = arena + (size_t)N * 3417704; /* 20 x N x 1 x 4 */
-    const real *stage3_bcres2net2_f1_out2 = arena + (size_t)N * 3418024; /* 20 x N x 1 x 4 */
-    const real *stage3_bcres2net2_f1_out3 = arena + (size_t)N * 3418104; /* 20 x N x 1 x 4 */
-    const real *stage3_bcres2net2_f1_out4 = arena + (size_t)N * 3418184; /* 20 x N x 1 x 4 */
-    const real *stage3_bcres2net2_f1_sum3 = arena + (size_t)N * 3418344; /* 20 x N x 1 x 4 */
-    const real *stage3_bcres2net2_f1_sum4 = arena + (size_t)N * 3418504; /* 20 x N x 1 x 4 */
-    const real *stage3_bcres2net2_drop_mask = arena + (size_t)N * 3419304; /* 80 x N x 1 x 1 */
-    const real *stage3_bcres2net2_sum = arena + (size_t)N * 3419384; /* 80 x N x 32 x 4 */
+    const real *stage3_bcres2net2_f1 = arena + (size_t)N * 2688344; /* 80 x N x 1 x 4 */
+    const real *stage3_bcres2net2_f1_in2 = arena + (size_t)N * 2688104; /* 20 x N x 1 x 4 */
+    const real *stage3_bcres2net2_f1_out2 = arena + (size_t)N * 2688424; /* 20 x N x 1 x 4 */
+    const real *stage3_bcres2net2_f1_out3 = arena + (size_t)N * 2688504; /* 20 x N x 1 x 4 */
+    const real *stage3_bcres2net2_f1_out4 = arena + (size_t)N * 2688584; /* 20 x N x 1 x 4 */
+    const real *stage3_bcres2net2_f1_sum3 = arena + (size_t)N * 2688744; /* 20 x N x 1 x 4 */
+    const real *stage3_bcres2net2_f1_sum4 = arena + (size_t)N * 2688904; /* 20 x N x 1 x 4 */
+    const real *stage3_bcres2net2_drop_mask = arena + (size_t)N * 2689704; /* 80 x N x 1 x 1 */
+    const real *stage3_bcres2net2_sum = arena + (size_t)N * 2689784; /* 80 x N x 32 x 4 */
+    const real *stage3_bcres2net2_bn = arena + (size_t)N * 2700024; /* 80 x N x 32 x 4 */
     const real *stage3_bcres2net2_bn_saved = arena + fixed + 3510;
-    const real *stage3_bcres2net2_relu = arena + (size_t)N * 3439864; /* 80 x N x 32 x 4 */
-    const real *stage3_resnorm = arena + (size_t)N * 3450104; /* 80 x N x 32 x 4 */
-    const real *stage3_resnorm_saved = arena + (size_t)N * 3460344; /* 2 x N x 32 x 1 */
-    const real *stage3_mfa = arena + (size_t)N * 3460408; /* 80 x N x 32 x 4 */
-    const real *stage3_mfa_x1 = arena + (size_t)N * 3450104; /* 20 x N x 32 x 4 */
-    const real *stage3_mfa_att1_mean = arena + (size_t)N * 3470648; /* 20 x N x 32 x 1 */
-    const real *stage3_mfa_att1_relu = arena + (size_t)N * 3471608; /* 10 x N x 32 x 1 */
-    const real *stage3_mfa_att1_sigmoid = arena + (size_t)N * 3472568; /* 20 x N x 32 x 1 */
-    const real *stage3_mfa_x2 = arena + (size_t)N * 3452664; /* 20 x N x 32 x 4 */
-    const real *stage3_mfa_dw2 = arena + (size_t)N * 3473208; /* 20 x N x 32 x 4 */
+    const real *stage3_resnorm = arena + (size_t)N * 2710264; /* 80 x N x 32 x 4 */
+    const real *stage3_resnorm_saved = arena + (size_t)N * 2720504; /* 2 x N x 32 x 1 */
+    const real *stage3_mfa = arena + (size_t)N * 2720568; /* 80 x N x 32 x 4 */
+    const real *stage3_mfa_x1 = arena + (size_t)N * 2710264; /* 20 x N x 32 x 4 */
+    const real *stage3_mfa_att1_mean = arena + (size_t)N * 2730808; /* 20 x N x 32 x 1 */
+    const real *stage3_mfa_att1_relu = arena + (size_t)N * 2731768; /* 10 x N x 32 x 1 */
+    const real *stage3_mfa_att1_sigmoid = arena + (size_t)N * 2732728; /* 20 x N x 32 x 1 */
+    const real *stage3_mfa_x2 = arena + (size_t)N * 2712824; /* 20 x N x 32 x 4 */
+    const real *stage3_mfa_dw2 = arena + (size_t)N * 2733368; /* 20 x N x 32 x 4 */
+    const real *stage3_mfa_bn2 = arena + (size_t)N * 2735928; /* 20 x N x 32 x 4 */
     const real *stage3_mfa_bn2_saved = arena + fixed + 3670;
-    const real *stage3_mfa_relu2 = arena + (size_t)N * 3478328; /* 20 x N x 32 x 4 */
-    const real *stage3_mfa_att2_mean = arena + (size_t)N * 3480888; /* 20 x N x 32 x 1 */
-    const real *stage3_mfa_att2_relu = arena + (size_t)N * 3481848; /* 10 x N x 32 x 1 */
-    const real *stage3_mfa_att2_sigmoid = arena + (size_t)N * 3482808; /* 20 x N x 32 x 1 */
-    const real *stage3_mfa_sum3 = arena + (size_t)N * 3483448; /* 20 x N x 32 x 4 */
-    const real *stage3_mfa_dw3 = arena + (size_t)N * 3486008; /* 20 x N x 32 x 4 */
+    const real *stage3_mfa_att2_mean = arena + (size_t)N * 2738488; /* 20 x N x 32 x 1 */
+    const real *stage3_mfa_att2_relu = arena + (size_t)N * 2739448; /* 10 x N x 32 x 1 */
+    const real *stage3_mfa_att2_sigmoid = arena + (size_t)N * 2740408; /* 20 x N x 32 x 1 */
+    const real *stage3_mfa_sum3 = arena + (size_t)N * 2741048; /* 20 x N x 32 x 4 */
+    const real *stage3_mfa_dw3 = arena + (size_t)N * 2743608; /* 20 x N x 32 x 4 */
+    const real *stage3_mfa_bn3 = arena + (size_t)N * 2746168; /* 20 x N x 32 x 4 */
     const real *stage3_mfa_bn3_saved = arena + fixed + 3710;
-    const real *stage3_mfa_relu3 = arena + (size_t)N * 3491128; /* 20 x N x 32 x 4 */
-    const real *stage3_mfa_att3_mean = arena + (size_t)N * 3493688; /* 20 x N x 32 x 1 */
-    const real *stage3_mfa_att3_relu = arena + (size_t)N * 3494648; /* 10 x N x 32 x 1 */
-    const real *stage3_mfa_att3_sigmoid = arena + (size_t)N * 3495608; /* 20 x N x 32 x 1 */
-    const real *stage3_mfa_sum4 = arena + (size_t)N * 3496248; /* 20 x N x 32 x 4 */
-    const real *stage3_mfa_dw4 = arena + (size_t)N * 3498808; /* 20 x N x 32 x 4 */
+    const real *stage3_mfa_att3_mean = arena + (size_t)N * 2748728; /* 20 x N x 32 x 1 */
+    const real *stage3_mfa_att3_relu = arena + (size_t)N * 2749688; /* 10 x N x 32 x 1 */
+    const real *stage3_mfa_att3_sigmoid = arena + (size_t)N * 2750648; /* 20 x N x 32 x 1 */
+    const real *stage3_mfa_sum4 = arena + (size_t)N * 2751288; /* 20 x N x 32 x 4 */
+    const real *stage3_mfa_dw4 = arena + (size_t)N * 2753848; /* 20 x N x 32 x 4 */
+    const real *stage3_mfa_bn4 = arena + (size_t)N * 2756408; /* 20 x N x 32 x 4 */
     const real *stage3_mfa_bn4_saved = arena + fixed + 3750;
-    const real *stage3_mfa_relu4 = arena + (size_t)N * 3503928; /* 20 x N x 32 x 4 */
-    const real *stage3_mfa_att4_mean = arena + (size_t)N * 3506488; /* 20 x N x 32 x 1 */
-    const real *stage3_mfa_att4_relu = arena + (size_t)N * 3507448; /* 10 x N x 32 x 1 */
-    const real *stage3_mfa_att4_sigmoid = arena + (size_t)N * 3508408; /* 20 x N x 32 x 1 */
-    const real *stage4_bcres2net1_conv_in = arena + (size_t)N * 3509048; /* 100 x N x 32 x 4 */
+    const real *stage3_mfa_att4_mean = arena + (size_t)N * 2758968; /* 20 x N x 32 x 1 */
+    const real *stage3_mfa_att4_relu = arena + (size_t)N * 2759928; /* 10 x N x 32 x 1 */
+    const real *stage3_mfa_att4_sigmoid = arena + (size_t)N * 2760888; /* 20 x N x 32 x 1 */
+    const real *stage4_bcres2net1_conv_in = arena + (size_t)N * 2761528; /* 100 x N x 32 x 4 */
+    const real *stage4_bcres2net1_bn_in = arena + (size_t)N * 2774328; /* 100 x N x 32 x 4 */
     const real *stage4_bcres2net1_bn_in_saved = arena + fixed + 3790;
-    const real *stage4_bcres2net1_relu_in = arena + (size_t)N * 3534648; /* 100 x N x 32 x 4 */
-    const real *stage4_bcres2net1_f2_in2 = arena + (size_t)N * 3537848; /* 25 x N x 32 x 4 */
-    const real *stage4_bcres2net1_f2_dw2 = arena + (size_t)N * 3560248; /* 25 x N x 32 x 4 */
+    const real *stage4_bcres2net1_f2_in2 = arena + (size_t)N * 2777528; /* 25 x N x 32 x 4 */
+    const real *stage4_bcres2net1_f2_dw2 = arena + (size_t)N * 2799928; /* 25 x N x 32 x 4 */
     const real *stage4_bcres2net1_f2_ssn2_saved = arena + fixed + 3990;
-    const real *stage4_bcres2net1_f2_sum3 = arena + (size_t)N * 3563448; /* 25 x N x 32 x 4 */
-    const real *stage4_bcres2net1_f2_dw3 = arena + (size_t)N * 3566648; /* 25 x N x 32 x 4 */
+    const real *stage4_bcres2net1_f2_sum3 = arena + (size_t)N * 2803128; /* 25 x N x 32 x 4 */
+    const real *stage4_bcres2net1_f2_dw3 = arena + (size_t)N * 2806328; /* 25 x N x 32 x 4 */
     const real *stage4_bcres2net1_f2_ssn3_saved = arena + fixed + 4190;
-    const real *stage4_bcres2net1_f2_sum4 = arena + (size_t)N * 3569848; /* 25 x N x 32 x 4 */
-    const real *stage4_bcres2net1_f2_dw4 = arena + (size_t)N * 3573048; /* 25 x N x 32 x 4 */
+    const real *stage4_bcres2net1_f2_sum4 = arena + (size_t)N * 2809528; /* 25 x N x 32 x 4 */
+    const real *stage4_bcres2net1_f2_dw4 = arena + (size_t)N * 2812728; /* 25 x N x 32 x 4 */
     const real *stage4_bcres2net1_f2_ssn4_saved = arena + fixed + 4390;
-    const real *stage4_bcres2net1_f1 = arena + (size_t)N * 3576648; /* 100 x N x 1 x 4 */
-    const real *stage4_bcres2net1_f1_in2 = arena + (size_t)N * 3576348; /* 25 x N x 1 x 4 */
-    const real *stage4_bcres2net1_f1_out2 = arena + (size_t)N * 3576748; /* 25 x N x 1 x 4 */
-    const real *stage4_bcres2net1_f1_out3 = arena + (size_t)N * 3576848; /* 25 x N x 1 x 4 */
-    const real *stage4_bcres2net1_f1_out4 = arena + (size_t)N * 3576948; /* 25 x N x 1 x 4 */
-    const real *stage4_bcres2net1_f1_sum3 = arena + (size_t)N * 3577148; /* 25 x N x 1 x 4 */
-    const real *stage4_bcres2net1_f1_sum4 = arena + (size_t)N * 3577348; /* 25 x N x 1 x 4 */
-    const real *stage4_bcres2net1_drop_mask = arena + (size_t)N * 3578348; /* 100 x N x 1 x 1 */
-    const real *stage4_bcres2net1_sum = arena + (size_t)N * 3578448; /* 100 x N x 32 x 4 */
+    const real *stage4_bcres2net1_f1 = arena + (size_t)N * 2816328; /* 100 x N x 1 x 4 */
+    const real *stage4_bcres2net1_f1_in2 = arena + (size_t)N * 2816028; /* 25 x N x 1 x 4 */
+    const real *stage4_bcres2net1_f1_out2 = arena + (size_t)N * 2816428; /* 25 x N x 1 x 4 */
+    const real *stage4_bcres2net1_f1_out3 = arena + (size_t)N * 2816528; /* 25 x N x 1 x 4 */
+    const real *stage4_bcres2net1_f1_out4 = arena + (size_t)N * 2816628; /* 25 x N x 1 x 4 */
+    const real *stage4_bcres2net1_f1_sum3 = arena + (size_t)N * 2816828; /* 25 x N x 1 x 4 */
+    const real *stage4_bcres2net1_f1_sum4 = arena + (size_t)N * 2817028; /* 25 x N x 1 x 4 */
+    const real *stage4_bcres2net1_drop_mask = arena + (size_t)N * 2818028; /* 100 x N x 1 x 1 */
+    const real *stage4_bcres2net1_sum = arena + (size_t)N * 2818128; /* 100 x N x 32 x 4 */
+    const real *stage4_bcres2net1_bn = arena + (size_t)N * 2830928; /* 100 x N x 32 x 4 */
     const real *stage4_bcres2net1_bn_saved = arena + fixed + 4590;
-    const real *stage4_bcres2net1_relu = arena + (size_t)N * 3604048; /* 100 x N x 32 x 4 */
-    const real *stage4_bcres2net2_f2_in2 = arena + (size_t)N * 3607248; /* 25 x N x 32 x 4 */
-    const real *stage4_bcres2net2_f2_dw2 = arena + (size_t)N * 3629648; /* 25 x N x 32 x 4 */
+    const real *stage4_bcres2net2_f2_in2 = arena + (size_t)N * 2834128; /* 25 x N x 32 x 4 */
+    const real *stage4_bcres2net2_f2_dw2 = arena + (size_t)N * 2856528; /* 25 x N x 32 x 4 */
     const real *stage4_bcres2net2_f2_ssn2_saved = arena + fixed + 4790;
-    const real *stage4_bcres2net2_f2_sum3 = arena + (size_t)N * 3632848; /* 25 x N x 32 x 4 */
-    const real *stage4_bcres2net2_f2_dw3 = arena + (size_t)N * 3636048; /* 25 x N x 32 x 4 */
+    const real *stage4_bcres2net2_f2_sum3 = arena + (size_t)N * 2859728; /* 25 x N x 32 x 4 */
+    const real *stage4_bcres2net2_f2_dw3 = arena + (size_t)N * 2862928; /* 25 x N x 32 x 4 */
     const real *stage4_bcres2net2_f2_ssn3_saved = arena + fixed + 4990;
-    const real *stage4_bcres2net2_f2_sum4 = arena + (size_t)N * 3639248; /* 25 x N x 32 x 4 */
-    const real *stage4_bcres2net2_f2_dw4 = arena + (size_t)N * 3642448; /* 25 x N x 32 x 4 */
+    const real *stage4_bcres2net2_f2_sum4 = arena + (size_t)N * 2866128; /* 25 x N x 32 x 4 */
+    const real *stage4_bcres2net2_f2_dw4 = arena + (size_t)N * 2869328; /* 25 x N x 32 x 4 */
     const real *stage4_bcres2net2_f2_ssn4_saved = arena + fixed + 5190;
-    const real *stage4_bcres2net2_f1 = arena + (size_t)N * 3646048; /* 100 x N x 1 x 4 */
-    const real *stage4_bcres2net2_f1_in2 = arena + (size_t)N * 3645748; /* 25 x N x 1 x 4 */
-    const real *stage4_bcres2net2_f1_out2 = arena + (size_t)N * 3646148; /* 25 x N x 1 x 4 */
-    const real *stage4_bcres2net2_f1_out3 = arena + (size_t)N * 3646248; /* 25 x N x 1 x 4 */
-    const real *stage4_bcres2net2_f1_out4 = arena + (size_t)N * 3646348; /* 25 x N x 1 x 4 */
-    const real *stage4_bcres2net2_f1_sum3 = arena + (size_t)N * 3646548; /* 25 x N x 1 x 4 */
-    const real *stage4_bcres2net2_f1_sum4 = arena + (size_t)N * 3646748; /* 25 x N x 1 x 4 */
-    const real *stage4_bcres2net2_drop_mask = arena + (size_t)N * 3647748; /* 100 x N x 1 x 1 */
-    const real *stage4_bcres2net2_sum = arena + (size_t)N * 3647848; /* 100 x N x 32 x 4 */
+    const real *stage4_bcres2net2_f1 = arena + (size_t)N * 2872928; /* 100 x N x 1 x 4 */
+    const real *stage4_bcres2net2_f1_in2 = arena + (size_t)N * 2872628; /* 25 x N x 1 x 4 */
+    const real *stage4_bcres2net2_f1_out2 = arena + (size_t)N * 2873028; /* 25 x N x 1 x 4 */
+    const real *stage4_bcres2net2_f1_out3 = arena + (size_t)N * 2873128; /* 25 x N x 1 x 4 */
+    const real *stage4_bcres2net2_f1_out4 = arena + (size_t)N * 2873228; /* 25 x N x 1 x 4 */
+    const real *stage4_bcres2net2_f1_sum3 = arena + (size_t)N * 2873428; /* 25 x N x 1 x 4 */
+    const real *stage4_bcres2net2_f1_sum4 = arena + (size_t)N * 2873628; /* 25 x N x 1 x 4 */
+    const real *stage4_bcres2net2_drop_mask = arena + (size_t)N * 2874628; /* 100 x N x 1 x 1 */
+    const real *stage4_bcres2net2_sum = arena + (size_t)N * 2874728; /* 100 x N x 32 x 4 */
+    const real *stage4_bcres2net2_bn = arena + (size_t)N * 2887528; /* 100 x N x 32 x 4 */
     const real *stage4_bcres2net2_bn_saved = arena + fixed + 5390;
-    const real *stage4_bcres2net2_relu = arena + (size_t)N * 3673448; /* 100 x N x 32 x 4 */
-    const real *stage4_bcres2net3_f2_in2 = arena + (size_t)N * 3676648; /* 25 x N x 32 x 4 */
-    const real *stage4_bcres2net3_f2_dw2 = arena + (size_t)N * 3699048; /* 25 x N x 32 x 4 */
+    const real *stage4_bcres2net3_f2_in2 = arena + (size_t)N * 2890728; /* 25 x N x 32 x 4 */
+    const real *stage4_bcres2net3_f2_dw2 = arena + (size_t)N * 2913128; /* 25 x N x 32 x 4 */
     const real *stage4_bcres2net3_f2_ssn2_saved = arena + fixed + 5590;
-    const real *stage4_bcres2net3_f2_sum3 = arena + (size_t)N * 3702248; /* 25 x N x 32 x 4 */
-    const real *stage4_bcres2net3_f2_dw3 = arena + (size_t)N * 3705448; /* 25 x N x 32 x 4 */
+    const real *stage4_bcres2net3_f2_sum3 = arena + (size_t)N * 2916328; /* 25 x N x 32 x 4 */
+    const real *stage4_bcres2net3_f2_dw3 = arena + (size_t)N * 2919528; /* 25 x N x 32 x 4 */
     const real *stage4_bcres2net3_f2_ssn3_saved = arena + fixed + 5790;
-    const real *stage4_bcres2net3_f2_sum4 = arena + (size_t)N * 3708648; /* 25 x N x 32 x 4 */
-    const real *stage4_bcres2net3_f2_dw4 = arena + (size_t)N * 3711848; /* 25 x N x 32 x 4 */
+    const real *stage4_bcres2net3_f2_sum4 = arena + (size_t)N * 2922728; /* 25 x N x 32 x 4 */
+    const real *stage4_bcres2net3_f2_dw4 = arena + (size_t)N * 2925928; /* 25 x N x 32 x 4 */
     const real *stage4_bcres2net3_f2_ssn4_saved = arena + fixed + 5990;
-    const real *stage4_bcres2net3_f1 = arena + (size_t)N * 3715448; /* 100 x N x 1 x 4 */
-    const real *stage4_bcres2net3_f1_in2 = arena + (size_t)N * 3715148; /* 25 x N x 1 x 4 */
-    const real *stage4_bcres2net3_f1_out2 = arena + (size_t)N * 3715548; /* 25 x N x 1 x 4 */
-    const real *stage4_bcres2net3_f1_out3 = arena + (size_t)N * 3715648; /* 25 x N x 1 x 4 */
-    const real *stage4_bcres2net3_f1_out4 = arena + (size_t)N * 3715748; /* 25 x N x 1 x 4 */
-    const real *stage4_bcres2net3_f1_sum3 = arena + (size_t)N * 3715948; /* 25 x N x 1 x 4 */
-    const real *stage4_bcres2net3_f1_sum4 = arena + (size_t)N * 3716148; /* 25 x N x 1 x 4 */
-    const real *stage4_bcres2net3_drop_mask = arena + (size_t)N * 3717148; /* 100 x N x 1 x 1 */
-    const real *stage4_bcres2net3_sum = arena + (size_t)N * 3717248; /* 100 x N x 32 x 4 */
+    const real *stage4_bcres2net3_f1 = arena + (size_t)N * 2929528; /* 100 x N x 1 x 4 */
+    const real *stage4_bcres2net3_f1_in2 = arena + (size_t)N * 2929228; /* 25 x N x 1 x 4 */
+    const real *stage4_bcres2net3_f1_out2 = arena + (size_t)N * 2929628; /* 25 x N x 1 x 4 */
+    const real *stage4_bcres2net3_f1_out3 = arena + (size_t)N * 2929728; /* 25 x N x 1 x 4 */
+    const real *stage4_bcres2net3_f1_out4 = arena + (size_t)N * 2929828; /* 25 x N x 1 x 4 */
+    const real *stage4_bcres2net3_f1_sum3 = arena + (size_t)N * 2930028; /* 25 x N x 1 x 4 */
+    const real *stage4_bcres2net3_f1_sum4 = arena + (size_t)N * 2930228; /* 25 x N x 1 x 4 */
+    const real *stage4_bcres2net3_drop_mask = arena + (size_t)N * 2931228; /* 100 x N x 1 x 1 */
+    const real *stage4_bcres2net3_sum = arena + (size_t)N * 2931328; /* 100 x N x 32 x 4 */
+    const real *stage4_bcres2net3_bn = arena + (size_t)N * 2944128; /* 100 x N x 32 x 4 */
     const real *stage4_bcres2net3_bn_saved = arena + fixed + 6190;
-    const real *stage4_bcres2net3_relu = arena + (size_t)N * 3742848; /* 100 x N x 32 x 4 */
-    const real *stage4_resnorm = arena + (size_t)N * 3755648; /* 100 x N x 32 x 4 */
-    const real *stage4_resnorm_saved = arena + (size_t)N * 3768448; /* 2 x N x 32 x 1 */
-    const real *stage4_mfa = arena + (size_t)N * 3768512; /* 100 x N x 32 x 4 */
-    const real *stage4_mfa_x1 = arena + (size_t)N * 3755648; /* 25 x N x 32 x 4 */
-    const real *stage4_mfa_att1_mean = arena + (size_t)N * 3781312; /* 25 x N x 32 x 1 */
-    const real *stage4_mfa_att1_relu = arena + (size_t)N * 3782496; /* 12 x N x 32 x 1 */
-    const real *stage4_mfa_att1_sigmoid = arena + (size_t)N * 3783680; /* 25 x N x 32 x 1 */
-    const real *stage4_mfa_x2 = arena + (size_t)N * 3758848; /* 25 x N x 32 x 4 */
-    const real *stage4_mfa_dw2 = arena + (size_t)N * 3784480; /* 25 x N x 32 x 4 */
+    const real *stage4_resnorm = arena + (size_t)N * 2956928; /* 100 x N x 32 x 4 */
+    const real *stage4_resnorm_saved = arena + (size_t)N * 2969728; /* 2 x N x 32 x 1 */
+    const real *stage4_mfa = arena + (size_t)N * 2969792; /* 100 x N x 32 x 4 */
+    const real *stage4_mfa_x1 = arena + (size_t)N * 2956928; /* 25 x N x 32 x 4 */
+    const real *stage4_mfa_att1_mean = arena + (size_t)N * 2982592; /* 25 x N x 32 x 1 */
+    const real *stage4_mfa_att1_relu = arena + (size_t)N * 2983776; /* 12 x N x 32 x 1 */
+    const real *stage4_mfa_att1_sigmoid = arena + (size_t)N * 2984960; /* 25 x N x 32 x 1 */
+    const real *stage4_mfa_x2 = arena + (size_t)N * 2960128; /* 25 x N x 32 x 4 */
+    const real *stage4_mfa_dw2 = arena + (size_t)N * 2985760; /* 25 x N x 32 x 4 */
+    const real *stage4_mfa_bn2 = arena + (size_t)N * 2988960; /* 25 x N x 32 x 4 */
     const real *stage4_mfa_bn2_saved = arena + fixed + 6390;
-    const real *stage4_mfa_relu2 = arena + (size_t)N * 3790880; /* 25 x N x 32 x 4 */
-    const real *stage4_mfa_att2_mean = arena + (size_t)N * 3794080; /* 25 x N x 32 x 1 */
-    const real *stage4_mfa_att2_relu = arena + (size_t)N * 3795264; /* 12 x N x 32 x 1 */
-    const real *stage4_mfa_att2_sigmoid = arena + (size_t)N * 3796448; /* 25 x N x 32 x 1 */
-    const real *stage4_mfa_sum3 = arena + (size_t)N * 3797248; /* 25 x N x 32 x 4 */
-    const real *stage4_mfa_dw3 = arena + (size_t)N * 3800448; /* 25 x N x 32 x 4 */
+    const real *stage4_mfa_att2_mean = arena + (size_t)N * 2992160; /* 25 x N x 32 x 1 */
+    const real *stage4_mfa_att2_relu = arena + (size_t)N * 2993344; /* 12 x N x 32 x 1 */
+    const real *stage4_mfa_att2_sigmoid = arena + (size_t)N * 2994528; /* 25 x N x 32 x 1 */
+    const real *stage4_mfa_sum3 = arena + (size_t)N * 2995328; /* 25 x N x 32 x 4 */
+    const real *stage4_mfa_dw3 = arena + (size_t)N * 2998528; /* 25 x N x 32 x 4 */
+    const real *stage4_mfa_bn3 = arena + (size_t)N * 3001728; /* 25 x N x 32 x 4 */
     const real *stage4_mfa_bn3_saved = arena + fixed + 6440;
-    const real *stage4_mfa_relu3 = arena + (size_t)N * 3806848; /* 25 x N x 32 x 4 */
-    const real *stage4_mfa_att3_mean = arena + (size_t)N * 3810048; /* 25 x N x 32 x 1 */
-    const real *stage4_mfa_att3_relu = arena + (size_t)N * 3811232; /* 12 x N x 32 x 1 */
-    const real *stage4_mfa_att3_sigmoid = arena + (size_t)N * 3812416; /* 25 x N x 32 x 1 */
-    const real *stage4_mfa_sum4 = arena + (size_t)N * 3813216; /* 25 x N x 32 x 4 */
-    const real *stage4_mfa_dw4 = arena + (size_t)N * 3816416; /* 25 x N x 32 x 4 */
+    const real *stage4_mfa_att3_mean = arena + (size_t)N * 3004928; /* 25 x N x 32 x 1 */
+    const real *stage4_mfa_att3_relu = arena + (size_t)N * 3006112; /* 12 x N x 32 x 1 */
+    const real *stage4_mfa_att3_sigmoid = arena + (size_t)N * 3007296; /* 25 x N x 32 x 1 */
+    const real *stage4_mfa_sum4 = arena + (size_t)N * 3008096; /* 25 x N x 32 x 4 */
+    const real *stage4_mfa_dw4 = arena + (size_t)N * 3011296; /* 25 x N x 32 x 4 */
+    const real *stage4_mfa_bn4 = arena + (size_t)N * 3014496; /* 25 x N x 32 x 4 */
     const real *stage4_mfa_bn4_saved = arena + fixed + 6490;
-    const real *stage4_mfa_relu4 = arena + (size_t)N * 3822816; /* 25 x N x 32 x 4 */
-    const real *stage4_mfa_att4_mean = arena + (size_t)N * 3826016; /* 25 x N x 32 x 1 */
-    const real *stage4_mfa_att4_relu = arena + (size_t)N * 3827200; /* 12 x N x 32 x 1 */
-    const real *stage4_mfa_att4_sigmoid = arena + (size_t)N * 3828384; /* 25 x N x 32 x 1 */
-    const real *head_fpm = arena + (size_t)N * 3941824; /* 160 x N x 1 x 1 */
-    const real *head_fpm_smooth4_f2_in2 = arena + (size_t)N * 3937984; /* 10 x N x 32 x 4 */
-    const real *head_fpm_smooth4_f2_dw2 = arena + (size_t)N * 3947104; /* 10 x N x 32 x 4 */
+    const real *stage4_mfa_att4_mean = arena + (size_t)N * 3017696; /* 25 x N x 32 x 1 */
+    const real *stage4_mfa_att4_relu = arena + (size_t)N * 3018880; /* 12 x N x 32 x 1 */
+    const real *stage4_mfa_att4_sigmoid = arena + (size_t)N * 3020064; /* 25 x N x 32 x 1 */
+    const real *head_fpm = arena + (size_t)N * 3133504; /* 160 x N x 1 x 1 */
+    const real *head_fpm_smooth4_f2_in2 = arena + (size_t)N * 3129664; /* 10 x N x 32 x 4 */
+    const real *head_fpm_smooth4_f2_dw2 = arena + (size_t)N * 3138784; /* 10 x N x 32 x 4 */
     const real *head_fpm_smooth4_f2_ssn2_saved = arena + fixed + 6540;
-    const real *head_fpm_smooth4_f2_sum3 = arena + (size_t)N * 3948384; /* 10 x N x 32 x 4 */
-    const real *head_fpm_smooth4_f2_dw3 = arena + (size_t)N * 3949664; /* 10 x N x 32 x 4 */
+    const real *head_fpm_smooth4_f2_sum3 = arena + (size_t)N * 3140064; /* 10 x N x 32 x 4 */
+    const real *head_fpm_smooth4_f2_dw3 = arena + (size_t)N * 3141344; /* 10 x N x 32 x 4 */
     const real *head_fpm_smooth4_f2_ssn3_saved = arena + fixed + 6620;
-    const real *head_fpm_smooth4_f2_sum4 = arena + (size_t)N * 3950944; /* 10 x N x 32 x 4 */
-    const real *head_fpm_smooth4_f2_dw4 = arena + (size_t)N * 3952224; /* 10 x N x 32 x 4 */
+    const real *head_fpm_smooth4_f2_sum4 = arena + (size_t)N * 3142624; /* 10 x N x 32 x 4 */
+    const real *head_fpm_smooth4_f2_dw4 = arena + (size_t)N * 3143904; /* 10 x N x 32 x 4 */
     const real *head_fpm_smooth4_f2_ssn4_saved = arena + fixed + 6700;
-    const real *head_fpm_smooth4_f1 = arena + (size_t)N * 3953664; /* 40 x N x 1 x 4 */
-    const real *head_fpm_smooth4_f1_in2 = arena + (size_t)N * 3953544; /* 10 x N x 1 x 4 */
-    const real *head_fpm_smooth4_f1_out2 = arena + (size_t)N * 3953704; /* 10 x N x 1 x 4 */
-    const real *head_fpm_smooth4_f1_out3 = arena + (size_t)N * 3953744; /* 10 x N x 1 x 4 */
-    const real *head_fpm_smooth4_f1_out4 = arena + (size_t)N * 3953784; /* 10 x N x 1 x 4 */
-    const real *head_fpm_smooth4_f1_sum3 = arena + (size_t)N * 3953864; /* 10 x N x 1 x 4 */
-    const real *head_fpm_smooth4_f1_sum4 = arena + (size_t)N * 3953944; /* 10 x N x 1 x 4 */
-    const real *head_fpm_smooth4_drop_mask = arena + (size_t)N * 3954344; /* 40 x N x 1 x 1 */
-    const real *head_fpm_smooth4_sum = arena + (size_t)N * 3954384; /* 40 x N x 32 x 4 */
+    const real *head_fpm_smooth4_f1 = arena + (size_t)N * 3145344; /* 40 x N x 1 x 4 */
+    const real *head_fpm_smooth4_f1_in2 = arena + (size_t)N * 3145224; /* 10 x N x 1 x 4 */
+    const real *head_fpm_smooth4_f1_out2 = arena + (size_t)N * 3145384; /* 10 x N x 1 x 4 */
+    const real *head_fpm_smooth4_f1_out3 = arena + (size_t)N * 3145424; /* 10 x N x 1 x 4 */
+    const real *head_fpm_smooth4_f1_out4 = arena + (size_t)N * 3145464; /* 10 x N x 1 x 4 */
+    const real *head_fpm_smooth4_f1_sum3 = arena + (size_t)N * 3145544; /* 10 x N x 1 x 4 */
+    const real *head_fpm_smooth4_f1_sum4 = arena + (size_t)N * 3145624; /* 10 x N x 1 x 4 */
+    const real *head_fpm_smooth4_drop_mask = arena + (size_t)N * 3146024; /* 40 x N x 1 x 1 */
+    const real *head_fpm_smooth4_sum = arena + (size_t)N * 3146064; /* 40 x N x 32 x 4 */
+    const real *head_fpm_smooth4_bn = arena + (size_t)N * 3151184; /* 40 x N x 32 x 4 */
     const real *head_fpm_smooth4_bn_saved = arena + fixed + 6780;
-    const real *head_fpm_smooth4_relu = arena + (size_t)N * 3964624; /* 40 x N x 32 x 4 */
-    const real *head_fpm_merge3 = arena + (size_t)N * 3969744; /* 40 x N x 32 x 4 */
-    const real *head_fpm_smooth3_f2_in2 = arena + (size_t)N * 3971024; /* 10 x N x 32 x 4 */
-    const real *head_fpm_smooth3_f2_dw2 = arena + (size_t)N * 3979984; /* 10 x N x 32 x 4 */
+    const real *head_fpm_merge3 = arena + (size_t)N * 3156304; /* 40 x N x 32 x 4 */
+    const real *head_fpm_smooth3_f2_in2 = arena + (size_t)N * 3157584; /* 10 x N x 32 x 4 */
+    const real *head_fpm_smooth3_f2_dw2 = arena + (size_t)N * 3166544; /* 10 x N x 32 x 4 */
     const real *head_fpm_smooth3_f2_ssn2_saved = arena + fixed + 6860;
-    const real *head_fpm_smooth3_f2_sum3 = arena + (size_t)N * 3981264; /* 10 x N x 32 x 4 */
-    const real *head_fpm_smooth3_f2_dw3 = arena + (size_t)N * 3982544; /* 10 x N x 32 x 4 */
+    const real *head_fpm_smooth3_f2_sum3 = arena + (size_t)N * 3167824; /* 10 x N x 32 x 4 */
+    const real *head_fpm_smooth3_f2_dw3 = arena + (size_t)N * 3169104; /* 10 x N x 32 x 4 */
     const real *head_fpm_smooth3_f2_ssn3_saved = arena + fixed + 6940;
-    const real *head_fpm_smooth3_f2_sum4 = arena + (size_t)N * 3983824; /* 10 x N x 32 x 4 */
-    const real *head_fpm_smooth3_f2_dw4 = arena + (size_t)N * 3985104; /* 10 x N x 32 x 4 */
+    const real *head_fpm_smooth3_f2_sum4 = arena + (size_t)N * 3170384; /* 10 x N x 32 x 4 */
+    const real *head_fpm_smooth3_f2_dw4 = arena + (size_t)N * 3171664; /* 10 x N x 32 x 4 */
     const real *head_fpm_smooth3_f2_ssn4_saved = arena + fixed + 7020;
-    const real *head_fpm_smooth3_f1 = arena + (size_t)N * 3986544; /* 40 x N x 1 x 4 */
-    const real *head_fpm_smooth3_f1_in2 = arena + (size_t)N * 3986424; /* 10 x N x 1 x 4 */
-    const real *head_fpm_smooth3_f1_out2 = arena + (size_t)N * 3986584; /* 10 x N x 1 x 4 */
-    const real *head_fpm_smooth3_f1_out3 = arena + (size_t)N * 3986624; /* 10 x N x 1 x 4 */
-    const real *head_fpm_smooth3_f1_out4 = arena + (size_t)N * 3986664; /* 10 x N x 1 x 4 */
-    const real *head_fpm_smooth3_f1_sum3 = arena + (size_t)N * 3986744; /* 10 x N x 1 x 4 */
-    const real *head_fpm_smooth3_f1_sum4 = arena + (size_t)N * 3986824; /* 10 x N x 1 x 4 */
-    const real *head_fpm_smooth3_drop_mask = arena + (size_t)N * 3987224; /* 40 x N x 1 x 1 */
-    const real *head_fpm_smooth3_sum = arena + (size_t)N * 3987264; /* 40 x N x 32 x 4 */
+    const real *head_fpm_smooth3_f1 = arena + (size_t)N * 3173104; /* 40 x N x 1 x 4 */
+    const real *head_fpm_smooth3_f1_in2 = arena + (size_t)N * 3172984; /* 10 x N x 1 x 4 */
+    const real *head_fpm_smooth3_f1_out2 = arena + (size_t)N * 3173144; /* 10 x N x 1 x 4 */
+    const real *head_fpm_smooth3_f1_out3 = arena + (size_t)N * 3173184; /* 10 x N x 1 x 4 */
+    const real *head_fpm_smooth3_f1_out4 = arena + (size_t)N * 3173224; /* 10 x N x 1 x 4 */
+    const real *head_fpm_smooth3_f1_sum3 = arena + (size_t)N * 3173304; /* 10 x N x 1 x 4 */
+    const real *head_fpm_smooth3_f1_sum4 = arena + (size_t)N * 3173384; /* 10 x N x 1 x 4 */
+    const real *head_fpm_smooth3_drop_mask = arena + (size_t)N * 3173784; /* 40 x N x 1 x 1 */
+    const real *head_fpm_smooth3_sum = arena + (size_t)N * 3173824; /* 40 x N x 32 x 4 */
+    const real *head_fpm_smooth3_bn = arena + (size_t)N * 3178944; /* 40 x N x 32 x 4 */
     const real *head_fpm_smooth3_bn_saved = arena + fixed + 7100;
-    const real *head_fpm_smooth3_relu = arena + (size_t)N * 3997504; /* 40 x N x 32 x 4 */
-    const real *head_fpm_merge2 = arena + (size_t)N * 4043584; /* 40 x N x 64 x 8 */
-    const real *head_fpm_smooth2_f2_in2 = arena + (size_t)N * 4048704; /* 10 x N x 64 x 8 */
-    const real *head_fpm_smooth2_f2_dw2 = arena + (size_t)N * 4084544; /* 10 x N x 64 x 8 */
+    const real *head_fpm_merge2 = arena + (size_t)N * 3225024; /* 40 x N x 64 x 8 */
+    const real *head_fpm_smooth2_f2_in2 = arena + (size_t)N * 3230144; /* 10 x N x 64 x 8 */
+    const real *head_fpm_smooth2_f2_dw2 = arena + (size_t)N * 3265984; /* 10 x N x 64 x 8 */
     const real *head_fpm_smooth2_f2_ssn2_saved = arena + fixed + 7180;
-    const real *head_fpm_smooth2_f2_sum3 = arena + (size_t)N * 4089664; /* 10 x N x 64 x 8 */
-    const real *head_fpm_smooth2_f2_dw3 = arena + (size_t)N * 4094784; /* 10 x N x 64 x 8 */
+    const real *head_fpm_smooth2_f2_sum3 = arena + (size_t)N * 3271104; /* 10 x N x 64 x 8 */
+    const real *head_fpm_smooth2_f2_dw3 = arena + (size_t)N * 3276224; /* 10 x N x 64 x 8 */
     const real *head_fpm_smooth2_f2_ssn3_saved = arena + fixed + 7260;
-    const real *head_fpm_smooth2_f2_sum4 = arena + (size_t)N * 4099904; /* 10 x N x 64 x 8 */
-    const real *head_fpm_smooth2_f2_dw4 = arena + (size_t)N * 4105024; /* 10 x N x 64 x 8 */
+    const real *head_fpm_smooth2_f2_sum4 = arena + (size_t)N * 3281344; /* 10 x N x 64 x 8 */
+    const real *head_fpm_smooth2_f2_dw4 = arena + (size_t)N * 3286464; /* 10 x N x 64 x 8 */
     const real *head_fpm_smooth2_f2_ssn4_saved = arena + fixed + 7340;
-    const real *head_fpm_smooth2_f1 = arena + (size_t)N * 4110464; /* 40 x N x 1 x 8 */
-    const real *head_fpm_smooth2_f1_in2 = arena + (size_t)N * 4110224; /* 10 x N x 1 x 8 */
-    const real *head_fpm_smooth2_f1_out2 = arena + (size_t)N * 4110544; /* 10 x N x 1 x 8 */
-    const real *head_fpm_smooth2_f1_out3 = arena + (size_t)N * 4110624; /* 10 x N x 1 x 8 */
-    const real *head_fpm_smooth2_f1_out4 = arena + (size_t)N * 4110704; /* 10 x N x 1 x 8 */
-    const real *head_fpm_smooth2_f1_sum3 = arena + (size_t)N * 4110864; /* 10 x N x 1 x 8 */
-    const real *head_fpm_smooth2_f1_sum4 = arena + (size_t)N * 4111024; /* 10 x N x 1 x 8 */
-    const real *head_fpm_smooth2_drop_mask = arena + (size_t)N * 4111824; /* 40 x N x 1 x 1 */
-    const real *head_fpm_smooth2_sum = arena + (size_t)N * 4111864; /* 40 x N x 64 x 8 */
+    const real *head_fpm_smooth2_f1 = arena + (size_t)N * 3291904; /* 40 x N x 1 x 8 */
+    const real *head_fpm_smooth2_f1_in2 = arena + (size_t)N * 3291664; /* 10 x N x 1 x 8 */
+    const real *head_fpm_smooth2_f1_out2 = arena + (size_t)N * 3291984; /* 10 x N x 1 x 8 */
+    const real *head_fpm_smooth2_f1_out3 = arena + (size_t)N * 3292064; /* 10 x N x 1 x 8 */
+    const real *head_fpm_smooth2_f1_out4 = arena + (size_t)N * 3292144; /* 10 x N x 1 x 8 */
+    const real *head_fpm_smooth2_f1_sum3 = arena + (size_t)N * 3292304; /* 10 x N x 1 x 8 */
+    const real *head_fpm_smooth2_f1_sum4 = arena + (size_t)N * 3292464; /* 10 x N x 1 x 8 */
+    const real *head_fpm_smooth2_drop_mask = arena + (size_t)N * 3293264; /* 40 x N x 1 x 1 */
+    const real *head_fpm_smooth2_sum = arena + (size_t)N * 3293304; /* 40 x N x 64 x 8 */
+    const real *head_fpm_smooth2_bn = arena + (size_t)N * 3313784; /* 40 x N x 64 x 8 */
     const real *head_fpm_smooth2_bn_saved = arena + fixed + 7420;
-    const real *head_fpm_smooth2_relu = arena + (size_t)N * 4152824; /* 40 x N x 64 x 8 */
-    const real *head_fpm_smooth1_f2_in2 = arena + (size_t)N * 4357624; /* 10 x N x 128 x 16 */
-    const real *head_fpm_smooth1_f2_dw2 = arena + (size_t)N * 4500984; /* 10 x N x 128 x 16 */
+    const real *head_fpm_smooth1_f2_in2 = arena + (size_t)N * 3518584; /* 10 x N x 128 x 16 */
+    const real *head_fpm_smooth1_f2_dw2 = arena + (size_t)N * 3661944; /* 10 x N x 128 x 16 */
     const real *head_fpm_smooth1_f2_ssn2_saved = arena + fixed + 7500;
-    const real *head_fpm_smooth1_f2_sum3 = arena + (size_t)N * 4521464; /* 10 x N x 128 x 16 */
-    const real *head_fpm_smooth1_f2_dw3 = arena + (size_t)N * 4541944; /* 10 x N x 128 x 16 */
+    const real *head_fpm_smooth1_f2_sum3 = arena + (size_t)N * 3682424; /* 10 x N x 128 x 16 */
+    const real *head_fpm_smooth1_f2_dw3 = arena + (size_t)N * 3702904; /* 10 x N x 128 x 16 */
     const real *head_fpm_smooth1_f2_ssn3_saved = arena + fixed + 7580;
-    const real *head_fpm_smooth1_f2_sum4 = arena + (size_t)N * 4562424; /* 10 x N x 128 x 16 */
-    const real *head_fpm_smooth1_f2_dw4 = arena + (size_t)N * 4582904; /* 10 x N x 128 x 16 */
+    const real *head_fpm_smooth1_f2_sum4 = arena + (size_t)N * 3723384; /* 10 x N x 128 x 16 */
+    const real *head_fpm_smooth1_f2_dw4 = arena + (size_t)N * 3743864; /* 10 x N x 128 x 16 */
     const real *head_fpm_smooth1_f2_ssn4_saved = arena + fixed + 7660;
-    const real *head_fpm_smooth1_f1 = arena + (size_t)N * 4604024; /* 40 x N x 1 x 16 */
-    const real *head_fpm_smooth1_f1_in2 = arena + (size_t)N * 4603544; /* 10 x N x 1 x 16 */
-    const real *head_fpm_smooth1_f1_out2 = arena + (size_t)N * 4604184; /* 10 x N x 1 x 16 */
-    const real *head_fpm_smooth1_f1_out3 = arena + (size_t)N * 4604344; /* 10 x N x 1 x 16 */
-    const real *head_fpm_smooth1_f1_out4 = arena + (size_t)N * 4604504; /* 10 x N x 1 x 16 */
-    const real *head_fpm_smooth1_f1_sum3 = arena + (size_t)N * 4604824; /* 10 x N x 1 x 16 */
-    const real *head_fpm_smooth1_f1_sum4 = arena + (size_t)N * 4605144; /* 10 x N x 1 x 16 */
-    const real *head_fpm_smooth1_drop_mask = arena + (size_t)N * 4606744; /* 40 x N x 1 x 1 */
-    const real *head_fpm_smooth1_sum = arena + (size_t)N * 4606784; /* 40 x N x 128 x 16 */
+    const real *head_fpm_smooth1_f1 = arena + (size_t)N * 3764984; /* 40 x N x 1 x 16 */
+    const real *head_fpm_smooth1_f1_in2 = arena + (size_t)N * 3764504; /* 10 x N x 1 x 16 */
+    const real *head_fpm_smooth1_f1_out2 = arena + (size_t)N * 3765144; /* 10 x N x 1 x 16 */
+    const real *head_fpm_smooth1_f1_out3 = arena + (size_t)N * 3765304; /* 10 x N x 1 x 16 */
+    const real *head_fpm_smooth1_f1_out4 = arena + (size_t)N * 3765464; /* 10 x N x 1 x 16 */
+    const real *head_fpm_smooth1_f1_sum3 = arena + (size_t)N * 3765784; /* 10 x N x 1 x 16 */
+    const real *head_fpm_smooth1_f1_sum4 = arena + (size_t)N * 3766104; /* 10 x N x 1 x 16 */
+    const real *head_fpm_smooth1_drop_mask = arena + (size_t)N * 3767704; /* 40 x N x 1 x 1 */
+    const real *head_fpm_smooth1_sum = arena + (size_t)N * 3767744; /* 40 x N x 128 x 16 */
+    const real *head_fpm_smooth1_bn = arena + (size_t)N * 3849664; /* 40 x N x 128 x 16 */
     const real *head_fpm_smooth1_bn_saved = arena + fixed + 7740;
-    const real *head_fpm_smooth1_relu = arena + (size_t)N * 4770624; /* 40 x N x 128 x 16 */
-    const real *head_linear = arena + (size_t)N * 4852544; /* 10 x N x 1 x 1 */
-    real *d_stem_conv = grad + (size_t)N * 163840;
-    real *d_stem_bn = grad + (size_t)N * 0;
-    real *d_stem_relu = grad + (size_t)N * 327680;
-    real *d_stem_mfa = grad + (size_t)N * 163840;
-    real *d_stem_mfa_x1 = grad + (size_t)N * 327680;
-    real *d_stem_mfa_y1 = grad + (size_t)N * 163840;
+    const real *head_linear = arena + (size_t)N * 3931584; /* 10 x N x 1 x 1 */
+    real *d_stem_conv = grad + (size_t)N * 0;
+    real *d_stem_bn = grad + (size_t)N * 245760;
+    real *d_stem_mfa = grad + (size_t)N * 81920;
+    real *d_stem_mfa_x1 = grad + (size_t)N * 245760;
+    real *d_stem_mfa_y1 = grad + (size_t)N * 81920;
     real *d_stem_mfa_att1_mean = grad + (size_t)N * 2560;
     real *d_stem_mfa_att1_fc1 = grad + (size_t)N * 1280;
     real *d_stem_mfa_att1_relu = grad + (size_t)N * 0;
     real *d_stem_mfa_att1_fc2 = grad + (size_t)N * 2560;
     real *d_stem_mfa_att1_sigmoid = grad + (size_t)N * 0;
-    real *d_stem_mfa_x2 = grad + (size_t)N * 368640;
-    real *d_stem_mfa_y2 = grad + (size_t)N * 204800;
-    real *d_stem_mfa_dw2 = grad + (size_t)N * 0;
-    real *d_stem_mfa_bn2 = grad + (size_t)N * 40960;
-    real *d_stem_mfa_relu2 = grad + (size_t)N * 0;
+    real *d_stem_mfa_x2 = grad + (size_t)N * 286720;
+    real *d_stem_mfa_y2 = grad + (size_t)N * 122880;
+    real *d_stem_mfa_dw2 = grad + (size_t)N * 40960;
+    real *d_stem_mfa_bn2 = grad + (size_t)N * 0;
     real *d_stem_mfa_att2_mean = grad + (size_t)N * 43520;
     real *d_stem_mfa_att2_fc1 = grad + (size_t)N * 42240;
     real *d_stem_mfa_att2_relu = grad + (size_t)N * 40960;
     real *d_stem_mfa_att2_fc2 = grad + (size_t)N * 43520;
     real *d_stem_mfa_att2_sigmoid = grad + (size_t)N * 40960;
-    real *d_stem_mfa_x3 = grad + (size_t)N * 409600;
-    real *d_stem_mfa_y3 = grad + (size_t)N * 245760;
-    real *d_stem_mfa_sum3 = grad + (size_t)N * 40960;
-    real *d_stem_mfa_dw3 = grad + (size_t)N * 0;
-    real *d_stem_mfa_bn3 = grad + (size_t)N * 40960;
-    real *d_stem_mfa_relu3 = grad + (size_t)N * 0;
+    real *d_stem_mfa_x3 = grad + (size_t)N * 327680;
+    real *d_stem_mfa_y3 = grad + (size_t)N * 163840;
+    real *d_stem_mfa_sum3 = grad + (size_t)N * 0;
+    real *d_stem_mfa_dw3 = grad + (size_t)N * 40960;
+    real *d_stem_mfa_bn3 = grad + (size_t)N * 0;
     real *d_stem_mfa_att3_mean = grad + (size_t)N * 43520;
     real *d_stem_mfa_att3_fc1 = grad + (size_t)N * 42240;
     real *d_stem_mfa_att3_relu = grad + (size_t)N * 40960;
     real *d_stem_mfa_att3_fc2 = grad + (size_t)N * 43520;
     real *d_stem_mfa_att3_sigmoid = grad + (size_t)N * 40960;
-    real *d_stem_mfa_x4 = grad + (size_t)N * 450560;
-    real *d_stem_mfa_y4 = grad + (size_t)N * 286720;
-    real *d_stem_mfa_sum4 = grad + (size_t)N * 40960;
-    real *d_stem_mfa_dw4 = grad + (size_t)N * 0;
-    real *d_stem_mfa_bn4 = grad + (size_t)N * 40960;
-    real *d_stem_mfa_relu4 = grad + (size_t)N * 0;
+    real *d_stem_mfa_x4 = grad + (size_t)N * 368640;
+    real *d_stem_mfa_y4 = grad + (size_t)N * 204800;
+    real *d_stem_mfa_sum4 = grad + (size_t)N * 0;
+    real *d_stem_mfa_dw4 = grad + (size_t)N * 40960;
+    real *d_stem_mfa_bn4 = grad + (size_t)N * 0;
     real *d_stem_mfa_att4_mean = grad + (size_t)N * 43520;
     real *d_stem_mfa_att4_fc1 = grad + (size_t)N * 42240;
     real *d_stem_mfa_att4_relu = grad + (size_t)N * 40960;
     real *d_stem_mfa_att4_fc2 = grad + (size_t)N * 43520;
     real *d_stem_mfa_att4_sigmoid = grad + (size_t)N * 40960;
-    real *d_stage1_bcres2net1_conv_in = grad + (size_t)N * 81920;
-    real *d_stage1_bcres2net1_bn_in = grad + (size_t)N * 0;
-    real *d_stage1_bcres2net1_relu_in = grad + (size_t)N * 163840;
+    real *d_stage1_bcres2net1_conv_in = grad + (size_t)N * 0;
+    real *d_stage1_bcres2net1_bn_in = grad + (size_t)N * 163840;
     real *d_stage1_bcres2net1_f2 = grad + (size_t)N * 81920;
     real *d_stage1_bcres2net1_f2_in1 = grad + (size_t)N * 163840;
     real *d_stage1_bcres2net1_f2_out1 = grad + (size_t)N * 81920;
@@ -3448,86 +3375,80 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage1_bcres2net1_drop = grad + (size_t)N * 163840;
     real *d_stage1_bcres2net1_sum = grad + (size_t)N * 0;
     real *d_stage1_bcres2net1_bn = grad + (size_t)N * 81920;
-    real *d_stage1_bcres2net1_relu = grad + (size_t)N * 0;
     real *d_stage1_bcres2net2_f2 = grad + (size_t)N * 163840;
-    real *d_stage1_bcres2net2_f2_in1 = grad + (size_t)N * 0;
+    real *d_stage1_bcres2net2_f2_in1 = grad + (size_t)N * 81920;
     real *d_stage1_bcres2net2_f2_out1 = grad + (size_t)N * 163840;
-    real *d_stage1_bcres2net2_f2_in2 = grad + (size_t)N * 20480;
+    real *d_stage1_bcres2net2_f2_in2 = grad + (size_t)N * 102400;
     real *d_stage1_bcres2net2_f2_out2 = grad + (size_t)N * 184320;
-    real *d_stage1_bcres2net2_f2_in3 = grad + (size_t)N * 40960;
+    real *d_stage1_bcres2net2_f2_in3 = grad + (size_t)N * 122880;
     real *d_stage1_bcres2net2_f2_out3 = grad + (size_t)N * 204800;
-    real *d_stage1_bcres2net2_f2_in4 = grad + (size_t)N * 61440;
+    real *d_stage1_bcres2net2_f2_in4 = grad + (size_t)N * 143360;
     real *d_stage1_bcres2net2_f2_out4 = grad + (size_t)N * 225280;
-    real *d_stage1_bcres2net2_f2_dw2 = grad + (size_t)N * 81920;
-    real *d_stage1_bcres2net2_f2_sum3 = grad + (size_t)N * 102400;
-    real *d_stage1_bcres2net2_f2_dw3 = grad + (size_t)N * 81920;
-    real *d_stage1_bcres2net2_f2_sum4 = grad + (size_t)N * 102400;
-    real *d_stage1_bcres2net2_f2_dw4 = grad + (size_t)N * 81920;
-    real *d_stage1_bcres2net2_mean_f = grad + (size_t)N * 83200;
-    real *d_stage1_bcres2net2_f1 = grad + (size_t)N * 82560;
-    real *d_stage1_bcres2net2_f1_in1 = grad + (size_t)N * 83200;
-    real *d_stage1_bcres2net2_f1_out1 = grad + (size_t)N * 82560;
-    real *d_stage1_bcres2net2_f1_in2 = grad + (size_t)N * 83360;
-    real *d_stage1_bcres2net2_f1_out2 = grad + (size_t)N * 82720;
-    real *d_stage1_bcres2net2_f1_in3 = grad + (size_t)N * 83520;
-    real *d_stage1_bcres2net2_f1_out3 = grad + (size_t)N * 82880;
-    real *d_stage1_bcres2net2_f1_in4 = grad + (size_t)N * 83680;
-    real *d_stage1_bcres2net2_f1_out4 = grad + (size_t)N * 83040;
-    real *d_stage1_bcres2net2_f1_dw2 = grad + (size_t)N * 81920;
-    real *d_stage1_bcres2net2_f1_sum3 = grad + (size_t)N * 82080;
-    real *d_stage1_bcres2net2_f1_dw3 = grad + (size_t)N * 81920;
-    real *d_stage1_bcres2net2_f1_sum4 = grad + (size_t)N * 82080;
-    real *d_stage1_bcres2net2_f1_dw4 = grad + (size_t)N * 81920;
-    real *d_stage1_bcres2net2_conv_out = grad + (size_t)N * 81920;
+    real *d_stage1_bcres2net2_f2_dw2 = grad + (size_t)N * 0;
+    real *d_stage1_bcres2net2_f2_sum3 = grad + (size_t)N * 20480;
+    real *d_stage1_bcres2net2_f2_dw3 = grad + (size_t)N * 0;
+    real *d_stage1_bcres2net2_f2_sum4 = grad + (size_t)N * 20480;
+    real *d_stage1_bcres2net2_f2_dw4 = grad + (size_t)N * 0;
+    real *d_stage1_bcres2net2_mean_f = grad + (size_t)N * 1280;
+    real *d_stage1_bcres2net2_f1 = grad + (size_t)N * 640;
+    real *d_stage1_bcres2net2_f1_in1 = grad + (size_t)N * 1280;
+    real *d_stage1_bcres2net2_f1_out1 = grad + (size_t)N * 640;
+    real *d_stage1_bcres2net2_f1_in2 = grad + (size_t)N * 1440;
+    real *d_stage1_bcres2net2_f1_out2 = grad + (size_t)N * 800;
+    real *d_stage1_bcres2net2_f1_in3 = grad + (size_t)N * 1600;
+    real *d_stage1_bcres2net2_f1_out3 = grad + (size_t)N * 960;
+    real *d_stage1_bcres2net2_f1_in4 = grad + (size_t)N * 1760;
+    real *d_stage1_bcres2net2_f1_out4 = grad + (size_t)N * 1120;
+    real *d_stage1_bcres2net2_f1_dw2 = grad + (size_t)N * 0;
+    real *d_stage1_bcres2net2_f1_sum3 = grad + (size_t)N * 160;
+    real *d_stage1_bcres2net2_f1_dw3 = grad + (size_t)N * 0;
+    real *d_stage1_bcres2net2_f1_sum4 = grad + (size_t)N * 160;
+    real *d_stage1_bcres2net2_f1_dw4 = grad + (size_t)N * 0;
+    real *d_stage1_bcres2net2_conv_out = grad + (size_t)N * 0;
     real *d_stage1_bcres2net2_drop = grad + (size_t)N * 245760;
-    real *d_stage1_bcres2net2_sum = grad + (size_t)N * 81920;
-    real *d_stage1_bcres2net2_bn = grad + (size_t)N * 0;
-    real *d_stage1_bcres2net2_relu = grad + (size_t)N * 122880;
-    real *d_stage1_resnorm = grad + (size_t)N * 40960;
-    real *d_stage1_mfa = grad + (size_t)N * 171690;
-    real *d_stage1_mfa_x1 = grad + (size_t)N * 40960;
-    real *d_stage1_mfa_y1 = grad + (size_t)N * 171690;
+    real *d_stage1_bcres2net2_sum = grad + (size_t)N * 0;
+    real *d_stage1_bcres2net2_bn = grad + (size_t)N * 102400;
+    real *d_stage1_resnorm = grad + (size_t)N * 20480;
+    real *d_stage1_mfa = grad + (size_t)N * 194730;
+    real *d_stage1_mfa_x1 = grad + (size_t)N * 20480;
+    real *d_stage1_mfa_y1 = grad + (size_t)N * 194730;
     real *d_stage1_mfa_att1_mean = grad + (size_t)N * 1536;
     real *d_stage1_mfa_att1_fc1 = grad + (size_t)N * 768;
     real *d_stage1_mfa_att1_relu = grad + (size_t)N * 0;
     real *d_stage1_mfa_att1_fc2 = grad + (size_t)N * 1280;
     real *d_stage1_mfa_att1_sigmoid = grad + (size_t)N * 0;
-    real *d_stage1_mfa_x2 = grad + (size_t)N * 61440;
-    real *d_stage1_mfa_y2 = grad + (size_t)N * 192170;
-    real *d_stage1_mfa_dw2 = grad + (size_t)N * 0;
-    real *d_stage1_mfa_bn2 = grad + (size_t)N * 20480;
-    real *d_stage1_mfa_relu2 = grad + (size_t)N * 0;
-    real *d_stage1_mfa_att2_mean = grad + (size_t)N * 22016;
-    real *d_stage1_mfa_att2_fc1 = grad + (size_t)N * 21248;
-    real *d_stage1_mfa_att2_relu = grad + (size_t)N * 20480;
-    real *d_stage1_mfa_att2_fc2 = grad + (size_t)N * 21760;
-    real *d_stage1_mfa_att2_sigmoid = grad + (size_t)N * 20480;
-    real *d_stage1_mfa_x3 = grad + (size_t)N * 81920;
-    real *d_stage1_mfa_y3 = grad + (size_t)N * 212650;
-    real *d_stage1_mfa_sum3 = grad + (size_t)N * 20480;
-    real *d_stage1_mfa_dw3 = grad + (size_t)N * 0;
-    real *d_stage1_mfa_bn3 = grad + (size_t)N * 20480;
-    real *d_stage1_mfa_relu3 = grad + (size_t)N * 0;
-    real *d_stage1_mfa_att3_mean = grad + (size_t)N * 22016;
-    real *d_stage1_mfa_att3_fc1 = grad + (size_t)N * 21248;
-    real *d_stage1_mfa_att3_relu = grad + (size_t)N * 20480;
-    real *d_stage1_mfa_att3_fc2 = grad + (size_t)N * 21760;
-    real *d_stage1_mfa_att3_sigmoid = grad + (size_t)N * 20480;
-    real *d_stage1_mfa_x4 = grad + (size_t)N * 102400;
-    real *d_stage1_mfa_y4 = grad + (size_t)N * 233130;
-    real *d_stage1_mfa_sum4 = grad + (size_t)N * 20480;
-    real *d_stage1_mfa_dw4 = grad + (size_t)N * 0;
-    real *d_stage1_mfa_bn4 = grad + (size_t)N * 20480;
-    real *d_stage1_mfa_relu4 = grad + (size_t)N * 0;
+    real *d_stage1_mfa_x2 = grad + (size_t)N * 40960;
+    real *d_stage1_mfa_y2 = grad + (size_t)N * 215210;
+    real *d_stage1_mfa_dw2 = grad + (size_t)N * 102400;
+    real *d_stage1_mfa_bn2 = grad + (size_t)N * 0;
+    real *d_stage1_mfa_att2_mean = grad + (size_t)N * 103936;
+    real *d_stage1_mfa_att2_fc1 = grad + (size_t)N * 103168;
+    real *d_stage1_mfa_att2_relu = grad + (size_t)N * 102400;
+    real *d_stage1_mfa_att2_fc2 = grad + (size_t)N * 103680;
+    real *d_stage1_mfa_att2_sigmoid = grad + (size_t)N * 102400;
+    real *d_stage1_mfa_x3 = grad + (size_t)N * 61440;
+    real *d_stage1_mfa_y3 = grad + (size_t)N * 235690;
+    real *d_stage1_mfa_sum3 = grad + (size_t)N * 0;
+    real *d_stage1_mfa_dw3 = grad + (size_t)N * 102400;
+    real *d_stage1_mfa_bn3 = grad + (size_t)N * 0;
+    real *d_stage1_mfa_att3_mean = grad + (size_t)N * 103936;
+    real *d_stage1_mfa_att3_fc1 = grad + (size_t)N * 103168;
+    real *d_stage1_mfa_att3_relu = grad + (size_t)N * 102400;
+    real *d_stage1_mfa_att3_fc2 = grad + (size_t)N * 103680;
+    real *d_stage1_mfa_att3_sigmoid = grad + (size_t)N * 102400;
+    real *d_stage1_mfa_x4 = grad + (size_t)N * 81920;
+    real *d_stage1_mfa_y4 = grad + (size_t)N * 256170;
+    real *d_stage1_mfa_sum4 = grad + (size_t)N * 0;
+    real *d_stage1_mfa_dw4 = grad + (size_t)N * 20480;
+    real *d_stage1_mfa_bn4 = grad + (size_t)N * 0;
     real *d_stage1_mfa_att4_mean = grad + (size_t)N * 22016;
     real *d_stage1_mfa_att4_fc1 = grad + (size_t)N * 21248;
     real *d_stage1_mfa_att4_relu = grad + (size_t)N * 20480;
     real *d_stage1_mfa_att4_fc2 = grad + (size_t)N * 21760;
     real *d_stage1_mfa_att4_sigmoid = grad + (size_t)N * 20480;
-    real *d_stage2_maxpool = grad + (size_t)N * 0;
-    real *d_stage2_bcres2net1_conv_in = grad + (size_t)N * 30720;
-    real *d_stage2_bcres2net1_bn_in = grad + (size_t)N * 0;
-    real *d_stage2_bcres2net1_relu_in = grad + (size_t)N * 61440;
+    real *d_stage2_maxpool = grad + (size_t)N * 30720;
+    real *d_stage2_bcres2net1_conv_in = grad + (size_t)N * 0;
+    real *d_stage2_bcres2net1_bn_in = grad + (size_t)N * 61440;
     real *d_stage2_bcres2net1_f2 = grad + (size_t)N * 30720;
     real *d_stage2_bcres2net1_f2_in1 = grad + (size_t)N * 61440;
     real *d_stage2_bcres2net1_f2_out1 = grad + (size_t)N * 30720;
@@ -3561,86 +3482,80 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage2_bcres2net1_drop = grad + (size_t)N * 61440;
     real *d_stage2_bcres2net1_sum = grad + (size_t)N * 0;
     real *d_stage2_bcres2net1_bn = grad + (size_t)N * 30720;
-    real *d_stage2_bcres2net1_relu = grad + (size_t)N * 0;
     real *d_stage2_bcres2net2_f2 = grad + (size_t)N * 61440;
-    real *d_stage2_bcres2net2_f2_in1 = grad + (size_t)N * 0;
+    real *d_stage2_bcres2net2_f2_in1 = grad + (size_t)N * 30720;
     real *d_stage2_bcres2net2_f2_out1 = grad + (size_t)N * 61440;
-    real *d_stage2_bcres2net2_f2_in2 = grad + (size_t)N * 7680;
+    real *d_stage2_bcres2net2_f2_in2 = grad + (size_t)N * 38400;
     real *d_stage2_bcres2net2_f2_out2 = grad + (size_t)N * 69120;
-    real *d_stage2_bcres2net2_f2_in3 = grad + (size_t)N * 15360;
+    real *d_stage2_bcres2net2_f2_in3 = grad + (size_t)N * 46080;
     real *d_stage2_bcres2net2_f2_out3 = grad + (size_t)N * 76800;
-    real *d_stage2_bcres2net2_f2_in4 = grad + (size_t)N * 23040;
+    real *d_stage2_bcres2net2_f2_in4 = grad + (size_t)N * 53760;
     real *d_stage2_bcres2net2_f2_out4 = grad + (size_t)N * 84480;
-    real *d_stage2_bcres2net2_f2_dw2 = grad + (size_t)N * 30720;
-    real *d_stage2_bcres2net2_f2_sum3 = grad + (size_t)N * 38400;
-    real *d_stage2_bcres2net2_f2_dw3 = grad + (size_t)N * 30720;
-    real *d_stage2_bcres2net2_f2_sum4 = grad + (size_t)N * 38400;
-    real *d_stage2_bcres2net2_f2_dw4 = grad + (size_t)N * 30720;
-    real *d_stage2_bcres2net2_mean_f = grad + (size_t)N * 31680;
-    real *d_stage2_bcres2net2_f1 = grad + (size_t)N * 31200;
-    real *d_stage2_bcres2net2_f1_in1 = grad + (size_t)N * 31680;
-    real *d_stage2_bcres2net2_f1_out1 = grad + (size_t)N * 31200;
-    real *d_stage2_bcres2net2_f1_in2 = grad + (size_t)N * 31800;
-    real *d_stage2_bcres2net2_f1_out2 = grad + (size_t)N * 31320;
-    real *d_stage2_bcres2net2_f1_in3 = grad + (size_t)N * 31920;
-    real *d_stage2_bcres2net2_f1_out3 = grad + (size_t)N * 31440;
-    real *d_stage2_bcres2net2_f1_in4 = grad + (size_t)N * 32040;
-    real *d_stage2_bcres2net2_f1_out4 = grad + (size_t)N * 31560;
-    real *d_stage2_bcres2net2_f1_dw2 = grad + (size_t)N * 30720;
-    real *d_stage2_bcres2net2_f1_sum3 = grad + (size_t)N * 30840;
-    real *d_stage2_bcres2net2_f1_dw3 = grad + (size_t)N * 30720;
-    real *d_stage2_bcres2net2_f1_sum4 = grad + (size_t)N * 30840;
-    real *d_stage2_bcres2net2_f1_dw4 = grad + (size_t)N * 30720;
-    real *d_stage2_bcres2net2_conv_out = grad + (size_t)N * 30720;
+    real *d_stage2_bcres2net2_f2_dw2 = grad + (size_t)N * 0;
+    real *d_stage2_bcres2net2_f2_sum3 = grad + (size_t)N * 7680;
+    real *d_stage2_bcres2net2_f2_dw3 = grad + (size_t)N * 0;
+    real *d_stage2_bcres2net2_f2_sum4 = grad + (size_t)N * 7680;
+    real *d_stage2_bcres2net2_f2_dw4 = grad + (size_t)N * 0;
+    real *d_stage2_bcres2net2_mean_f = grad + (size_t)N * 960;
+    real *d_stage2_bcres2net2_f1 = grad + (size_t)N * 480;
+    real *d_stage2_bcres2net2_f1_in1 = grad + (size_t)N * 960;
+    real *d_stage2_bcres2net2_f1_out1 = grad + (size_t)N * 480;
+    real *d_stage2_bcres2net2_f1_in2 = grad + (size_t)N * 1080;
+    real *d_stage2_bcres2net2_f1_out2 = grad + (size_t)N * 600;
+    real *d_stage2_bcres2net2_f1_in3 = grad + (size_t)N * 1200;
+    real *d_stage2_bcres2net2_f1_out3 = grad + (size_t)N * 720;
+    real *d_stage2_bcres2net2_f1_in4 = grad + (size_t)N * 1320;
+    real *d_stage2_bcres2net2_f1_out4 = grad + (size_t)N * 840;
+    real *d_stage2_bcres2net2_f1_dw2 = grad + (size_t)N * 0;
+    real *d_stage2_bcres2net2_f1_sum3 = grad + (size_t)N * 120;
+    real *d_stage2_bcres2net2_f1_dw3 = grad + (size_t)N * 0;
+    real *d_stage2_bcres2net2_f1_sum4 = grad + (size_t)N * 120;
+    real *d_stage2_bcres2net2_f1_dw4 = grad + (size_t)N * 0;
+    real *d_stage2_bcres2net2_conv_out = grad + (size_t)N * 0;
     real *d_stage2_bcres2net2_drop = grad + (size_t)N * 92160;
-    real *d_stage2_bcres2net2_sum = grad + (size_t)N * 30720;
-    real *d_stage2_bcres2net2_bn = grad + (size_t)N * 0;
-    real *d_stage2_bcres2net2_relu = grad + (size_t)N * 46080;
-    real *d_stage2_resnorm = grad + (size_t)N * 15360;
-    real *d_stage2_mfa = grad + (size_t)N * 140970;
-    real *d_stage2_mfa_x1 = grad + (size_t)N * 15360;
-    real *d_stage2_mfa_y1 = grad + (size_t)N * 140970;
+    real *d_stage2_bcres2net2_sum = grad + (size_t)N * 0;
+    real *d_stage2_bcres2net2_bn = grad + (size_t)N * 38400;
+    real *d_stage2_resnorm = grad + (size_t)N * 7680;
+    real *d_stage2_mfa = grad + (size_t)N * 164010;
+    real *d_stage2_mfa_x1 = grad + (size_t)N * 7680;
+    real *d_stage2_mfa_y1 = grad + (size_t)N * 164010;
     real *d_stage2_mfa_att1_mean = grad + (size_t)N * 1024;
     real *d_stage2_mfa_att1_fc1 = grad + (size_t)N * 512;
     real *d_stage2_mfa_att1_relu = grad + (size_t)N * 0;
     real *d_stage2_mfa_att1_fc2 = grad + (size_t)N * 960;
     real *d_stage2_mfa_att1_sigmoid = grad + (size_t)N * 0;
-    real *d_stage2_mfa_x2 = grad + (size_t)N * 23040;
-    real *d_stage2_mfa_y2 = grad + (size_t)N * 148650;
-    real *d_stage2_mfa_dw2 = grad + (size_t)N * 0;
-    real *d_stage2_mfa_bn2 = grad + (size_t)N * 7680;
-    real *d_stage2_mfa_relu2 = grad + (size_t)N * 0;
-    real *d_stage2_mfa_att2_mean = grad + (size_t)N * 8704;
-    real *d_stage2_mfa_att2_fc1 = grad + (size_t)N * 8192;
-    real *d_stage2_mfa_att2_relu = grad + (size_t)N * 7680;
-    real *d_stage2_mfa_att2_fc2 = grad + (size_t)N * 8640;
-    real *d_stage2_mfa_att2_sigmoid = grad + (size_t)N * 7680;
-    real *d_stage2_mfa_x3 = grad + (size_t)N * 30720;
-    real *d_stage2_mfa_y3 = grad + (size_t)N * 156330;
-    real *d_stage2_mfa_sum3 = grad + (size_t)N * 7680;
-    real *d_stage2_mfa_dw3 = grad + (size_t)N * 0;
-    real *d_stage2_mfa_bn3 = grad + (size_t)N * 7680;
-    real *d_stage2_mfa_relu3 = grad + (size_t)N * 0;
-    real *d_stage2_mfa_att3_mean = grad + (size_t)N * 8704;
-    real *d_stage2_mfa_att3_fc1 = grad + (size_t)N * 8192;
-    real *d_stage2_mfa_att3_relu = grad + (size_t)N * 7680;
-    real *d_stage2_mfa_att3_fc2 = grad + (size_t)N * 8640;
-    real *d_stage2_mfa_att3_sigmoid = grad + (size_t)N * 7680;
-    real *d_stage2_mfa_x4 = grad + (size_t)N * 38400;
-    real *d_stage2_mfa_y4 = grad + (size_t)N * 164010;
-    real *d_stage2_mfa_sum4 = grad + (size_t)N * 7680;
-    real *d_stage2_mfa_dw4 = grad + (size_t)N * 0;
-    real *d_stage2_mfa_bn4 = grad + (size_t)N * 7680;
-    real *d_stage2_mfa_relu4 = grad + (size_t)N * 0;
+    real *d_stage2_mfa_x2 = grad + (size_t)N * 15360;
+    real *d_stage2_mfa_y2 = grad + (size_t)N * 171690;
+    real *d_stage2_mfa_dw2 = grad + (size_t)N * 38400;
+    real *d_stage2_mfa_bn2 = grad + (size_t)N * 0;
+    real *d_stage2_mfa_att2_mean = grad + (size_t)N * 39424;
+    real *d_stage2_mfa_att2_fc1 = grad + (size_t)N * 38912;
+    real *d_stage2_mfa_att2_relu = grad + (size_t)N * 38400;
+    real *d_stage2_mfa_att2_fc2 = grad + (size_t)N * 39360;
+    real *d_stage2_mfa_att2_sigmoid = grad + (size_t)N * 38400;
+    real *d_stage2_mfa_x3 = grad + (size_t)N * 23040;
+    real *d_stage2_mfa_y3 = grad + (size_t)N * 179370;
+    real *d_stage2_mfa_sum3 = grad + (size_t)N * 0;
+    real *d_stage2_mfa_dw3 = grad + (size_t)N * 38400;
+    real *d_stage2_mfa_bn3 = grad + (size_t)N * 0;
+    real *d_stage2_mfa_att3_mean = grad + (size_t)N * 39424;
+    real *d_stage2_mfa_att3_fc1 = grad + (size_t)N * 38912;
+    real *d_stage2_mfa_att3_relu = grad + (size_t)N * 38400;
+    real *d_stage2_mfa_att3_fc2 = grad + (size_t)N * 39360;
+    real *d_stage2_mfa_att3_sigmoid = grad + (size_t)N * 38400;
+    real *d_stage2_mfa_x4 = grad + (size_t)N * 30720;
+    real *d_stage2_mfa_y4 = grad + (size_t)N * 187050;
+    real *d_stage2_mfa_sum4 = grad + (size_t)N * 0;
+    real *d_stage2_mfa_dw4 = grad + (size_t)N * 7680;
+    real *d_stage2_mfa_bn4 = grad + (size_t)N * 0;
     real *d_stage2_mfa_att4_mean = grad + (size_t)N * 8704;
     real *d_stage2_mfa_att4_fc1 = grad + (size_t)N * 8192;
     real *d_stage2_mfa_att4_relu = grad + (size_t)N * 7680;
     real *d_stage2_mfa_att4_fc2 = grad + (size_t)N * 8640;
     real *d_stage2_mfa_att4_sigmoid = grad + (size_t)N * 7680;
-    real *d_stage3_maxpool = grad + (size_t)N * 0;
-    real *d_stage3_bcres2net1_conv_in = grad + (size_t)N * 10240;
-    real *d_stage3_bcres2net1_bn_in = grad + (size_t)N * 0;
-    real *d_stage3_bcres2net1_relu_in = grad + (size_t)N * 20480;
+    real *d_stage3_maxpool = grad + (size_t)N * 10240;
+    real *d_stage3_bcres2net1_conv_in = grad + (size_t)N * 0;
+    real *d_stage3_bcres2net1_bn_in = grad + (size_t)N * 20480;
     real *d_stage3_bcres2net1_f2 = grad + (size_t)N * 10240;
     real *d_stage3_bcres2net1_f2_in1 = grad + (size_t)N * 20480;
     real *d_stage3_bcres2net1_f2_out1 = grad + (size_t)N * 10240;
@@ -3674,119 +3589,112 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage3_bcres2net1_drop = grad + (size_t)N * 20480;
     real *d_stage3_bcres2net1_sum = grad + (size_t)N * 0;
     real *d_stage3_bcres2net1_bn = grad + (size_t)N * 10240;
-    real *d_stage3_bcres2net1_relu = grad + (size_t)N * 0;
     real *d_stage3_bcres2net2_f2 = grad + (size_t)N * 20480;
-    real *d_stage3_bcres2net2_f2_in1 = grad + (size_t)N * 0;
+    real *d_stage3_bcres2net2_f2_in1 = grad + (size_t)N * 10240;
     real *d_stage3_bcres2net2_f2_out1 = grad + (size_t)N * 20480;
-    real *d_stage3_bcres2net2_f2_in2 = grad + (size_t)N * 2560;
+    real *d_stage3_bcres2net2_f2_in2 = grad + (size_t)N * 12800;
     real *d_stage3_bcres2net2_f2_out2 = grad + (size_t)N * 23040;
-    real *d_stage3_bcres2net2_f2_in3 = grad + (size_t)N * 5120;
+    real *d_stage3_bcres2net2_f2_in3 = grad + (size_t)N * 15360;
     real *d_stage3_bcres2net2_f2_out3 = grad + (size_t)N * 25600;
-    real *d_stage3_bcres2net2_f2_in4 = grad + (size_t)N * 7680;
+    real *d_stage3_bcres2net2_f2_in4 = grad + (size_t)N * 17920;
     real *d_stage3_bcres2net2_f2_out4 = grad + (size_t)N * 28160;
-    real *d_stage3_bcres2net2_f2_dw2 = grad + (size_t)N * 10240;
-    real *d_stage3_bcres2net2_f2_sum3 = grad + (size_t)N * 12800;
-    real *d_stage3_bcres2net2_f2_dw3 = grad + (size_t)N * 10240;
-    real *d_stage3_bcres2net2_f2_sum4 = grad + (size_t)N * 12800;
-    real *d_stage3_bcres2net2_f2_dw4 = grad + (size_t)N * 10240;
-    real *d_stage3_bcres2net2_mean_f = grad + (size_t)N * 10880;
-    real *d_stage3_bcres2net2_f1 = grad + (size_t)N * 10560;
-    real *d_stage3_bcres2net2_f1_in1 = grad + (size_t)N * 10880;
-    real *d_stage3_bcres2net2_f1_out1 = grad + (size_t)N * 10560;
-    real *d_stage3_bcres2net2_f1_in2 = grad + (size_t)N * 10960;
-    real *d_stage3_bcres2net2_f1_out2 = grad + (size_t)N * 10640;
-    real *d_stage3_bcres2net2_f1_in3 = grad + (size_t)N * 11040;
-    real *d_stage3_bcres2net2_f1_out3 = grad + (size_t)N * 10720;
-    real *d_stage3_bcres2net2_f1_in4 = grad + (size_t)N * 11120;
-    real *d_stage3_bcres2net2_f1_out4 = grad + (size_t)N * 10800;
-    real *d_stage3_bcres2net2_f1_dw2 = grad + (size_t)N * 10240;
-    real *d_stage3_bcres2net2_f1_sum3 = grad + (size_t)N * 10320;
-    real *d_stage3_bcres2net2_f1_dw3 = grad + (size_t)N * 10240;
-    real *d_stage3_bcres2net2_f1_sum4 = grad + (size_t)N * 10320;
-    real *d_stage3_bcres2net2_f1_dw4 = grad + (size_t)N * 10240;
-    real *d_stage3_bcres2net2_conv_out = grad + (size_t)N * 10240;
+    real *d_stage3_bcres2net2_f2_dw2 = grad + (size_t)N * 0;
+    real *d_stage3_bcres2net2_f2_sum3 = grad + (size_t)N * 2560;
+    real *d_stage3_bcres2net2_f2_dw3 = grad + (size_t)N * 0;
+    real *d_stage3_bcres2net2_f2_sum4 = grad + (size_t)N * 2560;
+    real *d_stage3_bcres2net2_f2_dw4 = grad + (size_t)N * 0;
+    real *d_stage3_bcres2net2_mean_f = grad + (size_t)N * 640;
+    real *d_stage3_bcres2net2_f1 = grad + (size_t)N * 320;
+    real *d_stage3_bcres2net2_f1_in1 = grad + (size_t)N * 640;
+    real *d_stage3_bcres2net2_f1_out1 = grad + (size_t)N * 320;
+    real *d_stage3_bcres2net2_f1_in2 = grad + (size_t)N * 720;
+    real *d_stage3_bcres2net2_f1_out2 = grad + (size_t)N * 400;
+    real *d_stage3_bcres2net2_f1_in3 = grad + (size_t)N * 800;
+    real *d_stage3_bcres2net2_f1_out3 = grad + (size_t)N * 480;
+    real *d_stage3_bcres2net2_f1_in4 = grad + (size_t)N * 880;
+    real *d_stage3_bcres2net2_f1_out4 = grad + (size_t)N * 560;
+    real *d_stage3_bcres2net2_f1_dw2 = grad + (size_t)N * 0;
+    real *d_stage3_bcres2net2_f1_sum3 = grad + (size_t)N * 80;
+    real *d_stage3_bcres2net2_f1_dw3 = grad + (size_t)N * 0;
+    real *d_stage3_bcres2net2_f1_sum4 = grad + (size_t)N * 80;
+    real *d_stage3_bcres2net2_f1_dw4 = grad + (size_t)N * 0;
+    real *d_stage3_bcres2net2_conv_out = grad + (size_t)N * 0;
     real *d_stage3_bcres2net2_drop = grad + (size_t)N * 30720;
-    real *d_stage3_bcres2net2_sum = grad + (size_t)N * 10240;
-    real *d_stage3_bcres2net2_bn = grad + (size_t)N * 0;
-    real *d_stage3_bcres2net2_relu = grad + (size_t)N * 15360;
-    real *d_stage3_resnorm = grad + (size_t)N * 5120;
-    real *d_stage3_mfa = grad + (size_t)N * 130730;
-    real *d_stage3_mfa_x1 = grad + (size_t)N * 5120;
-    real *d_stage3_mfa_y1 = grad + (size_t)N * 130730;
+    real *d_stage3_bcres2net2_sum = grad + (size_t)N * 0;
+    real *d_stage3_bcres2net2_bn = grad + (size_t)N * 12800;
+    real *d_stage3_resnorm = grad + (size_t)N * 2560;
+    real *d_stage3_mfa = grad + (size_t)N * 48810;
+    real *d_stage3_mfa_x1 = grad + (size_t)N * 2560;
+    real *d_stage3_mfa_y1 = grad + (size_t)N * 48810;
     real *d_stage3_mfa_att1_mean = grad + (size_t)N * 640;
     real *d_stage3_mfa_att1_fc1 = grad + (size_t)N * 320;
     real *d_stage3_mfa_att1_relu = grad + (size_t)N * 0;
     real *d_stage3_mfa_att1_fc2 = grad + (size_t)N * 640;
     real *d_stage3_mfa_att1_sigmoid = grad + (size_t)N * 0;
-    real *d_stage3_mfa_x2 = grad + (size_t)N * 7680;
-    real *d_stage3_mfa_y2 = grad + (size_t)N * 133290;
-    real *d_stage3_mfa_dw2 = grad + (size_t)N * 0;
-    real *d_stage3_mfa_bn2 = grad + (size_t)N * 2560;
-    real *d_stage3_mfa_relu2 = grad + (size_t)N * 0;
-    real *d_stage3_mfa_att2_mean = grad + (size_t)N * 3200;
-    real *d_stage3_mfa_att2_fc1 = grad + (size_t)N * 2880;
-    real *d_stage3_mfa_att2_relu = grad + (size_t)N * 2560;
-    real *d_stage3_mfa_att2_fc2 = grad + (size_t)N * 3200;
-    real *d_stage3_mfa_att2_sigmoid = grad + (size_t)N * 2560;
-    real *d_stage3_mfa_x3 = grad + (size_t)N * 10240;
-    real *d_stage3_mfa_y3 = grad + (size_t)N * 135850;
-    real *d_stage3_mfa_sum3 = grad + (size_t)N * 2560;
-    real *d_stage3_mfa_dw3 = grad + (size_t)N * 0;
-    real *d_stage3_mfa_bn3 = grad + (size_t)N * 2560;
-    real *d_stage3_mfa_relu3 = grad + (size_t)N * 0;
-    real *d_stage3_mfa_att3_mean = grad + (size_t)N * 3200;
-    real *d_stage3_mfa_att3_fc1 = grad + (size_t)N * 2880;
-    real *d_stage3_mfa_att3_relu = grad + (size_t)N * 2560;
-    real *d_stage3_mfa_att3_fc2 = grad + (size_t)N * 3200;
-    real *d_stage3_mfa_att3_sigmoid = grad + (size_t)N * 2560;
-    real *d_stage3_mfa_x4 = grad + (size_t)N * 12800;
-    real *d_stage3_mfa_y4 = grad + (size_t)N * 138410;
-    real *d_stage3_mfa_sum4 = grad + (size_t)N * 2560;
-    real *d_stage3_mfa_dw4 = grad + (size_t)N * 0;
-    real *d_stage3_mfa_bn4 = grad + (size_t)N * 2560;
-    real *d_stage3_mfa_relu4 = grad + (size_t)N * 0;
+    real *d_stage3_mfa_x2 = grad + (size_t)N * 5120;
+    real *d_stage3_mfa_y2 = grad + (size_t)N * 51370;
+    real *d_stage3_mfa_dw2 = grad + (size_t)N * 12800;
+    real *d_stage3_mfa_bn2 = grad + (size_t)N * 0;
+    real *d_stage3_mfa_att2_mean = grad + (size_t)N * 13440;
+    real *d_stage3_mfa_att2_fc1 = grad + (size_t)N * 13120;
+    real *d_stage3_mfa_att2_relu = grad + (size_t)N * 12800;
+    real *d_stage3_mfa_att2_fc2 = grad + (size_t)N * 13440;
+    real *d_stage3_mfa_att2_sigmoid = grad + (size_t)N * 12800;
+    real *d_stage3_mfa_x3 = grad + (size_t)N * 7680;
+    real *d_stage3_mfa_y3 = grad + (size_t)N * 53930;
+    real *d_stage3_mfa_sum3 = grad + (size_t)N * 0;
+    real *d_stage3_mfa_dw3 = grad + (size_t)N * 12800;
+    real *d_stage3_mfa_bn3 = grad + (size_t)N * 0;
+    real *d_stage3_mfa_att3_mean = grad + (size_t)N * 13440;
+    real *d_stage3_mfa_att3_fc1 = grad + (size_t)N * 13120;
+    real *d_stage3_mfa_att3_relu = grad + (size_t)N * 12800;
+    real *d_stage3_mfa_att3_fc2 = grad + (size_t)N * 13440;
+    real *d_stage3_mfa_att3_sigmoid = grad + (size_t)N * 12800;
+    real *d_stage3_mfa_x4 = grad + (size_t)N * 10240;
+    real *d_stage3_mfa_y4 = grad + (size_t)N * 56490;
+    real *d_stage3_mfa_sum4 = grad + (size_t)N * 0;
+    real *d_stage3_mfa_dw4 = grad + (size_t)N * 2560;
+    real *d_stage3_mfa_bn4 = grad + (size_t)N * 0;
     real *d_stage3_mfa_att4_mean = grad + (size_t)N * 3200;
     real *d_stage3_mfa_att4_fc1 = grad + (size_t)N * 2880;
     real *d_stage3_mfa_att4_relu = grad + (size_t)N * 2560;
     real *d_stage3_mfa_att4_fc2 = grad + (size_t)N * 3200;
     real *d_stage3_mfa_att4_sigmoid = grad + (size_t)N * 2560;
-    real *d_stage4_bcres2net1_conv_in = grad + (size_t)N * 12800;
-    real *d_stage4_bcres2net1_bn_in = grad + (size_t)N * 0;
-    real *d_stage4_bcres2net1_relu_in = grad + (size_t)N * 19200;
-    real *d_stage4_bcres2net1_f2 = grad + (size_t)N * 0;
-    real *d_stage4_bcres2net1_f2_in1 = grad + (size_t)N * 19200;
-    real *d_stage4_bcres2net1_f2_out1 = grad + (size_t)N * 0;
-    real *d_stage4_bcres2net1_f2_in2 = grad + (size_t)N * 22400;
-    real *d_stage4_bcres2net1_f2_out2 = grad + (size_t)N * 3200;
-    real *d_stage4_bcres2net1_f2_in3 = grad + (size_t)N * 25600;
-    real *d_stage4_bcres2net1_f2_out3 = grad + (size_t)N * 6400;
-    real *d_stage4_bcres2net1_f2_in4 = grad + (size_t)N * 28800;
-    real *d_stage4_bcres2net1_f2_out4 = grad + (size_t)N * 9600;
-    real *d_stage4_bcres2net1_f2_dw2 = grad + (size_t)N * 12800;
-    real *d_stage4_bcres2net1_f2_sum3 = grad + (size_t)N * 16000;
-    real *d_stage4_bcres2net1_f2_dw3 = grad + (size_t)N * 12800;
-    real *d_stage4_bcres2net1_f2_sum4 = grad + (size_t)N * 16000;
-    real *d_stage4_bcres2net1_f2_dw4 = grad + (size_t)N * 12800;
-    real *d_stage4_bcres2net1_mean_f = grad + (size_t)N * 13600;
-    real *d_stage4_bcres2net1_f1 = grad + (size_t)N * 13200;
-    real *d_stage4_bcres2net1_f1_in1 = grad + (size_t)N * 13600;
-    real *d_stage4_bcres2net1_f1_out1 = grad + (size_t)N * 13200;
-    real *d_stage4_bcres2net1_f1_in2 = grad + (size_t)N * 13700;
-    real *d_stage4_bcres2net1_f1_out2 = grad + (size_t)N * 13300;
-    real *d_stage4_bcres2net1_f1_in3 = grad + (size_t)N * 13800;
-    real *d_stage4_bcres2net1_f1_out3 = grad + (size_t)N * 13400;
-    real *d_stage4_bcres2net1_f1_in4 = grad + (size_t)N * 13900;
-    real *d_stage4_bcres2net1_f1_out4 = grad + (size_t)N * 13500;
-    real *d_stage4_bcres2net1_f1_dw2 = grad + (size_t)N * 12800;
-    real *d_stage4_bcres2net1_f1_sum3 = grad + (size_t)N * 12900;
-    real *d_stage4_bcres2net1_f1_dw3 = grad + (size_t)N * 12800;
-    real *d_stage4_bcres2net1_f1_sum4 = grad + (size_t)N * 12900;
-    real *d_stage4_bcres2net1_f1_dw4 = grad + (size_t)N * 12800;
-    real *d_stage4_bcres2net1_conv_out = grad + (size_t)N * 12800;
+    real *d_stage4_bcres2net1_conv_in = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net1_bn_in = grad + (size_t)N * 25600;
+    real *d_stage4_bcres2net1_f2 = grad + (size_t)N * 12800;
+    real *d_stage4_bcres2net1_f2_in1 = grad + (size_t)N * 25600;
+    real *d_stage4_bcres2net1_f2_out1 = grad + (size_t)N * 12800;
+    real *d_stage4_bcres2net1_f2_in2 = grad + (size_t)N * 28800;
+    real *d_stage4_bcres2net1_f2_out2 = grad + (size_t)N * 16000;
+    real *d_stage4_bcres2net1_f2_in3 = grad + (size_t)N * 32000;
+    real *d_stage4_bcres2net1_f2_out3 = grad + (size_t)N * 19200;
+    real *d_stage4_bcres2net1_f2_in4 = grad + (size_t)N * 35200;
+    real *d_stage4_bcres2net1_f2_out4 = grad + (size_t)N * 22400;
+    real *d_stage4_bcres2net1_f2_dw2 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net1_f2_sum3 = grad + (size_t)N * 3200;
+    real *d_stage4_bcres2net1_f2_dw3 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net1_f2_sum4 = grad + (size_t)N * 3200;
+    real *d_stage4_bcres2net1_f2_dw4 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net1_mean_f = grad + (size_t)N * 800;
+    real *d_stage4_bcres2net1_f1 = grad + (size_t)N * 400;
+    real *d_stage4_bcres2net1_f1_in1 = grad + (size_t)N * 800;
+    real *d_stage4_bcres2net1_f1_out1 = grad + (size_t)N * 400;
+    real *d_stage4_bcres2net1_f1_in2 = grad + (size_t)N * 900;
+    real *d_stage4_bcres2net1_f1_out2 = grad + (size_t)N * 500;
+    real *d_stage4_bcres2net1_f1_in3 = grad + (size_t)N * 1000;
+    real *d_stage4_bcres2net1_f1_out3 = grad + (size_t)N * 600;
+    real *d_stage4_bcres2net1_f1_in4 = grad + (size_t)N * 1100;
+    real *d_stage4_bcres2net1_f1_out4 = grad + (size_t)N * 700;
+    real *d_stage4_bcres2net1_f1_dw2 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net1_f1_sum3 = grad + (size_t)N * 100;
+    real *d_stage4_bcres2net1_f1_dw3 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net1_f1_sum4 = grad + (size_t)N * 100;
+    real *d_stage4_bcres2net1_f1_dw4 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net1_conv_out = grad + (size_t)N * 0;
     real *d_stage4_bcres2net1_drop = grad + (size_t)N * 25600;
-    real *d_stage4_bcres2net1_sum = grad + (size_t)N * 12800;
-    real *d_stage4_bcres2net1_bn = grad + (size_t)N * 0;
-    real *d_stage4_bcres2net1_relu = grad + (size_t)N * 12800;
+    real *d_stage4_bcres2net1_sum = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net1_bn = grad + (size_t)N * 12800;
     real *d_stage4_bcres2net2_f2 = grad + (size_t)N * 25600;
     real *d_stage4_bcres2net2_f2_in1 = grad + (size_t)N * 12800;
     real *d_stage4_bcres2net2_f2_out1 = grad + (size_t)N * 25600;
@@ -3820,233 +3728,224 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage4_bcres2net2_drop = grad + (size_t)N * 38400;
     real *d_stage4_bcres2net2_sum = grad + (size_t)N * 0;
     real *d_stage4_bcres2net2_bn = grad + (size_t)N * 12800;
-    real *d_stage4_bcres2net2_relu = grad + (size_t)N * 0;
     real *d_stage4_bcres2net3_f2 = grad + (size_t)N * 25600;
-    real *d_stage4_bcres2net3_f2_in1 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net3_f2_in1 = grad + (size_t)N * 12800;
     real *d_stage4_bcres2net3_f2_out1 = grad + (size_t)N * 25600;
-    real *d_stage4_bcres2net3_f2_in2 = grad + (size_t)N * 3200;
+    real *d_stage4_bcres2net3_f2_in2 = grad + (size_t)N * 16000;
     real *d_stage4_bcres2net3_f2_out2 = grad + (size_t)N * 28800;
-    real *d_stage4_bcres2net3_f2_in3 = grad + (size_t)N * 6400;
+    real *d_stage4_bcres2net3_f2_in3 = grad + (size_t)N * 19200;
     real *d_stage4_bcres2net3_f2_out3 = grad + (size_t)N * 32000;
-    real *d_stage4_bcres2net3_f2_in4 = grad + (size_t)N * 9600;
+    real *d_stage4_bcres2net3_f2_in4 = grad + (size_t)N * 22400;
     real *d_stage4_bcres2net3_f2_out4 = grad + (size_t)N * 35200;
-    real *d_stage4_bcres2net3_f2_dw2 = grad + (size_t)N * 12800;
-    real *d_stage4_bcres2net3_f2_sum3 = grad + (size_t)N * 16000;
-    real *d_stage4_bcres2net3_f2_dw3 = grad + (size_t)N * 12800;
-    real *d_stage4_bcres2net3_f2_sum4 = grad + (size_t)N * 16000;
-    real *d_stage4_bcres2net3_f2_dw4 = grad + (size_t)N * 12800;
-    real *d_stage4_bcres2net3_mean_f = grad + (size_t)N * 13600;
-    real *d_stage4_bcres2net3_f1 = grad + (size_t)N * 13200;
-    real *d_stage4_bcres2net3_f1_in1 = grad + (size_t)N * 13600;
-    real *d_stage4_bcres2net3_f1_out1 = grad + (size_t)N * 13200;
-    real *d_stage4_bcres2net3_f1_in2 = grad + (size_t)N * 13700;
-    real *d_stage4_bcres2net3_f1_out2 = grad + (size_t)N * 13300;
-    real *d_stage4_bcres2net3_f1_in3 = grad + (size_t)N * 13800;
-    real *d_stage4_bcres2net3_f1_out3 = grad + (size_t)N * 13400;
-    real *d_stage4_bcres2net3_f1_in4 = grad + (size_t)N * 13900;
-    real *d_stage4_bcres2net3_f1_out4 = grad + (size_t)N * 13500;
-    real *d_stage4_bcres2net3_f1_dw2 = grad + (size_t)N * 12800;
-    real *d_stage4_bcres2net3_f1_sum3 = grad + (size_t)N * 12900;
-    real *d_stage4_bcres2net3_f1_dw3 = grad + (size_t)N * 12800;
-    real *d_stage4_bcres2net3_f1_sum4 = grad + (size_t)N * 12900;
-    real *d_stage4_bcres2net3_f1_dw4 = grad + (size_t)N * 12800;
-    real *d_stage4_bcres2net3_conv_out = grad + (size_t)N * 12800;
+    real *d_stage4_bcres2net3_f2_dw2 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net3_f2_sum3 = grad + (size_t)N * 3200;
+    real *d_stage4_bcres2net3_f2_dw3 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net3_f2_sum4 = grad + (size_t)N * 3200;
+    real *d_stage4_bcres2net3_f2_dw4 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net3_mean_f = grad + (size_t)N * 800;
+    real *d_stage4_bcres2net3_f1 = grad + (size_t)N * 400;
+    real *d_stage4_bcres2net3_f1_in1 = grad + (size_t)N * 800;
+    real *d_stage4_bcres2net3_f1_out1 = grad + (size_t)N * 400;
+    real *d_stage4_bcres2net3_f1_in2 = grad + (size_t)N * 900;
+    real *d_stage4_bcres2net3_f1_out2 = grad + (size_t)N * 500;
+    real *d_stage4_bcres2net3_f1_in3 = grad + (size_t)N * 1000;
+    real *d_stage4_bcres2net3_f1_out3 = grad + (size_t)N * 600;
+    real *d_stage4_bcres2net3_f1_in4 = grad + (size_t)N * 1100;
+    real *d_stage4_bcres2net3_f1_out4 = grad + (size_t)N * 700;
+    real *d_stage4_bcres2net3_f1_dw2 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net3_f1_sum3 = grad + (size_t)N * 100;
+    real *d_stage4_bcres2net3_f1_dw3 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net3_f1_sum4 = grad + (size_t)N * 100;
+    real *d_stage4_bcres2net3_f1_dw4 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net3_conv_out = grad + (size_t)N * 0;
     real *d_stage4_bcres2net3_drop = grad + (size_t)N * 38400;
-    real *d_stage4_bcres2net3_sum = grad + (size_t)N * 12800;
-    real *d_stage4_bcres2net3_bn = grad + (size_t)N * 0;
-    real *d_stage4_bcres2net3_relu = grad + (size_t)N * 19200;
-    real *d_stage4_resnorm = grad + (size_t)N * 6400;
-    real *d_stage4_mfa = grad + (size_t)N * 117930;
-    real *d_stage4_mfa_x1 = grad + (size_t)N * 6400;
-    real *d_stage4_mfa_y1 = grad + (size_t)N * 117930;
+    real *d_stage4_bcres2net3_sum = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net3_bn = grad + (size_t)N * 16000;
+    real *d_stage4_resnorm = grad + (size_t)N * 3200;
+    real *d_stage4_mfa = grad + (size_t)N * 36010;
+    real *d_stage4_mfa_x1 = grad + (size_t)N * 3200;
+    real *d_stage4_mfa_y1 = grad + (size_t)N * 36010;
     real *d_stage4_mfa_att1_mean = grad + (size_t)N * 768;
     real *d_stage4_mfa_att1_fc1 = grad + (size_t)N * 384;
     real *d_stage4_mfa_att1_relu = grad + (size_t)N * 0;
     real *d_stage4_mfa_att1_fc2 = grad + (size_t)N * 800;
     real *d_stage4_mfa_att1_sigmoid = grad + (size_t)N * 0;
-    real *d_stage4_mfa_x2 = grad + (size_t)N * 9600;
-    real *d_stage4_mfa_y2 = grad + (size_t)N * 121130;
-    real *d_stage4_mfa_dw2 = grad + (size_t)N * 0;
-    real *d_stage4_mfa_bn2 = grad + (size_t)N * 3200;
-    real *d_stage4_mfa_relu2 = grad + (size_t)N * 0;
-    real *d_stage4_mfa_att2_mean = grad + (size_t)N * 3968;
-    real *d_stage4_mfa_att2_fc1 = grad + (size_t)N * 3584;
-    real *d_stage4_mfa_att2_relu = grad + (size_t)N * 3200;
-    real *d_stage4_mfa_att2_fc2 = grad + (size_t)N * 4000;
-    real *d_stage4_mfa_att2_sigmoid = grad + (size_t)N * 3200;
-    real *d_stage4_mfa_x3 = grad + (size_t)N * 12800;
-    real *d_stage4_mfa_y3 = grad + (size_t)N * 124330;
-    real *d_stage4_mfa_sum3 = grad + (size_t)N * 3200;
-    real *d_stage4_mfa_dw3 = grad + (size_t)N * 0;
-    real *d_stage4_mfa_bn3 = grad + (size_t)N * 3200;
-    real *d_stage4_mfa_relu3 = grad + (size_t)N * 0;
-    real *d_stage4_mfa_att3_mean = grad + (size_t)N * 3968;
-    real *d_stage4_mfa_att3_fc1 = grad + (size_t)N * 3584;
-    real *d_stage4_mfa_att3_relu = grad + (size_t)N * 3200;
-    real *d_stage4_mfa_att3_fc2 = grad + (size_t)N * 4000;
-    real *d_stage4_mfa_att3_sigmoid = grad + (size_t)N * 3200;
-    real *d_stage4_mfa_x4 = grad + (size_t)N * 16000;
-    real *d_stage4_mfa_y4 = grad + (size_t)N * 127530;
-    real *d_stage4_mfa_sum4 = grad + (size_t)N * 3200;
-    real *d_stage4_mfa_dw4 = grad + (size_t)N * 0;
-    real *d_stage4_mfa_bn4 = grad + (size_t)N * 3200;
-    real *d_stage4_mfa_relu4 = grad + (size_t)N * 0;
+    real *d_stage4_mfa_x2 = grad + (size_t)N * 6400;
+    real *d_stage4_mfa_y2 = grad + (size_t)N * 39210;
+    real *d_stage4_mfa_dw2 = grad + (size_t)N * 16000;
+    real *d_stage4_mfa_bn2 = grad + (size_t)N * 0;
+    real *d_stage4_mfa_att2_mean = grad + (size_t)N * 16768;
+    real *d_stage4_mfa_att2_fc1 = grad + (size_t)N * 16384;
+    real *d_stage4_mfa_att2_relu = grad + (size_t)N * 16000;
+    real *d_stage4_mfa_att2_fc2 = grad + (size_t)N * 16800;
+    real *d_stage4_mfa_att2_sigmoid = grad + (size_t)N * 16000;
+    real *d_stage4_mfa_x3 = grad + (size_t)N * 9600;
+    real *d_stage4_mfa_y3 = grad + (size_t)N * 42410;
+    real *d_stage4_mfa_sum3 = grad + (size_t)N * 0;
+    real *d_stage4_mfa_dw3 = grad + (size_t)N * 16000;
+    real *d_stage4_mfa_bn3 = grad + (size_t)N * 0;
+    real *d_stage4_mfa_att3_mean = grad + (size_t)N * 16768;
+    real *d_stage4_mfa_att3_fc1 = grad + (size_t)N * 16384;
+    real *d_stage4_mfa_att3_relu = grad + (size_t)N * 16000;
+    real *d_stage4_mfa_att3_fc2 = grad + (size_t)N * 16800;
+    real *d_stage4_mfa_att3_sigmoid = grad + (size_t)N * 16000;
+    real *d_stage4_mfa_x4 = grad + (size_t)N * 12800;
+    real *d_stage4_mfa_y4 = grad + (size_t)N * 45610;
+    real *d_stage4_mfa_sum4 = grad + (size_t)N * 0;
+    real *d_stage4_mfa_dw4 = grad + (size_t)N * 3200;
+    real *d_stage4_mfa_bn4 = grad + (size_t)N * 0;
     real *d_stage4_mfa_att4_mean = grad + (size_t)N * 3968;
     real *d_stage4_mfa_att4_fc1 = grad + (size_t)N * 3584;
     real *d_stage4_mfa_att4_relu = grad + (size_t)N * 3200;
     real *d_stage4_mfa_att4_fc2 = grad + (size_t)N * 4000;
     real *d_stage4_mfa_att4_sigmoid = grad + (size_t)N * 3200;
-    real *d_head_fpm_lateral1 = grad + (size_t)N * 170;
-    real *d_head_fpm_lateral2 = grad + (size_t)N * 82090;
-    real *d_head_fpm_lateral3 = grad + (size_t)N * 107690;
-    real *d_head_fpm_lateral4 = grad + (size_t)N * 112810;
+    real *d_head_fpm_lateral1 = grad + (size_t)N * 82090;
+    real *d_head_fpm_lateral2 = grad + (size_t)N * 170;
+    real *d_head_fpm_lateral3 = grad + (size_t)N * 25770;
+    real *d_head_fpm_lateral4 = grad + (size_t)N * 30890;
     real *d_head_fpm = grad + (size_t)N * 10;
-    real *d_head_fpm_smooth4_f2 = grad + (size_t)N * 117930;
-    real *d_head_fpm_smooth4_f2_in1 = grad + (size_t)N * 112810;
-    real *d_head_fpm_smooth4_f2_out1 = grad + (size_t)N * 117930;
-    real *d_head_fpm_smooth4_f2_in2 = grad + (size_t)N * 114090;
-    real *d_head_fpm_smooth4_f2_out2 = grad + (size_t)N * 119210;
-    real *d_head_fpm_smooth4_f2_in3 = grad + (size_t)N * 115370;
-    real *d_head_fpm_smooth4_f2_out3 = grad + (size_t)N * 120490;
-    real *d_head_fpm_smooth4_f2_in4 = grad + (size_t)N * 116650;
-    real *d_head_fpm_smooth4_f2_out4 = grad + (size_t)N * 121770;
-    real *d_head_fpm_smooth4_f2_dw2 = grad + (size_t)N * 102570;
-    real *d_head_fpm_smooth4_f2_sum3 = grad + (size_t)N * 103850;
-    real *d_head_fpm_smooth4_f2_dw3 = grad + (size_t)N * 102570;
-    real *d_head_fpm_smooth4_f2_sum4 = grad + (size_t)N * 103850;
-    real *d_head_fpm_smooth4_f2_dw4 = grad + (size_t)N * 102570;
-    real *d_head_fpm_smooth4_mean_f = grad + (size_t)N * 102650;
+    real *d_head_fpm_smooth4_f2 = grad + (size_t)N * 20650;
+    real *d_head_fpm_smooth4_f2_in1 = grad + (size_t)N * 30890;
+    real *d_head_fpm_smooth4_f2_out1 = grad + (size_t)N * 20650;
+    real *d_head_fpm_smooth4_f2_in2 = grad + (size_t)N * 32170;
+    real *d_head_fpm_smooth4_f2_out2 = grad + (size_t)N * 21930;
+    real *d_head_fpm_smooth4_f2_in3 = grad + (size_t)N * 33450;
+    real *d_head_fpm_smooth4_f2_out3 = grad + (size_t)N * 23210;
+    real *d_head_fpm_smooth4_f2_in4 = grad + (size_t)N * 34730;
+    real *d_head_fpm_smooth4_f2_out4 = grad + (size_t)N * 24490;
+    real *d_head_fpm_smooth4_f2_dw2 = grad + (size_t)N * 36010;
+    real *d_head_fpm_smooth4_f2_sum3 = grad + (size_t)N * 37290;
+    real *d_head_fpm_smooth4_f2_dw3 = grad + (size_t)N * 36010;
+    real *d_head_fpm_smooth4_f2_sum4 = grad + (size_t)N * 37290;
+    real *d_head_fpm_smooth4_f2_dw4 = grad + (size_t)N * 36010;
+    real *d_head_fpm_smooth4_mean_f = grad + (size_t)N * 36090;
     real *d_head_fpm_smooth4_f1 = grad + (size_t)N * 0;
-    real *d_head_fpm_smooth4_f1_in1 = grad + (size_t)N * 102650;
+    real *d_head_fpm_smooth4_f1_in1 = grad + (size_t)N * 36090;
     real *d_head_fpm_smooth4_f1_out1 = grad + (size_t)N * 0;
-    real *d_head_fpm_smooth4_f1_in2 = grad + (size_t)N * 102690;
+    real *d_head_fpm_smooth4_f1_in2 = grad + (size_t)N * 36130;
     real *d_head_fpm_smooth4_f1_out2 = grad + (size_t)N * 40;
-    real *d_head_fpm_smooth4_f1_in3 = grad + (size_t)N * 102730;
+    real *d_head_fpm_smooth4_f1_in3 = grad + (size_t)N * 36170;
     real *d_head_fpm_smooth4_f1_out3 = grad + (size_t)N * 80;
-    real *d_head_fpm_smooth4_f1_in4 = grad + (size_t)N * 102770;
+    real *d_head_fpm_smooth4_f1_in4 = grad + (size_t)N * 36210;
     real *d_head_fpm_smooth4_f1_out4 = grad + (size_t)N * 120;
-    real *d_head_fpm_smooth4_f1_dw2 = grad + (size_t)N * 102570;
-    real *d_head_fpm_smooth4_f1_sum3 = grad + (size_t)N * 102610;
-    real *d_head_fpm_smooth4_f1_dw3 = grad + (size_t)N * 102570;
-    real *d_head_fpm_smooth4_f1_sum4 = grad + (size_t)N * 102610;
-    real *d_head_fpm_smooth4_f1_dw4 = grad + (size_t)N * 102570;
-    real *d_head_fpm_smooth4_conv_out = grad + (size_t)N * 102570;
+    real *d_head_fpm_smooth4_f1_dw2 = grad + (size_t)N * 36010;
+    real *d_head_fpm_smooth4_f1_sum3 = grad + (size_t)N * 36050;
+    real *d_head_fpm_smooth4_f1_dw3 = grad + (size_t)N * 36010;
+    real *d_head_fpm_smooth4_f1_sum4 = grad + (size_t)N * 36050;
+    real *d_head_fpm_smooth4_f1_dw4 = grad + (size_t)N * 36010;
+    real *d_head_fpm_smooth4_conv_out = grad + (size_t)N * 36010;
     real *d_head_fpm_smooth4_drop = grad + (size_t)N * 0;
-    real *d_head_fpm_smooth4_sum = grad + (size_t)N * 102570;
-    real *d_head_fpm_smooth4_bn = grad + (size_t)N * 117930;
-    real *d_head_fpm_smooth4_relu = grad + (size_t)N * 102570;
+    real *d_head_fpm_smooth4_sum = grad + (size_t)N * 36010;
+    real *d_head_fpm_smooth4_bn = grad + (size_t)N * 20650;
     real *d_head_fpm_pool4 = grad + (size_t)N * 10;
-    real *d_head_fpm_merge3 = grad + (size_t)N * 102570;
-    real *d_head_fpm_smooth3_f2 = grad + (size_t)N * 112810;
-    real *d_head_fpm_smooth3_f2_in1 = grad + (size_t)N * 102570;
-    real *d_head_fpm_smooth3_f2_out1 = grad + (size_t)N * 112810;
-    real *d_head_fpm_smooth3_f2_in2 = grad + (size_t)N * 103850;
-    real *d_head_fpm_smooth3_f2_out2 = grad + (size_t)N * 114090;
-    real *d_head_fpm_smooth3_f2_in3 = grad + (size_t)N * 105130;
-    real *d_head_fpm_smooth3_f2_out3 = grad + (size_t)N * 115370;
-    real *d_head_fpm_smooth3_f2_in4 = grad + (size_t)N * 106410;
-    real *d_head_fpm_smooth3_f2_out4 = grad + (size_t)N * 116650;
-    real *d_head_fpm_smooth3_f2_dw2 = grad + (size_t)N * 107690;
-    real *d_head_fpm_smooth3_f2_sum3 = grad + (size_t)N * 108970;
-    real *d_head_fpm_smooth3_f2_dw3 = grad + (size_t)N * 107690;
-    real *d_head_fpm_smooth3_f2_sum4 = grad + (size_t)N * 108970;
-    real *d_head_fpm_smooth3_f2_dw4 = grad + (size_t)N * 107690;
-    real *d_head_fpm_smooth3_mean_f = grad + (size_t)N * 108010;
-    real *d_head_fpm_smooth3_f1 = grad + (size_t)N * 107850;
-    real *d_head_fpm_smooth3_f1_in1 = grad + (size_t)N * 108010;
-    real *d_head_fpm_smooth3_f1_out1 = grad + (size_t)N * 107850;
-    real *d_head_fpm_smooth3_f1_in2 = grad + (size_t)N * 108050;
-    real *d_head_fpm_smooth3_f1_out2 = grad + (size_t)N * 107890;
-    real *d_head_fpm_smooth3_f1_in3 = grad + (size_t)N * 108090;
-    real *d_head_fpm_smooth3_f1_out3 = grad + (size_t)N * 107930;
-    real *d_head_fpm_smooth3_f1_in4 = grad + (size_t)N * 108130;
-    real *d_head_fpm_smooth3_f1_out4 = grad + (size_t)N * 107970;
-    real *d_head_fpm_smooth3_f1_dw2 = grad + (size_t)N * 107690;
-    real *d_head_fpm_smooth3_f1_sum3 = grad + (size_t)N * 107730;
-    real *d_head_fpm_smooth3_f1_dw3 = grad + (size_t)N * 107690;
-    real *d_head_fpm_smooth3_f1_sum4 = grad + (size_t)N * 107730;
-    real *d_head_fpm_smooth3_f1_dw4 = grad + (size_t)N * 107690;
-    real *d_head_fpm_smooth3_conv_out = grad + (size_t)N * 107690;
-    real *d_head_fpm_smooth3_drop = grad + (size_t)N * 117930;
-    real *d_head_fpm_smooth3_sum = grad + (size_t)N * 107690;
-    real *d_head_fpm_smooth3_bn = grad + (size_t)N * 112810;
-    real *d_head_fpm_smooth3_relu = grad + (size_t)N * 107690;
+    real *d_head_fpm_merge3 = grad + (size_t)N * 20650;
+    real *d_head_fpm_smooth3_f2 = grad + (size_t)N * 25770;
+    real *d_head_fpm_smooth3_f2_in1 = grad + (size_t)N * 20650;
+    real *d_head_fpm_smooth3_f2_out1 = grad + (size_t)N * 25770;
+    real *d_head_fpm_smooth3_f2_in2 = grad + (size_t)N * 21930;
+    real *d_head_fpm_smooth3_f2_out2 = grad + (size_t)N * 27050;
+    real *d_head_fpm_smooth3_f2_in3 = grad + (size_t)N * 23210;
+    real *d_head_fpm_smooth3_f2_out3 = grad + (size_t)N * 28330;
+    real *d_head_fpm_smooth3_f2_in4 = grad + (size_t)N * 24490;
+    real *d_head_fpm_smooth3_f2_out4 = grad + (size_t)N * 29610;
+    real *d_head_fpm_smooth3_f2_dw2 = grad + (size_t)N * 30890;
+    real *d_head_fpm_smooth3_f2_sum3 = grad + (size_t)N * 32170;
+    real *d_head_fpm_smooth3_f2_dw3 = grad + (size_t)N * 30890;
+    real *d_head_fpm_smooth3_f2_sum4 = grad + (size_t)N * 32170;
+    real *d_head_fpm_smooth3_f2_dw4 = grad + (size_t)N * 30890;
+    real *d_head_fpm_smooth3_mean_f = grad + (size_t)N * 31210;
+    real *d_head_fpm_smooth3_f1 = grad + (size_t)N * 31050;
+    real *d_head_fpm_smooth3_f1_in1 = grad + (size_t)N * 31210;
+    real *d_head_fpm_smooth3_f1_out1 = grad + (size_t)N * 31050;
+    real *d_head_fpm_smooth3_f1_in2 = grad + (size_t)N * 31250;
+    real *d_head_fpm_smooth3_f1_out2 = grad + (size_t)N * 31090;
+    real *d_head_fpm_smooth3_f1_in3 = grad + (size_t)N * 31290;
+    real *d_head_fpm_smooth3_f1_out3 = grad + (size_t)N * 31130;
+    real *d_head_fpm_smooth3_f1_in4 = grad + (size_t)N * 31330;
+    real *d_head_fpm_smooth3_f1_out4 = grad + (size_t)N * 31170;
+    real *d_head_fpm_smooth3_f1_dw2 = grad + (size_t)N * 30890;
+    real *d_head_fpm_smooth3_f1_sum3 = grad + (size_t)N * 30930;
+    real *d_head_fpm_smooth3_f1_dw3 = grad + (size_t)N * 30890;
+    real *d_head_fpm_smooth3_f1_sum4 = grad + (size_t)N * 30930;
+    real *d_head_fpm_smooth3_f1_dw4 = grad + (size_t)N * 30890;
+    real *d_head_fpm_smooth3_conv_out = grad + (size_t)N * 30890;
+    real *d_head_fpm_smooth3_drop = grad + (size_t)N * 36010;
+    real *d_head_fpm_smooth3_sum = grad + (size_t)N * 30890;
+    real *d_head_fpm_smooth3_bn = grad + (size_t)N * 25770;
     real *d_head_fpm_pool3 = grad + (size_t)N * 50;
-    real *d_head_fpm_up2 = grad + (size_t)N * 123050;
-    real *d_head_fpm_shuffle2 = grad + (size_t)N * 102570;
+    real *d_head_fpm_up2 = grad + (size_t)N * 41130;
+    real *d_head_fpm_shuffle2 = grad + (size_t)N * 20650;
     real *d_head_fpm_merge2 = grad + (size_t)N * 164010;
-    real *d_head_fpm_smooth2_f2 = grad + (size_t)N * 102570;
+    real *d_head_fpm_smooth2_f2 = grad + (size_t)N * 170;
     real *d_head_fpm_smooth2_f2_in1 = grad + (size_t)N * 164010;
-    real *d_head_fpm_smooth2_f2_out1 = grad + (size_t)N * 102570;
+    real *d_head_fpm_smooth2_f2_out1 = grad + (size_t)N * 170;
     real *d_head_fpm_smooth2_f2_in2 = grad + (size_t)N * 169130;
-    real *d_head_fpm_smooth2_f2_out2 = grad + (size_t)N * 107690;
+    real *d_head_fpm_smooth2_f2_out2 = grad + (size_t)N * 5290;
     real *d_head_fpm_smooth2_f2_in3 = grad + (size_t)N * 174250;
-    real *d_head_fpm_smooth2_f2_out3 = grad + (size_t)N * 112810;
+    real *d_head_fpm_smooth2_f2_out3 = grad + (size_t)N * 10410;
     real *d_head_fpm_smooth2_f2_in4 = grad + (size_t)N * 179370;
-    real *d_head_fpm_smooth2_f2_out4 = grad + (size_t)N * 117930;
-    real *d_head_fpm_smooth2_f2_dw2 = grad + (size_t)N * 82090;
-    real *d_head_fpm_smooth2_f2_sum3 = grad + (size_t)N * 87210;
-    real *d_head_fpm_smooth2_f2_dw3 = grad + (size_t)N * 82090;
-    real *d_head_fpm_smooth2_f2_sum4 = grad + (size_t)N * 87210;
-    real *d_head_fpm_smooth2_f2_dw4 = grad + (size_t)N * 82090;
-    real *d_head_fpm_smooth2_mean_f = grad + (size_t)N * 82730;
-    real *d_head_fpm_smooth2_f1 = grad + (size_t)N * 82410;
-    real *d_head_fpm_smooth2_f1_in1 = grad + (size_t)N * 82730;
-    real *d_head_fpm_smooth2_f1_out1 = grad + (size_t)N * 82410;
-    real *d_head_fpm_smooth2_f1_in2 = grad + (size_t)N * 82810;
-    real *d_head_fpm_smooth2_f1_out2 = grad + (size_t)N * 82490;
-    real *d_head_fpm_smooth2_f1_in3 = grad + (size_t)N * 82890;
-    real *d_head_fpm_smooth2_f1_out3 = grad + (size_t)N * 82570;
-    real *d_head_fpm_smooth2_f1_in4 = grad + (size_t)N * 82970;
-    real *d_head_fpm_smooth2_f1_out4 = grad + (size_t)N * 82650;
-    real *d_head_fpm_smooth2_f1_dw2 = grad + (size_t)N * 82090;
-    real *d_head_fpm_smooth2_f1_sum3 = grad + (size_t)N * 82170;
-    real *d_head_fpm_smooth2_f1_dw3 = grad + (size_t)N * 82090;
-    real *d_head_fpm_smooth2_f1_sum4 = grad + (size_t)N * 82170;
-    real *d_head_fpm_smooth2_f1_dw4 = grad + (size_t)N * 82090;
-    real *d_head_fpm_smooth2_conv_out = grad + (size_t)N * 82090;
-    real *d_head_fpm_smooth2_drop = grad + (size_t)N * 123050;
-    real *d_head_fpm_smooth2_sum = grad + (size_t)N * 82090;
-    real *d_head_fpm_smooth2_bn = grad + (size_t)N * 102570;
-    real *d_head_fpm_smooth2_relu = grad + (size_t)N * 82090;
+    real *d_head_fpm_smooth2_f2_out4 = grad + (size_t)N * 15530;
+    real *d_head_fpm_smooth2_f2_dw2 = grad + (size_t)N * 20650;
+    real *d_head_fpm_smooth2_f2_sum3 = grad + (size_t)N * 25770;
+    real *d_head_fpm_smooth2_f2_dw3 = grad + (size_t)N * 20650;
+    real *d_head_fpm_smooth2_f2_sum4 = grad + (size_t)N * 25770;
+    real *d_head_fpm_smooth2_f2_dw4 = grad + (size_t)N * 20650;
+    real *d_head_fpm_smooth2_mean_f = grad + (size_t)N * 21290;
+    real *d_head_fpm_smooth2_f1 = grad + (size_t)N * 20970;
+    real *d_head_fpm_smooth2_f1_in1 = grad + (size_t)N * 21290;
+    real *d_head_fpm_smooth2_f1_out1 = grad + (size_t)N * 20970;
+    real *d_head_fpm_smooth2_f1_in2 = grad + (size_t)N * 21370;
+    real *d_head_fpm_smooth2_f1_out2 = grad + (size_t)N * 21050;
+    real *d_head_fpm_smooth2_f1_in3 = grad + (size_t)N * 21450;
+    real *d_head_fpm_smooth2_f1_out3 = grad + (size_t)N * 21130;
+    real *d_head_fpm_smooth2_f1_in4 = grad + (size_t)N * 21530;
+    real *d_head_fpm_smooth2_f1_out4 = grad + (size_t)N * 21210;
+    real *d_head_fpm_smooth2_f1_dw2 = grad + (size_t)N * 20650;
+    real *d_head_fpm_smooth2_f1_sum3 = grad + (size_t)N * 20730;
+    real *d_head_fpm_smooth2_f1_dw3 = grad + (size_t)N * 20650;
+    real *d_head_fpm_smooth2_f1_sum4 = grad + (size_t)N * 20730;
+    real *d_head_fpm_smooth2_f1_dw4 = grad + (size_t)N * 20650;
+    real *d_head_fpm_smooth2_conv_out = grad + (size_t)N * 20650;
+    real *d_head_fpm_smooth2_drop = grad + (size_t)N * 41130;
+    real *d_head_fpm_smooth2_sum = grad + (size_t)N * 20650;
+    real *d_head_fpm_smooth2_bn = grad + (size_t)N * 170;
     real *d_head_fpm_pool2 = grad + (size_t)N * 90;
-    real *d_head_fpm_up1 = grad + (size_t)N * 82090;
+    real *d_head_fpm_up1 = grad + (size_t)N * 170;
     real *d_head_fpm_shuffle1 = grad + (size_t)N * 164010;
-    real *d_head_fpm_merge1 = grad + (size_t)N * 82090;
+    real *d_head_fpm_merge1 = grad + (size_t)N * 170;
     real *d_head_fpm_smooth1_f2 = grad + (size_t)N * 164010;
-    real *d_head_fpm_smooth1_f2_in1 = grad + (size_t)N * 82090;
+    real *d_head_fpm_smooth1_f2_in1 = grad + (size_t)N * 170;
     real *d_head_fpm_smooth1_f2_out1 = grad + (size_t)N * 164010;
-    real *d_head_fpm_smooth1_f2_in2 = grad + (size_t)N * 102570;
+    real *d_head_fpm_smooth1_f2_in2 = grad + (size_t)N * 20650;
     real *d_head_fpm_smooth1_f2_out2 = grad + (size_t)N * 184490;
-    real *d_head_fpm_smooth1_f2_in3 = grad + (size_t)N * 123050;
+    real *d_head_fpm_smooth1_f2_in3 = grad + (size_t)N * 41130;
     real *d_head_fpm_smooth1_f2_out3 = grad + (size_t)N * 204970;
-    real *d_head_fpm_smooth1_f2_in4 = grad + (size_t)N * 143530;
+    real *d_head_fpm_smooth1_f2_in4 = grad + (size_t)N * 61610;
     real *d_head_fpm_smooth1_f2_out4 = grad + (size_t)N * 225450;
-    real *d_head_fpm_smooth1_f2_dw2 = grad + (size_t)N * 170;
-    real *d_head_fpm_smooth1_f2_sum3 = grad + (size_t)N * 20650;
-    real *d_head_fpm_smooth1_f2_dw3 = grad + (size_t)N * 170;
-    real *d_head_fpm_smooth1_f2_sum4 = grad + (size_t)N * 20650;
-    real *d_head_fpm_smooth1_f2_dw4 = grad + (size_t)N * 170;
-    real *d_head_fpm_smooth1_mean_f = grad + (size_t)N * 1450;
-    real *d_head_fpm_smooth1_f1 = grad + (size_t)N * 810;
-    real *d_head_fpm_smooth1_f1_in1 = grad + (size_t)N * 1450;
-    real *d_head_fpm_smooth1_f1_out1 = grad + (size_t)N * 810;
-    real *d_head_fpm_smooth1_f1_in2 = grad + (size_t)N * 1610;
-    real *d_head_fpm_smooth1_f1_out2 = grad + (size_t)N * 970;
-    real *d_head_fpm_smooth1_f1_in3 = grad + (size_t)N * 1770;
-    real *d_head_fpm_smooth1_f1_out3 = grad + (size_t)N * 1130;
-    real *d_head_fpm_smooth1_f1_in4 = grad + (size_t)N * 1930;
-    real *d_head_fpm_smooth1_f1_out4 = grad + (size_t)N * 1290;
-    real *d_head_fpm_smooth1_f1_dw2 = grad + (size_t)N * 170;
-    real *d_head_fpm_smooth1_f1_sum3 = grad + (size_t)N * 330;
-    real *d_head_fpm_smooth1_f1_dw3 = grad + (size_t)N * 170;
-    real *d_head_fpm_smooth1_f1_sum4 = grad + (size_t)N * 330;
-    real *d_head_fpm_smooth1_f1_dw4 = grad + (size_t)N * 170;
-    real *d_head_fpm_smooth1_conv_out = grad + (size_t)N * 170;
+    real *d_head_fpm_smooth1_f2_dw2 = grad + (size_t)N * 82090;
+    real *d_head_fpm_smooth1_f2_sum3 = grad + (size_t)N * 102570;
+    real *d_head_fpm_smooth1_f2_dw3 = grad + (size_t)N * 82090;
+    real *d_head_fpm_smooth1_f2_sum4 = grad + (size_t)N * 102570;
+    real *d_head_fpm_smooth1_f2_dw4 = grad + (size_t)N * 82090;
+    real *d_head_fpm_smooth1_mean_f = grad + (size_t)N * 83370;
+    real *d_head_fpm_smooth1_f1 = grad + (size_t)N * 82730;
+    real *d_head_fpm_smooth1_f1_in1 = grad + (size_t)N * 83370;
+    real *d_head_fpm_smooth1_f1_out1 = grad + (size_t)N * 82730;
+    real *d_head_fpm_smooth1_f1_in2 = grad + (size_t)N * 83530;
+    real *d_head_fpm_smooth1_f1_out2 = grad + (size_t)N * 82890;
+    real *d_head_fpm_smooth1_f1_in3 = grad + (size_t)N * 83690;
+    real *d_head_fpm_smooth1_f1_out3 = grad + (size_t)N * 83050;
+    real *d_head_fpm_smooth1_f1_in4 = grad + (size_t)N * 83850;
+    real *d_head_fpm_smooth1_f1_out4 = grad + (size_t)N * 83210;
+    real *d_head_fpm_smooth1_f1_dw2 = grad + (size_t)N * 82090;
+    real *d_head_fpm_smooth1_f1_sum3 = grad + (size_t)N * 82250;
+    real *d_head_fpm_smooth1_f1_dw3 = grad + (size_t)N * 82090;
+    real *d_head_fpm_smooth1_f1_sum4 = grad + (size_t)N * 82250;
+    real *d_head_fpm_smooth1_f1_dw4 = grad + (size_t)N * 82090;
+    real *d_head_fpm_smooth1_conv_out = grad + (size_t)N * 82090;
     real *d_head_fpm_smooth1_drop = grad + (size_t)N * 245930;
-    real *d_head_fpm_smooth1_sum = grad + (size_t)N * 170;
-    real *d_head_fpm_smooth1_bn = grad + (size_t)N * 82090;
-    real *d_head_fpm_smooth1_relu = grad + (size_t)N * 170;
+    real *d_head_fpm_smooth1_sum = grad + (size_t)N * 82090;
+    real *d_head_fpm_smooth1_bn = grad + (size_t)N * 170;
     real *d_head_fpm_pool1 = grad + (size_t)N * 130;
     real *d_head_linear = grad + (size_t)N * 0;
     const real *stem_conv_weight = params + 0; /* 80 x 1 x 5 x 5 */
@@ -4596,11 +4495,10 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     /* backward of head.fpm: 100 x 32 x 4 -> 160 x 1 x 1 */
     if (quant)
         fake_quant_backward(d_head_fpm, head_fpm, (size_t)N * 160, quant->ranges + 38);
-    globalpool_backward(d_head_fpm_smooth1_relu, 0, d_head_fpm_pool1, 40 * N, 2048);
-    relu_backward(d_head_fpm_smooth1_bn, d_head_fpm_smooth1_relu, head_fpm_smooth1_relu, (size_t)N * 81920, 0);
+    globalpool_backward(d_head_fpm_smooth1_bn, 0, d_head_fpm_pool1, 40 * N, 2048);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth1_sum, 0, d_head_fpm_smooth1_bn_scale, d_head_fpm_smooth1_bn_shift, d_head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_saved, (NormShape){40, 1, N, 128, 16});
+        norm_backward_group(g, d_head_fpm_smooth1_sum, 0, d_head_fpm_smooth1_bn_scale, d_head_fpm_smooth1_bn_shift, d_head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
     bcast_add_f_backward(d_head_fpm_smooth1_f2, 0, d_head_fpm_merge1, 0, d_head_fpm_smooth1_drop, 0, d_head_fpm_smooth1_sum, 40 * N, 128, 16);
     dropout_backward(d_head_fpm_smooth1_conv_out, 0, d_head_fpm_smooth1_drop, head_fpm_smooth1_drop_mask, (size_t)N * 40, 16);
     conv1x1_backward(d_head_fpm_smooth1_f1, 0, d_head_fpm_smooth1_conv_out_weight, NULL, d_head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, head_fpm_smooth1_conv_out_weight, 40, 40, (size_t)N * 16);
@@ -4622,21 +4520,21 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     mean_f_backward(d_head_fpm_smooth1_f2, 1, d_head_fpm_smooth1_mean_f, 40 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth1_f2_dw4, 0, d_head_fpm_smooth1_f2_ssn4_scale, d_head_fpm_smooth1_f2_ssn4_shift, d_head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16});
+        norm_backward_group(g, d_head_fpm_smooth1_f2_dw4, 0, d_head_fpm_smooth1_f2_ssn4_scale, d_head_fpm_smooth1_f2_ssn4_shift, d_head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, NULL, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth1_f2_sum4, 0, d_head_fpm_smooth1_f2_dw4_weight, d_head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth1_f2_in4, 1, d_head_fpm_smooth1_f2_out3, 1, d_head_fpm_smooth1_f2_sum4, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth1_f2_dw3, 0, d_head_fpm_smooth1_f2_ssn3_scale, d_head_fpm_smooth1_f2_ssn3_shift, d_head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16});
+        norm_backward_group(g, d_head_fpm_smooth1_f2_dw3, 0, d_head_fpm_smooth1_f2_ssn3_scale, d_head_fpm_smooth1_f2_ssn3_shift, d_head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, NULL, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth1_f2_sum3, 0, d_head_fpm_smooth1_f2_dw3_weight, d_head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth1_f2_in3, 1, d_head_fpm_smooth1_f2_out2, 1, d_head_fpm_smooth1_f2_sum3, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth1_f2_dw2, 0, d_head_fpm_smooth1_f2_ssn2_scale, d_head_fpm_smooth1_f2_ssn2_shift, d_head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16});
+        norm_backward_group(g, d_head_fpm_smooth1_f2_dw2, 0, d_head_fpm_smooth1_f2_ssn2_scale, d_head_fpm_smooth1_f2_ssn2_shift, d_head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, NULL, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth1_f2_in2, 1, d_head_fpm_smooth1_f2_dw2_weight, d_head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_in2, head_fpm_smooth1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
@@ -4644,11 +4542,10 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     add_backward(d_head_fpm_shuffle1, 0, d_head_fpm_lateral1, 0, d_head_fpm_merge1, (size_t)N * 81920);
     pixel_shuffle_backward(d_head_fpm_up1, 0, d_head_fpm_shuffle1, 40, N, 64, 8);
     conv1x1_backward(d_head_fpm_merge2, 0, d_head_fpm_up1_weight, NULL, d_head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, 40, 160, (size_t)N * 512);
-    globalpool_backward(d_head_fpm_smooth2_relu, 0, d_head_fpm_pool2, 40 * N, 512);
-    relu_backward(d_head_fpm_smooth2_bn, d_head_fpm_smooth2_relu, head_fpm_smooth2_relu, (size_t)N * 20480, 0);
+    globalpool_backward(d_head_fpm_smooth2_bn, 0, d_head_fpm_pool2, 40 * N, 512);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth2_sum, 0, d_head_fpm_smooth2_bn_scale, d_head_fpm_smooth2_bn_shift, d_head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_saved, (NormShape){40, 1, N, 64, 8});
+        norm_backward_group(g, d_head_fpm_smooth2_sum, 0, d_head_fpm_smooth2_bn_scale, d_head_fpm_smooth2_bn_shift, d_head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_saved, (NormShape){40, 1, N, 64, 8}, 1);
     bcast_add_f_backward(d_head_fpm_smooth2_f2, 0, d_head_fpm_merge2, 1, d_head_fpm_smooth2_drop, 0, d_head_fpm_smooth2_sum, 40 * N, 64, 8);
     dropout_backward(d_head_fpm_smooth2_conv_out, 0, d_head_fpm_smooth2_drop, head_fpm_smooth2_drop_mask, (size_t)N * 40, 8);
     conv1x1_backward(d_head_fpm_smooth2_f1, 0, d_head_fpm_smooth2_conv_out_weight, NULL, d_head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, head_fpm_smooth2_conv_out_weight, 40, 40, (size_t)N * 8);
@@ -4670,21 +4567,21 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     mean_f_backward(d_head_fpm_smooth2_f2, 1, d_head_fpm_smooth2_mean_f, 40 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth2_f2_dw4, 0, d_head_fpm_smooth2_f2_ssn4_scale, d_head_fpm_smooth2_f2_ssn4_shift, d_head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_saved, (NormShape){10, 4, N, 64, 8});
+        norm_backward_group(g, d_head_fpm_smooth2_f2_dw4, 0, d_head_fpm_smooth2_f2_ssn4_scale, d_head_fpm_smooth2_f2_ssn4_shift, d_head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, NULL, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_saved, (NormShape){10, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth2_f2_sum4, 0, d_head_fpm_smooth2_f2_dw4_weight, d_head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth2_f2_in4, 1, d_head_fpm_smooth2_f2_out3, 1, d_head_fpm_smooth2_f2_sum4, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth2_f2_dw3, 0, d_head_fpm_smooth2_f2_ssn3_scale, d_head_fpm_smooth2_f2_ssn3_shift, d_head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_saved, (NormShape){10, 4, N, 64, 8});
+        norm_backward_group(g, d_head_fpm_smooth2_f2_dw3, 0, d_head_fpm_smooth2_f2_ssn3_scale, d_head_fpm_smooth2_f2_ssn3_shift, d_head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, NULL, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_saved, (NormShape){10, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth2_f2_sum3, 0, d_head_fpm_smooth2_f2_dw3_weight, d_head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth2_f2_in3, 1, d_head_fpm_smooth2_f2_out2, 1, d_head_fpm_smooth2_f2_sum3, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth2_f2_dw2, 0, d_head_fpm_smooth2_f2_ssn2_scale, d_head_fpm_smooth2_f2_ssn2_shift, d_head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_saved, (NormShape){10, 4, N, 64, 8});
+        norm_backward_group(g, d_head_fpm_smooth2_f2_dw2, 0, d_head_fpm_smooth2_f2_ssn2_scale, d_head_fpm_smooth2_f2_ssn2_shift, d_head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, NULL, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_saved, (NormShape){10, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth2_f2_in2, 1, d_head_fpm_smooth2_f2_dw2_weight, d_head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_in2, head_fpm_smooth2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
@@ -4692,11 +4589,10 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     add_backward(d_head_fpm_shuffle2, 0, d_head_fpm_lateral2, 0, d_head_fpm_merge2, (size_t)N * 20480);
     pixel_shuffle_backward(d_head_fpm_up2, 0, d_head_fpm_shuffle2, 40, N, 32, 4);
     conv1x1_backward(d_head_fpm_merge3, 0, d_head_fpm_up2_weight, NULL, d_head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, 40, 160, (size_t)N * 128);
-    globalpool_backward(d_head_fpm_smooth3_relu, 0, d_head_fpm_pool3, 40 * N, 128);
-    relu_backward(d_head_fpm_smooth3_bn, d_head_fpm_smooth3_relu, head_fpm_smooth3_relu, (size_t)N * 5120, 0);
+    globalpool_backward(d_head_fpm_smooth3_bn, 0, d_head_fpm_pool3, 40 * N, 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth3_sum, 0, d_head_fpm_smooth3_bn_scale, d_head_fpm_smooth3_bn_shift, d_head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_saved, (NormShape){40, 1, N, 32, 4});
+        norm_backward_group(g, d_head_fpm_smooth3_sum, 0, d_head_fpm_smooth3_bn_scale, d_head_fpm_smooth3_bn_shift, d_head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_saved, (NormShape){40, 1, N, 32, 4}, 1);
     bcast_add_f_backward(d_head_fpm_smooth3_f2, 0, d_head_fpm_merge3, 1, d_head_fpm_smooth3_drop, 0, d_head_fpm_smooth3_sum, 40 * N, 32, 4);
     dropout_backward(d_head_fpm_smooth3_conv_out, 0, d_head_fpm_smooth3_drop, head_fpm_smooth3_drop_mask, (size_t)N * 40, 4);
     conv1x1_backward(d_head_fpm_smooth3_f1, 0, d_head_fpm_smooth3_conv_out_weight, NULL, d_head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, head_fpm_smooth3_conv_out_weight, 40, 40, (size_t)N * 4);
@@ -4718,31 +4614,30 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     mean_f_backward(d_head_fpm_smooth3_f2, 1, d_head_fpm_smooth3_mean_f, 40 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth3_f2_dw4, 0, d_head_fpm_smooth3_f2_ssn4_scale, d_head_fpm_smooth3_f2_ssn4_shift, d_head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_saved, (NormShape){10, 4, N, 32, 4});
+        norm_backward_group(g, d_head_fpm_smooth3_f2_dw4, 0, d_head_fpm_smooth3_f2_ssn4_scale, d_head_fpm_smooth3_f2_ssn4_shift, d_head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, NULL, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_saved, (NormShape){10, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth3_f2_sum4, 0, d_head_fpm_smooth3_f2_dw4_weight, d_head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth3_f2_in4, 1, d_head_fpm_smooth3_f2_out3, 1, d_head_fpm_smooth3_f2_sum4, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth3_f2_dw3, 0, d_head_fpm_smooth3_f2_ssn3_scale, d_head_fpm_smooth3_f2_ssn3_shift, d_head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_saved, (NormShape){10, 4, N, 32, 4});
+        norm_backward_group(g, d_head_fpm_smooth3_f2_dw3, 0, d_head_fpm_smooth3_f2_ssn3_scale, d_head_fpm_smooth3_f2_ssn3_shift, d_head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, NULL, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_saved, (NormShape){10, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth3_f2_sum3, 0, d_head_fpm_smooth3_f2_dw3_weight, d_head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth3_f2_in3, 1, d_head_fpm_smooth3_f2_out2, 1, d_head_fpm_smooth3_f2_sum3, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth3_f2_dw2, 0, d_head_fpm_smooth3_f2_ssn2_scale, d_head_fpm_smooth3_f2_ssn2_shift, d_head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_saved, (NormShape){10, 4, N, 32, 4});
+        norm_backward_group(g, d_head_fpm_smooth3_f2_dw2, 0, d_head_fpm_smooth3_f2_ssn2_scale, d_head_fpm_smooth3_f2_ssn2_shift, d_head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, NULL, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_saved, (NormShape){10, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth3_f2_in2, 1, d_head_fpm_smooth3_f2_dw2_weight, d_head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_in2, head_fpm_smooth3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     copy_backward(d_head_fpm_smooth3_f2_in1, d_head_fpm_smooth3_f2_out1, (size_t)N * 1280, 1);
     add_backward(d_head_fpm_lateral4, 0, d_head_fpm_lateral3, 0, d_head_fpm_merge3, (size_t)N * 5120);
-    globalpool_backward(d_head_fpm_smooth4_relu, 0, d_head_fpm_pool4, 40 * N, 128);
-    relu_backward(d_head_fpm_smooth4_bn, d_head_fpm_smooth4_relu, head_fpm_smooth4_relu, (size_t)N * 5120, 0);
+    globalpool_backward(d_head_fpm_smooth4_bn, 0, d_head_fpm_pool4, 40 * N, 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth4_sum, 0, d_head_fpm_smooth4_bn_scale, d_head_fpm_smooth4_bn_shift, d_head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_saved, (NormShape){40, 1, N, 32, 4});
+        norm_backward_group(g, d_head_fpm_smooth4_sum, 0, d_head_fpm_smooth4_bn_scale, d_head_fpm_smooth4_bn_shift, d_head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_saved, (NormShape){40, 1, N, 32, 4}, 1);
     bcast_add_f_backward(d_head_fpm_smooth4_f2, 0, d_head_fpm_lateral4, 1, d_head_fpm_smooth4_drop, 0, d_head_fpm_smooth4_sum, 40 * N, 32, 4);
     dropout_backward(d_head_fpm_smooth4_conv_out, 0, d_head_fpm_smooth4_drop, head_fpm_smooth4_drop_mask, (size_t)N * 40, 4);
     conv1x1_backward(d_head_fpm_smooth4_f1, 0, d_head_fpm_smooth4_conv_out_weight, NULL, d_head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, head_fpm_smooth4_conv_out_weight, 40, 40, (size_t)N * 4);
@@ -4764,21 +4659,21 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     mean_f_backward(d_head_fpm_smooth4_f2, 1, d_head_fpm_smooth4_mean_f, 40 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth4_f2_dw4, 0, d_head_fpm_smooth4_f2_ssn4_scale, d_head_fpm_smooth4_f2_ssn4_shift, d_head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_saved, (NormShape){10, 4, N, 32, 4});
+        norm_backward_group(g, d_head_fpm_smooth4_f2_dw4, 0, d_head_fpm_smooth4_f2_ssn4_scale, d_head_fpm_smooth4_f2_ssn4_shift, d_head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, NULL, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_saved, (NormShape){10, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth4_f2_sum4, 0, d_head_fpm_smooth4_f2_dw4_weight, d_head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth4_f2_in4, 1, d_head_fpm_smooth4_f2_out3, 1, d_head_fpm_smooth4_f2_sum4, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth4_f2_dw3, 0, d_head_fpm_smooth4_f2_ssn3_scale, d_head_fpm_smooth4_f2_ssn3_shift, d_head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_saved, (NormShape){10, 4, N, 32, 4});
+        norm_backward_group(g, d_head_fpm_smooth4_f2_dw3, 0, d_head_fpm_smooth4_f2_ssn3_scale, d_head_fpm_smooth4_f2_ssn3_shift, d_head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, NULL, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_saved, (NormShape){10, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth4_f2_sum3, 0, d_head_fpm_smooth4_f2_dw3_weight, d_head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth4_f2_in3, 1, d_head_fpm_smooth4_f2_out2, 1, d_head_fpm_smooth4_f2_sum3, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth4_f2_dw2, 0, d_head_fpm_smooth4_f2_ssn2_scale, d_head_fpm_smooth4_f2_ssn2_shift, d_head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_saved, (NormShape){10, 4, N, 32, 4});
+        norm_backward_group(g, d_head_fpm_smooth4_f2_dw2, 0, d_head_fpm_smooth4_f2_ssn2_scale, d_head_fpm_smooth4_f2_ssn2_shift, d_head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, NULL, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_saved, (NormShape){10, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth4_f2_in2, 1, d_head_fpm_smooth4_f2_dw2_weight, d_head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_in2, head_fpm_smooth4_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -4793,44 +4688,41 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     /* backward of stage4.mfa: 100 x 32 x 4 -> 100 x 32 x 4 */
     if (quant)
         fake_quant_backward(d_stage4_mfa, stage4_mfa, (size_t)N * 12800, quant->ranges + 36);
-    bcast_mul_t_backward(d_stage4_mfa_relu4, 0, d_stage4_mfa_att4_sigmoid, 0, d_stage4_mfa_y4, stage4_mfa_relu4, stage4_mfa_att4_sigmoid, 25 * N, 32, 4);
+    bcast_mul_t_backward(d_stage4_mfa_bn4, 0, d_stage4_mfa_att4_sigmoid, 0, d_stage4_mfa_y4, stage4_mfa_bn4, stage4_mfa_att4_sigmoid, 25 * N, 32, 4);
     sigmoid_backward(d_stage4_mfa_att4_fc2, d_stage4_mfa_att4_sigmoid, stage4_mfa_att4_sigmoid, (size_t)N * 800, 0);
     conv1x1_backward(d_stage4_mfa_att4_relu, 0, d_stage4_mfa_att4_fc2_weight, NULL, d_stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, 12, 25, (size_t)N * 32);
     relu_backward(d_stage4_mfa_att4_fc1, d_stage4_mfa_att4_relu, stage4_mfa_att4_relu, (size_t)N * 384, 0);
     conv1x1_backward(d_stage4_mfa_att4_mean, 0, d_stage4_mfa_att4_fc1_weight, NULL, d_stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, 25, 12, (size_t)N * 32);
-    mean_t_backward(d_stage4_mfa_relu4, 1, d_stage4_mfa_att4_mean, 25 * N, 32, 4);
-    relu_backward(d_stage4_mfa_bn4, d_stage4_mfa_relu4, stage4_mfa_relu4, (size_t)N * 3200, 0);
+    mean_t_backward(d_stage4_mfa_bn4, 1, d_stage4_mfa_att4_mean, 25 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 25; g++)
-        norm_backward_group(g, d_stage4_mfa_dw4, 0, d_stage4_mfa_bn4_scale, d_stage4_mfa_bn4_shift, d_stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_saved, (NormShape){25, 1, N, 32, 4});
+        norm_backward_group(g, d_stage4_mfa_dw4, 0, d_stage4_mfa_bn4_scale, d_stage4_mfa_bn4_shift, d_stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4, stage4_mfa_bn4_scale, stage4_mfa_bn4_saved, (NormShape){25, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 57600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_mfa_sum4, 0, d_stage4_mfa_dw4_weight, d_stage4_mfa_dw4, stage4_mfa_sum4, stage4_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
     add_backward(d_stage4_mfa_x4, 0, d_stage4_mfa_y3, 1, d_stage4_mfa_sum4, (size_t)N * 3200);
-    bcast_mul_t_backward(d_stage4_mfa_relu3, 0, d_stage4_mfa_att3_sigmoid, 0, d_stage4_mfa_y3, stage4_mfa_relu3, stage4_mfa_att3_sigmoid, 25 * N, 32, 4);
+    bcast_mul_t_backward(d_stage4_mfa_bn3, 0, d_stage4_mfa_att3_sigmoid, 0, d_stage4_mfa_y3, stage4_mfa_bn3, stage4_mfa_att3_sigmoid, 25 * N, 32, 4);
     sigmoid_backward(d_stage4_mfa_att3_fc2, d_stage4_mfa_att3_sigmoid, stage4_mfa_att3_sigmoid, (size_t)N * 800, 0);
     conv1x1_backward(d_stage4_mfa_att3_relu, 0, d_stage4_mfa_att3_fc2_weight, NULL, d_stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, 12, 25, (size_t)N * 32);
     relu_backward(d_stage4_mfa_att3_fc1, d_stage4_mfa_att3_relu, stage4_mfa_att3_relu, (size_t)N * 384, 0);
     conv1x1_backward(d_stage4_mfa_att3_mean, 0, d_stage4_mfa_att3_fc1_weight, NULL, d_stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, 25, 12, (size_t)N * 32);
-    mean_t_backward(d_stage4_mfa_relu3, 1, d_stage4_mfa_att3_mean, 25 * N, 32, 4);
-    relu_backward(d_stage4_mfa_bn3, d_stage4_mfa_relu3, stage4_mfa_relu3, (size_t)N * 3200, 0);
+    mean_t_backward(d_stage4_mfa_bn3, 1, d_stage4_mfa_att3_mean, 25 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 25; g++)
-        norm_backward_group(g, d_stage4_mfa_dw3, 0, d_stage4_mfa_bn3_scale, d_stage4_mfa_bn3_shift, d_stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_saved, (NormShape){25, 1, N, 32, 4});
+        norm_backward_group(g, d_stage4_mfa_dw3, 0, d_stage4_mfa_bn3_scale, d_stage4_mfa_bn3_shift, d_stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3, stage4_mfa_bn3_scale, stage4_mfa_bn3_saved, (NormShape){25, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 57600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_mfa_sum3, 0, d_stage4_mfa_dw3_weight, d_stage4_mfa_dw3, stage4_mfa_sum3, stage4_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
     add_backward(d_stage4_mfa_x3, 0, d_stage4_mfa_y2, 1, d_stage4_mfa_sum3, (size_t)N * 3200);
-    bcast_mul_t_backward(d_stage4_mfa_relu2, 0, d_stage4_mfa_att2_sigmoid, 0, d_stage4_mfa_y2, stage4_mfa_relu2, stage4_mfa_att2_sigmoid, 25 * N, 32, 4);
+    bcast_mul_t_backward(d_stage4_mfa_bn2, 0, d_stage4_mfa_att2_sigmoid, 0, d_stage4_mfa_y2, stage4_mfa_bn2, stage4_mfa_att2_sigmoid, 25 * N, 32, 4);
     sigmoid_backward(d_stage4_mfa_att2_fc2, d_stage4_mfa_att2_sigmoid, stage4_mfa_att2_sigmoid, (size_t)N * 800, 0);
     conv1x1_backward(d_stage4_mfa_att2_relu, 0, d_stage4_mfa_att2_fc2_weight, NULL, d_stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, 12, 25, (size_t)N * 32);
     relu_backward(d_stage4_mfa_att2_fc1, d_stage4_mfa_att2_relu, stage4_mfa_att2_relu, (size_t)N * 384, 0);
     conv1x1_backward(d_stage4_mfa_att2_mean, 0, d_stage4_mfa_att2_fc1_weight, NULL, d_stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, 25, 12, (size_t)N * 32);
-    mean_t_backward(d_stage4_mfa_relu2, 1, d_stage4_mfa_att2_mean, 25 * N, 32, 4);
-    relu_backward(d_stage4_mfa_bn2, d_stage4_mfa_relu2, stage4_mfa_relu2, (size_t)N * 3200, 0);
+    mean_t_backward(d_stage4_mfa_bn2, 1, d_stage4_mfa_att2_mean, 25 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 25; g++)
-        norm_backward_group(g, d_stage4_mfa_dw2, 0, d_stage4_mfa_bn2_scale, d_stage4_mfa_bn2_shift, d_stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_saved, (NormShape){25, 1, N, 32, 4});
+        norm_backward_group(g, d_stage4_mfa_dw2, 0, d_stage4_mfa_bn2_scale, d_stage4_mfa_bn2_shift, d_stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2, stage4_mfa_bn2_scale, stage4_mfa_bn2_saved, (NormShape){25, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 57600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_mfa_x2, 0, d_stage4_mfa_dw2_weight, d_stage4_mfa_dw2, stage4_mfa_x2, stage4_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
@@ -4846,16 +4738,15 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage4_resnorm, stage4_resnorm, (size_t)N * 12800, quant->ranges + 34);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 32; g++)
-        resnorm_backward_group(g, d_stage4_bcres2net3_relu, 0, d_stage4_resnorm, stage4_bcres2net3_relu, stage4_resnorm_saved, 0.1, 100, N, 32, 4);
+        resnorm_backward_group(g, d_stage4_bcres2net3_bn, 0, d_stage4_resnorm, stage4_bcres2net3_bn, stage4_resnorm_saved, 0.1, 100, N, 32, 4);
 
     /* backward of stage4.bcres2net3: 100 x 32 x 4 -> 100 x 32 x 4 */
     if (quant)
-        fake_quant_backward(d_stage4_bcres2net3_relu, stage4_bcres2net3_relu, (size_t)N * 12800, quant->ranges + 32);
-    relu_backward(d_stage4_bcres2net3_bn, d_stage4_bcres2net3_relu, stage4_bcres2net3_relu, (size_t)N * 12800, 0);
+        fake_quant_backward(d_stage4_bcres2net3_bn, stage4_bcres2net3_bn, (size_t)N * 12800, quant->ranges + 32);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net3_sum, 0, d_stage4_bcres2net3_bn_scale, d_stage4_bcres2net3_bn_shift, d_stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_saved, (NormShape){100, 1, N, 32, 4});
-    bcast_add_f_backward(d_stage4_bcres2net3_f2, 0, d_stage4_bcres2net2_relu, 0, d_stage4_bcres2net3_drop, 0, d_stage4_bcres2net3_sum, 100 * N, 32, 4);
+        norm_backward_group(g, d_stage4_bcres2net3_sum, 0, d_stage4_bcres2net3_bn_scale, d_stage4_bcres2net3_bn_shift, d_stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
+    bcast_add_f_backward(d_stage4_bcres2net3_f2, 0, d_stage4_bcres2net2_bn, 0, d_stage4_bcres2net3_drop, 0, d_stage4_bcres2net3_sum, 100 * N, 32, 4);
     dropout_backward(d_stage4_bcres2net3_conv_out, 0, d_stage4_bcres2net3_drop, stage4_bcres2net3_drop_mask, (size_t)N * 100, 4);
     conv1x1_backward(d_stage4_bcres2net3_f1, 0, d_stage4_bcres2net3_conv_out_weight, NULL, d_stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, 100, 100, (size_t)N * 4);
     relu_backward(d_stage4_bcres2net3_f1_dw4, d_stage4_bcres2net3_f1_out4, stage4_bcres2net3_f1_out4, (size_t)N * 100, 0);
@@ -4876,21 +4767,21 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     mean_f_backward(d_stage4_bcres2net3_f2, 1, d_stage4_bcres2net3_mean_f, 100 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net3_f2_dw4, 0, d_stage4_bcres2net3_f2_ssn4_scale, d_stage4_bcres2net3_f2_ssn4_shift, d_stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres2net3_f2_dw4, 0, d_stage4_bcres2net3_f2_ssn4_scale, d_stage4_bcres2net3_f2_ssn4_shift, d_stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, NULL, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net3_f2_sum4, 0, d_stage4_bcres2net3_f2_dw4_weight, d_stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage4_bcres2net3_f2_in4, 1, d_stage4_bcres2net3_f2_out3, 1, d_stage4_bcres2net3_f2_sum4, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net3_f2_dw3, 0, d_stage4_bcres2net3_f2_ssn3_scale, d_stage4_bcres2net3_f2_ssn3_shift, d_stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres2net3_f2_dw3, 0, d_stage4_bcres2net3_f2_ssn3_scale, d_stage4_bcres2net3_f2_ssn3_shift, d_stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, NULL, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net3_f2_sum3, 0, d_stage4_bcres2net3_f2_dw3_weight, d_stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage4_bcres2net3_f2_in3, 1, d_stage4_bcres2net3_f2_out2, 1, d_stage4_bcres2net3_f2_sum3, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net3_f2_dw2, 0, d_stage4_bcres2net3_f2_ssn2_scale, d_stage4_bcres2net3_f2_ssn2_shift, d_stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres2net3_f2_dw2, 0, d_stage4_bcres2net3_f2_ssn2_scale, d_stage4_bcres2net3_f2_ssn2_shift, d_stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, NULL, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net3_f2_in2, 1, d_stage4_bcres2net3_f2_dw2_weight, d_stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_in2, stage4_bcres2net3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -4898,12 +4789,11 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
 
     /* backward of stage4.bcres2net2: 100 x 32 x 4 -> 100 x 32 x 4 */
     if (quant)
-        fake_quant_backward(d_stage4_bcres2net2_relu, stage4_bcres2net2_relu, (size_t)N * 12800, quant->ranges + 30);
-    relu_backward(d_stage4_bcres2net2_bn, d_stage4_bcres2net2_relu, stage4_bcres2net2_relu, (size_t)N * 12800, 0);
+        fake_quant_backward(d_stage4_bcres2net2_bn, stage4_bcres2net2_bn, (size_t)N * 12800, quant->ranges + 30);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net2_sum, 0, d_stage4_bcres2net2_bn_scale, d_stage4_bcres2net2_bn_shift, d_stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_saved, (NormShape){100, 1, N, 32, 4});
-    bcast_add_f_backward(d_stage4_bcres2net2_f2, 0, d_stage4_bcres2net1_relu, 0, d_stage4_bcres2net2_drop, 0, d_stage4_bcres2net2_sum, 100 * N, 32, 4);
+        norm_backward_group(g, d_stage4_bcres2net2_sum, 0, d_stage4_bcres2net2_bn_scale, d_stage4_bcres2net2_bn_shift, d_stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
+    bcast_add_f_backward(d_stage4_bcres2net2_f2, 0, d_stage4_bcres2net1_bn, 0, d_stage4_bcres2net2_drop, 0, d_stage4_bcres2net2_sum, 100 * N, 32, 4);
     dropout_backward(d_stage4_bcres2net2_conv_out, 0, d_stage4_bcres2net2_drop, stage4_bcres2net2_drop_mask, (size_t)N * 100, 4);
     conv1x1_backward(d_stage4_bcres2net2_f1, 0, d_stage4_bcres2net2_conv_out_weight, NULL, d_stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, 100, 100, (size_t)N * 4);
     relu_backward(d_stage4_bcres2net2_f1_dw4, d_stage4_bcres2net2_f1_out4, stage4_bcres2net2_f1_out4, (size_t)N * 100, 0);
@@ -4924,21 +4814,21 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     mean_f_backward(d_stage4_bcres2net2_f2, 1, d_stage4_bcres2net2_mean_f, 100 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net2_f2_dw4, 0, d_stage4_bcres2net2_f2_ssn4_scale, d_stage4_bcres2net2_f2_ssn4_shift, d_stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres2net2_f2_dw4, 0, d_stage4_bcres2net2_f2_ssn4_scale, d_stage4_bcres2net2_f2_ssn4_shift, d_stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, NULL, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net2_f2_sum4, 0, d_stage4_bcres2net2_f2_dw4_weight, d_stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage4_bcres2net2_f2_in4, 1, d_stage4_bcres2net2_f2_out3, 1, d_stage4_bcres2net2_f2_sum4, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net2_f2_dw3, 0, d_stage4_bcres2net2_f2_ssn3_scale, d_stage4_bcres2net2_f2_ssn3_shift, d_stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres2net2_f2_dw3, 0, d_stage4_bcres2net2_f2_ssn3_scale, d_stage4_bcres2net2_f2_ssn3_shift, d_stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, NULL, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net2_f2_sum3, 0, d_stage4_bcres2net2_f2_dw3_weight, d_stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage4_bcres2net2_f2_in3, 1, d_stage4_bcres2net2_f2_out2, 1, d_stage4_bcres2net2_f2_sum3, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net2_f2_dw2, 0, d_stage4_bcres2net2_f2_ssn2_scale, d_stage4_bcres2net2_f2_ssn2_shift, d_stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres2net2_f2_dw2, 0, d_stage4_bcres2net2_f2_ssn2_scale, d_stage4_bcres2net2_f2_ssn2_shift, d_stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, NULL, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net2_f2_in2, 1, d_stage4_bcres2net2_f2_dw2_weight, d_stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_in2, stage4_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -4946,11 +4836,10 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
 
     /* backward of stage4.bcres2net1: 80 x 32 x 4 -> 100 x 32 x 4 */
     if (quant)
-        fake_quant_backward(d_stage4_bcres2net1_relu, stage4_bcres2net1_relu, (size_t)N * 12800, quant->ranges + 28);
-    relu_backward(d_stage4_bcres2net1_bn, d_stage4_bcres2net1_relu, stage4_bcres2net1_relu, (size_t)N * 12800, 0);
+        fake_quant_backward(d_stage4_bcres2net1_bn, stage4_bcres2net1_bn, (size_t)N * 12800, quant->ranges + 28);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_sum, 0, d_stage4_bcres2net1_bn_scale, d_stage4_bcres2net1_bn_shift, d_stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_saved, (NormShape){100, 1, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres2net1_sum, 0, d_stage4_bcres2net1_bn_scale, d_stage4_bcres2net1_bn_shift, d_stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
     bcast_add_f_backward(d_stage4_bcres2net1_f2, 0, NULL, 0, d_stage4_bcres2net1_drop, 0, d_stage4_bcres2net1_sum, 100 * N, 32, 4);
     dropout_backward(d_stage4_bcres2net1_conv_out, 0, d_stage4_bcres2net1_drop, stage4_bcres2net1_drop_mask, (size_t)N * 100, 4);
     conv1x1_backward(d_stage4_bcres2net1_f1, 0, d_stage4_bcres2net1_conv_out_weight, NULL, d_stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, stage4_bcres2net1_conv_out_weight, 100, 100, (size_t)N * 4);
@@ -4972,29 +4861,28 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     mean_f_backward(d_stage4_bcres2net1_f2, 1, d_stage4_bcres2net1_mean_f, 100 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_f2_dw4, 0, d_stage4_bcres2net1_f2_ssn4_scale, d_stage4_bcres2net1_f2_ssn4_shift, d_stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres2net1_f2_dw4, 0, d_stage4_bcres2net1_f2_ssn4_scale, d_stage4_bcres2net1_f2_ssn4_shift, d_stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, NULL, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net1_f2_sum4, 0, d_stage4_bcres2net1_f2_dw4_weight, d_stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage4_bcres2net1_f2_in4, 0, d_stage4_bcres2net1_f2_out3, 1, d_stage4_bcres2net1_f2_sum4, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_f2_dw3, 0, d_stage4_bcres2net1_f2_ssn3_scale, d_stage4_bcres2net1_f2_ssn3_shift, d_stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres2net1_f2_dw3, 0, d_stage4_bcres2net1_f2_ssn3_scale, d_stage4_bcres2net1_f2_ssn3_shift, d_stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, NULL, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net1_f2_sum3, 0, d_stage4_bcres2net1_f2_dw3_weight, d_stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage4_bcres2net1_f2_in3, 0, d_stage4_bcres2net1_f2_out2, 1, d_stage4_bcres2net1_f2_sum3, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_f2_dw2, 0, d_stage4_bcres2net1_f2_ssn2_scale, d_stage4_bcres2net1_f2_ssn2_shift, d_stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres2net1_f2_dw2, 0, d_stage4_bcres2net1_f2_ssn2_scale, d_stage4_bcres2net1_f2_ssn2_shift, d_stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, NULL, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net1_f2_in2, 0, d_stage4_bcres2net1_f2_dw2_weight, d_stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_in2, stage4_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     copy_backward(d_stage4_bcres2net1_f2_in1, d_stage4_bcres2net1_f2_out1, (size_t)N * 3200, 0);
-    relu_backward(d_stage4_bcres2net1_bn_in, d_stage4_bcres2net1_relu_in, stage4_bcres2net1_relu_in, (size_t)N * 12800, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_conv_in, 0, d_stage4_bcres2net1_bn_in_scale, d_stage4_bcres2net1_bn_in_shift, d_stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_saved, (NormShape){100, 1, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres2net1_conv_in, 0, d_stage4_bcres2net1_bn_in_scale, d_stage4_bcres2net1_bn_in_shift, d_stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_saved, (NormShape){100, 1, N, 32, 4}, 1);
     conv1x1_backward(d_stage3_mfa, 1, d_stage4_bcres2net1_conv_in_weight, NULL, d_stage4_bcres2net1_conv_in, stage3_mfa, stage4_bcres2net1_conv_in_weight, 80, 100, (size_t)N * 128);
 
     /* ---- spec line 12: stage3: maxpool(2) -> bcres2net(out = 2*C) x 2 -> resnorm(0.1) -> mfa; */
@@ -5002,44 +4890,41 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     /* backward of stage3.mfa: 80 x 32 x 4 -> 80 x 32 x 4 */
     if (quant)
         fake_quant_backward(d_stage3_mfa, stage3_mfa, (size_t)N * 10240, quant->ranges + 26);
-    bcast_mul_t_backward(d_stage3_mfa_relu4, 0, d_stage3_mfa_att4_sigmoid, 0, d_stage3_mfa_y4, stage3_mfa_relu4, stage3_mfa_att4_sigmoid, 20 * N, 32, 4);
+    bcast_mul_t_backward(d_stage3_mfa_bn4, 0, d_stage3_mfa_att4_sigmoid, 0, d_stage3_mfa_y4, stage3_mfa_bn4, stage3_mfa_att4_sigmoid, 20 * N, 32, 4);
     sigmoid_backward(d_stage3_mfa_att4_fc2, d_stage3_mfa_att4_sigmoid, stage3_mfa_att4_sigmoid, (size_t)N * 640, 0);
     conv1x1_backward(d_stage3_mfa_att4_relu, 0, d_stage3_mfa_att4_fc2_weight, NULL, d_stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, 10, 20, (size_t)N * 32);
     relu_backward(d_stage3_mfa_att4_fc1, d_stage3_mfa_att4_relu, stage3_mfa_att4_relu, (size_t)N * 320, 0);
     conv1x1_backward(d_stage3_mfa_att4_mean, 0, d_stage3_mfa_att4_fc1_weight, NULL, d_stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, 20, 10, (size_t)N * 32);
-    mean_t_backward(d_stage3_mfa_relu4, 1, d_stage3_mfa_att4_mean, 20 * N, 32, 4);
-    relu_backward(d_stage3_mfa_bn4, d_stage3_mfa_relu4, stage3_mfa_relu4, (size_t)N * 2560, 0);
+    mean_t_backward(d_stage3_mfa_bn4, 1, d_stage3_mfa_att4_mean, 20 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_backward_group(g, d_stage3_mfa_dw4, 0, d_stage3_mfa_bn4_scale, d_stage3_mfa_bn4_shift, d_stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_saved, (NormShape){20, 1, N, 32, 4});
+        norm_backward_group(g, d_stage3_mfa_dw4, 0, d_stage3_mfa_bn4_scale, d_stage3_mfa_bn4_shift, d_stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4, stage3_mfa_bn4_scale, stage3_mfa_bn4_saved, (NormShape){20, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage3_mfa_sum4, 0, d_stage3_mfa_dw4_weight, d_stage3_mfa_dw4, stage3_mfa_sum4, stage3_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
     add_backward(d_stage3_mfa_x4, 0, d_stage3_mfa_y3, 1, d_stage3_mfa_sum4, (size_t)N * 2560);
-    bcast_mul_t_backward(d_stage3_mfa_relu3, 0, d_stage3_mfa_att3_sigmoid, 0, d_stage3_mfa_y3, stage3_mfa_relu3, stage3_mfa_att3_sigmoid, 20 * N, 32, 4);
+    bcast_mul_t_backward(d_stage3_mfa_bn3, 0, d_stage3_mfa_att3_sigmoid, 0, d_stage3_mfa_y3, stage3_mfa_bn3, stage3_mfa_att3_sigmoid, 20 * N, 32, 4);
     sigmoid_backward(d_stage3_mfa_att3_fc2, d_stage3_mfa_att3_sigmoid, stage3_mfa_att3_sigmoid, (size_t)N * 640, 0);
     conv1x1_backward(d_stage3_mfa_att3_relu, 0, d_stage3_mfa_att3_fc2_weight, NULL, d_stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, 10, 20, (size_t)N * 32);
     relu_backward(d_stage3_mfa_att3_fc1, d_stage3_mfa_att3_relu, stage3_mfa_att3_relu, (size_t)N * 320, 0);
     conv1x1_backward(d_stage3_mfa_att3_mean, 0, d_stage3_mfa_att3_fc1_weight, NULL, d_stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, 20, 10, (size_t)N * 32);
-    mean_t_backward(d_stage3_mfa_relu3, 1, d_stage3_mfa_att3_mean, 20 * N, 32, 4);
-    relu_backward(d_stage3_mfa_bn3, d_stage3_mfa_relu3, stage3_mfa_relu3, (size_t)N * 2560, 0);
+    mean_t_backward(d_stage3_mfa_bn3, 1, d_stage3_mfa_att3_mean, 20 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_backward_group(g, d_stage3_mfa_dw3, 0, d_stage3_mfa_bn3_scale, d_stage3_mfa_bn3_shift, d_stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_saved, (NormShape){20, 1, N, 32, 4});
+        norm_backward_group(g, d_stage3_mfa_dw3, 0, d_stage3_mfa_bn3_scale, d_stage3_mfa_bn3_shift, d_stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3, stage3_mfa_bn3_scale, stage3_mfa_bn3_saved, (NormShape){20, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage3_mfa_sum3, 0, d_stage3_mfa_dw3_weight, d_stage3_mfa_dw3, stage3_mfa_sum3, stage3_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
     add_backward(d_stage3_mfa_x3, 0, d_stage3_mfa_y2, 1, d_stage3_mfa_sum3, (size_t)N * 2560);
-    bcast_mul_t_backward(d_stage3_mfa_relu2, 0, d_stage3_mfa_att2_sigmoid, 0, d_stage3_mfa_y2, stage3_mfa_relu2, stage3_mfa_att2_sigmoid, 20 * N, 32, 4);
+    bcast_mul_t_backward(d_stage3_mfa_bn2, 0, d_stage3_mfa_att2_sigmoid, 0, d_stage3_mfa_y2, stage3_mfa_bn2, stage3_mfa_att2_sigmoid, 20 * N, 32, 4);
     sigmoid_backward(d_stage3_mfa_att2_fc2, d_stage3_mfa_att2_sigmoid, stage3_mfa_att2_sigmoid, (size_t)N * 640, 0);
     conv1x1_backward(d_stage3_mfa_att2_relu, 0, d_stage3_mfa_att2_fc2_weight, NULL, d_stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, 10, 20, (size_t)N * 32);
     relu_backward(d_stage3_mfa_att2_fc1, d_stage3_mfa_att2_relu, stage3_mfa_att2_relu, (size_t)N * 320, 0);
     conv1x1_backward(d_stage3_mfa_att2_mean, 0, d_stage3_mfa_att2_fc1_weight, NULL, d_stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, 20, 10, (size_t)N * 32);
-    mean_t_backward(d_stage3_mfa_relu2, 1, d_stage3_mfa_att2_mean, 20 * N, 32, 4);
-    relu_backward(d_stage3_mfa_bn2, d_stage3_mfa_relu2, stage3_mfa_relu2, (size_t)N * 2560, 0);
+    mean_t_backward(d_stage3_mfa_bn2, 1, d_stage3_mfa_att2_mean, 20 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_backward_group(g, d_stage3_mfa_dw2, 0, d_stage3_mfa_bn2_scale, d_stage3_mfa_bn2_shift, d_stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_saved, (NormShape){20, 1, N, 32, 4});
+        norm_backward_group(g, d_stage3_mfa_dw2, 0, d_stage3_mfa_bn2_scale, d_stage3_mfa_bn2_shift, d_stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2, stage3_mfa_bn2_scale, stage3_mfa_bn2_saved, (NormShape){20, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage3_mfa_x2, 0, d_stage3_mfa_dw2_weight, d_stage3_mfa_dw2, stage3_mfa_x2, stage3_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
@@ -5055,16 +4940,15 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage3_resnorm, stage3_resnorm, (size_t)N * 10240, quant->ranges + 24);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 32; g++)
-        resnorm_backward_group(g, d_stage3_bcres2net2_relu, 0, d_stage3_resnorm, stage3_bcres2net2_relu, stage3_resnorm_saved, 0.1, 80, N, 32, 4);
+        resnorm_backward_group(g, d_stage3_bcres2net2_bn, 0, d_stage3_resnorm, stage3_bcres2net2_bn, stage3_resnorm_saved, 0.1, 80, N, 32, 4);
 
     /* backward of stage3.bcres2net2: 80 x 32 x 4 -> 80 x 32 x 4 */
     if (quant)
-        fake_quant_backward(d_stage3_bcres2net2_relu, stage3_bcres2net2_relu, (size_t)N * 10240, quant->ranges + 22);
-    relu_backward(d_stage3_bcres2net2_bn, d_stage3_bcres2net2_relu, stage3_bcres2net2_relu, (size_t)N * 10240, 0);
+        fake_quant_backward(d_stage3_bcres2net2_bn, stage3_bcres2net2_bn, (size_t)N * 10240, quant->ranges + 22);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2net2_sum, 0, d_stage3_bcres2net2_bn_scale, d_stage3_bcres2net2_bn_shift, d_stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_saved, (NormShape){80, 1, N, 32, 4});
-    bcast_add_f_backward(d_stage3_bcres2net2_f2, 0, d_stage3_bcres2net1_relu, 0, d_stage3_bcres2net2_drop, 0, d_stage3_bcres2net2_sum, 80 * N, 32, 4);
+        norm_backward_group(g, d_stage3_bcres2net2_sum, 0, d_stage3_bcres2net2_bn_scale, d_stage3_bcres2net2_bn_shift, d_stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
+    bcast_add_f_backward(d_stage3_bcres2net2_f2, 0, d_stage3_bcres2net1_bn, 0, d_stage3_bcres2net2_drop, 0, d_stage3_bcres2net2_sum, 80 * N, 32, 4);
     dropout_backward(d_stage3_bcres2net2_conv_out, 0, d_stage3_bcres2net2_drop, stage3_bcres2net2_drop_mask, (size_t)N * 80, 4);
     conv1x1_backward(d_stage3_bcres2net2_f1, 0, d_stage3_bcres2net2_conv_out_weight, NULL, d_stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, 80, 80, (size_t)N * 4);
     relu_backward(d_stage3_bcres2net2_f1_dw4, d_stage3_bcres2net2_f1_out4, stage3_bcres2net2_f1_out4, (size_t)N * 80, 0);
@@ -5085,21 +4969,21 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     mean_f_backward(d_stage3_bcres2net2_f2, 1, d_stage3_bcres2net2_mean_f, 80 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2net2_f2_dw4, 0, d_stage3_bcres2net2_f2_ssn4_scale, d_stage3_bcres2net2_f2_ssn4_shift, d_stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4});
+        norm_backward_group(g, d_stage3_bcres2net2_f2_dw4, 0, d_stage3_bcres2net2_f2_ssn4_scale, d_stage3_bcres2net2_f2_ssn4_shift, d_stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, NULL, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net2_f2_sum4, 0, d_stage3_bcres2net2_f2_dw4_weight, d_stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage3_bcres2net2_f2_in4, 1, d_stage3_bcres2net2_f2_out3, 1, d_stage3_bcres2net2_f2_sum4, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2net2_f2_dw3, 0, d_stage3_bcres2net2_f2_ssn3_scale, d_stage3_bcres2net2_f2_ssn3_shift, d_stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4});
+        norm_backward_group(g, d_stage3_bcres2net2_f2_dw3, 0, d_stage3_bcres2net2_f2_ssn3_scale, d_stage3_bcres2net2_f2_ssn3_shift, d_stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, NULL, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net2_f2_sum3, 0, d_stage3_bcres2net2_f2_dw3_weight, d_stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage3_bcres2net2_f2_in3, 1, d_stage3_bcres2net2_f2_out2, 1, d_stage3_bcres2net2_f2_sum3, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2net2_f2_dw2, 0, d_stage3_bcres2net2_f2_ssn2_scale, d_stage3_bcres2net2_f2_ssn2_shift, d_stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4});
+        norm_backward_group(g, d_stage3_bcres2net2_f2_dw2, 0, d_stage3_bcres2net2_f2_ssn2_scale, d_stage3_bcres2net2_f2_ssn2_shift, d_stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, NULL, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net2_f2_in2, 1, d_stage3_bcres2net2_f2_dw2_weight, d_stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_in2, stage3_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -5107,11 +4991,10 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
 
     /* backward of stage3.bcres2net1: 60 x 32 x 4 -> 80 x 32 x 4 */
     if (quant)
-        fake_quant_backward(d_stage3_bcres2net1_relu, stage3_bcres2net1_relu, (size_t)N * 10240, quant->ranges + 20);
-    relu_backward(d_stage3_bcres2net1_bn, d_stage3_bcres2net1_relu, stage3_bcres2net1_relu, (size_t)N * 10240, 0);
+        fake_quant_backward(d_stage3_bcres2net1_bn, stage3_bcres2net1_bn, (size_t)N * 10240, quant->ranges + 20);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_sum, 0, d_stage3_bcres2net1_bn_scale, d_stage3_bcres2net1_bn_shift, d_stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_saved, (NormShape){80, 1, N, 32, 4});
+        norm_backward_group(g, d_stage3_bcres2net1_sum, 0, d_stage3_bcres2net1_bn_scale, d_stage3_bcres2net1_bn_shift, d_stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
     bcast_add_f_backward(d_stage3_bcres2net1_f2, 0, NULL, 0, d_stage3_bcres2net1_drop, 0, d_stage3_bcres2net1_sum, 80 * N, 32, 4);
     dropout_backward(d_stage3_bcres2net1_conv_out, 0, d_stage3_bcres2net1_drop, stage3_bcres2net1_drop_mask, (size_t)N * 80, 4);
     conv1x1_backward(d_stage3_bcres2net1_f1, 0, d_stage3_bcres2net1_conv_out_weight, NULL, d_stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, stage3_bcres2net1_conv_out_weight, 80, 80, (size_t)N * 4);
@@ -5133,29 +5016,28 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     mean_f_backward(d_stage3_bcres2net1_f2, 1, d_stage3_bcres2net1_mean_f, 80 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_f2_dw4, 0, d_stage3_bcres2net1_f2_ssn4_scale, d_stage3_bcres2net1_f2_ssn4_shift, d_stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4});
+        norm_backward_group(g, d_stage3_bcres2net1_f2_dw4, 0, d_stage3_bcres2net1_f2_ssn4_scale, d_stage3_bcres2net1_f2_ssn4_shift, d_stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, NULL, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net1_f2_sum4, 0, d_stage3_bcres2net1_f2_dw4_weight, d_stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage3_bcres2net1_f2_in4, 0, d_stage3_bcres2net1_f2_out3, 1, d_stage3_bcres2net1_f2_sum4, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_f2_dw3, 0, d_stage3_bcres2net1_f2_ssn3_scale, d_stage3_bcres2net1_f2_ssn3_shift, d_stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4});
+        norm_backward_group(g, d_stage3_bcres2net1_f2_dw3, 0, d_stage3_bcres2net1_f2_ssn3_scale, d_stage3_bcres2net1_f2_ssn3_shift, d_stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, NULL, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net1_f2_sum3, 0, d_stage3_bcres2net1_f2_dw3_weight, d_stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage3_bcres2net1_f2_in3, 0, d_stage3_bcres2net1_f2_out2, 1, d_stage3_bcres2net1_f2_sum3, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_f2_dw2, 0, d_stage3_bcres2net1_f2_ssn2_scale, d_stage3_bcres2net1_f2_ssn2_shift, d_stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4});
+        norm_backward_group(g, d_stage3_bcres2net1_f2_dw2, 0, d_stage3_bcres2net1_f2_ssn2_scale, d_stage3_bcres2net1_f2_ssn2_shift, d_stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, NULL, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net1_f2_in2, 0, d_stage3_bcres2net1_f2_dw2_weight, d_stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_in2, stage3_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     copy_backward(d_stage3_bcres2net1_f2_in1, d_stage3_bcres2net1_f2_out1, (size_t)N * 2560, 0);
-    relu_backward(d_stage3_bcres2net1_bn_in, d_stage3_bcres2net1_relu_in, stage3_bcres2net1_relu_in, (size_t)N * 10240, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_conv_in, 0, d_stage3_bcres2net1_bn_in_scale, d_stage3_bcres2net1_bn_in_shift, d_stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_saved, (NormShape){80, 1, N, 32, 4});
+        norm_backward_group(g, d_stage3_bcres2net1_conv_in, 0, d_stage3_bcres2net1_bn_in_scale, d_stage3_bcres2net1_bn_in_shift, d_stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_saved, (NormShape){80, 1, N, 32, 4}, 1);
     conv1x1_backward(d_stage3_maxpool, 0, d_stage3_bcres2net1_conv_in_weight, NULL, d_stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, 60, 80, (size_t)N * 128);
 
     /* backward of stage3.maxpool: 60 x 64 x 8 -> 60 x 32 x 4 */
@@ -5166,44 +5048,41 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     /* backward of stage2.mfa: 60 x 64 x 8 -> 60 x 64 x 8 */
     if (quant)
         fake_quant_backward(d_stage2_mfa, stage2_mfa, (size_t)N * 30720, quant->ranges + 18);
-    bcast_mul_t_backward(d_stage2_mfa_relu4, 0, d_stage2_mfa_att4_sigmoid, 0, d_stage2_mfa_y4, stage2_mfa_relu4, stage2_mfa_att4_sigmoid, 15 * N, 64, 8);
+    bcast_mul_t_backward(d_stage2_mfa_bn4, 0, d_stage2_mfa_att4_sigmoid, 0, d_stage2_mfa_y4, stage2_mfa_bn4, stage2_mfa_att4_sigmoid, 15 * N, 64, 8);
     sigmoid_backward(d_stage2_mfa_att4_fc2, d_stage2_mfa_att4_sigmoid, stage2_mfa_att4_sigmoid, (size_t)N * 960, 0);
     conv1x1_backward(d_stage2_mfa_att4_relu, 0, d_stage2_mfa_att4_fc2_weight, NULL, d_stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, 8, 15, (size_t)N * 64);
     relu_backward(d_stage2_mfa_att4_fc1, d_stage2_mfa_att4_relu, stage2_mfa_att4_relu, (size_t)N * 512, 0);
     conv1x1_backward(d_stage2_mfa_att4_mean, 0, d_stage2_mfa_att4_fc1_weight, NULL, d_stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, 15, 8, (size_t)N * 64);
-    mean_t_backward(d_stage2_mfa_relu4, 1, d_stage2_mfa_att4_mean, 15 * N, 64, 8);
-    relu_backward(d_stage2_mfa_bn4, d_stage2_mfa_relu4, stage2_mfa_relu4, (size_t)N * 7680, 0);
+    mean_t_backward(d_stage2_mfa_bn4, 1, d_stage2_mfa_att4_mean, 15 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 15; g++)
-        norm_backward_group(g, d_stage2_mfa_dw4, 0, d_stage2_mfa_bn4_scale, d_stage2_mfa_bn4_shift, d_stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_saved, (NormShape){15, 1, N, 64, 8});
+        norm_backward_group(g, d_stage2_mfa_dw4, 0, d_stage2_mfa_bn4_scale, d_stage2_mfa_bn4_shift, d_stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4, stage2_mfa_bn4_scale, stage2_mfa_bn4_saved, (NormShape){15, 1, N, 64, 8}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 138240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_backward_channel(c, d_stage2_mfa_sum4, 0, d_stage2_mfa_dw4_weight, d_stage2_mfa_dw4, stage2_mfa_sum4, stage2_mfa_dw4_weight, N, 64, 8, 3, 3, 1, 1);
     add_backward(d_stage2_mfa_x4, 0, d_stage2_mfa_y3, 1, d_stage2_mfa_sum4, (size_t)N * 7680);
-    bcast_mul_t_backward(d_stage2_mfa_relu3, 0, d_stage2_mfa_att3_sigmoid, 0, d_stage2_mfa_y3, stage2_mfa_relu3, stage2_mfa_att3_sigmoid, 15 * N, 64, 8);
+    bcast_mul_t_backward(d_stage2_mfa_bn3, 0, d_stage2_mfa_att3_sigmoid, 0, d_stage2_mfa_y3, stage2_mfa_bn3, stage2_mfa_att3_sigmoid, 15 * N, 64, 8);
     sigmoid_backward(d_stage2_mfa_att3_fc2, d_stage2_mfa_att3_sigmoid, stage2_mfa_att3_sigmoid, (size_t)N * 960, 0);
     conv1x1_backward(d_stage2_mfa_att3_relu, 0, d_stage2_mfa_att3_fc2_weight, NULL, d_stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, 8, 15, (size_t)N * 64);
     relu_backward(d_stage2_mfa_att3_fc1, d_stage2_mfa_att3_relu, stage2_mfa_att3_relu, (size_t)N * 512, 0);
     conv1x1_backward(d_stage2_mfa_att3_mean, 0, d_stage2_mfa_att3_fc1_weight, NULL, d_stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, 15, 8, (size_t)N * 64);
-    mean_t_backward(d_stage2_mfa_relu3, 1, d_stage2_mfa_att3_mean, 15 * N, 64, 8);
-    relu_backward(d_stage2_mfa_bn3, d_stage2_mfa_relu3, stage2_mfa_relu3, (size_t)N * 7680, 0);
+    mean_t_backward(d_stage2_mfa_bn3, 1, d_stage2_mfa_att3_mean, 15 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 15; g++)
-        norm_backward_group(g, d_stage2_mfa_dw3, 0, d_stage2_mfa_bn3_scale, d_stage2_mfa_bn3_shift, d_stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_saved, (NormShape){15, 1, N, 64, 8});
+        norm_backward_group(g, d_stage2_mfa_dw3, 0, d_stage2_mfa_bn3_scale, d_stage2_mfa_bn3_shift, d_stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3, stage2_mfa_bn3_scale, stage2_mfa_bn3_saved, (NormShape){15, 1, N, 64, 8}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 138240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_backward_channel(c, d_stage2_mfa_sum3, 0, d_stage2_mfa_dw3_weight, d_stage2_mfa_dw3, stage2_mfa_sum3, stage2_mfa_dw3_weight, N, 64, 8, 3, 3, 1, 1);
     add_backward(d_stage2_mfa_x3, 0, d_stage2_mfa_y2, 1, d_stage2_mfa_sum3, (size_t)N * 7680);
-    bcast_mul_t_backward(d_stage2_mfa_relu2, 0, d_stage2_mfa_att2_sigmoid, 0, d_stage2_mfa_y2, stage2_mfa_relu2, stage2_mfa_att2_sigmoid, 15 * N, 64, 8);
+    bcast_mul_t_backward(d_stage2_mfa_bn2, 0, d_stage2_mfa_att2_sigmoid, 0, d_stage2_mfa_y2, stage2_mfa_bn2, stage2_mfa_att2_sigmoid, 15 * N, 64, 8);
     sigmoid_backward(d_stage2_mfa_att2_fc2, d_stage2_mfa_att2_sigmoid, stage2_mfa_att2_sigmoid, (size_t)N * 960, 0);
     conv1x1_backward(d_stage2_mfa_att2_relu, 0, d_stage2_mfa_att2_fc2_weight, NULL, d_stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, 8, 15, (size_t)N * 64);
     relu_backward(d_stage2_mfa_att2_fc1, d_stage2_mfa_att2_relu, stage2_mfa_att2_relu, (size_t)N * 512, 0);
     conv1x1_backward(d_stage2_mfa_att2_mean, 0, d_stage2_mfa_att2_fc1_weight, NULL, d_stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, 15, 8, (size_t)N * 64);
-    mean_t_backward(d_stage2_mfa_relu2, 1, d_stage2_mfa_att2_mean, 15 * N, 64, 8);
-    relu_backward(d_stage2_mfa_bn2, d_stage2_mfa_relu2, stage2_mfa_relu2, (size_t)N * 7680, 0);
+    mean_t_backward(d_stage2_mfa_bn2, 1, d_stage2_mfa_att2_mean, 15 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 15; g++)
-        norm_backward_group(g, d_stage2_mfa_dw2, 0, d_stage2_mfa_bn2_scale, d_stage2_mfa_bn2_shift, d_stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_saved, (NormShape){15, 1, N, 64, 8});
+        norm_backward_group(g, d_stage2_mfa_dw2, 0, d_stage2_mfa_bn2_scale, d_stage2_mfa_bn2_shift, d_stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2, stage2_mfa_bn2_scale, stage2_mfa_bn2_saved, (NormShape){15, 1, N, 64, 8}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 138240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_backward_channel(c, d_stage2_mfa_x2, 0, d_stage2_mfa_dw2_weight, d_stage2_mfa_dw2, stage2_mfa_x2, stage2_mfa_dw2_weight, N, 64, 8, 3, 3, 1, 1);
@@ -5219,16 +5098,15 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage2_resnorm, stage2_resnorm, (size_t)N * 30720, quant->ranges + 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 64; g++)
-        resnorm_backward_group(g, d_stage2_bcres2net2_relu, 0, d_stage2_resnorm, stage2_bcres2net2_relu, stage2_resnorm_saved, 0.1, 60, N, 64, 8);
+        resnorm_backward_group(g, d_stage2_bcres2net2_bn, 0, d_stage2_resnorm, stage2_bcres2net2_bn, stage2_resnorm_saved, 0.1, 60, N, 64, 8);
 
     /* backward of stage2.bcres2net2: 60 x 64 x 8 -> 60 x 64 x 8 */
     if (quant)
-        fake_quant_backward(d_stage2_bcres2net2_relu, stage2_bcres2net2_relu, (size_t)N * 30720, quant->ranges + 14);
-    relu_backward(d_stage2_bcres2net2_bn, d_stage2_bcres2net2_relu, stage2_bcres2net2_relu, (size_t)N * 30720, 0);
+        fake_quant_backward(d_stage2_bcres2net2_bn, stage2_bcres2net2_bn, (size_t)N * 30720, quant->ranges + 14);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2net2_sum, 0, d_stage2_bcres2net2_bn_scale, d_stage2_bcres2net2_bn_shift, d_stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_saved, (NormShape){60, 1, N, 64, 8});
-    bcast_add_f_backward(d_stage2_bcres2net2_f2, 0, d_stage2_bcres2net1_relu, 0, d_stage2_bcres2net2_drop, 0, d_stage2_bcres2net2_sum, 60 * N, 64, 8);
+        norm_backward_group(g, d_stage2_bcres2net2_sum, 0, d_stage2_bcres2net2_bn_scale, d_stage2_bcres2net2_bn_shift, d_stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_saved, (NormShape){60, 1, N, 64, 8}, 1);
+    bcast_add_f_backward(d_stage2_bcres2net2_f2, 0, d_stage2_bcres2net1_bn, 0, d_stage2_bcres2net2_drop, 0, d_stage2_bcres2net2_sum, 60 * N, 64, 8);
     dropout_backward(d_stage2_bcres2net2_conv_out, 0, d_stage2_bcres2net2_drop, stage2_bcres2net2_drop_mask, (size_t)N * 60, 8);
     conv1x1_backward(d_stage2_bcres2net2_f1, 0, d_stage2_bcres2net2_conv_out_weight, NULL, d_stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, 60, 60, (size_t)N * 8);
     relu_backward(d_stage2_bcres2net2_f1_dw4, d_stage2_bcres2net2_f1_out4, stage2_bcres2net2_f1_out4, (size_t)N * 120, 0);
@@ -5249,21 +5127,21 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     mean_f_backward(d_stage2_bcres2net2_f2, 1, d_stage2_bcres2net2_mean_f, 60 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2net2_f2_dw4, 0, d_stage2_bcres2net2_f2_ssn4_scale, d_stage2_bcres2net2_f2_ssn4_shift, d_stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_saved, (NormShape){15, 4, N, 64, 8});
+        norm_backward_group(g, d_stage2_bcres2net2_f2_dw4, 0, d_stage2_bcres2net2_f2_ssn4_scale, d_stage2_bcres2net2_f2_ssn4_shift, d_stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, NULL, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_saved, (NormShape){15, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net2_f2_sum4, 0, d_stage2_bcres2net2_f2_dw4_weight, d_stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
     add_backward(d_stage2_bcres2net2_f2_in4, 1, d_stage2_bcres2net2_f2_out3, 1, d_stage2_bcres2net2_f2_sum4, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2net2_f2_dw3, 0, d_stage2_bcres2net2_f2_ssn3_scale, d_stage2_bcres2net2_f2_ssn3_shift, d_stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_saved, (NormShape){15, 4, N, 64, 8});
+        norm_backward_group(g, d_stage2_bcres2net2_f2_dw3, 0, d_stage2_bcres2net2_f2_ssn3_scale, d_stage2_bcres2net2_f2_ssn3_shift, d_stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, NULL, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_saved, (NormShape){15, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net2_f2_sum3, 0, d_stage2_bcres2net2_f2_dw3_weight, d_stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
     add_backward(d_stage2_bcres2net2_f2_in3, 1, d_stage2_bcres2net2_f2_out2, 1, d_stage2_bcres2net2_f2_sum3, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2net2_f2_dw2, 0, d_stage2_bcres2net2_f2_ssn2_scale, d_stage2_bcres2net2_f2_ssn2_shift, d_stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_saved, (NormShape){15, 4, N, 64, 8});
+        norm_backward_group(g, d_stage2_bcres2net2_f2_dw2, 0, d_stage2_bcres2net2_f2_ssn2_scale, d_stage2_bcres2net2_f2_ssn2_shift, d_stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, NULL, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_saved, (NormShape){15, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net2_f2_in2, 1, d_stage2_bcres2net2_f2_dw2_weight, d_stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_in2, stage2_bcres2net2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
@@ -5271,11 +5149,10 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
 
     /* backward of stage2.bcres2net1: 40 x 64 x 8 -> 60 x 64 x 8 */
     if (quant)
-        fake_quant_backward(d_stage2_bcres2net1_relu, stage2_bcres2net1_relu, (size_t)N * 30720, quant->ranges + 12);
-    relu_backward(d_stage2_bcres2net1_bn, d_stage2_bcres2net1_relu, stage2_bcres2net1_relu, (size_t)N * 30720, 0);
+        fake_quant_backward(d_stage2_bcres2net1_bn, stage2_bcres2net1_bn, (size_t)N * 30720, quant->ranges + 12);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_sum, 0, d_stage2_bcres2net1_bn_scale, d_stage2_bcres2net1_bn_shift, d_stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_saved, (NormShape){60, 1, N, 64, 8});
+        norm_backward_group(g, d_stage2_bcres2net1_sum, 0, d_stage2_bcres2net1_bn_scale, d_stage2_bcres2net1_bn_shift, d_stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_saved, (NormShape){60, 1, N, 64, 8}, 1);
     bcast_add_f_backward(d_stage2_bcres2net1_f2, 0, NULL, 0, d_stage2_bcres2net1_drop, 0, d_stage2_bcres2net1_sum, 60 * N, 64, 8);
     dropout_backward(d_stage2_bcres2net1_conv_out, 0, d_stage2_bcres2net1_drop, stage2_bcres2net1_drop_mask, (size_t)N * 60, 8);
     conv1x1_backward(d_stage2_bcres2net1_f1, 0, d_stage2_bcres2net1_conv_out_weight, NULL, d_stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, stage2_bcres2net1_conv_out_weight, 60, 60, (size_t)N * 8);
@@ -5297,29 +5174,28 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     mean_f_backward(d_stage2_bcres2net1_f2, 1, d_stage2_bcres2net1_mean_f, 60 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_f2_dw4, 0, d_stage2_bcres2net1_f2_ssn4_scale, d_stage2_bcres2net1_f2_ssn4_shift, d_stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_saved, (NormShape){15, 4, N, 64, 8});
+        norm_backward_group(g, d_stage2_bcres2net1_f2_dw4, 0, d_stage2_bcres2net1_f2_ssn4_scale, d_stage2_bcres2net1_f2_ssn4_shift, d_stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, NULL, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_saved, (NormShape){15, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net1_f2_sum4, 0, d_stage2_bcres2net1_f2_dw4_weight, d_stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
     add_backward(d_stage2_bcres2net1_f2_in4, 0, d_stage2_bcres2net1_f2_out3, 1, d_stage2_bcres2net1_f2_sum4, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_f2_dw3, 0, d_stage2_bcres2net1_f2_ssn3_scale, d_stage2_bcres2net1_f2_ssn3_shift, d_stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_saved, (NormShape){15, 4, N, 64, 8});
+        norm_backward_group(g, d_stage2_bcres2net1_f2_dw3, 0, d_stage2_bcres2net1_f2_ssn3_scale, d_stage2_bcres2net1_f2_ssn3_shift, d_stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, NULL, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_saved, (NormShape){15, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net1_f2_sum3, 0, d_stage2_bcres2net1_f2_dw3_weight, d_stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
     add_backward(d_stage2_bcres2net1_f2_in3, 0, d_stage2_bcres2net1_f2_out2, 1, d_stage2_bcres2net1_f2_sum3, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_f2_dw2, 0, d_stage2_bcres2net1_f2_ssn2_scale, d_stage2_bcres2net1_f2_ssn2_shift, d_stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_saved, (NormShape){15, 4, N, 64, 8});
+        norm_backward_group(g, d_stage2_bcres2net1_f2_dw2, 0, d_stage2_bcres2net1_f2_ssn2_scale, d_stage2_bcres2net1_f2_ssn2_shift, d_stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, NULL, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_saved, (NormShape){15, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net1_f2_in2, 0, d_stage2_bcres2net1_f2_dw2_weight, d_stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_in2, stage2_bcres2net1_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
     copy_backward(d_stage2_bcres2net1_f2_in1, d_stage2_bcres2net1_f2_out1, (size_t)N * 7680, 0);
-    relu_backward(d_stage2_bcres2net1_bn_in, d_stage2_bcres2net1_relu_in, stage2_bcres2net1_relu_in, (size_t)N * 30720, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_conv_in, 0, d_stage2_bcres2net1_bn_in_scale, d_stage2_bcres2net1_bn_in_shift, d_stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_saved, (NormShape){60, 1, N, 64, 8});
+        norm_backward_group(g, d_stage2_bcres2net1_conv_in, 0, d_stage2_bcres2net1_bn_in_scale, d_stage2_bcres2net1_bn_in_shift, d_stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_saved, (NormShape){60, 1, N, 64, 8}, 1);
     conv1x1_backward(d_stage2_maxpool, 0, d_stage2_bcres2net1_conv_in_weight, NULL, d_stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, 40, 60, (size_t)N * 512);
 
     /* backward of stage2.maxpool: 40 x 128 x 16 -> 40 x 64 x 8 */
@@ -5330,44 +5206,41 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     /* backward of stage1.mfa: 40 x 128 x 16 -> 40 x 128 x 16 */
     if (quant)
         fake_quant_backward(d_stage1_mfa, stage1_mfa, (size_t)N * 81920, quant->ranges + 10);
-    bcast_mul_t_backward(d_stage1_mfa_relu4, 0, d_stage1_mfa_att4_sigmoid, 0, d_stage1_mfa_y4, stage1_mfa_relu4, stage1_mfa_att4_sigmoid, 10 * N, 128, 16);
+    bcast_mul_t_backward(d_stage1_mfa_bn4, 0, d_stage1_mfa_att4_sigmoid, 0, d_stage1_mfa_y4, stage1_mfa_bn4, stage1_mfa_att4_sigmoid, 10 * N, 128, 16);
     sigmoid_backward(d_stage1_mfa_att4_fc2, d_stage1_mfa_att4_sigmoid, stage1_mfa_att4_sigmoid, (size_t)N * 1280, 0);
     conv1x1_backward(d_stage1_mfa_att4_relu, 0, d_stage1_mfa_att4_fc2_weight, NULL, d_stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, 6, 10, (size_t)N * 128);
     relu_backward(d_stage1_mfa_att4_fc1, d_stage1_mfa_att4_relu, stage1_mfa_att4_relu, (size_t)N * 768, 0);
     conv1x1_backward(d_stage1_mfa_att4_mean, 0, d_stage1_mfa_att4_fc1_weight, NULL, d_stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, 10, 6, (size_t)N * 128);
-    mean_t_backward(d_stage1_mfa_relu4, 1, d_stage1_mfa_att4_mean, 10 * N, 128, 16);
-    relu_backward(d_stage1_mfa_bn4, d_stage1_mfa_relu4, stage1_mfa_relu4, (size_t)N * 20480, 0);
+    mean_t_backward(d_stage1_mfa_bn4, 1, d_stage1_mfa_att4_mean, 10 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 10; g++)
-        norm_backward_group(g, d_stage1_mfa_dw4, 0, d_stage1_mfa_bn4_scale, d_stage1_mfa_bn4_shift, d_stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_saved, (NormShape){10, 1, N, 128, 16});
+        norm_backward_group(g, d_stage1_mfa_dw4, 0, d_stage1_mfa_bn4_scale, d_stage1_mfa_bn4_shift, d_stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4, stage1_mfa_bn4_scale, stage1_mfa_bn4_saved, (NormShape){10, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_stage1_mfa_sum4, 0, d_stage1_mfa_dw4_weight, d_stage1_mfa_dw4, stage1_mfa_sum4, stage1_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
     add_backward(d_stage1_mfa_x4, 0, d_stage1_mfa_y3, 1, d_stage1_mfa_sum4, (size_t)N * 20480);
-    bcast_mul_t_backward(d_stage1_mfa_relu3, 0, d_stage1_mfa_att3_sigmoid, 0, d_stage1_mfa_y3, stage1_mfa_relu3, stage1_mfa_att3_sigmoid, 10 * N, 128, 16);
+    bcast_mul_t_backward(d_stage1_mfa_bn3, 0, d_stage1_mfa_att3_sigmoid, 0, d_stage1_mfa_y3, stage1_mfa_bn3, stage1_mfa_att3_sigmoid, 10 * N, 128, 16);
     sigmoid_backward(d_stage1_mfa_att3_fc2, d_stage1_mfa_att3_sigmoid, stage1_mfa_att3_sigmoid, (size_t)N * 1280, 0);
     conv1x1_backward(d_stage1_mfa_att3_relu, 0, d_stage1_mfa_att3_fc2_weight, NULL, d_stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, 6, 10, (size_t)N * 128);
     relu_backward(d_stage1_mfa_att3_fc1, d_stage1_mfa_att3_relu, stage1_mfa_att3_relu, (size_t)N * 768, 0);
     conv1x1_backward(d_stage1_mfa_att3_mean, 0, d_stage1_mfa_att3_fc1_weight, NULL, d_stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, 10, 6, (size_t)N * 128);
-    mean_t_backward(d_stage1_mfa_relu3, 1, d_stage1_mfa_att3_mean, 10 * N, 128, 16);
-    relu_backward(d_stage1_mfa_bn3, d_stage1_mfa_relu3, stage1_mfa_relu3, (size_t)N * 20480, 0);
+    mean_t_backward(d_stage1_mfa_bn3, 1, d_stage1_mfa_att3_mean, 10 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 10; g++)
-        norm_backward_group(g, d_stage1_mfa_dw3, 0, d_stage1_mfa_bn3_scale, d_stage1_mfa_bn3_shift, d_stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_saved, (NormShape){10, 1, N, 128, 16});
+        norm_backward_group(g, d_stage1_mfa_dw3, 0, d_stage1_mfa_bn3_scale, d_stage1_mfa_bn3_shift, d_stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3, stage1_mfa_bn3_scale, stage1_mfa_bn3_saved, (NormShape){10, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_stage1_mfa_sum3, 0, d_stage1_mfa_dw3_weight, d_stage1_mfa_dw3, stage1_mfa_sum3, stage1_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
     add_backward(d_stage1_mfa_x3, 0, d_stage1_mfa_y2, 1, d_stage1_mfa_sum3, (size_t)N * 20480);
-    bcast_mul_t_backward(d_stage1_mfa_relu2, 0, d_stage1_mfa_att2_sigmoid, 0, d_stage1_mfa_y2, stage1_mfa_relu2, stage1_mfa_att2_sigmoid, 10 * N, 128, 16);
+    bcast_mul_t_backward(d_stage1_mfa_bn2, 0, d_stage1_mfa_att2_sigmoid, 0, d_stage1_mfa_y2, stage1_mfa_bn2, stage1_mfa_att2_sigmoid, 10 * N, 128, 16);
     sigmoid_backward(d_stage1_mfa_att2_fc2, d_stage1_mfa_att2_sigmoid, stage1_mfa_att2_sigmoid, (size_t)N * 1280, 0);
     conv1x1_backward(d_stage1_mfa_att2_relu, 0, d_stage1_mfa_att2_fc2_weight, NULL, d_stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, 6, 10, (size_t)N * 128);
     relu_backward(d_stage1_mfa_att2_fc1, d_stage1_mfa_att2_relu, stage1_mfa_att2_relu, (size_t)N * 768, 0);
     conv1x1_backward(d_stage1_mfa_att2_mean, 0, d_stage1_mfa_att2_fc1_weight, NULL, d_stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, 10, 6, (size_t)N * 128);
-    mean_t_backward(d_stage1_mfa_relu2, 1, d_stage1_mfa_att2_mean, 10 * N, 128, 16);
-    relu_backward(d_stage1_mfa_bn2, d_stage1_mfa_relu2, stage1_mfa_relu2, (size_t)N * 20480, 0);
+    mean_t_backward(d_stage1_mfa_bn2, 1, d_stage1_mfa_att2_mean, 10 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 10; g++)
-        norm_backward_group(g, d_stage1_mfa_dw2, 0, d_stage1_mfa_bn2_scale, d_stage1_mfa_bn2_shift, d_stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_saved, (NormShape){10, 1, N, 128, 16});
+        norm_backward_group(g, d_stage1_mfa_dw2, 0, d_stage1_mfa_bn2_scale, d_stage1_mfa_bn2_shift, d_stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2, stage1_mfa_bn2_scale, stage1_mfa_bn2_saved, (NormShape){10, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_stage1_mfa_x2, 0, d_stage1_mfa_dw2_weight, d_stage1_mfa_dw2, stage1_mfa_x2, stage1_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
@@ -5383,16 +5256,15 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage1_resnorm, stage1_resnorm, (size_t)N * 81920, quant->ranges + 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 128; g++)
-        resnorm_backward_group(g, d_stage1_bcres2net2_relu, 0, d_stage1_resnorm, stage1_bcres2net2_relu, stage1_resnorm_saved, 0.1, 40, N, 128, 16);
+        resnorm_backward_group(g, d_stage1_bcres2net2_bn, 0, d_stage1_resnorm, stage1_bcres2net2_bn, stage1_resnorm_saved, 0.1, 40, N, 128, 16);
 
     /* backward of stage1.bcres2net2: 40 x 128 x 16 -> 40 x 128 x 16 */
     if (quant)
-        fake_quant_backward(d_stage1_bcres2net2_relu, stage1_bcres2net2_relu, (size_t)N * 81920, quant->ranges + 6);
-    relu_backward(d_stage1_bcres2net2_bn, d_stage1_bcres2net2_relu, stage1_bcres2net2_relu, (size_t)N * 81920, 0);
+        fake_quant_backward(d_stage1_bcres2net2_bn, stage1_bcres2net2_bn, (size_t)N * 81920, quant->ranges + 6);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2net2_sum, 0, d_stage1_bcres2net2_bn_scale, d_stage1_bcres2net2_bn_shift, d_stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_saved, (NormShape){40, 1, N, 128, 16});
-    bcast_add_f_backward(d_stage1_bcres2net2_f2, 0, d_stage1_bcres2net1_relu, 0, d_stage1_bcres2net2_drop, 0, d_stage1_bcres2net2_sum, 40 * N, 128, 16);
+        norm_backward_group(g, d_stage1_bcres2net2_sum, 0, d_stage1_bcres2net2_bn_scale, d_stage1_bcres2net2_bn_shift, d_stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
+    bcast_add_f_backward(d_stage1_bcres2net2_f2, 0, d_stage1_bcres2net1_bn, 0, d_stage1_bcres2net2_drop, 0, d_stage1_bcres2net2_sum, 40 * N, 128, 16);
     dropout_backward(d_stage1_bcres2net2_conv_out, 0, d_stage1_bcres2net2_drop, stage1_bcres2net2_drop_mask, (size_t)N * 40, 16);
     conv1x1_backward(d_stage1_bcres2net2_f1, 0, d_stage1_bcres2net2_conv_out_weight, NULL, d_stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, 40, 40, (size_t)N * 16);
     relu_backward(d_stage1_bcres2net2_f1_dw4, d_stage1_bcres2net2_f1_out4, stage1_bcres2net2_f1_out4, (size_t)N * 160, 0);
@@ -5413,21 +5285,21 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     mean_f_backward(d_stage1_bcres2net2_f2, 1, d_stage1_bcres2net2_mean_f, 40 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2net2_f2_dw4, 0, d_stage1_bcres2net2_f2_ssn4_scale, d_stage1_bcres2net2_f2_ssn4_shift, d_stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16});
+        norm_backward_group(g, d_stage1_bcres2net2_f2_dw4, 0, d_stage1_bcres2net2_f2_ssn4_scale, d_stage1_bcres2net2_f2_ssn4_shift, d_stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, NULL, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net2_f2_sum4, 0, d_stage1_bcres2net2_f2_dw4_weight, d_stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
     add_backward(d_stage1_bcres2net2_f2_in4, 1, d_stage1_bcres2net2_f2_out3, 1, d_stage1_bcres2net2_f2_sum4, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2net2_f2_dw3, 0, d_stage1_bcres2net2_f2_ssn3_scale, d_stage1_bcres2net2_f2_ssn3_shift, d_stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16});
+        norm_backward_group(g, d_stage1_bcres2net2_f2_dw3, 0, d_stage1_bcres2net2_f2_ssn3_scale, d_stage1_bcres2net2_f2_ssn3_shift, d_stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, NULL, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net2_f2_sum3, 0, d_stage1_bcres2net2_f2_dw3_weight, d_stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
     add_backward(d_stage1_bcres2net2_f2_in3, 1, d_stage1_bcres2net2_f2_out2, 1, d_stage1_bcres2net2_f2_sum3, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2net2_f2_dw2, 0, d_stage1_bcres2net2_f2_ssn2_scale, d_stage1_bcres2net2_f2_ssn2_shift, d_stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16});
+        norm_backward_group(g, d_stage1_bcres2net2_f2_dw2, 0, d_stage1_bcres2net2_f2_ssn2_scale, d_stage1_bcres2net2_f2_ssn2_shift, d_stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, NULL, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net2_f2_in2, 1, d_stage1_bcres2net2_f2_dw2_weight, d_stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_in2, stage1_bcres2net2_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
@@ -5435,11 +5307,10 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
 
     /* backward of stage1.bcres2net1: 80 x 128 x 16 -> 40 x 128 x 16 */
     if (quant)
-        fake_quant_backward(d_stage1_bcres2net1_relu, stage1_bcres2net1_relu, (size_t)N * 81920, quant->ranges + 4);
-    relu_backward(d_stage1_bcres2net1_bn, d_stage1_bcres2net1_relu, stage1_bcres2net1_relu, (size_t)N * 81920, 0);
+        fake_quant_backward(d_stage1_bcres2net1_bn, stage1_bcres2net1_bn, (size_t)N * 81920, quant->ranges + 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_sum, 0, d_stage1_bcres2net1_bn_scale, d_stage1_bcres2net1_bn_shift, d_stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_saved, (NormShape){40, 1, N, 128, 16});
+        norm_backward_group(g, d_stage1_bcres2net1_sum, 0, d_stage1_bcres2net1_bn_scale, d_stage1_bcres2net1_bn_shift, d_stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
     bcast_add_f_backward(d_stage1_bcres2net1_f2, 0, NULL, 0, d_stage1_bcres2net1_drop, 0, d_stage1_bcres2net1_sum, 40 * N, 128, 16);
     dropout_backward(d_stage1_bcres2net1_conv_out, 0, d_stage1_bcres2net1_drop, stage1_bcres2net1_drop_mask, (size_t)N * 40, 16);
     conv1x1_backward(d_stage1_bcres2net1_f1, 0, d_stage1_bcres2net1_conv_out_weight, NULL, d_stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, stage1_bcres2net1_conv_out_weight, 40, 40, (size_t)N * 16);
@@ -5461,29 +5332,28 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     mean_f_backward(d_stage1_bcres2net1_f2, 1, d_stage1_bcres2net1_mean_f, 40 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_f2_dw4, 0, d_stage1_bcres2net1_f2_ssn4_scale, d_stage1_bcres2net1_f2_ssn4_shift, d_stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16});
+        norm_backward_group(g, d_stage1_bcres2net1_f2_dw4, 0, d_stage1_bcres2net1_f2_ssn4_scale, d_stage1_bcres2net1_f2_ssn4_shift, d_stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, NULL, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net1_f2_sum4, 0, d_stage1_bcres2net1_f2_dw4_weight, d_stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
     add_backward(d_stage1_bcres2net1_f2_in4, 0, d_stage1_bcres2net1_f2_out3, 1, d_stage1_bcres2net1_f2_sum4, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_f2_dw3, 0, d_stage1_bcres2net1_f2_ssn3_scale, d_stage1_bcres2net1_f2_ssn3_shift, d_stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16});
+        norm_backward_group(g, d_stage1_bcres2net1_f2_dw3, 0, d_stage1_bcres2net1_f2_ssn3_scale, d_stage1_bcres2net1_f2_ssn3_shift, d_stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, NULL, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net1_f2_sum3, 0, d_stage1_bcres2net1_f2_dw3_weight, d_stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
     add_backward(d_stage1_bcres2net1_f2_in3, 0, d_stage1_bcres2net1_f2_out2, 1, d_stage1_bcres2net1_f2_sum3, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_f2_dw2, 0, d_stage1_bcres2net1_f2_ssn2_scale, d_stage1_bcres2net1_f2_ssn2_shift, d_stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16});
+        norm_backward_group(g, d_stage1_bcres2net1_f2_dw2, 0, d_stage1_bcres2net1_f2_ssn2_scale, d_stage1_bcres2net1_f2_ssn2_shift, d_stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, NULL, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net1_f2_in2, 0, d_stage1_bcres2net1_f2_dw2_weight, d_stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_in2, stage1_bcres2net1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
     copy_backward(d_stage1_bcres2net1_f2_in1, d_stage1_bcres2net1_f2_out1, (size_t)N * 20480, 0);
-    relu_backward(d_stage1_bcres2net1_bn_in, d_stage1_bcres2net1_relu_in, stage1_bcres2net1_relu_in, (size_t)N * 81920, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_conv_in, 0, d_stage1_bcres2net1_bn_in_scale, d_stage1_bcres2net1_bn_in_shift, d_stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_saved, (NormShape){40, 1, N, 128, 16});
+        norm_backward_group(g, d_stage1_bcres2net1_conv_in, 0, d_stage1_bcres2net1_bn_in_scale, d_stage1_bcres2net1_bn_in_shift, d_stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_saved, (NormShape){40, 1, N, 128, 16}, 1);
     conv1x1_backward(d_stem_mfa, 0, d_stage1_bcres2net1_conv_in_weight, NULL, d_stage1_bcres2net1_conv_in, stem_mfa, stage1_bcres2net1_conv_in_weight, 80, 40, (size_t)N * 2048);
 
     /* ---- spec line 9: stem:   conv(out = 2*C, kernel = 5, stride = 2) -> bn -> relu -> mfa; */
@@ -5491,44 +5361,41 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     /* backward of stem.mfa: 80 x 128 x 16 -> 80 x 128 x 16 */
     if (quant)
         fake_quant_backward(d_stem_mfa, stem_mfa, (size_t)N * 163840, quant->ranges + 2);
-    bcast_mul_t_backward(d_stem_mfa_relu4, 0, d_stem_mfa_att4_sigmoid, 0, d_stem_mfa_y4, stem_mfa_relu4, stem_mfa_att4_sigmoid, 20 * N, 128, 16);
+    bcast_mul_t_backward(d_stem_mfa_bn4, 0, d_stem_mfa_att4_sigmoid, 0, d_stem_mfa_y4, stem_mfa_bn4, stem_mfa_att4_sigmoid, 20 * N, 128, 16);
     sigmoid_backward(d_stem_mfa_att4_fc2, d_stem_mfa_att4_sigmoid, stem_mfa_att4_sigmoid, (size_t)N * 2560, 0);
     conv1x1_backward(d_stem_mfa_att4_relu, 0, d_stem_mfa_att4_fc2_weight, NULL, d_stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, 10, 20, (size_t)N * 128);
     relu_backward(d_stem_mfa_att4_fc1, d_stem_mfa_att4_relu, stem_mfa_att4_relu, (size_t)N * 1280, 0);
     conv1x1_backward(d_stem_mfa_att4_mean, 0, d_stem_mfa_att4_fc1_weight, NULL, d_stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, 20, 10, (size_t)N * 128);
-    mean_t_backward(d_stem_mfa_relu4, 1, d_stem_mfa_att4_mean, 20 * N, 128, 16);
-    relu_backward(d_stem_mfa_bn4, d_stem_mfa_relu4, stem_mfa_relu4, (size_t)N * 40960, 0);
+    mean_t_backward(d_stem_mfa_bn4, 1, d_stem_mfa_att4_mean, 20 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_backward_group(g, d_stem_mfa_dw4, 0, d_stem_mfa_bn4_scale, d_stem_mfa_bn4_shift, d_stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_saved, (NormShape){20, 1, N, 128, 16});
+        norm_backward_group(g, d_stem_mfa_dw4, 0, d_stem_mfa_bn4_scale, d_stem_mfa_bn4_shift, d_stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4, stem_mfa_bn4_scale, stem_mfa_bn4_saved, (NormShape){20, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stem_mfa_sum4, 0, d_stem_mfa_dw4_weight, d_stem_mfa_dw4, stem_mfa_sum4, stem_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
     add_backward(d_stem_mfa_x4, 0, d_stem_mfa_y3, 1, d_stem_mfa_sum4, (size_t)N * 40960);
-    bcast_mul_t_backward(d_stem_mfa_relu3, 0, d_stem_mfa_att3_sigmoid, 0, d_stem_mfa_y3, stem_mfa_relu3, stem_mfa_att3_sigmoid, 20 * N, 128, 16);
+    bcast_mul_t_backward(d_stem_mfa_bn3, 0, d_stem_mfa_att3_sigmoid, 0, d_stem_mfa_y3, stem_mfa_bn3, stem_mfa_att3_sigmoid, 20 * N, 128, 16);
     sigmoid_backward(d_stem_mfa_att3_fc2, d_stem_mfa_att3_sigmoid, stem_mfa_att3_sigmoid, (size_t)N * 2560, 0);
     conv1x1_backward(d_stem_mfa_att3_relu, 0, d_stem_mfa_att3_fc2_weight, NULL, d_stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, 10, 20, (size_t)N * 128);
     relu_backward(d_stem_mfa_att3_fc1, d_stem_mfa_att3_relu, stem_mfa_att3_relu, (size_t)N * 1280, 0);
     conv1x1_backward(d_stem_mfa_att3_mean, 0, d_stem_mfa_att3_fc1_weight, NULL, d_stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, 20, 10, (size_t)N * 128);
-    mean_t_backward(d_stem_mfa_relu3, 1, d_stem_mfa_att3_mean, 20 * N, 128, 16);
-    relu_backward(d_stem_mfa_bn3, d_stem_mfa_relu3, stem_mfa_relu3, (size_t)N * 40960, 0);
+    mean_t_backward(d_stem_mfa_bn3, 1, d_stem_mfa_att3_mean, 20 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_backward_group(g, d_stem_mfa_dw3, 0, d_stem_mfa_bn3_scale, d_stem_mfa_bn3_shift, d_stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_saved, (NormShape){20, 1, N, 128, 16});
+        norm_backward_group(g, d_stem_mfa_dw3, 0, d_stem_mfa_bn3_scale, d_stem_mfa_bn3_shift, d_stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3, stem_mfa_bn3_scale, stem_mfa_bn3_saved, (NormShape){20, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stem_mfa_sum3, 0, d_stem_mfa_dw3_weight, d_stem_mfa_dw3, stem_mfa_sum3, stem_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
     add_backward(d_stem_mfa_x3, 0, d_stem_mfa_y2, 1, d_stem_mfa_sum3, (size_t)N * 40960);
-    bcast_mul_t_backward(d_stem_mfa_relu2, 0, d_stem_mfa_att2_sigmoid, 0, d_stem_mfa_y2, stem_mfa_relu2, stem_mfa_att2_sigmoid, 20 * N, 128, 16);
+    bcast_mul_t_backward(d_stem_mfa_bn2, 0, d_stem_mfa_att2_sigmoid, 0, d_stem_mfa_y2, stem_mfa_bn2, stem_mfa_att2_sigmoid, 20 * N, 128, 16);
     sigmoid_backward(d_stem_mfa_att2_fc2, d_stem_mfa_att2_sigmoid, stem_mfa_att2_sigmoid, (size_t)N * 2560, 0);
     conv1x1_backward(d_stem_mfa_att2_relu, 0, d_stem_mfa_att2_fc2_weight, NULL, d_stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, 10, 20, (size_t)N * 128);
     relu_backward(d_stem_mfa_att2_fc1, d_stem_mfa_att2_relu, stem_mfa_att2_relu, (size_t)N * 1280, 0);
     conv1x1_backward(d_stem_mfa_att2_mean, 0, d_stem_mfa_att2_fc1_weight, NULL, d_stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, 20, 10, (size_t)N * 128);
-    mean_t_backward(d_stem_mfa_relu2, 1, d_stem_mfa_att2_mean, 20 * N, 128, 16);
-    relu_backward(d_stem_mfa_bn2, d_stem_mfa_relu2, stem_mfa_relu2, (size_t)N * 40960, 0);
+    mean_t_backward(d_stem_mfa_bn2, 1, d_stem_mfa_att2_mean, 20 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_backward_group(g, d_stem_mfa_dw2, 0, d_stem_mfa_bn2_scale, d_stem_mfa_bn2_shift, d_stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_saved, (NormShape){20, 1, N, 128, 16});
+        norm_backward_group(g, d_stem_mfa_dw2, 0, d_stem_mfa_bn2_scale, d_stem_mfa_bn2_shift, d_stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2, stem_mfa_bn2_scale, stem_mfa_bn2_saved, (NormShape){20, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stem_mfa_x2, 0, d_stem_mfa_dw2_weight, d_stem_mfa_dw2, stem_mfa_x2, stem_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
@@ -5539,15 +5406,12 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     conv1x1_backward(d_stem_mfa_att1_mean, 0, d_stem_mfa_att1_fc1_weight, NULL, d_stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, 20, 10, (size_t)N * 128);
     mean_t_backward(d_stem_mfa_x1, 1, d_stem_mfa_att1_mean, 20 * N, 128, 16);
 
-    /* backward of stem.relu: 80 x 128 x 16 -> 80 x 128 x 16 */
-    if (quant)
-        fake_quant_backward(d_stem_relu, stem_relu, (size_t)N * 163840, quant->ranges + 0);
-    relu_backward(d_stem_bn, d_stem_relu, stem_relu, (size_t)N * 163840, 0);
-
     /* backward of stem.bn: 80 x 128 x 16 -> 80 x 128 x 16 */
+    if (quant)
+        fake_quant_backward(d_stem_bn, stem_bn, (size_t)N * 163840, quant->ranges + 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stem_conv, 0, d_stem_bn_scale, d_stem_bn_shift, d_stem_bn, stem_conv, stem_bn_scale, stem_bn_saved, (NormShape){80, 1, N, 128, 16});
+        norm_backward_group(g, d_stem_conv, 0, d_stem_bn_scale, d_stem_bn_shift, d_stem_bn, stem_conv, stem_bn, stem_bn_scale, stem_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
 
     /* backward of stem.conv: 1 x 256 x 32 -> 80 x 128 x 16 */
     conv_backward(dinput, 0, d_stem_conv_weight, NULL, d_stem_conv, input, stem_conv_weight, scratch, (ConvShape){1, 80, 1, 256, 32, 128, 16, 5, 5, 2, 2, 2, 2}, N);
@@ -5557,46 +5421,42 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
  * arena is small (info.infer_per_clip values per clip). */
 void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const real *input,
     real *logits, real *arena) {
-    real *scratch = arena + (size_t)N * 416000;
+    real *scratch = arena + (size_t)N * 491520;
     (void)scratch, (void)stats;
     real *stem_conv = arena + (size_t)N * 0; /* 80 x N x 128 x 16 */
     real *stem_bn = arena + (size_t)N * 163840; /* 80 x N x 128 x 16 */
-    real *stem_relu = arena + (size_t)N * 0; /* 80 x N x 128 x 16 */
-    real *stem_mfa = arena + (size_t)N * 170240; /* 80 x N x 128 x 16 */
-    real *stem_mfa_x1 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
-    real *stem_mfa_y1 = arena + (size_t)N * 170240; /* 20 x N x 128 x 16 */
-    real *stem_mfa_att1_mean = arena + (size_t)N * 163840; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att1_fc1 = arena + (size_t)N * 166400; /* 10 x N x 128 x 1 */
-    real *stem_mfa_att1_relu = arena + (size_t)N * 163840; /* 10 x N x 128 x 1 */
-    real *stem_mfa_att1_fc2 = arena + (size_t)N * 165120; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att1_sigmoid = arena + (size_t)N * 167680; /* 20 x N x 128 x 1 */
-    real *stem_mfa_x2 = arena + (size_t)N * 40960; /* 20 x N x 128 x 16 */
-    real *stem_mfa_y2 = arena + (size_t)N * 211200; /* 20 x N x 128 x 16 */
-    real *stem_mfa_dw2 = arena + (size_t)N * 334080; /* 20 x N x 128 x 16 */
-    real *stem_mfa_bn2 = arena + (size_t)N * 375040; /* 20 x N x 128 x 16 */
-    real *stem_mfa_relu2 = arena + (size_t)N * 334080; /* 20 x N x 128 x 16 */
-    real *stem_mfa_att2_mean = arena + (size_t)N * 163840; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att2_fc1 = arena + (size_t)N * 166400; /* 10 x N x 128 x 1 */
-    real *stem_mfa_att2_relu = arena + (size_t)N * 163840; /* 10 x N x 128 x 1 */
-    real *stem_mfa_att2_fc2 = arena + (size_t)N * 165120; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att2_sigmoid = arena + (size_t)N * 167680; /* 20 x N x 128 x 1 */
-    real *stem_mfa_x3 = arena + (size_t)N * 81920; /* 20 x N x 128 x 16 */
-    real *stem_mfa_y3 = arena + (size_t)N * 252160; /* 20 x N x 128 x 16 */
-    real *stem_mfa_sum3 = arena + (size_t)N * 334080; /* 20 x N x 128 x 16 */
-    real *stem_mfa_dw3 = arena + (size_t)N * 375040; /* 20 x N x 128 x 16 */
-    real *stem_mfa_bn3 = arena + (size_t)N * 334080; /* 20 x N x 128 x 16 */
-    real *stem_mfa_relu3 = arena + (size_t)N * 375040; /* 20 x N x 128 x 16 */
-    real *stem_mfa_att3_mean = arena + (size_t)N * 163840; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att3_fc1 = arena + (size_t)N * 166400; /* 10 x N x 128 x 1 */
-    real *stem_mfa_att3_relu = arena + (size_t)N * 163840; /* 10 x N x 128 x 1 */
-    real *stem_mfa_att3_fc2 = arena + (size_t)N * 165120; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att3_sigmoid = arena + (size_t)N * 167680; /* 20 x N x 128 x 1 */
-    real *stem_mfa_x4 = arena + (size_t)N * 122880; /* 20 x N x 128 x 16 */
-    real *stem_mfa_y4 = arena + (size_t)N * 293120; /* 20 x N x 128 x 16 */
-    real *stem_mfa_sum4 = arena + (size_t)N * 334080; /* 20 x N x 128 x 16 */
-    real *stem_mfa_dw4 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
-    real *stem_mfa_bn4 = arena + (size_t)N * 40960; /* 20 x N x 128 x 16 */
-    real *stem_mfa_relu4 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
+    real *stem_mfa = arena + (size_t)N * 327680; /* 80 x N x 128 x 16 */
+    real *stem_mfa_x1 = arena + (size_t)N * 163840; /* 20 x N x 128 x 16 */
+    real *stem_mfa_y1 = arena + (size_t)N * 327680; /* 20 x N x 128 x 16 */
+    real *stem_mfa_att1_mean = arena + (size_t)N * 0; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att1_fc1 = arena + (size_t)N * 2560; /* 10 x N x 128 x 1 */
+    real *stem_mfa_att1_relu = arena + (size_t)N * 0; /* 10 x N x 128 x 1 */
+    real *stem_mfa_att1_fc2 = arena + (size_t)N * 1280; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att1_sigmoid = arena + (size_t)N * 3840; /* 20 x N x 128 x 1 */
+    real *stem_mfa_x2 = arena + (size_t)N * 204800; /* 20 x N x 128 x 16 */
+    real *stem_mfa_y2 = arena + (size_t)N * 368640; /* 20 x N x 128 x 16 */
+    real *stem_mfa_dw2 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
+    real *stem_mfa_bn2 = arena + (size_t)N * 40960; /* 20 x N x 128 x 16 */
+    real *stem_mfa_att2_mean = arena + (size_t)N * 0; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att2_fc1 = arena + (size_t)N * 2560; /* 10 x N x 128 x 1 */
+    real *stem_mfa_att2_relu = arena + (size_t)N * 0; /* 10 x N x 128 x 1 */
+    real *stem_mfa_att2_fc2 = arena + (size_t)N * 1280; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att2_sigmoid = arena + (size_t)N * 3840; /* 20 x N x 128 x 1 */
+    real *stem_mfa_x3 = arena + (size_t)N * 245760; /* 20 x N x 128 x 16 */
+    real *stem_mfa_y3 = arena + (size_t)N * 409600; /* 20 x N x 128 x 16 */
+    real *stem_mfa_sum3 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
+    real *stem_mfa_dw3 = arena + (size_t)N * 40960; /* 20 x N x 128 x 16 */
+    real *stem_mfa_bn3 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
+    real *stem_mfa_att3_mean = arena + (size_t)N * 40960; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att3_fc1 = arena + (size_t)N * 43520; /* 10 x N x 128 x 1 */
+    real *stem_mfa_att3_relu = arena + (size_t)N * 40960; /* 10 x N x 128 x 1 */
+    real *stem_mfa_att3_fc2 = arena + (size_t)N * 42240; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att3_sigmoid = arena + (size_t)N * 44800; /* 20 x N x 128 x 1 */
+    real *stem_mfa_x4 = arena + (size_t)N * 286720; /* 20 x N x 128 x 16 */
+    real *stem_mfa_y4 = arena + (size_t)N * 450560; /* 20 x N x 128 x 16 */
+    real *stem_mfa_sum4 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
+    real *stem_mfa_dw4 = arena + (size_t)N * 40960; /* 20 x N x 128 x 16 */
+    real *stem_mfa_bn4 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
     real *stem_mfa_att4_mean = arena + (size_t)N * 40960; /* 20 x N x 128 x 1 */
     real *stem_mfa_att4_fc1 = arena + (size_t)N * 43520; /* 10 x N x 128 x 1 */
     real *stem_mfa_att4_relu = arena + (size_t)N * 40960; /* 10 x N x 128 x 1 */
@@ -5604,50 +5464,48 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     real *stem_mfa_att4_sigmoid = arena + (size_t)N * 44800; /* 20 x N x 128 x 1 */
     real *stage1_bcres2net1_conv_in = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
     real *stage1_bcres2net1_bn_in = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2net1_relu_in = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2 = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_in1 = arena + (size_t)N * 0; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_out1 = arena + (size_t)N * 81920; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_in2 = arena + (size_t)N * 20480; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_out2 = arena + (size_t)N * 102400; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_in3 = arena + (size_t)N * 40960; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_out3 = arena + (size_t)N * 122880; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_in4 = arena + (size_t)N * 61440; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_out4 = arena + (size_t)N * 143360; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2 = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_in1 = arena + (size_t)N * 81920; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_out1 = arena + (size_t)N * 0; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_in2 = arena + (size_t)N * 102400; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_out2 = arena + (size_t)N * 20480; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_in3 = arena + (size_t)N * 122880; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_out3 = arena + (size_t)N * 40960; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_in4 = arena + (size_t)N * 143360; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_out4 = arena + (size_t)N * 61440; /* 10 x N x 128 x 16 */
     real *stage1_bcres2net1_f2_dw2 = arena + (size_t)N * 163840; /* 10 x N x 128 x 16 */
     real *stage1_bcres2net1_f2_sum3 = arena + (size_t)N * 163840; /* 10 x N x 128 x 16 */
     real *stage1_bcres2net1_f2_dw3 = arena + (size_t)N * 184320; /* 10 x N x 128 x 16 */
     real *stage1_bcres2net1_f2_sum4 = arena + (size_t)N * 163840; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_dw4 = arena + (size_t)N * 0; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net1_mean_f = arena + (size_t)N * 0; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1 = arena + (size_t)N * 640; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_in1 = arena + (size_t)N * 0; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_out1 = arena + (size_t)N * 640; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_in2 = arena + (size_t)N * 160; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_out2 = arena + (size_t)N * 800; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_in3 = arena + (size_t)N * 320; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_out3 = arena + (size_t)N * 960; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_in4 = arena + (size_t)N * 480; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_out4 = arena + (size_t)N * 1120; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_dw2 = arena + (size_t)N * 1280; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_sum3 = arena + (size_t)N * 1280; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_dw3 = arena + (size_t)N * 1440; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_sum4 = arena + (size_t)N * 1280; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_dw4 = arena + (size_t)N * 0; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net1_conv_out = arena + (size_t)N * 0; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2net1_drop = arena + (size_t)N * 640; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2net1_sum = arena + (size_t)N * 163840; /* 40 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_dw4 = arena + (size_t)N * 81920; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net1_mean_f = arena + (size_t)N * 81920; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1 = arena + (size_t)N * 82560; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_in1 = arena + (size_t)N * 81920; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_out1 = arena + (size_t)N * 82560; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_in2 = arena + (size_t)N * 82080; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_out2 = arena + (size_t)N * 82720; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_in3 = arena + (size_t)N * 82240; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_out3 = arena + (size_t)N * 82880; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_in4 = arena + (size_t)N * 82400; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_out4 = arena + (size_t)N * 83040; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_dw2 = arena + (size_t)N * 83200; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_sum3 = arena + (size_t)N * 83200; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_dw3 = arena + (size_t)N * 83360; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_sum4 = arena + (size_t)N * 83200; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_dw4 = arena + (size_t)N * 81920; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net1_conv_out = arena + (size_t)N * 81920; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2net1_drop = arena + (size_t)N * 82560; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2net1_sum = arena + (size_t)N * 83200; /* 40 x N x 128 x 16 */
     real *stage1_bcres2net1_bn = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2net1_relu = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2 = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_in1 = arena + (size_t)N * 81920; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_out1 = arena + (size_t)N * 0; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_in2 = arena + (size_t)N * 102400; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_out2 = arena + (size_t)N * 20480; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_in3 = arena + (size_t)N * 122880; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_out3 = arena + (size_t)N * 40960; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_in4 = arena + (size_t)N * 143360; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_out4 = arena + (size_t)N * 61440; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2 = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_in1 = arena + (size_t)N * 0; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_out1 = arena + (size_t)N * 81920; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_in2 = arena + (size_t)N * 20480; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_out2 = arena + (size_t)N * 102400; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_in3 = arena + (size_t)N * 40960; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_out3 = arena + (size_t)N * 122880; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_in4 = arena + (size_t)N * 61440; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_out4 = arena + (size_t)N * 143360; /* 10 x N x 128 x 16 */
     real *stage1_bcres2net2_f2_dw2 = arena + (size_t)N * 163840; /* 10 x N x 128 x 16 */
     real *stage1_bcres2net2_f2_sum3 = arena + (size_t)N * 163840; /* 10 x N x 128 x 16 */
     real *stage1_bcres2net2_f2_dw3 = arena + (size_t)N * 184320; /* 10 x N x 128 x 16 */
@@ -5672,44 +5530,40 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     real *stage1_bcres2net2_drop = arena + (size_t)N * 164480; /* 40 x N x 1 x 16 */
     real *stage1_bcres2net2_sum = arena + (size_t)N * 165120; /* 40 x N x 128 x 16 */
     real *stage1_bcres2net2_bn = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2net2_relu = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
-    real *stage1_resnorm = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
+    real *stage1_resnorm = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
     real *stage1_resnorm_saved = arena + (size_t)N * 163840; /* 2 x N x 128 x 1 */
-    real *stage1_mfa = arena + (size_t)N * 85248; /* 40 x N x 128 x 16 */
-    real *stage1_mfa_x1 = arena + (size_t)N * 0; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_y1 = arena + (size_t)N * 85248; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_att1_mean = arena + (size_t)N * 81920; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att1_fc1 = arena + (size_t)N * 83200; /* 6 x N x 128 x 1 */
-    real *stage1_mfa_att1_relu = arena + (size_t)N * 81920; /* 6 x N x 128 x 1 */
-    real *stage1_mfa_att1_fc2 = arena + (size_t)N * 82688; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att1_sigmoid = arena + (size_t)N * 83968; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_x2 = arena + (size_t)N * 20480; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_y2 = arena + (size_t)N * 105728; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_dw2 = arena + (size_t)N * 167168; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_bn2 = arena + (size_t)N * 187648; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_relu2 = arena + (size_t)N * 167168; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_att2_mean = arena + (size_t)N * 81920; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att2_fc1 = arena + (size_t)N * 83200; /* 6 x N x 128 x 1 */
-    real *stage1_mfa_att2_relu = arena + (size_t)N * 81920; /* 6 x N x 128 x 1 */
-    real *stage1_mfa_att2_fc2 = arena + (size_t)N * 82688; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att2_sigmoid = arena + (size_t)N * 83968; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_x3 = arena + (size_t)N * 40960; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_y3 = arena + (size_t)N * 126208; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_sum3 = arena + (size_t)N * 167168; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_dw3 = arena + (size_t)N * 187648; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_bn3 = arena + (size_t)N * 167168; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_relu3 = arena + (size_t)N * 187648; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_att3_mean = arena + (size_t)N * 81920; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att3_fc1 = arena + (size_t)N * 83200; /* 6 x N x 128 x 1 */
-    real *stage1_mfa_att3_relu = arena + (size_t)N * 81920; /* 6 x N x 128 x 1 */
-    real *stage1_mfa_att3_fc2 = arena + (size_t)N * 82688; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att3_sigmoid = arena + (size_t)N * 83968; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_x4 = arena + (size_t)N * 61440; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_y4 = arena + (size_t)N * 146688; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_sum4 = arena + (size_t)N * 167168; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_dw4 = arena + (size_t)N * 0; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_bn4 = arena + (size_t)N * 20480; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_relu4 = arena + (size_t)N * 0; /* 10 x N x 128 x 16 */
+    real *stage1_mfa = arena + (size_t)N * 163840; /* 40 x N x 128 x 16 */
+    real *stage1_mfa_x1 = arena + (size_t)N * 81920; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_y1 = arena + (size_t)N * 163840; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_att1_mean = arena + (size_t)N * 0; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att1_fc1 = arena + (size_t)N * 1280; /* 6 x N x 128 x 1 */
+    real *stage1_mfa_att1_relu = arena + (size_t)N * 0; /* 6 x N x 128 x 1 */
+    real *stage1_mfa_att1_fc2 = arena + (size_t)N * 768; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att1_sigmoid = arena + (size_t)N * 2048; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_x2 = arena + (size_t)N * 102400; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_y2 = arena + (size_t)N * 184320; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_dw2 = arena + (size_t)N * 0; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_bn2 = arena + (size_t)N * 20480; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_att2_mean = arena + (size_t)N * 0; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att2_fc1 = arena + (size_t)N * 1280; /* 6 x N x 128 x 1 */
+    real *stage1_mfa_att2_relu = arena + (size_t)N * 0; /* 6 x N x 128 x 1 */
+    real *stage1_mfa_att2_fc2 = arena + (size_t)N * 768; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att2_sigmoid = arena + (size_t)N * 2048; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_x3 = arena + (size_t)N * 122880; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_y3 = arena + (size_t)N * 204800; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_sum3 = arena + (size_t)N * 0; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_dw3 = arena + (size_t)N * 20480; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_bn3 = arena + (size_t)N * 0; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_att3_mean = arena + (size_t)N * 20480; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att3_fc1 = arena + (size_t)N * 21760; /* 6 x N x 128 x 1 */
+    real *stage1_mfa_att3_relu = arena + (size_t)N * 20480; /* 6 x N x 128 x 1 */
+    real *stage1_mfa_att3_fc2 = arena + (size_t)N * 21248; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att3_sigmoid = arena + (size_t)N * 22528; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_x4 = arena + (size_t)N * 143360; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_y4 = arena + (size_t)N * 225280; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_sum4 = arena + (size_t)N * 0; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_dw4 = arena + (size_t)N * 20480; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_bn4 = arena + (size_t)N * 0; /* 10 x N x 128 x 16 */
     real *stage1_mfa_att4_mean = arena + (size_t)N * 20480; /* 10 x N x 128 x 1 */
     real *stage1_mfa_att4_fc1 = arena + (size_t)N * 21760; /* 6 x N x 128 x 1 */
     real *stage1_mfa_att4_relu = arena + (size_t)N * 20480; /* 6 x N x 128 x 1 */
@@ -5719,50 +5573,48 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     real *stage2_maxpool_argmax = arena + (size_t)N * 20480; /* 40 x N x 64 x 8 */
     real *stage2_bcres2net1_conv_in = arena + (size_t)N * 20480; /* 60 x N x 64 x 8 */
     real *stage2_bcres2net1_bn_in = arena + (size_t)N * 51200; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2net1_relu_in = arena + (size_t)N * 0; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2 = arena + (size_t)N * 30720; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_in1 = arena + (size_t)N * 0; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_out1 = arena + (size_t)N * 30720; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_in2 = arena + (size_t)N * 7680; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_out2 = arena + (size_t)N * 38400; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_in3 = arena + (size_t)N * 15360; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_out3 = arena + (size_t)N * 46080; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_in4 = arena + (size_t)N * 23040; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_out4 = arena + (size_t)N * 53760; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_dw2 = arena + (size_t)N * 61440; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_sum3 = arena + (size_t)N * 61440; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_dw3 = arena + (size_t)N * 69120; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_sum4 = arena + (size_t)N * 61440; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_dw4 = arena + (size_t)N * 0; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_mean_f = arena + (size_t)N * 0; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1 = arena + (size_t)N * 480; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_in1 = arena + (size_t)N * 0; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_out1 = arena + (size_t)N * 480; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_in2 = arena + (size_t)N * 120; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_out2 = arena + (size_t)N * 600; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_in3 = arena + (size_t)N * 240; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_out3 = arena + (size_t)N * 720; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_in4 = arena + (size_t)N * 360; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_out4 = arena + (size_t)N * 840; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_dw2 = arena + (size_t)N * 960; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_sum3 = arena + (size_t)N * 960; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_dw3 = arena + (size_t)N * 1080; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_sum4 = arena + (size_t)N * 960; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_dw4 = arena + (size_t)N * 0; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net1_conv_out = arena + (size_t)N * 0; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2net1_drop = arena + (size_t)N * 480; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2net1_sum = arena + (size_t)N * 167168; /* 60 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2 = arena + (size_t)N * 0; /* 60 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_in1 = arena + (size_t)N * 51200; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_out1 = arena + (size_t)N * 0; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_in2 = arena + (size_t)N * 58880; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_out2 = arena + (size_t)N * 7680; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_in3 = arena + (size_t)N * 66560; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_out3 = arena + (size_t)N * 15360; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_in4 = arena + (size_t)N * 74240; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_out4 = arena + (size_t)N * 23040; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_dw2 = arena + (size_t)N * 30720; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_sum3 = arena + (size_t)N * 30720; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_dw3 = arena + (size_t)N * 38400; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_sum4 = arena + (size_t)N * 30720; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_dw4 = arena + (size_t)N * 38400; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net1_mean_f = arena + (size_t)N * 30720; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1 = arena + (size_t)N * 31200; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_in1 = arena + (size_t)N * 30720; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_out1 = arena + (size_t)N * 31200; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_in2 = arena + (size_t)N * 30840; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_out2 = arena + (size_t)N * 31320; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_in3 = arena + (size_t)N * 30960; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_out3 = arena + (size_t)N * 31440; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_in4 = arena + (size_t)N * 31080; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_out4 = arena + (size_t)N * 31560; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_dw2 = arena + (size_t)N * 31680; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_sum3 = arena + (size_t)N * 31680; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_dw3 = arena + (size_t)N * 31800; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_sum4 = arena + (size_t)N * 31680; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_dw4 = arena + (size_t)N * 30720; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net1_conv_out = arena + (size_t)N * 30720; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2net1_drop = arena + (size_t)N * 31200; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2net1_sum = arena + (size_t)N * 31680; /* 60 x N x 64 x 8 */
     real *stage2_bcres2net1_bn = arena + (size_t)N * 0; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2net1_relu = arena + (size_t)N * 30720; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2 = arena + (size_t)N * 0; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_in1 = arena + (size_t)N * 30720; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_out1 = arena + (size_t)N * 0; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_in2 = arena + (size_t)N * 38400; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_out2 = arena + (size_t)N * 7680; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_in3 = arena + (size_t)N * 46080; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_out3 = arena + (size_t)N * 15360; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_in4 = arena + (size_t)N * 53760; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_out4 = arena + (size_t)N * 23040; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2 = arena + (size_t)N * 30720; /* 60 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_in1 = arena + (size_t)N * 0; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_out1 = arena + (size_t)N * 30720; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_in2 = arena + (size_t)N * 7680; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_out2 = arena + (size_t)N * 38400; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_in3 = arena + (size_t)N * 15360; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_out3 = arena + (size_t)N * 46080; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_in4 = arena + (size_t)N * 23040; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_out4 = arena + (size_t)N * 53760; /* 15 x N x 64 x 8 */
     real *stage2_bcres2net2_f2_dw2 = arena + (size_t)N * 61440; /* 15 x N x 64 x 8 */
     real *stage2_bcres2net2_f2_sum3 = arena + (size_t)N * 61440; /* 15 x N x 64 x 8 */
     real *stage2_bcres2net2_f2_dw3 = arena + (size_t)N * 69120; /* 15 x N x 64 x 8 */
@@ -5785,46 +5637,42 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     real *stage2_bcres2net2_f1_dw4 = arena + (size_t)N * 61440; /* 15 x N x 1 x 8 */
     real *stage2_bcres2net2_conv_out = arena + (size_t)N * 61440; /* 60 x N x 1 x 8 */
     real *stage2_bcres2net2_drop = arena + (size_t)N * 61920; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2net2_sum = arena + (size_t)N * 167168; /* 60 x N x 64 x 8 */
+    real *stage2_bcres2net2_sum = arena + (size_t)N * 62400; /* 60 x N x 64 x 8 */
     real *stage2_bcres2net2_bn = arena + (size_t)N * 0; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2net2_relu = arena + (size_t)N * 30720; /* 60 x N x 64 x 8 */
-    real *stage2_resnorm = arena + (size_t)N * 0; /* 60 x N x 64 x 8 */
+    real *stage2_resnorm = arena + (size_t)N * 30720; /* 60 x N x 64 x 8 */
     real *stage2_resnorm_saved = arena + (size_t)N * 61440; /* 2 x N x 64 x 1 */
-    real *stage2_mfa = arena + (size_t)N * 33152; /* 60 x N x 64 x 8 */
-    real *stage2_mfa_x1 = arena + (size_t)N * 0; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_y1 = arena + (size_t)N * 33152; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_att1_mean = arena + (size_t)N * 30720; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_att1_fc1 = arena + (size_t)N * 31680; /* 8 x N x 64 x 1 */
-    real *stage2_mfa_att1_relu = arena + (size_t)N * 30720; /* 8 x N x 64 x 1 */
-    real *stage2_mfa_att1_fc2 = arena + (size_t)N * 31232; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_att1_sigmoid = arena + (size_t)N * 32192; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_x2 = arena + (size_t)N * 7680; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_y2 = arena + (size_t)N * 40832; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_dw2 = arena + (size_t)N * 63872; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_bn2 = arena + (size_t)N * 71552; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_relu2 = arena + (size_t)N * 63872; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_att2_mean = arena + (size_t)N * 30720; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_att2_fc1 = arena + (size_t)N * 31680; /* 8 x N x 64 x 1 */
-    real *stage2_mfa_att2_relu = arena + (size_t)N * 30720; /* 8 x N x 64 x 1 */
-    real *stage2_mfa_att2_fc2 = arena + (size_t)N * 31232; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_att2_sigmoid = arena + (size_t)N * 32192; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_x3 = arena + (size_t)N * 15360; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_y3 = arena + (size_t)N * 48512; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_sum3 = arena + (size_t)N * 63872; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_dw3 = arena + (size_t)N * 71552; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_bn3 = arena + (size_t)N * 63872; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_relu3 = arena + (size_t)N * 71552; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_att3_mean = arena + (size_t)N * 30720; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_att3_fc1 = arena + (size_t)N * 31680; /* 8 x N x 64 x 1 */
-    real *stage2_mfa_att3_relu = arena + (size_t)N * 30720; /* 8 x N x 64 x 1 */
-    real *stage2_mfa_att3_fc2 = arena + (size_t)N * 31232; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_att3_sigmoid = arena + (size_t)N * 32192; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_x4 = arena + (size_t)N * 23040; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_y4 = arena + (size_t)N * 56192; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_sum4 = arena + (size_t)N * 63872; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_dw4 = arena + (size_t)N * 0; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_bn4 = arena + (size_t)N * 7680; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_relu4 = arena + (size_t)N * 0; /* 15 x N x 64 x 8 */
+    real *stage2_mfa = arena + (size_t)N * 61440; /* 60 x N x 64 x 8 */
+    real *stage2_mfa_x1 = arena + (size_t)N * 30720; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_y1 = arena + (size_t)N * 61440; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_att1_mean = arena + (size_t)N * 0; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_att1_fc1 = arena + (size_t)N * 960; /* 8 x N x 64 x 1 */
+    real *stage2_mfa_att1_relu = arena + (size_t)N * 0; /* 8 x N x 64 x 1 */
+    real *stage2_mfa_att1_fc2 = arena + (size_t)N * 512; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_att1_sigmoid = arena + (size_t)N * 1472; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_x2 = arena + (size_t)N * 38400; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_y2 = arena + (size_t)N * 69120; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_dw2 = arena + (size_t)N * 0; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_bn2 = arena + (size_t)N * 7680; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_att2_mean = arena + (size_t)N * 0; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_att2_fc1 = arena + (size_t)N * 960; /* 8 x N x 64 x 1 */
+    real *stage2_mfa_att2_relu = arena + (size_t)N * 0; /* 8 x N x 64 x 1 */
+    real *stage2_mfa_att2_fc2 = arena + (size_t)N * 512; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_att2_sigmoid = arena + (size_t)N * 1472; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_x3 = arena + (size_t)N * 46080; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_y3 = arena + (size_t)N * 76800; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_sum3 = arena + (size_t)N * 0; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_dw3 = arena + (size_t)N * 7680; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_bn3 = arena + (size_t)N * 0; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_att3_mean = arena + (size_t)N * 7680; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_att3_fc1 = arena + (size_t)N * 8640; /* 8 x N x 64 x 1 */
+    real *stage2_mfa_att3_relu = arena + (size_t)N * 7680; /* 8 x N x 64 x 1 */
+    real *stage2_mfa_att3_fc2 = arena + (size_t)N * 8192; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_att3_sigmoid = arena + (size_t)N * 9152; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_x4 = arena + (size_t)N * 53760; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_y4 = arena + (size_t)N * 84480; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_sum4 = arena + (size_t)N * 0; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_dw4 = arena + (size_t)N * 7680; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_bn4 = arena + (size_t)N * 0; /* 15 x N x 64 x 8 */
     real *stage2_mfa_att4_mean = arena + (size_t)N * 7680; /* 15 x N x 64 x 1 */
     real *stage2_mfa_att4_fc1 = arena + (size_t)N * 8640; /* 8 x N x 64 x 1 */
     real *stage2_mfa_att4_relu = arena + (size_t)N * 7680; /* 8 x N x 64 x 1 */
@@ -5834,50 +5682,48 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     real *stage3_maxpool_argmax = arena + (size_t)N * 7680; /* 60 x N x 32 x 4 */
     real *stage3_bcres2net1_conv_in = arena + (size_t)N * 7680; /* 80 x N x 32 x 4 */
     real *stage3_bcres2net1_bn_in = arena + (size_t)N * 17920; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2net1_relu_in = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2 = arena + (size_t)N * 10240; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_in1 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_out1 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_in2 = arena + (size_t)N * 2560; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_out2 = arena + (size_t)N * 12800; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_in3 = arena + (size_t)N * 5120; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_out3 = arena + (size_t)N * 15360; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_in4 = arena + (size_t)N * 7680; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_out4 = arena + (size_t)N * 17920; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_dw2 = arena + (size_t)N * 20480; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_sum3 = arena + (size_t)N * 20480; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_dw3 = arena + (size_t)N * 23040; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_sum4 = arena + (size_t)N * 20480; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_dw4 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_mean_f = arena + (size_t)N * 0; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1 = arena + (size_t)N * 320; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_in1 = arena + (size_t)N * 0; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_out1 = arena + (size_t)N * 320; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_in2 = arena + (size_t)N * 80; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_out2 = arena + (size_t)N * 400; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_in3 = arena + (size_t)N * 160; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_out3 = arena + (size_t)N * 480; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_in4 = arena + (size_t)N * 240; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_out4 = arena + (size_t)N * 560; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_dw2 = arena + (size_t)N * 640; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_sum3 = arena + (size_t)N * 640; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_dw3 = arena + (size_t)N * 720; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_sum4 = arena + (size_t)N * 640; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_dw4 = arena + (size_t)N * 0; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net1_conv_out = arena + (size_t)N * 0; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2net1_drop = arena + (size_t)N * 320; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2net1_sum = arena + (size_t)N * 20480; /* 80 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2 = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_in1 = arena + (size_t)N * 17920; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_out1 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_in2 = arena + (size_t)N * 20480; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_out2 = arena + (size_t)N * 2560; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_in3 = arena + (size_t)N * 23040; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_out3 = arena + (size_t)N * 5120; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_in4 = arena + (size_t)N * 25600; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_out4 = arena + (size_t)N * 7680; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_dw2 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_sum3 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_dw3 = arena + (size_t)N * 12800; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_sum4 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_dw4 = arena + (size_t)N * 12800; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net1_mean_f = arena + (size_t)N * 10240; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1 = arena + (size_t)N * 10560; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_in1 = arena + (size_t)N * 10240; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_out1 = arena + (size_t)N * 10560; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_in2 = arena + (size_t)N * 10320; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_out2 = arena + (size_t)N * 10640; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_in3 = arena + (size_t)N * 10400; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_out3 = arena + (size_t)N * 10720; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_in4 = arena + (size_t)N * 10480; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_out4 = arena + (size_t)N * 10800; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_dw2 = arena + (size_t)N * 10880; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_sum3 = arena + (size_t)N * 10880; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_dw3 = arena + (size_t)N * 10960; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_sum4 = arena + (size_t)N * 10880; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_dw4 = arena + (size_t)N * 10240; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net1_conv_out = arena + (size_t)N * 10240; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2net1_drop = arena + (size_t)N * 10560; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2net1_sum = arena + (size_t)N * 10880; /* 80 x N x 32 x 4 */
     real *stage3_bcres2net1_bn = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2net1_relu = arena + (size_t)N * 10240; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2 = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_in1 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_out1 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_in2 = arena + (size_t)N * 12800; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_out2 = arena + (size_t)N * 2560; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_in3 = arena + (size_t)N * 15360; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_out3 = arena + (size_t)N * 5120; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_in4 = arena + (size_t)N * 17920; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_out4 = arena + (size_t)N * 7680; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2 = arena + (size_t)N * 10240; /* 80 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_in1 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_out1 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_in2 = arena + (size_t)N * 2560; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_out2 = arena + (size_t)N * 12800; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_in3 = arena + (size_t)N * 5120; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_out3 = arena + (size_t)N * 15360; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_in4 = arena + (size_t)N * 7680; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_out4 = arena + (size_t)N * 17920; /* 20 x N x 32 x 4 */
     real *stage3_bcres2net2_f2_dw2 = arena + (size_t)N * 20480; /* 20 x N x 32 x 4 */
     real *stage3_bcres2net2_f2_sum3 = arena + (size_t)N * 20480; /* 20 x N x 32 x 4 */
     real *stage3_bcres2net2_f2_dw3 = arena + (size_t)N * 23040; /* 20 x N x 32 x 4 */
@@ -5902,289 +5748,276 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     real *stage3_bcres2net2_drop = arena + (size_t)N * 20800; /* 80 x N x 1 x 4 */
     real *stage3_bcres2net2_sum = arena + (size_t)N * 21120; /* 80 x N x 32 x 4 */
     real *stage3_bcres2net2_bn = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2net2_relu = arena + (size_t)N * 10240; /* 80 x N x 32 x 4 */
-    real *stage3_resnorm = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
+    real *stage3_resnorm = arena + (size_t)N * 10240; /* 80 x N x 32 x 4 */
     real *stage3_resnorm_saved = arena + (size_t)N * 20480; /* 2 x N x 32 x 1 */
-    real *stage3_mfa = arena + (size_t)N * 11840; /* 80 x N x 32 x 4 */
-    real *stage3_mfa_x1 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_y1 = arena + (size_t)N * 11840; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_att1_mean = arena + (size_t)N * 10240; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att1_fc1 = arena + (size_t)N * 10880; /* 10 x N x 32 x 1 */
-    real *stage3_mfa_att1_relu = arena + (size_t)N * 10240; /* 10 x N x 32 x 1 */
-    real *stage3_mfa_att1_fc2 = arena + (size_t)N * 10560; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att1_sigmoid = arena + (size_t)N * 11200; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_x2 = arena + (size_t)N * 2560; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_y2 = arena + (size_t)N * 14400; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_dw2 = arena + (size_t)N * 22080; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_bn2 = arena + (size_t)N * 24640; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_relu2 = arena + (size_t)N * 22080; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_att2_mean = arena + (size_t)N * 10240; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att2_fc1 = arena + (size_t)N * 10880; /* 10 x N x 32 x 1 */
-    real *stage3_mfa_att2_relu = arena + (size_t)N * 10240; /* 10 x N x 32 x 1 */
-    real *stage3_mfa_att2_fc2 = arena + (size_t)N * 10560; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att2_sigmoid = arena + (size_t)N * 11200; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_x3 = arena + (size_t)N * 5120; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_y3 = arena + (size_t)N * 16960; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_sum3 = arena + (size_t)N * 22080; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_dw3 = arena + (size_t)N * 24640; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_bn3 = arena + (size_t)N * 22080; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_relu3 = arena + (size_t)N * 24640; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_att3_mean = arena + (size_t)N * 10240; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att3_fc1 = arena + (size_t)N * 10880; /* 10 x N x 32 x 1 */
-    real *stage3_mfa_att3_relu = arena + (size_t)N * 10240; /* 10 x N x 32 x 1 */
-    real *stage3_mfa_att3_fc2 = arena + (size_t)N * 10560; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att3_sigmoid = arena + (size_t)N * 11200; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_x4 = arena + (size_t)N * 7680; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_y4 = arena + (size_t)N * 19520; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_sum4 = arena + (size_t)N * 22080; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_dw4 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_bn4 = arena + (size_t)N * 2560; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_relu4 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
+    real *stage3_mfa = arena + (size_t)N * 20480; /* 80 x N x 32 x 4 */
+    real *stage3_mfa_x1 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_y1 = arena + (size_t)N * 20480; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_att1_mean = arena + (size_t)N * 0; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att1_fc1 = arena + (size_t)N * 640; /* 10 x N x 32 x 1 */
+    real *stage3_mfa_att1_relu = arena + (size_t)N * 0; /* 10 x N x 32 x 1 */
+    real *stage3_mfa_att1_fc2 = arena + (size_t)N * 320; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att1_sigmoid = arena + (size_t)N * 960; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_x2 = arena + (size_t)N * 12800; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_y2 = arena + (size_t)N * 23040; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_dw2 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_bn2 = arena + (size_t)N * 2560; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_att2_mean = arena + (size_t)N * 0; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att2_fc1 = arena + (size_t)N * 640; /* 10 x N x 32 x 1 */
+    real *stage3_mfa_att2_relu = arena + (size_t)N * 0; /* 10 x N x 32 x 1 */
+    real *stage3_mfa_att2_fc2 = arena + (size_t)N * 320; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att2_sigmoid = arena + (size_t)N * 960; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_x3 = arena + (size_t)N * 15360; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_y3 = arena + (size_t)N * 25600; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_sum3 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_dw3 = arena + (size_t)N * 2560; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_bn3 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_att3_mean = arena + (size_t)N * 2560; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att3_fc1 = arena + (size_t)N * 3200; /* 10 x N x 32 x 1 */
+    real *stage3_mfa_att3_relu = arena + (size_t)N * 2560; /* 10 x N x 32 x 1 */
+    real *stage3_mfa_att3_fc2 = arena + (size_t)N * 2880; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att3_sigmoid = arena + (size_t)N * 3520; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_x4 = arena + (size_t)N * 17920; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_y4 = arena + (size_t)N * 28160; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_sum4 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_dw4 = arena + (size_t)N * 2560; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_bn4 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
     real *stage3_mfa_att4_mean = arena + (size_t)N * 2560; /* 20 x N x 32 x 1 */
     real *stage3_mfa_att4_fc1 = arena + (size_t)N * 3200; /* 10 x N x 32 x 1 */
     real *stage3_mfa_att4_relu = arena + (size_t)N * 2560; /* 10 x N x 32 x 1 */
     real *stage3_mfa_att4_fc2 = arena + (size_t)N * 2880; /* 20 x N x 32 x 1 */
     real *stage3_mfa_att4_sigmoid = arena + (size_t)N * 3520; /* 20 x N x 32 x 1 */
-    real *stage4_bcres2net1_conv_in = arena + (size_t)N * 63872; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net1_bn_in = arena + (size_t)N * 167168; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net1_relu_in = arena + (size_t)N * 63872; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2 = arena + (size_t)N * 167168; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_in1 = arena + (size_t)N * 63872; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_out1 = arena + (size_t)N * 167168; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_in2 = arena + (size_t)N * 67072; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_out2 = arena + (size_t)N * 170368; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_in3 = arena + (size_t)N * 70272; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_out3 = arena + (size_t)N * 173568; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_in4 = arena + (size_t)N * 73472; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_out4 = arena + (size_t)N * 176768; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_dw2 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_sum3 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_dw3 = arena + (size_t)N * 3200; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_sum4 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_dw4 = arena + (size_t)N * 3200; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_mean_f = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1 = arena + (size_t)N * 400; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_in1 = arena + (size_t)N * 0; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_out1 = arena + (size_t)N * 400; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_in2 = arena + (size_t)N * 100; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_out2 = arena + (size_t)N * 500; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_in3 = arena + (size_t)N * 200; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_out3 = arena + (size_t)N * 600; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_in4 = arena + (size_t)N * 300; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_out4 = arena + (size_t)N * 700; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_dw2 = arena + (size_t)N * 800; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_sum3 = arena + (size_t)N * 800; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_dw3 = arena + (size_t)N * 900; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_sum4 = arena + (size_t)N * 800; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_dw4 = arena + (size_t)N * 0; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_conv_out = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net1_drop = arena + (size_t)N * 400; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net1_sum = arena + (size_t)N * 63872; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net1_bn = arena + (size_t)N * 167168; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net1_relu = arena + (size_t)N * 63872; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2 = arena + (size_t)N * 167168; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_in1 = arena + (size_t)N * 63872; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_out1 = arena + (size_t)N * 167168; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_in2 = arena + (size_t)N * 67072; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_out2 = arena + (size_t)N * 170368; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_in3 = arena + (size_t)N * 70272; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_out3 = arena + (size_t)N * 173568; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_in4 = arena + (size_t)N * 73472; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_out4 = arena + (size_t)N * 176768; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_dw2 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_sum3 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_dw3 = arena + (size_t)N * 3200; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_sum4 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_dw4 = arena + (size_t)N * 3200; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_mean_f = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1 = arena + (size_t)N * 400; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_in1 = arena + (size_t)N * 0; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_out1 = arena + (size_t)N * 400; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_in2 = arena + (size_t)N * 100; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_out2 = arena + (size_t)N * 500; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_in3 = arena + (size_t)N * 200; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_out3 = arena + (size_t)N * 600; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_in4 = arena + (size_t)N * 300; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_out4 = arena + (size_t)N * 700; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_dw2 = arena + (size_t)N * 800; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_sum3 = arena + (size_t)N * 800; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_dw3 = arena + (size_t)N * 900; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_sum4 = arena + (size_t)N * 800; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_dw4 = arena + (size_t)N * 0; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_conv_out = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net2_drop = arena + (size_t)N * 400; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net2_sum = arena + (size_t)N * 179968; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net2_bn = arena + (size_t)N * 63872; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net2_relu = arena + (size_t)N * 167168; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2 = arena + (size_t)N * 63872; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_in1 = arena + (size_t)N * 167168; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_out1 = arena + (size_t)N * 63872; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_in2 = arena + (size_t)N * 170368; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_out2 = arena + (size_t)N * 67072; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_in3 = arena + (size_t)N * 173568; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_out3 = arena + (size_t)N * 70272; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_in4 = arena + (size_t)N * 176768; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_out4 = arena + (size_t)N * 73472; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_dw2 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_sum3 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_dw3 = arena + (size_t)N * 3200; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_sum4 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_dw4 = arena + (size_t)N * 3200; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_mean_f = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1 = arena + (size_t)N * 400; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_in1 = arena + (size_t)N * 0; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_out1 = arena + (size_t)N * 400; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_in2 = arena + (size_t)N * 100; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_out2 = arena + (size_t)N * 500; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_in3 = arena + (size_t)N * 200; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_out3 = arena + (size_t)N * 600; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_in4 = arena + (size_t)N * 300; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_out4 = arena + (size_t)N * 700; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_dw2 = arena + (size_t)N * 800; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_sum3 = arena + (size_t)N * 800; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_dw3 = arena + (size_t)N * 900; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_sum4 = arena + (size_t)N * 800; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_dw4 = arena + (size_t)N * 0; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_conv_out = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net3_drop = arena + (size_t)N * 400; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net3_sum = arena + (size_t)N * 179968; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net3_bn = arena + (size_t)N * 63872; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net3_relu = arena + (size_t)N * 167168; /* 100 x N x 32 x 4 */
-    real *stage4_resnorm = arena + (size_t)N * 63872; /* 100 x N x 32 x 4 */
-    real *stage4_resnorm_saved = arena + (size_t)N * 0; /* 2 x N x 32 x 1 */
-    real *stage4_mfa = arena + (size_t)N * 167168; /* 100 x N x 32 x 4 */
-    real *stage4_mfa_x1 = arena + (size_t)N * 63872; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_y1 = arena + (size_t)N * 167168; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_conv_in = arena + (size_t)N * 0; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net1_bn_in = arena + (size_t)N * 30720; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2 = arena + (size_t)N * 0; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_in1 = arena + (size_t)N * 30720; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_out1 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_in2 = arena + (size_t)N * 33920; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_out2 = arena + (size_t)N * 3200; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_in3 = arena + (size_t)N * 37120; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_out3 = arena + (size_t)N * 6400; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_in4 = arena + (size_t)N * 40320; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_out4 = arena + (size_t)N * 9600; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_dw2 = arena + (size_t)N * 12800; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_sum3 = arena + (size_t)N * 12800; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_dw3 = arena + (size_t)N * 16000; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_sum4 = arena + (size_t)N * 12800; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_dw4 = arena + (size_t)N * 16000; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_mean_f = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1 = arena + (size_t)N * 13200; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_in1 = arena + (size_t)N * 12800; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_out1 = arena + (size_t)N * 13200; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_in2 = arena + (size_t)N * 12900; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_out2 = arena + (size_t)N * 13300; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_in3 = arena + (size_t)N * 13000; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_out3 = arena + (size_t)N * 13400; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_in4 = arena + (size_t)N * 13100; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_out4 = arena + (size_t)N * 13500; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_dw2 = arena + (size_t)N * 13600; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_sum3 = arena + (size_t)N * 13600; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_dw3 = arena + (size_t)N * 13700; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_sum4 = arena + (size_t)N * 13600; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_dw4 = arena + (size_t)N * 12800; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_conv_out = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net1_drop = arena + (size_t)N * 13200; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net1_sum = arena + (size_t)N * 30720; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net1_bn = arena + (size_t)N * 0; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2 = arena + (size_t)N * 30720; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_in1 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_out1 = arena + (size_t)N * 30720; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_in2 = arena + (size_t)N * 3200; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_out2 = arena + (size_t)N * 33920; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_in3 = arena + (size_t)N * 6400; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_out3 = arena + (size_t)N * 37120; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_in4 = arena + (size_t)N * 9600; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_out4 = arena + (size_t)N * 40320; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_dw2 = arena + (size_t)N * 12800; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_sum3 = arena + (size_t)N * 12800; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_dw3 = arena + (size_t)N * 16000; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_sum4 = arena + (size_t)N * 12800; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_dw4 = arena + (size_t)N * 16000; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_mean_f = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1 = arena + (size_t)N * 13200; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_in1 = arena + (size_t)N * 12800; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_out1 = arena + (size_t)N * 13200; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_in2 = arena + (size_t)N * 12900; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_out2 = arena + (size_t)N * 13300; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_in3 = arena + (size_t)N * 13000; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_out3 = arena + (size_t)N * 13400; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_in4 = arena + (size_t)N * 13100; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_out4 = arena + (size_t)N * 13500; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_dw2 = arena + (size_t)N * 13600; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_sum3 = arena + (size_t)N * 13600; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_dw3 = arena + (size_t)N * 13700; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_sum4 = arena + (size_t)N * 13600; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_dw4 = arena + (size_t)N * 12800; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_conv_out = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net2_drop = arena + (size_t)N * 13200; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net2_sum = arena + (size_t)N * 43520; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net2_bn = arena + (size_t)N * 0; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2 = arena + (size_t)N * 30720; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_in1 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_out1 = arena + (size_t)N * 30720; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_in2 = arena + (size_t)N * 3200; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_out2 = arena + (size_t)N * 33920; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_in3 = arena + (size_t)N * 6400; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_out3 = arena + (size_t)N * 37120; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_in4 = arena + (size_t)N * 9600; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_out4 = arena + (size_t)N * 40320; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_dw2 = arena + (size_t)N * 12800; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_sum3 = arena + (size_t)N * 12800; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_dw3 = arena + (size_t)N * 16000; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_sum4 = arena + (size_t)N * 12800; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_dw4 = arena + (size_t)N * 16000; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_mean_f = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1 = arena + (size_t)N * 13200; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_in1 = arena + (size_t)N * 12800; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_out1 = arena + (size_t)N * 13200; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_in2 = arena + (size_t)N * 12900; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_out2 = arena + (size_t)N * 13300; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_in3 = arena + (size_t)N * 13000; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_out3 = arena + (size_t)N * 13400; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_in4 = arena + (size_t)N * 13100; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_out4 = arena + (size_t)N * 13500; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_dw2 = arena + (size_t)N * 13600; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_sum3 = arena + (size_t)N * 13600; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_dw3 = arena + (size_t)N * 13700; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_sum4 = arena + (size_t)N * 13600; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_dw4 = arena + (size_t)N * 12800; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_conv_out = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net3_drop = arena + (size_t)N * 13200; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net3_sum = arena + (size_t)N * 43520; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net3_bn = arena + (size_t)N * 0; /* 100 x N x 32 x 4 */
+    real *stage4_resnorm = arena + (size_t)N * 30720; /* 100 x N x 32 x 4 */
+    real *stage4_resnorm_saved = arena + (size_t)N * 12800; /* 2 x N x 32 x 1 */
+    real *stage4_mfa = arena + (size_t)N * 1984; /* 100 x N x 32 x 4 */
+    real *stage4_mfa_x1 = arena + (size_t)N * 30720; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_y1 = arena + (size_t)N * 1984; /* 25 x N x 32 x 4 */
     real *stage4_mfa_att1_mean = arena + (size_t)N * 0; /* 25 x N x 32 x 1 */
     real *stage4_mfa_att1_fc1 = arena + (size_t)N * 800; /* 12 x N x 32 x 1 */
     real *stage4_mfa_att1_relu = arena + (size_t)N * 0; /* 12 x N x 32 x 1 */
     real *stage4_mfa_att1_fc2 = arena + (size_t)N * 384; /* 25 x N x 32 x 1 */
     real *stage4_mfa_att1_sigmoid = arena + (size_t)N * 1184; /* 25 x N x 32 x 1 */
-    real *stage4_mfa_x2 = arena + (size_t)N * 67072; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_y2 = arena + (size_t)N * 170368; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_dw2 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_bn2 = arena + (size_t)N * 3200; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_relu2 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_att2_mean = arena + (size_t)N * 3200; /* 25 x N x 32 x 1 */
-    real *stage4_mfa_att2_fc1 = arena + (size_t)N * 4000; /* 12 x N x 32 x 1 */
-    real *stage4_mfa_att2_relu = arena + (size_t)N * 3200; /* 12 x N x 32 x 1 */
-    real *stage4_mfa_att2_fc2 = arena + (size_t)N * 3584; /* 25 x N x 32 x 1 */
-    real *stage4_mfa_att2_sigmoid = arena + (size_t)N * 4384; /* 25 x N x 32 x 1 */
-    real *stage4_mfa_x3 = arena + (size_t)N * 70272; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_y3 = arena + (size_t)N * 173568; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_sum3 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_dw3 = arena + (size_t)N * 3200; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_bn3 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_relu3 = arena + (size_t)N * 3200; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_x2 = arena + (size_t)N * 33920; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_y2 = arena + (size_t)N * 5184; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_dw2 = arena + (size_t)N * 14784; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_bn2 = arena + (size_t)N * 43520; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_att2_mean = arena + (size_t)N * 0; /* 25 x N x 32 x 1 */
+    real *stage4_mfa_att2_fc1 = arena + (size_t)N * 800; /* 12 x N x 32 x 1 */
+    real *stage4_mfa_att2_relu = arena + (size_t)N * 0; /* 12 x N x 32 x 1 */
+    real *stage4_mfa_att2_fc2 = arena + (size_t)N * 384; /* 25 x N x 32 x 1 */
+    real *stage4_mfa_att2_sigmoid = arena + (size_t)N * 1184; /* 25 x N x 32 x 1 */
+    real *stage4_mfa_x3 = arena + (size_t)N * 37120; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_y3 = arena + (size_t)N * 8384; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_sum3 = arena + (size_t)N * 14784; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_dw3 = arena + (size_t)N * 43520; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_bn3 = arena + (size_t)N * 14784; /* 25 x N x 32 x 4 */
     real *stage4_mfa_att3_mean = arena + (size_t)N * 0; /* 25 x N x 32 x 1 */
     real *stage4_mfa_att3_fc1 = arena + (size_t)N * 800; /* 12 x N x 32 x 1 */
     real *stage4_mfa_att3_relu = arena + (size_t)N * 0; /* 12 x N x 32 x 1 */
     real *stage4_mfa_att3_fc2 = arena + (size_t)N * 384; /* 25 x N x 32 x 1 */
     real *stage4_mfa_att3_sigmoid = arena + (size_t)N * 1184; /* 25 x N x 32 x 1 */
-    real *stage4_mfa_x4 = arena + (size_t)N * 73472; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_y4 = arena + (size_t)N * 176768; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_sum4 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_dw4 = arena + (size_t)N * 3200; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_bn4 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_relu4 = arena + (size_t)N * 3200; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_x4 = arena + (size_t)N * 40320; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_y4 = arena + (size_t)N * 11584; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_sum4 = arena + (size_t)N * 14784; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_dw4 = arena + (size_t)N * 30720; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_bn4 = arena + (size_t)N * 14784; /* 25 x N x 32 x 4 */
     real *stage4_mfa_att4_mean = arena + (size_t)N * 0; /* 25 x N x 32 x 1 */
     real *stage4_mfa_att4_fc1 = arena + (size_t)N * 800; /* 12 x N x 32 x 1 */
     real *stage4_mfa_att4_relu = arena + (size_t)N * 0; /* 12 x N x 32 x 1 */
     real *stage4_mfa_att4_fc2 = arena + (size_t)N * 384; /* 25 x N x 32 x 1 */
     real *stage4_mfa_att4_sigmoid = arena + (size_t)N * 1184; /* 25 x N x 32 x 1 */
-    real *head_fpm_lateral1 = arena + (size_t)N * 179968; /* 40 x N x 128 x 16 */
-    real *head_fpm_lateral2 = arena + (size_t)N * 63872; /* 40 x N x 64 x 8 */
-    real *head_fpm_lateral3 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
-    real *head_fpm_lateral4 = arena + (size_t)N * 5120; /* 40 x N x 32 x 4 */
-    real *head_fpm = arena + (size_t)N * 10240; /* 160 x N x 1 x 1 */
-    real *head_fpm_smooth4_f2 = arena + (size_t)N * 10240; /* 40 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_in1 = arena + (size_t)N * 5120; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_out1 = arena + (size_t)N * 10240; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_in2 = arena + (size_t)N * 6400; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_out2 = arena + (size_t)N * 11520; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_in3 = arena + (size_t)N * 7680; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_out3 = arena + (size_t)N * 12800; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_in4 = arena + (size_t)N * 8960; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_out4 = arena + (size_t)N * 14080; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_dw2 = arena + (size_t)N * 15360; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_sum3 = arena + (size_t)N * 15360; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_dw3 = arena + (size_t)N * 16640; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_sum4 = arena + (size_t)N * 15360; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_dw4 = arena + (size_t)N * 16640; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_mean_f = arena + (size_t)N * 15360; /* 40 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1 = arena + (size_t)N * 15520; /* 40 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_in1 = arena + (size_t)N * 15360; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_out1 = arena + (size_t)N * 15520; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_in2 = arena + (size_t)N * 15400; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_out2 = arena + (size_t)N * 15560; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_in3 = arena + (size_t)N * 15440; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_out3 = arena + (size_t)N * 15600; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_in4 = arena + (size_t)N * 15480; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_out4 = arena + (size_t)N * 15640; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_dw2 = arena + (size_t)N * 15680; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_sum3 = arena + (size_t)N * 15680; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_dw3 = arena + (size_t)N * 15720; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_sum4 = arena + (size_t)N * 15680; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_dw4 = arena + (size_t)N * 15360; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_conv_out = arena + (size_t)N * 15360; /* 40 x N x 1 x 4 */
-    real *head_fpm_smooth4_drop = arena + (size_t)N * 15520; /* 40 x N x 1 x 4 */
-    real *head_fpm_smooth4_sum = arena + (size_t)N * 15680; /* 40 x N x 32 x 4 */
-    real *head_fpm_smooth4_bn = arena + (size_t)N * 10240; /* 40 x N x 32 x 4 */
-    real *head_fpm_smooth4_relu = arena + (size_t)N * 15360; /* 40 x N x 32 x 4 */
-    real *head_fpm_pool4 = arena + (size_t)N * 10240; /* 40 x N x 1 x 1 */
-    real *head_fpm_merge3 = arena + (size_t)N * 10400; /* 40 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_in1 = arena + (size_t)N * 10400; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_out1 = arena + (size_t)N * 0; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_in2 = arena + (size_t)N * 11680; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_out2 = arena + (size_t)N * 1280; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_in3 = arena + (size_t)N * 12960; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_out3 = arena + (size_t)N * 2560; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_in4 = arena + (size_t)N * 14240; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_out4 = arena + (size_t)N * 3840; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_dw2 = arena + (size_t)N * 5120; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_sum3 = arena + (size_t)N * 5120; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_dw3 = arena + (size_t)N * 6400; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_sum4 = arena + (size_t)N * 5120; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_dw4 = arena + (size_t)N * 6400; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_mean_f = arena + (size_t)N * 5120; /* 40 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1 = arena + (size_t)N * 5280; /* 40 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_in1 = arena + (size_t)N * 5120; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_out1 = arena + (size_t)N * 5280; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_in2 = arena + (size_t)N * 5160; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_out2 = arena + (size_t)N * 5320; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_in3 = arena + (size_t)N * 5200; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_out3 = arena + (size_t)N * 5360; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_in4 = arena + (size_t)N * 5240; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_out4 = arena + (size_t)N * 5400; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_dw2 = arena + (size_t)N * 5440; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_sum3 = arena + (size_t)N * 5440; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_dw3 = arena + (size_t)N * 5480; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_sum4 = arena + (size_t)N * 5440; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_dw4 = arena + (size_t)N * 5120; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_conv_out = arena + (size_t)N * 5120; /* 40 x N x 1 x 4 */
-    real *head_fpm_smooth3_drop = arena + (size_t)N * 5280; /* 40 x N x 1 x 4 */
-    real *head_fpm_smooth3_sum = arena + (size_t)N * 15520; /* 40 x N x 32 x 4 */
-    real *head_fpm_smooth3_bn = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
-    real *head_fpm_smooth3_relu = arena + (size_t)N * 5120; /* 40 x N x 32 x 4 */
-    real *head_fpm_pool3 = arena + (size_t)N * 10280; /* 40 x N x 1 x 1 */
-    real *head_fpm_up2 = arena + (size_t)N * 15520; /* 160 x N x 32 x 4 */
-    real *head_fpm_shuffle2 = arena + (size_t)N * 36000; /* 40 x N x 64 x 8 */
-    real *head_fpm_merge2 = arena + (size_t)N * 10400; /* 40 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2 = arena + (size_t)N * 30880; /* 40 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_in1 = arena + (size_t)N * 10400; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_out1 = arena + (size_t)N * 30880; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_in2 = arena + (size_t)N * 15520; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_out2 = arena + (size_t)N * 36000; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_in3 = arena + (size_t)N * 20640; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_out3 = arena + (size_t)N * 41120; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_in4 = arena + (size_t)N * 25760; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_out4 = arena + (size_t)N * 46240; /* 10 x N x 64 x 8 */
+    real *head_fpm_lateral1 = arena + (size_t)N * 245760; /* 40 x N x 128 x 16 */
+    real *head_fpm_lateral2 = arena + (size_t)N * 30720; /* 40 x N x 64 x 8 */
+    real *head_fpm_lateral3 = arena + (size_t)N * 14784; /* 40 x N x 32 x 4 */
+    real *head_fpm_lateral4 = arena + (size_t)N * 19904; /* 40 x N x 32 x 4 */
+    real *head_fpm = arena + (size_t)N * 5120; /* 160 x N x 1 x 1 */
+    real *head_fpm_smooth4_f2 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_in1 = arena + (size_t)N * 19904; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_out1 = arena + (size_t)N * 0; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_in2 = arena + (size_t)N * 21184; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_out2 = arena + (size_t)N * 1280; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_in3 = arena + (size_t)N * 22464; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_out3 = arena + (size_t)N * 2560; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_in4 = arena + (size_t)N * 23744; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_out4 = arena + (size_t)N * 3840; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_dw2 = arena + (size_t)N * 5120; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_sum3 = arena + (size_t)N * 5120; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_dw3 = arena + (size_t)N * 6400; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_sum4 = arena + (size_t)N * 5120; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_dw4 = arena + (size_t)N * 6400; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_mean_f = arena + (size_t)N * 5120; /* 40 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1 = arena + (size_t)N * 5280; /* 40 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_in1 = arena + (size_t)N * 5120; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_out1 = arena + (size_t)N * 5280; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_in2 = arena + (size_t)N * 5160; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_out2 = arena + (size_t)N * 5320; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_in3 = arena + (size_t)N * 5200; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_out3 = arena + (size_t)N * 5360; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_in4 = arena + (size_t)N * 5240; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_out4 = arena + (size_t)N * 5400; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_dw2 = arena + (size_t)N * 5440; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_sum3 = arena + (size_t)N * 5440; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_dw3 = arena + (size_t)N * 5480; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_sum4 = arena + (size_t)N * 5440; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_dw4 = arena + (size_t)N * 5120; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_conv_out = arena + (size_t)N * 5120; /* 40 x N x 1 x 4 */
+    real *head_fpm_smooth4_drop = arena + (size_t)N * 5280; /* 40 x N x 1 x 4 */
+    real *head_fpm_smooth4_sum = arena + (size_t)N * 5440; /* 40 x N x 32 x 4 */
+    real *head_fpm_smooth4_bn = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
+    real *head_fpm_pool4 = arena + (size_t)N * 5120; /* 40 x N x 1 x 1 */
+    real *head_fpm_merge3 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2 = arena + (size_t)N * 5280; /* 40 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_in1 = arena + (size_t)N * 0; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_out1 = arena + (size_t)N * 5280; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_in2 = arena + (size_t)N * 1280; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_out2 = arena + (size_t)N * 6560; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_in3 = arena + (size_t)N * 2560; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_out3 = arena + (size_t)N * 7840; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_in4 = arena + (size_t)N * 3840; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_out4 = arena + (size_t)N * 9120; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_dw2 = arena + (size_t)N * 10400; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_sum3 = arena + (size_t)N * 10400; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_dw3 = arena + (size_t)N * 11680; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_sum4 = arena + (size_t)N * 10400; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_dw4 = arena + (size_t)N * 11680; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_mean_f = arena + (size_t)N * 10400; /* 40 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1 = arena + (size_t)N * 10560; /* 40 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_in1 = arena + (size_t)N * 10400; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_out1 = arena + (size_t)N * 10560; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_in2 = arena + (size_t)N * 10440; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_out2 = arena + (size_t)N * 10600; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_in3 = arena + (size_t)N * 10480; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_out3 = arena + (size_t)N * 10640; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_in4 = arena + (size_t)N * 10520; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_out4 = arena + (size_t)N * 10680; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_dw2 = arena + (size_t)N * 10720; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_sum3 = arena + (size_t)N * 10720; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_dw3 = arena + (size_t)N * 10760; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_sum4 = arena + (size_t)N * 10720; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_dw4 = arena + (size_t)N * 10400; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_conv_out = arena + (size_t)N * 10400; /* 40 x N x 1 x 4 */
+    real *head_fpm_smooth3_drop = arena + (size_t)N * 10560; /* 40 x N x 1 x 4 */
+    real *head_fpm_smooth3_sum = arena + (size_t)N * 10720; /* 40 x N x 32 x 4 */
+    real *head_fpm_smooth3_bn = arena + (size_t)N * 5280; /* 40 x N x 32 x 4 */
+    real *head_fpm_pool3 = arena + (size_t)N * 5160; /* 40 x N x 1 x 1 */
+    real *head_fpm_up2 = arena + (size_t)N * 5280; /* 160 x N x 32 x 4 */
+    real *head_fpm_shuffle2 = arena + (size_t)N * 51200; /* 40 x N x 64 x 8 */
+    real *head_fpm_merge2 = arena + (size_t)N * 5280; /* 40 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2 = arena + (size_t)N * 25760; /* 40 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_in1 = arena + (size_t)N * 5280; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_out1 = arena + (size_t)N * 25760; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_in2 = arena + (size_t)N * 10400; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_out2 = arena + (size_t)N * 30880; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_in3 = arena + (size_t)N * 15520; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_out3 = arena + (size_t)N * 36000; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_in4 = arena + (size_t)N * 20640; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_out4 = arena + (size_t)N * 41120; /* 10 x N x 64 x 8 */
     real *head_fpm_smooth2_f2_dw2 = arena + (size_t)N * 0; /* 10 x N x 64 x 8 */
     real *head_fpm_smooth2_f2_sum3 = arena + (size_t)N * 0; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_dw3 = arena + (size_t)N * 5120; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_dw3 = arena + (size_t)N * 46240; /* 10 x N x 64 x 8 */
     real *head_fpm_smooth2_f2_sum4 = arena + (size_t)N * 0; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_dw4 = arena + (size_t)N * 5120; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_dw4 = arena + (size_t)N * 46240; /* 10 x N x 64 x 8 */
     real *head_fpm_smooth2_mean_f = arena + (size_t)N * 0; /* 40 x N x 1 x 8 */
     real *head_fpm_smooth2_f1 = arena + (size_t)N * 320; /* 40 x N x 1 x 8 */
     real *head_fpm_smooth2_f1_in1 = arena + (size_t)N * 0; /* 10 x N x 1 x 8 */
@@ -6202,27 +6035,26 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     real *head_fpm_smooth2_f1_dw4 = arena + (size_t)N * 0; /* 10 x N x 1 x 8 */
     real *head_fpm_smooth2_conv_out = arena + (size_t)N * 0; /* 40 x N x 1 x 8 */
     real *head_fpm_smooth2_drop = arena + (size_t)N * 320; /* 40 x N x 1 x 8 */
-    real *head_fpm_smooth2_sum = arena + (size_t)N * 51360; /* 40 x N x 64 x 8 */
-    real *head_fpm_smooth2_bn = arena + (size_t)N * 30880; /* 40 x N x 64 x 8 */
-    real *head_fpm_smooth2_relu = arena + (size_t)N * 51360; /* 40 x N x 64 x 8 */
-    real *head_fpm_pool2 = arena + (size_t)N * 10320; /* 40 x N x 1 x 1 */
-    real *head_fpm_up1 = arena + (size_t)N * 30880; /* 160 x N x 64 x 8 */
-    real *head_fpm_shuffle1 = arena + (size_t)N * 261888; /* 40 x N x 128 x 16 */
-    real *head_fpm_merge1 = arena + (size_t)N * 10400; /* 40 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2 = arena + (size_t)N * 92320; /* 40 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_in1 = arena + (size_t)N * 10400; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_out1 = arena + (size_t)N * 92320; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_in2 = arena + (size_t)N * 30880; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_out2 = arena + (size_t)N * 112800; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_in3 = arena + (size_t)N * 51360; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_out3 = arena + (size_t)N * 133280; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_in4 = arena + (size_t)N * 71840; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_out4 = arena + (size_t)N * 153760; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_dw2 = arena + (size_t)N * 174240; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_sum3 = arena + (size_t)N * 174240; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_dw3 = arena + (size_t)N * 194720; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_sum4 = arena + (size_t)N * 174240; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_dw4 = arena + (size_t)N * 194720; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth2_sum = arena + (size_t)N * 46240; /* 40 x N x 64 x 8 */
+    real *head_fpm_smooth2_bn = arena + (size_t)N * 25760; /* 40 x N x 64 x 8 */
+    real *head_fpm_pool2 = arena + (size_t)N * 5200; /* 40 x N x 1 x 1 */
+    real *head_fpm_up1 = arena + (size_t)N * 25760; /* 160 x N x 64 x 8 */
+    real *head_fpm_shuffle1 = arena + (size_t)N * 107680; /* 40 x N x 128 x 16 */
+    real *head_fpm_merge1 = arena + (size_t)N * 5280; /* 40 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2 = arena + (size_t)N * 87200; /* 40 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_in1 = arena + (size_t)N * 5280; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_out1 = arena + (size_t)N * 87200; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_in2 = arena + (size_t)N * 25760; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_out2 = arena + (size_t)N * 107680; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_in3 = arena + (size_t)N * 46240; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_out3 = arena + (size_t)N * 128160; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_in4 = arena + (size_t)N * 66720; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_out4 = arena + (size_t)N * 148640; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_dw2 = arena + (size_t)N * 169120; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_sum3 = arena + (size_t)N * 169120; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_dw3 = arena + (size_t)N * 189600; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_sum4 = arena + (size_t)N * 169120; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_dw4 = arena + (size_t)N * 189600; /* 10 x N x 128 x 16 */
     real *head_fpm_smooth1_mean_f = arena + (size_t)N * 0; /* 40 x N x 1 x 16 */
     real *head_fpm_smooth1_f1 = arena + (size_t)N * 640; /* 40 x N x 1 x 16 */
     real *head_fpm_smooth1_f1_in1 = arena + (size_t)N * 0; /* 10 x N x 1 x 16 */
@@ -6240,10 +6072,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     real *head_fpm_smooth1_f1_dw4 = arena + (size_t)N * 0; /* 10 x N x 1 x 16 */
     real *head_fpm_smooth1_conv_out = arena + (size_t)N * 0; /* 40 x N x 1 x 16 */
     real *head_fpm_smooth1_drop = arena + (size_t)N * 640; /* 40 x N x 1 x 16 */
-    real *head_fpm_smooth1_sum = arena + (size_t)N * 174240; /* 40 x N x 128 x 16 */
-    real *head_fpm_smooth1_bn = arena + (size_t)N * 10400; /* 40 x N x 128 x 16 */
-    real *head_fpm_smooth1_relu = arena + (size_t)N * 92320; /* 40 x N x 128 x 16 */
-    real *head_fpm_pool1 = arena + (size_t)N * 10360; /* 40 x N x 1 x 1 */
+    real *head_fpm_smooth1_sum = arena + (size_t)N * 169120; /* 40 x N x 128 x 16 */
+    real *head_fpm_smooth1_bn = arena + (size_t)N * 5280; /* 40 x N x 128 x 16 */
+    real *head_fpm_pool1 = arena + (size_t)N * 5240; /* 40 x N x 1 x 1 */
     real *head_linear = arena + (size_t)N * 0; /* 10 x N x 1 x 1 */
     const real *stem_conv_weight = params + 0; /* 80 x 1 x 5 x 5 */
     const real *stem_bn_scale = params + 2000; /* 80 x 1 x 1 x 1 */
@@ -6557,10 +6388,7 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     /* stem.bn: 80 x 128 x 16 -> 80 x 128 x 16 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 80, (NormShape){80, 1, N, 128, 16});
-
-    /* stem.relu: 80 x 128 x 16 -> 80 x 128 x 16 */
-    relu_forward(stem_relu, stem_bn, (size_t)N * 163840);
+        norm_forward_infer_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 80, (NormShape){80, 1, N, 128, 16}, 1);
 
     /* stem.mfa: 80 x 128 x 16 -> 80 x 128 x 16 */
     mean_t_forward(stem_mfa_att1_mean, stem_mfa_x1, 20 * N, 128, 16);
@@ -6574,42 +6402,39 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, stem_mfa_dw2, stem_mfa_x2, stem_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_forward_infer_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 160, stats + 180, (NormShape){20, 1, N, 128, 16});
-    relu_forward(stem_mfa_relu2, stem_mfa_bn2, (size_t)N * 40960);
-    mean_t_forward(stem_mfa_att2_mean, stem_mfa_relu2, 20 * N, 128, 16);
+        norm_forward_infer_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 160, stats + 180, (NormShape){20, 1, N, 128, 16}, 1);
+    mean_t_forward(stem_mfa_att2_mean, stem_mfa_bn2, 20 * N, 128, 16);
     conv1x1_forward(stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stem_mfa_att2_relu, stem_mfa_att2_fc1, (size_t)N * 1280);
     conv1x1_forward(stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att2_sigmoid, stem_mfa_att2_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stem_mfa_y2, stem_mfa_relu2, stem_mfa_att2_sigmoid, 20 * N, 128, 16);
+    bcast_mul_t_forward(stem_mfa_y2, stem_mfa_bn2, stem_mfa_att2_sigmoid, 20 * N, 128, 16);
     add_forward(stem_mfa_sum3, stem_mfa_x3, stem_mfa_y2, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stem_mfa_dw3, stem_mfa_sum3, stem_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_forward_infer_group(g, stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stats + 200, stats + 220, (NormShape){20, 1, N, 128, 16});
-    relu_forward(stem_mfa_relu3, stem_mfa_bn3, (size_t)N * 40960);
-    mean_t_forward(stem_mfa_att3_mean, stem_mfa_relu3, 20 * N, 128, 16);
+        norm_forward_infer_group(g, stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stats + 200, stats + 220, (NormShape){20, 1, N, 128, 16}, 1);
+    mean_t_forward(stem_mfa_att3_mean, stem_mfa_bn3, 20 * N, 128, 16);
     conv1x1_forward(stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stem_mfa_att3_relu, stem_mfa_att3_fc1, (size_t)N * 1280);
     conv1x1_forward(stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att3_sigmoid, stem_mfa_att3_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stem_mfa_y3, stem_mfa_relu3, stem_mfa_att3_sigmoid, 20 * N, 128, 16);
+    bcast_mul_t_forward(stem_mfa_y3, stem_mfa_bn3, stem_mfa_att3_sigmoid, 20 * N, 128, 16);
     add_forward(stem_mfa_sum4, stem_mfa_x4, stem_mfa_y3, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stem_mfa_dw4, stem_mfa_sum4, stem_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_forward_infer_group(g, stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stats + 240, stats + 260, (NormShape){20, 1, N, 128, 16});
-    relu_forward(stem_mfa_relu4, stem_mfa_bn4, (size_t)N * 40960);
-    mean_t_forward(stem_mfa_att4_mean, stem_mfa_relu4, 20 * N, 128, 16);
+        norm_forward_infer_group(g, stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stats + 240, stats + 260, (NormShape){20, 1, N, 128, 16}, 1);
+    mean_t_forward(stem_mfa_att4_mean, stem_mfa_bn4, 20 * N, 128, 16);
     conv1x1_forward(stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stem_mfa_att4_relu, stem_mfa_att4_fc1, (size_t)N * 1280);
     conv1x1_forward(stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att4_sigmoid, stem_mfa_att4_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stem_mfa_y4, stem_mfa_relu4, stem_mfa_att4_sigmoid, 20 * N, 128, 16);
+    bcast_mul_t_forward(stem_mfa_y4, stem_mfa_bn4, stem_mfa_att4_sigmoid, 20 * N, 128, 16);
 
     /* ---- spec line 10: stage1: bcres2net(out = C) x 2 -> resnorm(0.1) -> mfa; */
 
@@ -6617,29 +6442,28 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     conv1x1_forward(stage1_bcres2net1_conv_in, stem_mfa, stage1_bcres2net1_conv_in_weight, NULL, 80, 40, (size_t)N * 2048);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_shift, stats + 280, stats + 320, (NormShape){40, 1, N, 128, 16});
-    relu_forward(stage1_bcres2net1_relu_in, stage1_bcres2net1_bn_in, (size_t)N * 81920);
+        norm_forward_infer_group(g, stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_shift, stats + 280, stats + 320, (NormShape){40, 1, N, 128, 16}, 1);
     copy_forward(stage1_bcres2net1_f2_out1, stage1_bcres2net1_f2_in1, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_in2, stage1_bcres2net1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 360, stats + 400, (NormShape){10, 4, N, 128, 16});
+        norm_forward_infer_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 360, stats + 400, (NormShape){10, 4, N, 128, 16}, 0);
     add_forward(stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_in3, stage1_bcres2net1_f2_out2, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 440, stats + 480, (NormShape){10, 4, N, 128, 16});
+        norm_forward_infer_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 440, stats + 480, (NormShape){10, 4, N, 128, 16}, 0);
     add_forward(stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_in4, stage1_bcres2net1_f2_out3, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 520, stats + 560, (NormShape){10, 4, N, 128, 16});
+        norm_forward_infer_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 520, stats + 560, (NormShape){10, 4, N, 128, 16}, 0);
     mean_f_forward(stage1_bcres2net1_mean_f, stage1_bcres2net1_f2, 40 * N, 128, 16);
     copy_forward(stage1_bcres2net1_f1_out1, stage1_bcres2net1_f1_in1, (size_t)N * 160);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
@@ -6661,8 +6485,7 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     bcast_add_f_forward(stage1_bcres2net1_sum, stage1_bcres2net1_f2, NULL, stage1_bcres2net1_drop, 40 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_shift, stats + 600, stats + 640, (NormShape){40, 1, N, 128, 16});
-    relu_forward(stage1_bcres2net1_relu, stage1_bcres2net1_bn, (size_t)N * 81920);
+        norm_forward_infer_group(g, stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_shift, stats + 600, stats + 640, (NormShape){40, 1, N, 128, 16}, 1);
 
     /* stage1.bcres2net2: 40 x 128 x 16 -> 40 x 128 x 16 */
     copy_forward(stage1_bcres2net2_f2_out1, stage1_bcres2net2_f2_in1, (size_t)N * 20480);
@@ -6671,21 +6494,21 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_in2, stage1_bcres2net2_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 680, stats + 720, (NormShape){10, 4, N, 128, 16});
+        norm_forward_infer_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 680, stats + 720, (NormShape){10, 4, N, 128, 16}, 0);
     add_forward(stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_in3, stage1_bcres2net2_f2_out2, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 760, stats + 800, (NormShape){10, 4, N, 128, 16});
+        norm_forward_infer_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 760, stats + 800, (NormShape){10, 4, N, 128, 16}, 0);
     add_forward(stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_in4, stage1_bcres2net2_f2_out3, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 840, stats + 880, (NormShape){10, 4, N, 128, 16});
+        norm_forward_infer_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 840, stats + 880, (NormShape){10, 4, N, 128, 16}, 0);
     mean_f_forward(stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, 40 * N, 128, 16);
     copy_forward(stage1_bcres2net2_f1_out1, stage1_bcres2net2_f1_in1, (size_t)N * 160);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
@@ -6704,16 +6527,15 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     relu_forward(stage1_bcres2net2_f1_out4, stage1_bcres2net2_f1_dw4, (size_t)N * 160);
     conv1x1_forward(stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
     copy_forward(stage1_bcres2net2_drop, stage1_bcres2net2_conv_out, (size_t)N * 640);
-    bcast_add_f_forward(stage1_bcres2net2_sum, stage1_bcres2net2_f2, stage1_bcres2net1_relu, stage1_bcres2net2_drop, 40 * N, 128, 16);
+    bcast_add_f_forward(stage1_bcres2net2_sum, stage1_bcres2net2_f2, stage1_bcres2net1_bn, stage1_bcres2net2_drop, 40 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_shift, stats + 920, stats + 960, (NormShape){40, 1, N, 128, 16});
-    relu_forward(stage1_bcres2net2_relu, stage1_bcres2net2_bn, (size_t)N * 81920);
+        norm_forward_infer_group(g, stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_shift, stats + 920, stats + 960, (NormShape){40, 1, N, 128, 16}, 1);
 
     /* stage1.resnorm: 40 x 128 x 16 -> 40 x 128 x 16 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 128; g++)
-        resnorm_forward_group(g, stage1_resnorm, stage1_resnorm_saved, stage1_bcres2net2_relu, 0.1, 40, N, 128, 16);
+        resnorm_forward_group(g, stage1_resnorm, stage1_resnorm_saved, stage1_bcres2net2_bn, 0.1, 40, N, 128, 16);
 
     /* stage1.mfa: 40 x 128 x 16 -> 40 x 128 x 16 */
     mean_t_forward(stage1_mfa_att1_mean, stage1_mfa_x1, 10 * N, 128, 16);
@@ -6727,42 +6549,39 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, stage1_mfa_dw2, stage1_mfa_x2, stage1_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 10; g++)
-        norm_forward_infer_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 1000, stats + 1010, (NormShape){10, 1, N, 128, 16});
-    relu_forward(stage1_mfa_relu2, stage1_mfa_bn2, (size_t)N * 20480);
-    mean_t_forward(stage1_mfa_att2_mean, stage1_mfa_relu2, 10 * N, 128, 16);
+        norm_forward_infer_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 1000, stats + 1010, (NormShape){10, 1, N, 128, 16}, 1);
+    mean_t_forward(stage1_mfa_att2_mean, stage1_mfa_bn2, 10 * N, 128, 16);
     conv1x1_forward(stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, NULL, 10, 6, (size_t)N * 128);
     relu_forward(stage1_mfa_att2_relu, stage1_mfa_att2_fc1, (size_t)N * 768);
     conv1x1_forward(stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, NULL, 6, 10, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att2_sigmoid, stage1_mfa_att2_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage1_mfa_y2, stage1_mfa_relu2, stage1_mfa_att2_sigmoid, 10 * N, 128, 16);
+    bcast_mul_t_forward(stage1_mfa_y2, stage1_mfa_bn2, stage1_mfa_att2_sigmoid, 10 * N, 128, 16);
     add_forward(stage1_mfa_sum3, stage1_mfa_x3, stage1_mfa_y2, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 184320 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, stage1_mfa_dw3, stage1_mfa_sum3, stage1_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 10; g++)
-        norm_forward_infer_group(g, stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stats + 1020, stats + 1030, (NormShape){10, 1, N, 128, 16});
-    relu_forward(stage1_mfa_relu3, stage1_mfa_bn3, (size_t)N * 20480);
-    mean_t_forward(stage1_mfa_att3_mean, stage1_mfa_relu3, 10 * N, 128, 16);
+        norm_forward_infer_group(g, stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stats + 1020, stats + 1030, (NormShape){10, 1, N, 128, 16}, 1);
+    mean_t_forward(stage1_mfa_att3_mean, stage1_mfa_bn3, 10 * N, 128, 16);
     conv1x1_forward(stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, NULL, 10, 6, (size_t)N * 128);
     relu_forward(stage1_mfa_att3_relu, stage1_mfa_att3_fc1, (size_t)N * 768);
     conv1x1_forward(stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, NULL, 6, 10, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att3_sigmoid, stage1_mfa_att3_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage1_mfa_y3, stage1_mfa_relu3, stage1_mfa_att3_sigmoid, 10 * N, 128, 16);
+    bcast_mul_t_forward(stage1_mfa_y3, stage1_mfa_bn3, stage1_mfa_att3_sigmoid, 10 * N, 128, 16);
     add_forward(stage1_mfa_sum4, stage1_mfa_x4, stage1_mfa_y3, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 184320 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, stage1_mfa_dw4, stage1_mfa_sum4, stage1_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 10; g++)
-        norm_forward_infer_group(g, stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stats + 1040, stats + 1050, (NormShape){10, 1, N, 128, 16});
-    relu_forward(stage1_mfa_relu4, stage1_mfa_bn4, (size_t)N * 20480);
-    mean_t_forward(stage1_mfa_att4_mean, stage1_mfa_relu4, 10 * N, 128, 16);
+        norm_forward_infer_group(g, stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stats + 1040, stats + 1050, (NormShape){10, 1, N, 128, 16}, 1);
+    mean_t_forward(stage1_mfa_att4_mean, stage1_mfa_bn4, 10 * N, 128, 16);
     conv1x1_forward(stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, NULL, 10, 6, (size_t)N * 128);
     relu_forward(stage1_mfa_att4_relu, stage1_mfa_att4_fc1, (size_t)N * 768);
     conv1x1_forward(stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, NULL, 6, 10, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att4_sigmoid, stage1_mfa_att4_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage1_mfa_y4, stage1_mfa_relu4, stage1_mfa_att4_sigmoid, 10 * N, 128, 16);
+    bcast_mul_t_forward(stage1_mfa_y4, stage1_mfa_bn4, stage1_mfa_att4_sigmoid, 10 * N, 128, 16);
 
     /* ---- spec line 11: stage2: maxpool(2) -> bcres2net(out = 1.5*C) x 2 -> resnorm(0.1) -> mfa; */
 
@@ -6773,29 +6592,28 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     conv1x1_forward(stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, NULL, 40, 60, (size_t)N * 512);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_forward_infer_group(g, stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_shift, stats + 1060, stats + 1120, (NormShape){60, 1, N, 64, 8});
-    relu_forward(stage2_bcres2net1_relu_in, stage2_bcres2net1_bn_in, (size_t)N * 30720);
+        norm_forward_infer_group(g, stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_shift, stats + 1060, stats + 1120, (NormShape){60, 1, N, 64, 8}, 1);
     copy_forward(stage2_bcres2net1_f2_out1, stage2_bcres2net1_f2_in1, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_forward_channel(c, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_in2, stage2_bcres2net1_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_forward_infer_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 1180, stats + 1240, (NormShape){15, 4, N, 64, 8});
+        norm_forward_infer_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 1180, stats + 1240, (NormShape){15, 4, N, 64, 8}, 0);
     add_forward(stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_in3, stage2_bcres2net1_f2_out2, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_forward_channel(c, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_forward_infer_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 1300, stats + 1360, (NormShape){15, 4, N, 64, 8});
+        norm_forward_infer_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 1300, stats + 1360, (NormShape){15, 4, N, 64, 8}, 0);
     add_forward(stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_in4, stage2_bcres2net1_f2_out3, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_forward_channel(c, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_forward_infer_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 1420, stats + 1480, (NormShape){15, 4, N, 64, 8});
+        norm_forward_infer_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 1420, stats + 1480, (NormShape){15, 4, N, 64, 8}, 0);
     mean_f_forward(stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, 60 * N, 64, 8);
     copy_forward(stage2_bcres2net1_f1_out1, stage2_bcres2net1_f1_in1, (size_t)N * 120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 360 >= NN_PARALLEL_MIN)
@@ -6817,8 +6635,7 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     bcast_add_f_forward(stage2_bcres2net1_sum, stage2_bcres2net1_f2, NULL, stage2_bcres2net1_drop, 60 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_forward_infer_group(g, stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_shift, stats + 1540, stats + 1600, (NormShape){60, 1, N, 64, 8});
-    relu_forward(stage2_bcres2net1_relu, stage2_bcres2net1_bn, (size_t)N * 30720);
+        norm_forward_infer_group(g, stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_shift, stats + 1540, stats + 1600, (NormShape){60, 1, N, 64, 8}, 1);
 
     /* stage2.bcres2net2: 60 x 64 x 8 -> 60 x 64 x 8 */
     copy_forward(stage2_bcres2net2_f2_out1, stage2_bcres2net2_f2_in1, (size_t)N * 7680);
@@ -6827,21 +6644,21 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_in2, stage2_bcres2net2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_forward_infer_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 1660, stats + 1720, (NormShape){15, 4, N, 64, 8});
+        norm_forward_infer_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 1660, stats + 1720, (NormShape){15, 4, N, 64, 8}, 0);
     add_forward(stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_in3, stage2_bcres2net2_f2_out2, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_forward_channel(c, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_forward_infer_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 1780, stats + 1840, (NormShape){15, 4, N, 64, 8});
+        norm_forward_infer_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 1780, stats + 1840, (NormShape){15, 4, N, 64, 8}, 0);
     add_forward(stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_in4, stage2_bcres2net2_f2_out3, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_forward_channel(c, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_forward_infer_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 1900, stats + 1960, (NormShape){15, 4, N, 64, 8});
+        norm_forward_infer_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 1900, stats + 1960, (NormShape){15, 4, N, 64, 8}, 0);
     mean_f_forward(stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, 60 * N, 64, 8);
     copy_forward(stage2_bcres2net2_f1_out1, stage2_bcres2net2_f1_in1, (size_t)N * 120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 360 >= NN_PARALLEL_MIN)
@@ -6860,16 +6677,15 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     relu_forward(stage2_bcres2net2_f1_out4, stage2_bcres2net2_f1_dw4, (size_t)N * 120);
     conv1x1_forward(stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
     copy_forward(stage2_bcres2net2_drop, stage2_bcres2net2_conv_out, (size_t)N * 480);
-    bcast_add_f_forward(stage2_bcres2net2_sum, stage2_bcres2net2_f2, stage2_bcres2net1_relu, stage2_bcres2net2_drop, 60 * N, 64, 8);
+    bcast_add_f_forward(stage2_bcres2net2_sum, stage2_bcres2net2_f2, stage2_bcres2net1_bn, stage2_bcres2net2_drop, 60 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_forward_infer_group(g, stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_shift, stats + 2020, stats + 2080, (NormShape){60, 1, N, 64, 8});
-    relu_forward(stage2_bcres2net2_relu, stage2_bcres2net2_bn, (size_t)N * 30720);
+        norm_forward_infer_group(g, stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_shift, stats + 2020, stats + 2080, (NormShape){60, 1, N, 64, 8}, 1);
 
     /* stage2.resnorm: 60 x 64 x 8 -> 60 x 64 x 8 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 64; g++)
-        resnorm_forward_group(g, stage2_resnorm, stage2_resnorm_saved, stage2_bcres2net2_relu, 0.1, 60, N, 64, 8);
+        resnorm_forward_group(g, stage2_resnorm, stage2_resnorm_saved, stage2_bcres2net2_bn, 0.1, 60, N, 64, 8);
 
     /* stage2.mfa: 60 x 64 x 8 -> 60 x 64 x 8 */
     mean_t_forward(stage2_mfa_att1_mean, stage2_mfa_x1, 15 * N, 64, 8);
@@ -6883,42 +6699,39 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, stage2_mfa_dw2, stage2_mfa_x2, stage2_mfa_dw2_weight, N, 64, 8, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 15; g++)
-        norm_forward_infer_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 2140, stats + 2155, (NormShape){15, 1, N, 64, 8});
-    relu_forward(stage2_mfa_relu2, stage2_mfa_bn2, (size_t)N * 7680);
-    mean_t_forward(stage2_mfa_att2_mean, stage2_mfa_relu2, 15 * N, 64, 8);
+        norm_forward_infer_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 2140, stats + 2155, (NormShape){15, 1, N, 64, 8}, 1);
+    mean_t_forward(stage2_mfa_att2_mean, stage2_mfa_bn2, 15 * N, 64, 8);
     conv1x1_forward(stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, NULL, 15, 8, (size_t)N * 64);
     relu_forward(stage2_mfa_att2_relu, stage2_mfa_att2_fc1, (size_t)N * 512);
     conv1x1_forward(stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, NULL, 8, 15, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att2_sigmoid, stage2_mfa_att2_fc2, (size_t)N * 960);
-    bcast_mul_t_forward(stage2_mfa_y2, stage2_mfa_relu2, stage2_mfa_att2_sigmoid, 15 * N, 64, 8);
+    bcast_mul_t_forward(stage2_mfa_y2, stage2_mfa_bn2, stage2_mfa_att2_sigmoid, 15 * N, 64, 8);
     add_forward(stage2_mfa_sum3, stage2_mfa_x3, stage2_mfa_y2, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 69120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_forward_channel(c, stage2_mfa_dw3, stage2_mfa_sum3, stage2_mfa_dw3_weight, N, 64, 8, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 15; g++)
-        norm_forward_infer_group(g, stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stats + 2170, stats + 2185, (NormShape){15, 1, N, 64, 8});
-    relu_forward(stage2_mfa_relu3, stage2_mfa_bn3, (size_t)N * 7680);
-    mean_t_forward(stage2_mfa_att3_mean, stage2_mfa_relu3, 15 * N, 64, 8);
+        norm_forward_infer_group(g, stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stats + 2170, stats + 2185, (NormShape){15, 1, N, 64, 8}, 1);
+    mean_t_forward(stage2_mfa_att3_mean, stage2_mfa_bn3, 15 * N, 64, 8);
     conv1x1_forward(stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, NULL, 15, 8, (size_t)N * 64);
     relu_forward(stage2_mfa_att3_relu, stage2_mfa_att3_fc1, (size_t)N * 512);
     conv1x1_forward(stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, NULL, 8, 15, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att3_sigmoid, stage2_mfa_att3_fc2, (size_t)N * 960);
-    bcast_mul_t_forward(stage2_mfa_y3, stage2_mfa_relu3, stage2_mfa_att3_sigmoid, 15 * N, 64, 8);
+    bcast_mul_t_forward(stage2_mfa_y3, stage2_mfa_bn3, stage2_mfa_att3_sigmoid, 15 * N, 64, 8);
     add_forward(stage2_mfa_sum4, stage2_mfa_x4, stage2_mfa_y3, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 69120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_forward_channel(c, stage2_mfa_dw4, stage2_mfa_sum4, stage2_mfa_dw4_weight, N, 64, 8, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 15; g++)
-        norm_forward_infer_group(g, stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stats + 2200, stats + 2215, (NormShape){15, 1, N, 64, 8});
-    relu_forward(stage2_mfa_relu4, stage2_mfa_bn4, (size_t)N * 7680);
-    mean_t_forward(stage2_mfa_att4_mean, stage2_mfa_relu4, 15 * N, 64, 8);
+        norm_forward_infer_group(g, stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stats + 2200, stats + 2215, (NormShape){15, 1, N, 64, 8}, 1);
+    mean_t_forward(stage2_mfa_att4_mean, stage2_mfa_bn4, 15 * N, 64, 8);
     conv1x1_forward(stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, NULL, 15, 8, (size_t)N * 64);
     relu_forward(stage2_mfa_att4_relu, stage2_mfa_att4_fc1, (size_t)N * 512);
     conv1x1_forward(stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, NULL, 8, 15, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att4_sigmoid, stage2_mfa_att4_fc2, (size_t)N * 960);
-    bcast_mul_t_forward(stage2_mfa_y4, stage2_mfa_relu4, stage2_mfa_att4_sigmoid, 15 * N, 64, 8);
+    bcast_mul_t_forward(stage2_mfa_y4, stage2_mfa_bn4, stage2_mfa_att4_sigmoid, 15 * N, 64, 8);
 
     /* ---- spec line 12: stage3: maxpool(2) -> bcres2net(out = 2*C) x 2 -> resnorm(0.1) -> mfa; */
 
@@ -6929,29 +6742,28 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     conv1x1_forward(stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, NULL, 60, 80, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_shift, stats + 2230, stats + 2310, (NormShape){80, 1, N, 32, 4});
-    relu_forward(stage3_bcres2net1_relu_in, stage3_bcres2net1_bn_in, (size_t)N * 10240);
+        norm_forward_infer_group(g, stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_shift, stats + 2230, stats + 2310, (NormShape){80, 1, N, 32, 4}, 1);
     copy_forward(stage3_bcres2net1_f2_out1, stage3_bcres2net1_f2_in1, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_in2, stage3_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 2390, stats + 2470, (NormShape){20, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 2390, stats + 2470, (NormShape){20, 4, N, 32, 4}, 0);
     add_forward(stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_in3, stage3_bcres2net1_f2_out2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 2550, stats + 2630, (NormShape){20, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 2550, stats + 2630, (NormShape){20, 4, N, 32, 4}, 0);
     add_forward(stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_in4, stage3_bcres2net1_f2_out3, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 2710, stats + 2790, (NormShape){20, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 2710, stats + 2790, (NormShape){20, 4, N, 32, 4}, 0);
     mean_f_forward(stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, 80 * N, 32, 4);
     copy_forward(stage3_bcres2net1_f1_out1, stage3_bcres2net1_f1_in1, (size_t)N * 80);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
@@ -6973,8 +6785,7 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     bcast_add_f_forward(stage3_bcres2net1_sum, stage3_bcres2net1_f2, NULL, stage3_bcres2net1_drop, 80 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_shift, stats + 2870, stats + 2950, (NormShape){80, 1, N, 32, 4});
-    relu_forward(stage3_bcres2net1_relu, stage3_bcres2net1_bn, (size_t)N * 10240);
+        norm_forward_infer_group(g, stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_shift, stats + 2870, stats + 2950, (NormShape){80, 1, N, 32, 4}, 1);
 
     /* stage3.bcres2net2: 80 x 32 x 4 -> 80 x 32 x 4 */
     copy_forward(stage3_bcres2net2_f2_out1, stage3_bcres2net2_f2_in1, (size_t)N * 2560);
@@ -6983,21 +6794,21 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_in2, stage3_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 3030, stats + 3110, (NormShape){20, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 3030, stats + 3110, (NormShape){20, 4, N, 32, 4}, 0);
     add_forward(stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_in3, stage3_bcres2net2_f2_out2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 3190, stats + 3270, (NormShape){20, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 3190, stats + 3270, (NormShape){20, 4, N, 32, 4}, 0);
     add_forward(stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_in4, stage3_bcres2net2_f2_out3, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 3350, stats + 3430, (NormShape){20, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 3350, stats + 3430, (NormShape){20, 4, N, 32, 4}, 0);
     mean_f_forward(stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, 80 * N, 32, 4);
     copy_forward(stage3_bcres2net2_f1_out1, stage3_bcres2net2_f1_in1, (size_t)N * 80);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
@@ -7016,16 +6827,15 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     relu_forward(stage3_bcres2net2_f1_out4, stage3_bcres2net2_f1_dw4, (size_t)N * 80);
     conv1x1_forward(stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
     copy_forward(stage3_bcres2net2_drop, stage3_bcres2net2_conv_out, (size_t)N * 320);
-    bcast_add_f_forward(stage3_bcres2net2_sum, stage3_bcres2net2_f2, stage3_bcres2net1_relu, stage3_bcres2net2_drop, 80 * N, 32, 4);
+    bcast_add_f_forward(stage3_bcres2net2_sum, stage3_bcres2net2_f2, stage3_bcres2net1_bn, stage3_bcres2net2_drop, 80 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_shift, stats + 3510, stats + 3590, (NormShape){80, 1, N, 32, 4});
-    relu_forward(stage3_bcres2net2_relu, stage3_bcres2net2_bn, (size_t)N * 10240);
+        norm_forward_infer_group(g, stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_shift, stats + 3510, stats + 3590, (NormShape){80, 1, N, 32, 4}, 1);
 
     /* stage3.resnorm: 80 x 32 x 4 -> 80 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 32; g++)
-        resnorm_forward_group(g, stage3_resnorm, stage3_resnorm_saved, stage3_bcres2net2_relu, 0.1, 80, N, 32, 4);
+        resnorm_forward_group(g, stage3_resnorm, stage3_resnorm_saved, stage3_bcres2net2_bn, 0.1, 80, N, 32, 4);
 
     /* stage3.mfa: 80 x 32 x 4 -> 80 x 32 x 4 */
     mean_t_forward(stage3_mfa_att1_mean, stage3_mfa_x1, 20 * N, 32, 4);
@@ -7039,42 +6849,39 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, stage3_mfa_dw2, stage3_mfa_x2, stage3_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_forward_infer_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 3670, stats + 3690, (NormShape){20, 1, N, 32, 4});
-    relu_forward(stage3_mfa_relu2, stage3_mfa_bn2, (size_t)N * 2560);
-    mean_t_forward(stage3_mfa_att2_mean, stage3_mfa_relu2, 20 * N, 32, 4);
+        norm_forward_infer_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 3670, stats + 3690, (NormShape){20, 1, N, 32, 4}, 1);
+    mean_t_forward(stage3_mfa_att2_mean, stage3_mfa_bn2, 20 * N, 32, 4);
     conv1x1_forward(stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 32);
     relu_forward(stage3_mfa_att2_relu, stage3_mfa_att2_fc1, (size_t)N * 320);
     conv1x1_forward(stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att2_sigmoid, stage3_mfa_att2_fc2, (size_t)N * 640);
-    bcast_mul_t_forward(stage3_mfa_y2, stage3_mfa_relu2, stage3_mfa_att2_sigmoid, 20 * N, 32, 4);
+    bcast_mul_t_forward(stage3_mfa_y2, stage3_mfa_bn2, stage3_mfa_att2_sigmoid, 20 * N, 32, 4);
     add_forward(stage3_mfa_sum3, stage3_mfa_x3, stage3_mfa_y2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage3_mfa_dw3, stage3_mfa_sum3, stage3_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_forward_infer_group(g, stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stats + 3710, stats + 3730, (NormShape){20, 1, N, 32, 4});
-    relu_forward(stage3_mfa_relu3, stage3_mfa_bn3, (size_t)N * 2560);
-    mean_t_forward(stage3_mfa_att3_mean, stage3_mfa_relu3, 20 * N, 32, 4);
+        norm_forward_infer_group(g, stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stats + 3710, stats + 3730, (NormShape){20, 1, N, 32, 4}, 1);
+    mean_t_forward(stage3_mfa_att3_mean, stage3_mfa_bn3, 20 * N, 32, 4);
     conv1x1_forward(stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 32);
     relu_forward(stage3_mfa_att3_relu, stage3_mfa_att3_fc1, (size_t)N * 320);
     conv1x1_forward(stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att3_sigmoid, stage3_mfa_att3_fc2, (size_t)N * 640);
-    bcast_mul_t_forward(stage3_mfa_y3, stage3_mfa_relu3, stage3_mfa_att3_sigmoid, 20 * N, 32, 4);
+    bcast_mul_t_forward(stage3_mfa_y3, stage3_mfa_bn3, stage3_mfa_att3_sigmoid, 20 * N, 32, 4);
     add_forward(stage3_mfa_sum4, stage3_mfa_x4, stage3_mfa_y3, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage3_mfa_dw4, stage3_mfa_sum4, stage3_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_forward_infer_group(g, stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stats + 3750, stats + 3770, (NormShape){20, 1, N, 32, 4});
-    relu_forward(stage3_mfa_relu4, stage3_mfa_bn4, (size_t)N * 2560);
-    mean_t_forward(stage3_mfa_att4_mean, stage3_mfa_relu4, 20 * N, 32, 4);
+        norm_forward_infer_group(g, stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stats + 3750, stats + 3770, (NormShape){20, 1, N, 32, 4}, 1);
+    mean_t_forward(stage3_mfa_att4_mean, stage3_mfa_bn4, 20 * N, 32, 4);
     conv1x1_forward(stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 32);
     relu_forward(stage3_mfa_att4_relu, stage3_mfa_att4_fc1, (size_t)N * 320);
     conv1x1_forward(stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att4_sigmoid, stage3_mfa_att4_fc2, (size_t)N * 640);
-    bcast_mul_t_forward(stage3_mfa_y4, stage3_mfa_relu4, stage3_mfa_att4_sigmoid, 20 * N, 32, 4);
+    bcast_mul_t_forward(stage3_mfa_y4, stage3_mfa_bn4, stage3_mfa_att4_sigmoid, 20 * N, 32, 4);
 
     /* ---- spec line 13: stage4: bcres2net(out = 2.5*C) x 3 -> resnorm(0.1) -> mfa; */
 
@@ -7082,29 +6889,28 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     conv1x1_forward(stage4_bcres2net1_conv_in, stage3_mfa, stage4_bcres2net1_conv_in_weight, NULL, 80, 100, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_shift, stats + 3790, stats + 3890, (NormShape){100, 1, N, 32, 4});
-    relu_forward(stage4_bcres2net1_relu_in, stage4_bcres2net1_bn_in, (size_t)N * 12800);
+        norm_forward_infer_group(g, stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_shift, stats + 3790, stats + 3890, (NormShape){100, 1, N, 32, 4}, 1);
     copy_forward(stage4_bcres2net1_f2_out1, stage4_bcres2net1_f2_in1, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_in2, stage4_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 3990, stats + 4090, (NormShape){25, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 3990, stats + 4090, (NormShape){25, 4, N, 32, 4}, 0);
     add_forward(stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_in3, stage4_bcres2net1_f2_out2, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 4190, stats + 4290, (NormShape){25, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 4190, stats + 4290, (NormShape){25, 4, N, 32, 4}, 0);
     add_forward(stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_in4, stage4_bcres2net1_f2_out3, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 4390, stats + 4490, (NormShape){25, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 4390, stats + 4490, (NormShape){25, 4, N, 32, 4}, 0);
     mean_f_forward(stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, 100 * N, 32, 4);
     copy_forward(stage4_bcres2net1_f1_out1, stage4_bcres2net1_f1_in1, (size_t)N * 100);
     #pragma omp parallel for schedule(static) if ((size_t)N * 300 >= NN_PARALLEL_MIN)
@@ -7126,8 +6932,7 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     bcast_add_f_forward(stage4_bcres2net1_sum, stage4_bcres2net1_f2, NULL, stage4_bcres2net1_drop, 100 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_shift, stats + 4590, stats + 4690, (NormShape){100, 1, N, 32, 4});
-    relu_forward(stage4_bcres2net1_relu, stage4_bcres2net1_bn, (size_t)N * 12800);
+        norm_forward_infer_group(g, stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_shift, stats + 4590, stats + 4690, (NormShape){100, 1, N, 32, 4}, 1);
 
     /* stage4.bcres2net2: 100 x 32 x 4 -> 100 x 32 x 4 */
     copy_forward(stage4_bcres2net2_f2_out1, stage4_bcres2net2_f2_in1, (size_t)N * 3200);
@@ -7136,21 +6941,21 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_in2, stage4_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 4790, stats + 4890, (NormShape){25, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 4790, stats + 4890, (NormShape){25, 4, N, 32, 4}, 0);
     add_forward(stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_in3, stage4_bcres2net2_f2_out2, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 4990, stats + 5090, (NormShape){25, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 4990, stats + 5090, (NormShape){25, 4, N, 32, 4}, 0);
     add_forward(stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_in4, stage4_bcres2net2_f2_out3, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 5190, stats + 5290, (NormShape){25, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 5190, stats + 5290, (NormShape){25, 4, N, 32, 4}, 0);
     mean_f_forward(stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, 100 * N, 32, 4);
     copy_forward(stage4_bcres2net2_f1_out1, stage4_bcres2net2_f1_in1, (size_t)N * 100);
     #pragma omp parallel for schedule(static) if ((size_t)N * 300 >= NN_PARALLEL_MIN)
@@ -7169,11 +6974,10 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     relu_forward(stage4_bcres2net2_f1_out4, stage4_bcres2net2_f1_dw4, (size_t)N * 100);
     conv1x1_forward(stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
     copy_forward(stage4_bcres2net2_drop, stage4_bcres2net2_conv_out, (size_t)N * 400);
-    bcast_add_f_forward(stage4_bcres2net2_sum, stage4_bcres2net2_f2, stage4_bcres2net1_relu, stage4_bcres2net2_drop, 100 * N, 32, 4);
+    bcast_add_f_forward(stage4_bcres2net2_sum, stage4_bcres2net2_f2, stage4_bcres2net1_bn, stage4_bcres2net2_drop, 100 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_shift, stats + 5390, stats + 5490, (NormShape){100, 1, N, 32, 4});
-    relu_forward(stage4_bcres2net2_relu, stage4_bcres2net2_bn, (size_t)N * 12800);
+        norm_forward_infer_group(g, stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_shift, stats + 5390, stats + 5490, (NormShape){100, 1, N, 32, 4}, 1);
 
     /* stage4.bcres2net3: 100 x 32 x 4 -> 100 x 32 x 4 */
     copy_forward(stage4_bcres2net3_f2_out1, stage4_bcres2net3_f2_in1, (size_t)N * 3200);
@@ -7182,21 +6986,21 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_in2, stage4_bcres2net3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 5590, stats + 5690, (NormShape){25, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 5590, stats + 5690, (NormShape){25, 4, N, 32, 4}, 0);
     add_forward(stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_in3, stage4_bcres2net3_f2_out2, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 5790, stats + 5890, (NormShape){25, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 5790, stats + 5890, (NormShape){25, 4, N, 32, 4}, 0);
     add_forward(stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_in4, stage4_bcres2net3_f2_out3, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 5990, stats + 6090, (NormShape){25, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 5990, stats + 6090, (NormShape){25, 4, N, 32, 4}, 0);
     mean_f_forward(stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, 100 * N, 32, 4);
     copy_forward(stage4_bcres2net3_f1_out1, stage4_bcres2net3_f1_in1, (size_t)N * 100);
     #pragma omp parallel for schedule(static) if ((size_t)N * 300 >= NN_PARALLEL_MIN)
@@ -7215,16 +7019,15 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     relu_forward(stage4_bcres2net3_f1_out4, stage4_bcres2net3_f1_dw4, (size_t)N * 100);
     conv1x1_forward(stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
     copy_forward(stage4_bcres2net3_drop, stage4_bcres2net3_conv_out, (size_t)N * 400);
-    bcast_add_f_forward(stage4_bcres2net3_sum, stage4_bcres2net3_f2, stage4_bcres2net2_relu, stage4_bcres2net3_drop, 100 * N, 32, 4);
+    bcast_add_f_forward(stage4_bcres2net3_sum, stage4_bcres2net3_f2, stage4_bcres2net2_bn, stage4_bcres2net3_drop, 100 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_shift, stats + 6190, stats + 6290, (NormShape){100, 1, N, 32, 4});
-    relu_forward(stage4_bcres2net3_relu, stage4_bcres2net3_bn, (size_t)N * 12800);
+        norm_forward_infer_group(g, stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_shift, stats + 6190, stats + 6290, (NormShape){100, 1, N, 32, 4}, 1);
 
     /* stage4.resnorm: 100 x 32 x 4 -> 100 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 32; g++)
-        resnorm_forward_group(g, stage4_resnorm, stage4_resnorm_saved, stage4_bcres2net3_relu, 0.1, 100, N, 32, 4);
+        resnorm_forward_group(g, stage4_resnorm, stage4_resnorm_saved, stage4_bcres2net3_bn, 0.1, 100, N, 32, 4);
 
     /* stage4.mfa: 100 x 32 x 4 -> 100 x 32 x 4 */
     mean_t_forward(stage4_mfa_att1_mean, stage4_mfa_x1, 25 * N, 32, 4);
@@ -7238,42 +7041,39 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, stage4_mfa_dw2, stage4_mfa_x2, stage4_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 25; g++)
-        norm_forward_infer_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 6390, stats + 6415, (NormShape){25, 1, N, 32, 4});
-    relu_forward(stage4_mfa_relu2, stage4_mfa_bn2, (size_t)N * 3200);
-    mean_t_forward(stage4_mfa_att2_mean, stage4_mfa_relu2, 25 * N, 32, 4);
+        norm_forward_infer_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 6390, stats + 6415, (NormShape){25, 1, N, 32, 4}, 1);
+    mean_t_forward(stage4_mfa_att2_mean, stage4_mfa_bn2, 25 * N, 32, 4);
     conv1x1_forward(stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, NULL, 25, 12, (size_t)N * 32);
     relu_forward(stage4_mfa_att2_relu, stage4_mfa_att2_fc1, (size_t)N * 384);
     conv1x1_forward(stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, NULL, 12, 25, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att2_sigmoid, stage4_mfa_att2_fc2, (size_t)N * 800);
-    bcast_mul_t_forward(stage4_mfa_y2, stage4_mfa_relu2, stage4_mfa_att2_sigmoid, 25 * N, 32, 4);
+    bcast_mul_t_forward(stage4_mfa_y2, stage4_mfa_bn2, stage4_mfa_att2_sigmoid, 25 * N, 32, 4);
     add_forward(stage4_mfa_sum3, stage4_mfa_x3, stage4_mfa_y2, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_mfa_dw3, stage4_mfa_sum3, stage4_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 25; g++)
-        norm_forward_infer_group(g, stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stats + 6440, stats + 6465, (NormShape){25, 1, N, 32, 4});
-    relu_forward(stage4_mfa_relu3, stage4_mfa_bn3, (size_t)N * 3200);
-    mean_t_forward(stage4_mfa_att3_mean, stage4_mfa_relu3, 25 * N, 32, 4);
+        norm_forward_infer_group(g, stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stats + 6440, stats + 6465, (NormShape){25, 1, N, 32, 4}, 1);
+    mean_t_forward(stage4_mfa_att3_mean, stage4_mfa_bn3, 25 * N, 32, 4);
     conv1x1_forward(stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, NULL, 25, 12, (size_t)N * 32);
     relu_forward(stage4_mfa_att3_relu, stage4_mfa_att3_fc1, (size_t)N * 384);
     conv1x1_forward(stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, NULL, 12, 25, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att3_sigmoid, stage4_mfa_att3_fc2, (size_t)N * 800);
-    bcast_mul_t_forward(stage4_mfa_y3, stage4_mfa_relu3, stage4_mfa_att3_sigmoid, 25 * N, 32, 4);
+    bcast_mul_t_forward(stage4_mfa_y3, stage4_mfa_bn3, stage4_mfa_att3_sigmoid, 25 * N, 32, 4);
     add_forward(stage4_mfa_sum4, stage4_mfa_x4, stage4_mfa_y3, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_mfa_dw4, stage4_mfa_sum4, stage4_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 25; g++)
-        norm_forward_infer_group(g, stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stats + 6490, stats + 6515, (NormShape){25, 1, N, 32, 4});
-    relu_forward(stage4_mfa_relu4, stage4_mfa_bn4, (size_t)N * 3200);
-    mean_t_forward(stage4_mfa_att4_mean, stage4_mfa_relu4, 25 * N, 32, 4);
+        norm_forward_infer_group(g, stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stats + 6490, stats + 6515, (NormShape){25, 1, N, 32, 4}, 1);
+    mean_t_forward(stage4_mfa_att4_mean, stage4_mfa_bn4, 25 * N, 32, 4);
     conv1x1_forward(stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, NULL, 25, 12, (size_t)N * 32);
     relu_forward(stage4_mfa_att4_relu, stage4_mfa_att4_fc1, (size_t)N * 384);
     conv1x1_forward(stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, NULL, 12, 25, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att4_sigmoid, stage4_mfa_att4_fc2, (size_t)N * 800);
-    bcast_mul_t_forward(stage4_mfa_y4, stage4_mfa_relu4, stage4_mfa_att4_sigmoid, 25 * N, 32, 4);
+    bcast_mul_t_forward(stage4_mfa_y4, stage4_mfa_bn4, stage4_mfa_att4_sigmoid, 25 * N, 32, 4);
 
     /* ---- spec line 14: head:   fpm(stage1, stage2, stage3, stage4, width = C) -> linear(classes); */
 
@@ -7288,21 +7088,21 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_in2, head_fpm_smooth4_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 6540, stats + 6580, (NormShape){10, 4, N, 32, 4});
+        norm_forward_infer_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 6540, stats + 6580, (NormShape){10, 4, N, 32, 4}, 0);
     add_forward(head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_in3, head_fpm_smooth4_f2_out2, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 6620, stats + 6660, (NormShape){10, 4, N, 32, 4});
+        norm_forward_infer_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 6620, stats + 6660, (NormShape){10, 4, N, 32, 4}, 0);
     add_forward(head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_in4, head_fpm_smooth4_f2_out3, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 6700, stats + 6740, (NormShape){10, 4, N, 32, 4});
+        norm_forward_infer_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 6700, stats + 6740, (NormShape){10, 4, N, 32, 4}, 0);
     mean_f_forward(head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, 40 * N, 32, 4);
     copy_forward(head_fpm_smooth4_f1_out1, head_fpm_smooth4_f1_in1, (size_t)N * 40);
     #pragma omp parallel for schedule(static) if ((size_t)N * 120 >= NN_PARALLEL_MIN)
@@ -7324,9 +7124,8 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     bcast_add_f_forward(head_fpm_smooth4_sum, head_fpm_smooth4_f2, head_fpm_lateral4, head_fpm_smooth4_drop, 40 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_shift, stats + 6780, stats + 6820, (NormShape){40, 1, N, 32, 4});
-    relu_forward(head_fpm_smooth4_relu, head_fpm_smooth4_bn, (size_t)N * 5120);
-    globalpool_forward(head_fpm_pool4, head_fpm_smooth4_relu, 40 * N, 128);
+        norm_forward_infer_group(g, head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_shift, stats + 6780, stats + 6820, (NormShape){40, 1, N, 32, 4}, 1);
+    globalpool_forward(head_fpm_pool4, head_fpm_smooth4_bn, 40 * N, 128);
     add_forward(head_fpm_merge3, head_fpm_lateral4, head_fpm_lateral3, (size_t)N * 5120);
     copy_forward(head_fpm_smooth3_f2_out1, head_fpm_smooth3_f2_in1, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
@@ -7334,21 +7133,21 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_in2, head_fpm_smooth3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 6860, stats + 6900, (NormShape){10, 4, N, 32, 4});
+        norm_forward_infer_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 6860, stats + 6900, (NormShape){10, 4, N, 32, 4}, 0);
     add_forward(head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_in3, head_fpm_smooth3_f2_out2, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 6940, stats + 6980, (NormShape){10, 4, N, 32, 4});
+        norm_forward_infer_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 6940, stats + 6980, (NormShape){10, 4, N, 32, 4}, 0);
     add_forward(head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_in4, head_fpm_smooth3_f2_out3, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 7020, stats + 7060, (NormShape){10, 4, N, 32, 4});
+        norm_forward_infer_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 7020, stats + 7060, (NormShape){10, 4, N, 32, 4}, 0);
     mean_f_forward(head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, 40 * N, 32, 4);
     copy_forward(head_fpm_smooth3_f1_out1, head_fpm_smooth3_f1_in1, (size_t)N * 40);
     #pragma omp parallel for schedule(static) if ((size_t)N * 120 >= NN_PARALLEL_MIN)
@@ -7370,9 +7169,8 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     bcast_add_f_forward(head_fpm_smooth3_sum, head_fpm_smooth3_f2, head_fpm_merge3, head_fpm_smooth3_drop, 40 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, stats + 7100, stats + 7140, (NormShape){40, 1, N, 32, 4});
-    relu_forward(head_fpm_smooth3_relu, head_fpm_smooth3_bn, (size_t)N * 5120);
-    globalpool_forward(head_fpm_pool3, head_fpm_smooth3_relu, 40 * N, 128);
+        norm_forward_infer_group(g, head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, stats + 7100, stats + 7140, (NormShape){40, 1, N, 32, 4}, 1);
+    globalpool_forward(head_fpm_pool3, head_fpm_smooth3_bn, 40 * N, 128);
     conv1x1_forward(head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 40, 160, (size_t)N * 128);
     pixel_shuffle_forward(head_fpm_shuffle2, head_fpm_up2, 40, N, 32, 4);
     add_forward(head_fpm_merge2, head_fpm_shuffle2, head_fpm_lateral2, (size_t)N * 20480);
@@ -7382,21 +7180,21 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_in2, head_fpm_smooth2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 7180, stats + 7220, (NormShape){10, 4, N, 64, 8});
+        norm_forward_infer_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 7180, stats + 7220, (NormShape){10, 4, N, 64, 8}, 0);
     add_forward(head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_in3, head_fpm_smooth2_f2_out2, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 7260, stats + 7300, (NormShape){10, 4, N, 64, 8});
+        norm_forward_infer_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 7260, stats + 7300, (NormShape){10, 4, N, 64, 8}, 0);
     add_forward(head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_in4, head_fpm_smooth2_f2_out3, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 7340, stats + 7380, (NormShape){10, 4, N, 64, 8});
+        norm_forward_infer_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 7340, stats + 7380, (NormShape){10, 4, N, 64, 8}, 0);
     mean_f_forward(head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, 40 * N, 64, 8);
     copy_forward(head_fpm_smooth2_f1_out1, head_fpm_smooth2_f1_in1, (size_t)N * 80);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
@@ -7418,9 +7216,8 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     bcast_add_f_forward(head_fpm_smooth2_sum, head_fpm_smooth2_f2, head_fpm_merge2, head_fpm_smooth2_drop, 40 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, stats + 7420, stats + 7460, (NormShape){40, 1, N, 64, 8});
-    relu_forward(head_fpm_smooth2_relu, head_fpm_smooth2_bn, (size_t)N * 20480);
-    globalpool_forward(head_fpm_pool2, head_fpm_smooth2_relu, 40 * N, 512);
+        norm_forward_infer_group(g, head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, stats + 7420, stats + 7460, (NormShape){40, 1, N, 64, 8}, 1);
+    globalpool_forward(head_fpm_pool2, head_fpm_smooth2_bn, 40 * N, 512);
     conv1x1_forward(head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 40, 160, (size_t)N * 512);
     pixel_shuffle_forward(head_fpm_shuffle1, head_fpm_up1, 40, N, 64, 8);
     add_forward(head_fpm_merge1, head_fpm_shuffle1, head_fpm_lateral1, (size_t)N * 81920);
@@ -7430,21 +7227,21 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_in2, head_fpm_smooth1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 7500, stats + 7540, (NormShape){10, 4, N, 128, 16});
+        norm_forward_infer_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 7500, stats + 7540, (NormShape){10, 4, N, 128, 16}, 0);
     add_forward(head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_in3, head_fpm_smooth1_f2_out2, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 7580, stats + 7620, (NormShape){10, 4, N, 128, 16});
+        norm_forward_infer_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 7580, stats + 7620, (NormShape){10, 4, N, 128, 16}, 0);
     add_forward(head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_in4, head_fpm_smooth1_f2_out3, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 7660, stats + 7700, (NormShape){10, 4, N, 128, 16});
+        norm_forward_infer_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 7660, stats + 7700, (NormShape){10, 4, N, 128, 16}, 0);
     mean_f_forward(head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, 40 * N, 128, 16);
     copy_forward(head_fpm_smooth1_f1_out1, head_fpm_smooth1_f1_in1, (size_t)N * 160);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
@@ -7466,9 +7263,8 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     bcast_add_f_forward(head_fpm_smooth1_sum, head_fpm_smooth1_f2, head_fpm_merge1, head_fpm_smooth1_drop, 40 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_shift, stats + 7740, stats + 7780, (NormShape){40, 1, N, 128, 16});
-    relu_forward(head_fpm_smooth1_relu, head_fpm_smooth1_bn, (size_t)N * 81920);
-    globalpool_forward(head_fpm_pool1, head_fpm_smooth1_relu, 40 * N, 2048);
+        norm_forward_infer_group(g, head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_shift, stats + 7740, stats + 7780, (NormShape){40, 1, N, 128, 16}, 1);
+    globalpool_forward(head_fpm_pool1, head_fpm_smooth1_bn, 40 * N, 2048);
 
     /* head.linear: 160 x 1 x 1 -> 10 x 1 x 1 */
     linear_forward(head_linear, head_fpm, head_linear_weight, head_linear_bias, 160, 10, N);

@@ -417,786 +417,753 @@ const AscModelInfo bcres2net_teacher_info = {
     .ntensors = 303, .tensors = bcres2net_teacher_tensors,
     .nnorms = 72, .norms = bcres2net_teacher_norms, .stats_floats = 15640,
     .nquant = 21, .quant_names = bcres2net_teacher_quant_names,
-    .act_per_clip = 9703050, .act_fixed = 15640, .grad_per_clip = 983040, .scratch_per_clip = 51200,
-    .infer_per_clip = 832000,
+    .act_per_clip = 7861130, .act_fixed = 15640, .grad_per_clip = 819200, .scratch_per_clip = 51200,
+    .infer_per_clip = 983040,
 };
 
 static void bcres2net_teacher_run_forward(int N, int training, const real *params, real *stats,
     const real *input, real *logits, real *arena, NnRng *rng, AscQuant *quant) {
-    const size_t fixed = (size_t)N * 9754250;
-    real *scratch = arena + (size_t)N * 9703050;
+    const size_t fixed = (size_t)N * 7912330;
+    real *scratch = arena + (size_t)N * 7861130;
     (void)training, (void)stats, (void)rng, (void)fixed, (void)scratch, (void)quant;
     real *stem_conv = arena + (size_t)N * 0; /* 160 x N x 128 x 16 */
     real *stem_bn = arena + (size_t)N * 327680; /* 160 x N x 128 x 16 */
     real *stem_bn_saved = arena + fixed + 0;
-    real *stem_relu = arena + (size_t)N * 655360; /* 160 x N x 128 x 16 */
-    real *stem_mfa = arena + (size_t)N * 983040; /* 160 x N x 128 x 16 */
-    real *stem_mfa_x1 = arena + (size_t)N * 655360; /* 40 x N x 128 x 16 */
-    real *stem_mfa_y1 = arena + (size_t)N * 983040; /* 40 x N x 128 x 16 */
-    real *stem_mfa_att1_mean = arena + (size_t)N * 1310720; /* 40 x N x 128 x 1 */
-    real *stem_mfa_att1_fc1 = arena + (size_t)N * 1315840; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att1_relu = arena + (size_t)N * 1318400; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att1_fc2 = arena + (size_t)N * 1320960; /* 40 x N x 128 x 1 */
-    real *stem_mfa_att1_sigmoid = arena + (size_t)N * 1326080; /* 40 x N x 128 x 1 */
-    real *stem_mfa_x2 = arena + (size_t)N * 737280; /* 40 x N x 128 x 16 */
-    real *stem_mfa_y2 = arena + (size_t)N * 1064960; /* 40 x N x 128 x 16 */
-    real *stem_mfa_dw2 = arena + (size_t)N * 1331200; /* 40 x N x 128 x 16 */
-    real *stem_mfa_bn2 = arena + (size_t)N * 1413120; /* 40 x N x 128 x 16 */
+    real *stem_mfa = arena + (size_t)N * 655360; /* 160 x N x 128 x 16 */
+    real *stem_mfa_x1 = arena + (size_t)N * 327680; /* 40 x N x 128 x 16 */
+    real *stem_mfa_y1 = arena + (size_t)N * 655360; /* 40 x N x 128 x 16 */
+    real *stem_mfa_att1_mean = arena + (size_t)N * 983040; /* 40 x N x 128 x 1 */
+    real *stem_mfa_att1_fc1 = arena + (size_t)N * 988160; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att1_relu = arena + (size_t)N * 990720; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att1_fc2 = arena + (size_t)N * 993280; /* 40 x N x 128 x 1 */
+    real *stem_mfa_att1_sigmoid = arena + (size_t)N * 998400; /* 40 x N x 128 x 1 */
+    real *stem_mfa_x2 = arena + (size_t)N * 409600; /* 40 x N x 128 x 16 */
+    real *stem_mfa_y2 = arena + (size_t)N * 737280; /* 40 x N x 128 x 16 */
+    real *stem_mfa_dw2 = arena + (size_t)N * 1003520; /* 40 x N x 128 x 16 */
+    real *stem_mfa_bn2 = arena + (size_t)N * 1085440; /* 40 x N x 128 x 16 */
     real *stem_mfa_bn2_saved = arena + fixed + 320;
-    real *stem_mfa_relu2 = arena + (size_t)N * 1495040; /* 40 x N x 128 x 16 */
-    real *stem_mfa_att2_mean = arena + (size_t)N * 1576960; /* 40 x N x 128 x 1 */
-    real *stem_mfa_att2_fc1 = arena + (size_t)N * 1582080; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att2_relu = arena + (size_t)N * 1584640; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att2_fc2 = arena + (size_t)N * 1587200; /* 40 x N x 128 x 1 */
-    real *stem_mfa_att2_sigmoid = arena + (size_t)N * 1592320; /* 40 x N x 128 x 1 */
-    real *stem_mfa_x3 = arena + (size_t)N * 819200; /* 40 x N x 128 x 16 */
-    real *stem_mfa_y3 = arena + (size_t)N * 1146880; /* 40 x N x 128 x 16 */
-    real *stem_mfa_sum3 = arena + (size_t)N * 1597440; /* 40 x N x 128 x 16 */
-    real *stem_mfa_dw3 = arena + (size_t)N * 1679360; /* 40 x N x 128 x 16 */
-    real *stem_mfa_bn3 = arena + (size_t)N * 1761280; /* 40 x N x 128 x 16 */
+    real *stem_mfa_att2_mean = arena + (size_t)N * 1167360; /* 40 x N x 128 x 1 */
+    real *stem_mfa_att2_fc1 = arena + (size_t)N * 1172480; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att2_relu = arena + (size_t)N * 1175040; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att2_fc2 = arena + (size_t)N * 1177600; /* 40 x N x 128 x 1 */
+    real *stem_mfa_att2_sigmoid = arena + (size_t)N * 1182720; /* 40 x N x 128 x 1 */
+    real *stem_mfa_x3 = arena + (size_t)N * 491520; /* 40 x N x 128 x 16 */
+    real *stem_mfa_y3 = arena + (size_t)N * 819200; /* 40 x N x 128 x 16 */
+    real *stem_mfa_sum3 = arena + (size_t)N * 1187840; /* 40 x N x 128 x 16 */
+    real *stem_mfa_dw3 = arena + (size_t)N * 1269760; /* 40 x N x 128 x 16 */
+    real *stem_mfa_bn3 = arena + (size_t)N * 1351680; /* 40 x N x 128 x 16 */
     real *stem_mfa_bn3_saved = arena + fixed + 400;
-    real *stem_mfa_relu3 = arena + (size_t)N * 1843200; /* 40 x N x 128 x 16 */
-    real *stem_mfa_att3_mean = arena + (size_t)N * 1925120; /* 40 x N x 128 x 1 */
-    real *stem_mfa_att3_fc1 = arena + (size_t)N * 1930240; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att3_relu = arena + (size_t)N * 1932800; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att3_fc2 = arena + (size_t)N * 1935360; /* 40 x N x 128 x 1 */
-    real *stem_mfa_att3_sigmoid = arena + (size_t)N * 1940480; /* 40 x N x 128 x 1 */
-    real *stem_mfa_x4 = arena + (size_t)N * 901120; /* 40 x N x 128 x 16 */
-    real *stem_mfa_y4 = arena + (size_t)N * 1228800; /* 40 x N x 128 x 16 */
-    real *stem_mfa_sum4 = arena + (size_t)N * 1945600; /* 40 x N x 128 x 16 */
-    real *stem_mfa_dw4 = arena + (size_t)N * 2027520; /* 40 x N x 128 x 16 */
-    real *stem_mfa_bn4 = arena + (size_t)N * 2109440; /* 40 x N x 128 x 16 */
+    real *stem_mfa_att3_mean = arena + (size_t)N * 1433600; /* 40 x N x 128 x 1 */
+    real *stem_mfa_att3_fc1 = arena + (size_t)N * 1438720; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att3_relu = arena + (size_t)N * 1441280; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att3_fc2 = arena + (size_t)N * 1443840; /* 40 x N x 128 x 1 */
+    real *stem_mfa_att3_sigmoid = arena + (size_t)N * 1448960; /* 40 x N x 128 x 1 */
+    real *stem_mfa_x4 = arena + (size_t)N * 573440; /* 40 x N x 128 x 16 */
+    real *stem_mfa_y4 = arena + (size_t)N * 901120; /* 40 x N x 128 x 16 */
+    real *stem_mfa_sum4 = arena + (size_t)N * 1454080; /* 40 x N x 128 x 16 */
+    real *stem_mfa_dw4 = arena + (size_t)N * 1536000; /* 40 x N x 128 x 16 */
+    real *stem_mfa_bn4 = arena + (size_t)N * 1617920; /* 40 x N x 128 x 16 */
     real *stem_mfa_bn4_saved = arena + fixed + 480;
-    real *stem_mfa_relu4 = arena + (size_t)N * 2191360; /* 40 x N x 128 x 16 */
-    real *stem_mfa_att4_mean = arena + (size_t)N * 2273280; /* 40 x N x 128 x 1 */
-    real *stem_mfa_att4_fc1 = arena + (size_t)N * 2278400; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att4_relu = arena + (size_t)N * 2280960; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att4_fc2 = arena + (size_t)N * 2283520; /* 40 x N x 128 x 1 */
-    real *stem_mfa_att4_sigmoid = arena + (size_t)N * 2288640; /* 40 x N x 128 x 1 */
-    real *stage1_bcres2net1_conv_in = arena + (size_t)N * 2293760; /* 80 x N x 128 x 16 */
-    real *stage1_bcres2net1_bn_in = arena + (size_t)N * 2457600; /* 80 x N x 128 x 16 */
+    real *stem_mfa_att4_mean = arena + (size_t)N * 1699840; /* 40 x N x 128 x 1 */
+    real *stem_mfa_att4_fc1 = arena + (size_t)N * 1704960; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att4_relu = arena + (size_t)N * 1707520; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att4_fc2 = arena + (size_t)N * 1710080; /* 40 x N x 128 x 1 */
+    real *stem_mfa_att4_sigmoid = arena + (size_t)N * 1715200; /* 40 x N x 128 x 1 */
+    real *stage1_bcres2net1_conv_in = arena + (size_t)N * 1720320; /* 80 x N x 128 x 16 */
+    real *stage1_bcres2net1_bn_in = arena + (size_t)N * 1884160; /* 80 x N x 128 x 16 */
     real *stage1_bcres2net1_bn_in_saved = arena + fixed + 560;
-    real *stage1_bcres2net1_relu_in = arena + (size_t)N * 2621440; /* 80 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2 = arena + (size_t)N * 2785280; /* 80 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_in1 = arena + (size_t)N * 2621440; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_out1 = arena + (size_t)N * 2785280; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_in2 = arena + (size_t)N * 2662400; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_out2 = arena + (size_t)N * 2826240; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_in3 = arena + (size_t)N * 2703360; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_out3 = arena + (size_t)N * 2867200; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_in4 = arena + (size_t)N * 2744320; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_out4 = arena + (size_t)N * 2908160; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_dw2 = arena + (size_t)N * 2949120; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2 = arena + (size_t)N * 2048000; /* 80 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_in1 = arena + (size_t)N * 1884160; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_out1 = arena + (size_t)N * 2048000; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_in2 = arena + (size_t)N * 1925120; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_out2 = arena + (size_t)N * 2088960; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_in3 = arena + (size_t)N * 1966080; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_out3 = arena + (size_t)N * 2129920; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_in4 = arena + (size_t)N * 2007040; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_out4 = arena + (size_t)N * 2170880; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_dw2 = arena + (size_t)N * 2211840; /* 20 x N x 128 x 16 */
     real *stage1_bcres2net1_f2_ssn2_saved = arena + fixed + 720;
-    real *stage1_bcres2net1_f2_sum3 = arena + (size_t)N * 2990080; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_dw3 = arena + (size_t)N * 3031040; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_sum3 = arena + (size_t)N * 2252800; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_dw3 = arena + (size_t)N * 2293760; /* 20 x N x 128 x 16 */
     real *stage1_bcres2net1_f2_ssn3_saved = arena + fixed + 880;
-    real *stage1_bcres2net1_f2_sum4 = arena + (size_t)N * 3072000; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_dw4 = arena + (size_t)N * 3112960; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_sum4 = arena + (size_t)N * 2334720; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_dw4 = arena + (size_t)N * 2375680; /* 20 x N x 128 x 16 */
     real *stage1_bcres2net1_f2_ssn4_saved = arena + fixed + 1040;
-    real *stage1_bcres2net1_mean_f = arena + (size_t)N * 3153920; /* 80 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1 = arena + (size_t)N * 3155200; /* 80 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_in1 = arena + (size_t)N * 3153920; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_out1 = arena + (size_t)N * 3155200; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_in2 = arena + (size_t)N * 3154240; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_out2 = arena + (size_t)N * 3155520; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_in3 = arena + (size_t)N * 3154560; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_out3 = arena + (size_t)N * 3155840; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_in4 = arena + (size_t)N * 3154880; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_out4 = arena + (size_t)N * 3156160; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_dw2 = arena + (size_t)N * 3156480; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_sum3 = arena + (size_t)N * 3156800; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_dw3 = arena + (size_t)N * 3157120; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_sum4 = arena + (size_t)N * 3157440; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_dw4 = arena + (size_t)N * 3157760; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_conv_out = arena + (size_t)N * 3158080; /* 80 x N x 1 x 16 */
-    real *stage1_bcres2net1_drop = arena + (size_t)N * 3159360; /* 80 x N x 1 x 16 */
-    real *stage1_bcres2net1_drop_mask = arena + (size_t)N * 3160640; /* 80 x N x 1 x 1 */
-    real *stage1_bcres2net1_sum = arena + (size_t)N * 3160720; /* 80 x N x 128 x 16 */
-    real *stage1_bcres2net1_bn = arena + (size_t)N * 3324560; /* 80 x N x 128 x 16 */
+    real *stage1_bcres2net1_mean_f = arena + (size_t)N * 2416640; /* 80 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1 = arena + (size_t)N * 2417920; /* 80 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_in1 = arena + (size_t)N * 2416640; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_out1 = arena + (size_t)N * 2417920; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_in2 = arena + (size_t)N * 2416960; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_out2 = arena + (size_t)N * 2418240; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_in3 = arena + (size_t)N * 2417280; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_out3 = arena + (size_t)N * 2418560; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_in4 = arena + (size_t)N * 2417600; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_out4 = arena + (size_t)N * 2418880; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_dw2 = arena + (size_t)N * 2419200; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_sum3 = arena + (size_t)N * 2419520; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_dw3 = arena + (size_t)N * 2419840; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_sum4 = arena + (size_t)N * 2420160; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_dw4 = arena + (size_t)N * 2420480; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_conv_out = arena + (size_t)N * 2420800; /* 80 x N x 1 x 16 */
+    real *stage1_bcres2net1_drop = arena + (size_t)N * 2422080; /* 80 x N x 1 x 16 */
+    real *stage1_bcres2net1_drop_mask = arena + (size_t)N * 2423360; /* 80 x N x 1 x 1 */
+    real *stage1_bcres2net1_sum = arena + (size_t)N * 2423440; /* 80 x N x 128 x 16 */
+    real *stage1_bcres2net1_bn = arena + (size_t)N * 2587280; /* 80 x N x 128 x 16 */
     real *stage1_bcres2net1_bn_saved = arena + fixed + 1200;
-    real *stage1_bcres2net1_relu = arena + (size_t)N * 3488400; /* 80 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2 = arena + (size_t)N * 3652240; /* 80 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_in1 = arena + (size_t)N * 3488400; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_out1 = arena + (size_t)N * 3652240; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_in2 = arena + (size_t)N * 3529360; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_out2 = arena + (size_t)N * 3693200; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_in3 = arena + (size_t)N * 3570320; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_out3 = arena + (size_t)N * 3734160; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_in4 = arena + (size_t)N * 3611280; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_out4 = arena + (size_t)N * 3775120; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_dw2 = arena + (size_t)N * 3816080; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2 = arena + (size_t)N * 2751120; /* 80 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_in1 = arena + (size_t)N * 2587280; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_out1 = arena + (size_t)N * 2751120; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_in2 = arena + (size_t)N * 2628240; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_out2 = arena + (size_t)N * 2792080; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_in3 = arena + (size_t)N * 2669200; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_out3 = arena + (size_t)N * 2833040; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_in4 = arena + (size_t)N * 2710160; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_out4 = arena + (size_t)N * 2874000; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_dw2 = arena + (size_t)N * 2914960; /* 20 x N x 128 x 16 */
     real *stage1_bcres2net2_f2_ssn2_saved = arena + fixed + 1360;
-    real *stage1_bcres2net2_f2_sum3 = arena + (size_t)N * 3857040; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_dw3 = arena + (size_t)N * 3898000; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_sum3 = arena + (size_t)N * 2955920; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_dw3 = arena + (size_t)N * 2996880; /* 20 x N x 128 x 16 */
     real *stage1_bcres2net2_f2_ssn3_saved = arena + fixed + 1520;
-    real *stage1_bcres2net2_f2_sum4 = arena + (size_t)N * 3938960; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_dw4 = arena + (size_t)N * 3979920; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_sum4 = arena + (size_t)N * 3037840; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_dw4 = arena + (size_t)N * 3078800; /* 20 x N x 128 x 16 */
     real *stage1_bcres2net2_f2_ssn4_saved = arena + fixed + 1680;
-    real *stage1_bcres2net2_mean_f = arena + (size_t)N * 4020880; /* 80 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1 = arena + (size_t)N * 4022160; /* 80 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_in1 = arena + (size_t)N * 4020880; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_out1 = arena + (size_t)N * 4022160; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_in2 = arena + (size_t)N * 4021200; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_out2 = arena + (size_t)N * 4022480; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_in3 = arena + (size_t)N * 4021520; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_out3 = arena + (size_t)N * 4022800; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_in4 = arena + (size_t)N * 4021840; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_out4 = arena + (size_t)N * 4023120; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_dw2 = arena + (size_t)N * 4023440; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_sum3 = arena + (size_t)N * 4023760; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_dw3 = arena + (size_t)N * 4024080; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_sum4 = arena + (size_t)N * 4024400; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_dw4 = arena + (size_t)N * 4024720; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_conv_out = arena + (size_t)N * 4025040; /* 80 x N x 1 x 16 */
-    real *stage1_bcres2net2_drop = arena + (size_t)N * 4026320; /* 80 x N x 1 x 16 */
-    real *stage1_bcres2net2_drop_mask = arena + (size_t)N * 4027600; /* 80 x N x 1 x 1 */
-    real *stage1_bcres2net2_sum = arena + (size_t)N * 4027680; /* 80 x N x 128 x 16 */
-    real *stage1_bcres2net2_bn = arena + (size_t)N * 4191520; /* 80 x N x 128 x 16 */
+    real *stage1_bcres2net2_mean_f = arena + (size_t)N * 3119760; /* 80 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1 = arena + (size_t)N * 3121040; /* 80 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_in1 = arena + (size_t)N * 3119760; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_out1 = arena + (size_t)N * 3121040; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_in2 = arena + (size_t)N * 3120080; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_out2 = arena + (size_t)N * 3121360; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_in3 = arena + (size_t)N * 3120400; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_out3 = arena + (size_t)N * 3121680; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_in4 = arena + (size_t)N * 3120720; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_out4 = arena + (size_t)N * 3122000; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_dw2 = arena + (size_t)N * 3122320; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_sum3 = arena + (size_t)N * 3122640; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_dw3 = arena + (size_t)N * 3122960; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_sum4 = arena + (size_t)N * 3123280; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_dw4 = arena + (size_t)N * 3123600; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_conv_out = arena + (size_t)N * 3123920; /* 80 x N x 1 x 16 */
+    real *stage1_bcres2net2_drop = arena + (size_t)N * 3125200; /* 80 x N x 1 x 16 */
+    real *stage1_bcres2net2_drop_mask = arena + (size_t)N * 3126480; /* 80 x N x 1 x 1 */
+    real *stage1_bcres2net2_sum = arena + (size_t)N * 3126560; /* 80 x N x 128 x 16 */
+    real *stage1_bcres2net2_bn = arena + (size_t)N * 3290400; /* 80 x N x 128 x 16 */
     real *stage1_bcres2net2_bn_saved = arena + fixed + 1840;
-    real *stage1_bcres2net2_relu = arena + (size_t)N * 4355360; /* 80 x N x 128 x 16 */
-    real *stage1_resnorm = arena + (size_t)N * 4519200; /* 80 x N x 128 x 16 */
-    real *stage1_resnorm_saved = arena + (size_t)N * 4683040; /* 2 x N x 128 x 1 */
-    real *stage1_mfa = arena + (size_t)N * 4683296; /* 80 x N x 128 x 16 */
-    real *stage1_mfa_x1 = arena + (size_t)N * 4519200; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_y1 = arena + (size_t)N * 4683296; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_att1_mean = arena + (size_t)N * 4847136; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_att1_fc1 = arena + (size_t)N * 4849696; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att1_relu = arena + (size_t)N * 4850976; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att1_fc2 = arena + (size_t)N * 4852256; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_att1_sigmoid = arena + (size_t)N * 4854816; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_x2 = arena + (size_t)N * 4560160; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_y2 = arena + (size_t)N * 4724256; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_dw2 = arena + (size_t)N * 4857376; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_bn2 = arena + (size_t)N * 4898336; /* 20 x N x 128 x 16 */
+    real *stage1_resnorm = arena + (size_t)N * 3454240; /* 80 x N x 128 x 16 */
+    real *stage1_resnorm_saved = arena + (size_t)N * 3618080; /* 2 x N x 128 x 1 */
+    real *stage1_mfa = arena + (size_t)N * 3618336; /* 80 x N x 128 x 16 */
+    real *stage1_mfa_x1 = arena + (size_t)N * 3454240; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_y1 = arena + (size_t)N * 3618336; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_att1_mean = arena + (size_t)N * 3782176; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_att1_fc1 = arena + (size_t)N * 3784736; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att1_relu = arena + (size_t)N * 3786016; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att1_fc2 = arena + (size_t)N * 3787296; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_att1_sigmoid = arena + (size_t)N * 3789856; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_x2 = arena + (size_t)N * 3495200; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_y2 = arena + (size_t)N * 3659296; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_dw2 = arena + (size_t)N * 3792416; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_bn2 = arena + (size_t)N * 3833376; /* 20 x N x 128 x 16 */
     real *stage1_mfa_bn2_saved = arena + fixed + 2000;
-    real *stage1_mfa_relu2 = arena + (size_t)N * 4939296; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_att2_mean = arena + (size_t)N * 4980256; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_att2_fc1 = arena + (size_t)N * 4982816; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att2_relu = arena + (size_t)N * 4984096; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att2_fc2 = arena + (size_t)N * 4985376; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_att2_sigmoid = arena + (size_t)N * 4987936; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_x3 = arena + (size_t)N * 4601120; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_y3 = arena + (size_t)N * 4765216; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_sum3 = arena + (size_t)N * 4990496; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_dw3 = arena + (size_t)N * 5031456; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_bn3 = arena + (size_t)N * 5072416; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_att2_mean = arena + (size_t)N * 3874336; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_att2_fc1 = arena + (size_t)N * 3876896; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att2_relu = arena + (size_t)N * 3878176; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att2_fc2 = arena + (size_t)N * 3879456; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_att2_sigmoid = arena + (size_t)N * 3882016; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_x3 = arena + (size_t)N * 3536160; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_y3 = arena + (size_t)N * 3700256; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_sum3 = arena + (size_t)N * 3884576; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_dw3 = arena + (size_t)N * 3925536; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_bn3 = arena + (size_t)N * 3966496; /* 20 x N x 128 x 16 */
     real *stage1_mfa_bn3_saved = arena + fixed + 2040;
-    real *stage1_mfa_relu3 = arena + (size_t)N * 5113376; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_att3_mean = arena + (size_t)N * 5154336; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_att3_fc1 = arena + (size_t)N * 5156896; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att3_relu = arena + (size_t)N * 5158176; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att3_fc2 = arena + (size_t)N * 5159456; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_att3_sigmoid = arena + (size_t)N * 5162016; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_x4 = arena + (size_t)N * 4642080; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_y4 = arena + (size_t)N * 4806176; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_sum4 = arena + (size_t)N * 5164576; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_dw4 = arena + (size_t)N * 5205536; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_bn4 = arena + (size_t)N * 5246496; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_att3_mean = arena + (size_t)N * 4007456; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_att3_fc1 = arena + (size_t)N * 4010016; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att3_relu = arena + (size_t)N * 4011296; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att3_fc2 = arena + (size_t)N * 4012576; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_att3_sigmoid = arena + (size_t)N * 4015136; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_x4 = arena + (size_t)N * 3577120; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_y4 = arena + (size_t)N * 3741216; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_sum4 = arena + (size_t)N * 4017696; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_dw4 = arena + (size_t)N * 4058656; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_bn4 = arena + (size_t)N * 4099616; /* 20 x N x 128 x 16 */
     real *stage1_mfa_bn4_saved = arena + fixed + 2080;
-    real *stage1_mfa_relu4 = arena + (size_t)N * 5287456; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_att4_mean = arena + (size_t)N * 5328416; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_att4_fc1 = arena + (size_t)N * 5330976; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att4_relu = arena + (size_t)N * 5332256; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att4_fc2 = arena + (size_t)N * 5333536; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_att4_sigmoid = arena + (size_t)N * 5336096; /* 20 x N x 128 x 1 */
-    real *stage2_maxpool = arena + (size_t)N * 5338656; /* 80 x N x 64 x 8 */
-    real *stage2_maxpool_argmax = arena + (size_t)N * 5379616; /* 80 x N x 64 x 8 */
-    real *stage2_bcres2net1_conv_in = arena + (size_t)N * 5420576; /* 120 x N x 64 x 8 */
-    real *stage2_bcres2net1_bn_in = arena + (size_t)N * 5482016; /* 120 x N x 64 x 8 */
+    real *stage1_mfa_att4_mean = arena + (size_t)N * 4140576; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_att4_fc1 = arena + (size_t)N * 4143136; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att4_relu = arena + (size_t)N * 4144416; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att4_fc2 = arena + (size_t)N * 4145696; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_att4_sigmoid = arena + (size_t)N * 4148256; /* 20 x N x 128 x 1 */
+    real *stage2_maxpool = arena + (size_t)N * 4150816; /* 80 x N x 64 x 8 */
+    real *stage2_maxpool_argmax = arena + (size_t)N * 4191776; /* 80 x N x 64 x 8 */
+    real *stage2_bcres2net1_conv_in = arena + (size_t)N * 4232736; /* 120 x N x 64 x 8 */
+    real *stage2_bcres2net1_bn_in = arena + (size_t)N * 4294176; /* 120 x N x 64 x 8 */
     real *stage2_bcres2net1_bn_in_saved = arena + fixed + 2120;
-    real *stage2_bcres2net1_relu_in = arena + (size_t)N * 5543456; /* 120 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2 = arena + (size_t)N * 5604896; /* 120 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_in1 = arena + (size_t)N * 5543456; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_out1 = arena + (size_t)N * 5604896; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_in2 = arena + (size_t)N * 5558816; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_out2 = arena + (size_t)N * 5620256; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_in3 = arena + (size_t)N * 5574176; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_out3 = arena + (size_t)N * 5635616; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_in4 = arena + (size_t)N * 5589536; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_out4 = arena + (size_t)N * 5650976; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_dw2 = arena + (size_t)N * 5666336; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2 = arena + (size_t)N * 4355616; /* 120 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_in1 = arena + (size_t)N * 4294176; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_out1 = arena + (size_t)N * 4355616; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_in2 = arena + (size_t)N * 4309536; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_out2 = arena + (size_t)N * 4370976; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_in3 = arena + (size_t)N * 4324896; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_out3 = arena + (size_t)N * 4386336; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_in4 = arena + (size_t)N * 4340256; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_out4 = arena + (size_t)N * 4401696; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_dw2 = arena + (size_t)N * 4417056; /* 30 x N x 64 x 8 */
     real *stage2_bcres2net1_f2_ssn2_saved = arena + fixed + 2360;
-    real *stage2_bcres2net1_f2_sum3 = arena + (size_t)N * 5681696; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_dw3 = arena + (size_t)N * 5697056; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_sum3 = arena + (size_t)N * 4432416; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_dw3 = arena + (size_t)N * 4447776; /* 30 x N x 64 x 8 */
     real *stage2_bcres2net1_f2_ssn3_saved = arena + fixed + 2600;
-    real *stage2_bcres2net1_f2_sum4 = arena + (size_t)N * 5712416; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_dw4 = arena + (size_t)N * 5727776; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_sum4 = arena + (size_t)N * 4463136; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_dw4 = arena + (size_t)N * 4478496; /* 30 x N x 64 x 8 */
     real *stage2_bcres2net1_f2_ssn4_saved = arena + fixed + 2840;
-    real *stage2_bcres2net1_mean_f = arena + (size_t)N * 5743136; /* 120 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1 = arena + (size_t)N * 5744096; /* 120 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_in1 = arena + (size_t)N * 5743136; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_out1 = arena + (size_t)N * 5744096; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_in2 = arena + (size_t)N * 5743376; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_out2 = arena + (size_t)N * 5744336; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_in3 = arena + (size_t)N * 5743616; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_out3 = arena + (size_t)N * 5744576; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_in4 = arena + (size_t)N * 5743856; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_out4 = arena + (size_t)N * 5744816; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_dw2 = arena + (size_t)N * 5745056; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_sum3 = arena + (size_t)N * 5745296; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_dw3 = arena + (size_t)N * 5745536; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_sum4 = arena + (size_t)N * 5745776; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_dw4 = arena + (size_t)N * 5746016; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_conv_out = arena + (size_t)N * 5746256; /* 120 x N x 1 x 8 */
-    real *stage2_bcres2net1_drop = arena + (size_t)N * 5747216; /* 120 x N x 1 x 8 */
-    real *stage2_bcres2net1_drop_mask = arena + (size_t)N * 5748176; /* 120 x N x 1 x 1 */
-    real *stage2_bcres2net1_sum = arena + (size_t)N * 5748296; /* 120 x N x 64 x 8 */
-    real *stage2_bcres2net1_bn = arena + (size_t)N * 5809736; /* 120 x N x 64 x 8 */
+    real *stage2_bcres2net1_mean_f = arena + (size_t)N * 4493856; /* 120 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1 = arena + (size_t)N * 4494816; /* 120 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_in1 = arena + (size_t)N * 4493856; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_out1 = arena + (size_t)N * 4494816; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_in2 = arena + (size_t)N * 4494096; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_out2 = arena + (size_t)N * 4495056; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_in3 = arena + (size_t)N * 4494336; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_out3 = arena + (size_t)N * 4495296; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_in4 = arena + (size_t)N * 4494576; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_out4 = arena + (size_t)N * 4495536; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_dw2 = arena + (size_t)N * 4495776; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_sum3 = arena + (size_t)N * 4496016; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_dw3 = arena + (size_t)N * 4496256; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_sum4 = arena + (size_t)N * 4496496; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_dw4 = arena + (size_t)N * 4496736; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_conv_out = arena + (size_t)N * 4496976; /* 120 x N x 1 x 8 */
+    real *stage2_bcres2net1_drop = arena + (size_t)N * 4497936; /* 120 x N x 1 x 8 */
+    real *stage2_bcres2net1_drop_mask = arena + (size_t)N * 4498896; /* 120 x N x 1 x 1 */
+    real *stage2_bcres2net1_sum = arena + (size_t)N * 4499016; /* 120 x N x 64 x 8 */
+    real *stage2_bcres2net1_bn = arena + (size_t)N * 4560456; /* 120 x N x 64 x 8 */
     real *stage2_bcres2net1_bn_saved = arena + fixed + 3080;
-    real *stage2_bcres2net1_relu = arena + (size_t)N * 5871176; /* 120 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2 = arena + (size_t)N * 5932616; /* 120 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_in1 = arena + (size_t)N * 5871176; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_out1 = arena + (size_t)N * 5932616; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_in2 = arena + (size_t)N * 5886536; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_out2 = arena + (size_t)N * 5947976; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_in3 = arena + (size_t)N * 5901896; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_out3 = arena + (size_t)N * 5963336; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_in4 = arena + (size_t)N * 5917256; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_out4 = arena + (size_t)N * 5978696; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_dw2 = arena + (size_t)N * 5994056; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2 = arena + (size_t)N * 4621896; /* 120 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_in1 = arena + (size_t)N * 4560456; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_out1 = arena + (size_t)N * 4621896; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_in2 = arena + (size_t)N * 4575816; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_out2 = arena + (size_t)N * 4637256; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_in3 = arena + (size_t)N * 4591176; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_out3 = arena + (size_t)N * 4652616; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_in4 = arena + (size_t)N * 4606536; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_out4 = arena + (size_t)N * 4667976; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_dw2 = arena + (size_t)N * 4683336; /* 30 x N x 64 x 8 */
     real *stage2_bcres2net2_f2_ssn2_saved = arena + fixed + 3320;
-    real *stage2_bcres2net2_f2_sum3 = arena + (size_t)N * 6009416; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_dw3 = arena + (size_t)N * 6024776; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_sum3 = arena + (size_t)N * 4698696; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_dw3 = arena + (size_t)N * 4714056; /* 30 x N x 64 x 8 */
     real *stage2_bcres2net2_f2_ssn3_saved = arena + fixed + 3560;
-    real *stage2_bcres2net2_f2_sum4 = arena + (size_t)N * 6040136; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_dw4 = arena + (size_t)N * 6055496; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_sum4 = arena + (size_t)N * 4729416; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_dw4 = arena + (size_t)N * 4744776; /* 30 x N x 64 x 8 */
     real *stage2_bcres2net2_f2_ssn4_saved = arena + fixed + 3800;
-    real *stage2_bcres2net2_mean_f = arena + (size_t)N * 6070856; /* 120 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1 = arena + (size_t)N * 6071816; /* 120 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_in1 = arena + (size_t)N * 6070856; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_out1 = arena + (size_t)N * 6071816; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_in2 = arena + (size_t)N * 6071096; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_out2 = arena + (size_t)N * 6072056; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_in3 = arena + (size_t)N * 6071336; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_out3 = arena + (size_t)N * 6072296; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_in4 = arena + (size_t)N * 6071576; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_out4 = arena + (size_t)N * 6072536; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_dw2 = arena + (size_t)N * 6072776; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_sum3 = arena + (size_t)N * 6073016; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_dw3 = arena + (size_t)N * 6073256; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_sum4 = arena + (size_t)N * 6073496; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_dw4 = arena + (size_t)N * 6073736; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_conv_out = arena + (size_t)N * 6073976; /* 120 x N x 1 x 8 */
-    real *stage2_bcres2net2_drop = arena + (size_t)N * 6074936; /* 120 x N x 1 x 8 */
-    real *stage2_bcres2net2_drop_mask = arena + (size_t)N * 6075896; /* 120 x N x 1 x 1 */
-    real *stage2_bcres2net2_sum = arena + (size_t)N * 6076016; /* 120 x N x 64 x 8 */
-    real *stage2_bcres2net2_bn = arena + (size_t)N * 6137456; /* 120 x N x 64 x 8 */
+    real *stage2_bcres2net2_mean_f = arena + (size_t)N * 4760136; /* 120 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1 = arena + (size_t)N * 4761096; /* 120 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_in1 = arena + (size_t)N * 4760136; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_out1 = arena + (size_t)N * 4761096; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_in2 = arena + (size_t)N * 4760376; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_out2 = arena + (size_t)N * 4761336; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_in3 = arena + (size_t)N * 4760616; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_out3 = arena + (size_t)N * 4761576; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_in4 = arena + (size_t)N * 4760856; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_out4 = arena + (size_t)N * 4761816; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_dw2 = arena + (size_t)N * 4762056; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_sum3 = arena + (size_t)N * 4762296; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_dw3 = arena + (size_t)N * 4762536; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_sum4 = arena + (size_t)N * 4762776; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_dw4 = arena + (size_t)N * 4763016; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_conv_out = arena + (size_t)N * 4763256; /* 120 x N x 1 x 8 */
+    real *stage2_bcres2net2_drop = arena + (size_t)N * 4764216; /* 120 x N x 1 x 8 */
+    real *stage2_bcres2net2_drop_mask = arena + (size_t)N * 4765176; /* 120 x N x 1 x 1 */
+    real *stage2_bcres2net2_sum = arena + (size_t)N * 4765296; /* 120 x N x 64 x 8 */
+    real *stage2_bcres2net2_bn = arena + (size_t)N * 4826736; /* 120 x N x 64 x 8 */
     real *stage2_bcres2net2_bn_saved = arena + fixed + 4040;
-    real *stage2_bcres2net2_relu = arena + (size_t)N * 6198896; /* 120 x N x 64 x 8 */
-    real *stage2_resnorm = arena + (size_t)N * 6260336; /* 120 x N x 64 x 8 */
-    real *stage2_resnorm_saved = arena + (size_t)N * 6321776; /* 2 x N x 64 x 1 */
-    real *stage2_mfa = arena + (size_t)N * 6321904; /* 120 x N x 64 x 8 */
-    real *stage2_mfa_x1 = arena + (size_t)N * 6260336; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_y1 = arena + (size_t)N * 6321904; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_att1_mean = arena + (size_t)N * 6383344; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_att1_fc1 = arena + (size_t)N * 6385264; /* 16 x N x 64 x 1 */
-    real *stage2_mfa_att1_relu = arena + (size_t)N * 6386288; /* 16 x N x 64 x 1 */
-    real *stage2_mfa_att1_fc2 = arena + (size_t)N * 6387312; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_att1_sigmoid = arena + (size_t)N * 6389232; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_x2 = arena + (size_t)N * 6275696; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_y2 = arena + (size_t)N * 6337264; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_dw2 = arena + (size_t)N * 6391152; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_bn2 = arena + (size_t)N * 6406512; /* 30 x N x 64 x 8 */
+    real *stage2_resnorm = arena + (size_t)N * 4888176; /* 120 x N x 64 x 8 */
+    real *stage2_resnorm_saved = arena + (size_t)N * 4949616; /* 2 x N x 64 x 1 */
+    real *stage2_mfa = arena + (size_t)N * 4949744; /* 120 x N x 64 x 8 */
+    real *stage2_mfa_x1 = arena + (size_t)N * 4888176; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_y1 = arena + (size_t)N * 4949744; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_att1_mean = arena + (size_t)N * 5011184; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_att1_fc1 = arena + (size_t)N * 5013104; /* 16 x N x 64 x 1 */
+    real *stage2_mfa_att1_relu = arena + (size_t)N * 5014128; /* 16 x N x 64 x 1 */
+    real *stage2_mfa_att1_fc2 = arena + (size_t)N * 5015152; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_att1_sigmoid = arena + (size_t)N * 5017072; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_x2 = arena + (size_t)N * 4903536; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_y2 = arena + (size_t)N * 4965104; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_dw2 = arena + (size_t)N * 5018992; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_bn2 = arena + (size_t)N * 5034352; /* 30 x N x 64 x 8 */
     real *stage2_mfa_bn2_saved = arena + fixed + 4280;
-    real *stage2_mfa_relu2 = arena + (size_t)N * 6421872; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_att2_mean = arena + (size_t)N * 6437232; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_att2_fc1 = arena + (size_t)N * 6439152; /* 16 x N x 64 x 1 */
-    real *stage2_mfa_att2_relu = arena + (size_t)N * 6440176; /* 16 x N x 64 x 1 */
-    real *stage2_mfa_att2_fc2 = arena + (size_t)N * 6441200; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_att2_sigmoid = arena + (size_t)N * 6443120; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_x3 = arena + (size_t)N * 6291056; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_y3 = arena + (size_t)N * 6352624; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_sum3 = arena + (size_t)N * 6445040; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_dw3 = arena + (size_t)N * 6460400; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_bn3 = arena + (size_t)N * 6475760; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_att2_mean = arena + (size_t)N * 5049712; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_att2_fc1 = arena + (size_t)N * 5051632; /* 16 x N x 64 x 1 */
+    real *stage2_mfa_att2_relu = arena + (size_t)N * 5052656; /* 16 x N x 64 x 1 */
+    real *stage2_mfa_att2_fc2 = arena + (size_t)N * 5053680; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_att2_sigmoid = arena + (size_t)N * 5055600; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_x3 = arena + (size_t)N * 4918896; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_y3 = arena + (size_t)N * 4980464; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_sum3 = arena + (size_t)N * 5057520; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_dw3 = arena + (size_t)N * 5072880; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_bn3 = arena + (size_t)N * 5088240; /* 30 x N x 64 x 8 */
     real *stage2_mfa_bn3_saved = arena + fixed + 4340;
-    real *stage2_mfa_relu3 = arena + (size_t)N * 6491120; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_att3_mean = arena + (size_t)N * 6506480; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_att3_fc1 = arena + (size_t)N * 6508400; /* 16 x N x 64 x 1 */
-    real *stage2_mfa_att3_relu = arena + (size_t)N * 6509424; /* 16 x N x 64 x 1 */
-    real *stage2_mfa_att3_fc2 = arena + (size_t)N * 6510448; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_att3_sigmoid = arena + (size_t)N * 6512368; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_x4 = arena + (size_t)N * 6306416; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_y4 = arena + (size_t)N * 6367984; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_sum4 = arena + (size_t)N * 6514288; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_dw4 = arena + (size_t)N * 6529648; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_bn4 = arena + (size_t)N * 6545008; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_att3_mean = arena + (size_t)N * 5103600; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_att3_fc1 = arena + (size_t)N * 5105520; /* 16 x N x 64 x 1 */
+    real *stage2_mfa_att3_relu = arena + (size_t)N * 5106544; /* 16 x N x 64 x 1 */
+    real *stage2_mfa_att3_fc2 = arena + (size_t)N * 5107568; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_att3_sigmoid = arena + (size_t)N * 5109488; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_x4 = arena + (size_t)N * 4934256; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_y4 = arena + (size_t)N * 4995824; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_sum4 = arena + (size_t)N * 5111408; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_dw4 = arena + (size_t)N * 5126768; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_bn4 = arena + (size_t)N * 5142128; /* 30 x N x 64 x 8 */
     real *stage2_mfa_bn4_saved = arena + fixed + 4400;
-    real *stage2_mfa_relu4 = arena + (size_t)N * 6560368; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_att4_mean = arena + (size_t)N * 6575728; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_att4_fc1 = arena + (size_t)N * 6577648; /* 16 x N x 64 x 1 */
-    real *stage2_mfa_att4_relu = arena + (size_t)N * 6578672; /* 16 x N x 64 x 1 */
-    real *stage2_mfa_att4_fc2 = arena + (size_t)N * 6579696; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_att4_sigmoid = arena + (size_t)N * 6581616; /* 30 x N x 64 x 1 */
-    real *stage3_maxpool = arena + (size_t)N * 6583536; /* 120 x N x 32 x 4 */
-    real *stage3_maxpool_argmax = arena + (size_t)N * 6598896; /* 120 x N x 32 x 4 */
-    real *stage3_bcres2net1_conv_in = arena + (size_t)N * 6614256; /* 160 x N x 32 x 4 */
-    real *stage3_bcres2net1_bn_in = arena + (size_t)N * 6634736; /* 160 x N x 32 x 4 */
+    real *stage2_mfa_att4_mean = arena + (size_t)N * 5157488; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_att4_fc1 = arena + (size_t)N * 5159408; /* 16 x N x 64 x 1 */
+    real *stage2_mfa_att4_relu = arena + (size_t)N * 5160432; /* 16 x N x 64 x 1 */
+    real *stage2_mfa_att4_fc2 = arena + (size_t)N * 5161456; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_att4_sigmoid = arena + (size_t)N * 5163376; /* 30 x N x 64 x 1 */
+    real *stage3_maxpool = arena + (size_t)N * 5165296; /* 120 x N x 32 x 4 */
+    real *stage3_maxpool_argmax = arena + (size_t)N * 5180656; /* 120 x N x 32 x 4 */
+    real *stage3_bcres2net1_conv_in = arena + (size_t)N * 5196016; /* 160 x N x 32 x 4 */
+    real *stage3_bcres2net1_bn_in = arena + (size_t)N * 5216496; /* 160 x N x 32 x 4 */
     real *stage3_bcres2net1_bn_in_saved = arena + fixed + 4460;
-    real *stage3_bcres2net1_relu_in = arena + (size_t)N * 6655216; /* 160 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2 = arena + (size_t)N * 6675696; /* 160 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_in1 = arena + (size_t)N * 6655216; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_out1 = arena + (size_t)N * 6675696; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_in2 = arena + (size_t)N * 6660336; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_out2 = arena + (size_t)N * 6680816; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_in3 = arena + (size_t)N * 6665456; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_out3 = arena + (size_t)N * 6685936; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_in4 = arena + (size_t)N * 6670576; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_out4 = arena + (size_t)N * 6691056; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_dw2 = arena + (size_t)N * 6696176; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2 = arena + (size_t)N * 5236976; /* 160 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_in1 = arena + (size_t)N * 5216496; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_out1 = arena + (size_t)N * 5236976; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_in2 = arena + (size_t)N * 5221616; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_out2 = arena + (size_t)N * 5242096; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_in3 = arena + (size_t)N * 5226736; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_out3 = arena + (size_t)N * 5247216; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_in4 = arena + (size_t)N * 5231856; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_out4 = arena + (size_t)N * 5252336; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_dw2 = arena + (size_t)N * 5257456; /* 40 x N x 32 x 4 */
     real *stage3_bcres2net1_f2_ssn2_saved = arena + fixed + 4780;
-    real *stage3_bcres2net1_f2_sum3 = arena + (size_t)N * 6701296; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_dw3 = arena + (size_t)N * 6706416; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_sum3 = arena + (size_t)N * 5262576; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_dw3 = arena + (size_t)N * 5267696; /* 40 x N x 32 x 4 */
     real *stage3_bcres2net1_f2_ssn3_saved = arena + fixed + 5100;
-    real *stage3_bcres2net1_f2_sum4 = arena + (size_t)N * 6711536; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_dw4 = arena + (size_t)N * 6716656; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_sum4 = arena + (size_t)N * 5272816; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_dw4 = arena + (size_t)N * 5277936; /* 40 x N x 32 x 4 */
     real *stage3_bcres2net1_f2_ssn4_saved = arena + fixed + 5420;
-    real *stage3_bcres2net1_mean_f = arena + (size_t)N * 6721776; /* 160 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1 = arena + (size_t)N * 6722416; /* 160 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_in1 = arena + (size_t)N * 6721776; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_out1 = arena + (size_t)N * 6722416; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_in2 = arena + (size_t)N * 6721936; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_out2 = arena + (size_t)N * 6722576; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_in3 = arena + (size_t)N * 6722096; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_out3 = arena + (size_t)N * 6722736; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_in4 = arena + (size_t)N * 6722256; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_out4 = arena + (size_t)N * 6722896; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_dw2 = arena + (size_t)N * 6723056; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_sum3 = arena + (size_t)N * 6723216; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_dw3 = arena + (size_t)N * 6723376; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_sum4 = arena + (size_t)N * 6723536; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_dw4 = arena + (size_t)N * 6723696; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_conv_out = arena + (size_t)N * 6723856; /* 160 x N x 1 x 4 */
-    real *stage3_bcres2net1_drop = arena + (size_t)N * 6724496; /* 160 x N x 1 x 4 */
-    real *stage3_bcres2net1_drop_mask = arena + (size_t)N * 6725136; /* 160 x N x 1 x 1 */
-    real *stage3_bcres2net1_sum = arena + (size_t)N * 6725296; /* 160 x N x 32 x 4 */
-    real *stage3_bcres2net1_bn = arena + (size_t)N * 6745776; /* 160 x N x 32 x 4 */
+    real *stage3_bcres2net1_mean_f = arena + (size_t)N * 5283056; /* 160 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1 = arena + (size_t)N * 5283696; /* 160 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_in1 = arena + (size_t)N * 5283056; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_out1 = arena + (size_t)N * 5283696; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_in2 = arena + (size_t)N * 5283216; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_out2 = arena + (size_t)N * 5283856; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_in3 = arena + (size_t)N * 5283376; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_out3 = arena + (size_t)N * 5284016; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_in4 = arena + (size_t)N * 5283536; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_out4 = arena + (size_t)N * 5284176; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_dw2 = arena + (size_t)N * 5284336; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_sum3 = arena + (size_t)N * 5284496; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_dw3 = arena + (size_t)N * 5284656; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_sum4 = arena + (size_t)N * 5284816; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_dw4 = arena + (size_t)N * 5284976; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_conv_out = arena + (size_t)N * 5285136; /* 160 x N x 1 x 4 */
+    real *stage3_bcres2net1_drop = arena + (size_t)N * 5285776; /* 160 x N x 1 x 4 */
+    real *stage3_bcres2net1_drop_mask = arena + (size_t)N * 5286416; /* 160 x N x 1 x 1 */
+    real *stage3_bcres2net1_sum = arena + (size_t)N * 5286576; /* 160 x N x 32 x 4 */
+    real *stage3_bcres2net1_bn = arena + (size_t)N * 5307056; /* 160 x N x 32 x 4 */
     real *stage3_bcres2net1_bn_saved = arena + fixed + 5740;
-    real *stage3_bcres2net1_relu = arena + (size_t)N * 6766256; /* 160 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2 = arena + (size_t)N * 6786736; /* 160 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_in1 = arena + (size_t)N * 6766256; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_out1 = arena + (size_t)N * 6786736; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_in2 = arena + (size_t)N * 6771376; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_out2 = arena + (size_t)N * 6791856; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_in3 = arena + (size_t)N * 6776496; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_out3 = arena + (size_t)N * 6796976; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_in4 = arena + (size_t)N * 6781616; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_out4 = arena + (size_t)N * 6802096; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_dw2 = arena + (size_t)N * 6807216; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2 = arena + (size_t)N * 5327536; /* 160 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_in1 = arena + (size_t)N * 5307056; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_out1 = arena + (size_t)N * 5327536; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_in2 = arena + (size_t)N * 5312176; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_out2 = arena + (size_t)N * 5332656; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_in3 = arena + (size_t)N * 5317296; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_out3 = arena + (size_t)N * 5337776; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_in4 = arena + (size_t)N * 5322416; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_out4 = arena + (size_t)N * 5342896; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_dw2 = arena + (size_t)N * 5348016; /* 40 x N x 32 x 4 */
     real *stage3_bcres2net2_f2_ssn2_saved = arena + fixed + 6060;
-    real *stage3_bcres2net2_f2_sum3 = arena + (size_t)N * 6812336; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_dw3 = arena + (size_t)N * 6817456; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_sum3 = arena + (size_t)N * 5353136; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_dw3 = arena + (size_t)N * 5358256; /* 40 x N x 32 x 4 */
     real *stage3_bcres2net2_f2_ssn3_saved = arena + fixed + 6380;
-    real *stage3_bcres2net2_f2_sum4 = arena + (size_t)N * 6822576; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_dw4 = arena + (size_t)N * 6827696; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_sum4 = arena + (size_t)N * 5363376; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_dw4 = arena + (size_t)N * 5368496; /* 40 x N x 32 x 4 */
     real *stage3_bcres2net2_f2_ssn4_saved = arena + fixed + 6700;
-    real *stage3_bcres2net2_mean_f = arena + (size_t)N * 6832816; /* 160 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1 = arena + (size_t)N * 6833456; /* 160 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_in1 = arena + (size_t)N * 6832816; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_out1 = arena + (size_t)N * 6833456; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_in2 = arena + (size_t)N * 6832976; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_out2 = arena + (size_t)N * 6833616; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_in3 = arena + (size_t)N * 6833136; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_out3 = arena + (size_t)N * 6833776; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_in4 = arena + (size_t)N * 6833296; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_out4 = arena + (size_t)N * 6833936; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_dw2 = arena + (size_t)N * 6834096; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_sum3 = arena + (size_t)N * 6834256; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_dw3 = arena + (size_t)N * 6834416; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_sum4 = arena + (size_t)N * 6834576; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_dw4 = arena + (size_t)N * 6834736; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_conv_out = arena + (size_t)N * 6834896; /* 160 x N x 1 x 4 */
-    real *stage3_bcres2net2_drop = arena + (size_t)N * 6835536; /* 160 x N x 1 x 4 */
-    real *stage3_bcres2net2_drop_mask = arena + (size_t)N * 6836176; /* 160 x N x 1 x 1 */
-    real *stage3_bcres2net2_sum = arena + (size_t)N * 6836336; /* 160 x N x 32 x 4 */
-    real *stage3_bcres2net2_bn = arena + (size_t)N * 6856816; /* 160 x N x 32 x 4 */
+    real *stage3_bcres2net2_mean_f = arena + (size_t)N * 5373616; /* 160 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1 = arena + (size_t)N * 5374256; /* 160 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_in1 = arena + (size_t)N * 5373616; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_out1 = arena + (size_t)N * 5374256; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_in2 = arena + (size_t)N * 5373776; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_out2 = arena + (size_t)N * 5374416; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_in3 = arena + (size_t)N * 5373936; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_out3 = arena + (size_t)N * 5374576; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_in4 = arena + (size_t)N * 5374096; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_out4 = arena + (size_t)N * 5374736; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_dw2 = arena + (size_t)N * 5374896; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_sum3 = arena + (size_t)N * 5375056; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_dw3 = arena + (size_t)N * 5375216; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_sum4 = arena + (size_t)N * 5375376; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_dw4 = arena + (size_t)N * 5375536; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_conv_out = arena + (size_t)N * 5375696; /* 160 x N x 1 x 4 */
+    real *stage3_bcres2net2_drop = arena + (size_t)N * 5376336; /* 160 x N x 1 x 4 */
+    real *stage3_bcres2net2_drop_mask = arena + (size_t)N * 5376976; /* 160 x N x 1 x 1 */
+    real *stage3_bcres2net2_sum = arena + (size_t)N * 5377136; /* 160 x N x 32 x 4 */
+    real *stage3_bcres2net2_bn = arena + (size_t)N * 5397616; /* 160 x N x 32 x 4 */
     real *stage3_bcres2net2_bn_saved = arena + fixed + 7020;
-    real *stage3_bcres2net2_relu = arena + (size_t)N * 6877296; /* 160 x N x 32 x 4 */
-    real *stage3_resnorm = arena + (size_t)N * 6897776; /* 160 x N x 32 x 4 */
-    real *stage3_resnorm_saved = arena + (size_t)N * 6918256; /* 2 x N x 32 x 1 */
-    real *stage3_mfa = arena + (size_t)N * 6918320; /* 160 x N x 32 x 4 */
-    real *stage3_mfa_x1 = arena + (size_t)N * 6897776; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_y1 = arena + (size_t)N * 6918320; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_att1_mean = arena + (size_t)N * 6938800; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_att1_fc1 = arena + (size_t)N * 6940080; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att1_relu = arena + (size_t)N * 6940720; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att1_fc2 = arena + (size_t)N * 6941360; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_att1_sigmoid = arena + (size_t)N * 6942640; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_x2 = arena + (size_t)N * 6902896; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_y2 = arena + (size_t)N * 6923440; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_dw2 = arena + (size_t)N * 6943920; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_bn2 = arena + (size_t)N * 6949040; /* 40 x N x 32 x 4 */
+    real *stage3_resnorm = arena + (size_t)N * 5418096; /* 160 x N x 32 x 4 */
+    real *stage3_resnorm_saved = arena + (size_t)N * 5438576; /* 2 x N x 32 x 1 */
+    real *stage3_mfa = arena + (size_t)N * 5438640; /* 160 x N x 32 x 4 */
+    real *stage3_mfa_x1 = arena + (size_t)N * 5418096; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_y1 = arena + (size_t)N * 5438640; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_att1_mean = arena + (size_t)N * 5459120; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_att1_fc1 = arena + (size_t)N * 5460400; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att1_relu = arena + (size_t)N * 5461040; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att1_fc2 = arena + (size_t)N * 5461680; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_att1_sigmoid = arena + (size_t)N * 5462960; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_x2 = arena + (size_t)N * 5423216; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_y2 = arena + (size_t)N * 5443760; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_dw2 = arena + (size_t)N * 5464240; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_bn2 = arena + (size_t)N * 5469360; /* 40 x N x 32 x 4 */
     real *stage3_mfa_bn2_saved = arena + fixed + 7340;
-    real *stage3_mfa_relu2 = arena + (size_t)N * 6954160; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_att2_mean = arena + (size_t)N * 6959280; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_att2_fc1 = arena + (size_t)N * 6960560; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att2_relu = arena + (size_t)N * 6961200; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att2_fc2 = arena + (size_t)N * 6961840; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_att2_sigmoid = arena + (size_t)N * 6963120; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_x3 = arena + (size_t)N * 6908016; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_y3 = arena + (size_t)N * 6928560; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_sum3 = arena + (size_t)N * 6964400; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_dw3 = arena + (size_t)N * 6969520; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_bn3 = arena + (size_t)N * 6974640; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_att2_mean = arena + (size_t)N * 5474480; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_att2_fc1 = arena + (size_t)N * 5475760; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att2_relu = arena + (size_t)N * 5476400; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att2_fc2 = arena + (size_t)N * 5477040; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_att2_sigmoid = arena + (size_t)N * 5478320; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_x3 = arena + (size_t)N * 5428336; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_y3 = arena + (size_t)N * 5448880; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_sum3 = arena + (size_t)N * 5479600; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_dw3 = arena + (size_t)N * 5484720; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_bn3 = arena + (size_t)N * 5489840; /* 40 x N x 32 x 4 */
     real *stage3_mfa_bn3_saved = arena + fixed + 7420;
-    real *stage3_mfa_relu3 = arena + (size_t)N * 6979760; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_att3_mean = arena + (size_t)N * 6984880; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_att3_fc1 = arena + (size_t)N * 6986160; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att3_relu = arena + (size_t)N * 6986800; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att3_fc2 = arena + (size_t)N * 6987440; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_att3_sigmoid = arena + (size_t)N * 6988720; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_x4 = arena + (size_t)N * 6913136; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_y4 = arena + (size_t)N * 6933680; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_sum4 = arena + (size_t)N * 6990000; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_dw4 = arena + (size_t)N * 6995120; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_bn4 = arena + (size_t)N * 7000240; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_att3_mean = arena + (size_t)N * 5494960; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_att3_fc1 = arena + (size_t)N * 5496240; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att3_relu = arena + (size_t)N * 5496880; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att3_fc2 = arena + (size_t)N * 5497520; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_att3_sigmoid = arena + (size_t)N * 5498800; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_x4 = arena + (size_t)N * 5433456; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_y4 = arena + (size_t)N * 5454000; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_sum4 = arena + (size_t)N * 5500080; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_dw4 = arena + (size_t)N * 5505200; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_bn4 = arena + (size_t)N * 5510320; /* 40 x N x 32 x 4 */
     real *stage3_mfa_bn4_saved = arena + fixed + 7500;
-    real *stage3_mfa_relu4 = arena + (size_t)N * 7005360; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_att4_mean = arena + (size_t)N * 7010480; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_att4_fc1 = arena + (size_t)N * 7011760; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att4_relu = arena + (size_t)N * 7012400; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att4_fc2 = arena + (size_t)N * 7013040; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_att4_sigmoid = arena + (size_t)N * 7014320; /* 40 x N x 32 x 1 */
-    real *stage4_bcres2net1_conv_in = arena + (size_t)N * 7015600; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net1_bn_in = arena + (size_t)N * 7041200; /* 200 x N x 32 x 4 */
+    real *stage3_mfa_att4_mean = arena + (size_t)N * 5515440; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_att4_fc1 = arena + (size_t)N * 5516720; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att4_relu = arena + (size_t)N * 5517360; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att4_fc2 = arena + (size_t)N * 5518000; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_att4_sigmoid = arena + (size_t)N * 5519280; /* 40 x N x 32 x 1 */
+    real *stage4_bcres2net1_conv_in = arena + (size_t)N * 5520560; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net1_bn_in = arena + (size_t)N * 5546160; /* 200 x N x 32 x 4 */
     real *stage4_bcres2net1_bn_in_saved = arena + fixed + 7580;
-    real *stage4_bcres2net1_relu_in = arena + (size_t)N * 7066800; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2 = arena + (size_t)N * 7092400; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_in1 = arena + (size_t)N * 7066800; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_out1 = arena + (size_t)N * 7092400; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_in2 = arena + (size_t)N * 7073200; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_out2 = arena + (size_t)N * 7098800; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_in3 = arena + (size_t)N * 7079600; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_out3 = arena + (size_t)N * 7105200; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_in4 = arena + (size_t)N * 7086000; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_out4 = arena + (size_t)N * 7111600; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_dw2 = arena + (size_t)N * 7118000; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2 = arena + (size_t)N * 5571760; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_in1 = arena + (size_t)N * 5546160; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_out1 = arena + (size_t)N * 5571760; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_in2 = arena + (size_t)N * 5552560; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_out2 = arena + (size_t)N * 5578160; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_in3 = arena + (size_t)N * 5558960; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_out3 = arena + (size_t)N * 5584560; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_in4 = arena + (size_t)N * 5565360; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_out4 = arena + (size_t)N * 5590960; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_dw2 = arena + (size_t)N * 5597360; /* 50 x N x 32 x 4 */
     real *stage4_bcres2net1_f2_ssn2_saved = arena + fixed + 7980;
-    real *stage4_bcres2net1_f2_sum3 = arena + (size_t)N * 7124400; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_dw3 = arena + (size_t)N * 7130800; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_sum3 = arena + (size_t)N * 5603760; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_dw3 = arena + (size_t)N * 5610160; /* 50 x N x 32 x 4 */
     real *stage4_bcres2net1_f2_ssn3_saved = arena + fixed + 8380;
-    real *stage4_bcres2net1_f2_sum4 = arena + (size_t)N * 7137200; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_dw4 = arena + (size_t)N * 7143600; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_sum4 = arena + (size_t)N * 5616560; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_dw4 = arena + (size_t)N * 5622960; /* 50 x N x 32 x 4 */
     real *stage4_bcres2net1_f2_ssn4_saved = arena + fixed + 8780;
-    real *stage4_bcres2net1_mean_f = arena + (size_t)N * 7150000; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1 = arena + (size_t)N * 7150800; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_in1 = arena + (size_t)N * 7150000; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_out1 = arena + (size_t)N * 7150800; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_in2 = arena + (size_t)N * 7150200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_out2 = arena + (size_t)N * 7151000; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_in3 = arena + (size_t)N * 7150400; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_out3 = arena + (size_t)N * 7151200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_in4 = arena + (size_t)N * 7150600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_out4 = arena + (size_t)N * 7151400; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_dw2 = arena + (size_t)N * 7151600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_sum3 = arena + (size_t)N * 7151800; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_dw3 = arena + (size_t)N * 7152000; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_sum4 = arena + (size_t)N * 7152200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_dw4 = arena + (size_t)N * 7152400; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_conv_out = arena + (size_t)N * 7152600; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net1_drop = arena + (size_t)N * 7153400; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net1_drop_mask = arena + (size_t)N * 7154200; /* 200 x N x 1 x 1 */
-    real *stage4_bcres2net1_sum = arena + (size_t)N * 7154400; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net1_bn = arena + (size_t)N * 7180000; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net1_mean_f = arena + (size_t)N * 5629360; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1 = arena + (size_t)N * 5630160; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_in1 = arena + (size_t)N * 5629360; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_out1 = arena + (size_t)N * 5630160; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_in2 = arena + (size_t)N * 5629560; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_out2 = arena + (size_t)N * 5630360; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_in3 = arena + (size_t)N * 5629760; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_out3 = arena + (size_t)N * 5630560; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_in4 = arena + (size_t)N * 5629960; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_out4 = arena + (size_t)N * 5630760; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_dw2 = arena + (size_t)N * 5630960; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_sum3 = arena + (size_t)N * 5631160; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_dw3 = arena + (size_t)N * 5631360; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_sum4 = arena + (size_t)N * 5631560; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_dw4 = arena + (size_t)N * 5631760; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_conv_out = arena + (size_t)N * 5631960; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net1_drop = arena + (size_t)N * 5632760; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net1_drop_mask = arena + (size_t)N * 5633560; /* 200 x N x 1 x 1 */
+    real *stage4_bcres2net1_sum = arena + (size_t)N * 5633760; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net1_bn = arena + (size_t)N * 5659360; /* 200 x N x 32 x 4 */
     real *stage4_bcres2net1_bn_saved = arena + fixed + 9180;
-    real *stage4_bcres2net1_relu = arena + (size_t)N * 7205600; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2 = arena + (size_t)N * 7231200; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_in1 = arena + (size_t)N * 7205600; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_out1 = arena + (size_t)N * 7231200; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_in2 = arena + (size_t)N * 7212000; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_out2 = arena + (size_t)N * 7237600; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_in3 = arena + (size_t)N * 7218400; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_out3 = arena + (size_t)N * 7244000; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_in4 = arena + (size_t)N * 7224800; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_out4 = arena + (size_t)N * 7250400; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_dw2 = arena + (size_t)N * 7256800; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2 = arena + (size_t)N * 5684960; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_in1 = arena + (size_t)N * 5659360; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_out1 = arena + (size_t)N * 5684960; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_in2 = arena + (size_t)N * 5665760; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_out2 = arena + (size_t)N * 5691360; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_in3 = arena + (size_t)N * 5672160; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_out3 = arena + (size_t)N * 5697760; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_in4 = arena + (size_t)N * 5678560; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_out4 = arena + (size_t)N * 5704160; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_dw2 = arena + (size_t)N * 5710560; /* 50 x N x 32 x 4 */
     real *stage4_bcres2net2_f2_ssn2_saved = arena + fixed + 9580;
-    real *stage4_bcres2net2_f2_sum3 = arena + (size_t)N * 7263200; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_dw3 = arena + (size_t)N * 7269600; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_sum3 = arena + (size_t)N * 5716960; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_dw3 = arena + (size_t)N * 5723360; /* 50 x N x 32 x 4 */
     real *stage4_bcres2net2_f2_ssn3_saved = arena + fixed + 9980;
-    real *stage4_bcres2net2_f2_sum4 = arena + (size_t)N * 7276000; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_dw4 = arena + (size_t)N * 7282400; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_sum4 = arena + (size_t)N * 5729760; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_dw4 = arena + (size_t)N * 5736160; /* 50 x N x 32 x 4 */
     real *stage4_bcres2net2_f2_ssn4_saved = arena + fixed + 10380;
-    real *stage4_bcres2net2_mean_f = arena + (size_t)N * 7288800; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1 = arena + (size_t)N * 7289600; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_in1 = arena + (size_t)N * 7288800; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_out1 = arena + (size_t)N * 7289600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_in2 = arena + (size_t)N * 7289000; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_out2 = arena + (size_t)N * 7289800; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_in3 = arena + (size_t)N * 7289200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_out3 = arena + (size_t)N * 7290000; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_in4 = arena + (size_t)N * 7289400; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_out4 = arena + (size_t)N * 7290200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_dw2 = arena + (size_t)N * 7290400; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_sum3 = arena + (size_t)N * 7290600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_dw3 = arena + (size_t)N * 7290800; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_sum4 = arena + (size_t)N * 7291000; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_dw4 = arena + (size_t)N * 7291200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_conv_out = arena + (size_t)N * 7291400; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net2_drop = arena + (size_t)N * 7292200; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net2_drop_mask = arena + (size_t)N * 7293000; /* 200 x N x 1 x 1 */
-    real *stage4_bcres2net2_sum = arena + (size_t)N * 7293200; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net2_bn = arena + (size_t)N * 7318800; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net2_mean_f = arena + (size_t)N * 5742560; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1 = arena + (size_t)N * 5743360; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_in1 = arena + (size_t)N * 5742560; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_out1 = arena + (size_t)N * 5743360; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_in2 = arena + (size_t)N * 5742760; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_out2 = arena + (size_t)N * 5743560; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_in3 = arena + (size_t)N * 5742960; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_out3 = arena + (size_t)N * 5743760; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_in4 = arena + (size_t)N * 5743160; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_out4 = arena + (size_t)N * 5743960; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_dw2 = arena + (size_t)N * 5744160; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_sum3 = arena + (size_t)N * 5744360; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_dw3 = arena + (size_t)N * 5744560; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_sum4 = arena + (size_t)N * 5744760; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_dw4 = arena + (size_t)N * 5744960; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_conv_out = arena + (size_t)N * 5745160; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net2_drop = arena + (size_t)N * 5745960; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net2_drop_mask = arena + (size_t)N * 5746760; /* 200 x N x 1 x 1 */
+    real *stage4_bcres2net2_sum = arena + (size_t)N * 5746960; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net2_bn = arena + (size_t)N * 5772560; /* 200 x N x 32 x 4 */
     real *stage4_bcres2net2_bn_saved = arena + fixed + 10780;
-    real *stage4_bcres2net2_relu = arena + (size_t)N * 7344400; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2 = arena + (size_t)N * 7370000; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_in1 = arena + (size_t)N * 7344400; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_out1 = arena + (size_t)N * 7370000; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_in2 = arena + (size_t)N * 7350800; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_out2 = arena + (size_t)N * 7376400; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_in3 = arena + (size_t)N * 7357200; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_out3 = arena + (size_t)N * 7382800; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_in4 = arena + (size_t)N * 7363600; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_out4 = arena + (size_t)N * 7389200; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_dw2 = arena + (size_t)N * 7395600; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2 = arena + (size_t)N * 5798160; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_in1 = arena + (size_t)N * 5772560; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_out1 = arena + (size_t)N * 5798160; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_in2 = arena + (size_t)N * 5778960; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_out2 = arena + (size_t)N * 5804560; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_in3 = arena + (size_t)N * 5785360; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_out3 = arena + (size_t)N * 5810960; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_in4 = arena + (size_t)N * 5791760; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_out4 = arena + (size_t)N * 5817360; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_dw2 = arena + (size_t)N * 5823760; /* 50 x N x 32 x 4 */
     real *stage4_bcres2net3_f2_ssn2_saved = arena + fixed + 11180;
-    real *stage4_bcres2net3_f2_sum3 = arena + (size_t)N * 7402000; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_dw3 = arena + (size_t)N * 7408400; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_sum3 = arena + (size_t)N * 5830160; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_dw3 = arena + (size_t)N * 5836560; /* 50 x N x 32 x 4 */
     real *stage4_bcres2net3_f2_ssn3_saved = arena + fixed + 11580;
-    real *stage4_bcres2net3_f2_sum4 = arena + (size_t)N * 7414800; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_dw4 = arena + (size_t)N * 7421200; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_sum4 = arena + (size_t)N * 5842960; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_dw4 = arena + (size_t)N * 5849360; /* 50 x N x 32 x 4 */
     real *stage4_bcres2net3_f2_ssn4_saved = arena + fixed + 11980;
-    real *stage4_bcres2net3_mean_f = arena + (size_t)N * 7427600; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1 = arena + (size_t)N * 7428400; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_in1 = arena + (size_t)N * 7427600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_out1 = arena + (size_t)N * 7428400; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_in2 = arena + (size_t)N * 7427800; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_out2 = arena + (size_t)N * 7428600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_in3 = arena + (size_t)N * 7428000; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_out3 = arena + (size_t)N * 7428800; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_in4 = arena + (size_t)N * 7428200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_out4 = arena + (size_t)N * 7429000; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_dw2 = arena + (size_t)N * 7429200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_sum3 = arena + (size_t)N * 7429400; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_dw3 = arena + (size_t)N * 7429600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_sum4 = arena + (size_t)N * 7429800; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_dw4 = arena + (size_t)N * 7430000; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_conv_out = arena + (size_t)N * 7430200; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net3_drop = arena + (size_t)N * 7431000; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net3_drop_mask = arena + (size_t)N * 7431800; /* 200 x N x 1 x 1 */
-    real *stage4_bcres2net3_sum = arena + (size_t)N * 7432000; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net3_bn = arena + (size_t)N * 7457600; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net3_mean_f = arena + (size_t)N * 5855760; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1 = arena + (size_t)N * 5856560; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_in1 = arena + (size_t)N * 5855760; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_out1 = arena + (size_t)N * 5856560; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_in2 = arena + (size_t)N * 5855960; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_out2 = arena + (size_t)N * 5856760; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_in3 = arena + (size_t)N * 5856160; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_out3 = arena + (size_t)N * 5856960; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_in4 = arena + (size_t)N * 5856360; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_out4 = arena + (size_t)N * 5857160; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_dw2 = arena + (size_t)N * 5857360; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_sum3 = arena + (size_t)N * 5857560; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_dw3 = arena + (size_t)N * 5857760; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_sum4 = arena + (size_t)N * 5857960; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_dw4 = arena + (size_t)N * 5858160; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_conv_out = arena + (size_t)N * 5858360; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net3_drop = arena + (size_t)N * 5859160; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net3_drop_mask = arena + (size_t)N * 5859960; /* 200 x N x 1 x 1 */
+    real *stage4_bcres2net3_sum = arena + (size_t)N * 5860160; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net3_bn = arena + (size_t)N * 5885760; /* 200 x N x 32 x 4 */
     real *stage4_bcres2net3_bn_saved = arena + fixed + 12380;
-    real *stage4_bcres2net3_relu = arena + (size_t)N * 7483200; /* 200 x N x 32 x 4 */
-    real *stage4_resnorm = arena + (size_t)N * 7508800; /* 200 x N x 32 x 4 */
-    real *stage4_resnorm_saved = arena + (size_t)N * 7534400; /* 2 x N x 32 x 1 */
-    real *stage4_mfa = arena + (size_t)N * 7534464; /* 200 x N x 32 x 4 */
-    real *stage4_mfa_x1 = arena + (size_t)N * 7508800; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_y1 = arena + (size_t)N * 7534464; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_att1_mean = arena + (size_t)N * 7560064; /* 50 x N x 32 x 1 */
-    real *stage4_mfa_att1_fc1 = arena + (size_t)N * 7561664; /* 26 x N x 32 x 1 */
-    real *stage4_mfa_att1_relu = arena + (size_t)N * 7562496; /* 26 x N x 32 x 1 */
-    real *stage4_mfa_att1_fc2 = arena + (size_t)N * 7563328; /* 50 x N x 32 x 1 */
-    real *stage4_mfa_att1_sigmoid = arena + (size_t)N * 7564928; /* 50 x N x 32 x 1 */
-    real *stage4_mfa_x2 = arena + (size_t)N * 7515200; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_y2 = arena + (size_t)N * 7540864; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_dw2 = arena + (size_t)N * 7566528; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_bn2 = arena + (size_t)N * 7572928; /* 50 x N x 32 x 4 */
+    real *stage4_resnorm = arena + (size_t)N * 5911360; /* 200 x N x 32 x 4 */
+    real *stage4_resnorm_saved = arena + (size_t)N * 5936960; /* 2 x N x 32 x 1 */
+    real *stage4_mfa = arena + (size_t)N * 5937024; /* 200 x N x 32 x 4 */
+    real *stage4_mfa_x1 = arena + (size_t)N * 5911360; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_y1 = arena + (size_t)N * 5937024; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_att1_mean = arena + (size_t)N * 5962624; /* 50 x N x 32 x 1 */
+    real *stage4_mfa_att1_fc1 = arena + (size_t)N * 5964224; /* 26 x N x 32 x 1 */
+    real *stage4_mfa_att1_relu = arena + (size_t)N * 5965056; /* 26 x N x 32 x 1 */
+    real *stage4_mfa_att1_fc2 = arena + (size_t)N * 5965888; /* 50 x N x 32 x 1 */
+    real *stage4_mfa_att1_sigmoid = arena + (size_t)N * 5967488; /* 50 x N x 32 x 1 */
+    real *stage4_mfa_x2 = arena + (size_t)N * 5917760; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_y2 = arena + (size_t)N * 5943424; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_dw2 = arena + (size_t)N * 5969088; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_bn2 = arena + (size_t)N * 5975488; /* 50 x N x 32 x 4 */
     real *stage4_mfa_bn2_saved = arena + fixed + 12780;
-    real *stage4_mfa_relu2 = arena + (size_t)N * 7579328; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_att2_mean = arena + (size_t)N * 7585728; /* 50 x N x 32 x 1 */
-    real *stage4_mfa_att2_fc1 = arena + (size_t)N * 7587328; /* 26 x N x 32 x 1 */
-    real *stage4_mfa_att2_relu = arena + (size_t)N * 7588160; /* 26 x N x 32 x 1 */
-    real *stage4_mfa_att2_fc2 = arena + (size_t)N * 7588992; /* 50 x N x 32 x 1 */
-    real *stage4_mfa_att2_sigmoid = arena + (size_t)N * 7590592; /* 50 x N x 32 x 1 */
-    real *stage4_mfa_x3 = arena + (size_t)N * 7521600; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_y3 = arena + (size_t)N * 7547264; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_sum3 = arena + (size_t)N * 7592192; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_dw3 = arena + (size_t)N * 7598592; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_bn3 = arena + (size_t)N * 7604992; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_att2_mean = arena + (size_t)N * 5981888; /* 50 x N x 32 x 1 */
+    real *stage4_mfa_att2_fc1 = arena + (size_t)N * 5983488; /* 26 x N x 32 x 1 */
+    real *stage4_mfa_att2_relu = arena + (size_t)N * 5984320; /* 26 x N x 32 x 1 */
+    real *stage4_mfa_att2_fc2 = arena + (size_t)N * 5985152; /* 50 x N x 32 x 1 */
+    real *stage4_mfa_att2_sigmoid = arena + (size_t)N * 5986752; /* 50 x N x 32 x 1 */
+    real *stage4_mfa_x3 = arena + (size_t)N * 5924160; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_y3 = arena + (size_t)N * 5949824; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_sum3 = arena + (size_t)N * 5988352; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_dw3 = arena + (size_t)N * 5994752; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_bn3 = arena + (size_t)N * 6001152; /* 50 x N x 32 x 4 */
     real *stage4_mfa_bn3_saved = arena + fixed + 12880;
-    real *stage4_mfa_relu3 = arena + (size_t)N * 7611392; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_att3_mean = arena + (size_t)N * 7617792; /* 50 x N x 32 x 1 */
-    real *stage4_mfa_att3_fc1 = arena + (size_t)N * 7619392; /* 26 x N x 32 x 1 */
-    real *stage4_mfa_att3_relu = arena + (size_t)N * 7620224; /* 26 x N x 32 x 1 */
-    real *stage4_mfa_att3_fc2 = arena + (size_t)N * 7621056; /* 50 x N x 32 x 1 */
-    real *stage4_mfa_att3_sigmoid = arena + (size_t)N * 7622656; /* 50 x N x 32 x 1 */
-    real *stage4_mfa_x4 = arena + (size_t)N * 7528000; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_y4 = arena + (size_t)N * 7553664; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_sum4 = arena + (size_t)N * 7624256; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_dw4 = arena + (size_t)N * 7630656; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_bn4 = arena + (size_t)N * 7637056; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_att3_mean = arena + (size_t)N * 6007552; /* 50 x N x 32 x 1 */
+    real *stage4_mfa_att3_fc1 = arena + (size_t)N * 6009152; /* 26 x N x 32 x 1 */
+    real *stage4_mfa_att3_relu = arena + (size_t)N * 6009984; /* 26 x N x 32 x 1 */
+    real *stage4_mfa_att3_fc2 = arena + (size_t)N * 6010816; /* 50 x N x 32 x 1 */
+    real *stage4_mfa_att3_sigmoid = arena + (size_t)N * 6012416; /* 50 x N x 32 x 1 */
+    real *stage4_mfa_x4 = arena + (size_t)N * 5930560; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_y4 = arena + (size_t)N * 5956224; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_sum4 = arena + (size_t)N * 6014016; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_dw4 = arena + (size_t)N * 6020416; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_bn4 = arena + (size_t)N * 6026816; /* 50 x N x 32 x 4 */
     real *stage4_mfa_bn4_saved = arena + fixed + 12980;
-    real *stage4_mfa_relu4 = arena + (size_t)N * 7643456; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_att4_mean = arena + (size_t)N * 7649856; /* 50 x N x 32 x 1 */
-    real *stage4_mfa_att4_fc1 = arena + (size_t)N * 7651456; /* 26 x N x 32 x 1 */
-    real *stage4_mfa_att4_relu = arena + (size_t)N * 7652288; /* 26 x N x 32 x 1 */
-    real *stage4_mfa_att4_fc2 = arena + (size_t)N * 7653120; /* 50 x N x 32 x 1 */
-    real *stage4_mfa_att4_sigmoid = arena + (size_t)N * 7654720; /* 50 x N x 32 x 1 */
-    real *head_fpm_lateral1 = arena + (size_t)N * 7656320; /* 80 x N x 128 x 16 */
-    real *head_fpm_lateral2 = arena + (size_t)N * 7820160; /* 80 x N x 64 x 8 */
-    real *head_fpm_lateral3 = arena + (size_t)N * 7861120; /* 80 x N x 32 x 4 */
-    real *head_fpm_lateral4 = arena + (size_t)N * 7871360; /* 80 x N x 32 x 4 */
-    real *head_fpm = arena + (size_t)N * 7881600; /* 320 x N x 1 x 1 */
-    real *head_fpm_smooth4_f2 = arena + (size_t)N * 7881920; /* 80 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_in1 = arena + (size_t)N * 7871360; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_out1 = arena + (size_t)N * 7881920; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_in2 = arena + (size_t)N * 7873920; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_out2 = arena + (size_t)N * 7884480; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_in3 = arena + (size_t)N * 7876480; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_out3 = arena + (size_t)N * 7887040; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_in4 = arena + (size_t)N * 7879040; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_out4 = arena + (size_t)N * 7889600; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_dw2 = arena + (size_t)N * 7892160; /* 20 x N x 32 x 4 */
+    real *stage4_mfa_att4_mean = arena + (size_t)N * 6033216; /* 50 x N x 32 x 1 */
+    real *stage4_mfa_att4_fc1 = arena + (size_t)N * 6034816; /* 26 x N x 32 x 1 */
+    real *stage4_mfa_att4_relu = arena + (size_t)N * 6035648; /* 26 x N x 32 x 1 */
+    real *stage4_mfa_att4_fc2 = arena + (size_t)N * 6036480; /* 50 x N x 32 x 1 */
+    real *stage4_mfa_att4_sigmoid = arena + (size_t)N * 6038080; /* 50 x N x 32 x 1 */
+    real *head_fpm_lateral1 = arena + (size_t)N * 6039680; /* 80 x N x 128 x 16 */
+    real *head_fpm_lateral2 = arena + (size_t)N * 6203520; /* 80 x N x 64 x 8 */
+    real *head_fpm_lateral3 = arena + (size_t)N * 6244480; /* 80 x N x 32 x 4 */
+    real *head_fpm_lateral4 = arena + (size_t)N * 6254720; /* 80 x N x 32 x 4 */
+    real *head_fpm = arena + (size_t)N * 6264960; /* 320 x N x 1 x 1 */
+    real *head_fpm_smooth4_f2 = arena + (size_t)N * 6265280; /* 80 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_in1 = arena + (size_t)N * 6254720; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_out1 = arena + (size_t)N * 6265280; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_in2 = arena + (size_t)N * 6257280; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_out2 = arena + (size_t)N * 6267840; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_in3 = arena + (size_t)N * 6259840; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_out3 = arena + (size_t)N * 6270400; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_in4 = arena + (size_t)N * 6262400; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_out4 = arena + (size_t)N * 6272960; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_dw2 = arena + (size_t)N * 6275520; /* 20 x N x 32 x 4 */
     real *head_fpm_smooth4_f2_ssn2_saved = arena + fixed + 13080;
-    real *head_fpm_smooth4_f2_sum3 = arena + (size_t)N * 7894720; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_dw3 = arena + (size_t)N * 7897280; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_sum3 = arena + (size_t)N * 6278080; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_dw3 = arena + (size_t)N * 6280640; /* 20 x N x 32 x 4 */
     real *head_fpm_smooth4_f2_ssn3_saved = arena + fixed + 13240;
-    real *head_fpm_smooth4_f2_sum4 = arena + (size_t)N * 7899840; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_dw4 = arena + (size_t)N * 7902400; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_sum4 = arena + (size_t)N * 6283200; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_dw4 = arena + (size_t)N * 6285760; /* 20 x N x 32 x 4 */
     real *head_fpm_smooth4_f2_ssn4_saved = arena + fixed + 13400;
-    real *head_fpm_smooth4_mean_f = arena + (size_t)N * 7904960; /* 80 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1 = arena + (size_t)N * 7905280; /* 80 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_in1 = arena + (size_t)N * 7904960; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_out1 = arena + (size_t)N * 7905280; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_in2 = arena + (size_t)N * 7905040; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_out2 = arena + (size_t)N * 7905360; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_in3 = arena + (size_t)N * 7905120; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_out3 = arena + (size_t)N * 7905440; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_in4 = arena + (size_t)N * 7905200; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_out4 = arena + (size_t)N * 7905520; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_dw2 = arena + (size_t)N * 7905600; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_sum3 = arena + (size_t)N * 7905680; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_dw3 = arena + (size_t)N * 7905760; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_sum4 = arena + (size_t)N * 7905840; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_dw4 = arena + (size_t)N * 7905920; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_conv_out = arena + (size_t)N * 7906000; /* 80 x N x 1 x 4 */
-    real *head_fpm_smooth4_drop = arena + (size_t)N * 7906320; /* 80 x N x 1 x 4 */
-    real *head_fpm_smooth4_drop_mask = arena + (size_t)N * 7906640; /* 80 x N x 1 x 1 */
-    real *head_fpm_smooth4_sum = arena + (size_t)N * 7906720; /* 80 x N x 32 x 4 */
-    real *head_fpm_smooth4_bn = arena + (size_t)N * 7916960; /* 80 x N x 32 x 4 */
+    real *head_fpm_smooth4_mean_f = arena + (size_t)N * 6288320; /* 80 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1 = arena + (size_t)N * 6288640; /* 80 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_in1 = arena + (size_t)N * 6288320; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_out1 = arena + (size_t)N * 6288640; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_in2 = arena + (size_t)N * 6288400; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_out2 = arena + (size_t)N * 6288720; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_in3 = arena + (size_t)N * 6288480; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_out3 = arena + (size_t)N * 6288800; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_in4 = arena + (size_t)N * 6288560; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_out4 = arena + (size_t)N * 6288880; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_dw2 = arena + (size_t)N * 6288960; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_sum3 = arena + (size_t)N * 6289040; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_dw3 = arena + (size_t)N * 6289120; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_sum4 = arena + (size_t)N * 6289200; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_dw4 = arena + (size_t)N * 6289280; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_conv_out = arena + (size_t)N * 6289360; /* 80 x N x 1 x 4 */
+    real *head_fpm_smooth4_drop = arena + (size_t)N * 6289680; /* 80 x N x 1 x 4 */
+    real *head_fpm_smooth4_drop_mask = arena + (size_t)N * 6290000; /* 80 x N x 1 x 1 */
+    real *head_fpm_smooth4_sum = arena + (size_t)N * 6290080; /* 80 x N x 32 x 4 */
+    real *head_fpm_smooth4_bn = arena + (size_t)N * 6300320; /* 80 x N x 32 x 4 */
     real *head_fpm_smooth4_bn_saved = arena + fixed + 13560;
-    real *head_fpm_smooth4_relu = arena + (size_t)N * 7927200; /* 80 x N x 32 x 4 */
-    real *head_fpm_pool4 = arena + (size_t)N * 7881600; /* 80 x N x 1 x 1 */
-    real *head_fpm_merge3 = arena + (size_t)N * 7937440; /* 80 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2 = arena + (size_t)N * 7947680; /* 80 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_in1 = arena + (size_t)N * 7937440; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_out1 = arena + (size_t)N * 7947680; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_in2 = arena + (size_t)N * 7940000; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_out2 = arena + (size_t)N * 7950240; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_in3 = arena + (size_t)N * 7942560; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_out3 = arena + (size_t)N * 7952800; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_in4 = arena + (size_t)N * 7945120; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_out4 = arena + (size_t)N * 7955360; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_dw2 = arena + (size_t)N * 7957920; /* 20 x N x 32 x 4 */
+    real *head_fpm_pool4 = arena + (size_t)N * 6264960; /* 80 x N x 1 x 1 */
+    real *head_fpm_merge3 = arena + (size_t)N * 6310560; /* 80 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2 = arena + (size_t)N * 6320800; /* 80 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_in1 = arena + (size_t)N * 6310560; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_out1 = arena + (size_t)N * 6320800; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_in2 = arena + (size_t)N * 6313120; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_out2 = arena + (size_t)N * 6323360; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_in3 = arena + (size_t)N * 6315680; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_out3 = arena + (size_t)N * 6325920; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_in4 = arena + (size_t)N * 6318240; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_out4 = arena + (size_t)N * 6328480; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_dw2 = arena + (size_t)N * 6331040; /* 20 x N x 32 x 4 */
     real *head_fpm_smooth3_f2_ssn2_saved = arena + fixed + 13720;
-    real *head_fpm_smooth3_f2_sum3 = arena + (size_t)N * 7960480; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_dw3 = arena + (size_t)N * 7963040; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_sum3 = arena + (size_t)N * 6333600; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_dw3 = arena + (size_t)N * 6336160; /* 20 x N x 32 x 4 */
     real *head_fpm_smooth3_f2_ssn3_saved = arena + fixed + 13880;
-    real *head_fpm_smooth3_f2_sum4 = arena + (size_t)N * 7965600; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_dw4 = arena + (size_t)N * 7968160; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_sum4 = arena + (size_t)N * 6338720; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_dw4 = arena + (size_t)N * 6341280; /* 20 x N x 32 x 4 */
     real *head_fpm_smooth3_f2_ssn4_saved = arena + fixed + 14040;
-    real *head_fpm_smooth3_mean_f = arena + (size_t)N * 7970720; /* 80 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1 = arena + (size_t)N * 7971040; /* 80 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_in1 = arena + (size_t)N * 7970720; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_out1 = arena + (size_t)N * 7971040; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_in2 = arena + (size_t)N * 7970800; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_out2 = arena + (size_t)N * 7971120; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_in3 = arena + (size_t)N * 7970880; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_out3 = arena + (size_t)N * 7971200; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_in4 = arena + (size_t)N * 7970960; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_out4 = arena + (size_t)N * 7971280; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_dw2 = arena + (size_t)N * 7971360; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_sum3 = arena + (size_t)N * 7971440; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_dw3 = arena + (size_t)N * 7971520; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_sum4 = arena + (size_t)N * 7971600; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_dw4 = arena + (size_t)N * 7971680; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_conv_out = arena + (size_t)N * 7971760; /* 80 x N x 1 x 4 */
-    real *head_fpm_smooth3_drop = arena + (size_t)N * 7972080; /* 80 x N x 1 x 4 */
-    real *head_fpm_smooth3_drop_mask = arena + (size_t)N * 7972400; /* 80 x N x 1 x 1 */
-    real *head_fpm_smooth3_sum = arena + (size_t)N * 7972480; /* 80 x N x 32 x 4 */
-    real *head_fpm_smooth3_bn = arena + (size_t)N * 7982720; /* 80 x N x 32 x 4 */
+    real *head_fpm_smooth3_mean_f = arena + (size_t)N * 6343840; /* 80 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1 = arena + (size_t)N * 6344160; /* 80 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_in1 = arena + (size_t)N * 6343840; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_out1 = arena + (size_t)N * 6344160; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_in2 = arena + (size_t)N * 6343920; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_out2 = arena + (size_t)N * 6344240; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_in3 = arena + (size_t)N * 6344000; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_out3 = arena + (size_t)N * 6344320; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_in4 = arena + (size_t)N * 6344080; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_out4 = arena + (size_t)N * 6344400; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_dw2 = arena + (size_t)N * 6344480; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_sum3 = arena + (size_t)N * 6344560; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_dw3 = arena + (size_t)N * 6344640; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_sum4 = arena + (size_t)N * 6344720; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_dw4 = arena + (size_t)N * 6344800; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_conv_out = arena + (size_t)N * 6344880; /* 80 x N x 1 x 4 */
+    real *head_fpm_smooth3_drop = arena + (size_t)N * 6345200; /* 80 x N x 1 x 4 */
+    real *head_fpm_smooth3_drop_mask = arena + (size_t)N * 6345520; /* 80 x N x 1 x 1 */
+    real *head_fpm_smooth3_sum = arena + (size_t)N * 6345600; /* 80 x N x 32 x 4 */
+    real *head_fpm_smooth3_bn = arena + (size_t)N * 6355840; /* 80 x N x 32 x 4 */
     real *head_fpm_smooth3_bn_saved = arena + fixed + 14200;
-    real *head_fpm_smooth3_relu = arena + (size_t)N * 7992960; /* 80 x N x 32 x 4 */
-    real *head_fpm_pool3 = arena + (size_t)N * 7881680; /* 80 x N x 1 x 1 */
-    real *head_fpm_up2 = arena + (size_t)N * 8003200; /* 320 x N x 32 x 4 */
-    real *head_fpm_shuffle2 = arena + (size_t)N * 8044160; /* 80 x N x 64 x 8 */
-    real *head_fpm_merge2 = arena + (size_t)N * 8085120; /* 80 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2 = arena + (size_t)N * 8126080; /* 80 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_in1 = arena + (size_t)N * 8085120; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_out1 = arena + (size_t)N * 8126080; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_in2 = arena + (size_t)N * 8095360; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_out2 = arena + (size_t)N * 8136320; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_in3 = arena + (size_t)N * 8105600; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_out3 = arena + (size_t)N * 8146560; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_in4 = arena + (size_t)N * 8115840; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_out4 = arena + (size_t)N * 8156800; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_dw2 = arena + (size_t)N * 8167040; /* 20 x N x 64 x 8 */
+    real *head_fpm_pool3 = arena + (size_t)N * 6265040; /* 80 x N x 1 x 1 */
+    real *head_fpm_up2 = arena + (size_t)N * 6366080; /* 320 x N x 32 x 4 */
+    real *head_fpm_shuffle2 = arena + (size_t)N * 6407040; /* 80 x N x 64 x 8 */
+    real *head_fpm_merge2 = arena + (size_t)N * 6448000; /* 80 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2 = arena + (size_t)N * 6488960; /* 80 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_in1 = arena + (size_t)N * 6448000; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_out1 = arena + (size_t)N * 6488960; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_in2 = arena + (size_t)N * 6458240; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_out2 = arena + (size_t)N * 6499200; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_in3 = arena + (size_t)N * 6468480; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_out3 = arena + (size_t)N * 6509440; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_in4 = arena + (size_t)N * 6478720; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_out4 = arena + (size_t)N * 6519680; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_dw2 = arena + (size_t)N * 6529920; /* 20 x N x 64 x 8 */
     real *head_fpm_smooth2_f2_ssn2_saved = arena + fixed + 14360;
-    real *head_fpm_smooth2_f2_sum3 = arena + (size_t)N * 8177280; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_dw3 = arena + (size_t)N * 8187520; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_sum3 = arena + (size_t)N * 6540160; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_dw3 = arena + (size_t)N * 6550400; /* 20 x N x 64 x 8 */
     real *head_fpm_smooth2_f2_ssn3_saved = arena + fixed + 14520;
-    real *head_fpm_smooth2_f2_sum4 = arena + (size_t)N * 8197760; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_dw4 = arena + (size_t)N * 8208000; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_sum4 = arena + (size_t)N * 6560640; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_dw4 = arena + (size_t)N * 6570880; /* 20 x N x 64 x 8 */
     real *head_fpm_smooth2_f2_ssn4_saved = arena + fixed + 14680;
-    real *head_fpm_smooth2_mean_f = arena + (size_t)N * 8218240; /* 80 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1 = arena + (size_t)N * 8218880; /* 80 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_in1 = arena + (size_t)N * 8218240; /* 20 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_out1 = arena + (size_t)N * 8218880; /* 20 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_in2 = arena + (size_t)N * 8218400; /* 20 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_out2 = arena + (size_t)N * 8219040; /* 20 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_in3 = arena + (size_t)N * 8218560; /* 20 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_out3 = arena + (size_t)N * 8219200; /* 20 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_in4 = arena + (size_t)N * 8218720; /* 20 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_out4 = arena + (size_t)N * 8219360; /* 20 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_dw2 = arena + (size_t)N * 8219520; /* 20 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_sum3 = arena + (size_t)N * 8219680; /* 20 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_dw3 = arena + (size_t)N * 8219840; /* 20 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_sum4 = arena + (size_t)N * 8220000; /* 20 x N x 1 x 8 */
-    real *head_fpm_smooth2_f1_dw4 = arena + (size_t)N * 8220160; /* 20 x N x 1 x 8 */
-    real *head_fpm_smooth2_conv_out = arena + (size_t)N * 8220320; /* 80 x N x 1 x 8 */
-    real *head_fpm_smooth2_drop = arena + (size_t)N * 8220960; /* 80 x N x 1 x 8 */
-    real *head_fpm_smooth2_drop_mask = arena + (size_t)N * 8221600; /* 80 x N x 1 x 1 */
-    real *head_fpm_smooth2_sum = arena + (size_t)N * 8221680; /* 80 x N x 64 x 8 */
-    real *head_fpm_smooth2_bn = arena + (size_t)N * 8262640; /* 80 x N x 64 x 8 */
+    real *head_fpm_smooth2_mean_f = arena + (size_t)N * 6581120; /* 80 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1 = arena + (size_t)N * 6581760; /* 80 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_in1 = arena + (size_t)N * 6581120; /* 20 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_out1 = arena + (size_t)N * 6581760; /* 20 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_in2 = arena + (size_t)N * 6581280; /* 20 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_out2 = arena + (size_t)N * 6581920; /* 20 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_in3 = arena + (size_t)N * 6581440; /* 20 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_out3 = arena + (size_t)N * 6582080; /* 20 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_in4 = arena + (size_t)N * 6581600; /* 20 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_out4 = arena + (size_t)N * 6582240; /* 20 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_dw2 = arena + (size_t)N * 6582400; /* 20 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_sum3 = arena + (size_t)N * 6582560; /* 20 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_dw3 = arena + (size_t)N * 6582720; /* 20 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_sum4 = arena + (size_t)N * 6582880; /* 20 x N x 1 x 8 */
+    real *head_fpm_smooth2_f1_dw4 = arena + (size_t)N * 6583040; /* 20 x N x 1 x 8 */
+    real *head_fpm_smooth2_conv_out = arena + (size_t)N * 6583200; /* 80 x N x 1 x 8 */
+    real *head_fpm_smooth2_drop = arena + (size_t)N * 6583840; /* 80 x N x 1 x 8 */
+    real *head_fpm_smooth2_drop_mask = arena + (size_t)N * 6584480; /* 80 x N x 1 x 1 */
+    real *head_fpm_smooth2_sum = arena + (size_t)N * 6584560; /* 80 x N x 64 x 8 */
+    real *head_fpm_smooth2_bn = arena + (size_t)N * 6625520; /* 80 x N x 64 x 8 */
     real *head_fpm_smooth2_bn_saved = arena + fixed + 14840;
-    real *head_fpm_smooth2_relu = arena + (size_t)N * 8303600; /* 80 x N x 64 x 8 */
-    real *head_fpm_pool2 = arena + (size_t)N * 7881760; /* 80 x N x 1 x 1 */
-    real *head_fpm_up1 = arena + (size_t)N * 8344560; /* 320 x N x 64 x 8 */
-    real *head_fpm_shuffle1 = arena + (size_t)N * 8508400; /* 80 x N x 128 x 16 */
-    real *head_fpm_merge1 = arena + (size_t)N * 8672240; /* 80 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2 = arena + (size_t)N * 8836080; /* 80 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_in1 = arena + (size_t)N * 8672240; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_out1 = arena + (size_t)N * 8836080; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_in2 = arena + (size_t)N * 8713200; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_out2 = arena + (size_t)N * 8877040; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_in3 = arena + (size_t)N * 8754160; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_out3 = arena + (size_t)N * 8918000; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_in4 = arena + (size_t)N * 8795120; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_out4 = arena + (size_t)N * 8958960; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_dw2 = arena + (size_t)N * 8999920; /* 20 x N x 128 x 16 */
+    real *head_fpm_pool2 = arena + (size_t)N * 6265120; /* 80 x N x 1 x 1 */
+    real *head_fpm_up1 = arena + (size_t)N * 6666480; /* 320 x N x 64 x 8 */
+    real *head_fpm_shuffle1 = arena + (size_t)N * 6830320; /* 80 x N x 128 x 16 */
+    real *head_fpm_merge1 = arena + (size_t)N * 6994160; /* 80 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2 = arena + (size_t)N * 7158000; /* 80 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_in1 = arena + (size_t)N * 6994160; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_out1 = arena + (size_t)N * 7158000; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_in2 = arena + (size_t)N * 7035120; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_out2 = arena + (size_t)N * 7198960; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_in3 = arena + (size_t)N * 7076080; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_out3 = arena + (size_t)N * 7239920; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_in4 = arena + (size_t)N * 7117040; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_out4 = arena + (size_t)N * 7280880; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_dw2 = arena + (size_t)N * 7321840; /* 20 x N x 128 x 16 */
     real *head_fpm_smooth1_f2_ssn2_saved = arena + fixed + 15000;
-    real *head_fpm_smooth1_f2_sum3 = arena + (size_t)N * 9040880; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_dw3 = arena + (size_t)N * 9081840; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_sum3 = arena + (size_t)N * 7362800; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_dw3 = arena + (size_t)N * 7403760; /* 20 x N x 128 x 16 */
     real *head_fpm_smooth1_f2_ssn3_saved = arena + fixed + 15160;
-    real *head_fpm_smooth1_f2_sum4 = arena + (size_t)N * 9122800; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_dw4 = arena + (size_t)N * 9163760; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_sum4 = arena + (size_t)N * 7444720; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_dw4 = arena + (size_t)N * 7485680; /* 20 x N x 128 x 16 */
     real *head_fpm_smooth1_f2_ssn4_saved = arena + fixed + 15320;
-    real *head_fpm_smooth1_mean_f = arena + (size_t)N * 9204720; /* 80 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1 = arena + (size_t)N * 9206000; /* 80 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_in1 = arena + (size_t)N * 9204720; /* 20 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_out1 = arena + (size_t)N * 9206000; /* 20 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_in2 = arena + (size_t)N * 9205040; /* 20 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_out2 = arena + (size_t)N * 9206320; /* 20 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_in3 = arena + (size_t)N * 9205360; /* 20 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_out3 = arena + (size_t)N * 9206640; /* 20 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_in4 = arena + (size_t)N * 9205680; /* 20 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_out4 = arena + (size_t)N * 9206960; /* 20 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_dw2 = arena + (size_t)N * 9207280; /* 20 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_sum3 = arena + (size_t)N * 9207600; /* 20 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_dw3 = arena + (size_t)N * 9207920; /* 20 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_sum4 = arena + (size_t)N * 9208240; /* 20 x N x 1 x 16 */
-    real *head_fpm_smooth1_f1_dw4 = arena + (size_t)N * 9208560; /* 20 x N x 1 x 16 */
-    real *head_fpm_smooth1_conv_out = arena + (size_t)N * 9208880; /* 80 x N x 1 x 16 */
-    real *head_fpm_smooth1_drop = arena + (size_t)N * 9210160; /* 80 x N x 1 x 16 */
-    real *head_fpm_smooth1_drop_mask = arena + (size_t)N * 9211440; /* 80 x N x 1 x 1 */
-    real *head_fpm_smooth1_sum = arena + (size_t)N * 9211520; /* 80 x N x 128 x 16 */
-    real *head_fpm_smooth1_bn = arena + (size_t)N * 9375360; /* 80 x N x 128 x 16 */
+    real *head_fpm_smooth1_mean_f = arena + (size_t)N * 7526640; /* 80 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1 = arena + (size_t)N * 7527920; /* 80 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_in1 = arena + (size_t)N * 7526640; /* 20 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_out1 = arena + (size_t)N * 7527920; /* 20 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_in2 = arena + (size_t)N * 7526960; /* 20 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_out2 = arena + (size_t)N * 7528240; /* 20 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_in3 = arena + (size_t)N * 7527280; /* 20 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_out3 = arena + (size_t)N * 7528560; /* 20 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_in4 = arena + (size_t)N * 7527600; /* 20 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_out4 = arena + (size_t)N * 7528880; /* 20 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_dw2 = arena + (size_t)N * 7529200; /* 20 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_sum3 = arena + (size_t)N * 7529520; /* 20 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_dw3 = arena + (size_t)N * 7529840; /* 20 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_sum4 = arena + (size_t)N * 7530160; /* 20 x N x 1 x 16 */
+    real *head_fpm_smooth1_f1_dw4 = arena + (size_t)N * 7530480; /* 20 x N x 1 x 16 */
+    real *head_fpm_smooth1_conv_out = arena + (size_t)N * 7530800; /* 80 x N x 1 x 16 */
+    real *head_fpm_smooth1_drop = arena + (size_t)N * 7532080; /* 80 x N x 1 x 16 */
+    real *head_fpm_smooth1_drop_mask = arena + (size_t)N * 7533360; /* 80 x N x 1 x 1 */
+    real *head_fpm_smooth1_sum = arena + (size_t)N * 7533440; /* 80 x N x 128 x 16 */
+    real *head_fpm_smooth1_bn = arena + (size_t)N * 7697280; /* 80 x N x 128 x 16 */
     real *head_fpm_smooth1_bn_saved = arena + fixed + 15480;
-    real *head_fpm_smooth1_relu = arena + (size_t)N * 9539200; /* 80 x N x 128 x 16 */
-    real *head_fpm_pool1 = arena + (size_t)N * 7881840; /* 80 x N x 1 x 1 */
-    real *head_linear = arena + (size_t)N * 9703040; /* 10 x N x 1 x 1 */
+    real *head_fpm_pool1 = arena + (size_t)N * 6265200; /* 80 x N x 1 x 1 */
+    real *head_linear = arena + (size_t)N * 7861120; /* 10 x N x 1 x 1 */
     const real *stem_conv_weight = params + 0; /* 160 x 1 x 5 x 5 */
     const real *stem_bn_scale = params + 4000; /* 160 x 1 x 1 x 1 */
     const real *stem_bn_shift = params + 4160; /* 160 x 1 x 1 x 1 */
@@ -1510,17 +1477,14 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-            norm_forward_train_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 160, stem_bn_saved, (NormShape){160, 1, N, 128, 16});
+            norm_forward_train_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 160, stem_bn_saved, (NormShape){160, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-            norm_forward_infer_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 160, (NormShape){160, 1, N, 128, 16});
+            norm_forward_infer_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 160, (NormShape){160, 1, N, 128, 16}, 1);
     }
-
-    /* stem.relu: 160 x 128 x 16 -> 160 x 128 x 16 */
-    relu_forward(stem_relu, stem_bn, (size_t)N * 327680);
     if (quant)
-        fake_quant_forward(stem_relu, (size_t)N * 327680, quant->ranges + 0, quant->observe);
+        fake_quant_forward(stem_bn, (size_t)N * 327680, quant->ranges + 0, quant->observe);
 
     /* stem.mfa: 160 x 128 x 16 -> 160 x 128 x 16 */
     mean_t_forward(stem_mfa_att1_mean, stem_mfa_x1, 40 * N, 128, 16);
@@ -1535,19 +1499,18 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 320, stats + 360, stem_mfa_bn2_saved, (NormShape){40, 1, N, 128, 16});
+            norm_forward_train_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 320, stats + 360, stem_mfa_bn2_saved, (NormShape){40, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 320, stats + 360, (NormShape){40, 1, N, 128, 16});
+            norm_forward_infer_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 320, stats + 360, (NormShape){40, 1, N, 128, 16}, 1);
     }
-    relu_forward(stem_mfa_relu2, stem_mfa_bn2, (size_t)N * 81920);
-    mean_t_forward(stem_mfa_att2_mean, stem_mfa_relu2, 40 * N, 128, 16);
+    mean_t_forward(stem_mfa_att2_mean, stem_mfa_bn2, 40 * N, 128, 16);
     conv1x1_forward(stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att2_relu, stem_mfa_att2_fc1, (size_t)N * 2560);
     conv1x1_forward(stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att2_sigmoid, stem_mfa_att2_fc2, (size_t)N * 5120);
-    bcast_mul_t_forward(stem_mfa_y2, stem_mfa_relu2, stem_mfa_att2_sigmoid, 40 * N, 128, 16);
+    bcast_mul_t_forward(stem_mfa_y2, stem_mfa_bn2, stem_mfa_att2_sigmoid, 40 * N, 128, 16);
     add_forward(stem_mfa_sum3, stem_mfa_x3, stem_mfa_y2, (size_t)N * 81920);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -1555,19 +1518,18 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stats + 400, stats + 440, stem_mfa_bn3_saved, (NormShape){40, 1, N, 128, 16});
+            norm_forward_train_group(g, stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stats + 400, stats + 440, stem_mfa_bn3_saved, (NormShape){40, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stats + 400, stats + 440, (NormShape){40, 1, N, 128, 16});
+            norm_forward_infer_group(g, stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stats + 400, stats + 440, (NormShape){40, 1, N, 128, 16}, 1);
     }
-    relu_forward(stem_mfa_relu3, stem_mfa_bn3, (size_t)N * 81920);
-    mean_t_forward(stem_mfa_att3_mean, stem_mfa_relu3, 40 * N, 128, 16);
+    mean_t_forward(stem_mfa_att3_mean, stem_mfa_bn3, 40 * N, 128, 16);
     conv1x1_forward(stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att3_relu, stem_mfa_att3_fc1, (size_t)N * 2560);
     conv1x1_forward(stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att3_sigmoid, stem_mfa_att3_fc2, (size_t)N * 5120);
-    bcast_mul_t_forward(stem_mfa_y3, stem_mfa_relu3, stem_mfa_att3_sigmoid, 40 * N, 128, 16);
+    bcast_mul_t_forward(stem_mfa_y3, stem_mfa_bn3, stem_mfa_att3_sigmoid, 40 * N, 128, 16);
     add_forward(stem_mfa_sum4, stem_mfa_x4, stem_mfa_y3, (size_t)N * 81920);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -1575,19 +1537,18 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stats + 480, stats + 520, stem_mfa_bn4_saved, (NormShape){40, 1, N, 128, 16});
+            norm_forward_train_group(g, stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stats + 480, stats + 520, stem_mfa_bn4_saved, (NormShape){40, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stats + 480, stats + 520, (NormShape){40, 1, N, 128, 16});
+            norm_forward_infer_group(g, stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stats + 480, stats + 520, (NormShape){40, 1, N, 128, 16}, 1);
     }
-    relu_forward(stem_mfa_relu4, stem_mfa_bn4, (size_t)N * 81920);
-    mean_t_forward(stem_mfa_att4_mean, stem_mfa_relu4, 40 * N, 128, 16);
+    mean_t_forward(stem_mfa_att4_mean, stem_mfa_bn4, 40 * N, 128, 16);
     conv1x1_forward(stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att4_relu, stem_mfa_att4_fc1, (size_t)N * 2560);
     conv1x1_forward(stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att4_sigmoid, stem_mfa_att4_fc2, (size_t)N * 5120);
-    bcast_mul_t_forward(stem_mfa_y4, stem_mfa_relu4, stem_mfa_att4_sigmoid, 40 * N, 128, 16);
+    bcast_mul_t_forward(stem_mfa_y4, stem_mfa_bn4, stem_mfa_att4_sigmoid, 40 * N, 128, 16);
     if (quant)
         fake_quant_forward(stem_mfa, (size_t)N * 327680, quant->ranges + 2, quant->observe);
 
@@ -1598,13 +1559,12 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_shift, stats + 560, stats + 640, stage1_bcres2net1_bn_in_saved, (NormShape){80, 1, N, 128, 16});
+            norm_forward_train_group(g, stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_shift, stats + 560, stats + 640, stage1_bcres2net1_bn_in_saved, (NormShape){80, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_shift, stats + 560, stats + 640, (NormShape){80, 1, N, 128, 16});
+            norm_forward_infer_group(g, stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_shift, stats + 560, stats + 640, (NormShape){80, 1, N, 128, 16}, 1);
     }
-    relu_forward(stage1_bcres2net1_relu_in, stage1_bcres2net1_bn_in, (size_t)N * 163840);
     copy_forward(stage1_bcres2net1_f2_out1, stage1_bcres2net1_f2_in1, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -1612,11 +1572,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 720, stats + 800, stage1_bcres2net1_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16});
+            norm_forward_train_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 720, stats + 800, stage1_bcres2net1_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 720, stats + 800, (NormShape){20, 4, N, 128, 16});
+            norm_forward_infer_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 720, stats + 800, (NormShape){20, 4, N, 128, 16}, 0);
     }
     add_forward(stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_in3, stage1_bcres2net1_f2_out2, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
@@ -1625,11 +1585,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 880, stats + 960, stage1_bcres2net1_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16});
+            norm_forward_train_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 880, stats + 960, stage1_bcres2net1_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 880, stats + 960, (NormShape){20, 4, N, 128, 16});
+            norm_forward_infer_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 880, stats + 960, (NormShape){20, 4, N, 128, 16}, 0);
     }
     add_forward(stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_in4, stage1_bcres2net1_f2_out3, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
@@ -1638,11 +1598,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 1040, stats + 1120, stage1_bcres2net1_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16});
+            norm_forward_train_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 1040, stats + 1120, stage1_bcres2net1_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 1040, stats + 1120, (NormShape){20, 4, N, 128, 16});
+            norm_forward_infer_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 1040, stats + 1120, (NormShape){20, 4, N, 128, 16}, 0);
     }
     mean_f_forward(stage1_bcres2net1_mean_f, stage1_bcres2net1_f2, 80 * N, 128, 16);
     copy_forward(stage1_bcres2net1_f1_out1, stage1_bcres2net1_f1_in1, (size_t)N * 320);
@@ -1669,15 +1629,14 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_shift, stats + 1200, stats + 1280, stage1_bcres2net1_bn_saved, (NormShape){80, 1, N, 128, 16});
+            norm_forward_train_group(g, stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_shift, stats + 1200, stats + 1280, stage1_bcres2net1_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_shift, stats + 1200, stats + 1280, (NormShape){80, 1, N, 128, 16});
+            norm_forward_infer_group(g, stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_shift, stats + 1200, stats + 1280, (NormShape){80, 1, N, 128, 16}, 1);
     }
-    relu_forward(stage1_bcres2net1_relu, stage1_bcres2net1_bn, (size_t)N * 163840);
     if (quant)
-        fake_quant_forward(stage1_bcres2net1_relu, (size_t)N * 163840, quant->ranges + 4, quant->observe);
+        fake_quant_forward(stage1_bcres2net1_bn, (size_t)N * 163840, quant->ranges + 4, quant->observe);
 
     /* stage1.bcres2net2: 80 x 128 x 16 -> 80 x 128 x 16 */
     copy_forward(stage1_bcres2net2_f2_out1, stage1_bcres2net2_f2_in1, (size_t)N * 40960);
@@ -1687,11 +1646,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 1360, stats + 1440, stage1_bcres2net2_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16});
+            norm_forward_train_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 1360, stats + 1440, stage1_bcres2net2_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 1360, stats + 1440, (NormShape){20, 4, N, 128, 16});
+            norm_forward_infer_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 1360, stats + 1440, (NormShape){20, 4, N, 128, 16}, 0);
     }
     add_forward(stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_in3, stage1_bcres2net2_f2_out2, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
@@ -1700,11 +1659,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 1520, stats + 1600, stage1_bcres2net2_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16});
+            norm_forward_train_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 1520, stats + 1600, stage1_bcres2net2_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 1520, stats + 1600, (NormShape){20, 4, N, 128, 16});
+            norm_forward_infer_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 1520, stats + 1600, (NormShape){20, 4, N, 128, 16}, 0);
     }
     add_forward(stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_in4, stage1_bcres2net2_f2_out3, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
@@ -1713,11 +1672,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 1680, stats + 1760, stage1_bcres2net2_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16});
+            norm_forward_train_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 1680, stats + 1760, stage1_bcres2net2_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 1680, stats + 1760, (NormShape){20, 4, N, 128, 16});
+            norm_forward_infer_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 1680, stats + 1760, (NormShape){20, 4, N, 128, 16}, 0);
     }
     mean_f_forward(stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, 80 * N, 128, 16);
     copy_forward(stage1_bcres2net2_f1_out1, stage1_bcres2net2_f1_in1, (size_t)N * 320);
@@ -1740,24 +1699,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dropout_forward(stage1_bcres2net2_drop, stage1_bcres2net2_drop_mask, stage1_bcres2net2_conv_out, (size_t)N * 80, 16, 0.1, rng);
     else
         copy_forward(stage1_bcres2net2_drop, stage1_bcres2net2_conv_out, (size_t)N * 1280);
-    bcast_add_f_forward(stage1_bcres2net2_sum, stage1_bcres2net2_f2, stage1_bcres2net1_relu, stage1_bcres2net2_drop, 80 * N, 128, 16);
+    bcast_add_f_forward(stage1_bcres2net2_sum, stage1_bcres2net2_f2, stage1_bcres2net1_bn, stage1_bcres2net2_drop, 80 * N, 128, 16);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_shift, stats + 1840, stats + 1920, stage1_bcres2net2_bn_saved, (NormShape){80, 1, N, 128, 16});
+            norm_forward_train_group(g, stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_shift, stats + 1840, stats + 1920, stage1_bcres2net2_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_shift, stats + 1840, stats + 1920, (NormShape){80, 1, N, 128, 16});
+            norm_forward_infer_group(g, stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_shift, stats + 1840, stats + 1920, (NormShape){80, 1, N, 128, 16}, 1);
     }
-    relu_forward(stage1_bcres2net2_relu, stage1_bcres2net2_bn, (size_t)N * 163840);
     if (quant)
-        fake_quant_forward(stage1_bcres2net2_relu, (size_t)N * 163840, quant->ranges + 6, quant->observe);
+        fake_quant_forward(stage1_bcres2net2_bn, (size_t)N * 163840, quant->ranges + 6, quant->observe);
 
     /* stage1.resnorm: 80 x 128 x 16 -> 80 x 128 x 16 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 128; g++)
-        resnorm_forward_group(g, stage1_resnorm, stage1_resnorm_saved, stage1_bcres2net2_relu, 0.1, 80, N, 128, 16);
+        resnorm_forward_group(g, stage1_resnorm, stage1_resnorm_saved, stage1_bcres2net2_bn, 0.1, 80, N, 128, 16);
     if (quant)
         fake_quant_forward(stage1_resnorm, (size_t)N * 163840, quant->ranges + 8, quant->observe);
 
@@ -1774,19 +1732,18 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-            norm_forward_train_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 2000, stats + 2020, stage1_mfa_bn2_saved, (NormShape){20, 1, N, 128, 16});
+            norm_forward_train_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 2000, stats + 2020, stage1_mfa_bn2_saved, (NormShape){20, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-            norm_forward_infer_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 2000, stats + 2020, (NormShape){20, 1, N, 128, 16});
+            norm_forward_infer_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 2000, stats + 2020, (NormShape){20, 1, N, 128, 16}, 1);
     }
-    relu_forward(stage1_mfa_relu2, stage1_mfa_bn2, (size_t)N * 40960);
-    mean_t_forward(stage1_mfa_att2_mean, stage1_mfa_relu2, 20 * N, 128, 16);
+    mean_t_forward(stage1_mfa_att2_mean, stage1_mfa_bn2, 20 * N, 128, 16);
     conv1x1_forward(stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att2_relu, stage1_mfa_att2_fc1, (size_t)N * 1280);
     conv1x1_forward(stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att2_sigmoid, stage1_mfa_att2_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stage1_mfa_y2, stage1_mfa_relu2, stage1_mfa_att2_sigmoid, 20 * N, 128, 16);
+    bcast_mul_t_forward(stage1_mfa_y2, stage1_mfa_bn2, stage1_mfa_att2_sigmoid, 20 * N, 128, 16);
     add_forward(stage1_mfa_sum3, stage1_mfa_x3, stage1_mfa_y2, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -1794,19 +1751,18 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-            norm_forward_train_group(g, stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stats + 2040, stats + 2060, stage1_mfa_bn3_saved, (NormShape){20, 1, N, 128, 16});
+            norm_forward_train_group(g, stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stats + 2040, stats + 2060, stage1_mfa_bn3_saved, (NormShape){20, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-            norm_forward_infer_group(g, stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stats + 2040, stats + 2060, (NormShape){20, 1, N, 128, 16});
+            norm_forward_infer_group(g, stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stats + 2040, stats + 2060, (NormShape){20, 1, N, 128, 16}, 1);
     }
-    relu_forward(stage1_mfa_relu3, stage1_mfa_bn3, (size_t)N * 40960);
-    mean_t_forward(stage1_mfa_att3_mean, stage1_mfa_relu3, 20 * N, 128, 16);
+    mean_t_forward(stage1_mfa_att3_mean, stage1_mfa_bn3, 20 * N, 128, 16);
     conv1x1_forward(stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att3_relu, stage1_mfa_att3_fc1, (size_t)N * 1280);
     conv1x1_forward(stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att3_sigmoid, stage1_mfa_att3_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stage1_mfa_y3, stage1_mfa_relu3, stage1_mfa_att3_sigmoid, 20 * N, 128, 16);
+    bcast_mul_t_forward(stage1_mfa_y3, stage1_mfa_bn3, stage1_mfa_att3_sigmoid, 20 * N, 128, 16);
     add_forward(stage1_mfa_sum4, stage1_mfa_x4, stage1_mfa_y3, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -1814,19 +1770,18 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-            norm_forward_train_group(g, stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stats + 2080, stats + 2100, stage1_mfa_bn4_saved, (NormShape){20, 1, N, 128, 16});
+            norm_forward_train_group(g, stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stats + 2080, stats + 2100, stage1_mfa_bn4_saved, (NormShape){20, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-            norm_forward_infer_group(g, stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stats + 2080, stats + 2100, (NormShape){20, 1, N, 128, 16});
+            norm_forward_infer_group(g, stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stats + 2080, stats + 2100, (NormShape){20, 1, N, 128, 16}, 1);
     }
-    relu_forward(stage1_mfa_relu4, stage1_mfa_bn4, (size_t)N * 40960);
-    mean_t_forward(stage1_mfa_att4_mean, stage1_mfa_relu4, 20 * N, 128, 16);
+    mean_t_forward(stage1_mfa_att4_mean, stage1_mfa_bn4, 20 * N, 128, 16);
     conv1x1_forward(stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att4_relu, stage1_mfa_att4_fc1, (size_t)N * 1280);
     conv1x1_forward(stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att4_sigmoid, stage1_mfa_att4_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stage1_mfa_y4, stage1_mfa_relu4, stage1_mfa_att4_sigmoid, 20 * N, 128, 16);
+    bcast_mul_t_forward(stage1_mfa_y4, stage1_mfa_bn4, stage1_mfa_att4_sigmoid, 20 * N, 128, 16);
     if (quant)
         fake_quant_forward(stage1_mfa, (size_t)N * 163840, quant->ranges + 10, quant->observe);
 
@@ -1840,13 +1795,12 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-            norm_forward_train_group(g, stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_shift, stats + 2120, stats + 2240, stage2_bcres2net1_bn_in_saved, (NormShape){120, 1, N, 64, 8});
+            norm_forward_train_group(g, stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_shift, stats + 2120, stats + 2240, stage2_bcres2net1_bn_in_saved, (NormShape){120, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-            norm_forward_infer_group(g, stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_shift, stats + 2120, stats + 2240, (NormShape){120, 1, N, 64, 8});
+            norm_forward_infer_group(g, stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_shift, stats + 2120, stats + 2240, (NormShape){120, 1, N, 64, 8}, 1);
     }
-    relu_forward(stage2_bcres2net1_relu_in, stage2_bcres2net1_bn_in, (size_t)N * 61440);
     copy_forward(stage2_bcres2net1_f2_out1, stage2_bcres2net1_f2_in1, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
@@ -1854,11 +1808,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-            norm_forward_train_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 2360, stats + 2480, stage2_bcres2net1_f2_ssn2_saved, (NormShape){30, 4, N, 64, 8});
+            norm_forward_train_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 2360, stats + 2480, stage2_bcres2net1_f2_ssn2_saved, (NormShape){30, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-            norm_forward_infer_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 2360, stats + 2480, (NormShape){30, 4, N, 64, 8});
+            norm_forward_infer_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 2360, stats + 2480, (NormShape){30, 4, N, 64, 8}, 0);
     }
     add_forward(stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_in3, stage2_bcres2net1_f2_out2, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
@@ -1867,11 +1821,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-            norm_forward_train_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 2600, stats + 2720, stage2_bcres2net1_f2_ssn3_saved, (NormShape){30, 4, N, 64, 8});
+            norm_forward_train_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 2600, stats + 2720, stage2_bcres2net1_f2_ssn3_saved, (NormShape){30, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-            norm_forward_infer_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 2600, stats + 2720, (NormShape){30, 4, N, 64, 8});
+            norm_forward_infer_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 2600, stats + 2720, (NormShape){30, 4, N, 64, 8}, 0);
     }
     add_forward(stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_in4, stage2_bcres2net1_f2_out3, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
@@ -1880,11 +1834,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-            norm_forward_train_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 2840, stats + 2960, stage2_bcres2net1_f2_ssn4_saved, (NormShape){30, 4, N, 64, 8});
+            norm_forward_train_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 2840, stats + 2960, stage2_bcres2net1_f2_ssn4_saved, (NormShape){30, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-            norm_forward_infer_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 2840, stats + 2960, (NormShape){30, 4, N, 64, 8});
+            norm_forward_infer_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 2840, stats + 2960, (NormShape){30, 4, N, 64, 8}, 0);
     }
     mean_f_forward(stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, 120 * N, 64, 8);
     copy_forward(stage2_bcres2net1_f1_out1, stage2_bcres2net1_f1_in1, (size_t)N * 240);
@@ -1911,15 +1865,14 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-            norm_forward_train_group(g, stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_shift, stats + 3080, stats + 3200, stage2_bcres2net1_bn_saved, (NormShape){120, 1, N, 64, 8});
+            norm_forward_train_group(g, stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_shift, stats + 3080, stats + 3200, stage2_bcres2net1_bn_saved, (NormShape){120, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-            norm_forward_infer_group(g, stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_shift, stats + 3080, stats + 3200, (NormShape){120, 1, N, 64, 8});
+            norm_forward_infer_group(g, stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_shift, stats + 3080, stats + 3200, (NormShape){120, 1, N, 64, 8}, 1);
     }
-    relu_forward(stage2_bcres2net1_relu, stage2_bcres2net1_bn, (size_t)N * 61440);
     if (quant)
-        fake_quant_forward(stage2_bcres2net1_relu, (size_t)N * 61440, quant->ranges + 12, quant->observe);
+        fake_quant_forward(stage2_bcres2net1_bn, (size_t)N * 61440, quant->ranges + 12, quant->observe);
 
     /* stage2.bcres2net2: 120 x 64 x 8 -> 120 x 64 x 8 */
     copy_forward(stage2_bcres2net2_f2_out1, stage2_bcres2net2_f2_in1, (size_t)N * 15360);
@@ -1929,11 +1882,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-            norm_forward_train_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 3320, stats + 3440, stage2_bcres2net2_f2_ssn2_saved, (NormShape){30, 4, N, 64, 8});
+            norm_forward_train_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 3320, stats + 3440, stage2_bcres2net2_f2_ssn2_saved, (NormShape){30, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-            norm_forward_infer_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 3320, stats + 3440, (NormShape){30, 4, N, 64, 8});
+            norm_forward_infer_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 3320, stats + 3440, (NormShape){30, 4, N, 64, 8}, 0);
     }
     add_forward(stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_in3, stage2_bcres2net2_f2_out2, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
@@ -1942,11 +1895,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-            norm_forward_train_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 3560, stats + 3680, stage2_bcres2net2_f2_ssn3_saved, (NormShape){30, 4, N, 64, 8});
+            norm_forward_train_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 3560, stats + 3680, stage2_bcres2net2_f2_ssn3_saved, (NormShape){30, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-            norm_forward_infer_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 3560, stats + 3680, (NormShape){30, 4, N, 64, 8});
+            norm_forward_infer_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 3560, stats + 3680, (NormShape){30, 4, N, 64, 8}, 0);
     }
     add_forward(stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_in4, stage2_bcres2net2_f2_out3, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
@@ -1955,11 +1908,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-            norm_forward_train_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 3800, stats + 3920, stage2_bcres2net2_f2_ssn4_saved, (NormShape){30, 4, N, 64, 8});
+            norm_forward_train_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 3800, stats + 3920, stage2_bcres2net2_f2_ssn4_saved, (NormShape){30, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-            norm_forward_infer_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 3800, stats + 3920, (NormShape){30, 4, N, 64, 8});
+            norm_forward_infer_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 3800, stats + 3920, (NormShape){30, 4, N, 64, 8}, 0);
     }
     mean_f_forward(stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, 120 * N, 64, 8);
     copy_forward(stage2_bcres2net2_f1_out1, stage2_bcres2net2_f1_in1, (size_t)N * 240);
@@ -1982,24 +1935,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dropout_forward(stage2_bcres2net2_drop, stage2_bcres2net2_drop_mask, stage2_bcres2net2_conv_out, (size_t)N * 120, 8, 0.1, rng);
     else
         copy_forward(stage2_bcres2net2_drop, stage2_bcres2net2_conv_out, (size_t)N * 960);
-    bcast_add_f_forward(stage2_bcres2net2_sum, stage2_bcres2net2_f2, stage2_bcres2net1_relu, stage2_bcres2net2_drop, 120 * N, 64, 8);
+    bcast_add_f_forward(stage2_bcres2net2_sum, stage2_bcres2net2_f2, stage2_bcres2net1_bn, stage2_bcres2net2_drop, 120 * N, 64, 8);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-            norm_forward_train_group(g, stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_shift, stats + 4040, stats + 4160, stage2_bcres2net2_bn_saved, (NormShape){120, 1, N, 64, 8});
+            norm_forward_train_group(g, stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_shift, stats + 4040, stats + 4160, stage2_bcres2net2_bn_saved, (NormShape){120, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-            norm_forward_infer_group(g, stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_shift, stats + 4040, stats + 4160, (NormShape){120, 1, N, 64, 8});
+            norm_forward_infer_group(g, stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_shift, stats + 4040, stats + 4160, (NormShape){120, 1, N, 64, 8}, 1);
     }
-    relu_forward(stage2_bcres2net2_relu, stage2_bcres2net2_bn, (size_t)N * 61440);
     if (quant)
-        fake_quant_forward(stage2_bcres2net2_relu, (size_t)N * 61440, quant->ranges + 14, quant->observe);
+        fake_quant_forward(stage2_bcres2net2_bn, (size_t)N * 61440, quant->ranges + 14, quant->observe);
 
     /* stage2.resnorm: 120 x 64 x 8 -> 120 x 64 x 8 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 64; g++)
-        resnorm_forward_group(g, stage2_resnorm, stage2_resnorm_saved, stage2_bcres2net2_relu, 0.1, 120, N, 64, 8);
+        resnorm_forward_group(g, stage2_resnorm, stage2_resnorm_saved, stage2_bcres2net2_bn, 0.1, 120, N, 64, 8);
     if (quant)
         fake_quant_forward(stage2_resnorm, (size_t)N * 61440, quant->ranges + 16, quant->observe);
 
@@ -2016,19 +1968,18 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 30; g++)
-            norm_forward_train_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 4280, stats + 4310, stage2_mfa_bn2_saved, (NormShape){30, 1, N, 64, 8});
+            norm_forward_train_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 4280, stats + 4310, stage2_mfa_bn2_saved, (NormShape){30, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 30; g++)
-            norm_forward_infer_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 4280, stats + 4310, (NormShape){30, 1, N, 64, 8});
+            norm_forward_infer_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 4280, stats + 4310, (NormShape){30, 1, N, 64, 8}, 1);
     }
-    relu_forward(stage2_mfa_relu2, stage2_mfa_bn2, (size_t)N * 15360);
-    mean_t_forward(stage2_mfa_att2_mean, stage2_mfa_relu2, 30 * N, 64, 8);
+    mean_t_forward(stage2_mfa_att2_mean, stage2_mfa_bn2, 30 * N, 64, 8);
     conv1x1_forward(stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att2_relu, stage2_mfa_att2_fc1, (size_t)N * 1024);
     conv1x1_forward(stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att2_sigmoid, stage2_mfa_att2_fc2, (size_t)N * 1920);
-    bcast_mul_t_forward(stage2_mfa_y2, stage2_mfa_relu2, stage2_mfa_att2_sigmoid, 30 * N, 64, 8);
+    bcast_mul_t_forward(stage2_mfa_y2, stage2_mfa_bn2, stage2_mfa_att2_sigmoid, 30 * N, 64, 8);
     add_forward(stage2_mfa_sum3, stage2_mfa_x3, stage2_mfa_y2, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 138240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
@@ -2036,19 +1987,18 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 30; g++)
-            norm_forward_train_group(g, stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stats + 4340, stats + 4370, stage2_mfa_bn3_saved, (NormShape){30, 1, N, 64, 8});
+            norm_forward_train_group(g, stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stats + 4340, stats + 4370, stage2_mfa_bn3_saved, (NormShape){30, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 30; g++)
-            norm_forward_infer_group(g, stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stats + 4340, stats + 4370, (NormShape){30, 1, N, 64, 8});
+            norm_forward_infer_group(g, stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stats + 4340, stats + 4370, (NormShape){30, 1, N, 64, 8}, 1);
     }
-    relu_forward(stage2_mfa_relu3, stage2_mfa_bn3, (size_t)N * 15360);
-    mean_t_forward(stage2_mfa_att3_mean, stage2_mfa_relu3, 30 * N, 64, 8);
+    mean_t_forward(stage2_mfa_att3_mean, stage2_mfa_bn3, 30 * N, 64, 8);
     conv1x1_forward(stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att3_relu, stage2_mfa_att3_fc1, (size_t)N * 1024);
     conv1x1_forward(stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att3_sigmoid, stage2_mfa_att3_fc2, (size_t)N * 1920);
-    bcast_mul_t_forward(stage2_mfa_y3, stage2_mfa_relu3, stage2_mfa_att3_sigmoid, 30 * N, 64, 8);
+    bcast_mul_t_forward(stage2_mfa_y3, stage2_mfa_bn3, stage2_mfa_att3_sigmoid, 30 * N, 64, 8);
     add_forward(stage2_mfa_sum4, stage2_mfa_x4, stage2_mfa_y3, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 138240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
@@ -2056,19 +2006,18 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 30; g++)
-            norm_forward_train_group(g, stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stats + 4400, stats + 4430, stage2_mfa_bn4_saved, (NormShape){30, 1, N, 64, 8});
+            norm_forward_train_group(g, stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stats + 4400, stats + 4430, stage2_mfa_bn4_saved, (NormShape){30, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 30; g++)
-            norm_forward_infer_group(g, stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stats + 4400, stats + 4430, (NormShape){30, 1, N, 64, 8});
+            norm_forward_infer_group(g, stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stats + 4400, stats + 4430, (NormShape){30, 1, N, 64, 8}, 1);
     }
-    relu_forward(stage2_mfa_relu4, stage2_mfa_bn4, (size_t)N * 15360);
-    mean_t_forward(stage2_mfa_att4_mean, stage2_mfa_relu4, 30 * N, 64, 8);
+    mean_t_forward(stage2_mfa_att4_mean, stage2_mfa_bn4, 30 * N, 64, 8);
     conv1x1_forward(stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att4_relu, stage2_mfa_att4_fc1, (size_t)N * 1024);
     conv1x1_forward(stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att4_sigmoid, stage2_mfa_att4_fc2, (size_t)N * 1920);
-    bcast_mul_t_forward(stage2_mfa_y4, stage2_mfa_relu4, stage2_mfa_att4_sigmoid, 30 * N, 64, 8);
+    bcast_mul_t_forward(stage2_mfa_y4, stage2_mfa_bn4, stage2_mfa_att4_sigmoid, 30 * N, 64, 8);
     if (quant)
         fake_quant_forward(stage2_mfa, (size_t)N * 61440, quant->ranges + 18, quant->observe);
 
@@ -2082,13 +2031,12 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-            norm_forward_train_group(g, stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_shift, stats + 4460, stats + 4620, stage3_bcres2net1_bn_in_saved, (NormShape){160, 1, N, 32, 4});
+            norm_forward_train_group(g, stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_shift, stats + 4460, stats + 4620, stage3_bcres2net1_bn_in_saved, (NormShape){160, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-            norm_forward_infer_group(g, stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_shift, stats + 4460, stats + 4620, (NormShape){160, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_shift, stats + 4460, stats + 4620, (NormShape){160, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage3_bcres2net1_relu_in, stage3_bcres2net1_bn_in, (size_t)N * 20480);
     copy_forward(stage3_bcres2net1_f2_out1, stage3_bcres2net1_f2_in1, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -2096,11 +2044,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-            norm_forward_train_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 4780, stats + 4940, stage3_bcres2net1_f2_ssn2_saved, (NormShape){40, 4, N, 32, 4});
+            norm_forward_train_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 4780, stats + 4940, stage3_bcres2net1_f2_ssn2_saved, (NormShape){40, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-            norm_forward_infer_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 4780, stats + 4940, (NormShape){40, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 4780, stats + 4940, (NormShape){40, 4, N, 32, 4}, 0);
     }
     add_forward(stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_in3, stage3_bcres2net1_f2_out2, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
@@ -2109,11 +2057,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-            norm_forward_train_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 5100, stats + 5260, stage3_bcres2net1_f2_ssn3_saved, (NormShape){40, 4, N, 32, 4});
+            norm_forward_train_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 5100, stats + 5260, stage3_bcres2net1_f2_ssn3_saved, (NormShape){40, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-            norm_forward_infer_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 5100, stats + 5260, (NormShape){40, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 5100, stats + 5260, (NormShape){40, 4, N, 32, 4}, 0);
     }
     add_forward(stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_in4, stage3_bcres2net1_f2_out3, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
@@ -2122,11 +2070,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-            norm_forward_train_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 5420, stats + 5580, stage3_bcres2net1_f2_ssn4_saved, (NormShape){40, 4, N, 32, 4});
+            norm_forward_train_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 5420, stats + 5580, stage3_bcres2net1_f2_ssn4_saved, (NormShape){40, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-            norm_forward_infer_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 5420, stats + 5580, (NormShape){40, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 5420, stats + 5580, (NormShape){40, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, 160 * N, 32, 4);
     copy_forward(stage3_bcres2net1_f1_out1, stage3_bcres2net1_f1_in1, (size_t)N * 160);
@@ -2153,15 +2101,14 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-            norm_forward_train_group(g, stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_shift, stats + 5740, stats + 5900, stage3_bcres2net1_bn_saved, (NormShape){160, 1, N, 32, 4});
+            norm_forward_train_group(g, stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_shift, stats + 5740, stats + 5900, stage3_bcres2net1_bn_saved, (NormShape){160, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-            norm_forward_infer_group(g, stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_shift, stats + 5740, stats + 5900, (NormShape){160, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_shift, stats + 5740, stats + 5900, (NormShape){160, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage3_bcres2net1_relu, stage3_bcres2net1_bn, (size_t)N * 20480);
     if (quant)
-        fake_quant_forward(stage3_bcres2net1_relu, (size_t)N * 20480, quant->ranges + 20, quant->observe);
+        fake_quant_forward(stage3_bcres2net1_bn, (size_t)N * 20480, quant->ranges + 20, quant->observe);
 
     /* stage3.bcres2net2: 160 x 32 x 4 -> 160 x 32 x 4 */
     copy_forward(stage3_bcres2net2_f2_out1, stage3_bcres2net2_f2_in1, (size_t)N * 5120);
@@ -2171,11 +2118,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-            norm_forward_train_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 6060, stats + 6220, stage3_bcres2net2_f2_ssn2_saved, (NormShape){40, 4, N, 32, 4});
+            norm_forward_train_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 6060, stats + 6220, stage3_bcres2net2_f2_ssn2_saved, (NormShape){40, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-            norm_forward_infer_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 6060, stats + 6220, (NormShape){40, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 6060, stats + 6220, (NormShape){40, 4, N, 32, 4}, 0);
     }
     add_forward(stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_in3, stage3_bcres2net2_f2_out2, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
@@ -2184,11 +2131,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-            norm_forward_train_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 6380, stats + 6540, stage3_bcres2net2_f2_ssn3_saved, (NormShape){40, 4, N, 32, 4});
+            norm_forward_train_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 6380, stats + 6540, stage3_bcres2net2_f2_ssn3_saved, (NormShape){40, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-            norm_forward_infer_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 6380, stats + 6540, (NormShape){40, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 6380, stats + 6540, (NormShape){40, 4, N, 32, 4}, 0);
     }
     add_forward(stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_in4, stage3_bcres2net2_f2_out3, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
@@ -2197,11 +2144,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-            norm_forward_train_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 6700, stats + 6860, stage3_bcres2net2_f2_ssn4_saved, (NormShape){40, 4, N, 32, 4});
+            norm_forward_train_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 6700, stats + 6860, stage3_bcres2net2_f2_ssn4_saved, (NormShape){40, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-            norm_forward_infer_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 6700, stats + 6860, (NormShape){40, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 6700, stats + 6860, (NormShape){40, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, 160 * N, 32, 4);
     copy_forward(stage3_bcres2net2_f1_out1, stage3_bcres2net2_f1_in1, (size_t)N * 160);
@@ -2224,24 +2171,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dropout_forward(stage3_bcres2net2_drop, stage3_bcres2net2_drop_mask, stage3_bcres2net2_conv_out, (size_t)N * 160, 4, 0.1, rng);
     else
         copy_forward(stage3_bcres2net2_drop, stage3_bcres2net2_conv_out, (size_t)N * 640);
-    bcast_add_f_forward(stage3_bcres2net2_sum, stage3_bcres2net2_f2, stage3_bcres2net1_relu, stage3_bcres2net2_drop, 160 * N, 32, 4);
+    bcast_add_f_forward(stage3_bcres2net2_sum, stage3_bcres2net2_f2, stage3_bcres2net1_bn, stage3_bcres2net2_drop, 160 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-            norm_forward_train_group(g, stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_shift, stats + 7020, stats + 7180, stage3_bcres2net2_bn_saved, (NormShape){160, 1, N, 32, 4});
+            norm_forward_train_group(g, stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_shift, stats + 7020, stats + 7180, stage3_bcres2net2_bn_saved, (NormShape){160, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-            norm_forward_infer_group(g, stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_shift, stats + 7020, stats + 7180, (NormShape){160, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_shift, stats + 7020, stats + 7180, (NormShape){160, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage3_bcres2net2_relu, stage3_bcres2net2_bn, (size_t)N * 20480);
     if (quant)
-        fake_quant_forward(stage3_bcres2net2_relu, (size_t)N * 20480, quant->ranges + 22, quant->observe);
+        fake_quant_forward(stage3_bcres2net2_bn, (size_t)N * 20480, quant->ranges + 22, quant->observe);
 
     /* stage3.resnorm: 160 x 32 x 4 -> 160 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 32; g++)
-        resnorm_forward_group(g, stage3_resnorm, stage3_resnorm_saved, stage3_bcres2net2_relu, 0.1, 160, N, 32, 4);
+        resnorm_forward_group(g, stage3_resnorm, stage3_resnorm_saved, stage3_bcres2net2_bn, 0.1, 160, N, 32, 4);
     if (quant)
         fake_quant_forward(stage3_resnorm, (size_t)N * 20480, quant->ranges + 24, quant->observe);
 
@@ -2258,19 +2204,18 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 7340, stats + 7380, stage3_mfa_bn2_saved, (NormShape){40, 1, N, 32, 4});
+            norm_forward_train_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 7340, stats + 7380, stage3_mfa_bn2_saved, (NormShape){40, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 7340, stats + 7380, (NormShape){40, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 7340, stats + 7380, (NormShape){40, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage3_mfa_relu2, stage3_mfa_bn2, (size_t)N * 5120);
-    mean_t_forward(stage3_mfa_att2_mean, stage3_mfa_relu2, 40 * N, 32, 4);
+    mean_t_forward(stage3_mfa_att2_mean, stage3_mfa_bn2, 40 * N, 32, 4);
     conv1x1_forward(stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att2_relu, stage3_mfa_att2_fc1, (size_t)N * 640);
     conv1x1_forward(stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att2_sigmoid, stage3_mfa_att2_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage3_mfa_y2, stage3_mfa_relu2, stage3_mfa_att2_sigmoid, 40 * N, 32, 4);
+    bcast_mul_t_forward(stage3_mfa_y2, stage3_mfa_bn2, stage3_mfa_att2_sigmoid, 40 * N, 32, 4);
     add_forward(stage3_mfa_sum3, stage3_mfa_x3, stage3_mfa_y2, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -2278,19 +2223,18 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stats + 7420, stats + 7460, stage3_mfa_bn3_saved, (NormShape){40, 1, N, 32, 4});
+            norm_forward_train_group(g, stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stats + 7420, stats + 7460, stage3_mfa_bn3_saved, (NormShape){40, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stats + 7420, stats + 7460, (NormShape){40, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stats + 7420, stats + 7460, (NormShape){40, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage3_mfa_relu3, stage3_mfa_bn3, (size_t)N * 5120);
-    mean_t_forward(stage3_mfa_att3_mean, stage3_mfa_relu3, 40 * N, 32, 4);
+    mean_t_forward(stage3_mfa_att3_mean, stage3_mfa_bn3, 40 * N, 32, 4);
     conv1x1_forward(stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att3_relu, stage3_mfa_att3_fc1, (size_t)N * 640);
     conv1x1_forward(stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att3_sigmoid, stage3_mfa_att3_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage3_mfa_y3, stage3_mfa_relu3, stage3_mfa_att3_sigmoid, 40 * N, 32, 4);
+    bcast_mul_t_forward(stage3_mfa_y3, stage3_mfa_bn3, stage3_mfa_att3_sigmoid, 40 * N, 32, 4);
     add_forward(stage3_mfa_sum4, stage3_mfa_x4, stage3_mfa_y3, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -2298,19 +2242,18 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stats + 7500, stats + 7540, stage3_mfa_bn4_saved, (NormShape){40, 1, N, 32, 4});
+            norm_forward_train_group(g, stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stats + 7500, stats + 7540, stage3_mfa_bn4_saved, (NormShape){40, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stats + 7500, stats + 7540, (NormShape){40, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stats + 7500, stats + 7540, (NormShape){40, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage3_mfa_relu4, stage3_mfa_bn4, (size_t)N * 5120);
-    mean_t_forward(stage3_mfa_att4_mean, stage3_mfa_relu4, 40 * N, 32, 4);
+    mean_t_forward(stage3_mfa_att4_mean, stage3_mfa_bn4, 40 * N, 32, 4);
     conv1x1_forward(stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att4_relu, stage3_mfa_att4_fc1, (size_t)N * 640);
     conv1x1_forward(stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att4_sigmoid, stage3_mfa_att4_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage3_mfa_y4, stage3_mfa_relu4, stage3_mfa_att4_sigmoid, 40 * N, 32, 4);
+    bcast_mul_t_forward(stage3_mfa_y4, stage3_mfa_bn4, stage3_mfa_att4_sigmoid, 40 * N, 32, 4);
     if (quant)
         fake_quant_forward(stage3_mfa, (size_t)N * 20480, quant->ranges + 26, quant->observe);
 
@@ -2321,13 +2264,12 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_train_group(g, stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_shift, stats + 7580, stats + 7780, stage4_bcres2net1_bn_in_saved, (NormShape){200, 1, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_shift, stats + 7580, stats + 7780, stage4_bcres2net1_bn_in_saved, (NormShape){200, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_infer_group(g, stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_shift, stats + 7580, stats + 7780, (NormShape){200, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_shift, stats + 7580, stats + 7780, (NormShape){200, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage4_bcres2net1_relu_in, stage4_bcres2net1_bn_in, (size_t)N * 25600);
     copy_forward(stage4_bcres2net1_f2_out1, stage4_bcres2net1_f2_in1, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
@@ -2335,11 +2277,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_train_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 7980, stats + 8180, stage4_bcres2net1_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 7980, stats + 8180, stage4_bcres2net1_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_infer_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 7980, stats + 8180, (NormShape){50, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 7980, stats + 8180, (NormShape){50, 4, N, 32, 4}, 0);
     }
     add_forward(stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_in3, stage4_bcres2net1_f2_out2, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
@@ -2348,11 +2290,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_train_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 8380, stats + 8580, stage4_bcres2net1_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 8380, stats + 8580, stage4_bcres2net1_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_infer_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 8380, stats + 8580, (NormShape){50, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 8380, stats + 8580, (NormShape){50, 4, N, 32, 4}, 0);
     }
     add_forward(stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_in4, stage4_bcres2net1_f2_out3, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
@@ -2361,11 +2303,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_train_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 8780, stats + 8980, stage4_bcres2net1_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 8780, stats + 8980, stage4_bcres2net1_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_infer_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 8780, stats + 8980, (NormShape){50, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 8780, stats + 8980, (NormShape){50, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, 200 * N, 32, 4);
     copy_forward(stage4_bcres2net1_f1_out1, stage4_bcres2net1_f1_in1, (size_t)N * 200);
@@ -2392,15 +2334,14 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_train_group(g, stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_shift, stats + 9180, stats + 9380, stage4_bcres2net1_bn_saved, (NormShape){200, 1, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_shift, stats + 9180, stats + 9380, stage4_bcres2net1_bn_saved, (NormShape){200, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_infer_group(g, stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_shift, stats + 9180, stats + 9380, (NormShape){200, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_shift, stats + 9180, stats + 9380, (NormShape){200, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage4_bcres2net1_relu, stage4_bcres2net1_bn, (size_t)N * 25600);
     if (quant)
-        fake_quant_forward(stage4_bcres2net1_relu, (size_t)N * 25600, quant->ranges + 28, quant->observe);
+        fake_quant_forward(stage4_bcres2net1_bn, (size_t)N * 25600, quant->ranges + 28, quant->observe);
 
     /* stage4.bcres2net2: 200 x 32 x 4 -> 200 x 32 x 4 */
     copy_forward(stage4_bcres2net2_f2_out1, stage4_bcres2net2_f2_in1, (size_t)N * 6400);
@@ -2410,11 +2351,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_train_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 9580, stats + 9780, stage4_bcres2net2_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 9580, stats + 9780, stage4_bcres2net2_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_infer_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 9580, stats + 9780, (NormShape){50, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 9580, stats + 9780, (NormShape){50, 4, N, 32, 4}, 0);
     }
     add_forward(stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_in3, stage4_bcres2net2_f2_out2, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
@@ -2423,11 +2364,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_train_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 9980, stats + 10180, stage4_bcres2net2_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 9980, stats + 10180, stage4_bcres2net2_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_infer_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 9980, stats + 10180, (NormShape){50, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 9980, stats + 10180, (NormShape){50, 4, N, 32, 4}, 0);
     }
     add_forward(stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_in4, stage4_bcres2net2_f2_out3, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
@@ -2436,11 +2377,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_train_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 10380, stats + 10580, stage4_bcres2net2_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 10380, stats + 10580, stage4_bcres2net2_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_infer_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 10380, stats + 10580, (NormShape){50, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 10380, stats + 10580, (NormShape){50, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, 200 * N, 32, 4);
     copy_forward(stage4_bcres2net2_f1_out1, stage4_bcres2net2_f1_in1, (size_t)N * 200);
@@ -2463,19 +2404,18 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dropout_forward(stage4_bcres2net2_drop, stage4_bcres2net2_drop_mask, stage4_bcres2net2_conv_out, (size_t)N * 200, 4, 0.1, rng);
     else
         copy_forward(stage4_bcres2net2_drop, stage4_bcres2net2_conv_out, (size_t)N * 800);
-    bcast_add_f_forward(stage4_bcres2net2_sum, stage4_bcres2net2_f2, stage4_bcres2net1_relu, stage4_bcres2net2_drop, 200 * N, 32, 4);
+    bcast_add_f_forward(stage4_bcres2net2_sum, stage4_bcres2net2_f2, stage4_bcres2net1_bn, stage4_bcres2net2_drop, 200 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_train_group(g, stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_shift, stats + 10780, stats + 10980, stage4_bcres2net2_bn_saved, (NormShape){200, 1, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_shift, stats + 10780, stats + 10980, stage4_bcres2net2_bn_saved, (NormShape){200, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_infer_group(g, stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_shift, stats + 10780, stats + 10980, (NormShape){200, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_shift, stats + 10780, stats + 10980, (NormShape){200, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage4_bcres2net2_relu, stage4_bcres2net2_bn, (size_t)N * 25600);
     if (quant)
-        fake_quant_forward(stage4_bcres2net2_relu, (size_t)N * 25600, quant->ranges + 30, quant->observe);
+        fake_quant_forward(stage4_bcres2net2_bn, (size_t)N * 25600, quant->ranges + 30, quant->observe);
 
     /* stage4.bcres2net3: 200 x 32 x 4 -> 200 x 32 x 4 */
     copy_forward(stage4_bcres2net3_f2_out1, stage4_bcres2net3_f2_in1, (size_t)N * 6400);
@@ -2485,11 +2425,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_train_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 11180, stats + 11380, stage4_bcres2net3_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 11180, stats + 11380, stage4_bcres2net3_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_infer_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 11180, stats + 11380, (NormShape){50, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 11180, stats + 11380, (NormShape){50, 4, N, 32, 4}, 0);
     }
     add_forward(stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_in3, stage4_bcres2net3_f2_out2, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
@@ -2498,11 +2438,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_train_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 11580, stats + 11780, stage4_bcres2net3_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 11580, stats + 11780, stage4_bcres2net3_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_infer_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 11580, stats + 11780, (NormShape){50, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 11580, stats + 11780, (NormShape){50, 4, N, 32, 4}, 0);
     }
     add_forward(stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_in4, stage4_bcres2net3_f2_out3, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
@@ -2511,11 +2451,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_train_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 11980, stats + 12180, stage4_bcres2net3_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 11980, stats + 12180, stage4_bcres2net3_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_infer_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 11980, stats + 12180, (NormShape){50, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 11980, stats + 12180, (NormShape){50, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, 200 * N, 32, 4);
     copy_forward(stage4_bcres2net3_f1_out1, stage4_bcres2net3_f1_in1, (size_t)N * 200);
@@ -2538,24 +2478,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dropout_forward(stage4_bcres2net3_drop, stage4_bcres2net3_drop_mask, stage4_bcres2net3_conv_out, (size_t)N * 200, 4, 0.1, rng);
     else
         copy_forward(stage4_bcres2net3_drop, stage4_bcres2net3_conv_out, (size_t)N * 800);
-    bcast_add_f_forward(stage4_bcres2net3_sum, stage4_bcres2net3_f2, stage4_bcres2net2_relu, stage4_bcres2net3_drop, 200 * N, 32, 4);
+    bcast_add_f_forward(stage4_bcres2net3_sum, stage4_bcres2net3_f2, stage4_bcres2net2_bn, stage4_bcres2net3_drop, 200 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_train_group(g, stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_shift, stats + 12380, stats + 12580, stage4_bcres2net3_bn_saved, (NormShape){200, 1, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_shift, stats + 12380, stats + 12580, stage4_bcres2net3_bn_saved, (NormShape){200, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-            norm_forward_infer_group(g, stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_shift, stats + 12380, stats + 12580, (NormShape){200, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_shift, stats + 12380, stats + 12580, (NormShape){200, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage4_bcres2net3_relu, stage4_bcres2net3_bn, (size_t)N * 25600);
     if (quant)
-        fake_quant_forward(stage4_bcres2net3_relu, (size_t)N * 25600, quant->ranges + 32, quant->observe);
+        fake_quant_forward(stage4_bcres2net3_bn, (size_t)N * 25600, quant->ranges + 32, quant->observe);
 
     /* stage4.resnorm: 200 x 32 x 4 -> 200 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 32; g++)
-        resnorm_forward_group(g, stage4_resnorm, stage4_resnorm_saved, stage4_bcres2net3_relu, 0.1, 200, N, 32, 4);
+        resnorm_forward_group(g, stage4_resnorm, stage4_resnorm_saved, stage4_bcres2net3_bn, 0.1, 200, N, 32, 4);
     if (quant)
         fake_quant_forward(stage4_resnorm, (size_t)N * 25600, quant->ranges + 34, quant->observe);
 
@@ -2572,19 +2511,18 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 50; g++)
-            norm_forward_train_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 12780, stats + 12830, stage4_mfa_bn2_saved, (NormShape){50, 1, N, 32, 4});
+            norm_forward_train_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 12780, stats + 12830, stage4_mfa_bn2_saved, (NormShape){50, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 50; g++)
-            norm_forward_infer_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 12780, stats + 12830, (NormShape){50, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 12780, stats + 12830, (NormShape){50, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage4_mfa_relu2, stage4_mfa_bn2, (size_t)N * 6400);
-    mean_t_forward(stage4_mfa_att2_mean, stage4_mfa_relu2, 50 * N, 32, 4);
+    mean_t_forward(stage4_mfa_att2_mean, stage4_mfa_bn2, 50 * N, 32, 4);
     conv1x1_forward(stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att2_relu, stage4_mfa_att2_fc1, (size_t)N * 832);
     conv1x1_forward(stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att2_sigmoid, stage4_mfa_att2_fc2, (size_t)N * 1600);
-    bcast_mul_t_forward(stage4_mfa_y2, stage4_mfa_relu2, stage4_mfa_att2_sigmoid, 50 * N, 32, 4);
+    bcast_mul_t_forward(stage4_mfa_y2, stage4_mfa_bn2, stage4_mfa_att2_sigmoid, 50 * N, 32, 4);
     add_forward(stage4_mfa_sum3, stage4_mfa_x3, stage4_mfa_y2, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 57600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
@@ -2592,19 +2530,18 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 50; g++)
-            norm_forward_train_group(g, stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stats + 12880, stats + 12930, stage4_mfa_bn3_saved, (NormShape){50, 1, N, 32, 4});
+            norm_forward_train_group(g, stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stats + 12880, stats + 12930, stage4_mfa_bn3_saved, (NormShape){50, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 50; g++)
-            norm_forward_infer_group(g, stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stats + 12880, stats + 12930, (NormShape){50, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stats + 12880, stats + 12930, (NormShape){50, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage4_mfa_relu3, stage4_mfa_bn3, (size_t)N * 6400);
-    mean_t_forward(stage4_mfa_att3_mean, stage4_mfa_relu3, 50 * N, 32, 4);
+    mean_t_forward(stage4_mfa_att3_mean, stage4_mfa_bn3, 50 * N, 32, 4);
     conv1x1_forward(stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att3_relu, stage4_mfa_att3_fc1, (size_t)N * 832);
     conv1x1_forward(stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att3_sigmoid, stage4_mfa_att3_fc2, (size_t)N * 1600);
-    bcast_mul_t_forward(stage4_mfa_y3, stage4_mfa_relu3, stage4_mfa_att3_sigmoid, 50 * N, 32, 4);
+    bcast_mul_t_forward(stage4_mfa_y3, stage4_mfa_bn3, stage4_mfa_att3_sigmoid, 50 * N, 32, 4);
     add_forward(stage4_mfa_sum4, stage4_mfa_x4, stage4_mfa_y3, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 57600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
@@ -2612,19 +2549,18 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 50; g++)
-            norm_forward_train_group(g, stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stats + 12980, stats + 13030, stage4_mfa_bn4_saved, (NormShape){50, 1, N, 32, 4});
+            norm_forward_train_group(g, stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stats + 12980, stats + 13030, stage4_mfa_bn4_saved, (NormShape){50, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 50; g++)
-            norm_forward_infer_group(g, stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stats + 12980, stats + 13030, (NormShape){50, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stats + 12980, stats + 13030, (NormShape){50, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage4_mfa_relu4, stage4_mfa_bn4, (size_t)N * 6400);
-    mean_t_forward(stage4_mfa_att4_mean, stage4_mfa_relu4, 50 * N, 32, 4);
+    mean_t_forward(stage4_mfa_att4_mean, stage4_mfa_bn4, 50 * N, 32, 4);
     conv1x1_forward(stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att4_relu, stage4_mfa_att4_fc1, (size_t)N * 832);
     conv1x1_forward(stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att4_sigmoid, stage4_mfa_att4_fc2, (size_t)N * 1600);
-    bcast_mul_t_forward(stage4_mfa_y4, stage4_mfa_relu4, stage4_mfa_att4_sigmoid, 50 * N, 32, 4);
+    bcast_mul_t_forward(stage4_mfa_y4, stage4_mfa_bn4, stage4_mfa_att4_sigmoid, 50 * N, 32, 4);
     if (quant)
         fake_quant_forward(stage4_mfa, (size_t)N * 25600, quant->ranges + 36, quant->observe);
 
@@ -2642,11 +2578,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 13080, stats + 13160, head_fpm_smooth4_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4});
+            norm_forward_train_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 13080, stats + 13160, head_fpm_smooth4_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 13080, stats + 13160, (NormShape){20, 4, N, 32, 4});
+            norm_forward_infer_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 13080, stats + 13160, (NormShape){20, 4, N, 32, 4}, 0);
     }
     add_forward(head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_in3, head_fpm_smooth4_f2_out2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
@@ -2655,11 +2591,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 13240, stats + 13320, head_fpm_smooth4_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4});
+            norm_forward_train_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 13240, stats + 13320, head_fpm_smooth4_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 13240, stats + 13320, (NormShape){20, 4, N, 32, 4});
+            norm_forward_infer_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 13240, stats + 13320, (NormShape){20, 4, N, 32, 4}, 0);
     }
     add_forward(head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_in4, head_fpm_smooth4_f2_out3, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
@@ -2668,11 +2604,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 13400, stats + 13480, head_fpm_smooth4_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4});
+            norm_forward_train_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 13400, stats + 13480, head_fpm_smooth4_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 13400, stats + 13480, (NormShape){20, 4, N, 32, 4});
+            norm_forward_infer_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 13400, stats + 13480, (NormShape){20, 4, N, 32, 4}, 0);
     }
     mean_f_forward(head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, 80 * N, 32, 4);
     copy_forward(head_fpm_smooth4_f1_out1, head_fpm_smooth4_f1_in1, (size_t)N * 80);
@@ -2699,14 +2635,13 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_shift, stats + 13560, stats + 13640, head_fpm_smooth4_bn_saved, (NormShape){80, 1, N, 32, 4});
+            norm_forward_train_group(g, head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_shift, stats + 13560, stats + 13640, head_fpm_smooth4_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_shift, stats + 13560, stats + 13640, (NormShape){80, 1, N, 32, 4});
+            norm_forward_infer_group(g, head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_shift, stats + 13560, stats + 13640, (NormShape){80, 1, N, 32, 4}, 1);
     }
-    relu_forward(head_fpm_smooth4_relu, head_fpm_smooth4_bn, (size_t)N * 10240);
-    globalpool_forward(head_fpm_pool4, head_fpm_smooth4_relu, 80 * N, 128);
+    globalpool_forward(head_fpm_pool4, head_fpm_smooth4_bn, 80 * N, 128);
     add_forward(head_fpm_merge3, head_fpm_lateral4, head_fpm_lateral3, (size_t)N * 10240);
     copy_forward(head_fpm_smooth3_f2_out1, head_fpm_smooth3_f2_in1, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
@@ -2715,11 +2650,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 13720, stats + 13800, head_fpm_smooth3_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4});
+            norm_forward_train_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 13720, stats + 13800, head_fpm_smooth3_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 13720, stats + 13800, (NormShape){20, 4, N, 32, 4});
+            norm_forward_infer_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 13720, stats + 13800, (NormShape){20, 4, N, 32, 4}, 0);
     }
     add_forward(head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_in3, head_fpm_smooth3_f2_out2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
@@ -2728,11 +2663,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 13880, stats + 13960, head_fpm_smooth3_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4});
+            norm_forward_train_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 13880, stats + 13960, head_fpm_smooth3_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 13880, stats + 13960, (NormShape){20, 4, N, 32, 4});
+            norm_forward_infer_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 13880, stats + 13960, (NormShape){20, 4, N, 32, 4}, 0);
     }
     add_forward(head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_in4, head_fpm_smooth3_f2_out3, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
@@ -2741,11 +2676,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 14040, stats + 14120, head_fpm_smooth3_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4});
+            norm_forward_train_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 14040, stats + 14120, head_fpm_smooth3_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 14040, stats + 14120, (NormShape){20, 4, N, 32, 4});
+            norm_forward_infer_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 14040, stats + 14120, (NormShape){20, 4, N, 32, 4}, 0);
     }
     mean_f_forward(head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, 80 * N, 32, 4);
     copy_forward(head_fpm_smooth3_f1_out1, head_fpm_smooth3_f1_in1, (size_t)N * 80);
@@ -2772,14 +2707,13 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, stats + 14200, stats + 14280, head_fpm_smooth3_bn_saved, (NormShape){80, 1, N, 32, 4});
+            norm_forward_train_group(g, head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, stats + 14200, stats + 14280, head_fpm_smooth3_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, stats + 14200, stats + 14280, (NormShape){80, 1, N, 32, 4});
+            norm_forward_infer_group(g, head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, stats + 14200, stats + 14280, (NormShape){80, 1, N, 32, 4}, 1);
     }
-    relu_forward(head_fpm_smooth3_relu, head_fpm_smooth3_bn, (size_t)N * 10240);
-    globalpool_forward(head_fpm_pool3, head_fpm_smooth3_relu, 80 * N, 128);
+    globalpool_forward(head_fpm_pool3, head_fpm_smooth3_bn, 80 * N, 128);
     conv1x1_forward(head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 80, 320, (size_t)N * 128);
     pixel_shuffle_forward(head_fpm_shuffle2, head_fpm_up2, 80, N, 32, 4);
     add_forward(head_fpm_merge2, head_fpm_shuffle2, head_fpm_lateral2, (size_t)N * 40960);
@@ -2790,11 +2724,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 14360, stats + 14440, head_fpm_smooth2_f2_ssn2_saved, (NormShape){20, 4, N, 64, 8});
+            norm_forward_train_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 14360, stats + 14440, head_fpm_smooth2_f2_ssn2_saved, (NormShape){20, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 14360, stats + 14440, (NormShape){20, 4, N, 64, 8});
+            norm_forward_infer_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 14360, stats + 14440, (NormShape){20, 4, N, 64, 8}, 0);
     }
     add_forward(head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_in3, head_fpm_smooth2_f2_out2, (size_t)N * 10240);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
@@ -2803,11 +2737,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 14520, stats + 14600, head_fpm_smooth2_f2_ssn3_saved, (NormShape){20, 4, N, 64, 8});
+            norm_forward_train_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 14520, stats + 14600, head_fpm_smooth2_f2_ssn3_saved, (NormShape){20, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 14520, stats + 14600, (NormShape){20, 4, N, 64, 8});
+            norm_forward_infer_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 14520, stats + 14600, (NormShape){20, 4, N, 64, 8}, 0);
     }
     add_forward(head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_in4, head_fpm_smooth2_f2_out3, (size_t)N * 10240);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
@@ -2816,11 +2750,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 14680, stats + 14760, head_fpm_smooth2_f2_ssn4_saved, (NormShape){20, 4, N, 64, 8});
+            norm_forward_train_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 14680, stats + 14760, head_fpm_smooth2_f2_ssn4_saved, (NormShape){20, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 14680, stats + 14760, (NormShape){20, 4, N, 64, 8});
+            norm_forward_infer_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 14680, stats + 14760, (NormShape){20, 4, N, 64, 8}, 0);
     }
     mean_f_forward(head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, 80 * N, 64, 8);
     copy_forward(head_fpm_smooth2_f1_out1, head_fpm_smooth2_f1_in1, (size_t)N * 160);
@@ -2847,14 +2781,13 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, stats + 14840, stats + 14920, head_fpm_smooth2_bn_saved, (NormShape){80, 1, N, 64, 8});
+            norm_forward_train_group(g, head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, stats + 14840, stats + 14920, head_fpm_smooth2_bn_saved, (NormShape){80, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, stats + 14840, stats + 14920, (NormShape){80, 1, N, 64, 8});
+            norm_forward_infer_group(g, head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, stats + 14840, stats + 14920, (NormShape){80, 1, N, 64, 8}, 1);
     }
-    relu_forward(head_fpm_smooth2_relu, head_fpm_smooth2_bn, (size_t)N * 40960);
-    globalpool_forward(head_fpm_pool2, head_fpm_smooth2_relu, 80 * N, 512);
+    globalpool_forward(head_fpm_pool2, head_fpm_smooth2_bn, 80 * N, 512);
     conv1x1_forward(head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 80, 320, (size_t)N * 512);
     pixel_shuffle_forward(head_fpm_shuffle1, head_fpm_up1, 80, N, 64, 8);
     add_forward(head_fpm_merge1, head_fpm_shuffle1, head_fpm_lateral1, (size_t)N * 163840);
@@ -2865,11 +2798,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 15000, stats + 15080, head_fpm_smooth1_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16});
+            norm_forward_train_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 15000, stats + 15080, head_fpm_smooth1_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 15000, stats + 15080, (NormShape){20, 4, N, 128, 16});
+            norm_forward_infer_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 15000, stats + 15080, (NormShape){20, 4, N, 128, 16}, 0);
     }
     add_forward(head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_in3, head_fpm_smooth1_f2_out2, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
@@ -2878,11 +2811,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 15160, stats + 15240, head_fpm_smooth1_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16});
+            norm_forward_train_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 15160, stats + 15240, head_fpm_smooth1_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 15160, stats + 15240, (NormShape){20, 4, N, 128, 16});
+            norm_forward_infer_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 15160, stats + 15240, (NormShape){20, 4, N, 128, 16}, 0);
     }
     add_forward(head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_in4, head_fpm_smooth1_f2_out3, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
@@ -2891,11 +2824,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 15320, stats + 15400, head_fpm_smooth1_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16});
+            norm_forward_train_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 15320, stats + 15400, head_fpm_smooth1_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 15320, stats + 15400, (NormShape){20, 4, N, 128, 16});
+            norm_forward_infer_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 15320, stats + 15400, (NormShape){20, 4, N, 128, 16}, 0);
     }
     mean_f_forward(head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, 80 * N, 128, 16);
     copy_forward(head_fpm_smooth1_f1_out1, head_fpm_smooth1_f1_in1, (size_t)N * 320);
@@ -2922,14 +2855,13 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_shift, stats + 15480, stats + 15560, head_fpm_smooth1_bn_saved, (NormShape){80, 1, N, 128, 16});
+            norm_forward_train_group(g, head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_shift, stats + 15480, stats + 15560, head_fpm_smooth1_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_shift, stats + 15480, stats + 15560, (NormShape){80, 1, N, 128, 16});
+            norm_forward_infer_group(g, head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_shift, stats + 15480, stats + 15560, (NormShape){80, 1, N, 128, 16}, 1);
     }
-    relu_forward(head_fpm_smooth1_relu, head_fpm_smooth1_bn, (size_t)N * 163840);
-    globalpool_forward(head_fpm_pool1, head_fpm_smooth1_relu, 80 * N, 2048);
+    globalpool_forward(head_fpm_pool1, head_fpm_smooth1_bn, 80 * N, 2048);
     if (quant)
         fake_quant_forward(head_fpm, (size_t)N * 320, quant->ranges + 38, quant->observe);
 
@@ -2945,476 +2877,471 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
 static void bcres2net_teacher_run_backward(int N, const real *params, const real *input,
     const real *arena, const real *dlogits, real *dparams, real *dinput, real *grad,
     const AscQuant *quant) {
-    const size_t fixed = (size_t)N * 9754250;
-    real *scratch = grad + (size_t)N * 983040;
+    const size_t fixed = (size_t)N * 7912330;
+    real *scratch = grad + (size_t)N * 819200;
     (void)input, (void)fixed, (void)scratch, (void)quant;
     const real *stem_conv = arena + (size_t)N * 0; /* 160 x N x 128 x 16 */
+    const real *stem_bn = arena + (size_t)N * 327680; /* 160 x N x 128 x 16 */
     const real *stem_bn_saved = arena + fixed + 0;
-    const real *stem_relu = arena + (size_t)N * 655360; /* 160 x N x 128 x 16 */
-    const real *stem_mfa = arena + (size_t)N * 983040; /* 160 x N x 128 x 16 */
-    const real *stem_mfa_x1 = arena + (size_t)N * 655360; /* 40 x N x 128 x 16 */
-    const real *stem_mfa_att1_mean = arena + (size_t)N * 1310720; /* 40 x N x 128 x 1 */
-    const real *stem_mfa_att1_relu = arena + (size_t)N * 1318400; /* 20 x N x 128 x 1 */
-    const real *stem_mfa_att1_sigmoid = arena + (size_t)N * 1326080; /* 40 x N x 128 x 1 */
-    const real *stem_mfa_x2 = arena + (size_t)N * 737280; /* 40 x N x 128 x 16 */
-    const real *stem_mfa_dw2 = arena + (size_t)N * 1331200; /* 40 x N x 128 x 16 */
+    const real *stem_mfa = arena + (size_t)N * 655360; /* 160 x N x 128 x 16 */
+    const real *stem_mfa_x1 = arena + (size_t)N * 327680; /* 40 x N x 128 x 16 */
+    const real *stem_mfa_att1_mean = arena + (size_t)N * 983040; /* 40 x N x 128 x 1 */
+    const real *stem_mfa_att1_relu = arena + (size_t)N * 990720; /* 20 x N x 128 x 1 */
+    const real *stem_mfa_att1_sigmoid = arena + (size_t)N * 998400; /* 40 x N x 128 x 1 */
+    const real *stem_mfa_x2 = arena + (size_t)N * 409600; /* 40 x N x 128 x 16 */
+    const real *stem_mfa_dw2 = arena + (size_t)N * 1003520; /* 40 x N x 128 x 16 */
+    const real *stem_mfa_bn2 = arena + (size_t)N * 1085440; /* 40 x N x 128 x 16 */
     const real *stem_mfa_bn2_saved = arena + fixed + 320;
-    const real *stem_mfa_relu2 = arena + (size_t)N * 1495040; /* 40 x N x 128 x 16 */
-    const real *stem_mfa_att2_mean = arena + (size_t)N * 1576960; /* 40 x N x 128 x 1 */
-    const real *stem_mfa_att2_relu = arena + (size_t)N * 1584640; /* 20 x N x 128 x 1 */
-    const real *stem_mfa_att2_sigmoid = arena + (size_t)N * 1592320; /* 40 x N x 128 x 1 */
-    const real *stem_mfa_sum3 = arena + (size_t)N * 1597440; /* 40 x N x 128 x 16 */
-    const real *stem_mfa_dw3 = arena + (size_t)N * 1679360; /* 40 x N x 128 x 16 */
+    const real *stem_mfa_att2_mean = arena + (size_t)N * 1167360; /* 40 x N x 128 x 1 */
+    const real *stem_mfa_att2_relu = arena + (size_t)N * 1175040; /* 20 x N x 128 x 1 */
+    const real *stem_mfa_att2_sigmoid = arena + (size_t)N * 1182720; /* 40 x N x 128 x 1 */
+    const real *stem_mfa_sum3 = arena + (size_t)N * 1187840; /* 40 x N x 128 x 16 */
+    const real *stem_mfa_dw3 = arena + (size_t)N * 1269760; /* 40 x N x 128 x 16 */
+    const real *stem_mfa_bn3 = arena + (size_t)N * 1351680; /* 40 x N x 128 x 16 */
     const real *stem_mfa_bn3_saved = arena + fixed + 400;
-    const real *stem_mfa_relu3 = arena + (size_t)N * 1843200; /* 40 x N x 128 x 16 */
-    const real *stem_mfa_att3_mean = arena + (size_t)N * 1925120; /* 40 x N x 128 x 1 */
-    const real *stem_mfa_att3_relu = arena + (size_t)N * 1932800; /* 20 x N x 128 x 1 */
-    const real *stem_mfa_att3_sigmoid = arena + (size_t)N * 1940480; /* 40 x N x 128 x 1 */
-    const real *stem_mfa_sum4 = arena + (size_t)N * 1945600; /* 40 x N x 128 x 16 */
-    const real *stem_mfa_dw4 = arena + (size_t)N * 2027520; /* 40 x N x 128 x 16 */
+    const real *stem_mfa_att3_mean = arena + (size_t)N * 1433600; /* 40 x N x 128 x 1 */
+    const real *stem_mfa_att3_relu = arena + (size_t)N * 1441280; /* 20 x N x 128 x 1 */
+    const real *stem_mfa_att3_sigmoid = arena + (size_t)N * 1448960; /* 40 x N x 128 x 1 */
+    const real *stem_mfa_sum4 = arena + (size_t)N * 1454080; /* 40 x N x 128 x 16 */
+    const real *stem_mfa_dw4 = arena + (size_t)N * 1536000; /* 40 x N x 128 x 16 */
+    const real *stem_mfa_bn4 = arena + (size_t)N * 1617920; /* 40 x N x 128 x 16 */
     const real *stem_mfa_bn4_saved = arena + fixed + 480;
-    const real *stem_mfa_relu4 = arena + (size_t)N * 2191360; /* 40 x N x 128 x 16 */
-    const real *stem_mfa_att4_mean = arena + (size_t)N * 2273280; /* 40 x N x 128 x 1 */
-    const real *stem_mfa_att4_relu = arena + (size_t)N * 2280960; /* 20 x N x 128 x 1 */
-    const real *stem_mfa_att4_sigmoid = arena + (size_t)N * 2288640; /* 40 x N x 128 x 1 */
-    const real *stage1_bcres2net1_conv_in = arena + (size_t)N * 2293760; /* 80 x N x 128 x 16 */
+    const real *stem_mfa_att4_mean = arena + (size_t)N * 1699840; /* 40 x N x 128 x 1 */
+    const real *stem_mfa_att4_relu = arena + (size_t)N * 1707520; /* 20 x N x 128 x 1 */
+    const real *stem_mfa_att4_sigmoid = arena + (size_t)N * 1715200; /* 40 x N x 128 x 1 */
+    const real *stage1_bcres2net1_conv_in = arena + (size_t)N * 1720320; /* 80 x N x 128 x 16 */
+    const real *stage1_bcres2net1_bn_in = arena + (size_t)N * 1884160; /* 80 x N x 128 x 16 */
     const real *stage1_bcres2net1_bn_in_saved = arena + fixed + 560;
-    const real *stage1_bcres2net1_relu_in = arena + (size_t)N * 2621440; /* 80 x N x 128 x 16 */
-    const real *stage1_bcres2net1_f2_in2 = arena + (size_t)N * 2662400; /* 20 x N x 128 x 16 */
-    const real *stage1_bcres2net1_f2_dw2 = arena + (size_t)N * 2949120; /* 20 x N x 128 x 16 */
+    const real *stage1_bcres2net1_f2_in2 = arena + (size_t)N * 1925120; /* 20 x N x 128 x 16 */
+    const real *stage1_bcres2net1_f2_dw2 = arena + (size_t)N * 2211840; /* 20 x N x 128 x 16 */
     const real *stage1_bcres2net1_f2_ssn2_saved = arena + fixed + 720;
-    const real *stage1_bcres2net1_f2_sum3 = arena + (size_t)N * 2990080; /* 20 x N x 128 x 16 */
-    const real *stage1_bcres2net1_f2_dw3 = arena + (size_t)N * 3031040; /* 20 x N x 128 x 16 */
+    const real *stage1_bcres2net1_f2_sum3 = arena + (size_t)N * 2252800; /* 20 x N x 128 x 16 */
+    const real *stage1_bcres2net1_f2_dw3 = arena + (size_t)N * 2293760; /* 20 x N x 128 x 16 */
     const real *stage1_bcres2net1_f2_ssn3_saved = arena + fixed + 880;
-    const real *stage1_bcres2net1_f2_sum4 = arena + (size_t)N * 3072000; /* 20 x N x 128 x 16 */
-    const real *stage1_bcres2net1_f2_dw4 = arena + (size_t)N * 3112960; /* 20 x N x 128 x 16 */
+    const real *stage1_bcres2net1_f2_sum4 = arena + (size_t)N * 2334720; /* 20 x N x 128 x 16 */
+    const real *stage1_bcres2net1_f2_dw4 = arena + (size_t)N * 2375680; /* 20 x N x 128 x 16 */
     const real *stage1_bcres2net1_f2_ssn4_saved = arena + fixed + 1040;
-    const real *stage1_bcres2net1_f1 = arena + (size_t)N * 3155200; /* 80 x N x 1 x 16 */
-    const real *stage1_bcres2net1_f1_in2 = arena + (size_t)N * 3154240; /* 20 x N x 1 x 16 */
-    const real *stage1_bcres2net1_f1_out2 = arena + (size_t)N * 3155520; /* 20 x N x 1 x 16 */
-    const real *stage1_bcres2net1_f1_out3 = arena + (size_t)N * 3155840; /* 20 x N x 1 x 16 */
-    const real *stage1_bcres2net1_f1_out4 = arena + (size_t)N * 3156160; /* 20 x N x 1 x 16 */
-    const real *stage1_bcres2net1_f1_sum3 = arena + (size_t)N * 3156800; /* 20 x N x 1 x 16 */
-    const real *stage1_bcres2net1_f1_sum4 = arena + (size_t)N * 3157440; /* 20 x N x 1 x 16 */
-    const real *stage1_bcres2net1_drop_mask = arena + (size_t)N * 3160640; /* 80 x N x 1 x 1 */
-    const real *stage1_bcres2net1_sum = arena + (size_t)N * 3160720; /* 80 x N x 128 x 16 */
+    const real *stage1_bcres2net1_f1 = arena + (size_t)N * 2417920; /* 80 x N x 1 x 16 */
+    const real *stage1_bcres2net1_f1_in2 = arena + (size_t)N * 2416960; /* 20 x N x 1 x 16 */
+    const real *stage1_bcres2net1_f1_out2 = arena + (size_t)N * 2418240; /* 20 x N x 1 x 16 */
+    const real *stage1_bcres2net1_f1_out3 = arena + (size_t)N * 2418560; /* 20 x N x 1 x 16 */
+    const real *stage1_bcres2net1_f1_out4 = arena + (size_t)N * 2418880; /* 20 x N x 1 x 16 */
+    const real *stage1_bcres2net1_f1_sum3 = arena + (size_t)N * 2419520; /* 20 x N x 1 x 16 */
+    const real *stage1_bcres2net1_f1_sum4 = arena + (size_t)N * 2420160; /* 20 x N x 1 x 16 */
+    const real *stage1_bcres2net1_drop_mask = arena + (size_t)N * 2423360; /* 80 x N x 1 x 1 */
+    const real *stage1_bcres2net1_sum = arena + (size_t)N * 2423440; /* 80 x N x 128 x 16 */
+    const real *stage1_bcres2net1_bn = arena + (size_t)N * 2587280; /* 80 x N x 128 x 16 */
     const real *stage1_bcres2net1_bn_saved = arena + fixed + 1200;
-    const real *stage1_bcres2net1_relu = arena + (size_t)N * 3488400; /* 80 x N x 128 x 16 */
-    const real *stage1_bcres2net2_f2_in2 = arena + (size_t)N * 3529360; /* 20 x N x 128 x 16 */
-    const real *stage1_bcres2net2_f2_dw2 = arena + (size_t)N * 3816080; /* 20 x N x 128 x 16 */
+    const real *stage1_bcres2net2_f2_in2 = arena + (size_t)N * 2628240; /* 20 x N x 128 x 16 */
+    const real *stage1_bcres2net2_f2_dw2 = arena + (size_t)N * 2914960; /* 20 x N x 128 x 16 */
     const real *stage1_bcres2net2_f2_ssn2_saved = arena + fixed + 1360;
-    const real *stage1_bcres2net2_f2_sum3 = arena + (size_t)N * 3857040; /* 20 x N x 128 x 16 */
-    const real *stage1_bcres2net2_f2_dw3 = arena + (size_t)N * 3898000; /* 20 x N x 128 x 16 */
+    const real *stage1_bcres2net2_f2_sum3 = arena + (size_t)N * 2955920; /* 20 x N x 128 x 16 */
+    const real *stage1_bcres2net2_f2_dw3 = arena + (size_t)N * 2996880; /* 20 x N x 128 x 16 */
     const real *stage1_bcres2net2_f2_ssn3_saved = arena + fixed + 1520;
-    const real *stage1_bcres2net2_f2_sum4 = arena + (size_t)N * 3938960; /* 20 x N x 128 x 16 */
-    const real *stage1_bcres2net2_f2_dw4 = arena + (size_t)N * 3979920; /* 20 x N x 128 x 16 */
+    const real *stage1_bcres2net2_f2_sum4 = arena + (size_t)N * 3037840; /* 20 x N x 128 x 16 */
+    const real *stage1_bcres2net2_f2_dw4 = arena + (size_t)N * 3078800; /* 20 x N x 128 x 16 */
     const real *stage1_bcres2net2_f2_ssn4_saved = arena + fixed + 1680;
-    const real *stage1_bcres2net2_f1 = arena + (size_t)N * 4022160; /* 80 x N x 1 x 16 */
-    const real *stage1_bcres2net2_f1_in2 = arena + (size_t)N * 4021200; /* 20 x N x 1 x 16 */
-    const real *stage1_bcres2net2_f1_out2 = arena + (size_t)N * 4022480; /* 20 x N x 1 x 16 */
-    const real *stage1_bcres2net2_f1_out3 = arena + (size_t)N * 4022800; /* 20 x N x 1 x 16 */
-    const real *stage1_bcres2net2_f1_out4 = arena + (size_t)N * 4023120; /* 20 x N x 1 x 16 */
-    const real *stage1_bcres2net2_f1_sum3 = arena + (size_t)N * 4023760; /* 20 x N x 1 x 16 */
-    const real *stage1_bcres2net2_f1_sum4 = arena + (size_t)N * 4024400; /* 20 x N x 1 x 16 */
-    const real *stage1_bcres2net2_drop_mask = arena + (size_t)N * 4027600; /* 80 x N x 1 x 1 */
-    const real *stage1_bcres2net2_sum = arena + (size_t)N * 4027680; /* 80 x N x 128 x 16 */
+    const real *stage1_bcres2net2_f1 = arena + (size_t)N * 3121040; /* 80 x N x 1 x 16 */
+    const real *stage1_bcres2net2_f1_in2 = arena + (size_t)N * 3120080; /* 20 x N x 1 x 16 */
+    const real *stage1_bcres2net2_f1_out2 = arena + (size_t)N * 3121360; /* 20 x N x 1 x 16 */
+    const real *stage1_bcres2net2_f1_out3 = arena + (size_t)N * 3121680; /* 20 x N x 1 x 16 */
+    const real *stage1_bcres2net2_f1_out4 = arena + (size_t)N * 3122000; /* 20 x N x 1 x 16 */
+    const real *stage1_bcres2net2_f1_sum3 = arena + (size_t)N * 3122640; /* 20 x N x 1 x 16 */
+    const real *stage1_bcres2net2_f1_sum4 = arena + (size_t)N * 3123280; /* 20 x N x 1 x 16 */
+    const real *stage1_bcres2net2_drop_mask = arena + (size_t)N * 3126480; /* 80 x N x 1 x 1 */
+    const real *stage1_bcres2net2_sum = arena + (size_t)N * 3126560; /* 80 x N x 128 x 16 */
+    const real *stage1_bcres2net2_bn = arena + (size_t)N * 3290400; /* 80 x N x 128 x 16 */
     const real *stage1_bcres2net2_bn_saved = arena + fixed + 1840;
-    const real *stage1_bcres2net2_relu = arena + (size_t)N * 4355360; /* 80 x N x 128 x 16 */
-    const real *stage1_resnorm = arena + (size_t)N * 4519200; /* 80 x N x 128 x 16 */
-    const real *stage1_resnorm_saved = arena + (size_t)N * 4683040; /* 2 x N x 128 x 1 */
-    const real *stage1_mfa = arena + (size_t)N * 4683296; /* 80 x N x 128 x 16 */
-    const real *stage1_mfa_x1 = arena + (size_t)N * 4519200; /* 20 x N x 128 x 16 */
-    const real *stage1_mfa_att1_mean = arena + (size_t)N * 4847136; /* 20 x N x 128 x 1 */
-    const real *stage1_mfa_att1_relu = arena + (size_t)N * 4850976; /* 10 x N x 128 x 1 */
-    const real *stage1_mfa_att1_sigmoid = arena + (size_t)N * 4854816; /* 20 x N x 128 x 1 */
-    const real *stage1_mfa_x2 = arena + (size_t)N * 4560160; /* 20 x N x 128 x 16 */
-    const real *stage1_mfa_dw2 = arena + (size_t)N * 4857376; /* 20 x N x 128 x 16 */
+    const real *stage1_resnorm = arena + (size_t)N * 3454240; /* 80 x N x 128 x 16 */
+    const real *stage1_resnorm_saved = arena + (size_t)N * 3618080; /* 2 x N x 128 x 1 */
+    const real *stage1_mfa = arena + (size_t)N * 3618336; /* 80 x N x 128 x 16 */
+    const real *stage1_mfa_x1 = arena + (size_t)N * 3454240; /* 20 x N x 128 x 16 */
+    const real *stage1_mfa_att1_mean = arena + (size_t)N * 3782176; /* 20 x N x 128 x 1 */
+    const real *stage1_mfa_att1_relu = arena + (size_t)N * 3786016; /* 10 x N x 128 x 1 */
+    const real *stage1_mfa_att1_sigmoid = arena + (size_t)N * 3789856; /* 20 x N x 128 x 1 */
+    const real *stage1_mfa_x2 = arena + (size_t)N * 3495200; /* 20 x N x 128 x 16 */
+    const real *stage1_mfa_dw2 = arena + (size_t)N * 3792416; /* 20 x N x 128 x 16 */
+    const real *stage1_mfa_bn2 = arena + (size_t)N * 3833376; /* 20 x N x 128 x 16 */
     const real *stage1_mfa_bn2_saved = arena + fixed + 2000;
-    const real *stage1_mfa_relu2 = arena + (size_t)N * 4939296; /* 20 x N x 128 x 16 */
-    const real *stage1_mfa_att2_mean = arena + (size_t)N * 4980256; /* 20 x N x 128 x 1 */
-    const real *stage1_mfa_att2_relu = arena + (size_t)N * 4984096; /* 10 x N x 128 x 1 */
-    const real *stage1_mfa_att2_sigmoid = arena + (size_t)N * 4987936; /* 20 x N x 128 x 1 */
-    const real *stage1_mfa_sum3 = arena + (size_t)N * 4990496; /* 20 x N x 128 x 16 */
-    const real *stage1_mfa_dw3 = arena + (size_t)N * 5031456; /* 20 x N x 128 x 16 */
+    const real *stage1_mfa_att2_mean = arena + (size_t)N * 3874336; /* 20 x N x 128 x 1 */
+    const real *stage1_mfa_att2_relu = arena + (size_t)N * 3878176; /* 10 x N x 128 x 1 */
+    const real *stage1_mfa_att2_sigmoid = arena + (size_t)N * 3882016; /* 20 x N x 128 x 1 */
+    const real *stage1_mfa_sum3 = arena + (size_t)N * 3884576; /* 20 x N x 128 x 16 */
+    const real *stage1_mfa_dw3 = arena + (size_t)N * 3925536; /* 20 x N x 128 x 16 */
+    const real *stage1_mfa_bn3 = arena + (size_t)N * 3966496; /* 20 x N x 128 x 16 */
     const real *stage1_mfa_bn3_saved = arena + fixed + 2040;
-    const real *stage1_mfa_relu3 = arena + (size_t)N * 5113376; /* 20 x N x 128 x 16 */
-    const real *stage1_mfa_att3_mean = arena + (size_t)N * 5154336; /* 20 x N x 128 x 1 */
-    const real *stage1_mfa_att3_relu = arena + (size_t)N * 5158176; /* 10 x N x 128 x 1 */
-    const real *stage1_mfa_att3_sigmoid = arena + (size_t)N * 5162016; /* 20 x N x 128 x 1 */
-    const real *stage1_mfa_sum4 = arena + (size_t)N * 5164576; /* 20 x N x 128 x 16 */
-    const real *stage1_mfa_dw4 = arena + (size_t)N * 5205536; /* 20 x N x 128 x 16 */
+    const real *stage1_mfa_att3_mean = arena + (size_t)N * 4007456; /* 20 x N x 128 x 1 */
+    const real *stage1_mfa_att3_relu = arena + (size_t)N * 4011296; /* 10 x N x 128 x 1 */
+    const real *stage1_mfa_att3_sigmoid = arena + (size_t)N * 4015136; /* 20 x N x 128 x 1 */
+    const real *stage1_mfa_sum4 = arena + (size_t)N * 4017696; /* 20 x N x 128 x 16 */
+    const real *stage1_mfa_dw4 = arena + (size_t)N * 4058656; /* 20 x N x 128 x 16 */
+    const real *stage1_mfa_bn4 = arena + (size_t)N * 4099616; /* 20 x N x 128 x 16 */
     const real *stage1_mfa_bn4_saved = arena + fixed + 2080;
-    const real *stage1_mfa_relu4 = arena + (size_t)N * 5287456; /* 20 x N x 128 x 16 */
-    const real *stage1_mfa_att4_mean = arena + (size_t)N * 5328416; /* 20 x N x 128 x 1 */
-    const real *stage1_mfa_att4_relu = arena + (size_t)N * 5332256; /* 10 x N x 128 x 1 */
-    const real *stage1_mfa_att4_sigmoid = arena + (size_t)N * 5336096; /* 20 x N x 128 x 1 */
-    const real *stage2_maxpool = arena + (size_t)N * 5338656; /* 80 x N x 64 x 8 */
-    const real *stage2_maxpool_argmax = arena + (size_t)N * 5379616; /* 80 x N x 64 x 8 */
-    const real *stage2_bcres2net1_conv_in = arena + (size_t)N * 5420576; /* 120 x N x 64 x 8 */
+    const real *stage1_mfa_att4_mean = arena + (size_t)N * 4140576; /* 20 x N x 128 x 1 */
+    const real *stage1_mfa_att4_relu = arena + (size_t)N * 4144416; /* 10 x N x 128 x 1 */
+    const real *stage1_mfa_att4_sigmoid = arena + (size_t)N * 4148256; /* 20 x N x 128 x 1 */
+    const real *stage2_maxpool = arena + (size_t)N * 4150816; /* 80 x N x 64 x 8 */
+    const real *stage2_maxpool_argmax = arena + (size_t)N * 4191776; /* 80 x N x 64 x 8 */
+    const real *stage2_bcres2net1_conv_in = arena + (size_t)N * 4232736; /* 120 x N x 64 x 8 */
+    const real *stage2_bcres2net1_bn_in = arena + (size_t)N * 4294176; /* 120 x N x 64 x 8 */
     const real *stage2_bcres2net1_bn_in_saved = arena + fixed + 2120;
-    const real *stage2_bcres2net1_relu_in = arena + (size_t)N * 5543456; /* 120 x N x 64 x 8 */
-    const real *stage2_bcres2net1_f2_in2 = arena + (size_t)N * 5558816; /* 30 x N x 64 x 8 */
-    const real *stage2_bcres2net1_f2_dw2 = arena + (size_t)N * 5666336; /* 30 x N x 64 x 8 */
+    const real *stage2_bcres2net1_f2_in2 = arena + (size_t)N * 4309536; /* 30 x N x 64 x 8 */
+    const real *stage2_bcres2net1_f2_dw2 = arena + (size_t)N * 4417056; /* 30 x N x 64 x 8 */
     const real *stage2_bcres2net1_f2_ssn2_saved = arena + fixed + 2360;
-    const real *stage2_bcres2net1_f2_sum3 = arena + (size_t)N * 5681696; /* 30 x N x 64 x 8 */
-    const real *stage2_bcres2net1_f2_dw3 = arena + (size_t)N * 5697056; /* 30 x N x 64 x 8 */
+    const real *stage2_bcres2net1_f2_sum3 = arena + (size_t)N * 4432416; /* 30 x N x 64 x 8 */
+    const real *stage2_bcres2net1_f2_dw3 = arena + (size_t)N * 4447776; /* 30 x N x 64 x 8 */
     const real *stage2_bcres2net1_f2_ssn3_saved = arena + fixed + 2600;
-    const real *stage2_bcres2net1_f2_sum4 = arena + (size_t)N * 5712416; /* 30 x N x 64 x 8 */
-    const real *stage2_bcres2net1_f2_dw4 = arena + (size_t)N * 5727776; /* 30 x N x 64 x 8 */
+    const real *stage2_bcres2net1_f2_sum4 = arena + (size_t)N * 4463136; /* 30 x N x 64 x 8 */
+    const real *stage2_bcres2net1_f2_dw4 = arena + (size_t)N * 4478496; /* 30 x N x 64 x 8 */
     const real *stage2_bcres2net1_f2_ssn4_saved = arena + fixed + 2840;
-    const real *stage2_bcres2net1_f1 = arena + (size_t)N * 5744096; /* 120 x N x 1 x 8 */
-    const real *stage2_bcres2net1_f1_in2 = arena + (size_t)N * 5743376; /* 30 x N x 1 x 8 */
-    const real *stage2_bcres2net1_f1_out2 = arena + (size_t)N * 5744336; /* 30 x N x 1 x 8 */
-    const real *stage2_bcres2net1_f1_out3 = arena + (size_t)N * 5744576; /* 30 x N x 1 x 8 */
-    const real *stage2_bcres2net1_f1_out4 = arena + (size_t)N * 5744816; /* 30 x N x 1 x 8 */
-    const real *stage2_bcres2net1_f1_sum3 = arena + (size_t)N * 5745296; /* 30 x N x 1 x 8 */
-    const real *stage2_bcres2net1_f1_sum4 = arena + (size_t)N * 5745776; /* 30 x N x 1 x 8 */
-    const real *stage2_bcres2net1_drop_mask = arena + (size_t)N * 5748176; /* 120 x N x 1 x 1 */
-    const real *stage2_bcres2net1_sum = arena + (size_t)N * 5748296; /* 120 x N x 64 x 8 */
+    const real *stage2_bcres2net1_f1 = arena + (size_t)N * 4494816; /* 120 x N x 1 x 8 */
+    const real *stage2_bcres2net1_f1_in2 = arena + (size_t)N * 4494096; /* 30 x N x 1 x 8 */
+    const real *stage2_bcres2net1_f1_out2 = arena + (size_t)N * 4495056; /* 30 x N x 1 x 8 */
+    const real *stage2_bcres2net1_f1_out3 = arena + (size_t)N * 4495296; /* 30 x N x 1 x 8 */
+    const real *stage2_bcres2net1_f1_out4 = arena + (size_t)N * 4495536; /* 30 x N x 1 x 8 */
+    const real *stage2_bcres2net1_f1_sum3 = arena + (size_t)N * 4496016; /* 30 x N x 1 x 8 */
+    const real *stage2_bcres2net1_f1_sum4 = arena + (size_t)N * 4496496; /* 30 x N x 1 x 8 */
+    const real *stage2_bcres2net1_drop_mask = arena + (size_t)N * 4498896; /* 120 x N x 1 x 1 */
+    const real *stage2_bcres2net1_sum = arena + (size_t)N * 4499016; /* 120 x N x 64 x 8 */
+    const real *stage2_bcres2net1_bn = arena + (size_t)N * 4560456; /* 120 x N x 64 x 8 */
     const real *stage2_bcres2net1_bn_saved = arena + fixed + 3080;
-    const real *stage2_bcres2net1_relu = arena + (size_t)N * 5871176; /* 120 x N x 64 x 8 */
-    const real *stage2_bcres2net2_f2_in2 = arena + (size_t)N * 5886536; /* 30 x N x 64 x 8 */
-    const real *stage2_bcres2net2_f2_dw2 = arena + (size_t)N * 5994056; /* 30 x N x 64 x 8 */
+    const real *stage2_bcres2net2_f2_in2 = arena + (size_t)N * 4575816; /* 30 x N x 64 x 8 */
+    const real *stage2_bcres2net2_f2_dw2 = arena + (size_t)N * 4683336; /* 30 x N x 64 x 8 */
     const real *stage2_bcres2net2_f2_ssn2_saved = arena + fixed + 3320;
-    const real *stage2_bcres2net2_f2_sum3 = arena + (size_t)N * 6009416; /* 30 x N x 64 x 8 */
-    const real *stage2_bcres2net2_f2_dw3 = arena + (size_t)N * 6024776; /* 30 x N x 64 x 8 */
+    const real *stage2_bcres2net2_f2_sum3 = arena + (size_t)N * 4698696; /* 30 x N x 64 x 8 */
+    const real *stage2_bcres2net2_f2_dw3 = arena + (size_t)N * 4714056; /* 30 x N x 64 x 8 */
     const real *stage2_bcres2net2_f2_ssn3_saved = arena + fixed + 3560;
-    const real *stage2_bcres2net2_f2_sum4 = arena + (size_t)N * 6040136; /* 30 x N x 64 x 8 */
-    const real *stage2_bcres2net2_f2_dw4 = arena + (size_t)N * 6055496; /* 30 x N x 64 x 8 */
+    const real *stage2_bcres2net2_f2_sum4 = arena + (size_t)N * 4729416; /* 30 x N x 64 x 8 */
+    const real *stage2_bcres2net2_f2_dw4 = arena + (size_t)N * 4744776; /* 30 x N x 64 x 8 */
     const real *stage2_bcres2net2_f2_ssn4_saved = arena + fixed + 3800;
-    const real *stage2_bcres2net2_f1 = arena + (size_t)N * 6071816; /* 120 x N x 1 x 8 */
-    const real *stage2_bcres2net2_f1_in2 = arena + (size_t)N * 6071096; /* 30 x N x 1 x 8 */
-    const real *stage2_bcres2net2_f1_out2 = arena + (size_t)N * 6072056; /* 30 x N x 1 x 8 */
-    const real *stage2_bcres2net2_f1_out3 = arena + (size_t)N * 6072296; /* 30 x N x 1 x 8 */
-    const real *stage2_bcres2net2_f1_out4 = arena + (size_t)N * 6072536; /* 30 x N x 1 x 8 */
-    const real *stage2_bcres2net2_f1_sum3 = arena + (size_t)N * 6073016; /* 30 x N x 1 x 8 */
-    const real *stage2_bcres2net2_f1_sum4 = arena + (size_t)N * 6073496; /* 30 x N x 1 x 8 */
-    const real *stage2_bcres2net2_drop_mask = arena + (size_t)N * 6075896; /* 120 x N x 1 x 1 */
-    const real *stage2_bcres2net2_sum = arena + (size_t)N * 6076016; /* 120 x N x 64 x 8 */
+    const real *stage2_bcres2net2_f1 = arena + (size_t)N * 4761096; /* 120 x N x 1 x 8 */
+    const real *stage2_bcres2net2_f1_in2 = arena + (size_t)N * 4760376; /* 30 x N x 1 x 8 */
+    const real *stage2_bcres2net2_f1_out2 = arena + (size_t)N * 4761336; /* 30 x N x 1 x 8 */
+    const real *stage2_bcres2net2_f1_out3 = arena + (size_t)N * 4761576; /* 30 x N x 1 x 8 */
+    const real *stage2_bcres2net2_f1_out4 = arena + (size_t)N * 4761816; /* 30 x N x 1 x 8 */
+    const real *stage2_bcres2net2_f1_sum3 = arena + (size_t)N * 4762296; /* 30 x N x 1 x 8 */
+    const real *stage2_bcres2net2_f1_sum4 = arena + (size_t)N * 4762776; /* 30 x N x 1 x 8 */
+    const real *stage2_bcres2net2_drop_mask = arena + (size_t)N * 4765176; /* 120 x N x 1 x 1 */
+    const real *stage2_bcres2net2_sum = arena + (size_t)N * 4765296; /* 120 x N x 64 x 8 */
+    const real *stage2_bcres2net2_bn = arena + (size_t)N * 4826736; /* 120 x N x 64 x 8 */
     const real *stage2_bcres2net2_bn_saved = arena + fixed + 4040;
-    const real *stage2_bcres2net2_relu = arena + (size_t)N * 6198896; /* 120 x N x 64 x 8 */
-    const real *stage2_resnorm = arena + (size_t)N * 6260336; /* 120 x N x 64 x 8 */
-    const real *stage2_resnorm_saved = arena + (size_t)N * 6321776; /* 2 x N x 64 x 1 */
-    const real *stage2_mfa = arena + (size_t)N * 6321904; /* 120 x N x 64 x 8 */
-    const real *stage2_mfa_x1 = arena + (size_t)N * 6260336; /* 30 x N x 64 x 8 */
-    const real *stage2_mfa_att1_mean = arena + (size_t)N * 6383344; /* 30 x N x 64 x 1 */
-    const real *stage2_mfa_att1_relu = arena + (size_t)N * 6386288; /* 16 x N x 64 x 1 */
-    const real *stage2_mfa_att1_sigmoid = arena + (size_t)N * 6389232; /* 30 x N x 64 x 1 */
-    const real *stage2_mfa_x2 = arena + (size_t)N * 6275696; /* 30 x N x 64 x 8 */
-    const real *stage2_mfa_dw2 = arena + (size_t)N * 6391152; /* 30 x N x 64 x 8 */
+    const real *stage2_resnorm = arena + (size_t)N * 4888176; /* 120 x N x 64 x 8 */
+    const real *stage2_resnorm_saved = arena + (size_t)N * 4949616; /* 2 x N x 64 x 1 */
+    const real *stage2_mfa = arena + (size_t)N * 4949744; /* 120 x N x 64 x 8 */
+    const real *stage2_mfa_x1 = arena + (size_t)N * 4888176; /* 30 x N x 64 x 8 */
+    const real *stage2_mfa_att1_mean = arena + (size_t)N * 5011184; /* 30 x N x 64 x 1 */
+    const real *stage2_mfa_att1_relu = arena + (size_t)N * 5014128; /* 16 x N x 64 x 1 */
+    const real *stage2_mfa_att1_sigmoid = arena + (size_t)N * 5017072; /* 30 x N x 64 x 1 */
+    const real *stage2_mfa_x2 = arena + (size_t)N * 4903536; /* 30 x N x 64 x 8 */
+    const real *stage2_mfa_dw2 = arena + (size_t)N * 5018992; /* 30 x N x 64 x 8 */
+    const real *stage2_mfa_bn2 = arena + (size_t)N * 5034352; /* 30 x N x 64 x 8 */
     const real *stage2_mfa_bn2_saved = arena + fixed + 4280;
-    const real *stage2_mfa_relu2 = arena + (size_t)N * 6421872; /* 30 x N x 64 x 8 */
-    const real *stage2_mfa_att2_mean = arena + (size_t)N * 6437232; /* 30 x N x 64 x 1 */
-    const real *stage2_mfa_att2_relu = arena + (size_t)N * 6440176; /* 16 x N x 64 x 1 */
-    const real *stage2_mfa_att2_sigmoid = arena + (size_t)N * 6443120; /* 30 x N x 64 x 1 */
-    const real *stage2_mfa_sum3 = arena + (size_t)N * 6445040; /* 30 x N x 64 x 8 */
-    const real *stage2_mfa_dw3 = arena + (size_t)N * 6460400; /* 30 x N x 64 x 8 */
+    const real *stage2_mfa_att2_mean = arena + (size_t)N * 5049712; /* 30 x N x 64 x 1 */
+    const real *stage2_mfa_att2_relu = arena + (size_t)N * 5052656; /* 16 x N x 64 x 1 */
+    const real *stage2_mfa_att2_sigmoid = arena + (size_t)N * 5055600; /* 30 x N x 64 x 1 */
+    const real *stage2_mfa_sum3 = arena + (size_t)N * 5057520; /* 30 x N x 64 x 8 */
+    const real *stage2_mfa_dw3 = arena + (size_t)N * 5072880; /* 30 x N x 64 x 8 */
+    const real *stage2_mfa_bn3 = arena + (size_t)N * 5088240; /* 30 x N x 64 x 8 */
     const real *stage2_mfa_bn3_saved = arena + fixed + 4340;
-    const real *stage2_mfa_relu3 = arena + (size_t)N * 6491120; /* 30 x N x 64 x 8 */
-    const real *stage2_mfa_att3_mean = arena + (size_t)N * 6506480; /* 30 x N x 64 x 1 */
-    const real *stage2_mfa_att3_relu = arena + (size_t)N * 6509424; /* 16 x N x 64 x 1 */
-    const real *stage2_mfa_att3_sigmoid = arena + (size_t)N * 6512368; /* 30 x N x 64 x 1 */
-    const real *stage2_mfa_sum4 = arena + (size_t)N * 6514288; /* 30 x N x 64 x 8 */
-    const real *stage2_mfa_dw4 = arena + (size_t)N * 6529648; /* 30 x N x 64 x 8 */
+    const real *stage2_mfa_att3_mean = arena + (size_t)N * 5103600; /* 30 x N x 64 x 1 */
+    const real *stage2_mfa_att3_relu = arena + (size_t)N * 5106544; /* 16 x N x 64 x 1 */
+    const real *stage2_mfa_att3_sigmoid = arena + (size_t)N * 5109488; /* 30 x N x 64 x 1 */
+    const real *stage2_mfa_sum4 = arena + (size_t)N * 5111408; /* 30 x N x 64 x 8 */
+    const real *stage2_mfa_dw4 = arena + (size_t)N * 5126768; /* 30 x N x 64 x 8 */
+    const real *stage2_mfa_bn4 = arena + (size_t)N * 5142128; /* 30 x N x 64 x 8 */
     const real *stage2_mfa_bn4_saved = arena + fixed + 4400;
-    const real *stage2_mfa_relu4 = arena + (size_t)N * 6560368; /* 30 x N x 64 x 8 */
-    const real *stage2_mfa_att4_mean = arena + (size_t)N * 6575728; /* 30 x N x 64 x 1 */
-    const real *stage2_mfa_att4_relu = arena + (size_t)N * 6578672; /* 16 x N x 64 x 1 */
-    const real *stage2_mfa_att4_sigmoid = arena + (size_t)N * 6581616; /* 30 x N x 64 x 1 */
-    const real *stage3_maxpool = arena + (size_t)N * 6583536; /* 120 x N x 32 x 4 */
-    const real *stage3_maxpool_argmax = arena + (size_t)N * 6598896; /* 120 x N x 32 x 4 */
-    const real *stage3_bcres2net1_conv_in = arena + (size_t)N * 6614256; /* 160 x N x 32 x 4 */
+    const real *stage2_mfa_att4_mean = arena + (size_t)N * 5157488; /* 30 x N x 64 x 1 */
+    const real *stage2_mfa_att4_relu = arena + (size_t)N * 5160432; /* 16 x N x 64 x 1 */
+    const real *stage2_mfa_att4_sigmoid = arena + (size_t)N * 5163376; /* 30 x N x 64 x 1 */
+    const real *stage3_maxpool = arena + (size_t)N * 5165296; /* 120 x N x 32 x 4 */
+    const real *stage3_maxpool_argmax = arena + (size_t)N * 5180656; /* 120 x N x 32 x 4 */
+    const real *stage3_bcres2net1_conv_in = arena + (size_t)N * 5196016; /* 160 x N x 32 x 4 */
+    const real *stage3_bcres2net1_bn_in = arena + (size_t)N * 5216496; /* 160 x N x 32 x 4 */
     const real *stage3_bcres2net1_bn_in_saved = arena + fixed + 4460;
-    const real *stage3_bcres2net1_relu_in = arena + (size_t)N * 6655216; /* 160 x N x 32 x 4 */
-    const real *stage3_bcres2net1_f2_in2 = arena + (size_t)N * 6660336; /* 40 x N x 32 x 4 */
-    const real *stage3_bcres2net1_f2_dw2 = arena + (size_t)N * 6696176; /* 40 x N x 32 x 4 */
+    const real *stage3_bcres2net1_f2_in2 = arena + (size_t)N * 5221616; /* 40 x N x 32 x 4 */
+    const real *stage3_bcres2net1_f2_dw2 = arena + (size_t)N * 5257456; /* 40 x N x 32 x 4 */
     const real *stage3_bcres2net1_f2_ssn2_saved = arena + fixed + 4780;
-    const real *stage3_bcres2net1_f2_sum3 = arena + (size_t)N * 6701296; /* 40 x N x 32 x 4 */
-    const real *stage3_bcres2net1_f2_dw3 = arena + (size_t)N * 6706416; /* 40 x N x 32 x 4 */
+    const real *stage3_bcres2net1_f2_sum3 = arena + (size_t)N * 5262576; /* 40 x N x 32 x 4 */
+    const real *stage3_bcres2net1_f2_dw3 = arena + (size_t)N * 5267696; /* 40 x N x 32 x 4 */
     const real *stage3_bcres2net1_f2_ssn3_saved = arena + fixed + 5100;
-    const real *stage3_bcres2net1_f2_sum4 = arena + (size_t)N * 6711536; /* 40 x N x 32 x 4 */
-    const real *stage3_bcres2net1_f2_dw4 = arena + (size_t)N * 6716656; /* 40 x N x 32 x 4 */
+    const real *stage3_bcres2net1_f2_sum4 = arena + (size_t)N * 5272816; /* 40 x N x 32 x 4 */
+    const real *stage3_bcres2net1_f2_dw4 = arena + (size_t)N * 5277936; /* 40 x N x 32 x 4 */
     const real *stage3_bcres2net1_f2_ssn4_saved = arena + fixed + 5420;
-    const real *stage3_bcres2net1_f1 = arena + (size_t)N * 6722416; /* 160 x N x 1 x 4 */
-    const real *stage3_bcres2net1_f1_in2 = arena + (size_t)N * 6721936; /* 40 x N x 1 x 4 */
-    const real *stage3_bcres2net1_f1_out2 = arena + (size_t)N * 6722576; /* 40 x N x 1 x 4 */
-    const real *stage3_bcres2net1_f1_out3 = arena + (size_t)N * 6722736; /* 40 x N x 1 x 4 */
-    const real *stage3_bcres2net1_f1_out4 = arena + (size_t)N * 6722896; /* 40 x N x 1 x 4 */
-    const real *stage3_bcres2net1_f1_sum3 = arena + (size_t)N * 6723216; /* 40 x N x 1 x 4 */
-    const real *stage3_bcres2net1_f1_sum4 = arena + (size_t)N * 6723536; /* 40 x N x 1 x 4 */
-    const real *stage3_bcres2net1_drop_mask = arena + (size_t)N * 6725136; /* 160 x N x 1 x 1 */
-    const real *stage3_bcres2net1_sum = arena + (size_t)N * 6725296; /* 160 x N x 32 x 4 */
+    const real *stage3_bcres2net1_f1 = arena + (size_t)N * 5283696; /* 160 x N x 1 x 4 */
+    const real *stage3_bcres2net1_f1_in2 = arena + (size_t)N * 5283216; /* 40 x N x 1 x 4 */
+    const real *stage3_bcres2net1_f1_out2 = arena + (size_t)N * 5283856; /* 40 x N x 1 x 4 */
+    const real *stage3_bcres2net1_f1_out3 = arena + (size_t)N * 5284016; /* 40 x N x 1 x 4 */
+    const real *stage3_bcres2net1_f1_out4 = arena + (size_t)N * 5284176; /* 40 x N x 1 x 4 */
+    const real *stage3_bcres2net1_f1_sum3 = arena + (size_t)N * 5284496; /* 40 x N x 1 x 4 */
+    const real *stage3_bcres2net1_f1_sum4 = arena + (size_t)N * 5284816; /* 40 x N x 1 x 4 */
+    const real *stage3_bcres2net1_drop_mask = arena + (size_t)N * 5286416; /* 160 x N x 1 x 1 */
+    const real *stage3_bcres2net1_sum = arena + (size_t)N * 5286576; /* 160 x N x 32 x 4 */
+    const real *stage3_bcres2net1_bn = arena + (size_t)N * 5307056; /* 160 x N x 32 x 4 */
     const real *stage3_bcres2net1_bn_saved = arena + fixed + 5740;
-    const real *stage3_bcres2net1_relu = arena + (size_t)N * 6766256; /* 160 x N x 32 x 4 */
-    const real *stage3_bcres2net2_f2_in2 = arena + (size_t)N * 6771376; /* 40 x N x 32 x 4 */
-    const real *stage3_bcres2net2_f2_dw2 = arena + (size_t)N * 6807216; /* 40 x N x 32 x 4 */
+    const real *stage3_bcres2net2_f2_in2 = arena + (size_t)N * 5312176; /* 40 x N x 32 x 4 */
+    const real *stage3_bcres2net2_f2_dw2 = arena + (size_t)N * 5348016; /* 40 x N x 32 x 4 */
     const real *stage3_bcres2net2_f2_ssn2_saved = arena + fixed + 6060;
-    const real *stage3_bcres2net2_f2_sum3 = arena + (size_t)N * 6812336; /* 40 x N x 32 x 4 */
-    const real *stage3_bcres2net2_f2_dw3 = arena + (size_t)N * 6817456; /* 40 x N x 32 x 4 */
+    const real *stage3_bcres2net2_f2_sum3 = arena + (size_t)N * 5353136; /* 40 x N x 32 x 4 */
+    const real *stage3_bcres2net2_f2_dw3 = arena + (size_t)N * 5358256; /* 40 x N x 32 x 4 */
     const real *stage3_bcres2net2_f2_ssn3_saved = arena + fixed + 6380;
-    const real *stage3_bcres2net2_f2_sum4 = arena + (size_t)N * 6822576; /* 40 x N x 32 x 4 */
-    const real *stage3_bcres2net2_f2_dw4 = arena + (size_t)N * 6827696; /* 40 x N x 32 x 4 */
+    const real *stage3_bcres2net2_f2_sum4 = arena + (size_t)N * 5363376; /* 40 x N x 32 x 4 */
+    const real *stage3_bcres2net2_f2_dw4 = arena + (size_t)N * 5368496; /* 40 x N x 32 x 4 */
     const real *stage3_bcres2net2_f2_ssn4_saved = arena + fixed + 6700;
-    const real *stage3_bcres2net2_f1 = arena + (size_t)N * 6833456; /* 160 x N x 1 x 4 */
-    const real *stage3_bcres2net2_f1_in2 = arena + (size_t)N * 6832976; /* 40 x N x 1 x 4 */
-    const real *stage3_bcres2net2_f1_out2 = arena + (size_t)N * 6833616; /* 40 x N x 1 x 4 */
-    const real *stage3_bcres2net2_f1_out3 = arena + (size_t)N * 6833776; /* 40 x N x 1 x 4 */
-    const real *stage3_bcres2net2_f1_out4 = arena + (size_t)N * 6833936; /* 40 x N x 1 x 4 */
-    const real *stage3_bcres2net2_f1_sum3 = arena + (size_t)N * 6834256; /* 40 x N x 1 x 4 */
-    const real *stage3_bcres2net2_f1_sum4 = arena + (size_t)N * 6834576; /* 40 x N x 1 x 4 */
-    const real *stage3_bcres2net2_drop_mask = arena + (size_t)N * 6836176; /* 160 x N x 1 x 1 */
-    const real *stage3_bcres2net2_sum = arena + (size_t)N * 6836336; /* 160 x N x 32 x 4 */
+    const real *stage3_bcres2net2_f1 = arena + (size_t)N * 5374256; /* 160 x N x 1 x 4 */
+    const real *stage3_bcres2net2_f1_in2 = arena + (size_t)N * 5373776; /* 40 x N x 1 x 4 */
+    const real *stage3_bcres2net2_f1_out2 = arena + (size_t)N * 5374416; /* 40 x N x 1 x 4 */
+    const real *stage3_bcres2net2_f1_out3 = arena + (size_t)N * 5374576; /* 40 x N x 1 x 4 */
+    const real *stage3_bcres2net2_f1_out4 = arena + (size_t)N * 5374736; /* 40 x N x 1 x 4 */
+    const real *stage3_bcres2net2_f1_sum3 = arena + (size_t)N * 5375056; /* 40 x N x 1 x 4 */
+    const real *stage3_bcres2net2_f1_sum4 = arena + (size_t)N * 5375376; /* 40 x N x 1 x 4 */
+    const real *stage3_bcres2net2_drop_mask = arena + (size_t)N * 5376976; /* 160 x N x 1 x 1 */
+    const real *stage3_bcres2net2_sum = arena + (size_t)N * 5377136; /* 160 x N x 32 x 4 */
+    const real *stage3_bcres2net2_bn = arena + (size_t)N * 5397616; /* 160 x N x 32 x 4 */
     const real *stage3_bcres2net2_bn_saved = arena + fixed + 7020;
-    const real *stage3_bcres2net2_relu = arena + (size_t)N * 6877296; /* 160 x N x 32 x 4 */
-    const real *stage3_resnorm = arena + (size_t)N * 6897776; /* 160 x N x 32 x 4 */
-    const real *stage3_resnorm_saved = arena + (size_t)N * 6918256; /* 2 x N x 32 x 1 */
-    const real *stage3_mfa = arena + (size_t)N * 6918320; /* 160 x N x 32 x 4 */
-    const real *stage3_mfa_x1 = arena + (size_t)N * 6897776; /* 40 x N x 32 x 4 */
-    const real *stage3_mfa_att1_mean = arena + (size_t)N * 6938800; /* 40 x N x 32 x 1 */
-    const real *stage3_mfa_att1_relu = arena + (size_t)N * 6940720; /* 20 x N x 32 x 1 */
-    const real *stage3_mfa_att1_sigmoid = arena + (size_t)N * 6942640; /* 40 x N x 32 x 1 */
-    const real *stage3_mfa_x2 = arena + (size_t)N * 6902896; /* 40 x N x 32 x 4 */
-    const real *stage3_mfa_dw2 = arena + (size_t)N * 6943920; /* 40 x N x 32 x 4 */
+    const real *stage3_resnorm = arena + (size_t)N * 5418096; /* 160 x N x 32 x 4 */
+    const real *stage3_resnorm_saved = arena + (size_t)N * 5438576; /* 2 x N x 32 x 1 */
+    const real *stage3_mfa = arena + (size_t)N * 5438640; /* 160 x N x 32 x 4 */
+    const real *stage3_mfa_x1 = arena + (size_t)N * 5418096; /* 40 x N x 32 x 4 */
+    const real *stage3_mfa_att1_mean = arena + (size_t)N * 5459120; /* 40 x N x 32 x 1 */
+    const real *stage3_mfa_att1_relu = arena + (size_t)N * 5461040; /* 20 x N x 32 x 1 */
+    const real *stage3_mfa_att1_sigmoid = arena + (size_t)N * 5462960; /* 40 x N x 32 x 1 */
+    const real *stage3_mfa_x2 = arena + (size_t)N * 5423216; /* 40 x N x 32 x 4 */
+    const real *stage3_mfa_dw2 = arena + (size_t)N * 5464240; /* 40 x N x 32 x 4 */
+    const real *stage3_mfa_bn2 = arena + (size_t)N * 5469360; /* 40 x N x 32 x 4 */
     const real *stage3_mfa_bn2_saved = arena + fixed + 7340;
-    const real *stage3_mfa_relu2 = arena + (size_t)N * 6954160; /* 40 x N x 32 x 4 */
-    const real *stage3_mfa_att2_mean = arena + (size_t)N * 6959280; /* 40 x N x 32 x 1 */
-    const real *stage3_mfa_att2_relu = arena + (size_t)N * 6961200; /* 20 x N x 32 x 1 */
-    const real *stage3_mfa_att2_sigmoid = arena + (size_t)N * 6963120; /* 40 x N x 32 x 1 */
-    const real *stage3_mfa_sum3 = arena + (size_t)N * 6964400; /* 40 x N x 32 x 4 */
-    const real *stage3_mfa_dw3 = arena + (size_t)N * 6969520; /* 40 x N x 32 x 4 */
+    const real *stage3_mfa_att2_mean = arena + (size_t)N * 5474480; /* 40 x N x 32 x 1 */
+    const real *stage3_mfa_att2_relu = arena + (size_t)N * 5476400; /* 20 x N x 32 x 1 */
+    const real *stage3_mfa_att2_sigmoid = arena + (size_t)N * 5478320; /* 40 x N x 32 x 1 */
+    const real *stage3_mfa_sum3 = arena + (size_t)N * 5479600; /* 40 x N x 32 x 4 */
+    const real *stage3_mfa_dw3 = arena + (size_t)N * 5484720; /* 40 x N x 32 x 4 */
+    const real *stage3_mfa_bn3 = arena + (size_t)N * 5489840; /* 40 x N x 32 x 4 */
     const real *stage3_mfa_bn3_saved = arena + fixed + 7420;
-    const real *stage3_mfa_relu3 = arena + (size_t)N * 6979760; /* 40 x N x 32 x 4 */
-    const real *stage3_mfa_att3_mean = arena + (size_t)N * 6984880; /* 40 x N x 32 x 1 */
-    const real *stage3_mfa_att3_relu = arena + (size_t)N * 6986800; /* 20 x N x 32 x 1 */
-    const real *stage3_mfa_att3_sigmoid = arena + (size_t)N * 6988720; /* 40 x N x 32 x 1 */
-    const real *stage3_mfa_sum4 = arena + (size_t)N * 6990000; /* 40 x N x 32 x 4 */
-    const real *stage3_mfa_dw4 = arena + (size_t)N * 6995120; /* 40 x N x 32 x 4 */
+    const real *stage3_mfa_att3_mean = arena + (size_t)N * 5494960; /* 40 x N x 32 x 1 */
+    const real *stage3_mfa_att3_relu = arena + (size_t)N * 5496880; /* 20 x N x 32 x 1 */
+    const real *stage3_mfa_att3_sigmoid = arena + (size_t)N * 5498800; /* 40 x N x 32 x 1 */
+    const real *stage3_mfa_sum4 = arena + (size_t)N * 5500080; /* 40 x N x 32 x 4 */
+    const real *stage3_mfa_dw4 = arena + (size_t)N * 5505200; /* 40 x N x 32 x 4 */
+    const real *stage3_mfa_bn4 = arena + (size_t)N * 5510320; /* 40 x N x 32 x 4 */
     const real *stage3_mfa_bn4_saved = arena + fixed + 7500;
-    const real *stage3_mfa_relu4 = arena + (size_t)N * 7005360; /* 40 x N x 32 x 4 */
-    const real *stage3_mfa_att4_mean = arena + (size_t)N * 7010480; /* 40 x N x 32 x 1 */
-    const real *stage3_mfa_att4_relu = arena + (size_t)N * 7012400; /* 20 x N x 32 x 1 */
-    const real *stage3_mfa_att4_sigmoid = arena + (size_t)N * 7014320; /* 40 x N x 32 x 1 */
-    const real *stage4_bcres2net1_conv_in = arena + (size_t)N * 7015600; /* 200 x N x 32 x 4 */
+    const real *stage3_mfa_att4_mean = arena + (size_t)N * 5515440; /* 40 x N x 32 x 1 */
+    const real *stage3_mfa_att4_relu = arena + (size_t)N * 5517360; /* 20 x N x 32 x 1 */
+    const real *stage3_mfa_att4_sigmoid = arena + (size_t)N * 5519280; /* 40 x N x 32 x 1 */
+    const real *stage4_bcres2net1_conv_in = arena + (size_t)N * 5520560; /* 200 x N x 32 x 4 */
+    const real *stage4_bcres2net1_bn_in = arena + (size_t)N * 5546160; /* 200 x N x 32 x 4 */
     const real *stage4_bcres2net1_bn_in_saved = arena + fixed + 7580;
-    const real *stage4_bcres2net1_relu_in = arena + (size_t)N * 7066800; /* 200 x N x 32 x 4 */
-    const real *stage4_bcres2net1_f2_in2 = arena + (size_t)N * 7073200; /* 50 x N x 32 x 4 */
-    const real *stage4_bcres2net1_f2_dw2 = arena + (size_t)N * 7118000; /* 50 x N x 32 x 4 */
+    const real *stage4_bcres2net1_f2_in2 = arena + (size_t)N * 5552560; /* 50 x N x 32 x 4 */
+    const real *stage4_bcres2net1_f2_dw2 = arena + (size_t)N * 5597360; /* 50 x N x 32 x 4 */
     const real *stage4_bcres2net1_f2_ssn2_saved = arena + fixed + 7980;
-    const real *stage4_bcres2net1_f2_sum3 = arena + (size_t)N * 7124400; /* 50 x N x 32 x 4 */
-    const real *stage4_bcres2net1_f2_dw3 = arena + (size_t)N * 7130800; /* 50 x N x 32 x 4 */
+    const real *stage4_bcres2net1_f2_sum3 = arena + (size_t)N * 5603760; /* 50 x N x 32 x 4 */
+    const real *stage4_bcres2net1_f2_dw3 = arena + (size_t)N * 5610160; /* 50 x N x 32 x 4 */
     const real *stage4_bcres2net1_f2_ssn3_saved = arena + fixed + 8380;
-    const real *stage4_bcres2net1_f2_sum4 = arena + (size_t)N * 7137200; /* 50 x N x 32 x 4 */
-    const real *stage4_bcres2net1_f2_dw4 = arena + (size_t)N * 7143600; /* 50 x N x 32 x 4 */
+    const real *stage4_bcres2net1_f2_sum4 = arena + (size_t)N * 5616560; /* 50 x N x 32 x 4 */
+    const real *stage4_bcres2net1_f2_dw4 = arena + (size_t)N * 5622960; /* 50 x N x 32 x 4 */
     const real *stage4_bcres2net1_f2_ssn4_saved = arena + fixed + 8780;
-    const real *stage4_bcres2net1_f1 = arena + (size_t)N * 7150800; /* 200 x N x 1 x 4 */
-    const real *stage4_bcres2net1_f1_in2 = arena + (size_t)N * 7150200; /* 50 x N x 1 x 4 */
-    const real *stage4_bcres2net1_f1_out2 = arena + (size_t)N * 7151000; /* 50 x N x 1 x 4 */
-    const real *stage4_bcres2net1_f1_out3 = arena + (size_t)N * 7151200; /* 50 x N x 1 x 4 */
-    const real *stage4_bcres2net1_f1_out4 = arena + (size_t)N * 7151400; /* 50 x N x 1 x 4 */
-    const real *stage4_bcres2net1_f1_sum3 = arena + (size_t)N * 7151800; /* 50 x N x 1 x 4 */
-    const real *stage4_bcres2net1_f1_sum4 = arena + (size_t)N * 7152200; /* 50 x N x 1 x 4 */
-    const real *stage4_bcres2net1_drop_mask = arena + (size_t)N * 7154200; /* 200 x N x 1 x 1 */
-    const real *stage4_bcres2net1_sum = arena + (size_t)N * 7154400; /* 200 x N x 32 x 4 */
+    const real *stage4_bcres2net1_f1 = arena + (size_t)N * 5630160; /* 200 x N x 1 x 4 */
+    const real *stage4_bcres2net1_f1_in2 = arena + (size_t)N * 5629560; /* 50 x N x 1 x 4 */
+    const real *stage4_bcres2net1_f1_out2 = arena + (size_t)N * 5630360; /* 50 x N x 1 x 4 */
+    const real *stage4_bcres2net1_f1_out3 = arena + (size_t)N * 5630560; /* 50 x N x 1 x 4 */
+    const real *stage4_bcres2net1_f1_out4 = arena + (size_t)N * 5630760; /* 50 x N x 1 x 4 */
+    const real *stage4_bcres2net1_f1_sum3 = arena + (size_t)N * 5631160; /* 50 x N x 1 x 4 */
+    const real *stage4_bcres2net1_f1_sum4 = arena + (size_t)N * 5631560; /* 50 x N x 1 x 4 */
+    const real *stage4_bcres2net1_drop_mask = arena + (size_t)N * 5633560; /* 200 x N x 1 x 1 */
+    const real *stage4_bcres2net1_sum = arena + (size_t)N * 5633760; /* 200 x N x 32 x 4 */
+    const real *stage4_bcres2net1_bn = arena + (size_t)N * 5659360; /* 200 x N x 32 x 4 */
     const real *stage4_bcres2net1_bn_saved = arena + fixed + 9180;
-    const real *stage4_bcres2net1_relu = arena + (size_t)N * 7205600; /* 200 x N x 32 x 4 */
-    const real *stage4_bcres2net2_f2_in2 = arena + (size_t)N * 7212000; /* 50 x N x 32 x 4 */
-    const real *stage4_bcres2net2_f2_dw2 = arena + (size_t)N * 7256800; /* 50 x N x 32 x 4 */
+    const real *stage4_bcres2net2_f2_in2 = arena + (size_t)N * 5665760; /* 50 x N x 32 x 4 */
+    const real *stage4_bcres2net2_f2_dw2 = arena + (size_t)N * 5710560; /* 50 x N x 32 x 4 */
     const real *stage4_bcres2net2_f2_ssn2_saved = arena + fixed + 9580;
-    const real *stage4_bcres2net2_f2_sum3 = arena + (size_t)N * 7263200; /* 50 x N x 32 x 4 */
-    const real *stage4_bcres2net2_f2_dw3 = arena + (size_t)N * 7269600; /* 50 x N x 32 x 4 */
+    const real *stage4_bcres2net2_f2_sum3 = arena + (size_t)N * 5716960; /* 50 x N x 32 x 4 */
+    const real *stage4_bcres2net2_f2_dw3 = arena + (size_t)N * 5723360; /* 50 x N x 32 x 4 */
     const real *stage4_bcres2net2_f2_ssn3_saved = arena + fixed + 9980;
-    const real *stage4_bcres2net2_f2_sum4 = arena + (size_t)N * 7276000; /* 50 x N x 32 x 4 */
-    const real *stage4_bcres2net2_f2_dw4 = arena + (size_t)N * 7282400; /* 50 x N x 32 x 4 */
+    const real *stage4_bcres2net2_f2_sum4 = arena + (size_t)N * 5729760; /* 50 x N x 32 x 4 */
+    const real *stage4_bcres2net2_f2_dw4 = arena + (size_t)N * 5736160; /* 50 x N x 32 x 4 */
     const real *stage4_bcres2net2_f2_ssn4_saved = arena + fixed + 10380;
-    const real *stage4_bcres2net2_f1 = arena + (size_t)N * 7289600; /* 200 x N x 1 x 4 */
-    const real *stage4_bcres2net2_f1_in2 = arena + (size_t)N * 7289000; /* 50 x N x 1 x 4 */
-    const real *stage4_bcres2net2_f1_out2 = arena + (size_t)N * 7289800; /* 50 x N x 1 x 4 */
-    const real *stage4_bcres2net2_f1_out3 = arena + (size_t)N * 7290000; /* 50 x N x 1 x 4 */
-    const real *stage4_bcres2net2_f1_out4 = arena + (size_t)N * 7290200; /* 50 x N x 1 x 4 */
-    const real *stage4_bcres2net2_f1_sum3 = arena + (size_t)N * 7290600; /* 50 x N x 1 x 4 */
-    const real *stage4_bcres2net2_f1_sum4 = arena + (size_t)N * 7291000; /* 50 x N x 1 x 4 */
-    const real *stage4_bcres2net2_drop_mask = arena + (size_t)N * 7293000; /* 200 x N x 1 x 1 */
-    const real *stage4_bcres2net2_sum = arena + (size_t)N * 7293200; /* 200 x N x 32 x 4 */
+    const real *stage4_bcres2net2_f1 = arena + (size_t)N * 5743360; /* 200 x N x 1 x 4 */
+    const real *stage4_bcres2net2_f1_in2 = arena + (size_t)N * 5742760; /* 50 x N x 1 x 4 */
+    const real *stage4_bcres2net2_f1_out2 = arena + (size_t)N * 5743560; /* 50 x N x 1 x 4 */
+    const real *stage4_bcres2net2_f1_out3 = arena + (size_t)N * 5743760; /* 50 x N x 1 x 4 */
+    const real *stage4_bcres2net2_f1_out4 = arena + (size_t)N * 5743960; /* 50 x N x 1 x 4 */
+    const real *stage4_bcres2net2_f1_sum3 = arena + (size_t)N * 5744360; /* 50 x N x 1 x 4 */
+    const real *stage4_bcres2net2_f1_sum4 = arena + (size_t)N * 5744760; /* 50 x N x 1 x 4 */
+    const real *stage4_bcres2net2_drop_mask = arena + (size_t)N * 5746760; /* 200 x N x 1 x 1 */
+    const real *stage4_bcres2net2_sum = arena + (size_t)N * 5746960; /* 200 x N x 32 x 4 */
+    const real *stage4_bcres2net2_bn = arena + (size_t)N * 5772560; /* 200 x N x 32 x 4 */
     const real *stage4_bcres2net2_bn_saved = arena + fixed + 10780;
-    const real *stage4_bcres2net2_relu = arena + (size_t)N * 7344400; /* 200 x N x 32 x 4 */
-    const real *stage4_bcres2net3_f2_in2 = arena + (size_t)N * 7350800; /* 50 x N x 32 x 4 */
-    const real *stage4_bcres2net3_f2_dw2 = arena + (size_t)N * 7395600; /* 50 x N x 32 x 4 */
+    const real *stage4_bcres2net3_f2_in2 = arena + (size_t)N * 5778960; /* 50 x N x 32 x 4 */
+    const real *stage4_bcres2net3_f2_dw2 = arena + (size_t)N * 5823760; /* 50 x N x 32 x 4 */
     const real *stage4_bcres2net3_f2_ssn2_saved = arena + fixed + 11180;
-    const real *stage4_bcres2net3_f2_sum3 = arena + (size_t)N * 7402000; /* 50 x N x 32 x 4 */
-    const real *stage4_bcres2net3_f2_dw3 = arena + (size_t)N * 7408400; /* 50 x N x 32 x 4 */
+    const real *stage4_bcres2net3_f2_sum3 = arena + (size_t)N * 5830160; /* 50 x N x 32 x 4 */
+    const real *stage4_bcres2net3_f2_dw3 = arena + (size_t)N * 5836560; /* 50 x N x 32 x 4 */
     const real *stage4_bcres2net3_f2_ssn3_saved = arena + fixed + 11580;
-    const real *stage4_bcres2net3_f2_sum4 = arena + (size_t)N * 7414800; /* 50 x N x 32 x 4 */
-    const real *stage4_bcres2net3_f2_dw4 = arena + (size_t)N * 7421200; /* 50 x N x 32 x 4 */
+    const real *stage4_bcres2net3_f2_sum4 = arena + (size_t)N * 5842960; /* 50 x N x 32 x 4 */
+    const real *stage4_bcres2net3_f2_dw4 = arena + (size_t)N * 5849360; /* 50 x N x 32 x 4 */
     const real *stage4_bcres2net3_f2_ssn4_saved = arena + fixed + 11980;
-    const real *stage4_bcres2net3_f1 = arena + (size_t)N * 7428400; /* 200 x N x 1 x 4 */
-    const real *stage4_bcres2net3_f1_in2 = arena + (size_t)N * 7427800; /* 50 x N x 1 x 4 */
-    const real *stage4_bcres2net3_f1_out2 = arena + (size_t)N * 7428600; /* 50 x N x 1 x 4 */
-    const real *stage4_bcres2net3_f1_out3 = arena + (size_t)N * 7428800; /* 50 x N x 1 x 4 */
-    const real *stage4_bcres2net3_f1_out4 = arena + (size_t)N * 7429000; /* 50 x N x 1 x 4 */
-    const real *stage4_bcres2net3_f1_sum3 = arena + (size_t)N * 7429400; /* 50 x N x 1 x 4 */
-    const real *stage4_bcres2net3_f1_sum4 = arena + (size_t)N * 7429800; /* 50 x N x 1 x 4 */
-    const real *stage4_bcres2net3_drop_mask = arena + (size_t)N * 7431800; /* 200 x N x 1 x 1 */
-    const real *stage4_bcres2net3_sum = arena + (size_t)N * 7432000; /* 200 x N x 32 x 4 */
+    const real *stage4_bcres2net3_f1 = arena + (size_t)N * 5856560; /* 200 x N x 1 x 4 */
+    const real *stage4_bcres2net3_f1_in2 = arena + (size_t)N * 5855960; /* 50 x N x 1 x 4 */
+    const real *stage4_bcres2net3_f1_out2 = arena + (size_t)N * 5856760; /* 50 x N x 1 x 4 */
+    const real *stage4_bcres2net3_f1_out3 = arena + (size_t)N * 5856960; /* 50 x N x 1 x 4 */
+    const real *stage4_bcres2net3_f1_out4 = arena + (size_t)N * 5857160; /* 50 x N x 1 x 4 */
+    const real *stage4_bcres2net3_f1_sum3 = arena + (size_t)N * 5857560; /* 50 x N x 1 x 4 */
+    const real *stage4_bcres2net3_f1_sum4 = arena + (size_t)N * 5857960; /* 50 x N x 1 x 4 */
+    const real *stage4_bcres2net3_drop_mask = arena + (size_t)N * 5859960; /* 200 x N x 1 x 1 */
+    const real *stage4_bcres2net3_sum = arena + (size_t)N * 5860160; /* 200 x N x 32 x 4 */
+    const real *stage4_bcres2net3_bn = arena + (size_t)N * 5885760; /* 200 x N x 32 x 4 */
     const real *stage4_bcres2net3_bn_saved = arena + fixed + 12380;
-    const real *stage4_bcres2net3_relu = arena + (size_t)N * 7483200; /* 200 x N x 32 x 4 */
-    const real *stage4_resnorm = arena + (size_t)N * 7508800; /* 200 x N x 32 x 4 */
-    const real *stage4_resnorm_saved = arena + (size_t)N * 7534400; /* 2 x N x 32 x 1 */
-    const real *stage4_mfa = arena + (size_t)N * 7534464; /* 200 x N x 32 x 4 */
-    const real *stage4_mfa_x1 = arena + (size_t)N * 7508800; /* 50 x N x 32 x 4 */
-    const real *stage4_mfa_att1_mean = arena + (size_t)N * 7560064; /* 50 x N x 32 x 1 */
-    const real *stage4_mfa_att1_relu = arena + (size_t)N * 7562496; /* 26 x N x 32 x 1 */
-    const real *stage4_mfa_att1_sigmoid = arena + (size_t)N * 7564928; /* 50 x N x 32 x 1 */
-    const real *stage4_mfa_x2 = arena + (size_t)N * 7515200; /* 50 x N x 32 x 4 */
-    const real *stage4_mfa_dw2 = arena + (size_t)N * 7566528; /* 50 x N x 32 x 4 */
+    const real *stage4_resnorm = arena + (size_t)N * 5911360; /* 200 x N x 32 x 4 */
+    const real *stage4_resnorm_saved = arena + (size_t)N * 5936960; /* 2 x N x 32 x 1 */
+    const real *stage4_mfa = arena + (size_t)N * 5937024; /* 200 x N x 32 x 4 */
+    const real *stage4_mfa_x1 = arena + (size_t)N * 5911360; /* 50 x N x 32 x 4 */
+    const real *stage4_mfa_att1_mean = arena + (size_t)N * 5962624; /* 50 x N x 32 x 1 */
+    const real *stage4_mfa_att1_relu = arena + (size_t)N * 5965056; /* 26 x N x 32 x 1 */
+    const real *stage4_mfa_att1_sigmoid = arena + (size_t)N * 5967488; /* 50 x N x 32 x 1 */
+    const real *stage4_mfa_x2 = arena + (size_t)N * 5917760; /* 50 x N x 32 x 4 */
+    const real *stage4_mfa_dw2 = arena + (size_t)N * 5969088; /* 50 x N x 32 x 4 */
+    const real *stage4_mfa_bn2 = arena + (size_t)N * 5975488; /* 50 x N x 32 x 4 */
     const real *stage4_mfa_bn2_saved = arena + fixed + 12780;
-    const real *stage4_mfa_relu2 = arena + (size_t)N * 7579328; /* 50 x N x 32 x 4 */
-    const real *stage4_mfa_att2_mean = arena + (size_t)N * 7585728; /* 50 x N x 32 x 1 */
-    const real *stage4_mfa_att2_relu = arena + (size_t)N * 7588160; /* 26 x N x 32 x 1 */
-    const real *stage4_mfa_att2_sigmoid = arena + (size_t)N * 7590592; /* 50 x N x 32 x 1 */
-    const real *stage4_mfa_sum3 = arena + (size_t)N * 7592192; /* 50 x N x 32 x 4 */
-    const real *stage4_mfa_dw3 = arena + (size_t)N * 7598592; /* 50 x N x 32 x 4 */
+    const real *stage4_mfa_att2_mean = arena + (size_t)N * 5981888; /* 50 x N x 32 x 1 */
+    const real *stage4_mfa_att2_relu = arena + (size_t)N * 5984320; /* 26 x N x 32 x 1 */
+    const real *stage4_mfa_att2_sigmoid = arena + (size_t)N * 5986752; /* 50 x N x 32 x 1 */
+    const real *stage4_mfa_sum3 = arena + (size_t)N * 5988352; /* 50 x N x 32 x 4 */
+    const real *stage4_mfa_dw3 = arena + (size_t)N * 5994752; /* 50 x N x 32 x 4 */
+    const real *stage4_mfa_bn3 = arena + (size_t)N * 6001152; /* 50 x N x 32 x 4 */
     const real *stage4_mfa_bn3_saved = arena + fixed + 12880;
-    const real *stage4_mfa_relu3 = arena + (size_t)N * 7611392; /* 50 x N x 32 x 4 */
-    const real *stage4_mfa_att3_mean = arena + (size_t)N * 7617792; /* 50 x N x 32 x 1 */
-    const real *stage4_mfa_att3_relu = arena + (size_t)N * 7620224; /* 26 x N x 32 x 1 */
-    const real *stage4_mfa_att3_sigmoid = arena + (size_t)N * 7622656; /* 50 x N x 32 x 1 */
-    const real *stage4_mfa_sum4 = arena + (size_t)N * 7624256; /* 50 x N x 32 x 4 */
-    const real *stage4_mfa_dw4 = arena + (size_t)N * 7630656; /* 50 x N x 32 x 4 */
+    const real *stage4_mfa_att3_mean = arena + (size_t)N * 6007552; /* 50 x N x 32 x 1 */
+    const real *stage4_mfa_att3_relu = arena + (size_t)N * 6009984; /* 26 x N x 32 x 1 */
+    const real *stage4_mfa_att3_sigmoid = arena + (size_t)N * 6012416; /* 50 x N x 32 x 1 */
+    const real *stage4_mfa_sum4 = arena + (size_t)N * 6014016; /* 50 x N x 32 x 4 */
+    const real *stage4_mfa_dw4 = arena + (size_t)N * 6020416; /* 50 x N x 32 x 4 */
+    const real *stage4_mfa_bn4 = arena + (size_t)N * 6026816; /* 50 x N x 32 x 4 */
     const real *stage4_mfa_bn4_saved = arena + fixed + 12980;
-    const real *stage4_mfa_relu4 = arena + (size_t)N * 7643456; /* 50 x N x 32 x 4 */
-    const real *stage4_mfa_att4_mean = arena + (size_t)N * 7649856; /* 50 x N x 32 x 1 */
-    const real *stage4_mfa_att4_relu = arena + (size_t)N * 7652288; /* 26 x N x 32 x 1 */
-    const real *stage4_mfa_att4_sigmoid = arena + (size_t)N * 7654720; /* 50 x N x 32 x 1 */
-    const real *head_fpm = arena + (size_t)N * 7881600; /* 320 x N x 1 x 1 */
-    const real *head_fpm_smooth4_f2_in2 = arena + (size_t)N * 7873920; /* 20 x N x 32 x 4 */
-    const real *head_fpm_smooth4_f2_dw2 = arena + (size_t)N * 7892160; /* 20 x N x 32 x 4 */
+    const real *stage4_mfa_att4_mean = arena + (size_t)N * 6033216; /* 50 x N x 32 x 1 */
+    const real *stage4_mfa_att4_relu = arena + (size_t)N * 6035648; /* 26 x N x 32 x 1 */
+    const real *stage4_mfa_att4_sigmoid = arena + (size_t)N * 6038080; /* 50 x N x 32 x 1 */
+    const real *head_fpm = arena + (size_t)N * 6264960; /* 320 x N x 1 x 1 */
+    const real *head_fpm_smooth4_f2_in2 = arena + (size_t)N * 6257280; /* 20 x N x 32 x 4 */
+    const real *head_fpm_smooth4_f2_dw2 = arena + (size_t)N * 6275520; /* 20 x N x 32 x 4 */
     const real *head_fpm_smooth4_f2_ssn2_saved = arena + fixed + 13080;
-    const real *head_fpm_smooth4_f2_sum3 = arena + (size_t)N * 7894720; /* 20 x N x 32 x 4 */
-    const real *head_fpm_smooth4_f2_dw3 = arena + (size_t)N * 7897280; /* 20 x N x 32 x 4 */
+    const real *head_fpm_smooth4_f2_sum3 = arena + (size_t)N * 6278080; /* 20 x N x 32 x 4 */
+    const real *head_fpm_smooth4_f2_dw3 = arena + (size_t)N * 6280640; /* 20 x N x 32 x 4 */
     const real *head_fpm_smooth4_f2_ssn3_saved = arena + fixed + 13240;
-    const real *head_fpm_smooth4_f2_sum4 = arena + (size_t)N * 7899840; /* 20 x N x 32 x 4 */
-    const real *head_fpm_smooth4_f2_dw4 = arena + (size_t)N * 7902400; /* 20 x N x 32 x 4 */
+    const real *head_fpm_smooth4_f2_sum4 = arena + (size_t)N * 6283200; /* 20 x N x 32 x 4 */
+    const real *head_fpm_smooth4_f2_dw4 = arena + (size_t)N * 6285760; /* 20 x N x 32 x 4 */
     const real *head_fpm_smooth4_f2_ssn4_saved = arena + fixed + 13400;
-    const real *head_fpm_smooth4_f1 = arena + (size_t)N * 7905280; /* 80 x N x 1 x 4 */
-    const real *head_fpm_smooth4_f1_in2 = arena + (size_t)N * 7905040; /* 20 x N x 1 x 4 */
-    const real *head_fpm_smooth4_f1_out2 = arena + (size_t)N * 7905360; /* 20 x N x 1 x 4 */
-    const real *head_fpm_smooth4_f1_out3 = arena + (size_t)N * 7905440; /* 20 x N x 1 x 4 */
-    const real *head_fpm_smooth4_f1_out4 = arena + (size_t)N * 7905520; /* 20 x N x 1 x 4 */
-    const real *head_fpm_smooth4_f1_sum3 = arena + (size_t)N * 7905680; /* 20 x N x 1 x 4 */
-    const real *head_fpm_smooth4_f1_sum4 = arena + (size_t)N * 7905840; /* 20 x N x 1 x 4 */
-    const real *head_fpm_smooth4_drop_mask = arena + (size_t)N * 7906640; /* 80 x N x 1 x 1 */
-    const real *head_fpm_smooth4_sum = arena + (size_t)N * 7906720; /* 80 x N x 32 x 4 */
+    const real *head_fpm_smooth4_f1 = arena + (size_t)N * 6288640; /* 80 x N x 1 x 4 */
+    const real *head_fpm_smooth4_f1_in2 = arena + (size_t)N * 6288400; /* 20 x N x 1 x 4 */
+    const real *head_fpm_smooth4_f1_out2 = arena + (size_t)N * 6288720; /* 20 x N x 1 x 4 */
+    const real *head_fpm_smooth4_f1_out3 = arena + (size_t)N * 6288800; /* 20 x N x 1 x 4 */
+    const real *head_fpm_smooth4_f1_out4 = arena + (size_t)N * 6288880; /* 20 x N x 1 x 4 */
+    const real *head_fpm_smooth4_f1_sum3 = arena + (size_t)N * 6289040; /* 20 x N x 1 x 4 */
+    const real *head_fpm_smooth4_f1_sum4 = arena + (size_t)N * 6289200; /* 20 x N x 1 x 4 */
+    const real *head_fpm_smooth4_drop_mask = arena + (size_t)N * 6290000; /* 80 x N x 1 x 1 */
+    const real *head_fpm_smooth4_sum = arena + (size_t)N * 6290080; /* 80 x N x 32 x 4 */
+    const real *head_fpm_smooth4_bn = arena + (size_t)N * 6300320; /* 80 x N x 32 x 4 */
     const real *head_fpm_smooth4_bn_saved = arena + fixed + 13560;
-    const real *head_fpm_smooth4_relu = arena + (size_t)N * 7927200; /* 80 x N x 32 x 4 */
-    const real *head_fpm_merge3 = arena + (size_t)N * 7937440; /* 80 x N x 32 x 4 */
-    const real *head_fpm_smooth3_f2_in2 = arena + (size_t)N * 7940000; /* 20 x N x 32 x 4 */
-    const real *head_fpm_smooth3_f2_dw2 = arena + (size_t)N * 7957920; /* 20 x N x 32 x 4 */
+    const real *head_fpm_merge3 = arena + (size_t)N * 6310560; /* 80 x N x 32 x 4 */
+    const real *head_fpm_smooth3_f2_in2 = arena + (size_t)N * 6313120; /* 20 x N x 32 x 4 */
+    const real *head_fpm_smooth3_f2_dw2 = arena + (size_t)N * 6331040; /* 20 x N x 32 x 4 */
     const real *head_fpm_smooth3_f2_ssn2_saved = arena + fixed + 13720;
-    const real *head_fpm_smooth3_f2_sum3 = arena + (size_t)N * 7960480; /* 20 x N x 32 x 4 */
-    const real *head_fpm_smooth3_f2_dw3 = arena + (size_t)N * 7963040; /* 20 x N x 32 x 4 */
+    const real *head_fpm_smooth3_f2_sum3 = arena + (size_t)N * 6333600; /* 20 x N x 32 x 4 */
+    const real *head_fpm_smooth3_f2_dw3 = arena + (size_t)N * 6336160; /* 20 x N x 32 x 4 */
     const real *head_fpm_smooth3_f2_ssn3_saved = arena + fixed + 13880;
-    const real *head_fpm_smooth3_f2_sum4 = arena + (size_t)N * 7965600; /* 20 x N x 32 x 4 */
-    const real *head_fpm_smooth3_f2_dw4 = arena + (size_t)N * 7968160; /* 20 x N x 32 x 4 */
+    const real *head_fpm_smooth3_f2_sum4 = arena + (size_t)N * 6338720; /* 20 x N x 32 x 4 */
+    const real *head_fpm_smooth3_f2_dw4 = arena + (size_t)N * 6341280; /* 20 x N x 32 x 4 */
     const real *head_fpm_smooth3_f2_ssn4_saved = arena + fixed + 14040;
-    const real *head_fpm_smooth3_f1 = arena + (size_t)N * 7971040; /* 80 x N x 1 x 4 */
-    const real *head_fpm_smooth3_f1_in2 = arena + (size_t)N * 7970800; /* 20 x N x 1 x 4 */
-    const real *head_fpm_smooth3_f1_out2 = arena + (size_t)N * 7971120; /* 20 x N x 1 x 4 */
-    const real *head_fpm_smooth3_f1_out3 = arena + (size_t)N * 7971200; /* 20 x N x 1 x 4 */
-    const real *head_fpm_smooth3_f1_out4 = arena + (size_t)N * 7971280; /* 20 x N x 1 x 4 */
-    const real *head_fpm_smooth3_f1_sum3 = arena + (size_t)N * 7971440; /* 20 x N x 1 x 4 */
-    const real *head_fpm_smooth3_f1_sum4 = arena + (size_t)N * 7971600; /* 20 x N x 1 x 4 */
-    const real *head_fpm_smooth3_drop_mask = arena + (size_t)N * 7972400; /* 80 x N x 1 x 1 */
-    const real *head_fpm_smooth3_sum = arena + (size_t)N * 7972480; /* 80 x N x 32 x 4 */
+    const real *head_fpm_smooth3_f1 = arena + (size_t)N * 6344160; /* 80 x N x 1 x 4 */
+    const real *head_fpm_smooth3_f1_in2 = arena + (size_t)N * 6343920; /* 20 x N x 1 x 4 */
+    const real *head_fpm_smooth3_f1_out2 = arena + (size_t)N * 6344240; /* 20 x N x 1 x 4 */
+    const real *head_fpm_smooth3_f1_out3 = arena + (size_t)N * 6344320; /* 20 x N x 1 x 4 */
+    const real *head_fpm_smooth3_f1_out4 = arena + (size_t)N * 6344400; /* 20 x N x 1 x 4 */
+    const real *head_fpm_smooth3_f1_sum3 = arena + (size_t)N * 6344560; /* 20 x N x 1 x 4 */
+    const real *head_fpm_smooth3_f1_sum4 = arena + (size_t)N * 6344720; /* 20 x N x 1 x 4 */
+    const real *head_fpm_smooth3_drop_mask = arena + (size_t)N * 6345520; /* 80 x N x 1 x 1 */
+    const real *head_fpm_smooth3_sum = arena + (size_t)N * 6345600; /* 80 x N x 32 x 4 */
+    const real *head_fpm_smooth3_bn = arena + (size_t)N * 6355840; /* 80 x N x 32 x 4 */
     const real *head_fpm_smooth3_bn_saved = arena + fixed + 14200;
-    const real *head_fpm_smooth3_relu = arena + (size_t)N * 7992960; /* 80 x N x 32 x 4 */
-    const real *head_fpm_merge2 = arena + (size_t)N * 8085120; /* 80 x N x 64 x 8 */
-    const real *head_fpm_smooth2_f2_in2 = arena + (size_t)N * 8095360; /* 20 x N x 64 x 8 */
-    const real *head_fpm_smooth2_f2_dw2 = arena + (size_t)N * 8167040; /* 20 x N x 64 x 8 */
+    const real *head_fpm_merge2 = arena + (size_t)N * 6448000; /* 80 x N x 64 x 8 */
+    const real *head_fpm_smooth2_f2_in2 = arena + (size_t)N * 6458240; /* 20 x N x 64 x 8 */
+    const real *head_fpm_smooth2_f2_dw2 = arena + (size_t)N * 6529920; /* 20 x N x 64 x 8 */
     const real *head_fpm_smooth2_f2_ssn2_saved = arena + fixed + 14360;
-    const real *head_fpm_smooth2_f2_sum3 = arena + (size_t)N * 8177280; /* 20 x N x 64 x 8 */
-    const real *head_fpm_smooth2_f2_dw3 = arena + (size_t)N * 8187520; /* 20 x N x 64 x 8 */
+    const real *head_fpm_smooth2_f2_sum3 = arena + (size_t)N * 6540160; /* 20 x N x 64 x 8 */
+    const real *head_fpm_smooth2_f2_dw3 = arena + (size_t)N * 6550400; /* 20 x N x 64 x 8 */
     const real *head_fpm_smooth2_f2_ssn3_saved = arena + fixed + 14520;
-    const real *head_fpm_smooth2_f2_sum4 = arena + (size_t)N * 8197760; /* 20 x N x 64 x 8 */
-    const real *head_fpm_smooth2_f2_dw4 = arena + (size_t)N * 8208000; /* 20 x N x 64 x 8 */
+    const real *head_fpm_smooth2_f2_sum4 = arena + (size_t)N * 6560640; /* 20 x N x 64 x 8 */
+    const real *head_fpm_smooth2_f2_dw4 = arena + (size_t)N * 6570880; /* 20 x N x 64 x 8 */
     const real *head_fpm_smooth2_f2_ssn4_saved = arena + fixed + 14680;
-    const real *head_fpm_smooth2_f1 = arena + (size_t)N * 8218880; /* 80 x N x 1 x 8 */
-    const real *head_fpm_smooth2_f1_in2 = arena + (size_t)N * 8218400; /* 20 x N x 1 x 8 */
-    const real *head_fpm_smooth2_f1_out2 = arena + (size_t)N * 8219040; /* 20 x N x 1 x 8 */
-    const real *head_fpm_smooth2_f1_out3 = arena + (size_t)N * 8219200; /* 20 x N x 1 x 8 */
-    const real *head_fpm_smooth2_f1_out4 = arena + (size_t)N * 8219360; /* 20 x N x 1 x 8 */
-    const real *head_fpm_smooth2_f1_sum3 = arena + (size_t)N * 8219680; /* 20 x N x 1 x 8 */
-    const real *head_fpm_smooth2_f1_sum4 = arena + (size_t)N * 8220000; /* 20 x N x 1 x 8 */
-    const real *head_fpm_smooth2_drop_mask = arena + (size_t)N * 8221600; /* 80 x N x 1 x 1 */
-    const real *head_fpm_smooth2_sum = arena + (size_t)N * 8221680; /* 80 x N x 64 x 8 */
+    const real *head_fpm_smooth2_f1 = arena + (size_t)N * 6581760; /* 80 x N x 1 x 8 */
+    const real *head_fpm_smooth2_f1_in2 = arena + (size_t)N * 6581280; /* 20 x N x 1 x 8 */
+    const real *head_fpm_smooth2_f1_out2 = arena + (size_t)N * 6581920; /* 20 x N x 1 x 8 */
+    const real *head_fpm_smooth2_f1_out3 = arena + (size_t)N * 6582080; /* 20 x N x 1 x 8 */
+    const real *head_fpm_smooth2_f1_out4 = arena + (size_t)N * 6582240; /* 20 x N x 1 x 8 */
+    const real *head_fpm_smooth2_f1_sum3 = arena + (size_t)N * 6582560; /* 20 x N x 1 x 8 */
+    const real *head_fpm_smooth2_f1_sum4 = arena + (size_t)N * 6582880; /* 20 x N x 1 x 8 */
+    const real *head_fpm_smooth2_drop_mask = arena + (size_t)N * 6584480; /* 80 x N x 1 x 1 */
+    const real *head_fpm_smooth2_sum = arena + (size_t)N * 6584560; /* 80 x N x 64 x 8 */
+    const real *head_fpm_smooth2_bn = arena + (size_t)N * 6625520; /* 80 x N x 64 x 8 */
     const real *head_fpm_smooth2_bn_saved = arena + fixed + 14840;
-    const real *head_fpm_smooth2_relu = arena + (size_t)N * 8303600; /* 80 x N x 64 x 8 */
-    const real *head_fpm_smooth1_f2_in2 = arena + (size_t)N * 8713200; /* 20 x N x 128 x 16 */
-    const real *head_fpm_smooth1_f2_dw2 = arena + (size_t)N * 8999920; /* 20 x N x 128 x 16 */
+    const real *head_fpm_smooth1_f2_in2 = arena + (size_t)N * 7035120; /* 20 x N x 128 x 16 */
+    const real *head_fpm_smooth1_f2_dw2 = arena + (size_t)N * 7321840; /* 20 x N x 128 x 16 */
     const real *head_fpm_smooth1_f2_ssn2_saved = arena + fixed + 15000;
-    const real *head_fpm_smooth1_f2_sum3 = arena + (size_t)N * 9040880; /* 20 x N x 128 x 16 */
-    const real *head_fpm_smooth1_f2_dw3 = arena + (size_t)N * 9081840; /* 20 x N x 128 x 16 */
+    const real *head_fpm_smooth1_f2_sum3 = arena + (size_t)N * 7362800; /* 20 x N x 128 x 16 */
+    const real *head_fpm_smooth1_f2_dw3 = arena + (size_t)N * 7403760; /* 20 x N x 128 x 16 */
     const real *head_fpm_smooth1_f2_ssn3_saved = arena + fixed + 15160;
-    const real *head_fpm_smooth1_f2_sum4 = arena + (size_t)N * 9122800; /* 20 x N x 128 x 16 */
-    const real *head_fpm_smooth1_f2_dw4 = arena + (size_t)N * 9163760; /* 20 x N x 128 x 16 */
+    const real *head_fpm_smooth1_f2_sum4 = arena + (size_t)N * 7444720; /* 20 x N x 128 x 16 */
+    const real *head_fpm_smooth1_f2_dw4 = arena + (size_t)N * 7485680; /* 20 x N x 128 x 16 */
     const real *head_fpm_smooth1_f2_ssn4_saved = arena + fixed + 15320;
-    const real *head_fpm_smooth1_f1 = arena + (size_t)N * 9206000; /* 80 x N x 1 x 16 */
-    const real *head_fpm_smooth1_f1_in2 = arena + (size_t)N * 9205040; /* 20 x N x 1 x 16 */
-    const real *head_fpm_smooth1_f1_out2 = arena + (size_t)N * 9206320; /* 20 x N x 1 x 16 */
-    const real *head_fpm_smooth1_f1_out3 = arena + (size_t)N * 9206640; /* 20 x N x 1 x 16 */
-    const real *head_fpm_smooth1_f1_out4 = arena + (size_t)N * 9206960; /* 20 x N x 1 x 16 */
-    const real *head_fpm_smooth1_f1_sum3 = arena + (size_t)N * 9207600; /* 20 x N x 1 x 16 */
-    const real *head_fpm_smooth1_f1_sum4 = arena + (size_t)N * 9208240; /* 20 x N x 1 x 16 */
-    const real *head_fpm_smooth1_drop_mask = arena + (size_t)N * 9211440; /* 80 x N x 1 x 1 */
-    const real *head_fpm_smooth1_sum = arena + (size_t)N * 9211520; /* 80 x N x 128 x 16 */
+    const real *head_fpm_smooth1_f1 = arena + (size_t)N * 7527920; /* 80 x N x 1 x 16 */
+    const real *head_fpm_smooth1_f1_in2 = arena + (size_t)N * 7526960; /* 20 x N x 1 x 16 */
+    const real *head_fpm_smooth1_f1_out2 = arena + (size_t)N * 7528240; /* 20 x N x 1 x 16 */
+    const real *head_fpm_smooth1_f1_out3 = arena + (size_t)N * 7528560; /* 20 x N x 1 x 16 */
+    const real *head_fpm_smooth1_f1_out4 = arena + (size_t)N * 7528880; /* 20 x N x 1 x 16 */
+    const real *head_fpm_smooth1_f1_sum3 = arena + (size_t)N * 7529520; /* 20 x N x 1 x 16 */
+    const real *head_fpm_smooth1_f1_sum4 = arena + (size_t)N * 7530160; /* 20 x N x 1 x 16 */
+    const real *head_fpm_smooth1_drop_mask = arena + (size_t)N * 7533360; /* 80 x N x 1 x 1 */
+    const real *head_fpm_smooth1_sum = arena + (size_t)N * 7533440; /* 80 x N x 128 x 16 */
+    const real *head_fpm_smooth1_bn = arena + (size_t)N * 7697280; /* 80 x N x 128 x 16 */
     const real *head_fpm_smooth1_bn_saved = arena + fixed + 15480;
-    const real *head_fpm_smooth1_relu = arena + (size_t)N * 9539200; /* 80 x N x 128 x 16 */
-    const real *head_linear = arena + (size_t)N * 9703040; /* 10 x N x 1 x 1 */
-    real *d_stem_conv = grad + (size_t)N * 327680;
-    real *d_stem_bn = grad + (size_t)N * 0;
-    real *d_stem_relu = grad + (size_t)N * 655360;
-    real *d_stem_mfa = grad + (size_t)N * 327680;
-    real *d_stem_mfa_x1 = grad + (size_t)N * 655360;
-    real *d_stem_mfa_y1 = grad + (size_t)N * 327680;
+    const real *head_linear = arena + (size_t)N * 7861120; /* 10 x N x 1 x 1 */
+    real *d_stem_conv = grad + (size_t)N * 0;
+    real *d_stem_bn = grad + (size_t)N * 491520;
+    real *d_stem_mfa = grad + (size_t)N * 163840;
+    real *d_stem_mfa_x1 = grad + (size_t)N * 491520;
+    real *d_stem_mfa_y1 = grad + (size_t)N * 163840;
     real *d_stem_mfa_att1_mean = grad + (size_t)N * 5120;
     real *d_stem_mfa_att1_fc1 = grad + (size_t)N * 2560;
     real *d_stem_mfa_att1_relu = grad + (size_t)N * 0;
     real *d_stem_mfa_att1_fc2 = grad + (size_t)N * 5120;
     real *d_stem_mfa_att1_sigmoid = grad + (size_t)N * 0;
-    real *d_stem_mfa_x2 = grad + (size_t)N * 737280;
-    real *d_stem_mfa_y2 = grad + (size_t)N * 409600;
-    real *d_stem_mfa_dw2 = grad + (size_t)N * 0;
-    real *d_stem_mfa_bn2 = grad + (size_t)N * 81920;
-    real *d_stem_mfa_relu2 = grad + (size_t)N * 0;
+    real *d_stem_mfa_x2 = grad + (size_t)N * 573440;
+    real *d_stem_mfa_y2 = grad + (size_t)N * 245760;
+    real *d_stem_mfa_dw2 = grad + (size_t)N * 81920;
+    real *d_stem_mfa_bn2 = grad + (size_t)N * 0;
     real *d_stem_mfa_att2_mean = grad + (size_t)N * 87040;
     real *d_stem_mfa_att2_fc1 = grad + (size_t)N * 84480;
     real *d_stem_mfa_att2_relu = grad + (size_t)N * 81920;
     real *d_stem_mfa_att2_fc2 = grad + (size_t)N * 87040;
     real *d_stem_mfa_att2_sigmoid = grad + (size_t)N * 81920;
-    real *d_stem_mfa_x3 = grad + (size_t)N * 819200;
-    real *d_stem_mfa_y3 = grad + (size_t)N * 491520;
-    real *d_stem_mfa_sum3 = grad + (size_t)N * 81920;
-    real *d_stem_mfa_dw3 = grad + (size_t)N * 0;
-    real *d_stem_mfa_bn3 = grad + (size_t)N * 81920;
-    real *d_stem_mfa_relu3 = grad + (size_t)N * 0;
+    real *d_stem_mfa_x3 = grad + (size_t)N * 655360;
+    real *d_stem_mfa_y3 = grad + (size_t)N * 327680;
+    real *d_stem_mfa_sum3 = grad + (size_t)N * 0;
+    real *d_stem_mfa_dw3 = grad + (size_t)N * 81920;
+    real *d_stem_mfa_bn3 = grad + (size_t)N * 0;
     real *d_stem_mfa_att3_mean = grad + (size_t)N * 87040;
     real *d_stem_mfa_att3_fc1 = grad + (size_t)N * 84480;
     real *d_stem_mfa_att3_relu = grad + (size_t)N * 81920;
     real *d_stem_mfa_att3_fc2 = grad + (size_t)N * 87040;
     real *d_stem_mfa_att3_sigmoid = grad + (size_t)N * 81920;
-    real *d_stem_mfa_x4 = grad + (size_t)N * 901120;
-    real *d_stem_mfa_y4 = grad + (size_t)N * 573440;
-    real *d_stem_mfa_sum4 = grad + (size_t)N * 81920;
-    real *d_stem_mfa_dw4 = grad + (size_t)N * 0;
-    real *d_stem_mfa_bn4 = grad + (size_t)N * 81920;
-    real *d_stem_mfa_relu4 = grad + (size_t)N * 0;
+    real *d_stem_mfa_x4 = grad + (size_t)N * 737280;
+    real *d_stem_mfa_y4 = grad + (size_t)N * 409600;
+    real *d_stem_mfa_sum4 = grad + (size_t)N * 0;
+    real *d_stem_mfa_dw4 = grad + (size_t)N * 81920;
+    real *d_stem_mfa_bn4 = grad + (size_t)N * 0;
     real *d_stem_mfa_att4_mean = grad + (size_t)N * 87040;
     real *d_stem_mfa_att4_fc1 = grad + (size_t)N * 84480;
     real *d_stem_mfa_att4_relu = grad + (size_t)N * 81920;
     real *d_stem_mfa_att4_fc2 = grad + (size_t)N * 87040;
     real *d_stem_mfa_att4_sigmoid = grad + (size_t)N * 81920;
-    real *d_stage1_bcres2net1_conv_in = grad + (size_t)N * 163840;
-    real *d_stage1_bcres2net1_bn_in = grad + (size_t)N * 0;
-    real *d_stage1_bcres2net1_relu_in = grad + (size_t)N * 327680;
+    real *d_stage1_bcres2net1_conv_in = grad + (size_t)N * 0;
+    real *d_stage1_bcres2net1_bn_in = grad + (size_t)N * 327680;
     real *d_stage1_bcres2net1_f2 = grad + (size_t)N * 163840;
     real *d_stage1_bcres2net1_f2_in1 = grad + (size_t)N * 327680;
     real *d_stage1_bcres2net1_f2_out1 = grad + (size_t)N * 163840;
@@ -3448,86 +3375,80 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage1_bcres2net1_drop = grad + (size_t)N * 327680;
     real *d_stage1_bcres2net1_sum = grad + (size_t)N * 0;
     real *d_stage1_bcres2net1_bn = grad + (size_t)N * 163840;
-    real *d_stage1_bcres2net1_relu = grad + (size_t)N * 0;
     real *d_stage1_bcres2net2_f2 = grad + (size_t)N * 327680;
-    real *d_stage1_bcres2net2_f2_in1 = grad + (size_t)N * 0;
+    real *d_stage1_bcres2net2_f2_in1 = grad + (size_t)N * 163840;
     real *d_stage1_bcres2net2_f2_out1 = grad + (size_t)N * 327680;
-    real *d_stage1_bcres2net2_f2_in2 = grad + (size_t)N * 40960;
+    real *d_stage1_bcres2net2_f2_in2 = grad + (size_t)N * 204800;
     real *d_stage1_bcres2net2_f2_out2 = grad + (size_t)N * 368640;
-    real *d_stage1_bcres2net2_f2_in3 = grad + (size_t)N * 81920;
+    real *d_stage1_bcres2net2_f2_in3 = grad + (size_t)N * 245760;
     real *d_stage1_bcres2net2_f2_out3 = grad + (size_t)N * 409600;
-    real *d_stage1_bcres2net2_f2_in4 = grad + (size_t)N * 122880;
+    real *d_stage1_bcres2net2_f2_in4 = grad + (size_t)N * 286720;
     real *d_stage1_bcres2net2_f2_out4 = grad + (size_t)N * 450560;
-    real *d_stage1_bcres2net2_f2_dw2 = grad + (size_t)N * 163840;
-    real *d_stage1_bcres2net2_f2_sum3 = grad + (size_t)N * 204800;
-    real *d_stage1_bcres2net2_f2_dw3 = grad + (size_t)N * 163840;
-    real *d_stage1_bcres2net2_f2_sum4 = grad + (size_t)N * 204800;
-    real *d_stage1_bcres2net2_f2_dw4 = grad + (size_t)N * 163840;
-    real *d_stage1_bcres2net2_mean_f = grad + (size_t)N * 166400;
-    real *d_stage1_bcres2net2_f1 = grad + (size_t)N * 165120;
-    real *d_stage1_bcres2net2_f1_in1 = grad + (size_t)N * 166400;
-    real *d_stage1_bcres2net2_f1_out1 = grad + (size_t)N * 165120;
-    real *d_stage1_bcres2net2_f1_in2 = grad + (size_t)N * 166720;
-    real *d_stage1_bcres2net2_f1_out2 = grad + (size_t)N * 165440;
-    real *d_stage1_bcres2net2_f1_in3 = grad + (size_t)N * 167040;
-    real *d_stage1_bcres2net2_f1_out3 = grad + (size_t)N * 165760;
-    real *d_stage1_bcres2net2_f1_in4 = grad + (size_t)N * 167360;
-    real *d_stage1_bcres2net2_f1_out4 = grad + (size_t)N * 166080;
-    real *d_stage1_bcres2net2_f1_dw2 = grad + (size_t)N * 163840;
-    real *d_stage1_bcres2net2_f1_sum3 = grad + (size_t)N * 164160;
-    real *d_stage1_bcres2net2_f1_dw3 = grad + (size_t)N * 163840;
-    real *d_stage1_bcres2net2_f1_sum4 = grad + (size_t)N * 164160;
-    real *d_stage1_bcres2net2_f1_dw4 = grad + (size_t)N * 163840;
-    real *d_stage1_bcres2net2_conv_out = grad + (size_t)N * 163840;
+    real *d_stage1_bcres2net2_f2_dw2 = grad + (size_t)N * 0;
+    real *d_stage1_bcres2net2_f2_sum3 = grad + (size_t)N * 40960;
+    real *d_stage1_bcres2net2_f2_dw3 = grad + (size_t)N * 0;
+    real *d_stage1_bcres2net2_f2_sum4 = grad + (size_t)N * 40960;
+    real *d_stage1_bcres2net2_f2_dw4 = grad + (size_t)N * 0;
+    real *d_stage1_bcres2net2_mean_f = grad + (size_t)N * 2560;
+    real *d_stage1_bcres2net2_f1 = grad + (size_t)N * 1280;
+    real *d_stage1_bcres2net2_f1_in1 = grad + (size_t)N * 2560;
+    real *d_stage1_bcres2net2_f1_out1 = grad + (size_t)N * 1280;
+    real *d_stage1_bcres2net2_f1_in2 = grad + (size_t)N * 2880;
+    real *d_stage1_bcres2net2_f1_out2 = grad + (size_t)N * 1600;
+    real *d_stage1_bcres2net2_f1_in3 = grad + (size_t)N * 3200;
+    real *d_stage1_bcres2net2_f1_out3 = grad + (size_t)N * 1920;
+    real *d_stage1_bcres2net2_f1_in4 = grad + (size_t)N * 3520;
+    real *d_stage1_bcres2net2_f1_out4 = grad + (size_t)N * 2240;
+    real *d_stage1_bcres2net2_f1_dw2 = grad + (size_t)N * 0;
+    real *d_stage1_bcres2net2_f1_sum3 = grad + (size_t)N * 320;
+    real *d_stage1_bcres2net2_f1_dw3 = grad + (size_t)N * 0;
+    real *d_stage1_bcres2net2_f1_sum4 = grad + (size_t)N * 320;
+    real *d_stage1_bcres2net2_f1_dw4 = grad + (size_t)N * 0;
+    real *d_stage1_bcres2net2_conv_out = grad + (size_t)N * 0;
     real *d_stage1_bcres2net2_drop = grad + (size_t)N * 491520;
-    real *d_stage1_bcres2net2_sum = grad + (size_t)N * 163840;
-    real *d_stage1_bcres2net2_bn = grad + (size_t)N * 0;
-    real *d_stage1_bcres2net2_relu = grad + (size_t)N * 245760;
-    real *d_stage1_resnorm = grad + (size_t)N * 81920;
-    real *d_stage1_mfa = grad + (size_t)N * 343370;
-    real *d_stage1_mfa_x1 = grad + (size_t)N * 81920;
-    real *d_stage1_mfa_y1 = grad + (size_t)N * 343370;
+    real *d_stage1_bcres2net2_sum = grad + (size_t)N * 0;
+    real *d_stage1_bcres2net2_bn = grad + (size_t)N * 204800;
+    real *d_stage1_resnorm = grad + (size_t)N * 40960;
+    real *d_stage1_mfa = grad + (size_t)N * 389450;
+    real *d_stage1_mfa_x1 = grad + (size_t)N * 40960;
+    real *d_stage1_mfa_y1 = grad + (size_t)N * 389450;
     real *d_stage1_mfa_att1_mean = grad + (size_t)N * 2560;
     real *d_stage1_mfa_att1_fc1 = grad + (size_t)N * 1280;
     real *d_stage1_mfa_att1_relu = grad + (size_t)N * 0;
     real *d_stage1_mfa_att1_fc2 = grad + (size_t)N * 2560;
     real *d_stage1_mfa_att1_sigmoid = grad + (size_t)N * 0;
-    real *d_stage1_mfa_x2 = grad + (size_t)N * 122880;
-    real *d_stage1_mfa_y2 = grad + (size_t)N * 384330;
-    real *d_stage1_mfa_dw2 = grad + (size_t)N * 0;
-    real *d_stage1_mfa_bn2 = grad + (size_t)N * 40960;
-    real *d_stage1_mfa_relu2 = grad + (size_t)N * 0;
-    real *d_stage1_mfa_att2_mean = grad + (size_t)N * 43520;
-    real *d_stage1_mfa_att2_fc1 = grad + (size_t)N * 42240;
-    real *d_stage1_mfa_att2_relu = grad + (size_t)N * 40960;
-    real *d_stage1_mfa_att2_fc2 = grad + (size_t)N * 43520;
-    real *d_stage1_mfa_att2_sigmoid = grad + (size_t)N * 40960;
-    real *d_stage1_mfa_x3 = grad + (size_t)N * 163840;
-    real *d_stage1_mfa_y3 = grad + (size_t)N * 425290;
-    real *d_stage1_mfa_sum3 = grad + (size_t)N * 40960;
-    real *d_stage1_mfa_dw3 = grad + (size_t)N * 0;
-    real *d_stage1_mfa_bn3 = grad + (size_t)N * 40960;
-    real *d_stage1_mfa_relu3 = grad + (size_t)N * 0;
-    real *d_stage1_mfa_att3_mean = grad + (size_t)N * 43520;
-    real *d_stage1_mfa_att3_fc1 = grad + (size_t)N * 42240;
-    real *d_stage1_mfa_att3_relu = grad + (size_t)N * 40960;
-    real *d_stage1_mfa_att3_fc2 = grad + (size_t)N * 43520;
-    real *d_stage1_mfa_att3_sigmoid = grad + (size_t)N * 40960;
-    real *d_stage1_mfa_x4 = grad + (size_t)N * 204800;
-    real *d_stage1_mfa_y4 = grad + (size_t)N * 466250;
-    real *d_stage1_mfa_sum4 = grad + (size_t)N * 40960;
-    real *d_stage1_mfa_dw4 = grad + (size_t)N * 0;
-    real *d_stage1_mfa_bn4 = grad + (size_t)N * 40960;
-    real *d_stage1_mfa_relu4 = grad + (size_t)N * 0;
+    real *d_stage1_mfa_x2 = grad + (size_t)N * 81920;
+    real *d_stage1_mfa_y2 = grad + (size_t)N * 430410;
+    real *d_stage1_mfa_dw2 = grad + (size_t)N * 204800;
+    real *d_stage1_mfa_bn2 = grad + (size_t)N * 0;
+    real *d_stage1_mfa_att2_mean = grad + (size_t)N * 207360;
+    real *d_stage1_mfa_att2_fc1 = grad + (size_t)N * 206080;
+    real *d_stage1_mfa_att2_relu = grad + (size_t)N * 204800;
+    real *d_stage1_mfa_att2_fc2 = grad + (size_t)N * 207360;
+    real *d_stage1_mfa_att2_sigmoid = grad + (size_t)N * 204800;
+    real *d_stage1_mfa_x3 = grad + (size_t)N * 122880;
+    real *d_stage1_mfa_y3 = grad + (size_t)N * 471370;
+    real *d_stage1_mfa_sum3 = grad + (size_t)N * 0;
+    real *d_stage1_mfa_dw3 = grad + (size_t)N * 204800;
+    real *d_stage1_mfa_bn3 = grad + (size_t)N * 0;
+    real *d_stage1_mfa_att3_mean = grad + (size_t)N * 207360;
+    real *d_stage1_mfa_att3_fc1 = grad + (size_t)N * 206080;
+    real *d_stage1_mfa_att3_relu = grad + (size_t)N * 204800;
+    real *d_stage1_mfa_att3_fc2 = grad + (size_t)N * 207360;
+    real *d_stage1_mfa_att3_sigmoid = grad + (size_t)N * 204800;
+    real *d_stage1_mfa_x4 = grad + (size_t)N * 163840;
+    real *d_stage1_mfa_y4 = grad + (size_t)N * 512330;
+    real *d_stage1_mfa_sum4 = grad + (size_t)N * 0;
+    real *d_stage1_mfa_dw4 = grad + (size_t)N * 40960;
+    real *d_stage1_mfa_bn4 = grad + (size_t)N * 0;
     real *d_stage1_mfa_att4_mean = grad + (size_t)N * 43520;
     real *d_stage1_mfa_att4_fc1 = grad + (size_t)N * 42240;
     real *d_stage1_mfa_att4_relu = grad + (size_t)N * 40960;
     real *d_stage1_mfa_att4_fc2 = grad + (size_t)N * 43520;
     real *d_stage1_mfa_att4_sigmoid = grad + (size_t)N * 40960;
-    real *d_stage2_maxpool = grad + (size_t)N * 0;
-    real *d_stage2_bcres2net1_conv_in = grad + (size_t)N * 61440;
-    real *d_stage2_bcres2net1_bn_in = grad + (size_t)N * 0;
-    real *d_stage2_bcres2net1_relu_in = grad + (size_t)N * 122880;
+    real *d_stage2_maxpool = grad + (size_t)N * 61440;
+    real *d_stage2_bcres2net1_conv_in = grad + (size_t)N * 0;
+    real *d_stage2_bcres2net1_bn_in = grad + (size_t)N * 122880;
     real *d_stage2_bcres2net1_f2 = grad + (size_t)N * 61440;
     real *d_stage2_bcres2net1_f2_in1 = grad + (size_t)N * 122880;
     real *d_stage2_bcres2net1_f2_out1 = grad + (size_t)N * 61440;
@@ -3561,86 +3482,80 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage2_bcres2net1_drop = grad + (size_t)N * 122880;
     real *d_stage2_bcres2net1_sum = grad + (size_t)N * 0;
     real *d_stage2_bcres2net1_bn = grad + (size_t)N * 61440;
-    real *d_stage2_bcres2net1_relu = grad + (size_t)N * 0;
     real *d_stage2_bcres2net2_f2 = grad + (size_t)N * 122880;
-    real *d_stage2_bcres2net2_f2_in1 = grad + (size_t)N * 0;
+    real *d_stage2_bcres2net2_f2_in1 = grad + (size_t)N * 61440;
     real *d_stage2_bcres2net2_f2_out1 = grad + (size_t)N * 122880;
-    real *d_stage2_bcres2net2_f2_in2 = grad + (size_t)N * 15360;
+    real *d_stage2_bcres2net2_f2_in2 = grad + (size_t)N * 76800;
     real *d_stage2_bcres2net2_f2_out2 = grad + (size_t)N * 138240;
-    real *d_stage2_bcres2net2_f2_in3 = grad + (size_t)N * 30720;
+    real *d_stage2_bcres2net2_f2_in3 = grad + (size_t)N * 92160;
     real *d_stage2_bcres2net2_f2_out3 = grad + (size_t)N * 153600;
-    real *d_stage2_bcres2net2_f2_in4 = grad + (size_t)N * 46080;
+    real *d_stage2_bcres2net2_f2_in4 = grad + (size_t)N * 107520;
     real *d_stage2_bcres2net2_f2_out4 = grad + (size_t)N * 168960;
-    real *d_stage2_bcres2net2_f2_dw2 = grad + (size_t)N * 61440;
-    real *d_stage2_bcres2net2_f2_sum3 = grad + (size_t)N * 76800;
-    real *d_stage2_bcres2net2_f2_dw3 = grad + (size_t)N * 61440;
-    real *d_stage2_bcres2net2_f2_sum4 = grad + (size_t)N * 76800;
-    real *d_stage2_bcres2net2_f2_dw4 = grad + (size_t)N * 61440;
-    real *d_stage2_bcres2net2_mean_f = grad + (size_t)N * 63360;
-    real *d_stage2_bcres2net2_f1 = grad + (size_t)N * 62400;
-    real *d_stage2_bcres2net2_f1_in1 = grad + (size_t)N * 63360;
-    real *d_stage2_bcres2net2_f1_out1 = grad + (size_t)N * 62400;
-    real *d_stage2_bcres2net2_f1_in2 = grad + (size_t)N * 63600;
-    real *d_stage2_bcres2net2_f1_out2 = grad + (size_t)N * 62640;
-    real *d_stage2_bcres2net2_f1_in3 = grad + (size_t)N * 63840;
-    real *d_stage2_bcres2net2_f1_out3 = grad + (size_t)N * 62880;
-    real *d_stage2_bcres2net2_f1_in4 = grad + (size_t)N * 64080;
-    real *d_stage2_bcres2net2_f1_out4 = grad + (size_t)N * 63120;
-    real *d_stage2_bcres2net2_f1_dw2 = grad + (size_t)N * 61440;
-    real *d_stage2_bcres2net2_f1_sum3 = grad + (size_t)N * 61680;
-    real *d_stage2_bcres2net2_f1_dw3 = grad + (size_t)N * 61440;
-    real *d_stage2_bcres2net2_f1_sum4 = grad + (size_t)N * 61680;
-    real *d_stage2_bcres2net2_f1_dw4 = grad + (size_t)N * 61440;
-    real *d_stage2_bcres2net2_conv_out = grad + (size_t)N * 61440;
+    real *d_stage2_bcres2net2_f2_dw2 = grad + (size_t)N * 0;
+    real *d_stage2_bcres2net2_f2_sum3 = grad + (size_t)N * 15360;
+    real *d_stage2_bcres2net2_f2_dw3 = grad + (size_t)N * 0;
+    real *d_stage2_bcres2net2_f2_sum4 = grad + (size_t)N * 15360;
+    real *d_stage2_bcres2net2_f2_dw4 = grad + (size_t)N * 0;
+    real *d_stage2_bcres2net2_mean_f = grad + (size_t)N * 1920;
+    real *d_stage2_bcres2net2_f1 = grad + (size_t)N * 960;
+    real *d_stage2_bcres2net2_f1_in1 = grad + (size_t)N * 1920;
+    real *d_stage2_bcres2net2_f1_out1 = grad + (size_t)N * 960;
+    real *d_stage2_bcres2net2_f1_in2 = grad + (size_t)N * 2160;
+    real *d_stage2_bcres2net2_f1_out2 = grad + (size_t)N * 1200;
+    real *d_stage2_bcres2net2_f1_in3 = grad + (size_t)N * 2400;
+    real *d_stage2_bcres2net2_f1_out3 = grad + (size_t)N * 1440;
+    real *d_stage2_bcres2net2_f1_in4 = grad + (size_t)N * 2640;
+    real *d_stage2_bcres2net2_f1_out4 = grad + (size_t)N * 1680;
+    real *d_stage2_bcres2net2_f1_dw2 = grad + (size_t)N * 0;
+    real *d_stage2_bcres2net2_f1_sum3 = grad + (size_t)N * 240;
+    real *d_stage2_bcres2net2_f1_dw3 = grad + (size_t)N * 0;
+    real *d_stage2_bcres2net2_f1_sum4 = grad + (size_t)N * 240;
+    real *d_stage2_bcres2net2_f1_dw4 = grad + (size_t)N * 0;
+    real *d_stage2_bcres2net2_conv_out = grad + (size_t)N * 0;
     real *d_stage2_bcres2net2_drop = grad + (size_t)N * 184320;
-    real *d_stage2_bcres2net2_sum = grad + (size_t)N * 61440;
-    real *d_stage2_bcres2net2_bn = grad + (size_t)N * 0;
-    real *d_stage2_bcres2net2_relu = grad + (size_t)N * 92160;
-    real *d_stage2_resnorm = grad + (size_t)N * 30720;
-    real *d_stage2_mfa = grad + (size_t)N * 281930;
-    real *d_stage2_mfa_x1 = grad + (size_t)N * 30720;
-    real *d_stage2_mfa_y1 = grad + (size_t)N * 281930;
+    real *d_stage2_bcres2net2_sum = grad + (size_t)N * 0;
+    real *d_stage2_bcres2net2_bn = grad + (size_t)N * 76800;
+    real *d_stage2_resnorm = grad + (size_t)N * 15360;
+    real *d_stage2_mfa = grad + (size_t)N * 328010;
+    real *d_stage2_mfa_x1 = grad + (size_t)N * 15360;
+    real *d_stage2_mfa_y1 = grad + (size_t)N * 328010;
     real *d_stage2_mfa_att1_mean = grad + (size_t)N * 2048;
     real *d_stage2_mfa_att1_fc1 = grad + (size_t)N * 1024;
     real *d_stage2_mfa_att1_relu = grad + (size_t)N * 0;
     real *d_stage2_mfa_att1_fc2 = grad + (size_t)N * 1920;
     real *d_stage2_mfa_att1_sigmoid = grad + (size_t)N * 0;
-    real *d_stage2_mfa_x2 = grad + (size_t)N * 46080;
-    real *d_stage2_mfa_y2 = grad + (size_t)N * 297290;
-    real *d_stage2_mfa_dw2 = grad + (size_t)N * 0;
-    real *d_stage2_mfa_bn2 = grad + (size_t)N * 15360;
-    real *d_stage2_mfa_relu2 = grad + (size_t)N * 0;
-    real *d_stage2_mfa_att2_mean = grad + (size_t)N * 17408;
-    real *d_stage2_mfa_att2_fc1 = grad + (size_t)N * 16384;
-    real *d_stage2_mfa_att2_relu = grad + (size_t)N * 15360;
-    real *d_stage2_mfa_att2_fc2 = grad + (size_t)N * 17280;
-    real *d_stage2_mfa_att2_sigmoid = grad + (size_t)N * 15360;
-    real *d_stage2_mfa_x3 = grad + (size_t)N * 61440;
-    real *d_stage2_mfa_y3 = grad + (size_t)N * 312650;
-    real *d_stage2_mfa_sum3 = grad + (size_t)N * 15360;
-    real *d_stage2_mfa_dw3 = grad + (size_t)N * 0;
-    real *d_stage2_mfa_bn3 = grad + (size_t)N * 15360;
-    real *d_stage2_mfa_relu3 = grad + (size_t)N * 0;
-    real *d_stage2_mfa_att3_mean = grad + (size_t)N * 17408;
-    real *d_stage2_mfa_att3_fc1 = grad + (size_t)N * 16384;
-    real *d_stage2_mfa_att3_relu = grad + (size_t)N * 15360;
-    real *d_stage2_mfa_att3_fc2 = grad + (size_t)N * 17280;
-    real *d_stage2_mfa_att3_sigmoid = grad + (size_t)N * 15360;
-    real *d_stage2_mfa_x4 = grad + (size_t)N * 76800;
-    real *d_stage2_mfa_y4 = grad + (size_t)N * 328010;
-    real *d_stage2_mfa_sum4 = grad + (size_t)N * 15360;
-    real *d_stage2_mfa_dw4 = grad + (size_t)N * 0;
-    real *d_stage2_mfa_bn4 = grad + (size_t)N * 15360;
-    real *d_stage2_mfa_relu4 = grad + (size_t)N * 0;
+    real *d_stage2_mfa_x2 = grad + (size_t)N * 30720;
+    real *d_stage2_mfa_y2 = grad + (size_t)N * 343370;
+    real *d_stage2_mfa_dw2 = grad + (size_t)N * 76800;
+    real *d_stage2_mfa_bn2 = grad + (size_t)N * 0;
+    real *d_stage2_mfa_att2_mean = grad + (size_t)N * 78848;
+    real *d_stage2_mfa_att2_fc1 = grad + (size_t)N * 77824;
+    real *d_stage2_mfa_att2_relu = grad + (size_t)N * 76800;
+    real *d_stage2_mfa_att2_fc2 = grad + (size_t)N * 78720;
+    real *d_stage2_mfa_att2_sigmoid = grad + (size_t)N * 76800;
+    real *d_stage2_mfa_x3 = grad + (size_t)N * 46080;
+    real *d_stage2_mfa_y3 = grad + (size_t)N * 358730;
+    real *d_stage2_mfa_sum3 = grad + (size_t)N * 0;
+    real *d_stage2_mfa_dw3 = grad + (size_t)N * 76800;
+    real *d_stage2_mfa_bn3 = grad + (size_t)N * 0;
+    real *d_stage2_mfa_att3_mean = grad + (size_t)N * 78848;
+    real *d_stage2_mfa_att3_fc1 = grad + (size_t)N * 77824;
+    real *d_stage2_mfa_att3_relu = grad + (size_t)N * 76800;
+    real *d_stage2_mfa_att3_fc2 = grad + (size_t)N * 78720;
+    real *d_stage2_mfa_att3_sigmoid = grad + (size_t)N * 76800;
+    real *d_stage2_mfa_x4 = grad + (size_t)N * 61440;
+    real *d_stage2_mfa_y4 = grad + (size_t)N * 374090;
+    real *d_stage2_mfa_sum4 = grad + (size_t)N * 0;
+    real *d_stage2_mfa_dw4 = grad + (size_t)N * 15360;
+    real *d_stage2_mfa_bn4 = grad + (size_t)N * 0;
     real *d_stage2_mfa_att4_mean = grad + (size_t)N * 17408;
     real *d_stage2_mfa_att4_fc1 = grad + (size_t)N * 16384;
     real *d_stage2_mfa_att4_relu = grad + (size_t)N * 15360;
     real *d_stage2_mfa_att4_fc2 = grad + (size_t)N * 17280;
     real *d_stage2_mfa_att4_sigmoid = grad + (size_t)N * 15360;
-    real *d_stage3_maxpool = grad + (size_t)N * 0;
-    real *d_stage3_bcres2net1_conv_in = grad + (size_t)N * 20480;
-    real *d_stage3_bcres2net1_bn_in = grad + (size_t)N * 0;
-    real *d_stage3_bcres2net1_relu_in = grad + (size_t)N * 40960;
+    real *d_stage3_maxpool = grad + (size_t)N * 20480;
+    real *d_stage3_bcres2net1_conv_in = grad + (size_t)N * 0;
+    real *d_stage3_bcres2net1_bn_in = grad + (size_t)N * 40960;
     real *d_stage3_bcres2net1_f2 = grad + (size_t)N * 20480;
     real *d_stage3_bcres2net1_f2_in1 = grad + (size_t)N * 40960;
     real *d_stage3_bcres2net1_f2_out1 = grad + (size_t)N * 20480;
@@ -3674,119 +3589,112 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage3_bcres2net1_drop = grad + (size_t)N * 40960;
     real *d_stage3_bcres2net1_sum = grad + (size_t)N * 0;
     real *d_stage3_bcres2net1_bn = grad + (size_t)N * 20480;
-    real *d_stage3_bcres2net1_relu = grad + (size_t)N * 0;
     real *d_stage3_bcres2net2_f2 = grad + (size_t)N * 40960;
-    real *d_stage3_bcres2net2_f2_in1 = grad + (size_t)N * 0;
+    real *d_stage3_bcres2net2_f2_in1 = grad + (size_t)N * 20480;
     real *d_stage3_bcres2net2_f2_out1 = grad + (size_t)N * 40960;
-    real *d_stage3_bcres2net2_f2_in2 = grad + (size_t)N * 5120;
+    real *d_stage3_bcres2net2_f2_in2 = grad + (size_t)N * 25600;
     real *d_stage3_bcres2net2_f2_out2 = grad + (size_t)N * 46080;
-    real *d_stage3_bcres2net2_f2_in3 = grad + (size_t)N * 10240;
+    real *d_stage3_bcres2net2_f2_in3 = grad + (size_t)N * 30720;
     real *d_stage3_bcres2net2_f2_out3 = grad + (size_t)N * 51200;
-    real *d_stage3_bcres2net2_f2_in4 = grad + (size_t)N * 15360;
+    real *d_stage3_bcres2net2_f2_in4 = grad + (size_t)N * 35840;
     real *d_stage3_bcres2net2_f2_out4 = grad + (size_t)N * 56320;
-    real *d_stage3_bcres2net2_f2_dw2 = grad + (size_t)N * 20480;
-    real *d_stage3_bcres2net2_f2_sum3 = grad + (size_t)N * 25600;
-    real *d_stage3_bcres2net2_f2_dw3 = grad + (size_t)N * 20480;
-    real *d_stage3_bcres2net2_f2_sum4 = grad + (size_t)N * 25600;
-    real *d_stage3_bcres2net2_f2_dw4 = grad + (size_t)N * 20480;
-    real *d_stage3_bcres2net2_mean_f = grad + (size_t)N * 21760;
-    real *d_stage3_bcres2net2_f1 = grad + (size_t)N * 21120;
-    real *d_stage3_bcres2net2_f1_in1 = grad + (size_t)N * 21760;
-    real *d_stage3_bcres2net2_f1_out1 = grad + (size_t)N * 21120;
-    real *d_stage3_bcres2net2_f1_in2 = grad + (size_t)N * 21920;
-    real *d_stage3_bcres2net2_f1_out2 = grad + (size_t)N * 21280;
-    real *d_stage3_bcres2net2_f1_in3 = grad + (size_t)N * 22080;
-    real *d_stage3_bcres2net2_f1_out3 = grad + (size_t)N * 21440;
-    real *d_stage3_bcres2net2_f1_in4 = grad + (size_t)N * 22240;
-    real *d_stage3_bcres2net2_f1_out4 = grad + (size_t)N * 21600;
-    real *d_stage3_bcres2net2_f1_dw2 = grad + (size_t)N * 20480;
-    real *d_stage3_bcres2net2_f1_sum3 = grad + (size_t)N * 20640;
-    real *d_stage3_bcres2net2_f1_dw3 = grad + (size_t)N * 20480;
-    real *d_stage3_bcres2net2_f1_sum4 = grad + (size_t)N * 20640;
-    real *d_stage3_bcres2net2_f1_dw4 = grad + (size_t)N * 20480;
-    real *d_stage3_bcres2net2_conv_out = grad + (size_t)N * 20480;
+    real *d_stage3_bcres2net2_f2_dw2 = grad + (size_t)N * 0;
+    real *d_stage3_bcres2net2_f2_sum3 = grad + (size_t)N * 5120;
+    real *d_stage3_bcres2net2_f2_dw3 = grad + (size_t)N * 0;
+    real *d_stage3_bcres2net2_f2_sum4 = grad + (size_t)N * 5120;
+    real *d_stage3_bcres2net2_f2_dw4 = grad + (size_t)N * 0;
+    real *d_stage3_bcres2net2_mean_f = grad + (size_t)N * 1280;
+    real *d_stage3_bcres2net2_f1 = grad + (size_t)N * 640;
+    real *d_stage3_bcres2net2_f1_in1 = grad + (size_t)N * 1280;
+    real *d_stage3_bcres2net2_f1_out1 = grad + (size_t)N * 640;
+    real *d_stage3_bcres2net2_f1_in2 = grad + (size_t)N * 1440;
+    real *d_stage3_bcres2net2_f1_out2 = grad + (size_t)N * 800;
+    real *d_stage3_bcres2net2_f1_in3 = grad + (size_t)N * 1600;
+    real *d_stage3_bcres2net2_f1_out3 = grad + (size_t)N * 960;
+    real *d_stage3_bcres2net2_f1_in4 = grad + (size_t)N * 1760;
+    real *d_stage3_bcres2net2_f1_out4 = grad + (size_t)N * 1120;
+    real *d_stage3_bcres2net2_f1_dw2 = grad + (size_t)N * 0;
+    real *d_stage3_bcres2net2_f1_sum3 = grad + (size_t)N * 160;
+    real *d_stage3_bcres2net2_f1_dw3 = grad + (size_t)N * 0;
+    real *d_stage3_bcres2net2_f1_sum4 = grad + (size_t)N * 160;
+    real *d_stage3_bcres2net2_f1_dw4 = grad + (size_t)N * 0;
+    real *d_stage3_bcres2net2_conv_out = grad + (size_t)N * 0;
     real *d_stage3_bcres2net2_drop = grad + (size_t)N * 61440;
-    real *d_stage3_bcres2net2_sum = grad + (size_t)N * 20480;
-    real *d_stage3_bcres2net2_bn = grad + (size_t)N * 0;
-    real *d_stage3_bcres2net2_relu = grad + (size_t)N * 30720;
-    real *d_stage3_resnorm = grad + (size_t)N * 10240;
-    real *d_stage3_mfa = grad + (size_t)N * 261450;
-    real *d_stage3_mfa_x1 = grad + (size_t)N * 10240;
-    real *d_stage3_mfa_y1 = grad + (size_t)N * 261450;
+    real *d_stage3_bcres2net2_sum = grad + (size_t)N * 0;
+    real *d_stage3_bcres2net2_bn = grad + (size_t)N * 25600;
+    real *d_stage3_resnorm = grad + (size_t)N * 5120;
+    real *d_stage3_mfa = grad + (size_t)N * 97610;
+    real *d_stage3_mfa_x1 = grad + (size_t)N * 5120;
+    real *d_stage3_mfa_y1 = grad + (size_t)N * 97610;
     real *d_stage3_mfa_att1_mean = grad + (size_t)N * 1280;
     real *d_stage3_mfa_att1_fc1 = grad + (size_t)N * 640;
     real *d_stage3_mfa_att1_relu = grad + (size_t)N * 0;
     real *d_stage3_mfa_att1_fc2 = grad + (size_t)N * 1280;
     real *d_stage3_mfa_att1_sigmoid = grad + (size_t)N * 0;
-    real *d_stage3_mfa_x2 = grad + (size_t)N * 15360;
-    real *d_stage3_mfa_y2 = grad + (size_t)N * 266570;
-    real *d_stage3_mfa_dw2 = grad + (size_t)N * 0;
-    real *d_stage3_mfa_bn2 = grad + (size_t)N * 5120;
-    real *d_stage3_mfa_relu2 = grad + (size_t)N * 0;
-    real *d_stage3_mfa_att2_mean = grad + (size_t)N * 6400;
-    real *d_stage3_mfa_att2_fc1 = grad + (size_t)N * 5760;
-    real *d_stage3_mfa_att2_relu = grad + (size_t)N * 5120;
-    real *d_stage3_mfa_att2_fc2 = grad + (size_t)N * 6400;
-    real *d_stage3_mfa_att2_sigmoid = grad + (size_t)N * 5120;
-    real *d_stage3_mfa_x3 = grad + (size_t)N * 20480;
-    real *d_stage3_mfa_y3 = grad + (size_t)N * 271690;
-    real *d_stage3_mfa_sum3 = grad + (size_t)N * 5120;
-    real *d_stage3_mfa_dw3 = grad + (size_t)N * 0;
-    real *d_stage3_mfa_bn3 = grad + (size_t)N * 5120;
-    real *d_stage3_mfa_relu3 = grad + (size_t)N * 0;
-    real *d_stage3_mfa_att3_mean = grad + (size_t)N * 6400;
-    real *d_stage3_mfa_att3_fc1 = grad + (size_t)N * 5760;
-    real *d_stage3_mfa_att3_relu = grad + (size_t)N * 5120;
-    real *d_stage3_mfa_att3_fc2 = grad + (size_t)N * 6400;
-    real *d_stage3_mfa_att3_sigmoid = grad + (size_t)N * 5120;
-    real *d_stage3_mfa_x4 = grad + (size_t)N * 25600;
-    real *d_stage3_mfa_y4 = grad + (size_t)N * 276810;
-    real *d_stage3_mfa_sum4 = grad + (size_t)N * 5120;
-    real *d_stage3_mfa_dw4 = grad + (size_t)N * 0;
-    real *d_stage3_mfa_bn4 = grad + (size_t)N * 5120;
-    real *d_stage3_mfa_relu4 = grad + (size_t)N * 0;
+    real *d_stage3_mfa_x2 = grad + (size_t)N * 10240;
+    real *d_stage3_mfa_y2 = grad + (size_t)N * 102730;
+    real *d_stage3_mfa_dw2 = grad + (size_t)N * 25600;
+    real *d_stage3_mfa_bn2 = grad + (size_t)N * 0;
+    real *d_stage3_mfa_att2_mean = grad + (size_t)N * 26880;
+    real *d_stage3_mfa_att2_fc1 = grad + (size_t)N * 26240;
+    real *d_stage3_mfa_att2_relu = grad + (size_t)N * 25600;
+    real *d_stage3_mfa_att2_fc2 = grad + (size_t)N * 26880;
+    real *d_stage3_mfa_att2_sigmoid = grad + (size_t)N * 25600;
+    real *d_stage3_mfa_x3 = grad + (size_t)N * 15360;
+    real *d_stage3_mfa_y3 = grad + (size_t)N * 107850;
+    real *d_stage3_mfa_sum3 = grad + (size_t)N * 0;
+    real *d_stage3_mfa_dw3 = grad + (size_t)N * 25600;
+    real *d_stage3_mfa_bn3 = grad + (size_t)N * 0;
+    real *d_stage3_mfa_att3_mean = grad + (size_t)N * 26880;
+    real *d_stage3_mfa_att3_fc1 = grad + (size_t)N * 26240;
+    real *d_stage3_mfa_att3_relu = grad + (size_t)N * 25600;
+    real *d_stage3_mfa_att3_fc2 = grad + (size_t)N * 26880;
+    real *d_stage3_mfa_att3_sigmoid = grad + (size_t)N * 25600;
+    real *d_stage3_mfa_x4 = grad + (size_t)N * 20480;
+    real *d_stage3_mfa_y4 = grad + (size_t)N * 112970;
+    real *d_stage3_mfa_sum4 = grad + (size_t)N * 0;
+    real *d_stage3_mfa_dw4 = grad + (size_t)N * 5120;
+    real *d_stage3_mfa_bn4 = grad + (size_t)N * 0;
     real *d_stage3_mfa_att4_mean = grad + (size_t)N * 6400;
     real *d_stage3_mfa_att4_fc1 = grad + (size_t)N * 5760;
     real *d_stage3_mfa_att4_relu = grad + (size_t)N * 5120;
     real *d_stage3_mfa_att4_fc2 = grad + (size_t)N * 6400;
     real *d_stage3_mfa_att4_sigmoid = grad + (size_t)N * 5120;
-    real *d_stage4_bcres2net1_conv_in = grad + (size_t)N * 25600;
-    real *d_stage4_bcres2net1_bn_in = grad + (size_t)N * 0;
-    real *d_stage4_bcres2net1_relu_in = grad + (size_t)N * 38400;
-    real *d_stage4_bcres2net1_f2 = grad + (size_t)N * 0;
-    real *d_stage4_bcres2net1_f2_in1 = grad + (size_t)N * 38400;
-    real *d_stage4_bcres2net1_f2_out1 = grad + (size_t)N * 0;
-    real *d_stage4_bcres2net1_f2_in2 = grad + (size_t)N * 44800;
-    real *d_stage4_bcres2net1_f2_out2 = grad + (size_t)N * 6400;
-    real *d_stage4_bcres2net1_f2_in3 = grad + (size_t)N * 51200;
-    real *d_stage4_bcres2net1_f2_out3 = grad + (size_t)N * 12800;
-    real *d_stage4_bcres2net1_f2_in4 = grad + (size_t)N * 57600;
-    real *d_stage4_bcres2net1_f2_out4 = grad + (size_t)N * 19200;
-    real *d_stage4_bcres2net1_f2_dw2 = grad + (size_t)N * 25600;
-    real *d_stage4_bcres2net1_f2_sum3 = grad + (size_t)N * 32000;
-    real *d_stage4_bcres2net1_f2_dw3 = grad + (size_t)N * 25600;
-    real *d_stage4_bcres2net1_f2_sum4 = grad + (size_t)N * 32000;
-    real *d_stage4_bcres2net1_f2_dw4 = grad + (size_t)N * 25600;
-    real *d_stage4_bcres2net1_mean_f = grad + (size_t)N * 27200;
-    real *d_stage4_bcres2net1_f1 = grad + (size_t)N * 26400;
-    real *d_stage4_bcres2net1_f1_in1 = grad + (size_t)N * 27200;
-    real *d_stage4_bcres2net1_f1_out1 = grad + (size_t)N * 26400;
-    real *d_stage4_bcres2net1_f1_in2 = grad + (size_t)N * 27400;
-    real *d_stage4_bcres2net1_f1_out2 = grad + (size_t)N * 26600;
-    real *d_stage4_bcres2net1_f1_in3 = grad + (size_t)N * 27600;
-    real *d_stage4_bcres2net1_f1_out3 = grad + (size_t)N * 26800;
-    real *d_stage4_bcres2net1_f1_in4 = grad + (size_t)N * 27800;
-    real *d_stage4_bcres2net1_f1_out4 = grad + (size_t)N * 27000;
-    real *d_stage4_bcres2net1_f1_dw2 = grad + (size_t)N * 25600;
-    real *d_stage4_bcres2net1_f1_sum3 = grad + (size_t)N * 25800;
-    real *d_stage4_bcres2net1_f1_dw3 = grad + (size_t)N * 25600;
-    real *d_stage4_bcres2net1_f1_sum4 = grad + (size_t)N * 25800;
-    real *d_stage4_bcres2net1_f1_dw4 = grad + (size_t)N * 25600;
-    real *d_stage4_bcres2net1_conv_out = grad + (size_t)N * 25600;
+    real *d_stage4_bcres2net1_conv_in = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net1_bn_in = grad + (size_t)N * 51200;
+    real *d_stage4_bcres2net1_f2 = grad + (size_t)N * 25600;
+    real *d_stage4_bcres2net1_f2_in1 = grad + (size_t)N * 51200;
+    real *d_stage4_bcres2net1_f2_out1 = grad + (size_t)N * 25600;
+    real *d_stage4_bcres2net1_f2_in2 = grad + (size_t)N * 57600;
+    real *d_stage4_bcres2net1_f2_out2 = grad + (size_t)N * 32000;
+    real *d_stage4_bcres2net1_f2_in3 = grad + (size_t)N * 64000;
+    real *d_stage4_bcres2net1_f2_out3 = grad + (size_t)N * 38400;
+    real *d_stage4_bcres2net1_f2_in4 = grad + (size_t)N * 70400;
+    real *d_stage4_bcres2net1_f2_out4 = grad + (size_t)N * 44800;
+    real *d_stage4_bcres2net1_f2_dw2 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net1_f2_sum3 = grad + (size_t)N * 6400;
+    real *d_stage4_bcres2net1_f2_dw3 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net1_f2_sum4 = grad + (size_t)N * 6400;
+    real *d_stage4_bcres2net1_f2_dw4 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net1_mean_f = grad + (size_t)N * 1600;
+    real *d_stage4_bcres2net1_f1 = grad + (size_t)N * 800;
+    real *d_stage4_bcres2net1_f1_in1 = grad + (size_t)N * 1600;
+    real *d_stage4_bcres2net1_f1_out1 = grad + (size_t)N * 800;
+    real *d_stage4_bcres2net1_f1_in2 = grad + (size_t)N * 1800;
+    real *d_stage4_bcres2net1_f1_out2 = grad + (size_t)N * 1000;
+    real *d_stage4_bcres2net1_f1_in3 = grad + (size_t)N * 2000;
+    real *d_stage4_bcres2net1_f1_out3 = grad + (size_t)N * 1200;
+    real *d_stage4_bcres2net1_f1_in4 = grad + (size_t)N * 2200;
+    real *d_stage4_bcres2net1_f1_out4 = grad + (size_t)N * 1400;
+    real *d_stage4_bcres2net1_f1_dw2 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net1_f1_sum3 = grad + (size_t)N * 200;
+    real *d_stage4_bcres2net1_f1_dw3 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net1_f1_sum4 = grad + (size_t)N * 200;
+    real *d_stage4_bcres2net1_f1_dw4 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net1_conv_out = grad + (size_t)N * 0;
     real *d_stage4_bcres2net1_drop = grad + (size_t)N * 51200;
-    real *d_stage4_bcres2net1_sum = grad + (size_t)N * 25600;
-    real *d_stage4_bcres2net1_bn = grad + (size_t)N * 0;
-    real *d_stage4_bcres2net1_relu = grad + (size_t)N * 25600;
+    real *d_stage4_bcres2net1_sum = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net1_bn = grad + (size_t)N * 25600;
     real *d_stage4_bcres2net2_f2 = grad + (size_t)N * 51200;
     real *d_stage4_bcres2net2_f2_in1 = grad + (size_t)N * 25600;
     real *d_stage4_bcres2net2_f2_out1 = grad + (size_t)N * 51200;
@@ -3820,233 +3728,224 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage4_bcres2net2_drop = grad + (size_t)N * 76800;
     real *d_stage4_bcres2net2_sum = grad + (size_t)N * 0;
     real *d_stage4_bcres2net2_bn = grad + (size_t)N * 25600;
-    real *d_stage4_bcres2net2_relu = grad + (size_t)N * 0;
     real *d_stage4_bcres2net3_f2 = grad + (size_t)N * 51200;
-    real *d_stage4_bcres2net3_f2_in1 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net3_f2_in1 = grad + (size_t)N * 25600;
     real *d_stage4_bcres2net3_f2_out1 = grad + (size_t)N * 51200;
-    real *d_stage4_bcres2net3_f2_in2 = grad + (size_t)N * 6400;
+    real *d_stage4_bcres2net3_f2_in2 = grad + (size_t)N * 32000;
     real *d_stage4_bcres2net3_f2_out2 = grad + (size_t)N * 57600;
-    real *d_stage4_bcres2net3_f2_in3 = grad + (size_t)N * 12800;
+    real *d_stage4_bcres2net3_f2_in3 = grad + (size_t)N * 38400;
     real *d_stage4_bcres2net3_f2_out3 = grad + (size_t)N * 64000;
-    real *d_stage4_bcres2net3_f2_in4 = grad + (size_t)N * 19200;
+    real *d_stage4_bcres2net3_f2_in4 = grad + (size_t)N * 44800;
     real *d_stage4_bcres2net3_f2_out4 = grad + (size_t)N * 70400;
-    real *d_stage4_bcres2net3_f2_dw2 = grad + (size_t)N * 25600;
-    real *d_stage4_bcres2net3_f2_sum3 = grad + (size_t)N * 32000;
-    real *d_stage4_bcres2net3_f2_dw3 = grad + (size_t)N * 25600;
-    real *d_stage4_bcres2net3_f2_sum4 = grad + (size_t)N * 32000;
-    real *d_stage4_bcres2net3_f2_dw4 = grad + (size_t)N * 25600;
-    real *d_stage4_bcres2net3_mean_f = grad + (size_t)N * 27200;
-    real *d_stage4_bcres2net3_f1 = grad + (size_t)N * 26400;
-    real *d_stage4_bcres2net3_f1_in1 = grad + (size_t)N * 27200;
-    real *d_stage4_bcres2net3_f1_out1 = grad + (size_t)N * 26400;
-    real *d_stage4_bcres2net3_f1_in2 = grad + (size_t)N * 27400;
-    real *d_stage4_bcres2net3_f1_out2 = grad + (size_t)N * 26600;
-    real *d_stage4_bcres2net3_f1_in3 = grad + (size_t)N * 27600;
-    real *d_stage4_bcres2net3_f1_out3 = grad + (size_t)N * 26800;
-    real *d_stage4_bcres2net3_f1_in4 = grad + (size_t)N * 27800;
-    real *d_stage4_bcres2net3_f1_out4 = grad + (size_t)N * 27000;
-    real *d_stage4_bcres2net3_f1_dw2 = grad + (size_t)N * 25600;
-    real *d_stage4_bcres2net3_f1_sum3 = grad + (size_t)N * 25800;
-    real *d_stage4_bcres2net3_f1_dw3 = grad + (size_t)N * 25600;
-    real *d_stage4_bcres2net3_f1_sum4 = grad + (size_t)N * 25800;
-    real *d_stage4_bcres2net3_f1_dw4 = grad + (size_t)N * 25600;
-    real *d_stage4_bcres2net3_conv_out = grad + (size_t)N * 25600;
+    real *d_stage4_bcres2net3_f2_dw2 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net3_f2_sum3 = grad + (size_t)N * 6400;
+    real *d_stage4_bcres2net3_f2_dw3 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net3_f2_sum4 = grad + (size_t)N * 6400;
+    real *d_stage4_bcres2net3_f2_dw4 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net3_mean_f = grad + (size_t)N * 1600;
+    real *d_stage4_bcres2net3_f1 = grad + (size_t)N * 800;
+    real *d_stage4_bcres2net3_f1_in1 = grad + (size_t)N * 1600;
+    real *d_stage4_bcres2net3_f1_out1 = grad + (size_t)N * 800;
+    real *d_stage4_bcres2net3_f1_in2 = grad + (size_t)N * 1800;
+    real *d_stage4_bcres2net3_f1_out2 = grad + (size_t)N * 1000;
+    real *d_stage4_bcres2net3_f1_in3 = grad + (size_t)N * 2000;
+    real *d_stage4_bcres2net3_f1_out3 = grad + (size_t)N * 1200;
+    real *d_stage4_bcres2net3_f1_in4 = grad + (size_t)N * 2200;
+    real *d_stage4_bcres2net3_f1_out4 = grad + (size_t)N * 1400;
+    real *d_stage4_bcres2net3_f1_dw2 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net3_f1_sum3 = grad + (size_t)N * 200;
+    real *d_stage4_bcres2net3_f1_dw3 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net3_f1_sum4 = grad + (size_t)N * 200;
+    real *d_stage4_bcres2net3_f1_dw4 = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net3_conv_out = grad + (size_t)N * 0;
     real *d_stage4_bcres2net3_drop = grad + (size_t)N * 76800;
-    real *d_stage4_bcres2net3_sum = grad + (size_t)N * 25600;
-    real *d_stage4_bcres2net3_bn = grad + (size_t)N * 0;
-    real *d_stage4_bcres2net3_relu = grad + (size_t)N * 38400;
-    real *d_stage4_resnorm = grad + (size_t)N * 12800;
-    real *d_stage4_mfa = grad + (size_t)N * 235850;
-    real *d_stage4_mfa_x1 = grad + (size_t)N * 12800;
-    real *d_stage4_mfa_y1 = grad + (size_t)N * 235850;
+    real *d_stage4_bcres2net3_sum = grad + (size_t)N * 0;
+    real *d_stage4_bcres2net3_bn = grad + (size_t)N * 32000;
+    real *d_stage4_resnorm = grad + (size_t)N * 6400;
+    real *d_stage4_mfa = grad + (size_t)N * 72010;
+    real *d_stage4_mfa_x1 = grad + (size_t)N * 6400;
+    real *d_stage4_mfa_y1 = grad + (size_t)N * 72010;
     real *d_stage4_mfa_att1_mean = grad + (size_t)N * 1664;
     real *d_stage4_mfa_att1_fc1 = grad + (size_t)N * 832;
     real *d_stage4_mfa_att1_relu = grad + (size_t)N * 0;
     real *d_stage4_mfa_att1_fc2 = grad + (size_t)N * 1600;
     real *d_stage4_mfa_att1_sigmoid = grad + (size_t)N * 0;
-    real *d_stage4_mfa_x2 = grad + (size_t)N * 19200;
-    real *d_stage4_mfa_y2 = grad + (size_t)N * 242250;
-    real *d_stage4_mfa_dw2 = grad + (size_t)N * 0;
-    real *d_stage4_mfa_bn2 = grad + (size_t)N * 6400;
-    real *d_stage4_mfa_relu2 = grad + (size_t)N * 0;
-    real *d_stage4_mfa_att2_mean = grad + (size_t)N * 8064;
-    real *d_stage4_mfa_att2_fc1 = grad + (size_t)N * 7232;
-    real *d_stage4_mfa_att2_relu = grad + (size_t)N * 6400;
-    real *d_stage4_mfa_att2_fc2 = grad + (size_t)N * 8000;
-    real *d_stage4_mfa_att2_sigmoid = grad + (size_t)N * 6400;
-    real *d_stage4_mfa_x3 = grad + (size_t)N * 25600;
-    real *d_stage4_mfa_y3 = grad + (size_t)N * 248650;
-    real *d_stage4_mfa_sum3 = grad + (size_t)N * 6400;
-    real *d_stage4_mfa_dw3 = grad + (size_t)N * 0;
-    real *d_stage4_mfa_bn3 = grad + (size_t)N * 6400;
-    real *d_stage4_mfa_relu3 = grad + (size_t)N * 0;
-    real *d_stage4_mfa_att3_mean = grad + (size_t)N * 8064;
-    real *d_stage4_mfa_att3_fc1 = grad + (size_t)N * 7232;
-    real *d_stage4_mfa_att3_relu = grad + (size_t)N * 6400;
-    real *d_stage4_mfa_att3_fc2 = grad + (size_t)N * 8000;
-    real *d_stage4_mfa_att3_sigmoid = grad + (size_t)N * 6400;
-    real *d_stage4_mfa_x4 = grad + (size_t)N * 32000;
-    real *d_stage4_mfa_y4 = grad + (size_t)N * 255050;
-    real *d_stage4_mfa_sum4 = grad + (size_t)N * 6400;
-    real *d_stage4_mfa_dw4 = grad + (size_t)N * 0;
-    real *d_stage4_mfa_bn4 = grad + (size_t)N * 6400;
-    real *d_stage4_mfa_relu4 = grad + (size_t)N * 0;
+    real *d_stage4_mfa_x2 = grad + (size_t)N * 12800;
+    real *d_stage4_mfa_y2 = grad + (size_t)N * 78410;
+    real *d_stage4_mfa_dw2 = grad + (size_t)N * 32000;
+    real *d_stage4_mfa_bn2 = grad + (size_t)N * 0;
+    real *d_stage4_mfa_att2_mean = grad + (size_t)N * 33664;
+    real *d_stage4_mfa_att2_fc1 = grad + (size_t)N * 32832;
+    real *d_stage4_mfa_att2_relu = grad + (size_t)N * 32000;
+    real *d_stage4_mfa_att2_fc2 = grad + (size_t)N * 33600;
+    real *d_stage4_mfa_att2_sigmoid = grad + (size_t)N * 32000;
+    real *d_stage4_mfa_x3 = grad + (size_t)N * 19200;
+    real *d_stage4_mfa_y3 = grad + (size_t)N * 84810;
+    real *d_stage4_mfa_sum3 = grad + (size_t)N * 0;
+    real *d_stage4_mfa_dw3 = grad + (size_t)N * 32000;
+    real *d_stage4_mfa_bn3 = grad + (size_t)N * 0;
+    real *d_stage4_mfa_att3_mean = grad + (size_t)N * 33664;
+    real *d_stage4_mfa_att3_fc1 = grad + (size_t)N * 32832;
+    real *d_stage4_mfa_att3_relu = grad + (size_t)N * 32000;
+    real *d_stage4_mfa_att3_fc2 = grad + (size_t)N * 33600;
+    real *d_stage4_mfa_att3_sigmoid = grad + (size_t)N * 32000;
+    real *d_stage4_mfa_x4 = grad + (size_t)N * 25600;
+    real *d_stage4_mfa_y4 = grad + (size_t)N * 91210;
+    real *d_stage4_mfa_sum4 = grad + (size_t)N * 0;
+    real *d_stage4_mfa_dw4 = grad + (size_t)N * 6400;
+    real *d_stage4_mfa_bn4 = grad + (size_t)N * 0;
     real *d_stage4_mfa_att4_mean = grad + (size_t)N * 8064;
     real *d_stage4_mfa_att4_fc1 = grad + (size_t)N * 7232;
     real *d_stage4_mfa_att4_relu = grad + (size_t)N * 6400;
     real *d_stage4_mfa_att4_fc2 = grad + (size_t)N * 8000;
     real *d_stage4_mfa_att4_sigmoid = grad + (size_t)N * 6400;
-    real *d_head_fpm_lateral1 = grad + (size_t)N * 330;
-    real *d_head_fpm_lateral2 = grad + (size_t)N * 164170;
-    real *d_head_fpm_lateral3 = grad + (size_t)N * 215370;
-    real *d_head_fpm_lateral4 = grad + (size_t)N * 225610;
+    real *d_head_fpm_lateral1 = grad + (size_t)N * 164170;
+    real *d_head_fpm_lateral2 = grad + (size_t)N * 330;
+    real *d_head_fpm_lateral3 = grad + (size_t)N * 51530;
+    real *d_head_fpm_lateral4 = grad + (size_t)N * 61770;
     real *d_head_fpm = grad + (size_t)N * 10;
-    real *d_head_fpm_smooth4_f2 = grad + (size_t)N * 235850;
-    real *d_head_fpm_smooth4_f2_in1 = grad + (size_t)N * 225610;
-    real *d_head_fpm_smooth4_f2_out1 = grad + (size_t)N * 235850;
-    real *d_head_fpm_smooth4_f2_in2 = grad + (size_t)N * 228170;
-    real *d_head_fpm_smooth4_f2_out2 = grad + (size_t)N * 238410;
-    real *d_head_fpm_smooth4_f2_in3 = grad + (size_t)N * 230730;
-    real *d_head_fpm_smooth4_f2_out3 = grad + (size_t)N * 240970;
-    real *d_head_fpm_smooth4_f2_in4 = grad + (size_t)N * 233290;
-    real *d_head_fpm_smooth4_f2_out4 = grad + (size_t)N * 243530;
-    real *d_head_fpm_smooth4_f2_dw2 = grad + (size_t)N * 205130;
-    real *d_head_fpm_smooth4_f2_sum3 = grad + (size_t)N * 207690;
-    real *d_head_fpm_smooth4_f2_dw3 = grad + (size_t)N * 205130;
-    real *d_head_fpm_smooth4_f2_sum4 = grad + (size_t)N * 207690;
-    real *d_head_fpm_smooth4_f2_dw4 = grad + (size_t)N * 205130;
-    real *d_head_fpm_smooth4_mean_f = grad + (size_t)N * 205290;
+    real *d_head_fpm_smooth4_f2 = grad + (size_t)N * 41290;
+    real *d_head_fpm_smooth4_f2_in1 = grad + (size_t)N * 61770;
+    real *d_head_fpm_smooth4_f2_out1 = grad + (size_t)N * 41290;
+    real *d_head_fpm_smooth4_f2_in2 = grad + (size_t)N * 64330;
+    real *d_head_fpm_smooth4_f2_out2 = grad + (size_t)N * 43850;
+    real *d_head_fpm_smooth4_f2_in3 = grad + (size_t)N * 66890;
+    real *d_head_fpm_smooth4_f2_out3 = grad + (size_t)N * 46410;
+    real *d_head_fpm_smooth4_f2_in4 = grad + (size_t)N * 69450;
+    real *d_head_fpm_smooth4_f2_out4 = grad + (size_t)N * 48970;
+    real *d_head_fpm_smooth4_f2_dw2 = grad + (size_t)N * 72010;
+    real *d_head_fpm_smooth4_f2_sum3 = grad + (size_t)N * 74570;
+    real *d_head_fpm_smooth4_f2_dw3 = grad + (size_t)N * 72010;
+    real *d_head_fpm_smooth4_f2_sum4 = grad + (size_t)N * 74570;
+    real *d_head_fpm_smooth4_f2_dw4 = grad + (size_t)N * 72010;
+    real *d_head_fpm_smooth4_mean_f = grad + (size_t)N * 72170;
     real *d_head_fpm_smooth4_f1 = grad + (size_t)N * 0;
-    real *d_head_fpm_smooth4_f1_in1 = grad + (size_t)N * 205290;
+    real *d_head_fpm_smooth4_f1_in1 = grad + (size_t)N * 72170;
     real *d_head_fpm_smooth4_f1_out1 = grad + (size_t)N * 0;
-    real *d_head_fpm_smooth4_f1_in2 = grad + (size_t)N * 205370;
+    real *d_head_fpm_smooth4_f1_in2 = grad + (size_t)N * 72250;
     real *d_head_fpm_smooth4_f1_out2 = grad + (size_t)N * 80;
-    real *d_head_fpm_smooth4_f1_in3 = grad + (size_t)N * 205450;
+    real *d_head_fpm_smooth4_f1_in3 = grad + (size_t)N * 72330;
     real *d_head_fpm_smooth4_f1_out3 = grad + (size_t)N * 160;
-    real *d_head_fpm_smooth4_f1_in4 = grad + (size_t)N * 205530;
+    real *d_head_fpm_smooth4_f1_in4 = grad + (size_t)N * 72410;
     real *d_head_fpm_smooth4_f1_out4 = grad + (size_t)N * 240;
-    real *d_head_fpm_smooth4_f1_dw2 = grad + (size_t)N * 205130;
-    real *d_head_fpm_smooth4_f1_sum3 = grad + (size_t)N * 205210;
-    real *d_head_fpm_smooth4_f1_dw3 = grad + (size_t)N * 205130;
-    real *d_head_fpm_smooth4_f1_sum4 = grad + (size_t)N * 205210;
-    real *d_head_fpm_smooth4_f1_dw4 = grad + (size_t)N * 205130;
-    real *d_head_fpm_smooth4_conv_out = grad + (size_t)N * 205130;
+    real *d_head_fpm_smooth4_f1_dw2 = grad + (size_t)N * 72010;
+    real *d_head_fpm_smooth4_f1_sum3 = grad + (size_t)N * 72090;
+    real *d_head_fpm_smooth4_f1_dw3 = grad + (size_t)N * 72010;
+    real *d_head_fpm_smooth4_f1_sum4 = grad + (size_t)N * 72090;
+    real *d_head_fpm_smooth4_f1_dw4 = grad + (size_t)N * 72010;
+    real *d_head_fpm_smooth4_conv_out = grad + (size_t)N * 72010;
     real *d_head_fpm_smooth4_drop = grad + (size_t)N * 0;
-    real *d_head_fpm_smooth4_sum = grad + (size_t)N * 205130;
-    real *d_head_fpm_smooth4_bn = grad + (size_t)N * 235850;
-    real *d_head_fpm_smooth4_relu = grad + (size_t)N * 205130;
+    real *d_head_fpm_smooth4_sum = grad + (size_t)N * 72010;
+    real *d_head_fpm_smooth4_bn = grad + (size_t)N * 41290;
     real *d_head_fpm_pool4 = grad + (size_t)N * 10;
-    real *d_head_fpm_merge3 = grad + (size_t)N * 205130;
-    real *d_head_fpm_smooth3_f2 = grad + (size_t)N * 225610;
-    real *d_head_fpm_smooth3_f2_in1 = grad + (size_t)N * 205130;
-    real *d_head_fpm_smooth3_f2_out1 = grad + (size_t)N * 225610;
-    real *d_head_fpm_smooth3_f2_in2 = grad + (size_t)N * 207690;
-    real *d_head_fpm_smooth3_f2_out2 = grad + (size_t)N * 228170;
-    real *d_head_fpm_smooth3_f2_in3 = grad + (size_t)N * 210250;
-    real *d_head_fpm_smooth3_f2_out3 = grad + (size_t)N * 230730;
-    real *d_head_fpm_smooth3_f2_in4 = grad + (size_t)N * 212810;
-    real *d_head_fpm_smooth3_f2_out4 = grad + (size_t)N * 233290;
-    real *d_head_fpm_smooth3_f2_dw2 = grad + (size_t)N * 215370;
-    real *d_head_fpm_smooth3_f2_sum3 = grad + (size_t)N * 217930;
-    real *d_head_fpm_smooth3_f2_dw3 = grad + (size_t)N * 215370;
-    real *d_head_fpm_smooth3_f2_sum4 = grad + (size_t)N * 217930;
-    real *d_head_fpm_smooth3_f2_dw4 = grad + (size_t)N * 215370;
-    real *d_head_fpm_smooth3_mean_f = grad + (size_t)N * 216010;
-    real *d_head_fpm_smooth3_f1 = grad + (size_t)N * 215690;
-    real *d_head_fpm_smooth3_f1_in1 = grad + (size_t)N * 216010;
-    real *d_head_fpm_smooth3_f1_out1 = grad + (size_t)N * 215690;
-    real *d_head_fpm_smooth3_f1_in2 = grad + (size_t)N * 216090;
-    real *d_head_fpm_smooth3_f1_out2 = grad + (size_t)N * 215770;
-    real *d_head_fpm_smooth3_f1_in3 = grad + (size_t)N * 216170;
-    real *d_head_fpm_smooth3_f1_out3 = grad + (size_t)N * 215850;
-    real *d_head_fpm_smooth3_f1_in4 = grad + (size_t)N * 216250;
-    real *d_head_fpm_smooth3_f1_out4 = grad + (size_t)N * 215930;
-    real *d_head_fpm_smooth3_f1_dw2 = grad + (size_t)N * 215370;
-    real *d_head_fpm_smooth3_f1_sum3 = grad + (size_t)N * 215450;
-    real *d_head_fpm_smooth3_f1_dw3 = grad + (size_t)N * 215370;
-    real *d_head_fpm_smooth3_f1_sum4 = grad + (size_t)N * 215450;
-    real *d_head_fpm_smooth3_f1_dw4 = grad + (size_t)N * 215370;
-    real *d_head_fpm_smooth3_conv_out = grad + (size_t)N * 215370;
-    real *d_head_fpm_smooth3_drop = grad + (size_t)N * 235850;
-    real *d_head_fpm_smooth3_sum = grad + (size_t)N * 215370;
-    real *d_head_fpm_smooth3_bn = grad + (size_t)N * 225610;
-    real *d_head_fpm_smooth3_relu = grad + (size_t)N * 215370;
+    real *d_head_fpm_merge3 = grad + (size_t)N * 41290;
+    real *d_head_fpm_smooth3_f2 = grad + (size_t)N * 51530;
+    real *d_head_fpm_smooth3_f2_in1 = grad + (size_t)N * 41290;
+    real *d_head_fpm_smooth3_f2_out1 = grad + (size_t)N * 51530;
+    real *d_head_fpm_smooth3_f2_in2 = grad + (size_t)N * 43850;
+    real *d_head_fpm_smooth3_f2_out2 = grad + (size_t)N * 54090;
+    real *d_head_fpm_smooth3_f2_in3 = grad + (size_t)N * 46410;
+    real *d_head_fpm_smooth3_f2_out3 = grad + (size_t)N * 56650;
+    real *d_head_fpm_smooth3_f2_in4 = grad + (size_t)N * 48970;
+    real *d_head_fpm_smooth3_f2_out4 = grad + (size_t)N * 59210;
+    real *d_head_fpm_smooth3_f2_dw2 = grad + (size_t)N * 61770;
+    real *d_head_fpm_smooth3_f2_sum3 = grad + (size_t)N * 64330;
+    real *d_head_fpm_smooth3_f2_dw3 = grad + (size_t)N * 61770;
+    real *d_head_fpm_smooth3_f2_sum4 = grad + (size_t)N * 64330;
+    real *d_head_fpm_smooth3_f2_dw4 = grad + (size_t)N * 61770;
+    real *d_head_fpm_smooth3_mean_f = grad + (size_t)N * 62410;
+    real *d_head_fpm_smooth3_f1 = grad + (size_t)N * 62090;
+    real *d_head_fpm_smooth3_f1_in1 = grad + (size_t)N * 62410;
+    real *d_head_fpm_smooth3_f1_out1 = grad + (size_t)N * 62090;
+    real *d_head_fpm_smooth3_f1_in2 = grad + (size_t)N * 62490;
+    real *d_head_fpm_smooth3_f1_out2 = grad + (size_t)N * 62170;
+    real *d_head_fpm_smooth3_f1_in3 = grad + (size_t)N * 62570;
+    real *d_head_fpm_smooth3_f1_out3 = grad + (size_t)N * 62250;
+    real *d_head_fpm_smooth3_f1_in4 = grad + (size_t)N * 62650;
+    real *d_head_fpm_smooth3_f1_out4 = grad + (size_t)N * 62330;
+    real *d_head_fpm_smooth3_f1_dw2 = grad + (size_t)N * 61770;
+    real *d_head_fpm_smooth3_f1_sum3 = grad + (size_t)N * 61850;
+    real *d_head_fpm_smooth3_f1_dw3 = grad + (size_t)N * 61770;
+    real *d_head_fpm_smooth3_f1_sum4 = grad + (size_t)N * 61850;
+    real *d_head_fpm_smooth3_f1_dw4 = grad + (size_t)N * 61770;
+    real *d_head_fpm_smooth3_conv_out = grad + (size_t)N * 61770;
+    real *d_head_fpm_smooth3_drop = grad + (size_t)N * 72010;
+    real *d_head_fpm_smooth3_sum = grad + (size_t)N * 61770;
+    real *d_head_fpm_smooth3_bn = grad + (size_t)N * 51530;
     real *d_head_fpm_pool3 = grad + (size_t)N * 90;
-    real *d_head_fpm_up2 = grad + (size_t)N * 246090;
-    real *d_head_fpm_shuffle2 = grad + (size_t)N * 205130;
+    real *d_head_fpm_up2 = grad + (size_t)N * 82250;
+    real *d_head_fpm_shuffle2 = grad + (size_t)N * 41290;
     real *d_head_fpm_merge2 = grad + (size_t)N * 328010;
-    real *d_head_fpm_smooth2_f2 = grad + (size_t)N * 205130;
+    real *d_head_fpm_smooth2_f2 = grad + (size_t)N * 330;
     real *d_head_fpm_smooth2_f2_in1 = grad + (size_t)N * 328010;
-    real *d_head_fpm_smooth2_f2_out1 = grad + (size_t)N * 205130;
+    real *d_head_fpm_smooth2_f2_out1 = grad + (size_t)N * 330;
     real *d_head_fpm_smooth2_f2_in2 = grad + (size_t)N * 338250;
-    real *d_head_fpm_smooth2_f2_out2 = grad + (size_t)N * 215370;
+    real *d_head_fpm_smooth2_f2_out2 = grad + (size_t)N * 10570;
     real *d_head_fpm_smooth2_f2_in3 = grad + (size_t)N * 348490;
-    real *d_head_fpm_smooth2_f2_out3 = grad + (size_t)N * 225610;
+    real *d_head_fpm_smooth2_f2_out3 = grad + (size_t)N * 20810;
     real *d_head_fpm_smooth2_f2_in4 = grad + (size_t)N * 358730;
-    real *d_head_fpm_smooth2_f2_out4 = grad + (size_t)N * 235850;
-    real *d_head_fpm_smooth2_f2_dw2 = grad + (size_t)N * 164170;
-    real *d_head_fpm_smooth2_f2_sum3 = grad + (size_t)N * 174410;
-    real *d_head_fpm_smooth2_f2_dw3 = grad + (size_t)N * 164170;
-    real *d_head_fpm_smooth2_f2_sum4 = grad + (size_t)N * 174410;
-    real *d_head_fpm_smooth2_f2_dw4 = grad + (size_t)N * 164170;
-    real *d_head_fpm_smooth2_mean_f = grad + (size_t)N * 165450;
-    real *d_head_fpm_smooth2_f1 = grad + (size_t)N * 164810;
-    real *d_head_fpm_smooth2_f1_in1 = grad + (size_t)N * 165450;
-    real *d_head_fpm_smooth2_f1_out1 = grad + (size_t)N * 164810;
-    real *d_head_fpm_smooth2_f1_in2 = grad + (size_t)N * 165610;
-    real *d_head_fpm_smooth2_f1_out2 = grad + (size_t)N * 164970;
-    real *d_head_fpm_smooth2_f1_in3 = grad + (size_t)N * 165770;
-    real *d_head_fpm_smooth2_f1_out3 = grad + (size_t)N * 165130;
-    real *d_head_fpm_smooth2_f1_in4 = grad + (size_t)N * 165930;
-    real *d_head_fpm_smooth2_f1_out4 = grad + (size_t)N * 165290;
-    real *d_head_fpm_smooth2_f1_dw2 = grad + (size_t)N * 164170;
-    real *d_head_fpm_smooth2_f1_sum3 = grad + (size_t)N * 164330;
-    real *d_head_fpm_smooth2_f1_dw3 = grad + (size_t)N * 164170;
-    real *d_head_fpm_smooth2_f1_sum4 = grad + (size_t)N * 164330;
-    real *d_head_fpm_smooth2_f1_dw4 = grad + (size_t)N * 164170;
-    real *d_head_fpm_smooth2_conv_out = grad + (size_t)N * 164170;
-    real *d_head_fpm_smooth2_drop = grad + (size_t)N * 246090;
-    real *d_head_fpm_smooth2_sum = grad + (size_t)N * 164170;
-    real *d_head_fpm_smooth2_bn = grad + (size_t)N * 205130;
-    real *d_head_fpm_smooth2_relu = grad + (size_t)N * 164170;
+    real *d_head_fpm_smooth2_f2_out4 = grad + (size_t)N * 31050;
+    real *d_head_fpm_smooth2_f2_dw2 = grad + (size_t)N * 41290;
+    real *d_head_fpm_smooth2_f2_sum3 = grad + (size_t)N * 51530;
+    real *d_head_fpm_smooth2_f2_dw3 = grad + (size_t)N * 41290;
+    real *d_head_fpm_smooth2_f2_sum4 = grad + (size_t)N * 51530;
+    real *d_head_fpm_smooth2_f2_dw4 = grad + (size_t)N * 41290;
+    real *d_head_fpm_smooth2_mean_f = grad + (size_t)N * 42570;
+    real *d_head_fpm_smooth2_f1 = grad + (size_t)N * 41930;
+    real *d_head_fpm_smooth2_f1_in1 = grad + (size_t)N * 42570;
+    real *d_head_fpm_smooth2_f1_out1 = grad + (size_t)N * 41930;
+    real *d_head_fpm_smooth2_f1_in2 = grad + (size_t)N * 42730;
+    real *d_head_fpm_smooth2_f1_out2 = grad + (size_t)N * 42090;
+    real *d_head_fpm_smooth2_f1_in3 = grad + (size_t)N * 42890;
+    real *d_head_fpm_smooth2_f1_out3 = grad + (size_t)N * 42250;
+    real *d_head_fpm_smooth2_f1_in4 = grad + (size_t)N * 43050;
+    real *d_head_fpm_smooth2_f1_out4 = grad + (size_t)N * 42410;
+    real *d_head_fpm_smooth2_f1_dw2 = grad + (size_t)N * 41290;
+    real *d_head_fpm_smooth2_f1_sum3 = grad + (size_t)N * 41450;
+    real *d_head_fpm_smooth2_f1_dw3 = grad + (size_t)N * 41290;
+    real *d_head_fpm_smooth2_f1_sum4 = grad + (size_t)N * 41450;
+    real *d_head_fpm_smooth2_f1_dw4 = grad + (size_t)N * 41290;
+    real *d_head_fpm_smooth2_conv_out = grad + (size_t)N * 41290;
+    real *d_head_fpm_smooth2_drop = grad + (size_t)N * 82250;
+    real *d_head_fpm_smooth2_sum = grad + (size_t)N * 41290;
+    real *d_head_fpm_smooth2_bn = grad + (size_t)N * 330;
     real *d_head_fpm_pool2 = grad + (size_t)N * 170;
-    real *d_head_fpm_up1 = grad + (size_t)N * 164170;
+    real *d_head_fpm_up1 = grad + (size_t)N * 330;
     real *d_head_fpm_shuffle1 = grad + (size_t)N * 328010;
-    real *d_head_fpm_merge1 = grad + (size_t)N * 164170;
+    real *d_head_fpm_merge1 = grad + (size_t)N * 330;
     real *d_head_fpm_smooth1_f2 = grad + (size_t)N * 328010;
-    real *d_head_fpm_smooth1_f2_in1 = grad + (size_t)N * 164170;
+    real *d_head_fpm_smooth1_f2_in1 = grad + (size_t)N * 330;
     real *d_head_fpm_smooth1_f2_out1 = grad + (size_t)N * 328010;
-    real *d_head_fpm_smooth1_f2_in2 = grad + (size_t)N * 205130;
+    real *d_head_fpm_smooth1_f2_in2 = grad + (size_t)N * 41290;
     real *d_head_fpm_smooth1_f2_out2 = grad + (size_t)N * 368970;
-    real *d_head_fpm_smooth1_f2_in3 = grad + (size_t)N * 246090;
+    real *d_head_fpm_smooth1_f2_in3 = grad + (size_t)N * 82250;
     real *d_head_fpm_smooth1_f2_out3 = grad + (size_t)N * 409930;
-    real *d_head_fpm_smooth1_f2_in4 = grad + (size_t)N * 287050;
+    real *d_head_fpm_smooth1_f2_in4 = grad + (size_t)N * 123210;
     real *d_head_fpm_smooth1_f2_out4 = grad + (size_t)N * 450890;
-    real *d_head_fpm_smooth1_f2_dw2 = grad + (size_t)N * 330;
-    real *d_head_fpm_smooth1_f2_sum3 = grad + (size_t)N * 41290;
-    real *d_head_fpm_smooth1_f2_dw3 = grad + (size_t)N * 330;
-    real *d_head_fpm_smooth1_f2_sum4 = grad + (size_t)N * 41290;
-    real *d_head_fpm_smooth1_f2_dw4 = grad + (size_t)N * 330;
-    real *d_head_fpm_smooth1_mean_f = grad + (size_t)N * 2890;
-    real *d_head_fpm_smooth1_f1 = grad + (size_t)N * 1610;
-    real *d_head_fpm_smooth1_f1_in1 = grad + (size_t)N * 2890;
-    real *d_head_fpm_smooth1_f1_out1 = grad + (size_t)N * 1610;
-    real *d_head_fpm_smooth1_f1_in2 = grad + (size_t)N * 3210;
-    real *d_head_fpm_smooth1_f1_out2 = grad + (size_t)N * 1930;
-    real *d_head_fpm_smooth1_f1_in3 = grad + (size_t)N * 3530;
-    real *d_head_fpm_smooth1_f1_out3 = grad + (size_t)N * 2250;
-    real *d_head_fpm_smooth1_f1_in4 = grad + (size_t)N * 3850;
-    real *d_head_fpm_smooth1_f1_out4 = grad + (size_t)N * 2570;
-    real *d_head_fpm_smooth1_f1_dw2 = grad + (size_t)N * 330;
-    real *d_head_fpm_smooth1_f1_sum3 = grad + (size_t)N * 650;
-    real *d_head_fpm_smooth1_f1_dw3 = grad + (size_t)N * 330;
-    real *d_head_fpm_smooth1_f1_sum4 = grad + (size_t)N * 650;
-    real *d_head_fpm_smooth1_f1_dw4 = grad + (size_t)N * 330;
-    real *d_head_fpm_smooth1_conv_out = grad + (size_t)N * 330;
+    real *d_head_fpm_smooth1_f2_dw2 = grad + (size_t)N * 164170;
+    real *d_head_fpm_smooth1_f2_sum3 = grad + (size_t)N * 205130;
+    real *d_head_fpm_smooth1_f2_dw3 = grad + (size_t)N * 164170;
+    real *d_head_fpm_smooth1_f2_sum4 = grad + (size_t)N * 205130;
+    real *d_head_fpm_smooth1_f2_dw4 = grad + (size_t)N * 164170;
+    real *d_head_fpm_smooth1_mean_f = grad + (size_t)N * 166730;
+    real *d_head_fpm_smooth1_f1 = grad + (size_t)N * 165450;
+    real *d_head_fpm_smooth1_f1_in1 = grad + (size_t)N * 166730;
+    real *d_head_fpm_smooth1_f1_out1 = grad + (size_t)N * 165450;
+    real *d_head_fpm_smooth1_f1_in2 = grad + (size_t)N * 167050;
+    real *d_head_fpm_smooth1_f1_out2 = grad + (size_t)N * 165770;
+    real *d_head_fpm_smooth1_f1_in3 = grad + (size_t)N * 167370;
+    real *d_head_fpm_smooth1_f1_out3 = grad + (size_t)N * 166090;
+    real *d_head_fpm_smooth1_f1_in4 = grad + (size_t)N * 167690;
+    real *d_head_fpm_smooth1_f1_out4 = grad + (size_t)N * 166410;
+    real *d_head_fpm_smooth1_f1_dw2 = grad + (size_t)N * 164170;
+    real *d_head_fpm_smooth1_f1_sum3 = grad + (size_t)N * 164490;
+    real *d_head_fpm_smooth1_f1_dw3 = grad + (size_t)N * 164170;
+    real *d_head_fpm_smooth1_f1_sum4 = grad + (size_t)N * 164490;
+    real *d_head_fpm_smooth1_f1_dw4 = grad + (size_t)N * 164170;
+    real *d_head_fpm_smooth1_conv_out = grad + (size_t)N * 164170;
     real *d_head_fpm_smooth1_drop = grad + (size_t)N * 491850;
-    real *d_head_fpm_smooth1_sum = grad + (size_t)N * 330;
-    real *d_head_fpm_smooth1_bn = grad + (size_t)N * 164170;
-    real *d_head_fpm_smooth1_relu = grad + (size_t)N * 330;
+    real *d_head_fpm_smooth1_sum = grad + (size_t)N * 164170;
+    real *d_head_fpm_smooth1_bn = grad + (size_t)N * 330;
     real *d_head_fpm_pool1 = grad + (size_t)N * 250;
     real *d_head_linear = grad + (size_t)N * 0;
     const real *stem_conv_weight = params + 0; /* 160 x 1 x 5 x 5 */
@@ -4596,11 +4495,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     /* backward of head.fpm: 200 x 32 x 4 -> 320 x 1 x 1 */
     if (quant)
         fake_quant_backward(d_head_fpm, head_fpm, (size_t)N * 320, quant->ranges + 38);
-    globalpool_backward(d_head_fpm_smooth1_relu, 0, d_head_fpm_pool1, 80 * N, 2048);
-    relu_backward(d_head_fpm_smooth1_bn, d_head_fpm_smooth1_relu, head_fpm_smooth1_relu, (size_t)N * 163840, 0);
+    globalpool_backward(d_head_fpm_smooth1_bn, 0, d_head_fpm_pool1, 80 * N, 2048);
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth1_sum, 0, d_head_fpm_smooth1_bn_scale, d_head_fpm_smooth1_bn_shift, d_head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_saved, (NormShape){80, 1, N, 128, 16});
+        norm_backward_group(g, d_head_fpm_smooth1_sum, 0, d_head_fpm_smooth1_bn_scale, d_head_fpm_smooth1_bn_shift, d_head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
     bcast_add_f_backward(d_head_fpm_smooth1_f2, 0, d_head_fpm_merge1, 0, d_head_fpm_smooth1_drop, 0, d_head_fpm_smooth1_sum, 80 * N, 128, 16);
     dropout_backward(d_head_fpm_smooth1_conv_out, 0, d_head_fpm_smooth1_drop, head_fpm_smooth1_drop_mask, (size_t)N * 80, 16);
     conv1x1_backward(d_head_fpm_smooth1_f1, 0, d_head_fpm_smooth1_conv_out_weight, NULL, d_head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, head_fpm_smooth1_conv_out_weight, 80, 80, (size_t)N * 16);
@@ -4622,21 +4520,21 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     mean_f_backward(d_head_fpm_smooth1_f2, 1, d_head_fpm_smooth1_mean_f, 80 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth1_f2_dw4, 0, d_head_fpm_smooth1_f2_ssn4_scale, d_head_fpm_smooth1_f2_ssn4_shift, d_head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16});
+        norm_backward_group(g, d_head_fpm_smooth1_f2_dw4, 0, d_head_fpm_smooth1_f2_ssn4_scale, d_head_fpm_smooth1_f2_ssn4_shift, d_head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, NULL, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth1_f2_sum4, 0, d_head_fpm_smooth1_f2_dw4_weight, d_head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth1_f2_in4, 1, d_head_fpm_smooth1_f2_out3, 1, d_head_fpm_smooth1_f2_sum4, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth1_f2_dw3, 0, d_head_fpm_smooth1_f2_ssn3_scale, d_head_fpm_smooth1_f2_ssn3_shift, d_head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16});
+        norm_backward_group(g, d_head_fpm_smooth1_f2_dw3, 0, d_head_fpm_smooth1_f2_ssn3_scale, d_head_fpm_smooth1_f2_ssn3_shift, d_head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, NULL, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth1_f2_sum3, 0, d_head_fpm_smooth1_f2_dw3_weight, d_head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth1_f2_in3, 1, d_head_fpm_smooth1_f2_out2, 1, d_head_fpm_smooth1_f2_sum3, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth1_f2_dw2, 0, d_head_fpm_smooth1_f2_ssn2_scale, d_head_fpm_smooth1_f2_ssn2_shift, d_head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16});
+        norm_backward_group(g, d_head_fpm_smooth1_f2_dw2, 0, d_head_fpm_smooth1_f2_ssn2_scale, d_head_fpm_smooth1_f2_ssn2_shift, d_head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, NULL, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth1_f2_in2, 1, d_head_fpm_smooth1_f2_dw2_weight, d_head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_in2, head_fpm_smooth1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
@@ -4644,11 +4542,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     add_backward(d_head_fpm_shuffle1, 0, d_head_fpm_lateral1, 0, d_head_fpm_merge1, (size_t)N * 163840);
     pixel_shuffle_backward(d_head_fpm_up1, 0, d_head_fpm_shuffle1, 80, N, 64, 8);
     conv1x1_backward(d_head_fpm_merge2, 0, d_head_fpm_up1_weight, NULL, d_head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, 80, 320, (size_t)N * 512);
-    globalpool_backward(d_head_fpm_smooth2_relu, 0, d_head_fpm_pool2, 80 * N, 512);
-    relu_backward(d_head_fpm_smooth2_bn, d_head_fpm_smooth2_relu, head_fpm_smooth2_relu, (size_t)N * 40960, 0);
+    globalpool_backward(d_head_fpm_smooth2_bn, 0, d_head_fpm_pool2, 80 * N, 512);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth2_sum, 0, d_head_fpm_smooth2_bn_scale, d_head_fpm_smooth2_bn_shift, d_head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_saved, (NormShape){80, 1, N, 64, 8});
+        norm_backward_group(g, d_head_fpm_smooth2_sum, 0, d_head_fpm_smooth2_bn_scale, d_head_fpm_smooth2_bn_shift, d_head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_saved, (NormShape){80, 1, N, 64, 8}, 1);
     bcast_add_f_backward(d_head_fpm_smooth2_f2, 0, d_head_fpm_merge2, 1, d_head_fpm_smooth2_drop, 0, d_head_fpm_smooth2_sum, 80 * N, 64, 8);
     dropout_backward(d_head_fpm_smooth2_conv_out, 0, d_head_fpm_smooth2_drop, head_fpm_smooth2_drop_mask, (size_t)N * 80, 8);
     conv1x1_backward(d_head_fpm_smooth2_f1, 0, d_head_fpm_smooth2_conv_out_weight, NULL, d_head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, head_fpm_smooth2_conv_out_weight, 80, 80, (size_t)N * 8);
@@ -4670,21 +4567,21 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     mean_f_backward(d_head_fpm_smooth2_f2, 1, d_head_fpm_smooth2_mean_f, 80 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth2_f2_dw4, 0, d_head_fpm_smooth2_f2_ssn4_scale, d_head_fpm_smooth2_f2_ssn4_shift, d_head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_saved, (NormShape){20, 4, N, 64, 8});
+        norm_backward_group(g, d_head_fpm_smooth2_f2_dw4, 0, d_head_fpm_smooth2_f2_ssn4_scale, d_head_fpm_smooth2_f2_ssn4_shift, d_head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, NULL, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_saved, (NormShape){20, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth2_f2_sum4, 0, d_head_fpm_smooth2_f2_dw4_weight, d_head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth2_f2_in4, 1, d_head_fpm_smooth2_f2_out3, 1, d_head_fpm_smooth2_f2_sum4, (size_t)N * 10240);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth2_f2_dw3, 0, d_head_fpm_smooth2_f2_ssn3_scale, d_head_fpm_smooth2_f2_ssn3_shift, d_head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_saved, (NormShape){20, 4, N, 64, 8});
+        norm_backward_group(g, d_head_fpm_smooth2_f2_dw3, 0, d_head_fpm_smooth2_f2_ssn3_scale, d_head_fpm_smooth2_f2_ssn3_shift, d_head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, NULL, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_saved, (NormShape){20, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth2_f2_sum3, 0, d_head_fpm_smooth2_f2_dw3_weight, d_head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth2_f2_in3, 1, d_head_fpm_smooth2_f2_out2, 1, d_head_fpm_smooth2_f2_sum3, (size_t)N * 10240);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth2_f2_dw2, 0, d_head_fpm_smooth2_f2_ssn2_scale, d_head_fpm_smooth2_f2_ssn2_shift, d_head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_saved, (NormShape){20, 4, N, 64, 8});
+        norm_backward_group(g, d_head_fpm_smooth2_f2_dw2, 0, d_head_fpm_smooth2_f2_ssn2_scale, d_head_fpm_smooth2_f2_ssn2_shift, d_head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, NULL, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_saved, (NormShape){20, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth2_f2_in2, 1, d_head_fpm_smooth2_f2_dw2_weight, d_head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_in2, head_fpm_smooth2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
@@ -4692,11 +4589,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     add_backward(d_head_fpm_shuffle2, 0, d_head_fpm_lateral2, 0, d_head_fpm_merge2, (size_t)N * 40960);
     pixel_shuffle_backward(d_head_fpm_up2, 0, d_head_fpm_shuffle2, 80, N, 32, 4);
     conv1x1_backward(d_head_fpm_merge3, 0, d_head_fpm_up2_weight, NULL, d_head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, 80, 320, (size_t)N * 128);
-    globalpool_backward(d_head_fpm_smooth3_relu, 0, d_head_fpm_pool3, 80 * N, 128);
-    relu_backward(d_head_fpm_smooth3_bn, d_head_fpm_smooth3_relu, head_fpm_smooth3_relu, (size_t)N * 10240, 0);
+    globalpool_backward(d_head_fpm_smooth3_bn, 0, d_head_fpm_pool3, 80 * N, 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth3_sum, 0, d_head_fpm_smooth3_bn_scale, d_head_fpm_smooth3_bn_shift, d_head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_saved, (NormShape){80, 1, N, 32, 4});
+        norm_backward_group(g, d_head_fpm_smooth3_sum, 0, d_head_fpm_smooth3_bn_scale, d_head_fpm_smooth3_bn_shift, d_head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
     bcast_add_f_backward(d_head_fpm_smooth3_f2, 0, d_head_fpm_merge3, 1, d_head_fpm_smooth3_drop, 0, d_head_fpm_smooth3_sum, 80 * N, 32, 4);
     dropout_backward(d_head_fpm_smooth3_conv_out, 0, d_head_fpm_smooth3_drop, head_fpm_smooth3_drop_mask, (size_t)N * 80, 4);
     conv1x1_backward(d_head_fpm_smooth3_f1, 0, d_head_fpm_smooth3_conv_out_weight, NULL, d_head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, head_fpm_smooth3_conv_out_weight, 80, 80, (size_t)N * 4);
@@ -4718,31 +4614,30 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     mean_f_backward(d_head_fpm_smooth3_f2, 1, d_head_fpm_smooth3_mean_f, 80 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth3_f2_dw4, 0, d_head_fpm_smooth3_f2_ssn4_scale, d_head_fpm_smooth3_f2_ssn4_shift, d_head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4});
+        norm_backward_group(g, d_head_fpm_smooth3_f2_dw4, 0, d_head_fpm_smooth3_f2_ssn4_scale, d_head_fpm_smooth3_f2_ssn4_shift, d_head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, NULL, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth3_f2_sum4, 0, d_head_fpm_smooth3_f2_dw4_weight, d_head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth3_f2_in4, 1, d_head_fpm_smooth3_f2_out3, 1, d_head_fpm_smooth3_f2_sum4, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth3_f2_dw3, 0, d_head_fpm_smooth3_f2_ssn3_scale, d_head_fpm_smooth3_f2_ssn3_shift, d_head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4});
+        norm_backward_group(g, d_head_fpm_smooth3_f2_dw3, 0, d_head_fpm_smooth3_f2_ssn3_scale, d_head_fpm_smooth3_f2_ssn3_shift, d_head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, NULL, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth3_f2_sum3, 0, d_head_fpm_smooth3_f2_dw3_weight, d_head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth3_f2_in3, 1, d_head_fpm_smooth3_f2_out2, 1, d_head_fpm_smooth3_f2_sum3, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth3_f2_dw2, 0, d_head_fpm_smooth3_f2_ssn2_scale, d_head_fpm_smooth3_f2_ssn2_shift, d_head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4});
+        norm_backward_group(g, d_head_fpm_smooth3_f2_dw2, 0, d_head_fpm_smooth3_f2_ssn2_scale, d_head_fpm_smooth3_f2_ssn2_shift, d_head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, NULL, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth3_f2_in2, 1, d_head_fpm_smooth3_f2_dw2_weight, d_head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_in2, head_fpm_smooth3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     copy_backward(d_head_fpm_smooth3_f2_in1, d_head_fpm_smooth3_f2_out1, (size_t)N * 2560, 1);
     add_backward(d_head_fpm_lateral4, 0, d_head_fpm_lateral3, 0, d_head_fpm_merge3, (size_t)N * 10240);
-    globalpool_backward(d_head_fpm_smooth4_relu, 0, d_head_fpm_pool4, 80 * N, 128);
-    relu_backward(d_head_fpm_smooth4_bn, d_head_fpm_smooth4_relu, head_fpm_smooth4_relu, (size_t)N * 10240, 0);
+    globalpool_backward(d_head_fpm_smooth4_bn, 0, d_head_fpm_pool4, 80 * N, 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth4_sum, 0, d_head_fpm_smooth4_bn_scale, d_head_fpm_smooth4_bn_shift, d_head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_saved, (NormShape){80, 1, N, 32, 4});
+        norm_backward_group(g, d_head_fpm_smooth4_sum, 0, d_head_fpm_smooth4_bn_scale, d_head_fpm_smooth4_bn_shift, d_head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
     bcast_add_f_backward(d_head_fpm_smooth4_f2, 0, d_head_fpm_lateral4, 1, d_head_fpm_smooth4_drop, 0, d_head_fpm_smooth4_sum, 80 * N, 32, 4);
     dropout_backward(d_head_fpm_smooth4_conv_out, 0, d_head_fpm_smooth4_drop, head_fpm_smooth4_drop_mask, (size_t)N * 80, 4);
     conv1x1_backward(d_head_fpm_smooth4_f1, 0, d_head_fpm_smooth4_conv_out_weight, NULL, d_head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, head_fpm_smooth4_conv_out_weight, 80, 80, (size_t)N * 4);
@@ -4764,21 +4659,21 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     mean_f_backward(d_head_fpm_smooth4_f2, 1, d_head_fpm_smooth4_mean_f, 80 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth4_f2_dw4, 0, d_head_fpm_smooth4_f2_ssn4_scale, d_head_fpm_smooth4_f2_ssn4_shift, d_head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4});
+        norm_backward_group(g, d_head_fpm_smooth4_f2_dw4, 0, d_head_fpm_smooth4_f2_ssn4_scale, d_head_fpm_smooth4_f2_ssn4_shift, d_head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, NULL, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth4_f2_sum4, 0, d_head_fpm_smooth4_f2_dw4_weight, d_head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth4_f2_in4, 1, d_head_fpm_smooth4_f2_out3, 1, d_head_fpm_smooth4_f2_sum4, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth4_f2_dw3, 0, d_head_fpm_smooth4_f2_ssn3_scale, d_head_fpm_smooth4_f2_ssn3_shift, d_head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4});
+        norm_backward_group(g, d_head_fpm_smooth4_f2_dw3, 0, d_head_fpm_smooth4_f2_ssn3_scale, d_head_fpm_smooth4_f2_ssn3_shift, d_head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, NULL, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth4_f2_sum3, 0, d_head_fpm_smooth4_f2_dw3_weight, d_head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth4_f2_in3, 1, d_head_fpm_smooth4_f2_out2, 1, d_head_fpm_smooth4_f2_sum3, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth4_f2_dw2, 0, d_head_fpm_smooth4_f2_ssn2_scale, d_head_fpm_smooth4_f2_ssn2_shift, d_head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4});
+        norm_backward_group(g, d_head_fpm_smooth4_f2_dw2, 0, d_head_fpm_smooth4_f2_ssn2_scale, d_head_fpm_smooth4_f2_ssn2_shift, d_head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, NULL, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth4_f2_in2, 1, d_head_fpm_smooth4_f2_dw2_weight, d_head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_in2, head_fpm_smooth4_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -4793,44 +4688,41 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     /* backward of stage4.mfa: 200 x 32 x 4 -> 200 x 32 x 4 */
     if (quant)
         fake_quant_backward(d_stage4_mfa, stage4_mfa, (size_t)N * 25600, quant->ranges + 36);
-    bcast_mul_t_backward(d_stage4_mfa_relu4, 0, d_stage4_mfa_att4_sigmoid, 0, d_stage4_mfa_y4, stage4_mfa_relu4, stage4_mfa_att4_sigmoid, 50 * N, 32, 4);
+    bcast_mul_t_backward(d_stage4_mfa_bn4, 0, d_stage4_mfa_att4_sigmoid, 0, d_stage4_mfa_y4, stage4_mfa_bn4, stage4_mfa_att4_sigmoid, 50 * N, 32, 4);
     sigmoid_backward(d_stage4_mfa_att4_fc2, d_stage4_mfa_att4_sigmoid, stage4_mfa_att4_sigmoid, (size_t)N * 1600, 0);
     conv1x1_backward(d_stage4_mfa_att4_relu, 0, d_stage4_mfa_att4_fc2_weight, NULL, d_stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, 26, 50, (size_t)N * 32);
     relu_backward(d_stage4_mfa_att4_fc1, d_stage4_mfa_att4_relu, stage4_mfa_att4_relu, (size_t)N * 832, 0);
     conv1x1_backward(d_stage4_mfa_att4_mean, 0, d_stage4_mfa_att4_fc1_weight, NULL, d_stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, 50, 26, (size_t)N * 32);
-    mean_t_backward(d_stage4_mfa_relu4, 1, d_stage4_mfa_att4_mean, 50 * N, 32, 4);
-    relu_backward(d_stage4_mfa_bn4, d_stage4_mfa_relu4, stage4_mfa_relu4, (size_t)N * 6400, 0);
+    mean_t_backward(d_stage4_mfa_bn4, 1, d_stage4_mfa_att4_mean, 50 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 50; g++)
-        norm_backward_group(g, d_stage4_mfa_dw4, 0, d_stage4_mfa_bn4_scale, d_stage4_mfa_bn4_shift, d_stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_saved, (NormShape){50, 1, N, 32, 4});
+        norm_backward_group(g, d_stage4_mfa_dw4, 0, d_stage4_mfa_bn4_scale, d_stage4_mfa_bn4_shift, d_stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4, stage4_mfa_bn4_scale, stage4_mfa_bn4_saved, (NormShape){50, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 115200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_mfa_sum4, 0, d_stage4_mfa_dw4_weight, d_stage4_mfa_dw4, stage4_mfa_sum4, stage4_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
     add_backward(d_stage4_mfa_x4, 0, d_stage4_mfa_y3, 1, d_stage4_mfa_sum4, (size_t)N * 6400);
-    bcast_mul_t_backward(d_stage4_mfa_relu3, 0, d_stage4_mfa_att3_sigmoid, 0, d_stage4_mfa_y3, stage4_mfa_relu3, stage4_mfa_att3_sigmoid, 50 * N, 32, 4);
+    bcast_mul_t_backward(d_stage4_mfa_bn3, 0, d_stage4_mfa_att3_sigmoid, 0, d_stage4_mfa_y3, stage4_mfa_bn3, stage4_mfa_att3_sigmoid, 50 * N, 32, 4);
     sigmoid_backward(d_stage4_mfa_att3_fc2, d_stage4_mfa_att3_sigmoid, stage4_mfa_att3_sigmoid, (size_t)N * 1600, 0);
     conv1x1_backward(d_stage4_mfa_att3_relu, 0, d_stage4_mfa_att3_fc2_weight, NULL, d_stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, 26, 50, (size_t)N * 32);
     relu_backward(d_stage4_mfa_att3_fc1, d_stage4_mfa_att3_relu, stage4_mfa_att3_relu, (size_t)N * 832, 0);
     conv1x1_backward(d_stage4_mfa_att3_mean, 0, d_stage4_mfa_att3_fc1_weight, NULL, d_stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, 50, 26, (size_t)N * 32);
-    mean_t_backward(d_stage4_mfa_relu3, 1, d_stage4_mfa_att3_mean, 50 * N, 32, 4);
-    relu_backward(d_stage4_mfa_bn3, d_stage4_mfa_relu3, stage4_mfa_relu3, (size_t)N * 6400, 0);
+    mean_t_backward(d_stage4_mfa_bn3, 1, d_stage4_mfa_att3_mean, 50 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 50; g++)
-        norm_backward_group(g, d_stage4_mfa_dw3, 0, d_stage4_mfa_bn3_scale, d_stage4_mfa_bn3_shift, d_stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_saved, (NormShape){50, 1, N, 32, 4});
+        norm_backward_group(g, d_stage4_mfa_dw3, 0, d_stage4_mfa_bn3_scale, d_stage4_mfa_bn3_shift, d_stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3, stage4_mfa_bn3_scale, stage4_mfa_bn3_saved, (NormShape){50, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 115200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_mfa_sum3, 0, d_stage4_mfa_dw3_weight, d_stage4_mfa_dw3, stage4_mfa_sum3, stage4_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
     add_backward(d_stage4_mfa_x3, 0, d_stage4_mfa_y2, 1, d_stage4_mfa_sum3, (size_t)N * 6400);
-    bcast_mul_t_backward(d_stage4_mfa_relu2, 0, d_stage4_mfa_att2_sigmoid, 0, d_stage4_mfa_y2, stage4_mfa_relu2, stage4_mfa_att2_sigmoid, 50 * N, 32, 4);
+    bcast_mul_t_backward(d_stage4_mfa_bn2, 0, d_stage4_mfa_att2_sigmoid, 0, d_stage4_mfa_y2, stage4_mfa_bn2, stage4_mfa_att2_sigmoid, 50 * N, 32, 4);
     sigmoid_backward(d_stage4_mfa_att2_fc2, d_stage4_mfa_att2_sigmoid, stage4_mfa_att2_sigmoid, (size_t)N * 1600, 0);
     conv1x1_backward(d_stage4_mfa_att2_relu, 0, d_stage4_mfa_att2_fc2_weight, NULL, d_stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, 26, 50, (size_t)N * 32);
     relu_backward(d_stage4_mfa_att2_fc1, d_stage4_mfa_att2_relu, stage4_mfa_att2_relu, (size_t)N * 832, 0);
     conv1x1_backward(d_stage4_mfa_att2_mean, 0, d_stage4_mfa_att2_fc1_weight, NULL, d_stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, 50, 26, (size_t)N * 32);
-    mean_t_backward(d_stage4_mfa_relu2, 1, d_stage4_mfa_att2_mean, 50 * N, 32, 4);
-    relu_backward(d_stage4_mfa_bn2, d_stage4_mfa_relu2, stage4_mfa_relu2, (size_t)N * 6400, 0);
+    mean_t_backward(d_stage4_mfa_bn2, 1, d_stage4_mfa_att2_mean, 50 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 50; g++)
-        norm_backward_group(g, d_stage4_mfa_dw2, 0, d_stage4_mfa_bn2_scale, d_stage4_mfa_bn2_shift, d_stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_saved, (NormShape){50, 1, N, 32, 4});
+        norm_backward_group(g, d_stage4_mfa_dw2, 0, d_stage4_mfa_bn2_scale, d_stage4_mfa_bn2_shift, d_stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2, stage4_mfa_bn2_scale, stage4_mfa_bn2_saved, (NormShape){50, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 115200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_mfa_x2, 0, d_stage4_mfa_dw2_weight, d_stage4_mfa_dw2, stage4_mfa_x2, stage4_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
@@ -4846,16 +4738,15 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage4_resnorm, stage4_resnorm, (size_t)N * 25600, quant->ranges + 34);
     #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 32; g++)
-        resnorm_backward_group(g, d_stage4_bcres2net3_relu, 0, d_stage4_resnorm, stage4_bcres2net3_relu, stage4_resnorm_saved, 0.1, 200, N, 32, 4);
+        resnorm_backward_group(g, d_stage4_bcres2net3_bn, 0, d_stage4_resnorm, stage4_bcres2net3_bn, stage4_resnorm_saved, 0.1, 200, N, 32, 4);
 
     /* backward of stage4.bcres2net3: 200 x 32 x 4 -> 200 x 32 x 4 */
     if (quant)
-        fake_quant_backward(d_stage4_bcres2net3_relu, stage4_bcres2net3_relu, (size_t)N * 25600, quant->ranges + 32);
-    relu_backward(d_stage4_bcres2net3_bn, d_stage4_bcres2net3_relu, stage4_bcres2net3_relu, (size_t)N * 25600, 0);
+        fake_quant_backward(d_stage4_bcres2net3_bn, stage4_bcres2net3_bn, (size_t)N * 25600, quant->ranges + 32);
     #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net3_sum, 0, d_stage4_bcres2net3_bn_scale, d_stage4_bcres2net3_bn_shift, d_stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_saved, (NormShape){200, 1, N, 32, 4});
-    bcast_add_f_backward(d_stage4_bcres2net3_f2, 0, d_stage4_bcres2net2_relu, 0, d_stage4_bcres2net3_drop, 0, d_stage4_bcres2net3_sum, 200 * N, 32, 4);
+        norm_backward_group(g, d_stage4_bcres2net3_sum, 0, d_stage4_bcres2net3_bn_scale, d_stage4_bcres2net3_bn_shift, d_stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_saved, (NormShape){200, 1, N, 32, 4}, 1);
+    bcast_add_f_backward(d_stage4_bcres2net3_f2, 0, d_stage4_bcres2net2_bn, 0, d_stage4_bcres2net3_drop, 0, d_stage4_bcres2net3_sum, 200 * N, 32, 4);
     dropout_backward(d_stage4_bcres2net3_conv_out, 0, d_stage4_bcres2net3_drop, stage4_bcres2net3_drop_mask, (size_t)N * 200, 4);
     conv1x1_backward(d_stage4_bcres2net3_f1, 0, d_stage4_bcres2net3_conv_out_weight, NULL, d_stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, 200, 200, (size_t)N * 4);
     relu_backward(d_stage4_bcres2net3_f1_dw4, d_stage4_bcres2net3_f1_out4, stage4_bcres2net3_f1_out4, (size_t)N * 200, 0);
@@ -4876,21 +4767,21 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     mean_f_backward(d_stage4_bcres2net3_f2, 1, d_stage4_bcres2net3_mean_f, 200 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net3_f2_dw4, 0, d_stage4_bcres2net3_f2_ssn4_scale, d_stage4_bcres2net3_f2_ssn4_shift, d_stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres2net3_f2_dw4, 0, d_stage4_bcres2net3_f2_ssn4_scale, d_stage4_bcres2net3_f2_ssn4_shift, d_stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, NULL, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net3_f2_sum4, 0, d_stage4_bcres2net3_f2_dw4_weight, d_stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage4_bcres2net3_f2_in4, 1, d_stage4_bcres2net3_f2_out3, 1, d_stage4_bcres2net3_f2_sum4, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net3_f2_dw3, 0, d_stage4_bcres2net3_f2_ssn3_scale, d_stage4_bcres2net3_f2_ssn3_shift, d_stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres2net3_f2_dw3, 0, d_stage4_bcres2net3_f2_ssn3_scale, d_stage4_bcres2net3_f2_ssn3_shift, d_stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, NULL, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net3_f2_sum3, 0, d_stage4_bcres2net3_f2_dw3_weight, d_stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage4_bcres2net3_f2_in3, 1, d_stage4_bcres2net3_f2_out2, 1, d_stage4_bcres2net3_f2_sum3, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net3_f2_dw2, 0, d_stage4_bcres2net3_f2_ssn2_scale, d_stage4_bcres2net3_f2_ssn2_shift, d_stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres2net3_f2_dw2, 0, d_stage4_bcres2net3_f2_ssn2_scale, d_stage4_bcres2net3_f2_ssn2_shift, d_stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, NULL, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net3_f2_in2, 1, d_stage4_bcres2net3_f2_dw2_weight, d_stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_in2, stage4_bcres2net3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -4898,12 +4789,11 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
 
     /* backward of stage4.bcres2net2: 200 x 32 x 4 -> 200 x 32 x 4 */
     if (quant)
-        fake_quant_backward(d_stage4_bcres2net2_relu, stage4_bcres2net2_relu, (size_t)N * 25600, quant->ranges + 30);
-    relu_backward(d_stage4_bcres2net2_bn, d_stage4_bcres2net2_relu, stage4_bcres2net2_relu, (size_t)N * 25600, 0);
+        fake_quant_backward(d_stage4_bcres2net2_bn, stage4_bcres2net2_bn, (size_t)N * 25600, quant->ranges + 30);
     #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net2_sum, 0, d_stage4_bcres2net2_bn_scale, d_stage4_bcres2net2_bn_shift, d_stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_saved, (NormShape){200, 1, N, 32, 4});
-    bcast_add_f_backward(d_stage4_bcres2net2_f2, 0, d_stage4_bcres2net1_relu, 0, d_stage4_bcres2net2_drop, 0, d_stage4_bcres2net2_sum, 200 * N, 32, 4);
+        norm_backward_group(g, d_stage4_bcres2net2_sum, 0, d_stage4_bcres2net2_bn_scale, d_stage4_bcres2net2_bn_shift, d_stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_saved, (NormShape){200, 1, N, 32, 4}, 1);
+    bcast_add_f_backward(d_stage4_bcres2net2_f2, 0, d_stage4_bcres2net1_bn, 0, d_stage4_bcres2net2_drop, 0, d_stage4_bcres2net2_sum, 200 * N, 32, 4);
     dropout_backward(d_stage4_bcres2net2_conv_out, 0, d_stage4_bcres2net2_drop, stage4_bcres2net2_drop_mask, (size_t)N * 200, 4);
     conv1x1_backward(d_stage4_bcres2net2_f1, 0, d_stage4_bcres2net2_conv_out_weight, NULL, d_stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, 200, 200, (size_t)N * 4);
     relu_backward(d_stage4_bcres2net2_f1_dw4, d_stage4_bcres2net2_f1_out4, stage4_bcres2net2_f1_out4, (size_t)N * 200, 0);
@@ -4924,21 +4814,21 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     mean_f_backward(d_stage4_bcres2net2_f2, 1, d_stage4_bcres2net2_mean_f, 200 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net2_f2_dw4, 0, d_stage4_bcres2net2_f2_ssn4_scale, d_stage4_bcres2net2_f2_ssn4_shift, d_stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres2net2_f2_dw4, 0, d_stage4_bcres2net2_f2_ssn4_scale, d_stage4_bcres2net2_f2_ssn4_shift, d_stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, NULL, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net2_f2_sum4, 0, d_stage4_bcres2net2_f2_dw4_weight, d_stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage4_bcres2net2_f2_in4, 1, d_stage4_bcres2net2_f2_out3, 1, d_stage4_bcres2net2_f2_sum4, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net2_f2_dw3, 0, d_stage4_bcres2net2_f2_ssn3_scale, d_stage4_bcres2net2_f2_ssn3_shift, d_stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres2net2_f2_dw3, 0, d_stage4_bcres2net2_f2_ssn3_scale, d_stage4_bcres2net2_f2_ssn3_shift, d_stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, NULL, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net2_f2_sum3, 0, d_stage4_bcres2net2_f2_dw3_weight, d_stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage4_bcres2net2_f2_in3, 1, d_stage4_bcres2net2_f2_out2, 1, d_stage4_bcres2net2_f2_sum3, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net2_f2_dw2, 0, d_stage4_bcres2net2_f2_ssn2_scale, d_stage4_bcres2net2_f2_ssn2_shift, d_stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres2net2_f2_dw2, 0, d_stage4_bcres2net2_f2_ssn2_scale, d_stage4_bcres2net2_f2_ssn2_shift, d_stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, NULL, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net2_f2_in2, 1, d_stage4_bcres2net2_f2_dw2_weight, d_stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_in2, stage4_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -4946,11 +4836,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
 
     /* backward of stage4.bcres2net1: 160 x 32 x 4 -> 200 x 32 x 4 */
     if (quant)
-        fake_quant_backward(d_stage4_bcres2net1_relu, stage4_bcres2net1_relu, (size_t)N * 25600, quant->ranges + 28);
-    relu_backward(d_stage4_bcres2net1_bn, d_stage4_bcres2net1_relu, stage4_bcres2net1_relu, (size_t)N * 25600, 0);
+        fake_quant_backward(d_stage4_bcres2net1_bn, stage4_bcres2net1_bn, (size_t)N * 25600, quant->ranges + 28);
     #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_sum, 0, d_stage4_bcres2net1_bn_scale, d_stage4_bcres2net1_bn_shift, d_stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_saved, (NormShape){200, 1, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres2net1_sum, 0, d_stage4_bcres2net1_bn_scale, d_stage4_bcres2net1_bn_shift, d_stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_saved, (NormShape){200, 1, N, 32, 4}, 1);
     bcast_add_f_backward(d_stage4_bcres2net1_f2, 0, NULL, 0, d_stage4_bcres2net1_drop, 0, d_stage4_bcres2net1_sum, 200 * N, 32, 4);
     dropout_backward(d_stage4_bcres2net1_conv_out, 0, d_stage4_bcres2net1_drop, stage4_bcres2net1_drop_mask, (size_t)N * 200, 4);
     conv1x1_backward(d_stage4_bcres2net1_f1, 0, d_stage4_bcres2net1_conv_out_weight, NULL, d_stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, stage4_bcres2net1_conv_out_weight, 200, 200, (size_t)N * 4);
@@ -4972,29 +4861,28 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     mean_f_backward(d_stage4_bcres2net1_f2, 1, d_stage4_bcres2net1_mean_f, 200 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_f2_dw4, 0, d_stage4_bcres2net1_f2_ssn4_scale, d_stage4_bcres2net1_f2_ssn4_shift, d_stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres2net1_f2_dw4, 0, d_stage4_bcres2net1_f2_ssn4_scale, d_stage4_bcres2net1_f2_ssn4_shift, d_stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, NULL, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net1_f2_sum4, 0, d_stage4_bcres2net1_f2_dw4_weight, d_stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage4_bcres2net1_f2_in4, 0, d_stage4_bcres2net1_f2_out3, 1, d_stage4_bcres2net1_f2_sum4, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_f2_dw3, 0, d_stage4_bcres2net1_f2_ssn3_scale, d_stage4_bcres2net1_f2_ssn3_shift, d_stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres2net1_f2_dw3, 0, d_stage4_bcres2net1_f2_ssn3_scale, d_stage4_bcres2net1_f2_ssn3_shift, d_stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, NULL, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net1_f2_sum3, 0, d_stage4_bcres2net1_f2_dw3_weight, d_stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage4_bcres2net1_f2_in3, 0, d_stage4_bcres2net1_f2_out2, 1, d_stage4_bcres2net1_f2_sum3, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_f2_dw2, 0, d_stage4_bcres2net1_f2_ssn2_scale, d_stage4_bcres2net1_f2_ssn2_shift, d_stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres2net1_f2_dw2, 0, d_stage4_bcres2net1_f2_ssn2_scale, d_stage4_bcres2net1_f2_ssn2_shift, d_stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, NULL, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net1_f2_in2, 0, d_stage4_bcres2net1_f2_dw2_weight, d_stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_in2, stage4_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     copy_backward(d_stage4_bcres2net1_f2_in1, d_stage4_bcres2net1_f2_out1, (size_t)N * 6400, 0);
-    relu_backward(d_stage4_bcres2net1_bn_in, d_stage4_bcres2net1_relu_in, stage4_bcres2net1_relu_in, (size_t)N * 25600, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_conv_in, 0, d_stage4_bcres2net1_bn_in_scale, d_stage4_bcres2net1_bn_in_shift, d_stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_saved, (NormShape){200, 1, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres2net1_conv_in, 0, d_stage4_bcres2net1_bn_in_scale, d_stage4_bcres2net1_bn_in_shift, d_stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_saved, (NormShape){200, 1, N, 32, 4}, 1);
     conv1x1_backward(d_stage3_mfa, 1, d_stage4_bcres2net1_conv_in_weight, NULL, d_stage4_bcres2net1_conv_in, stage3_mfa, stage4_bcres2net1_conv_in_weight, 160, 200, (size_t)N * 128);
 
     /* ---- spec line 11: stage3: maxpool(2) -> bcres2net(out = 2*C) x 2 -> resnorm(0.1) -> mfa; */
@@ -5002,44 +4890,41 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     /* backward of stage3.mfa: 160 x 32 x 4 -> 160 x 32 x 4 */
     if (quant)
         fake_quant_backward(d_stage3_mfa, stage3_mfa, (size_t)N * 20480, quant->ranges + 26);
-    bcast_mul_t_backward(d_stage3_mfa_relu4, 0, d_stage3_mfa_att4_sigmoid, 0, d_stage3_mfa_y4, stage3_mfa_relu4, stage3_mfa_att4_sigmoid, 40 * N, 32, 4);
+    bcast_mul_t_backward(d_stage3_mfa_bn4, 0, d_stage3_mfa_att4_sigmoid, 0, d_stage3_mfa_y4, stage3_mfa_bn4, stage3_mfa_att4_sigmoid, 40 * N, 32, 4);
     sigmoid_backward(d_stage3_mfa_att4_fc2, d_stage3_mfa_att4_sigmoid, stage3_mfa_att4_sigmoid, (size_t)N * 1280, 0);
     conv1x1_backward(d_stage3_mfa_att4_relu, 0, d_stage3_mfa_att4_fc2_weight, NULL, d_stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, 20, 40, (size_t)N * 32);
     relu_backward(d_stage3_mfa_att4_fc1, d_stage3_mfa_att4_relu, stage3_mfa_att4_relu, (size_t)N * 640, 0);
     conv1x1_backward(d_stage3_mfa_att4_mean, 0, d_stage3_mfa_att4_fc1_weight, NULL, d_stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, 40, 20, (size_t)N * 32);
-    mean_t_backward(d_stage3_mfa_relu4, 1, d_stage3_mfa_att4_mean, 40 * N, 32, 4);
-    relu_backward(d_stage3_mfa_bn4, d_stage3_mfa_relu4, stage3_mfa_relu4, (size_t)N * 5120, 0);
+    mean_t_backward(d_stage3_mfa_bn4, 1, d_stage3_mfa_att4_mean, 40 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage3_mfa_dw4, 0, d_stage3_mfa_bn4_scale, d_stage3_mfa_bn4_shift, d_stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_saved, (NormShape){40, 1, N, 32, 4});
+        norm_backward_group(g, d_stage3_mfa_dw4, 0, d_stage3_mfa_bn4_scale, d_stage3_mfa_bn4_shift, d_stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4, stage3_mfa_bn4_scale, stage3_mfa_bn4_saved, (NormShape){40, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage3_mfa_sum4, 0, d_stage3_mfa_dw4_weight, d_stage3_mfa_dw4, stage3_mfa_sum4, stage3_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
     add_backward(d_stage3_mfa_x4, 0, d_stage3_mfa_y3, 1, d_stage3_mfa_sum4, (size_t)N * 5120);
-    bcast_mul_t_backward(d_stage3_mfa_relu3, 0, d_stage3_mfa_att3_sigmoid, 0, d_stage3_mfa_y3, stage3_mfa_relu3, stage3_mfa_att3_sigmoid, 40 * N, 32, 4);
+    bcast_mul_t_backward(d_stage3_mfa_bn3, 0, d_stage3_mfa_att3_sigmoid, 0, d_stage3_mfa_y3, stage3_mfa_bn3, stage3_mfa_att3_sigmoid, 40 * N, 32, 4);
     sigmoid_backward(d_stage3_mfa_att3_fc2, d_stage3_mfa_att3_sigmoid, stage3_mfa_att3_sigmoid, (size_t)N * 1280, 0);
     conv1x1_backward(d_stage3_mfa_att3_relu, 0, d_stage3_mfa_att3_fc2_weight, NULL, d_stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, 20, 40, (size_t)N * 32);
     relu_backward(d_stage3_mfa_att3_fc1, d_stage3_mfa_att3_relu, stage3_mfa_att3_relu, (size_t)N * 640, 0);
     conv1x1_backward(d_stage3_mfa_att3_mean, 0, d_stage3_mfa_att3_fc1_weight, NULL, d_stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, 40, 20, (size_t)N * 32);
-    mean_t_backward(d_stage3_mfa_relu3, 1, d_stage3_mfa_att3_mean, 40 * N, 32, 4);
-    relu_backward(d_stage3_mfa_bn3, d_stage3_mfa_relu3, stage3_mfa_relu3, (size_t)N * 5120, 0);
+    mean_t_backward(d_stage3_mfa_bn3, 1, d_stage3_mfa_att3_mean, 40 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage3_mfa_dw3, 0, d_stage3_mfa_bn3_scale, d_stage3_mfa_bn3_shift, d_stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_saved, (NormShape){40, 1, N, 32, 4});
+        norm_backward_group(g, d_stage3_mfa_dw3, 0, d_stage3_mfa_bn3_scale, d_stage3_mfa_bn3_shift, d_stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3, stage3_mfa_bn3_scale, stage3_mfa_bn3_saved, (NormShape){40, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage3_mfa_sum3, 0, d_stage3_mfa_dw3_weight, d_stage3_mfa_dw3, stage3_mfa_sum3, stage3_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
     add_backward(d_stage3_mfa_x3, 0, d_stage3_mfa_y2, 1, d_stage3_mfa_sum3, (size_t)N * 5120);
-    bcast_mul_t_backward(d_stage3_mfa_relu2, 0, d_stage3_mfa_att2_sigmoid, 0, d_stage3_mfa_y2, stage3_mfa_relu2, stage3_mfa_att2_sigmoid, 40 * N, 32, 4);
+    bcast_mul_t_backward(d_stage3_mfa_bn2, 0, d_stage3_mfa_att2_sigmoid, 0, d_stage3_mfa_y2, stage3_mfa_bn2, stage3_mfa_att2_sigmoid, 40 * N, 32, 4);
     sigmoid_backward(d_stage3_mfa_att2_fc2, d_stage3_mfa_att2_sigmoid, stage3_mfa_att2_sigmoid, (size_t)N * 1280, 0);
     conv1x1_backward(d_stage3_mfa_att2_relu, 0, d_stage3_mfa_att2_fc2_weight, NULL, d_stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, 20, 40, (size_t)N * 32);
     relu_backward(d_stage3_mfa_att2_fc1, d_stage3_mfa_att2_relu, stage3_mfa_att2_relu, (size_t)N * 640, 0);
     conv1x1_backward(d_stage3_mfa_att2_mean, 0, d_stage3_mfa_att2_fc1_weight, NULL, d_stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, 40, 20, (size_t)N * 32);
-    mean_t_backward(d_stage3_mfa_relu2, 1, d_stage3_mfa_att2_mean, 40 * N, 32, 4);
-    relu_backward(d_stage3_mfa_bn2, d_stage3_mfa_relu2, stage3_mfa_relu2, (size_t)N * 5120, 0);
+    mean_t_backward(d_stage3_mfa_bn2, 1, d_stage3_mfa_att2_mean, 40 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage3_mfa_dw2, 0, d_stage3_mfa_bn2_scale, d_stage3_mfa_bn2_shift, d_stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_saved, (NormShape){40, 1, N, 32, 4});
+        norm_backward_group(g, d_stage3_mfa_dw2, 0, d_stage3_mfa_bn2_scale, d_stage3_mfa_bn2_shift, d_stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2, stage3_mfa_bn2_scale, stage3_mfa_bn2_saved, (NormShape){40, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage3_mfa_x2, 0, d_stage3_mfa_dw2_weight, d_stage3_mfa_dw2, stage3_mfa_x2, stage3_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
@@ -5055,16 +4940,15 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage3_resnorm, stage3_resnorm, (size_t)N * 20480, quant->ranges + 24);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 32; g++)
-        resnorm_backward_group(g, d_stage3_bcres2net2_relu, 0, d_stage3_resnorm, stage3_bcres2net2_relu, stage3_resnorm_saved, 0.1, 160, N, 32, 4);
+        resnorm_backward_group(g, d_stage3_bcres2net2_bn, 0, d_stage3_resnorm, stage3_bcres2net2_bn, stage3_resnorm_saved, 0.1, 160, N, 32, 4);
 
     /* backward of stage3.bcres2net2: 160 x 32 x 4 -> 160 x 32 x 4 */
     if (quant)
-        fake_quant_backward(d_stage3_bcres2net2_relu, stage3_bcres2net2_relu, (size_t)N * 20480, quant->ranges + 22);
-    relu_backward(d_stage3_bcres2net2_bn, d_stage3_bcres2net2_relu, stage3_bcres2net2_relu, (size_t)N * 20480, 0);
+        fake_quant_backward(d_stage3_bcres2net2_bn, stage3_bcres2net2_bn, (size_t)N * 20480, quant->ranges + 22);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage3_bcres2net2_sum, 0, d_stage3_bcres2net2_bn_scale, d_stage3_bcres2net2_bn_shift, d_stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_saved, (NormShape){160, 1, N, 32, 4});
-    bcast_add_f_backward(d_stage3_bcres2net2_f2, 0, d_stage3_bcres2net1_relu, 0, d_stage3_bcres2net2_drop, 0, d_stage3_bcres2net2_sum, 160 * N, 32, 4);
+        norm_backward_group(g, d_stage3_bcres2net2_sum, 0, d_stage3_bcres2net2_bn_scale, d_stage3_bcres2net2_bn_shift, d_stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_saved, (NormShape){160, 1, N, 32, 4}, 1);
+    bcast_add_f_backward(d_stage3_bcres2net2_f2, 0, d_stage3_bcres2net1_bn, 0, d_stage3_bcres2net2_drop, 0, d_stage3_bcres2net2_sum, 160 * N, 32, 4);
     dropout_backward(d_stage3_bcres2net2_conv_out, 0, d_stage3_bcres2net2_drop, stage3_bcres2net2_drop_mask, (size_t)N * 160, 4);
     conv1x1_backward(d_stage3_bcres2net2_f1, 0, d_stage3_bcres2net2_conv_out_weight, NULL, d_stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, 160, 160, (size_t)N * 4);
     relu_backward(d_stage3_bcres2net2_f1_dw4, d_stage3_bcres2net2_f1_out4, stage3_bcres2net2_f1_out4, (size_t)N * 160, 0);
@@ -5085,21 +4969,21 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     mean_f_backward(d_stage3_bcres2net2_f2, 1, d_stage3_bcres2net2_mean_f, 160 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage3_bcres2net2_f2_dw4, 0, d_stage3_bcres2net2_f2_ssn4_scale, d_stage3_bcres2net2_f2_ssn4_shift, d_stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_saved, (NormShape){40, 4, N, 32, 4});
+        norm_backward_group(g, d_stage3_bcres2net2_f2_dw4, 0, d_stage3_bcres2net2_f2_ssn4_scale, d_stage3_bcres2net2_f2_ssn4_shift, d_stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, NULL, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_saved, (NormShape){40, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net2_f2_sum4, 0, d_stage3_bcres2net2_f2_dw4_weight, d_stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage3_bcres2net2_f2_in4, 1, d_stage3_bcres2net2_f2_out3, 1, d_stage3_bcres2net2_f2_sum4, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage3_bcres2net2_f2_dw3, 0, d_stage3_bcres2net2_f2_ssn3_scale, d_stage3_bcres2net2_f2_ssn3_shift, d_stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_saved, (NormShape){40, 4, N, 32, 4});
+        norm_backward_group(g, d_stage3_bcres2net2_f2_dw3, 0, d_stage3_bcres2net2_f2_ssn3_scale, d_stage3_bcres2net2_f2_ssn3_shift, d_stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, NULL, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_saved, (NormShape){40, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net2_f2_sum3, 0, d_stage3_bcres2net2_f2_dw3_weight, d_stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage3_bcres2net2_f2_in3, 1, d_stage3_bcres2net2_f2_out2, 1, d_stage3_bcres2net2_f2_sum3, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage3_bcres2net2_f2_dw2, 0, d_stage3_bcres2net2_f2_ssn2_scale, d_stage3_bcres2net2_f2_ssn2_shift, d_stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_saved, (NormShape){40, 4, N, 32, 4});
+        norm_backward_group(g, d_stage3_bcres2net2_f2_dw2, 0, d_stage3_bcres2net2_f2_ssn2_scale, d_stage3_bcres2net2_f2_ssn2_shift, d_stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, NULL, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_saved, (NormShape){40, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net2_f2_in2, 1, d_stage3_bcres2net2_f2_dw2_weight, d_stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_in2, stage3_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -5107,11 +4991,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
 
     /* backward of stage3.bcres2net1: 120 x 32 x 4 -> 160 x 32 x 4 */
     if (quant)
-        fake_quant_backward(d_stage3_bcres2net1_relu, stage3_bcres2net1_relu, (size_t)N * 20480, quant->ranges + 20);
-    relu_backward(d_stage3_bcres2net1_bn, d_stage3_bcres2net1_relu, stage3_bcres2net1_relu, (size_t)N * 20480, 0);
+        fake_quant_backward(d_stage3_bcres2net1_bn, stage3_bcres2net1_bn, (size_t)N * 20480, quant->ranges + 20);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_sum, 0, d_stage3_bcres2net1_bn_scale, d_stage3_bcres2net1_bn_shift, d_stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_saved, (NormShape){160, 1, N, 32, 4});
+        norm_backward_group(g, d_stage3_bcres2net1_sum, 0, d_stage3_bcres2net1_bn_scale, d_stage3_bcres2net1_bn_shift, d_stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_saved, (NormShape){160, 1, N, 32, 4}, 1);
     bcast_add_f_backward(d_stage3_bcres2net1_f2, 0, NULL, 0, d_stage3_bcres2net1_drop, 0, d_stage3_bcres2net1_sum, 160 * N, 32, 4);
     dropout_backward(d_stage3_bcres2net1_conv_out, 0, d_stage3_bcres2net1_drop, stage3_bcres2net1_drop_mask, (size_t)N * 160, 4);
     conv1x1_backward(d_stage3_bcres2net1_f1, 0, d_stage3_bcres2net1_conv_out_weight, NULL, d_stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, stage3_bcres2net1_conv_out_weight, 160, 160, (size_t)N * 4);
@@ -5133,29 +5016,28 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     mean_f_backward(d_stage3_bcres2net1_f2, 1, d_stage3_bcres2net1_mean_f, 160 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_f2_dw4, 0, d_stage3_bcres2net1_f2_ssn4_scale, d_stage3_bcres2net1_f2_ssn4_shift, d_stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_saved, (NormShape){40, 4, N, 32, 4});
+        norm_backward_group(g, d_stage3_bcres2net1_f2_dw4, 0, d_stage3_bcres2net1_f2_ssn4_scale, d_stage3_bcres2net1_f2_ssn4_shift, d_stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, NULL, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_saved, (NormShape){40, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net1_f2_sum4, 0, d_stage3_bcres2net1_f2_dw4_weight, d_stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage3_bcres2net1_f2_in4, 0, d_stage3_bcres2net1_f2_out3, 1, d_stage3_bcres2net1_f2_sum4, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_f2_dw3, 0, d_stage3_bcres2net1_f2_ssn3_scale, d_stage3_bcres2net1_f2_ssn3_shift, d_stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_saved, (NormShape){40, 4, N, 32, 4});
+        norm_backward_group(g, d_stage3_bcres2net1_f2_dw3, 0, d_stage3_bcres2net1_f2_ssn3_scale, d_stage3_bcres2net1_f2_ssn3_shift, d_stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, NULL, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_saved, (NormShape){40, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net1_f2_sum3, 0, d_stage3_bcres2net1_f2_dw3_weight, d_stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage3_bcres2net1_f2_in3, 0, d_stage3_bcres2net1_f2_out2, 1, d_stage3_bcres2net1_f2_sum3, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_f2_dw2, 0, d_stage3_bcres2net1_f2_ssn2_scale, d_stage3_bcres2net1_f2_ssn2_shift, d_stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_saved, (NormShape){40, 4, N, 32, 4});
+        norm_backward_group(g, d_stage3_bcres2net1_f2_dw2, 0, d_stage3_bcres2net1_f2_ssn2_scale, d_stage3_bcres2net1_f2_ssn2_shift, d_stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, NULL, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_saved, (NormShape){40, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net1_f2_in2, 0, d_stage3_bcres2net1_f2_dw2_weight, d_stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_in2, stage3_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     copy_backward(d_stage3_bcres2net1_f2_in1, d_stage3_bcres2net1_f2_out1, (size_t)N * 5120, 0);
-    relu_backward(d_stage3_bcres2net1_bn_in, d_stage3_bcres2net1_relu_in, stage3_bcres2net1_relu_in, (size_t)N * 20480, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_conv_in, 0, d_stage3_bcres2net1_bn_in_scale, d_stage3_bcres2net1_bn_in_shift, d_stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_saved, (NormShape){160, 1, N, 32, 4});
+        norm_backward_group(g, d_stage3_bcres2net1_conv_in, 0, d_stage3_bcres2net1_bn_in_scale, d_stage3_bcres2net1_bn_in_shift, d_stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_saved, (NormShape){160, 1, N, 32, 4}, 1);
     conv1x1_backward(d_stage3_maxpool, 0, d_stage3_bcres2net1_conv_in_weight, NULL, d_stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, 120, 160, (size_t)N * 128);
 
     /* backward of stage3.maxpool: 120 x 64 x 8 -> 120 x 32 x 4 */
@@ -5166,44 +5048,41 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     /* backward of stage2.mfa: 120 x 64 x 8 -> 120 x 64 x 8 */
     if (quant)
         fake_quant_backward(d_stage2_mfa, stage2_mfa, (size_t)N * 61440, quant->ranges + 18);
-    bcast_mul_t_backward(d_stage2_mfa_relu4, 0, d_stage2_mfa_att4_sigmoid, 0, d_stage2_mfa_y4, stage2_mfa_relu4, stage2_mfa_att4_sigmoid, 30 * N, 64, 8);
+    bcast_mul_t_backward(d_stage2_mfa_bn4, 0, d_stage2_mfa_att4_sigmoid, 0, d_stage2_mfa_y4, stage2_mfa_bn4, stage2_mfa_att4_sigmoid, 30 * N, 64, 8);
     sigmoid_backward(d_stage2_mfa_att4_fc2, d_stage2_mfa_att4_sigmoid, stage2_mfa_att4_sigmoid, (size_t)N * 1920, 0);
     conv1x1_backward(d_stage2_mfa_att4_relu, 0, d_stage2_mfa_att4_fc2_weight, NULL, d_stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, 16, 30, (size_t)N * 64);
     relu_backward(d_stage2_mfa_att4_fc1, d_stage2_mfa_att4_relu, stage2_mfa_att4_relu, (size_t)N * 1024, 0);
     conv1x1_backward(d_stage2_mfa_att4_mean, 0, d_stage2_mfa_att4_fc1_weight, NULL, d_stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, 30, 16, (size_t)N * 64);
-    mean_t_backward(d_stage2_mfa_relu4, 1, d_stage2_mfa_att4_mean, 30 * N, 64, 8);
-    relu_backward(d_stage2_mfa_bn4, d_stage2_mfa_relu4, stage2_mfa_relu4, (size_t)N * 15360, 0);
+    mean_t_backward(d_stage2_mfa_bn4, 1, d_stage2_mfa_att4_mean, 30 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 30; g++)
-        norm_backward_group(g, d_stage2_mfa_dw4, 0, d_stage2_mfa_bn4_scale, d_stage2_mfa_bn4_shift, d_stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_saved, (NormShape){30, 1, N, 64, 8});
+        norm_backward_group(g, d_stage2_mfa_dw4, 0, d_stage2_mfa_bn4_scale, d_stage2_mfa_bn4_shift, d_stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4, stage2_mfa_bn4_scale, stage2_mfa_bn4_saved, (NormShape){30, 1, N, 64, 8}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 276480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_backward_channel(c, d_stage2_mfa_sum4, 0, d_stage2_mfa_dw4_weight, d_stage2_mfa_dw4, stage2_mfa_sum4, stage2_mfa_dw4_weight, N, 64, 8, 3, 3, 1, 1);
     add_backward(d_stage2_mfa_x4, 0, d_stage2_mfa_y3, 1, d_stage2_mfa_sum4, (size_t)N * 15360);
-    bcast_mul_t_backward(d_stage2_mfa_relu3, 0, d_stage2_mfa_att3_sigmoid, 0, d_stage2_mfa_y3, stage2_mfa_relu3, stage2_mfa_att3_sigmoid, 30 * N, 64, 8);
+    bcast_mul_t_backward(d_stage2_mfa_bn3, 0, d_stage2_mfa_att3_sigmoid, 0, d_stage2_mfa_y3, stage2_mfa_bn3, stage2_mfa_att3_sigmoid, 30 * N, 64, 8);
     sigmoid_backward(d_stage2_mfa_att3_fc2, d_stage2_mfa_att3_sigmoid, stage2_mfa_att3_sigmoid, (size_t)N * 1920, 0);
     conv1x1_backward(d_stage2_mfa_att3_relu, 0, d_stage2_mfa_att3_fc2_weight, NULL, d_stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, 16, 30, (size_t)N * 64);
     relu_backward(d_stage2_mfa_att3_fc1, d_stage2_mfa_att3_relu, stage2_mfa_att3_relu, (size_t)N * 1024, 0);
     conv1x1_backward(d_stage2_mfa_att3_mean, 0, d_stage2_mfa_att3_fc1_weight, NULL, d_stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, 30, 16, (size_t)N * 64);
-    mean_t_backward(d_stage2_mfa_relu3, 1, d_stage2_mfa_att3_mean, 30 * N, 64, 8);
-    relu_backward(d_stage2_mfa_bn3, d_stage2_mfa_relu3, stage2_mfa_relu3, (size_t)N * 15360, 0);
+    mean_t_backward(d_stage2_mfa_bn3, 1, d_stage2_mfa_att3_mean, 30 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 30; g++)
-        norm_backward_group(g, d_stage2_mfa_dw3, 0, d_stage2_mfa_bn3_scale, d_stage2_mfa_bn3_shift, d_stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_saved, (NormShape){30, 1, N, 64, 8});
+        norm_backward_group(g, d_stage2_mfa_dw3, 0, d_stage2_mfa_bn3_scale, d_stage2_mfa_bn3_shift, d_stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3, stage2_mfa_bn3_scale, stage2_mfa_bn3_saved, (NormShape){30, 1, N, 64, 8}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 276480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_backward_channel(c, d_stage2_mfa_sum3, 0, d_stage2_mfa_dw3_weight, d_stage2_mfa_dw3, stage2_mfa_sum3, stage2_mfa_dw3_weight, N, 64, 8, 3, 3, 1, 1);
     add_backward(d_stage2_mfa_x3, 0, d_stage2_mfa_y2, 1, d_stage2_mfa_sum3, (size_t)N * 15360);
-    bcast_mul_t_backward(d_stage2_mfa_relu2, 0, d_stage2_mfa_att2_sigmoid, 0, d_stage2_mfa_y2, stage2_mfa_relu2, stage2_mfa_att2_sigmoid, 30 * N, 64, 8);
+    bcast_mul_t_backward(d_stage2_mfa_bn2, 0, d_stage2_mfa_att2_sigmoid, 0, d_stage2_mfa_y2, stage2_mfa_bn2, stage2_mfa_att2_sigmoid, 30 * N, 64, 8);
     sigmoid_backward(d_stage2_mfa_att2_fc2, d_stage2_mfa_att2_sigmoid, stage2_mfa_att2_sigmoid, (size_t)N * 1920, 0);
     conv1x1_backward(d_stage2_mfa_att2_relu, 0, d_stage2_mfa_att2_fc2_weight, NULL, d_stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, 16, 30, (size_t)N * 64);
     relu_backward(d_stage2_mfa_att2_fc1, d_stage2_mfa_att2_relu, stage2_mfa_att2_relu, (size_t)N * 1024, 0);
     conv1x1_backward(d_stage2_mfa_att2_mean, 0, d_stage2_mfa_att2_fc1_weight, NULL, d_stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, 30, 16, (size_t)N * 64);
-    mean_t_backward(d_stage2_mfa_relu2, 1, d_stage2_mfa_att2_mean, 30 * N, 64, 8);
-    relu_backward(d_stage2_mfa_bn2, d_stage2_mfa_relu2, stage2_mfa_relu2, (size_t)N * 15360, 0);
+    mean_t_backward(d_stage2_mfa_bn2, 1, d_stage2_mfa_att2_mean, 30 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 30; g++)
-        norm_backward_group(g, d_stage2_mfa_dw2, 0, d_stage2_mfa_bn2_scale, d_stage2_mfa_bn2_shift, d_stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_saved, (NormShape){30, 1, N, 64, 8});
+        norm_backward_group(g, d_stage2_mfa_dw2, 0, d_stage2_mfa_bn2_scale, d_stage2_mfa_bn2_shift, d_stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2, stage2_mfa_bn2_scale, stage2_mfa_bn2_saved, (NormShape){30, 1, N, 64, 8}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 276480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_backward_channel(c, d_stage2_mfa_x2, 0, d_stage2_mfa_dw2_weight, d_stage2_mfa_dw2, stage2_mfa_x2, stage2_mfa_dw2_weight, N, 64, 8, 3, 3, 1, 1);
@@ -5219,16 +5098,15 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage2_resnorm, stage2_resnorm, (size_t)N * 61440, quant->ranges + 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 64; g++)
-        resnorm_backward_group(g, d_stage2_bcres2net2_relu, 0, d_stage2_resnorm, stage2_bcres2net2_relu, stage2_resnorm_saved, 0.1, 120, N, 64, 8);
+        resnorm_backward_group(g, d_stage2_bcres2net2_bn, 0, d_stage2_resnorm, stage2_bcres2net2_bn, stage2_resnorm_saved, 0.1, 120, N, 64, 8);
 
     /* backward of stage2.bcres2net2: 120 x 64 x 8 -> 120 x 64 x 8 */
     if (quant)
-        fake_quant_backward(d_stage2_bcres2net2_relu, stage2_bcres2net2_relu, (size_t)N * 61440, quant->ranges + 14);
-    relu_backward(d_stage2_bcres2net2_bn, d_stage2_bcres2net2_relu, stage2_bcres2net2_relu, (size_t)N * 61440, 0);
+        fake_quant_backward(d_stage2_bcres2net2_bn, stage2_bcres2net2_bn, (size_t)N * 61440, quant->ranges + 14);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_backward_group(g, d_stage2_bcres2net2_sum, 0, d_stage2_bcres2net2_bn_scale, d_stage2_bcres2net2_bn_shift, d_stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_saved, (NormShape){120, 1, N, 64, 8});
-    bcast_add_f_backward(d_stage2_bcres2net2_f2, 0, d_stage2_bcres2net1_relu, 0, d_stage2_bcres2net2_drop, 0, d_stage2_bcres2net2_sum, 120 * N, 64, 8);
+        norm_backward_group(g, d_stage2_bcres2net2_sum, 0, d_stage2_bcres2net2_bn_scale, d_stage2_bcres2net2_bn_shift, d_stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_saved, (NormShape){120, 1, N, 64, 8}, 1);
+    bcast_add_f_backward(d_stage2_bcres2net2_f2, 0, d_stage2_bcres2net1_bn, 0, d_stage2_bcres2net2_drop, 0, d_stage2_bcres2net2_sum, 120 * N, 64, 8);
     dropout_backward(d_stage2_bcres2net2_conv_out, 0, d_stage2_bcres2net2_drop, stage2_bcres2net2_drop_mask, (size_t)N * 120, 8);
     conv1x1_backward(d_stage2_bcres2net2_f1, 0, d_stage2_bcres2net2_conv_out_weight, NULL, d_stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, 120, 120, (size_t)N * 8);
     relu_backward(d_stage2_bcres2net2_f1_dw4, d_stage2_bcres2net2_f1_out4, stage2_bcres2net2_f1_out4, (size_t)N * 240, 0);
@@ -5249,21 +5127,21 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     mean_f_backward(d_stage2_bcres2net2_f2, 1, d_stage2_bcres2net2_mean_f, 120 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_backward_group(g, d_stage2_bcres2net2_f2_dw4, 0, d_stage2_bcres2net2_f2_ssn4_scale, d_stage2_bcres2net2_f2_ssn4_shift, d_stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_saved, (NormShape){30, 4, N, 64, 8});
+        norm_backward_group(g, d_stage2_bcres2net2_f2_dw4, 0, d_stage2_bcres2net2_f2_ssn4_scale, d_stage2_bcres2net2_f2_ssn4_shift, d_stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, NULL, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_saved, (NormShape){30, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net2_f2_sum4, 0, d_stage2_bcres2net2_f2_dw4_weight, d_stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
     add_backward(d_stage2_bcres2net2_f2_in4, 1, d_stage2_bcres2net2_f2_out3, 1, d_stage2_bcres2net2_f2_sum4, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_backward_group(g, d_stage2_bcres2net2_f2_dw3, 0, d_stage2_bcres2net2_f2_ssn3_scale, d_stage2_bcres2net2_f2_ssn3_shift, d_stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_saved, (NormShape){30, 4, N, 64, 8});
+        norm_backward_group(g, d_stage2_bcres2net2_f2_dw3, 0, d_stage2_bcres2net2_f2_ssn3_scale, d_stage2_bcres2net2_f2_ssn3_shift, d_stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, NULL, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_saved, (NormShape){30, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net2_f2_sum3, 0, d_stage2_bcres2net2_f2_dw3_weight, d_stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
     add_backward(d_stage2_bcres2net2_f2_in3, 1, d_stage2_bcres2net2_f2_out2, 1, d_stage2_bcres2net2_f2_sum3, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_backward_group(g, d_stage2_bcres2net2_f2_dw2, 0, d_stage2_bcres2net2_f2_ssn2_scale, d_stage2_bcres2net2_f2_ssn2_shift, d_stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_saved, (NormShape){30, 4, N, 64, 8});
+        norm_backward_group(g, d_stage2_bcres2net2_f2_dw2, 0, d_stage2_bcres2net2_f2_ssn2_scale, d_stage2_bcres2net2_f2_ssn2_shift, d_stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, NULL, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_saved, (NormShape){30, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net2_f2_in2, 1, d_stage2_bcres2net2_f2_dw2_weight, d_stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_in2, stage2_bcres2net2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
@@ -5271,11 +5149,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
 
     /* backward of stage2.bcres2net1: 80 x 64 x 8 -> 120 x 64 x 8 */
     if (quant)
-        fake_quant_backward(d_stage2_bcres2net1_relu, stage2_bcres2net1_relu, (size_t)N * 61440, quant->ranges + 12);
-    relu_backward(d_stage2_bcres2net1_bn, d_stage2_bcres2net1_relu, stage2_bcres2net1_relu, (size_t)N * 61440, 0);
+        fake_quant_backward(d_stage2_bcres2net1_bn, stage2_bcres2net1_bn, (size_t)N * 61440, quant->ranges + 12);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_sum, 0, d_stage2_bcres2net1_bn_scale, d_stage2_bcres2net1_bn_shift, d_stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_saved, (NormShape){120, 1, N, 64, 8});
+        norm_backward_group(g, d_stage2_bcres2net1_sum, 0, d_stage2_bcres2net1_bn_scale, d_stage2_bcres2net1_bn_shift, d_stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_saved, (NormShape){120, 1, N, 64, 8}, 1);
     bcast_add_f_backward(d_stage2_bcres2net1_f2, 0, NULL, 0, d_stage2_bcres2net1_drop, 0, d_stage2_bcres2net1_sum, 120 * N, 64, 8);
     dropout_backward(d_stage2_bcres2net1_conv_out, 0, d_stage2_bcres2net1_drop, stage2_bcres2net1_drop_mask, (size_t)N * 120, 8);
     conv1x1_backward(d_stage2_bcres2net1_f1, 0, d_stage2_bcres2net1_conv_out_weight, NULL, d_stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, stage2_bcres2net1_conv_out_weight, 120, 120, (size_t)N * 8);
@@ -5297,29 +5174,28 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     mean_f_backward(d_stage2_bcres2net1_f2, 1, d_stage2_bcres2net1_mean_f, 120 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_f2_dw4, 0, d_stage2_bcres2net1_f2_ssn4_scale, d_stage2_bcres2net1_f2_ssn4_shift, d_stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_saved, (NormShape){30, 4, N, 64, 8});
+        norm_backward_group(g, d_stage2_bcres2net1_f2_dw4, 0, d_stage2_bcres2net1_f2_ssn4_scale, d_stage2_bcres2net1_f2_ssn4_shift, d_stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, NULL, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_saved, (NormShape){30, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net1_f2_sum4, 0, d_stage2_bcres2net1_f2_dw4_weight, d_stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
     add_backward(d_stage2_bcres2net1_f2_in4, 0, d_stage2_bcres2net1_f2_out3, 1, d_stage2_bcres2net1_f2_sum4, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_f2_dw3, 0, d_stage2_bcres2net1_f2_ssn3_scale, d_stage2_bcres2net1_f2_ssn3_shift, d_stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_saved, (NormShape){30, 4, N, 64, 8});
+        norm_backward_group(g, d_stage2_bcres2net1_f2_dw3, 0, d_stage2_bcres2net1_f2_ssn3_scale, d_stage2_bcres2net1_f2_ssn3_shift, d_stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, NULL, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_saved, (NormShape){30, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net1_f2_sum3, 0, d_stage2_bcres2net1_f2_dw3_weight, d_stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
     add_backward(d_stage2_bcres2net1_f2_in3, 0, d_stage2_bcres2net1_f2_out2, 1, d_stage2_bcres2net1_f2_sum3, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_f2_dw2, 0, d_stage2_bcres2net1_f2_ssn2_scale, d_stage2_bcres2net1_f2_ssn2_shift, d_stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_saved, (NormShape){30, 4, N, 64, 8});
+        norm_backward_group(g, d_stage2_bcres2net1_f2_dw2, 0, d_stage2_bcres2net1_f2_ssn2_scale, d_stage2_bcres2net1_f2_ssn2_shift, d_stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, NULL, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_saved, (NormShape){30, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net1_f2_in2, 0, d_stage2_bcres2net1_f2_dw2_weight, d_stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_in2, stage2_bcres2net1_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
     copy_backward(d_stage2_bcres2net1_f2_in1, d_stage2_bcres2net1_f2_out1, (size_t)N * 15360, 0);
-    relu_backward(d_stage2_bcres2net1_bn_in, d_stage2_bcres2net1_relu_in, stage2_bcres2net1_relu_in, (size_t)N * 61440, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_conv_in, 0, d_stage2_bcres2net1_bn_in_scale, d_stage2_bcres2net1_bn_in_shift, d_stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_saved, (NormShape){120, 1, N, 64, 8});
+        norm_backward_group(g, d_stage2_bcres2net1_conv_in, 0, d_stage2_bcres2net1_bn_in_scale, d_stage2_bcres2net1_bn_in_shift, d_stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_saved, (NormShape){120, 1, N, 64, 8}, 1);
     conv1x1_backward(d_stage2_maxpool, 0, d_stage2_bcres2net1_conv_in_weight, NULL, d_stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, 80, 120, (size_t)N * 512);
 
     /* backward of stage2.maxpool: 80 x 128 x 16 -> 80 x 64 x 8 */
@@ -5330,44 +5206,41 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     /* backward of stage1.mfa: 80 x 128 x 16 -> 80 x 128 x 16 */
     if (quant)
         fake_quant_backward(d_stage1_mfa, stage1_mfa, (size_t)N * 163840, quant->ranges + 10);
-    bcast_mul_t_backward(d_stage1_mfa_relu4, 0, d_stage1_mfa_att4_sigmoid, 0, d_stage1_mfa_y4, stage1_mfa_relu4, stage1_mfa_att4_sigmoid, 20 * N, 128, 16);
+    bcast_mul_t_backward(d_stage1_mfa_bn4, 0, d_stage1_mfa_att4_sigmoid, 0, d_stage1_mfa_y4, stage1_mfa_bn4, stage1_mfa_att4_sigmoid, 20 * N, 128, 16);
     sigmoid_backward(d_stage1_mfa_att4_fc2, d_stage1_mfa_att4_sigmoid, stage1_mfa_att4_sigmoid, (size_t)N * 2560, 0);
     conv1x1_backward(d_stage1_mfa_att4_relu, 0, d_stage1_mfa_att4_fc2_weight, NULL, d_stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, 10, 20, (size_t)N * 128);
     relu_backward(d_stage1_mfa_att4_fc1, d_stage1_mfa_att4_relu, stage1_mfa_att4_relu, (size_t)N * 1280, 0);
     conv1x1_backward(d_stage1_mfa_att4_mean, 0, d_stage1_mfa_att4_fc1_weight, NULL, d_stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, 20, 10, (size_t)N * 128);
-    mean_t_backward(d_stage1_mfa_relu4, 1, d_stage1_mfa_att4_mean, 20 * N, 128, 16);
-    relu_backward(d_stage1_mfa_bn4, d_stage1_mfa_relu4, stage1_mfa_relu4, (size_t)N * 40960, 0);
+    mean_t_backward(d_stage1_mfa_bn4, 1, d_stage1_mfa_att4_mean, 20 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_backward_group(g, d_stage1_mfa_dw4, 0, d_stage1_mfa_bn4_scale, d_stage1_mfa_bn4_shift, d_stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_saved, (NormShape){20, 1, N, 128, 16});
+        norm_backward_group(g, d_stage1_mfa_dw4, 0, d_stage1_mfa_bn4_scale, d_stage1_mfa_bn4_shift, d_stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4, stage1_mfa_bn4_scale, stage1_mfa_bn4_saved, (NormShape){20, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage1_mfa_sum4, 0, d_stage1_mfa_dw4_weight, d_stage1_mfa_dw4, stage1_mfa_sum4, stage1_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
     add_backward(d_stage1_mfa_x4, 0, d_stage1_mfa_y3, 1, d_stage1_mfa_sum4, (size_t)N * 40960);
-    bcast_mul_t_backward(d_stage1_mfa_relu3, 0, d_stage1_mfa_att3_sigmoid, 0, d_stage1_mfa_y3, stage1_mfa_relu3, stage1_mfa_att3_sigmoid, 20 * N, 128, 16);
+    bcast_mul_t_backward(d_stage1_mfa_bn3, 0, d_stage1_mfa_att3_sigmoid, 0, d_stage1_mfa_y3, stage1_mfa_bn3, stage1_mfa_att3_sigmoid, 20 * N, 128, 16);
     sigmoid_backward(d_stage1_mfa_att3_fc2, d_stage1_mfa_att3_sigmoid, stage1_mfa_att3_sigmoid, (size_t)N * 2560, 0);
     conv1x1_backward(d_stage1_mfa_att3_relu, 0, d_stage1_mfa_att3_fc2_weight, NULL, d_stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, 10, 20, (size_t)N * 128);
     relu_backward(d_stage1_mfa_att3_fc1, d_stage1_mfa_att3_relu, stage1_mfa_att3_relu, (size_t)N * 1280, 0);
     conv1x1_backward(d_stage1_mfa_att3_mean, 0, d_stage1_mfa_att3_fc1_weight, NULL, d_stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, 20, 10, (size_t)N * 128);
-    mean_t_backward(d_stage1_mfa_relu3, 1, d_stage1_mfa_att3_mean, 20 * N, 128, 16);
-    relu_backward(d_stage1_mfa_bn3, d_stage1_mfa_relu3, stage1_mfa_relu3, (size_t)N * 40960, 0);
+    mean_t_backward(d_stage1_mfa_bn3, 1, d_stage1_mfa_att3_mean, 20 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_backward_group(g, d_stage1_mfa_dw3, 0, d_stage1_mfa_bn3_scale, d_stage1_mfa_bn3_shift, d_stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_saved, (NormShape){20, 1, N, 128, 16});
+        norm_backward_group(g, d_stage1_mfa_dw3, 0, d_stage1_mfa_bn3_scale, d_stage1_mfa_bn3_shift, d_stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3, stage1_mfa_bn3_scale, stage1_mfa_bn3_saved, (NormShape){20, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage1_mfa_sum3, 0, d_stage1_mfa_dw3_weight, d_stage1_mfa_dw3, stage1_mfa_sum3, stage1_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
     add_backward(d_stage1_mfa_x3, 0, d_stage1_mfa_y2, 1, d_stage1_mfa_sum3, (size_t)N * 40960);
-    bcast_mul_t_backward(d_stage1_mfa_relu2, 0, d_stage1_mfa_att2_sigmoid, 0, d_stage1_mfa_y2, stage1_mfa_relu2, stage1_mfa_att2_sigmoid, 20 * N, 128, 16);
+    bcast_mul_t_backward(d_stage1_mfa_bn2, 0, d_stage1_mfa_att2_sigmoid, 0, d_stage1_mfa_y2, stage1_mfa_bn2, stage1_mfa_att2_sigmoid, 20 * N, 128, 16);
     sigmoid_backward(d_stage1_mfa_att2_fc2, d_stage1_mfa_att2_sigmoid, stage1_mfa_att2_sigmoid, (size_t)N * 2560, 0);
     conv1x1_backward(d_stage1_mfa_att2_relu, 0, d_stage1_mfa_att2_fc2_weight, NULL, d_stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, 10, 20, (size_t)N * 128);
     relu_backward(d_stage1_mfa_att2_fc1, d_stage1_mfa_att2_relu, stage1_mfa_att2_relu, (size_t)N * 1280, 0);
     conv1x1_backward(d_stage1_mfa_att2_mean, 0, d_stage1_mfa_att2_fc1_weight, NULL, d_stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, 20, 10, (size_t)N * 128);
-    mean_t_backward(d_stage1_mfa_relu2, 1, d_stage1_mfa_att2_mean, 20 * N, 128, 16);
-    relu_backward(d_stage1_mfa_bn2, d_stage1_mfa_relu2, stage1_mfa_relu2, (size_t)N * 40960, 0);
+    mean_t_backward(d_stage1_mfa_bn2, 1, d_stage1_mfa_att2_mean, 20 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_backward_group(g, d_stage1_mfa_dw2, 0, d_stage1_mfa_bn2_scale, d_stage1_mfa_bn2_shift, d_stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_saved, (NormShape){20, 1, N, 128, 16});
+        norm_backward_group(g, d_stage1_mfa_dw2, 0, d_stage1_mfa_bn2_scale, d_stage1_mfa_bn2_shift, d_stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2, stage1_mfa_bn2_scale, stage1_mfa_bn2_saved, (NormShape){20, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage1_mfa_x2, 0, d_stage1_mfa_dw2_weight, d_stage1_mfa_dw2, stage1_mfa_x2, stage1_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
@@ -5383,16 +5256,15 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage1_resnorm, stage1_resnorm, (size_t)N * 163840, quant->ranges + 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 128; g++)
-        resnorm_backward_group(g, d_stage1_bcres2net2_relu, 0, d_stage1_resnorm, stage1_bcres2net2_relu, stage1_resnorm_saved, 0.1, 80, N, 128, 16);
+        resnorm_backward_group(g, d_stage1_bcres2net2_bn, 0, d_stage1_resnorm, stage1_bcres2net2_bn, stage1_resnorm_saved, 0.1, 80, N, 128, 16);
 
     /* backward of stage1.bcres2net2: 80 x 128 x 16 -> 80 x 128 x 16 */
     if (quant)
-        fake_quant_backward(d_stage1_bcres2net2_relu, stage1_bcres2net2_relu, (size_t)N * 163840, quant->ranges + 6);
-    relu_backward(d_stage1_bcres2net2_bn, d_stage1_bcres2net2_relu, stage1_bcres2net2_relu, (size_t)N * 163840, 0);
+        fake_quant_backward(d_stage1_bcres2net2_bn, stage1_bcres2net2_bn, (size_t)N * 163840, quant->ranges + 6);
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage1_bcres2net2_sum, 0, d_stage1_bcres2net2_bn_scale, d_stage1_bcres2net2_bn_shift, d_stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_saved, (NormShape){80, 1, N, 128, 16});
-    bcast_add_f_backward(d_stage1_bcres2net2_f2, 0, d_stage1_bcres2net1_relu, 0, d_stage1_bcres2net2_drop, 0, d_stage1_bcres2net2_sum, 80 * N, 128, 16);
+        norm_backward_group(g, d_stage1_bcres2net2_sum, 0, d_stage1_bcres2net2_bn_scale, d_stage1_bcres2net2_bn_shift, d_stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
+    bcast_add_f_backward(d_stage1_bcres2net2_f2, 0, d_stage1_bcres2net1_bn, 0, d_stage1_bcres2net2_drop, 0, d_stage1_bcres2net2_sum, 80 * N, 128, 16);
     dropout_backward(d_stage1_bcres2net2_conv_out, 0, d_stage1_bcres2net2_drop, stage1_bcres2net2_drop_mask, (size_t)N * 80, 16);
     conv1x1_backward(d_stage1_bcres2net2_f1, 0, d_stage1_bcres2net2_conv_out_weight, NULL, d_stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, 80, 80, (size_t)N * 16);
     relu_backward(d_stage1_bcres2net2_f1_dw4, d_stage1_bcres2net2_f1_out4, stage1_bcres2net2_f1_out4, (size_t)N * 320, 0);
@@ -5413,21 +5285,21 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     mean_f_backward(d_stage1_bcres2net2_f2, 1, d_stage1_bcres2net2_mean_f, 80 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage1_bcres2net2_f2_dw4, 0, d_stage1_bcres2net2_f2_ssn4_scale, d_stage1_bcres2net2_f2_ssn4_shift, d_stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16});
+        norm_backward_group(g, d_stage1_bcres2net2_f2_dw4, 0, d_stage1_bcres2net2_f2_ssn4_scale, d_stage1_bcres2net2_f2_ssn4_shift, d_stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, NULL, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net2_f2_sum4, 0, d_stage1_bcres2net2_f2_dw4_weight, d_stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
     add_backward(d_stage1_bcres2net2_f2_in4, 1, d_stage1_bcres2net2_f2_out3, 1, d_stage1_bcres2net2_f2_sum4, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage1_bcres2net2_f2_dw3, 0, d_stage1_bcres2net2_f2_ssn3_scale, d_stage1_bcres2net2_f2_ssn3_shift, d_stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16});
+        norm_backward_group(g, d_stage1_bcres2net2_f2_dw3, 0, d_stage1_bcres2net2_f2_ssn3_scale, d_stage1_bcres2net2_f2_ssn3_shift, d_stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, NULL, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net2_f2_sum3, 0, d_stage1_bcres2net2_f2_dw3_weight, d_stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
     add_backward(d_stage1_bcres2net2_f2_in3, 1, d_stage1_bcres2net2_f2_out2, 1, d_stage1_bcres2net2_f2_sum3, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage1_bcres2net2_f2_dw2, 0, d_stage1_bcres2net2_f2_ssn2_scale, d_stage1_bcres2net2_f2_ssn2_shift, d_stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16});
+        norm_backward_group(g, d_stage1_bcres2net2_f2_dw2, 0, d_stage1_bcres2net2_f2_ssn2_scale, d_stage1_bcres2net2_f2_ssn2_shift, d_stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, NULL, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net2_f2_in2, 1, d_stage1_bcres2net2_f2_dw2_weight, d_stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_in2, stage1_bcres2net2_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
@@ -5435,11 +5307,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
 
     /* backward of stage1.bcres2net1: 160 x 128 x 16 -> 80 x 128 x 16 */
     if (quant)
-        fake_quant_backward(d_stage1_bcres2net1_relu, stage1_bcres2net1_relu, (size_t)N * 163840, quant->ranges + 4);
-    relu_backward(d_stage1_bcres2net1_bn, d_stage1_bcres2net1_relu, stage1_bcres2net1_relu, (size_t)N * 163840, 0);
+        fake_quant_backward(d_stage1_bcres2net1_bn, stage1_bcres2net1_bn, (size_t)N * 163840, quant->ranges + 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_sum, 0, d_stage1_bcres2net1_bn_scale, d_stage1_bcres2net1_bn_shift, d_stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_saved, (NormShape){80, 1, N, 128, 16});
+        norm_backward_group(g, d_stage1_bcres2net1_sum, 0, d_stage1_bcres2net1_bn_scale, d_stage1_bcres2net1_bn_shift, d_stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
     bcast_add_f_backward(d_stage1_bcres2net1_f2, 0, NULL, 0, d_stage1_bcres2net1_drop, 0, d_stage1_bcres2net1_sum, 80 * N, 128, 16);
     dropout_backward(d_stage1_bcres2net1_conv_out, 0, d_stage1_bcres2net1_drop, stage1_bcres2net1_drop_mask, (size_t)N * 80, 16);
     conv1x1_backward(d_stage1_bcres2net1_f1, 0, d_stage1_bcres2net1_conv_out_weight, NULL, d_stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, stage1_bcres2net1_conv_out_weight, 80, 80, (size_t)N * 16);
@@ -5461,29 +5332,28 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     mean_f_backward(d_stage1_bcres2net1_f2, 1, d_stage1_bcres2net1_mean_f, 80 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_f2_dw4, 0, d_stage1_bcres2net1_f2_ssn4_scale, d_stage1_bcres2net1_f2_ssn4_shift, d_stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16});
+        norm_backward_group(g, d_stage1_bcres2net1_f2_dw4, 0, d_stage1_bcres2net1_f2_ssn4_scale, d_stage1_bcres2net1_f2_ssn4_shift, d_stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, NULL, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net1_f2_sum4, 0, d_stage1_bcres2net1_f2_dw4_weight, d_stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
     add_backward(d_stage1_bcres2net1_f2_in4, 0, d_stage1_bcres2net1_f2_out3, 1, d_stage1_bcres2net1_f2_sum4, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_f2_dw3, 0, d_stage1_bcres2net1_f2_ssn3_scale, d_stage1_bcres2net1_f2_ssn3_shift, d_stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16});
+        norm_backward_group(g, d_stage1_bcres2net1_f2_dw3, 0, d_stage1_bcres2net1_f2_ssn3_scale, d_stage1_bcres2net1_f2_ssn3_shift, d_stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, NULL, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net1_f2_sum3, 0, d_stage1_bcres2net1_f2_dw3_weight, d_stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
     add_backward(d_stage1_bcres2net1_f2_in3, 0, d_stage1_bcres2net1_f2_out2, 1, d_stage1_bcres2net1_f2_sum3, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_f2_dw2, 0, d_stage1_bcres2net1_f2_ssn2_scale, d_stage1_bcres2net1_f2_ssn2_shift, d_stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16});
+        norm_backward_group(g, d_stage1_bcres2net1_f2_dw2, 0, d_stage1_bcres2net1_f2_ssn2_scale, d_stage1_bcres2net1_f2_ssn2_shift, d_stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, NULL, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net1_f2_in2, 0, d_stage1_bcres2net1_f2_dw2_weight, d_stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_in2, stage1_bcres2net1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
     copy_backward(d_stage1_bcres2net1_f2_in1, d_stage1_bcres2net1_f2_out1, (size_t)N * 40960, 0);
-    relu_backward(d_stage1_bcres2net1_bn_in, d_stage1_bcres2net1_relu_in, stage1_bcres2net1_relu_in, (size_t)N * 163840, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_conv_in, 0, d_stage1_bcres2net1_bn_in_scale, d_stage1_bcres2net1_bn_in_shift, d_stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_saved, (NormShape){80, 1, N, 128, 16});
+        norm_backward_group(g, d_stage1_bcres2net1_conv_in, 0, d_stage1_bcres2net1_bn_in_scale, d_stage1_bcres2net1_bn_in_shift, d_stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_saved, (NormShape){80, 1, N, 128, 16}, 1);
     conv1x1_backward(d_stem_mfa, 0, d_stage1_bcres2net1_conv_in_weight, NULL, d_stage1_bcres2net1_conv_in, stem_mfa, stage1_bcres2net1_conv_in_weight, 160, 80, (size_t)N * 2048);
 
     /* ---- spec line 8: stem:   conv(out = 2*C, kernel = 5, stride = 2) -> bn -> relu -> mfa; */
@@ -5491,44 +5361,41 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     /* backward of stem.mfa: 160 x 128 x 16 -> 160 x 128 x 16 */
     if (quant)
         fake_quant_backward(d_stem_mfa, stem_mfa, (size_t)N * 327680, quant->ranges + 2);
-    bcast_mul_t_backward(d_stem_mfa_relu4, 0, d_stem_mfa_att4_sigmoid, 0, d_stem_mfa_y4, stem_mfa_relu4, stem_mfa_att4_sigmoid, 40 * N, 128, 16);
+    bcast_mul_t_backward(d_stem_mfa_bn4, 0, d_stem_mfa_att4_sigmoid, 0, d_stem_mfa_y4, stem_mfa_bn4, stem_mfa_att4_sigmoid, 40 * N, 128, 16);
     sigmoid_backward(d_stem_mfa_att4_fc2, d_stem_mfa_att4_sigmoid, stem_mfa_att4_sigmoid, (size_t)N * 5120, 0);
     conv1x1_backward(d_stem_mfa_att4_relu, 0, d_stem_mfa_att4_fc2_weight, NULL, d_stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, 20, 40, (size_t)N * 128);
     relu_backward(d_stem_mfa_att4_fc1, d_stem_mfa_att4_relu, stem_mfa_att4_relu, (size_t)N * 2560, 0);
     conv1x1_backward(d_stem_mfa_att4_mean, 0, d_stem_mfa_att4_fc1_weight, NULL, d_stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, 40, 20, (size_t)N * 128);
-    mean_t_backward(d_stem_mfa_relu4, 1, d_stem_mfa_att4_mean, 40 * N, 128, 16);
-    relu_backward(d_stem_mfa_bn4, d_stem_mfa_relu4, stem_mfa_relu4, (size_t)N * 81920, 0);
+    mean_t_backward(d_stem_mfa_bn4, 1, d_stem_mfa_att4_mean, 40 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stem_mfa_dw4, 0, d_stem_mfa_bn4_scale, d_stem_mfa_bn4_shift, d_stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_saved, (NormShape){40, 1, N, 128, 16});
+        norm_backward_group(g, d_stem_mfa_dw4, 0, d_stem_mfa_bn4_scale, d_stem_mfa_bn4_shift, d_stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4, stem_mfa_bn4_scale, stem_mfa_bn4_saved, (NormShape){40, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1474560 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stem_mfa_sum4, 0, d_stem_mfa_dw4_weight, d_stem_mfa_dw4, stem_mfa_sum4, stem_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
     add_backward(d_stem_mfa_x4, 0, d_stem_mfa_y3, 1, d_stem_mfa_sum4, (size_t)N * 81920);
-    bcast_mul_t_backward(d_stem_mfa_relu3, 0, d_stem_mfa_att3_sigmoid, 0, d_stem_mfa_y3, stem_mfa_relu3, stem_mfa_att3_sigmoid, 40 * N, 128, 16);
+    bcast_mul_t_backward(d_stem_mfa_bn3, 0, d_stem_mfa_att3_sigmoid, 0, d_stem_mfa_y3, stem_mfa_bn3, stem_mfa_att3_sigmoid, 40 * N, 128, 16);
     sigmoid_backward(d_stem_mfa_att3_fc2, d_stem_mfa_att3_sigmoid, stem_mfa_att3_sigmoid, (size_t)N * 5120, 0);
     conv1x1_backward(d_stem_mfa_att3_relu, 0, d_stem_mfa_att3_fc2_weight, NULL, d_stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, 20, 40, (size_t)N * 128);
     relu_backward(d_stem_mfa_att3_fc1, d_stem_mfa_att3_relu, stem_mfa_att3_relu, (size_t)N * 2560, 0);
     conv1x1_backward(d_stem_mfa_att3_mean, 0, d_stem_mfa_att3_fc1_weight, NULL, d_stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, 40, 20, (size_t)N * 128);
-    mean_t_backward(d_stem_mfa_relu3, 1, d_stem_mfa_att3_mean, 40 * N, 128, 16);
-    relu_backward(d_stem_mfa_bn3, d_stem_mfa_relu3, stem_mfa_relu3, (size_t)N * 81920, 0);
+    mean_t_backward(d_stem_mfa_bn3, 1, d_stem_mfa_att3_mean, 40 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stem_mfa_dw3, 0, d_stem_mfa_bn3_scale, d_stem_mfa_bn3_shift, d_stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_saved, (NormShape){40, 1, N, 128, 16});
+        norm_backward_group(g, d_stem_mfa_dw3, 0, d_stem_mfa_bn3_scale, d_stem_mfa_bn3_shift, d_stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3, stem_mfa_bn3_scale, stem_mfa_bn3_saved, (NormShape){40, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1474560 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stem_mfa_sum3, 0, d_stem_mfa_dw3_weight, d_stem_mfa_dw3, stem_mfa_sum3, stem_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
     add_backward(d_stem_mfa_x3, 0, d_stem_mfa_y2, 1, d_stem_mfa_sum3, (size_t)N * 81920);
-    bcast_mul_t_backward(d_stem_mfa_relu2, 0, d_stem_mfa_att2_sigmoid, 0, d_stem_mfa_y2, stem_mfa_relu2, stem_mfa_att2_sigmoid, 40 * N, 128, 16);
+    bcast_mul_t_backward(d_stem_mfa_bn2, 0, d_stem_mfa_att2_sigmoid, 0, d_stem_mfa_y2, stem_mfa_bn2, stem_mfa_att2_sigmoid, 40 * N, 128, 16);
     sigmoid_backward(d_stem_mfa_att2_fc2, d_stem_mfa_att2_sigmoid, stem_mfa_att2_sigmoid, (size_t)N * 5120, 0);
     conv1x1_backward(d_stem_mfa_att2_relu, 0, d_stem_mfa_att2_fc2_weight, NULL, d_stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, 20, 40, (size_t)N * 128);
     relu_backward(d_stem_mfa_att2_fc1, d_stem_mfa_att2_relu, stem_mfa_att2_relu, (size_t)N * 2560, 0);
     conv1x1_backward(d_stem_mfa_att2_mean, 0, d_stem_mfa_att2_fc1_weight, NULL, d_stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, 40, 20, (size_t)N * 128);
-    mean_t_backward(d_stem_mfa_relu2, 1, d_stem_mfa_att2_mean, 40 * N, 128, 16);
-    relu_backward(d_stem_mfa_bn2, d_stem_mfa_relu2, stem_mfa_relu2, (size_t)N * 81920, 0);
+    mean_t_backward(d_stem_mfa_bn2, 1, d_stem_mfa_att2_mean, 40 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stem_mfa_dw2, 0, d_stem_mfa_bn2_scale, d_stem_mfa_bn2_shift, d_stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_saved, (NormShape){40, 1, N, 128, 16});
+        norm_backward_group(g, d_stem_mfa_dw2, 0, d_stem_mfa_bn2_scale, d_stem_mfa_bn2_shift, d_stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2, stem_mfa_bn2_scale, stem_mfa_bn2_saved, (NormShape){40, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1474560 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stem_mfa_x2, 0, d_stem_mfa_dw2_weight, d_stem_mfa_dw2, stem_mfa_x2, stem_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
@@ -5539,15 +5406,12 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     conv1x1_backward(d_stem_mfa_att1_mean, 0, d_stem_mfa_att1_fc1_weight, NULL, d_stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, 40, 20, (size_t)N * 128);
     mean_t_backward(d_stem_mfa_x1, 1, d_stem_mfa_att1_mean, 40 * N, 128, 16);
 
-    /* backward of stem.relu: 160 x 128 x 16 -> 160 x 128 x 16 */
-    if (quant)
-        fake_quant_backward(d_stem_relu, stem_relu, (size_t)N * 327680, quant->ranges + 0);
-    relu_backward(d_stem_bn, d_stem_relu, stem_relu, (size_t)N * 327680, 0);
-
     /* backward of stem.bn: 160 x 128 x 16 -> 160 x 128 x 16 */
+    if (quant)
+        fake_quant_backward(d_stem_bn, stem_bn, (size_t)N * 327680, quant->ranges + 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 655360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stem_conv, 0, d_stem_bn_scale, d_stem_bn_shift, d_stem_bn, stem_conv, stem_bn_scale, stem_bn_saved, (NormShape){160, 1, N, 128, 16});
+        norm_backward_group(g, d_stem_conv, 0, d_stem_bn_scale, d_stem_bn_shift, d_stem_bn, stem_conv, stem_bn, stem_bn_scale, stem_bn_saved, (NormShape){160, 1, N, 128, 16}, 1);
 
     /* backward of stem.conv: 1 x 256 x 32 -> 160 x 128 x 16 */
     conv_backward(dinput, 0, d_stem_conv_weight, NULL, d_stem_conv, input, stem_conv_weight, scratch, (ConvShape){1, 160, 1, 256, 32, 128, 16, 5, 5, 2, 2, 2, 2}, N);
@@ -5557,46 +5421,42 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
  * arena is small (info.infer_per_clip values per clip). */
 void bcres2net_teacher_infer(int N, const real *params, const real *stats, const real *input,
     real *logits, real *arena) {
-    real *scratch = arena + (size_t)N * 832000;
+    real *scratch = arena + (size_t)N * 983040;
     (void)scratch, (void)stats;
     real *stem_conv = arena + (size_t)N * 0; /* 160 x N x 128 x 16 */
     real *stem_bn = arena + (size_t)N * 327680; /* 160 x N x 128 x 16 */
-    real *stem_relu = arena + (size_t)N * 0; /* 160 x N x 128 x 16 */
-    real *stem_mfa = arena + (size_t)N * 340480; /* 160 x N x 128 x 16 */
-    real *stem_mfa_x1 = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
-    real *stem_mfa_y1 = arena + (size_t)N * 340480; /* 40 x N x 128 x 16 */
-    real *stem_mfa_att1_mean = arena + (size_t)N * 327680; /* 40 x N x 128 x 1 */
-    real *stem_mfa_att1_fc1 = arena + (size_t)N * 332800; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att1_relu = arena + (size_t)N * 327680; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att1_fc2 = arena + (size_t)N * 330240; /* 40 x N x 128 x 1 */
-    real *stem_mfa_att1_sigmoid = arena + (size_t)N * 335360; /* 40 x N x 128 x 1 */
-    real *stem_mfa_x2 = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
-    real *stem_mfa_y2 = arena + (size_t)N * 422400; /* 40 x N x 128 x 16 */
-    real *stem_mfa_dw2 = arena + (size_t)N * 668160; /* 40 x N x 128 x 16 */
-    real *stem_mfa_bn2 = arena + (size_t)N * 750080; /* 40 x N x 128 x 16 */
-    real *stem_mfa_relu2 = arena + (size_t)N * 668160; /* 40 x N x 128 x 16 */
-    real *stem_mfa_att2_mean = arena + (size_t)N * 327680; /* 40 x N x 128 x 1 */
-    real *stem_mfa_att2_fc1 = arena + (size_t)N * 332800; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att2_relu = arena + (size_t)N * 327680; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att2_fc2 = arena + (size_t)N * 330240; /* 40 x N x 128 x 1 */
-    real *stem_mfa_att2_sigmoid = arena + (size_t)N * 335360; /* 40 x N x 128 x 1 */
-    real *stem_mfa_x3 = arena + (size_t)N * 163840; /* 40 x N x 128 x 16 */
-    real *stem_mfa_y3 = arena + (size_t)N * 504320; /* 40 x N x 128 x 16 */
-    real *stem_mfa_sum3 = arena + (size_t)N * 668160; /* 40 x N x 128 x 16 */
-    real *stem_mfa_dw3 = arena + (size_t)N * 750080; /* 40 x N x 128 x 16 */
-    real *stem_mfa_bn3 = arena + (size_t)N * 668160; /* 40 x N x 128 x 16 */
-    real *stem_mfa_relu3 = arena + (size_t)N * 750080; /* 40 x N x 128 x 16 */
-    real *stem_mfa_att3_mean = arena + (size_t)N * 327680; /* 40 x N x 128 x 1 */
-    real *stem_mfa_att3_fc1 = arena + (size_t)N * 332800; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att3_relu = arena + (size_t)N * 327680; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att3_fc2 = arena + (size_t)N * 330240; /* 40 x N x 128 x 1 */
-    real *stem_mfa_att3_sigmoid = arena + (size_t)N * 335360; /* 40 x N x 128 x 1 */
-    real *stem_mfa_x4 = arena + (size_t)N * 245760; /* 40 x N x 128 x 16 */
-    real *stem_mfa_y4 = arena + (size_t)N * 586240; /* 40 x N x 128 x 16 */
-    real *stem_mfa_sum4 = arena + (size_t)N * 668160; /* 40 x N x 128 x 16 */
-    real *stem_mfa_dw4 = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
-    real *stem_mfa_bn4 = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
-    real *stem_mfa_relu4 = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
+    real *stem_mfa = arena + (size_t)N * 655360; /* 160 x N x 128 x 16 */
+    real *stem_mfa_x1 = arena + (size_t)N * 327680; /* 40 x N x 128 x 16 */
+    real *stem_mfa_y1 = arena + (size_t)N * 655360; /* 40 x N x 128 x 16 */
+    real *stem_mfa_att1_mean = arena + (size_t)N * 0; /* 40 x N x 128 x 1 */
+    real *stem_mfa_att1_fc1 = arena + (size_t)N * 5120; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att1_relu = arena + (size_t)N * 0; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att1_fc2 = arena + (size_t)N * 2560; /* 40 x N x 128 x 1 */
+    real *stem_mfa_att1_sigmoid = arena + (size_t)N * 7680; /* 40 x N x 128 x 1 */
+    real *stem_mfa_x2 = arena + (size_t)N * 409600; /* 40 x N x 128 x 16 */
+    real *stem_mfa_y2 = arena + (size_t)N * 737280; /* 40 x N x 128 x 16 */
+    real *stem_mfa_dw2 = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
+    real *stem_mfa_bn2 = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
+    real *stem_mfa_att2_mean = arena + (size_t)N * 0; /* 40 x N x 128 x 1 */
+    real *stem_mfa_att2_fc1 = arena + (size_t)N * 5120; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att2_relu = arena + (size_t)N * 0; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att2_fc2 = arena + (size_t)N * 2560; /* 40 x N x 128 x 1 */
+    real *stem_mfa_att2_sigmoid = arena + (size_t)N * 7680; /* 40 x N x 128 x 1 */
+    real *stem_mfa_x3 = arena + (size_t)N * 491520; /* 40 x N x 128 x 16 */
+    real *stem_mfa_y3 = arena + (size_t)N * 819200; /* 40 x N x 128 x 16 */
+    real *stem_mfa_sum3 = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
+    real *stem_mfa_dw3 = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
+    real *stem_mfa_bn3 = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
+    real *stem_mfa_att3_mean = arena + (size_t)N * 81920; /* 40 x N x 128 x 1 */
+    real *stem_mfa_att3_fc1 = arena + (size_t)N * 87040; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att3_relu = arena + (size_t)N * 81920; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att3_fc2 = arena + (size_t)N * 84480; /* 40 x N x 128 x 1 */
+    real *stem_mfa_att3_sigmoid = arena + (size_t)N * 89600; /* 40 x N x 128 x 1 */
+    real *stem_mfa_x4 = arena + (size_t)N * 573440; /* 40 x N x 128 x 16 */
+    real *stem_mfa_y4 = arena + (size_t)N * 901120; /* 40 x N x 128 x 16 */
+    real *stem_mfa_sum4 = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
+    real *stem_mfa_dw4 = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
+    real *stem_mfa_bn4 = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
     real *stem_mfa_att4_mean = arena + (size_t)N * 81920; /* 40 x N x 128 x 1 */
     real *stem_mfa_att4_fc1 = arena + (size_t)N * 87040; /* 20 x N x 128 x 1 */
     real *stem_mfa_att4_relu = arena + (size_t)N * 81920; /* 20 x N x 128 x 1 */
@@ -5604,50 +5464,48 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     real *stem_mfa_att4_sigmoid = arena + (size_t)N * 89600; /* 40 x N x 128 x 1 */
     real *stage1_bcres2net1_conv_in = arena + (size_t)N * 0; /* 80 x N x 128 x 16 */
     real *stage1_bcres2net1_bn_in = arena + (size_t)N * 163840; /* 80 x N x 128 x 16 */
-    real *stage1_bcres2net1_relu_in = arena + (size_t)N * 0; /* 80 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2 = arena + (size_t)N * 163840; /* 80 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_in1 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_out1 = arena + (size_t)N * 163840; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_in2 = arena + (size_t)N * 40960; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_out2 = arena + (size_t)N * 204800; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_in3 = arena + (size_t)N * 81920; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_out3 = arena + (size_t)N * 245760; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_in4 = arena + (size_t)N * 122880; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_out4 = arena + (size_t)N * 286720; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2 = arena + (size_t)N * 0; /* 80 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_in1 = arena + (size_t)N * 163840; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_out1 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_in2 = arena + (size_t)N * 204800; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_out2 = arena + (size_t)N * 40960; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_in3 = arena + (size_t)N * 245760; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_out3 = arena + (size_t)N * 81920; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_in4 = arena + (size_t)N * 286720; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_out4 = arena + (size_t)N * 122880; /* 20 x N x 128 x 16 */
     real *stage1_bcres2net1_f2_dw2 = arena + (size_t)N * 327680; /* 20 x N x 128 x 16 */
     real *stage1_bcres2net1_f2_sum3 = arena + (size_t)N * 327680; /* 20 x N x 128 x 16 */
     real *stage1_bcres2net1_f2_dw3 = arena + (size_t)N * 368640; /* 20 x N x 128 x 16 */
     real *stage1_bcres2net1_f2_sum4 = arena + (size_t)N * 327680; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_dw4 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net1_mean_f = arena + (size_t)N * 0; /* 80 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1 = arena + (size_t)N * 1280; /* 80 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_in1 = arena + (size_t)N * 0; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_out1 = arena + (size_t)N * 1280; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_in2 = arena + (size_t)N * 320; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_out2 = arena + (size_t)N * 1600; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_in3 = arena + (size_t)N * 640; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_out3 = arena + (size_t)N * 1920; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_in4 = arena + (size_t)N * 960; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_out4 = arena + (size_t)N * 2240; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_dw2 = arena + (size_t)N * 2560; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_sum3 = arena + (size_t)N * 2560; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_dw3 = arena + (size_t)N * 2880; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_sum4 = arena + (size_t)N * 2560; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_f1_dw4 = arena + (size_t)N * 0; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net1_conv_out = arena + (size_t)N * 0; /* 80 x N x 1 x 16 */
-    real *stage1_bcres2net1_drop = arena + (size_t)N * 1280; /* 80 x N x 1 x 16 */
-    real *stage1_bcres2net1_sum = arena + (size_t)N * 327680; /* 80 x N x 128 x 16 */
+    real *stage1_bcres2net1_f2_dw4 = arena + (size_t)N * 163840; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net1_mean_f = arena + (size_t)N * 163840; /* 80 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1 = arena + (size_t)N * 165120; /* 80 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_in1 = arena + (size_t)N * 163840; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_out1 = arena + (size_t)N * 165120; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_in2 = arena + (size_t)N * 164160; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_out2 = arena + (size_t)N * 165440; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_in3 = arena + (size_t)N * 164480; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_out3 = arena + (size_t)N * 165760; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_in4 = arena + (size_t)N * 164800; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_out4 = arena + (size_t)N * 166080; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_dw2 = arena + (size_t)N * 166400; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_sum3 = arena + (size_t)N * 166400; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_dw3 = arena + (size_t)N * 166720; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_sum4 = arena + (size_t)N * 166400; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_f1_dw4 = arena + (size_t)N * 163840; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net1_conv_out = arena + (size_t)N * 163840; /* 80 x N x 1 x 16 */
+    real *stage1_bcres2net1_drop = arena + (size_t)N * 165120; /* 80 x N x 1 x 16 */
+    real *stage1_bcres2net1_sum = arena + (size_t)N * 166400; /* 80 x N x 128 x 16 */
     real *stage1_bcres2net1_bn = arena + (size_t)N * 0; /* 80 x N x 128 x 16 */
-    real *stage1_bcres2net1_relu = arena + (size_t)N * 163840; /* 80 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2 = arena + (size_t)N * 0; /* 80 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_in1 = arena + (size_t)N * 163840; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_out1 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_in2 = arena + (size_t)N * 204800; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_out2 = arena + (size_t)N * 40960; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_in3 = arena + (size_t)N * 245760; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_out3 = arena + (size_t)N * 81920; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_in4 = arena + (size_t)N * 286720; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_out4 = arena + (size_t)N * 122880; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2 = arena + (size_t)N * 163840; /* 80 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_in1 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_out1 = arena + (size_t)N * 163840; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_in2 = arena + (size_t)N * 40960; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_out2 = arena + (size_t)N * 204800; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_in3 = arena + (size_t)N * 81920; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_out3 = arena + (size_t)N * 245760; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_in4 = arena + (size_t)N * 122880; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_out4 = arena + (size_t)N * 286720; /* 20 x N x 128 x 16 */
     real *stage1_bcres2net2_f2_dw2 = arena + (size_t)N * 327680; /* 20 x N x 128 x 16 */
     real *stage1_bcres2net2_f2_sum3 = arena + (size_t)N * 327680; /* 20 x N x 128 x 16 */
     real *stage1_bcres2net2_f2_dw3 = arena + (size_t)N * 368640; /* 20 x N x 128 x 16 */
@@ -5672,44 +5530,40 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     real *stage1_bcres2net2_drop = arena + (size_t)N * 328960; /* 80 x N x 1 x 16 */
     real *stage1_bcres2net2_sum = arena + (size_t)N * 330240; /* 80 x N x 128 x 16 */
     real *stage1_bcres2net2_bn = arena + (size_t)N * 0; /* 80 x N x 128 x 16 */
-    real *stage1_bcres2net2_relu = arena + (size_t)N * 163840; /* 80 x N x 128 x 16 */
-    real *stage1_resnorm = arena + (size_t)N * 0; /* 80 x N x 128 x 16 */
+    real *stage1_resnorm = arena + (size_t)N * 163840; /* 80 x N x 128 x 16 */
     real *stage1_resnorm_saved = arena + (size_t)N * 327680; /* 2 x N x 128 x 1 */
-    real *stage1_mfa = arena + (size_t)N * 170240; /* 80 x N x 128 x 16 */
-    real *stage1_mfa_x1 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_y1 = arena + (size_t)N * 170240; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_att1_mean = arena + (size_t)N * 163840; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_att1_fc1 = arena + (size_t)N * 166400; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att1_relu = arena + (size_t)N * 163840; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att1_fc2 = arena + (size_t)N * 165120; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_att1_sigmoid = arena + (size_t)N * 167680; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_x2 = arena + (size_t)N * 40960; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_y2 = arena + (size_t)N * 211200; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_dw2 = arena + (size_t)N * 334080; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_bn2 = arena + (size_t)N * 375040; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_relu2 = arena + (size_t)N * 334080; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_att2_mean = arena + (size_t)N * 163840; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_att2_fc1 = arena + (size_t)N * 166400; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att2_relu = arena + (size_t)N * 163840; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att2_fc2 = arena + (size_t)N * 165120; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_att2_sigmoid = arena + (size_t)N * 167680; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_x3 = arena + (size_t)N * 81920; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_y3 = arena + (size_t)N * 252160; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_sum3 = arena + (size_t)N * 334080; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_dw3 = arena + (size_t)N * 375040; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_bn3 = arena + (size_t)N * 334080; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_relu3 = arena + (size_t)N * 375040; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_att3_mean = arena + (size_t)N * 163840; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_att3_fc1 = arena + (size_t)N * 166400; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att3_relu = arena + (size_t)N * 163840; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att3_fc2 = arena + (size_t)N * 165120; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_att3_sigmoid = arena + (size_t)N * 167680; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_x4 = arena + (size_t)N * 122880; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_y4 = arena + (size_t)N * 293120; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_sum4 = arena + (size_t)N * 334080; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_dw4 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_bn4 = arena + (size_t)N * 40960; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_relu4 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
+    real *stage1_mfa = arena + (size_t)N * 327680; /* 80 x N x 128 x 16 */
+    real *stage1_mfa_x1 = arena + (size_t)N * 163840; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_y1 = arena + (size_t)N * 327680; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_att1_mean = arena + (size_t)N * 0; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_att1_fc1 = arena + (size_t)N * 2560; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att1_relu = arena + (size_t)N * 0; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att1_fc2 = arena + (size_t)N * 1280; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_att1_sigmoid = arena + (size_t)N * 3840; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_x2 = arena + (size_t)N * 204800; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_y2 = arena + (size_t)N * 368640; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_dw2 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_bn2 = arena + (size_t)N * 40960; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_att2_mean = arena + (size_t)N * 0; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_att2_fc1 = arena + (size_t)N * 2560; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att2_relu = arena + (size_t)N * 0; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att2_fc2 = arena + (size_t)N * 1280; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_att2_sigmoid = arena + (size_t)N * 3840; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_x3 = arena + (size_t)N * 245760; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_y3 = arena + (size_t)N * 409600; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_sum3 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_dw3 = arena + (size_t)N * 40960; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_bn3 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_att3_mean = arena + (size_t)N * 40960; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_att3_fc1 = arena + (size_t)N * 43520; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att3_relu = arena + (size_t)N * 40960; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att3_fc2 = arena + (size_t)N * 42240; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_att3_sigmoid = arena + (size_t)N * 44800; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_x4 = arena + (size_t)N * 286720; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_y4 = arena + (size_t)N * 450560; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_sum4 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_dw4 = arena + (size_t)N * 40960; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_bn4 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
     real *stage1_mfa_att4_mean = arena + (size_t)N * 40960; /* 20 x N x 128 x 1 */
     real *stage1_mfa_att4_fc1 = arena + (size_t)N * 43520; /* 10 x N x 128 x 1 */
     real *stage1_mfa_att4_relu = arena + (size_t)N * 40960; /* 10 x N x 128 x 1 */
@@ -5719,50 +5573,48 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     real *stage2_maxpool_argmax = arena + (size_t)N * 40960; /* 80 x N x 64 x 8 */
     real *stage2_bcres2net1_conv_in = arena + (size_t)N * 40960; /* 120 x N x 64 x 8 */
     real *stage2_bcres2net1_bn_in = arena + (size_t)N * 102400; /* 120 x N x 64 x 8 */
-    real *stage2_bcres2net1_relu_in = arena + (size_t)N * 0; /* 120 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2 = arena + (size_t)N * 61440; /* 120 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_in1 = arena + (size_t)N * 0; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_out1 = arena + (size_t)N * 61440; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_in2 = arena + (size_t)N * 15360; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_out2 = arena + (size_t)N * 76800; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_in3 = arena + (size_t)N * 30720; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_out3 = arena + (size_t)N * 92160; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_in4 = arena + (size_t)N * 46080; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_out4 = arena + (size_t)N * 107520; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_dw2 = arena + (size_t)N * 122880; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_sum3 = arena + (size_t)N * 122880; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_dw3 = arena + (size_t)N * 138240; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_sum4 = arena + (size_t)N * 122880; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_dw4 = arena + (size_t)N * 0; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_mean_f = arena + (size_t)N * 0; /* 120 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1 = arena + (size_t)N * 960; /* 120 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_in1 = arena + (size_t)N * 0; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_out1 = arena + (size_t)N * 960; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_in2 = arena + (size_t)N * 240; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_out2 = arena + (size_t)N * 1200; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_in3 = arena + (size_t)N * 480; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_out3 = arena + (size_t)N * 1440; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_in4 = arena + (size_t)N * 720; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_out4 = arena + (size_t)N * 1680; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_dw2 = arena + (size_t)N * 1920; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_sum3 = arena + (size_t)N * 1920; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_dw3 = arena + (size_t)N * 2160; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_sum4 = arena + (size_t)N * 1920; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_f1_dw4 = arena + (size_t)N * 0; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net1_conv_out = arena + (size_t)N * 0; /* 120 x N x 1 x 8 */
-    real *stage2_bcres2net1_drop = arena + (size_t)N * 960; /* 120 x N x 1 x 8 */
-    real *stage2_bcres2net1_sum = arena + (size_t)N * 334080; /* 120 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2 = arena + (size_t)N * 0; /* 120 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_in1 = arena + (size_t)N * 102400; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_out1 = arena + (size_t)N * 0; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_in2 = arena + (size_t)N * 117760; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_out2 = arena + (size_t)N * 15360; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_in3 = arena + (size_t)N * 133120; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_out3 = arena + (size_t)N * 30720; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_in4 = arena + (size_t)N * 148480; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_out4 = arena + (size_t)N * 46080; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_dw2 = arena + (size_t)N * 61440; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_sum3 = arena + (size_t)N * 61440; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_dw3 = arena + (size_t)N * 76800; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_sum4 = arena + (size_t)N * 61440; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_f2_dw4 = arena + (size_t)N * 76800; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net1_mean_f = arena + (size_t)N * 61440; /* 120 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1 = arena + (size_t)N * 62400; /* 120 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_in1 = arena + (size_t)N * 61440; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_out1 = arena + (size_t)N * 62400; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_in2 = arena + (size_t)N * 61680; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_out2 = arena + (size_t)N * 62640; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_in3 = arena + (size_t)N * 61920; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_out3 = arena + (size_t)N * 62880; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_in4 = arena + (size_t)N * 62160; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_out4 = arena + (size_t)N * 63120; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_dw2 = arena + (size_t)N * 63360; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_sum3 = arena + (size_t)N * 63360; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_dw3 = arena + (size_t)N * 63600; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_sum4 = arena + (size_t)N * 63360; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_f1_dw4 = arena + (size_t)N * 61440; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net1_conv_out = arena + (size_t)N * 61440; /* 120 x N x 1 x 8 */
+    real *stage2_bcres2net1_drop = arena + (size_t)N * 62400; /* 120 x N x 1 x 8 */
+    real *stage2_bcres2net1_sum = arena + (size_t)N * 63360; /* 120 x N x 64 x 8 */
     real *stage2_bcres2net1_bn = arena + (size_t)N * 0; /* 120 x N x 64 x 8 */
-    real *stage2_bcres2net1_relu = arena + (size_t)N * 61440; /* 120 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2 = arena + (size_t)N * 0; /* 120 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_in1 = arena + (size_t)N * 61440; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_out1 = arena + (size_t)N * 0; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_in2 = arena + (size_t)N * 76800; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_out2 = arena + (size_t)N * 15360; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_in3 = arena + (size_t)N * 92160; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_out3 = arena + (size_t)N * 30720; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_in4 = arena + (size_t)N * 107520; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_out4 = arena + (size_t)N * 46080; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2 = arena + (size_t)N * 61440; /* 120 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_in1 = arena + (size_t)N * 0; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_out1 = arena + (size_t)N * 61440; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_in2 = arena + (size_t)N * 15360; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_out2 = arena + (size_t)N * 76800; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_in3 = arena + (size_t)N * 30720; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_out3 = arena + (size_t)N * 92160; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_in4 = arena + (size_t)N * 46080; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_out4 = arena + (size_t)N * 107520; /* 30 x N x 64 x 8 */
     real *stage2_bcres2net2_f2_dw2 = arena + (size_t)N * 122880; /* 30 x N x 64 x 8 */
     real *stage2_bcres2net2_f2_sum3 = arena + (size_t)N * 122880; /* 30 x N x 64 x 8 */
     real *stage2_bcres2net2_f2_dw3 = arena + (size_t)N * 138240; /* 30 x N x 64 x 8 */
@@ -5785,46 +5637,42 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     real *stage2_bcres2net2_f1_dw4 = arena + (size_t)N * 122880; /* 30 x N x 1 x 8 */
     real *stage2_bcres2net2_conv_out = arena + (size_t)N * 122880; /* 120 x N x 1 x 8 */
     real *stage2_bcres2net2_drop = arena + (size_t)N * 123840; /* 120 x N x 1 x 8 */
-    real *stage2_bcres2net2_sum = arena + (size_t)N * 334080; /* 120 x N x 64 x 8 */
+    real *stage2_bcres2net2_sum = arena + (size_t)N * 124800; /* 120 x N x 64 x 8 */
     real *stage2_bcres2net2_bn = arena + (size_t)N * 0; /* 120 x N x 64 x 8 */
-    real *stage2_bcres2net2_relu = arena + (size_t)N * 61440; /* 120 x N x 64 x 8 */
-    real *stage2_resnorm = arena + (size_t)N * 0; /* 120 x N x 64 x 8 */
+    real *stage2_resnorm = arena + (size_t)N * 61440; /* 120 x N x 64 x 8 */
     real *stage2_resnorm_saved = arena + (size_t)N * 122880; /* 2 x N x 64 x 1 */
-    real *stage2_mfa = arena + (size_t)N * 66304; /* 120 x N x 64 x 8 */
-    real *stage2_mfa_x1 = arena + (size_t)N * 0; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_y1 = arena + (size_t)N * 66304; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_att1_mean = arena + (size_t)N * 61440; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_att1_fc1 = arena + (size_t)N * 63360; /* 16 x N x 64 x 1 */
-    real *stage2_mfa_att1_relu = arena + (size_t)N * 61440; /* 16 x N x 64 x 1 */
-    real *stage2_mfa_att1_fc2 = arena + (size_t)N * 62464; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_att1_sigmoid = arena + (size_t)N * 64384; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_x2 = arena + (size_t)N * 15360; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_y2 = arena + (size_t)N * 81664; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_dw2 = arena + (size_t)N * 127744; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_bn2 = arena + (size_t)N * 143104; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_relu2 = arena + (size_t)N * 127744; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_att2_mean = arena + (size_t)N * 61440; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_att2_fc1 = arena + (size_t)N * 63360; /* 16 x N x 64 x 1 */
-    real *stage2_mfa_att2_relu = arena + (size_t)N * 61440; /* 16 x N x 64 x 1 */
-    real *stage2_mfa_att2_fc2 = arena + (size_t)N * 62464; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_att2_sigmoid = arena + (size_t)N * 64384; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_x3 = arena + (size_t)N * 30720; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_y3 = arena + (size_t)N * 97024; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_sum3 = arena + (size_t)N * 127744; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_dw3 = arena + (size_t)N * 143104; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_bn3 = arena + (size_t)N * 127744; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_relu3 = arena + (size_t)N * 143104; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_att3_mean = arena + (size_t)N * 61440; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_att3_fc1 = arena + (size_t)N * 63360; /* 16 x N x 64 x 1 */
-    real *stage2_mfa_att3_relu = arena + (size_t)N * 61440; /* 16 x N x 64 x 1 */
-    real *stage2_mfa_att3_fc2 = arena + (size_t)N * 62464; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_att3_sigmoid = arena + (size_t)N * 64384; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_x4 = arena + (size_t)N * 46080; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_y4 = arena + (size_t)N * 112384; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_sum4 = arena + (size_t)N * 127744; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_dw4 = arena + (size_t)N * 0; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_bn4 = arena + (size_t)N * 15360; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_relu4 = arena + (size_t)N * 0; /* 30 x N x 64 x 8 */
+    real *stage2_mfa = arena + (size_t)N * 122880; /* 120 x N x 64 x 8 */
+    real *stage2_mfa_x1 = arena + (size_t)N * 61440; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_y1 = arena + (size_t)N * 122880; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_att1_mean = arena + (size_t)N * 0; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_att1_fc1 = arena + (size_t)N * 1920; /* 16 x N x 64 x 1 */
+    real *stage2_mfa_att1_relu = arena + (size_t)N * 0; /* 16 x N x 64 x 1 */
+    real *stage2_mfa_att1_fc2 = arena + (size_t)N * 1024; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_att1_sigmoid = arena + (size_t)N * 2944; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_x2 = arena + (size_t)N * 76800; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_y2 = arena + (size_t)N * 138240; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_dw2 = arena + (size_t)N * 0; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_bn2 = arena + (size_t)N * 15360; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_att2_mean = arena + (size_t)N * 0; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_att2_fc1 = arena + (size_t)N * 1920; /* 16 x N x 64 x 1 */
+    real *stage2_mfa_att2_relu = arena + (size_t)N * 0; /* 16 x N x 64 x 1 */
+    real *stage2_mfa_att2_fc2 = arena + (size_t)N * 1024; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_att2_sigmoid = arena + (size_t)N * 2944; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_x3 = arena + (size_t)N * 92160; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_y3 = arena + (size_t)N * 153600; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_sum3 = arena + (size_t)N * 0; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_dw3 = arena + (size_t)N * 15360; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_bn3 = arena + (size_t)N * 0; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_att3_mean = arena + (size_t)N * 15360; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_att3_fc1 = arena + (size_t)N * 17280; /* 16 x N x 64 x 1 */
+    real *stage2_mfa_att3_relu = arena + (size_t)N * 15360; /* 16 x N x 64 x 1 */
+    real *stage2_mfa_att3_fc2 = arena + (size_t)N * 16384; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_att3_sigmoid = arena + (size_t)N * 18304; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_x4 = arena + (size_t)N * 107520; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_y4 = arena + (size_t)N * 168960; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_sum4 = arena + (size_t)N * 0; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_dw4 = arena + (size_t)N * 15360; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_bn4 = arena + (size_t)N * 0; /* 30 x N x 64 x 8 */
     real *stage2_mfa_att4_mean = arena + (size_t)N * 15360; /* 30 x N x 64 x 1 */
     real *stage2_mfa_att4_fc1 = arena + (size_t)N * 17280; /* 16 x N x 64 x 1 */
     real *stage2_mfa_att4_relu = arena + (size_t)N * 15360; /* 16 x N x 64 x 1 */
@@ -5834,50 +5682,48 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     real *stage3_maxpool_argmax = arena + (size_t)N * 15360; /* 120 x N x 32 x 4 */
     real *stage3_bcres2net1_conv_in = arena + (size_t)N * 15360; /* 160 x N x 32 x 4 */
     real *stage3_bcres2net1_bn_in = arena + (size_t)N * 35840; /* 160 x N x 32 x 4 */
-    real *stage3_bcres2net1_relu_in = arena + (size_t)N * 0; /* 160 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2 = arena + (size_t)N * 20480; /* 160 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_in1 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_out1 = arena + (size_t)N * 20480; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_in2 = arena + (size_t)N * 5120; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_out2 = arena + (size_t)N * 25600; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_in3 = arena + (size_t)N * 10240; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_out3 = arena + (size_t)N * 30720; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_in4 = arena + (size_t)N * 15360; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_out4 = arena + (size_t)N * 35840; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_dw2 = arena + (size_t)N * 40960; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_sum3 = arena + (size_t)N * 40960; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_dw3 = arena + (size_t)N * 46080; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_sum4 = arena + (size_t)N * 40960; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_dw4 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_mean_f = arena + (size_t)N * 0; /* 160 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1 = arena + (size_t)N * 640; /* 160 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_in1 = arena + (size_t)N * 0; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_out1 = arena + (size_t)N * 640; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_in2 = arena + (size_t)N * 160; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_out2 = arena + (size_t)N * 800; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_in3 = arena + (size_t)N * 320; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_out3 = arena + (size_t)N * 960; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_in4 = arena + (size_t)N * 480; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_out4 = arena + (size_t)N * 1120; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_dw2 = arena + (size_t)N * 1280; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_sum3 = arena + (size_t)N * 1280; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_dw3 = arena + (size_t)N * 1440; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_sum4 = arena + (size_t)N * 1280; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_f1_dw4 = arena + (size_t)N * 0; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net1_conv_out = arena + (size_t)N * 0; /* 160 x N x 1 x 4 */
-    real *stage3_bcres2net1_drop = arena + (size_t)N * 640; /* 160 x N x 1 x 4 */
-    real *stage3_bcres2net1_sum = arena + (size_t)N * 40960; /* 160 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2 = arena + (size_t)N * 0; /* 160 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_in1 = arena + (size_t)N * 35840; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_out1 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_in2 = arena + (size_t)N * 40960; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_out2 = arena + (size_t)N * 5120; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_in3 = arena + (size_t)N * 46080; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_out3 = arena + (size_t)N * 10240; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_in4 = arena + (size_t)N * 51200; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_out4 = arena + (size_t)N * 15360; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_dw2 = arena + (size_t)N * 20480; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_sum3 = arena + (size_t)N * 20480; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_dw3 = arena + (size_t)N * 25600; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_sum4 = arena + (size_t)N * 20480; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_f2_dw4 = arena + (size_t)N * 25600; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net1_mean_f = arena + (size_t)N * 20480; /* 160 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1 = arena + (size_t)N * 21120; /* 160 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_in1 = arena + (size_t)N * 20480; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_out1 = arena + (size_t)N * 21120; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_in2 = arena + (size_t)N * 20640; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_out2 = arena + (size_t)N * 21280; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_in3 = arena + (size_t)N * 20800; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_out3 = arena + (size_t)N * 21440; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_in4 = arena + (size_t)N * 20960; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_out4 = arena + (size_t)N * 21600; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_dw2 = arena + (size_t)N * 21760; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_sum3 = arena + (size_t)N * 21760; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_dw3 = arena + (size_t)N * 21920; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_sum4 = arena + (size_t)N * 21760; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_f1_dw4 = arena + (size_t)N * 20480; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net1_conv_out = arena + (size_t)N * 20480; /* 160 x N x 1 x 4 */
+    real *stage3_bcres2net1_drop = arena + (size_t)N * 21120; /* 160 x N x 1 x 4 */
+    real *stage3_bcres2net1_sum = arena + (size_t)N * 21760; /* 160 x N x 32 x 4 */
     real *stage3_bcres2net1_bn = arena + (size_t)N * 0; /* 160 x N x 32 x 4 */
-    real *stage3_bcres2net1_relu = arena + (size_t)N * 20480; /* 160 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2 = arena + (size_t)N * 0; /* 160 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_in1 = arena + (size_t)N * 20480; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_out1 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_in2 = arena + (size_t)N * 25600; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_out2 = arena + (size_t)N * 5120; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_in3 = arena + (size_t)N * 30720; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_out3 = arena + (size_t)N * 10240; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_in4 = arena + (size_t)N * 35840; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_out4 = arena + (size_t)N * 15360; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2 = arena + (size_t)N * 20480; /* 160 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_in1 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_out1 = arena + (size_t)N * 20480; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_in2 = arena + (size_t)N * 5120; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_out2 = arena + (size_t)N * 25600; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_in3 = arena + (size_t)N * 10240; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_out3 = arena + (size_t)N * 30720; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_in4 = arena + (size_t)N * 15360; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_out4 = arena + (size_t)N * 35840; /* 40 x N x 32 x 4 */
     real *stage3_bcres2net2_f2_dw2 = arena + (size_t)N * 40960; /* 40 x N x 32 x 4 */
     real *stage3_bcres2net2_f2_sum3 = arena + (size_t)N * 40960; /* 40 x N x 32 x 4 */
     real *stage3_bcres2net2_f2_dw3 = arena + (size_t)N * 46080; /* 40 x N x 32 x 4 */
@@ -5902,289 +5748,276 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     real *stage3_bcres2net2_drop = arena + (size_t)N * 41600; /* 160 x N x 1 x 4 */
     real *stage3_bcres2net2_sum = arena + (size_t)N * 42240; /* 160 x N x 32 x 4 */
     real *stage3_bcres2net2_bn = arena + (size_t)N * 0; /* 160 x N x 32 x 4 */
-    real *stage3_bcres2net2_relu = arena + (size_t)N * 20480; /* 160 x N x 32 x 4 */
-    real *stage3_resnorm = arena + (size_t)N * 0; /* 160 x N x 32 x 4 */
+    real *stage3_resnorm = arena + (size_t)N * 20480; /* 160 x N x 32 x 4 */
     real *stage3_resnorm_saved = arena + (size_t)N * 40960; /* 2 x N x 32 x 1 */
-    real *stage3_mfa = arena + (size_t)N * 23680; /* 160 x N x 32 x 4 */
-    real *stage3_mfa_x1 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_y1 = arena + (size_t)N * 23680; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_att1_mean = arena + (size_t)N * 20480; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_att1_fc1 = arena + (size_t)N * 21760; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att1_relu = arena + (size_t)N * 20480; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att1_fc2 = arena + (size_t)N * 21120; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_att1_sigmoid = arena + (size_t)N * 22400; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_x2 = arena + (size_t)N * 5120; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_y2 = arena + (size_t)N * 28800; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_dw2 = arena + (size_t)N * 44160; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_bn2 = arena + (size_t)N * 49280; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_relu2 = arena + (size_t)N * 44160; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_att2_mean = arena + (size_t)N * 20480; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_att2_fc1 = arena + (size_t)N * 21760; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att2_relu = arena + (size_t)N * 20480; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att2_fc2 = arena + (size_t)N * 21120; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_att2_sigmoid = arena + (size_t)N * 22400; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_x3 = arena + (size_t)N * 10240; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_y3 = arena + (size_t)N * 33920; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_sum3 = arena + (size_t)N * 44160; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_dw3 = arena + (size_t)N * 49280; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_bn3 = arena + (size_t)N * 44160; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_relu3 = arena + (size_t)N * 49280; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_att3_mean = arena + (size_t)N * 20480; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_att3_fc1 = arena + (size_t)N * 21760; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att3_relu = arena + (size_t)N * 20480; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att3_fc2 = arena + (size_t)N * 21120; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_att3_sigmoid = arena + (size_t)N * 22400; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_x4 = arena + (size_t)N * 15360; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_y4 = arena + (size_t)N * 39040; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_sum4 = arena + (size_t)N * 44160; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_dw4 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_bn4 = arena + (size_t)N * 5120; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_relu4 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
+    real *stage3_mfa = arena + (size_t)N * 40960; /* 160 x N x 32 x 4 */
+    real *stage3_mfa_x1 = arena + (size_t)N * 20480; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_y1 = arena + (size_t)N * 40960; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_att1_mean = arena + (size_t)N * 0; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_att1_fc1 = arena + (size_t)N * 1280; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att1_relu = arena + (size_t)N * 0; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att1_fc2 = arena + (size_t)N * 640; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_att1_sigmoid = arena + (size_t)N * 1920; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_x2 = arena + (size_t)N * 25600; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_y2 = arena + (size_t)N * 46080; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_dw2 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_bn2 = arena + (size_t)N * 5120; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_att2_mean = arena + (size_t)N * 0; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_att2_fc1 = arena + (size_t)N * 1280; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att2_relu = arena + (size_t)N * 0; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att2_fc2 = arena + (size_t)N * 640; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_att2_sigmoid = arena + (size_t)N * 1920; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_x3 = arena + (size_t)N * 30720; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_y3 = arena + (size_t)N * 51200; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_sum3 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_dw3 = arena + (size_t)N * 5120; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_bn3 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_att3_mean = arena + (size_t)N * 5120; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_att3_fc1 = arena + (size_t)N * 6400; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att3_relu = arena + (size_t)N * 5120; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att3_fc2 = arena + (size_t)N * 5760; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_att3_sigmoid = arena + (size_t)N * 7040; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_x4 = arena + (size_t)N * 35840; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_y4 = arena + (size_t)N * 56320; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_sum4 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_dw4 = arena + (size_t)N * 5120; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_bn4 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
     real *stage3_mfa_att4_mean = arena + (size_t)N * 5120; /* 40 x N x 32 x 1 */
     real *stage3_mfa_att4_fc1 = arena + (size_t)N * 6400; /* 20 x N x 32 x 1 */
     real *stage3_mfa_att4_relu = arena + (size_t)N * 5120; /* 20 x N x 32 x 1 */
     real *stage3_mfa_att4_fc2 = arena + (size_t)N * 5760; /* 40 x N x 32 x 1 */
     real *stage3_mfa_att4_sigmoid = arena + (size_t)N * 7040; /* 40 x N x 32 x 1 */
-    real *stage4_bcres2net1_conv_in = arena + (size_t)N * 127744; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net1_bn_in = arena + (size_t)N * 334080; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net1_relu_in = arena + (size_t)N * 127744; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2 = arena + (size_t)N * 334080; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_in1 = arena + (size_t)N * 127744; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_out1 = arena + (size_t)N * 334080; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_in2 = arena + (size_t)N * 134144; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_out2 = arena + (size_t)N * 340480; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_in3 = arena + (size_t)N * 140544; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_out3 = arena + (size_t)N * 346880; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_in4 = arena + (size_t)N * 146944; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_out4 = arena + (size_t)N * 353280; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_dw2 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_sum3 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_dw3 = arena + (size_t)N * 6400; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_sum4 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_dw4 = arena + (size_t)N * 6400; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_mean_f = arena + (size_t)N * 0; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1 = arena + (size_t)N * 800; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_in1 = arena + (size_t)N * 0; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_out1 = arena + (size_t)N * 800; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_in2 = arena + (size_t)N * 200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_out2 = arena + (size_t)N * 1000; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_in3 = arena + (size_t)N * 400; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_out3 = arena + (size_t)N * 1200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_in4 = arena + (size_t)N * 600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_out4 = arena + (size_t)N * 1400; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_dw2 = arena + (size_t)N * 1600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_sum3 = arena + (size_t)N * 1600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_dw3 = arena + (size_t)N * 1800; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_sum4 = arena + (size_t)N * 1600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_dw4 = arena + (size_t)N * 0; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_conv_out = arena + (size_t)N * 0; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net1_drop = arena + (size_t)N * 800; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net1_sum = arena + (size_t)N * 127744; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net1_bn = arena + (size_t)N * 334080; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net1_relu = arena + (size_t)N * 127744; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2 = arena + (size_t)N * 334080; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_in1 = arena + (size_t)N * 127744; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_out1 = arena + (size_t)N * 334080; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_in2 = arena + (size_t)N * 134144; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_out2 = arena + (size_t)N * 340480; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_in3 = arena + (size_t)N * 140544; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_out3 = arena + (size_t)N * 346880; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_in4 = arena + (size_t)N * 146944; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_out4 = arena + (size_t)N * 353280; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_dw2 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_sum3 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_dw3 = arena + (size_t)N * 6400; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_sum4 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_dw4 = arena + (size_t)N * 6400; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_mean_f = arena + (size_t)N * 0; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1 = arena + (size_t)N * 800; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_in1 = arena + (size_t)N * 0; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_out1 = arena + (size_t)N * 800; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_in2 = arena + (size_t)N * 200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_out2 = arena + (size_t)N * 1000; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_in3 = arena + (size_t)N * 400; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_out3 = arena + (size_t)N * 1200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_in4 = arena + (size_t)N * 600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_out4 = arena + (size_t)N * 1400; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_dw2 = arena + (size_t)N * 1600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_sum3 = arena + (size_t)N * 1600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_dw3 = arena + (size_t)N * 1800; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_sum4 = arena + (size_t)N * 1600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_dw4 = arena + (size_t)N * 0; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_conv_out = arena + (size_t)N * 0; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net2_drop = arena + (size_t)N * 800; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net2_sum = arena + (size_t)N * 359680; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net2_bn = arena + (size_t)N * 127744; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net2_relu = arena + (size_t)N * 334080; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2 = arena + (size_t)N * 127744; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_in1 = arena + (size_t)N * 334080; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_out1 = arena + (size_t)N * 127744; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_in2 = arena + (size_t)N * 340480; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_out2 = arena + (size_t)N * 134144; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_in3 = arena + (size_t)N * 346880; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_out3 = arena + (size_t)N * 140544; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_in4 = arena + (size_t)N * 353280; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_out4 = arena + (size_t)N * 146944; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_dw2 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_sum3 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_dw3 = arena + (size_t)N * 6400; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_sum4 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_dw4 = arena + (size_t)N * 6400; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_mean_f = arena + (size_t)N * 0; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1 = arena + (size_t)N * 800; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_in1 = arena + (size_t)N * 0; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_out1 = arena + (size_t)N * 800; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_in2 = arena + (size_t)N * 200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_out2 = arena + (size_t)N * 1000; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_in3 = arena + (size_t)N * 400; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_out3 = arena + (size_t)N * 1200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_in4 = arena + (size_t)N * 600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_out4 = arena + (size_t)N * 1400; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_dw2 = arena + (size_t)N * 1600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_sum3 = arena + (size_t)N * 1600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_dw3 = arena + (size_t)N * 1800; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_sum4 = arena + (size_t)N * 1600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_dw4 = arena + (size_t)N * 0; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_conv_out = arena + (size_t)N * 0; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net3_drop = arena + (size_t)N * 800; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net3_sum = arena + (size_t)N * 359680; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net3_bn = arena + (size_t)N * 127744; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net3_relu = arena + (size_t)N * 334080; /* 200 x N x 32 x 4 */
-    real *stage4_resnorm = arena + (size_t)N * 127744; /* 200 x N x 32 x 4 */
-    real *stage4_resnorm_saved = arena + (size_t)N * 0; /* 2 x N x 32 x 1 */
-    real *stage4_mfa = arena + (size_t)N * 334080; /* 200 x N x 32 x 4 */
-    real *stage4_mfa_x1 = arena + (size_t)N * 127744; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_y1 = arena + (size_t)N * 334080; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_conv_in = arena + (size_t)N * 0; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net1_bn_in = arena + (size_t)N * 61440; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2 = arena + (size_t)N * 0; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_in1 = arena + (size_t)N * 61440; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_out1 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_in2 = arena + (size_t)N * 67840; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_out2 = arena + (size_t)N * 6400; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_in3 = arena + (size_t)N * 74240; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_out3 = arena + (size_t)N * 12800; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_in4 = arena + (size_t)N * 80640; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_out4 = arena + (size_t)N * 19200; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_dw2 = arena + (size_t)N * 25600; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_sum3 = arena + (size_t)N * 25600; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_dw3 = arena + (size_t)N * 32000; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_sum4 = arena + (size_t)N * 25600; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_dw4 = arena + (size_t)N * 32000; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_mean_f = arena + (size_t)N * 25600; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1 = arena + (size_t)N * 26400; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_in1 = arena + (size_t)N * 25600; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_out1 = arena + (size_t)N * 26400; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_in2 = arena + (size_t)N * 25800; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_out2 = arena + (size_t)N * 26600; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_in3 = arena + (size_t)N * 26000; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_out3 = arena + (size_t)N * 26800; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_in4 = arena + (size_t)N * 26200; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_out4 = arena + (size_t)N * 27000; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_dw2 = arena + (size_t)N * 27200; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_sum3 = arena + (size_t)N * 27200; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_dw3 = arena + (size_t)N * 27400; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_sum4 = arena + (size_t)N * 27200; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_dw4 = arena + (size_t)N * 25600; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_conv_out = arena + (size_t)N * 25600; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net1_drop = arena + (size_t)N * 26400; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net1_sum = arena + (size_t)N * 61440; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net1_bn = arena + (size_t)N * 0; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2 = arena + (size_t)N * 61440; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_in1 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_out1 = arena + (size_t)N * 61440; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_in2 = arena + (size_t)N * 6400; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_out2 = arena + (size_t)N * 67840; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_in3 = arena + (size_t)N * 12800; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_out3 = arena + (size_t)N * 74240; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_in4 = arena + (size_t)N * 19200; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_out4 = arena + (size_t)N * 80640; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_dw2 = arena + (size_t)N * 25600; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_sum3 = arena + (size_t)N * 25600; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_dw3 = arena + (size_t)N * 32000; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_sum4 = arena + (size_t)N * 25600; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_dw4 = arena + (size_t)N * 32000; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_mean_f = arena + (size_t)N * 25600; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1 = arena + (size_t)N * 26400; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_in1 = arena + (size_t)N * 25600; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_out1 = arena + (size_t)N * 26400; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_in2 = arena + (size_t)N * 25800; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_out2 = arena + (size_t)N * 26600; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_in3 = arena + (size_t)N * 26000; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_out3 = arena + (size_t)N * 26800; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_in4 = arena + (size_t)N * 26200; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_out4 = arena + (size_t)N * 27000; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_dw2 = arena + (size_t)N * 27200; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_sum3 = arena + (size_t)N * 27200; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_dw3 = arena + (size_t)N * 27400; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_sum4 = arena + (size_t)N * 27200; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_dw4 = arena + (size_t)N * 25600; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_conv_out = arena + (size_t)N * 25600; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net2_drop = arena + (size_t)N * 26400; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net2_sum = arena + (size_t)N * 87040; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net2_bn = arena + (size_t)N * 0; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2 = arena + (size_t)N * 61440; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_in1 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_out1 = arena + (size_t)N * 61440; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_in2 = arena + (size_t)N * 6400; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_out2 = arena + (size_t)N * 67840; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_in3 = arena + (size_t)N * 12800; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_out3 = arena + (size_t)N * 74240; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_in4 = arena + (size_t)N * 19200; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_out4 = arena + (size_t)N * 80640; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_dw2 = arena + (size_t)N * 25600; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_sum3 = arena + (size_t)N * 25600; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_dw3 = arena + (size_t)N * 32000; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_sum4 = arena + (size_t)N * 25600; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_dw4 = arena + (size_t)N * 32000; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_mean_f = arena + (size_t)N * 25600; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1 = arena + (size_t)N * 26400; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_in1 = arena + (size_t)N * 25600; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_out1 = arena + (size_t)N * 26400; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_in2 = arena + (size_t)N * 25800; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_out2 = arena + (size_t)N * 26600; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_in3 = arena + (size_t)N * 26000; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_out3 = arena + (size_t)N * 26800; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_in4 = arena + (size_t)N * 26200; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_out4 = arena + (size_t)N * 27000; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_dw2 = arena + (size_t)N * 27200; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_sum3 = arena + (size_t)N * 27200; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_dw3 = arena + (size_t)N * 27400; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_sum4 = arena + (size_t)N * 27200; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_dw4 = arena + (size_t)N * 25600; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_conv_out = arena + (size_t)N * 25600; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net3_drop = arena + (size_t)N * 26400; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net3_sum = arena + (size_t)N * 87040; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net3_bn = arena + (size_t)N * 0; /* 200 x N x 32 x 4 */
+    real *stage4_resnorm = arena + (size_t)N * 61440; /* 200 x N x 32 x 4 */
+    real *stage4_resnorm_saved = arena + (size_t)N * 25600; /* 2 x N x 32 x 1 */
+    real *stage4_mfa = arena + (size_t)N * 4032; /* 200 x N x 32 x 4 */
+    real *stage4_mfa_x1 = arena + (size_t)N * 61440; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_y1 = arena + (size_t)N * 4032; /* 50 x N x 32 x 4 */
     real *stage4_mfa_att1_mean = arena + (size_t)N * 0; /* 50 x N x 32 x 1 */
     real *stage4_mfa_att1_fc1 = arena + (size_t)N * 1600; /* 26 x N x 32 x 1 */
     real *stage4_mfa_att1_relu = arena + (size_t)N * 0; /* 26 x N x 32 x 1 */
     real *stage4_mfa_att1_fc2 = arena + (size_t)N * 832; /* 50 x N x 32 x 1 */
     real *stage4_mfa_att1_sigmoid = arena + (size_t)N * 2432; /* 50 x N x 32 x 1 */
-    real *stage4_mfa_x2 = arena + (size_t)N * 134144; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_y2 = arena + (size_t)N * 340480; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_dw2 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_bn2 = arena + (size_t)N * 6400; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_relu2 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_att2_mean = arena + (size_t)N * 6400; /* 50 x N x 32 x 1 */
-    real *stage4_mfa_att2_fc1 = arena + (size_t)N * 8000; /* 26 x N x 32 x 1 */
-    real *stage4_mfa_att2_relu = arena + (size_t)N * 6400; /* 26 x N x 32 x 1 */
-    real *stage4_mfa_att2_fc2 = arena + (size_t)N * 7232; /* 50 x N x 32 x 1 */
-    real *stage4_mfa_att2_sigmoid = arena + (size_t)N * 8832; /* 50 x N x 32 x 1 */
-    real *stage4_mfa_x3 = arena + (size_t)N * 140544; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_y3 = arena + (size_t)N * 346880; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_sum3 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_dw3 = arena + (size_t)N * 6400; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_bn3 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_relu3 = arena + (size_t)N * 6400; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_x2 = arena + (size_t)N * 67840; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_y2 = arena + (size_t)N * 10432; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_dw2 = arena + (size_t)N * 29632; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_bn2 = arena + (size_t)N * 87040; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_att2_mean = arena + (size_t)N * 0; /* 50 x N x 32 x 1 */
+    real *stage4_mfa_att2_fc1 = arena + (size_t)N * 1600; /* 26 x N x 32 x 1 */
+    real *stage4_mfa_att2_relu = arena + (size_t)N * 0; /* 26 x N x 32 x 1 */
+    real *stage4_mfa_att2_fc2 = arena + (size_t)N * 832; /* 50 x N x 32 x 1 */
+    real *stage4_mfa_att2_sigmoid = arena + (size_t)N * 2432; /* 50 x N x 32 x 1 */
+    real *stage4_mfa_x3 = arena + (size_t)N * 74240; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_y3 = arena + (size_t)N * 16832; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_sum3 = arena + (size_t)N * 29632; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_dw3 = arena + (size_t)N * 87040; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_bn3 = arena + (size_t)N * 29632; /* 50 x N x 32 x 4 */
     real *stage4_mfa_att3_mean = arena + (size_t)N * 0; /* 50 x N x 32 x 1 */
     real *stage4_mfa_att3_fc1 = arena + (size_t)N * 1600; /* 26 x N x 32 x 1 */
     real *stage4_mfa_att3_relu = arena + (size_t)N * 0; /* 26 x N x 32 x 1 */
     real *stage4_mfa_att3_fc2 = arena + (size_t)N * 832; /* 50 x N x 32 x 1 */
     real *stage4_mfa_att3_sigmoid = arena + (size_t)N * 2432; /* 50 x N x 32 x 1 */
-    real *stage4_mfa_x4 = arena + (size_t)N * 146944; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_y4 = arena + (size_t)N * 353280; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_sum4 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_dw4 = arena + (size_t)N * 6400; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_bn4 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_relu4 = arena + (size_t)N * 6400; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_x4 = arena + (size_t)N * 80640; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_y4 = arena + (size_t)N * 23232; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_sum4 = arena + (size_t)N * 29632; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_dw4 = arena + (size_t)N * 61440; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_bn4 = arena + (size_t)N * 29632; /* 50 x N x 32 x 4 */
     real *stage4_mfa_att4_mean = arena + (size_t)N * 0; /* 50 x N x 32 x 1 */
     real *stage4_mfa_att4_fc1 = arena + (size_t)N * 1600; /* 26 x N x 32 x 1 */
     real *stage4_mfa_att4_relu = arena + (size_t)N * 0; /* 26 x N x 32 x 1 */
     real *stage4_mfa_att4_fc2 = arena + (size_t)N * 832; /* 50 x N x 32 x 1 */
     real *stage4_mfa_att4_sigmoid = arena + (size_t)N * 2432; /* 50 x N x 32 x 1 */
-    real *head_fpm_lateral1 = arena + (size_t)N * 359680; /* 80 x N x 128 x 16 */
-    real *head_fpm_lateral2 = arena + (size_t)N * 127744; /* 80 x N x 64 x 8 */
-    real *head_fpm_lateral3 = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
-    real *head_fpm_lateral4 = arena + (size_t)N * 10240; /* 80 x N x 32 x 4 */
-    real *head_fpm = arena + (size_t)N * 20480; /* 320 x N x 1 x 1 */
-    real *head_fpm_smooth4_f2 = arena + (size_t)N * 20480; /* 80 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_in1 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_out1 = arena + (size_t)N * 20480; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_in2 = arena + (size_t)N * 12800; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_out2 = arena + (size_t)N * 23040; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_in3 = arena + (size_t)N * 15360; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_out3 = arena + (size_t)N * 25600; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_in4 = arena + (size_t)N * 17920; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_out4 = arena + (size_t)N * 28160; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_dw2 = arena + (size_t)N * 30720; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_sum3 = arena + (size_t)N * 30720; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_dw3 = arena + (size_t)N * 33280; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_sum4 = arena + (size_t)N * 30720; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_dw4 = arena + (size_t)N * 33280; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_mean_f = arena + (size_t)N * 30720; /* 80 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1 = arena + (size_t)N * 31040; /* 80 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_in1 = arena + (size_t)N * 30720; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_out1 = arena + (size_t)N * 31040; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_in2 = arena + (size_t)N * 30800; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_out2 = arena + (size_t)N * 31120; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_in3 = arena + (size_t)N * 30880; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_out3 = arena + (size_t)N * 31200; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_in4 = arena + (size_t)N * 30960; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_out4 = arena + (size_t)N * 31280; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_dw2 = arena + (size_t)N * 31360; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_sum3 = arena + (size_t)N * 31360; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_dw3 = arena + (size_t)N * 31440; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_sum4 = arena + (size_t)N * 31360; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_dw4 = arena + (size_t)N * 30720; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_conv_out = arena + (size_t)N * 30720; /* 80 x N x 1 x 4 */
-    real *head_fpm_smooth4_drop = arena + (size_t)N * 31040; /* 80 x N x 1 x 4 */
-    real *head_fpm_smooth4_sum = arena + (size_t)N * 31360; /* 80 x N x 32 x 4 */
-    real *head_fpm_smooth4_bn = arena + (size_t)N * 20480; /* 80 x N x 32 x 4 */
-    real *head_fpm_smooth4_relu = arena + (size_t)N * 30720; /* 80 x N x 32 x 4 */
-    real *head_fpm_pool4 = arena + (size_t)N * 20480; /* 80 x N x 1 x 1 */
-    real *head_fpm_merge3 = arena + (size_t)N * 20800; /* 80 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2 = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_in1 = arena + (size_t)N * 20800; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_out1 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_in2 = arena + (size_t)N * 23360; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_out2 = arena + (size_t)N * 2560; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_in3 = arena + (size_t)N * 25920; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_out3 = arena + (size_t)N * 5120; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_in4 = arena + (size_t)N * 28480; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_out4 = arena + (size_t)N * 7680; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_dw2 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_sum3 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_dw3 = arena + (size_t)N * 12800; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_sum4 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_dw4 = arena + (size_t)N * 12800; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_mean_f = arena + (size_t)N * 10240; /* 80 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1 = arena + (size_t)N * 10560; /* 80 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_in1 = arena + (size_t)N * 10240; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_out1 = arena + (size_t)N * 10560; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_in2 = arena + (size_t)N * 10320; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_out2 = arena + (size_t)N * 10640; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_in3 = arena + (size_t)N * 10400; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_out3 = arena + (size_t)N * 10720; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_in4 = arena + (size_t)N * 10480; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_out4 = arena + (size_t)N * 10800; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_dw2 = arena + (size_t)N * 10880; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_sum3 = arena + (size_t)N * 10880; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_dw3 = arena + (size_t)N * 10960; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_sum4 = arena + (size_t)N * 10880; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_dw4 = arena + (size_t)N * 10240; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_conv_out = arena + (size_t)N * 10240; /* 80 x N x 1 x 4 */
-    real *head_fpm_smooth3_drop = arena + (size_t)N * 10560; /* 80 x N x 1 x 4 */
-    real *head_fpm_smooth3_sum = arena + (size_t)N * 31040; /* 80 x N x 32 x 4 */
-    real *head_fpm_smooth3_bn = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
-    real *head_fpm_smooth3_relu = arena + (size_t)N * 10240; /* 80 x N x 32 x 4 */
-    real *head_fpm_pool3 = arena + (size_t)N * 20560; /* 80 x N x 1 x 1 */
-    real *head_fpm_up2 = arena + (size_t)N * 31040; /* 320 x N x 32 x 4 */
-    real *head_fpm_shuffle2 = arena + (size_t)N * 72000; /* 80 x N x 64 x 8 */
-    real *head_fpm_merge2 = arena + (size_t)N * 20800; /* 80 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2 = arena + (size_t)N * 61760; /* 80 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_in1 = arena + (size_t)N * 20800; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_out1 = arena + (size_t)N * 61760; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_in2 = arena + (size_t)N * 31040; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_out2 = arena + (size_t)N * 72000; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_in3 = arena + (size_t)N * 41280; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_out3 = arena + (size_t)N * 82240; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_in4 = arena + (size_t)N * 51520; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_out4 = arena + (size_t)N * 92480; /* 20 x N x 64 x 8 */
+    real *head_fpm_lateral1 = arena + (size_t)N * 491520; /* 80 x N x 128 x 16 */
+    real *head_fpm_lateral2 = arena + (size_t)N * 61440; /* 80 x N x 64 x 8 */
+    real *head_fpm_lateral3 = arena + (size_t)N * 29632; /* 80 x N x 32 x 4 */
+    real *head_fpm_lateral4 = arena + (size_t)N * 39872; /* 80 x N x 32 x 4 */
+    real *head_fpm = arena + (size_t)N * 10240; /* 320 x N x 1 x 1 */
+    real *head_fpm_smooth4_f2 = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_in1 = arena + (size_t)N * 39872; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_out1 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_in2 = arena + (size_t)N * 42432; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_out2 = arena + (size_t)N * 2560; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_in3 = arena + (size_t)N * 44992; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_out3 = arena + (size_t)N * 5120; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_in4 = arena + (size_t)N * 47552; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_out4 = arena + (size_t)N * 7680; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_dw2 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_sum3 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_dw3 = arena + (size_t)N * 12800; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_sum4 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_dw4 = arena + (size_t)N * 12800; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_mean_f = arena + (size_t)N * 10240; /* 80 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1 = arena + (size_t)N * 10560; /* 80 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_in1 = arena + (size_t)N * 10240; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_out1 = arena + (size_t)N * 10560; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_in2 = arena + (size_t)N * 10320; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_out2 = arena + (size_t)N * 10640; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_in3 = arena + (size_t)N * 10400; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_out3 = arena + (size_t)N * 10720; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_in4 = arena + (size_t)N * 10480; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_out4 = arena + (size_t)N * 10800; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_dw2 = arena + (size_t)N * 10880; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_sum3 = arena + (size_t)N * 10880; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_dw3 = arena + (size_t)N * 10960; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_sum4 = arena + (size_t)N * 10880; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_dw4 = arena + (size_t)N * 10240; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_conv_out = arena + (size_t)N * 10240; /* 80 x N x 1 x 4 */
+    real *head_fpm_smooth4_drop = arena + (size_t)N * 10560; /* 80 x N x 1 x 4 */
+    real *head_fpm_smooth4_sum = arena + (size_t)N * 10880; /* 80 x N x 32 x 4 */
+    real *head_fpm_smooth4_bn = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
+    real *head_fpm_pool4 = arena + (size_t)N * 10240; /* 80 x N x 1 x 1 */
+    real *head_fpm_merge3 = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2 = arena + (size_t)N * 10560; /* 80 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_in1 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_out1 = arena + (size_t)N * 10560; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_in2 = arena + (size_t)N * 2560; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_out2 = arena + (size_t)N * 13120; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_in3 = arena + (size_t)N * 5120; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_out3 = arena + (size_t)N * 15680; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_in4 = arena + (size_t)N * 7680; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_out4 = arena + (size_t)N * 18240; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_dw2 = arena + (size_t)N * 20800; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_sum3 = arena + (size_t)N * 20800; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_dw3 = arena + (size_t)N * 23360; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_sum4 = arena + (size_t)N * 20800; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_dw4 = arena + (size_t)N * 23360; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_mean_f = arena + (size_t)N * 20800; /* 80 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1 = arena + (size_t)N * 21120; /* 80 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_in1 = arena + (size_t)N * 20800; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_out1 = arena + (size_t)N * 21120; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_in2 = arena + (size_t)N * 20880; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_out2 = arena + (size_t)N * 21200; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_in3 = arena + (size_t)N * 20960; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_out3 = arena + (size_t)N * 21280; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_in4 = arena + (size_t)N * 21040; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_out4 = arena + (size_t)N * 21360; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_dw2 = arena + (size_t)N * 21440; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_sum3 = arena + (size_t)N * 21440; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_dw3 = arena + (size_t)N * 21520; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_sum4 = arena + (size_t)N * 21440; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_dw4 = arena + (size_t)N * 20800; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_conv_out = arena + (size_t)N * 20800; /* 80 x N x 1 x 4 */
+    real *head_fpm_smooth3_drop = arena + (size_t)N * 21120; /* 80 x N x 1 x 4 */
+    real *head_fpm_smooth3_sum = arena + (size_t)N * 21440; /* 80 x N x 32 x 4 */
+    real *head_fpm_smooth3_bn = arena + (size_t)N * 10560; /* 80 x N x 32 x 4 */
+    real *head_fpm_pool3 = arena + (size_t)N * 10320; /* 80 x N x 1 x 1 */
+    real *head_fpm_up2 = arena + (size_t)N * 10560; /* 320 x N x 32 x 4 */
+    real *head_fpm_shuffle2 = arena + (size_t)N * 102400; /* 80 x N x 64 x 8 */
+    real *head_fpm_merge2 = arena + (size_t)N * 10560; /* 80 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2 = arena + (size_t)N * 51520; /* 80 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_in1 = arena + (size_t)N * 10560; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_out1 = arena + (size_t)N * 51520; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_in2 = arena + (size_t)N * 20800; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_out2 = arena + (size_t)N * 61760; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_in3 = arena + (size_t)N * 31040; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_out3 = arena + (size_t)N * 72000; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_in4 = arena + (size_t)N * 41280; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_out4 = arena + (size_t)N * 82240; /* 20 x N x 64 x 8 */
     real *head_fpm_smooth2_f2_dw2 = arena + (size_t)N * 0; /* 20 x N x 64 x 8 */
     real *head_fpm_smooth2_f2_sum3 = arena + (size_t)N * 0; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_dw3 = arena + (size_t)N * 10240; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_dw3 = arena + (size_t)N * 92480; /* 20 x N x 64 x 8 */
     real *head_fpm_smooth2_f2_sum4 = arena + (size_t)N * 0; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_dw4 = arena + (size_t)N * 10240; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_dw4 = arena + (size_t)N * 92480; /* 20 x N x 64 x 8 */
     real *head_fpm_smooth2_mean_f = arena + (size_t)N * 0; /* 80 x N x 1 x 8 */
     real *head_fpm_smooth2_f1 = arena + (size_t)N * 640; /* 80 x N x 1 x 8 */
     real *head_fpm_smooth2_f1_in1 = arena + (size_t)N * 0; /* 20 x N x 1 x 8 */
@@ -6202,27 +6035,26 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     real *head_fpm_smooth2_f1_dw4 = arena + (size_t)N * 0; /* 20 x N x 1 x 8 */
     real *head_fpm_smooth2_conv_out = arena + (size_t)N * 0; /* 80 x N x 1 x 8 */
     real *head_fpm_smooth2_drop = arena + (size_t)N * 640; /* 80 x N x 1 x 8 */
-    real *head_fpm_smooth2_sum = arena + (size_t)N * 102720; /* 80 x N x 64 x 8 */
-    real *head_fpm_smooth2_bn = arena + (size_t)N * 61760; /* 80 x N x 64 x 8 */
-    real *head_fpm_smooth2_relu = arena + (size_t)N * 102720; /* 80 x N x 64 x 8 */
-    real *head_fpm_pool2 = arena + (size_t)N * 20640; /* 80 x N x 1 x 1 */
-    real *head_fpm_up1 = arena + (size_t)N * 61760; /* 320 x N x 64 x 8 */
-    real *head_fpm_shuffle1 = arena + (size_t)N * 523520; /* 80 x N x 128 x 16 */
-    real *head_fpm_merge1 = arena + (size_t)N * 20800; /* 80 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2 = arena + (size_t)N * 184640; /* 80 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_in1 = arena + (size_t)N * 20800; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_out1 = arena + (size_t)N * 184640; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_in2 = arena + (size_t)N * 61760; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_out2 = arena + (size_t)N * 225600; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_in3 = arena + (size_t)N * 102720; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_out3 = arena + (size_t)N * 266560; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_in4 = arena + (size_t)N * 143680; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_out4 = arena + (size_t)N * 307520; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_dw2 = arena + (size_t)N * 348480; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_sum3 = arena + (size_t)N * 348480; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_dw3 = arena + (size_t)N * 389440; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_sum4 = arena + (size_t)N * 348480; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_dw4 = arena + (size_t)N * 389440; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth2_sum = arena + (size_t)N * 92480; /* 80 x N x 64 x 8 */
+    real *head_fpm_smooth2_bn = arena + (size_t)N * 51520; /* 80 x N x 64 x 8 */
+    real *head_fpm_pool2 = arena + (size_t)N * 10400; /* 80 x N x 1 x 1 */
+    real *head_fpm_up1 = arena + (size_t)N * 51520; /* 320 x N x 64 x 8 */
+    real *head_fpm_shuffle1 = arena + (size_t)N * 215360; /* 80 x N x 128 x 16 */
+    real *head_fpm_merge1 = arena + (size_t)N * 10560; /* 80 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2 = arena + (size_t)N * 174400; /* 80 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_in1 = arena + (size_t)N * 10560; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_out1 = arena + (size_t)N * 174400; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_in2 = arena + (size_t)N * 51520; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_out2 = arena + (size_t)N * 215360; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_in3 = arena + (size_t)N * 92480; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_out3 = arena + (size_t)N * 256320; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_in4 = arena + (size_t)N * 133440; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_out4 = arena + (size_t)N * 297280; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_dw2 = arena + (size_t)N * 338240; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_sum3 = arena + (size_t)N * 338240; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_dw3 = arena + (size_t)N * 379200; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_sum4 = arena + (size_t)N * 338240; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_dw4 = arena + (size_t)N * 379200; /* 20 x N x 128 x 16 */
     real *head_fpm_smooth1_mean_f = arena + (size_t)N * 0; /* 80 x N x 1 x 16 */
     real *head_fpm_smooth1_f1 = arena + (size_t)N * 1280; /* 80 x N x 1 x 16 */
     real *head_fpm_smooth1_f1_in1 = arena + (size_t)N * 0; /* 20 x N x 1 x 16 */
@@ -6240,10 +6072,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     real *head_fpm_smooth1_f1_dw4 = arena + (size_t)N * 0; /* 20 x N x 1 x 16 */
     real *head_fpm_smooth1_conv_out = arena + (size_t)N * 0; /* 80 x N x 1 x 16 */
     real *head_fpm_smooth1_drop = arena + (size_t)N * 1280; /* 80 x N x 1 x 16 */
-    real *head_fpm_smooth1_sum = arena + (size_t)N * 348480; /* 80 x N x 128 x 16 */
-    real *head_fpm_smooth1_bn = arena + (size_t)N * 20800; /* 80 x N x 128 x 16 */
-    real *head_fpm_smooth1_relu = arena + (size_t)N * 184640; /* 80 x N x 128 x 16 */
-    real *head_fpm_pool1 = arena + (size_t)N * 20720; /* 80 x N x 1 x 1 */
+    real *head_fpm_smooth1_sum = arena + (size_t)N * 338240; /* 80 x N x 128 x 16 */
+    real *head_fpm_smooth1_bn = arena + (size_t)N * 10560; /* 80 x N x 128 x 16 */
+    real *head_fpm_pool1 = arena + (size_t)N * 10480; /* 80 x N x 1 x 1 */
     real *head_linear = arena + (size_t)N * 0; /* 10 x N x 1 x 1 */
     const real *stem_conv_weight = params + 0; /* 160 x 1 x 5 x 5 */
     const real *stem_bn_scale = params + 4000; /* 160 x 1 x 1 x 1 */
@@ -6557,10 +6388,7 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     /* stem.bn: 160 x 128 x 16 -> 160 x 128 x 16 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_forward_infer_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 160, (NormShape){160, 1, N, 128, 16});
-
-    /* stem.relu: 160 x 128 x 16 -> 160 x 128 x 16 */
-    relu_forward(stem_relu, stem_bn, (size_t)N * 327680);
+        norm_forward_infer_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 160, (NormShape){160, 1, N, 128, 16}, 1);
 
     /* stem.mfa: 160 x 128 x 16 -> 160 x 128 x 16 */
     mean_t_forward(stem_mfa_att1_mean, stem_mfa_x1, 40 * N, 128, 16);
@@ -6574,42 +6402,39 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, stem_mfa_dw2, stem_mfa_x2, stem_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 320, stats + 360, (NormShape){40, 1, N, 128, 16});
-    relu_forward(stem_mfa_relu2, stem_mfa_bn2, (size_t)N * 81920);
-    mean_t_forward(stem_mfa_att2_mean, stem_mfa_relu2, 40 * N, 128, 16);
+        norm_forward_infer_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 320, stats + 360, (NormShape){40, 1, N, 128, 16}, 1);
+    mean_t_forward(stem_mfa_att2_mean, stem_mfa_bn2, 40 * N, 128, 16);
     conv1x1_forward(stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att2_relu, stem_mfa_att2_fc1, (size_t)N * 2560);
     conv1x1_forward(stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att2_sigmoid, stem_mfa_att2_fc2, (size_t)N * 5120);
-    bcast_mul_t_forward(stem_mfa_y2, stem_mfa_relu2, stem_mfa_att2_sigmoid, 40 * N, 128, 16);
+    bcast_mul_t_forward(stem_mfa_y2, stem_mfa_bn2, stem_mfa_att2_sigmoid, 40 * N, 128, 16);
     add_forward(stem_mfa_sum3, stem_mfa_x3, stem_mfa_y2, (size_t)N * 81920);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stem_mfa_dw3, stem_mfa_sum3, stem_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stats + 400, stats + 440, (NormShape){40, 1, N, 128, 16});
-    relu_forward(stem_mfa_relu3, stem_mfa_bn3, (size_t)N * 81920);
-    mean_t_forward(stem_mfa_att3_mean, stem_mfa_relu3, 40 * N, 128, 16);
+        norm_forward_infer_group(g, stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stats + 400, stats + 440, (NormShape){40, 1, N, 128, 16}, 1);
+    mean_t_forward(stem_mfa_att3_mean, stem_mfa_bn3, 40 * N, 128, 16);
     conv1x1_forward(stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att3_relu, stem_mfa_att3_fc1, (size_t)N * 2560);
     conv1x1_forward(stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att3_sigmoid, stem_mfa_att3_fc2, (size_t)N * 5120);
-    bcast_mul_t_forward(stem_mfa_y3, stem_mfa_relu3, stem_mfa_att3_sigmoid, 40 * N, 128, 16);
+    bcast_mul_t_forward(stem_mfa_y3, stem_mfa_bn3, stem_mfa_att3_sigmoid, 40 * N, 128, 16);
     add_forward(stem_mfa_sum4, stem_mfa_x4, stem_mfa_y3, (size_t)N * 81920);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stem_mfa_dw4, stem_mfa_sum4, stem_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stats + 480, stats + 520, (NormShape){40, 1, N, 128, 16});
-    relu_forward(stem_mfa_relu4, stem_mfa_bn4, (size_t)N * 81920);
-    mean_t_forward(stem_mfa_att4_mean, stem_mfa_relu4, 40 * N, 128, 16);
+        norm_forward_infer_group(g, stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stats + 480, stats + 520, (NormShape){40, 1, N, 128, 16}, 1);
+    mean_t_forward(stem_mfa_att4_mean, stem_mfa_bn4, 40 * N, 128, 16);
     conv1x1_forward(stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att4_relu, stem_mfa_att4_fc1, (size_t)N * 2560);
     conv1x1_forward(stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att4_sigmoid, stem_mfa_att4_fc2, (size_t)N * 5120);
-    bcast_mul_t_forward(stem_mfa_y4, stem_mfa_relu4, stem_mfa_att4_sigmoid, 40 * N, 128, 16);
+    bcast_mul_t_forward(stem_mfa_y4, stem_mfa_bn4, stem_mfa_att4_sigmoid, 40 * N, 128, 16);
 
     /* ---- spec line 9: stage1: bcres2net(out = C) x 2 -> resnorm(0.1) -> mfa; */
 
@@ -6617,29 +6442,28 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     conv1x1_forward(stage1_bcres2net1_conv_in, stem_mfa, stage1_bcres2net1_conv_in_weight, NULL, 160, 80, (size_t)N * 2048);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_shift, stats + 560, stats + 640, (NormShape){80, 1, N, 128, 16});
-    relu_forward(stage1_bcres2net1_relu_in, stage1_bcres2net1_bn_in, (size_t)N * 163840);
+        norm_forward_infer_group(g, stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_shift, stats + 560, stats + 640, (NormShape){80, 1, N, 128, 16}, 1);
     copy_forward(stage1_bcres2net1_f2_out1, stage1_bcres2net1_f2_in1, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_in2, stage1_bcres2net1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 720, stats + 800, (NormShape){20, 4, N, 128, 16});
+        norm_forward_infer_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 720, stats + 800, (NormShape){20, 4, N, 128, 16}, 0);
     add_forward(stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_in3, stage1_bcres2net1_f2_out2, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 880, stats + 960, (NormShape){20, 4, N, 128, 16});
+        norm_forward_infer_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 880, stats + 960, (NormShape){20, 4, N, 128, 16}, 0);
     add_forward(stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_in4, stage1_bcres2net1_f2_out3, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 1040, stats + 1120, (NormShape){20, 4, N, 128, 16});
+        norm_forward_infer_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 1040, stats + 1120, (NormShape){20, 4, N, 128, 16}, 0);
     mean_f_forward(stage1_bcres2net1_mean_f, stage1_bcres2net1_f2, 80 * N, 128, 16);
     copy_forward(stage1_bcres2net1_f1_out1, stage1_bcres2net1_f1_in1, (size_t)N * 320);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
@@ -6661,8 +6485,7 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     bcast_add_f_forward(stage1_bcres2net1_sum, stage1_bcres2net1_f2, NULL, stage1_bcres2net1_drop, 80 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_shift, stats + 1200, stats + 1280, (NormShape){80, 1, N, 128, 16});
-    relu_forward(stage1_bcres2net1_relu, stage1_bcres2net1_bn, (size_t)N * 163840);
+        norm_forward_infer_group(g, stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_shift, stats + 1200, stats + 1280, (NormShape){80, 1, N, 128, 16}, 1);
 
     /* stage1.bcres2net2: 80 x 128 x 16 -> 80 x 128 x 16 */
     copy_forward(stage1_bcres2net2_f2_out1, stage1_bcres2net2_f2_in1, (size_t)N * 40960);
@@ -6671,21 +6494,21 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_in2, stage1_bcres2net2_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 1360, stats + 1440, (NormShape){20, 4, N, 128, 16});
+        norm_forward_infer_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 1360, stats + 1440, (NormShape){20, 4, N, 128, 16}, 0);
     add_forward(stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_in3, stage1_bcres2net2_f2_out2, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 1520, stats + 1600, (NormShape){20, 4, N, 128, 16});
+        norm_forward_infer_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 1520, stats + 1600, (NormShape){20, 4, N, 128, 16}, 0);
     add_forward(stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_in4, stage1_bcres2net2_f2_out3, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 1680, stats + 1760, (NormShape){20, 4, N, 128, 16});
+        norm_forward_infer_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 1680, stats + 1760, (NormShape){20, 4, N, 128, 16}, 0);
     mean_f_forward(stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, 80 * N, 128, 16);
     copy_forward(stage1_bcres2net2_f1_out1, stage1_bcres2net2_f1_in1, (size_t)N * 320);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
@@ -6704,16 +6527,15 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     relu_forward(stage1_bcres2net2_f1_out4, stage1_bcres2net2_f1_dw4, (size_t)N * 320);
     conv1x1_forward(stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
     copy_forward(stage1_bcres2net2_drop, stage1_bcres2net2_conv_out, (size_t)N * 1280);
-    bcast_add_f_forward(stage1_bcres2net2_sum, stage1_bcres2net2_f2, stage1_bcres2net1_relu, stage1_bcres2net2_drop, 80 * N, 128, 16);
+    bcast_add_f_forward(stage1_bcres2net2_sum, stage1_bcres2net2_f2, stage1_bcres2net1_bn, stage1_bcres2net2_drop, 80 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_shift, stats + 1840, stats + 1920, (NormShape){80, 1, N, 128, 16});
-    relu_forward(stage1_bcres2net2_relu, stage1_bcres2net2_bn, (size_t)N * 163840);
+        norm_forward_infer_group(g, stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_shift, stats + 1840, stats + 1920, (NormShape){80, 1, N, 128, 16}, 1);
 
     /* stage1.resnorm: 80 x 128 x 16 -> 80 x 128 x 16 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 128; g++)
-        resnorm_forward_group(g, stage1_resnorm, stage1_resnorm_saved, stage1_bcres2net2_relu, 0.1, 80, N, 128, 16);
+        resnorm_forward_group(g, stage1_resnorm, stage1_resnorm_saved, stage1_bcres2net2_bn, 0.1, 80, N, 128, 16);
 
     /* stage1.mfa: 80 x 128 x 16 -> 80 x 128 x 16 */
     mean_t_forward(stage1_mfa_att1_mean, stage1_mfa_x1, 20 * N, 128, 16);
@@ -6727,42 +6549,39 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, stage1_mfa_dw2, stage1_mfa_x2, stage1_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_forward_infer_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 2000, stats + 2020, (NormShape){20, 1, N, 128, 16});
-    relu_forward(stage1_mfa_relu2, stage1_mfa_bn2, (size_t)N * 40960);
-    mean_t_forward(stage1_mfa_att2_mean, stage1_mfa_relu2, 20 * N, 128, 16);
+        norm_forward_infer_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 2000, stats + 2020, (NormShape){20, 1, N, 128, 16}, 1);
+    mean_t_forward(stage1_mfa_att2_mean, stage1_mfa_bn2, 20 * N, 128, 16);
     conv1x1_forward(stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att2_relu, stage1_mfa_att2_fc1, (size_t)N * 1280);
     conv1x1_forward(stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att2_sigmoid, stage1_mfa_att2_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stage1_mfa_y2, stage1_mfa_relu2, stage1_mfa_att2_sigmoid, 20 * N, 128, 16);
+    bcast_mul_t_forward(stage1_mfa_y2, stage1_mfa_bn2, stage1_mfa_att2_sigmoid, 20 * N, 128, 16);
     add_forward(stage1_mfa_sum3, stage1_mfa_x3, stage1_mfa_y2, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_mfa_dw3, stage1_mfa_sum3, stage1_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_forward_infer_group(g, stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stats + 2040, stats + 2060, (NormShape){20, 1, N, 128, 16});
-    relu_forward(stage1_mfa_relu3, stage1_mfa_bn3, (size_t)N * 40960);
-    mean_t_forward(stage1_mfa_att3_mean, stage1_mfa_relu3, 20 * N, 128, 16);
+        norm_forward_infer_group(g, stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stats + 2040, stats + 2060, (NormShape){20, 1, N, 128, 16}, 1);
+    mean_t_forward(stage1_mfa_att3_mean, stage1_mfa_bn3, 20 * N, 128, 16);
     conv1x1_forward(stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att3_relu, stage1_mfa_att3_fc1, (size_t)N * 1280);
     conv1x1_forward(stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att3_sigmoid, stage1_mfa_att3_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stage1_mfa_y3, stage1_mfa_relu3, stage1_mfa_att3_sigmoid, 20 * N, 128, 16);
+    bcast_mul_t_forward(stage1_mfa_y3, stage1_mfa_bn3, stage1_mfa_att3_sigmoid, 20 * N, 128, 16);
     add_forward(stage1_mfa_sum4, stage1_mfa_x4, stage1_mfa_y3, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_mfa_dw4, stage1_mfa_sum4, stage1_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_forward_infer_group(g, stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stats + 2080, stats + 2100, (NormShape){20, 1, N, 128, 16});
-    relu_forward(stage1_mfa_relu4, stage1_mfa_bn4, (size_t)N * 40960);
-    mean_t_forward(stage1_mfa_att4_mean, stage1_mfa_relu4, 20 * N, 128, 16);
+        norm_forward_infer_group(g, stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stats + 2080, stats + 2100, (NormShape){20, 1, N, 128, 16}, 1);
+    mean_t_forward(stage1_mfa_att4_mean, stage1_mfa_bn4, 20 * N, 128, 16);
     conv1x1_forward(stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att4_relu, stage1_mfa_att4_fc1, (size_t)N * 1280);
     conv1x1_forward(stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att4_sigmoid, stage1_mfa_att4_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stage1_mfa_y4, stage1_mfa_relu4, stage1_mfa_att4_sigmoid, 20 * N, 128, 16);
+    bcast_mul_t_forward(stage1_mfa_y4, stage1_mfa_bn4, stage1_mfa_att4_sigmoid, 20 * N, 128, 16);
 
     /* ---- spec line 10: stage2: maxpool(2) -> bcres2net(out = 1.5*C) x 2 -> resnorm(0.1) -> mfa; */
 
@@ -6773,29 +6592,28 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     conv1x1_forward(stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, NULL, 80, 120, (size_t)N * 512);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_forward_infer_group(g, stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_shift, stats + 2120, stats + 2240, (NormShape){120, 1, N, 64, 8});
-    relu_forward(stage2_bcres2net1_relu_in, stage2_bcres2net1_bn_in, (size_t)N * 61440);
+        norm_forward_infer_group(g, stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_shift, stats + 2120, stats + 2240, (NormShape){120, 1, N, 64, 8}, 1);
     copy_forward(stage2_bcres2net1_f2_out1, stage2_bcres2net1_f2_in1, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_in2, stage2_bcres2net1_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_forward_infer_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 2360, stats + 2480, (NormShape){30, 4, N, 64, 8});
+        norm_forward_infer_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 2360, stats + 2480, (NormShape){30, 4, N, 64, 8}, 0);
     add_forward(stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_in3, stage2_bcres2net1_f2_out2, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_forward_infer_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 2600, stats + 2720, (NormShape){30, 4, N, 64, 8});
+        norm_forward_infer_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 2600, stats + 2720, (NormShape){30, 4, N, 64, 8}, 0);
     add_forward(stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_in4, stage2_bcres2net1_f2_out3, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_forward_infer_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 2840, stats + 2960, (NormShape){30, 4, N, 64, 8});
+        norm_forward_infer_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 2840, stats + 2960, (NormShape){30, 4, N, 64, 8}, 0);
     mean_f_forward(stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, 120 * N, 64, 8);
     copy_forward(stage2_bcres2net1_f1_out1, stage2_bcres2net1_f1_in1, (size_t)N * 240);
     #pragma omp parallel for schedule(static) if ((size_t)N * 720 >= NN_PARALLEL_MIN)
@@ -6817,8 +6635,7 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     bcast_add_f_forward(stage2_bcres2net1_sum, stage2_bcres2net1_f2, NULL, stage2_bcres2net1_drop, 120 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_forward_infer_group(g, stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_shift, stats + 3080, stats + 3200, (NormShape){120, 1, N, 64, 8});
-    relu_forward(stage2_bcres2net1_relu, stage2_bcres2net1_bn, (size_t)N * 61440);
+        norm_forward_infer_group(g, stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_shift, stats + 3080, stats + 3200, (NormShape){120, 1, N, 64, 8}, 1);
 
     /* stage2.bcres2net2: 120 x 64 x 8 -> 120 x 64 x 8 */
     copy_forward(stage2_bcres2net2_f2_out1, stage2_bcres2net2_f2_in1, (size_t)N * 15360);
@@ -6827,21 +6644,21 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_in2, stage2_bcres2net2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_forward_infer_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 3320, stats + 3440, (NormShape){30, 4, N, 64, 8});
+        norm_forward_infer_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 3320, stats + 3440, (NormShape){30, 4, N, 64, 8}, 0);
     add_forward(stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_in3, stage2_bcres2net2_f2_out2, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_forward_infer_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 3560, stats + 3680, (NormShape){30, 4, N, 64, 8});
+        norm_forward_infer_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 3560, stats + 3680, (NormShape){30, 4, N, 64, 8}, 0);
     add_forward(stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_in4, stage2_bcres2net2_f2_out3, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_forward_infer_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 3800, stats + 3920, (NormShape){30, 4, N, 64, 8});
+        norm_forward_infer_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 3800, stats + 3920, (NormShape){30, 4, N, 64, 8}, 0);
     mean_f_forward(stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, 120 * N, 64, 8);
     copy_forward(stage2_bcres2net2_f1_out1, stage2_bcres2net2_f1_in1, (size_t)N * 240);
     #pragma omp parallel for schedule(static) if ((size_t)N * 720 >= NN_PARALLEL_MIN)
@@ -6860,16 +6677,15 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     relu_forward(stage2_bcres2net2_f1_out4, stage2_bcres2net2_f1_dw4, (size_t)N * 240);
     conv1x1_forward(stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, NULL, 120, 120, (size_t)N * 8);
     copy_forward(stage2_bcres2net2_drop, stage2_bcres2net2_conv_out, (size_t)N * 960);
-    bcast_add_f_forward(stage2_bcres2net2_sum, stage2_bcres2net2_f2, stage2_bcres2net1_relu, stage2_bcres2net2_drop, 120 * N, 64, 8);
+    bcast_add_f_forward(stage2_bcres2net2_sum, stage2_bcres2net2_f2, stage2_bcres2net1_bn, stage2_bcres2net2_drop, 120 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_forward_infer_group(g, stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_shift, stats + 4040, stats + 4160, (NormShape){120, 1, N, 64, 8});
-    relu_forward(stage2_bcres2net2_relu, stage2_bcres2net2_bn, (size_t)N * 61440);
+        norm_forward_infer_group(g, stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_shift, stats + 4040, stats + 4160, (NormShape){120, 1, N, 64, 8}, 1);
 
     /* stage2.resnorm: 120 x 64 x 8 -> 120 x 64 x 8 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 64; g++)
-        resnorm_forward_group(g, stage2_resnorm, stage2_resnorm_saved, stage2_bcres2net2_relu, 0.1, 120, N, 64, 8);
+        resnorm_forward_group(g, stage2_resnorm, stage2_resnorm_saved, stage2_bcres2net2_bn, 0.1, 120, N, 64, 8);
 
     /* stage2.mfa: 120 x 64 x 8 -> 120 x 64 x 8 */
     mean_t_forward(stage2_mfa_att1_mean, stage2_mfa_x1, 30 * N, 64, 8);
@@ -6883,42 +6699,39 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, stage2_mfa_dw2, stage2_mfa_x2, stage2_mfa_dw2_weight, N, 64, 8, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 30; g++)
-        norm_forward_infer_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 4280, stats + 4310, (NormShape){30, 1, N, 64, 8});
-    relu_forward(stage2_mfa_relu2, stage2_mfa_bn2, (size_t)N * 15360);
-    mean_t_forward(stage2_mfa_att2_mean, stage2_mfa_relu2, 30 * N, 64, 8);
+        norm_forward_infer_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 4280, stats + 4310, (NormShape){30, 1, N, 64, 8}, 1);
+    mean_t_forward(stage2_mfa_att2_mean, stage2_mfa_bn2, 30 * N, 64, 8);
     conv1x1_forward(stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att2_relu, stage2_mfa_att2_fc1, (size_t)N * 1024);
     conv1x1_forward(stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att2_sigmoid, stage2_mfa_att2_fc2, (size_t)N * 1920);
-    bcast_mul_t_forward(stage2_mfa_y2, stage2_mfa_relu2, stage2_mfa_att2_sigmoid, 30 * N, 64, 8);
+    bcast_mul_t_forward(stage2_mfa_y2, stage2_mfa_bn2, stage2_mfa_att2_sigmoid, 30 * N, 64, 8);
     add_forward(stage2_mfa_sum3, stage2_mfa_x3, stage2_mfa_y2, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 138240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_mfa_dw3, stage2_mfa_sum3, stage2_mfa_dw3_weight, N, 64, 8, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 30; g++)
-        norm_forward_infer_group(g, stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stats + 4340, stats + 4370, (NormShape){30, 1, N, 64, 8});
-    relu_forward(stage2_mfa_relu3, stage2_mfa_bn3, (size_t)N * 15360);
-    mean_t_forward(stage2_mfa_att3_mean, stage2_mfa_relu3, 30 * N, 64, 8);
+        norm_forward_infer_group(g, stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stats + 4340, stats + 4370, (NormShape){30, 1, N, 64, 8}, 1);
+    mean_t_forward(stage2_mfa_att3_mean, stage2_mfa_bn3, 30 * N, 64, 8);
     conv1x1_forward(stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att3_relu, stage2_mfa_att3_fc1, (size_t)N * 1024);
     conv1x1_forward(stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att3_sigmoid, stage2_mfa_att3_fc2, (size_t)N * 1920);
-    bcast_mul_t_forward(stage2_mfa_y3, stage2_mfa_relu3, stage2_mfa_att3_sigmoid, 30 * N, 64, 8);
+    bcast_mul_t_forward(stage2_mfa_y3, stage2_mfa_bn3, stage2_mfa_att3_sigmoid, 30 * N, 64, 8);
     add_forward(stage2_mfa_sum4, stage2_mfa_x4, stage2_mfa_y3, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 138240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_mfa_dw4, stage2_mfa_sum4, stage2_mfa_dw4_weight, N, 64, 8, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 30; g++)
-        norm_forward_infer_group(g, stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stats + 4400, stats + 4430, (NormShape){30, 1, N, 64, 8});
-    relu_forward(stage2_mfa_relu4, stage2_mfa_bn4, (size_t)N * 15360);
-    mean_t_forward(stage2_mfa_att4_mean, stage2_mfa_relu4, 30 * N, 64, 8);
+        norm_forward_infer_group(g, stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stats + 4400, stats + 4430, (NormShape){30, 1, N, 64, 8}, 1);
+    mean_t_forward(stage2_mfa_att4_mean, stage2_mfa_bn4, 30 * N, 64, 8);
     conv1x1_forward(stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att4_relu, stage2_mfa_att4_fc1, (size_t)N * 1024);
     conv1x1_forward(stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att4_sigmoid, stage2_mfa_att4_fc2, (size_t)N * 1920);
-    bcast_mul_t_forward(stage2_mfa_y4, stage2_mfa_relu4, stage2_mfa_att4_sigmoid, 30 * N, 64, 8);
+    bcast_mul_t_forward(stage2_mfa_y4, stage2_mfa_bn4, stage2_mfa_att4_sigmoid, 30 * N, 64, 8);
 
     /* ---- spec line 11: stage3: maxpool(2) -> bcres2net(out = 2*C) x 2 -> resnorm(0.1) -> mfa; */
 
@@ -6929,29 +6742,28 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     conv1x1_forward(stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, NULL, 120, 160, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_forward_infer_group(g, stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_shift, stats + 4460, stats + 4620, (NormShape){160, 1, N, 32, 4});
-    relu_forward(stage3_bcres2net1_relu_in, stage3_bcres2net1_bn_in, (size_t)N * 20480);
+        norm_forward_infer_group(g, stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_shift, stats + 4460, stats + 4620, (NormShape){160, 1, N, 32, 4}, 1);
     copy_forward(stage3_bcres2net1_f2_out1, stage3_bcres2net1_f2_in1, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_in2, stage3_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_forward_infer_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 4780, stats + 4940, (NormShape){40, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 4780, stats + 4940, (NormShape){40, 4, N, 32, 4}, 0);
     add_forward(stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_in3, stage3_bcres2net1_f2_out2, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_forward_infer_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 5100, stats + 5260, (NormShape){40, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 5100, stats + 5260, (NormShape){40, 4, N, 32, 4}, 0);
     add_forward(stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_in4, stage3_bcres2net1_f2_out3, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_forward_infer_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 5420, stats + 5580, (NormShape){40, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 5420, stats + 5580, (NormShape){40, 4, N, 32, 4}, 0);
     mean_f_forward(stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, 160 * N, 32, 4);
     copy_forward(stage3_bcres2net1_f1_out1, stage3_bcres2net1_f1_in1, (size_t)N * 160);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
@@ -6973,8 +6785,7 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     bcast_add_f_forward(stage3_bcres2net1_sum, stage3_bcres2net1_f2, NULL, stage3_bcres2net1_drop, 160 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_forward_infer_group(g, stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_shift, stats + 5740, stats + 5900, (NormShape){160, 1, N, 32, 4});
-    relu_forward(stage3_bcres2net1_relu, stage3_bcres2net1_bn, (size_t)N * 20480);
+        norm_forward_infer_group(g, stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_shift, stats + 5740, stats + 5900, (NormShape){160, 1, N, 32, 4}, 1);
 
     /* stage3.bcres2net2: 160 x 32 x 4 -> 160 x 32 x 4 */
     copy_forward(stage3_bcres2net2_f2_out1, stage3_bcres2net2_f2_in1, (size_t)N * 5120);
@@ -6983,21 +6794,21 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_in2, stage3_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_forward_infer_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 6060, stats + 6220, (NormShape){40, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 6060, stats + 6220, (NormShape){40, 4, N, 32, 4}, 0);
     add_forward(stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_in3, stage3_bcres2net2_f2_out2, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_forward_infer_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 6380, stats + 6540, (NormShape){40, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 6380, stats + 6540, (NormShape){40, 4, N, 32, 4}, 0);
     add_forward(stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_in4, stage3_bcres2net2_f2_out3, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_forward_infer_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 6700, stats + 6860, (NormShape){40, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 6700, stats + 6860, (NormShape){40, 4, N, 32, 4}, 0);
     mean_f_forward(stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, 160 * N, 32, 4);
     copy_forward(stage3_bcres2net2_f1_out1, stage3_bcres2net2_f1_in1, (size_t)N * 160);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
@@ -7016,16 +6827,15 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     relu_forward(stage3_bcres2net2_f1_out4, stage3_bcres2net2_f1_dw4, (size_t)N * 160);
     conv1x1_forward(stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, NULL, 160, 160, (size_t)N * 4);
     copy_forward(stage3_bcres2net2_drop, stage3_bcres2net2_conv_out, (size_t)N * 640);
-    bcast_add_f_forward(stage3_bcres2net2_sum, stage3_bcres2net2_f2, stage3_bcres2net1_relu, stage3_bcres2net2_drop, 160 * N, 32, 4);
+    bcast_add_f_forward(stage3_bcres2net2_sum, stage3_bcres2net2_f2, stage3_bcres2net1_bn, stage3_bcres2net2_drop, 160 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_forward_infer_group(g, stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_shift, stats + 7020, stats + 7180, (NormShape){160, 1, N, 32, 4});
-    relu_forward(stage3_bcres2net2_relu, stage3_bcres2net2_bn, (size_t)N * 20480);
+        norm_forward_infer_group(g, stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_shift, stats + 7020, stats + 7180, (NormShape){160, 1, N, 32, 4}, 1);
 
     /* stage3.resnorm: 160 x 32 x 4 -> 160 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 32; g++)
-        resnorm_forward_group(g, stage3_resnorm, stage3_resnorm_saved, stage3_bcres2net2_relu, 0.1, 160, N, 32, 4);
+        resnorm_forward_group(g, stage3_resnorm, stage3_resnorm_saved, stage3_bcres2net2_bn, 0.1, 160, N, 32, 4);
 
     /* stage3.mfa: 160 x 32 x 4 -> 160 x 32 x 4 */
     mean_t_forward(stage3_mfa_att1_mean, stage3_mfa_x1, 40 * N, 32, 4);
@@ -7039,42 +6849,39 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, stage3_mfa_dw2, stage3_mfa_x2, stage3_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 7340, stats + 7380, (NormShape){40, 1, N, 32, 4});
-    relu_forward(stage3_mfa_relu2, stage3_mfa_bn2, (size_t)N * 5120);
-    mean_t_forward(stage3_mfa_att2_mean, stage3_mfa_relu2, 40 * N, 32, 4);
+        norm_forward_infer_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 7340, stats + 7380, (NormShape){40, 1, N, 32, 4}, 1);
+    mean_t_forward(stage3_mfa_att2_mean, stage3_mfa_bn2, 40 * N, 32, 4);
     conv1x1_forward(stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att2_relu, stage3_mfa_att2_fc1, (size_t)N * 640);
     conv1x1_forward(stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att2_sigmoid, stage3_mfa_att2_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage3_mfa_y2, stage3_mfa_relu2, stage3_mfa_att2_sigmoid, 40 * N, 32, 4);
+    bcast_mul_t_forward(stage3_mfa_y2, stage3_mfa_bn2, stage3_mfa_att2_sigmoid, 40 * N, 32, 4);
     add_forward(stage3_mfa_sum3, stage3_mfa_x3, stage3_mfa_y2, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_mfa_dw3, stage3_mfa_sum3, stage3_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stats + 7420, stats + 7460, (NormShape){40, 1, N, 32, 4});
-    relu_forward(stage3_mfa_relu3, stage3_mfa_bn3, (size_t)N * 5120);
-    mean_t_forward(stage3_mfa_att3_mean, stage3_mfa_relu3, 40 * N, 32, 4);
+        norm_forward_infer_group(g, stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stats + 7420, stats + 7460, (NormShape){40, 1, N, 32, 4}, 1);
+    mean_t_forward(stage3_mfa_att3_mean, stage3_mfa_bn3, 40 * N, 32, 4);
     conv1x1_forward(stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att3_relu, stage3_mfa_att3_fc1, (size_t)N * 640);
     conv1x1_forward(stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att3_sigmoid, stage3_mfa_att3_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage3_mfa_y3, stage3_mfa_relu3, stage3_mfa_att3_sigmoid, 40 * N, 32, 4);
+    bcast_mul_t_forward(stage3_mfa_y3, stage3_mfa_bn3, stage3_mfa_att3_sigmoid, 40 * N, 32, 4);
     add_forward(stage3_mfa_sum4, stage3_mfa_x4, stage3_mfa_y3, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_mfa_dw4, stage3_mfa_sum4, stage3_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stats + 7500, stats + 7540, (NormShape){40, 1, N, 32, 4});
-    relu_forward(stage3_mfa_relu4, stage3_mfa_bn4, (size_t)N * 5120);
-    mean_t_forward(stage3_mfa_att4_mean, stage3_mfa_relu4, 40 * N, 32, 4);
+        norm_forward_infer_group(g, stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stats + 7500, stats + 7540, (NormShape){40, 1, N, 32, 4}, 1);
+    mean_t_forward(stage3_mfa_att4_mean, stage3_mfa_bn4, 40 * N, 32, 4);
     conv1x1_forward(stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att4_relu, stage3_mfa_att4_fc1, (size_t)N * 640);
     conv1x1_forward(stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att4_sigmoid, stage3_mfa_att4_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage3_mfa_y4, stage3_mfa_relu4, stage3_mfa_att4_sigmoid, 40 * N, 32, 4);
+    bcast_mul_t_forward(stage3_mfa_y4, stage3_mfa_bn4, stage3_mfa_att4_sigmoid, 40 * N, 32, 4);
 
     /* ---- spec line 12: stage4: bcres2net(out = 2.5*C) x 3 -> resnorm(0.1) -> mfa; */
 
@@ -7082,29 +6889,28 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     conv1x1_forward(stage4_bcres2net1_conv_in, stage3_mfa, stage4_bcres2net1_conv_in_weight, NULL, 160, 200, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_forward_infer_group(g, stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_shift, stats + 7580, stats + 7780, (NormShape){200, 1, N, 32, 4});
-    relu_forward(stage4_bcres2net1_relu_in, stage4_bcres2net1_bn_in, (size_t)N * 25600);
+        norm_forward_infer_group(g, stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_shift, stats + 7580, stats + 7780, (NormShape){200, 1, N, 32, 4}, 1);
     copy_forward(stage4_bcres2net1_f2_out1, stage4_bcres2net1_f2_in1, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_in2, stage4_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_forward_infer_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 7980, stats + 8180, (NormShape){50, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 7980, stats + 8180, (NormShape){50, 4, N, 32, 4}, 0);
     add_forward(stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_in3, stage4_bcres2net1_f2_out2, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_forward_infer_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 8380, stats + 8580, (NormShape){50, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 8380, stats + 8580, (NormShape){50, 4, N, 32, 4}, 0);
     add_forward(stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_in4, stage4_bcres2net1_f2_out3, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_forward_infer_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 8780, stats + 8980, (NormShape){50, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 8780, stats + 8980, (NormShape){50, 4, N, 32, 4}, 0);
     mean_f_forward(stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, 200 * N, 32, 4);
     copy_forward(stage4_bcres2net1_f1_out1, stage4_bcres2net1_f1_in1, (size_t)N * 200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 600 >= NN_PARALLEL_MIN)
@@ -7126,8 +6932,7 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     bcast_add_f_forward(stage4_bcres2net1_sum, stage4_bcres2net1_f2, NULL, stage4_bcres2net1_drop, 200 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_forward_infer_group(g, stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_shift, stats + 9180, stats + 9380, (NormShape){200, 1, N, 32, 4});
-    relu_forward(stage4_bcres2net1_relu, stage4_bcres2net1_bn, (size_t)N * 25600);
+        norm_forward_infer_group(g, stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_shift, stats + 9180, stats + 9380, (NormShape){200, 1, N, 32, 4}, 1);
 
     /* stage4.bcres2net2: 200 x 32 x 4 -> 200 x 32 x 4 */
     copy_forward(stage4_bcres2net2_f2_out1, stage4_bcres2net2_f2_in1, (size_t)N * 6400);
@@ -7136,21 +6941,21 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_in2, stage4_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_forward_infer_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 9580, stats + 9780, (NormShape){50, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 9580, stats + 9780, (NormShape){50, 4, N, 32, 4}, 0);
     add_forward(stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_in3, stage4_bcres2net2_f2_out2, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_forward_infer_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 9980, stats + 10180, (NormShape){50, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 9980, stats + 10180, (NormShape){50, 4, N, 32, 4}, 0);
     add_forward(stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_in4, stage4_bcres2net2_f2_out3, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_forward_infer_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 10380, stats + 10580, (NormShape){50, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 10380, stats + 10580, (NormShape){50, 4, N, 32, 4}, 0);
     mean_f_forward(stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, 200 * N, 32, 4);
     copy_forward(stage4_bcres2net2_f1_out1, stage4_bcres2net2_f1_in1, (size_t)N * 200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 600 >= NN_PARALLEL_MIN)
@@ -7169,11 +6974,10 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     relu_forward(stage4_bcres2net2_f1_out4, stage4_bcres2net2_f1_dw4, (size_t)N * 200);
     conv1x1_forward(stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
     copy_forward(stage4_bcres2net2_drop, stage4_bcres2net2_conv_out, (size_t)N * 800);
-    bcast_add_f_forward(stage4_bcres2net2_sum, stage4_bcres2net2_f2, stage4_bcres2net1_relu, stage4_bcres2net2_drop, 200 * N, 32, 4);
+    bcast_add_f_forward(stage4_bcres2net2_sum, stage4_bcres2net2_f2, stage4_bcres2net1_bn, stage4_bcres2net2_drop, 200 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_forward_infer_group(g, stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_shift, stats + 10780, stats + 10980, (NormShape){200, 1, N, 32, 4});
-    relu_forward(stage4_bcres2net2_relu, stage4_bcres2net2_bn, (size_t)N * 25600);
+        norm_forward_infer_group(g, stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_shift, stats + 10780, stats + 10980, (NormShape){200, 1, N, 32, 4}, 1);
 
     /* stage4.bcres2net3: 200 x 32 x 4 -> 200 x 32 x 4 */
     copy_forward(stage4_bcres2net3_f2_out1, stage4_bcres2net3_f2_in1, (size_t)N * 6400);
@@ -7182,21 +6986,21 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_in2, stage4_bcres2net3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_forward_infer_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 11180, stats + 11380, (NormShape){50, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 11180, stats + 11380, (NormShape){50, 4, N, 32, 4}, 0);
     add_forward(stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_in3, stage4_bcres2net3_f2_out2, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_forward_infer_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 11580, stats + 11780, (NormShape){50, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 11580, stats + 11780, (NormShape){50, 4, N, 32, 4}, 0);
     add_forward(stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_in4, stage4_bcres2net3_f2_out3, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_forward_infer_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 11980, stats + 12180, (NormShape){50, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 11980, stats + 12180, (NormShape){50, 4, N, 32, 4}, 0);
     mean_f_forward(stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, 200 * N, 32, 4);
     copy_forward(stage4_bcres2net3_f1_out1, stage4_bcres2net3_f1_in1, (size_t)N * 200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 600 >= NN_PARALLEL_MIN)
@@ -7215,16 +7019,15 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     relu_forward(stage4_bcres2net3_f1_out4, stage4_bcres2net3_f1_dw4, (size_t)N * 200);
     conv1x1_forward(stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
     copy_forward(stage4_bcres2net3_drop, stage4_bcres2net3_conv_out, (size_t)N * 800);
-    bcast_add_f_forward(stage4_bcres2net3_sum, stage4_bcres2net3_f2, stage4_bcres2net2_relu, stage4_bcres2net3_drop, 200 * N, 32, 4);
+    bcast_add_f_forward(stage4_bcres2net3_sum, stage4_bcres2net3_f2, stage4_bcres2net2_bn, stage4_bcres2net3_drop, 200 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_forward_infer_group(g, stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_shift, stats + 12380, stats + 12580, (NormShape){200, 1, N, 32, 4});
-    relu_forward(stage4_bcres2net3_relu, stage4_bcres2net3_bn, (size_t)N * 25600);
+        norm_forward_infer_group(g, stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_shift, stats + 12380, stats + 12580, (NormShape){200, 1, N, 32, 4}, 1);
 
     /* stage4.resnorm: 200 x 32 x 4 -> 200 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 32; g++)
-        resnorm_forward_group(g, stage4_resnorm, stage4_resnorm_saved, stage4_bcres2net3_relu, 0.1, 200, N, 32, 4);
+        resnorm_forward_group(g, stage4_resnorm, stage4_resnorm_saved, stage4_bcres2net3_bn, 0.1, 200, N, 32, 4);
 
     /* stage4.mfa: 200 x 32 x 4 -> 200 x 32 x 4 */
     mean_t_forward(stage4_mfa_att1_mean, stage4_mfa_x1, 50 * N, 32, 4);
@@ -7238,42 +7041,39 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, stage4_mfa_dw2, stage4_mfa_x2, stage4_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 50; g++)
-        norm_forward_infer_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 12780, stats + 12830, (NormShape){50, 1, N, 32, 4});
-    relu_forward(stage4_mfa_relu2, stage4_mfa_bn2, (size_t)N * 6400);
-    mean_t_forward(stage4_mfa_att2_mean, stage4_mfa_relu2, 50 * N, 32, 4);
+        norm_forward_infer_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 12780, stats + 12830, (NormShape){50, 1, N, 32, 4}, 1);
+    mean_t_forward(stage4_mfa_att2_mean, stage4_mfa_bn2, 50 * N, 32, 4);
     conv1x1_forward(stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att2_relu, stage4_mfa_att2_fc1, (size_t)N * 832);
     conv1x1_forward(stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att2_sigmoid, stage4_mfa_att2_fc2, (size_t)N * 1600);
-    bcast_mul_t_forward(stage4_mfa_y2, stage4_mfa_relu2, stage4_mfa_att2_sigmoid, 50 * N, 32, 4);
+    bcast_mul_t_forward(stage4_mfa_y2, stage4_mfa_bn2, stage4_mfa_att2_sigmoid, 50 * N, 32, 4);
     add_forward(stage4_mfa_sum3, stage4_mfa_x3, stage4_mfa_y2, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 57600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_mfa_dw3, stage4_mfa_sum3, stage4_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 50; g++)
-        norm_forward_infer_group(g, stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stats + 12880, stats + 12930, (NormShape){50, 1, N, 32, 4});
-    relu_forward(stage4_mfa_relu3, stage4_mfa_bn3, (size_t)N * 6400);
-    mean_t_forward(stage4_mfa_att3_mean, stage4_mfa_relu3, 50 * N, 32, 4);
+        norm_forward_infer_group(g, stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stats + 12880, stats + 12930, (NormShape){50, 1, N, 32, 4}, 1);
+    mean_t_forward(stage4_mfa_att3_mean, stage4_mfa_bn3, 50 * N, 32, 4);
     conv1x1_forward(stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att3_relu, stage4_mfa_att3_fc1, (size_t)N * 832);
     conv1x1_forward(stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att3_sigmoid, stage4_mfa_att3_fc2, (size_t)N * 1600);
-    bcast_mul_t_forward(stage4_mfa_y3, stage4_mfa_relu3, stage4_mfa_att3_sigmoid, 50 * N, 32, 4);
+    bcast_mul_t_forward(stage4_mfa_y3, stage4_mfa_bn3, stage4_mfa_att3_sigmoid, 50 * N, 32, 4);
     add_forward(stage4_mfa_sum4, stage4_mfa_x4, stage4_mfa_y3, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 57600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_mfa_dw4, stage4_mfa_sum4, stage4_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 50; g++)
-        norm_forward_infer_group(g, stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stats + 12980, stats + 13030, (NormShape){50, 1, N, 32, 4});
-    relu_forward(stage4_mfa_relu4, stage4_mfa_bn4, (size_t)N * 6400);
-    mean_t_forward(stage4_mfa_att4_mean, stage4_mfa_relu4, 50 * N, 32, 4);
+        norm_forward_infer_group(g, stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stats + 12980, stats + 13030, (NormShape){50, 1, N, 32, 4}, 1);
+    mean_t_forward(stage4_mfa_att4_mean, stage4_mfa_bn4, 50 * N, 32, 4);
     conv1x1_forward(stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att4_relu, stage4_mfa_att4_fc1, (size_t)N * 832);
     conv1x1_forward(stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att4_sigmoid, stage4_mfa_att4_fc2, (size_t)N * 1600);
-    bcast_mul_t_forward(stage4_mfa_y4, stage4_mfa_relu4, stage4_mfa_att4_sigmoid, 50 * N, 32, 4);
+    bcast_mul_t_forward(stage4_mfa_y4, stage4_mfa_bn4, stage4_mfa_att4_sigmoid, 50 * N, 32, 4);
 
     /* ---- spec line 13: head:   fpm(stage1, stage2, stage3, stage4, width = C) -> linear(classes); */
 
@@ -7288,21 +7088,21 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_in2, head_fpm_smooth4_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 13080, stats + 13160, (NormShape){20, 4, N, 32, 4});
+        norm_forward_infer_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 13080, stats + 13160, (NormShape){20, 4, N, 32, 4}, 0);
     add_forward(head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_in3, head_fpm_smooth4_f2_out2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 13240, stats + 13320, (NormShape){20, 4, N, 32, 4});
+        norm_forward_infer_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 13240, stats + 13320, (NormShape){20, 4, N, 32, 4}, 0);
     add_forward(head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_in4, head_fpm_smooth4_f2_out3, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 13400, stats + 13480, (NormShape){20, 4, N, 32, 4});
+        norm_forward_infer_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 13400, stats + 13480, (NormShape){20, 4, N, 32, 4}, 0);
     mean_f_forward(head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, 80 * N, 32, 4);
     copy_forward(head_fpm_smooth4_f1_out1, head_fpm_smooth4_f1_in1, (size_t)N * 80);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
@@ -7324,9 +7124,8 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     bcast_add_f_forward(head_fpm_smooth4_sum, head_fpm_smooth4_f2, head_fpm_lateral4, head_fpm_smooth4_drop, 80 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_shift, stats + 13560, stats + 13640, (NormShape){80, 1, N, 32, 4});
-    relu_forward(head_fpm_smooth4_relu, head_fpm_smooth4_bn, (size_t)N * 10240);
-    globalpool_forward(head_fpm_pool4, head_fpm_smooth4_relu, 80 * N, 128);
+        norm_forward_infer_group(g, head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_shift, stats + 13560, stats + 13640, (NormShape){80, 1, N, 32, 4}, 1);
+    globalpool_forward(head_fpm_pool4, head_fpm_smooth4_bn, 80 * N, 128);
     add_forward(head_fpm_merge3, head_fpm_lateral4, head_fpm_lateral3, (size_t)N * 10240);
     copy_forward(head_fpm_smooth3_f2_out1, head_fpm_smooth3_f2_in1, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
@@ -7334,21 +7133,21 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_in2, head_fpm_smooth3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 13720, stats + 13800, (NormShape){20, 4, N, 32, 4});
+        norm_forward_infer_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 13720, stats + 13800, (NormShape){20, 4, N, 32, 4}, 0);
     add_forward(head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_in3, head_fpm_smooth3_f2_out2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 13880, stats + 13960, (NormShape){20, 4, N, 32, 4});
+        norm_forward_infer_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 13880, stats + 13960, (NormShape){20, 4, N, 32, 4}, 0);
     add_forward(head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_in4, head_fpm_smooth3_f2_out3, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 14040, stats + 14120, (NormShape){20, 4, N, 32, 4});
+        norm_forward_infer_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 14040, stats + 14120, (NormShape){20, 4, N, 32, 4}, 0);
     mean_f_forward(head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, 80 * N, 32, 4);
     copy_forward(head_fpm_smooth3_f1_out1, head_fpm_smooth3_f1_in1, (size_t)N * 80);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
@@ -7370,9 +7169,8 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     bcast_add_f_forward(head_fpm_smooth3_sum, head_fpm_smooth3_f2, head_fpm_merge3, head_fpm_smooth3_drop, 80 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, stats + 14200, stats + 14280, (NormShape){80, 1, N, 32, 4});
-    relu_forward(head_fpm_smooth3_relu, head_fpm_smooth3_bn, (size_t)N * 10240);
-    globalpool_forward(head_fpm_pool3, head_fpm_smooth3_relu, 80 * N, 128);
+        norm_forward_infer_group(g, head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, stats + 14200, stats + 14280, (NormShape){80, 1, N, 32, 4}, 1);
+    globalpool_forward(head_fpm_pool3, head_fpm_smooth3_bn, 80 * N, 128);
     conv1x1_forward(head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 80, 320, (size_t)N * 128);
     pixel_shuffle_forward(head_fpm_shuffle2, head_fpm_up2, 80, N, 32, 4);
     add_forward(head_fpm_merge2, head_fpm_shuffle2, head_fpm_lateral2, (size_t)N * 40960);
@@ -7382,21 +7180,21 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_in2, head_fpm_smooth2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 14360, stats + 14440, (NormShape){20, 4, N, 64, 8});
+        norm_forward_infer_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 14360, stats + 14440, (NormShape){20, 4, N, 64, 8}, 0);
     add_forward(head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_in3, head_fpm_smooth2_f2_out2, (size_t)N * 10240);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 14520, stats + 14600, (NormShape){20, 4, N, 64, 8});
+        norm_forward_infer_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 14520, stats + 14600, (NormShape){20, 4, N, 64, 8}, 0);
     add_forward(head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_in4, head_fpm_smooth2_f2_out3, (size_t)N * 10240);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 14680, stats + 14760, (NormShape){20, 4, N, 64, 8});
+        norm_forward_infer_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 14680, stats + 14760, (NormShape){20, 4, N, 64, 8}, 0);
     mean_f_forward(head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, 80 * N, 64, 8);
     copy_forward(head_fpm_smooth2_f1_out1, head_fpm_smooth2_f1_in1, (size_t)N * 160);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
@@ -7418,9 +7216,8 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     bcast_add_f_forward(head_fpm_smooth2_sum, head_fpm_smooth2_f2, head_fpm_merge2, head_fpm_smooth2_drop, 80 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, stats + 14840, stats + 14920, (NormShape){80, 1, N, 64, 8});
-    relu_forward(head_fpm_smooth2_relu, head_fpm_smooth2_bn, (size_t)N * 40960);
-    globalpool_forward(head_fpm_pool2, head_fpm_smooth2_relu, 80 * N, 512);
+        norm_forward_infer_group(g, head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, stats + 14840, stats + 14920, (NormShape){80, 1, N, 64, 8}, 1);
+    globalpool_forward(head_fpm_pool2, head_fpm_smooth2_bn, 80 * N, 512);
     conv1x1_forward(head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 80, 320, (size_t)N * 512);
     pixel_shuffle_forward(head_fpm_shuffle1, head_fpm_up1, 80, N, 64, 8);
     add_forward(head_fpm_merge1, head_fpm_shuffle1, head_fpm_lateral1, (size_t)N * 163840);
@@ -7430,21 +7227,21 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
         dwconv_forward_channel(c, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_in2, head_fpm_smooth1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 15000, stats + 15080, (NormShape){20, 4, N, 128, 16});
+        norm_forward_infer_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 15000, stats + 15080, (NormShape){20, 4, N, 128, 16}, 0);
     add_forward(head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_in3, head_fpm_smooth1_f2_out2, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 15160, stats + 15240, (NormShape){20, 4, N, 128, 16});
+        norm_forward_infer_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 15160, stats + 15240, (NormShape){20, 4, N, 128, 16}, 0);
     add_forward(head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_in4, head_fpm_smooth1_f2_out3, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 15320, stats + 15400, (NormShape){20, 4, N, 128, 16});
+        norm_forward_infer_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 15320, stats + 15400, (NormShape){20, 4, N, 128, 16}, 0);
     mean_f_forward(head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, 80 * N, 128, 16);
     copy_forward(head_fpm_smooth1_f1_out1, head_fpm_smooth1_f1_in1, (size_t)N * 320);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
@@ -7466,9 +7263,8 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     bcast_add_f_forward(head_fpm_smooth1_sum, head_fpm_smooth1_f2, head_fpm_merge1, head_fpm_smooth1_drop, 80 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_shift, stats + 15480, stats + 15560, (NormShape){80, 1, N, 128, 16});
-    relu_forward(head_fpm_smooth1_relu, head_fpm_smooth1_bn, (size_t)N * 163840);
-    globalpool_forward(head_fpm_pool1, head_fpm_smooth1_relu, 80 * N, 2048);
+        norm_forward_infer_group(g, head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_shift, stats + 15480, stats + 15560, (NormShape){80, 1, N, 128, 16}, 1);
+    globalpool_forward(head_fpm_pool1, head_fpm_smooth1_bn, 80 * N, 2048);
 
     /* head.linear: 320 x 1 x 1 -> 10 x 1 x 1 */
     linear_forward(head_linear, head_fpm, head_linear_weight, head_linear_bias, 320, 10, N);

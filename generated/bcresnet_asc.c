@@ -142,168 +142,154 @@ const AscModelInfo bcresnet_asc_info = {
     .ntensors = 81, .tensors = bcresnet_asc_tensors,
     .nnorms = 24, .norms = bcresnet_asc_norms, .stats_floats = 7340,
     .nquant = 16, .quant_names = bcresnet_asc_quant_names,
-    .act_per_clip = 2535502, .act_fixed = 7340, .grad_per_clip = 327680, .scratch_per_clip = 51200,
+    .act_per_clip = 1951822, .act_fixed = 7340, .grad_per_clip = 409600, .scratch_per_clip = 51200,
     .infer_per_clip = 327680,
 };
 
 static void bcresnet_asc_run_forward(int N, int training, const real *params, real *stats,
     const real *input, real *logits, real *arena, NnRng *rng, AscQuant *quant) {
-    const size_t fixed = (size_t)N * 2586702;
-    real *scratch = arena + (size_t)N * 2535502;
+    const size_t fixed = (size_t)N * 2003022;
+    real *scratch = arena + (size_t)N * 1951822;
     (void)training, (void)stats, (void)rng, (void)fixed, (void)scratch, (void)quant;
     real *stem_conv = arena + (size_t)N * 0; /* 80 x N x 128 x 16 */
     real *stem_bn = arena + (size_t)N * 163840; /* 80 x N x 128 x 16 */
     real *stem_bn_saved = arena + fixed + 0;
-    real *stem_relu = arena + (size_t)N * 327680; /* 80 x N x 128 x 16 */
-    real *stage1_bcres1_conv_in = arena + (size_t)N * 491520; /* 40 x N x 128 x 16 */
-    real *stage1_bcres1_bn_in = arena + (size_t)N * 573440; /* 40 x N x 128 x 16 */
+    real *stage1_bcres1_conv_in = arena + (size_t)N * 327680; /* 40 x N x 128 x 16 */
+    real *stage1_bcres1_bn_in = arena + (size_t)N * 409600; /* 40 x N x 128 x 16 */
     real *stage1_bcres1_bn_in_saved = arena + fixed + 160;
-    real *stage1_bcres1_relu_in = arena + (size_t)N * 655360; /* 40 x N x 128 x 16 */
-    real *stage1_bcres1_f2 = arena + (size_t)N * 737280; /* 40 x N x 128 x 16 */
-    real *stage1_bcres1_f2_dw = arena + (size_t)N * 819200; /* 40 x N x 128 x 16 */
+    real *stage1_bcres1_f2 = arena + (size_t)N * 491520; /* 40 x N x 128 x 16 */
+    real *stage1_bcres1_f2_dw = arena + (size_t)N * 573440; /* 40 x N x 128 x 16 */
     real *stage1_bcres1_f2_ssn_saved = arena + fixed + 240;
-    real *stage1_bcres1_mean_f = arena + (size_t)N * 901120; /* 40 x N x 1 x 16 */
-    real *stage1_bcres1_f1 = arena + (size_t)N * 901760; /* 40 x N x 1 x 16 */
-    real *stage1_bcres1_f1_dw = arena + (size_t)N * 902400; /* 40 x N x 1 x 16 */
-    real *stage1_bcres1_conv_out = arena + (size_t)N * 903040; /* 40 x N x 1 x 16 */
-    real *stage1_bcres1_drop = arena + (size_t)N * 903680; /* 40 x N x 1 x 16 */
-    real *stage1_bcres1_drop_mask = arena + (size_t)N * 904320; /* 40 x N x 1 x 1 */
-    real *stage1_bcres1_sum = arena + (size_t)N * 904360; /* 40 x N x 128 x 16 */
-    real *stage1_bcres1_bn = arena + (size_t)N * 986280; /* 40 x N x 128 x 16 */
+    real *stage1_bcres1_mean_f = arena + (size_t)N * 655360; /* 40 x N x 1 x 16 */
+    real *stage1_bcres1_f1 = arena + (size_t)N * 656000; /* 40 x N x 1 x 16 */
+    real *stage1_bcres1_f1_dw = arena + (size_t)N * 656640; /* 40 x N x 1 x 16 */
+    real *stage1_bcres1_conv_out = arena + (size_t)N * 657280; /* 40 x N x 1 x 16 */
+    real *stage1_bcres1_drop = arena + (size_t)N * 657920; /* 40 x N x 1 x 16 */
+    real *stage1_bcres1_drop_mask = arena + (size_t)N * 658560; /* 40 x N x 1 x 1 */
+    real *stage1_bcres1_sum = arena + (size_t)N * 658600; /* 40 x N x 128 x 16 */
+    real *stage1_bcres1_bn = arena + (size_t)N * 740520; /* 40 x N x 128 x 16 */
     real *stage1_bcres1_bn_saved = arena + fixed + 560;
-    real *stage1_bcres1_relu = arena + (size_t)N * 1068200; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2_f2 = arena + (size_t)N * 1150120; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2_f2_dw = arena + (size_t)N * 1232040; /* 40 x N x 128 x 16 */
+    real *stage1_bcres2_f2 = arena + (size_t)N * 822440; /* 40 x N x 128 x 16 */
+    real *stage1_bcres2_f2_dw = arena + (size_t)N * 904360; /* 40 x N x 128 x 16 */
     real *stage1_bcres2_f2_ssn_saved = arena + fixed + 640;
-    real *stage1_bcres2_mean_f = arena + (size_t)N * 1313960; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2_f1 = arena + (size_t)N * 1314600; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2_f1_dw = arena + (size_t)N * 1315240; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2_conv_out = arena + (size_t)N * 1315880; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2_drop = arena + (size_t)N * 1316520; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2_drop_mask = arena + (size_t)N * 1317160; /* 40 x N x 1 x 1 */
-    real *stage1_bcres2_sum = arena + (size_t)N * 1317200; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2_bn = arena + (size_t)N * 1399120; /* 40 x N x 128 x 16 */
+    real *stage1_bcres2_mean_f = arena + (size_t)N * 986280; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2_f1 = arena + (size_t)N * 986920; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2_f1_dw = arena + (size_t)N * 987560; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2_conv_out = arena + (size_t)N * 988200; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2_drop = arena + (size_t)N * 988840; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2_drop_mask = arena + (size_t)N * 989480; /* 40 x N x 1 x 1 */
+    real *stage1_bcres2_sum = arena + (size_t)N * 989520; /* 40 x N x 128 x 16 */
+    real *stage1_bcres2_bn = arena + (size_t)N * 1071440; /* 40 x N x 128 x 16 */
     real *stage1_bcres2_bn_saved = arena + fixed + 960;
-    real *stage1_bcres2_relu = arena + (size_t)N * 1481040; /* 40 x N x 128 x 16 */
-    real *stage1_resnorm = arena + (size_t)N * 1562960; /* 40 x N x 128 x 16 */
-    real *stage1_resnorm_saved = arena + (size_t)N * 1644880; /* 2 x N x 128 x 1 */
-    real *stage2_maxpool = arena + (size_t)N * 1645136; /* 40 x N x 64 x 8 */
-    real *stage2_maxpool_argmax = arena + (size_t)N * 1665616; /* 40 x N x 64 x 8 */
-    real *stage2_bcres1_conv_in = arena + (size_t)N * 1686096; /* 60 x N x 64 x 8 */
-    real *stage2_bcres1_bn_in = arena + (size_t)N * 1716816; /* 60 x N x 64 x 8 */
+    real *stage1_resnorm = arena + (size_t)N * 1153360; /* 40 x N x 128 x 16 */
+    real *stage1_resnorm_saved = arena + (size_t)N * 1235280; /* 2 x N x 128 x 1 */
+    real *stage2_maxpool = arena + (size_t)N * 1235536; /* 40 x N x 64 x 8 */
+    real *stage2_maxpool_argmax = arena + (size_t)N * 1256016; /* 40 x N x 64 x 8 */
+    real *stage2_bcres1_conv_in = arena + (size_t)N * 1276496; /* 60 x N x 64 x 8 */
+    real *stage2_bcres1_bn_in = arena + (size_t)N * 1307216; /* 60 x N x 64 x 8 */
     real *stage2_bcres1_bn_in_saved = arena + fixed + 1040;
-    real *stage2_bcres1_relu_in = arena + (size_t)N * 1747536; /* 60 x N x 64 x 8 */
-    real *stage2_bcres1_f2 = arena + (size_t)N * 1778256; /* 60 x N x 64 x 8 */
-    real *stage2_bcres1_f2_dw = arena + (size_t)N * 1808976; /* 60 x N x 64 x 8 */
+    real *stage2_bcres1_f2 = arena + (size_t)N * 1337936; /* 60 x N x 64 x 8 */
+    real *stage2_bcres1_f2_dw = arena + (size_t)N * 1368656; /* 60 x N x 64 x 8 */
     real *stage2_bcres1_f2_ssn_saved = arena + fixed + 1160;
-    real *stage2_bcres1_mean_f = arena + (size_t)N * 1839696; /* 60 x N x 1 x 8 */
-    real *stage2_bcres1_f1 = arena + (size_t)N * 1840176; /* 60 x N x 1 x 8 */
-    real *stage2_bcres1_f1_dw = arena + (size_t)N * 1840656; /* 60 x N x 1 x 8 */
-    real *stage2_bcres1_conv_out = arena + (size_t)N * 1841136; /* 60 x N x 1 x 8 */
-    real *stage2_bcres1_drop = arena + (size_t)N * 1841616; /* 60 x N x 1 x 8 */
-    real *stage2_bcres1_drop_mask = arena + (size_t)N * 1842096; /* 60 x N x 1 x 1 */
-    real *stage2_bcres1_sum = arena + (size_t)N * 1842156; /* 60 x N x 64 x 8 */
-    real *stage2_bcres1_bn = arena + (size_t)N * 1872876; /* 60 x N x 64 x 8 */
+    real *stage2_bcres1_mean_f = arena + (size_t)N * 1399376; /* 60 x N x 1 x 8 */
+    real *stage2_bcres1_f1 = arena + (size_t)N * 1399856; /* 60 x N x 1 x 8 */
+    real *stage2_bcres1_f1_dw = arena + (size_t)N * 1400336; /* 60 x N x 1 x 8 */
+    real *stage2_bcres1_conv_out = arena + (size_t)N * 1400816; /* 60 x N x 1 x 8 */
+    real *stage2_bcres1_drop = arena + (size_t)N * 1401296; /* 60 x N x 1 x 8 */
+    real *stage2_bcres1_drop_mask = arena + (size_t)N * 1401776; /* 60 x N x 1 x 1 */
+    real *stage2_bcres1_sum = arena + (size_t)N * 1401836; /* 60 x N x 64 x 8 */
+    real *stage2_bcres1_bn = arena + (size_t)N * 1432556; /* 60 x N x 64 x 8 */
     real *stage2_bcres1_bn_saved = arena + fixed + 1640;
-    real *stage2_bcres1_relu = arena + (size_t)N * 1903596; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2_f2 = arena + (size_t)N * 1934316; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2_f2_dw = arena + (size_t)N * 1965036; /* 60 x N x 64 x 8 */
+    real *stage2_bcres2_f2 = arena + (size_t)N * 1463276; /* 60 x N x 64 x 8 */
+    real *stage2_bcres2_f2_dw = arena + (size_t)N * 1493996; /* 60 x N x 64 x 8 */
     real *stage2_bcres2_f2_ssn_saved = arena + fixed + 1760;
-    real *stage2_bcres2_mean_f = arena + (size_t)N * 1995756; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2_f1 = arena + (size_t)N * 1996236; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2_f1_dw = arena + (size_t)N * 1996716; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2_conv_out = arena + (size_t)N * 1997196; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2_drop = arena + (size_t)N * 1997676; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2_drop_mask = arena + (size_t)N * 1998156; /* 60 x N x 1 x 1 */
-    real *stage2_bcres2_sum = arena + (size_t)N * 1998216; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2_bn = arena + (size_t)N * 2028936; /* 60 x N x 64 x 8 */
+    real *stage2_bcres2_mean_f = arena + (size_t)N * 1524716; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2_f1 = arena + (size_t)N * 1525196; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2_f1_dw = arena + (size_t)N * 1525676; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2_conv_out = arena + (size_t)N * 1526156; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2_drop = arena + (size_t)N * 1526636; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2_drop_mask = arena + (size_t)N * 1527116; /* 60 x N x 1 x 1 */
+    real *stage2_bcres2_sum = arena + (size_t)N * 1527176; /* 60 x N x 64 x 8 */
+    real *stage2_bcres2_bn = arena + (size_t)N * 1557896; /* 60 x N x 64 x 8 */
     real *stage2_bcres2_bn_saved = arena + fixed + 2240;
-    real *stage2_bcres2_relu = arena + (size_t)N * 2059656; /* 60 x N x 64 x 8 */
-    real *stage2_resnorm = arena + (size_t)N * 2090376; /* 60 x N x 64 x 8 */
-    real *stage2_resnorm_saved = arena + (size_t)N * 2121096; /* 2 x N x 64 x 1 */
-    real *stage3_maxpool = arena + (size_t)N * 2121224; /* 60 x N x 32 x 4 */
-    real *stage3_maxpool_argmax = arena + (size_t)N * 2128904; /* 60 x N x 32 x 4 */
-    real *stage3_bcres1_conv_in = arena + (size_t)N * 2136584; /* 80 x N x 32 x 4 */
-    real *stage3_bcres1_bn_in = arena + (size_t)N * 2146824; /* 80 x N x 32 x 4 */
+    real *stage2_resnorm = arena + (size_t)N * 1588616; /* 60 x N x 64 x 8 */
+    real *stage2_resnorm_saved = arena + (size_t)N * 1619336; /* 2 x N x 64 x 1 */
+    real *stage3_maxpool = arena + (size_t)N * 1619464; /* 60 x N x 32 x 4 */
+    real *stage3_maxpool_argmax = arena + (size_t)N * 1627144; /* 60 x N x 32 x 4 */
+    real *stage3_bcres1_conv_in = arena + (size_t)N * 1634824; /* 80 x N x 32 x 4 */
+    real *stage3_bcres1_bn_in = arena + (size_t)N * 1645064; /* 80 x N x 32 x 4 */
     real *stage3_bcres1_bn_in_saved = arena + fixed + 2360;
-    real *stage3_bcres1_relu_in = arena + (size_t)N * 2157064; /* 80 x N x 32 x 4 */
-    real *stage3_bcres1_f2 = arena + (size_t)N * 2167304; /* 80 x N x 32 x 4 */
-    real *stage3_bcres1_f2_dw = arena + (size_t)N * 2177544; /* 80 x N x 32 x 4 */
+    real *stage3_bcres1_f2 = arena + (size_t)N * 1655304; /* 80 x N x 32 x 4 */
+    real *stage3_bcres1_f2_dw = arena + (size_t)N * 1665544; /* 80 x N x 32 x 4 */
     real *stage3_bcres1_f2_ssn_saved = arena + fixed + 2520;
-    real *stage3_bcres1_mean_f = arena + (size_t)N * 2187784; /* 80 x N x 1 x 4 */
-    real *stage3_bcres1_f1 = arena + (size_t)N * 2188104; /* 80 x N x 1 x 4 */
-    real *stage3_bcres1_f1_dw = arena + (size_t)N * 2188424; /* 80 x N x 1 x 4 */
-    real *stage3_bcres1_conv_out = arena + (size_t)N * 2188744; /* 80 x N x 1 x 4 */
-    real *stage3_bcres1_drop = arena + (size_t)N * 2189064; /* 80 x N x 1 x 4 */
-    real *stage3_bcres1_drop_mask = arena + (size_t)N * 2189384; /* 80 x N x 1 x 1 */
-    real *stage3_bcres1_sum = arena + (size_t)N * 2189464; /* 80 x N x 32 x 4 */
-    real *stage3_bcres1_bn = arena + (size_t)N * 2199704; /* 80 x N x 32 x 4 */
+    real *stage3_bcres1_mean_f = arena + (size_t)N * 1675784; /* 80 x N x 1 x 4 */
+    real *stage3_bcres1_f1 = arena + (size_t)N * 1676104; /* 80 x N x 1 x 4 */
+    real *stage3_bcres1_f1_dw = arena + (size_t)N * 1676424; /* 80 x N x 1 x 4 */
+    real *stage3_bcres1_conv_out = arena + (size_t)N * 1676744; /* 80 x N x 1 x 4 */
+    real *stage3_bcres1_drop = arena + (size_t)N * 1677064; /* 80 x N x 1 x 4 */
+    real *stage3_bcres1_drop_mask = arena + (size_t)N * 1677384; /* 80 x N x 1 x 1 */
+    real *stage3_bcres1_sum = arena + (size_t)N * 1677464; /* 80 x N x 32 x 4 */
+    real *stage3_bcres1_bn = arena + (size_t)N * 1687704; /* 80 x N x 32 x 4 */
     real *stage3_bcres1_bn_saved = arena + fixed + 3160;
-    real *stage3_bcres1_relu = arena + (size_t)N * 2209944; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2_f2 = arena + (size_t)N * 2220184; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2_f2_dw = arena + (size_t)N * 2230424; /* 80 x N x 32 x 4 */
+    real *stage3_bcres2_f2 = arena + (size_t)N * 1697944; /* 80 x N x 32 x 4 */
+    real *stage3_bcres2_f2_dw = arena + (size_t)N * 1708184; /* 80 x N x 32 x 4 */
     real *stage3_bcres2_f2_ssn_saved = arena + fixed + 3320;
-    real *stage3_bcres2_mean_f = arena + (size_t)N * 2240664; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2_f1 = arena + (size_t)N * 2240984; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2_f1_dw = arena + (size_t)N * 2241304; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2_conv_out = arena + (size_t)N * 2241624; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2_drop = arena + (size_t)N * 2241944; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2_drop_mask = arena + (size_t)N * 2242264; /* 80 x N x 1 x 1 */
-    real *stage3_bcres2_sum = arena + (size_t)N * 2242344; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2_bn = arena + (size_t)N * 2252584; /* 80 x N x 32 x 4 */
+    real *stage3_bcres2_mean_f = arena + (size_t)N * 1718424; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2_f1 = arena + (size_t)N * 1718744; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2_f1_dw = arena + (size_t)N * 1719064; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2_conv_out = arena + (size_t)N * 1719384; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2_drop = arena + (size_t)N * 1719704; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2_drop_mask = arena + (size_t)N * 1720024; /* 80 x N x 1 x 1 */
+    real *stage3_bcres2_sum = arena + (size_t)N * 1720104; /* 80 x N x 32 x 4 */
+    real *stage3_bcres2_bn = arena + (size_t)N * 1730344; /* 80 x N x 32 x 4 */
     real *stage3_bcres2_bn_saved = arena + fixed + 3960;
-    real *stage3_bcres2_relu = arena + (size_t)N * 2262824; /* 80 x N x 32 x 4 */
-    real *stage3_resnorm = arena + (size_t)N * 2273064; /* 80 x N x 32 x 4 */
-    real *stage3_resnorm_saved = arena + (size_t)N * 2283304; /* 2 x N x 32 x 1 */
-    real *stage4_bcres1_conv_in = arena + (size_t)N * 2283368; /* 100 x N x 32 x 4 */
-    real *stage4_bcres1_bn_in = arena + (size_t)N * 2296168; /* 100 x N x 32 x 4 */
+    real *stage3_resnorm = arena + (size_t)N * 1740584; /* 80 x N x 32 x 4 */
+    real *stage3_resnorm_saved = arena + (size_t)N * 1750824; /* 2 x N x 32 x 1 */
+    real *stage4_bcres1_conv_in = arena + (size_t)N * 1750888; /* 100 x N x 32 x 4 */
+    real *stage4_bcres1_bn_in = arena + (size_t)N * 1763688; /* 100 x N x 32 x 4 */
     real *stage4_bcres1_bn_in_saved = arena + fixed + 4120;
-    real *stage4_bcres1_relu_in = arena + (size_t)N * 2308968; /* 100 x N x 32 x 4 */
-    real *stage4_bcres1_f2 = arena + (size_t)N * 2321768; /* 100 x N x 32 x 4 */
-    real *stage4_bcres1_f2_dw = arena + (size_t)N * 2334568; /* 100 x N x 32 x 4 */
+    real *stage4_bcres1_f2 = arena + (size_t)N * 1776488; /* 100 x N x 32 x 4 */
+    real *stage4_bcres1_f2_dw = arena + (size_t)N * 1789288; /* 100 x N x 32 x 4 */
     real *stage4_bcres1_f2_ssn_saved = arena + fixed + 4320;
-    real *stage4_bcres1_mean_f = arena + (size_t)N * 2347368; /* 100 x N x 1 x 4 */
-    real *stage4_bcres1_f1 = arena + (size_t)N * 2347768; /* 100 x N x 1 x 4 */
-    real *stage4_bcres1_f1_dw = arena + (size_t)N * 2348168; /* 100 x N x 1 x 4 */
-    real *stage4_bcres1_conv_out = arena + (size_t)N * 2348568; /* 100 x N x 1 x 4 */
-    real *stage4_bcres1_drop = arena + (size_t)N * 2348968; /* 100 x N x 1 x 4 */
-    real *stage4_bcres1_drop_mask = arena + (size_t)N * 2349368; /* 100 x N x 1 x 1 */
-    real *stage4_bcres1_sum = arena + (size_t)N * 2349468; /* 100 x N x 32 x 4 */
-    real *stage4_bcres1_bn = arena + (size_t)N * 2362268; /* 100 x N x 32 x 4 */
+    real *stage4_bcres1_mean_f = arena + (size_t)N * 1802088; /* 100 x N x 1 x 4 */
+    real *stage4_bcres1_f1 = arena + (size_t)N * 1802488; /* 100 x N x 1 x 4 */
+    real *stage4_bcres1_f1_dw = arena + (size_t)N * 1802888; /* 100 x N x 1 x 4 */
+    real *stage4_bcres1_conv_out = arena + (size_t)N * 1803288; /* 100 x N x 1 x 4 */
+    real *stage4_bcres1_drop = arena + (size_t)N * 1803688; /* 100 x N x 1 x 4 */
+    real *stage4_bcres1_drop_mask = arena + (size_t)N * 1804088; /* 100 x N x 1 x 1 */
+    real *stage4_bcres1_sum = arena + (size_t)N * 1804188; /* 100 x N x 32 x 4 */
+    real *stage4_bcres1_bn = arena + (size_t)N * 1816988; /* 100 x N x 32 x 4 */
     real *stage4_bcres1_bn_saved = arena + fixed + 5120;
-    real *stage4_bcres1_relu = arena + (size_t)N * 2375068; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2_f2 = arena + (size_t)N * 2387868; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2_f2_dw = arena + (size_t)N * 2400668; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2_f2 = arena + (size_t)N * 1829788; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2_f2_dw = arena + (size_t)N * 1842588; /* 100 x N x 32 x 4 */
     real *stage4_bcres2_f2_ssn_saved = arena + fixed + 5320;
-    real *stage4_bcres2_mean_f = arena + (size_t)N * 2413468; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2_f1 = arena + (size_t)N * 2413868; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2_f1_dw = arena + (size_t)N * 2414268; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2_conv_out = arena + (size_t)N * 2414668; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2_drop = arena + (size_t)N * 2415068; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2_drop_mask = arena + (size_t)N * 2415468; /* 100 x N x 1 x 1 */
-    real *stage4_bcres2_sum = arena + (size_t)N * 2415568; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2_bn = arena + (size_t)N * 2428368; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2_mean_f = arena + (size_t)N * 1855388; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2_f1 = arena + (size_t)N * 1855788; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2_f1_dw = arena + (size_t)N * 1856188; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2_conv_out = arena + (size_t)N * 1856588; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2_drop = arena + (size_t)N * 1856988; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2_drop_mask = arena + (size_t)N * 1857388; /* 100 x N x 1 x 1 */
+    real *stage4_bcres2_sum = arena + (size_t)N * 1857488; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2_bn = arena + (size_t)N * 1870288; /* 100 x N x 32 x 4 */
     real *stage4_bcres2_bn_saved = arena + fixed + 6120;
-    real *stage4_bcres2_relu = arena + (size_t)N * 2441168; /* 100 x N x 32 x 4 */
-    real *stage4_bcres3_f2 = arena + (size_t)N * 2453968; /* 100 x N x 32 x 4 */
-    real *stage4_bcres3_f2_dw = arena + (size_t)N * 2466768; /* 100 x N x 32 x 4 */
+    real *stage4_bcres3_f2 = arena + (size_t)N * 1883088; /* 100 x N x 32 x 4 */
+    real *stage4_bcres3_f2_dw = arena + (size_t)N * 1895888; /* 100 x N x 32 x 4 */
     real *stage4_bcres3_f2_ssn_saved = arena + fixed + 6320;
-    real *stage4_bcres3_mean_f = arena + (size_t)N * 2479568; /* 100 x N x 1 x 4 */
-    real *stage4_bcres3_f1 = arena + (size_t)N * 2479968; /* 100 x N x 1 x 4 */
-    real *stage4_bcres3_f1_dw = arena + (size_t)N * 2480368; /* 100 x N x 1 x 4 */
-    real *stage4_bcres3_conv_out = arena + (size_t)N * 2480768; /* 100 x N x 1 x 4 */
-    real *stage4_bcres3_drop = arena + (size_t)N * 2481168; /* 100 x N x 1 x 4 */
-    real *stage4_bcres3_drop_mask = arena + (size_t)N * 2481568; /* 100 x N x 1 x 1 */
-    real *stage4_bcres3_sum = arena + (size_t)N * 2481668; /* 100 x N x 32 x 4 */
-    real *stage4_bcres3_bn = arena + (size_t)N * 2494468; /* 100 x N x 32 x 4 */
+    real *stage4_bcres3_mean_f = arena + (size_t)N * 1908688; /* 100 x N x 1 x 4 */
+    real *stage4_bcres3_f1 = arena + (size_t)N * 1909088; /* 100 x N x 1 x 4 */
+    real *stage4_bcres3_f1_dw = arena + (size_t)N * 1909488; /* 100 x N x 1 x 4 */
+    real *stage4_bcres3_conv_out = arena + (size_t)N * 1909888; /* 100 x N x 1 x 4 */
+    real *stage4_bcres3_drop = arena + (size_t)N * 1910288; /* 100 x N x 1 x 4 */
+    real *stage4_bcres3_drop_mask = arena + (size_t)N * 1910688; /* 100 x N x 1 x 1 */
+    real *stage4_bcres3_sum = arena + (size_t)N * 1910788; /* 100 x N x 32 x 4 */
+    real *stage4_bcres3_bn = arena + (size_t)N * 1923588; /* 100 x N x 32 x 4 */
     real *stage4_bcres3_bn_saved = arena + fixed + 7120;
-    real *stage4_bcres3_relu = arena + (size_t)N * 2507268; /* 100 x N x 32 x 4 */
-    real *stage4_resnorm = arena + (size_t)N * 2520068; /* 100 x N x 32 x 4 */
-    real *stage4_resnorm_saved = arena + (size_t)N * 2532868; /* 2 x N x 32 x 1 */
-    real *head_conv = arena + (size_t)N * 2532932; /* 10 x N x 32 x 4 */
-    real *head_bn = arena + (size_t)N * 2534212; /* 10 x N x 32 x 4 */
+    real *stage4_resnorm = arena + (size_t)N * 1936388; /* 100 x N x 32 x 4 */
+    real *stage4_resnorm_saved = arena + (size_t)N * 1949188; /* 2 x N x 32 x 1 */
+    real *head_conv = arena + (size_t)N * 1949252; /* 10 x N x 32 x 4 */
+    real *head_bn = arena + (size_t)N * 1950532; /* 10 x N x 32 x 4 */
     real *head_bn_saved = arena + fixed + 7320;
-    real *head_globalpool = arena + (size_t)N * 2535492; /* 10 x N x 1 x 1 */
+    real *head_globalpool = arena + (size_t)N * 1951812; /* 10 x N x 1 x 1 */
     const real *stem_conv_weight = params + 0; /* 80 x 1 x 5 x 5 */
     const real *stem_bn_scale = params + 2000; /* 80 x 1 x 1 x 1 */
     const real *stem_bn_shift = params + 2080; /* 80 x 1 x 1 x 1 */
@@ -395,43 +381,39 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 80, stem_bn_saved, (NormShape){80, 1, N, 128, 16});
+            norm_forward_train_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 80, stem_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 80, (NormShape){80, 1, N, 128, 16});
+            norm_forward_infer_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 80, (NormShape){80, 1, N, 128, 16}, 1);
     }
-
-    /* stem.relu: 80 x 128 x 16 -> 80 x 128 x 16 */
-    relu_forward(stem_relu, stem_bn, (size_t)N * 163840);
     if (quant)
-        fake_quant_forward(stem_relu, (size_t)N * 163840, quant->ranges + 0, quant->observe);
+        fake_quant_forward(stem_bn, (size_t)N * 163840, quant->ranges + 0, quant->observe);
 
     /* ---- spec line 11: stage1: bcres(out = C) x 2 -> resnorm(0.1); */
 
     /* stage1.bcres1: 80 x 128 x 16 -> 40 x 128 x 16 */
-    conv1x1_forward(stage1_bcres1_conv_in, stem_relu, stage1_bcres1_conv_in_weight, NULL, 80, 40, (size_t)N * 2048);
+    conv1x1_forward(stage1_bcres1_conv_in, stem_bn, stage1_bcres1_conv_in_weight, NULL, 80, 40, (size_t)N * 2048);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stage1_bcres1_bn_in, stage1_bcres1_conv_in, stage1_bcres1_bn_in_scale, stage1_bcres1_bn_in_shift, stats + 160, stats + 200, stage1_bcres1_bn_in_saved, (NormShape){40, 1, N, 128, 16});
+            norm_forward_train_group(g, stage1_bcres1_bn_in, stage1_bcres1_conv_in, stage1_bcres1_bn_in_scale, stage1_bcres1_bn_in_shift, stats + 160, stats + 200, stage1_bcres1_bn_in_saved, (NormShape){40, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stage1_bcres1_bn_in, stage1_bcres1_conv_in, stage1_bcres1_bn_in_scale, stage1_bcres1_bn_in_shift, stats + 160, stats + 200, (NormShape){40, 1, N, 128, 16});
+            norm_forward_infer_group(g, stage1_bcres1_bn_in, stage1_bcres1_conv_in, stage1_bcres1_bn_in_scale, stage1_bcres1_bn_in_shift, stats + 160, stats + 200, (NormShape){40, 1, N, 128, 16}, 1);
     }
-    relu_forward(stage1_bcres1_relu_in, stage1_bcres1_bn_in, (size_t)N * 81920);
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
-        dwconv_forward_channel(c, stage1_bcres1_f2_dw, stage1_bcres1_relu_in, stage1_bcres1_f2_dw_weight, N, 128, 16, 3, 1, 1, 0);
+        dwconv_forward_channel(c, stage1_bcres1_f2_dw, stage1_bcres1_bn_in, stage1_bcres1_f2_dw_weight, N, 128, 16, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-            norm_forward_train_group(g, stage1_bcres1_f2, stage1_bcres1_f2_dw, stage1_bcres1_f2_ssn_scale, stage1_bcres1_f2_ssn_shift, stats + 240, stats + 400, stage1_bcres1_f2_ssn_saved, (NormShape){40, 4, N, 128, 16});
+            norm_forward_train_group(g, stage1_bcres1_f2, stage1_bcres1_f2_dw, stage1_bcres1_f2_ssn_scale, stage1_bcres1_f2_ssn_shift, stats + 240, stats + 400, stage1_bcres1_f2_ssn_saved, (NormShape){40, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-            norm_forward_infer_group(g, stage1_bcres1_f2, stage1_bcres1_f2_dw, stage1_bcres1_f2_ssn_scale, stage1_bcres1_f2_ssn_shift, stats + 240, stats + 400, (NormShape){40, 4, N, 128, 16});
+            norm_forward_infer_group(g, stage1_bcres1_f2, stage1_bcres1_f2_dw, stage1_bcres1_f2_ssn_scale, stage1_bcres1_f2_ssn_shift, stats + 240, stats + 400, (NormShape){40, 4, N, 128, 16}, 0);
     }
     mean_f_forward(stage1_bcres1_mean_f, stage1_bcres1_f2, 40 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1920 >= NN_PARALLEL_MIN)
@@ -447,28 +429,27 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stage1_bcres1_bn, stage1_bcres1_sum, stage1_bcres1_bn_scale, stage1_bcres1_bn_shift, stats + 560, stats + 600, stage1_bcres1_bn_saved, (NormShape){40, 1, N, 128, 16});
+            norm_forward_train_group(g, stage1_bcres1_bn, stage1_bcres1_sum, stage1_bcres1_bn_scale, stage1_bcres1_bn_shift, stats + 560, stats + 600, stage1_bcres1_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stage1_bcres1_bn, stage1_bcres1_sum, stage1_bcres1_bn_scale, stage1_bcres1_bn_shift, stats + 560, stats + 600, (NormShape){40, 1, N, 128, 16});
+            norm_forward_infer_group(g, stage1_bcres1_bn, stage1_bcres1_sum, stage1_bcres1_bn_scale, stage1_bcres1_bn_shift, stats + 560, stats + 600, (NormShape){40, 1, N, 128, 16}, 1);
     }
-    relu_forward(stage1_bcres1_relu, stage1_bcres1_bn, (size_t)N * 81920);
     if (quant)
-        fake_quant_forward(stage1_bcres1_relu, (size_t)N * 81920, quant->ranges + 2, quant->observe);
+        fake_quant_forward(stage1_bcres1_bn, (size_t)N * 81920, quant->ranges + 2, quant->observe);
 
     /* stage1.bcres2: 40 x 128 x 16 -> 40 x 128 x 16 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
-        dwconv_forward_channel(c, stage1_bcres2_f2_dw, stage1_bcres1_relu, stage1_bcres2_f2_dw_weight, N, 128, 16, 3, 1, 1, 0);
+        dwconv_forward_channel(c, stage1_bcres2_f2_dw, stage1_bcres1_bn, stage1_bcres2_f2_dw_weight, N, 128, 16, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-            norm_forward_train_group(g, stage1_bcres2_f2, stage1_bcres2_f2_dw, stage1_bcres2_f2_ssn_scale, stage1_bcres2_f2_ssn_shift, stats + 640, stats + 800, stage1_bcres2_f2_ssn_saved, (NormShape){40, 4, N, 128, 16});
+            norm_forward_train_group(g, stage1_bcres2_f2, stage1_bcres2_f2_dw, stage1_bcres2_f2_ssn_scale, stage1_bcres2_f2_ssn_shift, stats + 640, stats + 800, stage1_bcres2_f2_ssn_saved, (NormShape){40, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-            norm_forward_infer_group(g, stage1_bcres2_f2, stage1_bcres2_f2_dw, stage1_bcres2_f2_ssn_scale, stage1_bcres2_f2_ssn_shift, stats + 640, stats + 800, (NormShape){40, 4, N, 128, 16});
+            norm_forward_infer_group(g, stage1_bcres2_f2, stage1_bcres2_f2_dw, stage1_bcres2_f2_ssn_scale, stage1_bcres2_f2_ssn_shift, stats + 640, stats + 800, (NormShape){40, 4, N, 128, 16}, 0);
     }
     mean_f_forward(stage1_bcres2_mean_f, stage1_bcres2_f2, 40 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1920 >= NN_PARALLEL_MIN)
@@ -480,24 +461,23 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         dropout_forward(stage1_bcres2_drop, stage1_bcres2_drop_mask, stage1_bcres2_conv_out, (size_t)N * 40, 16, 0.1, rng);
     else
         copy_forward(stage1_bcres2_drop, stage1_bcres2_conv_out, (size_t)N * 640);
-    bcast_add_f_forward(stage1_bcres2_sum, stage1_bcres2_f2, stage1_bcres1_relu, stage1_bcres2_drop, 40 * N, 128, 16);
+    bcast_add_f_forward(stage1_bcres2_sum, stage1_bcres2_f2, stage1_bcres1_bn, stage1_bcres2_drop, 40 * N, 128, 16);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stage1_bcres2_bn, stage1_bcres2_sum, stage1_bcres2_bn_scale, stage1_bcres2_bn_shift, stats + 960, stats + 1000, stage1_bcres2_bn_saved, (NormShape){40, 1, N, 128, 16});
+            norm_forward_train_group(g, stage1_bcres2_bn, stage1_bcres2_sum, stage1_bcres2_bn_scale, stage1_bcres2_bn_shift, stats + 960, stats + 1000, stage1_bcres2_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stage1_bcres2_bn, stage1_bcres2_sum, stage1_bcres2_bn_scale, stage1_bcres2_bn_shift, stats + 960, stats + 1000, (NormShape){40, 1, N, 128, 16});
+            norm_forward_infer_group(g, stage1_bcres2_bn, stage1_bcres2_sum, stage1_bcres2_bn_scale, stage1_bcres2_bn_shift, stats + 960, stats + 1000, (NormShape){40, 1, N, 128, 16}, 1);
     }
-    relu_forward(stage1_bcres2_relu, stage1_bcres2_bn, (size_t)N * 81920);
     if (quant)
-        fake_quant_forward(stage1_bcres2_relu, (size_t)N * 81920, quant->ranges + 4, quant->observe);
+        fake_quant_forward(stage1_bcres2_bn, (size_t)N * 81920, quant->ranges + 4, quant->observe);
 
     /* stage1.resnorm: 40 x 128 x 16 -> 40 x 128 x 16 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 128; g++)
-        resnorm_forward_group(g, stage1_resnorm, stage1_resnorm_saved, stage1_bcres2_relu, 0.1, 40, N, 128, 16);
+        resnorm_forward_group(g, stage1_resnorm, stage1_resnorm_saved, stage1_bcres2_bn, 0.1, 40, N, 128, 16);
     if (quant)
         fake_quant_forward(stage1_resnorm, (size_t)N * 81920, quant->ranges + 6, quant->observe);
 
@@ -511,24 +491,23 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-            norm_forward_train_group(g, stage2_bcres1_bn_in, stage2_bcres1_conv_in, stage2_bcres1_bn_in_scale, stage2_bcres1_bn_in_shift, stats + 1040, stats + 1100, stage2_bcres1_bn_in_saved, (NormShape){60, 1, N, 64, 8});
+            norm_forward_train_group(g, stage2_bcres1_bn_in, stage2_bcres1_conv_in, stage2_bcres1_bn_in_scale, stage2_bcres1_bn_in_shift, stats + 1040, stats + 1100, stage2_bcres1_bn_in_saved, (NormShape){60, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-            norm_forward_infer_group(g, stage2_bcres1_bn_in, stage2_bcres1_conv_in, stage2_bcres1_bn_in_scale, stage2_bcres1_bn_in_shift, stats + 1040, stats + 1100, (NormShape){60, 1, N, 64, 8});
+            norm_forward_infer_group(g, stage2_bcres1_bn_in, stage2_bcres1_conv_in, stage2_bcres1_bn_in_scale, stage2_bcres1_bn_in_shift, stats + 1040, stats + 1100, (NormShape){60, 1, N, 64, 8}, 1);
     }
-    relu_forward(stage2_bcres1_relu_in, stage2_bcres1_bn_in, (size_t)N * 30720);
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
-        dwconv_forward_channel(c, stage2_bcres1_f2_dw, stage2_bcres1_relu_in, stage2_bcres1_f2_dw_weight, N, 64, 8, 3, 1, 1, 0);
+        dwconv_forward_channel(c, stage2_bcres1_f2_dw, stage2_bcres1_bn_in, stage2_bcres1_f2_dw_weight, N, 64, 8, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 240; g++)
-            norm_forward_train_group(g, stage2_bcres1_f2, stage2_bcres1_f2_dw, stage2_bcres1_f2_ssn_scale, stage2_bcres1_f2_ssn_shift, stats + 1160, stats + 1400, stage2_bcres1_f2_ssn_saved, (NormShape){60, 4, N, 64, 8});
+            norm_forward_train_group(g, stage2_bcres1_f2, stage2_bcres1_f2_dw, stage2_bcres1_f2_ssn_scale, stage2_bcres1_f2_ssn_shift, stats + 1160, stats + 1400, stage2_bcres1_f2_ssn_saved, (NormShape){60, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 240; g++)
-            norm_forward_infer_group(g, stage2_bcres1_f2, stage2_bcres1_f2_dw, stage2_bcres1_f2_ssn_scale, stage2_bcres1_f2_ssn_shift, stats + 1160, stats + 1400, (NormShape){60, 4, N, 64, 8});
+            norm_forward_infer_group(g, stage2_bcres1_f2, stage2_bcres1_f2_dw, stage2_bcres1_f2_ssn_scale, stage2_bcres1_f2_ssn_shift, stats + 1160, stats + 1400, (NormShape){60, 4, N, 64, 8}, 0);
     }
     mean_f_forward(stage2_bcres1_mean_f, stage2_bcres1_f2, 60 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1440 >= NN_PARALLEL_MIN)
@@ -544,28 +523,27 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-            norm_forward_train_group(g, stage2_bcres1_bn, stage2_bcres1_sum, stage2_bcres1_bn_scale, stage2_bcres1_bn_shift, stats + 1640, stats + 1700, stage2_bcres1_bn_saved, (NormShape){60, 1, N, 64, 8});
+            norm_forward_train_group(g, stage2_bcres1_bn, stage2_bcres1_sum, stage2_bcres1_bn_scale, stage2_bcres1_bn_shift, stats + 1640, stats + 1700, stage2_bcres1_bn_saved, (NormShape){60, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-            norm_forward_infer_group(g, stage2_bcres1_bn, stage2_bcres1_sum, stage2_bcres1_bn_scale, stage2_bcres1_bn_shift, stats + 1640, stats + 1700, (NormShape){60, 1, N, 64, 8});
+            norm_forward_infer_group(g, stage2_bcres1_bn, stage2_bcres1_sum, stage2_bcres1_bn_scale, stage2_bcres1_bn_shift, stats + 1640, stats + 1700, (NormShape){60, 1, N, 64, 8}, 1);
     }
-    relu_forward(stage2_bcres1_relu, stage2_bcres1_bn, (size_t)N * 30720);
     if (quant)
-        fake_quant_forward(stage2_bcres1_relu, (size_t)N * 30720, quant->ranges + 8, quant->observe);
+        fake_quant_forward(stage2_bcres1_bn, (size_t)N * 30720, quant->ranges + 8, quant->observe);
 
     /* stage2.bcres2: 60 x 64 x 8 -> 60 x 64 x 8 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
-        dwconv_forward_channel(c, stage2_bcres2_f2_dw, stage2_bcres1_relu, stage2_bcres2_f2_dw_weight, N, 64, 8, 3, 1, 1, 0);
+        dwconv_forward_channel(c, stage2_bcres2_f2_dw, stage2_bcres1_bn, stage2_bcres2_f2_dw_weight, N, 64, 8, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 240; g++)
-            norm_forward_train_group(g, stage2_bcres2_f2, stage2_bcres2_f2_dw, stage2_bcres2_f2_ssn_scale, stage2_bcres2_f2_ssn_shift, stats + 1760, stats + 2000, stage2_bcres2_f2_ssn_saved, (NormShape){60, 4, N, 64, 8});
+            norm_forward_train_group(g, stage2_bcres2_f2, stage2_bcres2_f2_dw, stage2_bcres2_f2_ssn_scale, stage2_bcres2_f2_ssn_shift, stats + 1760, stats + 2000, stage2_bcres2_f2_ssn_saved, (NormShape){60, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 240; g++)
-            norm_forward_infer_group(g, stage2_bcres2_f2, stage2_bcres2_f2_dw, stage2_bcres2_f2_ssn_scale, stage2_bcres2_f2_ssn_shift, stats + 1760, stats + 2000, (NormShape){60, 4, N, 64, 8});
+            norm_forward_infer_group(g, stage2_bcres2_f2, stage2_bcres2_f2_dw, stage2_bcres2_f2_ssn_scale, stage2_bcres2_f2_ssn_shift, stats + 1760, stats + 2000, (NormShape){60, 4, N, 64, 8}, 0);
     }
     mean_f_forward(stage2_bcres2_mean_f, stage2_bcres2_f2, 60 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1440 >= NN_PARALLEL_MIN)
@@ -577,24 +555,23 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         dropout_forward(stage2_bcres2_drop, stage2_bcres2_drop_mask, stage2_bcres2_conv_out, (size_t)N * 60, 8, 0.1, rng);
     else
         copy_forward(stage2_bcres2_drop, stage2_bcres2_conv_out, (size_t)N * 480);
-    bcast_add_f_forward(stage2_bcres2_sum, stage2_bcres2_f2, stage2_bcres1_relu, stage2_bcres2_drop, 60 * N, 64, 8);
+    bcast_add_f_forward(stage2_bcres2_sum, stage2_bcres2_f2, stage2_bcres1_bn, stage2_bcres2_drop, 60 * N, 64, 8);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-            norm_forward_train_group(g, stage2_bcres2_bn, stage2_bcres2_sum, stage2_bcres2_bn_scale, stage2_bcres2_bn_shift, stats + 2240, stats + 2300, stage2_bcres2_bn_saved, (NormShape){60, 1, N, 64, 8});
+            norm_forward_train_group(g, stage2_bcres2_bn, stage2_bcres2_sum, stage2_bcres2_bn_scale, stage2_bcres2_bn_shift, stats + 2240, stats + 2300, stage2_bcres2_bn_saved, (NormShape){60, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-            norm_forward_infer_group(g, stage2_bcres2_bn, stage2_bcres2_sum, stage2_bcres2_bn_scale, stage2_bcres2_bn_shift, stats + 2240, stats + 2300, (NormShape){60, 1, N, 64, 8});
+            norm_forward_infer_group(g, stage2_bcres2_bn, stage2_bcres2_sum, stage2_bcres2_bn_scale, stage2_bcres2_bn_shift, stats + 2240, stats + 2300, (NormShape){60, 1, N, 64, 8}, 1);
     }
-    relu_forward(stage2_bcres2_relu, stage2_bcres2_bn, (size_t)N * 30720);
     if (quant)
-        fake_quant_forward(stage2_bcres2_relu, (size_t)N * 30720, quant->ranges + 10, quant->observe);
+        fake_quant_forward(stage2_bcres2_bn, (size_t)N * 30720, quant->ranges + 10, quant->observe);
 
     /* stage2.resnorm: 60 x 64 x 8 -> 60 x 64 x 8 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 64; g++)
-        resnorm_forward_group(g, stage2_resnorm, stage2_resnorm_saved, stage2_bcres2_relu, 0.1, 60, N, 64, 8);
+        resnorm_forward_group(g, stage2_resnorm, stage2_resnorm_saved, stage2_bcres2_bn, 0.1, 60, N, 64, 8);
     if (quant)
         fake_quant_forward(stage2_resnorm, (size_t)N * 30720, quant->ranges + 12, quant->observe);
 
@@ -608,24 +585,23 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage3_bcres1_bn_in, stage3_bcres1_conv_in, stage3_bcres1_bn_in_scale, stage3_bcres1_bn_in_shift, stats + 2360, stats + 2440, stage3_bcres1_bn_in_saved, (NormShape){80, 1, N, 32, 4});
+            norm_forward_train_group(g, stage3_bcres1_bn_in, stage3_bcres1_conv_in, stage3_bcres1_bn_in_scale, stage3_bcres1_bn_in_shift, stats + 2360, stats + 2440, stage3_bcres1_bn_in_saved, (NormShape){80, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage3_bcres1_bn_in, stage3_bcres1_conv_in, stage3_bcres1_bn_in_scale, stage3_bcres1_bn_in_shift, stats + 2360, stats + 2440, (NormShape){80, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage3_bcres1_bn_in, stage3_bcres1_conv_in, stage3_bcres1_bn_in_scale, stage3_bcres1_bn_in_shift, stats + 2360, stats + 2440, (NormShape){80, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage3_bcres1_relu_in, stage3_bcres1_bn_in, (size_t)N * 10240);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
-        dwconv_forward_channel(c, stage3_bcres1_f2_dw, stage3_bcres1_relu_in, stage3_bcres1_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
+        dwconv_forward_channel(c, stage3_bcres1_f2_dw, stage3_bcres1_bn_in, stage3_bcres1_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 320; g++)
-            norm_forward_train_group(g, stage3_bcres1_f2, stage3_bcres1_f2_dw, stage3_bcres1_f2_ssn_scale, stage3_bcres1_f2_ssn_shift, stats + 2520, stats + 2840, stage3_bcres1_f2_ssn_saved, (NormShape){80, 4, N, 32, 4});
+            norm_forward_train_group(g, stage3_bcres1_f2, stage3_bcres1_f2_dw, stage3_bcres1_f2_ssn_scale, stage3_bcres1_f2_ssn_shift, stats + 2520, stats + 2840, stage3_bcres1_f2_ssn_saved, (NormShape){80, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 320; g++)
-            norm_forward_infer_group(g, stage3_bcres1_f2, stage3_bcres1_f2_dw, stage3_bcres1_f2_ssn_scale, stage3_bcres1_f2_ssn_shift, stats + 2520, stats + 2840, (NormShape){80, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage3_bcres1_f2, stage3_bcres1_f2_dw, stage3_bcres1_f2_ssn_scale, stage3_bcres1_f2_ssn_shift, stats + 2520, stats + 2840, (NormShape){80, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage3_bcres1_mean_f, stage3_bcres1_f2, 80 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
@@ -641,28 +617,27 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage3_bcres1_bn, stage3_bcres1_sum, stage3_bcres1_bn_scale, stage3_bcres1_bn_shift, stats + 3160, stats + 3240, stage3_bcres1_bn_saved, (NormShape){80, 1, N, 32, 4});
+            norm_forward_train_group(g, stage3_bcres1_bn, stage3_bcres1_sum, stage3_bcres1_bn_scale, stage3_bcres1_bn_shift, stats + 3160, stats + 3240, stage3_bcres1_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage3_bcres1_bn, stage3_bcres1_sum, stage3_bcres1_bn_scale, stage3_bcres1_bn_shift, stats + 3160, stats + 3240, (NormShape){80, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage3_bcres1_bn, stage3_bcres1_sum, stage3_bcres1_bn_scale, stage3_bcres1_bn_shift, stats + 3160, stats + 3240, (NormShape){80, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage3_bcres1_relu, stage3_bcres1_bn, (size_t)N * 10240);
     if (quant)
-        fake_quant_forward(stage3_bcres1_relu, (size_t)N * 10240, quant->ranges + 14, quant->observe);
+        fake_quant_forward(stage3_bcres1_bn, (size_t)N * 10240, quant->ranges + 14, quant->observe);
 
     /* stage3.bcres2: 80 x 32 x 4 -> 80 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
-        dwconv_forward_channel(c, stage3_bcres2_f2_dw, stage3_bcres1_relu, stage3_bcres2_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
+        dwconv_forward_channel(c, stage3_bcres2_f2_dw, stage3_bcres1_bn, stage3_bcres2_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 320; g++)
-            norm_forward_train_group(g, stage3_bcres2_f2, stage3_bcres2_f2_dw, stage3_bcres2_f2_ssn_scale, stage3_bcres2_f2_ssn_shift, stats + 3320, stats + 3640, stage3_bcres2_f2_ssn_saved, (NormShape){80, 4, N, 32, 4});
+            norm_forward_train_group(g, stage3_bcres2_f2, stage3_bcres2_f2_dw, stage3_bcres2_f2_ssn_scale, stage3_bcres2_f2_ssn_shift, stats + 3320, stats + 3640, stage3_bcres2_f2_ssn_saved, (NormShape){80, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 320; g++)
-            norm_forward_infer_group(g, stage3_bcres2_f2, stage3_bcres2_f2_dw, stage3_bcres2_f2_ssn_scale, stage3_bcres2_f2_ssn_shift, stats + 3320, stats + 3640, (NormShape){80, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage3_bcres2_f2, stage3_bcres2_f2_dw, stage3_bcres2_f2_ssn_scale, stage3_bcres2_f2_ssn_shift, stats + 3320, stats + 3640, (NormShape){80, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage3_bcres2_mean_f, stage3_bcres2_f2, 80 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
@@ -674,24 +649,23 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         dropout_forward(stage3_bcres2_drop, stage3_bcres2_drop_mask, stage3_bcres2_conv_out, (size_t)N * 80, 4, 0.1, rng);
     else
         copy_forward(stage3_bcres2_drop, stage3_bcres2_conv_out, (size_t)N * 320);
-    bcast_add_f_forward(stage3_bcres2_sum, stage3_bcres2_f2, stage3_bcres1_relu, stage3_bcres2_drop, 80 * N, 32, 4);
+    bcast_add_f_forward(stage3_bcres2_sum, stage3_bcres2_f2, stage3_bcres1_bn, stage3_bcres2_drop, 80 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage3_bcres2_bn, stage3_bcres2_sum, stage3_bcres2_bn_scale, stage3_bcres2_bn_shift, stats + 3960, stats + 4040, stage3_bcres2_bn_saved, (NormShape){80, 1, N, 32, 4});
+            norm_forward_train_group(g, stage3_bcres2_bn, stage3_bcres2_sum, stage3_bcres2_bn_scale, stage3_bcres2_bn_shift, stats + 3960, stats + 4040, stage3_bcres2_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage3_bcres2_bn, stage3_bcres2_sum, stage3_bcres2_bn_scale, stage3_bcres2_bn_shift, stats + 3960, stats + 4040, (NormShape){80, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage3_bcres2_bn, stage3_bcres2_sum, stage3_bcres2_bn_scale, stage3_bcres2_bn_shift, stats + 3960, stats + 4040, (NormShape){80, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage3_bcres2_relu, stage3_bcres2_bn, (size_t)N * 10240);
     if (quant)
-        fake_quant_forward(stage3_bcres2_relu, (size_t)N * 10240, quant->ranges + 16, quant->observe);
+        fake_quant_forward(stage3_bcres2_bn, (size_t)N * 10240, quant->ranges + 16, quant->observe);
 
     /* stage3.resnorm: 80 x 32 x 4 -> 80 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 32; g++)
-        resnorm_forward_group(g, stage3_resnorm, stage3_resnorm_saved, stage3_bcres2_relu, 0.1, 80, N, 32, 4);
+        resnorm_forward_group(g, stage3_resnorm, stage3_resnorm_saved, stage3_bcres2_bn, 0.1, 80, N, 32, 4);
     if (quant)
         fake_quant_forward(stage3_resnorm, (size_t)N * 10240, quant->ranges + 18, quant->observe);
 
@@ -702,24 +676,23 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres1_bn_in, stage4_bcres1_conv_in, stage4_bcres1_bn_in_scale, stage4_bcres1_bn_in_shift, stats + 4120, stats + 4220, stage4_bcres1_bn_in_saved, (NormShape){100, 1, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres1_bn_in, stage4_bcres1_conv_in, stage4_bcres1_bn_in_scale, stage4_bcres1_bn_in_shift, stats + 4120, stats + 4220, stage4_bcres1_bn_in_saved, (NormShape){100, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres1_bn_in, stage4_bcres1_conv_in, stage4_bcres1_bn_in_scale, stage4_bcres1_bn_in_shift, stats + 4120, stats + 4220, (NormShape){100, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres1_bn_in, stage4_bcres1_conv_in, stage4_bcres1_bn_in_scale, stage4_bcres1_bn_in_shift, stats + 4120, stats + 4220, (NormShape){100, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage4_bcres1_relu_in, stage4_bcres1_bn_in, (size_t)N * 12800);
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
-        dwconv_forward_channel(c, stage4_bcres1_f2_dw, stage4_bcres1_relu_in, stage4_bcres1_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
+        dwconv_forward_channel(c, stage4_bcres1_f2_dw, stage4_bcres1_bn_in, stage4_bcres1_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 400; g++)
-            norm_forward_train_group(g, stage4_bcres1_f2, stage4_bcres1_f2_dw, stage4_bcres1_f2_ssn_scale, stage4_bcres1_f2_ssn_shift, stats + 4320, stats + 4720, stage4_bcres1_f2_ssn_saved, (NormShape){100, 4, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres1_f2, stage4_bcres1_f2_dw, stage4_bcres1_f2_ssn_scale, stage4_bcres1_f2_ssn_shift, stats + 4320, stats + 4720, stage4_bcres1_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 400; g++)
-            norm_forward_infer_group(g, stage4_bcres1_f2, stage4_bcres1_f2_dw, stage4_bcres1_f2_ssn_scale, stage4_bcres1_f2_ssn_shift, stats + 4320, stats + 4720, (NormShape){100, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres1_f2, stage4_bcres1_f2_dw, stage4_bcres1_f2_ssn_scale, stage4_bcres1_f2_ssn_shift, stats + 4320, stats + 4720, (NormShape){100, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage4_bcres1_mean_f, stage4_bcres1_f2, 100 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1200 >= NN_PARALLEL_MIN)
@@ -735,28 +708,27 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres1_bn, stage4_bcres1_sum, stage4_bcres1_bn_scale, stage4_bcres1_bn_shift, stats + 5120, stats + 5220, stage4_bcres1_bn_saved, (NormShape){100, 1, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres1_bn, stage4_bcres1_sum, stage4_bcres1_bn_scale, stage4_bcres1_bn_shift, stats + 5120, stats + 5220, stage4_bcres1_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres1_bn, stage4_bcres1_sum, stage4_bcres1_bn_scale, stage4_bcres1_bn_shift, stats + 5120, stats + 5220, (NormShape){100, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres1_bn, stage4_bcres1_sum, stage4_bcres1_bn_scale, stage4_bcres1_bn_shift, stats + 5120, stats + 5220, (NormShape){100, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage4_bcres1_relu, stage4_bcres1_bn, (size_t)N * 12800);
     if (quant)
-        fake_quant_forward(stage4_bcres1_relu, (size_t)N * 12800, quant->ranges + 20, quant->observe);
+        fake_quant_forward(stage4_bcres1_bn, (size_t)N * 12800, quant->ranges + 20, quant->observe);
 
     /* stage4.bcres2: 100 x 32 x 4 -> 100 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
-        dwconv_forward_channel(c, stage4_bcres2_f2_dw, stage4_bcres1_relu, stage4_bcres2_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
+        dwconv_forward_channel(c, stage4_bcres2_f2_dw, stage4_bcres1_bn, stage4_bcres2_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 400; g++)
-            norm_forward_train_group(g, stage4_bcres2_f2, stage4_bcres2_f2_dw, stage4_bcres2_f2_ssn_scale, stage4_bcres2_f2_ssn_shift, stats + 5320, stats + 5720, stage4_bcres2_f2_ssn_saved, (NormShape){100, 4, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2_f2, stage4_bcres2_f2_dw, stage4_bcres2_f2_ssn_scale, stage4_bcres2_f2_ssn_shift, stats + 5320, stats + 5720, stage4_bcres2_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 400; g++)
-            norm_forward_infer_group(g, stage4_bcres2_f2, stage4_bcres2_f2_dw, stage4_bcres2_f2_ssn_scale, stage4_bcres2_f2_ssn_shift, stats + 5320, stats + 5720, (NormShape){100, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2_f2, stage4_bcres2_f2_dw, stage4_bcres2_f2_ssn_scale, stage4_bcres2_f2_ssn_shift, stats + 5320, stats + 5720, (NormShape){100, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage4_bcres2_mean_f, stage4_bcres2_f2, 100 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1200 >= NN_PARALLEL_MIN)
@@ -768,32 +740,31 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         dropout_forward(stage4_bcres2_drop, stage4_bcres2_drop_mask, stage4_bcres2_conv_out, (size_t)N * 100, 4, 0.1, rng);
     else
         copy_forward(stage4_bcres2_drop, stage4_bcres2_conv_out, (size_t)N * 400);
-    bcast_add_f_forward(stage4_bcres2_sum, stage4_bcres2_f2, stage4_bcres1_relu, stage4_bcres2_drop, 100 * N, 32, 4);
+    bcast_add_f_forward(stage4_bcres2_sum, stage4_bcres2_f2, stage4_bcres1_bn, stage4_bcres2_drop, 100 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres2_bn, stage4_bcres2_sum, stage4_bcres2_bn_scale, stage4_bcres2_bn_shift, stats + 6120, stats + 6220, stage4_bcres2_bn_saved, (NormShape){100, 1, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres2_bn, stage4_bcres2_sum, stage4_bcres2_bn_scale, stage4_bcres2_bn_shift, stats + 6120, stats + 6220, stage4_bcres2_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres2_bn, stage4_bcres2_sum, stage4_bcres2_bn_scale, stage4_bcres2_bn_shift, stats + 6120, stats + 6220, (NormShape){100, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres2_bn, stage4_bcres2_sum, stage4_bcres2_bn_scale, stage4_bcres2_bn_shift, stats + 6120, stats + 6220, (NormShape){100, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage4_bcres2_relu, stage4_bcres2_bn, (size_t)N * 12800);
     if (quant)
-        fake_quant_forward(stage4_bcres2_relu, (size_t)N * 12800, quant->ranges + 22, quant->observe);
+        fake_quant_forward(stage4_bcres2_bn, (size_t)N * 12800, quant->ranges + 22, quant->observe);
 
     /* stage4.bcres3: 100 x 32 x 4 -> 100 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
-        dwconv_forward_channel(c, stage4_bcres3_f2_dw, stage4_bcres2_relu, stage4_bcres3_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
+        dwconv_forward_channel(c, stage4_bcres3_f2_dw, stage4_bcres2_bn, stage4_bcres3_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 400; g++)
-            norm_forward_train_group(g, stage4_bcres3_f2, stage4_bcres3_f2_dw, stage4_bcres3_f2_ssn_scale, stage4_bcres3_f2_ssn_shift, stats + 6320, stats + 6720, stage4_bcres3_f2_ssn_saved, (NormShape){100, 4, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres3_f2, stage4_bcres3_f2_dw, stage4_bcres3_f2_ssn_scale, stage4_bcres3_f2_ssn_shift, stats + 6320, stats + 6720, stage4_bcres3_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 400; g++)
-            norm_forward_infer_group(g, stage4_bcres3_f2, stage4_bcres3_f2_dw, stage4_bcres3_f2_ssn_scale, stage4_bcres3_f2_ssn_shift, stats + 6320, stats + 6720, (NormShape){100, 4, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres3_f2, stage4_bcres3_f2_dw, stage4_bcres3_f2_ssn_scale, stage4_bcres3_f2_ssn_shift, stats + 6320, stats + 6720, (NormShape){100, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage4_bcres3_mean_f, stage4_bcres3_f2, 100 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1200 >= NN_PARALLEL_MIN)
@@ -805,24 +776,23 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         dropout_forward(stage4_bcres3_drop, stage4_bcres3_drop_mask, stage4_bcres3_conv_out, (size_t)N * 100, 4, 0.1, rng);
     else
         copy_forward(stage4_bcres3_drop, stage4_bcres3_conv_out, (size_t)N * 400);
-    bcast_add_f_forward(stage4_bcres3_sum, stage4_bcres3_f2, stage4_bcres2_relu, stage4_bcres3_drop, 100 * N, 32, 4);
+    bcast_add_f_forward(stage4_bcres3_sum, stage4_bcres3_f2, stage4_bcres2_bn, stage4_bcres3_drop, 100 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres3_bn, stage4_bcres3_sum, stage4_bcres3_bn_scale, stage4_bcres3_bn_shift, stats + 7120, stats + 7220, stage4_bcres3_bn_saved, (NormShape){100, 1, N, 32, 4});
+            norm_forward_train_group(g, stage4_bcres3_bn, stage4_bcres3_sum, stage4_bcres3_bn_scale, stage4_bcres3_bn_shift, stats + 7120, stats + 7220, stage4_bcres3_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres3_bn, stage4_bcres3_sum, stage4_bcres3_bn_scale, stage4_bcres3_bn_shift, stats + 7120, stats + 7220, (NormShape){100, 1, N, 32, 4});
+            norm_forward_infer_group(g, stage4_bcres3_bn, stage4_bcres3_sum, stage4_bcres3_bn_scale, stage4_bcres3_bn_shift, stats + 7120, stats + 7220, (NormShape){100, 1, N, 32, 4}, 1);
     }
-    relu_forward(stage4_bcres3_relu, stage4_bcres3_bn, (size_t)N * 12800);
     if (quant)
-        fake_quant_forward(stage4_bcres3_relu, (size_t)N * 12800, quant->ranges + 24, quant->observe);
+        fake_quant_forward(stage4_bcres3_bn, (size_t)N * 12800, quant->ranges + 24, quant->observe);
 
     /* stage4.resnorm: 100 x 32 x 4 -> 100 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 32; g++)
-        resnorm_forward_group(g, stage4_resnorm, stage4_resnorm_saved, stage4_bcres3_relu, 0.1, 100, N, 32, 4);
+        resnorm_forward_group(g, stage4_resnorm, stage4_resnorm_saved, stage4_bcres3_bn, 0.1, 100, N, 32, 4);
     if (quant)
         fake_quant_forward(stage4_resnorm, (size_t)N * 12800, quant->ranges + 26, quant->observe);
 
@@ -835,11 +805,11 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 10; g++)
-            norm_forward_train_group(g, head_bn, head_conv, head_bn_scale, head_bn_shift, stats + 7320, stats + 7330, head_bn_saved, (NormShape){10, 1, N, 32, 4});
+            norm_forward_train_group(g, head_bn, head_conv, head_bn_scale, head_bn_shift, stats + 7320, stats + 7330, head_bn_saved, (NormShape){10, 1, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 10; g++)
-            norm_forward_infer_group(g, head_bn, head_conv, head_bn_scale, head_bn_shift, stats + 7320, stats + 7330, (NormShape){10, 1, N, 32, 4});
+            norm_forward_infer_group(g, head_bn, head_conv, head_bn_scale, head_bn_shift, stats + 7320, stats + 7330, (NormShape){10, 1, N, 32, 4}, 0);
     }
     if (quant)
         fake_quant_forward(head_bn, (size_t)N * 1280, quant->ranges + 28, quant->observe);
@@ -856,118 +826,116 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
 static void bcresnet_asc_run_backward(int N, const real *params, const real *input,
     const real *arena, const real *dlogits, real *dparams, real *dinput, real *grad,
     const AscQuant *quant) {
-    const size_t fixed = (size_t)N * 2586702;
-    real *scratch = grad + (size_t)N * 327680;
+    const size_t fixed = (size_t)N * 2003022;
+    real *scratch = grad + (size_t)N * 409600;
     (void)input, (void)fixed, (void)scratch, (void)quant;
     const real *stem_conv = arena + (size_t)N * 0; /* 80 x N x 128 x 16 */
+    const real *stem_bn = arena + (size_t)N * 163840; /* 80 x N x 128 x 16 */
     const real *stem_bn_saved = arena + fixed + 0;
-    const real *stem_relu = arena + (size_t)N * 327680; /* 80 x N x 128 x 16 */
-    const real *stage1_bcres1_conv_in = arena + (size_t)N * 491520; /* 40 x N x 128 x 16 */
+    const real *stage1_bcres1_conv_in = arena + (size_t)N * 327680; /* 40 x N x 128 x 16 */
+    const real *stage1_bcres1_bn_in = arena + (size_t)N * 409600; /* 40 x N x 128 x 16 */
     const real *stage1_bcres1_bn_in_saved = arena + fixed + 160;
-    const real *stage1_bcres1_relu_in = arena + (size_t)N * 655360; /* 40 x N x 128 x 16 */
-    const real *stage1_bcres1_f2_dw = arena + (size_t)N * 819200; /* 40 x N x 128 x 16 */
+    const real *stage1_bcres1_f2_dw = arena + (size_t)N * 573440; /* 40 x N x 128 x 16 */
     const real *stage1_bcres1_f2_ssn_saved = arena + fixed + 240;
-    const real *stage1_bcres1_mean_f = arena + (size_t)N * 901120; /* 40 x N x 1 x 16 */
-    const real *stage1_bcres1_f1 = arena + (size_t)N * 901760; /* 40 x N x 1 x 16 */
-    const real *stage1_bcres1_drop_mask = arena + (size_t)N * 904320; /* 40 x N x 1 x 1 */
-    const real *stage1_bcres1_sum = arena + (size_t)N * 904360; /* 40 x N x 128 x 16 */
+    const real *stage1_bcres1_mean_f = arena + (size_t)N * 655360; /* 40 x N x 1 x 16 */
+    const real *stage1_bcres1_f1 = arena + (size_t)N * 656000; /* 40 x N x 1 x 16 */
+    const real *stage1_bcres1_drop_mask = arena + (size_t)N * 658560; /* 40 x N x 1 x 1 */
+    const real *stage1_bcres1_sum = arena + (size_t)N * 658600; /* 40 x N x 128 x 16 */
+    const real *stage1_bcres1_bn = arena + (size_t)N * 740520; /* 40 x N x 128 x 16 */
     const real *stage1_bcres1_bn_saved = arena + fixed + 560;
-    const real *stage1_bcres1_relu = arena + (size_t)N * 1068200; /* 40 x N x 128 x 16 */
-    const real *stage1_bcres2_f2_dw = arena + (size_t)N * 1232040; /* 40 x N x 128 x 16 */
+    const real *stage1_bcres2_f2_dw = arena + (size_t)N * 904360; /* 40 x N x 128 x 16 */
     const real *stage1_bcres2_f2_ssn_saved = arena + fixed + 640;
-    const real *stage1_bcres2_mean_f = arena + (size_t)N * 1313960; /* 40 x N x 1 x 16 */
-    const real *stage1_bcres2_f1 = arena + (size_t)N * 1314600; /* 40 x N x 1 x 16 */
-    const real *stage1_bcres2_drop_mask = arena + (size_t)N * 1317160; /* 40 x N x 1 x 1 */
-    const real *stage1_bcres2_sum = arena + (size_t)N * 1317200; /* 40 x N x 128 x 16 */
+    const real *stage1_bcres2_mean_f = arena + (size_t)N * 986280; /* 40 x N x 1 x 16 */
+    const real *stage1_bcres2_f1 = arena + (size_t)N * 986920; /* 40 x N x 1 x 16 */
+    const real *stage1_bcres2_drop_mask = arena + (size_t)N * 989480; /* 40 x N x 1 x 1 */
+    const real *stage1_bcres2_sum = arena + (size_t)N * 989520; /* 40 x N x 128 x 16 */
+    const real *stage1_bcres2_bn = arena + (size_t)N * 1071440; /* 40 x N x 128 x 16 */
     const real *stage1_bcres2_bn_saved = arena + fixed + 960;
-    const real *stage1_bcres2_relu = arena + (size_t)N * 1481040; /* 40 x N x 128 x 16 */
-    const real *stage1_resnorm = arena + (size_t)N * 1562960; /* 40 x N x 128 x 16 */
-    const real *stage1_resnorm_saved = arena + (size_t)N * 1644880; /* 2 x N x 128 x 1 */
-    const real *stage2_maxpool = arena + (size_t)N * 1645136; /* 40 x N x 64 x 8 */
-    const real *stage2_maxpool_argmax = arena + (size_t)N * 1665616; /* 40 x N x 64 x 8 */
-    const real *stage2_bcres1_conv_in = arena + (size_t)N * 1686096; /* 60 x N x 64 x 8 */
+    const real *stage1_resnorm = arena + (size_t)N * 1153360; /* 40 x N x 128 x 16 */
+    const real *stage1_resnorm_saved = arena + (size_t)N * 1235280; /* 2 x N x 128 x 1 */
+    const real *stage2_maxpool = arena + (size_t)N * 1235536; /* 40 x N x 64 x 8 */
+    const real *stage2_maxpool_argmax = arena + (size_t)N * 1256016; /* 40 x N x 64 x 8 */
+    const real *stage2_bcres1_conv_in = arena + (size_t)N * 1276496; /* 60 x N x 64 x 8 */
+    const real *stage2_bcres1_bn_in = arena + (size_t)N * 1307216; /* 60 x N x 64 x 8 */
     const real *stage2_bcres1_bn_in_saved = arena + fixed + 1040;
-    const real *stage2_bcres1_relu_in = arena + (size_t)N * 1747536; /* 60 x N x 64 x 8 */
-    const real *stage2_bcres1_f2_dw = arena + (size_t)N * 1808976; /* 60 x N x 64 x 8 */
+    const real *stage2_bcres1_f2_dw = arena + (size_t)N * 1368656; /* 60 x N x 64 x 8 */
     const real *stage2_bcres1_f2_ssn_saved = arena + fixed + 1160;
-    const real *stage2_bcres1_mean_f = arena + (size_t)N * 1839696; /* 60 x N x 1 x 8 */
-    const real *stage2_bcres1_f1 = arena + (size_t)N * 1840176; /* 60 x N x 1 x 8 */
-    const real *stage2_bcres1_drop_mask = arena + (size_t)N * 1842096; /* 60 x N x 1 x 1 */
-    const real *stage2_bcres1_sum = arena + (size_t)N * 1842156; /* 60 x N x 64 x 8 */
+    const real *stage2_bcres1_mean_f = arena + (size_t)N * 1399376; /* 60 x N x 1 x 8 */
+    const real *stage2_bcres1_f1 = arena + (size_t)N * 1399856; /* 60 x N x 1 x 8 */
+    const real *stage2_bcres1_drop_mask = arena + (size_t)N * 1401776; /* 60 x N x 1 x 1 */
+    const real *stage2_bcres1_sum = arena + (size_t)N * 1401836; /* 60 x N x 64 x 8 */
+    const real *stage2_bcres1_bn = arena + (size_t)N * 1432556; /* 60 x N x 64 x 8 */
     const real *stage2_bcres1_bn_saved = arena + fixed + 1640;
-    const real *stage2_bcres1_relu = arena + (size_t)N * 1903596; /* 60 x N x 64 x 8 */
-    const real *stage2_bcres2_f2_dw = arena + (size_t)N * 1965036; /* 60 x N x 64 x 8 */
+    const real *stage2_bcres2_f2_dw = arena + (size_t)N * 1493996; /* 60 x N x 64 x 8 */
     const real *stage2_bcres2_f2_ssn_saved = arena + fixed + 1760;
-    const real *stage2_bcres2_mean_f = arena + (size_t)N * 1995756; /* 60 x N x 1 x 8 */
-    const real *stage2_bcres2_f1 = arena + (size_t)N * 1996236; /* 60 x N x 1 x 8 */
-    const real *stage2_bcres2_drop_mask = arena + (size_t)N * 1998156; /* 60 x N x 1 x 1 */
-    const real *stage2_bcres2_sum = arena + (size_t)N * 1998216; /* 60 x N x 64 x 8 */
+    const real *stage2_bcres2_mean_f = arena + (size_t)N * 1524716; /* 60 x N x 1 x 8 */
+    const real *stage2_bcres2_f1 = arena + (size_t)N * 1525196; /* 60 x N x 1 x 8 */
+    const real *stage2_bcres2_drop_mask = arena + (size_t)N * 1527116; /* 60 x N x 1 x 1 */
+    const real *stage2_bcres2_sum = arena + (size_t)N * 1527176; /* 60 x N x 64 x 8 */
+    const real *stage2_bcres2_bn = arena + (size_t)N * 1557896; /* 60 x N x 64 x 8 */
     const real *stage2_bcres2_bn_saved = arena + fixed + 2240;
-    const real *stage2_bcres2_relu = arena + (size_t)N * 2059656; /* 60 x N x 64 x 8 */
-    const real *stage2_resnorm = arena + (size_t)N * 2090376; /* 60 x N x 64 x 8 */
-    const real *stage2_resnorm_saved = arena + (size_t)N * 2121096; /* 2 x N x 64 x 1 */
-    const real *stage3_maxpool = arena + (size_t)N * 2121224; /* 60 x N x 32 x 4 */
-    const real *stage3_maxpool_argmax = arena + (size_t)N * 2128904; /* 60 x N x 32 x 4 */
-    const real *stage3_bcres1_conv_in = arena + (size_t)N * 2136584; /* 80 x N x 32 x 4 */
+    const real *stage2_resnorm = arena + (size_t)N * 1588616; /* 60 x N x 64 x 8 */
+    const real *stage2_resnorm_saved = arena + (size_t)N * 1619336; /* 2 x N x 64 x 1 */
+    const real *stage3_maxpool = arena + (size_t)N * 1619464; /* 60 x N x 32 x 4 */
+    const real *stage3_maxpool_argmax = arena + (size_t)N * 1627144; /* 60 x N x 32 x 4 */
+    const real *stage3_bcres1_conv_in = arena + (size_t)N * 1634824; /* 80 x N x 32 x 4 */
+    const real *stage3_bcres1_bn_in = arena + (size_t)N * 1645064; /* 80 x N x 32 x 4 */
     const real *stage3_bcres1_bn_in_saved = arena + fixed + 2360;
-    const real *stage3_bcres1_relu_in = arena + (size_t)N * 2157064; /* 80 x N x 32 x 4 */
-    const real *stage3_bcres1_f2_dw = arena + (size_t)N * 2177544; /* 80 x N x 32 x 4 */
+    const real *stage3_bcres1_f2_dw = arena + (size_t)N * 1665544; /* 80 x N x 32 x 4 */
     const real *stage3_bcres1_f2_ssn_saved = arena + fixed + 2520;
-    const real *stage3_bcres1_mean_f = arena + (size_t)N * 2187784; /* 80 x N x 1 x 4 */
-    const real *stage3_bcres1_f1 = arena + (size_t)N * 2188104; /* 80 x N x 1 x 4 */
-    const real *stage3_bcres1_drop_mask = arena + (size_t)N * 2189384; /* 80 x N x 1 x 1 */
-    const real *stage3_bcres1_sum = arena + (size_t)N * 2189464; /* 80 x N x 32 x 4 */
+    const real *stage3_bcres1_mean_f = arena + (size_t)N * 1675784; /* 80 x N x 1 x 4 */
+    const real *stage3_bcres1_f1 = arena + (size_t)N * 1676104; /* 80 x N x 1 x 4 */
+    const real *stage3_bcres1_drop_mask = arena + (size_t)N * 1677384; /* 80 x N x 1 x 1 */
+    const real *stage3_bcres1_sum = arena + (size_t)N * 1677464; /* 80 x N x 32 x 4 */
+    const real *stage3_bcres1_bn = arena + (size_t)N * 1687704; /* 80 x N x 32 x 4 */
     const real *stage3_bcres1_bn_saved = arena + fixed + 3160;
-    const real *stage3_bcres1_relu = arena + (size_t)N * 2209944; /* 80 x N x 32 x 4 */
-    const real *stage3_bcres2_f2_dw = arena + (size_t)N * 2230424; /* 80 x N x 32 x 4 */
+    const real *stage3_bcres2_f2_dw = arena + (size_t)N * 1708184; /* 80 x N x 32 x 4 */
     const real *stage3_bcres2_f2_ssn_saved = arena + fixed + 3320;
-    const real *stage3_bcres2_mean_f = arena + (size_t)N * 2240664; /* 80 x N x 1 x 4 */
-    const real *stage3_bcres2_f1 = arena + (size_t)N * 2240984; /* 80 x N x 1 x 4 */
-    const real *stage3_bcres2_drop_mask = arena + (size_t)N * 2242264; /* 80 x N x 1 x 1 */
-    const real *stage3_bcres2_sum = arena + (size_t)N * 2242344; /* 80 x N x 32 x 4 */
+    const real *stage3_bcres2_mean_f = arena + (size_t)N * 1718424; /* 80 x N x 1 x 4 */
+    const real *stage3_bcres2_f1 = arena + (size_t)N * 1718744; /* 80 x N x 1 x 4 */
+    const real *stage3_bcres2_drop_mask = arena + (size_t)N * 1720024; /* 80 x N x 1 x 1 */
+    const real *stage3_bcres2_sum = arena + (size_t)N * 1720104; /* 80 x N x 32 x 4 */
+    const real *stage3_bcres2_bn = arena + (size_t)N * 1730344; /* 80 x N x 32 x 4 */
     const real *stage3_bcres2_bn_saved = arena + fixed + 3960;
-    const real *stage3_bcres2_relu = arena + (size_t)N * 2262824; /* 80 x N x 32 x 4 */
-    const real *stage3_resnorm = arena + (size_t)N * 2273064; /* 80 x N x 32 x 4 */
-    const real *stage3_resnorm_saved = arena + (size_t)N * 2283304; /* 2 x N x 32 x 1 */
-    const real *stage4_bcres1_conv_in = arena + (size_t)N * 2283368; /* 100 x N x 32 x 4 */
+    const real *stage3_resnorm = arena + (size_t)N * 1740584; /* 80 x N x 32 x 4 */
+    const real *stage3_resnorm_saved = arena + (size_t)N * 1750824; /* 2 x N x 32 x 1 */
+    const real *stage4_bcres1_conv_in = arena + (size_t)N * 1750888; /* 100 x N x 32 x 4 */
+    const real *stage4_bcres1_bn_in = arena + (size_t)N * 1763688; /* 100 x N x 32 x 4 */
     const real *stage4_bcres1_bn_in_saved = arena + fixed + 4120;
-    const real *stage4_bcres1_relu_in = arena + (size_t)N * 2308968; /* 100 x N x 32 x 4 */
-    const real *stage4_bcres1_f2_dw = arena + (size_t)N * 2334568; /* 100 x N x 32 x 4 */
+    const real *stage4_bcres1_f2_dw = arena + (size_t)N * 1789288; /* 100 x N x 32 x 4 */
     const real *stage4_bcres1_f2_ssn_saved = arena + fixed + 4320;
-    const real *stage4_bcres1_mean_f = arena + (size_t)N * 2347368; /* 100 x N x 1 x 4 */
-    const real *stage4_bcres1_f1 = arena + (size_t)N * 2347768; /* 100 x N x 1 x 4 */
-    const real *stage4_bcres1_drop_mask = arena + (size_t)N * 2349368; /* 100 x N x 1 x 1 */
-    const real *stage4_bcres1_sum = arena + (size_t)N * 2349468; /* 100 x N x 32 x 4 */
+    const real *stage4_bcres1_mean_f = arena + (size_t)N * 1802088; /* 100 x N x 1 x 4 */
+    const real *stage4_bcres1_f1 = arena + (size_t)N * 1802488; /* 100 x N x 1 x 4 */
+    const real *stage4_bcres1_drop_mask = arena + (size_t)N * 1804088; /* 100 x N x 1 x 1 */
+    const real *stage4_bcres1_sum = arena + (size_t)N * 1804188; /* 100 x N x 32 x 4 */
+    const real *stage4_bcres1_bn = arena + (size_t)N * 1816988; /* 100 x N x 32 x 4 */
     const real *stage4_bcres1_bn_saved = arena + fixed + 5120;
-    const real *stage4_bcres1_relu = arena + (size_t)N * 2375068; /* 100 x N x 32 x 4 */
-    const real *stage4_bcres2_f2_dw = arena + (size_t)N * 2400668; /* 100 x N x 32 x 4 */
+    const real *stage4_bcres2_f2_dw = arena + (size_t)N * 1842588; /* 100 x N x 32 x 4 */
     const real *stage4_bcres2_f2_ssn_saved = arena + fixed + 5320;
-    const real *stage4_bcres2_mean_f = arena + (size_t)N * 2413468; /* 100 x N x 1 x 4 */
-    const real *stage4_bcres2_f1 = arena + (size_t)N * 2413868; /* 100 x N x 1 x 4 */
-    const real *stage4_bcres2_drop_mask = arena + (size_t)N * 2415468; /* 100 x N x 1 x 1 */
-    const real *stage4_bcres2_sum = arena + (size_t)N * 2415568; /* 100 x N x 32 x 4 */
+    const real *stage4_bcres2_mean_f = arena + (size_t)N * 1855388; /* 100 x N x 1 x 4 */
+    const real *stage4_bcres2_f1 = arena + (size_t)N * 1855788; /* 100 x N x 1 x 4 */
+    const real *stage4_bcres2_drop_mask = arena + (size_t)N * 1857388; /* 100 x N x 1 x 1 */
+    const real *stage4_bcres2_sum = arena + (size_t)N * 1857488; /* 100 x N x 32 x 4 */
+    const real *stage4_bcres2_bn = arena + (size_t)N * 1870288; /* 100 x N x 32 x 4 */
     const real *stage4_bcres2_bn_saved = arena + fixed + 6120;
-    const real *stage4_bcres2_relu = arena + (size_t)N * 2441168; /* 100 x N x 32 x 4 */
-    const real *stage4_bcres3_f2_dw = arena + (size_t)N * 2466768; /* 100 x N x 32 x 4 */
+    const real *stage4_bcres3_f2_dw = arena + (size_t)N * 1895888; /* 100 x N x 32 x 4 */
     const real *stage4_bcres3_f2_ssn_saved = arena + fixed + 6320;
-    const real *stage4_bcres3_mean_f = arena + (size_t)N * 2479568; /* 100 x N x 1 x 4 */
-    const real *stage4_bcres3_f1 = arena + (size_t)N * 2479968; /* 100 x N x 1 x 4 */
-    const real *stage4_bcres3_drop_mask = arena + (size_t)N * 2481568; /* 100 x N x 1 x 1 */
-    const real *stage4_bcres3_sum = arena + (size_t)N * 2481668; /* 100 x N x 32 x 4 */
+    const real *stage4_bcres3_mean_f = arena + (size_t)N * 1908688; /* 100 x N x 1 x 4 */
+    const real *stage4_bcres3_f1 = arena + (size_t)N * 1909088; /* 100 x N x 1 x 4 */
+    const real *stage4_bcres3_drop_mask = arena + (size_t)N * 1910688; /* 100 x N x 1 x 1 */
+    const real *stage4_bcres3_sum = arena + (size_t)N * 1910788; /* 100 x N x 32 x 4 */
+    const real *stage4_bcres3_bn = arena + (size_t)N * 1923588; /* 100 x N x 32 x 4 */
     const real *stage4_bcres3_bn_saved = arena + fixed + 7120;
-    const real *stage4_bcres3_relu = arena + (size_t)N * 2507268; /* 100 x N x 32 x 4 */
-    const real *stage4_resnorm = arena + (size_t)N * 2520068; /* 100 x N x 32 x 4 */
-    const real *stage4_resnorm_saved = arena + (size_t)N * 2532868; /* 2 x N x 32 x 1 */
-    const real *head_conv = arena + (size_t)N * 2532932; /* 10 x N x 32 x 4 */
-    const real *head_bn = arena + (size_t)N * 2534212; /* 10 x N x 32 x 4 */
+    const real *stage4_resnorm = arena + (size_t)N * 1936388; /* 100 x N x 32 x 4 */
+    const real *stage4_resnorm_saved = arena + (size_t)N * 1949188; /* 2 x N x 32 x 1 */
+    const real *head_conv = arena + (size_t)N * 1949252; /* 10 x N x 32 x 4 */
+    const real *head_bn = arena + (size_t)N * 1950532; /* 10 x N x 32 x 4 */
     const real *head_bn_saved = arena + fixed + 7320;
-    const real *head_globalpool = arena + (size_t)N * 2535492; /* 10 x N x 1 x 1 */
-    real *d_stem_conv = grad + (size_t)N * 163840;
-    real *d_stem_bn = grad + (size_t)N * 0;
-    real *d_stem_relu = grad + (size_t)N * 163840;
-    real *d_stage1_bcres1_conv_in = grad + (size_t)N * 81920;
-    real *d_stage1_bcres1_bn_in = grad + (size_t)N * 0;
-    real *d_stage1_bcres1_relu_in = grad + (size_t)N * 81920;
+    const real *head_globalpool = arena + (size_t)N * 1951812; /* 10 x N x 1 x 1 */
+    real *d_stem_conv = grad + (size_t)N * 245760;
+    real *d_stem_bn = grad + (size_t)N * 81920;
+    real *d_stage1_bcres1_conv_in = grad + (size_t)N * 0;
+    real *d_stage1_bcres1_bn_in = grad + (size_t)N * 81920;
     real *d_stage1_bcres1_f2 = grad + (size_t)N * 81920;
     real *d_stage1_bcres1_f2_dw = grad + (size_t)N * 0;
     real *d_stage1_bcres1_mean_f = grad + (size_t)N * 640;
@@ -977,22 +945,19 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     real *d_stage1_bcres1_drop = grad + (size_t)N * 163840;
     real *d_stage1_bcres1_sum = grad + (size_t)N * 0;
     real *d_stage1_bcres1_bn = grad + (size_t)N * 81920;
-    real *d_stage1_bcres1_relu = grad + (size_t)N * 0;
     real *d_stage1_bcres2_f2 = grad + (size_t)N * 163840;
-    real *d_stage1_bcres2_f2_dw = grad + (size_t)N * 81920;
-    real *d_stage1_bcres2_mean_f = grad + (size_t)N * 82560;
-    real *d_stage1_bcres2_f1 = grad + (size_t)N * 82560;
-    real *d_stage1_bcres2_f1_dw = grad + (size_t)N * 81920;
-    real *d_stage1_bcres2_conv_out = grad + (size_t)N * 81920;
+    real *d_stage1_bcres2_f2_dw = grad + (size_t)N * 0;
+    real *d_stage1_bcres2_mean_f = grad + (size_t)N * 640;
+    real *d_stage1_bcres2_f1 = grad + (size_t)N * 640;
+    real *d_stage1_bcres2_f1_dw = grad + (size_t)N * 0;
+    real *d_stage1_bcres2_conv_out = grad + (size_t)N * 0;
     real *d_stage1_bcres2_drop = grad + (size_t)N * 245760;
-    real *d_stage1_bcres2_sum = grad + (size_t)N * 81920;
-    real *d_stage1_bcres2_bn = grad + (size_t)N * 0;
-    real *d_stage1_bcres2_relu = grad + (size_t)N * 102400;
-    real *d_stage1_resnorm = grad + (size_t)N * 20480;
-    real *d_stage2_maxpool = grad + (size_t)N * 0;
-    real *d_stage2_bcres1_conv_in = grad + (size_t)N * 30720;
-    real *d_stage2_bcres1_bn_in = grad + (size_t)N * 0;
-    real *d_stage2_bcres1_relu_in = grad + (size_t)N * 30720;
+    real *d_stage1_bcres2_sum = grad + (size_t)N * 0;
+    real *d_stage1_bcres2_bn = grad + (size_t)N * 133120;
+    real *d_stage1_resnorm = grad + (size_t)N * 51200;
+    real *d_stage2_maxpool = grad + (size_t)N * 30720;
+    real *d_stage2_bcres1_conv_in = grad + (size_t)N * 0;
+    real *d_stage2_bcres1_bn_in = grad + (size_t)N * 30720;
     real *d_stage2_bcres1_f2 = grad + (size_t)N * 30720;
     real *d_stage2_bcres1_f2_dw = grad + (size_t)N * 0;
     real *d_stage2_bcres1_mean_f = grad + (size_t)N * 480;
@@ -1002,22 +967,19 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     real *d_stage2_bcres1_drop = grad + (size_t)N * 61440;
     real *d_stage2_bcres1_sum = grad + (size_t)N * 0;
     real *d_stage2_bcres1_bn = grad + (size_t)N * 30720;
-    real *d_stage2_bcres1_relu = grad + (size_t)N * 0;
     real *d_stage2_bcres2_f2 = grad + (size_t)N * 61440;
-    real *d_stage2_bcres2_f2_dw = grad + (size_t)N * 30720;
-    real *d_stage2_bcres2_mean_f = grad + (size_t)N * 31200;
-    real *d_stage2_bcres2_f1 = grad + (size_t)N * 31200;
-    real *d_stage2_bcres2_f1_dw = grad + (size_t)N * 30720;
-    real *d_stage2_bcres2_conv_out = grad + (size_t)N * 30720;
+    real *d_stage2_bcres2_f2_dw = grad + (size_t)N * 0;
+    real *d_stage2_bcres2_mean_f = grad + (size_t)N * 480;
+    real *d_stage2_bcres2_f1 = grad + (size_t)N * 480;
+    real *d_stage2_bcres2_f1_dw = grad + (size_t)N * 0;
+    real *d_stage2_bcres2_conv_out = grad + (size_t)N * 0;
     real *d_stage2_bcres2_drop = grad + (size_t)N * 92160;
-    real *d_stage2_bcres2_sum = grad + (size_t)N * 30720;
-    real *d_stage2_bcres2_bn = grad + (size_t)N * 0;
-    real *d_stage2_bcres2_relu = grad + (size_t)N * 48640;
-    real *d_stage2_resnorm = grad + (size_t)N * 17920;
-    real *d_stage3_maxpool = grad + (size_t)N * 10240;
-    real *d_stage3_bcres1_conv_in = grad + (size_t)N * 0;
-    real *d_stage3_bcres1_bn_in = grad + (size_t)N * 10240;
-    real *d_stage3_bcres1_relu_in = grad + (size_t)N * 0;
+    real *d_stage2_bcres2_sum = grad + (size_t)N * 0;
+    real *d_stage2_bcres2_bn = grad + (size_t)N * 38400;
+    real *d_stage2_resnorm = grad + (size_t)N * 7680;
+    real *d_stage3_maxpool = grad + (size_t)N * 0;
+    real *d_stage3_bcres1_conv_in = grad + (size_t)N * 10240;
+    real *d_stage3_bcres1_bn_in = grad + (size_t)N * 0;
     real *d_stage3_bcres1_f2 = grad + (size_t)N * 0;
     real *d_stage3_bcres1_f2_dw = grad + (size_t)N * 10240;
     real *d_stage3_bcres1_mean_f = grad + (size_t)N * 10560;
@@ -1027,31 +989,27 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     real *d_stage3_bcres1_drop = grad + (size_t)N * 20480;
     real *d_stage3_bcres1_sum = grad + (size_t)N * 10240;
     real *d_stage3_bcres1_bn = grad + (size_t)N * 0;
-    real *d_stage3_bcres1_relu = grad + (size_t)N * 10240;
     real *d_stage3_bcres2_f2 = grad + (size_t)N * 20480;
-    real *d_stage3_bcres2_f2_dw = grad + (size_t)N * 0;
-    real *d_stage3_bcres2_mean_f = grad + (size_t)N * 320;
-    real *d_stage3_bcres2_f1 = grad + (size_t)N * 320;
-    real *d_stage3_bcres2_f1_dw = grad + (size_t)N * 0;
-    real *d_stage3_bcres2_conv_out = grad + (size_t)N * 0;
+    real *d_stage3_bcres2_f2_dw = grad + (size_t)N * 10240;
+    real *d_stage3_bcres2_mean_f = grad + (size_t)N * 10560;
+    real *d_stage3_bcres2_f1 = grad + (size_t)N * 10560;
+    real *d_stage3_bcres2_f1_dw = grad + (size_t)N * 10240;
+    real *d_stage3_bcres2_conv_out = grad + (size_t)N * 10240;
     real *d_stage3_bcres2_drop = grad + (size_t)N * 30720;
-    real *d_stage3_bcres2_sum = grad + (size_t)N * 0;
-    real *d_stage3_bcres2_bn = grad + (size_t)N * 10240;
-    real *d_stage3_bcres2_relu = grad + (size_t)N * 0;
+    real *d_stage3_bcres2_sum = grad + (size_t)N * 10240;
+    real *d_stage3_bcres2_bn = grad + (size_t)N * 0;
     real *d_stage3_resnorm = grad + (size_t)N * 12800;
     real *d_stage4_bcres1_conv_in = grad + (size_t)N * 0;
     real *d_stage4_bcres1_bn_in = grad + (size_t)N * 12800;
-    real *d_stage4_bcres1_relu_in = grad + (size_t)N * 0;
-    real *d_stage4_bcres1_f2 = grad + (size_t)N * 0;
-    real *d_stage4_bcres1_f2_dw = grad + (size_t)N * 12800;
-    real *d_stage4_bcres1_mean_f = grad + (size_t)N * 13200;
-    real *d_stage4_bcres1_f1 = grad + (size_t)N * 13200;
-    real *d_stage4_bcres1_f1_dw = grad + (size_t)N * 12800;
-    real *d_stage4_bcres1_conv_out = grad + (size_t)N * 12800;
+    real *d_stage4_bcres1_f2 = grad + (size_t)N * 12800;
+    real *d_stage4_bcres1_f2_dw = grad + (size_t)N * 0;
+    real *d_stage4_bcres1_mean_f = grad + (size_t)N * 400;
+    real *d_stage4_bcres1_f1 = grad + (size_t)N * 400;
+    real *d_stage4_bcres1_f1_dw = grad + (size_t)N * 0;
+    real *d_stage4_bcres1_conv_out = grad + (size_t)N * 0;
     real *d_stage4_bcres1_drop = grad + (size_t)N * 25600;
-    real *d_stage4_bcres1_sum = grad + (size_t)N * 12800;
-    real *d_stage4_bcres1_bn = grad + (size_t)N * 0;
-    real *d_stage4_bcres1_relu = grad + (size_t)N * 12800;
+    real *d_stage4_bcres1_sum = grad + (size_t)N * 0;
+    real *d_stage4_bcres1_bn = grad + (size_t)N * 12800;
     real *d_stage4_bcres2_f2 = grad + (size_t)N * 25600;
     real *d_stage4_bcres2_f2_dw = grad + (size_t)N * 0;
     real *d_stage4_bcres2_mean_f = grad + (size_t)N * 400;
@@ -1061,17 +1019,15 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     real *d_stage4_bcres2_drop = grad + (size_t)N * 38400;
     real *d_stage4_bcres2_sum = grad + (size_t)N * 0;
     real *d_stage4_bcres2_bn = grad + (size_t)N * 12800;
-    real *d_stage4_bcres2_relu = grad + (size_t)N * 0;
     real *d_stage4_bcres3_f2 = grad + (size_t)N * 25600;
-    real *d_stage4_bcres3_f2_dw = grad + (size_t)N * 12800;
-    real *d_stage4_bcres3_mean_f = grad + (size_t)N * 13200;
-    real *d_stage4_bcres3_f1 = grad + (size_t)N * 13200;
-    real *d_stage4_bcres3_f1_dw = grad + (size_t)N * 12800;
-    real *d_stage4_bcres3_conv_out = grad + (size_t)N * 12800;
+    real *d_stage4_bcres3_f2_dw = grad + (size_t)N * 0;
+    real *d_stage4_bcres3_mean_f = grad + (size_t)N * 400;
+    real *d_stage4_bcres3_f1 = grad + (size_t)N * 400;
+    real *d_stage4_bcres3_f1_dw = grad + (size_t)N * 0;
+    real *d_stage4_bcres3_conv_out = grad + (size_t)N * 0;
     real *d_stage4_bcres3_drop = grad + (size_t)N * 38400;
-    real *d_stage4_bcres3_sum = grad + (size_t)N * 12800;
-    real *d_stage4_bcres3_bn = grad + (size_t)N * 0;
-    real *d_stage4_bcres3_relu = grad + (size_t)N * 15370;
+    real *d_stage4_bcres3_sum = grad + (size_t)N * 0;
+    real *d_stage4_bcres3_bn = grad + (size_t)N * 15370;
     real *d_stage4_resnorm = grad + (size_t)N * 2570;
     real *d_head_conv = grad + (size_t)N * 1290;
     real *d_head_bn = grad + (size_t)N * 10;
@@ -1230,7 +1186,7 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         fake_quant_backward(d_head_bn, head_bn, (size_t)N * 1280, quant->ranges + 28);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 10; g++)
-        norm_backward_group(g, d_head_conv, 0, d_head_bn_scale, d_head_bn_shift, d_head_bn, head_conv, head_bn_scale, head_bn_saved, (NormShape){10, 1, N, 32, 4});
+        norm_backward_group(g, d_head_conv, 0, d_head_bn_scale, d_head_bn_shift, d_head_bn, head_conv, NULL, head_bn_scale, head_bn_saved, (NormShape){10, 1, N, 32, 4}, 0);
 
     /* backward of head.conv: 100 x 32 x 4 -> 10 x 32 x 4 */
     conv1x1_backward(d_stage4_resnorm, 0, d_head_conv_weight, NULL, d_head_conv, stage4_resnorm, head_conv_weight, 100, 10, (size_t)N * 128);
@@ -1242,16 +1198,15 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         fake_quant_backward(d_stage4_resnorm, stage4_resnorm, (size_t)N * 12800, quant->ranges + 26);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 32; g++)
-        resnorm_backward_group(g, d_stage4_bcres3_relu, 0, d_stage4_resnorm, stage4_bcres3_relu, stage4_resnorm_saved, 0.1, 100, N, 32, 4);
+        resnorm_backward_group(g, d_stage4_bcres3_bn, 0, d_stage4_resnorm, stage4_bcres3_bn, stage4_resnorm_saved, 0.1, 100, N, 32, 4);
 
     /* backward of stage4.bcres3: 100 x 32 x 4 -> 100 x 32 x 4 */
     if (quant)
-        fake_quant_backward(d_stage4_bcres3_relu, stage4_bcres3_relu, (size_t)N * 12800, quant->ranges + 24);
-    relu_backward(d_stage4_bcres3_bn, d_stage4_bcres3_relu, stage4_bcres3_relu, (size_t)N * 12800, 0);
+        fake_quant_backward(d_stage4_bcres3_bn, stage4_bcres3_bn, (size_t)N * 12800, quant->ranges + 24);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres3_sum, 0, d_stage4_bcres3_bn_scale, d_stage4_bcres3_bn_shift, d_stage4_bcres3_bn, stage4_bcres3_sum, stage4_bcres3_bn_scale, stage4_bcres3_bn_saved, (NormShape){100, 1, N, 32, 4});
-    bcast_add_f_backward(d_stage4_bcres3_f2, 0, d_stage4_bcres2_relu, 0, d_stage4_bcres3_drop, 0, d_stage4_bcres3_sum, 100 * N, 32, 4);
+        norm_backward_group(g, d_stage4_bcres3_sum, 0, d_stage4_bcres3_bn_scale, d_stage4_bcres3_bn_shift, d_stage4_bcres3_bn, stage4_bcres3_sum, stage4_bcres3_bn, stage4_bcres3_bn_scale, stage4_bcres3_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
+    bcast_add_f_backward(d_stage4_bcres3_f2, 0, d_stage4_bcres2_bn, 0, d_stage4_bcres3_drop, 0, d_stage4_bcres3_sum, 100 * N, 32, 4);
     dropout_backward(d_stage4_bcres3_conv_out, 0, d_stage4_bcres3_drop, stage4_bcres3_drop_mask, (size_t)N * 100, 4);
     conv1x1_backward(d_stage4_bcres3_f1, 0, d_stage4_bcres3_conv_out_weight, NULL, d_stage4_bcres3_conv_out, stage4_bcres3_f1, stage4_bcres3_conv_out_weight, 100, 100, (size_t)N * 4);
     relu_backward(d_stage4_bcres3_f1_dw, d_stage4_bcres3_f1, stage4_bcres3_f1, (size_t)N * 400, 0);
@@ -1261,19 +1216,18 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     mean_f_backward(d_stage4_bcres3_f2, 1, d_stage4_bcres3_mean_f, 100 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 400; g++)
-        norm_backward_group(g, d_stage4_bcres3_f2_dw, 0, d_stage4_bcres3_f2_ssn_scale, d_stage4_bcres3_f2_ssn_shift, d_stage4_bcres3_f2, stage4_bcres3_f2_dw, stage4_bcres3_f2_ssn_scale, stage4_bcres3_f2_ssn_saved, (NormShape){100, 4, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres3_f2_dw, 0, d_stage4_bcres3_f2_ssn_scale, d_stage4_bcres3_f2_ssn_shift, d_stage4_bcres3_f2, stage4_bcres3_f2_dw, NULL, stage4_bcres3_f2_ssn_scale, stage4_bcres3_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 76800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
-        dwconv_backward_channel(c, d_stage4_bcres2_relu, 1, d_stage4_bcres3_f2_dw_weight, d_stage4_bcres3_f2_dw, stage4_bcres2_relu, stage4_bcres3_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
+        dwconv_backward_channel(c, d_stage4_bcres2_bn, 1, d_stage4_bcres3_f2_dw_weight, d_stage4_bcres3_f2_dw, stage4_bcres2_bn, stage4_bcres3_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
 
     /* backward of stage4.bcres2: 100 x 32 x 4 -> 100 x 32 x 4 */
     if (quant)
-        fake_quant_backward(d_stage4_bcres2_relu, stage4_bcres2_relu, (size_t)N * 12800, quant->ranges + 22);
-    relu_backward(d_stage4_bcres2_bn, d_stage4_bcres2_relu, stage4_bcres2_relu, (size_t)N * 12800, 0);
+        fake_quant_backward(d_stage4_bcres2_bn, stage4_bcres2_bn, (size_t)N * 12800, quant->ranges + 22);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2_sum, 0, d_stage4_bcres2_bn_scale, d_stage4_bcres2_bn_shift, d_stage4_bcres2_bn, stage4_bcres2_sum, stage4_bcres2_bn_scale, stage4_bcres2_bn_saved, (NormShape){100, 1, N, 32, 4});
-    bcast_add_f_backward(d_stage4_bcres2_f2, 0, d_stage4_bcres1_relu, 0, d_stage4_bcres2_drop, 0, d_stage4_bcres2_sum, 100 * N, 32, 4);
+        norm_backward_group(g, d_stage4_bcres2_sum, 0, d_stage4_bcres2_bn_scale, d_stage4_bcres2_bn_shift, d_stage4_bcres2_bn, stage4_bcres2_sum, stage4_bcres2_bn, stage4_bcres2_bn_scale, stage4_bcres2_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
+    bcast_add_f_backward(d_stage4_bcres2_f2, 0, d_stage4_bcres1_bn, 0, d_stage4_bcres2_drop, 0, d_stage4_bcres2_sum, 100 * N, 32, 4);
     dropout_backward(d_stage4_bcres2_conv_out, 0, d_stage4_bcres2_drop, stage4_bcres2_drop_mask, (size_t)N * 100, 4);
     conv1x1_backward(d_stage4_bcres2_f1, 0, d_stage4_bcres2_conv_out_weight, NULL, d_stage4_bcres2_conv_out, stage4_bcres2_f1, stage4_bcres2_conv_out_weight, 100, 100, (size_t)N * 4);
     relu_backward(d_stage4_bcres2_f1_dw, d_stage4_bcres2_f1, stage4_bcres2_f1, (size_t)N * 400, 0);
@@ -1283,18 +1237,17 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     mean_f_backward(d_stage4_bcres2_f2, 1, d_stage4_bcres2_mean_f, 100 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 400; g++)
-        norm_backward_group(g, d_stage4_bcres2_f2_dw, 0, d_stage4_bcres2_f2_ssn_scale, d_stage4_bcres2_f2_ssn_shift, d_stage4_bcres2_f2, stage4_bcres2_f2_dw, stage4_bcres2_f2_ssn_scale, stage4_bcres2_f2_ssn_saved, (NormShape){100, 4, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres2_f2_dw, 0, d_stage4_bcres2_f2_ssn_scale, d_stage4_bcres2_f2_ssn_shift, d_stage4_bcres2_f2, stage4_bcres2_f2_dw, NULL, stage4_bcres2_f2_ssn_scale, stage4_bcres2_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 76800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
-        dwconv_backward_channel(c, d_stage4_bcres1_relu, 1, d_stage4_bcres2_f2_dw_weight, d_stage4_bcres2_f2_dw, stage4_bcres1_relu, stage4_bcres2_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
+        dwconv_backward_channel(c, d_stage4_bcres1_bn, 1, d_stage4_bcres2_f2_dw_weight, d_stage4_bcres2_f2_dw, stage4_bcres1_bn, stage4_bcres2_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
 
     /* backward of stage4.bcres1: 80 x 32 x 4 -> 100 x 32 x 4 */
     if (quant)
-        fake_quant_backward(d_stage4_bcres1_relu, stage4_bcres1_relu, (size_t)N * 12800, quant->ranges + 20);
-    relu_backward(d_stage4_bcres1_bn, d_stage4_bcres1_relu, stage4_bcres1_relu, (size_t)N * 12800, 0);
+        fake_quant_backward(d_stage4_bcres1_bn, stage4_bcres1_bn, (size_t)N * 12800, quant->ranges + 20);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres1_sum, 0, d_stage4_bcres1_bn_scale, d_stage4_bcres1_bn_shift, d_stage4_bcres1_bn, stage4_bcres1_sum, stage4_bcres1_bn_scale, stage4_bcres1_bn_saved, (NormShape){100, 1, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres1_sum, 0, d_stage4_bcres1_bn_scale, d_stage4_bcres1_bn_shift, d_stage4_bcres1_bn, stage4_bcres1_sum, stage4_bcres1_bn, stage4_bcres1_bn_scale, stage4_bcres1_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
     bcast_add_f_backward(d_stage4_bcres1_f2, 0, NULL, 0, d_stage4_bcres1_drop, 0, d_stage4_bcres1_sum, 100 * N, 32, 4);
     dropout_backward(d_stage4_bcres1_conv_out, 0, d_stage4_bcres1_drop, stage4_bcres1_drop_mask, (size_t)N * 100, 4);
     conv1x1_backward(d_stage4_bcres1_f1, 0, d_stage4_bcres1_conv_out_weight, NULL, d_stage4_bcres1_conv_out, stage4_bcres1_f1, stage4_bcres1_conv_out_weight, 100, 100, (size_t)N * 4);
@@ -1305,14 +1258,13 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     mean_f_backward(d_stage4_bcres1_f2, 1, d_stage4_bcres1_mean_f, 100 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 400; g++)
-        norm_backward_group(g, d_stage4_bcres1_f2_dw, 0, d_stage4_bcres1_f2_ssn_scale, d_stage4_bcres1_f2_ssn_shift, d_stage4_bcres1_f2, stage4_bcres1_f2_dw, stage4_bcres1_f2_ssn_scale, stage4_bcres1_f2_ssn_saved, (NormShape){100, 4, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres1_f2_dw, 0, d_stage4_bcres1_f2_ssn_scale, d_stage4_bcres1_f2_ssn_shift, d_stage4_bcres1_f2, stage4_bcres1_f2_dw, NULL, stage4_bcres1_f2_ssn_scale, stage4_bcres1_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 76800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
-        dwconv_backward_channel(c, d_stage4_bcres1_relu_in, 0, d_stage4_bcres1_f2_dw_weight, d_stage4_bcres1_f2_dw, stage4_bcres1_relu_in, stage4_bcres1_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
-    relu_backward(d_stage4_bcres1_bn_in, d_stage4_bcres1_relu_in, stage4_bcres1_relu_in, (size_t)N * 12800, 0);
+        dwconv_backward_channel(c, d_stage4_bcres1_bn_in, 0, d_stage4_bcres1_f2_dw_weight, d_stage4_bcres1_f2_dw, stage4_bcres1_bn_in, stage4_bcres1_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres1_conv_in, 0, d_stage4_bcres1_bn_in_scale, d_stage4_bcres1_bn_in_shift, d_stage4_bcres1_bn_in, stage4_bcres1_conv_in, stage4_bcres1_bn_in_scale, stage4_bcres1_bn_in_saved, (NormShape){100, 1, N, 32, 4});
+        norm_backward_group(g, d_stage4_bcres1_conv_in, 0, d_stage4_bcres1_bn_in_scale, d_stage4_bcres1_bn_in_shift, d_stage4_bcres1_bn_in, stage4_bcres1_conv_in, stage4_bcres1_bn_in, stage4_bcres1_bn_in_scale, stage4_bcres1_bn_in_saved, (NormShape){100, 1, N, 32, 4}, 1);
     conv1x1_backward(d_stage3_resnorm, 0, d_stage4_bcres1_conv_in_weight, NULL, d_stage4_bcres1_conv_in, stage3_resnorm, stage4_bcres1_conv_in_weight, 80, 100, (size_t)N * 128);
 
     /* ---- spec line 13: stage3: maxpool(2) -> bcres(out = 2*C) x 2 -> resnorm(0.1); */
@@ -1322,16 +1274,15 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         fake_quant_backward(d_stage3_resnorm, stage3_resnorm, (size_t)N * 10240, quant->ranges + 18);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 32; g++)
-        resnorm_backward_group(g, d_stage3_bcres2_relu, 0, d_stage3_resnorm, stage3_bcres2_relu, stage3_resnorm_saved, 0.1, 80, N, 32, 4);
+        resnorm_backward_group(g, d_stage3_bcres2_bn, 0, d_stage3_resnorm, stage3_bcres2_bn, stage3_resnorm_saved, 0.1, 80, N, 32, 4);
 
     /* backward of stage3.bcres2: 80 x 32 x 4 -> 80 x 32 x 4 */
     if (quant)
-        fake_quant_backward(d_stage3_bcres2_relu, stage3_bcres2_relu, (size_t)N * 10240, quant->ranges + 16);
-    relu_backward(d_stage3_bcres2_bn, d_stage3_bcres2_relu, stage3_bcres2_relu, (size_t)N * 10240, 0);
+        fake_quant_backward(d_stage3_bcres2_bn, stage3_bcres2_bn, (size_t)N * 10240, quant->ranges + 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2_sum, 0, d_stage3_bcres2_bn_scale, d_stage3_bcres2_bn_shift, d_stage3_bcres2_bn, stage3_bcres2_sum, stage3_bcres2_bn_scale, stage3_bcres2_bn_saved, (NormShape){80, 1, N, 32, 4});
-    bcast_add_f_backward(d_stage3_bcres2_f2, 0, d_stage3_bcres1_relu, 0, d_stage3_bcres2_drop, 0, d_stage3_bcres2_sum, 80 * N, 32, 4);
+        norm_backward_group(g, d_stage3_bcres2_sum, 0, d_stage3_bcres2_bn_scale, d_stage3_bcres2_bn_shift, d_stage3_bcres2_bn, stage3_bcres2_sum, stage3_bcres2_bn, stage3_bcres2_bn_scale, stage3_bcres2_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
+    bcast_add_f_backward(d_stage3_bcres2_f2, 0, d_stage3_bcres1_bn, 0, d_stage3_bcres2_drop, 0, d_stage3_bcres2_sum, 80 * N, 32, 4);
     dropout_backward(d_stage3_bcres2_conv_out, 0, d_stage3_bcres2_drop, stage3_bcres2_drop_mask, (size_t)N * 80, 4);
     conv1x1_backward(d_stage3_bcres2_f1, 0, d_stage3_bcres2_conv_out_weight, NULL, d_stage3_bcres2_conv_out, stage3_bcres2_f1, stage3_bcres2_conv_out_weight, 80, 80, (size_t)N * 4);
     relu_backward(d_stage3_bcres2_f1_dw, d_stage3_bcres2_f1, stage3_bcres2_f1, (size_t)N * 320, 0);
@@ -1341,18 +1292,17 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     mean_f_backward(d_stage3_bcres2_f2, 1, d_stage3_bcres2_mean_f, 80 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 320; g++)
-        norm_backward_group(g, d_stage3_bcres2_f2_dw, 0, d_stage3_bcres2_f2_ssn_scale, d_stage3_bcres2_f2_ssn_shift, d_stage3_bcres2_f2, stage3_bcres2_f2_dw, stage3_bcres2_f2_ssn_scale, stage3_bcres2_f2_ssn_saved, (NormShape){80, 4, N, 32, 4});
+        norm_backward_group(g, d_stage3_bcres2_f2_dw, 0, d_stage3_bcres2_f2_ssn_scale, d_stage3_bcres2_f2_ssn_shift, d_stage3_bcres2_f2, stage3_bcres2_f2_dw, NULL, stage3_bcres2_f2_ssn_scale, stage3_bcres2_f2_ssn_saved, (NormShape){80, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
-        dwconv_backward_channel(c, d_stage3_bcres1_relu, 1, d_stage3_bcres2_f2_dw_weight, d_stage3_bcres2_f2_dw, stage3_bcres1_relu, stage3_bcres2_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
+        dwconv_backward_channel(c, d_stage3_bcres1_bn, 1, d_stage3_bcres2_f2_dw_weight, d_stage3_bcres2_f2_dw, stage3_bcres1_bn, stage3_bcres2_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
 
     /* backward of stage3.bcres1: 60 x 32 x 4 -> 80 x 32 x 4 */
     if (quant)
-        fake_quant_backward(d_stage3_bcres1_relu, stage3_bcres1_relu, (size_t)N * 10240, quant->ranges + 14);
-    relu_backward(d_stage3_bcres1_bn, d_stage3_bcres1_relu, stage3_bcres1_relu, (size_t)N * 10240, 0);
+        fake_quant_backward(d_stage3_bcres1_bn, stage3_bcres1_bn, (size_t)N * 10240, quant->ranges + 14);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres1_sum, 0, d_stage3_bcres1_bn_scale, d_stage3_bcres1_bn_shift, d_stage3_bcres1_bn, stage3_bcres1_sum, stage3_bcres1_bn_scale, stage3_bcres1_bn_saved, (NormShape){80, 1, N, 32, 4});
+        norm_backward_group(g, d_stage3_bcres1_sum, 0, d_stage3_bcres1_bn_scale, d_stage3_bcres1_bn_shift, d_stage3_bcres1_bn, stage3_bcres1_sum, stage3_bcres1_bn, stage3_bcres1_bn_scale, stage3_bcres1_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
     bcast_add_f_backward(d_stage3_bcres1_f2, 0, NULL, 0, d_stage3_bcres1_drop, 0, d_stage3_bcres1_sum, 80 * N, 32, 4);
     dropout_backward(d_stage3_bcres1_conv_out, 0, d_stage3_bcres1_drop, stage3_bcres1_drop_mask, (size_t)N * 80, 4);
     conv1x1_backward(d_stage3_bcres1_f1, 0, d_stage3_bcres1_conv_out_weight, NULL, d_stage3_bcres1_conv_out, stage3_bcres1_f1, stage3_bcres1_conv_out_weight, 80, 80, (size_t)N * 4);
@@ -1363,14 +1313,13 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     mean_f_backward(d_stage3_bcres1_f2, 1, d_stage3_bcres1_mean_f, 80 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 320; g++)
-        norm_backward_group(g, d_stage3_bcres1_f2_dw, 0, d_stage3_bcres1_f2_ssn_scale, d_stage3_bcres1_f2_ssn_shift, d_stage3_bcres1_f2, stage3_bcres1_f2_dw, stage3_bcres1_f2_ssn_scale, stage3_bcres1_f2_ssn_saved, (NormShape){80, 4, N, 32, 4});
+        norm_backward_group(g, d_stage3_bcres1_f2_dw, 0, d_stage3_bcres1_f2_ssn_scale, d_stage3_bcres1_f2_ssn_shift, d_stage3_bcres1_f2, stage3_bcres1_f2_dw, NULL, stage3_bcres1_f2_ssn_scale, stage3_bcres1_f2_ssn_saved, (NormShape){80, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
-        dwconv_backward_channel(c, d_stage3_bcres1_relu_in, 0, d_stage3_bcres1_f2_dw_weight, d_stage3_bcres1_f2_dw, stage3_bcres1_relu_in, stage3_bcres1_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
-    relu_backward(d_stage3_bcres1_bn_in, d_stage3_bcres1_relu_in, stage3_bcres1_relu_in, (size_t)N * 10240, 0);
+        dwconv_backward_channel(c, d_stage3_bcres1_bn_in, 0, d_stage3_bcres1_f2_dw_weight, d_stage3_bcres1_f2_dw, stage3_bcres1_bn_in, stage3_bcres1_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres1_conv_in, 0, d_stage3_bcres1_bn_in_scale, d_stage3_bcres1_bn_in_shift, d_stage3_bcres1_bn_in, stage3_bcres1_conv_in, stage3_bcres1_bn_in_scale, stage3_bcres1_bn_in_saved, (NormShape){80, 1, N, 32, 4});
+        norm_backward_group(g, d_stage3_bcres1_conv_in, 0, d_stage3_bcres1_bn_in_scale, d_stage3_bcres1_bn_in_shift, d_stage3_bcres1_bn_in, stage3_bcres1_conv_in, stage3_bcres1_bn_in, stage3_bcres1_bn_in_scale, stage3_bcres1_bn_in_saved, (NormShape){80, 1, N, 32, 4}, 1);
     conv1x1_backward(d_stage3_maxpool, 0, d_stage3_bcres1_conv_in_weight, NULL, d_stage3_bcres1_conv_in, stage3_maxpool, stage3_bcres1_conv_in_weight, 60, 80, (size_t)N * 128);
 
     /* backward of stage3.maxpool: 60 x 64 x 8 -> 60 x 32 x 4 */
@@ -1383,16 +1332,15 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         fake_quant_backward(d_stage2_resnorm, stage2_resnorm, (size_t)N * 30720, quant->ranges + 12);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 64; g++)
-        resnorm_backward_group(g, d_stage2_bcres2_relu, 0, d_stage2_resnorm, stage2_bcres2_relu, stage2_resnorm_saved, 0.1, 60, N, 64, 8);
+        resnorm_backward_group(g, d_stage2_bcres2_bn, 0, d_stage2_resnorm, stage2_bcres2_bn, stage2_resnorm_saved, 0.1, 60, N, 64, 8);
 
     /* backward of stage2.bcres2: 60 x 64 x 8 -> 60 x 64 x 8 */
     if (quant)
-        fake_quant_backward(d_stage2_bcres2_relu, stage2_bcres2_relu, (size_t)N * 30720, quant->ranges + 10);
-    relu_backward(d_stage2_bcres2_bn, d_stage2_bcres2_relu, stage2_bcres2_relu, (size_t)N * 30720, 0);
+        fake_quant_backward(d_stage2_bcres2_bn, stage2_bcres2_bn, (size_t)N * 30720, quant->ranges + 10);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2_sum, 0, d_stage2_bcres2_bn_scale, d_stage2_bcres2_bn_shift, d_stage2_bcres2_bn, stage2_bcres2_sum, stage2_bcres2_bn_scale, stage2_bcres2_bn_saved, (NormShape){60, 1, N, 64, 8});
-    bcast_add_f_backward(d_stage2_bcres2_f2, 0, d_stage2_bcres1_relu, 0, d_stage2_bcres2_drop, 0, d_stage2_bcres2_sum, 60 * N, 64, 8);
+        norm_backward_group(g, d_stage2_bcres2_sum, 0, d_stage2_bcres2_bn_scale, d_stage2_bcres2_bn_shift, d_stage2_bcres2_bn, stage2_bcres2_sum, stage2_bcres2_bn, stage2_bcres2_bn_scale, stage2_bcres2_bn_saved, (NormShape){60, 1, N, 64, 8}, 1);
+    bcast_add_f_backward(d_stage2_bcres2_f2, 0, d_stage2_bcres1_bn, 0, d_stage2_bcres2_drop, 0, d_stage2_bcres2_sum, 60 * N, 64, 8);
     dropout_backward(d_stage2_bcres2_conv_out, 0, d_stage2_bcres2_drop, stage2_bcres2_drop_mask, (size_t)N * 60, 8);
     conv1x1_backward(d_stage2_bcres2_f1, 0, d_stage2_bcres2_conv_out_weight, NULL, d_stage2_bcres2_conv_out, stage2_bcres2_f1, stage2_bcres2_conv_out_weight, 60, 60, (size_t)N * 8);
     relu_backward(d_stage2_bcres2_f1_dw, d_stage2_bcres2_f1, stage2_bcres2_f1, (size_t)N * 480, 0);
@@ -1402,18 +1350,17 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     mean_f_backward(d_stage2_bcres2_f2, 1, d_stage2_bcres2_mean_f, 60 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 240; g++)
-        norm_backward_group(g, d_stage2_bcres2_f2_dw, 0, d_stage2_bcres2_f2_ssn_scale, d_stage2_bcres2_f2_ssn_shift, d_stage2_bcres2_f2, stage2_bcres2_f2_dw, stage2_bcres2_f2_ssn_scale, stage2_bcres2_f2_ssn_saved, (NormShape){60, 4, N, 64, 8});
+        norm_backward_group(g, d_stage2_bcres2_f2_dw, 0, d_stage2_bcres2_f2_ssn_scale, d_stage2_bcres2_f2_ssn_shift, d_stage2_bcres2_f2, stage2_bcres2_f2_dw, NULL, stage2_bcres2_f2_ssn_scale, stage2_bcres2_f2_ssn_saved, (NormShape){60, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 184320 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
-        dwconv_backward_channel(c, d_stage2_bcres1_relu, 1, d_stage2_bcres2_f2_dw_weight, d_stage2_bcres2_f2_dw, stage2_bcres1_relu, stage2_bcres2_f2_dw_weight, N, 64, 8, 3, 1, 1, 0);
+        dwconv_backward_channel(c, d_stage2_bcres1_bn, 1, d_stage2_bcres2_f2_dw_weight, d_stage2_bcres2_f2_dw, stage2_bcres1_bn, stage2_bcres2_f2_dw_weight, N, 64, 8, 3, 1, 1, 0);
 
     /* backward of stage2.bcres1: 40 x 64 x 8 -> 60 x 64 x 8 */
     if (quant)
-        fake_quant_backward(d_stage2_bcres1_relu, stage2_bcres1_relu, (size_t)N * 30720, quant->ranges + 8);
-    relu_backward(d_stage2_bcres1_bn, d_stage2_bcres1_relu, stage2_bcres1_relu, (size_t)N * 30720, 0);
+        fake_quant_backward(d_stage2_bcres1_bn, stage2_bcres1_bn, (size_t)N * 30720, quant->ranges + 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres1_sum, 0, d_stage2_bcres1_bn_scale, d_stage2_bcres1_bn_shift, d_stage2_bcres1_bn, stage2_bcres1_sum, stage2_bcres1_bn_scale, stage2_bcres1_bn_saved, (NormShape){60, 1, N, 64, 8});
+        norm_backward_group(g, d_stage2_bcres1_sum, 0, d_stage2_bcres1_bn_scale, d_stage2_bcres1_bn_shift, d_stage2_bcres1_bn, stage2_bcres1_sum, stage2_bcres1_bn, stage2_bcres1_bn_scale, stage2_bcres1_bn_saved, (NormShape){60, 1, N, 64, 8}, 1);
     bcast_add_f_backward(d_stage2_bcres1_f2, 0, NULL, 0, d_stage2_bcres1_drop, 0, d_stage2_bcres1_sum, 60 * N, 64, 8);
     dropout_backward(d_stage2_bcres1_conv_out, 0, d_stage2_bcres1_drop, stage2_bcres1_drop_mask, (size_t)N * 60, 8);
     conv1x1_backward(d_stage2_bcres1_f1, 0, d_stage2_bcres1_conv_out_weight, NULL, d_stage2_bcres1_conv_out, stage2_bcres1_f1, stage2_bcres1_conv_out_weight, 60, 60, (size_t)N * 8);
@@ -1424,14 +1371,13 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     mean_f_backward(d_stage2_bcres1_f2, 1, d_stage2_bcres1_mean_f, 60 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 240; g++)
-        norm_backward_group(g, d_stage2_bcres1_f2_dw, 0, d_stage2_bcres1_f2_ssn_scale, d_stage2_bcres1_f2_ssn_shift, d_stage2_bcres1_f2, stage2_bcres1_f2_dw, stage2_bcres1_f2_ssn_scale, stage2_bcres1_f2_ssn_saved, (NormShape){60, 4, N, 64, 8});
+        norm_backward_group(g, d_stage2_bcres1_f2_dw, 0, d_stage2_bcres1_f2_ssn_scale, d_stage2_bcres1_f2_ssn_shift, d_stage2_bcres1_f2, stage2_bcres1_f2_dw, NULL, stage2_bcres1_f2_ssn_scale, stage2_bcres1_f2_ssn_saved, (NormShape){60, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 184320 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
-        dwconv_backward_channel(c, d_stage2_bcres1_relu_in, 0, d_stage2_bcres1_f2_dw_weight, d_stage2_bcres1_f2_dw, stage2_bcres1_relu_in, stage2_bcres1_f2_dw_weight, N, 64, 8, 3, 1, 1, 0);
-    relu_backward(d_stage2_bcres1_bn_in, d_stage2_bcres1_relu_in, stage2_bcres1_relu_in, (size_t)N * 30720, 0);
+        dwconv_backward_channel(c, d_stage2_bcres1_bn_in, 0, d_stage2_bcres1_f2_dw_weight, d_stage2_bcres1_f2_dw, stage2_bcres1_bn_in, stage2_bcres1_f2_dw_weight, N, 64, 8, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres1_conv_in, 0, d_stage2_bcres1_bn_in_scale, d_stage2_bcres1_bn_in_shift, d_stage2_bcres1_bn_in, stage2_bcres1_conv_in, stage2_bcres1_bn_in_scale, stage2_bcres1_bn_in_saved, (NormShape){60, 1, N, 64, 8});
+        norm_backward_group(g, d_stage2_bcres1_conv_in, 0, d_stage2_bcres1_bn_in_scale, d_stage2_bcres1_bn_in_shift, d_stage2_bcres1_bn_in, stage2_bcres1_conv_in, stage2_bcres1_bn_in, stage2_bcres1_bn_in_scale, stage2_bcres1_bn_in_saved, (NormShape){60, 1, N, 64, 8}, 1);
     conv1x1_backward(d_stage2_maxpool, 0, d_stage2_bcres1_conv_in_weight, NULL, d_stage2_bcres1_conv_in, stage2_maxpool, stage2_bcres1_conv_in_weight, 40, 60, (size_t)N * 512);
 
     /* backward of stage2.maxpool: 40 x 128 x 16 -> 40 x 64 x 8 */
@@ -1444,16 +1390,15 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         fake_quant_backward(d_stage1_resnorm, stage1_resnorm, (size_t)N * 81920, quant->ranges + 6);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 128; g++)
-        resnorm_backward_group(g, d_stage1_bcres2_relu, 0, d_stage1_resnorm, stage1_bcres2_relu, stage1_resnorm_saved, 0.1, 40, N, 128, 16);
+        resnorm_backward_group(g, d_stage1_bcres2_bn, 0, d_stage1_resnorm, stage1_bcres2_bn, stage1_resnorm_saved, 0.1, 40, N, 128, 16);
 
     /* backward of stage1.bcres2: 40 x 128 x 16 -> 40 x 128 x 16 */
     if (quant)
-        fake_quant_backward(d_stage1_bcres2_relu, stage1_bcres2_relu, (size_t)N * 81920, quant->ranges + 4);
-    relu_backward(d_stage1_bcres2_bn, d_stage1_bcres2_relu, stage1_bcres2_relu, (size_t)N * 81920, 0);
+        fake_quant_backward(d_stage1_bcres2_bn, stage1_bcres2_bn, (size_t)N * 81920, quant->ranges + 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2_sum, 0, d_stage1_bcres2_bn_scale, d_stage1_bcres2_bn_shift, d_stage1_bcres2_bn, stage1_bcres2_sum, stage1_bcres2_bn_scale, stage1_bcres2_bn_saved, (NormShape){40, 1, N, 128, 16});
-    bcast_add_f_backward(d_stage1_bcres2_f2, 0, d_stage1_bcres1_relu, 0, d_stage1_bcres2_drop, 0, d_stage1_bcres2_sum, 40 * N, 128, 16);
+        norm_backward_group(g, d_stage1_bcres2_sum, 0, d_stage1_bcres2_bn_scale, d_stage1_bcres2_bn_shift, d_stage1_bcres2_bn, stage1_bcres2_sum, stage1_bcres2_bn, stage1_bcres2_bn_scale, stage1_bcres2_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
+    bcast_add_f_backward(d_stage1_bcres2_f2, 0, d_stage1_bcres1_bn, 0, d_stage1_bcres2_drop, 0, d_stage1_bcres2_sum, 40 * N, 128, 16);
     dropout_backward(d_stage1_bcres2_conv_out, 0, d_stage1_bcres2_drop, stage1_bcres2_drop_mask, (size_t)N * 40, 16);
     conv1x1_backward(d_stage1_bcres2_f1, 0, d_stage1_bcres2_conv_out_weight, NULL, d_stage1_bcres2_conv_out, stage1_bcres2_f1, stage1_bcres2_conv_out_weight, 40, 40, (size_t)N * 16);
     relu_backward(d_stage1_bcres2_f1_dw, d_stage1_bcres2_f1, stage1_bcres2_f1, (size_t)N * 640, 0);
@@ -1463,18 +1408,17 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     mean_f_backward(d_stage1_bcres2_f2, 1, d_stage1_bcres2_mean_f, 40 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage1_bcres2_f2_dw, 0, d_stage1_bcres2_f2_ssn_scale, d_stage1_bcres2_f2_ssn_shift, d_stage1_bcres2_f2, stage1_bcres2_f2_dw, stage1_bcres2_f2_ssn_scale, stage1_bcres2_f2_ssn_saved, (NormShape){40, 4, N, 128, 16});
+        norm_backward_group(g, d_stage1_bcres2_f2_dw, 0, d_stage1_bcres2_f2_ssn_scale, d_stage1_bcres2_f2_ssn_shift, d_stage1_bcres2_f2, stage1_bcres2_f2_dw, NULL, stage1_bcres2_f2_ssn_scale, stage1_bcres2_f2_ssn_saved, (NormShape){40, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 491520 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
-        dwconv_backward_channel(c, d_stage1_bcres1_relu, 1, d_stage1_bcres2_f2_dw_weight, d_stage1_bcres2_f2_dw, stage1_bcres1_relu, stage1_bcres2_f2_dw_weight, N, 128, 16, 3, 1, 1, 0);
+        dwconv_backward_channel(c, d_stage1_bcres1_bn, 1, d_stage1_bcres2_f2_dw_weight, d_stage1_bcres2_f2_dw, stage1_bcres1_bn, stage1_bcres2_f2_dw_weight, N, 128, 16, 3, 1, 1, 0);
 
     /* backward of stage1.bcres1: 80 x 128 x 16 -> 40 x 128 x 16 */
     if (quant)
-        fake_quant_backward(d_stage1_bcres1_relu, stage1_bcres1_relu, (size_t)N * 81920, quant->ranges + 2);
-    relu_backward(d_stage1_bcres1_bn, d_stage1_bcres1_relu, stage1_bcres1_relu, (size_t)N * 81920, 0);
+        fake_quant_backward(d_stage1_bcres1_bn, stage1_bcres1_bn, (size_t)N * 81920, quant->ranges + 2);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres1_sum, 0, d_stage1_bcres1_bn_scale, d_stage1_bcres1_bn_shift, d_stage1_bcres1_bn, stage1_bcres1_sum, stage1_bcres1_bn_scale, stage1_bcres1_bn_saved, (NormShape){40, 1, N, 128, 16});
+        norm_backward_group(g, d_stage1_bcres1_sum, 0, d_stage1_bcres1_bn_scale, d_stage1_bcres1_bn_shift, d_stage1_bcres1_bn, stage1_bcres1_sum, stage1_bcres1_bn, stage1_bcres1_bn_scale, stage1_bcres1_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
     bcast_add_f_backward(d_stage1_bcres1_f2, 0, NULL, 0, d_stage1_bcres1_drop, 0, d_stage1_bcres1_sum, 40 * N, 128, 16);
     dropout_backward(d_stage1_bcres1_conv_out, 0, d_stage1_bcres1_drop, stage1_bcres1_drop_mask, (size_t)N * 40, 16);
     conv1x1_backward(d_stage1_bcres1_f1, 0, d_stage1_bcres1_conv_out_weight, NULL, d_stage1_bcres1_conv_out, stage1_bcres1_f1, stage1_bcres1_conv_out_weight, 40, 40, (size_t)N * 16);
@@ -1485,27 +1429,23 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     mean_f_backward(d_stage1_bcres1_f2, 1, d_stage1_bcres1_mean_f, 40 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage1_bcres1_f2_dw, 0, d_stage1_bcres1_f2_ssn_scale, d_stage1_bcres1_f2_ssn_shift, d_stage1_bcres1_f2, stage1_bcres1_f2_dw, stage1_bcres1_f2_ssn_scale, stage1_bcres1_f2_ssn_saved, (NormShape){40, 4, N, 128, 16});
+        norm_backward_group(g, d_stage1_bcres1_f2_dw, 0, d_stage1_bcres1_f2_ssn_scale, d_stage1_bcres1_f2_ssn_shift, d_stage1_bcres1_f2, stage1_bcres1_f2_dw, NULL, stage1_bcres1_f2_ssn_scale, stage1_bcres1_f2_ssn_saved, (NormShape){40, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 491520 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
-        dwconv_backward_channel(c, d_stage1_bcres1_relu_in, 0, d_stage1_bcres1_f2_dw_weight, d_stage1_bcres1_f2_dw, stage1_bcres1_relu_in, stage1_bcres1_f2_dw_weight, N, 128, 16, 3, 1, 1, 0);
-    relu_backward(d_stage1_bcres1_bn_in, d_stage1_bcres1_relu_in, stage1_bcres1_relu_in, (size_t)N * 81920, 0);
+        dwconv_backward_channel(c, d_stage1_bcres1_bn_in, 0, d_stage1_bcres1_f2_dw_weight, d_stage1_bcres1_f2_dw, stage1_bcres1_bn_in, stage1_bcres1_f2_dw_weight, N, 128, 16, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres1_conv_in, 0, d_stage1_bcres1_bn_in_scale, d_stage1_bcres1_bn_in_shift, d_stage1_bcres1_bn_in, stage1_bcres1_conv_in, stage1_bcres1_bn_in_scale, stage1_bcres1_bn_in_saved, (NormShape){40, 1, N, 128, 16});
-    conv1x1_backward(d_stem_relu, 0, d_stage1_bcres1_conv_in_weight, NULL, d_stage1_bcres1_conv_in, stem_relu, stage1_bcres1_conv_in_weight, 80, 40, (size_t)N * 2048);
+        norm_backward_group(g, d_stage1_bcres1_conv_in, 0, d_stage1_bcres1_bn_in_scale, d_stage1_bcres1_bn_in_shift, d_stage1_bcres1_bn_in, stage1_bcres1_conv_in, stage1_bcres1_bn_in, stage1_bcres1_bn_in_scale, stage1_bcres1_bn_in_saved, (NormShape){40, 1, N, 128, 16}, 1);
+    conv1x1_backward(d_stem_bn, 0, d_stage1_bcres1_conv_in_weight, NULL, d_stage1_bcres1_conv_in, stem_bn, stage1_bcres1_conv_in_weight, 80, 40, (size_t)N * 2048);
 
     /* ---- spec line 10: stem:   conv(out = 2*C, kernel = 5, stride = 2) -> bn -> relu; */
 
-    /* backward of stem.relu: 80 x 128 x 16 -> 80 x 128 x 16 */
-    if (quant)
-        fake_quant_backward(d_stem_relu, stem_relu, (size_t)N * 163840, quant->ranges + 0);
-    relu_backward(d_stem_bn, d_stem_relu, stem_relu, (size_t)N * 163840, 0);
-
     /* backward of stem.bn: 80 x 128 x 16 -> 80 x 128 x 16 */
+    if (quant)
+        fake_quant_backward(d_stem_bn, stem_bn, (size_t)N * 163840, quant->ranges + 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stem_conv, 0, d_stem_bn_scale, d_stem_bn_shift, d_stem_bn, stem_conv, stem_bn_scale, stem_bn_saved, (NormShape){80, 1, N, 128, 16});
+        norm_backward_group(g, d_stem_conv, 0, d_stem_bn_scale, d_stem_bn_shift, d_stem_bn, stem_conv, stem_bn, stem_bn_scale, stem_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
 
     /* backward of stem.conv: 1 x 256 x 32 -> 80 x 128 x 16 */
     conv_backward(dinput, 0, d_stem_conv_weight, NULL, d_stem_conv, input, stem_conv_weight, scratch, (ConvShape){1, 80, 1, 256, 32, 128, 16, 5, 5, 2, 2, 2, 2}, N);
@@ -1519,10 +1459,8 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     (void)scratch, (void)stats;
     real *stem_conv = arena + (size_t)N * 0; /* 80 x N x 128 x 16 */
     real *stem_bn = arena + (size_t)N * 163840; /* 80 x N x 128 x 16 */
-    real *stem_relu = arena + (size_t)N * 0; /* 80 x N x 128 x 16 */
-    real *stage1_bcres1_conv_in = arena + (size_t)N * 163840; /* 40 x N x 128 x 16 */
-    real *stage1_bcres1_bn_in = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
-    real *stage1_bcres1_relu_in = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
+    real *stage1_bcres1_conv_in = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
+    real *stage1_bcres1_bn_in = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
     real *stage1_bcres1_f2 = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
     real *stage1_bcres1_f2_dw = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
     real *stage1_bcres1_mean_f = arena + (size_t)N * 0; /* 40 x N x 1 x 16 */
@@ -1532,76 +1470,67 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     real *stage1_bcres1_drop = arena + (size_t)N * 0; /* 40 x N x 1 x 16 */
     real *stage1_bcres1_sum = arena + (size_t)N * 163840; /* 40 x N x 128 x 16 */
     real *stage1_bcres1_bn = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
-    real *stage1_bcres1_relu = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
     real *stage1_bcres2_f2 = arena + (size_t)N * 163840; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2_f2_dw = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2_mean_f = arena + (size_t)N * 0; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2_f1 = arena + (size_t)N * 0; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2_f1_dw = arena + (size_t)N * 640; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2_conv_out = arena + (size_t)N * 640; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2_drop = arena + (size_t)N * 0; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2_f2_dw = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
+    real *stage1_bcres2_mean_f = arena + (size_t)N * 81920; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2_f1 = arena + (size_t)N * 81920; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2_f1_dw = arena + (size_t)N * 82560; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2_conv_out = arena + (size_t)N * 82560; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2_drop = arena + (size_t)N * 81920; /* 40 x N x 1 x 16 */
     real *stage1_bcres2_sum = arena + (size_t)N * 245760; /* 40 x N x 128 x 16 */
     real *stage1_bcres2_bn = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2_relu = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
-    real *stage1_resnorm = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
+    real *stage1_resnorm = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
     real *stage1_resnorm_saved = arena + (size_t)N * 163840; /* 2 x N x 128 x 1 */
-    real *stage2_maxpool = arena + (size_t)N * 81920; /* 40 x N x 64 x 8 */
-    real *stage2_maxpool_argmax = arena + (size_t)N * 102400; /* 40 x N x 64 x 8 */
-    real *stage2_bcres1_conv_in = arena + (size_t)N * 0; /* 60 x N x 64 x 8 */
-    real *stage2_bcres1_bn_in = arena + (size_t)N * 30720; /* 60 x N x 64 x 8 */
-    real *stage2_bcres1_relu_in = arena + (size_t)N * 0; /* 60 x N x 64 x 8 */
-    real *stage2_bcres1_f2 = arena + (size_t)N * 0; /* 60 x N x 64 x 8 */
-    real *stage2_bcres1_f2_dw = arena + (size_t)N * 30720; /* 60 x N x 64 x 8 */
-    real *stage2_bcres1_mean_f = arena + (size_t)N * 30720; /* 60 x N x 1 x 8 */
-    real *stage2_bcres1_f1 = arena + (size_t)N * 30720; /* 60 x N x 1 x 8 */
-    real *stage2_bcres1_f1_dw = arena + (size_t)N * 31200; /* 60 x N x 1 x 8 */
-    real *stage2_bcres1_conv_out = arena + (size_t)N * 31200; /* 60 x N x 1 x 8 */
-    real *stage2_bcres1_drop = arena + (size_t)N * 30720; /* 60 x N x 1 x 8 */
-    real *stage2_bcres1_sum = arena + (size_t)N * 31200; /* 60 x N x 64 x 8 */
+    real *stage2_maxpool = arena + (size_t)N * 0; /* 40 x N x 64 x 8 */
+    real *stage2_maxpool_argmax = arena + (size_t)N * 20480; /* 40 x N x 64 x 8 */
+    real *stage2_bcres1_conv_in = arena + (size_t)N * 20480; /* 60 x N x 64 x 8 */
+    real *stage2_bcres1_bn_in = arena + (size_t)N * 51200; /* 60 x N x 64 x 8 */
+    real *stage2_bcres1_f2 = arena + (size_t)N * 30720; /* 60 x N x 64 x 8 */
+    real *stage2_bcres1_f2_dw = arena + (size_t)N * 0; /* 60 x N x 64 x 8 */
+    real *stage2_bcres1_mean_f = arena + (size_t)N * 0; /* 60 x N x 1 x 8 */
+    real *stage2_bcres1_f1 = arena + (size_t)N * 0; /* 60 x N x 1 x 8 */
+    real *stage2_bcres1_f1_dw = arena + (size_t)N * 480; /* 60 x N x 1 x 8 */
+    real *stage2_bcres1_conv_out = arena + (size_t)N * 480; /* 60 x N x 1 x 8 */
+    real *stage2_bcres1_drop = arena + (size_t)N * 0; /* 60 x N x 1 x 8 */
+    real *stage2_bcres1_sum = arena + (size_t)N * 61440; /* 60 x N x 64 x 8 */
     real *stage2_bcres1_bn = arena + (size_t)N * 0; /* 60 x N x 64 x 8 */
-    real *stage2_bcres1_relu = arena + (size_t)N * 30720; /* 60 x N x 64 x 8 */
     real *stage2_bcres2_f2 = arena + (size_t)N * 61440; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2_f2_dw = arena + (size_t)N * 0; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2_mean_f = arena + (size_t)N * 0; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2_f1 = arena + (size_t)N * 0; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2_f1_dw = arena + (size_t)N * 480; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2_conv_out = arena + (size_t)N * 480; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2_drop = arena + (size_t)N * 0; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2_f2_dw = arena + (size_t)N * 30720; /* 60 x N x 64 x 8 */
+    real *stage2_bcres2_mean_f = arena + (size_t)N * 30720; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2_f1 = arena + (size_t)N * 30720; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2_f1_dw = arena + (size_t)N * 31200; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2_conv_out = arena + (size_t)N * 31200; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2_drop = arena + (size_t)N * 30720; /* 60 x N x 1 x 8 */
     real *stage2_bcres2_sum = arena + (size_t)N * 92160; /* 60 x N x 64 x 8 */
     real *stage2_bcres2_bn = arena + (size_t)N * 0; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2_relu = arena + (size_t)N * 30720; /* 60 x N x 64 x 8 */
-    real *stage2_resnorm = arena + (size_t)N * 0; /* 60 x N x 64 x 8 */
+    real *stage2_resnorm = arena + (size_t)N * 30720; /* 60 x N x 64 x 8 */
     real *stage2_resnorm_saved = arena + (size_t)N * 61440; /* 2 x N x 64 x 1 */
-    real *stage3_maxpool = arena + (size_t)N * 30720; /* 60 x N x 32 x 4 */
-    real *stage3_maxpool_argmax = arena + (size_t)N * 38400; /* 60 x N x 32 x 4 */
-    real *stage3_bcres1_conv_in = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
-    real *stage3_bcres1_bn_in = arena + (size_t)N * 10240; /* 80 x N x 32 x 4 */
-    real *stage3_bcres1_relu_in = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
-    real *stage3_bcres1_f2 = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
-    real *stage3_bcres1_f2_dw = arena + (size_t)N * 10240; /* 80 x N x 32 x 4 */
-    real *stage3_bcres1_mean_f = arena + (size_t)N * 10240; /* 80 x N x 1 x 4 */
-    real *stage3_bcres1_f1 = arena + (size_t)N * 10240; /* 80 x N x 1 x 4 */
-    real *stage3_bcres1_f1_dw = arena + (size_t)N * 10560; /* 80 x N x 1 x 4 */
-    real *stage3_bcres1_conv_out = arena + (size_t)N * 10560; /* 80 x N x 1 x 4 */
-    real *stage3_bcres1_drop = arena + (size_t)N * 10240; /* 80 x N x 1 x 4 */
-    real *stage3_bcres1_sum = arena + (size_t)N * 10560; /* 80 x N x 32 x 4 */
+    real *stage3_maxpool = arena + (size_t)N * 0; /* 60 x N x 32 x 4 */
+    real *stage3_maxpool_argmax = arena + (size_t)N * 7680; /* 60 x N x 32 x 4 */
+    real *stage3_bcres1_conv_in = arena + (size_t)N * 7680; /* 80 x N x 32 x 4 */
+    real *stage3_bcres1_bn_in = arena + (size_t)N * 17920; /* 80 x N x 32 x 4 */
+    real *stage3_bcres1_f2 = arena + (size_t)N * 10240; /* 80 x N x 32 x 4 */
+    real *stage3_bcres1_f2_dw = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
+    real *stage3_bcres1_mean_f = arena + (size_t)N * 0; /* 80 x N x 1 x 4 */
+    real *stage3_bcres1_f1 = arena + (size_t)N * 0; /* 80 x N x 1 x 4 */
+    real *stage3_bcres1_f1_dw = arena + (size_t)N * 320; /* 80 x N x 1 x 4 */
+    real *stage3_bcres1_conv_out = arena + (size_t)N * 320; /* 80 x N x 1 x 4 */
+    real *stage3_bcres1_drop = arena + (size_t)N * 0; /* 80 x N x 1 x 4 */
+    real *stage3_bcres1_sum = arena + (size_t)N * 20480; /* 80 x N x 32 x 4 */
     real *stage3_bcres1_bn = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
-    real *stage3_bcres1_relu = arena + (size_t)N * 10240; /* 80 x N x 32 x 4 */
     real *stage3_bcres2_f2 = arena + (size_t)N * 20480; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2_f2_dw = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2_mean_f = arena + (size_t)N * 0; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2_f1 = arena + (size_t)N * 0; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2_f1_dw = arena + (size_t)N * 320; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2_conv_out = arena + (size_t)N * 320; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2_drop = arena + (size_t)N * 0; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2_f2_dw = arena + (size_t)N * 10240; /* 80 x N x 32 x 4 */
+    real *stage3_bcres2_mean_f = arena + (size_t)N * 10240; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2_f1 = arena + (size_t)N * 10240; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2_f1_dw = arena + (size_t)N * 10560; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2_conv_out = arena + (size_t)N * 10560; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2_drop = arena + (size_t)N * 10240; /* 80 x N x 1 x 4 */
     real *stage3_bcres2_sum = arena + (size_t)N * 30720; /* 80 x N x 32 x 4 */
     real *stage3_bcres2_bn = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2_relu = arena + (size_t)N * 10240; /* 80 x N x 32 x 4 */
-    real *stage3_resnorm = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
+    real *stage3_resnorm = arena + (size_t)N * 10240; /* 80 x N x 32 x 4 */
     real *stage3_resnorm_saved = arena + (size_t)N * 20480; /* 2 x N x 32 x 1 */
-    real *stage4_bcres1_conv_in = arena + (size_t)N * 10240; /* 100 x N x 32 x 4 */
-    real *stage4_bcres1_bn_in = arena + (size_t)N * 23040; /* 100 x N x 32 x 4 */
-    real *stage4_bcres1_relu_in = arena + (size_t)N * 0; /* 100 x N x 32 x 4 */
+    real *stage4_bcres1_conv_in = arena + (size_t)N * 20480; /* 100 x N x 32 x 4 */
+    real *stage4_bcres1_bn_in = arena + (size_t)N * 0; /* 100 x N x 32 x 4 */
     real *stage4_bcres1_f2 = arena + (size_t)N * 0; /* 100 x N x 32 x 4 */
     real *stage4_bcres1_f2_dw = arena + (size_t)N * 12800; /* 100 x N x 32 x 4 */
     real *stage4_bcres1_mean_f = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
@@ -1611,32 +1540,29 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     real *stage4_bcres1_drop = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
     real *stage4_bcres1_sum = arena + (size_t)N * 13200; /* 100 x N x 32 x 4 */
     real *stage4_bcres1_bn = arena + (size_t)N * 0; /* 100 x N x 32 x 4 */
-    real *stage4_bcres1_relu = arena + (size_t)N * 12800; /* 100 x N x 32 x 4 */
     real *stage4_bcres2_f2 = arena + (size_t)N * 25600; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2_f2_dw = arena + (size_t)N * 0; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2_mean_f = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2_f1 = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2_f1_dw = arena + (size_t)N * 400; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2_conv_out = arena + (size_t)N * 400; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2_drop = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2_f2_dw = arena + (size_t)N * 12800; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2_mean_f = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2_f1 = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2_f1_dw = arena + (size_t)N * 13200; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2_conv_out = arena + (size_t)N * 13200; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2_drop = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
     real *stage4_bcres2_sum = arena + (size_t)N * 38400; /* 100 x N x 32 x 4 */
     real *stage4_bcres2_bn = arena + (size_t)N * 0; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2_relu = arena + (size_t)N * 12800; /* 100 x N x 32 x 4 */
     real *stage4_bcres3_f2 = arena + (size_t)N * 25600; /* 100 x N x 32 x 4 */
-    real *stage4_bcres3_f2_dw = arena + (size_t)N * 0; /* 100 x N x 32 x 4 */
-    real *stage4_bcres3_mean_f = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
-    real *stage4_bcres3_f1 = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
-    real *stage4_bcres3_f1_dw = arena + (size_t)N * 400; /* 100 x N x 1 x 4 */
-    real *stage4_bcres3_conv_out = arena + (size_t)N * 400; /* 100 x N x 1 x 4 */
-    real *stage4_bcres3_drop = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
+    real *stage4_bcres3_f2_dw = arena + (size_t)N * 12800; /* 100 x N x 32 x 4 */
+    real *stage4_bcres3_mean_f = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
+    real *stage4_bcres3_f1 = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
+    real *stage4_bcres3_f1_dw = arena + (size_t)N * 13200; /* 100 x N x 1 x 4 */
+    real *stage4_bcres3_conv_out = arena + (size_t)N * 13200; /* 100 x N x 1 x 4 */
+    real *stage4_bcres3_drop = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
     real *stage4_bcres3_sum = arena + (size_t)N * 38400; /* 100 x N x 32 x 4 */
     real *stage4_bcres3_bn = arena + (size_t)N * 0; /* 100 x N x 32 x 4 */
-    real *stage4_bcres3_relu = arena + (size_t)N * 12800; /* 100 x N x 32 x 4 */
-    real *stage4_resnorm = arena + (size_t)N * 0; /* 100 x N x 32 x 4 */
+    real *stage4_resnorm = arena + (size_t)N * 12800; /* 100 x N x 32 x 4 */
     real *stage4_resnorm_saved = arena + (size_t)N * 25600; /* 2 x N x 32 x 1 */
-    real *head_conv = arena + (size_t)N * 12800; /* 10 x N x 32 x 4 */
-    real *head_bn = arena + (size_t)N * 0; /* 10 x N x 32 x 4 */
-    real *head_globalpool = arena + (size_t)N * 1280; /* 10 x N x 1 x 1 */
+    real *head_conv = arena + (size_t)N * 0; /* 10 x N x 32 x 4 */
+    real *head_bn = arena + (size_t)N * 1280; /* 10 x N x 32 x 4 */
+    real *head_globalpool = arena + (size_t)N * 0; /* 10 x N x 1 x 1 */
     const real *stem_conv_weight = params + 0; /* 80 x 1 x 5 x 5 */
     const real *stem_bn_scale = params + 2000; /* 80 x 1 x 1 x 1 */
     const real *stem_bn_shift = params + 2080; /* 80 x 1 x 1 x 1 */
@@ -1727,25 +1653,21 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     /* stem.bn: 80 x 128 x 16 -> 80 x 128 x 16 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 80, (NormShape){80, 1, N, 128, 16});
-
-    /* stem.relu: 80 x 128 x 16 -> 80 x 128 x 16 */
-    relu_forward(stem_relu, stem_bn, (size_t)N * 163840);
+        norm_forward_infer_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 80, (NormShape){80, 1, N, 128, 16}, 1);
 
     /* ---- spec line 11: stage1: bcres(out = C) x 2 -> resnorm(0.1); */
 
     /* stage1.bcres1: 80 x 128 x 16 -> 40 x 128 x 16 */
-    conv1x1_forward(stage1_bcres1_conv_in, stem_relu, stage1_bcres1_conv_in_weight, NULL, 80, 40, (size_t)N * 2048);
+    conv1x1_forward(stage1_bcres1_conv_in, stem_bn, stage1_bcres1_conv_in_weight, NULL, 80, 40, (size_t)N * 2048);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage1_bcres1_bn_in, stage1_bcres1_conv_in, stage1_bcres1_bn_in_scale, stage1_bcres1_bn_in_shift, stats + 160, stats + 200, (NormShape){40, 1, N, 128, 16});
-    relu_forward(stage1_bcres1_relu_in, stage1_bcres1_bn_in, (size_t)N * 81920);
+        norm_forward_infer_group(g, stage1_bcres1_bn_in, stage1_bcres1_conv_in, stage1_bcres1_bn_in_scale, stage1_bcres1_bn_in_shift, stats + 160, stats + 200, (NormShape){40, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
-        dwconv_forward_channel(c, stage1_bcres1_f2_dw, stage1_bcres1_relu_in, stage1_bcres1_f2_dw_weight, N, 128, 16, 3, 1, 1, 0);
+        dwconv_forward_channel(c, stage1_bcres1_f2_dw, stage1_bcres1_bn_in, stage1_bcres1_f2_dw_weight, N, 128, 16, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_forward_infer_group(g, stage1_bcres1_f2, stage1_bcres1_f2_dw, stage1_bcres1_f2_ssn_scale, stage1_bcres1_f2_ssn_shift, stats + 240, stats + 400, (NormShape){40, 4, N, 128, 16});
+        norm_forward_infer_group(g, stage1_bcres1_f2, stage1_bcres1_f2_dw, stage1_bcres1_f2_ssn_scale, stage1_bcres1_f2_ssn_shift, stats + 240, stats + 400, (NormShape){40, 4, N, 128, 16}, 0);
     mean_f_forward(stage1_bcres1_mean_f, stage1_bcres1_f2, 40 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -1756,16 +1678,15 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     bcast_add_f_forward(stage1_bcres1_sum, stage1_bcres1_f2, NULL, stage1_bcres1_drop, 40 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage1_bcres1_bn, stage1_bcres1_sum, stage1_bcres1_bn_scale, stage1_bcres1_bn_shift, stats + 560, stats + 600, (NormShape){40, 1, N, 128, 16});
-    relu_forward(stage1_bcres1_relu, stage1_bcres1_bn, (size_t)N * 81920);
+        norm_forward_infer_group(g, stage1_bcres1_bn, stage1_bcres1_sum, stage1_bcres1_bn_scale, stage1_bcres1_bn_shift, stats + 560, stats + 600, (NormShape){40, 1, N, 128, 16}, 1);
 
     /* stage1.bcres2: 40 x 128 x 16 -> 40 x 128 x 16 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
-        dwconv_forward_channel(c, stage1_bcres2_f2_dw, stage1_bcres1_relu, stage1_bcres2_f2_dw_weight, N, 128, 16, 3, 1, 1, 0);
+        dwconv_forward_channel(c, stage1_bcres2_f2_dw, stage1_bcres1_bn, stage1_bcres2_f2_dw_weight, N, 128, 16, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_forward_infer_group(g, stage1_bcres2_f2, stage1_bcres2_f2_dw, stage1_bcres2_f2_ssn_scale, stage1_bcres2_f2_ssn_shift, stats + 640, stats + 800, (NormShape){40, 4, N, 128, 16});
+        norm_forward_infer_group(g, stage1_bcres2_f2, stage1_bcres2_f2_dw, stage1_bcres2_f2_ssn_scale, stage1_bcres2_f2_ssn_shift, stats + 640, stats + 800, (NormShape){40, 4, N, 128, 16}, 0);
     mean_f_forward(stage1_bcres2_mean_f, stage1_bcres2_f2, 40 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -1773,16 +1694,15 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     relu_forward(stage1_bcres2_f1, stage1_bcres2_f1_dw, (size_t)N * 640);
     conv1x1_forward(stage1_bcres2_conv_out, stage1_bcres2_f1, stage1_bcres2_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
     copy_forward(stage1_bcres2_drop, stage1_bcres2_conv_out, (size_t)N * 640);
-    bcast_add_f_forward(stage1_bcres2_sum, stage1_bcres2_f2, stage1_bcres1_relu, stage1_bcres2_drop, 40 * N, 128, 16);
+    bcast_add_f_forward(stage1_bcres2_sum, stage1_bcres2_f2, stage1_bcres1_bn, stage1_bcres2_drop, 40 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage1_bcres2_bn, stage1_bcres2_sum, stage1_bcres2_bn_scale, stage1_bcres2_bn_shift, stats + 960, stats + 1000, (NormShape){40, 1, N, 128, 16});
-    relu_forward(stage1_bcres2_relu, stage1_bcres2_bn, (size_t)N * 81920);
+        norm_forward_infer_group(g, stage1_bcres2_bn, stage1_bcres2_sum, stage1_bcres2_bn_scale, stage1_bcres2_bn_shift, stats + 960, stats + 1000, (NormShape){40, 1, N, 128, 16}, 1);
 
     /* stage1.resnorm: 40 x 128 x 16 -> 40 x 128 x 16 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 128; g++)
-        resnorm_forward_group(g, stage1_resnorm, stage1_resnorm_saved, stage1_bcres2_relu, 0.1, 40, N, 128, 16);
+        resnorm_forward_group(g, stage1_resnorm, stage1_resnorm_saved, stage1_bcres2_bn, 0.1, 40, N, 128, 16);
 
     /* ---- spec line 12: stage2: maxpool(2) -> bcres(out = 1.5*C) x 2 -> resnorm(0.1); */
 
@@ -1793,14 +1713,13 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     conv1x1_forward(stage2_bcres1_conv_in, stage2_maxpool, stage2_bcres1_conv_in_weight, NULL, 40, 60, (size_t)N * 512);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_forward_infer_group(g, stage2_bcres1_bn_in, stage2_bcres1_conv_in, stage2_bcres1_bn_in_scale, stage2_bcres1_bn_in_shift, stats + 1040, stats + 1100, (NormShape){60, 1, N, 64, 8});
-    relu_forward(stage2_bcres1_relu_in, stage2_bcres1_bn_in, (size_t)N * 30720);
+        norm_forward_infer_group(g, stage2_bcres1_bn_in, stage2_bcres1_conv_in, stage2_bcres1_bn_in_scale, stage2_bcres1_bn_in_shift, stats + 1040, stats + 1100, (NormShape){60, 1, N, 64, 8}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
-        dwconv_forward_channel(c, stage2_bcres1_f2_dw, stage2_bcres1_relu_in, stage2_bcres1_f2_dw_weight, N, 64, 8, 3, 1, 1, 0);
+        dwconv_forward_channel(c, stage2_bcres1_f2_dw, stage2_bcres1_bn_in, stage2_bcres1_f2_dw_weight, N, 64, 8, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 240; g++)
-        norm_forward_infer_group(g, stage2_bcres1_f2, stage2_bcres1_f2_dw, stage2_bcres1_f2_ssn_scale, stage2_bcres1_f2_ssn_shift, stats + 1160, stats + 1400, (NormShape){60, 4, N, 64, 8});
+        norm_forward_infer_group(g, stage2_bcres1_f2, stage2_bcres1_f2_dw, stage2_bcres1_f2_ssn_scale, stage2_bcres1_f2_ssn_shift, stats + 1160, stats + 1400, (NormShape){60, 4, N, 64, 8}, 0);
     mean_f_forward(stage2_bcres1_mean_f, stage2_bcres1_f2, 60 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
@@ -1811,16 +1730,15 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     bcast_add_f_forward(stage2_bcres1_sum, stage2_bcres1_f2, NULL, stage2_bcres1_drop, 60 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_forward_infer_group(g, stage2_bcres1_bn, stage2_bcres1_sum, stage2_bcres1_bn_scale, stage2_bcres1_bn_shift, stats + 1640, stats + 1700, (NormShape){60, 1, N, 64, 8});
-    relu_forward(stage2_bcres1_relu, stage2_bcres1_bn, (size_t)N * 30720);
+        norm_forward_infer_group(g, stage2_bcres1_bn, stage2_bcres1_sum, stage2_bcres1_bn_scale, stage2_bcres1_bn_shift, stats + 1640, stats + 1700, (NormShape){60, 1, N, 64, 8}, 1);
 
     /* stage2.bcres2: 60 x 64 x 8 -> 60 x 64 x 8 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
-        dwconv_forward_channel(c, stage2_bcres2_f2_dw, stage2_bcres1_relu, stage2_bcres2_f2_dw_weight, N, 64, 8, 3, 1, 1, 0);
+        dwconv_forward_channel(c, stage2_bcres2_f2_dw, stage2_bcres1_bn, stage2_bcres2_f2_dw_weight, N, 64, 8, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 240; g++)
-        norm_forward_infer_group(g, stage2_bcres2_f2, stage2_bcres2_f2_dw, stage2_bcres2_f2_ssn_scale, stage2_bcres2_f2_ssn_shift, stats + 1760, stats + 2000, (NormShape){60, 4, N, 64, 8});
+        norm_forward_infer_group(g, stage2_bcres2_f2, stage2_bcres2_f2_dw, stage2_bcres2_f2_ssn_scale, stage2_bcres2_f2_ssn_shift, stats + 1760, stats + 2000, (NormShape){60, 4, N, 64, 8}, 0);
     mean_f_forward(stage2_bcres2_mean_f, stage2_bcres2_f2, 60 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
@@ -1828,16 +1746,15 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     relu_forward(stage2_bcres2_f1, stage2_bcres2_f1_dw, (size_t)N * 480);
     conv1x1_forward(stage2_bcres2_conv_out, stage2_bcres2_f1, stage2_bcres2_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
     copy_forward(stage2_bcres2_drop, stage2_bcres2_conv_out, (size_t)N * 480);
-    bcast_add_f_forward(stage2_bcres2_sum, stage2_bcres2_f2, stage2_bcres1_relu, stage2_bcres2_drop, 60 * N, 64, 8);
+    bcast_add_f_forward(stage2_bcres2_sum, stage2_bcres2_f2, stage2_bcres1_bn, stage2_bcres2_drop, 60 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_forward_infer_group(g, stage2_bcres2_bn, stage2_bcres2_sum, stage2_bcres2_bn_scale, stage2_bcres2_bn_shift, stats + 2240, stats + 2300, (NormShape){60, 1, N, 64, 8});
-    relu_forward(stage2_bcres2_relu, stage2_bcres2_bn, (size_t)N * 30720);
+        norm_forward_infer_group(g, stage2_bcres2_bn, stage2_bcres2_sum, stage2_bcres2_bn_scale, stage2_bcres2_bn_shift, stats + 2240, stats + 2300, (NormShape){60, 1, N, 64, 8}, 1);
 
     /* stage2.resnorm: 60 x 64 x 8 -> 60 x 64 x 8 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 64; g++)
-        resnorm_forward_group(g, stage2_resnorm, stage2_resnorm_saved, stage2_bcres2_relu, 0.1, 60, N, 64, 8);
+        resnorm_forward_group(g, stage2_resnorm, stage2_resnorm_saved, stage2_bcres2_bn, 0.1, 60, N, 64, 8);
 
     /* ---- spec line 13: stage3: maxpool(2) -> bcres(out = 2*C) x 2 -> resnorm(0.1); */
 
@@ -1848,14 +1765,13 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     conv1x1_forward(stage3_bcres1_conv_in, stage3_maxpool, stage3_bcres1_conv_in_weight, NULL, 60, 80, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage3_bcres1_bn_in, stage3_bcres1_conv_in, stage3_bcres1_bn_in_scale, stage3_bcres1_bn_in_shift, stats + 2360, stats + 2440, (NormShape){80, 1, N, 32, 4});
-    relu_forward(stage3_bcres1_relu_in, stage3_bcres1_bn_in, (size_t)N * 10240);
+        norm_forward_infer_group(g, stage3_bcres1_bn_in, stage3_bcres1_conv_in, stage3_bcres1_bn_in_scale, stage3_bcres1_bn_in_shift, stats + 2360, stats + 2440, (NormShape){80, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
-        dwconv_forward_channel(c, stage3_bcres1_f2_dw, stage3_bcres1_relu_in, stage3_bcres1_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
+        dwconv_forward_channel(c, stage3_bcres1_f2_dw, stage3_bcres1_bn_in, stage3_bcres1_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 320; g++)
-        norm_forward_infer_group(g, stage3_bcres1_f2, stage3_bcres1_f2_dw, stage3_bcres1_f2_ssn_scale, stage3_bcres1_f2_ssn_shift, stats + 2520, stats + 2840, (NormShape){80, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage3_bcres1_f2, stage3_bcres1_f2_dw, stage3_bcres1_f2_ssn_scale, stage3_bcres1_f2_ssn_shift, stats + 2520, stats + 2840, (NormShape){80, 4, N, 32, 4}, 0);
     mean_f_forward(stage3_bcres1_mean_f, stage3_bcres1_f2, 80 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
@@ -1866,16 +1782,15 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     bcast_add_f_forward(stage3_bcres1_sum, stage3_bcres1_f2, NULL, stage3_bcres1_drop, 80 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage3_bcres1_bn, stage3_bcres1_sum, stage3_bcres1_bn_scale, stage3_bcres1_bn_shift, stats + 3160, stats + 3240, (NormShape){80, 1, N, 32, 4});
-    relu_forward(stage3_bcres1_relu, stage3_bcres1_bn, (size_t)N * 10240);
+        norm_forward_infer_group(g, stage3_bcres1_bn, stage3_bcres1_sum, stage3_bcres1_bn_scale, stage3_bcres1_bn_shift, stats + 3160, stats + 3240, (NormShape){80, 1, N, 32, 4}, 1);
 
     /* stage3.bcres2: 80 x 32 x 4 -> 80 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
-        dwconv_forward_channel(c, stage3_bcres2_f2_dw, stage3_bcres1_relu, stage3_bcres2_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
+        dwconv_forward_channel(c, stage3_bcres2_f2_dw, stage3_bcres1_bn, stage3_bcres2_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 320; g++)
-        norm_forward_infer_group(g, stage3_bcres2_f2, stage3_bcres2_f2_dw, stage3_bcres2_f2_ssn_scale, stage3_bcres2_f2_ssn_shift, stats + 3320, stats + 3640, (NormShape){80, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage3_bcres2_f2, stage3_bcres2_f2_dw, stage3_bcres2_f2_ssn_scale, stage3_bcres2_f2_ssn_shift, stats + 3320, stats + 3640, (NormShape){80, 4, N, 32, 4}, 0);
     mean_f_forward(stage3_bcres2_mean_f, stage3_bcres2_f2, 80 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
@@ -1883,16 +1798,15 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     relu_forward(stage3_bcres2_f1, stage3_bcres2_f1_dw, (size_t)N * 320);
     conv1x1_forward(stage3_bcres2_conv_out, stage3_bcres2_f1, stage3_bcres2_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
     copy_forward(stage3_bcres2_drop, stage3_bcres2_conv_out, (size_t)N * 320);
-    bcast_add_f_forward(stage3_bcres2_sum, stage3_bcres2_f2, stage3_bcres1_relu, stage3_bcres2_drop, 80 * N, 32, 4);
+    bcast_add_f_forward(stage3_bcres2_sum, stage3_bcres2_f2, stage3_bcres1_bn, stage3_bcres2_drop, 80 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage3_bcres2_bn, stage3_bcres2_sum, stage3_bcres2_bn_scale, stage3_bcres2_bn_shift, stats + 3960, stats + 4040, (NormShape){80, 1, N, 32, 4});
-    relu_forward(stage3_bcres2_relu, stage3_bcres2_bn, (size_t)N * 10240);
+        norm_forward_infer_group(g, stage3_bcres2_bn, stage3_bcres2_sum, stage3_bcres2_bn_scale, stage3_bcres2_bn_shift, stats + 3960, stats + 4040, (NormShape){80, 1, N, 32, 4}, 1);
 
     /* stage3.resnorm: 80 x 32 x 4 -> 80 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 32; g++)
-        resnorm_forward_group(g, stage3_resnorm, stage3_resnorm_saved, stage3_bcres2_relu, 0.1, 80, N, 32, 4);
+        resnorm_forward_group(g, stage3_resnorm, stage3_resnorm_saved, stage3_bcres2_bn, 0.1, 80, N, 32, 4);
 
     /* ---- spec line 14: stage4: bcres(out = 2.5*C) x 3 -> resnorm(0.1); */
 
@@ -1900,14 +1814,13 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     conv1x1_forward(stage4_bcres1_conv_in, stage3_resnorm, stage4_bcres1_conv_in_weight, NULL, 80, 100, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres1_bn_in, stage4_bcres1_conv_in, stage4_bcres1_bn_in_scale, stage4_bcres1_bn_in_shift, stats + 4120, stats + 4220, (NormShape){100, 1, N, 32, 4});
-    relu_forward(stage4_bcres1_relu_in, stage4_bcres1_bn_in, (size_t)N * 12800);
+        norm_forward_infer_group(g, stage4_bcres1_bn_in, stage4_bcres1_conv_in, stage4_bcres1_bn_in_scale, stage4_bcres1_bn_in_shift, stats + 4120, stats + 4220, (NormShape){100, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
-        dwconv_forward_channel(c, stage4_bcres1_f2_dw, stage4_bcres1_relu_in, stage4_bcres1_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
+        dwconv_forward_channel(c, stage4_bcres1_f2_dw, stage4_bcres1_bn_in, stage4_bcres1_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 400; g++)
-        norm_forward_infer_group(g, stage4_bcres1_f2, stage4_bcres1_f2_dw, stage4_bcres1_f2_ssn_scale, stage4_bcres1_f2_ssn_shift, stats + 4320, stats + 4720, (NormShape){100, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage4_bcres1_f2, stage4_bcres1_f2_dw, stage4_bcres1_f2_ssn_scale, stage4_bcres1_f2_ssn_shift, stats + 4320, stats + 4720, (NormShape){100, 4, N, 32, 4}, 0);
     mean_f_forward(stage4_bcres1_mean_f, stage4_bcres1_f2, 100 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
@@ -1918,16 +1831,15 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     bcast_add_f_forward(stage4_bcres1_sum, stage4_bcres1_f2, NULL, stage4_bcres1_drop, 100 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres1_bn, stage4_bcres1_sum, stage4_bcres1_bn_scale, stage4_bcres1_bn_shift, stats + 5120, stats + 5220, (NormShape){100, 1, N, 32, 4});
-    relu_forward(stage4_bcres1_relu, stage4_bcres1_bn, (size_t)N * 12800);
+        norm_forward_infer_group(g, stage4_bcres1_bn, stage4_bcres1_sum, stage4_bcres1_bn_scale, stage4_bcres1_bn_shift, stats + 5120, stats + 5220, (NormShape){100, 1, N, 32, 4}, 1);
 
     /* stage4.bcres2: 100 x 32 x 4 -> 100 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
-        dwconv_forward_channel(c, stage4_bcres2_f2_dw, stage4_bcres1_relu, stage4_bcres2_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
+        dwconv_forward_channel(c, stage4_bcres2_f2_dw, stage4_bcres1_bn, stage4_bcres2_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 400; g++)
-        norm_forward_infer_group(g, stage4_bcres2_f2, stage4_bcres2_f2_dw, stage4_bcres2_f2_ssn_scale, stage4_bcres2_f2_ssn_shift, stats + 5320, stats + 5720, (NormShape){100, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage4_bcres2_f2, stage4_bcres2_f2_dw, stage4_bcres2_f2_ssn_scale, stage4_bcres2_f2_ssn_shift, stats + 5320, stats + 5720, (NormShape){100, 4, N, 32, 4}, 0);
     mean_f_forward(stage4_bcres2_mean_f, stage4_bcres2_f2, 100 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
@@ -1935,19 +1847,18 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     relu_forward(stage4_bcres2_f1, stage4_bcres2_f1_dw, (size_t)N * 400);
     conv1x1_forward(stage4_bcres2_conv_out, stage4_bcres2_f1, stage4_bcres2_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
     copy_forward(stage4_bcres2_drop, stage4_bcres2_conv_out, (size_t)N * 400);
-    bcast_add_f_forward(stage4_bcres2_sum, stage4_bcres2_f2, stage4_bcres1_relu, stage4_bcres2_drop, 100 * N, 32, 4);
+    bcast_add_f_forward(stage4_bcres2_sum, stage4_bcres2_f2, stage4_bcres1_bn, stage4_bcres2_drop, 100 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2_bn, stage4_bcres2_sum, stage4_bcres2_bn_scale, stage4_bcres2_bn_shift, stats + 6120, stats + 6220, (NormShape){100, 1, N, 32, 4});
-    relu_forward(stage4_bcres2_relu, stage4_bcres2_bn, (size_t)N * 12800);
+        norm_forward_infer_group(g, stage4_bcres2_bn, stage4_bcres2_sum, stage4_bcres2_bn_scale, stage4_bcres2_bn_shift, stats + 6120, stats + 6220, (NormShape){100, 1, N, 32, 4}, 1);
 
     /* stage4.bcres3: 100 x 32 x 4 -> 100 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
-        dwconv_forward_channel(c, stage4_bcres3_f2_dw, stage4_bcres2_relu, stage4_bcres3_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
+        dwconv_forward_channel(c, stage4_bcres3_f2_dw, stage4_bcres2_bn, stage4_bcres3_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 400; g++)
-        norm_forward_infer_group(g, stage4_bcres3_f2, stage4_bcres3_f2_dw, stage4_bcres3_f2_ssn_scale, stage4_bcres3_f2_ssn_shift, stats + 6320, stats + 6720, (NormShape){100, 4, N, 32, 4});
+        norm_forward_infer_group(g, stage4_bcres3_f2, stage4_bcres3_f2_dw, stage4_bcres3_f2_ssn_scale, stage4_bcres3_f2_ssn_shift, stats + 6320, stats + 6720, (NormShape){100, 4, N, 32, 4}, 0);
     mean_f_forward(stage4_bcres3_mean_f, stage4_bcres3_f2, 100 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
@@ -1955,16 +1866,15 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     relu_forward(stage4_bcres3_f1, stage4_bcres3_f1_dw, (size_t)N * 400);
     conv1x1_forward(stage4_bcres3_conv_out, stage4_bcres3_f1, stage4_bcres3_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
     copy_forward(stage4_bcres3_drop, stage4_bcres3_conv_out, (size_t)N * 400);
-    bcast_add_f_forward(stage4_bcres3_sum, stage4_bcres3_f2, stage4_bcres2_relu, stage4_bcres3_drop, 100 * N, 32, 4);
+    bcast_add_f_forward(stage4_bcres3_sum, stage4_bcres3_f2, stage4_bcres2_bn, stage4_bcres3_drop, 100 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres3_bn, stage4_bcres3_sum, stage4_bcres3_bn_scale, stage4_bcres3_bn_shift, stats + 7120, stats + 7220, (NormShape){100, 1, N, 32, 4});
-    relu_forward(stage4_bcres3_relu, stage4_bcres3_bn, (size_t)N * 12800);
+        norm_forward_infer_group(g, stage4_bcres3_bn, stage4_bcres3_sum, stage4_bcres3_bn_scale, stage4_bcres3_bn_shift, stats + 7120, stats + 7220, (NormShape){100, 1, N, 32, 4}, 1);
 
     /* stage4.resnorm: 100 x 32 x 4 -> 100 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < N * 32; g++)
-        resnorm_forward_group(g, stage4_resnorm, stage4_resnorm_saved, stage4_bcres3_relu, 0.1, 100, N, 32, 4);
+        resnorm_forward_group(g, stage4_resnorm, stage4_resnorm_saved, stage4_bcres3_bn, 0.1, 100, N, 32, 4);
 
     /* ---- spec line 15: head:   conv(out = classes, kernel = 1) -> bn -> globalpool; */
 
@@ -1974,7 +1884,7 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     /* head.bn: 10 x 32 x 4 -> 10 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 10; g++)
-        norm_forward_infer_group(g, head_bn, head_conv, head_bn_scale, head_bn_shift, stats + 7320, stats + 7330, (NormShape){10, 1, N, 32, 4});
+        norm_forward_infer_group(g, head_bn, head_conv, head_bn_scale, head_bn_shift, stats + 7320, stats + 7330, (NormShape){10, 1, N, 32, 4}, 0);
 
     /* head.globalpool: 10 x 32 x 4 -> 10 x 1 x 1 */
     globalpool_forward(head_globalpool, head_bn, 10 * N, 128);

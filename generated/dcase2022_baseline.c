@@ -42,41 +42,38 @@ const AscModelInfo dcase2022_baseline_info = {
     .ntensors = 13, .tensors = dcase2022_baseline_tensors,
     .nnorms = 3, .norms = dcase2022_baseline_norms, .stats_floats = 128,
     .nquant = 5, .quant_names = dcase2022_baseline_quant_names,
-    .act_per_clip = 209370, .act_fixed = 128, .grad_per_clip = 66560, .scratch_per_clip = 1599360,
+    .act_per_clip = 141530, .act_fixed = 128, .grad_per_clip = 67840, .scratch_per_clip = 1599360,
     .infer_per_clip = 65280,
 };
 
 static void dcase2022_baseline_run_forward(int N, int training, const real *params, real *stats,
     const real *input, real *logits, real *arena, NnRng *rng, AscQuant *quant) {
-    const size_t fixed = (size_t)N * 1808730;
-    real *scratch = arena + (size_t)N * 209370;
+    const size_t fixed = (size_t)N * 1740890;
+    real *scratch = arena + (size_t)N * 141530;
     (void)training, (void)stats, (void)rng, (void)fixed, (void)scratch, (void)quant;
     real *block1_conv = arena + (size_t)N * 0; /* 16 x N x 40 x 51 */
     real *block1_bn = arena + (size_t)N * 32640; /* 16 x N x 40 x 51 */
     real *block1_bn_saved = arena + fixed + 0;
-    real *block1_relu = arena + (size_t)N * 65280; /* 16 x N x 40 x 51 */
-    real *block2_conv = arena + (size_t)N * 97920; /* 16 x N x 40 x 51 */
-    real *block2_bn = arena + (size_t)N * 130560; /* 16 x N x 40 x 51 */
+    real *block2_conv = arena + (size_t)N * 65280; /* 16 x N x 40 x 51 */
+    real *block2_bn = arena + (size_t)N * 97920; /* 16 x N x 40 x 51 */
     real *block2_bn_saved = arena + fixed + 32;
-    real *block2_relu = arena + (size_t)N * 163200; /* 16 x N x 40 x 51 */
-    real *block2_maxpool = arena + (size_t)N * 195840; /* 16 x N x 8 x 10 */
-    real *block2_maxpool_argmax = arena + (size_t)N * 197120; /* 16 x N x 8 x 10 */
-    real *block2_dropout = arena + (size_t)N * 198400; /* 16 x N x 8 x 10 */
-    real *block2_dropout_mask = arena + (size_t)N * 199680; /* 16 x N x 8 x 10 */
-    real *block3_conv = arena + (size_t)N * 200960; /* 32 x N x 8 x 10 */
-    real *block3_bn = arena + (size_t)N * 203520; /* 32 x N x 8 x 10 */
+    real *block2_maxpool = arena + (size_t)N * 130560; /* 16 x N x 8 x 10 */
+    real *block2_maxpool_argmax = arena + (size_t)N * 131840; /* 16 x N x 8 x 10 */
+    real *block2_dropout = arena + (size_t)N * 133120; /* 16 x N x 8 x 10 */
+    real *block2_dropout_mask = arena + (size_t)N * 134400; /* 16 x N x 8 x 10 */
+    real *block3_conv = arena + (size_t)N * 135680; /* 32 x N x 8 x 10 */
+    real *block3_bn = arena + (size_t)N * 138240; /* 32 x N x 8 x 10 */
     real *block3_bn_saved = arena + fixed + 64;
-    real *block3_relu = arena + (size_t)N * 206080; /* 32 x N x 8 x 10 */
-    real *block3_maxpool = arena + (size_t)N * 208640; /* 32 x N x 2 x 1 */
-    real *block3_maxpool_argmax = arena + (size_t)N * 208704; /* 32 x N x 2 x 1 */
-    real *block3_dropout = arena + (size_t)N * 208768; /* 32 x N x 2 x 1 */
-    real *block3_dropout_mask = arena + (size_t)N * 208832; /* 32 x N x 2 x 1 */
-    real *head_flatten = arena + (size_t)N * 208896; /* 64 x N x 1 x 1 */
-    real *head_linear1 = arena + (size_t)N * 208960; /* 100 x N x 1 x 1 */
-    real *head_relu = arena + (size_t)N * 209060; /* 100 x N x 1 x 1 */
-    real *head_dropout = arena + (size_t)N * 209160; /* 100 x N x 1 x 1 */
-    real *head_dropout_mask = arena + (size_t)N * 209260; /* 100 x N x 1 x 1 */
-    real *head_linear2 = arena + (size_t)N * 209360; /* 10 x N x 1 x 1 */
+    real *block3_maxpool = arena + (size_t)N * 140800; /* 32 x N x 2 x 1 */
+    real *block3_maxpool_argmax = arena + (size_t)N * 140864; /* 32 x N x 2 x 1 */
+    real *block3_dropout = arena + (size_t)N * 140928; /* 32 x N x 2 x 1 */
+    real *block3_dropout_mask = arena + (size_t)N * 140992; /* 32 x N x 2 x 1 */
+    real *head_flatten = arena + (size_t)N * 141056; /* 64 x N x 1 x 1 */
+    real *head_linear1 = arena + (size_t)N * 141120; /* 100 x N x 1 x 1 */
+    real *head_relu = arena + (size_t)N * 141220; /* 100 x N x 1 x 1 */
+    real *head_dropout = arena + (size_t)N * 141320; /* 100 x N x 1 x 1 */
+    real *head_dropout_mask = arena + (size_t)N * 141420; /* 100 x N x 1 x 1 */
+    real *head_linear2 = arena + (size_t)N * 141520; /* 10 x N x 1 x 1 */
     const real *block1_conv_weight = params + 0; /* 16 x 1 x 7 x 7 */
     const real *block1_bn_scale = params + 784; /* 16 x 1 x 1 x 1 */
     const real *block1_bn_shift = params + 800; /* 16 x 1 x 1 x 1 */
@@ -100,41 +97,35 @@ static void dcase2022_baseline_run_forward(int N, int training, const real *para
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 32640 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 16; g++)
-            norm_forward_train_group(g, block1_bn, block1_conv, block1_bn_scale, block1_bn_shift, stats + 0, stats + 16, block1_bn_saved, (NormShape){16, 1, N, 40, 51});
+            norm_forward_train_group(g, block1_bn, block1_conv, block1_bn_scale, block1_bn_shift, stats + 0, stats + 16, block1_bn_saved, (NormShape){16, 1, N, 40, 51}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 32640 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 16; g++)
-            norm_forward_infer_group(g, block1_bn, block1_conv, block1_bn_scale, block1_bn_shift, stats + 0, stats + 16, (NormShape){16, 1, N, 40, 51});
+            norm_forward_infer_group(g, block1_bn, block1_conv, block1_bn_scale, block1_bn_shift, stats + 0, stats + 16, (NormShape){16, 1, N, 40, 51}, 1);
     }
-
-    /* block1.relu: 16 x 40 x 51 -> 16 x 40 x 51 */
-    relu_forward(block1_relu, block1_bn, (size_t)N * 32640);
     if (quant)
-        fake_quant_forward(block1_relu, (size_t)N * 32640, quant->ranges + 0, quant->observe);
+        fake_quant_forward(block1_bn, (size_t)N * 32640, quant->ranges + 0, quant->observe);
 
     /* ---- spec line 10: block2: conv(out = 16, kernel = 7) -> bn -> relu -> maxpool(5) -> dropout(0.3); */
 
     /* block2.conv: 16 x 40 x 51 -> 16 x 40 x 51 */
-    conv_forward(block2_conv, block1_relu, block2_conv_weight, NULL, scratch, (ConvShape){16, 16, 1, 40, 51, 40, 51, 7, 7, 1, 1, 3, 3}, N);
+    conv_forward(block2_conv, block1_bn, block2_conv_weight, NULL, scratch, (ConvShape){16, 16, 1, 40, 51, 40, 51, 7, 7, 1, 1, 3, 3}, N);
 
     /* block2.bn: 16 x 40 x 51 -> 16 x 40 x 51 */
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 32640 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 16; g++)
-            norm_forward_train_group(g, block2_bn, block2_conv, block2_bn_scale, block2_bn_shift, stats + 32, stats + 48, block2_bn_saved, (NormShape){16, 1, N, 40, 51});
+            norm_forward_train_group(g, block2_bn, block2_conv, block2_bn_scale, block2_bn_shift, stats + 32, stats + 48, block2_bn_saved, (NormShape){16, 1, N, 40, 51}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 32640 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 16; g++)
-            norm_forward_infer_group(g, block2_bn, block2_conv, block2_bn_scale, block2_bn_shift, stats + 32, stats + 48, (NormShape){16, 1, N, 40, 51});
+            norm_forward_infer_group(g, block2_bn, block2_conv, block2_bn_scale, block2_bn_shift, stats + 32, stats + 48, (NormShape){16, 1, N, 40, 51}, 1);
     }
-
-    /* block2.relu: 16 x 40 x 51 -> 16 x 40 x 51 */
-    relu_forward(block2_relu, block2_bn, (size_t)N * 32640);
     if (quant)
-        fake_quant_forward(block2_relu, (size_t)N * 32640, quant->ranges + 2, quant->observe);
+        fake_quant_forward(block2_bn, (size_t)N * 32640, quant->ranges + 2, quant->observe);
 
     /* block2.maxpool: 16 x 40 x 51 -> 16 x 8 x 10 */
-    maxpool_forward(block2_maxpool, block2_maxpool_argmax, block2_relu, (PoolShape){16 * N, 40, 51, 5, 5, 8, 10});
+    maxpool_forward(block2_maxpool, block2_maxpool_argmax, block2_bn, (PoolShape){16 * N, 40, 51, 5, 5, 8, 10});
 
     /* block2.dropout: 16 x 8 x 10 -> 16 x 8 x 10 */
     if (training)
@@ -151,20 +142,17 @@ static void dcase2022_baseline_run_forward(int N, int training, const real *para
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 32; g++)
-            norm_forward_train_group(g, block3_bn, block3_conv, block3_bn_scale, block3_bn_shift, stats + 64, stats + 96, block3_bn_saved, (NormShape){32, 1, N, 8, 10});
+            norm_forward_train_group(g, block3_bn, block3_conv, block3_bn_scale, block3_bn_shift, stats + 64, stats + 96, block3_bn_saved, (NormShape){32, 1, N, 8, 10}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 32; g++)
-            norm_forward_infer_group(g, block3_bn, block3_conv, block3_bn_scale, block3_bn_shift, stats + 64, stats + 96, (NormShape){32, 1, N, 8, 10});
+            norm_forward_infer_group(g, block3_bn, block3_conv, block3_bn_scale, block3_bn_shift, stats + 64, stats + 96, (NormShape){32, 1, N, 8, 10}, 1);
     }
-
-    /* block3.relu: 32 x 8 x 10 -> 32 x 8 x 10 */
-    relu_forward(block3_relu, block3_bn, (size_t)N * 2560);
     if (quant)
-        fake_quant_forward(block3_relu, (size_t)N * 2560, quant->ranges + 4, quant->observe);
+        fake_quant_forward(block3_bn, (size_t)N * 2560, quant->ranges + 4, quant->observe);
 
     /* block3.maxpool: 32 x 8 x 10 -> 32 x 2 x 1 */
-    maxpool_forward(block3_maxpool, block3_maxpool_argmax, block3_relu, (PoolShape){32 * N, 8, 10, 4, 10, 2, 1});
+    maxpool_forward(block3_maxpool, block3_maxpool_argmax, block3_bn, (PoolShape){32 * N, 8, 10, 4, 10, 2, 1});
 
     /* block3.dropout: 32 x 2 x 1 -> 32 x 2 x 1 */
     if (training)
@@ -203,39 +191,36 @@ static void dcase2022_baseline_run_forward(int N, int training, const real *para
 static void dcase2022_baseline_run_backward(int N, const real *params, const real *input,
     const real *arena, const real *dlogits, real *dparams, real *dinput, real *grad,
     const AscQuant *quant) {
-    const size_t fixed = (size_t)N * 1808730;
-    real *scratch = grad + (size_t)N * 66560;
+    const size_t fixed = (size_t)N * 1740890;
+    real *scratch = grad + (size_t)N * 67840;
     (void)input, (void)fixed, (void)scratch, (void)quant;
     const real *block1_conv = arena + (size_t)N * 0; /* 16 x N x 40 x 51 */
+    const real *block1_bn = arena + (size_t)N * 32640; /* 16 x N x 40 x 51 */
     const real *block1_bn_saved = arena + fixed + 0;
-    const real *block1_relu = arena + (size_t)N * 65280; /* 16 x N x 40 x 51 */
-    const real *block2_conv = arena + (size_t)N * 97920; /* 16 x N x 40 x 51 */
+    const real *block2_conv = arena + (size_t)N * 65280; /* 16 x N x 40 x 51 */
+    const real *block2_bn = arena + (size_t)N * 97920; /* 16 x N x 40 x 51 */
     const real *block2_bn_saved = arena + fixed + 32;
-    const real *block2_relu = arena + (size_t)N * 163200; /* 16 x N x 40 x 51 */
-    const real *block2_maxpool_argmax = arena + (size_t)N * 197120; /* 16 x N x 8 x 10 */
-    const real *block2_dropout = arena + (size_t)N * 198400; /* 16 x N x 8 x 10 */
-    const real *block2_dropout_mask = arena + (size_t)N * 199680; /* 16 x N x 8 x 10 */
-    const real *block3_conv = arena + (size_t)N * 200960; /* 32 x N x 8 x 10 */
+    const real *block2_maxpool_argmax = arena + (size_t)N * 131840; /* 16 x N x 8 x 10 */
+    const real *block2_dropout = arena + (size_t)N * 133120; /* 16 x N x 8 x 10 */
+    const real *block2_dropout_mask = arena + (size_t)N * 134400; /* 16 x N x 8 x 10 */
+    const real *block3_conv = arena + (size_t)N * 135680; /* 32 x N x 8 x 10 */
+    const real *block3_bn = arena + (size_t)N * 138240; /* 32 x N x 8 x 10 */
     const real *block3_bn_saved = arena + fixed + 64;
-    const real *block3_relu = arena + (size_t)N * 206080; /* 32 x N x 8 x 10 */
-    const real *block3_maxpool_argmax = arena + (size_t)N * 208704; /* 32 x N x 2 x 1 */
-    const real *block3_dropout_mask = arena + (size_t)N * 208832; /* 32 x N x 2 x 1 */
-    const real *head_flatten = arena + (size_t)N * 208896; /* 64 x N x 1 x 1 */
-    const real *head_relu = arena + (size_t)N * 209060; /* 100 x N x 1 x 1 */
-    const real *head_dropout = arena + (size_t)N * 209160; /* 100 x N x 1 x 1 */
-    const real *head_dropout_mask = arena + (size_t)N * 209260; /* 100 x N x 1 x 1 */
-    const real *head_linear2 = arena + (size_t)N * 209360; /* 10 x N x 1 x 1 */
+    const real *block3_maxpool_argmax = arena + (size_t)N * 140864; /* 32 x N x 2 x 1 */
+    const real *block3_dropout_mask = arena + (size_t)N * 140992; /* 32 x N x 2 x 1 */
+    const real *head_flatten = arena + (size_t)N * 141056; /* 64 x N x 1 x 1 */
+    const real *head_relu = arena + (size_t)N * 141220; /* 100 x N x 1 x 1 */
+    const real *head_dropout = arena + (size_t)N * 141320; /* 100 x N x 1 x 1 */
+    const real *head_dropout_mask = arena + (size_t)N * 141420; /* 100 x N x 1 x 1 */
+    const real *head_linear2 = arena + (size_t)N * 141520; /* 10 x N x 1 x 1 */
     real *d_block1_conv = grad + (size_t)N * 32640;
     real *d_block1_bn = grad + (size_t)N * 0;
-    real *d_block1_relu = grad + (size_t)N * 32640;
-    real *d_block2_conv = grad + (size_t)N * 0;
-    real *d_block2_bn = grad + (size_t)N * 33920;
-    real *d_block2_relu = grad + (size_t)N * 1280;
-    real *d_block2_maxpool = grad + (size_t)N * 0;
-    real *d_block2_dropout = grad + (size_t)N * 2560;
-    real *d_block3_conv = grad + (size_t)N * 0;
-    real *d_block3_bn = grad + (size_t)N * 2688;
-    real *d_block3_relu = grad + (size_t)N * 128;
+    real *d_block2_conv = grad + (size_t)N * 35200;
+    real *d_block2_bn = grad + (size_t)N * 2560;
+    real *d_block2_maxpool = grad + (size_t)N * 1280;
+    real *d_block2_dropout = grad + (size_t)N * 0;
+    real *d_block3_conv = grad + (size_t)N * 2688;
+    real *d_block3_bn = grad + (size_t)N * 128;
     real *d_block3_maxpool = grad + (size_t)N * 64;
     real *d_block3_dropout = grad + (size_t)N * 0;
     real *d_head_flatten = grad + (size_t)N * 100;
@@ -295,17 +280,14 @@ static void dcase2022_baseline_run_backward(int N, const real *params, const rea
     dropout_backward(d_block3_maxpool, 0, d_block3_dropout, block3_dropout_mask, (size_t)N * 64, 1);
 
     /* backward of block3.maxpool: 32 x 8 x 10 -> 32 x 2 x 1 */
-    maxpool_backward(d_block3_relu, 0, d_block3_maxpool, block3_maxpool_argmax, (PoolShape){32 * N, 8, 10, 4, 10, 2, 1});
-
-    /* backward of block3.relu: 32 x 8 x 10 -> 32 x 8 x 10 */
-    if (quant)
-        fake_quant_backward(d_block3_relu, block3_relu, (size_t)N * 2560, quant->ranges + 4);
-    relu_backward(d_block3_bn, d_block3_relu, block3_relu, (size_t)N * 2560, 0);
+    maxpool_backward(d_block3_bn, 0, d_block3_maxpool, block3_maxpool_argmax, (PoolShape){32 * N, 8, 10, 4, 10, 2, 1});
 
     /* backward of block3.bn: 32 x 8 x 10 -> 32 x 8 x 10 */
+    if (quant)
+        fake_quant_backward(d_block3_bn, block3_bn, (size_t)N * 2560, quant->ranges + 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 32; g++)
-        norm_backward_group(g, d_block3_conv, 0, d_block3_bn_scale, d_block3_bn_shift, d_block3_bn, block3_conv, block3_bn_scale, block3_bn_saved, (NormShape){32, 1, N, 8, 10});
+        norm_backward_group(g, d_block3_conv, 0, d_block3_bn_scale, d_block3_bn_shift, d_block3_bn, block3_conv, block3_bn, block3_bn_scale, block3_bn_saved, (NormShape){32, 1, N, 8, 10}, 1);
 
     /* backward of block3.conv: 16 x 8 x 10 -> 32 x 8 x 10 */
     conv_backward(d_block2_dropout, 0, d_block3_conv_weight, NULL, d_block3_conv, block2_dropout, block3_conv_weight, scratch, (ConvShape){16, 32, 1, 8, 10, 8, 10, 7, 7, 1, 1, 3, 3}, N);
@@ -316,32 +298,26 @@ static void dcase2022_baseline_run_backward(int N, const real *params, const rea
     dropout_backward(d_block2_maxpool, 0, d_block2_dropout, block2_dropout_mask, (size_t)N * 1280, 1);
 
     /* backward of block2.maxpool: 16 x 40 x 51 -> 16 x 8 x 10 */
-    maxpool_backward(d_block2_relu, 0, d_block2_maxpool, block2_maxpool_argmax, (PoolShape){16 * N, 40, 51, 5, 5, 8, 10});
-
-    /* backward of block2.relu: 16 x 40 x 51 -> 16 x 40 x 51 */
-    if (quant)
-        fake_quant_backward(d_block2_relu, block2_relu, (size_t)N * 32640, quant->ranges + 2);
-    relu_backward(d_block2_bn, d_block2_relu, block2_relu, (size_t)N * 32640, 0);
+    maxpool_backward(d_block2_bn, 0, d_block2_maxpool, block2_maxpool_argmax, (PoolShape){16 * N, 40, 51, 5, 5, 8, 10});
 
     /* backward of block2.bn: 16 x 40 x 51 -> 16 x 40 x 51 */
+    if (quant)
+        fake_quant_backward(d_block2_bn, block2_bn, (size_t)N * 32640, quant->ranges + 2);
     #pragma omp parallel for schedule(static) if ((size_t)N * 65280 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 16; g++)
-        norm_backward_group(g, d_block2_conv, 0, d_block2_bn_scale, d_block2_bn_shift, d_block2_bn, block2_conv, block2_bn_scale, block2_bn_saved, (NormShape){16, 1, N, 40, 51});
+        norm_backward_group(g, d_block2_conv, 0, d_block2_bn_scale, d_block2_bn_shift, d_block2_bn, block2_conv, block2_bn, block2_bn_scale, block2_bn_saved, (NormShape){16, 1, N, 40, 51}, 1);
 
     /* backward of block2.conv: 16 x 40 x 51 -> 16 x 40 x 51 */
-    conv_backward(d_block1_relu, 0, d_block2_conv_weight, NULL, d_block2_conv, block1_relu, block2_conv_weight, scratch, (ConvShape){16, 16, 1, 40, 51, 40, 51, 7, 7, 1, 1, 3, 3}, N);
+    conv_backward(d_block1_bn, 0, d_block2_conv_weight, NULL, d_block2_conv, block1_bn, block2_conv_weight, scratch, (ConvShape){16, 16, 1, 40, 51, 40, 51, 7, 7, 1, 1, 3, 3}, N);
 
     /* ---- spec line 9: block1: conv(out = 16, kernel = 7) -> bn -> relu; */
 
-    /* backward of block1.relu: 16 x 40 x 51 -> 16 x 40 x 51 */
-    if (quant)
-        fake_quant_backward(d_block1_relu, block1_relu, (size_t)N * 32640, quant->ranges + 0);
-    relu_backward(d_block1_bn, d_block1_relu, block1_relu, (size_t)N * 32640, 0);
-
     /* backward of block1.bn: 16 x 40 x 51 -> 16 x 40 x 51 */
+    if (quant)
+        fake_quant_backward(d_block1_bn, block1_bn, (size_t)N * 32640, quant->ranges + 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 65280 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 16; g++)
-        norm_backward_group(g, d_block1_conv, 0, d_block1_bn_scale, d_block1_bn_shift, d_block1_bn, block1_conv, block1_bn_scale, block1_bn_saved, (NormShape){16, 1, N, 40, 51});
+        norm_backward_group(g, d_block1_conv, 0, d_block1_bn_scale, d_block1_bn_shift, d_block1_bn, block1_conv, block1_bn, block1_bn_scale, block1_bn_saved, (NormShape){16, 1, N, 40, 51}, 1);
 
     /* backward of block1.conv: 1 x 40 x 51 -> 16 x 40 x 51 */
     conv_backward(dinput, 0, d_block1_conv_weight, NULL, d_block1_conv, input, block1_conv_weight, scratch, (ConvShape){1, 16, 1, 40, 51, 40, 51, 7, 7, 1, 1, 3, 3}, N);
@@ -355,24 +331,21 @@ void dcase2022_baseline_infer(int N, const real *params, const real *stats, cons
     (void)scratch, (void)stats;
     real *block1_conv = arena + (size_t)N * 0; /* 16 x N x 40 x 51 */
     real *block1_bn = arena + (size_t)N * 32640; /* 16 x N x 40 x 51 */
-    real *block1_relu = arena + (size_t)N * 0; /* 16 x N x 40 x 51 */
-    real *block2_conv = arena + (size_t)N * 32640; /* 16 x N x 40 x 51 */
-    real *block2_bn = arena + (size_t)N * 0; /* 16 x N x 40 x 51 */
-    real *block2_relu = arena + (size_t)N * 32640; /* 16 x N x 40 x 51 */
+    real *block2_conv = arena + (size_t)N * 0; /* 16 x N x 40 x 51 */
+    real *block2_bn = arena + (size_t)N * 32640; /* 16 x N x 40 x 51 */
     real *block2_maxpool = arena + (size_t)N * 0; /* 16 x N x 8 x 10 */
     real *block2_maxpool_argmax = arena + (size_t)N * 1280; /* 16 x N x 8 x 10 */
     real *block2_dropout = arena + (size_t)N * 1280; /* 16 x N x 8 x 10 */
     real *block3_conv = arena + (size_t)N * 2560; /* 32 x N x 8 x 10 */
     real *block3_bn = arena + (size_t)N * 0; /* 32 x N x 8 x 10 */
-    real *block3_relu = arena + (size_t)N * 2560; /* 32 x N x 8 x 10 */
-    real *block3_maxpool = arena + (size_t)N * 0; /* 32 x N x 2 x 1 */
-    real *block3_maxpool_argmax = arena + (size_t)N * 64; /* 32 x N x 2 x 1 */
-    real *block3_dropout = arena + (size_t)N * 64; /* 32 x N x 2 x 1 */
-    real *head_flatten = arena + (size_t)N * 0; /* 64 x N x 1 x 1 */
-    real *head_linear1 = arena + (size_t)N * 64; /* 100 x N x 1 x 1 */
-    real *head_relu = arena + (size_t)N * 164; /* 100 x N x 1 x 1 */
-    real *head_dropout = arena + (size_t)N * 0; /* 100 x N x 1 x 1 */
-    real *head_linear2 = arena + (size_t)N * 100; /* 10 x N x 1 x 1 */
+    real *block3_maxpool = arena + (size_t)N * 2560; /* 32 x N x 2 x 1 */
+    real *block3_maxpool_argmax = arena + (size_t)N * 2624; /* 32 x N x 2 x 1 */
+    real *block3_dropout = arena + (size_t)N * 0; /* 32 x N x 2 x 1 */
+    real *head_flatten = arena + (size_t)N * 64; /* 64 x N x 1 x 1 */
+    real *head_linear1 = arena + (size_t)N * 128; /* 100 x N x 1 x 1 */
+    real *head_relu = arena + (size_t)N * 0; /* 100 x N x 1 x 1 */
+    real *head_dropout = arena + (size_t)N * 100; /* 100 x N x 1 x 1 */
+    real *head_linear2 = arena + (size_t)N * 0; /* 10 x N x 1 x 1 */
     const real *block1_conv_weight = params + 0; /* 16 x 1 x 7 x 7 */
     const real *block1_bn_scale = params + 784; /* 16 x 1 x 1 x 1 */
     const real *block1_bn_shift = params + 800; /* 16 x 1 x 1 x 1 */
@@ -395,26 +368,20 @@ void dcase2022_baseline_infer(int N, const real *params, const real *stats, cons
     /* block1.bn: 16 x 40 x 51 -> 16 x 40 x 51 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 32640 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 16; g++)
-        norm_forward_infer_group(g, block1_bn, block1_conv, block1_bn_scale, block1_bn_shift, stats + 0, stats + 16, (NormShape){16, 1, N, 40, 51});
-
-    /* block1.relu: 16 x 40 x 51 -> 16 x 40 x 51 */
-    relu_forward(block1_relu, block1_bn, (size_t)N * 32640);
+        norm_forward_infer_group(g, block1_bn, block1_conv, block1_bn_scale, block1_bn_shift, stats + 0, stats + 16, (NormShape){16, 1, N, 40, 51}, 1);
 
     /* ---- spec line 10: block2: conv(out = 16, kernel = 7) -> bn -> relu -> maxpool(5) -> dropout(0.3); */
 
     /* block2.conv: 16 x 40 x 51 -> 16 x 40 x 51 */
-    conv_forward(block2_conv, block1_relu, block2_conv_weight, NULL, scratch, (ConvShape){16, 16, 1, 40, 51, 40, 51, 7, 7, 1, 1, 3, 3}, N);
+    conv_forward(block2_conv, block1_bn, block2_conv_weight, NULL, scratch, (ConvShape){16, 16, 1, 40, 51, 40, 51, 7, 7, 1, 1, 3, 3}, N);
 
     /* block2.bn: 16 x 40 x 51 -> 16 x 40 x 51 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 32640 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 16; g++)
-        norm_forward_infer_group(g, block2_bn, block2_conv, block2_bn_scale, block2_bn_shift, stats + 32, stats + 48, (NormShape){16, 1, N, 40, 51});
-
-    /* block2.relu: 16 x 40 x 51 -> 16 x 40 x 51 */
-    relu_forward(block2_relu, block2_bn, (size_t)N * 32640);
+        norm_forward_infer_group(g, block2_bn, block2_conv, block2_bn_scale, block2_bn_shift, stats + 32, stats + 48, (NormShape){16, 1, N, 40, 51}, 1);
 
     /* block2.maxpool: 16 x 40 x 51 -> 16 x 8 x 10 */
-    maxpool_forward(block2_maxpool, block2_maxpool_argmax, block2_relu, (PoolShape){16 * N, 40, 51, 5, 5, 8, 10});
+    maxpool_forward(block2_maxpool, block2_maxpool_argmax, block2_bn, (PoolShape){16 * N, 40, 51, 5, 5, 8, 10});
 
     /* block2.dropout: 16 x 8 x 10 -> 16 x 8 x 10 */
     copy_forward(block2_dropout, block2_maxpool, (size_t)N * 1280);
@@ -427,13 +394,10 @@ void dcase2022_baseline_infer(int N, const real *params, const real *stats, cons
     /* block3.bn: 32 x 8 x 10 -> 32 x 8 x 10 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 32; g++)
-        norm_forward_infer_group(g, block3_bn, block3_conv, block3_bn_scale, block3_bn_shift, stats + 64, stats + 96, (NormShape){32, 1, N, 8, 10});
-
-    /* block3.relu: 32 x 8 x 10 -> 32 x 8 x 10 */
-    relu_forward(block3_relu, block3_bn, (size_t)N * 2560);
+        norm_forward_infer_group(g, block3_bn, block3_conv, block3_bn_scale, block3_bn_shift, stats + 64, stats + 96, (NormShape){32, 1, N, 8, 10}, 1);
 
     /* block3.maxpool: 32 x 8 x 10 -> 32 x 2 x 1 */
-    maxpool_forward(block3_maxpool, block3_maxpool_argmax, block3_relu, (PoolShape){32 * N, 8, 10, 4, 10, 2, 1});
+    maxpool_forward(block3_maxpool, block3_maxpool_argmax, block3_bn, (PoolShape){32 * N, 8, 10, 4, 10, 2, 1});
 
     /* block3.dropout: 32 x 2 x 1 -> 32 x 2 x 1 */
     copy_forward(block3_dropout, block3_maxpool, (size_t)N * 64);

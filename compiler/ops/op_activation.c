@@ -10,7 +10,10 @@ static int activation_lower(Program *p, const Layer *l, int x, PrimKind kind) {
     return y;
 }
 
-static int relu_lower(Program *p, const Layer *l, int x) { return activation_lower(p, l, x, P_RELU); }
+/* A relu after a bn or ssn of the same stage is already applied by the norm. */
+static int relu_lower(Program *p, const Layer *l, int x) {
+    return lw_relu_fused_into_previous(p, l) ? x : activation_lower(p, l, x, P_RELU);
+}
 static int swish_lower(Program *p, const Layer *l, int x) { return activation_lower(p, l, x, P_SWISH); }
 static int sigmoid_lower(Program *p, const Layer *l, int x) {
     return activation_lower(p, l, x, P_SIGMOID);

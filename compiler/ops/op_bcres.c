@@ -94,7 +94,7 @@ int lw_bcres_block(Program *p, const char *what, int x, int cout, int scales, in
     int cin = p->tensors[x].c, z = x;
     if (cin != cout) {
         int z0 = lw_conv1x1(p, SUB("conv_in"), x, cout);
-        z = lw_relu(p, SUB("relu_in"), lw_norm(p, SUB("bn_in"), z0, 1));
+        z = lw_norm_relu(p, SUB("bn_in"), z0, 1);
     }
     int g = lower_split_path(p, SUB("f2"), z, scales, 3, 1, subbands);
     const Tensor *gt = &p->tensors[g];
@@ -114,7 +114,7 @@ int lw_bcres_block(Program *p, const char *what, int x, int cout, int scales, in
     Prim *sum = lw_prim(p, P_BCAST_ADD_F, SUB("sum"), g, s);
     sum->x2 = cin == cout ? x : -1;
     sum->x3 = u;
-    int y = lw_relu(p, SUB("relu"), lw_norm(p, SUB("bn"), s, 1));
+    int y = lw_norm_relu(p, SUB("bn"), s, 1);
 #undef SUB
     return y;
 }

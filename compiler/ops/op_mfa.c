@@ -104,9 +104,7 @@ static int mfa_lower(Program *p, const Layer *l, int x) {
             snprintf(what, sizeof what, "dw%d", i + 1);
             int c = lw_dwconv(p, what, src, 3, 3);
             snprintf(what, sizeof what, "bn%d", i + 1);
-            int nb = lw_norm(p, what, c, 1);
-            snprintf(what, sizeof what, "relu%d", i + 1);
-            k = lw_relu(p, what, nb);
+            k = lw_norm_relu(p, what, c, 1);
         }
         lower_attention(p, i, k, q, yi);
         prev = yi;

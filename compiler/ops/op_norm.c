@@ -22,8 +22,7 @@ static void bn_count(Layer *l, const Layer *prev, const Model *m) {
 }
 
 static int bn_lower(Program *p, const Layer *l, int x) {
-    (void)l;
-    return lw_norm(p, "", x, 1);
+    return lw_fuses_next_relu(p, l) ? lw_norm_relu(p, "", x, 1) : lw_norm(p, "", x, 1);
 }
 
 
@@ -64,7 +63,8 @@ static void ssn_count(Layer *l, const Layer *prev, const Model *m) {
 }
 
 static int ssn_lower(Program *p, const Layer *l, int x) {
-    return lw_norm(p, "", x, l->args[SSN_SUBBANDS].i[0]);
+    int subbands = l->args[SSN_SUBBANDS].i[0];
+    return lw_fuses_next_relu(p, l) ? lw_norm_relu(p, "", x, subbands) : lw_norm(p, "", x, subbands);
 }
 
 const OpDesc op_ssn = {

@@ -22,14 +22,32 @@ NN_INLINE size_t norm_segment(const NormShape *s, int ch, int sb, int k) {
     return ch * plane + (size_t)k * s->f * s->t + (size_t)sb * (s->f / s->subbands) * s->t;
 }
 
+/* y = x * scale + shift over one group's segments, then max(0, y) if relu. */
+NN_INLINE void norm_apply(real *restrict y, const real *restrict x, real scale, real shift,
+                          const NormShape *s, int ch, int sb, int relu) {
+    size_t seg = (size_t)(s->f / s->subbands) * s->t;
+    for (int k = 0; k < s->n; k++) {
+        size_t o = norm_segment(s, ch, sb, k);
+        if (relu)
+            for (size_t i = 0; i < seg; i++) {
+                real v = x[o + i] * scale + shift;
+                y[o + i] = v > 0 ? v : 0;
+            }
+        else
+            for (size_t i = 0; i < seg; i++)
+                y[o + i] = x[o + i] * scale + shift;
+    }
+}
+
 /* The kernels below handle one group g (channel, or channel and sub-band); the
  * emitter runs the groups in parallel in generated code, so that each call is
  * inlined with constant shapes. */
 
-/* Training: batch statistics; running statistics updated; mean and 1/std saved. */
+/* Training: batch statistics; running statistics updated; mean and 1/std saved.
+ * relu = 1 fuses a following ReLU: y = max(0, norm(x)). */
 NN_INLINE void norm_forward_train_group(int g, real *restrict y, const real *restrict x,
                                         const real *gamma, const real *beta, real *run_mean,
-                                        real *run_var, real *saved, NormShape s) {
+                                        real *run_var, real *saved, NormShape s, int relu) {
     size_t seg = (size_t)(s.f / s.subbands) * s.t, count = seg * s.n;
     {
         int ch = g / s.subbands, sb = g % s.subbands;
@@ -54,11 +72,7 @@ NN_INLINE void norm_forward_train_group(int g, real *restrict y, const real *res
         double var = sq / (double)count;
         real invstd = (real)(1 / sqrt(var + NN_NORM_EPS));
         real scale = gamma[g] * invstd, shift = beta[g] - (real)mean * scale;
-        for (int k = 0; k < s.n; k++) {
-            size_t o = norm_segment(&s, ch, sb, k);
-            for (size_t i = 0; i < seg; i++)
-                y[o + i] = x[o + i] * scale + shift;
-        }
+        norm_apply(y, x, scale, shift, &s, ch, sb, relu);
         saved[2 * g] = (real)mean;
         saved[2 * g + 1] = invstd;
         double unbiased = count > 1 ? sq / (double)(count - 1) : var;
@@ -70,24 +84,19 @@ NN_INLINE void norm_forward_train_group(int g, real *restrict y, const real *res
 /* Inference: running statistics. */
 NN_INLINE void norm_forward_infer_group(int g, real *restrict y, const real *restrict x,
                                         const real *gamma, const real *beta,
-                                        const real *run_mean, const real *run_var, NormShape s) {
-    size_t seg = (size_t)(s.f / s.subbands) * s.t;
-    {
-        int ch = g / s.subbands, sb = g % s.subbands;
-        real scale = gamma[g] / nn_sqrt(run_var[g] + (real)NN_NORM_EPS);
-        real shift = beta[g] - run_mean[g] * scale;
-        for (int k = 0; k < s.n; k++) {
-            size_t o = norm_segment(&s, ch, sb, k);
-            for (size_t i = 0; i < seg; i++)
-                y[o + i] = x[o + i] * scale + shift;
-        }
-    }
+                                        const real *run_mean, const real *run_var, NormShape s,
+                                        int relu) {
+    real scale = gamma[g] / nn_sqrt(run_var[g] + (real)NN_NORM_EPS);
+    real shift = beta[g] - run_mean[g] * scale;
+    norm_apply(y, x, scale, shift, &s, g / s.subbands, g % s.subbands, relu);
 }
 
-/* dx = gamma/std * (dy - mean(dy) - xhat * mean(dy * xhat)), over each group. */
+/* dx = gamma/std * (dy - mean(dy) - xhat * mean(dy * xhat)), over each group. With a
+ * fused ReLU (relu = 1, y its output) dy first passes only where y > 0. */
 NN_INLINE void norm_backward_group(int g, real *restrict dx, int acc, real *dgamma, real *dbeta,
                                    const real *restrict dy, const real *restrict x,
-                                   const real *gamma, const real *saved, NormShape s) {
+                                   const real *restrict y, const real *gamma, const real *saved,
+                                   NormShape s, int relu) {
     size_t seg = (size_t)(s.f / s.subbands) * s.t, count = seg * s.n;
     {
         int ch = g / s.subbands, sb = g % s.subbands;
@@ -97,8 +106,9 @@ NN_INLINE void norm_backward_group(int g, real *restrict dx, int acc, real *dgam
             size_t o = norm_segment(&s, ch, sb, k);
             real part_dy = 0, part_dyx = 0;
             for (size_t i = 0; i < seg; i++) {
-                part_dy += dy[o + i];
-                part_dyx += dy[o + i] * (x[o + i] - mean);
+                real d = relu ? dy[o + i] * (real)(y[o + i] > 0) : dy[o + i];
+                part_dy += d;
+                part_dyx += d * (x[o + i] - mean);
             }
             sum_dy += part_dy;
             sum_dy_xhat += part_dyx * invstd;
@@ -113,7 +123,8 @@ NN_INLINE void norm_backward_group(int g, real *restrict dx, int acc, real *dgam
             size_t o = norm_segment(&s, ch, sb, k);
             for (size_t i = 0; i < seg; i++) {
                 real xhat = (x[o + i] - mean) * invstd;
-                real d = k_scale * (dy[o + i] - m_dy - xhat * m_dyx);
+                real dyi = relu ? dy[o + i] * (real)(y[o + i] > 0) : dy[o + i];
+                real d = k_scale * (dyi - m_dy - xhat * m_dyx);
                 dx[o + i] = acc ? dx[o + i] + d : d;
             }
         }
