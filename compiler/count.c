@@ -18,7 +18,6 @@ void counts_add(Counts *sum, const Counts *part) {
     sum->params = add_sat(sum->params, part->params);
     sum->macs = add_sat(sum->macs, part->macs);
     sum->act_elems = add_sat(sum->act_elems, part->act_elems);
-    sum->saved_elems = add_sat(sum->saved_elems, part->saved_elems);
     sum->int8_bytes = add_sat(sum->int8_bytes, part->int8_bytes);
     sum->int32_bytes = add_sat(sum->int32_bytes, part->int32_bytes);
 }
@@ -30,7 +29,6 @@ void count_conv(Counts *c, int cin, int cout, int kf, int kt, int groups, Shape 
     c->macs = add_sat(c->macs, mul_sat(weights, (int64_t)out.f * out.t));
     c->int8_bytes = add_sat(c->int8_bytes, weights);
     c->int32_bytes = add_sat(c->int32_bytes, has_bias ? 4 * (int64_t)cout : 0);
-    count_saved(c, shape_elems(out));
 }
 
 void count_linear(Counts *c, int in, int out, int has_bias) {
@@ -39,7 +37,6 @@ void count_linear(Counts *c, int in, int out, int has_bias) {
     c->macs = add_sat(c->macs, weights);
     c->int8_bytes = add_sat(c->int8_bytes, weights);
     c->int32_bytes = add_sat(c->int32_bytes, has_bias ? 4 * (int64_t)out : 0);
-    count_saved(c, out);
 }
 
 void count_norm(Counts *c, int channels, int subbands, int folded, int conv_had_bias) {
@@ -52,5 +49,3 @@ void count_norm(Counts *c, int channels, int subbands, int folded, int conv_had_
         c->int32_bytes = add_sat(c->int32_bytes, 4 * groups);
     }
 }
-
-void count_saved(Counts *c, int64_t n) { c->saved_elems = add_sat(c->saved_elems, n); }

@@ -22,7 +22,4 @@ void count_linear(Counts *c, int in, int out, int has_bias);
  * it replaces); otherwise it stays an int8 scale with an int32 shift. */
 void count_norm(Counts *c, int channels, int subbands, int folded, int conv_had_bias);
 
-/* A tensor of n elements that backward keeps. */
-void count_saved(Counts *c, int64_t n);
-
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "infer.h"
+#include "lower.h"
 #include "parse.h"
 #include "resolve.h"
 
@@ -45,6 +46,12 @@ Model *frontend_compile(const char *file, const char *text, size_t len, Arena *a
     Model *model = resolve_spec(spec, file, arena, diag);
     if (!model || !infer_model(model, diag))
         return NULL;
+    const Program *p = lower_model(model, arena);
+    model->memory = (MemoryPlan){
+        .train_per_clip = p->act_per_clip + p->grad_per_clip + 2 * p->col_per_clip,
+        .train_fixed = p->act_fixed,
+        .infer_per_clip = p->infer_per_clip + p->col_per_clip,
+    };
     return model;
 }
 

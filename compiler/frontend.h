@@ -10,7 +10,8 @@
 
 enum { FRONTEND_MAX_SPEC_BYTES = 1 << 20 };
 
-/* lex -> parse -> resolve -> infer shapes and counts. Returns NULL after reporting
+/* lex -> parse -> resolve -> infer shapes and counts -> plan the generated code's
+ * memory (lower.h). Returns NULL after reporting
  * errors; the budget is checked separately (budget.h) so that a model over budget
  * can still be reported. */
 Model *frontend_compile(const char *file, const char *text, size_t len, Arena *arena, Diag *diag);

@@ -45,7 +45,8 @@ int infer_model(Model *m, Diag *diag) {
             return 0;
         }
         memset(&l->counts, 0, sizeof l->counts);
-        l->op->count(l, i > 0 ? &m->layers[i - 1] : NULL, m);
+        if (l->op->count)
+            l->op->count(l, i > 0 ? &m->layers[i - 1] : NULL, m);
         l->counts.act_elems = shape_elems(l->out);
         counts_add(&m->total, &l->counts);
         cur = l->out;

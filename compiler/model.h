@@ -18,7 +18,6 @@ typedef struct Counts {
     int64_t params;      /* trainable scalars; BN running statistics excluded */
     int64_t macs;        /* multiply-accumulates of convs and linears, one clip */
     int64_t act_elems;   /* elements of the layer's output, one clip */
-    int64_t saved_elems; /* elements a training step keeps for backward, internals too */
     int64_t int8_bytes;  /* int8 weight bytes after BN folding */
     int64_t int32_bytes; /* int32 bias bytes after BN folding */
 } Counts;
@@ -64,6 +63,12 @@ typedef struct Budget {
     const char *weights; /* "int8" or "fp32": the precision the parameter budget counts */
 } Budget;
 
+/* What the generated code allocates, from the lowering's memory plan (lower.h), in
+ * values: training keeps activations for backward plus gradient slots and scratch. */
+typedef struct MemoryPlan {
+    int64_t train_per_clip, train_fixed, infer_per_clip;
+} MemoryPlan;
+
 typedef struct Model {
     const char *name;
     const char *file;
@@ -76,6 +81,7 @@ typedef struct Model {
     StageInfo *stages;
     int nstages;
     Counts total;
+    MemoryPlan memory;
     uint64_t hash; /* of the resolved layers: comments and spacing do not change it */
 } Model;
 

@@ -65,12 +65,6 @@ int op_same_shape(Layer *layer, const Model *model, Diag *diag) {
     return 1;
 }
 
-void op_count_output(Layer *layer, const Layer *prev, const Model *model) {
-    (void)prev;
-    (void)model;
-    count_saved(&layer->counts, shape_elems(layer->out));
-}
-
 static const ArgSpec input_logmel_args[] = {
     {"freq", ARG_INT, 1, 0, 1, MODEL_MAX_EXTENT, NULL},
     {"time", ARG_INT, 1, 0, 1, MODEL_MAX_EXTENT, NULL},

@@ -38,8 +38,9 @@ typedef struct OpDesc {
     /* Sets layer->out (and layer->transition) from layer->in and the arguments.
      * Reports an error at the layer and returns 0 when the input does not fit. */
     int (*infer)(Layer *layer, const Model *model, Diag *diag);
-    /* Adds the layer's costs to layer->counts. prev feeds this layer (NULL for the
-     * first), which decides whether a norm folds into a conv. */
+    /* Adds the layer's costs to layer->counts (NULL: no parameters, no MACs). prev
+     * feeds this layer (NULL for the first), which decides whether a norm folds
+     * into a conv. */
     void (*count)(Layer *layer, const Layer *prev, const Model *model);
     /* Appends the layer's primitive operations on input tensor x to the program
      * (lower.h) and returns its output tensor. */
@@ -67,10 +68,8 @@ int name_distance(const char *a, const char *b);
 extern const OpDesc op_conv;
 int conv_has_bias(const Layer *conv);
 
-/* Shape and count rules shared by operators that keep their input's shape and
- * have no parameters (activations, dropout, resnorm). */
+/* The shape rule of operators that keep their input's shape. */
 int op_same_shape(Layer *layer, const Model *model, Diag *diag);
-void op_count_output(Layer *layer, const Layer *prev, const Model *model);
 
 /* Shared pieces of the composite blocks (ops/op_bcres.c): the costs of one
  * BC-(Res2)Net block at input width cin, output width cout on an f x t grid.

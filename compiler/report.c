@@ -6,7 +6,7 @@
 #include "ops.h"
 
 int64_t train_activation_bytes(const Model *m, int batch) {
-    return m->total.saved_elems * 4 * (int64_t)batch;
+    return 4 * ((int64_t)batch * m->memory.train_per_clip + m->memory.train_fixed);
 }
 
 static void print_row(FILE *out, const char *name, const char *op, const char *shape,
@@ -50,8 +50,11 @@ void report_table(FILE *out, const Model *m, int batch) {
     fprintf(out, "%-12s %14s  bytes: %s int8 weights + %s int32 biases (BN folded)\n",
             "INT8 size", numfmt_group(a, m->total.int8_bytes + m->total.int32_bytes),
             numfmt_group(b, m->total.int8_bytes), numfmt_group(c, m->total.int32_bytes));
-    fprintf(out, "%-12s %14s  bytes per clip (fp32 layer outputs); a training batch of %d keeps %s bytes\n",
-            "activations", numfmt_group(a, m->total.act_elems * 4), batch,
-            numfmt_group(b, train_activation_bytes(m, batch)));
+    fprintf(out, "%-12s %14s  bytes per clip (fp32 layer outputs)\n", "activations",
+            numfmt_group(a, m->total.act_elems * 4));
+    fprintf(out, "%-12s %14s  bytes for a training batch of %d (generated code: kept activations, gradients, scratch)\n",
+            "training", numfmt_group(a, train_activation_bytes(m, batch)), batch);
+    fprintf(out, "%-12s %14s  bytes per clip (generated inference arena)\n", "inference",
+            numfmt_group(a, 4 * m->memory.infer_per_clip));
     fprintf(out, "%-12s %14s\n", "budget", budget_ok(m) ? "ok" : "EXCEEDED");
 }

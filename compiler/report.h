@@ -16,7 +16,7 @@ void report_json(FILE *out, const Model *model, int batch);
 /* The layer graph in Graphviz dot. */
 void emit_dot(FILE *out, const Model *model);
 
-/* Bytes a training step keeps for backward: fp32 elements x batch. */
+/* Bytes the generated code's training arenas take for a batch (fp32). */
 int64_t train_activation_bytes(const Model *model, int batch);
 
 #endif

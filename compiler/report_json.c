@@ -53,6 +53,7 @@ void report_json(FILE *out, const Model *m, int batch) {
     fprintf(out, ",\n  \"activation_bytes\": %lld", (long long)(t->act_elems * 4));
     fprintf(out, ",\n  \"train_activation_bytes\": {\"batch\": %d, \"bytes\": %lld}", batch,
             (long long)train_activation_bytes(m, batch));
+    fprintf(out, ",\n  \"infer_arena_bytes_per_clip\": %lld", (long long)(4 * m->memory.infer_per_clip));
     fprintf(out, ",\n  \"int8_bytes\": %lld,\n  \"int8_weight_bytes\": %lld,\n  \"int32_bias_bytes\": %lld",
             (long long)(t->int8_bytes + t->int32_bytes), (long long)t->int8_bytes,
             (long long)t->int32_bytes);

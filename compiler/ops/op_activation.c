@@ -23,7 +23,6 @@ const OpDesc op_relu = {
     .name = "relu",
     .summary = "max(x, 0)",
     .infer = op_same_shape,
-    .count = op_count_output,
     .lower = relu_lower,
 };
 
@@ -31,7 +30,6 @@ const OpDesc op_swish = {
     .name = "swish",
     .summary = "x * sigmoid(x)",
     .infer = op_same_shape,
-    .count = op_count_output,
     .lower = swish_lower,
 };
 
@@ -39,6 +37,5 @@ const OpDesc op_sigmoid = {
     .name = "sigmoid",
     .summary = "1 / (1 + exp(-x))",
     .infer = op_same_shape,
-    .count = op_count_output,
     .lower = sigmoid_lower,
 };

@@ -19,12 +19,9 @@ static void count_split_path(Counts *c, int width, int f, int t, int scales, int
     int convs = scales == 1 ? 1 : scales - 1;
     Shape chunk = {cc, f, t};
     for (int i = 0; i < convs; i++) {
-        if (scales > 1 && i >= 1)
-            count_saved(c, shape_elems(chunk)); /* x_i + y_(i-1) */
         count_conv(c, cc, cc, kf, kt, cc, chunk, 0);
         if (ssn_subbands > 0)
             count_norm(c, cc, ssn_subbands, 1, 0);
-        count_saved(c, shape_elems(chunk)); /* normaliser or relu output */
     }
 }
 
@@ -34,15 +31,11 @@ void bcres_block_counts(Counts *c, int cin, int cout, int f, int t, int scales,
     if (cin != cout) {
         count_conv(c, cin, cout, 1, 1, 1, full, 0);
         count_norm(c, cout, 1, 1, 0);
-        count_saved(c, 2 * shape_elems(full)); /* bn and relu outputs */
     }
     count_split_path(c, cout, f, t, scales, 3, 1, subbands);
-    count_saved(c, (int64_t)cout * t); /* mean over frequency */
     count_split_path(c, cout, 1, t, scales, 1, 3, 0);
     count_conv(c, cout, cout, 1, 1, 1, (Shape){cout, 1, t}, 0);
-    count_saved(c, (int64_t)cout * t); /* after channel dropout */
     count_norm(c, cout, 1, 0, 0);      /* after the residual sum: does not fold */
-    count_saved(c, 3 * shape_elems(full)); /* sum, bn and relu outputs */
 }
 
 /* A Res2Net path over x into a new tensor: chunk 1 is copied; chunk i > 1 goes

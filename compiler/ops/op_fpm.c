@@ -73,17 +73,12 @@ static void fpm_count(Layer *l, const Layer *prev, const Model *m) {
     }
     for (int i = l->nrefs - 1; i >= 0; i--) {
         Shape s = ref_shape(l, m, i);
-        Shape grid = {width, s.f, s.t};
         if (i + 1 < l->nrefs && s.f != ref_shape(l, m, i + 1).f) {
             Shape coarse = ref_shape(l, m, i + 1);
             if (l->args[FPM_UPSAMPLE].i[0] == UPSAMPLE_CONV)
                 count_conv(c, width, 4 * width, 1, 1, 1, (Shape){4 * width, coarse.f, coarse.t}, 0);
-            count_saved(c, shape_elems(grid)); /* the upsampled map */
         }
-        if (i + 1 < l->nrefs)
-            count_saved(c, shape_elems(grid)); /* p + L_i */
         bcres_block_counts(c, width, width, s.f, s.t, FPM_SMOOTH_SCALES, FPM_SMOOTH_SUBBANDS);
-        count_saved(c, width); /* pooled vector */
     }
 }
 

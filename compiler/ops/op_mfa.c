@@ -47,18 +47,12 @@ static void mfa_count(Layer *l, const Layer *prev, const Model *m) {
     int q = mfa_attention_width(cc, l->args[MFA_RATIO].i[0]);
     Shape chunk = {cc, f, t};
     for (int i = 1; i < scales; i++) {
-        if (i >= 2)
-            count_saved(c, shape_elems(chunk)); /* x_i + y_(i-1) */
         count_conv(c, cc, cc, 3, 3, cc, chunk, 0);
         count_norm(c, cc, 1, 1, 0);
-        count_saved(c, 2 * shape_elems(chunk)); /* bn and relu outputs */
     }
     for (int i = 0; i < scales; i++) {
-        count_saved(c, (int64_t)cc * f); /* mean over time */
         count_conv(c, cc, q, 1, 1, 1, (Shape){q, f, 1}, 0);
-        count_saved(c, (int64_t)q * f); /* relu */
         count_conv(c, q, cc, 1, 1, 1, (Shape){cc, f, 1}, 0);
-        count_saved(c, (int64_t)cc * f + shape_elems(chunk)); /* sigmoid, reweighted */
     }
 }
 

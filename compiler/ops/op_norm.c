@@ -18,7 +18,6 @@ static void bn_count(Layer *l, const Layer *prev, const Model *m) {
     int had_bias;
     int folded = norm_folds(l, prev, &had_bias);
     count_norm(&l->counts, l->out.c, 1, folded, had_bias);
-    count_saved(&l->counts, shape_elems(l->out));
 }
 
 static int bn_lower(Program *p, const Layer *l, int x) {
@@ -59,7 +58,6 @@ static void ssn_count(Layer *l, const Layer *prev, const Model *m) {
     int had_bias;
     int folded = norm_folds(l, prev, &had_bias);
     count_norm(&l->counts, l->out.c, l->args[SSN_SUBBANDS].i[0], folded, had_bias);
-    count_saved(&l->counts, shape_elems(l->out));
 }
 
 static int ssn_lower(Program *p, const Layer *l, int x) {

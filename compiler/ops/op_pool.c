@@ -50,7 +50,6 @@ const OpDesc op_maxpool = {
     .nargs = 2,
     .npositional = 1,
     .infer = pool_infer,
-    .count = op_count_output,
     .lower = pool_lower,
 };
 
@@ -61,7 +60,6 @@ const OpDesc op_avgpool = {
     .nargs = 2,
     .npositional = 1,
     .infer = pool_infer,
-    .count = op_count_output,
     .lower = pool_lower,
 };
 
@@ -80,6 +78,5 @@ const OpDesc op_globalpool = {
     .name = "globalpool",
     .summary = "mean over frequency and time",
     .infer = globalpool_infer,
-    .count = op_count_output,
     .lower = globalpool_lower,
 };

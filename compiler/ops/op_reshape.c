@@ -23,7 +23,6 @@ const OpDesc op_dropout = {
     .nargs = 1,
     .npositional = 1,
     .infer = op_same_shape,
-    .count = op_count_output,
     .lower = dropout_lower,
 };
 
@@ -44,6 +43,5 @@ const OpDesc op_flatten = {
     .name = "flatten",
     .summary = "C x F x T to a vector of C*F*T",
     .infer = flatten_infer,
-    .count = op_count_output,
     .lower = flatten_lower,
 };

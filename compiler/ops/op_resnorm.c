@@ -7,13 +7,6 @@ static const ArgSpec resnorm_args[] = {
     {"lambda", ARG_REAL, 0, 0.1, 0, 100, NULL},
 };
 
-static void resnorm_count(Layer *l, const Layer *prev, const Model *m) {
-    (void)prev;
-    (void)m;
-    /* Backward keeps the normalised tensor and one inverse deviation per bin. */
-    count_saved(&l->counts, shape_elems(l->out) + l->out.f);
-}
-
 static int resnorm_lower(Program *p, const Layer *l, int x) {
     int y = lw_tensor(p, "", l->out.c, l->out.f, l->out.t);
     Prim *pr = lw_prim(p, P_RESNORM, "", x, y);
@@ -29,6 +22,5 @@ const OpDesc op_resnorm = {
     .nargs = 1,
     .npositional = 1,
     .infer = op_same_shape,
-    .count = resnorm_count,
     .lower = resnorm_lower,
 };
