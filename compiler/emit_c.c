@@ -71,10 +71,15 @@ static const char *param(Body *b, int id, int grad) {
  * in the generated code; the kernel called in its body is inlined with constant
  * shapes, which a parallel region inside the kernel would hide. `work` is the
  * per-clip cost, scaled by N at run time. */
+static void parallel_loop_at(Body *b, int indent, const char *var, const char *count,
+                             long long work) {
+    OUT("%*s#pragma omp parallel for schedule(static) if ((size_t)N * %lld >= NN_PARALLEL_MIN)\n"
+        "%*sfor (int %s = 0; %s < %s; %s++)\n%*s",
+        indent, "", work, indent, "", var, var, count, var, indent + 4, "");
+}
+
 static void parallel_loop(Body *b, const char *var, const char *count, long long work) {
-    OUT("    #pragma omp parallel for schedule(static) if ((size_t)N * %lld >= NN_PARALLEL_MIN)\n"
-        "    for (int %s = 0; %s < %s; %s++)\n        ",
-        work, var, var, count, var);
+    parallel_loop_at(b, 4, var, count, work);
 }
 
 static const char *str_int(int v) {
@@ -129,15 +134,15 @@ static void emit_forward_prim(Body *b, const Prim *pr) {
                 pr->i[1]);
             break;
         }
-        OUT("    if (training) {\n    ");
-        parallel_loop(b, "g", str_int(st->groups), elems(x));
-        OUT("    norm_forward_train_group(g, %s, %s, %s, %s, stats + %lld, stats + %lld, %s, %s, %d);\n",
+        OUT("    if (training) {\n");
+        parallel_loop_at(b, 8, "g", str_int(st->groups), elems(x));
+        OUT("norm_forward_train_group(g, %s, %s, %s, %s, stats + %lld, stats + %lld, %s, %s, %d);\n",
             act(b, pr->y), act(b, pr->x), param(b, pr->w, 0), param(b, pr->b, 0),
             (long long)st->offset, (long long)(st->offset + st->groups), act(b, pr->aux),
             norm_shape(p, pr), pr->i[1]);
-        OUT("    } else {\n    ");
-        parallel_loop(b, "g", str_int(st->groups), elems(x));
-        OUT("    norm_forward_infer_group(g, %s, %s, %s, %s, stats + %lld, stats + %lld, %s, %d);\n    }\n",
+        OUT("    } else {\n");
+        parallel_loop_at(b, 8, "g", str_int(st->groups), elems(x));
+        OUT("norm_forward_infer_group(g, %s, %s, %s, %s, stats + %lld, stats + %lld, %s, %d);\n    }\n",
             act(b, pr->y), act(b, pr->x), param(b, pr->w, 0), param(b, pr->b, 0),
             (long long)st->offset, (long long)(st->offset + st->groups), norm_shape(p, pr),
             pr->i[1]);
@@ -421,15 +426,21 @@ static void spec_line(const EmitOptions *o, int n, char *buf, size_t size) {
     buf[k] = '\0';
 }
 
-/* Each spec line once, then each layer with its shapes. */
+/* Each spec line once, then each layer with its shapes; a layer fused into this
+ * one (a relu into its norm) is named with it. */
 static void layer_comment(Body *b, const Layer *l, const Layer *prev, const EmitOptions *o) {
     if (!prev || prev->loc.line != l->loc.line) {
         char line[200];
         spec_line(o, l->loc.line, line, sizeof line);
         OUT("\n    /* ---- spec line %d: %s */\n", l->loc.line, line);
     }
-    OUT("\n    /* %s%s: %d x %d x %d -> %d x %d x %d */\n", b->backward ? "backward of " : "", l->name,
-        l->in.c, l->in.f, l->in.t, l->out.c, l->out.f, l->out.t);
+    const Program *p = b->p;
+    int i = (int)(l - p->model->layers);
+    OUT("\n    /* %s%s", b->backward ? "backward of " : "", l->name);
+    for (int k = i + 1; k < p->model->nlayers && p->layer_out[k] == p->layer_out[i]; k++)
+        OUT(" + %s", p->model->layers[k].name);
+    OUT(": %d x %d x %d -> %d x %d x %d */\n", l->in.c, l->in.f, l->in.t, l->out.c, l->out.f,
+        l->out.t);
 }
 
 /* The memory stream writes through b's own fields, so b must not move. */

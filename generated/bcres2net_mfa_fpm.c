@@ -1473,14 +1473,14 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     /* stem.conv: 1 x 256 x 32 -> 80 x 128 x 16 */
     conv_forward(stem_conv, input, stem_conv_weight, NULL, scratch, (ConvShape){1, 80, 1, 256, 32, 128, 16, 5, 5, 2, 2, 2, 2}, N);
 
-    /* stem.bn: 80 x 128 x 16 -> 80 x 128 x 16 */
+    /* stem.bn + stem.relu: 80 x 128 x 16 -> 80 x 128 x 16 */
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 80, stem_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 80, (NormShape){80, 1, N, 128, 16}, 1);
     }
     if (quant)
@@ -1498,11 +1498,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stem_mfa_dw2, stem_mfa_x2, stem_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
+        for (int g = 0; g < 20; g++)
             norm_forward_train_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 160, stats + 180, stem_mfa_bn2_saved, (NormShape){20, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
+        for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 160, stats + 180, (NormShape){20, 1, N, 128, 16}, 1);
     }
     mean_t_forward(stem_mfa_att2_mean, stem_mfa_bn2, 20 * N, 128, 16);
@@ -1517,11 +1517,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stem_mfa_dw3, stem_mfa_sum3, stem_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
+        for (int g = 0; g < 20; g++)
             norm_forward_train_group(g, stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stats + 200, stats + 220, stem_mfa_bn3_saved, (NormShape){20, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
+        for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stats + 200, stats + 220, (NormShape){20, 1, N, 128, 16}, 1);
     }
     mean_t_forward(stem_mfa_att3_mean, stem_mfa_bn3, 20 * N, 128, 16);
@@ -1536,11 +1536,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stem_mfa_dw4, stem_mfa_sum4, stem_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
+        for (int g = 0; g < 20; g++)
             norm_forward_train_group(g, stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stats + 240, stats + 260, stem_mfa_bn4_saved, (NormShape){20, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
+        for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stats + 240, stats + 260, (NormShape){20, 1, N, 128, 16}, 1);
     }
     mean_t_forward(stem_mfa_att4_mean, stem_mfa_bn4, 20 * N, 128, 16);
@@ -1558,11 +1558,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     conv1x1_forward(stage1_bcres2net1_conv_in, stem_mfa, stage1_bcres2net1_conv_in_weight, NULL, 80, 40, (size_t)N * 2048);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_shift, stats + 280, stats + 320, stage1_bcres2net1_bn_in_saved, (NormShape){40, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_shift, stats + 280, stats + 320, (NormShape){40, 1, N, 128, 16}, 1);
     }
     copy_forward(stage1_bcres2net1_f2_out1, stage1_bcres2net1_f2_in1, (size_t)N * 20480);
@@ -1571,11 +1571,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_in2, stage1_bcres2net1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 360, stats + 400, stage1_bcres2net1_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 360, stats + 400, (NormShape){10, 4, N, 128, 16}, 0);
     }
     add_forward(stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_in3, stage1_bcres2net1_f2_out2, (size_t)N * 20480);
@@ -1584,11 +1584,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 440, stats + 480, stage1_bcres2net1_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 440, stats + 480, (NormShape){10, 4, N, 128, 16}, 0);
     }
     add_forward(stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_in4, stage1_bcres2net1_f2_out3, (size_t)N * 20480);
@@ -1597,11 +1597,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 520, stats + 560, stage1_bcres2net1_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 520, stats + 560, (NormShape){10, 4, N, 128, 16}, 0);
     }
     mean_f_forward(stage1_bcres2net1_mean_f, stage1_bcres2net1_f2, 40 * N, 128, 16);
@@ -1628,11 +1628,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     bcast_add_f_forward(stage1_bcres2net1_sum, stage1_bcres2net1_f2, NULL, stage1_bcres2net1_drop, 40 * N, 128, 16);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_shift, stats + 600, stats + 640, stage1_bcres2net1_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_shift, stats + 600, stats + 640, (NormShape){40, 1, N, 128, 16}, 1);
     }
     if (quant)
@@ -1645,11 +1645,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_in2, stage1_bcres2net2_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 680, stats + 720, stage1_bcres2net2_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 680, stats + 720, (NormShape){10, 4, N, 128, 16}, 0);
     }
     add_forward(stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_in3, stage1_bcres2net2_f2_out2, (size_t)N * 20480);
@@ -1658,11 +1658,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 760, stats + 800, stage1_bcres2net2_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 760, stats + 800, (NormShape){10, 4, N, 128, 16}, 0);
     }
     add_forward(stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_in4, stage1_bcres2net2_f2_out3, (size_t)N * 20480);
@@ -1671,11 +1671,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 840, stats + 880, stage1_bcres2net2_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 840, stats + 880, (NormShape){10, 4, N, 128, 16}, 0);
     }
     mean_f_forward(stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, 40 * N, 128, 16);
@@ -1702,11 +1702,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     bcast_add_f_forward(stage1_bcres2net2_sum, stage1_bcres2net2_f2, stage1_bcres2net1_bn, stage1_bcres2net2_drop, 40 * N, 128, 16);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_shift, stats + 920, stats + 960, stage1_bcres2net2_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_shift, stats + 920, stats + 960, (NormShape){40, 1, N, 128, 16}, 1);
     }
     if (quant)
@@ -1731,11 +1731,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage1_mfa_dw2, stage1_mfa_x2, stage1_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 10; g++)
+        for (int g = 0; g < 10; g++)
             norm_forward_train_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 1000, stats + 1010, stage1_mfa_bn2_saved, (NormShape){10, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 10; g++)
+        for (int g = 0; g < 10; g++)
             norm_forward_infer_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 1000, stats + 1010, (NormShape){10, 1, N, 128, 16}, 1);
     }
     mean_t_forward(stage1_mfa_att2_mean, stage1_mfa_bn2, 10 * N, 128, 16);
@@ -1750,11 +1750,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage1_mfa_dw3, stage1_mfa_sum3, stage1_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 10; g++)
+        for (int g = 0; g < 10; g++)
             norm_forward_train_group(g, stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stats + 1020, stats + 1030, stage1_mfa_bn3_saved, (NormShape){10, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 10; g++)
+        for (int g = 0; g < 10; g++)
             norm_forward_infer_group(g, stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stats + 1020, stats + 1030, (NormShape){10, 1, N, 128, 16}, 1);
     }
     mean_t_forward(stage1_mfa_att3_mean, stage1_mfa_bn3, 10 * N, 128, 16);
@@ -1769,11 +1769,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage1_mfa_dw4, stage1_mfa_sum4, stage1_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 10; g++)
+        for (int g = 0; g < 10; g++)
             norm_forward_train_group(g, stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stats + 1040, stats + 1050, stage1_mfa_bn4_saved, (NormShape){10, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 10; g++)
+        for (int g = 0; g < 10; g++)
             norm_forward_infer_group(g, stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stats + 1040, stats + 1050, (NormShape){10, 1, N, 128, 16}, 1);
     }
     mean_t_forward(stage1_mfa_att4_mean, stage1_mfa_bn4, 10 * N, 128, 16);
@@ -1794,11 +1794,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     conv1x1_forward(stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, NULL, 40, 60, (size_t)N * 512);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
+        for (int g = 0; g < 60; g++)
             norm_forward_train_group(g, stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_shift, stats + 1060, stats + 1120, stage2_bcres2net1_bn_in_saved, (NormShape){60, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
+        for (int g = 0; g < 60; g++)
             norm_forward_infer_group(g, stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_shift, stats + 1060, stats + 1120, (NormShape){60, 1, N, 64, 8}, 1);
     }
     copy_forward(stage2_bcres2net1_f2_out1, stage2_bcres2net1_f2_in1, (size_t)N * 7680);
@@ -1807,11 +1807,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_in2, stage2_bcres2net1_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
+        for (int g = 0; g < 60; g++)
             norm_forward_train_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 1180, stats + 1240, stage2_bcres2net1_f2_ssn2_saved, (NormShape){15, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
+        for (int g = 0; g < 60; g++)
             norm_forward_infer_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 1180, stats + 1240, (NormShape){15, 4, N, 64, 8}, 0);
     }
     add_forward(stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_in3, stage2_bcres2net1_f2_out2, (size_t)N * 7680);
@@ -1820,11 +1820,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
+        for (int g = 0; g < 60; g++)
             norm_forward_train_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 1300, stats + 1360, stage2_bcres2net1_f2_ssn3_saved, (NormShape){15, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
+        for (int g = 0; g < 60; g++)
             norm_forward_infer_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 1300, stats + 1360, (NormShape){15, 4, N, 64, 8}, 0);
     }
     add_forward(stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_in4, stage2_bcres2net1_f2_out3, (size_t)N * 7680);
@@ -1833,11 +1833,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
+        for (int g = 0; g < 60; g++)
             norm_forward_train_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 1420, stats + 1480, stage2_bcres2net1_f2_ssn4_saved, (NormShape){15, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
+        for (int g = 0; g < 60; g++)
             norm_forward_infer_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 1420, stats + 1480, (NormShape){15, 4, N, 64, 8}, 0);
     }
     mean_f_forward(stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, 60 * N, 64, 8);
@@ -1864,11 +1864,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     bcast_add_f_forward(stage2_bcres2net1_sum, stage2_bcres2net1_f2, NULL, stage2_bcres2net1_drop, 60 * N, 64, 8);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
+        for (int g = 0; g < 60; g++)
             norm_forward_train_group(g, stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_shift, stats + 1540, stats + 1600, stage2_bcres2net1_bn_saved, (NormShape){60, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
+        for (int g = 0; g < 60; g++)
             norm_forward_infer_group(g, stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_shift, stats + 1540, stats + 1600, (NormShape){60, 1, N, 64, 8}, 1);
     }
     if (quant)
@@ -1881,11 +1881,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_in2, stage2_bcres2net2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
+        for (int g = 0; g < 60; g++)
             norm_forward_train_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 1660, stats + 1720, stage2_bcres2net2_f2_ssn2_saved, (NormShape){15, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
+        for (int g = 0; g < 60; g++)
             norm_forward_infer_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 1660, stats + 1720, (NormShape){15, 4, N, 64, 8}, 0);
     }
     add_forward(stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_in3, stage2_bcres2net2_f2_out2, (size_t)N * 7680);
@@ -1894,11 +1894,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
+        for (int g = 0; g < 60; g++)
             norm_forward_train_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 1780, stats + 1840, stage2_bcres2net2_f2_ssn3_saved, (NormShape){15, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
+        for (int g = 0; g < 60; g++)
             norm_forward_infer_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 1780, stats + 1840, (NormShape){15, 4, N, 64, 8}, 0);
     }
     add_forward(stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_in4, stage2_bcres2net2_f2_out3, (size_t)N * 7680);
@@ -1907,11 +1907,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
+        for (int g = 0; g < 60; g++)
             norm_forward_train_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 1900, stats + 1960, stage2_bcres2net2_f2_ssn4_saved, (NormShape){15, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
+        for (int g = 0; g < 60; g++)
             norm_forward_infer_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 1900, stats + 1960, (NormShape){15, 4, N, 64, 8}, 0);
     }
     mean_f_forward(stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, 60 * N, 64, 8);
@@ -1938,11 +1938,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     bcast_add_f_forward(stage2_bcres2net2_sum, stage2_bcres2net2_f2, stage2_bcres2net1_bn, stage2_bcres2net2_drop, 60 * N, 64, 8);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
+        for (int g = 0; g < 60; g++)
             norm_forward_train_group(g, stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_shift, stats + 2020, stats + 2080, stage2_bcres2net2_bn_saved, (NormShape){60, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
+        for (int g = 0; g < 60; g++)
             norm_forward_infer_group(g, stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_shift, stats + 2020, stats + 2080, (NormShape){60, 1, N, 64, 8}, 1);
     }
     if (quant)
@@ -1967,11 +1967,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage2_mfa_dw2, stage2_mfa_x2, stage2_mfa_dw2_weight, N, 64, 8, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 15; g++)
+        for (int g = 0; g < 15; g++)
             norm_forward_train_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 2140, stats + 2155, stage2_mfa_bn2_saved, (NormShape){15, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 15; g++)
+        for (int g = 0; g < 15; g++)
             norm_forward_infer_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 2140, stats + 2155, (NormShape){15, 1, N, 64, 8}, 1);
     }
     mean_t_forward(stage2_mfa_att2_mean, stage2_mfa_bn2, 15 * N, 64, 8);
@@ -1986,11 +1986,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage2_mfa_dw3, stage2_mfa_sum3, stage2_mfa_dw3_weight, N, 64, 8, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 15; g++)
+        for (int g = 0; g < 15; g++)
             norm_forward_train_group(g, stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stats + 2170, stats + 2185, stage2_mfa_bn3_saved, (NormShape){15, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 15; g++)
+        for (int g = 0; g < 15; g++)
             norm_forward_infer_group(g, stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stats + 2170, stats + 2185, (NormShape){15, 1, N, 64, 8}, 1);
     }
     mean_t_forward(stage2_mfa_att3_mean, stage2_mfa_bn3, 15 * N, 64, 8);
@@ -2005,11 +2005,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage2_mfa_dw4, stage2_mfa_sum4, stage2_mfa_dw4_weight, N, 64, 8, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 15; g++)
+        for (int g = 0; g < 15; g++)
             norm_forward_train_group(g, stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stats + 2200, stats + 2215, stage2_mfa_bn4_saved, (NormShape){15, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 15; g++)
+        for (int g = 0; g < 15; g++)
             norm_forward_infer_group(g, stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stats + 2200, stats + 2215, (NormShape){15, 1, N, 64, 8}, 1);
     }
     mean_t_forward(stage2_mfa_att4_mean, stage2_mfa_bn4, 15 * N, 64, 8);
@@ -2030,11 +2030,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     conv1x1_forward(stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, NULL, 60, 80, (size_t)N * 128);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_shift, stats + 2230, stats + 2310, stage3_bcres2net1_bn_in_saved, (NormShape){80, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_shift, stats + 2230, stats + 2310, (NormShape){80, 1, N, 32, 4}, 1);
     }
     copy_forward(stage3_bcres2net1_f2_out1, stage3_bcres2net1_f2_in1, (size_t)N * 2560);
@@ -2043,11 +2043,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_in2, stage3_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 2390, stats + 2470, stage3_bcres2net1_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 2390, stats + 2470, (NormShape){20, 4, N, 32, 4}, 0);
     }
     add_forward(stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_in3, stage3_bcres2net1_f2_out2, (size_t)N * 2560);
@@ -2056,11 +2056,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 2550, stats + 2630, stage3_bcres2net1_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 2550, stats + 2630, (NormShape){20, 4, N, 32, 4}, 0);
     }
     add_forward(stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_in4, stage3_bcres2net1_f2_out3, (size_t)N * 2560);
@@ -2069,11 +2069,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 2710, stats + 2790, stage3_bcres2net1_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 2710, stats + 2790, (NormShape){20, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, 80 * N, 32, 4);
@@ -2100,11 +2100,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     bcast_add_f_forward(stage3_bcres2net1_sum, stage3_bcres2net1_f2, NULL, stage3_bcres2net1_drop, 80 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_shift, stats + 2870, stats + 2950, stage3_bcres2net1_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_shift, stats + 2870, stats + 2950, (NormShape){80, 1, N, 32, 4}, 1);
     }
     if (quant)
@@ -2117,11 +2117,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_in2, stage3_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 3030, stats + 3110, stage3_bcres2net2_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 3030, stats + 3110, (NormShape){20, 4, N, 32, 4}, 0);
     }
     add_forward(stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_in3, stage3_bcres2net2_f2_out2, (size_t)N * 2560);
@@ -2130,11 +2130,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 3190, stats + 3270, stage3_bcres2net2_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 3190, stats + 3270, (NormShape){20, 4, N, 32, 4}, 0);
     }
     add_forward(stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_in4, stage3_bcres2net2_f2_out3, (size_t)N * 2560);
@@ -2143,11 +2143,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 3350, stats + 3430, stage3_bcres2net2_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 3350, stats + 3430, (NormShape){20, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, 80 * N, 32, 4);
@@ -2174,11 +2174,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     bcast_add_f_forward(stage3_bcres2net2_sum, stage3_bcres2net2_f2, stage3_bcres2net1_bn, stage3_bcres2net2_drop, 80 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_shift, stats + 3510, stats + 3590, stage3_bcres2net2_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_shift, stats + 3510, stats + 3590, (NormShape){80, 1, N, 32, 4}, 1);
     }
     if (quant)
@@ -2203,11 +2203,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage3_mfa_dw2, stage3_mfa_x2, stage3_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
+        for (int g = 0; g < 20; g++)
             norm_forward_train_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 3670, stats + 3690, stage3_mfa_bn2_saved, (NormShape){20, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
+        for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 3670, stats + 3690, (NormShape){20, 1, N, 32, 4}, 1);
     }
     mean_t_forward(stage3_mfa_att2_mean, stage3_mfa_bn2, 20 * N, 32, 4);
@@ -2222,11 +2222,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage3_mfa_dw3, stage3_mfa_sum3, stage3_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
+        for (int g = 0; g < 20; g++)
             norm_forward_train_group(g, stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stats + 3710, stats + 3730, stage3_mfa_bn3_saved, (NormShape){20, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
+        for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stats + 3710, stats + 3730, (NormShape){20, 1, N, 32, 4}, 1);
     }
     mean_t_forward(stage3_mfa_att3_mean, stage3_mfa_bn3, 20 * N, 32, 4);
@@ -2241,11 +2241,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage3_mfa_dw4, stage3_mfa_sum4, stage3_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
+        for (int g = 0; g < 20; g++)
             norm_forward_train_group(g, stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stats + 3750, stats + 3770, stage3_mfa_bn4_saved, (NormShape){20, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
+        for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stats + 3750, stats + 3770, (NormShape){20, 1, N, 32, 4}, 1);
     }
     mean_t_forward(stage3_mfa_att4_mean, stage3_mfa_bn4, 20 * N, 32, 4);
@@ -2263,11 +2263,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     conv1x1_forward(stage4_bcres2net1_conv_in, stage3_mfa, stage4_bcres2net1_conv_in_weight, NULL, 80, 100, (size_t)N * 128);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_train_group(g, stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_shift, stats + 3790, stats + 3890, stage4_bcres2net1_bn_in_saved, (NormShape){100, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_shift, stats + 3790, stats + 3890, (NormShape){100, 1, N, 32, 4}, 1);
     }
     copy_forward(stage4_bcres2net1_f2_out1, stage4_bcres2net1_f2_in1, (size_t)N * 3200);
@@ -2276,11 +2276,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_in2, stage4_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_train_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 3990, stats + 4090, stage4_bcres2net1_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 3990, stats + 4090, (NormShape){25, 4, N, 32, 4}, 0);
     }
     add_forward(stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_in3, stage4_bcres2net1_f2_out2, (size_t)N * 3200);
@@ -2289,11 +2289,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_train_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 4190, stats + 4290, stage4_bcres2net1_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 4190, stats + 4290, (NormShape){25, 4, N, 32, 4}, 0);
     }
     add_forward(stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_in4, stage4_bcres2net1_f2_out3, (size_t)N * 3200);
@@ -2302,11 +2302,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_train_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 4390, stats + 4490, stage4_bcres2net1_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 4390, stats + 4490, (NormShape){25, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, 100 * N, 32, 4);
@@ -2333,11 +2333,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     bcast_add_f_forward(stage4_bcres2net1_sum, stage4_bcres2net1_f2, NULL, stage4_bcres2net1_drop, 100 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_train_group(g, stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_shift, stats + 4590, stats + 4690, stage4_bcres2net1_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_shift, stats + 4590, stats + 4690, (NormShape){100, 1, N, 32, 4}, 1);
     }
     if (quant)
@@ -2350,11 +2350,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_in2, stage4_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_train_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 4790, stats + 4890, stage4_bcres2net2_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 4790, stats + 4890, (NormShape){25, 4, N, 32, 4}, 0);
     }
     add_forward(stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_in3, stage4_bcres2net2_f2_out2, (size_t)N * 3200);
@@ -2363,11 +2363,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_train_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 4990, stats + 5090, stage4_bcres2net2_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 4990, stats + 5090, (NormShape){25, 4, N, 32, 4}, 0);
     }
     add_forward(stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_in4, stage4_bcres2net2_f2_out3, (size_t)N * 3200);
@@ -2376,11 +2376,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_train_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 5190, stats + 5290, stage4_bcres2net2_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 5190, stats + 5290, (NormShape){25, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, 100 * N, 32, 4);
@@ -2407,11 +2407,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     bcast_add_f_forward(stage4_bcres2net2_sum, stage4_bcres2net2_f2, stage4_bcres2net1_bn, stage4_bcres2net2_drop, 100 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_train_group(g, stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_shift, stats + 5390, stats + 5490, stage4_bcres2net2_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_shift, stats + 5390, stats + 5490, (NormShape){100, 1, N, 32, 4}, 1);
     }
     if (quant)
@@ -2424,11 +2424,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_in2, stage4_bcres2net3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_train_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 5590, stats + 5690, stage4_bcres2net3_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 5590, stats + 5690, (NormShape){25, 4, N, 32, 4}, 0);
     }
     add_forward(stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_in3, stage4_bcres2net3_f2_out2, (size_t)N * 3200);
@@ -2437,11 +2437,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_train_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 5790, stats + 5890, stage4_bcres2net3_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 5790, stats + 5890, (NormShape){25, 4, N, 32, 4}, 0);
     }
     add_forward(stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_in4, stage4_bcres2net3_f2_out3, (size_t)N * 3200);
@@ -2450,11 +2450,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_train_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 5990, stats + 6090, stage4_bcres2net3_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 5990, stats + 6090, (NormShape){25, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, 100 * N, 32, 4);
@@ -2481,11 +2481,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     bcast_add_f_forward(stage4_bcres2net3_sum, stage4_bcres2net3_f2, stage4_bcres2net2_bn, stage4_bcres2net3_drop, 100 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_train_group(g, stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_shift, stats + 6190, stats + 6290, stage4_bcres2net3_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_shift, stats + 6190, stats + 6290, (NormShape){100, 1, N, 32, 4}, 1);
     }
     if (quant)
@@ -2510,11 +2510,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage4_mfa_dw2, stage4_mfa_x2, stage4_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 25; g++)
+        for (int g = 0; g < 25; g++)
             norm_forward_train_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 6390, stats + 6415, stage4_mfa_bn2_saved, (NormShape){25, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 25; g++)
+        for (int g = 0; g < 25; g++)
             norm_forward_infer_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 6390, stats + 6415, (NormShape){25, 1, N, 32, 4}, 1);
     }
     mean_t_forward(stage4_mfa_att2_mean, stage4_mfa_bn2, 25 * N, 32, 4);
@@ -2529,11 +2529,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage4_mfa_dw3, stage4_mfa_sum3, stage4_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 25; g++)
+        for (int g = 0; g < 25; g++)
             norm_forward_train_group(g, stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stats + 6440, stats + 6465, stage4_mfa_bn3_saved, (NormShape){25, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 25; g++)
+        for (int g = 0; g < 25; g++)
             norm_forward_infer_group(g, stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stats + 6440, stats + 6465, (NormShape){25, 1, N, 32, 4}, 1);
     }
     mean_t_forward(stage4_mfa_att3_mean, stage4_mfa_bn3, 25 * N, 32, 4);
@@ -2548,11 +2548,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage4_mfa_dw4, stage4_mfa_sum4, stage4_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 25; g++)
+        for (int g = 0; g < 25; g++)
             norm_forward_train_group(g, stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stats + 6490, stats + 6515, stage4_mfa_bn4_saved, (NormShape){25, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 25; g++)
+        for (int g = 0; g < 25; g++)
             norm_forward_infer_group(g, stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stats + 6490, stats + 6515, (NormShape){25, 1, N, 32, 4}, 1);
     }
     mean_t_forward(stage4_mfa_att4_mean, stage4_mfa_bn4, 25 * N, 32, 4);
@@ -2577,11 +2577,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_in2, head_fpm_smooth4_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 6540, stats + 6580, head_fpm_smooth4_f2_ssn2_saved, (NormShape){10, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 6540, stats + 6580, (NormShape){10, 4, N, 32, 4}, 0);
     }
     add_forward(head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_in3, head_fpm_smooth4_f2_out2, (size_t)N * 1280);
@@ -2590,11 +2590,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 6620, stats + 6660, head_fpm_smooth4_f2_ssn3_saved, (NormShape){10, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 6620, stats + 6660, (NormShape){10, 4, N, 32, 4}, 0);
     }
     add_forward(head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_in4, head_fpm_smooth4_f2_out3, (size_t)N * 1280);
@@ -2603,11 +2603,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 6700, stats + 6740, head_fpm_smooth4_f2_ssn4_saved, (NormShape){10, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 6700, stats + 6740, (NormShape){10, 4, N, 32, 4}, 0);
     }
     mean_f_forward(head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, 40 * N, 32, 4);
@@ -2634,11 +2634,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     bcast_add_f_forward(head_fpm_smooth4_sum, head_fpm_smooth4_f2, head_fpm_lateral4, head_fpm_smooth4_drop, 40 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_shift, stats + 6780, stats + 6820, head_fpm_smooth4_bn_saved, (NormShape){40, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_shift, stats + 6780, stats + 6820, (NormShape){40, 1, N, 32, 4}, 1);
     }
     globalpool_forward(head_fpm_pool4, head_fpm_smooth4_bn, 40 * N, 128);
@@ -2649,11 +2649,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_in2, head_fpm_smooth3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 6860, stats + 6900, head_fpm_smooth3_f2_ssn2_saved, (NormShape){10, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 6860, stats + 6900, (NormShape){10, 4, N, 32, 4}, 0);
     }
     add_forward(head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_in3, head_fpm_smooth3_f2_out2, (size_t)N * 1280);
@@ -2662,11 +2662,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 6940, stats + 6980, head_fpm_smooth3_f2_ssn3_saved, (NormShape){10, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 6940, stats + 6980, (NormShape){10, 4, N, 32, 4}, 0);
     }
     add_forward(head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_in4, head_fpm_smooth3_f2_out3, (size_t)N * 1280);
@@ -2675,11 +2675,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 7020, stats + 7060, head_fpm_smooth3_f2_ssn4_saved, (NormShape){10, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 7020, stats + 7060, (NormShape){10, 4, N, 32, 4}, 0);
     }
     mean_f_forward(head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, 40 * N, 32, 4);
@@ -2706,11 +2706,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     bcast_add_f_forward(head_fpm_smooth3_sum, head_fpm_smooth3_f2, head_fpm_merge3, head_fpm_smooth3_drop, 40 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, stats + 7100, stats + 7140, head_fpm_smooth3_bn_saved, (NormShape){40, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, stats + 7100, stats + 7140, (NormShape){40, 1, N, 32, 4}, 1);
     }
     globalpool_forward(head_fpm_pool3, head_fpm_smooth3_bn, 40 * N, 128);
@@ -2723,11 +2723,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_in2, head_fpm_smooth2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 7180, stats + 7220, head_fpm_smooth2_f2_ssn2_saved, (NormShape){10, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 7180, stats + 7220, (NormShape){10, 4, N, 64, 8}, 0);
     }
     add_forward(head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_in3, head_fpm_smooth2_f2_out2, (size_t)N * 5120);
@@ -2736,11 +2736,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 7260, stats + 7300, head_fpm_smooth2_f2_ssn3_saved, (NormShape){10, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 7260, stats + 7300, (NormShape){10, 4, N, 64, 8}, 0);
     }
     add_forward(head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_in4, head_fpm_smooth2_f2_out3, (size_t)N * 5120);
@@ -2749,11 +2749,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 7340, stats + 7380, head_fpm_smooth2_f2_ssn4_saved, (NormShape){10, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 7340, stats + 7380, (NormShape){10, 4, N, 64, 8}, 0);
     }
     mean_f_forward(head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, 40 * N, 64, 8);
@@ -2780,11 +2780,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     bcast_add_f_forward(head_fpm_smooth2_sum, head_fpm_smooth2_f2, head_fpm_merge2, head_fpm_smooth2_drop, 40 * N, 64, 8);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, stats + 7420, stats + 7460, head_fpm_smooth2_bn_saved, (NormShape){40, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, stats + 7420, stats + 7460, (NormShape){40, 1, N, 64, 8}, 1);
     }
     globalpool_forward(head_fpm_pool2, head_fpm_smooth2_bn, 40 * N, 512);
@@ -2797,11 +2797,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_in2, head_fpm_smooth1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 7500, stats + 7540, head_fpm_smooth1_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 7500, stats + 7540, (NormShape){10, 4, N, 128, 16}, 0);
     }
     add_forward(head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_in3, head_fpm_smooth1_f2_out2, (size_t)N * 20480);
@@ -2810,11 +2810,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 7580, stats + 7620, head_fpm_smooth1_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 7580, stats + 7620, (NormShape){10, 4, N, 128, 16}, 0);
     }
     add_forward(head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_in4, head_fpm_smooth1_f2_out3, (size_t)N * 20480);
@@ -2823,11 +2823,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 7660, stats + 7700, head_fpm_smooth1_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 7660, stats + 7700, (NormShape){10, 4, N, 128, 16}, 0);
     }
     mean_f_forward(head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, 40 * N, 128, 16);
@@ -2854,11 +2854,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     bcast_add_f_forward(head_fpm_smooth1_sum, head_fpm_smooth1_f2, head_fpm_merge1, head_fpm_smooth1_drop, 40 * N, 128, 16);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_shift, stats + 7740, stats + 7780, head_fpm_smooth1_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_shift, stats + 7740, stats + 7780, (NormShape){40, 1, N, 128, 16}, 1);
     }
     globalpool_forward(head_fpm_pool1, head_fpm_smooth1_bn, 40 * N, 2048);
@@ -5406,7 +5406,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     conv1x1_backward(d_stem_mfa_att1_mean, 0, d_stem_mfa_att1_fc1_weight, NULL, d_stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, 20, 10, (size_t)N * 128);
     mean_t_backward(d_stem_mfa_x1, 1, d_stem_mfa_att1_mean, 20 * N, 128, 16);
 
-    /* backward of stem.bn: 80 x 128 x 16 -> 80 x 128 x 16 */
+    /* backward of stem.bn + stem.relu: 80 x 128 x 16 -> 80 x 128 x 16 */
     if (quant)
         fake_quant_backward(d_stem_bn, stem_bn, (size_t)N * 163840, quant->ranges + 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
@@ -6385,7 +6385,7 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     /* stem.conv: 1 x 256 x 32 -> 80 x 128 x 16 */
     conv_forward(stem_conv, input, stem_conv_weight, NULL, scratch, (ConvShape){1, 80, 1, 256, 32, 128, 16, 5, 5, 2, 2, 2, 2}, N);
 
-    /* stem.bn: 80 x 128 x 16 -> 80 x 128 x 16 */
+    /* stem.bn + stem.relu: 80 x 128 x 16 -> 80 x 128 x 16 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_forward_infer_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 80, (NormShape){80, 1, N, 128, 16}, 1);

@@ -1473,14 +1473,14 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     /* stem.conv: 1 x 256 x 32 -> 160 x 128 x 16 */
     conv_forward(stem_conv, input, stem_conv_weight, NULL, scratch, (ConvShape){1, 160, 1, 256, 32, 128, 16, 5, 5, 2, 2, 2, 2}, N);
 
-    /* stem.bn: 160 x 128 x 16 -> 160 x 128 x 16 */
+    /* stem.bn + stem.relu: 160 x 128 x 16 -> 160 x 128 x 16 */
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
+        for (int g = 0; g < 160; g++)
             norm_forward_train_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 160, stem_bn_saved, (NormShape){160, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
+        for (int g = 0; g < 160; g++)
             norm_forward_infer_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 160, (NormShape){160, 1, N, 128, 16}, 1);
     }
     if (quant)
@@ -1498,11 +1498,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stem_mfa_dw2, stem_mfa_x2, stem_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 320, stats + 360, stem_mfa_bn2_saved, (NormShape){40, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 320, stats + 360, (NormShape){40, 1, N, 128, 16}, 1);
     }
     mean_t_forward(stem_mfa_att2_mean, stem_mfa_bn2, 40 * N, 128, 16);
@@ -1517,11 +1517,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stem_mfa_dw3, stem_mfa_sum3, stem_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stats + 400, stats + 440, stem_mfa_bn3_saved, (NormShape){40, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stats + 400, stats + 440, (NormShape){40, 1, N, 128, 16}, 1);
     }
     mean_t_forward(stem_mfa_att3_mean, stem_mfa_bn3, 40 * N, 128, 16);
@@ -1536,11 +1536,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stem_mfa_dw4, stem_mfa_sum4, stem_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stats + 480, stats + 520, stem_mfa_bn4_saved, (NormShape){40, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stats + 480, stats + 520, (NormShape){40, 1, N, 128, 16}, 1);
     }
     mean_t_forward(stem_mfa_att4_mean, stem_mfa_bn4, 40 * N, 128, 16);
@@ -1558,11 +1558,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     conv1x1_forward(stage1_bcres2net1_conv_in, stem_mfa, stage1_bcres2net1_conv_in_weight, NULL, 160, 80, (size_t)N * 2048);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_shift, stats + 560, stats + 640, stage1_bcres2net1_bn_in_saved, (NormShape){80, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_shift, stats + 560, stats + 640, (NormShape){80, 1, N, 128, 16}, 1);
     }
     copy_forward(stage1_bcres2net1_f2_out1, stage1_bcres2net1_f2_in1, (size_t)N * 40960);
@@ -1571,11 +1571,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_in2, stage1_bcres2net1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 720, stats + 800, stage1_bcres2net1_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 720, stats + 800, (NormShape){20, 4, N, 128, 16}, 0);
     }
     add_forward(stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_in3, stage1_bcres2net1_f2_out2, (size_t)N * 40960);
@@ -1584,11 +1584,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 880, stats + 960, stage1_bcres2net1_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 880, stats + 960, (NormShape){20, 4, N, 128, 16}, 0);
     }
     add_forward(stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_in4, stage1_bcres2net1_f2_out3, (size_t)N * 40960);
@@ -1597,11 +1597,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 1040, stats + 1120, stage1_bcres2net1_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 1040, stats + 1120, (NormShape){20, 4, N, 128, 16}, 0);
     }
     mean_f_forward(stage1_bcres2net1_mean_f, stage1_bcres2net1_f2, 80 * N, 128, 16);
@@ -1628,11 +1628,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     bcast_add_f_forward(stage1_bcres2net1_sum, stage1_bcres2net1_f2, NULL, stage1_bcres2net1_drop, 80 * N, 128, 16);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_shift, stats + 1200, stats + 1280, stage1_bcres2net1_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_shift, stats + 1200, stats + 1280, (NormShape){80, 1, N, 128, 16}, 1);
     }
     if (quant)
@@ -1645,11 +1645,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_in2, stage1_bcres2net2_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 1360, stats + 1440, stage1_bcres2net2_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 1360, stats + 1440, (NormShape){20, 4, N, 128, 16}, 0);
     }
     add_forward(stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_in3, stage1_bcres2net2_f2_out2, (size_t)N * 40960);
@@ -1658,11 +1658,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 1520, stats + 1600, stage1_bcres2net2_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 1520, stats + 1600, (NormShape){20, 4, N, 128, 16}, 0);
     }
     add_forward(stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_in4, stage1_bcres2net2_f2_out3, (size_t)N * 40960);
@@ -1671,11 +1671,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 1680, stats + 1760, stage1_bcres2net2_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 1680, stats + 1760, (NormShape){20, 4, N, 128, 16}, 0);
     }
     mean_f_forward(stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, 80 * N, 128, 16);
@@ -1702,11 +1702,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     bcast_add_f_forward(stage1_bcres2net2_sum, stage1_bcres2net2_f2, stage1_bcres2net1_bn, stage1_bcres2net2_drop, 80 * N, 128, 16);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_shift, stats + 1840, stats + 1920, stage1_bcres2net2_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_shift, stats + 1840, stats + 1920, (NormShape){80, 1, N, 128, 16}, 1);
     }
     if (quant)
@@ -1731,11 +1731,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage1_mfa_dw2, stage1_mfa_x2, stage1_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
+        for (int g = 0; g < 20; g++)
             norm_forward_train_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 2000, stats + 2020, stage1_mfa_bn2_saved, (NormShape){20, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
+        for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 2000, stats + 2020, (NormShape){20, 1, N, 128, 16}, 1);
     }
     mean_t_forward(stage1_mfa_att2_mean, stage1_mfa_bn2, 20 * N, 128, 16);
@@ -1750,11 +1750,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage1_mfa_dw3, stage1_mfa_sum3, stage1_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
+        for (int g = 0; g < 20; g++)
             norm_forward_train_group(g, stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stats + 2040, stats + 2060, stage1_mfa_bn3_saved, (NormShape){20, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
+        for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stats + 2040, stats + 2060, (NormShape){20, 1, N, 128, 16}, 1);
     }
     mean_t_forward(stage1_mfa_att3_mean, stage1_mfa_bn3, 20 * N, 128, 16);
@@ -1769,11 +1769,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage1_mfa_dw4, stage1_mfa_sum4, stage1_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
+        for (int g = 0; g < 20; g++)
             norm_forward_train_group(g, stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stats + 2080, stats + 2100, stage1_mfa_bn4_saved, (NormShape){20, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
+        for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stats + 2080, stats + 2100, (NormShape){20, 1, N, 128, 16}, 1);
     }
     mean_t_forward(stage1_mfa_att4_mean, stage1_mfa_bn4, 20 * N, 128, 16);
@@ -1794,11 +1794,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     conv1x1_forward(stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, NULL, 80, 120, (size_t)N * 512);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
+        for (int g = 0; g < 120; g++)
             norm_forward_train_group(g, stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_shift, stats + 2120, stats + 2240, stage2_bcres2net1_bn_in_saved, (NormShape){120, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
+        for (int g = 0; g < 120; g++)
             norm_forward_infer_group(g, stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_shift, stats + 2120, stats + 2240, (NormShape){120, 1, N, 64, 8}, 1);
     }
     copy_forward(stage2_bcres2net1_f2_out1, stage2_bcres2net1_f2_in1, (size_t)N * 15360);
@@ -1807,11 +1807,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_in2, stage2_bcres2net1_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
+        for (int g = 0; g < 120; g++)
             norm_forward_train_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 2360, stats + 2480, stage2_bcres2net1_f2_ssn2_saved, (NormShape){30, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
+        for (int g = 0; g < 120; g++)
             norm_forward_infer_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 2360, stats + 2480, (NormShape){30, 4, N, 64, 8}, 0);
     }
     add_forward(stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_in3, stage2_bcres2net1_f2_out2, (size_t)N * 15360);
@@ -1820,11 +1820,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
+        for (int g = 0; g < 120; g++)
             norm_forward_train_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 2600, stats + 2720, stage2_bcres2net1_f2_ssn3_saved, (NormShape){30, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
+        for (int g = 0; g < 120; g++)
             norm_forward_infer_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 2600, stats + 2720, (NormShape){30, 4, N, 64, 8}, 0);
     }
     add_forward(stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_in4, stage2_bcres2net1_f2_out3, (size_t)N * 15360);
@@ -1833,11 +1833,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
+        for (int g = 0; g < 120; g++)
             norm_forward_train_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 2840, stats + 2960, stage2_bcres2net1_f2_ssn4_saved, (NormShape){30, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
+        for (int g = 0; g < 120; g++)
             norm_forward_infer_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 2840, stats + 2960, (NormShape){30, 4, N, 64, 8}, 0);
     }
     mean_f_forward(stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, 120 * N, 64, 8);
@@ -1864,11 +1864,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     bcast_add_f_forward(stage2_bcres2net1_sum, stage2_bcres2net1_f2, NULL, stage2_bcres2net1_drop, 120 * N, 64, 8);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
+        for (int g = 0; g < 120; g++)
             norm_forward_train_group(g, stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_shift, stats + 3080, stats + 3200, stage2_bcres2net1_bn_saved, (NormShape){120, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
+        for (int g = 0; g < 120; g++)
             norm_forward_infer_group(g, stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_shift, stats + 3080, stats + 3200, (NormShape){120, 1, N, 64, 8}, 1);
     }
     if (quant)
@@ -1881,11 +1881,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_in2, stage2_bcres2net2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
+        for (int g = 0; g < 120; g++)
             norm_forward_train_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 3320, stats + 3440, stage2_bcres2net2_f2_ssn2_saved, (NormShape){30, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
+        for (int g = 0; g < 120; g++)
             norm_forward_infer_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 3320, stats + 3440, (NormShape){30, 4, N, 64, 8}, 0);
     }
     add_forward(stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_in3, stage2_bcres2net2_f2_out2, (size_t)N * 15360);
@@ -1894,11 +1894,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
+        for (int g = 0; g < 120; g++)
             norm_forward_train_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 3560, stats + 3680, stage2_bcres2net2_f2_ssn3_saved, (NormShape){30, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
+        for (int g = 0; g < 120; g++)
             norm_forward_infer_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 3560, stats + 3680, (NormShape){30, 4, N, 64, 8}, 0);
     }
     add_forward(stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_in4, stage2_bcres2net2_f2_out3, (size_t)N * 15360);
@@ -1907,11 +1907,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
+        for (int g = 0; g < 120; g++)
             norm_forward_train_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 3800, stats + 3920, stage2_bcres2net2_f2_ssn4_saved, (NormShape){30, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
+        for (int g = 0; g < 120; g++)
             norm_forward_infer_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 3800, stats + 3920, (NormShape){30, 4, N, 64, 8}, 0);
     }
     mean_f_forward(stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, 120 * N, 64, 8);
@@ -1938,11 +1938,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     bcast_add_f_forward(stage2_bcres2net2_sum, stage2_bcres2net2_f2, stage2_bcres2net1_bn, stage2_bcres2net2_drop, 120 * N, 64, 8);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
+        for (int g = 0; g < 120; g++)
             norm_forward_train_group(g, stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_shift, stats + 4040, stats + 4160, stage2_bcres2net2_bn_saved, (NormShape){120, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
+        for (int g = 0; g < 120; g++)
             norm_forward_infer_group(g, stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_shift, stats + 4040, stats + 4160, (NormShape){120, 1, N, 64, 8}, 1);
     }
     if (quant)
@@ -1967,11 +1967,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage2_mfa_dw2, stage2_mfa_x2, stage2_mfa_dw2_weight, N, 64, 8, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 30; g++)
+        for (int g = 0; g < 30; g++)
             norm_forward_train_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 4280, stats + 4310, stage2_mfa_bn2_saved, (NormShape){30, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 30; g++)
+        for (int g = 0; g < 30; g++)
             norm_forward_infer_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 4280, stats + 4310, (NormShape){30, 1, N, 64, 8}, 1);
     }
     mean_t_forward(stage2_mfa_att2_mean, stage2_mfa_bn2, 30 * N, 64, 8);
@@ -1986,11 +1986,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage2_mfa_dw3, stage2_mfa_sum3, stage2_mfa_dw3_weight, N, 64, 8, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 30; g++)
+        for (int g = 0; g < 30; g++)
             norm_forward_train_group(g, stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stats + 4340, stats + 4370, stage2_mfa_bn3_saved, (NormShape){30, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 30; g++)
+        for (int g = 0; g < 30; g++)
             norm_forward_infer_group(g, stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stats + 4340, stats + 4370, (NormShape){30, 1, N, 64, 8}, 1);
     }
     mean_t_forward(stage2_mfa_att3_mean, stage2_mfa_bn3, 30 * N, 64, 8);
@@ -2005,11 +2005,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage2_mfa_dw4, stage2_mfa_sum4, stage2_mfa_dw4_weight, N, 64, 8, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 30; g++)
+        for (int g = 0; g < 30; g++)
             norm_forward_train_group(g, stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stats + 4400, stats + 4430, stage2_mfa_bn4_saved, (NormShape){30, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 30; g++)
+        for (int g = 0; g < 30; g++)
             norm_forward_infer_group(g, stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stats + 4400, stats + 4430, (NormShape){30, 1, N, 64, 8}, 1);
     }
     mean_t_forward(stage2_mfa_att4_mean, stage2_mfa_bn4, 30 * N, 64, 8);
@@ -2030,11 +2030,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     conv1x1_forward(stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, NULL, 120, 160, (size_t)N * 128);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
+        for (int g = 0; g < 160; g++)
             norm_forward_train_group(g, stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_shift, stats + 4460, stats + 4620, stage3_bcres2net1_bn_in_saved, (NormShape){160, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
+        for (int g = 0; g < 160; g++)
             norm_forward_infer_group(g, stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_shift, stats + 4460, stats + 4620, (NormShape){160, 1, N, 32, 4}, 1);
     }
     copy_forward(stage3_bcres2net1_f2_out1, stage3_bcres2net1_f2_in1, (size_t)N * 5120);
@@ -2043,11 +2043,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_in2, stage3_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
+        for (int g = 0; g < 160; g++)
             norm_forward_train_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 4780, stats + 4940, stage3_bcres2net1_f2_ssn2_saved, (NormShape){40, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
+        for (int g = 0; g < 160; g++)
             norm_forward_infer_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 4780, stats + 4940, (NormShape){40, 4, N, 32, 4}, 0);
     }
     add_forward(stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_in3, stage3_bcres2net1_f2_out2, (size_t)N * 5120);
@@ -2056,11 +2056,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
+        for (int g = 0; g < 160; g++)
             norm_forward_train_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 5100, stats + 5260, stage3_bcres2net1_f2_ssn3_saved, (NormShape){40, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
+        for (int g = 0; g < 160; g++)
             norm_forward_infer_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 5100, stats + 5260, (NormShape){40, 4, N, 32, 4}, 0);
     }
     add_forward(stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_in4, stage3_bcres2net1_f2_out3, (size_t)N * 5120);
@@ -2069,11 +2069,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
+        for (int g = 0; g < 160; g++)
             norm_forward_train_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 5420, stats + 5580, stage3_bcres2net1_f2_ssn4_saved, (NormShape){40, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
+        for (int g = 0; g < 160; g++)
             norm_forward_infer_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 5420, stats + 5580, (NormShape){40, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, 160 * N, 32, 4);
@@ -2100,11 +2100,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     bcast_add_f_forward(stage3_bcres2net1_sum, stage3_bcres2net1_f2, NULL, stage3_bcres2net1_drop, 160 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
+        for (int g = 0; g < 160; g++)
             norm_forward_train_group(g, stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_shift, stats + 5740, stats + 5900, stage3_bcres2net1_bn_saved, (NormShape){160, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
+        for (int g = 0; g < 160; g++)
             norm_forward_infer_group(g, stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_shift, stats + 5740, stats + 5900, (NormShape){160, 1, N, 32, 4}, 1);
     }
     if (quant)
@@ -2117,11 +2117,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_in2, stage3_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
+        for (int g = 0; g < 160; g++)
             norm_forward_train_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 6060, stats + 6220, stage3_bcres2net2_f2_ssn2_saved, (NormShape){40, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
+        for (int g = 0; g < 160; g++)
             norm_forward_infer_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 6060, stats + 6220, (NormShape){40, 4, N, 32, 4}, 0);
     }
     add_forward(stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_in3, stage3_bcres2net2_f2_out2, (size_t)N * 5120);
@@ -2130,11 +2130,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
+        for (int g = 0; g < 160; g++)
             norm_forward_train_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 6380, stats + 6540, stage3_bcres2net2_f2_ssn3_saved, (NormShape){40, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
+        for (int g = 0; g < 160; g++)
             norm_forward_infer_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 6380, stats + 6540, (NormShape){40, 4, N, 32, 4}, 0);
     }
     add_forward(stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_in4, stage3_bcres2net2_f2_out3, (size_t)N * 5120);
@@ -2143,11 +2143,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
+        for (int g = 0; g < 160; g++)
             norm_forward_train_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 6700, stats + 6860, stage3_bcres2net2_f2_ssn4_saved, (NormShape){40, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
+        for (int g = 0; g < 160; g++)
             norm_forward_infer_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 6700, stats + 6860, (NormShape){40, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, 160 * N, 32, 4);
@@ -2174,11 +2174,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     bcast_add_f_forward(stage3_bcres2net2_sum, stage3_bcres2net2_f2, stage3_bcres2net1_bn, stage3_bcres2net2_drop, 160 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
+        for (int g = 0; g < 160; g++)
             norm_forward_train_group(g, stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_shift, stats + 7020, stats + 7180, stage3_bcres2net2_bn_saved, (NormShape){160, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
+        for (int g = 0; g < 160; g++)
             norm_forward_infer_group(g, stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_shift, stats + 7020, stats + 7180, (NormShape){160, 1, N, 32, 4}, 1);
     }
     if (quant)
@@ -2203,11 +2203,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage3_mfa_dw2, stage3_mfa_x2, stage3_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 7340, stats + 7380, stage3_mfa_bn2_saved, (NormShape){40, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 7340, stats + 7380, (NormShape){40, 1, N, 32, 4}, 1);
     }
     mean_t_forward(stage3_mfa_att2_mean, stage3_mfa_bn2, 40 * N, 32, 4);
@@ -2222,11 +2222,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage3_mfa_dw3, stage3_mfa_sum3, stage3_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stats + 7420, stats + 7460, stage3_mfa_bn3_saved, (NormShape){40, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stats + 7420, stats + 7460, (NormShape){40, 1, N, 32, 4}, 1);
     }
     mean_t_forward(stage3_mfa_att3_mean, stage3_mfa_bn3, 40 * N, 32, 4);
@@ -2241,11 +2241,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage3_mfa_dw4, stage3_mfa_sum4, stage3_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stats + 7500, stats + 7540, stage3_mfa_bn4_saved, (NormShape){40, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stats + 7500, stats + 7540, (NormShape){40, 1, N, 32, 4}, 1);
     }
     mean_t_forward(stage3_mfa_att4_mean, stage3_mfa_bn4, 40 * N, 32, 4);
@@ -2263,11 +2263,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     conv1x1_forward(stage4_bcres2net1_conv_in, stage3_mfa, stage4_bcres2net1_conv_in_weight, NULL, 160, 200, (size_t)N * 128);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_train_group(g, stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_shift, stats + 7580, stats + 7780, stage4_bcres2net1_bn_in_saved, (NormShape){200, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_shift, stats + 7580, stats + 7780, (NormShape){200, 1, N, 32, 4}, 1);
     }
     copy_forward(stage4_bcres2net1_f2_out1, stage4_bcres2net1_f2_in1, (size_t)N * 6400);
@@ -2276,11 +2276,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_in2, stage4_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_train_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 7980, stats + 8180, stage4_bcres2net1_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 7980, stats + 8180, (NormShape){50, 4, N, 32, 4}, 0);
     }
     add_forward(stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_in3, stage4_bcres2net1_f2_out2, (size_t)N * 6400);
@@ -2289,11 +2289,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_train_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 8380, stats + 8580, stage4_bcres2net1_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 8380, stats + 8580, (NormShape){50, 4, N, 32, 4}, 0);
     }
     add_forward(stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_in4, stage4_bcres2net1_f2_out3, (size_t)N * 6400);
@@ -2302,11 +2302,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_train_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 8780, stats + 8980, stage4_bcres2net1_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 8780, stats + 8980, (NormShape){50, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, 200 * N, 32, 4);
@@ -2333,11 +2333,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     bcast_add_f_forward(stage4_bcres2net1_sum, stage4_bcres2net1_f2, NULL, stage4_bcres2net1_drop, 200 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_train_group(g, stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_shift, stats + 9180, stats + 9380, stage4_bcres2net1_bn_saved, (NormShape){200, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_shift, stats + 9180, stats + 9380, (NormShape){200, 1, N, 32, 4}, 1);
     }
     if (quant)
@@ -2350,11 +2350,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_in2, stage4_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_train_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 9580, stats + 9780, stage4_bcres2net2_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 9580, stats + 9780, (NormShape){50, 4, N, 32, 4}, 0);
     }
     add_forward(stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_in3, stage4_bcres2net2_f2_out2, (size_t)N * 6400);
@@ -2363,11 +2363,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_train_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 9980, stats + 10180, stage4_bcres2net2_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 9980, stats + 10180, (NormShape){50, 4, N, 32, 4}, 0);
     }
     add_forward(stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_in4, stage4_bcres2net2_f2_out3, (size_t)N * 6400);
@@ -2376,11 +2376,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_train_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 10380, stats + 10580, stage4_bcres2net2_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 10380, stats + 10580, (NormShape){50, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, 200 * N, 32, 4);
@@ -2407,11 +2407,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     bcast_add_f_forward(stage4_bcres2net2_sum, stage4_bcres2net2_f2, stage4_bcres2net1_bn, stage4_bcres2net2_drop, 200 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_train_group(g, stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_shift, stats + 10780, stats + 10980, stage4_bcres2net2_bn_saved, (NormShape){200, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_shift, stats + 10780, stats + 10980, (NormShape){200, 1, N, 32, 4}, 1);
     }
     if (quant)
@@ -2424,11 +2424,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_in2, stage4_bcres2net3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_train_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 11180, stats + 11380, stage4_bcres2net3_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 11180, stats + 11380, (NormShape){50, 4, N, 32, 4}, 0);
     }
     add_forward(stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_in3, stage4_bcres2net3_f2_out2, (size_t)N * 6400);
@@ -2437,11 +2437,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_train_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 11580, stats + 11780, stage4_bcres2net3_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 11580, stats + 11780, (NormShape){50, 4, N, 32, 4}, 0);
     }
     add_forward(stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_in4, stage4_bcres2net3_f2_out3, (size_t)N * 6400);
@@ -2450,11 +2450,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_train_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 11980, stats + 12180, stage4_bcres2net3_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 11980, stats + 12180, (NormShape){50, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, 200 * N, 32, 4);
@@ -2481,11 +2481,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     bcast_add_f_forward(stage4_bcres2net3_sum, stage4_bcres2net3_f2, stage4_bcres2net2_bn, stage4_bcres2net3_drop, 200 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_train_group(g, stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_shift, stats + 12380, stats + 12580, stage4_bcres2net3_bn_saved, (NormShape){200, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
+        for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_shift, stats + 12380, stats + 12580, (NormShape){200, 1, N, 32, 4}, 1);
     }
     if (quant)
@@ -2510,11 +2510,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage4_mfa_dw2, stage4_mfa_x2, stage4_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 50; g++)
+        for (int g = 0; g < 50; g++)
             norm_forward_train_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 12780, stats + 12830, stage4_mfa_bn2_saved, (NormShape){50, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 50; g++)
+        for (int g = 0; g < 50; g++)
             norm_forward_infer_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 12780, stats + 12830, (NormShape){50, 1, N, 32, 4}, 1);
     }
     mean_t_forward(stage4_mfa_att2_mean, stage4_mfa_bn2, 50 * N, 32, 4);
@@ -2529,11 +2529,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage4_mfa_dw3, stage4_mfa_sum3, stage4_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 50; g++)
+        for (int g = 0; g < 50; g++)
             norm_forward_train_group(g, stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stats + 12880, stats + 12930, stage4_mfa_bn3_saved, (NormShape){50, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 50; g++)
+        for (int g = 0; g < 50; g++)
             norm_forward_infer_group(g, stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stats + 12880, stats + 12930, (NormShape){50, 1, N, 32, 4}, 1);
     }
     mean_t_forward(stage4_mfa_att3_mean, stage4_mfa_bn3, 50 * N, 32, 4);
@@ -2548,11 +2548,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, stage4_mfa_dw4, stage4_mfa_sum4, stage4_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 50; g++)
+        for (int g = 0; g < 50; g++)
             norm_forward_train_group(g, stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stats + 12980, stats + 13030, stage4_mfa_bn4_saved, (NormShape){50, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 50; g++)
+        for (int g = 0; g < 50; g++)
             norm_forward_infer_group(g, stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stats + 12980, stats + 13030, (NormShape){50, 1, N, 32, 4}, 1);
     }
     mean_t_forward(stage4_mfa_att4_mean, stage4_mfa_bn4, 50 * N, 32, 4);
@@ -2577,11 +2577,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_in2, head_fpm_smooth4_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 13080, stats + 13160, head_fpm_smooth4_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 13080, stats + 13160, (NormShape){20, 4, N, 32, 4}, 0);
     }
     add_forward(head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_in3, head_fpm_smooth4_f2_out2, (size_t)N * 2560);
@@ -2590,11 +2590,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 13240, stats + 13320, head_fpm_smooth4_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 13240, stats + 13320, (NormShape){20, 4, N, 32, 4}, 0);
     }
     add_forward(head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_in4, head_fpm_smooth4_f2_out3, (size_t)N * 2560);
@@ -2603,11 +2603,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 13400, stats + 13480, head_fpm_smooth4_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 13400, stats + 13480, (NormShape){20, 4, N, 32, 4}, 0);
     }
     mean_f_forward(head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, 80 * N, 32, 4);
@@ -2634,11 +2634,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     bcast_add_f_forward(head_fpm_smooth4_sum, head_fpm_smooth4_f2, head_fpm_lateral4, head_fpm_smooth4_drop, 80 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_shift, stats + 13560, stats + 13640, head_fpm_smooth4_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_shift, stats + 13560, stats + 13640, (NormShape){80, 1, N, 32, 4}, 1);
     }
     globalpool_forward(head_fpm_pool4, head_fpm_smooth4_bn, 80 * N, 128);
@@ -2649,11 +2649,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_in2, head_fpm_smooth3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 13720, stats + 13800, head_fpm_smooth3_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 13720, stats + 13800, (NormShape){20, 4, N, 32, 4}, 0);
     }
     add_forward(head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_in3, head_fpm_smooth3_f2_out2, (size_t)N * 2560);
@@ -2662,11 +2662,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 13880, stats + 13960, head_fpm_smooth3_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 13880, stats + 13960, (NormShape){20, 4, N, 32, 4}, 0);
     }
     add_forward(head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_in4, head_fpm_smooth3_f2_out3, (size_t)N * 2560);
@@ -2675,11 +2675,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 14040, stats + 14120, head_fpm_smooth3_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 14040, stats + 14120, (NormShape){20, 4, N, 32, 4}, 0);
     }
     mean_f_forward(head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, 80 * N, 32, 4);
@@ -2706,11 +2706,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     bcast_add_f_forward(head_fpm_smooth3_sum, head_fpm_smooth3_f2, head_fpm_merge3, head_fpm_smooth3_drop, 80 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, stats + 14200, stats + 14280, head_fpm_smooth3_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, stats + 14200, stats + 14280, (NormShape){80, 1, N, 32, 4}, 1);
     }
     globalpool_forward(head_fpm_pool3, head_fpm_smooth3_bn, 80 * N, 128);
@@ -2723,11 +2723,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_in2, head_fpm_smooth2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 14360, stats + 14440, head_fpm_smooth2_f2_ssn2_saved, (NormShape){20, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 14360, stats + 14440, (NormShape){20, 4, N, 64, 8}, 0);
     }
     add_forward(head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_in3, head_fpm_smooth2_f2_out2, (size_t)N * 10240);
@@ -2736,11 +2736,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 14520, stats + 14600, head_fpm_smooth2_f2_ssn3_saved, (NormShape){20, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 14520, stats + 14600, (NormShape){20, 4, N, 64, 8}, 0);
     }
     add_forward(head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_in4, head_fpm_smooth2_f2_out3, (size_t)N * 10240);
@@ -2749,11 +2749,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 14680, stats + 14760, head_fpm_smooth2_f2_ssn4_saved, (NormShape){20, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 14680, stats + 14760, (NormShape){20, 4, N, 64, 8}, 0);
     }
     mean_f_forward(head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, 80 * N, 64, 8);
@@ -2780,11 +2780,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     bcast_add_f_forward(head_fpm_smooth2_sum, head_fpm_smooth2_f2, head_fpm_merge2, head_fpm_smooth2_drop, 80 * N, 64, 8);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, stats + 14840, stats + 14920, head_fpm_smooth2_bn_saved, (NormShape){80, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, stats + 14840, stats + 14920, (NormShape){80, 1, N, 64, 8}, 1);
     }
     globalpool_forward(head_fpm_pool2, head_fpm_smooth2_bn, 80 * N, 512);
@@ -2797,11 +2797,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_in2, head_fpm_smooth1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 15000, stats + 15080, head_fpm_smooth1_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 15000, stats + 15080, (NormShape){20, 4, N, 128, 16}, 0);
     }
     add_forward(head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_in3, head_fpm_smooth1_f2_out2, (size_t)N * 40960);
@@ -2810,11 +2810,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 15160, stats + 15240, head_fpm_smooth1_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 15160, stats + 15240, (NormShape){20, 4, N, 128, 16}, 0);
     }
     add_forward(head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_in4, head_fpm_smooth1_f2_out3, (size_t)N * 40960);
@@ -2823,11 +2823,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dwconv_forward_channel(c, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 15320, stats + 15400, head_fpm_smooth1_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 15320, stats + 15400, (NormShape){20, 4, N, 128, 16}, 0);
     }
     mean_f_forward(head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, 80 * N, 128, 16);
@@ -2854,11 +2854,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     bcast_add_f_forward(head_fpm_smooth1_sum, head_fpm_smooth1_f2, head_fpm_merge1, head_fpm_smooth1_drop, 80 * N, 128, 16);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_shift, stats + 15480, stats + 15560, head_fpm_smooth1_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_shift, stats + 15480, stats + 15560, (NormShape){80, 1, N, 128, 16}, 1);
     }
     globalpool_forward(head_fpm_pool1, head_fpm_smooth1_bn, 80 * N, 2048);
@@ -5406,7 +5406,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     conv1x1_backward(d_stem_mfa_att1_mean, 0, d_stem_mfa_att1_fc1_weight, NULL, d_stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, 40, 20, (size_t)N * 128);
     mean_t_backward(d_stem_mfa_x1, 1, d_stem_mfa_att1_mean, 40 * N, 128, 16);
 
-    /* backward of stem.bn: 160 x 128 x 16 -> 160 x 128 x 16 */
+    /* backward of stem.bn + stem.relu: 160 x 128 x 16 -> 160 x 128 x 16 */
     if (quant)
         fake_quant_backward(d_stem_bn, stem_bn, (size_t)N * 327680, quant->ranges + 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 655360 >= NN_PARALLEL_MIN)
@@ -6385,7 +6385,7 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     /* stem.conv: 1 x 256 x 32 -> 160 x 128 x 16 */
     conv_forward(stem_conv, input, stem_conv_weight, NULL, scratch, (ConvShape){1, 160, 1, 256, 32, 128, 16, 5, 5, 2, 2, 2, 2}, N);
 
-    /* stem.bn: 160 x 128 x 16 -> 160 x 128 x 16 */
+    /* stem.bn + stem.relu: 160 x 128 x 16 -> 160 x 128 x 16 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
         norm_forward_infer_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 160, (NormShape){160, 1, N, 128, 16}, 1);

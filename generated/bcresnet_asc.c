@@ -377,14 +377,14 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     /* stem.conv: 1 x 256 x 32 -> 80 x 128 x 16 */
     conv_forward(stem_conv, input, stem_conv_weight, NULL, scratch, (ConvShape){1, 80, 1, 256, 32, 128, 16, 5, 5, 2, 2, 2, 2}, N);
 
-    /* stem.bn: 80 x 128 x 16 -> 80 x 128 x 16 */
+    /* stem.bn + stem.relu: 80 x 128 x 16 -> 80 x 128 x 16 */
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 80, stem_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 80, (NormShape){80, 1, N, 128, 16}, 1);
     }
     if (quant)
@@ -396,11 +396,11 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     conv1x1_forward(stage1_bcres1_conv_in, stem_bn, stage1_bcres1_conv_in_weight, NULL, 80, 40, (size_t)N * 2048);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, stage1_bcres1_bn_in, stage1_bcres1_conv_in, stage1_bcres1_bn_in_scale, stage1_bcres1_bn_in_shift, stats + 160, stats + 200, stage1_bcres1_bn_in_saved, (NormShape){40, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage1_bcres1_bn_in, stage1_bcres1_conv_in, stage1_bcres1_bn_in_scale, stage1_bcres1_bn_in_shift, stats + 160, stats + 200, (NormShape){40, 1, N, 128, 16}, 1);
     }
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
@@ -408,11 +408,11 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         dwconv_forward_channel(c, stage1_bcres1_f2_dw, stage1_bcres1_bn_in, stage1_bcres1_f2_dw_weight, N, 128, 16, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
+        for (int g = 0; g < 160; g++)
             norm_forward_train_group(g, stage1_bcres1_f2, stage1_bcres1_f2_dw, stage1_bcres1_f2_ssn_scale, stage1_bcres1_f2_ssn_shift, stats + 240, stats + 400, stage1_bcres1_f2_ssn_saved, (NormShape){40, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
+        for (int g = 0; g < 160; g++)
             norm_forward_infer_group(g, stage1_bcres1_f2, stage1_bcres1_f2_dw, stage1_bcres1_f2_ssn_scale, stage1_bcres1_f2_ssn_shift, stats + 240, stats + 400, (NormShape){40, 4, N, 128, 16}, 0);
     }
     mean_f_forward(stage1_bcres1_mean_f, stage1_bcres1_f2, 40 * N, 128, 16);
@@ -428,11 +428,11 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     bcast_add_f_forward(stage1_bcres1_sum, stage1_bcres1_f2, NULL, stage1_bcres1_drop, 40 * N, 128, 16);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, stage1_bcres1_bn, stage1_bcres1_sum, stage1_bcres1_bn_scale, stage1_bcres1_bn_shift, stats + 560, stats + 600, stage1_bcres1_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage1_bcres1_bn, stage1_bcres1_sum, stage1_bcres1_bn_scale, stage1_bcres1_bn_shift, stats + 560, stats + 600, (NormShape){40, 1, N, 128, 16}, 1);
     }
     if (quant)
@@ -444,11 +444,11 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         dwconv_forward_channel(c, stage1_bcres2_f2_dw, stage1_bcres1_bn, stage1_bcres2_f2_dw_weight, N, 128, 16, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
+        for (int g = 0; g < 160; g++)
             norm_forward_train_group(g, stage1_bcres2_f2, stage1_bcres2_f2_dw, stage1_bcres2_f2_ssn_scale, stage1_bcres2_f2_ssn_shift, stats + 640, stats + 800, stage1_bcres2_f2_ssn_saved, (NormShape){40, 4, N, 128, 16}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
+        for (int g = 0; g < 160; g++)
             norm_forward_infer_group(g, stage1_bcres2_f2, stage1_bcres2_f2_dw, stage1_bcres2_f2_ssn_scale, stage1_bcres2_f2_ssn_shift, stats + 640, stats + 800, (NormShape){40, 4, N, 128, 16}, 0);
     }
     mean_f_forward(stage1_bcres2_mean_f, stage1_bcres2_f2, 40 * N, 128, 16);
@@ -464,11 +464,11 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     bcast_add_f_forward(stage1_bcres2_sum, stage1_bcres2_f2, stage1_bcres1_bn, stage1_bcres2_drop, 40 * N, 128, 16);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_train_group(g, stage1_bcres2_bn, stage1_bcres2_sum, stage1_bcres2_bn_scale, stage1_bcres2_bn_shift, stats + 960, stats + 1000, stage1_bcres2_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
+        for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage1_bcres2_bn, stage1_bcres2_sum, stage1_bcres2_bn_scale, stage1_bcres2_bn_shift, stats + 960, stats + 1000, (NormShape){40, 1, N, 128, 16}, 1);
     }
     if (quant)
@@ -490,11 +490,11 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     conv1x1_forward(stage2_bcres1_conv_in, stage2_maxpool, stage2_bcres1_conv_in_weight, NULL, 40, 60, (size_t)N * 512);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
+        for (int g = 0; g < 60; g++)
             norm_forward_train_group(g, stage2_bcres1_bn_in, stage2_bcres1_conv_in, stage2_bcres1_bn_in_scale, stage2_bcres1_bn_in_shift, stats + 1040, stats + 1100, stage2_bcres1_bn_in_saved, (NormShape){60, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
+        for (int g = 0; g < 60; g++)
             norm_forward_infer_group(g, stage2_bcres1_bn_in, stage2_bcres1_conv_in, stage2_bcres1_bn_in_scale, stage2_bcres1_bn_in_shift, stats + 1040, stats + 1100, (NormShape){60, 1, N, 64, 8}, 1);
     }
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
@@ -502,11 +502,11 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         dwconv_forward_channel(c, stage2_bcres1_f2_dw, stage2_bcres1_bn_in, stage2_bcres1_f2_dw_weight, N, 64, 8, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 240; g++)
+        for (int g = 0; g < 240; g++)
             norm_forward_train_group(g, stage2_bcres1_f2, stage2_bcres1_f2_dw, stage2_bcres1_f2_ssn_scale, stage2_bcres1_f2_ssn_shift, stats + 1160, stats + 1400, stage2_bcres1_f2_ssn_saved, (NormShape){60, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 240; g++)
+        for (int g = 0; g < 240; g++)
             norm_forward_infer_group(g, stage2_bcres1_f2, stage2_bcres1_f2_dw, stage2_bcres1_f2_ssn_scale, stage2_bcres1_f2_ssn_shift, stats + 1160, stats + 1400, (NormShape){60, 4, N, 64, 8}, 0);
     }
     mean_f_forward(stage2_bcres1_mean_f, stage2_bcres1_f2, 60 * N, 64, 8);
@@ -522,11 +522,11 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     bcast_add_f_forward(stage2_bcres1_sum, stage2_bcres1_f2, NULL, stage2_bcres1_drop, 60 * N, 64, 8);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
+        for (int g = 0; g < 60; g++)
             norm_forward_train_group(g, stage2_bcres1_bn, stage2_bcres1_sum, stage2_bcres1_bn_scale, stage2_bcres1_bn_shift, stats + 1640, stats + 1700, stage2_bcres1_bn_saved, (NormShape){60, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
+        for (int g = 0; g < 60; g++)
             norm_forward_infer_group(g, stage2_bcres1_bn, stage2_bcres1_sum, stage2_bcres1_bn_scale, stage2_bcres1_bn_shift, stats + 1640, stats + 1700, (NormShape){60, 1, N, 64, 8}, 1);
     }
     if (quant)
@@ -538,11 +538,11 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         dwconv_forward_channel(c, stage2_bcres2_f2_dw, stage2_bcres1_bn, stage2_bcres2_f2_dw_weight, N, 64, 8, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 240; g++)
+        for (int g = 0; g < 240; g++)
             norm_forward_train_group(g, stage2_bcres2_f2, stage2_bcres2_f2_dw, stage2_bcres2_f2_ssn_scale, stage2_bcres2_f2_ssn_shift, stats + 1760, stats + 2000, stage2_bcres2_f2_ssn_saved, (NormShape){60, 4, N, 64, 8}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 240; g++)
+        for (int g = 0; g < 240; g++)
             norm_forward_infer_group(g, stage2_bcres2_f2, stage2_bcres2_f2_dw, stage2_bcres2_f2_ssn_scale, stage2_bcres2_f2_ssn_shift, stats + 1760, stats + 2000, (NormShape){60, 4, N, 64, 8}, 0);
     }
     mean_f_forward(stage2_bcres2_mean_f, stage2_bcres2_f2, 60 * N, 64, 8);
@@ -558,11 +558,11 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     bcast_add_f_forward(stage2_bcres2_sum, stage2_bcres2_f2, stage2_bcres1_bn, stage2_bcres2_drop, 60 * N, 64, 8);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
+        for (int g = 0; g < 60; g++)
             norm_forward_train_group(g, stage2_bcres2_bn, stage2_bcres2_sum, stage2_bcres2_bn_scale, stage2_bcres2_bn_shift, stats + 2240, stats + 2300, stage2_bcres2_bn_saved, (NormShape){60, 1, N, 64, 8}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
+        for (int g = 0; g < 60; g++)
             norm_forward_infer_group(g, stage2_bcres2_bn, stage2_bcres2_sum, stage2_bcres2_bn_scale, stage2_bcres2_bn_shift, stats + 2240, stats + 2300, (NormShape){60, 1, N, 64, 8}, 1);
     }
     if (quant)
@@ -584,11 +584,11 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     conv1x1_forward(stage3_bcres1_conv_in, stage3_maxpool, stage3_bcres1_conv_in_weight, NULL, 60, 80, (size_t)N * 128);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, stage3_bcres1_bn_in, stage3_bcres1_conv_in, stage3_bcres1_bn_in_scale, stage3_bcres1_bn_in_shift, stats + 2360, stats + 2440, stage3_bcres1_bn_in_saved, (NormShape){80, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage3_bcres1_bn_in, stage3_bcres1_conv_in, stage3_bcres1_bn_in_scale, stage3_bcres1_bn_in_shift, stats + 2360, stats + 2440, (NormShape){80, 1, N, 32, 4}, 1);
     }
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
@@ -596,11 +596,11 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         dwconv_forward_channel(c, stage3_bcres1_f2_dw, stage3_bcres1_bn_in, stage3_bcres1_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 320; g++)
+        for (int g = 0; g < 320; g++)
             norm_forward_train_group(g, stage3_bcres1_f2, stage3_bcres1_f2_dw, stage3_bcres1_f2_ssn_scale, stage3_bcres1_f2_ssn_shift, stats + 2520, stats + 2840, stage3_bcres1_f2_ssn_saved, (NormShape){80, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 320; g++)
+        for (int g = 0; g < 320; g++)
             norm_forward_infer_group(g, stage3_bcres1_f2, stage3_bcres1_f2_dw, stage3_bcres1_f2_ssn_scale, stage3_bcres1_f2_ssn_shift, stats + 2520, stats + 2840, (NormShape){80, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage3_bcres1_mean_f, stage3_bcres1_f2, 80 * N, 32, 4);
@@ -616,11 +616,11 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     bcast_add_f_forward(stage3_bcres1_sum, stage3_bcres1_f2, NULL, stage3_bcres1_drop, 80 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, stage3_bcres1_bn, stage3_bcres1_sum, stage3_bcres1_bn_scale, stage3_bcres1_bn_shift, stats + 3160, stats + 3240, stage3_bcres1_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage3_bcres1_bn, stage3_bcres1_sum, stage3_bcres1_bn_scale, stage3_bcres1_bn_shift, stats + 3160, stats + 3240, (NormShape){80, 1, N, 32, 4}, 1);
     }
     if (quant)
@@ -632,11 +632,11 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         dwconv_forward_channel(c, stage3_bcres2_f2_dw, stage3_bcres1_bn, stage3_bcres2_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 320; g++)
+        for (int g = 0; g < 320; g++)
             norm_forward_train_group(g, stage3_bcres2_f2, stage3_bcres2_f2_dw, stage3_bcres2_f2_ssn_scale, stage3_bcres2_f2_ssn_shift, stats + 3320, stats + 3640, stage3_bcres2_f2_ssn_saved, (NormShape){80, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 320; g++)
+        for (int g = 0; g < 320; g++)
             norm_forward_infer_group(g, stage3_bcres2_f2, stage3_bcres2_f2_dw, stage3_bcres2_f2_ssn_scale, stage3_bcres2_f2_ssn_shift, stats + 3320, stats + 3640, (NormShape){80, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage3_bcres2_mean_f, stage3_bcres2_f2, 80 * N, 32, 4);
@@ -652,11 +652,11 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     bcast_add_f_forward(stage3_bcres2_sum, stage3_bcres2_f2, stage3_bcres1_bn, stage3_bcres2_drop, 80 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_train_group(g, stage3_bcres2_bn, stage3_bcres2_sum, stage3_bcres2_bn_scale, stage3_bcres2_bn_shift, stats + 3960, stats + 4040, stage3_bcres2_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
+        for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage3_bcres2_bn, stage3_bcres2_sum, stage3_bcres2_bn_scale, stage3_bcres2_bn_shift, stats + 3960, stats + 4040, (NormShape){80, 1, N, 32, 4}, 1);
     }
     if (quant)
@@ -675,11 +675,11 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     conv1x1_forward(stage4_bcres1_conv_in, stage3_resnorm, stage4_bcres1_conv_in_weight, NULL, 80, 100, (size_t)N * 128);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_train_group(g, stage4_bcres1_bn_in, stage4_bcres1_conv_in, stage4_bcres1_bn_in_scale, stage4_bcres1_bn_in_shift, stats + 4120, stats + 4220, stage4_bcres1_bn_in_saved, (NormShape){100, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres1_bn_in, stage4_bcres1_conv_in, stage4_bcres1_bn_in_scale, stage4_bcres1_bn_in_shift, stats + 4120, stats + 4220, (NormShape){100, 1, N, 32, 4}, 1);
     }
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
@@ -687,11 +687,11 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         dwconv_forward_channel(c, stage4_bcres1_f2_dw, stage4_bcres1_bn_in, stage4_bcres1_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 400; g++)
+        for (int g = 0; g < 400; g++)
             norm_forward_train_group(g, stage4_bcres1_f2, stage4_bcres1_f2_dw, stage4_bcres1_f2_ssn_scale, stage4_bcres1_f2_ssn_shift, stats + 4320, stats + 4720, stage4_bcres1_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 400; g++)
+        for (int g = 0; g < 400; g++)
             norm_forward_infer_group(g, stage4_bcres1_f2, stage4_bcres1_f2_dw, stage4_bcres1_f2_ssn_scale, stage4_bcres1_f2_ssn_shift, stats + 4320, stats + 4720, (NormShape){100, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage4_bcres1_mean_f, stage4_bcres1_f2, 100 * N, 32, 4);
@@ -707,11 +707,11 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     bcast_add_f_forward(stage4_bcres1_sum, stage4_bcres1_f2, NULL, stage4_bcres1_drop, 100 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_train_group(g, stage4_bcres1_bn, stage4_bcres1_sum, stage4_bcres1_bn_scale, stage4_bcres1_bn_shift, stats + 5120, stats + 5220, stage4_bcres1_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres1_bn, stage4_bcres1_sum, stage4_bcres1_bn_scale, stage4_bcres1_bn_shift, stats + 5120, stats + 5220, (NormShape){100, 1, N, 32, 4}, 1);
     }
     if (quant)
@@ -723,11 +723,11 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         dwconv_forward_channel(c, stage4_bcres2_f2_dw, stage4_bcres1_bn, stage4_bcres2_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 400; g++)
+        for (int g = 0; g < 400; g++)
             norm_forward_train_group(g, stage4_bcres2_f2, stage4_bcres2_f2_dw, stage4_bcres2_f2_ssn_scale, stage4_bcres2_f2_ssn_shift, stats + 5320, stats + 5720, stage4_bcres2_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 400; g++)
+        for (int g = 0; g < 400; g++)
             norm_forward_infer_group(g, stage4_bcres2_f2, stage4_bcres2_f2_dw, stage4_bcres2_f2_ssn_scale, stage4_bcres2_f2_ssn_shift, stats + 5320, stats + 5720, (NormShape){100, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage4_bcres2_mean_f, stage4_bcres2_f2, 100 * N, 32, 4);
@@ -743,11 +743,11 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     bcast_add_f_forward(stage4_bcres2_sum, stage4_bcres2_f2, stage4_bcres1_bn, stage4_bcres2_drop, 100 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_train_group(g, stage4_bcres2_bn, stage4_bcres2_sum, stage4_bcres2_bn_scale, stage4_bcres2_bn_shift, stats + 6120, stats + 6220, stage4_bcres2_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2_bn, stage4_bcres2_sum, stage4_bcres2_bn_scale, stage4_bcres2_bn_shift, stats + 6120, stats + 6220, (NormShape){100, 1, N, 32, 4}, 1);
     }
     if (quant)
@@ -759,11 +759,11 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         dwconv_forward_channel(c, stage4_bcres3_f2_dw, stage4_bcres2_bn, stage4_bcres3_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 400; g++)
+        for (int g = 0; g < 400; g++)
             norm_forward_train_group(g, stage4_bcres3_f2, stage4_bcres3_f2_dw, stage4_bcres3_f2_ssn_scale, stage4_bcres3_f2_ssn_shift, stats + 6320, stats + 6720, stage4_bcres3_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 400; g++)
+        for (int g = 0; g < 400; g++)
             norm_forward_infer_group(g, stage4_bcres3_f2, stage4_bcres3_f2_dw, stage4_bcres3_f2_ssn_scale, stage4_bcres3_f2_ssn_shift, stats + 6320, stats + 6720, (NormShape){100, 4, N, 32, 4}, 0);
     }
     mean_f_forward(stage4_bcres3_mean_f, stage4_bcres3_f2, 100 * N, 32, 4);
@@ -779,11 +779,11 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     bcast_add_f_forward(stage4_bcres3_sum, stage4_bcres3_f2, stage4_bcres2_bn, stage4_bcres3_drop, 100 * N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_train_group(g, stage4_bcres3_bn, stage4_bcres3_sum, stage4_bcres3_bn_scale, stage4_bcres3_bn_shift, stats + 7120, stats + 7220, stage4_bcres3_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
+        for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres3_bn, stage4_bcres3_sum, stage4_bcres3_bn_scale, stage4_bcres3_bn_shift, stats + 7120, stats + 7220, (NormShape){100, 1, N, 32, 4}, 1);
     }
     if (quant)
@@ -804,11 +804,11 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     /* head.bn: 10 x 32 x 4 -> 10 x 32 x 4 */
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 10; g++)
+        for (int g = 0; g < 10; g++)
             norm_forward_train_group(g, head_bn, head_conv, head_bn_scale, head_bn_shift, stats + 7320, stats + 7330, head_bn_saved, (NormShape){10, 1, N, 32, 4}, 0);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 10; g++)
+        for (int g = 0; g < 10; g++)
             norm_forward_infer_group(g, head_bn, head_conv, head_bn_scale, head_bn_shift, stats + 7320, stats + 7330, (NormShape){10, 1, N, 32, 4}, 0);
     }
     if (quant)
@@ -1440,7 +1440,7 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
 
     /* ---- spec line 10: stem:   conv(out = 2*C, kernel = 5, stride = 2) -> bn -> relu; */
 
-    /* backward of stem.bn: 80 x 128 x 16 -> 80 x 128 x 16 */
+    /* backward of stem.bn + stem.relu: 80 x 128 x 16 -> 80 x 128 x 16 */
     if (quant)
         fake_quant_backward(d_stem_bn, stem_bn, (size_t)N * 163840, quant->ranges + 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
@@ -1650,7 +1650,7 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     /* stem.conv: 1 x 256 x 32 -> 80 x 128 x 16 */
     conv_forward(stem_conv, input, stem_conv_weight, NULL, scratch, (ConvShape){1, 80, 1, 256, 32, 128, 16, 5, 5, 2, 2, 2, 2}, N);
 
-    /* stem.bn: 80 x 128 x 16 -> 80 x 128 x 16 */
+    /* stem.bn + stem.relu: 80 x 128 x 16 -> 80 x 128 x 16 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_forward_infer_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 80, (NormShape){80, 1, N, 128, 16}, 1);

@@ -93,14 +93,14 @@ static void dcase2022_baseline_run_forward(int N, int training, const real *para
     /* block1.conv: 1 x 40 x 51 -> 16 x 40 x 51 */
     conv_forward(block1_conv, input, block1_conv_weight, NULL, scratch, (ConvShape){1, 16, 1, 40, 51, 40, 51, 7, 7, 1, 1, 3, 3}, N);
 
-    /* block1.bn: 16 x 40 x 51 -> 16 x 40 x 51 */
+    /* block1.bn + block1.relu: 16 x 40 x 51 -> 16 x 40 x 51 */
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 32640 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 16; g++)
+        for (int g = 0; g < 16; g++)
             norm_forward_train_group(g, block1_bn, block1_conv, block1_bn_scale, block1_bn_shift, stats + 0, stats + 16, block1_bn_saved, (NormShape){16, 1, N, 40, 51}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 32640 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 16; g++)
+        for (int g = 0; g < 16; g++)
             norm_forward_infer_group(g, block1_bn, block1_conv, block1_bn_scale, block1_bn_shift, stats + 0, stats + 16, (NormShape){16, 1, N, 40, 51}, 1);
     }
     if (quant)
@@ -111,14 +111,14 @@ static void dcase2022_baseline_run_forward(int N, int training, const real *para
     /* block2.conv: 16 x 40 x 51 -> 16 x 40 x 51 */
     conv_forward(block2_conv, block1_bn, block2_conv_weight, NULL, scratch, (ConvShape){16, 16, 1, 40, 51, 40, 51, 7, 7, 1, 1, 3, 3}, N);
 
-    /* block2.bn: 16 x 40 x 51 -> 16 x 40 x 51 */
+    /* block2.bn + block2.relu: 16 x 40 x 51 -> 16 x 40 x 51 */
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 32640 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 16; g++)
+        for (int g = 0; g < 16; g++)
             norm_forward_train_group(g, block2_bn, block2_conv, block2_bn_scale, block2_bn_shift, stats + 32, stats + 48, block2_bn_saved, (NormShape){16, 1, N, 40, 51}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 32640 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 16; g++)
+        for (int g = 0; g < 16; g++)
             norm_forward_infer_group(g, block2_bn, block2_conv, block2_bn_scale, block2_bn_shift, stats + 32, stats + 48, (NormShape){16, 1, N, 40, 51}, 1);
     }
     if (quant)
@@ -138,14 +138,14 @@ static void dcase2022_baseline_run_forward(int N, int training, const real *para
     /* block3.conv: 16 x 8 x 10 -> 32 x 8 x 10 */
     conv_forward(block3_conv, block2_dropout, block3_conv_weight, NULL, scratch, (ConvShape){16, 32, 1, 8, 10, 8, 10, 7, 7, 1, 1, 3, 3}, N);
 
-    /* block3.bn: 32 x 8 x 10 -> 32 x 8 x 10 */
+    /* block3.bn + block3.relu: 32 x 8 x 10 -> 32 x 8 x 10 */
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 32; g++)
+        for (int g = 0; g < 32; g++)
             norm_forward_train_group(g, block3_bn, block3_conv, block3_bn_scale, block3_bn_shift, stats + 64, stats + 96, block3_bn_saved, (NormShape){32, 1, N, 8, 10}, 1);
     } else {
         #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 32; g++)
+        for (int g = 0; g < 32; g++)
             norm_forward_infer_group(g, block3_bn, block3_conv, block3_bn_scale, block3_bn_shift, stats + 64, stats + 96, (NormShape){32, 1, N, 8, 10}, 1);
     }
     if (quant)
@@ -282,7 +282,7 @@ static void dcase2022_baseline_run_backward(int N, const real *params, const rea
     /* backward of block3.maxpool: 32 x 8 x 10 -> 32 x 2 x 1 */
     maxpool_backward(d_block3_bn, 0, d_block3_maxpool, block3_maxpool_argmax, (PoolShape){32 * N, 8, 10, 4, 10, 2, 1});
 
-    /* backward of block3.bn: 32 x 8 x 10 -> 32 x 8 x 10 */
+    /* backward of block3.bn + block3.relu: 32 x 8 x 10 -> 32 x 8 x 10 */
     if (quant)
         fake_quant_backward(d_block3_bn, block3_bn, (size_t)N * 2560, quant->ranges + 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
@@ -300,7 +300,7 @@ static void dcase2022_baseline_run_backward(int N, const real *params, const rea
     /* backward of block2.maxpool: 16 x 40 x 51 -> 16 x 8 x 10 */
     maxpool_backward(d_block2_bn, 0, d_block2_maxpool, block2_maxpool_argmax, (PoolShape){16 * N, 40, 51, 5, 5, 8, 10});
 
-    /* backward of block2.bn: 16 x 40 x 51 -> 16 x 40 x 51 */
+    /* backward of block2.bn + block2.relu: 16 x 40 x 51 -> 16 x 40 x 51 */
     if (quant)
         fake_quant_backward(d_block2_bn, block2_bn, (size_t)N * 32640, quant->ranges + 2);
     #pragma omp parallel for schedule(static) if ((size_t)N * 65280 >= NN_PARALLEL_MIN)
@@ -312,7 +312,7 @@ static void dcase2022_baseline_run_backward(int N, const real *params, const rea
 
     /* ---- spec line 9: block1: conv(out = 16, kernel = 7) -> bn -> relu; */
 
-    /* backward of block1.bn: 16 x 40 x 51 -> 16 x 40 x 51 */
+    /* backward of block1.bn + block1.relu: 16 x 40 x 51 -> 16 x 40 x 51 */
     if (quant)
         fake_quant_backward(d_block1_bn, block1_bn, (size_t)N * 32640, quant->ranges + 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 65280 >= NN_PARALLEL_MIN)
@@ -365,7 +365,7 @@ void dcase2022_baseline_infer(int N, const real *params, const real *stats, cons
     /* block1.conv: 1 x 40 x 51 -> 16 x 40 x 51 */
     conv_forward(block1_conv, input, block1_conv_weight, NULL, scratch, (ConvShape){1, 16, 1, 40, 51, 40, 51, 7, 7, 1, 1, 3, 3}, N);
 
-    /* block1.bn: 16 x 40 x 51 -> 16 x 40 x 51 */
+    /* block1.bn + block1.relu: 16 x 40 x 51 -> 16 x 40 x 51 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 32640 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 16; g++)
         norm_forward_infer_group(g, block1_bn, block1_conv, block1_bn_scale, block1_bn_shift, stats + 0, stats + 16, (NormShape){16, 1, N, 40, 51}, 1);
@@ -375,7 +375,7 @@ void dcase2022_baseline_infer(int N, const real *params, const real *stats, cons
     /* block2.conv: 16 x 40 x 51 -> 16 x 40 x 51 */
     conv_forward(block2_conv, block1_bn, block2_conv_weight, NULL, scratch, (ConvShape){16, 16, 1, 40, 51, 40, 51, 7, 7, 1, 1, 3, 3}, N);
 
-    /* block2.bn: 16 x 40 x 51 -> 16 x 40 x 51 */
+    /* block2.bn + block2.relu: 16 x 40 x 51 -> 16 x 40 x 51 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 32640 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 16; g++)
         norm_forward_infer_group(g, block2_bn, block2_conv, block2_bn_scale, block2_bn_shift, stats + 32, stats + 48, (NormShape){16, 1, N, 40, 51}, 1);
@@ -391,7 +391,7 @@ void dcase2022_baseline_infer(int N, const real *params, const real *stats, cons
     /* block3.conv: 16 x 8 x 10 -> 32 x 8 x 10 */
     conv_forward(block3_conv, block2_dropout, block3_conv_weight, NULL, scratch, (ConvShape){16, 32, 1, 8, 10, 8, 10, 7, 7, 1, 1, 3, 3}, N);
 
-    /* block3.bn: 32 x 8 x 10 -> 32 x 8 x 10 */
+    /* block3.bn + block3.relu: 32 x 8 x 10 -> 32 x 8 x 10 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 32; g++)
         norm_forward_infer_group(g, block3_bn, block3_conv, block3_bn_scale, block3_bn_shift, stats + 64, stats + 96, (NormShape){32, 1, N, 8, 10}, 1);
