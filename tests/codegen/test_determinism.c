@@ -13,6 +13,7 @@
 #include "bcres2net_mfa_fpm.h"
 #include "nn.h"
 #include "op_bcres2net.h"
+#include "check_run.h"
 
 typedef struct Step {
     float *params, *stats, *input, *logits, *dlogits, *arena, *grad, *dparams, *dinput, *ranges;
@@ -131,9 +132,5 @@ int main(void) {
     tcase_add_test(tc, same_seed_one_thread_is_bit_identical);
     tcase_add_test(tc, fake_quant_rounds_onto_the_grid);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "gradcheck.h"
+#include "check_run.h"
 
 #include GC_MODELS_H /* the models' headers */
 
@@ -47,9 +48,5 @@ int main(void) {
     tcase_add_loop_test(tc, operator_gradients_match_finite_differences, 0,
                         (int)(sizeof models / sizeof models[0]));
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

@@ -8,6 +8,7 @@
 
 #include "bcres2net_mfa_fpm.h"
 #include "gradcheck.h"
+#include "check_run.h"
 
 enum { SAMPLES_PER_TENSOR = 2 };
 
@@ -44,9 +45,5 @@ int main(void) {
     tcase_add_test(tc, layout_matches_the_counter);
     tcase_add_test(tc, paper_model_gradients_match_finite_differences);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

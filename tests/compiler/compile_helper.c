@@ -1,6 +1,7 @@
 /* In-process compiles for the tests; see compile_helper.h. */
 #include "compile_helper.h"
 
+#include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,4 +32,16 @@ const Layer *find_layer(const Model *m, const char *name) {
         if (strcmp(m->layers[i].name, name) == 0)
             return &m->layers[i];
     return NULL;
+}
+
+char *read_text_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *buf = malloc((size_t)n + 1);
+    buf[fread(buf, 1, (size_t)n, f)] = '\0';
+    fclose(f);
+    return buf;
 }

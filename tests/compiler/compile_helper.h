@@ -18,6 +18,9 @@ typedef struct Compiled {
 void compile_text(Compiled *out, const char *file, const char *text, size_t len);
 void compile_free(Compiled *c);
 
+/* A whole file, NUL-terminated and malloc'd; fails the running test if unreadable. */
+char *read_text_file(const char *path);
+
 /* The layer with this name, or NULL. */
 const Layer *find_layer(const Model *m, const char *name);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "compile_helper.h"
+#include "check_run.h"
 
 /* A 1 x 32 x 8 input, 4 classes, and the given stages. */
 static Compiled compile_stages(const char *stages) {
@@ -197,13 +198,10 @@ START_TEST(let_arithmetic_rounds_channels) {
 END_TEST
 
 static Compiled compile_file(const char *path) {
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    static char buf[1 << 16];
-    size_t n = fread(buf, 1, sizeof buf, f);
-    fclose(f);
+    char *text = read_text_file(path);
     Compiled c;
-    compile_text(&c, path, buf, n);
+    compile_text(&c, path, text, strlen(text));
+    free(text);
     return c;
 }
 
@@ -233,17 +231,13 @@ START_TEST(paper_model_figures) {
 END_TEST
 
 START_TEST(paper_model_at_c48_exceeds_budget) {
-    FILE *f = fopen(SPEC_DIR "/bcres2net_mfa_fpm.asc", "rb");
-    ck_assert_ptr_nonnull(f);
-    char buf[8192];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
+    char *buf = read_text_file(SPEC_DIR "/bcres2net_mfa_fpm.asc");
     char *let = strstr(buf, "let C = 40;");
     ck_assert_ptr_nonnull(let);
     memcpy(let, "let C = 48;", 11);
     Compiled c;
-    compile_text(&c, "c48.asc", buf, n);
+    compile_text(&c, "c48.asc", buf, strlen(buf));
+    free(buf);
     ck_assert_ptr_nonnull(c.model);
     ck_assert(!c.budget_ok);
     ck_assert_ptr_nonnull(strstr(c.diagnostics, "c48.asc:6:10: error: parameter budget exceeded"));
@@ -294,9 +288,5 @@ int main(void) {
     tcase_add_test(models, paper_model_at_c48_exceeds_budget);
     tcase_add_test(models, spec_hash_ignores_comments);
     suite_add_tcase(s, models);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

@@ -9,6 +9,7 @@
 
 #include "compile_helper.h"
 #include "run_helper.h"
+#include "check_run.h"
 
 #define BAD_DIR TEST_DIR "/bad"
 
@@ -251,9 +252,5 @@ int main(void) {
     tcase_add_test(cli, usage_errors_exit_2);
     tcase_add_test(cli, missing_file_is_one_line_exit_1);
     suite_add_tcase(s, cli);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

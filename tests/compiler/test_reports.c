@@ -9,21 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compile_helper.h"
 #include "run_helper.h"
+#include "check_run.h"
 
 #define GOLDEN_DIR TEST_DIR "/golden"
-
-static char *read_all(const char *path) {
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *buf = malloc((size_t)n + 1);
-    buf[fread(buf, 1, (size_t)n, f)] = '\0';
-    fclose(f);
-    return buf;
-}
 
 /* Runs ascc from the project root, so reports name the file as spec/NAME.asc. */
 static void check_golden(const char *flag, const char *spec, const char *golden) {
@@ -31,7 +21,7 @@ static void check_golden(const char *flag, const char *spec, const char *golden)
     RunResult r;
     run_program(&r, PROJECT_DIR, argv);
     ck_assert_msg(r.status == 0, "%s %s: exit %d\n%s", flag, spec, r.status, r.err);
-    char *want = read_all(golden);
+    char *want = read_text_file(golden);
     ck_assert_msg(strcmp(want, r.out) == 0, "%s %s differs from %s", flag, spec, golden);
     free(want);
     run_free(&r);
@@ -76,7 +66,7 @@ START_TEST(dot_file_is_written_whole) {
     run_free(&r);
     char path[700];
     snprintf(path, sizeof path, "%s/bcres2net_mfa_fpm.dot", out);
-    char *dot = read_all(path);
+    char *dot = read_text_file(path);
     ck_assert_ptr_nonnull(strstr(dot, "digraph \"bcres2net_mfa_fpm\""));
     ck_assert_ptr_nonnull(strstr(dot, "head.fpm"));
     ck_assert(dot[strlen(dot) - 2] == '}');
@@ -97,7 +87,7 @@ END_TEST
 
 /* The paper's model at C = 48: exit 1, the exceeded budgets named, then the table. */
 START_TEST(budget_failure_prints_error_then_table) {
-    char *spec = read_all(SPEC_DIR "/bcres2net_mfa_fpm.asc");
+    char *spec = read_text_file(SPEC_DIR "/bcres2net_mfa_fpm.asc");
     char *let = strstr(spec, "let C = 40;");
     ck_assert_ptr_nonnull(let);
     let[8] = '4';
@@ -137,9 +127,5 @@ int main(void) {
     tcase_add_test(tc, dot_file_is_written_whole);
     tcase_add_test(tc, budget_failure_prints_error_then_table);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

@@ -19,6 +19,7 @@
 #include "op_pool.h"
 #include "op_resnorm.h"
 #include "reference_forward.h"
+#include "check_run.h"
 
 /* Relative to the logits' scale, floored at 1 so tiny logits are judged absolutely:
  * max |generated - reference| <= REL_TOLERANCE * max(1, max |reference|). */
@@ -146,9 +147,5 @@ int main(void) {
     tcase_set_timeout(tc, 120); /* the paper's model under ASan */
     tcase_add_loop_test(tc, generated_forward_matches_reference, 0, NCASES);
     suite_add_tcase(suite, tc);
-    SRunner *runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(suite);
 }
