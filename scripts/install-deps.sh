@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git
   flex bison
-  libsndfile1-dev libsoxr-dev libfftw3-dev
+  libsndfile1-dev libsoxr-dev libfftw3-dev zlib1g-dev
   libopenblas-openmp-dev
   check
   clang libclang-rt-14-dev
