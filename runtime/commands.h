@@ -9,6 +9,11 @@ int cmd_features(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_finetune(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
 
 /* Shared by commands: "asc: MESSAGE" on stderr, returns the status given. */
 int cmd_fail(int status, const char *fmt, ...)

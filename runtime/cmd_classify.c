@@ -1,0 +1,80 @@
+/* asc classify: the scene of each audio file, with the model's probability:
+ * one line per file, "FILE<TAB>scene<TAB>probability". A file that cannot be
+ * read gets one error line; the others are still classified, and the exit
+ * status is 1. */
+#include <stdio.h>
+
+#include "audio.h"
+#include "cli_options.h"
+#include "commands.h"
+#include "logmel.h"
+#include "loss.h"
+#include "model_data.h"
+
+#define MAX_FILES 65536
+
+/* Features, network and softmax of one file; 0 after printing its error. */
+static int classify_file(audio_loader *ld, logmel *lm, predictor *p, const char *path) {
+    static float pcm[AUDIO_CLIP_SAMPLES];
+    const AscModelInfo *m = p->state->model->info;
+    float logits[1024], probs[1024];
+    audio_info info;
+    asc_err err;
+    if (audio_load(ld, path, pcm, &info, &err)) {
+        cli_fail("classify", "%s", err.msg);
+        return 0;
+    }
+    if (info.warnings) {
+        char w[256];
+        audio_warning_text(&info, w, sizeof w);
+        fprintf(stderr, "asc classify: warning: %s: %s\n", path, w);
+    }
+    logmel_compute(lm, pcm, AUDIO_CLIP_SAMPLES, p->input);
+    predictor_run(p, p->input, 1, logits);
+    loss_softmax(logits, m->classes, 1, probs);
+    int best = loss_argmax(probs, m->classes);
+    printf("%s\t%s\t%.4f\n", path, m->classes == TAU_SCENES ? tau_scene_names[best] : "?",
+           probs[best]);
+    return 1;
+}
+
+int cmd_classify(int argc, char **argv) {
+    const char *model = NULL, *ckpt = NULL, *files[MAX_FILES];
+    int nfiles = 0;
+    const CliOption options[] = {
+        {"--model", CLI_STRING, &model, 0, 0, NULL},
+        {"--ckpt", CLI_STRING, &ckpt, 0, 0, NULL},
+    };
+    if (cli_parse("classify", argc, argv, options, sizeof options / sizeof *options, files,
+                  MAX_FILES, &nfiles) ||
+        cli_require("classify", "--model", model) || cli_require("classify", "--ckpt", ckpt))
+        return 1;
+    if (nfiles == 0)
+        return cli_fail("classify", "no audio files given");
+    model_data md;
+    asc_err err;
+    if (model_data_open(&md, model, ckpt, NULL, 1, &err))
+        return cli_fail("classify", "%s", err.msg);
+    const AscModelInfo *m = md.state.model->info;
+    if (m->input_f != LOGMEL_BANDS || m->input_t != LOGMEL_FRAMES || m->classes > 1024) {
+        model_data_close(&md);
+        return cli_fail("classify", "%s: the model does not take 1-second log-mel clips", model);
+    }
+    predictor p = {0};
+    audio_loader *ld = audio_loader_new();
+    logmel *lm = logmel_new(&err);
+    int status = 0;
+    if (!lm)
+        status = cli_fail("classify", "%s", err.msg);
+    else if (!ld || !predictor_init(&p, &md.state, 1))
+        status = cli_fail("classify", "out of memory");
+    int ready = status == 0;
+    for (int i = 0; ready && i < nfiles; i++)
+        if (!classify_file(ld, lm, &p, files[i]))
+            status = 1;
+    predictor_free(&p);
+    logmel_free(lm);
+    audio_loader_free(ld);
+    model_data_close(&md);
+    return status;
+}

@@ -1,0 +1,127 @@
+/* A trained model's state and inference over many clips; see model_state.h. */
+#include "model_state.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "checkpoint.h"
+#include "model_init.h"
+#include "qat_weights.h"
+
+static int alloc_state(model_state *s, const AscModel *model, int with_quant) {
+    const AscModelInfo *m = model->info;
+    *s = (model_state){.model = model};
+    s->params = malloc(sizeof(float) * (size_t)m->params);
+    s->stats = malloc(sizeof(float) * ((size_t)m->stats_floats + 1));
+    if (with_quant)
+        s->quant = malloc(sizeof(float) * (2 * (size_t)m->nquant + 1));
+    if (!s->params || !s->stats || (with_quant && !s->quant)) {
+        model_state_free(s);
+        return 0;
+    }
+    return 1;
+}
+
+int model_state_init(model_state *s, const AscModel *model, uint64_t seed, int with_quant) {
+    if (!alloc_state(s, model, with_quant))
+        return 0;
+    asc_init_params(model->info, s->params, seed);
+    asc_init_stats(model->info, s->stats);
+    for (int q = 0; with_quant && q < model->info->nquant; q++) {
+        s->quant[2 * q] = 1; /* lo > hi: no history */
+        s->quant[2 * q + 1] = -1;
+    }
+    return 1;
+}
+
+/* Copies section name of the expected number of floats into dest. */
+static asc_status copy_floats(const ckpt_file *ck, const char *path, const char *name, float *dest,
+                              int64_t count, asc_err *err) {
+    const void *data;
+    if (ckpt_get(ck, path, name, sizeof(float) * (uint64_t)count, &data, NULL, err))
+        return ASC_EFAIL;
+    memcpy(dest, data, sizeof(float) * (size_t)count);
+    return ASC_OK;
+}
+
+asc_status model_state_load(model_state *s, const AscModel *model, const char *path,
+                            asc_err *err) {
+    const AscModelInfo *m = model->info;
+    ckpt_file ck;
+    if (ckpt_read(path, m->name, m->spec_hash, &ck, err))
+        return ASC_EFAIL;
+    int with_quant = ckpt_has(&ck, "quant");
+    asc_status st = ASC_EFAIL;
+    if (!alloc_state(s, model, with_quant))
+        err_set(err, path, "out of memory");
+    else if (copy_floats(&ck, path, "params", s->params, m->params, err) == ASC_OK &&
+             copy_floats(&ck, path, "stats", s->stats, m->stats_floats, err) == ASC_OK &&
+             (!with_quant || copy_floats(&ck, path, "quant", s->quant, 2 * m->nquant, err) == ASC_OK))
+        st = ASC_OK;
+    if (st != ASC_OK)
+        model_state_free(s);
+    ckpt_close(&ck);
+    return st;
+}
+
+void model_state_free(model_state *s) {
+    free(s->params);
+    free(s->stats);
+    free(s->quant);
+    s->params = s->stats = s->quant = NULL;
+}
+
+int predictor_init(predictor *p, const model_state *s, int batch) {
+    const AscModelInfo *m = s->model->info;
+    size_t arena_size = s->quant ? asc_arena_size(m, batch) : asc_infer_arena_size(m, batch);
+    size_t input_size = (size_t)batch * (size_t)(m->input_c * m->input_f * m->input_t);
+    *p = (predictor){.state = s, .batch = batch};
+    p->arena = malloc(sizeof(float) * (arena_size + 1));
+    p->input = malloc(sizeof(float) * input_size);
+    if (s->quant) {
+        p->qparams = malloc(sizeof(float) * (size_t)m->params);
+        p->stats = malloc(sizeof(float) * ((size_t)m->stats_floats + 1));
+    }
+    if (!p->arena || !p->input || (s->quant && (!p->qparams || !p->stats))) {
+        predictor_free(p);
+        return 0;
+    }
+    return 1;
+}
+
+void predictor_run(predictor *p, const float *inputs, int n, float *logits) {
+    const model_state *s = p->state;
+    const AscModelInfo *m = s->model->info;
+    if (!s->quant) {
+        s->model->infer(n, s->params, s->stats, inputs, logits, p->arena);
+        return;
+    }
+    /* Inference mode reads the statistics without writing them; the copy only
+     * satisfies forward_qat's signature, which training shares. */
+    qat_quantize_weights(m, s->params, p->qparams);
+    memcpy(p->stats, s->stats, sizeof(float) * (size_t)m->stats_floats);
+    AscQuant quant = {s->quant, 0};
+    s->model->forward_qat(n, 0, p->qparams, p->stats, inputs, logits, p->arena, NULL, &quant);
+}
+
+void predictor_free(predictor *p) {
+    free(p->arena), free(p->input), free(p->qparams), free(p->stats);
+    *p = (predictor){0};
+}
+
+int model_state_predict(const model_state *s, const float *features, long clip_size,
+                        const long *clips, long n, int batch, float *logits) {
+    predictor p;
+    if (!predictor_init(&p, s, batch))
+        return 0;
+    int classes = s->model->info->classes;
+    for (long first = 0; first < n; first += batch) {
+        int count = (int)(n - first < batch ? n - first : batch);
+        for (int i = 0; i < count; i++)
+            memcpy(p.input + (long)i * clip_size, features + clips[first + i] * clip_size,
+                   sizeof(float) * (size_t)clip_size);
+        predictor_run(&p, p.input, count, logits + first * classes);
+    }
+    predictor_free(&p);
+    return 1;
+}
