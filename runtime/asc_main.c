@@ -14,7 +14,7 @@ static const struct {
     {"features", cmd_features,
      "FILE --npy OUT | --data DIR: log-mel of a clip, or a data set's cache"},
     {"synth", cmd_synth,
-     "--out DIR [--scale tiny|small|full] [--seed N]: synthetic data set"},
+     "--out DIR [--scale micro|tiny|small|full] [--seed N]: synthetic data set"},
     {"devices", cmd_devices,
      "--data DIR: clips per device and split, spectral shift from device A"},
     {"train", cmd_train,

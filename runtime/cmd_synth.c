@@ -1,4 +1,4 @@
-/* asc synth --out DIR [--scale tiny|small|full] [--seed N] [--threads N]:
+/* asc synth --out DIR [--scale micro|tiny|small|full] [--seed N] [--threads N]:
  * writes the synthetic TAU-layout data set (synth.h). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +31,7 @@ int cmd_synth(int argc, char **argv)
             out = val;
         else if (strcmp(opt, "--scale") == 0) {
             if (synth_parse_scale(val, &scale))
-                return cmd_fail(2, "synth: --scale must be tiny, small or full");
+                return cmd_fail(2, "synth: --scale must be micro, tiny, small or full");
         } else if (strcmp(opt, "--seed") == 0) {
             if (parse_long(val, &seed))
                 return cmd_fail(2, "synth: --seed needs an integer");
@@ -43,7 +43,7 @@ int cmd_synth(int argc, char **argv)
     }
     if (!out)
         return cmd_fail(2, "synth: usage: asc synth --out DIR "
-                           "[--scale tiny|small|full] [--seed N]");
+                           "[--scale micro|tiny|small|full] [--seed N]");
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     asc_err err;

@@ -50,14 +50,14 @@ synth_counts synth_scale_counts(synth_scale scale)
     /* full: device counts of the TAU 2022 development set's fold 1 (A 73 %
      * of training; B, C, S1-S3 7,500 each; 3,300 test clips per device). */
     static const synth_counts counts[] = {
-        {1100, 80, 50}, {11000, 800, 500}, {102150, 7500, 3300}};
+        {1100, 80, 50}, {11000, 800, 500}, {102150, 7500, 3300}, {100, 10, 10}};
     return counts[scale];
 }
 
 int synth_parse_scale(const char *name, synth_scale *scale)
 {
-    static const char *const names[] = {"tiny", "small", "full"};
-    for (int i = 0; i < 3; i++)
+    static const char *const names[] = {"tiny", "small", "full", "micro"};
+    for (int i = 0; i < 4; i++)
         if (strcmp(name, names[i]) == 0) {
             *scale = (synth_scale)i;
             return 0;

@@ -12,7 +12,8 @@
 #define SYNTH_RATE 44100
 #define SYNTH_SAMPLES 44100
 
-typedef enum { SYNTH_TINY, SYNTH_SMALL, SYNTH_FULL } synth_scale;
+/* micro: a few clips per device, for tests of whole training runs. */
+typedef enum { SYNTH_TINY, SYNTH_SMALL, SYNTH_FULL, SYNTH_MICRO } synth_scale;
 
 /* Per-scale counts: segments recorded by device A for training, how many
  * of those were also recorded by B, C and S1-S3, and evaluation segments
