@@ -95,6 +95,13 @@ int cli_parse(const char *command, int argc, char **argv, const CliOption *optio
             fprintf(stderr, "asc %s: %s needs a value\n", command, arg);
             return 1;
         }
+        /* "--data --out RUN" lost the data directory: say so, instead of taking
+         * "--out" for a path and then refusing RUN. Negative numbers have one dash. */
+        if (strncmp(argv[i + 1], "--", 2) == 0) {
+            fprintf(stderr, "asc %s: %s needs a value, got the option '%s'\n", command, arg,
+                    argv[i + 1]);
+            return 1;
+        }
         if (set_value(command, o, argv[++i]))
             return 1;
     }

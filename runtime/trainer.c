@@ -54,10 +54,10 @@ static double now_s(void) {
 /* The clips of one or two splits, in file order. */
 static long *join_splits(const long *a, long na, const long *b, long nb, long *n) {
     long *out = malloc(sizeof *out * (size_t)(na + nb + 1));
-    if (out) {
+    if (out && na) /* memcpy from NULL is undefined even for 0 bytes */
         memcpy(out, a, sizeof *a * (size_t)na);
+    if (out && nb)
         memcpy(out + na, b, sizeof *b * (size_t)nb);
-    }
     *n = na + nb;
     return out;
 }
@@ -202,8 +202,9 @@ static asc_status train_setup(trainer *t, asc_err *err) {
     t->best_val_logloss = INFINITY;
     t->tty = isatty(STDERR_FILENO);
     train_describe(o, t->config, sizeof t->config);
-    if (make_out_dir(o->out, err) || open_data(t, err) || init_state(t, model, err) ||
-        alloc_buffers(t, err) || open_teacher(t, err))
+    /* The run directory last: a run refused for its inputs leaves nothing behind. */
+    if (open_data(t, err) || init_state(t, model, err) || alloc_buffers(t, err) ||
+        open_teacher(t, err) || make_out_dir(o->out, err))
         return ASC_EFAIL;
     make_plan(t);
     return start_or_resume(t, err);
