@@ -25,7 +25,7 @@
 train_options train_defaults(void) {
     return (train_options){
         .epochs = 300, .batch = 512, .micro_batch = 64, .threads = 0, .seed = 1,
-        .warmup_epochs = 10, .lr = 0.01, .weight_decay = 0.05, .mixup_alpha = 0.3,
+        .warmup_epochs = -1, .lr = 0.01, .weight_decay = 0.05, .mixup_alpha = 0.3,
         .split = SPLIT_TRAIN, .qat_freeze_epochs = -1, .kd_alpha = 0.5, .kd_temp = 2,
         .drop_device = -1, .drop_max = 0.9, .lambda = 0.4, .fc_lr = 1e-3,
     };
@@ -358,6 +358,8 @@ static asc_status train_epochs(trainer *t, asc_err *err) {
 
 int train_run(const train_options *options) {
     train_options o = *options;
+    if (o.warmup_epochs < 0) /* default: the paper's 10 epochs, at most a third of the run */
+        o.warmup_epochs = o.epochs >= 30 ? 10 : o.epochs / 3;
     if (o.qat_freeze_epochs < 0) /* default: the last tenth of the epochs */
         o.qat_freeze_epochs = o.qat ? (o.epochs + 9) / 10 : 0;
     if (o.threads > 0) {
