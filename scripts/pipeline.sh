@@ -23,9 +23,9 @@ scale=${SCALE:-tiny}
 seed=${SEED:-1}
 threads=${THREADS:-2}
 batch=${BATCH:-64}
-teacher_epochs=${TEACHER_EPOCHS:-12}
-student_epochs=${STUDENT_EPOCHS:-12}
-finetune_epochs=${FINETUNE_EPOCHS:-6}
+teacher_epochs=${TEACHER_EPOCHS:-10}
+student_epochs=${STUDENT_EPOCHS:-10}
+finetune_epochs=${FINETUNE_EPOCHS:-5}
 model=bcres2net_mfa_fpm
 mkdir -p "$out"
 data=$out/data-$scale
