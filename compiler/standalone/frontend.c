@@ -1,0 +1,518 @@
+/* The standalone front end (frontend.h): resampling to 16 kHz, the
+ * runtime's length policy and its log-mel features, computed the way
+ * runtime/logmel.c computes them but with a small FFT of our own instead of
+ * FFTW and a polyphase resampler instead of libsoxr.  Everything at file
+ * scope carries the ascfe_ prefix, static or not, because ascc pastes this
+ * file into one translation unit with the network code and renames the
+ * prefix per model.  Algorithms and measurements: docs/standalone.md. */
+#include "frontend.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define ascfe_PI 3.14159265358979323846
+#define ascfe_NFFT 2048
+#define ascfe_HALF 1024 /* complex FFT length: the real FFT packs pairs */
+#define ascfe_BINS (ascfe_NFFT / 2 + 1)
+#define ascfe_HOP 512
+#define ascfe_CLIP 16000
+#define ascfe_FLOOR 1e-5
+#define ascfe_MAGIC 0x61736366u /* "ascf": the arena was initialised */
+
+/* Per radix-4 pass with quarter q: W^j, W^2j, W^3j (j < q), re and im. */
+#define ascfe_FFT_TW (6 * (256 + 64 + 16 + 4))
+
+/* Each FFT bin lies inside at most two of the triangular filters. */
+#define ascfe_MEL_WEIGHTS (2 * ascfe_BINS)
+
+/* Resampling runs r -> 32 kHz (stage A) -> 16 kHz (stage B).  Stage B is
+ * the sharp low-pass that shapes 7.3..8 kHz like libsoxr's SOXR_HQ; stage A
+ * only has to keep 0..8 kHz flat and push what would alias there at 32 kHz
+ * (24..40 kHz) down, so its transition band is 16 kHz wide and its filter
+ * short.  Kaiser-windowed sincs; parameters fitted to soxr's measured
+ * response (docs/standalone.md). */
+#define ascfe_MID 32000
+#define ascfe_A_CUTOFF 16000.0 /* Hz: passband to 8 kHz, stopband from 24 */
+#define ascfe_A_ATTEN 100.0    /* dB */
+#define ascfe_A_CAP 7200       /* polyphase coefficients (phases x taps) */
+#define ascfe_B_CUTOFF 7650.0  /* Hz: soxr's -6 dB point */
+#define ascfe_B_ATTEN 115.0
+#define ascfe_B_HALF 181       /* taps each side: 363 in all */
+#define ascfe_X32 (2 * ascfe_CLIP + 2 * ascfe_B_HALF)
+
+typedef struct {
+    uint32_t magic;
+    int a_rate;             /* rate stage A's table holds (0: none) */
+    int a_up, a_down;       /* 32000 / r = a_up / a_down in lowest terms */
+    int a_reach;            /* stage A taps each side of the centre */
+    double window[ascfe_NFFT];
+    double tw_re[ascfe_HALF / 2 + 1], tw_im[ascfe_HALF / 2 + 1];
+    double fft_tw[ascfe_FFT_TW];
+    double z_re[ascfe_HALF], z_im[ascfe_HALF];
+    double power[ascfe_BINS];
+    double mel_w[ascfe_MEL_WEIGHTS];
+    int mel_first[ascfe_BANDS], mel_count[ascfe_BANDS], mel_at[ascfe_BANDS];
+    uint16_t rev[ascfe_HALF];
+    float b_taps[ascfe_B_HALF + 1];
+    float a_taps[ascfe_A_CAP];
+    /* The 32 kHz signal at offset ascfe_B_HALF; stage B writes the 16 kHz
+     * clip over its start (see ascfe_stage_b), so it is the clip too. */
+    float x32[ascfe_X32];
+} ascfe_state;
+
+/* C99 has no static_assert: a negative array size stops the build if the
+ * header's arena size is too small for the layout. */
+typedef char ascfe_arena_fits[sizeof(ascfe_state) <= ascfe_ARENA_BYTES ? 1 : -1];
+
+size_t ascfe_arena_bytes(void)
+{
+    return ascfe_ARENA_BYTES;
+}
+
+const char *ascfe_strerror(int status)
+{
+    switch (status) {
+    case ascfe_E_NULL: return "NULL pointer argument";
+    case ascfe_E_ARENA: return "arena too small, misaligned or not initialised";
+    case ascfe_E_RATE: return "unsupported sample rate";
+    case ascfe_E_EMPTY: return "no samples";
+    case ascfe_E_TOO_LONG: return "longer than 60 s";
+    case ascfe_E_TOO_SHORT: return "shorter than 0.5 s";
+    case ascfe_E_SAMPLE: return "NaN, infinite or out-of-range sample";
+    default: return status >= 0 ? "ok" : "unknown error";
+    }
+}
+
+/* ---- tables ---------------------------------------------------------- */
+
+static double ascfe_bessel_i0(double x)
+{
+    double sum = 1.0, term = 1.0;
+    for (int k = 1; k < 200 && term > 1e-17 * sum; k++) {
+        double h = x / (2.0 * k);
+        term *= h * h;
+        sum += term;
+    }
+    return sum;
+}
+
+static double ascfe_kaiser_beta(double atten)
+{
+    return 0.1102 * (atten - 8.7);
+}
+
+/* Kaiser window at u in [-1, 1] (0 outside), peak 1. */
+static double ascfe_kaiser(double u, double beta)
+{
+    if (u < -1.0 || u > 1.0)
+        return 0.0;
+    double r = 1.0 - u * u;
+    return ascfe_bessel_i0(beta * sqrt(r > 0.0 ? r : 0.0)) /
+           ascfe_bessel_i0(beta);
+}
+
+/* Ideal low-pass with cutoff fc (as a fraction of the sample rate) at
+ * offset t samples: unit gain at DC. */
+static double ascfe_lowpass(double t, double fc)
+{
+    if (t == 0.0)
+        return 2.0 * fc;
+    return sin(2.0 * ascfe_PI * fc * t) / (ascfe_PI * t);
+}
+
+static double ascfe_hz_to_mel(double f) { return 2595.0 * log10(1.0 + f / 700.0); }
+static double ascfe_mel_to_hz(double m) { return 700.0 * (pow(10.0, m / 2595.0) - 1.0); }
+
+/* torchaudio's melscale_fbanks, as runtime/logmel.c builds it. */
+static double ascfe_filter_weight(const double *corner, int m, double f)
+{
+    double down = (f - corner[m]) / (corner[m + 1] - corner[m]);
+    double up = (corner[m + 2] - f) / (corner[m + 2] - corner[m + 1]);
+    double w = down < up ? down : up;
+    return w > 0.0 ? w : 0.0;
+}
+
+static void ascfe_build_mel(ascfe_state *s)
+{
+    double corner[ascfe_BANDS + 2];
+    double top = ascfe_hz_to_mel(ascfe_RATE / 2.0);
+    for (int i = 0; i < ascfe_BANDS + 2; i++)
+        corner[i] = ascfe_mel_to_hz(top * i / (ascfe_BANDS + 1));
+    double bin_hz = (ascfe_RATE / 2.0) / (ascfe_BINS - 1);
+    int total = 0;
+    for (int m = 0; m < ascfe_BANDS; m++) {
+        s->mel_first[m] = 0;
+        s->mel_count[m] = 0;
+        s->mel_at[m] = total;
+        for (int k = 0; k < ascfe_BINS && total < ascfe_MEL_WEIGHTS; k++) {
+            double w = ascfe_filter_weight(corner, m, k * bin_hz);
+            if (w <= 0.0)
+                continue;
+            if (s->mel_count[m] == 0)
+                s->mel_first[m] = k;
+            s->mel_w[total++] = w;
+            s->mel_count[m]++;
+        }
+    }
+}
+
+/* Twiddles: e^(-2 pi i k / 2048) for k <= 512 for the real FFT's
+ * post-processing, and each radix-4 pass's W_4q^(j d) laid out in the
+ * order the pass reads them. */
+static void ascfe_build_fft(ascfe_state *s)
+{
+    for (int k = 0; k <= ascfe_HALF / 2; k++) {
+        s->tw_re[k] = cos(2.0 * ascfe_PI * k / ascfe_NFFT);
+        s->tw_im[k] = -sin(2.0 * ascfe_PI * k / ascfe_NFFT);
+    }
+    double *w = s->fft_tw;
+    for (int q = ascfe_HALF / 4; q >= 4; w += 6 * q, q /= 4)
+        for (int d = 1; d <= 3; d++)
+            for (int j = 0; j < q; j++) {
+                double a = -2.0 * ascfe_PI * j * d / (4 * q);
+                w[(2 * d - 2) * q + j] = cos(a);
+                w[(2 * d - 1) * q + j] = sin(a);
+            }
+    /* Radix-4 decimation in frequency leaves the output in base-4
+     * digit-reversed order (five digits for 1024). */
+    for (int i = 0; i < ascfe_HALF; i++) {
+        int r = 0, v = i;
+        for (int d = 0; d < 5; d++, v >>= 2)
+            r = (r << 2) | (v & 3);
+        s->rev[i] = (uint16_t)r;
+    }
+    /* Periodic Hann, the DFT-even window torch.hann_window gives. */
+    for (int i = 0; i < ascfe_NFFT; i++)
+        s->window[i] = 0.5 - 0.5 * cos(2.0 * ascfe_PI * i / ascfe_NFFT);
+}
+
+/* Stage B: the 32 kHz low-pass, symmetric, taps 0..ascfe_B_HALF. */
+static void ascfe_build_stage_b(ascfe_state *s)
+{
+    double beta = ascfe_kaiser_beta(ascfe_B_ATTEN);
+    for (int j = 0; j <= ascfe_B_HALF; j++)
+        s->b_taps[j] = (float)(ascfe_lowpass(j, ascfe_B_CUTOFF / ascfe_MID) *
+                               ascfe_kaiser((double)j / ascfe_B_HALF, beta));
+}
+
+int ascfe_init(void *arena, size_t bytes)
+{
+    if (!arena)
+        return ascfe_E_NULL;
+    if (bytes < ascfe_ARENA_BYTES || (uintptr_t)arena % ascfe_ARENA_ALIGN)
+        return ascfe_E_ARENA;
+    ascfe_state *s = arena;
+    memset(s, 0, sizeof *s);
+    ascfe_build_fft(s);
+    ascfe_build_mel(s);
+    ascfe_build_stage_b(s);
+    s->magic = ascfe_MAGIC;
+    return ascfe_OK;
+}
+
+/* ---- resampling ------------------------------------------------------ */
+
+static int ascfe_gcd(int a, int b)
+{
+    while (b) {
+        int t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* Stage A's kernel reaches 0.2 ms each side (Kaiser's length for its
+ * attenuation and 16 kHz transition); in input samples at rate r: */
+static int ascfe_a_reach(int rate)
+{
+    double seconds = (ascfe_A_ATTEN - 8.0) /
+                     (2.285 * 2.0 * ascfe_PI * (24000.0 - 8000.0));
+    return (int)ceil(0.5 * seconds * rate);
+}
+
+/* Supported: 16 kHz itself, and rates up to 96 kHz whose polyphase table
+ * (one row of taps per phase of 32000 / r) fits the arena. */
+static int ascfe_rate_supported(int rate)
+{
+    if (rate == ascfe_RATE || rate == ascfe_MID)
+        return 1;
+    if (rate < ascfe_MIN_RATE || rate > ascfe_MAX_RATE)
+        return 0;
+    long phases = ascfe_MID / ascfe_gcd(rate, ascfe_MID);
+    return phases * (2 * ascfe_a_reach(rate) + 1) <= ascfe_A_CAP;
+}
+
+/* Row p holds the kernel at offsets p / up - j, j = -reach..reach. */
+static void ascfe_build_stage_a(ascfe_state *s, int rate)
+{
+    int g = ascfe_gcd(rate, ascfe_MID), reach = ascfe_a_reach(rate);
+    int taps = 2 * reach + 1;
+    double beta = ascfe_kaiser_beta(ascfe_A_ATTEN);
+    double fc = ascfe_A_CUTOFF / rate;
+    double span = 0.5 * (ascfe_A_ATTEN - 8.0) /
+                  (2.285 * 2.0 * ascfe_PI * (24000.0 - 8000.0)) * rate;
+    s->a_up = ascfe_MID / g;
+    s->a_down = rate / g;
+    s->a_reach = reach;
+    for (int p = 0; p < s->a_up; p++)
+        for (int j = -reach; j <= reach; j++) {
+            double t = (double)p / s->a_up - j;
+            s->a_taps[p * taps + j + reach] =
+                (float)(ascfe_lowpass(t, fc) * ascfe_kaiser(t / span, beta));
+        }
+    s->a_rate = rate;
+}
+
+/* One 32 kHz sample at m / 32000 s from x[0..n) (zero outside). */
+static float ascfe_stage_a_sample(const ascfe_state *s, const float *x,
+                                  long n, long m)
+{
+    long pos = m * s->a_down;
+    long q = pos >= 0 ? pos / s->a_up : -((-pos + s->a_up - 1) / s->a_up);
+    int phase = (int)(pos - q * s->a_up), reach = s->a_reach;
+    const float *h = s->a_taps + phase * (2 * reach + 1) + reach;
+    float acc0 = 0.0f, acc1 = 0.0f;
+    if (q - reach >= 0 && q + reach < n) {
+        int j = -reach;
+        for (; j < reach; j += 2) {
+            acc0 += x[q + j] * h[j];
+            acc1 += x[q + j + 1] * h[j + 1];
+        }
+        acc0 += x[q + j] * h[j];
+        return acc0 + acc1;
+    }
+    for (int j = -reach; j <= reach; j++)
+        if (q + j >= 0 && q + j < n)
+            acc0 += x[q + j] * h[j];
+    return acc0;
+}
+
+/* x32[HALF + m] for every m stage B reads to make nout 16 kHz samples. */
+static void ascfe_stage_a(ascfe_state *s, const float *x, long n, int rate,
+                          long nout)
+{
+    float *x32 = s->x32 + ascfe_B_HALF;
+    long last = 2 * (nout - 1) + ascfe_B_HALF;
+    if (rate == ascfe_MID) {
+        for (long m = -ascfe_B_HALF; m <= last; m++)
+            x32[m] = m >= 0 && m < n ? x[m] : 0.0f;
+        return;
+    }
+    if (s->a_rate != rate)
+        ascfe_build_stage_a(s, rate);
+    for (long m = -ascfe_B_HALF; m <= last; m++)
+        x32[m] = ascfe_stage_a_sample(s, x, n, m);
+}
+
+/* y[k] = sum_j b[|j|] x32[2k - j].  y[k] is written to s->x32[k], which
+ * only samples before 2k (already used) share: the clip overwrites the 32
+ * kHz signal in place, so the arena holds one buffer, not two. */
+static void ascfe_stage_b(ascfe_state *s, long nout)
+{
+    const float *b = s->b_taps;
+    for (long k = 0; k < nout; k++) {
+        const float *c = s->x32 + ascfe_B_HALF + 2 * k;
+        float acc0 = b[0] * c[0], acc1 = 0.0f, acc2 = 0.0f, acc3 = 0.0f;
+        int j = 1;
+        for (; j + 3 <= ascfe_B_HALF; j += 4) {
+            acc0 += b[j] * (c[-j] + c[j]);
+            acc1 += b[j + 1] * (c[-j - 1] + c[j + 1]);
+            acc2 += b[j + 2] * (c[-j - 2] + c[j + 2]);
+            acc3 += b[j + 3] * (c[-j - 3] + c[j + 3]);
+        }
+        for (; j <= ascfe_B_HALF; j++)
+            acc0 += b[j] * (c[-j] + c[j]);
+        s->x32[k] = (acc0 + acc1) + (acc2 + acc3);
+    }
+}
+
+/* ---- validation and the 1-second clip --------------------------------- */
+
+static int ascfe_check(const float *x, int n, int rate)
+{
+    if (!ascfe_rate_supported(rate))
+        return ascfe_E_RATE;
+    if (n <= 0)
+        return ascfe_E_EMPTY;
+    if (n > (long)ascfe_MAX_SECONDS * rate)
+        return ascfe_E_TOO_LONG;
+    /* The runtime's test (audio.c): frames < (long)(0.5 * rate). */
+    if (n < (long)(0.5 * rate))
+        return ascfe_E_TOO_SHORT;
+    /* One comparison catches NaN (false), infinities and huge values. */
+    for (int i = 0; i < n; i++)
+        if (!(x[i] >= -ascfe_MAX_ABS && x[i] <= ascfe_MAX_ABS))
+            return ascfe_E_SAMPLE;
+    return ascfe_OK;
+}
+
+/* The runtime's length policy: the clip is round(n * 16000 / rate)
+ * samples at 16 kHz, zero-padded or cut to 16000.  Like the runtime, which
+ * decodes only 1.05 s, samples past that are treated as absent. */
+static int ascfe_make_clip(ascfe_state *s, const float *x, int n, int rate)
+{
+    long full = (long)floor((double)n * ascfe_RATE / rate + 0.5);
+    long keep = full < ascfe_CLIP ? full : ascfe_CLIP;
+    long used = n;
+    if (used > rate + rate / 20)
+        used = rate + rate / 20;
+    if (rate == ascfe_RATE) {
+        memcpy(s->x32, x, (size_t)keep * sizeof(float));
+    } else {
+        ascfe_stage_a(s, x, used, rate, keep);
+        ascfe_stage_b(s, keep);
+    }
+    for (long i = keep; i < ascfe_CLIP; i++)
+        s->x32[i] = 0.0f;
+    return full < ascfe_CLIP ? ascfe_PADDED
+           : full > ascfe_CLIP ? ascfe_CROPPED : ascfe_OK;
+}
+
+/* ---- the FFT --------------------------------------------------------- */
+
+/* The butterflies of one block of 4q: quarter d of the block becomes the
+ * input of the q-point DFT giving outputs 4k + d, times W_4q^(j d).  The
+ * quarters are restrict parameters (GCC ignores restrict on locals) so that
+ * -O2 vectorises the loop without run-time alias checks or peeling. */
+static void ascfe_radix4_block(double *restrict ar, double *restrict ai,
+                               double *restrict br, double *restrict bi,
+                               double *restrict cr, double *restrict ci,
+                               double *restrict dr, double *restrict di,
+                               const double *restrict w, int pairs)
+{
+    /* q = 2 * pairs tells the compiler the count is even: whole vectors. */
+    int q = 2 * pairs;
+    const double *w1r = w, *w1i = w + q, *w2r = w + 2 * q;
+    const double *w2i = w + 3 * q, *w3r = w + 4 * q, *w3i = w + 5 * q;
+    for (int j = 0; j < q; j++) {
+        double t0r = ar[j] + cr[j], t0i = ai[j] + ci[j];
+        double t1r = ar[j] - cr[j], t1i = ai[j] - ci[j];
+        double t2r = br[j] + dr[j], t2i = bi[j] + di[j];
+        double t3r = bi[j] - di[j], t3i = dr[j] - br[j]; /* -i(b - d) */
+        double y1r = t1r + t3r, y1i = t1i + t3i;
+        double y2r = t0r - t2r, y2i = t0i - t2i;
+        double y3r = t1r - t3r, y3i = t1i - t3i;
+        ar[j] = t0r + t2r;
+        ai[j] = t0i + t2i;
+        br[j] = y1r * w1r[j] - y1i * w1i[j];
+        bi[j] = y1r * w1i[j] + y1i * w1r[j];
+        cr[j] = y2r * w2r[j] - y2i * w2i[j];
+        ci[j] = y2r * w2i[j] + y2i * w2r[j];
+        dr[j] = y3r * w3r[j] - y3i * w3i[j];
+        di[j] = y3r * w3i[j] + y3i * w3r[j];
+    }
+}
+
+/* In-place 1024-point complex FFT: four twiddled radix-4 passes (q = 256,
+ * 64, 16, 4) and a last one without twiddles; the result is in base-4
+ * digit-reversed order, which ascfe_power undoes. */
+static void ascfe_fft1024(ascfe_state *s)
+{
+    double *re = s->z_re, *im = s->z_im;
+    const double *w = s->fft_tw;
+    for (int q = ascfe_HALF / 4; q >= 4; q /= 4) {
+        for (int a = 0; a < ascfe_HALF; a += 4 * q)
+            ascfe_radix4_block(re + a, im + a, re + a + q, im + a + q,
+                               re + a + 2 * q, im + a + 2 * q,
+                               re + a + 3 * q, im + a + 3 * q, w, q / 2);
+        w += 6 * q;
+    }
+    for (int a = 0; a < ascfe_HALF; a += 4) {
+        double t0r = re[a] + re[a + 2], t0i = im[a] + im[a + 2];
+        double t1r = re[a] - re[a + 2], t1i = im[a] - im[a + 2];
+        double t2r = re[a + 1] + re[a + 3], t2i = im[a + 1] + im[a + 3];
+        double t3r = im[a + 1] - im[a + 3], t3i = re[a + 3] - re[a + 1];
+        re[a] = t0r + t2r;
+        im[a] = t0i + t2i;
+        re[a + 1] = t1r + t3r;
+        im[a + 1] = t1i + t3i;
+        re[a + 2] = t0r - t2r;
+        im[a + 2] = t0i - t2i;
+        re[a + 3] = t1r - t3r;
+        im[a + 3] = t1i - t3i;
+    }
+}
+
+/* The 2048-point real FFT's power spectrum from the packed 1024-point one
+ * (z[i] = x[2i] + i x[2i+1]): with E = (Z[k] + conj Z[1024-k]) / 2 and
+ * O = (Z[k] - conj Z[1024-k]) / 2i, X[k] = E + W^k O and
+ * X[1024-k] = conj(E - W^k O), W = e^(-2 pi i / 2048): one pass over
+ * k = 0..512 gives both halves. */
+static void ascfe_power(ascfe_state *s)
+{
+    const double *re = s->z_re, *im = s->z_im;
+    for (int k = 0; k <= ascfe_HALF / 2; k++) {
+        int i = s->rev[k], m = s->rev[(ascfe_HALF - k) & (ascfe_HALF - 1)];
+        double er = 0.5 * (re[i] + re[m]), ei = 0.5 * (im[i] - im[m]);
+        double or_ = 0.5 * (im[i] + im[m]), oi = -0.5 * (re[i] - re[m]);
+        double wr = s->tw_re[k], wi = s->tw_im[k];
+        double pr = wr * or_ - wi * oi, pi = wr * oi + wi * or_;
+        s->power[k] = (er + pr) * (er + pr) + (ei + pi) * (ei + pi);
+        s->power[ascfe_HALF - k] = (er - pr) * (er - pr) + (ei - pi) * (ei - pi);
+    }
+}
+
+/* ---- log-mel ----------------------------------------------------------- */
+
+/* Centred frame t starts at t * 512 - 1024; outside the clip, reflect about
+ * the end samples without repeating them (numpy/torch "reflect"). */
+static void ascfe_load_frame(ascfe_state *s, const float *x, int t)
+{
+    long start = (long)t * ascfe_HOP - ascfe_NFFT / 2;
+    const double *w = s->window;
+    if (start >= 0 && start + ascfe_NFFT <= ascfe_CLIP) {
+        const float *f = x + start;
+        for (int i = 0; i < ascfe_HALF; i++) {
+            s->z_re[i] = f[2 * i] * w[2 * i];
+            s->z_im[i] = f[2 * i + 1] * w[2 * i + 1];
+        }
+        return;
+    }
+    for (int i = 0; i < ascfe_NFFT; i++) {
+        long j = start + i;
+        if (j < 0)
+            j = -j;
+        if (j >= ascfe_CLIP)
+            j = 2 * (ascfe_CLIP - 1) - j;
+        double v = x[j] * w[i];
+        if (i & 1)
+            s->z_im[i / 2] = v;
+        else
+            s->z_re[i / 2] = v;
+    }
+}
+
+static void ascfe_mel_frame(const ascfe_state *s, int t, float *out)
+{
+    for (int m = 0; m < ascfe_BANDS; m++) {
+        const double *w = s->mel_w + s->mel_at[m];
+        const double *p = s->power + s->mel_first[m];
+        double acc = 0.0;
+        for (int j = 0; j < s->mel_count[m]; j++)
+            acc += w[j] * p[j];
+        out[m * ascfe_FRAMES + t] = logf((float)(acc + ascfe_FLOOR));
+    }
+}
+
+int ascfe_logmel(void *arena, const float *pcm, int n, int sample_rate,
+                 float out[ascfe_FEATURES])
+{
+    if (!arena || !pcm || !out)
+        return ascfe_E_NULL;
+    ascfe_state *s = arena;
+    if ((uintptr_t)arena % ascfe_ARENA_ALIGN || s->magic != ascfe_MAGIC)
+        return ascfe_E_ARENA;
+    int st = ascfe_check(pcm, n, sample_rate);
+    if (st < 0)
+        return st;
+    st = ascfe_make_clip(s, pcm, n, sample_rate);
+    for (int t = 0; t < ascfe_FRAMES; t++) {
+        ascfe_load_frame(s, s->x32, t);
+        ascfe_fft1024(s);
+        ascfe_power(s);
+        ascfe_mel_frame(s, t, out);
+    }
+    return st;
+}
