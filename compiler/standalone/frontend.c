@@ -41,7 +41,7 @@
 #define ascfe_B_HALF 181       /* taps each side of the centre */
 #define ascfe_B_TAPS (2 * ascfe_B_HALF + 1)
 #define ascfe_B_STEP ((ascfe_HALF - ascfe_B_TAPS + 1) / 2) /* 331 */
-#define ascfe_X32 (2 * ascfe_CLIP + 2 * ascfe_B_HALF)
+#define ascfe_WIN (2 * ascfe_B_STEP + ascfe_HALF)
 
 typedef struct {
     uint32_t magic;
@@ -59,9 +59,8 @@ typedef struct {
     uint16_t rev[ascfe_HALF];
     double b_re[ascfe_HALF], b_im[ascfe_HALF]; /* stage B's spectrum */
     float a_taps[ascfe_A_CAP];
-    /* The 32 kHz signal at offset ascfe_B_HALF; stage B writes the 16 kHz
-     * clip over its start (see ascfe_stage_b), so it is the clip too. */
-    float x32[ascfe_X32];
+    float win[ascfe_WIN];   /* stage B's input window at 32 kHz */
+    float clip[ascfe_CLIP]; /* the 1-second clip at 16 kHz */
 } ascfe_state;
 
 /* C99 has no static_assert: a negative array size stops the build if the
@@ -363,16 +362,18 @@ static int ascfe_gcd(int a, int b)
 }
 
 /* Stage A's kernel reaches 0.2 ms each side (Kaiser's length for its
- * attenuation and 16 kHz transition); in input samples at rate r: */
-static int ascfe_a_reach(int rate)
+ * attenuation and 16 kHz transition band): in input samples at rate r, */
+static double ascfe_a_span(int rate)
 {
-    double seconds = (ascfe_A_ATTEN - 8.0) /
-                     (2.285 * 2.0 * ascfe_PI * (24000.0 - 8000.0));
-    return (int)ceil(0.5 * seconds * rate);
+    return 0.5 * (ascfe_A_ATTEN - 8.0) /
+           (2.285 * 2.0 * ascfe_PI * (24000.0 - 8000.0)) * rate;
 }
 
-/* Supported: 16 kHz itself, and rates up to 96 kHz whose polyphase table
- * (one row of taps per phase of 32000 / r) fits the arena. */
+static int ascfe_a_reach(int rate)
+{
+    return (int)ceil(ascfe_a_span(rate));
+}
+
 /* Taps in one polyphase row: the kernel's reach each side and the centre,
  * rounded up to whole groups of four (zero taps) for vector code. */
 static int ascfe_a_row(int rate)
@@ -380,6 +381,8 @@ static int ascfe_a_row(int rate)
     return (2 * ascfe_a_reach(rate) + 1 + 3) / 4 * 4;
 }
 
+/* Supported: 16 kHz itself, and rates up to 96 kHz whose polyphase table
+ * (one row of taps per phase of 32000 / r) fits the arena. */
 static int ascfe_rate_supported(int rate)
 {
     if (rate == ascfe_RATE || rate == ascfe_MID)
@@ -398,8 +401,7 @@ static void ascfe_build_stage_a(ascfe_state *s, int rate)
     double beta = ascfe_kaiser_beta(ascfe_A_ATTEN);
     double i0_beta = ascfe_bessel_i0(beta);
     double fc = ascfe_A_CUTOFF / rate;
-    double span = 0.5 * (ascfe_A_ATTEN - 8.0) /
-                  (2.285 * 2.0 * ascfe_PI * (24000.0 - 8000.0)) * rate;
+    double span = ascfe_a_span(rate);
     s->a_up = ascfe_MID / g;
     s->a_down = rate / g;
     s->a_reach = reach;
@@ -440,36 +442,46 @@ static float ascfe_stage_a_sample(const ascfe_state *s, const float *x,
     return acc;
 }
 
-/* Fills x32[HALF + m] for every m stage B reads to make nout 16 kHz
- * samples; returns how many of s->x32 it wrote.  32 kHz sample m sits at
- * input position m * down / up, advanced by whole and fractional steps
- * (no division per sample). */
-static long ascfe_stage_a(ascfe_state *s, const float *x, long n, int rate,
-                          long nout)
+/* Where stage A stands: the next 32 kHz sample m sits at input position
+ * q + phase / up.  Advanced by whole and fractional steps, with no
+ * division per sample. */
+typedef struct {
+    long m, q;
+    int phase;
+} ascfe_cursor;
+
+/* At 32 kHz stage A is a copy and has no table: q is m itself. */
+static ascfe_cursor ascfe_cursor_at(const ascfe_state *s, int rate, long m)
 {
-    float *x32 = s->x32 + ascfe_B_HALF;
-    long first = -ascfe_B_HALF, last = 2 * (nout - 1) + ascfe_B_HALF;
+    ascfe_cursor c = {m, m, 0};
+    if (rate == ascfe_MID)
+        return c;
+    long pos = m * s->a_down;
+    c.q = pos >= 0 ? pos / s->a_up : -((-pos + s->a_up - 1) / s->a_up);
+    c.phase = (int)(pos - c.q * s->a_up);
+    return c;
+}
+
+/* The next count 32 kHz samples of x[0..n) (rate `rate`) into out. */
+static void ascfe_stage_a(const ascfe_state *s, const float *x, long n,
+                          int rate, ascfe_cursor *c, float *out, int count)
+{
     if (rate == ascfe_MID) {
-        for (long m = first; m <= last; m++)
-            x32[m] = m >= 0 && m < n ? x[m] : 0.0f;
-        return last + ascfe_B_HALF + 1;
+        for (int i = 0; i < count; i++, c->m++)
+            out[i] = c->m >= 0 && c->m < n ? x[c->m] : 0.0f;
+        return;
     }
-    if (s->a_rate != rate)
-        ascfe_build_stage_a(s, rate);
-    int up = s->a_up, down = s->a_down;
-    long pos = first * down; /* negative: round the quotient down */
-    long q = -((-pos + up - 1) / up);
-    int phase = (int)(pos - q * up);
-    for (long m = first; m <= last; m++) {
-        x32[m] = ascfe_stage_a_sample(s, x, n, q, phase);
-        q += down / up;
-        phase += down % up;
-        if (phase >= up) {
-            phase -= up;
-            q++;
+    int up = s->a_up, whole = s->a_down / up, frac = s->a_down % up;
+    for (int i = 0; i < count; i++) {
+        out[i] = ascfe_stage_a_sample(s, x, n, c->q, c->phase);
+        c->q += whole;
+        c->phase += frac;
+        if (c->phase >= up) {
+            c->phase -= up;
+            c->q++;
         }
     }
-    return last + ascfe_B_HALF + 1;
+    c->m += count;
 }
 
 /* Stage B's filter: a Kaiser-windowed sinc of ascfe_B_TAPS taps, kept as
@@ -493,34 +505,49 @@ static void ascfe_build_stage_b(ascfe_state *s)
     memcpy(s->b_im, s->z_im, sizeof s->b_im);
 }
 
-/* Stage B by overlap-save convolution: one complex FFT carries two blocks
- * of the 32 kHz signal (real and imaginary parts; the filter is real, so
- * they stay apart), and each block gives ascfe_B_STEP complete outputs at
- * 16 kHz (every other one of its 1024 - 362).  About three times faster
- * than the 363-tap direct form.  x32[0..avail) is the 32 kHz signal, zero
- * beyond.  y[k] is written to s->x32[k]: the blocks still to come start
- * at 2 k or later, so the clip overwrites the 32 kHz signal in place and
- * the arena holds one buffer, not two. */
-static void ascfe_stage_b(ascfe_state *s, long nout, long avail)
+/* One FFT convolution of s->win with stage B's filter: the real part
+ * carries win[0..1024), the imaginary part win[2 STEP..2 STEP + 1024) (the
+ * filter is real, so they stay apart).  Writes the 16 kHz outputs
+ * y[k0..k0 + 2 STEP) that are below nout. */
+static void ascfe_stage_b(ascfe_state *s, long k0, long nout)
 {
-    float *x = s->x32;
+    for (int i = 0; i < ascfe_HALF; i++) {
+        s->z_re[i] = s->win[i];
+        s->z_im[i] = s->win[2 * ascfe_B_STEP + i];
+    }
+    ascfe_fft1024(s);
+    for (int i = 0; i < ascfe_HALF; i++) {
+        double r = s->z_re[i], m = s->z_im[i];
+        s->z_re[i] = r * s->b_re[i] - m * s->b_im[i];
+        s->z_im[i] = r * s->b_im[i] + m * s->b_re[i];
+    }
+    ascfe_ifft1024(s);
+    for (int k = 0; k < ascfe_B_STEP && k0 + k < nout; k++)
+        s->clip[k0 + k] = (float)s->z_re[2 * k + ascfe_B_TAPS - 1];
+    for (int k = 0; k < ascfe_B_STEP && k0 + ascfe_B_STEP + k < nout; k++)
+        s->clip[k0 + ascfe_B_STEP + k] = (float)s->z_im[2 * k + ascfe_B_TAPS - 1];
+}
+
+/* r -> 32 kHz -> the first nout samples of the 16 kHz clip.  Stage B is
+ * an overlap-save convolution: 16 kHz sample k is the filter's complete
+ * output at 32 kHz sample 2k, and a 1024-point block gives 1024 - 362
+ * complete outputs, every other one kept (ascfe_B_STEP).  Stage A streams
+ * through a window of the two blocks of one transform, win[i] holding 32
+ * kHz sample 2 k0 - ascfe_B_HALF + i; the last 362 samples carry over to
+ * the next window.  About three times faster than the 363-tap direct
+ * form, and no 32 kHz copy of the clip. */
+static void ascfe_resample(ascfe_state *s, const float *x, long n, int rate,
+                           long nout)
+{
+    const int carry = ascfe_B_TAPS - 1, fresh = ascfe_WIN - carry;
+    if (rate != ascfe_MID && s->a_rate != rate)
+        ascfe_build_stage_a(s, rate);
+    ascfe_cursor c = ascfe_cursor_at(s, rate, -ascfe_B_HALF);
+    ascfe_stage_a(s, x, n, rate, &c, s->win, carry);
     for (long k0 = 0; k0 < nout; k0 += 2 * ascfe_B_STEP) {
-        long s0 = 2 * k0, s1 = s0 + 2 * ascfe_B_STEP;
-        for (int i = 0; i < ascfe_HALF; i++) {
-            s->z_re[i] = s0 + i < avail ? x[s0 + i] : 0.0;
-            s->z_im[i] = s1 + i < avail ? x[s1 + i] : 0.0;
-        }
-        ascfe_fft1024(s);
-        for (int i = 0; i < ascfe_HALF; i++) {
-            double r = s->z_re[i], m = s->z_im[i];
-            s->z_re[i] = r * s->b_re[i] - m * s->b_im[i];
-            s->z_im[i] = r * s->b_im[i] + m * s->b_re[i];
-        }
-        ascfe_ifft1024(s);
-        for (int k = 0; k < ascfe_B_STEP && k0 + k < nout; k++)
-            x[k0 + k] = (float)s->z_re[2 * k + ascfe_B_TAPS - 1];
-        for (int k = 0; k < ascfe_B_STEP && k0 + ascfe_B_STEP + k < nout; k++)
-            x[k0 + ascfe_B_STEP + k] = (float)s->z_im[2 * k + ascfe_B_TAPS - 1];
+        ascfe_stage_a(s, x, n, rate, &c, s->win + carry, fresh);
+        ascfe_stage_b(s, k0, nout);
+        memmove(s->win, s->win + fresh, (size_t)carry * sizeof(float));
     }
 }
 
@@ -554,14 +581,12 @@ static int ascfe_make_clip(ascfe_state *s, const float *x, int n, int rate)
     long used = n;
     if (used > rate + rate / 20)
         used = rate + rate / 20;
-    if (rate == ascfe_RATE) {
-        memcpy(s->x32, x, (size_t)keep * sizeof(float));
-    } else {
-        long avail = ascfe_stage_a(s, x, used, rate, keep);
-        ascfe_stage_b(s, keep, avail);
-    }
+    if (rate == ascfe_RATE)
+        memcpy(s->clip, x, (size_t)keep * sizeof(float));
+    else
+        ascfe_resample(s, x, used, rate, keep);
     for (long i = keep; i < ascfe_CLIP; i++)
-        s->x32[i] = 0.0f;
+        s->clip[i] = 0.0f;
     return full < ascfe_CLIP ? ascfe_PADDED
            : full > ascfe_CLIP ? ascfe_CROPPED : ascfe_OK;
 }
@@ -636,7 +661,7 @@ int ascfe_logmel(void *arena, const float *pcm, int n, int sample_rate,
         return st;
     st = ascfe_make_clip(s, pcm, n, sample_rate);
     for (int t = 0; t < ascfe_FRAMES; t++) {
-        ascfe_load_frame(s, s->x32, t);
+        ascfe_load_frame(s, s->clip, t);
         ascfe_fft1024(s);
         ascfe_power(s);
         ascfe_mel_frame(s, t, out);
