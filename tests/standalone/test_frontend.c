@@ -399,17 +399,23 @@ END_TEST
 START_TEST(bad_arenas)
 {
     static double other[ascfe_ARENA_BYTES / sizeof(double) + 1];
-    memset(sig, 0, CLIP * sizeof(float));
+    make_noise(CLIP, 0.5, 13);
     ck_assert_uint_eq(ascfe_arena_bytes(), ascfe_ARENA_BYTES);
     ck_assert_int_eq(ascfe_init(other, ascfe_ARENA_BYTES - 1), ascfe_E_ARENA);
     ck_assert_int_eq(ascfe_init((char *)other + 4, ascfe_ARENA_BYTES),
                      ascfe_E_ARENA);
-    /* Never initialised (zeroed): refused, not used. */
+    /* Never initialised (zeroed, then garbage): refused, not used. */
+    ck_assert_int_eq(ascfe_logmel(other, sig, CLIP, 16000, ours), ascfe_E_ARENA);
+    memset(other, 0xa5, sizeof other);
     ck_assert_int_eq(ascfe_logmel(other, sig, CLIP, 16000, ours), ascfe_E_ARENA);
     ck_assert_int_eq(ascfe_logmel((char *)arena + 4, sig, CLIP, 16000, ours),
                      ascfe_E_ARENA);
+    /* init on a dirty buffer gives what it gives on a clean one. */
+    static float clean[NF];
     ck_assert_int_eq(ascfe_init(other, sizeof other), ascfe_OK);
     ck_assert_int_eq(ascfe_logmel(other, sig, CLIP, 16000, ours), ascfe_OK);
+    ck_assert_int_eq(ascfe_logmel(arena, sig, CLIP, 16000, clean), ascfe_OK);
+    ck_assert_mem_eq(ours, clean, sizeof clean);
 }
 END_TEST
 
