@@ -1,0 +1,269 @@
+/* INT8 kernels other than convolutions, on uint8 activations C x N x F x T:
+ * pools and means (which keep their input's grid), sums and products of two
+ * tensors on different grids (TFLite's ADD and MUL arithmetic), with a
+ * frequency or time broadcast as the BC blocks and MFA use them, 256-entry
+ * lookup tables for non-linear functions, and the per-channel affine of a
+ * norm that cannot fold into a conv. A "row" is one (channel, clip) pair.
+ * Strict C99, header-only; see docs/int8.md. */
+#ifndef NN_INT8_OPS_H
+#define NN_INT8_OPS_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nn_int8_arith.h"
+#include "nn_int8_conv.h"
+
+/* ReLU (lo = zero point) or any clamp of values already on their grid. */
+static inline void nn_i8_clamp_inplace(uint8_t *x, size_t n, int32_t lo, int32_t hi) {
+    for (size_t i = 0; i < n; i++)
+        x[i] = (uint8_t)nn_i8_clamp(x[i], lo, hi);
+}
+
+/* Max over kf x kt windows with stride = window; fo, to come from floor or
+ * ceil mode, a partial last window taking what lies inside. The grid is
+ * monotonic, so the max is taken on the codes themselves. */
+static inline void nn_i8_maxpool(uint8_t *y, const uint8_t *x, int rows, int f, int t, int kf,
+                                 int kt, int fo, int to) {
+    for (int r = 0; r < rows; r++) {
+        const uint8_t *xr = x + (size_t)r * f * t;
+        for (int a = 0; a < fo; a++)
+            for (int b = 0; b < to; b++) {
+                uint8_t best = 0;
+                for (int i = a * kf; i < a * kf + kf && i < f; i++)
+                    for (int j = b * kt; j < b * kt + kt && j < t; j++)
+                        best = xr[i * t + j] > best ? xr[i * t + j] : best;
+                y[((size_t)r * fo + a) * to + b] = best;
+            }
+    }
+}
+
+/* round(sum / count) for sum >= 0, ties up: the mean of codes on one grid is
+ * the code of the mean (the zero point cancels), so means keep the grid. */
+static inline uint8_t nn_i8_rounded_mean(int64_t sum, int64_t count) {
+    return (uint8_t)((sum + count / 2) / count);
+}
+
+/* The mean over the part of each window inside the input. */
+static inline void nn_i8_avgpool(uint8_t *y, const uint8_t *x, int rows, int f, int t, int kf,
+                                 int kt, int fo, int to) {
+    for (int r = 0; r < rows; r++) {
+        const uint8_t *xr = x + (size_t)r * f * t;
+        for (int a = 0; a < fo; a++)
+            for (int b = 0; b < to; b++) {
+                int64_t sum = 0, count = 0;
+                for (int i = a * kf; i < a * kf + kf && i < f; i++)
+                    for (int j = b * kt; j < b * kt + kt && j < t; j++, count++)
+                        sum += xr[i * t + j];
+                y[((size_t)r * fo + a) * to + b] = nn_i8_rounded_mean(sum, count);
+            }
+    }
+}
+
+/* y[r] = mean of the f*t values of row r. */
+static inline void nn_i8_global_avgpool(uint8_t *y, const uint8_t *x, int rows, int f, int t) {
+    size_t plane = (size_t)f * t;
+    for (int r = 0; r < rows; r++) {
+        int64_t sum = 0;
+        for (size_t i = 0; i < plane; i++)
+            sum += x[(size_t)r * plane + i];
+        y[r] = nn_i8_rounded_mean(sum, (int64_t)plane);
+    }
+}
+
+/* y[r][j] = mean over f of x[r][f][j] (the BC blocks' frequency mean). */
+static inline void nn_i8_mean_f(uint8_t *y, const uint8_t *x, int rows, int f, int t) {
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < t; j++) {
+            int64_t sum = 0;
+            for (int i = 0; i < f; i++)
+                sum += x[((size_t)r * f + i) * t + j];
+            y[(size_t)r * t + j] = nn_i8_rounded_mean(sum, f);
+        }
+}
+
+/* y[r][i] = mean over t of x[r][i][t] (MFA's time mean). */
+static inline void nn_i8_mean_t(uint8_t *y, const uint8_t *x, int rows, int f, int t) {
+    for (size_t ri = 0; ri < (size_t)rows * f; ri++) {
+        int64_t sum = 0;
+        for (int j = 0; j < t; j++)
+            sum += x[ri * t + j];
+        y[ri] = nn_i8_rounded_mean(sum, t);
+    }
+}
+
+/* How the second operand of a binary op lines up with the first (rows x f x t):
+ * the same shape, rows x t (broadcast over frequency) or rows x f (over time). */
+enum { NN_I8_BCAST_NONE, NN_I8_BCAST_F, NN_I8_BCAST_T };
+
+static inline size_t nn_i8_bcast_index(int axis, int r, int i, int j, int f, int t) {
+    if (axis == NN_I8_BCAST_F)
+        return (size_t)r * t + j;
+    if (axis == NN_I8_BCAST_T)
+        return (size_t)r * f + i;
+    return ((size_t)r * f + i) * t + j;
+}
+
+/* TFLite's quantised ADD: both inputs shifted left by 20 bits, brought to a
+ * common scale 2 max(sa, sb) / 2^20 by multipliers below one, summed, and
+ * requantised to the output. */
+typedef struct NnI8Add {
+    int32_t a_zp, b_zp, a_mult, b_mult, out_mult, out_zp, lo, hi;
+    int a_shift, b_shift, out_shift;
+} NnI8Add;
+
+#define NN_I8_ADD_LEFT_SHIFT 20
+
+static inline void nn_i8_add_params(NnI8Add *p, double a_scale, int32_t a_zp, double b_scale,
+                                    int32_t b_zp, double y_scale, int32_t y_zp, int32_t lo,
+                                    int32_t hi) {
+    double twice_max = 2 * (a_scale > b_scale ? a_scale : b_scale);
+    p->a_zp = a_zp;
+    p->b_zp = b_zp;
+    p->out_zp = y_zp;
+    p->lo = lo;
+    p->hi = hi;
+    nn_i8_quantize_multiplier(a_scale / twice_max, &p->a_mult, &p->a_shift);
+    nn_i8_quantize_multiplier(b_scale / twice_max, &p->b_mult, &p->b_shift);
+    nn_i8_quantize_multiplier(twice_max / ((double)(1 << NN_I8_ADD_LEFT_SHIFT) * y_scale),
+                              &p->out_mult, &p->out_shift);
+}
+
+static inline uint8_t nn_i8_add_one(int32_t qa, int32_t qb, const NnI8Add *p) {
+    int32_t a = (qa - p->a_zp) * (1 << NN_I8_ADD_LEFT_SHIFT);
+    int32_t b = (qb - p->b_zp) * (1 << NN_I8_ADD_LEFT_SHIFT);
+    int32_t sum = nn_i8_mul_by_multiplier(a, p->a_mult, p->a_shift) +
+                  nn_i8_mul_by_multiplier(b, p->b_mult, p->b_shift);
+    return (uint8_t)nn_i8_requantize(sum, p->out_mult, p->out_shift, p->out_zp, p->lo, p->hi);
+}
+
+/* y = a + u, u broadcast along axis (NN_I8_BCAST_*); y may alias a. */
+static inline void nn_i8_add_bcast(uint8_t *y, const uint8_t *a, const uint8_t *u, int rows, int f,
+                                   int t, int axis, const NnI8Add *p) {
+    for (int r = 0; r < rows; r++)
+        for (int i = 0; i < f; i++)
+            for (int j = 0; j < t; j++) {
+                size_t o = ((size_t)r * f + i) * t + j;
+                y[o] = nn_i8_add_one(a[o], u[nn_i8_bcast_index(axis, r, i, j, f, t)], p);
+            }
+}
+
+static inline void nn_i8_add(uint8_t *y, const uint8_t *a, const uint8_t *b, size_t n,
+                             const NnI8Add *p) {
+    for (size_t i = 0; i < n; i++)
+        y[i] = nn_i8_add_one(a[i], b[i], p);
+}
+
+/* The product of two tensors: (qa - za)(qb - zb) is exact in int32, then one
+ * multiplier sa sb / sy puts it on the output's grid. */
+typedef struct NnI8Mul {
+    int32_t a_zp, b_zp, mult, out_zp, lo, hi;
+    int shift;
+} NnI8Mul;
+
+static inline void nn_i8_mul_params(NnI8Mul *p, double a_scale, int32_t a_zp, double b_scale,
+                                    int32_t b_zp, double y_scale, int32_t y_zp, int32_t lo,
+                                    int32_t hi) {
+    p->a_zp = a_zp;
+    p->b_zp = b_zp;
+    p->out_zp = y_zp;
+    p->lo = lo;
+    p->hi = hi;
+    nn_i8_quantize_multiplier(a_scale * b_scale / y_scale, &p->mult, &p->shift);
+}
+
+static inline uint8_t nn_i8_mul_one(int32_t qa, int32_t qb, const NnI8Mul *p) {
+    int32_t acc = (qa - p->a_zp) * (qb - p->b_zp);
+    return (uint8_t)nn_i8_requantize(acc, p->mult, p->shift, p->out_zp, p->lo, p->hi);
+}
+
+/* y = a * u, u broadcast along axis (MFA: the attention, rows x f, over time). */
+static inline void nn_i8_mul_bcast(uint8_t *y, const uint8_t *a, const uint8_t *u, int rows, int f,
+                                   int t, int axis, const NnI8Mul *p) {
+    for (int r = 0; r < rows; r++)
+        for (int i = 0; i < f; i++)
+            for (int j = 0; j < t; j++) {
+                size_t o = ((size_t)r * f + i) * t + j;
+                y[o] = nn_i8_mul_one(a[o], u[nn_i8_bcast_index(axis, r, i, j, f, t)], p);
+            }
+}
+
+static inline void nn_i8_mul(uint8_t *y, const uint8_t *a, const uint8_t *b, size_t n,
+                             const NnI8Mul *p) {
+    for (size_t i = 0; i < n; i++)
+        y[i] = nn_i8_mul_one(a[i], b[i], p);
+}
+
+static inline double nn_i8_sigmoid(double x) {
+    return 1 / (1 + exp(-x));
+}
+
+static inline double nn_i8_swish(double x) {
+    return x / (1 + exp(-x));
+}
+
+/* lut[q] = the output code nearest fn((q - x_zp) x_scale), ties away from zero
+ * on the output grid, clamped to [lo, hi]. Built once, in double, when the
+ * model is set up (ascc emits the tables as constants). */
+static inline void nn_i8_lut_build(uint8_t lut[256], double (*fn)(double), double x_scale,
+                                   int32_t x_zp, double y_scale, int32_t y_zp, int32_t lo,
+                                   int32_t hi) {
+    for (int q = 0; q < 256; q++) {
+        double v = round(fn((q - x_zp) * x_scale) / y_scale) + y_zp;
+        lut[q] = (uint8_t)(v < lo ? lo : v > hi ? hi : v);
+    }
+}
+
+static inline void nn_i8_lut_apply(uint8_t *y, const uint8_t *x, size_t n, const uint8_t lut[256]) {
+    for (size_t i = 0; i < n; i++)
+        y[i] = lut[x[i]];
+}
+
+/* The folded affine y = a x + c of a norm that cannot fold into a conv (after
+ * a sum or an activation): per group, acc = k (q - x_zp) + b on a finer grid
+ * and one multiplier to the output. k = +-2^S carries a's sign (multipliers
+ * are positive); S, up to 16, is as large as lets b and the codes' span fit
+ * in int32, so c keeps 16 fractional bits of an input code. */
+static inline void nn_i8_affine_params(double a, double c, double x_scale, double y_scale,
+                                       int32_t *k, int32_t *b, int32_t *mult, int *shift) {
+    double gain = fabs(a) * x_scale / y_scale;
+    if (gain < 1.0 / (1 << 20)) { /* a channel with gamma 0: a constant */
+        double v = round(c / y_scale * 65536.0);
+        *k = 0;
+        *b = (int32_t)(v > INT32_MAX ? INT32_MAX : v < -INT32_MAX ? -INT32_MAX : v);
+        nn_i8_quantize_multiplier(1.0 / 65536.0, mult, shift);
+        return;
+    }
+    int s = 16;
+    double v = round(c / (fabs(a) * x_scale) * (1 << s));
+    while (s > 0 && fabs(v) + 255.0 * (1 << s) > INT32_MAX)
+        v = round(c / (fabs(a) * x_scale) * (1 << --s));
+    double top = INT32_MAX - 255.0;
+    v = v > top ? top : v < -top ? -top : v;
+    *k = a < 0 ? -(1 << s) : (1 << s);
+    *b = (int32_t)v;
+    nn_i8_quantize_multiplier(gain / (1 << s), mult, shift);
+}
+
+/* SSN (subbands > 1) or BN (subbands = 1) as per-group affines over
+ * c x n x f x t: group ch * subbands + i / (f / subbands). k, b and rq's
+ * multipliers are indexed by group. */
+static inline void nn_i8_affine(uint8_t *y, const uint8_t *x, int32_t x_zp, const int32_t *k,
+                                const int32_t *b, NnI8Requant rq, int c, int n, int f, int t,
+                                int subbands) {
+    int band = f / subbands;
+    for (int ch = 0; ch < c; ch++)
+        for (int s = 0; s < n; s++)
+            for (int i = 0; i < f; i++) {
+                int g = ch * subbands + i / band;
+                size_t o = (((size_t)ch * n + s) * f + i) * t;
+                for (int j = 0; j < t; j++) {
+                    int64_t acc = (int64_t)k[g] * ((int32_t)x[o + j] - x_zp) + b[g];
+                    acc = acc > INT32_MAX ? INT32_MAX : acc < INT32_MIN ? INT32_MIN : acc;
+                    y[o + j] = nn_i8_out((int32_t)acc, &rq, g);
+                }
+            }
+}
+
+#endif

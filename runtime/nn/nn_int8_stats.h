@@ -1,0 +1,140 @@
+/* Integer statistics for ResNorm: sums and sums of squares of uint8 codes in
+ * int64, an exact fixed-point inverse square root, and ResNorm itself on the
+ * codes, so INT8 inference needs no float for it. Strict C99, header-only;
+ * see docs/int8.md. */
+#ifndef NN_INT8_STATS_H
+#define NN_INT8_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nn_int8_arith.h"
+
+/* sum and sum of squares of x[i * stride + j], i < outer, j < inner: a
+ * (C, T) slab at one frequency bin for ResNorm (outer = C, stride = N*F*T,
+ * inner = T), or a frequency column (outer = F, stride = T, inner = 1). The
+ * mean is sum / n and n^2 times the biased variance is n sumsq - sum^2, both
+ * exact in int64 for n < 2^24. */
+static inline void nn_i8_stats(const uint8_t *x, int outer, size_t stride, int inner,
+                               int64_t *sum, int64_t *sumsq) {
+    int64_t s1 = 0, s2 = 0;
+    for (int i = 0; i < outer; i++)
+        for (int j = 0; j < inner; j++) {
+            int64_t v = x[(size_t)i * stride + j];
+            s1 += v;
+            s2 += v * v;
+        }
+    *sum = s1;
+    *sumsq = s2;
+}
+
+/* a * b as a 128-bit (hi, lo) pair from 32-bit halves: C99 has no wider type. */
+static inline void nn_i8_mul_u64(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo) {
+    uint64_t al = a & 0xffffffffu, ah = a >> 32, bl = b & 0xffffffffu, bh = b >> 32;
+    uint64_t ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
+    uint64_t mid = (ll >> 32) + (lh & 0xffffffffu) + (hl & 0xffffffffu);
+    *lo = (mid << 32) | (ll & 0xffffffffu);
+    *hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+}
+
+/* 1 / sqrt(d) = mult * 2^(shift - 31), mult in [2^30, 2^31), for d in
+ * [1, 2^62); returns 0, or -1 (mult 0) outside. With d = 4^j d', d' in
+ * [2^60, 2^62), mult = floor(2^61 / sqrt(d')) exactly (the largest m with
+ * m^2 d' <= 2^122, found bit by bit in integers), so the result is below the
+ * true value by less than one unit of mult: relative error under 2^-30. */
+static inline int nn_i8_rsqrt(uint64_t d, int32_t *mult, int *shift) {
+    *mult = 0;
+    *shift = 0;
+    if (d == 0 || d >> 62)
+        return -1;
+    int j = 0;
+    while (!(d >> 60)) { /* pairs of bits: sqrt scales by 2 per pair */
+        d <<= 2;
+        j++;
+    }
+    if (d == (UINT64_C(1) << 60)) { /* 2^61 / 2^30 = 2^31 does not fit: mult 2^30 */
+        *mult = INT32_C(1) << 30;
+        *shift = j - 29;
+        return 0;
+    }
+    uint64_t m = 0;
+    for (int bit = 30; bit >= 0; bit--) {
+        uint64_t c = m | (UINT64_C(1) << bit), hi, lo;
+        nn_i8_mul_u64(c * c, d, &hi, &lo);
+        if (hi < (UINT64_C(1) << 58) || (hi == (UINT64_C(1) << 58) && lo == 0))
+            m = c; /* c^2 d <= 2^122 */
+    }
+    *mult = (int32_t)m;
+    *shift = j - 30; /* 2^j m / 2^61 = m 2^(j - 30 - 31) */
+    return 0;
+}
+
+/* ResNorm y = l x + (x - mean) / sqrt(var + eps) over the (C, T) values of
+ * each clip and frequency bin, on codes. With n values, sum S1 and
+ * D = n sumsq - S1^2 (n^2 times the variance in codes^2):
+ *   (x - mean) / sqrt(var + eps) = (n q - S1) / sqrt(D + E), E = n^2 eps / sx^2,
+ * so per bin one integer rsqrt, and per value two products summed with 16
+ * fractional bits and rounded once. */
+typedef struct NnI8ResNorm {
+    int32_t x_zp, y_zp, lambda_mult, inv_mult;
+    int lambda_shift, inv_shift;
+    int64_t eps_q; /* E, rounded */
+} NnI8ResNorm;
+
+/* n = c * t, the values per bin; lambda and eps as in the spec (eps 1e-8). */
+static inline void nn_i8_resnorm_params(NnI8ResNorm *p, double lambda, double eps, int n,
+                                        double x_scale, int32_t x_zp, double y_scale,
+                                        int32_t y_zp) {
+    p->x_zp = x_zp;
+    p->y_zp = y_zp;
+    nn_i8_quantize_multiplier(lambda * x_scale / y_scale, &p->lambda_mult, &p->lambda_shift);
+    nn_i8_quantize_multiplier(1 / y_scale, &p->inv_mult, &p->inv_shift);
+    p->eps_q = (int64_t)round((double)n * n * eps / (x_scale * x_scale));
+}
+
+/* Rounds v / 2^16 to the nearest integer, ties away from zero (v > INT64_MIN). */
+static inline int64_t nn_i8_round16(int64_t v) {
+    int64_t abs_v = v < 0 ? -v : v;
+    int64_t mag = (abs_v >> 16) + ((abs_v >> 15) & 1);
+    return v < 0 ? -mag : mag;
+}
+
+/* One bin: the n = c * t values x[ch * stride + j], written to y alike. */
+static inline void nn_i8_resnorm_bin(uint8_t *y, const uint8_t *x, int c, size_t stride, int t,
+                                     const NnI8ResNorm *p) {
+    int64_t n = (int64_t)c * t, s1, s2;
+    nn_i8_stats(x, c, stride, t, &s1, &s2);
+    int32_t r_mult = 0, mult = 0;
+    int r_shift = 0, shift = 0;
+    if (nn_i8_rsqrt((uint64_t)(n * s2 - s1 * s1 + p->eps_q), &r_mult, &r_shift) == 0) {
+        mult = nn_i8_srdhm(r_mult, p->inv_mult); /* (1 / sqrt) / y_scale */
+        shift = r_shift + p->inv_shift;
+        if (mult < (INT32_C(1) << 30)) {
+            mult *= 2;
+            shift--;
+        }
+    }
+    for (int ch = 0; ch < c; ch++)
+        for (int j = 0; j < t; j++) {
+            size_t o = (size_t)ch * stride + j;
+            int64_t q = x[o];
+            int64_t v =
+                nn_i8_mul_by_multiplier64(q - p->x_zp, p->lambda_mult, p->lambda_shift + 16) +
+                nn_i8_mul_by_multiplier64(n * q - s1, mult, shift + 16);
+            int64_t out = nn_i8_round16(v) + p->y_zp;
+            y[o] = (uint8_t)(out < 0 ? 0 : out > 255 ? 255 : out);
+        }
+}
+
+/* ResNorm over c x n x f x t: every clip and frequency bin. */
+static inline void nn_i8_resnorm(uint8_t *y, const uint8_t *x, int c, int n, int f, int t,
+                                 const NnI8ResNorm *p) {
+    size_t stride = (size_t)n * f * t;
+    for (int s = 0; s < n; s++)
+        for (int i = 0; i < f; i++) {
+            size_t off = ((size_t)s * f + i) * t;
+            nn_i8_resnorm_bin(y + off, x + off, c, stride, t, p);
+        }
+}
+
+#endif

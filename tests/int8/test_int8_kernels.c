@@ -1,0 +1,452 @@
+/* The INT8 kernels of runtime/nn/nn_int8_conv.h and nn_int8_ops.h against
+ * naive references written here (int64 accumulators over explicitly padded
+ * inputs, exact rounded means, TFLite's ADD/MUL formulas on ref_int8.h's
+ * arithmetic, long double for the tables): bit for bit on random shapes,
+ * zero points 0 and 255, extreme weights, multipliers and biases. */
+#include <check.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "check_run.h"
+#include "nn_int8.h"
+#include "ref_int8.h"
+
+#define MAXV 40000
+#define MAXC 48
+
+static uint8_t x_buf[MAXV], u_buf[MAXV], y_buf[MAXV], r_buf[MAXV];
+static int8_t w_buf[MAXV];
+static int32_t bias_buf[MAXC], mult_buf[MAXC];
+static int shift_buf[MAXC];
+
+static int32_t random_zp(uint64_t *s) {
+    int64_t k = ref_int(s, 0, 3);
+    return k == 0 ? 0 : k == 1 ? 255 : (int32_t)ref_int(s, 0, 255);
+}
+
+static void random_codes(uint8_t *x, size_t n, uint64_t *s) {
+    for (size_t i = 0; i < n; i++)
+        x[i] = (uint8_t)ref_int(s, 0, 255);
+}
+
+static void random_weights(int8_t *w, size_t n, uint64_t *s) {
+    for (size_t i = 0; i < n; i++)
+        w[i] = ref_next(s) % 10 == 0 ? (ref_next(s) % 2 ? 127 : -127) : (int8_t)ref_int(s, -127, 127);
+}
+
+/* Per-channel multipliers around 1 / (the accumulator's spread), plus
+ * extremes (the smallest representable, near one, above one); biases of
+ * either sign, a few huge. */
+static NnI8Requant random_requant(int channels, double spread, int relu, uint64_t *s) {
+    for (int c = 0; c < channels; c++) {
+        double real = ref_uniform(s, 20, 400) / spread;
+        int64_t k = ref_int(s, 0, 19);
+        real = k == 0 ? ldexp(1, -31) : k == 1 ? 0.999999 : k == 2 ? 3.0 : real;
+        nn_i8_quantize_multiplier(real, &mult_buf[c], &shift_buf[c]);
+        bias_buf[c] = ref_next(s) % 16 == 0 ? (int32_t)ref_int(s, -(1 << 28), 1 << 28)
+                                             : (int32_t)ref_int(s, -(int64_t)spread, (int64_t)spread);
+    }
+    int32_t zp = random_zp(s);
+    NnI8Requant rq = {mult_buf, shift_buf, zp, relu ? zp : 0, 255};
+    return rq;
+}
+
+static void ref_conv(uint8_t *y, const uint8_t *x, int32_t zp, const int8_t *w, const int32_t *bias,
+                     const NnI8ConvShape *s, const NnI8Requant *rq) {
+    int cin_g = s->cin / s->groups, cout_g = s->cout / s->groups;
+    for (int o = 0; o < s->cout; o++)
+        for (int n = 0; n < s->n; n++)
+            for (int a = 0; a < s->fo; a++)
+                for (int b = 0; b < s->to; b++) {
+                    int64_t acc = bias ? bias[o] : 0;
+                    for (int ci = 0; ci < cin_g; ci++)
+                        for (int i = 0; i < s->kf; i++)
+                            for (int j = 0; j < s->kt; j++) {
+                                int c = o / cout_g * cin_g + ci;
+                                int fi = a * s->sf - s->pf + i * s->df;
+                                int ti = b * s->st - s->pt + j * s->dt;
+                                int inside = fi >= 0 && fi < s->f && ti >= 0 && ti < s->t;
+                                int32_t v = inside ? x[((c * s->n + n) * s->f + fi) * s->t + ti] : zp;
+                                acc += (int64_t)w[((o * cin_g + ci) * s->kf + i) * s->kt + j] * (v - zp);
+                            }
+                    y[((o * s->n + n) * s->fo + a) * s->to + b] = (uint8_t)ref_requantize(
+                        acc, rq->mult[o], rq->shift[o], rq->zero_point, rq->lo, rq->hi);
+                }
+}
+
+static size_t conv_out_size(const NnI8ConvShape *s) {
+    return (size_t)s->cout * s->n * s->fo * s->to;
+}
+
+static void finish_shape(NnI8ConvShape *s) {
+    s->fo = (s->f + 2 * s->pf - s->df * (s->kf - 1) - 1) / s->sf + 1;
+    s->to = (s->t + 2 * s->pt - s->dt * (s->kt - 1) - 1) / s->st + 1;
+    ck_assert_int_eq(s->fo, nn_i8_conv_out(s->f, s->kf, s->sf, s->pf, s->df));
+}
+
+START_TEST(conv1x1_and_linear) {
+    uint64_t s = 11;
+    for (int rep = 0; rep < 300; rep++) {
+        int cin = (int)ref_int(&s, 1, 40), cout = (int)ref_int(&s, 1, 24);
+        size_t m = (size_t)ref_int(&s, 1, 300);
+        int32_t zx = random_zp(&s);
+        random_codes(x_buf, (size_t)cin * m, &s);
+        random_weights(w_buf, (size_t)cin * cout, &s);
+        NnI8Requant rq = random_requant(cout, 60.0 * 127 * sqrt(cin), rep % 2, &s);
+        NnI8ConvShape sh = {cin, cout, 1, 1, 1, (int)m, 1, 1, 1, 1, 0, 0, 1, 1, 1, (int)m};
+        const int32_t *bias = rep % 7 ? bias_buf : NULL;
+        ref_conv(r_buf, x_buf, zx, w_buf, bias, &sh, &rq);
+        if (rep % 3 == 0)
+            nn_i8_linear(y_buf, x_buf, zx, w_buf, bias, cin, cout, (int)m, rq);
+        else
+            nn_i8_conv1x1(y_buf, x_buf, zx, w_buf, bias, cin, cout, m, rq);
+        ck_assert_msg(!memcmp(y_buf, r_buf, (size_t)cout * m), "rep %d", rep);
+    }
+}
+END_TEST
+
+static void check_conv(NnI8ConvShape sh, int depthwise, uint64_t *s) {
+    finish_shape(&sh);
+    int32_t zx = random_zp(s);
+    random_codes(x_buf, (size_t)sh.cin * sh.n * sh.f * sh.t, s);
+    random_weights(w_buf, (size_t)sh.cout * sh.cin / sh.groups * sh.kf * sh.kt, s);
+    NnI8Requant rq = random_requant(sh.cout, 60.0 * 127 * sqrt(sh.kf * sh.kt * sh.cin / sh.groups),
+                                    (int)(ref_next(s) % 2), s);
+    ref_conv(r_buf, x_buf, zx, w_buf, bias_buf, &sh, &rq);
+    if (depthwise)
+        nn_i8_dwconv(y_buf, x_buf, zx, w_buf, bias_buf, &sh, rq);
+    else
+        nn_i8_conv(y_buf, x_buf, zx, w_buf, bias_buf, &sh, rq);
+    ck_assert_msg(!memcmp(y_buf, r_buf, conv_out_size(&sh)), "%dx%d s%d,%d p%d,%d d%d,%d g%d",
+                  sh.kf, sh.kt, sh.sf, sh.st, sh.pf, sh.pt, sh.df, sh.dt, sh.groups);
+}
+
+START_TEST(conv_general) {
+    uint64_t s = 12;
+    /* the stem: 1 -> 8 channels, 5x5, stride 2, same padding, two clips */
+    check_conv((NnI8ConvShape){1, 8, 1, 2, 32, 16, 5, 5, 2, 2, 2, 2, 1, 1, 0, 0}, 0, &s);
+    for (int rep = 0; rep < 200; rep++) {
+        int groups = (int)ref_int(&s, 1, 3);
+        NnI8ConvShape sh = {groups * (int)ref_int(&s, 1, 3), groups * (int)ref_int(&s, 1, 3), groups,
+                            (int)ref_int(&s, 1, 2), (int)ref_int(&s, 1, 12), (int)ref_int(&s, 1, 12),
+                            (int)ref_int(&s, 1, 5), (int)ref_int(&s, 1, 5), (int)ref_int(&s, 1, 3),
+                            (int)ref_int(&s, 1, 3), (int)ref_int(&s, 0, 3), (int)ref_int(&s, 0, 3),
+                            (int)ref_int(&s, 1, 2), (int)ref_int(&s, 1, 2), 0, 0};
+        if (sh.f + 2 * sh.pf < sh.df * (sh.kf - 1) + 1 || sh.t + 2 * sh.pt < sh.dt * (sh.kt - 1) + 1)
+            continue; /* no output */
+        check_conv(sh, 0, &s);
+    }
+}
+END_TEST
+
+START_TEST(dwconv) {
+    uint64_t s = 13;
+    /* the blocks' forms: 3x1 frequency, 1x3 time, 1x3 time dilated 2, MFA's 3x3 */
+    static const int forms[][6] = {{3, 1, 1, 0, 1, 1}, {1, 3, 0, 1, 1, 1}, {1, 3, 0, 2, 1, 2},
+                                   {3, 3, 1, 1, 1, 1}};
+    for (int rep = 0; rep < 200; rep++) {
+        int c = (int)ref_int(&s, 1, 6);
+        NnI8ConvShape sh = {c, c, c, (int)ref_int(&s, 1, 2), (int)ref_int(&s, 1, 20),
+                            (int)ref_int(&s, 1, 20), 0, 0, 1, 1, 0, 0, 1, 1, 0, 0};
+        if (rep < 100) {
+            const int *fm = forms[rep % 4];
+            sh.kf = fm[0], sh.kt = fm[1], sh.pf = fm[2], sh.pt = fm[3], sh.df = fm[4], sh.dt = fm[5];
+        } else {
+            sh.kf = (int)ref_int(&s, 1, 4), sh.kt = (int)ref_int(&s, 1, 4);
+            sh.sf = (int)ref_int(&s, 1, 3), sh.st = (int)ref_int(&s, 1, 3);
+            sh.pf = (int)ref_int(&s, 0, 3), sh.pt = (int)ref_int(&s, 0, 3);
+            sh.df = (int)ref_int(&s, 1, 3), sh.dt = (int)ref_int(&s, 1, 3);
+        }
+        if (sh.f + 2 * sh.pf < sh.df * (sh.kf - 1) + 1 || sh.t + 2 * sh.pt < sh.dt * (sh.kt - 1) + 1)
+            continue;
+        check_conv(sh, 1, &s);
+    }
+}
+END_TEST
+
+/* round(sum / count), ties up, through double: a tie k + 1/2 is exact in
+ * double and any other quotient is at least 1/count away from one. */
+static uint8_t ref_mean(int64_t sum, int64_t count) {
+    return (uint8_t)floor((double)sum / (double)count + 0.5);
+}
+
+START_TEST(pools) {
+    uint64_t s = 14;
+    for (int rep = 0; rep < 300; rep++) {
+        int rows = (int)ref_int(&s, 1, 4), f = (int)ref_int(&s, 1, 17), t = (int)ref_int(&s, 1, 17);
+        int kf = (int)ref_int(&s, 1, 4), kt = (int)ref_int(&s, 1, 4), ceil_mode = rep % 2;
+        if (kf > f || kt > t)
+            continue;
+        int fo = ceil_mode ? (f + kf - 1) / kf : f / kf, to = ceil_mode ? (t + kt - 1) / kt : t / kt;
+        random_codes(x_buf, (size_t)rows * f * t, &s);
+        if (rep % 5 == 0)
+            memset(x_buf, rep % 10 ? 255 : 0, (size_t)rows * f * t);
+        for (int avg = 0; avg < 2; avg++) {
+            for (int r = 0; r < rows; r++)
+                for (int a = 0; a < fo; a++)
+                    for (int b = 0; b < to; b++) {
+                        int64_t best = -1, sum = 0, count = 0;
+                        for (int i = 0; i < kf; i++)
+                            for (int j = 0; j < kt; j++) {
+                                int fi = a * kf + i, ti = b * kt + j;
+                                if (fi >= f || ti >= t)
+                                    continue;
+                                int64_t v = x_buf[(r * f + fi) * t + ti];
+                                best = v > best ? v : best;
+                                sum += v;
+                                count++;
+                            }
+                        r_buf[(r * fo + a) * to + b] = avg ? ref_mean(sum, count) : (uint8_t)best;
+                    }
+            if (avg)
+                nn_i8_avgpool(y_buf, x_buf, rows, f, t, kf, kt, fo, to);
+            else
+                nn_i8_maxpool(y_buf, x_buf, rows, f, t, kf, kt, fo, to);
+            ck_assert(!memcmp(y_buf, r_buf, (size_t)rows * fo * to));
+        }
+    }
+}
+END_TEST
+
+START_TEST(means) {
+    uint64_t s = 15;
+    for (int rep = 0; rep < 300; rep++) {
+        int rows = (int)ref_int(&s, 1, 5), f = (int)ref_int(&s, 1, 20), t = (int)ref_int(&s, 1, 20);
+        random_codes(x_buf, (size_t)rows * f * t, &s);
+        if (rep % 4 == 0) /* a row of two codes only: many ties */
+            for (int i = 0; i < rows * f * t; i++)
+                x_buf[i] = (uint8_t)(x_buf[i] % 2 ? 7 : 8);
+        for (int r = 0; r < rows; r++) {
+            int64_t all = 0;
+            for (int i = 0; i < f; i++)
+                for (int j = 0; j < t; j++)
+                    all += x_buf[(r * f + i) * t + j];
+            r_buf[r] = ref_mean(all, (int64_t)f * t);
+        }
+        nn_i8_global_avgpool(y_buf, x_buf, rows, f, t);
+        ck_assert(!memcmp(y_buf, r_buf, (size_t)rows));
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < t; j++) {
+                int64_t sum = 0;
+                for (int i = 0; i < f; i++)
+                    sum += x_buf[(r * f + i) * t + j];
+                r_buf[r * t + j] = ref_mean(sum, f);
+            }
+        nn_i8_mean_f(y_buf, x_buf, rows, f, t);
+        ck_assert(!memcmp(y_buf, r_buf, (size_t)rows * t));
+        for (int r = 0; r < rows; r++)
+            for (int i = 0; i < f; i++) {
+                int64_t sum = 0;
+                for (int j = 0; j < t; j++)
+                    sum += x_buf[(r * f + i) * t + j];
+                r_buf[r * f + i] = ref_mean(sum, t);
+            }
+        nn_i8_mean_t(y_buf, x_buf, rows, f, t);
+        ck_assert(!memcmp(y_buf, r_buf, (size_t)rows * f));
+    }
+}
+END_TEST
+
+/* A random grid: scale over four decades, zero point with its edges. */
+static double random_scale(uint64_t *s) {
+    return pow(10, ref_uniform(s, -3.5, 0.5));
+}
+
+/* TFLite's ADD from its definition, on the reference arithmetic, with the
+ * multipliers the test derives itself. */
+static uint8_t ref_add(int32_t qa, int32_t qb, double sa, int32_t za, double sb, int32_t zb,
+                       double sy, int32_t zy, int32_t lo) {
+    double twice = 2 * fmax(sa, sb);
+    int32_t ma, mb, mo;
+    int sha, shb, sho;
+    nn_i8_quantize_multiplier(sa / twice, &ma, &sha);
+    nn_i8_quantize_multiplier(sb / twice, &mb, &shb);
+    nn_i8_quantize_multiplier(twice / (1048576.0 * sy), &mo, &sho);
+    int32_t a = ref_mul_by_multiplier((qa - za) * 1048576, ma, sha);
+    int32_t b = ref_mul_by_multiplier((qb - zb) * 1048576, mb, shb);
+    return (uint8_t)ref_requantize((int64_t)a + b, mo, sho, zy, lo, 255);
+}
+
+static size_t bcast_at(int axis, int r, int i, int j, int f, int t) {
+    return axis == NN_I8_BCAST_F ? (size_t)r * t + j
+           : axis == NN_I8_BCAST_T ? (size_t)r * f + i
+                                   : ((size_t)r * f + i) * t + j;
+}
+
+START_TEST(add) {
+    uint64_t s = 16;
+    long near = 0, total = 0;
+    for (int rep = 0; rep < 600; rep++) {
+        double sa = random_scale(&s), sb = rep % 5 == 0 ? sa : random_scale(&s);
+        double sy = (sa + sb) * ref_uniform(&s, 0.6, 2);
+        int32_t za = random_zp(&s), zb = random_zp(&s), zy = random_zp(&s), lo = rep % 2 ? zy : 0;
+        int rows = (int)ref_int(&s, 1, 3), f = (int)ref_int(&s, 1, 9), t = (int)ref_int(&s, 1, 9);
+        int axis = rep % 3;
+        size_t n = (size_t)rows * f * t;
+        random_codes(x_buf, n, &s);
+        random_codes(u_buf, n, &s);
+        NnI8Add p;
+        nn_i8_add_params(&p, sa, za, sb, zb, sy, zy, lo, 255);
+        for (int r = 0; r < rows; r++)
+            for (int i = 0; i < f; i++)
+                for (int j = 0; j < t; j++) {
+                    size_t o = ((size_t)r * f + i) * t + j;
+                    int32_t qb = u_buf[bcast_at(axis, r, i, j, f, t)];
+                    r_buf[o] = ref_add(x_buf[o], qb, sa, za, sb, zb, sy, zy, lo);
+                    double exact = zy + (sa * (x_buf[o] - za) + sb * (qb - zb)) / sy;
+                    if (exact > lo + 1 && exact < 254) {
+                        total++;
+                        near += fabs(r_buf[o] - exact) <= 0.5 + 1e-3;
+                        ck_assert(fabs(r_buf[o] - exact) <= 1);
+                    }
+                }
+        if (axis == NN_I8_BCAST_NONE && rep % 2)
+            nn_i8_add(y_buf, x_buf, u_buf, n, &p);
+        else
+            nn_i8_add_bcast(y_buf, x_buf, u_buf, rows, f, t, axis, &p);
+        ck_assert_msg(!memcmp(y_buf, r_buf, n), "rep %d", rep);
+    }
+    ck_assert(near > total * 0.99); /* the 20-bit path rounds as if exact */
+}
+END_TEST
+
+START_TEST(mul) {
+    uint64_t s = 17;
+    for (int rep = 0; rep < 600; rep++) {
+        double sa = random_scale(&s), sb = random_scale(&s);
+        double sy = sa * sb * ref_uniform(&s, 20, 200);
+        if (rep % 10 == 0)
+            sy = sa * sb * 1e-3; /* a multiplier far above one: saturation */
+        int32_t za = random_zp(&s), zb = random_zp(&s), zy = random_zp(&s), lo = rep % 2 ? zy : 0;
+        int rows = (int)ref_int(&s, 1, 3), f = (int)ref_int(&s, 1, 9), t = (int)ref_int(&s, 1, 9);
+        int axis = rep % 3;
+        size_t n = (size_t)rows * f * t;
+        random_codes(x_buf, n, &s);
+        random_codes(u_buf, n, &s);
+        NnI8Mul p;
+        nn_i8_mul_params(&p, sa, za, sb, zb, sy, zy, lo, 255);
+        int32_t m;
+        int sh;
+        nn_i8_quantize_multiplier(sa * sb / sy, &m, &sh);
+        for (int r = 0; r < rows; r++)
+            for (int i = 0; i < f; i++)
+                for (int j = 0; j < t; j++) {
+                    size_t o = ((size_t)r * f + i) * t + j;
+                    int32_t qb = u_buf[bcast_at(axis, r, i, j, f, t)];
+                    int64_t prod = (int64_t)(x_buf[o] - za) * (qb - zb);
+                    r_buf[o] = (uint8_t)ref_requantize(prod, m, sh, zy, lo, 255);
+                }
+        if (axis == NN_I8_BCAST_NONE && rep % 2)
+            nn_i8_mul(y_buf, x_buf, u_buf, n, &p);
+        else
+            nn_i8_mul_bcast(y_buf, x_buf, u_buf, rows, f, t, axis, &p);
+        ck_assert_msg(!memcmp(y_buf, r_buf, n), "rep %d", rep);
+    }
+}
+END_TEST
+
+static long double ref_sigmoid(long double x) {
+    return 1 / (1 + expl(-x));
+}
+
+static long double ref_swish(long double x) {
+    return x * ref_sigmoid(x);
+}
+
+/* Every entry is the nearest output code to the function in long double
+ * (ties away from zero), except where the value lies within 1e-9 of a tie,
+ * where double and long double may honestly differ. */
+static void check_lut(double (*fn)(double), long double (*ref)(long double), uint64_t *s) {
+    double sx = random_scale(s) * 20, sy = ref_uniform(s, 0.002, 0.05);
+    int32_t zx = random_zp(s), zy = random_zp(s), lo = ref_next(s) % 2 ? zy : 0;
+    uint8_t lut[256], x[256], y[256];
+    nn_i8_lut_build(lut, fn, sx, zx, sy, zy, lo, 255);
+    for (int q = 0; q < 256; q++) {
+        long double v = ref((long double)sx * (q - zx)) / sy;
+        long double want = roundl(v) + zy;
+        want = want < lo ? lo : want > 255 ? 255 : want;
+        if (fabsl(fabsl(v - truncl(v)) - 0.5L) > 1e-9L)
+            ck_assert_msg(lut[q] == (int)want, "q %d: %d vs %d", q, lut[q], (int)want);
+        x[q] = (uint8_t)(255 - q);
+    }
+    nn_i8_lut_apply(y, x, 256, lut);
+    for (int q = 0; q < 256; q++)
+        ck_assert_int_eq(y[q], lut[255 - q]);
+}
+
+START_TEST(lut) {
+    uint64_t s = 18;
+    for (int rep = 0; rep < 500; rep++) {
+        check_lut(nn_i8_sigmoid, ref_sigmoid, &s);
+        check_lut(nn_i8_swish, ref_swish, &s);
+    }
+}
+END_TEST
+
+START_TEST(affine) {
+    uint64_t s = 19;
+    long within_half = 0, total = 0;
+    for (int rep = 0; rep < 300; rep++) {
+        int c = (int)ref_int(&s, 1, 5), n = (int)ref_int(&s, 1, 2), sub = rep % 2 ? 4 : 1;
+        int f = sub * (int)ref_int(&s, 1, 4), t = (int)ref_int(&s, 1, 9), groups = c * sub;
+        double sx = random_scale(&s), sy = random_scale(&s);
+        int32_t zx = random_zp(&s), zy = random_zp(&s), lo = rep % 3 ? 0 : zy;
+        double a[MAXC], cc[MAXC];
+        int32_t k[MAXC], b[MAXC];
+        for (int g = 0; g < groups; g++) {
+            a[g] = ref_uniform(&s, -2, 2) * sy / sx;
+            cc[g] = ref_uniform(&s, -100, 100) * sy;
+            if (g == 0 && rep % 10 == 0)
+                a[g] = 0; /* gamma 0 */
+            nn_i8_affine_params(a[g], cc[g], sx, sy, &k[g], &b[g], &mult_buf[g], &shift_buf[g]);
+        }
+        size_t total_n = (size_t)c * n * f * t;
+        random_codes(x_buf, total_n, &s);
+        NnI8Requant rq = {mult_buf, shift_buf, zy, lo, 255};
+        for (size_t o = 0; o < total_n; o++) {
+            int ch = (int)(o / ((size_t)n * f * t)), i = (int)(o / t % f);
+            int g = ch * sub + i / (f / sub);
+            r_buf[o] = (uint8_t)ref_requantize((int64_t)k[g] * (x_buf[o] - zx) + b[g], mult_buf[g],
+                                               shift_buf[g], zy, lo, 255);
+            double exact = zy + (a[g] * sx * (x_buf[o] - zx) + cc[g]) / sy;
+            if (exact > lo + 1 && exact < 254) {
+                total++;
+                within_half += fabs(r_buf[o] - exact) <= 0.5 + 1e-3;
+                ck_assert(fabs(r_buf[o] - exact) <= 1);
+            }
+        }
+        nn_i8_affine(y_buf, x_buf, zx, k, b, rq, c, n, f, t, sub);
+        ck_assert_msg(!memcmp(y_buf, r_buf, total_n), "rep %d", rep);
+    }
+    ck_assert(total > 1000 && within_half > total * 0.99);
+}
+END_TEST
+
+START_TEST(clamp) {
+    uint8_t v[256];
+    for (int i = 0; i < 256; i++)
+        v[i] = (uint8_t)i;
+    nn_i8_clamp_inplace(v, 256, 37, 200);
+    for (int i = 0; i < 256; i++)
+        ck_assert_int_eq(v[i], i < 37 ? 37 : i > 200 ? 200 : i);
+}
+END_TEST
+
+int main(void) {
+    Suite *suite = suite_create("int8_kernels");
+    TCase *tc = tcase_create("kernels");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, conv1x1_and_linear);
+    tcase_add_test(tc, conv_general);
+    tcase_add_test(tc, dwconv);
+    tcase_add_test(tc, pools);
+    tcase_add_test(tc, means);
+    tcase_add_test(tc, add);
+    tcase_add_test(tc, mul);
+    tcase_add_test(tc, lut);
+    tcase_add_test(tc, affine);
+    tcase_add_test(tc, clamp);
+    suite_add_tcase(suite, tc);
+    return check_run(suite);
+}
