@@ -94,4 +94,12 @@ static inline int64_t nn_i8_mul_by_multiplier64(int64_t x, int32_t mult, int shi
     return p < 0 ? -mag : mag;
 }
 
+/* v / 2^16 rounded to nearest, ties away from zero (v > INT64_MIN): the last
+ * step of sums kept with 16 fractional bits of an output code. */
+static inline int64_t nn_i8_round16(int64_t v) {
+    int64_t abs_v = v < 0 ? -v : v;
+    int64_t mag = (abs_v >> 16) + ((abs_v >> 15) & 1);
+    return v < 0 ? -mag : mag;
+}
+
 #endif

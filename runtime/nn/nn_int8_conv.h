@@ -44,8 +44,7 @@ static inline uint8_t nn_i8_out(int32_t acc, const NnI8Requant *rq, int o) {
 /* y (cout x m) = w (cout x cin) . (x (cin x m) - x_zp) + bias, m = N*F*T.
  * bias may be NULL. */
 static inline void nn_i8_conv1x1(uint8_t *y, const uint8_t *x, int32_t x_zp, const int8_t *w,
-                                 const int32_t *bias, int cin, int cout, size_t m,
-                                 NnI8Requant rq) {
+                                 const int32_t *bias, int cin, int cout, size_t m, NnI8Requant rq) {
     for (int o = 0; o < cout; o++) {
         const int8_t *wo = w + (size_t)o * cin;
         int32_t wsum = 0; /* sum w (x - zp) = sum w x - zp sum w */

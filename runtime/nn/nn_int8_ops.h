@@ -195,13 +195,9 @@ static inline void nn_i8_mul(uint8_t *y, const uint8_t *a, const uint8_t *b, siz
         y[i] = nn_i8_mul_one(a[i], b[i], p);
 }
 
-static inline double nn_i8_sigmoid(double x) {
-    return 1 / (1 + exp(-x));
-}
+static inline double nn_i8_sigmoid(double x) { return 1 / (1 + exp(-x)); }
 
-static inline double nn_i8_swish(double x) {
-    return x / (1 + exp(-x));
-}
+static inline double nn_i8_swish(double x) { return x / (1 + exp(-x)); }
 
 /* lut[q] = the output code nearest fn((q - x_zp) x_scale), ties away from zero
  * on the output grid, clamped to [lo, hi]. Built once, in double, when the
@@ -263,6 +259,53 @@ static inline void nn_i8_affine(uint8_t *y, const uint8_t *x, int32_t x_zp, cons
                     acc = acc > INT32_MAX ? INT32_MAX : acc < INT32_MIN ? INT32_MIN : acc;
                     y[o + j] = nn_i8_out((int32_t)acc, &rq, g);
                 }
+            }
+}
+
+/* The BC blocks' y = relu(bn(x + g + broadcast(u))) in one step: a sum of
+ * a few terms (fewer than 8) on their own grids (any may be broadcast), the
+ * channel's folded affine y = a sum + c and the clamp. Only the block's
+ * output, a quantisation point of QAT, gets a grid: the sum and the norm's
+ * output have none to round to. Per channel ch and term k, the signed
+ * multiplier mult = a_ch s_k / s_y (sign included; see
+ * nn_i8_sum_term_multiplier) takes (q - zp) to output codes with 16
+ * fractional bits; bias16 = round(c_ch / s_y 2^16); one rounding at the end
+ * (ties away from zero). */
+typedef struct NnI8SumTerm {
+    const uint8_t *x; /* c x n x f x t, or rows x t (NN_I8_BCAST_F), rows x f (NN_I8_BCAST_T) */
+    int axis;
+    int32_t zp;
+    const int32_t *mult; /* per channel, signed */
+    const int *shift;
+} NnI8SumTerm;
+
+static inline void nn_i8_sum_term_multiplier(double a, double x_scale, double y_scale,
+                                             int32_t *mult, int *shift) {
+    nn_i8_quantize_multiplier(fabs(a) * x_scale / y_scale, mult, shift);
+    *mult = a < 0 ? -*mult : *mult;
+}
+
+static inline int64_t nn_i8_sum_at(const NnI8SumTerm *terms, int nterms, int64_t bias16, int ch,
+                                   int r, int i, int j, int f, int t) {
+    int64_t acc = bias16, cap = INT64_C(1) << 60; /* saturated terms cannot wrap the sum */
+    for (int k = 0; k < nterms; k++) {
+        const NnI8SumTerm *tk = &terms[k];
+        int32_t d = (int32_t)tk->x[nn_i8_bcast_index(tk->axis, r, i, j, f, t)] - tk->zp;
+        int64_t v = nn_i8_mul_by_multiplier64(d, tk->mult[ch], tk->shift[ch] + 16);
+        acc += v > cap ? cap : v < -cap ? -cap : v;
+    }
+    return acc;
+}
+
+static inline void nn_i8_sum_affine(uint8_t *y, const NnI8SumTerm *terms, int nterms,
+                                    const int64_t *bias16, int32_t y_zp, int32_t lo, int32_t hi,
+                                    int c, int n, int f, int t) {
+    for (int r = 0; r < c * n; r++)
+        for (int i = 0; i < f; i++)
+            for (int j = 0; j < t; j++) {
+                int64_t acc = nn_i8_sum_at(terms, nterms, bias16[r / n], r / n, r, i, j, f, t);
+                int64_t v = y_zp + nn_i8_round16(acc);
+                y[((size_t)r * f + i) * t + j] = (uint8_t)(v < lo ? lo : v > hi ? hi : v);
             }
 }
 

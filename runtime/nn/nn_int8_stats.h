@@ -15,8 +15,8 @@
  * inner = T), or a frequency column (outer = F, stride = T, inner = 1). The
  * mean is sum / n and n^2 times the biased variance is n sumsq - sum^2, both
  * exact in int64 for n < 2^24. */
-static inline void nn_i8_stats(const uint8_t *x, int outer, size_t stride, int inner,
-                               int64_t *sum, int64_t *sumsq) {
+static inline void nn_i8_stats(const uint8_t *x, int outer, size_t stride, int inner, int64_t *sum,
+                               int64_t *sumsq) {
     int64_t s1 = 0, s2 = 0;
     for (int i = 0; i < outer; i++)
         for (int j = 0; j < inner; j++) {
@@ -90,13 +90,6 @@ static inline void nn_i8_resnorm_params(NnI8ResNorm *p, double lambda, double ep
     nn_i8_quantize_multiplier(lambda * x_scale / y_scale, &p->lambda_mult, &p->lambda_shift);
     nn_i8_quantize_multiplier(1 / y_scale, &p->inv_mult, &p->inv_shift);
     p->eps_q = (int64_t)round((double)n * n * eps / (x_scale * x_scale));
-}
-
-/* Rounds v / 2^16 to the nearest integer, ties away from zero (v > INT64_MIN). */
-static inline int64_t nn_i8_round16(int64_t v) {
-    int64_t abs_v = v < 0 ? -v : v;
-    int64_t mag = (abs_v >> 16) + ((abs_v >> 15) & 1);
-    return v < 0 ? -mag : mag;
 }
 
 /* One bin: the n = c * t values x[ch * stride + j], written to y alike. */

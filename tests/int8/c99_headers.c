@@ -38,5 +38,11 @@ int main(void) {
     nn_i8_affine(y, x, 0, k, b, rq, 1, 1, 8, 8, 4);
     nn_i8_resnorm_params(&rn, 0.1, 1e-8, 8, 0.1, 0, 0.1, 128);
     nn_i8_resnorm(y, x, 1, 1, 8, 8, &rn);
+    static const int64_t bias16[1];
+    int32_t tm[1];
+    int ts[1];
+    nn_i8_sum_term_multiplier(-0.5, 0.1, 0.2, &tm[0], &ts[0]);
+    NnI8SumTerm terms[2] = {{x, NN_I8_BCAST_NONE, 3, tm, ts}, {x, NN_I8_BCAST_F, 3, tm, ts}};
+    nn_i8_sum_affine(y, terms, 2, bias16, 0, 0, 255, 1, 1, 8, 8);
     return y[0];
 }

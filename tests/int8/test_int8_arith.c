@@ -67,8 +67,8 @@ static void check_multiplier(double real) {
     int shift, rshift;
     nn_i8_quantize_multiplier(real, &mult, &shift);
     ref_quantize_multiplier(real, &rmult, &rshift);
-    ck_assert_msg(mult == rmult && shift == rshift, "real %.17g: (%d, %d) vs (%d, %d)", real,
-                  mult, shift, rmult, rshift);
+    ck_assert_msg(mult == rmult && shift == rshift, "real %.17g: (%d, %d) vs (%d, %d)", real, mult,
+                  shift, rmult, rshift);
     if (mult == 0)
         return;
     ck_assert(mult >= (1 << 30));
@@ -77,11 +77,23 @@ static void check_multiplier(double real) {
 }
 
 START_TEST(quantize_multiplier) {
-    static const double edges[] = {0,      1,           0.5,         0.25,          1.5,
-                                   1e-300, ldexp(1, -32), ldexp(1, -33), ldexp(1, -31),
-                                   ldexp(1, 30), 2147483647.0, 2147483647.5,
-                                   1 - ldexp(1, -40), 1 - ldexp(1, -32), 1 - ldexp(1, -31),
-                                   0.5 - ldexp(1, -34), ldexp(1, -32) * (1 - ldexp(1, -40))};
+    static const double edges[] = {0,
+                                   1,
+                                   0.5,
+                                   0.25,
+                                   1.5,
+                                   1e-300,
+                                   ldexp(1, -32),
+                                   ldexp(1, -33),
+                                   ldexp(1, -31),
+                                   ldexp(1, 30),
+                                   2147483647.0,
+                                   2147483647.5,
+                                   1 - ldexp(1, -40),
+                                   1 - ldexp(1, -32),
+                                   1 - ldexp(1, -31),
+                                   0.5 - ldexp(1, -34),
+                                   ldexp(1, -32) * (1 - ldexp(1, -40))};
     for (size_t i = 0; i < sizeof edges / sizeof *edges; i++)
         check_multiplier(edges[i]);
     int32_t mult;
@@ -131,7 +143,8 @@ START_TEST(rdbpot) {
             ck_assert_int_eq(nn_i8_rdbpot(x, e), (int32_t)round(ldexp(x, -e)));
             if (e > 0) { /* a tie: odd multiple of 2^(e-1) */
                 int64_t half_span = (int64_t)1 << (31 - e);
-                int64_t t = (2 * ref_int(&s, -half_span, half_span - 1) + 1) * ((int64_t)1 << (e - 1));
+                int64_t t =
+                    (2 * ref_int(&s, -half_span, half_span - 1) + 1) * ((int64_t)1 << (e - 1));
                 ck_assert_int_eq(nn_i8_rdbpot((int32_t)t, e), (int32_t)ref_round_half_away(t, e));
             }
         }
@@ -163,7 +176,9 @@ START_TEST(requantize) {
     for (int i = 0; i < RANDOM_CASES; i++) {
         int32_t acc = edgy_int32(&s), m = random_mult(&s);
         int shift = (int)ref_int(&s, -31, 2);
-        int32_t zp = ref_next(&s) % 3 == 0 ? 0 : ref_next(&s) % 2 ? 255 : (int32_t)ref_int(&s, 0, 255);
+        int32_t zp = ref_next(&s) % 3 == 0 ? 0
+                     : ref_next(&s) % 2    ? 255
+                                           : (int32_t)ref_int(&s, 0, 255);
         int32_t lo = ref_next(&s) % 2 ? zp : 0, hi = 255;
         ck_assert_int_eq(nn_i8_requantize(acc, m, shift, zp, lo, hi),
                          ref_requantize(acc, m, shift, zp, lo, hi));
@@ -196,6 +211,22 @@ START_TEST(mul_by_multiplier64) {
 }
 END_TEST
 
+START_TEST(round16) {
+    uint64_t s = 7;
+    for (int i = 0; i < RANDOM_CASES; i++) {
+        int64_t v = (int64_t)ref_next(&s);
+        if (i % 3 == 0) /* ties: odd multiples of 2^15 */
+            v = (2 * ref_int(&s, -1000000, 1000000) + 1) * 32768;
+        if (v == INT64_MIN)
+            continue;
+        ck_assert(nn_i8_round16(v) == (int64_t)ref_round_half_away(v, 16));
+    }
+    ck_assert(nn_i8_round16(INT64_MAX) == (int64_t)ref_round_half_away(INT64_MAX, 16));
+    ck_assert(nn_i8_round16(-INT64_MAX) == (int64_t)ref_round_half_away(-INT64_MAX, 16));
+    ck_assert(nn_i8_round16(-32768) == -1 && nn_i8_round16(32768) == 1);
+}
+END_TEST
+
 int main(void) {
     Suite *suite = suite_create("int8_arith");
     TCase *tc = tcase_create("arith");
@@ -206,6 +237,7 @@ int main(void) {
     tcase_add_test(tc, mul_by_multiplier);
     tcase_add_test(tc, requantize);
     tcase_add_test(tc, mul_by_multiplier64);
+    tcase_add_test(tc, round16);
     suite_add_tcase(suite, tc);
     return check_run(suite);
 }

@@ -78,7 +78,8 @@ static double run_layer(int k, int st, uint64_t *s) {
                         for (int j = 0; j < k; j++) {
                             int fi = a * st + i - k / 2, ti = b * st + j - k / 2;
                             if (fi >= 0 && fi < F && ti >= 0 && ti < T)
-                                acc += w[((o * CIN + c) * k + i) * k + j] * x[(c * F + fi) * T + ti];
+                                acc +=
+                                    w[((o * CIN + c) * k + i) * k + j] * x[(c * F + fi) * T + ti];
                         }
                 double v = (acc - mean[o]) / sqrt(var[o] + 1e-5) * gamma[o] + beta[o];
                 y[(o * fo + a) * to + b] = v > 0 ? v : 0;
@@ -112,8 +113,8 @@ START_TEST(conv_bn_relu) {
     uint64_t s = 31;
     for (int rep = 0; rep < 20; rep++) {
         double stem = run_layer(5, 2, &s), dense = run_layer(3, 1, &s), point = run_layer(1, 1, &s);
-        ck_assert_msg(stem >= 0.99 && dense >= 0.99 && point >= 0.99, "%.4f %.4f %.4f", stem,
-                      dense, point);
+        ck_assert_msg(stem >= 0.99 && dense >= 0.99 && point >= 0.99, "%.4f %.4f %.4f", stem, dense,
+                      point);
     }
 }
 END_TEST

@@ -32,7 +32,8 @@ static void random_codes(uint8_t *x, size_t n, uint64_t *s) {
 
 static void random_weights(int8_t *w, size_t n, uint64_t *s) {
     for (size_t i = 0; i < n; i++)
-        w[i] = ref_next(s) % 10 == 0 ? (ref_next(s) % 2 ? 127 : -127) : (int8_t)ref_int(s, -127, 127);
+        w[i] =
+            ref_next(s) % 10 == 0 ? (ref_next(s) % 2 ? 127 : -127) : (int8_t)ref_int(s, -127, 127);
 }
 
 /* Per-channel multipliers around 1 / (the accumulator's spread), plus
@@ -44,8 +45,9 @@ static NnI8Requant random_requant(int channels, double spread, int relu, uint64_
         int64_t k = ref_int(s, 0, 19);
         real = k == 0 ? ldexp(1, -31) : k == 1 ? 0.999999 : k == 2 ? 3.0 : real;
         nn_i8_quantize_multiplier(real, &mult_buf[c], &shift_buf[c]);
-        bias_buf[c] = ref_next(s) % 16 == 0 ? (int32_t)ref_int(s, -(1 << 28), 1 << 28)
-                                             : (int32_t)ref_int(s, -(int64_t)spread, (int64_t)spread);
+        bias_buf[c] = ref_next(s) % 16 == 0
+                          ? (int32_t)ref_int(s, -(1 << 28), 1 << 28)
+                          : (int32_t)ref_int(s, -(int64_t)spread, (int64_t)spread);
     }
     int32_t zp = random_zp(s);
     NnI8Requant rq = {mult_buf, shift_buf, zp, relu ? zp : 0, 255};
@@ -67,8 +69,10 @@ static void ref_conv(uint8_t *y, const uint8_t *x, int32_t zp, const int8_t *w, 
                                 int fi = a * s->sf - s->pf + i * s->df;
                                 int ti = b * s->st - s->pt + j * s->dt;
                                 int inside = fi >= 0 && fi < s->f && ti >= 0 && ti < s->t;
-                                int32_t v = inside ? x[((c * s->n + n) * s->f + fi) * s->t + ti] : zp;
-                                acc += (int64_t)w[((o * cin_g + ci) * s->kf + i) * s->kt + j] * (v - zp);
+                                int32_t v =
+                                    inside ? x[((c * s->n + n) * s->f + fi) * s->t + ti] : zp;
+                                acc += (int64_t)w[((o * cin_g + ci) * s->kf + i) * s->kt + j] *
+                                       (v - zp);
                             }
                     y[((o * s->n + n) * s->fo + a) * s->to + b] = (uint8_t)ref_requantize(
                         acc, rq->mult[o], rq->shift[o], rq->zero_point, rq->lo, rq->hi);
@@ -128,12 +132,24 @@ START_TEST(conv_general) {
     check_conv((NnI8ConvShape){1, 8, 1, 2, 32, 16, 5, 5, 2, 2, 2, 2, 1, 1, 0, 0}, 0, &s);
     for (int rep = 0; rep < 200; rep++) {
         int groups = (int)ref_int(&s, 1, 3);
-        NnI8ConvShape sh = {groups * (int)ref_int(&s, 1, 3), groups * (int)ref_int(&s, 1, 3), groups,
-                            (int)ref_int(&s, 1, 2), (int)ref_int(&s, 1, 12), (int)ref_int(&s, 1, 12),
-                            (int)ref_int(&s, 1, 5), (int)ref_int(&s, 1, 5), (int)ref_int(&s, 1, 3),
-                            (int)ref_int(&s, 1, 3), (int)ref_int(&s, 0, 3), (int)ref_int(&s, 0, 3),
-                            (int)ref_int(&s, 1, 2), (int)ref_int(&s, 1, 2), 0, 0};
-        if (sh.f + 2 * sh.pf < sh.df * (sh.kf - 1) + 1 || sh.t + 2 * sh.pt < sh.dt * (sh.kt - 1) + 1)
+        NnI8ConvShape sh = {groups * (int)ref_int(&s, 1, 3),
+                            groups * (int)ref_int(&s, 1, 3),
+                            groups,
+                            (int)ref_int(&s, 1, 2),
+                            (int)ref_int(&s, 1, 12),
+                            (int)ref_int(&s, 1, 12),
+                            (int)ref_int(&s, 1, 5),
+                            (int)ref_int(&s, 1, 5),
+                            (int)ref_int(&s, 1, 3),
+                            (int)ref_int(&s, 1, 3),
+                            (int)ref_int(&s, 0, 3),
+                            (int)ref_int(&s, 0, 3),
+                            (int)ref_int(&s, 1, 2),
+                            (int)ref_int(&s, 1, 2),
+                            0,
+                            0};
+        if (sh.f + 2 * sh.pf < sh.df * (sh.kf - 1) + 1 ||
+            sh.t + 2 * sh.pt < sh.dt * (sh.kt - 1) + 1)
             continue; /* no output */
         check_conv(sh, 0, &s);
     }
@@ -143,22 +159,38 @@ END_TEST
 START_TEST(dwconv) {
     uint64_t s = 13;
     /* the blocks' forms: 3x1 frequency, 1x3 time, 1x3 time dilated 2, MFA's 3x3 */
-    static const int forms[][6] = {{3, 1, 1, 0, 1, 1}, {1, 3, 0, 1, 1, 1}, {1, 3, 0, 2, 1, 2},
-                                   {3, 3, 1, 1, 1, 1}};
+    static const int forms[][6] = {
+        {3, 1, 1, 0, 1, 1}, {1, 3, 0, 1, 1, 1}, {1, 3, 0, 2, 1, 2}, {3, 3, 1, 1, 1, 1}};
     for (int rep = 0; rep < 200; rep++) {
         int c = (int)ref_int(&s, 1, 6);
-        NnI8ConvShape sh = {c, c, c, (int)ref_int(&s, 1, 2), (int)ref_int(&s, 1, 20),
-                            (int)ref_int(&s, 1, 20), 0, 0, 1, 1, 0, 0, 1, 1, 0, 0};
+        NnI8ConvShape sh = {c,
+                            c,
+                            c,
+                            (int)ref_int(&s, 1, 2),
+                            (int)ref_int(&s, 1, 20),
+                            (int)ref_int(&s, 1, 20),
+                            0,
+                            0,
+                            1,
+                            1,
+                            0,
+                            0,
+                            1,
+                            1,
+                            0,
+                            0};
         if (rep < 100) {
             const int *fm = forms[rep % 4];
-            sh.kf = fm[0], sh.kt = fm[1], sh.pf = fm[2], sh.pt = fm[3], sh.df = fm[4], sh.dt = fm[5];
+            sh.kf = fm[0], sh.kt = fm[1], sh.pf = fm[2], sh.pt = fm[3], sh.df = fm[4],
+            sh.dt = fm[5];
         } else {
             sh.kf = (int)ref_int(&s, 1, 4), sh.kt = (int)ref_int(&s, 1, 4);
             sh.sf = (int)ref_int(&s, 1, 3), sh.st = (int)ref_int(&s, 1, 3);
             sh.pf = (int)ref_int(&s, 0, 3), sh.pt = (int)ref_int(&s, 0, 3);
             sh.df = (int)ref_int(&s, 1, 3), sh.dt = (int)ref_int(&s, 1, 3);
         }
-        if (sh.f + 2 * sh.pf < sh.df * (sh.kf - 1) + 1 || sh.t + 2 * sh.pt < sh.dt * (sh.kt - 1) + 1)
+        if (sh.f + 2 * sh.pf < sh.df * (sh.kf - 1) + 1 ||
+            sh.t + 2 * sh.pt < sh.dt * (sh.kt - 1) + 1)
             continue;
         check_conv(sh, 1, &s);
     }
@@ -178,7 +210,8 @@ START_TEST(pools) {
         int kf = (int)ref_int(&s, 1, 4), kt = (int)ref_int(&s, 1, 4), ceil_mode = rep % 2;
         if (kf > f || kt > t)
             continue;
-        int fo = ceil_mode ? (f + kf - 1) / kf : f / kf, to = ceil_mode ? (t + kt - 1) / kt : t / kt;
+        int fo = ceil_mode ? (f + kf - 1) / kf : f / kf,
+            to = ceil_mode ? (t + kt - 1) / kt : t / kt;
         random_codes(x_buf, (size_t)rows * f * t, &s);
         if (rep % 5 == 0)
             memset(x_buf, rep % 10 ? 255 : 0, (size_t)rows * f * t);
@@ -249,9 +282,7 @@ START_TEST(means) {
 END_TEST
 
 /* A random grid: scale over four decades, zero point with its edges. */
-static double random_scale(uint64_t *s) {
-    return pow(10, ref_uniform(s, -3.5, 0.5));
-}
+static double random_scale(uint64_t *s) { return pow(10, ref_uniform(s, -3.5, 0.5)); }
 
 /* TFLite's ADD from its definition, on the reference arithmetic, with the
  * multipliers the test derives itself. */
@@ -269,7 +300,7 @@ static uint8_t ref_add(int32_t qa, int32_t qb, double sa, int32_t za, double sb,
 }
 
 static size_t bcast_at(int axis, int r, int i, int j, int f, int t) {
-    return axis == NN_I8_BCAST_F ? (size_t)r * t + j
+    return axis == NN_I8_BCAST_F   ? (size_t)r * t + j
            : axis == NN_I8_BCAST_T ? (size_t)r * f + i
                                    : ((size_t)r * f + i) * t + j;
 }
@@ -346,13 +377,9 @@ START_TEST(mul) {
 }
 END_TEST
 
-static long double ref_sigmoid(long double x) {
-    return 1 / (1 + expl(-x));
-}
+static long double ref_sigmoid(long double x) { return 1 / (1 + expl(-x)); }
 
-static long double ref_swish(long double x) {
-    return x * ref_sigmoid(x);
-}
+static long double ref_swish(long double x) { return x * ref_sigmoid(x); }
 
 /* Every entry is the nearest output code to the function in long double
  * (ties away from zero), except where the value lies within 1e-9 of a tie,
@@ -423,6 +450,77 @@ START_TEST(affine) {
 }
 END_TEST
 
+/* x + g + broadcast(u), BN and ReLU as nn_i8_sum_affine runs them: each term
+ * rounded to 16 fractional bits of an output code, the sum rounded once. */
+static uint8_t ref_sum_affine(const int32_t *d, int nterms, int32_t (*m)[MAXC], int (*sh)[MAXC],
+                              int ch, int64_t bias16, int32_t zy, int32_t lo) {
+    __int128 acc = bias16;
+    for (int k = 0; k < nterms; k++) {
+        __int128 p = (__int128)d[k] * m[k][ch];
+        int right = 15 - sh[k][ch];
+        acc += right > 0 ? ref_round_half_away(p, right) : p * ((__int128)1 << -right);
+    }
+    __int128 v = zy + ref_round_half_away(acc, 16);
+    return (uint8_t)(v < lo ? lo : v > 255 ? 255 : v);
+}
+
+START_TEST(sum_affine) {
+    uint64_t s = 20;
+    long within_half = 0, total = 0;
+    static uint8_t g_buf[MAXV];
+    for (int rep = 0; rep < 400; rep++) {
+        int c = (int)ref_int(&s, 1, 4), n = (int)ref_int(&s, 1, 2), f = (int)ref_int(&s, 1, 8);
+        int t = (int)ref_int(&s, 1, 8), nterms = (int)ref_int(&s, 1, 3);
+        int axis = rep % 2 ? NN_I8_BCAST_F : NN_I8_BCAST_T;
+        double sk[3], a[MAXC], cc[MAXC], amax = 0, ssum = 0;
+        int32_t zk[3], m[3][MAXC], zy = random_zp(&s), lo = rep % 3 ? zy : 0;
+        int sh[3][MAXC];
+        int64_t bias16[MAXC];
+        for (int k = 0; k < nterms; k++) {
+            sk[k] = random_scale(&s);
+            zk[k] = random_zp(&s);
+            ssum += sk[k];
+        }
+        for (int ch = 0; ch < c; ch++) {
+            a[ch] = ref_uniform(&s, -2, 2);
+            amax = fmax(amax, fabs(a[ch]));
+        }
+        double sy = fmax(amax, 0.1) * ssum * ref_uniform(&s, 0.3, 1.5);
+        NnI8SumTerm terms[3];
+        uint8_t *bufs[3] = {x_buf, g_buf, u_buf};
+        for (int k = 0; k < nterms; k++) {
+            random_codes(bufs[k], (size_t)c * n * f * t, &s);
+            terms[k] = (NnI8SumTerm){bufs[k], k == 2 ? axis : NN_I8_BCAST_NONE, zk[k], m[k], sh[k]};
+            for (int ch = 0; ch < c; ch++)
+                nn_i8_sum_term_multiplier(a[ch], sk[k], sy, &m[k][ch], &sh[k][ch]);
+        }
+        for (int ch = 0; ch < c; ch++) {
+            cc[ch] = ref_uniform(&s, -60, 60) * sy;
+            bias16[ch] = (int64_t)llround(cc[ch] / sy * 65536);
+        }
+        nn_i8_sum_affine(y_buf, terms, nterms, bias16, zy, lo, 255, c, n, f, t);
+        for (int r = 0; r < c * n; r++)
+            for (int i = 0; i < f; i++)
+                for (int j = 0; j < t; j++) {
+                    int ch = r / n, d[3];
+                    size_t o = ((size_t)r * f + i) * t + j;
+                    double exact = zy + cc[ch] / sy;
+                    for (int k = 0; k < nterms; k++) {
+                        d[k] = bufs[k][k == 2 ? bcast_at(axis, r, i, j, f, t) : o] - zk[k];
+                        exact += a[ch] * sk[k] * d[k] / sy;
+                    }
+                    ck_assert_int_eq(y_buf[o],
+                                     ref_sum_affine(d, nterms, m, sh, ch, bias16[ch], zy, lo));
+                    if (exact > lo + 1 && exact < 254) {
+                        total++;
+                        within_half += fabs(y_buf[o] - exact) <= 0.5 + 1e-4;
+                    }
+                }
+    }
+    ck_assert(total > 1000 && within_half == total); /* rounds as if exact */
+}
+END_TEST
+
 START_TEST(clamp) {
     uint8_t v[256];
     for (int i = 0; i < 256; i++)
@@ -446,6 +544,7 @@ int main(void) {
     tcase_add_test(tc, mul);
     tcase_add_test(tc, lut);
     tcase_add_test(tc, affine);
+    tcase_add_test(tc, sum_affine);
     tcase_add_test(tc, clamp);
     suite_add_tcase(suite, tc);
     return check_run(suite);

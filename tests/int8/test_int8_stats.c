@@ -56,7 +56,8 @@ static void check_rsqrt(uint64_t d) {
     int e = 31 - shift;
     ck_assert(e >= 1 && e <= 61);
     unsigned __int128 four_e = (unsigned __int128)1 << (2 * e);
-    unsigned __int128 lo = (unsigned __int128)m * m * d, hi = (unsigned __int128)(m + 1ull) * (m + 1ull) * d;
+    unsigned __int128 lo = (unsigned __int128)m * m * d,
+                      hi = (unsigned __int128)(m + 1ull) * (m + 1ull) * d;
     ck_assert_msg(lo <= four_e && four_e < hi, "d %llu", (unsigned long long)d);
 }
 
@@ -85,9 +86,7 @@ START_TEST(rsqrt) {
 }
 END_TEST
 
-static long double clamp255(long double v) {
-    return v < 0 ? 0 : v > 255 ? 255 : v;
-}
+static long double clamp255(long double v) { return v < 0 ? 0 : v > 255 ? 255 : v; }
 
 START_TEST(resnorm) {
     uint64_t s = 23;
@@ -103,8 +102,9 @@ START_TEST(resnorm) {
         int mode = rep % 4; /* 0: constant slabs, 1: two codes, else uniform */
         int base = (int)ref_int(&s, 0, 254);
         for (int i = 0; i < c * n * f * t; i++)
-            x_buf[i] = (uint8_t)(mode == 0 ? base : mode == 1 ? base + ref_int(&s, 0, 1)
-                                                              : ref_int(&s, 0, 255));
+            x_buf[i] = (uint8_t)(mode == 0   ? base
+                                 : mode == 1 ? base + ref_int(&s, 0, 1)
+                                             : ref_int(&s, 0, 255));
         NnI8ResNorm p;
         nn_i8_resnorm_params(&p, lambda, eps, c * t, sx, zx, sy, zy);
         nn_i8_resnorm(y_buf, x_buf, c, n, f, t, &p);
