@@ -1,7 +1,8 @@
 /* The integer statistics of runtime/nn/nn_int8_stats.h: sums against direct
- * loops over the 4-D index, the fixed-point rsqrt against its defining
- * inequality in 128-bit integers, and ResNorm on codes against the exact
- * value of its integer formula and against float ResNorm (DESIGN.md 3). */
+ * loops over the 4-D index, the 128-bit product and the fixed-point rsqrt
+ * against __int128 (the rsqrt by its defining inequality), and ResNorm on
+ * codes against the exact value of its integer formula and against float
+ * ResNorm (DESIGN.md 3). */
 #include <check.h>
 #include <math.h>
 #include <stdint.h>
@@ -42,6 +43,20 @@ START_TEST(stats) {
         }
         nn_i8_stats(x_buf + t - 1, f, (size_t)t, 1, &got1, &got2);
         ck_assert(got1 == s1 && got2 == s2);
+    }
+}
+END_TEST
+
+START_TEST(mul_u64) {
+    uint64_t s = 24;
+    for (int i = 0; i < 200000; i++) {
+        uint64_t a = ref_next(&s) >> ref_int(&s, 0, 63), b = ref_next(&s) >> ref_int(&s, 0, 63);
+        if (i < 4)
+            a = b = i % 2 ? UINT64_MAX : 0;
+        uint64_t hi, lo;
+        nn_i8_mul_u64(a, b, &hi, &lo);
+        unsigned __int128 p = (unsigned __int128)a * b;
+        ck_assert(hi == (uint64_t)(p >> 64) && lo == (uint64_t)p);
     }
 }
 END_TEST
@@ -153,6 +168,7 @@ int main(void) {
     TCase *tc = tcase_create("stats");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, stats);
+    tcase_add_test(tc, mul_u64);
     tcase_add_test(tc, rsqrt);
     tcase_add_test(tc, resnorm);
     suite_add_tcase(suite, tc);
