@@ -44,5 +44,11 @@ int main(void) {
     nn_i8_sum_term_multiplier(-0.5, 0.1, 0.2, &tm[0], &ts[0]);
     NnI8SumTerm terms[2] = {{x, NN_I8_BCAST_NONE, 3, tm, ts}, {x, NN_I8_BCAST_F, 3, tm, ts}};
     nn_i8_sum_affine(y, terms, 2, bias16, 0, 0, 255, 1, 1, 8, 8);
-    return y[0];
+    static float feat[64], logits[4];
+    nn_i8_quantize(x, feat, 64, 0.1f, 3);
+    nn_i8_pixel_shuffle2(y, x, 1, 1, 2, 2);
+    nn_i8_upsample_nearest2(y, x, 1, 4, 4);
+    nn_i8_flatten(y, x, 4, 1, 4, 4);
+    nn_i8_dequantize_logits(logits, x, 4, 1, 0.1f, 3);
+    return y[0] + (int)logits[0];
 }

@@ -1,0 +1,63 @@
+/* INT8 data movement and the float boundary: the feature pyramid's 2x
+ * upsamplings and flatten on codes (a code moves with its grid unchanged),
+ * the input features onto their grid, and the logits back to float. Strict
+ * C99, header-only; see docs/int8.md. */
+#ifndef NN_INT8_LAYOUT_H
+#define NN_INT8_LAYOUT_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* PyTorch's PixelShuffle(2): channel 4c + 2i + j at (f, t) goes to channel c at
+ * (2f + i, 2t + j). x: 4c x n x f x t; y: c x n x 2f x 2t. */
+static inline void nn_i8_pixel_shuffle2(uint8_t *y, const uint8_t *x, int c, int n, int f, int t) {
+    for (int ch = 0; ch < c; ch++)
+        for (int k = 0; k < n; k++)
+            for (int a = 0; a < 2 * f; a++)
+                for (int b = 0; b < 2 * t; b++) {
+                    int src = 4 * ch + 2 * (a % 2) + b % 2;
+                    y[(((size_t)ch * n + k) * 2 * f + a) * 2 * t + b] =
+                        x[(((size_t)src * n + k) * f + a / 2) * t + b / 2];
+                }
+}
+
+/* Nearest-neighbour 2x: x rows x f x t, y rows x 2f x 2t. */
+static inline void nn_i8_upsample_nearest2(uint8_t *y, const uint8_t *x, int rows, int f, int t) {
+    for (int r = 0; r < rows; r++)
+        for (int a = 0; a < 2 * f; a++)
+            for (int b = 0; b < 2 * t; b++)
+                y[((size_t)r * 2 * f + a) * 2 * t + b] = x[((size_t)r * f + a / 2) * t + b / 2];
+}
+
+/* y[(c*F + f)*T + t][n] = x[c][n][f][t]: PyTorch's flatten order, feature-major
+ * for nn_i8_linear. */
+static inline void nn_i8_flatten(uint8_t *y, const uint8_t *x, int c, int n, int f, int t) {
+    for (int ch = 0; ch < c; ch++)
+        for (int k = 0; k < n; k++)
+            for (int i = 0; i < f * t; i++)
+                y[((size_t)ch * f * t + i) * n + k] = x[((size_t)ch * n + k) * f * t + i];
+}
+
+/* The input features onto their grid exactly as QAT's fake quantisation puts
+ * them (nn_quant.h in float: nearbyint of x / scale, ties to even in the
+ * default rounding mode, plus the zero point, clamped). */
+static inline void nn_i8_quantize(uint8_t *q, const float *x, size_t n, float scale,
+                                  int32_t zero_point) {
+    for (size_t i = 0; i < n; i++) {
+        float v = nearbyintf(x[i] / scale) + (float)zero_point;
+        q[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+    }
+}
+
+/* logits[s][k] = (y[k][s] - zp) * scale: the last linear's codes (classes x n)
+ * back to float, in the N x classes order callers see. */
+static inline void nn_i8_dequantize_logits(float *logits, const uint8_t *y, int classes, int n,
+                                           float scale, int32_t zero_point) {
+    for (int k = 0; k < classes; k++)
+        for (int s = 0; s < n; s++)
+            logits[(size_t)s * classes + k] =
+                (float)((int32_t)y[(size_t)k * n + s] - zero_point) * scale;
+}
+
+#endif
