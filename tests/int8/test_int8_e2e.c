@@ -3,7 +3,8 @@
  * the same layer run the way INT8 inference will run it: BN folded into the
  * conv, weights int8 per output channel, int32 bias, requantised with the ReLU
  * as the clamp. The codes match the float result within one output quantum on
- * at least 99 % of the elements. */
+ * at least 99 % of the elements. Then an MFA attention (time mean, two 1x1
+ * convs, ReLU, sigmoid table, broadcast product) the same way. */
 #include <check.h>
 #include <math.h>
 #include <stdint.h>
@@ -119,11 +120,135 @@ START_TEST(conv_bn_relu) {
 }
 END_TEST
 
+/* x on a grid, as QAT's fake quantisation leaves it. */
+static double fake_quant(double v, double scale, int32_t zp) {
+    double q = nearbyint(v / scale) + zp;
+    return ((q < 0 ? 0 : q > 255 ? 255 : q) - zp) * scale;
+}
+
+#define CC 10 /* an MFA chunk's channels */
+#define HID 6 /* its attention's hidden width */
+
+/* One MFA attention, y * sigmoid(W2 relu(W1 mean_t(y) + b1) + b2) broadcast
+ * over time, in float with a quantisation point after every step (pass 1
+ * observes the ranges, pass 2 rounds to them, as QAT would), and on codes:
+ * the share of outputs within one output quantum. */
+static double run_attention(uint64_t *s) {
+    static double yv[CC * F * T], out[CC * F * T];
+    double w1[HID * CC], w2[CC * HID], b1[HID], b2[CC], sv[CC * F], h[HID * F], z[CC * F];
+    double a[CC * F], sy, sh = 0, sz = 0, so = 0;
+    int32_t zy, zh = 0, zz = 0, zo = 0;
+    static uint8_t qyv[CC * F * T], qs[CC * F], qh[HID * F], qz[CC * F], qa[CC * F], qo[CC * F * T];
+    grid(-1, 3, &sy, &zy);
+    for (int i = 0; i < CC * F * T; i++) {
+        qyv[i] = (uint8_t)ref_int(s, 0, 255);
+        yv[i] = (qyv[i] - zy) * sy;
+    }
+    for (int i = 0; i < HID * CC; i++) {
+        w1[i] = ref_uniform(s, -1, 1) / sqrt(CC);
+        w2[i] = ref_uniform(s, -2, 2) / sqrt(HID);
+    }
+    for (int o = 0; o < HID; o++) {
+        qat_round(w1 + o * CC, CC);
+        b1[o] = ref_uniform(s, -0.3, 0.3);
+    }
+    for (int c = 0; c < CC; c++) {
+        qat_round(w2 + c * HID, HID);
+        b2[c] = ref_uniform(s, -0.5, 0.5);
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        double hlo = 0, hhi = 0, zlo = 0, zhi = 0, olo = 0, ohi = 0;
+        for (int c = 0; c < CC; c++)
+            for (int f = 0; f < F; f++) {
+                double sum = 0;
+                for (int t = 0; t < T; t++)
+                    sum += yv[(c * F + f) * T + t];
+                sv[c * F + f] = fake_quant(sum / T, sy, zy); /* the mean keeps y's grid */
+            }
+        for (int o = 0; o < HID; o++)
+            for (int f = 0; f < F; f++) {
+                double v = b1[o];
+                for (int c = 0; c < CC; c++)
+                    v += w1[o * CC + c] * sv[c * F + f];
+                v = v > 0 ? v : 0;
+                hhi = fmax(hhi, v);
+                h[o * F + f] = pass ? fake_quant(v, sh, zh) : v;
+            }
+        for (int c = 0; c < CC; c++)
+            for (int f = 0; f < F; f++) {
+                double v = b2[c];
+                for (int o = 0; o < HID; o++)
+                    v += w2[c * HID + o] * h[o * F + f];
+                zlo = fmin(zlo, v);
+                zhi = fmax(zhi, v);
+                z[c * F + f] = pass ? fake_quant(v, sz, zz) : v;
+                a[c * F + f] = pass ? fake_quant(1 / (1 + exp(-z[c * F + f])), 1.0 / 255, 0)
+                                    : 1 / (1 + exp(-v));
+                for (int t = 0; t < T; t++) {
+                    double ov = yv[(c * F + f) * T + t] * a[c * F + f];
+                    olo = fmin(olo, ov);
+                    ohi = fmax(ohi, ov);
+                    out[(c * F + f) * T + t] = pass ? fake_quant(ov, so, zo) : ov;
+                }
+            }
+        if (!pass) {
+            grid(hlo, hhi, &sh, &zh);
+            grid(zlo, zhi, &sz, &zz);
+            grid(olo, ohi, &so, &zo);
+        }
+    }
+    /* int8 */
+    int8_t q1[HID * CC], q2[CC * HID];
+    int32_t bq1[HID], bq2[CC], m1[HID], m2[CC];
+    int sh1[HID], sh2[CC];
+    for (int o = 0; o < HID; o++) {
+        double top = 0;
+        for (int c = 0; c < CC; c++)
+            top = fmax(top, fabs(w1[o * CC + c]));
+        for (int c = 0; c < CC; c++)
+            q1[o * CC + c] = (int8_t)nearbyint(w1[o * CC + c] / (top / 127));
+        bq1[o] = (int32_t)nearbyint(b1[o] / (sy * top / 127));
+        nn_i8_quantize_multiplier(sy * top / 127 / sh, &m1[o], &sh1[o]);
+    }
+    for (int c = 0; c < CC; c++) {
+        double top = 0;
+        for (int o = 0; o < HID; o++)
+            top = fmax(top, fabs(w2[c * HID + o]));
+        for (int o = 0; o < HID; o++)
+            q2[c * HID + o] = (int8_t)nearbyint(w2[c * HID + o] / (top / 127));
+        bq2[c] = (int32_t)nearbyint(b2[c] / (sh * top / 127));
+        nn_i8_quantize_multiplier(sh * top / 127 / sz, &m2[c], &sh2[c]);
+    }
+    uint8_t lut[256];
+    NnI8Mul mul;
+    nn_i8_mean_t(qs, qyv, CC, F, T);
+    nn_i8_conv1x1(qh, qs, zy, q1, bq1, CC, HID, F, (NnI8Requant){m1, sh1, zh, zh, 255});
+    nn_i8_conv1x1(qz, qh, zh, q2, bq2, HID, CC, F, (NnI8Requant){m2, sh2, zz, 0, 255});
+    nn_i8_lut_build(lut, nn_i8_sigmoid, sz, zz, 1.0 / 255, 0, 0, 255);
+    nn_i8_lut_apply(qa, qz, CC * F, lut);
+    nn_i8_mul_params(&mul, sy, zy, 1.0 / 255, 0, so, zo, 0, 255);
+    nn_i8_mul_bcast(qo, qyv, qa, CC, F, T, NN_I8_BCAST_T, &mul);
+    int within = 0;
+    for (int i = 0; i < CC * F * T; i++)
+        within += fabs((qo[i] - zo) * so - out[i]) <= so * (1 + 1e-9);
+    return (double)within / (CC * F * T);
+}
+
+START_TEST(mfa_attention) {
+    uint64_t s = 32;
+    for (int rep = 0; rep < 20; rep++) {
+        double share = run_attention(&s);
+        ck_assert_msg(share >= 0.99, "%.4f", share);
+    }
+}
+END_TEST
+
 int main(void) {
     Suite *suite = suite_create("int8_e2e");
     TCase *tc = tcase_create("e2e");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, conv_bn_relu);
+    tcase_add_test(tc, mfa_attention);
     suite_add_tcase(suite, tc);
     return check_run(suite);
 }
