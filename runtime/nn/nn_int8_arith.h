@@ -78,7 +78,8 @@ static inline int32_t nn_i8_requantize(int32_t acc, int32_t mult, int shift, int
 }
 
 /* x * mult * 2^(shift - 31) in 64 bits with one rounding (ties away from
- * zero), for the sums of ResNorm whose products pass 32 bits. |x| < 2^32;
+ * zero), for the sums of ResNorm whose products pass 32 bits; mult may be
+ * negative (the fused sum carries a norm's sign in it). |x| < 2^32;
  * the result saturates to int64 where a left shift would overflow. */
 static inline int64_t nn_i8_mul_by_multiplier64(int64_t x, int32_t mult, int shift) {
     int64_t p = x * mult; /* |p| < 2^63 */

@@ -287,7 +287,8 @@ static inline void nn_i8_sum_term_multiplier(double a, double x_scale, double y_
 
 static inline int64_t nn_i8_sum_at(const NnI8SumTerm *terms, int nterms, int64_t bias16, int ch,
                                    int r, int i, int j, int f, int t) {
-    int64_t acc = bias16, cap = INT64_C(1) << 60; /* saturated terms cannot wrap the sum */
+    /* saturated terms cannot wrap the sum: 7 caps and |bias16| < 2^60 stay below 2^63 */
+    int64_t acc = bias16, cap = INT64_C(1) << 59;
     for (int k = 0; k < nterms; k++) {
         const NnI8SumTerm *tk = &terms[k];
         int32_t d = (int32_t)tk->x[nn_i8_bcast_index(tk->axis, r, i, j, f, t)] - tk->zp;
