@@ -11,6 +11,7 @@
 #include "nn_norm.h"
 #include "nn_pool.h"
 #include "nn_quant.h"
+#include "nn_reduce.h"
 #include "nn_resnorm.h"
 #include "nn_upsample.h"
 

@@ -7,6 +7,7 @@
 #define NN_NORM_H
 
 #include "nn_base.h"
+#include "nn_reduce.h"
 
 #define NN_NORM_EPS 1e-5
 #define NN_NORM_MOMENTUM 0.1
@@ -51,23 +52,17 @@ NN_INLINE void norm_forward_train_group(int g, real *restrict y, const real *res
     size_t seg = (size_t)(s.f / s.subbands) * s.t, count = seg * s.n;
     {
         int ch = g / s.subbands, sb = g % s.subbands;
-        /* Sums per segment at the working precision (they vectorise), across segments in double. */
+        /* Sums per segment at the working precision, in vector lanes; across segments
+         * in double. */
         double sum = 0, sq = 0;
-        for (int k = 0; k < s.n; k++) {
-            const real *xs = x + norm_segment(&s, ch, sb, k);
-            real part = 0;
-            for (size_t i = 0; i < seg; i++)
-                part += xs[i];
-            sum += part;
-        }
+        for (int k = 0; k < s.n; k++)
+            sum += nn_sum(x + norm_segment(&s, ch, sb, k), seg);
         double mean = sum / (double)count;
         real m = (real)mean;
         for (int k = 0; k < s.n; k++) {
-            const real *xs = x + norm_segment(&s, ch, sb, k);
-            real part = 0;
-            for (size_t i = 0; i < seg; i++)
-                part += (xs[i] - m) * (xs[i] - m);
-            sq += part;
+            real lanes[NN_LANES] = {0};
+            nn_lanes_sq_dev(lanes, x + norm_segment(&s, ch, sb, k), m, seg);
+            sq += nn_lanes_total(lanes);
         }
         double var = sq / (double)count;
         real invstd = (real)(1 / sqrt(var + NN_NORM_EPS));
@@ -104,14 +99,23 @@ NN_INLINE void norm_backward_group(int g, real *restrict dx, int acc, real *dgam
         double sum_dy = 0, sum_dy_xhat = 0;
         for (int k = 0; k < s.n; k++) {
             size_t o = norm_segment(&s, ch, sb, k);
-            real part_dy = 0, part_dyx = 0;
-            for (size_t i = 0; i < seg; i++) {
-                real d = relu ? dy[o + i] * (real)(y[o + i] > 0) : dy[o + i];
-                part_dy += d;
-                part_dyx += d * (x[o + i] - mean);
+            real lanes_dy[NN_LANES] = {0}, lanes_dyx[NN_LANES] = {0};
+            size_t i = 0;
+            for (; i + NN_LANES <= seg; i += NN_LANES)
+                for (int l = 0; l < NN_LANES; l++) {
+                    size_t e = o + i + l;
+                    real d = relu ? dy[e] * (real)(y[e] > 0) : dy[e];
+                    lanes_dy[l] += d;
+                    lanes_dyx[l] += d * (x[e] - mean);
+                }
+            for (int l = 0; i + (size_t)l < seg; l++) {
+                size_t e = o + i + l;
+                real d = relu ? dy[e] * (real)(y[e] > 0) : dy[e];
+                lanes_dy[l] += d;
+                lanes_dyx[l] += d * (x[e] - mean);
             }
-            sum_dy += part_dy;
-            sum_dy_xhat += part_dyx * invstd;
+            sum_dy += nn_lanes_total(lanes_dy);
+            sum_dy_xhat += nn_lanes_total(lanes_dyx) * invstd;
         }
         dgamma[g] += (real)sum_dy_xhat;
         dbeta[g] += (real)sum_dy;

@@ -5,6 +5,7 @@
 #define NN_POOL_H
 
 #include "nn_base.h"
+#include "nn_reduce.h"
 
 typedef struct PoolShape {
     int planes, f, t, kf, kt, fo, to;
@@ -81,12 +82,8 @@ NN_KERNEL void avgpool_backward(real *restrict dx, int acc, const real *restrict
 
 /* y[plane] = mean of the plane's `size` values. */
 NN_INLINE void globalpool_forward(real *restrict y, const real *restrict x, int planes, int size) {
-    for (int p = 0; p < planes; p++) {
-        real sum = 0;
-        for (int i = 0; i < size; i++)
-            sum += x[(size_t)p * size + i];
-        y[p] = sum / (real)size;
-    }
+    for (int p = 0; p < planes; p++)
+        y[p] = nn_sum(x + (size_t)p * size, (size_t)size) / (real)size;
 }
 
 NN_INLINE void globalpool_backward(real *restrict dx, int acc, const real *restrict dy, int planes,

@@ -5,6 +5,7 @@
 #define NN_RESNORM_H
 
 #include "nn_base.h"
+#include "nn_reduce.h"
 
 #define NN_RESNORM_EPS 1e-8
 
@@ -15,16 +16,15 @@ NN_INLINE void resnorm_forward_group(int g, real *restrict y, real *restrict sav
     size_t plane = (size_t)n * f * t;
     {
         int k = g / f, fi = g % f;
-        double sum = 0, sq = 0;
+        const real *x0 = x + ((size_t)k * f + fi) * t; /* the group's row in channel 0 */
+        real lanes[NN_LANES] = {0};
         for (int ch = 0; ch < c; ch++)
-            for (int ti = 0; ti < t; ti++)
-                sum += x[ch * plane + ((size_t)k * f + fi) * t + ti];
-        double mean = sum / ((double)c * t);
+            nn_lanes_add(lanes, x0 + ch * plane, (size_t)t);
+        double mean = nn_lanes_total(lanes) / ((double)c * t);
+        real lanes_sq[NN_LANES] = {0};
         for (int ch = 0; ch < c; ch++)
-            for (int ti = 0; ti < t; ti++) {
-                double d = x[ch * plane + ((size_t)k * f + fi) * t + ti] - mean;
-                sq += d * d;
-            }
+            nn_lanes_sq_dev(lanes_sq, x0 + ch * plane, (real)mean, (size_t)t);
+        double sq = nn_lanes_total(lanes_sq);
         real invstd = (real)(1 / sqrt(sq / ((double)c * t) + NN_RESNORM_EPS));
         for (int ch = 0; ch < c; ch++)
             for (int ti = 0; ti < t; ti++) {
@@ -46,13 +46,22 @@ NN_INLINE void resnorm_backward_group(int g, real *restrict dx, int acc, const r
     {
         int k = g / f, fi = g % f;
         real mean = saved[2 * g], invstd = saved[2 * g + 1];
-        double sum_dy = 0, sum_dy_xhat = 0;
-        for (int ch = 0; ch < c; ch++)
-            for (int ti = 0; ti < t; ti++) {
-                size_t o = ch * plane + ((size_t)k * f + fi) * t + ti;
-                sum_dy += dy[o];
-                sum_dy_xhat += dy[o] * (x[o] - mean) * invstd;
+        size_t o0 = ((size_t)k * f + fi) * t; /* the group's row in channel 0 */
+        real lanes_dy[NN_LANES] = {0}, lanes_dyx[NN_LANES] = {0};
+        for (int ch = 0; ch < c; ch++) {
+            const real *dyr = dy + ch * plane + o0, *xr = x + ch * plane + o0;
+            int ti = 0;
+            for (; ti + NN_LANES <= t; ti += NN_LANES)
+                for (int l = 0; l < NN_LANES; l++) {
+                    lanes_dy[l] += dyr[ti + l];
+                    lanes_dyx[l] += dyr[ti + l] * (xr[ti + l] - mean);
+                }
+            for (int l = 0; ti + l < t; l++) {
+                lanes_dy[l] += dyr[ti + l];
+                lanes_dyx[l] += dyr[ti + l] * (xr[ti + l] - mean);
             }
+        }
+        double sum_dy = nn_lanes_total(lanes_dy), sum_dy_xhat = nn_lanes_total(lanes_dyx) * invstd;
         real m_dy = (real)(sum_dy / count), m_dyx = (real)(sum_dy_xhat / count);
         for (int ch = 0; ch < c; ch++)
             for (int ti = 0; ti < t; ti++) {
