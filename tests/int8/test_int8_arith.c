@@ -194,7 +194,7 @@ START_TEST(mul_by_multiplier64) {
         int64_t x = ref_int(&s, -((int64_t)1 << 32) + 1, ((int64_t)1 << 32) - 1);
         if (ref_next(&s) % 4 == 0)
             x = ref_int(&s, -1000, 1000);
-        int32_t m = random_mult(&s);
+        int32_t m = random_mult(&s) * (ref_next(&s) % 2 ? -1 : 1); /* signed: the fused sum */
         int shift = (int)ref_int(&s, -31, 31);
         __int128 p = (__int128)x * m, want;
         if (shift < 31)
@@ -208,6 +208,7 @@ START_TEST(mul_by_multiplier64) {
     /* a tie: 3 * 2^30 / 2^31 = 1.5 -> 2, and -1.5 -> -2 */
     ck_assert(nn_i8_mul_by_multiplier64(3, 1 << 30, 0) == 2);
     ck_assert(nn_i8_mul_by_multiplier64(-3, 1 << 30, 0) == -2);
+    ck_assert(nn_i8_mul_by_multiplier64(3, -(1 << 30), 0) == -2);
 }
 END_TEST
 
