@@ -77,23 +77,11 @@ static void check_multiplier(double real) {
 }
 
 START_TEST(quantize_multiplier) {
-    static const double edges[] = {0,
-                                   1,
-                                   0.5,
-                                   0.25,
-                                   1.5,
-                                   1e-300,
-                                   ldexp(1, -32),
-                                   ldexp(1, -33),
-                                   ldexp(1, -31),
-                                   ldexp(1, 30),
-                                   2147483647.0,
-                                   2147483647.5,
-                                   1 - ldexp(1, -40),
-                                   1 - ldexp(1, -32),
-                                   1 - ldexp(1, -31),
-                                   0.5 - ldexp(1, -34),
-                                   ldexp(1, -32) * (1 - ldexp(1, -40))};
+    /* zero, powers of two, the ends of the range, mantissas that round up to 2^31 */
+    const double edges[] = {0, 1, 0.5, 0.25, 1.5, 1e-300, 2147483647.0, 2147483647.5,
+                            ldexp(1, -32), ldexp(1, -33), ldexp(1, -31), ldexp(1, 30),
+                            1 - ldexp(1, -40), 1 - ldexp(1, -32), 1 - ldexp(1, -31),
+                            0.5 - ldexp(1, -34), ldexp(1, -32) * (1 - ldexp(1, -40))};
     for (size_t i = 0; i < sizeof edges / sizeof *edges; i++)
         check_multiplier(edges[i]);
     int32_t mult;
