@@ -161,8 +161,9 @@ static void emit_forward_prim(Body *b, const Prim *pr) {
             act(b, pr->x2), elems(y));
         break;
     case P_MAXPOOL:
-        OUT("    maxpool_forward(%s, %s, %s, (PoolShape){%d * N, %d, %d, %d, %d, %d, %d});\n",
-            act(b, pr->y), act(b, pr->aux), act(b, pr->x), x->c, x->f, x->t, pr->i[0], pr->i[1],
+        parallel_loop(b, "c", str_int(x->c), elems(x));
+        OUT("maxpool_forward_channel(c, %s, %s, %s, N, %d, %d, %d, %d, %d, %d);\n", act(b, pr->y),
+            b->infer ? "NULL" : act(b, pr->aux), act(b, pr->x), x->f, x->t, pr->i[0], pr->i[1],
             y->f, y->t);
         break;
     case P_AVGPOOL:
@@ -192,26 +193,26 @@ static void emit_forward_prim(Body *b, const Prim *pr) {
         OUT("    linear_forward(%s, %s, %s, %s, %d, %d, N);\n", act(b, pr->y), act(b, pr->x),
             param(b, pr->w, 0), param(b, pr->b, 0), x->c, y->c);
         break;
-    case P_RESNORM: {
-        char groups[32];
-        snprintf(groups, sizeof groups, "N * %d", x->f);
-        parallel_loop(b, "g", groups, elems(x));
-        OUT("resnorm_forward_group(g, %s, %s, %s, %g, %d, N, %d, %d);\n", act(b, pr->y),
+    case P_RESNORM:
+        parallel_loop(b, "k", "N", elems(x));
+        OUT("resnorm_forward_clip(k, %s, %s, %s, %g, %d, N, %d, %d);\n", act(b, pr->y),
             act(b, pr->aux), act(b, pr->x), pr->r, x->c, x->f, x->t);
         break;
-    }
     case P_MEAN_F:
     case P_MEAN_T:
-        OUT("    mean_%c_forward(%s, %s, %d * N, %d, %d);\n", pr->kind == P_MEAN_F ? 'f' : 't',
-            act(b, pr->y), act(b, pr->x), x->c, x->f, x->t);
+        parallel_loop(b, "c", str_int(x->c), elems(x));
+        OUT("mean_%c_forward_channel(c, %s, %s, N, %d, %d);\n", pr->kind == P_MEAN_F ? 'f' : 't',
+            act(b, pr->y), act(b, pr->x), x->f, x->t);
         break;
     case P_BCAST_ADD_F:
-        OUT("    bcast_add_f_forward(%s, %s, %s, %s, %d * N, %d, %d);\n", act(b, pr->y),
-            act(b, pr->x), pr->x2 >= 0 ? act(b, pr->x2) : "NULL", act(b, pr->x3), y->c, y->f, y->t);
+        parallel_loop(b, "c", str_int(y->c), elems(y));
+        OUT("bcast_add_f_forward_channel(c, %s, %s, %s, %s, N, %d, %d);\n", act(b, pr->y),
+            act(b, pr->x), pr->x2 >= 0 ? act(b, pr->x2) : "NULL", act(b, pr->x3), y->f, y->t);
         break;
     case P_BCAST_MUL_T:
-        OUT("    bcast_mul_t_forward(%s, %s, %s, %d * N, %d, %d);\n", act(b, pr->y), act(b, pr->x),
-            act(b, pr->x2), y->c, y->f, y->t);
+        parallel_loop(b, "c", str_int(y->c), elems(y));
+        OUT("bcast_mul_t_forward_channel(c, %s, %s, %s, N, %d, %d);\n", act(b, pr->y),
+            act(b, pr->x), act(b, pr->x2), y->f, y->t);
         break;
     case P_PIXEL_SHUFFLE:
         OUT("    pixel_shuffle_forward(%s, %s, %d, N, %d, %d);\n", act(b, pr->y), act(b, pr->x),
@@ -367,28 +368,31 @@ static void emit_backward_prim(Body *b, const Prim *pr) {
             param(b, pr->w, 1), param(b, pr->b, 1), dy, act(b, pr->x), param(b, pr->w, 0), x->c,
             y->c);
         break;
-    case P_RESNORM: {
-        char groups[32];
-        snprintf(groups, sizeof groups, "N * %d", x->f);
-        parallel_loop(b, "g", groups, 2 * elems(x));
-        OUT("resnorm_backward_group(g, %s, %d, %s, %s, %s, %g, %d, N, %d, %d);\n", dx, ax, dy,
+    case P_RESNORM:
+        parallel_loop(b, "k", "N", 2 * elems(x));
+        OUT("resnorm_backward_clip(k, %s, %d, %s, %s, %s, %g, %d, N, %d, %d);\n", dx, ax, dy,
             act(b, pr->x), act(b, pr->aux), pr->r, x->c, x->f, x->t);
         break;
-    }
     case P_MEAN_F:
     case P_MEAN_T:
-        OUT("    %smean_%c_backward(%s, %d, %s, %d * N, %d, %d);\n", g,
-            pr->kind == P_MEAN_F ? 'f' : 't', dx, ax, dy, x->c, x->f, x->t);
+        parallel_loop(b, "c", str_int(x->c), elems(x));
+        OUT("mean_%c_backward_channel(c, %s, %d, %s, N, %d, %d);\n",
+            pr->kind == P_MEAN_F ? 'f' : 't', dx, ax, dy, x->f, x->t);
         break;
-    case P_BCAST_ADD_F:
-        OUT("    bcast_add_f_backward(%s, %d, %s, %d, %s, %d, %s, %d * N, %d, %d);\n", dx, ax,
-            pr->x2 >= 0 ? grad_name(b, pr->x2) : "NULL", ax2, grad_name(b, pr->x3), ax3, dy, y->c,
-            y->f, y->t);
+    case P_BCAST_ADD_F: {
+        const char *db = pr->x2 >= 0 ? grad_name(b, pr->x2) : "NULL";
+        parallel_loop(b, "c", str_int(y->c), 2 * elems(y));
+        OUT("bcast_add_f_backward_channel(c, %s, %d, %s, %d, %s, %d, %s, N, %d, %d);\n", dx, ax,
+            db, ax2, grad_name(b, pr->x3), ax3, dy, y->f, y->t);
         break;
-    case P_BCAST_MUL_T:
-        OUT("    bcast_mul_t_backward(%s, %d, %s, %d, %s, %s, %s, %d * N, %d, %d);\n", dx, ax,
-            grad_name(b, pr->x2), ax2, dy, act(b, pr->x), act(b, pr->x2), y->c, y->f, y->t);
+    }
+    case P_BCAST_MUL_T: {
+        const char *da = grad_name(b, pr->x2);
+        parallel_loop(b, "c", str_int(y->c), 2 * elems(y));
+        OUT("bcast_mul_t_backward_channel(c, %s, %d, %s, %d, %s, %s, %s, N, %d, %d);\n", dx, ax,
+            da, ax2, dy, act(b, pr->x), act(b, pr->x2), y->f, y->t);
         break;
+    }
     case P_PIXEL_SHUFFLE:
         OUT("    %spixel_shuffle_backward(%s, %d, %s, %d, N, %d, %d);\n", g, dx, ax, dy, y->c, x->f,
             x->t);
@@ -540,6 +544,26 @@ static void emit_quant_backward(Body *b, const Layer *l) {
     }
 }
 
+static void emit_fused_norm_infer(Body *b, const Prim *pr, const Prim *norm) {
+    const Program *p = b->p;
+    const Tensor *y = &p->tensors[norm->y];
+    const StatsSlot *st = &p->stats[norm->stats];
+    char stats[160];
+    snprintf(stats, sizeof stats, "%s, %s, stats + %lld, stats + %lld", param(b, norm->w, 0),
+             param(b, norm->b, 0), (long long)st->offset, (long long)(st->offset + st->groups));
+    if (pr->kind == P_DWCONV) {
+        parallel_loop(b, "c", str_int(y->c), elems(y) * pr->i[0] * pr->i[1]);
+        OUT("dwconv_norm_infer_channel(c, %s, %s, %s, %s, N, %d, %d, %d, %d, %d, %d, %d, %d);\n",
+            act(b, norm->y), act(b, pr->x), param(b, pr->w, 0), stats, y->f, y->t, pr->i[0],
+            pr->i[1], pr->i[4], pr->i[5], norm->i[0], norm->i[1]);
+    } else {
+        parallel_loop(b, "c", str_int(y->c), elems(y));
+        OUT("bcast_add_f_norm_infer_channel(c, %s, %s, %s, %s, %s, N, %d, %d, %d, %d);\n",
+            act(b, norm->y), act(b, pr->x), pr->x2 >= 0 ? act(b, pr->x2) : "NULL",
+            act(b, pr->x3), stats, y->f, y->t, norm->i[0], norm->i[1]);
+    }
+}
+
 /* The training-capable forward, or (infer = 1) the inference-only one. */
 static void emit_forward(FILE *out, const Program *p, const EmitOptions *o, int infer) {
     Body b;
@@ -555,7 +579,12 @@ static void emit_forward(FILE *out, const Program *p, const EmitOptions *o, int 
         else if (!pr->layer)
             fputs("\n    /* logits, clip-major */\n", b.f);
         layer = pr->layer;
-        emit_forward_prim(&b, pr);
+        if (infer && lw_infer_fuses_norm(p, k)) {
+            emit_fused_norm_infer(&b, pr, &p->prims[k + 1]);
+            k++;
+        } else {
+            emit_forward_prim(&b, pr);
+        }
     }
     fclose(b.f);
     const char *m = p->model->name;

@@ -292,8 +292,30 @@ static void plan_gradients(Program *p) {
     p->grad_per_clip = fl.top;
 }
 
+static int reads_root(const Program *p, const Prim *q, int root) {
+    int ins[3] = {q->x, q->x2, q->x3};
+    for (int j = 0; j < 3; j++)
+        if (ins[j] >= 0 && p->tensors[ins[j]].root == root)
+            return 1;
+    return 0;
+}
+
+int lw_infer_fuses_norm(const Program *p, int k) {
+    const Prim *pr = &p->prims[k];
+    if ((pr->kind != P_DWCONV && pr->kind != P_BCAST_ADD_F) || k + 1 >= p->nprims)
+        return 0;
+    const Prim *norm = &p->prims[k + 1];
+    if (norm->kind != P_NORM || norm->x != pr->y || norm->layer != pr->layer)
+        return 0;
+    for (int j = 0; j < p->nprims; j++)
+        if (j != k + 1 && reads_root(p, &p->prims[j], p->tensors[pr->y].root))
+            return 0;
+    return 1;
+}
+
 /* Inference keeps nothing for backward: a tensor's slot is free again after its
- * last reader, so the arena holds only what is live at once. */
+ * last reader, so the arena holds only what is live at once. A step fused with
+ * the norm after it still reads its inputs while the norm writes. */
 static void plan_inference(Program *p) {
     int *first = arena_alloc(p->arena, sizeof(int) * (size_t)p->ntensors);
     int *last = arena_alloc(p->arena, sizeof(int) * (size_t)p->ntensors);
@@ -309,6 +331,12 @@ static void plan_inference(Program *p) {
             if (first[r] < 0)
                 first[r] = k;
             last[r] = k;
+        }
+        if (lw_infer_fuses_norm(p, k)) {
+            int ins[3] = {pr->x, pr->x2, pr->x3};
+            for (int j = 0; j < 3; j++)
+                if (ins[j] >= 0)
+                    last[p->tensors[ins[j]].root] = k + 1;
         }
     }
     FreeList fl = {.arena = p->arena};

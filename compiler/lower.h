@@ -117,4 +117,9 @@ int lw_bcres_block(Program *p, const char *what, int x, int cout, int scales, in
                    double dropout);
 int lw_globalpool_into(Program *p, const char *what, int x, int y);
 
+/* Inference runs prim k (a depthwise conv or a frequency-broadcast sum) and the
+ * norm right after it in the same layer as one step when that norm is the only
+ * reader of prim k's output (runtime/nn/nn_fused.h). */
+int lw_infer_fuses_norm(const Program *p, int k);
+
 #endif

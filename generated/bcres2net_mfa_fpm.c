@@ -1487,12 +1487,16 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         fake_quant_forward(stem_bn, (size_t)N * 163840, quant->ranges + 0, quant->observe);
 
     /* stem.mfa: 80 x 128 x 16 -> 80 x 128 x 16 */
-    mean_t_forward(stem_mfa_att1_mean, stem_mfa_x1, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_forward_channel(c, stem_mfa_att1_mean, stem_mfa_x1, N, 128, 16);
     conv1x1_forward(stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stem_mfa_att1_relu, stem_mfa_att1_fc1, (size_t)N * 1280);
     conv1x1_forward(stem_mfa_att1_fc2, stem_mfa_att1_relu, stem_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att1_sigmoid, stem_mfa_att1_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stem_mfa_y1, stem_mfa_x1, stem_mfa_att1_sigmoid, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_forward_channel(c, stem_mfa_y1, stem_mfa_x1, stem_mfa_att1_sigmoid, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stem_mfa_dw2, stem_mfa_x2, stem_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
@@ -1505,12 +1509,16 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 160, stats + 180, (NormShape){20, 1, N, 128, 16}, 1);
     }
-    mean_t_forward(stem_mfa_att2_mean, stem_mfa_bn2, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_forward_channel(c, stem_mfa_att2_mean, stem_mfa_bn2, N, 128, 16);
     conv1x1_forward(stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stem_mfa_att2_relu, stem_mfa_att2_fc1, (size_t)N * 1280);
     conv1x1_forward(stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att2_sigmoid, stem_mfa_att2_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stem_mfa_y2, stem_mfa_bn2, stem_mfa_att2_sigmoid, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_forward_channel(c, stem_mfa_y2, stem_mfa_bn2, stem_mfa_att2_sigmoid, N, 128, 16);
     add_forward(stem_mfa_sum3, stem_mfa_x3, stem_mfa_y2, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -1524,12 +1532,16 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stats + 200, stats + 220, (NormShape){20, 1, N, 128, 16}, 1);
     }
-    mean_t_forward(stem_mfa_att3_mean, stem_mfa_bn3, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_forward_channel(c, stem_mfa_att3_mean, stem_mfa_bn3, N, 128, 16);
     conv1x1_forward(stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stem_mfa_att3_relu, stem_mfa_att3_fc1, (size_t)N * 1280);
     conv1x1_forward(stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att3_sigmoid, stem_mfa_att3_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stem_mfa_y3, stem_mfa_bn3, stem_mfa_att3_sigmoid, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_forward_channel(c, stem_mfa_y3, stem_mfa_bn3, stem_mfa_att3_sigmoid, N, 128, 16);
     add_forward(stem_mfa_sum4, stem_mfa_x4, stem_mfa_y3, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -1543,12 +1555,16 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stats + 240, stats + 260, (NormShape){20, 1, N, 128, 16}, 1);
     }
-    mean_t_forward(stem_mfa_att4_mean, stem_mfa_bn4, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_forward_channel(c, stem_mfa_att4_mean, stem_mfa_bn4, N, 128, 16);
     conv1x1_forward(stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stem_mfa_att4_relu, stem_mfa_att4_fc1, (size_t)N * 1280);
     conv1x1_forward(stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att4_sigmoid, stem_mfa_att4_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stem_mfa_y4, stem_mfa_bn4, stem_mfa_att4_sigmoid, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_forward_channel(c, stem_mfa_y4, stem_mfa_bn4, stem_mfa_att4_sigmoid, N, 128, 16);
     if (quant)
         fake_quant_forward(stem_mfa, (size_t)N * 163840, quant->ranges + 2, quant->observe);
 
@@ -1604,7 +1620,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 520, stats + 560, (NormShape){10, 4, N, 128, 16}, 0);
     }
-    mean_f_forward(stage1_bcres2net1_mean_f, stage1_bcres2net1_f2, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_f_forward_channel(c, stage1_bcres2net1_mean_f, stage1_bcres2net1_f2, N, 128, 16);
     copy_forward(stage1_bcres2net1_f1_out1, stage1_bcres2net1_f1_in1, (size_t)N * 160);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
@@ -1625,7 +1643,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dropout_forward(stage1_bcres2net1_drop, stage1_bcres2net1_drop_mask, stage1_bcres2net1_conv_out, (size_t)N * 40, 16, 0.1, rng);
     else
         copy_forward(stage1_bcres2net1_drop, stage1_bcres2net1_conv_out, (size_t)N * 640);
-    bcast_add_f_forward(stage1_bcres2net1_sum, stage1_bcres2net1_f2, NULL, stage1_bcres2net1_drop, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_add_f_forward_channel(c, stage1_bcres2net1_sum, stage1_bcres2net1_f2, NULL, stage1_bcres2net1_drop, N, 128, 16);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 40; g++)
@@ -1678,7 +1698,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 840, stats + 880, (NormShape){10, 4, N, 128, 16}, 0);
     }
-    mean_f_forward(stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_f_forward_channel(c, stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, N, 128, 16);
     copy_forward(stage1_bcres2net2_f1_out1, stage1_bcres2net2_f1_in1, (size_t)N * 160);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
@@ -1699,7 +1721,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dropout_forward(stage1_bcres2net2_drop, stage1_bcres2net2_drop_mask, stage1_bcres2net2_conv_out, (size_t)N * 40, 16, 0.1, rng);
     else
         copy_forward(stage1_bcres2net2_drop, stage1_bcres2net2_conv_out, (size_t)N * 640);
-    bcast_add_f_forward(stage1_bcres2net2_sum, stage1_bcres2net2_f2, stage1_bcres2net1_bn, stage1_bcres2net2_drop, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_add_f_forward_channel(c, stage1_bcres2net2_sum, stage1_bcres2net2_f2, stage1_bcres2net1_bn, stage1_bcres2net2_drop, N, 128, 16);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 40; g++)
@@ -1714,18 +1738,22 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
 
     /* stage1.resnorm: 40 x 128 x 16 -> 40 x 128 x 16 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 128; g++)
-        resnorm_forward_group(g, stage1_resnorm, stage1_resnorm_saved, stage1_bcres2net2_bn, 0.1, 40, N, 128, 16);
+    for (int k = 0; k < N; k++)
+        resnorm_forward_clip(k, stage1_resnorm, stage1_resnorm_saved, stage1_bcres2net2_bn, 0.1, 40, N, 128, 16);
     if (quant)
         fake_quant_forward(stage1_resnorm, (size_t)N * 81920, quant->ranges + 8, quant->observe);
 
     /* stage1.mfa: 40 x 128 x 16 -> 40 x 128 x 16 */
-    mean_t_forward(stage1_mfa_att1_mean, stage1_mfa_x1, 10 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++)
+        mean_t_forward_channel(c, stage1_mfa_att1_mean, stage1_mfa_x1, N, 128, 16);
     conv1x1_forward(stage1_mfa_att1_fc1, stage1_mfa_att1_mean, stage1_mfa_att1_fc1_weight, NULL, 10, 6, (size_t)N * 128);
     relu_forward(stage1_mfa_att1_relu, stage1_mfa_att1_fc1, (size_t)N * 768);
     conv1x1_forward(stage1_mfa_att1_fc2, stage1_mfa_att1_relu, stage1_mfa_att1_fc2_weight, NULL, 6, 10, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att1_sigmoid, stage1_mfa_att1_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage1_mfa_y1, stage1_mfa_x1, stage1_mfa_att1_sigmoid, 10 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++)
+        bcast_mul_t_forward_channel(c, stage1_mfa_y1, stage1_mfa_x1, stage1_mfa_att1_sigmoid, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 184320 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, stage1_mfa_dw2, stage1_mfa_x2, stage1_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
@@ -1738,12 +1766,16 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 10; g++)
             norm_forward_infer_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 1000, stats + 1010, (NormShape){10, 1, N, 128, 16}, 1);
     }
-    mean_t_forward(stage1_mfa_att2_mean, stage1_mfa_bn2, 10 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++)
+        mean_t_forward_channel(c, stage1_mfa_att2_mean, stage1_mfa_bn2, N, 128, 16);
     conv1x1_forward(stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, NULL, 10, 6, (size_t)N * 128);
     relu_forward(stage1_mfa_att2_relu, stage1_mfa_att2_fc1, (size_t)N * 768);
     conv1x1_forward(stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, NULL, 6, 10, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att2_sigmoid, stage1_mfa_att2_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage1_mfa_y2, stage1_mfa_bn2, stage1_mfa_att2_sigmoid, 10 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++)
+        bcast_mul_t_forward_channel(c, stage1_mfa_y2, stage1_mfa_bn2, stage1_mfa_att2_sigmoid, N, 128, 16);
     add_forward(stage1_mfa_sum3, stage1_mfa_x3, stage1_mfa_y2, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 184320 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
@@ -1757,12 +1789,16 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 10; g++)
             norm_forward_infer_group(g, stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stats + 1020, stats + 1030, (NormShape){10, 1, N, 128, 16}, 1);
     }
-    mean_t_forward(stage1_mfa_att3_mean, stage1_mfa_bn3, 10 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++)
+        mean_t_forward_channel(c, stage1_mfa_att3_mean, stage1_mfa_bn3, N, 128, 16);
     conv1x1_forward(stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, NULL, 10, 6, (size_t)N * 128);
     relu_forward(stage1_mfa_att3_relu, stage1_mfa_att3_fc1, (size_t)N * 768);
     conv1x1_forward(stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, NULL, 6, 10, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att3_sigmoid, stage1_mfa_att3_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage1_mfa_y3, stage1_mfa_bn3, stage1_mfa_att3_sigmoid, 10 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++)
+        bcast_mul_t_forward_channel(c, stage1_mfa_y3, stage1_mfa_bn3, stage1_mfa_att3_sigmoid, N, 128, 16);
     add_forward(stage1_mfa_sum4, stage1_mfa_x4, stage1_mfa_y3, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 184320 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
@@ -1776,19 +1812,25 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 10; g++)
             norm_forward_infer_group(g, stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stats + 1040, stats + 1050, (NormShape){10, 1, N, 128, 16}, 1);
     }
-    mean_t_forward(stage1_mfa_att4_mean, stage1_mfa_bn4, 10 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++)
+        mean_t_forward_channel(c, stage1_mfa_att4_mean, stage1_mfa_bn4, N, 128, 16);
     conv1x1_forward(stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, NULL, 10, 6, (size_t)N * 128);
     relu_forward(stage1_mfa_att4_relu, stage1_mfa_att4_fc1, (size_t)N * 768);
     conv1x1_forward(stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, NULL, 6, 10, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att4_sigmoid, stage1_mfa_att4_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage1_mfa_y4, stage1_mfa_bn4, stage1_mfa_att4_sigmoid, 10 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++)
+        bcast_mul_t_forward_channel(c, stage1_mfa_y4, stage1_mfa_bn4, stage1_mfa_att4_sigmoid, N, 128, 16);
     if (quant)
         fake_quant_forward(stage1_mfa, (size_t)N * 81920, quant->ranges + 10, quant->observe);
 
     /* ---- spec line 11: stage2: maxpool(2) -> bcres2net(out = 1.5*C) x 2 -> resnorm(0.1) -> mfa; */
 
     /* stage2.maxpool: 40 x 128 x 16 -> 40 x 64 x 8 */
-    maxpool_forward(stage2_maxpool, stage2_maxpool_argmax, stage1_mfa, (PoolShape){40 * N, 128, 16, 2, 2, 64, 8});
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        maxpool_forward_channel(c, stage2_maxpool, stage2_maxpool_argmax, stage1_mfa, N, 128, 16, 2, 2, 64, 8);
 
     /* stage2.bcres2net1: 40 x 64 x 8 -> 60 x 64 x 8 */
     conv1x1_forward(stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, NULL, 40, 60, (size_t)N * 512);
@@ -1840,7 +1882,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 60; g++)
             norm_forward_infer_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 1420, stats + 1480, (NormShape){15, 4, N, 64, 8}, 0);
     }
-    mean_f_forward(stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, 60 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 60; c++)
+        mean_f_forward_channel(c, stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, N, 64, 8);
     copy_forward(stage2_bcres2net1_f1_out1, stage2_bcres2net1_f1_in1, (size_t)N * 120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
@@ -1861,7 +1905,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dropout_forward(stage2_bcres2net1_drop, stage2_bcres2net1_drop_mask, stage2_bcres2net1_conv_out, (size_t)N * 60, 8, 0.1, rng);
     else
         copy_forward(stage2_bcres2net1_drop, stage2_bcres2net1_conv_out, (size_t)N * 480);
-    bcast_add_f_forward(stage2_bcres2net1_sum, stage2_bcres2net1_f2, NULL, stage2_bcres2net1_drop, 60 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 60; c++)
+        bcast_add_f_forward_channel(c, stage2_bcres2net1_sum, stage2_bcres2net1_f2, NULL, stage2_bcres2net1_drop, N, 64, 8);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 60; g++)
@@ -1914,7 +1960,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 60; g++)
             norm_forward_infer_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 1900, stats + 1960, (NormShape){15, 4, N, 64, 8}, 0);
     }
-    mean_f_forward(stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, 60 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 60; c++)
+        mean_f_forward_channel(c, stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, N, 64, 8);
     copy_forward(stage2_bcres2net2_f1_out1, stage2_bcres2net2_f1_in1, (size_t)N * 120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
@@ -1935,7 +1983,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dropout_forward(stage2_bcres2net2_drop, stage2_bcres2net2_drop_mask, stage2_bcres2net2_conv_out, (size_t)N * 60, 8, 0.1, rng);
     else
         copy_forward(stage2_bcres2net2_drop, stage2_bcres2net2_conv_out, (size_t)N * 480);
-    bcast_add_f_forward(stage2_bcres2net2_sum, stage2_bcres2net2_f2, stage2_bcres2net1_bn, stage2_bcres2net2_drop, 60 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 60; c++)
+        bcast_add_f_forward_channel(c, stage2_bcres2net2_sum, stage2_bcres2net2_f2, stage2_bcres2net1_bn, stage2_bcres2net2_drop, N, 64, 8);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 60; g++)
@@ -1950,18 +2000,22 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
 
     /* stage2.resnorm: 60 x 64 x 8 -> 60 x 64 x 8 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 64; g++)
-        resnorm_forward_group(g, stage2_resnorm, stage2_resnorm_saved, stage2_bcres2net2_bn, 0.1, 60, N, 64, 8);
+    for (int k = 0; k < N; k++)
+        resnorm_forward_clip(k, stage2_resnorm, stage2_resnorm_saved, stage2_bcres2net2_bn, 0.1, 60, N, 64, 8);
     if (quant)
         fake_quant_forward(stage2_resnorm, (size_t)N * 30720, quant->ranges + 16, quant->observe);
 
     /* stage2.mfa: 60 x 64 x 8 -> 60 x 64 x 8 */
-    mean_t_forward(stage2_mfa_att1_mean, stage2_mfa_x1, 15 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++)
+        mean_t_forward_channel(c, stage2_mfa_att1_mean, stage2_mfa_x1, N, 64, 8);
     conv1x1_forward(stage2_mfa_att1_fc1, stage2_mfa_att1_mean, stage2_mfa_att1_fc1_weight, NULL, 15, 8, (size_t)N * 64);
     relu_forward(stage2_mfa_att1_relu, stage2_mfa_att1_fc1, (size_t)N * 512);
     conv1x1_forward(stage2_mfa_att1_fc2, stage2_mfa_att1_relu, stage2_mfa_att1_fc2_weight, NULL, 8, 15, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att1_sigmoid, stage2_mfa_att1_fc2, (size_t)N * 960);
-    bcast_mul_t_forward(stage2_mfa_y1, stage2_mfa_x1, stage2_mfa_att1_sigmoid, 15 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++)
+        bcast_mul_t_forward_channel(c, stage2_mfa_y1, stage2_mfa_x1, stage2_mfa_att1_sigmoid, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 69120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_forward_channel(c, stage2_mfa_dw2, stage2_mfa_x2, stage2_mfa_dw2_weight, N, 64, 8, 3, 3, 1, 1);
@@ -1974,12 +2028,16 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 15; g++)
             norm_forward_infer_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 2140, stats + 2155, (NormShape){15, 1, N, 64, 8}, 1);
     }
-    mean_t_forward(stage2_mfa_att2_mean, stage2_mfa_bn2, 15 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++)
+        mean_t_forward_channel(c, stage2_mfa_att2_mean, stage2_mfa_bn2, N, 64, 8);
     conv1x1_forward(stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, NULL, 15, 8, (size_t)N * 64);
     relu_forward(stage2_mfa_att2_relu, stage2_mfa_att2_fc1, (size_t)N * 512);
     conv1x1_forward(stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, NULL, 8, 15, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att2_sigmoid, stage2_mfa_att2_fc2, (size_t)N * 960);
-    bcast_mul_t_forward(stage2_mfa_y2, stage2_mfa_bn2, stage2_mfa_att2_sigmoid, 15 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++)
+        bcast_mul_t_forward_channel(c, stage2_mfa_y2, stage2_mfa_bn2, stage2_mfa_att2_sigmoid, N, 64, 8);
     add_forward(stage2_mfa_sum3, stage2_mfa_x3, stage2_mfa_y2, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 69120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
@@ -1993,12 +2051,16 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 15; g++)
             norm_forward_infer_group(g, stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stats + 2170, stats + 2185, (NormShape){15, 1, N, 64, 8}, 1);
     }
-    mean_t_forward(stage2_mfa_att3_mean, stage2_mfa_bn3, 15 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++)
+        mean_t_forward_channel(c, stage2_mfa_att3_mean, stage2_mfa_bn3, N, 64, 8);
     conv1x1_forward(stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, NULL, 15, 8, (size_t)N * 64);
     relu_forward(stage2_mfa_att3_relu, stage2_mfa_att3_fc1, (size_t)N * 512);
     conv1x1_forward(stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, NULL, 8, 15, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att3_sigmoid, stage2_mfa_att3_fc2, (size_t)N * 960);
-    bcast_mul_t_forward(stage2_mfa_y3, stage2_mfa_bn3, stage2_mfa_att3_sigmoid, 15 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++)
+        bcast_mul_t_forward_channel(c, stage2_mfa_y3, stage2_mfa_bn3, stage2_mfa_att3_sigmoid, N, 64, 8);
     add_forward(stage2_mfa_sum4, stage2_mfa_x4, stage2_mfa_y3, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 69120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
@@ -2012,19 +2074,25 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 15; g++)
             norm_forward_infer_group(g, stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stats + 2200, stats + 2215, (NormShape){15, 1, N, 64, 8}, 1);
     }
-    mean_t_forward(stage2_mfa_att4_mean, stage2_mfa_bn4, 15 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++)
+        mean_t_forward_channel(c, stage2_mfa_att4_mean, stage2_mfa_bn4, N, 64, 8);
     conv1x1_forward(stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, NULL, 15, 8, (size_t)N * 64);
     relu_forward(stage2_mfa_att4_relu, stage2_mfa_att4_fc1, (size_t)N * 512);
     conv1x1_forward(stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, NULL, 8, 15, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att4_sigmoid, stage2_mfa_att4_fc2, (size_t)N * 960);
-    bcast_mul_t_forward(stage2_mfa_y4, stage2_mfa_bn4, stage2_mfa_att4_sigmoid, 15 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++)
+        bcast_mul_t_forward_channel(c, stage2_mfa_y4, stage2_mfa_bn4, stage2_mfa_att4_sigmoid, N, 64, 8);
     if (quant)
         fake_quant_forward(stage2_mfa, (size_t)N * 30720, quant->ranges + 18, quant->observe);
 
     /* ---- spec line 12: stage3: maxpool(2) -> bcres2net(out = 2*C) x 2 -> resnorm(0.1) -> mfa; */
 
     /* stage3.maxpool: 60 x 64 x 8 -> 60 x 32 x 4 */
-    maxpool_forward(stage3_maxpool, stage3_maxpool_argmax, stage2_mfa, (PoolShape){60 * N, 64, 8, 2, 2, 32, 4});
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 60; c++)
+        maxpool_forward_channel(c, stage3_maxpool, stage3_maxpool_argmax, stage2_mfa, N, 64, 8, 2, 2, 32, 4);
 
     /* stage3.bcres2net1: 60 x 32 x 4 -> 80 x 32 x 4 */
     conv1x1_forward(stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, NULL, 60, 80, (size_t)N * 128);
@@ -2076,7 +2144,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 2710, stats + 2790, (NormShape){20, 4, N, 32, 4}, 0);
     }
-    mean_f_forward(stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, 80 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_forward_channel(c, stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, N, 32, 4);
     copy_forward(stage3_bcres2net1_f1_out1, stage3_bcres2net1_f1_in1, (size_t)N * 80);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -2097,7 +2167,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dropout_forward(stage3_bcres2net1_drop, stage3_bcres2net1_drop_mask, stage3_bcres2net1_conv_out, (size_t)N * 80, 4, 0.1, rng);
     else
         copy_forward(stage3_bcres2net1_drop, stage3_bcres2net1_conv_out, (size_t)N * 320);
-    bcast_add_f_forward(stage3_bcres2net1_sum, stage3_bcres2net1_f2, NULL, stage3_bcres2net1_drop, 80 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_forward_channel(c, stage3_bcres2net1_sum, stage3_bcres2net1_f2, NULL, stage3_bcres2net1_drop, N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 80; g++)
@@ -2150,7 +2222,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 3350, stats + 3430, (NormShape){20, 4, N, 32, 4}, 0);
     }
-    mean_f_forward(stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, 80 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_forward_channel(c, stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, N, 32, 4);
     copy_forward(stage3_bcres2net2_f1_out1, stage3_bcres2net2_f1_in1, (size_t)N * 80);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -2171,7 +2245,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dropout_forward(stage3_bcres2net2_drop, stage3_bcres2net2_drop_mask, stage3_bcres2net2_conv_out, (size_t)N * 80, 4, 0.1, rng);
     else
         copy_forward(stage3_bcres2net2_drop, stage3_bcres2net2_conv_out, (size_t)N * 320);
-    bcast_add_f_forward(stage3_bcres2net2_sum, stage3_bcres2net2_f2, stage3_bcres2net1_bn, stage3_bcres2net2_drop, 80 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_forward_channel(c, stage3_bcres2net2_sum, stage3_bcres2net2_f2, stage3_bcres2net1_bn, stage3_bcres2net2_drop, N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 80; g++)
@@ -2186,18 +2262,22 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
 
     /* stage3.resnorm: 80 x 32 x 4 -> 80 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 32; g++)
-        resnorm_forward_group(g, stage3_resnorm, stage3_resnorm_saved, stage3_bcres2net2_bn, 0.1, 80, N, 32, 4);
+    for (int k = 0; k < N; k++)
+        resnorm_forward_clip(k, stage3_resnorm, stage3_resnorm_saved, stage3_bcres2net2_bn, 0.1, 80, N, 32, 4);
     if (quant)
         fake_quant_forward(stage3_resnorm, (size_t)N * 10240, quant->ranges + 24, quant->observe);
 
     /* stage3.mfa: 80 x 32 x 4 -> 80 x 32 x 4 */
-    mean_t_forward(stage3_mfa_att1_mean, stage3_mfa_x1, 20 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_forward_channel(c, stage3_mfa_att1_mean, stage3_mfa_x1, N, 32, 4);
     conv1x1_forward(stage3_mfa_att1_fc1, stage3_mfa_att1_mean, stage3_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 32);
     relu_forward(stage3_mfa_att1_relu, stage3_mfa_att1_fc1, (size_t)N * 320);
     conv1x1_forward(stage3_mfa_att1_fc2, stage3_mfa_att1_relu, stage3_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att1_sigmoid, stage3_mfa_att1_fc2, (size_t)N * 640);
-    bcast_mul_t_forward(stage3_mfa_y1, stage3_mfa_x1, stage3_mfa_att1_sigmoid, 20 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_forward_channel(c, stage3_mfa_y1, stage3_mfa_x1, stage3_mfa_att1_sigmoid, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage3_mfa_dw2, stage3_mfa_x2, stage3_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
@@ -2210,12 +2290,16 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 3670, stats + 3690, (NormShape){20, 1, N, 32, 4}, 1);
     }
-    mean_t_forward(stage3_mfa_att2_mean, stage3_mfa_bn2, 20 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_forward_channel(c, stage3_mfa_att2_mean, stage3_mfa_bn2, N, 32, 4);
     conv1x1_forward(stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 32);
     relu_forward(stage3_mfa_att2_relu, stage3_mfa_att2_fc1, (size_t)N * 320);
     conv1x1_forward(stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att2_sigmoid, stage3_mfa_att2_fc2, (size_t)N * 640);
-    bcast_mul_t_forward(stage3_mfa_y2, stage3_mfa_bn2, stage3_mfa_att2_sigmoid, 20 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_forward_channel(c, stage3_mfa_y2, stage3_mfa_bn2, stage3_mfa_att2_sigmoid, N, 32, 4);
     add_forward(stage3_mfa_sum3, stage3_mfa_x3, stage3_mfa_y2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -2229,12 +2313,16 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stats + 3710, stats + 3730, (NormShape){20, 1, N, 32, 4}, 1);
     }
-    mean_t_forward(stage3_mfa_att3_mean, stage3_mfa_bn3, 20 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_forward_channel(c, stage3_mfa_att3_mean, stage3_mfa_bn3, N, 32, 4);
     conv1x1_forward(stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 32);
     relu_forward(stage3_mfa_att3_relu, stage3_mfa_att3_fc1, (size_t)N * 320);
     conv1x1_forward(stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att3_sigmoid, stage3_mfa_att3_fc2, (size_t)N * 640);
-    bcast_mul_t_forward(stage3_mfa_y3, stage3_mfa_bn3, stage3_mfa_att3_sigmoid, 20 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_forward_channel(c, stage3_mfa_y3, stage3_mfa_bn3, stage3_mfa_att3_sigmoid, N, 32, 4);
     add_forward(stage3_mfa_sum4, stage3_mfa_x4, stage3_mfa_y3, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -2248,12 +2336,16 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stats + 3750, stats + 3770, (NormShape){20, 1, N, 32, 4}, 1);
     }
-    mean_t_forward(stage3_mfa_att4_mean, stage3_mfa_bn4, 20 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_forward_channel(c, stage3_mfa_att4_mean, stage3_mfa_bn4, N, 32, 4);
     conv1x1_forward(stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 32);
     relu_forward(stage3_mfa_att4_relu, stage3_mfa_att4_fc1, (size_t)N * 320);
     conv1x1_forward(stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att4_sigmoid, stage3_mfa_att4_fc2, (size_t)N * 640);
-    bcast_mul_t_forward(stage3_mfa_y4, stage3_mfa_bn4, stage3_mfa_att4_sigmoid, 20 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_forward_channel(c, stage3_mfa_y4, stage3_mfa_bn4, stage3_mfa_att4_sigmoid, N, 32, 4);
     if (quant)
         fake_quant_forward(stage3_mfa, (size_t)N * 10240, quant->ranges + 26, quant->observe);
 
@@ -2309,7 +2401,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 4390, stats + 4490, (NormShape){25, 4, N, 32, 4}, 0);
     }
-    mean_f_forward(stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, 100 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        mean_f_forward_channel(c, stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, N, 32, 4);
     copy_forward(stage4_bcres2net1_f1_out1, stage4_bcres2net1_f1_in1, (size_t)N * 100);
     #pragma omp parallel for schedule(static) if ((size_t)N * 300 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
@@ -2330,7 +2424,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dropout_forward(stage4_bcres2net1_drop, stage4_bcres2net1_drop_mask, stage4_bcres2net1_conv_out, (size_t)N * 100, 4, 0.1, rng);
     else
         copy_forward(stage4_bcres2net1_drop, stage4_bcres2net1_conv_out, (size_t)N * 400);
-    bcast_add_f_forward(stage4_bcres2net1_sum, stage4_bcres2net1_f2, NULL, stage4_bcres2net1_drop, 100 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        bcast_add_f_forward_channel(c, stage4_bcres2net1_sum, stage4_bcres2net1_f2, NULL, stage4_bcres2net1_drop, N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 100; g++)
@@ -2383,7 +2479,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 5190, stats + 5290, (NormShape){25, 4, N, 32, 4}, 0);
     }
-    mean_f_forward(stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, 100 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        mean_f_forward_channel(c, stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, N, 32, 4);
     copy_forward(stage4_bcres2net2_f1_out1, stage4_bcres2net2_f1_in1, (size_t)N * 100);
     #pragma omp parallel for schedule(static) if ((size_t)N * 300 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
@@ -2404,7 +2502,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dropout_forward(stage4_bcres2net2_drop, stage4_bcres2net2_drop_mask, stage4_bcres2net2_conv_out, (size_t)N * 100, 4, 0.1, rng);
     else
         copy_forward(stage4_bcres2net2_drop, stage4_bcres2net2_conv_out, (size_t)N * 400);
-    bcast_add_f_forward(stage4_bcres2net2_sum, stage4_bcres2net2_f2, stage4_bcres2net1_bn, stage4_bcres2net2_drop, 100 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        bcast_add_f_forward_channel(c, stage4_bcres2net2_sum, stage4_bcres2net2_f2, stage4_bcres2net1_bn, stage4_bcres2net2_drop, N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 100; g++)
@@ -2457,7 +2557,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 5990, stats + 6090, (NormShape){25, 4, N, 32, 4}, 0);
     }
-    mean_f_forward(stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, 100 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        mean_f_forward_channel(c, stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, N, 32, 4);
     copy_forward(stage4_bcres2net3_f1_out1, stage4_bcres2net3_f1_in1, (size_t)N * 100);
     #pragma omp parallel for schedule(static) if ((size_t)N * 300 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
@@ -2478,7 +2580,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dropout_forward(stage4_bcres2net3_drop, stage4_bcres2net3_drop_mask, stage4_bcres2net3_conv_out, (size_t)N * 100, 4, 0.1, rng);
     else
         copy_forward(stage4_bcres2net3_drop, stage4_bcres2net3_conv_out, (size_t)N * 400);
-    bcast_add_f_forward(stage4_bcres2net3_sum, stage4_bcres2net3_f2, stage4_bcres2net2_bn, stage4_bcres2net3_drop, 100 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        bcast_add_f_forward_channel(c, stage4_bcres2net3_sum, stage4_bcres2net3_f2, stage4_bcres2net2_bn, stage4_bcres2net3_drop, N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 100; g++)
@@ -2493,18 +2597,22 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
 
     /* stage4.resnorm: 100 x 32 x 4 -> 100 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 32; g++)
-        resnorm_forward_group(g, stage4_resnorm, stage4_resnorm_saved, stage4_bcres2net3_bn, 0.1, 100, N, 32, 4);
+    for (int k = 0; k < N; k++)
+        resnorm_forward_clip(k, stage4_resnorm, stage4_resnorm_saved, stage4_bcres2net3_bn, 0.1, 100, N, 32, 4);
     if (quant)
         fake_quant_forward(stage4_resnorm, (size_t)N * 12800, quant->ranges + 34, quant->observe);
 
     /* stage4.mfa: 100 x 32 x 4 -> 100 x 32 x 4 */
-    mean_t_forward(stage4_mfa_att1_mean, stage4_mfa_x1, 25 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++)
+        mean_t_forward_channel(c, stage4_mfa_att1_mean, stage4_mfa_x1, N, 32, 4);
     conv1x1_forward(stage4_mfa_att1_fc1, stage4_mfa_att1_mean, stage4_mfa_att1_fc1_weight, NULL, 25, 12, (size_t)N * 32);
     relu_forward(stage4_mfa_att1_relu, stage4_mfa_att1_fc1, (size_t)N * 384);
     conv1x1_forward(stage4_mfa_att1_fc2, stage4_mfa_att1_relu, stage4_mfa_att1_fc2_weight, NULL, 12, 25, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att1_sigmoid, stage4_mfa_att1_fc2, (size_t)N * 800);
-    bcast_mul_t_forward(stage4_mfa_y1, stage4_mfa_x1, stage4_mfa_att1_sigmoid, 25 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++)
+        bcast_mul_t_forward_channel(c, stage4_mfa_y1, stage4_mfa_x1, stage4_mfa_att1_sigmoid, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_mfa_dw2, stage4_mfa_x2, stage4_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
@@ -2517,12 +2625,16 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 25; g++)
             norm_forward_infer_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 6390, stats + 6415, (NormShape){25, 1, N, 32, 4}, 1);
     }
-    mean_t_forward(stage4_mfa_att2_mean, stage4_mfa_bn2, 25 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++)
+        mean_t_forward_channel(c, stage4_mfa_att2_mean, stage4_mfa_bn2, N, 32, 4);
     conv1x1_forward(stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, NULL, 25, 12, (size_t)N * 32);
     relu_forward(stage4_mfa_att2_relu, stage4_mfa_att2_fc1, (size_t)N * 384);
     conv1x1_forward(stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, NULL, 12, 25, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att2_sigmoid, stage4_mfa_att2_fc2, (size_t)N * 800);
-    bcast_mul_t_forward(stage4_mfa_y2, stage4_mfa_bn2, stage4_mfa_att2_sigmoid, 25 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++)
+        bcast_mul_t_forward_channel(c, stage4_mfa_y2, stage4_mfa_bn2, stage4_mfa_att2_sigmoid, N, 32, 4);
     add_forward(stage4_mfa_sum3, stage4_mfa_x3, stage4_mfa_y2, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
@@ -2536,12 +2648,16 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 25; g++)
             norm_forward_infer_group(g, stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stats + 6440, stats + 6465, (NormShape){25, 1, N, 32, 4}, 1);
     }
-    mean_t_forward(stage4_mfa_att3_mean, stage4_mfa_bn3, 25 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++)
+        mean_t_forward_channel(c, stage4_mfa_att3_mean, stage4_mfa_bn3, N, 32, 4);
     conv1x1_forward(stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, NULL, 25, 12, (size_t)N * 32);
     relu_forward(stage4_mfa_att3_relu, stage4_mfa_att3_fc1, (size_t)N * 384);
     conv1x1_forward(stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, NULL, 12, 25, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att3_sigmoid, stage4_mfa_att3_fc2, (size_t)N * 800);
-    bcast_mul_t_forward(stage4_mfa_y3, stage4_mfa_bn3, stage4_mfa_att3_sigmoid, 25 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++)
+        bcast_mul_t_forward_channel(c, stage4_mfa_y3, stage4_mfa_bn3, stage4_mfa_att3_sigmoid, N, 32, 4);
     add_forward(stage4_mfa_sum4, stage4_mfa_x4, stage4_mfa_y3, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
@@ -2555,12 +2671,16 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 25; g++)
             norm_forward_infer_group(g, stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stats + 6490, stats + 6515, (NormShape){25, 1, N, 32, 4}, 1);
     }
-    mean_t_forward(stage4_mfa_att4_mean, stage4_mfa_bn4, 25 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++)
+        mean_t_forward_channel(c, stage4_mfa_att4_mean, stage4_mfa_bn4, N, 32, 4);
     conv1x1_forward(stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, NULL, 25, 12, (size_t)N * 32);
     relu_forward(stage4_mfa_att4_relu, stage4_mfa_att4_fc1, (size_t)N * 384);
     conv1x1_forward(stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, NULL, 12, 25, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att4_sigmoid, stage4_mfa_att4_fc2, (size_t)N * 800);
-    bcast_mul_t_forward(stage4_mfa_y4, stage4_mfa_bn4, stage4_mfa_att4_sigmoid, 25 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++)
+        bcast_mul_t_forward_channel(c, stage4_mfa_y4, stage4_mfa_bn4, stage4_mfa_att4_sigmoid, N, 32, 4);
     if (quant)
         fake_quant_forward(stage4_mfa, (size_t)N * 12800, quant->ranges + 36, quant->observe);
 
@@ -2610,7 +2730,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 6700, stats + 6740, (NormShape){10, 4, N, 32, 4}, 0);
     }
-    mean_f_forward(head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_f_forward_channel(c, head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, N, 32, 4);
     copy_forward(head_fpm_smooth4_f1_out1, head_fpm_smooth4_f1_in1, (size_t)N * 40);
     #pragma omp parallel for schedule(static) if ((size_t)N * 120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
@@ -2631,7 +2753,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dropout_forward(head_fpm_smooth4_drop, head_fpm_smooth4_drop_mask, head_fpm_smooth4_conv_out, (size_t)N * 40, 4, 0.1, rng);
     else
         copy_forward(head_fpm_smooth4_drop, head_fpm_smooth4_conv_out, (size_t)N * 160);
-    bcast_add_f_forward(head_fpm_smooth4_sum, head_fpm_smooth4_f2, head_fpm_lateral4, head_fpm_smooth4_drop, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_add_f_forward_channel(c, head_fpm_smooth4_sum, head_fpm_smooth4_f2, head_fpm_lateral4, head_fpm_smooth4_drop, N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 40; g++)
@@ -2682,7 +2806,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 7020, stats + 7060, (NormShape){10, 4, N, 32, 4}, 0);
     }
-    mean_f_forward(head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_f_forward_channel(c, head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, N, 32, 4);
     copy_forward(head_fpm_smooth3_f1_out1, head_fpm_smooth3_f1_in1, (size_t)N * 40);
     #pragma omp parallel for schedule(static) if ((size_t)N * 120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
@@ -2703,7 +2829,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dropout_forward(head_fpm_smooth3_drop, head_fpm_smooth3_drop_mask, head_fpm_smooth3_conv_out, (size_t)N * 40, 4, 0.1, rng);
     else
         copy_forward(head_fpm_smooth3_drop, head_fpm_smooth3_conv_out, (size_t)N * 160);
-    bcast_add_f_forward(head_fpm_smooth3_sum, head_fpm_smooth3_f2, head_fpm_merge3, head_fpm_smooth3_drop, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_add_f_forward_channel(c, head_fpm_smooth3_sum, head_fpm_smooth3_f2, head_fpm_merge3, head_fpm_smooth3_drop, N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 40; g++)
@@ -2756,7 +2884,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 7340, stats + 7380, (NormShape){10, 4, N, 64, 8}, 0);
     }
-    mean_f_forward(head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, 40 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_f_forward_channel(c, head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, N, 64, 8);
     copy_forward(head_fpm_smooth2_f1_out1, head_fpm_smooth2_f1_in1, (size_t)N * 80);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
@@ -2777,7 +2907,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dropout_forward(head_fpm_smooth2_drop, head_fpm_smooth2_drop_mask, head_fpm_smooth2_conv_out, (size_t)N * 40, 8, 0.1, rng);
     else
         copy_forward(head_fpm_smooth2_drop, head_fpm_smooth2_conv_out, (size_t)N * 320);
-    bcast_add_f_forward(head_fpm_smooth2_sum, head_fpm_smooth2_f2, head_fpm_merge2, head_fpm_smooth2_drop, 40 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_add_f_forward_channel(c, head_fpm_smooth2_sum, head_fpm_smooth2_f2, head_fpm_merge2, head_fpm_smooth2_drop, N, 64, 8);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 40; g++)
@@ -2830,7 +2962,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 7660, stats + 7700, (NormShape){10, 4, N, 128, 16}, 0);
     }
-    mean_f_forward(head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_f_forward_channel(c, head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, N, 128, 16);
     copy_forward(head_fpm_smooth1_f1_out1, head_fpm_smooth1_f1_in1, (size_t)N * 160);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
@@ -2851,7 +2985,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         dropout_forward(head_fpm_smooth1_drop, head_fpm_smooth1_drop_mask, head_fpm_smooth1_conv_out, (size_t)N * 40, 16, 0.1, rng);
     else
         copy_forward(head_fpm_smooth1_drop, head_fpm_smooth1_conv_out, (size_t)N * 640);
-    bcast_add_f_forward(head_fpm_smooth1_sum, head_fpm_smooth1_f2, head_fpm_merge1, head_fpm_smooth1_drop, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_add_f_forward_channel(c, head_fpm_smooth1_sum, head_fpm_smooth1_f2, head_fpm_merge1, head_fpm_smooth1_drop, N, 128, 16);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 40; g++)
@@ -4499,7 +4635,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
         norm_backward_group(g, d_head_fpm_smooth1_sum, 0, d_head_fpm_smooth1_bn_scale, d_head_fpm_smooth1_bn_shift, d_head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
-    bcast_add_f_backward(d_head_fpm_smooth1_f2, 0, d_head_fpm_merge1, 0, d_head_fpm_smooth1_drop, 0, d_head_fpm_smooth1_sum, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_add_f_backward_channel(c, d_head_fpm_smooth1_f2, 0, d_head_fpm_merge1, 0, d_head_fpm_smooth1_drop, 0, d_head_fpm_smooth1_sum, N, 128, 16);
     dropout_backward(d_head_fpm_smooth1_conv_out, 0, d_head_fpm_smooth1_drop, head_fpm_smooth1_drop_mask, (size_t)N * 40, 16);
     conv1x1_backward(d_head_fpm_smooth1_f1, 0, d_head_fpm_smooth1_conv_out_weight, NULL, d_head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, head_fpm_smooth1_conv_out_weight, 40, 40, (size_t)N * 16);
     relu_backward(d_head_fpm_smooth1_f1_dw4, d_head_fpm_smooth1_f1_out4, head_fpm_smooth1_f1_out4, (size_t)N * 160, 0);
@@ -4517,7 +4655,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth1_f1_in2, 0, d_head_fpm_smooth1_f1_dw2_weight, d_head_fpm_smooth1_f1_dw2, head_fpm_smooth1_f1_in2, head_fpm_smooth1_f1_dw2_weight, N, 1, 16, 1, 3, 0, 1);
     copy_backward(d_head_fpm_smooth1_f1_in1, d_head_fpm_smooth1_f1_out1, (size_t)N * 160, 0);
-    mean_f_backward(d_head_fpm_smooth1_f2, 1, d_head_fpm_smooth1_mean_f, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_f_backward_channel(c, d_head_fpm_smooth1_f2, 1, d_head_fpm_smooth1_mean_f, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
         norm_backward_group(g, d_head_fpm_smooth1_f2_dw4, 0, d_head_fpm_smooth1_f2_ssn4_scale, d_head_fpm_smooth1_f2_ssn4_shift, d_head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, NULL, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
@@ -4546,7 +4686,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
         norm_backward_group(g, d_head_fpm_smooth2_sum, 0, d_head_fpm_smooth2_bn_scale, d_head_fpm_smooth2_bn_shift, d_head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_saved, (NormShape){40, 1, N, 64, 8}, 1);
-    bcast_add_f_backward(d_head_fpm_smooth2_f2, 0, d_head_fpm_merge2, 1, d_head_fpm_smooth2_drop, 0, d_head_fpm_smooth2_sum, 40 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_add_f_backward_channel(c, d_head_fpm_smooth2_f2, 0, d_head_fpm_merge2, 1, d_head_fpm_smooth2_drop, 0, d_head_fpm_smooth2_sum, N, 64, 8);
     dropout_backward(d_head_fpm_smooth2_conv_out, 0, d_head_fpm_smooth2_drop, head_fpm_smooth2_drop_mask, (size_t)N * 40, 8);
     conv1x1_backward(d_head_fpm_smooth2_f1, 0, d_head_fpm_smooth2_conv_out_weight, NULL, d_head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, head_fpm_smooth2_conv_out_weight, 40, 40, (size_t)N * 8);
     relu_backward(d_head_fpm_smooth2_f1_dw4, d_head_fpm_smooth2_f1_out4, head_fpm_smooth2_f1_out4, (size_t)N * 80, 0);
@@ -4564,7 +4706,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth2_f1_in2, 0, d_head_fpm_smooth2_f1_dw2_weight, d_head_fpm_smooth2_f1_dw2, head_fpm_smooth2_f1_in2, head_fpm_smooth2_f1_dw2_weight, N, 1, 8, 1, 3, 0, 1);
     copy_backward(d_head_fpm_smooth2_f1_in1, d_head_fpm_smooth2_f1_out1, (size_t)N * 80, 0);
-    mean_f_backward(d_head_fpm_smooth2_f2, 1, d_head_fpm_smooth2_mean_f, 40 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_f_backward_channel(c, d_head_fpm_smooth2_f2, 1, d_head_fpm_smooth2_mean_f, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
         norm_backward_group(g, d_head_fpm_smooth2_f2_dw4, 0, d_head_fpm_smooth2_f2_ssn4_scale, d_head_fpm_smooth2_f2_ssn4_shift, d_head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, NULL, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_saved, (NormShape){10, 4, N, 64, 8}, 0);
@@ -4593,7 +4737,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
         norm_backward_group(g, d_head_fpm_smooth3_sum, 0, d_head_fpm_smooth3_bn_scale, d_head_fpm_smooth3_bn_shift, d_head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_saved, (NormShape){40, 1, N, 32, 4}, 1);
-    bcast_add_f_backward(d_head_fpm_smooth3_f2, 0, d_head_fpm_merge3, 1, d_head_fpm_smooth3_drop, 0, d_head_fpm_smooth3_sum, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_add_f_backward_channel(c, d_head_fpm_smooth3_f2, 0, d_head_fpm_merge3, 1, d_head_fpm_smooth3_drop, 0, d_head_fpm_smooth3_sum, N, 32, 4);
     dropout_backward(d_head_fpm_smooth3_conv_out, 0, d_head_fpm_smooth3_drop, head_fpm_smooth3_drop_mask, (size_t)N * 40, 4);
     conv1x1_backward(d_head_fpm_smooth3_f1, 0, d_head_fpm_smooth3_conv_out_weight, NULL, d_head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, head_fpm_smooth3_conv_out_weight, 40, 40, (size_t)N * 4);
     relu_backward(d_head_fpm_smooth3_f1_dw4, d_head_fpm_smooth3_f1_out4, head_fpm_smooth3_f1_out4, (size_t)N * 40, 0);
@@ -4611,7 +4757,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth3_f1_in2, 0, d_head_fpm_smooth3_f1_dw2_weight, d_head_fpm_smooth3_f1_dw2, head_fpm_smooth3_f1_in2, head_fpm_smooth3_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     copy_backward(d_head_fpm_smooth3_f1_in1, d_head_fpm_smooth3_f1_out1, (size_t)N * 40, 0);
-    mean_f_backward(d_head_fpm_smooth3_f2, 1, d_head_fpm_smooth3_mean_f, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_f_backward_channel(c, d_head_fpm_smooth3_f2, 1, d_head_fpm_smooth3_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
         norm_backward_group(g, d_head_fpm_smooth3_f2_dw4, 0, d_head_fpm_smooth3_f2_ssn4_scale, d_head_fpm_smooth3_f2_ssn4_shift, d_head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, NULL, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_saved, (NormShape){10, 4, N, 32, 4}, 0);
@@ -4638,7 +4786,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
         norm_backward_group(g, d_head_fpm_smooth4_sum, 0, d_head_fpm_smooth4_bn_scale, d_head_fpm_smooth4_bn_shift, d_head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_saved, (NormShape){40, 1, N, 32, 4}, 1);
-    bcast_add_f_backward(d_head_fpm_smooth4_f2, 0, d_head_fpm_lateral4, 1, d_head_fpm_smooth4_drop, 0, d_head_fpm_smooth4_sum, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_add_f_backward_channel(c, d_head_fpm_smooth4_f2, 0, d_head_fpm_lateral4, 1, d_head_fpm_smooth4_drop, 0, d_head_fpm_smooth4_sum, N, 32, 4);
     dropout_backward(d_head_fpm_smooth4_conv_out, 0, d_head_fpm_smooth4_drop, head_fpm_smooth4_drop_mask, (size_t)N * 40, 4);
     conv1x1_backward(d_head_fpm_smooth4_f1, 0, d_head_fpm_smooth4_conv_out_weight, NULL, d_head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, head_fpm_smooth4_conv_out_weight, 40, 40, (size_t)N * 4);
     relu_backward(d_head_fpm_smooth4_f1_dw4, d_head_fpm_smooth4_f1_out4, head_fpm_smooth4_f1_out4, (size_t)N * 40, 0);
@@ -4656,7 +4806,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth4_f1_in2, 0, d_head_fpm_smooth4_f1_dw2_weight, d_head_fpm_smooth4_f1_dw2, head_fpm_smooth4_f1_in2, head_fpm_smooth4_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     copy_backward(d_head_fpm_smooth4_f1_in1, d_head_fpm_smooth4_f1_out1, (size_t)N * 40, 0);
-    mean_f_backward(d_head_fpm_smooth4_f2, 1, d_head_fpm_smooth4_mean_f, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_f_backward_channel(c, d_head_fpm_smooth4_f2, 1, d_head_fpm_smooth4_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
         norm_backward_group(g, d_head_fpm_smooth4_f2_dw4, 0, d_head_fpm_smooth4_f2_ssn4_scale, d_head_fpm_smooth4_f2_ssn4_shift, d_head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, NULL, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_saved, (NormShape){10, 4, N, 32, 4}, 0);
@@ -4688,12 +4840,16 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     /* backward of stage4.mfa: 100 x 32 x 4 -> 100 x 32 x 4 */
     if (quant)
         fake_quant_backward(d_stage4_mfa, stage4_mfa, (size_t)N * 12800, quant->ranges + 36);
-    bcast_mul_t_backward(d_stage4_mfa_bn4, 0, d_stage4_mfa_att4_sigmoid, 0, d_stage4_mfa_y4, stage4_mfa_bn4, stage4_mfa_att4_sigmoid, 25 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++)
+        bcast_mul_t_backward_channel(c, d_stage4_mfa_bn4, 0, d_stage4_mfa_att4_sigmoid, 0, d_stage4_mfa_y4, stage4_mfa_bn4, stage4_mfa_att4_sigmoid, N, 32, 4);
     sigmoid_backward(d_stage4_mfa_att4_fc2, d_stage4_mfa_att4_sigmoid, stage4_mfa_att4_sigmoid, (size_t)N * 800, 0);
     conv1x1_backward(d_stage4_mfa_att4_relu, 0, d_stage4_mfa_att4_fc2_weight, NULL, d_stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, 12, 25, (size_t)N * 32);
     relu_backward(d_stage4_mfa_att4_fc1, d_stage4_mfa_att4_relu, stage4_mfa_att4_relu, (size_t)N * 384, 0);
     conv1x1_backward(d_stage4_mfa_att4_mean, 0, d_stage4_mfa_att4_fc1_weight, NULL, d_stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, 25, 12, (size_t)N * 32);
-    mean_t_backward(d_stage4_mfa_bn4, 1, d_stage4_mfa_att4_mean, 25 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++)
+        mean_t_backward_channel(c, d_stage4_mfa_bn4, 1, d_stage4_mfa_att4_mean, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 25; g++)
         norm_backward_group(g, d_stage4_mfa_dw4, 0, d_stage4_mfa_bn4_scale, d_stage4_mfa_bn4_shift, d_stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4, stage4_mfa_bn4_scale, stage4_mfa_bn4_saved, (NormShape){25, 1, N, 32, 4}, 1);
@@ -4701,12 +4857,16 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_mfa_sum4, 0, d_stage4_mfa_dw4_weight, d_stage4_mfa_dw4, stage4_mfa_sum4, stage4_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
     add_backward(d_stage4_mfa_x4, 0, d_stage4_mfa_y3, 1, d_stage4_mfa_sum4, (size_t)N * 3200);
-    bcast_mul_t_backward(d_stage4_mfa_bn3, 0, d_stage4_mfa_att3_sigmoid, 0, d_stage4_mfa_y3, stage4_mfa_bn3, stage4_mfa_att3_sigmoid, 25 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++)
+        bcast_mul_t_backward_channel(c, d_stage4_mfa_bn3, 0, d_stage4_mfa_att3_sigmoid, 0, d_stage4_mfa_y3, stage4_mfa_bn3, stage4_mfa_att3_sigmoid, N, 32, 4);
     sigmoid_backward(d_stage4_mfa_att3_fc2, d_stage4_mfa_att3_sigmoid, stage4_mfa_att3_sigmoid, (size_t)N * 800, 0);
     conv1x1_backward(d_stage4_mfa_att3_relu, 0, d_stage4_mfa_att3_fc2_weight, NULL, d_stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, 12, 25, (size_t)N * 32);
     relu_backward(d_stage4_mfa_att3_fc1, d_stage4_mfa_att3_relu, stage4_mfa_att3_relu, (size_t)N * 384, 0);
     conv1x1_backward(d_stage4_mfa_att3_mean, 0, d_stage4_mfa_att3_fc1_weight, NULL, d_stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, 25, 12, (size_t)N * 32);
-    mean_t_backward(d_stage4_mfa_bn3, 1, d_stage4_mfa_att3_mean, 25 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++)
+        mean_t_backward_channel(c, d_stage4_mfa_bn3, 1, d_stage4_mfa_att3_mean, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 25; g++)
         norm_backward_group(g, d_stage4_mfa_dw3, 0, d_stage4_mfa_bn3_scale, d_stage4_mfa_bn3_shift, d_stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3, stage4_mfa_bn3_scale, stage4_mfa_bn3_saved, (NormShape){25, 1, N, 32, 4}, 1);
@@ -4714,31 +4874,39 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_mfa_sum3, 0, d_stage4_mfa_dw3_weight, d_stage4_mfa_dw3, stage4_mfa_sum3, stage4_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
     add_backward(d_stage4_mfa_x3, 0, d_stage4_mfa_y2, 1, d_stage4_mfa_sum3, (size_t)N * 3200);
-    bcast_mul_t_backward(d_stage4_mfa_bn2, 0, d_stage4_mfa_att2_sigmoid, 0, d_stage4_mfa_y2, stage4_mfa_bn2, stage4_mfa_att2_sigmoid, 25 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++)
+        bcast_mul_t_backward_channel(c, d_stage4_mfa_bn2, 0, d_stage4_mfa_att2_sigmoid, 0, d_stage4_mfa_y2, stage4_mfa_bn2, stage4_mfa_att2_sigmoid, N, 32, 4);
     sigmoid_backward(d_stage4_mfa_att2_fc2, d_stage4_mfa_att2_sigmoid, stage4_mfa_att2_sigmoid, (size_t)N * 800, 0);
     conv1x1_backward(d_stage4_mfa_att2_relu, 0, d_stage4_mfa_att2_fc2_weight, NULL, d_stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, 12, 25, (size_t)N * 32);
     relu_backward(d_stage4_mfa_att2_fc1, d_stage4_mfa_att2_relu, stage4_mfa_att2_relu, (size_t)N * 384, 0);
     conv1x1_backward(d_stage4_mfa_att2_mean, 0, d_stage4_mfa_att2_fc1_weight, NULL, d_stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, 25, 12, (size_t)N * 32);
-    mean_t_backward(d_stage4_mfa_bn2, 1, d_stage4_mfa_att2_mean, 25 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++)
+        mean_t_backward_channel(c, d_stage4_mfa_bn2, 1, d_stage4_mfa_att2_mean, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 25; g++)
         norm_backward_group(g, d_stage4_mfa_dw2, 0, d_stage4_mfa_bn2_scale, d_stage4_mfa_bn2_shift, d_stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2, stage4_mfa_bn2_scale, stage4_mfa_bn2_saved, (NormShape){25, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 57600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_mfa_x2, 0, d_stage4_mfa_dw2_weight, d_stage4_mfa_dw2, stage4_mfa_x2, stage4_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
-    bcast_mul_t_backward(d_stage4_mfa_x1, 0, d_stage4_mfa_att1_sigmoid, 0, d_stage4_mfa_y1, stage4_mfa_x1, stage4_mfa_att1_sigmoid, 25 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++)
+        bcast_mul_t_backward_channel(c, d_stage4_mfa_x1, 0, d_stage4_mfa_att1_sigmoid, 0, d_stage4_mfa_y1, stage4_mfa_x1, stage4_mfa_att1_sigmoid, N, 32, 4);
     sigmoid_backward(d_stage4_mfa_att1_fc2, d_stage4_mfa_att1_sigmoid, stage4_mfa_att1_sigmoid, (size_t)N * 800, 0);
     conv1x1_backward(d_stage4_mfa_att1_relu, 0, d_stage4_mfa_att1_fc2_weight, NULL, d_stage4_mfa_att1_fc2, stage4_mfa_att1_relu, stage4_mfa_att1_fc2_weight, 12, 25, (size_t)N * 32);
     relu_backward(d_stage4_mfa_att1_fc1, d_stage4_mfa_att1_relu, stage4_mfa_att1_relu, (size_t)N * 384, 0);
     conv1x1_backward(d_stage4_mfa_att1_mean, 0, d_stage4_mfa_att1_fc1_weight, NULL, d_stage4_mfa_att1_fc1, stage4_mfa_att1_mean, stage4_mfa_att1_fc1_weight, 25, 12, (size_t)N * 32);
-    mean_t_backward(d_stage4_mfa_x1, 1, d_stage4_mfa_att1_mean, 25 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++)
+        mean_t_backward_channel(c, d_stage4_mfa_x1, 1, d_stage4_mfa_att1_mean, N, 32, 4);
 
     /* backward of stage4.resnorm: 100 x 32 x 4 -> 100 x 32 x 4 */
     if (quant)
         fake_quant_backward(d_stage4_resnorm, stage4_resnorm, (size_t)N * 12800, quant->ranges + 34);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 32; g++)
-        resnorm_backward_group(g, d_stage4_bcres2net3_bn, 0, d_stage4_resnorm, stage4_bcres2net3_bn, stage4_resnorm_saved, 0.1, 100, N, 32, 4);
+    for (int k = 0; k < N; k++)
+        resnorm_backward_clip(k, d_stage4_bcres2net3_bn, 0, d_stage4_resnorm, stage4_bcres2net3_bn, stage4_resnorm_saved, 0.1, 100, N, 32, 4);
 
     /* backward of stage4.bcres2net3: 100 x 32 x 4 -> 100 x 32 x 4 */
     if (quant)
@@ -4746,7 +4914,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
         norm_backward_group(g, d_stage4_bcres2net3_sum, 0, d_stage4_bcres2net3_bn_scale, d_stage4_bcres2net3_bn_shift, d_stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
-    bcast_add_f_backward(d_stage4_bcres2net3_f2, 0, d_stage4_bcres2net2_bn, 0, d_stage4_bcres2net3_drop, 0, d_stage4_bcres2net3_sum, 100 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        bcast_add_f_backward_channel(c, d_stage4_bcres2net3_f2, 0, d_stage4_bcres2net2_bn, 0, d_stage4_bcres2net3_drop, 0, d_stage4_bcres2net3_sum, N, 32, 4);
     dropout_backward(d_stage4_bcres2net3_conv_out, 0, d_stage4_bcres2net3_drop, stage4_bcres2net3_drop_mask, (size_t)N * 100, 4);
     conv1x1_backward(d_stage4_bcres2net3_f1, 0, d_stage4_bcres2net3_conv_out_weight, NULL, d_stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, 100, 100, (size_t)N * 4);
     relu_backward(d_stage4_bcres2net3_f1_dw4, d_stage4_bcres2net3_f1_out4, stage4_bcres2net3_f1_out4, (size_t)N * 100, 0);
@@ -4764,7 +4934,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net3_f1_in2, 0, d_stage4_bcres2net3_f1_dw2_weight, d_stage4_bcres2net3_f1_dw2, stage4_bcres2net3_f1_in2, stage4_bcres2net3_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     copy_backward(d_stage4_bcres2net3_f1_in1, d_stage4_bcres2net3_f1_out1, (size_t)N * 100, 0);
-    mean_f_backward(d_stage4_bcres2net3_f2, 1, d_stage4_bcres2net3_mean_f, 100 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        mean_f_backward_channel(c, d_stage4_bcres2net3_f2, 1, d_stage4_bcres2net3_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
         norm_backward_group(g, d_stage4_bcres2net3_f2_dw4, 0, d_stage4_bcres2net3_f2_ssn4_scale, d_stage4_bcres2net3_f2_ssn4_shift, d_stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, NULL, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
@@ -4793,7 +4965,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
         norm_backward_group(g, d_stage4_bcres2net2_sum, 0, d_stage4_bcres2net2_bn_scale, d_stage4_bcres2net2_bn_shift, d_stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
-    bcast_add_f_backward(d_stage4_bcres2net2_f2, 0, d_stage4_bcres2net1_bn, 0, d_stage4_bcres2net2_drop, 0, d_stage4_bcres2net2_sum, 100 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        bcast_add_f_backward_channel(c, d_stage4_bcres2net2_f2, 0, d_stage4_bcres2net1_bn, 0, d_stage4_bcres2net2_drop, 0, d_stage4_bcres2net2_sum, N, 32, 4);
     dropout_backward(d_stage4_bcres2net2_conv_out, 0, d_stage4_bcres2net2_drop, stage4_bcres2net2_drop_mask, (size_t)N * 100, 4);
     conv1x1_backward(d_stage4_bcres2net2_f1, 0, d_stage4_bcres2net2_conv_out_weight, NULL, d_stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, 100, 100, (size_t)N * 4);
     relu_backward(d_stage4_bcres2net2_f1_dw4, d_stage4_bcres2net2_f1_out4, stage4_bcres2net2_f1_out4, (size_t)N * 100, 0);
@@ -4811,7 +4985,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net2_f1_in2, 0, d_stage4_bcres2net2_f1_dw2_weight, d_stage4_bcres2net2_f1_dw2, stage4_bcres2net2_f1_in2, stage4_bcres2net2_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     copy_backward(d_stage4_bcres2net2_f1_in1, d_stage4_bcres2net2_f1_out1, (size_t)N * 100, 0);
-    mean_f_backward(d_stage4_bcres2net2_f2, 1, d_stage4_bcres2net2_mean_f, 100 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        mean_f_backward_channel(c, d_stage4_bcres2net2_f2, 1, d_stage4_bcres2net2_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
         norm_backward_group(g, d_stage4_bcres2net2_f2_dw4, 0, d_stage4_bcres2net2_f2_ssn4_scale, d_stage4_bcres2net2_f2_ssn4_shift, d_stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, NULL, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
@@ -4840,7 +5016,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
         norm_backward_group(g, d_stage4_bcres2net1_sum, 0, d_stage4_bcres2net1_bn_scale, d_stage4_bcres2net1_bn_shift, d_stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
-    bcast_add_f_backward(d_stage4_bcres2net1_f2, 0, NULL, 0, d_stage4_bcres2net1_drop, 0, d_stage4_bcres2net1_sum, 100 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        bcast_add_f_backward_channel(c, d_stage4_bcres2net1_f2, 0, NULL, 0, d_stage4_bcres2net1_drop, 0, d_stage4_bcres2net1_sum, N, 32, 4);
     dropout_backward(d_stage4_bcres2net1_conv_out, 0, d_stage4_bcres2net1_drop, stage4_bcres2net1_drop_mask, (size_t)N * 100, 4);
     conv1x1_backward(d_stage4_bcres2net1_f1, 0, d_stage4_bcres2net1_conv_out_weight, NULL, d_stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, stage4_bcres2net1_conv_out_weight, 100, 100, (size_t)N * 4);
     relu_backward(d_stage4_bcres2net1_f1_dw4, d_stage4_bcres2net1_f1_out4, stage4_bcres2net1_f1_out4, (size_t)N * 100, 0);
@@ -4858,7 +5036,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net1_f1_in2, 0, d_stage4_bcres2net1_f1_dw2_weight, d_stage4_bcres2net1_f1_dw2, stage4_bcres2net1_f1_in2, stage4_bcres2net1_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     copy_backward(d_stage4_bcres2net1_f1_in1, d_stage4_bcres2net1_f1_out1, (size_t)N * 100, 0);
-    mean_f_backward(d_stage4_bcres2net1_f2, 1, d_stage4_bcres2net1_mean_f, 100 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        mean_f_backward_channel(c, d_stage4_bcres2net1_f2, 1, d_stage4_bcres2net1_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
         norm_backward_group(g, d_stage4_bcres2net1_f2_dw4, 0, d_stage4_bcres2net1_f2_ssn4_scale, d_stage4_bcres2net1_f2_ssn4_shift, d_stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, NULL, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
@@ -4890,12 +5070,16 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     /* backward of stage3.mfa: 80 x 32 x 4 -> 80 x 32 x 4 */
     if (quant)
         fake_quant_backward(d_stage3_mfa, stage3_mfa, (size_t)N * 10240, quant->ranges + 26);
-    bcast_mul_t_backward(d_stage3_mfa_bn4, 0, d_stage3_mfa_att4_sigmoid, 0, d_stage3_mfa_y4, stage3_mfa_bn4, stage3_mfa_att4_sigmoid, 20 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_backward_channel(c, d_stage3_mfa_bn4, 0, d_stage3_mfa_att4_sigmoid, 0, d_stage3_mfa_y4, stage3_mfa_bn4, stage3_mfa_att4_sigmoid, N, 32, 4);
     sigmoid_backward(d_stage3_mfa_att4_fc2, d_stage3_mfa_att4_sigmoid, stage3_mfa_att4_sigmoid, (size_t)N * 640, 0);
     conv1x1_backward(d_stage3_mfa_att4_relu, 0, d_stage3_mfa_att4_fc2_weight, NULL, d_stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, 10, 20, (size_t)N * 32);
     relu_backward(d_stage3_mfa_att4_fc1, d_stage3_mfa_att4_relu, stage3_mfa_att4_relu, (size_t)N * 320, 0);
     conv1x1_backward(d_stage3_mfa_att4_mean, 0, d_stage3_mfa_att4_fc1_weight, NULL, d_stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, 20, 10, (size_t)N * 32);
-    mean_t_backward(d_stage3_mfa_bn4, 1, d_stage3_mfa_att4_mean, 20 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_backward_channel(c, d_stage3_mfa_bn4, 1, d_stage3_mfa_att4_mean, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
         norm_backward_group(g, d_stage3_mfa_dw4, 0, d_stage3_mfa_bn4_scale, d_stage3_mfa_bn4_shift, d_stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4, stage3_mfa_bn4_scale, stage3_mfa_bn4_saved, (NormShape){20, 1, N, 32, 4}, 1);
@@ -4903,12 +5087,16 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage3_mfa_sum4, 0, d_stage3_mfa_dw4_weight, d_stage3_mfa_dw4, stage3_mfa_sum4, stage3_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
     add_backward(d_stage3_mfa_x4, 0, d_stage3_mfa_y3, 1, d_stage3_mfa_sum4, (size_t)N * 2560);
-    bcast_mul_t_backward(d_stage3_mfa_bn3, 0, d_stage3_mfa_att3_sigmoid, 0, d_stage3_mfa_y3, stage3_mfa_bn3, stage3_mfa_att3_sigmoid, 20 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_backward_channel(c, d_stage3_mfa_bn3, 0, d_stage3_mfa_att3_sigmoid, 0, d_stage3_mfa_y3, stage3_mfa_bn3, stage3_mfa_att3_sigmoid, N, 32, 4);
     sigmoid_backward(d_stage3_mfa_att3_fc2, d_stage3_mfa_att3_sigmoid, stage3_mfa_att3_sigmoid, (size_t)N * 640, 0);
     conv1x1_backward(d_stage3_mfa_att3_relu, 0, d_stage3_mfa_att3_fc2_weight, NULL, d_stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, 10, 20, (size_t)N * 32);
     relu_backward(d_stage3_mfa_att3_fc1, d_stage3_mfa_att3_relu, stage3_mfa_att3_relu, (size_t)N * 320, 0);
     conv1x1_backward(d_stage3_mfa_att3_mean, 0, d_stage3_mfa_att3_fc1_weight, NULL, d_stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, 20, 10, (size_t)N * 32);
-    mean_t_backward(d_stage3_mfa_bn3, 1, d_stage3_mfa_att3_mean, 20 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_backward_channel(c, d_stage3_mfa_bn3, 1, d_stage3_mfa_att3_mean, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
         norm_backward_group(g, d_stage3_mfa_dw3, 0, d_stage3_mfa_bn3_scale, d_stage3_mfa_bn3_shift, d_stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3, stage3_mfa_bn3_scale, stage3_mfa_bn3_saved, (NormShape){20, 1, N, 32, 4}, 1);
@@ -4916,31 +5104,39 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage3_mfa_sum3, 0, d_stage3_mfa_dw3_weight, d_stage3_mfa_dw3, stage3_mfa_sum3, stage3_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
     add_backward(d_stage3_mfa_x3, 0, d_stage3_mfa_y2, 1, d_stage3_mfa_sum3, (size_t)N * 2560);
-    bcast_mul_t_backward(d_stage3_mfa_bn2, 0, d_stage3_mfa_att2_sigmoid, 0, d_stage3_mfa_y2, stage3_mfa_bn2, stage3_mfa_att2_sigmoid, 20 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_backward_channel(c, d_stage3_mfa_bn2, 0, d_stage3_mfa_att2_sigmoid, 0, d_stage3_mfa_y2, stage3_mfa_bn2, stage3_mfa_att2_sigmoid, N, 32, 4);
     sigmoid_backward(d_stage3_mfa_att2_fc2, d_stage3_mfa_att2_sigmoid, stage3_mfa_att2_sigmoid, (size_t)N * 640, 0);
     conv1x1_backward(d_stage3_mfa_att2_relu, 0, d_stage3_mfa_att2_fc2_weight, NULL, d_stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, 10, 20, (size_t)N * 32);
     relu_backward(d_stage3_mfa_att2_fc1, d_stage3_mfa_att2_relu, stage3_mfa_att2_relu, (size_t)N * 320, 0);
     conv1x1_backward(d_stage3_mfa_att2_mean, 0, d_stage3_mfa_att2_fc1_weight, NULL, d_stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, 20, 10, (size_t)N * 32);
-    mean_t_backward(d_stage3_mfa_bn2, 1, d_stage3_mfa_att2_mean, 20 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_backward_channel(c, d_stage3_mfa_bn2, 1, d_stage3_mfa_att2_mean, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
         norm_backward_group(g, d_stage3_mfa_dw2, 0, d_stage3_mfa_bn2_scale, d_stage3_mfa_bn2_shift, d_stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2, stage3_mfa_bn2_scale, stage3_mfa_bn2_saved, (NormShape){20, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage3_mfa_x2, 0, d_stage3_mfa_dw2_weight, d_stage3_mfa_dw2, stage3_mfa_x2, stage3_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
-    bcast_mul_t_backward(d_stage3_mfa_x1, 0, d_stage3_mfa_att1_sigmoid, 0, d_stage3_mfa_y1, stage3_mfa_x1, stage3_mfa_att1_sigmoid, 20 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_backward_channel(c, d_stage3_mfa_x1, 0, d_stage3_mfa_att1_sigmoid, 0, d_stage3_mfa_y1, stage3_mfa_x1, stage3_mfa_att1_sigmoid, N, 32, 4);
     sigmoid_backward(d_stage3_mfa_att1_fc2, d_stage3_mfa_att1_sigmoid, stage3_mfa_att1_sigmoid, (size_t)N * 640, 0);
     conv1x1_backward(d_stage3_mfa_att1_relu, 0, d_stage3_mfa_att1_fc2_weight, NULL, d_stage3_mfa_att1_fc2, stage3_mfa_att1_relu, stage3_mfa_att1_fc2_weight, 10, 20, (size_t)N * 32);
     relu_backward(d_stage3_mfa_att1_fc1, d_stage3_mfa_att1_relu, stage3_mfa_att1_relu, (size_t)N * 320, 0);
     conv1x1_backward(d_stage3_mfa_att1_mean, 0, d_stage3_mfa_att1_fc1_weight, NULL, d_stage3_mfa_att1_fc1, stage3_mfa_att1_mean, stage3_mfa_att1_fc1_weight, 20, 10, (size_t)N * 32);
-    mean_t_backward(d_stage3_mfa_x1, 1, d_stage3_mfa_att1_mean, 20 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_backward_channel(c, d_stage3_mfa_x1, 1, d_stage3_mfa_att1_mean, N, 32, 4);
 
     /* backward of stage3.resnorm: 80 x 32 x 4 -> 80 x 32 x 4 */
     if (quant)
         fake_quant_backward(d_stage3_resnorm, stage3_resnorm, (size_t)N * 10240, quant->ranges + 24);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 32; g++)
-        resnorm_backward_group(g, d_stage3_bcres2net2_bn, 0, d_stage3_resnorm, stage3_bcres2net2_bn, stage3_resnorm_saved, 0.1, 80, N, 32, 4);
+    for (int k = 0; k < N; k++)
+        resnorm_backward_clip(k, d_stage3_bcres2net2_bn, 0, d_stage3_resnorm, stage3_bcres2net2_bn, stage3_resnorm_saved, 0.1, 80, N, 32, 4);
 
     /* backward of stage3.bcres2net2: 80 x 32 x 4 -> 80 x 32 x 4 */
     if (quant)
@@ -4948,7 +5144,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_backward_group(g, d_stage3_bcres2net2_sum, 0, d_stage3_bcres2net2_bn_scale, d_stage3_bcres2net2_bn_shift, d_stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
-    bcast_add_f_backward(d_stage3_bcres2net2_f2, 0, d_stage3_bcres2net1_bn, 0, d_stage3_bcres2net2_drop, 0, d_stage3_bcres2net2_sum, 80 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_backward_channel(c, d_stage3_bcres2net2_f2, 0, d_stage3_bcres2net1_bn, 0, d_stage3_bcres2net2_drop, 0, d_stage3_bcres2net2_sum, N, 32, 4);
     dropout_backward(d_stage3_bcres2net2_conv_out, 0, d_stage3_bcres2net2_drop, stage3_bcres2net2_drop_mask, (size_t)N * 80, 4);
     conv1x1_backward(d_stage3_bcres2net2_f1, 0, d_stage3_bcres2net2_conv_out_weight, NULL, d_stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, 80, 80, (size_t)N * 4);
     relu_backward(d_stage3_bcres2net2_f1_dw4, d_stage3_bcres2net2_f1_out4, stage3_bcres2net2_f1_out4, (size_t)N * 80, 0);
@@ -4966,7 +5164,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net2_f1_in2, 0, d_stage3_bcres2net2_f1_dw2_weight, d_stage3_bcres2net2_f1_dw2, stage3_bcres2net2_f1_in2, stage3_bcres2net2_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     copy_backward(d_stage3_bcres2net2_f1_in1, d_stage3_bcres2net2_f1_out1, (size_t)N * 80, 0);
-    mean_f_backward(d_stage3_bcres2net2_f2, 1, d_stage3_bcres2net2_mean_f, 80 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_backward_channel(c, d_stage3_bcres2net2_f2, 1, d_stage3_bcres2net2_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_backward_group(g, d_stage3_bcres2net2_f2_dw4, 0, d_stage3_bcres2net2_f2_ssn4_scale, d_stage3_bcres2net2_f2_ssn4_shift, d_stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, NULL, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
@@ -4995,7 +5195,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_backward_group(g, d_stage3_bcres2net1_sum, 0, d_stage3_bcres2net1_bn_scale, d_stage3_bcres2net1_bn_shift, d_stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
-    bcast_add_f_backward(d_stage3_bcres2net1_f2, 0, NULL, 0, d_stage3_bcres2net1_drop, 0, d_stage3_bcres2net1_sum, 80 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_backward_channel(c, d_stage3_bcres2net1_f2, 0, NULL, 0, d_stage3_bcres2net1_drop, 0, d_stage3_bcres2net1_sum, N, 32, 4);
     dropout_backward(d_stage3_bcres2net1_conv_out, 0, d_stage3_bcres2net1_drop, stage3_bcres2net1_drop_mask, (size_t)N * 80, 4);
     conv1x1_backward(d_stage3_bcres2net1_f1, 0, d_stage3_bcres2net1_conv_out_weight, NULL, d_stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, stage3_bcres2net1_conv_out_weight, 80, 80, (size_t)N * 4);
     relu_backward(d_stage3_bcres2net1_f1_dw4, d_stage3_bcres2net1_f1_out4, stage3_bcres2net1_f1_out4, (size_t)N * 80, 0);
@@ -5013,7 +5215,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net1_f1_in2, 0, d_stage3_bcres2net1_f1_dw2_weight, d_stage3_bcres2net1_f1_dw2, stage3_bcres2net1_f1_in2, stage3_bcres2net1_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     copy_backward(d_stage3_bcres2net1_f1_in1, d_stage3_bcres2net1_f1_out1, (size_t)N * 80, 0);
-    mean_f_backward(d_stage3_bcres2net1_f2, 1, d_stage3_bcres2net1_mean_f, 80 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_backward_channel(c, d_stage3_bcres2net1_f2, 1, d_stage3_bcres2net1_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_backward_group(g, d_stage3_bcres2net1_f2_dw4, 0, d_stage3_bcres2net1_f2_ssn4_scale, d_stage3_bcres2net1_f2_ssn4_shift, d_stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, NULL, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
@@ -5048,12 +5252,16 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     /* backward of stage2.mfa: 60 x 64 x 8 -> 60 x 64 x 8 */
     if (quant)
         fake_quant_backward(d_stage2_mfa, stage2_mfa, (size_t)N * 30720, quant->ranges + 18);
-    bcast_mul_t_backward(d_stage2_mfa_bn4, 0, d_stage2_mfa_att4_sigmoid, 0, d_stage2_mfa_y4, stage2_mfa_bn4, stage2_mfa_att4_sigmoid, 15 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++)
+        bcast_mul_t_backward_channel(c, d_stage2_mfa_bn4, 0, d_stage2_mfa_att4_sigmoid, 0, d_stage2_mfa_y4, stage2_mfa_bn4, stage2_mfa_att4_sigmoid, N, 64, 8);
     sigmoid_backward(d_stage2_mfa_att4_fc2, d_stage2_mfa_att4_sigmoid, stage2_mfa_att4_sigmoid, (size_t)N * 960, 0);
     conv1x1_backward(d_stage2_mfa_att4_relu, 0, d_stage2_mfa_att4_fc2_weight, NULL, d_stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, 8, 15, (size_t)N * 64);
     relu_backward(d_stage2_mfa_att4_fc1, d_stage2_mfa_att4_relu, stage2_mfa_att4_relu, (size_t)N * 512, 0);
     conv1x1_backward(d_stage2_mfa_att4_mean, 0, d_stage2_mfa_att4_fc1_weight, NULL, d_stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, 15, 8, (size_t)N * 64);
-    mean_t_backward(d_stage2_mfa_bn4, 1, d_stage2_mfa_att4_mean, 15 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++)
+        mean_t_backward_channel(c, d_stage2_mfa_bn4, 1, d_stage2_mfa_att4_mean, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 15; g++)
         norm_backward_group(g, d_stage2_mfa_dw4, 0, d_stage2_mfa_bn4_scale, d_stage2_mfa_bn4_shift, d_stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4, stage2_mfa_bn4_scale, stage2_mfa_bn4_saved, (NormShape){15, 1, N, 64, 8}, 1);
@@ -5061,12 +5269,16 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     for (int c = 0; c < 15; c++)
         dwconv_backward_channel(c, d_stage2_mfa_sum4, 0, d_stage2_mfa_dw4_weight, d_stage2_mfa_dw4, stage2_mfa_sum4, stage2_mfa_dw4_weight, N, 64, 8, 3, 3, 1, 1);
     add_backward(d_stage2_mfa_x4, 0, d_stage2_mfa_y3, 1, d_stage2_mfa_sum4, (size_t)N * 7680);
-    bcast_mul_t_backward(d_stage2_mfa_bn3, 0, d_stage2_mfa_att3_sigmoid, 0, d_stage2_mfa_y3, stage2_mfa_bn3, stage2_mfa_att3_sigmoid, 15 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++)
+        bcast_mul_t_backward_channel(c, d_stage2_mfa_bn3, 0, d_stage2_mfa_att3_sigmoid, 0, d_stage2_mfa_y3, stage2_mfa_bn3, stage2_mfa_att3_sigmoid, N, 64, 8);
     sigmoid_backward(d_stage2_mfa_att3_fc2, d_stage2_mfa_att3_sigmoid, stage2_mfa_att3_sigmoid, (size_t)N * 960, 0);
     conv1x1_backward(d_stage2_mfa_att3_relu, 0, d_stage2_mfa_att3_fc2_weight, NULL, d_stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, 8, 15, (size_t)N * 64);
     relu_backward(d_stage2_mfa_att3_fc1, d_stage2_mfa_att3_relu, stage2_mfa_att3_relu, (size_t)N * 512, 0);
     conv1x1_backward(d_stage2_mfa_att3_mean, 0, d_stage2_mfa_att3_fc1_weight, NULL, d_stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, 15, 8, (size_t)N * 64);
-    mean_t_backward(d_stage2_mfa_bn3, 1, d_stage2_mfa_att3_mean, 15 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++)
+        mean_t_backward_channel(c, d_stage2_mfa_bn3, 1, d_stage2_mfa_att3_mean, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 15; g++)
         norm_backward_group(g, d_stage2_mfa_dw3, 0, d_stage2_mfa_bn3_scale, d_stage2_mfa_bn3_shift, d_stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3, stage2_mfa_bn3_scale, stage2_mfa_bn3_saved, (NormShape){15, 1, N, 64, 8}, 1);
@@ -5074,31 +5286,39 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     for (int c = 0; c < 15; c++)
         dwconv_backward_channel(c, d_stage2_mfa_sum3, 0, d_stage2_mfa_dw3_weight, d_stage2_mfa_dw3, stage2_mfa_sum3, stage2_mfa_dw3_weight, N, 64, 8, 3, 3, 1, 1);
     add_backward(d_stage2_mfa_x3, 0, d_stage2_mfa_y2, 1, d_stage2_mfa_sum3, (size_t)N * 7680);
-    bcast_mul_t_backward(d_stage2_mfa_bn2, 0, d_stage2_mfa_att2_sigmoid, 0, d_stage2_mfa_y2, stage2_mfa_bn2, stage2_mfa_att2_sigmoid, 15 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++)
+        bcast_mul_t_backward_channel(c, d_stage2_mfa_bn2, 0, d_stage2_mfa_att2_sigmoid, 0, d_stage2_mfa_y2, stage2_mfa_bn2, stage2_mfa_att2_sigmoid, N, 64, 8);
     sigmoid_backward(d_stage2_mfa_att2_fc2, d_stage2_mfa_att2_sigmoid, stage2_mfa_att2_sigmoid, (size_t)N * 960, 0);
     conv1x1_backward(d_stage2_mfa_att2_relu, 0, d_stage2_mfa_att2_fc2_weight, NULL, d_stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, 8, 15, (size_t)N * 64);
     relu_backward(d_stage2_mfa_att2_fc1, d_stage2_mfa_att2_relu, stage2_mfa_att2_relu, (size_t)N * 512, 0);
     conv1x1_backward(d_stage2_mfa_att2_mean, 0, d_stage2_mfa_att2_fc1_weight, NULL, d_stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, 15, 8, (size_t)N * 64);
-    mean_t_backward(d_stage2_mfa_bn2, 1, d_stage2_mfa_att2_mean, 15 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++)
+        mean_t_backward_channel(c, d_stage2_mfa_bn2, 1, d_stage2_mfa_att2_mean, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 15; g++)
         norm_backward_group(g, d_stage2_mfa_dw2, 0, d_stage2_mfa_bn2_scale, d_stage2_mfa_bn2_shift, d_stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2, stage2_mfa_bn2_scale, stage2_mfa_bn2_saved, (NormShape){15, 1, N, 64, 8}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 138240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_backward_channel(c, d_stage2_mfa_x2, 0, d_stage2_mfa_dw2_weight, d_stage2_mfa_dw2, stage2_mfa_x2, stage2_mfa_dw2_weight, N, 64, 8, 3, 3, 1, 1);
-    bcast_mul_t_backward(d_stage2_mfa_x1, 0, d_stage2_mfa_att1_sigmoid, 0, d_stage2_mfa_y1, stage2_mfa_x1, stage2_mfa_att1_sigmoid, 15 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++)
+        bcast_mul_t_backward_channel(c, d_stage2_mfa_x1, 0, d_stage2_mfa_att1_sigmoid, 0, d_stage2_mfa_y1, stage2_mfa_x1, stage2_mfa_att1_sigmoid, N, 64, 8);
     sigmoid_backward(d_stage2_mfa_att1_fc2, d_stage2_mfa_att1_sigmoid, stage2_mfa_att1_sigmoid, (size_t)N * 960, 0);
     conv1x1_backward(d_stage2_mfa_att1_relu, 0, d_stage2_mfa_att1_fc2_weight, NULL, d_stage2_mfa_att1_fc2, stage2_mfa_att1_relu, stage2_mfa_att1_fc2_weight, 8, 15, (size_t)N * 64);
     relu_backward(d_stage2_mfa_att1_fc1, d_stage2_mfa_att1_relu, stage2_mfa_att1_relu, (size_t)N * 512, 0);
     conv1x1_backward(d_stage2_mfa_att1_mean, 0, d_stage2_mfa_att1_fc1_weight, NULL, d_stage2_mfa_att1_fc1, stage2_mfa_att1_mean, stage2_mfa_att1_fc1_weight, 15, 8, (size_t)N * 64);
-    mean_t_backward(d_stage2_mfa_x1, 1, d_stage2_mfa_att1_mean, 15 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++)
+        mean_t_backward_channel(c, d_stage2_mfa_x1, 1, d_stage2_mfa_att1_mean, N, 64, 8);
 
     /* backward of stage2.resnorm: 60 x 64 x 8 -> 60 x 64 x 8 */
     if (quant)
         fake_quant_backward(d_stage2_resnorm, stage2_resnorm, (size_t)N * 30720, quant->ranges + 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 64; g++)
-        resnorm_backward_group(g, d_stage2_bcres2net2_bn, 0, d_stage2_resnorm, stage2_bcres2net2_bn, stage2_resnorm_saved, 0.1, 60, N, 64, 8);
+    for (int k = 0; k < N; k++)
+        resnorm_backward_clip(k, d_stage2_bcres2net2_bn, 0, d_stage2_resnorm, stage2_bcres2net2_bn, stage2_resnorm_saved, 0.1, 60, N, 64, 8);
 
     /* backward of stage2.bcres2net2: 60 x 64 x 8 -> 60 x 64 x 8 */
     if (quant)
@@ -5106,7 +5326,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
         norm_backward_group(g, d_stage2_bcres2net2_sum, 0, d_stage2_bcres2net2_bn_scale, d_stage2_bcres2net2_bn_shift, d_stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_saved, (NormShape){60, 1, N, 64, 8}, 1);
-    bcast_add_f_backward(d_stage2_bcres2net2_f2, 0, d_stage2_bcres2net1_bn, 0, d_stage2_bcres2net2_drop, 0, d_stage2_bcres2net2_sum, 60 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 60; c++)
+        bcast_add_f_backward_channel(c, d_stage2_bcres2net2_f2, 0, d_stage2_bcres2net1_bn, 0, d_stage2_bcres2net2_drop, 0, d_stage2_bcres2net2_sum, N, 64, 8);
     dropout_backward(d_stage2_bcres2net2_conv_out, 0, d_stage2_bcres2net2_drop, stage2_bcres2net2_drop_mask, (size_t)N * 60, 8);
     conv1x1_backward(d_stage2_bcres2net2_f1, 0, d_stage2_bcres2net2_conv_out_weight, NULL, d_stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, 60, 60, (size_t)N * 8);
     relu_backward(d_stage2_bcres2net2_f1_dw4, d_stage2_bcres2net2_f1_out4, stage2_bcres2net2_f1_out4, (size_t)N * 120, 0);
@@ -5124,7 +5346,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     for (int c = 0; c < 15; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net2_f1_in2, 0, d_stage2_bcres2net2_f1_dw2_weight, d_stage2_bcres2net2_f1_dw2, stage2_bcres2net2_f1_in2, stage2_bcres2net2_f1_dw2_weight, N, 1, 8, 1, 3, 0, 1);
     copy_backward(d_stage2_bcres2net2_f1_in1, d_stage2_bcres2net2_f1_out1, (size_t)N * 120, 0);
-    mean_f_backward(d_stage2_bcres2net2_f2, 1, d_stage2_bcres2net2_mean_f, 60 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 60; c++)
+        mean_f_backward_channel(c, d_stage2_bcres2net2_f2, 1, d_stage2_bcres2net2_mean_f, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
         norm_backward_group(g, d_stage2_bcres2net2_f2_dw4, 0, d_stage2_bcres2net2_f2_ssn4_scale, d_stage2_bcres2net2_f2_ssn4_shift, d_stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, NULL, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_saved, (NormShape){15, 4, N, 64, 8}, 0);
@@ -5153,7 +5377,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
         norm_backward_group(g, d_stage2_bcres2net1_sum, 0, d_stage2_bcres2net1_bn_scale, d_stage2_bcres2net1_bn_shift, d_stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_saved, (NormShape){60, 1, N, 64, 8}, 1);
-    bcast_add_f_backward(d_stage2_bcres2net1_f2, 0, NULL, 0, d_stage2_bcres2net1_drop, 0, d_stage2_bcres2net1_sum, 60 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 60; c++)
+        bcast_add_f_backward_channel(c, d_stage2_bcres2net1_f2, 0, NULL, 0, d_stage2_bcres2net1_drop, 0, d_stage2_bcres2net1_sum, N, 64, 8);
     dropout_backward(d_stage2_bcres2net1_conv_out, 0, d_stage2_bcres2net1_drop, stage2_bcres2net1_drop_mask, (size_t)N * 60, 8);
     conv1x1_backward(d_stage2_bcres2net1_f1, 0, d_stage2_bcres2net1_conv_out_weight, NULL, d_stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, stage2_bcres2net1_conv_out_weight, 60, 60, (size_t)N * 8);
     relu_backward(d_stage2_bcres2net1_f1_dw4, d_stage2_bcres2net1_f1_out4, stage2_bcres2net1_f1_out4, (size_t)N * 120, 0);
@@ -5171,7 +5397,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     for (int c = 0; c < 15; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net1_f1_in2, 0, d_stage2_bcres2net1_f1_dw2_weight, d_stage2_bcres2net1_f1_dw2, stage2_bcres2net1_f1_in2, stage2_bcres2net1_f1_dw2_weight, N, 1, 8, 1, 3, 0, 1);
     copy_backward(d_stage2_bcres2net1_f1_in1, d_stage2_bcres2net1_f1_out1, (size_t)N * 120, 0);
-    mean_f_backward(d_stage2_bcres2net1_f2, 1, d_stage2_bcres2net1_mean_f, 60 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 60; c++)
+        mean_f_backward_channel(c, d_stage2_bcres2net1_f2, 1, d_stage2_bcres2net1_mean_f, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
         norm_backward_group(g, d_stage2_bcres2net1_f2_dw4, 0, d_stage2_bcres2net1_f2_ssn4_scale, d_stage2_bcres2net1_f2_ssn4_shift, d_stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, NULL, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_saved, (NormShape){15, 4, N, 64, 8}, 0);
@@ -5206,12 +5434,16 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     /* backward of stage1.mfa: 40 x 128 x 16 -> 40 x 128 x 16 */
     if (quant)
         fake_quant_backward(d_stage1_mfa, stage1_mfa, (size_t)N * 81920, quant->ranges + 10);
-    bcast_mul_t_backward(d_stage1_mfa_bn4, 0, d_stage1_mfa_att4_sigmoid, 0, d_stage1_mfa_y4, stage1_mfa_bn4, stage1_mfa_att4_sigmoid, 10 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++)
+        bcast_mul_t_backward_channel(c, d_stage1_mfa_bn4, 0, d_stage1_mfa_att4_sigmoid, 0, d_stage1_mfa_y4, stage1_mfa_bn4, stage1_mfa_att4_sigmoid, N, 128, 16);
     sigmoid_backward(d_stage1_mfa_att4_fc2, d_stage1_mfa_att4_sigmoid, stage1_mfa_att4_sigmoid, (size_t)N * 1280, 0);
     conv1x1_backward(d_stage1_mfa_att4_relu, 0, d_stage1_mfa_att4_fc2_weight, NULL, d_stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, 6, 10, (size_t)N * 128);
     relu_backward(d_stage1_mfa_att4_fc1, d_stage1_mfa_att4_relu, stage1_mfa_att4_relu, (size_t)N * 768, 0);
     conv1x1_backward(d_stage1_mfa_att4_mean, 0, d_stage1_mfa_att4_fc1_weight, NULL, d_stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, 10, 6, (size_t)N * 128);
-    mean_t_backward(d_stage1_mfa_bn4, 1, d_stage1_mfa_att4_mean, 10 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++)
+        mean_t_backward_channel(c, d_stage1_mfa_bn4, 1, d_stage1_mfa_att4_mean, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 10; g++)
         norm_backward_group(g, d_stage1_mfa_dw4, 0, d_stage1_mfa_bn4_scale, d_stage1_mfa_bn4_shift, d_stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4, stage1_mfa_bn4_scale, stage1_mfa_bn4_saved, (NormShape){10, 1, N, 128, 16}, 1);
@@ -5219,12 +5451,16 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_stage1_mfa_sum4, 0, d_stage1_mfa_dw4_weight, d_stage1_mfa_dw4, stage1_mfa_sum4, stage1_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
     add_backward(d_stage1_mfa_x4, 0, d_stage1_mfa_y3, 1, d_stage1_mfa_sum4, (size_t)N * 20480);
-    bcast_mul_t_backward(d_stage1_mfa_bn3, 0, d_stage1_mfa_att3_sigmoid, 0, d_stage1_mfa_y3, stage1_mfa_bn3, stage1_mfa_att3_sigmoid, 10 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++)
+        bcast_mul_t_backward_channel(c, d_stage1_mfa_bn3, 0, d_stage1_mfa_att3_sigmoid, 0, d_stage1_mfa_y3, stage1_mfa_bn3, stage1_mfa_att3_sigmoid, N, 128, 16);
     sigmoid_backward(d_stage1_mfa_att3_fc2, d_stage1_mfa_att3_sigmoid, stage1_mfa_att3_sigmoid, (size_t)N * 1280, 0);
     conv1x1_backward(d_stage1_mfa_att3_relu, 0, d_stage1_mfa_att3_fc2_weight, NULL, d_stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, 6, 10, (size_t)N * 128);
     relu_backward(d_stage1_mfa_att3_fc1, d_stage1_mfa_att3_relu, stage1_mfa_att3_relu, (size_t)N * 768, 0);
     conv1x1_backward(d_stage1_mfa_att3_mean, 0, d_stage1_mfa_att3_fc1_weight, NULL, d_stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, 10, 6, (size_t)N * 128);
-    mean_t_backward(d_stage1_mfa_bn3, 1, d_stage1_mfa_att3_mean, 10 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++)
+        mean_t_backward_channel(c, d_stage1_mfa_bn3, 1, d_stage1_mfa_att3_mean, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 10; g++)
         norm_backward_group(g, d_stage1_mfa_dw3, 0, d_stage1_mfa_bn3_scale, d_stage1_mfa_bn3_shift, d_stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3, stage1_mfa_bn3_scale, stage1_mfa_bn3_saved, (NormShape){10, 1, N, 128, 16}, 1);
@@ -5232,31 +5468,39 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_stage1_mfa_sum3, 0, d_stage1_mfa_dw3_weight, d_stage1_mfa_dw3, stage1_mfa_sum3, stage1_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
     add_backward(d_stage1_mfa_x3, 0, d_stage1_mfa_y2, 1, d_stage1_mfa_sum3, (size_t)N * 20480);
-    bcast_mul_t_backward(d_stage1_mfa_bn2, 0, d_stage1_mfa_att2_sigmoid, 0, d_stage1_mfa_y2, stage1_mfa_bn2, stage1_mfa_att2_sigmoid, 10 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++)
+        bcast_mul_t_backward_channel(c, d_stage1_mfa_bn2, 0, d_stage1_mfa_att2_sigmoid, 0, d_stage1_mfa_y2, stage1_mfa_bn2, stage1_mfa_att2_sigmoid, N, 128, 16);
     sigmoid_backward(d_stage1_mfa_att2_fc2, d_stage1_mfa_att2_sigmoid, stage1_mfa_att2_sigmoid, (size_t)N * 1280, 0);
     conv1x1_backward(d_stage1_mfa_att2_relu, 0, d_stage1_mfa_att2_fc2_weight, NULL, d_stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, 6, 10, (size_t)N * 128);
     relu_backward(d_stage1_mfa_att2_fc1, d_stage1_mfa_att2_relu, stage1_mfa_att2_relu, (size_t)N * 768, 0);
     conv1x1_backward(d_stage1_mfa_att2_mean, 0, d_stage1_mfa_att2_fc1_weight, NULL, d_stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, 10, 6, (size_t)N * 128);
-    mean_t_backward(d_stage1_mfa_bn2, 1, d_stage1_mfa_att2_mean, 10 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++)
+        mean_t_backward_channel(c, d_stage1_mfa_bn2, 1, d_stage1_mfa_att2_mean, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 10; g++)
         norm_backward_group(g, d_stage1_mfa_dw2, 0, d_stage1_mfa_bn2_scale, d_stage1_mfa_bn2_shift, d_stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2, stage1_mfa_bn2_scale, stage1_mfa_bn2_saved, (NormShape){10, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_stage1_mfa_x2, 0, d_stage1_mfa_dw2_weight, d_stage1_mfa_dw2, stage1_mfa_x2, stage1_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
-    bcast_mul_t_backward(d_stage1_mfa_x1, 0, d_stage1_mfa_att1_sigmoid, 0, d_stage1_mfa_y1, stage1_mfa_x1, stage1_mfa_att1_sigmoid, 10 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++)
+        bcast_mul_t_backward_channel(c, d_stage1_mfa_x1, 0, d_stage1_mfa_att1_sigmoid, 0, d_stage1_mfa_y1, stage1_mfa_x1, stage1_mfa_att1_sigmoid, N, 128, 16);
     sigmoid_backward(d_stage1_mfa_att1_fc2, d_stage1_mfa_att1_sigmoid, stage1_mfa_att1_sigmoid, (size_t)N * 1280, 0);
     conv1x1_backward(d_stage1_mfa_att1_relu, 0, d_stage1_mfa_att1_fc2_weight, NULL, d_stage1_mfa_att1_fc2, stage1_mfa_att1_relu, stage1_mfa_att1_fc2_weight, 6, 10, (size_t)N * 128);
     relu_backward(d_stage1_mfa_att1_fc1, d_stage1_mfa_att1_relu, stage1_mfa_att1_relu, (size_t)N * 768, 0);
     conv1x1_backward(d_stage1_mfa_att1_mean, 0, d_stage1_mfa_att1_fc1_weight, NULL, d_stage1_mfa_att1_fc1, stage1_mfa_att1_mean, stage1_mfa_att1_fc1_weight, 10, 6, (size_t)N * 128);
-    mean_t_backward(d_stage1_mfa_x1, 1, d_stage1_mfa_att1_mean, 10 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++)
+        mean_t_backward_channel(c, d_stage1_mfa_x1, 1, d_stage1_mfa_att1_mean, N, 128, 16);
 
     /* backward of stage1.resnorm: 40 x 128 x 16 -> 40 x 128 x 16 */
     if (quant)
         fake_quant_backward(d_stage1_resnorm, stage1_resnorm, (size_t)N * 81920, quant->ranges + 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 128; g++)
-        resnorm_backward_group(g, d_stage1_bcres2net2_bn, 0, d_stage1_resnorm, stage1_bcres2net2_bn, stage1_resnorm_saved, 0.1, 40, N, 128, 16);
+    for (int k = 0; k < N; k++)
+        resnorm_backward_clip(k, d_stage1_bcres2net2_bn, 0, d_stage1_resnorm, stage1_bcres2net2_bn, stage1_resnorm_saved, 0.1, 40, N, 128, 16);
 
     /* backward of stage1.bcres2net2: 40 x 128 x 16 -> 40 x 128 x 16 */
     if (quant)
@@ -5264,7 +5508,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
         norm_backward_group(g, d_stage1_bcres2net2_sum, 0, d_stage1_bcres2net2_bn_scale, d_stage1_bcres2net2_bn_shift, d_stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
-    bcast_add_f_backward(d_stage1_bcres2net2_f2, 0, d_stage1_bcres2net1_bn, 0, d_stage1_bcres2net2_drop, 0, d_stage1_bcres2net2_sum, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_add_f_backward_channel(c, d_stage1_bcres2net2_f2, 0, d_stage1_bcres2net1_bn, 0, d_stage1_bcres2net2_drop, 0, d_stage1_bcres2net2_sum, N, 128, 16);
     dropout_backward(d_stage1_bcres2net2_conv_out, 0, d_stage1_bcres2net2_drop, stage1_bcres2net2_drop_mask, (size_t)N * 40, 16);
     conv1x1_backward(d_stage1_bcres2net2_f1, 0, d_stage1_bcres2net2_conv_out_weight, NULL, d_stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, 40, 40, (size_t)N * 16);
     relu_backward(d_stage1_bcres2net2_f1_dw4, d_stage1_bcres2net2_f1_out4, stage1_bcres2net2_f1_out4, (size_t)N * 160, 0);
@@ -5282,7 +5528,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net2_f1_in2, 0, d_stage1_bcres2net2_f1_dw2_weight, d_stage1_bcres2net2_f1_dw2, stage1_bcres2net2_f1_in2, stage1_bcres2net2_f1_dw2_weight, N, 1, 16, 1, 3, 0, 1);
     copy_backward(d_stage1_bcres2net2_f1_in1, d_stage1_bcres2net2_f1_out1, (size_t)N * 160, 0);
-    mean_f_backward(d_stage1_bcres2net2_f2, 1, d_stage1_bcres2net2_mean_f, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_f_backward_channel(c, d_stage1_bcres2net2_f2, 1, d_stage1_bcres2net2_mean_f, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
         norm_backward_group(g, d_stage1_bcres2net2_f2_dw4, 0, d_stage1_bcres2net2_f2_ssn4_scale, d_stage1_bcres2net2_f2_ssn4_shift, d_stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, NULL, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
@@ -5311,7 +5559,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
         norm_backward_group(g, d_stage1_bcres2net1_sum, 0, d_stage1_bcres2net1_bn_scale, d_stage1_bcres2net1_bn_shift, d_stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
-    bcast_add_f_backward(d_stage1_bcres2net1_f2, 0, NULL, 0, d_stage1_bcres2net1_drop, 0, d_stage1_bcres2net1_sum, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_add_f_backward_channel(c, d_stage1_bcres2net1_f2, 0, NULL, 0, d_stage1_bcres2net1_drop, 0, d_stage1_bcres2net1_sum, N, 128, 16);
     dropout_backward(d_stage1_bcres2net1_conv_out, 0, d_stage1_bcres2net1_drop, stage1_bcres2net1_drop_mask, (size_t)N * 40, 16);
     conv1x1_backward(d_stage1_bcres2net1_f1, 0, d_stage1_bcres2net1_conv_out_weight, NULL, d_stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, stage1_bcres2net1_conv_out_weight, 40, 40, (size_t)N * 16);
     relu_backward(d_stage1_bcres2net1_f1_dw4, d_stage1_bcres2net1_f1_out4, stage1_bcres2net1_f1_out4, (size_t)N * 160, 0);
@@ -5329,7 +5579,9 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net1_f1_in2, 0, d_stage1_bcres2net1_f1_dw2_weight, d_stage1_bcres2net1_f1_dw2, stage1_bcres2net1_f1_in2, stage1_bcres2net1_f1_dw2_weight, N, 1, 16, 1, 3, 0, 1);
     copy_backward(d_stage1_bcres2net1_f1_in1, d_stage1_bcres2net1_f1_out1, (size_t)N * 160, 0);
-    mean_f_backward(d_stage1_bcres2net1_f2, 1, d_stage1_bcres2net1_mean_f, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_f_backward_channel(c, d_stage1_bcres2net1_f2, 1, d_stage1_bcres2net1_mean_f, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
         norm_backward_group(g, d_stage1_bcres2net1_f2_dw4, 0, d_stage1_bcres2net1_f2_ssn4_scale, d_stage1_bcres2net1_f2_ssn4_shift, d_stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, NULL, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
@@ -5361,12 +5613,16 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     /* backward of stem.mfa: 80 x 128 x 16 -> 80 x 128 x 16 */
     if (quant)
         fake_quant_backward(d_stem_mfa, stem_mfa, (size_t)N * 163840, quant->ranges + 2);
-    bcast_mul_t_backward(d_stem_mfa_bn4, 0, d_stem_mfa_att4_sigmoid, 0, d_stem_mfa_y4, stem_mfa_bn4, stem_mfa_att4_sigmoid, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_backward_channel(c, d_stem_mfa_bn4, 0, d_stem_mfa_att4_sigmoid, 0, d_stem_mfa_y4, stem_mfa_bn4, stem_mfa_att4_sigmoid, N, 128, 16);
     sigmoid_backward(d_stem_mfa_att4_fc2, d_stem_mfa_att4_sigmoid, stem_mfa_att4_sigmoid, (size_t)N * 2560, 0);
     conv1x1_backward(d_stem_mfa_att4_relu, 0, d_stem_mfa_att4_fc2_weight, NULL, d_stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, 10, 20, (size_t)N * 128);
     relu_backward(d_stem_mfa_att4_fc1, d_stem_mfa_att4_relu, stem_mfa_att4_relu, (size_t)N * 1280, 0);
     conv1x1_backward(d_stem_mfa_att4_mean, 0, d_stem_mfa_att4_fc1_weight, NULL, d_stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, 20, 10, (size_t)N * 128);
-    mean_t_backward(d_stem_mfa_bn4, 1, d_stem_mfa_att4_mean, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_backward_channel(c, d_stem_mfa_bn4, 1, d_stem_mfa_att4_mean, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
         norm_backward_group(g, d_stem_mfa_dw4, 0, d_stem_mfa_bn4_scale, d_stem_mfa_bn4_shift, d_stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4, stem_mfa_bn4_scale, stem_mfa_bn4_saved, (NormShape){20, 1, N, 128, 16}, 1);
@@ -5374,12 +5630,16 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stem_mfa_sum4, 0, d_stem_mfa_dw4_weight, d_stem_mfa_dw4, stem_mfa_sum4, stem_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
     add_backward(d_stem_mfa_x4, 0, d_stem_mfa_y3, 1, d_stem_mfa_sum4, (size_t)N * 40960);
-    bcast_mul_t_backward(d_stem_mfa_bn3, 0, d_stem_mfa_att3_sigmoid, 0, d_stem_mfa_y3, stem_mfa_bn3, stem_mfa_att3_sigmoid, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_backward_channel(c, d_stem_mfa_bn3, 0, d_stem_mfa_att3_sigmoid, 0, d_stem_mfa_y3, stem_mfa_bn3, stem_mfa_att3_sigmoid, N, 128, 16);
     sigmoid_backward(d_stem_mfa_att3_fc2, d_stem_mfa_att3_sigmoid, stem_mfa_att3_sigmoid, (size_t)N * 2560, 0);
     conv1x1_backward(d_stem_mfa_att3_relu, 0, d_stem_mfa_att3_fc2_weight, NULL, d_stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, 10, 20, (size_t)N * 128);
     relu_backward(d_stem_mfa_att3_fc1, d_stem_mfa_att3_relu, stem_mfa_att3_relu, (size_t)N * 1280, 0);
     conv1x1_backward(d_stem_mfa_att3_mean, 0, d_stem_mfa_att3_fc1_weight, NULL, d_stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, 20, 10, (size_t)N * 128);
-    mean_t_backward(d_stem_mfa_bn3, 1, d_stem_mfa_att3_mean, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_backward_channel(c, d_stem_mfa_bn3, 1, d_stem_mfa_att3_mean, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
         norm_backward_group(g, d_stem_mfa_dw3, 0, d_stem_mfa_bn3_scale, d_stem_mfa_bn3_shift, d_stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3, stem_mfa_bn3_scale, stem_mfa_bn3_saved, (NormShape){20, 1, N, 128, 16}, 1);
@@ -5387,24 +5647,32 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stem_mfa_sum3, 0, d_stem_mfa_dw3_weight, d_stem_mfa_dw3, stem_mfa_sum3, stem_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
     add_backward(d_stem_mfa_x3, 0, d_stem_mfa_y2, 1, d_stem_mfa_sum3, (size_t)N * 40960);
-    bcast_mul_t_backward(d_stem_mfa_bn2, 0, d_stem_mfa_att2_sigmoid, 0, d_stem_mfa_y2, stem_mfa_bn2, stem_mfa_att2_sigmoid, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_backward_channel(c, d_stem_mfa_bn2, 0, d_stem_mfa_att2_sigmoid, 0, d_stem_mfa_y2, stem_mfa_bn2, stem_mfa_att2_sigmoid, N, 128, 16);
     sigmoid_backward(d_stem_mfa_att2_fc2, d_stem_mfa_att2_sigmoid, stem_mfa_att2_sigmoid, (size_t)N * 2560, 0);
     conv1x1_backward(d_stem_mfa_att2_relu, 0, d_stem_mfa_att2_fc2_weight, NULL, d_stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, 10, 20, (size_t)N * 128);
     relu_backward(d_stem_mfa_att2_fc1, d_stem_mfa_att2_relu, stem_mfa_att2_relu, (size_t)N * 1280, 0);
     conv1x1_backward(d_stem_mfa_att2_mean, 0, d_stem_mfa_att2_fc1_weight, NULL, d_stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, 20, 10, (size_t)N * 128);
-    mean_t_backward(d_stem_mfa_bn2, 1, d_stem_mfa_att2_mean, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_backward_channel(c, d_stem_mfa_bn2, 1, d_stem_mfa_att2_mean, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
         norm_backward_group(g, d_stem_mfa_dw2, 0, d_stem_mfa_bn2_scale, d_stem_mfa_bn2_shift, d_stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2, stem_mfa_bn2_scale, stem_mfa_bn2_saved, (NormShape){20, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stem_mfa_x2, 0, d_stem_mfa_dw2_weight, d_stem_mfa_dw2, stem_mfa_x2, stem_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
-    bcast_mul_t_backward(d_stem_mfa_x1, 0, d_stem_mfa_att1_sigmoid, 0, d_stem_mfa_y1, stem_mfa_x1, stem_mfa_att1_sigmoid, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_backward_channel(c, d_stem_mfa_x1, 0, d_stem_mfa_att1_sigmoid, 0, d_stem_mfa_y1, stem_mfa_x1, stem_mfa_att1_sigmoid, N, 128, 16);
     sigmoid_backward(d_stem_mfa_att1_fc2, d_stem_mfa_att1_sigmoid, stem_mfa_att1_sigmoid, (size_t)N * 2560, 0);
     conv1x1_backward(d_stem_mfa_att1_relu, 0, d_stem_mfa_att1_fc2_weight, NULL, d_stem_mfa_att1_fc2, stem_mfa_att1_relu, stem_mfa_att1_fc2_weight, 10, 20, (size_t)N * 128);
     relu_backward(d_stem_mfa_att1_fc1, d_stem_mfa_att1_relu, stem_mfa_att1_relu, (size_t)N * 1280, 0);
     conv1x1_backward(d_stem_mfa_att1_mean, 0, d_stem_mfa_att1_fc1_weight, NULL, d_stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, 20, 10, (size_t)N * 128);
-    mean_t_backward(d_stem_mfa_x1, 1, d_stem_mfa_att1_mean, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_backward_channel(c, d_stem_mfa_x1, 1, d_stem_mfa_att1_mean, N, 128, 16);
 
     /* backward of stem.bn + stem.relu: 80 x 128 x 16 -> 80 x 128 x 16 */
     if (quant)
@@ -5435,7 +5703,6 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     real *stem_mfa_att1_sigmoid = arena + (size_t)N * 3840; /* 20 x N x 128 x 1 */
     real *stem_mfa_x2 = arena + (size_t)N * 204800; /* 20 x N x 128 x 16 */
     real *stem_mfa_y2 = arena + (size_t)N * 368640; /* 20 x N x 128 x 16 */
-    real *stem_mfa_dw2 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
     real *stem_mfa_bn2 = arena + (size_t)N * 40960; /* 20 x N x 128 x 16 */
     real *stem_mfa_att2_mean = arena + (size_t)N * 0; /* 20 x N x 128 x 1 */
     real *stem_mfa_att2_fc1 = arena + (size_t)N * 2560; /* 10 x N x 128 x 1 */
@@ -5445,23 +5712,21 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     real *stem_mfa_x3 = arena + (size_t)N * 245760; /* 20 x N x 128 x 16 */
     real *stem_mfa_y3 = arena + (size_t)N * 409600; /* 20 x N x 128 x 16 */
     real *stem_mfa_sum3 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
-    real *stem_mfa_dw3 = arena + (size_t)N * 40960; /* 20 x N x 128 x 16 */
-    real *stem_mfa_bn3 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
-    real *stem_mfa_att3_mean = arena + (size_t)N * 40960; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att3_fc1 = arena + (size_t)N * 43520; /* 10 x N x 128 x 1 */
-    real *stem_mfa_att3_relu = arena + (size_t)N * 40960; /* 10 x N x 128 x 1 */
-    real *stem_mfa_att3_fc2 = arena + (size_t)N * 42240; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att3_sigmoid = arena + (size_t)N * 44800; /* 20 x N x 128 x 1 */
+    real *stem_mfa_bn3 = arena + (size_t)N * 81920; /* 20 x N x 128 x 16 */
+    real *stem_mfa_att3_mean = arena + (size_t)N * 0; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att3_fc1 = arena + (size_t)N * 2560; /* 10 x N x 128 x 1 */
+    real *stem_mfa_att3_relu = arena + (size_t)N * 0; /* 10 x N x 128 x 1 */
+    real *stem_mfa_att3_fc2 = arena + (size_t)N * 1280; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att3_sigmoid = arena + (size_t)N * 3840; /* 20 x N x 128 x 1 */
     real *stem_mfa_x4 = arena + (size_t)N * 286720; /* 20 x N x 128 x 16 */
     real *stem_mfa_y4 = arena + (size_t)N * 450560; /* 20 x N x 128 x 16 */
     real *stem_mfa_sum4 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
-    real *stem_mfa_dw4 = arena + (size_t)N * 40960; /* 20 x N x 128 x 16 */
-    real *stem_mfa_bn4 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
-    real *stem_mfa_att4_mean = arena + (size_t)N * 40960; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att4_fc1 = arena + (size_t)N * 43520; /* 10 x N x 128 x 1 */
-    real *stem_mfa_att4_relu = arena + (size_t)N * 40960; /* 10 x N x 128 x 1 */
-    real *stem_mfa_att4_fc2 = arena + (size_t)N * 42240; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att4_sigmoid = arena + (size_t)N * 44800; /* 20 x N x 128 x 1 */
+    real *stem_mfa_bn4 = arena + (size_t)N * 81920; /* 20 x N x 128 x 16 */
+    real *stem_mfa_att4_mean = arena + (size_t)N * 0; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att4_fc1 = arena + (size_t)N * 2560; /* 10 x N x 128 x 1 */
+    real *stem_mfa_att4_relu = arena + (size_t)N * 0; /* 10 x N x 128 x 1 */
+    real *stem_mfa_att4_fc2 = arena + (size_t)N * 1280; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att4_sigmoid = arena + (size_t)N * 3840; /* 20 x N x 128 x 1 */
     real *stage1_bcres2net1_conv_in = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
     real *stage1_bcres2net1_bn_in = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
     real *stage1_bcres2net1_f2 = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
@@ -5473,11 +5738,8 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     real *stage1_bcres2net1_f2_out3 = arena + (size_t)N * 40960; /* 10 x N x 128 x 16 */
     real *stage1_bcres2net1_f2_in4 = arena + (size_t)N * 143360; /* 10 x N x 128 x 16 */
     real *stage1_bcres2net1_f2_out4 = arena + (size_t)N * 61440; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_dw2 = arena + (size_t)N * 163840; /* 10 x N x 128 x 16 */
     real *stage1_bcres2net1_f2_sum3 = arena + (size_t)N * 163840; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_dw3 = arena + (size_t)N * 184320; /* 10 x N x 128 x 16 */
     real *stage1_bcres2net1_f2_sum4 = arena + (size_t)N * 163840; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_dw4 = arena + (size_t)N * 81920; /* 10 x N x 128 x 16 */
     real *stage1_bcres2net1_mean_f = arena + (size_t)N * 81920; /* 40 x N x 1 x 16 */
     real *stage1_bcres2net1_f1 = arena + (size_t)N * 82560; /* 40 x N x 1 x 16 */
     real *stage1_bcres2net1_f1_in1 = arena + (size_t)N * 81920; /* 10 x N x 1 x 16 */
@@ -5495,82 +5757,73 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     real *stage1_bcres2net1_f1_dw4 = arena + (size_t)N * 81920; /* 10 x N x 1 x 16 */
     real *stage1_bcres2net1_conv_out = arena + (size_t)N * 81920; /* 40 x N x 1 x 16 */
     real *stage1_bcres2net1_drop = arena + (size_t)N * 82560; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2net1_sum = arena + (size_t)N * 83200; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2net1_bn = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2 = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_in1 = arena + (size_t)N * 0; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_out1 = arena + (size_t)N * 81920; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_in2 = arena + (size_t)N * 20480; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_out2 = arena + (size_t)N * 102400; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_in3 = arena + (size_t)N * 40960; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_out3 = arena + (size_t)N * 122880; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_in4 = arena + (size_t)N * 61440; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_out4 = arena + (size_t)N * 143360; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_dw2 = arena + (size_t)N * 163840; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_sum3 = arena + (size_t)N * 163840; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_dw3 = arena + (size_t)N * 184320; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_sum4 = arena + (size_t)N * 163840; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_dw4 = arena + (size_t)N * 184320; /* 10 x N x 128 x 16 */
-    real *stage1_bcres2net2_mean_f = arena + (size_t)N * 163840; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1 = arena + (size_t)N * 164480; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_in1 = arena + (size_t)N * 163840; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_out1 = arena + (size_t)N * 164480; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_in2 = arena + (size_t)N * 164000; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_out2 = arena + (size_t)N * 164640; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_in3 = arena + (size_t)N * 164160; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_out3 = arena + (size_t)N * 164800; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_in4 = arena + (size_t)N * 164320; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_out4 = arena + (size_t)N * 164960; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_dw2 = arena + (size_t)N * 165120; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_sum3 = arena + (size_t)N * 165120; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_dw3 = arena + (size_t)N * 165280; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_sum4 = arena + (size_t)N * 165120; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_dw4 = arena + (size_t)N * 163840; /* 10 x N x 1 x 16 */
-    real *stage1_bcres2net2_conv_out = arena + (size_t)N * 163840; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2net2_drop = arena + (size_t)N * 164480; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2net2_sum = arena + (size_t)N * 165120; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2net2_bn = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
-    real *stage1_resnorm = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
-    real *stage1_resnorm_saved = arena + (size_t)N * 163840; /* 2 x N x 128 x 1 */
-    real *stage1_mfa = arena + (size_t)N * 163840; /* 40 x N x 128 x 16 */
-    real *stage1_mfa_x1 = arena + (size_t)N * 81920; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_y1 = arena + (size_t)N * 163840; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_att1_mean = arena + (size_t)N * 0; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att1_fc1 = arena + (size_t)N * 1280; /* 6 x N x 128 x 1 */
-    real *stage1_mfa_att1_relu = arena + (size_t)N * 0; /* 6 x N x 128 x 1 */
-    real *stage1_mfa_att1_fc2 = arena + (size_t)N * 768; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att1_sigmoid = arena + (size_t)N * 2048; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_x2 = arena + (size_t)N * 102400; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_y2 = arena + (size_t)N * 184320; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_dw2 = arena + (size_t)N * 0; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_bn2 = arena + (size_t)N * 20480; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_att2_mean = arena + (size_t)N * 0; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att2_fc1 = arena + (size_t)N * 1280; /* 6 x N x 128 x 1 */
-    real *stage1_mfa_att2_relu = arena + (size_t)N * 0; /* 6 x N x 128 x 1 */
-    real *stage1_mfa_att2_fc2 = arena + (size_t)N * 768; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att2_sigmoid = arena + (size_t)N * 2048; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_x3 = arena + (size_t)N * 122880; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_y3 = arena + (size_t)N * 204800; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_sum3 = arena + (size_t)N * 0; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_dw3 = arena + (size_t)N * 20480; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_bn3 = arena + (size_t)N * 0; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_att3_mean = arena + (size_t)N * 20480; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att3_fc1 = arena + (size_t)N * 21760; /* 6 x N x 128 x 1 */
-    real *stage1_mfa_att3_relu = arena + (size_t)N * 20480; /* 6 x N x 128 x 1 */
-    real *stage1_mfa_att3_fc2 = arena + (size_t)N * 21248; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att3_sigmoid = arena + (size_t)N * 22528; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_x4 = arena + (size_t)N * 143360; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_y4 = arena + (size_t)N * 225280; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_sum4 = arena + (size_t)N * 0; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_dw4 = arena + (size_t)N * 20480; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_bn4 = arena + (size_t)N * 0; /* 10 x N x 128 x 16 */
-    real *stage1_mfa_att4_mean = arena + (size_t)N * 20480; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att4_fc1 = arena + (size_t)N * 21760; /* 6 x N x 128 x 1 */
-    real *stage1_mfa_att4_relu = arena + (size_t)N * 20480; /* 6 x N x 128 x 1 */
-    real *stage1_mfa_att4_fc2 = arena + (size_t)N * 21248; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att4_sigmoid = arena + (size_t)N * 22528; /* 10 x N x 128 x 1 */
+    real *stage1_bcres2net1_bn = arena + (size_t)N * 165120; /* 40 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2 = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_in1 = arena + (size_t)N * 165120; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_out1 = arena + (size_t)N * 0; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_in2 = arena + (size_t)N * 185600; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_out2 = arena + (size_t)N * 20480; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_in3 = arena + (size_t)N * 206080; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_out3 = arena + (size_t)N * 40960; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_in4 = arena + (size_t)N * 226560; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_out4 = arena + (size_t)N * 61440; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_sum3 = arena + (size_t)N * 81920; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_sum4 = arena + (size_t)N * 81920; /* 10 x N x 128 x 16 */
+    real *stage1_bcres2net2_mean_f = arena + (size_t)N * 81920; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1 = arena + (size_t)N * 82560; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_in1 = arena + (size_t)N * 81920; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_out1 = arena + (size_t)N * 82560; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_in2 = arena + (size_t)N * 82080; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_out2 = arena + (size_t)N * 82720; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_in3 = arena + (size_t)N * 82240; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_out3 = arena + (size_t)N * 82880; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_in4 = arena + (size_t)N * 82400; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_out4 = arena + (size_t)N * 83040; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_dw2 = arena + (size_t)N * 83200; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_sum3 = arena + (size_t)N * 83200; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_dw3 = arena + (size_t)N * 83360; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_sum4 = arena + (size_t)N * 83200; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_dw4 = arena + (size_t)N * 81920; /* 10 x N x 1 x 16 */
+    real *stage1_bcres2net2_conv_out = arena + (size_t)N * 81920; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2net2_drop = arena + (size_t)N * 82560; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2net2_bn = arena + (size_t)N * 247040; /* 40 x N x 128 x 16 */
+    real *stage1_resnorm = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
+    real *stage1_resnorm_saved = arena + (size_t)N * 81920; /* 2 x N x 128 x 1 */
+    real *stage1_mfa = arena + (size_t)N * 85248; /* 40 x N x 128 x 16 */
+    real *stage1_mfa_x1 = arena + (size_t)N * 0; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_y1 = arena + (size_t)N * 85248; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_att1_mean = arena + (size_t)N * 81920; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att1_fc1 = arena + (size_t)N * 83200; /* 6 x N x 128 x 1 */
+    real *stage1_mfa_att1_relu = arena + (size_t)N * 81920; /* 6 x N x 128 x 1 */
+    real *stage1_mfa_att1_fc2 = arena + (size_t)N * 82688; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att1_sigmoid = arena + (size_t)N * 83968; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_x2 = arena + (size_t)N * 20480; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_y2 = arena + (size_t)N * 105728; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_bn2 = arena + (size_t)N * 187648; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_att2_mean = arena + (size_t)N * 81920; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att2_fc1 = arena + (size_t)N * 83200; /* 6 x N x 128 x 1 */
+    real *stage1_mfa_att2_relu = arena + (size_t)N * 81920; /* 6 x N x 128 x 1 */
+    real *stage1_mfa_att2_fc2 = arena + (size_t)N * 82688; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att2_sigmoid = arena + (size_t)N * 83968; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_x3 = arena + (size_t)N * 40960; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_y3 = arena + (size_t)N * 126208; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_sum3 = arena + (size_t)N * 167168; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_bn3 = arena + (size_t)N * 208128; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_att3_mean = arena + (size_t)N * 81920; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att3_fc1 = arena + (size_t)N * 83200; /* 6 x N x 128 x 1 */
+    real *stage1_mfa_att3_relu = arena + (size_t)N * 81920; /* 6 x N x 128 x 1 */
+    real *stage1_mfa_att3_fc2 = arena + (size_t)N * 82688; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att3_sigmoid = arena + (size_t)N * 83968; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_x4 = arena + (size_t)N * 61440; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_y4 = arena + (size_t)N * 146688; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_sum4 = arena + (size_t)N * 167168; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_bn4 = arena + (size_t)N * 20480; /* 10 x N x 128 x 16 */
+    real *stage1_mfa_att4_mean = arena + (size_t)N * 0; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att4_fc1 = arena + (size_t)N * 1280; /* 6 x N x 128 x 1 */
+    real *stage1_mfa_att4_relu = arena + (size_t)N * 0; /* 6 x N x 128 x 1 */
+    real *stage1_mfa_att4_fc2 = arena + (size_t)N * 768; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att4_sigmoid = arena + (size_t)N * 2048; /* 10 x N x 128 x 1 */
     real *stage2_maxpool = arena + (size_t)N * 0; /* 40 x N x 64 x 8 */
-    real *stage2_maxpool_argmax = arena + (size_t)N * 20480; /* 40 x N x 64 x 8 */
     real *stage2_bcres2net1_conv_in = arena + (size_t)N * 20480; /* 60 x N x 64 x 8 */
     real *stage2_bcres2net1_bn_in = arena + (size_t)N * 51200; /* 60 x N x 64 x 8 */
     real *stage2_bcres2net1_f2 = arena + (size_t)N * 0; /* 60 x N x 64 x 8 */
@@ -5582,11 +5835,8 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     real *stage2_bcres2net1_f2_out3 = arena + (size_t)N * 15360; /* 15 x N x 64 x 8 */
     real *stage2_bcres2net1_f2_in4 = arena + (size_t)N * 74240; /* 15 x N x 64 x 8 */
     real *stage2_bcres2net1_f2_out4 = arena + (size_t)N * 23040; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_dw2 = arena + (size_t)N * 30720; /* 15 x N x 64 x 8 */
     real *stage2_bcres2net1_f2_sum3 = arena + (size_t)N * 30720; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_dw3 = arena + (size_t)N * 38400; /* 15 x N x 64 x 8 */
     real *stage2_bcres2net1_f2_sum4 = arena + (size_t)N * 30720; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_dw4 = arena + (size_t)N * 38400; /* 15 x N x 64 x 8 */
     real *stage2_bcres2net1_mean_f = arena + (size_t)N * 30720; /* 60 x N x 1 x 8 */
     real *stage2_bcres2net1_f1 = arena + (size_t)N * 31200; /* 60 x N x 1 x 8 */
     real *stage2_bcres2net1_f1_in1 = arena + (size_t)N * 30720; /* 15 x N x 1 x 8 */
@@ -5604,82 +5854,73 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     real *stage2_bcres2net1_f1_dw4 = arena + (size_t)N * 30720; /* 15 x N x 1 x 8 */
     real *stage2_bcres2net1_conv_out = arena + (size_t)N * 30720; /* 60 x N x 1 x 8 */
     real *stage2_bcres2net1_drop = arena + (size_t)N * 31200; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2net1_sum = arena + (size_t)N * 31680; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2net1_bn = arena + (size_t)N * 0; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2 = arena + (size_t)N * 30720; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_in1 = arena + (size_t)N * 0; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_out1 = arena + (size_t)N * 30720; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_in2 = arena + (size_t)N * 7680; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_out2 = arena + (size_t)N * 38400; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_in3 = arena + (size_t)N * 15360; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_out3 = arena + (size_t)N * 46080; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_in4 = arena + (size_t)N * 23040; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_out4 = arena + (size_t)N * 53760; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_dw2 = arena + (size_t)N * 61440; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_sum3 = arena + (size_t)N * 61440; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_dw3 = arena + (size_t)N * 69120; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_sum4 = arena + (size_t)N * 61440; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_dw4 = arena + (size_t)N * 69120; /* 15 x N x 64 x 8 */
-    real *stage2_bcres2net2_mean_f = arena + (size_t)N * 61440; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1 = arena + (size_t)N * 61920; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_in1 = arena + (size_t)N * 61440; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_out1 = arena + (size_t)N * 61920; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_in2 = arena + (size_t)N * 61560; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_out2 = arena + (size_t)N * 62040; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_in3 = arena + (size_t)N * 61680; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_out3 = arena + (size_t)N * 62160; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_in4 = arena + (size_t)N * 61800; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_out4 = arena + (size_t)N * 62280; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_dw2 = arena + (size_t)N * 62400; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_sum3 = arena + (size_t)N * 62400; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_dw3 = arena + (size_t)N * 62520; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_sum4 = arena + (size_t)N * 62400; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_dw4 = arena + (size_t)N * 61440; /* 15 x N x 1 x 8 */
-    real *stage2_bcres2net2_conv_out = arena + (size_t)N * 61440; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2net2_drop = arena + (size_t)N * 61920; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2net2_sum = arena + (size_t)N * 62400; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2net2_bn = arena + (size_t)N * 0; /* 60 x N x 64 x 8 */
-    real *stage2_resnorm = arena + (size_t)N * 30720; /* 60 x N x 64 x 8 */
-    real *stage2_resnorm_saved = arena + (size_t)N * 61440; /* 2 x N x 64 x 1 */
-    real *stage2_mfa = arena + (size_t)N * 61440; /* 60 x N x 64 x 8 */
-    real *stage2_mfa_x1 = arena + (size_t)N * 30720; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_y1 = arena + (size_t)N * 61440; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_att1_mean = arena + (size_t)N * 0; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_att1_fc1 = arena + (size_t)N * 960; /* 8 x N x 64 x 1 */
-    real *stage2_mfa_att1_relu = arena + (size_t)N * 0; /* 8 x N x 64 x 1 */
-    real *stage2_mfa_att1_fc2 = arena + (size_t)N * 512; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_att1_sigmoid = arena + (size_t)N * 1472; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_x2 = arena + (size_t)N * 38400; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_y2 = arena + (size_t)N * 69120; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_dw2 = arena + (size_t)N * 0; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_bn2 = arena + (size_t)N * 7680; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_att2_mean = arena + (size_t)N * 0; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_att2_fc1 = arena + (size_t)N * 960; /* 8 x N x 64 x 1 */
-    real *stage2_mfa_att2_relu = arena + (size_t)N * 0; /* 8 x N x 64 x 1 */
-    real *stage2_mfa_att2_fc2 = arena + (size_t)N * 512; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_att2_sigmoid = arena + (size_t)N * 1472; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_x3 = arena + (size_t)N * 46080; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_y3 = arena + (size_t)N * 76800; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_sum3 = arena + (size_t)N * 0; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_dw3 = arena + (size_t)N * 7680; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_bn3 = arena + (size_t)N * 0; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_att3_mean = arena + (size_t)N * 7680; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_att3_fc1 = arena + (size_t)N * 8640; /* 8 x N x 64 x 1 */
-    real *stage2_mfa_att3_relu = arena + (size_t)N * 7680; /* 8 x N x 64 x 1 */
-    real *stage2_mfa_att3_fc2 = arena + (size_t)N * 8192; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_att3_sigmoid = arena + (size_t)N * 9152; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_x4 = arena + (size_t)N * 53760; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_y4 = arena + (size_t)N * 84480; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_sum4 = arena + (size_t)N * 0; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_dw4 = arena + (size_t)N * 7680; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_bn4 = arena + (size_t)N * 0; /* 15 x N x 64 x 8 */
-    real *stage2_mfa_att4_mean = arena + (size_t)N * 7680; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_att4_fc1 = arena + (size_t)N * 8640; /* 8 x N x 64 x 1 */
-    real *stage2_mfa_att4_relu = arena + (size_t)N * 7680; /* 8 x N x 64 x 1 */
-    real *stage2_mfa_att4_fc2 = arena + (size_t)N * 8192; /* 15 x N x 64 x 1 */
-    real *stage2_mfa_att4_sigmoid = arena + (size_t)N * 9152; /* 15 x N x 64 x 1 */
+    real *stage2_bcres2net1_bn = arena + (size_t)N * 167168; /* 60 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2 = arena + (size_t)N * 0; /* 60 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_in1 = arena + (size_t)N * 167168; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_out1 = arena + (size_t)N * 0; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_in2 = arena + (size_t)N * 174848; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_out2 = arena + (size_t)N * 7680; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_in3 = arena + (size_t)N * 182528; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_out3 = arena + (size_t)N * 15360; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_in4 = arena + (size_t)N * 190208; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_out4 = arena + (size_t)N * 23040; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_sum3 = arena + (size_t)N * 30720; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_sum4 = arena + (size_t)N * 30720; /* 15 x N x 64 x 8 */
+    real *stage2_bcres2net2_mean_f = arena + (size_t)N * 30720; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1 = arena + (size_t)N * 31200; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_in1 = arena + (size_t)N * 30720; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_out1 = arena + (size_t)N * 31200; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_in2 = arena + (size_t)N * 30840; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_out2 = arena + (size_t)N * 31320; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_in3 = arena + (size_t)N * 30960; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_out3 = arena + (size_t)N * 31440; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_in4 = arena + (size_t)N * 31080; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_out4 = arena + (size_t)N * 31560; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_dw2 = arena + (size_t)N * 31680; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_sum3 = arena + (size_t)N * 31680; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_dw3 = arena + (size_t)N * 31800; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_sum4 = arena + (size_t)N * 31680; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_dw4 = arena + (size_t)N * 30720; /* 15 x N x 1 x 8 */
+    real *stage2_bcres2net2_conv_out = arena + (size_t)N * 30720; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2net2_drop = arena + (size_t)N * 31200; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2net2_bn = arena + (size_t)N * 197888; /* 60 x N x 64 x 8 */
+    real *stage2_resnorm = arena + (size_t)N * 0; /* 60 x N x 64 x 8 */
+    real *stage2_resnorm_saved = arena + (size_t)N * 30720; /* 2 x N x 64 x 1 */
+    real *stage2_mfa = arena + (size_t)N * 33152; /* 60 x N x 64 x 8 */
+    real *stage2_mfa_x1 = arena + (size_t)N * 0; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_y1 = arena + (size_t)N * 33152; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_att1_mean = arena + (size_t)N * 30720; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_att1_fc1 = arena + (size_t)N * 31680; /* 8 x N x 64 x 1 */
+    real *stage2_mfa_att1_relu = arena + (size_t)N * 30720; /* 8 x N x 64 x 1 */
+    real *stage2_mfa_att1_fc2 = arena + (size_t)N * 31232; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_att1_sigmoid = arena + (size_t)N * 32192; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_x2 = arena + (size_t)N * 7680; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_y2 = arena + (size_t)N * 40832; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_bn2 = arena + (size_t)N * 71552; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_att2_mean = arena + (size_t)N * 30720; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_att2_fc1 = arena + (size_t)N * 31680; /* 8 x N x 64 x 1 */
+    real *stage2_mfa_att2_relu = arena + (size_t)N * 30720; /* 8 x N x 64 x 1 */
+    real *stage2_mfa_att2_fc2 = arena + (size_t)N * 31232; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_att2_sigmoid = arena + (size_t)N * 32192; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_x3 = arena + (size_t)N * 15360; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_y3 = arena + (size_t)N * 48512; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_sum3 = arena + (size_t)N * 63872; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_bn3 = arena + (size_t)N * 167168; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_att3_mean = arena + (size_t)N * 30720; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_att3_fc1 = arena + (size_t)N * 31680; /* 8 x N x 64 x 1 */
+    real *stage2_mfa_att3_relu = arena + (size_t)N * 30720; /* 8 x N x 64 x 1 */
+    real *stage2_mfa_att3_fc2 = arena + (size_t)N * 31232; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_att3_sigmoid = arena + (size_t)N * 32192; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_x4 = arena + (size_t)N * 23040; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_y4 = arena + (size_t)N * 56192; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_sum4 = arena + (size_t)N * 63872; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_bn4 = arena + (size_t)N * 7680; /* 15 x N x 64 x 8 */
+    real *stage2_mfa_att4_mean = arena + (size_t)N * 0; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_att4_fc1 = arena + (size_t)N * 960; /* 8 x N x 64 x 1 */
+    real *stage2_mfa_att4_relu = arena + (size_t)N * 0; /* 8 x N x 64 x 1 */
+    real *stage2_mfa_att4_fc2 = arena + (size_t)N * 512; /* 15 x N x 64 x 1 */
+    real *stage2_mfa_att4_sigmoid = arena + (size_t)N * 1472; /* 15 x N x 64 x 1 */
     real *stage3_maxpool = arena + (size_t)N * 0; /* 60 x N x 32 x 4 */
-    real *stage3_maxpool_argmax = arena + (size_t)N * 7680; /* 60 x N x 32 x 4 */
     real *stage3_bcres2net1_conv_in = arena + (size_t)N * 7680; /* 80 x N x 32 x 4 */
     real *stage3_bcres2net1_bn_in = arena + (size_t)N * 17920; /* 80 x N x 32 x 4 */
     real *stage3_bcres2net1_f2 = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
@@ -5691,11 +5932,8 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     real *stage3_bcres2net1_f2_out3 = arena + (size_t)N * 5120; /* 20 x N x 32 x 4 */
     real *stage3_bcres2net1_f2_in4 = arena + (size_t)N * 25600; /* 20 x N x 32 x 4 */
     real *stage3_bcres2net1_f2_out4 = arena + (size_t)N * 7680; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_dw2 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
     real *stage3_bcres2net1_f2_sum3 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_dw3 = arena + (size_t)N * 12800; /* 20 x N x 32 x 4 */
     real *stage3_bcres2net1_f2_sum4 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_dw4 = arena + (size_t)N * 12800; /* 20 x N x 32 x 4 */
     real *stage3_bcres2net1_mean_f = arena + (size_t)N * 10240; /* 80 x N x 1 x 4 */
     real *stage3_bcres2net1_f1 = arena + (size_t)N * 10560; /* 80 x N x 1 x 4 */
     real *stage3_bcres2net1_f1_in1 = arena + (size_t)N * 10240; /* 20 x N x 1 x 4 */
@@ -5713,311 +5951,277 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     real *stage3_bcres2net1_f1_dw4 = arena + (size_t)N * 10240; /* 20 x N x 1 x 4 */
     real *stage3_bcres2net1_conv_out = arena + (size_t)N * 10240; /* 80 x N x 1 x 4 */
     real *stage3_bcres2net1_drop = arena + (size_t)N * 10560; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2net1_sum = arena + (size_t)N * 10880; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2net1_bn = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2 = arena + (size_t)N * 10240; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_in1 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_out1 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_in2 = arena + (size_t)N * 2560; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_out2 = arena + (size_t)N * 12800; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_in3 = arena + (size_t)N * 5120; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_out3 = arena + (size_t)N * 15360; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_in4 = arena + (size_t)N * 7680; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_out4 = arena + (size_t)N * 17920; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_dw2 = arena + (size_t)N * 20480; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_sum3 = arena + (size_t)N * 20480; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_dw3 = arena + (size_t)N * 23040; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_sum4 = arena + (size_t)N * 20480; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_dw4 = arena + (size_t)N * 23040; /* 20 x N x 32 x 4 */
-    real *stage3_bcres2net2_mean_f = arena + (size_t)N * 20480; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1 = arena + (size_t)N * 20800; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_in1 = arena + (size_t)N * 20480; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_out1 = arena + (size_t)N * 20800; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_in2 = arena + (size_t)N * 20560; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_out2 = arena + (size_t)N * 20880; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_in3 = arena + (size_t)N * 20640; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_out3 = arena + (size_t)N * 20960; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_in4 = arena + (size_t)N * 20720; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_out4 = arena + (size_t)N * 21040; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_dw2 = arena + (size_t)N * 21120; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_sum3 = arena + (size_t)N * 21120; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_dw3 = arena + (size_t)N * 21200; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_sum4 = arena + (size_t)N * 21120; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_dw4 = arena + (size_t)N * 20480; /* 20 x N x 1 x 4 */
-    real *stage3_bcres2net2_conv_out = arena + (size_t)N * 20480; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2net2_drop = arena + (size_t)N * 20800; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2net2_sum = arena + (size_t)N * 21120; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2net2_bn = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
-    real *stage3_resnorm = arena + (size_t)N * 10240; /* 80 x N x 32 x 4 */
-    real *stage3_resnorm_saved = arena + (size_t)N * 20480; /* 2 x N x 32 x 1 */
-    real *stage3_mfa = arena + (size_t)N * 20480; /* 80 x N x 32 x 4 */
-    real *stage3_mfa_x1 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_y1 = arena + (size_t)N * 20480; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_att1_mean = arena + (size_t)N * 0; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att1_fc1 = arena + (size_t)N * 640; /* 10 x N x 32 x 1 */
-    real *stage3_mfa_att1_relu = arena + (size_t)N * 0; /* 10 x N x 32 x 1 */
-    real *stage3_mfa_att1_fc2 = arena + (size_t)N * 320; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att1_sigmoid = arena + (size_t)N * 960; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_x2 = arena + (size_t)N * 12800; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_y2 = arena + (size_t)N * 23040; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_dw2 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_bn2 = arena + (size_t)N * 2560; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_att2_mean = arena + (size_t)N * 0; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att2_fc1 = arena + (size_t)N * 640; /* 10 x N x 32 x 1 */
-    real *stage3_mfa_att2_relu = arena + (size_t)N * 0; /* 10 x N x 32 x 1 */
-    real *stage3_mfa_att2_fc2 = arena + (size_t)N * 320; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att2_sigmoid = arena + (size_t)N * 960; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_x3 = arena + (size_t)N * 15360; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_y3 = arena + (size_t)N * 25600; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_sum3 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_dw3 = arena + (size_t)N * 2560; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_bn3 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_att3_mean = arena + (size_t)N * 2560; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att3_fc1 = arena + (size_t)N * 3200; /* 10 x N x 32 x 1 */
-    real *stage3_mfa_att3_relu = arena + (size_t)N * 2560; /* 10 x N x 32 x 1 */
-    real *stage3_mfa_att3_fc2 = arena + (size_t)N * 2880; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att3_sigmoid = arena + (size_t)N * 3520; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_x4 = arena + (size_t)N * 17920; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_y4 = arena + (size_t)N * 28160; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_sum4 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_dw4 = arena + (size_t)N * 2560; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_bn4 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
-    real *stage3_mfa_att4_mean = arena + (size_t)N * 2560; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att4_fc1 = arena + (size_t)N * 3200; /* 10 x N x 32 x 1 */
-    real *stage3_mfa_att4_relu = arena + (size_t)N * 2560; /* 10 x N x 32 x 1 */
-    real *stage3_mfa_att4_fc2 = arena + (size_t)N * 2880; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att4_sigmoid = arena + (size_t)N * 3520; /* 20 x N x 32 x 1 */
-    real *stage4_bcres2net1_conv_in = arena + (size_t)N * 0; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net1_bn_in = arena + (size_t)N * 30720; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2 = arena + (size_t)N * 0; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_in1 = arena + (size_t)N * 30720; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_out1 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_in2 = arena + (size_t)N * 33920; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_out2 = arena + (size_t)N * 3200; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_in3 = arena + (size_t)N * 37120; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_out3 = arena + (size_t)N * 6400; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_in4 = arena + (size_t)N * 40320; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_out4 = arena + (size_t)N * 9600; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_dw2 = arena + (size_t)N * 12800; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_sum3 = arena + (size_t)N * 12800; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_dw3 = arena + (size_t)N * 16000; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_sum4 = arena + (size_t)N * 12800; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_dw4 = arena + (size_t)N * 16000; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net1_mean_f = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1 = arena + (size_t)N * 13200; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_in1 = arena + (size_t)N * 12800; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_out1 = arena + (size_t)N * 13200; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_in2 = arena + (size_t)N * 12900; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_out2 = arena + (size_t)N * 13300; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_in3 = arena + (size_t)N * 13000; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_out3 = arena + (size_t)N * 13400; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_in4 = arena + (size_t)N * 13100; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_out4 = arena + (size_t)N * 13500; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_dw2 = arena + (size_t)N * 13600; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_sum3 = arena + (size_t)N * 13600; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_dw3 = arena + (size_t)N * 13700; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_sum4 = arena + (size_t)N * 13600; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_dw4 = arena + (size_t)N * 12800; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net1_conv_out = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net1_drop = arena + (size_t)N * 13200; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net1_sum = arena + (size_t)N * 30720; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net1_bn = arena + (size_t)N * 0; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2 = arena + (size_t)N * 30720; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_in1 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_out1 = arena + (size_t)N * 30720; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_in2 = arena + (size_t)N * 3200; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_out2 = arena + (size_t)N * 33920; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_in3 = arena + (size_t)N * 6400; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_out3 = arena + (size_t)N * 37120; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_in4 = arena + (size_t)N * 9600; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_out4 = arena + (size_t)N * 40320; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_dw2 = arena + (size_t)N * 12800; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_sum3 = arena + (size_t)N * 12800; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_dw3 = arena + (size_t)N * 16000; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_sum4 = arena + (size_t)N * 12800; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_dw4 = arena + (size_t)N * 16000; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net2_mean_f = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1 = arena + (size_t)N * 13200; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_in1 = arena + (size_t)N * 12800; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_out1 = arena + (size_t)N * 13200; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_in2 = arena + (size_t)N * 12900; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_out2 = arena + (size_t)N * 13300; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_in3 = arena + (size_t)N * 13000; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_out3 = arena + (size_t)N * 13400; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_in4 = arena + (size_t)N * 13100; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_out4 = arena + (size_t)N * 13500; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_dw2 = arena + (size_t)N * 13600; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_sum3 = arena + (size_t)N * 13600; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_dw3 = arena + (size_t)N * 13700; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_sum4 = arena + (size_t)N * 13600; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_dw4 = arena + (size_t)N * 12800; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net2_conv_out = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net2_drop = arena + (size_t)N * 13200; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net2_sum = arena + (size_t)N * 43520; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net2_bn = arena + (size_t)N * 0; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2 = arena + (size_t)N * 30720; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_in1 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_out1 = arena + (size_t)N * 30720; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_in2 = arena + (size_t)N * 3200; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_out2 = arena + (size_t)N * 33920; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_in3 = arena + (size_t)N * 6400; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_out3 = arena + (size_t)N * 37120; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_in4 = arena + (size_t)N * 9600; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_out4 = arena + (size_t)N * 40320; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_dw2 = arena + (size_t)N * 12800; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_sum3 = arena + (size_t)N * 12800; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_dw3 = arena + (size_t)N * 16000; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_sum4 = arena + (size_t)N * 12800; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_dw4 = arena + (size_t)N * 16000; /* 25 x N x 32 x 4 */
-    real *stage4_bcres2net3_mean_f = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1 = arena + (size_t)N * 13200; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_in1 = arena + (size_t)N * 12800; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_out1 = arena + (size_t)N * 13200; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_in2 = arena + (size_t)N * 12900; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_out2 = arena + (size_t)N * 13300; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_in3 = arena + (size_t)N * 13000; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_out3 = arena + (size_t)N * 13400; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_in4 = arena + (size_t)N * 13100; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_out4 = arena + (size_t)N * 13500; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_dw2 = arena + (size_t)N * 13600; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_sum3 = arena + (size_t)N * 13600; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_dw3 = arena + (size_t)N * 13700; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_sum4 = arena + (size_t)N * 13600; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_dw4 = arena + (size_t)N * 12800; /* 25 x N x 1 x 4 */
-    real *stage4_bcres2net3_conv_out = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net3_drop = arena + (size_t)N * 13200; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2net3_sum = arena + (size_t)N * 43520; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2net3_bn = arena + (size_t)N * 0; /* 100 x N x 32 x 4 */
-    real *stage4_resnorm = arena + (size_t)N * 30720; /* 100 x N x 32 x 4 */
-    real *stage4_resnorm_saved = arena + (size_t)N * 12800; /* 2 x N x 32 x 1 */
-    real *stage4_mfa = arena + (size_t)N * 1984; /* 100 x N x 32 x 4 */
-    real *stage4_mfa_x1 = arena + (size_t)N * 30720; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_y1 = arena + (size_t)N * 1984; /* 25 x N x 32 x 4 */
+    real *stage3_bcres2net1_bn = arena + (size_t)N * 21120; /* 80 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2 = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_in1 = arena + (size_t)N * 21120; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_out1 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_in2 = arena + (size_t)N * 23680; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_out2 = arena + (size_t)N * 2560; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_in3 = arena + (size_t)N * 26240; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_out3 = arena + (size_t)N * 5120; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_in4 = arena + (size_t)N * 28800; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_out4 = arena + (size_t)N * 7680; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_sum3 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_sum4 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
+    real *stage3_bcres2net2_mean_f = arena + (size_t)N * 10240; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1 = arena + (size_t)N * 10560; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_in1 = arena + (size_t)N * 10240; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_out1 = arena + (size_t)N * 10560; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_in2 = arena + (size_t)N * 10320; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_out2 = arena + (size_t)N * 10640; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_in3 = arena + (size_t)N * 10400; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_out3 = arena + (size_t)N * 10720; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_in4 = arena + (size_t)N * 10480; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_out4 = arena + (size_t)N * 10800; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_dw2 = arena + (size_t)N * 10880; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_sum3 = arena + (size_t)N * 10880; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_dw3 = arena + (size_t)N * 10960; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_sum4 = arena + (size_t)N * 10880; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_dw4 = arena + (size_t)N * 10240; /* 20 x N x 1 x 4 */
+    real *stage3_bcres2net2_conv_out = arena + (size_t)N * 10240; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2net2_drop = arena + (size_t)N * 10560; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2net2_bn = arena + (size_t)N * 63872; /* 80 x N x 32 x 4 */
+    real *stage3_resnorm = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
+    real *stage3_resnorm_saved = arena + (size_t)N * 10240; /* 2 x N x 32 x 1 */
+    real *stage3_mfa = arena + (size_t)N * 11840; /* 80 x N x 32 x 4 */
+    real *stage3_mfa_x1 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_y1 = arena + (size_t)N * 11840; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_att1_mean = arena + (size_t)N * 10240; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att1_fc1 = arena + (size_t)N * 10880; /* 10 x N x 32 x 1 */
+    real *stage3_mfa_att1_relu = arena + (size_t)N * 10240; /* 10 x N x 32 x 1 */
+    real *stage3_mfa_att1_fc2 = arena + (size_t)N * 10560; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att1_sigmoid = arena + (size_t)N * 11200; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_x2 = arena + (size_t)N * 2560; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_y2 = arena + (size_t)N * 14400; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_bn2 = arena + (size_t)N * 24640; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_att2_mean = arena + (size_t)N * 10240; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att2_fc1 = arena + (size_t)N * 10880; /* 10 x N x 32 x 1 */
+    real *stage3_mfa_att2_relu = arena + (size_t)N * 10240; /* 10 x N x 32 x 1 */
+    real *stage3_mfa_att2_fc2 = arena + (size_t)N * 10560; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att2_sigmoid = arena + (size_t)N * 11200; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_x3 = arena + (size_t)N * 5120; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_y3 = arena + (size_t)N * 16960; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_sum3 = arena + (size_t)N * 22080; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_bn3 = arena + (size_t)N * 27200; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_att3_mean = arena + (size_t)N * 10240; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att3_fc1 = arena + (size_t)N * 10880; /* 10 x N x 32 x 1 */
+    real *stage3_mfa_att3_relu = arena + (size_t)N * 10240; /* 10 x N x 32 x 1 */
+    real *stage3_mfa_att3_fc2 = arena + (size_t)N * 10560; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att3_sigmoid = arena + (size_t)N * 11200; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_x4 = arena + (size_t)N * 7680; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_y4 = arena + (size_t)N * 19520; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_sum4 = arena + (size_t)N * 22080; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_bn4 = arena + (size_t)N * 2560; /* 20 x N x 32 x 4 */
+    real *stage3_mfa_att4_mean = arena + (size_t)N * 0; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att4_fc1 = arena + (size_t)N * 640; /* 10 x N x 32 x 1 */
+    real *stage3_mfa_att4_relu = arena + (size_t)N * 0; /* 10 x N x 32 x 1 */
+    real *stage3_mfa_att4_fc2 = arena + (size_t)N * 320; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att4_sigmoid = arena + (size_t)N * 960; /* 20 x N x 32 x 1 */
+    real *stage4_bcres2net1_conv_in = arena + (size_t)N * 63872; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net1_bn_in = arena + (size_t)N * 167168; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2 = arena + (size_t)N * 63872; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_in1 = arena + (size_t)N * 167168; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_out1 = arena + (size_t)N * 63872; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_in2 = arena + (size_t)N * 170368; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_out2 = arena + (size_t)N * 67072; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_in3 = arena + (size_t)N * 173568; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_out3 = arena + (size_t)N * 70272; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_in4 = arena + (size_t)N * 176768; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_out4 = arena + (size_t)N * 73472; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_sum3 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_sum4 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net1_mean_f = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1 = arena + (size_t)N * 400; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_in1 = arena + (size_t)N * 0; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_out1 = arena + (size_t)N * 400; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_in2 = arena + (size_t)N * 100; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_out2 = arena + (size_t)N * 500; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_in3 = arena + (size_t)N * 200; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_out3 = arena + (size_t)N * 600; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_in4 = arena + (size_t)N * 300; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_out4 = arena + (size_t)N * 700; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_dw2 = arena + (size_t)N * 800; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_sum3 = arena + (size_t)N * 800; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_dw3 = arena + (size_t)N * 900; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_sum4 = arena + (size_t)N * 800; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_dw4 = arena + (size_t)N * 0; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net1_conv_out = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net1_drop = arena + (size_t)N * 400; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net1_bn = arena + (size_t)N * 179968; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2 = arena + (size_t)N * 63872; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_in1 = arena + (size_t)N * 179968; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_out1 = arena + (size_t)N * 63872; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_in2 = arena + (size_t)N * 183168; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_out2 = arena + (size_t)N * 67072; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_in3 = arena + (size_t)N * 186368; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_out3 = arena + (size_t)N * 70272; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_in4 = arena + (size_t)N * 189568; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_out4 = arena + (size_t)N * 73472; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_sum3 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_sum4 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net2_mean_f = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1 = arena + (size_t)N * 400; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_in1 = arena + (size_t)N * 0; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_out1 = arena + (size_t)N * 400; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_in2 = arena + (size_t)N * 100; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_out2 = arena + (size_t)N * 500; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_in3 = arena + (size_t)N * 200; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_out3 = arena + (size_t)N * 600; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_in4 = arena + (size_t)N * 300; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_out4 = arena + (size_t)N * 700; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_dw2 = arena + (size_t)N * 800; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_sum3 = arena + (size_t)N * 800; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_dw3 = arena + (size_t)N * 900; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_sum4 = arena + (size_t)N * 800; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_dw4 = arena + (size_t)N * 0; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net2_conv_out = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net2_drop = arena + (size_t)N * 400; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net2_bn = arena + (size_t)N * 192768; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2 = arena + (size_t)N * 63872; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_in1 = arena + (size_t)N * 192768; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_out1 = arena + (size_t)N * 63872; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_in2 = arena + (size_t)N * 195968; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_out2 = arena + (size_t)N * 67072; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_in3 = arena + (size_t)N * 199168; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_out3 = arena + (size_t)N * 70272; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_in4 = arena + (size_t)N * 202368; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_out4 = arena + (size_t)N * 73472; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_sum3 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_sum4 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
+    real *stage4_bcres2net3_mean_f = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1 = arena + (size_t)N * 400; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_in1 = arena + (size_t)N * 0; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_out1 = arena + (size_t)N * 400; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_in2 = arena + (size_t)N * 100; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_out2 = arena + (size_t)N * 500; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_in3 = arena + (size_t)N * 200; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_out3 = arena + (size_t)N * 600; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_in4 = arena + (size_t)N * 300; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_out4 = arena + (size_t)N * 700; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_dw2 = arena + (size_t)N * 800; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_sum3 = arena + (size_t)N * 800; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_dw3 = arena + (size_t)N * 900; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_sum4 = arena + (size_t)N * 800; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_dw4 = arena + (size_t)N * 0; /* 25 x N x 1 x 4 */
+    real *stage4_bcres2net3_conv_out = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net3_drop = arena + (size_t)N * 400; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2net3_bn = arena + (size_t)N * 179968; /* 100 x N x 32 x 4 */
+    real *stage4_resnorm = arena + (size_t)N * 63872; /* 100 x N x 32 x 4 */
+    real *stage4_resnorm_saved = arena + (size_t)N * 0; /* 2 x N x 32 x 1 */
+    real *stage4_mfa = arena + (size_t)N * 167168; /* 100 x N x 32 x 4 */
+    real *stage4_mfa_x1 = arena + (size_t)N * 63872; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_y1 = arena + (size_t)N * 167168; /* 25 x N x 32 x 4 */
     real *stage4_mfa_att1_mean = arena + (size_t)N * 0; /* 25 x N x 32 x 1 */
     real *stage4_mfa_att1_fc1 = arena + (size_t)N * 800; /* 12 x N x 32 x 1 */
     real *stage4_mfa_att1_relu = arena + (size_t)N * 0; /* 12 x N x 32 x 1 */
     real *stage4_mfa_att1_fc2 = arena + (size_t)N * 384; /* 25 x N x 32 x 1 */
     real *stage4_mfa_att1_sigmoid = arena + (size_t)N * 1184; /* 25 x N x 32 x 1 */
-    real *stage4_mfa_x2 = arena + (size_t)N * 33920; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_y2 = arena + (size_t)N * 5184; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_dw2 = arena + (size_t)N * 14784; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_bn2 = arena + (size_t)N * 43520; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_x2 = arena + (size_t)N * 67072; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_y2 = arena + (size_t)N * 170368; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_bn2 = arena + (size_t)N * 3200; /* 25 x N x 32 x 4 */
     real *stage4_mfa_att2_mean = arena + (size_t)N * 0; /* 25 x N x 32 x 1 */
     real *stage4_mfa_att2_fc1 = arena + (size_t)N * 800; /* 12 x N x 32 x 1 */
     real *stage4_mfa_att2_relu = arena + (size_t)N * 0; /* 12 x N x 32 x 1 */
     real *stage4_mfa_att2_fc2 = arena + (size_t)N * 384; /* 25 x N x 32 x 1 */
     real *stage4_mfa_att2_sigmoid = arena + (size_t)N * 1184; /* 25 x N x 32 x 1 */
-    real *stage4_mfa_x3 = arena + (size_t)N * 37120; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_y3 = arena + (size_t)N * 8384; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_sum3 = arena + (size_t)N * 14784; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_dw3 = arena + (size_t)N * 43520; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_bn3 = arena + (size_t)N * 14784; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_x3 = arena + (size_t)N * 70272; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_y3 = arena + (size_t)N * 173568; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_sum3 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_bn3 = arena + (size_t)N * 6400; /* 25 x N x 32 x 4 */
     real *stage4_mfa_att3_mean = arena + (size_t)N * 0; /* 25 x N x 32 x 1 */
     real *stage4_mfa_att3_fc1 = arena + (size_t)N * 800; /* 12 x N x 32 x 1 */
     real *stage4_mfa_att3_relu = arena + (size_t)N * 0; /* 12 x N x 32 x 1 */
     real *stage4_mfa_att3_fc2 = arena + (size_t)N * 384; /* 25 x N x 32 x 1 */
     real *stage4_mfa_att3_sigmoid = arena + (size_t)N * 1184; /* 25 x N x 32 x 1 */
-    real *stage4_mfa_x4 = arena + (size_t)N * 40320; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_y4 = arena + (size_t)N * 11584; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_sum4 = arena + (size_t)N * 14784; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_dw4 = arena + (size_t)N * 30720; /* 25 x N x 32 x 4 */
-    real *stage4_mfa_bn4 = arena + (size_t)N * 14784; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_x4 = arena + (size_t)N * 73472; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_y4 = arena + (size_t)N * 176768; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_sum4 = arena + (size_t)N * 0; /* 25 x N x 32 x 4 */
+    real *stage4_mfa_bn4 = arena + (size_t)N * 6400; /* 25 x N x 32 x 4 */
     real *stage4_mfa_att4_mean = arena + (size_t)N * 0; /* 25 x N x 32 x 1 */
     real *stage4_mfa_att4_fc1 = arena + (size_t)N * 800; /* 12 x N x 32 x 1 */
     real *stage4_mfa_att4_relu = arena + (size_t)N * 0; /* 12 x N x 32 x 1 */
     real *stage4_mfa_att4_fc2 = arena + (size_t)N * 384; /* 25 x N x 32 x 1 */
     real *stage4_mfa_att4_sigmoid = arena + (size_t)N * 1184; /* 25 x N x 32 x 1 */
-    real *head_fpm_lateral1 = arena + (size_t)N * 245760; /* 40 x N x 128 x 16 */
-    real *head_fpm_lateral2 = arena + (size_t)N * 30720; /* 40 x N x 64 x 8 */
-    real *head_fpm_lateral3 = arena + (size_t)N * 14784; /* 40 x N x 32 x 4 */
-    real *head_fpm_lateral4 = arena + (size_t)N * 19904; /* 40 x N x 32 x 4 */
-    real *head_fpm = arena + (size_t)N * 5120; /* 160 x N x 1 x 1 */
-    real *head_fpm_smooth4_f2 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_in1 = arena + (size_t)N * 19904; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_out1 = arena + (size_t)N * 0; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_in2 = arena + (size_t)N * 21184; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_out2 = arena + (size_t)N * 1280; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_in3 = arena + (size_t)N * 22464; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_out3 = arena + (size_t)N * 2560; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_in4 = arena + (size_t)N * 23744; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_out4 = arena + (size_t)N * 3840; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_dw2 = arena + (size_t)N * 5120; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_sum3 = arena + (size_t)N * 5120; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_dw3 = arena + (size_t)N * 6400; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_sum4 = arena + (size_t)N * 5120; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_dw4 = arena + (size_t)N * 6400; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth4_mean_f = arena + (size_t)N * 5120; /* 40 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1 = arena + (size_t)N * 5280; /* 40 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_in1 = arena + (size_t)N * 5120; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_out1 = arena + (size_t)N * 5280; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_in2 = arena + (size_t)N * 5160; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_out2 = arena + (size_t)N * 5320; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_in3 = arena + (size_t)N * 5200; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_out3 = arena + (size_t)N * 5360; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_in4 = arena + (size_t)N * 5240; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_out4 = arena + (size_t)N * 5400; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_dw2 = arena + (size_t)N * 5440; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_sum3 = arena + (size_t)N * 5440; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_dw3 = arena + (size_t)N * 5480; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_sum4 = arena + (size_t)N * 5440; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_dw4 = arena + (size_t)N * 5120; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth4_conv_out = arena + (size_t)N * 5120; /* 40 x N x 1 x 4 */
-    real *head_fpm_smooth4_drop = arena + (size_t)N * 5280; /* 40 x N x 1 x 4 */
-    real *head_fpm_smooth4_sum = arena + (size_t)N * 5440; /* 40 x N x 32 x 4 */
-    real *head_fpm_smooth4_bn = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
-    real *head_fpm_pool4 = arena + (size_t)N * 5120; /* 40 x N x 1 x 1 */
-    real *head_fpm_merge3 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2 = arena + (size_t)N * 5280; /* 40 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_in1 = arena + (size_t)N * 0; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_out1 = arena + (size_t)N * 5280; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_in2 = arena + (size_t)N * 1280; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_out2 = arena + (size_t)N * 6560; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_in3 = arena + (size_t)N * 2560; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_out3 = arena + (size_t)N * 7840; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_in4 = arena + (size_t)N * 3840; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_out4 = arena + (size_t)N * 9120; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_dw2 = arena + (size_t)N * 10400; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_sum3 = arena + (size_t)N * 10400; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_dw3 = arena + (size_t)N * 11680; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_sum4 = arena + (size_t)N * 10400; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_dw4 = arena + (size_t)N * 11680; /* 10 x N x 32 x 4 */
-    real *head_fpm_smooth3_mean_f = arena + (size_t)N * 10400; /* 40 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1 = arena + (size_t)N * 10560; /* 40 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_in1 = arena + (size_t)N * 10400; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_out1 = arena + (size_t)N * 10560; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_in2 = arena + (size_t)N * 10440; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_out2 = arena + (size_t)N * 10600; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_in3 = arena + (size_t)N * 10480; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_out3 = arena + (size_t)N * 10640; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_in4 = arena + (size_t)N * 10520; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_out4 = arena + (size_t)N * 10680; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_dw2 = arena + (size_t)N * 10720; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_sum3 = arena + (size_t)N * 10720; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_dw3 = arena + (size_t)N * 10760; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_sum4 = arena + (size_t)N * 10720; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_dw4 = arena + (size_t)N * 10400; /* 10 x N x 1 x 4 */
-    real *head_fpm_smooth3_conv_out = arena + (size_t)N * 10400; /* 40 x N x 1 x 4 */
-    real *head_fpm_smooth3_drop = arena + (size_t)N * 10560; /* 40 x N x 1 x 4 */
-    real *head_fpm_smooth3_sum = arena + (size_t)N * 10720; /* 40 x N x 32 x 4 */
-    real *head_fpm_smooth3_bn = arena + (size_t)N * 5280; /* 40 x N x 32 x 4 */
-    real *head_fpm_pool3 = arena + (size_t)N * 5160; /* 40 x N x 1 x 1 */
-    real *head_fpm_up2 = arena + (size_t)N * 5280; /* 160 x N x 32 x 4 */
-    real *head_fpm_shuffle2 = arena + (size_t)N * 51200; /* 40 x N x 64 x 8 */
-    real *head_fpm_merge2 = arena + (size_t)N * 5280; /* 40 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2 = arena + (size_t)N * 25760; /* 40 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_in1 = arena + (size_t)N * 5280; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_out1 = arena + (size_t)N * 25760; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_in2 = arena + (size_t)N * 10400; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_out2 = arena + (size_t)N * 30880; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_in3 = arena + (size_t)N * 15520; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_out3 = arena + (size_t)N * 36000; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_in4 = arena + (size_t)N * 20640; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_out4 = arena + (size_t)N * 41120; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_dw2 = arena + (size_t)N * 0; /* 10 x N x 64 x 8 */
+    real *head_fpm_lateral1 = arena + (size_t)N * 179968; /* 40 x N x 128 x 16 */
+    real *head_fpm_lateral2 = arena + (size_t)N * 63872; /* 40 x N x 64 x 8 */
+    real *head_fpm_lateral3 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
+    real *head_fpm_lateral4 = arena + (size_t)N * 5120; /* 40 x N x 32 x 4 */
+    real *head_fpm = arena + (size_t)N * 10240; /* 160 x N x 1 x 1 */
+    real *head_fpm_smooth4_f2 = arena + (size_t)N * 10240; /* 40 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_in1 = arena + (size_t)N * 5120; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_out1 = arena + (size_t)N * 10240; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_in2 = arena + (size_t)N * 6400; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_out2 = arena + (size_t)N * 11520; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_in3 = arena + (size_t)N * 7680; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_out3 = arena + (size_t)N * 12800; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_in4 = arena + (size_t)N * 8960; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_out4 = arena + (size_t)N * 14080; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_sum3 = arena + (size_t)N * 15360; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_sum4 = arena + (size_t)N * 15360; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth4_mean_f = arena + (size_t)N * 15360; /* 40 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1 = arena + (size_t)N * 15520; /* 40 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_in1 = arena + (size_t)N * 15360; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_out1 = arena + (size_t)N * 15520; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_in2 = arena + (size_t)N * 15400; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_out2 = arena + (size_t)N * 15560; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_in3 = arena + (size_t)N * 15440; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_out3 = arena + (size_t)N * 15600; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_in4 = arena + (size_t)N * 15480; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_out4 = arena + (size_t)N * 15640; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_dw2 = arena + (size_t)N * 15680; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_sum3 = arena + (size_t)N * 15680; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_dw3 = arena + (size_t)N * 15720; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_sum4 = arena + (size_t)N * 15680; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_dw4 = arena + (size_t)N * 15360; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth4_conv_out = arena + (size_t)N * 15360; /* 40 x N x 1 x 4 */
+    real *head_fpm_smooth4_drop = arena + (size_t)N * 15520; /* 40 x N x 1 x 4 */
+    real *head_fpm_smooth4_bn = arena + (size_t)N * 20800; /* 40 x N x 32 x 4 */
+    real *head_fpm_pool4 = arena + (size_t)N * 10240; /* 40 x N x 1 x 1 */
+    real *head_fpm_merge3 = arena + (size_t)N * 10400; /* 40 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_in1 = arena + (size_t)N * 10400; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_out1 = arena + (size_t)N * 0; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_in2 = arena + (size_t)N * 11680; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_out2 = arena + (size_t)N * 1280; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_in3 = arena + (size_t)N * 12960; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_out3 = arena + (size_t)N * 2560; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_in4 = arena + (size_t)N * 14240; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_out4 = arena + (size_t)N * 3840; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_sum3 = arena + (size_t)N * 5120; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_sum4 = arena + (size_t)N * 5120; /* 10 x N x 32 x 4 */
+    real *head_fpm_smooth3_mean_f = arena + (size_t)N * 5120; /* 40 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1 = arena + (size_t)N * 5280; /* 40 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_in1 = arena + (size_t)N * 5120; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_out1 = arena + (size_t)N * 5280; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_in2 = arena + (size_t)N * 5160; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_out2 = arena + (size_t)N * 5320; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_in3 = arena + (size_t)N * 5200; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_out3 = arena + (size_t)N * 5360; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_in4 = arena + (size_t)N * 5240; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_out4 = arena + (size_t)N * 5400; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_dw2 = arena + (size_t)N * 5440; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_sum3 = arena + (size_t)N * 5440; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_dw3 = arena + (size_t)N * 5480; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_sum4 = arena + (size_t)N * 5440; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_dw4 = arena + (size_t)N * 5120; /* 10 x N x 1 x 4 */
+    real *head_fpm_smooth3_conv_out = arena + (size_t)N * 5120; /* 40 x N x 1 x 4 */
+    real *head_fpm_smooth3_drop = arena + (size_t)N * 5280; /* 40 x N x 1 x 4 */
+    real *head_fpm_smooth3_bn = arena + (size_t)N * 20640; /* 40 x N x 32 x 4 */
+    real *head_fpm_pool3 = arena + (size_t)N * 10280; /* 40 x N x 1 x 1 */
+    real *head_fpm_up2 = arena + (size_t)N * 15520; /* 160 x N x 32 x 4 */
+    real *head_fpm_shuffle2 = arena + (size_t)N * 36000; /* 40 x N x 64 x 8 */
+    real *head_fpm_merge2 = arena + (size_t)N * 10400; /* 40 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2 = arena + (size_t)N * 30880; /* 40 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_in1 = arena + (size_t)N * 10400; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_out1 = arena + (size_t)N * 30880; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_in2 = arena + (size_t)N * 15520; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_out2 = arena + (size_t)N * 36000; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_in3 = arena + (size_t)N * 20640; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_out3 = arena + (size_t)N * 41120; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_in4 = arena + (size_t)N * 25760; /* 10 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_out4 = arena + (size_t)N * 46240; /* 10 x N x 64 x 8 */
     real *head_fpm_smooth2_f2_sum3 = arena + (size_t)N * 0; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_dw3 = arena + (size_t)N * 46240; /* 10 x N x 64 x 8 */
     real *head_fpm_smooth2_f2_sum4 = arena + (size_t)N * 0; /* 10 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_dw4 = arena + (size_t)N * 46240; /* 10 x N x 64 x 8 */
     real *head_fpm_smooth2_mean_f = arena + (size_t)N * 0; /* 40 x N x 1 x 8 */
     real *head_fpm_smooth2_f1 = arena + (size_t)N * 320; /* 40 x N x 1 x 8 */
     real *head_fpm_smooth2_f1_in1 = arena + (size_t)N * 0; /* 10 x N x 1 x 8 */
@@ -6035,26 +6239,22 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     real *head_fpm_smooth2_f1_dw4 = arena + (size_t)N * 0; /* 10 x N x 1 x 8 */
     real *head_fpm_smooth2_conv_out = arena + (size_t)N * 0; /* 40 x N x 1 x 8 */
     real *head_fpm_smooth2_drop = arena + (size_t)N * 320; /* 40 x N x 1 x 8 */
-    real *head_fpm_smooth2_sum = arena + (size_t)N * 46240; /* 40 x N x 64 x 8 */
-    real *head_fpm_smooth2_bn = arena + (size_t)N * 25760; /* 40 x N x 64 x 8 */
-    real *head_fpm_pool2 = arena + (size_t)N * 5200; /* 40 x N x 1 x 1 */
-    real *head_fpm_up1 = arena + (size_t)N * 25760; /* 160 x N x 64 x 8 */
-    real *head_fpm_shuffle1 = arena + (size_t)N * 107680; /* 40 x N x 128 x 16 */
-    real *head_fpm_merge1 = arena + (size_t)N * 5280; /* 40 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2 = arena + (size_t)N * 87200; /* 40 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_in1 = arena + (size_t)N * 5280; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_out1 = arena + (size_t)N * 87200; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_in2 = arena + (size_t)N * 25760; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_out2 = arena + (size_t)N * 107680; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_in3 = arena + (size_t)N * 46240; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_out3 = arena + (size_t)N * 128160; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_in4 = arena + (size_t)N * 66720; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_out4 = arena + (size_t)N * 148640; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_dw2 = arena + (size_t)N * 169120; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_sum3 = arena + (size_t)N * 169120; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_dw3 = arena + (size_t)N * 189600; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_sum4 = arena + (size_t)N * 169120; /* 10 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_dw4 = arena + (size_t)N * 189600; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth2_bn = arena + (size_t)N * 71840; /* 40 x N x 64 x 8 */
+    real *head_fpm_pool2 = arena + (size_t)N * 10320; /* 40 x N x 1 x 1 */
+    real *head_fpm_up1 = arena + (size_t)N * 30880; /* 160 x N x 64 x 8 */
+    real *head_fpm_shuffle1 = arena + (size_t)N * 261888; /* 40 x N x 128 x 16 */
+    real *head_fpm_merge1 = arena + (size_t)N * 10400; /* 40 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2 = arena + (size_t)N * 92320; /* 40 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_in1 = arena + (size_t)N * 10400; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_out1 = arena + (size_t)N * 92320; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_in2 = arena + (size_t)N * 30880; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_out2 = arena + (size_t)N * 112800; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_in3 = arena + (size_t)N * 51360; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_out3 = arena + (size_t)N * 133280; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_in4 = arena + (size_t)N * 71840; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_out4 = arena + (size_t)N * 153760; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_sum3 = arena + (size_t)N * 174240; /* 10 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_sum4 = arena + (size_t)N * 174240; /* 10 x N x 128 x 16 */
     real *head_fpm_smooth1_mean_f = arena + (size_t)N * 0; /* 40 x N x 1 x 16 */
     real *head_fpm_smooth1_f1 = arena + (size_t)N * 640; /* 40 x N x 1 x 16 */
     real *head_fpm_smooth1_f1_in1 = arena + (size_t)N * 0; /* 10 x N x 1 x 16 */
@@ -6072,9 +6272,8 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     real *head_fpm_smooth1_f1_dw4 = arena + (size_t)N * 0; /* 10 x N x 1 x 16 */
     real *head_fpm_smooth1_conv_out = arena + (size_t)N * 0; /* 40 x N x 1 x 16 */
     real *head_fpm_smooth1_drop = arena + (size_t)N * 640; /* 40 x N x 1 x 16 */
-    real *head_fpm_smooth1_sum = arena + (size_t)N * 169120; /* 40 x N x 128 x 16 */
-    real *head_fpm_smooth1_bn = arena + (size_t)N * 5280; /* 40 x N x 128 x 16 */
-    real *head_fpm_pool1 = arena + (size_t)N * 5240; /* 40 x N x 1 x 1 */
+    real *head_fpm_smooth1_bn = arena + (size_t)N * 256160; /* 40 x N x 128 x 16 */
+    real *head_fpm_pool1 = arena + (size_t)N * 10360; /* 40 x N x 1 x 1 */
     real *head_linear = arena + (size_t)N * 0; /* 10 x N x 1 x 1 */
     const real *stem_conv_weight = params + 0; /* 80 x 1 x 5 x 5 */
     const real *stem_bn_scale = params + 2000; /* 80 x 1 x 1 x 1 */
@@ -6391,50 +6590,57 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
         norm_forward_infer_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 80, (NormShape){80, 1, N, 128, 16}, 1);
 
     /* stem.mfa: 80 x 128 x 16 -> 80 x 128 x 16 */
-    mean_t_forward(stem_mfa_att1_mean, stem_mfa_x1, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_forward_channel(c, stem_mfa_att1_mean, stem_mfa_x1, N, 128, 16);
     conv1x1_forward(stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stem_mfa_att1_relu, stem_mfa_att1_fc1, (size_t)N * 1280);
     conv1x1_forward(stem_mfa_att1_fc2, stem_mfa_att1_relu, stem_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att1_sigmoid, stem_mfa_att1_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stem_mfa_y1, stem_mfa_x1, stem_mfa_att1_sigmoid, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_forward_channel(c, stem_mfa_y1, stem_mfa_x1, stem_mfa_att1_sigmoid, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, stem_mfa_dw2, stem_mfa_x2, stem_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stem_mfa_bn2, stem_mfa_x2, stem_mfa_dw2_weight, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 160, stats + 180, N, 128, 16, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
-        norm_forward_infer_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 160, stats + 180, (NormShape){20, 1, N, 128, 16}, 1);
-    mean_t_forward(stem_mfa_att2_mean, stem_mfa_bn2, 20 * N, 128, 16);
+    for (int c = 0; c < 20; c++)
+        mean_t_forward_channel(c, stem_mfa_att2_mean, stem_mfa_bn2, N, 128, 16);
     conv1x1_forward(stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stem_mfa_att2_relu, stem_mfa_att2_fc1, (size_t)N * 1280);
     conv1x1_forward(stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att2_sigmoid, stem_mfa_att2_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stem_mfa_y2, stem_mfa_bn2, stem_mfa_att2_sigmoid, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_forward_channel(c, stem_mfa_y2, stem_mfa_bn2, stem_mfa_att2_sigmoid, N, 128, 16);
     add_forward(stem_mfa_sum3, stem_mfa_x3, stem_mfa_y2, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, stem_mfa_dw3, stem_mfa_sum3, stem_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stem_mfa_bn3, stem_mfa_sum3, stem_mfa_dw3_weight, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stats + 200, stats + 220, N, 128, 16, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
-        norm_forward_infer_group(g, stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stats + 200, stats + 220, (NormShape){20, 1, N, 128, 16}, 1);
-    mean_t_forward(stem_mfa_att3_mean, stem_mfa_bn3, 20 * N, 128, 16);
+    for (int c = 0; c < 20; c++)
+        mean_t_forward_channel(c, stem_mfa_att3_mean, stem_mfa_bn3, N, 128, 16);
     conv1x1_forward(stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stem_mfa_att3_relu, stem_mfa_att3_fc1, (size_t)N * 1280);
     conv1x1_forward(stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att3_sigmoid, stem_mfa_att3_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stem_mfa_y3, stem_mfa_bn3, stem_mfa_att3_sigmoid, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_forward_channel(c, stem_mfa_y3, stem_mfa_bn3, stem_mfa_att3_sigmoid, N, 128, 16);
     add_forward(stem_mfa_sum4, stem_mfa_x4, stem_mfa_y3, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, stem_mfa_dw4, stem_mfa_sum4, stem_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stem_mfa_bn4, stem_mfa_sum4, stem_mfa_dw4_weight, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stats + 240, stats + 260, N, 128, 16, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
-        norm_forward_infer_group(g, stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stats + 240, stats + 260, (NormShape){20, 1, N, 128, 16}, 1);
-    mean_t_forward(stem_mfa_att4_mean, stem_mfa_bn4, 20 * N, 128, 16);
+    for (int c = 0; c < 20; c++)
+        mean_t_forward_channel(c, stem_mfa_att4_mean, stem_mfa_bn4, N, 128, 16);
     conv1x1_forward(stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stem_mfa_att4_relu, stem_mfa_att4_fc1, (size_t)N * 1280);
     conv1x1_forward(stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att4_sigmoid, stem_mfa_att4_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stem_mfa_y4, stem_mfa_bn4, stem_mfa_att4_sigmoid, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_forward_channel(c, stem_mfa_y4, stem_mfa_bn4, stem_mfa_att4_sigmoid, N, 128, 16);
 
     /* ---- spec line 10: stage1: bcres2net(out = C) x 2 -> resnorm(0.1) -> mfa; */
 
@@ -6446,25 +6652,18 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     copy_forward(stage1_bcres2net1_f2_out1, stage1_bcres2net1_f2_in1, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
-        dwconv_forward_channel(c, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_in2, stage1_bcres2net1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 360, stats + 400, (NormShape){10, 4, N, 128, 16}, 0);
+        dwconv_norm_infer_channel(c, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_in2, stage1_bcres2net1_f2_dw2_weight, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 360, stats + 400, N, 128, 16, 3, 1, 1, 0, 4, 0);
     add_forward(stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_in3, stage1_bcres2net1_f2_out2, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
-        dwconv_forward_channel(c, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 440, stats + 480, (NormShape){10, 4, N, 128, 16}, 0);
+        dwconv_norm_infer_channel(c, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_dw3_weight, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 440, stats + 480, N, 128, 16, 3, 1, 1, 0, 4, 0);
     add_forward(stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_in4, stage1_bcres2net1_f2_out3, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
-        dwconv_forward_channel(c, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 520, stats + 560, (NormShape){10, 4, N, 128, 16}, 0);
-    mean_f_forward(stage1_bcres2net1_mean_f, stage1_bcres2net1_f2, 40 * N, 128, 16);
+        dwconv_norm_infer_channel(c, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_dw4_weight, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 520, stats + 560, N, 128, 16, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_f_forward_channel(c, stage1_bcres2net1_mean_f, stage1_bcres2net1_f2, N, 128, 16);
     copy_forward(stage1_bcres2net1_f1_out1, stage1_bcres2net1_f1_in1, (size_t)N * 160);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
@@ -6482,34 +6681,26 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     relu_forward(stage1_bcres2net1_f1_out4, stage1_bcres2net1_f1_dw4, (size_t)N * 160);
     conv1x1_forward(stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, stage1_bcres2net1_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
     copy_forward(stage1_bcres2net1_drop, stage1_bcres2net1_conv_out, (size_t)N * 640);
-    bcast_add_f_forward(stage1_bcres2net1_sum, stage1_bcres2net1_f2, NULL, stage1_bcres2net1_drop, 40 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_shift, stats + 600, stats + 640, (NormShape){40, 1, N, 128, 16}, 1);
+    for (int c = 0; c < 40; c++)
+        bcast_add_f_norm_infer_channel(c, stage1_bcres2net1_bn, stage1_bcres2net1_f2, NULL, stage1_bcres2net1_drop, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_shift, stats + 600, stats + 640, N, 128, 16, 1, 1);
 
     /* stage1.bcres2net2: 40 x 128 x 16 -> 40 x 128 x 16 */
     copy_forward(stage1_bcres2net2_f2_out1, stage1_bcres2net2_f2_in1, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
-        dwconv_forward_channel(c, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_in2, stage1_bcres2net2_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 680, stats + 720, (NormShape){10, 4, N, 128, 16}, 0);
+        dwconv_norm_infer_channel(c, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_in2, stage1_bcres2net2_f2_dw2_weight, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 680, stats + 720, N, 128, 16, 3, 1, 1, 0, 4, 0);
     add_forward(stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_in3, stage1_bcres2net2_f2_out2, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
-        dwconv_forward_channel(c, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 760, stats + 800, (NormShape){10, 4, N, 128, 16}, 0);
+        dwconv_norm_infer_channel(c, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_dw3_weight, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 760, stats + 800, N, 128, 16, 3, 1, 1, 0, 4, 0);
     add_forward(stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_in4, stage1_bcres2net2_f2_out3, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
-        dwconv_forward_channel(c, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 840, stats + 880, (NormShape){10, 4, N, 128, 16}, 0);
-    mean_f_forward(stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, 40 * N, 128, 16);
+        dwconv_norm_infer_channel(c, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_dw4_weight, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 840, stats + 880, N, 128, 16, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_f_forward_channel(c, stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, N, 128, 16);
     copy_forward(stage1_bcres2net2_f1_out1, stage1_bcres2net2_f1_in1, (size_t)N * 160);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
@@ -6527,66 +6718,74 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     relu_forward(stage1_bcres2net2_f1_out4, stage1_bcres2net2_f1_dw4, (size_t)N * 160);
     conv1x1_forward(stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
     copy_forward(stage1_bcres2net2_drop, stage1_bcres2net2_conv_out, (size_t)N * 640);
-    bcast_add_f_forward(stage1_bcres2net2_sum, stage1_bcres2net2_f2, stage1_bcres2net1_bn, stage1_bcres2net2_drop, 40 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_shift, stats + 920, stats + 960, (NormShape){40, 1, N, 128, 16}, 1);
+    for (int c = 0; c < 40; c++)
+        bcast_add_f_norm_infer_channel(c, stage1_bcres2net2_bn, stage1_bcres2net2_f2, stage1_bcres2net1_bn, stage1_bcres2net2_drop, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_shift, stats + 920, stats + 960, N, 128, 16, 1, 1);
 
     /* stage1.resnorm: 40 x 128 x 16 -> 40 x 128 x 16 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 128; g++)
-        resnorm_forward_group(g, stage1_resnorm, stage1_resnorm_saved, stage1_bcres2net2_bn, 0.1, 40, N, 128, 16);
+    for (int k = 0; k < N; k++)
+        resnorm_forward_clip(k, stage1_resnorm, stage1_resnorm_saved, stage1_bcres2net2_bn, 0.1, 40, N, 128, 16);
 
     /* stage1.mfa: 40 x 128 x 16 -> 40 x 128 x 16 */
-    mean_t_forward(stage1_mfa_att1_mean, stage1_mfa_x1, 10 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++)
+        mean_t_forward_channel(c, stage1_mfa_att1_mean, stage1_mfa_x1, N, 128, 16);
     conv1x1_forward(stage1_mfa_att1_fc1, stage1_mfa_att1_mean, stage1_mfa_att1_fc1_weight, NULL, 10, 6, (size_t)N * 128);
     relu_forward(stage1_mfa_att1_relu, stage1_mfa_att1_fc1, (size_t)N * 768);
     conv1x1_forward(stage1_mfa_att1_fc2, stage1_mfa_att1_relu, stage1_mfa_att1_fc2_weight, NULL, 6, 10, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att1_sigmoid, stage1_mfa_att1_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage1_mfa_y1, stage1_mfa_x1, stage1_mfa_att1_sigmoid, 10 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++)
+        bcast_mul_t_forward_channel(c, stage1_mfa_y1, stage1_mfa_x1, stage1_mfa_att1_sigmoid, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 184320 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
-        dwconv_forward_channel(c, stage1_mfa_dw2, stage1_mfa_x2, stage1_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stage1_mfa_bn2, stage1_mfa_x2, stage1_mfa_dw2_weight, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 1000, stats + 1010, N, 128, 16, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 10; g++)
-        norm_forward_infer_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 1000, stats + 1010, (NormShape){10, 1, N, 128, 16}, 1);
-    mean_t_forward(stage1_mfa_att2_mean, stage1_mfa_bn2, 10 * N, 128, 16);
+    for (int c = 0; c < 10; c++)
+        mean_t_forward_channel(c, stage1_mfa_att2_mean, stage1_mfa_bn2, N, 128, 16);
     conv1x1_forward(stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, NULL, 10, 6, (size_t)N * 128);
     relu_forward(stage1_mfa_att2_relu, stage1_mfa_att2_fc1, (size_t)N * 768);
     conv1x1_forward(stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, NULL, 6, 10, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att2_sigmoid, stage1_mfa_att2_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage1_mfa_y2, stage1_mfa_bn2, stage1_mfa_att2_sigmoid, 10 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++)
+        bcast_mul_t_forward_channel(c, stage1_mfa_y2, stage1_mfa_bn2, stage1_mfa_att2_sigmoid, N, 128, 16);
     add_forward(stage1_mfa_sum3, stage1_mfa_x3, stage1_mfa_y2, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 184320 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
-        dwconv_forward_channel(c, stage1_mfa_dw3, stage1_mfa_sum3, stage1_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stage1_mfa_bn3, stage1_mfa_sum3, stage1_mfa_dw3_weight, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stats + 1020, stats + 1030, N, 128, 16, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 10; g++)
-        norm_forward_infer_group(g, stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stats + 1020, stats + 1030, (NormShape){10, 1, N, 128, 16}, 1);
-    mean_t_forward(stage1_mfa_att3_mean, stage1_mfa_bn3, 10 * N, 128, 16);
+    for (int c = 0; c < 10; c++)
+        mean_t_forward_channel(c, stage1_mfa_att3_mean, stage1_mfa_bn3, N, 128, 16);
     conv1x1_forward(stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, NULL, 10, 6, (size_t)N * 128);
     relu_forward(stage1_mfa_att3_relu, stage1_mfa_att3_fc1, (size_t)N * 768);
     conv1x1_forward(stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, NULL, 6, 10, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att3_sigmoid, stage1_mfa_att3_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage1_mfa_y3, stage1_mfa_bn3, stage1_mfa_att3_sigmoid, 10 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++)
+        bcast_mul_t_forward_channel(c, stage1_mfa_y3, stage1_mfa_bn3, stage1_mfa_att3_sigmoid, N, 128, 16);
     add_forward(stage1_mfa_sum4, stage1_mfa_x4, stage1_mfa_y3, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 184320 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
-        dwconv_forward_channel(c, stage1_mfa_dw4, stage1_mfa_sum4, stage1_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stage1_mfa_bn4, stage1_mfa_sum4, stage1_mfa_dw4_weight, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stats + 1040, stats + 1050, N, 128, 16, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 10; g++)
-        norm_forward_infer_group(g, stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stats + 1040, stats + 1050, (NormShape){10, 1, N, 128, 16}, 1);
-    mean_t_forward(stage1_mfa_att4_mean, stage1_mfa_bn4, 10 * N, 128, 16);
+    for (int c = 0; c < 10; c++)
+        mean_t_forward_channel(c, stage1_mfa_att4_mean, stage1_mfa_bn4, N, 128, 16);
     conv1x1_forward(stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, NULL, 10, 6, (size_t)N * 128);
     relu_forward(stage1_mfa_att4_relu, stage1_mfa_att4_fc1, (size_t)N * 768);
     conv1x1_forward(stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, NULL, 6, 10, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att4_sigmoid, stage1_mfa_att4_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage1_mfa_y4, stage1_mfa_bn4, stage1_mfa_att4_sigmoid, 10 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++)
+        bcast_mul_t_forward_channel(c, stage1_mfa_y4, stage1_mfa_bn4, stage1_mfa_att4_sigmoid, N, 128, 16);
 
     /* ---- spec line 11: stage2: maxpool(2) -> bcres2net(out = 1.5*C) x 2 -> resnorm(0.1) -> mfa; */
 
     /* stage2.maxpool: 40 x 128 x 16 -> 40 x 64 x 8 */
-    maxpool_forward(stage2_maxpool, stage2_maxpool_argmax, stage1_mfa, (PoolShape){40 * N, 128, 16, 2, 2, 64, 8});
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        maxpool_forward_channel(c, stage2_maxpool, NULL, stage1_mfa, N, 128, 16, 2, 2, 64, 8);
 
     /* stage2.bcres2net1: 40 x 64 x 8 -> 60 x 64 x 8 */
     conv1x1_forward(stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, NULL, 40, 60, (size_t)N * 512);
@@ -6596,25 +6795,18 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     copy_forward(stage2_bcres2net1_f2_out1, stage2_bcres2net1_f2_in1, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
-        dwconv_forward_channel(c, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_in2, stage2_bcres2net1_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
-        norm_forward_infer_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 1180, stats + 1240, (NormShape){15, 4, N, 64, 8}, 0);
+        dwconv_norm_infer_channel(c, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_in2, stage2_bcres2net1_f2_dw2_weight, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 1180, stats + 1240, N, 64, 8, 3, 1, 1, 0, 4, 0);
     add_forward(stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_in3, stage2_bcres2net1_f2_out2, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
-        dwconv_forward_channel(c, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
-        norm_forward_infer_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 1300, stats + 1360, (NormShape){15, 4, N, 64, 8}, 0);
+        dwconv_norm_infer_channel(c, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_dw3_weight, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 1300, stats + 1360, N, 64, 8, 3, 1, 1, 0, 4, 0);
     add_forward(stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_in4, stage2_bcres2net1_f2_out3, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
-        dwconv_forward_channel(c, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
-        norm_forward_infer_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 1420, stats + 1480, (NormShape){15, 4, N, 64, 8}, 0);
-    mean_f_forward(stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, 60 * N, 64, 8);
+        dwconv_norm_infer_channel(c, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_dw4_weight, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 1420, stats + 1480, N, 64, 8, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 60; c++)
+        mean_f_forward_channel(c, stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, N, 64, 8);
     copy_forward(stage2_bcres2net1_f1_out1, stage2_bcres2net1_f1_in1, (size_t)N * 120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
@@ -6632,34 +6824,26 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     relu_forward(stage2_bcres2net1_f1_out4, stage2_bcres2net1_f1_dw4, (size_t)N * 120);
     conv1x1_forward(stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, stage2_bcres2net1_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
     copy_forward(stage2_bcres2net1_drop, stage2_bcres2net1_conv_out, (size_t)N * 480);
-    bcast_add_f_forward(stage2_bcres2net1_sum, stage2_bcres2net1_f2, NULL, stage2_bcres2net1_drop, 60 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
-        norm_forward_infer_group(g, stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_shift, stats + 1540, stats + 1600, (NormShape){60, 1, N, 64, 8}, 1);
+    for (int c = 0; c < 60; c++)
+        bcast_add_f_norm_infer_channel(c, stage2_bcres2net1_bn, stage2_bcres2net1_f2, NULL, stage2_bcres2net1_drop, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_shift, stats + 1540, stats + 1600, N, 64, 8, 1, 1);
 
     /* stage2.bcres2net2: 60 x 64 x 8 -> 60 x 64 x 8 */
     copy_forward(stage2_bcres2net2_f2_out1, stage2_bcres2net2_f2_in1, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
-        dwconv_forward_channel(c, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_in2, stage2_bcres2net2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
-        norm_forward_infer_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 1660, stats + 1720, (NormShape){15, 4, N, 64, 8}, 0);
+        dwconv_norm_infer_channel(c, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_in2, stage2_bcres2net2_f2_dw2_weight, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 1660, stats + 1720, N, 64, 8, 3, 1, 1, 0, 4, 0);
     add_forward(stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_in3, stage2_bcres2net2_f2_out2, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
-        dwconv_forward_channel(c, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
-        norm_forward_infer_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 1780, stats + 1840, (NormShape){15, 4, N, 64, 8}, 0);
+        dwconv_norm_infer_channel(c, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_dw3_weight, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 1780, stats + 1840, N, 64, 8, 3, 1, 1, 0, 4, 0);
     add_forward(stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_in4, stage2_bcres2net2_f2_out3, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
-        dwconv_forward_channel(c, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
-        norm_forward_infer_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 1900, stats + 1960, (NormShape){15, 4, N, 64, 8}, 0);
-    mean_f_forward(stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, 60 * N, 64, 8);
+        dwconv_norm_infer_channel(c, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_dw4_weight, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 1900, stats + 1960, N, 64, 8, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 60; c++)
+        mean_f_forward_channel(c, stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, N, 64, 8);
     copy_forward(stage2_bcres2net2_f1_out1, stage2_bcres2net2_f1_in1, (size_t)N * 120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
@@ -6677,66 +6861,74 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     relu_forward(stage2_bcres2net2_f1_out4, stage2_bcres2net2_f1_dw4, (size_t)N * 120);
     conv1x1_forward(stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
     copy_forward(stage2_bcres2net2_drop, stage2_bcres2net2_conv_out, (size_t)N * 480);
-    bcast_add_f_forward(stage2_bcres2net2_sum, stage2_bcres2net2_f2, stage2_bcres2net1_bn, stage2_bcres2net2_drop, 60 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
-        norm_forward_infer_group(g, stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_shift, stats + 2020, stats + 2080, (NormShape){60, 1, N, 64, 8}, 1);
+    for (int c = 0; c < 60; c++)
+        bcast_add_f_norm_infer_channel(c, stage2_bcres2net2_bn, stage2_bcres2net2_f2, stage2_bcres2net1_bn, stage2_bcres2net2_drop, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_shift, stats + 2020, stats + 2080, N, 64, 8, 1, 1);
 
     /* stage2.resnorm: 60 x 64 x 8 -> 60 x 64 x 8 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 64; g++)
-        resnorm_forward_group(g, stage2_resnorm, stage2_resnorm_saved, stage2_bcres2net2_bn, 0.1, 60, N, 64, 8);
+    for (int k = 0; k < N; k++)
+        resnorm_forward_clip(k, stage2_resnorm, stage2_resnorm_saved, stage2_bcres2net2_bn, 0.1, 60, N, 64, 8);
 
     /* stage2.mfa: 60 x 64 x 8 -> 60 x 64 x 8 */
-    mean_t_forward(stage2_mfa_att1_mean, stage2_mfa_x1, 15 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++)
+        mean_t_forward_channel(c, stage2_mfa_att1_mean, stage2_mfa_x1, N, 64, 8);
     conv1x1_forward(stage2_mfa_att1_fc1, stage2_mfa_att1_mean, stage2_mfa_att1_fc1_weight, NULL, 15, 8, (size_t)N * 64);
     relu_forward(stage2_mfa_att1_relu, stage2_mfa_att1_fc1, (size_t)N * 512);
     conv1x1_forward(stage2_mfa_att1_fc2, stage2_mfa_att1_relu, stage2_mfa_att1_fc2_weight, NULL, 8, 15, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att1_sigmoid, stage2_mfa_att1_fc2, (size_t)N * 960);
-    bcast_mul_t_forward(stage2_mfa_y1, stage2_mfa_x1, stage2_mfa_att1_sigmoid, 15 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++)
+        bcast_mul_t_forward_channel(c, stage2_mfa_y1, stage2_mfa_x1, stage2_mfa_att1_sigmoid, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 69120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
-        dwconv_forward_channel(c, stage2_mfa_dw2, stage2_mfa_x2, stage2_mfa_dw2_weight, N, 64, 8, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stage2_mfa_bn2, stage2_mfa_x2, stage2_mfa_dw2_weight, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 2140, stats + 2155, N, 64, 8, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 15; g++)
-        norm_forward_infer_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 2140, stats + 2155, (NormShape){15, 1, N, 64, 8}, 1);
-    mean_t_forward(stage2_mfa_att2_mean, stage2_mfa_bn2, 15 * N, 64, 8);
+    for (int c = 0; c < 15; c++)
+        mean_t_forward_channel(c, stage2_mfa_att2_mean, stage2_mfa_bn2, N, 64, 8);
     conv1x1_forward(stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, NULL, 15, 8, (size_t)N * 64);
     relu_forward(stage2_mfa_att2_relu, stage2_mfa_att2_fc1, (size_t)N * 512);
     conv1x1_forward(stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, NULL, 8, 15, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att2_sigmoid, stage2_mfa_att2_fc2, (size_t)N * 960);
-    bcast_mul_t_forward(stage2_mfa_y2, stage2_mfa_bn2, stage2_mfa_att2_sigmoid, 15 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++)
+        bcast_mul_t_forward_channel(c, stage2_mfa_y2, stage2_mfa_bn2, stage2_mfa_att2_sigmoid, N, 64, 8);
     add_forward(stage2_mfa_sum3, stage2_mfa_x3, stage2_mfa_y2, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 69120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
-        dwconv_forward_channel(c, stage2_mfa_dw3, stage2_mfa_sum3, stage2_mfa_dw3_weight, N, 64, 8, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stage2_mfa_bn3, stage2_mfa_sum3, stage2_mfa_dw3_weight, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stats + 2170, stats + 2185, N, 64, 8, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 15; g++)
-        norm_forward_infer_group(g, stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stats + 2170, stats + 2185, (NormShape){15, 1, N, 64, 8}, 1);
-    mean_t_forward(stage2_mfa_att3_mean, stage2_mfa_bn3, 15 * N, 64, 8);
+    for (int c = 0; c < 15; c++)
+        mean_t_forward_channel(c, stage2_mfa_att3_mean, stage2_mfa_bn3, N, 64, 8);
     conv1x1_forward(stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, NULL, 15, 8, (size_t)N * 64);
     relu_forward(stage2_mfa_att3_relu, stage2_mfa_att3_fc1, (size_t)N * 512);
     conv1x1_forward(stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, NULL, 8, 15, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att3_sigmoid, stage2_mfa_att3_fc2, (size_t)N * 960);
-    bcast_mul_t_forward(stage2_mfa_y3, stage2_mfa_bn3, stage2_mfa_att3_sigmoid, 15 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++)
+        bcast_mul_t_forward_channel(c, stage2_mfa_y3, stage2_mfa_bn3, stage2_mfa_att3_sigmoid, N, 64, 8);
     add_forward(stage2_mfa_sum4, stage2_mfa_x4, stage2_mfa_y3, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 69120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
-        dwconv_forward_channel(c, stage2_mfa_dw4, stage2_mfa_sum4, stage2_mfa_dw4_weight, N, 64, 8, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stage2_mfa_bn4, stage2_mfa_sum4, stage2_mfa_dw4_weight, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stats + 2200, stats + 2215, N, 64, 8, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 15; g++)
-        norm_forward_infer_group(g, stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stats + 2200, stats + 2215, (NormShape){15, 1, N, 64, 8}, 1);
-    mean_t_forward(stage2_mfa_att4_mean, stage2_mfa_bn4, 15 * N, 64, 8);
+    for (int c = 0; c < 15; c++)
+        mean_t_forward_channel(c, stage2_mfa_att4_mean, stage2_mfa_bn4, N, 64, 8);
     conv1x1_forward(stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, NULL, 15, 8, (size_t)N * 64);
     relu_forward(stage2_mfa_att4_relu, stage2_mfa_att4_fc1, (size_t)N * 512);
     conv1x1_forward(stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, NULL, 8, 15, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att4_sigmoid, stage2_mfa_att4_fc2, (size_t)N * 960);
-    bcast_mul_t_forward(stage2_mfa_y4, stage2_mfa_bn4, stage2_mfa_att4_sigmoid, 15 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++)
+        bcast_mul_t_forward_channel(c, stage2_mfa_y4, stage2_mfa_bn4, stage2_mfa_att4_sigmoid, N, 64, 8);
 
     /* ---- spec line 12: stage3: maxpool(2) -> bcres2net(out = 2*C) x 2 -> resnorm(0.1) -> mfa; */
 
     /* stage3.maxpool: 60 x 64 x 8 -> 60 x 32 x 4 */
-    maxpool_forward(stage3_maxpool, stage3_maxpool_argmax, stage2_mfa, (PoolShape){60 * N, 64, 8, 2, 2, 32, 4});
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 60; c++)
+        maxpool_forward_channel(c, stage3_maxpool, NULL, stage2_mfa, N, 64, 8, 2, 2, 32, 4);
 
     /* stage3.bcres2net1: 60 x 32 x 4 -> 80 x 32 x 4 */
     conv1x1_forward(stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, NULL, 60, 80, (size_t)N * 128);
@@ -6746,25 +6938,18 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     copy_forward(stage3_bcres2net1_f2_out1, stage3_bcres2net1_f2_in1, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_in2, stage3_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 2390, stats + 2470, (NormShape){20, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_in2, stage3_bcres2net1_f2_dw2_weight, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 2390, stats + 2470, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_in3, stage3_bcres2net1_f2_out2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 2550, stats + 2630, (NormShape){20, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_dw3_weight, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 2550, stats + 2630, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_in4, stage3_bcres2net1_f2_out3, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 2710, stats + 2790, (NormShape){20, 4, N, 32, 4}, 0);
-    mean_f_forward(stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, 80 * N, 32, 4);
+        dwconv_norm_infer_channel(c, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_dw4_weight, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 2710, stats + 2790, N, 32, 4, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_forward_channel(c, stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, N, 32, 4);
     copy_forward(stage3_bcres2net1_f1_out1, stage3_bcres2net1_f1_in1, (size_t)N * 80);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -6782,34 +6967,26 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     relu_forward(stage3_bcres2net1_f1_out4, stage3_bcres2net1_f1_dw4, (size_t)N * 80);
     conv1x1_forward(stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, stage3_bcres2net1_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
     copy_forward(stage3_bcres2net1_drop, stage3_bcres2net1_conv_out, (size_t)N * 320);
-    bcast_add_f_forward(stage3_bcres2net1_sum, stage3_bcres2net1_f2, NULL, stage3_bcres2net1_drop, 80 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_shift, stats + 2870, stats + 2950, (NormShape){80, 1, N, 32, 4}, 1);
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_norm_infer_channel(c, stage3_bcres2net1_bn, stage3_bcres2net1_f2, NULL, stage3_bcres2net1_drop, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_shift, stats + 2870, stats + 2950, N, 32, 4, 1, 1);
 
     /* stage3.bcres2net2: 80 x 32 x 4 -> 80 x 32 x 4 */
     copy_forward(stage3_bcres2net2_f2_out1, stage3_bcres2net2_f2_in1, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_in2, stage3_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 3030, stats + 3110, (NormShape){20, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_in2, stage3_bcres2net2_f2_dw2_weight, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 3030, stats + 3110, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_in3, stage3_bcres2net2_f2_out2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 3190, stats + 3270, (NormShape){20, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_dw3_weight, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 3190, stats + 3270, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_in4, stage3_bcres2net2_f2_out3, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 3350, stats + 3430, (NormShape){20, 4, N, 32, 4}, 0);
-    mean_f_forward(stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, 80 * N, 32, 4);
+        dwconv_norm_infer_channel(c, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_dw4_weight, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 3350, stats + 3430, N, 32, 4, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_forward_channel(c, stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, N, 32, 4);
     copy_forward(stage3_bcres2net2_f1_out1, stage3_bcres2net2_f1_in1, (size_t)N * 80);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -6827,61 +7004,67 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     relu_forward(stage3_bcres2net2_f1_out4, stage3_bcres2net2_f1_dw4, (size_t)N * 80);
     conv1x1_forward(stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
     copy_forward(stage3_bcres2net2_drop, stage3_bcres2net2_conv_out, (size_t)N * 320);
-    bcast_add_f_forward(stage3_bcres2net2_sum, stage3_bcres2net2_f2, stage3_bcres2net1_bn, stage3_bcres2net2_drop, 80 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_shift, stats + 3510, stats + 3590, (NormShape){80, 1, N, 32, 4}, 1);
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_norm_infer_channel(c, stage3_bcres2net2_bn, stage3_bcres2net2_f2, stage3_bcres2net1_bn, stage3_bcres2net2_drop, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_shift, stats + 3510, stats + 3590, N, 32, 4, 1, 1);
 
     /* stage3.resnorm: 80 x 32 x 4 -> 80 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 32; g++)
-        resnorm_forward_group(g, stage3_resnorm, stage3_resnorm_saved, stage3_bcres2net2_bn, 0.1, 80, N, 32, 4);
+    for (int k = 0; k < N; k++)
+        resnorm_forward_clip(k, stage3_resnorm, stage3_resnorm_saved, stage3_bcres2net2_bn, 0.1, 80, N, 32, 4);
 
     /* stage3.mfa: 80 x 32 x 4 -> 80 x 32 x 4 */
-    mean_t_forward(stage3_mfa_att1_mean, stage3_mfa_x1, 20 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_forward_channel(c, stage3_mfa_att1_mean, stage3_mfa_x1, N, 32, 4);
     conv1x1_forward(stage3_mfa_att1_fc1, stage3_mfa_att1_mean, stage3_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 32);
     relu_forward(stage3_mfa_att1_relu, stage3_mfa_att1_fc1, (size_t)N * 320);
     conv1x1_forward(stage3_mfa_att1_fc2, stage3_mfa_att1_relu, stage3_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att1_sigmoid, stage3_mfa_att1_fc2, (size_t)N * 640);
-    bcast_mul_t_forward(stage3_mfa_y1, stage3_mfa_x1, stage3_mfa_att1_sigmoid, 20 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_forward_channel(c, stage3_mfa_y1, stage3_mfa_x1, stage3_mfa_att1_sigmoid, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, stage3_mfa_dw2, stage3_mfa_x2, stage3_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stage3_mfa_bn2, stage3_mfa_x2, stage3_mfa_dw2_weight, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 3670, stats + 3690, N, 32, 4, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
-        norm_forward_infer_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 3670, stats + 3690, (NormShape){20, 1, N, 32, 4}, 1);
-    mean_t_forward(stage3_mfa_att2_mean, stage3_mfa_bn2, 20 * N, 32, 4);
+    for (int c = 0; c < 20; c++)
+        mean_t_forward_channel(c, stage3_mfa_att2_mean, stage3_mfa_bn2, N, 32, 4);
     conv1x1_forward(stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 32);
     relu_forward(stage3_mfa_att2_relu, stage3_mfa_att2_fc1, (size_t)N * 320);
     conv1x1_forward(stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att2_sigmoid, stage3_mfa_att2_fc2, (size_t)N * 640);
-    bcast_mul_t_forward(stage3_mfa_y2, stage3_mfa_bn2, stage3_mfa_att2_sigmoid, 20 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_forward_channel(c, stage3_mfa_y2, stage3_mfa_bn2, stage3_mfa_att2_sigmoid, N, 32, 4);
     add_forward(stage3_mfa_sum3, stage3_mfa_x3, stage3_mfa_y2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, stage3_mfa_dw3, stage3_mfa_sum3, stage3_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stage3_mfa_bn3, stage3_mfa_sum3, stage3_mfa_dw3_weight, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stats + 3710, stats + 3730, N, 32, 4, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
-        norm_forward_infer_group(g, stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stats + 3710, stats + 3730, (NormShape){20, 1, N, 32, 4}, 1);
-    mean_t_forward(stage3_mfa_att3_mean, stage3_mfa_bn3, 20 * N, 32, 4);
+    for (int c = 0; c < 20; c++)
+        mean_t_forward_channel(c, stage3_mfa_att3_mean, stage3_mfa_bn3, N, 32, 4);
     conv1x1_forward(stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 32);
     relu_forward(stage3_mfa_att3_relu, stage3_mfa_att3_fc1, (size_t)N * 320);
     conv1x1_forward(stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att3_sigmoid, stage3_mfa_att3_fc2, (size_t)N * 640);
-    bcast_mul_t_forward(stage3_mfa_y3, stage3_mfa_bn3, stage3_mfa_att3_sigmoid, 20 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_forward_channel(c, stage3_mfa_y3, stage3_mfa_bn3, stage3_mfa_att3_sigmoid, N, 32, 4);
     add_forward(stage3_mfa_sum4, stage3_mfa_x4, stage3_mfa_y3, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, stage3_mfa_dw4, stage3_mfa_sum4, stage3_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stage3_mfa_bn4, stage3_mfa_sum4, stage3_mfa_dw4_weight, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stats + 3750, stats + 3770, N, 32, 4, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
-        norm_forward_infer_group(g, stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stats + 3750, stats + 3770, (NormShape){20, 1, N, 32, 4}, 1);
-    mean_t_forward(stage3_mfa_att4_mean, stage3_mfa_bn4, 20 * N, 32, 4);
+    for (int c = 0; c < 20; c++)
+        mean_t_forward_channel(c, stage3_mfa_att4_mean, stage3_mfa_bn4, N, 32, 4);
     conv1x1_forward(stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 32);
     relu_forward(stage3_mfa_att4_relu, stage3_mfa_att4_fc1, (size_t)N * 320);
     conv1x1_forward(stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att4_sigmoid, stage3_mfa_att4_fc2, (size_t)N * 640);
-    bcast_mul_t_forward(stage3_mfa_y4, stage3_mfa_bn4, stage3_mfa_att4_sigmoid, 20 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_forward_channel(c, stage3_mfa_y4, stage3_mfa_bn4, stage3_mfa_att4_sigmoid, N, 32, 4);
 
     /* ---- spec line 13: stage4: bcres2net(out = 2.5*C) x 3 -> resnorm(0.1) -> mfa; */
 
@@ -6893,25 +7076,18 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     copy_forward(stage4_bcres2net1_f2_out1, stage4_bcres2net1_f2_in1, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
-        dwconv_forward_channel(c, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_in2, stage4_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 3990, stats + 4090, (NormShape){25, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_in2, stage4_bcres2net1_f2_dw2_weight, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 3990, stats + 4090, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_in3, stage4_bcres2net1_f2_out2, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
-        dwconv_forward_channel(c, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 4190, stats + 4290, (NormShape){25, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_dw3_weight, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 4190, stats + 4290, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_in4, stage4_bcres2net1_f2_out3, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
-        dwconv_forward_channel(c, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 4390, stats + 4490, (NormShape){25, 4, N, 32, 4}, 0);
-    mean_f_forward(stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, 100 * N, 32, 4);
+        dwconv_norm_infer_channel(c, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_dw4_weight, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 4390, stats + 4490, N, 32, 4, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        mean_f_forward_channel(c, stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, N, 32, 4);
     copy_forward(stage4_bcres2net1_f1_out1, stage4_bcres2net1_f1_in1, (size_t)N * 100);
     #pragma omp parallel for schedule(static) if ((size_t)N * 300 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
@@ -6929,34 +7105,26 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     relu_forward(stage4_bcres2net1_f1_out4, stage4_bcres2net1_f1_dw4, (size_t)N * 100);
     conv1x1_forward(stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, stage4_bcres2net1_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
     copy_forward(stage4_bcres2net1_drop, stage4_bcres2net1_conv_out, (size_t)N * 400);
-    bcast_add_f_forward(stage4_bcres2net1_sum, stage4_bcres2net1_f2, NULL, stage4_bcres2net1_drop, 100 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_shift, stats + 4590, stats + 4690, (NormShape){100, 1, N, 32, 4}, 1);
+    for (int c = 0; c < 100; c++)
+        bcast_add_f_norm_infer_channel(c, stage4_bcres2net1_bn, stage4_bcres2net1_f2, NULL, stage4_bcres2net1_drop, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_shift, stats + 4590, stats + 4690, N, 32, 4, 1, 1);
 
     /* stage4.bcres2net2: 100 x 32 x 4 -> 100 x 32 x 4 */
     copy_forward(stage4_bcres2net2_f2_out1, stage4_bcres2net2_f2_in1, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
-        dwconv_forward_channel(c, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_in2, stage4_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 4790, stats + 4890, (NormShape){25, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_in2, stage4_bcres2net2_f2_dw2_weight, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 4790, stats + 4890, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_in3, stage4_bcres2net2_f2_out2, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
-        dwconv_forward_channel(c, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 4990, stats + 5090, (NormShape){25, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_dw3_weight, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 4990, stats + 5090, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_in4, stage4_bcres2net2_f2_out3, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
-        dwconv_forward_channel(c, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 5190, stats + 5290, (NormShape){25, 4, N, 32, 4}, 0);
-    mean_f_forward(stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, 100 * N, 32, 4);
+        dwconv_norm_infer_channel(c, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_dw4_weight, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 5190, stats + 5290, N, 32, 4, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        mean_f_forward_channel(c, stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, N, 32, 4);
     copy_forward(stage4_bcres2net2_f1_out1, stage4_bcres2net2_f1_in1, (size_t)N * 100);
     #pragma omp parallel for schedule(static) if ((size_t)N * 300 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
@@ -6974,34 +7142,26 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     relu_forward(stage4_bcres2net2_f1_out4, stage4_bcres2net2_f1_dw4, (size_t)N * 100);
     conv1x1_forward(stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
     copy_forward(stage4_bcres2net2_drop, stage4_bcres2net2_conv_out, (size_t)N * 400);
-    bcast_add_f_forward(stage4_bcres2net2_sum, stage4_bcres2net2_f2, stage4_bcres2net1_bn, stage4_bcres2net2_drop, 100 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_shift, stats + 5390, stats + 5490, (NormShape){100, 1, N, 32, 4}, 1);
+    for (int c = 0; c < 100; c++)
+        bcast_add_f_norm_infer_channel(c, stage4_bcres2net2_bn, stage4_bcres2net2_f2, stage4_bcres2net1_bn, stage4_bcres2net2_drop, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_shift, stats + 5390, stats + 5490, N, 32, 4, 1, 1);
 
     /* stage4.bcres2net3: 100 x 32 x 4 -> 100 x 32 x 4 */
     copy_forward(stage4_bcres2net3_f2_out1, stage4_bcres2net3_f2_in1, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
-        dwconv_forward_channel(c, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_in2, stage4_bcres2net3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 5590, stats + 5690, (NormShape){25, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_in2, stage4_bcres2net3_f2_dw2_weight, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 5590, stats + 5690, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_in3, stage4_bcres2net3_f2_out2, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
-        dwconv_forward_channel(c, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 5790, stats + 5890, (NormShape){25, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_dw3_weight, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 5790, stats + 5890, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_in4, stage4_bcres2net3_f2_out3, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
-        dwconv_forward_channel(c, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 5990, stats + 6090, (NormShape){25, 4, N, 32, 4}, 0);
-    mean_f_forward(stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, 100 * N, 32, 4);
+        dwconv_norm_infer_channel(c, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_dw4_weight, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 5990, stats + 6090, N, 32, 4, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        mean_f_forward_channel(c, stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, N, 32, 4);
     copy_forward(stage4_bcres2net3_f1_out1, stage4_bcres2net3_f1_in1, (size_t)N * 100);
     #pragma omp parallel for schedule(static) if ((size_t)N * 300 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
@@ -7019,61 +7179,67 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     relu_forward(stage4_bcres2net3_f1_out4, stage4_bcres2net3_f1_dw4, (size_t)N * 100);
     conv1x1_forward(stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
     copy_forward(stage4_bcres2net3_drop, stage4_bcres2net3_conv_out, (size_t)N * 400);
-    bcast_add_f_forward(stage4_bcres2net3_sum, stage4_bcres2net3_f2, stage4_bcres2net2_bn, stage4_bcres2net3_drop, 100 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_shift, stats + 6190, stats + 6290, (NormShape){100, 1, N, 32, 4}, 1);
+    for (int c = 0; c < 100; c++)
+        bcast_add_f_norm_infer_channel(c, stage4_bcres2net3_bn, stage4_bcres2net3_f2, stage4_bcres2net2_bn, stage4_bcres2net3_drop, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_shift, stats + 6190, stats + 6290, N, 32, 4, 1, 1);
 
     /* stage4.resnorm: 100 x 32 x 4 -> 100 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 32; g++)
-        resnorm_forward_group(g, stage4_resnorm, stage4_resnorm_saved, stage4_bcres2net3_bn, 0.1, 100, N, 32, 4);
+    for (int k = 0; k < N; k++)
+        resnorm_forward_clip(k, stage4_resnorm, stage4_resnorm_saved, stage4_bcres2net3_bn, 0.1, 100, N, 32, 4);
 
     /* stage4.mfa: 100 x 32 x 4 -> 100 x 32 x 4 */
-    mean_t_forward(stage4_mfa_att1_mean, stage4_mfa_x1, 25 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++)
+        mean_t_forward_channel(c, stage4_mfa_att1_mean, stage4_mfa_x1, N, 32, 4);
     conv1x1_forward(stage4_mfa_att1_fc1, stage4_mfa_att1_mean, stage4_mfa_att1_fc1_weight, NULL, 25, 12, (size_t)N * 32);
     relu_forward(stage4_mfa_att1_relu, stage4_mfa_att1_fc1, (size_t)N * 384);
     conv1x1_forward(stage4_mfa_att1_fc2, stage4_mfa_att1_relu, stage4_mfa_att1_fc2_weight, NULL, 12, 25, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att1_sigmoid, stage4_mfa_att1_fc2, (size_t)N * 800);
-    bcast_mul_t_forward(stage4_mfa_y1, stage4_mfa_x1, stage4_mfa_att1_sigmoid, 25 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++)
+        bcast_mul_t_forward_channel(c, stage4_mfa_y1, stage4_mfa_x1, stage4_mfa_att1_sigmoid, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
-        dwconv_forward_channel(c, stage4_mfa_dw2, stage4_mfa_x2, stage4_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stage4_mfa_bn2, stage4_mfa_x2, stage4_mfa_dw2_weight, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 6390, stats + 6415, N, 32, 4, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 25; g++)
-        norm_forward_infer_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 6390, stats + 6415, (NormShape){25, 1, N, 32, 4}, 1);
-    mean_t_forward(stage4_mfa_att2_mean, stage4_mfa_bn2, 25 * N, 32, 4);
+    for (int c = 0; c < 25; c++)
+        mean_t_forward_channel(c, stage4_mfa_att2_mean, stage4_mfa_bn2, N, 32, 4);
     conv1x1_forward(stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, NULL, 25, 12, (size_t)N * 32);
     relu_forward(stage4_mfa_att2_relu, stage4_mfa_att2_fc1, (size_t)N * 384);
     conv1x1_forward(stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, NULL, 12, 25, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att2_sigmoid, stage4_mfa_att2_fc2, (size_t)N * 800);
-    bcast_mul_t_forward(stage4_mfa_y2, stage4_mfa_bn2, stage4_mfa_att2_sigmoid, 25 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++)
+        bcast_mul_t_forward_channel(c, stage4_mfa_y2, stage4_mfa_bn2, stage4_mfa_att2_sigmoid, N, 32, 4);
     add_forward(stage4_mfa_sum3, stage4_mfa_x3, stage4_mfa_y2, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
-        dwconv_forward_channel(c, stage4_mfa_dw3, stage4_mfa_sum3, stage4_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stage4_mfa_bn3, stage4_mfa_sum3, stage4_mfa_dw3_weight, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stats + 6440, stats + 6465, N, 32, 4, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 25; g++)
-        norm_forward_infer_group(g, stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stats + 6440, stats + 6465, (NormShape){25, 1, N, 32, 4}, 1);
-    mean_t_forward(stage4_mfa_att3_mean, stage4_mfa_bn3, 25 * N, 32, 4);
+    for (int c = 0; c < 25; c++)
+        mean_t_forward_channel(c, stage4_mfa_att3_mean, stage4_mfa_bn3, N, 32, 4);
     conv1x1_forward(stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, NULL, 25, 12, (size_t)N * 32);
     relu_forward(stage4_mfa_att3_relu, stage4_mfa_att3_fc1, (size_t)N * 384);
     conv1x1_forward(stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, NULL, 12, 25, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att3_sigmoid, stage4_mfa_att3_fc2, (size_t)N * 800);
-    bcast_mul_t_forward(stage4_mfa_y3, stage4_mfa_bn3, stage4_mfa_att3_sigmoid, 25 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++)
+        bcast_mul_t_forward_channel(c, stage4_mfa_y3, stage4_mfa_bn3, stage4_mfa_att3_sigmoid, N, 32, 4);
     add_forward(stage4_mfa_sum4, stage4_mfa_x4, stage4_mfa_y3, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
-        dwconv_forward_channel(c, stage4_mfa_dw4, stage4_mfa_sum4, stage4_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stage4_mfa_bn4, stage4_mfa_sum4, stage4_mfa_dw4_weight, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stats + 6490, stats + 6515, N, 32, 4, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 25; g++)
-        norm_forward_infer_group(g, stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stats + 6490, stats + 6515, (NormShape){25, 1, N, 32, 4}, 1);
-    mean_t_forward(stage4_mfa_att4_mean, stage4_mfa_bn4, 25 * N, 32, 4);
+    for (int c = 0; c < 25; c++)
+        mean_t_forward_channel(c, stage4_mfa_att4_mean, stage4_mfa_bn4, N, 32, 4);
     conv1x1_forward(stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, NULL, 25, 12, (size_t)N * 32);
     relu_forward(stage4_mfa_att4_relu, stage4_mfa_att4_fc1, (size_t)N * 384);
     conv1x1_forward(stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, NULL, 12, 25, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att4_sigmoid, stage4_mfa_att4_fc2, (size_t)N * 800);
-    bcast_mul_t_forward(stage4_mfa_y4, stage4_mfa_bn4, stage4_mfa_att4_sigmoid, 25 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++)
+        bcast_mul_t_forward_channel(c, stage4_mfa_y4, stage4_mfa_bn4, stage4_mfa_att4_sigmoid, N, 32, 4);
 
     /* ---- spec line 14: head:   fpm(stage1, stage2, stage3, stage4, width = C) -> linear(classes); */
 
@@ -7085,25 +7251,18 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     copy_forward(head_fpm_smooth4_f2_out1, head_fpm_smooth4_f2_in1, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
-        dwconv_forward_channel(c, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_in2, head_fpm_smooth4_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 6540, stats + 6580, (NormShape){10, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_in2, head_fpm_smooth4_f2_dw2_weight, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 6540, stats + 6580, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_in3, head_fpm_smooth4_f2_out2, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
-        dwconv_forward_channel(c, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 6620, stats + 6660, (NormShape){10, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_dw3_weight, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 6620, stats + 6660, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_in4, head_fpm_smooth4_f2_out3, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
-        dwconv_forward_channel(c, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 6700, stats + 6740, (NormShape){10, 4, N, 32, 4}, 0);
-    mean_f_forward(head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, 40 * N, 32, 4);
+        dwconv_norm_infer_channel(c, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_dw4_weight, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 6700, stats + 6740, N, 32, 4, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_f_forward_channel(c, head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, N, 32, 4);
     copy_forward(head_fpm_smooth4_f1_out1, head_fpm_smooth4_f1_in1, (size_t)N * 40);
     #pragma omp parallel for schedule(static) if ((size_t)N * 120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
@@ -7121,34 +7280,26 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     relu_forward(head_fpm_smooth4_f1_out4, head_fpm_smooth4_f1_dw4, (size_t)N * 40);
     conv1x1_forward(head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, head_fpm_smooth4_conv_out_weight, NULL, 40, 40, (size_t)N * 4);
     copy_forward(head_fpm_smooth4_drop, head_fpm_smooth4_conv_out, (size_t)N * 160);
-    bcast_add_f_forward(head_fpm_smooth4_sum, head_fpm_smooth4_f2, head_fpm_lateral4, head_fpm_smooth4_drop, 40 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_shift, stats + 6780, stats + 6820, (NormShape){40, 1, N, 32, 4}, 1);
+    for (int c = 0; c < 40; c++)
+        bcast_add_f_norm_infer_channel(c, head_fpm_smooth4_bn, head_fpm_smooth4_f2, head_fpm_lateral4, head_fpm_smooth4_drop, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_shift, stats + 6780, stats + 6820, N, 32, 4, 1, 1);
     globalpool_forward(head_fpm_pool4, head_fpm_smooth4_bn, 40 * N, 128);
     add_forward(head_fpm_merge3, head_fpm_lateral4, head_fpm_lateral3, (size_t)N * 5120);
     copy_forward(head_fpm_smooth3_f2_out1, head_fpm_smooth3_f2_in1, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
-        dwconv_forward_channel(c, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_in2, head_fpm_smooth3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 6860, stats + 6900, (NormShape){10, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_in2, head_fpm_smooth3_f2_dw2_weight, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 6860, stats + 6900, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_in3, head_fpm_smooth3_f2_out2, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
-        dwconv_forward_channel(c, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 6940, stats + 6980, (NormShape){10, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_dw3_weight, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 6940, stats + 6980, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_in4, head_fpm_smooth3_f2_out3, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
-        dwconv_forward_channel(c, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 7020, stats + 7060, (NormShape){10, 4, N, 32, 4}, 0);
-    mean_f_forward(head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, 40 * N, 32, 4);
+        dwconv_norm_infer_channel(c, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_dw4_weight, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 7020, stats + 7060, N, 32, 4, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_f_forward_channel(c, head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, N, 32, 4);
     copy_forward(head_fpm_smooth3_f1_out1, head_fpm_smooth3_f1_in1, (size_t)N * 40);
     #pragma omp parallel for schedule(static) if ((size_t)N * 120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
@@ -7166,10 +7317,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     relu_forward(head_fpm_smooth3_f1_out4, head_fpm_smooth3_f1_dw4, (size_t)N * 40);
     conv1x1_forward(head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, head_fpm_smooth3_conv_out_weight, NULL, 40, 40, (size_t)N * 4);
     copy_forward(head_fpm_smooth3_drop, head_fpm_smooth3_conv_out, (size_t)N * 160);
-    bcast_add_f_forward(head_fpm_smooth3_sum, head_fpm_smooth3_f2, head_fpm_merge3, head_fpm_smooth3_drop, 40 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, stats + 7100, stats + 7140, (NormShape){40, 1, N, 32, 4}, 1);
+    for (int c = 0; c < 40; c++)
+        bcast_add_f_norm_infer_channel(c, head_fpm_smooth3_bn, head_fpm_smooth3_f2, head_fpm_merge3, head_fpm_smooth3_drop, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, stats + 7100, stats + 7140, N, 32, 4, 1, 1);
     globalpool_forward(head_fpm_pool3, head_fpm_smooth3_bn, 40 * N, 128);
     conv1x1_forward(head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 40, 160, (size_t)N * 128);
     pixel_shuffle_forward(head_fpm_shuffle2, head_fpm_up2, 40, N, 32, 4);
@@ -7177,25 +7327,18 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     copy_forward(head_fpm_smooth2_f2_out1, head_fpm_smooth2_f2_in1, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
-        dwconv_forward_channel(c, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_in2, head_fpm_smooth2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 7180, stats + 7220, (NormShape){10, 4, N, 64, 8}, 0);
+        dwconv_norm_infer_channel(c, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_in2, head_fpm_smooth2_f2_dw2_weight, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 7180, stats + 7220, N, 64, 8, 3, 1, 1, 0, 4, 0);
     add_forward(head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_in3, head_fpm_smooth2_f2_out2, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
-        dwconv_forward_channel(c, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 7260, stats + 7300, (NormShape){10, 4, N, 64, 8}, 0);
+        dwconv_norm_infer_channel(c, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_dw3_weight, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 7260, stats + 7300, N, 64, 8, 3, 1, 1, 0, 4, 0);
     add_forward(head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_in4, head_fpm_smooth2_f2_out3, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
-        dwconv_forward_channel(c, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 7340, stats + 7380, (NormShape){10, 4, N, 64, 8}, 0);
-    mean_f_forward(head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, 40 * N, 64, 8);
+        dwconv_norm_infer_channel(c, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_dw4_weight, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 7340, stats + 7380, N, 64, 8, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_f_forward_channel(c, head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, N, 64, 8);
     copy_forward(head_fpm_smooth2_f1_out1, head_fpm_smooth2_f1_in1, (size_t)N * 80);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
@@ -7213,10 +7356,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     relu_forward(head_fpm_smooth2_f1_out4, head_fpm_smooth2_f1_dw4, (size_t)N * 80);
     conv1x1_forward(head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, head_fpm_smooth2_conv_out_weight, NULL, 40, 40, (size_t)N * 8);
     copy_forward(head_fpm_smooth2_drop, head_fpm_smooth2_conv_out, (size_t)N * 320);
-    bcast_add_f_forward(head_fpm_smooth2_sum, head_fpm_smooth2_f2, head_fpm_merge2, head_fpm_smooth2_drop, 40 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, stats + 7420, stats + 7460, (NormShape){40, 1, N, 64, 8}, 1);
+    for (int c = 0; c < 40; c++)
+        bcast_add_f_norm_infer_channel(c, head_fpm_smooth2_bn, head_fpm_smooth2_f2, head_fpm_merge2, head_fpm_smooth2_drop, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, stats + 7420, stats + 7460, N, 64, 8, 1, 1);
     globalpool_forward(head_fpm_pool2, head_fpm_smooth2_bn, 40 * N, 512);
     conv1x1_forward(head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 40, 160, (size_t)N * 512);
     pixel_shuffle_forward(head_fpm_shuffle1, head_fpm_up1, 40, N, 64, 8);
@@ -7224,25 +7366,18 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     copy_forward(head_fpm_smooth1_f2_out1, head_fpm_smooth1_f2_in1, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
-        dwconv_forward_channel(c, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_in2, head_fpm_smooth1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 7500, stats + 7540, (NormShape){10, 4, N, 128, 16}, 0);
+        dwconv_norm_infer_channel(c, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_in2, head_fpm_smooth1_f2_dw2_weight, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 7500, stats + 7540, N, 128, 16, 3, 1, 1, 0, 4, 0);
     add_forward(head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_in3, head_fpm_smooth1_f2_out2, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
-        dwconv_forward_channel(c, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 7580, stats + 7620, (NormShape){10, 4, N, 128, 16}, 0);
+        dwconv_norm_infer_channel(c, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_dw3_weight, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 7580, stats + 7620, N, 128, 16, 3, 1, 1, 0, 4, 0);
     add_forward(head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_in4, head_fpm_smooth1_f2_out3, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
-        dwconv_forward_channel(c, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 7660, stats + 7700, (NormShape){10, 4, N, 128, 16}, 0);
-    mean_f_forward(head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, 40 * N, 128, 16);
+        dwconv_norm_infer_channel(c, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_dw4_weight, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 7660, stats + 7700, N, 128, 16, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_f_forward_channel(c, head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, N, 128, 16);
     copy_forward(head_fpm_smooth1_f1_out1, head_fpm_smooth1_f1_in1, (size_t)N * 160);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
@@ -7260,10 +7395,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     relu_forward(head_fpm_smooth1_f1_out4, head_fpm_smooth1_f1_dw4, (size_t)N * 160);
     conv1x1_forward(head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, head_fpm_smooth1_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
     copy_forward(head_fpm_smooth1_drop, head_fpm_smooth1_conv_out, (size_t)N * 640);
-    bcast_add_f_forward(head_fpm_smooth1_sum, head_fpm_smooth1_f2, head_fpm_merge1, head_fpm_smooth1_drop, 40 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_shift, stats + 7740, stats + 7780, (NormShape){40, 1, N, 128, 16}, 1);
+    for (int c = 0; c < 40; c++)
+        bcast_add_f_norm_infer_channel(c, head_fpm_smooth1_bn, head_fpm_smooth1_f2, head_fpm_merge1, head_fpm_smooth1_drop, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_shift, stats + 7740, stats + 7780, N, 128, 16, 1, 1);
     globalpool_forward(head_fpm_pool1, head_fpm_smooth1_bn, 40 * N, 2048);
 
     /* head.linear: 160 x 1 x 1 -> 10 x 1 x 1 */

@@ -1487,12 +1487,16 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         fake_quant_forward(stem_bn, (size_t)N * 327680, quant->ranges + 0, quant->observe);
 
     /* stem.mfa: 160 x 128 x 16 -> 160 x 128 x 16 */
-    mean_t_forward(stem_mfa_att1_mean, stem_mfa_x1, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_t_forward_channel(c, stem_mfa_att1_mean, stem_mfa_x1, N, 128, 16);
     conv1x1_forward(stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att1_relu, stem_mfa_att1_fc1, (size_t)N * 2560);
     conv1x1_forward(stem_mfa_att1_fc2, stem_mfa_att1_relu, stem_mfa_att1_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att1_sigmoid, stem_mfa_att1_fc2, (size_t)N * 5120);
-    bcast_mul_t_forward(stem_mfa_y1, stem_mfa_x1, stem_mfa_att1_sigmoid, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_mul_t_forward_channel(c, stem_mfa_y1, stem_mfa_x1, stem_mfa_att1_sigmoid, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stem_mfa_dw2, stem_mfa_x2, stem_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
@@ -1505,12 +1509,16 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 320, stats + 360, (NormShape){40, 1, N, 128, 16}, 1);
     }
-    mean_t_forward(stem_mfa_att2_mean, stem_mfa_bn2, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_t_forward_channel(c, stem_mfa_att2_mean, stem_mfa_bn2, N, 128, 16);
     conv1x1_forward(stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att2_relu, stem_mfa_att2_fc1, (size_t)N * 2560);
     conv1x1_forward(stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att2_sigmoid, stem_mfa_att2_fc2, (size_t)N * 5120);
-    bcast_mul_t_forward(stem_mfa_y2, stem_mfa_bn2, stem_mfa_att2_sigmoid, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_mul_t_forward_channel(c, stem_mfa_y2, stem_mfa_bn2, stem_mfa_att2_sigmoid, N, 128, 16);
     add_forward(stem_mfa_sum3, stem_mfa_x3, stem_mfa_y2, (size_t)N * 81920);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -1524,12 +1532,16 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stats + 400, stats + 440, (NormShape){40, 1, N, 128, 16}, 1);
     }
-    mean_t_forward(stem_mfa_att3_mean, stem_mfa_bn3, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_t_forward_channel(c, stem_mfa_att3_mean, stem_mfa_bn3, N, 128, 16);
     conv1x1_forward(stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att3_relu, stem_mfa_att3_fc1, (size_t)N * 2560);
     conv1x1_forward(stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att3_sigmoid, stem_mfa_att3_fc2, (size_t)N * 5120);
-    bcast_mul_t_forward(stem_mfa_y3, stem_mfa_bn3, stem_mfa_att3_sigmoid, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_mul_t_forward_channel(c, stem_mfa_y3, stem_mfa_bn3, stem_mfa_att3_sigmoid, N, 128, 16);
     add_forward(stem_mfa_sum4, stem_mfa_x4, stem_mfa_y3, (size_t)N * 81920);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -1543,12 +1555,16 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stats + 480, stats + 520, (NormShape){40, 1, N, 128, 16}, 1);
     }
-    mean_t_forward(stem_mfa_att4_mean, stem_mfa_bn4, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_t_forward_channel(c, stem_mfa_att4_mean, stem_mfa_bn4, N, 128, 16);
     conv1x1_forward(stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att4_relu, stem_mfa_att4_fc1, (size_t)N * 2560);
     conv1x1_forward(stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att4_sigmoid, stem_mfa_att4_fc2, (size_t)N * 5120);
-    bcast_mul_t_forward(stem_mfa_y4, stem_mfa_bn4, stem_mfa_att4_sigmoid, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_mul_t_forward_channel(c, stem_mfa_y4, stem_mfa_bn4, stem_mfa_att4_sigmoid, N, 128, 16);
     if (quant)
         fake_quant_forward(stem_mfa, (size_t)N * 327680, quant->ranges + 2, quant->observe);
 
@@ -1604,7 +1620,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 1040, stats + 1120, (NormShape){20, 4, N, 128, 16}, 0);
     }
-    mean_f_forward(stage1_bcres2net1_mean_f, stage1_bcres2net1_f2, 80 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_forward_channel(c, stage1_bcres2net1_mean_f, stage1_bcres2net1_f2, N, 128, 16);
     copy_forward(stage1_bcres2net1_f1_out1, stage1_bcres2net1_f1_in1, (size_t)N * 320);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -1625,7 +1643,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dropout_forward(stage1_bcres2net1_drop, stage1_bcres2net1_drop_mask, stage1_bcres2net1_conv_out, (size_t)N * 80, 16, 0.1, rng);
     else
         copy_forward(stage1_bcres2net1_drop, stage1_bcres2net1_conv_out, (size_t)N * 1280);
-    bcast_add_f_forward(stage1_bcres2net1_sum, stage1_bcres2net1_f2, NULL, stage1_bcres2net1_drop, 80 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_forward_channel(c, stage1_bcres2net1_sum, stage1_bcres2net1_f2, NULL, stage1_bcres2net1_drop, N, 128, 16);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 80; g++)
@@ -1678,7 +1698,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 1680, stats + 1760, (NormShape){20, 4, N, 128, 16}, 0);
     }
-    mean_f_forward(stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, 80 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_forward_channel(c, stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, N, 128, 16);
     copy_forward(stage1_bcres2net2_f1_out1, stage1_bcres2net2_f1_in1, (size_t)N * 320);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -1699,7 +1721,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dropout_forward(stage1_bcres2net2_drop, stage1_bcres2net2_drop_mask, stage1_bcres2net2_conv_out, (size_t)N * 80, 16, 0.1, rng);
     else
         copy_forward(stage1_bcres2net2_drop, stage1_bcres2net2_conv_out, (size_t)N * 1280);
-    bcast_add_f_forward(stage1_bcres2net2_sum, stage1_bcres2net2_f2, stage1_bcres2net1_bn, stage1_bcres2net2_drop, 80 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_forward_channel(c, stage1_bcres2net2_sum, stage1_bcres2net2_f2, stage1_bcres2net1_bn, stage1_bcres2net2_drop, N, 128, 16);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 80; g++)
@@ -1714,18 +1738,22 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
 
     /* stage1.resnorm: 80 x 128 x 16 -> 80 x 128 x 16 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 128; g++)
-        resnorm_forward_group(g, stage1_resnorm, stage1_resnorm_saved, stage1_bcres2net2_bn, 0.1, 80, N, 128, 16);
+    for (int k = 0; k < N; k++)
+        resnorm_forward_clip(k, stage1_resnorm, stage1_resnorm_saved, stage1_bcres2net2_bn, 0.1, 80, N, 128, 16);
     if (quant)
         fake_quant_forward(stage1_resnorm, (size_t)N * 163840, quant->ranges + 8, quant->observe);
 
     /* stage1.mfa: 80 x 128 x 16 -> 80 x 128 x 16 */
-    mean_t_forward(stage1_mfa_att1_mean, stage1_mfa_x1, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_forward_channel(c, stage1_mfa_att1_mean, stage1_mfa_x1, N, 128, 16);
     conv1x1_forward(stage1_mfa_att1_fc1, stage1_mfa_att1_mean, stage1_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att1_relu, stage1_mfa_att1_fc1, (size_t)N * 1280);
     conv1x1_forward(stage1_mfa_att1_fc2, stage1_mfa_att1_relu, stage1_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att1_sigmoid, stage1_mfa_att1_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stage1_mfa_y1, stage1_mfa_x1, stage1_mfa_att1_sigmoid, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_forward_channel(c, stage1_mfa_y1, stage1_mfa_x1, stage1_mfa_att1_sigmoid, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_mfa_dw2, stage1_mfa_x2, stage1_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
@@ -1738,12 +1766,16 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 2000, stats + 2020, (NormShape){20, 1, N, 128, 16}, 1);
     }
-    mean_t_forward(stage1_mfa_att2_mean, stage1_mfa_bn2, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_forward_channel(c, stage1_mfa_att2_mean, stage1_mfa_bn2, N, 128, 16);
     conv1x1_forward(stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att2_relu, stage1_mfa_att2_fc1, (size_t)N * 1280);
     conv1x1_forward(stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att2_sigmoid, stage1_mfa_att2_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stage1_mfa_y2, stage1_mfa_bn2, stage1_mfa_att2_sigmoid, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_forward_channel(c, stage1_mfa_y2, stage1_mfa_bn2, stage1_mfa_att2_sigmoid, N, 128, 16);
     add_forward(stage1_mfa_sum3, stage1_mfa_x3, stage1_mfa_y2, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -1757,12 +1789,16 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stats + 2040, stats + 2060, (NormShape){20, 1, N, 128, 16}, 1);
     }
-    mean_t_forward(stage1_mfa_att3_mean, stage1_mfa_bn3, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_forward_channel(c, stage1_mfa_att3_mean, stage1_mfa_bn3, N, 128, 16);
     conv1x1_forward(stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att3_relu, stage1_mfa_att3_fc1, (size_t)N * 1280);
     conv1x1_forward(stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att3_sigmoid, stage1_mfa_att3_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stage1_mfa_y3, stage1_mfa_bn3, stage1_mfa_att3_sigmoid, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_forward_channel(c, stage1_mfa_y3, stage1_mfa_bn3, stage1_mfa_att3_sigmoid, N, 128, 16);
     add_forward(stage1_mfa_sum4, stage1_mfa_x4, stage1_mfa_y3, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -1776,19 +1812,25 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stats + 2080, stats + 2100, (NormShape){20, 1, N, 128, 16}, 1);
     }
-    mean_t_forward(stage1_mfa_att4_mean, stage1_mfa_bn4, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_forward_channel(c, stage1_mfa_att4_mean, stage1_mfa_bn4, N, 128, 16);
     conv1x1_forward(stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att4_relu, stage1_mfa_att4_fc1, (size_t)N * 1280);
     conv1x1_forward(stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att4_sigmoid, stage1_mfa_att4_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stage1_mfa_y4, stage1_mfa_bn4, stage1_mfa_att4_sigmoid, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_forward_channel(c, stage1_mfa_y4, stage1_mfa_bn4, stage1_mfa_att4_sigmoid, N, 128, 16);
     if (quant)
         fake_quant_forward(stage1_mfa, (size_t)N * 163840, quant->ranges + 10, quant->observe);
 
     /* ---- spec line 10: stage2: maxpool(2) -> bcres2net(out = 1.5*C) x 2 -> resnorm(0.1) -> mfa; */
 
     /* stage2.maxpool: 80 x 128 x 16 -> 80 x 64 x 8 */
-    maxpool_forward(stage2_maxpool, stage2_maxpool_argmax, stage1_mfa, (PoolShape){80 * N, 128, 16, 2, 2, 64, 8});
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        maxpool_forward_channel(c, stage2_maxpool, stage2_maxpool_argmax, stage1_mfa, N, 128, 16, 2, 2, 64, 8);
 
     /* stage2.bcres2net1: 80 x 64 x 8 -> 120 x 64 x 8 */
     conv1x1_forward(stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, NULL, 80, 120, (size_t)N * 512);
@@ -1840,7 +1882,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 120; g++)
             norm_forward_infer_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 2840, stats + 2960, (NormShape){30, 4, N, 64, 8}, 0);
     }
-    mean_f_forward(stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, 120 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 120; c++)
+        mean_f_forward_channel(c, stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, N, 64, 8);
     copy_forward(stage2_bcres2net1_f1_out1, stage2_bcres2net1_f1_in1, (size_t)N * 240);
     #pragma omp parallel for schedule(static) if ((size_t)N * 720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
@@ -1861,7 +1905,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dropout_forward(stage2_bcres2net1_drop, stage2_bcres2net1_drop_mask, stage2_bcres2net1_conv_out, (size_t)N * 120, 8, 0.1, rng);
     else
         copy_forward(stage2_bcres2net1_drop, stage2_bcres2net1_conv_out, (size_t)N * 960);
-    bcast_add_f_forward(stage2_bcres2net1_sum, stage2_bcres2net1_f2, NULL, stage2_bcres2net1_drop, 120 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 120; c++)
+        bcast_add_f_forward_channel(c, stage2_bcres2net1_sum, stage2_bcres2net1_f2, NULL, stage2_bcres2net1_drop, N, 64, 8);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 120; g++)
@@ -1914,7 +1960,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 120; g++)
             norm_forward_infer_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 3800, stats + 3920, (NormShape){30, 4, N, 64, 8}, 0);
     }
-    mean_f_forward(stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, 120 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 120; c++)
+        mean_f_forward_channel(c, stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, N, 64, 8);
     copy_forward(stage2_bcres2net2_f1_out1, stage2_bcres2net2_f1_in1, (size_t)N * 240);
     #pragma omp parallel for schedule(static) if ((size_t)N * 720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
@@ -1935,7 +1983,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dropout_forward(stage2_bcres2net2_drop, stage2_bcres2net2_drop_mask, stage2_bcres2net2_conv_out, (size_t)N * 120, 8, 0.1, rng);
     else
         copy_forward(stage2_bcres2net2_drop, stage2_bcres2net2_conv_out, (size_t)N * 960);
-    bcast_add_f_forward(stage2_bcres2net2_sum, stage2_bcres2net2_f2, stage2_bcres2net1_bn, stage2_bcres2net2_drop, 120 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 120; c++)
+        bcast_add_f_forward_channel(c, stage2_bcres2net2_sum, stage2_bcres2net2_f2, stage2_bcres2net1_bn, stage2_bcres2net2_drop, N, 64, 8);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 120; g++)
@@ -1950,18 +2000,22 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
 
     /* stage2.resnorm: 120 x 64 x 8 -> 120 x 64 x 8 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 64; g++)
-        resnorm_forward_group(g, stage2_resnorm, stage2_resnorm_saved, stage2_bcres2net2_bn, 0.1, 120, N, 64, 8);
+    for (int k = 0; k < N; k++)
+        resnorm_forward_clip(k, stage2_resnorm, stage2_resnorm_saved, stage2_bcres2net2_bn, 0.1, 120, N, 64, 8);
     if (quant)
         fake_quant_forward(stage2_resnorm, (size_t)N * 61440, quant->ranges + 16, quant->observe);
 
     /* stage2.mfa: 120 x 64 x 8 -> 120 x 64 x 8 */
-    mean_t_forward(stage2_mfa_att1_mean, stage2_mfa_x1, 30 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++)
+        mean_t_forward_channel(c, stage2_mfa_att1_mean, stage2_mfa_x1, N, 64, 8);
     conv1x1_forward(stage2_mfa_att1_fc1, stage2_mfa_att1_mean, stage2_mfa_att1_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att1_relu, stage2_mfa_att1_fc1, (size_t)N * 1024);
     conv1x1_forward(stage2_mfa_att1_fc2, stage2_mfa_att1_relu, stage2_mfa_att1_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att1_sigmoid, stage2_mfa_att1_fc2, (size_t)N * 1920);
-    bcast_mul_t_forward(stage2_mfa_y1, stage2_mfa_x1, stage2_mfa_att1_sigmoid, 30 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++)
+        bcast_mul_t_forward_channel(c, stage2_mfa_y1, stage2_mfa_x1, stage2_mfa_att1_sigmoid, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 138240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_mfa_dw2, stage2_mfa_x2, stage2_mfa_dw2_weight, N, 64, 8, 3, 3, 1, 1);
@@ -1974,12 +2028,16 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 30; g++)
             norm_forward_infer_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 4280, stats + 4310, (NormShape){30, 1, N, 64, 8}, 1);
     }
-    mean_t_forward(stage2_mfa_att2_mean, stage2_mfa_bn2, 30 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++)
+        mean_t_forward_channel(c, stage2_mfa_att2_mean, stage2_mfa_bn2, N, 64, 8);
     conv1x1_forward(stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att2_relu, stage2_mfa_att2_fc1, (size_t)N * 1024);
     conv1x1_forward(stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att2_sigmoid, stage2_mfa_att2_fc2, (size_t)N * 1920);
-    bcast_mul_t_forward(stage2_mfa_y2, stage2_mfa_bn2, stage2_mfa_att2_sigmoid, 30 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++)
+        bcast_mul_t_forward_channel(c, stage2_mfa_y2, stage2_mfa_bn2, stage2_mfa_att2_sigmoid, N, 64, 8);
     add_forward(stage2_mfa_sum3, stage2_mfa_x3, stage2_mfa_y2, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 138240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
@@ -1993,12 +2051,16 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 30; g++)
             norm_forward_infer_group(g, stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stats + 4340, stats + 4370, (NormShape){30, 1, N, 64, 8}, 1);
     }
-    mean_t_forward(stage2_mfa_att3_mean, stage2_mfa_bn3, 30 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++)
+        mean_t_forward_channel(c, stage2_mfa_att3_mean, stage2_mfa_bn3, N, 64, 8);
     conv1x1_forward(stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att3_relu, stage2_mfa_att3_fc1, (size_t)N * 1024);
     conv1x1_forward(stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att3_sigmoid, stage2_mfa_att3_fc2, (size_t)N * 1920);
-    bcast_mul_t_forward(stage2_mfa_y3, stage2_mfa_bn3, stage2_mfa_att3_sigmoid, 30 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++)
+        bcast_mul_t_forward_channel(c, stage2_mfa_y3, stage2_mfa_bn3, stage2_mfa_att3_sigmoid, N, 64, 8);
     add_forward(stage2_mfa_sum4, stage2_mfa_x4, stage2_mfa_y3, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 138240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
@@ -2012,19 +2074,25 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 30; g++)
             norm_forward_infer_group(g, stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stats + 4400, stats + 4430, (NormShape){30, 1, N, 64, 8}, 1);
     }
-    mean_t_forward(stage2_mfa_att4_mean, stage2_mfa_bn4, 30 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++)
+        mean_t_forward_channel(c, stage2_mfa_att4_mean, stage2_mfa_bn4, N, 64, 8);
     conv1x1_forward(stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att4_relu, stage2_mfa_att4_fc1, (size_t)N * 1024);
     conv1x1_forward(stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att4_sigmoid, stage2_mfa_att4_fc2, (size_t)N * 1920);
-    bcast_mul_t_forward(stage2_mfa_y4, stage2_mfa_bn4, stage2_mfa_att4_sigmoid, 30 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++)
+        bcast_mul_t_forward_channel(c, stage2_mfa_y4, stage2_mfa_bn4, stage2_mfa_att4_sigmoid, N, 64, 8);
     if (quant)
         fake_quant_forward(stage2_mfa, (size_t)N * 61440, quant->ranges + 18, quant->observe);
 
     /* ---- spec line 11: stage3: maxpool(2) -> bcres2net(out = 2*C) x 2 -> resnorm(0.1) -> mfa; */
 
     /* stage3.maxpool: 120 x 64 x 8 -> 120 x 32 x 4 */
-    maxpool_forward(stage3_maxpool, stage3_maxpool_argmax, stage2_mfa, (PoolShape){120 * N, 64, 8, 2, 2, 32, 4});
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 120; c++)
+        maxpool_forward_channel(c, stage3_maxpool, stage3_maxpool_argmax, stage2_mfa, N, 64, 8, 2, 2, 32, 4);
 
     /* stage3.bcres2net1: 120 x 32 x 4 -> 160 x 32 x 4 */
     conv1x1_forward(stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, NULL, 120, 160, (size_t)N * 128);
@@ -2076,7 +2144,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 160; g++)
             norm_forward_infer_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 5420, stats + 5580, (NormShape){40, 4, N, 32, 4}, 0);
     }
-    mean_f_forward(stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, 160 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 160; c++)
+        mean_f_forward_channel(c, stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, N, 32, 4);
     copy_forward(stage3_bcres2net1_f1_out1, stage3_bcres2net1_f1_in1, (size_t)N * 160);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -2097,7 +2167,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dropout_forward(stage3_bcres2net1_drop, stage3_bcres2net1_drop_mask, stage3_bcres2net1_conv_out, (size_t)N * 160, 4, 0.1, rng);
     else
         copy_forward(stage3_bcres2net1_drop, stage3_bcres2net1_conv_out, (size_t)N * 640);
-    bcast_add_f_forward(stage3_bcres2net1_sum, stage3_bcres2net1_f2, NULL, stage3_bcres2net1_drop, 160 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 160; c++)
+        bcast_add_f_forward_channel(c, stage3_bcres2net1_sum, stage3_bcres2net1_f2, NULL, stage3_bcres2net1_drop, N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 160; g++)
@@ -2150,7 +2222,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 160; g++)
             norm_forward_infer_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 6700, stats + 6860, (NormShape){40, 4, N, 32, 4}, 0);
     }
-    mean_f_forward(stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, 160 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 160; c++)
+        mean_f_forward_channel(c, stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, N, 32, 4);
     copy_forward(stage3_bcres2net2_f1_out1, stage3_bcres2net2_f1_in1, (size_t)N * 160);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -2171,7 +2245,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dropout_forward(stage3_bcres2net2_drop, stage3_bcres2net2_drop_mask, stage3_bcres2net2_conv_out, (size_t)N * 160, 4, 0.1, rng);
     else
         copy_forward(stage3_bcres2net2_drop, stage3_bcres2net2_conv_out, (size_t)N * 640);
-    bcast_add_f_forward(stage3_bcres2net2_sum, stage3_bcres2net2_f2, stage3_bcres2net1_bn, stage3_bcres2net2_drop, 160 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 160; c++)
+        bcast_add_f_forward_channel(c, stage3_bcres2net2_sum, stage3_bcres2net2_f2, stage3_bcres2net1_bn, stage3_bcres2net2_drop, N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 160; g++)
@@ -2186,18 +2262,22 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
 
     /* stage3.resnorm: 160 x 32 x 4 -> 160 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 32; g++)
-        resnorm_forward_group(g, stage3_resnorm, stage3_resnorm_saved, stage3_bcres2net2_bn, 0.1, 160, N, 32, 4);
+    for (int k = 0; k < N; k++)
+        resnorm_forward_clip(k, stage3_resnorm, stage3_resnorm_saved, stage3_bcres2net2_bn, 0.1, 160, N, 32, 4);
     if (quant)
         fake_quant_forward(stage3_resnorm, (size_t)N * 20480, quant->ranges + 24, quant->observe);
 
     /* stage3.mfa: 160 x 32 x 4 -> 160 x 32 x 4 */
-    mean_t_forward(stage3_mfa_att1_mean, stage3_mfa_x1, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_t_forward_channel(c, stage3_mfa_att1_mean, stage3_mfa_x1, N, 32, 4);
     conv1x1_forward(stage3_mfa_att1_fc1, stage3_mfa_att1_mean, stage3_mfa_att1_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att1_relu, stage3_mfa_att1_fc1, (size_t)N * 640);
     conv1x1_forward(stage3_mfa_att1_fc2, stage3_mfa_att1_relu, stage3_mfa_att1_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att1_sigmoid, stage3_mfa_att1_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage3_mfa_y1, stage3_mfa_x1, stage3_mfa_att1_sigmoid, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_mul_t_forward_channel(c, stage3_mfa_y1, stage3_mfa_x1, stage3_mfa_att1_sigmoid, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_mfa_dw2, stage3_mfa_x2, stage3_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
@@ -2210,12 +2290,16 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 7340, stats + 7380, (NormShape){40, 1, N, 32, 4}, 1);
     }
-    mean_t_forward(stage3_mfa_att2_mean, stage3_mfa_bn2, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_t_forward_channel(c, stage3_mfa_att2_mean, stage3_mfa_bn2, N, 32, 4);
     conv1x1_forward(stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att2_relu, stage3_mfa_att2_fc1, (size_t)N * 640);
     conv1x1_forward(stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att2_sigmoid, stage3_mfa_att2_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage3_mfa_y2, stage3_mfa_bn2, stage3_mfa_att2_sigmoid, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_mul_t_forward_channel(c, stage3_mfa_y2, stage3_mfa_bn2, stage3_mfa_att2_sigmoid, N, 32, 4);
     add_forward(stage3_mfa_sum3, stage3_mfa_x3, stage3_mfa_y2, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -2229,12 +2313,16 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stats + 7420, stats + 7460, (NormShape){40, 1, N, 32, 4}, 1);
     }
-    mean_t_forward(stage3_mfa_att3_mean, stage3_mfa_bn3, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_t_forward_channel(c, stage3_mfa_att3_mean, stage3_mfa_bn3, N, 32, 4);
     conv1x1_forward(stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att3_relu, stage3_mfa_att3_fc1, (size_t)N * 640);
     conv1x1_forward(stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att3_sigmoid, stage3_mfa_att3_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage3_mfa_y3, stage3_mfa_bn3, stage3_mfa_att3_sigmoid, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_mul_t_forward_channel(c, stage3_mfa_y3, stage3_mfa_bn3, stage3_mfa_att3_sigmoid, N, 32, 4);
     add_forward(stage3_mfa_sum4, stage3_mfa_x4, stage3_mfa_y3, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -2248,12 +2336,16 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stats + 7500, stats + 7540, (NormShape){40, 1, N, 32, 4}, 1);
     }
-    mean_t_forward(stage3_mfa_att4_mean, stage3_mfa_bn4, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_t_forward_channel(c, stage3_mfa_att4_mean, stage3_mfa_bn4, N, 32, 4);
     conv1x1_forward(stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att4_relu, stage3_mfa_att4_fc1, (size_t)N * 640);
     conv1x1_forward(stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att4_sigmoid, stage3_mfa_att4_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage3_mfa_y4, stage3_mfa_bn4, stage3_mfa_att4_sigmoid, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_mul_t_forward_channel(c, stage3_mfa_y4, stage3_mfa_bn4, stage3_mfa_att4_sigmoid, N, 32, 4);
     if (quant)
         fake_quant_forward(stage3_mfa, (size_t)N * 20480, quant->ranges + 26, quant->observe);
 
@@ -2309,7 +2401,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 8780, stats + 8980, (NormShape){50, 4, N, 32, 4}, 0);
     }
-    mean_f_forward(stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, 200 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 200; c++)
+        mean_f_forward_channel(c, stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, N, 32, 4);
     copy_forward(stage4_bcres2net1_f1_out1, stage4_bcres2net1_f1_in1, (size_t)N * 200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
@@ -2330,7 +2424,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dropout_forward(stage4_bcres2net1_drop, stage4_bcres2net1_drop_mask, stage4_bcres2net1_conv_out, (size_t)N * 200, 4, 0.1, rng);
     else
         copy_forward(stage4_bcres2net1_drop, stage4_bcres2net1_conv_out, (size_t)N * 800);
-    bcast_add_f_forward(stage4_bcres2net1_sum, stage4_bcres2net1_f2, NULL, stage4_bcres2net1_drop, 200 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 200; c++)
+        bcast_add_f_forward_channel(c, stage4_bcres2net1_sum, stage4_bcres2net1_f2, NULL, stage4_bcres2net1_drop, N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 200; g++)
@@ -2383,7 +2479,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 10380, stats + 10580, (NormShape){50, 4, N, 32, 4}, 0);
     }
-    mean_f_forward(stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, 200 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 200; c++)
+        mean_f_forward_channel(c, stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, N, 32, 4);
     copy_forward(stage4_bcres2net2_f1_out1, stage4_bcres2net2_f1_in1, (size_t)N * 200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
@@ -2404,7 +2502,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dropout_forward(stage4_bcres2net2_drop, stage4_bcres2net2_drop_mask, stage4_bcres2net2_conv_out, (size_t)N * 200, 4, 0.1, rng);
     else
         copy_forward(stage4_bcres2net2_drop, stage4_bcres2net2_conv_out, (size_t)N * 800);
-    bcast_add_f_forward(stage4_bcres2net2_sum, stage4_bcres2net2_f2, stage4_bcres2net1_bn, stage4_bcres2net2_drop, 200 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 200; c++)
+        bcast_add_f_forward_channel(c, stage4_bcres2net2_sum, stage4_bcres2net2_f2, stage4_bcres2net1_bn, stage4_bcres2net2_drop, N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 200; g++)
@@ -2457,7 +2557,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 11980, stats + 12180, (NormShape){50, 4, N, 32, 4}, 0);
     }
-    mean_f_forward(stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, 200 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 200; c++)
+        mean_f_forward_channel(c, stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, N, 32, 4);
     copy_forward(stage4_bcres2net3_f1_out1, stage4_bcres2net3_f1_in1, (size_t)N * 200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
@@ -2478,7 +2580,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dropout_forward(stage4_bcres2net3_drop, stage4_bcres2net3_drop_mask, stage4_bcres2net3_conv_out, (size_t)N * 200, 4, 0.1, rng);
     else
         copy_forward(stage4_bcres2net3_drop, stage4_bcres2net3_conv_out, (size_t)N * 800);
-    bcast_add_f_forward(stage4_bcres2net3_sum, stage4_bcres2net3_f2, stage4_bcres2net2_bn, stage4_bcres2net3_drop, 200 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 200; c++)
+        bcast_add_f_forward_channel(c, stage4_bcres2net3_sum, stage4_bcres2net3_f2, stage4_bcres2net2_bn, stage4_bcres2net3_drop, N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 200; g++)
@@ -2493,18 +2597,22 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
 
     /* stage4.resnorm: 200 x 32 x 4 -> 200 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 32; g++)
-        resnorm_forward_group(g, stage4_resnorm, stage4_resnorm_saved, stage4_bcres2net3_bn, 0.1, 200, N, 32, 4);
+    for (int k = 0; k < N; k++)
+        resnorm_forward_clip(k, stage4_resnorm, stage4_resnorm_saved, stage4_bcres2net3_bn, 0.1, 200, N, 32, 4);
     if (quant)
         fake_quant_forward(stage4_resnorm, (size_t)N * 25600, quant->ranges + 34, quant->observe);
 
     /* stage4.mfa: 200 x 32 x 4 -> 200 x 32 x 4 */
-    mean_t_forward(stage4_mfa_att1_mean, stage4_mfa_x1, 50 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++)
+        mean_t_forward_channel(c, stage4_mfa_att1_mean, stage4_mfa_x1, N, 32, 4);
     conv1x1_forward(stage4_mfa_att1_fc1, stage4_mfa_att1_mean, stage4_mfa_att1_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att1_relu, stage4_mfa_att1_fc1, (size_t)N * 832);
     conv1x1_forward(stage4_mfa_att1_fc2, stage4_mfa_att1_relu, stage4_mfa_att1_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att1_sigmoid, stage4_mfa_att1_fc2, (size_t)N * 1600);
-    bcast_mul_t_forward(stage4_mfa_y1, stage4_mfa_x1, stage4_mfa_att1_sigmoid, 50 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++)
+        bcast_mul_t_forward_channel(c, stage4_mfa_y1, stage4_mfa_x1, stage4_mfa_att1_sigmoid, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 57600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_mfa_dw2, stage4_mfa_x2, stage4_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
@@ -2517,12 +2625,16 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 50; g++)
             norm_forward_infer_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 12780, stats + 12830, (NormShape){50, 1, N, 32, 4}, 1);
     }
-    mean_t_forward(stage4_mfa_att2_mean, stage4_mfa_bn2, 50 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++)
+        mean_t_forward_channel(c, stage4_mfa_att2_mean, stage4_mfa_bn2, N, 32, 4);
     conv1x1_forward(stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att2_relu, stage4_mfa_att2_fc1, (size_t)N * 832);
     conv1x1_forward(stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att2_sigmoid, stage4_mfa_att2_fc2, (size_t)N * 1600);
-    bcast_mul_t_forward(stage4_mfa_y2, stage4_mfa_bn2, stage4_mfa_att2_sigmoid, 50 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++)
+        bcast_mul_t_forward_channel(c, stage4_mfa_y2, stage4_mfa_bn2, stage4_mfa_att2_sigmoid, N, 32, 4);
     add_forward(stage4_mfa_sum3, stage4_mfa_x3, stage4_mfa_y2, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 57600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
@@ -2536,12 +2648,16 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 50; g++)
             norm_forward_infer_group(g, stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stats + 12880, stats + 12930, (NormShape){50, 1, N, 32, 4}, 1);
     }
-    mean_t_forward(stage4_mfa_att3_mean, stage4_mfa_bn3, 50 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++)
+        mean_t_forward_channel(c, stage4_mfa_att3_mean, stage4_mfa_bn3, N, 32, 4);
     conv1x1_forward(stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att3_relu, stage4_mfa_att3_fc1, (size_t)N * 832);
     conv1x1_forward(stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att3_sigmoid, stage4_mfa_att3_fc2, (size_t)N * 1600);
-    bcast_mul_t_forward(stage4_mfa_y3, stage4_mfa_bn3, stage4_mfa_att3_sigmoid, 50 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++)
+        bcast_mul_t_forward_channel(c, stage4_mfa_y3, stage4_mfa_bn3, stage4_mfa_att3_sigmoid, N, 32, 4);
     add_forward(stage4_mfa_sum4, stage4_mfa_x4, stage4_mfa_y3, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 57600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
@@ -2555,12 +2671,16 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 50; g++)
             norm_forward_infer_group(g, stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stats + 12980, stats + 13030, (NormShape){50, 1, N, 32, 4}, 1);
     }
-    mean_t_forward(stage4_mfa_att4_mean, stage4_mfa_bn4, 50 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++)
+        mean_t_forward_channel(c, stage4_mfa_att4_mean, stage4_mfa_bn4, N, 32, 4);
     conv1x1_forward(stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att4_relu, stage4_mfa_att4_fc1, (size_t)N * 832);
     conv1x1_forward(stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att4_sigmoid, stage4_mfa_att4_fc2, (size_t)N * 1600);
-    bcast_mul_t_forward(stage4_mfa_y4, stage4_mfa_bn4, stage4_mfa_att4_sigmoid, 50 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++)
+        bcast_mul_t_forward_channel(c, stage4_mfa_y4, stage4_mfa_bn4, stage4_mfa_att4_sigmoid, N, 32, 4);
     if (quant)
         fake_quant_forward(stage4_mfa, (size_t)N * 25600, quant->ranges + 36, quant->observe);
 
@@ -2610,7 +2730,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 13400, stats + 13480, (NormShape){20, 4, N, 32, 4}, 0);
     }
-    mean_f_forward(head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, 80 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_forward_channel(c, head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, N, 32, 4);
     copy_forward(head_fpm_smooth4_f1_out1, head_fpm_smooth4_f1_in1, (size_t)N * 80);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -2631,7 +2753,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dropout_forward(head_fpm_smooth4_drop, head_fpm_smooth4_drop_mask, head_fpm_smooth4_conv_out, (size_t)N * 80, 4, 0.1, rng);
     else
         copy_forward(head_fpm_smooth4_drop, head_fpm_smooth4_conv_out, (size_t)N * 320);
-    bcast_add_f_forward(head_fpm_smooth4_sum, head_fpm_smooth4_f2, head_fpm_lateral4, head_fpm_smooth4_drop, 80 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_forward_channel(c, head_fpm_smooth4_sum, head_fpm_smooth4_f2, head_fpm_lateral4, head_fpm_smooth4_drop, N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 80; g++)
@@ -2682,7 +2806,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 14040, stats + 14120, (NormShape){20, 4, N, 32, 4}, 0);
     }
-    mean_f_forward(head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, 80 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_forward_channel(c, head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, N, 32, 4);
     copy_forward(head_fpm_smooth3_f1_out1, head_fpm_smooth3_f1_in1, (size_t)N * 80);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -2703,7 +2829,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dropout_forward(head_fpm_smooth3_drop, head_fpm_smooth3_drop_mask, head_fpm_smooth3_conv_out, (size_t)N * 80, 4, 0.1, rng);
     else
         copy_forward(head_fpm_smooth3_drop, head_fpm_smooth3_conv_out, (size_t)N * 320);
-    bcast_add_f_forward(head_fpm_smooth3_sum, head_fpm_smooth3_f2, head_fpm_merge3, head_fpm_smooth3_drop, 80 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_forward_channel(c, head_fpm_smooth3_sum, head_fpm_smooth3_f2, head_fpm_merge3, head_fpm_smooth3_drop, N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 80; g++)
@@ -2756,7 +2884,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 14680, stats + 14760, (NormShape){20, 4, N, 64, 8}, 0);
     }
-    mean_f_forward(head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, 80 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_forward_channel(c, head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, N, 64, 8);
     copy_forward(head_fpm_smooth2_f1_out1, head_fpm_smooth2_f1_in1, (size_t)N * 160);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -2777,7 +2907,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dropout_forward(head_fpm_smooth2_drop, head_fpm_smooth2_drop_mask, head_fpm_smooth2_conv_out, (size_t)N * 80, 8, 0.1, rng);
     else
         copy_forward(head_fpm_smooth2_drop, head_fpm_smooth2_conv_out, (size_t)N * 640);
-    bcast_add_f_forward(head_fpm_smooth2_sum, head_fpm_smooth2_f2, head_fpm_merge2, head_fpm_smooth2_drop, 80 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_forward_channel(c, head_fpm_smooth2_sum, head_fpm_smooth2_f2, head_fpm_merge2, head_fpm_smooth2_drop, N, 64, 8);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 80; g++)
@@ -2830,7 +2962,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 15320, stats + 15400, (NormShape){20, 4, N, 128, 16}, 0);
     }
-    mean_f_forward(head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, 80 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_forward_channel(c, head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, N, 128, 16);
     copy_forward(head_fpm_smooth1_f1_out1, head_fpm_smooth1_f1_in1, (size_t)N * 320);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -2851,7 +2985,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         dropout_forward(head_fpm_smooth1_drop, head_fpm_smooth1_drop_mask, head_fpm_smooth1_conv_out, (size_t)N * 80, 16, 0.1, rng);
     else
         copy_forward(head_fpm_smooth1_drop, head_fpm_smooth1_conv_out, (size_t)N * 1280);
-    bcast_add_f_forward(head_fpm_smooth1_sum, head_fpm_smooth1_f2, head_fpm_merge1, head_fpm_smooth1_drop, 80 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_forward_channel(c, head_fpm_smooth1_sum, head_fpm_smooth1_f2, head_fpm_merge1, head_fpm_smooth1_drop, N, 128, 16);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 80; g++)
@@ -4499,7 +4635,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_backward_group(g, d_head_fpm_smooth1_sum, 0, d_head_fpm_smooth1_bn_scale, d_head_fpm_smooth1_bn_shift, d_head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
-    bcast_add_f_backward(d_head_fpm_smooth1_f2, 0, d_head_fpm_merge1, 0, d_head_fpm_smooth1_drop, 0, d_head_fpm_smooth1_sum, 80 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_backward_channel(c, d_head_fpm_smooth1_f2, 0, d_head_fpm_merge1, 0, d_head_fpm_smooth1_drop, 0, d_head_fpm_smooth1_sum, N, 128, 16);
     dropout_backward(d_head_fpm_smooth1_conv_out, 0, d_head_fpm_smooth1_drop, head_fpm_smooth1_drop_mask, (size_t)N * 80, 16);
     conv1x1_backward(d_head_fpm_smooth1_f1, 0, d_head_fpm_smooth1_conv_out_weight, NULL, d_head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, head_fpm_smooth1_conv_out_weight, 80, 80, (size_t)N * 16);
     relu_backward(d_head_fpm_smooth1_f1_dw4, d_head_fpm_smooth1_f1_out4, head_fpm_smooth1_f1_out4, (size_t)N * 320, 0);
@@ -4517,7 +4655,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth1_f1_in2, 0, d_head_fpm_smooth1_f1_dw2_weight, d_head_fpm_smooth1_f1_dw2, head_fpm_smooth1_f1_in2, head_fpm_smooth1_f1_dw2_weight, N, 1, 16, 1, 3, 0, 1);
     copy_backward(d_head_fpm_smooth1_f1_in1, d_head_fpm_smooth1_f1_out1, (size_t)N * 320, 0);
-    mean_f_backward(d_head_fpm_smooth1_f2, 1, d_head_fpm_smooth1_mean_f, 80 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_backward_channel(c, d_head_fpm_smooth1_f2, 1, d_head_fpm_smooth1_mean_f, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_backward_group(g, d_head_fpm_smooth1_f2_dw4, 0, d_head_fpm_smooth1_f2_ssn4_scale, d_head_fpm_smooth1_f2_ssn4_shift, d_head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, NULL, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
@@ -4546,7 +4686,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_backward_group(g, d_head_fpm_smooth2_sum, 0, d_head_fpm_smooth2_bn_scale, d_head_fpm_smooth2_bn_shift, d_head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_saved, (NormShape){80, 1, N, 64, 8}, 1);
-    bcast_add_f_backward(d_head_fpm_smooth2_f2, 0, d_head_fpm_merge2, 1, d_head_fpm_smooth2_drop, 0, d_head_fpm_smooth2_sum, 80 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_backward_channel(c, d_head_fpm_smooth2_f2, 0, d_head_fpm_merge2, 1, d_head_fpm_smooth2_drop, 0, d_head_fpm_smooth2_sum, N, 64, 8);
     dropout_backward(d_head_fpm_smooth2_conv_out, 0, d_head_fpm_smooth2_drop, head_fpm_smooth2_drop_mask, (size_t)N * 80, 8);
     conv1x1_backward(d_head_fpm_smooth2_f1, 0, d_head_fpm_smooth2_conv_out_weight, NULL, d_head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, head_fpm_smooth2_conv_out_weight, 80, 80, (size_t)N * 8);
     relu_backward(d_head_fpm_smooth2_f1_dw4, d_head_fpm_smooth2_f1_out4, head_fpm_smooth2_f1_out4, (size_t)N * 160, 0);
@@ -4564,7 +4706,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth2_f1_in2, 0, d_head_fpm_smooth2_f1_dw2_weight, d_head_fpm_smooth2_f1_dw2, head_fpm_smooth2_f1_in2, head_fpm_smooth2_f1_dw2_weight, N, 1, 8, 1, 3, 0, 1);
     copy_backward(d_head_fpm_smooth2_f1_in1, d_head_fpm_smooth2_f1_out1, (size_t)N * 160, 0);
-    mean_f_backward(d_head_fpm_smooth2_f2, 1, d_head_fpm_smooth2_mean_f, 80 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_backward_channel(c, d_head_fpm_smooth2_f2, 1, d_head_fpm_smooth2_mean_f, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_backward_group(g, d_head_fpm_smooth2_f2_dw4, 0, d_head_fpm_smooth2_f2_ssn4_scale, d_head_fpm_smooth2_f2_ssn4_shift, d_head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, NULL, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_saved, (NormShape){20, 4, N, 64, 8}, 0);
@@ -4593,7 +4737,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_backward_group(g, d_head_fpm_smooth3_sum, 0, d_head_fpm_smooth3_bn_scale, d_head_fpm_smooth3_bn_shift, d_head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
-    bcast_add_f_backward(d_head_fpm_smooth3_f2, 0, d_head_fpm_merge3, 1, d_head_fpm_smooth3_drop, 0, d_head_fpm_smooth3_sum, 80 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_backward_channel(c, d_head_fpm_smooth3_f2, 0, d_head_fpm_merge3, 1, d_head_fpm_smooth3_drop, 0, d_head_fpm_smooth3_sum, N, 32, 4);
     dropout_backward(d_head_fpm_smooth3_conv_out, 0, d_head_fpm_smooth3_drop, head_fpm_smooth3_drop_mask, (size_t)N * 80, 4);
     conv1x1_backward(d_head_fpm_smooth3_f1, 0, d_head_fpm_smooth3_conv_out_weight, NULL, d_head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, head_fpm_smooth3_conv_out_weight, 80, 80, (size_t)N * 4);
     relu_backward(d_head_fpm_smooth3_f1_dw4, d_head_fpm_smooth3_f1_out4, head_fpm_smooth3_f1_out4, (size_t)N * 80, 0);
@@ -4611,7 +4757,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth3_f1_in2, 0, d_head_fpm_smooth3_f1_dw2_weight, d_head_fpm_smooth3_f1_dw2, head_fpm_smooth3_f1_in2, head_fpm_smooth3_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     copy_backward(d_head_fpm_smooth3_f1_in1, d_head_fpm_smooth3_f1_out1, (size_t)N * 80, 0);
-    mean_f_backward(d_head_fpm_smooth3_f2, 1, d_head_fpm_smooth3_mean_f, 80 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_backward_channel(c, d_head_fpm_smooth3_f2, 1, d_head_fpm_smooth3_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_backward_group(g, d_head_fpm_smooth3_f2_dw4, 0, d_head_fpm_smooth3_f2_ssn4_scale, d_head_fpm_smooth3_f2_ssn4_shift, d_head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, NULL, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
@@ -4638,7 +4786,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_backward_group(g, d_head_fpm_smooth4_sum, 0, d_head_fpm_smooth4_bn_scale, d_head_fpm_smooth4_bn_shift, d_head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
-    bcast_add_f_backward(d_head_fpm_smooth4_f2, 0, d_head_fpm_lateral4, 1, d_head_fpm_smooth4_drop, 0, d_head_fpm_smooth4_sum, 80 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_backward_channel(c, d_head_fpm_smooth4_f2, 0, d_head_fpm_lateral4, 1, d_head_fpm_smooth4_drop, 0, d_head_fpm_smooth4_sum, N, 32, 4);
     dropout_backward(d_head_fpm_smooth4_conv_out, 0, d_head_fpm_smooth4_drop, head_fpm_smooth4_drop_mask, (size_t)N * 80, 4);
     conv1x1_backward(d_head_fpm_smooth4_f1, 0, d_head_fpm_smooth4_conv_out_weight, NULL, d_head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, head_fpm_smooth4_conv_out_weight, 80, 80, (size_t)N * 4);
     relu_backward(d_head_fpm_smooth4_f1_dw4, d_head_fpm_smooth4_f1_out4, head_fpm_smooth4_f1_out4, (size_t)N * 80, 0);
@@ -4656,7 +4806,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth4_f1_in2, 0, d_head_fpm_smooth4_f1_dw2_weight, d_head_fpm_smooth4_f1_dw2, head_fpm_smooth4_f1_in2, head_fpm_smooth4_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     copy_backward(d_head_fpm_smooth4_f1_in1, d_head_fpm_smooth4_f1_out1, (size_t)N * 80, 0);
-    mean_f_backward(d_head_fpm_smooth4_f2, 1, d_head_fpm_smooth4_mean_f, 80 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_backward_channel(c, d_head_fpm_smooth4_f2, 1, d_head_fpm_smooth4_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_backward_group(g, d_head_fpm_smooth4_f2_dw4, 0, d_head_fpm_smooth4_f2_ssn4_scale, d_head_fpm_smooth4_f2_ssn4_shift, d_head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, NULL, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
@@ -4688,12 +4840,16 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     /* backward of stage4.mfa: 200 x 32 x 4 -> 200 x 32 x 4 */
     if (quant)
         fake_quant_backward(d_stage4_mfa, stage4_mfa, (size_t)N * 25600, quant->ranges + 36);
-    bcast_mul_t_backward(d_stage4_mfa_bn4, 0, d_stage4_mfa_att4_sigmoid, 0, d_stage4_mfa_y4, stage4_mfa_bn4, stage4_mfa_att4_sigmoid, 50 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++)
+        bcast_mul_t_backward_channel(c, d_stage4_mfa_bn4, 0, d_stage4_mfa_att4_sigmoid, 0, d_stage4_mfa_y4, stage4_mfa_bn4, stage4_mfa_att4_sigmoid, N, 32, 4);
     sigmoid_backward(d_stage4_mfa_att4_fc2, d_stage4_mfa_att4_sigmoid, stage4_mfa_att4_sigmoid, (size_t)N * 1600, 0);
     conv1x1_backward(d_stage4_mfa_att4_relu, 0, d_stage4_mfa_att4_fc2_weight, NULL, d_stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, 26, 50, (size_t)N * 32);
     relu_backward(d_stage4_mfa_att4_fc1, d_stage4_mfa_att4_relu, stage4_mfa_att4_relu, (size_t)N * 832, 0);
     conv1x1_backward(d_stage4_mfa_att4_mean, 0, d_stage4_mfa_att4_fc1_weight, NULL, d_stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, 50, 26, (size_t)N * 32);
-    mean_t_backward(d_stage4_mfa_bn4, 1, d_stage4_mfa_att4_mean, 50 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++)
+        mean_t_backward_channel(c, d_stage4_mfa_bn4, 1, d_stage4_mfa_att4_mean, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 50; g++)
         norm_backward_group(g, d_stage4_mfa_dw4, 0, d_stage4_mfa_bn4_scale, d_stage4_mfa_bn4_shift, d_stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4, stage4_mfa_bn4_scale, stage4_mfa_bn4_saved, (NormShape){50, 1, N, 32, 4}, 1);
@@ -4701,12 +4857,16 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_mfa_sum4, 0, d_stage4_mfa_dw4_weight, d_stage4_mfa_dw4, stage4_mfa_sum4, stage4_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
     add_backward(d_stage4_mfa_x4, 0, d_stage4_mfa_y3, 1, d_stage4_mfa_sum4, (size_t)N * 6400);
-    bcast_mul_t_backward(d_stage4_mfa_bn3, 0, d_stage4_mfa_att3_sigmoid, 0, d_stage4_mfa_y3, stage4_mfa_bn3, stage4_mfa_att3_sigmoid, 50 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++)
+        bcast_mul_t_backward_channel(c, d_stage4_mfa_bn3, 0, d_stage4_mfa_att3_sigmoid, 0, d_stage4_mfa_y3, stage4_mfa_bn3, stage4_mfa_att3_sigmoid, N, 32, 4);
     sigmoid_backward(d_stage4_mfa_att3_fc2, d_stage4_mfa_att3_sigmoid, stage4_mfa_att3_sigmoid, (size_t)N * 1600, 0);
     conv1x1_backward(d_stage4_mfa_att3_relu, 0, d_stage4_mfa_att3_fc2_weight, NULL, d_stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, 26, 50, (size_t)N * 32);
     relu_backward(d_stage4_mfa_att3_fc1, d_stage4_mfa_att3_relu, stage4_mfa_att3_relu, (size_t)N * 832, 0);
     conv1x1_backward(d_stage4_mfa_att3_mean, 0, d_stage4_mfa_att3_fc1_weight, NULL, d_stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, 50, 26, (size_t)N * 32);
-    mean_t_backward(d_stage4_mfa_bn3, 1, d_stage4_mfa_att3_mean, 50 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++)
+        mean_t_backward_channel(c, d_stage4_mfa_bn3, 1, d_stage4_mfa_att3_mean, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 50; g++)
         norm_backward_group(g, d_stage4_mfa_dw3, 0, d_stage4_mfa_bn3_scale, d_stage4_mfa_bn3_shift, d_stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3, stage4_mfa_bn3_scale, stage4_mfa_bn3_saved, (NormShape){50, 1, N, 32, 4}, 1);
@@ -4714,31 +4874,39 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_mfa_sum3, 0, d_stage4_mfa_dw3_weight, d_stage4_mfa_dw3, stage4_mfa_sum3, stage4_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
     add_backward(d_stage4_mfa_x3, 0, d_stage4_mfa_y2, 1, d_stage4_mfa_sum3, (size_t)N * 6400);
-    bcast_mul_t_backward(d_stage4_mfa_bn2, 0, d_stage4_mfa_att2_sigmoid, 0, d_stage4_mfa_y2, stage4_mfa_bn2, stage4_mfa_att2_sigmoid, 50 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++)
+        bcast_mul_t_backward_channel(c, d_stage4_mfa_bn2, 0, d_stage4_mfa_att2_sigmoid, 0, d_stage4_mfa_y2, stage4_mfa_bn2, stage4_mfa_att2_sigmoid, N, 32, 4);
     sigmoid_backward(d_stage4_mfa_att2_fc2, d_stage4_mfa_att2_sigmoid, stage4_mfa_att2_sigmoid, (size_t)N * 1600, 0);
     conv1x1_backward(d_stage4_mfa_att2_relu, 0, d_stage4_mfa_att2_fc2_weight, NULL, d_stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, 26, 50, (size_t)N * 32);
     relu_backward(d_stage4_mfa_att2_fc1, d_stage4_mfa_att2_relu, stage4_mfa_att2_relu, (size_t)N * 832, 0);
     conv1x1_backward(d_stage4_mfa_att2_mean, 0, d_stage4_mfa_att2_fc1_weight, NULL, d_stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, 50, 26, (size_t)N * 32);
-    mean_t_backward(d_stage4_mfa_bn2, 1, d_stage4_mfa_att2_mean, 50 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++)
+        mean_t_backward_channel(c, d_stage4_mfa_bn2, 1, d_stage4_mfa_att2_mean, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 50; g++)
         norm_backward_group(g, d_stage4_mfa_dw2, 0, d_stage4_mfa_bn2_scale, d_stage4_mfa_bn2_shift, d_stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2, stage4_mfa_bn2_scale, stage4_mfa_bn2_saved, (NormShape){50, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 115200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_mfa_x2, 0, d_stage4_mfa_dw2_weight, d_stage4_mfa_dw2, stage4_mfa_x2, stage4_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
-    bcast_mul_t_backward(d_stage4_mfa_x1, 0, d_stage4_mfa_att1_sigmoid, 0, d_stage4_mfa_y1, stage4_mfa_x1, stage4_mfa_att1_sigmoid, 50 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++)
+        bcast_mul_t_backward_channel(c, d_stage4_mfa_x1, 0, d_stage4_mfa_att1_sigmoid, 0, d_stage4_mfa_y1, stage4_mfa_x1, stage4_mfa_att1_sigmoid, N, 32, 4);
     sigmoid_backward(d_stage4_mfa_att1_fc2, d_stage4_mfa_att1_sigmoid, stage4_mfa_att1_sigmoid, (size_t)N * 1600, 0);
     conv1x1_backward(d_stage4_mfa_att1_relu, 0, d_stage4_mfa_att1_fc2_weight, NULL, d_stage4_mfa_att1_fc2, stage4_mfa_att1_relu, stage4_mfa_att1_fc2_weight, 26, 50, (size_t)N * 32);
     relu_backward(d_stage4_mfa_att1_fc1, d_stage4_mfa_att1_relu, stage4_mfa_att1_relu, (size_t)N * 832, 0);
     conv1x1_backward(d_stage4_mfa_att1_mean, 0, d_stage4_mfa_att1_fc1_weight, NULL, d_stage4_mfa_att1_fc1, stage4_mfa_att1_mean, stage4_mfa_att1_fc1_weight, 50, 26, (size_t)N * 32);
-    mean_t_backward(d_stage4_mfa_x1, 1, d_stage4_mfa_att1_mean, 50 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++)
+        mean_t_backward_channel(c, d_stage4_mfa_x1, 1, d_stage4_mfa_att1_mean, N, 32, 4);
 
     /* backward of stage4.resnorm: 200 x 32 x 4 -> 200 x 32 x 4 */
     if (quant)
         fake_quant_backward(d_stage4_resnorm, stage4_resnorm, (size_t)N * 25600, quant->ranges + 34);
     #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 32; g++)
-        resnorm_backward_group(g, d_stage4_bcres2net3_bn, 0, d_stage4_resnorm, stage4_bcres2net3_bn, stage4_resnorm_saved, 0.1, 200, N, 32, 4);
+    for (int k = 0; k < N; k++)
+        resnorm_backward_clip(k, d_stage4_bcres2net3_bn, 0, d_stage4_resnorm, stage4_bcres2net3_bn, stage4_resnorm_saved, 0.1, 200, N, 32, 4);
 
     /* backward of stage4.bcres2net3: 200 x 32 x 4 -> 200 x 32 x 4 */
     if (quant)
@@ -4746,7 +4914,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
         norm_backward_group(g, d_stage4_bcres2net3_sum, 0, d_stage4_bcres2net3_bn_scale, d_stage4_bcres2net3_bn_shift, d_stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_saved, (NormShape){200, 1, N, 32, 4}, 1);
-    bcast_add_f_backward(d_stage4_bcres2net3_f2, 0, d_stage4_bcres2net2_bn, 0, d_stage4_bcres2net3_drop, 0, d_stage4_bcres2net3_sum, 200 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 200; c++)
+        bcast_add_f_backward_channel(c, d_stage4_bcres2net3_f2, 0, d_stage4_bcres2net2_bn, 0, d_stage4_bcres2net3_drop, 0, d_stage4_bcres2net3_sum, N, 32, 4);
     dropout_backward(d_stage4_bcres2net3_conv_out, 0, d_stage4_bcres2net3_drop, stage4_bcres2net3_drop_mask, (size_t)N * 200, 4);
     conv1x1_backward(d_stage4_bcres2net3_f1, 0, d_stage4_bcres2net3_conv_out_weight, NULL, d_stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, 200, 200, (size_t)N * 4);
     relu_backward(d_stage4_bcres2net3_f1_dw4, d_stage4_bcres2net3_f1_out4, stage4_bcres2net3_f1_out4, (size_t)N * 200, 0);
@@ -4764,7 +4934,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net3_f1_in2, 0, d_stage4_bcres2net3_f1_dw2_weight, d_stage4_bcres2net3_f1_dw2, stage4_bcres2net3_f1_in2, stage4_bcres2net3_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     copy_backward(d_stage4_bcres2net3_f1_in1, d_stage4_bcres2net3_f1_out1, (size_t)N * 200, 0);
-    mean_f_backward(d_stage4_bcres2net3_f2, 1, d_stage4_bcres2net3_mean_f, 200 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 200; c++)
+        mean_f_backward_channel(c, d_stage4_bcres2net3_f2, 1, d_stage4_bcres2net3_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
         norm_backward_group(g, d_stage4_bcres2net3_f2_dw4, 0, d_stage4_bcres2net3_f2_ssn4_scale, d_stage4_bcres2net3_f2_ssn4_shift, d_stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, NULL, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
@@ -4793,7 +4965,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
         norm_backward_group(g, d_stage4_bcres2net2_sum, 0, d_stage4_bcres2net2_bn_scale, d_stage4_bcres2net2_bn_shift, d_stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_saved, (NormShape){200, 1, N, 32, 4}, 1);
-    bcast_add_f_backward(d_stage4_bcres2net2_f2, 0, d_stage4_bcres2net1_bn, 0, d_stage4_bcres2net2_drop, 0, d_stage4_bcres2net2_sum, 200 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 200; c++)
+        bcast_add_f_backward_channel(c, d_stage4_bcres2net2_f2, 0, d_stage4_bcres2net1_bn, 0, d_stage4_bcres2net2_drop, 0, d_stage4_bcres2net2_sum, N, 32, 4);
     dropout_backward(d_stage4_bcres2net2_conv_out, 0, d_stage4_bcres2net2_drop, stage4_bcres2net2_drop_mask, (size_t)N * 200, 4);
     conv1x1_backward(d_stage4_bcres2net2_f1, 0, d_stage4_bcres2net2_conv_out_weight, NULL, d_stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, 200, 200, (size_t)N * 4);
     relu_backward(d_stage4_bcres2net2_f1_dw4, d_stage4_bcres2net2_f1_out4, stage4_bcres2net2_f1_out4, (size_t)N * 200, 0);
@@ -4811,7 +4985,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net2_f1_in2, 0, d_stage4_bcres2net2_f1_dw2_weight, d_stage4_bcres2net2_f1_dw2, stage4_bcres2net2_f1_in2, stage4_bcres2net2_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     copy_backward(d_stage4_bcres2net2_f1_in1, d_stage4_bcres2net2_f1_out1, (size_t)N * 200, 0);
-    mean_f_backward(d_stage4_bcres2net2_f2, 1, d_stage4_bcres2net2_mean_f, 200 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 200; c++)
+        mean_f_backward_channel(c, d_stage4_bcres2net2_f2, 1, d_stage4_bcres2net2_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
         norm_backward_group(g, d_stage4_bcres2net2_f2_dw4, 0, d_stage4_bcres2net2_f2_ssn4_scale, d_stage4_bcres2net2_f2_ssn4_shift, d_stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, NULL, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
@@ -4840,7 +5016,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
         norm_backward_group(g, d_stage4_bcres2net1_sum, 0, d_stage4_bcres2net1_bn_scale, d_stage4_bcres2net1_bn_shift, d_stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_saved, (NormShape){200, 1, N, 32, 4}, 1);
-    bcast_add_f_backward(d_stage4_bcres2net1_f2, 0, NULL, 0, d_stage4_bcres2net1_drop, 0, d_stage4_bcres2net1_sum, 200 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 200; c++)
+        bcast_add_f_backward_channel(c, d_stage4_bcres2net1_f2, 0, NULL, 0, d_stage4_bcres2net1_drop, 0, d_stage4_bcres2net1_sum, N, 32, 4);
     dropout_backward(d_stage4_bcres2net1_conv_out, 0, d_stage4_bcres2net1_drop, stage4_bcres2net1_drop_mask, (size_t)N * 200, 4);
     conv1x1_backward(d_stage4_bcres2net1_f1, 0, d_stage4_bcres2net1_conv_out_weight, NULL, d_stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, stage4_bcres2net1_conv_out_weight, 200, 200, (size_t)N * 4);
     relu_backward(d_stage4_bcres2net1_f1_dw4, d_stage4_bcres2net1_f1_out4, stage4_bcres2net1_f1_out4, (size_t)N * 200, 0);
@@ -4858,7 +5036,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net1_f1_in2, 0, d_stage4_bcres2net1_f1_dw2_weight, d_stage4_bcres2net1_f1_dw2, stage4_bcres2net1_f1_in2, stage4_bcres2net1_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     copy_backward(d_stage4_bcres2net1_f1_in1, d_stage4_bcres2net1_f1_out1, (size_t)N * 200, 0);
-    mean_f_backward(d_stage4_bcres2net1_f2, 1, d_stage4_bcres2net1_mean_f, 200 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 200; c++)
+        mean_f_backward_channel(c, d_stage4_bcres2net1_f2, 1, d_stage4_bcres2net1_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
         norm_backward_group(g, d_stage4_bcres2net1_f2_dw4, 0, d_stage4_bcres2net1_f2_ssn4_scale, d_stage4_bcres2net1_f2_ssn4_shift, d_stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, NULL, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
@@ -4890,12 +5070,16 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     /* backward of stage3.mfa: 160 x 32 x 4 -> 160 x 32 x 4 */
     if (quant)
         fake_quant_backward(d_stage3_mfa, stage3_mfa, (size_t)N * 20480, quant->ranges + 26);
-    bcast_mul_t_backward(d_stage3_mfa_bn4, 0, d_stage3_mfa_att4_sigmoid, 0, d_stage3_mfa_y4, stage3_mfa_bn4, stage3_mfa_att4_sigmoid, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_mul_t_backward_channel(c, d_stage3_mfa_bn4, 0, d_stage3_mfa_att4_sigmoid, 0, d_stage3_mfa_y4, stage3_mfa_bn4, stage3_mfa_att4_sigmoid, N, 32, 4);
     sigmoid_backward(d_stage3_mfa_att4_fc2, d_stage3_mfa_att4_sigmoid, stage3_mfa_att4_sigmoid, (size_t)N * 1280, 0);
     conv1x1_backward(d_stage3_mfa_att4_relu, 0, d_stage3_mfa_att4_fc2_weight, NULL, d_stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, 20, 40, (size_t)N * 32);
     relu_backward(d_stage3_mfa_att4_fc1, d_stage3_mfa_att4_relu, stage3_mfa_att4_relu, (size_t)N * 640, 0);
     conv1x1_backward(d_stage3_mfa_att4_mean, 0, d_stage3_mfa_att4_fc1_weight, NULL, d_stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, 40, 20, (size_t)N * 32);
-    mean_t_backward(d_stage3_mfa_bn4, 1, d_stage3_mfa_att4_mean, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_t_backward_channel(c, d_stage3_mfa_bn4, 1, d_stage3_mfa_att4_mean, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
         norm_backward_group(g, d_stage3_mfa_dw4, 0, d_stage3_mfa_bn4_scale, d_stage3_mfa_bn4_shift, d_stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4, stage3_mfa_bn4_scale, stage3_mfa_bn4_saved, (NormShape){40, 1, N, 32, 4}, 1);
@@ -4903,12 +5087,16 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage3_mfa_sum4, 0, d_stage3_mfa_dw4_weight, d_stage3_mfa_dw4, stage3_mfa_sum4, stage3_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
     add_backward(d_stage3_mfa_x4, 0, d_stage3_mfa_y3, 1, d_stage3_mfa_sum4, (size_t)N * 5120);
-    bcast_mul_t_backward(d_stage3_mfa_bn3, 0, d_stage3_mfa_att3_sigmoid, 0, d_stage3_mfa_y3, stage3_mfa_bn3, stage3_mfa_att3_sigmoid, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_mul_t_backward_channel(c, d_stage3_mfa_bn3, 0, d_stage3_mfa_att3_sigmoid, 0, d_stage3_mfa_y3, stage3_mfa_bn3, stage3_mfa_att3_sigmoid, N, 32, 4);
     sigmoid_backward(d_stage3_mfa_att3_fc2, d_stage3_mfa_att3_sigmoid, stage3_mfa_att3_sigmoid, (size_t)N * 1280, 0);
     conv1x1_backward(d_stage3_mfa_att3_relu, 0, d_stage3_mfa_att3_fc2_weight, NULL, d_stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, 20, 40, (size_t)N * 32);
     relu_backward(d_stage3_mfa_att3_fc1, d_stage3_mfa_att3_relu, stage3_mfa_att3_relu, (size_t)N * 640, 0);
     conv1x1_backward(d_stage3_mfa_att3_mean, 0, d_stage3_mfa_att3_fc1_weight, NULL, d_stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, 40, 20, (size_t)N * 32);
-    mean_t_backward(d_stage3_mfa_bn3, 1, d_stage3_mfa_att3_mean, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_t_backward_channel(c, d_stage3_mfa_bn3, 1, d_stage3_mfa_att3_mean, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
         norm_backward_group(g, d_stage3_mfa_dw3, 0, d_stage3_mfa_bn3_scale, d_stage3_mfa_bn3_shift, d_stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3, stage3_mfa_bn3_scale, stage3_mfa_bn3_saved, (NormShape){40, 1, N, 32, 4}, 1);
@@ -4916,31 +5104,39 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage3_mfa_sum3, 0, d_stage3_mfa_dw3_weight, d_stage3_mfa_dw3, stage3_mfa_sum3, stage3_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
     add_backward(d_stage3_mfa_x3, 0, d_stage3_mfa_y2, 1, d_stage3_mfa_sum3, (size_t)N * 5120);
-    bcast_mul_t_backward(d_stage3_mfa_bn2, 0, d_stage3_mfa_att2_sigmoid, 0, d_stage3_mfa_y2, stage3_mfa_bn2, stage3_mfa_att2_sigmoid, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_mul_t_backward_channel(c, d_stage3_mfa_bn2, 0, d_stage3_mfa_att2_sigmoid, 0, d_stage3_mfa_y2, stage3_mfa_bn2, stage3_mfa_att2_sigmoid, N, 32, 4);
     sigmoid_backward(d_stage3_mfa_att2_fc2, d_stage3_mfa_att2_sigmoid, stage3_mfa_att2_sigmoid, (size_t)N * 1280, 0);
     conv1x1_backward(d_stage3_mfa_att2_relu, 0, d_stage3_mfa_att2_fc2_weight, NULL, d_stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, 20, 40, (size_t)N * 32);
     relu_backward(d_stage3_mfa_att2_fc1, d_stage3_mfa_att2_relu, stage3_mfa_att2_relu, (size_t)N * 640, 0);
     conv1x1_backward(d_stage3_mfa_att2_mean, 0, d_stage3_mfa_att2_fc1_weight, NULL, d_stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, 40, 20, (size_t)N * 32);
-    mean_t_backward(d_stage3_mfa_bn2, 1, d_stage3_mfa_att2_mean, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_t_backward_channel(c, d_stage3_mfa_bn2, 1, d_stage3_mfa_att2_mean, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
         norm_backward_group(g, d_stage3_mfa_dw2, 0, d_stage3_mfa_bn2_scale, d_stage3_mfa_bn2_shift, d_stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2, stage3_mfa_bn2_scale, stage3_mfa_bn2_saved, (NormShape){40, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage3_mfa_x2, 0, d_stage3_mfa_dw2_weight, d_stage3_mfa_dw2, stage3_mfa_x2, stage3_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
-    bcast_mul_t_backward(d_stage3_mfa_x1, 0, d_stage3_mfa_att1_sigmoid, 0, d_stage3_mfa_y1, stage3_mfa_x1, stage3_mfa_att1_sigmoid, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_mul_t_backward_channel(c, d_stage3_mfa_x1, 0, d_stage3_mfa_att1_sigmoid, 0, d_stage3_mfa_y1, stage3_mfa_x1, stage3_mfa_att1_sigmoid, N, 32, 4);
     sigmoid_backward(d_stage3_mfa_att1_fc2, d_stage3_mfa_att1_sigmoid, stage3_mfa_att1_sigmoid, (size_t)N * 1280, 0);
     conv1x1_backward(d_stage3_mfa_att1_relu, 0, d_stage3_mfa_att1_fc2_weight, NULL, d_stage3_mfa_att1_fc2, stage3_mfa_att1_relu, stage3_mfa_att1_fc2_weight, 20, 40, (size_t)N * 32);
     relu_backward(d_stage3_mfa_att1_fc1, d_stage3_mfa_att1_relu, stage3_mfa_att1_relu, (size_t)N * 640, 0);
     conv1x1_backward(d_stage3_mfa_att1_mean, 0, d_stage3_mfa_att1_fc1_weight, NULL, d_stage3_mfa_att1_fc1, stage3_mfa_att1_mean, stage3_mfa_att1_fc1_weight, 40, 20, (size_t)N * 32);
-    mean_t_backward(d_stage3_mfa_x1, 1, d_stage3_mfa_att1_mean, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_t_backward_channel(c, d_stage3_mfa_x1, 1, d_stage3_mfa_att1_mean, N, 32, 4);
 
     /* backward of stage3.resnorm: 160 x 32 x 4 -> 160 x 32 x 4 */
     if (quant)
         fake_quant_backward(d_stage3_resnorm, stage3_resnorm, (size_t)N * 20480, quant->ranges + 24);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 32; g++)
-        resnorm_backward_group(g, d_stage3_bcres2net2_bn, 0, d_stage3_resnorm, stage3_bcres2net2_bn, stage3_resnorm_saved, 0.1, 160, N, 32, 4);
+    for (int k = 0; k < N; k++)
+        resnorm_backward_clip(k, d_stage3_bcres2net2_bn, 0, d_stage3_resnorm, stage3_bcres2net2_bn, stage3_resnorm_saved, 0.1, 160, N, 32, 4);
 
     /* backward of stage3.bcres2net2: 160 x 32 x 4 -> 160 x 32 x 4 */
     if (quant)
@@ -4948,7 +5144,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
         norm_backward_group(g, d_stage3_bcres2net2_sum, 0, d_stage3_bcres2net2_bn_scale, d_stage3_bcres2net2_bn_shift, d_stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_saved, (NormShape){160, 1, N, 32, 4}, 1);
-    bcast_add_f_backward(d_stage3_bcres2net2_f2, 0, d_stage3_bcres2net1_bn, 0, d_stage3_bcres2net2_drop, 0, d_stage3_bcres2net2_sum, 160 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 160; c++)
+        bcast_add_f_backward_channel(c, d_stage3_bcres2net2_f2, 0, d_stage3_bcres2net1_bn, 0, d_stage3_bcres2net2_drop, 0, d_stage3_bcres2net2_sum, N, 32, 4);
     dropout_backward(d_stage3_bcres2net2_conv_out, 0, d_stage3_bcres2net2_drop, stage3_bcres2net2_drop_mask, (size_t)N * 160, 4);
     conv1x1_backward(d_stage3_bcres2net2_f1, 0, d_stage3_bcres2net2_conv_out_weight, NULL, d_stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, 160, 160, (size_t)N * 4);
     relu_backward(d_stage3_bcres2net2_f1_dw4, d_stage3_bcres2net2_f1_out4, stage3_bcres2net2_f1_out4, (size_t)N * 160, 0);
@@ -4966,7 +5164,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net2_f1_in2, 0, d_stage3_bcres2net2_f1_dw2_weight, d_stage3_bcres2net2_f1_dw2, stage3_bcres2net2_f1_in2, stage3_bcres2net2_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     copy_backward(d_stage3_bcres2net2_f1_in1, d_stage3_bcres2net2_f1_out1, (size_t)N * 160, 0);
-    mean_f_backward(d_stage3_bcres2net2_f2, 1, d_stage3_bcres2net2_mean_f, 160 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 160; c++)
+        mean_f_backward_channel(c, d_stage3_bcres2net2_f2, 1, d_stage3_bcres2net2_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
         norm_backward_group(g, d_stage3_bcres2net2_f2_dw4, 0, d_stage3_bcres2net2_f2_ssn4_scale, d_stage3_bcres2net2_f2_ssn4_shift, d_stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, NULL, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_saved, (NormShape){40, 4, N, 32, 4}, 0);
@@ -4995,7 +5195,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
         norm_backward_group(g, d_stage3_bcres2net1_sum, 0, d_stage3_bcres2net1_bn_scale, d_stage3_bcres2net1_bn_shift, d_stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_saved, (NormShape){160, 1, N, 32, 4}, 1);
-    bcast_add_f_backward(d_stage3_bcres2net1_f2, 0, NULL, 0, d_stage3_bcres2net1_drop, 0, d_stage3_bcres2net1_sum, 160 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 160; c++)
+        bcast_add_f_backward_channel(c, d_stage3_bcres2net1_f2, 0, NULL, 0, d_stage3_bcres2net1_drop, 0, d_stage3_bcres2net1_sum, N, 32, 4);
     dropout_backward(d_stage3_bcres2net1_conv_out, 0, d_stage3_bcres2net1_drop, stage3_bcres2net1_drop_mask, (size_t)N * 160, 4);
     conv1x1_backward(d_stage3_bcres2net1_f1, 0, d_stage3_bcres2net1_conv_out_weight, NULL, d_stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, stage3_bcres2net1_conv_out_weight, 160, 160, (size_t)N * 4);
     relu_backward(d_stage3_bcres2net1_f1_dw4, d_stage3_bcres2net1_f1_out4, stage3_bcres2net1_f1_out4, (size_t)N * 160, 0);
@@ -5013,7 +5215,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net1_f1_in2, 0, d_stage3_bcres2net1_f1_dw2_weight, d_stage3_bcres2net1_f1_dw2, stage3_bcres2net1_f1_in2, stage3_bcres2net1_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     copy_backward(d_stage3_bcres2net1_f1_in1, d_stage3_bcres2net1_f1_out1, (size_t)N * 160, 0);
-    mean_f_backward(d_stage3_bcres2net1_f2, 1, d_stage3_bcres2net1_mean_f, 160 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 160; c++)
+        mean_f_backward_channel(c, d_stage3_bcres2net1_f2, 1, d_stage3_bcres2net1_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
         norm_backward_group(g, d_stage3_bcres2net1_f2_dw4, 0, d_stage3_bcres2net1_f2_ssn4_scale, d_stage3_bcres2net1_f2_ssn4_shift, d_stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, NULL, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_saved, (NormShape){40, 4, N, 32, 4}, 0);
@@ -5048,12 +5252,16 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     /* backward of stage2.mfa: 120 x 64 x 8 -> 120 x 64 x 8 */
     if (quant)
         fake_quant_backward(d_stage2_mfa, stage2_mfa, (size_t)N * 61440, quant->ranges + 18);
-    bcast_mul_t_backward(d_stage2_mfa_bn4, 0, d_stage2_mfa_att4_sigmoid, 0, d_stage2_mfa_y4, stage2_mfa_bn4, stage2_mfa_att4_sigmoid, 30 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++)
+        bcast_mul_t_backward_channel(c, d_stage2_mfa_bn4, 0, d_stage2_mfa_att4_sigmoid, 0, d_stage2_mfa_y4, stage2_mfa_bn4, stage2_mfa_att4_sigmoid, N, 64, 8);
     sigmoid_backward(d_stage2_mfa_att4_fc2, d_stage2_mfa_att4_sigmoid, stage2_mfa_att4_sigmoid, (size_t)N * 1920, 0);
     conv1x1_backward(d_stage2_mfa_att4_relu, 0, d_stage2_mfa_att4_fc2_weight, NULL, d_stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, 16, 30, (size_t)N * 64);
     relu_backward(d_stage2_mfa_att4_fc1, d_stage2_mfa_att4_relu, stage2_mfa_att4_relu, (size_t)N * 1024, 0);
     conv1x1_backward(d_stage2_mfa_att4_mean, 0, d_stage2_mfa_att4_fc1_weight, NULL, d_stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, 30, 16, (size_t)N * 64);
-    mean_t_backward(d_stage2_mfa_bn4, 1, d_stage2_mfa_att4_mean, 30 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++)
+        mean_t_backward_channel(c, d_stage2_mfa_bn4, 1, d_stage2_mfa_att4_mean, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 30; g++)
         norm_backward_group(g, d_stage2_mfa_dw4, 0, d_stage2_mfa_bn4_scale, d_stage2_mfa_bn4_shift, d_stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4, stage2_mfa_bn4_scale, stage2_mfa_bn4_saved, (NormShape){30, 1, N, 64, 8}, 1);
@@ -5061,12 +5269,16 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 30; c++)
         dwconv_backward_channel(c, d_stage2_mfa_sum4, 0, d_stage2_mfa_dw4_weight, d_stage2_mfa_dw4, stage2_mfa_sum4, stage2_mfa_dw4_weight, N, 64, 8, 3, 3, 1, 1);
     add_backward(d_stage2_mfa_x4, 0, d_stage2_mfa_y3, 1, d_stage2_mfa_sum4, (size_t)N * 15360);
-    bcast_mul_t_backward(d_stage2_mfa_bn3, 0, d_stage2_mfa_att3_sigmoid, 0, d_stage2_mfa_y3, stage2_mfa_bn3, stage2_mfa_att3_sigmoid, 30 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++)
+        bcast_mul_t_backward_channel(c, d_stage2_mfa_bn3, 0, d_stage2_mfa_att3_sigmoid, 0, d_stage2_mfa_y3, stage2_mfa_bn3, stage2_mfa_att3_sigmoid, N, 64, 8);
     sigmoid_backward(d_stage2_mfa_att3_fc2, d_stage2_mfa_att3_sigmoid, stage2_mfa_att3_sigmoid, (size_t)N * 1920, 0);
     conv1x1_backward(d_stage2_mfa_att3_relu, 0, d_stage2_mfa_att3_fc2_weight, NULL, d_stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, 16, 30, (size_t)N * 64);
     relu_backward(d_stage2_mfa_att3_fc1, d_stage2_mfa_att3_relu, stage2_mfa_att3_relu, (size_t)N * 1024, 0);
     conv1x1_backward(d_stage2_mfa_att3_mean, 0, d_stage2_mfa_att3_fc1_weight, NULL, d_stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, 30, 16, (size_t)N * 64);
-    mean_t_backward(d_stage2_mfa_bn3, 1, d_stage2_mfa_att3_mean, 30 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++)
+        mean_t_backward_channel(c, d_stage2_mfa_bn3, 1, d_stage2_mfa_att3_mean, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 30; g++)
         norm_backward_group(g, d_stage2_mfa_dw3, 0, d_stage2_mfa_bn3_scale, d_stage2_mfa_bn3_shift, d_stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3, stage2_mfa_bn3_scale, stage2_mfa_bn3_saved, (NormShape){30, 1, N, 64, 8}, 1);
@@ -5074,31 +5286,39 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 30; c++)
         dwconv_backward_channel(c, d_stage2_mfa_sum3, 0, d_stage2_mfa_dw3_weight, d_stage2_mfa_dw3, stage2_mfa_sum3, stage2_mfa_dw3_weight, N, 64, 8, 3, 3, 1, 1);
     add_backward(d_stage2_mfa_x3, 0, d_stage2_mfa_y2, 1, d_stage2_mfa_sum3, (size_t)N * 15360);
-    bcast_mul_t_backward(d_stage2_mfa_bn2, 0, d_stage2_mfa_att2_sigmoid, 0, d_stage2_mfa_y2, stage2_mfa_bn2, stage2_mfa_att2_sigmoid, 30 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++)
+        bcast_mul_t_backward_channel(c, d_stage2_mfa_bn2, 0, d_stage2_mfa_att2_sigmoid, 0, d_stage2_mfa_y2, stage2_mfa_bn2, stage2_mfa_att2_sigmoid, N, 64, 8);
     sigmoid_backward(d_stage2_mfa_att2_fc2, d_stage2_mfa_att2_sigmoid, stage2_mfa_att2_sigmoid, (size_t)N * 1920, 0);
     conv1x1_backward(d_stage2_mfa_att2_relu, 0, d_stage2_mfa_att2_fc2_weight, NULL, d_stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, 16, 30, (size_t)N * 64);
     relu_backward(d_stage2_mfa_att2_fc1, d_stage2_mfa_att2_relu, stage2_mfa_att2_relu, (size_t)N * 1024, 0);
     conv1x1_backward(d_stage2_mfa_att2_mean, 0, d_stage2_mfa_att2_fc1_weight, NULL, d_stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, 30, 16, (size_t)N * 64);
-    mean_t_backward(d_stage2_mfa_bn2, 1, d_stage2_mfa_att2_mean, 30 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++)
+        mean_t_backward_channel(c, d_stage2_mfa_bn2, 1, d_stage2_mfa_att2_mean, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 30; g++)
         norm_backward_group(g, d_stage2_mfa_dw2, 0, d_stage2_mfa_bn2_scale, d_stage2_mfa_bn2_shift, d_stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2, stage2_mfa_bn2_scale, stage2_mfa_bn2_saved, (NormShape){30, 1, N, 64, 8}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 276480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_backward_channel(c, d_stage2_mfa_x2, 0, d_stage2_mfa_dw2_weight, d_stage2_mfa_dw2, stage2_mfa_x2, stage2_mfa_dw2_weight, N, 64, 8, 3, 3, 1, 1);
-    bcast_mul_t_backward(d_stage2_mfa_x1, 0, d_stage2_mfa_att1_sigmoid, 0, d_stage2_mfa_y1, stage2_mfa_x1, stage2_mfa_att1_sigmoid, 30 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++)
+        bcast_mul_t_backward_channel(c, d_stage2_mfa_x1, 0, d_stage2_mfa_att1_sigmoid, 0, d_stage2_mfa_y1, stage2_mfa_x1, stage2_mfa_att1_sigmoid, N, 64, 8);
     sigmoid_backward(d_stage2_mfa_att1_fc2, d_stage2_mfa_att1_sigmoid, stage2_mfa_att1_sigmoid, (size_t)N * 1920, 0);
     conv1x1_backward(d_stage2_mfa_att1_relu, 0, d_stage2_mfa_att1_fc2_weight, NULL, d_stage2_mfa_att1_fc2, stage2_mfa_att1_relu, stage2_mfa_att1_fc2_weight, 16, 30, (size_t)N * 64);
     relu_backward(d_stage2_mfa_att1_fc1, d_stage2_mfa_att1_relu, stage2_mfa_att1_relu, (size_t)N * 1024, 0);
     conv1x1_backward(d_stage2_mfa_att1_mean, 0, d_stage2_mfa_att1_fc1_weight, NULL, d_stage2_mfa_att1_fc1, stage2_mfa_att1_mean, stage2_mfa_att1_fc1_weight, 30, 16, (size_t)N * 64);
-    mean_t_backward(d_stage2_mfa_x1, 1, d_stage2_mfa_att1_mean, 30 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++)
+        mean_t_backward_channel(c, d_stage2_mfa_x1, 1, d_stage2_mfa_att1_mean, N, 64, 8);
 
     /* backward of stage2.resnorm: 120 x 64 x 8 -> 120 x 64 x 8 */
     if (quant)
         fake_quant_backward(d_stage2_resnorm, stage2_resnorm, (size_t)N * 61440, quant->ranges + 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 64; g++)
-        resnorm_backward_group(g, d_stage2_bcres2net2_bn, 0, d_stage2_resnorm, stage2_bcres2net2_bn, stage2_resnorm_saved, 0.1, 120, N, 64, 8);
+    for (int k = 0; k < N; k++)
+        resnorm_backward_clip(k, d_stage2_bcres2net2_bn, 0, d_stage2_resnorm, stage2_bcres2net2_bn, stage2_resnorm_saved, 0.1, 120, N, 64, 8);
 
     /* backward of stage2.bcres2net2: 120 x 64 x 8 -> 120 x 64 x 8 */
     if (quant)
@@ -5106,7 +5326,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
         norm_backward_group(g, d_stage2_bcres2net2_sum, 0, d_stage2_bcres2net2_bn_scale, d_stage2_bcres2net2_bn_shift, d_stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_saved, (NormShape){120, 1, N, 64, 8}, 1);
-    bcast_add_f_backward(d_stage2_bcres2net2_f2, 0, d_stage2_bcres2net1_bn, 0, d_stage2_bcres2net2_drop, 0, d_stage2_bcres2net2_sum, 120 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 120; c++)
+        bcast_add_f_backward_channel(c, d_stage2_bcres2net2_f2, 0, d_stage2_bcres2net1_bn, 0, d_stage2_bcres2net2_drop, 0, d_stage2_bcres2net2_sum, N, 64, 8);
     dropout_backward(d_stage2_bcres2net2_conv_out, 0, d_stage2_bcres2net2_drop, stage2_bcres2net2_drop_mask, (size_t)N * 120, 8);
     conv1x1_backward(d_stage2_bcres2net2_f1, 0, d_stage2_bcres2net2_conv_out_weight, NULL, d_stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, 120, 120, (size_t)N * 8);
     relu_backward(d_stage2_bcres2net2_f1_dw4, d_stage2_bcres2net2_f1_out4, stage2_bcres2net2_f1_out4, (size_t)N * 240, 0);
@@ -5124,7 +5346,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 30; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net2_f1_in2, 0, d_stage2_bcres2net2_f1_dw2_weight, d_stage2_bcres2net2_f1_dw2, stage2_bcres2net2_f1_in2, stage2_bcres2net2_f1_dw2_weight, N, 1, 8, 1, 3, 0, 1);
     copy_backward(d_stage2_bcres2net2_f1_in1, d_stage2_bcres2net2_f1_out1, (size_t)N * 240, 0);
-    mean_f_backward(d_stage2_bcres2net2_f2, 1, d_stage2_bcres2net2_mean_f, 120 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 120; c++)
+        mean_f_backward_channel(c, d_stage2_bcres2net2_f2, 1, d_stage2_bcres2net2_mean_f, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
         norm_backward_group(g, d_stage2_bcres2net2_f2_dw4, 0, d_stage2_bcres2net2_f2_ssn4_scale, d_stage2_bcres2net2_f2_ssn4_shift, d_stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, NULL, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_saved, (NormShape){30, 4, N, 64, 8}, 0);
@@ -5153,7 +5377,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
         norm_backward_group(g, d_stage2_bcres2net1_sum, 0, d_stage2_bcres2net1_bn_scale, d_stage2_bcres2net1_bn_shift, d_stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_saved, (NormShape){120, 1, N, 64, 8}, 1);
-    bcast_add_f_backward(d_stage2_bcres2net1_f2, 0, NULL, 0, d_stage2_bcres2net1_drop, 0, d_stage2_bcres2net1_sum, 120 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 120; c++)
+        bcast_add_f_backward_channel(c, d_stage2_bcres2net1_f2, 0, NULL, 0, d_stage2_bcres2net1_drop, 0, d_stage2_bcres2net1_sum, N, 64, 8);
     dropout_backward(d_stage2_bcres2net1_conv_out, 0, d_stage2_bcres2net1_drop, stage2_bcres2net1_drop_mask, (size_t)N * 120, 8);
     conv1x1_backward(d_stage2_bcres2net1_f1, 0, d_stage2_bcres2net1_conv_out_weight, NULL, d_stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, stage2_bcres2net1_conv_out_weight, 120, 120, (size_t)N * 8);
     relu_backward(d_stage2_bcres2net1_f1_dw4, d_stage2_bcres2net1_f1_out4, stage2_bcres2net1_f1_out4, (size_t)N * 240, 0);
@@ -5171,7 +5397,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 30; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net1_f1_in2, 0, d_stage2_bcres2net1_f1_dw2_weight, d_stage2_bcres2net1_f1_dw2, stage2_bcres2net1_f1_in2, stage2_bcres2net1_f1_dw2_weight, N, 1, 8, 1, 3, 0, 1);
     copy_backward(d_stage2_bcres2net1_f1_in1, d_stage2_bcres2net1_f1_out1, (size_t)N * 240, 0);
-    mean_f_backward(d_stage2_bcres2net1_f2, 1, d_stage2_bcres2net1_mean_f, 120 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 120; c++)
+        mean_f_backward_channel(c, d_stage2_bcres2net1_f2, 1, d_stage2_bcres2net1_mean_f, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
         norm_backward_group(g, d_stage2_bcres2net1_f2_dw4, 0, d_stage2_bcres2net1_f2_ssn4_scale, d_stage2_bcres2net1_f2_ssn4_shift, d_stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, NULL, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_saved, (NormShape){30, 4, N, 64, 8}, 0);
@@ -5206,12 +5434,16 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     /* backward of stage1.mfa: 80 x 128 x 16 -> 80 x 128 x 16 */
     if (quant)
         fake_quant_backward(d_stage1_mfa, stage1_mfa, (size_t)N * 163840, quant->ranges + 10);
-    bcast_mul_t_backward(d_stage1_mfa_bn4, 0, d_stage1_mfa_att4_sigmoid, 0, d_stage1_mfa_y4, stage1_mfa_bn4, stage1_mfa_att4_sigmoid, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_backward_channel(c, d_stage1_mfa_bn4, 0, d_stage1_mfa_att4_sigmoid, 0, d_stage1_mfa_y4, stage1_mfa_bn4, stage1_mfa_att4_sigmoid, N, 128, 16);
     sigmoid_backward(d_stage1_mfa_att4_fc2, d_stage1_mfa_att4_sigmoid, stage1_mfa_att4_sigmoid, (size_t)N * 2560, 0);
     conv1x1_backward(d_stage1_mfa_att4_relu, 0, d_stage1_mfa_att4_fc2_weight, NULL, d_stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, 10, 20, (size_t)N * 128);
     relu_backward(d_stage1_mfa_att4_fc1, d_stage1_mfa_att4_relu, stage1_mfa_att4_relu, (size_t)N * 1280, 0);
     conv1x1_backward(d_stage1_mfa_att4_mean, 0, d_stage1_mfa_att4_fc1_weight, NULL, d_stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, 20, 10, (size_t)N * 128);
-    mean_t_backward(d_stage1_mfa_bn4, 1, d_stage1_mfa_att4_mean, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_backward_channel(c, d_stage1_mfa_bn4, 1, d_stage1_mfa_att4_mean, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
         norm_backward_group(g, d_stage1_mfa_dw4, 0, d_stage1_mfa_bn4_scale, d_stage1_mfa_bn4_shift, d_stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4, stage1_mfa_bn4_scale, stage1_mfa_bn4_saved, (NormShape){20, 1, N, 128, 16}, 1);
@@ -5219,12 +5451,16 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage1_mfa_sum4, 0, d_stage1_mfa_dw4_weight, d_stage1_mfa_dw4, stage1_mfa_sum4, stage1_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
     add_backward(d_stage1_mfa_x4, 0, d_stage1_mfa_y3, 1, d_stage1_mfa_sum4, (size_t)N * 40960);
-    bcast_mul_t_backward(d_stage1_mfa_bn3, 0, d_stage1_mfa_att3_sigmoid, 0, d_stage1_mfa_y3, stage1_mfa_bn3, stage1_mfa_att3_sigmoid, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_backward_channel(c, d_stage1_mfa_bn3, 0, d_stage1_mfa_att3_sigmoid, 0, d_stage1_mfa_y3, stage1_mfa_bn3, stage1_mfa_att3_sigmoid, N, 128, 16);
     sigmoid_backward(d_stage1_mfa_att3_fc2, d_stage1_mfa_att3_sigmoid, stage1_mfa_att3_sigmoid, (size_t)N * 2560, 0);
     conv1x1_backward(d_stage1_mfa_att3_relu, 0, d_stage1_mfa_att3_fc2_weight, NULL, d_stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, 10, 20, (size_t)N * 128);
     relu_backward(d_stage1_mfa_att3_fc1, d_stage1_mfa_att3_relu, stage1_mfa_att3_relu, (size_t)N * 1280, 0);
     conv1x1_backward(d_stage1_mfa_att3_mean, 0, d_stage1_mfa_att3_fc1_weight, NULL, d_stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, 20, 10, (size_t)N * 128);
-    mean_t_backward(d_stage1_mfa_bn3, 1, d_stage1_mfa_att3_mean, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_backward_channel(c, d_stage1_mfa_bn3, 1, d_stage1_mfa_att3_mean, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
         norm_backward_group(g, d_stage1_mfa_dw3, 0, d_stage1_mfa_bn3_scale, d_stage1_mfa_bn3_shift, d_stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3, stage1_mfa_bn3_scale, stage1_mfa_bn3_saved, (NormShape){20, 1, N, 128, 16}, 1);
@@ -5232,31 +5468,39 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage1_mfa_sum3, 0, d_stage1_mfa_dw3_weight, d_stage1_mfa_dw3, stage1_mfa_sum3, stage1_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
     add_backward(d_stage1_mfa_x3, 0, d_stage1_mfa_y2, 1, d_stage1_mfa_sum3, (size_t)N * 40960);
-    bcast_mul_t_backward(d_stage1_mfa_bn2, 0, d_stage1_mfa_att2_sigmoid, 0, d_stage1_mfa_y2, stage1_mfa_bn2, stage1_mfa_att2_sigmoid, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_backward_channel(c, d_stage1_mfa_bn2, 0, d_stage1_mfa_att2_sigmoid, 0, d_stage1_mfa_y2, stage1_mfa_bn2, stage1_mfa_att2_sigmoid, N, 128, 16);
     sigmoid_backward(d_stage1_mfa_att2_fc2, d_stage1_mfa_att2_sigmoid, stage1_mfa_att2_sigmoid, (size_t)N * 2560, 0);
     conv1x1_backward(d_stage1_mfa_att2_relu, 0, d_stage1_mfa_att2_fc2_weight, NULL, d_stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, 10, 20, (size_t)N * 128);
     relu_backward(d_stage1_mfa_att2_fc1, d_stage1_mfa_att2_relu, stage1_mfa_att2_relu, (size_t)N * 1280, 0);
     conv1x1_backward(d_stage1_mfa_att2_mean, 0, d_stage1_mfa_att2_fc1_weight, NULL, d_stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, 20, 10, (size_t)N * 128);
-    mean_t_backward(d_stage1_mfa_bn2, 1, d_stage1_mfa_att2_mean, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_backward_channel(c, d_stage1_mfa_bn2, 1, d_stage1_mfa_att2_mean, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
         norm_backward_group(g, d_stage1_mfa_dw2, 0, d_stage1_mfa_bn2_scale, d_stage1_mfa_bn2_shift, d_stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2, stage1_mfa_bn2_scale, stage1_mfa_bn2_saved, (NormShape){20, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage1_mfa_x2, 0, d_stage1_mfa_dw2_weight, d_stage1_mfa_dw2, stage1_mfa_x2, stage1_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
-    bcast_mul_t_backward(d_stage1_mfa_x1, 0, d_stage1_mfa_att1_sigmoid, 0, d_stage1_mfa_y1, stage1_mfa_x1, stage1_mfa_att1_sigmoid, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_backward_channel(c, d_stage1_mfa_x1, 0, d_stage1_mfa_att1_sigmoid, 0, d_stage1_mfa_y1, stage1_mfa_x1, stage1_mfa_att1_sigmoid, N, 128, 16);
     sigmoid_backward(d_stage1_mfa_att1_fc2, d_stage1_mfa_att1_sigmoid, stage1_mfa_att1_sigmoid, (size_t)N * 2560, 0);
     conv1x1_backward(d_stage1_mfa_att1_relu, 0, d_stage1_mfa_att1_fc2_weight, NULL, d_stage1_mfa_att1_fc2, stage1_mfa_att1_relu, stage1_mfa_att1_fc2_weight, 10, 20, (size_t)N * 128);
     relu_backward(d_stage1_mfa_att1_fc1, d_stage1_mfa_att1_relu, stage1_mfa_att1_relu, (size_t)N * 1280, 0);
     conv1x1_backward(d_stage1_mfa_att1_mean, 0, d_stage1_mfa_att1_fc1_weight, NULL, d_stage1_mfa_att1_fc1, stage1_mfa_att1_mean, stage1_mfa_att1_fc1_weight, 20, 10, (size_t)N * 128);
-    mean_t_backward(d_stage1_mfa_x1, 1, d_stage1_mfa_att1_mean, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_backward_channel(c, d_stage1_mfa_x1, 1, d_stage1_mfa_att1_mean, N, 128, 16);
 
     /* backward of stage1.resnorm: 80 x 128 x 16 -> 80 x 128 x 16 */
     if (quant)
         fake_quant_backward(d_stage1_resnorm, stage1_resnorm, (size_t)N * 163840, quant->ranges + 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 128; g++)
-        resnorm_backward_group(g, d_stage1_bcres2net2_bn, 0, d_stage1_resnorm, stage1_bcres2net2_bn, stage1_resnorm_saved, 0.1, 80, N, 128, 16);
+    for (int k = 0; k < N; k++)
+        resnorm_backward_clip(k, d_stage1_bcres2net2_bn, 0, d_stage1_resnorm, stage1_bcres2net2_bn, stage1_resnorm_saved, 0.1, 80, N, 128, 16);
 
     /* backward of stage1.bcres2net2: 80 x 128 x 16 -> 80 x 128 x 16 */
     if (quant)
@@ -5264,7 +5508,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_backward_group(g, d_stage1_bcres2net2_sum, 0, d_stage1_bcres2net2_bn_scale, d_stage1_bcres2net2_bn_shift, d_stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
-    bcast_add_f_backward(d_stage1_bcres2net2_f2, 0, d_stage1_bcres2net1_bn, 0, d_stage1_bcres2net2_drop, 0, d_stage1_bcres2net2_sum, 80 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_backward_channel(c, d_stage1_bcres2net2_f2, 0, d_stage1_bcres2net1_bn, 0, d_stage1_bcres2net2_drop, 0, d_stage1_bcres2net2_sum, N, 128, 16);
     dropout_backward(d_stage1_bcres2net2_conv_out, 0, d_stage1_bcres2net2_drop, stage1_bcres2net2_drop_mask, (size_t)N * 80, 16);
     conv1x1_backward(d_stage1_bcres2net2_f1, 0, d_stage1_bcres2net2_conv_out_weight, NULL, d_stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, 80, 80, (size_t)N * 16);
     relu_backward(d_stage1_bcres2net2_f1_dw4, d_stage1_bcres2net2_f1_out4, stage1_bcres2net2_f1_out4, (size_t)N * 320, 0);
@@ -5282,7 +5528,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net2_f1_in2, 0, d_stage1_bcres2net2_f1_dw2_weight, d_stage1_bcres2net2_f1_dw2, stage1_bcres2net2_f1_in2, stage1_bcres2net2_f1_dw2_weight, N, 1, 16, 1, 3, 0, 1);
     copy_backward(d_stage1_bcres2net2_f1_in1, d_stage1_bcres2net2_f1_out1, (size_t)N * 320, 0);
-    mean_f_backward(d_stage1_bcres2net2_f2, 1, d_stage1_bcres2net2_mean_f, 80 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_backward_channel(c, d_stage1_bcres2net2_f2, 1, d_stage1_bcres2net2_mean_f, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_backward_group(g, d_stage1_bcres2net2_f2_dw4, 0, d_stage1_bcres2net2_f2_ssn4_scale, d_stage1_bcres2net2_f2_ssn4_shift, d_stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, NULL, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
@@ -5311,7 +5559,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_backward_group(g, d_stage1_bcres2net1_sum, 0, d_stage1_bcres2net1_bn_scale, d_stage1_bcres2net1_bn_shift, d_stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
-    bcast_add_f_backward(d_stage1_bcres2net1_f2, 0, NULL, 0, d_stage1_bcres2net1_drop, 0, d_stage1_bcres2net1_sum, 80 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_backward_channel(c, d_stage1_bcres2net1_f2, 0, NULL, 0, d_stage1_bcres2net1_drop, 0, d_stage1_bcres2net1_sum, N, 128, 16);
     dropout_backward(d_stage1_bcres2net1_conv_out, 0, d_stage1_bcres2net1_drop, stage1_bcres2net1_drop_mask, (size_t)N * 80, 16);
     conv1x1_backward(d_stage1_bcres2net1_f1, 0, d_stage1_bcres2net1_conv_out_weight, NULL, d_stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, stage1_bcres2net1_conv_out_weight, 80, 80, (size_t)N * 16);
     relu_backward(d_stage1_bcres2net1_f1_dw4, d_stage1_bcres2net1_f1_out4, stage1_bcres2net1_f1_out4, (size_t)N * 320, 0);
@@ -5329,7 +5579,9 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net1_f1_in2, 0, d_stage1_bcres2net1_f1_dw2_weight, d_stage1_bcres2net1_f1_dw2, stage1_bcres2net1_f1_in2, stage1_bcres2net1_f1_dw2_weight, N, 1, 16, 1, 3, 0, 1);
     copy_backward(d_stage1_bcres2net1_f1_in1, d_stage1_bcres2net1_f1_out1, (size_t)N * 320, 0);
-    mean_f_backward(d_stage1_bcres2net1_f2, 1, d_stage1_bcres2net1_mean_f, 80 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_backward_channel(c, d_stage1_bcres2net1_f2, 1, d_stage1_bcres2net1_mean_f, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_backward_group(g, d_stage1_bcres2net1_f2_dw4, 0, d_stage1_bcres2net1_f2_ssn4_scale, d_stage1_bcres2net1_f2_ssn4_shift, d_stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, NULL, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
@@ -5361,12 +5613,16 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     /* backward of stem.mfa: 160 x 128 x 16 -> 160 x 128 x 16 */
     if (quant)
         fake_quant_backward(d_stem_mfa, stem_mfa, (size_t)N * 327680, quant->ranges + 2);
-    bcast_mul_t_backward(d_stem_mfa_bn4, 0, d_stem_mfa_att4_sigmoid, 0, d_stem_mfa_y4, stem_mfa_bn4, stem_mfa_att4_sigmoid, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_mul_t_backward_channel(c, d_stem_mfa_bn4, 0, d_stem_mfa_att4_sigmoid, 0, d_stem_mfa_y4, stem_mfa_bn4, stem_mfa_att4_sigmoid, N, 128, 16);
     sigmoid_backward(d_stem_mfa_att4_fc2, d_stem_mfa_att4_sigmoid, stem_mfa_att4_sigmoid, (size_t)N * 5120, 0);
     conv1x1_backward(d_stem_mfa_att4_relu, 0, d_stem_mfa_att4_fc2_weight, NULL, d_stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, 20, 40, (size_t)N * 128);
     relu_backward(d_stem_mfa_att4_fc1, d_stem_mfa_att4_relu, stem_mfa_att4_relu, (size_t)N * 2560, 0);
     conv1x1_backward(d_stem_mfa_att4_mean, 0, d_stem_mfa_att4_fc1_weight, NULL, d_stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, 40, 20, (size_t)N * 128);
-    mean_t_backward(d_stem_mfa_bn4, 1, d_stem_mfa_att4_mean, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_t_backward_channel(c, d_stem_mfa_bn4, 1, d_stem_mfa_att4_mean, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
         norm_backward_group(g, d_stem_mfa_dw4, 0, d_stem_mfa_bn4_scale, d_stem_mfa_bn4_shift, d_stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4, stem_mfa_bn4_scale, stem_mfa_bn4_saved, (NormShape){40, 1, N, 128, 16}, 1);
@@ -5374,12 +5630,16 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stem_mfa_sum4, 0, d_stem_mfa_dw4_weight, d_stem_mfa_dw4, stem_mfa_sum4, stem_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
     add_backward(d_stem_mfa_x4, 0, d_stem_mfa_y3, 1, d_stem_mfa_sum4, (size_t)N * 81920);
-    bcast_mul_t_backward(d_stem_mfa_bn3, 0, d_stem_mfa_att3_sigmoid, 0, d_stem_mfa_y3, stem_mfa_bn3, stem_mfa_att3_sigmoid, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_mul_t_backward_channel(c, d_stem_mfa_bn3, 0, d_stem_mfa_att3_sigmoid, 0, d_stem_mfa_y3, stem_mfa_bn3, stem_mfa_att3_sigmoid, N, 128, 16);
     sigmoid_backward(d_stem_mfa_att3_fc2, d_stem_mfa_att3_sigmoid, stem_mfa_att3_sigmoid, (size_t)N * 5120, 0);
     conv1x1_backward(d_stem_mfa_att3_relu, 0, d_stem_mfa_att3_fc2_weight, NULL, d_stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, 20, 40, (size_t)N * 128);
     relu_backward(d_stem_mfa_att3_fc1, d_stem_mfa_att3_relu, stem_mfa_att3_relu, (size_t)N * 2560, 0);
     conv1x1_backward(d_stem_mfa_att3_mean, 0, d_stem_mfa_att3_fc1_weight, NULL, d_stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, 40, 20, (size_t)N * 128);
-    mean_t_backward(d_stem_mfa_bn3, 1, d_stem_mfa_att3_mean, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_t_backward_channel(c, d_stem_mfa_bn3, 1, d_stem_mfa_att3_mean, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
         norm_backward_group(g, d_stem_mfa_dw3, 0, d_stem_mfa_bn3_scale, d_stem_mfa_bn3_shift, d_stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3, stem_mfa_bn3_scale, stem_mfa_bn3_saved, (NormShape){40, 1, N, 128, 16}, 1);
@@ -5387,24 +5647,32 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stem_mfa_sum3, 0, d_stem_mfa_dw3_weight, d_stem_mfa_dw3, stem_mfa_sum3, stem_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
     add_backward(d_stem_mfa_x3, 0, d_stem_mfa_y2, 1, d_stem_mfa_sum3, (size_t)N * 81920);
-    bcast_mul_t_backward(d_stem_mfa_bn2, 0, d_stem_mfa_att2_sigmoid, 0, d_stem_mfa_y2, stem_mfa_bn2, stem_mfa_att2_sigmoid, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_mul_t_backward_channel(c, d_stem_mfa_bn2, 0, d_stem_mfa_att2_sigmoid, 0, d_stem_mfa_y2, stem_mfa_bn2, stem_mfa_att2_sigmoid, N, 128, 16);
     sigmoid_backward(d_stem_mfa_att2_fc2, d_stem_mfa_att2_sigmoid, stem_mfa_att2_sigmoid, (size_t)N * 5120, 0);
     conv1x1_backward(d_stem_mfa_att2_relu, 0, d_stem_mfa_att2_fc2_weight, NULL, d_stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, 20, 40, (size_t)N * 128);
     relu_backward(d_stem_mfa_att2_fc1, d_stem_mfa_att2_relu, stem_mfa_att2_relu, (size_t)N * 2560, 0);
     conv1x1_backward(d_stem_mfa_att2_mean, 0, d_stem_mfa_att2_fc1_weight, NULL, d_stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, 40, 20, (size_t)N * 128);
-    mean_t_backward(d_stem_mfa_bn2, 1, d_stem_mfa_att2_mean, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_t_backward_channel(c, d_stem_mfa_bn2, 1, d_stem_mfa_att2_mean, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
         norm_backward_group(g, d_stem_mfa_dw2, 0, d_stem_mfa_bn2_scale, d_stem_mfa_bn2_shift, d_stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2, stem_mfa_bn2_scale, stem_mfa_bn2_saved, (NormShape){40, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1474560 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stem_mfa_x2, 0, d_stem_mfa_dw2_weight, d_stem_mfa_dw2, stem_mfa_x2, stem_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
-    bcast_mul_t_backward(d_stem_mfa_x1, 0, d_stem_mfa_att1_sigmoid, 0, d_stem_mfa_y1, stem_mfa_x1, stem_mfa_att1_sigmoid, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_mul_t_backward_channel(c, d_stem_mfa_x1, 0, d_stem_mfa_att1_sigmoid, 0, d_stem_mfa_y1, stem_mfa_x1, stem_mfa_att1_sigmoid, N, 128, 16);
     sigmoid_backward(d_stem_mfa_att1_fc2, d_stem_mfa_att1_sigmoid, stem_mfa_att1_sigmoid, (size_t)N * 5120, 0);
     conv1x1_backward(d_stem_mfa_att1_relu, 0, d_stem_mfa_att1_fc2_weight, NULL, d_stem_mfa_att1_fc2, stem_mfa_att1_relu, stem_mfa_att1_fc2_weight, 20, 40, (size_t)N * 128);
     relu_backward(d_stem_mfa_att1_fc1, d_stem_mfa_att1_relu, stem_mfa_att1_relu, (size_t)N * 2560, 0);
     conv1x1_backward(d_stem_mfa_att1_mean, 0, d_stem_mfa_att1_fc1_weight, NULL, d_stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, 40, 20, (size_t)N * 128);
-    mean_t_backward(d_stem_mfa_x1, 1, d_stem_mfa_att1_mean, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_t_backward_channel(c, d_stem_mfa_x1, 1, d_stem_mfa_att1_mean, N, 128, 16);
 
     /* backward of stem.bn + stem.relu: 160 x 128 x 16 -> 160 x 128 x 16 */
     if (quant)
@@ -5435,7 +5703,6 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     real *stem_mfa_att1_sigmoid = arena + (size_t)N * 7680; /* 40 x N x 128 x 1 */
     real *stem_mfa_x2 = arena + (size_t)N * 409600; /* 40 x N x 128 x 16 */
     real *stem_mfa_y2 = arena + (size_t)N * 737280; /* 40 x N x 128 x 16 */
-    real *stem_mfa_dw2 = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
     real *stem_mfa_bn2 = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
     real *stem_mfa_att2_mean = arena + (size_t)N * 0; /* 40 x N x 128 x 1 */
     real *stem_mfa_att2_fc1 = arena + (size_t)N * 5120; /* 20 x N x 128 x 1 */
@@ -5445,23 +5712,21 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     real *stem_mfa_x3 = arena + (size_t)N * 491520; /* 40 x N x 128 x 16 */
     real *stem_mfa_y3 = arena + (size_t)N * 819200; /* 40 x N x 128 x 16 */
     real *stem_mfa_sum3 = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
-    real *stem_mfa_dw3 = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
-    real *stem_mfa_bn3 = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
-    real *stem_mfa_att3_mean = arena + (size_t)N * 81920; /* 40 x N x 128 x 1 */
-    real *stem_mfa_att3_fc1 = arena + (size_t)N * 87040; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att3_relu = arena + (size_t)N * 81920; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att3_fc2 = arena + (size_t)N * 84480; /* 40 x N x 128 x 1 */
-    real *stem_mfa_att3_sigmoid = arena + (size_t)N * 89600; /* 40 x N x 128 x 1 */
+    real *stem_mfa_bn3 = arena + (size_t)N * 163840; /* 40 x N x 128 x 16 */
+    real *stem_mfa_att3_mean = arena + (size_t)N * 0; /* 40 x N x 128 x 1 */
+    real *stem_mfa_att3_fc1 = arena + (size_t)N * 5120; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att3_relu = arena + (size_t)N * 0; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att3_fc2 = arena + (size_t)N * 2560; /* 40 x N x 128 x 1 */
+    real *stem_mfa_att3_sigmoid = arena + (size_t)N * 7680; /* 40 x N x 128 x 1 */
     real *stem_mfa_x4 = arena + (size_t)N * 573440; /* 40 x N x 128 x 16 */
     real *stem_mfa_y4 = arena + (size_t)N * 901120; /* 40 x N x 128 x 16 */
     real *stem_mfa_sum4 = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
-    real *stem_mfa_dw4 = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
-    real *stem_mfa_bn4 = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
-    real *stem_mfa_att4_mean = arena + (size_t)N * 81920; /* 40 x N x 128 x 1 */
-    real *stem_mfa_att4_fc1 = arena + (size_t)N * 87040; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att4_relu = arena + (size_t)N * 81920; /* 20 x N x 128 x 1 */
-    real *stem_mfa_att4_fc2 = arena + (size_t)N * 84480; /* 40 x N x 128 x 1 */
-    real *stem_mfa_att4_sigmoid = arena + (size_t)N * 89600; /* 40 x N x 128 x 1 */
+    real *stem_mfa_bn4 = arena + (size_t)N * 163840; /* 40 x N x 128 x 16 */
+    real *stem_mfa_att4_mean = arena + (size_t)N * 0; /* 40 x N x 128 x 1 */
+    real *stem_mfa_att4_fc1 = arena + (size_t)N * 5120; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att4_relu = arena + (size_t)N * 0; /* 20 x N x 128 x 1 */
+    real *stem_mfa_att4_fc2 = arena + (size_t)N * 2560; /* 40 x N x 128 x 1 */
+    real *stem_mfa_att4_sigmoid = arena + (size_t)N * 7680; /* 40 x N x 128 x 1 */
     real *stage1_bcres2net1_conv_in = arena + (size_t)N * 0; /* 80 x N x 128 x 16 */
     real *stage1_bcres2net1_bn_in = arena + (size_t)N * 163840; /* 80 x N x 128 x 16 */
     real *stage1_bcres2net1_f2 = arena + (size_t)N * 0; /* 80 x N x 128 x 16 */
@@ -5473,11 +5738,8 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     real *stage1_bcres2net1_f2_out3 = arena + (size_t)N * 81920; /* 20 x N x 128 x 16 */
     real *stage1_bcres2net1_f2_in4 = arena + (size_t)N * 286720; /* 20 x N x 128 x 16 */
     real *stage1_bcres2net1_f2_out4 = arena + (size_t)N * 122880; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_dw2 = arena + (size_t)N * 327680; /* 20 x N x 128 x 16 */
     real *stage1_bcres2net1_f2_sum3 = arena + (size_t)N * 327680; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_dw3 = arena + (size_t)N * 368640; /* 20 x N x 128 x 16 */
     real *stage1_bcres2net1_f2_sum4 = arena + (size_t)N * 327680; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net1_f2_dw4 = arena + (size_t)N * 163840; /* 20 x N x 128 x 16 */
     real *stage1_bcres2net1_mean_f = arena + (size_t)N * 163840; /* 80 x N x 1 x 16 */
     real *stage1_bcres2net1_f1 = arena + (size_t)N * 165120; /* 80 x N x 1 x 16 */
     real *stage1_bcres2net1_f1_in1 = arena + (size_t)N * 163840; /* 20 x N x 1 x 16 */
@@ -5495,82 +5757,73 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     real *stage1_bcres2net1_f1_dw4 = arena + (size_t)N * 163840; /* 20 x N x 1 x 16 */
     real *stage1_bcres2net1_conv_out = arena + (size_t)N * 163840; /* 80 x N x 1 x 16 */
     real *stage1_bcres2net1_drop = arena + (size_t)N * 165120; /* 80 x N x 1 x 16 */
-    real *stage1_bcres2net1_sum = arena + (size_t)N * 166400; /* 80 x N x 128 x 16 */
-    real *stage1_bcres2net1_bn = arena + (size_t)N * 0; /* 80 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2 = arena + (size_t)N * 163840; /* 80 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_in1 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_out1 = arena + (size_t)N * 163840; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_in2 = arena + (size_t)N * 40960; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_out2 = arena + (size_t)N * 204800; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_in3 = arena + (size_t)N * 81920; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_out3 = arena + (size_t)N * 245760; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_in4 = arena + (size_t)N * 122880; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_out4 = arena + (size_t)N * 286720; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_dw2 = arena + (size_t)N * 327680; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_sum3 = arena + (size_t)N * 327680; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_dw3 = arena + (size_t)N * 368640; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_sum4 = arena + (size_t)N * 327680; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_f2_dw4 = arena + (size_t)N * 368640; /* 20 x N x 128 x 16 */
-    real *stage1_bcres2net2_mean_f = arena + (size_t)N * 327680; /* 80 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1 = arena + (size_t)N * 328960; /* 80 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_in1 = arena + (size_t)N * 327680; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_out1 = arena + (size_t)N * 328960; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_in2 = arena + (size_t)N * 328000; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_out2 = arena + (size_t)N * 329280; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_in3 = arena + (size_t)N * 328320; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_out3 = arena + (size_t)N * 329600; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_in4 = arena + (size_t)N * 328640; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_out4 = arena + (size_t)N * 329920; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_dw2 = arena + (size_t)N * 330240; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_sum3 = arena + (size_t)N * 330240; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_dw3 = arena + (size_t)N * 330560; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_sum4 = arena + (size_t)N * 330240; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_f1_dw4 = arena + (size_t)N * 327680; /* 20 x N x 1 x 16 */
-    real *stage1_bcres2net2_conv_out = arena + (size_t)N * 327680; /* 80 x N x 1 x 16 */
-    real *stage1_bcres2net2_drop = arena + (size_t)N * 328960; /* 80 x N x 1 x 16 */
-    real *stage1_bcres2net2_sum = arena + (size_t)N * 330240; /* 80 x N x 128 x 16 */
-    real *stage1_bcres2net2_bn = arena + (size_t)N * 0; /* 80 x N x 128 x 16 */
-    real *stage1_resnorm = arena + (size_t)N * 163840; /* 80 x N x 128 x 16 */
-    real *stage1_resnorm_saved = arena + (size_t)N * 327680; /* 2 x N x 128 x 1 */
-    real *stage1_mfa = arena + (size_t)N * 327680; /* 80 x N x 128 x 16 */
-    real *stage1_mfa_x1 = arena + (size_t)N * 163840; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_y1 = arena + (size_t)N * 327680; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_att1_mean = arena + (size_t)N * 0; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_att1_fc1 = arena + (size_t)N * 2560; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att1_relu = arena + (size_t)N * 0; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att1_fc2 = arena + (size_t)N * 1280; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_att1_sigmoid = arena + (size_t)N * 3840; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_x2 = arena + (size_t)N * 204800; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_y2 = arena + (size_t)N * 368640; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_dw2 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_bn2 = arena + (size_t)N * 40960; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_att2_mean = arena + (size_t)N * 0; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_att2_fc1 = arena + (size_t)N * 2560; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att2_relu = arena + (size_t)N * 0; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att2_fc2 = arena + (size_t)N * 1280; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_att2_sigmoid = arena + (size_t)N * 3840; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_x3 = arena + (size_t)N * 245760; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_y3 = arena + (size_t)N * 409600; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_sum3 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_dw3 = arena + (size_t)N * 40960; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_bn3 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_att3_mean = arena + (size_t)N * 40960; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_att3_fc1 = arena + (size_t)N * 43520; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att3_relu = arena + (size_t)N * 40960; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att3_fc2 = arena + (size_t)N * 42240; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_att3_sigmoid = arena + (size_t)N * 44800; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_x4 = arena + (size_t)N * 286720; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_y4 = arena + (size_t)N * 450560; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_sum4 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_dw4 = arena + (size_t)N * 40960; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_bn4 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
-    real *stage1_mfa_att4_mean = arena + (size_t)N * 40960; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_att4_fc1 = arena + (size_t)N * 43520; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att4_relu = arena + (size_t)N * 40960; /* 10 x N x 128 x 1 */
-    real *stage1_mfa_att4_fc2 = arena + (size_t)N * 42240; /* 20 x N x 128 x 1 */
-    real *stage1_mfa_att4_sigmoid = arena + (size_t)N * 44800; /* 20 x N x 128 x 1 */
+    real *stage1_bcres2net1_bn = arena + (size_t)N * 330240; /* 80 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2 = arena + (size_t)N * 0; /* 80 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_in1 = arena + (size_t)N * 330240; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_out1 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_in2 = arena + (size_t)N * 371200; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_out2 = arena + (size_t)N * 40960; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_in3 = arena + (size_t)N * 412160; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_out3 = arena + (size_t)N * 81920; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_in4 = arena + (size_t)N * 453120; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_out4 = arena + (size_t)N * 122880; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_sum3 = arena + (size_t)N * 163840; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_f2_sum4 = arena + (size_t)N * 163840; /* 20 x N x 128 x 16 */
+    real *stage1_bcres2net2_mean_f = arena + (size_t)N * 163840; /* 80 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1 = arena + (size_t)N * 165120; /* 80 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_in1 = arena + (size_t)N * 163840; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_out1 = arena + (size_t)N * 165120; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_in2 = arena + (size_t)N * 164160; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_out2 = arena + (size_t)N * 165440; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_in3 = arena + (size_t)N * 164480; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_out3 = arena + (size_t)N * 165760; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_in4 = arena + (size_t)N * 164800; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_out4 = arena + (size_t)N * 166080; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_dw2 = arena + (size_t)N * 166400; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_sum3 = arena + (size_t)N * 166400; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_dw3 = arena + (size_t)N * 166720; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_sum4 = arena + (size_t)N * 166400; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_f1_dw4 = arena + (size_t)N * 163840; /* 20 x N x 1 x 16 */
+    real *stage1_bcres2net2_conv_out = arena + (size_t)N * 163840; /* 80 x N x 1 x 16 */
+    real *stage1_bcres2net2_drop = arena + (size_t)N * 165120; /* 80 x N x 1 x 16 */
+    real *stage1_bcres2net2_bn = arena + (size_t)N * 494080; /* 80 x N x 128 x 16 */
+    real *stage1_resnorm = arena + (size_t)N * 0; /* 80 x N x 128 x 16 */
+    real *stage1_resnorm_saved = arena + (size_t)N * 163840; /* 2 x N x 128 x 1 */
+    real *stage1_mfa = arena + (size_t)N * 170240; /* 80 x N x 128 x 16 */
+    real *stage1_mfa_x1 = arena + (size_t)N * 0; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_y1 = arena + (size_t)N * 170240; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_att1_mean = arena + (size_t)N * 163840; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_att1_fc1 = arena + (size_t)N * 166400; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att1_relu = arena + (size_t)N * 163840; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att1_fc2 = arena + (size_t)N * 165120; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_att1_sigmoid = arena + (size_t)N * 167680; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_x2 = arena + (size_t)N * 40960; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_y2 = arena + (size_t)N * 211200; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_bn2 = arena + (size_t)N * 375040; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_att2_mean = arena + (size_t)N * 163840; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_att2_fc1 = arena + (size_t)N * 166400; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att2_relu = arena + (size_t)N * 163840; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att2_fc2 = arena + (size_t)N * 165120; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_att2_sigmoid = arena + (size_t)N * 167680; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_x3 = arena + (size_t)N * 81920; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_y3 = arena + (size_t)N * 252160; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_sum3 = arena + (size_t)N * 334080; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_bn3 = arena + (size_t)N * 416000; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_att3_mean = arena + (size_t)N * 163840; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_att3_fc1 = arena + (size_t)N * 166400; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att3_relu = arena + (size_t)N * 163840; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att3_fc2 = arena + (size_t)N * 165120; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_att3_sigmoid = arena + (size_t)N * 167680; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_x4 = arena + (size_t)N * 122880; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_y4 = arena + (size_t)N * 293120; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_sum4 = arena + (size_t)N * 334080; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_bn4 = arena + (size_t)N * 40960; /* 20 x N x 128 x 16 */
+    real *stage1_mfa_att4_mean = arena + (size_t)N * 0; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_att4_fc1 = arena + (size_t)N * 2560; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att4_relu = arena + (size_t)N * 0; /* 10 x N x 128 x 1 */
+    real *stage1_mfa_att4_fc2 = arena + (size_t)N * 1280; /* 20 x N x 128 x 1 */
+    real *stage1_mfa_att4_sigmoid = arena + (size_t)N * 3840; /* 20 x N x 128 x 1 */
     real *stage2_maxpool = arena + (size_t)N * 0; /* 80 x N x 64 x 8 */
-    real *stage2_maxpool_argmax = arena + (size_t)N * 40960; /* 80 x N x 64 x 8 */
     real *stage2_bcres2net1_conv_in = arena + (size_t)N * 40960; /* 120 x N x 64 x 8 */
     real *stage2_bcres2net1_bn_in = arena + (size_t)N * 102400; /* 120 x N x 64 x 8 */
     real *stage2_bcres2net1_f2 = arena + (size_t)N * 0; /* 120 x N x 64 x 8 */
@@ -5582,11 +5835,8 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     real *stage2_bcres2net1_f2_out3 = arena + (size_t)N * 30720; /* 30 x N x 64 x 8 */
     real *stage2_bcres2net1_f2_in4 = arena + (size_t)N * 148480; /* 30 x N x 64 x 8 */
     real *stage2_bcres2net1_f2_out4 = arena + (size_t)N * 46080; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_dw2 = arena + (size_t)N * 61440; /* 30 x N x 64 x 8 */
     real *stage2_bcres2net1_f2_sum3 = arena + (size_t)N * 61440; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_dw3 = arena + (size_t)N * 76800; /* 30 x N x 64 x 8 */
     real *stage2_bcres2net1_f2_sum4 = arena + (size_t)N * 61440; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net1_f2_dw4 = arena + (size_t)N * 76800; /* 30 x N x 64 x 8 */
     real *stage2_bcres2net1_mean_f = arena + (size_t)N * 61440; /* 120 x N x 1 x 8 */
     real *stage2_bcres2net1_f1 = arena + (size_t)N * 62400; /* 120 x N x 1 x 8 */
     real *stage2_bcres2net1_f1_in1 = arena + (size_t)N * 61440; /* 30 x N x 1 x 8 */
@@ -5604,82 +5854,73 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     real *stage2_bcres2net1_f1_dw4 = arena + (size_t)N * 61440; /* 30 x N x 1 x 8 */
     real *stage2_bcres2net1_conv_out = arena + (size_t)N * 61440; /* 120 x N x 1 x 8 */
     real *stage2_bcres2net1_drop = arena + (size_t)N * 62400; /* 120 x N x 1 x 8 */
-    real *stage2_bcres2net1_sum = arena + (size_t)N * 63360; /* 120 x N x 64 x 8 */
-    real *stage2_bcres2net1_bn = arena + (size_t)N * 0; /* 120 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2 = arena + (size_t)N * 61440; /* 120 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_in1 = arena + (size_t)N * 0; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_out1 = arena + (size_t)N * 61440; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_in2 = arena + (size_t)N * 15360; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_out2 = arena + (size_t)N * 76800; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_in3 = arena + (size_t)N * 30720; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_out3 = arena + (size_t)N * 92160; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_in4 = arena + (size_t)N * 46080; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_out4 = arena + (size_t)N * 107520; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_dw2 = arena + (size_t)N * 122880; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_sum3 = arena + (size_t)N * 122880; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_dw3 = arena + (size_t)N * 138240; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_sum4 = arena + (size_t)N * 122880; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_f2_dw4 = arena + (size_t)N * 138240; /* 30 x N x 64 x 8 */
-    real *stage2_bcres2net2_mean_f = arena + (size_t)N * 122880; /* 120 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1 = arena + (size_t)N * 123840; /* 120 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_in1 = arena + (size_t)N * 122880; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_out1 = arena + (size_t)N * 123840; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_in2 = arena + (size_t)N * 123120; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_out2 = arena + (size_t)N * 124080; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_in3 = arena + (size_t)N * 123360; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_out3 = arena + (size_t)N * 124320; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_in4 = arena + (size_t)N * 123600; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_out4 = arena + (size_t)N * 124560; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_dw2 = arena + (size_t)N * 124800; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_sum3 = arena + (size_t)N * 124800; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_dw3 = arena + (size_t)N * 125040; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_sum4 = arena + (size_t)N * 124800; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_f1_dw4 = arena + (size_t)N * 122880; /* 30 x N x 1 x 8 */
-    real *stage2_bcres2net2_conv_out = arena + (size_t)N * 122880; /* 120 x N x 1 x 8 */
-    real *stage2_bcres2net2_drop = arena + (size_t)N * 123840; /* 120 x N x 1 x 8 */
-    real *stage2_bcres2net2_sum = arena + (size_t)N * 124800; /* 120 x N x 64 x 8 */
-    real *stage2_bcres2net2_bn = arena + (size_t)N * 0; /* 120 x N x 64 x 8 */
-    real *stage2_resnorm = arena + (size_t)N * 61440; /* 120 x N x 64 x 8 */
-    real *stage2_resnorm_saved = arena + (size_t)N * 122880; /* 2 x N x 64 x 1 */
-    real *stage2_mfa = arena + (size_t)N * 122880; /* 120 x N x 64 x 8 */
-    real *stage2_mfa_x1 = arena + (size_t)N * 61440; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_y1 = arena + (size_t)N * 122880; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_att1_mean = arena + (size_t)N * 0; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_att1_fc1 = arena + (size_t)N * 1920; /* 16 x N x 64 x 1 */
-    real *stage2_mfa_att1_relu = arena + (size_t)N * 0; /* 16 x N x 64 x 1 */
-    real *stage2_mfa_att1_fc2 = arena + (size_t)N * 1024; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_att1_sigmoid = arena + (size_t)N * 2944; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_x2 = arena + (size_t)N * 76800; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_y2 = arena + (size_t)N * 138240; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_dw2 = arena + (size_t)N * 0; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_bn2 = arena + (size_t)N * 15360; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_att2_mean = arena + (size_t)N * 0; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_att2_fc1 = arena + (size_t)N * 1920; /* 16 x N x 64 x 1 */
-    real *stage2_mfa_att2_relu = arena + (size_t)N * 0; /* 16 x N x 64 x 1 */
-    real *stage2_mfa_att2_fc2 = arena + (size_t)N * 1024; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_att2_sigmoid = arena + (size_t)N * 2944; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_x3 = arena + (size_t)N * 92160; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_y3 = arena + (size_t)N * 153600; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_sum3 = arena + (size_t)N * 0; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_dw3 = arena + (size_t)N * 15360; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_bn3 = arena + (size_t)N * 0; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_att3_mean = arena + (size_t)N * 15360; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_att3_fc1 = arena + (size_t)N * 17280; /* 16 x N x 64 x 1 */
-    real *stage2_mfa_att3_relu = arena + (size_t)N * 15360; /* 16 x N x 64 x 1 */
-    real *stage2_mfa_att3_fc2 = arena + (size_t)N * 16384; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_att3_sigmoid = arena + (size_t)N * 18304; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_x4 = arena + (size_t)N * 107520; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_y4 = arena + (size_t)N * 168960; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_sum4 = arena + (size_t)N * 0; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_dw4 = arena + (size_t)N * 15360; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_bn4 = arena + (size_t)N * 0; /* 30 x N x 64 x 8 */
-    real *stage2_mfa_att4_mean = arena + (size_t)N * 15360; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_att4_fc1 = arena + (size_t)N * 17280; /* 16 x N x 64 x 1 */
-    real *stage2_mfa_att4_relu = arena + (size_t)N * 15360; /* 16 x N x 64 x 1 */
-    real *stage2_mfa_att4_fc2 = arena + (size_t)N * 16384; /* 30 x N x 64 x 1 */
-    real *stage2_mfa_att4_sigmoid = arena + (size_t)N * 18304; /* 30 x N x 64 x 1 */
+    real *stage2_bcres2net1_bn = arena + (size_t)N * 334080; /* 120 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2 = arena + (size_t)N * 0; /* 120 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_in1 = arena + (size_t)N * 334080; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_out1 = arena + (size_t)N * 0; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_in2 = arena + (size_t)N * 349440; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_out2 = arena + (size_t)N * 15360; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_in3 = arena + (size_t)N * 364800; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_out3 = arena + (size_t)N * 30720; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_in4 = arena + (size_t)N * 380160; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_out4 = arena + (size_t)N * 46080; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_sum3 = arena + (size_t)N * 61440; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_f2_sum4 = arena + (size_t)N * 61440; /* 30 x N x 64 x 8 */
+    real *stage2_bcres2net2_mean_f = arena + (size_t)N * 61440; /* 120 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1 = arena + (size_t)N * 62400; /* 120 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_in1 = arena + (size_t)N * 61440; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_out1 = arena + (size_t)N * 62400; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_in2 = arena + (size_t)N * 61680; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_out2 = arena + (size_t)N * 62640; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_in3 = arena + (size_t)N * 61920; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_out3 = arena + (size_t)N * 62880; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_in4 = arena + (size_t)N * 62160; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_out4 = arena + (size_t)N * 63120; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_dw2 = arena + (size_t)N * 63360; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_sum3 = arena + (size_t)N * 63360; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_dw3 = arena + (size_t)N * 63600; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_sum4 = arena + (size_t)N * 63360; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_f1_dw4 = arena + (size_t)N * 61440; /* 30 x N x 1 x 8 */
+    real *stage2_bcres2net2_conv_out = arena + (size_t)N * 61440; /* 120 x N x 1 x 8 */
+    real *stage2_bcres2net2_drop = arena + (size_t)N * 62400; /* 120 x N x 1 x 8 */
+    real *stage2_bcres2net2_bn = arena + (size_t)N * 395520; /* 120 x N x 64 x 8 */
+    real *stage2_resnorm = arena + (size_t)N * 0; /* 120 x N x 64 x 8 */
+    real *stage2_resnorm_saved = arena + (size_t)N * 61440; /* 2 x N x 64 x 1 */
+    real *stage2_mfa = arena + (size_t)N * 66304; /* 120 x N x 64 x 8 */
+    real *stage2_mfa_x1 = arena + (size_t)N * 0; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_y1 = arena + (size_t)N * 66304; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_att1_mean = arena + (size_t)N * 61440; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_att1_fc1 = arena + (size_t)N * 63360; /* 16 x N x 64 x 1 */
+    real *stage2_mfa_att1_relu = arena + (size_t)N * 61440; /* 16 x N x 64 x 1 */
+    real *stage2_mfa_att1_fc2 = arena + (size_t)N * 62464; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_att1_sigmoid = arena + (size_t)N * 64384; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_x2 = arena + (size_t)N * 15360; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_y2 = arena + (size_t)N * 81664; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_bn2 = arena + (size_t)N * 143104; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_att2_mean = arena + (size_t)N * 61440; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_att2_fc1 = arena + (size_t)N * 63360; /* 16 x N x 64 x 1 */
+    real *stage2_mfa_att2_relu = arena + (size_t)N * 61440; /* 16 x N x 64 x 1 */
+    real *stage2_mfa_att2_fc2 = arena + (size_t)N * 62464; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_att2_sigmoid = arena + (size_t)N * 64384; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_x3 = arena + (size_t)N * 30720; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_y3 = arena + (size_t)N * 97024; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_sum3 = arena + (size_t)N * 127744; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_bn3 = arena + (size_t)N * 334080; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_att3_mean = arena + (size_t)N * 61440; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_att3_fc1 = arena + (size_t)N * 63360; /* 16 x N x 64 x 1 */
+    real *stage2_mfa_att3_relu = arena + (size_t)N * 61440; /* 16 x N x 64 x 1 */
+    real *stage2_mfa_att3_fc2 = arena + (size_t)N * 62464; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_att3_sigmoid = arena + (size_t)N * 64384; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_x4 = arena + (size_t)N * 46080; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_y4 = arena + (size_t)N * 112384; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_sum4 = arena + (size_t)N * 127744; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_bn4 = arena + (size_t)N * 15360; /* 30 x N x 64 x 8 */
+    real *stage2_mfa_att4_mean = arena + (size_t)N * 0; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_att4_fc1 = arena + (size_t)N * 1920; /* 16 x N x 64 x 1 */
+    real *stage2_mfa_att4_relu = arena + (size_t)N * 0; /* 16 x N x 64 x 1 */
+    real *stage2_mfa_att4_fc2 = arena + (size_t)N * 1024; /* 30 x N x 64 x 1 */
+    real *stage2_mfa_att4_sigmoid = arena + (size_t)N * 2944; /* 30 x N x 64 x 1 */
     real *stage3_maxpool = arena + (size_t)N * 0; /* 120 x N x 32 x 4 */
-    real *stage3_maxpool_argmax = arena + (size_t)N * 15360; /* 120 x N x 32 x 4 */
     real *stage3_bcres2net1_conv_in = arena + (size_t)N * 15360; /* 160 x N x 32 x 4 */
     real *stage3_bcres2net1_bn_in = arena + (size_t)N * 35840; /* 160 x N x 32 x 4 */
     real *stage3_bcres2net1_f2 = arena + (size_t)N * 0; /* 160 x N x 32 x 4 */
@@ -5691,11 +5932,8 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     real *stage3_bcres2net1_f2_out3 = arena + (size_t)N * 10240; /* 40 x N x 32 x 4 */
     real *stage3_bcres2net1_f2_in4 = arena + (size_t)N * 51200; /* 40 x N x 32 x 4 */
     real *stage3_bcres2net1_f2_out4 = arena + (size_t)N * 15360; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_dw2 = arena + (size_t)N * 20480; /* 40 x N x 32 x 4 */
     real *stage3_bcres2net1_f2_sum3 = arena + (size_t)N * 20480; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_dw3 = arena + (size_t)N * 25600; /* 40 x N x 32 x 4 */
     real *stage3_bcres2net1_f2_sum4 = arena + (size_t)N * 20480; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net1_f2_dw4 = arena + (size_t)N * 25600; /* 40 x N x 32 x 4 */
     real *stage3_bcres2net1_mean_f = arena + (size_t)N * 20480; /* 160 x N x 1 x 4 */
     real *stage3_bcres2net1_f1 = arena + (size_t)N * 21120; /* 160 x N x 1 x 4 */
     real *stage3_bcres2net1_f1_in1 = arena + (size_t)N * 20480; /* 40 x N x 1 x 4 */
@@ -5713,311 +5951,277 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     real *stage3_bcres2net1_f1_dw4 = arena + (size_t)N * 20480; /* 40 x N x 1 x 4 */
     real *stage3_bcres2net1_conv_out = arena + (size_t)N * 20480; /* 160 x N x 1 x 4 */
     real *stage3_bcres2net1_drop = arena + (size_t)N * 21120; /* 160 x N x 1 x 4 */
-    real *stage3_bcres2net1_sum = arena + (size_t)N * 21760; /* 160 x N x 32 x 4 */
-    real *stage3_bcres2net1_bn = arena + (size_t)N * 0; /* 160 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2 = arena + (size_t)N * 20480; /* 160 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_in1 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_out1 = arena + (size_t)N * 20480; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_in2 = arena + (size_t)N * 5120; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_out2 = arena + (size_t)N * 25600; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_in3 = arena + (size_t)N * 10240; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_out3 = arena + (size_t)N * 30720; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_in4 = arena + (size_t)N * 15360; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_out4 = arena + (size_t)N * 35840; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_dw2 = arena + (size_t)N * 40960; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_sum3 = arena + (size_t)N * 40960; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_dw3 = arena + (size_t)N * 46080; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_sum4 = arena + (size_t)N * 40960; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_f2_dw4 = arena + (size_t)N * 46080; /* 40 x N x 32 x 4 */
-    real *stage3_bcres2net2_mean_f = arena + (size_t)N * 40960; /* 160 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1 = arena + (size_t)N * 41600; /* 160 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_in1 = arena + (size_t)N * 40960; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_out1 = arena + (size_t)N * 41600; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_in2 = arena + (size_t)N * 41120; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_out2 = arena + (size_t)N * 41760; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_in3 = arena + (size_t)N * 41280; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_out3 = arena + (size_t)N * 41920; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_in4 = arena + (size_t)N * 41440; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_out4 = arena + (size_t)N * 42080; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_dw2 = arena + (size_t)N * 42240; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_sum3 = arena + (size_t)N * 42240; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_dw3 = arena + (size_t)N * 42400; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_sum4 = arena + (size_t)N * 42240; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_f1_dw4 = arena + (size_t)N * 40960; /* 40 x N x 1 x 4 */
-    real *stage3_bcres2net2_conv_out = arena + (size_t)N * 40960; /* 160 x N x 1 x 4 */
-    real *stage3_bcres2net2_drop = arena + (size_t)N * 41600; /* 160 x N x 1 x 4 */
-    real *stage3_bcres2net2_sum = arena + (size_t)N * 42240; /* 160 x N x 32 x 4 */
-    real *stage3_bcres2net2_bn = arena + (size_t)N * 0; /* 160 x N x 32 x 4 */
-    real *stage3_resnorm = arena + (size_t)N * 20480; /* 160 x N x 32 x 4 */
-    real *stage3_resnorm_saved = arena + (size_t)N * 40960; /* 2 x N x 32 x 1 */
-    real *stage3_mfa = arena + (size_t)N * 40960; /* 160 x N x 32 x 4 */
-    real *stage3_mfa_x1 = arena + (size_t)N * 20480; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_y1 = arena + (size_t)N * 40960; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_att1_mean = arena + (size_t)N * 0; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_att1_fc1 = arena + (size_t)N * 1280; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att1_relu = arena + (size_t)N * 0; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att1_fc2 = arena + (size_t)N * 640; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_att1_sigmoid = arena + (size_t)N * 1920; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_x2 = arena + (size_t)N * 25600; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_y2 = arena + (size_t)N * 46080; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_dw2 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_bn2 = arena + (size_t)N * 5120; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_att2_mean = arena + (size_t)N * 0; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_att2_fc1 = arena + (size_t)N * 1280; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att2_relu = arena + (size_t)N * 0; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att2_fc2 = arena + (size_t)N * 640; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_att2_sigmoid = arena + (size_t)N * 1920; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_x3 = arena + (size_t)N * 30720; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_y3 = arena + (size_t)N * 51200; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_sum3 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_dw3 = arena + (size_t)N * 5120; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_bn3 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_att3_mean = arena + (size_t)N * 5120; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_att3_fc1 = arena + (size_t)N * 6400; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att3_relu = arena + (size_t)N * 5120; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att3_fc2 = arena + (size_t)N * 5760; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_att3_sigmoid = arena + (size_t)N * 7040; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_x4 = arena + (size_t)N * 35840; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_y4 = arena + (size_t)N * 56320; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_sum4 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_dw4 = arena + (size_t)N * 5120; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_bn4 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
-    real *stage3_mfa_att4_mean = arena + (size_t)N * 5120; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_att4_fc1 = arena + (size_t)N * 6400; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att4_relu = arena + (size_t)N * 5120; /* 20 x N x 32 x 1 */
-    real *stage3_mfa_att4_fc2 = arena + (size_t)N * 5760; /* 40 x N x 32 x 1 */
-    real *stage3_mfa_att4_sigmoid = arena + (size_t)N * 7040; /* 40 x N x 32 x 1 */
-    real *stage4_bcres2net1_conv_in = arena + (size_t)N * 0; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net1_bn_in = arena + (size_t)N * 61440; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2 = arena + (size_t)N * 0; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_in1 = arena + (size_t)N * 61440; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_out1 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_in2 = arena + (size_t)N * 67840; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_out2 = arena + (size_t)N * 6400; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_in3 = arena + (size_t)N * 74240; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_out3 = arena + (size_t)N * 12800; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_in4 = arena + (size_t)N * 80640; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_out4 = arena + (size_t)N * 19200; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_dw2 = arena + (size_t)N * 25600; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_sum3 = arena + (size_t)N * 25600; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_dw3 = arena + (size_t)N * 32000; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_sum4 = arena + (size_t)N * 25600; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_f2_dw4 = arena + (size_t)N * 32000; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net1_mean_f = arena + (size_t)N * 25600; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1 = arena + (size_t)N * 26400; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_in1 = arena + (size_t)N * 25600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_out1 = arena + (size_t)N * 26400; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_in2 = arena + (size_t)N * 25800; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_out2 = arena + (size_t)N * 26600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_in3 = arena + (size_t)N * 26000; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_out3 = arena + (size_t)N * 26800; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_in4 = arena + (size_t)N * 26200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_out4 = arena + (size_t)N * 27000; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_dw2 = arena + (size_t)N * 27200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_sum3 = arena + (size_t)N * 27200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_dw3 = arena + (size_t)N * 27400; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_sum4 = arena + (size_t)N * 27200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_f1_dw4 = arena + (size_t)N * 25600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net1_conv_out = arena + (size_t)N * 25600; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net1_drop = arena + (size_t)N * 26400; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net1_sum = arena + (size_t)N * 61440; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net1_bn = arena + (size_t)N * 0; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2 = arena + (size_t)N * 61440; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_in1 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_out1 = arena + (size_t)N * 61440; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_in2 = arena + (size_t)N * 6400; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_out2 = arena + (size_t)N * 67840; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_in3 = arena + (size_t)N * 12800; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_out3 = arena + (size_t)N * 74240; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_in4 = arena + (size_t)N * 19200; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_out4 = arena + (size_t)N * 80640; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_dw2 = arena + (size_t)N * 25600; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_sum3 = arena + (size_t)N * 25600; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_dw3 = arena + (size_t)N * 32000; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_sum4 = arena + (size_t)N * 25600; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_f2_dw4 = arena + (size_t)N * 32000; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net2_mean_f = arena + (size_t)N * 25600; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1 = arena + (size_t)N * 26400; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_in1 = arena + (size_t)N * 25600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_out1 = arena + (size_t)N * 26400; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_in2 = arena + (size_t)N * 25800; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_out2 = arena + (size_t)N * 26600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_in3 = arena + (size_t)N * 26000; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_out3 = arena + (size_t)N * 26800; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_in4 = arena + (size_t)N * 26200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_out4 = arena + (size_t)N * 27000; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_dw2 = arena + (size_t)N * 27200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_sum3 = arena + (size_t)N * 27200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_dw3 = arena + (size_t)N * 27400; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_sum4 = arena + (size_t)N * 27200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_f1_dw4 = arena + (size_t)N * 25600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net2_conv_out = arena + (size_t)N * 25600; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net2_drop = arena + (size_t)N * 26400; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net2_sum = arena + (size_t)N * 87040; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net2_bn = arena + (size_t)N * 0; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2 = arena + (size_t)N * 61440; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_in1 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_out1 = arena + (size_t)N * 61440; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_in2 = arena + (size_t)N * 6400; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_out2 = arena + (size_t)N * 67840; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_in3 = arena + (size_t)N * 12800; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_out3 = arena + (size_t)N * 74240; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_in4 = arena + (size_t)N * 19200; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_out4 = arena + (size_t)N * 80640; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_dw2 = arena + (size_t)N * 25600; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_sum3 = arena + (size_t)N * 25600; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_dw3 = arena + (size_t)N * 32000; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_sum4 = arena + (size_t)N * 25600; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_f2_dw4 = arena + (size_t)N * 32000; /* 50 x N x 32 x 4 */
-    real *stage4_bcres2net3_mean_f = arena + (size_t)N * 25600; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1 = arena + (size_t)N * 26400; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_in1 = arena + (size_t)N * 25600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_out1 = arena + (size_t)N * 26400; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_in2 = arena + (size_t)N * 25800; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_out2 = arena + (size_t)N * 26600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_in3 = arena + (size_t)N * 26000; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_out3 = arena + (size_t)N * 26800; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_in4 = arena + (size_t)N * 26200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_out4 = arena + (size_t)N * 27000; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_dw2 = arena + (size_t)N * 27200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_sum3 = arena + (size_t)N * 27200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_dw3 = arena + (size_t)N * 27400; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_sum4 = arena + (size_t)N * 27200; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_f1_dw4 = arena + (size_t)N * 25600; /* 50 x N x 1 x 4 */
-    real *stage4_bcres2net3_conv_out = arena + (size_t)N * 25600; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net3_drop = arena + (size_t)N * 26400; /* 200 x N x 1 x 4 */
-    real *stage4_bcres2net3_sum = arena + (size_t)N * 87040; /* 200 x N x 32 x 4 */
-    real *stage4_bcres2net3_bn = arena + (size_t)N * 0; /* 200 x N x 32 x 4 */
-    real *stage4_resnorm = arena + (size_t)N * 61440; /* 200 x N x 32 x 4 */
-    real *stage4_resnorm_saved = arena + (size_t)N * 25600; /* 2 x N x 32 x 1 */
-    real *stage4_mfa = arena + (size_t)N * 4032; /* 200 x N x 32 x 4 */
-    real *stage4_mfa_x1 = arena + (size_t)N * 61440; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_y1 = arena + (size_t)N * 4032; /* 50 x N x 32 x 4 */
+    real *stage3_bcres2net1_bn = arena + (size_t)N * 42240; /* 160 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2 = arena + (size_t)N * 0; /* 160 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_in1 = arena + (size_t)N * 42240; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_out1 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_in2 = arena + (size_t)N * 47360; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_out2 = arena + (size_t)N * 5120; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_in3 = arena + (size_t)N * 52480; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_out3 = arena + (size_t)N * 10240; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_in4 = arena + (size_t)N * 57600; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_out4 = arena + (size_t)N * 15360; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_sum3 = arena + (size_t)N * 20480; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_f2_sum4 = arena + (size_t)N * 20480; /* 40 x N x 32 x 4 */
+    real *stage3_bcres2net2_mean_f = arena + (size_t)N * 20480; /* 160 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1 = arena + (size_t)N * 21120; /* 160 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_in1 = arena + (size_t)N * 20480; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_out1 = arena + (size_t)N * 21120; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_in2 = arena + (size_t)N * 20640; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_out2 = arena + (size_t)N * 21280; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_in3 = arena + (size_t)N * 20800; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_out3 = arena + (size_t)N * 21440; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_in4 = arena + (size_t)N * 20960; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_out4 = arena + (size_t)N * 21600; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_dw2 = arena + (size_t)N * 21760; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_sum3 = arena + (size_t)N * 21760; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_dw3 = arena + (size_t)N * 21920; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_sum4 = arena + (size_t)N * 21760; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_f1_dw4 = arena + (size_t)N * 20480; /* 40 x N x 1 x 4 */
+    real *stage3_bcres2net2_conv_out = arena + (size_t)N * 20480; /* 160 x N x 1 x 4 */
+    real *stage3_bcres2net2_drop = arena + (size_t)N * 21120; /* 160 x N x 1 x 4 */
+    real *stage3_bcres2net2_bn = arena + (size_t)N * 127744; /* 160 x N x 32 x 4 */
+    real *stage3_resnorm = arena + (size_t)N * 0; /* 160 x N x 32 x 4 */
+    real *stage3_resnorm_saved = arena + (size_t)N * 20480; /* 2 x N x 32 x 1 */
+    real *stage3_mfa = arena + (size_t)N * 23680; /* 160 x N x 32 x 4 */
+    real *stage3_mfa_x1 = arena + (size_t)N * 0; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_y1 = arena + (size_t)N * 23680; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_att1_mean = arena + (size_t)N * 20480; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_att1_fc1 = arena + (size_t)N * 21760; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att1_relu = arena + (size_t)N * 20480; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att1_fc2 = arena + (size_t)N * 21120; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_att1_sigmoid = arena + (size_t)N * 22400; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_x2 = arena + (size_t)N * 5120; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_y2 = arena + (size_t)N * 28800; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_bn2 = arena + (size_t)N * 49280; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_att2_mean = arena + (size_t)N * 20480; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_att2_fc1 = arena + (size_t)N * 21760; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att2_relu = arena + (size_t)N * 20480; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att2_fc2 = arena + (size_t)N * 21120; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_att2_sigmoid = arena + (size_t)N * 22400; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_x3 = arena + (size_t)N * 10240; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_y3 = arena + (size_t)N * 33920; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_sum3 = arena + (size_t)N * 44160; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_bn3 = arena + (size_t)N * 54400; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_att3_mean = arena + (size_t)N * 20480; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_att3_fc1 = arena + (size_t)N * 21760; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att3_relu = arena + (size_t)N * 20480; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att3_fc2 = arena + (size_t)N * 21120; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_att3_sigmoid = arena + (size_t)N * 22400; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_x4 = arena + (size_t)N * 15360; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_y4 = arena + (size_t)N * 39040; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_sum4 = arena + (size_t)N * 44160; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_bn4 = arena + (size_t)N * 5120; /* 40 x N x 32 x 4 */
+    real *stage3_mfa_att4_mean = arena + (size_t)N * 0; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_att4_fc1 = arena + (size_t)N * 1280; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att4_relu = arena + (size_t)N * 0; /* 20 x N x 32 x 1 */
+    real *stage3_mfa_att4_fc2 = arena + (size_t)N * 640; /* 40 x N x 32 x 1 */
+    real *stage3_mfa_att4_sigmoid = arena + (size_t)N * 1920; /* 40 x N x 32 x 1 */
+    real *stage4_bcres2net1_conv_in = arena + (size_t)N * 127744; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net1_bn_in = arena + (size_t)N * 334080; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2 = arena + (size_t)N * 127744; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_in1 = arena + (size_t)N * 334080; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_out1 = arena + (size_t)N * 127744; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_in2 = arena + (size_t)N * 340480; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_out2 = arena + (size_t)N * 134144; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_in3 = arena + (size_t)N * 346880; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_out3 = arena + (size_t)N * 140544; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_in4 = arena + (size_t)N * 353280; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_out4 = arena + (size_t)N * 146944; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_sum3 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_f2_sum4 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net1_mean_f = arena + (size_t)N * 0; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1 = arena + (size_t)N * 800; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_in1 = arena + (size_t)N * 0; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_out1 = arena + (size_t)N * 800; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_in2 = arena + (size_t)N * 200; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_out2 = arena + (size_t)N * 1000; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_in3 = arena + (size_t)N * 400; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_out3 = arena + (size_t)N * 1200; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_in4 = arena + (size_t)N * 600; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_out4 = arena + (size_t)N * 1400; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_dw2 = arena + (size_t)N * 1600; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_sum3 = arena + (size_t)N * 1600; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_dw3 = arena + (size_t)N * 1800; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_sum4 = arena + (size_t)N * 1600; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_f1_dw4 = arena + (size_t)N * 0; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net1_conv_out = arena + (size_t)N * 0; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net1_drop = arena + (size_t)N * 800; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net1_bn = arena + (size_t)N * 359680; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2 = arena + (size_t)N * 127744; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_in1 = arena + (size_t)N * 359680; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_out1 = arena + (size_t)N * 127744; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_in2 = arena + (size_t)N * 366080; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_out2 = arena + (size_t)N * 134144; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_in3 = arena + (size_t)N * 372480; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_out3 = arena + (size_t)N * 140544; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_in4 = arena + (size_t)N * 378880; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_out4 = arena + (size_t)N * 146944; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_sum3 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_f2_sum4 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net2_mean_f = arena + (size_t)N * 0; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1 = arena + (size_t)N * 800; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_in1 = arena + (size_t)N * 0; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_out1 = arena + (size_t)N * 800; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_in2 = arena + (size_t)N * 200; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_out2 = arena + (size_t)N * 1000; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_in3 = arena + (size_t)N * 400; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_out3 = arena + (size_t)N * 1200; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_in4 = arena + (size_t)N * 600; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_out4 = arena + (size_t)N * 1400; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_dw2 = arena + (size_t)N * 1600; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_sum3 = arena + (size_t)N * 1600; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_dw3 = arena + (size_t)N * 1800; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_sum4 = arena + (size_t)N * 1600; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_f1_dw4 = arena + (size_t)N * 0; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net2_conv_out = arena + (size_t)N * 0; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net2_drop = arena + (size_t)N * 800; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net2_bn = arena + (size_t)N * 385280; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2 = arena + (size_t)N * 127744; /* 200 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_in1 = arena + (size_t)N * 385280; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_out1 = arena + (size_t)N * 127744; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_in2 = arena + (size_t)N * 391680; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_out2 = arena + (size_t)N * 134144; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_in3 = arena + (size_t)N * 398080; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_out3 = arena + (size_t)N * 140544; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_in4 = arena + (size_t)N * 404480; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_out4 = arena + (size_t)N * 146944; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_sum3 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_f2_sum4 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
+    real *stage4_bcres2net3_mean_f = arena + (size_t)N * 0; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1 = arena + (size_t)N * 800; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_in1 = arena + (size_t)N * 0; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_out1 = arena + (size_t)N * 800; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_in2 = arena + (size_t)N * 200; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_out2 = arena + (size_t)N * 1000; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_in3 = arena + (size_t)N * 400; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_out3 = arena + (size_t)N * 1200; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_in4 = arena + (size_t)N * 600; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_out4 = arena + (size_t)N * 1400; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_dw2 = arena + (size_t)N * 1600; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_sum3 = arena + (size_t)N * 1600; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_dw3 = arena + (size_t)N * 1800; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_sum4 = arena + (size_t)N * 1600; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_f1_dw4 = arena + (size_t)N * 0; /* 50 x N x 1 x 4 */
+    real *stage4_bcres2net3_conv_out = arena + (size_t)N * 0; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net3_drop = arena + (size_t)N * 800; /* 200 x N x 1 x 4 */
+    real *stage4_bcres2net3_bn = arena + (size_t)N * 359680; /* 200 x N x 32 x 4 */
+    real *stage4_resnorm = arena + (size_t)N * 127744; /* 200 x N x 32 x 4 */
+    real *stage4_resnorm_saved = arena + (size_t)N * 0; /* 2 x N x 32 x 1 */
+    real *stage4_mfa = arena + (size_t)N * 334080; /* 200 x N x 32 x 4 */
+    real *stage4_mfa_x1 = arena + (size_t)N * 127744; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_y1 = arena + (size_t)N * 334080; /* 50 x N x 32 x 4 */
     real *stage4_mfa_att1_mean = arena + (size_t)N * 0; /* 50 x N x 32 x 1 */
     real *stage4_mfa_att1_fc1 = arena + (size_t)N * 1600; /* 26 x N x 32 x 1 */
     real *stage4_mfa_att1_relu = arena + (size_t)N * 0; /* 26 x N x 32 x 1 */
     real *stage4_mfa_att1_fc2 = arena + (size_t)N * 832; /* 50 x N x 32 x 1 */
     real *stage4_mfa_att1_sigmoid = arena + (size_t)N * 2432; /* 50 x N x 32 x 1 */
-    real *stage4_mfa_x2 = arena + (size_t)N * 67840; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_y2 = arena + (size_t)N * 10432; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_dw2 = arena + (size_t)N * 29632; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_bn2 = arena + (size_t)N * 87040; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_x2 = arena + (size_t)N * 134144; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_y2 = arena + (size_t)N * 340480; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_bn2 = arena + (size_t)N * 6400; /* 50 x N x 32 x 4 */
     real *stage4_mfa_att2_mean = arena + (size_t)N * 0; /* 50 x N x 32 x 1 */
     real *stage4_mfa_att2_fc1 = arena + (size_t)N * 1600; /* 26 x N x 32 x 1 */
     real *stage4_mfa_att2_relu = arena + (size_t)N * 0; /* 26 x N x 32 x 1 */
     real *stage4_mfa_att2_fc2 = arena + (size_t)N * 832; /* 50 x N x 32 x 1 */
     real *stage4_mfa_att2_sigmoid = arena + (size_t)N * 2432; /* 50 x N x 32 x 1 */
-    real *stage4_mfa_x3 = arena + (size_t)N * 74240; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_y3 = arena + (size_t)N * 16832; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_sum3 = arena + (size_t)N * 29632; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_dw3 = arena + (size_t)N * 87040; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_bn3 = arena + (size_t)N * 29632; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_x3 = arena + (size_t)N * 140544; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_y3 = arena + (size_t)N * 346880; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_sum3 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_bn3 = arena + (size_t)N * 12800; /* 50 x N x 32 x 4 */
     real *stage4_mfa_att3_mean = arena + (size_t)N * 0; /* 50 x N x 32 x 1 */
     real *stage4_mfa_att3_fc1 = arena + (size_t)N * 1600; /* 26 x N x 32 x 1 */
     real *stage4_mfa_att3_relu = arena + (size_t)N * 0; /* 26 x N x 32 x 1 */
     real *stage4_mfa_att3_fc2 = arena + (size_t)N * 832; /* 50 x N x 32 x 1 */
     real *stage4_mfa_att3_sigmoid = arena + (size_t)N * 2432; /* 50 x N x 32 x 1 */
-    real *stage4_mfa_x4 = arena + (size_t)N * 80640; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_y4 = arena + (size_t)N * 23232; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_sum4 = arena + (size_t)N * 29632; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_dw4 = arena + (size_t)N * 61440; /* 50 x N x 32 x 4 */
-    real *stage4_mfa_bn4 = arena + (size_t)N * 29632; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_x4 = arena + (size_t)N * 146944; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_y4 = arena + (size_t)N * 353280; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_sum4 = arena + (size_t)N * 0; /* 50 x N x 32 x 4 */
+    real *stage4_mfa_bn4 = arena + (size_t)N * 12800; /* 50 x N x 32 x 4 */
     real *stage4_mfa_att4_mean = arena + (size_t)N * 0; /* 50 x N x 32 x 1 */
     real *stage4_mfa_att4_fc1 = arena + (size_t)N * 1600; /* 26 x N x 32 x 1 */
     real *stage4_mfa_att4_relu = arena + (size_t)N * 0; /* 26 x N x 32 x 1 */
     real *stage4_mfa_att4_fc2 = arena + (size_t)N * 832; /* 50 x N x 32 x 1 */
     real *stage4_mfa_att4_sigmoid = arena + (size_t)N * 2432; /* 50 x N x 32 x 1 */
-    real *head_fpm_lateral1 = arena + (size_t)N * 491520; /* 80 x N x 128 x 16 */
-    real *head_fpm_lateral2 = arena + (size_t)N * 61440; /* 80 x N x 64 x 8 */
-    real *head_fpm_lateral3 = arena + (size_t)N * 29632; /* 80 x N x 32 x 4 */
-    real *head_fpm_lateral4 = arena + (size_t)N * 39872; /* 80 x N x 32 x 4 */
-    real *head_fpm = arena + (size_t)N * 10240; /* 320 x N x 1 x 1 */
-    real *head_fpm_smooth4_f2 = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_in1 = arena + (size_t)N * 39872; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_out1 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_in2 = arena + (size_t)N * 42432; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_out2 = arena + (size_t)N * 2560; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_in3 = arena + (size_t)N * 44992; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_out3 = arena + (size_t)N * 5120; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_in4 = arena + (size_t)N * 47552; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_out4 = arena + (size_t)N * 7680; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_dw2 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_sum3 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_dw3 = arena + (size_t)N * 12800; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_sum4 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_f2_dw4 = arena + (size_t)N * 12800; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth4_mean_f = arena + (size_t)N * 10240; /* 80 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1 = arena + (size_t)N * 10560; /* 80 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_in1 = arena + (size_t)N * 10240; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_out1 = arena + (size_t)N * 10560; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_in2 = arena + (size_t)N * 10320; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_out2 = arena + (size_t)N * 10640; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_in3 = arena + (size_t)N * 10400; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_out3 = arena + (size_t)N * 10720; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_in4 = arena + (size_t)N * 10480; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_out4 = arena + (size_t)N * 10800; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_dw2 = arena + (size_t)N * 10880; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_sum3 = arena + (size_t)N * 10880; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_dw3 = arena + (size_t)N * 10960; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_sum4 = arena + (size_t)N * 10880; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_f1_dw4 = arena + (size_t)N * 10240; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth4_conv_out = arena + (size_t)N * 10240; /* 80 x N x 1 x 4 */
-    real *head_fpm_smooth4_drop = arena + (size_t)N * 10560; /* 80 x N x 1 x 4 */
-    real *head_fpm_smooth4_sum = arena + (size_t)N * 10880; /* 80 x N x 32 x 4 */
-    real *head_fpm_smooth4_bn = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
-    real *head_fpm_pool4 = arena + (size_t)N * 10240; /* 80 x N x 1 x 1 */
-    real *head_fpm_merge3 = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2 = arena + (size_t)N * 10560; /* 80 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_in1 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_out1 = arena + (size_t)N * 10560; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_in2 = arena + (size_t)N * 2560; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_out2 = arena + (size_t)N * 13120; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_in3 = arena + (size_t)N * 5120; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_out3 = arena + (size_t)N * 15680; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_in4 = arena + (size_t)N * 7680; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_out4 = arena + (size_t)N * 18240; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_dw2 = arena + (size_t)N * 20800; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_sum3 = arena + (size_t)N * 20800; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_dw3 = arena + (size_t)N * 23360; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_sum4 = arena + (size_t)N * 20800; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_f2_dw4 = arena + (size_t)N * 23360; /* 20 x N x 32 x 4 */
-    real *head_fpm_smooth3_mean_f = arena + (size_t)N * 20800; /* 80 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1 = arena + (size_t)N * 21120; /* 80 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_in1 = arena + (size_t)N * 20800; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_out1 = arena + (size_t)N * 21120; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_in2 = arena + (size_t)N * 20880; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_out2 = arena + (size_t)N * 21200; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_in3 = arena + (size_t)N * 20960; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_out3 = arena + (size_t)N * 21280; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_in4 = arena + (size_t)N * 21040; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_out4 = arena + (size_t)N * 21360; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_dw2 = arena + (size_t)N * 21440; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_sum3 = arena + (size_t)N * 21440; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_dw3 = arena + (size_t)N * 21520; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_sum4 = arena + (size_t)N * 21440; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_f1_dw4 = arena + (size_t)N * 20800; /* 20 x N x 1 x 4 */
-    real *head_fpm_smooth3_conv_out = arena + (size_t)N * 20800; /* 80 x N x 1 x 4 */
-    real *head_fpm_smooth3_drop = arena + (size_t)N * 21120; /* 80 x N x 1 x 4 */
-    real *head_fpm_smooth3_sum = arena + (size_t)N * 21440; /* 80 x N x 32 x 4 */
-    real *head_fpm_smooth3_bn = arena + (size_t)N * 10560; /* 80 x N x 32 x 4 */
-    real *head_fpm_pool3 = arena + (size_t)N * 10320; /* 80 x N x 1 x 1 */
-    real *head_fpm_up2 = arena + (size_t)N * 10560; /* 320 x N x 32 x 4 */
-    real *head_fpm_shuffle2 = arena + (size_t)N * 102400; /* 80 x N x 64 x 8 */
-    real *head_fpm_merge2 = arena + (size_t)N * 10560; /* 80 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2 = arena + (size_t)N * 51520; /* 80 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_in1 = arena + (size_t)N * 10560; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_out1 = arena + (size_t)N * 51520; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_in2 = arena + (size_t)N * 20800; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_out2 = arena + (size_t)N * 61760; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_in3 = arena + (size_t)N * 31040; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_out3 = arena + (size_t)N * 72000; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_in4 = arena + (size_t)N * 41280; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_out4 = arena + (size_t)N * 82240; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_dw2 = arena + (size_t)N * 0; /* 20 x N x 64 x 8 */
+    real *head_fpm_lateral1 = arena + (size_t)N * 359680; /* 80 x N x 128 x 16 */
+    real *head_fpm_lateral2 = arena + (size_t)N * 127744; /* 80 x N x 64 x 8 */
+    real *head_fpm_lateral3 = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
+    real *head_fpm_lateral4 = arena + (size_t)N * 10240; /* 80 x N x 32 x 4 */
+    real *head_fpm = arena + (size_t)N * 20480; /* 320 x N x 1 x 1 */
+    real *head_fpm_smooth4_f2 = arena + (size_t)N * 20480; /* 80 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_in1 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_out1 = arena + (size_t)N * 20480; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_in2 = arena + (size_t)N * 12800; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_out2 = arena + (size_t)N * 23040; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_in3 = arena + (size_t)N * 15360; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_out3 = arena + (size_t)N * 25600; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_in4 = arena + (size_t)N * 17920; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_out4 = arena + (size_t)N * 28160; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_sum3 = arena + (size_t)N * 30720; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_f2_sum4 = arena + (size_t)N * 30720; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth4_mean_f = arena + (size_t)N * 30720; /* 80 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1 = arena + (size_t)N * 31040; /* 80 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_in1 = arena + (size_t)N * 30720; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_out1 = arena + (size_t)N * 31040; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_in2 = arena + (size_t)N * 30800; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_out2 = arena + (size_t)N * 31120; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_in3 = arena + (size_t)N * 30880; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_out3 = arena + (size_t)N * 31200; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_in4 = arena + (size_t)N * 30960; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_out4 = arena + (size_t)N * 31280; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_dw2 = arena + (size_t)N * 31360; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_sum3 = arena + (size_t)N * 31360; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_dw3 = arena + (size_t)N * 31440; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_sum4 = arena + (size_t)N * 31360; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_f1_dw4 = arena + (size_t)N * 30720; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth4_conv_out = arena + (size_t)N * 30720; /* 80 x N x 1 x 4 */
+    real *head_fpm_smooth4_drop = arena + (size_t)N * 31040; /* 80 x N x 1 x 4 */
+    real *head_fpm_smooth4_bn = arena + (size_t)N * 41600; /* 80 x N x 32 x 4 */
+    real *head_fpm_pool4 = arena + (size_t)N * 20480; /* 80 x N x 1 x 1 */
+    real *head_fpm_merge3 = arena + (size_t)N * 20800; /* 80 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2 = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_in1 = arena + (size_t)N * 20800; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_out1 = arena + (size_t)N * 0; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_in2 = arena + (size_t)N * 23360; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_out2 = arena + (size_t)N * 2560; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_in3 = arena + (size_t)N * 25920; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_out3 = arena + (size_t)N * 5120; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_in4 = arena + (size_t)N * 28480; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_out4 = arena + (size_t)N * 7680; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_sum3 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_f2_sum4 = arena + (size_t)N * 10240; /* 20 x N x 32 x 4 */
+    real *head_fpm_smooth3_mean_f = arena + (size_t)N * 10240; /* 80 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1 = arena + (size_t)N * 10560; /* 80 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_in1 = arena + (size_t)N * 10240; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_out1 = arena + (size_t)N * 10560; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_in2 = arena + (size_t)N * 10320; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_out2 = arena + (size_t)N * 10640; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_in3 = arena + (size_t)N * 10400; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_out3 = arena + (size_t)N * 10720; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_in4 = arena + (size_t)N * 10480; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_out4 = arena + (size_t)N * 10800; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_dw2 = arena + (size_t)N * 10880; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_sum3 = arena + (size_t)N * 10880; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_dw3 = arena + (size_t)N * 10960; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_sum4 = arena + (size_t)N * 10880; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_f1_dw4 = arena + (size_t)N * 10240; /* 20 x N x 1 x 4 */
+    real *head_fpm_smooth3_conv_out = arena + (size_t)N * 10240; /* 80 x N x 1 x 4 */
+    real *head_fpm_smooth3_drop = arena + (size_t)N * 10560; /* 80 x N x 1 x 4 */
+    real *head_fpm_smooth3_bn = arena + (size_t)N * 41280; /* 80 x N x 32 x 4 */
+    real *head_fpm_pool3 = arena + (size_t)N * 20560; /* 80 x N x 1 x 1 */
+    real *head_fpm_up2 = arena + (size_t)N * 31040; /* 320 x N x 32 x 4 */
+    real *head_fpm_shuffle2 = arena + (size_t)N * 72000; /* 80 x N x 64 x 8 */
+    real *head_fpm_merge2 = arena + (size_t)N * 20800; /* 80 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2 = arena + (size_t)N * 61760; /* 80 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_in1 = arena + (size_t)N * 20800; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_out1 = arena + (size_t)N * 61760; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_in2 = arena + (size_t)N * 31040; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_out2 = arena + (size_t)N * 72000; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_in3 = arena + (size_t)N * 41280; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_out3 = arena + (size_t)N * 82240; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_in4 = arena + (size_t)N * 51520; /* 20 x N x 64 x 8 */
+    real *head_fpm_smooth2_f2_out4 = arena + (size_t)N * 92480; /* 20 x N x 64 x 8 */
     real *head_fpm_smooth2_f2_sum3 = arena + (size_t)N * 0; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_dw3 = arena + (size_t)N * 92480; /* 20 x N x 64 x 8 */
     real *head_fpm_smooth2_f2_sum4 = arena + (size_t)N * 0; /* 20 x N x 64 x 8 */
-    real *head_fpm_smooth2_f2_dw4 = arena + (size_t)N * 92480; /* 20 x N x 64 x 8 */
     real *head_fpm_smooth2_mean_f = arena + (size_t)N * 0; /* 80 x N x 1 x 8 */
     real *head_fpm_smooth2_f1 = arena + (size_t)N * 640; /* 80 x N x 1 x 8 */
     real *head_fpm_smooth2_f1_in1 = arena + (size_t)N * 0; /* 20 x N x 1 x 8 */
@@ -6035,26 +6239,22 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     real *head_fpm_smooth2_f1_dw4 = arena + (size_t)N * 0; /* 20 x N x 1 x 8 */
     real *head_fpm_smooth2_conv_out = arena + (size_t)N * 0; /* 80 x N x 1 x 8 */
     real *head_fpm_smooth2_drop = arena + (size_t)N * 640; /* 80 x N x 1 x 8 */
-    real *head_fpm_smooth2_sum = arena + (size_t)N * 92480; /* 80 x N x 64 x 8 */
-    real *head_fpm_smooth2_bn = arena + (size_t)N * 51520; /* 80 x N x 64 x 8 */
-    real *head_fpm_pool2 = arena + (size_t)N * 10400; /* 80 x N x 1 x 1 */
-    real *head_fpm_up1 = arena + (size_t)N * 51520; /* 320 x N x 64 x 8 */
-    real *head_fpm_shuffle1 = arena + (size_t)N * 215360; /* 80 x N x 128 x 16 */
-    real *head_fpm_merge1 = arena + (size_t)N * 10560; /* 80 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2 = arena + (size_t)N * 174400; /* 80 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_in1 = arena + (size_t)N * 10560; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_out1 = arena + (size_t)N * 174400; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_in2 = arena + (size_t)N * 51520; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_out2 = arena + (size_t)N * 215360; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_in3 = arena + (size_t)N * 92480; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_out3 = arena + (size_t)N * 256320; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_in4 = arena + (size_t)N * 133440; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_out4 = arena + (size_t)N * 297280; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_dw2 = arena + (size_t)N * 338240; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_sum3 = arena + (size_t)N * 338240; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_dw3 = arena + (size_t)N * 379200; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_sum4 = arena + (size_t)N * 338240; /* 20 x N x 128 x 16 */
-    real *head_fpm_smooth1_f2_dw4 = arena + (size_t)N * 379200; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth2_bn = arena + (size_t)N * 143680; /* 80 x N x 64 x 8 */
+    real *head_fpm_pool2 = arena + (size_t)N * 20640; /* 80 x N x 1 x 1 */
+    real *head_fpm_up1 = arena + (size_t)N * 61760; /* 320 x N x 64 x 8 */
+    real *head_fpm_shuffle1 = arena + (size_t)N * 523520; /* 80 x N x 128 x 16 */
+    real *head_fpm_merge1 = arena + (size_t)N * 20800; /* 80 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2 = arena + (size_t)N * 184640; /* 80 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_in1 = arena + (size_t)N * 20800; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_out1 = arena + (size_t)N * 184640; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_in2 = arena + (size_t)N * 61760; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_out2 = arena + (size_t)N * 225600; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_in3 = arena + (size_t)N * 102720; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_out3 = arena + (size_t)N * 266560; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_in4 = arena + (size_t)N * 143680; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_out4 = arena + (size_t)N * 307520; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_sum3 = arena + (size_t)N * 348480; /* 20 x N x 128 x 16 */
+    real *head_fpm_smooth1_f2_sum4 = arena + (size_t)N * 348480; /* 20 x N x 128 x 16 */
     real *head_fpm_smooth1_mean_f = arena + (size_t)N * 0; /* 80 x N x 1 x 16 */
     real *head_fpm_smooth1_f1 = arena + (size_t)N * 1280; /* 80 x N x 1 x 16 */
     real *head_fpm_smooth1_f1_in1 = arena + (size_t)N * 0; /* 20 x N x 1 x 16 */
@@ -6072,9 +6272,8 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     real *head_fpm_smooth1_f1_dw4 = arena + (size_t)N * 0; /* 20 x N x 1 x 16 */
     real *head_fpm_smooth1_conv_out = arena + (size_t)N * 0; /* 80 x N x 1 x 16 */
     real *head_fpm_smooth1_drop = arena + (size_t)N * 1280; /* 80 x N x 1 x 16 */
-    real *head_fpm_smooth1_sum = arena + (size_t)N * 338240; /* 80 x N x 128 x 16 */
-    real *head_fpm_smooth1_bn = arena + (size_t)N * 10560; /* 80 x N x 128 x 16 */
-    real *head_fpm_pool1 = arena + (size_t)N * 10480; /* 80 x N x 1 x 1 */
+    real *head_fpm_smooth1_bn = arena + (size_t)N * 512320; /* 80 x N x 128 x 16 */
+    real *head_fpm_pool1 = arena + (size_t)N * 20720; /* 80 x N x 1 x 1 */
     real *head_linear = arena + (size_t)N * 0; /* 10 x N x 1 x 1 */
     const real *stem_conv_weight = params + 0; /* 160 x 1 x 5 x 5 */
     const real *stem_bn_scale = params + 4000; /* 160 x 1 x 1 x 1 */
@@ -6391,50 +6590,57 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
         norm_forward_infer_group(g, stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stats + 0, stats + 160, (NormShape){160, 1, N, 128, 16}, 1);
 
     /* stem.mfa: 160 x 128 x 16 -> 160 x 128 x 16 */
-    mean_t_forward(stem_mfa_att1_mean, stem_mfa_x1, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_t_forward_channel(c, stem_mfa_att1_mean, stem_mfa_x1, N, 128, 16);
     conv1x1_forward(stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att1_relu, stem_mfa_att1_fc1, (size_t)N * 2560);
     conv1x1_forward(stem_mfa_att1_fc2, stem_mfa_att1_relu, stem_mfa_att1_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att1_sigmoid, stem_mfa_att1_fc2, (size_t)N * 5120);
-    bcast_mul_t_forward(stem_mfa_y1, stem_mfa_x1, stem_mfa_att1_sigmoid, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_mul_t_forward_channel(c, stem_mfa_y1, stem_mfa_x1, stem_mfa_att1_sigmoid, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
-        dwconv_forward_channel(c, stem_mfa_dw2, stem_mfa_x2, stem_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stem_mfa_bn2, stem_mfa_x2, stem_mfa_dw2_weight, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 320, stats + 360, N, 128, 16, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 320, stats + 360, (NormShape){40, 1, N, 128, 16}, 1);
-    mean_t_forward(stem_mfa_att2_mean, stem_mfa_bn2, 40 * N, 128, 16);
+    for (int c = 0; c < 40; c++)
+        mean_t_forward_channel(c, stem_mfa_att2_mean, stem_mfa_bn2, N, 128, 16);
     conv1x1_forward(stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att2_relu, stem_mfa_att2_fc1, (size_t)N * 2560);
     conv1x1_forward(stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att2_sigmoid, stem_mfa_att2_fc2, (size_t)N * 5120);
-    bcast_mul_t_forward(stem_mfa_y2, stem_mfa_bn2, stem_mfa_att2_sigmoid, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_mul_t_forward_channel(c, stem_mfa_y2, stem_mfa_bn2, stem_mfa_att2_sigmoid, N, 128, 16);
     add_forward(stem_mfa_sum3, stem_mfa_x3, stem_mfa_y2, (size_t)N * 81920);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
-        dwconv_forward_channel(c, stem_mfa_dw3, stem_mfa_sum3, stem_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stem_mfa_bn3, stem_mfa_sum3, stem_mfa_dw3_weight, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stats + 400, stats + 440, N, 128, 16, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stats + 400, stats + 440, (NormShape){40, 1, N, 128, 16}, 1);
-    mean_t_forward(stem_mfa_att3_mean, stem_mfa_bn3, 40 * N, 128, 16);
+    for (int c = 0; c < 40; c++)
+        mean_t_forward_channel(c, stem_mfa_att3_mean, stem_mfa_bn3, N, 128, 16);
     conv1x1_forward(stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att3_relu, stem_mfa_att3_fc1, (size_t)N * 2560);
     conv1x1_forward(stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att3_sigmoid, stem_mfa_att3_fc2, (size_t)N * 5120);
-    bcast_mul_t_forward(stem_mfa_y3, stem_mfa_bn3, stem_mfa_att3_sigmoid, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_mul_t_forward_channel(c, stem_mfa_y3, stem_mfa_bn3, stem_mfa_att3_sigmoid, N, 128, 16);
     add_forward(stem_mfa_sum4, stem_mfa_x4, stem_mfa_y3, (size_t)N * 81920);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
-        dwconv_forward_channel(c, stem_mfa_dw4, stem_mfa_sum4, stem_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stem_mfa_bn4, stem_mfa_sum4, stem_mfa_dw4_weight, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stats + 480, stats + 520, N, 128, 16, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stats + 480, stats + 520, (NormShape){40, 1, N, 128, 16}, 1);
-    mean_t_forward(stem_mfa_att4_mean, stem_mfa_bn4, 40 * N, 128, 16);
+    for (int c = 0; c < 40; c++)
+        mean_t_forward_channel(c, stem_mfa_att4_mean, stem_mfa_bn4, N, 128, 16);
     conv1x1_forward(stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att4_relu, stem_mfa_att4_fc1, (size_t)N * 2560);
     conv1x1_forward(stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att4_sigmoid, stem_mfa_att4_fc2, (size_t)N * 5120);
-    bcast_mul_t_forward(stem_mfa_y4, stem_mfa_bn4, stem_mfa_att4_sigmoid, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_mul_t_forward_channel(c, stem_mfa_y4, stem_mfa_bn4, stem_mfa_att4_sigmoid, N, 128, 16);
 
     /* ---- spec line 9: stage1: bcres2net(out = C) x 2 -> resnorm(0.1) -> mfa; */
 
@@ -6446,25 +6652,18 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     copy_forward(stage1_bcres2net1_f2_out1, stage1_bcres2net1_f2_in1, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_in2, stage1_bcres2net1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 720, stats + 800, (NormShape){20, 4, N, 128, 16}, 0);
+        dwconv_norm_infer_channel(c, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_in2, stage1_bcres2net1_f2_dw2_weight, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 720, stats + 800, N, 128, 16, 3, 1, 1, 0, 4, 0);
     add_forward(stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_in3, stage1_bcres2net1_f2_out2, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 880, stats + 960, (NormShape){20, 4, N, 128, 16}, 0);
+        dwconv_norm_infer_channel(c, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_dw3_weight, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 880, stats + 960, N, 128, 16, 3, 1, 1, 0, 4, 0);
     add_forward(stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_in4, stage1_bcres2net1_f2_out3, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 1040, stats + 1120, (NormShape){20, 4, N, 128, 16}, 0);
-    mean_f_forward(stage1_bcres2net1_mean_f, stage1_bcres2net1_f2, 80 * N, 128, 16);
+        dwconv_norm_infer_channel(c, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_dw4_weight, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 1040, stats + 1120, N, 128, 16, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_forward_channel(c, stage1_bcres2net1_mean_f, stage1_bcres2net1_f2, N, 128, 16);
     copy_forward(stage1_bcres2net1_f1_out1, stage1_bcres2net1_f1_in1, (size_t)N * 320);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -6482,34 +6681,26 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     relu_forward(stage1_bcres2net1_f1_out4, stage1_bcres2net1_f1_dw4, (size_t)N * 320);
     conv1x1_forward(stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, stage1_bcres2net1_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
     copy_forward(stage1_bcres2net1_drop, stage1_bcres2net1_conv_out, (size_t)N * 1280);
-    bcast_add_f_forward(stage1_bcres2net1_sum, stage1_bcres2net1_f2, NULL, stage1_bcres2net1_drop, 80 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_shift, stats + 1200, stats + 1280, (NormShape){80, 1, N, 128, 16}, 1);
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_norm_infer_channel(c, stage1_bcres2net1_bn, stage1_bcres2net1_f2, NULL, stage1_bcres2net1_drop, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_shift, stats + 1200, stats + 1280, N, 128, 16, 1, 1);
 
     /* stage1.bcres2net2: 80 x 128 x 16 -> 80 x 128 x 16 */
     copy_forward(stage1_bcres2net2_f2_out1, stage1_bcres2net2_f2_in1, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_in2, stage1_bcres2net2_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 1360, stats + 1440, (NormShape){20, 4, N, 128, 16}, 0);
+        dwconv_norm_infer_channel(c, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_in2, stage1_bcres2net2_f2_dw2_weight, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 1360, stats + 1440, N, 128, 16, 3, 1, 1, 0, 4, 0);
     add_forward(stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_in3, stage1_bcres2net2_f2_out2, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 1520, stats + 1600, (NormShape){20, 4, N, 128, 16}, 0);
+        dwconv_norm_infer_channel(c, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_dw3_weight, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 1520, stats + 1600, N, 128, 16, 3, 1, 1, 0, 4, 0);
     add_forward(stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_in4, stage1_bcres2net2_f2_out3, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 1680, stats + 1760, (NormShape){20, 4, N, 128, 16}, 0);
-    mean_f_forward(stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, 80 * N, 128, 16);
+        dwconv_norm_infer_channel(c, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_dw4_weight, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 1680, stats + 1760, N, 128, 16, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_forward_channel(c, stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, N, 128, 16);
     copy_forward(stage1_bcres2net2_f1_out1, stage1_bcres2net2_f1_in1, (size_t)N * 320);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -6527,66 +6718,74 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     relu_forward(stage1_bcres2net2_f1_out4, stage1_bcres2net2_f1_dw4, (size_t)N * 320);
     conv1x1_forward(stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
     copy_forward(stage1_bcres2net2_drop, stage1_bcres2net2_conv_out, (size_t)N * 1280);
-    bcast_add_f_forward(stage1_bcres2net2_sum, stage1_bcres2net2_f2, stage1_bcres2net1_bn, stage1_bcres2net2_drop, 80 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_shift, stats + 1840, stats + 1920, (NormShape){80, 1, N, 128, 16}, 1);
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_norm_infer_channel(c, stage1_bcres2net2_bn, stage1_bcres2net2_f2, stage1_bcres2net1_bn, stage1_bcres2net2_drop, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_shift, stats + 1840, stats + 1920, N, 128, 16, 1, 1);
 
     /* stage1.resnorm: 80 x 128 x 16 -> 80 x 128 x 16 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 128; g++)
-        resnorm_forward_group(g, stage1_resnorm, stage1_resnorm_saved, stage1_bcres2net2_bn, 0.1, 80, N, 128, 16);
+    for (int k = 0; k < N; k++)
+        resnorm_forward_clip(k, stage1_resnorm, stage1_resnorm_saved, stage1_bcres2net2_bn, 0.1, 80, N, 128, 16);
 
     /* stage1.mfa: 80 x 128 x 16 -> 80 x 128 x 16 */
-    mean_t_forward(stage1_mfa_att1_mean, stage1_mfa_x1, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        mean_t_forward_channel(c, stage1_mfa_att1_mean, stage1_mfa_x1, N, 128, 16);
     conv1x1_forward(stage1_mfa_att1_fc1, stage1_mfa_att1_mean, stage1_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att1_relu, stage1_mfa_att1_fc1, (size_t)N * 1280);
     conv1x1_forward(stage1_mfa_att1_fc2, stage1_mfa_att1_relu, stage1_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att1_sigmoid, stage1_mfa_att1_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stage1_mfa_y1, stage1_mfa_x1, stage1_mfa_att1_sigmoid, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_forward_channel(c, stage1_mfa_y1, stage1_mfa_x1, stage1_mfa_att1_sigmoid, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, stage1_mfa_dw2, stage1_mfa_x2, stage1_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stage1_mfa_bn2, stage1_mfa_x2, stage1_mfa_dw2_weight, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 2000, stats + 2020, N, 128, 16, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
-        norm_forward_infer_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 2000, stats + 2020, (NormShape){20, 1, N, 128, 16}, 1);
-    mean_t_forward(stage1_mfa_att2_mean, stage1_mfa_bn2, 20 * N, 128, 16);
+    for (int c = 0; c < 20; c++)
+        mean_t_forward_channel(c, stage1_mfa_att2_mean, stage1_mfa_bn2, N, 128, 16);
     conv1x1_forward(stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att2_relu, stage1_mfa_att2_fc1, (size_t)N * 1280);
     conv1x1_forward(stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att2_sigmoid, stage1_mfa_att2_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stage1_mfa_y2, stage1_mfa_bn2, stage1_mfa_att2_sigmoid, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_forward_channel(c, stage1_mfa_y2, stage1_mfa_bn2, stage1_mfa_att2_sigmoid, N, 128, 16);
     add_forward(stage1_mfa_sum3, stage1_mfa_x3, stage1_mfa_y2, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, stage1_mfa_dw3, stage1_mfa_sum3, stage1_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stage1_mfa_bn3, stage1_mfa_sum3, stage1_mfa_dw3_weight, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stats + 2040, stats + 2060, N, 128, 16, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
-        norm_forward_infer_group(g, stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stats + 2040, stats + 2060, (NormShape){20, 1, N, 128, 16}, 1);
-    mean_t_forward(stage1_mfa_att3_mean, stage1_mfa_bn3, 20 * N, 128, 16);
+    for (int c = 0; c < 20; c++)
+        mean_t_forward_channel(c, stage1_mfa_att3_mean, stage1_mfa_bn3, N, 128, 16);
     conv1x1_forward(stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att3_relu, stage1_mfa_att3_fc1, (size_t)N * 1280);
     conv1x1_forward(stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att3_sigmoid, stage1_mfa_att3_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stage1_mfa_y3, stage1_mfa_bn3, stage1_mfa_att3_sigmoid, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_forward_channel(c, stage1_mfa_y3, stage1_mfa_bn3, stage1_mfa_att3_sigmoid, N, 128, 16);
     add_forward(stage1_mfa_sum4, stage1_mfa_x4, stage1_mfa_y3, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, stage1_mfa_dw4, stage1_mfa_sum4, stage1_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stage1_mfa_bn4, stage1_mfa_sum4, stage1_mfa_dw4_weight, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stats + 2080, stats + 2100, N, 128, 16, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
-        norm_forward_infer_group(g, stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stats + 2080, stats + 2100, (NormShape){20, 1, N, 128, 16}, 1);
-    mean_t_forward(stage1_mfa_att4_mean, stage1_mfa_bn4, 20 * N, 128, 16);
+    for (int c = 0; c < 20; c++)
+        mean_t_forward_channel(c, stage1_mfa_att4_mean, stage1_mfa_bn4, N, 128, 16);
     conv1x1_forward(stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att4_relu, stage1_mfa_att4_fc1, (size_t)N * 1280);
     conv1x1_forward(stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att4_sigmoid, stage1_mfa_att4_fc2, (size_t)N * 2560);
-    bcast_mul_t_forward(stage1_mfa_y4, stage1_mfa_bn4, stage1_mfa_att4_sigmoid, 20 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++)
+        bcast_mul_t_forward_channel(c, stage1_mfa_y4, stage1_mfa_bn4, stage1_mfa_att4_sigmoid, N, 128, 16);
 
     /* ---- spec line 10: stage2: maxpool(2) -> bcres2net(out = 1.5*C) x 2 -> resnorm(0.1) -> mfa; */
 
     /* stage2.maxpool: 80 x 128 x 16 -> 80 x 64 x 8 */
-    maxpool_forward(stage2_maxpool, stage2_maxpool_argmax, stage1_mfa, (PoolShape){80 * N, 128, 16, 2, 2, 64, 8});
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        maxpool_forward_channel(c, stage2_maxpool, NULL, stage1_mfa, N, 128, 16, 2, 2, 64, 8);
 
     /* stage2.bcres2net1: 80 x 64 x 8 -> 120 x 64 x 8 */
     conv1x1_forward(stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, NULL, 80, 120, (size_t)N * 512);
@@ -6596,25 +6795,18 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     copy_forward(stage2_bcres2net1_f2_out1, stage2_bcres2net1_f2_in1, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
-        dwconv_forward_channel(c, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_in2, stage2_bcres2net1_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
-        norm_forward_infer_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 2360, stats + 2480, (NormShape){30, 4, N, 64, 8}, 0);
+        dwconv_norm_infer_channel(c, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_in2, stage2_bcres2net1_f2_dw2_weight, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 2360, stats + 2480, N, 64, 8, 3, 1, 1, 0, 4, 0);
     add_forward(stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_in3, stage2_bcres2net1_f2_out2, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
-        dwconv_forward_channel(c, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
-        norm_forward_infer_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 2600, stats + 2720, (NormShape){30, 4, N, 64, 8}, 0);
+        dwconv_norm_infer_channel(c, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_dw3_weight, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 2600, stats + 2720, N, 64, 8, 3, 1, 1, 0, 4, 0);
     add_forward(stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_in4, stage2_bcres2net1_f2_out3, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
-        dwconv_forward_channel(c, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
-        norm_forward_infer_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 2840, stats + 2960, (NormShape){30, 4, N, 64, 8}, 0);
-    mean_f_forward(stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, 120 * N, 64, 8);
+        dwconv_norm_infer_channel(c, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_dw4_weight, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 2840, stats + 2960, N, 64, 8, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 120; c++)
+        mean_f_forward_channel(c, stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, N, 64, 8);
     copy_forward(stage2_bcres2net1_f1_out1, stage2_bcres2net1_f1_in1, (size_t)N * 240);
     #pragma omp parallel for schedule(static) if ((size_t)N * 720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
@@ -6632,34 +6824,26 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     relu_forward(stage2_bcres2net1_f1_out4, stage2_bcres2net1_f1_dw4, (size_t)N * 240);
     conv1x1_forward(stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, stage2_bcres2net1_conv_out_weight, NULL, 120, 120, (size_t)N * 8);
     copy_forward(stage2_bcres2net1_drop, stage2_bcres2net1_conv_out, (size_t)N * 960);
-    bcast_add_f_forward(stage2_bcres2net1_sum, stage2_bcres2net1_f2, NULL, stage2_bcres2net1_drop, 120 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
-        norm_forward_infer_group(g, stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_shift, stats + 3080, stats + 3200, (NormShape){120, 1, N, 64, 8}, 1);
+    for (int c = 0; c < 120; c++)
+        bcast_add_f_norm_infer_channel(c, stage2_bcres2net1_bn, stage2_bcres2net1_f2, NULL, stage2_bcres2net1_drop, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_shift, stats + 3080, stats + 3200, N, 64, 8, 1, 1);
 
     /* stage2.bcres2net2: 120 x 64 x 8 -> 120 x 64 x 8 */
     copy_forward(stage2_bcres2net2_f2_out1, stage2_bcres2net2_f2_in1, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
-        dwconv_forward_channel(c, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_in2, stage2_bcres2net2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
-        norm_forward_infer_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 3320, stats + 3440, (NormShape){30, 4, N, 64, 8}, 0);
+        dwconv_norm_infer_channel(c, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_in2, stage2_bcres2net2_f2_dw2_weight, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 3320, stats + 3440, N, 64, 8, 3, 1, 1, 0, 4, 0);
     add_forward(stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_in3, stage2_bcres2net2_f2_out2, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
-        dwconv_forward_channel(c, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
-        norm_forward_infer_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 3560, stats + 3680, (NormShape){30, 4, N, 64, 8}, 0);
+        dwconv_norm_infer_channel(c, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_dw3_weight, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 3560, stats + 3680, N, 64, 8, 3, 1, 1, 0, 4, 0);
     add_forward(stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_in4, stage2_bcres2net2_f2_out3, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
-        dwconv_forward_channel(c, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
-        norm_forward_infer_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 3800, stats + 3920, (NormShape){30, 4, N, 64, 8}, 0);
-    mean_f_forward(stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, 120 * N, 64, 8);
+        dwconv_norm_infer_channel(c, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_dw4_weight, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 3800, stats + 3920, N, 64, 8, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 120; c++)
+        mean_f_forward_channel(c, stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, N, 64, 8);
     copy_forward(stage2_bcres2net2_f1_out1, stage2_bcres2net2_f1_in1, (size_t)N * 240);
     #pragma omp parallel for schedule(static) if ((size_t)N * 720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
@@ -6677,66 +6861,74 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     relu_forward(stage2_bcres2net2_f1_out4, stage2_bcres2net2_f1_dw4, (size_t)N * 240);
     conv1x1_forward(stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, NULL, 120, 120, (size_t)N * 8);
     copy_forward(stage2_bcres2net2_drop, stage2_bcres2net2_conv_out, (size_t)N * 960);
-    bcast_add_f_forward(stage2_bcres2net2_sum, stage2_bcres2net2_f2, stage2_bcres2net1_bn, stage2_bcres2net2_drop, 120 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
-        norm_forward_infer_group(g, stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_shift, stats + 4040, stats + 4160, (NormShape){120, 1, N, 64, 8}, 1);
+    for (int c = 0; c < 120; c++)
+        bcast_add_f_norm_infer_channel(c, stage2_bcres2net2_bn, stage2_bcres2net2_f2, stage2_bcres2net1_bn, stage2_bcres2net2_drop, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_shift, stats + 4040, stats + 4160, N, 64, 8, 1, 1);
 
     /* stage2.resnorm: 120 x 64 x 8 -> 120 x 64 x 8 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 64; g++)
-        resnorm_forward_group(g, stage2_resnorm, stage2_resnorm_saved, stage2_bcres2net2_bn, 0.1, 120, N, 64, 8);
+    for (int k = 0; k < N; k++)
+        resnorm_forward_clip(k, stage2_resnorm, stage2_resnorm_saved, stage2_bcres2net2_bn, 0.1, 120, N, 64, 8);
 
     /* stage2.mfa: 120 x 64 x 8 -> 120 x 64 x 8 */
-    mean_t_forward(stage2_mfa_att1_mean, stage2_mfa_x1, 30 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++)
+        mean_t_forward_channel(c, stage2_mfa_att1_mean, stage2_mfa_x1, N, 64, 8);
     conv1x1_forward(stage2_mfa_att1_fc1, stage2_mfa_att1_mean, stage2_mfa_att1_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att1_relu, stage2_mfa_att1_fc1, (size_t)N * 1024);
     conv1x1_forward(stage2_mfa_att1_fc2, stage2_mfa_att1_relu, stage2_mfa_att1_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att1_sigmoid, stage2_mfa_att1_fc2, (size_t)N * 1920);
-    bcast_mul_t_forward(stage2_mfa_y1, stage2_mfa_x1, stage2_mfa_att1_sigmoid, 30 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++)
+        bcast_mul_t_forward_channel(c, stage2_mfa_y1, stage2_mfa_x1, stage2_mfa_att1_sigmoid, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 138240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
-        dwconv_forward_channel(c, stage2_mfa_dw2, stage2_mfa_x2, stage2_mfa_dw2_weight, N, 64, 8, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stage2_mfa_bn2, stage2_mfa_x2, stage2_mfa_dw2_weight, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 4280, stats + 4310, N, 64, 8, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 30; g++)
-        norm_forward_infer_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 4280, stats + 4310, (NormShape){30, 1, N, 64, 8}, 1);
-    mean_t_forward(stage2_mfa_att2_mean, stage2_mfa_bn2, 30 * N, 64, 8);
+    for (int c = 0; c < 30; c++)
+        mean_t_forward_channel(c, stage2_mfa_att2_mean, stage2_mfa_bn2, N, 64, 8);
     conv1x1_forward(stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att2_relu, stage2_mfa_att2_fc1, (size_t)N * 1024);
     conv1x1_forward(stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att2_sigmoid, stage2_mfa_att2_fc2, (size_t)N * 1920);
-    bcast_mul_t_forward(stage2_mfa_y2, stage2_mfa_bn2, stage2_mfa_att2_sigmoid, 30 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++)
+        bcast_mul_t_forward_channel(c, stage2_mfa_y2, stage2_mfa_bn2, stage2_mfa_att2_sigmoid, N, 64, 8);
     add_forward(stage2_mfa_sum3, stage2_mfa_x3, stage2_mfa_y2, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 138240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
-        dwconv_forward_channel(c, stage2_mfa_dw3, stage2_mfa_sum3, stage2_mfa_dw3_weight, N, 64, 8, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stage2_mfa_bn3, stage2_mfa_sum3, stage2_mfa_dw3_weight, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stats + 4340, stats + 4370, N, 64, 8, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 30; g++)
-        norm_forward_infer_group(g, stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stats + 4340, stats + 4370, (NormShape){30, 1, N, 64, 8}, 1);
-    mean_t_forward(stage2_mfa_att3_mean, stage2_mfa_bn3, 30 * N, 64, 8);
+    for (int c = 0; c < 30; c++)
+        mean_t_forward_channel(c, stage2_mfa_att3_mean, stage2_mfa_bn3, N, 64, 8);
     conv1x1_forward(stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att3_relu, stage2_mfa_att3_fc1, (size_t)N * 1024);
     conv1x1_forward(stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att3_sigmoid, stage2_mfa_att3_fc2, (size_t)N * 1920);
-    bcast_mul_t_forward(stage2_mfa_y3, stage2_mfa_bn3, stage2_mfa_att3_sigmoid, 30 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++)
+        bcast_mul_t_forward_channel(c, stage2_mfa_y3, stage2_mfa_bn3, stage2_mfa_att3_sigmoid, N, 64, 8);
     add_forward(stage2_mfa_sum4, stage2_mfa_x4, stage2_mfa_y3, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 138240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
-        dwconv_forward_channel(c, stage2_mfa_dw4, stage2_mfa_sum4, stage2_mfa_dw4_weight, N, 64, 8, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stage2_mfa_bn4, stage2_mfa_sum4, stage2_mfa_dw4_weight, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stats + 4400, stats + 4430, N, 64, 8, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 30; g++)
-        norm_forward_infer_group(g, stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stats + 4400, stats + 4430, (NormShape){30, 1, N, 64, 8}, 1);
-    mean_t_forward(stage2_mfa_att4_mean, stage2_mfa_bn4, 30 * N, 64, 8);
+    for (int c = 0; c < 30; c++)
+        mean_t_forward_channel(c, stage2_mfa_att4_mean, stage2_mfa_bn4, N, 64, 8);
     conv1x1_forward(stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att4_relu, stage2_mfa_att4_fc1, (size_t)N * 1024);
     conv1x1_forward(stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att4_sigmoid, stage2_mfa_att4_fc2, (size_t)N * 1920);
-    bcast_mul_t_forward(stage2_mfa_y4, stage2_mfa_bn4, stage2_mfa_att4_sigmoid, 30 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++)
+        bcast_mul_t_forward_channel(c, stage2_mfa_y4, stage2_mfa_bn4, stage2_mfa_att4_sigmoid, N, 64, 8);
 
     /* ---- spec line 11: stage3: maxpool(2) -> bcres2net(out = 2*C) x 2 -> resnorm(0.1) -> mfa; */
 
     /* stage3.maxpool: 120 x 64 x 8 -> 120 x 32 x 4 */
-    maxpool_forward(stage3_maxpool, stage3_maxpool_argmax, stage2_mfa, (PoolShape){120 * N, 64, 8, 2, 2, 32, 4});
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 120; c++)
+        maxpool_forward_channel(c, stage3_maxpool, NULL, stage2_mfa, N, 64, 8, 2, 2, 32, 4);
 
     /* stage3.bcres2net1: 120 x 32 x 4 -> 160 x 32 x 4 */
     conv1x1_forward(stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, NULL, 120, 160, (size_t)N * 128);
@@ -6746,25 +6938,18 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     copy_forward(stage3_bcres2net1_f2_out1, stage3_bcres2net1_f2_in1, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
-        dwconv_forward_channel(c, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_in2, stage3_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
-        norm_forward_infer_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 4780, stats + 4940, (NormShape){40, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_in2, stage3_bcres2net1_f2_dw2_weight, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 4780, stats + 4940, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_in3, stage3_bcres2net1_f2_out2, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
-        dwconv_forward_channel(c, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
-        norm_forward_infer_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 5100, stats + 5260, (NormShape){40, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_dw3_weight, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 5100, stats + 5260, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_in4, stage3_bcres2net1_f2_out3, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
-        dwconv_forward_channel(c, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
-        norm_forward_infer_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 5420, stats + 5580, (NormShape){40, 4, N, 32, 4}, 0);
-    mean_f_forward(stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, 160 * N, 32, 4);
+        dwconv_norm_infer_channel(c, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_dw4_weight, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 5420, stats + 5580, N, 32, 4, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 160; c++)
+        mean_f_forward_channel(c, stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, N, 32, 4);
     copy_forward(stage3_bcres2net1_f1_out1, stage3_bcres2net1_f1_in1, (size_t)N * 160);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -6782,34 +6967,26 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     relu_forward(stage3_bcres2net1_f1_out4, stage3_bcres2net1_f1_dw4, (size_t)N * 160);
     conv1x1_forward(stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, stage3_bcres2net1_conv_out_weight, NULL, 160, 160, (size_t)N * 4);
     copy_forward(stage3_bcres2net1_drop, stage3_bcres2net1_conv_out, (size_t)N * 640);
-    bcast_add_f_forward(stage3_bcres2net1_sum, stage3_bcres2net1_f2, NULL, stage3_bcres2net1_drop, 160 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
-        norm_forward_infer_group(g, stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_shift, stats + 5740, stats + 5900, (NormShape){160, 1, N, 32, 4}, 1);
+    for (int c = 0; c < 160; c++)
+        bcast_add_f_norm_infer_channel(c, stage3_bcres2net1_bn, stage3_bcres2net1_f2, NULL, stage3_bcres2net1_drop, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_shift, stats + 5740, stats + 5900, N, 32, 4, 1, 1);
 
     /* stage3.bcres2net2: 160 x 32 x 4 -> 160 x 32 x 4 */
     copy_forward(stage3_bcres2net2_f2_out1, stage3_bcres2net2_f2_in1, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
-        dwconv_forward_channel(c, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_in2, stage3_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
-        norm_forward_infer_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 6060, stats + 6220, (NormShape){40, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_in2, stage3_bcres2net2_f2_dw2_weight, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 6060, stats + 6220, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_in3, stage3_bcres2net2_f2_out2, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
-        dwconv_forward_channel(c, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
-        norm_forward_infer_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 6380, stats + 6540, (NormShape){40, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_dw3_weight, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 6380, stats + 6540, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_in4, stage3_bcres2net2_f2_out3, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
-        dwconv_forward_channel(c, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
-        norm_forward_infer_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 6700, stats + 6860, (NormShape){40, 4, N, 32, 4}, 0);
-    mean_f_forward(stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, 160 * N, 32, 4);
+        dwconv_norm_infer_channel(c, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_dw4_weight, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 6700, stats + 6860, N, 32, 4, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 160; c++)
+        mean_f_forward_channel(c, stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, N, 32, 4);
     copy_forward(stage3_bcres2net2_f1_out1, stage3_bcres2net2_f1_in1, (size_t)N * 160);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -6827,61 +7004,67 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     relu_forward(stage3_bcres2net2_f1_out4, stage3_bcres2net2_f1_dw4, (size_t)N * 160);
     conv1x1_forward(stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, NULL, 160, 160, (size_t)N * 4);
     copy_forward(stage3_bcres2net2_drop, stage3_bcres2net2_conv_out, (size_t)N * 640);
-    bcast_add_f_forward(stage3_bcres2net2_sum, stage3_bcres2net2_f2, stage3_bcres2net1_bn, stage3_bcres2net2_drop, 160 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
-        norm_forward_infer_group(g, stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_shift, stats + 7020, stats + 7180, (NormShape){160, 1, N, 32, 4}, 1);
+    for (int c = 0; c < 160; c++)
+        bcast_add_f_norm_infer_channel(c, stage3_bcres2net2_bn, stage3_bcres2net2_f2, stage3_bcres2net1_bn, stage3_bcres2net2_drop, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_shift, stats + 7020, stats + 7180, N, 32, 4, 1, 1);
 
     /* stage3.resnorm: 160 x 32 x 4 -> 160 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 32; g++)
-        resnorm_forward_group(g, stage3_resnorm, stage3_resnorm_saved, stage3_bcres2net2_bn, 0.1, 160, N, 32, 4);
+    for (int k = 0; k < N; k++)
+        resnorm_forward_clip(k, stage3_resnorm, stage3_resnorm_saved, stage3_bcres2net2_bn, 0.1, 160, N, 32, 4);
 
     /* stage3.mfa: 160 x 32 x 4 -> 160 x 32 x 4 */
-    mean_t_forward(stage3_mfa_att1_mean, stage3_mfa_x1, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_t_forward_channel(c, stage3_mfa_att1_mean, stage3_mfa_x1, N, 32, 4);
     conv1x1_forward(stage3_mfa_att1_fc1, stage3_mfa_att1_mean, stage3_mfa_att1_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att1_relu, stage3_mfa_att1_fc1, (size_t)N * 640);
     conv1x1_forward(stage3_mfa_att1_fc2, stage3_mfa_att1_relu, stage3_mfa_att1_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att1_sigmoid, stage3_mfa_att1_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage3_mfa_y1, stage3_mfa_x1, stage3_mfa_att1_sigmoid, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_mul_t_forward_channel(c, stage3_mfa_y1, stage3_mfa_x1, stage3_mfa_att1_sigmoid, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
-        dwconv_forward_channel(c, stage3_mfa_dw2, stage3_mfa_x2, stage3_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stage3_mfa_bn2, stage3_mfa_x2, stage3_mfa_dw2_weight, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 7340, stats + 7380, N, 32, 4, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 7340, stats + 7380, (NormShape){40, 1, N, 32, 4}, 1);
-    mean_t_forward(stage3_mfa_att2_mean, stage3_mfa_bn2, 40 * N, 32, 4);
+    for (int c = 0; c < 40; c++)
+        mean_t_forward_channel(c, stage3_mfa_att2_mean, stage3_mfa_bn2, N, 32, 4);
     conv1x1_forward(stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att2_relu, stage3_mfa_att2_fc1, (size_t)N * 640);
     conv1x1_forward(stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att2_sigmoid, stage3_mfa_att2_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage3_mfa_y2, stage3_mfa_bn2, stage3_mfa_att2_sigmoid, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_mul_t_forward_channel(c, stage3_mfa_y2, stage3_mfa_bn2, stage3_mfa_att2_sigmoid, N, 32, 4);
     add_forward(stage3_mfa_sum3, stage3_mfa_x3, stage3_mfa_y2, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
-        dwconv_forward_channel(c, stage3_mfa_dw3, stage3_mfa_sum3, stage3_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stage3_mfa_bn3, stage3_mfa_sum3, stage3_mfa_dw3_weight, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stats + 7420, stats + 7460, N, 32, 4, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stats + 7420, stats + 7460, (NormShape){40, 1, N, 32, 4}, 1);
-    mean_t_forward(stage3_mfa_att3_mean, stage3_mfa_bn3, 40 * N, 32, 4);
+    for (int c = 0; c < 40; c++)
+        mean_t_forward_channel(c, stage3_mfa_att3_mean, stage3_mfa_bn3, N, 32, 4);
     conv1x1_forward(stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att3_relu, stage3_mfa_att3_fc1, (size_t)N * 640);
     conv1x1_forward(stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att3_sigmoid, stage3_mfa_att3_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage3_mfa_y3, stage3_mfa_bn3, stage3_mfa_att3_sigmoid, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_mul_t_forward_channel(c, stage3_mfa_y3, stage3_mfa_bn3, stage3_mfa_att3_sigmoid, N, 32, 4);
     add_forward(stage3_mfa_sum4, stage3_mfa_x4, stage3_mfa_y3, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
-        dwconv_forward_channel(c, stage3_mfa_dw4, stage3_mfa_sum4, stage3_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stage3_mfa_bn4, stage3_mfa_sum4, stage3_mfa_dw4_weight, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stats + 7500, stats + 7540, N, 32, 4, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stats + 7500, stats + 7540, (NormShape){40, 1, N, 32, 4}, 1);
-    mean_t_forward(stage3_mfa_att4_mean, stage3_mfa_bn4, 40 * N, 32, 4);
+    for (int c = 0; c < 40; c++)
+        mean_t_forward_channel(c, stage3_mfa_att4_mean, stage3_mfa_bn4, N, 32, 4);
     conv1x1_forward(stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att4_relu, stage3_mfa_att4_fc1, (size_t)N * 640);
     conv1x1_forward(stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att4_sigmoid, stage3_mfa_att4_fc2, (size_t)N * 1280);
-    bcast_mul_t_forward(stage3_mfa_y4, stage3_mfa_bn4, stage3_mfa_att4_sigmoid, 40 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_mul_t_forward_channel(c, stage3_mfa_y4, stage3_mfa_bn4, stage3_mfa_att4_sigmoid, N, 32, 4);
 
     /* ---- spec line 12: stage4: bcres2net(out = 2.5*C) x 3 -> resnorm(0.1) -> mfa; */
 
@@ -6893,25 +7076,18 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     copy_forward(stage4_bcres2net1_f2_out1, stage4_bcres2net1_f2_in1, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
-        dwconv_forward_channel(c, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_in2, stage4_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
-        norm_forward_infer_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 7980, stats + 8180, (NormShape){50, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_in2, stage4_bcres2net1_f2_dw2_weight, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 7980, stats + 8180, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_in3, stage4_bcres2net1_f2_out2, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
-        dwconv_forward_channel(c, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
-        norm_forward_infer_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 8380, stats + 8580, (NormShape){50, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_dw3_weight, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 8380, stats + 8580, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_in4, stage4_bcres2net1_f2_out3, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
-        dwconv_forward_channel(c, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
-        norm_forward_infer_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 8780, stats + 8980, (NormShape){50, 4, N, 32, 4}, 0);
-    mean_f_forward(stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, 200 * N, 32, 4);
+        dwconv_norm_infer_channel(c, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_dw4_weight, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 8780, stats + 8980, N, 32, 4, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 200; c++)
+        mean_f_forward_channel(c, stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, N, 32, 4);
     copy_forward(stage4_bcres2net1_f1_out1, stage4_bcres2net1_f1_in1, (size_t)N * 200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
@@ -6929,34 +7105,26 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     relu_forward(stage4_bcres2net1_f1_out4, stage4_bcres2net1_f1_dw4, (size_t)N * 200);
     conv1x1_forward(stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, stage4_bcres2net1_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
     copy_forward(stage4_bcres2net1_drop, stage4_bcres2net1_conv_out, (size_t)N * 800);
-    bcast_add_f_forward(stage4_bcres2net1_sum, stage4_bcres2net1_f2, NULL, stage4_bcres2net1_drop, 200 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
-        norm_forward_infer_group(g, stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_shift, stats + 9180, stats + 9380, (NormShape){200, 1, N, 32, 4}, 1);
+    for (int c = 0; c < 200; c++)
+        bcast_add_f_norm_infer_channel(c, stage4_bcres2net1_bn, stage4_bcres2net1_f2, NULL, stage4_bcres2net1_drop, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_shift, stats + 9180, stats + 9380, N, 32, 4, 1, 1);
 
     /* stage4.bcres2net2: 200 x 32 x 4 -> 200 x 32 x 4 */
     copy_forward(stage4_bcres2net2_f2_out1, stage4_bcres2net2_f2_in1, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
-        dwconv_forward_channel(c, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_in2, stage4_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
-        norm_forward_infer_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 9580, stats + 9780, (NormShape){50, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_in2, stage4_bcres2net2_f2_dw2_weight, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 9580, stats + 9780, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_in3, stage4_bcres2net2_f2_out2, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
-        dwconv_forward_channel(c, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
-        norm_forward_infer_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 9980, stats + 10180, (NormShape){50, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_dw3_weight, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 9980, stats + 10180, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_in4, stage4_bcres2net2_f2_out3, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
-        dwconv_forward_channel(c, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
-        norm_forward_infer_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 10380, stats + 10580, (NormShape){50, 4, N, 32, 4}, 0);
-    mean_f_forward(stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, 200 * N, 32, 4);
+        dwconv_norm_infer_channel(c, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_dw4_weight, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 10380, stats + 10580, N, 32, 4, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 200; c++)
+        mean_f_forward_channel(c, stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, N, 32, 4);
     copy_forward(stage4_bcres2net2_f1_out1, stage4_bcres2net2_f1_in1, (size_t)N * 200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
@@ -6974,34 +7142,26 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     relu_forward(stage4_bcres2net2_f1_out4, stage4_bcres2net2_f1_dw4, (size_t)N * 200);
     conv1x1_forward(stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
     copy_forward(stage4_bcres2net2_drop, stage4_bcres2net2_conv_out, (size_t)N * 800);
-    bcast_add_f_forward(stage4_bcres2net2_sum, stage4_bcres2net2_f2, stage4_bcres2net1_bn, stage4_bcres2net2_drop, 200 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
-        norm_forward_infer_group(g, stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_shift, stats + 10780, stats + 10980, (NormShape){200, 1, N, 32, 4}, 1);
+    for (int c = 0; c < 200; c++)
+        bcast_add_f_norm_infer_channel(c, stage4_bcres2net2_bn, stage4_bcres2net2_f2, stage4_bcres2net1_bn, stage4_bcres2net2_drop, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_shift, stats + 10780, stats + 10980, N, 32, 4, 1, 1);
 
     /* stage4.bcres2net3: 200 x 32 x 4 -> 200 x 32 x 4 */
     copy_forward(stage4_bcres2net3_f2_out1, stage4_bcres2net3_f2_in1, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
-        dwconv_forward_channel(c, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_in2, stage4_bcres2net3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
-        norm_forward_infer_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 11180, stats + 11380, (NormShape){50, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_in2, stage4_bcres2net3_f2_dw2_weight, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 11180, stats + 11380, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_in3, stage4_bcres2net3_f2_out2, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
-        dwconv_forward_channel(c, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
-        norm_forward_infer_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 11580, stats + 11780, (NormShape){50, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_dw3_weight, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 11580, stats + 11780, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_in4, stage4_bcres2net3_f2_out3, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
-        dwconv_forward_channel(c, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
-        norm_forward_infer_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 11980, stats + 12180, (NormShape){50, 4, N, 32, 4}, 0);
-    mean_f_forward(stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, 200 * N, 32, 4);
+        dwconv_norm_infer_channel(c, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_dw4_weight, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 11980, stats + 12180, N, 32, 4, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 200; c++)
+        mean_f_forward_channel(c, stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, N, 32, 4);
     copy_forward(stage4_bcres2net3_f1_out1, stage4_bcres2net3_f1_in1, (size_t)N * 200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
@@ -7019,61 +7179,67 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     relu_forward(stage4_bcres2net3_f1_out4, stage4_bcres2net3_f1_dw4, (size_t)N * 200);
     conv1x1_forward(stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
     copy_forward(stage4_bcres2net3_drop, stage4_bcres2net3_conv_out, (size_t)N * 800);
-    bcast_add_f_forward(stage4_bcres2net3_sum, stage4_bcres2net3_f2, stage4_bcres2net2_bn, stage4_bcres2net3_drop, 200 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
-        norm_forward_infer_group(g, stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_shift, stats + 12380, stats + 12580, (NormShape){200, 1, N, 32, 4}, 1);
+    for (int c = 0; c < 200; c++)
+        bcast_add_f_norm_infer_channel(c, stage4_bcres2net3_bn, stage4_bcres2net3_f2, stage4_bcres2net2_bn, stage4_bcres2net3_drop, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_shift, stats + 12380, stats + 12580, N, 32, 4, 1, 1);
 
     /* stage4.resnorm: 200 x 32 x 4 -> 200 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 32; g++)
-        resnorm_forward_group(g, stage4_resnorm, stage4_resnorm_saved, stage4_bcres2net3_bn, 0.1, 200, N, 32, 4);
+    for (int k = 0; k < N; k++)
+        resnorm_forward_clip(k, stage4_resnorm, stage4_resnorm_saved, stage4_bcres2net3_bn, 0.1, 200, N, 32, 4);
 
     /* stage4.mfa: 200 x 32 x 4 -> 200 x 32 x 4 */
-    mean_t_forward(stage4_mfa_att1_mean, stage4_mfa_x1, 50 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++)
+        mean_t_forward_channel(c, stage4_mfa_att1_mean, stage4_mfa_x1, N, 32, 4);
     conv1x1_forward(stage4_mfa_att1_fc1, stage4_mfa_att1_mean, stage4_mfa_att1_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att1_relu, stage4_mfa_att1_fc1, (size_t)N * 832);
     conv1x1_forward(stage4_mfa_att1_fc2, stage4_mfa_att1_relu, stage4_mfa_att1_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att1_sigmoid, stage4_mfa_att1_fc2, (size_t)N * 1600);
-    bcast_mul_t_forward(stage4_mfa_y1, stage4_mfa_x1, stage4_mfa_att1_sigmoid, 50 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++)
+        bcast_mul_t_forward_channel(c, stage4_mfa_y1, stage4_mfa_x1, stage4_mfa_att1_sigmoid, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 57600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
-        dwconv_forward_channel(c, stage4_mfa_dw2, stage4_mfa_x2, stage4_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stage4_mfa_bn2, stage4_mfa_x2, stage4_mfa_dw2_weight, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 12780, stats + 12830, N, 32, 4, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 50; g++)
-        norm_forward_infer_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 12780, stats + 12830, (NormShape){50, 1, N, 32, 4}, 1);
-    mean_t_forward(stage4_mfa_att2_mean, stage4_mfa_bn2, 50 * N, 32, 4);
+    for (int c = 0; c < 50; c++)
+        mean_t_forward_channel(c, stage4_mfa_att2_mean, stage4_mfa_bn2, N, 32, 4);
     conv1x1_forward(stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att2_relu, stage4_mfa_att2_fc1, (size_t)N * 832);
     conv1x1_forward(stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att2_sigmoid, stage4_mfa_att2_fc2, (size_t)N * 1600);
-    bcast_mul_t_forward(stage4_mfa_y2, stage4_mfa_bn2, stage4_mfa_att2_sigmoid, 50 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++)
+        bcast_mul_t_forward_channel(c, stage4_mfa_y2, stage4_mfa_bn2, stage4_mfa_att2_sigmoid, N, 32, 4);
     add_forward(stage4_mfa_sum3, stage4_mfa_x3, stage4_mfa_y2, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 57600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
-        dwconv_forward_channel(c, stage4_mfa_dw3, stage4_mfa_sum3, stage4_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stage4_mfa_bn3, stage4_mfa_sum3, stage4_mfa_dw3_weight, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stats + 12880, stats + 12930, N, 32, 4, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 50; g++)
-        norm_forward_infer_group(g, stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stats + 12880, stats + 12930, (NormShape){50, 1, N, 32, 4}, 1);
-    mean_t_forward(stage4_mfa_att3_mean, stage4_mfa_bn3, 50 * N, 32, 4);
+    for (int c = 0; c < 50; c++)
+        mean_t_forward_channel(c, stage4_mfa_att3_mean, stage4_mfa_bn3, N, 32, 4);
     conv1x1_forward(stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att3_relu, stage4_mfa_att3_fc1, (size_t)N * 832);
     conv1x1_forward(stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att3_sigmoid, stage4_mfa_att3_fc2, (size_t)N * 1600);
-    bcast_mul_t_forward(stage4_mfa_y3, stage4_mfa_bn3, stage4_mfa_att3_sigmoid, 50 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++)
+        bcast_mul_t_forward_channel(c, stage4_mfa_y3, stage4_mfa_bn3, stage4_mfa_att3_sigmoid, N, 32, 4);
     add_forward(stage4_mfa_sum4, stage4_mfa_x4, stage4_mfa_y3, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 57600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
-        dwconv_forward_channel(c, stage4_mfa_dw4, stage4_mfa_sum4, stage4_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
+        dwconv_norm_infer_channel(c, stage4_mfa_bn4, stage4_mfa_sum4, stage4_mfa_dw4_weight, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stats + 12980, stats + 13030, N, 32, 4, 3, 3, 1, 1, 1, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 50; g++)
-        norm_forward_infer_group(g, stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stats + 12980, stats + 13030, (NormShape){50, 1, N, 32, 4}, 1);
-    mean_t_forward(stage4_mfa_att4_mean, stage4_mfa_bn4, 50 * N, 32, 4);
+    for (int c = 0; c < 50; c++)
+        mean_t_forward_channel(c, stage4_mfa_att4_mean, stage4_mfa_bn4, N, 32, 4);
     conv1x1_forward(stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att4_relu, stage4_mfa_att4_fc1, (size_t)N * 832);
     conv1x1_forward(stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att4_sigmoid, stage4_mfa_att4_fc2, (size_t)N * 1600);
-    bcast_mul_t_forward(stage4_mfa_y4, stage4_mfa_bn4, stage4_mfa_att4_sigmoid, 50 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++)
+        bcast_mul_t_forward_channel(c, stage4_mfa_y4, stage4_mfa_bn4, stage4_mfa_att4_sigmoid, N, 32, 4);
 
     /* ---- spec line 13: head:   fpm(stage1, stage2, stage3, stage4, width = C) -> linear(classes); */
 
@@ -7085,25 +7251,18 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     copy_forward(head_fpm_smooth4_f2_out1, head_fpm_smooth4_f2_in1, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_in2, head_fpm_smooth4_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 13080, stats + 13160, (NormShape){20, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_in2, head_fpm_smooth4_f2_dw2_weight, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 13080, stats + 13160, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_in3, head_fpm_smooth4_f2_out2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 13240, stats + 13320, (NormShape){20, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_dw3_weight, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 13240, stats + 13320, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_in4, head_fpm_smooth4_f2_out3, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 13400, stats + 13480, (NormShape){20, 4, N, 32, 4}, 0);
-    mean_f_forward(head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, 80 * N, 32, 4);
+        dwconv_norm_infer_channel(c, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_dw4_weight, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 13400, stats + 13480, N, 32, 4, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_forward_channel(c, head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, N, 32, 4);
     copy_forward(head_fpm_smooth4_f1_out1, head_fpm_smooth4_f1_in1, (size_t)N * 80);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -7121,34 +7280,26 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     relu_forward(head_fpm_smooth4_f1_out4, head_fpm_smooth4_f1_dw4, (size_t)N * 80);
     conv1x1_forward(head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, head_fpm_smooth4_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
     copy_forward(head_fpm_smooth4_drop, head_fpm_smooth4_conv_out, (size_t)N * 320);
-    bcast_add_f_forward(head_fpm_smooth4_sum, head_fpm_smooth4_f2, head_fpm_lateral4, head_fpm_smooth4_drop, 80 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_shift, stats + 13560, stats + 13640, (NormShape){80, 1, N, 32, 4}, 1);
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_norm_infer_channel(c, head_fpm_smooth4_bn, head_fpm_smooth4_f2, head_fpm_lateral4, head_fpm_smooth4_drop, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_shift, stats + 13560, stats + 13640, N, 32, 4, 1, 1);
     globalpool_forward(head_fpm_pool4, head_fpm_smooth4_bn, 80 * N, 128);
     add_forward(head_fpm_merge3, head_fpm_lateral4, head_fpm_lateral3, (size_t)N * 10240);
     copy_forward(head_fpm_smooth3_f2_out1, head_fpm_smooth3_f2_in1, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_in2, head_fpm_smooth3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 13720, stats + 13800, (NormShape){20, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_in2, head_fpm_smooth3_f2_dw2_weight, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 13720, stats + 13800, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_in3, head_fpm_smooth3_f2_out2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 13880, stats + 13960, (NormShape){20, 4, N, 32, 4}, 0);
+        dwconv_norm_infer_channel(c, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_dw3_weight, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 13880, stats + 13960, N, 32, 4, 3, 1, 1, 0, 4, 0);
     add_forward(head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_in4, head_fpm_smooth3_f2_out3, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 14040, stats + 14120, (NormShape){20, 4, N, 32, 4}, 0);
-    mean_f_forward(head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, 80 * N, 32, 4);
+        dwconv_norm_infer_channel(c, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_dw4_weight, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 14040, stats + 14120, N, 32, 4, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_forward_channel(c, head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, N, 32, 4);
     copy_forward(head_fpm_smooth3_f1_out1, head_fpm_smooth3_f1_in1, (size_t)N * 80);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -7166,10 +7317,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     relu_forward(head_fpm_smooth3_f1_out4, head_fpm_smooth3_f1_dw4, (size_t)N * 80);
     conv1x1_forward(head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, head_fpm_smooth3_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
     copy_forward(head_fpm_smooth3_drop, head_fpm_smooth3_conv_out, (size_t)N * 320);
-    bcast_add_f_forward(head_fpm_smooth3_sum, head_fpm_smooth3_f2, head_fpm_merge3, head_fpm_smooth3_drop, 80 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, stats + 14200, stats + 14280, (NormShape){80, 1, N, 32, 4}, 1);
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_norm_infer_channel(c, head_fpm_smooth3_bn, head_fpm_smooth3_f2, head_fpm_merge3, head_fpm_smooth3_drop, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, stats + 14200, stats + 14280, N, 32, 4, 1, 1);
     globalpool_forward(head_fpm_pool3, head_fpm_smooth3_bn, 80 * N, 128);
     conv1x1_forward(head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 80, 320, (size_t)N * 128);
     pixel_shuffle_forward(head_fpm_shuffle2, head_fpm_up2, 80, N, 32, 4);
@@ -7177,25 +7327,18 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     copy_forward(head_fpm_smooth2_f2_out1, head_fpm_smooth2_f2_in1, (size_t)N * 10240);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_in2, head_fpm_smooth2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 14360, stats + 14440, (NormShape){20, 4, N, 64, 8}, 0);
+        dwconv_norm_infer_channel(c, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_in2, head_fpm_smooth2_f2_dw2_weight, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 14360, stats + 14440, N, 64, 8, 3, 1, 1, 0, 4, 0);
     add_forward(head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_in3, head_fpm_smooth2_f2_out2, (size_t)N * 10240);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 14520, stats + 14600, (NormShape){20, 4, N, 64, 8}, 0);
+        dwconv_norm_infer_channel(c, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_dw3_weight, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 14520, stats + 14600, N, 64, 8, 3, 1, 1, 0, 4, 0);
     add_forward(head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_in4, head_fpm_smooth2_f2_out3, (size_t)N * 10240);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 14680, stats + 14760, (NormShape){20, 4, N, 64, 8}, 0);
-    mean_f_forward(head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, 80 * N, 64, 8);
+        dwconv_norm_infer_channel(c, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_dw4_weight, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 14680, stats + 14760, N, 64, 8, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_forward_channel(c, head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, N, 64, 8);
     copy_forward(head_fpm_smooth2_f1_out1, head_fpm_smooth2_f1_in1, (size_t)N * 160);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -7213,10 +7356,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     relu_forward(head_fpm_smooth2_f1_out4, head_fpm_smooth2_f1_dw4, (size_t)N * 160);
     conv1x1_forward(head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, head_fpm_smooth2_conv_out_weight, NULL, 80, 80, (size_t)N * 8);
     copy_forward(head_fpm_smooth2_drop, head_fpm_smooth2_conv_out, (size_t)N * 640);
-    bcast_add_f_forward(head_fpm_smooth2_sum, head_fpm_smooth2_f2, head_fpm_merge2, head_fpm_smooth2_drop, 80 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, stats + 14840, stats + 14920, (NormShape){80, 1, N, 64, 8}, 1);
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_norm_infer_channel(c, head_fpm_smooth2_bn, head_fpm_smooth2_f2, head_fpm_merge2, head_fpm_smooth2_drop, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, stats + 14840, stats + 14920, N, 64, 8, 1, 1);
     globalpool_forward(head_fpm_pool2, head_fpm_smooth2_bn, 80 * N, 512);
     conv1x1_forward(head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 80, 320, (size_t)N * 512);
     pixel_shuffle_forward(head_fpm_shuffle1, head_fpm_up1, 80, N, 64, 8);
@@ -7224,25 +7366,18 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     copy_forward(head_fpm_smooth1_f2_out1, head_fpm_smooth1_f2_in1, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_in2, head_fpm_smooth1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 15000, stats + 15080, (NormShape){20, 4, N, 128, 16}, 0);
+        dwconv_norm_infer_channel(c, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_in2, head_fpm_smooth1_f2_dw2_weight, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 15000, stats + 15080, N, 128, 16, 3, 1, 1, 0, 4, 0);
     add_forward(head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_in3, head_fpm_smooth1_f2_out2, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 15160, stats + 15240, (NormShape){20, 4, N, 128, 16}, 0);
+        dwconv_norm_infer_channel(c, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_dw3_weight, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 15160, stats + 15240, N, 128, 16, 3, 1, 1, 0, 4, 0);
     add_forward(head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_in4, head_fpm_smooth1_f2_out3, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
-        dwconv_forward_channel(c, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 15320, stats + 15400, (NormShape){20, 4, N, 128, 16}, 0);
-    mean_f_forward(head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, 80 * N, 128, 16);
+        dwconv_norm_infer_channel(c, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_dw4_weight, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 15320, stats + 15400, N, 128, 16, 3, 1, 1, 0, 4, 0);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_forward_channel(c, head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, N, 128, 16);
     copy_forward(head_fpm_smooth1_f1_out1, head_fpm_smooth1_f1_in1, (size_t)N * 320);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -7260,10 +7395,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     relu_forward(head_fpm_smooth1_f1_out4, head_fpm_smooth1_f1_dw4, (size_t)N * 320);
     conv1x1_forward(head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, head_fpm_smooth1_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
     copy_forward(head_fpm_smooth1_drop, head_fpm_smooth1_conv_out, (size_t)N * 1280);
-    bcast_add_f_forward(head_fpm_smooth1_sum, head_fpm_smooth1_f2, head_fpm_merge1, head_fpm_smooth1_drop, 80 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_shift, stats + 15480, stats + 15560, (NormShape){80, 1, N, 128, 16}, 1);
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_norm_infer_channel(c, head_fpm_smooth1_bn, head_fpm_smooth1_f2, head_fpm_merge1, head_fpm_smooth1_drop, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_shift, stats + 15480, stats + 15560, N, 128, 16, 1, 1);
     globalpool_forward(head_fpm_pool1, head_fpm_smooth1_bn, 80 * N, 2048);
 
     /* head.linear: 320 x 1 x 1 -> 10 x 1 x 1 */

@@ -143,7 +143,7 @@ const AscModelInfo bcresnet_asc_info = {
     .nnorms = 24, .norms = bcresnet_asc_norms, .stats_floats = 7340,
     .nquant = 16, .quant_names = bcresnet_asc_quant_names,
     .act_per_clip = 1951822, .act_fixed = 7340, .grad_per_clip = 409600, .scratch_per_clip = 51200,
-    .infer_per_clip = 327680,
+    .infer_per_clip = 409600,
 };
 
 static void bcresnet_asc_run_forward(int N, int training, const real *params, real *stats,
@@ -415,7 +415,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         for (int g = 0; g < 160; g++)
             norm_forward_infer_group(g, stage1_bcres1_f2, stage1_bcres1_f2_dw, stage1_bcres1_f2_ssn_scale, stage1_bcres1_f2_ssn_shift, stats + 240, stats + 400, (NormShape){40, 4, N, 128, 16}, 0);
     }
-    mean_f_forward(stage1_bcres1_mean_f, stage1_bcres1_f2, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_f_forward_channel(c, stage1_bcres1_mean_f, stage1_bcres1_f2, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage1_bcres1_f1_dw, stage1_bcres1_mean_f, stage1_bcres1_f1_dw_weight, N, 1, 16, 1, 3, 0, 1);
@@ -425,7 +427,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         dropout_forward(stage1_bcres1_drop, stage1_bcres1_drop_mask, stage1_bcres1_conv_out, (size_t)N * 40, 16, 0.1, rng);
     else
         copy_forward(stage1_bcres1_drop, stage1_bcres1_conv_out, (size_t)N * 640);
-    bcast_add_f_forward(stage1_bcres1_sum, stage1_bcres1_f2, NULL, stage1_bcres1_drop, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_add_f_forward_channel(c, stage1_bcres1_sum, stage1_bcres1_f2, NULL, stage1_bcres1_drop, N, 128, 16);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 40; g++)
@@ -451,7 +455,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         for (int g = 0; g < 160; g++)
             norm_forward_infer_group(g, stage1_bcres2_f2, stage1_bcres2_f2_dw, stage1_bcres2_f2_ssn_scale, stage1_bcres2_f2_ssn_shift, stats + 640, stats + 800, (NormShape){40, 4, N, 128, 16}, 0);
     }
-    mean_f_forward(stage1_bcres2_mean_f, stage1_bcres2_f2, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_f_forward_channel(c, stage1_bcres2_mean_f, stage1_bcres2_f2, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage1_bcres2_f1_dw, stage1_bcres2_mean_f, stage1_bcres2_f1_dw_weight, N, 1, 16, 1, 3, 0, 1);
@@ -461,7 +467,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         dropout_forward(stage1_bcres2_drop, stage1_bcres2_drop_mask, stage1_bcres2_conv_out, (size_t)N * 40, 16, 0.1, rng);
     else
         copy_forward(stage1_bcres2_drop, stage1_bcres2_conv_out, (size_t)N * 640);
-    bcast_add_f_forward(stage1_bcres2_sum, stage1_bcres2_f2, stage1_bcres1_bn, stage1_bcres2_drop, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_add_f_forward_channel(c, stage1_bcres2_sum, stage1_bcres2_f2, stage1_bcres1_bn, stage1_bcres2_drop, N, 128, 16);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 40; g++)
@@ -476,15 +484,17 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
 
     /* stage1.resnorm: 40 x 128 x 16 -> 40 x 128 x 16 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 128; g++)
-        resnorm_forward_group(g, stage1_resnorm, stage1_resnorm_saved, stage1_bcres2_bn, 0.1, 40, N, 128, 16);
+    for (int k = 0; k < N; k++)
+        resnorm_forward_clip(k, stage1_resnorm, stage1_resnorm_saved, stage1_bcres2_bn, 0.1, 40, N, 128, 16);
     if (quant)
         fake_quant_forward(stage1_resnorm, (size_t)N * 81920, quant->ranges + 6, quant->observe);
 
     /* ---- spec line 12: stage2: maxpool(2) -> bcres(out = 1.5*C) x 2 -> resnorm(0.1); */
 
     /* stage2.maxpool: 40 x 128 x 16 -> 40 x 64 x 8 */
-    maxpool_forward(stage2_maxpool, stage2_maxpool_argmax, stage1_resnorm, (PoolShape){40 * N, 128, 16, 2, 2, 64, 8});
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        maxpool_forward_channel(c, stage2_maxpool, stage2_maxpool_argmax, stage1_resnorm, N, 128, 16, 2, 2, 64, 8);
 
     /* stage2.bcres1: 40 x 64 x 8 -> 60 x 64 x 8 */
     conv1x1_forward(stage2_bcres1_conv_in, stage2_maxpool, stage2_bcres1_conv_in_weight, NULL, 40, 60, (size_t)N * 512);
@@ -509,7 +519,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         for (int g = 0; g < 240; g++)
             norm_forward_infer_group(g, stage2_bcres1_f2, stage2_bcres1_f2_dw, stage2_bcres1_f2_ssn_scale, stage2_bcres1_f2_ssn_shift, stats + 1160, stats + 1400, (NormShape){60, 4, N, 64, 8}, 0);
     }
-    mean_f_forward(stage2_bcres1_mean_f, stage2_bcres1_f2, 60 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 60; c++)
+        mean_f_forward_channel(c, stage2_bcres1_mean_f, stage2_bcres1_f2, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         dwconv_forward_channel(c, stage2_bcres1_f1_dw, stage2_bcres1_mean_f, stage2_bcres1_f1_dw_weight, N, 1, 8, 1, 3, 0, 1);
@@ -519,7 +531,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         dropout_forward(stage2_bcres1_drop, stage2_bcres1_drop_mask, stage2_bcres1_conv_out, (size_t)N * 60, 8, 0.1, rng);
     else
         copy_forward(stage2_bcres1_drop, stage2_bcres1_conv_out, (size_t)N * 480);
-    bcast_add_f_forward(stage2_bcres1_sum, stage2_bcres1_f2, NULL, stage2_bcres1_drop, 60 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 60; c++)
+        bcast_add_f_forward_channel(c, stage2_bcres1_sum, stage2_bcres1_f2, NULL, stage2_bcres1_drop, N, 64, 8);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 60; g++)
@@ -545,7 +559,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         for (int g = 0; g < 240; g++)
             norm_forward_infer_group(g, stage2_bcres2_f2, stage2_bcres2_f2_dw, stage2_bcres2_f2_ssn_scale, stage2_bcres2_f2_ssn_shift, stats + 1760, stats + 2000, (NormShape){60, 4, N, 64, 8}, 0);
     }
-    mean_f_forward(stage2_bcres2_mean_f, stage2_bcres2_f2, 60 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 60; c++)
+        mean_f_forward_channel(c, stage2_bcres2_mean_f, stage2_bcres2_f2, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         dwconv_forward_channel(c, stage2_bcres2_f1_dw, stage2_bcres2_mean_f, stage2_bcres2_f1_dw_weight, N, 1, 8, 1, 3, 0, 1);
@@ -555,7 +571,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         dropout_forward(stage2_bcres2_drop, stage2_bcres2_drop_mask, stage2_bcres2_conv_out, (size_t)N * 60, 8, 0.1, rng);
     else
         copy_forward(stage2_bcres2_drop, stage2_bcres2_conv_out, (size_t)N * 480);
-    bcast_add_f_forward(stage2_bcres2_sum, stage2_bcres2_f2, stage2_bcres1_bn, stage2_bcres2_drop, 60 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 60; c++)
+        bcast_add_f_forward_channel(c, stage2_bcres2_sum, stage2_bcres2_f2, stage2_bcres1_bn, stage2_bcres2_drop, N, 64, 8);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 60; g++)
@@ -570,15 +588,17 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
 
     /* stage2.resnorm: 60 x 64 x 8 -> 60 x 64 x 8 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 64; g++)
-        resnorm_forward_group(g, stage2_resnorm, stage2_resnorm_saved, stage2_bcres2_bn, 0.1, 60, N, 64, 8);
+    for (int k = 0; k < N; k++)
+        resnorm_forward_clip(k, stage2_resnorm, stage2_resnorm_saved, stage2_bcres2_bn, 0.1, 60, N, 64, 8);
     if (quant)
         fake_quant_forward(stage2_resnorm, (size_t)N * 30720, quant->ranges + 12, quant->observe);
 
     /* ---- spec line 13: stage3: maxpool(2) -> bcres(out = 2*C) x 2 -> resnorm(0.1); */
 
     /* stage3.maxpool: 60 x 64 x 8 -> 60 x 32 x 4 */
-    maxpool_forward(stage3_maxpool, stage3_maxpool_argmax, stage2_resnorm, (PoolShape){60 * N, 64, 8, 2, 2, 32, 4});
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 60; c++)
+        maxpool_forward_channel(c, stage3_maxpool, stage3_maxpool_argmax, stage2_resnorm, N, 64, 8, 2, 2, 32, 4);
 
     /* stage3.bcres1: 60 x 32 x 4 -> 80 x 32 x 4 */
     conv1x1_forward(stage3_bcres1_conv_in, stage3_maxpool, stage3_bcres1_conv_in_weight, NULL, 60, 80, (size_t)N * 128);
@@ -603,7 +623,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         for (int g = 0; g < 320; g++)
             norm_forward_infer_group(g, stage3_bcres1_f2, stage3_bcres1_f2_dw, stage3_bcres1_f2_ssn_scale, stage3_bcres1_f2_ssn_shift, stats + 2520, stats + 2840, (NormShape){80, 4, N, 32, 4}, 0);
     }
-    mean_f_forward(stage3_bcres1_mean_f, stage3_bcres1_f2, 80 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_forward_channel(c, stage3_bcres1_mean_f, stage3_bcres1_f2, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         dwconv_forward_channel(c, stage3_bcres1_f1_dw, stage3_bcres1_mean_f, stage3_bcres1_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
@@ -613,7 +635,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         dropout_forward(stage3_bcres1_drop, stage3_bcres1_drop_mask, stage3_bcres1_conv_out, (size_t)N * 80, 4, 0.1, rng);
     else
         copy_forward(stage3_bcres1_drop, stage3_bcres1_conv_out, (size_t)N * 320);
-    bcast_add_f_forward(stage3_bcres1_sum, stage3_bcres1_f2, NULL, stage3_bcres1_drop, 80 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_forward_channel(c, stage3_bcres1_sum, stage3_bcres1_f2, NULL, stage3_bcres1_drop, N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 80; g++)
@@ -639,7 +663,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         for (int g = 0; g < 320; g++)
             norm_forward_infer_group(g, stage3_bcres2_f2, stage3_bcres2_f2_dw, stage3_bcres2_f2_ssn_scale, stage3_bcres2_f2_ssn_shift, stats + 3320, stats + 3640, (NormShape){80, 4, N, 32, 4}, 0);
     }
-    mean_f_forward(stage3_bcres2_mean_f, stage3_bcres2_f2, 80 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_forward_channel(c, stage3_bcres2_mean_f, stage3_bcres2_f2, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         dwconv_forward_channel(c, stage3_bcres2_f1_dw, stage3_bcres2_mean_f, stage3_bcres2_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
@@ -649,7 +675,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         dropout_forward(stage3_bcres2_drop, stage3_bcres2_drop_mask, stage3_bcres2_conv_out, (size_t)N * 80, 4, 0.1, rng);
     else
         copy_forward(stage3_bcres2_drop, stage3_bcres2_conv_out, (size_t)N * 320);
-    bcast_add_f_forward(stage3_bcres2_sum, stage3_bcres2_f2, stage3_bcres1_bn, stage3_bcres2_drop, 80 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_forward_channel(c, stage3_bcres2_sum, stage3_bcres2_f2, stage3_bcres1_bn, stage3_bcres2_drop, N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 80; g++)
@@ -664,8 +692,8 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
 
     /* stage3.resnorm: 80 x 32 x 4 -> 80 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 32; g++)
-        resnorm_forward_group(g, stage3_resnorm, stage3_resnorm_saved, stage3_bcres2_bn, 0.1, 80, N, 32, 4);
+    for (int k = 0; k < N; k++)
+        resnorm_forward_clip(k, stage3_resnorm, stage3_resnorm_saved, stage3_bcres2_bn, 0.1, 80, N, 32, 4);
     if (quant)
         fake_quant_forward(stage3_resnorm, (size_t)N * 10240, quant->ranges + 18, quant->observe);
 
@@ -694,7 +722,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         for (int g = 0; g < 400; g++)
             norm_forward_infer_group(g, stage4_bcres1_f2, stage4_bcres1_f2_dw, stage4_bcres1_f2_ssn_scale, stage4_bcres1_f2_ssn_shift, stats + 4320, stats + 4720, (NormShape){100, 4, N, 32, 4}, 0);
     }
-    mean_f_forward(stage4_bcres1_mean_f, stage4_bcres1_f2, 100 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        mean_f_forward_channel(c, stage4_bcres1_mean_f, stage4_bcres1_f2, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         dwconv_forward_channel(c, stage4_bcres1_f1_dw, stage4_bcres1_mean_f, stage4_bcres1_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
@@ -704,7 +734,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         dropout_forward(stage4_bcres1_drop, stage4_bcres1_drop_mask, stage4_bcres1_conv_out, (size_t)N * 100, 4, 0.1, rng);
     else
         copy_forward(stage4_bcres1_drop, stage4_bcres1_conv_out, (size_t)N * 400);
-    bcast_add_f_forward(stage4_bcres1_sum, stage4_bcres1_f2, NULL, stage4_bcres1_drop, 100 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        bcast_add_f_forward_channel(c, stage4_bcres1_sum, stage4_bcres1_f2, NULL, stage4_bcres1_drop, N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 100; g++)
@@ -730,7 +762,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         for (int g = 0; g < 400; g++)
             norm_forward_infer_group(g, stage4_bcres2_f2, stage4_bcres2_f2_dw, stage4_bcres2_f2_ssn_scale, stage4_bcres2_f2_ssn_shift, stats + 5320, stats + 5720, (NormShape){100, 4, N, 32, 4}, 0);
     }
-    mean_f_forward(stage4_bcres2_mean_f, stage4_bcres2_f2, 100 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        mean_f_forward_channel(c, stage4_bcres2_mean_f, stage4_bcres2_f2, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         dwconv_forward_channel(c, stage4_bcres2_f1_dw, stage4_bcres2_mean_f, stage4_bcres2_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
@@ -740,7 +774,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         dropout_forward(stage4_bcres2_drop, stage4_bcres2_drop_mask, stage4_bcres2_conv_out, (size_t)N * 100, 4, 0.1, rng);
     else
         copy_forward(stage4_bcres2_drop, stage4_bcres2_conv_out, (size_t)N * 400);
-    bcast_add_f_forward(stage4_bcres2_sum, stage4_bcres2_f2, stage4_bcres1_bn, stage4_bcres2_drop, 100 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        bcast_add_f_forward_channel(c, stage4_bcres2_sum, stage4_bcres2_f2, stage4_bcres1_bn, stage4_bcres2_drop, N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 100; g++)
@@ -766,7 +802,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         for (int g = 0; g < 400; g++)
             norm_forward_infer_group(g, stage4_bcres3_f2, stage4_bcres3_f2_dw, stage4_bcres3_f2_ssn_scale, stage4_bcres3_f2_ssn_shift, stats + 6320, stats + 6720, (NormShape){100, 4, N, 32, 4}, 0);
     }
-    mean_f_forward(stage4_bcres3_mean_f, stage4_bcres3_f2, 100 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        mean_f_forward_channel(c, stage4_bcres3_mean_f, stage4_bcres3_f2, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         dwconv_forward_channel(c, stage4_bcres3_f1_dw, stage4_bcres3_mean_f, stage4_bcres3_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
@@ -776,7 +814,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         dropout_forward(stage4_bcres3_drop, stage4_bcres3_drop_mask, stage4_bcres3_conv_out, (size_t)N * 100, 4, 0.1, rng);
     else
         copy_forward(stage4_bcres3_drop, stage4_bcres3_conv_out, (size_t)N * 400);
-    bcast_add_f_forward(stage4_bcres3_sum, stage4_bcres3_f2, stage4_bcres2_bn, stage4_bcres3_drop, 100 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        bcast_add_f_forward_channel(c, stage4_bcres3_sum, stage4_bcres3_f2, stage4_bcres2_bn, stage4_bcres3_drop, N, 32, 4);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 100; g++)
@@ -791,8 +831,8 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
 
     /* stage4.resnorm: 100 x 32 x 4 -> 100 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 32; g++)
-        resnorm_forward_group(g, stage4_resnorm, stage4_resnorm_saved, stage4_bcres3_bn, 0.1, 100, N, 32, 4);
+    for (int k = 0; k < N; k++)
+        resnorm_forward_clip(k, stage4_resnorm, stage4_resnorm_saved, stage4_bcres3_bn, 0.1, 100, N, 32, 4);
     if (quant)
         fake_quant_forward(stage4_resnorm, (size_t)N * 12800, quant->ranges + 26, quant->observe);
 
@@ -1197,8 +1237,8 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     if (quant)
         fake_quant_backward(d_stage4_resnorm, stage4_resnorm, (size_t)N * 12800, quant->ranges + 26);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 32; g++)
-        resnorm_backward_group(g, d_stage4_bcres3_bn, 0, d_stage4_resnorm, stage4_bcres3_bn, stage4_resnorm_saved, 0.1, 100, N, 32, 4);
+    for (int k = 0; k < N; k++)
+        resnorm_backward_clip(k, d_stage4_bcres3_bn, 0, d_stage4_resnorm, stage4_bcres3_bn, stage4_resnorm_saved, 0.1, 100, N, 32, 4);
 
     /* backward of stage4.bcres3: 100 x 32 x 4 -> 100 x 32 x 4 */
     if (quant)
@@ -1206,14 +1246,18 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
         norm_backward_group(g, d_stage4_bcres3_sum, 0, d_stage4_bcres3_bn_scale, d_stage4_bcres3_bn_shift, d_stage4_bcres3_bn, stage4_bcres3_sum, stage4_bcres3_bn, stage4_bcres3_bn_scale, stage4_bcres3_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
-    bcast_add_f_backward(d_stage4_bcres3_f2, 0, d_stage4_bcres2_bn, 0, d_stage4_bcres3_drop, 0, d_stage4_bcres3_sum, 100 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        bcast_add_f_backward_channel(c, d_stage4_bcres3_f2, 0, d_stage4_bcres2_bn, 0, d_stage4_bcres3_drop, 0, d_stage4_bcres3_sum, N, 32, 4);
     dropout_backward(d_stage4_bcres3_conv_out, 0, d_stage4_bcres3_drop, stage4_bcres3_drop_mask, (size_t)N * 100, 4);
     conv1x1_backward(d_stage4_bcres3_f1, 0, d_stage4_bcres3_conv_out_weight, NULL, d_stage4_bcres3_conv_out, stage4_bcres3_f1, stage4_bcres3_conv_out_weight, 100, 100, (size_t)N * 4);
     relu_backward(d_stage4_bcres3_f1_dw, d_stage4_bcres3_f1, stage4_bcres3_f1, (size_t)N * 400, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         dwconv_backward_channel(c, d_stage4_bcres3_mean_f, 0, d_stage4_bcres3_f1_dw_weight, d_stage4_bcres3_f1_dw, stage4_bcres3_mean_f, stage4_bcres3_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
-    mean_f_backward(d_stage4_bcres3_f2, 1, d_stage4_bcres3_mean_f, 100 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        mean_f_backward_channel(c, d_stage4_bcres3_f2, 1, d_stage4_bcres3_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 400; g++)
         norm_backward_group(g, d_stage4_bcres3_f2_dw, 0, d_stage4_bcres3_f2_ssn_scale, d_stage4_bcres3_f2_ssn_shift, d_stage4_bcres3_f2, stage4_bcres3_f2_dw, NULL, stage4_bcres3_f2_ssn_scale, stage4_bcres3_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
@@ -1227,14 +1271,18 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
         norm_backward_group(g, d_stage4_bcres2_sum, 0, d_stage4_bcres2_bn_scale, d_stage4_bcres2_bn_shift, d_stage4_bcres2_bn, stage4_bcres2_sum, stage4_bcres2_bn, stage4_bcres2_bn_scale, stage4_bcres2_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
-    bcast_add_f_backward(d_stage4_bcres2_f2, 0, d_stage4_bcres1_bn, 0, d_stage4_bcres2_drop, 0, d_stage4_bcres2_sum, 100 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        bcast_add_f_backward_channel(c, d_stage4_bcres2_f2, 0, d_stage4_bcres1_bn, 0, d_stage4_bcres2_drop, 0, d_stage4_bcres2_sum, N, 32, 4);
     dropout_backward(d_stage4_bcres2_conv_out, 0, d_stage4_bcres2_drop, stage4_bcres2_drop_mask, (size_t)N * 100, 4);
     conv1x1_backward(d_stage4_bcres2_f1, 0, d_stage4_bcres2_conv_out_weight, NULL, d_stage4_bcres2_conv_out, stage4_bcres2_f1, stage4_bcres2_conv_out_weight, 100, 100, (size_t)N * 4);
     relu_backward(d_stage4_bcres2_f1_dw, d_stage4_bcres2_f1, stage4_bcres2_f1, (size_t)N * 400, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         dwconv_backward_channel(c, d_stage4_bcres2_mean_f, 0, d_stage4_bcres2_f1_dw_weight, d_stage4_bcres2_f1_dw, stage4_bcres2_mean_f, stage4_bcres2_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
-    mean_f_backward(d_stage4_bcres2_f2, 1, d_stage4_bcres2_mean_f, 100 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        mean_f_backward_channel(c, d_stage4_bcres2_f2, 1, d_stage4_bcres2_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 400; g++)
         norm_backward_group(g, d_stage4_bcres2_f2_dw, 0, d_stage4_bcres2_f2_ssn_scale, d_stage4_bcres2_f2_ssn_shift, d_stage4_bcres2_f2, stage4_bcres2_f2_dw, NULL, stage4_bcres2_f2_ssn_scale, stage4_bcres2_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
@@ -1248,14 +1296,18 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
         norm_backward_group(g, d_stage4_bcres1_sum, 0, d_stage4_bcres1_bn_scale, d_stage4_bcres1_bn_shift, d_stage4_bcres1_bn, stage4_bcres1_sum, stage4_bcres1_bn, stage4_bcres1_bn_scale, stage4_bcres1_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
-    bcast_add_f_backward(d_stage4_bcres1_f2, 0, NULL, 0, d_stage4_bcres1_drop, 0, d_stage4_bcres1_sum, 100 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        bcast_add_f_backward_channel(c, d_stage4_bcres1_f2, 0, NULL, 0, d_stage4_bcres1_drop, 0, d_stage4_bcres1_sum, N, 32, 4);
     dropout_backward(d_stage4_bcres1_conv_out, 0, d_stage4_bcres1_drop, stage4_bcres1_drop_mask, (size_t)N * 100, 4);
     conv1x1_backward(d_stage4_bcres1_f1, 0, d_stage4_bcres1_conv_out_weight, NULL, d_stage4_bcres1_conv_out, stage4_bcres1_f1, stage4_bcres1_conv_out_weight, 100, 100, (size_t)N * 4);
     relu_backward(d_stage4_bcres1_f1_dw, d_stage4_bcres1_f1, stage4_bcres1_f1, (size_t)N * 400, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         dwconv_backward_channel(c, d_stage4_bcres1_mean_f, 0, d_stage4_bcres1_f1_dw_weight, d_stage4_bcres1_f1_dw, stage4_bcres1_mean_f, stage4_bcres1_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
-    mean_f_backward(d_stage4_bcres1_f2, 1, d_stage4_bcres1_mean_f, 100 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++)
+        mean_f_backward_channel(c, d_stage4_bcres1_f2, 1, d_stage4_bcres1_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 400; g++)
         norm_backward_group(g, d_stage4_bcres1_f2_dw, 0, d_stage4_bcres1_f2_ssn_scale, d_stage4_bcres1_f2_ssn_shift, d_stage4_bcres1_f2, stage4_bcres1_f2_dw, NULL, stage4_bcres1_f2_ssn_scale, stage4_bcres1_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
@@ -1273,8 +1325,8 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     if (quant)
         fake_quant_backward(d_stage3_resnorm, stage3_resnorm, (size_t)N * 10240, quant->ranges + 18);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 32; g++)
-        resnorm_backward_group(g, d_stage3_bcres2_bn, 0, d_stage3_resnorm, stage3_bcres2_bn, stage3_resnorm_saved, 0.1, 80, N, 32, 4);
+    for (int k = 0; k < N; k++)
+        resnorm_backward_clip(k, d_stage3_bcres2_bn, 0, d_stage3_resnorm, stage3_bcres2_bn, stage3_resnorm_saved, 0.1, 80, N, 32, 4);
 
     /* backward of stage3.bcres2: 80 x 32 x 4 -> 80 x 32 x 4 */
     if (quant)
@@ -1282,14 +1334,18 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_backward_group(g, d_stage3_bcres2_sum, 0, d_stage3_bcres2_bn_scale, d_stage3_bcres2_bn_shift, d_stage3_bcres2_bn, stage3_bcres2_sum, stage3_bcres2_bn, stage3_bcres2_bn_scale, stage3_bcres2_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
-    bcast_add_f_backward(d_stage3_bcres2_f2, 0, d_stage3_bcres1_bn, 0, d_stage3_bcres2_drop, 0, d_stage3_bcres2_sum, 80 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_backward_channel(c, d_stage3_bcres2_f2, 0, d_stage3_bcres1_bn, 0, d_stage3_bcres2_drop, 0, d_stage3_bcres2_sum, N, 32, 4);
     dropout_backward(d_stage3_bcres2_conv_out, 0, d_stage3_bcres2_drop, stage3_bcres2_drop_mask, (size_t)N * 80, 4);
     conv1x1_backward(d_stage3_bcres2_f1, 0, d_stage3_bcres2_conv_out_weight, NULL, d_stage3_bcres2_conv_out, stage3_bcres2_f1, stage3_bcres2_conv_out_weight, 80, 80, (size_t)N * 4);
     relu_backward(d_stage3_bcres2_f1_dw, d_stage3_bcres2_f1, stage3_bcres2_f1, (size_t)N * 320, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         dwconv_backward_channel(c, d_stage3_bcres2_mean_f, 0, d_stage3_bcres2_f1_dw_weight, d_stage3_bcres2_f1_dw, stage3_bcres2_mean_f, stage3_bcres2_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
-    mean_f_backward(d_stage3_bcres2_f2, 1, d_stage3_bcres2_mean_f, 80 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_backward_channel(c, d_stage3_bcres2_f2, 1, d_stage3_bcres2_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 320; g++)
         norm_backward_group(g, d_stage3_bcres2_f2_dw, 0, d_stage3_bcres2_f2_ssn_scale, d_stage3_bcres2_f2_ssn_shift, d_stage3_bcres2_f2, stage3_bcres2_f2_dw, NULL, stage3_bcres2_f2_ssn_scale, stage3_bcres2_f2_ssn_saved, (NormShape){80, 4, N, 32, 4}, 0);
@@ -1303,14 +1359,18 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_backward_group(g, d_stage3_bcres1_sum, 0, d_stage3_bcres1_bn_scale, d_stage3_bcres1_bn_shift, d_stage3_bcres1_bn, stage3_bcres1_sum, stage3_bcres1_bn, stage3_bcres1_bn_scale, stage3_bcres1_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
-    bcast_add_f_backward(d_stage3_bcres1_f2, 0, NULL, 0, d_stage3_bcres1_drop, 0, d_stage3_bcres1_sum, 80 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_backward_channel(c, d_stage3_bcres1_f2, 0, NULL, 0, d_stage3_bcres1_drop, 0, d_stage3_bcres1_sum, N, 32, 4);
     dropout_backward(d_stage3_bcres1_conv_out, 0, d_stage3_bcres1_drop, stage3_bcres1_drop_mask, (size_t)N * 80, 4);
     conv1x1_backward(d_stage3_bcres1_f1, 0, d_stage3_bcres1_conv_out_weight, NULL, d_stage3_bcres1_conv_out, stage3_bcres1_f1, stage3_bcres1_conv_out_weight, 80, 80, (size_t)N * 4);
     relu_backward(d_stage3_bcres1_f1_dw, d_stage3_bcres1_f1, stage3_bcres1_f1, (size_t)N * 320, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         dwconv_backward_channel(c, d_stage3_bcres1_mean_f, 0, d_stage3_bcres1_f1_dw_weight, d_stage3_bcres1_f1_dw, stage3_bcres1_mean_f, stage3_bcres1_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
-    mean_f_backward(d_stage3_bcres1_f2, 1, d_stage3_bcres1_mean_f, 80 * N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        mean_f_backward_channel(c, d_stage3_bcres1_f2, 1, d_stage3_bcres1_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 320; g++)
         norm_backward_group(g, d_stage3_bcres1_f2_dw, 0, d_stage3_bcres1_f2_ssn_scale, d_stage3_bcres1_f2_ssn_shift, d_stage3_bcres1_f2, stage3_bcres1_f2_dw, NULL, stage3_bcres1_f2_ssn_scale, stage3_bcres1_f2_ssn_saved, (NormShape){80, 4, N, 32, 4}, 0);
@@ -1331,8 +1391,8 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     if (quant)
         fake_quant_backward(d_stage2_resnorm, stage2_resnorm, (size_t)N * 30720, quant->ranges + 12);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 64; g++)
-        resnorm_backward_group(g, d_stage2_bcres2_bn, 0, d_stage2_resnorm, stage2_bcres2_bn, stage2_resnorm_saved, 0.1, 60, N, 64, 8);
+    for (int k = 0; k < N; k++)
+        resnorm_backward_clip(k, d_stage2_bcres2_bn, 0, d_stage2_resnorm, stage2_bcres2_bn, stage2_resnorm_saved, 0.1, 60, N, 64, 8);
 
     /* backward of stage2.bcres2: 60 x 64 x 8 -> 60 x 64 x 8 */
     if (quant)
@@ -1340,14 +1400,18 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
         norm_backward_group(g, d_stage2_bcres2_sum, 0, d_stage2_bcres2_bn_scale, d_stage2_bcres2_bn_shift, d_stage2_bcres2_bn, stage2_bcres2_sum, stage2_bcres2_bn, stage2_bcres2_bn_scale, stage2_bcres2_bn_saved, (NormShape){60, 1, N, 64, 8}, 1);
-    bcast_add_f_backward(d_stage2_bcres2_f2, 0, d_stage2_bcres1_bn, 0, d_stage2_bcres2_drop, 0, d_stage2_bcres2_sum, 60 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 60; c++)
+        bcast_add_f_backward_channel(c, d_stage2_bcres2_f2, 0, d_stage2_bcres1_bn, 0, d_stage2_bcres2_drop, 0, d_stage2_bcres2_sum, N, 64, 8);
     dropout_backward(d_stage2_bcres2_conv_out, 0, d_stage2_bcres2_drop, stage2_bcres2_drop_mask, (size_t)N * 60, 8);
     conv1x1_backward(d_stage2_bcres2_f1, 0, d_stage2_bcres2_conv_out_weight, NULL, d_stage2_bcres2_conv_out, stage2_bcres2_f1, stage2_bcres2_conv_out_weight, 60, 60, (size_t)N * 8);
     relu_backward(d_stage2_bcres2_f1_dw, d_stage2_bcres2_f1, stage2_bcres2_f1, (size_t)N * 480, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         dwconv_backward_channel(c, d_stage2_bcres2_mean_f, 0, d_stage2_bcres2_f1_dw_weight, d_stage2_bcres2_f1_dw, stage2_bcres2_mean_f, stage2_bcres2_f1_dw_weight, N, 1, 8, 1, 3, 0, 1);
-    mean_f_backward(d_stage2_bcres2_f2, 1, d_stage2_bcres2_mean_f, 60 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 60; c++)
+        mean_f_backward_channel(c, d_stage2_bcres2_f2, 1, d_stage2_bcres2_mean_f, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 240; g++)
         norm_backward_group(g, d_stage2_bcres2_f2_dw, 0, d_stage2_bcres2_f2_ssn_scale, d_stage2_bcres2_f2_ssn_shift, d_stage2_bcres2_f2, stage2_bcres2_f2_dw, NULL, stage2_bcres2_f2_ssn_scale, stage2_bcres2_f2_ssn_saved, (NormShape){60, 4, N, 64, 8}, 0);
@@ -1361,14 +1425,18 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
         norm_backward_group(g, d_stage2_bcres1_sum, 0, d_stage2_bcres1_bn_scale, d_stage2_bcres1_bn_shift, d_stage2_bcres1_bn, stage2_bcres1_sum, stage2_bcres1_bn, stage2_bcres1_bn_scale, stage2_bcres1_bn_saved, (NormShape){60, 1, N, 64, 8}, 1);
-    bcast_add_f_backward(d_stage2_bcres1_f2, 0, NULL, 0, d_stage2_bcres1_drop, 0, d_stage2_bcres1_sum, 60 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 60; c++)
+        bcast_add_f_backward_channel(c, d_stage2_bcres1_f2, 0, NULL, 0, d_stage2_bcres1_drop, 0, d_stage2_bcres1_sum, N, 64, 8);
     dropout_backward(d_stage2_bcres1_conv_out, 0, d_stage2_bcres1_drop, stage2_bcres1_drop_mask, (size_t)N * 60, 8);
     conv1x1_backward(d_stage2_bcres1_f1, 0, d_stage2_bcres1_conv_out_weight, NULL, d_stage2_bcres1_conv_out, stage2_bcres1_f1, stage2_bcres1_conv_out_weight, 60, 60, (size_t)N * 8);
     relu_backward(d_stage2_bcres1_f1_dw, d_stage2_bcres1_f1, stage2_bcres1_f1, (size_t)N * 480, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         dwconv_backward_channel(c, d_stage2_bcres1_mean_f, 0, d_stage2_bcres1_f1_dw_weight, d_stage2_bcres1_f1_dw, stage2_bcres1_mean_f, stage2_bcres1_f1_dw_weight, N, 1, 8, 1, 3, 0, 1);
-    mean_f_backward(d_stage2_bcres1_f2, 1, d_stage2_bcres1_mean_f, 60 * N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 60; c++)
+        mean_f_backward_channel(c, d_stage2_bcres1_f2, 1, d_stage2_bcres1_mean_f, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 240; g++)
         norm_backward_group(g, d_stage2_bcres1_f2_dw, 0, d_stage2_bcres1_f2_ssn_scale, d_stage2_bcres1_f2_ssn_shift, d_stage2_bcres1_f2, stage2_bcres1_f2_dw, NULL, stage2_bcres1_f2_ssn_scale, stage2_bcres1_f2_ssn_saved, (NormShape){60, 4, N, 64, 8}, 0);
@@ -1389,8 +1457,8 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     if (quant)
         fake_quant_backward(d_stage1_resnorm, stage1_resnorm, (size_t)N * 81920, quant->ranges + 6);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 128; g++)
-        resnorm_backward_group(g, d_stage1_bcres2_bn, 0, d_stage1_resnorm, stage1_bcres2_bn, stage1_resnorm_saved, 0.1, 40, N, 128, 16);
+    for (int k = 0; k < N; k++)
+        resnorm_backward_clip(k, d_stage1_bcres2_bn, 0, d_stage1_resnorm, stage1_bcres2_bn, stage1_resnorm_saved, 0.1, 40, N, 128, 16);
 
     /* backward of stage1.bcres2: 40 x 128 x 16 -> 40 x 128 x 16 */
     if (quant)
@@ -1398,14 +1466,18 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
         norm_backward_group(g, d_stage1_bcres2_sum, 0, d_stage1_bcres2_bn_scale, d_stage1_bcres2_bn_shift, d_stage1_bcres2_bn, stage1_bcres2_sum, stage1_bcres2_bn, stage1_bcres2_bn_scale, stage1_bcres2_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
-    bcast_add_f_backward(d_stage1_bcres2_f2, 0, d_stage1_bcres1_bn, 0, d_stage1_bcres2_drop, 0, d_stage1_bcres2_sum, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_add_f_backward_channel(c, d_stage1_bcres2_f2, 0, d_stage1_bcres1_bn, 0, d_stage1_bcres2_drop, 0, d_stage1_bcres2_sum, N, 128, 16);
     dropout_backward(d_stage1_bcres2_conv_out, 0, d_stage1_bcres2_drop, stage1_bcres2_drop_mask, (size_t)N * 40, 16);
     conv1x1_backward(d_stage1_bcres2_f1, 0, d_stage1_bcres2_conv_out_weight, NULL, d_stage1_bcres2_conv_out, stage1_bcres2_f1, stage1_bcres2_conv_out_weight, 40, 40, (size_t)N * 16);
     relu_backward(d_stage1_bcres2_f1_dw, d_stage1_bcres2_f1, stage1_bcres2_f1, (size_t)N * 640, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage1_bcres2_mean_f, 0, d_stage1_bcres2_f1_dw_weight, d_stage1_bcres2_f1_dw, stage1_bcres2_mean_f, stage1_bcres2_f1_dw_weight, N, 1, 16, 1, 3, 0, 1);
-    mean_f_backward(d_stage1_bcres2_f2, 1, d_stage1_bcres2_mean_f, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_f_backward_channel(c, d_stage1_bcres2_f2, 1, d_stage1_bcres2_mean_f, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
         norm_backward_group(g, d_stage1_bcres2_f2_dw, 0, d_stage1_bcres2_f2_ssn_scale, d_stage1_bcres2_f2_ssn_shift, d_stage1_bcres2_f2, stage1_bcres2_f2_dw, NULL, stage1_bcres2_f2_ssn_scale, stage1_bcres2_f2_ssn_saved, (NormShape){40, 4, N, 128, 16}, 0);
@@ -1419,14 +1491,18 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
         norm_backward_group(g, d_stage1_bcres1_sum, 0, d_stage1_bcres1_bn_scale, d_stage1_bcres1_bn_shift, d_stage1_bcres1_bn, stage1_bcres1_sum, stage1_bcres1_bn, stage1_bcres1_bn_scale, stage1_bcres1_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
-    bcast_add_f_backward(d_stage1_bcres1_f2, 0, NULL, 0, d_stage1_bcres1_drop, 0, d_stage1_bcres1_sum, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        bcast_add_f_backward_channel(c, d_stage1_bcres1_f2, 0, NULL, 0, d_stage1_bcres1_drop, 0, d_stage1_bcres1_sum, N, 128, 16);
     dropout_backward(d_stage1_bcres1_conv_out, 0, d_stage1_bcres1_drop, stage1_bcres1_drop_mask, (size_t)N * 40, 16);
     conv1x1_backward(d_stage1_bcres1_f1, 0, d_stage1_bcres1_conv_out_weight, NULL, d_stage1_bcres1_conv_out, stage1_bcres1_f1, stage1_bcres1_conv_out_weight, 40, 40, (size_t)N * 16);
     relu_backward(d_stage1_bcres1_f1_dw, d_stage1_bcres1_f1, stage1_bcres1_f1, (size_t)N * 640, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage1_bcres1_mean_f, 0, d_stage1_bcres1_f1_dw_weight, d_stage1_bcres1_f1_dw, stage1_bcres1_mean_f, stage1_bcres1_f1_dw_weight, N, 1, 16, 1, 3, 0, 1);
-    mean_f_backward(d_stage1_bcres1_f2, 1, d_stage1_bcres1_mean_f, 40 * N, 128, 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        mean_f_backward_channel(c, d_stage1_bcres1_f2, 1, d_stage1_bcres1_mean_f, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
         norm_backward_group(g, d_stage1_bcres1_f2_dw, 0, d_stage1_bcres1_f2_ssn_scale, d_stage1_bcres1_f2_ssn_shift, d_stage1_bcres1_f2, stage1_bcres1_f2_dw, NULL, stage1_bcres1_f2_ssn_scale, stage1_bcres1_f2_ssn_saved, (NormShape){40, 4, N, 128, 16}, 0);
@@ -1455,114 +1531,94 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
  * arena is small (info.infer_per_clip values per clip). */
 void bcresnet_asc_infer(int N, const real *params, const real *stats, const real *input,
     real *logits, real *arena) {
-    real *scratch = arena + (size_t)N * 327680;
+    real *scratch = arena + (size_t)N * 409600;
     (void)scratch, (void)stats;
     real *stem_conv = arena + (size_t)N * 0; /* 80 x N x 128 x 16 */
     real *stem_bn = arena + (size_t)N * 163840; /* 80 x N x 128 x 16 */
     real *stage1_bcres1_conv_in = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
     real *stage1_bcres1_bn_in = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
-    real *stage1_bcres1_f2 = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
-    real *stage1_bcres1_f2_dw = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
+    real *stage1_bcres1_f2 = arena + (size_t)N * 163840; /* 40 x N x 128 x 16 */
     real *stage1_bcres1_mean_f = arena + (size_t)N * 0; /* 40 x N x 1 x 16 */
     real *stage1_bcres1_f1 = arena + (size_t)N * 0; /* 40 x N x 1 x 16 */
     real *stage1_bcres1_f1_dw = arena + (size_t)N * 640; /* 40 x N x 1 x 16 */
     real *stage1_bcres1_conv_out = arena + (size_t)N * 640; /* 40 x N x 1 x 16 */
     real *stage1_bcres1_drop = arena + (size_t)N * 0; /* 40 x N x 1 x 16 */
-    real *stage1_bcres1_sum = arena + (size_t)N * 163840; /* 40 x N x 128 x 16 */
-    real *stage1_bcres1_bn = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2_f2 = arena + (size_t)N * 163840; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2_f2_dw = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2_mean_f = arena + (size_t)N * 81920; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2_f1 = arena + (size_t)N * 81920; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2_f1_dw = arena + (size_t)N * 82560; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2_conv_out = arena + (size_t)N * 82560; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2_drop = arena + (size_t)N * 81920; /* 40 x N x 1 x 16 */
-    real *stage1_bcres2_sum = arena + (size_t)N * 245760; /* 40 x N x 128 x 16 */
-    real *stage1_bcres2_bn = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
-    real *stage1_resnorm = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
-    real *stage1_resnorm_saved = arena + (size_t)N * 163840; /* 2 x N x 128 x 1 */
-    real *stage2_maxpool = arena + (size_t)N * 0; /* 40 x N x 64 x 8 */
-    real *stage2_maxpool_argmax = arena + (size_t)N * 20480; /* 40 x N x 64 x 8 */
-    real *stage2_bcres1_conv_in = arena + (size_t)N * 20480; /* 60 x N x 64 x 8 */
-    real *stage2_bcres1_bn_in = arena + (size_t)N * 51200; /* 60 x N x 64 x 8 */
-    real *stage2_bcres1_f2 = arena + (size_t)N * 30720; /* 60 x N x 64 x 8 */
-    real *stage2_bcres1_f2_dw = arena + (size_t)N * 0; /* 60 x N x 64 x 8 */
+    real *stage1_bcres1_bn = arena + (size_t)N * 245760; /* 40 x N x 128 x 16 */
+    real *stage1_bcres2_f2 = arena + (size_t)N * 81920; /* 40 x N x 128 x 16 */
+    real *stage1_bcres2_mean_f = arena + (size_t)N * 0; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2_f1 = arena + (size_t)N * 0; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2_f1_dw = arena + (size_t)N * 640; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2_conv_out = arena + (size_t)N * 640; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2_drop = arena + (size_t)N * 0; /* 40 x N x 1 x 16 */
+    real *stage1_bcres2_bn = arena + (size_t)N * 327680; /* 40 x N x 128 x 16 */
+    real *stage1_resnorm = arena + (size_t)N * 0; /* 40 x N x 128 x 16 */
+    real *stage1_resnorm_saved = arena + (size_t)N * 81920; /* 2 x N x 128 x 1 */
+    real *stage2_maxpool = arena + (size_t)N * 81920; /* 40 x N x 64 x 8 */
+    real *stage2_bcres1_conv_in = arena + (size_t)N * 0; /* 60 x N x 64 x 8 */
+    real *stage2_bcres1_bn_in = arena + (size_t)N * 30720; /* 60 x N x 64 x 8 */
+    real *stage2_bcres1_f2 = arena + (size_t)N * 61440; /* 60 x N x 64 x 8 */
     real *stage2_bcres1_mean_f = arena + (size_t)N * 0; /* 60 x N x 1 x 8 */
     real *stage2_bcres1_f1 = arena + (size_t)N * 0; /* 60 x N x 1 x 8 */
     real *stage2_bcres1_f1_dw = arena + (size_t)N * 480; /* 60 x N x 1 x 8 */
     real *stage2_bcres1_conv_out = arena + (size_t)N * 480; /* 60 x N x 1 x 8 */
     real *stage2_bcres1_drop = arena + (size_t)N * 0; /* 60 x N x 1 x 8 */
-    real *stage2_bcres1_sum = arena + (size_t)N * 61440; /* 60 x N x 64 x 8 */
-    real *stage2_bcres1_bn = arena + (size_t)N * 0; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2_f2 = arena + (size_t)N * 61440; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2_f2_dw = arena + (size_t)N * 30720; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2_mean_f = arena + (size_t)N * 30720; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2_f1 = arena + (size_t)N * 30720; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2_f1_dw = arena + (size_t)N * 31200; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2_conv_out = arena + (size_t)N * 31200; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2_drop = arena + (size_t)N * 30720; /* 60 x N x 1 x 8 */
-    real *stage2_bcres2_sum = arena + (size_t)N * 92160; /* 60 x N x 64 x 8 */
-    real *stage2_bcres2_bn = arena + (size_t)N * 0; /* 60 x N x 64 x 8 */
-    real *stage2_resnorm = arena + (size_t)N * 30720; /* 60 x N x 64 x 8 */
-    real *stage2_resnorm_saved = arena + (size_t)N * 61440; /* 2 x N x 64 x 1 */
-    real *stage3_maxpool = arena + (size_t)N * 0; /* 60 x N x 32 x 4 */
-    real *stage3_maxpool_argmax = arena + (size_t)N * 7680; /* 60 x N x 32 x 4 */
-    real *stage3_bcres1_conv_in = arena + (size_t)N * 7680; /* 80 x N x 32 x 4 */
-    real *stage3_bcres1_bn_in = arena + (size_t)N * 17920; /* 80 x N x 32 x 4 */
-    real *stage3_bcres1_f2 = arena + (size_t)N * 10240; /* 80 x N x 32 x 4 */
-    real *stage3_bcres1_f2_dw = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
+    real *stage2_bcres1_bn = arena + (size_t)N * 92160; /* 60 x N x 64 x 8 */
+    real *stage2_bcres2_f2 = arena + (size_t)N * 30720; /* 60 x N x 64 x 8 */
+    real *stage2_bcres2_mean_f = arena + (size_t)N * 0; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2_f1 = arena + (size_t)N * 0; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2_f1_dw = arena + (size_t)N * 480; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2_conv_out = arena + (size_t)N * 480; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2_drop = arena + (size_t)N * 0; /* 60 x N x 1 x 8 */
+    real *stage2_bcres2_bn = arena + (size_t)N * 122880; /* 60 x N x 64 x 8 */
+    real *stage2_resnorm = arena + (size_t)N * 0; /* 60 x N x 64 x 8 */
+    real *stage2_resnorm_saved = arena + (size_t)N * 30720; /* 2 x N x 64 x 1 */
+    real *stage3_maxpool = arena + (size_t)N * 30720; /* 60 x N x 32 x 4 */
+    real *stage3_bcres1_conv_in = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
+    real *stage3_bcres1_bn_in = arena + (size_t)N * 10240; /* 80 x N x 32 x 4 */
+    real *stage3_bcres1_f2 = arena + (size_t)N * 20480; /* 80 x N x 32 x 4 */
     real *stage3_bcres1_mean_f = arena + (size_t)N * 0; /* 80 x N x 1 x 4 */
     real *stage3_bcres1_f1 = arena + (size_t)N * 0; /* 80 x N x 1 x 4 */
     real *stage3_bcres1_f1_dw = arena + (size_t)N * 320; /* 80 x N x 1 x 4 */
     real *stage3_bcres1_conv_out = arena + (size_t)N * 320; /* 80 x N x 1 x 4 */
     real *stage3_bcres1_drop = arena + (size_t)N * 0; /* 80 x N x 1 x 4 */
-    real *stage3_bcres1_sum = arena + (size_t)N * 20480; /* 80 x N x 32 x 4 */
-    real *stage3_bcres1_bn = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2_f2 = arena + (size_t)N * 20480; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2_f2_dw = arena + (size_t)N * 10240; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2_mean_f = arena + (size_t)N * 10240; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2_f1 = arena + (size_t)N * 10240; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2_f1_dw = arena + (size_t)N * 10560; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2_conv_out = arena + (size_t)N * 10560; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2_drop = arena + (size_t)N * 10240; /* 80 x N x 1 x 4 */
-    real *stage3_bcres2_sum = arena + (size_t)N * 30720; /* 80 x N x 32 x 4 */
-    real *stage3_bcres2_bn = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
-    real *stage3_resnorm = arena + (size_t)N * 10240; /* 80 x N x 32 x 4 */
-    real *stage3_resnorm_saved = arena + (size_t)N * 20480; /* 2 x N x 32 x 1 */
-    real *stage4_bcres1_conv_in = arena + (size_t)N * 20480; /* 100 x N x 32 x 4 */
-    real *stage4_bcres1_bn_in = arena + (size_t)N * 0; /* 100 x N x 32 x 4 */
-    real *stage4_bcres1_f2 = arena + (size_t)N * 0; /* 100 x N x 32 x 4 */
-    real *stage4_bcres1_f2_dw = arena + (size_t)N * 12800; /* 100 x N x 32 x 4 */
-    real *stage4_bcres1_mean_f = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
-    real *stage4_bcres1_f1 = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
-    real *stage4_bcres1_f1_dw = arena + (size_t)N * 13200; /* 100 x N x 1 x 4 */
-    real *stage4_bcres1_conv_out = arena + (size_t)N * 13200; /* 100 x N x 1 x 4 */
-    real *stage4_bcres1_drop = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
-    real *stage4_bcres1_sum = arena + (size_t)N * 13200; /* 100 x N x 32 x 4 */
-    real *stage4_bcres1_bn = arena + (size_t)N * 0; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2_f2 = arena + (size_t)N * 25600; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2_f2_dw = arena + (size_t)N * 12800; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2_mean_f = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2_f1 = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2_f1_dw = arena + (size_t)N * 13200; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2_conv_out = arena + (size_t)N * 13200; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2_drop = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
-    real *stage4_bcres2_sum = arena + (size_t)N * 38400; /* 100 x N x 32 x 4 */
-    real *stage4_bcres2_bn = arena + (size_t)N * 0; /* 100 x N x 32 x 4 */
-    real *stage4_bcres3_f2 = arena + (size_t)N * 25600; /* 100 x N x 32 x 4 */
-    real *stage4_bcres3_f2_dw = arena + (size_t)N * 12800; /* 100 x N x 32 x 4 */
-    real *stage4_bcres3_mean_f = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
-    real *stage4_bcres3_f1 = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
-    real *stage4_bcres3_f1_dw = arena + (size_t)N * 13200; /* 100 x N x 1 x 4 */
-    real *stage4_bcres3_conv_out = arena + (size_t)N * 13200; /* 100 x N x 1 x 4 */
-    real *stage4_bcres3_drop = arena + (size_t)N * 12800; /* 100 x N x 1 x 4 */
-    real *stage4_bcres3_sum = arena + (size_t)N * 38400; /* 100 x N x 32 x 4 */
-    real *stage4_bcres3_bn = arena + (size_t)N * 0; /* 100 x N x 32 x 4 */
-    real *stage4_resnorm = arena + (size_t)N * 12800; /* 100 x N x 32 x 4 */
-    real *stage4_resnorm_saved = arena + (size_t)N * 25600; /* 2 x N x 32 x 1 */
-    real *head_conv = arena + (size_t)N * 0; /* 10 x N x 32 x 4 */
-    real *head_bn = arena + (size_t)N * 1280; /* 10 x N x 32 x 4 */
-    real *head_globalpool = arena + (size_t)N * 0; /* 10 x N x 1 x 1 */
+    real *stage3_bcres1_bn = arena + (size_t)N * 30720; /* 80 x N x 32 x 4 */
+    real *stage3_bcres2_f2 = arena + (size_t)N * 10240; /* 80 x N x 32 x 4 */
+    real *stage3_bcres2_mean_f = arena + (size_t)N * 0; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2_f1 = arena + (size_t)N * 0; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2_f1_dw = arena + (size_t)N * 320; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2_conv_out = arena + (size_t)N * 320; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2_drop = arena + (size_t)N * 0; /* 80 x N x 1 x 4 */
+    real *stage3_bcres2_bn = arena + (size_t)N * 40960; /* 80 x N x 32 x 4 */
+    real *stage3_resnorm = arena + (size_t)N * 0; /* 80 x N x 32 x 4 */
+    real *stage3_resnorm_saved = arena + (size_t)N * 10240; /* 2 x N x 32 x 1 */
+    real *stage4_bcres1_conv_in = arena + (size_t)N * 10240; /* 100 x N x 32 x 4 */
+    real *stage4_bcres1_bn_in = arena + (size_t)N * 23040; /* 100 x N x 32 x 4 */
+    real *stage4_bcres1_f2 = arena + (size_t)N * 35840; /* 100 x N x 32 x 4 */
+    real *stage4_bcres1_mean_f = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
+    real *stage4_bcres1_f1 = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
+    real *stage4_bcres1_f1_dw = arena + (size_t)N * 400; /* 100 x N x 1 x 4 */
+    real *stage4_bcres1_conv_out = arena + (size_t)N * 400; /* 100 x N x 1 x 4 */
+    real *stage4_bcres1_drop = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
+    real *stage4_bcres1_bn = arena + (size_t)N * 13200; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2_f2 = arena + (size_t)N * 26000; /* 100 x N x 32 x 4 */
+    real *stage4_bcres2_mean_f = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2_f1 = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2_f1_dw = arena + (size_t)N * 400; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2_conv_out = arena + (size_t)N * 400; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2_drop = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
+    real *stage4_bcres2_bn = arena + (size_t)N * 38800; /* 100 x N x 32 x 4 */
+    real *stage4_bcres3_f2 = arena + (size_t)N * 12800; /* 100 x N x 32 x 4 */
+    real *stage4_bcres3_mean_f = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
+    real *stage4_bcres3_f1 = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
+    real *stage4_bcres3_f1_dw = arena + (size_t)N * 400; /* 100 x N x 1 x 4 */
+    real *stage4_bcres3_conv_out = arena + (size_t)N * 400; /* 100 x N x 1 x 4 */
+    real *stage4_bcres3_drop = arena + (size_t)N * 0; /* 100 x N x 1 x 4 */
+    real *stage4_bcres3_bn = arena + (size_t)N * 51600; /* 100 x N x 32 x 4 */
+    real *stage4_resnorm = arena + (size_t)N * 0; /* 100 x N x 32 x 4 */
+    real *stage4_resnorm_saved = arena + (size_t)N * 12800; /* 2 x N x 32 x 1 */
+    real *head_conv = arena + (size_t)N * 12800; /* 10 x N x 32 x 4 */
+    real *head_bn = arena + (size_t)N * 0; /* 10 x N x 32 x 4 */
+    real *head_globalpool = arena + (size_t)N * 1280; /* 10 x N x 1 x 1 */
     const real *stem_conv_weight = params + 0; /* 80 x 1 x 5 x 5 */
     const real *stem_bn_scale = params + 2000; /* 80 x 1 x 1 x 1 */
     const real *stem_bn_shift = params + 2080; /* 80 x 1 x 1 x 1 */
@@ -1664,50 +1720,48 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
         norm_forward_infer_group(g, stage1_bcres1_bn_in, stage1_bcres1_conv_in, stage1_bcres1_bn_in_scale, stage1_bcres1_bn_in_shift, stats + 160, stats + 200, (NormShape){40, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
-        dwconv_forward_channel(c, stage1_bcres1_f2_dw, stage1_bcres1_bn_in, stage1_bcres1_f2_dw_weight, N, 128, 16, 3, 1, 1, 0);
+        dwconv_norm_infer_channel(c, stage1_bcres1_f2, stage1_bcres1_bn_in, stage1_bcres1_f2_dw_weight, stage1_bcres1_f2_ssn_scale, stage1_bcres1_f2_ssn_shift, stats + 240, stats + 400, N, 128, 16, 3, 1, 1, 0, 4, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
-        norm_forward_infer_group(g, stage1_bcres1_f2, stage1_bcres1_f2_dw, stage1_bcres1_f2_ssn_scale, stage1_bcres1_f2_ssn_shift, stats + 240, stats + 400, (NormShape){40, 4, N, 128, 16}, 0);
-    mean_f_forward(stage1_bcres1_mean_f, stage1_bcres1_f2, 40 * N, 128, 16);
+    for (int c = 0; c < 40; c++)
+        mean_f_forward_channel(c, stage1_bcres1_mean_f, stage1_bcres1_f2, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage1_bcres1_f1_dw, stage1_bcres1_mean_f, stage1_bcres1_f1_dw_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres1_f1, stage1_bcres1_f1_dw, (size_t)N * 640);
     conv1x1_forward(stage1_bcres1_conv_out, stage1_bcres1_f1, stage1_bcres1_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
     copy_forward(stage1_bcres1_drop, stage1_bcres1_conv_out, (size_t)N * 640);
-    bcast_add_f_forward(stage1_bcres1_sum, stage1_bcres1_f2, NULL, stage1_bcres1_drop, 40 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage1_bcres1_bn, stage1_bcres1_sum, stage1_bcres1_bn_scale, stage1_bcres1_bn_shift, stats + 560, stats + 600, (NormShape){40, 1, N, 128, 16}, 1);
+    for (int c = 0; c < 40; c++)
+        bcast_add_f_norm_infer_channel(c, stage1_bcres1_bn, stage1_bcres1_f2, NULL, stage1_bcres1_drop, stage1_bcres1_bn_scale, stage1_bcres1_bn_shift, stats + 560, stats + 600, N, 128, 16, 1, 1);
 
     /* stage1.bcres2: 40 x 128 x 16 -> 40 x 128 x 16 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
-        dwconv_forward_channel(c, stage1_bcres2_f2_dw, stage1_bcres1_bn, stage1_bcres2_f2_dw_weight, N, 128, 16, 3, 1, 1, 0);
+        dwconv_norm_infer_channel(c, stage1_bcres2_f2, stage1_bcres1_bn, stage1_bcres2_f2_dw_weight, stage1_bcres2_f2_ssn_scale, stage1_bcres2_f2_ssn_shift, stats + 640, stats + 800, N, 128, 16, 3, 1, 1, 0, 4, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
-        norm_forward_infer_group(g, stage1_bcres2_f2, stage1_bcres2_f2_dw, stage1_bcres2_f2_ssn_scale, stage1_bcres2_f2_ssn_shift, stats + 640, stats + 800, (NormShape){40, 4, N, 128, 16}, 0);
-    mean_f_forward(stage1_bcres2_mean_f, stage1_bcres2_f2, 40 * N, 128, 16);
+    for (int c = 0; c < 40; c++)
+        mean_f_forward_channel(c, stage1_bcres2_mean_f, stage1_bcres2_f2, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage1_bcres2_f1_dw, stage1_bcres2_mean_f, stage1_bcres2_f1_dw_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres2_f1, stage1_bcres2_f1_dw, (size_t)N * 640);
     conv1x1_forward(stage1_bcres2_conv_out, stage1_bcres2_f1, stage1_bcres2_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
     copy_forward(stage1_bcres2_drop, stage1_bcres2_conv_out, (size_t)N * 640);
-    bcast_add_f_forward(stage1_bcres2_sum, stage1_bcres2_f2, stage1_bcres1_bn, stage1_bcres2_drop, 40 * N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_forward_infer_group(g, stage1_bcres2_bn, stage1_bcres2_sum, stage1_bcres2_bn_scale, stage1_bcres2_bn_shift, stats + 960, stats + 1000, (NormShape){40, 1, N, 128, 16}, 1);
+    for (int c = 0; c < 40; c++)
+        bcast_add_f_norm_infer_channel(c, stage1_bcres2_bn, stage1_bcres2_f2, stage1_bcres1_bn, stage1_bcres2_drop, stage1_bcres2_bn_scale, stage1_bcres2_bn_shift, stats + 960, stats + 1000, N, 128, 16, 1, 1);
 
     /* stage1.resnorm: 40 x 128 x 16 -> 40 x 128 x 16 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 128; g++)
-        resnorm_forward_group(g, stage1_resnorm, stage1_resnorm_saved, stage1_bcres2_bn, 0.1, 40, N, 128, 16);
+    for (int k = 0; k < N; k++)
+        resnorm_forward_clip(k, stage1_resnorm, stage1_resnorm_saved, stage1_bcres2_bn, 0.1, 40, N, 128, 16);
 
     /* ---- spec line 12: stage2: maxpool(2) -> bcres(out = 1.5*C) x 2 -> resnorm(0.1); */
 
     /* stage2.maxpool: 40 x 128 x 16 -> 40 x 64 x 8 */
-    maxpool_forward(stage2_maxpool, stage2_maxpool_argmax, stage1_resnorm, (PoolShape){40 * N, 128, 16, 2, 2, 64, 8});
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        maxpool_forward_channel(c, stage2_maxpool, NULL, stage1_resnorm, N, 128, 16, 2, 2, 64, 8);
 
     /* stage2.bcres1: 40 x 64 x 8 -> 60 x 64 x 8 */
     conv1x1_forward(stage2_bcres1_conv_in, stage2_maxpool, stage2_bcres1_conv_in_weight, NULL, 40, 60, (size_t)N * 512);
@@ -1716,50 +1770,48 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
         norm_forward_infer_group(g, stage2_bcres1_bn_in, stage2_bcres1_conv_in, stage2_bcres1_bn_in_scale, stage2_bcres1_bn_in_shift, stats + 1040, stats + 1100, (NormShape){60, 1, N, 64, 8}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
-        dwconv_forward_channel(c, stage2_bcres1_f2_dw, stage2_bcres1_bn_in, stage2_bcres1_f2_dw_weight, N, 64, 8, 3, 1, 1, 0);
+        dwconv_norm_infer_channel(c, stage2_bcres1_f2, stage2_bcres1_bn_in, stage2_bcres1_f2_dw_weight, stage2_bcres1_f2_ssn_scale, stage2_bcres1_f2_ssn_shift, stats + 1160, stats + 1400, N, 64, 8, 3, 1, 1, 0, 4, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 240; g++)
-        norm_forward_infer_group(g, stage2_bcres1_f2, stage2_bcres1_f2_dw, stage2_bcres1_f2_ssn_scale, stage2_bcres1_f2_ssn_shift, stats + 1160, stats + 1400, (NormShape){60, 4, N, 64, 8}, 0);
-    mean_f_forward(stage2_bcres1_mean_f, stage2_bcres1_f2, 60 * N, 64, 8);
+    for (int c = 0; c < 60; c++)
+        mean_f_forward_channel(c, stage2_bcres1_mean_f, stage2_bcres1_f2, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         dwconv_forward_channel(c, stage2_bcres1_f1_dw, stage2_bcres1_mean_f, stage2_bcres1_f1_dw_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres1_f1, stage2_bcres1_f1_dw, (size_t)N * 480);
     conv1x1_forward(stage2_bcres1_conv_out, stage2_bcres1_f1, stage2_bcres1_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
     copy_forward(stage2_bcres1_drop, stage2_bcres1_conv_out, (size_t)N * 480);
-    bcast_add_f_forward(stage2_bcres1_sum, stage2_bcres1_f2, NULL, stage2_bcres1_drop, 60 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
-        norm_forward_infer_group(g, stage2_bcres1_bn, stage2_bcres1_sum, stage2_bcres1_bn_scale, stage2_bcres1_bn_shift, stats + 1640, stats + 1700, (NormShape){60, 1, N, 64, 8}, 1);
+    for (int c = 0; c < 60; c++)
+        bcast_add_f_norm_infer_channel(c, stage2_bcres1_bn, stage2_bcres1_f2, NULL, stage2_bcres1_drop, stage2_bcres1_bn_scale, stage2_bcres1_bn_shift, stats + 1640, stats + 1700, N, 64, 8, 1, 1);
 
     /* stage2.bcres2: 60 x 64 x 8 -> 60 x 64 x 8 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
-        dwconv_forward_channel(c, stage2_bcres2_f2_dw, stage2_bcres1_bn, stage2_bcres2_f2_dw_weight, N, 64, 8, 3, 1, 1, 0);
+        dwconv_norm_infer_channel(c, stage2_bcres2_f2, stage2_bcres1_bn, stage2_bcres2_f2_dw_weight, stage2_bcres2_f2_ssn_scale, stage2_bcres2_f2_ssn_shift, stats + 1760, stats + 2000, N, 64, 8, 3, 1, 1, 0, 4, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 240; g++)
-        norm_forward_infer_group(g, stage2_bcres2_f2, stage2_bcres2_f2_dw, stage2_bcres2_f2_ssn_scale, stage2_bcres2_f2_ssn_shift, stats + 1760, stats + 2000, (NormShape){60, 4, N, 64, 8}, 0);
-    mean_f_forward(stage2_bcres2_mean_f, stage2_bcres2_f2, 60 * N, 64, 8);
+    for (int c = 0; c < 60; c++)
+        mean_f_forward_channel(c, stage2_bcres2_mean_f, stage2_bcres2_f2, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         dwconv_forward_channel(c, stage2_bcres2_f1_dw, stage2_bcres2_mean_f, stage2_bcres2_f1_dw_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres2_f1, stage2_bcres2_f1_dw, (size_t)N * 480);
     conv1x1_forward(stage2_bcres2_conv_out, stage2_bcres2_f1, stage2_bcres2_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
     copy_forward(stage2_bcres2_drop, stage2_bcres2_conv_out, (size_t)N * 480);
-    bcast_add_f_forward(stage2_bcres2_sum, stage2_bcres2_f2, stage2_bcres1_bn, stage2_bcres2_drop, 60 * N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
-        norm_forward_infer_group(g, stage2_bcres2_bn, stage2_bcres2_sum, stage2_bcres2_bn_scale, stage2_bcres2_bn_shift, stats + 2240, stats + 2300, (NormShape){60, 1, N, 64, 8}, 1);
+    for (int c = 0; c < 60; c++)
+        bcast_add_f_norm_infer_channel(c, stage2_bcres2_bn, stage2_bcres2_f2, stage2_bcres1_bn, stage2_bcres2_drop, stage2_bcres2_bn_scale, stage2_bcres2_bn_shift, stats + 2240, stats + 2300, N, 64, 8, 1, 1);
 
     /* stage2.resnorm: 60 x 64 x 8 -> 60 x 64 x 8 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 64; g++)
-        resnorm_forward_group(g, stage2_resnorm, stage2_resnorm_saved, stage2_bcres2_bn, 0.1, 60, N, 64, 8);
+    for (int k = 0; k < N; k++)
+        resnorm_forward_clip(k, stage2_resnorm, stage2_resnorm_saved, stage2_bcres2_bn, 0.1, 60, N, 64, 8);
 
     /* ---- spec line 13: stage3: maxpool(2) -> bcres(out = 2*C) x 2 -> resnorm(0.1); */
 
     /* stage3.maxpool: 60 x 64 x 8 -> 60 x 32 x 4 */
-    maxpool_forward(stage3_maxpool, stage3_maxpool_argmax, stage2_resnorm, (PoolShape){60 * N, 64, 8, 2, 2, 32, 4});
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 60; c++)
+        maxpool_forward_channel(c, stage3_maxpool, NULL, stage2_resnorm, N, 64, 8, 2, 2, 32, 4);
 
     /* stage3.bcres1: 60 x 32 x 4 -> 80 x 32 x 4 */
     conv1x1_forward(stage3_bcres1_conv_in, stage3_maxpool, stage3_bcres1_conv_in_weight, NULL, 60, 80, (size_t)N * 128);
@@ -1768,45 +1820,41 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
         norm_forward_infer_group(g, stage3_bcres1_bn_in, stage3_bcres1_conv_in, stage3_bcres1_bn_in_scale, stage3_bcres1_bn_in_shift, stats + 2360, stats + 2440, (NormShape){80, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
-        dwconv_forward_channel(c, stage3_bcres1_f2_dw, stage3_bcres1_bn_in, stage3_bcres1_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
+        dwconv_norm_infer_channel(c, stage3_bcres1_f2, stage3_bcres1_bn_in, stage3_bcres1_f2_dw_weight, stage3_bcres1_f2_ssn_scale, stage3_bcres1_f2_ssn_shift, stats + 2520, stats + 2840, N, 32, 4, 3, 1, 1, 0, 4, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 320; g++)
-        norm_forward_infer_group(g, stage3_bcres1_f2, stage3_bcres1_f2_dw, stage3_bcres1_f2_ssn_scale, stage3_bcres1_f2_ssn_shift, stats + 2520, stats + 2840, (NormShape){80, 4, N, 32, 4}, 0);
-    mean_f_forward(stage3_bcres1_mean_f, stage3_bcres1_f2, 80 * N, 32, 4);
+    for (int c = 0; c < 80; c++)
+        mean_f_forward_channel(c, stage3_bcres1_mean_f, stage3_bcres1_f2, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         dwconv_forward_channel(c, stage3_bcres1_f1_dw, stage3_bcres1_mean_f, stage3_bcres1_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres1_f1, stage3_bcres1_f1_dw, (size_t)N * 320);
     conv1x1_forward(stage3_bcres1_conv_out, stage3_bcres1_f1, stage3_bcres1_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
     copy_forward(stage3_bcres1_drop, stage3_bcres1_conv_out, (size_t)N * 320);
-    bcast_add_f_forward(stage3_bcres1_sum, stage3_bcres1_f2, NULL, stage3_bcres1_drop, 80 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage3_bcres1_bn, stage3_bcres1_sum, stage3_bcres1_bn_scale, stage3_bcres1_bn_shift, stats + 3160, stats + 3240, (NormShape){80, 1, N, 32, 4}, 1);
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_norm_infer_channel(c, stage3_bcres1_bn, stage3_bcres1_f2, NULL, stage3_bcres1_drop, stage3_bcres1_bn_scale, stage3_bcres1_bn_shift, stats + 3160, stats + 3240, N, 32, 4, 1, 1);
 
     /* stage3.bcres2: 80 x 32 x 4 -> 80 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
-        dwconv_forward_channel(c, stage3_bcres2_f2_dw, stage3_bcres1_bn, stage3_bcres2_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
+        dwconv_norm_infer_channel(c, stage3_bcres2_f2, stage3_bcres1_bn, stage3_bcres2_f2_dw_weight, stage3_bcres2_f2_ssn_scale, stage3_bcres2_f2_ssn_shift, stats + 3320, stats + 3640, N, 32, 4, 3, 1, 1, 0, 4, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 320; g++)
-        norm_forward_infer_group(g, stage3_bcres2_f2, stage3_bcres2_f2_dw, stage3_bcres2_f2_ssn_scale, stage3_bcres2_f2_ssn_shift, stats + 3320, stats + 3640, (NormShape){80, 4, N, 32, 4}, 0);
-    mean_f_forward(stage3_bcres2_mean_f, stage3_bcres2_f2, 80 * N, 32, 4);
+    for (int c = 0; c < 80; c++)
+        mean_f_forward_channel(c, stage3_bcres2_mean_f, stage3_bcres2_f2, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         dwconv_forward_channel(c, stage3_bcres2_f1_dw, stage3_bcres2_mean_f, stage3_bcres2_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres2_f1, stage3_bcres2_f1_dw, (size_t)N * 320);
     conv1x1_forward(stage3_bcres2_conv_out, stage3_bcres2_f1, stage3_bcres2_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
     copy_forward(stage3_bcres2_drop, stage3_bcres2_conv_out, (size_t)N * 320);
-    bcast_add_f_forward(stage3_bcres2_sum, stage3_bcres2_f2, stage3_bcres1_bn, stage3_bcres2_drop, 80 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_forward_infer_group(g, stage3_bcres2_bn, stage3_bcres2_sum, stage3_bcres2_bn_scale, stage3_bcres2_bn_shift, stats + 3960, stats + 4040, (NormShape){80, 1, N, 32, 4}, 1);
+    for (int c = 0; c < 80; c++)
+        bcast_add_f_norm_infer_channel(c, stage3_bcres2_bn, stage3_bcres2_f2, stage3_bcres1_bn, stage3_bcres2_drop, stage3_bcres2_bn_scale, stage3_bcres2_bn_shift, stats + 3960, stats + 4040, N, 32, 4, 1, 1);
 
     /* stage3.resnorm: 80 x 32 x 4 -> 80 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 32; g++)
-        resnorm_forward_group(g, stage3_resnorm, stage3_resnorm_saved, stage3_bcres2_bn, 0.1, 80, N, 32, 4);
+    for (int k = 0; k < N; k++)
+        resnorm_forward_clip(k, stage3_resnorm, stage3_resnorm_saved, stage3_bcres2_bn, 0.1, 80, N, 32, 4);
 
     /* ---- spec line 14: stage4: bcres(out = 2.5*C) x 3 -> resnorm(0.1); */
 
@@ -1817,64 +1865,58 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
         norm_forward_infer_group(g, stage4_bcres1_bn_in, stage4_bcres1_conv_in, stage4_bcres1_bn_in_scale, stage4_bcres1_bn_in_shift, stats + 4120, stats + 4220, (NormShape){100, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
-        dwconv_forward_channel(c, stage4_bcres1_f2_dw, stage4_bcres1_bn_in, stage4_bcres1_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
+        dwconv_norm_infer_channel(c, stage4_bcres1_f2, stage4_bcres1_bn_in, stage4_bcres1_f2_dw_weight, stage4_bcres1_f2_ssn_scale, stage4_bcres1_f2_ssn_shift, stats + 4320, stats + 4720, N, 32, 4, 3, 1, 1, 0, 4, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 400; g++)
-        norm_forward_infer_group(g, stage4_bcres1_f2, stage4_bcres1_f2_dw, stage4_bcres1_f2_ssn_scale, stage4_bcres1_f2_ssn_shift, stats + 4320, stats + 4720, (NormShape){100, 4, N, 32, 4}, 0);
-    mean_f_forward(stage4_bcres1_mean_f, stage4_bcres1_f2, 100 * N, 32, 4);
+    for (int c = 0; c < 100; c++)
+        mean_f_forward_channel(c, stage4_bcres1_mean_f, stage4_bcres1_f2, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         dwconv_forward_channel(c, stage4_bcres1_f1_dw, stage4_bcres1_mean_f, stage4_bcres1_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres1_f1, stage4_bcres1_f1_dw, (size_t)N * 400);
     conv1x1_forward(stage4_bcres1_conv_out, stage4_bcres1_f1, stage4_bcres1_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
     copy_forward(stage4_bcres1_drop, stage4_bcres1_conv_out, (size_t)N * 400);
-    bcast_add_f_forward(stage4_bcres1_sum, stage4_bcres1_f2, NULL, stage4_bcres1_drop, 100 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres1_bn, stage4_bcres1_sum, stage4_bcres1_bn_scale, stage4_bcres1_bn_shift, stats + 5120, stats + 5220, (NormShape){100, 1, N, 32, 4}, 1);
+    for (int c = 0; c < 100; c++)
+        bcast_add_f_norm_infer_channel(c, stage4_bcres1_bn, stage4_bcres1_f2, NULL, stage4_bcres1_drop, stage4_bcres1_bn_scale, stage4_bcres1_bn_shift, stats + 5120, stats + 5220, N, 32, 4, 1, 1);
 
     /* stage4.bcres2: 100 x 32 x 4 -> 100 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
-        dwconv_forward_channel(c, stage4_bcres2_f2_dw, stage4_bcres1_bn, stage4_bcres2_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
+        dwconv_norm_infer_channel(c, stage4_bcres2_f2, stage4_bcres1_bn, stage4_bcres2_f2_dw_weight, stage4_bcres2_f2_ssn_scale, stage4_bcres2_f2_ssn_shift, stats + 5320, stats + 5720, N, 32, 4, 3, 1, 1, 0, 4, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 400; g++)
-        norm_forward_infer_group(g, stage4_bcres2_f2, stage4_bcres2_f2_dw, stage4_bcres2_f2_ssn_scale, stage4_bcres2_f2_ssn_shift, stats + 5320, stats + 5720, (NormShape){100, 4, N, 32, 4}, 0);
-    mean_f_forward(stage4_bcres2_mean_f, stage4_bcres2_f2, 100 * N, 32, 4);
+    for (int c = 0; c < 100; c++)
+        mean_f_forward_channel(c, stage4_bcres2_mean_f, stage4_bcres2_f2, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         dwconv_forward_channel(c, stage4_bcres2_f1_dw, stage4_bcres2_mean_f, stage4_bcres2_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2_f1, stage4_bcres2_f1_dw, (size_t)N * 400);
     conv1x1_forward(stage4_bcres2_conv_out, stage4_bcres2_f1, stage4_bcres2_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
     copy_forward(stage4_bcres2_drop, stage4_bcres2_conv_out, (size_t)N * 400);
-    bcast_add_f_forward(stage4_bcres2_sum, stage4_bcres2_f2, stage4_bcres1_bn, stage4_bcres2_drop, 100 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres2_bn, stage4_bcres2_sum, stage4_bcres2_bn_scale, stage4_bcres2_bn_shift, stats + 6120, stats + 6220, (NormShape){100, 1, N, 32, 4}, 1);
+    for (int c = 0; c < 100; c++)
+        bcast_add_f_norm_infer_channel(c, stage4_bcres2_bn, stage4_bcres2_f2, stage4_bcres1_bn, stage4_bcres2_drop, stage4_bcres2_bn_scale, stage4_bcres2_bn_shift, stats + 6120, stats + 6220, N, 32, 4, 1, 1);
 
     /* stage4.bcres3: 100 x 32 x 4 -> 100 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
-        dwconv_forward_channel(c, stage4_bcres3_f2_dw, stage4_bcres2_bn, stage4_bcres3_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
+        dwconv_norm_infer_channel(c, stage4_bcres3_f2, stage4_bcres2_bn, stage4_bcres3_f2_dw_weight, stage4_bcres3_f2_ssn_scale, stage4_bcres3_f2_ssn_shift, stats + 6320, stats + 6720, N, 32, 4, 3, 1, 1, 0, 4, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 400; g++)
-        norm_forward_infer_group(g, stage4_bcres3_f2, stage4_bcres3_f2_dw, stage4_bcres3_f2_ssn_scale, stage4_bcres3_f2_ssn_shift, stats + 6320, stats + 6720, (NormShape){100, 4, N, 32, 4}, 0);
-    mean_f_forward(stage4_bcres3_mean_f, stage4_bcres3_f2, 100 * N, 32, 4);
+    for (int c = 0; c < 100; c++)
+        mean_f_forward_channel(c, stage4_bcres3_mean_f, stage4_bcres3_f2, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         dwconv_forward_channel(c, stage4_bcres3_f1_dw, stage4_bcres3_mean_f, stage4_bcres3_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres3_f1, stage4_bcres3_f1_dw, (size_t)N * 400);
     conv1x1_forward(stage4_bcres3_conv_out, stage4_bcres3_f1, stage4_bcres3_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
     copy_forward(stage4_bcres3_drop, stage4_bcres3_conv_out, (size_t)N * 400);
-    bcast_add_f_forward(stage4_bcres3_sum, stage4_bcres3_f2, stage4_bcres2_bn, stage4_bcres3_drop, 100 * N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
-        norm_forward_infer_group(g, stage4_bcres3_bn, stage4_bcres3_sum, stage4_bcres3_bn_scale, stage4_bcres3_bn_shift, stats + 7120, stats + 7220, (NormShape){100, 1, N, 32, 4}, 1);
+    for (int c = 0; c < 100; c++)
+        bcast_add_f_norm_infer_channel(c, stage4_bcres3_bn, stage4_bcres3_f2, stage4_bcres2_bn, stage4_bcres3_drop, stage4_bcres3_bn_scale, stage4_bcres3_bn_shift, stats + 7120, stats + 7220, N, 32, 4, 1, 1);
 
     /* stage4.resnorm: 100 x 32 x 4 -> 100 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < N * 32; g++)
-        resnorm_forward_group(g, stage4_resnorm, stage4_resnorm_saved, stage4_bcres3_bn, 0.1, 100, N, 32, 4);
+    for (int k = 0; k < N; k++)
+        resnorm_forward_clip(k, stage4_resnorm, stage4_resnorm_saved, stage4_bcres3_bn, 0.1, 100, N, 32, 4);
 
     /* ---- spec line 15: head:   conv(out = classes, kernel = 1) -> bn -> globalpool; */
 

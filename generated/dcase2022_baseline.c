@@ -125,7 +125,9 @@ static void dcase2022_baseline_run_forward(int N, int training, const real *para
         fake_quant_forward(block2_bn, (size_t)N * 32640, quant->ranges + 2, quant->observe);
 
     /* block2.maxpool: 16 x 40 x 51 -> 16 x 8 x 10 */
-    maxpool_forward(block2_maxpool, block2_maxpool_argmax, block2_bn, (PoolShape){16 * N, 40, 51, 5, 5, 8, 10});
+    #pragma omp parallel for schedule(static) if ((size_t)N * 32640 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 16; c++)
+        maxpool_forward_channel(c, block2_maxpool, block2_maxpool_argmax, block2_bn, N, 40, 51, 5, 5, 8, 10);
 
     /* block2.dropout: 16 x 8 x 10 -> 16 x 8 x 10 */
     if (training)
@@ -152,7 +154,9 @@ static void dcase2022_baseline_run_forward(int N, int training, const real *para
         fake_quant_forward(block3_bn, (size_t)N * 2560, quant->ranges + 4, quant->observe);
 
     /* block3.maxpool: 32 x 8 x 10 -> 32 x 2 x 1 */
-    maxpool_forward(block3_maxpool, block3_maxpool_argmax, block3_bn, (PoolShape){32 * N, 8, 10, 4, 10, 2, 1});
+    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 32; c++)
+        maxpool_forward_channel(c, block3_maxpool, block3_maxpool_argmax, block3_bn, N, 8, 10, 4, 10, 2, 1);
 
     /* block3.dropout: 32 x 2 x 1 -> 32 x 2 x 1 */
     if (training)
@@ -334,12 +338,10 @@ void dcase2022_baseline_infer(int N, const real *params, const real *stats, cons
     real *block2_conv = arena + (size_t)N * 0; /* 16 x N x 40 x 51 */
     real *block2_bn = arena + (size_t)N * 32640; /* 16 x N x 40 x 51 */
     real *block2_maxpool = arena + (size_t)N * 0; /* 16 x N x 8 x 10 */
-    real *block2_maxpool_argmax = arena + (size_t)N * 1280; /* 16 x N x 8 x 10 */
     real *block2_dropout = arena + (size_t)N * 1280; /* 16 x N x 8 x 10 */
     real *block3_conv = arena + (size_t)N * 2560; /* 32 x N x 8 x 10 */
     real *block3_bn = arena + (size_t)N * 0; /* 32 x N x 8 x 10 */
     real *block3_maxpool = arena + (size_t)N * 2560; /* 32 x N x 2 x 1 */
-    real *block3_maxpool_argmax = arena + (size_t)N * 2624; /* 32 x N x 2 x 1 */
     real *block3_dropout = arena + (size_t)N * 0; /* 32 x N x 2 x 1 */
     real *head_flatten = arena + (size_t)N * 64; /* 64 x N x 1 x 1 */
     real *head_linear1 = arena + (size_t)N * 128; /* 100 x N x 1 x 1 */
@@ -381,7 +383,9 @@ void dcase2022_baseline_infer(int N, const real *params, const real *stats, cons
         norm_forward_infer_group(g, block2_bn, block2_conv, block2_bn_scale, block2_bn_shift, stats + 32, stats + 48, (NormShape){16, 1, N, 40, 51}, 1);
 
     /* block2.maxpool: 16 x 40 x 51 -> 16 x 8 x 10 */
-    maxpool_forward(block2_maxpool, block2_maxpool_argmax, block2_bn, (PoolShape){16 * N, 40, 51, 5, 5, 8, 10});
+    #pragma omp parallel for schedule(static) if ((size_t)N * 32640 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 16; c++)
+        maxpool_forward_channel(c, block2_maxpool, NULL, block2_bn, N, 40, 51, 5, 5, 8, 10);
 
     /* block2.dropout: 16 x 8 x 10 -> 16 x 8 x 10 */
     copy_forward(block2_dropout, block2_maxpool, (size_t)N * 1280);
@@ -397,7 +401,9 @@ void dcase2022_baseline_infer(int N, const real *params, const real *stats, cons
         norm_forward_infer_group(g, block3_bn, block3_conv, block3_bn_scale, block3_bn_shift, stats + 64, stats + 96, (NormShape){32, 1, N, 8, 10}, 1);
 
     /* block3.maxpool: 32 x 8 x 10 -> 32 x 2 x 1 */
-    maxpool_forward(block3_maxpool, block3_maxpool_argmax, block3_bn, (PoolShape){32 * N, 8, 10, 4, 10, 2, 1});
+    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 32; c++)
+        maxpool_forward_channel(c, block3_maxpool, NULL, block3_bn, N, 8, 10, 4, 10, 2, 1);
 
     /* block3.dropout: 32 x 2 x 1 -> 32 x 2 x 1 */
     copy_forward(block3_dropout, block3_maxpool, (size_t)N * 64);

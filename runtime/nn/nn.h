@@ -7,6 +7,7 @@
 #include "nn_conv.h"
 #include "nn_dropout.h"
 #include "nn_elementwise.h"
+#include "nn_fused.h"
 #include "nn_linear.h"
 #include "nn_norm.h"
 #include "nn_pool.h"

@@ -76,13 +76,22 @@ NN_INLINE void norm_forward_train_group(int g, real *restrict y, const real *res
     }
 }
 
+/* Inference folds group g's running statistics and affine parameters into one
+ * scale and shift. */
+NN_INLINE void norm_infer_scale_shift(int g, const real *gamma, const real *beta,
+                                      const real *run_mean, const real *run_var, real *scale,
+                                      real *shift) {
+    *scale = gamma[g] / nn_sqrt(run_var[g] + (real)NN_NORM_EPS);
+    *shift = beta[g] - run_mean[g] * *scale;
+}
+
 /* Inference: running statistics. */
 NN_INLINE void norm_forward_infer_group(int g, real *restrict y, const real *restrict x,
                                         const real *gamma, const real *beta,
                                         const real *run_mean, const real *run_var, NormShape s,
                                         int relu) {
-    real scale = gamma[g] / nn_sqrt(run_var[g] + (real)NN_NORM_EPS);
-    real shift = beta[g] - run_mean[g] * scale;
+    real scale, shift;
+    norm_infer_scale_shift(g, gamma, beta, run_mean, run_var, &scale, &shift);
     norm_apply(y, x, scale, shift, &s, g / s.subbands, g % s.subbands, relu);
 }
 

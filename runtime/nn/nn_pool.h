@@ -11,25 +11,48 @@ typedef struct PoolShape {
     int planes, f, t, kf, kt, fo, to;
 } PoolShape;
 
-/* Saves, per output, the winning input's offset within its plane (exact in a float
- * for any plane the language allows). */
-NN_KERNEL void maxpool_forward(real *restrict y, real *restrict argmax, const real *restrict x,
-                               PoolShape s) {
-    NN_OMP_FOR((size_t)s.planes * s.f * s.t)
-    for (int p = 0; p < s.planes; p++) {
-        const real *xp = x + (size_t)p * s.f * s.t;
-        for (int a = 0; a < s.fo; a++)
-            for (int b = 0; b < s.to; b++) {
-                int best = (a * s.kf) * s.t + b * s.kt;
-                for (int i = a * s.kf; i < a * s.kf + s.kf && i < s.f; i++)
-                    for (int j = b * s.kt; j < b * s.kt + s.kt && j < s.t; j++)
-                        if (xp[i * s.t + j] > xp[best])
-                            best = i * s.t + j;
-                size_t o = ((size_t)p * s.fo + a) * s.to + b;
-                y[o] = xp[best];
-                argmax[o] = (real)best;
-            }
+/* Output row a of plane xp (window rows a*kf .. within f): the maximum over the
+ * window, scanning it row by row, the first maximum winning; with argmax, the
+ * winner's offset within the plane (exact in a float for any plane the language
+ * allows). Full windows are one loop over the row with constant trip counts. */
+NN_INLINE void maxpool_row(real *restrict yr, real *restrict ar, const real *restrict xp, int a,
+                           int f, int t, int kf, int kt, int to) {
+    int full = t / kt < to ? t / kt : to; /* windows wholly inside the row */
+    for (int b = 0; b < to; b++) {
+        yr[b] = xp[(size_t)a * kf * t + b * kt];
+        if (ar)
+            ar[b] = (real)(a * kf * t + b * kt);
     }
+    for (int i = a * kf; i < a * kf + kf && i < f; i++)
+        for (int j = 0; j < kt; j++) {
+            if (i == a * kf && j == 0)
+                continue;
+            for (int b = 0; b < full; b++) {
+                real v = xp[(size_t)i * t + b * kt + j];
+                if (ar)
+                    ar[b] = v > yr[b] ? (real)(i * t + b * kt + j) : ar[b];
+                yr[b] = v > yr[b] ? v : yr[b];
+            }
+            for (int b = full; b < to; b++) /* the partial last window (ceil mode) */
+                if (b * kt + j < t && xp[(size_t)i * t + b * kt + j] > yr[b]) {
+                    yr[b] = xp[(size_t)i * t + b * kt + j];
+                    if (ar)
+                        ar[b] = (real)(i * t + b * kt + j);
+                }
+        }
+}
+
+/* The n planes of channel ch; argmax NULL (inference) keeps no winners. The
+ * emitter runs the channels in parallel, each call inlined with constant shapes. */
+NN_INLINE void maxpool_forward_channel(int ch, real *restrict y, real *restrict argmax,
+                                       const real *restrict x, int n, int f, int t, int kf,
+                                       int kt, int fo, int to) {
+    for (int p = ch * n; p < (ch + 1) * n; p++)
+        for (int a = 0; a < fo; a++) {
+            size_t o = ((size_t)p * fo + a) * to;
+            maxpool_row(y + o, argmax ? argmax + o : NULL, x + (size_t)p * f * t, a, f, t, kf,
+                        kt, to);
+        }
 }
 
 NN_KERNEL void maxpool_backward(real *restrict dx, int acc, const real *restrict dy,
