@@ -325,9 +325,8 @@ static void emit_backward_prim(Body *b, const Prim *pr) {
     case P_NORM:
         parallel_loop(b, "g", str_int(p->stats[pr->stats].groups), 2 * elems(x));
         OUT("norm_backward_group(g, %s, %d, %s, %s, %s, %s, %s, %s, %s, %s, %d);\n", dx, ax,
-            param(b, pr->w, 1), param(b, pr->b, 1), dy, act(b, pr->x),
-            pr->i[1] ? act(b, pr->y) : "NULL", param(b, pr->w, 0), act(b, pr->aux),
-            norm_shape(p, pr), pr->i[1]);
+            param(b, pr->w, 1), param(b, pr->b, 1), dy, act(b, pr->x), param(b, pr->w, 0),
+            param(b, pr->b, 0), act(b, pr->aux), norm_shape(p, pr), pr->i[1]);
         break;
     case P_RELU:
     case P_SIGMOID:

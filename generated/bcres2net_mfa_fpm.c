@@ -3046,7 +3046,6 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     const real *stem_mfa_att4_relu = arena + (size_t)N * 853760; /* 10 x N x 128 x 1 */
     const real *stem_mfa_att4_sigmoid = arena + (size_t)N * 857600; /* 20 x N x 128 x 1 */
     const real *stage1_bcres2net1_conv_in = arena + (size_t)N * 860160; /* 40 x N x 128 x 16 */
-    const real *stage1_bcres2net1_bn_in = arena + (size_t)N * 942080; /* 40 x N x 128 x 16 */
     const real *stage1_bcres2net1_bn_in_saved = arena + fixed + 280;
     const real *stage1_bcres2net1_f2_in2 = arena + (size_t)N * 962560; /* 10 x N x 128 x 16 */
     const real *stage1_bcres2net1_f2_dw2 = arena + (size_t)N * 1105920; /* 10 x N x 128 x 16 */
@@ -3119,7 +3118,6 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     const real *stage2_maxpool = arena + (size_t)N * 2076560; /* 40 x N x 64 x 8 */
     const real *stage2_maxpool_argmax = arena + (size_t)N * 2097040; /* 40 x N x 64 x 8 */
     const real *stage2_bcres2net1_conv_in = arena + (size_t)N * 2117520; /* 60 x N x 64 x 8 */
-    const real *stage2_bcres2net1_bn_in = arena + (size_t)N * 2148240; /* 60 x N x 64 x 8 */
     const real *stage2_bcres2net1_bn_in_saved = arena + fixed + 1060;
     const real *stage2_bcres2net1_f2_in2 = arena + (size_t)N * 2155920; /* 15 x N x 64 x 8 */
     const real *stage2_bcres2net1_f2_dw2 = arena + (size_t)N * 2209680; /* 15 x N x 64 x 8 */
@@ -3192,7 +3190,6 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     const real *stage3_maxpool = arena + (size_t)N * 2583864; /* 60 x N x 32 x 4 */
     const real *stage3_maxpool_argmax = arena + (size_t)N * 2591544; /* 60 x N x 32 x 4 */
     const real *stage3_bcres2net1_conv_in = arena + (size_t)N * 2599224; /* 80 x N x 32 x 4 */
-    const real *stage3_bcres2net1_bn_in = arena + (size_t)N * 2609464; /* 80 x N x 32 x 4 */
     const real *stage3_bcres2net1_bn_in_saved = arena + fixed + 2230;
     const real *stage3_bcres2net1_f2_in2 = arena + (size_t)N * 2612024; /* 20 x N x 32 x 4 */
     const real *stage3_bcres2net1_f2_dw2 = arena + (size_t)N * 2629944; /* 20 x N x 32 x 4 */
@@ -3263,7 +3260,6 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     const real *stage3_mfa_att4_relu = arena + (size_t)N * 2759928; /* 10 x N x 32 x 1 */
     const real *stage3_mfa_att4_sigmoid = arena + (size_t)N * 2760888; /* 20 x N x 32 x 1 */
     const real *stage4_bcres2net1_conv_in = arena + (size_t)N * 2761528; /* 100 x N x 32 x 4 */
-    const real *stage4_bcres2net1_bn_in = arena + (size_t)N * 2774328; /* 100 x N x 32 x 4 */
     const real *stage4_bcres2net1_bn_in_saved = arena + fixed + 3790;
     const real *stage4_bcres2net1_f2_in2 = arena + (size_t)N * 2777528; /* 25 x N x 32 x 4 */
     const real *stage4_bcres2net1_f2_dw2 = arena + (size_t)N * 2799928; /* 25 x N x 32 x 4 */
@@ -3372,7 +3368,6 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     const real *head_fpm_smooth4_f1_sum4 = arena + (size_t)N * 3145624; /* 10 x N x 1 x 4 */
     const real *head_fpm_smooth4_drop_mask = arena + (size_t)N * 3146024; /* 40 x N x 1 x 1 */
     const real *head_fpm_smooth4_sum = arena + (size_t)N * 3146064; /* 40 x N x 32 x 4 */
-    const real *head_fpm_smooth4_bn = arena + (size_t)N * 3151184; /* 40 x N x 32 x 4 */
     const real *head_fpm_smooth4_bn_saved = arena + fixed + 6780;
     const real *head_fpm_merge3 = arena + (size_t)N * 3156304; /* 40 x N x 32 x 4 */
     const real *head_fpm_smooth3_f2_in2 = arena + (size_t)N * 3157584; /* 10 x N x 32 x 4 */
@@ -3393,7 +3388,6 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     const real *head_fpm_smooth3_f1_sum4 = arena + (size_t)N * 3173384; /* 10 x N x 1 x 4 */
     const real *head_fpm_smooth3_drop_mask = arena + (size_t)N * 3173784; /* 40 x N x 1 x 1 */
     const real *head_fpm_smooth3_sum = arena + (size_t)N * 3173824; /* 40 x N x 32 x 4 */
-    const real *head_fpm_smooth3_bn = arena + (size_t)N * 3178944; /* 40 x N x 32 x 4 */
     const real *head_fpm_smooth3_bn_saved = arena + fixed + 7100;
     const real *head_fpm_merge2 = arena + (size_t)N * 3225024; /* 40 x N x 64 x 8 */
     const real *head_fpm_smooth2_f2_in2 = arena + (size_t)N * 3230144; /* 10 x N x 64 x 8 */
@@ -3414,7 +3408,6 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     const real *head_fpm_smooth2_f1_sum4 = arena + (size_t)N * 3292464; /* 10 x N x 1 x 8 */
     const real *head_fpm_smooth2_drop_mask = arena + (size_t)N * 3293264; /* 40 x N x 1 x 1 */
     const real *head_fpm_smooth2_sum = arena + (size_t)N * 3293304; /* 40 x N x 64 x 8 */
-    const real *head_fpm_smooth2_bn = arena + (size_t)N * 3313784; /* 40 x N x 64 x 8 */
     const real *head_fpm_smooth2_bn_saved = arena + fixed + 7420;
     const real *head_fpm_smooth1_f2_in2 = arena + (size_t)N * 3518584; /* 10 x N x 128 x 16 */
     const real *head_fpm_smooth1_f2_dw2 = arena + (size_t)N * 3661944; /* 10 x N x 128 x 16 */
@@ -3434,7 +3427,6 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     const real *head_fpm_smooth1_f1_sum4 = arena + (size_t)N * 3766104; /* 10 x N x 1 x 16 */
     const real *head_fpm_smooth1_drop_mask = arena + (size_t)N * 3767704; /* 40 x N x 1 x 1 */
     const real *head_fpm_smooth1_sum = arena + (size_t)N * 3767744; /* 40 x N x 128 x 16 */
-    const real *head_fpm_smooth1_bn = arena + (size_t)N * 3849664; /* 40 x N x 128 x 16 */
     const real *head_fpm_smooth1_bn_saved = arena + fixed + 7740;
     const real *head_linear = arena + (size_t)N * 3931584; /* 10 x N x 1 x 1 */
     real *d_stem_conv = grad + (size_t)N * 0;
@@ -4088,6 +4080,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stem_conv_weight = dparams + 0;
     const real *stem_bn_scale = params + 2000; /* 80 x 1 x 1 x 1 */
     real *d_stem_bn_scale = dparams + 2000;
+    const real *stem_bn_shift = params + 2080; /* 80 x 1 x 1 x 1 */
     real *d_stem_bn_shift = dparams + 2080;
     const real *stem_mfa_att1_fc1_weight = params + 2160; /* 10 x 20 x 1 x 1 */
     real *d_stem_mfa_att1_fc1_weight = dparams + 2160;
@@ -4097,6 +4090,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stem_mfa_dw2_weight = dparams + 2560;
     const real *stem_mfa_bn2_scale = params + 2740; /* 20 x 1 x 1 x 1 */
     real *d_stem_mfa_bn2_scale = dparams + 2740;
+    const real *stem_mfa_bn2_shift = params + 2760; /* 20 x 1 x 1 x 1 */
     real *d_stem_mfa_bn2_shift = dparams + 2760;
     const real *stem_mfa_att2_fc1_weight = params + 2780; /* 10 x 20 x 1 x 1 */
     real *d_stem_mfa_att2_fc1_weight = dparams + 2780;
@@ -4106,6 +4100,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stem_mfa_dw3_weight = dparams + 3180;
     const real *stem_mfa_bn3_scale = params + 3360; /* 20 x 1 x 1 x 1 */
     real *d_stem_mfa_bn3_scale = dparams + 3360;
+    const real *stem_mfa_bn3_shift = params + 3380; /* 20 x 1 x 1 x 1 */
     real *d_stem_mfa_bn3_shift = dparams + 3380;
     const real *stem_mfa_att3_fc1_weight = params + 3400; /* 10 x 20 x 1 x 1 */
     real *d_stem_mfa_att3_fc1_weight = dparams + 3400;
@@ -4115,6 +4110,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stem_mfa_dw4_weight = dparams + 3800;
     const real *stem_mfa_bn4_scale = params + 3980; /* 20 x 1 x 1 x 1 */
     real *d_stem_mfa_bn4_scale = dparams + 3980;
+    const real *stem_mfa_bn4_shift = params + 4000; /* 20 x 1 x 1 x 1 */
     real *d_stem_mfa_bn4_shift = dparams + 4000;
     const real *stem_mfa_att4_fc1_weight = params + 4020; /* 10 x 20 x 1 x 1 */
     real *d_stem_mfa_att4_fc1_weight = dparams + 4020;
@@ -4124,21 +4120,25 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage1_bcres2net1_conv_in_weight = dparams + 4420;
     const real *stage1_bcres2net1_bn_in_scale = params + 7620; /* 40 x 1 x 1 x 1 */
     real *d_stage1_bcres2net1_bn_in_scale = dparams + 7620;
+    const real *stage1_bcres2net1_bn_in_shift = params + 7660; /* 40 x 1 x 1 x 1 */
     real *d_stage1_bcres2net1_bn_in_shift = dparams + 7660;
     const real *stage1_bcres2net1_f2_dw2_weight = params + 7700; /* 10 x 1 x 3 x 1 */
     real *d_stage1_bcres2net1_f2_dw2_weight = dparams + 7700;
     const real *stage1_bcres2net1_f2_ssn2_scale = params + 7730; /* 40 x 1 x 1 x 1 */
     real *d_stage1_bcres2net1_f2_ssn2_scale = dparams + 7730;
+    const real *stage1_bcres2net1_f2_ssn2_shift = params + 7770; /* 40 x 1 x 1 x 1 */
     real *d_stage1_bcres2net1_f2_ssn2_shift = dparams + 7770;
     const real *stage1_bcres2net1_f2_dw3_weight = params + 7810; /* 10 x 1 x 3 x 1 */
     real *d_stage1_bcres2net1_f2_dw3_weight = dparams + 7810;
     const real *stage1_bcres2net1_f2_ssn3_scale = params + 7840; /* 40 x 1 x 1 x 1 */
     real *d_stage1_bcres2net1_f2_ssn3_scale = dparams + 7840;
+    const real *stage1_bcres2net1_f2_ssn3_shift = params + 7880; /* 40 x 1 x 1 x 1 */
     real *d_stage1_bcres2net1_f2_ssn3_shift = dparams + 7880;
     const real *stage1_bcres2net1_f2_dw4_weight = params + 7920; /* 10 x 1 x 3 x 1 */
     real *d_stage1_bcres2net1_f2_dw4_weight = dparams + 7920;
     const real *stage1_bcres2net1_f2_ssn4_scale = params + 7950; /* 40 x 1 x 1 x 1 */
     real *d_stage1_bcres2net1_f2_ssn4_scale = dparams + 7950;
+    const real *stage1_bcres2net1_f2_ssn4_shift = params + 7990; /* 40 x 1 x 1 x 1 */
     real *d_stage1_bcres2net1_f2_ssn4_shift = dparams + 7990;
     const real *stage1_bcres2net1_f1_dw2_weight = params + 8030; /* 10 x 1 x 1 x 3 */
     real *d_stage1_bcres2net1_f1_dw2_weight = dparams + 8030;
@@ -4150,21 +4150,25 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage1_bcres2net1_conv_out_weight = dparams + 8120;
     const real *stage1_bcres2net1_bn_scale = params + 9720; /* 40 x 1 x 1 x 1 */
     real *d_stage1_bcres2net1_bn_scale = dparams + 9720;
+    const real *stage1_bcres2net1_bn_shift = params + 9760; /* 40 x 1 x 1 x 1 */
     real *d_stage1_bcres2net1_bn_shift = dparams + 9760;
     const real *stage1_bcres2net2_f2_dw2_weight = params + 9800; /* 10 x 1 x 3 x 1 */
     real *d_stage1_bcres2net2_f2_dw2_weight = dparams + 9800;
     const real *stage1_bcres2net2_f2_ssn2_scale = params + 9830; /* 40 x 1 x 1 x 1 */
     real *d_stage1_bcres2net2_f2_ssn2_scale = dparams + 9830;
+    const real *stage1_bcres2net2_f2_ssn2_shift = params + 9870; /* 40 x 1 x 1 x 1 */
     real *d_stage1_bcres2net2_f2_ssn2_shift = dparams + 9870;
     const real *stage1_bcres2net2_f2_dw3_weight = params + 9910; /* 10 x 1 x 3 x 1 */
     real *d_stage1_bcres2net2_f2_dw3_weight = dparams + 9910;
     const real *stage1_bcres2net2_f2_ssn3_scale = params + 9940; /* 40 x 1 x 1 x 1 */
     real *d_stage1_bcres2net2_f2_ssn3_scale = dparams + 9940;
+    const real *stage1_bcres2net2_f2_ssn3_shift = params + 9980; /* 40 x 1 x 1 x 1 */
     real *d_stage1_bcres2net2_f2_ssn3_shift = dparams + 9980;
     const real *stage1_bcres2net2_f2_dw4_weight = params + 10020; /* 10 x 1 x 3 x 1 */
     real *d_stage1_bcres2net2_f2_dw4_weight = dparams + 10020;
     const real *stage1_bcres2net2_f2_ssn4_scale = params + 10050; /* 40 x 1 x 1 x 1 */
     real *d_stage1_bcres2net2_f2_ssn4_scale = dparams + 10050;
+    const real *stage1_bcres2net2_f2_ssn4_shift = params + 10090; /* 40 x 1 x 1 x 1 */
     real *d_stage1_bcres2net2_f2_ssn4_shift = dparams + 10090;
     const real *stage1_bcres2net2_f1_dw2_weight = params + 10130; /* 10 x 1 x 1 x 3 */
     real *d_stage1_bcres2net2_f1_dw2_weight = dparams + 10130;
@@ -4176,6 +4180,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage1_bcres2net2_conv_out_weight = dparams + 10220;
     const real *stage1_bcres2net2_bn_scale = params + 11820; /* 40 x 1 x 1 x 1 */
     real *d_stage1_bcres2net2_bn_scale = dparams + 11820;
+    const real *stage1_bcres2net2_bn_shift = params + 11860; /* 40 x 1 x 1 x 1 */
     real *d_stage1_bcres2net2_bn_shift = dparams + 11860;
     const real *stage1_mfa_att1_fc1_weight = params + 11900; /* 6 x 10 x 1 x 1 */
     real *d_stage1_mfa_att1_fc1_weight = dparams + 11900;
@@ -4185,6 +4190,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage1_mfa_dw2_weight = dparams + 12020;
     const real *stage1_mfa_bn2_scale = params + 12110; /* 10 x 1 x 1 x 1 */
     real *d_stage1_mfa_bn2_scale = dparams + 12110;
+    const real *stage1_mfa_bn2_shift = params + 12120; /* 10 x 1 x 1 x 1 */
     real *d_stage1_mfa_bn2_shift = dparams + 12120;
     const real *stage1_mfa_att2_fc1_weight = params + 12130; /* 6 x 10 x 1 x 1 */
     real *d_stage1_mfa_att2_fc1_weight = dparams + 12130;
@@ -4194,6 +4200,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage1_mfa_dw3_weight = dparams + 12250;
     const real *stage1_mfa_bn3_scale = params + 12340; /* 10 x 1 x 1 x 1 */
     real *d_stage1_mfa_bn3_scale = dparams + 12340;
+    const real *stage1_mfa_bn3_shift = params + 12350; /* 10 x 1 x 1 x 1 */
     real *d_stage1_mfa_bn3_shift = dparams + 12350;
     const real *stage1_mfa_att3_fc1_weight = params + 12360; /* 6 x 10 x 1 x 1 */
     real *d_stage1_mfa_att3_fc1_weight = dparams + 12360;
@@ -4203,6 +4210,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage1_mfa_dw4_weight = dparams + 12480;
     const real *stage1_mfa_bn4_scale = params + 12570; /* 10 x 1 x 1 x 1 */
     real *d_stage1_mfa_bn4_scale = dparams + 12570;
+    const real *stage1_mfa_bn4_shift = params + 12580; /* 10 x 1 x 1 x 1 */
     real *d_stage1_mfa_bn4_shift = dparams + 12580;
     const real *stage1_mfa_att4_fc1_weight = params + 12590; /* 6 x 10 x 1 x 1 */
     real *d_stage1_mfa_att4_fc1_weight = dparams + 12590;
@@ -4212,21 +4220,25 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage2_bcres2net1_conv_in_weight = dparams + 12710;
     const real *stage2_bcres2net1_bn_in_scale = params + 15110; /* 60 x 1 x 1 x 1 */
     real *d_stage2_bcres2net1_bn_in_scale = dparams + 15110;
+    const real *stage2_bcres2net1_bn_in_shift = params + 15170; /* 60 x 1 x 1 x 1 */
     real *d_stage2_bcres2net1_bn_in_shift = dparams + 15170;
     const real *stage2_bcres2net1_f2_dw2_weight = params + 15230; /* 15 x 1 x 3 x 1 */
     real *d_stage2_bcres2net1_f2_dw2_weight = dparams + 15230;
     const real *stage2_bcres2net1_f2_ssn2_scale = params + 15275; /* 60 x 1 x 1 x 1 */
     real *d_stage2_bcres2net1_f2_ssn2_scale = dparams + 15275;
+    const real *stage2_bcres2net1_f2_ssn2_shift = params + 15335; /* 60 x 1 x 1 x 1 */
     real *d_stage2_bcres2net1_f2_ssn2_shift = dparams + 15335;
     const real *stage2_bcres2net1_f2_dw3_weight = params + 15395; /* 15 x 1 x 3 x 1 */
     real *d_stage2_bcres2net1_f2_dw3_weight = dparams + 15395;
     const real *stage2_bcres2net1_f2_ssn3_scale = params + 15440; /* 60 x 1 x 1 x 1 */
     real *d_stage2_bcres2net1_f2_ssn3_scale = dparams + 15440;
+    const real *stage2_bcres2net1_f2_ssn3_shift = params + 15500; /* 60 x 1 x 1 x 1 */
     real *d_stage2_bcres2net1_f2_ssn3_shift = dparams + 15500;
     const real *stage2_bcres2net1_f2_dw4_weight = params + 15560; /* 15 x 1 x 3 x 1 */
     real *d_stage2_bcres2net1_f2_dw4_weight = dparams + 15560;
     const real *stage2_bcres2net1_f2_ssn4_scale = params + 15605; /* 60 x 1 x 1 x 1 */
     real *d_stage2_bcres2net1_f2_ssn4_scale = dparams + 15605;
+    const real *stage2_bcres2net1_f2_ssn4_shift = params + 15665; /* 60 x 1 x 1 x 1 */
     real *d_stage2_bcres2net1_f2_ssn4_shift = dparams + 15665;
     const real *stage2_bcres2net1_f1_dw2_weight = params + 15725; /* 15 x 1 x 1 x 3 */
     real *d_stage2_bcres2net1_f1_dw2_weight = dparams + 15725;
@@ -4238,21 +4250,25 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage2_bcres2net1_conv_out_weight = dparams + 15860;
     const real *stage2_bcres2net1_bn_scale = params + 19460; /* 60 x 1 x 1 x 1 */
     real *d_stage2_bcres2net1_bn_scale = dparams + 19460;
+    const real *stage2_bcres2net1_bn_shift = params + 19520; /* 60 x 1 x 1 x 1 */
     real *d_stage2_bcres2net1_bn_shift = dparams + 19520;
     const real *stage2_bcres2net2_f2_dw2_weight = params + 19580; /* 15 x 1 x 3 x 1 */
     real *d_stage2_bcres2net2_f2_dw2_weight = dparams + 19580;
     const real *stage2_bcres2net2_f2_ssn2_scale = params + 19625; /* 60 x 1 x 1 x 1 */
     real *d_stage2_bcres2net2_f2_ssn2_scale = dparams + 19625;
+    const real *stage2_bcres2net2_f2_ssn2_shift = params + 19685; /* 60 x 1 x 1 x 1 */
     real *d_stage2_bcres2net2_f2_ssn2_shift = dparams + 19685;
     const real *stage2_bcres2net2_f2_dw3_weight = params + 19745; /* 15 x 1 x 3 x 1 */
     real *d_stage2_bcres2net2_f2_dw3_weight = dparams + 19745;
     const real *stage2_bcres2net2_f2_ssn3_scale = params + 19790; /* 60 x 1 x 1 x 1 */
     real *d_stage2_bcres2net2_f2_ssn3_scale = dparams + 19790;
+    const real *stage2_bcres2net2_f2_ssn3_shift = params + 19850; /* 60 x 1 x 1 x 1 */
     real *d_stage2_bcres2net2_f2_ssn3_shift = dparams + 19850;
     const real *stage2_bcres2net2_f2_dw4_weight = params + 19910; /* 15 x 1 x 3 x 1 */
     real *d_stage2_bcres2net2_f2_dw4_weight = dparams + 19910;
     const real *stage2_bcres2net2_f2_ssn4_scale = params + 19955; /* 60 x 1 x 1 x 1 */
     real *d_stage2_bcres2net2_f2_ssn4_scale = dparams + 19955;
+    const real *stage2_bcres2net2_f2_ssn4_shift = params + 20015; /* 60 x 1 x 1 x 1 */
     real *d_stage2_bcres2net2_f2_ssn4_shift = dparams + 20015;
     const real *stage2_bcres2net2_f1_dw2_weight = params + 20075; /* 15 x 1 x 1 x 3 */
     real *d_stage2_bcres2net2_f1_dw2_weight = dparams + 20075;
@@ -4264,6 +4280,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage2_bcres2net2_conv_out_weight = dparams + 20210;
     const real *stage2_bcres2net2_bn_scale = params + 23810; /* 60 x 1 x 1 x 1 */
     real *d_stage2_bcres2net2_bn_scale = dparams + 23810;
+    const real *stage2_bcres2net2_bn_shift = params + 23870; /* 60 x 1 x 1 x 1 */
     real *d_stage2_bcres2net2_bn_shift = dparams + 23870;
     const real *stage2_mfa_att1_fc1_weight = params + 23930; /* 8 x 15 x 1 x 1 */
     real *d_stage2_mfa_att1_fc1_weight = dparams + 23930;
@@ -4273,6 +4290,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage2_mfa_dw2_weight = dparams + 24170;
     const real *stage2_mfa_bn2_scale = params + 24305; /* 15 x 1 x 1 x 1 */
     real *d_stage2_mfa_bn2_scale = dparams + 24305;
+    const real *stage2_mfa_bn2_shift = params + 24320; /* 15 x 1 x 1 x 1 */
     real *d_stage2_mfa_bn2_shift = dparams + 24320;
     const real *stage2_mfa_att2_fc1_weight = params + 24335; /* 8 x 15 x 1 x 1 */
     real *d_stage2_mfa_att2_fc1_weight = dparams + 24335;
@@ -4282,6 +4300,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage2_mfa_dw3_weight = dparams + 24575;
     const real *stage2_mfa_bn3_scale = params + 24710; /* 15 x 1 x 1 x 1 */
     real *d_stage2_mfa_bn3_scale = dparams + 24710;
+    const real *stage2_mfa_bn3_shift = params + 24725; /* 15 x 1 x 1 x 1 */
     real *d_stage2_mfa_bn3_shift = dparams + 24725;
     const real *stage2_mfa_att3_fc1_weight = params + 24740; /* 8 x 15 x 1 x 1 */
     real *d_stage2_mfa_att3_fc1_weight = dparams + 24740;
@@ -4291,6 +4310,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage2_mfa_dw4_weight = dparams + 24980;
     const real *stage2_mfa_bn4_scale = params + 25115; /* 15 x 1 x 1 x 1 */
     real *d_stage2_mfa_bn4_scale = dparams + 25115;
+    const real *stage2_mfa_bn4_shift = params + 25130; /* 15 x 1 x 1 x 1 */
     real *d_stage2_mfa_bn4_shift = dparams + 25130;
     const real *stage2_mfa_att4_fc1_weight = params + 25145; /* 8 x 15 x 1 x 1 */
     real *d_stage2_mfa_att4_fc1_weight = dparams + 25145;
@@ -4300,21 +4320,25 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage3_bcres2net1_conv_in_weight = dparams + 25385;
     const real *stage3_bcres2net1_bn_in_scale = params + 30185; /* 80 x 1 x 1 x 1 */
     real *d_stage3_bcres2net1_bn_in_scale = dparams + 30185;
+    const real *stage3_bcres2net1_bn_in_shift = params + 30265; /* 80 x 1 x 1 x 1 */
     real *d_stage3_bcres2net1_bn_in_shift = dparams + 30265;
     const real *stage3_bcres2net1_f2_dw2_weight = params + 30345; /* 20 x 1 x 3 x 1 */
     real *d_stage3_bcres2net1_f2_dw2_weight = dparams + 30345;
     const real *stage3_bcres2net1_f2_ssn2_scale = params + 30405; /* 80 x 1 x 1 x 1 */
     real *d_stage3_bcres2net1_f2_ssn2_scale = dparams + 30405;
+    const real *stage3_bcres2net1_f2_ssn2_shift = params + 30485; /* 80 x 1 x 1 x 1 */
     real *d_stage3_bcres2net1_f2_ssn2_shift = dparams + 30485;
     const real *stage3_bcres2net1_f2_dw3_weight = params + 30565; /* 20 x 1 x 3 x 1 */
     real *d_stage3_bcres2net1_f2_dw3_weight = dparams + 30565;
     const real *stage3_bcres2net1_f2_ssn3_scale = params + 30625; /* 80 x 1 x 1 x 1 */
     real *d_stage3_bcres2net1_f2_ssn3_scale = dparams + 30625;
+    const real *stage3_bcres2net1_f2_ssn3_shift = params + 30705; /* 80 x 1 x 1 x 1 */
     real *d_stage3_bcres2net1_f2_ssn3_shift = dparams + 30705;
     const real *stage3_bcres2net1_f2_dw4_weight = params + 30785; /* 20 x 1 x 3 x 1 */
     real *d_stage3_bcres2net1_f2_dw4_weight = dparams + 30785;
     const real *stage3_bcres2net1_f2_ssn4_scale = params + 30845; /* 80 x 1 x 1 x 1 */
     real *d_stage3_bcres2net1_f2_ssn4_scale = dparams + 30845;
+    const real *stage3_bcres2net1_f2_ssn4_shift = params + 30925; /* 80 x 1 x 1 x 1 */
     real *d_stage3_bcres2net1_f2_ssn4_shift = dparams + 30925;
     const real *stage3_bcres2net1_f1_dw2_weight = params + 31005; /* 20 x 1 x 1 x 3 */
     real *d_stage3_bcres2net1_f1_dw2_weight = dparams + 31005;
@@ -4326,21 +4350,25 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage3_bcres2net1_conv_out_weight = dparams + 31185;
     const real *stage3_bcres2net1_bn_scale = params + 37585; /* 80 x 1 x 1 x 1 */
     real *d_stage3_bcres2net1_bn_scale = dparams + 37585;
+    const real *stage3_bcres2net1_bn_shift = params + 37665; /* 80 x 1 x 1 x 1 */
     real *d_stage3_bcres2net1_bn_shift = dparams + 37665;
     const real *stage3_bcres2net2_f2_dw2_weight = params + 37745; /* 20 x 1 x 3 x 1 */
     real *d_stage3_bcres2net2_f2_dw2_weight = dparams + 37745;
     const real *stage3_bcres2net2_f2_ssn2_scale = params + 37805; /* 80 x 1 x 1 x 1 */
     real *d_stage3_bcres2net2_f2_ssn2_scale = dparams + 37805;
+    const real *stage3_bcres2net2_f2_ssn2_shift = params + 37885; /* 80 x 1 x 1 x 1 */
     real *d_stage3_bcres2net2_f2_ssn2_shift = dparams + 37885;
     const real *stage3_bcres2net2_f2_dw3_weight = params + 37965; /* 20 x 1 x 3 x 1 */
     real *d_stage3_bcres2net2_f2_dw3_weight = dparams + 37965;
     const real *stage3_bcres2net2_f2_ssn3_scale = params + 38025; /* 80 x 1 x 1 x 1 */
     real *d_stage3_bcres2net2_f2_ssn3_scale = dparams + 38025;
+    const real *stage3_bcres2net2_f2_ssn3_shift = params + 38105; /* 80 x 1 x 1 x 1 */
     real *d_stage3_bcres2net2_f2_ssn3_shift = dparams + 38105;
     const real *stage3_bcres2net2_f2_dw4_weight = params + 38185; /* 20 x 1 x 3 x 1 */
     real *d_stage3_bcres2net2_f2_dw4_weight = dparams + 38185;
     const real *stage3_bcres2net2_f2_ssn4_scale = params + 38245; /* 80 x 1 x 1 x 1 */
     real *d_stage3_bcres2net2_f2_ssn4_scale = dparams + 38245;
+    const real *stage3_bcres2net2_f2_ssn4_shift = params + 38325; /* 80 x 1 x 1 x 1 */
     real *d_stage3_bcres2net2_f2_ssn4_shift = dparams + 38325;
     const real *stage3_bcres2net2_f1_dw2_weight = params + 38405; /* 20 x 1 x 1 x 3 */
     real *d_stage3_bcres2net2_f1_dw2_weight = dparams + 38405;
@@ -4352,6 +4380,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage3_bcres2net2_conv_out_weight = dparams + 38585;
     const real *stage3_bcres2net2_bn_scale = params + 44985; /* 80 x 1 x 1 x 1 */
     real *d_stage3_bcres2net2_bn_scale = dparams + 44985;
+    const real *stage3_bcres2net2_bn_shift = params + 45065; /* 80 x 1 x 1 x 1 */
     real *d_stage3_bcres2net2_bn_shift = dparams + 45065;
     const real *stage3_mfa_att1_fc1_weight = params + 45145; /* 10 x 20 x 1 x 1 */
     real *d_stage3_mfa_att1_fc1_weight = dparams + 45145;
@@ -4361,6 +4390,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage3_mfa_dw2_weight = dparams + 45545;
     const real *stage3_mfa_bn2_scale = params + 45725; /* 20 x 1 x 1 x 1 */
     real *d_stage3_mfa_bn2_scale = dparams + 45725;
+    const real *stage3_mfa_bn2_shift = params + 45745; /* 20 x 1 x 1 x 1 */
     real *d_stage3_mfa_bn2_shift = dparams + 45745;
     const real *stage3_mfa_att2_fc1_weight = params + 45765; /* 10 x 20 x 1 x 1 */
     real *d_stage3_mfa_att2_fc1_weight = dparams + 45765;
@@ -4370,6 +4400,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage3_mfa_dw3_weight = dparams + 46165;
     const real *stage3_mfa_bn3_scale = params + 46345; /* 20 x 1 x 1 x 1 */
     real *d_stage3_mfa_bn3_scale = dparams + 46345;
+    const real *stage3_mfa_bn3_shift = params + 46365; /* 20 x 1 x 1 x 1 */
     real *d_stage3_mfa_bn3_shift = dparams + 46365;
     const real *stage3_mfa_att3_fc1_weight = params + 46385; /* 10 x 20 x 1 x 1 */
     real *d_stage3_mfa_att3_fc1_weight = dparams + 46385;
@@ -4379,6 +4410,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage3_mfa_dw4_weight = dparams + 46785;
     const real *stage3_mfa_bn4_scale = params + 46965; /* 20 x 1 x 1 x 1 */
     real *d_stage3_mfa_bn4_scale = dparams + 46965;
+    const real *stage3_mfa_bn4_shift = params + 46985; /* 20 x 1 x 1 x 1 */
     real *d_stage3_mfa_bn4_shift = dparams + 46985;
     const real *stage3_mfa_att4_fc1_weight = params + 47005; /* 10 x 20 x 1 x 1 */
     real *d_stage3_mfa_att4_fc1_weight = dparams + 47005;
@@ -4388,21 +4420,25 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage4_bcres2net1_conv_in_weight = dparams + 47405;
     const real *stage4_bcres2net1_bn_in_scale = params + 55405; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net1_bn_in_scale = dparams + 55405;
+    const real *stage4_bcres2net1_bn_in_shift = params + 55505; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net1_bn_in_shift = dparams + 55505;
     const real *stage4_bcres2net1_f2_dw2_weight = params + 55605; /* 25 x 1 x 3 x 1 */
     real *d_stage4_bcres2net1_f2_dw2_weight = dparams + 55605;
     const real *stage4_bcres2net1_f2_ssn2_scale = params + 55680; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net1_f2_ssn2_scale = dparams + 55680;
+    const real *stage4_bcres2net1_f2_ssn2_shift = params + 55780; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net1_f2_ssn2_shift = dparams + 55780;
     const real *stage4_bcres2net1_f2_dw3_weight = params + 55880; /* 25 x 1 x 3 x 1 */
     real *d_stage4_bcres2net1_f2_dw3_weight = dparams + 55880;
     const real *stage4_bcres2net1_f2_ssn3_scale = params + 55955; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net1_f2_ssn3_scale = dparams + 55955;
+    const real *stage4_bcres2net1_f2_ssn3_shift = params + 56055; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net1_f2_ssn3_shift = dparams + 56055;
     const real *stage4_bcres2net1_f2_dw4_weight = params + 56155; /* 25 x 1 x 3 x 1 */
     real *d_stage4_bcres2net1_f2_dw4_weight = dparams + 56155;
     const real *stage4_bcres2net1_f2_ssn4_scale = params + 56230; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net1_f2_ssn4_scale = dparams + 56230;
+    const real *stage4_bcres2net1_f2_ssn4_shift = params + 56330; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net1_f2_ssn4_shift = dparams + 56330;
     const real *stage4_bcres2net1_f1_dw2_weight = params + 56430; /* 25 x 1 x 1 x 3 */
     real *d_stage4_bcres2net1_f1_dw2_weight = dparams + 56430;
@@ -4414,21 +4450,25 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage4_bcres2net1_conv_out_weight = dparams + 56655;
     const real *stage4_bcres2net1_bn_scale = params + 66655; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net1_bn_scale = dparams + 66655;
+    const real *stage4_bcres2net1_bn_shift = params + 66755; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net1_bn_shift = dparams + 66755;
     const real *stage4_bcres2net2_f2_dw2_weight = params + 66855; /* 25 x 1 x 3 x 1 */
     real *d_stage4_bcres2net2_f2_dw2_weight = dparams + 66855;
     const real *stage4_bcres2net2_f2_ssn2_scale = params + 66930; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net2_f2_ssn2_scale = dparams + 66930;
+    const real *stage4_bcres2net2_f2_ssn2_shift = params + 67030; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net2_f2_ssn2_shift = dparams + 67030;
     const real *stage4_bcres2net2_f2_dw3_weight = params + 67130; /* 25 x 1 x 3 x 1 */
     real *d_stage4_bcres2net2_f2_dw3_weight = dparams + 67130;
     const real *stage4_bcres2net2_f2_ssn3_scale = params + 67205; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net2_f2_ssn3_scale = dparams + 67205;
+    const real *stage4_bcres2net2_f2_ssn3_shift = params + 67305; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net2_f2_ssn3_shift = dparams + 67305;
     const real *stage4_bcres2net2_f2_dw4_weight = params + 67405; /* 25 x 1 x 3 x 1 */
     real *d_stage4_bcres2net2_f2_dw4_weight = dparams + 67405;
     const real *stage4_bcres2net2_f2_ssn4_scale = params + 67480; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net2_f2_ssn4_scale = dparams + 67480;
+    const real *stage4_bcres2net2_f2_ssn4_shift = params + 67580; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net2_f2_ssn4_shift = dparams + 67580;
     const real *stage4_bcres2net2_f1_dw2_weight = params + 67680; /* 25 x 1 x 1 x 3 */
     real *d_stage4_bcres2net2_f1_dw2_weight = dparams + 67680;
@@ -4440,21 +4480,25 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage4_bcres2net2_conv_out_weight = dparams + 67905;
     const real *stage4_bcres2net2_bn_scale = params + 77905; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net2_bn_scale = dparams + 77905;
+    const real *stage4_bcres2net2_bn_shift = params + 78005; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net2_bn_shift = dparams + 78005;
     const real *stage4_bcres2net3_f2_dw2_weight = params + 78105; /* 25 x 1 x 3 x 1 */
     real *d_stage4_bcres2net3_f2_dw2_weight = dparams + 78105;
     const real *stage4_bcres2net3_f2_ssn2_scale = params + 78180; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net3_f2_ssn2_scale = dparams + 78180;
+    const real *stage4_bcres2net3_f2_ssn2_shift = params + 78280; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net3_f2_ssn2_shift = dparams + 78280;
     const real *stage4_bcres2net3_f2_dw3_weight = params + 78380; /* 25 x 1 x 3 x 1 */
     real *d_stage4_bcres2net3_f2_dw3_weight = dparams + 78380;
     const real *stage4_bcres2net3_f2_ssn3_scale = params + 78455; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net3_f2_ssn3_scale = dparams + 78455;
+    const real *stage4_bcres2net3_f2_ssn3_shift = params + 78555; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net3_f2_ssn3_shift = dparams + 78555;
     const real *stage4_bcres2net3_f2_dw4_weight = params + 78655; /* 25 x 1 x 3 x 1 */
     real *d_stage4_bcres2net3_f2_dw4_weight = dparams + 78655;
     const real *stage4_bcres2net3_f2_ssn4_scale = params + 78730; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net3_f2_ssn4_scale = dparams + 78730;
+    const real *stage4_bcres2net3_f2_ssn4_shift = params + 78830; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net3_f2_ssn4_shift = dparams + 78830;
     const real *stage4_bcres2net3_f1_dw2_weight = params + 78930; /* 25 x 1 x 1 x 3 */
     real *d_stage4_bcres2net3_f1_dw2_weight = dparams + 78930;
@@ -4466,6 +4510,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage4_bcres2net3_conv_out_weight = dparams + 79155;
     const real *stage4_bcres2net3_bn_scale = params + 89155; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net3_bn_scale = dparams + 89155;
+    const real *stage4_bcres2net3_bn_shift = params + 89255; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2net3_bn_shift = dparams + 89255;
     const real *stage4_mfa_att1_fc1_weight = params + 89355; /* 12 x 25 x 1 x 1 */
     real *d_stage4_mfa_att1_fc1_weight = dparams + 89355;
@@ -4475,6 +4520,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage4_mfa_dw2_weight = dparams + 89955;
     const real *stage4_mfa_bn2_scale = params + 90180; /* 25 x 1 x 1 x 1 */
     real *d_stage4_mfa_bn2_scale = dparams + 90180;
+    const real *stage4_mfa_bn2_shift = params + 90205; /* 25 x 1 x 1 x 1 */
     real *d_stage4_mfa_bn2_shift = dparams + 90205;
     const real *stage4_mfa_att2_fc1_weight = params + 90230; /* 12 x 25 x 1 x 1 */
     real *d_stage4_mfa_att2_fc1_weight = dparams + 90230;
@@ -4484,6 +4530,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage4_mfa_dw3_weight = dparams + 90830;
     const real *stage4_mfa_bn3_scale = params + 91055; /* 25 x 1 x 1 x 1 */
     real *d_stage4_mfa_bn3_scale = dparams + 91055;
+    const real *stage4_mfa_bn3_shift = params + 91080; /* 25 x 1 x 1 x 1 */
     real *d_stage4_mfa_bn3_shift = dparams + 91080;
     const real *stage4_mfa_att3_fc1_weight = params + 91105; /* 12 x 25 x 1 x 1 */
     real *d_stage4_mfa_att3_fc1_weight = dparams + 91105;
@@ -4493,6 +4540,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_stage4_mfa_dw4_weight = dparams + 91705;
     const real *stage4_mfa_bn4_scale = params + 91930; /* 25 x 1 x 1 x 1 */
     real *d_stage4_mfa_bn4_scale = dparams + 91930;
+    const real *stage4_mfa_bn4_shift = params + 91955; /* 25 x 1 x 1 x 1 */
     real *d_stage4_mfa_bn4_shift = dparams + 91955;
     const real *stage4_mfa_att4_fc1_weight = params + 91980; /* 12 x 25 x 1 x 1 */
     real *d_stage4_mfa_att4_fc1_weight = dparams + 91980;
@@ -4510,16 +4558,19 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_head_fpm_smooth4_f2_dw2_weight = dparams + 103780;
     const real *head_fpm_smooth4_f2_ssn2_scale = params + 103810; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth4_f2_ssn2_scale = dparams + 103810;
+    const real *head_fpm_smooth4_f2_ssn2_shift = params + 103850; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth4_f2_ssn2_shift = dparams + 103850;
     const real *head_fpm_smooth4_f2_dw3_weight = params + 103890; /* 10 x 1 x 3 x 1 */
     real *d_head_fpm_smooth4_f2_dw3_weight = dparams + 103890;
     const real *head_fpm_smooth4_f2_ssn3_scale = params + 103920; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth4_f2_ssn3_scale = dparams + 103920;
+    const real *head_fpm_smooth4_f2_ssn3_shift = params + 103960; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth4_f2_ssn3_shift = dparams + 103960;
     const real *head_fpm_smooth4_f2_dw4_weight = params + 104000; /* 10 x 1 x 3 x 1 */
     real *d_head_fpm_smooth4_f2_dw4_weight = dparams + 104000;
     const real *head_fpm_smooth4_f2_ssn4_scale = params + 104030; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth4_f2_ssn4_scale = dparams + 104030;
+    const real *head_fpm_smooth4_f2_ssn4_shift = params + 104070; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth4_f2_ssn4_shift = dparams + 104070;
     const real *head_fpm_smooth4_f1_dw2_weight = params + 104110; /* 10 x 1 x 1 x 3 */
     real *d_head_fpm_smooth4_f1_dw2_weight = dparams + 104110;
@@ -4531,21 +4582,25 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_head_fpm_smooth4_conv_out_weight = dparams + 104200;
     const real *head_fpm_smooth4_bn_scale = params + 105800; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth4_bn_scale = dparams + 105800;
+    const real *head_fpm_smooth4_bn_shift = params + 105840; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth4_bn_shift = dparams + 105840;
     const real *head_fpm_smooth3_f2_dw2_weight = params + 105880; /* 10 x 1 x 3 x 1 */
     real *d_head_fpm_smooth3_f2_dw2_weight = dparams + 105880;
     const real *head_fpm_smooth3_f2_ssn2_scale = params + 105910; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth3_f2_ssn2_scale = dparams + 105910;
+    const real *head_fpm_smooth3_f2_ssn2_shift = params + 105950; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth3_f2_ssn2_shift = dparams + 105950;
     const real *head_fpm_smooth3_f2_dw3_weight = params + 105990; /* 10 x 1 x 3 x 1 */
     real *d_head_fpm_smooth3_f2_dw3_weight = dparams + 105990;
     const real *head_fpm_smooth3_f2_ssn3_scale = params + 106020; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth3_f2_ssn3_scale = dparams + 106020;
+    const real *head_fpm_smooth3_f2_ssn3_shift = params + 106060; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth3_f2_ssn3_shift = dparams + 106060;
     const real *head_fpm_smooth3_f2_dw4_weight = params + 106100; /* 10 x 1 x 3 x 1 */
     real *d_head_fpm_smooth3_f2_dw4_weight = dparams + 106100;
     const real *head_fpm_smooth3_f2_ssn4_scale = params + 106130; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth3_f2_ssn4_scale = dparams + 106130;
+    const real *head_fpm_smooth3_f2_ssn4_shift = params + 106170; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth3_f2_ssn4_shift = dparams + 106170;
     const real *head_fpm_smooth3_f1_dw2_weight = params + 106210; /* 10 x 1 x 1 x 3 */
     real *d_head_fpm_smooth3_f1_dw2_weight = dparams + 106210;
@@ -4557,6 +4612,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_head_fpm_smooth3_conv_out_weight = dparams + 106300;
     const real *head_fpm_smooth3_bn_scale = params + 107900; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth3_bn_scale = dparams + 107900;
+    const real *head_fpm_smooth3_bn_shift = params + 107940; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth3_bn_shift = dparams + 107940;
     const real *head_fpm_up2_weight = params + 107980; /* 160 x 40 x 1 x 1 */
     real *d_head_fpm_up2_weight = dparams + 107980;
@@ -4564,16 +4620,19 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_head_fpm_smooth2_f2_dw2_weight = dparams + 114380;
     const real *head_fpm_smooth2_f2_ssn2_scale = params + 114410; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth2_f2_ssn2_scale = dparams + 114410;
+    const real *head_fpm_smooth2_f2_ssn2_shift = params + 114450; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth2_f2_ssn2_shift = dparams + 114450;
     const real *head_fpm_smooth2_f2_dw3_weight = params + 114490; /* 10 x 1 x 3 x 1 */
     real *d_head_fpm_smooth2_f2_dw3_weight = dparams + 114490;
     const real *head_fpm_smooth2_f2_ssn3_scale = params + 114520; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth2_f2_ssn3_scale = dparams + 114520;
+    const real *head_fpm_smooth2_f2_ssn3_shift = params + 114560; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth2_f2_ssn3_shift = dparams + 114560;
     const real *head_fpm_smooth2_f2_dw4_weight = params + 114600; /* 10 x 1 x 3 x 1 */
     real *d_head_fpm_smooth2_f2_dw4_weight = dparams + 114600;
     const real *head_fpm_smooth2_f2_ssn4_scale = params + 114630; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth2_f2_ssn4_scale = dparams + 114630;
+    const real *head_fpm_smooth2_f2_ssn4_shift = params + 114670; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth2_f2_ssn4_shift = dparams + 114670;
     const real *head_fpm_smooth2_f1_dw2_weight = params + 114710; /* 10 x 1 x 1 x 3 */
     real *d_head_fpm_smooth2_f1_dw2_weight = dparams + 114710;
@@ -4585,6 +4644,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_head_fpm_smooth2_conv_out_weight = dparams + 114800;
     const real *head_fpm_smooth2_bn_scale = params + 116400; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth2_bn_scale = dparams + 116400;
+    const real *head_fpm_smooth2_bn_shift = params + 116440; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth2_bn_shift = dparams + 116440;
     const real *head_fpm_up1_weight = params + 116480; /* 160 x 40 x 1 x 1 */
     real *d_head_fpm_up1_weight = dparams + 116480;
@@ -4592,16 +4652,19 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_head_fpm_smooth1_f2_dw2_weight = dparams + 122880;
     const real *head_fpm_smooth1_f2_ssn2_scale = params + 122910; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth1_f2_ssn2_scale = dparams + 122910;
+    const real *head_fpm_smooth1_f2_ssn2_shift = params + 122950; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth1_f2_ssn2_shift = dparams + 122950;
     const real *head_fpm_smooth1_f2_dw3_weight = params + 122990; /* 10 x 1 x 3 x 1 */
     real *d_head_fpm_smooth1_f2_dw3_weight = dparams + 122990;
     const real *head_fpm_smooth1_f2_ssn3_scale = params + 123020; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth1_f2_ssn3_scale = dparams + 123020;
+    const real *head_fpm_smooth1_f2_ssn3_shift = params + 123060; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth1_f2_ssn3_shift = dparams + 123060;
     const real *head_fpm_smooth1_f2_dw4_weight = params + 123100; /* 10 x 1 x 3 x 1 */
     real *d_head_fpm_smooth1_f2_dw4_weight = dparams + 123100;
     const real *head_fpm_smooth1_f2_ssn4_scale = params + 123130; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth1_f2_ssn4_scale = dparams + 123130;
+    const real *head_fpm_smooth1_f2_ssn4_shift = params + 123170; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth1_f2_ssn4_shift = dparams + 123170;
     const real *head_fpm_smooth1_f1_dw2_weight = params + 123210; /* 10 x 1 x 1 x 3 */
     real *d_head_fpm_smooth1_f1_dw2_weight = dparams + 123210;
@@ -4613,6 +4676,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     real *d_head_fpm_smooth1_conv_out_weight = dparams + 123300;
     const real *head_fpm_smooth1_bn_scale = params + 124900; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth1_bn_scale = dparams + 124900;
+    const real *head_fpm_smooth1_bn_shift = params + 124940; /* 40 x 1 x 1 x 1 */
     real *d_head_fpm_smooth1_bn_shift = dparams + 124940;
     const real *head_linear_weight = params + 124980; /* 10 x 160 x 1 x 1 */
     real *d_head_linear_weight = dparams + 124980;
@@ -4634,7 +4698,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     globalpool_backward(d_head_fpm_smooth1_bn, 0, d_head_fpm_pool1, 40 * N, 2048);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth1_sum, 0, d_head_fpm_smooth1_bn_scale, d_head_fpm_smooth1_bn_shift, d_head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_head_fpm_smooth1_sum, 0, d_head_fpm_smooth1_bn_scale, d_head_fpm_smooth1_bn_shift, d_head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_shift, head_fpm_smooth1_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         bcast_add_f_backward_channel(c, d_head_fpm_smooth1_f2, 0, d_head_fpm_merge1, 0, d_head_fpm_smooth1_drop, 0, d_head_fpm_smooth1_sum, N, 128, 16);
@@ -4660,21 +4724,21 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_head_fpm_smooth1_f2, 1, d_head_fpm_smooth1_mean_f, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth1_f2_dw4, 0, d_head_fpm_smooth1_f2_ssn4_scale, d_head_fpm_smooth1_f2_ssn4_shift, d_head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, NULL, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
+        norm_backward_group(g, d_head_fpm_smooth1_f2_dw4, 0, d_head_fpm_smooth1_f2_ssn4_scale, d_head_fpm_smooth1_f2_ssn4_shift, d_head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, head_fpm_smooth1_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth1_f2_sum4, 0, d_head_fpm_smooth1_f2_dw4_weight, d_head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth1_f2_in4, 1, d_head_fpm_smooth1_f2_out3, 1, d_head_fpm_smooth1_f2_sum4, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth1_f2_dw3, 0, d_head_fpm_smooth1_f2_ssn3_scale, d_head_fpm_smooth1_f2_ssn3_shift, d_head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, NULL, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
+        norm_backward_group(g, d_head_fpm_smooth1_f2_dw3, 0, d_head_fpm_smooth1_f2_ssn3_scale, d_head_fpm_smooth1_f2_ssn3_shift, d_head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, head_fpm_smooth1_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth1_f2_sum3, 0, d_head_fpm_smooth1_f2_dw3_weight, d_head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth1_f2_in3, 1, d_head_fpm_smooth1_f2_out2, 1, d_head_fpm_smooth1_f2_sum3, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth1_f2_dw2, 0, d_head_fpm_smooth1_f2_ssn2_scale, d_head_fpm_smooth1_f2_ssn2_shift, d_head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, NULL, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
+        norm_backward_group(g, d_head_fpm_smooth1_f2_dw2, 0, d_head_fpm_smooth1_f2_ssn2_scale, d_head_fpm_smooth1_f2_ssn2_shift, d_head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, head_fpm_smooth1_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth1_f2_in2, 1, d_head_fpm_smooth1_f2_dw2_weight, d_head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_in2, head_fpm_smooth1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
@@ -4685,7 +4749,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     globalpool_backward(d_head_fpm_smooth2_bn, 0, d_head_fpm_pool2, 40 * N, 512);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth2_sum, 0, d_head_fpm_smooth2_bn_scale, d_head_fpm_smooth2_bn_shift, d_head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_saved, (NormShape){40, 1, N, 64, 8}, 1);
+        norm_backward_group(g, d_head_fpm_smooth2_sum, 0, d_head_fpm_smooth2_bn_scale, d_head_fpm_smooth2_bn_shift, d_head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, head_fpm_smooth2_bn_saved, (NormShape){40, 1, N, 64, 8}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         bcast_add_f_backward_channel(c, d_head_fpm_smooth2_f2, 0, d_head_fpm_merge2, 1, d_head_fpm_smooth2_drop, 0, d_head_fpm_smooth2_sum, N, 64, 8);
@@ -4711,21 +4775,21 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_head_fpm_smooth2_f2, 1, d_head_fpm_smooth2_mean_f, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth2_f2_dw4, 0, d_head_fpm_smooth2_f2_ssn4_scale, d_head_fpm_smooth2_f2_ssn4_shift, d_head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, NULL, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_saved, (NormShape){10, 4, N, 64, 8}, 0);
+        norm_backward_group(g, d_head_fpm_smooth2_f2_dw4, 0, d_head_fpm_smooth2_f2_ssn4_scale, d_head_fpm_smooth2_f2_ssn4_shift, d_head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, head_fpm_smooth2_f2_ssn4_saved, (NormShape){10, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth2_f2_sum4, 0, d_head_fpm_smooth2_f2_dw4_weight, d_head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth2_f2_in4, 1, d_head_fpm_smooth2_f2_out3, 1, d_head_fpm_smooth2_f2_sum4, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth2_f2_dw3, 0, d_head_fpm_smooth2_f2_ssn3_scale, d_head_fpm_smooth2_f2_ssn3_shift, d_head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, NULL, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_saved, (NormShape){10, 4, N, 64, 8}, 0);
+        norm_backward_group(g, d_head_fpm_smooth2_f2_dw3, 0, d_head_fpm_smooth2_f2_ssn3_scale, d_head_fpm_smooth2_f2_ssn3_shift, d_head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, head_fpm_smooth2_f2_ssn3_saved, (NormShape){10, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth2_f2_sum3, 0, d_head_fpm_smooth2_f2_dw3_weight, d_head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth2_f2_in3, 1, d_head_fpm_smooth2_f2_out2, 1, d_head_fpm_smooth2_f2_sum3, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth2_f2_dw2, 0, d_head_fpm_smooth2_f2_ssn2_scale, d_head_fpm_smooth2_f2_ssn2_shift, d_head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, NULL, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_saved, (NormShape){10, 4, N, 64, 8}, 0);
+        norm_backward_group(g, d_head_fpm_smooth2_f2_dw2, 0, d_head_fpm_smooth2_f2_ssn2_scale, d_head_fpm_smooth2_f2_ssn2_shift, d_head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, head_fpm_smooth2_f2_ssn2_saved, (NormShape){10, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth2_f2_in2, 1, d_head_fpm_smooth2_f2_dw2_weight, d_head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_in2, head_fpm_smooth2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
@@ -4736,7 +4800,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     globalpool_backward(d_head_fpm_smooth3_bn, 0, d_head_fpm_pool3, 40 * N, 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth3_sum, 0, d_head_fpm_smooth3_bn_scale, d_head_fpm_smooth3_bn_shift, d_head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_saved, (NormShape){40, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_head_fpm_smooth3_sum, 0, d_head_fpm_smooth3_bn_scale, d_head_fpm_smooth3_bn_shift, d_head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, head_fpm_smooth3_bn_saved, (NormShape){40, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         bcast_add_f_backward_channel(c, d_head_fpm_smooth3_f2, 0, d_head_fpm_merge3, 1, d_head_fpm_smooth3_drop, 0, d_head_fpm_smooth3_sum, N, 32, 4);
@@ -4762,21 +4826,21 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_head_fpm_smooth3_f2, 1, d_head_fpm_smooth3_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth3_f2_dw4, 0, d_head_fpm_smooth3_f2_ssn4_scale, d_head_fpm_smooth3_f2_ssn4_shift, d_head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, NULL, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_saved, (NormShape){10, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_head_fpm_smooth3_f2_dw4, 0, d_head_fpm_smooth3_f2_ssn4_scale, d_head_fpm_smooth3_f2_ssn4_shift, d_head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, head_fpm_smooth3_f2_ssn4_saved, (NormShape){10, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth3_f2_sum4, 0, d_head_fpm_smooth3_f2_dw4_weight, d_head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth3_f2_in4, 1, d_head_fpm_smooth3_f2_out3, 1, d_head_fpm_smooth3_f2_sum4, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth3_f2_dw3, 0, d_head_fpm_smooth3_f2_ssn3_scale, d_head_fpm_smooth3_f2_ssn3_shift, d_head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, NULL, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_saved, (NormShape){10, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_head_fpm_smooth3_f2_dw3, 0, d_head_fpm_smooth3_f2_ssn3_scale, d_head_fpm_smooth3_f2_ssn3_shift, d_head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, head_fpm_smooth3_f2_ssn3_saved, (NormShape){10, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth3_f2_sum3, 0, d_head_fpm_smooth3_f2_dw3_weight, d_head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth3_f2_in3, 1, d_head_fpm_smooth3_f2_out2, 1, d_head_fpm_smooth3_f2_sum3, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth3_f2_dw2, 0, d_head_fpm_smooth3_f2_ssn2_scale, d_head_fpm_smooth3_f2_ssn2_shift, d_head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, NULL, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_saved, (NormShape){10, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_head_fpm_smooth3_f2_dw2, 0, d_head_fpm_smooth3_f2_ssn2_scale, d_head_fpm_smooth3_f2_ssn2_shift, d_head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, head_fpm_smooth3_f2_ssn2_saved, (NormShape){10, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth3_f2_in2, 1, d_head_fpm_smooth3_f2_dw2_weight, d_head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_in2, head_fpm_smooth3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -4785,7 +4849,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     globalpool_backward(d_head_fpm_smooth4_bn, 0, d_head_fpm_pool4, 40 * N, 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth4_sum, 0, d_head_fpm_smooth4_bn_scale, d_head_fpm_smooth4_bn_shift, d_head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_saved, (NormShape){40, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_head_fpm_smooth4_sum, 0, d_head_fpm_smooth4_bn_scale, d_head_fpm_smooth4_bn_shift, d_head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_shift, head_fpm_smooth4_bn_saved, (NormShape){40, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         bcast_add_f_backward_channel(c, d_head_fpm_smooth4_f2, 0, d_head_fpm_lateral4, 1, d_head_fpm_smooth4_drop, 0, d_head_fpm_smooth4_sum, N, 32, 4);
@@ -4811,21 +4875,21 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_head_fpm_smooth4_f2, 1, d_head_fpm_smooth4_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth4_f2_dw4, 0, d_head_fpm_smooth4_f2_ssn4_scale, d_head_fpm_smooth4_f2_ssn4_shift, d_head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, NULL, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_saved, (NormShape){10, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_head_fpm_smooth4_f2_dw4, 0, d_head_fpm_smooth4_f2_ssn4_scale, d_head_fpm_smooth4_f2_ssn4_shift, d_head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, head_fpm_smooth4_f2_ssn4_saved, (NormShape){10, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth4_f2_sum4, 0, d_head_fpm_smooth4_f2_dw4_weight, d_head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth4_f2_in4, 1, d_head_fpm_smooth4_f2_out3, 1, d_head_fpm_smooth4_f2_sum4, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth4_f2_dw3, 0, d_head_fpm_smooth4_f2_ssn3_scale, d_head_fpm_smooth4_f2_ssn3_shift, d_head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, NULL, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_saved, (NormShape){10, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_head_fpm_smooth4_f2_dw3, 0, d_head_fpm_smooth4_f2_ssn3_scale, d_head_fpm_smooth4_f2_ssn3_shift, d_head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, head_fpm_smooth4_f2_ssn3_saved, (NormShape){10, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth4_f2_sum3, 0, d_head_fpm_smooth4_f2_dw3_weight, d_head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth4_f2_in3, 1, d_head_fpm_smooth4_f2_out2, 1, d_head_fpm_smooth4_f2_sum3, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth4_f2_dw2, 0, d_head_fpm_smooth4_f2_ssn2_scale, d_head_fpm_smooth4_f2_ssn2_shift, d_head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, NULL, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_saved, (NormShape){10, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_head_fpm_smooth4_f2_dw2, 0, d_head_fpm_smooth4_f2_ssn2_scale, d_head_fpm_smooth4_f2_ssn2_shift, d_head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, head_fpm_smooth4_f2_ssn2_saved, (NormShape){10, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth4_f2_in2, 1, d_head_fpm_smooth4_f2_dw2_weight, d_head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_in2, head_fpm_smooth4_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -4852,7 +4916,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stage4_mfa_bn4, 1, d_stage4_mfa_att4_mean, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 25; g++)
-        norm_backward_group(g, d_stage4_mfa_dw4, 0, d_stage4_mfa_bn4_scale, d_stage4_mfa_bn4_shift, d_stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4, stage4_mfa_bn4_scale, stage4_mfa_bn4_saved, (NormShape){25, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage4_mfa_dw4, 0, d_stage4_mfa_bn4_scale, d_stage4_mfa_bn4_shift, d_stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stage4_mfa_bn4_saved, (NormShape){25, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 57600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_mfa_sum4, 0, d_stage4_mfa_dw4_weight, d_stage4_mfa_dw4, stage4_mfa_sum4, stage4_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
@@ -4869,7 +4933,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stage4_mfa_bn3, 1, d_stage4_mfa_att3_mean, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 25; g++)
-        norm_backward_group(g, d_stage4_mfa_dw3, 0, d_stage4_mfa_bn3_scale, d_stage4_mfa_bn3_shift, d_stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3, stage4_mfa_bn3_scale, stage4_mfa_bn3_saved, (NormShape){25, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage4_mfa_dw3, 0, d_stage4_mfa_bn3_scale, d_stage4_mfa_bn3_shift, d_stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stage4_mfa_bn3_saved, (NormShape){25, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 57600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_mfa_sum3, 0, d_stage4_mfa_dw3_weight, d_stage4_mfa_dw3, stage4_mfa_sum3, stage4_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
@@ -4886,7 +4950,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stage4_mfa_bn2, 1, d_stage4_mfa_att2_mean, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 25; g++)
-        norm_backward_group(g, d_stage4_mfa_dw2, 0, d_stage4_mfa_bn2_scale, d_stage4_mfa_bn2_shift, d_stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2, stage4_mfa_bn2_scale, stage4_mfa_bn2_saved, (NormShape){25, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage4_mfa_dw2, 0, d_stage4_mfa_bn2_scale, d_stage4_mfa_bn2_shift, d_stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stage4_mfa_bn2_saved, (NormShape){25, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 57600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_mfa_x2, 0, d_stage4_mfa_dw2_weight, d_stage4_mfa_dw2, stage4_mfa_x2, stage4_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
@@ -4913,7 +4977,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage4_bcres2net3_bn, stage4_bcres2net3_bn, (size_t)N * 12800, quant->ranges + 32);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net3_sum, 0, d_stage4_bcres2net3_bn_scale, d_stage4_bcres2net3_bn_shift, d_stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage4_bcres2net3_sum, 0, d_stage4_bcres2net3_bn_scale, d_stage4_bcres2net3_bn_shift, d_stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_shift, stage4_bcres2net3_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         bcast_add_f_backward_channel(c, d_stage4_bcres2net3_f2, 0, d_stage4_bcres2net2_bn, 0, d_stage4_bcres2net3_drop, 0, d_stage4_bcres2net3_sum, N, 32, 4);
@@ -4939,21 +5003,21 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_stage4_bcres2net3_f2, 1, d_stage4_bcres2net3_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net3_f2_dw4, 0, d_stage4_bcres2net3_f2_ssn4_scale, d_stage4_bcres2net3_f2_ssn4_shift, d_stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, NULL, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage4_bcres2net3_f2_dw4, 0, d_stage4_bcres2net3_f2_ssn4_scale, d_stage4_bcres2net3_f2_ssn4_shift, d_stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stage4_bcres2net3_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net3_f2_sum4, 0, d_stage4_bcres2net3_f2_dw4_weight, d_stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage4_bcres2net3_f2_in4, 1, d_stage4_bcres2net3_f2_out3, 1, d_stage4_bcres2net3_f2_sum4, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net3_f2_dw3, 0, d_stage4_bcres2net3_f2_ssn3_scale, d_stage4_bcres2net3_f2_ssn3_shift, d_stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, NULL, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage4_bcres2net3_f2_dw3, 0, d_stage4_bcres2net3_f2_ssn3_scale, d_stage4_bcres2net3_f2_ssn3_shift, d_stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stage4_bcres2net3_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net3_f2_sum3, 0, d_stage4_bcres2net3_f2_dw3_weight, d_stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage4_bcres2net3_f2_in3, 1, d_stage4_bcres2net3_f2_out2, 1, d_stage4_bcres2net3_f2_sum3, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net3_f2_dw2, 0, d_stage4_bcres2net3_f2_ssn2_scale, d_stage4_bcres2net3_f2_ssn2_shift, d_stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, NULL, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage4_bcres2net3_f2_dw2, 0, d_stage4_bcres2net3_f2_ssn2_scale, d_stage4_bcres2net3_f2_ssn2_shift, d_stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stage4_bcres2net3_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net3_f2_in2, 1, d_stage4_bcres2net3_f2_dw2_weight, d_stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_in2, stage4_bcres2net3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -4964,7 +5028,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage4_bcres2net2_bn, stage4_bcres2net2_bn, (size_t)N * 12800, quant->ranges + 30);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net2_sum, 0, d_stage4_bcres2net2_bn_scale, d_stage4_bcres2net2_bn_shift, d_stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage4_bcres2net2_sum, 0, d_stage4_bcres2net2_bn_scale, d_stage4_bcres2net2_bn_shift, d_stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_shift, stage4_bcres2net2_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         bcast_add_f_backward_channel(c, d_stage4_bcres2net2_f2, 0, d_stage4_bcres2net1_bn, 0, d_stage4_bcres2net2_drop, 0, d_stage4_bcres2net2_sum, N, 32, 4);
@@ -4990,21 +5054,21 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_stage4_bcres2net2_f2, 1, d_stage4_bcres2net2_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net2_f2_dw4, 0, d_stage4_bcres2net2_f2_ssn4_scale, d_stage4_bcres2net2_f2_ssn4_shift, d_stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, NULL, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage4_bcres2net2_f2_dw4, 0, d_stage4_bcres2net2_f2_ssn4_scale, d_stage4_bcres2net2_f2_ssn4_shift, d_stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stage4_bcres2net2_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net2_f2_sum4, 0, d_stage4_bcres2net2_f2_dw4_weight, d_stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage4_bcres2net2_f2_in4, 1, d_stage4_bcres2net2_f2_out3, 1, d_stage4_bcres2net2_f2_sum4, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net2_f2_dw3, 0, d_stage4_bcres2net2_f2_ssn3_scale, d_stage4_bcres2net2_f2_ssn3_shift, d_stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, NULL, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage4_bcres2net2_f2_dw3, 0, d_stage4_bcres2net2_f2_ssn3_scale, d_stage4_bcres2net2_f2_ssn3_shift, d_stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stage4_bcres2net2_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net2_f2_sum3, 0, d_stage4_bcres2net2_f2_dw3_weight, d_stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage4_bcres2net2_f2_in3, 1, d_stage4_bcres2net2_f2_out2, 1, d_stage4_bcres2net2_f2_sum3, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net2_f2_dw2, 0, d_stage4_bcres2net2_f2_ssn2_scale, d_stage4_bcres2net2_f2_ssn2_shift, d_stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, NULL, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage4_bcres2net2_f2_dw2, 0, d_stage4_bcres2net2_f2_ssn2_scale, d_stage4_bcres2net2_f2_ssn2_shift, d_stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stage4_bcres2net2_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net2_f2_in2, 1, d_stage4_bcres2net2_f2_dw2_weight, d_stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_in2, stage4_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -5015,7 +5079,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage4_bcres2net1_bn, stage4_bcres2net1_bn, (size_t)N * 12800, quant->ranges + 28);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_sum, 0, d_stage4_bcres2net1_bn_scale, d_stage4_bcres2net1_bn_shift, d_stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage4_bcres2net1_sum, 0, d_stage4_bcres2net1_bn_scale, d_stage4_bcres2net1_bn_shift, d_stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_shift, stage4_bcres2net1_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         bcast_add_f_backward_channel(c, d_stage4_bcres2net1_f2, 0, NULL, 0, d_stage4_bcres2net1_drop, 0, d_stage4_bcres2net1_sum, N, 32, 4);
@@ -5041,28 +5105,28 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_stage4_bcres2net1_f2, 1, d_stage4_bcres2net1_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_f2_dw4, 0, d_stage4_bcres2net1_f2_ssn4_scale, d_stage4_bcres2net1_f2_ssn4_shift, d_stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, NULL, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage4_bcres2net1_f2_dw4, 0, d_stage4_bcres2net1_f2_ssn4_scale, d_stage4_bcres2net1_f2_ssn4_shift, d_stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stage4_bcres2net1_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net1_f2_sum4, 0, d_stage4_bcres2net1_f2_dw4_weight, d_stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage4_bcres2net1_f2_in4, 0, d_stage4_bcres2net1_f2_out3, 1, d_stage4_bcres2net1_f2_sum4, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_f2_dw3, 0, d_stage4_bcres2net1_f2_ssn3_scale, d_stage4_bcres2net1_f2_ssn3_shift, d_stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, NULL, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage4_bcres2net1_f2_dw3, 0, d_stage4_bcres2net1_f2_ssn3_scale, d_stage4_bcres2net1_f2_ssn3_shift, d_stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stage4_bcres2net1_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net1_f2_sum3, 0, d_stage4_bcres2net1_f2_dw3_weight, d_stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage4_bcres2net1_f2_in3, 0, d_stage4_bcres2net1_f2_out2, 1, d_stage4_bcres2net1_f2_sum3, (size_t)N * 3200);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_f2_dw2, 0, d_stage4_bcres2net1_f2_ssn2_scale, d_stage4_bcres2net1_f2_ssn2_shift, d_stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, NULL, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage4_bcres2net1_f2_dw2, 0, d_stage4_bcres2net1_f2_ssn2_scale, d_stage4_bcres2net1_f2_ssn2_shift, d_stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stage4_bcres2net1_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net1_f2_in2, 0, d_stage4_bcres2net1_f2_dw2_weight, d_stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_in2, stage4_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     copy_backward(d_stage4_bcres2net1_f2_in1, d_stage4_bcres2net1_f2_out1, (size_t)N * 3200, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_conv_in, 0, d_stage4_bcres2net1_bn_in_scale, d_stage4_bcres2net1_bn_in_shift, d_stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_saved, (NormShape){100, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage4_bcres2net1_conv_in, 0, d_stage4_bcres2net1_bn_in_scale, d_stage4_bcres2net1_bn_in_shift, d_stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_shift, stage4_bcres2net1_bn_in_saved, (NormShape){100, 1, N, 32, 4}, 1);
     conv1x1_backward(d_stage3_mfa, 1, d_stage4_bcres2net1_conv_in_weight, NULL, d_stage4_bcres2net1_conv_in, stage3_mfa, stage4_bcres2net1_conv_in_weight, 80, 100, (size_t)N * 128);
 
     /* ---- spec line 12: stage3: maxpool(2) -> bcres2net(out = 2*C) x 2 -> resnorm(0.1) -> mfa; */
@@ -5082,7 +5146,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stage3_mfa_bn4, 1, d_stage3_mfa_att4_mean, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_backward_group(g, d_stage3_mfa_dw4, 0, d_stage3_mfa_bn4_scale, d_stage3_mfa_bn4_shift, d_stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4, stage3_mfa_bn4_scale, stage3_mfa_bn4_saved, (NormShape){20, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage3_mfa_dw4, 0, d_stage3_mfa_bn4_scale, d_stage3_mfa_bn4_shift, d_stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stage3_mfa_bn4_saved, (NormShape){20, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage3_mfa_sum4, 0, d_stage3_mfa_dw4_weight, d_stage3_mfa_dw4, stage3_mfa_sum4, stage3_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
@@ -5099,7 +5163,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stage3_mfa_bn3, 1, d_stage3_mfa_att3_mean, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_backward_group(g, d_stage3_mfa_dw3, 0, d_stage3_mfa_bn3_scale, d_stage3_mfa_bn3_shift, d_stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3, stage3_mfa_bn3_scale, stage3_mfa_bn3_saved, (NormShape){20, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage3_mfa_dw3, 0, d_stage3_mfa_bn3_scale, d_stage3_mfa_bn3_shift, d_stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stage3_mfa_bn3_saved, (NormShape){20, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage3_mfa_sum3, 0, d_stage3_mfa_dw3_weight, d_stage3_mfa_dw3, stage3_mfa_sum3, stage3_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
@@ -5116,7 +5180,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stage3_mfa_bn2, 1, d_stage3_mfa_att2_mean, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_backward_group(g, d_stage3_mfa_dw2, 0, d_stage3_mfa_bn2_scale, d_stage3_mfa_bn2_shift, d_stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2, stage3_mfa_bn2_scale, stage3_mfa_bn2_saved, (NormShape){20, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage3_mfa_dw2, 0, d_stage3_mfa_bn2_scale, d_stage3_mfa_bn2_shift, d_stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stage3_mfa_bn2_saved, (NormShape){20, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage3_mfa_x2, 0, d_stage3_mfa_dw2_weight, d_stage3_mfa_dw2, stage3_mfa_x2, stage3_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
@@ -5143,7 +5207,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage3_bcres2net2_bn, stage3_bcres2net2_bn, (size_t)N * 10240, quant->ranges + 22);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2net2_sum, 0, d_stage3_bcres2net2_bn_scale, d_stage3_bcres2net2_bn_shift, d_stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage3_bcres2net2_sum, 0, d_stage3_bcres2net2_bn_scale, d_stage3_bcres2net2_bn_shift, d_stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_shift, stage3_bcres2net2_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         bcast_add_f_backward_channel(c, d_stage3_bcres2net2_f2, 0, d_stage3_bcres2net1_bn, 0, d_stage3_bcres2net2_drop, 0, d_stage3_bcres2net2_sum, N, 32, 4);
@@ -5169,21 +5233,21 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_stage3_bcres2net2_f2, 1, d_stage3_bcres2net2_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2net2_f2_dw4, 0, d_stage3_bcres2net2_f2_ssn4_scale, d_stage3_bcres2net2_f2_ssn4_shift, d_stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, NULL, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage3_bcres2net2_f2_dw4, 0, d_stage3_bcres2net2_f2_ssn4_scale, d_stage3_bcres2net2_f2_ssn4_shift, d_stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stage3_bcres2net2_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net2_f2_sum4, 0, d_stage3_bcres2net2_f2_dw4_weight, d_stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage3_bcres2net2_f2_in4, 1, d_stage3_bcres2net2_f2_out3, 1, d_stage3_bcres2net2_f2_sum4, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2net2_f2_dw3, 0, d_stage3_bcres2net2_f2_ssn3_scale, d_stage3_bcres2net2_f2_ssn3_shift, d_stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, NULL, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage3_bcres2net2_f2_dw3, 0, d_stage3_bcres2net2_f2_ssn3_scale, d_stage3_bcres2net2_f2_ssn3_shift, d_stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stage3_bcres2net2_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net2_f2_sum3, 0, d_stage3_bcres2net2_f2_dw3_weight, d_stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage3_bcres2net2_f2_in3, 1, d_stage3_bcres2net2_f2_out2, 1, d_stage3_bcres2net2_f2_sum3, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2net2_f2_dw2, 0, d_stage3_bcres2net2_f2_ssn2_scale, d_stage3_bcres2net2_f2_ssn2_shift, d_stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, NULL, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage3_bcres2net2_f2_dw2, 0, d_stage3_bcres2net2_f2_ssn2_scale, d_stage3_bcres2net2_f2_ssn2_shift, d_stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stage3_bcres2net2_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net2_f2_in2, 1, d_stage3_bcres2net2_f2_dw2_weight, d_stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_in2, stage3_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -5194,7 +5258,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage3_bcres2net1_bn, stage3_bcres2net1_bn, (size_t)N * 10240, quant->ranges + 20);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_sum, 0, d_stage3_bcres2net1_bn_scale, d_stage3_bcres2net1_bn_shift, d_stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage3_bcres2net1_sum, 0, d_stage3_bcres2net1_bn_scale, d_stage3_bcres2net1_bn_shift, d_stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_shift, stage3_bcres2net1_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         bcast_add_f_backward_channel(c, d_stage3_bcres2net1_f2, 0, NULL, 0, d_stage3_bcres2net1_drop, 0, d_stage3_bcres2net1_sum, N, 32, 4);
@@ -5220,28 +5284,28 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_stage3_bcres2net1_f2, 1, d_stage3_bcres2net1_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_f2_dw4, 0, d_stage3_bcres2net1_f2_ssn4_scale, d_stage3_bcres2net1_f2_ssn4_shift, d_stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, NULL, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage3_bcres2net1_f2_dw4, 0, d_stage3_bcres2net1_f2_ssn4_scale, d_stage3_bcres2net1_f2_ssn4_shift, d_stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stage3_bcres2net1_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net1_f2_sum4, 0, d_stage3_bcres2net1_f2_dw4_weight, d_stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage3_bcres2net1_f2_in4, 0, d_stage3_bcres2net1_f2_out3, 1, d_stage3_bcres2net1_f2_sum4, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_f2_dw3, 0, d_stage3_bcres2net1_f2_ssn3_scale, d_stage3_bcres2net1_f2_ssn3_shift, d_stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, NULL, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage3_bcres2net1_f2_dw3, 0, d_stage3_bcres2net1_f2_ssn3_scale, d_stage3_bcres2net1_f2_ssn3_shift, d_stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stage3_bcres2net1_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net1_f2_sum3, 0, d_stage3_bcres2net1_f2_dw3_weight, d_stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage3_bcres2net1_f2_in3, 0, d_stage3_bcres2net1_f2_out2, 1, d_stage3_bcres2net1_f2_sum3, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_f2_dw2, 0, d_stage3_bcres2net1_f2_ssn2_scale, d_stage3_bcres2net1_f2_ssn2_shift, d_stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, NULL, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage3_bcres2net1_f2_dw2, 0, d_stage3_bcres2net1_f2_ssn2_scale, d_stage3_bcres2net1_f2_ssn2_shift, d_stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stage3_bcres2net1_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net1_f2_in2, 0, d_stage3_bcres2net1_f2_dw2_weight, d_stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_in2, stage3_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     copy_backward(d_stage3_bcres2net1_f2_in1, d_stage3_bcres2net1_f2_out1, (size_t)N * 2560, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_conv_in, 0, d_stage3_bcres2net1_bn_in_scale, d_stage3_bcres2net1_bn_in_shift, d_stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_saved, (NormShape){80, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage3_bcres2net1_conv_in, 0, d_stage3_bcres2net1_bn_in_scale, d_stage3_bcres2net1_bn_in_shift, d_stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_shift, stage3_bcres2net1_bn_in_saved, (NormShape){80, 1, N, 32, 4}, 1);
     conv1x1_backward(d_stage3_maxpool, 0, d_stage3_bcres2net1_conv_in_weight, NULL, d_stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, 60, 80, (size_t)N * 128);
 
     /* backward of stage3.maxpool: 60 x 64 x 8 -> 60 x 32 x 4 */
@@ -5264,7 +5328,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stage2_mfa_bn4, 1, d_stage2_mfa_att4_mean, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 15; g++)
-        norm_backward_group(g, d_stage2_mfa_dw4, 0, d_stage2_mfa_bn4_scale, d_stage2_mfa_bn4_shift, d_stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4, stage2_mfa_bn4_scale, stage2_mfa_bn4_saved, (NormShape){15, 1, N, 64, 8}, 1);
+        norm_backward_group(g, d_stage2_mfa_dw4, 0, d_stage2_mfa_bn4_scale, d_stage2_mfa_bn4_shift, d_stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stage2_mfa_bn4_saved, (NormShape){15, 1, N, 64, 8}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 138240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_backward_channel(c, d_stage2_mfa_sum4, 0, d_stage2_mfa_dw4_weight, d_stage2_mfa_dw4, stage2_mfa_sum4, stage2_mfa_dw4_weight, N, 64, 8, 3, 3, 1, 1);
@@ -5281,7 +5345,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stage2_mfa_bn3, 1, d_stage2_mfa_att3_mean, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 15; g++)
-        norm_backward_group(g, d_stage2_mfa_dw3, 0, d_stage2_mfa_bn3_scale, d_stage2_mfa_bn3_shift, d_stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3, stage2_mfa_bn3_scale, stage2_mfa_bn3_saved, (NormShape){15, 1, N, 64, 8}, 1);
+        norm_backward_group(g, d_stage2_mfa_dw3, 0, d_stage2_mfa_bn3_scale, d_stage2_mfa_bn3_shift, d_stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stage2_mfa_bn3_saved, (NormShape){15, 1, N, 64, 8}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 138240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_backward_channel(c, d_stage2_mfa_sum3, 0, d_stage2_mfa_dw3_weight, d_stage2_mfa_dw3, stage2_mfa_sum3, stage2_mfa_dw3_weight, N, 64, 8, 3, 3, 1, 1);
@@ -5298,7 +5362,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stage2_mfa_bn2, 1, d_stage2_mfa_att2_mean, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 15; g++)
-        norm_backward_group(g, d_stage2_mfa_dw2, 0, d_stage2_mfa_bn2_scale, d_stage2_mfa_bn2_shift, d_stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2, stage2_mfa_bn2_scale, stage2_mfa_bn2_saved, (NormShape){15, 1, N, 64, 8}, 1);
+        norm_backward_group(g, d_stage2_mfa_dw2, 0, d_stage2_mfa_bn2_scale, d_stage2_mfa_bn2_shift, d_stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stage2_mfa_bn2_saved, (NormShape){15, 1, N, 64, 8}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 138240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_backward_channel(c, d_stage2_mfa_x2, 0, d_stage2_mfa_dw2_weight, d_stage2_mfa_dw2, stage2_mfa_x2, stage2_mfa_dw2_weight, N, 64, 8, 3, 3, 1, 1);
@@ -5325,7 +5389,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage2_bcres2net2_bn, stage2_bcres2net2_bn, (size_t)N * 30720, quant->ranges + 14);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2net2_sum, 0, d_stage2_bcres2net2_bn_scale, d_stage2_bcres2net2_bn_shift, d_stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_saved, (NormShape){60, 1, N, 64, 8}, 1);
+        norm_backward_group(g, d_stage2_bcres2net2_sum, 0, d_stage2_bcres2net2_bn_scale, d_stage2_bcres2net2_bn_shift, d_stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_shift, stage2_bcres2net2_bn_saved, (NormShape){60, 1, N, 64, 8}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         bcast_add_f_backward_channel(c, d_stage2_bcres2net2_f2, 0, d_stage2_bcres2net1_bn, 0, d_stage2_bcres2net2_drop, 0, d_stage2_bcres2net2_sum, N, 64, 8);
@@ -5351,21 +5415,21 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_stage2_bcres2net2_f2, 1, d_stage2_bcres2net2_mean_f, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2net2_f2_dw4, 0, d_stage2_bcres2net2_f2_ssn4_scale, d_stage2_bcres2net2_f2_ssn4_shift, d_stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, NULL, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_saved, (NormShape){15, 4, N, 64, 8}, 0);
+        norm_backward_group(g, d_stage2_bcres2net2_f2_dw4, 0, d_stage2_bcres2net2_f2_ssn4_scale, d_stage2_bcres2net2_f2_ssn4_shift, d_stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stage2_bcres2net2_f2_ssn4_saved, (NormShape){15, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net2_f2_sum4, 0, d_stage2_bcres2net2_f2_dw4_weight, d_stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
     add_backward(d_stage2_bcres2net2_f2_in4, 1, d_stage2_bcres2net2_f2_out3, 1, d_stage2_bcres2net2_f2_sum4, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2net2_f2_dw3, 0, d_stage2_bcres2net2_f2_ssn3_scale, d_stage2_bcres2net2_f2_ssn3_shift, d_stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, NULL, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_saved, (NormShape){15, 4, N, 64, 8}, 0);
+        norm_backward_group(g, d_stage2_bcres2net2_f2_dw3, 0, d_stage2_bcres2net2_f2_ssn3_scale, d_stage2_bcres2net2_f2_ssn3_shift, d_stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stage2_bcres2net2_f2_ssn3_saved, (NormShape){15, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net2_f2_sum3, 0, d_stage2_bcres2net2_f2_dw3_weight, d_stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
     add_backward(d_stage2_bcres2net2_f2_in3, 1, d_stage2_bcres2net2_f2_out2, 1, d_stage2_bcres2net2_f2_sum3, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2net2_f2_dw2, 0, d_stage2_bcres2net2_f2_ssn2_scale, d_stage2_bcres2net2_f2_ssn2_shift, d_stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, NULL, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_saved, (NormShape){15, 4, N, 64, 8}, 0);
+        norm_backward_group(g, d_stage2_bcres2net2_f2_dw2, 0, d_stage2_bcres2net2_f2_ssn2_scale, d_stage2_bcres2net2_f2_ssn2_shift, d_stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stage2_bcres2net2_f2_ssn2_saved, (NormShape){15, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net2_f2_in2, 1, d_stage2_bcres2net2_f2_dw2_weight, d_stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_in2, stage2_bcres2net2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
@@ -5376,7 +5440,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage2_bcres2net1_bn, stage2_bcres2net1_bn, (size_t)N * 30720, quant->ranges + 12);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_sum, 0, d_stage2_bcres2net1_bn_scale, d_stage2_bcres2net1_bn_shift, d_stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_saved, (NormShape){60, 1, N, 64, 8}, 1);
+        norm_backward_group(g, d_stage2_bcres2net1_sum, 0, d_stage2_bcres2net1_bn_scale, d_stage2_bcres2net1_bn_shift, d_stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_shift, stage2_bcres2net1_bn_saved, (NormShape){60, 1, N, 64, 8}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         bcast_add_f_backward_channel(c, d_stage2_bcres2net1_f2, 0, NULL, 0, d_stage2_bcres2net1_drop, 0, d_stage2_bcres2net1_sum, N, 64, 8);
@@ -5402,28 +5466,28 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_stage2_bcres2net1_f2, 1, d_stage2_bcres2net1_mean_f, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_f2_dw4, 0, d_stage2_bcres2net1_f2_ssn4_scale, d_stage2_bcres2net1_f2_ssn4_shift, d_stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, NULL, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_saved, (NormShape){15, 4, N, 64, 8}, 0);
+        norm_backward_group(g, d_stage2_bcres2net1_f2_dw4, 0, d_stage2_bcres2net1_f2_ssn4_scale, d_stage2_bcres2net1_f2_ssn4_shift, d_stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stage2_bcres2net1_f2_ssn4_saved, (NormShape){15, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net1_f2_sum4, 0, d_stage2_bcres2net1_f2_dw4_weight, d_stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
     add_backward(d_stage2_bcres2net1_f2_in4, 0, d_stage2_bcres2net1_f2_out3, 1, d_stage2_bcres2net1_f2_sum4, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_f2_dw3, 0, d_stage2_bcres2net1_f2_ssn3_scale, d_stage2_bcres2net1_f2_ssn3_shift, d_stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, NULL, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_saved, (NormShape){15, 4, N, 64, 8}, 0);
+        norm_backward_group(g, d_stage2_bcres2net1_f2_dw3, 0, d_stage2_bcres2net1_f2_ssn3_scale, d_stage2_bcres2net1_f2_ssn3_shift, d_stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stage2_bcres2net1_f2_ssn3_saved, (NormShape){15, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net1_f2_sum3, 0, d_stage2_bcres2net1_f2_dw3_weight, d_stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
     add_backward(d_stage2_bcres2net1_f2_in3, 0, d_stage2_bcres2net1_f2_out2, 1, d_stage2_bcres2net1_f2_sum3, (size_t)N * 7680);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_f2_dw2, 0, d_stage2_bcres2net1_f2_ssn2_scale, d_stage2_bcres2net1_f2_ssn2_shift, d_stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, NULL, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_saved, (NormShape){15, 4, N, 64, 8}, 0);
+        norm_backward_group(g, d_stage2_bcres2net1_f2_dw2, 0, d_stage2_bcres2net1_f2_ssn2_scale, d_stage2_bcres2net1_f2_ssn2_shift, d_stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stage2_bcres2net1_f2_ssn2_saved, (NormShape){15, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net1_f2_in2, 0, d_stage2_bcres2net1_f2_dw2_weight, d_stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_in2, stage2_bcres2net1_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
     copy_backward(d_stage2_bcres2net1_f2_in1, d_stage2_bcres2net1_f2_out1, (size_t)N * 7680, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_conv_in, 0, d_stage2_bcres2net1_bn_in_scale, d_stage2_bcres2net1_bn_in_shift, d_stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_saved, (NormShape){60, 1, N, 64, 8}, 1);
+        norm_backward_group(g, d_stage2_bcres2net1_conv_in, 0, d_stage2_bcres2net1_bn_in_scale, d_stage2_bcres2net1_bn_in_shift, d_stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_shift, stage2_bcres2net1_bn_in_saved, (NormShape){60, 1, N, 64, 8}, 1);
     conv1x1_backward(d_stage2_maxpool, 0, d_stage2_bcres2net1_conv_in_weight, NULL, d_stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, 40, 60, (size_t)N * 512);
 
     /* backward of stage2.maxpool: 40 x 128 x 16 -> 40 x 64 x 8 */
@@ -5446,7 +5510,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stage1_mfa_bn4, 1, d_stage1_mfa_att4_mean, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 10; g++)
-        norm_backward_group(g, d_stage1_mfa_dw4, 0, d_stage1_mfa_bn4_scale, d_stage1_mfa_bn4_shift, d_stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4, stage1_mfa_bn4_scale, stage1_mfa_bn4_saved, (NormShape){10, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_stage1_mfa_dw4, 0, d_stage1_mfa_bn4_scale, d_stage1_mfa_bn4_shift, d_stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stage1_mfa_bn4_saved, (NormShape){10, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_stage1_mfa_sum4, 0, d_stage1_mfa_dw4_weight, d_stage1_mfa_dw4, stage1_mfa_sum4, stage1_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
@@ -5463,7 +5527,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stage1_mfa_bn3, 1, d_stage1_mfa_att3_mean, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 10; g++)
-        norm_backward_group(g, d_stage1_mfa_dw3, 0, d_stage1_mfa_bn3_scale, d_stage1_mfa_bn3_shift, d_stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3, stage1_mfa_bn3_scale, stage1_mfa_bn3_saved, (NormShape){10, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_stage1_mfa_dw3, 0, d_stage1_mfa_bn3_scale, d_stage1_mfa_bn3_shift, d_stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stage1_mfa_bn3_saved, (NormShape){10, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_stage1_mfa_sum3, 0, d_stage1_mfa_dw3_weight, d_stage1_mfa_dw3, stage1_mfa_sum3, stage1_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
@@ -5480,7 +5544,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stage1_mfa_bn2, 1, d_stage1_mfa_att2_mean, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 10; g++)
-        norm_backward_group(g, d_stage1_mfa_dw2, 0, d_stage1_mfa_bn2_scale, d_stage1_mfa_bn2_shift, d_stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2, stage1_mfa_bn2_scale, stage1_mfa_bn2_saved, (NormShape){10, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_stage1_mfa_dw2, 0, d_stage1_mfa_bn2_scale, d_stage1_mfa_bn2_shift, d_stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stage1_mfa_bn2_saved, (NormShape){10, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_stage1_mfa_x2, 0, d_stage1_mfa_dw2_weight, d_stage1_mfa_dw2, stage1_mfa_x2, stage1_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
@@ -5507,7 +5571,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage1_bcres2net2_bn, stage1_bcres2net2_bn, (size_t)N * 81920, quant->ranges + 6);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2net2_sum, 0, d_stage1_bcres2net2_bn_scale, d_stage1_bcres2net2_bn_shift, d_stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_stage1_bcres2net2_sum, 0, d_stage1_bcres2net2_bn_scale, d_stage1_bcres2net2_bn_shift, d_stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_shift, stage1_bcres2net2_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         bcast_add_f_backward_channel(c, d_stage1_bcres2net2_f2, 0, d_stage1_bcres2net1_bn, 0, d_stage1_bcres2net2_drop, 0, d_stage1_bcres2net2_sum, N, 128, 16);
@@ -5533,21 +5597,21 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_stage1_bcres2net2_f2, 1, d_stage1_bcres2net2_mean_f, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2net2_f2_dw4, 0, d_stage1_bcres2net2_f2_ssn4_scale, d_stage1_bcres2net2_f2_ssn4_shift, d_stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, NULL, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
+        norm_backward_group(g, d_stage1_bcres2net2_f2_dw4, 0, d_stage1_bcres2net2_f2_ssn4_scale, d_stage1_bcres2net2_f2_ssn4_shift, d_stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stage1_bcres2net2_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net2_f2_sum4, 0, d_stage1_bcres2net2_f2_dw4_weight, d_stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
     add_backward(d_stage1_bcres2net2_f2_in4, 1, d_stage1_bcres2net2_f2_out3, 1, d_stage1_bcres2net2_f2_sum4, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2net2_f2_dw3, 0, d_stage1_bcres2net2_f2_ssn3_scale, d_stage1_bcres2net2_f2_ssn3_shift, d_stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, NULL, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
+        norm_backward_group(g, d_stage1_bcres2net2_f2_dw3, 0, d_stage1_bcres2net2_f2_ssn3_scale, d_stage1_bcres2net2_f2_ssn3_shift, d_stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stage1_bcres2net2_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net2_f2_sum3, 0, d_stage1_bcres2net2_f2_dw3_weight, d_stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
     add_backward(d_stage1_bcres2net2_f2_in3, 1, d_stage1_bcres2net2_f2_out2, 1, d_stage1_bcres2net2_f2_sum3, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2net2_f2_dw2, 0, d_stage1_bcres2net2_f2_ssn2_scale, d_stage1_bcres2net2_f2_ssn2_shift, d_stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, NULL, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
+        norm_backward_group(g, d_stage1_bcres2net2_f2_dw2, 0, d_stage1_bcres2net2_f2_ssn2_scale, d_stage1_bcres2net2_f2_ssn2_shift, d_stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stage1_bcres2net2_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net2_f2_in2, 1, d_stage1_bcres2net2_f2_dw2_weight, d_stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_in2, stage1_bcres2net2_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
@@ -5558,7 +5622,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage1_bcres2net1_bn, stage1_bcres2net1_bn, (size_t)N * 81920, quant->ranges + 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_sum, 0, d_stage1_bcres2net1_bn_scale, d_stage1_bcres2net1_bn_shift, d_stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_stage1_bcres2net1_sum, 0, d_stage1_bcres2net1_bn_scale, d_stage1_bcres2net1_bn_shift, d_stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_shift, stage1_bcres2net1_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         bcast_add_f_backward_channel(c, d_stage1_bcres2net1_f2, 0, NULL, 0, d_stage1_bcres2net1_drop, 0, d_stage1_bcres2net1_sum, N, 128, 16);
@@ -5584,28 +5648,28 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_stage1_bcres2net1_f2, 1, d_stage1_bcres2net1_mean_f, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_f2_dw4, 0, d_stage1_bcres2net1_f2_ssn4_scale, d_stage1_bcres2net1_f2_ssn4_shift, d_stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, NULL, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
+        norm_backward_group(g, d_stage1_bcres2net1_f2_dw4, 0, d_stage1_bcres2net1_f2_ssn4_scale, d_stage1_bcres2net1_f2_ssn4_shift, d_stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stage1_bcres2net1_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net1_f2_sum4, 0, d_stage1_bcres2net1_f2_dw4_weight, d_stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
     add_backward(d_stage1_bcres2net1_f2_in4, 0, d_stage1_bcres2net1_f2_out3, 1, d_stage1_bcres2net1_f2_sum4, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_f2_dw3, 0, d_stage1_bcres2net1_f2_ssn3_scale, d_stage1_bcres2net1_f2_ssn3_shift, d_stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, NULL, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
+        norm_backward_group(g, d_stage1_bcres2net1_f2_dw3, 0, d_stage1_bcres2net1_f2_ssn3_scale, d_stage1_bcres2net1_f2_ssn3_shift, d_stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stage1_bcres2net1_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net1_f2_sum3, 0, d_stage1_bcres2net1_f2_dw3_weight, d_stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
     add_backward(d_stage1_bcres2net1_f2_in3, 0, d_stage1_bcres2net1_f2_out2, 1, d_stage1_bcres2net1_f2_sum3, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_f2_dw2, 0, d_stage1_bcres2net1_f2_ssn2_scale, d_stage1_bcres2net1_f2_ssn2_shift, d_stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, NULL, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
+        norm_backward_group(g, d_stage1_bcres2net1_f2_dw2, 0, d_stage1_bcres2net1_f2_ssn2_scale, d_stage1_bcres2net1_f2_ssn2_shift, d_stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stage1_bcres2net1_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net1_f2_in2, 0, d_stage1_bcres2net1_f2_dw2_weight, d_stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_in2, stage1_bcres2net1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
     copy_backward(d_stage1_bcres2net1_f2_in1, d_stage1_bcres2net1_f2_out1, (size_t)N * 20480, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_conv_in, 0, d_stage1_bcres2net1_bn_in_scale, d_stage1_bcres2net1_bn_in_shift, d_stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_saved, (NormShape){40, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_stage1_bcres2net1_conv_in, 0, d_stage1_bcres2net1_bn_in_scale, d_stage1_bcres2net1_bn_in_shift, d_stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_shift, stage1_bcres2net1_bn_in_saved, (NormShape){40, 1, N, 128, 16}, 1);
     conv1x1_backward(d_stem_mfa, 0, d_stage1_bcres2net1_conv_in_weight, NULL, d_stage1_bcres2net1_conv_in, stem_mfa, stage1_bcres2net1_conv_in_weight, 80, 40, (size_t)N * 2048);
 
     /* ---- spec line 9: stem:   conv(out = 2*C, kernel = 5, stride = 2) -> bn -> relu -> mfa; */
@@ -5625,7 +5689,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stem_mfa_bn4, 1, d_stem_mfa_att4_mean, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_backward_group(g, d_stem_mfa_dw4, 0, d_stem_mfa_bn4_scale, d_stem_mfa_bn4_shift, d_stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4, stem_mfa_bn4_scale, stem_mfa_bn4_saved, (NormShape){20, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_stem_mfa_dw4, 0, d_stem_mfa_bn4_scale, d_stem_mfa_bn4_shift, d_stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stem_mfa_bn4_saved, (NormShape){20, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stem_mfa_sum4, 0, d_stem_mfa_dw4_weight, d_stem_mfa_dw4, stem_mfa_sum4, stem_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
@@ -5642,7 +5706,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stem_mfa_bn3, 1, d_stem_mfa_att3_mean, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_backward_group(g, d_stem_mfa_dw3, 0, d_stem_mfa_bn3_scale, d_stem_mfa_bn3_shift, d_stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3, stem_mfa_bn3_scale, stem_mfa_bn3_saved, (NormShape){20, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_stem_mfa_dw3, 0, d_stem_mfa_bn3_scale, d_stem_mfa_bn3_shift, d_stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stem_mfa_bn3_saved, (NormShape){20, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stem_mfa_sum3, 0, d_stem_mfa_dw3_weight, d_stem_mfa_dw3, stem_mfa_sum3, stem_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
@@ -5659,7 +5723,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stem_mfa_bn2, 1, d_stem_mfa_att2_mean, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_backward_group(g, d_stem_mfa_dw2, 0, d_stem_mfa_bn2_scale, d_stem_mfa_bn2_shift, d_stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2, stem_mfa_bn2_scale, stem_mfa_bn2_saved, (NormShape){20, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_stem_mfa_dw2, 0, d_stem_mfa_bn2_scale, d_stem_mfa_bn2_shift, d_stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stem_mfa_bn2_saved, (NormShape){20, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stem_mfa_x2, 0, d_stem_mfa_dw2_weight, d_stem_mfa_dw2, stem_mfa_x2, stem_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
@@ -5679,7 +5743,7 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stem_bn, stem_bn, (size_t)N * 163840, quant->ranges + 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stem_conv, 0, d_stem_bn_scale, d_stem_bn_shift, d_stem_bn, stem_conv, stem_bn, stem_bn_scale, stem_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_stem_conv, 0, d_stem_bn_scale, d_stem_bn_shift, d_stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stem_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
 
     /* backward of stem.conv: 1 x 256 x 32 -> 80 x 128 x 16 */
     conv_backward(dinput, 0, d_stem_conv_weight, NULL, d_stem_conv, input, stem_conv_weight, scratch, (ConvShape){1, 80, 1, 256, 32, 128, 16, 5, 5, 2, 2, 2, 2}, N);

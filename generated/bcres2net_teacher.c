@@ -3046,7 +3046,6 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     const real *stem_mfa_att4_relu = arena + (size_t)N * 1707520; /* 20 x N x 128 x 1 */
     const real *stem_mfa_att4_sigmoid = arena + (size_t)N * 1715200; /* 40 x N x 128 x 1 */
     const real *stage1_bcres2net1_conv_in = arena + (size_t)N * 1720320; /* 80 x N x 128 x 16 */
-    const real *stage1_bcres2net1_bn_in = arena + (size_t)N * 1884160; /* 80 x N x 128 x 16 */
     const real *stage1_bcres2net1_bn_in_saved = arena + fixed + 560;
     const real *stage1_bcres2net1_f2_in2 = arena + (size_t)N * 1925120; /* 20 x N x 128 x 16 */
     const real *stage1_bcres2net1_f2_dw2 = arena + (size_t)N * 2211840; /* 20 x N x 128 x 16 */
@@ -3119,7 +3118,6 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     const real *stage2_maxpool = arena + (size_t)N * 4150816; /* 80 x N x 64 x 8 */
     const real *stage2_maxpool_argmax = arena + (size_t)N * 4191776; /* 80 x N x 64 x 8 */
     const real *stage2_bcres2net1_conv_in = arena + (size_t)N * 4232736; /* 120 x N x 64 x 8 */
-    const real *stage2_bcres2net1_bn_in = arena + (size_t)N * 4294176; /* 120 x N x 64 x 8 */
     const real *stage2_bcres2net1_bn_in_saved = arena + fixed + 2120;
     const real *stage2_bcres2net1_f2_in2 = arena + (size_t)N * 4309536; /* 30 x N x 64 x 8 */
     const real *stage2_bcres2net1_f2_dw2 = arena + (size_t)N * 4417056; /* 30 x N x 64 x 8 */
@@ -3192,7 +3190,6 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     const real *stage3_maxpool = arena + (size_t)N * 5165296; /* 120 x N x 32 x 4 */
     const real *stage3_maxpool_argmax = arena + (size_t)N * 5180656; /* 120 x N x 32 x 4 */
     const real *stage3_bcres2net1_conv_in = arena + (size_t)N * 5196016; /* 160 x N x 32 x 4 */
-    const real *stage3_bcres2net1_bn_in = arena + (size_t)N * 5216496; /* 160 x N x 32 x 4 */
     const real *stage3_bcres2net1_bn_in_saved = arena + fixed + 4460;
     const real *stage3_bcres2net1_f2_in2 = arena + (size_t)N * 5221616; /* 40 x N x 32 x 4 */
     const real *stage3_bcres2net1_f2_dw2 = arena + (size_t)N * 5257456; /* 40 x N x 32 x 4 */
@@ -3263,7 +3260,6 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     const real *stage3_mfa_att4_relu = arena + (size_t)N * 5517360; /* 20 x N x 32 x 1 */
     const real *stage3_mfa_att4_sigmoid = arena + (size_t)N * 5519280; /* 40 x N x 32 x 1 */
     const real *stage4_bcres2net1_conv_in = arena + (size_t)N * 5520560; /* 200 x N x 32 x 4 */
-    const real *stage4_bcres2net1_bn_in = arena + (size_t)N * 5546160; /* 200 x N x 32 x 4 */
     const real *stage4_bcres2net1_bn_in_saved = arena + fixed + 7580;
     const real *stage4_bcres2net1_f2_in2 = arena + (size_t)N * 5552560; /* 50 x N x 32 x 4 */
     const real *stage4_bcres2net1_f2_dw2 = arena + (size_t)N * 5597360; /* 50 x N x 32 x 4 */
@@ -3372,7 +3368,6 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     const real *head_fpm_smooth4_f1_sum4 = arena + (size_t)N * 6289200; /* 20 x N x 1 x 4 */
     const real *head_fpm_smooth4_drop_mask = arena + (size_t)N * 6290000; /* 80 x N x 1 x 1 */
     const real *head_fpm_smooth4_sum = arena + (size_t)N * 6290080; /* 80 x N x 32 x 4 */
-    const real *head_fpm_smooth4_bn = arena + (size_t)N * 6300320; /* 80 x N x 32 x 4 */
     const real *head_fpm_smooth4_bn_saved = arena + fixed + 13560;
     const real *head_fpm_merge3 = arena + (size_t)N * 6310560; /* 80 x N x 32 x 4 */
     const real *head_fpm_smooth3_f2_in2 = arena + (size_t)N * 6313120; /* 20 x N x 32 x 4 */
@@ -3393,7 +3388,6 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     const real *head_fpm_smooth3_f1_sum4 = arena + (size_t)N * 6344720; /* 20 x N x 1 x 4 */
     const real *head_fpm_smooth3_drop_mask = arena + (size_t)N * 6345520; /* 80 x N x 1 x 1 */
     const real *head_fpm_smooth3_sum = arena + (size_t)N * 6345600; /* 80 x N x 32 x 4 */
-    const real *head_fpm_smooth3_bn = arena + (size_t)N * 6355840; /* 80 x N x 32 x 4 */
     const real *head_fpm_smooth3_bn_saved = arena + fixed + 14200;
     const real *head_fpm_merge2 = arena + (size_t)N * 6448000; /* 80 x N x 64 x 8 */
     const real *head_fpm_smooth2_f2_in2 = arena + (size_t)N * 6458240; /* 20 x N x 64 x 8 */
@@ -3414,7 +3408,6 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     const real *head_fpm_smooth2_f1_sum4 = arena + (size_t)N * 6582880; /* 20 x N x 1 x 8 */
     const real *head_fpm_smooth2_drop_mask = arena + (size_t)N * 6584480; /* 80 x N x 1 x 1 */
     const real *head_fpm_smooth2_sum = arena + (size_t)N * 6584560; /* 80 x N x 64 x 8 */
-    const real *head_fpm_smooth2_bn = arena + (size_t)N * 6625520; /* 80 x N x 64 x 8 */
     const real *head_fpm_smooth2_bn_saved = arena + fixed + 14840;
     const real *head_fpm_smooth1_f2_in2 = arena + (size_t)N * 7035120; /* 20 x N x 128 x 16 */
     const real *head_fpm_smooth1_f2_dw2 = arena + (size_t)N * 7321840; /* 20 x N x 128 x 16 */
@@ -3434,7 +3427,6 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     const real *head_fpm_smooth1_f1_sum4 = arena + (size_t)N * 7530160; /* 20 x N x 1 x 16 */
     const real *head_fpm_smooth1_drop_mask = arena + (size_t)N * 7533360; /* 80 x N x 1 x 1 */
     const real *head_fpm_smooth1_sum = arena + (size_t)N * 7533440; /* 80 x N x 128 x 16 */
-    const real *head_fpm_smooth1_bn = arena + (size_t)N * 7697280; /* 80 x N x 128 x 16 */
     const real *head_fpm_smooth1_bn_saved = arena + fixed + 15480;
     const real *head_linear = arena + (size_t)N * 7861120; /* 10 x N x 1 x 1 */
     real *d_stem_conv = grad + (size_t)N * 0;
@@ -4088,6 +4080,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stem_conv_weight = dparams + 0;
     const real *stem_bn_scale = params + 4000; /* 160 x 1 x 1 x 1 */
     real *d_stem_bn_scale = dparams + 4000;
+    const real *stem_bn_shift = params + 4160; /* 160 x 1 x 1 x 1 */
     real *d_stem_bn_shift = dparams + 4160;
     const real *stem_mfa_att1_fc1_weight = params + 4320; /* 20 x 40 x 1 x 1 */
     real *d_stem_mfa_att1_fc1_weight = dparams + 4320;
@@ -4097,6 +4090,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stem_mfa_dw2_weight = dparams + 5920;
     const real *stem_mfa_bn2_scale = params + 6280; /* 40 x 1 x 1 x 1 */
     real *d_stem_mfa_bn2_scale = dparams + 6280;
+    const real *stem_mfa_bn2_shift = params + 6320; /* 40 x 1 x 1 x 1 */
     real *d_stem_mfa_bn2_shift = dparams + 6320;
     const real *stem_mfa_att2_fc1_weight = params + 6360; /* 20 x 40 x 1 x 1 */
     real *d_stem_mfa_att2_fc1_weight = dparams + 6360;
@@ -4106,6 +4100,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stem_mfa_dw3_weight = dparams + 7960;
     const real *stem_mfa_bn3_scale = params + 8320; /* 40 x 1 x 1 x 1 */
     real *d_stem_mfa_bn3_scale = dparams + 8320;
+    const real *stem_mfa_bn3_shift = params + 8360; /* 40 x 1 x 1 x 1 */
     real *d_stem_mfa_bn3_shift = dparams + 8360;
     const real *stem_mfa_att3_fc1_weight = params + 8400; /* 20 x 40 x 1 x 1 */
     real *d_stem_mfa_att3_fc1_weight = dparams + 8400;
@@ -4115,6 +4110,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stem_mfa_dw4_weight = dparams + 10000;
     const real *stem_mfa_bn4_scale = params + 10360; /* 40 x 1 x 1 x 1 */
     real *d_stem_mfa_bn4_scale = dparams + 10360;
+    const real *stem_mfa_bn4_shift = params + 10400; /* 40 x 1 x 1 x 1 */
     real *d_stem_mfa_bn4_shift = dparams + 10400;
     const real *stem_mfa_att4_fc1_weight = params + 10440; /* 20 x 40 x 1 x 1 */
     real *d_stem_mfa_att4_fc1_weight = dparams + 10440;
@@ -4124,21 +4120,25 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage1_bcres2net1_conv_in_weight = dparams + 12040;
     const real *stage1_bcres2net1_bn_in_scale = params + 24840; /* 80 x 1 x 1 x 1 */
     real *d_stage1_bcres2net1_bn_in_scale = dparams + 24840;
+    const real *stage1_bcres2net1_bn_in_shift = params + 24920; /* 80 x 1 x 1 x 1 */
     real *d_stage1_bcres2net1_bn_in_shift = dparams + 24920;
     const real *stage1_bcres2net1_f2_dw2_weight = params + 25000; /* 20 x 1 x 3 x 1 */
     real *d_stage1_bcres2net1_f2_dw2_weight = dparams + 25000;
     const real *stage1_bcres2net1_f2_ssn2_scale = params + 25060; /* 80 x 1 x 1 x 1 */
     real *d_stage1_bcres2net1_f2_ssn2_scale = dparams + 25060;
+    const real *stage1_bcres2net1_f2_ssn2_shift = params + 25140; /* 80 x 1 x 1 x 1 */
     real *d_stage1_bcres2net1_f2_ssn2_shift = dparams + 25140;
     const real *stage1_bcres2net1_f2_dw3_weight = params + 25220; /* 20 x 1 x 3 x 1 */
     real *d_stage1_bcres2net1_f2_dw3_weight = dparams + 25220;
     const real *stage1_bcres2net1_f2_ssn3_scale = params + 25280; /* 80 x 1 x 1 x 1 */
     real *d_stage1_bcres2net1_f2_ssn3_scale = dparams + 25280;
+    const real *stage1_bcres2net1_f2_ssn3_shift = params + 25360; /* 80 x 1 x 1 x 1 */
     real *d_stage1_bcres2net1_f2_ssn3_shift = dparams + 25360;
     const real *stage1_bcres2net1_f2_dw4_weight = params + 25440; /* 20 x 1 x 3 x 1 */
     real *d_stage1_bcres2net1_f2_dw4_weight = dparams + 25440;
     const real *stage1_bcres2net1_f2_ssn4_scale = params + 25500; /* 80 x 1 x 1 x 1 */
     real *d_stage1_bcres2net1_f2_ssn4_scale = dparams + 25500;
+    const real *stage1_bcres2net1_f2_ssn4_shift = params + 25580; /* 80 x 1 x 1 x 1 */
     real *d_stage1_bcres2net1_f2_ssn4_shift = dparams + 25580;
     const real *stage1_bcres2net1_f1_dw2_weight = params + 25660; /* 20 x 1 x 1 x 3 */
     real *d_stage1_bcres2net1_f1_dw2_weight = dparams + 25660;
@@ -4150,21 +4150,25 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage1_bcres2net1_conv_out_weight = dparams + 25840;
     const real *stage1_bcres2net1_bn_scale = params + 32240; /* 80 x 1 x 1 x 1 */
     real *d_stage1_bcres2net1_bn_scale = dparams + 32240;
+    const real *stage1_bcres2net1_bn_shift = params + 32320; /* 80 x 1 x 1 x 1 */
     real *d_stage1_bcres2net1_bn_shift = dparams + 32320;
     const real *stage1_bcres2net2_f2_dw2_weight = params + 32400; /* 20 x 1 x 3 x 1 */
     real *d_stage1_bcres2net2_f2_dw2_weight = dparams + 32400;
     const real *stage1_bcres2net2_f2_ssn2_scale = params + 32460; /* 80 x 1 x 1 x 1 */
     real *d_stage1_bcres2net2_f2_ssn2_scale = dparams + 32460;
+    const real *stage1_bcres2net2_f2_ssn2_shift = params + 32540; /* 80 x 1 x 1 x 1 */
     real *d_stage1_bcres2net2_f2_ssn2_shift = dparams + 32540;
     const real *stage1_bcres2net2_f2_dw3_weight = params + 32620; /* 20 x 1 x 3 x 1 */
     real *d_stage1_bcres2net2_f2_dw3_weight = dparams + 32620;
     const real *stage1_bcres2net2_f2_ssn3_scale = params + 32680; /* 80 x 1 x 1 x 1 */
     real *d_stage1_bcres2net2_f2_ssn3_scale = dparams + 32680;
+    const real *stage1_bcres2net2_f2_ssn3_shift = params + 32760; /* 80 x 1 x 1 x 1 */
     real *d_stage1_bcres2net2_f2_ssn3_shift = dparams + 32760;
     const real *stage1_bcres2net2_f2_dw4_weight = params + 32840; /* 20 x 1 x 3 x 1 */
     real *d_stage1_bcres2net2_f2_dw4_weight = dparams + 32840;
     const real *stage1_bcres2net2_f2_ssn4_scale = params + 32900; /* 80 x 1 x 1 x 1 */
     real *d_stage1_bcres2net2_f2_ssn4_scale = dparams + 32900;
+    const real *stage1_bcres2net2_f2_ssn4_shift = params + 32980; /* 80 x 1 x 1 x 1 */
     real *d_stage1_bcres2net2_f2_ssn4_shift = dparams + 32980;
     const real *stage1_bcres2net2_f1_dw2_weight = params + 33060; /* 20 x 1 x 1 x 3 */
     real *d_stage1_bcres2net2_f1_dw2_weight = dparams + 33060;
@@ -4176,6 +4180,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage1_bcres2net2_conv_out_weight = dparams + 33240;
     const real *stage1_bcres2net2_bn_scale = params + 39640; /* 80 x 1 x 1 x 1 */
     real *d_stage1_bcres2net2_bn_scale = dparams + 39640;
+    const real *stage1_bcres2net2_bn_shift = params + 39720; /* 80 x 1 x 1 x 1 */
     real *d_stage1_bcres2net2_bn_shift = dparams + 39720;
     const real *stage1_mfa_att1_fc1_weight = params + 39800; /* 10 x 20 x 1 x 1 */
     real *d_stage1_mfa_att1_fc1_weight = dparams + 39800;
@@ -4185,6 +4190,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage1_mfa_dw2_weight = dparams + 40200;
     const real *stage1_mfa_bn2_scale = params + 40380; /* 20 x 1 x 1 x 1 */
     real *d_stage1_mfa_bn2_scale = dparams + 40380;
+    const real *stage1_mfa_bn2_shift = params + 40400; /* 20 x 1 x 1 x 1 */
     real *d_stage1_mfa_bn2_shift = dparams + 40400;
     const real *stage1_mfa_att2_fc1_weight = params + 40420; /* 10 x 20 x 1 x 1 */
     real *d_stage1_mfa_att2_fc1_weight = dparams + 40420;
@@ -4194,6 +4200,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage1_mfa_dw3_weight = dparams + 40820;
     const real *stage1_mfa_bn3_scale = params + 41000; /* 20 x 1 x 1 x 1 */
     real *d_stage1_mfa_bn3_scale = dparams + 41000;
+    const real *stage1_mfa_bn3_shift = params + 41020; /* 20 x 1 x 1 x 1 */
     real *d_stage1_mfa_bn3_shift = dparams + 41020;
     const real *stage1_mfa_att3_fc1_weight = params + 41040; /* 10 x 20 x 1 x 1 */
     real *d_stage1_mfa_att3_fc1_weight = dparams + 41040;
@@ -4203,6 +4210,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage1_mfa_dw4_weight = dparams + 41440;
     const real *stage1_mfa_bn4_scale = params + 41620; /* 20 x 1 x 1 x 1 */
     real *d_stage1_mfa_bn4_scale = dparams + 41620;
+    const real *stage1_mfa_bn4_shift = params + 41640; /* 20 x 1 x 1 x 1 */
     real *d_stage1_mfa_bn4_shift = dparams + 41640;
     const real *stage1_mfa_att4_fc1_weight = params + 41660; /* 10 x 20 x 1 x 1 */
     real *d_stage1_mfa_att4_fc1_weight = dparams + 41660;
@@ -4212,21 +4220,25 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage2_bcres2net1_conv_in_weight = dparams + 42060;
     const real *stage2_bcres2net1_bn_in_scale = params + 51660; /* 120 x 1 x 1 x 1 */
     real *d_stage2_bcres2net1_bn_in_scale = dparams + 51660;
+    const real *stage2_bcres2net1_bn_in_shift = params + 51780; /* 120 x 1 x 1 x 1 */
     real *d_stage2_bcres2net1_bn_in_shift = dparams + 51780;
     const real *stage2_bcres2net1_f2_dw2_weight = params + 51900; /* 30 x 1 x 3 x 1 */
     real *d_stage2_bcres2net1_f2_dw2_weight = dparams + 51900;
     const real *stage2_bcres2net1_f2_ssn2_scale = params + 51990; /* 120 x 1 x 1 x 1 */
     real *d_stage2_bcres2net1_f2_ssn2_scale = dparams + 51990;
+    const real *stage2_bcres2net1_f2_ssn2_shift = params + 52110; /* 120 x 1 x 1 x 1 */
     real *d_stage2_bcres2net1_f2_ssn2_shift = dparams + 52110;
     const real *stage2_bcres2net1_f2_dw3_weight = params + 52230; /* 30 x 1 x 3 x 1 */
     real *d_stage2_bcres2net1_f2_dw3_weight = dparams + 52230;
     const real *stage2_bcres2net1_f2_ssn3_scale = params + 52320; /* 120 x 1 x 1 x 1 */
     real *d_stage2_bcres2net1_f2_ssn3_scale = dparams + 52320;
+    const real *stage2_bcres2net1_f2_ssn3_shift = params + 52440; /* 120 x 1 x 1 x 1 */
     real *d_stage2_bcres2net1_f2_ssn3_shift = dparams + 52440;
     const real *stage2_bcres2net1_f2_dw4_weight = params + 52560; /* 30 x 1 x 3 x 1 */
     real *d_stage2_bcres2net1_f2_dw4_weight = dparams + 52560;
     const real *stage2_bcres2net1_f2_ssn4_scale = params + 52650; /* 120 x 1 x 1 x 1 */
     real *d_stage2_bcres2net1_f2_ssn4_scale = dparams + 52650;
+    const real *stage2_bcres2net1_f2_ssn4_shift = params + 52770; /* 120 x 1 x 1 x 1 */
     real *d_stage2_bcres2net1_f2_ssn4_shift = dparams + 52770;
     const real *stage2_bcres2net1_f1_dw2_weight = params + 52890; /* 30 x 1 x 1 x 3 */
     real *d_stage2_bcres2net1_f1_dw2_weight = dparams + 52890;
@@ -4238,21 +4250,25 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage2_bcres2net1_conv_out_weight = dparams + 53160;
     const real *stage2_bcres2net1_bn_scale = params + 67560; /* 120 x 1 x 1 x 1 */
     real *d_stage2_bcres2net1_bn_scale = dparams + 67560;
+    const real *stage2_bcres2net1_bn_shift = params + 67680; /* 120 x 1 x 1 x 1 */
     real *d_stage2_bcres2net1_bn_shift = dparams + 67680;
     const real *stage2_bcres2net2_f2_dw2_weight = params + 67800; /* 30 x 1 x 3 x 1 */
     real *d_stage2_bcres2net2_f2_dw2_weight = dparams + 67800;
     const real *stage2_bcres2net2_f2_ssn2_scale = params + 67890; /* 120 x 1 x 1 x 1 */
     real *d_stage2_bcres2net2_f2_ssn2_scale = dparams + 67890;
+    const real *stage2_bcres2net2_f2_ssn2_shift = params + 68010; /* 120 x 1 x 1 x 1 */
     real *d_stage2_bcres2net2_f2_ssn2_shift = dparams + 68010;
     const real *stage2_bcres2net2_f2_dw3_weight = params + 68130; /* 30 x 1 x 3 x 1 */
     real *d_stage2_bcres2net2_f2_dw3_weight = dparams + 68130;
     const real *stage2_bcres2net2_f2_ssn3_scale = params + 68220; /* 120 x 1 x 1 x 1 */
     real *d_stage2_bcres2net2_f2_ssn3_scale = dparams + 68220;
+    const real *stage2_bcres2net2_f2_ssn3_shift = params + 68340; /* 120 x 1 x 1 x 1 */
     real *d_stage2_bcres2net2_f2_ssn3_shift = dparams + 68340;
     const real *stage2_bcres2net2_f2_dw4_weight = params + 68460; /* 30 x 1 x 3 x 1 */
     real *d_stage2_bcres2net2_f2_dw4_weight = dparams + 68460;
     const real *stage2_bcres2net2_f2_ssn4_scale = params + 68550; /* 120 x 1 x 1 x 1 */
     real *d_stage2_bcres2net2_f2_ssn4_scale = dparams + 68550;
+    const real *stage2_bcres2net2_f2_ssn4_shift = params + 68670; /* 120 x 1 x 1 x 1 */
     real *d_stage2_bcres2net2_f2_ssn4_shift = dparams + 68670;
     const real *stage2_bcres2net2_f1_dw2_weight = params + 68790; /* 30 x 1 x 1 x 3 */
     real *d_stage2_bcres2net2_f1_dw2_weight = dparams + 68790;
@@ -4264,6 +4280,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage2_bcres2net2_conv_out_weight = dparams + 69060;
     const real *stage2_bcres2net2_bn_scale = params + 83460; /* 120 x 1 x 1 x 1 */
     real *d_stage2_bcres2net2_bn_scale = dparams + 83460;
+    const real *stage2_bcres2net2_bn_shift = params + 83580; /* 120 x 1 x 1 x 1 */
     real *d_stage2_bcres2net2_bn_shift = dparams + 83580;
     const real *stage2_mfa_att1_fc1_weight = params + 83700; /* 16 x 30 x 1 x 1 */
     real *d_stage2_mfa_att1_fc1_weight = dparams + 83700;
@@ -4273,6 +4290,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage2_mfa_dw2_weight = dparams + 84660;
     const real *stage2_mfa_bn2_scale = params + 84930; /* 30 x 1 x 1 x 1 */
     real *d_stage2_mfa_bn2_scale = dparams + 84930;
+    const real *stage2_mfa_bn2_shift = params + 84960; /* 30 x 1 x 1 x 1 */
     real *d_stage2_mfa_bn2_shift = dparams + 84960;
     const real *stage2_mfa_att2_fc1_weight = params + 84990; /* 16 x 30 x 1 x 1 */
     real *d_stage2_mfa_att2_fc1_weight = dparams + 84990;
@@ -4282,6 +4300,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage2_mfa_dw3_weight = dparams + 85950;
     const real *stage2_mfa_bn3_scale = params + 86220; /* 30 x 1 x 1 x 1 */
     real *d_stage2_mfa_bn3_scale = dparams + 86220;
+    const real *stage2_mfa_bn3_shift = params + 86250; /* 30 x 1 x 1 x 1 */
     real *d_stage2_mfa_bn3_shift = dparams + 86250;
     const real *stage2_mfa_att3_fc1_weight = params + 86280; /* 16 x 30 x 1 x 1 */
     real *d_stage2_mfa_att3_fc1_weight = dparams + 86280;
@@ -4291,6 +4310,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage2_mfa_dw4_weight = dparams + 87240;
     const real *stage2_mfa_bn4_scale = params + 87510; /* 30 x 1 x 1 x 1 */
     real *d_stage2_mfa_bn4_scale = dparams + 87510;
+    const real *stage2_mfa_bn4_shift = params + 87540; /* 30 x 1 x 1 x 1 */
     real *d_stage2_mfa_bn4_shift = dparams + 87540;
     const real *stage2_mfa_att4_fc1_weight = params + 87570; /* 16 x 30 x 1 x 1 */
     real *d_stage2_mfa_att4_fc1_weight = dparams + 87570;
@@ -4300,21 +4320,25 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage3_bcres2net1_conv_in_weight = dparams + 88530;
     const real *stage3_bcres2net1_bn_in_scale = params + 107730; /* 160 x 1 x 1 x 1 */
     real *d_stage3_bcres2net1_bn_in_scale = dparams + 107730;
+    const real *stage3_bcres2net1_bn_in_shift = params + 107890; /* 160 x 1 x 1 x 1 */
     real *d_stage3_bcres2net1_bn_in_shift = dparams + 107890;
     const real *stage3_bcres2net1_f2_dw2_weight = params + 108050; /* 40 x 1 x 3 x 1 */
     real *d_stage3_bcres2net1_f2_dw2_weight = dparams + 108050;
     const real *stage3_bcres2net1_f2_ssn2_scale = params + 108170; /* 160 x 1 x 1 x 1 */
     real *d_stage3_bcres2net1_f2_ssn2_scale = dparams + 108170;
+    const real *stage3_bcres2net1_f2_ssn2_shift = params + 108330; /* 160 x 1 x 1 x 1 */
     real *d_stage3_bcres2net1_f2_ssn2_shift = dparams + 108330;
     const real *stage3_bcres2net1_f2_dw3_weight = params + 108490; /* 40 x 1 x 3 x 1 */
     real *d_stage3_bcres2net1_f2_dw3_weight = dparams + 108490;
     const real *stage3_bcres2net1_f2_ssn3_scale = params + 108610; /* 160 x 1 x 1 x 1 */
     real *d_stage3_bcres2net1_f2_ssn3_scale = dparams + 108610;
+    const real *stage3_bcres2net1_f2_ssn3_shift = params + 108770; /* 160 x 1 x 1 x 1 */
     real *d_stage3_bcres2net1_f2_ssn3_shift = dparams + 108770;
     const real *stage3_bcres2net1_f2_dw4_weight = params + 108930; /* 40 x 1 x 3 x 1 */
     real *d_stage3_bcres2net1_f2_dw4_weight = dparams + 108930;
     const real *stage3_bcres2net1_f2_ssn4_scale = params + 109050; /* 160 x 1 x 1 x 1 */
     real *d_stage3_bcres2net1_f2_ssn4_scale = dparams + 109050;
+    const real *stage3_bcres2net1_f2_ssn4_shift = params + 109210; /* 160 x 1 x 1 x 1 */
     real *d_stage3_bcres2net1_f2_ssn4_shift = dparams + 109210;
     const real *stage3_bcres2net1_f1_dw2_weight = params + 109370; /* 40 x 1 x 1 x 3 */
     real *d_stage3_bcres2net1_f1_dw2_weight = dparams + 109370;
@@ -4326,21 +4350,25 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage3_bcres2net1_conv_out_weight = dparams + 109730;
     const real *stage3_bcres2net1_bn_scale = params + 135330; /* 160 x 1 x 1 x 1 */
     real *d_stage3_bcres2net1_bn_scale = dparams + 135330;
+    const real *stage3_bcres2net1_bn_shift = params + 135490; /* 160 x 1 x 1 x 1 */
     real *d_stage3_bcres2net1_bn_shift = dparams + 135490;
     const real *stage3_bcres2net2_f2_dw2_weight = params + 135650; /* 40 x 1 x 3 x 1 */
     real *d_stage3_bcres2net2_f2_dw2_weight = dparams + 135650;
     const real *stage3_bcres2net2_f2_ssn2_scale = params + 135770; /* 160 x 1 x 1 x 1 */
     real *d_stage3_bcres2net2_f2_ssn2_scale = dparams + 135770;
+    const real *stage3_bcres2net2_f2_ssn2_shift = params + 135930; /* 160 x 1 x 1 x 1 */
     real *d_stage3_bcres2net2_f2_ssn2_shift = dparams + 135930;
     const real *stage3_bcres2net2_f2_dw3_weight = params + 136090; /* 40 x 1 x 3 x 1 */
     real *d_stage3_bcres2net2_f2_dw3_weight = dparams + 136090;
     const real *stage3_bcres2net2_f2_ssn3_scale = params + 136210; /* 160 x 1 x 1 x 1 */
     real *d_stage3_bcres2net2_f2_ssn3_scale = dparams + 136210;
+    const real *stage3_bcres2net2_f2_ssn3_shift = params + 136370; /* 160 x 1 x 1 x 1 */
     real *d_stage3_bcres2net2_f2_ssn3_shift = dparams + 136370;
     const real *stage3_bcres2net2_f2_dw4_weight = params + 136530; /* 40 x 1 x 3 x 1 */
     real *d_stage3_bcres2net2_f2_dw4_weight = dparams + 136530;
     const real *stage3_bcres2net2_f2_ssn4_scale = params + 136650; /* 160 x 1 x 1 x 1 */
     real *d_stage3_bcres2net2_f2_ssn4_scale = dparams + 136650;
+    const real *stage3_bcres2net2_f2_ssn4_shift = params + 136810; /* 160 x 1 x 1 x 1 */
     real *d_stage3_bcres2net2_f2_ssn4_shift = dparams + 136810;
     const real *stage3_bcres2net2_f1_dw2_weight = params + 136970; /* 40 x 1 x 1 x 3 */
     real *d_stage3_bcres2net2_f1_dw2_weight = dparams + 136970;
@@ -4352,6 +4380,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage3_bcres2net2_conv_out_weight = dparams + 137330;
     const real *stage3_bcres2net2_bn_scale = params + 162930; /* 160 x 1 x 1 x 1 */
     real *d_stage3_bcres2net2_bn_scale = dparams + 162930;
+    const real *stage3_bcres2net2_bn_shift = params + 163090; /* 160 x 1 x 1 x 1 */
     real *d_stage3_bcres2net2_bn_shift = dparams + 163090;
     const real *stage3_mfa_att1_fc1_weight = params + 163250; /* 20 x 40 x 1 x 1 */
     real *d_stage3_mfa_att1_fc1_weight = dparams + 163250;
@@ -4361,6 +4390,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage3_mfa_dw2_weight = dparams + 164850;
     const real *stage3_mfa_bn2_scale = params + 165210; /* 40 x 1 x 1 x 1 */
     real *d_stage3_mfa_bn2_scale = dparams + 165210;
+    const real *stage3_mfa_bn2_shift = params + 165250; /* 40 x 1 x 1 x 1 */
     real *d_stage3_mfa_bn2_shift = dparams + 165250;
     const real *stage3_mfa_att2_fc1_weight = params + 165290; /* 20 x 40 x 1 x 1 */
     real *d_stage3_mfa_att2_fc1_weight = dparams + 165290;
@@ -4370,6 +4400,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage3_mfa_dw3_weight = dparams + 166890;
     const real *stage3_mfa_bn3_scale = params + 167250; /* 40 x 1 x 1 x 1 */
     real *d_stage3_mfa_bn3_scale = dparams + 167250;
+    const real *stage3_mfa_bn3_shift = params + 167290; /* 40 x 1 x 1 x 1 */
     real *d_stage3_mfa_bn3_shift = dparams + 167290;
     const real *stage3_mfa_att3_fc1_weight = params + 167330; /* 20 x 40 x 1 x 1 */
     real *d_stage3_mfa_att3_fc1_weight = dparams + 167330;
@@ -4379,6 +4410,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage3_mfa_dw4_weight = dparams + 168930;
     const real *stage3_mfa_bn4_scale = params + 169290; /* 40 x 1 x 1 x 1 */
     real *d_stage3_mfa_bn4_scale = dparams + 169290;
+    const real *stage3_mfa_bn4_shift = params + 169330; /* 40 x 1 x 1 x 1 */
     real *d_stage3_mfa_bn4_shift = dparams + 169330;
     const real *stage3_mfa_att4_fc1_weight = params + 169370; /* 20 x 40 x 1 x 1 */
     real *d_stage3_mfa_att4_fc1_weight = dparams + 169370;
@@ -4388,21 +4420,25 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage4_bcres2net1_conv_in_weight = dparams + 170970;
     const real *stage4_bcres2net1_bn_in_scale = params + 202970; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net1_bn_in_scale = dparams + 202970;
+    const real *stage4_bcres2net1_bn_in_shift = params + 203170; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net1_bn_in_shift = dparams + 203170;
     const real *stage4_bcres2net1_f2_dw2_weight = params + 203370; /* 50 x 1 x 3 x 1 */
     real *d_stage4_bcres2net1_f2_dw2_weight = dparams + 203370;
     const real *stage4_bcres2net1_f2_ssn2_scale = params + 203520; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net1_f2_ssn2_scale = dparams + 203520;
+    const real *stage4_bcres2net1_f2_ssn2_shift = params + 203720; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net1_f2_ssn2_shift = dparams + 203720;
     const real *stage4_bcres2net1_f2_dw3_weight = params + 203920; /* 50 x 1 x 3 x 1 */
     real *d_stage4_bcres2net1_f2_dw3_weight = dparams + 203920;
     const real *stage4_bcres2net1_f2_ssn3_scale = params + 204070; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net1_f2_ssn3_scale = dparams + 204070;
+    const real *stage4_bcres2net1_f2_ssn3_shift = params + 204270; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net1_f2_ssn3_shift = dparams + 204270;
     const real *stage4_bcres2net1_f2_dw4_weight = params + 204470; /* 50 x 1 x 3 x 1 */
     real *d_stage4_bcres2net1_f2_dw4_weight = dparams + 204470;
     const real *stage4_bcres2net1_f2_ssn4_scale = params + 204620; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net1_f2_ssn4_scale = dparams + 204620;
+    const real *stage4_bcres2net1_f2_ssn4_shift = params + 204820; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net1_f2_ssn4_shift = dparams + 204820;
     const real *stage4_bcres2net1_f1_dw2_weight = params + 205020; /* 50 x 1 x 1 x 3 */
     real *d_stage4_bcres2net1_f1_dw2_weight = dparams + 205020;
@@ -4414,21 +4450,25 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage4_bcres2net1_conv_out_weight = dparams + 205470;
     const real *stage4_bcres2net1_bn_scale = params + 245470; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net1_bn_scale = dparams + 245470;
+    const real *stage4_bcres2net1_bn_shift = params + 245670; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net1_bn_shift = dparams + 245670;
     const real *stage4_bcres2net2_f2_dw2_weight = params + 245870; /* 50 x 1 x 3 x 1 */
     real *d_stage4_bcres2net2_f2_dw2_weight = dparams + 245870;
     const real *stage4_bcres2net2_f2_ssn2_scale = params + 246020; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net2_f2_ssn2_scale = dparams + 246020;
+    const real *stage4_bcres2net2_f2_ssn2_shift = params + 246220; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net2_f2_ssn2_shift = dparams + 246220;
     const real *stage4_bcres2net2_f2_dw3_weight = params + 246420; /* 50 x 1 x 3 x 1 */
     real *d_stage4_bcres2net2_f2_dw3_weight = dparams + 246420;
     const real *stage4_bcres2net2_f2_ssn3_scale = params + 246570; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net2_f2_ssn3_scale = dparams + 246570;
+    const real *stage4_bcres2net2_f2_ssn3_shift = params + 246770; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net2_f2_ssn3_shift = dparams + 246770;
     const real *stage4_bcres2net2_f2_dw4_weight = params + 246970; /* 50 x 1 x 3 x 1 */
     real *d_stage4_bcres2net2_f2_dw4_weight = dparams + 246970;
     const real *stage4_bcres2net2_f2_ssn4_scale = params + 247120; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net2_f2_ssn4_scale = dparams + 247120;
+    const real *stage4_bcres2net2_f2_ssn4_shift = params + 247320; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net2_f2_ssn4_shift = dparams + 247320;
     const real *stage4_bcres2net2_f1_dw2_weight = params + 247520; /* 50 x 1 x 1 x 3 */
     real *d_stage4_bcres2net2_f1_dw2_weight = dparams + 247520;
@@ -4440,21 +4480,25 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage4_bcres2net2_conv_out_weight = dparams + 247970;
     const real *stage4_bcres2net2_bn_scale = params + 287970; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net2_bn_scale = dparams + 287970;
+    const real *stage4_bcres2net2_bn_shift = params + 288170; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net2_bn_shift = dparams + 288170;
     const real *stage4_bcres2net3_f2_dw2_weight = params + 288370; /* 50 x 1 x 3 x 1 */
     real *d_stage4_bcres2net3_f2_dw2_weight = dparams + 288370;
     const real *stage4_bcres2net3_f2_ssn2_scale = params + 288520; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net3_f2_ssn2_scale = dparams + 288520;
+    const real *stage4_bcres2net3_f2_ssn2_shift = params + 288720; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net3_f2_ssn2_shift = dparams + 288720;
     const real *stage4_bcres2net3_f2_dw3_weight = params + 288920; /* 50 x 1 x 3 x 1 */
     real *d_stage4_bcres2net3_f2_dw3_weight = dparams + 288920;
     const real *stage4_bcres2net3_f2_ssn3_scale = params + 289070; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net3_f2_ssn3_scale = dparams + 289070;
+    const real *stage4_bcres2net3_f2_ssn3_shift = params + 289270; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net3_f2_ssn3_shift = dparams + 289270;
     const real *stage4_bcres2net3_f2_dw4_weight = params + 289470; /* 50 x 1 x 3 x 1 */
     real *d_stage4_bcres2net3_f2_dw4_weight = dparams + 289470;
     const real *stage4_bcres2net3_f2_ssn4_scale = params + 289620; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net3_f2_ssn4_scale = dparams + 289620;
+    const real *stage4_bcres2net3_f2_ssn4_shift = params + 289820; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net3_f2_ssn4_shift = dparams + 289820;
     const real *stage4_bcres2net3_f1_dw2_weight = params + 290020; /* 50 x 1 x 1 x 3 */
     real *d_stage4_bcres2net3_f1_dw2_weight = dparams + 290020;
@@ -4466,6 +4510,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage4_bcres2net3_conv_out_weight = dparams + 290470;
     const real *stage4_bcres2net3_bn_scale = params + 330470; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net3_bn_scale = dparams + 330470;
+    const real *stage4_bcres2net3_bn_shift = params + 330670; /* 200 x 1 x 1 x 1 */
     real *d_stage4_bcres2net3_bn_shift = dparams + 330670;
     const real *stage4_mfa_att1_fc1_weight = params + 330870; /* 26 x 50 x 1 x 1 */
     real *d_stage4_mfa_att1_fc1_weight = dparams + 330870;
@@ -4475,6 +4520,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage4_mfa_dw2_weight = dparams + 333470;
     const real *stage4_mfa_bn2_scale = params + 333920; /* 50 x 1 x 1 x 1 */
     real *d_stage4_mfa_bn2_scale = dparams + 333920;
+    const real *stage4_mfa_bn2_shift = params + 333970; /* 50 x 1 x 1 x 1 */
     real *d_stage4_mfa_bn2_shift = dparams + 333970;
     const real *stage4_mfa_att2_fc1_weight = params + 334020; /* 26 x 50 x 1 x 1 */
     real *d_stage4_mfa_att2_fc1_weight = dparams + 334020;
@@ -4484,6 +4530,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage4_mfa_dw3_weight = dparams + 336620;
     const real *stage4_mfa_bn3_scale = params + 337070; /* 50 x 1 x 1 x 1 */
     real *d_stage4_mfa_bn3_scale = dparams + 337070;
+    const real *stage4_mfa_bn3_shift = params + 337120; /* 50 x 1 x 1 x 1 */
     real *d_stage4_mfa_bn3_shift = dparams + 337120;
     const real *stage4_mfa_att3_fc1_weight = params + 337170; /* 26 x 50 x 1 x 1 */
     real *d_stage4_mfa_att3_fc1_weight = dparams + 337170;
@@ -4493,6 +4540,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_stage4_mfa_dw4_weight = dparams + 339770;
     const real *stage4_mfa_bn4_scale = params + 340220; /* 50 x 1 x 1 x 1 */
     real *d_stage4_mfa_bn4_scale = dparams + 340220;
+    const real *stage4_mfa_bn4_shift = params + 340270; /* 50 x 1 x 1 x 1 */
     real *d_stage4_mfa_bn4_shift = dparams + 340270;
     const real *stage4_mfa_att4_fc1_weight = params + 340320; /* 26 x 50 x 1 x 1 */
     real *d_stage4_mfa_att4_fc1_weight = dparams + 340320;
@@ -4510,16 +4558,19 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_head_fpm_smooth4_f2_dw2_weight = dparams + 387720;
     const real *head_fpm_smooth4_f2_ssn2_scale = params + 387780; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth4_f2_ssn2_scale = dparams + 387780;
+    const real *head_fpm_smooth4_f2_ssn2_shift = params + 387860; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth4_f2_ssn2_shift = dparams + 387860;
     const real *head_fpm_smooth4_f2_dw3_weight = params + 387940; /* 20 x 1 x 3 x 1 */
     real *d_head_fpm_smooth4_f2_dw3_weight = dparams + 387940;
     const real *head_fpm_smooth4_f2_ssn3_scale = params + 388000; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth4_f2_ssn3_scale = dparams + 388000;
+    const real *head_fpm_smooth4_f2_ssn3_shift = params + 388080; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth4_f2_ssn3_shift = dparams + 388080;
     const real *head_fpm_smooth4_f2_dw4_weight = params + 388160; /* 20 x 1 x 3 x 1 */
     real *d_head_fpm_smooth4_f2_dw4_weight = dparams + 388160;
     const real *head_fpm_smooth4_f2_ssn4_scale = params + 388220; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth4_f2_ssn4_scale = dparams + 388220;
+    const real *head_fpm_smooth4_f2_ssn4_shift = params + 388300; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth4_f2_ssn4_shift = dparams + 388300;
     const real *head_fpm_smooth4_f1_dw2_weight = params + 388380; /* 20 x 1 x 1 x 3 */
     real *d_head_fpm_smooth4_f1_dw2_weight = dparams + 388380;
@@ -4531,21 +4582,25 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_head_fpm_smooth4_conv_out_weight = dparams + 388560;
     const real *head_fpm_smooth4_bn_scale = params + 394960; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth4_bn_scale = dparams + 394960;
+    const real *head_fpm_smooth4_bn_shift = params + 395040; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth4_bn_shift = dparams + 395040;
     const real *head_fpm_smooth3_f2_dw2_weight = params + 395120; /* 20 x 1 x 3 x 1 */
     real *d_head_fpm_smooth3_f2_dw2_weight = dparams + 395120;
     const real *head_fpm_smooth3_f2_ssn2_scale = params + 395180; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth3_f2_ssn2_scale = dparams + 395180;
+    const real *head_fpm_smooth3_f2_ssn2_shift = params + 395260; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth3_f2_ssn2_shift = dparams + 395260;
     const real *head_fpm_smooth3_f2_dw3_weight = params + 395340; /* 20 x 1 x 3 x 1 */
     real *d_head_fpm_smooth3_f2_dw3_weight = dparams + 395340;
     const real *head_fpm_smooth3_f2_ssn3_scale = params + 395400; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth3_f2_ssn3_scale = dparams + 395400;
+    const real *head_fpm_smooth3_f2_ssn3_shift = params + 395480; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth3_f2_ssn3_shift = dparams + 395480;
     const real *head_fpm_smooth3_f2_dw4_weight = params + 395560; /* 20 x 1 x 3 x 1 */
     real *d_head_fpm_smooth3_f2_dw4_weight = dparams + 395560;
     const real *head_fpm_smooth3_f2_ssn4_scale = params + 395620; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth3_f2_ssn4_scale = dparams + 395620;
+    const real *head_fpm_smooth3_f2_ssn4_shift = params + 395700; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth3_f2_ssn4_shift = dparams + 395700;
     const real *head_fpm_smooth3_f1_dw2_weight = params + 395780; /* 20 x 1 x 1 x 3 */
     real *d_head_fpm_smooth3_f1_dw2_weight = dparams + 395780;
@@ -4557,6 +4612,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_head_fpm_smooth3_conv_out_weight = dparams + 395960;
     const real *head_fpm_smooth3_bn_scale = params + 402360; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth3_bn_scale = dparams + 402360;
+    const real *head_fpm_smooth3_bn_shift = params + 402440; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth3_bn_shift = dparams + 402440;
     const real *head_fpm_up2_weight = params + 402520; /* 320 x 80 x 1 x 1 */
     real *d_head_fpm_up2_weight = dparams + 402520;
@@ -4564,16 +4620,19 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_head_fpm_smooth2_f2_dw2_weight = dparams + 428120;
     const real *head_fpm_smooth2_f2_ssn2_scale = params + 428180; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth2_f2_ssn2_scale = dparams + 428180;
+    const real *head_fpm_smooth2_f2_ssn2_shift = params + 428260; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth2_f2_ssn2_shift = dparams + 428260;
     const real *head_fpm_smooth2_f2_dw3_weight = params + 428340; /* 20 x 1 x 3 x 1 */
     real *d_head_fpm_smooth2_f2_dw3_weight = dparams + 428340;
     const real *head_fpm_smooth2_f2_ssn3_scale = params + 428400; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth2_f2_ssn3_scale = dparams + 428400;
+    const real *head_fpm_smooth2_f2_ssn3_shift = params + 428480; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth2_f2_ssn3_shift = dparams + 428480;
     const real *head_fpm_smooth2_f2_dw4_weight = params + 428560; /* 20 x 1 x 3 x 1 */
     real *d_head_fpm_smooth2_f2_dw4_weight = dparams + 428560;
     const real *head_fpm_smooth2_f2_ssn4_scale = params + 428620; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth2_f2_ssn4_scale = dparams + 428620;
+    const real *head_fpm_smooth2_f2_ssn4_shift = params + 428700; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth2_f2_ssn4_shift = dparams + 428700;
     const real *head_fpm_smooth2_f1_dw2_weight = params + 428780; /* 20 x 1 x 1 x 3 */
     real *d_head_fpm_smooth2_f1_dw2_weight = dparams + 428780;
@@ -4585,6 +4644,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_head_fpm_smooth2_conv_out_weight = dparams + 428960;
     const real *head_fpm_smooth2_bn_scale = params + 435360; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth2_bn_scale = dparams + 435360;
+    const real *head_fpm_smooth2_bn_shift = params + 435440; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth2_bn_shift = dparams + 435440;
     const real *head_fpm_up1_weight = params + 435520; /* 320 x 80 x 1 x 1 */
     real *d_head_fpm_up1_weight = dparams + 435520;
@@ -4592,16 +4652,19 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_head_fpm_smooth1_f2_dw2_weight = dparams + 461120;
     const real *head_fpm_smooth1_f2_ssn2_scale = params + 461180; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth1_f2_ssn2_scale = dparams + 461180;
+    const real *head_fpm_smooth1_f2_ssn2_shift = params + 461260; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth1_f2_ssn2_shift = dparams + 461260;
     const real *head_fpm_smooth1_f2_dw3_weight = params + 461340; /* 20 x 1 x 3 x 1 */
     real *d_head_fpm_smooth1_f2_dw3_weight = dparams + 461340;
     const real *head_fpm_smooth1_f2_ssn3_scale = params + 461400; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth1_f2_ssn3_scale = dparams + 461400;
+    const real *head_fpm_smooth1_f2_ssn3_shift = params + 461480; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth1_f2_ssn3_shift = dparams + 461480;
     const real *head_fpm_smooth1_f2_dw4_weight = params + 461560; /* 20 x 1 x 3 x 1 */
     real *d_head_fpm_smooth1_f2_dw4_weight = dparams + 461560;
     const real *head_fpm_smooth1_f2_ssn4_scale = params + 461620; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth1_f2_ssn4_scale = dparams + 461620;
+    const real *head_fpm_smooth1_f2_ssn4_shift = params + 461700; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth1_f2_ssn4_shift = dparams + 461700;
     const real *head_fpm_smooth1_f1_dw2_weight = params + 461780; /* 20 x 1 x 1 x 3 */
     real *d_head_fpm_smooth1_f1_dw2_weight = dparams + 461780;
@@ -4613,6 +4676,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     real *d_head_fpm_smooth1_conv_out_weight = dparams + 461960;
     const real *head_fpm_smooth1_bn_scale = params + 468360; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth1_bn_scale = dparams + 468360;
+    const real *head_fpm_smooth1_bn_shift = params + 468440; /* 80 x 1 x 1 x 1 */
     real *d_head_fpm_smooth1_bn_shift = dparams + 468440;
     const real *head_linear_weight = params + 468520; /* 10 x 320 x 1 x 1 */
     real *d_head_linear_weight = dparams + 468520;
@@ -4634,7 +4698,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     globalpool_backward(d_head_fpm_smooth1_bn, 0, d_head_fpm_pool1, 80 * N, 2048);
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth1_sum, 0, d_head_fpm_smooth1_bn_scale, d_head_fpm_smooth1_bn_shift, d_head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_head_fpm_smooth1_sum, 0, d_head_fpm_smooth1_bn_scale, d_head_fpm_smooth1_bn_shift, d_head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_shift, head_fpm_smooth1_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         bcast_add_f_backward_channel(c, d_head_fpm_smooth1_f2, 0, d_head_fpm_merge1, 0, d_head_fpm_smooth1_drop, 0, d_head_fpm_smooth1_sum, N, 128, 16);
@@ -4660,21 +4724,21 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_head_fpm_smooth1_f2, 1, d_head_fpm_smooth1_mean_f, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth1_f2_dw4, 0, d_head_fpm_smooth1_f2_ssn4_scale, d_head_fpm_smooth1_f2_ssn4_shift, d_head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, NULL, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
+        norm_backward_group(g, d_head_fpm_smooth1_f2_dw4, 0, d_head_fpm_smooth1_f2_ssn4_scale, d_head_fpm_smooth1_f2_ssn4_shift, d_head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, head_fpm_smooth1_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth1_f2_sum4, 0, d_head_fpm_smooth1_f2_dw4_weight, d_head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth1_f2_in4, 1, d_head_fpm_smooth1_f2_out3, 1, d_head_fpm_smooth1_f2_sum4, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth1_f2_dw3, 0, d_head_fpm_smooth1_f2_ssn3_scale, d_head_fpm_smooth1_f2_ssn3_shift, d_head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, NULL, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
+        norm_backward_group(g, d_head_fpm_smooth1_f2_dw3, 0, d_head_fpm_smooth1_f2_ssn3_scale, d_head_fpm_smooth1_f2_ssn3_shift, d_head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, head_fpm_smooth1_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth1_f2_sum3, 0, d_head_fpm_smooth1_f2_dw3_weight, d_head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth1_f2_in3, 1, d_head_fpm_smooth1_f2_out2, 1, d_head_fpm_smooth1_f2_sum3, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth1_f2_dw2, 0, d_head_fpm_smooth1_f2_ssn2_scale, d_head_fpm_smooth1_f2_ssn2_shift, d_head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, NULL, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
+        norm_backward_group(g, d_head_fpm_smooth1_f2_dw2, 0, d_head_fpm_smooth1_f2_ssn2_scale, d_head_fpm_smooth1_f2_ssn2_shift, d_head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, head_fpm_smooth1_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth1_f2_in2, 1, d_head_fpm_smooth1_f2_dw2_weight, d_head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_in2, head_fpm_smooth1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
@@ -4685,7 +4749,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     globalpool_backward(d_head_fpm_smooth2_bn, 0, d_head_fpm_pool2, 80 * N, 512);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth2_sum, 0, d_head_fpm_smooth2_bn_scale, d_head_fpm_smooth2_bn_shift, d_head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_saved, (NormShape){80, 1, N, 64, 8}, 1);
+        norm_backward_group(g, d_head_fpm_smooth2_sum, 0, d_head_fpm_smooth2_bn_scale, d_head_fpm_smooth2_bn_shift, d_head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, head_fpm_smooth2_bn_saved, (NormShape){80, 1, N, 64, 8}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         bcast_add_f_backward_channel(c, d_head_fpm_smooth2_f2, 0, d_head_fpm_merge2, 1, d_head_fpm_smooth2_drop, 0, d_head_fpm_smooth2_sum, N, 64, 8);
@@ -4711,21 +4775,21 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_head_fpm_smooth2_f2, 1, d_head_fpm_smooth2_mean_f, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth2_f2_dw4, 0, d_head_fpm_smooth2_f2_ssn4_scale, d_head_fpm_smooth2_f2_ssn4_shift, d_head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, NULL, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_saved, (NormShape){20, 4, N, 64, 8}, 0);
+        norm_backward_group(g, d_head_fpm_smooth2_f2_dw4, 0, d_head_fpm_smooth2_f2_ssn4_scale, d_head_fpm_smooth2_f2_ssn4_shift, d_head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, head_fpm_smooth2_f2_ssn4_saved, (NormShape){20, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth2_f2_sum4, 0, d_head_fpm_smooth2_f2_dw4_weight, d_head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth2_f2_in4, 1, d_head_fpm_smooth2_f2_out3, 1, d_head_fpm_smooth2_f2_sum4, (size_t)N * 10240);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth2_f2_dw3, 0, d_head_fpm_smooth2_f2_ssn3_scale, d_head_fpm_smooth2_f2_ssn3_shift, d_head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, NULL, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_saved, (NormShape){20, 4, N, 64, 8}, 0);
+        norm_backward_group(g, d_head_fpm_smooth2_f2_dw3, 0, d_head_fpm_smooth2_f2_ssn3_scale, d_head_fpm_smooth2_f2_ssn3_shift, d_head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, head_fpm_smooth2_f2_ssn3_saved, (NormShape){20, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth2_f2_sum3, 0, d_head_fpm_smooth2_f2_dw3_weight, d_head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth2_f2_in3, 1, d_head_fpm_smooth2_f2_out2, 1, d_head_fpm_smooth2_f2_sum3, (size_t)N * 10240);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth2_f2_dw2, 0, d_head_fpm_smooth2_f2_ssn2_scale, d_head_fpm_smooth2_f2_ssn2_shift, d_head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, NULL, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_saved, (NormShape){20, 4, N, 64, 8}, 0);
+        norm_backward_group(g, d_head_fpm_smooth2_f2_dw2, 0, d_head_fpm_smooth2_f2_ssn2_scale, d_head_fpm_smooth2_f2_ssn2_shift, d_head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, head_fpm_smooth2_f2_ssn2_saved, (NormShape){20, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth2_f2_in2, 1, d_head_fpm_smooth2_f2_dw2_weight, d_head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_in2, head_fpm_smooth2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
@@ -4736,7 +4800,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     globalpool_backward(d_head_fpm_smooth3_bn, 0, d_head_fpm_pool3, 80 * N, 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth3_sum, 0, d_head_fpm_smooth3_bn_scale, d_head_fpm_smooth3_bn_shift, d_head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_head_fpm_smooth3_sum, 0, d_head_fpm_smooth3_bn_scale, d_head_fpm_smooth3_bn_shift, d_head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, head_fpm_smooth3_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         bcast_add_f_backward_channel(c, d_head_fpm_smooth3_f2, 0, d_head_fpm_merge3, 1, d_head_fpm_smooth3_drop, 0, d_head_fpm_smooth3_sum, N, 32, 4);
@@ -4762,21 +4826,21 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_head_fpm_smooth3_f2, 1, d_head_fpm_smooth3_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth3_f2_dw4, 0, d_head_fpm_smooth3_f2_ssn4_scale, d_head_fpm_smooth3_f2_ssn4_shift, d_head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, NULL, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_head_fpm_smooth3_f2_dw4, 0, d_head_fpm_smooth3_f2_ssn4_scale, d_head_fpm_smooth3_f2_ssn4_shift, d_head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, head_fpm_smooth3_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth3_f2_sum4, 0, d_head_fpm_smooth3_f2_dw4_weight, d_head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth3_f2_in4, 1, d_head_fpm_smooth3_f2_out3, 1, d_head_fpm_smooth3_f2_sum4, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth3_f2_dw3, 0, d_head_fpm_smooth3_f2_ssn3_scale, d_head_fpm_smooth3_f2_ssn3_shift, d_head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, NULL, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_head_fpm_smooth3_f2_dw3, 0, d_head_fpm_smooth3_f2_ssn3_scale, d_head_fpm_smooth3_f2_ssn3_shift, d_head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, head_fpm_smooth3_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth3_f2_sum3, 0, d_head_fpm_smooth3_f2_dw3_weight, d_head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth3_f2_in3, 1, d_head_fpm_smooth3_f2_out2, 1, d_head_fpm_smooth3_f2_sum3, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth3_f2_dw2, 0, d_head_fpm_smooth3_f2_ssn2_scale, d_head_fpm_smooth3_f2_ssn2_shift, d_head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, NULL, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_head_fpm_smooth3_f2_dw2, 0, d_head_fpm_smooth3_f2_ssn2_scale, d_head_fpm_smooth3_f2_ssn2_shift, d_head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, head_fpm_smooth3_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth3_f2_in2, 1, d_head_fpm_smooth3_f2_dw2_weight, d_head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_in2, head_fpm_smooth3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -4785,7 +4849,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     globalpool_backward(d_head_fpm_smooth4_bn, 0, d_head_fpm_pool4, 80 * N, 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth4_sum, 0, d_head_fpm_smooth4_bn_scale, d_head_fpm_smooth4_bn_shift, d_head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_head_fpm_smooth4_sum, 0, d_head_fpm_smooth4_bn_scale, d_head_fpm_smooth4_bn_shift, d_head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_shift, head_fpm_smooth4_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         bcast_add_f_backward_channel(c, d_head_fpm_smooth4_f2, 0, d_head_fpm_lateral4, 1, d_head_fpm_smooth4_drop, 0, d_head_fpm_smooth4_sum, N, 32, 4);
@@ -4811,21 +4875,21 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_head_fpm_smooth4_f2, 1, d_head_fpm_smooth4_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth4_f2_dw4, 0, d_head_fpm_smooth4_f2_ssn4_scale, d_head_fpm_smooth4_f2_ssn4_shift, d_head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, NULL, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_head_fpm_smooth4_f2_dw4, 0, d_head_fpm_smooth4_f2_ssn4_scale, d_head_fpm_smooth4_f2_ssn4_shift, d_head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, head_fpm_smooth4_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth4_f2_sum4, 0, d_head_fpm_smooth4_f2_dw4_weight, d_head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth4_f2_in4, 1, d_head_fpm_smooth4_f2_out3, 1, d_head_fpm_smooth4_f2_sum4, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth4_f2_dw3, 0, d_head_fpm_smooth4_f2_ssn3_scale, d_head_fpm_smooth4_f2_ssn3_shift, d_head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, NULL, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_head_fpm_smooth4_f2_dw3, 0, d_head_fpm_smooth4_f2_ssn3_scale, d_head_fpm_smooth4_f2_ssn3_shift, d_head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, head_fpm_smooth4_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth4_f2_sum3, 0, d_head_fpm_smooth4_f2_dw3_weight, d_head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_head_fpm_smooth4_f2_in3, 1, d_head_fpm_smooth4_f2_out2, 1, d_head_fpm_smooth4_f2_sum3, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth4_f2_dw2, 0, d_head_fpm_smooth4_f2_ssn2_scale, d_head_fpm_smooth4_f2_ssn2_shift, d_head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, NULL, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_head_fpm_smooth4_f2_dw2, 0, d_head_fpm_smooth4_f2_ssn2_scale, d_head_fpm_smooth4_f2_ssn2_shift, d_head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, head_fpm_smooth4_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth4_f2_in2, 1, d_head_fpm_smooth4_f2_dw2_weight, d_head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_in2, head_fpm_smooth4_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -4852,7 +4916,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stage4_mfa_bn4, 1, d_stage4_mfa_att4_mean, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 50; g++)
-        norm_backward_group(g, d_stage4_mfa_dw4, 0, d_stage4_mfa_bn4_scale, d_stage4_mfa_bn4_shift, d_stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4, stage4_mfa_bn4_scale, stage4_mfa_bn4_saved, (NormShape){50, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage4_mfa_dw4, 0, d_stage4_mfa_bn4_scale, d_stage4_mfa_bn4_shift, d_stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stage4_mfa_bn4_saved, (NormShape){50, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 115200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_mfa_sum4, 0, d_stage4_mfa_dw4_weight, d_stage4_mfa_dw4, stage4_mfa_sum4, stage4_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
@@ -4869,7 +4933,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stage4_mfa_bn3, 1, d_stage4_mfa_att3_mean, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 50; g++)
-        norm_backward_group(g, d_stage4_mfa_dw3, 0, d_stage4_mfa_bn3_scale, d_stage4_mfa_bn3_shift, d_stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3, stage4_mfa_bn3_scale, stage4_mfa_bn3_saved, (NormShape){50, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage4_mfa_dw3, 0, d_stage4_mfa_bn3_scale, d_stage4_mfa_bn3_shift, d_stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stage4_mfa_bn3_saved, (NormShape){50, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 115200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_mfa_sum3, 0, d_stage4_mfa_dw3_weight, d_stage4_mfa_dw3, stage4_mfa_sum3, stage4_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
@@ -4886,7 +4950,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stage4_mfa_bn2, 1, d_stage4_mfa_att2_mean, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 50; g++)
-        norm_backward_group(g, d_stage4_mfa_dw2, 0, d_stage4_mfa_bn2_scale, d_stage4_mfa_bn2_shift, d_stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2, stage4_mfa_bn2_scale, stage4_mfa_bn2_saved, (NormShape){50, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage4_mfa_dw2, 0, d_stage4_mfa_bn2_scale, d_stage4_mfa_bn2_shift, d_stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stage4_mfa_bn2_saved, (NormShape){50, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 115200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_mfa_x2, 0, d_stage4_mfa_dw2_weight, d_stage4_mfa_dw2, stage4_mfa_x2, stage4_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
@@ -4913,7 +4977,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage4_bcres2net3_bn, stage4_bcres2net3_bn, (size_t)N * 25600, quant->ranges + 32);
     #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net3_sum, 0, d_stage4_bcres2net3_bn_scale, d_stage4_bcres2net3_bn_shift, d_stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_saved, (NormShape){200, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage4_bcres2net3_sum, 0, d_stage4_bcres2net3_bn_scale, d_stage4_bcres2net3_bn_shift, d_stage4_bcres2net3_bn, stage4_bcres2net3_sum, stage4_bcres2net3_bn_scale, stage4_bcres2net3_bn_shift, stage4_bcres2net3_bn_saved, (NormShape){200, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 200; c++)
         bcast_add_f_backward_channel(c, d_stage4_bcres2net3_f2, 0, d_stage4_bcres2net2_bn, 0, d_stage4_bcres2net3_drop, 0, d_stage4_bcres2net3_sum, N, 32, 4);
@@ -4939,21 +5003,21 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_stage4_bcres2net3_f2, 1, d_stage4_bcres2net3_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net3_f2_dw4, 0, d_stage4_bcres2net3_f2_ssn4_scale, d_stage4_bcres2net3_f2_ssn4_shift, d_stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, NULL, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage4_bcres2net3_f2_dw4, 0, d_stage4_bcres2net3_f2_ssn4_scale, d_stage4_bcres2net3_f2_ssn4_shift, d_stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stage4_bcres2net3_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net3_f2_sum4, 0, d_stage4_bcres2net3_f2_dw4_weight, d_stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage4_bcres2net3_f2_in4, 1, d_stage4_bcres2net3_f2_out3, 1, d_stage4_bcres2net3_f2_sum4, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net3_f2_dw3, 0, d_stage4_bcres2net3_f2_ssn3_scale, d_stage4_bcres2net3_f2_ssn3_shift, d_stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, NULL, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage4_bcres2net3_f2_dw3, 0, d_stage4_bcres2net3_f2_ssn3_scale, d_stage4_bcres2net3_f2_ssn3_shift, d_stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stage4_bcres2net3_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net3_f2_sum3, 0, d_stage4_bcres2net3_f2_dw3_weight, d_stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage4_bcres2net3_f2_in3, 1, d_stage4_bcres2net3_f2_out2, 1, d_stage4_bcres2net3_f2_sum3, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net3_f2_dw2, 0, d_stage4_bcres2net3_f2_ssn2_scale, d_stage4_bcres2net3_f2_ssn2_shift, d_stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, NULL, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage4_bcres2net3_f2_dw2, 0, d_stage4_bcres2net3_f2_ssn2_scale, d_stage4_bcres2net3_f2_ssn2_shift, d_stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stage4_bcres2net3_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net3_f2_in2, 1, d_stage4_bcres2net3_f2_dw2_weight, d_stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_in2, stage4_bcres2net3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -4964,7 +5028,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage4_bcres2net2_bn, stage4_bcres2net2_bn, (size_t)N * 25600, quant->ranges + 30);
     #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net2_sum, 0, d_stage4_bcres2net2_bn_scale, d_stage4_bcres2net2_bn_shift, d_stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_saved, (NormShape){200, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage4_bcres2net2_sum, 0, d_stage4_bcres2net2_bn_scale, d_stage4_bcres2net2_bn_shift, d_stage4_bcres2net2_bn, stage4_bcres2net2_sum, stage4_bcres2net2_bn_scale, stage4_bcres2net2_bn_shift, stage4_bcres2net2_bn_saved, (NormShape){200, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 200; c++)
         bcast_add_f_backward_channel(c, d_stage4_bcres2net2_f2, 0, d_stage4_bcres2net1_bn, 0, d_stage4_bcres2net2_drop, 0, d_stage4_bcres2net2_sum, N, 32, 4);
@@ -4990,21 +5054,21 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_stage4_bcres2net2_f2, 1, d_stage4_bcres2net2_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net2_f2_dw4, 0, d_stage4_bcres2net2_f2_ssn4_scale, d_stage4_bcres2net2_f2_ssn4_shift, d_stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, NULL, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage4_bcres2net2_f2_dw4, 0, d_stage4_bcres2net2_f2_ssn4_scale, d_stage4_bcres2net2_f2_ssn4_shift, d_stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stage4_bcres2net2_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net2_f2_sum4, 0, d_stage4_bcres2net2_f2_dw4_weight, d_stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage4_bcres2net2_f2_in4, 1, d_stage4_bcres2net2_f2_out3, 1, d_stage4_bcres2net2_f2_sum4, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net2_f2_dw3, 0, d_stage4_bcres2net2_f2_ssn3_scale, d_stage4_bcres2net2_f2_ssn3_shift, d_stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, NULL, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage4_bcres2net2_f2_dw3, 0, d_stage4_bcres2net2_f2_ssn3_scale, d_stage4_bcres2net2_f2_ssn3_shift, d_stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stage4_bcres2net2_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net2_f2_sum3, 0, d_stage4_bcres2net2_f2_dw3_weight, d_stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage4_bcres2net2_f2_in3, 1, d_stage4_bcres2net2_f2_out2, 1, d_stage4_bcres2net2_f2_sum3, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net2_f2_dw2, 0, d_stage4_bcres2net2_f2_ssn2_scale, d_stage4_bcres2net2_f2_ssn2_shift, d_stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, NULL, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage4_bcres2net2_f2_dw2, 0, d_stage4_bcres2net2_f2_ssn2_scale, d_stage4_bcres2net2_f2_ssn2_shift, d_stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stage4_bcres2net2_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net2_f2_in2, 1, d_stage4_bcres2net2_f2_dw2_weight, d_stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_in2, stage4_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -5015,7 +5079,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage4_bcres2net1_bn, stage4_bcres2net1_bn, (size_t)N * 25600, quant->ranges + 28);
     #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_sum, 0, d_stage4_bcres2net1_bn_scale, d_stage4_bcres2net1_bn_shift, d_stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_saved, (NormShape){200, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage4_bcres2net1_sum, 0, d_stage4_bcres2net1_bn_scale, d_stage4_bcres2net1_bn_shift, d_stage4_bcres2net1_bn, stage4_bcres2net1_sum, stage4_bcres2net1_bn_scale, stage4_bcres2net1_bn_shift, stage4_bcres2net1_bn_saved, (NormShape){200, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 200; c++)
         bcast_add_f_backward_channel(c, d_stage4_bcres2net1_f2, 0, NULL, 0, d_stage4_bcres2net1_drop, 0, d_stage4_bcres2net1_sum, N, 32, 4);
@@ -5041,28 +5105,28 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_stage4_bcres2net1_f2, 1, d_stage4_bcres2net1_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_f2_dw4, 0, d_stage4_bcres2net1_f2_ssn4_scale, d_stage4_bcres2net1_f2_ssn4_shift, d_stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, NULL, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage4_bcres2net1_f2_dw4, 0, d_stage4_bcres2net1_f2_ssn4_scale, d_stage4_bcres2net1_f2_ssn4_shift, d_stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stage4_bcres2net1_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net1_f2_sum4, 0, d_stage4_bcres2net1_f2_dw4_weight, d_stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage4_bcres2net1_f2_in4, 0, d_stage4_bcres2net1_f2_out3, 1, d_stage4_bcres2net1_f2_sum4, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_f2_dw3, 0, d_stage4_bcres2net1_f2_ssn3_scale, d_stage4_bcres2net1_f2_ssn3_shift, d_stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, NULL, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage4_bcres2net1_f2_dw3, 0, d_stage4_bcres2net1_f2_ssn3_scale, d_stage4_bcres2net1_f2_ssn3_shift, d_stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stage4_bcres2net1_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net1_f2_sum3, 0, d_stage4_bcres2net1_f2_dw3_weight, d_stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage4_bcres2net1_f2_in3, 0, d_stage4_bcres2net1_f2_out2, 1, d_stage4_bcres2net1_f2_sum3, (size_t)N * 6400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_f2_dw2, 0, d_stage4_bcres2net1_f2_ssn2_scale, d_stage4_bcres2net1_f2_ssn2_shift, d_stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, NULL, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage4_bcres2net1_f2_dw2, 0, d_stage4_bcres2net1_f2_ssn2_scale, d_stage4_bcres2net1_f2_ssn2_shift, d_stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stage4_bcres2net1_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_backward_channel(c, d_stage4_bcres2net1_f2_in2, 0, d_stage4_bcres2net1_f2_dw2_weight, d_stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_in2, stage4_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     copy_backward(d_stage4_bcres2net1_f2_in1, d_stage4_bcres2net1_f2_out1, (size_t)N * 6400, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_conv_in, 0, d_stage4_bcres2net1_bn_in_scale, d_stage4_bcres2net1_bn_in_shift, d_stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_saved, (NormShape){200, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage4_bcres2net1_conv_in, 0, d_stage4_bcres2net1_bn_in_scale, d_stage4_bcres2net1_bn_in_shift, d_stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_shift, stage4_bcres2net1_bn_in_saved, (NormShape){200, 1, N, 32, 4}, 1);
     conv1x1_backward(d_stage3_mfa, 1, d_stage4_bcres2net1_conv_in_weight, NULL, d_stage4_bcres2net1_conv_in, stage3_mfa, stage4_bcres2net1_conv_in_weight, 160, 200, (size_t)N * 128);
 
     /* ---- spec line 11: stage3: maxpool(2) -> bcres2net(out = 2*C) x 2 -> resnorm(0.1) -> mfa; */
@@ -5082,7 +5146,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stage3_mfa_bn4, 1, d_stage3_mfa_att4_mean, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage3_mfa_dw4, 0, d_stage3_mfa_bn4_scale, d_stage3_mfa_bn4_shift, d_stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4, stage3_mfa_bn4_scale, stage3_mfa_bn4_saved, (NormShape){40, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage3_mfa_dw4, 0, d_stage3_mfa_bn4_scale, d_stage3_mfa_bn4_shift, d_stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stage3_mfa_bn4_saved, (NormShape){40, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage3_mfa_sum4, 0, d_stage3_mfa_dw4_weight, d_stage3_mfa_dw4, stage3_mfa_sum4, stage3_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
@@ -5099,7 +5163,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stage3_mfa_bn3, 1, d_stage3_mfa_att3_mean, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage3_mfa_dw3, 0, d_stage3_mfa_bn3_scale, d_stage3_mfa_bn3_shift, d_stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3, stage3_mfa_bn3_scale, stage3_mfa_bn3_saved, (NormShape){40, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage3_mfa_dw3, 0, d_stage3_mfa_bn3_scale, d_stage3_mfa_bn3_shift, d_stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stage3_mfa_bn3_saved, (NormShape){40, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage3_mfa_sum3, 0, d_stage3_mfa_dw3_weight, d_stage3_mfa_dw3, stage3_mfa_sum3, stage3_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
@@ -5116,7 +5180,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stage3_mfa_bn2, 1, d_stage3_mfa_att2_mean, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage3_mfa_dw2, 0, d_stage3_mfa_bn2_scale, d_stage3_mfa_bn2_shift, d_stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2, stage3_mfa_bn2_scale, stage3_mfa_bn2_saved, (NormShape){40, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage3_mfa_dw2, 0, d_stage3_mfa_bn2_scale, d_stage3_mfa_bn2_shift, d_stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stage3_mfa_bn2_saved, (NormShape){40, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage3_mfa_x2, 0, d_stage3_mfa_dw2_weight, d_stage3_mfa_dw2, stage3_mfa_x2, stage3_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
@@ -5143,7 +5207,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage3_bcres2net2_bn, stage3_bcres2net2_bn, (size_t)N * 20480, quant->ranges + 22);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage3_bcres2net2_sum, 0, d_stage3_bcres2net2_bn_scale, d_stage3_bcres2net2_bn_shift, d_stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_saved, (NormShape){160, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage3_bcres2net2_sum, 0, d_stage3_bcres2net2_bn_scale, d_stage3_bcres2net2_bn_shift, d_stage3_bcres2net2_bn, stage3_bcres2net2_sum, stage3_bcres2net2_bn_scale, stage3_bcres2net2_bn_shift, stage3_bcres2net2_bn_saved, (NormShape){160, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 160; c++)
         bcast_add_f_backward_channel(c, d_stage3_bcres2net2_f2, 0, d_stage3_bcres2net1_bn, 0, d_stage3_bcres2net2_drop, 0, d_stage3_bcres2net2_sum, N, 32, 4);
@@ -5169,21 +5233,21 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_stage3_bcres2net2_f2, 1, d_stage3_bcres2net2_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage3_bcres2net2_f2_dw4, 0, d_stage3_bcres2net2_f2_ssn4_scale, d_stage3_bcres2net2_f2_ssn4_shift, d_stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, NULL, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_saved, (NormShape){40, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage3_bcres2net2_f2_dw4, 0, d_stage3_bcres2net2_f2_ssn4_scale, d_stage3_bcres2net2_f2_ssn4_shift, d_stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stage3_bcres2net2_f2_ssn4_saved, (NormShape){40, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net2_f2_sum4, 0, d_stage3_bcres2net2_f2_dw4_weight, d_stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage3_bcres2net2_f2_in4, 1, d_stage3_bcres2net2_f2_out3, 1, d_stage3_bcres2net2_f2_sum4, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage3_bcres2net2_f2_dw3, 0, d_stage3_bcres2net2_f2_ssn3_scale, d_stage3_bcres2net2_f2_ssn3_shift, d_stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, NULL, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_saved, (NormShape){40, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage3_bcres2net2_f2_dw3, 0, d_stage3_bcres2net2_f2_ssn3_scale, d_stage3_bcres2net2_f2_ssn3_shift, d_stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stage3_bcres2net2_f2_ssn3_saved, (NormShape){40, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net2_f2_sum3, 0, d_stage3_bcres2net2_f2_dw3_weight, d_stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage3_bcres2net2_f2_in3, 1, d_stage3_bcres2net2_f2_out2, 1, d_stage3_bcres2net2_f2_sum3, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage3_bcres2net2_f2_dw2, 0, d_stage3_bcres2net2_f2_ssn2_scale, d_stage3_bcres2net2_f2_ssn2_shift, d_stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, NULL, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_saved, (NormShape){40, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage3_bcres2net2_f2_dw2, 0, d_stage3_bcres2net2_f2_ssn2_scale, d_stage3_bcres2net2_f2_ssn2_shift, d_stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stage3_bcres2net2_f2_ssn2_saved, (NormShape){40, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net2_f2_in2, 1, d_stage3_bcres2net2_f2_dw2_weight, d_stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_in2, stage3_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -5194,7 +5258,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage3_bcres2net1_bn, stage3_bcres2net1_bn, (size_t)N * 20480, quant->ranges + 20);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_sum, 0, d_stage3_bcres2net1_bn_scale, d_stage3_bcres2net1_bn_shift, d_stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_saved, (NormShape){160, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage3_bcres2net1_sum, 0, d_stage3_bcres2net1_bn_scale, d_stage3_bcres2net1_bn_shift, d_stage3_bcres2net1_bn, stage3_bcres2net1_sum, stage3_bcres2net1_bn_scale, stage3_bcres2net1_bn_shift, stage3_bcres2net1_bn_saved, (NormShape){160, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 160; c++)
         bcast_add_f_backward_channel(c, d_stage3_bcres2net1_f2, 0, NULL, 0, d_stage3_bcres2net1_drop, 0, d_stage3_bcres2net1_sum, N, 32, 4);
@@ -5220,28 +5284,28 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_stage3_bcres2net1_f2, 1, d_stage3_bcres2net1_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_f2_dw4, 0, d_stage3_bcres2net1_f2_ssn4_scale, d_stage3_bcres2net1_f2_ssn4_shift, d_stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, NULL, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_saved, (NormShape){40, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage3_bcres2net1_f2_dw4, 0, d_stage3_bcres2net1_f2_ssn4_scale, d_stage3_bcres2net1_f2_ssn4_shift, d_stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stage3_bcres2net1_f2_ssn4_saved, (NormShape){40, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net1_f2_sum4, 0, d_stage3_bcres2net1_f2_dw4_weight, d_stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage3_bcres2net1_f2_in4, 0, d_stage3_bcres2net1_f2_out3, 1, d_stage3_bcres2net1_f2_sum4, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_f2_dw3, 0, d_stage3_bcres2net1_f2_ssn3_scale, d_stage3_bcres2net1_f2_ssn3_shift, d_stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, NULL, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_saved, (NormShape){40, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage3_bcres2net1_f2_dw3, 0, d_stage3_bcres2net1_f2_ssn3_scale, d_stage3_bcres2net1_f2_ssn3_shift, d_stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stage3_bcres2net1_f2_ssn3_saved, (NormShape){40, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net1_f2_sum3, 0, d_stage3_bcres2net1_f2_dw3_weight, d_stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
     add_backward(d_stage3_bcres2net1_f2_in3, 0, d_stage3_bcres2net1_f2_out2, 1, d_stage3_bcres2net1_f2_sum3, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_f2_dw2, 0, d_stage3_bcres2net1_f2_ssn2_scale, d_stage3_bcres2net1_f2_ssn2_shift, d_stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, NULL, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_saved, (NormShape){40, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage3_bcres2net1_f2_dw2, 0, d_stage3_bcres2net1_f2_ssn2_scale, d_stage3_bcres2net1_f2_ssn2_shift, d_stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stage3_bcres2net1_f2_ssn2_saved, (NormShape){40, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage3_bcres2net1_f2_in2, 0, d_stage3_bcres2net1_f2_dw2_weight, d_stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_in2, stage3_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     copy_backward(d_stage3_bcres2net1_f2_in1, d_stage3_bcres2net1_f2_out1, (size_t)N * 5120, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_conv_in, 0, d_stage3_bcres2net1_bn_in_scale, d_stage3_bcres2net1_bn_in_shift, d_stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_saved, (NormShape){160, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage3_bcres2net1_conv_in, 0, d_stage3_bcres2net1_bn_in_scale, d_stage3_bcres2net1_bn_in_shift, d_stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_shift, stage3_bcres2net1_bn_in_saved, (NormShape){160, 1, N, 32, 4}, 1);
     conv1x1_backward(d_stage3_maxpool, 0, d_stage3_bcres2net1_conv_in_weight, NULL, d_stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, 120, 160, (size_t)N * 128);
 
     /* backward of stage3.maxpool: 120 x 64 x 8 -> 120 x 32 x 4 */
@@ -5264,7 +5328,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stage2_mfa_bn4, 1, d_stage2_mfa_att4_mean, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 30; g++)
-        norm_backward_group(g, d_stage2_mfa_dw4, 0, d_stage2_mfa_bn4_scale, d_stage2_mfa_bn4_shift, d_stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4, stage2_mfa_bn4_scale, stage2_mfa_bn4_saved, (NormShape){30, 1, N, 64, 8}, 1);
+        norm_backward_group(g, d_stage2_mfa_dw4, 0, d_stage2_mfa_bn4_scale, d_stage2_mfa_bn4_shift, d_stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stage2_mfa_bn4_saved, (NormShape){30, 1, N, 64, 8}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 276480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_backward_channel(c, d_stage2_mfa_sum4, 0, d_stage2_mfa_dw4_weight, d_stage2_mfa_dw4, stage2_mfa_sum4, stage2_mfa_dw4_weight, N, 64, 8, 3, 3, 1, 1);
@@ -5281,7 +5345,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stage2_mfa_bn3, 1, d_stage2_mfa_att3_mean, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 30; g++)
-        norm_backward_group(g, d_stage2_mfa_dw3, 0, d_stage2_mfa_bn3_scale, d_stage2_mfa_bn3_shift, d_stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3, stage2_mfa_bn3_scale, stage2_mfa_bn3_saved, (NormShape){30, 1, N, 64, 8}, 1);
+        norm_backward_group(g, d_stage2_mfa_dw3, 0, d_stage2_mfa_bn3_scale, d_stage2_mfa_bn3_shift, d_stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stage2_mfa_bn3_saved, (NormShape){30, 1, N, 64, 8}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 276480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_backward_channel(c, d_stage2_mfa_sum3, 0, d_stage2_mfa_dw3_weight, d_stage2_mfa_dw3, stage2_mfa_sum3, stage2_mfa_dw3_weight, N, 64, 8, 3, 3, 1, 1);
@@ -5298,7 +5362,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stage2_mfa_bn2, 1, d_stage2_mfa_att2_mean, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 30; g++)
-        norm_backward_group(g, d_stage2_mfa_dw2, 0, d_stage2_mfa_bn2_scale, d_stage2_mfa_bn2_shift, d_stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2, stage2_mfa_bn2_scale, stage2_mfa_bn2_saved, (NormShape){30, 1, N, 64, 8}, 1);
+        norm_backward_group(g, d_stage2_mfa_dw2, 0, d_stage2_mfa_bn2_scale, d_stage2_mfa_bn2_shift, d_stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stage2_mfa_bn2_saved, (NormShape){30, 1, N, 64, 8}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 276480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_backward_channel(c, d_stage2_mfa_x2, 0, d_stage2_mfa_dw2_weight, d_stage2_mfa_dw2, stage2_mfa_x2, stage2_mfa_dw2_weight, N, 64, 8, 3, 3, 1, 1);
@@ -5325,7 +5389,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage2_bcres2net2_bn, stage2_bcres2net2_bn, (size_t)N * 61440, quant->ranges + 14);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_backward_group(g, d_stage2_bcres2net2_sum, 0, d_stage2_bcres2net2_bn_scale, d_stage2_bcres2net2_bn_shift, d_stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_saved, (NormShape){120, 1, N, 64, 8}, 1);
+        norm_backward_group(g, d_stage2_bcres2net2_sum, 0, d_stage2_bcres2net2_bn_scale, d_stage2_bcres2net2_bn_shift, d_stage2_bcres2net2_bn, stage2_bcres2net2_sum, stage2_bcres2net2_bn_scale, stage2_bcres2net2_bn_shift, stage2_bcres2net2_bn_saved, (NormShape){120, 1, N, 64, 8}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 120; c++)
         bcast_add_f_backward_channel(c, d_stage2_bcres2net2_f2, 0, d_stage2_bcres2net1_bn, 0, d_stage2_bcres2net2_drop, 0, d_stage2_bcres2net2_sum, N, 64, 8);
@@ -5351,21 +5415,21 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_stage2_bcres2net2_f2, 1, d_stage2_bcres2net2_mean_f, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_backward_group(g, d_stage2_bcres2net2_f2_dw4, 0, d_stage2_bcres2net2_f2_ssn4_scale, d_stage2_bcres2net2_f2_ssn4_shift, d_stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, NULL, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_saved, (NormShape){30, 4, N, 64, 8}, 0);
+        norm_backward_group(g, d_stage2_bcres2net2_f2_dw4, 0, d_stage2_bcres2net2_f2_ssn4_scale, d_stage2_bcres2net2_f2_ssn4_shift, d_stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stage2_bcres2net2_f2_ssn4_saved, (NormShape){30, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net2_f2_sum4, 0, d_stage2_bcres2net2_f2_dw4_weight, d_stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
     add_backward(d_stage2_bcres2net2_f2_in4, 1, d_stage2_bcres2net2_f2_out3, 1, d_stage2_bcres2net2_f2_sum4, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_backward_group(g, d_stage2_bcres2net2_f2_dw3, 0, d_stage2_bcres2net2_f2_ssn3_scale, d_stage2_bcres2net2_f2_ssn3_shift, d_stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, NULL, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_saved, (NormShape){30, 4, N, 64, 8}, 0);
+        norm_backward_group(g, d_stage2_bcres2net2_f2_dw3, 0, d_stage2_bcres2net2_f2_ssn3_scale, d_stage2_bcres2net2_f2_ssn3_shift, d_stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stage2_bcres2net2_f2_ssn3_saved, (NormShape){30, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net2_f2_sum3, 0, d_stage2_bcres2net2_f2_dw3_weight, d_stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
     add_backward(d_stage2_bcres2net2_f2_in3, 1, d_stage2_bcres2net2_f2_out2, 1, d_stage2_bcres2net2_f2_sum3, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_backward_group(g, d_stage2_bcres2net2_f2_dw2, 0, d_stage2_bcres2net2_f2_ssn2_scale, d_stage2_bcres2net2_f2_ssn2_shift, d_stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, NULL, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_saved, (NormShape){30, 4, N, 64, 8}, 0);
+        norm_backward_group(g, d_stage2_bcres2net2_f2_dw2, 0, d_stage2_bcres2net2_f2_ssn2_scale, d_stage2_bcres2net2_f2_ssn2_shift, d_stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stage2_bcres2net2_f2_ssn2_saved, (NormShape){30, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net2_f2_in2, 1, d_stage2_bcres2net2_f2_dw2_weight, d_stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_in2, stage2_bcres2net2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
@@ -5376,7 +5440,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage2_bcres2net1_bn, stage2_bcres2net1_bn, (size_t)N * 61440, quant->ranges + 12);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_sum, 0, d_stage2_bcres2net1_bn_scale, d_stage2_bcres2net1_bn_shift, d_stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_saved, (NormShape){120, 1, N, 64, 8}, 1);
+        norm_backward_group(g, d_stage2_bcres2net1_sum, 0, d_stage2_bcres2net1_bn_scale, d_stage2_bcres2net1_bn_shift, d_stage2_bcres2net1_bn, stage2_bcres2net1_sum, stage2_bcres2net1_bn_scale, stage2_bcres2net1_bn_shift, stage2_bcres2net1_bn_saved, (NormShape){120, 1, N, 64, 8}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 120; c++)
         bcast_add_f_backward_channel(c, d_stage2_bcres2net1_f2, 0, NULL, 0, d_stage2_bcres2net1_drop, 0, d_stage2_bcres2net1_sum, N, 64, 8);
@@ -5402,28 +5466,28 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_stage2_bcres2net1_f2, 1, d_stage2_bcres2net1_mean_f, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_f2_dw4, 0, d_stage2_bcres2net1_f2_ssn4_scale, d_stage2_bcres2net1_f2_ssn4_shift, d_stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, NULL, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_saved, (NormShape){30, 4, N, 64, 8}, 0);
+        norm_backward_group(g, d_stage2_bcres2net1_f2_dw4, 0, d_stage2_bcres2net1_f2_ssn4_scale, d_stage2_bcres2net1_f2_ssn4_shift, d_stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stage2_bcres2net1_f2_ssn4_saved, (NormShape){30, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net1_f2_sum4, 0, d_stage2_bcres2net1_f2_dw4_weight, d_stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
     add_backward(d_stage2_bcres2net1_f2_in4, 0, d_stage2_bcres2net1_f2_out3, 1, d_stage2_bcres2net1_f2_sum4, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_f2_dw3, 0, d_stage2_bcres2net1_f2_ssn3_scale, d_stage2_bcres2net1_f2_ssn3_shift, d_stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, NULL, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_saved, (NormShape){30, 4, N, 64, 8}, 0);
+        norm_backward_group(g, d_stage2_bcres2net1_f2_dw3, 0, d_stage2_bcres2net1_f2_ssn3_scale, d_stage2_bcres2net1_f2_ssn3_shift, d_stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stage2_bcres2net1_f2_ssn3_saved, (NormShape){30, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net1_f2_sum3, 0, d_stage2_bcres2net1_f2_dw3_weight, d_stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
     add_backward(d_stage2_bcres2net1_f2_in3, 0, d_stage2_bcres2net1_f2_out2, 1, d_stage2_bcres2net1_f2_sum3, (size_t)N * 15360);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_f2_dw2, 0, d_stage2_bcres2net1_f2_ssn2_scale, d_stage2_bcres2net1_f2_ssn2_shift, d_stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, NULL, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_saved, (NormShape){30, 4, N, 64, 8}, 0);
+        norm_backward_group(g, d_stage2_bcres2net1_f2_dw2, 0, d_stage2_bcres2net1_f2_ssn2_scale, d_stage2_bcres2net1_f2_ssn2_shift, d_stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stage2_bcres2net1_f2_ssn2_saved, (NormShape){30, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_backward_channel(c, d_stage2_bcres2net1_f2_in2, 0, d_stage2_bcres2net1_f2_dw2_weight, d_stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_in2, stage2_bcres2net1_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
     copy_backward(d_stage2_bcres2net1_f2_in1, d_stage2_bcres2net1_f2_out1, (size_t)N * 15360, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_conv_in, 0, d_stage2_bcres2net1_bn_in_scale, d_stage2_bcres2net1_bn_in_shift, d_stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_saved, (NormShape){120, 1, N, 64, 8}, 1);
+        norm_backward_group(g, d_stage2_bcres2net1_conv_in, 0, d_stage2_bcres2net1_bn_in_scale, d_stage2_bcres2net1_bn_in_shift, d_stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_shift, stage2_bcres2net1_bn_in_saved, (NormShape){120, 1, N, 64, 8}, 1);
     conv1x1_backward(d_stage2_maxpool, 0, d_stage2_bcres2net1_conv_in_weight, NULL, d_stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, 80, 120, (size_t)N * 512);
 
     /* backward of stage2.maxpool: 80 x 128 x 16 -> 80 x 64 x 8 */
@@ -5446,7 +5510,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stage1_mfa_bn4, 1, d_stage1_mfa_att4_mean, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_backward_group(g, d_stage1_mfa_dw4, 0, d_stage1_mfa_bn4_scale, d_stage1_mfa_bn4_shift, d_stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4, stage1_mfa_bn4_scale, stage1_mfa_bn4_saved, (NormShape){20, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_stage1_mfa_dw4, 0, d_stage1_mfa_bn4_scale, d_stage1_mfa_bn4_shift, d_stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stage1_mfa_bn4_saved, (NormShape){20, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage1_mfa_sum4, 0, d_stage1_mfa_dw4_weight, d_stage1_mfa_dw4, stage1_mfa_sum4, stage1_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
@@ -5463,7 +5527,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stage1_mfa_bn3, 1, d_stage1_mfa_att3_mean, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_backward_group(g, d_stage1_mfa_dw3, 0, d_stage1_mfa_bn3_scale, d_stage1_mfa_bn3_shift, d_stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3, stage1_mfa_bn3_scale, stage1_mfa_bn3_saved, (NormShape){20, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_stage1_mfa_dw3, 0, d_stage1_mfa_bn3_scale, d_stage1_mfa_bn3_shift, d_stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stage1_mfa_bn3_saved, (NormShape){20, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage1_mfa_sum3, 0, d_stage1_mfa_dw3_weight, d_stage1_mfa_dw3, stage1_mfa_sum3, stage1_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
@@ -5480,7 +5544,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stage1_mfa_bn2, 1, d_stage1_mfa_att2_mean, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 20; g++)
-        norm_backward_group(g, d_stage1_mfa_dw2, 0, d_stage1_mfa_bn2_scale, d_stage1_mfa_bn2_shift, d_stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2, stage1_mfa_bn2_scale, stage1_mfa_bn2_saved, (NormShape){20, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_stage1_mfa_dw2, 0, d_stage1_mfa_bn2_scale, d_stage1_mfa_bn2_shift, d_stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stage1_mfa_bn2_saved, (NormShape){20, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage1_mfa_x2, 0, d_stage1_mfa_dw2_weight, d_stage1_mfa_dw2, stage1_mfa_x2, stage1_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
@@ -5507,7 +5571,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage1_bcres2net2_bn, stage1_bcres2net2_bn, (size_t)N * 163840, quant->ranges + 6);
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage1_bcres2net2_sum, 0, d_stage1_bcres2net2_bn_scale, d_stage1_bcres2net2_bn_shift, d_stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_stage1_bcres2net2_sum, 0, d_stage1_bcres2net2_bn_scale, d_stage1_bcres2net2_bn_shift, d_stage1_bcres2net2_bn, stage1_bcres2net2_sum, stage1_bcres2net2_bn_scale, stage1_bcres2net2_bn_shift, stage1_bcres2net2_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         bcast_add_f_backward_channel(c, d_stage1_bcres2net2_f2, 0, d_stage1_bcres2net1_bn, 0, d_stage1_bcres2net2_drop, 0, d_stage1_bcres2net2_sum, N, 128, 16);
@@ -5533,21 +5597,21 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_stage1_bcres2net2_f2, 1, d_stage1_bcres2net2_mean_f, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage1_bcres2net2_f2_dw4, 0, d_stage1_bcres2net2_f2_ssn4_scale, d_stage1_bcres2net2_f2_ssn4_shift, d_stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, NULL, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
+        norm_backward_group(g, d_stage1_bcres2net2_f2_dw4, 0, d_stage1_bcres2net2_f2_ssn4_scale, d_stage1_bcres2net2_f2_ssn4_shift, d_stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stage1_bcres2net2_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net2_f2_sum4, 0, d_stage1_bcres2net2_f2_dw4_weight, d_stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
     add_backward(d_stage1_bcres2net2_f2_in4, 1, d_stage1_bcres2net2_f2_out3, 1, d_stage1_bcres2net2_f2_sum4, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage1_bcres2net2_f2_dw3, 0, d_stage1_bcres2net2_f2_ssn3_scale, d_stage1_bcres2net2_f2_ssn3_shift, d_stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, NULL, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
+        norm_backward_group(g, d_stage1_bcres2net2_f2_dw3, 0, d_stage1_bcres2net2_f2_ssn3_scale, d_stage1_bcres2net2_f2_ssn3_shift, d_stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stage1_bcres2net2_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net2_f2_sum3, 0, d_stage1_bcres2net2_f2_dw3_weight, d_stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
     add_backward(d_stage1_bcres2net2_f2_in3, 1, d_stage1_bcres2net2_f2_out2, 1, d_stage1_bcres2net2_f2_sum3, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage1_bcres2net2_f2_dw2, 0, d_stage1_bcres2net2_f2_ssn2_scale, d_stage1_bcres2net2_f2_ssn2_shift, d_stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, NULL, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
+        norm_backward_group(g, d_stage1_bcres2net2_f2_dw2, 0, d_stage1_bcres2net2_f2_ssn2_scale, d_stage1_bcres2net2_f2_ssn2_shift, d_stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stage1_bcres2net2_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net2_f2_in2, 1, d_stage1_bcres2net2_f2_dw2_weight, d_stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_in2, stage1_bcres2net2_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
@@ -5558,7 +5622,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stage1_bcres2net1_bn, stage1_bcres2net1_bn, (size_t)N * 163840, quant->ranges + 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_sum, 0, d_stage1_bcres2net1_bn_scale, d_stage1_bcres2net1_bn_shift, d_stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_stage1_bcres2net1_sum, 0, d_stage1_bcres2net1_bn_scale, d_stage1_bcres2net1_bn_shift, d_stage1_bcres2net1_bn, stage1_bcres2net1_sum, stage1_bcres2net1_bn_scale, stage1_bcres2net1_bn_shift, stage1_bcres2net1_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         bcast_add_f_backward_channel(c, d_stage1_bcres2net1_f2, 0, NULL, 0, d_stage1_bcres2net1_drop, 0, d_stage1_bcres2net1_sum, N, 128, 16);
@@ -5584,28 +5648,28 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_f_backward_channel(c, d_stage1_bcres2net1_f2, 1, d_stage1_bcres2net1_mean_f, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_f2_dw4, 0, d_stage1_bcres2net1_f2_ssn4_scale, d_stage1_bcres2net1_f2_ssn4_shift, d_stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, NULL, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
+        norm_backward_group(g, d_stage1_bcres2net1_f2_dw4, 0, d_stage1_bcres2net1_f2_ssn4_scale, d_stage1_bcres2net1_f2_ssn4_shift, d_stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stage1_bcres2net1_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net1_f2_sum4, 0, d_stage1_bcres2net1_f2_dw4_weight, d_stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
     add_backward(d_stage1_bcres2net1_f2_in4, 0, d_stage1_bcres2net1_f2_out3, 1, d_stage1_bcres2net1_f2_sum4, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_f2_dw3, 0, d_stage1_bcres2net1_f2_ssn3_scale, d_stage1_bcres2net1_f2_ssn3_shift, d_stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, NULL, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
+        norm_backward_group(g, d_stage1_bcres2net1_f2_dw3, 0, d_stage1_bcres2net1_f2_ssn3_scale, d_stage1_bcres2net1_f2_ssn3_shift, d_stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stage1_bcres2net1_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net1_f2_sum3, 0, d_stage1_bcres2net1_f2_dw3_weight, d_stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
     add_backward(d_stage1_bcres2net1_f2_in3, 0, d_stage1_bcres2net1_f2_out2, 1, d_stage1_bcres2net1_f2_sum3, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_f2_dw2, 0, d_stage1_bcres2net1_f2_ssn2_scale, d_stage1_bcres2net1_f2_ssn2_shift, d_stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, NULL, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
+        norm_backward_group(g, d_stage1_bcres2net1_f2_dw2, 0, d_stage1_bcres2net1_f2_ssn2_scale, d_stage1_bcres2net1_f2_ssn2_shift, d_stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stage1_bcres2net1_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_stage1_bcres2net1_f2_in2, 0, d_stage1_bcres2net1_f2_dw2_weight, d_stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_in2, stage1_bcres2net1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
     copy_backward(d_stage1_bcres2net1_f2_in1, d_stage1_bcres2net1_f2_out1, (size_t)N * 40960, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_conv_in, 0, d_stage1_bcres2net1_bn_in_scale, d_stage1_bcres2net1_bn_in_shift, d_stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_saved, (NormShape){80, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_stage1_bcres2net1_conv_in, 0, d_stage1_bcres2net1_bn_in_scale, d_stage1_bcres2net1_bn_in_shift, d_stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_shift, stage1_bcres2net1_bn_in_saved, (NormShape){80, 1, N, 128, 16}, 1);
     conv1x1_backward(d_stem_mfa, 0, d_stage1_bcres2net1_conv_in_weight, NULL, d_stage1_bcres2net1_conv_in, stem_mfa, stage1_bcres2net1_conv_in_weight, 160, 80, (size_t)N * 2048);
 
     /* ---- spec line 8: stem:   conv(out = 2*C, kernel = 5, stride = 2) -> bn -> relu -> mfa; */
@@ -5625,7 +5689,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stem_mfa_bn4, 1, d_stem_mfa_att4_mean, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stem_mfa_dw4, 0, d_stem_mfa_bn4_scale, d_stem_mfa_bn4_shift, d_stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4, stem_mfa_bn4_scale, stem_mfa_bn4_saved, (NormShape){40, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_stem_mfa_dw4, 0, d_stem_mfa_bn4_scale, d_stem_mfa_bn4_shift, d_stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stem_mfa_bn4_saved, (NormShape){40, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1474560 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stem_mfa_sum4, 0, d_stem_mfa_dw4_weight, d_stem_mfa_dw4, stem_mfa_sum4, stem_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
@@ -5642,7 +5706,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stem_mfa_bn3, 1, d_stem_mfa_att3_mean, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stem_mfa_dw3, 0, d_stem_mfa_bn3_scale, d_stem_mfa_bn3_shift, d_stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3, stem_mfa_bn3_scale, stem_mfa_bn3_saved, (NormShape){40, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_stem_mfa_dw3, 0, d_stem_mfa_bn3_scale, d_stem_mfa_bn3_shift, d_stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stem_mfa_bn3_saved, (NormShape){40, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1474560 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stem_mfa_sum3, 0, d_stem_mfa_dw3_weight, d_stem_mfa_dw3, stem_mfa_sum3, stem_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
@@ -5659,7 +5723,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         mean_t_backward_channel(c, d_stem_mfa_bn2, 1, d_stem_mfa_att2_mean, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stem_mfa_dw2, 0, d_stem_mfa_bn2_scale, d_stem_mfa_bn2_shift, d_stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2, stem_mfa_bn2_scale, stem_mfa_bn2_saved, (NormShape){40, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_stem_mfa_dw2, 0, d_stem_mfa_bn2_scale, d_stem_mfa_bn2_shift, d_stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stem_mfa_bn2_saved, (NormShape){40, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1474560 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stem_mfa_x2, 0, d_stem_mfa_dw2_weight, d_stem_mfa_dw2, stem_mfa_x2, stem_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
@@ -5679,7 +5743,7 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
         fake_quant_backward(d_stem_bn, stem_bn, (size_t)N * 327680, quant->ranges + 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 655360 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stem_conv, 0, d_stem_bn_scale, d_stem_bn_shift, d_stem_bn, stem_conv, stem_bn, stem_bn_scale, stem_bn_saved, (NormShape){160, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_stem_conv, 0, d_stem_bn_scale, d_stem_bn_shift, d_stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stem_bn_saved, (NormShape){160, 1, N, 128, 16}, 1);
 
     /* backward of stem.conv: 1 x 256 x 32 -> 160 x 128 x 16 */
     conv_backward(dinput, 0, d_stem_conv_weight, NULL, d_stem_conv, input, stem_conv_weight, scratch, (ConvShape){1, 160, 1, 256, 32, 128, 16, 5, 5, 2, 2, 2, 2}, N);

@@ -1076,16 +1076,19 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     real *d_stem_conv_weight = dparams + 0;
     const real *stem_bn_scale = params + 2000; /* 80 x 1 x 1 x 1 */
     real *d_stem_bn_scale = dparams + 2000;
+    const real *stem_bn_shift = params + 2080; /* 80 x 1 x 1 x 1 */
     real *d_stem_bn_shift = dparams + 2080;
     const real *stage1_bcres1_conv_in_weight = params + 2160; /* 40 x 80 x 1 x 1 */
     real *d_stage1_bcres1_conv_in_weight = dparams + 2160;
     const real *stage1_bcres1_bn_in_scale = params + 5360; /* 40 x 1 x 1 x 1 */
     real *d_stage1_bcres1_bn_in_scale = dparams + 5360;
+    const real *stage1_bcres1_bn_in_shift = params + 5400; /* 40 x 1 x 1 x 1 */
     real *d_stage1_bcres1_bn_in_shift = dparams + 5400;
     const real *stage1_bcres1_f2_dw_weight = params + 5440; /* 40 x 1 x 3 x 1 */
     real *d_stage1_bcres1_f2_dw_weight = dparams + 5440;
     const real *stage1_bcres1_f2_ssn_scale = params + 5560; /* 160 x 1 x 1 x 1 */
     real *d_stage1_bcres1_f2_ssn_scale = dparams + 5560;
+    const real *stage1_bcres1_f2_ssn_shift = params + 5720; /* 160 x 1 x 1 x 1 */
     real *d_stage1_bcres1_f2_ssn_shift = dparams + 5720;
     const real *stage1_bcres1_f1_dw_weight = params + 5880; /* 40 x 1 x 1 x 3 */
     real *d_stage1_bcres1_f1_dw_weight = dparams + 5880;
@@ -1093,11 +1096,13 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     real *d_stage1_bcres1_conv_out_weight = dparams + 6000;
     const real *stage1_bcres1_bn_scale = params + 7600; /* 40 x 1 x 1 x 1 */
     real *d_stage1_bcres1_bn_scale = dparams + 7600;
+    const real *stage1_bcres1_bn_shift = params + 7640; /* 40 x 1 x 1 x 1 */
     real *d_stage1_bcres1_bn_shift = dparams + 7640;
     const real *stage1_bcres2_f2_dw_weight = params + 7680; /* 40 x 1 x 3 x 1 */
     real *d_stage1_bcres2_f2_dw_weight = dparams + 7680;
     const real *stage1_bcres2_f2_ssn_scale = params + 7800; /* 160 x 1 x 1 x 1 */
     real *d_stage1_bcres2_f2_ssn_scale = dparams + 7800;
+    const real *stage1_bcres2_f2_ssn_shift = params + 7960; /* 160 x 1 x 1 x 1 */
     real *d_stage1_bcres2_f2_ssn_shift = dparams + 7960;
     const real *stage1_bcres2_f1_dw_weight = params + 8120; /* 40 x 1 x 1 x 3 */
     real *d_stage1_bcres2_f1_dw_weight = dparams + 8120;
@@ -1105,16 +1110,19 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     real *d_stage1_bcres2_conv_out_weight = dparams + 8240;
     const real *stage1_bcres2_bn_scale = params + 9840; /* 40 x 1 x 1 x 1 */
     real *d_stage1_bcres2_bn_scale = dparams + 9840;
+    const real *stage1_bcres2_bn_shift = params + 9880; /* 40 x 1 x 1 x 1 */
     real *d_stage1_bcres2_bn_shift = dparams + 9880;
     const real *stage2_bcres1_conv_in_weight = params + 9920; /* 60 x 40 x 1 x 1 */
     real *d_stage2_bcres1_conv_in_weight = dparams + 9920;
     const real *stage2_bcres1_bn_in_scale = params + 12320; /* 60 x 1 x 1 x 1 */
     real *d_stage2_bcres1_bn_in_scale = dparams + 12320;
+    const real *stage2_bcres1_bn_in_shift = params + 12380; /* 60 x 1 x 1 x 1 */
     real *d_stage2_bcres1_bn_in_shift = dparams + 12380;
     const real *stage2_bcres1_f2_dw_weight = params + 12440; /* 60 x 1 x 3 x 1 */
     real *d_stage2_bcres1_f2_dw_weight = dparams + 12440;
     const real *stage2_bcres1_f2_ssn_scale = params + 12620; /* 240 x 1 x 1 x 1 */
     real *d_stage2_bcres1_f2_ssn_scale = dparams + 12620;
+    const real *stage2_bcres1_f2_ssn_shift = params + 12860; /* 240 x 1 x 1 x 1 */
     real *d_stage2_bcres1_f2_ssn_shift = dparams + 12860;
     const real *stage2_bcres1_f1_dw_weight = params + 13100; /* 60 x 1 x 1 x 3 */
     real *d_stage2_bcres1_f1_dw_weight = dparams + 13100;
@@ -1122,11 +1130,13 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     real *d_stage2_bcres1_conv_out_weight = dparams + 13280;
     const real *stage2_bcres1_bn_scale = params + 16880; /* 60 x 1 x 1 x 1 */
     real *d_stage2_bcres1_bn_scale = dparams + 16880;
+    const real *stage2_bcres1_bn_shift = params + 16940; /* 60 x 1 x 1 x 1 */
     real *d_stage2_bcres1_bn_shift = dparams + 16940;
     const real *stage2_bcres2_f2_dw_weight = params + 17000; /* 60 x 1 x 3 x 1 */
     real *d_stage2_bcres2_f2_dw_weight = dparams + 17000;
     const real *stage2_bcres2_f2_ssn_scale = params + 17180; /* 240 x 1 x 1 x 1 */
     real *d_stage2_bcres2_f2_ssn_scale = dparams + 17180;
+    const real *stage2_bcres2_f2_ssn_shift = params + 17420; /* 240 x 1 x 1 x 1 */
     real *d_stage2_bcres2_f2_ssn_shift = dparams + 17420;
     const real *stage2_bcres2_f1_dw_weight = params + 17660; /* 60 x 1 x 1 x 3 */
     real *d_stage2_bcres2_f1_dw_weight = dparams + 17660;
@@ -1134,16 +1144,19 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     real *d_stage2_bcres2_conv_out_weight = dparams + 17840;
     const real *stage2_bcres2_bn_scale = params + 21440; /* 60 x 1 x 1 x 1 */
     real *d_stage2_bcres2_bn_scale = dparams + 21440;
+    const real *stage2_bcres2_bn_shift = params + 21500; /* 60 x 1 x 1 x 1 */
     real *d_stage2_bcres2_bn_shift = dparams + 21500;
     const real *stage3_bcres1_conv_in_weight = params + 21560; /* 80 x 60 x 1 x 1 */
     real *d_stage3_bcres1_conv_in_weight = dparams + 21560;
     const real *stage3_bcres1_bn_in_scale = params + 26360; /* 80 x 1 x 1 x 1 */
     real *d_stage3_bcres1_bn_in_scale = dparams + 26360;
+    const real *stage3_bcres1_bn_in_shift = params + 26440; /* 80 x 1 x 1 x 1 */
     real *d_stage3_bcres1_bn_in_shift = dparams + 26440;
     const real *stage3_bcres1_f2_dw_weight = params + 26520; /* 80 x 1 x 3 x 1 */
     real *d_stage3_bcres1_f2_dw_weight = dparams + 26520;
     const real *stage3_bcres1_f2_ssn_scale = params + 26760; /* 320 x 1 x 1 x 1 */
     real *d_stage3_bcres1_f2_ssn_scale = dparams + 26760;
+    const real *stage3_bcres1_f2_ssn_shift = params + 27080; /* 320 x 1 x 1 x 1 */
     real *d_stage3_bcres1_f2_ssn_shift = dparams + 27080;
     const real *stage3_bcres1_f1_dw_weight = params + 27400; /* 80 x 1 x 1 x 3 */
     real *d_stage3_bcres1_f1_dw_weight = dparams + 27400;
@@ -1151,11 +1164,13 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     real *d_stage3_bcres1_conv_out_weight = dparams + 27640;
     const real *stage3_bcres1_bn_scale = params + 34040; /* 80 x 1 x 1 x 1 */
     real *d_stage3_bcres1_bn_scale = dparams + 34040;
+    const real *stage3_bcres1_bn_shift = params + 34120; /* 80 x 1 x 1 x 1 */
     real *d_stage3_bcres1_bn_shift = dparams + 34120;
     const real *stage3_bcres2_f2_dw_weight = params + 34200; /* 80 x 1 x 3 x 1 */
     real *d_stage3_bcres2_f2_dw_weight = dparams + 34200;
     const real *stage3_bcres2_f2_ssn_scale = params + 34440; /* 320 x 1 x 1 x 1 */
     real *d_stage3_bcres2_f2_ssn_scale = dparams + 34440;
+    const real *stage3_bcres2_f2_ssn_shift = params + 34760; /* 320 x 1 x 1 x 1 */
     real *d_stage3_bcres2_f2_ssn_shift = dparams + 34760;
     const real *stage3_bcres2_f1_dw_weight = params + 35080; /* 80 x 1 x 1 x 3 */
     real *d_stage3_bcres2_f1_dw_weight = dparams + 35080;
@@ -1163,16 +1178,19 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     real *d_stage3_bcres2_conv_out_weight = dparams + 35320;
     const real *stage3_bcres2_bn_scale = params + 41720; /* 80 x 1 x 1 x 1 */
     real *d_stage3_bcres2_bn_scale = dparams + 41720;
+    const real *stage3_bcres2_bn_shift = params + 41800; /* 80 x 1 x 1 x 1 */
     real *d_stage3_bcres2_bn_shift = dparams + 41800;
     const real *stage4_bcres1_conv_in_weight = params + 41880; /* 100 x 80 x 1 x 1 */
     real *d_stage4_bcres1_conv_in_weight = dparams + 41880;
     const real *stage4_bcres1_bn_in_scale = params + 49880; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres1_bn_in_scale = dparams + 49880;
+    const real *stage4_bcres1_bn_in_shift = params + 49980; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres1_bn_in_shift = dparams + 49980;
     const real *stage4_bcres1_f2_dw_weight = params + 50080; /* 100 x 1 x 3 x 1 */
     real *d_stage4_bcres1_f2_dw_weight = dparams + 50080;
     const real *stage4_bcres1_f2_ssn_scale = params + 50380; /* 400 x 1 x 1 x 1 */
     real *d_stage4_bcres1_f2_ssn_scale = dparams + 50380;
+    const real *stage4_bcres1_f2_ssn_shift = params + 50780; /* 400 x 1 x 1 x 1 */
     real *d_stage4_bcres1_f2_ssn_shift = dparams + 50780;
     const real *stage4_bcres1_f1_dw_weight = params + 51180; /* 100 x 1 x 1 x 3 */
     real *d_stage4_bcres1_f1_dw_weight = dparams + 51180;
@@ -1180,11 +1198,13 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     real *d_stage4_bcres1_conv_out_weight = dparams + 51480;
     const real *stage4_bcres1_bn_scale = params + 61480; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres1_bn_scale = dparams + 61480;
+    const real *stage4_bcres1_bn_shift = params + 61580; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres1_bn_shift = dparams + 61580;
     const real *stage4_bcres2_f2_dw_weight = params + 61680; /* 100 x 1 x 3 x 1 */
     real *d_stage4_bcres2_f2_dw_weight = dparams + 61680;
     const real *stage4_bcres2_f2_ssn_scale = params + 61980; /* 400 x 1 x 1 x 1 */
     real *d_stage4_bcres2_f2_ssn_scale = dparams + 61980;
+    const real *stage4_bcres2_f2_ssn_shift = params + 62380; /* 400 x 1 x 1 x 1 */
     real *d_stage4_bcres2_f2_ssn_shift = dparams + 62380;
     const real *stage4_bcres2_f1_dw_weight = params + 62780; /* 100 x 1 x 1 x 3 */
     real *d_stage4_bcres2_f1_dw_weight = dparams + 62780;
@@ -1192,11 +1212,13 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     real *d_stage4_bcres2_conv_out_weight = dparams + 63080;
     const real *stage4_bcres2_bn_scale = params + 73080; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2_bn_scale = dparams + 73080;
+    const real *stage4_bcres2_bn_shift = params + 73180; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres2_bn_shift = dparams + 73180;
     const real *stage4_bcres3_f2_dw_weight = params + 73280; /* 100 x 1 x 3 x 1 */
     real *d_stage4_bcres3_f2_dw_weight = dparams + 73280;
     const real *stage4_bcres3_f2_ssn_scale = params + 73580; /* 400 x 1 x 1 x 1 */
     real *d_stage4_bcres3_f2_ssn_scale = dparams + 73580;
+    const real *stage4_bcres3_f2_ssn_shift = params + 73980; /* 400 x 1 x 1 x 1 */
     real *d_stage4_bcres3_f2_ssn_shift = dparams + 73980;
     const real *stage4_bcres3_f1_dw_weight = params + 74380; /* 100 x 1 x 1 x 3 */
     real *d_stage4_bcres3_f1_dw_weight = dparams + 74380;
@@ -1204,11 +1226,13 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     real *d_stage4_bcres3_conv_out_weight = dparams + 74680;
     const real *stage4_bcres3_bn_scale = params + 84680; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres3_bn_scale = dparams + 84680;
+    const real *stage4_bcres3_bn_shift = params + 84780; /* 100 x 1 x 1 x 1 */
     real *d_stage4_bcres3_bn_shift = dparams + 84780;
     const real *head_conv_weight = params + 84880; /* 10 x 100 x 1 x 1 */
     real *d_head_conv_weight = dparams + 84880;
     const real *head_bn_scale = params + 85880; /* 10 x 1 x 1 x 1 */
     real *d_head_bn_scale = dparams + 85880;
+    const real *head_bn_shift = params + 85890; /* 10 x 1 x 1 x 1 */
     real *d_head_bn_shift = dparams + 85890;
 
     /* logits, clip-major */
@@ -1226,7 +1250,7 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         fake_quant_backward(d_head_bn, head_bn, (size_t)N * 1280, quant->ranges + 28);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 10; g++)
-        norm_backward_group(g, d_head_conv, 0, d_head_bn_scale, d_head_bn_shift, d_head_bn, head_conv, NULL, head_bn_scale, head_bn_saved, (NormShape){10, 1, N, 32, 4}, 0);
+        norm_backward_group(g, d_head_conv, 0, d_head_bn_scale, d_head_bn_shift, d_head_bn, head_conv, head_bn_scale, head_bn_shift, head_bn_saved, (NormShape){10, 1, N, 32, 4}, 0);
 
     /* backward of head.conv: 100 x 32 x 4 -> 10 x 32 x 4 */
     conv1x1_backward(d_stage4_resnorm, 0, d_head_conv_weight, NULL, d_head_conv, stage4_resnorm, head_conv_weight, 100, 10, (size_t)N * 128);
@@ -1245,7 +1269,7 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         fake_quant_backward(d_stage4_bcres3_bn, stage4_bcres3_bn, (size_t)N * 12800, quant->ranges + 24);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres3_sum, 0, d_stage4_bcres3_bn_scale, d_stage4_bcres3_bn_shift, d_stage4_bcres3_bn, stage4_bcres3_sum, stage4_bcres3_bn, stage4_bcres3_bn_scale, stage4_bcres3_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage4_bcres3_sum, 0, d_stage4_bcres3_bn_scale, d_stage4_bcres3_bn_shift, d_stage4_bcres3_bn, stage4_bcres3_sum, stage4_bcres3_bn_scale, stage4_bcres3_bn_shift, stage4_bcres3_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         bcast_add_f_backward_channel(c, d_stage4_bcres3_f2, 0, d_stage4_bcres2_bn, 0, d_stage4_bcres3_drop, 0, d_stage4_bcres3_sum, N, 32, 4);
@@ -1260,7 +1284,7 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         mean_f_backward_channel(c, d_stage4_bcres3_f2, 1, d_stage4_bcres3_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 400; g++)
-        norm_backward_group(g, d_stage4_bcres3_f2_dw, 0, d_stage4_bcres3_f2_ssn_scale, d_stage4_bcres3_f2_ssn_shift, d_stage4_bcres3_f2, stage4_bcres3_f2_dw, NULL, stage4_bcres3_f2_ssn_scale, stage4_bcres3_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage4_bcres3_f2_dw, 0, d_stage4_bcres3_f2_ssn_scale, d_stage4_bcres3_f2_ssn_shift, d_stage4_bcres3_f2, stage4_bcres3_f2_dw, stage4_bcres3_f2_ssn_scale, stage4_bcres3_f2_ssn_shift, stage4_bcres3_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 76800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         dwconv_backward_channel(c, d_stage4_bcres2_bn, 1, d_stage4_bcres3_f2_dw_weight, d_stage4_bcres3_f2_dw, stage4_bcres2_bn, stage4_bcres3_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
@@ -1270,7 +1294,7 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         fake_quant_backward(d_stage4_bcres2_bn, stage4_bcres2_bn, (size_t)N * 12800, quant->ranges + 22);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2_sum, 0, d_stage4_bcres2_bn_scale, d_stage4_bcres2_bn_shift, d_stage4_bcres2_bn, stage4_bcres2_sum, stage4_bcres2_bn, stage4_bcres2_bn_scale, stage4_bcres2_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage4_bcres2_sum, 0, d_stage4_bcres2_bn_scale, d_stage4_bcres2_bn_shift, d_stage4_bcres2_bn, stage4_bcres2_sum, stage4_bcres2_bn_scale, stage4_bcres2_bn_shift, stage4_bcres2_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         bcast_add_f_backward_channel(c, d_stage4_bcres2_f2, 0, d_stage4_bcres1_bn, 0, d_stage4_bcres2_drop, 0, d_stage4_bcres2_sum, N, 32, 4);
@@ -1285,7 +1309,7 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         mean_f_backward_channel(c, d_stage4_bcres2_f2, 1, d_stage4_bcres2_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 400; g++)
-        norm_backward_group(g, d_stage4_bcres2_f2_dw, 0, d_stage4_bcres2_f2_ssn_scale, d_stage4_bcres2_f2_ssn_shift, d_stage4_bcres2_f2, stage4_bcres2_f2_dw, NULL, stage4_bcres2_f2_ssn_scale, stage4_bcres2_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage4_bcres2_f2_dw, 0, d_stage4_bcres2_f2_ssn_scale, d_stage4_bcres2_f2_ssn_shift, d_stage4_bcres2_f2, stage4_bcres2_f2_dw, stage4_bcres2_f2_ssn_scale, stage4_bcres2_f2_ssn_shift, stage4_bcres2_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 76800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         dwconv_backward_channel(c, d_stage4_bcres1_bn, 1, d_stage4_bcres2_f2_dw_weight, d_stage4_bcres2_f2_dw, stage4_bcres1_bn, stage4_bcres2_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
@@ -1295,7 +1319,7 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         fake_quant_backward(d_stage4_bcres1_bn, stage4_bcres1_bn, (size_t)N * 12800, quant->ranges + 20);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres1_sum, 0, d_stage4_bcres1_bn_scale, d_stage4_bcres1_bn_shift, d_stage4_bcres1_bn, stage4_bcres1_sum, stage4_bcres1_bn, stage4_bcres1_bn_scale, stage4_bcres1_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage4_bcres1_sum, 0, d_stage4_bcres1_bn_scale, d_stage4_bcres1_bn_shift, d_stage4_bcres1_bn, stage4_bcres1_sum, stage4_bcres1_bn_scale, stage4_bcres1_bn_shift, stage4_bcres1_bn_saved, (NormShape){100, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         bcast_add_f_backward_channel(c, d_stage4_bcres1_f2, 0, NULL, 0, d_stage4_bcres1_drop, 0, d_stage4_bcres1_sum, N, 32, 4);
@@ -1310,13 +1334,13 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         mean_f_backward_channel(c, d_stage4_bcres1_f2, 1, d_stage4_bcres1_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 400; g++)
-        norm_backward_group(g, d_stage4_bcres1_f2_dw, 0, d_stage4_bcres1_f2_ssn_scale, d_stage4_bcres1_f2_ssn_shift, d_stage4_bcres1_f2, stage4_bcres1_f2_dw, NULL, stage4_bcres1_f2_ssn_scale, stage4_bcres1_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage4_bcres1_f2_dw, 0, d_stage4_bcres1_f2_ssn_scale, d_stage4_bcres1_f2_ssn_shift, d_stage4_bcres1_f2, stage4_bcres1_f2_dw, stage4_bcres1_f2_ssn_scale, stage4_bcres1_f2_ssn_shift, stage4_bcres1_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 76800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         dwconv_backward_channel(c, d_stage4_bcres1_bn_in, 0, d_stage4_bcres1_f2_dw_weight, d_stage4_bcres1_f2_dw, stage4_bcres1_bn_in, stage4_bcres1_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres1_conv_in, 0, d_stage4_bcres1_bn_in_scale, d_stage4_bcres1_bn_in_shift, d_stage4_bcres1_bn_in, stage4_bcres1_conv_in, stage4_bcres1_bn_in, stage4_bcres1_bn_in_scale, stage4_bcres1_bn_in_saved, (NormShape){100, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage4_bcres1_conv_in, 0, d_stage4_bcres1_bn_in_scale, d_stage4_bcres1_bn_in_shift, d_stage4_bcres1_bn_in, stage4_bcres1_conv_in, stage4_bcres1_bn_in_scale, stage4_bcres1_bn_in_shift, stage4_bcres1_bn_in_saved, (NormShape){100, 1, N, 32, 4}, 1);
     conv1x1_backward(d_stage3_resnorm, 0, d_stage4_bcres1_conv_in_weight, NULL, d_stage4_bcres1_conv_in, stage3_resnorm, stage4_bcres1_conv_in_weight, 80, 100, (size_t)N * 128);
 
     /* ---- spec line 13: stage3: maxpool(2) -> bcres(out = 2*C) x 2 -> resnorm(0.1); */
@@ -1333,7 +1357,7 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         fake_quant_backward(d_stage3_bcres2_bn, stage3_bcres2_bn, (size_t)N * 10240, quant->ranges + 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2_sum, 0, d_stage3_bcres2_bn_scale, d_stage3_bcres2_bn_shift, d_stage3_bcres2_bn, stage3_bcres2_sum, stage3_bcres2_bn, stage3_bcres2_bn_scale, stage3_bcres2_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage3_bcres2_sum, 0, d_stage3_bcres2_bn_scale, d_stage3_bcres2_bn_shift, d_stage3_bcres2_bn, stage3_bcres2_sum, stage3_bcres2_bn_scale, stage3_bcres2_bn_shift, stage3_bcres2_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         bcast_add_f_backward_channel(c, d_stage3_bcres2_f2, 0, d_stage3_bcres1_bn, 0, d_stage3_bcres2_drop, 0, d_stage3_bcres2_sum, N, 32, 4);
@@ -1348,7 +1372,7 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         mean_f_backward_channel(c, d_stage3_bcres2_f2, 1, d_stage3_bcres2_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 320; g++)
-        norm_backward_group(g, d_stage3_bcres2_f2_dw, 0, d_stage3_bcres2_f2_ssn_scale, d_stage3_bcres2_f2_ssn_shift, d_stage3_bcres2_f2, stage3_bcres2_f2_dw, NULL, stage3_bcres2_f2_ssn_scale, stage3_bcres2_f2_ssn_saved, (NormShape){80, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage3_bcres2_f2_dw, 0, d_stage3_bcres2_f2_ssn_scale, d_stage3_bcres2_f2_ssn_shift, d_stage3_bcres2_f2, stage3_bcres2_f2_dw, stage3_bcres2_f2_ssn_scale, stage3_bcres2_f2_ssn_shift, stage3_bcres2_f2_ssn_saved, (NormShape){80, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         dwconv_backward_channel(c, d_stage3_bcres1_bn, 1, d_stage3_bcres2_f2_dw_weight, d_stage3_bcres2_f2_dw, stage3_bcres1_bn, stage3_bcres2_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
@@ -1358,7 +1382,7 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         fake_quant_backward(d_stage3_bcres1_bn, stage3_bcres1_bn, (size_t)N * 10240, quant->ranges + 14);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres1_sum, 0, d_stage3_bcres1_bn_scale, d_stage3_bcres1_bn_shift, d_stage3_bcres1_bn, stage3_bcres1_sum, stage3_bcres1_bn, stage3_bcres1_bn_scale, stage3_bcres1_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage3_bcres1_sum, 0, d_stage3_bcres1_bn_scale, d_stage3_bcres1_bn_shift, d_stage3_bcres1_bn, stage3_bcres1_sum, stage3_bcres1_bn_scale, stage3_bcres1_bn_shift, stage3_bcres1_bn_saved, (NormShape){80, 1, N, 32, 4}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         bcast_add_f_backward_channel(c, d_stage3_bcres1_f2, 0, NULL, 0, d_stage3_bcres1_drop, 0, d_stage3_bcres1_sum, N, 32, 4);
@@ -1373,13 +1397,13 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         mean_f_backward_channel(c, d_stage3_bcres1_f2, 1, d_stage3_bcres1_mean_f, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 320; g++)
-        norm_backward_group(g, d_stage3_bcres1_f2_dw, 0, d_stage3_bcres1_f2_ssn_scale, d_stage3_bcres1_f2_ssn_shift, d_stage3_bcres1_f2, stage3_bcres1_f2_dw, NULL, stage3_bcres1_f2_ssn_scale, stage3_bcres1_f2_ssn_saved, (NormShape){80, 4, N, 32, 4}, 0);
+        norm_backward_group(g, d_stage3_bcres1_f2_dw, 0, d_stage3_bcres1_f2_ssn_scale, d_stage3_bcres1_f2_ssn_shift, d_stage3_bcres1_f2, stage3_bcres1_f2_dw, stage3_bcres1_f2_ssn_scale, stage3_bcres1_f2_ssn_shift, stage3_bcres1_f2_ssn_saved, (NormShape){80, 4, N, 32, 4}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         dwconv_backward_channel(c, d_stage3_bcres1_bn_in, 0, d_stage3_bcres1_f2_dw_weight, d_stage3_bcres1_f2_dw, stage3_bcres1_bn_in, stage3_bcres1_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres1_conv_in, 0, d_stage3_bcres1_bn_in_scale, d_stage3_bcres1_bn_in_shift, d_stage3_bcres1_bn_in, stage3_bcres1_conv_in, stage3_bcres1_bn_in, stage3_bcres1_bn_in_scale, stage3_bcres1_bn_in_saved, (NormShape){80, 1, N, 32, 4}, 1);
+        norm_backward_group(g, d_stage3_bcres1_conv_in, 0, d_stage3_bcres1_bn_in_scale, d_stage3_bcres1_bn_in_shift, d_stage3_bcres1_bn_in, stage3_bcres1_conv_in, stage3_bcres1_bn_in_scale, stage3_bcres1_bn_in_shift, stage3_bcres1_bn_in_saved, (NormShape){80, 1, N, 32, 4}, 1);
     conv1x1_backward(d_stage3_maxpool, 0, d_stage3_bcres1_conv_in_weight, NULL, d_stage3_bcres1_conv_in, stage3_maxpool, stage3_bcres1_conv_in_weight, 60, 80, (size_t)N * 128);
 
     /* backward of stage3.maxpool: 60 x 64 x 8 -> 60 x 32 x 4 */
@@ -1399,7 +1423,7 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         fake_quant_backward(d_stage2_bcres2_bn, stage2_bcres2_bn, (size_t)N * 30720, quant->ranges + 10);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2_sum, 0, d_stage2_bcres2_bn_scale, d_stage2_bcres2_bn_shift, d_stage2_bcres2_bn, stage2_bcres2_sum, stage2_bcres2_bn, stage2_bcres2_bn_scale, stage2_bcres2_bn_saved, (NormShape){60, 1, N, 64, 8}, 1);
+        norm_backward_group(g, d_stage2_bcres2_sum, 0, d_stage2_bcres2_bn_scale, d_stage2_bcres2_bn_shift, d_stage2_bcres2_bn, stage2_bcres2_sum, stage2_bcres2_bn_scale, stage2_bcres2_bn_shift, stage2_bcres2_bn_saved, (NormShape){60, 1, N, 64, 8}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         bcast_add_f_backward_channel(c, d_stage2_bcres2_f2, 0, d_stage2_bcres1_bn, 0, d_stage2_bcres2_drop, 0, d_stage2_bcres2_sum, N, 64, 8);
@@ -1414,7 +1438,7 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         mean_f_backward_channel(c, d_stage2_bcres2_f2, 1, d_stage2_bcres2_mean_f, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 240; g++)
-        norm_backward_group(g, d_stage2_bcres2_f2_dw, 0, d_stage2_bcres2_f2_ssn_scale, d_stage2_bcres2_f2_ssn_shift, d_stage2_bcres2_f2, stage2_bcres2_f2_dw, NULL, stage2_bcres2_f2_ssn_scale, stage2_bcres2_f2_ssn_saved, (NormShape){60, 4, N, 64, 8}, 0);
+        norm_backward_group(g, d_stage2_bcres2_f2_dw, 0, d_stage2_bcres2_f2_ssn_scale, d_stage2_bcres2_f2_ssn_shift, d_stage2_bcres2_f2, stage2_bcres2_f2_dw, stage2_bcres2_f2_ssn_scale, stage2_bcres2_f2_ssn_shift, stage2_bcres2_f2_ssn_saved, (NormShape){60, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 184320 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         dwconv_backward_channel(c, d_stage2_bcres1_bn, 1, d_stage2_bcres2_f2_dw_weight, d_stage2_bcres2_f2_dw, stage2_bcres1_bn, stage2_bcres2_f2_dw_weight, N, 64, 8, 3, 1, 1, 0);
@@ -1424,7 +1448,7 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         fake_quant_backward(d_stage2_bcres1_bn, stage2_bcres1_bn, (size_t)N * 30720, quant->ranges + 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres1_sum, 0, d_stage2_bcres1_bn_scale, d_stage2_bcres1_bn_shift, d_stage2_bcres1_bn, stage2_bcres1_sum, stage2_bcres1_bn, stage2_bcres1_bn_scale, stage2_bcres1_bn_saved, (NormShape){60, 1, N, 64, 8}, 1);
+        norm_backward_group(g, d_stage2_bcres1_sum, 0, d_stage2_bcres1_bn_scale, d_stage2_bcres1_bn_shift, d_stage2_bcres1_bn, stage2_bcres1_sum, stage2_bcres1_bn_scale, stage2_bcres1_bn_shift, stage2_bcres1_bn_saved, (NormShape){60, 1, N, 64, 8}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         bcast_add_f_backward_channel(c, d_stage2_bcres1_f2, 0, NULL, 0, d_stage2_bcres1_drop, 0, d_stage2_bcres1_sum, N, 64, 8);
@@ -1439,13 +1463,13 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         mean_f_backward_channel(c, d_stage2_bcres1_f2, 1, d_stage2_bcres1_mean_f, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 240; g++)
-        norm_backward_group(g, d_stage2_bcres1_f2_dw, 0, d_stage2_bcres1_f2_ssn_scale, d_stage2_bcres1_f2_ssn_shift, d_stage2_bcres1_f2, stage2_bcres1_f2_dw, NULL, stage2_bcres1_f2_ssn_scale, stage2_bcres1_f2_ssn_saved, (NormShape){60, 4, N, 64, 8}, 0);
+        norm_backward_group(g, d_stage2_bcres1_f2_dw, 0, d_stage2_bcres1_f2_ssn_scale, d_stage2_bcres1_f2_ssn_shift, d_stage2_bcres1_f2, stage2_bcres1_f2_dw, stage2_bcres1_f2_ssn_scale, stage2_bcres1_f2_ssn_shift, stage2_bcres1_f2_ssn_saved, (NormShape){60, 4, N, 64, 8}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 184320 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         dwconv_backward_channel(c, d_stage2_bcres1_bn_in, 0, d_stage2_bcres1_f2_dw_weight, d_stage2_bcres1_f2_dw, stage2_bcres1_bn_in, stage2_bcres1_f2_dw_weight, N, 64, 8, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres1_conv_in, 0, d_stage2_bcres1_bn_in_scale, d_stage2_bcres1_bn_in_shift, d_stage2_bcres1_bn_in, stage2_bcres1_conv_in, stage2_bcres1_bn_in, stage2_bcres1_bn_in_scale, stage2_bcres1_bn_in_saved, (NormShape){60, 1, N, 64, 8}, 1);
+        norm_backward_group(g, d_stage2_bcres1_conv_in, 0, d_stage2_bcres1_bn_in_scale, d_stage2_bcres1_bn_in_shift, d_stage2_bcres1_bn_in, stage2_bcres1_conv_in, stage2_bcres1_bn_in_scale, stage2_bcres1_bn_in_shift, stage2_bcres1_bn_in_saved, (NormShape){60, 1, N, 64, 8}, 1);
     conv1x1_backward(d_stage2_maxpool, 0, d_stage2_bcres1_conv_in_weight, NULL, d_stage2_bcres1_conv_in, stage2_maxpool, stage2_bcres1_conv_in_weight, 40, 60, (size_t)N * 512);
 
     /* backward of stage2.maxpool: 40 x 128 x 16 -> 40 x 64 x 8 */
@@ -1465,7 +1489,7 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         fake_quant_backward(d_stage1_bcres2_bn, stage1_bcres2_bn, (size_t)N * 81920, quant->ranges + 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2_sum, 0, d_stage1_bcres2_bn_scale, d_stage1_bcres2_bn_shift, d_stage1_bcres2_bn, stage1_bcres2_sum, stage1_bcres2_bn, stage1_bcres2_bn_scale, stage1_bcres2_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_stage1_bcres2_sum, 0, d_stage1_bcres2_bn_scale, d_stage1_bcres2_bn_shift, d_stage1_bcres2_bn, stage1_bcres2_sum, stage1_bcres2_bn_scale, stage1_bcres2_bn_shift, stage1_bcres2_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         bcast_add_f_backward_channel(c, d_stage1_bcres2_f2, 0, d_stage1_bcres1_bn, 0, d_stage1_bcres2_drop, 0, d_stage1_bcres2_sum, N, 128, 16);
@@ -1480,7 +1504,7 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         mean_f_backward_channel(c, d_stage1_bcres2_f2, 1, d_stage1_bcres2_mean_f, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage1_bcres2_f2_dw, 0, d_stage1_bcres2_f2_ssn_scale, d_stage1_bcres2_f2_ssn_shift, d_stage1_bcres2_f2, stage1_bcres2_f2_dw, NULL, stage1_bcres2_f2_ssn_scale, stage1_bcres2_f2_ssn_saved, (NormShape){40, 4, N, 128, 16}, 0);
+        norm_backward_group(g, d_stage1_bcres2_f2_dw, 0, d_stage1_bcres2_f2_ssn_scale, d_stage1_bcres2_f2_ssn_shift, d_stage1_bcres2_f2, stage1_bcres2_f2_dw, stage1_bcres2_f2_ssn_scale, stage1_bcres2_f2_ssn_shift, stage1_bcres2_f2_ssn_saved, (NormShape){40, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 491520 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage1_bcres1_bn, 1, d_stage1_bcres2_f2_dw_weight, d_stage1_bcres2_f2_dw, stage1_bcres1_bn, stage1_bcres2_f2_dw_weight, N, 128, 16, 3, 1, 1, 0);
@@ -1490,7 +1514,7 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         fake_quant_backward(d_stage1_bcres1_bn, stage1_bcres1_bn, (size_t)N * 81920, quant->ranges + 2);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres1_sum, 0, d_stage1_bcres1_bn_scale, d_stage1_bcres1_bn_shift, d_stage1_bcres1_bn, stage1_bcres1_sum, stage1_bcres1_bn, stage1_bcres1_bn_scale, stage1_bcres1_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_stage1_bcres1_sum, 0, d_stage1_bcres1_bn_scale, d_stage1_bcres1_bn_shift, d_stage1_bcres1_bn, stage1_bcres1_sum, stage1_bcres1_bn_scale, stage1_bcres1_bn_shift, stage1_bcres1_bn_saved, (NormShape){40, 1, N, 128, 16}, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         bcast_add_f_backward_channel(c, d_stage1_bcres1_f2, 0, NULL, 0, d_stage1_bcres1_drop, 0, d_stage1_bcres1_sum, N, 128, 16);
@@ -1505,13 +1529,13 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         mean_f_backward_channel(c, d_stage1_bcres1_f2, 1, d_stage1_bcres1_mean_f, N, 128, 16);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage1_bcres1_f2_dw, 0, d_stage1_bcres1_f2_ssn_scale, d_stage1_bcres1_f2_ssn_shift, d_stage1_bcres1_f2, stage1_bcres1_f2_dw, NULL, stage1_bcres1_f2_ssn_scale, stage1_bcres1_f2_ssn_saved, (NormShape){40, 4, N, 128, 16}, 0);
+        norm_backward_group(g, d_stage1_bcres1_f2_dw, 0, d_stage1_bcres1_f2_ssn_scale, d_stage1_bcres1_f2_ssn_shift, d_stage1_bcres1_f2, stage1_bcres1_f2_dw, stage1_bcres1_f2_ssn_scale, stage1_bcres1_f2_ssn_shift, stage1_bcres1_f2_ssn_saved, (NormShape){40, 4, N, 128, 16}, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 491520 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_backward_channel(c, d_stage1_bcres1_bn_in, 0, d_stage1_bcres1_f2_dw_weight, d_stage1_bcres1_f2_dw, stage1_bcres1_bn_in, stage1_bcres1_f2_dw_weight, N, 128, 16, 3, 1, 1, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres1_conv_in, 0, d_stage1_bcres1_bn_in_scale, d_stage1_bcres1_bn_in_shift, d_stage1_bcres1_bn_in, stage1_bcres1_conv_in, stage1_bcres1_bn_in, stage1_bcres1_bn_in_scale, stage1_bcres1_bn_in_saved, (NormShape){40, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_stage1_bcres1_conv_in, 0, d_stage1_bcres1_bn_in_scale, d_stage1_bcres1_bn_in_shift, d_stage1_bcres1_bn_in, stage1_bcres1_conv_in, stage1_bcres1_bn_in_scale, stage1_bcres1_bn_in_shift, stage1_bcres1_bn_in_saved, (NormShape){40, 1, N, 128, 16}, 1);
     conv1x1_backward(d_stem_bn, 0, d_stage1_bcres1_conv_in_weight, NULL, d_stage1_bcres1_conv_in, stem_bn, stage1_bcres1_conv_in_weight, 80, 40, (size_t)N * 2048);
 
     /* ---- spec line 10: stem:   conv(out = 2*C, kernel = 5, stride = 2) -> bn -> relu; */
@@ -1521,7 +1545,7 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         fake_quant_backward(d_stem_bn, stem_bn, (size_t)N * 163840, quant->ranges + 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stem_conv, 0, d_stem_bn_scale, d_stem_bn_shift, d_stem_bn, stem_conv, stem_bn, stem_bn_scale, stem_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
+        norm_backward_group(g, d_stem_conv, 0, d_stem_bn_scale, d_stem_bn_shift, d_stem_bn, stem_conv, stem_bn_scale, stem_bn_shift, stem_bn_saved, (NormShape){80, 1, N, 128, 16}, 1);
 
     /* backward of stem.conv: 1 x 256 x 32 -> 80 x 128 x 16 */
     conv_backward(dinput, 0, d_stem_conv_weight, NULL, d_stem_conv, input, stem_conv_weight, scratch, (ConvShape){1, 80, 1, 256, 32, 128, 16, 5, 5, 2, 2, 2, 2}, N);

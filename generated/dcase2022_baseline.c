@@ -236,16 +236,19 @@ static void dcase2022_baseline_run_backward(int N, const real *params, const rea
     real *d_block1_conv_weight = dparams + 0;
     const real *block1_bn_scale = params + 784; /* 16 x 1 x 1 x 1 */
     real *d_block1_bn_scale = dparams + 784;
+    const real *block1_bn_shift = params + 800; /* 16 x 1 x 1 x 1 */
     real *d_block1_bn_shift = dparams + 800;
     const real *block2_conv_weight = params + 816; /* 16 x 16 x 7 x 7 */
     real *d_block2_conv_weight = dparams + 816;
     const real *block2_bn_scale = params + 13360; /* 16 x 1 x 1 x 1 */
     real *d_block2_bn_scale = dparams + 13360;
+    const real *block2_bn_shift = params + 13376; /* 16 x 1 x 1 x 1 */
     real *d_block2_bn_shift = dparams + 13376;
     const real *block3_conv_weight = params + 13392; /* 32 x 16 x 7 x 7 */
     real *d_block3_conv_weight = dparams + 13392;
     const real *block3_bn_scale = params + 38480; /* 32 x 1 x 1 x 1 */
     real *d_block3_bn_scale = dparams + 38480;
+    const real *block3_bn_shift = params + 38512; /* 32 x 1 x 1 x 1 */
     real *d_block3_bn_shift = dparams + 38512;
     const real *head_linear1_weight = params + 38544; /* 100 x 64 x 1 x 1 */
     real *d_head_linear1_weight = dparams + 38544;
@@ -291,7 +294,7 @@ static void dcase2022_baseline_run_backward(int N, const real *params, const rea
         fake_quant_backward(d_block3_bn, block3_bn, (size_t)N * 2560, quant->ranges + 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 32; g++)
-        norm_backward_group(g, d_block3_conv, 0, d_block3_bn_scale, d_block3_bn_shift, d_block3_bn, block3_conv, block3_bn, block3_bn_scale, block3_bn_saved, (NormShape){32, 1, N, 8, 10}, 1);
+        norm_backward_group(g, d_block3_conv, 0, d_block3_bn_scale, d_block3_bn_shift, d_block3_bn, block3_conv, block3_bn_scale, block3_bn_shift, block3_bn_saved, (NormShape){32, 1, N, 8, 10}, 1);
 
     /* backward of block3.conv: 16 x 8 x 10 -> 32 x 8 x 10 */
     conv_backward(d_block2_dropout, 0, d_block3_conv_weight, NULL, d_block3_conv, block2_dropout, block3_conv_weight, scratch, (ConvShape){16, 32, 1, 8, 10, 8, 10, 7, 7, 1, 1, 3, 3}, N);
@@ -309,7 +312,7 @@ static void dcase2022_baseline_run_backward(int N, const real *params, const rea
         fake_quant_backward(d_block2_bn, block2_bn, (size_t)N * 32640, quant->ranges + 2);
     #pragma omp parallel for schedule(static) if ((size_t)N * 65280 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 16; g++)
-        norm_backward_group(g, d_block2_conv, 0, d_block2_bn_scale, d_block2_bn_shift, d_block2_bn, block2_conv, block2_bn, block2_bn_scale, block2_bn_saved, (NormShape){16, 1, N, 40, 51}, 1);
+        norm_backward_group(g, d_block2_conv, 0, d_block2_bn_scale, d_block2_bn_shift, d_block2_bn, block2_conv, block2_bn_scale, block2_bn_shift, block2_bn_saved, (NormShape){16, 1, N, 40, 51}, 1);
 
     /* backward of block2.conv: 16 x 40 x 51 -> 16 x 40 x 51 */
     conv_backward(d_block1_bn, 0, d_block2_conv_weight, NULL, d_block2_conv, block1_bn, block2_conv_weight, scratch, (ConvShape){16, 16, 1, 40, 51, 40, 51, 7, 7, 1, 1, 3, 3}, N);
@@ -321,7 +324,7 @@ static void dcase2022_baseline_run_backward(int N, const real *params, const rea
         fake_quant_backward(d_block1_bn, block1_bn, (size_t)N * 32640, quant->ranges + 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 65280 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 16; g++)
-        norm_backward_group(g, d_block1_conv, 0, d_block1_bn_scale, d_block1_bn_shift, d_block1_bn, block1_conv, block1_bn, block1_bn_scale, block1_bn_saved, (NormShape){16, 1, N, 40, 51}, 1);
+        norm_backward_group(g, d_block1_conv, 0, d_block1_bn_scale, d_block1_bn_shift, d_block1_bn, block1_conv, block1_bn_scale, block1_bn_shift, block1_bn_saved, (NormShape){16, 1, N, 40, 51}, 1);
 
     /* backward of block1.conv: 1 x 40 x 51 -> 16 x 40 x 51 */
     conv_backward(dinput, 0, d_block1_conv_weight, NULL, d_block1_conv, input, block1_conv_weight, scratch, (ConvShape){1, 16, 1, 40, 51, 40, 51, 7, 7, 1, 1, 3, 3}, N);

@@ -96,50 +96,50 @@ NN_INLINE void norm_forward_infer_group(int g, real *restrict y, const real *res
 }
 
 /* dx = gamma/std * (dy - mean(dy) - xhat * mean(dy * xhat)), over each group. With a
- * fused ReLU (relu = 1, y its output) dy first passes only where y > 0. */
+ * fused ReLU (relu = 1) dy first passes only where the norm's output was positive,
+ * recomputed from x with forward's own scale and shift (the same operations give
+ * the same values) rather than read from the stored output: one stream less. */
 NN_INLINE void norm_backward_group(int g, real *restrict dx, int acc, real *dgamma, real *dbeta,
                                    const real *restrict dy, const real *restrict x,
-                                   const real *restrict y, const real *gamma, const real *saved,
+                                   const real *gamma, const real *beta, const real *saved,
                                    NormShape s, int relu) {
     size_t seg = (size_t)(s.f / s.subbands) * s.t, count = seg * s.n;
-    {
-        int ch = g / s.subbands, sb = g % s.subbands;
-        real mean = saved[2 * g], invstd = saved[2 * g + 1];
-        double sum_dy = 0, sum_dy_xhat = 0;
-        for (int k = 0; k < s.n; k++) {
-            size_t o = norm_segment(&s, ch, sb, k);
-            real lanes_dy[NN_LANES] = {0}, lanes_dyx[NN_LANES] = {0};
-            size_t i = 0;
-            for (; i + NN_LANES <= seg; i += NN_LANES)
-                for (int l = 0; l < NN_LANES; l++) {
-                    size_t e = o + i + l;
-                    real d = relu ? dy[e] * (real)(y[e] > 0) : dy[e];
-                    lanes_dy[l] += d;
-                    lanes_dyx[l] += d * (x[e] - mean);
-                }
-            for (int l = 0; i + (size_t)l < seg; l++) {
+    int ch = g / s.subbands, sb = g % s.subbands;
+    real mean = saved[2 * g], invstd = saved[2 * g + 1];
+    real scale = gamma[g] * invstd, shift = beta[g] - mean * scale;
+    double sum_dy = 0, sum_dy_xhat = 0;
+    for (int k = 0; k < s.n; k++) {
+        size_t o = norm_segment(&s, ch, sb, k);
+        real lanes_dy[NN_LANES] = {0}, lanes_dyx[NN_LANES] = {0};
+        size_t i = 0;
+        for (; i + NN_LANES <= seg; i += NN_LANES)
+            for (int l = 0; l < NN_LANES; l++) {
                 size_t e = o + i + l;
-                real d = relu ? dy[e] * (real)(y[e] > 0) : dy[e];
+                real d = relu ? dy[e] * (real)(x[e] * scale + shift > 0) : dy[e];
                 lanes_dy[l] += d;
                 lanes_dyx[l] += d * (x[e] - mean);
             }
-            sum_dy += nn_lanes_total(lanes_dy);
-            sum_dy_xhat += nn_lanes_total(lanes_dyx) * invstd;
+        for (int l = 0; i + (size_t)l < seg; l++) {
+            size_t e = o + i + l;
+            real d = relu ? dy[e] * (real)(x[e] * scale + shift > 0) : dy[e];
+            lanes_dy[l] += d;
+            lanes_dyx[l] += d * (x[e] - mean);
         }
-        dgamma[g] += (real)sum_dy_xhat;
-        dbeta[g] += (real)sum_dy;
-        if (!dx)
-            return;
-        real m_dy = (real)(sum_dy / (double)count), m_dyx = (real)(sum_dy_xhat / (double)count);
-        real k_scale = gamma[g] * invstd;
-        for (int k = 0; k < s.n; k++) {
-            size_t o = norm_segment(&s, ch, sb, k);
-            for (size_t i = 0; i < seg; i++) {
-                real xhat = (x[o + i] - mean) * invstd;
-                real dyi = relu ? dy[o + i] * (real)(y[o + i] > 0) : dy[o + i];
-                real d = k_scale * (dyi - m_dy - xhat * m_dyx);
-                dx[o + i] = acc ? dx[o + i] + d : d;
-            }
+        sum_dy += nn_lanes_total(lanes_dy);
+        sum_dy_xhat += nn_lanes_total(lanes_dyx) * invstd;
+    }
+    dgamma[g] += (real)sum_dy_xhat;
+    dbeta[g] += (real)sum_dy;
+    if (!dx)
+        return;
+    real m_dy = (real)(sum_dy / (double)count), m_dyx = (real)(sum_dy_xhat / (double)count);
+    for (int k = 0; k < s.n; k++) {
+        size_t o = norm_segment(&s, ch, sb, k);
+        for (size_t i = 0; i < seg; i++) {
+            real xhat = (x[o + i] - mean) * invstd;
+            real dyi = relu ? dy[o + i] * (real)(x[o + i] * scale + shift > 0) : dy[o + i];
+            real d = scale * (dyi - m_dy - xhat * m_dyx);
+            dx[o + i] = acc ? dx[o + i] + d : d;
         }
     }
 }
