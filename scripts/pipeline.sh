@@ -23,9 +23,9 @@ scale=${SCALE:-tiny}
 seed=${SEED:-1}
 threads=${THREADS:-2}
 batch=${BATCH:-64}
-teacher_epochs=${TEACHER_EPOCHS:-10}
-student_epochs=${STUDENT_EPOCHS:-10}
-finetune_epochs=${FINETUNE_EPOCHS:-5}
+teacher_epochs=${TEACHER_EPOCHS:-8}
+student_epochs=${STUDENT_EPOCHS:-8}
+finetune_epochs=${FINETUNE_EPOCHS:-4}
 model=bcres2net_mfa_fpm
 mkdir -p "$out"
 data=$out/data-$scale
