@@ -1,7 +1,6 @@
 /* asc eval: accuracy and log loss of a checkpoint, overall and per device, in
  * the paper's Table 2 layout with a confusion matrix, or as JSON. */
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "cli_options.h"
 #include "commands.h"
@@ -10,24 +9,6 @@
 #include "model_data.h"
 
 static const char *const split_names[] = {"evaluate", "train", NULL};
-
-/* Runs the model over the split's clips and gathers the metrics. */
-static int evaluate(const model_data *md, const long *clips, long n, int batch, eval_metrics *m) {
-    int classes = md->state.model->info->classes;
-    float *logits = malloc(sizeof(float) * ((size_t)n * (size_t)classes + 1));
-    if (!logits || !model_state_predict(&md->state, md->cache.features,
-                                        (long)LOGMEL_BANDS * LOGMEL_FRAMES, clips, n, batch, logits)) {
-        free(logits);
-        return 0;
-    }
-    metrics_init(m);
-    for (long i = 0; i < n; i++) {
-        const tau_clip *c = &md->set.clips[clips[i]];
-        metrics_add(m, c->device, c->scene, logits + i * classes);
-    }
-    free(logits);
-    return 1;
-}
 
 int cmd_eval(int argc, char **argv) {
     const char *model = NULL, *ckpt = NULL, *data = NULL;
@@ -53,7 +34,9 @@ int cmd_eval(int argc, char **argv) {
     const long *clips = split ? md.set.train : md.set.evaluate;
     long n = split ? md.set.n_train : md.set.n_evaluate;
     eval_metrics m;
-    int ok = n > 0 && evaluate(&md, clips, n, batch, &m), quantised = md.state.quant != NULL;
+    int ok = n > 0 && model_state_evaluate(&md.state, &md.set, md.cache.features,
+                                             (long)LOGMEL_BANDS * LOGMEL_FRAMES, clips, n,
+                                             batch, &m), quantised = md.state.quant != NULL;
     model_data_close(&md);
     if (!ok)
         return cli_fail("eval", "%s: %s", data, n ? "out of memory" : "the split has no clips");

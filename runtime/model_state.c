@@ -86,20 +86,21 @@ int predictor_init(predictor *p, const model_state *s, int batch) {
         predictor_free(p);
         return 0;
     }
+    if (s->quant) {
+        qat_quantize_weights(m, s->params, p->qparams);
+        memcpy(p->stats, s->stats, sizeof(float) * (size_t)m->stats_floats);
+    }
     return 1;
 }
 
 void predictor_run(predictor *p, const float *inputs, int n, float *logits) {
     const model_state *s = p->state;
-    const AscModelInfo *m = s->model->info;
     if (!s->quant) {
         s->model->infer(n, s->params, s->stats, inputs, logits, p->arena);
         return;
     }
-    /* Inference mode reads the statistics without writing them; the copy only
-     * satisfies forward_qat's signature, which training shares. */
-    qat_quantize_weights(m, s->params, p->qparams);
-    memcpy(p->stats, s->stats, sizeof(float) * (size_t)m->stats_floats);
+    /* Inference mode reads the statistics without writing them; the copy made
+     * at init only satisfies forward_qat's signature, which training shares. */
     AscQuant quant = {s->quant, 0};
     s->model->forward_qat(n, 0, p->qparams, p->stats, inputs, logits, p->arena, NULL, &quant);
 }
@@ -123,5 +124,22 @@ int model_state_predict(const model_state *s, const float *features, long clip_s
         predictor_run(&p, p.input, count, logits + first * classes);
     }
     predictor_free(&p);
+    return 1;
+}
+
+int model_state_evaluate(const model_state *s, const tau_set *set, const float *features,
+                         long clip_size, const long *clips, long n, int batch, eval_metrics *m) {
+    int classes = s->model->info->classes;
+    float *logits = malloc(sizeof(float) * ((size_t)n * (size_t)classes + 1));
+    if (!logits || !model_state_predict(s, features, clip_size, clips, n, batch, logits)) {
+        free(logits);
+        return 0;
+    }
+    metrics_init(m);
+    for (long i = 0; i < n; i++) {
+        const tau_clip *c = &set->clips[clips[i]];
+        metrics_add(m, c->device, c->scene, logits + i * classes);
+    }
+    free(logits);
     return 1;
 }

@@ -7,6 +7,8 @@
 
 #include "asc_model.h"
 #include "error.h"
+#include "metrics.h"
+#include "tau.h"
 
 typedef struct model_state {
     const AscModel *model;
@@ -36,7 +38,8 @@ typedef struct predictor {
     float *arena, *input, *qparams, *stats;
 } predictor;
 
-/* Returns 0 when out of memory. The state's parameters are read at each run. */
+/* Returns 0 when out of memory. A quantisation-aware state's weights are
+ * rounded here, once: make a new predictor after the parameters change. */
 int predictor_init(predictor *p, const model_state *s, int batch);
 /* logits (n x classes) of n <= batch inputs stored one after another. */
 void predictor_run(predictor *p, const float *inputs, int n, float *logits);
@@ -46,5 +49,10 @@ void predictor_free(predictor *p);
  * c * clip_size), through a predictor. Returns 0 when out of memory. */
 int model_state_predict(const model_state *s, const float *features, long clip_size,
                         const long *clips, long n, int batch, float *logits);
+
+/* Accuracy and log loss of the clips of a data set (features as above, scenes
+ * and devices from set) into m. Returns 0 when out of memory. */
+int model_state_evaluate(const model_state *s, const tau_set *set, const float *features,
+                         long clip_size, const long *clips, long n, int batch, eval_metrics *m);
 
 #endif

@@ -290,20 +290,10 @@ static void run_epoch(trainer *t, batch bufs[2], double drop_rate, epoch_totals 
 
 static asc_status validate(trainer *t, eval_metrics *m, asc_err *err) {
     metrics_init(m);
-    if (t->neval == 0)
-        return ASC_OK;
-    int classes = t->info->classes;
-    float *logits = malloc(sizeof(float) * (size_t)t->neval * (size_t)classes);
-    if (!logits || !model_state_predict(&t->state, t->cache.features, t->plan.clip_size,
-                                        t->eval_clips, t->neval, t->micro, logits)) {
-        free(logits);
+    if (t->neval > 0 && !model_state_evaluate(&t->state, &t->set, t->cache.features,
+                                              t->plan.clip_size, t->eval_clips, t->neval,
+                                              t->micro, m))
         return err_set(err, t->o->model, "out of memory for validation");
-    }
-    for (long i = 0; i < t->neval; i++) {
-        const tau_clip *c = &t->set.clips[t->eval_clips[i]];
-        metrics_add(m, c->device, c->scene, logits + i * classes);
-    }
-    free(logits);
     return ASC_OK;
 }
 
