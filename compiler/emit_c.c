@@ -543,6 +543,25 @@ static void emit_quant_backward(Body *b, const Layer *l) {
     }
 }
 
+/* INT8 simulation (inference with quant->int8_grids): after a step writes (part of)
+ * a tensor INT8 stores, the values go onto that tensor's grid, so the next step
+ * reads what INT8 would. Layer outputs written whole are rounded at the layer's end
+ * (emit_quant_forward); views of them (chunks of a concatenation) as written. */
+static void emit_int8_grid_forward(Body *b, const Prim *pr) {
+    const Program *p = b->p;
+    if (pr->y < 0)
+        return;
+    const Tensor *y = &p->tensors[pr->y], *root = &p->tensors[y->root];
+    if (root->grid < 0 || root->grid_inherited)
+        return;
+    if (root->grid >= p->nquant)
+        OUT("    if (int8_grids)\n        fake_quant_internal(%s, (size_t)N * %lld, quant, %d);\n",
+            act(b, pr->y), elems(y), root->grid);
+    else if (y->root != pr->y)
+        OUT("    if (int8_grids)\n        fake_quant_forward(%s, (size_t)N * %lld, quant->ranges + %d, 0);\n",
+            act(b, pr->y), elems(y), 2 * root->grid);
+}
+
 static void emit_fused_norm_infer(Body *b, const Prim *pr, const Prim *norm) {
     const Program *p = b->p;
     const Tensor *y = &p->tensors[norm->y];
@@ -583,6 +602,8 @@ static void emit_forward(FILE *out, const Program *p, const EmitOptions *o, int 
             k++;
         } else {
             emit_forward_prim(&b, pr);
+            if (!infer)
+                emit_int8_grid_forward(&b, pr);
         }
     }
     fclose(b.f);
@@ -600,7 +621,9 @@ static void emit_forward(FILE *out, const Program *p, const EmitOptions *o, int 
             "    const real *input, real *logits, real *arena, NnRng *rng, AscQuant *quant) {\n"
             "    const size_t fixed = (size_t)N * %lld;\n"
             "    real *scratch = arena + (size_t)N * %lld;\n"
-            "    (void)training, (void)stats, (void)rng, (void)fixed, (void)scratch, (void)quant;\n",
+            "    const int int8_grids = quant && quant->int8_grids && !training;\n"
+            "    (void)training, (void)stats, (void)rng, (void)fixed, (void)scratch, (void)quant;\n"
+            "    (void)int8_grids;\n",
             m, (long long)(p->act_per_clip + p->col_per_clip), (long long)p->act_per_clip);
     declare_pointers(out, &b);
     fwrite(b.text, 1, b.len, out);
@@ -661,6 +684,12 @@ static void emit_info(FILE *out, const Program *p) {
     for (int i = 0; i < m->nlayers; i++)
         if (p->quant_index[i] >= 0)
             fprintf(out, "    \"%s\",\n", m->layers[i].name);
+    fprintf(out, "};\n\n/* INT8 grids: the layer points above, the input, then internal tensors. */\n"
+                 "static const char *const %s_grid_names[] = {\n", m->name);
+    for (int g = 0; g < p->ngrids; g++) {
+        int owner = int8_grid_owner(p, g);
+        fprintf(out, "    \"%s\",\n", p->tensors[owner].name);
+    }
     fprintf(out, "};\n\nstatic const AscStatsInfo %s_norms[] = {\n", m->name);
     for (int i = 0; i < p->nstats; i++)
         fprintf(out, "    {%lld, %d},\n", (long long)p->stats[i].offset, p->stats[i].groups);
@@ -674,12 +703,14 @@ static void emit_info(FILE *out, const Program *p) {
             "    .ntensors = %d, .tensors = %s_tensors,\n"
             "    .nnorms = %d, .norms = %s_norms, .stats_floats = %lld,\n"
             "    .nquant = %d, .quant_names = %s_quant_names,\n"
+            "    .ngrids = %d, .input_grid = %d, .grid_names = %s_grid_names,\n"
             "    .act_per_clip = %lld, .act_fixed = %lld, .grad_per_clip = %lld, .scratch_per_clip = %lld,\n"
             "    .infer_per_clip = %lld,\n"
             "};\n",
             m->name, m->name, (unsigned long long)m->hash, m->input.c, m->input.f, m->input.t,
             m->classes, (long long)p->param_floats, (long long)m->total.macs, p->nparams, m->name,
-            p->nstats, m->name, (long long)p->stats_floats, p->nquant, m->name,
+            p->nstats, m->name, (long long)p->stats_floats, p->nquant, m->name, p->ngrids,
+            p->input_grid, m->name,
             (long long)p->act_per_clip,
             (long long)p->act_fixed, (long long)p->grad_per_clip, (long long)p->col_per_clip,
             (long long)p->infer_per_clip);

@@ -292,7 +292,7 @@ static void plan_gradients(Program *p) {
     p->grad_per_clip = fl.top;
 }
 
-static int reads_root(const Program *p, const Prim *q, int root) {
+int lw_reads_root(const Program *p, const Prim *q, int root) {
     int ins[3] = {q->x, q->x2, q->x3};
     for (int j = 0; j < 3; j++)
         if (ins[j] >= 0 && p->tensors[ins[j]].root == root)
@@ -308,7 +308,7 @@ int lw_infer_fuses_norm(const Program *p, int k) {
     if (norm->kind != P_NORM || norm->x != pr->y || norm->layer != pr->layer)
         return 0;
     for (int j = 0; j < p->nprims; j++)
-        if (j != k + 1 && reads_root(p, &p->prims[j], p->tensors[pr->y].root))
+        if (j != k + 1 && lw_reads_root(p, &p->prims[j], p->tensors[pr->y].root))
             return 0;
     return 1;
 }
@@ -415,6 +415,7 @@ Program *lower_model(const Model *m, Arena *arena) {
         p->params[k].classifier = p->params[k].layer == p->params[p->nparams - 1].layer;
     p->output = x;
     lw_prim(p, P_LOGITS, "logits", x, -1);
+    plan_int8_grids(p);
     plan_activations(p);
     plan_gradients(p);
     plan_inference(p);

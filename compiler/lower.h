@@ -28,6 +28,8 @@ typedef struct Tensor {
     int64_t offset;      /* root: per-clip (or fixed) position in the activation arena */
     int64_t grad_offset; /* root: per-clip position in the gradient arena, -1 if none */
     int64_t infer_offset; /* root: per-clip position in the inference arena (slots reused) */
+    int grid;           /* root: its INT8 grid (quantisation range index), -1 if not stored */
+    int grid_inherited; /* root: the grid is its input's (the step keeps codes) */
 } Tensor;
 
 typedef enum ParamKind { PARAM_WEIGHT, PARAM_BIAS, PARAM_NORM_SCALE, PARAM_NORM_SHIFT } ParamKind;
@@ -80,6 +82,8 @@ typedef struct Program {
     int *layer_out;   /* each layer's output tensor */
     int *quant_index; /* each layer's activation quantisation point, or -1 */
     int nquant;
+    /* INT8 grids: the nquant layer points, then the input's, then internal ones */
+    int ngrids, input_grid;
     /* while lowering */
     Arena *arena;
     const Layer *layer;
@@ -117,9 +121,19 @@ int lw_bcres_block(Program *p, const char *what, int x, int cout, int scales, in
                    double dropout);
 int lw_globalpool_into(Program *p, const char *what, int x, int y);
 
+/* 1 when prim q reads (a view of) root tensor `root`. */
+int lw_reads_root(const Program *p, const Prim *q, int root);
+
 /* Inference runs prim k (a depthwise conv or a frequency-broadcast sum) and the
  * norm right after it in the same layer as one step when that norm is the only
  * reader of prim k's output (runtime/nn/nn_fused.h). */
 int lw_infer_fuses_norm(const Program *p, int k);
+
+/* INT8 grids (int8_grid.c): every tensor INT8 inference stores gets one. */
+void plan_int8_grids(Program *p);
+/* 1 when INT8 inference stores root tensor r (no later step absorbs it). */
+int int8_materialises(const Program *p, int r);
+/* The root tensor whose values define grid g (not one that inherits it). */
+int int8_grid_owner(const Program *p, int g);
 
 #endif

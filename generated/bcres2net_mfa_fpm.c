@@ -334,6 +334,258 @@ static const char *const bcres2net_mfa_fpm_quant_names[] = {
     "head.linear",
 };
 
+/* INT8 grids: the layer points above, the input, then internal tensors. */
+static const char *const bcres2net_mfa_fpm_grid_names[] = {
+    "stem_bn",
+    "stem_mfa",
+    "stage1_bcres2net1_bn",
+    "stage1_bcres2net2_bn",
+    "stage1_resnorm",
+    "stage1_mfa",
+    "stage2_bcres2net1_bn",
+    "stage2_bcres2net2_bn",
+    "stage2_resnorm",
+    "stage2_mfa",
+    "stage3_bcres2net1_bn",
+    "stage3_bcres2net2_bn",
+    "stage3_resnorm",
+    "stage3_mfa",
+    "stage4_bcres2net1_bn",
+    "stage4_bcres2net2_bn",
+    "stage4_bcres2net3_bn",
+    "stage4_resnorm",
+    "stage4_mfa",
+    "head_fpm",
+    "head_linear",
+    "input",
+    "stem_mfa_att1_mean",
+    "stem_mfa_att1_relu",
+    "stem_mfa_att1_fc2",
+    "stem_mfa_att1_sigmoid",
+    "stem_mfa_bn2",
+    "stem_mfa_att2_mean",
+    "stem_mfa_att2_relu",
+    "stem_mfa_att2_fc2",
+    "stem_mfa_att2_sigmoid",
+    "stem_mfa_sum3",
+    "stem_mfa_bn3",
+    "stem_mfa_att3_mean",
+    "stem_mfa_att3_relu",
+    "stem_mfa_att3_fc2",
+    "stem_mfa_att3_sigmoid",
+    "stem_mfa_sum4",
+    "stem_mfa_bn4",
+    "stem_mfa_att4_mean",
+    "stem_mfa_att4_relu",
+    "stem_mfa_att4_fc2",
+    "stem_mfa_att4_sigmoid",
+    "stage1_bcres2net1_bn_in",
+    "stage1_bcres2net1_f2",
+    "stage1_bcres2net1_f2_sum3",
+    "stage1_bcres2net1_f2_sum4",
+    "stage1_bcres2net1_mean_f",
+    "stage1_bcres2net1_f1",
+    "stage1_bcres2net1_f1_sum3",
+    "stage1_bcres2net1_f1_sum4",
+    "stage1_bcres2net1_conv_out",
+    "stage1_bcres2net2_f2",
+    "stage1_bcres2net2_f2_sum3",
+    "stage1_bcres2net2_f2_sum4",
+    "stage1_bcres2net2_mean_f",
+    "stage1_bcres2net2_f1",
+    "stage1_bcres2net2_f1_sum3",
+    "stage1_bcres2net2_f1_sum4",
+    "stage1_bcres2net2_conv_out",
+    "stage1_mfa_att1_mean",
+    "stage1_mfa_att1_relu",
+    "stage1_mfa_att1_fc2",
+    "stage1_mfa_att1_sigmoid",
+    "stage1_mfa_bn2",
+    "stage1_mfa_att2_mean",
+    "stage1_mfa_att2_relu",
+    "stage1_mfa_att2_fc2",
+    "stage1_mfa_att2_sigmoid",
+    "stage1_mfa_sum3",
+    "stage1_mfa_bn3",
+    "stage1_mfa_att3_mean",
+    "stage1_mfa_att3_relu",
+    "stage1_mfa_att3_fc2",
+    "stage1_mfa_att3_sigmoid",
+    "stage1_mfa_sum4",
+    "stage1_mfa_bn4",
+    "stage1_mfa_att4_mean",
+    "stage1_mfa_att4_relu",
+    "stage1_mfa_att4_fc2",
+    "stage1_mfa_att4_sigmoid",
+    "stage2_bcres2net1_bn_in",
+    "stage2_bcres2net1_f2",
+    "stage2_bcres2net1_f2_sum3",
+    "stage2_bcres2net1_f2_sum4",
+    "stage2_bcres2net1_mean_f",
+    "stage2_bcres2net1_f1",
+    "stage2_bcres2net1_f1_sum3",
+    "stage2_bcres2net1_f1_sum4",
+    "stage2_bcres2net1_conv_out",
+    "stage2_bcres2net2_f2",
+    "stage2_bcres2net2_f2_sum3",
+    "stage2_bcres2net2_f2_sum4",
+    "stage2_bcres2net2_mean_f",
+    "stage2_bcres2net2_f1",
+    "stage2_bcres2net2_f1_sum3",
+    "stage2_bcres2net2_f1_sum4",
+    "stage2_bcres2net2_conv_out",
+    "stage2_mfa_att1_mean",
+    "stage2_mfa_att1_relu",
+    "stage2_mfa_att1_fc2",
+    "stage2_mfa_att1_sigmoid",
+    "stage2_mfa_bn2",
+    "stage2_mfa_att2_mean",
+    "stage2_mfa_att2_relu",
+    "stage2_mfa_att2_fc2",
+    "stage2_mfa_att2_sigmoid",
+    "stage2_mfa_sum3",
+    "stage2_mfa_bn3",
+    "stage2_mfa_att3_mean",
+    "stage2_mfa_att3_relu",
+    "stage2_mfa_att3_fc2",
+    "stage2_mfa_att3_sigmoid",
+    "stage2_mfa_sum4",
+    "stage2_mfa_bn4",
+    "stage2_mfa_att4_mean",
+    "stage2_mfa_att4_relu",
+    "stage2_mfa_att4_fc2",
+    "stage2_mfa_att4_sigmoid",
+    "stage3_bcres2net1_bn_in",
+    "stage3_bcres2net1_f2",
+    "stage3_bcres2net1_f2_sum3",
+    "stage3_bcres2net1_f2_sum4",
+    "stage3_bcres2net1_mean_f",
+    "stage3_bcres2net1_f1",
+    "stage3_bcres2net1_f1_sum3",
+    "stage3_bcres2net1_f1_sum4",
+    "stage3_bcres2net1_conv_out",
+    "stage3_bcres2net2_f2",
+    "stage3_bcres2net2_f2_sum3",
+    "stage3_bcres2net2_f2_sum4",
+    "stage3_bcres2net2_mean_f",
+    "stage3_bcres2net2_f1",
+    "stage3_bcres2net2_f1_sum3",
+    "stage3_bcres2net2_f1_sum4",
+    "stage3_bcres2net2_conv_out",
+    "stage3_mfa_att1_mean",
+    "stage3_mfa_att1_relu",
+    "stage3_mfa_att1_fc2",
+    "stage3_mfa_att1_sigmoid",
+    "stage3_mfa_bn2",
+    "stage3_mfa_att2_mean",
+    "stage3_mfa_att2_relu",
+    "stage3_mfa_att2_fc2",
+    "stage3_mfa_att2_sigmoid",
+    "stage3_mfa_sum3",
+    "stage3_mfa_bn3",
+    "stage3_mfa_att3_mean",
+    "stage3_mfa_att3_relu",
+    "stage3_mfa_att3_fc2",
+    "stage3_mfa_att3_sigmoid",
+    "stage3_mfa_sum4",
+    "stage3_mfa_bn4",
+    "stage3_mfa_att4_mean",
+    "stage3_mfa_att4_relu",
+    "stage3_mfa_att4_fc2",
+    "stage3_mfa_att4_sigmoid",
+    "stage4_bcres2net1_bn_in",
+    "stage4_bcres2net1_f2",
+    "stage4_bcres2net1_f2_sum3",
+    "stage4_bcres2net1_f2_sum4",
+    "stage4_bcres2net1_mean_f",
+    "stage4_bcres2net1_f1",
+    "stage4_bcres2net1_f1_sum3",
+    "stage4_bcres2net1_f1_sum4",
+    "stage4_bcres2net1_conv_out",
+    "stage4_bcres2net2_f2",
+    "stage4_bcres2net2_f2_sum3",
+    "stage4_bcres2net2_f2_sum4",
+    "stage4_bcres2net2_mean_f",
+    "stage4_bcres2net2_f1",
+    "stage4_bcres2net2_f1_sum3",
+    "stage4_bcres2net2_f1_sum4",
+    "stage4_bcres2net2_conv_out",
+    "stage4_bcres2net3_f2",
+    "stage4_bcres2net3_f2_sum3",
+    "stage4_bcres2net3_f2_sum4",
+    "stage4_bcres2net3_mean_f",
+    "stage4_bcres2net3_f1",
+    "stage4_bcres2net3_f1_sum3",
+    "stage4_bcres2net3_f1_sum4",
+    "stage4_bcres2net3_conv_out",
+    "stage4_mfa_att1_mean",
+    "stage4_mfa_att1_relu",
+    "stage4_mfa_att1_fc2",
+    "stage4_mfa_att1_sigmoid",
+    "stage4_mfa_bn2",
+    "stage4_mfa_att2_mean",
+    "stage4_mfa_att2_relu",
+    "stage4_mfa_att2_fc2",
+    "stage4_mfa_att2_sigmoid",
+    "stage4_mfa_sum3",
+    "stage4_mfa_bn3",
+    "stage4_mfa_att3_mean",
+    "stage4_mfa_att3_relu",
+    "stage4_mfa_att3_fc2",
+    "stage4_mfa_att3_sigmoid",
+    "stage4_mfa_sum4",
+    "stage4_mfa_bn4",
+    "stage4_mfa_att4_mean",
+    "stage4_mfa_att4_relu",
+    "stage4_mfa_att4_fc2",
+    "stage4_mfa_att4_sigmoid",
+    "head_fpm_lateral1",
+    "head_fpm_lateral2",
+    "head_fpm_lateral3",
+    "head_fpm_lateral4",
+    "head_fpm_smooth4_f2",
+    "head_fpm_smooth4_f2_sum3",
+    "head_fpm_smooth4_f2_sum4",
+    "head_fpm_smooth4_mean_f",
+    "head_fpm_smooth4_f1",
+    "head_fpm_smooth4_f1_sum3",
+    "head_fpm_smooth4_f1_sum4",
+    "head_fpm_smooth4_conv_out",
+    "head_fpm_smooth4_bn",
+    "head_fpm_merge3",
+    "head_fpm_smooth3_f2",
+    "head_fpm_smooth3_f2_sum3",
+    "head_fpm_smooth3_f2_sum4",
+    "head_fpm_smooth3_mean_f",
+    "head_fpm_smooth3_f1",
+    "head_fpm_smooth3_f1_sum3",
+    "head_fpm_smooth3_f1_sum4",
+    "head_fpm_smooth3_conv_out",
+    "head_fpm_smooth3_bn",
+    "head_fpm_up2",
+    "head_fpm_merge2",
+    "head_fpm_smooth2_f2",
+    "head_fpm_smooth2_f2_sum3",
+    "head_fpm_smooth2_f2_sum4",
+    "head_fpm_smooth2_mean_f",
+    "head_fpm_smooth2_f1",
+    "head_fpm_smooth2_f1_sum3",
+    "head_fpm_smooth2_f1_sum4",
+    "head_fpm_smooth2_conv_out",
+    "head_fpm_smooth2_bn",
+    "head_fpm_up1",
+    "head_fpm_merge1",
+    "head_fpm_smooth1_f2",
+    "head_fpm_smooth1_f2_sum3",
+    "head_fpm_smooth1_f2_sum4",
+    "head_fpm_smooth1_mean_f",
+    "head_fpm_smooth1_f1",
+    "head_fpm_smooth1_f1_sum3",
+    "head_fpm_smooth1_f1_sum4",
+    "head_fpm_smooth1_conv_out",
+    "head_fpm_smooth1_bn",
+};
+
 static const AscStatsInfo bcres2net_mfa_fpm_norms[] = {
     {0, 80},
     {160, 20},
@@ -417,6 +669,7 @@ const AscModelInfo bcres2net_mfa_fpm_info = {
     .ntensors = 303, .tensors = bcres2net_mfa_fpm_tensors,
     .nnorms = 72, .norms = bcres2net_mfa_fpm_norms, .stats_floats = 7820,
     .nquant = 21, .quant_names = bcres2net_mfa_fpm_quant_names,
+    .ngrids = 248, .input_grid = 21, .grid_names = bcres2net_mfa_fpm_grid_names,
     .act_per_clip = 3931594, .act_fixed = 7820, .grad_per_clip = 409600, .scratch_per_clip = 51200,
     .infer_per_clip = 491520,
 };
@@ -425,7 +678,9 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     const real *input, real *logits, real *arena, NnRng *rng, AscQuant *quant) {
     const size_t fixed = (size_t)N * 3982794;
     real *scratch = arena + (size_t)N * 3931594;
+    const int int8_grids = quant && quant->int8_grids && !training;
     (void)training, (void)stats, (void)rng, (void)fixed, (void)scratch, (void)quant;
+    (void)int8_grids;
     real *stem_conv = arena + (size_t)N * 0; /* 80 x N x 128 x 16 */
     real *stem_bn = arena + (size_t)N * 163840; /* 80 x N x 128 x 16 */
     real *stem_bn_saved = arena + fixed + 0;
@@ -1490,13 +1745,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stem_mfa_att1_mean, stem_mfa_x1, N, 128, 16);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att1_mean, (size_t)N * 2560, quant, 22);
     conv1x1_forward(stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stem_mfa_att1_relu, stem_mfa_att1_fc1, (size_t)N * 1280);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att1_relu, (size_t)N * 1280, quant, 23);
     conv1x1_forward(stem_mfa_att1_fc2, stem_mfa_att1_relu, stem_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att1_fc2, (size_t)N * 2560, quant, 24);
     sigmoid_forward(stem_mfa_att1_sigmoid, stem_mfa_att1_fc2, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att1_sigmoid, (size_t)N * 2560, quant, 25);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         bcast_mul_t_forward_channel(c, stem_mfa_y1, stem_mfa_x1, stem_mfa_att1_sigmoid, N, 128, 16);
+    if (int8_grids)
+        fake_quant_forward(stem_mfa_y1, (size_t)N * 40960, quant->ranges + 2, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stem_mfa_dw2, stem_mfa_x2, stem_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
@@ -1509,17 +1774,31 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 160, stats + 180, (NormShape){20, 1, N, 128, 16}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_bn2, (size_t)N * 40960, quant, 26);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stem_mfa_att2_mean, stem_mfa_bn2, N, 128, 16);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att2_mean, (size_t)N * 2560, quant, 27);
     conv1x1_forward(stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stem_mfa_att2_relu, stem_mfa_att2_fc1, (size_t)N * 1280);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att2_relu, (size_t)N * 1280, quant, 28);
     conv1x1_forward(stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att2_fc2, (size_t)N * 2560, quant, 29);
     sigmoid_forward(stem_mfa_att2_sigmoid, stem_mfa_att2_fc2, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att2_sigmoid, (size_t)N * 2560, quant, 30);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         bcast_mul_t_forward_channel(c, stem_mfa_y2, stem_mfa_bn2, stem_mfa_att2_sigmoid, N, 128, 16);
+    if (int8_grids)
+        fake_quant_forward(stem_mfa_y2, (size_t)N * 40960, quant->ranges + 2, 0);
     add_forward(stem_mfa_sum3, stem_mfa_x3, stem_mfa_y2, (size_t)N * 40960);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_sum3, (size_t)N * 40960, quant, 31);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stem_mfa_dw3, stem_mfa_sum3, stem_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
@@ -1532,17 +1811,31 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stats + 200, stats + 220, (NormShape){20, 1, N, 128, 16}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_bn3, (size_t)N * 40960, quant, 32);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stem_mfa_att3_mean, stem_mfa_bn3, N, 128, 16);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att3_mean, (size_t)N * 2560, quant, 33);
     conv1x1_forward(stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stem_mfa_att3_relu, stem_mfa_att3_fc1, (size_t)N * 1280);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att3_relu, (size_t)N * 1280, quant, 34);
     conv1x1_forward(stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att3_fc2, (size_t)N * 2560, quant, 35);
     sigmoid_forward(stem_mfa_att3_sigmoid, stem_mfa_att3_fc2, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att3_sigmoid, (size_t)N * 2560, quant, 36);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         bcast_mul_t_forward_channel(c, stem_mfa_y3, stem_mfa_bn3, stem_mfa_att3_sigmoid, N, 128, 16);
+    if (int8_grids)
+        fake_quant_forward(stem_mfa_y3, (size_t)N * 40960, quant->ranges + 2, 0);
     add_forward(stem_mfa_sum4, stem_mfa_x4, stem_mfa_y3, (size_t)N * 40960);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_sum4, (size_t)N * 40960, quant, 37);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stem_mfa_dw4, stem_mfa_sum4, stem_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
@@ -1555,16 +1848,28 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stats + 240, stats + 260, (NormShape){20, 1, N, 128, 16}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_bn4, (size_t)N * 40960, quant, 38);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stem_mfa_att4_mean, stem_mfa_bn4, N, 128, 16);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att4_mean, (size_t)N * 2560, quant, 39);
     conv1x1_forward(stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stem_mfa_att4_relu, stem_mfa_att4_fc1, (size_t)N * 1280);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att4_relu, (size_t)N * 1280, quant, 40);
     conv1x1_forward(stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att4_fc2, (size_t)N * 2560, quant, 41);
     sigmoid_forward(stem_mfa_att4_sigmoid, stem_mfa_att4_fc2, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att4_sigmoid, (size_t)N * 2560, quant, 42);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         bcast_mul_t_forward_channel(c, stem_mfa_y4, stem_mfa_bn4, stem_mfa_att4_sigmoid, N, 128, 16);
+    if (int8_grids)
+        fake_quant_forward(stem_mfa_y4, (size_t)N * 40960, quant->ranges + 2, 0);
     if (quant)
         fake_quant_forward(stem_mfa, (size_t)N * 163840, quant->ranges + 2, quant->observe);
 
@@ -1581,7 +1886,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_shift, stats + 280, stats + 320, (NormShape){40, 1, N, 128, 16}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_bn_in, (size_t)N * 81920, quant, 43);
     copy_forward(stage1_bcres2net1_f2_out1, stage1_bcres2net1_f2_in1, (size_t)N * 20480);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f2_out1, (size_t)N * 20480, quant, 44);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_in2, stage1_bcres2net1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
@@ -1594,7 +1903,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 360, stats + 400, (NormShape){10, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f2_out2, (size_t)N * 20480, quant, 44);
     add_forward(stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_in3, stage1_bcres2net1_f2_out2, (size_t)N * 20480);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f2_sum3, (size_t)N * 20480, quant, 45);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
@@ -1607,7 +1920,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 440, stats + 480, (NormShape){10, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f2_out3, (size_t)N * 20480, quant, 44);
     add_forward(stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_in4, stage1_bcres2net1_f2_out3, (size_t)N * 20480);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f2_sum4, (size_t)N * 20480, quant, 46);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
@@ -1620,25 +1937,43 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 520, stats + 560, (NormShape){10, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f2_out4, (size_t)N * 20480, quant, 44);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_f_forward_channel(c, stage1_bcres2net1_mean_f, stage1_bcres2net1_f2, N, 128, 16);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_mean_f, (size_t)N * 640, quant, 47);
     copy_forward(stage1_bcres2net1_f1_out1, stage1_bcres2net1_f1_in1, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f1_out1, (size_t)N * 160, quant, 48);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, stage1_bcres2net1_f1_dw2, stage1_bcres2net1_f1_in2, stage1_bcres2net1_f1_dw2_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres2net1_f1_out2, stage1_bcres2net1_f1_dw2, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f1_out2, (size_t)N * 160, quant, 48);
     add_forward(stage1_bcres2net1_f1_sum3, stage1_bcres2net1_f1_in3, stage1_bcres2net1_f1_out2, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f1_sum3, (size_t)N * 160, quant, 49);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, stage1_bcres2net1_f1_dw3, stage1_bcres2net1_f1_sum3, stage1_bcres2net1_f1_dw3_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres2net1_f1_out3, stage1_bcres2net1_f1_dw3, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f1_out3, (size_t)N * 160, quant, 48);
     add_forward(stage1_bcres2net1_f1_sum4, stage1_bcres2net1_f1_in4, stage1_bcres2net1_f1_out3, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f1_sum4, (size_t)N * 160, quant, 50);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, stage1_bcres2net1_f1_dw4, stage1_bcres2net1_f1_sum4, stage1_bcres2net1_f1_dw4_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres2net1_f1_out4, stage1_bcres2net1_f1_dw4, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f1_out4, (size_t)N * 160, quant, 48);
     conv1x1_forward(stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, stage1_bcres2net1_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_conv_out, (size_t)N * 640, quant, 51);
     if (training)
         dropout_forward(stage1_bcres2net1_drop, stage1_bcres2net1_drop_mask, stage1_bcres2net1_conv_out, (size_t)N * 40, 16, 0.1, rng);
     else
@@ -1660,6 +1995,8 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
 
     /* stage1.bcres2net2: 40 x 128 x 16 -> 40 x 128 x 16 */
     copy_forward(stage1_bcres2net2_f2_out1, stage1_bcres2net2_f2_in1, (size_t)N * 20480);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f2_out1, (size_t)N * 20480, quant, 52);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_in2, stage1_bcres2net2_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
@@ -1672,7 +2009,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 680, stats + 720, (NormShape){10, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f2_out2, (size_t)N * 20480, quant, 52);
     add_forward(stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_in3, stage1_bcres2net2_f2_out2, (size_t)N * 20480);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f2_sum3, (size_t)N * 20480, quant, 53);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
@@ -1685,7 +2026,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 760, stats + 800, (NormShape){10, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f2_out3, (size_t)N * 20480, quant, 52);
     add_forward(stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_in4, stage1_bcres2net2_f2_out3, (size_t)N * 20480);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f2_sum4, (size_t)N * 20480, quant, 54);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
@@ -1698,25 +2043,43 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 840, stats + 880, (NormShape){10, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f2_out4, (size_t)N * 20480, quant, 52);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_f_forward_channel(c, stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, N, 128, 16);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_mean_f, (size_t)N * 640, quant, 55);
     copy_forward(stage1_bcres2net2_f1_out1, stage1_bcres2net2_f1_in1, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f1_out1, (size_t)N * 160, quant, 56);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, stage1_bcres2net2_f1_dw2, stage1_bcres2net2_f1_in2, stage1_bcres2net2_f1_dw2_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres2net2_f1_out2, stage1_bcres2net2_f1_dw2, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f1_out2, (size_t)N * 160, quant, 56);
     add_forward(stage1_bcres2net2_f1_sum3, stage1_bcres2net2_f1_in3, stage1_bcres2net2_f1_out2, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f1_sum3, (size_t)N * 160, quant, 57);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, stage1_bcres2net2_f1_dw3, stage1_bcres2net2_f1_sum3, stage1_bcres2net2_f1_dw3_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres2net2_f1_out3, stage1_bcres2net2_f1_dw3, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f1_out3, (size_t)N * 160, quant, 56);
     add_forward(stage1_bcres2net2_f1_sum4, stage1_bcres2net2_f1_in4, stage1_bcres2net2_f1_out3, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f1_sum4, (size_t)N * 160, quant, 58);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, stage1_bcres2net2_f1_dw4, stage1_bcres2net2_f1_sum4, stage1_bcres2net2_f1_dw4_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres2net2_f1_out4, stage1_bcres2net2_f1_dw4, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f1_out4, (size_t)N * 160, quant, 56);
     conv1x1_forward(stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_conv_out, (size_t)N * 640, quant, 59);
     if (training)
         dropout_forward(stage1_bcres2net2_drop, stage1_bcres2net2_drop_mask, stage1_bcres2net2_conv_out, (size_t)N * 40, 16, 0.1, rng);
     else
@@ -1747,13 +2110,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         mean_t_forward_channel(c, stage1_mfa_att1_mean, stage1_mfa_x1, N, 128, 16);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att1_mean, (size_t)N * 1280, quant, 60);
     conv1x1_forward(stage1_mfa_att1_fc1, stage1_mfa_att1_mean, stage1_mfa_att1_fc1_weight, NULL, 10, 6, (size_t)N * 128);
     relu_forward(stage1_mfa_att1_relu, stage1_mfa_att1_fc1, (size_t)N * 768);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att1_relu, (size_t)N * 768, quant, 61);
     conv1x1_forward(stage1_mfa_att1_fc2, stage1_mfa_att1_relu, stage1_mfa_att1_fc2_weight, NULL, 6, 10, (size_t)N * 128);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att1_fc2, (size_t)N * 1280, quant, 62);
     sigmoid_forward(stage1_mfa_att1_sigmoid, stage1_mfa_att1_fc2, (size_t)N * 1280);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att1_sigmoid, (size_t)N * 1280, quant, 63);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         bcast_mul_t_forward_channel(c, stage1_mfa_y1, stage1_mfa_x1, stage1_mfa_att1_sigmoid, N, 128, 16);
+    if (int8_grids)
+        fake_quant_forward(stage1_mfa_y1, (size_t)N * 20480, quant->ranges + 10, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 184320 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, stage1_mfa_dw2, stage1_mfa_x2, stage1_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
@@ -1766,17 +2139,31 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 10; g++)
             norm_forward_infer_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 1000, stats + 1010, (NormShape){10, 1, N, 128, 16}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_bn2, (size_t)N * 20480, quant, 64);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         mean_t_forward_channel(c, stage1_mfa_att2_mean, stage1_mfa_bn2, N, 128, 16);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att2_mean, (size_t)N * 1280, quant, 65);
     conv1x1_forward(stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, NULL, 10, 6, (size_t)N * 128);
     relu_forward(stage1_mfa_att2_relu, stage1_mfa_att2_fc1, (size_t)N * 768);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att2_relu, (size_t)N * 768, quant, 66);
     conv1x1_forward(stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, NULL, 6, 10, (size_t)N * 128);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att2_fc2, (size_t)N * 1280, quant, 67);
     sigmoid_forward(stage1_mfa_att2_sigmoid, stage1_mfa_att2_fc2, (size_t)N * 1280);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att2_sigmoid, (size_t)N * 1280, quant, 68);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         bcast_mul_t_forward_channel(c, stage1_mfa_y2, stage1_mfa_bn2, stage1_mfa_att2_sigmoid, N, 128, 16);
+    if (int8_grids)
+        fake_quant_forward(stage1_mfa_y2, (size_t)N * 20480, quant->ranges + 10, 0);
     add_forward(stage1_mfa_sum3, stage1_mfa_x3, stage1_mfa_y2, (size_t)N * 20480);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_sum3, (size_t)N * 20480, quant, 69);
     #pragma omp parallel for schedule(static) if ((size_t)N * 184320 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, stage1_mfa_dw3, stage1_mfa_sum3, stage1_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
@@ -1789,17 +2176,31 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 10; g++)
             norm_forward_infer_group(g, stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stats + 1020, stats + 1030, (NormShape){10, 1, N, 128, 16}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_bn3, (size_t)N * 20480, quant, 70);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         mean_t_forward_channel(c, stage1_mfa_att3_mean, stage1_mfa_bn3, N, 128, 16);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att3_mean, (size_t)N * 1280, quant, 71);
     conv1x1_forward(stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, NULL, 10, 6, (size_t)N * 128);
     relu_forward(stage1_mfa_att3_relu, stage1_mfa_att3_fc1, (size_t)N * 768);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att3_relu, (size_t)N * 768, quant, 72);
     conv1x1_forward(stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, NULL, 6, 10, (size_t)N * 128);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att3_fc2, (size_t)N * 1280, quant, 73);
     sigmoid_forward(stage1_mfa_att3_sigmoid, stage1_mfa_att3_fc2, (size_t)N * 1280);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att3_sigmoid, (size_t)N * 1280, quant, 74);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         bcast_mul_t_forward_channel(c, stage1_mfa_y3, stage1_mfa_bn3, stage1_mfa_att3_sigmoid, N, 128, 16);
+    if (int8_grids)
+        fake_quant_forward(stage1_mfa_y3, (size_t)N * 20480, quant->ranges + 10, 0);
     add_forward(stage1_mfa_sum4, stage1_mfa_x4, stage1_mfa_y3, (size_t)N * 20480);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_sum4, (size_t)N * 20480, quant, 75);
     #pragma omp parallel for schedule(static) if ((size_t)N * 184320 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, stage1_mfa_dw4, stage1_mfa_sum4, stage1_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
@@ -1812,16 +2213,28 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 10; g++)
             norm_forward_infer_group(g, stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stats + 1040, stats + 1050, (NormShape){10, 1, N, 128, 16}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_bn4, (size_t)N * 20480, quant, 76);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         mean_t_forward_channel(c, stage1_mfa_att4_mean, stage1_mfa_bn4, N, 128, 16);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att4_mean, (size_t)N * 1280, quant, 77);
     conv1x1_forward(stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, NULL, 10, 6, (size_t)N * 128);
     relu_forward(stage1_mfa_att4_relu, stage1_mfa_att4_fc1, (size_t)N * 768);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att4_relu, (size_t)N * 768, quant, 78);
     conv1x1_forward(stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, NULL, 6, 10, (size_t)N * 128);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att4_fc2, (size_t)N * 1280, quant, 79);
     sigmoid_forward(stage1_mfa_att4_sigmoid, stage1_mfa_att4_fc2, (size_t)N * 1280);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att4_sigmoid, (size_t)N * 1280, quant, 80);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         bcast_mul_t_forward_channel(c, stage1_mfa_y4, stage1_mfa_bn4, stage1_mfa_att4_sigmoid, N, 128, 16);
+    if (int8_grids)
+        fake_quant_forward(stage1_mfa_y4, (size_t)N * 20480, quant->ranges + 10, 0);
     if (quant)
         fake_quant_forward(stage1_mfa, (size_t)N * 81920, quant->ranges + 10, quant->observe);
 
@@ -1843,7 +2256,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 60; g++)
             norm_forward_infer_group(g, stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_shift, stats + 1060, stats + 1120, (NormShape){60, 1, N, 64, 8}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_bn_in, (size_t)N * 30720, quant, 81);
     copy_forward(stage2_bcres2net1_f2_out1, stage2_bcres2net1_f2_in1, (size_t)N * 7680);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f2_out1, (size_t)N * 7680, quant, 82);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_forward_channel(c, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_in2, stage2_bcres2net1_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
@@ -1856,7 +2273,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 60; g++)
             norm_forward_infer_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 1180, stats + 1240, (NormShape){15, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f2_out2, (size_t)N * 7680, quant, 82);
     add_forward(stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_in3, stage2_bcres2net1_f2_out2, (size_t)N * 7680);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f2_sum3, (size_t)N * 7680, quant, 83);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_forward_channel(c, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
@@ -1869,7 +2290,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 60; g++)
             norm_forward_infer_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 1300, stats + 1360, (NormShape){15, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f2_out3, (size_t)N * 7680, quant, 82);
     add_forward(stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_in4, stage2_bcres2net1_f2_out3, (size_t)N * 7680);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f2_sum4, (size_t)N * 7680, quant, 84);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_forward_channel(c, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
@@ -1882,25 +2307,43 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 60; g++)
             norm_forward_infer_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 1420, stats + 1480, (NormShape){15, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f2_out4, (size_t)N * 7680, quant, 82);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         mean_f_forward_channel(c, stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, N, 64, 8);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_mean_f, (size_t)N * 480, quant, 85);
     copy_forward(stage2_bcres2net1_f1_out1, stage2_bcres2net1_f1_in1, (size_t)N * 120);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f1_out1, (size_t)N * 120, quant, 86);
     #pragma omp parallel for schedule(static) if ((size_t)N * 360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_forward_channel(c, stage2_bcres2net1_f1_dw2, stage2_bcres2net1_f1_in2, stage2_bcres2net1_f1_dw2_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres2net1_f1_out2, stage2_bcres2net1_f1_dw2, (size_t)N * 120);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f1_out2, (size_t)N * 120, quant, 86);
     add_forward(stage2_bcres2net1_f1_sum3, stage2_bcres2net1_f1_in3, stage2_bcres2net1_f1_out2, (size_t)N * 120);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f1_sum3, (size_t)N * 120, quant, 87);
     #pragma omp parallel for schedule(static) if ((size_t)N * 360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_forward_channel(c, stage2_bcres2net1_f1_dw3, stage2_bcres2net1_f1_sum3, stage2_bcres2net1_f1_dw3_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres2net1_f1_out3, stage2_bcres2net1_f1_dw3, (size_t)N * 120);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f1_out3, (size_t)N * 120, quant, 86);
     add_forward(stage2_bcres2net1_f1_sum4, stage2_bcres2net1_f1_in4, stage2_bcres2net1_f1_out3, (size_t)N * 120);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f1_sum4, (size_t)N * 120, quant, 88);
     #pragma omp parallel for schedule(static) if ((size_t)N * 360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_forward_channel(c, stage2_bcres2net1_f1_dw4, stage2_bcres2net1_f1_sum4, stage2_bcres2net1_f1_dw4_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres2net1_f1_out4, stage2_bcres2net1_f1_dw4, (size_t)N * 120);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f1_out4, (size_t)N * 120, quant, 86);
     conv1x1_forward(stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, stage2_bcres2net1_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_conv_out, (size_t)N * 480, quant, 89);
     if (training)
         dropout_forward(stage2_bcres2net1_drop, stage2_bcres2net1_drop_mask, stage2_bcres2net1_conv_out, (size_t)N * 60, 8, 0.1, rng);
     else
@@ -1922,6 +2365,8 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
 
     /* stage2.bcres2net2: 60 x 64 x 8 -> 60 x 64 x 8 */
     copy_forward(stage2_bcres2net2_f2_out1, stage2_bcres2net2_f2_in1, (size_t)N * 7680);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f2_out1, (size_t)N * 7680, quant, 90);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_forward_channel(c, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_in2, stage2_bcres2net2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
@@ -1934,7 +2379,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 60; g++)
             norm_forward_infer_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 1660, stats + 1720, (NormShape){15, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f2_out2, (size_t)N * 7680, quant, 90);
     add_forward(stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_in3, stage2_bcres2net2_f2_out2, (size_t)N * 7680);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f2_sum3, (size_t)N * 7680, quant, 91);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_forward_channel(c, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
@@ -1947,7 +2396,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 60; g++)
             norm_forward_infer_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 1780, stats + 1840, (NormShape){15, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f2_out3, (size_t)N * 7680, quant, 90);
     add_forward(stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_in4, stage2_bcres2net2_f2_out3, (size_t)N * 7680);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f2_sum4, (size_t)N * 7680, quant, 92);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_forward_channel(c, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
@@ -1960,25 +2413,43 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 60; g++)
             norm_forward_infer_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 1900, stats + 1960, (NormShape){15, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f2_out4, (size_t)N * 7680, quant, 90);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         mean_f_forward_channel(c, stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, N, 64, 8);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_mean_f, (size_t)N * 480, quant, 93);
     copy_forward(stage2_bcres2net2_f1_out1, stage2_bcres2net2_f1_in1, (size_t)N * 120);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f1_out1, (size_t)N * 120, quant, 94);
     #pragma omp parallel for schedule(static) if ((size_t)N * 360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_forward_channel(c, stage2_bcres2net2_f1_dw2, stage2_bcres2net2_f1_in2, stage2_bcres2net2_f1_dw2_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres2net2_f1_out2, stage2_bcres2net2_f1_dw2, (size_t)N * 120);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f1_out2, (size_t)N * 120, quant, 94);
     add_forward(stage2_bcres2net2_f1_sum3, stage2_bcres2net2_f1_in3, stage2_bcres2net2_f1_out2, (size_t)N * 120);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f1_sum3, (size_t)N * 120, quant, 95);
     #pragma omp parallel for schedule(static) if ((size_t)N * 360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_forward_channel(c, stage2_bcres2net2_f1_dw3, stage2_bcres2net2_f1_sum3, stage2_bcres2net2_f1_dw3_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres2net2_f1_out3, stage2_bcres2net2_f1_dw3, (size_t)N * 120);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f1_out3, (size_t)N * 120, quant, 94);
     add_forward(stage2_bcres2net2_f1_sum4, stage2_bcres2net2_f1_in4, stage2_bcres2net2_f1_out3, (size_t)N * 120);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f1_sum4, (size_t)N * 120, quant, 96);
     #pragma omp parallel for schedule(static) if ((size_t)N * 360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_forward_channel(c, stage2_bcres2net2_f1_dw4, stage2_bcres2net2_f1_sum4, stage2_bcres2net2_f1_dw4_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres2net2_f1_out4, stage2_bcres2net2_f1_dw4, (size_t)N * 120);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f1_out4, (size_t)N * 120, quant, 94);
     conv1x1_forward(stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_conv_out, (size_t)N * 480, quant, 97);
     if (training)
         dropout_forward(stage2_bcres2net2_drop, stage2_bcres2net2_drop_mask, stage2_bcres2net2_conv_out, (size_t)N * 60, 8, 0.1, rng);
     else
@@ -2009,13 +2480,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         mean_t_forward_channel(c, stage2_mfa_att1_mean, stage2_mfa_x1, N, 64, 8);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att1_mean, (size_t)N * 960, quant, 98);
     conv1x1_forward(stage2_mfa_att1_fc1, stage2_mfa_att1_mean, stage2_mfa_att1_fc1_weight, NULL, 15, 8, (size_t)N * 64);
     relu_forward(stage2_mfa_att1_relu, stage2_mfa_att1_fc1, (size_t)N * 512);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att1_relu, (size_t)N * 512, quant, 99);
     conv1x1_forward(stage2_mfa_att1_fc2, stage2_mfa_att1_relu, stage2_mfa_att1_fc2_weight, NULL, 8, 15, (size_t)N * 64);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att1_fc2, (size_t)N * 960, quant, 100);
     sigmoid_forward(stage2_mfa_att1_sigmoid, stage2_mfa_att1_fc2, (size_t)N * 960);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att1_sigmoid, (size_t)N * 960, quant, 101);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         bcast_mul_t_forward_channel(c, stage2_mfa_y1, stage2_mfa_x1, stage2_mfa_att1_sigmoid, N, 64, 8);
+    if (int8_grids)
+        fake_quant_forward(stage2_mfa_y1, (size_t)N * 7680, quant->ranges + 18, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 69120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_forward_channel(c, stage2_mfa_dw2, stage2_mfa_x2, stage2_mfa_dw2_weight, N, 64, 8, 3, 3, 1, 1);
@@ -2028,17 +2509,31 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 15; g++)
             norm_forward_infer_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 2140, stats + 2155, (NormShape){15, 1, N, 64, 8}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_bn2, (size_t)N * 7680, quant, 102);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         mean_t_forward_channel(c, stage2_mfa_att2_mean, stage2_mfa_bn2, N, 64, 8);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att2_mean, (size_t)N * 960, quant, 103);
     conv1x1_forward(stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, NULL, 15, 8, (size_t)N * 64);
     relu_forward(stage2_mfa_att2_relu, stage2_mfa_att2_fc1, (size_t)N * 512);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att2_relu, (size_t)N * 512, quant, 104);
     conv1x1_forward(stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, NULL, 8, 15, (size_t)N * 64);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att2_fc2, (size_t)N * 960, quant, 105);
     sigmoid_forward(stage2_mfa_att2_sigmoid, stage2_mfa_att2_fc2, (size_t)N * 960);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att2_sigmoid, (size_t)N * 960, quant, 106);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         bcast_mul_t_forward_channel(c, stage2_mfa_y2, stage2_mfa_bn2, stage2_mfa_att2_sigmoid, N, 64, 8);
+    if (int8_grids)
+        fake_quant_forward(stage2_mfa_y2, (size_t)N * 7680, quant->ranges + 18, 0);
     add_forward(stage2_mfa_sum3, stage2_mfa_x3, stage2_mfa_y2, (size_t)N * 7680);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_sum3, (size_t)N * 7680, quant, 107);
     #pragma omp parallel for schedule(static) if ((size_t)N * 69120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_forward_channel(c, stage2_mfa_dw3, stage2_mfa_sum3, stage2_mfa_dw3_weight, N, 64, 8, 3, 3, 1, 1);
@@ -2051,17 +2546,31 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 15; g++)
             norm_forward_infer_group(g, stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stats + 2170, stats + 2185, (NormShape){15, 1, N, 64, 8}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_bn3, (size_t)N * 7680, quant, 108);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         mean_t_forward_channel(c, stage2_mfa_att3_mean, stage2_mfa_bn3, N, 64, 8);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att3_mean, (size_t)N * 960, quant, 109);
     conv1x1_forward(stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, NULL, 15, 8, (size_t)N * 64);
     relu_forward(stage2_mfa_att3_relu, stage2_mfa_att3_fc1, (size_t)N * 512);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att3_relu, (size_t)N * 512, quant, 110);
     conv1x1_forward(stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, NULL, 8, 15, (size_t)N * 64);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att3_fc2, (size_t)N * 960, quant, 111);
     sigmoid_forward(stage2_mfa_att3_sigmoid, stage2_mfa_att3_fc2, (size_t)N * 960);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att3_sigmoid, (size_t)N * 960, quant, 112);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         bcast_mul_t_forward_channel(c, stage2_mfa_y3, stage2_mfa_bn3, stage2_mfa_att3_sigmoid, N, 64, 8);
+    if (int8_grids)
+        fake_quant_forward(stage2_mfa_y3, (size_t)N * 7680, quant->ranges + 18, 0);
     add_forward(stage2_mfa_sum4, stage2_mfa_x4, stage2_mfa_y3, (size_t)N * 7680);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_sum4, (size_t)N * 7680, quant, 113);
     #pragma omp parallel for schedule(static) if ((size_t)N * 69120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         dwconv_forward_channel(c, stage2_mfa_dw4, stage2_mfa_sum4, stage2_mfa_dw4_weight, N, 64, 8, 3, 3, 1, 1);
@@ -2074,16 +2583,28 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 15; g++)
             norm_forward_infer_group(g, stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stats + 2200, stats + 2215, (NormShape){15, 1, N, 64, 8}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_bn4, (size_t)N * 7680, quant, 114);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         mean_t_forward_channel(c, stage2_mfa_att4_mean, stage2_mfa_bn4, N, 64, 8);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att4_mean, (size_t)N * 960, quant, 115);
     conv1x1_forward(stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, NULL, 15, 8, (size_t)N * 64);
     relu_forward(stage2_mfa_att4_relu, stage2_mfa_att4_fc1, (size_t)N * 512);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att4_relu, (size_t)N * 512, quant, 116);
     conv1x1_forward(stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, NULL, 8, 15, (size_t)N * 64);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att4_fc2, (size_t)N * 960, quant, 117);
     sigmoid_forward(stage2_mfa_att4_sigmoid, stage2_mfa_att4_fc2, (size_t)N * 960);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att4_sigmoid, (size_t)N * 960, quant, 118);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         bcast_mul_t_forward_channel(c, stage2_mfa_y4, stage2_mfa_bn4, stage2_mfa_att4_sigmoid, N, 64, 8);
+    if (int8_grids)
+        fake_quant_forward(stage2_mfa_y4, (size_t)N * 7680, quant->ranges + 18, 0);
     if (quant)
         fake_quant_forward(stage2_mfa, (size_t)N * 30720, quant->ranges + 18, quant->observe);
 
@@ -2105,7 +2626,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_shift, stats + 2230, stats + 2310, (NormShape){80, 1, N, 32, 4}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_bn_in, (size_t)N * 10240, quant, 119);
     copy_forward(stage3_bcres2net1_f2_out1, stage3_bcres2net1_f2_in1, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f2_out1, (size_t)N * 2560, quant, 120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_in2, stage3_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2118,7 +2643,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 2390, stats + 2470, (NormShape){20, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f2_out2, (size_t)N * 2560, quant, 120);
     add_forward(stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_in3, stage3_bcres2net1_f2_out2, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f2_sum3, (size_t)N * 2560, quant, 121);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2131,7 +2660,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 2550, stats + 2630, (NormShape){20, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f2_out3, (size_t)N * 2560, quant, 120);
     add_forward(stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_in4, stage3_bcres2net1_f2_out3, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f2_sum4, (size_t)N * 2560, quant, 122);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2144,25 +2677,43 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 2710, stats + 2790, (NormShape){20, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f2_out4, (size_t)N * 2560, quant, 120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_mean_f, (size_t)N * 320, quant, 123);
     copy_forward(stage3_bcres2net1_f1_out1, stage3_bcres2net1_f1_in1, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f1_out1, (size_t)N * 80, quant, 124);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage3_bcres2net1_f1_dw2, stage3_bcres2net1_f1_in2, stage3_bcres2net1_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres2net1_f1_out2, stage3_bcres2net1_f1_dw2, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f1_out2, (size_t)N * 80, quant, 124);
     add_forward(stage3_bcres2net1_f1_sum3, stage3_bcres2net1_f1_in3, stage3_bcres2net1_f1_out2, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f1_sum3, (size_t)N * 80, quant, 125);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage3_bcres2net1_f1_dw3, stage3_bcres2net1_f1_sum3, stage3_bcres2net1_f1_dw3_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres2net1_f1_out3, stage3_bcres2net1_f1_dw3, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f1_out3, (size_t)N * 80, quant, 124);
     add_forward(stage3_bcres2net1_f1_sum4, stage3_bcres2net1_f1_in4, stage3_bcres2net1_f1_out3, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f1_sum4, (size_t)N * 80, quant, 126);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage3_bcres2net1_f1_dw4, stage3_bcres2net1_f1_sum4, stage3_bcres2net1_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres2net1_f1_out4, stage3_bcres2net1_f1_dw4, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f1_out4, (size_t)N * 80, quant, 124);
     conv1x1_forward(stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, stage3_bcres2net1_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_conv_out, (size_t)N * 320, quant, 127);
     if (training)
         dropout_forward(stage3_bcres2net1_drop, stage3_bcres2net1_drop_mask, stage3_bcres2net1_conv_out, (size_t)N * 80, 4, 0.1, rng);
     else
@@ -2184,6 +2735,8 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
 
     /* stage3.bcres2net2: 80 x 32 x 4 -> 80 x 32 x 4 */
     copy_forward(stage3_bcres2net2_f2_out1, stage3_bcres2net2_f2_in1, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f2_out1, (size_t)N * 2560, quant, 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_in2, stage3_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2196,7 +2749,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 3030, stats + 3110, (NormShape){20, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f2_out2, (size_t)N * 2560, quant, 128);
     add_forward(stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_in3, stage3_bcres2net2_f2_out2, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f2_sum3, (size_t)N * 2560, quant, 129);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2209,7 +2766,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 3190, stats + 3270, (NormShape){20, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f2_out3, (size_t)N * 2560, quant, 128);
     add_forward(stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_in4, stage3_bcres2net2_f2_out3, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f2_sum4, (size_t)N * 2560, quant, 130);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2222,25 +2783,43 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 3350, stats + 3430, (NormShape){20, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f2_out4, (size_t)N * 2560, quant, 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_mean_f, (size_t)N * 320, quant, 131);
     copy_forward(stage3_bcres2net2_f1_out1, stage3_bcres2net2_f1_in1, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f1_out1, (size_t)N * 80, quant, 132);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage3_bcres2net2_f1_dw2, stage3_bcres2net2_f1_in2, stage3_bcres2net2_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres2net2_f1_out2, stage3_bcres2net2_f1_dw2, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f1_out2, (size_t)N * 80, quant, 132);
     add_forward(stage3_bcres2net2_f1_sum3, stage3_bcres2net2_f1_in3, stage3_bcres2net2_f1_out2, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f1_sum3, (size_t)N * 80, quant, 133);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage3_bcres2net2_f1_dw3, stage3_bcres2net2_f1_sum3, stage3_bcres2net2_f1_dw3_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres2net2_f1_out3, stage3_bcres2net2_f1_dw3, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f1_out3, (size_t)N * 80, quant, 132);
     add_forward(stage3_bcres2net2_f1_sum4, stage3_bcres2net2_f1_in4, stage3_bcres2net2_f1_out3, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f1_sum4, (size_t)N * 80, quant, 134);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage3_bcres2net2_f1_dw4, stage3_bcres2net2_f1_sum4, stage3_bcres2net2_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres2net2_f1_out4, stage3_bcres2net2_f1_dw4, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f1_out4, (size_t)N * 80, quant, 132);
     conv1x1_forward(stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_conv_out, (size_t)N * 320, quant, 135);
     if (training)
         dropout_forward(stage3_bcres2net2_drop, stage3_bcres2net2_drop_mask, stage3_bcres2net2_conv_out, (size_t)N * 80, 4, 0.1, rng);
     else
@@ -2271,13 +2850,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stage3_mfa_att1_mean, stage3_mfa_x1, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att1_mean, (size_t)N * 640, quant, 136);
     conv1x1_forward(stage3_mfa_att1_fc1, stage3_mfa_att1_mean, stage3_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 32);
     relu_forward(stage3_mfa_att1_relu, stage3_mfa_att1_fc1, (size_t)N * 320);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att1_relu, (size_t)N * 320, quant, 137);
     conv1x1_forward(stage3_mfa_att1_fc2, stage3_mfa_att1_relu, stage3_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 32);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att1_fc2, (size_t)N * 640, quant, 138);
     sigmoid_forward(stage3_mfa_att1_sigmoid, stage3_mfa_att1_fc2, (size_t)N * 640);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att1_sigmoid, (size_t)N * 640, quant, 139);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         bcast_mul_t_forward_channel(c, stage3_mfa_y1, stage3_mfa_x1, stage3_mfa_att1_sigmoid, N, 32, 4);
+    if (int8_grids)
+        fake_quant_forward(stage3_mfa_y1, (size_t)N * 2560, quant->ranges + 26, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage3_mfa_dw2, stage3_mfa_x2, stage3_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
@@ -2290,17 +2879,31 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 3670, stats + 3690, (NormShape){20, 1, N, 32, 4}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_bn2, (size_t)N * 2560, quant, 140);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stage3_mfa_att2_mean, stage3_mfa_bn2, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att2_mean, (size_t)N * 640, quant, 141);
     conv1x1_forward(stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 32);
     relu_forward(stage3_mfa_att2_relu, stage3_mfa_att2_fc1, (size_t)N * 320);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att2_relu, (size_t)N * 320, quant, 142);
     conv1x1_forward(stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 32);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att2_fc2, (size_t)N * 640, quant, 143);
     sigmoid_forward(stage3_mfa_att2_sigmoid, stage3_mfa_att2_fc2, (size_t)N * 640);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att2_sigmoid, (size_t)N * 640, quant, 144);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         bcast_mul_t_forward_channel(c, stage3_mfa_y2, stage3_mfa_bn2, stage3_mfa_att2_sigmoid, N, 32, 4);
+    if (int8_grids)
+        fake_quant_forward(stage3_mfa_y2, (size_t)N * 2560, quant->ranges + 26, 0);
     add_forward(stage3_mfa_sum3, stage3_mfa_x3, stage3_mfa_y2, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_sum3, (size_t)N * 2560, quant, 145);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage3_mfa_dw3, stage3_mfa_sum3, stage3_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
@@ -2313,17 +2916,31 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stats + 3710, stats + 3730, (NormShape){20, 1, N, 32, 4}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_bn3, (size_t)N * 2560, quant, 146);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stage3_mfa_att3_mean, stage3_mfa_bn3, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att3_mean, (size_t)N * 640, quant, 147);
     conv1x1_forward(stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 32);
     relu_forward(stage3_mfa_att3_relu, stage3_mfa_att3_fc1, (size_t)N * 320);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att3_relu, (size_t)N * 320, quant, 148);
     conv1x1_forward(stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 32);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att3_fc2, (size_t)N * 640, quant, 149);
     sigmoid_forward(stage3_mfa_att3_sigmoid, stage3_mfa_att3_fc2, (size_t)N * 640);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att3_sigmoid, (size_t)N * 640, quant, 150);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         bcast_mul_t_forward_channel(c, stage3_mfa_y3, stage3_mfa_bn3, stage3_mfa_att3_sigmoid, N, 32, 4);
+    if (int8_grids)
+        fake_quant_forward(stage3_mfa_y3, (size_t)N * 2560, quant->ranges + 26, 0);
     add_forward(stage3_mfa_sum4, stage3_mfa_x4, stage3_mfa_y3, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_sum4, (size_t)N * 2560, quant, 151);
     #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage3_mfa_dw4, stage3_mfa_sum4, stage3_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
@@ -2336,16 +2953,28 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stats + 3750, stats + 3770, (NormShape){20, 1, N, 32, 4}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_bn4, (size_t)N * 2560, quant, 152);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stage3_mfa_att4_mean, stage3_mfa_bn4, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att4_mean, (size_t)N * 640, quant, 153);
     conv1x1_forward(stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 32);
     relu_forward(stage3_mfa_att4_relu, stage3_mfa_att4_fc1, (size_t)N * 320);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att4_relu, (size_t)N * 320, quant, 154);
     conv1x1_forward(stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 32);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att4_fc2, (size_t)N * 640, quant, 155);
     sigmoid_forward(stage3_mfa_att4_sigmoid, stage3_mfa_att4_fc2, (size_t)N * 640);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att4_sigmoid, (size_t)N * 640, quant, 156);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         bcast_mul_t_forward_channel(c, stage3_mfa_y4, stage3_mfa_bn4, stage3_mfa_att4_sigmoid, N, 32, 4);
+    if (int8_grids)
+        fake_quant_forward(stage3_mfa_y4, (size_t)N * 2560, quant->ranges + 26, 0);
     if (quant)
         fake_quant_forward(stage3_mfa, (size_t)N * 10240, quant->ranges + 26, quant->observe);
 
@@ -2362,7 +2991,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_shift, stats + 3790, stats + 3890, (NormShape){100, 1, N, 32, 4}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_bn_in, (size_t)N * 12800, quant, 157);
     copy_forward(stage4_bcres2net1_f2_out1, stage4_bcres2net1_f2_in1, (size_t)N * 3200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f2_out1, (size_t)N * 3200, quant, 158);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_in2, stage4_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2375,7 +3008,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 3990, stats + 4090, (NormShape){25, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f2_out2, (size_t)N * 3200, quant, 158);
     add_forward(stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_in3, stage4_bcres2net1_f2_out2, (size_t)N * 3200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f2_sum3, (size_t)N * 3200, quant, 159);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2388,7 +3025,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 4190, stats + 4290, (NormShape){25, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f2_out3, (size_t)N * 3200, quant, 158);
     add_forward(stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_in4, stage4_bcres2net1_f2_out3, (size_t)N * 3200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f2_sum4, (size_t)N * 3200, quant, 160);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2401,25 +3042,43 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 4390, stats + 4490, (NormShape){25, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f2_out4, (size_t)N * 3200, quant, 158);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         mean_f_forward_channel(c, stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_mean_f, (size_t)N * 400, quant, 161);
     copy_forward(stage4_bcres2net1_f1_out1, stage4_bcres2net1_f1_in1, (size_t)N * 100);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f1_out1, (size_t)N * 100, quant, 162);
     #pragma omp parallel for schedule(static) if ((size_t)N * 300 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net1_f1_dw2, stage4_bcres2net1_f1_in2, stage4_bcres2net1_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net1_f1_out2, stage4_bcres2net1_f1_dw2, (size_t)N * 100);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f1_out2, (size_t)N * 100, quant, 162);
     add_forward(stage4_bcres2net1_f1_sum3, stage4_bcres2net1_f1_in3, stage4_bcres2net1_f1_out2, (size_t)N * 100);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f1_sum3, (size_t)N * 100, quant, 163);
     #pragma omp parallel for schedule(static) if ((size_t)N * 300 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net1_f1_dw3, stage4_bcres2net1_f1_sum3, stage4_bcres2net1_f1_dw3_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net1_f1_out3, stage4_bcres2net1_f1_dw3, (size_t)N * 100);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f1_out3, (size_t)N * 100, quant, 162);
     add_forward(stage4_bcres2net1_f1_sum4, stage4_bcres2net1_f1_in4, stage4_bcres2net1_f1_out3, (size_t)N * 100);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f1_sum4, (size_t)N * 100, quant, 164);
     #pragma omp parallel for schedule(static) if ((size_t)N * 300 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net1_f1_dw4, stage4_bcres2net1_f1_sum4, stage4_bcres2net1_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net1_f1_out4, stage4_bcres2net1_f1_dw4, (size_t)N * 100);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f1_out4, (size_t)N * 100, quant, 162);
     conv1x1_forward(stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, stage4_bcres2net1_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_conv_out, (size_t)N * 400, quant, 165);
     if (training)
         dropout_forward(stage4_bcres2net1_drop, stage4_bcres2net1_drop_mask, stage4_bcres2net1_conv_out, (size_t)N * 100, 4, 0.1, rng);
     else
@@ -2441,6 +3100,8 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
 
     /* stage4.bcres2net2: 100 x 32 x 4 -> 100 x 32 x 4 */
     copy_forward(stage4_bcres2net2_f2_out1, stage4_bcres2net2_f2_in1, (size_t)N * 3200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f2_out1, (size_t)N * 3200, quant, 166);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_in2, stage4_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2453,7 +3114,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 4790, stats + 4890, (NormShape){25, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f2_out2, (size_t)N * 3200, quant, 166);
     add_forward(stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_in3, stage4_bcres2net2_f2_out2, (size_t)N * 3200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f2_sum3, (size_t)N * 3200, quant, 167);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2466,7 +3131,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 4990, stats + 5090, (NormShape){25, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f2_out3, (size_t)N * 3200, quant, 166);
     add_forward(stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_in4, stage4_bcres2net2_f2_out3, (size_t)N * 3200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f2_sum4, (size_t)N * 3200, quant, 168);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2479,25 +3148,43 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 5190, stats + 5290, (NormShape){25, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f2_out4, (size_t)N * 3200, quant, 166);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         mean_f_forward_channel(c, stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_mean_f, (size_t)N * 400, quant, 169);
     copy_forward(stage4_bcres2net2_f1_out1, stage4_bcres2net2_f1_in1, (size_t)N * 100);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f1_out1, (size_t)N * 100, quant, 170);
     #pragma omp parallel for schedule(static) if ((size_t)N * 300 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net2_f1_dw2, stage4_bcres2net2_f1_in2, stage4_bcres2net2_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net2_f1_out2, stage4_bcres2net2_f1_dw2, (size_t)N * 100);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f1_out2, (size_t)N * 100, quant, 170);
     add_forward(stage4_bcres2net2_f1_sum3, stage4_bcres2net2_f1_in3, stage4_bcres2net2_f1_out2, (size_t)N * 100);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f1_sum3, (size_t)N * 100, quant, 171);
     #pragma omp parallel for schedule(static) if ((size_t)N * 300 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net2_f1_dw3, stage4_bcres2net2_f1_sum3, stage4_bcres2net2_f1_dw3_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net2_f1_out3, stage4_bcres2net2_f1_dw3, (size_t)N * 100);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f1_out3, (size_t)N * 100, quant, 170);
     add_forward(stage4_bcres2net2_f1_sum4, stage4_bcres2net2_f1_in4, stage4_bcres2net2_f1_out3, (size_t)N * 100);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f1_sum4, (size_t)N * 100, quant, 172);
     #pragma omp parallel for schedule(static) if ((size_t)N * 300 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net2_f1_dw4, stage4_bcres2net2_f1_sum4, stage4_bcres2net2_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net2_f1_out4, stage4_bcres2net2_f1_dw4, (size_t)N * 100);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f1_out4, (size_t)N * 100, quant, 170);
     conv1x1_forward(stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_conv_out, (size_t)N * 400, quant, 173);
     if (training)
         dropout_forward(stage4_bcres2net2_drop, stage4_bcres2net2_drop_mask, stage4_bcres2net2_conv_out, (size_t)N * 100, 4, 0.1, rng);
     else
@@ -2519,6 +3206,8 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
 
     /* stage4.bcres2net3: 100 x 32 x 4 -> 100 x 32 x 4 */
     copy_forward(stage4_bcres2net3_f2_out1, stage4_bcres2net3_f2_in1, (size_t)N * 3200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f2_out1, (size_t)N * 3200, quant, 174);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_in2, stage4_bcres2net3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2531,7 +3220,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 5590, stats + 5690, (NormShape){25, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f2_out2, (size_t)N * 3200, quant, 174);
     add_forward(stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_in3, stage4_bcres2net3_f2_out2, (size_t)N * 3200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f2_sum3, (size_t)N * 3200, quant, 175);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2544,7 +3237,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 5790, stats + 5890, (NormShape){25, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f2_out3, (size_t)N * 3200, quant, 174);
     add_forward(stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_in4, stage4_bcres2net3_f2_out3, (size_t)N * 3200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f2_sum4, (size_t)N * 3200, quant, 176);
     #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2557,25 +3254,43 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 5990, stats + 6090, (NormShape){25, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f2_out4, (size_t)N * 3200, quant, 174);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         mean_f_forward_channel(c, stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_mean_f, (size_t)N * 400, quant, 177);
     copy_forward(stage4_bcres2net3_f1_out1, stage4_bcres2net3_f1_in1, (size_t)N * 100);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f1_out1, (size_t)N * 100, quant, 178);
     #pragma omp parallel for schedule(static) if ((size_t)N * 300 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net3_f1_dw2, stage4_bcres2net3_f1_in2, stage4_bcres2net3_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net3_f1_out2, stage4_bcres2net3_f1_dw2, (size_t)N * 100);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f1_out2, (size_t)N * 100, quant, 178);
     add_forward(stage4_bcres2net3_f1_sum3, stage4_bcres2net3_f1_in3, stage4_bcres2net3_f1_out2, (size_t)N * 100);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f1_sum3, (size_t)N * 100, quant, 179);
     #pragma omp parallel for schedule(static) if ((size_t)N * 300 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net3_f1_dw3, stage4_bcres2net3_f1_sum3, stage4_bcres2net3_f1_dw3_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net3_f1_out3, stage4_bcres2net3_f1_dw3, (size_t)N * 100);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f1_out3, (size_t)N * 100, quant, 178);
     add_forward(stage4_bcres2net3_f1_sum4, stage4_bcres2net3_f1_in4, stage4_bcres2net3_f1_out3, (size_t)N * 100);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f1_sum4, (size_t)N * 100, quant, 180);
     #pragma omp parallel for schedule(static) if ((size_t)N * 300 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net3_f1_dw4, stage4_bcres2net3_f1_sum4, stage4_bcres2net3_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net3_f1_out4, stage4_bcres2net3_f1_dw4, (size_t)N * 100);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f1_out4, (size_t)N * 100, quant, 178);
     conv1x1_forward(stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_conv_out, (size_t)N * 400, quant, 181);
     if (training)
         dropout_forward(stage4_bcres2net3_drop, stage4_bcres2net3_drop_mask, stage4_bcres2net3_conv_out, (size_t)N * 100, 4, 0.1, rng);
     else
@@ -2606,13 +3321,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         mean_t_forward_channel(c, stage4_mfa_att1_mean, stage4_mfa_x1, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att1_mean, (size_t)N * 800, quant, 182);
     conv1x1_forward(stage4_mfa_att1_fc1, stage4_mfa_att1_mean, stage4_mfa_att1_fc1_weight, NULL, 25, 12, (size_t)N * 32);
     relu_forward(stage4_mfa_att1_relu, stage4_mfa_att1_fc1, (size_t)N * 384);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att1_relu, (size_t)N * 384, quant, 183);
     conv1x1_forward(stage4_mfa_att1_fc2, stage4_mfa_att1_relu, stage4_mfa_att1_fc2_weight, NULL, 12, 25, (size_t)N * 32);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att1_fc2, (size_t)N * 800, quant, 184);
     sigmoid_forward(stage4_mfa_att1_sigmoid, stage4_mfa_att1_fc2, (size_t)N * 800);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att1_sigmoid, (size_t)N * 800, quant, 185);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         bcast_mul_t_forward_channel(c, stage4_mfa_y1, stage4_mfa_x1, stage4_mfa_att1_sigmoid, N, 32, 4);
+    if (int8_grids)
+        fake_quant_forward(stage4_mfa_y1, (size_t)N * 3200, quant->ranges + 36, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_mfa_dw2, stage4_mfa_x2, stage4_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
@@ -2625,17 +3350,31 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 25; g++)
             norm_forward_infer_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 6390, stats + 6415, (NormShape){25, 1, N, 32, 4}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_bn2, (size_t)N * 3200, quant, 186);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         mean_t_forward_channel(c, stage4_mfa_att2_mean, stage4_mfa_bn2, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att2_mean, (size_t)N * 800, quant, 187);
     conv1x1_forward(stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, NULL, 25, 12, (size_t)N * 32);
     relu_forward(stage4_mfa_att2_relu, stage4_mfa_att2_fc1, (size_t)N * 384);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att2_relu, (size_t)N * 384, quant, 188);
     conv1x1_forward(stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, NULL, 12, 25, (size_t)N * 32);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att2_fc2, (size_t)N * 800, quant, 189);
     sigmoid_forward(stage4_mfa_att2_sigmoid, stage4_mfa_att2_fc2, (size_t)N * 800);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att2_sigmoid, (size_t)N * 800, quant, 190);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         bcast_mul_t_forward_channel(c, stage4_mfa_y2, stage4_mfa_bn2, stage4_mfa_att2_sigmoid, N, 32, 4);
+    if (int8_grids)
+        fake_quant_forward(stage4_mfa_y2, (size_t)N * 3200, quant->ranges + 36, 0);
     add_forward(stage4_mfa_sum3, stage4_mfa_x3, stage4_mfa_y2, (size_t)N * 3200);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_sum3, (size_t)N * 3200, quant, 191);
     #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_mfa_dw3, stage4_mfa_sum3, stage4_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
@@ -2648,17 +3387,31 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 25; g++)
             norm_forward_infer_group(g, stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stats + 6440, stats + 6465, (NormShape){25, 1, N, 32, 4}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_bn3, (size_t)N * 3200, quant, 192);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         mean_t_forward_channel(c, stage4_mfa_att3_mean, stage4_mfa_bn3, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att3_mean, (size_t)N * 800, quant, 193);
     conv1x1_forward(stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, NULL, 25, 12, (size_t)N * 32);
     relu_forward(stage4_mfa_att3_relu, stage4_mfa_att3_fc1, (size_t)N * 384);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att3_relu, (size_t)N * 384, quant, 194);
     conv1x1_forward(stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, NULL, 12, 25, (size_t)N * 32);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att3_fc2, (size_t)N * 800, quant, 195);
     sigmoid_forward(stage4_mfa_att3_sigmoid, stage4_mfa_att3_fc2, (size_t)N * 800);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att3_sigmoid, (size_t)N * 800, quant, 196);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         bcast_mul_t_forward_channel(c, stage4_mfa_y3, stage4_mfa_bn3, stage4_mfa_att3_sigmoid, N, 32, 4);
+    if (int8_grids)
+        fake_quant_forward(stage4_mfa_y3, (size_t)N * 3200, quant->ranges + 36, 0);
     add_forward(stage4_mfa_sum4, stage4_mfa_x4, stage4_mfa_y3, (size_t)N * 3200);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_sum4, (size_t)N * 3200, quant, 197);
     #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_mfa_dw4, stage4_mfa_sum4, stage4_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
@@ -2671,16 +3424,28 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 25; g++)
             norm_forward_infer_group(g, stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stats + 6490, stats + 6515, (NormShape){25, 1, N, 32, 4}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_bn4, (size_t)N * 3200, quant, 198);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         mean_t_forward_channel(c, stage4_mfa_att4_mean, stage4_mfa_bn4, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att4_mean, (size_t)N * 800, quant, 199);
     conv1x1_forward(stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, NULL, 25, 12, (size_t)N * 32);
     relu_forward(stage4_mfa_att4_relu, stage4_mfa_att4_fc1, (size_t)N * 384);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att4_relu, (size_t)N * 384, quant, 200);
     conv1x1_forward(stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, NULL, 12, 25, (size_t)N * 32);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att4_fc2, (size_t)N * 800, quant, 201);
     sigmoid_forward(stage4_mfa_att4_sigmoid, stage4_mfa_att4_fc2, (size_t)N * 800);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att4_sigmoid, (size_t)N * 800, quant, 202);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         bcast_mul_t_forward_channel(c, stage4_mfa_y4, stage4_mfa_bn4, stage4_mfa_att4_sigmoid, N, 32, 4);
+    if (int8_grids)
+        fake_quant_forward(stage4_mfa_y4, (size_t)N * 3200, quant->ranges + 36, 0);
     if (quant)
         fake_quant_forward(stage4_mfa, (size_t)N * 12800, quant->ranges + 36, quant->observe);
 
@@ -2688,10 +3453,20 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
 
     /* head.fpm: 100 x 32 x 4 -> 160 x 1 x 1 */
     conv1x1_forward(head_fpm_lateral1, stage1_mfa, head_fpm_lateral1_weight, NULL, 40, 40, (size_t)N * 2048);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_lateral1, (size_t)N * 81920, quant, 203);
     conv1x1_forward(head_fpm_lateral2, stage2_mfa, head_fpm_lateral2_weight, NULL, 60, 40, (size_t)N * 512);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_lateral2, (size_t)N * 20480, quant, 204);
     conv1x1_forward(head_fpm_lateral3, stage3_mfa, head_fpm_lateral3_weight, NULL, 80, 40, (size_t)N * 128);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_lateral3, (size_t)N * 5120, quant, 205);
     conv1x1_forward(head_fpm_lateral4, stage4_mfa, head_fpm_lateral4_weight, NULL, 100, 40, (size_t)N * 128);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_lateral4, (size_t)N * 5120, quant, 206);
     copy_forward(head_fpm_smooth4_f2_out1, head_fpm_smooth4_f2_in1, (size_t)N * 1280);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f2_out1, (size_t)N * 1280, quant, 207);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_in2, head_fpm_smooth4_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2704,7 +3479,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 6540, stats + 6580, (NormShape){10, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f2_out2, (size_t)N * 1280, quant, 207);
     add_forward(head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_in3, head_fpm_smooth4_f2_out2, (size_t)N * 1280);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f2_sum3, (size_t)N * 1280, quant, 208);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2717,7 +3496,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 6620, stats + 6660, (NormShape){10, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f2_out3, (size_t)N * 1280, quant, 207);
     add_forward(head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_in4, head_fpm_smooth4_f2_out3, (size_t)N * 1280);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f2_sum4, (size_t)N * 1280, quant, 209);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2730,25 +3513,43 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 6700, stats + 6740, (NormShape){10, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f2_out4, (size_t)N * 1280, quant, 207);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_f_forward_channel(c, head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_mean_f, (size_t)N * 160, quant, 210);
     copy_forward(head_fpm_smooth4_f1_out1, head_fpm_smooth4_f1_in1, (size_t)N * 40);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f1_out1, (size_t)N * 40, quant, 211);
     #pragma omp parallel for schedule(static) if ((size_t)N * 120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth4_f1_dw2, head_fpm_smooth4_f1_in2, head_fpm_smooth4_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth4_f1_out2, head_fpm_smooth4_f1_dw2, (size_t)N * 40);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f1_out2, (size_t)N * 40, quant, 211);
     add_forward(head_fpm_smooth4_f1_sum3, head_fpm_smooth4_f1_in3, head_fpm_smooth4_f1_out2, (size_t)N * 40);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f1_sum3, (size_t)N * 40, quant, 212);
     #pragma omp parallel for schedule(static) if ((size_t)N * 120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth4_f1_dw3, head_fpm_smooth4_f1_sum3, head_fpm_smooth4_f1_dw3_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth4_f1_out3, head_fpm_smooth4_f1_dw3, (size_t)N * 40);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f1_out3, (size_t)N * 40, quant, 211);
     add_forward(head_fpm_smooth4_f1_sum4, head_fpm_smooth4_f1_in4, head_fpm_smooth4_f1_out3, (size_t)N * 40);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f1_sum4, (size_t)N * 40, quant, 213);
     #pragma omp parallel for schedule(static) if ((size_t)N * 120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth4_f1_dw4, head_fpm_smooth4_f1_sum4, head_fpm_smooth4_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth4_f1_out4, head_fpm_smooth4_f1_dw4, (size_t)N * 40);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f1_out4, (size_t)N * 40, quant, 211);
     conv1x1_forward(head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, head_fpm_smooth4_conv_out_weight, NULL, 40, 40, (size_t)N * 4);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_conv_out, (size_t)N * 160, quant, 214);
     if (training)
         dropout_forward(head_fpm_smooth4_drop, head_fpm_smooth4_drop_mask, head_fpm_smooth4_conv_out, (size_t)N * 40, 4, 0.1, rng);
     else
@@ -2765,9 +3566,17 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_shift, stats + 6780, stats + 6820, (NormShape){40, 1, N, 32, 4}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_bn, (size_t)N * 5120, quant, 215);
     globalpool_forward(head_fpm_pool4, head_fpm_smooth4_bn, 40 * N, 128);
+    if (int8_grids)
+        fake_quant_forward(head_fpm_pool4, (size_t)N * 40, quant->ranges + 38, 0);
     add_forward(head_fpm_merge3, head_fpm_lateral4, head_fpm_lateral3, (size_t)N * 5120);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_merge3, (size_t)N * 5120, quant, 216);
     copy_forward(head_fpm_smooth3_f2_out1, head_fpm_smooth3_f2_in1, (size_t)N * 1280);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f2_out1, (size_t)N * 1280, quant, 217);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_in2, head_fpm_smooth3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2780,7 +3589,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 6860, stats + 6900, (NormShape){10, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f2_out2, (size_t)N * 1280, quant, 217);
     add_forward(head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_in3, head_fpm_smooth3_f2_out2, (size_t)N * 1280);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f2_sum3, (size_t)N * 1280, quant, 218);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2793,7 +3606,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 6940, stats + 6980, (NormShape){10, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f2_out3, (size_t)N * 1280, quant, 217);
     add_forward(head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_in4, head_fpm_smooth3_f2_out3, (size_t)N * 1280);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f2_sum4, (size_t)N * 1280, quant, 219);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2806,25 +3623,43 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 7020, stats + 7060, (NormShape){10, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f2_out4, (size_t)N * 1280, quant, 217);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_f_forward_channel(c, head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_mean_f, (size_t)N * 160, quant, 220);
     copy_forward(head_fpm_smooth3_f1_out1, head_fpm_smooth3_f1_in1, (size_t)N * 40);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f1_out1, (size_t)N * 40, quant, 221);
     #pragma omp parallel for schedule(static) if ((size_t)N * 120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth3_f1_dw2, head_fpm_smooth3_f1_in2, head_fpm_smooth3_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth3_f1_out2, head_fpm_smooth3_f1_dw2, (size_t)N * 40);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f1_out2, (size_t)N * 40, quant, 221);
     add_forward(head_fpm_smooth3_f1_sum3, head_fpm_smooth3_f1_in3, head_fpm_smooth3_f1_out2, (size_t)N * 40);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f1_sum3, (size_t)N * 40, quant, 222);
     #pragma omp parallel for schedule(static) if ((size_t)N * 120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth3_f1_dw3, head_fpm_smooth3_f1_sum3, head_fpm_smooth3_f1_dw3_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth3_f1_out3, head_fpm_smooth3_f1_dw3, (size_t)N * 40);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f1_out3, (size_t)N * 40, quant, 221);
     add_forward(head_fpm_smooth3_f1_sum4, head_fpm_smooth3_f1_in4, head_fpm_smooth3_f1_out3, (size_t)N * 40);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f1_sum4, (size_t)N * 40, quant, 223);
     #pragma omp parallel for schedule(static) if ((size_t)N * 120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth3_f1_dw4, head_fpm_smooth3_f1_sum4, head_fpm_smooth3_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth3_f1_out4, head_fpm_smooth3_f1_dw4, (size_t)N * 40);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f1_out4, (size_t)N * 40, quant, 221);
     conv1x1_forward(head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, head_fpm_smooth3_conv_out_weight, NULL, 40, 40, (size_t)N * 4);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_conv_out, (size_t)N * 160, quant, 224);
     if (training)
         dropout_forward(head_fpm_smooth3_drop, head_fpm_smooth3_drop_mask, head_fpm_smooth3_conv_out, (size_t)N * 40, 4, 0.1, rng);
     else
@@ -2841,11 +3676,21 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, stats + 7100, stats + 7140, (NormShape){40, 1, N, 32, 4}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_bn, (size_t)N * 5120, quant, 225);
     globalpool_forward(head_fpm_pool3, head_fpm_smooth3_bn, 40 * N, 128);
+    if (int8_grids)
+        fake_quant_forward(head_fpm_pool3, (size_t)N * 40, quant->ranges + 38, 0);
     conv1x1_forward(head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 40, 160, (size_t)N * 128);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_up2, (size_t)N * 20480, quant, 226);
     pixel_shuffle_forward(head_fpm_shuffle2, head_fpm_up2, 40, N, 32, 4);
     add_forward(head_fpm_merge2, head_fpm_shuffle2, head_fpm_lateral2, (size_t)N * 20480);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_merge2, (size_t)N * 20480, quant, 227);
     copy_forward(head_fpm_smooth2_f2_out1, head_fpm_smooth2_f2_in1, (size_t)N * 5120);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f2_out1, (size_t)N * 5120, quant, 228);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_in2, head_fpm_smooth2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
@@ -2858,7 +3703,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 7180, stats + 7220, (NormShape){10, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f2_out2, (size_t)N * 5120, quant, 228);
     add_forward(head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_in3, head_fpm_smooth2_f2_out2, (size_t)N * 5120);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f2_sum3, (size_t)N * 5120, quant, 229);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
@@ -2871,7 +3720,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 7260, stats + 7300, (NormShape){10, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f2_out3, (size_t)N * 5120, quant, 228);
     add_forward(head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_in4, head_fpm_smooth2_f2_out3, (size_t)N * 5120);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f2_sum4, (size_t)N * 5120, quant, 230);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
@@ -2884,25 +3737,43 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 7340, stats + 7380, (NormShape){10, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f2_out4, (size_t)N * 5120, quant, 228);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_f_forward_channel(c, head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, N, 64, 8);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_mean_f, (size_t)N * 320, quant, 231);
     copy_forward(head_fpm_smooth2_f1_out1, head_fpm_smooth2_f1_in1, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f1_out1, (size_t)N * 80, quant, 232);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth2_f1_dw2, head_fpm_smooth2_f1_in2, head_fpm_smooth2_f1_dw2_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth2_f1_out2, head_fpm_smooth2_f1_dw2, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f1_out2, (size_t)N * 80, quant, 232);
     add_forward(head_fpm_smooth2_f1_sum3, head_fpm_smooth2_f1_in3, head_fpm_smooth2_f1_out2, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f1_sum3, (size_t)N * 80, quant, 233);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth2_f1_dw3, head_fpm_smooth2_f1_sum3, head_fpm_smooth2_f1_dw3_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth2_f1_out3, head_fpm_smooth2_f1_dw3, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f1_out3, (size_t)N * 80, quant, 232);
     add_forward(head_fpm_smooth2_f1_sum4, head_fpm_smooth2_f1_in4, head_fpm_smooth2_f1_out3, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f1_sum4, (size_t)N * 80, quant, 234);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth2_f1_dw4, head_fpm_smooth2_f1_sum4, head_fpm_smooth2_f1_dw4_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth2_f1_out4, head_fpm_smooth2_f1_dw4, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f1_out4, (size_t)N * 80, quant, 232);
     conv1x1_forward(head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, head_fpm_smooth2_conv_out_weight, NULL, 40, 40, (size_t)N * 8);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_conv_out, (size_t)N * 320, quant, 235);
     if (training)
         dropout_forward(head_fpm_smooth2_drop, head_fpm_smooth2_drop_mask, head_fpm_smooth2_conv_out, (size_t)N * 40, 8, 0.1, rng);
     else
@@ -2919,11 +3790,21 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, stats + 7420, stats + 7460, (NormShape){40, 1, N, 64, 8}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_bn, (size_t)N * 20480, quant, 236);
     globalpool_forward(head_fpm_pool2, head_fpm_smooth2_bn, 40 * N, 512);
+    if (int8_grids)
+        fake_quant_forward(head_fpm_pool2, (size_t)N * 40, quant->ranges + 38, 0);
     conv1x1_forward(head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 40, 160, (size_t)N * 512);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_up1, (size_t)N * 81920, quant, 237);
     pixel_shuffle_forward(head_fpm_shuffle1, head_fpm_up1, 40, N, 64, 8);
     add_forward(head_fpm_merge1, head_fpm_shuffle1, head_fpm_lateral1, (size_t)N * 81920);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_merge1, (size_t)N * 81920, quant, 238);
     copy_forward(head_fpm_smooth1_f2_out1, head_fpm_smooth1_f2_in1, (size_t)N * 20480);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f2_out1, (size_t)N * 20480, quant, 239);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_in2, head_fpm_smooth1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
@@ -2936,7 +3817,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 7500, stats + 7540, (NormShape){10, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f2_out2, (size_t)N * 20480, quant, 239);
     add_forward(head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_in3, head_fpm_smooth1_f2_out2, (size_t)N * 20480);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f2_sum3, (size_t)N * 20480, quant, 240);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
@@ -2949,7 +3834,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 7580, stats + 7620, (NormShape){10, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f2_out3, (size_t)N * 20480, quant, 239);
     add_forward(head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_in4, head_fpm_smooth1_f2_out3, (size_t)N * 20480);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f2_sum4, (size_t)N * 20480, quant, 241);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
@@ -2962,25 +3851,43 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 7660, stats + 7700, (NormShape){10, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f2_out4, (size_t)N * 20480, quant, 239);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_f_forward_channel(c, head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, N, 128, 16);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_mean_f, (size_t)N * 640, quant, 242);
     copy_forward(head_fpm_smooth1_f1_out1, head_fpm_smooth1_f1_in1, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f1_out1, (size_t)N * 160, quant, 243);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth1_f1_dw2, head_fpm_smooth1_f1_in2, head_fpm_smooth1_f1_dw2_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth1_f1_out2, head_fpm_smooth1_f1_dw2, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f1_out2, (size_t)N * 160, quant, 243);
     add_forward(head_fpm_smooth1_f1_sum3, head_fpm_smooth1_f1_in3, head_fpm_smooth1_f1_out2, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f1_sum3, (size_t)N * 160, quant, 244);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth1_f1_dw3, head_fpm_smooth1_f1_sum3, head_fpm_smooth1_f1_dw3_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth1_f1_out3, head_fpm_smooth1_f1_dw3, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f1_out3, (size_t)N * 160, quant, 243);
     add_forward(head_fpm_smooth1_f1_sum4, head_fpm_smooth1_f1_in4, head_fpm_smooth1_f1_out3, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f1_sum4, (size_t)N * 160, quant, 245);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth1_f1_dw4, head_fpm_smooth1_f1_sum4, head_fpm_smooth1_f1_dw4_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth1_f1_out4, head_fpm_smooth1_f1_dw4, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f1_out4, (size_t)N * 160, quant, 243);
     conv1x1_forward(head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, head_fpm_smooth1_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_conv_out, (size_t)N * 640, quant, 246);
     if (training)
         dropout_forward(head_fpm_smooth1_drop, head_fpm_smooth1_drop_mask, head_fpm_smooth1_conv_out, (size_t)N * 40, 16, 0.1, rng);
     else
@@ -2997,7 +3904,11 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_shift, stats + 7740, stats + 7780, (NormShape){40, 1, N, 128, 16}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_bn, (size_t)N * 81920, quant, 247);
     globalpool_forward(head_fpm_pool1, head_fpm_smooth1_bn, 40 * N, 2048);
+    if (int8_grids)
+        fake_quant_forward(head_fpm_pool1, (size_t)N * 40, quant->ranges + 38, 0);
     if (quant)
         fake_quant_forward(head_fpm, (size_t)N * 160, quant->ranges + 38, quant->observe);
 

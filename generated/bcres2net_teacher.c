@@ -334,6 +334,258 @@ static const char *const bcres2net_teacher_quant_names[] = {
     "head.linear",
 };
 
+/* INT8 grids: the layer points above, the input, then internal tensors. */
+static const char *const bcres2net_teacher_grid_names[] = {
+    "stem_bn",
+    "stem_mfa",
+    "stage1_bcres2net1_bn",
+    "stage1_bcres2net2_bn",
+    "stage1_resnorm",
+    "stage1_mfa",
+    "stage2_bcres2net1_bn",
+    "stage2_bcres2net2_bn",
+    "stage2_resnorm",
+    "stage2_mfa",
+    "stage3_bcres2net1_bn",
+    "stage3_bcres2net2_bn",
+    "stage3_resnorm",
+    "stage3_mfa",
+    "stage4_bcres2net1_bn",
+    "stage4_bcres2net2_bn",
+    "stage4_bcres2net3_bn",
+    "stage4_resnorm",
+    "stage4_mfa",
+    "head_fpm",
+    "head_linear",
+    "input",
+    "stem_mfa_att1_mean",
+    "stem_mfa_att1_relu",
+    "stem_mfa_att1_fc2",
+    "stem_mfa_att1_sigmoid",
+    "stem_mfa_bn2",
+    "stem_mfa_att2_mean",
+    "stem_mfa_att2_relu",
+    "stem_mfa_att2_fc2",
+    "stem_mfa_att2_sigmoid",
+    "stem_mfa_sum3",
+    "stem_mfa_bn3",
+    "stem_mfa_att3_mean",
+    "stem_mfa_att3_relu",
+    "stem_mfa_att3_fc2",
+    "stem_mfa_att3_sigmoid",
+    "stem_mfa_sum4",
+    "stem_mfa_bn4",
+    "stem_mfa_att4_mean",
+    "stem_mfa_att4_relu",
+    "stem_mfa_att4_fc2",
+    "stem_mfa_att4_sigmoid",
+    "stage1_bcres2net1_bn_in",
+    "stage1_bcres2net1_f2",
+    "stage1_bcres2net1_f2_sum3",
+    "stage1_bcres2net1_f2_sum4",
+    "stage1_bcres2net1_mean_f",
+    "stage1_bcres2net1_f1",
+    "stage1_bcres2net1_f1_sum3",
+    "stage1_bcres2net1_f1_sum4",
+    "stage1_bcres2net1_conv_out",
+    "stage1_bcres2net2_f2",
+    "stage1_bcres2net2_f2_sum3",
+    "stage1_bcres2net2_f2_sum4",
+    "stage1_bcres2net2_mean_f",
+    "stage1_bcres2net2_f1",
+    "stage1_bcres2net2_f1_sum3",
+    "stage1_bcres2net2_f1_sum4",
+    "stage1_bcres2net2_conv_out",
+    "stage1_mfa_att1_mean",
+    "stage1_mfa_att1_relu",
+    "stage1_mfa_att1_fc2",
+    "stage1_mfa_att1_sigmoid",
+    "stage1_mfa_bn2",
+    "stage1_mfa_att2_mean",
+    "stage1_mfa_att2_relu",
+    "stage1_mfa_att2_fc2",
+    "stage1_mfa_att2_sigmoid",
+    "stage1_mfa_sum3",
+    "stage1_mfa_bn3",
+    "stage1_mfa_att3_mean",
+    "stage1_mfa_att3_relu",
+    "stage1_mfa_att3_fc2",
+    "stage1_mfa_att3_sigmoid",
+    "stage1_mfa_sum4",
+    "stage1_mfa_bn4",
+    "stage1_mfa_att4_mean",
+    "stage1_mfa_att4_relu",
+    "stage1_mfa_att4_fc2",
+    "stage1_mfa_att4_sigmoid",
+    "stage2_bcres2net1_bn_in",
+    "stage2_bcres2net1_f2",
+    "stage2_bcres2net1_f2_sum3",
+    "stage2_bcres2net1_f2_sum4",
+    "stage2_bcres2net1_mean_f",
+    "stage2_bcres2net1_f1",
+    "stage2_bcres2net1_f1_sum3",
+    "stage2_bcres2net1_f1_sum4",
+    "stage2_bcres2net1_conv_out",
+    "stage2_bcres2net2_f2",
+    "stage2_bcres2net2_f2_sum3",
+    "stage2_bcres2net2_f2_sum4",
+    "stage2_bcres2net2_mean_f",
+    "stage2_bcres2net2_f1",
+    "stage2_bcres2net2_f1_sum3",
+    "stage2_bcres2net2_f1_sum4",
+    "stage2_bcres2net2_conv_out",
+    "stage2_mfa_att1_mean",
+    "stage2_mfa_att1_relu",
+    "stage2_mfa_att1_fc2",
+    "stage2_mfa_att1_sigmoid",
+    "stage2_mfa_bn2",
+    "stage2_mfa_att2_mean",
+    "stage2_mfa_att2_relu",
+    "stage2_mfa_att2_fc2",
+    "stage2_mfa_att2_sigmoid",
+    "stage2_mfa_sum3",
+    "stage2_mfa_bn3",
+    "stage2_mfa_att3_mean",
+    "stage2_mfa_att3_relu",
+    "stage2_mfa_att3_fc2",
+    "stage2_mfa_att3_sigmoid",
+    "stage2_mfa_sum4",
+    "stage2_mfa_bn4",
+    "stage2_mfa_att4_mean",
+    "stage2_mfa_att4_relu",
+    "stage2_mfa_att4_fc2",
+    "stage2_mfa_att4_sigmoid",
+    "stage3_bcres2net1_bn_in",
+    "stage3_bcres2net1_f2",
+    "stage3_bcres2net1_f2_sum3",
+    "stage3_bcres2net1_f2_sum4",
+    "stage3_bcres2net1_mean_f",
+    "stage3_bcres2net1_f1",
+    "stage3_bcres2net1_f1_sum3",
+    "stage3_bcres2net1_f1_sum4",
+    "stage3_bcres2net1_conv_out",
+    "stage3_bcres2net2_f2",
+    "stage3_bcres2net2_f2_sum3",
+    "stage3_bcres2net2_f2_sum4",
+    "stage3_bcres2net2_mean_f",
+    "stage3_bcres2net2_f1",
+    "stage3_bcres2net2_f1_sum3",
+    "stage3_bcres2net2_f1_sum4",
+    "stage3_bcres2net2_conv_out",
+    "stage3_mfa_att1_mean",
+    "stage3_mfa_att1_relu",
+    "stage3_mfa_att1_fc2",
+    "stage3_mfa_att1_sigmoid",
+    "stage3_mfa_bn2",
+    "stage3_mfa_att2_mean",
+    "stage3_mfa_att2_relu",
+    "stage3_mfa_att2_fc2",
+    "stage3_mfa_att2_sigmoid",
+    "stage3_mfa_sum3",
+    "stage3_mfa_bn3",
+    "stage3_mfa_att3_mean",
+    "stage3_mfa_att3_relu",
+    "stage3_mfa_att3_fc2",
+    "stage3_mfa_att3_sigmoid",
+    "stage3_mfa_sum4",
+    "stage3_mfa_bn4",
+    "stage3_mfa_att4_mean",
+    "stage3_mfa_att4_relu",
+    "stage3_mfa_att4_fc2",
+    "stage3_mfa_att4_sigmoid",
+    "stage4_bcres2net1_bn_in",
+    "stage4_bcres2net1_f2",
+    "stage4_bcres2net1_f2_sum3",
+    "stage4_bcres2net1_f2_sum4",
+    "stage4_bcres2net1_mean_f",
+    "stage4_bcres2net1_f1",
+    "stage4_bcres2net1_f1_sum3",
+    "stage4_bcres2net1_f1_sum4",
+    "stage4_bcres2net1_conv_out",
+    "stage4_bcres2net2_f2",
+    "stage4_bcres2net2_f2_sum3",
+    "stage4_bcres2net2_f2_sum4",
+    "stage4_bcres2net2_mean_f",
+    "stage4_bcres2net2_f1",
+    "stage4_bcres2net2_f1_sum3",
+    "stage4_bcres2net2_f1_sum4",
+    "stage4_bcres2net2_conv_out",
+    "stage4_bcres2net3_f2",
+    "stage4_bcres2net3_f2_sum3",
+    "stage4_bcres2net3_f2_sum4",
+    "stage4_bcres2net3_mean_f",
+    "stage4_bcres2net3_f1",
+    "stage4_bcres2net3_f1_sum3",
+    "stage4_bcres2net3_f1_sum4",
+    "stage4_bcres2net3_conv_out",
+    "stage4_mfa_att1_mean",
+    "stage4_mfa_att1_relu",
+    "stage4_mfa_att1_fc2",
+    "stage4_mfa_att1_sigmoid",
+    "stage4_mfa_bn2",
+    "stage4_mfa_att2_mean",
+    "stage4_mfa_att2_relu",
+    "stage4_mfa_att2_fc2",
+    "stage4_mfa_att2_sigmoid",
+    "stage4_mfa_sum3",
+    "stage4_mfa_bn3",
+    "stage4_mfa_att3_mean",
+    "stage4_mfa_att3_relu",
+    "stage4_mfa_att3_fc2",
+    "stage4_mfa_att3_sigmoid",
+    "stage4_mfa_sum4",
+    "stage4_mfa_bn4",
+    "stage4_mfa_att4_mean",
+    "stage4_mfa_att4_relu",
+    "stage4_mfa_att4_fc2",
+    "stage4_mfa_att4_sigmoid",
+    "head_fpm_lateral1",
+    "head_fpm_lateral2",
+    "head_fpm_lateral3",
+    "head_fpm_lateral4",
+    "head_fpm_smooth4_f2",
+    "head_fpm_smooth4_f2_sum3",
+    "head_fpm_smooth4_f2_sum4",
+    "head_fpm_smooth4_mean_f",
+    "head_fpm_smooth4_f1",
+    "head_fpm_smooth4_f1_sum3",
+    "head_fpm_smooth4_f1_sum4",
+    "head_fpm_smooth4_conv_out",
+    "head_fpm_smooth4_bn",
+    "head_fpm_merge3",
+    "head_fpm_smooth3_f2",
+    "head_fpm_smooth3_f2_sum3",
+    "head_fpm_smooth3_f2_sum4",
+    "head_fpm_smooth3_mean_f",
+    "head_fpm_smooth3_f1",
+    "head_fpm_smooth3_f1_sum3",
+    "head_fpm_smooth3_f1_sum4",
+    "head_fpm_smooth3_conv_out",
+    "head_fpm_smooth3_bn",
+    "head_fpm_up2",
+    "head_fpm_merge2",
+    "head_fpm_smooth2_f2",
+    "head_fpm_smooth2_f2_sum3",
+    "head_fpm_smooth2_f2_sum4",
+    "head_fpm_smooth2_mean_f",
+    "head_fpm_smooth2_f1",
+    "head_fpm_smooth2_f1_sum3",
+    "head_fpm_smooth2_f1_sum4",
+    "head_fpm_smooth2_conv_out",
+    "head_fpm_smooth2_bn",
+    "head_fpm_up1",
+    "head_fpm_merge1",
+    "head_fpm_smooth1_f2",
+    "head_fpm_smooth1_f2_sum3",
+    "head_fpm_smooth1_f2_sum4",
+    "head_fpm_smooth1_mean_f",
+    "head_fpm_smooth1_f1",
+    "head_fpm_smooth1_f1_sum3",
+    "head_fpm_smooth1_f1_sum4",
+    "head_fpm_smooth1_conv_out",
+    "head_fpm_smooth1_bn",
+};
+
 static const AscStatsInfo bcres2net_teacher_norms[] = {
     {0, 160},
     {320, 40},
@@ -417,6 +669,7 @@ const AscModelInfo bcres2net_teacher_info = {
     .ntensors = 303, .tensors = bcres2net_teacher_tensors,
     .nnorms = 72, .norms = bcres2net_teacher_norms, .stats_floats = 15640,
     .nquant = 21, .quant_names = bcres2net_teacher_quant_names,
+    .ngrids = 248, .input_grid = 21, .grid_names = bcres2net_teacher_grid_names,
     .act_per_clip = 7861130, .act_fixed = 15640, .grad_per_clip = 819200, .scratch_per_clip = 51200,
     .infer_per_clip = 983040,
 };
@@ -425,7 +678,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     const real *input, real *logits, real *arena, NnRng *rng, AscQuant *quant) {
     const size_t fixed = (size_t)N * 7912330;
     real *scratch = arena + (size_t)N * 7861130;
+    const int int8_grids = quant && quant->int8_grids && !training;
     (void)training, (void)stats, (void)rng, (void)fixed, (void)scratch, (void)quant;
+    (void)int8_grids;
     real *stem_conv = arena + (size_t)N * 0; /* 160 x N x 128 x 16 */
     real *stem_bn = arena + (size_t)N * 327680; /* 160 x N x 128 x 16 */
     real *stem_bn_saved = arena + fixed + 0;
@@ -1490,13 +1745,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stem_mfa_att1_mean, stem_mfa_x1, N, 128, 16);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att1_mean, (size_t)N * 5120, quant, 22);
     conv1x1_forward(stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att1_relu, stem_mfa_att1_fc1, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att1_relu, (size_t)N * 2560, quant, 23);
     conv1x1_forward(stem_mfa_att1_fc2, stem_mfa_att1_relu, stem_mfa_att1_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att1_fc2, (size_t)N * 5120, quant, 24);
     sigmoid_forward(stem_mfa_att1_sigmoid, stem_mfa_att1_fc2, (size_t)N * 5120);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att1_sigmoid, (size_t)N * 5120, quant, 25);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         bcast_mul_t_forward_channel(c, stem_mfa_y1, stem_mfa_x1, stem_mfa_att1_sigmoid, N, 128, 16);
+    if (int8_grids)
+        fake_quant_forward(stem_mfa_y1, (size_t)N * 81920, quant->ranges + 2, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stem_mfa_dw2, stem_mfa_x2, stem_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
@@ -1509,17 +1774,31 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 320, stats + 360, (NormShape){40, 1, N, 128, 16}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_bn2, (size_t)N * 81920, quant, 26);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stem_mfa_att2_mean, stem_mfa_bn2, N, 128, 16);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att2_mean, (size_t)N * 5120, quant, 27);
     conv1x1_forward(stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att2_relu, stem_mfa_att2_fc1, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att2_relu, (size_t)N * 2560, quant, 28);
     conv1x1_forward(stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att2_fc2, (size_t)N * 5120, quant, 29);
     sigmoid_forward(stem_mfa_att2_sigmoid, stem_mfa_att2_fc2, (size_t)N * 5120);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att2_sigmoid, (size_t)N * 5120, quant, 30);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         bcast_mul_t_forward_channel(c, stem_mfa_y2, stem_mfa_bn2, stem_mfa_att2_sigmoid, N, 128, 16);
+    if (int8_grids)
+        fake_quant_forward(stem_mfa_y2, (size_t)N * 81920, quant->ranges + 2, 0);
     add_forward(stem_mfa_sum3, stem_mfa_x3, stem_mfa_y2, (size_t)N * 81920);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_sum3, (size_t)N * 81920, quant, 31);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stem_mfa_dw3, stem_mfa_sum3, stem_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
@@ -1532,17 +1811,31 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stem_mfa_bn3, stem_mfa_dw3, stem_mfa_bn3_scale, stem_mfa_bn3_shift, stats + 400, stats + 440, (NormShape){40, 1, N, 128, 16}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_bn3, (size_t)N * 81920, quant, 32);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stem_mfa_att3_mean, stem_mfa_bn3, N, 128, 16);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att3_mean, (size_t)N * 5120, quant, 33);
     conv1x1_forward(stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att3_relu, stem_mfa_att3_fc1, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att3_relu, (size_t)N * 2560, quant, 34);
     conv1x1_forward(stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att3_fc2, (size_t)N * 5120, quant, 35);
     sigmoid_forward(stem_mfa_att3_sigmoid, stem_mfa_att3_fc2, (size_t)N * 5120);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att3_sigmoid, (size_t)N * 5120, quant, 36);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         bcast_mul_t_forward_channel(c, stem_mfa_y3, stem_mfa_bn3, stem_mfa_att3_sigmoid, N, 128, 16);
+    if (int8_grids)
+        fake_quant_forward(stem_mfa_y3, (size_t)N * 81920, quant->ranges + 2, 0);
     add_forward(stem_mfa_sum4, stem_mfa_x4, stem_mfa_y3, (size_t)N * 81920);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_sum4, (size_t)N * 81920, quant, 37);
     #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stem_mfa_dw4, stem_mfa_sum4, stem_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
@@ -1555,16 +1848,28 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stem_mfa_bn4, stem_mfa_dw4, stem_mfa_bn4_scale, stem_mfa_bn4_shift, stats + 480, stats + 520, (NormShape){40, 1, N, 128, 16}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_bn4, (size_t)N * 81920, quant, 38);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stem_mfa_att4_mean, stem_mfa_bn4, N, 128, 16);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att4_mean, (size_t)N * 5120, quant, 39);
     conv1x1_forward(stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att4_relu, stem_mfa_att4_fc1, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att4_relu, (size_t)N * 2560, quant, 40);
     conv1x1_forward(stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att4_fc2, (size_t)N * 5120, quant, 41);
     sigmoid_forward(stem_mfa_att4_sigmoid, stem_mfa_att4_fc2, (size_t)N * 5120);
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_att4_sigmoid, (size_t)N * 5120, quant, 42);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         bcast_mul_t_forward_channel(c, stem_mfa_y4, stem_mfa_bn4, stem_mfa_att4_sigmoid, N, 128, 16);
+    if (int8_grids)
+        fake_quant_forward(stem_mfa_y4, (size_t)N * 81920, quant->ranges + 2, 0);
     if (quant)
         fake_quant_forward(stem_mfa, (size_t)N * 327680, quant->ranges + 2, quant->observe);
 
@@ -1581,7 +1886,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_shift, stats + 560, stats + 640, (NormShape){80, 1, N, 128, 16}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_bn_in, (size_t)N * 163840, quant, 43);
     copy_forward(stage1_bcres2net1_f2_out1, stage1_bcres2net1_f2_in1, (size_t)N * 40960);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f2_out1, (size_t)N * 40960, quant, 44);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_in2, stage1_bcres2net1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
@@ -1594,7 +1903,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 720, stats + 800, (NormShape){20, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f2_out2, (size_t)N * 40960, quant, 44);
     add_forward(stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_in3, stage1_bcres2net1_f2_out2, (size_t)N * 40960);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f2_sum3, (size_t)N * 40960, quant, 45);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
@@ -1607,7 +1920,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 880, stats + 960, (NormShape){20, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f2_out3, (size_t)N * 40960, quant, 44);
     add_forward(stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_in4, stage1_bcres2net1_f2_out3, (size_t)N * 40960);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f2_sum4, (size_t)N * 40960, quant, 46);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
@@ -1620,25 +1937,43 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 1040, stats + 1120, (NormShape){20, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f2_out4, (size_t)N * 40960, quant, 44);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, stage1_bcres2net1_mean_f, stage1_bcres2net1_f2, N, 128, 16);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_mean_f, (size_t)N * 1280, quant, 47);
     copy_forward(stage1_bcres2net1_f1_out1, stage1_bcres2net1_f1_in1, (size_t)N * 320);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f1_out1, (size_t)N * 320, quant, 48);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_bcres2net1_f1_dw2, stage1_bcres2net1_f1_in2, stage1_bcres2net1_f1_dw2_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres2net1_f1_out2, stage1_bcres2net1_f1_dw2, (size_t)N * 320);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f1_out2, (size_t)N * 320, quant, 48);
     add_forward(stage1_bcres2net1_f1_sum3, stage1_bcres2net1_f1_in3, stage1_bcres2net1_f1_out2, (size_t)N * 320);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f1_sum3, (size_t)N * 320, quant, 49);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_bcres2net1_f1_dw3, stage1_bcres2net1_f1_sum3, stage1_bcres2net1_f1_dw3_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres2net1_f1_out3, stage1_bcres2net1_f1_dw3, (size_t)N * 320);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f1_out3, (size_t)N * 320, quant, 48);
     add_forward(stage1_bcres2net1_f1_sum4, stage1_bcres2net1_f1_in4, stage1_bcres2net1_f1_out3, (size_t)N * 320);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f1_sum4, (size_t)N * 320, quant, 50);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_bcres2net1_f1_dw4, stage1_bcres2net1_f1_sum4, stage1_bcres2net1_f1_dw4_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres2net1_f1_out4, stage1_bcres2net1_f1_dw4, (size_t)N * 320);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f1_out4, (size_t)N * 320, quant, 48);
     conv1x1_forward(stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, stage1_bcres2net1_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_conv_out, (size_t)N * 1280, quant, 51);
     if (training)
         dropout_forward(stage1_bcres2net1_drop, stage1_bcres2net1_drop_mask, stage1_bcres2net1_conv_out, (size_t)N * 80, 16, 0.1, rng);
     else
@@ -1660,6 +1995,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
 
     /* stage1.bcres2net2: 80 x 128 x 16 -> 80 x 128 x 16 */
     copy_forward(stage1_bcres2net2_f2_out1, stage1_bcres2net2_f2_in1, (size_t)N * 40960);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f2_out1, (size_t)N * 40960, quant, 52);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_in2, stage1_bcres2net2_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
@@ -1672,7 +2009,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 1360, stats + 1440, (NormShape){20, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f2_out2, (size_t)N * 40960, quant, 52);
     add_forward(stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_in3, stage1_bcres2net2_f2_out2, (size_t)N * 40960);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f2_sum3, (size_t)N * 40960, quant, 53);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
@@ -1685,7 +2026,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 1520, stats + 1600, (NormShape){20, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f2_out3, (size_t)N * 40960, quant, 52);
     add_forward(stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_in4, stage1_bcres2net2_f2_out3, (size_t)N * 40960);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f2_sum4, (size_t)N * 40960, quant, 54);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
@@ -1698,25 +2043,43 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 1680, stats + 1760, (NormShape){20, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f2_out4, (size_t)N * 40960, quant, 52);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, N, 128, 16);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_mean_f, (size_t)N * 1280, quant, 55);
     copy_forward(stage1_bcres2net2_f1_out1, stage1_bcres2net2_f1_in1, (size_t)N * 320);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f1_out1, (size_t)N * 320, quant, 56);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_bcres2net2_f1_dw2, stage1_bcres2net2_f1_in2, stage1_bcres2net2_f1_dw2_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres2net2_f1_out2, stage1_bcres2net2_f1_dw2, (size_t)N * 320);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f1_out2, (size_t)N * 320, quant, 56);
     add_forward(stage1_bcres2net2_f1_sum3, stage1_bcres2net2_f1_in3, stage1_bcres2net2_f1_out2, (size_t)N * 320);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f1_sum3, (size_t)N * 320, quant, 57);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_bcres2net2_f1_dw3, stage1_bcres2net2_f1_sum3, stage1_bcres2net2_f1_dw3_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres2net2_f1_out3, stage1_bcres2net2_f1_dw3, (size_t)N * 320);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f1_out3, (size_t)N * 320, quant, 56);
     add_forward(stage1_bcres2net2_f1_sum4, stage1_bcres2net2_f1_in4, stage1_bcres2net2_f1_out3, (size_t)N * 320);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f1_sum4, (size_t)N * 320, quant, 58);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_bcres2net2_f1_dw4, stage1_bcres2net2_f1_sum4, stage1_bcres2net2_f1_dw4_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres2net2_f1_out4, stage1_bcres2net2_f1_dw4, (size_t)N * 320);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f1_out4, (size_t)N * 320, quant, 56);
     conv1x1_forward(stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_conv_out, (size_t)N * 1280, quant, 59);
     if (training)
         dropout_forward(stage1_bcres2net2_drop, stage1_bcres2net2_drop_mask, stage1_bcres2net2_conv_out, (size_t)N * 80, 16, 0.1, rng);
     else
@@ -1747,13 +2110,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stage1_mfa_att1_mean, stage1_mfa_x1, N, 128, 16);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att1_mean, (size_t)N * 2560, quant, 60);
     conv1x1_forward(stage1_mfa_att1_fc1, stage1_mfa_att1_mean, stage1_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att1_relu, stage1_mfa_att1_fc1, (size_t)N * 1280);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att1_relu, (size_t)N * 1280, quant, 61);
     conv1x1_forward(stage1_mfa_att1_fc2, stage1_mfa_att1_relu, stage1_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att1_fc2, (size_t)N * 2560, quant, 62);
     sigmoid_forward(stage1_mfa_att1_sigmoid, stage1_mfa_att1_fc2, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att1_sigmoid, (size_t)N * 2560, quant, 63);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         bcast_mul_t_forward_channel(c, stage1_mfa_y1, stage1_mfa_x1, stage1_mfa_att1_sigmoid, N, 128, 16);
+    if (int8_grids)
+        fake_quant_forward(stage1_mfa_y1, (size_t)N * 40960, quant->ranges + 10, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_mfa_dw2, stage1_mfa_x2, stage1_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
@@ -1766,17 +2139,31 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 2000, stats + 2020, (NormShape){20, 1, N, 128, 16}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_bn2, (size_t)N * 40960, quant, 64);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stage1_mfa_att2_mean, stage1_mfa_bn2, N, 128, 16);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att2_mean, (size_t)N * 2560, quant, 65);
     conv1x1_forward(stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att2_relu, stage1_mfa_att2_fc1, (size_t)N * 1280);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att2_relu, (size_t)N * 1280, quant, 66);
     conv1x1_forward(stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att2_fc2, (size_t)N * 2560, quant, 67);
     sigmoid_forward(stage1_mfa_att2_sigmoid, stage1_mfa_att2_fc2, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att2_sigmoid, (size_t)N * 2560, quant, 68);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         bcast_mul_t_forward_channel(c, stage1_mfa_y2, stage1_mfa_bn2, stage1_mfa_att2_sigmoid, N, 128, 16);
+    if (int8_grids)
+        fake_quant_forward(stage1_mfa_y2, (size_t)N * 40960, quant->ranges + 10, 0);
     add_forward(stage1_mfa_sum3, stage1_mfa_x3, stage1_mfa_y2, (size_t)N * 40960);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_sum3, (size_t)N * 40960, quant, 69);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_mfa_dw3, stage1_mfa_sum3, stage1_mfa_dw3_weight, N, 128, 16, 3, 3, 1, 1);
@@ -1789,17 +2176,31 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stage1_mfa_bn3, stage1_mfa_dw3, stage1_mfa_bn3_scale, stage1_mfa_bn3_shift, stats + 2040, stats + 2060, (NormShape){20, 1, N, 128, 16}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_bn3, (size_t)N * 40960, quant, 70);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stage1_mfa_att3_mean, stage1_mfa_bn3, N, 128, 16);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att3_mean, (size_t)N * 2560, quant, 71);
     conv1x1_forward(stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att3_relu, stage1_mfa_att3_fc1, (size_t)N * 1280);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att3_relu, (size_t)N * 1280, quant, 72);
     conv1x1_forward(stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att3_fc2, (size_t)N * 2560, quant, 73);
     sigmoid_forward(stage1_mfa_att3_sigmoid, stage1_mfa_att3_fc2, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att3_sigmoid, (size_t)N * 2560, quant, 74);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         bcast_mul_t_forward_channel(c, stage1_mfa_y3, stage1_mfa_bn3, stage1_mfa_att3_sigmoid, N, 128, 16);
+    if (int8_grids)
+        fake_quant_forward(stage1_mfa_y3, (size_t)N * 40960, quant->ranges + 10, 0);
     add_forward(stage1_mfa_sum4, stage1_mfa_x4, stage1_mfa_y3, (size_t)N * 40960);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_sum4, (size_t)N * 40960, quant, 75);
     #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_mfa_dw4, stage1_mfa_sum4, stage1_mfa_dw4_weight, N, 128, 16, 3, 3, 1, 1);
@@ -1812,16 +2213,28 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 20; g++)
             norm_forward_infer_group(g, stage1_mfa_bn4, stage1_mfa_dw4, stage1_mfa_bn4_scale, stage1_mfa_bn4_shift, stats + 2080, stats + 2100, (NormShape){20, 1, N, 128, 16}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_bn4, (size_t)N * 40960, quant, 76);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stage1_mfa_att4_mean, stage1_mfa_bn4, N, 128, 16);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att4_mean, (size_t)N * 2560, quant, 77);
     conv1x1_forward(stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att4_relu, stage1_mfa_att4_fc1, (size_t)N * 1280);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att4_relu, (size_t)N * 1280, quant, 78);
     conv1x1_forward(stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att4_fc2, (size_t)N * 2560, quant, 79);
     sigmoid_forward(stage1_mfa_att4_sigmoid, stage1_mfa_att4_fc2, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_att4_sigmoid, (size_t)N * 2560, quant, 80);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         bcast_mul_t_forward_channel(c, stage1_mfa_y4, stage1_mfa_bn4, stage1_mfa_att4_sigmoid, N, 128, 16);
+    if (int8_grids)
+        fake_quant_forward(stage1_mfa_y4, (size_t)N * 40960, quant->ranges + 10, 0);
     if (quant)
         fake_quant_forward(stage1_mfa, (size_t)N * 163840, quant->ranges + 10, quant->observe);
 
@@ -1843,7 +2256,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 120; g++)
             norm_forward_infer_group(g, stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_shift, stats + 2120, stats + 2240, (NormShape){120, 1, N, 64, 8}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_bn_in, (size_t)N * 61440, quant, 81);
     copy_forward(stage2_bcres2net1_f2_out1, stage2_bcres2net1_f2_in1, (size_t)N * 15360);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f2_out1, (size_t)N * 15360, quant, 82);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_in2, stage2_bcres2net1_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
@@ -1856,7 +2273,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 120; g++)
             norm_forward_infer_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 2360, stats + 2480, (NormShape){30, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f2_out2, (size_t)N * 15360, quant, 82);
     add_forward(stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_in3, stage2_bcres2net1_f2_out2, (size_t)N * 15360);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f2_sum3, (size_t)N * 15360, quant, 83);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
@@ -1869,7 +2290,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 120; g++)
             norm_forward_infer_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 2600, stats + 2720, (NormShape){30, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f2_out3, (size_t)N * 15360, quant, 82);
     add_forward(stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_in4, stage2_bcres2net1_f2_out3, (size_t)N * 15360);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f2_sum4, (size_t)N * 15360, quant, 84);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
@@ -1882,25 +2307,43 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 120; g++)
             norm_forward_infer_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 2840, stats + 2960, (NormShape){30, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f2_out4, (size_t)N * 15360, quant, 82);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 120; c++)
         mean_f_forward_channel(c, stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, N, 64, 8);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_mean_f, (size_t)N * 960, quant, 85);
     copy_forward(stage2_bcres2net1_f1_out1, stage2_bcres2net1_f1_in1, (size_t)N * 240);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f1_out1, (size_t)N * 240, quant, 86);
     #pragma omp parallel for schedule(static) if ((size_t)N * 720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_bcres2net1_f1_dw2, stage2_bcres2net1_f1_in2, stage2_bcres2net1_f1_dw2_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres2net1_f1_out2, stage2_bcres2net1_f1_dw2, (size_t)N * 240);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f1_out2, (size_t)N * 240, quant, 86);
     add_forward(stage2_bcres2net1_f1_sum3, stage2_bcres2net1_f1_in3, stage2_bcres2net1_f1_out2, (size_t)N * 240);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f1_sum3, (size_t)N * 240, quant, 87);
     #pragma omp parallel for schedule(static) if ((size_t)N * 720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_bcres2net1_f1_dw3, stage2_bcres2net1_f1_sum3, stage2_bcres2net1_f1_dw3_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres2net1_f1_out3, stage2_bcres2net1_f1_dw3, (size_t)N * 240);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f1_out3, (size_t)N * 240, quant, 86);
     add_forward(stage2_bcres2net1_f1_sum4, stage2_bcres2net1_f1_in4, stage2_bcres2net1_f1_out3, (size_t)N * 240);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f1_sum4, (size_t)N * 240, quant, 88);
     #pragma omp parallel for schedule(static) if ((size_t)N * 720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_bcres2net1_f1_dw4, stage2_bcres2net1_f1_sum4, stage2_bcres2net1_f1_dw4_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres2net1_f1_out4, stage2_bcres2net1_f1_dw4, (size_t)N * 240);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f1_out4, (size_t)N * 240, quant, 86);
     conv1x1_forward(stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, stage2_bcres2net1_conv_out_weight, NULL, 120, 120, (size_t)N * 8);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_conv_out, (size_t)N * 960, quant, 89);
     if (training)
         dropout_forward(stage2_bcres2net1_drop, stage2_bcres2net1_drop_mask, stage2_bcres2net1_conv_out, (size_t)N * 120, 8, 0.1, rng);
     else
@@ -1922,6 +2365,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
 
     /* stage2.bcres2net2: 120 x 64 x 8 -> 120 x 64 x 8 */
     copy_forward(stage2_bcres2net2_f2_out1, stage2_bcres2net2_f2_in1, (size_t)N * 15360);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f2_out1, (size_t)N * 15360, quant, 90);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_in2, stage2_bcres2net2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
@@ -1934,7 +2379,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 120; g++)
             norm_forward_infer_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 3320, stats + 3440, (NormShape){30, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f2_out2, (size_t)N * 15360, quant, 90);
     add_forward(stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_in3, stage2_bcres2net2_f2_out2, (size_t)N * 15360);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f2_sum3, (size_t)N * 15360, quant, 91);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
@@ -1947,7 +2396,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 120; g++)
             norm_forward_infer_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 3560, stats + 3680, (NormShape){30, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f2_out3, (size_t)N * 15360, quant, 90);
     add_forward(stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_in4, stage2_bcres2net2_f2_out3, (size_t)N * 15360);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f2_sum4, (size_t)N * 15360, quant, 92);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
@@ -1960,25 +2413,43 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 120; g++)
             norm_forward_infer_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 3800, stats + 3920, (NormShape){30, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f2_out4, (size_t)N * 15360, quant, 90);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 120; c++)
         mean_f_forward_channel(c, stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, N, 64, 8);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_mean_f, (size_t)N * 960, quant, 93);
     copy_forward(stage2_bcres2net2_f1_out1, stage2_bcres2net2_f1_in1, (size_t)N * 240);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f1_out1, (size_t)N * 240, quant, 94);
     #pragma omp parallel for schedule(static) if ((size_t)N * 720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_bcres2net2_f1_dw2, stage2_bcres2net2_f1_in2, stage2_bcres2net2_f1_dw2_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres2net2_f1_out2, stage2_bcres2net2_f1_dw2, (size_t)N * 240);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f1_out2, (size_t)N * 240, quant, 94);
     add_forward(stage2_bcres2net2_f1_sum3, stage2_bcres2net2_f1_in3, stage2_bcres2net2_f1_out2, (size_t)N * 240);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f1_sum3, (size_t)N * 240, quant, 95);
     #pragma omp parallel for schedule(static) if ((size_t)N * 720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_bcres2net2_f1_dw3, stage2_bcres2net2_f1_sum3, stage2_bcres2net2_f1_dw3_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres2net2_f1_out3, stage2_bcres2net2_f1_dw3, (size_t)N * 240);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f1_out3, (size_t)N * 240, quant, 94);
     add_forward(stage2_bcres2net2_f1_sum4, stage2_bcres2net2_f1_in4, stage2_bcres2net2_f1_out3, (size_t)N * 240);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f1_sum4, (size_t)N * 240, quant, 96);
     #pragma omp parallel for schedule(static) if ((size_t)N * 720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_bcres2net2_f1_dw4, stage2_bcres2net2_f1_sum4, stage2_bcres2net2_f1_dw4_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres2net2_f1_out4, stage2_bcres2net2_f1_dw4, (size_t)N * 240);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f1_out4, (size_t)N * 240, quant, 94);
     conv1x1_forward(stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, NULL, 120, 120, (size_t)N * 8);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_conv_out, (size_t)N * 960, quant, 97);
     if (training)
         dropout_forward(stage2_bcres2net2_drop, stage2_bcres2net2_drop_mask, stage2_bcres2net2_conv_out, (size_t)N * 120, 8, 0.1, rng);
     else
@@ -2009,13 +2480,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         mean_t_forward_channel(c, stage2_mfa_att1_mean, stage2_mfa_x1, N, 64, 8);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att1_mean, (size_t)N * 1920, quant, 98);
     conv1x1_forward(stage2_mfa_att1_fc1, stage2_mfa_att1_mean, stage2_mfa_att1_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att1_relu, stage2_mfa_att1_fc1, (size_t)N * 1024);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att1_relu, (size_t)N * 1024, quant, 99);
     conv1x1_forward(stage2_mfa_att1_fc2, stage2_mfa_att1_relu, stage2_mfa_att1_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att1_fc2, (size_t)N * 1920, quant, 100);
     sigmoid_forward(stage2_mfa_att1_sigmoid, stage2_mfa_att1_fc2, (size_t)N * 1920);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att1_sigmoid, (size_t)N * 1920, quant, 101);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         bcast_mul_t_forward_channel(c, stage2_mfa_y1, stage2_mfa_x1, stage2_mfa_att1_sigmoid, N, 64, 8);
+    if (int8_grids)
+        fake_quant_forward(stage2_mfa_y1, (size_t)N * 15360, quant->ranges + 18, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 138240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_mfa_dw2, stage2_mfa_x2, stage2_mfa_dw2_weight, N, 64, 8, 3, 3, 1, 1);
@@ -2028,17 +2509,31 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 30; g++)
             norm_forward_infer_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 4280, stats + 4310, (NormShape){30, 1, N, 64, 8}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_bn2, (size_t)N * 15360, quant, 102);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         mean_t_forward_channel(c, stage2_mfa_att2_mean, stage2_mfa_bn2, N, 64, 8);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att2_mean, (size_t)N * 1920, quant, 103);
     conv1x1_forward(stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att2_relu, stage2_mfa_att2_fc1, (size_t)N * 1024);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att2_relu, (size_t)N * 1024, quant, 104);
     conv1x1_forward(stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att2_fc2, (size_t)N * 1920, quant, 105);
     sigmoid_forward(stage2_mfa_att2_sigmoid, stage2_mfa_att2_fc2, (size_t)N * 1920);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att2_sigmoid, (size_t)N * 1920, quant, 106);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         bcast_mul_t_forward_channel(c, stage2_mfa_y2, stage2_mfa_bn2, stage2_mfa_att2_sigmoid, N, 64, 8);
+    if (int8_grids)
+        fake_quant_forward(stage2_mfa_y2, (size_t)N * 15360, quant->ranges + 18, 0);
     add_forward(stage2_mfa_sum3, stage2_mfa_x3, stage2_mfa_y2, (size_t)N * 15360);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_sum3, (size_t)N * 15360, quant, 107);
     #pragma omp parallel for schedule(static) if ((size_t)N * 138240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_mfa_dw3, stage2_mfa_sum3, stage2_mfa_dw3_weight, N, 64, 8, 3, 3, 1, 1);
@@ -2051,17 +2546,31 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 30; g++)
             norm_forward_infer_group(g, stage2_mfa_bn3, stage2_mfa_dw3, stage2_mfa_bn3_scale, stage2_mfa_bn3_shift, stats + 4340, stats + 4370, (NormShape){30, 1, N, 64, 8}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_bn3, (size_t)N * 15360, quant, 108);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         mean_t_forward_channel(c, stage2_mfa_att3_mean, stage2_mfa_bn3, N, 64, 8);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att3_mean, (size_t)N * 1920, quant, 109);
     conv1x1_forward(stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att3_relu, stage2_mfa_att3_fc1, (size_t)N * 1024);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att3_relu, (size_t)N * 1024, quant, 110);
     conv1x1_forward(stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att3_fc2, (size_t)N * 1920, quant, 111);
     sigmoid_forward(stage2_mfa_att3_sigmoid, stage2_mfa_att3_fc2, (size_t)N * 1920);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att3_sigmoid, (size_t)N * 1920, quant, 112);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         bcast_mul_t_forward_channel(c, stage2_mfa_y3, stage2_mfa_bn3, stage2_mfa_att3_sigmoid, N, 64, 8);
+    if (int8_grids)
+        fake_quant_forward(stage2_mfa_y3, (size_t)N * 15360, quant->ranges + 18, 0);
     add_forward(stage2_mfa_sum4, stage2_mfa_x4, stage2_mfa_y3, (size_t)N * 15360);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_sum4, (size_t)N * 15360, quant, 113);
     #pragma omp parallel for schedule(static) if ((size_t)N * 138240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_mfa_dw4, stage2_mfa_sum4, stage2_mfa_dw4_weight, N, 64, 8, 3, 3, 1, 1);
@@ -2074,16 +2583,28 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 30; g++)
             norm_forward_infer_group(g, stage2_mfa_bn4, stage2_mfa_dw4, stage2_mfa_bn4_scale, stage2_mfa_bn4_shift, stats + 4400, stats + 4430, (NormShape){30, 1, N, 64, 8}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_bn4, (size_t)N * 15360, quant, 114);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         mean_t_forward_channel(c, stage2_mfa_att4_mean, stage2_mfa_bn4, N, 64, 8);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att4_mean, (size_t)N * 1920, quant, 115);
     conv1x1_forward(stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att4_relu, stage2_mfa_att4_fc1, (size_t)N * 1024);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att4_relu, (size_t)N * 1024, quant, 116);
     conv1x1_forward(stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att4_fc2, (size_t)N * 1920, quant, 117);
     sigmoid_forward(stage2_mfa_att4_sigmoid, stage2_mfa_att4_fc2, (size_t)N * 1920);
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_att4_sigmoid, (size_t)N * 1920, quant, 118);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         bcast_mul_t_forward_channel(c, stage2_mfa_y4, stage2_mfa_bn4, stage2_mfa_att4_sigmoid, N, 64, 8);
+    if (int8_grids)
+        fake_quant_forward(stage2_mfa_y4, (size_t)N * 15360, quant->ranges + 18, 0);
     if (quant)
         fake_quant_forward(stage2_mfa, (size_t)N * 61440, quant->ranges + 18, quant->observe);
 
@@ -2105,7 +2626,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 160; g++)
             norm_forward_infer_group(g, stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_shift, stats + 4460, stats + 4620, (NormShape){160, 1, N, 32, 4}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_bn_in, (size_t)N * 20480, quant, 119);
     copy_forward(stage3_bcres2net1_f2_out1, stage3_bcres2net1_f2_in1, (size_t)N * 5120);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f2_out1, (size_t)N * 5120, quant, 120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_in2, stage3_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2118,7 +2643,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 160; g++)
             norm_forward_infer_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 4780, stats + 4940, (NormShape){40, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f2_out2, (size_t)N * 5120, quant, 120);
     add_forward(stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_in3, stage3_bcres2net1_f2_out2, (size_t)N * 5120);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f2_sum3, (size_t)N * 5120, quant, 121);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2131,7 +2660,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 160; g++)
             norm_forward_infer_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 5100, stats + 5260, (NormShape){40, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f2_out3, (size_t)N * 5120, quant, 120);
     add_forward(stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_in4, stage3_bcres2net1_f2_out3, (size_t)N * 5120);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f2_sum4, (size_t)N * 5120, quant, 122);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2144,25 +2677,43 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 160; g++)
             norm_forward_infer_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 5420, stats + 5580, (NormShape){40, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f2_out4, (size_t)N * 5120, quant, 120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 160; c++)
         mean_f_forward_channel(c, stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_mean_f, (size_t)N * 640, quant, 123);
     copy_forward(stage3_bcres2net1_f1_out1, stage3_bcres2net1_f1_in1, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f1_out1, (size_t)N * 160, quant, 124);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_bcres2net1_f1_dw2, stage3_bcres2net1_f1_in2, stage3_bcres2net1_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres2net1_f1_out2, stage3_bcres2net1_f1_dw2, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f1_out2, (size_t)N * 160, quant, 124);
     add_forward(stage3_bcres2net1_f1_sum3, stage3_bcres2net1_f1_in3, stage3_bcres2net1_f1_out2, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f1_sum3, (size_t)N * 160, quant, 125);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_bcres2net1_f1_dw3, stage3_bcres2net1_f1_sum3, stage3_bcres2net1_f1_dw3_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres2net1_f1_out3, stage3_bcres2net1_f1_dw3, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f1_out3, (size_t)N * 160, quant, 124);
     add_forward(stage3_bcres2net1_f1_sum4, stage3_bcres2net1_f1_in4, stage3_bcres2net1_f1_out3, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f1_sum4, (size_t)N * 160, quant, 126);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_bcres2net1_f1_dw4, stage3_bcres2net1_f1_sum4, stage3_bcres2net1_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres2net1_f1_out4, stage3_bcres2net1_f1_dw4, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f1_out4, (size_t)N * 160, quant, 124);
     conv1x1_forward(stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, stage3_bcres2net1_conv_out_weight, NULL, 160, 160, (size_t)N * 4);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_conv_out, (size_t)N * 640, quant, 127);
     if (training)
         dropout_forward(stage3_bcres2net1_drop, stage3_bcres2net1_drop_mask, stage3_bcres2net1_conv_out, (size_t)N * 160, 4, 0.1, rng);
     else
@@ -2184,6 +2735,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
 
     /* stage3.bcres2net2: 160 x 32 x 4 -> 160 x 32 x 4 */
     copy_forward(stage3_bcres2net2_f2_out1, stage3_bcres2net2_f2_in1, (size_t)N * 5120);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f2_out1, (size_t)N * 5120, quant, 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_in2, stage3_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2196,7 +2749,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 160; g++)
             norm_forward_infer_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 6060, stats + 6220, (NormShape){40, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f2_out2, (size_t)N * 5120, quant, 128);
     add_forward(stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_in3, stage3_bcres2net2_f2_out2, (size_t)N * 5120);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f2_sum3, (size_t)N * 5120, quant, 129);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2209,7 +2766,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 160; g++)
             norm_forward_infer_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 6380, stats + 6540, (NormShape){40, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f2_out3, (size_t)N * 5120, quant, 128);
     add_forward(stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_in4, stage3_bcres2net2_f2_out3, (size_t)N * 5120);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f2_sum4, (size_t)N * 5120, quant, 130);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2222,25 +2783,43 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 160; g++)
             norm_forward_infer_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 6700, stats + 6860, (NormShape){40, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f2_out4, (size_t)N * 5120, quant, 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 160; c++)
         mean_f_forward_channel(c, stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_mean_f, (size_t)N * 640, quant, 131);
     copy_forward(stage3_bcres2net2_f1_out1, stage3_bcres2net2_f1_in1, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f1_out1, (size_t)N * 160, quant, 132);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_bcres2net2_f1_dw2, stage3_bcres2net2_f1_in2, stage3_bcres2net2_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres2net2_f1_out2, stage3_bcres2net2_f1_dw2, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f1_out2, (size_t)N * 160, quant, 132);
     add_forward(stage3_bcres2net2_f1_sum3, stage3_bcres2net2_f1_in3, stage3_bcres2net2_f1_out2, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f1_sum3, (size_t)N * 160, quant, 133);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_bcres2net2_f1_dw3, stage3_bcres2net2_f1_sum3, stage3_bcres2net2_f1_dw3_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres2net2_f1_out3, stage3_bcres2net2_f1_dw3, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f1_out3, (size_t)N * 160, quant, 132);
     add_forward(stage3_bcres2net2_f1_sum4, stage3_bcres2net2_f1_in4, stage3_bcres2net2_f1_out3, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f1_sum4, (size_t)N * 160, quant, 134);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_bcres2net2_f1_dw4, stage3_bcres2net2_f1_sum4, stage3_bcres2net2_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres2net2_f1_out4, stage3_bcres2net2_f1_dw4, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f1_out4, (size_t)N * 160, quant, 132);
     conv1x1_forward(stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, NULL, 160, 160, (size_t)N * 4);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_conv_out, (size_t)N * 640, quant, 135);
     if (training)
         dropout_forward(stage3_bcres2net2_drop, stage3_bcres2net2_drop_mask, stage3_bcres2net2_conv_out, (size_t)N * 160, 4, 0.1, rng);
     else
@@ -2271,13 +2850,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stage3_mfa_att1_mean, stage3_mfa_x1, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att1_mean, (size_t)N * 1280, quant, 136);
     conv1x1_forward(stage3_mfa_att1_fc1, stage3_mfa_att1_mean, stage3_mfa_att1_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att1_relu, stage3_mfa_att1_fc1, (size_t)N * 640);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att1_relu, (size_t)N * 640, quant, 137);
     conv1x1_forward(stage3_mfa_att1_fc2, stage3_mfa_att1_relu, stage3_mfa_att1_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att1_fc2, (size_t)N * 1280, quant, 138);
     sigmoid_forward(stage3_mfa_att1_sigmoid, stage3_mfa_att1_fc2, (size_t)N * 1280);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att1_sigmoid, (size_t)N * 1280, quant, 139);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         bcast_mul_t_forward_channel(c, stage3_mfa_y1, stage3_mfa_x1, stage3_mfa_att1_sigmoid, N, 32, 4);
+    if (int8_grids)
+        fake_quant_forward(stage3_mfa_y1, (size_t)N * 5120, quant->ranges + 26, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_mfa_dw2, stage3_mfa_x2, stage3_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
@@ -2290,17 +2879,31 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 7340, stats + 7380, (NormShape){40, 1, N, 32, 4}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_bn2, (size_t)N * 5120, quant, 140);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stage3_mfa_att2_mean, stage3_mfa_bn2, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att2_mean, (size_t)N * 1280, quant, 141);
     conv1x1_forward(stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att2_relu, stage3_mfa_att2_fc1, (size_t)N * 640);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att2_relu, (size_t)N * 640, quant, 142);
     conv1x1_forward(stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att2_fc2, (size_t)N * 1280, quant, 143);
     sigmoid_forward(stage3_mfa_att2_sigmoid, stage3_mfa_att2_fc2, (size_t)N * 1280);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att2_sigmoid, (size_t)N * 1280, quant, 144);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         bcast_mul_t_forward_channel(c, stage3_mfa_y2, stage3_mfa_bn2, stage3_mfa_att2_sigmoid, N, 32, 4);
+    if (int8_grids)
+        fake_quant_forward(stage3_mfa_y2, (size_t)N * 5120, quant->ranges + 26, 0);
     add_forward(stage3_mfa_sum3, stage3_mfa_x3, stage3_mfa_y2, (size_t)N * 5120);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_sum3, (size_t)N * 5120, quant, 145);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_mfa_dw3, stage3_mfa_sum3, stage3_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
@@ -2313,17 +2916,31 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage3_mfa_bn3, stage3_mfa_dw3, stage3_mfa_bn3_scale, stage3_mfa_bn3_shift, stats + 7420, stats + 7460, (NormShape){40, 1, N, 32, 4}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_bn3, (size_t)N * 5120, quant, 146);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stage3_mfa_att3_mean, stage3_mfa_bn3, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att3_mean, (size_t)N * 1280, quant, 147);
     conv1x1_forward(stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att3_relu, stage3_mfa_att3_fc1, (size_t)N * 640);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att3_relu, (size_t)N * 640, quant, 148);
     conv1x1_forward(stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att3_fc2, (size_t)N * 1280, quant, 149);
     sigmoid_forward(stage3_mfa_att3_sigmoid, stage3_mfa_att3_fc2, (size_t)N * 1280);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att3_sigmoid, (size_t)N * 1280, quant, 150);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         bcast_mul_t_forward_channel(c, stage3_mfa_y3, stage3_mfa_bn3, stage3_mfa_att3_sigmoid, N, 32, 4);
+    if (int8_grids)
+        fake_quant_forward(stage3_mfa_y3, (size_t)N * 5120, quant->ranges + 26, 0);
     add_forward(stage3_mfa_sum4, stage3_mfa_x4, stage3_mfa_y3, (size_t)N * 5120);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_sum4, (size_t)N * 5120, quant, 151);
     #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_mfa_dw4, stage3_mfa_sum4, stage3_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
@@ -2336,16 +2953,28 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage3_mfa_bn4, stage3_mfa_dw4, stage3_mfa_bn4_scale, stage3_mfa_bn4_shift, stats + 7500, stats + 7540, (NormShape){40, 1, N, 32, 4}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_bn4, (size_t)N * 5120, quant, 152);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stage3_mfa_att4_mean, stage3_mfa_bn4, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att4_mean, (size_t)N * 1280, quant, 153);
     conv1x1_forward(stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att4_relu, stage3_mfa_att4_fc1, (size_t)N * 640);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att4_relu, (size_t)N * 640, quant, 154);
     conv1x1_forward(stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att4_fc2, (size_t)N * 1280, quant, 155);
     sigmoid_forward(stage3_mfa_att4_sigmoid, stage3_mfa_att4_fc2, (size_t)N * 1280);
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_att4_sigmoid, (size_t)N * 1280, quant, 156);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         bcast_mul_t_forward_channel(c, stage3_mfa_y4, stage3_mfa_bn4, stage3_mfa_att4_sigmoid, N, 32, 4);
+    if (int8_grids)
+        fake_quant_forward(stage3_mfa_y4, (size_t)N * 5120, quant->ranges + 26, 0);
     if (quant)
         fake_quant_forward(stage3_mfa, (size_t)N * 20480, quant->ranges + 26, quant->observe);
 
@@ -2362,7 +2991,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_shift, stats + 7580, stats + 7780, (NormShape){200, 1, N, 32, 4}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_bn_in, (size_t)N * 25600, quant, 157);
     copy_forward(stage4_bcres2net1_f2_out1, stage4_bcres2net1_f2_in1, (size_t)N * 6400);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f2_out1, (size_t)N * 6400, quant, 158);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_in2, stage4_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2375,7 +3008,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 7980, stats + 8180, (NormShape){50, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f2_out2, (size_t)N * 6400, quant, 158);
     add_forward(stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_in3, stage4_bcres2net1_f2_out2, (size_t)N * 6400);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f2_sum3, (size_t)N * 6400, quant, 159);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2388,7 +3025,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 8380, stats + 8580, (NormShape){50, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f2_out3, (size_t)N * 6400, quant, 158);
     add_forward(stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_in4, stage4_bcres2net1_f2_out3, (size_t)N * 6400);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f2_sum4, (size_t)N * 6400, quant, 160);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2401,25 +3042,43 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 8780, stats + 8980, (NormShape){50, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f2_out4, (size_t)N * 6400, quant, 158);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 200; c++)
         mean_f_forward_channel(c, stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_mean_f, (size_t)N * 800, quant, 161);
     copy_forward(stage4_bcres2net1_f1_out1, stage4_bcres2net1_f1_in1, (size_t)N * 200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f1_out1, (size_t)N * 200, quant, 162);
     #pragma omp parallel for schedule(static) if ((size_t)N * 600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net1_f1_dw2, stage4_bcres2net1_f1_in2, stage4_bcres2net1_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net1_f1_out2, stage4_bcres2net1_f1_dw2, (size_t)N * 200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f1_out2, (size_t)N * 200, quant, 162);
     add_forward(stage4_bcres2net1_f1_sum3, stage4_bcres2net1_f1_in3, stage4_bcres2net1_f1_out2, (size_t)N * 200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f1_sum3, (size_t)N * 200, quant, 163);
     #pragma omp parallel for schedule(static) if ((size_t)N * 600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net1_f1_dw3, stage4_bcres2net1_f1_sum3, stage4_bcres2net1_f1_dw3_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net1_f1_out3, stage4_bcres2net1_f1_dw3, (size_t)N * 200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f1_out3, (size_t)N * 200, quant, 162);
     add_forward(stage4_bcres2net1_f1_sum4, stage4_bcres2net1_f1_in4, stage4_bcres2net1_f1_out3, (size_t)N * 200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f1_sum4, (size_t)N * 200, quant, 164);
     #pragma omp parallel for schedule(static) if ((size_t)N * 600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net1_f1_dw4, stage4_bcres2net1_f1_sum4, stage4_bcres2net1_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net1_f1_out4, stage4_bcres2net1_f1_dw4, (size_t)N * 200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f1_out4, (size_t)N * 200, quant, 162);
     conv1x1_forward(stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, stage4_bcres2net1_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_conv_out, (size_t)N * 800, quant, 165);
     if (training)
         dropout_forward(stage4_bcres2net1_drop, stage4_bcres2net1_drop_mask, stage4_bcres2net1_conv_out, (size_t)N * 200, 4, 0.1, rng);
     else
@@ -2441,6 +3100,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
 
     /* stage4.bcres2net2: 200 x 32 x 4 -> 200 x 32 x 4 */
     copy_forward(stage4_bcres2net2_f2_out1, stage4_bcres2net2_f2_in1, (size_t)N * 6400);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f2_out1, (size_t)N * 6400, quant, 166);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_in2, stage4_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2453,7 +3114,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 9580, stats + 9780, (NormShape){50, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f2_out2, (size_t)N * 6400, quant, 166);
     add_forward(stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_in3, stage4_bcres2net2_f2_out2, (size_t)N * 6400);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f2_sum3, (size_t)N * 6400, quant, 167);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2466,7 +3131,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 9980, stats + 10180, (NormShape){50, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f2_out3, (size_t)N * 6400, quant, 166);
     add_forward(stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_in4, stage4_bcres2net2_f2_out3, (size_t)N * 6400);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f2_sum4, (size_t)N * 6400, quant, 168);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2479,25 +3148,43 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 10380, stats + 10580, (NormShape){50, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f2_out4, (size_t)N * 6400, quant, 166);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 200; c++)
         mean_f_forward_channel(c, stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_mean_f, (size_t)N * 800, quant, 169);
     copy_forward(stage4_bcres2net2_f1_out1, stage4_bcres2net2_f1_in1, (size_t)N * 200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f1_out1, (size_t)N * 200, quant, 170);
     #pragma omp parallel for schedule(static) if ((size_t)N * 600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net2_f1_dw2, stage4_bcres2net2_f1_in2, stage4_bcres2net2_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net2_f1_out2, stage4_bcres2net2_f1_dw2, (size_t)N * 200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f1_out2, (size_t)N * 200, quant, 170);
     add_forward(stage4_bcres2net2_f1_sum3, stage4_bcres2net2_f1_in3, stage4_bcres2net2_f1_out2, (size_t)N * 200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f1_sum3, (size_t)N * 200, quant, 171);
     #pragma omp parallel for schedule(static) if ((size_t)N * 600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net2_f1_dw3, stage4_bcres2net2_f1_sum3, stage4_bcres2net2_f1_dw3_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net2_f1_out3, stage4_bcres2net2_f1_dw3, (size_t)N * 200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f1_out3, (size_t)N * 200, quant, 170);
     add_forward(stage4_bcres2net2_f1_sum4, stage4_bcres2net2_f1_in4, stage4_bcres2net2_f1_out3, (size_t)N * 200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f1_sum4, (size_t)N * 200, quant, 172);
     #pragma omp parallel for schedule(static) if ((size_t)N * 600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net2_f1_dw4, stage4_bcres2net2_f1_sum4, stage4_bcres2net2_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net2_f1_out4, stage4_bcres2net2_f1_dw4, (size_t)N * 200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f1_out4, (size_t)N * 200, quant, 170);
     conv1x1_forward(stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_conv_out, (size_t)N * 800, quant, 173);
     if (training)
         dropout_forward(stage4_bcres2net2_drop, stage4_bcres2net2_drop_mask, stage4_bcres2net2_conv_out, (size_t)N * 200, 4, 0.1, rng);
     else
@@ -2519,6 +3206,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
 
     /* stage4.bcres2net3: 200 x 32 x 4 -> 200 x 32 x 4 */
     copy_forward(stage4_bcres2net3_f2_out1, stage4_bcres2net3_f2_in1, (size_t)N * 6400);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f2_out1, (size_t)N * 6400, quant, 174);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_in2, stage4_bcres2net3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2531,7 +3220,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 11180, stats + 11380, (NormShape){50, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f2_out2, (size_t)N * 6400, quant, 174);
     add_forward(stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_in3, stage4_bcres2net3_f2_out2, (size_t)N * 6400);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f2_sum3, (size_t)N * 6400, quant, 175);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2544,7 +3237,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 11580, stats + 11780, (NormShape){50, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f2_out3, (size_t)N * 6400, quant, 174);
     add_forward(stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_in4, stage4_bcres2net3_f2_out3, (size_t)N * 6400);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f2_sum4, (size_t)N * 6400, quant, 176);
     #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2557,25 +3254,43 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 200; g++)
             norm_forward_infer_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 11980, stats + 12180, (NormShape){50, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f2_out4, (size_t)N * 6400, quant, 174);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 200; c++)
         mean_f_forward_channel(c, stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_mean_f, (size_t)N * 800, quant, 177);
     copy_forward(stage4_bcres2net3_f1_out1, stage4_bcres2net3_f1_in1, (size_t)N * 200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f1_out1, (size_t)N * 200, quant, 178);
     #pragma omp parallel for schedule(static) if ((size_t)N * 600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net3_f1_dw2, stage4_bcres2net3_f1_in2, stage4_bcres2net3_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net3_f1_out2, stage4_bcres2net3_f1_dw2, (size_t)N * 200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f1_out2, (size_t)N * 200, quant, 178);
     add_forward(stage4_bcres2net3_f1_sum3, stage4_bcres2net3_f1_in3, stage4_bcres2net3_f1_out2, (size_t)N * 200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f1_sum3, (size_t)N * 200, quant, 179);
     #pragma omp parallel for schedule(static) if ((size_t)N * 600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net3_f1_dw3, stage4_bcres2net3_f1_sum3, stage4_bcres2net3_f1_dw3_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net3_f1_out3, stage4_bcres2net3_f1_dw3, (size_t)N * 200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f1_out3, (size_t)N * 200, quant, 178);
     add_forward(stage4_bcres2net3_f1_sum4, stage4_bcres2net3_f1_in4, stage4_bcres2net3_f1_out3, (size_t)N * 200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f1_sum4, (size_t)N * 200, quant, 180);
     #pragma omp parallel for schedule(static) if ((size_t)N * 600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net3_f1_dw4, stage4_bcres2net3_f1_sum4, stage4_bcres2net3_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net3_f1_out4, stage4_bcres2net3_f1_dw4, (size_t)N * 200);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f1_out4, (size_t)N * 200, quant, 178);
     conv1x1_forward(stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_conv_out, (size_t)N * 800, quant, 181);
     if (training)
         dropout_forward(stage4_bcres2net3_drop, stage4_bcres2net3_drop_mask, stage4_bcres2net3_conv_out, (size_t)N * 200, 4, 0.1, rng);
     else
@@ -2606,13 +3321,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         mean_t_forward_channel(c, stage4_mfa_att1_mean, stage4_mfa_x1, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att1_mean, (size_t)N * 1600, quant, 182);
     conv1x1_forward(stage4_mfa_att1_fc1, stage4_mfa_att1_mean, stage4_mfa_att1_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att1_relu, stage4_mfa_att1_fc1, (size_t)N * 832);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att1_relu, (size_t)N * 832, quant, 183);
     conv1x1_forward(stage4_mfa_att1_fc2, stage4_mfa_att1_relu, stage4_mfa_att1_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att1_fc2, (size_t)N * 1600, quant, 184);
     sigmoid_forward(stage4_mfa_att1_sigmoid, stage4_mfa_att1_fc2, (size_t)N * 1600);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att1_sigmoid, (size_t)N * 1600, quant, 185);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         bcast_mul_t_forward_channel(c, stage4_mfa_y1, stage4_mfa_x1, stage4_mfa_att1_sigmoid, N, 32, 4);
+    if (int8_grids)
+        fake_quant_forward(stage4_mfa_y1, (size_t)N * 6400, quant->ranges + 36, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 57600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_mfa_dw2, stage4_mfa_x2, stage4_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
@@ -2625,17 +3350,31 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 50; g++)
             norm_forward_infer_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 12780, stats + 12830, (NormShape){50, 1, N, 32, 4}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_bn2, (size_t)N * 6400, quant, 186);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         mean_t_forward_channel(c, stage4_mfa_att2_mean, stage4_mfa_bn2, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att2_mean, (size_t)N * 1600, quant, 187);
     conv1x1_forward(stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att2_relu, stage4_mfa_att2_fc1, (size_t)N * 832);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att2_relu, (size_t)N * 832, quant, 188);
     conv1x1_forward(stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att2_fc2, (size_t)N * 1600, quant, 189);
     sigmoid_forward(stage4_mfa_att2_sigmoid, stage4_mfa_att2_fc2, (size_t)N * 1600);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att2_sigmoid, (size_t)N * 1600, quant, 190);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         bcast_mul_t_forward_channel(c, stage4_mfa_y2, stage4_mfa_bn2, stage4_mfa_att2_sigmoid, N, 32, 4);
+    if (int8_grids)
+        fake_quant_forward(stage4_mfa_y2, (size_t)N * 6400, quant->ranges + 36, 0);
     add_forward(stage4_mfa_sum3, stage4_mfa_x3, stage4_mfa_y2, (size_t)N * 6400);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_sum3, (size_t)N * 6400, quant, 191);
     #pragma omp parallel for schedule(static) if ((size_t)N * 57600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_mfa_dw3, stage4_mfa_sum3, stage4_mfa_dw3_weight, N, 32, 4, 3, 3, 1, 1);
@@ -2648,17 +3387,31 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 50; g++)
             norm_forward_infer_group(g, stage4_mfa_bn3, stage4_mfa_dw3, stage4_mfa_bn3_scale, stage4_mfa_bn3_shift, stats + 12880, stats + 12930, (NormShape){50, 1, N, 32, 4}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_bn3, (size_t)N * 6400, quant, 192);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         mean_t_forward_channel(c, stage4_mfa_att3_mean, stage4_mfa_bn3, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att3_mean, (size_t)N * 1600, quant, 193);
     conv1x1_forward(stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att3_relu, stage4_mfa_att3_fc1, (size_t)N * 832);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att3_relu, (size_t)N * 832, quant, 194);
     conv1x1_forward(stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att3_fc2, (size_t)N * 1600, quant, 195);
     sigmoid_forward(stage4_mfa_att3_sigmoid, stage4_mfa_att3_fc2, (size_t)N * 1600);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att3_sigmoid, (size_t)N * 1600, quant, 196);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         bcast_mul_t_forward_channel(c, stage4_mfa_y3, stage4_mfa_bn3, stage4_mfa_att3_sigmoid, N, 32, 4);
+    if (int8_grids)
+        fake_quant_forward(stage4_mfa_y3, (size_t)N * 6400, quant->ranges + 36, 0);
     add_forward(stage4_mfa_sum4, stage4_mfa_x4, stage4_mfa_y3, (size_t)N * 6400);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_sum4, (size_t)N * 6400, quant, 197);
     #pragma omp parallel for schedule(static) if ((size_t)N * 57600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_mfa_dw4, stage4_mfa_sum4, stage4_mfa_dw4_weight, N, 32, 4, 3, 3, 1, 1);
@@ -2671,16 +3424,28 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 50; g++)
             norm_forward_infer_group(g, stage4_mfa_bn4, stage4_mfa_dw4, stage4_mfa_bn4_scale, stage4_mfa_bn4_shift, stats + 12980, stats + 13030, (NormShape){50, 1, N, 32, 4}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_bn4, (size_t)N * 6400, quant, 198);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         mean_t_forward_channel(c, stage4_mfa_att4_mean, stage4_mfa_bn4, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att4_mean, (size_t)N * 1600, quant, 199);
     conv1x1_forward(stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att4_relu, stage4_mfa_att4_fc1, (size_t)N * 832);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att4_relu, (size_t)N * 832, quant, 200);
     conv1x1_forward(stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att4_fc2, (size_t)N * 1600, quant, 201);
     sigmoid_forward(stage4_mfa_att4_sigmoid, stage4_mfa_att4_fc2, (size_t)N * 1600);
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_att4_sigmoid, (size_t)N * 1600, quant, 202);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         bcast_mul_t_forward_channel(c, stage4_mfa_y4, stage4_mfa_bn4, stage4_mfa_att4_sigmoid, N, 32, 4);
+    if (int8_grids)
+        fake_quant_forward(stage4_mfa_y4, (size_t)N * 6400, quant->ranges + 36, 0);
     if (quant)
         fake_quant_forward(stage4_mfa, (size_t)N * 25600, quant->ranges + 36, quant->observe);
 
@@ -2688,10 +3453,20 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
 
     /* head.fpm: 200 x 32 x 4 -> 320 x 1 x 1 */
     conv1x1_forward(head_fpm_lateral1, stage1_mfa, head_fpm_lateral1_weight, NULL, 80, 80, (size_t)N * 2048);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_lateral1, (size_t)N * 163840, quant, 203);
     conv1x1_forward(head_fpm_lateral2, stage2_mfa, head_fpm_lateral2_weight, NULL, 120, 80, (size_t)N * 512);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_lateral2, (size_t)N * 40960, quant, 204);
     conv1x1_forward(head_fpm_lateral3, stage3_mfa, head_fpm_lateral3_weight, NULL, 160, 80, (size_t)N * 128);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_lateral3, (size_t)N * 10240, quant, 205);
     conv1x1_forward(head_fpm_lateral4, stage4_mfa, head_fpm_lateral4_weight, NULL, 200, 80, (size_t)N * 128);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_lateral4, (size_t)N * 10240, quant, 206);
     copy_forward(head_fpm_smooth4_f2_out1, head_fpm_smooth4_f2_in1, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f2_out1, (size_t)N * 2560, quant, 207);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_in2, head_fpm_smooth4_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2704,7 +3479,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 13080, stats + 13160, (NormShape){20, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f2_out2, (size_t)N * 2560, quant, 207);
     add_forward(head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_in3, head_fpm_smooth4_f2_out2, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f2_sum3, (size_t)N * 2560, quant, 208);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2717,7 +3496,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 13240, stats + 13320, (NormShape){20, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f2_out3, (size_t)N * 2560, quant, 207);
     add_forward(head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_in4, head_fpm_smooth4_f2_out3, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f2_sum4, (size_t)N * 2560, quant, 209);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2730,25 +3513,43 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 13400, stats + 13480, (NormShape){20, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f2_out4, (size_t)N * 2560, quant, 207);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_mean_f, (size_t)N * 320, quant, 210);
     copy_forward(head_fpm_smooth4_f1_out1, head_fpm_smooth4_f1_in1, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f1_out1, (size_t)N * 80, quant, 211);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth4_f1_dw2, head_fpm_smooth4_f1_in2, head_fpm_smooth4_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth4_f1_out2, head_fpm_smooth4_f1_dw2, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f1_out2, (size_t)N * 80, quant, 211);
     add_forward(head_fpm_smooth4_f1_sum3, head_fpm_smooth4_f1_in3, head_fpm_smooth4_f1_out2, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f1_sum3, (size_t)N * 80, quant, 212);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth4_f1_dw3, head_fpm_smooth4_f1_sum3, head_fpm_smooth4_f1_dw3_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth4_f1_out3, head_fpm_smooth4_f1_dw3, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f1_out3, (size_t)N * 80, quant, 211);
     add_forward(head_fpm_smooth4_f1_sum4, head_fpm_smooth4_f1_in4, head_fpm_smooth4_f1_out3, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f1_sum4, (size_t)N * 80, quant, 213);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth4_f1_dw4, head_fpm_smooth4_f1_sum4, head_fpm_smooth4_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth4_f1_out4, head_fpm_smooth4_f1_dw4, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f1_out4, (size_t)N * 80, quant, 211);
     conv1x1_forward(head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, head_fpm_smooth4_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_conv_out, (size_t)N * 320, quant, 214);
     if (training)
         dropout_forward(head_fpm_smooth4_drop, head_fpm_smooth4_drop_mask, head_fpm_smooth4_conv_out, (size_t)N * 80, 4, 0.1, rng);
     else
@@ -2765,9 +3566,17 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth4_bn, head_fpm_smooth4_sum, head_fpm_smooth4_bn_scale, head_fpm_smooth4_bn_shift, stats + 13560, stats + 13640, (NormShape){80, 1, N, 32, 4}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_bn, (size_t)N * 10240, quant, 215);
     globalpool_forward(head_fpm_pool4, head_fpm_smooth4_bn, 80 * N, 128);
+    if (int8_grids)
+        fake_quant_forward(head_fpm_pool4, (size_t)N * 80, quant->ranges + 38, 0);
     add_forward(head_fpm_merge3, head_fpm_lateral4, head_fpm_lateral3, (size_t)N * 10240);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_merge3, (size_t)N * 10240, quant, 216);
     copy_forward(head_fpm_smooth3_f2_out1, head_fpm_smooth3_f2_in1, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f2_out1, (size_t)N * 2560, quant, 217);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_in2, head_fpm_smooth3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2780,7 +3589,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 13720, stats + 13800, (NormShape){20, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f2_out2, (size_t)N * 2560, quant, 217);
     add_forward(head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_in3, head_fpm_smooth3_f2_out2, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f2_sum3, (size_t)N * 2560, quant, 218);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2793,7 +3606,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 13880, stats + 13960, (NormShape){20, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f2_out3, (size_t)N * 2560, quant, 217);
     add_forward(head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_in4, head_fpm_smooth3_f2_out3, (size_t)N * 2560);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f2_sum4, (size_t)N * 2560, quant, 219);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
@@ -2806,25 +3623,43 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 14040, stats + 14120, (NormShape){20, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f2_out4, (size_t)N * 2560, quant, 217);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_mean_f, (size_t)N * 320, quant, 220);
     copy_forward(head_fpm_smooth3_f1_out1, head_fpm_smooth3_f1_in1, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f1_out1, (size_t)N * 80, quant, 221);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth3_f1_dw2, head_fpm_smooth3_f1_in2, head_fpm_smooth3_f1_dw2_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth3_f1_out2, head_fpm_smooth3_f1_dw2, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f1_out2, (size_t)N * 80, quant, 221);
     add_forward(head_fpm_smooth3_f1_sum3, head_fpm_smooth3_f1_in3, head_fpm_smooth3_f1_out2, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f1_sum3, (size_t)N * 80, quant, 222);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth3_f1_dw3, head_fpm_smooth3_f1_sum3, head_fpm_smooth3_f1_dw3_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth3_f1_out3, head_fpm_smooth3_f1_dw3, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f1_out3, (size_t)N * 80, quant, 221);
     add_forward(head_fpm_smooth3_f1_sum4, head_fpm_smooth3_f1_in4, head_fpm_smooth3_f1_out3, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f1_sum4, (size_t)N * 80, quant, 223);
     #pragma omp parallel for schedule(static) if ((size_t)N * 240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth3_f1_dw4, head_fpm_smooth3_f1_sum4, head_fpm_smooth3_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth3_f1_out4, head_fpm_smooth3_f1_dw4, (size_t)N * 80);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f1_out4, (size_t)N * 80, quant, 221);
     conv1x1_forward(head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, head_fpm_smooth3_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_conv_out, (size_t)N * 320, quant, 224);
     if (training)
         dropout_forward(head_fpm_smooth3_drop, head_fpm_smooth3_drop_mask, head_fpm_smooth3_conv_out, (size_t)N * 80, 4, 0.1, rng);
     else
@@ -2841,11 +3676,21 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth3_bn, head_fpm_smooth3_sum, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, stats + 14200, stats + 14280, (NormShape){80, 1, N, 32, 4}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_bn, (size_t)N * 10240, quant, 225);
     globalpool_forward(head_fpm_pool3, head_fpm_smooth3_bn, 80 * N, 128);
+    if (int8_grids)
+        fake_quant_forward(head_fpm_pool3, (size_t)N * 80, quant->ranges + 38, 0);
     conv1x1_forward(head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 80, 320, (size_t)N * 128);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_up2, (size_t)N * 40960, quant, 226);
     pixel_shuffle_forward(head_fpm_shuffle2, head_fpm_up2, 80, N, 32, 4);
     add_forward(head_fpm_merge2, head_fpm_shuffle2, head_fpm_lateral2, (size_t)N * 40960);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_merge2, (size_t)N * 40960, quant, 227);
     copy_forward(head_fpm_smooth2_f2_out1, head_fpm_smooth2_f2_in1, (size_t)N * 10240);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f2_out1, (size_t)N * 10240, quant, 228);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_in2, head_fpm_smooth2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
@@ -2858,7 +3703,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 14360, stats + 14440, (NormShape){20, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f2_out2, (size_t)N * 10240, quant, 228);
     add_forward(head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_in3, head_fpm_smooth2_f2_out2, (size_t)N * 10240);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f2_sum3, (size_t)N * 10240, quant, 229);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
@@ -2871,7 +3720,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 14520, stats + 14600, (NormShape){20, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f2_out3, (size_t)N * 10240, quant, 228);
     add_forward(head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_in4, head_fpm_smooth2_f2_out3, (size_t)N * 10240);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f2_sum4, (size_t)N * 10240, quant, 230);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
@@ -2884,25 +3737,43 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 14680, stats + 14760, (NormShape){20, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f2_out4, (size_t)N * 10240, quant, 228);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, N, 64, 8);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_mean_f, (size_t)N * 640, quant, 231);
     copy_forward(head_fpm_smooth2_f1_out1, head_fpm_smooth2_f1_in1, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f1_out1, (size_t)N * 160, quant, 232);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth2_f1_dw2, head_fpm_smooth2_f1_in2, head_fpm_smooth2_f1_dw2_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth2_f1_out2, head_fpm_smooth2_f1_dw2, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f1_out2, (size_t)N * 160, quant, 232);
     add_forward(head_fpm_smooth2_f1_sum3, head_fpm_smooth2_f1_in3, head_fpm_smooth2_f1_out2, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f1_sum3, (size_t)N * 160, quant, 233);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth2_f1_dw3, head_fpm_smooth2_f1_sum3, head_fpm_smooth2_f1_dw3_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth2_f1_out3, head_fpm_smooth2_f1_dw3, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f1_out3, (size_t)N * 160, quant, 232);
     add_forward(head_fpm_smooth2_f1_sum4, head_fpm_smooth2_f1_in4, head_fpm_smooth2_f1_out3, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f1_sum4, (size_t)N * 160, quant, 234);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth2_f1_dw4, head_fpm_smooth2_f1_sum4, head_fpm_smooth2_f1_dw4_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth2_f1_out4, head_fpm_smooth2_f1_dw4, (size_t)N * 160);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f1_out4, (size_t)N * 160, quant, 232);
     conv1x1_forward(head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, head_fpm_smooth2_conv_out_weight, NULL, 80, 80, (size_t)N * 8);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_conv_out, (size_t)N * 640, quant, 235);
     if (training)
         dropout_forward(head_fpm_smooth2_drop, head_fpm_smooth2_drop_mask, head_fpm_smooth2_conv_out, (size_t)N * 80, 8, 0.1, rng);
     else
@@ -2919,11 +3790,21 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth2_bn, head_fpm_smooth2_sum, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, stats + 14840, stats + 14920, (NormShape){80, 1, N, 64, 8}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_bn, (size_t)N * 40960, quant, 236);
     globalpool_forward(head_fpm_pool2, head_fpm_smooth2_bn, 80 * N, 512);
+    if (int8_grids)
+        fake_quant_forward(head_fpm_pool2, (size_t)N * 80, quant->ranges + 38, 0);
     conv1x1_forward(head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 80, 320, (size_t)N * 512);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_up1, (size_t)N * 163840, quant, 237);
     pixel_shuffle_forward(head_fpm_shuffle1, head_fpm_up1, 80, N, 64, 8);
     add_forward(head_fpm_merge1, head_fpm_shuffle1, head_fpm_lateral1, (size_t)N * 163840);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_merge1, (size_t)N * 163840, quant, 238);
     copy_forward(head_fpm_smooth1_f2_out1, head_fpm_smooth1_f2_in1, (size_t)N * 40960);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f2_out1, (size_t)N * 40960, quant, 239);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_in2, head_fpm_smooth1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
@@ -2936,7 +3817,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 15000, stats + 15080, (NormShape){20, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f2_out2, (size_t)N * 40960, quant, 239);
     add_forward(head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_in3, head_fpm_smooth1_f2_out2, (size_t)N * 40960);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f2_sum3, (size_t)N * 40960, quant, 240);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
@@ -2949,7 +3834,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 15160, stats + 15240, (NormShape){20, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f2_out3, (size_t)N * 40960, quant, 239);
     add_forward(head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_in4, head_fpm_smooth1_f2_out3, (size_t)N * 40960);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f2_sum4, (size_t)N * 40960, quant, 241);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
@@ -2962,25 +3851,43 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 15320, stats + 15400, (NormShape){20, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f2_out4, (size_t)N * 40960, quant, 239);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, N, 128, 16);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_mean_f, (size_t)N * 1280, quant, 242);
     copy_forward(head_fpm_smooth1_f1_out1, head_fpm_smooth1_f1_in1, (size_t)N * 320);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f1_out1, (size_t)N * 320, quant, 243);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth1_f1_dw2, head_fpm_smooth1_f1_in2, head_fpm_smooth1_f1_dw2_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth1_f1_out2, head_fpm_smooth1_f1_dw2, (size_t)N * 320);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f1_out2, (size_t)N * 320, quant, 243);
     add_forward(head_fpm_smooth1_f1_sum3, head_fpm_smooth1_f1_in3, head_fpm_smooth1_f1_out2, (size_t)N * 320);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f1_sum3, (size_t)N * 320, quant, 244);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth1_f1_dw3, head_fpm_smooth1_f1_sum3, head_fpm_smooth1_f1_dw3_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth1_f1_out3, head_fpm_smooth1_f1_dw3, (size_t)N * 320);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f1_out3, (size_t)N * 320, quant, 243);
     add_forward(head_fpm_smooth1_f1_sum4, head_fpm_smooth1_f1_in4, head_fpm_smooth1_f1_out3, (size_t)N * 320);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f1_sum4, (size_t)N * 320, quant, 245);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth1_f1_dw4, head_fpm_smooth1_f1_sum4, head_fpm_smooth1_f1_dw4_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth1_f1_out4, head_fpm_smooth1_f1_dw4, (size_t)N * 320);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f1_out4, (size_t)N * 320, quant, 243);
     conv1x1_forward(head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, head_fpm_smooth1_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_conv_out, (size_t)N * 1280, quant, 246);
     if (training)
         dropout_forward(head_fpm_smooth1_drop, head_fpm_smooth1_drop_mask, head_fpm_smooth1_conv_out, (size_t)N * 80, 16, 0.1, rng);
     else
@@ -2997,7 +3904,11 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, head_fpm_smooth1_bn, head_fpm_smooth1_sum, head_fpm_smooth1_bn_scale, head_fpm_smooth1_bn_shift, stats + 15480, stats + 15560, (NormShape){80, 1, N, 128, 16}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_bn, (size_t)N * 163840, quant, 247);
     globalpool_forward(head_fpm_pool1, head_fpm_smooth1_bn, 80 * N, 2048);
+    if (int8_grids)
+        fake_quant_forward(head_fpm_pool1, (size_t)N * 80, quant->ranges + 38, 0);
     if (quant)
         fake_quant_forward(head_fpm, (size_t)N * 320, quant->ranges + 38, quant->observe);
 

@@ -107,6 +107,67 @@ static const char *const bcresnet_asc_quant_names[] = {
     "head.globalpool",
 };
 
+/* INT8 grids: the layer points above, the input, then internal tensors. */
+static const char *const bcresnet_asc_grid_names[] = {
+    "stem_bn",
+    "stage1_bcres1_bn",
+    "stage1_bcres2_bn",
+    "stage1_resnorm",
+    "stage2_bcres1_bn",
+    "stage2_bcres2_bn",
+    "stage2_resnorm",
+    "stage3_bcres1_bn",
+    "stage3_bcres2_bn",
+    "stage3_resnorm",
+    "stage4_bcres1_bn",
+    "stage4_bcres2_bn",
+    "stage4_bcres3_bn",
+    "stage4_resnorm",
+    "head_bn",
+    "head_globalpool",
+    "input",
+    "stage1_bcres1_bn_in",
+    "stage1_bcres1_f2",
+    "stage1_bcres1_mean_f",
+    "stage1_bcres1_f1",
+    "stage1_bcres1_conv_out",
+    "stage1_bcres2_f2",
+    "stage1_bcres2_mean_f",
+    "stage1_bcres2_f1",
+    "stage1_bcres2_conv_out",
+    "stage2_bcres1_bn_in",
+    "stage2_bcres1_f2",
+    "stage2_bcres1_mean_f",
+    "stage2_bcres1_f1",
+    "stage2_bcres1_conv_out",
+    "stage2_bcres2_f2",
+    "stage2_bcres2_mean_f",
+    "stage2_bcres2_f1",
+    "stage2_bcres2_conv_out",
+    "stage3_bcres1_bn_in",
+    "stage3_bcres1_f2",
+    "stage3_bcres1_mean_f",
+    "stage3_bcres1_f1",
+    "stage3_bcres1_conv_out",
+    "stage3_bcres2_f2",
+    "stage3_bcres2_mean_f",
+    "stage3_bcres2_f1",
+    "stage3_bcres2_conv_out",
+    "stage4_bcres1_bn_in",
+    "stage4_bcres1_f2",
+    "stage4_bcres1_mean_f",
+    "stage4_bcres1_f1",
+    "stage4_bcres1_conv_out",
+    "stage4_bcres2_f2",
+    "stage4_bcres2_mean_f",
+    "stage4_bcres2_f1",
+    "stage4_bcres2_conv_out",
+    "stage4_bcres3_f2",
+    "stage4_bcres3_mean_f",
+    "stage4_bcres3_f1",
+    "stage4_bcres3_conv_out",
+};
+
 static const AscStatsInfo bcresnet_asc_norms[] = {
     {0, 80},
     {160, 40},
@@ -142,6 +203,7 @@ const AscModelInfo bcresnet_asc_info = {
     .ntensors = 81, .tensors = bcresnet_asc_tensors,
     .nnorms = 24, .norms = bcresnet_asc_norms, .stats_floats = 7340,
     .nquant = 16, .quant_names = bcresnet_asc_quant_names,
+    .ngrids = 57, .input_grid = 16, .grid_names = bcresnet_asc_grid_names,
     .act_per_clip = 1951822, .act_fixed = 7340, .grad_per_clip = 409600, .scratch_per_clip = 51200,
     .infer_per_clip = 409600,
 };
@@ -150,7 +212,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     const real *input, real *logits, real *arena, NnRng *rng, AscQuant *quant) {
     const size_t fixed = (size_t)N * 2003022;
     real *scratch = arena + (size_t)N * 1951822;
+    const int int8_grids = quant && quant->int8_grids && !training;
     (void)training, (void)stats, (void)rng, (void)fixed, (void)scratch, (void)quant;
+    (void)int8_grids;
     real *stem_conv = arena + (size_t)N * 0; /* 80 x N x 128 x 16 */
     real *stem_bn = arena + (size_t)N * 163840; /* 80 x N x 128 x 16 */
     real *stem_bn_saved = arena + fixed + 0;
@@ -403,6 +467,8 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         for (int g = 0; g < 40; g++)
             norm_forward_infer_group(g, stage1_bcres1_bn_in, stage1_bcres1_conv_in, stage1_bcres1_bn_in_scale, stage1_bcres1_bn_in_shift, stats + 160, stats + 200, (NormShape){40, 1, N, 128, 16}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres1_bn_in, (size_t)N * 81920, quant, 17);
     #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage1_bcres1_f2_dw, stage1_bcres1_bn_in, stage1_bcres1_f2_dw_weight, N, 128, 16, 3, 1, 1, 0);
@@ -415,14 +481,22 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         for (int g = 0; g < 160; g++)
             norm_forward_infer_group(g, stage1_bcres1_f2, stage1_bcres1_f2_dw, stage1_bcres1_f2_ssn_scale, stage1_bcres1_f2_ssn_shift, stats + 240, stats + 400, (NormShape){40, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres1_f2, (size_t)N * 81920, quant, 18);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_f_forward_channel(c, stage1_bcres1_mean_f, stage1_bcres1_f2, N, 128, 16);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres1_mean_f, (size_t)N * 640, quant, 19);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage1_bcres1_f1_dw, stage1_bcres1_mean_f, stage1_bcres1_f1_dw_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres1_f1, stage1_bcres1_f1_dw, (size_t)N * 640);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres1_f1, (size_t)N * 640, quant, 20);
     conv1x1_forward(stage1_bcres1_conv_out, stage1_bcres1_f1, stage1_bcres1_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres1_conv_out, (size_t)N * 640, quant, 21);
     if (training)
         dropout_forward(stage1_bcres1_drop, stage1_bcres1_drop_mask, stage1_bcres1_conv_out, (size_t)N * 40, 16, 0.1, rng);
     else
@@ -455,14 +529,22 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         for (int g = 0; g < 160; g++)
             norm_forward_infer_group(g, stage1_bcres2_f2, stage1_bcres2_f2_dw, stage1_bcres2_f2_ssn_scale, stage1_bcres2_f2_ssn_shift, stats + 640, stats + 800, (NormShape){40, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2_f2, (size_t)N * 81920, quant, 22);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_f_forward_channel(c, stage1_bcres2_mean_f, stage1_bcres2_f2, N, 128, 16);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2_mean_f, (size_t)N * 640, quant, 23);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage1_bcres2_f1_dw, stage1_bcres2_mean_f, stage1_bcres2_f1_dw_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres2_f1, stage1_bcres2_f1_dw, (size_t)N * 640);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2_f1, (size_t)N * 640, quant, 24);
     conv1x1_forward(stage1_bcres2_conv_out, stage1_bcres2_f1, stage1_bcres2_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2_conv_out, (size_t)N * 640, quant, 25);
     if (training)
         dropout_forward(stage1_bcres2_drop, stage1_bcres2_drop_mask, stage1_bcres2_conv_out, (size_t)N * 40, 16, 0.1, rng);
     else
@@ -507,6 +589,8 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         for (int g = 0; g < 60; g++)
             norm_forward_infer_group(g, stage2_bcres1_bn_in, stage2_bcres1_conv_in, stage2_bcres1_bn_in_scale, stage2_bcres1_bn_in_shift, stats + 1040, stats + 1100, (NormShape){60, 1, N, 64, 8}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres1_bn_in, (size_t)N * 30720, quant, 26);
     #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         dwconv_forward_channel(c, stage2_bcres1_f2_dw, stage2_bcres1_bn_in, stage2_bcres1_f2_dw_weight, N, 64, 8, 3, 1, 1, 0);
@@ -519,14 +603,22 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         for (int g = 0; g < 240; g++)
             norm_forward_infer_group(g, stage2_bcres1_f2, stage2_bcres1_f2_dw, stage2_bcres1_f2_ssn_scale, stage2_bcres1_f2_ssn_shift, stats + 1160, stats + 1400, (NormShape){60, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres1_f2, (size_t)N * 30720, quant, 27);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         mean_f_forward_channel(c, stage2_bcres1_mean_f, stage2_bcres1_f2, N, 64, 8);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres1_mean_f, (size_t)N * 480, quant, 28);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         dwconv_forward_channel(c, stage2_bcres1_f1_dw, stage2_bcres1_mean_f, stage2_bcres1_f1_dw_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres1_f1, stage2_bcres1_f1_dw, (size_t)N * 480);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres1_f1, (size_t)N * 480, quant, 29);
     conv1x1_forward(stage2_bcres1_conv_out, stage2_bcres1_f1, stage2_bcres1_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres1_conv_out, (size_t)N * 480, quant, 30);
     if (training)
         dropout_forward(stage2_bcres1_drop, stage2_bcres1_drop_mask, stage2_bcres1_conv_out, (size_t)N * 60, 8, 0.1, rng);
     else
@@ -559,14 +651,22 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         for (int g = 0; g < 240; g++)
             norm_forward_infer_group(g, stage2_bcres2_f2, stage2_bcres2_f2_dw, stage2_bcres2_f2_ssn_scale, stage2_bcres2_f2_ssn_shift, stats + 1760, stats + 2000, (NormShape){60, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2_f2, (size_t)N * 30720, quant, 31);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         mean_f_forward_channel(c, stage2_bcres2_mean_f, stage2_bcres2_f2, N, 64, 8);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2_mean_f, (size_t)N * 480, quant, 32);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         dwconv_forward_channel(c, stage2_bcres2_f1_dw, stage2_bcres2_mean_f, stage2_bcres2_f1_dw_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres2_f1, stage2_bcres2_f1_dw, (size_t)N * 480);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2_f1, (size_t)N * 480, quant, 33);
     conv1x1_forward(stage2_bcres2_conv_out, stage2_bcres2_f1, stage2_bcres2_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2_conv_out, (size_t)N * 480, quant, 34);
     if (training)
         dropout_forward(stage2_bcres2_drop, stage2_bcres2_drop_mask, stage2_bcres2_conv_out, (size_t)N * 60, 8, 0.1, rng);
     else
@@ -611,6 +711,8 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         for (int g = 0; g < 80; g++)
             norm_forward_infer_group(g, stage3_bcres1_bn_in, stage3_bcres1_conv_in, stage3_bcres1_bn_in_scale, stage3_bcres1_bn_in_shift, stats + 2360, stats + 2440, (NormShape){80, 1, N, 32, 4}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres1_bn_in, (size_t)N * 10240, quant, 35);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         dwconv_forward_channel(c, stage3_bcres1_f2_dw, stage3_bcres1_bn_in, stage3_bcres1_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
@@ -623,14 +725,22 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         for (int g = 0; g < 320; g++)
             norm_forward_infer_group(g, stage3_bcres1_f2, stage3_bcres1_f2_dw, stage3_bcres1_f2_ssn_scale, stage3_bcres1_f2_ssn_shift, stats + 2520, stats + 2840, (NormShape){80, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres1_f2, (size_t)N * 10240, quant, 36);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, stage3_bcres1_mean_f, stage3_bcres1_f2, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres1_mean_f, (size_t)N * 320, quant, 37);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         dwconv_forward_channel(c, stage3_bcres1_f1_dw, stage3_bcres1_mean_f, stage3_bcres1_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres1_f1, stage3_bcres1_f1_dw, (size_t)N * 320);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres1_f1, (size_t)N * 320, quant, 38);
     conv1x1_forward(stage3_bcres1_conv_out, stage3_bcres1_f1, stage3_bcres1_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres1_conv_out, (size_t)N * 320, quant, 39);
     if (training)
         dropout_forward(stage3_bcres1_drop, stage3_bcres1_drop_mask, stage3_bcres1_conv_out, (size_t)N * 80, 4, 0.1, rng);
     else
@@ -663,14 +773,22 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         for (int g = 0; g < 320; g++)
             norm_forward_infer_group(g, stage3_bcres2_f2, stage3_bcres2_f2_dw, stage3_bcres2_f2_ssn_scale, stage3_bcres2_f2_ssn_shift, stats + 3320, stats + 3640, (NormShape){80, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2_f2, (size_t)N * 10240, quant, 40);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, stage3_bcres2_mean_f, stage3_bcres2_f2, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2_mean_f, (size_t)N * 320, quant, 41);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         dwconv_forward_channel(c, stage3_bcres2_f1_dw, stage3_bcres2_mean_f, stage3_bcres2_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres2_f1, stage3_bcres2_f1_dw, (size_t)N * 320);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2_f1, (size_t)N * 320, quant, 42);
     conv1x1_forward(stage3_bcres2_conv_out, stage3_bcres2_f1, stage3_bcres2_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2_conv_out, (size_t)N * 320, quant, 43);
     if (training)
         dropout_forward(stage3_bcres2_drop, stage3_bcres2_drop_mask, stage3_bcres2_conv_out, (size_t)N * 80, 4, 0.1, rng);
     else
@@ -710,6 +828,8 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         for (int g = 0; g < 100; g++)
             norm_forward_infer_group(g, stage4_bcres1_bn_in, stage4_bcres1_conv_in, stage4_bcres1_bn_in_scale, stage4_bcres1_bn_in_shift, stats + 4120, stats + 4220, (NormShape){100, 1, N, 32, 4}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres1_bn_in, (size_t)N * 12800, quant, 44);
     #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         dwconv_forward_channel(c, stage4_bcres1_f2_dw, stage4_bcres1_bn_in, stage4_bcres1_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
@@ -722,14 +842,22 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         for (int g = 0; g < 400; g++)
             norm_forward_infer_group(g, stage4_bcres1_f2, stage4_bcres1_f2_dw, stage4_bcres1_f2_ssn_scale, stage4_bcres1_f2_ssn_shift, stats + 4320, stats + 4720, (NormShape){100, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres1_f2, (size_t)N * 12800, quant, 45);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         mean_f_forward_channel(c, stage4_bcres1_mean_f, stage4_bcres1_f2, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres1_mean_f, (size_t)N * 400, quant, 46);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         dwconv_forward_channel(c, stage4_bcres1_f1_dw, stage4_bcres1_mean_f, stage4_bcres1_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres1_f1, stage4_bcres1_f1_dw, (size_t)N * 400);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres1_f1, (size_t)N * 400, quant, 47);
     conv1x1_forward(stage4_bcres1_conv_out, stage4_bcres1_f1, stage4_bcres1_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres1_conv_out, (size_t)N * 400, quant, 48);
     if (training)
         dropout_forward(stage4_bcres1_drop, stage4_bcres1_drop_mask, stage4_bcres1_conv_out, (size_t)N * 100, 4, 0.1, rng);
     else
@@ -762,14 +890,22 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         for (int g = 0; g < 400; g++)
             norm_forward_infer_group(g, stage4_bcres2_f2, stage4_bcres2_f2_dw, stage4_bcres2_f2_ssn_scale, stage4_bcres2_f2_ssn_shift, stats + 5320, stats + 5720, (NormShape){100, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2_f2, (size_t)N * 12800, quant, 49);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         mean_f_forward_channel(c, stage4_bcres2_mean_f, stage4_bcres2_f2, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2_mean_f, (size_t)N * 400, quant, 50);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         dwconv_forward_channel(c, stage4_bcres2_f1_dw, stage4_bcres2_mean_f, stage4_bcres2_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2_f1, stage4_bcres2_f1_dw, (size_t)N * 400);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2_f1, (size_t)N * 400, quant, 51);
     conv1x1_forward(stage4_bcres2_conv_out, stage4_bcres2_f1, stage4_bcres2_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2_conv_out, (size_t)N * 400, quant, 52);
     if (training)
         dropout_forward(stage4_bcres2_drop, stage4_bcres2_drop_mask, stage4_bcres2_conv_out, (size_t)N * 100, 4, 0.1, rng);
     else
@@ -802,14 +938,22 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         for (int g = 0; g < 400; g++)
             norm_forward_infer_group(g, stage4_bcres3_f2, stage4_bcres3_f2_dw, stage4_bcres3_f2_ssn_scale, stage4_bcres3_f2_ssn_shift, stats + 6320, stats + 6720, (NormShape){100, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres3_f2, (size_t)N * 12800, quant, 53);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         mean_f_forward_channel(c, stage4_bcres3_mean_f, stage4_bcres3_f2, N, 32, 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres3_mean_f, (size_t)N * 400, quant, 54);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         dwconv_forward_channel(c, stage4_bcres3_f1_dw, stage4_bcres3_mean_f, stage4_bcres3_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres3_f1, stage4_bcres3_f1_dw, (size_t)N * 400);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres3_f1, (size_t)N * 400, quant, 55);
     conv1x1_forward(stage4_bcres3_conv_out, stage4_bcres3_f1, stage4_bcres3_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres3_conv_out, (size_t)N * 400, quant, 56);
     if (training)
         dropout_forward(stage4_bcres3_drop, stage4_bcres3_drop_mask, stage4_bcres3_conv_out, (size_t)N * 100, 4, 0.1, rng);
     else

@@ -28,6 +28,16 @@ static const char *const dcase2022_baseline_quant_names[] = {
     "head.linear2",
 };
 
+/* INT8 grids: the layer points above, the input, then internal tensors. */
+static const char *const dcase2022_baseline_grid_names[] = {
+    "block1_bn",
+    "block2_bn",
+    "block3_bn",
+    "head_relu",
+    "head_linear2",
+    "input",
+};
+
 static const AscStatsInfo dcase2022_baseline_norms[] = {
     {0, 16},
     {32, 16},
@@ -42,6 +52,7 @@ const AscModelInfo dcase2022_baseline_info = {
     .ntensors = 13, .tensors = dcase2022_baseline_tensors,
     .nnorms = 3, .norms = dcase2022_baseline_norms, .stats_floats = 128,
     .nquant = 5, .quant_names = dcase2022_baseline_quant_names,
+    .ngrids = 6, .input_grid = 5, .grid_names = dcase2022_baseline_grid_names,
     .act_per_clip = 141530, .act_fixed = 128, .grad_per_clip = 67840, .scratch_per_clip = 1599360,
     .infer_per_clip = 65280,
 };
@@ -50,7 +61,9 @@ static void dcase2022_baseline_run_forward(int N, int training, const real *para
     const real *input, real *logits, real *arena, NnRng *rng, AscQuant *quant) {
     const size_t fixed = (size_t)N * 1740890;
     real *scratch = arena + (size_t)N * 141530;
+    const int int8_grids = quant && quant->int8_grids && !training;
     (void)training, (void)stats, (void)rng, (void)fixed, (void)scratch, (void)quant;
+    (void)int8_grids;
     real *block1_conv = arena + (size_t)N * 0; /* 16 x N x 40 x 51 */
     real *block1_bn = arena + (size_t)N * 32640; /* 16 x N x 40 x 51 */
     real *block1_bn_saved = arena + fixed + 0;

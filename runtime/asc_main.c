@@ -25,6 +25,8 @@ static const struct {
      "--model M --ckpt CKPT --data DIR --out LOGITS: logits of every clip (.npy)"},
     {"eval", cmd_eval,
      "--model M --ckpt CKPT --data DIR [--json]: per-device log loss and accuracy"},
+    {"calibrate", cmd_calibrate,
+     "--model M --ckpt CKPT --data DIR [--clips N] [--out FILE]: INT8 grids inside the blocks"},
     {"classify", cmd_classify,
      "--model M --ckpt CKPT FILE...: scene and probability of each file"},
     {"bench", cmd_bench,

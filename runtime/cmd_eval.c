@@ -37,6 +37,9 @@ int cmd_eval(int argc, char **argv) {
     int ok = n > 0 && model_state_evaluate(&md.state, &md.set, md.cache.features,
                                              (long)LOGMEL_BANDS * LOGMEL_FRAMES, clips, n,
                                              batch, &m), quantised = md.state.quant != NULL;
+    const char *how = md.state.int8_grids ? ", INT8-simulated (every grid calibrated)"
+                      : quantised        ? ", fake-quantised"
+                                         : "";
     model_data_close(&md);
     if (!ok)
         return cli_fail("eval", "%s: %s", data, n ? "out of memory" : "the split has no clips");
@@ -46,7 +49,7 @@ int cmd_eval(int argc, char **argv) {
     }
     char title[1200];
     snprintf(title, sizeof title, "%s (%s) on %s, %s split, %ld clips%s", ckpt, model, data,
-             split_names[split], n, quantised ? ", fake-quantised" : "");
+             split_names[split], n, how);
     metrics_print_table(stdout, title, &m);
     metrics_print_confusion(stdout, &m);
     return 0;

@@ -14,6 +14,7 @@ int cmd_finetune(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
 
 /* Shared by commands: "asc: MESSAGE" on stderr, returns the status given. */
 int cmd_fail(int status, const char *fmt, ...)

@@ -6,6 +6,7 @@
 
 #include "checkpoint.h"
 #include "model_init.h"
+#include "nn_quant.h"
 #include "qat_weights.h"
 
 static int alloc_state(model_state *s, const AscModel *model, int with_quant) {
@@ -14,7 +15,7 @@ static int alloc_state(model_state *s, const AscModel *model, int with_quant) {
     s->params = malloc(sizeof(float) * (size_t)m->params);
     s->stats = malloc(sizeof(float) * ((size_t)m->stats_floats + 1));
     if (with_quant)
-        s->quant = malloc(sizeof(float) * (2 * (size_t)m->nquant + 1));
+        s->quant = malloc(sizeof(float) * (2 * (size_t)m->ngrids + 1));
     if (!s->params || !s->stats || (with_quant && !s->quant)) {
         model_state_free(s);
         return 0;
@@ -27,11 +28,16 @@ int model_state_init(model_state *s, const AscModel *model, uint64_t seed, int w
         return 0;
     asc_init_params(model->info, s->params, seed);
     asc_init_stats(model->info, s->stats);
-    for (int q = 0; with_quant && q < model->info->nquant; q++) {
-        s->quant[2 * q] = 1; /* lo > hi: no history */
-        s->quant[2 * q + 1] = -1;
-    }
+    if (with_quant)
+        quant_ranges_clear(s->quant, model->info->ngrids);
     return 1;
+}
+
+void quant_ranges_clear(float *ranges, int n) {
+    for (int g = 0; g < n; g++) {
+        ranges[2 * g] = 1; /* lo > hi: no history */
+        ranges[2 * g + 1] = -1;
+    }
 }
 
 /* Copies section name of the expected number of floats into dest. */
@@ -51,13 +57,21 @@ asc_status model_state_load(model_state *s, const AscModel *model, const char *p
     if (ckpt_read(path, m->name, m->spec_hash, &ck, err))
         return ASC_EFAIL;
     int with_quant = ckpt_has(&ck, "quant");
+    int internal = m->ngrids - m->nquant;
     asc_status st = ASC_EFAIL;
-    if (!alloc_state(s, model, with_quant))
+    if (!alloc_state(s, model, with_quant)) {
         err_set(err, path, "out of memory");
-    else if (copy_floats(&ck, path, "params", s->params, m->params, err) == ASC_OK &&
-             copy_floats(&ck, path, "stats", s->stats, m->stats_floats, err) == ASC_OK &&
-             (!with_quant || copy_floats(&ck, path, "quant", s->quant, 2 * m->nquant, err) == ASC_OK))
-        st = ASC_OK;
+    } else {
+        if (with_quant)
+            quant_ranges_clear(s->quant, m->ngrids);
+        s->int8_grids = with_quant && ckpt_has(&ck, INT8_GRIDS_SECTION);
+        if (copy_floats(&ck, path, "params", s->params, m->params, err) == ASC_OK &&
+            copy_floats(&ck, path, "stats", s->stats, m->stats_floats, err) == ASC_OK &&
+            (!with_quant || copy_floats(&ck, path, "quant", s->quant, 2 * m->nquant, err) == ASC_OK) &&
+            (!s->int8_grids || copy_floats(&ck, path, INT8_GRIDS_SECTION, s->quant + 2 * m->nquant,
+                                           2 * internal, err) == ASC_OK))
+            st = ASC_OK;
+    }
     if (st != ASC_OK)
         model_state_free(s);
     ckpt_close(&ck);
@@ -78,11 +92,12 @@ int predictor_init(predictor *p, const model_state *s, int batch) {
     *p = (predictor){.state = s, .batch = batch};
     p->arena = malloc(sizeof(float) * (arena_size + 1));
     p->input = malloc(sizeof(float) * input_size);
+    p->qinput = malloc(sizeof(float) * input_size);
     if (s->quant) {
         p->qparams = malloc(sizeof(float) * (size_t)m->params);
         p->stats = malloc(sizeof(float) * ((size_t)m->stats_floats + 1));
     }
-    if (!p->arena || !p->input || (s->quant && (!p->qparams || !p->stats))) {
+    if (!p->arena || !p->input || !p->qinput || (s->quant && (!p->qparams || !p->stats))) {
         predictor_free(p);
         return 0;
     }
@@ -101,12 +116,19 @@ void predictor_run(predictor *p, const float *inputs, int n, float *logits) {
     }
     /* Inference mode reads the statistics without writing them; the copy made
      * at init only satisfies forward_qat's signature, which training shares. */
-    AscQuant quant = {s->quant, 0};
+    AscQuant quant = {s->quant, 0, s->int8_grids || p->calib, p->calib};
+    if (quant.int8_grids) {
+        const AscModelInfo *m = s->model->info;
+        size_t count = (size_t)n * (size_t)(m->input_c * m->input_f * m->input_t);
+        memcpy(p->qinput, inputs, sizeof(float) * count);
+        fake_quant_internal(p->qinput, count, &quant, m->input_grid);
+        inputs = p->qinput;
+    }
     s->model->forward_qat(n, 0, p->qparams, p->stats, inputs, logits, p->arena, NULL, &quant);
 }
 
 void predictor_free(predictor *p) {
-    free(p->arena), free(p->input), free(p->qparams), free(p->stats);
+    free(p->arena), free(p->input), free(p->qinput), free(p->qparams), free(p->stats);
     *p = (predictor){0};
 }
 

@@ -14,15 +14,23 @@ typedef struct model_state {
     const AscModel *model;
     float *params; /* info->params */
     float *stats;  /* info->stats_floats */
-    float *quant;  /* 2 * info->nquant ranges, or NULL: not quantisation-aware */
+    float *quant;  /* 2 * info->ngrids ranges, or NULL: not quantisation-aware */
+    int int8_grids; /* the internal grids are calibrated: inference simulates INT8 */
 } model_state;
+
+/* The checkpoint section holding the calibrated internal INT8 grids: 2 floats
+ * (lo, hi) for each of info->ngrids - info->nquant grids, in the info's order. */
+#define INT8_GRIDS_SECTION "int8_grids"
+
+/* Sets n ranges to "no history yet" (lo > hi): nothing is rounded there. */
+void quant_ranges_clear(float *ranges, int n);
 
 /* Fresh buffers: parameters initialised from seed, statistics 0 / 1, and QAT
  * ranges "no history yet" when with_quant. Returns 0 when out of memory. */
 int model_state_init(model_state *s, const AscModel *model, uint64_t seed, int with_quant);
 
 /* Reads path (a checkpoint of this model); quant is loaded when the checkpoint
- * has QAT ranges. */
+ * has QAT ranges, the internal INT8 grids when it has them too (asc calibrate). */
 asc_status model_state_load(model_state *s, const AscModel *model, const char *path,
                             asc_err *err);
 
@@ -30,12 +38,15 @@ void model_state_free(model_state *s);
 
 /* Inference with a state, batch clips at a time, in buffers allocated once.
  * A quantisation-aware state runs as the fake-quantised model (weights rounded
- * per channel, activations on their frozen ranges), which is what INT8
- * inference reproduces. */
+ * per channel, activations on their frozen ranges); once its internal grids are
+ * calibrated, with every tensor INT8 stores (the input features too) on its grid:
+ * the model INT8 inference computes. */
 typedef struct predictor {
     const model_state *state;
     int batch;
     float *arena, *input, *qparams, *stats;
+    float *qinput; /* the input on its grid (INT8 simulation) */
+    float *calib;  /* while calibrating: each grid's batch [lo, hi], else NULL */
 } predictor;
 
 /* Returns 0 when out of memory. A quantisation-aware state's weights are

@@ -115,6 +115,7 @@ static asc_status init_state(trainer *t, const AscModel *model, asc_err *err) {
     }
     if (model_state_load(&t->state, model, o->from, err))
         return ASC_EFAIL;
+    t->state.int8_grids = 0; /* calibrated for the pre-trained weights: stale */
     if (!o->qat) {
         free(t->state.quant);
         t->state.quant = NULL;
@@ -147,7 +148,7 @@ static asc_status alloc_buffers(trainer *t, asc_err *err) {
     if (!t->dparams || (t->o->qat && !t->qparams) || !t->arena || !t->grad_arena || !t->logits ||
         !t->dlogits || !t->order || !adamw_init(&t->opt, m->params))
         return err_set(err, t->o->model, "out of memory for batch %d", t->micro);
-    t->quant = (AscQuant){t->state.quant, 1};
+    t->quant = (AscQuant){t->state.quant, 1, 0, NULL};
     return ASC_OK;
 }
 

@@ -44,6 +44,11 @@ typedef struct AscModelInfo {
     /* activation quantisation points (QAT, INT8): layer outputs, in order */
     int nquant;
     const char *const *quant_names;
+    /* INT8 grids: every tensor INT8 inference stores has one. The first nquant are
+     * the layer points above; input_grid is the input features'; the rest are
+     * internal tensors, calibrated after training. Names of the tensors. */
+    int ngrids, input_grid;
+    const char *const *grid_names;
     /* arena sizes, in values: per clip of the batch, and fixed */
     int64_t act_per_clip, act_fixed, grad_per_clip, scratch_per_clip;
     int64_t infer_per_clip; /* the inference-only forward reuses slots */
@@ -59,11 +64,16 @@ static inline size_t asc_grad_arena_size(const AscModelInfo *m, int batch) {
     return (size_t)batch * (size_t)(m->grad_per_clip + m->scratch_per_clip);
 }
 
-/* Quantisation-aware training state: one [lo, hi] range per quantisation point
- * (info->quant_points), initialised to lo > hi (no history yet). */
+/* Quantisation state: one [lo, hi] range per grid (info->ngrids), lo > hi while
+ * there is no history. QAT trains the first info->nquant (the layer points). */
 typedef struct AscQuant {
     float *ranges;
-    int observe; /* update the ranges from each batch; 0 freezes them */
+    int observe; /* update the layer points' ranges from each batch; 0 freezes them */
+    /* Inference only: round at every INT8 grid, not just the layer points (INT8
+     * simulation), or, with calib set, collect each internal grid's batch minimum
+     * and maximum into calib[2g], calib[2g + 1] instead of rounding there. */
+    int int8_grids;
+    float *calib;
 } AscQuant;
 
 /* Values the inference-only forward's arena needs for a batch. */

@@ -50,6 +50,20 @@ NN_KERNEL void fake_quant_forward(real *x, size_t n, float range[2], int observe
     }
 }
 
+/* An internal INT8 grid (one QAT does not train, see AscQuant): calibration
+ * widens the batch's [lo, hi] in quant->calib; otherwise x goes onto the grid. */
+NN_KERNEL void fake_quant_internal(real *x, size_t n, const AscQuant *quant, int grid) {
+    if (quant->calib) {
+        float *lohi = quant->calib + 2 * grid;
+        for (size_t i = 0; i < n; i++) {
+            lohi[0] = (float)x[i] < lohi[0] ? (float)x[i] : lohi[0];
+            lohi[1] = (float)x[i] > lohi[1] ? (float)x[i] : lohi[1];
+        }
+        return;
+    }
+    fake_quant_forward(x, n, quant->ranges + 2 * grid, 0);
+}
+
 /* Zeroes the gradient of values clipped to either end of the grid. */
 NN_KERNEL void fake_quant_backward(real *dy, const real *y, size_t n, const float range[2]) {
     real scale, zp;

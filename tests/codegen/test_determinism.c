@@ -53,7 +53,7 @@ static void step_free(Step *s) {
 
 static void run(const AscModel *m, Step *s, int n, int qat) {
     NnRng rng = {2022};
-    AscQuant quant = {s->ranges, 1};
+    AscQuant quant = {s->ranges, 1, 0, NULL};
     if (qat) {
         m->forward_qat(n, 1, s->params, s->stats, s->input, s->logits, s->arena, &rng, &quant);
         m->backward_qat(n, s->params, s->input, s->arena, s->dlogits, s->dparams, s->dinput,
