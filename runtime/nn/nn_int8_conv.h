@@ -14,11 +14,14 @@
 #include "nn_int8_arith.h"
 
 /* The output grid of a layer: per-channel multipliers (indexed by output
- * channel, or by norm group for nn_i8_affine), zero point and clamp bounds
- * (0, 255 plain; lo = zero_point for a fused ReLU). */
+ * channel, or by norm group for nn_i8_affine and nn_i8_dwconv_ssn), zero
+ * point and clamp bounds (0, 255 plain; lo = zero_point for a fused ReLU).
+ * mult and shift are int32_t alike, so the emitter can keep every constant of
+ * a layer in one int32_t array. A negative mult (never INT32_MIN) negates the
+ * accumulator, see nn_i8_out. */
 typedef struct NnI8Requant {
     const int32_t *mult;
-    const int *shift;
+    const int32_t *shift;
     int32_t zero_point, lo, hi;
 } NnI8Requant;
 
@@ -32,9 +35,21 @@ static inline int nn_i8_conv_out(int in, int k, int stride, int pad, int dilatio
     return (in + 2 * pad - dilation * (k - 1) - 1) / stride + 1;
 }
 
+/* The accumulator acc (bias included) of output channel (or group) o on the
+ * output grid. A negative multiplier negates the accumulator and uses |mult|:
+ * the emitter puts a folded norm's negative scale there instead of flipping
+ * weight codes. Negating acc rather than passing a signed multiplier gives
+ * exactly the codes of flipped weights and bias, even where the left shift
+ * saturates, and keeps the multiplier non-negative as docs/int8.md's
+ * rounding rules assume. mult is never INT32_MIN, and |acc| <= INT32_MAX by
+ * the accumulator limits of docs/int8.md, so both negations are defined. */
 static inline uint8_t nn_i8_out(int32_t acc, const NnI8Requant *rq, int o) {
-    return (uint8_t)nn_i8_requantize(acc, rq->mult[o], rq->shift[o], rq->zero_point, rq->lo,
-                                     rq->hi);
+    int32_t mult = rq->mult[o];
+    if (mult < 0) {
+        acc = -acc;
+        mult = -mult;
+    }
+    return (uint8_t)nn_i8_requantize(acc, mult, (int)rq->shift[o], rq->zero_point, rq->lo, rq->hi);
 }
 
 /* Columns per block of the 1x1 conv: the block's accumulators stay on the
@@ -111,45 +126,72 @@ static inline void nn_i8_conv(uint8_t *y, const uint8_t *x, int32_t x_zp, const 
         }
 }
 
+/* The taps [lo, hi) of a kernel of k taps dilated by d, starting at input
+ * index start, that fall inside 0..n-1; found once per output row or column
+ * so that the inner loop has no test. */
+static inline void nn_i8_taps_inside(int start, int k, int d, int n, int *lo, int *hi) {
+    int l = 0, h = k;
+    while (l < h && start + l * d < 0)
+        l++;
+    while (h > l && start + (h - 1) * d >= n)
+        h--;
+    *lo = l;
+    *hi = h;
+}
+
 /* Depthwise conv of channel ch (cin = cout = groups), kernel kf x kt, any
  * stride, dilation and padding (the blocks' 3x1 frequency and 1x3 or dilated
- * time convs). One call per channel, so generated code can run the channels in
- * parallel with the shapes inlined. Taps inside the input are found once per
- * output row and column, so the inner loop has no test. */
-static inline void nn_i8_dwconv_channel(int ch, uint8_t *y, const uint8_t *x, int32_t x_zp,
-                                        const int8_t *w, const int32_t *bias,
-                                        const NnI8ConvShape *s, NnI8Requant rq) {
+ * time convs), followed by a folded SubSpectral Norm of `subbands` bands of
+ * output frequency rows: bias and rq's multipliers are indexed by group
+ * g = ch * subbands + a / (fo / subbands) for output row a, and fo must be
+ * divisible by subbands. subbands = 1 is a plain depthwise conv (or one with
+ * a folded BN). One call per channel, so generated code can run the channels
+ * in parallel with the shapes inlined. bias may be NULL. */
+static inline void nn_i8_dwconv_ssn_channel(int ch, uint8_t *y, const uint8_t *x, int32_t x_zp,
+                                            const int8_t *w, const int32_t *bias,
+                                            const NnI8ConvShape *s, NnI8Requant rq, int subbands) {
     const int8_t *wc = w + (size_t)ch * s->kf * s->kt;
+    int band = s->fo / subbands;
     for (int clip = 0; clip < s->n; clip++) {
         const uint8_t *xp = x + ((size_t)ch * s->n + clip) * s->f * s->t;
         uint8_t *yp = y + ((size_t)ch * s->n + clip) * s->fo * s->to;
         for (int a = 0; a < s->fo; a++) {
-            int f0 = a * s->sf - s->pf, i_lo = 0, i_hi = s->kf;
-            while (i_lo < i_hi && f0 + i_lo * s->df < 0)
-                i_lo++;
-            while (i_hi > i_lo && f0 + (i_hi - 1) * s->df >= s->f)
-                i_hi--;
+            int g = ch * subbands + a / band, f0 = a * s->sf - s->pf, i_lo, i_hi;
+            int32_t b0 = bias ? bias[g] : 0;
+            nn_i8_taps_inside(f0, s->kf, s->df, s->f, &i_lo, &i_hi);
             for (int b = 0; b < s->to; b++) {
-                int t0 = b * s->st - s->pt, j_lo = 0, j_hi = s->kt;
-                while (j_lo < j_hi && t0 + j_lo * s->dt < 0)
-                    j_lo++;
-                while (j_hi > j_lo && t0 + (j_hi - 1) * s->dt >= s->t)
-                    j_hi--;
-                int32_t acc = bias ? bias[ch] : 0;
+                int t0 = b * s->st - s->pt, j_lo, j_hi;
+                nn_i8_taps_inside(t0, s->kt, s->dt, s->t, &j_lo, &j_hi);
+                int32_t acc = b0;
                 for (int i = i_lo; i < i_hi; i++)
                     for (int j = j_lo; j < j_hi; j++)
                         acc += wc[i * s->kt + j] *
                                ((int32_t)xp[(f0 + i * s->df) * s->t + t0 + j * s->dt] - x_zp);
-                yp[a * s->to + b] = nn_i8_out(acc, &rq, ch);
+                yp[a * s->to + b] = nn_i8_out(acc, &rq, g);
             }
         }
     }
+}
+
+/* Depthwise conv of channel ch, bias and multipliers per channel. */
+static inline void nn_i8_dwconv_channel(int ch, uint8_t *y, const uint8_t *x, int32_t x_zp,
+                                        const int8_t *w, const int32_t *bias,
+                                        const NnI8ConvShape *s, NnI8Requant rq) {
+    nn_i8_dwconv_ssn_channel(ch, y, x, x_zp, w, bias, s, rq, 1);
 }
 
 static inline void nn_i8_dwconv(uint8_t *y, const uint8_t *x, int32_t x_zp, const int8_t *w,
                                 const int32_t *bias, const NnI8ConvShape *s, NnI8Requant rq) {
     for (int ch = 0; ch < s->cout; ch++)
         nn_i8_dwconv_channel(ch, y, x, x_zp, w, bias, s, rq);
+}
+
+/* Every channel of nn_i8_dwconv_ssn_channel. */
+static inline void nn_i8_dwconv_ssn(uint8_t *y, const uint8_t *x, int32_t x_zp, const int8_t *w,
+                                    const int32_t *bias, const NnI8ConvShape *s, NnI8Requant rq,
+                                    int subbands) {
+    for (int ch = 0; ch < s->cout; ch++)
+        nn_i8_dwconv_ssn_channel(ch, y, x, x_zp, w, bias, s, rq, subbands);
 }
 
 #endif

@@ -1,5 +1,6 @@
 /* INT8 kernels other than convolutions, on uint8 activations C x N x F x T:
- * pools and means (which keep their input's grid), sums and products of two
+ * pools and means (which keep their input's grid or requantise onto their
+ * own), copies from one grid onto another, sums and products of two
  * tensors on different grids (TFLite's ADD and MUL arithmetic), with a
  * frequency or time broadcast as the BC blocks and MFA use them, 256-entry
  * lookup tables for non-linear functions, and the per-channel affine of a
@@ -19,6 +20,16 @@
 static inline void nn_i8_clamp_inplace(uint8_t *x, size_t n, int32_t lo, int32_t hi) {
     for (size_t i = 0; i < n; i++)
         x[i] = (uint8_t)nn_i8_clamp(x[i], lo, hi);
+}
+
+/* Codes moved from one grid onto another, y = requantize(q - x_zp) with the
+ * multiplier of x_scale / y_scale: a chunk of a concatenation copied onto the
+ * concatenation's grid. y may alias x. */
+static inline void nn_i8_requant_copy(uint8_t *y, const uint8_t *x, size_t n, int32_t x_zp,
+                                      int32_t mult, int32_t shift, int32_t y_zp, int32_t lo,
+                                      int32_t hi) {
+    for (size_t i = 0; i < n; i++)
+        y[i] = (uint8_t)nn_i8_requantize((int32_t)x[i] - x_zp, mult, (int)shift, y_zp, lo, hi);
 }
 
 /* Max over kf x kt windows with stride = window; fo, to come from floor or
@@ -90,6 +101,60 @@ static inline void nn_i8_mean_t(uint8_t *y, const uint8_t *x, int rows, int f, i
         for (int j = 0; j < t; j++)
             sum += x[ri * t + j];
         y[ri] = nn_i8_rounded_mean(sum, t);
+    }
+}
+
+/* The axes nn_i8_mean_rq averages over: frequency (y is rows x t), time
+ * (y is rows x f) or both (y is rows). */
+enum { NN_I8_MEAN_F, NN_I8_MEAN_T, NN_I8_MEAN_FT };
+
+/* sum (x[i] - x_zp) over n contiguous codes: exact in int32 for n * 255 < 2^31,
+ * since the codes' sum and n * x_zp both are. */
+static inline int32_t nn_i8_centred_sum(const uint8_t *x, size_t n, int32_t x_zp) {
+    int32_t sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += x[i];
+    return sum - (int32_t)n * x_zp;
+}
+
+/* The frequency mean's sums: f rows of t columns added column-wise, in blocks
+ * of NN_I8_BLOCK columns so that the inner loop runs along memory. */
+static inline void nn_i8_mean_rq_f(uint8_t *y, const uint8_t *x, int32_t x_zp, int rows, int f,
+                                   int t, int32_t mult, int32_t shift, int32_t y_zp) {
+    for (int r = 0; r < rows; r++)
+        for (int j0 = 0; j0 < t; j0 += NN_I8_BLOCK) {
+            int len = t - j0 < NN_I8_BLOCK ? t - j0 : NN_I8_BLOCK;
+            int32_t acc[NN_I8_BLOCK];
+            for (int j = 0; j < len; j++)
+                acc[j] = -f * x_zp;
+            for (int i = 0; i < f; i++) {
+                const uint8_t *xi = x + ((size_t)r * f + i) * t + j0;
+                for (int j = 0; j < len; j++)
+                    acc[j] += xi[j];
+            }
+            for (int j = 0; j < len; j++)
+                y[(size_t)r * t + j0 + j] =
+                    (uint8_t)nn_i8_requantize(acc[j], mult, (int)shift, y_zp, 0, 255);
+        }
+}
+
+/* A mean onto a grid of its own (the means that do not keep their input's
+ * grid): acc = sum of (q - x_zp) over the window of count values in int32
+ * (count * 255 < 2^31), then y = requantize(acc, mult, shift, y_zp, 0, 255)
+ * with mult, shift of M = x_scale / (count * y_scale): the convs' two
+ * roundings, not nn_i8_rounded_mean's one. axis is an NN_I8_MEAN_*. */
+static inline void nn_i8_mean_rq(uint8_t *y, const uint8_t *x, int32_t x_zp, int rows, int f, int t,
+                                 int axis, int32_t mult, int32_t shift, int32_t y_zp) {
+    if (axis == NN_I8_MEAN_F) {
+        nn_i8_mean_rq_f(y, x, x_zp, rows, f, t, mult, shift, y_zp);
+        return;
+    }
+    /* a time window is one row of t codes, a whole plane f * t: both contiguous */
+    size_t count = axis == NN_I8_MEAN_T ? (size_t)t : (size_t)f * t;
+    size_t outs = axis == NN_I8_MEAN_T ? (size_t)rows * f : (size_t)rows;
+    for (size_t o = 0; o < outs; o++) {
+        int32_t acc = nn_i8_centred_sum(x + o * count, count, x_zp);
+        y[o] = (uint8_t)nn_i8_requantize(acc, mult, (int)shift, y_zp, 0, 255);
     }
 }
 
@@ -218,8 +283,8 @@ static inline void nn_i8_lut_apply(uint8_t *y, const uint8_t *x, size_t n, const
 
 /* The folded affine y = a x + c of a norm that cannot fold into a conv (after
  * a sum or an activation): per group, acc = k (q - x_zp) + b on a finer grid
- * and one multiplier to the output. k = +-2^S carries a's sign (multipliers
- * are positive); S, up to 16, is as large as lets b and the codes' span fit
+ * and one multiplier to the output. k = +-2^S carries a's sign (the multiplier
+ * stays positive); S, up to 16, is as large as lets b and the codes' span fit
  * in int32, so c keeps 16 fractional bits of an input code. */
 static inline void nn_i8_affine_params(double a, double c, double x_scale, double y_scale,
                                        int32_t *k, int32_t *b, int32_t *mult, int *shift) {
@@ -244,7 +309,9 @@ static inline void nn_i8_affine_params(double a, double c, double x_scale, doubl
 
 /* SSN (subbands > 1) or BN (subbands = 1) as per-group affines over
  * c x n x f x t: group ch * subbands + i / (f / subbands). k, b and rq's
- * multipliers are indexed by group. */
+ * multipliers are indexed by group. The accumulator saturates symmetrically
+ * (only out-of-range k, b reach it), so that a negative multiplier's
+ * negation in nn_i8_out stays defined. */
 static inline void nn_i8_affine(uint8_t *y, const uint8_t *x, int32_t x_zp, const int32_t *k,
                                 const int32_t *b, NnI8Requant rq, int c, int n, int f, int t,
                                 int subbands) {
@@ -256,7 +323,7 @@ static inline void nn_i8_affine(uint8_t *y, const uint8_t *x, int32_t x_zp, cons
                 size_t o = (((size_t)ch * n + s) * f + i) * t;
                 for (int j = 0; j < t; j++) {
                     int64_t acc = (int64_t)k[g] * ((int32_t)x[o + j] - x_zp) + b[g];
-                    acc = acc > INT32_MAX ? INT32_MAX : acc < INT32_MIN ? INT32_MIN : acc;
+                    acc = acc > INT32_MAX ? INT32_MAX : acc < -INT32_MAX ? -INT32_MAX : acc;
                     y[o + j] = nn_i8_out((int32_t)acc, &rq, g);
                 }
             }
@@ -276,7 +343,7 @@ typedef struct NnI8SumTerm {
     int axis;
     int32_t zp;
     const int32_t *mult; /* per channel, signed */
-    const int *shift;
+    const int32_t *shift;
 } NnI8SumTerm;
 
 static inline void nn_i8_sum_term_multiplier(double a, double x_scale, double y_scale,

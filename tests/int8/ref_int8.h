@@ -69,4 +69,13 @@ static inline int32_t ref_requantize(int64_t acc, int32_t mult, int shift, int32
     return v < lo ? lo : v > hi ? hi : (int32_t)v;
 }
 
+/* A conv's per-output requantisation, whose multiplier may be negative (a
+ * folded norm's negative scale): then the accumulator is negated and |mult|
+ * used, as if the weights and bias had been flipped. */
+static inline int32_t ref_requantize_signed(int64_t acc, int32_t mult, int shift, int32_t zp,
+                                            int32_t lo, int32_t hi) {
+    return mult < 0 ? ref_requantize(-acc, -mult, shift, zp, lo, hi)
+                    : ref_requantize(acc, mult, shift, zp, lo, hi);
+}
+
 #endif

@@ -3,11 +3,14 @@
  * the same layer run the way INT8 inference will run it: BN folded into the
  * conv, weights int8 per output channel, int32 bias, requantised with the ReLU
  * as the clamp. The codes match the float result within one output quantum on
- * at least 99 % of the elements. Then an MFA attention (time mean, two 1x1
- * convs, ReLU, sigmoid table, broadcast product) the same way. */
+ * at least 99 % of the elements, and folding a negative BN scale into the
+ * multiplier gives the same codes as folding it into the weights. Then an MFA
+ * attention (time mean, two 1x1 convs, ReLU, sigmoid table, broadcast
+ * product) the same way. */
 #include <check.h>
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "check_run.h"
 #include "nn_int8.h"
@@ -20,7 +23,7 @@
 #define MAXK 5
 
 static double x[CIN * F * T], y[COUT * F * T], w[COUT * CIN * MAXK * MAXK];
-static uint8_t qx[CIN * F * T], qy[COUT * F * T];
+static uint8_t qx[CIN * F * T], qy[COUT * F * T], qy_signed[COUT * F * T];
 static int8_t qw[COUT * CIN * MAXK * MAXK];
 
 /* The uint8 grid of a range, as nn_quant.h builds it in QAT. */
@@ -44,14 +47,47 @@ static void qat_round(double *wc, int n) {
         wc[i] = nearbyint(wc[i] / (top / 127)) * (top / 127);
 }
 
+/* nn_i8_quantize_multiplier's shift is an int; the kernels read int32_t. */
+static void quantize_into(double real, int32_t *mult, int32_t *shift) {
+    int sh;
+    nn_i8_quantize_multiplier(real, mult, &sh);
+    *shift = sh;
+}
+
+/* The layer as INT8 inference runs it, BN (fold[o], folded bias[o]) folded
+ * into the conv: with sign_in_mult, a negative fold's sign goes into the
+ * multiplier (weight codes and bias of |fold|), as the emitter does it;
+ * otherwise into the weight codes and bias. */
+static void int8_layer(uint8_t *out, const double *fold, const double *bias, int k, int st, int fo,
+                       int to, double sx, int32_t zx, double sy, int32_t zy, int sign_in_mult) {
+    int kk = CIN * k * k;
+    int32_t bq[COUT], mult[COUT], shift[COUT];
+    for (int o = 0; o < COUT; o++) {
+        double top = 0, sign = sign_in_mult && fold[o] < 0 ? -1 : 1, f = fold[o] * sign;
+        for (int i = 0; i < kk; i++)
+            top = fmax(top, fabs(w[o * kk + i] * f));
+        double sw = top / 127.0;
+        for (int i = 0; i < kk; i++)
+            qw[o * kk + i] = (int8_t)nearbyint(w[o * kk + i] * f / sw);
+        bq[o] = (int32_t)nearbyint(bias[o] * sign / (sx * sw));
+        quantize_into(sx * sw / sy, &mult[o], &shift[o]);
+        mult[o] = (int32_t)sign * mult[o];
+    }
+    NnI8Requant rq = {mult, shift, zy, zy, 255};
+    NnI8ConvShape sh = {CIN, COUT, 1, 1, F, T, k, k, st, st, k / 2, k / 2, 1, 1, fo, to};
+    if (k == 1)
+        nn_i8_conv1x1(out, qx, zx, qw, bq, CIN, COUT, (size_t)F * T, rq);
+    else
+        nn_i8_conv(out, qx, zx, qw, bq, &sh, rq);
+}
+
 /* One layer of kernel k, stride st, padding k / 2: the share of outputs
  * within one quantum of the float result. */
 static double run_layer(int k, int st, uint64_t *s) {
     int fo = (F + 2 * (k / 2) - k) / st + 1, to = (T + 2 * (k / 2) - k) / st + 1, kk = CIN * k * k;
-    double gamma[COUT], beta[COUT], mean[COUT], var[COUT], bias[COUT];
+    double gamma[COUT], beta[COUT], mean[COUT], var[COUT], bias[COUT], fold[COUT];
     double sx, sy;
-    int32_t zx, zy, bq[COUT], mult[COUT];
-    int shift[COUT];
+    int32_t zx, zy;
     grid(-1.5, 2.5, &sx, &zx);
     for (int i = 0; i < CIN * F * T; i++) { /* on its grid, as QAT's previous point leaves it */
         qx[i] = (uint8_t)ref_int(s, 0, 255);
@@ -88,23 +124,13 @@ static double run_layer(int k, int st, uint64_t *s) {
             }
     /* int8: grids from the observed ranges, BN folded, per-channel weights */
     grid(0, hi, &sy, &zy);
-    for (int o = 0; o < COUT; o++) {
-        double fold = gamma[o] / sqrt(var[o] + 1e-5), top = 0;
-        for (int i = 0; i < kk; i++)
-            top = fmax(top, fabs(w[o * kk + i] * fold));
-        double sw = top / 127.0;
-        for (int i = 0; i < kk; i++)
-            qw[o * kk + i] = (int8_t)nearbyint(w[o * kk + i] * fold / sw);
-        bq[o] = (int32_t)nearbyint(bias[o] / (sx * sw));
-        nn_i8_quantize_multiplier(sx * sw / sy, &mult[o], &shift[o]);
-    }
-    NnI8Requant rq = {mult, shift, zy, zy, 255};
-    NnI8ConvShape sh = {CIN, COUT, 1, 1, F, T, k, k, st, st, k / 2, k / 2, 1, 1, fo, to};
-    if (k == 1)
-        nn_i8_conv1x1(qy, qx, zx, qw, bq, CIN, COUT, (size_t)F * T, rq);
-    else
-        nn_i8_conv(qy, qx, zx, qw, bq, &sh, rq);
+    for (int o = 0; o < COUT; o++)
+        fold[o] = gamma[o] / sqrt(var[o] + 1e-5);
+    int8_layer(qy, fold, bias, k, st, fo, to, sx, zx, sy, zy, 0);
+    /* nearbyint is odd, so the codes and bias of |fold| are those of fold negated */
+    int8_layer(qy_signed, fold, bias, k, st, fo, to, sx, zx, sy, zy, 1);
     int within = 0, n = COUT * fo * to;
+    ck_assert(!memcmp(qy, qy_signed, (size_t)n));
     for (int i = 0; i < n; i++)
         within += fabs((qy[i] - zy) * sy - y[i]) <= sy;
     return (double)within / n;
@@ -199,8 +225,7 @@ static double run_attention(uint64_t *s) {
     }
     /* int8 */
     int8_t q1[HID * CC], q2[CC * HID];
-    int32_t bq1[HID], bq2[CC], m1[HID], m2[CC];
-    int sh1[HID], sh2[CC];
+    int32_t bq1[HID], bq2[CC], m1[HID], m2[CC], sh1[HID], sh2[CC];
     for (int o = 0; o < HID; o++) {
         double top = 0;
         for (int c = 0; c < CC; c++)
@@ -208,7 +233,7 @@ static double run_attention(uint64_t *s) {
         for (int c = 0; c < CC; c++)
             q1[o * CC + c] = (int8_t)nearbyint(w1[o * CC + c] / (top / 127));
         bq1[o] = (int32_t)nearbyint(b1[o] / (sy * top / 127));
-        nn_i8_quantize_multiplier(sy * top / 127 / sh, &m1[o], &sh1[o]);
+        quantize_into(sy * top / 127 / sh, &m1[o], &sh1[o]);
     }
     for (int c = 0; c < CC; c++) {
         double top = 0;
@@ -217,7 +242,7 @@ static double run_attention(uint64_t *s) {
         for (int o = 0; o < HID; o++)
             q2[c * HID + o] = (int8_t)nearbyint(w2[c * HID + o] / (top / 127));
         bq2[c] = (int32_t)nearbyint(b2[c] / (sh * top / 127));
-        nn_i8_quantize_multiplier(sh * top / 127 / sz, &m2[c], &sh2[c]);
+        quantize_into(sh * top / 127 / sz, &m2[c], &sh2[c]);
     }
     uint8_t lut[256];
     NnI8Mul mul;

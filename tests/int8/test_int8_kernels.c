@@ -2,7 +2,8 @@
  * naive references written here (int64 accumulators over explicitly padded
  * inputs, exact rounded means, TFLite's ADD/MUL formulas on ref_int8.h's
  * arithmetic, long double for the tables): bit for bit on random shapes,
- * zero points 0 and 255, extreme weights, multipliers and biases. */
+ * zero points 0 and 255, extreme weights, multipliers (negative ones too,
+ * where a folded norm's sign goes) and biases. */
 #include <check.h>
 #include <math.h>
 #include <stdint.h>
@@ -18,7 +19,14 @@
 static uint8_t x_buf[MAXV], u_buf[MAXV], y_buf[MAXV], r_buf[MAXV];
 static int8_t w_buf[MAXV];
 static int32_t bias_buf[MAXC], mult_buf[MAXC];
-static int shift_buf[MAXC];
+static int32_t shift_buf[MAXC];
+
+/* nn_i8_quantize_multiplier's shift is an int; the kernels read int32_t. */
+static void quantize_into(double real, int32_t *mult, int32_t *shift) {
+    int sh;
+    nn_i8_quantize_multiplier(real, mult, &sh);
+    *shift = sh;
+}
 
 static int32_t random_zp(uint64_t *s) {
     int64_t k = ref_int(s, 0, 3);
@@ -36,15 +44,21 @@ static void random_weights(int8_t *w, size_t n, uint64_t *s) {
             ref_next(s) % 10 == 0 ? (ref_next(s) % 2 ? 127 : -127) : (int8_t)ref_int(s, -127, 127);
 }
 
+/* A random grid's scale, over four decades (random_zp gives its zero point). */
+static double random_scale(uint64_t *s) { return pow(10, ref_uniform(s, -3.5, 0.5)); }
+
 /* Per-channel multipliers around 1 / (the accumulator's spread), plus
- * extremes (the smallest representable, near one, above one); biases of
- * either sign, a few huge. */
+ * extremes (the smallest representable, near one, above one), a third of
+ * them negative (a folded norm's negative scale); biases of either sign, a
+ * few huge. */
 static NnI8Requant random_requant(int channels, double spread, int relu, uint64_t *s) {
     for (int c = 0; c < channels; c++) {
         double real = ref_uniform(s, 20, 400) / spread;
         int64_t k = ref_int(s, 0, 19);
         real = k == 0 ? ldexp(1, -31) : k == 1 ? 0.999999 : k == 2 ? 3.0 : real;
-        nn_i8_quantize_multiplier(real, &mult_buf[c], &shift_buf[c]);
+        quantize_into(real, &mult_buf[c], &shift_buf[c]);
+        if (ref_next(s) % 3 == 0)
+            mult_buf[c] = -mult_buf[c];
         bias_buf[c] = ref_next(s) % 16 == 0
                           ? (int32_t)ref_int(s, -(1 << 28), 1 << 28)
                           : (int32_t)ref_int(s, -(int64_t)spread, (int64_t)spread);
@@ -54,14 +68,18 @@ static NnI8Requant random_requant(int channels, double spread, int relu, uint64_
     return rq;
 }
 
+/* A conv over an explicitly padded input; with subbands > 1 (depthwise
+ * convs with a folded SubSpectral Norm) the bias and multiplier of output
+ * channel o and row a are those of group o * subbands + a / (fo / subbands). */
 static void ref_conv(uint8_t *y, const uint8_t *x, int32_t zp, const int8_t *w, const int32_t *bias,
-                     const NnI8ConvShape *s, const NnI8Requant *rq) {
+                     const NnI8ConvShape *s, const NnI8Requant *rq, int subbands) {
     int cin_g = s->cin / s->groups, cout_g = s->cout / s->groups;
     for (int o = 0; o < s->cout; o++)
         for (int n = 0; n < s->n; n++)
             for (int a = 0; a < s->fo; a++)
                 for (int b = 0; b < s->to; b++) {
-                    int64_t acc = bias ? bias[o] : 0;
+                    int g = o * subbands + a * subbands / s->fo;
+                    int64_t acc = bias ? bias[g] : 0;
                     for (int ci = 0; ci < cin_g; ci++)
                         for (int i = 0; i < s->kf; i++)
                             for (int j = 0; j < s->kt; j++) {
@@ -74,8 +92,8 @@ static void ref_conv(uint8_t *y, const uint8_t *x, int32_t zp, const int8_t *w, 
                                 acc += (int64_t)w[((o * cin_g + ci) * s->kf + i) * s->kt + j] *
                                        (v - zp);
                             }
-                    y[((o * s->n + n) * s->fo + a) * s->to + b] = (uint8_t)ref_requantize(
-                        acc, rq->mult[o], rq->shift[o], rq->zero_point, rq->lo, rq->hi);
+                    y[((o * s->n + n) * s->fo + a) * s->to + b] = (uint8_t)ref_requantize_signed(
+                        acc, rq->mult[g], rq->shift[g], rq->zero_point, rq->lo, rq->hi);
                 }
 }
 
@@ -100,7 +118,7 @@ START_TEST(conv1x1_and_linear) {
         NnI8Requant rq = random_requant(cout, 60.0 * 127 * sqrt(cin), rep % 2, &s);
         NnI8ConvShape sh = {cin, cout, 1, 1, 1, (int)m, 1, 1, 1, 1, 0, 0, 1, 1, 1, (int)m};
         const int32_t *bias = rep % 7 ? bias_buf : NULL;
-        ref_conv(r_buf, x_buf, zx, w_buf, bias, &sh, &rq);
+        ref_conv(r_buf, x_buf, zx, w_buf, bias, &sh, &rq, 1);
         if (rep % 3 == 0)
             nn_i8_linear(y_buf, x_buf, zx, w_buf, bias, cin, cout, (int)m, rq);
         else
@@ -117,7 +135,7 @@ static void check_conv(NnI8ConvShape sh, int depthwise, uint64_t *s) {
     random_weights(w_buf, (size_t)sh.cout * sh.cin / sh.groups * sh.kf * sh.kt, s);
     NnI8Requant rq = random_requant(sh.cout, 60.0 * 127 * sqrt(sh.kf * sh.kt * sh.cin / sh.groups),
                                     (int)(ref_next(s) % 2), s);
-    ref_conv(r_buf, x_buf, zx, w_buf, bias_buf, &sh, &rq);
+    ref_conv(r_buf, x_buf, zx, w_buf, bias_buf, &sh, &rq, 1);
     if (depthwise)
         nn_i8_dwconv(y_buf, x_buf, zx, w_buf, bias_buf, &sh, rq);
     else
@@ -193,6 +211,62 @@ START_TEST(dwconv) {
             sh.t + 2 * sh.pt < sh.dt * (sh.kt - 1) + 1)
             continue;
         check_conv(sh, 1, &s);
+    }
+}
+END_TEST
+
+/* A random depthwise shape; f and t grow until the kernel fits, then f until
+ * fo is a multiple of subbands. */
+static void random_dw_shape(NnI8ConvShape *sh, int subbands, uint64_t *s) {
+    int c = (int)ref_int(s, 1, 6);
+    *sh = (NnI8ConvShape){c, c, c, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 0};
+    /* one statement each: the order of an initializer list's side effects is unspecified */
+    sh->n = (int)ref_int(s, 1, 2);
+    sh->f = (int)ref_int(s, 1, 24);
+    sh->t = (int)ref_int(s, 1, 16);
+    sh->kf = (int)ref_int(s, 1, 4);
+    sh->kt = (int)ref_int(s, 1, 4);
+    sh->sf = (int)ref_int(s, 1, 3);
+    sh->st = (int)ref_int(s, 1, 3);
+    sh->pf = (int)ref_int(s, 0, 3);
+    sh->pt = (int)ref_int(s, 0, 3);
+    sh->df = (int)ref_int(s, 1, 3);
+    sh->dt = (int)ref_int(s, 1, 3);
+    while (sh->t + 2 * sh->pt < sh->dt * (sh->kt - 1) + 1)
+        sh->t++;
+    while (sh->f + 2 * sh->pf < sh->df * (sh->kf - 1) + 1)
+        sh->f++;
+    finish_shape(sh);
+    while (sh->fo % subbands) {
+        sh->f++;
+        finish_shape(sh);
+    }
+}
+
+START_TEST(dwconv_ssn) {
+    uint64_t s = 21;
+    static const int subbands[] = {1, 2, 4, 5};
+    for (int rep = 0; rep < 800; rep++) {
+        int sub = subbands[rep % 4];
+        NnI8ConvShape sh;
+        random_dw_shape(&sh, sub, &s);
+        int32_t zx = random_zp(&s);
+        random_codes(x_buf, (size_t)sh.cin * sh.n * sh.f * sh.t, &s);
+        random_weights(w_buf, (size_t)sh.cout * sh.kf * sh.kt, &s);
+        NnI8Requant rq = random_requant(sh.cout * sub, 60.0 * 127 * sqrt(sh.kf * sh.kt),
+                                        (int)(ref_next(&s) % 2), &s);
+        const int32_t *bias = rep % 5 ? bias_buf : NULL;
+        ref_conv(r_buf, x_buf, zx, w_buf, bias, &sh, &rq, sub);
+        if (rep % 3 == 0) /* channel by channel, in reverse: each writes only its own */
+            for (int ch = sh.cout - 1; ch >= 0; ch--)
+                nn_i8_dwconv_ssn_channel(ch, y_buf, x_buf, zx, w_buf, bias, &sh, rq, sub);
+        else if (sub == 1 && rep % 3 == 1)
+            nn_i8_dwconv(y_buf, x_buf, zx, w_buf, bias, &sh, rq);
+        else
+            nn_i8_dwconv_ssn(y_buf, x_buf, zx, w_buf, bias, &sh, rq, sub);
+        ck_assert_msg(!memcmp(y_buf, r_buf, conv_out_size(&sh)),
+                      "rep %d: %dx%d s%d,%d p%d,%d d%d,%d fo %d subbands %d", rep, sh.kf, sh.kt,
+                      sh.sf, sh.st, sh.pf, sh.pt, sh.df, sh.dt, sh.fo, sub);
     }
 }
 END_TEST
@@ -281,8 +355,104 @@ START_TEST(means) {
 }
 END_TEST
 
-/* A random grid: scale over four decades, zero point with its edges. */
-static double random_scale(uint64_t *s) { return pow(10, ref_uniform(s, -3.5, 0.5)); }
+/* The sum of (q - zx) over the window of output (a, b) of row r of a mean
+ * along axis (a = 0 for the frequency mean, b = 0 for the time mean), found
+ * by testing every element of the row. */
+static int64_t ref_window_sum(const uint8_t *x, int32_t zx, int f, int t, int axis, int r, int a,
+                              int b) {
+    int64_t acc = 0;
+    for (int i = 0; i < f; i++)
+        for (int j = 0; j < t; j++)
+            if ((axis != NN_I8_MEAN_T || i == a) && (axis != NN_I8_MEAN_F || j == b))
+                acc += x[((size_t)r * f + i) * t + j] - zx;
+    return acc;
+}
+
+/* The requantising means from their definition; the output of row r is
+ * fo x to: 1 x t, f x 1 or 1 x 1. */
+static void ref_mean_rq(uint8_t *y, const uint8_t *x, int32_t zx, int rows, int f, int t, int axis,
+                        int32_t mult, int32_t shift, int32_t zy) {
+    int fo = axis == NN_I8_MEAN_T ? f : 1, to = axis == NN_I8_MEAN_F ? t : 1;
+    for (int r = 0; r < rows; r++)
+        for (int a = 0; a < fo; a++)
+            for (int b = 0; b < to; b++)
+                y[((size_t)r * fo + a) * to + b] = (uint8_t)ref_requantize(
+                    ref_window_sum(x, zx, f, t, axis, r, a, b), mult, shift, zy, 0, 255);
+}
+
+static size_t mean_outputs(int rows, int f, int t, int axis) {
+    return (size_t)rows * (axis == NN_I8_MEAN_F ? t : axis == NN_I8_MEAN_T ? f : 1);
+}
+
+static int mean_count(int f, int t, int axis) {
+    return axis == NN_I8_MEAN_F ? f : axis == NN_I8_MEAN_T ? t : f * t;
+}
+
+/* Bit for bit on random shapes (time rows past one block of columns, a plane
+ * of 38,400 values), constant inputs at 0 and 255, multipliers of
+ * x_scale / (count * y_scale) and the extremes. */
+START_TEST(mean_rq) {
+    uint64_t s = 23;
+    for (int rep = 0; rep < 600; rep++) {
+        int axis = rep % 3, rows = (int)ref_int(&s, 1, 4);
+        int f = (int)ref_int(&s, 1, 40), t = (int)ref_int(&s, 1, 150);
+        if (rep % 60 == 0)
+            rows = 1, f = 128, t = 300;
+        int32_t zx = random_zp(&s), zy = random_zp(&s), mult, shift;
+        size_t n = (size_t)rows * f * t;
+        random_codes(x_buf, n, &s);
+        if (rep % 7 == 0)
+            memset(x_buf, rep % 14 ? 255 : 0, n);
+        double real = random_scale(&s) / (mean_count(f, t, axis) * random_scale(&s));
+        int64_t k = ref_int(&s, 0, 9);
+        real = k == 0 ? ldexp(1, -31) : k == 1 ? 0.999999 : k == 2 ? 3.0 : real;
+        quantize_into(real, &mult, &shift);
+        ref_mean_rq(r_buf, x_buf, zx, rows, f, t, axis, mult, shift, zy);
+        nn_i8_mean_rq(y_buf, x_buf, zx, rows, f, t, axis, mult, shift, zy);
+        ck_assert_msg(!memcmp(y_buf, r_buf, mean_outputs(rows, f, t, axis)), "rep %d axis %d", rep,
+                      axis);
+    }
+}
+END_TEST
+
+/* With the multiplier the emitter makes, every output is within one code of
+ * the exact real mean on the output grid (clamped). Closer: the high multiply
+ * rounds to 2^shift output codes and the shift rounds to a code, so the error
+ * is at most 1/2 + 2^(shift - 1) (plus the multiplier's 2^-31): half a code
+ * and a bit for the long windows whose multipliers are small, up to one code
+ * for multipliers near one. */
+START_TEST(mean_rq_exact) {
+    uint64_t s = 24;
+    long inside = 0;
+    for (int rep = 0; rep < 600; rep++) {
+        int axis = rep % 3, rows = (int)ref_int(&s, 1, 4);
+        int f = (int)ref_int(&s, 1, 40), t = (int)ref_int(&s, 1, 100),
+            count = mean_count(f, t, axis);
+        double sx = random_scale(&s), sy = sx * ref_uniform(&s, 0.02, 1.5);
+        int32_t zx = random_zp(&s), mult, shift;
+        /* the output grid centred on the mean of uniform codes, 127.5 */
+        double centre = nearbyint(128 - (127.5 - zx) * sx / sy);
+        int32_t zy = centre < 0 ? 0 : centre > 255 ? 255 : (int32_t)centre;
+        random_codes(x_buf, (size_t)rows * f * t, &s);
+        quantize_into(sx / (count * sy), &mult, &shift);
+        nn_i8_mean_rq(y_buf, x_buf, zx, rows, f, t, axis, mult, shift, zy);
+        long double bound = 0.5L + (shift > 0 ? 0 : ldexpl(1, shift - 1)) + 1e-6L;
+        int fo = axis == NN_I8_MEAN_T ? f : 1, to = axis == NN_I8_MEAN_F ? t : 1;
+        for (int r = 0; r < rows; r++)
+            for (int a = 0; a < fo; a++)
+                for (int b = 0; b < to; b++) {
+                    long double sum = (long double)ref_window_sum(x_buf, zx, f, t, axis, r, a, b);
+                    long double exact = zy + (long double)sx * sum / count / sy;
+                    long double clamped = exact < 0 ? 0 : exact > 255 ? 255 : exact;
+                    int got = y_buf[((size_t)r * fo + a) * to + b];
+                    ck_assert_msg(fabsl(got - clamped) <= 1 && fabsl(got - clamped) <= bound,
+                                  "rep %d: %d vs %Lf, shift %d", rep, got, exact, shift);
+                    inside += exact > 0 && exact < 255;
+                }
+    }
+    ck_assert(inside > 10000); /* most outputs are not clamped */
+}
+END_TEST
 
 /* TFLite's ADD from its definition, on the reference arithmetic, with the
  * multipliers the test derives itself. */
@@ -426,7 +596,9 @@ START_TEST(affine) {
             cc[g] = ref_uniform(&s, -100, 100) * sy;
             if (g == 0 && rep % 10 == 0)
                 a[g] = 0; /* gamma 0 */
-            nn_i8_affine_params(a[g], cc[g], sx, sy, &k[g], &b[g], &mult_buf[g], &shift_buf[g]);
+            int sh;
+            nn_i8_affine_params(a[g], cc[g], sx, sy, &k[g], &b[g], &mult_buf[g], &sh);
+            shift_buf[g] = sh;
         }
         size_t total_n = (size_t)c * n * f * t;
         random_codes(x_buf, total_n, &s);
@@ -450,9 +622,45 @@ START_TEST(affine) {
 }
 END_TEST
 
+/* nn_i8_affine with any k, b in range and multipliers of either sign,
+ * against the reference; and negating k, b and the multiplier together
+ * gives the same codes (the negative multiplier negates the accumulator). */
+START_TEST(affine_negative_mult) {
+    uint64_t s = 25;
+    static uint8_t neg_buf[MAXV];
+    for (int rep = 0; rep < 300; rep++) {
+        int c = (int)ref_int(&s, 1, 5), n = (int)ref_int(&s, 1, 2), sub = 1 << (rep % 3);
+        int f = sub * (int)ref_int(&s, 1, 4), t = (int)ref_int(&s, 1, 9), groups = c * sub;
+        int32_t zx = random_zp(&s), k[MAXC], nk[MAXC], nb[MAXC], nm[MAXC];
+        /* |k (q - zx) + b| <= 2^16 * 255 + 2^28 < 2^31: in range, as the params keep it */
+        NnI8Requant rq = random_requant(groups, 65536.0 * 255, rep % 2, &s);
+        for (int g = 0; g < groups; g++) {
+            k[g] = (int32_t)ref_int(&s, -65536, 65536);
+            nk[g] = -k[g];
+            nb[g] = -bias_buf[g];
+            nm[g] = -mult_buf[g];
+        }
+        size_t total_n = (size_t)c * n * f * t;
+        random_codes(x_buf, total_n, &s);
+        for (size_t o = 0; o < total_n; o++) {
+            int ch = (int)(o / ((size_t)n * f * t)), i = (int)(o / t % f);
+            int g = ch * sub + i / (f / sub);
+            r_buf[o] = (uint8_t)ref_requantize_signed((int64_t)k[g] * (x_buf[o] - zx) + bias_buf[g],
+                                                      mult_buf[g], shift_buf[g], rq.zero_point,
+                                                      rq.lo, 255);
+        }
+        nn_i8_affine(y_buf, x_buf, zx, k, bias_buf, rq, c, n, f, t, sub);
+        ck_assert_msg(!memcmp(y_buf, r_buf, total_n), "rep %d", rep);
+        NnI8Requant neg = {nm, shift_buf, rq.zero_point, rq.lo, rq.hi};
+        nn_i8_affine(neg_buf, x_buf, zx, nk, nb, neg, c, n, f, t, sub);
+        ck_assert_msg(!memcmp(neg_buf, y_buf, total_n), "rep %d negated", rep);
+    }
+}
+END_TEST
+
 /* x + g + broadcast(u), BN and ReLU as nn_i8_sum_affine runs them: each term
  * rounded to 16 fractional bits of an output code, the sum rounded once. */
-static uint8_t ref_sum_affine(const int32_t *d, int nterms, int32_t (*m)[MAXC], int (*sh)[MAXC],
+static uint8_t ref_sum_affine(const int32_t *d, int nterms, int32_t (*m)[MAXC], int32_t (*sh)[MAXC],
                               int ch, int64_t bias16, int32_t zy, int32_t lo) {
     __int128 acc = bias16;
     for (int k = 0; k < nterms; k++) {
@@ -474,7 +682,7 @@ START_TEST(sum_affine) {
         int axis = rep % 2 ? NN_I8_BCAST_F : NN_I8_BCAST_T;
         double sk[3], a[MAXC], cc[MAXC], amax = 0, ssum = 0;
         int32_t zk[3], m[3][MAXC], zy = random_zp(&s), lo = rep % 3 ? zy : 0;
-        int sh[3][MAXC];
+        int32_t sh[3][MAXC];
         int64_t bias16[MAXC];
         for (int k = 0; k < nterms; k++) {
             sk[k] = random_scale(&s);
@@ -491,8 +699,11 @@ START_TEST(sum_affine) {
         for (int k = 0; k < nterms; k++) {
             random_codes(bufs[k], (size_t)c * n * f * t, &s);
             terms[k] = (NnI8SumTerm){bufs[k], k == 2 ? axis : NN_I8_BCAST_NONE, zk[k], m[k], sh[k]};
-            for (int ch = 0; ch < c; ch++)
-                nn_i8_sum_term_multiplier(a[ch], sk[k], sy, &m[k][ch], &sh[k][ch]);
+            for (int ch = 0; ch < c; ch++) {
+                int shift;
+                nn_i8_sum_term_multiplier(a[ch], sk[k], sy, &m[k][ch], &shift);
+                sh[k][ch] = shift;
+            }
         }
         for (int ch = 0; ch < c; ch++) {
             cc[ch] = ref_uniform(&s, -60, 60) * sy;
@@ -531,6 +742,46 @@ START_TEST(clamp) {
 }
 END_TEST
 
+/* Codes onto another grid, against the reference: multipliers from the
+ * ratio of two scales and the extremes, fused ReLU and arbitrary clamps, in
+ * place too; a grid onto itself is the identity, and every output is within
+ * one code of the exact value. */
+START_TEST(requant_copy) {
+    uint64_t s = 26;
+    for (int rep = 0; rep < 600; rep++) {
+        size_t n = (size_t)ref_int(&s, 1, 3000);
+        int32_t zx = random_zp(&s), zy = random_zp(&s), lo = 0, hi = 255, mult, shift;
+        if (rep % 3 == 1)
+            lo = zy;
+        else if (rep % 3 == 2) {
+            lo = (int32_t)ref_int(&s, 0, 255);
+            hi = (int32_t)ref_int(&s, lo, 255);
+        }
+        double real = random_scale(&s) / random_scale(&s);
+        int64_t k = ref_int(&s, 0, 9), exact_real = k > 3;
+        real = k == 0 ? ldexp(1, -31) : k == 1 ? 0.999999 : k == 2 ? 300.0 : k == 3 ? 1 : real;
+        if (k == 3)
+            zy = zx; /* the same grid */
+        quantize_into(real, &mult, &shift);
+        random_codes(x_buf, n, &s);
+        for (size_t i = 0; i < n; i++) {
+            r_buf[i] = (uint8_t)ref_requantize(x_buf[i] - zx, mult, shift, zy, lo, hi);
+            double exact = fmin(fmax(zy + (x_buf[i] - zx) * real, lo), hi);
+            if (exact_real)
+                ck_assert(fabs(r_buf[i] - exact) <= 1);
+            if (k == 3)
+                ck_assert_int_eq(r_buf[i], nn_i8_clamp(x_buf[i], lo, hi));
+        }
+        if (rep % 4 == 0) { /* in place */
+            memcpy(y_buf, x_buf, n);
+            nn_i8_requant_copy(y_buf, y_buf, n, zx, mult, shift, zy, lo, hi);
+        } else
+            nn_i8_requant_copy(y_buf, x_buf, n, zx, mult, shift, zy, lo, hi);
+        ck_assert_msg(!memcmp(y_buf, r_buf, n), "rep %d", rep);
+    }
+}
+END_TEST
+
 int main(void) {
     Suite *suite = suite_create("int8_kernels");
     TCase *tc = tcase_create("kernels");
@@ -538,14 +789,19 @@ int main(void) {
     tcase_add_test(tc, conv1x1_and_linear);
     tcase_add_test(tc, conv_general);
     tcase_add_test(tc, dwconv);
+    tcase_add_test(tc, dwconv_ssn);
     tcase_add_test(tc, pools);
     tcase_add_test(tc, means);
+    tcase_add_test(tc, mean_rq);
+    tcase_add_test(tc, mean_rq_exact);
     tcase_add_test(tc, add);
     tcase_add_test(tc, mul);
     tcase_add_test(tc, lut);
     tcase_add_test(tc, affine);
+    tcase_add_test(tc, affine_negative_mult);
     tcase_add_test(tc, sum_affine);
     tcase_add_test(tc, clamp);
+    tcase_add_test(tc, requant_copy);
     suite_add_tcase(suite, tc);
     return check_run(suite);
 }
