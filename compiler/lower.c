@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ops.h"
+#include "slots.h"
 
 /* Grows an arena array of `size`-byte elements to hold one more. */
 static void *grow(Arena *a, void *items, int n, int *cap, size_t size) {
@@ -207,59 +208,6 @@ static void plan_activations(Program *p) {
     }
 }
 
-/* First-fit allocation of per-clip slots in the gradient arena. */
-typedef struct Block {
-    int64_t offset, size;
-} Block;
-
-typedef struct FreeList {
-    Block *blocks;
-    int n, cap;
-    int64_t top; /* high-water mark */
-    Arena *arena;
-} FreeList;
-
-static int64_t slot_alloc(FreeList *fl, int64_t size) {
-    for (int i = 0; i < fl->n; i++) {
-        Block *b = &fl->blocks[i];
-        if (b->size >= size) {
-            int64_t at = b->offset;
-            b->offset += size;
-            b->size -= size;
-            if (b->size == 0)
-                memmove(b, b + 1, sizeof *b * (size_t)(--fl->n - i));
-            return at;
-        }
-    }
-    int64_t at = fl->top;
-    if (fl->n > 0 && fl->blocks[fl->n - 1].offset + fl->blocks[fl->n - 1].size == fl->top) {
-        at = fl->blocks[fl->n - 1].offset; /* extend the last free block */
-        fl->n--;
-    }
-    fl->top = at + size;
-    return at;
-}
-
-static void slot_free(FreeList *fl, int64_t offset, int64_t size) {
-    int i = 0;
-    while (i < fl->n && fl->blocks[i].offset < offset)
-        i++;
-    fl->blocks = grow(fl->arena, fl->blocks, fl->n, &fl->cap, sizeof *fl->blocks);
-    memmove(fl->blocks + i + 1, fl->blocks + i, sizeof *fl->blocks * (size_t)(fl->n - i));
-    fl->blocks[i] = (Block){offset, size};
-    fl->n++;
-    if (i + 1 < fl->n && fl->blocks[i].offset + fl->blocks[i].size == fl->blocks[i + 1].offset) {
-        fl->blocks[i].size += fl->blocks[i + 1].size;
-        memmove(fl->blocks + i + 1, fl->blocks + i + 2, sizeof *fl->blocks * (size_t)(fl->n - i - 2));
-        fl->n--;
-    }
-    if (i > 0 && fl->blocks[i - 1].offset + fl->blocks[i - 1].size == fl->blocks[i].offset) {
-        fl->blocks[i - 1].size += fl->blocks[i].size;
-        memmove(fl->blocks + i, fl->blocks + i + 1, sizeof *fl->blocks * (size_t)(fl->n - i - 1));
-        fl->n--;
-    }
-}
-
 /* A gradient slot lives from the backward of the root's last consumer (its first
  * write) to the backward of its first producer (its last read). */
 static void plan_gradients(Program *p) {
@@ -276,17 +224,17 @@ static void plan_gradients(Program *p) {
         if (pr->y >= 0 && last_read[p->tensors[pr->y].root] == p->nprims)
             last_read[p->tensors[pr->y].root] = k;
     }
-    FreeList fl = {.arena = p->arena};
+    SlotList fl = {.arena = p->arena};
     for (int k = p->nprims - 1; k >= 0; k--) {
         for (int i = 0; i < p->ntensors; i++) {
             Tensor *t = &p->tensors[i];
             if (t->root == i && !t->fixed && !t->external && first_write[i] == k)
-                t->grad_offset = slot_alloc(&fl, (int64_t)t->c * t->f * t->t);
+                t->grad_offset = slots_alloc(&fl, (int64_t)t->c * t->f * t->t);
         }
         for (int i = 0; i < p->ntensors; i++) {
             Tensor *t = &p->tensors[i];
             if (t->root == i && t->grad_offset >= 0 && last_read[i] == k)
-                slot_free(&fl, t->grad_offset, (int64_t)t->c * t->f * t->t);
+                slots_free(&fl, t->grad_offset, (int64_t)t->c * t->f * t->t);
         }
     }
     p->grad_per_clip = fl.top;
@@ -339,17 +287,17 @@ static void plan_inference(Program *p) {
                     last[p->tensors[ins[j]].root] = k + 1;
         }
     }
-    FreeList fl = {.arena = p->arena};
+    SlotList fl = {.arena = p->arena};
     for (int k = 0; k < p->nprims; k++) {
         for (int i = 0; i < p->ntensors; i++) {
             Tensor *t = &p->tensors[i];
             if (t->root == i && !t->external && !t->fixed && first[i] == k)
-                t->infer_offset = slot_alloc(&fl, (int64_t)t->c * t->f * t->t);
+                t->infer_offset = slots_alloc(&fl, (int64_t)t->c * t->f * t->t);
         }
         for (int i = 0; i < p->ntensors; i++) {
             Tensor *t = &p->tensors[i];
             if (t->root == i && !t->external && !t->fixed && last[i] == k)
-                slot_free(&fl, t->infer_offset, (int64_t)t->c * t->f * t->t);
+                slots_free(&fl, t->infer_offset, (int64_t)t->c * t->f * t->t);
         }
     }
     p->infer_per_clip = fl.top;

@@ -40,10 +40,11 @@ static int classify_file(audio_loader *ld, logmel *lm, predictor *p, const char 
 
 int cmd_classify(int argc, char **argv) {
     const char *model = NULL, *ckpt = NULL, *files[MAX_FILES];
-    int nfiles = 0;
+    int nfiles = 0, int8 = 0;
     const CliOption options[] = {
         {"--model", CLI_STRING, &model, 0, 0, NULL},
         {"--ckpt", CLI_STRING, &ckpt, 0, 0, NULL},
+        {"--int8", CLI_FLAG, &int8, 0, 0, NULL},
     };
     if (cli_parse("classify", argc, argv, options, sizeof options / sizeof *options, files,
                   MAX_FILES, &nfiles) ||
@@ -55,6 +56,10 @@ int cmd_classify(int argc, char **argv) {
     asc_err err;
     if (model_data_open(&md, model, ckpt, NULL, 1, &err))
         return cli_fail("classify", "%s", err.msg);
+    if (int8 && model_state_use_int8(&md.state, ckpt, &err)) {
+        model_data_close(&md);
+        return cli_fail("classify", "%s", err.msg);
+    }
     const AscModelInfo *m = md.state.model->info;
     if (m->input_f != LOGMEL_BANDS || m->input_t != LOGMEL_FRAMES || m->classes > 1024) {
         model_data_close(&md);

@@ -12,7 +12,7 @@
 
 int cmd_predict(int argc, char **argv) {
     const char *model = NULL, *ckpt = NULL, *data = NULL, *out = NULL;
-    int threads = 0, batch = 64;
+    int threads = 0, batch = 64, int8 = 0;
     const CliOption options[] = {
         {"--model", CLI_STRING, &model, 0, 0, NULL},
         {"--ckpt", CLI_STRING, &ckpt, 0, 0, NULL},
@@ -20,6 +20,7 @@ int cmd_predict(int argc, char **argv) {
         {"--out", CLI_STRING, &out, 0, 0, NULL},
         {"--threads", CLI_INT, &threads, 1, 1024, NULL},
         {"--batch", CLI_INT, &batch, 1, 4096, NULL},
+        {"--int8", CLI_FLAG, &int8, 0, 0, NULL},
     };
     if (cli_parse("predict", argc, argv, options, sizeof options / sizeof *options, NULL, 0, NULL) ||
         cli_require("predict", "--model", model) || cli_require("predict", "--ckpt", ckpt) ||
@@ -30,6 +31,10 @@ int cmd_predict(int argc, char **argv) {
     asc_err err;
     if (model_data_open(&md, model, ckpt, data, threads, &err))
         return cli_fail("predict", "%s", err.msg);
+    if (int8 && model_state_use_int8(&md.state, ckpt, &err)) {
+        model_data_close(&md);
+        return cli_fail("predict", "%s", err.msg);
+    }
     long n = md.set.n_clips, classes = md.state.model->info->classes;
     long *clips = malloc(sizeof *clips * (size_t)(n + 1));
     float *logits = malloc(sizeof *logits * (size_t)(n * classes + 1));

@@ -241,6 +241,11 @@ static void json_member(FILE *out, const char *key, double x)
 
 void metrics_print_json(FILE *out, const eval_metrics *m)
 {
+    metrics_print_json_with(out, m, NULL);
+}
+
+void metrics_print_json_with(FILE *out, const eval_metrics *m, const char *extra)
+{
     fprintf(out, "{\"clips\": %ld", metrics_clips(m));
     json_member(out, "accuracy", metrics_accuracy(m));
     json_member(out, "logloss", metrics_logloss(m));
@@ -265,7 +270,44 @@ void metrics_print_json(FILE *out, const eval_metrics *m)
             fprintf(out, "%s%ld", p ? ", " : "", m->confusion[t][p]);
         fprintf(out, "]");
     }
-    fprintf(out, "]}\n");
+    fprintf(out, "]%s%s}\n", extra ? ", " : "", extra ? extra : "");
+}
+
+/* Softmax of a row in double. */
+static void softmax_row(const float *logits, int classes, double *p)
+{
+    double top = logits[0], sum = 0;
+    for (int k = 1; k < classes; k++)
+        top = logits[k] > top ? logits[k] : top;
+    for (int k = 0; k < classes; k++)
+        sum += p[k] = exp((double)logits[k] - top);
+    for (int k = 0; k < classes; k++)
+        p[k] /= sum;
+}
+
+static int argmax_row(const float *x, int classes)
+{
+    int best = 0;
+    for (int k = 1; k < classes; k++)
+        best = x[k] > x[best] ? k : best;
+    return best;
+}
+
+void metrics_agreement(const float *a, const float *b, long n, int classes,
+                       logits_agreement *out)
+{
+    double pa[TAU_SCENES * 8], pb[TAU_SCENES * 8];
+    *out = (logits_agreement){.clips = n};
+    for (long i = 0; i < n && classes <= TAU_SCENES * 8; i++) {
+        const float *ra = a + i * classes, *rb = b + i * classes;
+        out->same_top1 += argmax_row(ra, classes) == argmax_row(rb, classes);
+        softmax_row(ra, classes, pa);
+        softmax_row(rb, classes, pb);
+        for (int k = 0; k < classes; k++) {
+            double d = fabs(pa[k] - pb[k]);
+            out->max_prob_diff = d > out->max_prob_diff ? d : out->max_prob_diff;
+        }
+    }
 }
 
 void metrics_mean_std(const double *x, int n, double *mean, double *std)

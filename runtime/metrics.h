@@ -65,6 +65,20 @@ void metrics_print_confusion(FILE *out, const eval_metrics *m);
  * numbers have 10 significant digits, devices without clips are left out
  * and an undefined average is null. */
 void metrics_print_json(FILE *out, const eval_metrics *m);
+/* The same with extra members ("\"key\": value, ...") before the closing brace. */
+void metrics_print_json_with(FILE *out, const eval_metrics *m, const char *extra);
+
+/* How two models' outputs on the same clips agree (INT8 against the float model
+ * it implements): clips with the same top-1 class (first index on ties), and
+ * the largest difference between their softmax probabilities. */
+typedef struct {
+    long clips, same_top1;
+    double max_prob_diff;
+} logits_agreement;
+
+/* a and b: n rows of `classes` logits (at most 80 classes). */
+void metrics_agreement(const float *a, const float *b, long n, int classes,
+                       logits_agreement *out);
 
 /* Mean and sample standard deviation (n - 1) of n runs, e.g. seeds: the
  * mean is NAN for n < 1, the deviation NAN for n < 2. */

@@ -1,6 +1,7 @@
 /* A trained model's state and inference over many clips; see model_state.h. */
 #include "model_state.h"
 
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,9 +84,56 @@ void model_state_free(model_state *s) {
     free(s->stats);
     free(s->quant);
     s->params = s->stats = s->quant = NULL;
+    if (s->int8)
+        int8_model_free(s->int8);
+    free(s->int8);
+    s->int8 = NULL;
+}
+
+asc_status model_state_use_int8(model_state *s, const char *path, asc_err *err) {
+    if (!s->quant)
+        return err_set(err, path, "not quantisation-aware (train with --qat): INT8 needs its "
+                       "trained ranges");
+    if (!s->int8_grids)
+        return err_set(err, path, "the INT8 grids inside the blocks are not calibrated (run asc "
+                       "calibrate on it)");
+    s->int8 = malloc(sizeof *s->int8);
+    if (!s->int8)
+        return err_set(err, path, "out of memory");
+    if (int8_model_prepare(s->int8, s->model, s->params, s->stats, s->quant, path, err)) {
+        free(s->int8);
+        s->int8 = NULL;
+        return ASC_EFAIL;
+    }
+    return ASC_OK;
+}
+
+/* INT8 inference: one clip at a time, the clips shared among the threads. */
+static int predictor_init_int8(predictor *p, const model_state *s, int batch) {
+    const AscModelInfo *m = s->model->info;
+    *p = (predictor){.state = s, .batch = batch};
+    p->input = malloc(sizeof(float) * (size_t)batch * (size_t)(m->input_c * m->input_f * m->input_t));
+    p->int8_arena = malloc((size_t)omp_get_max_threads() * (size_t)s->int8->desc->arena + 1);
+    if (!p->input || !p->int8_arena) {
+        predictor_free(p);
+        return 0;
+    }
+    return 1;
+}
+
+static void predictor_run_int8(predictor *p, const float *inputs, int n, float *logits) {
+    const AscModelInfo *m = p->state->model->info;
+    const int8_model *q = p->state->int8;
+    size_t clip = (size_t)(m->input_c * m->input_f * m->input_t);
+#pragma omp parallel for schedule(dynamic)
+    for (int i = 0; i < n; i++)
+        q->desc->forward(&q->c, inputs + i * clip, logits + (size_t)i * (size_t)m->classes,
+                         p->int8_arena + (size_t)omp_get_thread_num() * (size_t)q->desc->arena);
 }
 
 int predictor_init(predictor *p, const model_state *s, int batch) {
+    if (s->int8)
+        return predictor_init_int8(p, s, batch);
     const AscModelInfo *m = s->model->info;
     size_t arena_size = s->quant ? asc_arena_size(m, batch) : asc_infer_arena_size(m, batch);
     size_t input_size = (size_t)batch * (size_t)(m->input_c * m->input_f * m->input_t);
@@ -110,6 +158,10 @@ int predictor_init(predictor *p, const model_state *s, int batch) {
 
 void predictor_run(predictor *p, const float *inputs, int n, float *logits) {
     const model_state *s = p->state;
+    if (s->int8) {
+        predictor_run_int8(p, inputs, n, logits);
+        return;
+    }
     if (!s->quant) {
         s->model->infer(n, s->params, s->stats, inputs, logits, p->arena);
         return;
@@ -129,6 +181,7 @@ void predictor_run(predictor *p, const float *inputs, int n, float *logits) {
 
 void predictor_free(predictor *p) {
     free(p->arena), free(p->input), free(p->qinput), free(p->qparams), free(p->stats);
+    free(p->int8_arena);
     *p = (predictor){0};
 }
 

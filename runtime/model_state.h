@@ -7,6 +7,7 @@
 
 #include "asc_model.h"
 #include "error.h"
+#include "int8_model.h"
 #include "metrics.h"
 #include "tau.h"
 
@@ -16,6 +17,7 @@ typedef struct model_state {
     float *stats;  /* info->stats_floats */
     float *quant;  /* 2 * info->ngrids ranges, or NULL: not quantisation-aware */
     int int8_grids; /* the internal grids are calibrated: inference simulates INT8 */
+    int8_model *int8; /* set by model_state_use_int8: inference runs INT8 */
 } model_state;
 
 /* The checkpoint section holding the calibrated internal INT8 grids: 2 floats
@@ -36,6 +38,10 @@ asc_status model_state_load(model_state *s, const AscModel *model, const char *p
 
 void model_state_free(model_state *s);
 
+/* From now on the state's inference is INT8 (a calibrated QAT checkpoint's; path
+ * names it in the error line). */
+asc_status model_state_use_int8(model_state *s, const char *path, asc_err *err);
+
 /* Inference with a state, batch clips at a time, in buffers allocated once.
  * A quantisation-aware state runs as the fake-quantised model (weights rounded
  * per channel, activations on their frozen ranges); once its internal grids are
@@ -46,6 +52,7 @@ typedef struct predictor {
     int batch;
     float *arena, *input, *qparams, *stats;
     float *qinput; /* the input on its grid (INT8 simulation) */
+    uint8_t *int8_arena; /* INT8: one clip's activations per thread */
     float *calib;  /* while calibrating: each grid's batch [lo, hi], else NULL */
 } predictor;
 

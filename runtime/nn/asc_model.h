@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nn_int8_steps.h"
 #include "nn_rng.h"
 
 typedef enum AscParamKind {
@@ -81,6 +82,17 @@ static inline size_t asc_infer_arena_size(const AscModelInfo *m, int batch) {
     return (size_t)batch * (size_t)(m->infer_per_clip + m->scratch_per_clip);
 }
 
+/* INT8 inference of a model (runtime/nn/nn_int8_prepare.h makes the constants
+ * from a calibrated QAT checkpoint, in arrays of the sizes given here). */
+typedef struct AscInt8 {
+    const NnI8Prep *steps;
+    int nsteps;
+    int64_t n8, n32, n64, nu8, nf; /* values of w8, w32, w64, u8, wf */
+    int64_t arena;                 /* activation bytes for one clip */
+    void (*forward)(const NnI8Constants *w, const float *features, float *logits,
+                    uint8_t *arena);
+} AscInt8;
+
 /* A float model: the functions the driver calls, whatever the spec. */
 typedef struct AscModel {
     const AscModelInfo *info;
@@ -102,6 +114,8 @@ typedef struct AscModel {
     /* Inference only (running statistics, no dropout), in asc_infer_arena_size values. */
     void (*infer)(int batch, const float *params, const float *stats, const float *input,
                   float *logits, float *arena);
+    /* INT8 inference, or NULL when the model has a step INT8 cannot run */
+    const AscInt8 *int8;
 } AscModel;
 
 #endif

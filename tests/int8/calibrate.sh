@@ -16,9 +16,10 @@ fail() { echo "FAIL: $*"; exit 1; }
 ckpt=$tmp/run/last.ckpt
 cp "$ckpt" "$tmp/orig.ckpt"
 
-"$asc" calibrate --model $model --ckpt "$ckpt" --data "$tmp/data" --clips 64 --batch 16 \
-    --out "$tmp/a.ckpt" | grep -q "227 internal INT8 grids calibrated on 64 training clips" ||
-    fail "calibrate did not report its grids"
+said=$("$asc" calibrate --model $model --ckpt "$ckpt" --data "$tmp/data" --clips 64 --batch 16 \
+    --out "$tmp/a.ckpt")
+grep -q "227 internal INT8 grids calibrated on 64 training clips" <<<"$said" ||
+    fail "calibrate did not report its grids: $said"
 cmp -s "$ckpt" "$tmp/orig.ckpt" || fail "--out changed the input checkpoint"
 "$asc" calibrate --model $model --ckpt "$ckpt" --data "$tmp/data" --clips 64 --batch 16 \
     --out "$tmp/b.ckpt" >/dev/null
@@ -32,8 +33,9 @@ cmp -s "$tmp/a.ckpt" "$tmp/inplace.ckpt" || fail "calibrating in place differs f
     --batch 16 >/dev/null
 cmp -s "$tmp/a.ckpt" "$tmp/inplace.ckpt" || fail "recalibrating changed the checkpoint"
 
-"$asc" eval --model $model --ckpt "$tmp/a.ckpt" --data "$tmp/data" | head -1 |
-    grep -q "INT8-simulated" || fail "eval of a calibrated checkpoint does not simulate INT8"
+table=$("$asc" eval --model $model --ckpt "$tmp/a.ckpt" --data "$tmp/data")
+grep -q "INT8-simulated" <<<"${table%%$'\n'*}" ||
+    fail "eval of a calibrated checkpoint does not simulate INT8"
 acc() { "$asc" eval --model $model --ckpt "$1" --data "$tmp/data" --json |
         sed 's/.*"micro_logloss": \([-0-9.e]*\).*/\1/'; }
 before=$(acc "$ckpt") after=$(acc "$tmp/a.ckpt")
