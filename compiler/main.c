@@ -11,6 +11,7 @@
 
 #include "budget.h"
 #include "emit_c.h"
+#include "emit_standalone.h"
 #include "frontend.h"
 #include "lower.h"
 #include "ops.h"
@@ -21,7 +22,8 @@ enum { DEFAULT_TRAIN_BATCH = 512 };
 
 typedef struct Options {
     int report, json;
-    const char *emit; /* NULL, "model" or "dot" */
+    const char *emit; /* NULL, "model", "standalone" or "dot" */
+    const char *weights; /* --emit=standalone: the checkpoint */
     const char *out_dir;
     int precision_double;
     const char *name; /* overrides the model's name in generated code */
@@ -36,6 +38,9 @@ static void usage(FILE *out) {
           "  --json         print the same report as one JSON object\n"
           "  -o DIR         write the generated C there: DIR/<model>.h and DIR/<model>.c\n"
           "  --emit=model   forward, backward and descriptor in C (the default with -o)\n"
+          "  --emit=standalone --weights CKPT\n"
+          "                 the standalone INT8 classifier with a calibrated QAT checkpoint's\n"
+          "                 constants: DIR/<model>_classifier.h and .c (strict C99 + libm)\n"
           "  --emit=dot     the layer graph in Graphviz dot (stdout, or DIR/<model>.dot)\n"
           "  --precision=P  float (default) or double, the type of the generated code\n"
           "  --name=NAME    name the generated model NAME (its files and symbols)\n"
@@ -78,7 +83,7 @@ static int parse_options(int argc, char **argv, Options *o) {
         {"json", no_argument, NULL, 'j'},     {"emit", required_argument, NULL, 'e'},
         {"batch", required_argument, NULL, 'b'}, {"help", no_argument, NULL, 'h'},
         {"precision", required_argument, NULL, 'p'}, {"name", required_argument, NULL, 'n'},
-        {NULL, 0, NULL, 0},
+        {"weights", required_argument, NULL, 'w'}, {NULL, 0, NULL, 0},
     };
     *o = (Options){.batch = DEFAULT_TRAIN_BATCH};
     opterr = 0;
@@ -90,8 +95,10 @@ static int parse_options(int argc, char **argv, Options *o) {
         case 'j': o->json = 1; break;
         case 'o': o->out_dir = optarg; break;
         case 'e':
-            if (strcmp(optarg, "dot") != 0 && strcmp(optarg, "model") != 0)
-                return usage_error("unknown --emit kind '%s' (expected model or dot)", optarg);
+            if (strcmp(optarg, "dot") != 0 && strcmp(optarg, "model") != 0 &&
+                strcmp(optarg, "standalone") != 0)
+                return usage_error("unknown --emit kind '%s' (expected model, standalone or dot)",
+                                   optarg);
             o->emit = optarg;
             break;
         case 'p':
@@ -99,6 +106,7 @@ static int parse_options(int argc, char **argv, Options *o) {
                 return usage_error("unknown --precision '%s' (expected float or double)", optarg);
             o->precision_double = strcmp(optarg, "double") == 0;
             break;
+        case 'w': o->weights = optarg; break;
         case 'n':
             if (!valid_identifier(optarg))
                 return usage_error("--name needs a C identifier, got '%s'", optarg);
@@ -123,6 +131,13 @@ static int parse_options(int argc, char **argv, Options *o) {
         o->emit = "model";
     if (o->emit && strcmp(o->emit, "model") == 0 && !o->out_dir)
         return usage_error("%s", "--emit=model needs -o DIR");
+    int standalone = o->emit && strcmp(o->emit, "standalone") == 0;
+    if (standalone && (!o->out_dir || !o->weights))
+        return usage_error("%s", "--emit=standalone needs -o DIR and --weights CKPT");
+    if (!standalone && o->weights)
+        return usage_error("%s", "--weights goes with --emit=standalone");
+    if (standalone && o->precision_double)
+        return usage_error("%s", "the standalone classifier is INT8: no --precision");
     o->spec = argv[optind];
     return -1;
 }
@@ -170,6 +185,27 @@ static void write_source(FILE *out, const void *e) {
     emit_c_source(out, ((const Emission *)e)->program, &((const Emission *)e)->options);
 }
 
+static void write_standalone_header(FILE *out, const void *s) { emit_standalone_header(out, s); }
+
+static void write_standalone_source(FILE *out, const void *s) { emit_standalone_source(out, s); }
+
+/* The standalone classifier: nothing is written unless the checkpoint gives every
+ * constant. */
+static int emit_standalone(const Options *opt, const Model *model, Arena *arena) {
+    Standalone s;
+    char why[600], name[300];
+    if (!standalone_prepare(&s, lower_model(model, arena), opt->weights, why, sizeof why)) {
+        fprintf(stderr, "ascc: %s\n", why);
+        return 0;
+    }
+    snprintf(name, sizeof name, "%s_classifier.h", model->name);
+    int ok = write_file(opt->out_dir, name, write_standalone_header, &s);
+    snprintf(name, sizeof name, "%s_classifier.c", model->name);
+    ok = ok && write_file(opt->out_dir, name, write_standalone_source, &s);
+    standalone_free(&s);
+    return ok;
+}
+
 /* The emit stage: C for the model, or its graph. */
 static int emit(const Options *opt, const Model *model, const char *text, size_t len,
                 Arena *arena) {
@@ -182,6 +218,8 @@ static int emit(const Options *opt, const Model *model, const char *text, size_t
         snprintf(name, sizeof name, "%s.dot", model->name);
         return write_file(opt->out_dir, name, write_dot, model);
     }
+    if (strcmp(opt->emit, "standalone") == 0)
+        return emit_standalone(opt, model, arena);
     Emission e = {.program = lower_model(model, arena),
                   .options = {.precision_double = opt->precision_double, .spec_text = text,
                               .spec_len = len}};
