@@ -351,8 +351,10 @@ int train_run(const train_options *options) {
     train_options o = *options;
     if (o.warmup_epochs < 0) /* default: the paper's 10 epochs, at most a third of the run */
         o.warmup_epochs = o.epochs >= 30 ? 10 : o.epochs / 3;
-    if (o.qat_freeze_epochs < 0) /* default: the last tenth of the epochs */
-        o.qat_freeze_epochs = o.qat ? (o.epochs + 9) / 10 : 0;
+    if (o.qat_freeze_epochs < 0) { /* default: the last tenth, but one epoch observes */
+        int tenth = (o.epochs + 9) / 10;
+        o.qat_freeze_epochs = !o.qat ? 0 : tenth < o.epochs ? tenth : o.epochs - 1;
+    }
     if (o.threads > 0) {
         omp_set_num_threads(o.threads);
         openblas_set_num_threads(o.threads);
