@@ -1,6 +1,8 @@
 /* asc bench: how fast a generated model trains and infers on this machine.
  * Median time of a training step (forward + backward) at --batch, and of a
- * batch-1 fp32 inference, with --threads OpenMP and OpenBLAS threads. */
+ * batch-1 fp32 inference, with --threads OpenMP and OpenBLAS threads; for a
+ * model with an INT8 form, the median time of its INT8 inference of one clip
+ * (always one thread: the INT8 forward runs a clip on the calling thread). */
 #include <getopt.h>
 #include <omp.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <cblas.h>
 
 #include "commands.h"
+#include "int8_model.h"
 #include "model_init.h"
 #include "model_registry.h"
 #include "rng.h"
@@ -147,6 +150,37 @@ static double time_inference(const AscModel *model, Buffers *b, int runs) {
     return m;
 }
 
+/* Median ms of the INT8 inference of one clip, or -1 for a model without an
+ * INT8 form (or out of memory). The constants come from the randomly
+ * initialised parameters and a fabricated range of [-4, 4] for every grid:
+ * the forward's time does not depend on the values. */
+static double time_int8_inference(const AscModel *model, const Buffers *b, int runs) {
+    const AscModelInfo *m = model->info;
+    if (!model->int8)
+        return -1;
+    float *ranges = malloc(sizeof(float) * 2 * ((size_t)m->ngrids + 1));
+    uint8_t *arena = malloc((size_t)model->int8->arena + 1);
+    double *t = malloc(sizeof *t * (size_t)runs), ms = -1;
+    int8_model q;
+    asc_err err;
+    if (ranges && arena && t) {
+        for (int g = 0; g < m->ngrids; g++)
+            ranges[2 * g] = -4, ranges[2 * g + 1] = 4;
+        if (int8_model_prepare(&q, model, b->params, b->stats, ranges, "bench", &err) == ASC_OK) {
+            for (int i = -5; i < runs; i++) {
+                double t0 = now_ms();
+                q.desc->forward(&q.c, b->input, b->logits, arena);
+                if (i >= 0)
+                    t[i] = now_ms() - t0;
+            }
+            ms = median(t, runs);
+            int8_model_free(&q);
+        }
+    }
+    free(ranges), free(arena), free(t);
+    return ms;
+}
+
 int cmd_bench(int argc, char **argv) {
     BenchOptions o;
     int status = parse_bench_options(argc, argv, &o);
@@ -168,6 +202,7 @@ int cmd_bench(int argc, char **argv) {
     }
     double step_ms = time_training(model, &b, o.batch, o.steps);
     double infer_ms = time_inference(model, &b, 50);
+    double int8_ms = time_int8_inference(model, &b, 200);
     free_buffers(&b);
 
     double clips_per_s = o.batch / (step_ms / 1e3);
@@ -176,14 +211,19 @@ int cmd_bench(int argc, char **argv) {
     if (o.json) {
         printf("{\"model\": \"%s\", \"batch\": %d, \"threads\": %d, \"train_step_ms\": %.3f, "
                "\"train_clips_per_s\": %.1f, \"infer_fp32_ms\": %.4f, \"train_gmacs_per_s\": %.2f, "
-               "\"peak_gmacs_per_s\": %.1f}\n",
+               "\"peak_gmacs_per_s\": %.1f",
                m->name, o.batch, o.threads, step_ms, clips_per_s, infer_ms, gmacs, peak);
+        if (int8_ms >= 0)
+            printf(", \"infer_int8_ms\": %.4f", int8_ms);
+        printf("}\n");
     } else {
         printf("%s: batch %d, %d thread%s\n", m->name, o.batch, o.threads, o.threads == 1 ? "" : "s");
         printf("  training step   %9.2f ms  (%.1f clips/s, %.2f GMAC/s", step_ms, clips_per_s, gmacs);
         if (peak > 0)
             printf(" = %.1f %% of %.0f GMAC/s peak", 100 * gmacs / peak, peak);
         printf(")\n  fp32 inference  %9.3f ms per clip (batch 1)\n", infer_ms);
+        if (int8_ms >= 0)
+            printf("  int8 inference  %9.3f ms per clip (1 thread)\n", int8_ms);
     }
     return 0;
 }

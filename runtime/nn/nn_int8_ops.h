@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "nn_int8_arith.h"
 #include "nn_int8_conv.h"
@@ -28,8 +29,13 @@ static inline void nn_i8_clamp_inplace(uint8_t *x, size_t n, int32_t lo, int32_t
 static inline void nn_i8_requant_copy(uint8_t *y, const uint8_t *x, size_t n, int32_t x_zp,
                                       int32_t mult, int32_t shift, int32_t y_zp, int32_t lo,
                                       int32_t hi) {
-    for (size_t i = 0; i < n; i++)
-        y[i] = (uint8_t)nn_i8_requantize((int32_t)x[i] - x_zp, mult, (int)shift, y_zp, lo, hi);
+    int32_t acc[NN_I8_BLOCK];
+    for (size_t i0 = 0; i0 < n; i0 += NN_I8_BLOCK) {
+        size_t len = n - i0 < NN_I8_BLOCK ? n - i0 : NN_I8_BLOCK;
+        for (size_t i = 0; i < len; i++)
+            acc[i] = (int32_t)x[i0 + i] - x_zp;
+        nn_i8_requantize_run(y + i0, acc, len, mult, shift, y_zp, lo, hi);
+    }
 }
 
 /* Max over kf x kt windows with stride = window; fo, to come from floor or
@@ -132,9 +138,8 @@ static inline void nn_i8_mean_rq_f(uint8_t *y, const uint8_t *x, int32_t x_zp, i
                 for (int j = 0; j < len; j++)
                     acc[j] += xi[j];
             }
-            for (int j = 0; j < len; j++)
-                y[(size_t)r * t + j0 + j] =
-                    (uint8_t)nn_i8_requantize(acc[j], mult, (int)shift, y_zp, 0, 255);
+            nn_i8_requantize_run(y + (size_t)r * t + j0, acc, (size_t)len, mult, shift, y_zp, 0,
+                                 255);
         }
 }
 
@@ -152,9 +157,12 @@ static inline void nn_i8_mean_rq(uint8_t *y, const uint8_t *x, int32_t x_zp, int
     /* a time window is one row of t codes, a whole plane f * t: both contiguous */
     size_t count = axis == NN_I8_MEAN_T ? (size_t)t : (size_t)f * t;
     size_t outs = axis == NN_I8_MEAN_T ? (size_t)rows * f : (size_t)rows;
-    for (size_t o = 0; o < outs; o++) {
-        int32_t acc = nn_i8_centred_sum(x + o * count, count, x_zp);
-        y[o] = (uint8_t)nn_i8_requantize(acc, mult, (int)shift, y_zp, 0, 255);
+    int32_t acc[NN_I8_BLOCK];
+    for (size_t o0 = 0; o0 < outs; o0 += NN_I8_BLOCK) {
+        size_t len = outs - o0 < NN_I8_BLOCK ? outs - o0 : NN_I8_BLOCK;
+        for (size_t o = 0; o < len; o++)
+            acc[o] = nn_i8_centred_sum(x + (o0 + o) * count, count, x_zp);
+        nn_i8_requantize_run(y + o0, acc, len, mult, shift, y_zp, 0, 255);
     }
 }
 
@@ -214,10 +222,35 @@ static inline void nn_i8_add_bcast(uint8_t *y, const uint8_t *a, const uint8_t *
             }
 }
 
+/* One input of ADD on the common scale, nn_i8_mul_by_multiplier((q - zp) 2^20,
+ * mult, -right) for 0 <= mult < 2^31 and right >= 0, in int32 alone: the high
+ * multiply of d 2^20 (|d| <= 255) is floor((d mult + 2^10) / 2^11), and with
+ * mult = mh 2^11 + ml that is d mh + floor((d ml + 2^10) / 2^11), both parts
+ * far inside int32 (the floor taken of a non-negative value, offset by 2^19). */
+static inline int32_t nn_i8_add_input(int32_t q, int32_t zp, int32_t mult, int right) {
+    int32_t d = q - zp;
+    int32_t high = d * (mult >> 11) + (((d * (mult & 2047) + 1024 + (1 << 19)) >> 11) - 256);
+    return nn_i8_rdbpot(high, right);
+}
+
+/* y = a + b elementwise; y may alias a or b. The multipliers nn_i8_add_params
+ * makes (inputs' below one, so no left shift) take the vectorised loop; any
+ * other goes value by value. */
 static inline void nn_i8_add(uint8_t *y, const uint8_t *a, const uint8_t *b, size_t n,
                              const NnI8Add *p) {
-    for (size_t i = 0; i < n; i++)
-        y[i] = nn_i8_add_one(a[i], b[i], p);
+    NnI8Add q = *p; /* a copy: as far as the compiler knows, stores to y could change *p */
+    if (q.a_shift > 0 || q.b_shift > 0 || q.out_shift > 0 || q.a_mult < 0 || q.b_mult < 0 ||
+        !nn_i8_uint8_grid(q.out_zp, q.lo, q.hi)) {
+        for (size_t i = 0; i < n; i++)
+            y[i] = nn_i8_add_one(a[i], b[i], &q);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int32_t sum = nn_i8_add_input(a[i], q.a_zp, q.a_mult, -q.a_shift) +
+                      nn_i8_add_input(b[i], q.b_zp, q.b_mult, -q.b_shift);
+        int32_t v = nn_i8_rdbpot(nn_i8_srdhm(sum, q.out_mult), -q.out_shift);
+        y[i] = nn_i8_code(v, q.out_zp, q.lo, q.hi);
+    }
 }
 
 /* The product of two tensors: (qa - za)(qb - zb) is exact in int32, then one
@@ -238,26 +271,56 @@ static inline void nn_i8_mul_params(NnI8Mul *p, double a_scale, int32_t a_zp, do
     nn_i8_quantize_multiplier(a_scale * b_scale / y_scale, &p->mult, &p->shift);
 }
 
-static inline uint8_t nn_i8_mul_one(int32_t qa, int32_t qb, const NnI8Mul *p) {
-    int32_t acc = (qa - p->a_zp) * (qb - p->b_zp);
-    return (uint8_t)nn_i8_requantize(acc, p->mult, p->shift, p->out_zp, p->lo, p->hi);
+/* Values per requantised run of the element-wise kernels: their int32
+ * accumulators (4 KB) or int64 sums (8 KB) on the stack. */
+#define NN_I8_RUN 1024
+
+/* y[k] = requantize((a[k] - a_zp) (b[k] - b_zp)) for n values: the products
+ * (exact, at most 65,025 in magnitude) of up to NN_I8_RUN values, then one
+ * requantised run each. */
+static inline void nn_i8_mul_run(uint8_t *y, const uint8_t *a, const uint8_t *b, size_t n,
+                                 const NnI8Mul *p) {
+    NnI8Mul q = *p; /* a copy: as far as the compiler knows, stores to y could change *p */
+    int32_t acc[NN_I8_RUN];
+    for (size_t i0 = 0; i0 < n; i0 += NN_I8_RUN) {
+        size_t len = n - i0 < NN_I8_RUN ? n - i0 : NN_I8_RUN;
+        for (size_t i = 0; i < len; i++)
+            acc[i] = ((int32_t)a[i0 + i] - q.a_zp) * ((int32_t)b[i0 + i] - q.b_zp);
+        nn_i8_requantize_run(y + i0, acc, len, q.mult, q.shift, q.out_zp, q.lo, q.hi);
+    }
 }
 
-/* y = a * u, u broadcast along axis (MFA: the attention, rows x f, over time). */
+/* y = a * u, u broadcast along axis (MFA: the attention, rows x f, over time):
+ * u expanded to the full shape for whole frequency rows at a time (at most
+ * NN_I8_RUN values), then nn_i8_mul_run; y may alias a. Rows longer than a
+ * run go value by value. */
 static inline void nn_i8_mul_bcast(uint8_t *y, const uint8_t *a, const uint8_t *u, int rows, int f,
                                    int t, int axis, const NnI8Mul *p) {
+    if (t > NN_I8_RUN) {
+        for (int r = 0; r < rows; r++)
+            for (int i = 0; i < f; i++)
+                for (int j = 0; j < t; j++) {
+                    size_t o = ((size_t)r * f + i) * t + j;
+                    nn_i8_mul_run(y + o, a + o, u + nn_i8_bcast_index(axis, r, i, j, f, t), 1, p);
+                }
+        return;
+    }
+    uint8_t b[NN_I8_RUN];
+    int chunk = NN_I8_RUN / t; /* frequency rows per run */
     for (int r = 0; r < rows; r++)
-        for (int i = 0; i < f; i++)
-            for (int j = 0; j < t; j++) {
-                size_t o = ((size_t)r * f + i) * t + j;
-                y[o] = nn_i8_mul_one(a[o], u[nn_i8_bcast_index(axis, r, i, j, f, t)], p);
-            }
+        for (int i0 = 0; i0 < f; i0 += chunk) {
+            int count = f - i0 < chunk ? f - i0 : chunk;
+            for (int i = 0; i < count; i++)
+                for (int j = 0; j < t; j++)
+                    b[i * t + j] = u[nn_i8_bcast_index(axis, r, i0 + i, j, f, t)];
+            size_t at = ((size_t)r * f + i0) * t;
+            nn_i8_mul_run(y + at, a + at, b, (size_t)count * t, p);
+        }
 }
 
 static inline void nn_i8_mul(uint8_t *y, const uint8_t *a, const uint8_t *b, size_t n,
                              const NnI8Mul *p) {
-    for (size_t i = 0; i < n; i++)
-        y[i] = nn_i8_mul_one(a[i], b[i], p);
+    nn_i8_mul_run(y, a, b, n, p);
 }
 
 static inline double nn_i8_sigmoid(double x) { return 1 / (1 + exp(-x)); }
@@ -316,15 +379,21 @@ static inline void nn_i8_affine(uint8_t *y, const uint8_t *x, int32_t x_zp, cons
                                 const int32_t *b, NnI8Requant rq, int c, int n, int f, int t,
                                 int subbands) {
     int band = f / subbands;
+    int32_t acc[NN_I8_RUN];
     for (int ch = 0; ch < c; ch++)
         for (int s = 0; s < n; s++)
-            for (int i = 0; i < f; i++) {
+            for (int i = 0; i < f; i++) { /* runs of at most NN_I8_RUN values of one group */
                 int g = ch * subbands + i / band;
                 size_t o = (((size_t)ch * n + s) * f + i) * t;
-                for (int j = 0; j < t; j++) {
-                    int64_t acc = (int64_t)k[g] * ((int32_t)x[o + j] - x_zp) + b[g];
-                    acc = acc > INT32_MAX ? INT32_MAX : acc < -INT32_MAX ? -INT32_MAX : acc;
-                    y[o + j] = nn_i8_out((int32_t)acc, &rq, g);
+                for (int j0 = 0; j0 < t; j0 += NN_I8_RUN) {
+                    int len = t - j0 < NN_I8_RUN ? t - j0 : NN_I8_RUN;
+                    for (int j = 0; j < len; j++) {
+                        int64_t v = (int64_t)k[g] * ((int32_t)x[o + j0 + j] - x_zp) + b[g];
+                        v = v > INT32_MAX ? INT32_MAX : v < -INT32_MAX ? -INT32_MAX : v;
+                        acc[j] = (int32_t)v;
+                    }
+                    nn_i8_requantize_run(y + o + j0, acc, (size_t)len, rq.mult[g], rq.shift[g],
+                                         rq.zero_point, rq.lo, rq.hi);
                 }
             }
 }
@@ -352,29 +421,168 @@ static inline void nn_i8_sum_term_multiplier(double a, double x_scale, double y_
     *mult = a < 0 ? -*mult : *mult;
 }
 
-static inline int64_t nn_i8_sum_at(const NnI8SumTerm *terms, int nterms, int64_t bias16, int ch,
-                                   int r, int i, int j, int f, int t) {
-    /* saturated terms cannot wrap the sum: 7 caps and |bias16| < 2^60 stay below 2^63 */
-    int64_t acc = bias16, cap = INT64_C(1) << 59;
-    for (int k = 0; k < nterms; k++) {
-        const NnI8SumTerm *tk = &terms[k];
-        int32_t d = (int32_t)tk->x[nn_i8_bcast_index(tk->axis, r, i, j, f, t)] - tk->zp;
-        int64_t v = nn_i8_mul_by_multiplier64(d, tk->mult[ch], tk->shift[ch] + 16);
-        acc += v > cap ? cap : v < -cap ? -cap : v;
+/* The codes of term tk at values e0 .. e0 + len of the f x t plane of row r,
+ * copied into buf (NN_I8_BCAST_F: the row's t codes over and over;
+ * NN_I8_BCAST_T: one code per frequency row). A copy even of a full term's
+ * codes: with the codes always in buf, GCC vectorises the loops that read
+ * them (a pointer to either buf or x made it emulate gathers). */
+static inline void nn_i8_term_codes(uint8_t *buf, const NnI8SumTerm *tk, int r, size_t e0,
+                                    size_t len, int f, int t) {
+    if (tk->axis == NN_I8_BCAST_NONE) {
+        memcpy(buf, tk->x + (size_t)r * f * t + e0, len);
+        return;
     }
-    return acc;
+    for (size_t k = 0; k < len;) {
+        size_t i = (e0 + k) / (size_t)t, j = (e0 + k) % (size_t)t;
+        size_t piece = (size_t)t - j < len - k ? (size_t)t - j : len - k;
+        if (tk->axis == NN_I8_BCAST_F)
+            memcpy(buf + k, tk->x + (size_t)r * t + j, piece);
+        else
+            memset(buf + k, tk->x[(size_t)r * f + i], piece);
+        k += piece;
+    }
 }
 
+/* acc[k] += (codes[k] - zp) * mult * 2^(shift16 - 31) for k < n, each rounded
+ * (nn_i8_mul_by_multiplier64) and capped at 2^59 so that the few terms and
+ * |bias16| < 2^60 cannot wrap the sum. The usual right shift (1 .. 62 bits)
+ * runs branch-free and vectorises. */
+static inline void nn_i8_sum_term_run(int64_t *acc, const uint8_t *codes, size_t n, int32_t zp,
+                                      int32_t mult, int shift16) {
+    int64_t cap = INT64_C(1) << 59;
+    int right = 31 - shift16;
+    if (right < 1 || right > 62) {
+        for (size_t k = 0; k < n; k++) {
+            int64_t v = nn_i8_mul_by_multiplier64((int32_t)codes[k] - zp, mult, shift16);
+            acc[k] += v > cap ? cap : v < -cap ? -cap : v;
+        }
+        return;
+    }
+    for (size_t k = 0; k < n; k++) {
+        int64_t v = nn_i8_mul_by_multiplier64_right((int32_t)codes[k] - zp, mult, right);
+        acc[k] += v > cap ? cap : v < -cap ? -cap : v;
+    }
+}
+
+/* y = clamp(y_zp + round16(acc)) for n sums. */
+static inline void nn_i8_sum_codes(uint8_t *y, const int64_t *acc, size_t n, int32_t y_zp,
+                                   int32_t lo, int32_t hi) {
+    for (size_t k = 0; k < n; k++) {
+        int64_t v = y_zp + nn_i8_round16(acc[k]);
+        y[k] = (uint8_t)(v < lo ? lo : v > hi ? hi : v);
+    }
+}
+
+/* A term's multiplier for the 32-bit sum (nn_i8_sum_run32): |mult| split as
+ * high * 2^8 + low, its sign, and the right shift 31 - shift16. */
+typedef struct NnI8Term32 {
+    uint32_t high, low;
+    int negative, right;
+} NnI8Term32;
+
+/* round(d mult / 2^right), ties away from zero, for |d| <= 255 and right in
+ * 9 .. 31 in 32 bits: |d| |mult| = H 2^8 + L with H = |d| high < 2^31 and
+ * L = |d| low < 2^16, and floor((H 2^8 + L + 2^(right-1)) / 2^right) is
+ * floor((H + floor((L + 2^(right-1)) / 2^8)) / 2^(right - 8)), all in uint32;
+ * the result stays below 2^31. The same value as nn_i8_mul_by_multiplier64. */
+static inline int32_t nn_i8_term32(int32_t d, uint32_t mult_high, uint32_t mult_low, int negative,
+                                   int right) {
+    uint32_t magnitude = (uint32_t)(d < 0 ? -d : d);
+    uint32_t high = magnitude * mult_high, low = magnitude * mult_low;
+    uint32_t half = UINT32_C(1) << (right - 1);
+    int32_t q = (int32_t)((high + ((low + half) >> 8)) >> (right - 8));
+    return (d < 0) != negative ? -q : q;
+}
+
+/* The channel's terms in 32 bits, where that is exact: every right shift in
+ * 9 .. 31 and |bias16| plus the terms' largest values (255 |mult| / 2^right,
+ * plus one for the rounding) below 2^30, so that no partial sum and no
+ * rounding passes int32; an output on a uint8 grid. Returns 0 otherwise. */
+static inline int nn_i8_sum_fits32(const NnI8SumTerm *terms, int nterms, int ch, int64_t bias16,
+                                   int32_t y_zp, int32_t lo, int32_t hi, NnI8Term32 *m) {
+    int64_t bound = bias16 < 0 ? -bias16 : bias16;
+    for (int k = 0; k < nterms; k++) {
+        int32_t mult = terms[k].mult[ch];
+        int right = 15 - terms[k].shift[ch];
+        if (right < 9 || right > 31 || mult == INT32_MIN)
+            return 0;
+        uint32_t magnitude = (uint32_t)(mult < 0 ? -mult : mult);
+        m[k] = (NnI8Term32){magnitude >> 8, magnitude & 255, mult < 0, right};
+        bound += (int64_t)((255 * (uint64_t)magnitude) >> right) + 1;
+    }
+    return bound < (INT64_C(1) << 30) && nn_i8_uint8_grid(y_zp, lo, hi);
+}
+
+/* acc[k] += one term's values for n codes. The multiplier's parts are copied
+ * into locals first: as far as GCC knows, the int32 stores to acc could
+ * change a NnI8Term32 in memory, and reloading it every value kept the loop
+ * from vectorising. */
+static inline void nn_i8_sum_add32(int32_t *acc, const uint8_t *codes, size_t n, int32_t zp,
+                                   const NnI8Term32 *m) {
+    uint32_t high = m->high, low = m->low;
+    int negative = m->negative, right = m->right;
+    for (size_t k = 0; k < n; k++)
+        acc[k] += nn_i8_term32((int32_t)codes[k] - zp, high, low, negative, right);
+}
+
+/* y = clamp(y_zp + round16(acc)) for n sums below 2^30 in magnitude, in 32
+ * bits, on a uint8 grid. */
+static inline void nn_i8_sum_codes32(uint8_t *y, const int32_t *acc, size_t n, int32_t y_zp,
+                                     int32_t lo, int32_t hi) {
+    for (size_t k = 0; k < n; k++) {
+        uint32_t magnitude = (uint32_t)(acc[k] < 0 ? -acc[k] : acc[k]);
+        int32_t r = (int32_t)((magnitude + (UINT32_C(1) << 15)) >> 16);
+        y[k] = nn_i8_code(acc[k] < 0 ? -r : r, y_zp, lo, hi);
+    }
+}
+
+/* One run of n values of row r from value e0: the bias, every term's
+ * contribution, one rounding; in 32 bits when m32 is given (nn_i8_sum_fits32
+ * held), else in 64. */
+static inline void nn_i8_sum_run(uint8_t *y, const NnI8SumTerm *terms, int nterms,
+                                 const NnI8Term32 *m32, int64_t bias16, int32_t y_zp, int32_t lo,
+                                 int32_t hi, int r, int ch, size_t e0, size_t n, int f, int t) {
+    uint8_t codes[NN_I8_RUN];
+    if (m32) {
+        int32_t acc[NN_I8_RUN];
+        for (size_t k = 0; k < n; k++)
+            acc[k] = (int32_t)bias16;
+        for (int tk = 0; tk < nterms; tk++) {
+            nn_i8_term_codes(codes, &terms[tk], r, e0, n, f, t);
+            nn_i8_sum_add32(acc, codes, n, terms[tk].zp, &m32[tk]);
+        }
+        nn_i8_sum_codes32(y, acc, n, y_zp, lo, hi);
+        return;
+    }
+    int64_t acc[NN_I8_RUN];
+    for (size_t k = 0; k < n; k++)
+        acc[k] = bias16;
+    for (int tk = 0; tk < nterms; tk++) {
+        nn_i8_term_codes(codes, &terms[tk], r, e0, n, f, t);
+        nn_i8_sum_term_run(acc, codes, n, terms[tk].zp, terms[tk].mult[ch],
+                           terms[tk].shift[ch] + 16);
+    }
+    nn_i8_sum_codes(y, acc, n, y_zp, lo, hi);
+}
+
+/* Per row r = ch * n + clip, runs of NN_I8_RUN values of its f x t plane; in
+ * 32 bits where nn_i8_sum_fits32 allows (the trained models' channels). */
 static inline void nn_i8_sum_affine(uint8_t *y, const NnI8SumTerm *terms, int nterms,
                                     const int64_t *bias16, int32_t y_zp, int32_t lo, int32_t hi,
                                     int c, int n, int f, int t) {
-    for (int r = 0; r < c * n; r++)
-        for (int i = 0; i < f; i++)
-            for (int j = 0; j < t; j++) {
-                int64_t acc = nn_i8_sum_at(terms, nterms, bias16[r / n], r / n, r, i, j, f, t);
-                int64_t v = y_zp + nn_i8_round16(acc);
-                y[((size_t)r * f + i) * t + j] = (uint8_t)(v < lo ? lo : v > hi ? hi : v);
-            }
+    enum { MAX_TERMS = 8 };
+    NnI8Term32 m32[MAX_TERMS];
+    size_t plane = (size_t)f * t;
+    for (int r = 0; r < c * n; r++) {
+        int ch = r / n;
+        int fits32 = nterms <= MAX_TERMS &&
+                     nn_i8_sum_fits32(terms, nterms, ch, bias16[ch], y_zp, lo, hi, m32);
+        for (size_t e0 = 0; e0 < plane; e0 += NN_I8_RUN) {
+            size_t len = plane - e0 < NN_I8_RUN ? plane - e0 : NN_I8_RUN;
+            nn_i8_sum_run(y + (size_t)r * plane + e0, terms, nterms, fits32 ? m32 : NULL,
+                          bias16[ch], y_zp, lo, hi, r, ch, e0, len, f, t);
+        }
+    }
 }
 
 #endif

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "nn_int8_arith.h"
 
@@ -92,31 +93,83 @@ static inline void nn_i8_resnorm_params(NnI8ResNorm *p, double lambda, double ep
     p->eps_q = (int64_t)round((double)n * n * eps / (x_scale * x_scale));
 }
 
-/* One bin: the n = c * t values x[ch * stride + j], written to y alike. */
+/* The bin's multiplier of (n q - S1): 1 / sqrt(D + E) / y_scale, or 0 (with
+ * shift 0) where nn_i8_rsqrt refuses D + E. */
+static inline void nn_i8_resnorm_scale(int64_t n, int64_t s1, int64_t s2, const NnI8ResNorm *p,
+                                       int32_t *mult, int *shift) {
+    int32_t r_mult = 0;
+    int r_shift = 0;
+    *mult = 0;
+    *shift = 0;
+    if (nn_i8_rsqrt((uint64_t)(n * s2 - s1 * s1 + p->eps_q), &r_mult, &r_shift) == 0) {
+        *mult = nn_i8_srdhm(r_mult, p->inv_mult); /* (1 / sqrt) / y_scale */
+        *shift = r_shift + p->inv_shift;
+        if (*mult < (INT32_C(1) << 30)) {
+            *mult *= 2;
+            *shift -= 1;
+        }
+    }
+}
+
+/* One normalised value: the two terms with 16 fractional bits, one rounding. */
+static inline uint8_t nn_i8_resnorm_value(int64_t q, int64_t n, int64_t s1, int32_t mult, int shift,
+                                          const NnI8ResNorm *p) {
+    int64_t v = nn_i8_mul_by_multiplier64(q - p->x_zp, p->lambda_mult, p->lambda_shift + 16) +
+                nn_i8_mul_by_multiplier64(n * q - s1, mult, shift + 16);
+    int64_t out = nn_i8_round16(v) + p->y_zp;
+    return (uint8_t)(out < 0 ? 0 : out > 255 ? 255 : out);
+}
+
+/* Values of one bin per run of nn_i8_resnorm_run (its codes gathered from
+ * the channels' rows). */
+#define NN_I8_RESNORM_RUN 1024
+
+/* nn_i8_resnorm_value for n contiguous codes, the usual right shifts (1 .. 62
+ * bits, nn_i8_mul_by_multiplier64_right) without branches so that the loop
+ * vectorises. */
+static inline void nn_i8_resnorm_run(uint8_t *y, const uint8_t *x, size_t count, int64_t n,
+                                     int64_t s1, int32_t mult, int shift, const NnI8ResNorm *p) {
+    int lambda_right = 15 - p->lambda_shift, right = 15 - shift;
+    if (lambda_right < 1 || lambda_right > 62 || right < 1 || right > 62) {
+        for (size_t k = 0; k < count; k++)
+            y[k] = nn_i8_resnorm_value(x[k], n, s1, mult, shift, p);
+        return;
+    }
+    int32_t lambda_mult = p->lambda_mult, x_zp = p->x_zp, y_zp = p->y_zp;
+    for (size_t k = 0; k < count; k++) {
+        int64_t q = x[k];
+        int64_t v = nn_i8_mul_by_multiplier64_right(q - x_zp, lambda_mult, lambda_right) +
+                    nn_i8_mul_by_multiplier64_right(n * q - s1, mult, right);
+        int64_t out = nn_i8_round16(v) + y_zp;
+        y[k] = (uint8_t)(out < 0 ? 0 : out > 255 ? 255 : out);
+    }
+}
+
+/* One bin: the n = c * t values x[ch * stride + j], written to y alike; the
+ * channels' rows of t codes are copied together into runs. */
 static inline void nn_i8_resnorm_bin(uint8_t *y, const uint8_t *x, int c, size_t stride, int t,
                                      const NnI8ResNorm *p) {
     int64_t n = (int64_t)c * t, s1, s2;
+    int32_t mult;
+    int shift;
     nn_i8_stats(x, c, stride, t, &s1, &s2);
-    int32_t r_mult = 0, mult = 0;
-    int r_shift = 0, shift = 0;
-    if (nn_i8_rsqrt((uint64_t)(n * s2 - s1 * s1 + p->eps_q), &r_mult, &r_shift) == 0) {
-        mult = nn_i8_srdhm(r_mult, p->inv_mult); /* (1 / sqrt) / y_scale */
-        shift = r_shift + p->inv_shift;
-        if (mult < (INT32_C(1) << 30)) {
-            mult *= 2;
-            shift--;
-        }
+    nn_i8_resnorm_scale(n, s1, s2, p, &mult, &shift);
+    uint8_t in[NN_I8_RESNORM_RUN], out[NN_I8_RESNORM_RUN];
+    int rows = t > NN_I8_RESNORM_RUN ? 0 : NN_I8_RESNORM_RUN / t; /* channels per run */
+    if (rows == 0) { /* rows too long to gather: each row is contiguous already */
+        for (int ch = 0; ch < c; ch++)
+            nn_i8_resnorm_run(y + (size_t)ch * stride, x + (size_t)ch * stride, (size_t)t, n, s1,
+                              mult, shift, p);
+        return;
     }
-    for (int ch = 0; ch < c; ch++)
-        for (int j = 0; j < t; j++) {
-            size_t o = (size_t)ch * stride + j;
-            int64_t q = x[o];
-            int64_t v =
-                nn_i8_mul_by_multiplier64(q - p->x_zp, p->lambda_mult, p->lambda_shift + 16) +
-                nn_i8_mul_by_multiplier64(n * q - s1, mult, shift + 16);
-            int64_t out = nn_i8_round16(v) + p->y_zp;
-            y[o] = (uint8_t)(out < 0 ? 0 : out > 255 ? 255 : out);
-        }
+    for (int ch0 = 0; ch0 < c; ch0 += rows) {
+        int count = c - ch0 < rows ? c - ch0 : rows;
+        for (int k = 0; k < count; k++)
+            memcpy(in + (size_t)k * t, x + (size_t)(ch0 + k) * stride, (size_t)t);
+        nn_i8_resnorm_run(out, in, (size_t)count * t, n, s1, mult, shift, p);
+        for (int k = 0; k < count; k++)
+            memcpy(y + (size_t)(ch0 + k) * stride, out + (size_t)k * t, (size_t)t);
+    }
 }
 
 /* ResNorm over c x n x f x t: every clip and frequency bin. */

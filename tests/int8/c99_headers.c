@@ -16,6 +16,9 @@ int main(void) {
     int32_t m;
     int sh;
     nn_i8_quantize_multiplier(0.5, &m, &sh);
+    static int32_t acc[64];
+    nn_i8_requantize_run(y, acc, 64, m, sh, 3, 0, 255);
+    y[0] = (uint8_t)nn_i8_mul_by_multiplier64_right(y[1], m, 20);
     nn_i8_conv1x1(y, x, 0, w, NULL, 1, 1, 64, rq);
     nn_i8_linear(y, x, 0, w, NULL, 8, 1, 1, rq);
     nn_i8_conv(y, x, 0, w, NULL, &cs, rq);

@@ -200,6 +200,57 @@ START_TEST(mul_by_multiplier64) {
 }
 END_TEST
 
+/* The run every kernel requantises through, against the reference value by
+ * value: multipliers of either sign (a negative one is nn_i8_requantize's
+ * high multiply by it, no negation), shifts that need the saturating left
+ * shift, uint8 grids and clamps outside them (the value-by-value path). */
+START_TEST(requantize_run) {
+    uint64_t s = 8;
+    enum { N = 300 };
+    int32_t acc[N];
+    uint8_t y[N];
+    for (int rep = 0; rep < 3000; rep++) {
+        int32_t m = random_mult(&s) * (ref_next(&s) % 3 == 0 ? -1 : 1);
+        int shift = (int)ref_int(&s, -31, 3);
+        int32_t zp = (int32_t)ref_int(&s, 0, 255), lo = ref_next(&s) % 2 ? zp : 0, hi = 255;
+        if (rep % 10 == 0) { /* not a uint8 grid: lo below 0, hi above 255 or lo above hi */
+            lo = (int32_t)ref_int(&s, -300, 100);
+            hi = (int32_t)ref_int(&s, 100, 400);
+            if (rep % 20 == 0)
+                zp = (int32_t)ref_int(&s, -1000, 1000);
+        }
+        size_t n = (size_t)ref_int(&s, 0, N);
+        for (size_t i = 0; i < n; i++)
+            acc[i] = edgy_int32(&s);
+        nn_i8_requantize_run(y, acc, n, m, shift, zp, lo, hi);
+        for (size_t i = 0; i < n; i++)
+            ck_assert_msg(y[i] == (uint8_t)ref_requantize(acc[i], m, shift, zp, lo, hi),
+                          "rep %d: acc %d mult %d shift %d zp %d [%d, %d]", rep, acc[i], m, shift,
+                          zp, lo, hi);
+    }
+}
+END_TEST
+
+/* The branch-free form of the right-shifting case, bit for bit the general one. */
+START_TEST(mul_by_multiplier64_right) {
+    uint64_t s = 9;
+    for (int i = 0; i < RANDOM_CASES; i++) {
+        int64_t x = ref_int(&s, -((int64_t)1 << 32) + 1, ((int64_t)1 << 32) - 1);
+        if (ref_next(&s) % 4 == 0)
+            x = ref_int(&s, -1000, 1000);
+        int32_t m = random_mult(&s) * (ref_next(&s) % 2 ? -1 : 1);
+        int right = (int)ref_int(&s, 1, 62);
+        if (i % 7 == 0 && right <= 31) { /* ties: x m an odd multiple of 2^(right - 1) */
+            x = 2 * ref_int(&s, -1000, 1000) + 1;
+            m = (int32_t)1 << (right - 1);
+        }
+        ck_assert_msg(nn_i8_mul_by_multiplier64_right(x, m, right) ==
+                          nn_i8_mul_by_multiplier64(x, m, 31 - right),
+                      "%lld %d %d", (long long)x, m, right);
+    }
+}
+END_TEST
+
 START_TEST(round16) {
     uint64_t s = 7;
     for (int i = 0; i < RANDOM_CASES; i++) {
@@ -226,6 +277,8 @@ int main(void) {
     tcase_add_test(tc, mul_by_multiplier);
     tcase_add_test(tc, requantize);
     tcase_add_test(tc, mul_by_multiplier64);
+    tcase_add_test(tc, requantize_run);
+    tcase_add_test(tc, mul_by_multiplier64_right);
     tcase_add_test(tc, round16);
     suite_add_tcase(suite, tc);
     return check_run(suite);

@@ -112,6 +112,11 @@ START_TEST(conv1x1_and_linear) {
     for (int rep = 0; rep < 300; rep++) {
         int cin = (int)ref_int(&s, 1, 40), cout = (int)ref_int(&s, 1, 24);
         size_t m = (size_t)ref_int(&s, 1, 300);
+        if (rep % 25 == 0) { /* too many channels to pad a partial block or gather columns */
+            cin = (int)ref_int(&s, 129, 1200);
+            cout = (int)ref_int(&s, 1, 6);
+            m = (size_t)ref_int(&s, 1, 30);
+        }
         int32_t zx = random_zp(&s);
         random_codes(x_buf, (size_t)cin * m, &s);
         random_weights(w_buf, (size_t)cin * cout, &s);
@@ -267,6 +272,66 @@ START_TEST(dwconv_ssn) {
         ck_assert_msg(!memcmp(y_buf, r_buf, conv_out_size(&sh)),
                       "rep %d: %dx%d s%d,%d p%d,%d d%d,%d fo %d subbands %d", rep, sh.kf, sh.kt,
                       sh.sf, sh.st, sh.pf, sh.pt, sh.df, sh.dt, sh.fo, sub);
+    }
+}
+END_TEST
+
+/* Long rows, so that a plane takes several blocks of output rows (a few rows
+ * each) or none fits (rows past NN_I8_DW_ACC values: value by value), sub-band
+ * boundaries inside and across blocks, strides 1 and 2. */
+START_TEST(dwconv_blocks) {
+    uint64_t s = 27;
+    static const int widths[] = {300, 700, 1500, 2100};
+    static const int subbands[] = {1, 2, 4, 5};
+    for (int rep = 0; rep < 48; rep++) {
+        int sub = subbands[rep % 4];
+        NnI8ConvShape sh = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 0};
+        sh.t = widths[rep / 4 % 4] + (int)ref_int(&s, 0, 9);
+        sh.cin = sh.cout = sh.groups = sh.t < 1000 ? (int)ref_int(&s, 1, 2) : 1;
+        sh.f = 20000 / (sh.cin * (sh.t + 4));
+        sh.kf = (int)ref_int(&s, 1, 4);
+        sh.kt = (int)ref_int(&s, 1, 4);
+        sh.pf = (int)ref_int(&s, 0, 2);
+        sh.pt = (int)ref_int(&s, 0, 2);
+        sh.df = (int)ref_int(&s, 1, 2);
+        sh.dt = (int)ref_int(&s, 1, 2);
+        sh.sf = sh.st = rep % 12 == 11 ? 2 : 1;
+        while (sh.f + 2 * sh.pf < sh.df * (sh.kf - 1) + 1)
+            sh.f++;
+        finish_shape(&sh);
+        while (sh.fo % sub) {
+            sh.f++;
+            finish_shape(&sh);
+        }
+        ck_assert(conv_out_size(&sh) <= MAXV && (size_t)sh.cin * sh.f * sh.t <= MAXV);
+        int32_t zx = random_zp(&s);
+        random_codes(x_buf, (size_t)sh.cin * sh.f * sh.t, &s);
+        random_weights(w_buf, (size_t)sh.cout * sh.kf * sh.kt, &s);
+        NnI8Requant rq = random_requant(sh.cout * sub, 60.0 * 127 * sqrt(sh.kf * sh.kt),
+                                        (int)(ref_next(&s) % 2), &s);
+        ref_conv(r_buf, x_buf, zx, w_buf, bias_buf, &sh, &rq, sub);
+        nn_i8_dwconv_ssn(y_buf, x_buf, zx, w_buf, bias_buf, &sh, rq, sub);
+        ck_assert_msg(!memcmp(y_buf, r_buf, conv_out_size(&sh)), "rep %d: %dx%d on %dx%d sub %d",
+                      rep, sh.kf, sh.kt, sh.f, sh.t, sub);
+    }
+}
+END_TEST
+
+/* Convs with taps (cin / groups * kf * kt) around the im2col block's limit of
+ * 128: 125 gathered, 150 value by value. */
+START_TEST(conv_many_taps) {
+    uint64_t s = 28;
+    for (int rep = 0; rep < 40; rep++) {
+        int cin = rep % 2 ? 6 : 5, groups = rep % 4 < 2 ? 1 : 2;
+        /* 5x5, same padding; n, f, t and the strides drawn below */
+        NnI8ConvShape sh = {cin * groups, 2 * groups, groups, 1, 0, 0, 5, 5,
+                            1, 1, 2, 2, 1, 1, 0, 0};
+        sh.n = (int)ref_int(&s, 1, 2);
+        sh.f = (int)ref_int(&s, 5, 14);
+        sh.t = (int)ref_int(&s, 5, 14);
+        sh.sf = (int)ref_int(&s, 1, 2);
+        sh.st = (int)ref_int(&s, 1, 2);
+        check_conv(sh, 0, &s);
     }
 }
 END_TEST
@@ -732,6 +797,200 @@ START_TEST(sum_affine) {
 }
 END_TEST
 
+/* ADD's first stage in 32 bits against the reference, for every code and
+ * zero point: multipliers of every size (0, 2^30, near 2^31, ties of the high
+ * multiply at d mult = 2^10 mod 2^11) and right shifts 0 .. 31. */
+START_TEST(add_input) {
+    uint64_t s = 34;
+    for (int rep = 0; rep < 2000; rep++) {
+        int32_t mult = (int32_t)ref_int(&s, 1 << 30, INT32_MAX);
+        if (rep % 7 == 0) /* ml = 1024: d ml + 2^10 on a multiple of 2^11 for odd d */
+            mult = (int32_t)(ref_int(&s, 1 << 19, (1 << 20) - 1) << 11 | 1024);
+        if (rep % 50 == 0)
+            mult = 0;
+        int right = rep % 32;
+        int32_t zp = (int32_t)ref_int(&s, 0, 255);
+        for (int32_t q = 0; q < 256; q++)
+            ck_assert_msg(nn_i8_add_input(q, zp, mult, right) ==
+                              ref_mul_by_multiplier((q - zp) * 1048576, mult, -right),
+                          "q %d zp %d mult %d right %d", q, zp, mult, right);
+    }
+}
+END_TEST
+
+/* ADD with multipliers and clamps nn_i8_add_params does not make (left
+ * shifts, bounds off the uint8 grid): value by value, still TFLite's formula. */
+START_TEST(add_any_params) {
+    uint64_t s = 29;
+    for (int rep = 0; rep < 300; rep++) {
+        NnI8Add p;
+        p.a_zp = random_zp(&s), p.b_zp = random_zp(&s), p.out_zp = random_zp(&s);
+        p.a_mult = (int32_t)ref_int(&s, 1 << 30, INT32_MAX);
+        p.b_mult = (int32_t)ref_int(&s, 1 << 30, INT32_MAX);
+        p.out_mult = (int32_t)ref_int(&s, 1 << 30, INT32_MAX);
+        p.a_shift = (int)ref_int(&s, -4, 2), p.b_shift = (int)ref_int(&s, -4, 2);
+        p.out_shift = (int)ref_int(&s, -24, -16);
+        p.lo = rep % 3 ? p.out_zp : -(int32_t)ref_int(&s, 0, 50);
+        p.hi = rep % 5 ? 255 : 255 + (int32_t)ref_int(&s, 0, 50);
+        size_t n = (size_t)ref_int(&s, 1, 3000);
+        random_codes(x_buf, n, &s);
+        random_codes(u_buf, n, &s);
+        for (size_t i = 0; i < n; i++) {
+            int32_t a = ref_mul_by_multiplier((x_buf[i] - p.a_zp) * 1048576, p.a_mult, p.a_shift);
+            int32_t b = ref_mul_by_multiplier((u_buf[i] - p.b_zp) * 1048576, p.b_mult, p.b_shift);
+            r_buf[i] = (uint8_t)ref_requantize((int64_t)a + b, p.out_mult, p.out_shift, p.out_zp,
+                                               p.lo, p.hi);
+        }
+        nn_i8_add(y_buf, x_buf, u_buf, n, &p);
+        ck_assert_msg(!memcmp(y_buf, r_buf, n), "rep %d", rep);
+    }
+}
+END_TEST
+
+/* MUL over more values than one requantised run holds, rows split across
+ * runs, every broadcast. */
+START_TEST(mul_runs) {
+    uint64_t s = 30;
+    for (int rep = 0; rep < 60; rep++) {
+        int rows = (int)ref_int(&s, 1, 3), f = (int)ref_int(&s, 10, 40);
+        int t = (int)ref_int(&s, 20, 90);
+        if (rep % 10 == 9) /* rows longer than a run */
+            rows = 1, f = 2, t = (int)ref_int(&s, 1025, 2000);
+        int axis = rep % 3;
+        double sa = random_scale(&s), sb = random_scale(&s);
+        double sy = sa * sb * ref_uniform(&s, 20, 200);
+        int32_t za = random_zp(&s), zb = random_zp(&s), zy = random_zp(&s), lo = rep % 2 ? zy : 0;
+        size_t n = (size_t)rows * f * t;
+        random_codes(x_buf, n, &s);
+        random_codes(u_buf, n, &s);
+        NnI8Mul p;
+        nn_i8_mul_params(&p, sa, za, sb, zb, sy, zy, lo, 255);
+        for (int r = 0; r < rows; r++)
+            for (int i = 0; i < f; i++)
+                for (int j = 0; j < t; j++) {
+                    size_t o = ((size_t)r * f + i) * t + j;
+                    int64_t prod =
+                        (int64_t)(x_buf[o] - za) * (u_buf[bcast_at(axis, r, i, j, f, t)] - zb);
+                    r_buf[o] = (uint8_t)ref_requantize(prod, p.mult, p.shift, zy, lo, 255);
+                }
+        if (axis == NN_I8_BCAST_NONE && rep % 2)
+            nn_i8_mul(y_buf, x_buf, u_buf, n, &p);
+        else
+            nn_i8_mul_bcast(y_buf, x_buf, u_buf, rows, f, t, axis, &p);
+        ck_assert_msg(!memcmp(y_buf, r_buf, n), "rep %d", rep);
+    }
+}
+END_TEST
+
+/* The fused sum on planes of several runs, broadcast terms cut across runs,
+ * and term multipliers of 2^14 and more (a left shift: value by value). */
+START_TEST(sum_affine_runs) {
+    uint64_t s = 31;
+    static uint8_t g_buf[MAXV];
+    for (int rep = 0; rep < 60; rep++) {
+        int c = (int)ref_int(&s, 1, 2), n = (int)ref_int(&s, 1, 2), f = (int)ref_int(&s, 20, 50);
+        int t = (int)ref_int(&s, 20, 60), nterms = (int)ref_int(&s, 1, 3);
+        int axis = rep % 2 ? NN_I8_BCAST_F : NN_I8_BCAST_T;
+        int32_t zk[3], m[3][MAXC], sh[3][MAXC], zy = random_zp(&s), lo = rep % 3 ? zy : 0;
+        int64_t bias16[MAXC];
+        NnI8SumTerm terms[3];
+        uint8_t *bufs[3] = {x_buf, g_buf, u_buf};
+        for (int k = 0; k < nterms; k++) {
+            zk[k] = random_zp(&s);
+            random_codes(bufs[k], (size_t)c * n * f * t, &s);
+            terms[k] = (NnI8SumTerm){bufs[k], k == 2 ? axis : NN_I8_BCAST_NONE, zk[k], m[k], sh[k]};
+            for (int ch = 0; ch < c; ch++) {
+                int shift;
+                /* 2^14 and above: no right shift left (2^14 .. 2^15: exactly none) */
+                double real = rep % 10 == 0 && ch == 0   ? ref_uniform(&s, 16384, 32767)
+                              : rep % 10 == 5 && ch == 0 ? ref_uniform(&s, 32768, 1e6)
+                                                         : ref_uniform(&s, 0.001, 2);
+                nn_i8_sum_term_multiplier(ref_next(&s) % 2 ? real : -real, 1, 1, &m[k][ch], &shift);
+                sh[k][ch] = shift;
+            }
+        }
+        for (int ch = 0; ch < c; ch++)
+            bias16[ch] = ref_int(&s, -((int64_t)1 << 24), (int64_t)1 << 24);
+        nn_i8_sum_affine(y_buf, terms, nterms, bias16, zy, lo, 255, c, n, f, t);
+        for (int r = 0; r < c * n; r++)
+            for (int i = 0; i < f; i++)
+                for (int j = 0; j < t; j++) {
+                    size_t o = ((size_t)r * f + i) * t + j;
+                    int32_t d[3];
+                    for (int k = 0; k < nterms; k++)
+                        d[k] = bufs[k][k == 2 ? bcast_at(axis, r, i, j, f, t) : o] - zk[k];
+                    uint8_t want = ref_sum_affine(d, nterms, m, sh, r / n, bias16[r / n], zy, lo);
+                    ck_assert_msg(y_buf[o] == want, "rep %d at %zu", rep, o);
+                }
+    }
+}
+END_TEST
+
+/* Ties in the terms' roundings and in the final one: multipliers with few
+ * significant bits (2^30, 3 2^29, 5 2^28, 7 2^28) make d mult / 2^right land on
+ * halves, and a bias of an odd multiple of 2^15 puts the sum on a half code
+ * whenever the terms cancel. */
+START_TEST(sum_affine_ties) {
+    uint64_t s = 33;
+    static const int32_t mults[] = {1 << 30, 3 << 29, 5 << 28, 7 << 28};
+    static uint8_t g_buf[MAXV];
+    for (int rep = 0; rep < 400; rep++) {
+        int c = (int)ref_int(&s, 1, 3), f = (int)ref_int(&s, 1, 12), t = (int)ref_int(&s, 1, 12);
+        int nterms = (int)ref_int(&s, 1, 3), axis = rep % 2 ? NN_I8_BCAST_F : NN_I8_BCAST_T;
+        int32_t zk[3], m[3][MAXC], sh[3][MAXC], zy = random_zp(&s), lo = rep % 3 ? zy : 0;
+        int64_t bias16[MAXC];
+        NnI8SumTerm terms[3];
+        uint8_t *bufs[3] = {x_buf, g_buf, u_buf};
+        for (int k = 0; k < nterms; k++) {
+            zk[k] = (int32_t)ref_int(&s, 100, 150);
+            for (int i = 0; i < c * f * t; i++) /* codes near the zero point: terms cancel */
+                bufs[k][i] = (uint8_t)(zk[k] + ref_int(&s, -6, 6));
+            terms[k] = (NnI8SumTerm){bufs[k], k == 2 ? axis : NN_I8_BCAST_NONE, zk[k], m[k], sh[k]};
+            for (int ch = 0; ch < c; ch++) {
+                m[k][ch] = mults[ref_int(&s, 0, 3)] * (ref_next(&s) % 2 ? -1 : 1);
+                sh[k][ch] = (int32_t)ref_int(&s, -16, 6);
+            }
+        }
+        for (int ch = 0; ch < c; ch++)
+            bias16[ch] = (2 * ref_int(&s, -200, 200) + 1) * 32768;
+        nn_i8_sum_affine(y_buf, terms, nterms, bias16, zy, lo, 255, c, 1, f, t);
+        for (int r = 0; r < c; r++)
+            for (int i = 0; i < f; i++)
+                for (int j = 0; j < t; j++) {
+                    size_t o = ((size_t)r * f + i) * t + j;
+                    int32_t d[3];
+                    for (int k = 0; k < nterms; k++)
+                        d[k] = bufs[k][k == 2 ? bcast_at(axis, r, i, j, f, t) : o] - zk[k];
+                    uint8_t want = ref_sum_affine(d, nterms, m, sh, r, bias16[r], zy, lo);
+                    ck_assert_msg(y_buf[o] == want, "rep %d at %zu", rep, o);
+                }
+    }
+}
+END_TEST
+
+/* nn_i8_affine on rows longer than one requantised run. */
+START_TEST(affine_long_rows) {
+    uint64_t s = 32;
+    for (int rep = 0; rep < 40; rep++) {
+        int sub = rep % 2 ? 2 : 1, f = 2 * sub, t = (int)ref_int(&s, 1000, 4000);
+        int32_t zx = random_zp(&s), k[MAXC];
+        NnI8Requant rq = random_requant(sub, 65536.0 * 255, rep % 3 == 0, &s);
+        for (int g = 0; g < sub; g++)
+            k[g] = (int32_t)ref_int(&s, -65536, 65536);
+        size_t total_n = (size_t)f * t;
+        random_codes(x_buf, total_n, &s);
+        for (size_t o = 0; o < total_n; o++) {
+            int g = (int)(o / t) / (f / sub);
+            r_buf[o] = (uint8_t)ref_requantize_signed((int64_t)k[g] * (x_buf[o] - zx) + bias_buf[g],
+                                                      mult_buf[g], shift_buf[g], rq.zero_point,
+                                                      rq.lo, 255);
+        }
+        nn_i8_affine(y_buf, x_buf, zx, k, bias_buf, rq, 1, 1, f, t, sub);
+        ck_assert_msg(!memcmp(y_buf, r_buf, total_n), "rep %d", rep);
+    }
+}
+END_TEST
+
 START_TEST(clamp) {
     uint8_t v[256];
     for (int i = 0; i < 256; i++)
@@ -790,6 +1049,8 @@ int main(void) {
     tcase_add_test(tc, conv_general);
     tcase_add_test(tc, dwconv);
     tcase_add_test(tc, dwconv_ssn);
+    tcase_add_test(tc, dwconv_blocks);
+    tcase_add_test(tc, conv_many_taps);
     tcase_add_test(tc, pools);
     tcase_add_test(tc, means);
     tcase_add_test(tc, mean_rq);
@@ -800,6 +1061,12 @@ int main(void) {
     tcase_add_test(tc, affine);
     tcase_add_test(tc, affine_negative_mult);
     tcase_add_test(tc, sum_affine);
+    tcase_add_test(tc, add_input);
+    tcase_add_test(tc, add_any_params);
+    tcase_add_test(tc, mul_runs);
+    tcase_add_test(tc, sum_affine_runs);
+    tcase_add_test(tc, sum_affine_ties);
+    tcase_add_test(tc, affine_long_rows);
     tcase_add_test(tc, clamp);
     tcase_add_test(tc, requant_copy);
     suite_add_tcase(suite, tc);

@@ -6,6 +6,7 @@
 #include <check.h>
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "check_run.h"
 #include "nn_int8.h"
@@ -163,6 +164,78 @@ START_TEST(resnorm) {
 }
 END_TEST
 
+/* (x mult 2^(shift16 - 31)) rounded half away from zero, exactly. */
+static __int128 ref_term16(int64_t x, int32_t mult, int shift16) {
+    __int128 p = (__int128)x * mult;
+    return 31 - shift16 > 0 ? ref_round_half_away(p, 31 - shift16)
+                            : p * ((__int128)1 << (shift16 - 31));
+}
+
+/* nn_i8_resnorm value by value from its definition: the bin's sums by direct
+ * loops, its scale 1 / sqrt(D + E) / y_scale from nn_i8_rsqrt (tested above)
+ * and the reference high multiply, each value's two terms and one rounding in
+ * 128 bits. */
+static void ref_resnorm(uint8_t *y, const uint8_t *x, int c, int n, int f, int t,
+                        const NnI8ResNorm *p) {
+    int64_t cnt = (int64_t)c * t;
+    for (int clip = 0; clip < n; clip++)
+        for (int fi = 0; fi < f; fi++) {
+            int64_t s1 = 0, s2 = 0;
+            for (int ch = 0; ch < c; ch++)
+                for (int ti = 0; ti < t; ti++) {
+                    int64_t v = x[(((size_t)ch * n + clip) * f + fi) * t + ti];
+                    s1 += v;
+                    s2 += v * v;
+                }
+            int32_t r_mult, mult = 0;
+            int r_shift, shift = 0;
+            if (nn_i8_rsqrt((uint64_t)(cnt * s2 - s1 * s1 + p->eps_q), &r_mult, &r_shift) == 0) {
+                mult = ref_srdhm(r_mult, p->inv_mult);
+                shift = r_shift + p->inv_shift;
+                if (mult < (1 << 30))
+                    mult *= 2, shift--;
+            }
+            for (int ch = 0; ch < c; ch++)
+                for (int ti = 0; ti < t; ti++) {
+                    size_t o = (((size_t)ch * n + clip) * f + fi) * t + ti;
+                    int64_t q = x[o];
+                    __int128 v = ref_term16(q - p->x_zp, p->lambda_mult, p->lambda_shift + 16) +
+                                 ref_term16(cnt * q - s1, mult, shift + 16);
+                    __int128 out = ref_round_half_away(v, 16) + p->y_zp;
+                    y[o] = (uint8_t)(out < 0 ? 0 : out > 255 ? 255 : out);
+                }
+        }
+}
+
+/* Bit for bit against ref_resnorm: bins of more values than one run (many
+ * channels), rows longer than a run, constant and two-code slabs, lambda 0. */
+START_TEST(resnorm_reference) {
+    uint64_t s = 25;
+    static uint8_t r_buf[MAXV];
+    for (int rep = 0; rep < 120; rep++) {
+        int c = (int)ref_int(&s, 1, 70), n = (int)ref_int(&s, 1, 2), f = (int)ref_int(&s, 1, 3);
+        int t = (int)ref_int(&s, 1, 40);
+        if (rep % 10 == 0)
+            c = 2, n = 1, f = 3, t = (int)ref_int(&s, 1025, 3000);
+        double sx = pow(10, ref_uniform(&s, -3, 0)), sy = ref_uniform(&s, 0.01, 0.06);
+        double lambda = rep % 5 == 0 ? 0 : ref_uniform(&s, -1, 1);
+        int32_t zx = (int32_t)ref_int(&s, 0, 255), zy = (int32_t)ref_int(&s, 0, 255);
+        int base = (int)ref_int(&s, 0, 254), mode = rep % 4;
+        for (int i = 0; i < c * n * f * t; i++)
+            x_buf[i] = (uint8_t)(mode == 0   ? base
+                                 : mode == 1 ? base + ref_int(&s, 0, 1)
+                                             : ref_int(&s, 0, 255));
+        NnI8ResNorm p;
+        nn_i8_resnorm_params(&p, fabs(lambda), 1e-8, c * t, sx, zx, sy, zy);
+        if (lambda < 0) /* a negative lambda: the same multiplier, negated */
+            p.lambda_mult = -p.lambda_mult;
+        nn_i8_resnorm(y_buf, x_buf, c, n, f, t, &p);
+        ref_resnorm(r_buf, x_buf, c, n, f, t, &p);
+        ck_assert_msg(!memcmp(y_buf, r_buf, (size_t)c * n * f * t), "rep %d: c %d t %d", rep, c, t);
+    }
+}
+END_TEST
+
 int main(void) {
     Suite *suite = suite_create("int8_stats");
     TCase *tc = tcase_create("stats");
@@ -171,6 +244,7 @@ int main(void) {
     tcase_add_test(tc, mul_u64);
     tcase_add_test(tc, rsqrt);
     tcase_add_test(tc, resnorm);
+    tcase_add_test(tc, resnorm_reference);
     suite_add_tcase(suite, tc);
     return check_run(suite);
 }
