@@ -120,13 +120,9 @@ static inline uint8_t nn_i8_resnorm_value(int64_t q, int64_t n, int64_t s1, int3
     return (uint8_t)(out < 0 ? 0 : out > 255 ? 255 : out);
 }
 
-/* Values of one bin per run of nn_i8_resnorm_run (its codes gathered from
- * the channels' rows). */
-#define NN_I8_RESNORM_RUN 1024
-
-/* nn_i8_resnorm_value for n contiguous codes, the usual right shifts (1 .. 62
- * bits, nn_i8_mul_by_multiplier64_right) without branches so that the loop
- * vectorises. */
+/* nn_i8_resnorm_value for count contiguous codes, the usual right shifts
+ * (1 .. 62 bits, nn_i8_mul_by_multiplier64_right) without branches so that
+ * the loop vectorises. */
 static inline void nn_i8_resnorm_run(uint8_t *y, const uint8_t *x, size_t count, int64_t n,
                                      int64_t s1, int32_t mult, int shift, const NnI8ResNorm *p) {
     int lambda_right = 15 - p->lambda_shift, right = 15 - shift;
@@ -145,41 +141,99 @@ static inline void nn_i8_resnorm_run(uint8_t *y, const uint8_t *x, size_t count,
     }
 }
 
-/* One bin: the n = c * t values x[ch * stride + j], written to y alike; the
- * channels' rows of t codes are copied together into runs. */
-static inline void nn_i8_resnorm_bin(uint8_t *y, const uint8_t *x, int c, size_t stride, int t,
-                                     const NnI8ResNorm *p) {
-    int64_t n = (int64_t)c * t, s1, s2;
+/* One bin's values, given its sums: the n = c * t values x[ch * stride + j],
+ * written to y alike. A value's output depends on its code alone within the
+ * bin, so a bin of more than 256 values gets a table of the 256 codes'
+ * outputs and looks its values up; a smaller one has its channels' rows
+ * gathered into one run. */
+static inline void nn_i8_resnorm_values(uint8_t *y, const uint8_t *x, int c, size_t stride, int t,
+                                        int64_t s1, int64_t s2, const NnI8ResNorm *p) {
+    int64_t n = (int64_t)c * t;
     int32_t mult;
     int shift;
-    nn_i8_stats(x, c, stride, t, &s1, &s2);
     nn_i8_resnorm_scale(n, s1, s2, p, &mult, &shift);
-    uint8_t in[NN_I8_RESNORM_RUN], out[NN_I8_RESNORM_RUN];
-    int rows = t > NN_I8_RESNORM_RUN ? 0 : NN_I8_RESNORM_RUN / t; /* channels per run */
-    if (rows == 0) { /* rows too long to gather: each row is contiguous already */
+    uint8_t in[256], out[256];
+    if (n > 256) {
+        for (int q = 0; q < 256; q++)
+            in[q] = (uint8_t)q;
+        nn_i8_resnorm_run(out, in, 256, n, s1, mult, shift, p);
         for (int ch = 0; ch < c; ch++)
-            nn_i8_resnorm_run(y + (size_t)ch * stride, x + (size_t)ch * stride, (size_t)t, n, s1,
-                              mult, shift, p);
+            for (int j = 0; j < t; j++)
+                y[(size_t)ch * stride + j] = out[x[(size_t)ch * stride + j]];
         return;
     }
-    for (int ch0 = 0; ch0 < c; ch0 += rows) {
-        int count = c - ch0 < rows ? c - ch0 : rows;
-        for (int k = 0; k < count; k++)
-            memcpy(in + (size_t)k * t, x + (size_t)(ch0 + k) * stride, (size_t)t);
-        nn_i8_resnorm_run(out, in, (size_t)count * t, n, s1, mult, shift, p);
-        for (int k = 0; k < count; k++)
-            memcpy(y + (size_t)(ch0 + k) * stride, out + (size_t)k * t, (size_t)t);
+    for (int ch = 0; ch < c; ch++)
+        memcpy(in + (size_t)ch * t, x + (size_t)ch * stride, (size_t)t);
+    nn_i8_resnorm_run(out, in, (size_t)n, n, s1, mult, shift, p);
+    for (int ch = 0; ch < c; ch++)
+        memcpy(y + (size_t)ch * stride, out + (size_t)ch * t, (size_t)t);
+}
+
+/* One bin: its sums (nn_i8_stats), then its values. */
+static inline void nn_i8_resnorm_bin(uint8_t *y, const uint8_t *x, int c, size_t stride, int t,
+                                     const NnI8ResNorm *p) {
+    int64_t s1, s2;
+    nn_i8_stats(x, c, stride, t, &s1, &s2);
+    nn_i8_resnorm_values(y, x, c, stride, t, s1, s2, p);
+}
+
+/* Values per block of frequency bins whose sums nn_i8_bin_stats takes
+ * together, and the most bins per block. */
+#define NN_I8_STATS_BLOCK 512
+#define NN_I8_STATS_BINS 64
+
+/* The sums and sums of squares of `bins` consecutive frequency bins of one
+ * clip (bins * t <= NN_I8_STATS_BLOCK values per channel, contiguous from x;
+ * channels stride apart): the channels' rows are added position by position
+ * in int32 (long loops along memory, where a bin's own sum is a loop of t),
+ * 32,768 channels at a time (32,768 * 255^2 < 2^31), then each bin's
+ * positions in int64. */
+static inline void nn_i8_bin_stats(const uint8_t *x, int c, size_t stride, int t, int bins,
+                                   int64_t *s1, int64_t *s2) {
+    int32_t p1[NN_I8_STATS_BLOCK], p2[NN_I8_STATS_BLOCK];
+    size_t len = (size_t)bins * t;
+    for (int b = 0; b < bins; b++)
+        s1[b] = s2[b] = 0;
+    for (int ch0 = 0; ch0 < c; ch0 += 32768) {
+        int end = c - ch0 < 32768 ? c : ch0 + 32768;
+        for (size_t k = 0; k < len; k++)
+            p1[k] = p2[k] = 0;
+        for (int ch = ch0; ch < end; ch++) {
+            const uint8_t *xc = x + (size_t)ch * stride;
+            for (size_t k = 0; k < len; k++) {
+                int32_t v = xc[k];
+                p1[k] += v;
+                p2[k] += v * v;
+            }
+        }
+        for (int b = 0; b < bins; b++)
+            for (int j = 0; j < t; j++) {
+                s1[b] += p1[(size_t)b * t + j];
+                s2[b] += p2[(size_t)b * t + j];
+            }
     }
 }
 
-/* ResNorm over c x n x f x t: every clip and frequency bin. */
+/* ResNorm over c x n x f x t: every clip and frequency bin, the sums of a
+ * block of bins at once. */
 static inline void nn_i8_resnorm(uint8_t *y, const uint8_t *x, int c, int n, int f, int t,
                                  const NnI8ResNorm *p) {
     size_t stride = (size_t)n * f * t;
+    int block = t > NN_I8_STATS_BLOCK ? 0 : NN_I8_STATS_BLOCK / t; /* bins per block */
+    block = block < NN_I8_STATS_BINS ? block : NN_I8_STATS_BINS;
+    int64_t s1[NN_I8_STATS_BINS], s2[NN_I8_STATS_BINS];
     for (int s = 0; s < n; s++)
-        for (int i = 0; i < f; i++) {
-            size_t off = ((size_t)s * f + i) * t;
-            nn_i8_resnorm_bin(y + off, x + off, c, stride, t, p);
+        for (int i0 = 0; i0 < f; i0 += block ? block : 1) {
+            size_t off = ((size_t)s * f + i0) * t;
+            if (!block) { /* rows too long for a block: one bin at a time */
+                nn_i8_resnorm_bin(y + off, x + off, c, stride, t, p);
+                continue;
+            }
+            int bins = f - i0 < block ? f - i0 : block;
+            nn_i8_bin_stats(x + off, c, stride, t, bins, s1, s2);
+            for (int b = 0; b < bins; b++)
+                nn_i8_resnorm_values(y + off + (size_t)b * t, x + off + (size_t)b * t, c, stride,
+                                     t, s1[b], s2[b], p);
         }
 }
 

@@ -207,16 +207,22 @@ static void ref_resnorm(uint8_t *y, const uint8_t *x, int c, int n, int f, int t
         }
 }
 
-/* Bit for bit against ref_resnorm: bins of more values than one run (many
- * channels), rows longer than a run, constant and two-code slabs, lambda 0. */
+/* Bit for bit against ref_resnorm: bins of more than 256 values (a table of
+ * the codes' outputs) and fewer (one run), clips of several blocks of bins,
+ * rows longer than a block, constant and two-code slabs, lambda 0 and
+ * negative. */
 START_TEST(resnorm_reference) {
     uint64_t s = 25;
     static uint8_t r_buf[MAXV];
     for (int rep = 0; rep < 120; rep++) {
         int c = (int)ref_int(&s, 1, 70), n = (int)ref_int(&s, 1, 2), f = (int)ref_int(&s, 1, 3);
         int t = (int)ref_int(&s, 1, 40);
-        if (rep % 10 == 0)
+        if (rep % 10 == 0) /* rows longer than a block of bins */
             c = 2, n = 1, f = 3, t = (int)ref_int(&s, 1025, 3000);
+        if (rep % 10 == 5) /* several blocks of bins, tables */
+            c = 10, n = 1, f = 40, t = 40;
+        if (rep % 10 == 6) /* several blocks of bins, runs */
+            c = 5, n = 2, f = 60, t = 9;
         double sx = pow(10, ref_uniform(&s, -3, 0)), sy = ref_uniform(&s, 0.01, 0.06);
         double lambda = rep % 5 == 0 ? 0 : ref_uniform(&s, -1, 1);
         int32_t zx = (int32_t)ref_int(&s, 0, 255), zy = (int32_t)ref_int(&s, 0, 255);
