@@ -196,7 +196,14 @@ static inline void nn_i8_gemm_block(uint8_t *y, size_t y_stride, const uint8_t *
 /* Columns up to which a 1x1 conv (or the linear layer) runs as one dot
  * product over the input channels per output value: a block of 64 columns
  * would be mostly idle. */
-#define NN_I8_DOT_COLS 8
+#define NN_I8_DOT_COLS 16
+
+/* The channels of a dot product are padded with zeros to a multiple of this:
+ * then GCC's VNNI loop has no remainder (which cost more than the padding). */
+#define NN_I8_DOT_PAD 64
+
+/* Channels a dot product may have after padding (its weights' copy). */
+#define NN_I8_DOT_MAX 1024
 
 /* sum_c x[c] w[c]: GCC makes this loop VNNI dot-product instructions
  * (vpdpbusd, 64 codes times weights each) where the target has them. */
@@ -207,25 +214,37 @@ static inline int32_t nn_i8_dot(const uint8_t *x, const int8_t *w, int n) {
     return sum;
 }
 
-/* nn_i8_conv1x1 for m <= NN_I8_DOT_COLS columns of cin * m <= NN_I8_COL_BYTES
- * codes: each column's codes gathered contiguous, then per output channel
- * sum w x - x_zp sum w + bias (the accumulator limits bound every partial
- * sum) and its requantisation. */
+/* Whether nn_i8_conv1x1_dots takes a 1x1 conv: few columns whose padded
+ * channels fit its buffers. */
+static inline int nn_i8_dots_fit(int cin, size_t m) {
+    size_t padded = ((size_t)cin + NN_I8_DOT_PAD - 1) / NN_I8_DOT_PAD * NN_I8_DOT_PAD;
+    return m <= NN_I8_DOT_COLS && padded <= NN_I8_DOT_MAX && padded * m <= NN_I8_COL_BYTES;
+}
+
+/* nn_i8_conv1x1 for the shapes nn_i8_dots_fit takes: each column's codes
+ * gathered contiguous and each output's weights copied, both padded with
+ * zeros; then per output value sum w x - x_zp sum w + bias (the accumulator
+ * limits bound every partial sum) and its requantisation. */
 static inline void nn_i8_conv1x1_dots(uint8_t *y, const uint8_t *x, int32_t x_zp, const int8_t *w,
                                       const int32_t *bias, int cin, int cout, size_t m,
                                       const NnI8Requant *rq) {
     uint8_t cols[NN_I8_COL_BYTES];
-    for (size_t j = 0; j < m; j++)
+    int8_t wo[NN_I8_DOT_MAX];
+    int padded = (cin + NN_I8_DOT_PAD - 1) / NN_I8_DOT_PAD * NN_I8_DOT_PAD;
+    for (size_t j = 0; j < m; j++) {
         for (int c = 0; c < cin; c++)
-            cols[j * cin + (size_t)c] = x[(size_t)c * m + j];
+            cols[j * padded + (size_t)c] = x[(size_t)c * m + j];
+        memset(cols + j * padded + cin, 0, (size_t)(padded - cin));
+    }
+    memset(wo + cin, 0, (size_t)(padded - cin));
     for (int o = 0; o < cout; o++) {
-        const int8_t *wo = w + (size_t)o * cin;
+        memcpy(wo, w + (size_t)o * cin, (size_t)cin);
         int32_t wsum = 0;
         for (int c = 0; c < cin; c++)
             wsum += wo[c];
         int32_t base = (bias ? bias[o] : 0) - x_zp * wsum;
         for (size_t j = 0; j < m; j++)
-            y[(size_t)o * m + j] = nn_i8_out(nn_i8_dot(cols + j * cin, wo, cin) + base, rq, o);
+            y[(size_t)o * m + j] = nn_i8_out(nn_i8_dot(cols + j * padded, wo, padded) + base, rq, o);
     }
 }
 
@@ -234,7 +253,7 @@ static inline void nn_i8_conv1x1_dots(uint8_t *y, const uint8_t *x, int32_t x_zp
  * of fewer than NN_I8_BLOCK columns is copied into a padded one. */
 static inline void nn_i8_conv1x1(uint8_t *y, const uint8_t *x, int32_t x_zp, const int8_t *w,
                                  const int32_t *bias, int cin, int cout, size_t m, NnI8Requant rq) {
-    if (m <= NN_I8_DOT_COLS && (size_t)cin * m <= NN_I8_COL_BYTES) {
+    if (nn_i8_dots_fit(cin, m)) {
         nn_i8_conv1x1_dots(y, x, x_zp, w, bias, cin, cout, m, &rq);
         return;
     }
