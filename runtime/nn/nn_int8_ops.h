@@ -539,6 +539,24 @@ static inline void nn_i8_sum_codes32(uint8_t *y, const int32_t *acc, size_t n, i
 /* One run of n values of row r from value e0: the bias, every term's
  * contribution, one rounding; in 32 bits when m32 is given (nn_i8_sum_fits32
  * held), else in 64. */
+/* acc[k] += the values of a term broadcast over frequency (one code per time
+ * step) for values e0 .. e0 + n of the plane: the row's t values computed
+ * once (t <= NN_I8_RUN), then added a time row at a time. */
+static inline void nn_i8_sum_add32_bcast_f(int32_t *acc, const NnI8SumTerm *tk,
+                                           const NnI8Term32 *m, int r, size_t e0, size_t n,
+                                           int t) {
+    int32_t values[NN_I8_RUN];
+    for (int j = 0; j < t; j++)
+        values[j] = 0;
+    nn_i8_sum_add32(values, tk->x + (size_t)r * t, (size_t)t, tk->zp, m);
+    for (size_t k = 0, j = e0 % (size_t)t; k < n; j = 0) {
+        size_t piece = (size_t)t - j < n - k ? (size_t)t - j : n - k;
+        for (size_t i = 0; i < piece; i++)
+            acc[k + i] += values[j + i];
+        k += piece;
+    }
+}
+
 static inline void nn_i8_sum_run(uint8_t *y, const NnI8SumTerm *terms, int nterms,
                                  const NnI8Term32 *m32, int64_t bias16, int32_t y_zp, int32_t lo,
                                  int32_t hi, int r, int ch, size_t e0, size_t n, int f, int t) {
@@ -548,6 +566,10 @@ static inline void nn_i8_sum_run(uint8_t *y, const NnI8SumTerm *terms, int nterm
         for (size_t k = 0; k < n; k++)
             acc[k] = (int32_t)bias16;
         for (int tk = 0; tk < nterms; tk++) {
+            if (terms[tk].axis == NN_I8_BCAST_F && t <= NN_I8_RUN) {
+                nn_i8_sum_add32_bcast_f(acc, &terms[tk], &m32[tk], r, e0, n, t);
+                continue;
+            }
             nn_i8_term_codes(codes, &terms[tk], r, e0, n, f, t);
             nn_i8_sum_add32(acc, codes, n, terms[tk].zp, &m32[tk]);
         }
