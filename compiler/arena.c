@@ -56,3 +56,14 @@ char *arena_strndup(Arena *arena, const char *s, size_t n) {
 char *arena_strdup(Arena *arena, const char *s) {
     return arena_strndup(arena, s, strlen(s));
 }
+
+void *arena_grow(Arena *arena, void *items, int n, int *cap, size_t size) {
+    if (n < *cap)
+        return items;
+    int next = *cap ? *cap * 2 : 64;
+    void *bigger = arena_alloc(arena, size * (size_t)next);
+    if (n)
+        memcpy(bigger, items, size * (size_t)n);
+    *cap = next;
+    return bigger;
+}

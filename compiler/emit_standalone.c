@@ -237,9 +237,6 @@ static void emit_constants(FILE *out, const Standalone *s) {
 }
 
 static const char api_template[] =
-    "\n/* ==== the API (@m@_classifier.h) ==== */\n\n"
-    "#define @m@_LOGITS_AT @LOGITS@ /* bytes into the arena; the front end's come first */\n"
-    "#define @m@_WORK_AT @WORK@\n\n"
     "int @m@_init(void *arena, size_t bytes) {\n"
     "    if (!arena)\n        return @M@_E_NULL;\n"
     "    if (bytes < @M@_ARENA_BYTES)\n        return @M@_E_ARENA;\n"
@@ -269,28 +266,21 @@ static const char api_template[] =
 
 static void emit_api(FILE *out, const Standalone *s) {
     const char *m = s->p->model->name;
-    char M[128], logits[32], work[32];
+    char M[128];
     upper_name(M, m, sizeof M);
-    snprintf(logits, sizeof logits, "%lld", logits_offset());
-    snprintf(work, sizeof work, "%lld", work_offset(s));
-    fprintf(out, "\nconst char *const %s_class_names[%d] = {", m, s->p->model->classes);
+    fprintf(out, "\n/* ==== the API (%s_classifier.h) ==== */\n\n"
+                 "#define %s_LOGITS_AT %lld /* bytes into the arena; the front end's come first */\n"
+                 "#define %s_WORK_AT %lld\n\n",
+            m, m, logits_offset(), m, work_offset(s));
+    fprintf(out, "const char *const %s_class_names[%d] = {", m, s->p->model->classes);
     for (int k = 0; k < s->p->model->classes; k++) {
         if (s->p->model->classes == 10)
             fprintf(out, "%s\"%s\"", k ? ", " : "", tau_scenes[k]);
         else
             fprintf(out, "%s\"class_%d\"", k ? ", " : "", k);
     }
-    fputs("};\n", out);
-    for (const char *c = api_template; *c; c++) {
-        if (strncmp(c, "@LOGITS@", 8) == 0)
-            fputs(logits, out), c += 7;
-        else if (strncmp(c, "@WORK@", 6) == 0)
-            fputs(work, out), c += 5;
-        else if (strncmp(c, "@m@", 3) == 0 || strncmp(c, "@M@", 3) == 0)
-            fputs(c[1] == 'm' ? m : M, out), c += 2;
-        else
-            fputc(*c, out);
-    }
+    fputs("};\n\n", out);
+    print_template(out, api_template, m, M);
 }
 
 void emit_standalone_source(FILE *out, const Standalone *s) {

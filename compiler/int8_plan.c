@@ -40,14 +40,7 @@ static int unsupported(Planner *pl, const Prim *pr, const char *what) {
 
 static I8Step *add_step(Planner *pl, I8Kind kind, const Prim *pr, int y) {
     I8Program *q = pl->q;
-    if (q->nsteps == q->cap) {
-        int cap = q->cap ? 2 * q->cap : 128;
-        I8Step *bigger = arena_alloc(pl->p->arena, sizeof *bigger * (size_t)cap);
-        if (q->nsteps)
-            memcpy(bigger, q->steps, sizeof *bigger * (size_t)q->nsteps);
-        q->steps = bigger;
-        q->cap = cap;
-    }
+    q->steps = arena_grow(pl->p->arena, q->steps, q->nsteps, &q->cap, sizeof *q->steps);
     I8Step *s = &q->steps[q->nsteps++];
     *s = (I8Step){.kind = kind, .prim = pr, .y = y, .x = {-1, -1, -1}};
     s->prep = (NnI8Prep){.kind = -1, .gy = y >= 0 ? grid_of(pl->p, y) : -1, .gx = {-1, -1, -1},
@@ -296,10 +289,8 @@ I8Program *int8_plan(const Program *p, Arena *arena, char *why, size_t why_size)
     I8Program *q = arena_alloc(arena, sizeof *q);
     *q = (I8Program){.p = p};
     Planner pl = {.q = q, .p = p, .why = why, .why_size = why_size};
-    pl.absorbed = arena_alloc(arena, (size_t)p->nprims + 1);
-    memset(pl.absorbed, 0, (size_t)p->nprims + 1);
-    I8Step *in = add_step(&pl, I8_QUANTIZE, NULL, p->input);
-    (void)in;
+    pl.absorbed = arena_alloc(arena, (size_t)p->nprims + 1); /* zeroed */
+    add_step(&pl, I8_QUANTIZE, NULL, p->input);
     for (int k = 0; k < p->nprims; k++)
         if (!pl.absorbed[k] && !plan_prim(&pl, &p->prims[k]))
             return NULL;

@@ -9,18 +9,6 @@
 #include "ops.h"
 #include "slots.h"
 
-/* Grows an arena array of `size`-byte elements to hold one more. */
-static void *grow(Arena *a, void *items, int n, int *cap, size_t size) {
-    if (n < *cap)
-        return items;
-    int next = *cap ? *cap * 2 : 64;
-    void *bigger = arena_alloc(a, size * (size_t)next);
-    if (n)
-        memcpy(bigger, items, size * (size_t)n);
-    *cap = next;
-    return bigger;
-}
-
 /* "stage1.bcres2net1" + "f2_sum3" -> "stage1_bcres2net1_f2_sum3". */
 static const char *c_name(Program *p, const char *what) {
     char buf[160];
@@ -44,7 +32,7 @@ static const char *unique_name(Program *p, const char *name) {
 }
 
 static int add_tensor(Program *p, Tensor t) {
-    p->tensors = grow(p->arena, p->tensors, p->ntensors, &p->tensor_cap, sizeof t);
+    p->tensors = arena_grow(p->arena, p->tensors, p->ntensors, &p->tensor_cap, sizeof t);
     t.name = unique_name(p, t.name);
     t.grad_offset = -1;
     p->tensors[p->ntensors] = t;
@@ -76,7 +64,7 @@ int lw_fixed(Program *p, const char *what, int64_t count) {
 
 int lw_param(Program *p, const char *what, ParamKind kind, int s0, int s1, int s2, int s3,
              int fan_in) {
-    p->params = grow(p->arena, p->params, p->nparams, &p->param_cap, sizeof *p->params);
+    p->params = arena_grow(p->arena, p->params, p->nparams, &p->param_cap, sizeof *p->params);
     char buf[160];
     snprintf(buf, sizeof buf, "%s.%s", p->layer->name, what);
     ParamTensor *t = &p->params[p->nparams];
@@ -88,14 +76,14 @@ int lw_param(Program *p, const char *what, ParamKind kind, int s0, int s1, int s
 }
 
 int lw_stats(Program *p, int groups) {
-    p->stats = grow(p->arena, p->stats, p->nstats, &p->stats_cap, sizeof *p->stats);
+    p->stats = arena_grow(p->arena, p->stats, p->nstats, &p->stats_cap, sizeof *p->stats);
     p->stats[p->nstats] = (StatsSlot){.offset = p->stats_floats, .groups = groups};
     p->stats_floats += 2 * (int64_t)groups;
     return p->nstats++;
 }
 
 Prim *lw_prim(Program *p, PrimKind kind, const char *note, int x, int y) {
-    p->prims = grow(p->arena, p->prims, p->nprims, &p->prim_cap, sizeof *p->prims);
+    p->prims = arena_grow(p->arena, p->prims, p->nprims, &p->prim_cap, sizeof *p->prims);
     Prim *pr = &p->prims[p->nprims++];
     *pr = (Prim){.kind = kind, .layer = p->layer, .note = note, .x = x, .x2 = -1, .x3 = -1,
                  .y = y, .aux = -1, .w = -1, .b = -1, .stats = -1};

@@ -3,18 +3,6 @@
 
 #include <string.h>
 
-/* Grows the free-block array to hold one more. */
-static void grow_blocks(SlotList *fl) {
-    if (fl->n < fl->cap)
-        return;
-    int next = fl->cap ? fl->cap * 2 : 64;
-    SlotBlock *bigger = arena_alloc(fl->arena, sizeof *bigger * (size_t)next);
-    if (fl->n)
-        memcpy(bigger, fl->blocks, sizeof *bigger * (size_t)fl->n);
-    fl->blocks = bigger;
-    fl->cap = next;
-}
-
 int64_t slots_alloc(SlotList *fl, int64_t size) {
     for (int i = 0; i < fl->n; i++) {
         SlotBlock *b = &fl->blocks[i];
@@ -40,7 +28,7 @@ void slots_free(SlotList *fl, int64_t offset, int64_t size) {
     int i = 0;
     while (i < fl->n && fl->blocks[i].offset < offset)
         i++;
-    grow_blocks(fl);
+    fl->blocks = arena_grow(fl->arena, fl->blocks, fl->n, &fl->cap, sizeof *fl->blocks);
     memmove(fl->blocks + i + 1, fl->blocks + i, sizeof *fl->blocks * (size_t)(fl->n - i));
     fl->blocks[i] = (SlotBlock){offset, size};
     fl->n++;

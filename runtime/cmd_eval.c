@@ -23,16 +23,9 @@ typedef struct eval_run {
 static int run_model(const model_data *md, const long *clips, long n, int batch, eval_run *r) {
     int classes = md->state.model->info->classes;
     r->logits = malloc(sizeof(float) * ((size_t)n * (size_t)classes + 1));
-    if (!r->logits || !model_state_predict(&md->state, md->cache.features,
-                                           (long)LOGMEL_BANDS * LOGMEL_FRAMES, clips, n, batch,
-                                           r->logits))
-        return 0;
-    metrics_init(&r->metrics);
-    for (long i = 0; i < n; i++) {
-        const tau_clip *c = &md->set.clips[clips[i]];
-        metrics_add(&r->metrics, c->device, c->scene, r->logits + i * classes);
-    }
-    return 1;
+    return r->logits && model_state_evaluate(&md->state, &md->set, md->cache.features,
+                                             (long)LOGMEL_BANDS * LOGMEL_FRAMES, clips, n, batch,
+                                             &r->metrics, r->logits);
 }
 
 static void print_comparison(const eval_run *i8, const eval_run *fp, long n, int classes,

@@ -2,7 +2,6 @@
 #include "int8_calibrate.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 /* Adds each internal grid's batch [lo, hi], weighted by the batch's clips. */
 static void accumulate(const AscModelInfo *m, const float *calib, int clips, double *sums,
@@ -32,9 +31,7 @@ int int8_calibrate(model_state *s, const float *features, long clip_size, const 
         p.calib = calib;
         for (long first = 0; first < n; first += batch) {
             int count = (int)(n - first < batch ? n - first : batch);
-            for (int i = 0; i < count; i++)
-                memcpy(p.input + (long)i * clip_size, features + clips[first + i] * clip_size,
-                       sizeof(float) * (size_t)clip_size);
+            predictor_load_clips(&p, features, clip_size, clips + first, count);
             quant_ranges_clear(calib, m->ngrids);
             predictor_run(&p, p.input, count, logits);
             accumulate(m, calib, count, sums, weights);

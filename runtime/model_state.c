@@ -185,6 +185,13 @@ void predictor_free(predictor *p) {
     *p = (predictor){0};
 }
 
+void predictor_load_clips(predictor *p, const float *features, long clip_size,
+                          const long *clips, int n) {
+    for (int i = 0; i < n; i++)
+        memcpy(p->input + (long)i * clip_size, features + clips[i] * clip_size,
+               sizeof(float) * (size_t)clip_size);
+}
+
 int model_state_predict(const model_state *s, const float *features, long clip_size,
                         const long *clips, long n, int batch, float *logits) {
     predictor p;
@@ -193,9 +200,7 @@ int model_state_predict(const model_state *s, const float *features, long clip_s
     int classes = s->model->info->classes;
     for (long first = 0; first < n; first += batch) {
         int count = (int)(n - first < batch ? n - first : batch);
-        for (int i = 0; i < count; i++)
-            memcpy(p.input + (long)i * clip_size, features + clips[first + i] * clip_size,
-                   sizeof(float) * (size_t)clip_size);
+        predictor_load_clips(&p, features, clip_size, clips + first, count);
         predictor_run(&p, p.input, count, logits + first * classes);
     }
     predictor_free(&p);
@@ -203,11 +208,14 @@ int model_state_predict(const model_state *s, const float *features, long clip_s
 }
 
 int model_state_evaluate(const model_state *s, const tau_set *set, const float *features,
-                         long clip_size, const long *clips, long n, int batch, eval_metrics *m) {
+                         long clip_size, const long *clips, long n, int batch, eval_metrics *m,
+                         float *keep_logits) {
     int classes = s->model->info->classes;
-    float *logits = malloc(sizeof(float) * ((size_t)n * (size_t)classes + 1));
+    float *logits = keep_logits ? keep_logits
+                                : malloc(sizeof(float) * ((size_t)n * (size_t)classes + 1));
     if (!logits || !model_state_predict(s, features, clip_size, clips, n, batch, logits)) {
-        free(logits);
+        if (!keep_logits)
+            free(logits);
         return 0;
     }
     metrics_init(m);
@@ -215,6 +223,7 @@ int model_state_evaluate(const model_state *s, const tau_set *set, const float *
         const tau_clip *c = &set->clips[clips[i]];
         metrics_add(m, c->device, c->scene, logits + i * classes);
     }
-    free(logits);
+    if (!keep_logits)
+        free(logits);
     return 1;
 }

@@ -61,6 +61,10 @@ typedef struct predictor {
 int predictor_init(predictor *p, const model_state *s, int batch);
 /* logits (n x classes) of n <= batch inputs stored one after another. */
 void predictor_run(predictor *p, const float *inputs, int n, float *logits);
+/* Copies n <= batch clips of a feature array (clip c at features + c * clip_size)
+ * into p->input, one after another. */
+void predictor_load_clips(predictor *p, const float *features, long clip_size,
+                          const long *clips, int n);
 void predictor_free(predictor *p);
 
 /* Logits (n x classes) of the clips of a feature array (clip c at features +
@@ -69,8 +73,10 @@ int model_state_predict(const model_state *s, const float *features, long clip_s
                         const long *clips, long n, int batch, float *logits);
 
 /* Accuracy and log loss of the clips of a data set (features as above, scenes
- * and devices from set) into m. Returns 0 when out of memory. */
+ * and devices from set) into m, and their logits (n x classes) into logits
+ * unless it is NULL. Returns 0 when out of memory. */
 int model_state_evaluate(const model_state *s, const tau_set *set, const float *features,
-                         long clip_size, const long *clips, long n, int batch, eval_metrics *m);
+                         long clip_size, const long *clips, long n, int batch, eval_metrics *m,
+                         float *logits);
 
 #endif

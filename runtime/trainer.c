@@ -293,7 +293,7 @@ static asc_status validate(trainer *t, eval_metrics *m, asc_err *err) {
     metrics_init(m);
     if (t->neval > 0 && !model_state_evaluate(&t->state, &t->set, t->cache.features,
                                               t->plan.clip_size, t->eval_clips, t->neval,
-                                              t->micro, m))
+                                              t->micro, m, NULL))
         return err_set(err, t->o->model, "out of memory for validation");
     return ASC_OK;
 }

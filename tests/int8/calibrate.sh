@@ -6,10 +6,7 @@
 #   calibrate.sh ASC
 set -euo pipefail
 asc=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-model=bcres2net_mfa_fpm
-fail() { echo "FAIL: $*"; exit 1; }
+source "$(dirname "$0")/common.sh"
 "$asc" synth --out "$tmp/data" --scale micro --seed 5 >/dev/null
 "$asc" train --model $model --data "$tmp/data" --epochs 1 --batch 32 --warmup 0 --threads 1 \
     --seed 3 --qat --qat-freeze 0 --out "$tmp/run" >/dev/null
@@ -45,13 +42,6 @@ awk -v a="$before" -v b="$after" 'BEGIN { d = a - b; if (d < 0) d = -d
     if (d > 0.05) { print "FAIL: the internal grids moved the log loss by " d; exit 1 } }'
 
 # Misuse: one line on stderr, exit 1, nothing written.
-expect_error() {
-    local pattern=$1; shift
-    set +e; "$asc" "$@" >"$tmp/out" 2>"$tmp/err"; local st=$?; set -e
-    [[ $st == 1 ]] || fail "$* exited $st"
-    [[ $(wc -l <"$tmp/err") == 1 ]] || fail "$*: not one error line: $(cat "$tmp/err")"
-    grep -q -- "$pattern" "$tmp/err" || fail "$*: $(cat "$tmp/err")"
-}
 "$asc" train --model $model --data "$tmp/data" --epochs 1 --batch 32 --warmup 0 --threads 1 \
     --out "$tmp/float" >/dev/null
 expect_error "not quantisation-aware" calibrate --model $model --ckpt "$tmp/float/last.ckpt" \

@@ -6,10 +6,7 @@
 #   int8_eval.sh ASC
 set -euo pipefail
 asc=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-model=bcres2net_mfa_fpm
-fail() { echo "FAIL: $*"; exit 1; }
+source "$(dirname "$0")/common.sh"
 "$asc" synth --out "$tmp/data" --scale micro --seed 6 >/dev/null
 "$asc" train --model $model --data "$tmp/data" --epochs 2 --batch 32 --warmup 0 --threads 1 \
     --seed 4 --qat --qat-freeze 0 --out "$tmp/run" >/dev/null
@@ -34,13 +31,6 @@ cmp -s "$tmp/one.npy" "$tmp/two.npy" || fail "INT8 logits depend on the thread c
     --out "$tmp/float.npy" >/dev/null
 cmp -s "$tmp/one.npy" "$tmp/float.npy" && fail "predict --int8 gave the float model's logits"
 
-expect_error() {
-    local pattern=$1; shift
-    set +e; "$asc" "$@" >"$tmp/out" 2>"$tmp/err"; local st=$?; set -e
-    [[ $st == 1 ]] || fail "$* exited $st"
-    [[ $(wc -l <"$tmp/err") == 1 ]] || fail "$*: not one error line: $(cat "$tmp/err")"
-    grep -q -- "$pattern" "$tmp/err" || fail "$*: $(cat "$tmp/err")"
-}
 expect_error "not calibrated" eval --model $model --ckpt "$ckpt" --data "$tmp/data" --int8
 expect_error "not calibrated" predict --model $model --ckpt "$ckpt" --data "$tmp/data" --int8 \
     --out "$tmp/x.npy"
