@@ -43,8 +43,9 @@ static void emit_conv(I8Body *b, const I8Step *s) {
     const NnI8Prep *r = &s->prep;
     int groups = r->channels * r->groups;
     char rq[160];
-    snprintf(rq, sizeof rq, "nn_i8_rq(w32 + %lld, %d, w32[%d], %d)", (long long)(r->at32 + groups),
-             groups, r->gy, s->relu);
+    snprintf(rq, sizeof rq, "nn_i8_rq(w32 + %lld, %d, w32[%d], %d, w32 + %lld)",
+             (long long)(r->at32 + groups), groups, r->gy, s->relu,
+             (long long)(r->at32 + 3LL * groups));
     switch (pr->kind) {
     case P_CONV1X1:
         OUT("    nn_i8_conv1x1(%s, %s, w32[%d], w8 + %lld, w32 + %lld, %d, %d, %lld, %s);\n",
@@ -144,7 +145,7 @@ static void emit_step(I8Body *b, const I8Step *s) {
         break;
     case I8_AFFINE: {
         int groups = r->channels * r->groups;
-        OUT("    nn_i8_affine(%s, %s, w32[%d], w32 + %lld, w32 + %lld, nn_i8_rq(w32 + %lld, %d, w32[%d], %d), "
+        OUT("    nn_i8_affine(%s, %s, w32[%d], w32 + %lld, w32 + %lld, nn_i8_rq(w32 + %lld, %d, w32[%d], %d, NULL), "
             "%d, 1, %d, %d, %d);\n",
             tname(b, s->y), tname(b, s->x[0]), r->gx[0], at32, at32 + groups, at32 + 2LL * groups,
             groups, r->gy, s->relu, x->c, x->f, x->t, r->groups);

@@ -224,7 +224,7 @@ static void place_constants(I8Program *q, const Program *p) {
         switch (r->kind) {
         case NN_I8P_CONV:
             r->at8 = q->n8, q->n8 += (int64_t)r->channels * r->per_channel;
-            r->at32 = q->n32, q->n32 += 3 * groups;
+            r->at32 = q->n32, q->n32 += 4 * groups; /* bias, mult, shift, offset */
             break;
         case NN_I8P_SUM_NORM:
             r->at32 = q->n32, q->n32 += 2 * (int64_t)r->nterms * r->channels;

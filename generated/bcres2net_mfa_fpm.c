@@ -8939,24 +8939,24 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* stem.conv: stem_bn, norm folded, relu as the clamp */
     {
         static const NnI8ConvShape shape = {1, 80, 1, 1, 256, 32, 5, 5, 2, 2, 2, 2, 1, 1, 128, 16};
-        nn_i8_conv(stem_bn, input, w32[21], w8 + 0, w32 + 248, &shape, nn_i8_rq(w32 + 328, 80, w32[0], 1));
+        nn_i8_conv(stem_bn, input, w32[21], w8 + 0, w32 + 248, &shape, nn_i8_rq(w32 + 328, 80, w32[0], 1, w32 + 488));
     }
 
     /* stem.mfa: stem_mfa_att1_mean */
-    nn_i8_mean_rq(stem_mfa_att1_mean, stem_mfa_x1, w32[0], 20, 128, 16, NN_I8_MEAN_T, w32[488], w32[489], w32[22]);
+    nn_i8_mean_rq(stem_mfa_att1_mean, stem_mfa_x1, w32[0], 20, 128, 16, NN_I8_MEAN_T, w32[568], w32[569], w32[22]);
 
     /* stem.mfa: stem_mfa_att1_relu, relu as the clamp */
-    nn_i8_conv1x1(stem_mfa_att1_relu, stem_mfa_att1_mean, w32[22], w8 + 2000, w32 + 490, 20, 10, 128, nn_i8_rq(w32 + 500, 10, w32[23], 1));
+    nn_i8_conv1x1(stem_mfa_att1_relu, stem_mfa_att1_mean, w32[22], w8 + 2000, w32 + 570, 20, 10, 128, nn_i8_rq(w32 + 580, 10, w32[23], 1, w32 + 600));
 
     /* stem.mfa: stem_mfa_att1_fc2 */
-    nn_i8_conv1x1(stem_mfa_att1_fc2, stem_mfa_att1_relu, w32[23], w8 + 2200, w32 + 520, 10, 20, 128, nn_i8_rq(w32 + 540, 20, w32[24], 0));
+    nn_i8_conv1x1(stem_mfa_att1_fc2, stem_mfa_att1_relu, w32[23], w8 + 2200, w32 + 610, 10, 20, 128, nn_i8_rq(w32 + 630, 20, w32[24], 0, w32 + 670));
 
     /* stem.mfa: stem_mfa_att1_sigmoid */
     nn_i8_lut_apply(stem_mfa_att1_sigmoid, stem_mfa_att1_fc2, 2560, u8 + 0);
 
     /* stem.mfa: stem_mfa_y1 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 580);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 690);
         nn_i8_mul_bcast(stem_mfa_y1, stem_mfa_x1, stem_mfa_att1_sigmoid, 20, 128, 16, NN_I8_BCAST_T, &mul);
     }
 
@@ -8964,30 +8964,30 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 128, 16, 3, 3, 1, 1, 1, 1, 1, 1, 128, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stem_mfa_bn2, stem_mfa_x2, w32[0], w8 + 2400, w32 + 587, &shape, nn_i8_rq(w32 + 607, 20, w32[26], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stem_mfa_bn2, stem_mfa_x2, w32[0], w8 + 2400, w32 + 697, &shape, nn_i8_rq(w32 + 717, 20, w32[26], 1, w32 + 757), 1);
     }
 
     /* stem.mfa: stem_mfa_att2_mean */
-    nn_i8_mean_rq(stem_mfa_att2_mean, stem_mfa_bn2, w32[26], 20, 128, 16, NN_I8_MEAN_T, w32[647], w32[648], w32[27]);
+    nn_i8_mean_rq(stem_mfa_att2_mean, stem_mfa_bn2, w32[26], 20, 128, 16, NN_I8_MEAN_T, w32[777], w32[778], w32[27]);
 
     /* stem.mfa: stem_mfa_att2_relu, relu as the clamp */
-    nn_i8_conv1x1(stem_mfa_att2_relu, stem_mfa_att2_mean, w32[27], w8 + 2580, w32 + 649, 20, 10, 128, nn_i8_rq(w32 + 659, 10, w32[28], 1));
+    nn_i8_conv1x1(stem_mfa_att2_relu, stem_mfa_att2_mean, w32[27], w8 + 2580, w32 + 779, 20, 10, 128, nn_i8_rq(w32 + 789, 10, w32[28], 1, w32 + 809));
 
     /* stem.mfa: stem_mfa_att2_fc2 */
-    nn_i8_conv1x1(stem_mfa_att2_fc2, stem_mfa_att2_relu, w32[28], w8 + 2780, w32 + 679, 10, 20, 128, nn_i8_rq(w32 + 699, 20, w32[29], 0));
+    nn_i8_conv1x1(stem_mfa_att2_fc2, stem_mfa_att2_relu, w32[28], w8 + 2780, w32 + 819, 10, 20, 128, nn_i8_rq(w32 + 839, 20, w32[29], 0, w32 + 879));
 
     /* stem.mfa: stem_mfa_att2_sigmoid */
     nn_i8_lut_apply(stem_mfa_att2_sigmoid, stem_mfa_att2_fc2, 2560, u8 + 256);
 
     /* stem.mfa: stem_mfa_y2 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 739);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 899);
         nn_i8_mul_bcast(stem_mfa_y2, stem_mfa_bn2, stem_mfa_att2_sigmoid, 20, 128, 16, NN_I8_BCAST_T, &mul);
     }
 
     /* stem.mfa: stem_mfa_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 746);
+        const NnI8Add add = nn_i8_add_load(w32 + 906);
         nn_i8_add(stem_mfa_sum3, stem_mfa_x3, stem_mfa_y2, 40960, &add);
     }
 
@@ -8995,30 +8995,30 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 128, 16, 3, 3, 1, 1, 1, 1, 1, 1, 128, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stem_mfa_bn3, stem_mfa_sum3, w32[31], w8 + 2980, w32 + 757, &shape, nn_i8_rq(w32 + 777, 20, w32[32], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stem_mfa_bn3, stem_mfa_sum3, w32[31], w8 + 2980, w32 + 917, &shape, nn_i8_rq(w32 + 937, 20, w32[32], 1, w32 + 977), 1);
     }
 
     /* stem.mfa: stem_mfa_att3_mean */
-    nn_i8_mean_rq(stem_mfa_att3_mean, stem_mfa_bn3, w32[32], 20, 128, 16, NN_I8_MEAN_T, w32[817], w32[818], w32[33]);
+    nn_i8_mean_rq(stem_mfa_att3_mean, stem_mfa_bn3, w32[32], 20, 128, 16, NN_I8_MEAN_T, w32[997], w32[998], w32[33]);
 
     /* stem.mfa: stem_mfa_att3_relu, relu as the clamp */
-    nn_i8_conv1x1(stem_mfa_att3_relu, stem_mfa_att3_mean, w32[33], w8 + 3160, w32 + 819, 20, 10, 128, nn_i8_rq(w32 + 829, 10, w32[34], 1));
+    nn_i8_conv1x1(stem_mfa_att3_relu, stem_mfa_att3_mean, w32[33], w8 + 3160, w32 + 999, 20, 10, 128, nn_i8_rq(w32 + 1009, 10, w32[34], 1, w32 + 1029));
 
     /* stem.mfa: stem_mfa_att3_fc2 */
-    nn_i8_conv1x1(stem_mfa_att3_fc2, stem_mfa_att3_relu, w32[34], w8 + 3360, w32 + 849, 10, 20, 128, nn_i8_rq(w32 + 869, 20, w32[35], 0));
+    nn_i8_conv1x1(stem_mfa_att3_fc2, stem_mfa_att3_relu, w32[34], w8 + 3360, w32 + 1039, 10, 20, 128, nn_i8_rq(w32 + 1059, 20, w32[35], 0, w32 + 1099));
 
     /* stem.mfa: stem_mfa_att3_sigmoid */
     nn_i8_lut_apply(stem_mfa_att3_sigmoid, stem_mfa_att3_fc2, 2560, u8 + 512);
 
     /* stem.mfa: stem_mfa_y3 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 909);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 1119);
         nn_i8_mul_bcast(stem_mfa_y3, stem_mfa_bn3, stem_mfa_att3_sigmoid, 20, 128, 16, NN_I8_BCAST_T, &mul);
     }
 
     /* stem.mfa: stem_mfa_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 916);
+        const NnI8Add add = nn_i8_add_load(w32 + 1126);
         nn_i8_add(stem_mfa_sum4, stem_mfa_x4, stem_mfa_y3, 40960, &add);
     }
 
@@ -9026,43 +9026,43 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 128, 16, 3, 3, 1, 1, 1, 1, 1, 1, 128, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stem_mfa_bn4, stem_mfa_sum4, w32[37], w8 + 3560, w32 + 927, &shape, nn_i8_rq(w32 + 947, 20, w32[38], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stem_mfa_bn4, stem_mfa_sum4, w32[37], w8 + 3560, w32 + 1137, &shape, nn_i8_rq(w32 + 1157, 20, w32[38], 1, w32 + 1197), 1);
     }
 
     /* stem.mfa: stem_mfa_att4_mean */
-    nn_i8_mean_rq(stem_mfa_att4_mean, stem_mfa_bn4, w32[38], 20, 128, 16, NN_I8_MEAN_T, w32[987], w32[988], w32[39]);
+    nn_i8_mean_rq(stem_mfa_att4_mean, stem_mfa_bn4, w32[38], 20, 128, 16, NN_I8_MEAN_T, w32[1217], w32[1218], w32[39]);
 
     /* stem.mfa: stem_mfa_att4_relu, relu as the clamp */
-    nn_i8_conv1x1(stem_mfa_att4_relu, stem_mfa_att4_mean, w32[39], w8 + 3740, w32 + 989, 20, 10, 128, nn_i8_rq(w32 + 999, 10, w32[40], 1));
+    nn_i8_conv1x1(stem_mfa_att4_relu, stem_mfa_att4_mean, w32[39], w8 + 3740, w32 + 1219, 20, 10, 128, nn_i8_rq(w32 + 1229, 10, w32[40], 1, w32 + 1249));
 
     /* stem.mfa: stem_mfa_att4_fc2 */
-    nn_i8_conv1x1(stem_mfa_att4_fc2, stem_mfa_att4_relu, w32[40], w8 + 3940, w32 + 1019, 10, 20, 128, nn_i8_rq(w32 + 1039, 20, w32[41], 0));
+    nn_i8_conv1x1(stem_mfa_att4_fc2, stem_mfa_att4_relu, w32[40], w8 + 3940, w32 + 1259, 10, 20, 128, nn_i8_rq(w32 + 1279, 20, w32[41], 0, w32 + 1319));
 
     /* stem.mfa: stem_mfa_att4_sigmoid */
     nn_i8_lut_apply(stem_mfa_att4_sigmoid, stem_mfa_att4_fc2, 2560, u8 + 768);
 
     /* stem.mfa: stem_mfa_y4 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 1079);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 1339);
         nn_i8_mul_bcast(stem_mfa_y4, stem_mfa_bn4, stem_mfa_att4_sigmoid, 20, 128, 16, NN_I8_BCAST_T, &mul);
     }
 
     /* stage1.bcres2net1: stage1_bcres2net1_bn_in, norm folded, relu as the clamp */
-    nn_i8_conv1x1(stage1_bcres2net1_bn_in, stem_mfa, w32[1], w8 + 4140, w32 + 1086, 80, 40, 2048, nn_i8_rq(w32 + 1126, 40, w32[43], 1));
+    nn_i8_conv1x1(stage1_bcres2net1_bn_in, stem_mfa, w32[1], w8 + 4140, w32 + 1346, 80, 40, 2048, nn_i8_rq(w32 + 1386, 40, w32[43], 1, w32 + 1466));
 
     /* stage1.bcres2net1: stage1_bcres2net1_f2_out1 */
-    nn_i8_requant_copy(stage1_bcres2net1_f2_out1, stage1_bcres2net1_f2_in1, 20480, w32[43], w32[1206], w32[1207], w32[44], 0, 255);
+    nn_i8_requant_copy(stage1_bcres2net1_f2_out1, stage1_bcres2net1_f2_in1, 20480, w32[43], w32[1506], w32[1507], w32[44], 0, 255);
 
     /* stage1.bcres2net1: stage1_bcres2net1_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_in2, w32[43], w8 + 7340, w32 + 1208, &shape, nn_i8_rq(w32 + 1248, 40, w32[44], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_in2, w32[43], w8 + 7340, w32 + 1508, &shape, nn_i8_rq(w32 + 1548, 40, w32[44], 0, w32 + 1628), 4);
     }
 
     /* stage1.bcres2net1: stage1_bcres2net1_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 1328);
+        const NnI8Add add = nn_i8_add_load(w32 + 1668);
         nn_i8_add(stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_in3, stage1_bcres2net1_f2_out2, 20480, &add);
     }
 
@@ -9070,12 +9070,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_sum3, w32[45], w8 + 7370, w32 + 1339, &shape, nn_i8_rq(w32 + 1379, 40, w32[44], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_sum3, w32[45], w8 + 7370, w32 + 1679, &shape, nn_i8_rq(w32 + 1719, 40, w32[44], 0, w32 + 1799), 4);
     }
 
     /* stage1.bcres2net1: stage1_bcres2net1_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 1459);
+        const NnI8Add add = nn_i8_add_load(w32 + 1839);
         nn_i8_add(stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_in4, stage1_bcres2net1_f2_out3, 20480, &add);
     }
 
@@ -9083,25 +9083,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_sum4, w32[46], w8 + 7400, w32 + 1470, &shape, nn_i8_rq(w32 + 1510, 40, w32[44], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_sum4, w32[46], w8 + 7400, w32 + 1850, &shape, nn_i8_rq(w32 + 1890, 40, w32[44], 0, w32 + 1970), 4);
     }
 
     /* stage1.bcres2net1: stage1_bcres2net1_mean_f */
-    nn_i8_mean_rq(stage1_bcres2net1_mean_f, stage1_bcres2net1_f2, w32[44], 40, 128, 16, NN_I8_MEAN_F, w32[1590], w32[1591], w32[47]);
+    nn_i8_mean_rq(stage1_bcres2net1_mean_f, stage1_bcres2net1_f2, w32[44], 40, 128, 16, NN_I8_MEAN_F, w32[2010], w32[2011], w32[47]);
 
     /* stage1.bcres2net1: stage1_bcres2net1_f1_out1 */
-    nn_i8_requant_copy(stage1_bcres2net1_f1_out1, stage1_bcres2net1_f1_in1, 160, w32[47], w32[1592], w32[1593], w32[48], 0, 255);
+    nn_i8_requant_copy(stage1_bcres2net1_f1_out1, stage1_bcres2net1_f1_in1, 160, w32[47], w32[2012], w32[2013], w32[48], 0, 255);
 
     /* stage1.bcres2net1: stage1_bcres2net1_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net1_f1_out2, stage1_bcres2net1_f1_in2, w32[47], w8 + 7430, w32 + 1594, &shape, nn_i8_rq(w32 + 1604, 10, w32[48], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net1_f1_out2, stage1_bcres2net1_f1_in2, w32[47], w8 + 7430, w32 + 2014, &shape, nn_i8_rq(w32 + 2024, 10, w32[48], 1, w32 + 2044), 1);
     }
 
     /* stage1.bcres2net1: stage1_bcres2net1_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 1624);
+        const NnI8Add add = nn_i8_add_load(w32 + 2054);
         nn_i8_add(stage1_bcres2net1_f1_sum3, stage1_bcres2net1_f1_in3, stage1_bcres2net1_f1_out2, 160, &add);
     }
 
@@ -9109,12 +9109,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net1_f1_out3, stage1_bcres2net1_f1_sum3, w32[49], w8 + 7460, w32 + 1635, &shape, nn_i8_rq(w32 + 1645, 10, w32[48], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net1_f1_out3, stage1_bcres2net1_f1_sum3, w32[49], w8 + 7460, w32 + 2065, &shape, nn_i8_rq(w32 + 2075, 10, w32[48], 1, w32 + 2095), 1);
     }
 
     /* stage1.bcres2net1: stage1_bcres2net1_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 1665);
+        const NnI8Add add = nn_i8_add_load(w32 + 2105);
         nn_i8_add(stage1_bcres2net1_f1_sum4, stage1_bcres2net1_f1_in4, stage1_bcres2net1_f1_out3, 160, &add);
     }
 
@@ -9122,11 +9122,11 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net1_f1_out4, stage1_bcres2net1_f1_sum4, w32[50], w8 + 7490, w32 + 1676, &shape, nn_i8_rq(w32 + 1686, 10, w32[48], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net1_f1_out4, stage1_bcres2net1_f1_sum4, w32[50], w8 + 7490, w32 + 2116, &shape, nn_i8_rq(w32 + 2126, 10, w32[48], 1, w32 + 2146), 1);
     }
 
     /* stage1.bcres2net1: stage1_bcres2net1_conv_out */
-    nn_i8_conv1x1(stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, w32[48], w8 + 7520, w32 + 1706, 40, 40, 16, nn_i8_rq(w32 + 1746, 40, w32[51], 0));
+    nn_i8_conv1x1(stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, w32[48], w8 + 7520, w32 + 2156, 40, 40, 16, nn_i8_rq(w32 + 2196, 40, w32[51], 0, w32 + 2276));
 
     /* stage1.bcres2net1: stage1_bcres2net1_drop */
     memcpy(stage1_bcres2net1_drop, stage1_bcres2net1_conv_out, 640);
@@ -9134,25 +9134,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* stage1.bcres2net1: stage1_bcres2net1_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[2] = {
-            {stage1_bcres2net1_f2, NN_I8_BCAST_NONE, w32[44], w32 + 1826, w32 + 1866},
-            {stage1_bcres2net1_drop, NN_I8_BCAST_F, w32[51], w32 + 1906, w32 + 1946},
+            {stage1_bcres2net1_f2, NN_I8_BCAST_NONE, w32[44], w32 + 2316, w32 + 2356},
+            {stage1_bcres2net1_drop, NN_I8_BCAST_F, w32[51], w32 + 2396, w32 + 2436},
         };
         nn_i8_sum_affine(stage1_bcres2net1_bn, terms, 2, w64 + 0, w32[2], w32[2], 255, 40, 1, 128, 16);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_f2_out1 */
-    nn_i8_requant_copy(stage1_bcres2net2_f2_out1, stage1_bcres2net2_f2_in1, 20480, w32[2], w32[1986], w32[1987], w32[52], 0, 255);
+    nn_i8_requant_copy(stage1_bcres2net2_f2_out1, stage1_bcres2net2_f2_in1, 20480, w32[2], w32[2476], w32[2477], w32[52], 0, 255);
 
     /* stage1.bcres2net2: stage1_bcres2net2_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_in2, w32[2], w8 + 9120, w32 + 1988, &shape, nn_i8_rq(w32 + 2028, 40, w32[52], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_in2, w32[2], w8 + 9120, w32 + 2478, &shape, nn_i8_rq(w32 + 2518, 40, w32[52], 0, w32 + 2598), 4);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 2108);
+        const NnI8Add add = nn_i8_add_load(w32 + 2638);
         nn_i8_add(stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_in3, stage1_bcres2net2_f2_out2, 20480, &add);
     }
 
@@ -9160,12 +9160,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_sum3, w32[53], w8 + 9150, w32 + 2119, &shape, nn_i8_rq(w32 + 2159, 40, w32[52], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_sum3, w32[53], w8 + 9150, w32 + 2649, &shape, nn_i8_rq(w32 + 2689, 40, w32[52], 0, w32 + 2769), 4);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 2239);
+        const NnI8Add add = nn_i8_add_load(w32 + 2809);
         nn_i8_add(stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_in4, stage1_bcres2net2_f2_out3, 20480, &add);
     }
 
@@ -9173,25 +9173,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_sum4, w32[54], w8 + 9180, w32 + 2250, &shape, nn_i8_rq(w32 + 2290, 40, w32[52], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_sum4, w32[54], w8 + 9180, w32 + 2820, &shape, nn_i8_rq(w32 + 2860, 40, w32[52], 0, w32 + 2940), 4);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_mean_f */
-    nn_i8_mean_rq(stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, w32[52], 40, 128, 16, NN_I8_MEAN_F, w32[2370], w32[2371], w32[55]);
+    nn_i8_mean_rq(stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, w32[52], 40, 128, 16, NN_I8_MEAN_F, w32[2980], w32[2981], w32[55]);
 
     /* stage1.bcres2net2: stage1_bcres2net2_f1_out1 */
-    nn_i8_requant_copy(stage1_bcres2net2_f1_out1, stage1_bcres2net2_f1_in1, 160, w32[55], w32[2372], w32[2373], w32[56], 0, 255);
+    nn_i8_requant_copy(stage1_bcres2net2_f1_out1, stage1_bcres2net2_f1_in1, 160, w32[55], w32[2982], w32[2983], w32[56], 0, 255);
 
     /* stage1.bcres2net2: stage1_bcres2net2_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f1_out2, stage1_bcres2net2_f1_in2, w32[55], w8 + 9210, w32 + 2374, &shape, nn_i8_rq(w32 + 2384, 10, w32[56], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f1_out2, stage1_bcres2net2_f1_in2, w32[55], w8 + 9210, w32 + 2984, &shape, nn_i8_rq(w32 + 2994, 10, w32[56], 1, w32 + 3014), 1);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 2404);
+        const NnI8Add add = nn_i8_add_load(w32 + 3024);
         nn_i8_add(stage1_bcres2net2_f1_sum3, stage1_bcres2net2_f1_in3, stage1_bcres2net2_f1_out2, 160, &add);
     }
 
@@ -9199,12 +9199,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f1_out3, stage1_bcres2net2_f1_sum3, w32[57], w8 + 9240, w32 + 2415, &shape, nn_i8_rq(w32 + 2425, 10, w32[56], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f1_out3, stage1_bcres2net2_f1_sum3, w32[57], w8 + 9240, w32 + 3035, &shape, nn_i8_rq(w32 + 3045, 10, w32[56], 1, w32 + 3065), 1);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 2445);
+        const NnI8Add add = nn_i8_add_load(w32 + 3075);
         nn_i8_add(stage1_bcres2net2_f1_sum4, stage1_bcres2net2_f1_in4, stage1_bcres2net2_f1_out3, 160, &add);
     }
 
@@ -9212,11 +9212,11 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f1_out4, stage1_bcres2net2_f1_sum4, w32[58], w8 + 9270, w32 + 2456, &shape, nn_i8_rq(w32 + 2466, 10, w32[56], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f1_out4, stage1_bcres2net2_f1_sum4, w32[58], w8 + 9270, w32 + 3086, &shape, nn_i8_rq(w32 + 3096, 10, w32[56], 1, w32 + 3116), 1);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_conv_out */
-    nn_i8_conv1x1(stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, w32[56], w8 + 9300, w32 + 2486, 40, 40, 16, nn_i8_rq(w32 + 2526, 40, w32[59], 0));
+    nn_i8_conv1x1(stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, w32[56], w8 + 9300, w32 + 3126, 40, 40, 16, nn_i8_rq(w32 + 3166, 40, w32[59], 0, w32 + 3246));
 
     /* stage1.bcres2net2: stage1_bcres2net2_drop */
     memcpy(stage1_bcres2net2_drop, stage1_bcres2net2_conv_out, 640);
@@ -9224,34 +9224,34 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* stage1.bcres2net2: stage1_bcres2net2_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {stage1_bcres2net2_f2, NN_I8_BCAST_NONE, w32[52], w32 + 2606, w32 + 2646},
-            {stage1_bcres2net1_bn, NN_I8_BCAST_NONE, w32[2], w32 + 2686, w32 + 2726},
-            {stage1_bcres2net2_drop, NN_I8_BCAST_F, w32[59], w32 + 2766, w32 + 2806},
+            {stage1_bcres2net2_f2, NN_I8_BCAST_NONE, w32[52], w32 + 3286, w32 + 3326},
+            {stage1_bcres2net1_bn, NN_I8_BCAST_NONE, w32[2], w32 + 3366, w32 + 3406},
+            {stage1_bcres2net2_drop, NN_I8_BCAST_F, w32[59], w32 + 3446, w32 + 3486},
         };
         nn_i8_sum_affine(stage1_bcres2net2_bn, terms, 3, w64 + 40, w32[3], w32[3], 255, 40, 1, 128, 16);
     }
 
     /* stage1.resnorm: stage1_resnorm */
     {
-        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 2846, w64 + 80);
+        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 3526, w64 + 80);
         nn_i8_resnorm(stage1_resnorm, stage1_bcres2net2_bn, 40, 1, 128, 16, &norm);
     }
 
     /* stage1.mfa: stage1_mfa_att1_mean */
-    nn_i8_mean_rq(stage1_mfa_att1_mean, stage1_mfa_x1, w32[4], 10, 128, 16, NN_I8_MEAN_T, w32[2852], w32[2853], w32[60]);
+    nn_i8_mean_rq(stage1_mfa_att1_mean, stage1_mfa_x1, w32[4], 10, 128, 16, NN_I8_MEAN_T, w32[3532], w32[3533], w32[60]);
 
     /* stage1.mfa: stage1_mfa_att1_relu, relu as the clamp */
-    nn_i8_conv1x1(stage1_mfa_att1_relu, stage1_mfa_att1_mean, w32[60], w8 + 10900, w32 + 2854, 10, 6, 128, nn_i8_rq(w32 + 2860, 6, w32[61], 1));
+    nn_i8_conv1x1(stage1_mfa_att1_relu, stage1_mfa_att1_mean, w32[60], w8 + 10900, w32 + 3534, 10, 6, 128, nn_i8_rq(w32 + 3540, 6, w32[61], 1, w32 + 3552));
 
     /* stage1.mfa: stage1_mfa_att1_fc2 */
-    nn_i8_conv1x1(stage1_mfa_att1_fc2, stage1_mfa_att1_relu, w32[61], w8 + 10960, w32 + 2872, 6, 10, 128, nn_i8_rq(w32 + 2882, 10, w32[62], 0));
+    nn_i8_conv1x1(stage1_mfa_att1_fc2, stage1_mfa_att1_relu, w32[61], w8 + 10960, w32 + 3558, 6, 10, 128, nn_i8_rq(w32 + 3568, 10, w32[62], 0, w32 + 3588));
 
     /* stage1.mfa: stage1_mfa_att1_sigmoid */
     nn_i8_lut_apply(stage1_mfa_att1_sigmoid, stage1_mfa_att1_fc2, 1280, u8 + 1024);
 
     /* stage1.mfa: stage1_mfa_y1 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 2902);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 3598);
         nn_i8_mul_bcast(stage1_mfa_y1, stage1_mfa_x1, stage1_mfa_att1_sigmoid, 10, 128, 16, NN_I8_BCAST_T, &mul);
     }
 
@@ -9259,30 +9259,30 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 128, 16, 3, 3, 1, 1, 1, 1, 1, 1, 128, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_mfa_bn2, stage1_mfa_x2, w32[4], w8 + 11020, w32 + 2909, &shape, nn_i8_rq(w32 + 2919, 10, w32[64], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_mfa_bn2, stage1_mfa_x2, w32[4], w8 + 11020, w32 + 3605, &shape, nn_i8_rq(w32 + 3615, 10, w32[64], 1, w32 + 3635), 1);
     }
 
     /* stage1.mfa: stage1_mfa_att2_mean */
-    nn_i8_mean_rq(stage1_mfa_att2_mean, stage1_mfa_bn2, w32[64], 10, 128, 16, NN_I8_MEAN_T, w32[2939], w32[2940], w32[65]);
+    nn_i8_mean_rq(stage1_mfa_att2_mean, stage1_mfa_bn2, w32[64], 10, 128, 16, NN_I8_MEAN_T, w32[3645], w32[3646], w32[65]);
 
     /* stage1.mfa: stage1_mfa_att2_relu, relu as the clamp */
-    nn_i8_conv1x1(stage1_mfa_att2_relu, stage1_mfa_att2_mean, w32[65], w8 + 11110, w32 + 2941, 10, 6, 128, nn_i8_rq(w32 + 2947, 6, w32[66], 1));
+    nn_i8_conv1x1(stage1_mfa_att2_relu, stage1_mfa_att2_mean, w32[65], w8 + 11110, w32 + 3647, 10, 6, 128, nn_i8_rq(w32 + 3653, 6, w32[66], 1, w32 + 3665));
 
     /* stage1.mfa: stage1_mfa_att2_fc2 */
-    nn_i8_conv1x1(stage1_mfa_att2_fc2, stage1_mfa_att2_relu, w32[66], w8 + 11170, w32 + 2959, 6, 10, 128, nn_i8_rq(w32 + 2969, 10, w32[67], 0));
+    nn_i8_conv1x1(stage1_mfa_att2_fc2, stage1_mfa_att2_relu, w32[66], w8 + 11170, w32 + 3671, 6, 10, 128, nn_i8_rq(w32 + 3681, 10, w32[67], 0, w32 + 3701));
 
     /* stage1.mfa: stage1_mfa_att2_sigmoid */
     nn_i8_lut_apply(stage1_mfa_att2_sigmoid, stage1_mfa_att2_fc2, 1280, u8 + 1280);
 
     /* stage1.mfa: stage1_mfa_y2 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 2989);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 3711);
         nn_i8_mul_bcast(stage1_mfa_y2, stage1_mfa_bn2, stage1_mfa_att2_sigmoid, 10, 128, 16, NN_I8_BCAST_T, &mul);
     }
 
     /* stage1.mfa: stage1_mfa_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 2996);
+        const NnI8Add add = nn_i8_add_load(w32 + 3718);
         nn_i8_add(stage1_mfa_sum3, stage1_mfa_x3, stage1_mfa_y2, 20480, &add);
     }
 
@@ -9290,30 +9290,30 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 128, 16, 3, 3, 1, 1, 1, 1, 1, 1, 128, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_mfa_bn3, stage1_mfa_sum3, w32[69], w8 + 11230, w32 + 3007, &shape, nn_i8_rq(w32 + 3017, 10, w32[70], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_mfa_bn3, stage1_mfa_sum3, w32[69], w8 + 11230, w32 + 3729, &shape, nn_i8_rq(w32 + 3739, 10, w32[70], 1, w32 + 3759), 1);
     }
 
     /* stage1.mfa: stage1_mfa_att3_mean */
-    nn_i8_mean_rq(stage1_mfa_att3_mean, stage1_mfa_bn3, w32[70], 10, 128, 16, NN_I8_MEAN_T, w32[3037], w32[3038], w32[71]);
+    nn_i8_mean_rq(stage1_mfa_att3_mean, stage1_mfa_bn3, w32[70], 10, 128, 16, NN_I8_MEAN_T, w32[3769], w32[3770], w32[71]);
 
     /* stage1.mfa: stage1_mfa_att3_relu, relu as the clamp */
-    nn_i8_conv1x1(stage1_mfa_att3_relu, stage1_mfa_att3_mean, w32[71], w8 + 11320, w32 + 3039, 10, 6, 128, nn_i8_rq(w32 + 3045, 6, w32[72], 1));
+    nn_i8_conv1x1(stage1_mfa_att3_relu, stage1_mfa_att3_mean, w32[71], w8 + 11320, w32 + 3771, 10, 6, 128, nn_i8_rq(w32 + 3777, 6, w32[72], 1, w32 + 3789));
 
     /* stage1.mfa: stage1_mfa_att3_fc2 */
-    nn_i8_conv1x1(stage1_mfa_att3_fc2, stage1_mfa_att3_relu, w32[72], w8 + 11380, w32 + 3057, 6, 10, 128, nn_i8_rq(w32 + 3067, 10, w32[73], 0));
+    nn_i8_conv1x1(stage1_mfa_att3_fc2, stage1_mfa_att3_relu, w32[72], w8 + 11380, w32 + 3795, 6, 10, 128, nn_i8_rq(w32 + 3805, 10, w32[73], 0, w32 + 3825));
 
     /* stage1.mfa: stage1_mfa_att3_sigmoid */
     nn_i8_lut_apply(stage1_mfa_att3_sigmoid, stage1_mfa_att3_fc2, 1280, u8 + 1536);
 
     /* stage1.mfa: stage1_mfa_y3 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 3087);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 3835);
         nn_i8_mul_bcast(stage1_mfa_y3, stage1_mfa_bn3, stage1_mfa_att3_sigmoid, 10, 128, 16, NN_I8_BCAST_T, &mul);
     }
 
     /* stage1.mfa: stage1_mfa_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 3094);
+        const NnI8Add add = nn_i8_add_load(w32 + 3842);
         nn_i8_add(stage1_mfa_sum4, stage1_mfa_x4, stage1_mfa_y3, 20480, &add);
     }
 
@@ -9321,24 +9321,24 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 128, 16, 3, 3, 1, 1, 1, 1, 1, 1, 128, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_mfa_bn4, stage1_mfa_sum4, w32[75], w8 + 11440, w32 + 3105, &shape, nn_i8_rq(w32 + 3115, 10, w32[76], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_mfa_bn4, stage1_mfa_sum4, w32[75], w8 + 11440, w32 + 3853, &shape, nn_i8_rq(w32 + 3863, 10, w32[76], 1, w32 + 3883), 1);
     }
 
     /* stage1.mfa: stage1_mfa_att4_mean */
-    nn_i8_mean_rq(stage1_mfa_att4_mean, stage1_mfa_bn4, w32[76], 10, 128, 16, NN_I8_MEAN_T, w32[3135], w32[3136], w32[77]);
+    nn_i8_mean_rq(stage1_mfa_att4_mean, stage1_mfa_bn4, w32[76], 10, 128, 16, NN_I8_MEAN_T, w32[3893], w32[3894], w32[77]);
 
     /* stage1.mfa: stage1_mfa_att4_relu, relu as the clamp */
-    nn_i8_conv1x1(stage1_mfa_att4_relu, stage1_mfa_att4_mean, w32[77], w8 + 11530, w32 + 3137, 10, 6, 128, nn_i8_rq(w32 + 3143, 6, w32[78], 1));
+    nn_i8_conv1x1(stage1_mfa_att4_relu, stage1_mfa_att4_mean, w32[77], w8 + 11530, w32 + 3895, 10, 6, 128, nn_i8_rq(w32 + 3901, 6, w32[78], 1, w32 + 3913));
 
     /* stage1.mfa: stage1_mfa_att4_fc2 */
-    nn_i8_conv1x1(stage1_mfa_att4_fc2, stage1_mfa_att4_relu, w32[78], w8 + 11590, w32 + 3155, 6, 10, 128, nn_i8_rq(w32 + 3165, 10, w32[79], 0));
+    nn_i8_conv1x1(stage1_mfa_att4_fc2, stage1_mfa_att4_relu, w32[78], w8 + 11590, w32 + 3919, 6, 10, 128, nn_i8_rq(w32 + 3929, 10, w32[79], 0, w32 + 3949));
 
     /* stage1.mfa: stage1_mfa_att4_sigmoid */
     nn_i8_lut_apply(stage1_mfa_att4_sigmoid, stage1_mfa_att4_fc2, 1280, u8 + 1792);
 
     /* stage1.mfa: stage1_mfa_y4 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 3185);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 3959);
         nn_i8_mul_bcast(stage1_mfa_y4, stage1_mfa_bn4, stage1_mfa_att4_sigmoid, 10, 128, 16, NN_I8_BCAST_T, &mul);
     }
 
@@ -9346,21 +9346,21 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     nn_i8_maxpool(stage2_maxpool, stage1_mfa, 40, 128, 16, 2, 2, 64, 8);
 
     /* stage2.bcres2net1: stage2_bcres2net1_bn_in, norm folded, relu as the clamp */
-    nn_i8_conv1x1(stage2_bcres2net1_bn_in, stage2_maxpool, w32[5], w8 + 11650, w32 + 3192, 40, 60, 512, nn_i8_rq(w32 + 3252, 60, w32[81], 1));
+    nn_i8_conv1x1(stage2_bcres2net1_bn_in, stage2_maxpool, w32[5], w8 + 11650, w32 + 3966, 40, 60, 512, nn_i8_rq(w32 + 4026, 60, w32[81], 1, w32 + 4146));
 
     /* stage2.bcres2net1: stage2_bcres2net1_f2_out1 */
-    nn_i8_requant_copy(stage2_bcres2net1_f2_out1, stage2_bcres2net1_f2_in1, 7680, w32[81], w32[3372], w32[3373], w32[82], 0, 255);
+    nn_i8_requant_copy(stage2_bcres2net1_f2_out1, stage2_bcres2net1_f2_in1, 7680, w32[81], w32[4206], w32[4207], w32[82], 0, 255);
 
     /* stage2.bcres2net1: stage2_bcres2net1_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_in2, w32[81], w8 + 14050, w32 + 3374, &shape, nn_i8_rq(w32 + 3434, 60, w32[82], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_in2, w32[81], w8 + 14050, w32 + 4208, &shape, nn_i8_rq(w32 + 4268, 60, w32[82], 0, w32 + 4388), 4);
     }
 
     /* stage2.bcres2net1: stage2_bcres2net1_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 3554);
+        const NnI8Add add = nn_i8_add_load(w32 + 4448);
         nn_i8_add(stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_in3, stage2_bcres2net1_f2_out2, 7680, &add);
     }
 
@@ -9368,12 +9368,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_sum3, w32[83], w8 + 14095, w32 + 3565, &shape, nn_i8_rq(w32 + 3625, 60, w32[82], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_sum3, w32[83], w8 + 14095, w32 + 4459, &shape, nn_i8_rq(w32 + 4519, 60, w32[82], 0, w32 + 4639), 4);
     }
 
     /* stage2.bcres2net1: stage2_bcres2net1_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 3745);
+        const NnI8Add add = nn_i8_add_load(w32 + 4699);
         nn_i8_add(stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_in4, stage2_bcres2net1_f2_out3, 7680, &add);
     }
 
@@ -9381,25 +9381,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_sum4, w32[84], w8 + 14140, w32 + 3756, &shape, nn_i8_rq(w32 + 3816, 60, w32[82], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_sum4, w32[84], w8 + 14140, w32 + 4710, &shape, nn_i8_rq(w32 + 4770, 60, w32[82], 0, w32 + 4890), 4);
     }
 
     /* stage2.bcres2net1: stage2_bcres2net1_mean_f */
-    nn_i8_mean_rq(stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, w32[82], 60, 64, 8, NN_I8_MEAN_F, w32[3936], w32[3937], w32[85]);
+    nn_i8_mean_rq(stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, w32[82], 60, 64, 8, NN_I8_MEAN_F, w32[4950], w32[4951], w32[85]);
 
     /* stage2.bcres2net1: stage2_bcres2net1_f1_out1 */
-    nn_i8_requant_copy(stage2_bcres2net1_f1_out1, stage2_bcres2net1_f1_in1, 120, w32[85], w32[3938], w32[3939], w32[86], 0, 255);
+    nn_i8_requant_copy(stage2_bcres2net1_f1_out1, stage2_bcres2net1_f1_in1, 120, w32[85], w32[4952], w32[4953], w32[86], 0, 255);
 
     /* stage2.bcres2net1: stage2_bcres2net1_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f1_out2, stage2_bcres2net1_f1_in2, w32[85], w8 + 14185, w32 + 3940, &shape, nn_i8_rq(w32 + 3955, 15, w32[86], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f1_out2, stage2_bcres2net1_f1_in2, w32[85], w8 + 14185, w32 + 4954, &shape, nn_i8_rq(w32 + 4969, 15, w32[86], 1, w32 + 4999), 1);
     }
 
     /* stage2.bcres2net1: stage2_bcres2net1_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 3985);
+        const NnI8Add add = nn_i8_add_load(w32 + 5014);
         nn_i8_add(stage2_bcres2net1_f1_sum3, stage2_bcres2net1_f1_in3, stage2_bcres2net1_f1_out2, 120, &add);
     }
 
@@ -9407,12 +9407,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f1_out3, stage2_bcres2net1_f1_sum3, w32[87], w8 + 14230, w32 + 3996, &shape, nn_i8_rq(w32 + 4011, 15, w32[86], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f1_out3, stage2_bcres2net1_f1_sum3, w32[87], w8 + 14230, w32 + 5025, &shape, nn_i8_rq(w32 + 5040, 15, w32[86], 1, w32 + 5070), 1);
     }
 
     /* stage2.bcres2net1: stage2_bcres2net1_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 4041);
+        const NnI8Add add = nn_i8_add_load(w32 + 5085);
         nn_i8_add(stage2_bcres2net1_f1_sum4, stage2_bcres2net1_f1_in4, stage2_bcres2net1_f1_out3, 120, &add);
     }
 
@@ -9420,11 +9420,11 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f1_out4, stage2_bcres2net1_f1_sum4, w32[88], w8 + 14275, w32 + 4052, &shape, nn_i8_rq(w32 + 4067, 15, w32[86], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f1_out4, stage2_bcres2net1_f1_sum4, w32[88], w8 + 14275, w32 + 5096, &shape, nn_i8_rq(w32 + 5111, 15, w32[86], 1, w32 + 5141), 1);
     }
 
     /* stage2.bcres2net1: stage2_bcres2net1_conv_out */
-    nn_i8_conv1x1(stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, w32[86], w8 + 14320, w32 + 4097, 60, 60, 8, nn_i8_rq(w32 + 4157, 60, w32[89], 0));
+    nn_i8_conv1x1(stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, w32[86], w8 + 14320, w32 + 5156, 60, 60, 8, nn_i8_rq(w32 + 5216, 60, w32[89], 0, w32 + 5336));
 
     /* stage2.bcres2net1: stage2_bcres2net1_drop */
     memcpy(stage2_bcres2net1_drop, stage2_bcres2net1_conv_out, 480);
@@ -9432,25 +9432,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* stage2.bcres2net1: stage2_bcres2net1_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[2] = {
-            {stage2_bcres2net1_f2, NN_I8_BCAST_NONE, w32[82], w32 + 4277, w32 + 4337},
-            {stage2_bcres2net1_drop, NN_I8_BCAST_F, w32[89], w32 + 4397, w32 + 4457},
+            {stage2_bcres2net1_f2, NN_I8_BCAST_NONE, w32[82], w32 + 5396, w32 + 5456},
+            {stage2_bcres2net1_drop, NN_I8_BCAST_F, w32[89], w32 + 5516, w32 + 5576},
         };
         nn_i8_sum_affine(stage2_bcres2net1_bn, terms, 2, w64 + 81, w32[6], w32[6], 255, 60, 1, 64, 8);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_f2_out1 */
-    nn_i8_requant_copy(stage2_bcres2net2_f2_out1, stage2_bcres2net2_f2_in1, 7680, w32[6], w32[4517], w32[4518], w32[90], 0, 255);
+    nn_i8_requant_copy(stage2_bcres2net2_f2_out1, stage2_bcres2net2_f2_in1, 7680, w32[6], w32[5636], w32[5637], w32[90], 0, 255);
 
     /* stage2.bcres2net2: stage2_bcres2net2_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_in2, w32[6], w8 + 17920, w32 + 4519, &shape, nn_i8_rq(w32 + 4579, 60, w32[90], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_in2, w32[6], w8 + 17920, w32 + 5638, &shape, nn_i8_rq(w32 + 5698, 60, w32[90], 0, w32 + 5818), 4);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 4699);
+        const NnI8Add add = nn_i8_add_load(w32 + 5878);
         nn_i8_add(stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_in3, stage2_bcres2net2_f2_out2, 7680, &add);
     }
 
@@ -9458,12 +9458,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_sum3, w32[91], w8 + 17965, w32 + 4710, &shape, nn_i8_rq(w32 + 4770, 60, w32[90], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_sum3, w32[91], w8 + 17965, w32 + 5889, &shape, nn_i8_rq(w32 + 5949, 60, w32[90], 0, w32 + 6069), 4);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 4890);
+        const NnI8Add add = nn_i8_add_load(w32 + 6129);
         nn_i8_add(stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_in4, stage2_bcres2net2_f2_out3, 7680, &add);
     }
 
@@ -9471,25 +9471,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_sum4, w32[92], w8 + 18010, w32 + 4901, &shape, nn_i8_rq(w32 + 4961, 60, w32[90], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_sum4, w32[92], w8 + 18010, w32 + 6140, &shape, nn_i8_rq(w32 + 6200, 60, w32[90], 0, w32 + 6320), 4);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_mean_f */
-    nn_i8_mean_rq(stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, w32[90], 60, 64, 8, NN_I8_MEAN_F, w32[5081], w32[5082], w32[93]);
+    nn_i8_mean_rq(stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, w32[90], 60, 64, 8, NN_I8_MEAN_F, w32[6380], w32[6381], w32[93]);
 
     /* stage2.bcres2net2: stage2_bcres2net2_f1_out1 */
-    nn_i8_requant_copy(stage2_bcres2net2_f1_out1, stage2_bcres2net2_f1_in1, 120, w32[93], w32[5083], w32[5084], w32[94], 0, 255);
+    nn_i8_requant_copy(stage2_bcres2net2_f1_out1, stage2_bcres2net2_f1_in1, 120, w32[93], w32[6382], w32[6383], w32[94], 0, 255);
 
     /* stage2.bcres2net2: stage2_bcres2net2_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f1_out2, stage2_bcres2net2_f1_in2, w32[93], w8 + 18055, w32 + 5085, &shape, nn_i8_rq(w32 + 5100, 15, w32[94], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f1_out2, stage2_bcres2net2_f1_in2, w32[93], w8 + 18055, w32 + 6384, &shape, nn_i8_rq(w32 + 6399, 15, w32[94], 1, w32 + 6429), 1);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 5130);
+        const NnI8Add add = nn_i8_add_load(w32 + 6444);
         nn_i8_add(stage2_bcres2net2_f1_sum3, stage2_bcres2net2_f1_in3, stage2_bcres2net2_f1_out2, 120, &add);
     }
 
@@ -9497,12 +9497,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f1_out3, stage2_bcres2net2_f1_sum3, w32[95], w8 + 18100, w32 + 5141, &shape, nn_i8_rq(w32 + 5156, 15, w32[94], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f1_out3, stage2_bcres2net2_f1_sum3, w32[95], w8 + 18100, w32 + 6455, &shape, nn_i8_rq(w32 + 6470, 15, w32[94], 1, w32 + 6500), 1);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 5186);
+        const NnI8Add add = nn_i8_add_load(w32 + 6515);
         nn_i8_add(stage2_bcres2net2_f1_sum4, stage2_bcres2net2_f1_in4, stage2_bcres2net2_f1_out3, 120, &add);
     }
 
@@ -9510,11 +9510,11 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f1_out4, stage2_bcres2net2_f1_sum4, w32[96], w8 + 18145, w32 + 5197, &shape, nn_i8_rq(w32 + 5212, 15, w32[94], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f1_out4, stage2_bcres2net2_f1_sum4, w32[96], w8 + 18145, w32 + 6526, &shape, nn_i8_rq(w32 + 6541, 15, w32[94], 1, w32 + 6571), 1);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_conv_out */
-    nn_i8_conv1x1(stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, w32[94], w8 + 18190, w32 + 5242, 60, 60, 8, nn_i8_rq(w32 + 5302, 60, w32[97], 0));
+    nn_i8_conv1x1(stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, w32[94], w8 + 18190, w32 + 6586, 60, 60, 8, nn_i8_rq(w32 + 6646, 60, w32[97], 0, w32 + 6766));
 
     /* stage2.bcres2net2: stage2_bcres2net2_drop */
     memcpy(stage2_bcres2net2_drop, stage2_bcres2net2_conv_out, 480);
@@ -9522,34 +9522,34 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* stage2.bcres2net2: stage2_bcres2net2_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {stage2_bcres2net2_f2, NN_I8_BCAST_NONE, w32[90], w32 + 5422, w32 + 5482},
-            {stage2_bcres2net1_bn, NN_I8_BCAST_NONE, w32[6], w32 + 5542, w32 + 5602},
-            {stage2_bcres2net2_drop, NN_I8_BCAST_F, w32[97], w32 + 5662, w32 + 5722},
+            {stage2_bcres2net2_f2, NN_I8_BCAST_NONE, w32[90], w32 + 6826, w32 + 6886},
+            {stage2_bcres2net1_bn, NN_I8_BCAST_NONE, w32[6], w32 + 6946, w32 + 7006},
+            {stage2_bcres2net2_drop, NN_I8_BCAST_F, w32[97], w32 + 7066, w32 + 7126},
         };
         nn_i8_sum_affine(stage2_bcres2net2_bn, terms, 3, w64 + 141, w32[7], w32[7], 255, 60, 1, 64, 8);
     }
 
     /* stage2.resnorm: stage2_resnorm */
     {
-        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 5782, w64 + 201);
+        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 7186, w64 + 201);
         nn_i8_resnorm(stage2_resnorm, stage2_bcres2net2_bn, 60, 1, 64, 8, &norm);
     }
 
     /* stage2.mfa: stage2_mfa_att1_mean */
-    nn_i8_mean_rq(stage2_mfa_att1_mean, stage2_mfa_x1, w32[8], 15, 64, 8, NN_I8_MEAN_T, w32[5788], w32[5789], w32[98]);
+    nn_i8_mean_rq(stage2_mfa_att1_mean, stage2_mfa_x1, w32[8], 15, 64, 8, NN_I8_MEAN_T, w32[7192], w32[7193], w32[98]);
 
     /* stage2.mfa: stage2_mfa_att1_relu, relu as the clamp */
-    nn_i8_conv1x1(stage2_mfa_att1_relu, stage2_mfa_att1_mean, w32[98], w8 + 21790, w32 + 5790, 15, 8, 64, nn_i8_rq(w32 + 5798, 8, w32[99], 1));
+    nn_i8_conv1x1(stage2_mfa_att1_relu, stage2_mfa_att1_mean, w32[98], w8 + 21790, w32 + 7194, 15, 8, 64, nn_i8_rq(w32 + 7202, 8, w32[99], 1, w32 + 7218));
 
     /* stage2.mfa: stage2_mfa_att1_fc2 */
-    nn_i8_conv1x1(stage2_mfa_att1_fc2, stage2_mfa_att1_relu, w32[99], w8 + 21910, w32 + 5814, 8, 15, 64, nn_i8_rq(w32 + 5829, 15, w32[100], 0));
+    nn_i8_conv1x1(stage2_mfa_att1_fc2, stage2_mfa_att1_relu, w32[99], w8 + 21910, w32 + 7226, 8, 15, 64, nn_i8_rq(w32 + 7241, 15, w32[100], 0, w32 + 7271));
 
     /* stage2.mfa: stage2_mfa_att1_sigmoid */
     nn_i8_lut_apply(stage2_mfa_att1_sigmoid, stage2_mfa_att1_fc2, 960, u8 + 2048);
 
     /* stage2.mfa: stage2_mfa_y1 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 5859);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 7286);
         nn_i8_mul_bcast(stage2_mfa_y1, stage2_mfa_x1, stage2_mfa_att1_sigmoid, 15, 64, 8, NN_I8_BCAST_T, &mul);
     }
 
@@ -9557,30 +9557,30 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 64, 8, 3, 3, 1, 1, 1, 1, 1, 1, 64, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_mfa_bn2, stage2_mfa_x2, w32[8], w8 + 22030, w32 + 5866, &shape, nn_i8_rq(w32 + 5881, 15, w32[102], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_mfa_bn2, stage2_mfa_x2, w32[8], w8 + 22030, w32 + 7293, &shape, nn_i8_rq(w32 + 7308, 15, w32[102], 1, w32 + 7338), 1);
     }
 
     /* stage2.mfa: stage2_mfa_att2_mean */
-    nn_i8_mean_rq(stage2_mfa_att2_mean, stage2_mfa_bn2, w32[102], 15, 64, 8, NN_I8_MEAN_T, w32[5911], w32[5912], w32[103]);
+    nn_i8_mean_rq(stage2_mfa_att2_mean, stage2_mfa_bn2, w32[102], 15, 64, 8, NN_I8_MEAN_T, w32[7353], w32[7354], w32[103]);
 
     /* stage2.mfa: stage2_mfa_att2_relu, relu as the clamp */
-    nn_i8_conv1x1(stage2_mfa_att2_relu, stage2_mfa_att2_mean, w32[103], w8 + 22165, w32 + 5913, 15, 8, 64, nn_i8_rq(w32 + 5921, 8, w32[104], 1));
+    nn_i8_conv1x1(stage2_mfa_att2_relu, stage2_mfa_att2_mean, w32[103], w8 + 22165, w32 + 7355, 15, 8, 64, nn_i8_rq(w32 + 7363, 8, w32[104], 1, w32 + 7379));
 
     /* stage2.mfa: stage2_mfa_att2_fc2 */
-    nn_i8_conv1x1(stage2_mfa_att2_fc2, stage2_mfa_att2_relu, w32[104], w8 + 22285, w32 + 5937, 8, 15, 64, nn_i8_rq(w32 + 5952, 15, w32[105], 0));
+    nn_i8_conv1x1(stage2_mfa_att2_fc2, stage2_mfa_att2_relu, w32[104], w8 + 22285, w32 + 7387, 8, 15, 64, nn_i8_rq(w32 + 7402, 15, w32[105], 0, w32 + 7432));
 
     /* stage2.mfa: stage2_mfa_att2_sigmoid */
     nn_i8_lut_apply(stage2_mfa_att2_sigmoid, stage2_mfa_att2_fc2, 960, u8 + 2304);
 
     /* stage2.mfa: stage2_mfa_y2 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 5982);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 7447);
         nn_i8_mul_bcast(stage2_mfa_y2, stage2_mfa_bn2, stage2_mfa_att2_sigmoid, 15, 64, 8, NN_I8_BCAST_T, &mul);
     }
 
     /* stage2.mfa: stage2_mfa_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 5989);
+        const NnI8Add add = nn_i8_add_load(w32 + 7454);
         nn_i8_add(stage2_mfa_sum3, stage2_mfa_x3, stage2_mfa_y2, 7680, &add);
     }
 
@@ -9588,30 +9588,30 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 64, 8, 3, 3, 1, 1, 1, 1, 1, 1, 64, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_mfa_bn3, stage2_mfa_sum3, w32[107], w8 + 22405, w32 + 6000, &shape, nn_i8_rq(w32 + 6015, 15, w32[108], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_mfa_bn3, stage2_mfa_sum3, w32[107], w8 + 22405, w32 + 7465, &shape, nn_i8_rq(w32 + 7480, 15, w32[108], 1, w32 + 7510), 1);
     }
 
     /* stage2.mfa: stage2_mfa_att3_mean */
-    nn_i8_mean_rq(stage2_mfa_att3_mean, stage2_mfa_bn3, w32[108], 15, 64, 8, NN_I8_MEAN_T, w32[6045], w32[6046], w32[109]);
+    nn_i8_mean_rq(stage2_mfa_att3_mean, stage2_mfa_bn3, w32[108], 15, 64, 8, NN_I8_MEAN_T, w32[7525], w32[7526], w32[109]);
 
     /* stage2.mfa: stage2_mfa_att3_relu, relu as the clamp */
-    nn_i8_conv1x1(stage2_mfa_att3_relu, stage2_mfa_att3_mean, w32[109], w8 + 22540, w32 + 6047, 15, 8, 64, nn_i8_rq(w32 + 6055, 8, w32[110], 1));
+    nn_i8_conv1x1(stage2_mfa_att3_relu, stage2_mfa_att3_mean, w32[109], w8 + 22540, w32 + 7527, 15, 8, 64, nn_i8_rq(w32 + 7535, 8, w32[110], 1, w32 + 7551));
 
     /* stage2.mfa: stage2_mfa_att3_fc2 */
-    nn_i8_conv1x1(stage2_mfa_att3_fc2, stage2_mfa_att3_relu, w32[110], w8 + 22660, w32 + 6071, 8, 15, 64, nn_i8_rq(w32 + 6086, 15, w32[111], 0));
+    nn_i8_conv1x1(stage2_mfa_att3_fc2, stage2_mfa_att3_relu, w32[110], w8 + 22660, w32 + 7559, 8, 15, 64, nn_i8_rq(w32 + 7574, 15, w32[111], 0, w32 + 7604));
 
     /* stage2.mfa: stage2_mfa_att3_sigmoid */
     nn_i8_lut_apply(stage2_mfa_att3_sigmoid, stage2_mfa_att3_fc2, 960, u8 + 2560);
 
     /* stage2.mfa: stage2_mfa_y3 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 6116);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 7619);
         nn_i8_mul_bcast(stage2_mfa_y3, stage2_mfa_bn3, stage2_mfa_att3_sigmoid, 15, 64, 8, NN_I8_BCAST_T, &mul);
     }
 
     /* stage2.mfa: stage2_mfa_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 6123);
+        const NnI8Add add = nn_i8_add_load(w32 + 7626);
         nn_i8_add(stage2_mfa_sum4, stage2_mfa_x4, stage2_mfa_y3, 7680, &add);
     }
 
@@ -9619,24 +9619,24 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 64, 8, 3, 3, 1, 1, 1, 1, 1, 1, 64, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_mfa_bn4, stage2_mfa_sum4, w32[113], w8 + 22780, w32 + 6134, &shape, nn_i8_rq(w32 + 6149, 15, w32[114], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_mfa_bn4, stage2_mfa_sum4, w32[113], w8 + 22780, w32 + 7637, &shape, nn_i8_rq(w32 + 7652, 15, w32[114], 1, w32 + 7682), 1);
     }
 
     /* stage2.mfa: stage2_mfa_att4_mean */
-    nn_i8_mean_rq(stage2_mfa_att4_mean, stage2_mfa_bn4, w32[114], 15, 64, 8, NN_I8_MEAN_T, w32[6179], w32[6180], w32[115]);
+    nn_i8_mean_rq(stage2_mfa_att4_mean, stage2_mfa_bn4, w32[114], 15, 64, 8, NN_I8_MEAN_T, w32[7697], w32[7698], w32[115]);
 
     /* stage2.mfa: stage2_mfa_att4_relu, relu as the clamp */
-    nn_i8_conv1x1(stage2_mfa_att4_relu, stage2_mfa_att4_mean, w32[115], w8 + 22915, w32 + 6181, 15, 8, 64, nn_i8_rq(w32 + 6189, 8, w32[116], 1));
+    nn_i8_conv1x1(stage2_mfa_att4_relu, stage2_mfa_att4_mean, w32[115], w8 + 22915, w32 + 7699, 15, 8, 64, nn_i8_rq(w32 + 7707, 8, w32[116], 1, w32 + 7723));
 
     /* stage2.mfa: stage2_mfa_att4_fc2 */
-    nn_i8_conv1x1(stage2_mfa_att4_fc2, stage2_mfa_att4_relu, w32[116], w8 + 23035, w32 + 6205, 8, 15, 64, nn_i8_rq(w32 + 6220, 15, w32[117], 0));
+    nn_i8_conv1x1(stage2_mfa_att4_fc2, stage2_mfa_att4_relu, w32[116], w8 + 23035, w32 + 7731, 8, 15, 64, nn_i8_rq(w32 + 7746, 15, w32[117], 0, w32 + 7776));
 
     /* stage2.mfa: stage2_mfa_att4_sigmoid */
     nn_i8_lut_apply(stage2_mfa_att4_sigmoid, stage2_mfa_att4_fc2, 960, u8 + 2816);
 
     /* stage2.mfa: stage2_mfa_y4 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 6250);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 7791);
         nn_i8_mul_bcast(stage2_mfa_y4, stage2_mfa_bn4, stage2_mfa_att4_sigmoid, 15, 64, 8, NN_I8_BCAST_T, &mul);
     }
 
@@ -9644,21 +9644,21 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     nn_i8_maxpool(stage3_maxpool, stage2_mfa, 60, 64, 8, 2, 2, 32, 4);
 
     /* stage3.bcres2net1: stage3_bcres2net1_bn_in, norm folded, relu as the clamp */
-    nn_i8_conv1x1(stage3_bcres2net1_bn_in, stage3_maxpool, w32[9], w8 + 23155, w32 + 6257, 60, 80, 128, nn_i8_rq(w32 + 6337, 80, w32[119], 1));
+    nn_i8_conv1x1(stage3_bcres2net1_bn_in, stage3_maxpool, w32[9], w8 + 23155, w32 + 7798, 60, 80, 128, nn_i8_rq(w32 + 7878, 80, w32[119], 1, w32 + 8038));
 
     /* stage3.bcres2net1: stage3_bcres2net1_f2_out1 */
-    nn_i8_requant_copy(stage3_bcres2net1_f2_out1, stage3_bcres2net1_f2_in1, 2560, w32[119], w32[6497], w32[6498], w32[120], 0, 255);
+    nn_i8_requant_copy(stage3_bcres2net1_f2_out1, stage3_bcres2net1_f2_in1, 2560, w32[119], w32[8118], w32[8119], w32[120], 0, 255);
 
     /* stage3.bcres2net1: stage3_bcres2net1_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_in2, w32[119], w8 + 27955, w32 + 6499, &shape, nn_i8_rq(w32 + 6579, 80, w32[120], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_in2, w32[119], w8 + 27955, w32 + 8120, &shape, nn_i8_rq(w32 + 8200, 80, w32[120], 0, w32 + 8360), 4);
     }
 
     /* stage3.bcres2net1: stage3_bcres2net1_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 6739);
+        const NnI8Add add = nn_i8_add_load(w32 + 8440);
         nn_i8_add(stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_in3, stage3_bcres2net1_f2_out2, 2560, &add);
     }
 
@@ -9666,12 +9666,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_sum3, w32[121], w8 + 28015, w32 + 6750, &shape, nn_i8_rq(w32 + 6830, 80, w32[120], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_sum3, w32[121], w8 + 28015, w32 + 8451, &shape, nn_i8_rq(w32 + 8531, 80, w32[120], 0, w32 + 8691), 4);
     }
 
     /* stage3.bcres2net1: stage3_bcres2net1_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 6990);
+        const NnI8Add add = nn_i8_add_load(w32 + 8771);
         nn_i8_add(stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_in4, stage3_bcres2net1_f2_out3, 2560, &add);
     }
 
@@ -9679,25 +9679,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_sum4, w32[122], w8 + 28075, w32 + 7001, &shape, nn_i8_rq(w32 + 7081, 80, w32[120], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_sum4, w32[122], w8 + 28075, w32 + 8782, &shape, nn_i8_rq(w32 + 8862, 80, w32[120], 0, w32 + 9022), 4);
     }
 
     /* stage3.bcres2net1: stage3_bcres2net1_mean_f */
-    nn_i8_mean_rq(stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, w32[120], 80, 32, 4, NN_I8_MEAN_F, w32[7241], w32[7242], w32[123]);
+    nn_i8_mean_rq(stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, w32[120], 80, 32, 4, NN_I8_MEAN_F, w32[9102], w32[9103], w32[123]);
 
     /* stage3.bcres2net1: stage3_bcres2net1_f1_out1 */
-    nn_i8_requant_copy(stage3_bcres2net1_f1_out1, stage3_bcres2net1_f1_in1, 80, w32[123], w32[7243], w32[7244], w32[124], 0, 255);
+    nn_i8_requant_copy(stage3_bcres2net1_f1_out1, stage3_bcres2net1_f1_in1, 80, w32[123], w32[9104], w32[9105], w32[124], 0, 255);
 
     /* stage3.bcres2net1: stage3_bcres2net1_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f1_out2, stage3_bcres2net1_f1_in2, w32[123], w8 + 28135, w32 + 7245, &shape, nn_i8_rq(w32 + 7265, 20, w32[124], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f1_out2, stage3_bcres2net1_f1_in2, w32[123], w8 + 28135, w32 + 9106, &shape, nn_i8_rq(w32 + 9126, 20, w32[124], 1, w32 + 9166), 1);
     }
 
     /* stage3.bcres2net1: stage3_bcres2net1_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 7305);
+        const NnI8Add add = nn_i8_add_load(w32 + 9186);
         nn_i8_add(stage3_bcres2net1_f1_sum3, stage3_bcres2net1_f1_in3, stage3_bcres2net1_f1_out2, 80, &add);
     }
 
@@ -9705,12 +9705,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f1_out3, stage3_bcres2net1_f1_sum3, w32[125], w8 + 28195, w32 + 7316, &shape, nn_i8_rq(w32 + 7336, 20, w32[124], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f1_out3, stage3_bcres2net1_f1_sum3, w32[125], w8 + 28195, w32 + 9197, &shape, nn_i8_rq(w32 + 9217, 20, w32[124], 1, w32 + 9257), 1);
     }
 
     /* stage3.bcres2net1: stage3_bcres2net1_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 7376);
+        const NnI8Add add = nn_i8_add_load(w32 + 9277);
         nn_i8_add(stage3_bcres2net1_f1_sum4, stage3_bcres2net1_f1_in4, stage3_bcres2net1_f1_out3, 80, &add);
     }
 
@@ -9718,11 +9718,11 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f1_out4, stage3_bcres2net1_f1_sum4, w32[126], w8 + 28255, w32 + 7387, &shape, nn_i8_rq(w32 + 7407, 20, w32[124], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f1_out4, stage3_bcres2net1_f1_sum4, w32[126], w8 + 28255, w32 + 9288, &shape, nn_i8_rq(w32 + 9308, 20, w32[124], 1, w32 + 9348), 1);
     }
 
     /* stage3.bcres2net1: stage3_bcres2net1_conv_out */
-    nn_i8_conv1x1(stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, w32[124], w8 + 28315, w32 + 7447, 80, 80, 4, nn_i8_rq(w32 + 7527, 80, w32[127], 0));
+    nn_i8_conv1x1(stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, w32[124], w8 + 28315, w32 + 9368, 80, 80, 4, nn_i8_rq(w32 + 9448, 80, w32[127], 0, w32 + 9608));
 
     /* stage3.bcres2net1: stage3_bcres2net1_drop */
     memcpy(stage3_bcres2net1_drop, stage3_bcres2net1_conv_out, 320);
@@ -9730,25 +9730,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* stage3.bcres2net1: stage3_bcres2net1_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[2] = {
-            {stage3_bcres2net1_f2, NN_I8_BCAST_NONE, w32[120], w32 + 7687, w32 + 7767},
-            {stage3_bcres2net1_drop, NN_I8_BCAST_F, w32[127], w32 + 7847, w32 + 7927},
+            {stage3_bcres2net1_f2, NN_I8_BCAST_NONE, w32[120], w32 + 9688, w32 + 9768},
+            {stage3_bcres2net1_drop, NN_I8_BCAST_F, w32[127], w32 + 9848, w32 + 9928},
         };
         nn_i8_sum_affine(stage3_bcres2net1_bn, terms, 2, w64 + 202, w32[10], w32[10], 255, 80, 1, 32, 4);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_f2_out1 */
-    nn_i8_requant_copy(stage3_bcres2net2_f2_out1, stage3_bcres2net2_f2_in1, 2560, w32[10], w32[8007], w32[8008], w32[128], 0, 255);
+    nn_i8_requant_copy(stage3_bcres2net2_f2_out1, stage3_bcres2net2_f2_in1, 2560, w32[10], w32[10008], w32[10009], w32[128], 0, 255);
 
     /* stage3.bcres2net2: stage3_bcres2net2_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_in2, w32[10], w8 + 34715, w32 + 8009, &shape, nn_i8_rq(w32 + 8089, 80, w32[128], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_in2, w32[10], w8 + 34715, w32 + 10010, &shape, nn_i8_rq(w32 + 10090, 80, w32[128], 0, w32 + 10250), 4);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 8249);
+        const NnI8Add add = nn_i8_add_load(w32 + 10330);
         nn_i8_add(stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_in3, stage3_bcres2net2_f2_out2, 2560, &add);
     }
 
@@ -9756,12 +9756,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_sum3, w32[129], w8 + 34775, w32 + 8260, &shape, nn_i8_rq(w32 + 8340, 80, w32[128], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_sum3, w32[129], w8 + 34775, w32 + 10341, &shape, nn_i8_rq(w32 + 10421, 80, w32[128], 0, w32 + 10581), 4);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 8500);
+        const NnI8Add add = nn_i8_add_load(w32 + 10661);
         nn_i8_add(stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_in4, stage3_bcres2net2_f2_out3, 2560, &add);
     }
 
@@ -9769,25 +9769,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_sum4, w32[130], w8 + 34835, w32 + 8511, &shape, nn_i8_rq(w32 + 8591, 80, w32[128], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_sum4, w32[130], w8 + 34835, w32 + 10672, &shape, nn_i8_rq(w32 + 10752, 80, w32[128], 0, w32 + 10912), 4);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_mean_f */
-    nn_i8_mean_rq(stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, w32[128], 80, 32, 4, NN_I8_MEAN_F, w32[8751], w32[8752], w32[131]);
+    nn_i8_mean_rq(stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, w32[128], 80, 32, 4, NN_I8_MEAN_F, w32[10992], w32[10993], w32[131]);
 
     /* stage3.bcres2net2: stage3_bcres2net2_f1_out1 */
-    nn_i8_requant_copy(stage3_bcres2net2_f1_out1, stage3_bcres2net2_f1_in1, 80, w32[131], w32[8753], w32[8754], w32[132], 0, 255);
+    nn_i8_requant_copy(stage3_bcres2net2_f1_out1, stage3_bcres2net2_f1_in1, 80, w32[131], w32[10994], w32[10995], w32[132], 0, 255);
 
     /* stage3.bcres2net2: stage3_bcres2net2_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f1_out2, stage3_bcres2net2_f1_in2, w32[131], w8 + 34895, w32 + 8755, &shape, nn_i8_rq(w32 + 8775, 20, w32[132], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f1_out2, stage3_bcres2net2_f1_in2, w32[131], w8 + 34895, w32 + 10996, &shape, nn_i8_rq(w32 + 11016, 20, w32[132], 1, w32 + 11056), 1);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 8815);
+        const NnI8Add add = nn_i8_add_load(w32 + 11076);
         nn_i8_add(stage3_bcres2net2_f1_sum3, stage3_bcres2net2_f1_in3, stage3_bcres2net2_f1_out2, 80, &add);
     }
 
@@ -9795,12 +9795,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f1_out3, stage3_bcres2net2_f1_sum3, w32[133], w8 + 34955, w32 + 8826, &shape, nn_i8_rq(w32 + 8846, 20, w32[132], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f1_out3, stage3_bcres2net2_f1_sum3, w32[133], w8 + 34955, w32 + 11087, &shape, nn_i8_rq(w32 + 11107, 20, w32[132], 1, w32 + 11147), 1);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 8886);
+        const NnI8Add add = nn_i8_add_load(w32 + 11167);
         nn_i8_add(stage3_bcres2net2_f1_sum4, stage3_bcres2net2_f1_in4, stage3_bcres2net2_f1_out3, 80, &add);
     }
 
@@ -9808,11 +9808,11 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f1_out4, stage3_bcres2net2_f1_sum4, w32[134], w8 + 35015, w32 + 8897, &shape, nn_i8_rq(w32 + 8917, 20, w32[132], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f1_out4, stage3_bcres2net2_f1_sum4, w32[134], w8 + 35015, w32 + 11178, &shape, nn_i8_rq(w32 + 11198, 20, w32[132], 1, w32 + 11238), 1);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_conv_out */
-    nn_i8_conv1x1(stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, w32[132], w8 + 35075, w32 + 8957, 80, 80, 4, nn_i8_rq(w32 + 9037, 80, w32[135], 0));
+    nn_i8_conv1x1(stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, w32[132], w8 + 35075, w32 + 11258, 80, 80, 4, nn_i8_rq(w32 + 11338, 80, w32[135], 0, w32 + 11498));
 
     /* stage3.bcres2net2: stage3_bcres2net2_drop */
     memcpy(stage3_bcres2net2_drop, stage3_bcres2net2_conv_out, 320);
@@ -9820,34 +9820,34 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* stage3.bcres2net2: stage3_bcres2net2_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {stage3_bcres2net2_f2, NN_I8_BCAST_NONE, w32[128], w32 + 9197, w32 + 9277},
-            {stage3_bcres2net1_bn, NN_I8_BCAST_NONE, w32[10], w32 + 9357, w32 + 9437},
-            {stage3_bcres2net2_drop, NN_I8_BCAST_F, w32[135], w32 + 9517, w32 + 9597},
+            {stage3_bcres2net2_f2, NN_I8_BCAST_NONE, w32[128], w32 + 11578, w32 + 11658},
+            {stage3_bcres2net1_bn, NN_I8_BCAST_NONE, w32[10], w32 + 11738, w32 + 11818},
+            {stage3_bcres2net2_drop, NN_I8_BCAST_F, w32[135], w32 + 11898, w32 + 11978},
         };
         nn_i8_sum_affine(stage3_bcres2net2_bn, terms, 3, w64 + 282, w32[11], w32[11], 255, 80, 1, 32, 4);
     }
 
     /* stage3.resnorm: stage3_resnorm */
     {
-        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 9677, w64 + 362);
+        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 12058, w64 + 362);
         nn_i8_resnorm(stage3_resnorm, stage3_bcres2net2_bn, 80, 1, 32, 4, &norm);
     }
 
     /* stage3.mfa: stage3_mfa_att1_mean */
-    nn_i8_mean_rq(stage3_mfa_att1_mean, stage3_mfa_x1, w32[12], 20, 32, 4, NN_I8_MEAN_T, w32[9683], w32[9684], w32[136]);
+    nn_i8_mean_rq(stage3_mfa_att1_mean, stage3_mfa_x1, w32[12], 20, 32, 4, NN_I8_MEAN_T, w32[12064], w32[12065], w32[136]);
 
     /* stage3.mfa: stage3_mfa_att1_relu, relu as the clamp */
-    nn_i8_conv1x1(stage3_mfa_att1_relu, stage3_mfa_att1_mean, w32[136], w8 + 41475, w32 + 9685, 20, 10, 32, nn_i8_rq(w32 + 9695, 10, w32[137], 1));
+    nn_i8_conv1x1(stage3_mfa_att1_relu, stage3_mfa_att1_mean, w32[136], w8 + 41475, w32 + 12066, 20, 10, 32, nn_i8_rq(w32 + 12076, 10, w32[137], 1, w32 + 12096));
 
     /* stage3.mfa: stage3_mfa_att1_fc2 */
-    nn_i8_conv1x1(stage3_mfa_att1_fc2, stage3_mfa_att1_relu, w32[137], w8 + 41675, w32 + 9715, 10, 20, 32, nn_i8_rq(w32 + 9735, 20, w32[138], 0));
+    nn_i8_conv1x1(stage3_mfa_att1_fc2, stage3_mfa_att1_relu, w32[137], w8 + 41675, w32 + 12106, 10, 20, 32, nn_i8_rq(w32 + 12126, 20, w32[138], 0, w32 + 12166));
 
     /* stage3.mfa: stage3_mfa_att1_sigmoid */
     nn_i8_lut_apply(stage3_mfa_att1_sigmoid, stage3_mfa_att1_fc2, 640, u8 + 3072);
 
     /* stage3.mfa: stage3_mfa_y1 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 9775);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 12186);
         nn_i8_mul_bcast(stage3_mfa_y1, stage3_mfa_x1, stage3_mfa_att1_sigmoid, 20, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
@@ -9855,30 +9855,30 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_mfa_bn2, stage3_mfa_x2, w32[12], w8 + 41875, w32 + 9782, &shape, nn_i8_rq(w32 + 9802, 20, w32[140], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_mfa_bn2, stage3_mfa_x2, w32[12], w8 + 41875, w32 + 12193, &shape, nn_i8_rq(w32 + 12213, 20, w32[140], 1, w32 + 12253), 1);
     }
 
     /* stage3.mfa: stage3_mfa_att2_mean */
-    nn_i8_mean_rq(stage3_mfa_att2_mean, stage3_mfa_bn2, w32[140], 20, 32, 4, NN_I8_MEAN_T, w32[9842], w32[9843], w32[141]);
+    nn_i8_mean_rq(stage3_mfa_att2_mean, stage3_mfa_bn2, w32[140], 20, 32, 4, NN_I8_MEAN_T, w32[12273], w32[12274], w32[141]);
 
     /* stage3.mfa: stage3_mfa_att2_relu, relu as the clamp */
-    nn_i8_conv1x1(stage3_mfa_att2_relu, stage3_mfa_att2_mean, w32[141], w8 + 42055, w32 + 9844, 20, 10, 32, nn_i8_rq(w32 + 9854, 10, w32[142], 1));
+    nn_i8_conv1x1(stage3_mfa_att2_relu, stage3_mfa_att2_mean, w32[141], w8 + 42055, w32 + 12275, 20, 10, 32, nn_i8_rq(w32 + 12285, 10, w32[142], 1, w32 + 12305));
 
     /* stage3.mfa: stage3_mfa_att2_fc2 */
-    nn_i8_conv1x1(stage3_mfa_att2_fc2, stage3_mfa_att2_relu, w32[142], w8 + 42255, w32 + 9874, 10, 20, 32, nn_i8_rq(w32 + 9894, 20, w32[143], 0));
+    nn_i8_conv1x1(stage3_mfa_att2_fc2, stage3_mfa_att2_relu, w32[142], w8 + 42255, w32 + 12315, 10, 20, 32, nn_i8_rq(w32 + 12335, 20, w32[143], 0, w32 + 12375));
 
     /* stage3.mfa: stage3_mfa_att2_sigmoid */
     nn_i8_lut_apply(stage3_mfa_att2_sigmoid, stage3_mfa_att2_fc2, 640, u8 + 3328);
 
     /* stage3.mfa: stage3_mfa_y2 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 9934);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 12395);
         nn_i8_mul_bcast(stage3_mfa_y2, stage3_mfa_bn2, stage3_mfa_att2_sigmoid, 20, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
     /* stage3.mfa: stage3_mfa_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 9941);
+        const NnI8Add add = nn_i8_add_load(w32 + 12402);
         nn_i8_add(stage3_mfa_sum3, stage3_mfa_x3, stage3_mfa_y2, 2560, &add);
     }
 
@@ -9886,30 +9886,30 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_mfa_bn3, stage3_mfa_sum3, w32[145], w8 + 42455, w32 + 9952, &shape, nn_i8_rq(w32 + 9972, 20, w32[146], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_mfa_bn3, stage3_mfa_sum3, w32[145], w8 + 42455, w32 + 12413, &shape, nn_i8_rq(w32 + 12433, 20, w32[146], 1, w32 + 12473), 1);
     }
 
     /* stage3.mfa: stage3_mfa_att3_mean */
-    nn_i8_mean_rq(stage3_mfa_att3_mean, stage3_mfa_bn3, w32[146], 20, 32, 4, NN_I8_MEAN_T, w32[10012], w32[10013], w32[147]);
+    nn_i8_mean_rq(stage3_mfa_att3_mean, stage3_mfa_bn3, w32[146], 20, 32, 4, NN_I8_MEAN_T, w32[12493], w32[12494], w32[147]);
 
     /* stage3.mfa: stage3_mfa_att3_relu, relu as the clamp */
-    nn_i8_conv1x1(stage3_mfa_att3_relu, stage3_mfa_att3_mean, w32[147], w8 + 42635, w32 + 10014, 20, 10, 32, nn_i8_rq(w32 + 10024, 10, w32[148], 1));
+    nn_i8_conv1x1(stage3_mfa_att3_relu, stage3_mfa_att3_mean, w32[147], w8 + 42635, w32 + 12495, 20, 10, 32, nn_i8_rq(w32 + 12505, 10, w32[148], 1, w32 + 12525));
 
     /* stage3.mfa: stage3_mfa_att3_fc2 */
-    nn_i8_conv1x1(stage3_mfa_att3_fc2, stage3_mfa_att3_relu, w32[148], w8 + 42835, w32 + 10044, 10, 20, 32, nn_i8_rq(w32 + 10064, 20, w32[149], 0));
+    nn_i8_conv1x1(stage3_mfa_att3_fc2, stage3_mfa_att3_relu, w32[148], w8 + 42835, w32 + 12535, 10, 20, 32, nn_i8_rq(w32 + 12555, 20, w32[149], 0, w32 + 12595));
 
     /* stage3.mfa: stage3_mfa_att3_sigmoid */
     nn_i8_lut_apply(stage3_mfa_att3_sigmoid, stage3_mfa_att3_fc2, 640, u8 + 3584);
 
     /* stage3.mfa: stage3_mfa_y3 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 10104);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 12615);
         nn_i8_mul_bcast(stage3_mfa_y3, stage3_mfa_bn3, stage3_mfa_att3_sigmoid, 20, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
     /* stage3.mfa: stage3_mfa_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 10111);
+        const NnI8Add add = nn_i8_add_load(w32 + 12622);
         nn_i8_add(stage3_mfa_sum4, stage3_mfa_x4, stage3_mfa_y3, 2560, &add);
     }
 
@@ -9917,43 +9917,43 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_mfa_bn4, stage3_mfa_sum4, w32[151], w8 + 43035, w32 + 10122, &shape, nn_i8_rq(w32 + 10142, 20, w32[152], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_mfa_bn4, stage3_mfa_sum4, w32[151], w8 + 43035, w32 + 12633, &shape, nn_i8_rq(w32 + 12653, 20, w32[152], 1, w32 + 12693), 1);
     }
 
     /* stage3.mfa: stage3_mfa_att4_mean */
-    nn_i8_mean_rq(stage3_mfa_att4_mean, stage3_mfa_bn4, w32[152], 20, 32, 4, NN_I8_MEAN_T, w32[10182], w32[10183], w32[153]);
+    nn_i8_mean_rq(stage3_mfa_att4_mean, stage3_mfa_bn4, w32[152], 20, 32, 4, NN_I8_MEAN_T, w32[12713], w32[12714], w32[153]);
 
     /* stage3.mfa: stage3_mfa_att4_relu, relu as the clamp */
-    nn_i8_conv1x1(stage3_mfa_att4_relu, stage3_mfa_att4_mean, w32[153], w8 + 43215, w32 + 10184, 20, 10, 32, nn_i8_rq(w32 + 10194, 10, w32[154], 1));
+    nn_i8_conv1x1(stage3_mfa_att4_relu, stage3_mfa_att4_mean, w32[153], w8 + 43215, w32 + 12715, 20, 10, 32, nn_i8_rq(w32 + 12725, 10, w32[154], 1, w32 + 12745));
 
     /* stage3.mfa: stage3_mfa_att4_fc2 */
-    nn_i8_conv1x1(stage3_mfa_att4_fc2, stage3_mfa_att4_relu, w32[154], w8 + 43415, w32 + 10214, 10, 20, 32, nn_i8_rq(w32 + 10234, 20, w32[155], 0));
+    nn_i8_conv1x1(stage3_mfa_att4_fc2, stage3_mfa_att4_relu, w32[154], w8 + 43415, w32 + 12755, 10, 20, 32, nn_i8_rq(w32 + 12775, 20, w32[155], 0, w32 + 12815));
 
     /* stage3.mfa: stage3_mfa_att4_sigmoid */
     nn_i8_lut_apply(stage3_mfa_att4_sigmoid, stage3_mfa_att4_fc2, 640, u8 + 3840);
 
     /* stage3.mfa: stage3_mfa_y4 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 10274);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 12835);
         nn_i8_mul_bcast(stage3_mfa_y4, stage3_mfa_bn4, stage3_mfa_att4_sigmoid, 20, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_bn_in, norm folded, relu as the clamp */
-    nn_i8_conv1x1(stage4_bcres2net1_bn_in, stage3_mfa, w32[13], w8 + 43615, w32 + 10281, 80, 100, 128, nn_i8_rq(w32 + 10381, 100, w32[157], 1));
+    nn_i8_conv1x1(stage4_bcres2net1_bn_in, stage3_mfa, w32[13], w8 + 43615, w32 + 12842, 80, 100, 128, nn_i8_rq(w32 + 12942, 100, w32[157], 1, w32 + 13142));
 
     /* stage4.bcres2net1: stage4_bcres2net1_f2_out1 */
-    nn_i8_requant_copy(stage4_bcres2net1_f2_out1, stage4_bcres2net1_f2_in1, 3200, w32[157], w32[10581], w32[10582], w32[158], 0, 255);
+    nn_i8_requant_copy(stage4_bcres2net1_f2_out1, stage4_bcres2net1_f2_in1, 3200, w32[157], w32[13242], w32[13243], w32[158], 0, 255);
 
     /* stage4.bcres2net1: stage4_bcres2net1_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_in2, w32[157], w8 + 51615, w32 + 10583, &shape, nn_i8_rq(w32 + 10683, 100, w32[158], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_in2, w32[157], w8 + 51615, w32 + 13244, &shape, nn_i8_rq(w32 + 13344, 100, w32[158], 0, w32 + 13544), 4);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 10883);
+        const NnI8Add add = nn_i8_add_load(w32 + 13644);
         nn_i8_add(stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_in3, stage4_bcres2net1_f2_out2, 3200, &add);
     }
 
@@ -9961,12 +9961,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_sum3, w32[159], w8 + 51690, w32 + 10894, &shape, nn_i8_rq(w32 + 10994, 100, w32[158], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_sum3, w32[159], w8 + 51690, w32 + 13655, &shape, nn_i8_rq(w32 + 13755, 100, w32[158], 0, w32 + 13955), 4);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 11194);
+        const NnI8Add add = nn_i8_add_load(w32 + 14055);
         nn_i8_add(stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_in4, stage4_bcres2net1_f2_out3, 3200, &add);
     }
 
@@ -9974,25 +9974,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_sum4, w32[160], w8 + 51765, w32 + 11205, &shape, nn_i8_rq(w32 + 11305, 100, w32[158], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_sum4, w32[160], w8 + 51765, w32 + 14066, &shape, nn_i8_rq(w32 + 14166, 100, w32[158], 0, w32 + 14366), 4);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_mean_f */
-    nn_i8_mean_rq(stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, w32[158], 100, 32, 4, NN_I8_MEAN_F, w32[11505], w32[11506], w32[161]);
+    nn_i8_mean_rq(stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, w32[158], 100, 32, 4, NN_I8_MEAN_F, w32[14466], w32[14467], w32[161]);
 
     /* stage4.bcres2net1: stage4_bcres2net1_f1_out1 */
-    nn_i8_requant_copy(stage4_bcres2net1_f1_out1, stage4_bcres2net1_f1_in1, 100, w32[161], w32[11507], w32[11508], w32[162], 0, 255);
+    nn_i8_requant_copy(stage4_bcres2net1_f1_out1, stage4_bcres2net1_f1_in1, 100, w32[161], w32[14468], w32[14469], w32[162], 0, 255);
 
     /* stage4.bcres2net1: stage4_bcres2net1_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f1_out2, stage4_bcres2net1_f1_in2, w32[161], w8 + 51840, w32 + 11509, &shape, nn_i8_rq(w32 + 11534, 25, w32[162], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f1_out2, stage4_bcres2net1_f1_in2, w32[161], w8 + 51840, w32 + 14470, &shape, nn_i8_rq(w32 + 14495, 25, w32[162], 1, w32 + 14545), 1);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 11584);
+        const NnI8Add add = nn_i8_add_load(w32 + 14570);
         nn_i8_add(stage4_bcres2net1_f1_sum3, stage4_bcres2net1_f1_in3, stage4_bcres2net1_f1_out2, 100, &add);
     }
 
@@ -10000,12 +10000,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f1_out3, stage4_bcres2net1_f1_sum3, w32[163], w8 + 51915, w32 + 11595, &shape, nn_i8_rq(w32 + 11620, 25, w32[162], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f1_out3, stage4_bcres2net1_f1_sum3, w32[163], w8 + 51915, w32 + 14581, &shape, nn_i8_rq(w32 + 14606, 25, w32[162], 1, w32 + 14656), 1);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 11670);
+        const NnI8Add add = nn_i8_add_load(w32 + 14681);
         nn_i8_add(stage4_bcres2net1_f1_sum4, stage4_bcres2net1_f1_in4, stage4_bcres2net1_f1_out3, 100, &add);
     }
 
@@ -10013,11 +10013,11 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f1_out4, stage4_bcres2net1_f1_sum4, w32[164], w8 + 51990, w32 + 11681, &shape, nn_i8_rq(w32 + 11706, 25, w32[162], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f1_out4, stage4_bcres2net1_f1_sum4, w32[164], w8 + 51990, w32 + 14692, &shape, nn_i8_rq(w32 + 14717, 25, w32[162], 1, w32 + 14767), 1);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_conv_out */
-    nn_i8_conv1x1(stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, w32[162], w8 + 52065, w32 + 11756, 100, 100, 4, nn_i8_rq(w32 + 11856, 100, w32[165], 0));
+    nn_i8_conv1x1(stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, w32[162], w8 + 52065, w32 + 14792, 100, 100, 4, nn_i8_rq(w32 + 14892, 100, w32[165], 0, w32 + 15092));
 
     /* stage4.bcres2net1: stage4_bcres2net1_drop */
     memcpy(stage4_bcres2net1_drop, stage4_bcres2net1_conv_out, 400);
@@ -10025,25 +10025,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* stage4.bcres2net1: stage4_bcres2net1_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[2] = {
-            {stage4_bcres2net1_f2, NN_I8_BCAST_NONE, w32[158], w32 + 12056, w32 + 12156},
-            {stage4_bcres2net1_drop, NN_I8_BCAST_F, w32[165], w32 + 12256, w32 + 12356},
+            {stage4_bcres2net1_f2, NN_I8_BCAST_NONE, w32[158], w32 + 15192, w32 + 15292},
+            {stage4_bcres2net1_drop, NN_I8_BCAST_F, w32[165], w32 + 15392, w32 + 15492},
         };
         nn_i8_sum_affine(stage4_bcres2net1_bn, terms, 2, w64 + 363, w32[14], w32[14], 255, 100, 1, 32, 4);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_f2_out1 */
-    nn_i8_requant_copy(stage4_bcres2net2_f2_out1, stage4_bcres2net2_f2_in1, 3200, w32[14], w32[12456], w32[12457], w32[166], 0, 255);
+    nn_i8_requant_copy(stage4_bcres2net2_f2_out1, stage4_bcres2net2_f2_in1, 3200, w32[14], w32[15592], w32[15593], w32[166], 0, 255);
 
     /* stage4.bcres2net2: stage4_bcres2net2_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_in2, w32[14], w8 + 62065, w32 + 12458, &shape, nn_i8_rq(w32 + 12558, 100, w32[166], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_in2, w32[14], w8 + 62065, w32 + 15594, &shape, nn_i8_rq(w32 + 15694, 100, w32[166], 0, w32 + 15894), 4);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 12758);
+        const NnI8Add add = nn_i8_add_load(w32 + 15994);
         nn_i8_add(stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_in3, stage4_bcres2net2_f2_out2, 3200, &add);
     }
 
@@ -10051,12 +10051,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_sum3, w32[167], w8 + 62140, w32 + 12769, &shape, nn_i8_rq(w32 + 12869, 100, w32[166], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_sum3, w32[167], w8 + 62140, w32 + 16005, &shape, nn_i8_rq(w32 + 16105, 100, w32[166], 0, w32 + 16305), 4);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 13069);
+        const NnI8Add add = nn_i8_add_load(w32 + 16405);
         nn_i8_add(stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_in4, stage4_bcres2net2_f2_out3, 3200, &add);
     }
 
@@ -10064,25 +10064,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_sum4, w32[168], w8 + 62215, w32 + 13080, &shape, nn_i8_rq(w32 + 13180, 100, w32[166], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_sum4, w32[168], w8 + 62215, w32 + 16416, &shape, nn_i8_rq(w32 + 16516, 100, w32[166], 0, w32 + 16716), 4);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_mean_f */
-    nn_i8_mean_rq(stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, w32[166], 100, 32, 4, NN_I8_MEAN_F, w32[13380], w32[13381], w32[169]);
+    nn_i8_mean_rq(stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, w32[166], 100, 32, 4, NN_I8_MEAN_F, w32[16816], w32[16817], w32[169]);
 
     /* stage4.bcres2net2: stage4_bcres2net2_f1_out1 */
-    nn_i8_requant_copy(stage4_bcres2net2_f1_out1, stage4_bcres2net2_f1_in1, 100, w32[169], w32[13382], w32[13383], w32[170], 0, 255);
+    nn_i8_requant_copy(stage4_bcres2net2_f1_out1, stage4_bcres2net2_f1_in1, 100, w32[169], w32[16818], w32[16819], w32[170], 0, 255);
 
     /* stage4.bcres2net2: stage4_bcres2net2_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f1_out2, stage4_bcres2net2_f1_in2, w32[169], w8 + 62290, w32 + 13384, &shape, nn_i8_rq(w32 + 13409, 25, w32[170], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f1_out2, stage4_bcres2net2_f1_in2, w32[169], w8 + 62290, w32 + 16820, &shape, nn_i8_rq(w32 + 16845, 25, w32[170], 1, w32 + 16895), 1);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 13459);
+        const NnI8Add add = nn_i8_add_load(w32 + 16920);
         nn_i8_add(stage4_bcres2net2_f1_sum3, stage4_bcres2net2_f1_in3, stage4_bcres2net2_f1_out2, 100, &add);
     }
 
@@ -10090,12 +10090,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f1_out3, stage4_bcres2net2_f1_sum3, w32[171], w8 + 62365, w32 + 13470, &shape, nn_i8_rq(w32 + 13495, 25, w32[170], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f1_out3, stage4_bcres2net2_f1_sum3, w32[171], w8 + 62365, w32 + 16931, &shape, nn_i8_rq(w32 + 16956, 25, w32[170], 1, w32 + 17006), 1);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 13545);
+        const NnI8Add add = nn_i8_add_load(w32 + 17031);
         nn_i8_add(stage4_bcres2net2_f1_sum4, stage4_bcres2net2_f1_in4, stage4_bcres2net2_f1_out3, 100, &add);
     }
 
@@ -10103,11 +10103,11 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f1_out4, stage4_bcres2net2_f1_sum4, w32[172], w8 + 62440, w32 + 13556, &shape, nn_i8_rq(w32 + 13581, 25, w32[170], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f1_out4, stage4_bcres2net2_f1_sum4, w32[172], w8 + 62440, w32 + 17042, &shape, nn_i8_rq(w32 + 17067, 25, w32[170], 1, w32 + 17117), 1);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_conv_out */
-    nn_i8_conv1x1(stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, w32[170], w8 + 62515, w32 + 13631, 100, 100, 4, nn_i8_rq(w32 + 13731, 100, w32[173], 0));
+    nn_i8_conv1x1(stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, w32[170], w8 + 62515, w32 + 17142, 100, 100, 4, nn_i8_rq(w32 + 17242, 100, w32[173], 0, w32 + 17442));
 
     /* stage4.bcres2net2: stage4_bcres2net2_drop */
     memcpy(stage4_bcres2net2_drop, stage4_bcres2net2_conv_out, 400);
@@ -10115,26 +10115,26 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* stage4.bcres2net2: stage4_bcres2net2_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {stage4_bcres2net2_f2, NN_I8_BCAST_NONE, w32[166], w32 + 13931, w32 + 14031},
-            {stage4_bcres2net1_bn, NN_I8_BCAST_NONE, w32[14], w32 + 14131, w32 + 14231},
-            {stage4_bcres2net2_drop, NN_I8_BCAST_F, w32[173], w32 + 14331, w32 + 14431},
+            {stage4_bcres2net2_f2, NN_I8_BCAST_NONE, w32[166], w32 + 17542, w32 + 17642},
+            {stage4_bcres2net1_bn, NN_I8_BCAST_NONE, w32[14], w32 + 17742, w32 + 17842},
+            {stage4_bcres2net2_drop, NN_I8_BCAST_F, w32[173], w32 + 17942, w32 + 18042},
         };
         nn_i8_sum_affine(stage4_bcres2net2_bn, terms, 3, w64 + 463, w32[15], w32[15], 255, 100, 1, 32, 4);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_f2_out1 */
-    nn_i8_requant_copy(stage4_bcres2net3_f2_out1, stage4_bcres2net3_f2_in1, 3200, w32[15], w32[14531], w32[14532], w32[174], 0, 255);
+    nn_i8_requant_copy(stage4_bcres2net3_f2_out1, stage4_bcres2net3_f2_in1, 3200, w32[15], w32[18142], w32[18143], w32[174], 0, 255);
 
     /* stage4.bcres2net3: stage4_bcres2net3_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_in2, w32[15], w8 + 72515, w32 + 14533, &shape, nn_i8_rq(w32 + 14633, 100, w32[174], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_in2, w32[15], w8 + 72515, w32 + 18144, &shape, nn_i8_rq(w32 + 18244, 100, w32[174], 0, w32 + 18444), 4);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 14833);
+        const NnI8Add add = nn_i8_add_load(w32 + 18544);
         nn_i8_add(stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_in3, stage4_bcres2net3_f2_out2, 3200, &add);
     }
 
@@ -10142,12 +10142,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_sum3, w32[175], w8 + 72590, w32 + 14844, &shape, nn_i8_rq(w32 + 14944, 100, w32[174], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_sum3, w32[175], w8 + 72590, w32 + 18555, &shape, nn_i8_rq(w32 + 18655, 100, w32[174], 0, w32 + 18855), 4);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 15144);
+        const NnI8Add add = nn_i8_add_load(w32 + 18955);
         nn_i8_add(stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_in4, stage4_bcres2net3_f2_out3, 3200, &add);
     }
 
@@ -10155,25 +10155,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_sum4, w32[176], w8 + 72665, w32 + 15155, &shape, nn_i8_rq(w32 + 15255, 100, w32[174], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_sum4, w32[176], w8 + 72665, w32 + 18966, &shape, nn_i8_rq(w32 + 19066, 100, w32[174], 0, w32 + 19266), 4);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_mean_f */
-    nn_i8_mean_rq(stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, w32[174], 100, 32, 4, NN_I8_MEAN_F, w32[15455], w32[15456], w32[177]);
+    nn_i8_mean_rq(stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, w32[174], 100, 32, 4, NN_I8_MEAN_F, w32[19366], w32[19367], w32[177]);
 
     /* stage4.bcres2net3: stage4_bcres2net3_f1_out1 */
-    nn_i8_requant_copy(stage4_bcres2net3_f1_out1, stage4_bcres2net3_f1_in1, 100, w32[177], w32[15457], w32[15458], w32[178], 0, 255);
+    nn_i8_requant_copy(stage4_bcres2net3_f1_out1, stage4_bcres2net3_f1_in1, 100, w32[177], w32[19368], w32[19369], w32[178], 0, 255);
 
     /* stage4.bcres2net3: stage4_bcres2net3_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f1_out2, stage4_bcres2net3_f1_in2, w32[177], w8 + 72740, w32 + 15459, &shape, nn_i8_rq(w32 + 15484, 25, w32[178], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f1_out2, stage4_bcres2net3_f1_in2, w32[177], w8 + 72740, w32 + 19370, &shape, nn_i8_rq(w32 + 19395, 25, w32[178], 1, w32 + 19445), 1);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 15534);
+        const NnI8Add add = nn_i8_add_load(w32 + 19470);
         nn_i8_add(stage4_bcres2net3_f1_sum3, stage4_bcres2net3_f1_in3, stage4_bcres2net3_f1_out2, 100, &add);
     }
 
@@ -10181,12 +10181,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f1_out3, stage4_bcres2net3_f1_sum3, w32[179], w8 + 72815, w32 + 15545, &shape, nn_i8_rq(w32 + 15570, 25, w32[178], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f1_out3, stage4_bcres2net3_f1_sum3, w32[179], w8 + 72815, w32 + 19481, &shape, nn_i8_rq(w32 + 19506, 25, w32[178], 1, w32 + 19556), 1);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 15620);
+        const NnI8Add add = nn_i8_add_load(w32 + 19581);
         nn_i8_add(stage4_bcres2net3_f1_sum4, stage4_bcres2net3_f1_in4, stage4_bcres2net3_f1_out3, 100, &add);
     }
 
@@ -10194,11 +10194,11 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f1_out4, stage4_bcres2net3_f1_sum4, w32[180], w8 + 72890, w32 + 15631, &shape, nn_i8_rq(w32 + 15656, 25, w32[178], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f1_out4, stage4_bcres2net3_f1_sum4, w32[180], w8 + 72890, w32 + 19592, &shape, nn_i8_rq(w32 + 19617, 25, w32[178], 1, w32 + 19667), 1);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_conv_out */
-    nn_i8_conv1x1(stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, w32[178], w8 + 72965, w32 + 15706, 100, 100, 4, nn_i8_rq(w32 + 15806, 100, w32[181], 0));
+    nn_i8_conv1x1(stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, w32[178], w8 + 72965, w32 + 19692, 100, 100, 4, nn_i8_rq(w32 + 19792, 100, w32[181], 0, w32 + 19992));
 
     /* stage4.bcres2net3: stage4_bcres2net3_drop */
     memcpy(stage4_bcres2net3_drop, stage4_bcres2net3_conv_out, 400);
@@ -10206,34 +10206,34 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* stage4.bcres2net3: stage4_bcres2net3_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {stage4_bcres2net3_f2, NN_I8_BCAST_NONE, w32[174], w32 + 16006, w32 + 16106},
-            {stage4_bcres2net2_bn, NN_I8_BCAST_NONE, w32[15], w32 + 16206, w32 + 16306},
-            {stage4_bcres2net3_drop, NN_I8_BCAST_F, w32[181], w32 + 16406, w32 + 16506},
+            {stage4_bcres2net3_f2, NN_I8_BCAST_NONE, w32[174], w32 + 20092, w32 + 20192},
+            {stage4_bcres2net2_bn, NN_I8_BCAST_NONE, w32[15], w32 + 20292, w32 + 20392},
+            {stage4_bcres2net3_drop, NN_I8_BCAST_F, w32[181], w32 + 20492, w32 + 20592},
         };
         nn_i8_sum_affine(stage4_bcres2net3_bn, terms, 3, w64 + 563, w32[16], w32[16], 255, 100, 1, 32, 4);
     }
 
     /* stage4.resnorm: stage4_resnorm */
     {
-        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 16606, w64 + 663);
+        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 20692, w64 + 663);
         nn_i8_resnorm(stage4_resnorm, stage4_bcres2net3_bn, 100, 1, 32, 4, &norm);
     }
 
     /* stage4.mfa: stage4_mfa_att1_mean */
-    nn_i8_mean_rq(stage4_mfa_att1_mean, stage4_mfa_x1, w32[17], 25, 32, 4, NN_I8_MEAN_T, w32[16612], w32[16613], w32[182]);
+    nn_i8_mean_rq(stage4_mfa_att1_mean, stage4_mfa_x1, w32[17], 25, 32, 4, NN_I8_MEAN_T, w32[20698], w32[20699], w32[182]);
 
     /* stage4.mfa: stage4_mfa_att1_relu, relu as the clamp */
-    nn_i8_conv1x1(stage4_mfa_att1_relu, stage4_mfa_att1_mean, w32[182], w8 + 82965, w32 + 16614, 25, 12, 32, nn_i8_rq(w32 + 16626, 12, w32[183], 1));
+    nn_i8_conv1x1(stage4_mfa_att1_relu, stage4_mfa_att1_mean, w32[182], w8 + 82965, w32 + 20700, 25, 12, 32, nn_i8_rq(w32 + 20712, 12, w32[183], 1, w32 + 20736));
 
     /* stage4.mfa: stage4_mfa_att1_fc2 */
-    nn_i8_conv1x1(stage4_mfa_att1_fc2, stage4_mfa_att1_relu, w32[183], w8 + 83265, w32 + 16650, 12, 25, 32, nn_i8_rq(w32 + 16675, 25, w32[184], 0));
+    nn_i8_conv1x1(stage4_mfa_att1_fc2, stage4_mfa_att1_relu, w32[183], w8 + 83265, w32 + 20748, 12, 25, 32, nn_i8_rq(w32 + 20773, 25, w32[184], 0, w32 + 20823));
 
     /* stage4.mfa: stage4_mfa_att1_sigmoid */
     nn_i8_lut_apply(stage4_mfa_att1_sigmoid, stage4_mfa_att1_fc2, 800, u8 + 4096);
 
     /* stage4.mfa: stage4_mfa_y1 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 16725);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 20848);
         nn_i8_mul_bcast(stage4_mfa_y1, stage4_mfa_x1, stage4_mfa_att1_sigmoid, 25, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
@@ -10241,30 +10241,30 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 32, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_mfa_bn2, stage4_mfa_x2, w32[17], w8 + 83565, w32 + 16732, &shape, nn_i8_rq(w32 + 16757, 25, w32[186], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_mfa_bn2, stage4_mfa_x2, w32[17], w8 + 83565, w32 + 20855, &shape, nn_i8_rq(w32 + 20880, 25, w32[186], 1, w32 + 20930), 1);
     }
 
     /* stage4.mfa: stage4_mfa_att2_mean */
-    nn_i8_mean_rq(stage4_mfa_att2_mean, stage4_mfa_bn2, w32[186], 25, 32, 4, NN_I8_MEAN_T, w32[16807], w32[16808], w32[187]);
+    nn_i8_mean_rq(stage4_mfa_att2_mean, stage4_mfa_bn2, w32[186], 25, 32, 4, NN_I8_MEAN_T, w32[20955], w32[20956], w32[187]);
 
     /* stage4.mfa: stage4_mfa_att2_relu, relu as the clamp */
-    nn_i8_conv1x1(stage4_mfa_att2_relu, stage4_mfa_att2_mean, w32[187], w8 + 83790, w32 + 16809, 25, 12, 32, nn_i8_rq(w32 + 16821, 12, w32[188], 1));
+    nn_i8_conv1x1(stage4_mfa_att2_relu, stage4_mfa_att2_mean, w32[187], w8 + 83790, w32 + 20957, 25, 12, 32, nn_i8_rq(w32 + 20969, 12, w32[188], 1, w32 + 20993));
 
     /* stage4.mfa: stage4_mfa_att2_fc2 */
-    nn_i8_conv1x1(stage4_mfa_att2_fc2, stage4_mfa_att2_relu, w32[188], w8 + 84090, w32 + 16845, 12, 25, 32, nn_i8_rq(w32 + 16870, 25, w32[189], 0));
+    nn_i8_conv1x1(stage4_mfa_att2_fc2, stage4_mfa_att2_relu, w32[188], w8 + 84090, w32 + 21005, 12, 25, 32, nn_i8_rq(w32 + 21030, 25, w32[189], 0, w32 + 21080));
 
     /* stage4.mfa: stage4_mfa_att2_sigmoid */
     nn_i8_lut_apply(stage4_mfa_att2_sigmoid, stage4_mfa_att2_fc2, 800, u8 + 4352);
 
     /* stage4.mfa: stage4_mfa_y2 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 16920);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 21105);
         nn_i8_mul_bcast(stage4_mfa_y2, stage4_mfa_bn2, stage4_mfa_att2_sigmoid, 25, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
     /* stage4.mfa: stage4_mfa_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 16927);
+        const NnI8Add add = nn_i8_add_load(w32 + 21112);
         nn_i8_add(stage4_mfa_sum3, stage4_mfa_x3, stage4_mfa_y2, 3200, &add);
     }
 
@@ -10272,30 +10272,30 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 32, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_mfa_bn3, stage4_mfa_sum3, w32[191], w8 + 84390, w32 + 16938, &shape, nn_i8_rq(w32 + 16963, 25, w32[192], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_mfa_bn3, stage4_mfa_sum3, w32[191], w8 + 84390, w32 + 21123, &shape, nn_i8_rq(w32 + 21148, 25, w32[192], 1, w32 + 21198), 1);
     }
 
     /* stage4.mfa: stage4_mfa_att3_mean */
-    nn_i8_mean_rq(stage4_mfa_att3_mean, stage4_mfa_bn3, w32[192], 25, 32, 4, NN_I8_MEAN_T, w32[17013], w32[17014], w32[193]);
+    nn_i8_mean_rq(stage4_mfa_att3_mean, stage4_mfa_bn3, w32[192], 25, 32, 4, NN_I8_MEAN_T, w32[21223], w32[21224], w32[193]);
 
     /* stage4.mfa: stage4_mfa_att3_relu, relu as the clamp */
-    nn_i8_conv1x1(stage4_mfa_att3_relu, stage4_mfa_att3_mean, w32[193], w8 + 84615, w32 + 17015, 25, 12, 32, nn_i8_rq(w32 + 17027, 12, w32[194], 1));
+    nn_i8_conv1x1(stage4_mfa_att3_relu, stage4_mfa_att3_mean, w32[193], w8 + 84615, w32 + 21225, 25, 12, 32, nn_i8_rq(w32 + 21237, 12, w32[194], 1, w32 + 21261));
 
     /* stage4.mfa: stage4_mfa_att3_fc2 */
-    nn_i8_conv1x1(stage4_mfa_att3_fc2, stage4_mfa_att3_relu, w32[194], w8 + 84915, w32 + 17051, 12, 25, 32, nn_i8_rq(w32 + 17076, 25, w32[195], 0));
+    nn_i8_conv1x1(stage4_mfa_att3_fc2, stage4_mfa_att3_relu, w32[194], w8 + 84915, w32 + 21273, 12, 25, 32, nn_i8_rq(w32 + 21298, 25, w32[195], 0, w32 + 21348));
 
     /* stage4.mfa: stage4_mfa_att3_sigmoid */
     nn_i8_lut_apply(stage4_mfa_att3_sigmoid, stage4_mfa_att3_fc2, 800, u8 + 4608);
 
     /* stage4.mfa: stage4_mfa_y3 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 17126);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 21373);
         nn_i8_mul_bcast(stage4_mfa_y3, stage4_mfa_bn3, stage4_mfa_att3_sigmoid, 25, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
     /* stage4.mfa: stage4_mfa_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 17133);
+        const NnI8Add add = nn_i8_add_load(w32 + 21380);
         nn_i8_add(stage4_mfa_sum4, stage4_mfa_x4, stage4_mfa_y3, 3200, &add);
     }
 
@@ -10303,52 +10303,52 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 32, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_mfa_bn4, stage4_mfa_sum4, w32[197], w8 + 85215, w32 + 17144, &shape, nn_i8_rq(w32 + 17169, 25, w32[198], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_mfa_bn4, stage4_mfa_sum4, w32[197], w8 + 85215, w32 + 21391, &shape, nn_i8_rq(w32 + 21416, 25, w32[198], 1, w32 + 21466), 1);
     }
 
     /* stage4.mfa: stage4_mfa_att4_mean */
-    nn_i8_mean_rq(stage4_mfa_att4_mean, stage4_mfa_bn4, w32[198], 25, 32, 4, NN_I8_MEAN_T, w32[17219], w32[17220], w32[199]);
+    nn_i8_mean_rq(stage4_mfa_att4_mean, stage4_mfa_bn4, w32[198], 25, 32, 4, NN_I8_MEAN_T, w32[21491], w32[21492], w32[199]);
 
     /* stage4.mfa: stage4_mfa_att4_relu, relu as the clamp */
-    nn_i8_conv1x1(stage4_mfa_att4_relu, stage4_mfa_att4_mean, w32[199], w8 + 85440, w32 + 17221, 25, 12, 32, nn_i8_rq(w32 + 17233, 12, w32[200], 1));
+    nn_i8_conv1x1(stage4_mfa_att4_relu, stage4_mfa_att4_mean, w32[199], w8 + 85440, w32 + 21493, 25, 12, 32, nn_i8_rq(w32 + 21505, 12, w32[200], 1, w32 + 21529));
 
     /* stage4.mfa: stage4_mfa_att4_fc2 */
-    nn_i8_conv1x1(stage4_mfa_att4_fc2, stage4_mfa_att4_relu, w32[200], w8 + 85740, w32 + 17257, 12, 25, 32, nn_i8_rq(w32 + 17282, 25, w32[201], 0));
+    nn_i8_conv1x1(stage4_mfa_att4_fc2, stage4_mfa_att4_relu, w32[200], w8 + 85740, w32 + 21541, 12, 25, 32, nn_i8_rq(w32 + 21566, 25, w32[201], 0, w32 + 21616));
 
     /* stage4.mfa: stage4_mfa_att4_sigmoid */
     nn_i8_lut_apply(stage4_mfa_att4_sigmoid, stage4_mfa_att4_fc2, 800, u8 + 4864);
 
     /* stage4.mfa: stage4_mfa_y4 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 17332);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 21641);
         nn_i8_mul_bcast(stage4_mfa_y4, stage4_mfa_bn4, stage4_mfa_att4_sigmoid, 25, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
     /* head.fpm: head_fpm_lateral1 */
-    nn_i8_conv1x1(head_fpm_lateral1, stage1_mfa, w32[5], w8 + 86040, w32 + 17339, 40, 40, 2048, nn_i8_rq(w32 + 17379, 40, w32[203], 0));
+    nn_i8_conv1x1(head_fpm_lateral1, stage1_mfa, w32[5], w8 + 86040, w32 + 21648, 40, 40, 2048, nn_i8_rq(w32 + 21688, 40, w32[203], 0, w32 + 21768));
 
     /* head.fpm: head_fpm_lateral2 */
-    nn_i8_conv1x1(head_fpm_lateral2, stage2_mfa, w32[9], w8 + 87640, w32 + 17459, 60, 40, 512, nn_i8_rq(w32 + 17499, 40, w32[204], 0));
+    nn_i8_conv1x1(head_fpm_lateral2, stage2_mfa, w32[9], w8 + 87640, w32 + 21808, 60, 40, 512, nn_i8_rq(w32 + 21848, 40, w32[204], 0, w32 + 21928));
 
     /* head.fpm: head_fpm_lateral3 */
-    nn_i8_conv1x1(head_fpm_lateral3, stage3_mfa, w32[13], w8 + 90040, w32 + 17579, 80, 40, 128, nn_i8_rq(w32 + 17619, 40, w32[205], 0));
+    nn_i8_conv1x1(head_fpm_lateral3, stage3_mfa, w32[13], w8 + 90040, w32 + 21968, 80, 40, 128, nn_i8_rq(w32 + 22008, 40, w32[205], 0, w32 + 22088));
 
     /* head.fpm: head_fpm_lateral4 */
-    nn_i8_conv1x1(head_fpm_lateral4, stage4_mfa, w32[18], w8 + 93240, w32 + 17699, 100, 40, 128, nn_i8_rq(w32 + 17739, 40, w32[206], 0));
+    nn_i8_conv1x1(head_fpm_lateral4, stage4_mfa, w32[18], w8 + 93240, w32 + 22128, 100, 40, 128, nn_i8_rq(w32 + 22168, 40, w32[206], 0, w32 + 22248));
 
     /* head.fpm: head_fpm_smooth4_f2_out1 */
-    nn_i8_requant_copy(head_fpm_smooth4_f2_out1, head_fpm_smooth4_f2_in1, 1280, w32[206], w32[17819], w32[17820], w32[207], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth4_f2_out1, head_fpm_smooth4_f2_in1, 1280, w32[206], w32[22288], w32[22289], w32[207], 0, 255);
 
     /* head.fpm: head_fpm_smooth4_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_in2, w32[206], w8 + 97240, w32 + 17821, &shape, nn_i8_rq(w32 + 17861, 40, w32[207], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_in2, w32[206], w8 + 97240, w32 + 22290, &shape, nn_i8_rq(w32 + 22330, 40, w32[207], 0, w32 + 22410), 4);
     }
 
     /* head.fpm: head_fpm_smooth4_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 17941);
+        const NnI8Add add = nn_i8_add_load(w32 + 22450);
         nn_i8_add(head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_in3, head_fpm_smooth4_f2_out2, 1280, &add);
     }
 
@@ -10356,12 +10356,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_sum3, w32[208], w8 + 97270, w32 + 17952, &shape, nn_i8_rq(w32 + 17992, 40, w32[207], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_sum3, w32[208], w8 + 97270, w32 + 22461, &shape, nn_i8_rq(w32 + 22501, 40, w32[207], 0, w32 + 22581), 4);
     }
 
     /* head.fpm: head_fpm_smooth4_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 18072);
+        const NnI8Add add = nn_i8_add_load(w32 + 22621);
         nn_i8_add(head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_in4, head_fpm_smooth4_f2_out3, 1280, &add);
     }
 
@@ -10369,25 +10369,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_sum4, w32[209], w8 + 97300, w32 + 18083, &shape, nn_i8_rq(w32 + 18123, 40, w32[207], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_sum4, w32[209], w8 + 97300, w32 + 22632, &shape, nn_i8_rq(w32 + 22672, 40, w32[207], 0, w32 + 22752), 4);
     }
 
     /* head.fpm: head_fpm_smooth4_mean_f */
-    nn_i8_mean_rq(head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, w32[207], 40, 32, 4, NN_I8_MEAN_F, w32[18203], w32[18204], w32[210]);
+    nn_i8_mean_rq(head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, w32[207], 40, 32, 4, NN_I8_MEAN_F, w32[22792], w32[22793], w32[210]);
 
     /* head.fpm: head_fpm_smooth4_f1_out1 */
-    nn_i8_requant_copy(head_fpm_smooth4_f1_out1, head_fpm_smooth4_f1_in1, 40, w32[210], w32[18205], w32[18206], w32[211], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth4_f1_out1, head_fpm_smooth4_f1_in1, 40, w32[210], w32[22794], w32[22795], w32[211], 0, 255);
 
     /* head.fpm: head_fpm_smooth4_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f1_out2, head_fpm_smooth4_f1_in2, w32[210], w8 + 97330, w32 + 18207, &shape, nn_i8_rq(w32 + 18217, 10, w32[211], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f1_out2, head_fpm_smooth4_f1_in2, w32[210], w8 + 97330, w32 + 22796, &shape, nn_i8_rq(w32 + 22806, 10, w32[211], 1, w32 + 22826), 1);
     }
 
     /* head.fpm: head_fpm_smooth4_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 18237);
+        const NnI8Add add = nn_i8_add_load(w32 + 22836);
         nn_i8_add(head_fpm_smooth4_f1_sum3, head_fpm_smooth4_f1_in3, head_fpm_smooth4_f1_out2, 40, &add);
     }
 
@@ -10395,12 +10395,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f1_out3, head_fpm_smooth4_f1_sum3, w32[212], w8 + 97360, w32 + 18248, &shape, nn_i8_rq(w32 + 18258, 10, w32[211], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f1_out3, head_fpm_smooth4_f1_sum3, w32[212], w8 + 97360, w32 + 22847, &shape, nn_i8_rq(w32 + 22857, 10, w32[211], 1, w32 + 22877), 1);
     }
 
     /* head.fpm: head_fpm_smooth4_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 18278);
+        const NnI8Add add = nn_i8_add_load(w32 + 22887);
         nn_i8_add(head_fpm_smooth4_f1_sum4, head_fpm_smooth4_f1_in4, head_fpm_smooth4_f1_out3, 40, &add);
     }
 
@@ -10408,11 +10408,11 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f1_out4, head_fpm_smooth4_f1_sum4, w32[213], w8 + 97390, w32 + 18289, &shape, nn_i8_rq(w32 + 18299, 10, w32[211], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f1_out4, head_fpm_smooth4_f1_sum4, w32[213], w8 + 97390, w32 + 22898, &shape, nn_i8_rq(w32 + 22908, 10, w32[211], 1, w32 + 22928), 1);
     }
 
     /* head.fpm: head_fpm_smooth4_conv_out */
-    nn_i8_conv1x1(head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, w32[211], w8 + 97420, w32 + 18319, 40, 40, 4, nn_i8_rq(w32 + 18359, 40, w32[214], 0));
+    nn_i8_conv1x1(head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, w32[211], w8 + 97420, w32 + 22938, 40, 40, 4, nn_i8_rq(w32 + 22978, 40, w32[214], 0, w32 + 23058));
 
     /* head.fpm: head_fpm_smooth4_drop */
     memcpy(head_fpm_smooth4_drop, head_fpm_smooth4_conv_out, 160);
@@ -10420,35 +10420,35 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* head.fpm: head_fpm_smooth4_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {head_fpm_smooth4_f2, NN_I8_BCAST_NONE, w32[207], w32 + 18439, w32 + 18479},
-            {head_fpm_lateral4, NN_I8_BCAST_NONE, w32[206], w32 + 18519, w32 + 18559},
-            {head_fpm_smooth4_drop, NN_I8_BCAST_F, w32[214], w32 + 18599, w32 + 18639},
+            {head_fpm_smooth4_f2, NN_I8_BCAST_NONE, w32[207], w32 + 23098, w32 + 23138},
+            {head_fpm_lateral4, NN_I8_BCAST_NONE, w32[206], w32 + 23178, w32 + 23218},
+            {head_fpm_smooth4_drop, NN_I8_BCAST_F, w32[214], w32 + 23258, w32 + 23298},
         };
         nn_i8_sum_affine(head_fpm_smooth4_bn, terms, 3, w64 + 664, w32[215], w32[215], 255, 40, 1, 32, 4);
     }
 
     /* head.fpm: head_fpm_pool4 */
-    nn_i8_mean_rq(head_fpm_pool4, head_fpm_smooth4_bn, w32[215], 40, 32, 4, NN_I8_MEAN_FT, w32[18679], w32[18680], w32[19]);
+    nn_i8_mean_rq(head_fpm_pool4, head_fpm_smooth4_bn, w32[215], 40, 32, 4, NN_I8_MEAN_FT, w32[23338], w32[23339], w32[19]);
 
     /* head.fpm: head_fpm_merge3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 18681);
+        const NnI8Add add = nn_i8_add_load(w32 + 23340);
         nn_i8_add(head_fpm_merge3, head_fpm_lateral4, head_fpm_lateral3, 5120, &add);
     }
 
     /* head.fpm: head_fpm_smooth3_f2_out1 */
-    nn_i8_requant_copy(head_fpm_smooth3_f2_out1, head_fpm_smooth3_f2_in1, 1280, w32[216], w32[18692], w32[18693], w32[217], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth3_f2_out1, head_fpm_smooth3_f2_in1, 1280, w32[216], w32[23351], w32[23352], w32[217], 0, 255);
 
     /* head.fpm: head_fpm_smooth3_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_in2, w32[216], w8 + 99020, w32 + 18694, &shape, nn_i8_rq(w32 + 18734, 40, w32[217], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_in2, w32[216], w8 + 99020, w32 + 23353, &shape, nn_i8_rq(w32 + 23393, 40, w32[217], 0, w32 + 23473), 4);
     }
 
     /* head.fpm: head_fpm_smooth3_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 18814);
+        const NnI8Add add = nn_i8_add_load(w32 + 23513);
         nn_i8_add(head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_in3, head_fpm_smooth3_f2_out2, 1280, &add);
     }
 
@@ -10456,12 +10456,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_sum3, w32[218], w8 + 99050, w32 + 18825, &shape, nn_i8_rq(w32 + 18865, 40, w32[217], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_sum3, w32[218], w8 + 99050, w32 + 23524, &shape, nn_i8_rq(w32 + 23564, 40, w32[217], 0, w32 + 23644), 4);
     }
 
     /* head.fpm: head_fpm_smooth3_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 18945);
+        const NnI8Add add = nn_i8_add_load(w32 + 23684);
         nn_i8_add(head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_in4, head_fpm_smooth3_f2_out3, 1280, &add);
     }
 
@@ -10469,25 +10469,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_sum4, w32[219], w8 + 99080, w32 + 18956, &shape, nn_i8_rq(w32 + 18996, 40, w32[217], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_sum4, w32[219], w8 + 99080, w32 + 23695, &shape, nn_i8_rq(w32 + 23735, 40, w32[217], 0, w32 + 23815), 4);
     }
 
     /* head.fpm: head_fpm_smooth3_mean_f */
-    nn_i8_mean_rq(head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, w32[217], 40, 32, 4, NN_I8_MEAN_F, w32[19076], w32[19077], w32[220]);
+    nn_i8_mean_rq(head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, w32[217], 40, 32, 4, NN_I8_MEAN_F, w32[23855], w32[23856], w32[220]);
 
     /* head.fpm: head_fpm_smooth3_f1_out1 */
-    nn_i8_requant_copy(head_fpm_smooth3_f1_out1, head_fpm_smooth3_f1_in1, 40, w32[220], w32[19078], w32[19079], w32[221], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth3_f1_out1, head_fpm_smooth3_f1_in1, 40, w32[220], w32[23857], w32[23858], w32[221], 0, 255);
 
     /* head.fpm: head_fpm_smooth3_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f1_out2, head_fpm_smooth3_f1_in2, w32[220], w8 + 99110, w32 + 19080, &shape, nn_i8_rq(w32 + 19090, 10, w32[221], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f1_out2, head_fpm_smooth3_f1_in2, w32[220], w8 + 99110, w32 + 23859, &shape, nn_i8_rq(w32 + 23869, 10, w32[221], 1, w32 + 23889), 1);
     }
 
     /* head.fpm: head_fpm_smooth3_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 19110);
+        const NnI8Add add = nn_i8_add_load(w32 + 23899);
         nn_i8_add(head_fpm_smooth3_f1_sum3, head_fpm_smooth3_f1_in3, head_fpm_smooth3_f1_out2, 40, &add);
     }
 
@@ -10495,12 +10495,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f1_out3, head_fpm_smooth3_f1_sum3, w32[222], w8 + 99140, w32 + 19121, &shape, nn_i8_rq(w32 + 19131, 10, w32[221], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f1_out3, head_fpm_smooth3_f1_sum3, w32[222], w8 + 99140, w32 + 23910, &shape, nn_i8_rq(w32 + 23920, 10, w32[221], 1, w32 + 23940), 1);
     }
 
     /* head.fpm: head_fpm_smooth3_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 19151);
+        const NnI8Add add = nn_i8_add_load(w32 + 23950);
         nn_i8_add(head_fpm_smooth3_f1_sum4, head_fpm_smooth3_f1_in4, head_fpm_smooth3_f1_out3, 40, &add);
     }
 
@@ -10508,11 +10508,11 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f1_out4, head_fpm_smooth3_f1_sum4, w32[223], w8 + 99170, w32 + 19162, &shape, nn_i8_rq(w32 + 19172, 10, w32[221], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f1_out4, head_fpm_smooth3_f1_sum4, w32[223], w8 + 99170, w32 + 23961, &shape, nn_i8_rq(w32 + 23971, 10, w32[221], 1, w32 + 23991), 1);
     }
 
     /* head.fpm: head_fpm_smooth3_conv_out */
-    nn_i8_conv1x1(head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, w32[221], w8 + 99200, w32 + 19192, 40, 40, 4, nn_i8_rq(w32 + 19232, 40, w32[224], 0));
+    nn_i8_conv1x1(head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, w32[221], w8 + 99200, w32 + 24001, 40, 40, 4, nn_i8_rq(w32 + 24041, 40, w32[224], 0, w32 + 24121));
 
     /* head.fpm: head_fpm_smooth3_drop */
     memcpy(head_fpm_smooth3_drop, head_fpm_smooth3_conv_out, 160);
@@ -10520,41 +10520,41 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* head.fpm: head_fpm_smooth3_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {head_fpm_smooth3_f2, NN_I8_BCAST_NONE, w32[217], w32 + 19312, w32 + 19352},
-            {head_fpm_merge3, NN_I8_BCAST_NONE, w32[216], w32 + 19392, w32 + 19432},
-            {head_fpm_smooth3_drop, NN_I8_BCAST_F, w32[224], w32 + 19472, w32 + 19512},
+            {head_fpm_smooth3_f2, NN_I8_BCAST_NONE, w32[217], w32 + 24161, w32 + 24201},
+            {head_fpm_merge3, NN_I8_BCAST_NONE, w32[216], w32 + 24241, w32 + 24281},
+            {head_fpm_smooth3_drop, NN_I8_BCAST_F, w32[224], w32 + 24321, w32 + 24361},
         };
         nn_i8_sum_affine(head_fpm_smooth3_bn, terms, 3, w64 + 704, w32[225], w32[225], 255, 40, 1, 32, 4);
     }
 
     /* head.fpm: head_fpm_pool3 */
-    nn_i8_mean_rq(head_fpm_pool3, head_fpm_smooth3_bn, w32[225], 40, 32, 4, NN_I8_MEAN_FT, w32[19552], w32[19553], w32[19]);
+    nn_i8_mean_rq(head_fpm_pool3, head_fpm_smooth3_bn, w32[225], 40, 32, 4, NN_I8_MEAN_FT, w32[24401], w32[24402], w32[19]);
 
     /* head.fpm: head_fpm_up2 */
-    nn_i8_conv1x1(head_fpm_up2, head_fpm_merge3, w32[216], w8 + 100800, w32 + 19554, 40, 160, 128, nn_i8_rq(w32 + 19714, 160, w32[226], 0));
+    nn_i8_conv1x1(head_fpm_up2, head_fpm_merge3, w32[216], w8 + 100800, w32 + 24403, 40, 160, 128, nn_i8_rq(w32 + 24563, 160, w32[226], 0, w32 + 24883));
 
     /* head.fpm: head_fpm_shuffle2 */
     nn_i8_pixel_shuffle2(head_fpm_shuffle2, head_fpm_up2, 40, 1, 32, 4);
 
     /* head.fpm: head_fpm_merge2 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 20034);
+        const NnI8Add add = nn_i8_add_load(w32 + 25043);
         nn_i8_add(head_fpm_merge2, head_fpm_shuffle2, head_fpm_lateral2, 20480, &add);
     }
 
     /* head.fpm: head_fpm_smooth2_f2_out1 */
-    nn_i8_requant_copy(head_fpm_smooth2_f2_out1, head_fpm_smooth2_f2_in1, 5120, w32[227], w32[20045], w32[20046], w32[228], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth2_f2_out1, head_fpm_smooth2_f2_in1, 5120, w32[227], w32[25054], w32[25055], w32[228], 0, 255);
 
     /* head.fpm: head_fpm_smooth2_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_in2, w32[227], w8 + 107200, w32 + 20047, &shape, nn_i8_rq(w32 + 20087, 40, w32[228], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_in2, w32[227], w8 + 107200, w32 + 25056, &shape, nn_i8_rq(w32 + 25096, 40, w32[228], 0, w32 + 25176), 4);
     }
 
     /* head.fpm: head_fpm_smooth2_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 20167);
+        const NnI8Add add = nn_i8_add_load(w32 + 25216);
         nn_i8_add(head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_in3, head_fpm_smooth2_f2_out2, 5120, &add);
     }
 
@@ -10562,12 +10562,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_sum3, w32[229], w8 + 107230, w32 + 20178, &shape, nn_i8_rq(w32 + 20218, 40, w32[228], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_sum3, w32[229], w8 + 107230, w32 + 25227, &shape, nn_i8_rq(w32 + 25267, 40, w32[228], 0, w32 + 25347), 4);
     }
 
     /* head.fpm: head_fpm_smooth2_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 20298);
+        const NnI8Add add = nn_i8_add_load(w32 + 25387);
         nn_i8_add(head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_in4, head_fpm_smooth2_f2_out3, 5120, &add);
     }
 
@@ -10575,25 +10575,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_sum4, w32[230], w8 + 107260, w32 + 20309, &shape, nn_i8_rq(w32 + 20349, 40, w32[228], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_sum4, w32[230], w8 + 107260, w32 + 25398, &shape, nn_i8_rq(w32 + 25438, 40, w32[228], 0, w32 + 25518), 4);
     }
 
     /* head.fpm: head_fpm_smooth2_mean_f */
-    nn_i8_mean_rq(head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, w32[228], 40, 64, 8, NN_I8_MEAN_F, w32[20429], w32[20430], w32[231]);
+    nn_i8_mean_rq(head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, w32[228], 40, 64, 8, NN_I8_MEAN_F, w32[25558], w32[25559], w32[231]);
 
     /* head.fpm: head_fpm_smooth2_f1_out1 */
-    nn_i8_requant_copy(head_fpm_smooth2_f1_out1, head_fpm_smooth2_f1_in1, 80, w32[231], w32[20431], w32[20432], w32[232], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth2_f1_out1, head_fpm_smooth2_f1_in1, 80, w32[231], w32[25560], w32[25561], w32[232], 0, 255);
 
     /* head.fpm: head_fpm_smooth2_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f1_out2, head_fpm_smooth2_f1_in2, w32[231], w8 + 107290, w32 + 20433, &shape, nn_i8_rq(w32 + 20443, 10, w32[232], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f1_out2, head_fpm_smooth2_f1_in2, w32[231], w8 + 107290, w32 + 25562, &shape, nn_i8_rq(w32 + 25572, 10, w32[232], 1, w32 + 25592), 1);
     }
 
     /* head.fpm: head_fpm_smooth2_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 20463);
+        const NnI8Add add = nn_i8_add_load(w32 + 25602);
         nn_i8_add(head_fpm_smooth2_f1_sum3, head_fpm_smooth2_f1_in3, head_fpm_smooth2_f1_out2, 80, &add);
     }
 
@@ -10601,12 +10601,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f1_out3, head_fpm_smooth2_f1_sum3, w32[233], w8 + 107320, w32 + 20474, &shape, nn_i8_rq(w32 + 20484, 10, w32[232], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f1_out3, head_fpm_smooth2_f1_sum3, w32[233], w8 + 107320, w32 + 25613, &shape, nn_i8_rq(w32 + 25623, 10, w32[232], 1, w32 + 25643), 1);
     }
 
     /* head.fpm: head_fpm_smooth2_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 20504);
+        const NnI8Add add = nn_i8_add_load(w32 + 25653);
         nn_i8_add(head_fpm_smooth2_f1_sum4, head_fpm_smooth2_f1_in4, head_fpm_smooth2_f1_out3, 80, &add);
     }
 
@@ -10614,11 +10614,11 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f1_out4, head_fpm_smooth2_f1_sum4, w32[234], w8 + 107350, w32 + 20515, &shape, nn_i8_rq(w32 + 20525, 10, w32[232], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f1_out4, head_fpm_smooth2_f1_sum4, w32[234], w8 + 107350, w32 + 25664, &shape, nn_i8_rq(w32 + 25674, 10, w32[232], 1, w32 + 25694), 1);
     }
 
     /* head.fpm: head_fpm_smooth2_conv_out */
-    nn_i8_conv1x1(head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, w32[232], w8 + 107380, w32 + 20545, 40, 40, 8, nn_i8_rq(w32 + 20585, 40, w32[235], 0));
+    nn_i8_conv1x1(head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, w32[232], w8 + 107380, w32 + 25704, 40, 40, 8, nn_i8_rq(w32 + 25744, 40, w32[235], 0, w32 + 25824));
 
     /* head.fpm: head_fpm_smooth2_drop */
     memcpy(head_fpm_smooth2_drop, head_fpm_smooth2_conv_out, 320);
@@ -10626,41 +10626,41 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* head.fpm: head_fpm_smooth2_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {head_fpm_smooth2_f2, NN_I8_BCAST_NONE, w32[228], w32 + 20665, w32 + 20705},
-            {head_fpm_merge2, NN_I8_BCAST_NONE, w32[227], w32 + 20745, w32 + 20785},
-            {head_fpm_smooth2_drop, NN_I8_BCAST_F, w32[235], w32 + 20825, w32 + 20865},
+            {head_fpm_smooth2_f2, NN_I8_BCAST_NONE, w32[228], w32 + 25864, w32 + 25904},
+            {head_fpm_merge2, NN_I8_BCAST_NONE, w32[227], w32 + 25944, w32 + 25984},
+            {head_fpm_smooth2_drop, NN_I8_BCAST_F, w32[235], w32 + 26024, w32 + 26064},
         };
         nn_i8_sum_affine(head_fpm_smooth2_bn, terms, 3, w64 + 744, w32[236], w32[236], 255, 40, 1, 64, 8);
     }
 
     /* head.fpm: head_fpm_pool2 */
-    nn_i8_mean_rq(head_fpm_pool2, head_fpm_smooth2_bn, w32[236], 40, 64, 8, NN_I8_MEAN_FT, w32[20905], w32[20906], w32[19]);
+    nn_i8_mean_rq(head_fpm_pool2, head_fpm_smooth2_bn, w32[236], 40, 64, 8, NN_I8_MEAN_FT, w32[26104], w32[26105], w32[19]);
 
     /* head.fpm: head_fpm_up1 */
-    nn_i8_conv1x1(head_fpm_up1, head_fpm_merge2, w32[227], w8 + 108980, w32 + 20907, 40, 160, 512, nn_i8_rq(w32 + 21067, 160, w32[237], 0));
+    nn_i8_conv1x1(head_fpm_up1, head_fpm_merge2, w32[227], w8 + 108980, w32 + 26106, 40, 160, 512, nn_i8_rq(w32 + 26266, 160, w32[237], 0, w32 + 26586));
 
     /* head.fpm: head_fpm_shuffle1 */
     nn_i8_pixel_shuffle2(head_fpm_shuffle1, head_fpm_up1, 40, 1, 64, 8);
 
     /* head.fpm: head_fpm_merge1 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 21387);
+        const NnI8Add add = nn_i8_add_load(w32 + 26746);
         nn_i8_add(head_fpm_merge1, head_fpm_shuffle1, head_fpm_lateral1, 81920, &add);
     }
 
     /* head.fpm: head_fpm_smooth1_f2_out1 */
-    nn_i8_requant_copy(head_fpm_smooth1_f2_out1, head_fpm_smooth1_f2_in1, 20480, w32[238], w32[21398], w32[21399], w32[239], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth1_f2_out1, head_fpm_smooth1_f2_in1, 20480, w32[238], w32[26757], w32[26758], w32[239], 0, 255);
 
     /* head.fpm: head_fpm_smooth1_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_in2, w32[238], w8 + 115380, w32 + 21400, &shape, nn_i8_rq(w32 + 21440, 40, w32[239], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_in2, w32[238], w8 + 115380, w32 + 26759, &shape, nn_i8_rq(w32 + 26799, 40, w32[239], 0, w32 + 26879), 4);
     }
 
     /* head.fpm: head_fpm_smooth1_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 21520);
+        const NnI8Add add = nn_i8_add_load(w32 + 26919);
         nn_i8_add(head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_in3, head_fpm_smooth1_f2_out2, 20480, &add);
     }
 
@@ -10668,12 +10668,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_sum3, w32[240], w8 + 115410, w32 + 21531, &shape, nn_i8_rq(w32 + 21571, 40, w32[239], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_sum3, w32[240], w8 + 115410, w32 + 26930, &shape, nn_i8_rq(w32 + 26970, 40, w32[239], 0, w32 + 27050), 4);
     }
 
     /* head.fpm: head_fpm_smooth1_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 21651);
+        const NnI8Add add = nn_i8_add_load(w32 + 27090);
         nn_i8_add(head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_in4, head_fpm_smooth1_f2_out3, 20480, &add);
     }
 
@@ -10681,25 +10681,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_sum4, w32[241], w8 + 115440, w32 + 21662, &shape, nn_i8_rq(w32 + 21702, 40, w32[239], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_sum4, w32[241], w8 + 115440, w32 + 27101, &shape, nn_i8_rq(w32 + 27141, 40, w32[239], 0, w32 + 27221), 4);
     }
 
     /* head.fpm: head_fpm_smooth1_mean_f */
-    nn_i8_mean_rq(head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, w32[239], 40, 128, 16, NN_I8_MEAN_F, w32[21782], w32[21783], w32[242]);
+    nn_i8_mean_rq(head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, w32[239], 40, 128, 16, NN_I8_MEAN_F, w32[27261], w32[27262], w32[242]);
 
     /* head.fpm: head_fpm_smooth1_f1_out1 */
-    nn_i8_requant_copy(head_fpm_smooth1_f1_out1, head_fpm_smooth1_f1_in1, 160, w32[242], w32[21784], w32[21785], w32[243], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth1_f1_out1, head_fpm_smooth1_f1_in1, 160, w32[242], w32[27263], w32[27264], w32[243], 0, 255);
 
     /* head.fpm: head_fpm_smooth1_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f1_out2, head_fpm_smooth1_f1_in2, w32[242], w8 + 115470, w32 + 21786, &shape, nn_i8_rq(w32 + 21796, 10, w32[243], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f1_out2, head_fpm_smooth1_f1_in2, w32[242], w8 + 115470, w32 + 27265, &shape, nn_i8_rq(w32 + 27275, 10, w32[243], 1, w32 + 27295), 1);
     }
 
     /* head.fpm: head_fpm_smooth1_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 21816);
+        const NnI8Add add = nn_i8_add_load(w32 + 27305);
         nn_i8_add(head_fpm_smooth1_f1_sum3, head_fpm_smooth1_f1_in3, head_fpm_smooth1_f1_out2, 160, &add);
     }
 
@@ -10707,12 +10707,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f1_out3, head_fpm_smooth1_f1_sum3, w32[244], w8 + 115500, w32 + 21827, &shape, nn_i8_rq(w32 + 21837, 10, w32[243], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f1_out3, head_fpm_smooth1_f1_sum3, w32[244], w8 + 115500, w32 + 27316, &shape, nn_i8_rq(w32 + 27326, 10, w32[243], 1, w32 + 27346), 1);
     }
 
     /* head.fpm: head_fpm_smooth1_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 21857);
+        const NnI8Add add = nn_i8_add_load(w32 + 27356);
         nn_i8_add(head_fpm_smooth1_f1_sum4, head_fpm_smooth1_f1_in4, head_fpm_smooth1_f1_out3, 160, &add);
     }
 
@@ -10720,11 +10720,11 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f1_out4, head_fpm_smooth1_f1_sum4, w32[245], w8 + 115530, w32 + 21868, &shape, nn_i8_rq(w32 + 21878, 10, w32[243], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f1_out4, head_fpm_smooth1_f1_sum4, w32[245], w8 + 115530, w32 + 27367, &shape, nn_i8_rq(w32 + 27377, 10, w32[243], 1, w32 + 27397), 1);
     }
 
     /* head.fpm: head_fpm_smooth1_conv_out */
-    nn_i8_conv1x1(head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, w32[243], w8 + 115560, w32 + 21898, 40, 40, 16, nn_i8_rq(w32 + 21938, 40, w32[246], 0));
+    nn_i8_conv1x1(head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, w32[243], w8 + 115560, w32 + 27407, 40, 40, 16, nn_i8_rq(w32 + 27447, 40, w32[246], 0, w32 + 27527));
 
     /* head.fpm: head_fpm_smooth1_drop */
     memcpy(head_fpm_smooth1_drop, head_fpm_smooth1_conv_out, 640);
@@ -10732,18 +10732,18 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* head.fpm: head_fpm_smooth1_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {head_fpm_smooth1_f2, NN_I8_BCAST_NONE, w32[239], w32 + 22018, w32 + 22058},
-            {head_fpm_merge1, NN_I8_BCAST_NONE, w32[238], w32 + 22098, w32 + 22138},
-            {head_fpm_smooth1_drop, NN_I8_BCAST_F, w32[246], w32 + 22178, w32 + 22218},
+            {head_fpm_smooth1_f2, NN_I8_BCAST_NONE, w32[239], w32 + 27567, w32 + 27607},
+            {head_fpm_merge1, NN_I8_BCAST_NONE, w32[238], w32 + 27647, w32 + 27687},
+            {head_fpm_smooth1_drop, NN_I8_BCAST_F, w32[246], w32 + 27727, w32 + 27767},
         };
         nn_i8_sum_affine(head_fpm_smooth1_bn, terms, 3, w64 + 784, w32[247], w32[247], 255, 40, 1, 128, 16);
     }
 
     /* head.fpm: head_fpm_pool1 */
-    nn_i8_mean_rq(head_fpm_pool1, head_fpm_smooth1_bn, w32[247], 40, 128, 16, NN_I8_MEAN_FT, w32[22258], w32[22259], w32[19]);
+    nn_i8_mean_rq(head_fpm_pool1, head_fpm_smooth1_bn, w32[247], 40, 128, 16, NN_I8_MEAN_FT, w32[27807], w32[27808], w32[19]);
 
     /* head.linear: head_linear */
-    nn_i8_linear(head_linear, head_fpm, w32[19], w8 + 117160, w32 + 22260, 160, 10, 1, nn_i8_rq(w32 + 22270, 10, w32[20], 0));
+    nn_i8_linear(head_linear, head_fpm, w32[19], w8 + 117160, w32 + 27809, 160, 10, 1, nn_i8_rq(w32 + 27819, 10, w32[20], 0, w32 + 27839));
 
     /* the logits' codes back to float */
     nn_i8_dequantize_logits(logits, head_linear, 10, 1, wf[20], w32[20]);
@@ -10756,353 +10756,353 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
  * the offsets of its constants in w8, w32, w64, u8. */
 static const NnI8Prep bcres2net_mfa_fpm_int8_steps[] = {
     {0, 0, {21, -1, -1}, 0, -1, 2000, 2080, 0, 80, 80, 25, 1, 1, 0, 0, 0, 0, 0, 248, -1, -1}, /* stem_bn */
-    {5, 22, {0, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 488, -1, -1}, /* stem_mfa_att1_mean */
-    {0, 23, {22, -1, -1}, 2160, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 2000, 490, -1, -1}, /* stem_mfa_att1_relu */
-    {0, 24, {23, -1, -1}, 2360, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 2200, 520, -1, -1}, /* stem_mfa_att1_fc2 */
+    {5, 22, {0, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 568, -1, -1}, /* stem_mfa_att1_mean */
+    {0, 23, {22, -1, -1}, 2160, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 2000, 570, -1, -1}, /* stem_mfa_att1_relu */
+    {0, 24, {23, -1, -1}, 2360, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 2200, 610, -1, -1}, /* stem_mfa_att1_fc2 */
     {7, 25, {24, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 0}, /* stem_mfa_att1_sigmoid */
-    {4, 1, {0, 25, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 580, -1, -1}, /* stem_mfa_y1 */
-    {0, 26, {0, -1, -1}, 2560, -1, 2740, 2760, 160, 180, 20, 9, 1, 1, 0, 0, 0, 0, 2400, 587, -1, -1}, /* stem_mfa_bn2 */
-    {5, 27, {26, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 647, -1, -1}, /* stem_mfa_att2_mean */
-    {0, 28, {27, -1, -1}, 2780, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 2580, 649, -1, -1}, /* stem_mfa_att2_relu */
-    {0, 29, {28, -1, -1}, 2980, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 2780, 679, -1, -1}, /* stem_mfa_att2_fc2 */
+    {4, 1, {0, 25, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 690, -1, -1}, /* stem_mfa_y1 */
+    {0, 26, {0, -1, -1}, 2560, -1, 2740, 2760, 160, 180, 20, 9, 1, 1, 0, 0, 0, 0, 2400, 697, -1, -1}, /* stem_mfa_bn2 */
+    {5, 27, {26, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 777, -1, -1}, /* stem_mfa_att2_mean */
+    {0, 28, {27, -1, -1}, 2780, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 2580, 779, -1, -1}, /* stem_mfa_att2_relu */
+    {0, 29, {28, -1, -1}, 2980, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 2780, 819, -1, -1}, /* stem_mfa_att2_fc2 */
     {7, 30, {29, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 256}, /* stem_mfa_att2_sigmoid */
-    {4, 1, {26, 30, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 739, -1, -1}, /* stem_mfa_y2 */
-    {3, 31, {0, 1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 746, -1, -1}, /* stem_mfa_sum3 */
-    {0, 32, {31, -1, -1}, 3180, -1, 3360, 3380, 200, 220, 20, 9, 1, 1, 0, 0, 0, 0, 2980, 757, -1, -1}, /* stem_mfa_bn3 */
-    {5, 33, {32, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 817, -1, -1}, /* stem_mfa_att3_mean */
-    {0, 34, {33, -1, -1}, 3400, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 3160, 819, -1, -1}, /* stem_mfa_att3_relu */
-    {0, 35, {34, -1, -1}, 3600, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 3360, 849, -1, -1}, /* stem_mfa_att3_fc2 */
+    {4, 1, {26, 30, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 899, -1, -1}, /* stem_mfa_y2 */
+    {3, 31, {0, 1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 906, -1, -1}, /* stem_mfa_sum3 */
+    {0, 32, {31, -1, -1}, 3180, -1, 3360, 3380, 200, 220, 20, 9, 1, 1, 0, 0, 0, 0, 2980, 917, -1, -1}, /* stem_mfa_bn3 */
+    {5, 33, {32, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 997, -1, -1}, /* stem_mfa_att3_mean */
+    {0, 34, {33, -1, -1}, 3400, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 3160, 999, -1, -1}, /* stem_mfa_att3_relu */
+    {0, 35, {34, -1, -1}, 3600, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 3360, 1039, -1, -1}, /* stem_mfa_att3_fc2 */
     {7, 36, {35, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 512}, /* stem_mfa_att3_sigmoid */
-    {4, 1, {32, 36, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 909, -1, -1}, /* stem_mfa_y3 */
-    {3, 37, {0, 1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 916, -1, -1}, /* stem_mfa_sum4 */
-    {0, 38, {37, -1, -1}, 3800, -1, 3980, 4000, 240, 260, 20, 9, 1, 1, 0, 0, 0, 0, 3560, 927, -1, -1}, /* stem_mfa_bn4 */
-    {5, 39, {38, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 987, -1, -1}, /* stem_mfa_att4_mean */
-    {0, 40, {39, -1, -1}, 4020, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 3740, 989, -1, -1}, /* stem_mfa_att4_relu */
-    {0, 41, {40, -1, -1}, 4220, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 3940, 1019, -1, -1}, /* stem_mfa_att4_fc2 */
+    {4, 1, {32, 36, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 1119, -1, -1}, /* stem_mfa_y3 */
+    {3, 37, {0, 1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 1126, -1, -1}, /* stem_mfa_sum4 */
+    {0, 38, {37, -1, -1}, 3800, -1, 3980, 4000, 240, 260, 20, 9, 1, 1, 0, 0, 0, 0, 3560, 1137, -1, -1}, /* stem_mfa_bn4 */
+    {5, 39, {38, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 1217, -1, -1}, /* stem_mfa_att4_mean */
+    {0, 40, {39, -1, -1}, 4020, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 3740, 1219, -1, -1}, /* stem_mfa_att4_relu */
+    {0, 41, {40, -1, -1}, 4220, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 3940, 1259, -1, -1}, /* stem_mfa_att4_fc2 */
     {7, 42, {41, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 768}, /* stem_mfa_att4_sigmoid */
-    {4, 1, {38, 42, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 1079, -1, -1}, /* stem_mfa_y4 */
-    {0, 43, {1, -1, -1}, 4420, -1, 7620, 7660, 280, 320, 40, 80, 1, 1, 0, 0, 0, 0, 4140, 1086, -1, -1}, /* stage1_bcres2net1_bn_in */
-    {6, 44, {43, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 1206, -1, -1}, /* stage1_bcres2net1_f2_out1 */
-    {0, 44, {43, -1, -1}, 7700, -1, 7730, 7770, 360, 400, 10, 3, 4, 0, 0, 0, 0, 0, 7340, 1208, -1, -1}, /* stage1_bcres2net1_f2_out2 */
-    {3, 45, {43, 44, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 1328, -1, -1}, /* stage1_bcres2net1_f2_sum3 */
-    {0, 44, {45, -1, -1}, 7810, -1, 7840, 7880, 440, 480, 10, 3, 4, 0, 0, 0, 0, 0, 7370, 1339, -1, -1}, /* stage1_bcres2net1_f2_out3 */
-    {3, 46, {43, 44, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 1459, -1, -1}, /* stage1_bcres2net1_f2_sum4 */
-    {0, 44, {46, -1, -1}, 7920, -1, 7950, 7990, 520, 560, 10, 3, 4, 0, 0, 0, 0, 0, 7400, 1470, -1, -1}, /* stage1_bcres2net1_f2_out4 */
-    {5, 47, {44, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 1590, -1, -1}, /* stage1_bcres2net1_mean_f */
-    {6, 48, {47, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 1592, -1, -1}, /* stage1_bcres2net1_f1_out1 */
-    {0, 48, {47, -1, -1}, 8030, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 7430, 1594, -1, -1}, /* stage1_bcres2net1_f1_out2 */
-    {3, 49, {47, 48, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 1624, -1, -1}, /* stage1_bcres2net1_f1_sum3 */
-    {0, 48, {49, -1, -1}, 8060, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 7460, 1635, -1, -1}, /* stage1_bcres2net1_f1_out3 */
-    {3, 50, {47, 48, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 1665, -1, -1}, /* stage1_bcres2net1_f1_sum4 */
-    {0, 48, {50, -1, -1}, 8090, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 7490, 1676, -1, -1}, /* stage1_bcres2net1_f1_out4 */
-    {0, 51, {48, -1, -1}, 8120, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 7520, 1706, -1, -1}, /* stage1_bcres2net1_conv_out */
-    {1, 2, {44, 51, -1}, -1, -1, 9720, 9760, 600, 640, 40, 0, 1, 1, 2, 0, 0, 0, -1, 1826, 0, -1}, /* stage1_bcres2net1_bn */
-    {6, 52, {2, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 1986, -1, -1}, /* stage1_bcres2net2_f2_out1 */
-    {0, 52, {2, -1, -1}, 9800, -1, 9830, 9870, 680, 720, 10, 3, 4, 0, 0, 0, 0, 0, 9120, 1988, -1, -1}, /* stage1_bcres2net2_f2_out2 */
-    {3, 53, {2, 52, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2108, -1, -1}, /* stage1_bcres2net2_f2_sum3 */
-    {0, 52, {53, -1, -1}, 9910, -1, 9940, 9980, 760, 800, 10, 3, 4, 0, 0, 0, 0, 0, 9150, 2119, -1, -1}, /* stage1_bcres2net2_f2_out3 */
-    {3, 54, {2, 52, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2239, -1, -1}, /* stage1_bcres2net2_f2_sum4 */
-    {0, 52, {54, -1, -1}, 10020, -1, 10050, 10090, 840, 880, 10, 3, 4, 0, 0, 0, 0, 0, 9180, 2250, -1, -1}, /* stage1_bcres2net2_f2_out4 */
-    {5, 55, {52, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 2370, -1, -1}, /* stage1_bcres2net2_mean_f */
-    {6, 56, {55, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2372, -1, -1}, /* stage1_bcres2net2_f1_out1 */
-    {0, 56, {55, -1, -1}, 10130, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 9210, 2374, -1, -1}, /* stage1_bcres2net2_f1_out2 */
-    {3, 57, {55, 56, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2404, -1, -1}, /* stage1_bcres2net2_f1_sum3 */
-    {0, 56, {57, -1, -1}, 10160, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 9240, 2415, -1, -1}, /* stage1_bcres2net2_f1_out3 */
-    {3, 58, {55, 56, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2445, -1, -1}, /* stage1_bcres2net2_f1_sum4 */
-    {0, 56, {58, -1, -1}, 10190, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 9270, 2456, -1, -1}, /* stage1_bcres2net2_f1_out4 */
-    {0, 59, {56, -1, -1}, 10220, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 9300, 2486, -1, -1}, /* stage1_bcres2net2_conv_out */
-    {1, 3, {52, 2, 59}, -1, -1, 11820, 11860, 920, 960, 40, 0, 1, 1, 3, 0, 0, 0, -1, 2606, 40, -1}, /* stage1_bcres2net2_bn */
-    {8, 4, {3, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 640, 0.10000000000000001, 0, -1, 2846, 80, -1}, /* stage1_resnorm */
-    {5, 60, {4, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 2852, -1, -1}, /* stage1_mfa_att1_mean */
-    {0, 61, {60, -1, -1}, 11900, -1, -1, -1, -1, -1, 6, 10, 1, 1, 0, 0, 0, 0, 10900, 2854, -1, -1}, /* stage1_mfa_att1_relu */
-    {0, 62, {61, -1, -1}, 11960, -1, -1, -1, -1, -1, 10, 6, 1, 0, 0, 0, 0, 0, 10960, 2872, -1, -1}, /* stage1_mfa_att1_fc2 */
+    {4, 1, {38, 42, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 1339, -1, -1}, /* stem_mfa_y4 */
+    {0, 43, {1, -1, -1}, 4420, -1, 7620, 7660, 280, 320, 40, 80, 1, 1, 0, 0, 0, 0, 4140, 1346, -1, -1}, /* stage1_bcres2net1_bn_in */
+    {6, 44, {43, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 1506, -1, -1}, /* stage1_bcres2net1_f2_out1 */
+    {0, 44, {43, -1, -1}, 7700, -1, 7730, 7770, 360, 400, 10, 3, 4, 0, 0, 0, 0, 0, 7340, 1508, -1, -1}, /* stage1_bcres2net1_f2_out2 */
+    {3, 45, {43, 44, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 1668, -1, -1}, /* stage1_bcres2net1_f2_sum3 */
+    {0, 44, {45, -1, -1}, 7810, -1, 7840, 7880, 440, 480, 10, 3, 4, 0, 0, 0, 0, 0, 7370, 1679, -1, -1}, /* stage1_bcres2net1_f2_out3 */
+    {3, 46, {43, 44, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 1839, -1, -1}, /* stage1_bcres2net1_f2_sum4 */
+    {0, 44, {46, -1, -1}, 7920, -1, 7950, 7990, 520, 560, 10, 3, 4, 0, 0, 0, 0, 0, 7400, 1850, -1, -1}, /* stage1_bcres2net1_f2_out4 */
+    {5, 47, {44, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 2010, -1, -1}, /* stage1_bcres2net1_mean_f */
+    {6, 48, {47, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2012, -1, -1}, /* stage1_bcres2net1_f1_out1 */
+    {0, 48, {47, -1, -1}, 8030, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 7430, 2014, -1, -1}, /* stage1_bcres2net1_f1_out2 */
+    {3, 49, {47, 48, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2054, -1, -1}, /* stage1_bcres2net1_f1_sum3 */
+    {0, 48, {49, -1, -1}, 8060, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 7460, 2065, -1, -1}, /* stage1_bcres2net1_f1_out3 */
+    {3, 50, {47, 48, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2105, -1, -1}, /* stage1_bcres2net1_f1_sum4 */
+    {0, 48, {50, -1, -1}, 8090, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 7490, 2116, -1, -1}, /* stage1_bcres2net1_f1_out4 */
+    {0, 51, {48, -1, -1}, 8120, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 7520, 2156, -1, -1}, /* stage1_bcres2net1_conv_out */
+    {1, 2, {44, 51, -1}, -1, -1, 9720, 9760, 600, 640, 40, 0, 1, 1, 2, 0, 0, 0, -1, 2316, 0, -1}, /* stage1_bcres2net1_bn */
+    {6, 52, {2, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2476, -1, -1}, /* stage1_bcres2net2_f2_out1 */
+    {0, 52, {2, -1, -1}, 9800, -1, 9830, 9870, 680, 720, 10, 3, 4, 0, 0, 0, 0, 0, 9120, 2478, -1, -1}, /* stage1_bcres2net2_f2_out2 */
+    {3, 53, {2, 52, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2638, -1, -1}, /* stage1_bcres2net2_f2_sum3 */
+    {0, 52, {53, -1, -1}, 9910, -1, 9940, 9980, 760, 800, 10, 3, 4, 0, 0, 0, 0, 0, 9150, 2649, -1, -1}, /* stage1_bcres2net2_f2_out3 */
+    {3, 54, {2, 52, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2809, -1, -1}, /* stage1_bcres2net2_f2_sum4 */
+    {0, 52, {54, -1, -1}, 10020, -1, 10050, 10090, 840, 880, 10, 3, 4, 0, 0, 0, 0, 0, 9180, 2820, -1, -1}, /* stage1_bcres2net2_f2_out4 */
+    {5, 55, {52, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 2980, -1, -1}, /* stage1_bcres2net2_mean_f */
+    {6, 56, {55, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2982, -1, -1}, /* stage1_bcres2net2_f1_out1 */
+    {0, 56, {55, -1, -1}, 10130, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 9210, 2984, -1, -1}, /* stage1_bcres2net2_f1_out2 */
+    {3, 57, {55, 56, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3024, -1, -1}, /* stage1_bcres2net2_f1_sum3 */
+    {0, 56, {57, -1, -1}, 10160, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 9240, 3035, -1, -1}, /* stage1_bcres2net2_f1_out3 */
+    {3, 58, {55, 56, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3075, -1, -1}, /* stage1_bcres2net2_f1_sum4 */
+    {0, 56, {58, -1, -1}, 10190, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 9270, 3086, -1, -1}, /* stage1_bcres2net2_f1_out4 */
+    {0, 59, {56, -1, -1}, 10220, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 9300, 3126, -1, -1}, /* stage1_bcres2net2_conv_out */
+    {1, 3, {52, 2, 59}, -1, -1, 11820, 11860, 920, 960, 40, 0, 1, 1, 3, 0, 0, 0, -1, 3286, 40, -1}, /* stage1_bcres2net2_bn */
+    {8, 4, {3, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 640, 0.10000000000000001, 0, -1, 3526, 80, -1}, /* stage1_resnorm */
+    {5, 60, {4, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 3532, -1, -1}, /* stage1_mfa_att1_mean */
+    {0, 61, {60, -1, -1}, 11900, -1, -1, -1, -1, -1, 6, 10, 1, 1, 0, 0, 0, 0, 10900, 3534, -1, -1}, /* stage1_mfa_att1_relu */
+    {0, 62, {61, -1, -1}, 11960, -1, -1, -1, -1, -1, 10, 6, 1, 0, 0, 0, 0, 0, 10960, 3558, -1, -1}, /* stage1_mfa_att1_fc2 */
     {7, 63, {62, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 1024}, /* stage1_mfa_att1_sigmoid */
-    {4, 5, {4, 63, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2902, -1, -1}, /* stage1_mfa_y1 */
-    {0, 64, {4, -1, -1}, 12020, -1, 12110, 12120, 1000, 1010, 10, 9, 1, 1, 0, 0, 0, 0, 11020, 2909, -1, -1}, /* stage1_mfa_bn2 */
-    {5, 65, {64, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 2939, -1, -1}, /* stage1_mfa_att2_mean */
-    {0, 66, {65, -1, -1}, 12130, -1, -1, -1, -1, -1, 6, 10, 1, 1, 0, 0, 0, 0, 11110, 2941, -1, -1}, /* stage1_mfa_att2_relu */
-    {0, 67, {66, -1, -1}, 12190, -1, -1, -1, -1, -1, 10, 6, 1, 0, 0, 0, 0, 0, 11170, 2959, -1, -1}, /* stage1_mfa_att2_fc2 */
+    {4, 5, {4, 63, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3598, -1, -1}, /* stage1_mfa_y1 */
+    {0, 64, {4, -1, -1}, 12020, -1, 12110, 12120, 1000, 1010, 10, 9, 1, 1, 0, 0, 0, 0, 11020, 3605, -1, -1}, /* stage1_mfa_bn2 */
+    {5, 65, {64, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 3645, -1, -1}, /* stage1_mfa_att2_mean */
+    {0, 66, {65, -1, -1}, 12130, -1, -1, -1, -1, -1, 6, 10, 1, 1, 0, 0, 0, 0, 11110, 3647, -1, -1}, /* stage1_mfa_att2_relu */
+    {0, 67, {66, -1, -1}, 12190, -1, -1, -1, -1, -1, 10, 6, 1, 0, 0, 0, 0, 0, 11170, 3671, -1, -1}, /* stage1_mfa_att2_fc2 */
     {7, 68, {67, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 1280}, /* stage1_mfa_att2_sigmoid */
-    {4, 5, {64, 68, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2989, -1, -1}, /* stage1_mfa_y2 */
-    {3, 69, {4, 5, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2996, -1, -1}, /* stage1_mfa_sum3 */
-    {0, 70, {69, -1, -1}, 12250, -1, 12340, 12350, 1020, 1030, 10, 9, 1, 1, 0, 0, 0, 0, 11230, 3007, -1, -1}, /* stage1_mfa_bn3 */
-    {5, 71, {70, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 3037, -1, -1}, /* stage1_mfa_att3_mean */
-    {0, 72, {71, -1, -1}, 12360, -1, -1, -1, -1, -1, 6, 10, 1, 1, 0, 0, 0, 0, 11320, 3039, -1, -1}, /* stage1_mfa_att3_relu */
-    {0, 73, {72, -1, -1}, 12420, -1, -1, -1, -1, -1, 10, 6, 1, 0, 0, 0, 0, 0, 11380, 3057, -1, -1}, /* stage1_mfa_att3_fc2 */
+    {4, 5, {64, 68, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3711, -1, -1}, /* stage1_mfa_y2 */
+    {3, 69, {4, 5, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3718, -1, -1}, /* stage1_mfa_sum3 */
+    {0, 70, {69, -1, -1}, 12250, -1, 12340, 12350, 1020, 1030, 10, 9, 1, 1, 0, 0, 0, 0, 11230, 3729, -1, -1}, /* stage1_mfa_bn3 */
+    {5, 71, {70, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 3769, -1, -1}, /* stage1_mfa_att3_mean */
+    {0, 72, {71, -1, -1}, 12360, -1, -1, -1, -1, -1, 6, 10, 1, 1, 0, 0, 0, 0, 11320, 3771, -1, -1}, /* stage1_mfa_att3_relu */
+    {0, 73, {72, -1, -1}, 12420, -1, -1, -1, -1, -1, 10, 6, 1, 0, 0, 0, 0, 0, 11380, 3795, -1, -1}, /* stage1_mfa_att3_fc2 */
     {7, 74, {73, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 1536}, /* stage1_mfa_att3_sigmoid */
-    {4, 5, {70, 74, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3087, -1, -1}, /* stage1_mfa_y3 */
-    {3, 75, {4, 5, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3094, -1, -1}, /* stage1_mfa_sum4 */
-    {0, 76, {75, -1, -1}, 12480, -1, 12570, 12580, 1040, 1050, 10, 9, 1, 1, 0, 0, 0, 0, 11440, 3105, -1, -1}, /* stage1_mfa_bn4 */
-    {5, 77, {76, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 3135, -1, -1}, /* stage1_mfa_att4_mean */
-    {0, 78, {77, -1, -1}, 12590, -1, -1, -1, -1, -1, 6, 10, 1, 1, 0, 0, 0, 0, 11530, 3137, -1, -1}, /* stage1_mfa_att4_relu */
-    {0, 79, {78, -1, -1}, 12650, -1, -1, -1, -1, -1, 10, 6, 1, 0, 0, 0, 0, 0, 11590, 3155, -1, -1}, /* stage1_mfa_att4_fc2 */
+    {4, 5, {70, 74, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3835, -1, -1}, /* stage1_mfa_y3 */
+    {3, 75, {4, 5, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3842, -1, -1}, /* stage1_mfa_sum4 */
+    {0, 76, {75, -1, -1}, 12480, -1, 12570, 12580, 1040, 1050, 10, 9, 1, 1, 0, 0, 0, 0, 11440, 3853, -1, -1}, /* stage1_mfa_bn4 */
+    {5, 77, {76, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 3893, -1, -1}, /* stage1_mfa_att4_mean */
+    {0, 78, {77, -1, -1}, 12590, -1, -1, -1, -1, -1, 6, 10, 1, 1, 0, 0, 0, 0, 11530, 3895, -1, -1}, /* stage1_mfa_att4_relu */
+    {0, 79, {78, -1, -1}, 12650, -1, -1, -1, -1, -1, 10, 6, 1, 0, 0, 0, 0, 0, 11590, 3919, -1, -1}, /* stage1_mfa_att4_fc2 */
     {7, 80, {79, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 1792}, /* stage1_mfa_att4_sigmoid */
-    {4, 5, {76, 80, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3185, -1, -1}, /* stage1_mfa_y4 */
-    {0, 81, {5, -1, -1}, 12710, -1, 15110, 15170, 1060, 1120, 60, 40, 1, 1, 0, 0, 0, 0, 11650, 3192, -1, -1}, /* stage2_bcres2net1_bn_in */
-    {6, 82, {81, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3372, -1, -1}, /* stage2_bcres2net1_f2_out1 */
-    {0, 82, {81, -1, -1}, 15230, -1, 15275, 15335, 1180, 1240, 15, 3, 4, 0, 0, 0, 0, 0, 14050, 3374, -1, -1}, /* stage2_bcres2net1_f2_out2 */
-    {3, 83, {81, 82, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3554, -1, -1}, /* stage2_bcres2net1_f2_sum3 */
-    {0, 82, {83, -1, -1}, 15395, -1, 15440, 15500, 1300, 1360, 15, 3, 4, 0, 0, 0, 0, 0, 14095, 3565, -1, -1}, /* stage2_bcres2net1_f2_out3 */
-    {3, 84, {81, 82, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3745, -1, -1}, /* stage2_bcres2net1_f2_sum4 */
-    {0, 82, {84, -1, -1}, 15560, -1, 15605, 15665, 1420, 1480, 15, 3, 4, 0, 0, 0, 0, 0, 14140, 3756, -1, -1}, /* stage2_bcres2net1_f2_out4 */
-    {5, 85, {82, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 3936, -1, -1}, /* stage2_bcres2net1_mean_f */
-    {6, 86, {85, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3938, -1, -1}, /* stage2_bcres2net1_f1_out1 */
-    {0, 86, {85, -1, -1}, 15725, -1, -1, -1, -1, -1, 15, 3, 1, 1, 0, 0, 0, 0, 14185, 3940, -1, -1}, /* stage2_bcres2net1_f1_out2 */
-    {3, 87, {85, 86, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3985, -1, -1}, /* stage2_bcres2net1_f1_sum3 */
-    {0, 86, {87, -1, -1}, 15770, -1, -1, -1, -1, -1, 15, 3, 1, 1, 0, 0, 0, 0, 14230, 3996, -1, -1}, /* stage2_bcres2net1_f1_out3 */
-    {3, 88, {85, 86, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4041, -1, -1}, /* stage2_bcres2net1_f1_sum4 */
-    {0, 86, {88, -1, -1}, 15815, -1, -1, -1, -1, -1, 15, 3, 1, 1, 0, 0, 0, 0, 14275, 4052, -1, -1}, /* stage2_bcres2net1_f1_out4 */
-    {0, 89, {86, -1, -1}, 15860, -1, -1, -1, -1, -1, 60, 60, 1, 0, 0, 0, 0, 0, 14320, 4097, -1, -1}, /* stage2_bcres2net1_conv_out */
-    {1, 6, {82, 89, -1}, -1, -1, 19460, 19520, 1540, 1600, 60, 0, 1, 1, 2, 0, 0, 0, -1, 4277, 81, -1}, /* stage2_bcres2net1_bn */
-    {6, 90, {6, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4517, -1, -1}, /* stage2_bcres2net2_f2_out1 */
-    {0, 90, {6, -1, -1}, 19580, -1, 19625, 19685, 1660, 1720, 15, 3, 4, 0, 0, 0, 0, 0, 17920, 4519, -1, -1}, /* stage2_bcres2net2_f2_out2 */
-    {3, 91, {6, 90, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4699, -1, -1}, /* stage2_bcres2net2_f2_sum3 */
-    {0, 90, {91, -1, -1}, 19745, -1, 19790, 19850, 1780, 1840, 15, 3, 4, 0, 0, 0, 0, 0, 17965, 4710, -1, -1}, /* stage2_bcres2net2_f2_out3 */
-    {3, 92, {6, 90, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4890, -1, -1}, /* stage2_bcres2net2_f2_sum4 */
-    {0, 90, {92, -1, -1}, 19910, -1, 19955, 20015, 1900, 1960, 15, 3, 4, 0, 0, 0, 0, 0, 18010, 4901, -1, -1}, /* stage2_bcres2net2_f2_out4 */
-    {5, 93, {90, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 5081, -1, -1}, /* stage2_bcres2net2_mean_f */
-    {6, 94, {93, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5083, -1, -1}, /* stage2_bcres2net2_f1_out1 */
-    {0, 94, {93, -1, -1}, 20075, -1, -1, -1, -1, -1, 15, 3, 1, 1, 0, 0, 0, 0, 18055, 5085, -1, -1}, /* stage2_bcres2net2_f1_out2 */
-    {3, 95, {93, 94, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5130, -1, -1}, /* stage2_bcres2net2_f1_sum3 */
-    {0, 94, {95, -1, -1}, 20120, -1, -1, -1, -1, -1, 15, 3, 1, 1, 0, 0, 0, 0, 18100, 5141, -1, -1}, /* stage2_bcres2net2_f1_out3 */
-    {3, 96, {93, 94, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5186, -1, -1}, /* stage2_bcres2net2_f1_sum4 */
-    {0, 94, {96, -1, -1}, 20165, -1, -1, -1, -1, -1, 15, 3, 1, 1, 0, 0, 0, 0, 18145, 5197, -1, -1}, /* stage2_bcres2net2_f1_out4 */
-    {0, 97, {94, -1, -1}, 20210, -1, -1, -1, -1, -1, 60, 60, 1, 0, 0, 0, 0, 0, 18190, 5242, -1, -1}, /* stage2_bcres2net2_conv_out */
-    {1, 7, {90, 6, 97}, -1, -1, 23810, 23870, 2020, 2080, 60, 0, 1, 1, 3, 0, 0, 0, -1, 5422, 141, -1}, /* stage2_bcres2net2_bn */
-    {8, 8, {7, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 480, 0.10000000000000001, 0, -1, 5782, 201, -1}, /* stage2_resnorm */
-    {5, 98, {8, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 5788, -1, -1}, /* stage2_mfa_att1_mean */
-    {0, 99, {98, -1, -1}, 23930, -1, -1, -1, -1, -1, 8, 15, 1, 1, 0, 0, 0, 0, 21790, 5790, -1, -1}, /* stage2_mfa_att1_relu */
-    {0, 100, {99, -1, -1}, 24050, -1, -1, -1, -1, -1, 15, 8, 1, 0, 0, 0, 0, 0, 21910, 5814, -1, -1}, /* stage2_mfa_att1_fc2 */
+    {4, 5, {76, 80, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3959, -1, -1}, /* stage1_mfa_y4 */
+    {0, 81, {5, -1, -1}, 12710, -1, 15110, 15170, 1060, 1120, 60, 40, 1, 1, 0, 0, 0, 0, 11650, 3966, -1, -1}, /* stage2_bcres2net1_bn_in */
+    {6, 82, {81, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4206, -1, -1}, /* stage2_bcres2net1_f2_out1 */
+    {0, 82, {81, -1, -1}, 15230, -1, 15275, 15335, 1180, 1240, 15, 3, 4, 0, 0, 0, 0, 0, 14050, 4208, -1, -1}, /* stage2_bcres2net1_f2_out2 */
+    {3, 83, {81, 82, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4448, -1, -1}, /* stage2_bcres2net1_f2_sum3 */
+    {0, 82, {83, -1, -1}, 15395, -1, 15440, 15500, 1300, 1360, 15, 3, 4, 0, 0, 0, 0, 0, 14095, 4459, -1, -1}, /* stage2_bcres2net1_f2_out3 */
+    {3, 84, {81, 82, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4699, -1, -1}, /* stage2_bcres2net1_f2_sum4 */
+    {0, 82, {84, -1, -1}, 15560, -1, 15605, 15665, 1420, 1480, 15, 3, 4, 0, 0, 0, 0, 0, 14140, 4710, -1, -1}, /* stage2_bcres2net1_f2_out4 */
+    {5, 85, {82, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 4950, -1, -1}, /* stage2_bcres2net1_mean_f */
+    {6, 86, {85, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4952, -1, -1}, /* stage2_bcres2net1_f1_out1 */
+    {0, 86, {85, -1, -1}, 15725, -1, -1, -1, -1, -1, 15, 3, 1, 1, 0, 0, 0, 0, 14185, 4954, -1, -1}, /* stage2_bcres2net1_f1_out2 */
+    {3, 87, {85, 86, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5014, -1, -1}, /* stage2_bcres2net1_f1_sum3 */
+    {0, 86, {87, -1, -1}, 15770, -1, -1, -1, -1, -1, 15, 3, 1, 1, 0, 0, 0, 0, 14230, 5025, -1, -1}, /* stage2_bcres2net1_f1_out3 */
+    {3, 88, {85, 86, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5085, -1, -1}, /* stage2_bcres2net1_f1_sum4 */
+    {0, 86, {88, -1, -1}, 15815, -1, -1, -1, -1, -1, 15, 3, 1, 1, 0, 0, 0, 0, 14275, 5096, -1, -1}, /* stage2_bcres2net1_f1_out4 */
+    {0, 89, {86, -1, -1}, 15860, -1, -1, -1, -1, -1, 60, 60, 1, 0, 0, 0, 0, 0, 14320, 5156, -1, -1}, /* stage2_bcres2net1_conv_out */
+    {1, 6, {82, 89, -1}, -1, -1, 19460, 19520, 1540, 1600, 60, 0, 1, 1, 2, 0, 0, 0, -1, 5396, 81, -1}, /* stage2_bcres2net1_bn */
+    {6, 90, {6, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5636, -1, -1}, /* stage2_bcres2net2_f2_out1 */
+    {0, 90, {6, -1, -1}, 19580, -1, 19625, 19685, 1660, 1720, 15, 3, 4, 0, 0, 0, 0, 0, 17920, 5638, -1, -1}, /* stage2_bcres2net2_f2_out2 */
+    {3, 91, {6, 90, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5878, -1, -1}, /* stage2_bcres2net2_f2_sum3 */
+    {0, 90, {91, -1, -1}, 19745, -1, 19790, 19850, 1780, 1840, 15, 3, 4, 0, 0, 0, 0, 0, 17965, 5889, -1, -1}, /* stage2_bcres2net2_f2_out3 */
+    {3, 92, {6, 90, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6129, -1, -1}, /* stage2_bcres2net2_f2_sum4 */
+    {0, 90, {92, -1, -1}, 19910, -1, 19955, 20015, 1900, 1960, 15, 3, 4, 0, 0, 0, 0, 0, 18010, 6140, -1, -1}, /* stage2_bcres2net2_f2_out4 */
+    {5, 93, {90, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 6380, -1, -1}, /* stage2_bcres2net2_mean_f */
+    {6, 94, {93, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6382, -1, -1}, /* stage2_bcres2net2_f1_out1 */
+    {0, 94, {93, -1, -1}, 20075, -1, -1, -1, -1, -1, 15, 3, 1, 1, 0, 0, 0, 0, 18055, 6384, -1, -1}, /* stage2_bcres2net2_f1_out2 */
+    {3, 95, {93, 94, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6444, -1, -1}, /* stage2_bcres2net2_f1_sum3 */
+    {0, 94, {95, -1, -1}, 20120, -1, -1, -1, -1, -1, 15, 3, 1, 1, 0, 0, 0, 0, 18100, 6455, -1, -1}, /* stage2_bcres2net2_f1_out3 */
+    {3, 96, {93, 94, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6515, -1, -1}, /* stage2_bcres2net2_f1_sum4 */
+    {0, 94, {96, -1, -1}, 20165, -1, -1, -1, -1, -1, 15, 3, 1, 1, 0, 0, 0, 0, 18145, 6526, -1, -1}, /* stage2_bcres2net2_f1_out4 */
+    {0, 97, {94, -1, -1}, 20210, -1, -1, -1, -1, -1, 60, 60, 1, 0, 0, 0, 0, 0, 18190, 6586, -1, -1}, /* stage2_bcres2net2_conv_out */
+    {1, 7, {90, 6, 97}, -1, -1, 23810, 23870, 2020, 2080, 60, 0, 1, 1, 3, 0, 0, 0, -1, 6826, 141, -1}, /* stage2_bcres2net2_bn */
+    {8, 8, {7, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 480, 0.10000000000000001, 0, -1, 7186, 201, -1}, /* stage2_resnorm */
+    {5, 98, {8, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 7192, -1, -1}, /* stage2_mfa_att1_mean */
+    {0, 99, {98, -1, -1}, 23930, -1, -1, -1, -1, -1, 8, 15, 1, 1, 0, 0, 0, 0, 21790, 7194, -1, -1}, /* stage2_mfa_att1_relu */
+    {0, 100, {99, -1, -1}, 24050, -1, -1, -1, -1, -1, 15, 8, 1, 0, 0, 0, 0, 0, 21910, 7226, -1, -1}, /* stage2_mfa_att1_fc2 */
     {7, 101, {100, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 2048}, /* stage2_mfa_att1_sigmoid */
-    {4, 9, {8, 101, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5859, -1, -1}, /* stage2_mfa_y1 */
-    {0, 102, {8, -1, -1}, 24170, -1, 24305, 24320, 2140, 2155, 15, 9, 1, 1, 0, 0, 0, 0, 22030, 5866, -1, -1}, /* stage2_mfa_bn2 */
-    {5, 103, {102, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 5911, -1, -1}, /* stage2_mfa_att2_mean */
-    {0, 104, {103, -1, -1}, 24335, -1, -1, -1, -1, -1, 8, 15, 1, 1, 0, 0, 0, 0, 22165, 5913, -1, -1}, /* stage2_mfa_att2_relu */
-    {0, 105, {104, -1, -1}, 24455, -1, -1, -1, -1, -1, 15, 8, 1, 0, 0, 0, 0, 0, 22285, 5937, -1, -1}, /* stage2_mfa_att2_fc2 */
+    {4, 9, {8, 101, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7286, -1, -1}, /* stage2_mfa_y1 */
+    {0, 102, {8, -1, -1}, 24170, -1, 24305, 24320, 2140, 2155, 15, 9, 1, 1, 0, 0, 0, 0, 22030, 7293, -1, -1}, /* stage2_mfa_bn2 */
+    {5, 103, {102, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 7353, -1, -1}, /* stage2_mfa_att2_mean */
+    {0, 104, {103, -1, -1}, 24335, -1, -1, -1, -1, -1, 8, 15, 1, 1, 0, 0, 0, 0, 22165, 7355, -1, -1}, /* stage2_mfa_att2_relu */
+    {0, 105, {104, -1, -1}, 24455, -1, -1, -1, -1, -1, 15, 8, 1, 0, 0, 0, 0, 0, 22285, 7387, -1, -1}, /* stage2_mfa_att2_fc2 */
     {7, 106, {105, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 2304}, /* stage2_mfa_att2_sigmoid */
-    {4, 9, {102, 106, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5982, -1, -1}, /* stage2_mfa_y2 */
-    {3, 107, {8, 9, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5989, -1, -1}, /* stage2_mfa_sum3 */
-    {0, 108, {107, -1, -1}, 24575, -1, 24710, 24725, 2170, 2185, 15, 9, 1, 1, 0, 0, 0, 0, 22405, 6000, -1, -1}, /* stage2_mfa_bn3 */
-    {5, 109, {108, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 6045, -1, -1}, /* stage2_mfa_att3_mean */
-    {0, 110, {109, -1, -1}, 24740, -1, -1, -1, -1, -1, 8, 15, 1, 1, 0, 0, 0, 0, 22540, 6047, -1, -1}, /* stage2_mfa_att3_relu */
-    {0, 111, {110, -1, -1}, 24860, -1, -1, -1, -1, -1, 15, 8, 1, 0, 0, 0, 0, 0, 22660, 6071, -1, -1}, /* stage2_mfa_att3_fc2 */
+    {4, 9, {102, 106, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7447, -1, -1}, /* stage2_mfa_y2 */
+    {3, 107, {8, 9, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7454, -1, -1}, /* stage2_mfa_sum3 */
+    {0, 108, {107, -1, -1}, 24575, -1, 24710, 24725, 2170, 2185, 15, 9, 1, 1, 0, 0, 0, 0, 22405, 7465, -1, -1}, /* stage2_mfa_bn3 */
+    {5, 109, {108, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 7525, -1, -1}, /* stage2_mfa_att3_mean */
+    {0, 110, {109, -1, -1}, 24740, -1, -1, -1, -1, -1, 8, 15, 1, 1, 0, 0, 0, 0, 22540, 7527, -1, -1}, /* stage2_mfa_att3_relu */
+    {0, 111, {110, -1, -1}, 24860, -1, -1, -1, -1, -1, 15, 8, 1, 0, 0, 0, 0, 0, 22660, 7559, -1, -1}, /* stage2_mfa_att3_fc2 */
     {7, 112, {111, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 2560}, /* stage2_mfa_att3_sigmoid */
-    {4, 9, {108, 112, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6116, -1, -1}, /* stage2_mfa_y3 */
-    {3, 113, {8, 9, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6123, -1, -1}, /* stage2_mfa_sum4 */
-    {0, 114, {113, -1, -1}, 24980, -1, 25115, 25130, 2200, 2215, 15, 9, 1, 1, 0, 0, 0, 0, 22780, 6134, -1, -1}, /* stage2_mfa_bn4 */
-    {5, 115, {114, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 6179, -1, -1}, /* stage2_mfa_att4_mean */
-    {0, 116, {115, -1, -1}, 25145, -1, -1, -1, -1, -1, 8, 15, 1, 1, 0, 0, 0, 0, 22915, 6181, -1, -1}, /* stage2_mfa_att4_relu */
-    {0, 117, {116, -1, -1}, 25265, -1, -1, -1, -1, -1, 15, 8, 1, 0, 0, 0, 0, 0, 23035, 6205, -1, -1}, /* stage2_mfa_att4_fc2 */
+    {4, 9, {108, 112, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7619, -1, -1}, /* stage2_mfa_y3 */
+    {3, 113, {8, 9, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7626, -1, -1}, /* stage2_mfa_sum4 */
+    {0, 114, {113, -1, -1}, 24980, -1, 25115, 25130, 2200, 2215, 15, 9, 1, 1, 0, 0, 0, 0, 22780, 7637, -1, -1}, /* stage2_mfa_bn4 */
+    {5, 115, {114, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 7697, -1, -1}, /* stage2_mfa_att4_mean */
+    {0, 116, {115, -1, -1}, 25145, -1, -1, -1, -1, -1, 8, 15, 1, 1, 0, 0, 0, 0, 22915, 7699, -1, -1}, /* stage2_mfa_att4_relu */
+    {0, 117, {116, -1, -1}, 25265, -1, -1, -1, -1, -1, 15, 8, 1, 0, 0, 0, 0, 0, 23035, 7731, -1, -1}, /* stage2_mfa_att4_fc2 */
     {7, 118, {117, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 2816}, /* stage2_mfa_att4_sigmoid */
-    {4, 9, {114, 118, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6250, -1, -1}, /* stage2_mfa_y4 */
-    {0, 119, {9, -1, -1}, 25385, -1, 30185, 30265, 2230, 2310, 80, 60, 1, 1, 0, 0, 0, 0, 23155, 6257, -1, -1}, /* stage3_bcres2net1_bn_in */
-    {6, 120, {119, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6497, -1, -1}, /* stage3_bcres2net1_f2_out1 */
-    {0, 120, {119, -1, -1}, 30345, -1, 30405, 30485, 2390, 2470, 20, 3, 4, 0, 0, 0, 0, 0, 27955, 6499, -1, -1}, /* stage3_bcres2net1_f2_out2 */
-    {3, 121, {119, 120, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6739, -1, -1}, /* stage3_bcres2net1_f2_sum3 */
-    {0, 120, {121, -1, -1}, 30565, -1, 30625, 30705, 2550, 2630, 20, 3, 4, 0, 0, 0, 0, 0, 28015, 6750, -1, -1}, /* stage3_bcres2net1_f2_out3 */
-    {3, 122, {119, 120, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6990, -1, -1}, /* stage3_bcres2net1_f2_sum4 */
-    {0, 120, {122, -1, -1}, 30785, -1, 30845, 30925, 2710, 2790, 20, 3, 4, 0, 0, 0, 0, 0, 28075, 7001, -1, -1}, /* stage3_bcres2net1_f2_out4 */
-    {5, 123, {120, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 7241, -1, -1}, /* stage3_bcres2net1_mean_f */
-    {6, 124, {123, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7243, -1, -1}, /* stage3_bcres2net1_f1_out1 */
-    {0, 124, {123, -1, -1}, 31005, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 28135, 7245, -1, -1}, /* stage3_bcres2net1_f1_out2 */
-    {3, 125, {123, 124, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7305, -1, -1}, /* stage3_bcres2net1_f1_sum3 */
-    {0, 124, {125, -1, -1}, 31065, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 28195, 7316, -1, -1}, /* stage3_bcres2net1_f1_out3 */
-    {3, 126, {123, 124, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7376, -1, -1}, /* stage3_bcres2net1_f1_sum4 */
-    {0, 124, {126, -1, -1}, 31125, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 28255, 7387, -1, -1}, /* stage3_bcres2net1_f1_out4 */
-    {0, 127, {124, -1, -1}, 31185, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 28315, 7447, -1, -1}, /* stage3_bcres2net1_conv_out */
-    {1, 10, {120, 127, -1}, -1, -1, 37585, 37665, 2870, 2950, 80, 0, 1, 1, 2, 0, 0, 0, -1, 7687, 202, -1}, /* stage3_bcres2net1_bn */
-    {6, 128, {10, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 8007, -1, -1}, /* stage3_bcres2net2_f2_out1 */
-    {0, 128, {10, -1, -1}, 37745, -1, 37805, 37885, 3030, 3110, 20, 3, 4, 0, 0, 0, 0, 0, 34715, 8009, -1, -1}, /* stage3_bcres2net2_f2_out2 */
-    {3, 129, {10, 128, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 8249, -1, -1}, /* stage3_bcres2net2_f2_sum3 */
-    {0, 128, {129, -1, -1}, 37965, -1, 38025, 38105, 3190, 3270, 20, 3, 4, 0, 0, 0, 0, 0, 34775, 8260, -1, -1}, /* stage3_bcres2net2_f2_out3 */
-    {3, 130, {10, 128, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 8500, -1, -1}, /* stage3_bcres2net2_f2_sum4 */
-    {0, 128, {130, -1, -1}, 38185, -1, 38245, 38325, 3350, 3430, 20, 3, 4, 0, 0, 0, 0, 0, 34835, 8511, -1, -1}, /* stage3_bcres2net2_f2_out4 */
-    {5, 131, {128, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 8751, -1, -1}, /* stage3_bcres2net2_mean_f */
-    {6, 132, {131, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 8753, -1, -1}, /* stage3_bcres2net2_f1_out1 */
-    {0, 132, {131, -1, -1}, 38405, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 34895, 8755, -1, -1}, /* stage3_bcres2net2_f1_out2 */
-    {3, 133, {131, 132, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 8815, -1, -1}, /* stage3_bcres2net2_f1_sum3 */
-    {0, 132, {133, -1, -1}, 38465, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 34955, 8826, -1, -1}, /* stage3_bcres2net2_f1_out3 */
-    {3, 134, {131, 132, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 8886, -1, -1}, /* stage3_bcres2net2_f1_sum4 */
-    {0, 132, {134, -1, -1}, 38525, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 35015, 8897, -1, -1}, /* stage3_bcres2net2_f1_out4 */
-    {0, 135, {132, -1, -1}, 38585, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 35075, 8957, -1, -1}, /* stage3_bcres2net2_conv_out */
-    {1, 11, {128, 10, 135}, -1, -1, 44985, 45065, 3510, 3590, 80, 0, 1, 1, 3, 0, 0, 0, -1, 9197, 282, -1}, /* stage3_bcres2net2_bn */
-    {8, 12, {11, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 320, 0.10000000000000001, 0, -1, 9677, 362, -1}, /* stage3_resnorm */
-    {5, 136, {12, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 9683, -1, -1}, /* stage3_mfa_att1_mean */
-    {0, 137, {136, -1, -1}, 45145, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 41475, 9685, -1, -1}, /* stage3_mfa_att1_relu */
-    {0, 138, {137, -1, -1}, 45345, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 41675, 9715, -1, -1}, /* stage3_mfa_att1_fc2 */
+    {4, 9, {114, 118, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7791, -1, -1}, /* stage2_mfa_y4 */
+    {0, 119, {9, -1, -1}, 25385, -1, 30185, 30265, 2230, 2310, 80, 60, 1, 1, 0, 0, 0, 0, 23155, 7798, -1, -1}, /* stage3_bcres2net1_bn_in */
+    {6, 120, {119, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 8118, -1, -1}, /* stage3_bcres2net1_f2_out1 */
+    {0, 120, {119, -1, -1}, 30345, -1, 30405, 30485, 2390, 2470, 20, 3, 4, 0, 0, 0, 0, 0, 27955, 8120, -1, -1}, /* stage3_bcres2net1_f2_out2 */
+    {3, 121, {119, 120, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 8440, -1, -1}, /* stage3_bcres2net1_f2_sum3 */
+    {0, 120, {121, -1, -1}, 30565, -1, 30625, 30705, 2550, 2630, 20, 3, 4, 0, 0, 0, 0, 0, 28015, 8451, -1, -1}, /* stage3_bcres2net1_f2_out3 */
+    {3, 122, {119, 120, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 8771, -1, -1}, /* stage3_bcres2net1_f2_sum4 */
+    {0, 120, {122, -1, -1}, 30785, -1, 30845, 30925, 2710, 2790, 20, 3, 4, 0, 0, 0, 0, 0, 28075, 8782, -1, -1}, /* stage3_bcres2net1_f2_out4 */
+    {5, 123, {120, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 9102, -1, -1}, /* stage3_bcres2net1_mean_f */
+    {6, 124, {123, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 9104, -1, -1}, /* stage3_bcres2net1_f1_out1 */
+    {0, 124, {123, -1, -1}, 31005, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 28135, 9106, -1, -1}, /* stage3_bcres2net1_f1_out2 */
+    {3, 125, {123, 124, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 9186, -1, -1}, /* stage3_bcres2net1_f1_sum3 */
+    {0, 124, {125, -1, -1}, 31065, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 28195, 9197, -1, -1}, /* stage3_bcres2net1_f1_out3 */
+    {3, 126, {123, 124, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 9277, -1, -1}, /* stage3_bcres2net1_f1_sum4 */
+    {0, 124, {126, -1, -1}, 31125, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 28255, 9288, -1, -1}, /* stage3_bcres2net1_f1_out4 */
+    {0, 127, {124, -1, -1}, 31185, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 28315, 9368, -1, -1}, /* stage3_bcres2net1_conv_out */
+    {1, 10, {120, 127, -1}, -1, -1, 37585, 37665, 2870, 2950, 80, 0, 1, 1, 2, 0, 0, 0, -1, 9688, 202, -1}, /* stage3_bcres2net1_bn */
+    {6, 128, {10, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 10008, -1, -1}, /* stage3_bcres2net2_f2_out1 */
+    {0, 128, {10, -1, -1}, 37745, -1, 37805, 37885, 3030, 3110, 20, 3, 4, 0, 0, 0, 0, 0, 34715, 10010, -1, -1}, /* stage3_bcres2net2_f2_out2 */
+    {3, 129, {10, 128, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 10330, -1, -1}, /* stage3_bcres2net2_f2_sum3 */
+    {0, 128, {129, -1, -1}, 37965, -1, 38025, 38105, 3190, 3270, 20, 3, 4, 0, 0, 0, 0, 0, 34775, 10341, -1, -1}, /* stage3_bcres2net2_f2_out3 */
+    {3, 130, {10, 128, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 10661, -1, -1}, /* stage3_bcres2net2_f2_sum4 */
+    {0, 128, {130, -1, -1}, 38185, -1, 38245, 38325, 3350, 3430, 20, 3, 4, 0, 0, 0, 0, 0, 34835, 10672, -1, -1}, /* stage3_bcres2net2_f2_out4 */
+    {5, 131, {128, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 10992, -1, -1}, /* stage3_bcres2net2_mean_f */
+    {6, 132, {131, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 10994, -1, -1}, /* stage3_bcres2net2_f1_out1 */
+    {0, 132, {131, -1, -1}, 38405, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 34895, 10996, -1, -1}, /* stage3_bcres2net2_f1_out2 */
+    {3, 133, {131, 132, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 11076, -1, -1}, /* stage3_bcres2net2_f1_sum3 */
+    {0, 132, {133, -1, -1}, 38465, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 34955, 11087, -1, -1}, /* stage3_bcres2net2_f1_out3 */
+    {3, 134, {131, 132, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 11167, -1, -1}, /* stage3_bcres2net2_f1_sum4 */
+    {0, 132, {134, -1, -1}, 38525, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 35015, 11178, -1, -1}, /* stage3_bcres2net2_f1_out4 */
+    {0, 135, {132, -1, -1}, 38585, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 35075, 11258, -1, -1}, /* stage3_bcres2net2_conv_out */
+    {1, 11, {128, 10, 135}, -1, -1, 44985, 45065, 3510, 3590, 80, 0, 1, 1, 3, 0, 0, 0, -1, 11578, 282, -1}, /* stage3_bcres2net2_bn */
+    {8, 12, {11, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 320, 0.10000000000000001, 0, -1, 12058, 362, -1}, /* stage3_resnorm */
+    {5, 136, {12, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 12064, -1, -1}, /* stage3_mfa_att1_mean */
+    {0, 137, {136, -1, -1}, 45145, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 41475, 12066, -1, -1}, /* stage3_mfa_att1_relu */
+    {0, 138, {137, -1, -1}, 45345, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 41675, 12106, -1, -1}, /* stage3_mfa_att1_fc2 */
     {7, 139, {138, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 3072}, /* stage3_mfa_att1_sigmoid */
-    {4, 13, {12, 139, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 9775, -1, -1}, /* stage3_mfa_y1 */
-    {0, 140, {12, -1, -1}, 45545, -1, 45725, 45745, 3670, 3690, 20, 9, 1, 1, 0, 0, 0, 0, 41875, 9782, -1, -1}, /* stage3_mfa_bn2 */
-    {5, 141, {140, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 9842, -1, -1}, /* stage3_mfa_att2_mean */
-    {0, 142, {141, -1, -1}, 45765, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 42055, 9844, -1, -1}, /* stage3_mfa_att2_relu */
-    {0, 143, {142, -1, -1}, 45965, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 42255, 9874, -1, -1}, /* stage3_mfa_att2_fc2 */
+    {4, 13, {12, 139, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 12186, -1, -1}, /* stage3_mfa_y1 */
+    {0, 140, {12, -1, -1}, 45545, -1, 45725, 45745, 3670, 3690, 20, 9, 1, 1, 0, 0, 0, 0, 41875, 12193, -1, -1}, /* stage3_mfa_bn2 */
+    {5, 141, {140, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 12273, -1, -1}, /* stage3_mfa_att2_mean */
+    {0, 142, {141, -1, -1}, 45765, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 42055, 12275, -1, -1}, /* stage3_mfa_att2_relu */
+    {0, 143, {142, -1, -1}, 45965, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 42255, 12315, -1, -1}, /* stage3_mfa_att2_fc2 */
     {7, 144, {143, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 3328}, /* stage3_mfa_att2_sigmoid */
-    {4, 13, {140, 144, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 9934, -1, -1}, /* stage3_mfa_y2 */
-    {3, 145, {12, 13, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 9941, -1, -1}, /* stage3_mfa_sum3 */
-    {0, 146, {145, -1, -1}, 46165, -1, 46345, 46365, 3710, 3730, 20, 9, 1, 1, 0, 0, 0, 0, 42455, 9952, -1, -1}, /* stage3_mfa_bn3 */
-    {5, 147, {146, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 10012, -1, -1}, /* stage3_mfa_att3_mean */
-    {0, 148, {147, -1, -1}, 46385, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 42635, 10014, -1, -1}, /* stage3_mfa_att3_relu */
-    {0, 149, {148, -1, -1}, 46585, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 42835, 10044, -1, -1}, /* stage3_mfa_att3_fc2 */
+    {4, 13, {140, 144, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 12395, -1, -1}, /* stage3_mfa_y2 */
+    {3, 145, {12, 13, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 12402, -1, -1}, /* stage3_mfa_sum3 */
+    {0, 146, {145, -1, -1}, 46165, -1, 46345, 46365, 3710, 3730, 20, 9, 1, 1, 0, 0, 0, 0, 42455, 12413, -1, -1}, /* stage3_mfa_bn3 */
+    {5, 147, {146, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 12493, -1, -1}, /* stage3_mfa_att3_mean */
+    {0, 148, {147, -1, -1}, 46385, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 42635, 12495, -1, -1}, /* stage3_mfa_att3_relu */
+    {0, 149, {148, -1, -1}, 46585, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 42835, 12535, -1, -1}, /* stage3_mfa_att3_fc2 */
     {7, 150, {149, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 3584}, /* stage3_mfa_att3_sigmoid */
-    {4, 13, {146, 150, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 10104, -1, -1}, /* stage3_mfa_y3 */
-    {3, 151, {12, 13, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 10111, -1, -1}, /* stage3_mfa_sum4 */
-    {0, 152, {151, -1, -1}, 46785, -1, 46965, 46985, 3750, 3770, 20, 9, 1, 1, 0, 0, 0, 0, 43035, 10122, -1, -1}, /* stage3_mfa_bn4 */
-    {5, 153, {152, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 10182, -1, -1}, /* stage3_mfa_att4_mean */
-    {0, 154, {153, -1, -1}, 47005, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 43215, 10184, -1, -1}, /* stage3_mfa_att4_relu */
-    {0, 155, {154, -1, -1}, 47205, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 43415, 10214, -1, -1}, /* stage3_mfa_att4_fc2 */
+    {4, 13, {146, 150, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 12615, -1, -1}, /* stage3_mfa_y3 */
+    {3, 151, {12, 13, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 12622, -1, -1}, /* stage3_mfa_sum4 */
+    {0, 152, {151, -1, -1}, 46785, -1, 46965, 46985, 3750, 3770, 20, 9, 1, 1, 0, 0, 0, 0, 43035, 12633, -1, -1}, /* stage3_mfa_bn4 */
+    {5, 153, {152, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 12713, -1, -1}, /* stage3_mfa_att4_mean */
+    {0, 154, {153, -1, -1}, 47005, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 43215, 12715, -1, -1}, /* stage3_mfa_att4_relu */
+    {0, 155, {154, -1, -1}, 47205, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 43415, 12755, -1, -1}, /* stage3_mfa_att4_fc2 */
     {7, 156, {155, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 3840}, /* stage3_mfa_att4_sigmoid */
-    {4, 13, {152, 156, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 10274, -1, -1}, /* stage3_mfa_y4 */
-    {0, 157, {13, -1, -1}, 47405, -1, 55405, 55505, 3790, 3890, 100, 80, 1, 1, 0, 0, 0, 0, 43615, 10281, -1, -1}, /* stage4_bcres2net1_bn_in */
-    {6, 158, {157, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 10581, -1, -1}, /* stage4_bcres2net1_f2_out1 */
-    {0, 158, {157, -1, -1}, 55605, -1, 55680, 55780, 3990, 4090, 25, 3, 4, 0, 0, 0, 0, 0, 51615, 10583, -1, -1}, /* stage4_bcres2net1_f2_out2 */
-    {3, 159, {157, 158, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 10883, -1, -1}, /* stage4_bcres2net1_f2_sum3 */
-    {0, 158, {159, -1, -1}, 55880, -1, 55955, 56055, 4190, 4290, 25, 3, 4, 0, 0, 0, 0, 0, 51690, 10894, -1, -1}, /* stage4_bcres2net1_f2_out3 */
-    {3, 160, {157, 158, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 11194, -1, -1}, /* stage4_bcres2net1_f2_sum4 */
-    {0, 158, {160, -1, -1}, 56155, -1, 56230, 56330, 4390, 4490, 25, 3, 4, 0, 0, 0, 0, 0, 51765, 11205, -1, -1}, /* stage4_bcres2net1_f2_out4 */
-    {5, 161, {158, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 11505, -1, -1}, /* stage4_bcres2net1_mean_f */
-    {6, 162, {161, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 11507, -1, -1}, /* stage4_bcres2net1_f1_out1 */
-    {0, 162, {161, -1, -1}, 56430, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 51840, 11509, -1, -1}, /* stage4_bcres2net1_f1_out2 */
-    {3, 163, {161, 162, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 11584, -1, -1}, /* stage4_bcres2net1_f1_sum3 */
-    {0, 162, {163, -1, -1}, 56505, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 51915, 11595, -1, -1}, /* stage4_bcres2net1_f1_out3 */
-    {3, 164, {161, 162, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 11670, -1, -1}, /* stage4_bcres2net1_f1_sum4 */
-    {0, 162, {164, -1, -1}, 56580, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 51990, 11681, -1, -1}, /* stage4_bcres2net1_f1_out4 */
-    {0, 165, {162, -1, -1}, 56655, -1, -1, -1, -1, -1, 100, 100, 1, 0, 0, 0, 0, 0, 52065, 11756, -1, -1}, /* stage4_bcres2net1_conv_out */
-    {1, 14, {158, 165, -1}, -1, -1, 66655, 66755, 4590, 4690, 100, 0, 1, 1, 2, 0, 0, 0, -1, 12056, 363, -1}, /* stage4_bcres2net1_bn */
-    {6, 166, {14, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 12456, -1, -1}, /* stage4_bcres2net2_f2_out1 */
-    {0, 166, {14, -1, -1}, 66855, -1, 66930, 67030, 4790, 4890, 25, 3, 4, 0, 0, 0, 0, 0, 62065, 12458, -1, -1}, /* stage4_bcres2net2_f2_out2 */
-    {3, 167, {14, 166, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 12758, -1, -1}, /* stage4_bcres2net2_f2_sum3 */
-    {0, 166, {167, -1, -1}, 67130, -1, 67205, 67305, 4990, 5090, 25, 3, 4, 0, 0, 0, 0, 0, 62140, 12769, -1, -1}, /* stage4_bcres2net2_f2_out3 */
-    {3, 168, {14, 166, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 13069, -1, -1}, /* stage4_bcres2net2_f2_sum4 */
-    {0, 166, {168, -1, -1}, 67405, -1, 67480, 67580, 5190, 5290, 25, 3, 4, 0, 0, 0, 0, 0, 62215, 13080, -1, -1}, /* stage4_bcres2net2_f2_out4 */
-    {5, 169, {166, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 13380, -1, -1}, /* stage4_bcres2net2_mean_f */
-    {6, 170, {169, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 13382, -1, -1}, /* stage4_bcres2net2_f1_out1 */
-    {0, 170, {169, -1, -1}, 67680, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 62290, 13384, -1, -1}, /* stage4_bcres2net2_f1_out2 */
-    {3, 171, {169, 170, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 13459, -1, -1}, /* stage4_bcres2net2_f1_sum3 */
-    {0, 170, {171, -1, -1}, 67755, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 62365, 13470, -1, -1}, /* stage4_bcres2net2_f1_out3 */
-    {3, 172, {169, 170, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 13545, -1, -1}, /* stage4_bcres2net2_f1_sum4 */
-    {0, 170, {172, -1, -1}, 67830, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 62440, 13556, -1, -1}, /* stage4_bcres2net2_f1_out4 */
-    {0, 173, {170, -1, -1}, 67905, -1, -1, -1, -1, -1, 100, 100, 1, 0, 0, 0, 0, 0, 62515, 13631, -1, -1}, /* stage4_bcres2net2_conv_out */
-    {1, 15, {166, 14, 173}, -1, -1, 77905, 78005, 5390, 5490, 100, 0, 1, 1, 3, 0, 0, 0, -1, 13931, 463, -1}, /* stage4_bcres2net2_bn */
-    {6, 174, {15, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 14531, -1, -1}, /* stage4_bcres2net3_f2_out1 */
-    {0, 174, {15, -1, -1}, 78105, -1, 78180, 78280, 5590, 5690, 25, 3, 4, 0, 0, 0, 0, 0, 72515, 14533, -1, -1}, /* stage4_bcres2net3_f2_out2 */
-    {3, 175, {15, 174, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 14833, -1, -1}, /* stage4_bcres2net3_f2_sum3 */
-    {0, 174, {175, -1, -1}, 78380, -1, 78455, 78555, 5790, 5890, 25, 3, 4, 0, 0, 0, 0, 0, 72590, 14844, -1, -1}, /* stage4_bcres2net3_f2_out3 */
-    {3, 176, {15, 174, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 15144, -1, -1}, /* stage4_bcres2net3_f2_sum4 */
-    {0, 174, {176, -1, -1}, 78655, -1, 78730, 78830, 5990, 6090, 25, 3, 4, 0, 0, 0, 0, 0, 72665, 15155, -1, -1}, /* stage4_bcres2net3_f2_out4 */
-    {5, 177, {174, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 15455, -1, -1}, /* stage4_bcres2net3_mean_f */
-    {6, 178, {177, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 15457, -1, -1}, /* stage4_bcres2net3_f1_out1 */
-    {0, 178, {177, -1, -1}, 78930, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 72740, 15459, -1, -1}, /* stage4_bcres2net3_f1_out2 */
-    {3, 179, {177, 178, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 15534, -1, -1}, /* stage4_bcres2net3_f1_sum3 */
-    {0, 178, {179, -1, -1}, 79005, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 72815, 15545, -1, -1}, /* stage4_bcres2net3_f1_out3 */
-    {3, 180, {177, 178, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 15620, -1, -1}, /* stage4_bcres2net3_f1_sum4 */
-    {0, 178, {180, -1, -1}, 79080, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 72890, 15631, -1, -1}, /* stage4_bcres2net3_f1_out4 */
-    {0, 181, {178, -1, -1}, 79155, -1, -1, -1, -1, -1, 100, 100, 1, 0, 0, 0, 0, 0, 72965, 15706, -1, -1}, /* stage4_bcres2net3_conv_out */
-    {1, 16, {174, 15, 181}, -1, -1, 89155, 89255, 6190, 6290, 100, 0, 1, 1, 3, 0, 0, 0, -1, 16006, 563, -1}, /* stage4_bcres2net3_bn */
-    {8, 17, {16, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 400, 0.10000000000000001, 0, -1, 16606, 663, -1}, /* stage4_resnorm */
-    {5, 182, {17, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 16612, -1, -1}, /* stage4_mfa_att1_mean */
-    {0, 183, {182, -1, -1}, 89355, -1, -1, -1, -1, -1, 12, 25, 1, 1, 0, 0, 0, 0, 82965, 16614, -1, -1}, /* stage4_mfa_att1_relu */
-    {0, 184, {183, -1, -1}, 89655, -1, -1, -1, -1, -1, 25, 12, 1, 0, 0, 0, 0, 0, 83265, 16650, -1, -1}, /* stage4_mfa_att1_fc2 */
+    {4, 13, {152, 156, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 12835, -1, -1}, /* stage3_mfa_y4 */
+    {0, 157, {13, -1, -1}, 47405, -1, 55405, 55505, 3790, 3890, 100, 80, 1, 1, 0, 0, 0, 0, 43615, 12842, -1, -1}, /* stage4_bcres2net1_bn_in */
+    {6, 158, {157, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 13242, -1, -1}, /* stage4_bcres2net1_f2_out1 */
+    {0, 158, {157, -1, -1}, 55605, -1, 55680, 55780, 3990, 4090, 25, 3, 4, 0, 0, 0, 0, 0, 51615, 13244, -1, -1}, /* stage4_bcres2net1_f2_out2 */
+    {3, 159, {157, 158, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 13644, -1, -1}, /* stage4_bcres2net1_f2_sum3 */
+    {0, 158, {159, -1, -1}, 55880, -1, 55955, 56055, 4190, 4290, 25, 3, 4, 0, 0, 0, 0, 0, 51690, 13655, -1, -1}, /* stage4_bcres2net1_f2_out3 */
+    {3, 160, {157, 158, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 14055, -1, -1}, /* stage4_bcres2net1_f2_sum4 */
+    {0, 158, {160, -1, -1}, 56155, -1, 56230, 56330, 4390, 4490, 25, 3, 4, 0, 0, 0, 0, 0, 51765, 14066, -1, -1}, /* stage4_bcres2net1_f2_out4 */
+    {5, 161, {158, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 14466, -1, -1}, /* stage4_bcres2net1_mean_f */
+    {6, 162, {161, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 14468, -1, -1}, /* stage4_bcres2net1_f1_out1 */
+    {0, 162, {161, -1, -1}, 56430, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 51840, 14470, -1, -1}, /* stage4_bcres2net1_f1_out2 */
+    {3, 163, {161, 162, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 14570, -1, -1}, /* stage4_bcres2net1_f1_sum3 */
+    {0, 162, {163, -1, -1}, 56505, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 51915, 14581, -1, -1}, /* stage4_bcres2net1_f1_out3 */
+    {3, 164, {161, 162, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 14681, -1, -1}, /* stage4_bcres2net1_f1_sum4 */
+    {0, 162, {164, -1, -1}, 56580, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 51990, 14692, -1, -1}, /* stage4_bcres2net1_f1_out4 */
+    {0, 165, {162, -1, -1}, 56655, -1, -1, -1, -1, -1, 100, 100, 1, 0, 0, 0, 0, 0, 52065, 14792, -1, -1}, /* stage4_bcres2net1_conv_out */
+    {1, 14, {158, 165, -1}, -1, -1, 66655, 66755, 4590, 4690, 100, 0, 1, 1, 2, 0, 0, 0, -1, 15192, 363, -1}, /* stage4_bcres2net1_bn */
+    {6, 166, {14, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 15592, -1, -1}, /* stage4_bcres2net2_f2_out1 */
+    {0, 166, {14, -1, -1}, 66855, -1, 66930, 67030, 4790, 4890, 25, 3, 4, 0, 0, 0, 0, 0, 62065, 15594, -1, -1}, /* stage4_bcres2net2_f2_out2 */
+    {3, 167, {14, 166, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 15994, -1, -1}, /* stage4_bcres2net2_f2_sum3 */
+    {0, 166, {167, -1, -1}, 67130, -1, 67205, 67305, 4990, 5090, 25, 3, 4, 0, 0, 0, 0, 0, 62140, 16005, -1, -1}, /* stage4_bcres2net2_f2_out3 */
+    {3, 168, {14, 166, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 16405, -1, -1}, /* stage4_bcres2net2_f2_sum4 */
+    {0, 166, {168, -1, -1}, 67405, -1, 67480, 67580, 5190, 5290, 25, 3, 4, 0, 0, 0, 0, 0, 62215, 16416, -1, -1}, /* stage4_bcres2net2_f2_out4 */
+    {5, 169, {166, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 16816, -1, -1}, /* stage4_bcres2net2_mean_f */
+    {6, 170, {169, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 16818, -1, -1}, /* stage4_bcres2net2_f1_out1 */
+    {0, 170, {169, -1, -1}, 67680, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 62290, 16820, -1, -1}, /* stage4_bcres2net2_f1_out2 */
+    {3, 171, {169, 170, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 16920, -1, -1}, /* stage4_bcres2net2_f1_sum3 */
+    {0, 170, {171, -1, -1}, 67755, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 62365, 16931, -1, -1}, /* stage4_bcres2net2_f1_out3 */
+    {3, 172, {169, 170, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 17031, -1, -1}, /* stage4_bcres2net2_f1_sum4 */
+    {0, 170, {172, -1, -1}, 67830, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 62440, 17042, -1, -1}, /* stage4_bcres2net2_f1_out4 */
+    {0, 173, {170, -1, -1}, 67905, -1, -1, -1, -1, -1, 100, 100, 1, 0, 0, 0, 0, 0, 62515, 17142, -1, -1}, /* stage4_bcres2net2_conv_out */
+    {1, 15, {166, 14, 173}, -1, -1, 77905, 78005, 5390, 5490, 100, 0, 1, 1, 3, 0, 0, 0, -1, 17542, 463, -1}, /* stage4_bcres2net2_bn */
+    {6, 174, {15, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 18142, -1, -1}, /* stage4_bcres2net3_f2_out1 */
+    {0, 174, {15, -1, -1}, 78105, -1, 78180, 78280, 5590, 5690, 25, 3, 4, 0, 0, 0, 0, 0, 72515, 18144, -1, -1}, /* stage4_bcres2net3_f2_out2 */
+    {3, 175, {15, 174, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 18544, -1, -1}, /* stage4_bcres2net3_f2_sum3 */
+    {0, 174, {175, -1, -1}, 78380, -1, 78455, 78555, 5790, 5890, 25, 3, 4, 0, 0, 0, 0, 0, 72590, 18555, -1, -1}, /* stage4_bcres2net3_f2_out3 */
+    {3, 176, {15, 174, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 18955, -1, -1}, /* stage4_bcres2net3_f2_sum4 */
+    {0, 174, {176, -1, -1}, 78655, -1, 78730, 78830, 5990, 6090, 25, 3, 4, 0, 0, 0, 0, 0, 72665, 18966, -1, -1}, /* stage4_bcres2net3_f2_out4 */
+    {5, 177, {174, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 19366, -1, -1}, /* stage4_bcres2net3_mean_f */
+    {6, 178, {177, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 19368, -1, -1}, /* stage4_bcres2net3_f1_out1 */
+    {0, 178, {177, -1, -1}, 78930, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 72740, 19370, -1, -1}, /* stage4_bcres2net3_f1_out2 */
+    {3, 179, {177, 178, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 19470, -1, -1}, /* stage4_bcres2net3_f1_sum3 */
+    {0, 178, {179, -1, -1}, 79005, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 72815, 19481, -1, -1}, /* stage4_bcres2net3_f1_out3 */
+    {3, 180, {177, 178, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 19581, -1, -1}, /* stage4_bcres2net3_f1_sum4 */
+    {0, 178, {180, -1, -1}, 79080, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 72890, 19592, -1, -1}, /* stage4_bcres2net3_f1_out4 */
+    {0, 181, {178, -1, -1}, 79155, -1, -1, -1, -1, -1, 100, 100, 1, 0, 0, 0, 0, 0, 72965, 19692, -1, -1}, /* stage4_bcres2net3_conv_out */
+    {1, 16, {174, 15, 181}, -1, -1, 89155, 89255, 6190, 6290, 100, 0, 1, 1, 3, 0, 0, 0, -1, 20092, 563, -1}, /* stage4_bcres2net3_bn */
+    {8, 17, {16, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 400, 0.10000000000000001, 0, -1, 20692, 663, -1}, /* stage4_resnorm */
+    {5, 182, {17, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 20698, -1, -1}, /* stage4_mfa_att1_mean */
+    {0, 183, {182, -1, -1}, 89355, -1, -1, -1, -1, -1, 12, 25, 1, 1, 0, 0, 0, 0, 82965, 20700, -1, -1}, /* stage4_mfa_att1_relu */
+    {0, 184, {183, -1, -1}, 89655, -1, -1, -1, -1, -1, 25, 12, 1, 0, 0, 0, 0, 0, 83265, 20748, -1, -1}, /* stage4_mfa_att1_fc2 */
     {7, 185, {184, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 4096}, /* stage4_mfa_att1_sigmoid */
-    {4, 18, {17, 185, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 16725, -1, -1}, /* stage4_mfa_y1 */
-    {0, 186, {17, -1, -1}, 89955, -1, 90180, 90205, 6390, 6415, 25, 9, 1, 1, 0, 0, 0, 0, 83565, 16732, -1, -1}, /* stage4_mfa_bn2 */
-    {5, 187, {186, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 16807, -1, -1}, /* stage4_mfa_att2_mean */
-    {0, 188, {187, -1, -1}, 90230, -1, -1, -1, -1, -1, 12, 25, 1, 1, 0, 0, 0, 0, 83790, 16809, -1, -1}, /* stage4_mfa_att2_relu */
-    {0, 189, {188, -1, -1}, 90530, -1, -1, -1, -1, -1, 25, 12, 1, 0, 0, 0, 0, 0, 84090, 16845, -1, -1}, /* stage4_mfa_att2_fc2 */
+    {4, 18, {17, 185, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 20848, -1, -1}, /* stage4_mfa_y1 */
+    {0, 186, {17, -1, -1}, 89955, -1, 90180, 90205, 6390, 6415, 25, 9, 1, 1, 0, 0, 0, 0, 83565, 20855, -1, -1}, /* stage4_mfa_bn2 */
+    {5, 187, {186, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 20955, -1, -1}, /* stage4_mfa_att2_mean */
+    {0, 188, {187, -1, -1}, 90230, -1, -1, -1, -1, -1, 12, 25, 1, 1, 0, 0, 0, 0, 83790, 20957, -1, -1}, /* stage4_mfa_att2_relu */
+    {0, 189, {188, -1, -1}, 90530, -1, -1, -1, -1, -1, 25, 12, 1, 0, 0, 0, 0, 0, 84090, 21005, -1, -1}, /* stage4_mfa_att2_fc2 */
     {7, 190, {189, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 4352}, /* stage4_mfa_att2_sigmoid */
-    {4, 18, {186, 190, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 16920, -1, -1}, /* stage4_mfa_y2 */
-    {3, 191, {17, 18, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 16927, -1, -1}, /* stage4_mfa_sum3 */
-    {0, 192, {191, -1, -1}, 90830, -1, 91055, 91080, 6440, 6465, 25, 9, 1, 1, 0, 0, 0, 0, 84390, 16938, -1, -1}, /* stage4_mfa_bn3 */
-    {5, 193, {192, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 17013, -1, -1}, /* stage4_mfa_att3_mean */
-    {0, 194, {193, -1, -1}, 91105, -1, -1, -1, -1, -1, 12, 25, 1, 1, 0, 0, 0, 0, 84615, 17015, -1, -1}, /* stage4_mfa_att3_relu */
-    {0, 195, {194, -1, -1}, 91405, -1, -1, -1, -1, -1, 25, 12, 1, 0, 0, 0, 0, 0, 84915, 17051, -1, -1}, /* stage4_mfa_att3_fc2 */
+    {4, 18, {186, 190, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21105, -1, -1}, /* stage4_mfa_y2 */
+    {3, 191, {17, 18, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21112, -1, -1}, /* stage4_mfa_sum3 */
+    {0, 192, {191, -1, -1}, 90830, -1, 91055, 91080, 6440, 6465, 25, 9, 1, 1, 0, 0, 0, 0, 84390, 21123, -1, -1}, /* stage4_mfa_bn3 */
+    {5, 193, {192, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 21223, -1, -1}, /* stage4_mfa_att3_mean */
+    {0, 194, {193, -1, -1}, 91105, -1, -1, -1, -1, -1, 12, 25, 1, 1, 0, 0, 0, 0, 84615, 21225, -1, -1}, /* stage4_mfa_att3_relu */
+    {0, 195, {194, -1, -1}, 91405, -1, -1, -1, -1, -1, 25, 12, 1, 0, 0, 0, 0, 0, 84915, 21273, -1, -1}, /* stage4_mfa_att3_fc2 */
     {7, 196, {195, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 4608}, /* stage4_mfa_att3_sigmoid */
-    {4, 18, {192, 196, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 17126, -1, -1}, /* stage4_mfa_y3 */
-    {3, 197, {17, 18, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 17133, -1, -1}, /* stage4_mfa_sum4 */
-    {0, 198, {197, -1, -1}, 91705, -1, 91930, 91955, 6490, 6515, 25, 9, 1, 1, 0, 0, 0, 0, 85215, 17144, -1, -1}, /* stage4_mfa_bn4 */
-    {5, 199, {198, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 17219, -1, -1}, /* stage4_mfa_att4_mean */
-    {0, 200, {199, -1, -1}, 91980, -1, -1, -1, -1, -1, 12, 25, 1, 1, 0, 0, 0, 0, 85440, 17221, -1, -1}, /* stage4_mfa_att4_relu */
-    {0, 201, {200, -1, -1}, 92280, -1, -1, -1, -1, -1, 25, 12, 1, 0, 0, 0, 0, 0, 85740, 17257, -1, -1}, /* stage4_mfa_att4_fc2 */
+    {4, 18, {192, 196, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21373, -1, -1}, /* stage4_mfa_y3 */
+    {3, 197, {17, 18, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21380, -1, -1}, /* stage4_mfa_sum4 */
+    {0, 198, {197, -1, -1}, 91705, -1, 91930, 91955, 6490, 6515, 25, 9, 1, 1, 0, 0, 0, 0, 85215, 21391, -1, -1}, /* stage4_mfa_bn4 */
+    {5, 199, {198, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 21491, -1, -1}, /* stage4_mfa_att4_mean */
+    {0, 200, {199, -1, -1}, 91980, -1, -1, -1, -1, -1, 12, 25, 1, 1, 0, 0, 0, 0, 85440, 21493, -1, -1}, /* stage4_mfa_att4_relu */
+    {0, 201, {200, -1, -1}, 92280, -1, -1, -1, -1, -1, 25, 12, 1, 0, 0, 0, 0, 0, 85740, 21541, -1, -1}, /* stage4_mfa_att4_fc2 */
     {7, 202, {201, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 4864}, /* stage4_mfa_att4_sigmoid */
-    {4, 18, {198, 202, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 17332, -1, -1}, /* stage4_mfa_y4 */
-    {0, 203, {5, -1, -1}, 92580, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 86040, 17339, -1, -1}, /* head_fpm_lateral1 */
-    {0, 204, {9, -1, -1}, 94180, -1, -1, -1, -1, -1, 40, 60, 1, 0, 0, 0, 0, 0, 87640, 17459, -1, -1}, /* head_fpm_lateral2 */
-    {0, 205, {13, -1, -1}, 96580, -1, -1, -1, -1, -1, 40, 80, 1, 0, 0, 0, 0, 0, 90040, 17579, -1, -1}, /* head_fpm_lateral3 */
-    {0, 206, {18, -1, -1}, 99780, -1, -1, -1, -1, -1, 40, 100, 1, 0, 0, 0, 0, 0, 93240, 17699, -1, -1}, /* head_fpm_lateral4 */
-    {6, 207, {206, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 17819, -1, -1}, /* head_fpm_smooth4_f2_out1 */
-    {0, 207, {206, -1, -1}, 103780, -1, 103810, 103850, 6540, 6580, 10, 3, 4, 0, 0, 0, 0, 0, 97240, 17821, -1, -1}, /* head_fpm_smooth4_f2_out2 */
-    {3, 208, {206, 207, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 17941, -1, -1}, /* head_fpm_smooth4_f2_sum3 */
-    {0, 207, {208, -1, -1}, 103890, -1, 103920, 103960, 6620, 6660, 10, 3, 4, 0, 0, 0, 0, 0, 97270, 17952, -1, -1}, /* head_fpm_smooth4_f2_out3 */
-    {3, 209, {206, 207, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 18072, -1, -1}, /* head_fpm_smooth4_f2_sum4 */
-    {0, 207, {209, -1, -1}, 104000, -1, 104030, 104070, 6700, 6740, 10, 3, 4, 0, 0, 0, 0, 0, 97300, 18083, -1, -1}, /* head_fpm_smooth4_f2_out4 */
-    {5, 210, {207, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 18203, -1, -1}, /* head_fpm_smooth4_mean_f */
-    {6, 211, {210, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 18205, -1, -1}, /* head_fpm_smooth4_f1_out1 */
-    {0, 211, {210, -1, -1}, 104110, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 97330, 18207, -1, -1}, /* head_fpm_smooth4_f1_out2 */
-    {3, 212, {210, 211, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 18237, -1, -1}, /* head_fpm_smooth4_f1_sum3 */
-    {0, 211, {212, -1, -1}, 104140, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 97360, 18248, -1, -1}, /* head_fpm_smooth4_f1_out3 */
-    {3, 213, {210, 211, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 18278, -1, -1}, /* head_fpm_smooth4_f1_sum4 */
-    {0, 211, {213, -1, -1}, 104170, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 97390, 18289, -1, -1}, /* head_fpm_smooth4_f1_out4 */
-    {0, 214, {211, -1, -1}, 104200, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 97420, 18319, -1, -1}, /* head_fpm_smooth4_conv_out */
-    {1, 215, {207, 206, 214}, -1, -1, 105800, 105840, 6780, 6820, 40, 0, 1, 1, 3, 0, 0, 0, -1, 18439, 664, -1}, /* head_fpm_smooth4_bn */
-    {5, 19, {215, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 18679, -1, -1}, /* head_fpm_pool4 */
-    {3, 216, {206, 205, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 18681, -1, -1}, /* head_fpm_merge3 */
-    {6, 217, {216, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 18692, -1, -1}, /* head_fpm_smooth3_f2_out1 */
-    {0, 217, {216, -1, -1}, 105880, -1, 105910, 105950, 6860, 6900, 10, 3, 4, 0, 0, 0, 0, 0, 99020, 18694, -1, -1}, /* head_fpm_smooth3_f2_out2 */
-    {3, 218, {216, 217, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 18814, -1, -1}, /* head_fpm_smooth3_f2_sum3 */
-    {0, 217, {218, -1, -1}, 105990, -1, 106020, 106060, 6940, 6980, 10, 3, 4, 0, 0, 0, 0, 0, 99050, 18825, -1, -1}, /* head_fpm_smooth3_f2_out3 */
-    {3, 219, {216, 217, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 18945, -1, -1}, /* head_fpm_smooth3_f2_sum4 */
-    {0, 217, {219, -1, -1}, 106100, -1, 106130, 106170, 7020, 7060, 10, 3, 4, 0, 0, 0, 0, 0, 99080, 18956, -1, -1}, /* head_fpm_smooth3_f2_out4 */
-    {5, 220, {217, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 19076, -1, -1}, /* head_fpm_smooth3_mean_f */
-    {6, 221, {220, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 19078, -1, -1}, /* head_fpm_smooth3_f1_out1 */
-    {0, 221, {220, -1, -1}, 106210, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 99110, 19080, -1, -1}, /* head_fpm_smooth3_f1_out2 */
-    {3, 222, {220, 221, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 19110, -1, -1}, /* head_fpm_smooth3_f1_sum3 */
-    {0, 221, {222, -1, -1}, 106240, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 99140, 19121, -1, -1}, /* head_fpm_smooth3_f1_out3 */
-    {3, 223, {220, 221, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 19151, -1, -1}, /* head_fpm_smooth3_f1_sum4 */
-    {0, 221, {223, -1, -1}, 106270, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 99170, 19162, -1, -1}, /* head_fpm_smooth3_f1_out4 */
-    {0, 224, {221, -1, -1}, 106300, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 99200, 19192, -1, -1}, /* head_fpm_smooth3_conv_out */
-    {1, 225, {217, 216, 224}, -1, -1, 107900, 107940, 7100, 7140, 40, 0, 1, 1, 3, 0, 0, 0, -1, 19312, 704, -1}, /* head_fpm_smooth3_bn */
-    {5, 19, {225, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 19552, -1, -1}, /* head_fpm_pool3 */
-    {0, 226, {216, -1, -1}, 107980, -1, -1, -1, -1, -1, 160, 40, 1, 0, 0, 0, 0, 0, 100800, 19554, -1, -1}, /* head_fpm_up2 */
-    {3, 227, {226, 204, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 20034, -1, -1}, /* head_fpm_merge2 */
-    {6, 228, {227, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 20045, -1, -1}, /* head_fpm_smooth2_f2_out1 */
-    {0, 228, {227, -1, -1}, 114380, -1, 114410, 114450, 7180, 7220, 10, 3, 4, 0, 0, 0, 0, 0, 107200, 20047, -1, -1}, /* head_fpm_smooth2_f2_out2 */
-    {3, 229, {227, 228, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 20167, -1, -1}, /* head_fpm_smooth2_f2_sum3 */
-    {0, 228, {229, -1, -1}, 114490, -1, 114520, 114560, 7260, 7300, 10, 3, 4, 0, 0, 0, 0, 0, 107230, 20178, -1, -1}, /* head_fpm_smooth2_f2_out3 */
-    {3, 230, {227, 228, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 20298, -1, -1}, /* head_fpm_smooth2_f2_sum4 */
-    {0, 228, {230, -1, -1}, 114600, -1, 114630, 114670, 7340, 7380, 10, 3, 4, 0, 0, 0, 0, 0, 107260, 20309, -1, -1}, /* head_fpm_smooth2_f2_out4 */
-    {5, 231, {228, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 20429, -1, -1}, /* head_fpm_smooth2_mean_f */
-    {6, 232, {231, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 20431, -1, -1}, /* head_fpm_smooth2_f1_out1 */
-    {0, 232, {231, -1, -1}, 114710, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 107290, 20433, -1, -1}, /* head_fpm_smooth2_f1_out2 */
-    {3, 233, {231, 232, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 20463, -1, -1}, /* head_fpm_smooth2_f1_sum3 */
-    {0, 232, {233, -1, -1}, 114740, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 107320, 20474, -1, -1}, /* head_fpm_smooth2_f1_out3 */
-    {3, 234, {231, 232, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 20504, -1, -1}, /* head_fpm_smooth2_f1_sum4 */
-    {0, 232, {234, -1, -1}, 114770, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 107350, 20515, -1, -1}, /* head_fpm_smooth2_f1_out4 */
-    {0, 235, {232, -1, -1}, 114800, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 107380, 20545, -1, -1}, /* head_fpm_smooth2_conv_out */
-    {1, 236, {228, 227, 235}, -1, -1, 116400, 116440, 7420, 7460, 40, 0, 1, 1, 3, 0, 0, 0, -1, 20665, 744, -1}, /* head_fpm_smooth2_bn */
-    {5, 19, {236, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 512, 0, 0, -1, 20905, -1, -1}, /* head_fpm_pool2 */
-    {0, 237, {227, -1, -1}, 116480, -1, -1, -1, -1, -1, 160, 40, 1, 0, 0, 0, 0, 0, 108980, 20907, -1, -1}, /* head_fpm_up1 */
-    {3, 238, {237, 203, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21387, -1, -1}, /* head_fpm_merge1 */
-    {6, 239, {238, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21398, -1, -1}, /* head_fpm_smooth1_f2_out1 */
-    {0, 239, {238, -1, -1}, 122880, -1, 122910, 122950, 7500, 7540, 10, 3, 4, 0, 0, 0, 0, 0, 115380, 21400, -1, -1}, /* head_fpm_smooth1_f2_out2 */
-    {3, 240, {238, 239, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21520, -1, -1}, /* head_fpm_smooth1_f2_sum3 */
-    {0, 239, {240, -1, -1}, 122990, -1, 123020, 123060, 7580, 7620, 10, 3, 4, 0, 0, 0, 0, 0, 115410, 21531, -1, -1}, /* head_fpm_smooth1_f2_out3 */
-    {3, 241, {238, 239, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21651, -1, -1}, /* head_fpm_smooth1_f2_sum4 */
-    {0, 239, {241, -1, -1}, 123100, -1, 123130, 123170, 7660, 7700, 10, 3, 4, 0, 0, 0, 0, 0, 115440, 21662, -1, -1}, /* head_fpm_smooth1_f2_out4 */
-    {5, 242, {239, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 21782, -1, -1}, /* head_fpm_smooth1_mean_f */
-    {6, 243, {242, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21784, -1, -1}, /* head_fpm_smooth1_f1_out1 */
-    {0, 243, {242, -1, -1}, 123210, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 115470, 21786, -1, -1}, /* head_fpm_smooth1_f1_out2 */
-    {3, 244, {242, 243, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21816, -1, -1}, /* head_fpm_smooth1_f1_sum3 */
-    {0, 243, {244, -1, -1}, 123240, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 115500, 21827, -1, -1}, /* head_fpm_smooth1_f1_out3 */
-    {3, 245, {242, 243, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21857, -1, -1}, /* head_fpm_smooth1_f1_sum4 */
-    {0, 243, {245, -1, -1}, 123270, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 115530, 21868, -1, -1}, /* head_fpm_smooth1_f1_out4 */
-    {0, 246, {243, -1, -1}, 123300, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 115560, 21898, -1, -1}, /* head_fpm_smooth1_conv_out */
-    {1, 247, {239, 238, 246}, -1, -1, 124900, 124940, 7740, 7780, 40, 0, 1, 1, 3, 0, 0, 0, -1, 22018, 784, -1}, /* head_fpm_smooth1_bn */
-    {5, 19, {247, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 2048, 0, 0, -1, 22258, -1, -1}, /* head_fpm_pool1 */
-    {0, 20, {19, -1, -1}, 124980, 126580, -1, -1, -1, -1, 10, 160, 1, 0, 0, 0, 0, 0, 117160, 22260, -1, -1}, /* head_linear */
+    {4, 18, {198, 202, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21641, -1, -1}, /* stage4_mfa_y4 */
+    {0, 203, {5, -1, -1}, 92580, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 86040, 21648, -1, -1}, /* head_fpm_lateral1 */
+    {0, 204, {9, -1, -1}, 94180, -1, -1, -1, -1, -1, 40, 60, 1, 0, 0, 0, 0, 0, 87640, 21808, -1, -1}, /* head_fpm_lateral2 */
+    {0, 205, {13, -1, -1}, 96580, -1, -1, -1, -1, -1, 40, 80, 1, 0, 0, 0, 0, 0, 90040, 21968, -1, -1}, /* head_fpm_lateral3 */
+    {0, 206, {18, -1, -1}, 99780, -1, -1, -1, -1, -1, 40, 100, 1, 0, 0, 0, 0, 0, 93240, 22128, -1, -1}, /* head_fpm_lateral4 */
+    {6, 207, {206, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 22288, -1, -1}, /* head_fpm_smooth4_f2_out1 */
+    {0, 207, {206, -1, -1}, 103780, -1, 103810, 103850, 6540, 6580, 10, 3, 4, 0, 0, 0, 0, 0, 97240, 22290, -1, -1}, /* head_fpm_smooth4_f2_out2 */
+    {3, 208, {206, 207, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 22450, -1, -1}, /* head_fpm_smooth4_f2_sum3 */
+    {0, 207, {208, -1, -1}, 103890, -1, 103920, 103960, 6620, 6660, 10, 3, 4, 0, 0, 0, 0, 0, 97270, 22461, -1, -1}, /* head_fpm_smooth4_f2_out3 */
+    {3, 209, {206, 207, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 22621, -1, -1}, /* head_fpm_smooth4_f2_sum4 */
+    {0, 207, {209, -1, -1}, 104000, -1, 104030, 104070, 6700, 6740, 10, 3, 4, 0, 0, 0, 0, 0, 97300, 22632, -1, -1}, /* head_fpm_smooth4_f2_out4 */
+    {5, 210, {207, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 22792, -1, -1}, /* head_fpm_smooth4_mean_f */
+    {6, 211, {210, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 22794, -1, -1}, /* head_fpm_smooth4_f1_out1 */
+    {0, 211, {210, -1, -1}, 104110, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 97330, 22796, -1, -1}, /* head_fpm_smooth4_f1_out2 */
+    {3, 212, {210, 211, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 22836, -1, -1}, /* head_fpm_smooth4_f1_sum3 */
+    {0, 211, {212, -1, -1}, 104140, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 97360, 22847, -1, -1}, /* head_fpm_smooth4_f1_out3 */
+    {3, 213, {210, 211, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 22887, -1, -1}, /* head_fpm_smooth4_f1_sum4 */
+    {0, 211, {213, -1, -1}, 104170, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 97390, 22898, -1, -1}, /* head_fpm_smooth4_f1_out4 */
+    {0, 214, {211, -1, -1}, 104200, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 97420, 22938, -1, -1}, /* head_fpm_smooth4_conv_out */
+    {1, 215, {207, 206, 214}, -1, -1, 105800, 105840, 6780, 6820, 40, 0, 1, 1, 3, 0, 0, 0, -1, 23098, 664, -1}, /* head_fpm_smooth4_bn */
+    {5, 19, {215, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 23338, -1, -1}, /* head_fpm_pool4 */
+    {3, 216, {206, 205, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 23340, -1, -1}, /* head_fpm_merge3 */
+    {6, 217, {216, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 23351, -1, -1}, /* head_fpm_smooth3_f2_out1 */
+    {0, 217, {216, -1, -1}, 105880, -1, 105910, 105950, 6860, 6900, 10, 3, 4, 0, 0, 0, 0, 0, 99020, 23353, -1, -1}, /* head_fpm_smooth3_f2_out2 */
+    {3, 218, {216, 217, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 23513, -1, -1}, /* head_fpm_smooth3_f2_sum3 */
+    {0, 217, {218, -1, -1}, 105990, -1, 106020, 106060, 6940, 6980, 10, 3, 4, 0, 0, 0, 0, 0, 99050, 23524, -1, -1}, /* head_fpm_smooth3_f2_out3 */
+    {3, 219, {216, 217, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 23684, -1, -1}, /* head_fpm_smooth3_f2_sum4 */
+    {0, 217, {219, -1, -1}, 106100, -1, 106130, 106170, 7020, 7060, 10, 3, 4, 0, 0, 0, 0, 0, 99080, 23695, -1, -1}, /* head_fpm_smooth3_f2_out4 */
+    {5, 220, {217, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 23855, -1, -1}, /* head_fpm_smooth3_mean_f */
+    {6, 221, {220, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 23857, -1, -1}, /* head_fpm_smooth3_f1_out1 */
+    {0, 221, {220, -1, -1}, 106210, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 99110, 23859, -1, -1}, /* head_fpm_smooth3_f1_out2 */
+    {3, 222, {220, 221, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 23899, -1, -1}, /* head_fpm_smooth3_f1_sum3 */
+    {0, 221, {222, -1, -1}, 106240, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 99140, 23910, -1, -1}, /* head_fpm_smooth3_f1_out3 */
+    {3, 223, {220, 221, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 23950, -1, -1}, /* head_fpm_smooth3_f1_sum4 */
+    {0, 221, {223, -1, -1}, 106270, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 99170, 23961, -1, -1}, /* head_fpm_smooth3_f1_out4 */
+    {0, 224, {221, -1, -1}, 106300, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 99200, 24001, -1, -1}, /* head_fpm_smooth3_conv_out */
+    {1, 225, {217, 216, 224}, -1, -1, 107900, 107940, 7100, 7140, 40, 0, 1, 1, 3, 0, 0, 0, -1, 24161, 704, -1}, /* head_fpm_smooth3_bn */
+    {5, 19, {225, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 24401, -1, -1}, /* head_fpm_pool3 */
+    {0, 226, {216, -1, -1}, 107980, -1, -1, -1, -1, -1, 160, 40, 1, 0, 0, 0, 0, 0, 100800, 24403, -1, -1}, /* head_fpm_up2 */
+    {3, 227, {226, 204, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 25043, -1, -1}, /* head_fpm_merge2 */
+    {6, 228, {227, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 25054, -1, -1}, /* head_fpm_smooth2_f2_out1 */
+    {0, 228, {227, -1, -1}, 114380, -1, 114410, 114450, 7180, 7220, 10, 3, 4, 0, 0, 0, 0, 0, 107200, 25056, -1, -1}, /* head_fpm_smooth2_f2_out2 */
+    {3, 229, {227, 228, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 25216, -1, -1}, /* head_fpm_smooth2_f2_sum3 */
+    {0, 228, {229, -1, -1}, 114490, -1, 114520, 114560, 7260, 7300, 10, 3, 4, 0, 0, 0, 0, 0, 107230, 25227, -1, -1}, /* head_fpm_smooth2_f2_out3 */
+    {3, 230, {227, 228, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 25387, -1, -1}, /* head_fpm_smooth2_f2_sum4 */
+    {0, 228, {230, -1, -1}, 114600, -1, 114630, 114670, 7340, 7380, 10, 3, 4, 0, 0, 0, 0, 0, 107260, 25398, -1, -1}, /* head_fpm_smooth2_f2_out4 */
+    {5, 231, {228, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 25558, -1, -1}, /* head_fpm_smooth2_mean_f */
+    {6, 232, {231, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 25560, -1, -1}, /* head_fpm_smooth2_f1_out1 */
+    {0, 232, {231, -1, -1}, 114710, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 107290, 25562, -1, -1}, /* head_fpm_smooth2_f1_out2 */
+    {3, 233, {231, 232, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 25602, -1, -1}, /* head_fpm_smooth2_f1_sum3 */
+    {0, 232, {233, -1, -1}, 114740, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 107320, 25613, -1, -1}, /* head_fpm_smooth2_f1_out3 */
+    {3, 234, {231, 232, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 25653, -1, -1}, /* head_fpm_smooth2_f1_sum4 */
+    {0, 232, {234, -1, -1}, 114770, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 107350, 25664, -1, -1}, /* head_fpm_smooth2_f1_out4 */
+    {0, 235, {232, -1, -1}, 114800, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 107380, 25704, -1, -1}, /* head_fpm_smooth2_conv_out */
+    {1, 236, {228, 227, 235}, -1, -1, 116400, 116440, 7420, 7460, 40, 0, 1, 1, 3, 0, 0, 0, -1, 25864, 744, -1}, /* head_fpm_smooth2_bn */
+    {5, 19, {236, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 512, 0, 0, -1, 26104, -1, -1}, /* head_fpm_pool2 */
+    {0, 237, {227, -1, -1}, 116480, -1, -1, -1, -1, -1, 160, 40, 1, 0, 0, 0, 0, 0, 108980, 26106, -1, -1}, /* head_fpm_up1 */
+    {3, 238, {237, 203, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 26746, -1, -1}, /* head_fpm_merge1 */
+    {6, 239, {238, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 26757, -1, -1}, /* head_fpm_smooth1_f2_out1 */
+    {0, 239, {238, -1, -1}, 122880, -1, 122910, 122950, 7500, 7540, 10, 3, 4, 0, 0, 0, 0, 0, 115380, 26759, -1, -1}, /* head_fpm_smooth1_f2_out2 */
+    {3, 240, {238, 239, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 26919, -1, -1}, /* head_fpm_smooth1_f2_sum3 */
+    {0, 239, {240, -1, -1}, 122990, -1, 123020, 123060, 7580, 7620, 10, 3, 4, 0, 0, 0, 0, 0, 115410, 26930, -1, -1}, /* head_fpm_smooth1_f2_out3 */
+    {3, 241, {238, 239, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 27090, -1, -1}, /* head_fpm_smooth1_f2_sum4 */
+    {0, 239, {241, -1, -1}, 123100, -1, 123130, 123170, 7660, 7700, 10, 3, 4, 0, 0, 0, 0, 0, 115440, 27101, -1, -1}, /* head_fpm_smooth1_f2_out4 */
+    {5, 242, {239, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 27261, -1, -1}, /* head_fpm_smooth1_mean_f */
+    {6, 243, {242, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 27263, -1, -1}, /* head_fpm_smooth1_f1_out1 */
+    {0, 243, {242, -1, -1}, 123210, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 115470, 27265, -1, -1}, /* head_fpm_smooth1_f1_out2 */
+    {3, 244, {242, 243, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 27305, -1, -1}, /* head_fpm_smooth1_f1_sum3 */
+    {0, 243, {244, -1, -1}, 123240, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 115500, 27316, -1, -1}, /* head_fpm_smooth1_f1_out3 */
+    {3, 245, {242, 243, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 27356, -1, -1}, /* head_fpm_smooth1_f1_sum4 */
+    {0, 243, {245, -1, -1}, 123270, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 115530, 27367, -1, -1}, /* head_fpm_smooth1_f1_out4 */
+    {0, 246, {243, -1, -1}, 123300, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 115560, 27407, -1, -1}, /* head_fpm_smooth1_conv_out */
+    {1, 247, {239, 238, 246}, -1, -1, 124900, 124940, 7740, 7780, 40, 0, 1, 1, 3, 0, 0, 0, -1, 27567, 784, -1}, /* head_fpm_smooth1_bn */
+    {5, 19, {247, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 2048, 0, 0, -1, 27807, -1, -1}, /* head_fpm_pool1 */
+    {0, 20, {19, -1, -1}, 124980, 126580, -1, -1, -1, -1, 10, 160, 1, 0, 0, 0, 0, 0, 117160, 27809, -1, -1}, /* head_linear */
 };
 
 const AscInt8 bcres2net_mfa_fpm_int8 = {
     .steps = bcres2net_mfa_fpm_int8_steps, .nsteps = 343,
-    .n8 = 118760, .n32 = 22290, .n64 = 824, .nu8 = 5120, .nf = 248,
+    .n8 = 118760, .n32 = 27849, .n64 = 824, .nu8 = 5120, .nf = 248,
     .arena = 417792, .forward = bcres2net_mfa_fpm_int8_forward,
 };
 

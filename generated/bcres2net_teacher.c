@@ -8939,24 +8939,24 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* stem.conv: stem_bn, norm folded, relu as the clamp */
     {
         static const NnI8ConvShape shape = {1, 160, 1, 1, 256, 32, 5, 5, 2, 2, 2, 2, 1, 1, 128, 16};
-        nn_i8_conv(stem_bn, input, w32[21], w8 + 0, w32 + 248, &shape, nn_i8_rq(w32 + 408, 160, w32[0], 1));
+        nn_i8_conv(stem_bn, input, w32[21], w8 + 0, w32 + 248, &shape, nn_i8_rq(w32 + 408, 160, w32[0], 1, w32 + 728));
     }
 
     /* stem.mfa: stem_mfa_att1_mean */
-    nn_i8_mean_rq(stem_mfa_att1_mean, stem_mfa_x1, w32[0], 40, 128, 16, NN_I8_MEAN_T, w32[728], w32[729], w32[22]);
+    nn_i8_mean_rq(stem_mfa_att1_mean, stem_mfa_x1, w32[0], 40, 128, 16, NN_I8_MEAN_T, w32[888], w32[889], w32[22]);
 
     /* stem.mfa: stem_mfa_att1_relu, relu as the clamp */
-    nn_i8_conv1x1(stem_mfa_att1_relu, stem_mfa_att1_mean, w32[22], w8 + 4000, w32 + 730, 40, 20, 128, nn_i8_rq(w32 + 750, 20, w32[23], 1));
+    nn_i8_conv1x1(stem_mfa_att1_relu, stem_mfa_att1_mean, w32[22], w8 + 4000, w32 + 890, 40, 20, 128, nn_i8_rq(w32 + 910, 20, w32[23], 1, w32 + 950));
 
     /* stem.mfa: stem_mfa_att1_fc2 */
-    nn_i8_conv1x1(stem_mfa_att1_fc2, stem_mfa_att1_relu, w32[23], w8 + 4800, w32 + 790, 20, 40, 128, nn_i8_rq(w32 + 830, 40, w32[24], 0));
+    nn_i8_conv1x1(stem_mfa_att1_fc2, stem_mfa_att1_relu, w32[23], w8 + 4800, w32 + 970, 20, 40, 128, nn_i8_rq(w32 + 1010, 40, w32[24], 0, w32 + 1090));
 
     /* stem.mfa: stem_mfa_att1_sigmoid */
     nn_i8_lut_apply(stem_mfa_att1_sigmoid, stem_mfa_att1_fc2, 5120, u8 + 0);
 
     /* stem.mfa: stem_mfa_y1 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 910);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 1130);
         nn_i8_mul_bcast(stem_mfa_y1, stem_mfa_x1, stem_mfa_att1_sigmoid, 40, 128, 16, NN_I8_BCAST_T, &mul);
     }
 
@@ -8964,30 +8964,30 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 128, 16, 3, 3, 1, 1, 1, 1, 1, 1, 128, 16};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stem_mfa_bn2, stem_mfa_x2, w32[0], w8 + 5600, w32 + 917, &shape, nn_i8_rq(w32 + 957, 40, w32[26], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stem_mfa_bn2, stem_mfa_x2, w32[0], w8 + 5600, w32 + 1137, &shape, nn_i8_rq(w32 + 1177, 40, w32[26], 1, w32 + 1257), 1);
     }
 
     /* stem.mfa: stem_mfa_att2_mean */
-    nn_i8_mean_rq(stem_mfa_att2_mean, stem_mfa_bn2, w32[26], 40, 128, 16, NN_I8_MEAN_T, w32[1037], w32[1038], w32[27]);
+    nn_i8_mean_rq(stem_mfa_att2_mean, stem_mfa_bn2, w32[26], 40, 128, 16, NN_I8_MEAN_T, w32[1297], w32[1298], w32[27]);
 
     /* stem.mfa: stem_mfa_att2_relu, relu as the clamp */
-    nn_i8_conv1x1(stem_mfa_att2_relu, stem_mfa_att2_mean, w32[27], w8 + 5960, w32 + 1039, 40, 20, 128, nn_i8_rq(w32 + 1059, 20, w32[28], 1));
+    nn_i8_conv1x1(stem_mfa_att2_relu, stem_mfa_att2_mean, w32[27], w8 + 5960, w32 + 1299, 40, 20, 128, nn_i8_rq(w32 + 1319, 20, w32[28], 1, w32 + 1359));
 
     /* stem.mfa: stem_mfa_att2_fc2 */
-    nn_i8_conv1x1(stem_mfa_att2_fc2, stem_mfa_att2_relu, w32[28], w8 + 6760, w32 + 1099, 20, 40, 128, nn_i8_rq(w32 + 1139, 40, w32[29], 0));
+    nn_i8_conv1x1(stem_mfa_att2_fc2, stem_mfa_att2_relu, w32[28], w8 + 6760, w32 + 1379, 20, 40, 128, nn_i8_rq(w32 + 1419, 40, w32[29], 0, w32 + 1499));
 
     /* stem.mfa: stem_mfa_att2_sigmoid */
     nn_i8_lut_apply(stem_mfa_att2_sigmoid, stem_mfa_att2_fc2, 5120, u8 + 256);
 
     /* stem.mfa: stem_mfa_y2 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 1219);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 1539);
         nn_i8_mul_bcast(stem_mfa_y2, stem_mfa_bn2, stem_mfa_att2_sigmoid, 40, 128, 16, NN_I8_BCAST_T, &mul);
     }
 
     /* stem.mfa: stem_mfa_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 1226);
+        const NnI8Add add = nn_i8_add_load(w32 + 1546);
         nn_i8_add(stem_mfa_sum3, stem_mfa_x3, stem_mfa_y2, 81920, &add);
     }
 
@@ -8995,30 +8995,30 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 128, 16, 3, 3, 1, 1, 1, 1, 1, 1, 128, 16};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stem_mfa_bn3, stem_mfa_sum3, w32[31], w8 + 7560, w32 + 1237, &shape, nn_i8_rq(w32 + 1277, 40, w32[32], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stem_mfa_bn3, stem_mfa_sum3, w32[31], w8 + 7560, w32 + 1557, &shape, nn_i8_rq(w32 + 1597, 40, w32[32], 1, w32 + 1677), 1);
     }
 
     /* stem.mfa: stem_mfa_att3_mean */
-    nn_i8_mean_rq(stem_mfa_att3_mean, stem_mfa_bn3, w32[32], 40, 128, 16, NN_I8_MEAN_T, w32[1357], w32[1358], w32[33]);
+    nn_i8_mean_rq(stem_mfa_att3_mean, stem_mfa_bn3, w32[32], 40, 128, 16, NN_I8_MEAN_T, w32[1717], w32[1718], w32[33]);
 
     /* stem.mfa: stem_mfa_att3_relu, relu as the clamp */
-    nn_i8_conv1x1(stem_mfa_att3_relu, stem_mfa_att3_mean, w32[33], w8 + 7920, w32 + 1359, 40, 20, 128, nn_i8_rq(w32 + 1379, 20, w32[34], 1));
+    nn_i8_conv1x1(stem_mfa_att3_relu, stem_mfa_att3_mean, w32[33], w8 + 7920, w32 + 1719, 40, 20, 128, nn_i8_rq(w32 + 1739, 20, w32[34], 1, w32 + 1779));
 
     /* stem.mfa: stem_mfa_att3_fc2 */
-    nn_i8_conv1x1(stem_mfa_att3_fc2, stem_mfa_att3_relu, w32[34], w8 + 8720, w32 + 1419, 20, 40, 128, nn_i8_rq(w32 + 1459, 40, w32[35], 0));
+    nn_i8_conv1x1(stem_mfa_att3_fc2, stem_mfa_att3_relu, w32[34], w8 + 8720, w32 + 1799, 20, 40, 128, nn_i8_rq(w32 + 1839, 40, w32[35], 0, w32 + 1919));
 
     /* stem.mfa: stem_mfa_att3_sigmoid */
     nn_i8_lut_apply(stem_mfa_att3_sigmoid, stem_mfa_att3_fc2, 5120, u8 + 512);
 
     /* stem.mfa: stem_mfa_y3 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 1539);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 1959);
         nn_i8_mul_bcast(stem_mfa_y3, stem_mfa_bn3, stem_mfa_att3_sigmoid, 40, 128, 16, NN_I8_BCAST_T, &mul);
     }
 
     /* stem.mfa: stem_mfa_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 1546);
+        const NnI8Add add = nn_i8_add_load(w32 + 1966);
         nn_i8_add(stem_mfa_sum4, stem_mfa_x4, stem_mfa_y3, 81920, &add);
     }
 
@@ -9026,43 +9026,43 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 128, 16, 3, 3, 1, 1, 1, 1, 1, 1, 128, 16};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stem_mfa_bn4, stem_mfa_sum4, w32[37], w8 + 9520, w32 + 1557, &shape, nn_i8_rq(w32 + 1597, 40, w32[38], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stem_mfa_bn4, stem_mfa_sum4, w32[37], w8 + 9520, w32 + 1977, &shape, nn_i8_rq(w32 + 2017, 40, w32[38], 1, w32 + 2097), 1);
     }
 
     /* stem.mfa: stem_mfa_att4_mean */
-    nn_i8_mean_rq(stem_mfa_att4_mean, stem_mfa_bn4, w32[38], 40, 128, 16, NN_I8_MEAN_T, w32[1677], w32[1678], w32[39]);
+    nn_i8_mean_rq(stem_mfa_att4_mean, stem_mfa_bn4, w32[38], 40, 128, 16, NN_I8_MEAN_T, w32[2137], w32[2138], w32[39]);
 
     /* stem.mfa: stem_mfa_att4_relu, relu as the clamp */
-    nn_i8_conv1x1(stem_mfa_att4_relu, stem_mfa_att4_mean, w32[39], w8 + 9880, w32 + 1679, 40, 20, 128, nn_i8_rq(w32 + 1699, 20, w32[40], 1));
+    nn_i8_conv1x1(stem_mfa_att4_relu, stem_mfa_att4_mean, w32[39], w8 + 9880, w32 + 2139, 40, 20, 128, nn_i8_rq(w32 + 2159, 20, w32[40], 1, w32 + 2199));
 
     /* stem.mfa: stem_mfa_att4_fc2 */
-    nn_i8_conv1x1(stem_mfa_att4_fc2, stem_mfa_att4_relu, w32[40], w8 + 10680, w32 + 1739, 20, 40, 128, nn_i8_rq(w32 + 1779, 40, w32[41], 0));
+    nn_i8_conv1x1(stem_mfa_att4_fc2, stem_mfa_att4_relu, w32[40], w8 + 10680, w32 + 2219, 20, 40, 128, nn_i8_rq(w32 + 2259, 40, w32[41], 0, w32 + 2339));
 
     /* stem.mfa: stem_mfa_att4_sigmoid */
     nn_i8_lut_apply(stem_mfa_att4_sigmoid, stem_mfa_att4_fc2, 5120, u8 + 768);
 
     /* stem.mfa: stem_mfa_y4 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 1859);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 2379);
         nn_i8_mul_bcast(stem_mfa_y4, stem_mfa_bn4, stem_mfa_att4_sigmoid, 40, 128, 16, NN_I8_BCAST_T, &mul);
     }
 
     /* stage1.bcres2net1: stage1_bcres2net1_bn_in, norm folded, relu as the clamp */
-    nn_i8_conv1x1(stage1_bcres2net1_bn_in, stem_mfa, w32[1], w8 + 11480, w32 + 1866, 160, 80, 2048, nn_i8_rq(w32 + 1946, 80, w32[43], 1));
+    nn_i8_conv1x1(stage1_bcres2net1_bn_in, stem_mfa, w32[1], w8 + 11480, w32 + 2386, 160, 80, 2048, nn_i8_rq(w32 + 2466, 80, w32[43], 1, w32 + 2626));
 
     /* stage1.bcres2net1: stage1_bcres2net1_f2_out1 */
-    nn_i8_requant_copy(stage1_bcres2net1_f2_out1, stage1_bcres2net1_f2_in1, 40960, w32[43], w32[2106], w32[2107], w32[44], 0, 255);
+    nn_i8_requant_copy(stage1_bcres2net1_f2_out1, stage1_bcres2net1_f2_in1, 40960, w32[43], w32[2706], w32[2707], w32[44], 0, 255);
 
     /* stage1.bcres2net1: stage1_bcres2net1_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_in2, w32[43], w8 + 24280, w32 + 2108, &shape, nn_i8_rq(w32 + 2188, 80, w32[44], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_in2, w32[43], w8 + 24280, w32 + 2708, &shape, nn_i8_rq(w32 + 2788, 80, w32[44], 0, w32 + 2948), 4);
     }
 
     /* stage1.bcres2net1: stage1_bcres2net1_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 2348);
+        const NnI8Add add = nn_i8_add_load(w32 + 3028);
         nn_i8_add(stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_in3, stage1_bcres2net1_f2_out2, 40960, &add);
     }
 
@@ -9070,12 +9070,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_sum3, w32[45], w8 + 24340, w32 + 2359, &shape, nn_i8_rq(w32 + 2439, 80, w32[44], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_sum3, w32[45], w8 + 24340, w32 + 3039, &shape, nn_i8_rq(w32 + 3119, 80, w32[44], 0, w32 + 3279), 4);
     }
 
     /* stage1.bcres2net1: stage1_bcres2net1_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 2599);
+        const NnI8Add add = nn_i8_add_load(w32 + 3359);
         nn_i8_add(stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_in4, stage1_bcres2net1_f2_out3, 40960, &add);
     }
 
@@ -9083,25 +9083,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_sum4, w32[46], w8 + 24400, w32 + 2610, &shape, nn_i8_rq(w32 + 2690, 80, w32[44], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_sum4, w32[46], w8 + 24400, w32 + 3370, &shape, nn_i8_rq(w32 + 3450, 80, w32[44], 0, w32 + 3610), 4);
     }
 
     /* stage1.bcres2net1: stage1_bcres2net1_mean_f */
-    nn_i8_mean_rq(stage1_bcres2net1_mean_f, stage1_bcres2net1_f2, w32[44], 80, 128, 16, NN_I8_MEAN_F, w32[2850], w32[2851], w32[47]);
+    nn_i8_mean_rq(stage1_bcres2net1_mean_f, stage1_bcres2net1_f2, w32[44], 80, 128, 16, NN_I8_MEAN_F, w32[3690], w32[3691], w32[47]);
 
     /* stage1.bcres2net1: stage1_bcres2net1_f1_out1 */
-    nn_i8_requant_copy(stage1_bcres2net1_f1_out1, stage1_bcres2net1_f1_in1, 320, w32[47], w32[2852], w32[2853], w32[48], 0, 255);
+    nn_i8_requant_copy(stage1_bcres2net1_f1_out1, stage1_bcres2net1_f1_in1, 320, w32[47], w32[3692], w32[3693], w32[48], 0, 255);
 
     /* stage1.bcres2net1: stage1_bcres2net1_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net1_f1_out2, stage1_bcres2net1_f1_in2, w32[47], w8 + 24460, w32 + 2854, &shape, nn_i8_rq(w32 + 2874, 20, w32[48], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net1_f1_out2, stage1_bcres2net1_f1_in2, w32[47], w8 + 24460, w32 + 3694, &shape, nn_i8_rq(w32 + 3714, 20, w32[48], 1, w32 + 3754), 1);
     }
 
     /* stage1.bcres2net1: stage1_bcres2net1_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 2914);
+        const NnI8Add add = nn_i8_add_load(w32 + 3774);
         nn_i8_add(stage1_bcres2net1_f1_sum3, stage1_bcres2net1_f1_in3, stage1_bcres2net1_f1_out2, 320, &add);
     }
 
@@ -9109,12 +9109,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net1_f1_out3, stage1_bcres2net1_f1_sum3, w32[49], w8 + 24520, w32 + 2925, &shape, nn_i8_rq(w32 + 2945, 20, w32[48], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net1_f1_out3, stage1_bcres2net1_f1_sum3, w32[49], w8 + 24520, w32 + 3785, &shape, nn_i8_rq(w32 + 3805, 20, w32[48], 1, w32 + 3845), 1);
     }
 
     /* stage1.bcres2net1: stage1_bcres2net1_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 2985);
+        const NnI8Add add = nn_i8_add_load(w32 + 3865);
         nn_i8_add(stage1_bcres2net1_f1_sum4, stage1_bcres2net1_f1_in4, stage1_bcres2net1_f1_out3, 320, &add);
     }
 
@@ -9122,11 +9122,11 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net1_f1_out4, stage1_bcres2net1_f1_sum4, w32[50], w8 + 24580, w32 + 2996, &shape, nn_i8_rq(w32 + 3016, 20, w32[48], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net1_f1_out4, stage1_bcres2net1_f1_sum4, w32[50], w8 + 24580, w32 + 3876, &shape, nn_i8_rq(w32 + 3896, 20, w32[48], 1, w32 + 3936), 1);
     }
 
     /* stage1.bcres2net1: stage1_bcres2net1_conv_out */
-    nn_i8_conv1x1(stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, w32[48], w8 + 24640, w32 + 3056, 80, 80, 16, nn_i8_rq(w32 + 3136, 80, w32[51], 0));
+    nn_i8_conv1x1(stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, w32[48], w8 + 24640, w32 + 3956, 80, 80, 16, nn_i8_rq(w32 + 4036, 80, w32[51], 0, w32 + 4196));
 
     /* stage1.bcres2net1: stage1_bcres2net1_drop */
     memcpy(stage1_bcres2net1_drop, stage1_bcres2net1_conv_out, 1280);
@@ -9134,25 +9134,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* stage1.bcres2net1: stage1_bcres2net1_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[2] = {
-            {stage1_bcres2net1_f2, NN_I8_BCAST_NONE, w32[44], w32 + 3296, w32 + 3376},
-            {stage1_bcres2net1_drop, NN_I8_BCAST_F, w32[51], w32 + 3456, w32 + 3536},
+            {stage1_bcres2net1_f2, NN_I8_BCAST_NONE, w32[44], w32 + 4276, w32 + 4356},
+            {stage1_bcres2net1_drop, NN_I8_BCAST_F, w32[51], w32 + 4436, w32 + 4516},
         };
         nn_i8_sum_affine(stage1_bcres2net1_bn, terms, 2, w64 + 0, w32[2], w32[2], 255, 80, 1, 128, 16);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_f2_out1 */
-    nn_i8_requant_copy(stage1_bcres2net2_f2_out1, stage1_bcres2net2_f2_in1, 40960, w32[2], w32[3616], w32[3617], w32[52], 0, 255);
+    nn_i8_requant_copy(stage1_bcres2net2_f2_out1, stage1_bcres2net2_f2_in1, 40960, w32[2], w32[4596], w32[4597], w32[52], 0, 255);
 
     /* stage1.bcres2net2: stage1_bcres2net2_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_in2, w32[2], w8 + 31040, w32 + 3618, &shape, nn_i8_rq(w32 + 3698, 80, w32[52], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_in2, w32[2], w8 + 31040, w32 + 4598, &shape, nn_i8_rq(w32 + 4678, 80, w32[52], 0, w32 + 4838), 4);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 3858);
+        const NnI8Add add = nn_i8_add_load(w32 + 4918);
         nn_i8_add(stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_in3, stage1_bcres2net2_f2_out2, 40960, &add);
     }
 
@@ -9160,12 +9160,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_sum3, w32[53], w8 + 31100, w32 + 3869, &shape, nn_i8_rq(w32 + 3949, 80, w32[52], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_sum3, w32[53], w8 + 31100, w32 + 4929, &shape, nn_i8_rq(w32 + 5009, 80, w32[52], 0, w32 + 5169), 4);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 4109);
+        const NnI8Add add = nn_i8_add_load(w32 + 5249);
         nn_i8_add(stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_in4, stage1_bcres2net2_f2_out3, 40960, &add);
     }
 
@@ -9173,25 +9173,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_sum4, w32[54], w8 + 31160, w32 + 4120, &shape, nn_i8_rq(w32 + 4200, 80, w32[52], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_sum4, w32[54], w8 + 31160, w32 + 5260, &shape, nn_i8_rq(w32 + 5340, 80, w32[52], 0, w32 + 5500), 4);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_mean_f */
-    nn_i8_mean_rq(stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, w32[52], 80, 128, 16, NN_I8_MEAN_F, w32[4360], w32[4361], w32[55]);
+    nn_i8_mean_rq(stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, w32[52], 80, 128, 16, NN_I8_MEAN_F, w32[5580], w32[5581], w32[55]);
 
     /* stage1.bcres2net2: stage1_bcres2net2_f1_out1 */
-    nn_i8_requant_copy(stage1_bcres2net2_f1_out1, stage1_bcres2net2_f1_in1, 320, w32[55], w32[4362], w32[4363], w32[56], 0, 255);
+    nn_i8_requant_copy(stage1_bcres2net2_f1_out1, stage1_bcres2net2_f1_in1, 320, w32[55], w32[5582], w32[5583], w32[56], 0, 255);
 
     /* stage1.bcres2net2: stage1_bcres2net2_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f1_out2, stage1_bcres2net2_f1_in2, w32[55], w8 + 31220, w32 + 4364, &shape, nn_i8_rq(w32 + 4384, 20, w32[56], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f1_out2, stage1_bcres2net2_f1_in2, w32[55], w8 + 31220, w32 + 5584, &shape, nn_i8_rq(w32 + 5604, 20, w32[56], 1, w32 + 5644), 1);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 4424);
+        const NnI8Add add = nn_i8_add_load(w32 + 5664);
         nn_i8_add(stage1_bcres2net2_f1_sum3, stage1_bcres2net2_f1_in3, stage1_bcres2net2_f1_out2, 320, &add);
     }
 
@@ -9199,12 +9199,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f1_out3, stage1_bcres2net2_f1_sum3, w32[57], w8 + 31280, w32 + 4435, &shape, nn_i8_rq(w32 + 4455, 20, w32[56], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f1_out3, stage1_bcres2net2_f1_sum3, w32[57], w8 + 31280, w32 + 5675, &shape, nn_i8_rq(w32 + 5695, 20, w32[56], 1, w32 + 5735), 1);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 4495);
+        const NnI8Add add = nn_i8_add_load(w32 + 5755);
         nn_i8_add(stage1_bcres2net2_f1_sum4, stage1_bcres2net2_f1_in4, stage1_bcres2net2_f1_out3, 320, &add);
     }
 
@@ -9212,11 +9212,11 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f1_out4, stage1_bcres2net2_f1_sum4, w32[58], w8 + 31340, w32 + 4506, &shape, nn_i8_rq(w32 + 4526, 20, w32[56], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f1_out4, stage1_bcres2net2_f1_sum4, w32[58], w8 + 31340, w32 + 5766, &shape, nn_i8_rq(w32 + 5786, 20, w32[56], 1, w32 + 5826), 1);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_conv_out */
-    nn_i8_conv1x1(stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, w32[56], w8 + 31400, w32 + 4566, 80, 80, 16, nn_i8_rq(w32 + 4646, 80, w32[59], 0));
+    nn_i8_conv1x1(stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, w32[56], w8 + 31400, w32 + 5846, 80, 80, 16, nn_i8_rq(w32 + 5926, 80, w32[59], 0, w32 + 6086));
 
     /* stage1.bcres2net2: stage1_bcres2net2_drop */
     memcpy(stage1_bcres2net2_drop, stage1_bcres2net2_conv_out, 1280);
@@ -9224,34 +9224,34 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* stage1.bcres2net2: stage1_bcres2net2_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {stage1_bcres2net2_f2, NN_I8_BCAST_NONE, w32[52], w32 + 4806, w32 + 4886},
-            {stage1_bcres2net1_bn, NN_I8_BCAST_NONE, w32[2], w32 + 4966, w32 + 5046},
-            {stage1_bcres2net2_drop, NN_I8_BCAST_F, w32[59], w32 + 5126, w32 + 5206},
+            {stage1_bcres2net2_f2, NN_I8_BCAST_NONE, w32[52], w32 + 6166, w32 + 6246},
+            {stage1_bcres2net1_bn, NN_I8_BCAST_NONE, w32[2], w32 + 6326, w32 + 6406},
+            {stage1_bcres2net2_drop, NN_I8_BCAST_F, w32[59], w32 + 6486, w32 + 6566},
         };
         nn_i8_sum_affine(stage1_bcres2net2_bn, terms, 3, w64 + 80, w32[3], w32[3], 255, 80, 1, 128, 16);
     }
 
     /* stage1.resnorm: stage1_resnorm */
     {
-        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 5286, w64 + 160);
+        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 6646, w64 + 160);
         nn_i8_resnorm(stage1_resnorm, stage1_bcres2net2_bn, 80, 1, 128, 16, &norm);
     }
 
     /* stage1.mfa: stage1_mfa_att1_mean */
-    nn_i8_mean_rq(stage1_mfa_att1_mean, stage1_mfa_x1, w32[4], 20, 128, 16, NN_I8_MEAN_T, w32[5292], w32[5293], w32[60]);
+    nn_i8_mean_rq(stage1_mfa_att1_mean, stage1_mfa_x1, w32[4], 20, 128, 16, NN_I8_MEAN_T, w32[6652], w32[6653], w32[60]);
 
     /* stage1.mfa: stage1_mfa_att1_relu, relu as the clamp */
-    nn_i8_conv1x1(stage1_mfa_att1_relu, stage1_mfa_att1_mean, w32[60], w8 + 37800, w32 + 5294, 20, 10, 128, nn_i8_rq(w32 + 5304, 10, w32[61], 1));
+    nn_i8_conv1x1(stage1_mfa_att1_relu, stage1_mfa_att1_mean, w32[60], w8 + 37800, w32 + 6654, 20, 10, 128, nn_i8_rq(w32 + 6664, 10, w32[61], 1, w32 + 6684));
 
     /* stage1.mfa: stage1_mfa_att1_fc2 */
-    nn_i8_conv1x1(stage1_mfa_att1_fc2, stage1_mfa_att1_relu, w32[61], w8 + 38000, w32 + 5324, 10, 20, 128, nn_i8_rq(w32 + 5344, 20, w32[62], 0));
+    nn_i8_conv1x1(stage1_mfa_att1_fc2, stage1_mfa_att1_relu, w32[61], w8 + 38000, w32 + 6694, 10, 20, 128, nn_i8_rq(w32 + 6714, 20, w32[62], 0, w32 + 6754));
 
     /* stage1.mfa: stage1_mfa_att1_sigmoid */
     nn_i8_lut_apply(stage1_mfa_att1_sigmoid, stage1_mfa_att1_fc2, 2560, u8 + 1024);
 
     /* stage1.mfa: stage1_mfa_y1 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 5384);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 6774);
         nn_i8_mul_bcast(stage1_mfa_y1, stage1_mfa_x1, stage1_mfa_att1_sigmoid, 20, 128, 16, NN_I8_BCAST_T, &mul);
     }
 
@@ -9259,30 +9259,30 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 128, 16, 3, 3, 1, 1, 1, 1, 1, 1, 128, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_mfa_bn2, stage1_mfa_x2, w32[4], w8 + 38200, w32 + 5391, &shape, nn_i8_rq(w32 + 5411, 20, w32[64], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_mfa_bn2, stage1_mfa_x2, w32[4], w8 + 38200, w32 + 6781, &shape, nn_i8_rq(w32 + 6801, 20, w32[64], 1, w32 + 6841), 1);
     }
 
     /* stage1.mfa: stage1_mfa_att2_mean */
-    nn_i8_mean_rq(stage1_mfa_att2_mean, stage1_mfa_bn2, w32[64], 20, 128, 16, NN_I8_MEAN_T, w32[5451], w32[5452], w32[65]);
+    nn_i8_mean_rq(stage1_mfa_att2_mean, stage1_mfa_bn2, w32[64], 20, 128, 16, NN_I8_MEAN_T, w32[6861], w32[6862], w32[65]);
 
     /* stage1.mfa: stage1_mfa_att2_relu, relu as the clamp */
-    nn_i8_conv1x1(stage1_mfa_att2_relu, stage1_mfa_att2_mean, w32[65], w8 + 38380, w32 + 5453, 20, 10, 128, nn_i8_rq(w32 + 5463, 10, w32[66], 1));
+    nn_i8_conv1x1(stage1_mfa_att2_relu, stage1_mfa_att2_mean, w32[65], w8 + 38380, w32 + 6863, 20, 10, 128, nn_i8_rq(w32 + 6873, 10, w32[66], 1, w32 + 6893));
 
     /* stage1.mfa: stage1_mfa_att2_fc2 */
-    nn_i8_conv1x1(stage1_mfa_att2_fc2, stage1_mfa_att2_relu, w32[66], w8 + 38580, w32 + 5483, 10, 20, 128, nn_i8_rq(w32 + 5503, 20, w32[67], 0));
+    nn_i8_conv1x1(stage1_mfa_att2_fc2, stage1_mfa_att2_relu, w32[66], w8 + 38580, w32 + 6903, 10, 20, 128, nn_i8_rq(w32 + 6923, 20, w32[67], 0, w32 + 6963));
 
     /* stage1.mfa: stage1_mfa_att2_sigmoid */
     nn_i8_lut_apply(stage1_mfa_att2_sigmoid, stage1_mfa_att2_fc2, 2560, u8 + 1280);
 
     /* stage1.mfa: stage1_mfa_y2 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 5543);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 6983);
         nn_i8_mul_bcast(stage1_mfa_y2, stage1_mfa_bn2, stage1_mfa_att2_sigmoid, 20, 128, 16, NN_I8_BCAST_T, &mul);
     }
 
     /* stage1.mfa: stage1_mfa_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 5550);
+        const NnI8Add add = nn_i8_add_load(w32 + 6990);
         nn_i8_add(stage1_mfa_sum3, stage1_mfa_x3, stage1_mfa_y2, 40960, &add);
     }
 
@@ -9290,30 +9290,30 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 128, 16, 3, 3, 1, 1, 1, 1, 1, 1, 128, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_mfa_bn3, stage1_mfa_sum3, w32[69], w8 + 38780, w32 + 5561, &shape, nn_i8_rq(w32 + 5581, 20, w32[70], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_mfa_bn3, stage1_mfa_sum3, w32[69], w8 + 38780, w32 + 7001, &shape, nn_i8_rq(w32 + 7021, 20, w32[70], 1, w32 + 7061), 1);
     }
 
     /* stage1.mfa: stage1_mfa_att3_mean */
-    nn_i8_mean_rq(stage1_mfa_att3_mean, stage1_mfa_bn3, w32[70], 20, 128, 16, NN_I8_MEAN_T, w32[5621], w32[5622], w32[71]);
+    nn_i8_mean_rq(stage1_mfa_att3_mean, stage1_mfa_bn3, w32[70], 20, 128, 16, NN_I8_MEAN_T, w32[7081], w32[7082], w32[71]);
 
     /* stage1.mfa: stage1_mfa_att3_relu, relu as the clamp */
-    nn_i8_conv1x1(stage1_mfa_att3_relu, stage1_mfa_att3_mean, w32[71], w8 + 38960, w32 + 5623, 20, 10, 128, nn_i8_rq(w32 + 5633, 10, w32[72], 1));
+    nn_i8_conv1x1(stage1_mfa_att3_relu, stage1_mfa_att3_mean, w32[71], w8 + 38960, w32 + 7083, 20, 10, 128, nn_i8_rq(w32 + 7093, 10, w32[72], 1, w32 + 7113));
 
     /* stage1.mfa: stage1_mfa_att3_fc2 */
-    nn_i8_conv1x1(stage1_mfa_att3_fc2, stage1_mfa_att3_relu, w32[72], w8 + 39160, w32 + 5653, 10, 20, 128, nn_i8_rq(w32 + 5673, 20, w32[73], 0));
+    nn_i8_conv1x1(stage1_mfa_att3_fc2, stage1_mfa_att3_relu, w32[72], w8 + 39160, w32 + 7123, 10, 20, 128, nn_i8_rq(w32 + 7143, 20, w32[73], 0, w32 + 7183));
 
     /* stage1.mfa: stage1_mfa_att3_sigmoid */
     nn_i8_lut_apply(stage1_mfa_att3_sigmoid, stage1_mfa_att3_fc2, 2560, u8 + 1536);
 
     /* stage1.mfa: stage1_mfa_y3 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 5713);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 7203);
         nn_i8_mul_bcast(stage1_mfa_y3, stage1_mfa_bn3, stage1_mfa_att3_sigmoid, 20, 128, 16, NN_I8_BCAST_T, &mul);
     }
 
     /* stage1.mfa: stage1_mfa_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 5720);
+        const NnI8Add add = nn_i8_add_load(w32 + 7210);
         nn_i8_add(stage1_mfa_sum4, stage1_mfa_x4, stage1_mfa_y3, 40960, &add);
     }
 
@@ -9321,24 +9321,24 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 128, 16, 3, 3, 1, 1, 1, 1, 1, 1, 128, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_mfa_bn4, stage1_mfa_sum4, w32[75], w8 + 39360, w32 + 5731, &shape, nn_i8_rq(w32 + 5751, 20, w32[76], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_mfa_bn4, stage1_mfa_sum4, w32[75], w8 + 39360, w32 + 7221, &shape, nn_i8_rq(w32 + 7241, 20, w32[76], 1, w32 + 7281), 1);
     }
 
     /* stage1.mfa: stage1_mfa_att4_mean */
-    nn_i8_mean_rq(stage1_mfa_att4_mean, stage1_mfa_bn4, w32[76], 20, 128, 16, NN_I8_MEAN_T, w32[5791], w32[5792], w32[77]);
+    nn_i8_mean_rq(stage1_mfa_att4_mean, stage1_mfa_bn4, w32[76], 20, 128, 16, NN_I8_MEAN_T, w32[7301], w32[7302], w32[77]);
 
     /* stage1.mfa: stage1_mfa_att4_relu, relu as the clamp */
-    nn_i8_conv1x1(stage1_mfa_att4_relu, stage1_mfa_att4_mean, w32[77], w8 + 39540, w32 + 5793, 20, 10, 128, nn_i8_rq(w32 + 5803, 10, w32[78], 1));
+    nn_i8_conv1x1(stage1_mfa_att4_relu, stage1_mfa_att4_mean, w32[77], w8 + 39540, w32 + 7303, 20, 10, 128, nn_i8_rq(w32 + 7313, 10, w32[78], 1, w32 + 7333));
 
     /* stage1.mfa: stage1_mfa_att4_fc2 */
-    nn_i8_conv1x1(stage1_mfa_att4_fc2, stage1_mfa_att4_relu, w32[78], w8 + 39740, w32 + 5823, 10, 20, 128, nn_i8_rq(w32 + 5843, 20, w32[79], 0));
+    nn_i8_conv1x1(stage1_mfa_att4_fc2, stage1_mfa_att4_relu, w32[78], w8 + 39740, w32 + 7343, 10, 20, 128, nn_i8_rq(w32 + 7363, 20, w32[79], 0, w32 + 7403));
 
     /* stage1.mfa: stage1_mfa_att4_sigmoid */
     nn_i8_lut_apply(stage1_mfa_att4_sigmoid, stage1_mfa_att4_fc2, 2560, u8 + 1792);
 
     /* stage1.mfa: stage1_mfa_y4 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 5883);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 7423);
         nn_i8_mul_bcast(stage1_mfa_y4, stage1_mfa_bn4, stage1_mfa_att4_sigmoid, 20, 128, 16, NN_I8_BCAST_T, &mul);
     }
 
@@ -9346,21 +9346,21 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     nn_i8_maxpool(stage2_maxpool, stage1_mfa, 80, 128, 16, 2, 2, 64, 8);
 
     /* stage2.bcres2net1: stage2_bcres2net1_bn_in, norm folded, relu as the clamp */
-    nn_i8_conv1x1(stage2_bcres2net1_bn_in, stage2_maxpool, w32[5], w8 + 39940, w32 + 5890, 80, 120, 512, nn_i8_rq(w32 + 6010, 120, w32[81], 1));
+    nn_i8_conv1x1(stage2_bcres2net1_bn_in, stage2_maxpool, w32[5], w8 + 39940, w32 + 7430, 80, 120, 512, nn_i8_rq(w32 + 7550, 120, w32[81], 1, w32 + 7790));
 
     /* stage2.bcres2net1: stage2_bcres2net1_f2_out1 */
-    nn_i8_requant_copy(stage2_bcres2net1_f2_out1, stage2_bcres2net1_f2_in1, 15360, w32[81], w32[6250], w32[6251], w32[82], 0, 255);
+    nn_i8_requant_copy(stage2_bcres2net1_f2_out1, stage2_bcres2net1_f2_in1, 15360, w32[81], w32[7910], w32[7911], w32[82], 0, 255);
 
     /* stage2.bcres2net1: stage2_bcres2net1_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_in2, w32[81], w8 + 49540, w32 + 6252, &shape, nn_i8_rq(w32 + 6372, 120, w32[82], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_in2, w32[81], w8 + 49540, w32 + 7912, &shape, nn_i8_rq(w32 + 8032, 120, w32[82], 0, w32 + 8272), 4);
     }
 
     /* stage2.bcres2net1: stage2_bcres2net1_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 6612);
+        const NnI8Add add = nn_i8_add_load(w32 + 8392);
         nn_i8_add(stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_in3, stage2_bcres2net1_f2_out2, 15360, &add);
     }
 
@@ -9368,12 +9368,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_sum3, w32[83], w8 + 49630, w32 + 6623, &shape, nn_i8_rq(w32 + 6743, 120, w32[82], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_sum3, w32[83], w8 + 49630, w32 + 8403, &shape, nn_i8_rq(w32 + 8523, 120, w32[82], 0, w32 + 8763), 4);
     }
 
     /* stage2.bcres2net1: stage2_bcres2net1_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 6983);
+        const NnI8Add add = nn_i8_add_load(w32 + 8883);
         nn_i8_add(stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_in4, stage2_bcres2net1_f2_out3, 15360, &add);
     }
 
@@ -9381,25 +9381,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_sum4, w32[84], w8 + 49720, w32 + 6994, &shape, nn_i8_rq(w32 + 7114, 120, w32[82], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_sum4, w32[84], w8 + 49720, w32 + 8894, &shape, nn_i8_rq(w32 + 9014, 120, w32[82], 0, w32 + 9254), 4);
     }
 
     /* stage2.bcres2net1: stage2_bcres2net1_mean_f */
-    nn_i8_mean_rq(stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, w32[82], 120, 64, 8, NN_I8_MEAN_F, w32[7354], w32[7355], w32[85]);
+    nn_i8_mean_rq(stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, w32[82], 120, 64, 8, NN_I8_MEAN_F, w32[9374], w32[9375], w32[85]);
 
     /* stage2.bcres2net1: stage2_bcres2net1_f1_out1 */
-    nn_i8_requant_copy(stage2_bcres2net1_f1_out1, stage2_bcres2net1_f1_in1, 240, w32[85], w32[7356], w32[7357], w32[86], 0, 255);
+    nn_i8_requant_copy(stage2_bcres2net1_f1_out1, stage2_bcres2net1_f1_in1, 240, w32[85], w32[9376], w32[9377], w32[86], 0, 255);
 
     /* stage2.bcres2net1: stage2_bcres2net1_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f1_out2, stage2_bcres2net1_f1_in2, w32[85], w8 + 49810, w32 + 7358, &shape, nn_i8_rq(w32 + 7388, 30, w32[86], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f1_out2, stage2_bcres2net1_f1_in2, w32[85], w8 + 49810, w32 + 9378, &shape, nn_i8_rq(w32 + 9408, 30, w32[86], 1, w32 + 9468), 1);
     }
 
     /* stage2.bcres2net1: stage2_bcres2net1_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 7448);
+        const NnI8Add add = nn_i8_add_load(w32 + 9498);
         nn_i8_add(stage2_bcres2net1_f1_sum3, stage2_bcres2net1_f1_in3, stage2_bcres2net1_f1_out2, 240, &add);
     }
 
@@ -9407,12 +9407,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f1_out3, stage2_bcres2net1_f1_sum3, w32[87], w8 + 49900, w32 + 7459, &shape, nn_i8_rq(w32 + 7489, 30, w32[86], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f1_out3, stage2_bcres2net1_f1_sum3, w32[87], w8 + 49900, w32 + 9509, &shape, nn_i8_rq(w32 + 9539, 30, w32[86], 1, w32 + 9599), 1);
     }
 
     /* stage2.bcres2net1: stage2_bcres2net1_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 7549);
+        const NnI8Add add = nn_i8_add_load(w32 + 9629);
         nn_i8_add(stage2_bcres2net1_f1_sum4, stage2_bcres2net1_f1_in4, stage2_bcres2net1_f1_out3, 240, &add);
     }
 
@@ -9420,11 +9420,11 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f1_out4, stage2_bcres2net1_f1_sum4, w32[88], w8 + 49990, w32 + 7560, &shape, nn_i8_rq(w32 + 7590, 30, w32[86], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f1_out4, stage2_bcres2net1_f1_sum4, w32[88], w8 + 49990, w32 + 9640, &shape, nn_i8_rq(w32 + 9670, 30, w32[86], 1, w32 + 9730), 1);
     }
 
     /* stage2.bcres2net1: stage2_bcres2net1_conv_out */
-    nn_i8_conv1x1(stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, w32[86], w8 + 50080, w32 + 7650, 120, 120, 8, nn_i8_rq(w32 + 7770, 120, w32[89], 0));
+    nn_i8_conv1x1(stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, w32[86], w8 + 50080, w32 + 9760, 120, 120, 8, nn_i8_rq(w32 + 9880, 120, w32[89], 0, w32 + 10120));
 
     /* stage2.bcres2net1: stage2_bcres2net1_drop */
     memcpy(stage2_bcres2net1_drop, stage2_bcres2net1_conv_out, 960);
@@ -9432,25 +9432,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* stage2.bcres2net1: stage2_bcres2net1_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[2] = {
-            {stage2_bcres2net1_f2, NN_I8_BCAST_NONE, w32[82], w32 + 8010, w32 + 8130},
-            {stage2_bcres2net1_drop, NN_I8_BCAST_F, w32[89], w32 + 8250, w32 + 8370},
+            {stage2_bcres2net1_f2, NN_I8_BCAST_NONE, w32[82], w32 + 10240, w32 + 10360},
+            {stage2_bcres2net1_drop, NN_I8_BCAST_F, w32[89], w32 + 10480, w32 + 10600},
         };
         nn_i8_sum_affine(stage2_bcres2net1_bn, terms, 2, w64 + 161, w32[6], w32[6], 255, 120, 1, 64, 8);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_f2_out1 */
-    nn_i8_requant_copy(stage2_bcres2net2_f2_out1, stage2_bcres2net2_f2_in1, 15360, w32[6], w32[8490], w32[8491], w32[90], 0, 255);
+    nn_i8_requant_copy(stage2_bcres2net2_f2_out1, stage2_bcres2net2_f2_in1, 15360, w32[6], w32[10720], w32[10721], w32[90], 0, 255);
 
     /* stage2.bcres2net2: stage2_bcres2net2_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_in2, w32[6], w8 + 64480, w32 + 8492, &shape, nn_i8_rq(w32 + 8612, 120, w32[90], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_in2, w32[6], w8 + 64480, w32 + 10722, &shape, nn_i8_rq(w32 + 10842, 120, w32[90], 0, w32 + 11082), 4);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 8852);
+        const NnI8Add add = nn_i8_add_load(w32 + 11202);
         nn_i8_add(stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_in3, stage2_bcres2net2_f2_out2, 15360, &add);
     }
 
@@ -9458,12 +9458,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_sum3, w32[91], w8 + 64570, w32 + 8863, &shape, nn_i8_rq(w32 + 8983, 120, w32[90], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_sum3, w32[91], w8 + 64570, w32 + 11213, &shape, nn_i8_rq(w32 + 11333, 120, w32[90], 0, w32 + 11573), 4);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 9223);
+        const NnI8Add add = nn_i8_add_load(w32 + 11693);
         nn_i8_add(stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_in4, stage2_bcres2net2_f2_out3, 15360, &add);
     }
 
@@ -9471,25 +9471,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_sum4, w32[92], w8 + 64660, w32 + 9234, &shape, nn_i8_rq(w32 + 9354, 120, w32[90], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_sum4, w32[92], w8 + 64660, w32 + 11704, &shape, nn_i8_rq(w32 + 11824, 120, w32[90], 0, w32 + 12064), 4);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_mean_f */
-    nn_i8_mean_rq(stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, w32[90], 120, 64, 8, NN_I8_MEAN_F, w32[9594], w32[9595], w32[93]);
+    nn_i8_mean_rq(stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, w32[90], 120, 64, 8, NN_I8_MEAN_F, w32[12184], w32[12185], w32[93]);
 
     /* stage2.bcres2net2: stage2_bcres2net2_f1_out1 */
-    nn_i8_requant_copy(stage2_bcres2net2_f1_out1, stage2_bcres2net2_f1_in1, 240, w32[93], w32[9596], w32[9597], w32[94], 0, 255);
+    nn_i8_requant_copy(stage2_bcres2net2_f1_out1, stage2_bcres2net2_f1_in1, 240, w32[93], w32[12186], w32[12187], w32[94], 0, 255);
 
     /* stage2.bcres2net2: stage2_bcres2net2_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f1_out2, stage2_bcres2net2_f1_in2, w32[93], w8 + 64750, w32 + 9598, &shape, nn_i8_rq(w32 + 9628, 30, w32[94], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f1_out2, stage2_bcres2net2_f1_in2, w32[93], w8 + 64750, w32 + 12188, &shape, nn_i8_rq(w32 + 12218, 30, w32[94], 1, w32 + 12278), 1);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 9688);
+        const NnI8Add add = nn_i8_add_load(w32 + 12308);
         nn_i8_add(stage2_bcres2net2_f1_sum3, stage2_bcres2net2_f1_in3, stage2_bcres2net2_f1_out2, 240, &add);
     }
 
@@ -9497,12 +9497,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f1_out3, stage2_bcres2net2_f1_sum3, w32[95], w8 + 64840, w32 + 9699, &shape, nn_i8_rq(w32 + 9729, 30, w32[94], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f1_out3, stage2_bcres2net2_f1_sum3, w32[95], w8 + 64840, w32 + 12319, &shape, nn_i8_rq(w32 + 12349, 30, w32[94], 1, w32 + 12409), 1);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 9789);
+        const NnI8Add add = nn_i8_add_load(w32 + 12439);
         nn_i8_add(stage2_bcres2net2_f1_sum4, stage2_bcres2net2_f1_in4, stage2_bcres2net2_f1_out3, 240, &add);
     }
 
@@ -9510,11 +9510,11 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f1_out4, stage2_bcres2net2_f1_sum4, w32[96], w8 + 64930, w32 + 9800, &shape, nn_i8_rq(w32 + 9830, 30, w32[94], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f1_out4, stage2_bcres2net2_f1_sum4, w32[96], w8 + 64930, w32 + 12450, &shape, nn_i8_rq(w32 + 12480, 30, w32[94], 1, w32 + 12540), 1);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_conv_out */
-    nn_i8_conv1x1(stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, w32[94], w8 + 65020, w32 + 9890, 120, 120, 8, nn_i8_rq(w32 + 10010, 120, w32[97], 0));
+    nn_i8_conv1x1(stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, w32[94], w8 + 65020, w32 + 12570, 120, 120, 8, nn_i8_rq(w32 + 12690, 120, w32[97], 0, w32 + 12930));
 
     /* stage2.bcres2net2: stage2_bcres2net2_drop */
     memcpy(stage2_bcres2net2_drop, stage2_bcres2net2_conv_out, 960);
@@ -9522,34 +9522,34 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* stage2.bcres2net2: stage2_bcres2net2_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {stage2_bcres2net2_f2, NN_I8_BCAST_NONE, w32[90], w32 + 10250, w32 + 10370},
-            {stage2_bcres2net1_bn, NN_I8_BCAST_NONE, w32[6], w32 + 10490, w32 + 10610},
-            {stage2_bcres2net2_drop, NN_I8_BCAST_F, w32[97], w32 + 10730, w32 + 10850},
+            {stage2_bcres2net2_f2, NN_I8_BCAST_NONE, w32[90], w32 + 13050, w32 + 13170},
+            {stage2_bcres2net1_bn, NN_I8_BCAST_NONE, w32[6], w32 + 13290, w32 + 13410},
+            {stage2_bcres2net2_drop, NN_I8_BCAST_F, w32[97], w32 + 13530, w32 + 13650},
         };
         nn_i8_sum_affine(stage2_bcres2net2_bn, terms, 3, w64 + 281, w32[7], w32[7], 255, 120, 1, 64, 8);
     }
 
     /* stage2.resnorm: stage2_resnorm */
     {
-        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 10970, w64 + 401);
+        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 13770, w64 + 401);
         nn_i8_resnorm(stage2_resnorm, stage2_bcres2net2_bn, 120, 1, 64, 8, &norm);
     }
 
     /* stage2.mfa: stage2_mfa_att1_mean */
-    nn_i8_mean_rq(stage2_mfa_att1_mean, stage2_mfa_x1, w32[8], 30, 64, 8, NN_I8_MEAN_T, w32[10976], w32[10977], w32[98]);
+    nn_i8_mean_rq(stage2_mfa_att1_mean, stage2_mfa_x1, w32[8], 30, 64, 8, NN_I8_MEAN_T, w32[13776], w32[13777], w32[98]);
 
     /* stage2.mfa: stage2_mfa_att1_relu, relu as the clamp */
-    nn_i8_conv1x1(stage2_mfa_att1_relu, stage2_mfa_att1_mean, w32[98], w8 + 79420, w32 + 10978, 30, 16, 64, nn_i8_rq(w32 + 10994, 16, w32[99], 1));
+    nn_i8_conv1x1(stage2_mfa_att1_relu, stage2_mfa_att1_mean, w32[98], w8 + 79420, w32 + 13778, 30, 16, 64, nn_i8_rq(w32 + 13794, 16, w32[99], 1, w32 + 13826));
 
     /* stage2.mfa: stage2_mfa_att1_fc2 */
-    nn_i8_conv1x1(stage2_mfa_att1_fc2, stage2_mfa_att1_relu, w32[99], w8 + 79900, w32 + 11026, 16, 30, 64, nn_i8_rq(w32 + 11056, 30, w32[100], 0));
+    nn_i8_conv1x1(stage2_mfa_att1_fc2, stage2_mfa_att1_relu, w32[99], w8 + 79900, w32 + 13842, 16, 30, 64, nn_i8_rq(w32 + 13872, 30, w32[100], 0, w32 + 13932));
 
     /* stage2.mfa: stage2_mfa_att1_sigmoid */
     nn_i8_lut_apply(stage2_mfa_att1_sigmoid, stage2_mfa_att1_fc2, 1920, u8 + 2048);
 
     /* stage2.mfa: stage2_mfa_y1 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 11116);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 13962);
         nn_i8_mul_bcast(stage2_mfa_y1, stage2_mfa_x1, stage2_mfa_att1_sigmoid, 30, 64, 8, NN_I8_BCAST_T, &mul);
     }
 
@@ -9557,30 +9557,30 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 64, 8, 3, 3, 1, 1, 1, 1, 1, 1, 64, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_mfa_bn2, stage2_mfa_x2, w32[8], w8 + 80380, w32 + 11123, &shape, nn_i8_rq(w32 + 11153, 30, w32[102], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_mfa_bn2, stage2_mfa_x2, w32[8], w8 + 80380, w32 + 13969, &shape, nn_i8_rq(w32 + 13999, 30, w32[102], 1, w32 + 14059), 1);
     }
 
     /* stage2.mfa: stage2_mfa_att2_mean */
-    nn_i8_mean_rq(stage2_mfa_att2_mean, stage2_mfa_bn2, w32[102], 30, 64, 8, NN_I8_MEAN_T, w32[11213], w32[11214], w32[103]);
+    nn_i8_mean_rq(stage2_mfa_att2_mean, stage2_mfa_bn2, w32[102], 30, 64, 8, NN_I8_MEAN_T, w32[14089], w32[14090], w32[103]);
 
     /* stage2.mfa: stage2_mfa_att2_relu, relu as the clamp */
-    nn_i8_conv1x1(stage2_mfa_att2_relu, stage2_mfa_att2_mean, w32[103], w8 + 80650, w32 + 11215, 30, 16, 64, nn_i8_rq(w32 + 11231, 16, w32[104], 1));
+    nn_i8_conv1x1(stage2_mfa_att2_relu, stage2_mfa_att2_mean, w32[103], w8 + 80650, w32 + 14091, 30, 16, 64, nn_i8_rq(w32 + 14107, 16, w32[104], 1, w32 + 14139));
 
     /* stage2.mfa: stage2_mfa_att2_fc2 */
-    nn_i8_conv1x1(stage2_mfa_att2_fc2, stage2_mfa_att2_relu, w32[104], w8 + 81130, w32 + 11263, 16, 30, 64, nn_i8_rq(w32 + 11293, 30, w32[105], 0));
+    nn_i8_conv1x1(stage2_mfa_att2_fc2, stage2_mfa_att2_relu, w32[104], w8 + 81130, w32 + 14155, 16, 30, 64, nn_i8_rq(w32 + 14185, 30, w32[105], 0, w32 + 14245));
 
     /* stage2.mfa: stage2_mfa_att2_sigmoid */
     nn_i8_lut_apply(stage2_mfa_att2_sigmoid, stage2_mfa_att2_fc2, 1920, u8 + 2304);
 
     /* stage2.mfa: stage2_mfa_y2 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 11353);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 14275);
         nn_i8_mul_bcast(stage2_mfa_y2, stage2_mfa_bn2, stage2_mfa_att2_sigmoid, 30, 64, 8, NN_I8_BCAST_T, &mul);
     }
 
     /* stage2.mfa: stage2_mfa_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 11360);
+        const NnI8Add add = nn_i8_add_load(w32 + 14282);
         nn_i8_add(stage2_mfa_sum3, stage2_mfa_x3, stage2_mfa_y2, 15360, &add);
     }
 
@@ -9588,30 +9588,30 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 64, 8, 3, 3, 1, 1, 1, 1, 1, 1, 64, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_mfa_bn3, stage2_mfa_sum3, w32[107], w8 + 81610, w32 + 11371, &shape, nn_i8_rq(w32 + 11401, 30, w32[108], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_mfa_bn3, stage2_mfa_sum3, w32[107], w8 + 81610, w32 + 14293, &shape, nn_i8_rq(w32 + 14323, 30, w32[108], 1, w32 + 14383), 1);
     }
 
     /* stage2.mfa: stage2_mfa_att3_mean */
-    nn_i8_mean_rq(stage2_mfa_att3_mean, stage2_mfa_bn3, w32[108], 30, 64, 8, NN_I8_MEAN_T, w32[11461], w32[11462], w32[109]);
+    nn_i8_mean_rq(stage2_mfa_att3_mean, stage2_mfa_bn3, w32[108], 30, 64, 8, NN_I8_MEAN_T, w32[14413], w32[14414], w32[109]);
 
     /* stage2.mfa: stage2_mfa_att3_relu, relu as the clamp */
-    nn_i8_conv1x1(stage2_mfa_att3_relu, stage2_mfa_att3_mean, w32[109], w8 + 81880, w32 + 11463, 30, 16, 64, nn_i8_rq(w32 + 11479, 16, w32[110], 1));
+    nn_i8_conv1x1(stage2_mfa_att3_relu, stage2_mfa_att3_mean, w32[109], w8 + 81880, w32 + 14415, 30, 16, 64, nn_i8_rq(w32 + 14431, 16, w32[110], 1, w32 + 14463));
 
     /* stage2.mfa: stage2_mfa_att3_fc2 */
-    nn_i8_conv1x1(stage2_mfa_att3_fc2, stage2_mfa_att3_relu, w32[110], w8 + 82360, w32 + 11511, 16, 30, 64, nn_i8_rq(w32 + 11541, 30, w32[111], 0));
+    nn_i8_conv1x1(stage2_mfa_att3_fc2, stage2_mfa_att3_relu, w32[110], w8 + 82360, w32 + 14479, 16, 30, 64, nn_i8_rq(w32 + 14509, 30, w32[111], 0, w32 + 14569));
 
     /* stage2.mfa: stage2_mfa_att3_sigmoid */
     nn_i8_lut_apply(stage2_mfa_att3_sigmoid, stage2_mfa_att3_fc2, 1920, u8 + 2560);
 
     /* stage2.mfa: stage2_mfa_y3 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 11601);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 14599);
         nn_i8_mul_bcast(stage2_mfa_y3, stage2_mfa_bn3, stage2_mfa_att3_sigmoid, 30, 64, 8, NN_I8_BCAST_T, &mul);
     }
 
     /* stage2.mfa: stage2_mfa_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 11608);
+        const NnI8Add add = nn_i8_add_load(w32 + 14606);
         nn_i8_add(stage2_mfa_sum4, stage2_mfa_x4, stage2_mfa_y3, 15360, &add);
     }
 
@@ -9619,24 +9619,24 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 64, 8, 3, 3, 1, 1, 1, 1, 1, 1, 64, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_mfa_bn4, stage2_mfa_sum4, w32[113], w8 + 82840, w32 + 11619, &shape, nn_i8_rq(w32 + 11649, 30, w32[114], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_mfa_bn4, stage2_mfa_sum4, w32[113], w8 + 82840, w32 + 14617, &shape, nn_i8_rq(w32 + 14647, 30, w32[114], 1, w32 + 14707), 1);
     }
 
     /* stage2.mfa: stage2_mfa_att4_mean */
-    nn_i8_mean_rq(stage2_mfa_att4_mean, stage2_mfa_bn4, w32[114], 30, 64, 8, NN_I8_MEAN_T, w32[11709], w32[11710], w32[115]);
+    nn_i8_mean_rq(stage2_mfa_att4_mean, stage2_mfa_bn4, w32[114], 30, 64, 8, NN_I8_MEAN_T, w32[14737], w32[14738], w32[115]);
 
     /* stage2.mfa: stage2_mfa_att4_relu, relu as the clamp */
-    nn_i8_conv1x1(stage2_mfa_att4_relu, stage2_mfa_att4_mean, w32[115], w8 + 83110, w32 + 11711, 30, 16, 64, nn_i8_rq(w32 + 11727, 16, w32[116], 1));
+    nn_i8_conv1x1(stage2_mfa_att4_relu, stage2_mfa_att4_mean, w32[115], w8 + 83110, w32 + 14739, 30, 16, 64, nn_i8_rq(w32 + 14755, 16, w32[116], 1, w32 + 14787));
 
     /* stage2.mfa: stage2_mfa_att4_fc2 */
-    nn_i8_conv1x1(stage2_mfa_att4_fc2, stage2_mfa_att4_relu, w32[116], w8 + 83590, w32 + 11759, 16, 30, 64, nn_i8_rq(w32 + 11789, 30, w32[117], 0));
+    nn_i8_conv1x1(stage2_mfa_att4_fc2, stage2_mfa_att4_relu, w32[116], w8 + 83590, w32 + 14803, 16, 30, 64, nn_i8_rq(w32 + 14833, 30, w32[117], 0, w32 + 14893));
 
     /* stage2.mfa: stage2_mfa_att4_sigmoid */
     nn_i8_lut_apply(stage2_mfa_att4_sigmoid, stage2_mfa_att4_fc2, 1920, u8 + 2816);
 
     /* stage2.mfa: stage2_mfa_y4 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 11849);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 14923);
         nn_i8_mul_bcast(stage2_mfa_y4, stage2_mfa_bn4, stage2_mfa_att4_sigmoid, 30, 64, 8, NN_I8_BCAST_T, &mul);
     }
 
@@ -9644,21 +9644,21 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     nn_i8_maxpool(stage3_maxpool, stage2_mfa, 120, 64, 8, 2, 2, 32, 4);
 
     /* stage3.bcres2net1: stage3_bcres2net1_bn_in, norm folded, relu as the clamp */
-    nn_i8_conv1x1(stage3_bcres2net1_bn_in, stage3_maxpool, w32[9], w8 + 84070, w32 + 11856, 120, 160, 128, nn_i8_rq(w32 + 12016, 160, w32[119], 1));
+    nn_i8_conv1x1(stage3_bcres2net1_bn_in, stage3_maxpool, w32[9], w8 + 84070, w32 + 14930, 120, 160, 128, nn_i8_rq(w32 + 15090, 160, w32[119], 1, w32 + 15410));
 
     /* stage3.bcres2net1: stage3_bcres2net1_f2_out1 */
-    nn_i8_requant_copy(stage3_bcres2net1_f2_out1, stage3_bcres2net1_f2_in1, 5120, w32[119], w32[12336], w32[12337], w32[120], 0, 255);
+    nn_i8_requant_copy(stage3_bcres2net1_f2_out1, stage3_bcres2net1_f2_in1, 5120, w32[119], w32[15570], w32[15571], w32[120], 0, 255);
 
     /* stage3.bcres2net1: stage3_bcres2net1_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_in2, w32[119], w8 + 103270, w32 + 12338, &shape, nn_i8_rq(w32 + 12498, 160, w32[120], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_in2, w32[119], w8 + 103270, w32 + 15572, &shape, nn_i8_rq(w32 + 15732, 160, w32[120], 0, w32 + 16052), 4);
     }
 
     /* stage3.bcres2net1: stage3_bcres2net1_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 12818);
+        const NnI8Add add = nn_i8_add_load(w32 + 16212);
         nn_i8_add(stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_in3, stage3_bcres2net1_f2_out2, 5120, &add);
     }
 
@@ -9666,12 +9666,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_sum3, w32[121], w8 + 103390, w32 + 12829, &shape, nn_i8_rq(w32 + 12989, 160, w32[120], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_sum3, w32[121], w8 + 103390, w32 + 16223, &shape, nn_i8_rq(w32 + 16383, 160, w32[120], 0, w32 + 16703), 4);
     }
 
     /* stage3.bcres2net1: stage3_bcres2net1_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 13309);
+        const NnI8Add add = nn_i8_add_load(w32 + 16863);
         nn_i8_add(stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_in4, stage3_bcres2net1_f2_out3, 5120, &add);
     }
 
@@ -9679,25 +9679,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_sum4, w32[122], w8 + 103510, w32 + 13320, &shape, nn_i8_rq(w32 + 13480, 160, w32[120], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_sum4, w32[122], w8 + 103510, w32 + 16874, &shape, nn_i8_rq(w32 + 17034, 160, w32[120], 0, w32 + 17354), 4);
     }
 
     /* stage3.bcres2net1: stage3_bcres2net1_mean_f */
-    nn_i8_mean_rq(stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, w32[120], 160, 32, 4, NN_I8_MEAN_F, w32[13800], w32[13801], w32[123]);
+    nn_i8_mean_rq(stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, w32[120], 160, 32, 4, NN_I8_MEAN_F, w32[17514], w32[17515], w32[123]);
 
     /* stage3.bcres2net1: stage3_bcres2net1_f1_out1 */
-    nn_i8_requant_copy(stage3_bcres2net1_f1_out1, stage3_bcres2net1_f1_in1, 160, w32[123], w32[13802], w32[13803], w32[124], 0, 255);
+    nn_i8_requant_copy(stage3_bcres2net1_f1_out1, stage3_bcres2net1_f1_in1, 160, w32[123], w32[17516], w32[17517], w32[124], 0, 255);
 
     /* stage3.bcres2net1: stage3_bcres2net1_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f1_out2, stage3_bcres2net1_f1_in2, w32[123], w8 + 103630, w32 + 13804, &shape, nn_i8_rq(w32 + 13844, 40, w32[124], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f1_out2, stage3_bcres2net1_f1_in2, w32[123], w8 + 103630, w32 + 17518, &shape, nn_i8_rq(w32 + 17558, 40, w32[124], 1, w32 + 17638), 1);
     }
 
     /* stage3.bcres2net1: stage3_bcres2net1_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 13924);
+        const NnI8Add add = nn_i8_add_load(w32 + 17678);
         nn_i8_add(stage3_bcres2net1_f1_sum3, stage3_bcres2net1_f1_in3, stage3_bcres2net1_f1_out2, 160, &add);
     }
 
@@ -9705,12 +9705,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f1_out3, stage3_bcres2net1_f1_sum3, w32[125], w8 + 103750, w32 + 13935, &shape, nn_i8_rq(w32 + 13975, 40, w32[124], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f1_out3, stage3_bcres2net1_f1_sum3, w32[125], w8 + 103750, w32 + 17689, &shape, nn_i8_rq(w32 + 17729, 40, w32[124], 1, w32 + 17809), 1);
     }
 
     /* stage3.bcres2net1: stage3_bcres2net1_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 14055);
+        const NnI8Add add = nn_i8_add_load(w32 + 17849);
         nn_i8_add(stage3_bcres2net1_f1_sum4, stage3_bcres2net1_f1_in4, stage3_bcres2net1_f1_out3, 160, &add);
     }
 
@@ -9718,11 +9718,11 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f1_out4, stage3_bcres2net1_f1_sum4, w32[126], w8 + 103870, w32 + 14066, &shape, nn_i8_rq(w32 + 14106, 40, w32[124], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f1_out4, stage3_bcres2net1_f1_sum4, w32[126], w8 + 103870, w32 + 17860, &shape, nn_i8_rq(w32 + 17900, 40, w32[124], 1, w32 + 17980), 1);
     }
 
     /* stage3.bcres2net1: stage3_bcres2net1_conv_out */
-    nn_i8_conv1x1(stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, w32[124], w8 + 103990, w32 + 14186, 160, 160, 4, nn_i8_rq(w32 + 14346, 160, w32[127], 0));
+    nn_i8_conv1x1(stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, w32[124], w8 + 103990, w32 + 18020, 160, 160, 4, nn_i8_rq(w32 + 18180, 160, w32[127], 0, w32 + 18500));
 
     /* stage3.bcres2net1: stage3_bcres2net1_drop */
     memcpy(stage3_bcres2net1_drop, stage3_bcres2net1_conv_out, 640);
@@ -9730,25 +9730,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* stage3.bcres2net1: stage3_bcres2net1_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[2] = {
-            {stage3_bcres2net1_f2, NN_I8_BCAST_NONE, w32[120], w32 + 14666, w32 + 14826},
-            {stage3_bcres2net1_drop, NN_I8_BCAST_F, w32[127], w32 + 14986, w32 + 15146},
+            {stage3_bcres2net1_f2, NN_I8_BCAST_NONE, w32[120], w32 + 18660, w32 + 18820},
+            {stage3_bcres2net1_drop, NN_I8_BCAST_F, w32[127], w32 + 18980, w32 + 19140},
         };
         nn_i8_sum_affine(stage3_bcres2net1_bn, terms, 2, w64 + 402, w32[10], w32[10], 255, 160, 1, 32, 4);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_f2_out1 */
-    nn_i8_requant_copy(stage3_bcres2net2_f2_out1, stage3_bcres2net2_f2_in1, 5120, w32[10], w32[15306], w32[15307], w32[128], 0, 255);
+    nn_i8_requant_copy(stage3_bcres2net2_f2_out1, stage3_bcres2net2_f2_in1, 5120, w32[10], w32[19300], w32[19301], w32[128], 0, 255);
 
     /* stage3.bcres2net2: stage3_bcres2net2_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_in2, w32[10], w8 + 129590, w32 + 15308, &shape, nn_i8_rq(w32 + 15468, 160, w32[128], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_in2, w32[10], w8 + 129590, w32 + 19302, &shape, nn_i8_rq(w32 + 19462, 160, w32[128], 0, w32 + 19782), 4);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 15788);
+        const NnI8Add add = nn_i8_add_load(w32 + 19942);
         nn_i8_add(stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_in3, stage3_bcres2net2_f2_out2, 5120, &add);
     }
 
@@ -9756,12 +9756,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_sum3, w32[129], w8 + 129710, w32 + 15799, &shape, nn_i8_rq(w32 + 15959, 160, w32[128], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_sum3, w32[129], w8 + 129710, w32 + 19953, &shape, nn_i8_rq(w32 + 20113, 160, w32[128], 0, w32 + 20433), 4);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 16279);
+        const NnI8Add add = nn_i8_add_load(w32 + 20593);
         nn_i8_add(stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_in4, stage3_bcres2net2_f2_out3, 5120, &add);
     }
 
@@ -9769,25 +9769,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_sum4, w32[130], w8 + 129830, w32 + 16290, &shape, nn_i8_rq(w32 + 16450, 160, w32[128], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_sum4, w32[130], w8 + 129830, w32 + 20604, &shape, nn_i8_rq(w32 + 20764, 160, w32[128], 0, w32 + 21084), 4);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_mean_f */
-    nn_i8_mean_rq(stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, w32[128], 160, 32, 4, NN_I8_MEAN_F, w32[16770], w32[16771], w32[131]);
+    nn_i8_mean_rq(stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, w32[128], 160, 32, 4, NN_I8_MEAN_F, w32[21244], w32[21245], w32[131]);
 
     /* stage3.bcres2net2: stage3_bcres2net2_f1_out1 */
-    nn_i8_requant_copy(stage3_bcres2net2_f1_out1, stage3_bcres2net2_f1_in1, 160, w32[131], w32[16772], w32[16773], w32[132], 0, 255);
+    nn_i8_requant_copy(stage3_bcres2net2_f1_out1, stage3_bcres2net2_f1_in1, 160, w32[131], w32[21246], w32[21247], w32[132], 0, 255);
 
     /* stage3.bcres2net2: stage3_bcres2net2_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f1_out2, stage3_bcres2net2_f1_in2, w32[131], w8 + 129950, w32 + 16774, &shape, nn_i8_rq(w32 + 16814, 40, w32[132], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f1_out2, stage3_bcres2net2_f1_in2, w32[131], w8 + 129950, w32 + 21248, &shape, nn_i8_rq(w32 + 21288, 40, w32[132], 1, w32 + 21368), 1);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 16894);
+        const NnI8Add add = nn_i8_add_load(w32 + 21408);
         nn_i8_add(stage3_bcres2net2_f1_sum3, stage3_bcres2net2_f1_in3, stage3_bcres2net2_f1_out2, 160, &add);
     }
 
@@ -9795,12 +9795,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f1_out3, stage3_bcres2net2_f1_sum3, w32[133], w8 + 130070, w32 + 16905, &shape, nn_i8_rq(w32 + 16945, 40, w32[132], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f1_out3, stage3_bcres2net2_f1_sum3, w32[133], w8 + 130070, w32 + 21419, &shape, nn_i8_rq(w32 + 21459, 40, w32[132], 1, w32 + 21539), 1);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 17025);
+        const NnI8Add add = nn_i8_add_load(w32 + 21579);
         nn_i8_add(stage3_bcres2net2_f1_sum4, stage3_bcres2net2_f1_in4, stage3_bcres2net2_f1_out3, 160, &add);
     }
 
@@ -9808,11 +9808,11 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f1_out4, stage3_bcres2net2_f1_sum4, w32[134], w8 + 130190, w32 + 17036, &shape, nn_i8_rq(w32 + 17076, 40, w32[132], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f1_out4, stage3_bcres2net2_f1_sum4, w32[134], w8 + 130190, w32 + 21590, &shape, nn_i8_rq(w32 + 21630, 40, w32[132], 1, w32 + 21710), 1);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_conv_out */
-    nn_i8_conv1x1(stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, w32[132], w8 + 130310, w32 + 17156, 160, 160, 4, nn_i8_rq(w32 + 17316, 160, w32[135], 0));
+    nn_i8_conv1x1(stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, w32[132], w8 + 130310, w32 + 21750, 160, 160, 4, nn_i8_rq(w32 + 21910, 160, w32[135], 0, w32 + 22230));
 
     /* stage3.bcres2net2: stage3_bcres2net2_drop */
     memcpy(stage3_bcres2net2_drop, stage3_bcres2net2_conv_out, 640);
@@ -9820,34 +9820,34 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* stage3.bcres2net2: stage3_bcres2net2_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {stage3_bcres2net2_f2, NN_I8_BCAST_NONE, w32[128], w32 + 17636, w32 + 17796},
-            {stage3_bcres2net1_bn, NN_I8_BCAST_NONE, w32[10], w32 + 17956, w32 + 18116},
-            {stage3_bcres2net2_drop, NN_I8_BCAST_F, w32[135], w32 + 18276, w32 + 18436},
+            {stage3_bcres2net2_f2, NN_I8_BCAST_NONE, w32[128], w32 + 22390, w32 + 22550},
+            {stage3_bcres2net1_bn, NN_I8_BCAST_NONE, w32[10], w32 + 22710, w32 + 22870},
+            {stage3_bcres2net2_drop, NN_I8_BCAST_F, w32[135], w32 + 23030, w32 + 23190},
         };
         nn_i8_sum_affine(stage3_bcres2net2_bn, terms, 3, w64 + 562, w32[11], w32[11], 255, 160, 1, 32, 4);
     }
 
     /* stage3.resnorm: stage3_resnorm */
     {
-        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 18596, w64 + 722);
+        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 23350, w64 + 722);
         nn_i8_resnorm(stage3_resnorm, stage3_bcres2net2_bn, 160, 1, 32, 4, &norm);
     }
 
     /* stage3.mfa: stage3_mfa_att1_mean */
-    nn_i8_mean_rq(stage3_mfa_att1_mean, stage3_mfa_x1, w32[12], 40, 32, 4, NN_I8_MEAN_T, w32[18602], w32[18603], w32[136]);
+    nn_i8_mean_rq(stage3_mfa_att1_mean, stage3_mfa_x1, w32[12], 40, 32, 4, NN_I8_MEAN_T, w32[23356], w32[23357], w32[136]);
 
     /* stage3.mfa: stage3_mfa_att1_relu, relu as the clamp */
-    nn_i8_conv1x1(stage3_mfa_att1_relu, stage3_mfa_att1_mean, w32[136], w8 + 155910, w32 + 18604, 40, 20, 32, nn_i8_rq(w32 + 18624, 20, w32[137], 1));
+    nn_i8_conv1x1(stage3_mfa_att1_relu, stage3_mfa_att1_mean, w32[136], w8 + 155910, w32 + 23358, 40, 20, 32, nn_i8_rq(w32 + 23378, 20, w32[137], 1, w32 + 23418));
 
     /* stage3.mfa: stage3_mfa_att1_fc2 */
-    nn_i8_conv1x1(stage3_mfa_att1_fc2, stage3_mfa_att1_relu, w32[137], w8 + 156710, w32 + 18664, 20, 40, 32, nn_i8_rq(w32 + 18704, 40, w32[138], 0));
+    nn_i8_conv1x1(stage3_mfa_att1_fc2, stage3_mfa_att1_relu, w32[137], w8 + 156710, w32 + 23438, 20, 40, 32, nn_i8_rq(w32 + 23478, 40, w32[138], 0, w32 + 23558));
 
     /* stage3.mfa: stage3_mfa_att1_sigmoid */
     nn_i8_lut_apply(stage3_mfa_att1_sigmoid, stage3_mfa_att1_fc2, 1280, u8 + 3072);
 
     /* stage3.mfa: stage3_mfa_y1 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 18784);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 23598);
         nn_i8_mul_bcast(stage3_mfa_y1, stage3_mfa_x1, stage3_mfa_att1_sigmoid, 40, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
@@ -9855,30 +9855,30 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 32, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_mfa_bn2, stage3_mfa_x2, w32[12], w8 + 157510, w32 + 18791, &shape, nn_i8_rq(w32 + 18831, 40, w32[140], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_mfa_bn2, stage3_mfa_x2, w32[12], w8 + 157510, w32 + 23605, &shape, nn_i8_rq(w32 + 23645, 40, w32[140], 1, w32 + 23725), 1);
     }
 
     /* stage3.mfa: stage3_mfa_att2_mean */
-    nn_i8_mean_rq(stage3_mfa_att2_mean, stage3_mfa_bn2, w32[140], 40, 32, 4, NN_I8_MEAN_T, w32[18911], w32[18912], w32[141]);
+    nn_i8_mean_rq(stage3_mfa_att2_mean, stage3_mfa_bn2, w32[140], 40, 32, 4, NN_I8_MEAN_T, w32[23765], w32[23766], w32[141]);
 
     /* stage3.mfa: stage3_mfa_att2_relu, relu as the clamp */
-    nn_i8_conv1x1(stage3_mfa_att2_relu, stage3_mfa_att2_mean, w32[141], w8 + 157870, w32 + 18913, 40, 20, 32, nn_i8_rq(w32 + 18933, 20, w32[142], 1));
+    nn_i8_conv1x1(stage3_mfa_att2_relu, stage3_mfa_att2_mean, w32[141], w8 + 157870, w32 + 23767, 40, 20, 32, nn_i8_rq(w32 + 23787, 20, w32[142], 1, w32 + 23827));
 
     /* stage3.mfa: stage3_mfa_att2_fc2 */
-    nn_i8_conv1x1(stage3_mfa_att2_fc2, stage3_mfa_att2_relu, w32[142], w8 + 158670, w32 + 18973, 20, 40, 32, nn_i8_rq(w32 + 19013, 40, w32[143], 0));
+    nn_i8_conv1x1(stage3_mfa_att2_fc2, stage3_mfa_att2_relu, w32[142], w8 + 158670, w32 + 23847, 20, 40, 32, nn_i8_rq(w32 + 23887, 40, w32[143], 0, w32 + 23967));
 
     /* stage3.mfa: stage3_mfa_att2_sigmoid */
     nn_i8_lut_apply(stage3_mfa_att2_sigmoid, stage3_mfa_att2_fc2, 1280, u8 + 3328);
 
     /* stage3.mfa: stage3_mfa_y2 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 19093);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 24007);
         nn_i8_mul_bcast(stage3_mfa_y2, stage3_mfa_bn2, stage3_mfa_att2_sigmoid, 40, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
     /* stage3.mfa: stage3_mfa_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 19100);
+        const NnI8Add add = nn_i8_add_load(w32 + 24014);
         nn_i8_add(stage3_mfa_sum3, stage3_mfa_x3, stage3_mfa_y2, 5120, &add);
     }
 
@@ -9886,30 +9886,30 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 32, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_mfa_bn3, stage3_mfa_sum3, w32[145], w8 + 159470, w32 + 19111, &shape, nn_i8_rq(w32 + 19151, 40, w32[146], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_mfa_bn3, stage3_mfa_sum3, w32[145], w8 + 159470, w32 + 24025, &shape, nn_i8_rq(w32 + 24065, 40, w32[146], 1, w32 + 24145), 1);
     }
 
     /* stage3.mfa: stage3_mfa_att3_mean */
-    nn_i8_mean_rq(stage3_mfa_att3_mean, stage3_mfa_bn3, w32[146], 40, 32, 4, NN_I8_MEAN_T, w32[19231], w32[19232], w32[147]);
+    nn_i8_mean_rq(stage3_mfa_att3_mean, stage3_mfa_bn3, w32[146], 40, 32, 4, NN_I8_MEAN_T, w32[24185], w32[24186], w32[147]);
 
     /* stage3.mfa: stage3_mfa_att3_relu, relu as the clamp */
-    nn_i8_conv1x1(stage3_mfa_att3_relu, stage3_mfa_att3_mean, w32[147], w8 + 159830, w32 + 19233, 40, 20, 32, nn_i8_rq(w32 + 19253, 20, w32[148], 1));
+    nn_i8_conv1x1(stage3_mfa_att3_relu, stage3_mfa_att3_mean, w32[147], w8 + 159830, w32 + 24187, 40, 20, 32, nn_i8_rq(w32 + 24207, 20, w32[148], 1, w32 + 24247));
 
     /* stage3.mfa: stage3_mfa_att3_fc2 */
-    nn_i8_conv1x1(stage3_mfa_att3_fc2, stage3_mfa_att3_relu, w32[148], w8 + 160630, w32 + 19293, 20, 40, 32, nn_i8_rq(w32 + 19333, 40, w32[149], 0));
+    nn_i8_conv1x1(stage3_mfa_att3_fc2, stage3_mfa_att3_relu, w32[148], w8 + 160630, w32 + 24267, 20, 40, 32, nn_i8_rq(w32 + 24307, 40, w32[149], 0, w32 + 24387));
 
     /* stage3.mfa: stage3_mfa_att3_sigmoid */
     nn_i8_lut_apply(stage3_mfa_att3_sigmoid, stage3_mfa_att3_fc2, 1280, u8 + 3584);
 
     /* stage3.mfa: stage3_mfa_y3 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 19413);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 24427);
         nn_i8_mul_bcast(stage3_mfa_y3, stage3_mfa_bn3, stage3_mfa_att3_sigmoid, 40, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
     /* stage3.mfa: stage3_mfa_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 19420);
+        const NnI8Add add = nn_i8_add_load(w32 + 24434);
         nn_i8_add(stage3_mfa_sum4, stage3_mfa_x4, stage3_mfa_y3, 5120, &add);
     }
 
@@ -9917,43 +9917,43 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 32, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_mfa_bn4, stage3_mfa_sum4, w32[151], w8 + 161430, w32 + 19431, &shape, nn_i8_rq(w32 + 19471, 40, w32[152], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_mfa_bn4, stage3_mfa_sum4, w32[151], w8 + 161430, w32 + 24445, &shape, nn_i8_rq(w32 + 24485, 40, w32[152], 1, w32 + 24565), 1);
     }
 
     /* stage3.mfa: stage3_mfa_att4_mean */
-    nn_i8_mean_rq(stage3_mfa_att4_mean, stage3_mfa_bn4, w32[152], 40, 32, 4, NN_I8_MEAN_T, w32[19551], w32[19552], w32[153]);
+    nn_i8_mean_rq(stage3_mfa_att4_mean, stage3_mfa_bn4, w32[152], 40, 32, 4, NN_I8_MEAN_T, w32[24605], w32[24606], w32[153]);
 
     /* stage3.mfa: stage3_mfa_att4_relu, relu as the clamp */
-    nn_i8_conv1x1(stage3_mfa_att4_relu, stage3_mfa_att4_mean, w32[153], w8 + 161790, w32 + 19553, 40, 20, 32, nn_i8_rq(w32 + 19573, 20, w32[154], 1));
+    nn_i8_conv1x1(stage3_mfa_att4_relu, stage3_mfa_att4_mean, w32[153], w8 + 161790, w32 + 24607, 40, 20, 32, nn_i8_rq(w32 + 24627, 20, w32[154], 1, w32 + 24667));
 
     /* stage3.mfa: stage3_mfa_att4_fc2 */
-    nn_i8_conv1x1(stage3_mfa_att4_fc2, stage3_mfa_att4_relu, w32[154], w8 + 162590, w32 + 19613, 20, 40, 32, nn_i8_rq(w32 + 19653, 40, w32[155], 0));
+    nn_i8_conv1x1(stage3_mfa_att4_fc2, stage3_mfa_att4_relu, w32[154], w8 + 162590, w32 + 24687, 20, 40, 32, nn_i8_rq(w32 + 24727, 40, w32[155], 0, w32 + 24807));
 
     /* stage3.mfa: stage3_mfa_att4_sigmoid */
     nn_i8_lut_apply(stage3_mfa_att4_sigmoid, stage3_mfa_att4_fc2, 1280, u8 + 3840);
 
     /* stage3.mfa: stage3_mfa_y4 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 19733);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 24847);
         nn_i8_mul_bcast(stage3_mfa_y4, stage3_mfa_bn4, stage3_mfa_att4_sigmoid, 40, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_bn_in, norm folded, relu as the clamp */
-    nn_i8_conv1x1(stage4_bcres2net1_bn_in, stage3_mfa, w32[13], w8 + 163390, w32 + 19740, 160, 200, 128, nn_i8_rq(w32 + 19940, 200, w32[157], 1));
+    nn_i8_conv1x1(stage4_bcres2net1_bn_in, stage3_mfa, w32[13], w8 + 163390, w32 + 24854, 160, 200, 128, nn_i8_rq(w32 + 25054, 200, w32[157], 1, w32 + 25454));
 
     /* stage4.bcres2net1: stage4_bcres2net1_f2_out1 */
-    nn_i8_requant_copy(stage4_bcres2net1_f2_out1, stage4_bcres2net1_f2_in1, 6400, w32[157], w32[20340], w32[20341], w32[158], 0, 255);
+    nn_i8_requant_copy(stage4_bcres2net1_f2_out1, stage4_bcres2net1_f2_in1, 6400, w32[157], w32[25654], w32[25655], w32[158], 0, 255);
 
     /* stage4.bcres2net1: stage4_bcres2net1_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_in2, w32[157], w8 + 195390, w32 + 20342, &shape, nn_i8_rq(w32 + 20542, 200, w32[158], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_in2, w32[157], w8 + 195390, w32 + 25656, &shape, nn_i8_rq(w32 + 25856, 200, w32[158], 0, w32 + 26256), 4);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 20942);
+        const NnI8Add add = nn_i8_add_load(w32 + 26456);
         nn_i8_add(stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_in3, stage4_bcres2net1_f2_out2, 6400, &add);
     }
 
@@ -9961,12 +9961,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_sum3, w32[159], w8 + 195540, w32 + 20953, &shape, nn_i8_rq(w32 + 21153, 200, w32[158], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_sum3, w32[159], w8 + 195540, w32 + 26467, &shape, nn_i8_rq(w32 + 26667, 200, w32[158], 0, w32 + 27067), 4);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 21553);
+        const NnI8Add add = nn_i8_add_load(w32 + 27267);
         nn_i8_add(stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_in4, stage4_bcres2net1_f2_out3, 6400, &add);
     }
 
@@ -9974,25 +9974,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_sum4, w32[160], w8 + 195690, w32 + 21564, &shape, nn_i8_rq(w32 + 21764, 200, w32[158], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_sum4, w32[160], w8 + 195690, w32 + 27278, &shape, nn_i8_rq(w32 + 27478, 200, w32[158], 0, w32 + 27878), 4);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_mean_f */
-    nn_i8_mean_rq(stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, w32[158], 200, 32, 4, NN_I8_MEAN_F, w32[22164], w32[22165], w32[161]);
+    nn_i8_mean_rq(stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, w32[158], 200, 32, 4, NN_I8_MEAN_F, w32[28078], w32[28079], w32[161]);
 
     /* stage4.bcres2net1: stage4_bcres2net1_f1_out1 */
-    nn_i8_requant_copy(stage4_bcres2net1_f1_out1, stage4_bcres2net1_f1_in1, 200, w32[161], w32[22166], w32[22167], w32[162], 0, 255);
+    nn_i8_requant_copy(stage4_bcres2net1_f1_out1, stage4_bcres2net1_f1_in1, 200, w32[161], w32[28080], w32[28081], w32[162], 0, 255);
 
     /* stage4.bcres2net1: stage4_bcres2net1_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f1_out2, stage4_bcres2net1_f1_in2, w32[161], w8 + 195840, w32 + 22168, &shape, nn_i8_rq(w32 + 22218, 50, w32[162], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f1_out2, stage4_bcres2net1_f1_in2, w32[161], w8 + 195840, w32 + 28082, &shape, nn_i8_rq(w32 + 28132, 50, w32[162], 1, w32 + 28232), 1);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 22318);
+        const NnI8Add add = nn_i8_add_load(w32 + 28282);
         nn_i8_add(stage4_bcres2net1_f1_sum3, stage4_bcres2net1_f1_in3, stage4_bcres2net1_f1_out2, 200, &add);
     }
 
@@ -10000,12 +10000,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f1_out3, stage4_bcres2net1_f1_sum3, w32[163], w8 + 195990, w32 + 22329, &shape, nn_i8_rq(w32 + 22379, 50, w32[162], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f1_out3, stage4_bcres2net1_f1_sum3, w32[163], w8 + 195990, w32 + 28293, &shape, nn_i8_rq(w32 + 28343, 50, w32[162], 1, w32 + 28443), 1);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 22479);
+        const NnI8Add add = nn_i8_add_load(w32 + 28493);
         nn_i8_add(stage4_bcres2net1_f1_sum4, stage4_bcres2net1_f1_in4, stage4_bcres2net1_f1_out3, 200, &add);
     }
 
@@ -10013,11 +10013,11 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f1_out4, stage4_bcres2net1_f1_sum4, w32[164], w8 + 196140, w32 + 22490, &shape, nn_i8_rq(w32 + 22540, 50, w32[162], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f1_out4, stage4_bcres2net1_f1_sum4, w32[164], w8 + 196140, w32 + 28504, &shape, nn_i8_rq(w32 + 28554, 50, w32[162], 1, w32 + 28654), 1);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_conv_out */
-    nn_i8_conv1x1(stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, w32[162], w8 + 196290, w32 + 22640, 200, 200, 4, nn_i8_rq(w32 + 22840, 200, w32[165], 0));
+    nn_i8_conv1x1(stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, w32[162], w8 + 196290, w32 + 28704, 200, 200, 4, nn_i8_rq(w32 + 28904, 200, w32[165], 0, w32 + 29304));
 
     /* stage4.bcres2net1: stage4_bcres2net1_drop */
     memcpy(stage4_bcres2net1_drop, stage4_bcres2net1_conv_out, 800);
@@ -10025,25 +10025,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* stage4.bcres2net1: stage4_bcres2net1_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[2] = {
-            {stage4_bcres2net1_f2, NN_I8_BCAST_NONE, w32[158], w32 + 23240, w32 + 23440},
-            {stage4_bcres2net1_drop, NN_I8_BCAST_F, w32[165], w32 + 23640, w32 + 23840},
+            {stage4_bcres2net1_f2, NN_I8_BCAST_NONE, w32[158], w32 + 29504, w32 + 29704},
+            {stage4_bcres2net1_drop, NN_I8_BCAST_F, w32[165], w32 + 29904, w32 + 30104},
         };
         nn_i8_sum_affine(stage4_bcres2net1_bn, terms, 2, w64 + 723, w32[14], w32[14], 255, 200, 1, 32, 4);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_f2_out1 */
-    nn_i8_requant_copy(stage4_bcres2net2_f2_out1, stage4_bcres2net2_f2_in1, 6400, w32[14], w32[24040], w32[24041], w32[166], 0, 255);
+    nn_i8_requant_copy(stage4_bcres2net2_f2_out1, stage4_bcres2net2_f2_in1, 6400, w32[14], w32[30304], w32[30305], w32[166], 0, 255);
 
     /* stage4.bcres2net2: stage4_bcres2net2_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_in2, w32[14], w8 + 236290, w32 + 24042, &shape, nn_i8_rq(w32 + 24242, 200, w32[166], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_in2, w32[14], w8 + 236290, w32 + 30306, &shape, nn_i8_rq(w32 + 30506, 200, w32[166], 0, w32 + 30906), 4);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 24642);
+        const NnI8Add add = nn_i8_add_load(w32 + 31106);
         nn_i8_add(stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_in3, stage4_bcres2net2_f2_out2, 6400, &add);
     }
 
@@ -10051,12 +10051,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_sum3, w32[167], w8 + 236440, w32 + 24653, &shape, nn_i8_rq(w32 + 24853, 200, w32[166], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_sum3, w32[167], w8 + 236440, w32 + 31117, &shape, nn_i8_rq(w32 + 31317, 200, w32[166], 0, w32 + 31717), 4);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 25253);
+        const NnI8Add add = nn_i8_add_load(w32 + 31917);
         nn_i8_add(stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_in4, stage4_bcres2net2_f2_out3, 6400, &add);
     }
 
@@ -10064,25 +10064,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_sum4, w32[168], w8 + 236590, w32 + 25264, &shape, nn_i8_rq(w32 + 25464, 200, w32[166], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_sum4, w32[168], w8 + 236590, w32 + 31928, &shape, nn_i8_rq(w32 + 32128, 200, w32[166], 0, w32 + 32528), 4);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_mean_f */
-    nn_i8_mean_rq(stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, w32[166], 200, 32, 4, NN_I8_MEAN_F, w32[25864], w32[25865], w32[169]);
+    nn_i8_mean_rq(stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, w32[166], 200, 32, 4, NN_I8_MEAN_F, w32[32728], w32[32729], w32[169]);
 
     /* stage4.bcres2net2: stage4_bcres2net2_f1_out1 */
-    nn_i8_requant_copy(stage4_bcres2net2_f1_out1, stage4_bcres2net2_f1_in1, 200, w32[169], w32[25866], w32[25867], w32[170], 0, 255);
+    nn_i8_requant_copy(stage4_bcres2net2_f1_out1, stage4_bcres2net2_f1_in1, 200, w32[169], w32[32730], w32[32731], w32[170], 0, 255);
 
     /* stage4.bcres2net2: stage4_bcres2net2_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f1_out2, stage4_bcres2net2_f1_in2, w32[169], w8 + 236740, w32 + 25868, &shape, nn_i8_rq(w32 + 25918, 50, w32[170], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f1_out2, stage4_bcres2net2_f1_in2, w32[169], w8 + 236740, w32 + 32732, &shape, nn_i8_rq(w32 + 32782, 50, w32[170], 1, w32 + 32882), 1);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 26018);
+        const NnI8Add add = nn_i8_add_load(w32 + 32932);
         nn_i8_add(stage4_bcres2net2_f1_sum3, stage4_bcres2net2_f1_in3, stage4_bcres2net2_f1_out2, 200, &add);
     }
 
@@ -10090,12 +10090,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f1_out3, stage4_bcres2net2_f1_sum3, w32[171], w8 + 236890, w32 + 26029, &shape, nn_i8_rq(w32 + 26079, 50, w32[170], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f1_out3, stage4_bcres2net2_f1_sum3, w32[171], w8 + 236890, w32 + 32943, &shape, nn_i8_rq(w32 + 32993, 50, w32[170], 1, w32 + 33093), 1);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 26179);
+        const NnI8Add add = nn_i8_add_load(w32 + 33143);
         nn_i8_add(stage4_bcres2net2_f1_sum4, stage4_bcres2net2_f1_in4, stage4_bcres2net2_f1_out3, 200, &add);
     }
 
@@ -10103,11 +10103,11 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f1_out4, stage4_bcres2net2_f1_sum4, w32[172], w8 + 237040, w32 + 26190, &shape, nn_i8_rq(w32 + 26240, 50, w32[170], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f1_out4, stage4_bcres2net2_f1_sum4, w32[172], w8 + 237040, w32 + 33154, &shape, nn_i8_rq(w32 + 33204, 50, w32[170], 1, w32 + 33304), 1);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_conv_out */
-    nn_i8_conv1x1(stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, w32[170], w8 + 237190, w32 + 26340, 200, 200, 4, nn_i8_rq(w32 + 26540, 200, w32[173], 0));
+    nn_i8_conv1x1(stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, w32[170], w8 + 237190, w32 + 33354, 200, 200, 4, nn_i8_rq(w32 + 33554, 200, w32[173], 0, w32 + 33954));
 
     /* stage4.bcres2net2: stage4_bcres2net2_drop */
     memcpy(stage4_bcres2net2_drop, stage4_bcres2net2_conv_out, 800);
@@ -10115,26 +10115,26 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* stage4.bcres2net2: stage4_bcres2net2_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {stage4_bcres2net2_f2, NN_I8_BCAST_NONE, w32[166], w32 + 26940, w32 + 27140},
-            {stage4_bcres2net1_bn, NN_I8_BCAST_NONE, w32[14], w32 + 27340, w32 + 27540},
-            {stage4_bcres2net2_drop, NN_I8_BCAST_F, w32[173], w32 + 27740, w32 + 27940},
+            {stage4_bcres2net2_f2, NN_I8_BCAST_NONE, w32[166], w32 + 34154, w32 + 34354},
+            {stage4_bcres2net1_bn, NN_I8_BCAST_NONE, w32[14], w32 + 34554, w32 + 34754},
+            {stage4_bcres2net2_drop, NN_I8_BCAST_F, w32[173], w32 + 34954, w32 + 35154},
         };
         nn_i8_sum_affine(stage4_bcres2net2_bn, terms, 3, w64 + 923, w32[15], w32[15], 255, 200, 1, 32, 4);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_f2_out1 */
-    nn_i8_requant_copy(stage4_bcres2net3_f2_out1, stage4_bcres2net3_f2_in1, 6400, w32[15], w32[28140], w32[28141], w32[174], 0, 255);
+    nn_i8_requant_copy(stage4_bcres2net3_f2_out1, stage4_bcres2net3_f2_in1, 6400, w32[15], w32[35354], w32[35355], w32[174], 0, 255);
 
     /* stage4.bcres2net3: stage4_bcres2net3_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_in2, w32[15], w8 + 277190, w32 + 28142, &shape, nn_i8_rq(w32 + 28342, 200, w32[174], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_in2, w32[15], w8 + 277190, w32 + 35356, &shape, nn_i8_rq(w32 + 35556, 200, w32[174], 0, w32 + 35956), 4);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 28742);
+        const NnI8Add add = nn_i8_add_load(w32 + 36156);
         nn_i8_add(stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_in3, stage4_bcres2net3_f2_out2, 6400, &add);
     }
 
@@ -10142,12 +10142,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_sum3, w32[175], w8 + 277340, w32 + 28753, &shape, nn_i8_rq(w32 + 28953, 200, w32[174], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_sum3, w32[175], w8 + 277340, w32 + 36167, &shape, nn_i8_rq(w32 + 36367, 200, w32[174], 0, w32 + 36767), 4);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 29353);
+        const NnI8Add add = nn_i8_add_load(w32 + 36967);
         nn_i8_add(stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_in4, stage4_bcres2net3_f2_out3, 6400, &add);
     }
 
@@ -10155,25 +10155,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_sum4, w32[176], w8 + 277490, w32 + 29364, &shape, nn_i8_rq(w32 + 29564, 200, w32[174], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_sum4, w32[176], w8 + 277490, w32 + 36978, &shape, nn_i8_rq(w32 + 37178, 200, w32[174], 0, w32 + 37578), 4);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_mean_f */
-    nn_i8_mean_rq(stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, w32[174], 200, 32, 4, NN_I8_MEAN_F, w32[29964], w32[29965], w32[177]);
+    nn_i8_mean_rq(stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, w32[174], 200, 32, 4, NN_I8_MEAN_F, w32[37778], w32[37779], w32[177]);
 
     /* stage4.bcres2net3: stage4_bcres2net3_f1_out1 */
-    nn_i8_requant_copy(stage4_bcres2net3_f1_out1, stage4_bcres2net3_f1_in1, 200, w32[177], w32[29966], w32[29967], w32[178], 0, 255);
+    nn_i8_requant_copy(stage4_bcres2net3_f1_out1, stage4_bcres2net3_f1_in1, 200, w32[177], w32[37780], w32[37781], w32[178], 0, 255);
 
     /* stage4.bcres2net3: stage4_bcres2net3_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f1_out2, stage4_bcres2net3_f1_in2, w32[177], w8 + 277640, w32 + 29968, &shape, nn_i8_rq(w32 + 30018, 50, w32[178], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f1_out2, stage4_bcres2net3_f1_in2, w32[177], w8 + 277640, w32 + 37782, &shape, nn_i8_rq(w32 + 37832, 50, w32[178], 1, w32 + 37932), 1);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 30118);
+        const NnI8Add add = nn_i8_add_load(w32 + 37982);
         nn_i8_add(stage4_bcres2net3_f1_sum3, stage4_bcres2net3_f1_in3, stage4_bcres2net3_f1_out2, 200, &add);
     }
 
@@ -10181,12 +10181,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f1_out3, stage4_bcres2net3_f1_sum3, w32[179], w8 + 277790, w32 + 30129, &shape, nn_i8_rq(w32 + 30179, 50, w32[178], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f1_out3, stage4_bcres2net3_f1_sum3, w32[179], w8 + 277790, w32 + 37993, &shape, nn_i8_rq(w32 + 38043, 50, w32[178], 1, w32 + 38143), 1);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 30279);
+        const NnI8Add add = nn_i8_add_load(w32 + 38193);
         nn_i8_add(stage4_bcres2net3_f1_sum4, stage4_bcres2net3_f1_in4, stage4_bcres2net3_f1_out3, 200, &add);
     }
 
@@ -10194,11 +10194,11 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f1_out4, stage4_bcres2net3_f1_sum4, w32[180], w8 + 277940, w32 + 30290, &shape, nn_i8_rq(w32 + 30340, 50, w32[178], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f1_out4, stage4_bcres2net3_f1_sum4, w32[180], w8 + 277940, w32 + 38204, &shape, nn_i8_rq(w32 + 38254, 50, w32[178], 1, w32 + 38354), 1);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_conv_out */
-    nn_i8_conv1x1(stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, w32[178], w8 + 278090, w32 + 30440, 200, 200, 4, nn_i8_rq(w32 + 30640, 200, w32[181], 0));
+    nn_i8_conv1x1(stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, w32[178], w8 + 278090, w32 + 38404, 200, 200, 4, nn_i8_rq(w32 + 38604, 200, w32[181], 0, w32 + 39004));
 
     /* stage4.bcres2net3: stage4_bcres2net3_drop */
     memcpy(stage4_bcres2net3_drop, stage4_bcres2net3_conv_out, 800);
@@ -10206,34 +10206,34 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* stage4.bcres2net3: stage4_bcres2net3_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {stage4_bcres2net3_f2, NN_I8_BCAST_NONE, w32[174], w32 + 31040, w32 + 31240},
-            {stage4_bcres2net2_bn, NN_I8_BCAST_NONE, w32[15], w32 + 31440, w32 + 31640},
-            {stage4_bcres2net3_drop, NN_I8_BCAST_F, w32[181], w32 + 31840, w32 + 32040},
+            {stage4_bcres2net3_f2, NN_I8_BCAST_NONE, w32[174], w32 + 39204, w32 + 39404},
+            {stage4_bcres2net2_bn, NN_I8_BCAST_NONE, w32[15], w32 + 39604, w32 + 39804},
+            {stage4_bcres2net3_drop, NN_I8_BCAST_F, w32[181], w32 + 40004, w32 + 40204},
         };
         nn_i8_sum_affine(stage4_bcres2net3_bn, terms, 3, w64 + 1123, w32[16], w32[16], 255, 200, 1, 32, 4);
     }
 
     /* stage4.resnorm: stage4_resnorm */
     {
-        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 32240, w64 + 1323);
+        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 40404, w64 + 1323);
         nn_i8_resnorm(stage4_resnorm, stage4_bcres2net3_bn, 200, 1, 32, 4, &norm);
     }
 
     /* stage4.mfa: stage4_mfa_att1_mean */
-    nn_i8_mean_rq(stage4_mfa_att1_mean, stage4_mfa_x1, w32[17], 50, 32, 4, NN_I8_MEAN_T, w32[32246], w32[32247], w32[182]);
+    nn_i8_mean_rq(stage4_mfa_att1_mean, stage4_mfa_x1, w32[17], 50, 32, 4, NN_I8_MEAN_T, w32[40410], w32[40411], w32[182]);
 
     /* stage4.mfa: stage4_mfa_att1_relu, relu as the clamp */
-    nn_i8_conv1x1(stage4_mfa_att1_relu, stage4_mfa_att1_mean, w32[182], w8 + 318090, w32 + 32248, 50, 26, 32, nn_i8_rq(w32 + 32274, 26, w32[183], 1));
+    nn_i8_conv1x1(stage4_mfa_att1_relu, stage4_mfa_att1_mean, w32[182], w8 + 318090, w32 + 40412, 50, 26, 32, nn_i8_rq(w32 + 40438, 26, w32[183], 1, w32 + 40490));
 
     /* stage4.mfa: stage4_mfa_att1_fc2 */
-    nn_i8_conv1x1(stage4_mfa_att1_fc2, stage4_mfa_att1_relu, w32[183], w8 + 319390, w32 + 32326, 26, 50, 32, nn_i8_rq(w32 + 32376, 50, w32[184], 0));
+    nn_i8_conv1x1(stage4_mfa_att1_fc2, stage4_mfa_att1_relu, w32[183], w8 + 319390, w32 + 40516, 26, 50, 32, nn_i8_rq(w32 + 40566, 50, w32[184], 0, w32 + 40666));
 
     /* stage4.mfa: stage4_mfa_att1_sigmoid */
     nn_i8_lut_apply(stage4_mfa_att1_sigmoid, stage4_mfa_att1_fc2, 1600, u8 + 4096);
 
     /* stage4.mfa: stage4_mfa_y1 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 32476);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 40716);
         nn_i8_mul_bcast(stage4_mfa_y1, stage4_mfa_x1, stage4_mfa_att1_sigmoid, 50, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
@@ -10241,30 +10241,30 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 32, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_mfa_bn2, stage4_mfa_x2, w32[17], w8 + 320690, w32 + 32483, &shape, nn_i8_rq(w32 + 32533, 50, w32[186], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_mfa_bn2, stage4_mfa_x2, w32[17], w8 + 320690, w32 + 40723, &shape, nn_i8_rq(w32 + 40773, 50, w32[186], 1, w32 + 40873), 1);
     }
 
     /* stage4.mfa: stage4_mfa_att2_mean */
-    nn_i8_mean_rq(stage4_mfa_att2_mean, stage4_mfa_bn2, w32[186], 50, 32, 4, NN_I8_MEAN_T, w32[32633], w32[32634], w32[187]);
+    nn_i8_mean_rq(stage4_mfa_att2_mean, stage4_mfa_bn2, w32[186], 50, 32, 4, NN_I8_MEAN_T, w32[40923], w32[40924], w32[187]);
 
     /* stage4.mfa: stage4_mfa_att2_relu, relu as the clamp */
-    nn_i8_conv1x1(stage4_mfa_att2_relu, stage4_mfa_att2_mean, w32[187], w8 + 321140, w32 + 32635, 50, 26, 32, nn_i8_rq(w32 + 32661, 26, w32[188], 1));
+    nn_i8_conv1x1(stage4_mfa_att2_relu, stage4_mfa_att2_mean, w32[187], w8 + 321140, w32 + 40925, 50, 26, 32, nn_i8_rq(w32 + 40951, 26, w32[188], 1, w32 + 41003));
 
     /* stage4.mfa: stage4_mfa_att2_fc2 */
-    nn_i8_conv1x1(stage4_mfa_att2_fc2, stage4_mfa_att2_relu, w32[188], w8 + 322440, w32 + 32713, 26, 50, 32, nn_i8_rq(w32 + 32763, 50, w32[189], 0));
+    nn_i8_conv1x1(stage4_mfa_att2_fc2, stage4_mfa_att2_relu, w32[188], w8 + 322440, w32 + 41029, 26, 50, 32, nn_i8_rq(w32 + 41079, 50, w32[189], 0, w32 + 41179));
 
     /* stage4.mfa: stage4_mfa_att2_sigmoid */
     nn_i8_lut_apply(stage4_mfa_att2_sigmoid, stage4_mfa_att2_fc2, 1600, u8 + 4352);
 
     /* stage4.mfa: stage4_mfa_y2 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 32863);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 41229);
         nn_i8_mul_bcast(stage4_mfa_y2, stage4_mfa_bn2, stage4_mfa_att2_sigmoid, 50, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
     /* stage4.mfa: stage4_mfa_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 32870);
+        const NnI8Add add = nn_i8_add_load(w32 + 41236);
         nn_i8_add(stage4_mfa_sum3, stage4_mfa_x3, stage4_mfa_y2, 6400, &add);
     }
 
@@ -10272,30 +10272,30 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 32, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_mfa_bn3, stage4_mfa_sum3, w32[191], w8 + 323740, w32 + 32881, &shape, nn_i8_rq(w32 + 32931, 50, w32[192], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_mfa_bn3, stage4_mfa_sum3, w32[191], w8 + 323740, w32 + 41247, &shape, nn_i8_rq(w32 + 41297, 50, w32[192], 1, w32 + 41397), 1);
     }
 
     /* stage4.mfa: stage4_mfa_att3_mean */
-    nn_i8_mean_rq(stage4_mfa_att3_mean, stage4_mfa_bn3, w32[192], 50, 32, 4, NN_I8_MEAN_T, w32[33031], w32[33032], w32[193]);
+    nn_i8_mean_rq(stage4_mfa_att3_mean, stage4_mfa_bn3, w32[192], 50, 32, 4, NN_I8_MEAN_T, w32[41447], w32[41448], w32[193]);
 
     /* stage4.mfa: stage4_mfa_att3_relu, relu as the clamp */
-    nn_i8_conv1x1(stage4_mfa_att3_relu, stage4_mfa_att3_mean, w32[193], w8 + 324190, w32 + 33033, 50, 26, 32, nn_i8_rq(w32 + 33059, 26, w32[194], 1));
+    nn_i8_conv1x1(stage4_mfa_att3_relu, stage4_mfa_att3_mean, w32[193], w8 + 324190, w32 + 41449, 50, 26, 32, nn_i8_rq(w32 + 41475, 26, w32[194], 1, w32 + 41527));
 
     /* stage4.mfa: stage4_mfa_att3_fc2 */
-    nn_i8_conv1x1(stage4_mfa_att3_fc2, stage4_mfa_att3_relu, w32[194], w8 + 325490, w32 + 33111, 26, 50, 32, nn_i8_rq(w32 + 33161, 50, w32[195], 0));
+    nn_i8_conv1x1(stage4_mfa_att3_fc2, stage4_mfa_att3_relu, w32[194], w8 + 325490, w32 + 41553, 26, 50, 32, nn_i8_rq(w32 + 41603, 50, w32[195], 0, w32 + 41703));
 
     /* stage4.mfa: stage4_mfa_att3_sigmoid */
     nn_i8_lut_apply(stage4_mfa_att3_sigmoid, stage4_mfa_att3_fc2, 1600, u8 + 4608);
 
     /* stage4.mfa: stage4_mfa_y3 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 33261);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 41753);
         nn_i8_mul_bcast(stage4_mfa_y3, stage4_mfa_bn3, stage4_mfa_att3_sigmoid, 50, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
     /* stage4.mfa: stage4_mfa_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 33268);
+        const NnI8Add add = nn_i8_add_load(w32 + 41760);
         nn_i8_add(stage4_mfa_sum4, stage4_mfa_x4, stage4_mfa_y3, 6400, &add);
     }
 
@@ -10303,52 +10303,52 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 32, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_mfa_bn4, stage4_mfa_sum4, w32[197], w8 + 326790, w32 + 33279, &shape, nn_i8_rq(w32 + 33329, 50, w32[198], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_mfa_bn4, stage4_mfa_sum4, w32[197], w8 + 326790, w32 + 41771, &shape, nn_i8_rq(w32 + 41821, 50, w32[198], 1, w32 + 41921), 1);
     }
 
     /* stage4.mfa: stage4_mfa_att4_mean */
-    nn_i8_mean_rq(stage4_mfa_att4_mean, stage4_mfa_bn4, w32[198], 50, 32, 4, NN_I8_MEAN_T, w32[33429], w32[33430], w32[199]);
+    nn_i8_mean_rq(stage4_mfa_att4_mean, stage4_mfa_bn4, w32[198], 50, 32, 4, NN_I8_MEAN_T, w32[41971], w32[41972], w32[199]);
 
     /* stage4.mfa: stage4_mfa_att4_relu, relu as the clamp */
-    nn_i8_conv1x1(stage4_mfa_att4_relu, stage4_mfa_att4_mean, w32[199], w8 + 327240, w32 + 33431, 50, 26, 32, nn_i8_rq(w32 + 33457, 26, w32[200], 1));
+    nn_i8_conv1x1(stage4_mfa_att4_relu, stage4_mfa_att4_mean, w32[199], w8 + 327240, w32 + 41973, 50, 26, 32, nn_i8_rq(w32 + 41999, 26, w32[200], 1, w32 + 42051));
 
     /* stage4.mfa: stage4_mfa_att4_fc2 */
-    nn_i8_conv1x1(stage4_mfa_att4_fc2, stage4_mfa_att4_relu, w32[200], w8 + 328540, w32 + 33509, 26, 50, 32, nn_i8_rq(w32 + 33559, 50, w32[201], 0));
+    nn_i8_conv1x1(stage4_mfa_att4_fc2, stage4_mfa_att4_relu, w32[200], w8 + 328540, w32 + 42077, 26, 50, 32, nn_i8_rq(w32 + 42127, 50, w32[201], 0, w32 + 42227));
 
     /* stage4.mfa: stage4_mfa_att4_sigmoid */
     nn_i8_lut_apply(stage4_mfa_att4_sigmoid, stage4_mfa_att4_fc2, 1600, u8 + 4864);
 
     /* stage4.mfa: stage4_mfa_y4 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 33659);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 42277);
         nn_i8_mul_bcast(stage4_mfa_y4, stage4_mfa_bn4, stage4_mfa_att4_sigmoid, 50, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
     /* head.fpm: head_fpm_lateral1 */
-    nn_i8_conv1x1(head_fpm_lateral1, stage1_mfa, w32[5], w8 + 329840, w32 + 33666, 80, 80, 2048, nn_i8_rq(w32 + 33746, 80, w32[203], 0));
+    nn_i8_conv1x1(head_fpm_lateral1, stage1_mfa, w32[5], w8 + 329840, w32 + 42284, 80, 80, 2048, nn_i8_rq(w32 + 42364, 80, w32[203], 0, w32 + 42524));
 
     /* head.fpm: head_fpm_lateral2 */
-    nn_i8_conv1x1(head_fpm_lateral2, stage2_mfa, w32[9], w8 + 336240, w32 + 33906, 120, 80, 512, nn_i8_rq(w32 + 33986, 80, w32[204], 0));
+    nn_i8_conv1x1(head_fpm_lateral2, stage2_mfa, w32[9], w8 + 336240, w32 + 42604, 120, 80, 512, nn_i8_rq(w32 + 42684, 80, w32[204], 0, w32 + 42844));
 
     /* head.fpm: head_fpm_lateral3 */
-    nn_i8_conv1x1(head_fpm_lateral3, stage3_mfa, w32[13], w8 + 345840, w32 + 34146, 160, 80, 128, nn_i8_rq(w32 + 34226, 80, w32[205], 0));
+    nn_i8_conv1x1(head_fpm_lateral3, stage3_mfa, w32[13], w8 + 345840, w32 + 42924, 160, 80, 128, nn_i8_rq(w32 + 43004, 80, w32[205], 0, w32 + 43164));
 
     /* head.fpm: head_fpm_lateral4 */
-    nn_i8_conv1x1(head_fpm_lateral4, stage4_mfa, w32[18], w8 + 358640, w32 + 34386, 200, 80, 128, nn_i8_rq(w32 + 34466, 80, w32[206], 0));
+    nn_i8_conv1x1(head_fpm_lateral4, stage4_mfa, w32[18], w8 + 358640, w32 + 43244, 200, 80, 128, nn_i8_rq(w32 + 43324, 80, w32[206], 0, w32 + 43484));
 
     /* head.fpm: head_fpm_smooth4_f2_out1 */
-    nn_i8_requant_copy(head_fpm_smooth4_f2_out1, head_fpm_smooth4_f2_in1, 2560, w32[206], w32[34626], w32[34627], w32[207], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth4_f2_out1, head_fpm_smooth4_f2_in1, 2560, w32[206], w32[43564], w32[43565], w32[207], 0, 255);
 
     /* head.fpm: head_fpm_smooth4_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_in2, w32[206], w8 + 374640, w32 + 34628, &shape, nn_i8_rq(w32 + 34708, 80, w32[207], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_in2, w32[206], w8 + 374640, w32 + 43566, &shape, nn_i8_rq(w32 + 43646, 80, w32[207], 0, w32 + 43806), 4);
     }
 
     /* head.fpm: head_fpm_smooth4_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 34868);
+        const NnI8Add add = nn_i8_add_load(w32 + 43886);
         nn_i8_add(head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_in3, head_fpm_smooth4_f2_out2, 2560, &add);
     }
 
@@ -10356,12 +10356,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_sum3, w32[208], w8 + 374700, w32 + 34879, &shape, nn_i8_rq(w32 + 34959, 80, w32[207], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_sum3, w32[208], w8 + 374700, w32 + 43897, &shape, nn_i8_rq(w32 + 43977, 80, w32[207], 0, w32 + 44137), 4);
     }
 
     /* head.fpm: head_fpm_smooth4_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 35119);
+        const NnI8Add add = nn_i8_add_load(w32 + 44217);
         nn_i8_add(head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_in4, head_fpm_smooth4_f2_out3, 2560, &add);
     }
 
@@ -10369,25 +10369,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_sum4, w32[209], w8 + 374760, w32 + 35130, &shape, nn_i8_rq(w32 + 35210, 80, w32[207], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_sum4, w32[209], w8 + 374760, w32 + 44228, &shape, nn_i8_rq(w32 + 44308, 80, w32[207], 0, w32 + 44468), 4);
     }
 
     /* head.fpm: head_fpm_smooth4_mean_f */
-    nn_i8_mean_rq(head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, w32[207], 80, 32, 4, NN_I8_MEAN_F, w32[35370], w32[35371], w32[210]);
+    nn_i8_mean_rq(head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, w32[207], 80, 32, 4, NN_I8_MEAN_F, w32[44548], w32[44549], w32[210]);
 
     /* head.fpm: head_fpm_smooth4_f1_out1 */
-    nn_i8_requant_copy(head_fpm_smooth4_f1_out1, head_fpm_smooth4_f1_in1, 80, w32[210], w32[35372], w32[35373], w32[211], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth4_f1_out1, head_fpm_smooth4_f1_in1, 80, w32[210], w32[44550], w32[44551], w32[211], 0, 255);
 
     /* head.fpm: head_fpm_smooth4_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f1_out2, head_fpm_smooth4_f1_in2, w32[210], w8 + 374820, w32 + 35374, &shape, nn_i8_rq(w32 + 35394, 20, w32[211], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f1_out2, head_fpm_smooth4_f1_in2, w32[210], w8 + 374820, w32 + 44552, &shape, nn_i8_rq(w32 + 44572, 20, w32[211], 1, w32 + 44612), 1);
     }
 
     /* head.fpm: head_fpm_smooth4_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 35434);
+        const NnI8Add add = nn_i8_add_load(w32 + 44632);
         nn_i8_add(head_fpm_smooth4_f1_sum3, head_fpm_smooth4_f1_in3, head_fpm_smooth4_f1_out2, 80, &add);
     }
 
@@ -10395,12 +10395,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f1_out3, head_fpm_smooth4_f1_sum3, w32[212], w8 + 374880, w32 + 35445, &shape, nn_i8_rq(w32 + 35465, 20, w32[211], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f1_out3, head_fpm_smooth4_f1_sum3, w32[212], w8 + 374880, w32 + 44643, &shape, nn_i8_rq(w32 + 44663, 20, w32[211], 1, w32 + 44703), 1);
     }
 
     /* head.fpm: head_fpm_smooth4_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 35505);
+        const NnI8Add add = nn_i8_add_load(w32 + 44723);
         nn_i8_add(head_fpm_smooth4_f1_sum4, head_fpm_smooth4_f1_in4, head_fpm_smooth4_f1_out3, 80, &add);
     }
 
@@ -10408,11 +10408,11 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f1_out4, head_fpm_smooth4_f1_sum4, w32[213], w8 + 374940, w32 + 35516, &shape, nn_i8_rq(w32 + 35536, 20, w32[211], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f1_out4, head_fpm_smooth4_f1_sum4, w32[213], w8 + 374940, w32 + 44734, &shape, nn_i8_rq(w32 + 44754, 20, w32[211], 1, w32 + 44794), 1);
     }
 
     /* head.fpm: head_fpm_smooth4_conv_out */
-    nn_i8_conv1x1(head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, w32[211], w8 + 375000, w32 + 35576, 80, 80, 4, nn_i8_rq(w32 + 35656, 80, w32[214], 0));
+    nn_i8_conv1x1(head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, w32[211], w8 + 375000, w32 + 44814, 80, 80, 4, nn_i8_rq(w32 + 44894, 80, w32[214], 0, w32 + 45054));
 
     /* head.fpm: head_fpm_smooth4_drop */
     memcpy(head_fpm_smooth4_drop, head_fpm_smooth4_conv_out, 320);
@@ -10420,35 +10420,35 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* head.fpm: head_fpm_smooth4_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {head_fpm_smooth4_f2, NN_I8_BCAST_NONE, w32[207], w32 + 35816, w32 + 35896},
-            {head_fpm_lateral4, NN_I8_BCAST_NONE, w32[206], w32 + 35976, w32 + 36056},
-            {head_fpm_smooth4_drop, NN_I8_BCAST_F, w32[214], w32 + 36136, w32 + 36216},
+            {head_fpm_smooth4_f2, NN_I8_BCAST_NONE, w32[207], w32 + 45134, w32 + 45214},
+            {head_fpm_lateral4, NN_I8_BCAST_NONE, w32[206], w32 + 45294, w32 + 45374},
+            {head_fpm_smooth4_drop, NN_I8_BCAST_F, w32[214], w32 + 45454, w32 + 45534},
         };
         nn_i8_sum_affine(head_fpm_smooth4_bn, terms, 3, w64 + 1324, w32[215], w32[215], 255, 80, 1, 32, 4);
     }
 
     /* head.fpm: head_fpm_pool4 */
-    nn_i8_mean_rq(head_fpm_pool4, head_fpm_smooth4_bn, w32[215], 80, 32, 4, NN_I8_MEAN_FT, w32[36296], w32[36297], w32[19]);
+    nn_i8_mean_rq(head_fpm_pool4, head_fpm_smooth4_bn, w32[215], 80, 32, 4, NN_I8_MEAN_FT, w32[45614], w32[45615], w32[19]);
 
     /* head.fpm: head_fpm_merge3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 36298);
+        const NnI8Add add = nn_i8_add_load(w32 + 45616);
         nn_i8_add(head_fpm_merge3, head_fpm_lateral4, head_fpm_lateral3, 10240, &add);
     }
 
     /* head.fpm: head_fpm_smooth3_f2_out1 */
-    nn_i8_requant_copy(head_fpm_smooth3_f2_out1, head_fpm_smooth3_f2_in1, 2560, w32[216], w32[36309], w32[36310], w32[217], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth3_f2_out1, head_fpm_smooth3_f2_in1, 2560, w32[216], w32[45627], w32[45628], w32[217], 0, 255);
 
     /* head.fpm: head_fpm_smooth3_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_in2, w32[216], w8 + 381400, w32 + 36311, &shape, nn_i8_rq(w32 + 36391, 80, w32[217], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_in2, w32[216], w8 + 381400, w32 + 45629, &shape, nn_i8_rq(w32 + 45709, 80, w32[217], 0, w32 + 45869), 4);
     }
 
     /* head.fpm: head_fpm_smooth3_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 36551);
+        const NnI8Add add = nn_i8_add_load(w32 + 45949);
         nn_i8_add(head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_in3, head_fpm_smooth3_f2_out2, 2560, &add);
     }
 
@@ -10456,12 +10456,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_sum3, w32[218], w8 + 381460, w32 + 36562, &shape, nn_i8_rq(w32 + 36642, 80, w32[217], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_sum3, w32[218], w8 + 381460, w32 + 45960, &shape, nn_i8_rq(w32 + 46040, 80, w32[217], 0, w32 + 46200), 4);
     }
 
     /* head.fpm: head_fpm_smooth3_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 36802);
+        const NnI8Add add = nn_i8_add_load(w32 + 46280);
         nn_i8_add(head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_in4, head_fpm_smooth3_f2_out3, 2560, &add);
     }
 
@@ -10469,25 +10469,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_sum4, w32[219], w8 + 381520, w32 + 36813, &shape, nn_i8_rq(w32 + 36893, 80, w32[217], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_sum4, w32[219], w8 + 381520, w32 + 46291, &shape, nn_i8_rq(w32 + 46371, 80, w32[217], 0, w32 + 46531), 4);
     }
 
     /* head.fpm: head_fpm_smooth3_mean_f */
-    nn_i8_mean_rq(head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, w32[217], 80, 32, 4, NN_I8_MEAN_F, w32[37053], w32[37054], w32[220]);
+    nn_i8_mean_rq(head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, w32[217], 80, 32, 4, NN_I8_MEAN_F, w32[46611], w32[46612], w32[220]);
 
     /* head.fpm: head_fpm_smooth3_f1_out1 */
-    nn_i8_requant_copy(head_fpm_smooth3_f1_out1, head_fpm_smooth3_f1_in1, 80, w32[220], w32[37055], w32[37056], w32[221], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth3_f1_out1, head_fpm_smooth3_f1_in1, 80, w32[220], w32[46613], w32[46614], w32[221], 0, 255);
 
     /* head.fpm: head_fpm_smooth3_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f1_out2, head_fpm_smooth3_f1_in2, w32[220], w8 + 381580, w32 + 37057, &shape, nn_i8_rq(w32 + 37077, 20, w32[221], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f1_out2, head_fpm_smooth3_f1_in2, w32[220], w8 + 381580, w32 + 46615, &shape, nn_i8_rq(w32 + 46635, 20, w32[221], 1, w32 + 46675), 1);
     }
 
     /* head.fpm: head_fpm_smooth3_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 37117);
+        const NnI8Add add = nn_i8_add_load(w32 + 46695);
         nn_i8_add(head_fpm_smooth3_f1_sum3, head_fpm_smooth3_f1_in3, head_fpm_smooth3_f1_out2, 80, &add);
     }
 
@@ -10495,12 +10495,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f1_out3, head_fpm_smooth3_f1_sum3, w32[222], w8 + 381640, w32 + 37128, &shape, nn_i8_rq(w32 + 37148, 20, w32[221], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f1_out3, head_fpm_smooth3_f1_sum3, w32[222], w8 + 381640, w32 + 46706, &shape, nn_i8_rq(w32 + 46726, 20, w32[221], 1, w32 + 46766), 1);
     }
 
     /* head.fpm: head_fpm_smooth3_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 37188);
+        const NnI8Add add = nn_i8_add_load(w32 + 46786);
         nn_i8_add(head_fpm_smooth3_f1_sum4, head_fpm_smooth3_f1_in4, head_fpm_smooth3_f1_out3, 80, &add);
     }
 
@@ -10508,11 +10508,11 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f1_out4, head_fpm_smooth3_f1_sum4, w32[223], w8 + 381700, w32 + 37199, &shape, nn_i8_rq(w32 + 37219, 20, w32[221], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f1_out4, head_fpm_smooth3_f1_sum4, w32[223], w8 + 381700, w32 + 46797, &shape, nn_i8_rq(w32 + 46817, 20, w32[221], 1, w32 + 46857), 1);
     }
 
     /* head.fpm: head_fpm_smooth3_conv_out */
-    nn_i8_conv1x1(head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, w32[221], w8 + 381760, w32 + 37259, 80, 80, 4, nn_i8_rq(w32 + 37339, 80, w32[224], 0));
+    nn_i8_conv1x1(head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, w32[221], w8 + 381760, w32 + 46877, 80, 80, 4, nn_i8_rq(w32 + 46957, 80, w32[224], 0, w32 + 47117));
 
     /* head.fpm: head_fpm_smooth3_drop */
     memcpy(head_fpm_smooth3_drop, head_fpm_smooth3_conv_out, 320);
@@ -10520,41 +10520,41 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* head.fpm: head_fpm_smooth3_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {head_fpm_smooth3_f2, NN_I8_BCAST_NONE, w32[217], w32 + 37499, w32 + 37579},
-            {head_fpm_merge3, NN_I8_BCAST_NONE, w32[216], w32 + 37659, w32 + 37739},
-            {head_fpm_smooth3_drop, NN_I8_BCAST_F, w32[224], w32 + 37819, w32 + 37899},
+            {head_fpm_smooth3_f2, NN_I8_BCAST_NONE, w32[217], w32 + 47197, w32 + 47277},
+            {head_fpm_merge3, NN_I8_BCAST_NONE, w32[216], w32 + 47357, w32 + 47437},
+            {head_fpm_smooth3_drop, NN_I8_BCAST_F, w32[224], w32 + 47517, w32 + 47597},
         };
         nn_i8_sum_affine(head_fpm_smooth3_bn, terms, 3, w64 + 1404, w32[225], w32[225], 255, 80, 1, 32, 4);
     }
 
     /* head.fpm: head_fpm_pool3 */
-    nn_i8_mean_rq(head_fpm_pool3, head_fpm_smooth3_bn, w32[225], 80, 32, 4, NN_I8_MEAN_FT, w32[37979], w32[37980], w32[19]);
+    nn_i8_mean_rq(head_fpm_pool3, head_fpm_smooth3_bn, w32[225], 80, 32, 4, NN_I8_MEAN_FT, w32[47677], w32[47678], w32[19]);
 
     /* head.fpm: head_fpm_up2 */
-    nn_i8_conv1x1(head_fpm_up2, head_fpm_merge3, w32[216], w8 + 388160, w32 + 37981, 80, 320, 128, nn_i8_rq(w32 + 38301, 320, w32[226], 0));
+    nn_i8_conv1x1(head_fpm_up2, head_fpm_merge3, w32[216], w8 + 388160, w32 + 47679, 80, 320, 128, nn_i8_rq(w32 + 47999, 320, w32[226], 0, w32 + 48639));
 
     /* head.fpm: head_fpm_shuffle2 */
     nn_i8_pixel_shuffle2(head_fpm_shuffle2, head_fpm_up2, 80, 1, 32, 4);
 
     /* head.fpm: head_fpm_merge2 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 38941);
+        const NnI8Add add = nn_i8_add_load(w32 + 48959);
         nn_i8_add(head_fpm_merge2, head_fpm_shuffle2, head_fpm_lateral2, 40960, &add);
     }
 
     /* head.fpm: head_fpm_smooth2_f2_out1 */
-    nn_i8_requant_copy(head_fpm_smooth2_f2_out1, head_fpm_smooth2_f2_in1, 10240, w32[227], w32[38952], w32[38953], w32[228], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth2_f2_out1, head_fpm_smooth2_f2_in1, 10240, w32[227], w32[48970], w32[48971], w32[228], 0, 255);
 
     /* head.fpm: head_fpm_smooth2_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_in2, w32[227], w8 + 413760, w32 + 38954, &shape, nn_i8_rq(w32 + 39034, 80, w32[228], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_in2, w32[227], w8 + 413760, w32 + 48972, &shape, nn_i8_rq(w32 + 49052, 80, w32[228], 0, w32 + 49212), 4);
     }
 
     /* head.fpm: head_fpm_smooth2_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 39194);
+        const NnI8Add add = nn_i8_add_load(w32 + 49292);
         nn_i8_add(head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_in3, head_fpm_smooth2_f2_out2, 10240, &add);
     }
 
@@ -10562,12 +10562,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_sum3, w32[229], w8 + 413820, w32 + 39205, &shape, nn_i8_rq(w32 + 39285, 80, w32[228], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_sum3, w32[229], w8 + 413820, w32 + 49303, &shape, nn_i8_rq(w32 + 49383, 80, w32[228], 0, w32 + 49543), 4);
     }
 
     /* head.fpm: head_fpm_smooth2_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 39445);
+        const NnI8Add add = nn_i8_add_load(w32 + 49623);
         nn_i8_add(head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_in4, head_fpm_smooth2_f2_out3, 10240, &add);
     }
 
@@ -10575,25 +10575,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_sum4, w32[230], w8 + 413880, w32 + 39456, &shape, nn_i8_rq(w32 + 39536, 80, w32[228], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_sum4, w32[230], w8 + 413880, w32 + 49634, &shape, nn_i8_rq(w32 + 49714, 80, w32[228], 0, w32 + 49874), 4);
     }
 
     /* head.fpm: head_fpm_smooth2_mean_f */
-    nn_i8_mean_rq(head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, w32[228], 80, 64, 8, NN_I8_MEAN_F, w32[39696], w32[39697], w32[231]);
+    nn_i8_mean_rq(head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, w32[228], 80, 64, 8, NN_I8_MEAN_F, w32[49954], w32[49955], w32[231]);
 
     /* head.fpm: head_fpm_smooth2_f1_out1 */
-    nn_i8_requant_copy(head_fpm_smooth2_f1_out1, head_fpm_smooth2_f1_in1, 160, w32[231], w32[39698], w32[39699], w32[232], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth2_f1_out1, head_fpm_smooth2_f1_in1, 160, w32[231], w32[49956], w32[49957], w32[232], 0, 255);
 
     /* head.fpm: head_fpm_smooth2_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f1_out2, head_fpm_smooth2_f1_in2, w32[231], w8 + 413940, w32 + 39700, &shape, nn_i8_rq(w32 + 39720, 20, w32[232], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f1_out2, head_fpm_smooth2_f1_in2, w32[231], w8 + 413940, w32 + 49958, &shape, nn_i8_rq(w32 + 49978, 20, w32[232], 1, w32 + 50018), 1);
     }
 
     /* head.fpm: head_fpm_smooth2_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 39760);
+        const NnI8Add add = nn_i8_add_load(w32 + 50038);
         nn_i8_add(head_fpm_smooth2_f1_sum3, head_fpm_smooth2_f1_in3, head_fpm_smooth2_f1_out2, 160, &add);
     }
 
@@ -10601,12 +10601,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f1_out3, head_fpm_smooth2_f1_sum3, w32[233], w8 + 414000, w32 + 39771, &shape, nn_i8_rq(w32 + 39791, 20, w32[232], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f1_out3, head_fpm_smooth2_f1_sum3, w32[233], w8 + 414000, w32 + 50049, &shape, nn_i8_rq(w32 + 50069, 20, w32[232], 1, w32 + 50109), 1);
     }
 
     /* head.fpm: head_fpm_smooth2_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 39831);
+        const NnI8Add add = nn_i8_add_load(w32 + 50129);
         nn_i8_add(head_fpm_smooth2_f1_sum4, head_fpm_smooth2_f1_in4, head_fpm_smooth2_f1_out3, 160, &add);
     }
 
@@ -10614,11 +10614,11 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f1_out4, head_fpm_smooth2_f1_sum4, w32[234], w8 + 414060, w32 + 39842, &shape, nn_i8_rq(w32 + 39862, 20, w32[232], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f1_out4, head_fpm_smooth2_f1_sum4, w32[234], w8 + 414060, w32 + 50140, &shape, nn_i8_rq(w32 + 50160, 20, w32[232], 1, w32 + 50200), 1);
     }
 
     /* head.fpm: head_fpm_smooth2_conv_out */
-    nn_i8_conv1x1(head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, w32[232], w8 + 414120, w32 + 39902, 80, 80, 8, nn_i8_rq(w32 + 39982, 80, w32[235], 0));
+    nn_i8_conv1x1(head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, w32[232], w8 + 414120, w32 + 50220, 80, 80, 8, nn_i8_rq(w32 + 50300, 80, w32[235], 0, w32 + 50460));
 
     /* head.fpm: head_fpm_smooth2_drop */
     memcpy(head_fpm_smooth2_drop, head_fpm_smooth2_conv_out, 640);
@@ -10626,41 +10626,41 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* head.fpm: head_fpm_smooth2_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {head_fpm_smooth2_f2, NN_I8_BCAST_NONE, w32[228], w32 + 40142, w32 + 40222},
-            {head_fpm_merge2, NN_I8_BCAST_NONE, w32[227], w32 + 40302, w32 + 40382},
-            {head_fpm_smooth2_drop, NN_I8_BCAST_F, w32[235], w32 + 40462, w32 + 40542},
+            {head_fpm_smooth2_f2, NN_I8_BCAST_NONE, w32[228], w32 + 50540, w32 + 50620},
+            {head_fpm_merge2, NN_I8_BCAST_NONE, w32[227], w32 + 50700, w32 + 50780},
+            {head_fpm_smooth2_drop, NN_I8_BCAST_F, w32[235], w32 + 50860, w32 + 50940},
         };
         nn_i8_sum_affine(head_fpm_smooth2_bn, terms, 3, w64 + 1484, w32[236], w32[236], 255, 80, 1, 64, 8);
     }
 
     /* head.fpm: head_fpm_pool2 */
-    nn_i8_mean_rq(head_fpm_pool2, head_fpm_smooth2_bn, w32[236], 80, 64, 8, NN_I8_MEAN_FT, w32[40622], w32[40623], w32[19]);
+    nn_i8_mean_rq(head_fpm_pool2, head_fpm_smooth2_bn, w32[236], 80, 64, 8, NN_I8_MEAN_FT, w32[51020], w32[51021], w32[19]);
 
     /* head.fpm: head_fpm_up1 */
-    nn_i8_conv1x1(head_fpm_up1, head_fpm_merge2, w32[227], w8 + 420520, w32 + 40624, 80, 320, 512, nn_i8_rq(w32 + 40944, 320, w32[237], 0));
+    nn_i8_conv1x1(head_fpm_up1, head_fpm_merge2, w32[227], w8 + 420520, w32 + 51022, 80, 320, 512, nn_i8_rq(w32 + 51342, 320, w32[237], 0, w32 + 51982));
 
     /* head.fpm: head_fpm_shuffle1 */
     nn_i8_pixel_shuffle2(head_fpm_shuffle1, head_fpm_up1, 80, 1, 64, 8);
 
     /* head.fpm: head_fpm_merge1 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 41584);
+        const NnI8Add add = nn_i8_add_load(w32 + 52302);
         nn_i8_add(head_fpm_merge1, head_fpm_shuffle1, head_fpm_lateral1, 163840, &add);
     }
 
     /* head.fpm: head_fpm_smooth1_f2_out1 */
-    nn_i8_requant_copy(head_fpm_smooth1_f2_out1, head_fpm_smooth1_f2_in1, 40960, w32[238], w32[41595], w32[41596], w32[239], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth1_f2_out1, head_fpm_smooth1_f2_in1, 40960, w32[238], w32[52313], w32[52314], w32[239], 0, 255);
 
     /* head.fpm: head_fpm_smooth1_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_in2, w32[238], w8 + 446120, w32 + 41597, &shape, nn_i8_rq(w32 + 41677, 80, w32[239], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_in2, w32[238], w8 + 446120, w32 + 52315, &shape, nn_i8_rq(w32 + 52395, 80, w32[239], 0, w32 + 52555), 4);
     }
 
     /* head.fpm: head_fpm_smooth1_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 41837);
+        const NnI8Add add = nn_i8_add_load(w32 + 52635);
         nn_i8_add(head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_in3, head_fpm_smooth1_f2_out2, 40960, &add);
     }
 
@@ -10668,12 +10668,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_sum3, w32[240], w8 + 446180, w32 + 41848, &shape, nn_i8_rq(w32 + 41928, 80, w32[239], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_sum3, w32[240], w8 + 446180, w32 + 52646, &shape, nn_i8_rq(w32 + 52726, 80, w32[239], 0, w32 + 52886), 4);
     }
 
     /* head.fpm: head_fpm_smooth1_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 42088);
+        const NnI8Add add = nn_i8_add_load(w32 + 52966);
         nn_i8_add(head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_in4, head_fpm_smooth1_f2_out3, 40960, &add);
     }
 
@@ -10681,25 +10681,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_sum4, w32[241], w8 + 446240, w32 + 42099, &shape, nn_i8_rq(w32 + 42179, 80, w32[239], 0), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_sum4, w32[241], w8 + 446240, w32 + 52977, &shape, nn_i8_rq(w32 + 53057, 80, w32[239], 0, w32 + 53217), 4);
     }
 
     /* head.fpm: head_fpm_smooth1_mean_f */
-    nn_i8_mean_rq(head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, w32[239], 80, 128, 16, NN_I8_MEAN_F, w32[42339], w32[42340], w32[242]);
+    nn_i8_mean_rq(head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, w32[239], 80, 128, 16, NN_I8_MEAN_F, w32[53297], w32[53298], w32[242]);
 
     /* head.fpm: head_fpm_smooth1_f1_out1 */
-    nn_i8_requant_copy(head_fpm_smooth1_f1_out1, head_fpm_smooth1_f1_in1, 320, w32[242], w32[42341], w32[42342], w32[243], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth1_f1_out1, head_fpm_smooth1_f1_in1, 320, w32[242], w32[53299], w32[53300], w32[243], 0, 255);
 
     /* head.fpm: head_fpm_smooth1_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f1_out2, head_fpm_smooth1_f1_in2, w32[242], w8 + 446300, w32 + 42343, &shape, nn_i8_rq(w32 + 42363, 20, w32[243], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f1_out2, head_fpm_smooth1_f1_in2, w32[242], w8 + 446300, w32 + 53301, &shape, nn_i8_rq(w32 + 53321, 20, w32[243], 1, w32 + 53361), 1);
     }
 
     /* head.fpm: head_fpm_smooth1_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 42403);
+        const NnI8Add add = nn_i8_add_load(w32 + 53381);
         nn_i8_add(head_fpm_smooth1_f1_sum3, head_fpm_smooth1_f1_in3, head_fpm_smooth1_f1_out2, 320, &add);
     }
 
@@ -10707,12 +10707,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f1_out3, head_fpm_smooth1_f1_sum3, w32[244], w8 + 446360, w32 + 42414, &shape, nn_i8_rq(w32 + 42434, 20, w32[243], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f1_out3, head_fpm_smooth1_f1_sum3, w32[244], w8 + 446360, w32 + 53392, &shape, nn_i8_rq(w32 + 53412, 20, w32[243], 1, w32 + 53452), 1);
     }
 
     /* head.fpm: head_fpm_smooth1_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 42474);
+        const NnI8Add add = nn_i8_add_load(w32 + 53472);
         nn_i8_add(head_fpm_smooth1_f1_sum4, head_fpm_smooth1_f1_in4, head_fpm_smooth1_f1_out3, 320, &add);
     }
 
@@ -10720,11 +10720,11 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f1_out4, head_fpm_smooth1_f1_sum4, w32[245], w8 + 446420, w32 + 42485, &shape, nn_i8_rq(w32 + 42505, 20, w32[243], 1), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f1_out4, head_fpm_smooth1_f1_sum4, w32[245], w8 + 446420, w32 + 53483, &shape, nn_i8_rq(w32 + 53503, 20, w32[243], 1, w32 + 53543), 1);
     }
 
     /* head.fpm: head_fpm_smooth1_conv_out */
-    nn_i8_conv1x1(head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, w32[243], w8 + 446480, w32 + 42545, 80, 80, 16, nn_i8_rq(w32 + 42625, 80, w32[246], 0));
+    nn_i8_conv1x1(head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, w32[243], w8 + 446480, w32 + 53563, 80, 80, 16, nn_i8_rq(w32 + 53643, 80, w32[246], 0, w32 + 53803));
 
     /* head.fpm: head_fpm_smooth1_drop */
     memcpy(head_fpm_smooth1_drop, head_fpm_smooth1_conv_out, 1280);
@@ -10732,18 +10732,18 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* head.fpm: head_fpm_smooth1_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {head_fpm_smooth1_f2, NN_I8_BCAST_NONE, w32[239], w32 + 42785, w32 + 42865},
-            {head_fpm_merge1, NN_I8_BCAST_NONE, w32[238], w32 + 42945, w32 + 43025},
-            {head_fpm_smooth1_drop, NN_I8_BCAST_F, w32[246], w32 + 43105, w32 + 43185},
+            {head_fpm_smooth1_f2, NN_I8_BCAST_NONE, w32[239], w32 + 53883, w32 + 53963},
+            {head_fpm_merge1, NN_I8_BCAST_NONE, w32[238], w32 + 54043, w32 + 54123},
+            {head_fpm_smooth1_drop, NN_I8_BCAST_F, w32[246], w32 + 54203, w32 + 54283},
         };
         nn_i8_sum_affine(head_fpm_smooth1_bn, terms, 3, w64 + 1564, w32[247], w32[247], 255, 80, 1, 128, 16);
     }
 
     /* head.fpm: head_fpm_pool1 */
-    nn_i8_mean_rq(head_fpm_pool1, head_fpm_smooth1_bn, w32[247], 80, 128, 16, NN_I8_MEAN_FT, w32[43265], w32[43266], w32[19]);
+    nn_i8_mean_rq(head_fpm_pool1, head_fpm_smooth1_bn, w32[247], 80, 128, 16, NN_I8_MEAN_FT, w32[54363], w32[54364], w32[19]);
 
     /* head.linear: head_linear */
-    nn_i8_linear(head_linear, head_fpm, w32[19], w8 + 452880, w32 + 43267, 320, 10, 1, nn_i8_rq(w32 + 43277, 10, w32[20], 0));
+    nn_i8_linear(head_linear, head_fpm, w32[19], w8 + 452880, w32 + 54365, 320, 10, 1, nn_i8_rq(w32 + 54375, 10, w32[20], 0, w32 + 54395));
 
     /* the logits' codes back to float */
     nn_i8_dequantize_logits(logits, head_linear, 10, 1, wf[20], w32[20]);
@@ -10756,353 +10756,353 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
  * the offsets of its constants in w8, w32, w64, u8. */
 static const NnI8Prep bcres2net_teacher_int8_steps[] = {
     {0, 0, {21, -1, -1}, 0, -1, 4000, 4160, 0, 160, 160, 25, 1, 1, 0, 0, 0, 0, 0, 248, -1, -1}, /* stem_bn */
-    {5, 22, {0, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 728, -1, -1}, /* stem_mfa_att1_mean */
-    {0, 23, {22, -1, -1}, 4320, -1, -1, -1, -1, -1, 20, 40, 1, 1, 0, 0, 0, 0, 4000, 730, -1, -1}, /* stem_mfa_att1_relu */
-    {0, 24, {23, -1, -1}, 5120, -1, -1, -1, -1, -1, 40, 20, 1, 0, 0, 0, 0, 0, 4800, 790, -1, -1}, /* stem_mfa_att1_fc2 */
+    {5, 22, {0, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 888, -1, -1}, /* stem_mfa_att1_mean */
+    {0, 23, {22, -1, -1}, 4320, -1, -1, -1, -1, -1, 20, 40, 1, 1, 0, 0, 0, 0, 4000, 890, -1, -1}, /* stem_mfa_att1_relu */
+    {0, 24, {23, -1, -1}, 5120, -1, -1, -1, -1, -1, 40, 20, 1, 0, 0, 0, 0, 0, 4800, 970, -1, -1}, /* stem_mfa_att1_fc2 */
     {7, 25, {24, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 0}, /* stem_mfa_att1_sigmoid */
-    {4, 1, {0, 25, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 910, -1, -1}, /* stem_mfa_y1 */
-    {0, 26, {0, -1, -1}, 5920, -1, 6280, 6320, 320, 360, 40, 9, 1, 1, 0, 0, 0, 0, 5600, 917, -1, -1}, /* stem_mfa_bn2 */
-    {5, 27, {26, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 1037, -1, -1}, /* stem_mfa_att2_mean */
-    {0, 28, {27, -1, -1}, 6360, -1, -1, -1, -1, -1, 20, 40, 1, 1, 0, 0, 0, 0, 5960, 1039, -1, -1}, /* stem_mfa_att2_relu */
-    {0, 29, {28, -1, -1}, 7160, -1, -1, -1, -1, -1, 40, 20, 1, 0, 0, 0, 0, 0, 6760, 1099, -1, -1}, /* stem_mfa_att2_fc2 */
+    {4, 1, {0, 25, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 1130, -1, -1}, /* stem_mfa_y1 */
+    {0, 26, {0, -1, -1}, 5920, -1, 6280, 6320, 320, 360, 40, 9, 1, 1, 0, 0, 0, 0, 5600, 1137, -1, -1}, /* stem_mfa_bn2 */
+    {5, 27, {26, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 1297, -1, -1}, /* stem_mfa_att2_mean */
+    {0, 28, {27, -1, -1}, 6360, -1, -1, -1, -1, -1, 20, 40, 1, 1, 0, 0, 0, 0, 5960, 1299, -1, -1}, /* stem_mfa_att2_relu */
+    {0, 29, {28, -1, -1}, 7160, -1, -1, -1, -1, -1, 40, 20, 1, 0, 0, 0, 0, 0, 6760, 1379, -1, -1}, /* stem_mfa_att2_fc2 */
     {7, 30, {29, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 256}, /* stem_mfa_att2_sigmoid */
-    {4, 1, {26, 30, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 1219, -1, -1}, /* stem_mfa_y2 */
-    {3, 31, {0, 1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 1226, -1, -1}, /* stem_mfa_sum3 */
-    {0, 32, {31, -1, -1}, 7960, -1, 8320, 8360, 400, 440, 40, 9, 1, 1, 0, 0, 0, 0, 7560, 1237, -1, -1}, /* stem_mfa_bn3 */
-    {5, 33, {32, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 1357, -1, -1}, /* stem_mfa_att3_mean */
-    {0, 34, {33, -1, -1}, 8400, -1, -1, -1, -1, -1, 20, 40, 1, 1, 0, 0, 0, 0, 7920, 1359, -1, -1}, /* stem_mfa_att3_relu */
-    {0, 35, {34, -1, -1}, 9200, -1, -1, -1, -1, -1, 40, 20, 1, 0, 0, 0, 0, 0, 8720, 1419, -1, -1}, /* stem_mfa_att3_fc2 */
+    {4, 1, {26, 30, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 1539, -1, -1}, /* stem_mfa_y2 */
+    {3, 31, {0, 1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 1546, -1, -1}, /* stem_mfa_sum3 */
+    {0, 32, {31, -1, -1}, 7960, -1, 8320, 8360, 400, 440, 40, 9, 1, 1, 0, 0, 0, 0, 7560, 1557, -1, -1}, /* stem_mfa_bn3 */
+    {5, 33, {32, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 1717, -1, -1}, /* stem_mfa_att3_mean */
+    {0, 34, {33, -1, -1}, 8400, -1, -1, -1, -1, -1, 20, 40, 1, 1, 0, 0, 0, 0, 7920, 1719, -1, -1}, /* stem_mfa_att3_relu */
+    {0, 35, {34, -1, -1}, 9200, -1, -1, -1, -1, -1, 40, 20, 1, 0, 0, 0, 0, 0, 8720, 1799, -1, -1}, /* stem_mfa_att3_fc2 */
     {7, 36, {35, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 512}, /* stem_mfa_att3_sigmoid */
-    {4, 1, {32, 36, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 1539, -1, -1}, /* stem_mfa_y3 */
-    {3, 37, {0, 1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 1546, -1, -1}, /* stem_mfa_sum4 */
-    {0, 38, {37, -1, -1}, 10000, -1, 10360, 10400, 480, 520, 40, 9, 1, 1, 0, 0, 0, 0, 9520, 1557, -1, -1}, /* stem_mfa_bn4 */
-    {5, 39, {38, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 1677, -1, -1}, /* stem_mfa_att4_mean */
-    {0, 40, {39, -1, -1}, 10440, -1, -1, -1, -1, -1, 20, 40, 1, 1, 0, 0, 0, 0, 9880, 1679, -1, -1}, /* stem_mfa_att4_relu */
-    {0, 41, {40, -1, -1}, 11240, -1, -1, -1, -1, -1, 40, 20, 1, 0, 0, 0, 0, 0, 10680, 1739, -1, -1}, /* stem_mfa_att4_fc2 */
+    {4, 1, {32, 36, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 1959, -1, -1}, /* stem_mfa_y3 */
+    {3, 37, {0, 1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 1966, -1, -1}, /* stem_mfa_sum4 */
+    {0, 38, {37, -1, -1}, 10000, -1, 10360, 10400, 480, 520, 40, 9, 1, 1, 0, 0, 0, 0, 9520, 1977, -1, -1}, /* stem_mfa_bn4 */
+    {5, 39, {38, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 2137, -1, -1}, /* stem_mfa_att4_mean */
+    {0, 40, {39, -1, -1}, 10440, -1, -1, -1, -1, -1, 20, 40, 1, 1, 0, 0, 0, 0, 9880, 2139, -1, -1}, /* stem_mfa_att4_relu */
+    {0, 41, {40, -1, -1}, 11240, -1, -1, -1, -1, -1, 40, 20, 1, 0, 0, 0, 0, 0, 10680, 2219, -1, -1}, /* stem_mfa_att4_fc2 */
     {7, 42, {41, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 768}, /* stem_mfa_att4_sigmoid */
-    {4, 1, {38, 42, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 1859, -1, -1}, /* stem_mfa_y4 */
-    {0, 43, {1, -1, -1}, 12040, -1, 24840, 24920, 560, 640, 80, 160, 1, 1, 0, 0, 0, 0, 11480, 1866, -1, -1}, /* stage1_bcres2net1_bn_in */
-    {6, 44, {43, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2106, -1, -1}, /* stage1_bcres2net1_f2_out1 */
-    {0, 44, {43, -1, -1}, 25000, -1, 25060, 25140, 720, 800, 20, 3, 4, 0, 0, 0, 0, 0, 24280, 2108, -1, -1}, /* stage1_bcres2net1_f2_out2 */
-    {3, 45, {43, 44, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2348, -1, -1}, /* stage1_bcres2net1_f2_sum3 */
-    {0, 44, {45, -1, -1}, 25220, -1, 25280, 25360, 880, 960, 20, 3, 4, 0, 0, 0, 0, 0, 24340, 2359, -1, -1}, /* stage1_bcres2net1_f2_out3 */
-    {3, 46, {43, 44, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2599, -1, -1}, /* stage1_bcres2net1_f2_sum4 */
-    {0, 44, {46, -1, -1}, 25440, -1, 25500, 25580, 1040, 1120, 20, 3, 4, 0, 0, 0, 0, 0, 24400, 2610, -1, -1}, /* stage1_bcres2net1_f2_out4 */
-    {5, 47, {44, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 2850, -1, -1}, /* stage1_bcres2net1_mean_f */
-    {6, 48, {47, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2852, -1, -1}, /* stage1_bcres2net1_f1_out1 */
-    {0, 48, {47, -1, -1}, 25660, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 24460, 2854, -1, -1}, /* stage1_bcres2net1_f1_out2 */
-    {3, 49, {47, 48, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2914, -1, -1}, /* stage1_bcres2net1_f1_sum3 */
-    {0, 48, {49, -1, -1}, 25720, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 24520, 2925, -1, -1}, /* stage1_bcres2net1_f1_out3 */
-    {3, 50, {47, 48, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2985, -1, -1}, /* stage1_bcres2net1_f1_sum4 */
-    {0, 48, {50, -1, -1}, 25780, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 24580, 2996, -1, -1}, /* stage1_bcres2net1_f1_out4 */
-    {0, 51, {48, -1, -1}, 25840, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 24640, 3056, -1, -1}, /* stage1_bcres2net1_conv_out */
-    {1, 2, {44, 51, -1}, -1, -1, 32240, 32320, 1200, 1280, 80, 0, 1, 1, 2, 0, 0, 0, -1, 3296, 0, -1}, /* stage1_bcres2net1_bn */
-    {6, 52, {2, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3616, -1, -1}, /* stage1_bcres2net2_f2_out1 */
-    {0, 52, {2, -1, -1}, 32400, -1, 32460, 32540, 1360, 1440, 20, 3, 4, 0, 0, 0, 0, 0, 31040, 3618, -1, -1}, /* stage1_bcres2net2_f2_out2 */
-    {3, 53, {2, 52, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3858, -1, -1}, /* stage1_bcres2net2_f2_sum3 */
-    {0, 52, {53, -1, -1}, 32620, -1, 32680, 32760, 1520, 1600, 20, 3, 4, 0, 0, 0, 0, 0, 31100, 3869, -1, -1}, /* stage1_bcres2net2_f2_out3 */
-    {3, 54, {2, 52, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4109, -1, -1}, /* stage1_bcres2net2_f2_sum4 */
-    {0, 52, {54, -1, -1}, 32840, -1, 32900, 32980, 1680, 1760, 20, 3, 4, 0, 0, 0, 0, 0, 31160, 4120, -1, -1}, /* stage1_bcres2net2_f2_out4 */
-    {5, 55, {52, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 4360, -1, -1}, /* stage1_bcres2net2_mean_f */
-    {6, 56, {55, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4362, -1, -1}, /* stage1_bcres2net2_f1_out1 */
-    {0, 56, {55, -1, -1}, 33060, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 31220, 4364, -1, -1}, /* stage1_bcres2net2_f1_out2 */
-    {3, 57, {55, 56, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4424, -1, -1}, /* stage1_bcres2net2_f1_sum3 */
-    {0, 56, {57, -1, -1}, 33120, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 31280, 4435, -1, -1}, /* stage1_bcres2net2_f1_out3 */
-    {3, 58, {55, 56, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4495, -1, -1}, /* stage1_bcres2net2_f1_sum4 */
-    {0, 56, {58, -1, -1}, 33180, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 31340, 4506, -1, -1}, /* stage1_bcres2net2_f1_out4 */
-    {0, 59, {56, -1, -1}, 33240, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 31400, 4566, -1, -1}, /* stage1_bcres2net2_conv_out */
-    {1, 3, {52, 2, 59}, -1, -1, 39640, 39720, 1840, 1920, 80, 0, 1, 1, 3, 0, 0, 0, -1, 4806, 80, -1}, /* stage1_bcres2net2_bn */
-    {8, 4, {3, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 1280, 0.10000000000000001, 0, -1, 5286, 160, -1}, /* stage1_resnorm */
-    {5, 60, {4, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 5292, -1, -1}, /* stage1_mfa_att1_mean */
-    {0, 61, {60, -1, -1}, 39800, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 37800, 5294, -1, -1}, /* stage1_mfa_att1_relu */
-    {0, 62, {61, -1, -1}, 40000, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 38000, 5324, -1, -1}, /* stage1_mfa_att1_fc2 */
+    {4, 1, {38, 42, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2379, -1, -1}, /* stem_mfa_y4 */
+    {0, 43, {1, -1, -1}, 12040, -1, 24840, 24920, 560, 640, 80, 160, 1, 1, 0, 0, 0, 0, 11480, 2386, -1, -1}, /* stage1_bcres2net1_bn_in */
+    {6, 44, {43, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2706, -1, -1}, /* stage1_bcres2net1_f2_out1 */
+    {0, 44, {43, -1, -1}, 25000, -1, 25060, 25140, 720, 800, 20, 3, 4, 0, 0, 0, 0, 0, 24280, 2708, -1, -1}, /* stage1_bcres2net1_f2_out2 */
+    {3, 45, {43, 44, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3028, -1, -1}, /* stage1_bcres2net1_f2_sum3 */
+    {0, 44, {45, -1, -1}, 25220, -1, 25280, 25360, 880, 960, 20, 3, 4, 0, 0, 0, 0, 0, 24340, 3039, -1, -1}, /* stage1_bcres2net1_f2_out3 */
+    {3, 46, {43, 44, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3359, -1, -1}, /* stage1_bcres2net1_f2_sum4 */
+    {0, 44, {46, -1, -1}, 25440, -1, 25500, 25580, 1040, 1120, 20, 3, 4, 0, 0, 0, 0, 0, 24400, 3370, -1, -1}, /* stage1_bcres2net1_f2_out4 */
+    {5, 47, {44, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 3690, -1, -1}, /* stage1_bcres2net1_mean_f */
+    {6, 48, {47, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3692, -1, -1}, /* stage1_bcres2net1_f1_out1 */
+    {0, 48, {47, -1, -1}, 25660, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 24460, 3694, -1, -1}, /* stage1_bcres2net1_f1_out2 */
+    {3, 49, {47, 48, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3774, -1, -1}, /* stage1_bcres2net1_f1_sum3 */
+    {0, 48, {49, -1, -1}, 25720, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 24520, 3785, -1, -1}, /* stage1_bcres2net1_f1_out3 */
+    {3, 50, {47, 48, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3865, -1, -1}, /* stage1_bcres2net1_f1_sum4 */
+    {0, 48, {50, -1, -1}, 25780, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 24580, 3876, -1, -1}, /* stage1_bcres2net1_f1_out4 */
+    {0, 51, {48, -1, -1}, 25840, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 24640, 3956, -1, -1}, /* stage1_bcres2net1_conv_out */
+    {1, 2, {44, 51, -1}, -1, -1, 32240, 32320, 1200, 1280, 80, 0, 1, 1, 2, 0, 0, 0, -1, 4276, 0, -1}, /* stage1_bcres2net1_bn */
+    {6, 52, {2, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4596, -1, -1}, /* stage1_bcres2net2_f2_out1 */
+    {0, 52, {2, -1, -1}, 32400, -1, 32460, 32540, 1360, 1440, 20, 3, 4, 0, 0, 0, 0, 0, 31040, 4598, -1, -1}, /* stage1_bcres2net2_f2_out2 */
+    {3, 53, {2, 52, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4918, -1, -1}, /* stage1_bcres2net2_f2_sum3 */
+    {0, 52, {53, -1, -1}, 32620, -1, 32680, 32760, 1520, 1600, 20, 3, 4, 0, 0, 0, 0, 0, 31100, 4929, -1, -1}, /* stage1_bcres2net2_f2_out3 */
+    {3, 54, {2, 52, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5249, -1, -1}, /* stage1_bcres2net2_f2_sum4 */
+    {0, 52, {54, -1, -1}, 32840, -1, 32900, 32980, 1680, 1760, 20, 3, 4, 0, 0, 0, 0, 0, 31160, 5260, -1, -1}, /* stage1_bcres2net2_f2_out4 */
+    {5, 55, {52, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 5580, -1, -1}, /* stage1_bcres2net2_mean_f */
+    {6, 56, {55, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5582, -1, -1}, /* stage1_bcres2net2_f1_out1 */
+    {0, 56, {55, -1, -1}, 33060, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 31220, 5584, -1, -1}, /* stage1_bcres2net2_f1_out2 */
+    {3, 57, {55, 56, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5664, -1, -1}, /* stage1_bcres2net2_f1_sum3 */
+    {0, 56, {57, -1, -1}, 33120, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 31280, 5675, -1, -1}, /* stage1_bcres2net2_f1_out3 */
+    {3, 58, {55, 56, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5755, -1, -1}, /* stage1_bcres2net2_f1_sum4 */
+    {0, 56, {58, -1, -1}, 33180, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 31340, 5766, -1, -1}, /* stage1_bcres2net2_f1_out4 */
+    {0, 59, {56, -1, -1}, 33240, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 31400, 5846, -1, -1}, /* stage1_bcres2net2_conv_out */
+    {1, 3, {52, 2, 59}, -1, -1, 39640, 39720, 1840, 1920, 80, 0, 1, 1, 3, 0, 0, 0, -1, 6166, 80, -1}, /* stage1_bcres2net2_bn */
+    {8, 4, {3, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 1280, 0.10000000000000001, 0, -1, 6646, 160, -1}, /* stage1_resnorm */
+    {5, 60, {4, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 6652, -1, -1}, /* stage1_mfa_att1_mean */
+    {0, 61, {60, -1, -1}, 39800, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 37800, 6654, -1, -1}, /* stage1_mfa_att1_relu */
+    {0, 62, {61, -1, -1}, 40000, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 38000, 6694, -1, -1}, /* stage1_mfa_att1_fc2 */
     {7, 63, {62, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 1024}, /* stage1_mfa_att1_sigmoid */
-    {4, 5, {4, 63, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5384, -1, -1}, /* stage1_mfa_y1 */
-    {0, 64, {4, -1, -1}, 40200, -1, 40380, 40400, 2000, 2020, 20, 9, 1, 1, 0, 0, 0, 0, 38200, 5391, -1, -1}, /* stage1_mfa_bn2 */
-    {5, 65, {64, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 5451, -1, -1}, /* stage1_mfa_att2_mean */
-    {0, 66, {65, -1, -1}, 40420, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 38380, 5453, -1, -1}, /* stage1_mfa_att2_relu */
-    {0, 67, {66, -1, -1}, 40620, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 38580, 5483, -1, -1}, /* stage1_mfa_att2_fc2 */
+    {4, 5, {4, 63, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6774, -1, -1}, /* stage1_mfa_y1 */
+    {0, 64, {4, -1, -1}, 40200, -1, 40380, 40400, 2000, 2020, 20, 9, 1, 1, 0, 0, 0, 0, 38200, 6781, -1, -1}, /* stage1_mfa_bn2 */
+    {5, 65, {64, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 6861, -1, -1}, /* stage1_mfa_att2_mean */
+    {0, 66, {65, -1, -1}, 40420, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 38380, 6863, -1, -1}, /* stage1_mfa_att2_relu */
+    {0, 67, {66, -1, -1}, 40620, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 38580, 6903, -1, -1}, /* stage1_mfa_att2_fc2 */
     {7, 68, {67, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 1280}, /* stage1_mfa_att2_sigmoid */
-    {4, 5, {64, 68, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5543, -1, -1}, /* stage1_mfa_y2 */
-    {3, 69, {4, 5, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5550, -1, -1}, /* stage1_mfa_sum3 */
-    {0, 70, {69, -1, -1}, 40820, -1, 41000, 41020, 2040, 2060, 20, 9, 1, 1, 0, 0, 0, 0, 38780, 5561, -1, -1}, /* stage1_mfa_bn3 */
-    {5, 71, {70, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 5621, -1, -1}, /* stage1_mfa_att3_mean */
-    {0, 72, {71, -1, -1}, 41040, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 38960, 5623, -1, -1}, /* stage1_mfa_att3_relu */
-    {0, 73, {72, -1, -1}, 41240, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 39160, 5653, -1, -1}, /* stage1_mfa_att3_fc2 */
+    {4, 5, {64, 68, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6983, -1, -1}, /* stage1_mfa_y2 */
+    {3, 69, {4, 5, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6990, -1, -1}, /* stage1_mfa_sum3 */
+    {0, 70, {69, -1, -1}, 40820, -1, 41000, 41020, 2040, 2060, 20, 9, 1, 1, 0, 0, 0, 0, 38780, 7001, -1, -1}, /* stage1_mfa_bn3 */
+    {5, 71, {70, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 7081, -1, -1}, /* stage1_mfa_att3_mean */
+    {0, 72, {71, -1, -1}, 41040, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 38960, 7083, -1, -1}, /* stage1_mfa_att3_relu */
+    {0, 73, {72, -1, -1}, 41240, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 39160, 7123, -1, -1}, /* stage1_mfa_att3_fc2 */
     {7, 74, {73, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 1536}, /* stage1_mfa_att3_sigmoid */
-    {4, 5, {70, 74, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5713, -1, -1}, /* stage1_mfa_y3 */
-    {3, 75, {4, 5, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5720, -1, -1}, /* stage1_mfa_sum4 */
-    {0, 76, {75, -1, -1}, 41440, -1, 41620, 41640, 2080, 2100, 20, 9, 1, 1, 0, 0, 0, 0, 39360, 5731, -1, -1}, /* stage1_mfa_bn4 */
-    {5, 77, {76, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 5791, -1, -1}, /* stage1_mfa_att4_mean */
-    {0, 78, {77, -1, -1}, 41660, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 39540, 5793, -1, -1}, /* stage1_mfa_att4_relu */
-    {0, 79, {78, -1, -1}, 41860, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 39740, 5823, -1, -1}, /* stage1_mfa_att4_fc2 */
+    {4, 5, {70, 74, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7203, -1, -1}, /* stage1_mfa_y3 */
+    {3, 75, {4, 5, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7210, -1, -1}, /* stage1_mfa_sum4 */
+    {0, 76, {75, -1, -1}, 41440, -1, 41620, 41640, 2080, 2100, 20, 9, 1, 1, 0, 0, 0, 0, 39360, 7221, -1, -1}, /* stage1_mfa_bn4 */
+    {5, 77, {76, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 7301, -1, -1}, /* stage1_mfa_att4_mean */
+    {0, 78, {77, -1, -1}, 41660, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 39540, 7303, -1, -1}, /* stage1_mfa_att4_relu */
+    {0, 79, {78, -1, -1}, 41860, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 39740, 7343, -1, -1}, /* stage1_mfa_att4_fc2 */
     {7, 80, {79, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 1792}, /* stage1_mfa_att4_sigmoid */
-    {4, 5, {76, 80, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5883, -1, -1}, /* stage1_mfa_y4 */
-    {0, 81, {5, -1, -1}, 42060, -1, 51660, 51780, 2120, 2240, 120, 80, 1, 1, 0, 0, 0, 0, 39940, 5890, -1, -1}, /* stage2_bcres2net1_bn_in */
-    {6, 82, {81, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6250, -1, -1}, /* stage2_bcres2net1_f2_out1 */
-    {0, 82, {81, -1, -1}, 51900, -1, 51990, 52110, 2360, 2480, 30, 3, 4, 0, 0, 0, 0, 0, 49540, 6252, -1, -1}, /* stage2_bcres2net1_f2_out2 */
-    {3, 83, {81, 82, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6612, -1, -1}, /* stage2_bcres2net1_f2_sum3 */
-    {0, 82, {83, -1, -1}, 52230, -1, 52320, 52440, 2600, 2720, 30, 3, 4, 0, 0, 0, 0, 0, 49630, 6623, -1, -1}, /* stage2_bcres2net1_f2_out3 */
-    {3, 84, {81, 82, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6983, -1, -1}, /* stage2_bcres2net1_f2_sum4 */
-    {0, 82, {84, -1, -1}, 52560, -1, 52650, 52770, 2840, 2960, 30, 3, 4, 0, 0, 0, 0, 0, 49720, 6994, -1, -1}, /* stage2_bcres2net1_f2_out4 */
-    {5, 85, {82, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 7354, -1, -1}, /* stage2_bcres2net1_mean_f */
-    {6, 86, {85, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7356, -1, -1}, /* stage2_bcres2net1_f1_out1 */
-    {0, 86, {85, -1, -1}, 52890, -1, -1, -1, -1, -1, 30, 3, 1, 1, 0, 0, 0, 0, 49810, 7358, -1, -1}, /* stage2_bcres2net1_f1_out2 */
-    {3, 87, {85, 86, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7448, -1, -1}, /* stage2_bcres2net1_f1_sum3 */
-    {0, 86, {87, -1, -1}, 52980, -1, -1, -1, -1, -1, 30, 3, 1, 1, 0, 0, 0, 0, 49900, 7459, -1, -1}, /* stage2_bcres2net1_f1_out3 */
-    {3, 88, {85, 86, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7549, -1, -1}, /* stage2_bcres2net1_f1_sum4 */
-    {0, 86, {88, -1, -1}, 53070, -1, -1, -1, -1, -1, 30, 3, 1, 1, 0, 0, 0, 0, 49990, 7560, -1, -1}, /* stage2_bcres2net1_f1_out4 */
-    {0, 89, {86, -1, -1}, 53160, -1, -1, -1, -1, -1, 120, 120, 1, 0, 0, 0, 0, 0, 50080, 7650, -1, -1}, /* stage2_bcres2net1_conv_out */
-    {1, 6, {82, 89, -1}, -1, -1, 67560, 67680, 3080, 3200, 120, 0, 1, 1, 2, 0, 0, 0, -1, 8010, 161, -1}, /* stage2_bcres2net1_bn */
-    {6, 90, {6, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 8490, -1, -1}, /* stage2_bcres2net2_f2_out1 */
-    {0, 90, {6, -1, -1}, 67800, -1, 67890, 68010, 3320, 3440, 30, 3, 4, 0, 0, 0, 0, 0, 64480, 8492, -1, -1}, /* stage2_bcres2net2_f2_out2 */
-    {3, 91, {6, 90, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 8852, -1, -1}, /* stage2_bcres2net2_f2_sum3 */
-    {0, 90, {91, -1, -1}, 68130, -1, 68220, 68340, 3560, 3680, 30, 3, 4, 0, 0, 0, 0, 0, 64570, 8863, -1, -1}, /* stage2_bcres2net2_f2_out3 */
-    {3, 92, {6, 90, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 9223, -1, -1}, /* stage2_bcres2net2_f2_sum4 */
-    {0, 90, {92, -1, -1}, 68460, -1, 68550, 68670, 3800, 3920, 30, 3, 4, 0, 0, 0, 0, 0, 64660, 9234, -1, -1}, /* stage2_bcres2net2_f2_out4 */
-    {5, 93, {90, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 9594, -1, -1}, /* stage2_bcres2net2_mean_f */
-    {6, 94, {93, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 9596, -1, -1}, /* stage2_bcres2net2_f1_out1 */
-    {0, 94, {93, -1, -1}, 68790, -1, -1, -1, -1, -1, 30, 3, 1, 1, 0, 0, 0, 0, 64750, 9598, -1, -1}, /* stage2_bcres2net2_f1_out2 */
-    {3, 95, {93, 94, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 9688, -1, -1}, /* stage2_bcres2net2_f1_sum3 */
-    {0, 94, {95, -1, -1}, 68880, -1, -1, -1, -1, -1, 30, 3, 1, 1, 0, 0, 0, 0, 64840, 9699, -1, -1}, /* stage2_bcres2net2_f1_out3 */
-    {3, 96, {93, 94, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 9789, -1, -1}, /* stage2_bcres2net2_f1_sum4 */
-    {0, 94, {96, -1, -1}, 68970, -1, -1, -1, -1, -1, 30, 3, 1, 1, 0, 0, 0, 0, 64930, 9800, -1, -1}, /* stage2_bcres2net2_f1_out4 */
-    {0, 97, {94, -1, -1}, 69060, -1, -1, -1, -1, -1, 120, 120, 1, 0, 0, 0, 0, 0, 65020, 9890, -1, -1}, /* stage2_bcres2net2_conv_out */
-    {1, 7, {90, 6, 97}, -1, -1, 83460, 83580, 4040, 4160, 120, 0, 1, 1, 3, 0, 0, 0, -1, 10250, 281, -1}, /* stage2_bcres2net2_bn */
-    {8, 8, {7, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 960, 0.10000000000000001, 0, -1, 10970, 401, -1}, /* stage2_resnorm */
-    {5, 98, {8, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 10976, -1, -1}, /* stage2_mfa_att1_mean */
-    {0, 99, {98, -1, -1}, 83700, -1, -1, -1, -1, -1, 16, 30, 1, 1, 0, 0, 0, 0, 79420, 10978, -1, -1}, /* stage2_mfa_att1_relu */
-    {0, 100, {99, -1, -1}, 84180, -1, -1, -1, -1, -1, 30, 16, 1, 0, 0, 0, 0, 0, 79900, 11026, -1, -1}, /* stage2_mfa_att1_fc2 */
+    {4, 5, {76, 80, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7423, -1, -1}, /* stage1_mfa_y4 */
+    {0, 81, {5, -1, -1}, 42060, -1, 51660, 51780, 2120, 2240, 120, 80, 1, 1, 0, 0, 0, 0, 39940, 7430, -1, -1}, /* stage2_bcres2net1_bn_in */
+    {6, 82, {81, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7910, -1, -1}, /* stage2_bcres2net1_f2_out1 */
+    {0, 82, {81, -1, -1}, 51900, -1, 51990, 52110, 2360, 2480, 30, 3, 4, 0, 0, 0, 0, 0, 49540, 7912, -1, -1}, /* stage2_bcres2net1_f2_out2 */
+    {3, 83, {81, 82, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 8392, -1, -1}, /* stage2_bcres2net1_f2_sum3 */
+    {0, 82, {83, -1, -1}, 52230, -1, 52320, 52440, 2600, 2720, 30, 3, 4, 0, 0, 0, 0, 0, 49630, 8403, -1, -1}, /* stage2_bcres2net1_f2_out3 */
+    {3, 84, {81, 82, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 8883, -1, -1}, /* stage2_bcres2net1_f2_sum4 */
+    {0, 82, {84, -1, -1}, 52560, -1, 52650, 52770, 2840, 2960, 30, 3, 4, 0, 0, 0, 0, 0, 49720, 8894, -1, -1}, /* stage2_bcres2net1_f2_out4 */
+    {5, 85, {82, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 9374, -1, -1}, /* stage2_bcres2net1_mean_f */
+    {6, 86, {85, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 9376, -1, -1}, /* stage2_bcres2net1_f1_out1 */
+    {0, 86, {85, -1, -1}, 52890, -1, -1, -1, -1, -1, 30, 3, 1, 1, 0, 0, 0, 0, 49810, 9378, -1, -1}, /* stage2_bcres2net1_f1_out2 */
+    {3, 87, {85, 86, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 9498, -1, -1}, /* stage2_bcres2net1_f1_sum3 */
+    {0, 86, {87, -1, -1}, 52980, -1, -1, -1, -1, -1, 30, 3, 1, 1, 0, 0, 0, 0, 49900, 9509, -1, -1}, /* stage2_bcres2net1_f1_out3 */
+    {3, 88, {85, 86, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 9629, -1, -1}, /* stage2_bcres2net1_f1_sum4 */
+    {0, 86, {88, -1, -1}, 53070, -1, -1, -1, -1, -1, 30, 3, 1, 1, 0, 0, 0, 0, 49990, 9640, -1, -1}, /* stage2_bcres2net1_f1_out4 */
+    {0, 89, {86, -1, -1}, 53160, -1, -1, -1, -1, -1, 120, 120, 1, 0, 0, 0, 0, 0, 50080, 9760, -1, -1}, /* stage2_bcres2net1_conv_out */
+    {1, 6, {82, 89, -1}, -1, -1, 67560, 67680, 3080, 3200, 120, 0, 1, 1, 2, 0, 0, 0, -1, 10240, 161, -1}, /* stage2_bcres2net1_bn */
+    {6, 90, {6, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 10720, -1, -1}, /* stage2_bcres2net2_f2_out1 */
+    {0, 90, {6, -1, -1}, 67800, -1, 67890, 68010, 3320, 3440, 30, 3, 4, 0, 0, 0, 0, 0, 64480, 10722, -1, -1}, /* stage2_bcres2net2_f2_out2 */
+    {3, 91, {6, 90, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 11202, -1, -1}, /* stage2_bcres2net2_f2_sum3 */
+    {0, 90, {91, -1, -1}, 68130, -1, 68220, 68340, 3560, 3680, 30, 3, 4, 0, 0, 0, 0, 0, 64570, 11213, -1, -1}, /* stage2_bcres2net2_f2_out3 */
+    {3, 92, {6, 90, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 11693, -1, -1}, /* stage2_bcres2net2_f2_sum4 */
+    {0, 90, {92, -1, -1}, 68460, -1, 68550, 68670, 3800, 3920, 30, 3, 4, 0, 0, 0, 0, 0, 64660, 11704, -1, -1}, /* stage2_bcres2net2_f2_out4 */
+    {5, 93, {90, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 12184, -1, -1}, /* stage2_bcres2net2_mean_f */
+    {6, 94, {93, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 12186, -1, -1}, /* stage2_bcres2net2_f1_out1 */
+    {0, 94, {93, -1, -1}, 68790, -1, -1, -1, -1, -1, 30, 3, 1, 1, 0, 0, 0, 0, 64750, 12188, -1, -1}, /* stage2_bcres2net2_f1_out2 */
+    {3, 95, {93, 94, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 12308, -1, -1}, /* stage2_bcres2net2_f1_sum3 */
+    {0, 94, {95, -1, -1}, 68880, -1, -1, -1, -1, -1, 30, 3, 1, 1, 0, 0, 0, 0, 64840, 12319, -1, -1}, /* stage2_bcres2net2_f1_out3 */
+    {3, 96, {93, 94, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 12439, -1, -1}, /* stage2_bcres2net2_f1_sum4 */
+    {0, 94, {96, -1, -1}, 68970, -1, -1, -1, -1, -1, 30, 3, 1, 1, 0, 0, 0, 0, 64930, 12450, -1, -1}, /* stage2_bcres2net2_f1_out4 */
+    {0, 97, {94, -1, -1}, 69060, -1, -1, -1, -1, -1, 120, 120, 1, 0, 0, 0, 0, 0, 65020, 12570, -1, -1}, /* stage2_bcres2net2_conv_out */
+    {1, 7, {90, 6, 97}, -1, -1, 83460, 83580, 4040, 4160, 120, 0, 1, 1, 3, 0, 0, 0, -1, 13050, 281, -1}, /* stage2_bcres2net2_bn */
+    {8, 8, {7, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 960, 0.10000000000000001, 0, -1, 13770, 401, -1}, /* stage2_resnorm */
+    {5, 98, {8, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 13776, -1, -1}, /* stage2_mfa_att1_mean */
+    {0, 99, {98, -1, -1}, 83700, -1, -1, -1, -1, -1, 16, 30, 1, 1, 0, 0, 0, 0, 79420, 13778, -1, -1}, /* stage2_mfa_att1_relu */
+    {0, 100, {99, -1, -1}, 84180, -1, -1, -1, -1, -1, 30, 16, 1, 0, 0, 0, 0, 0, 79900, 13842, -1, -1}, /* stage2_mfa_att1_fc2 */
     {7, 101, {100, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 2048}, /* stage2_mfa_att1_sigmoid */
-    {4, 9, {8, 101, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 11116, -1, -1}, /* stage2_mfa_y1 */
-    {0, 102, {8, -1, -1}, 84660, -1, 84930, 84960, 4280, 4310, 30, 9, 1, 1, 0, 0, 0, 0, 80380, 11123, -1, -1}, /* stage2_mfa_bn2 */
-    {5, 103, {102, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 11213, -1, -1}, /* stage2_mfa_att2_mean */
-    {0, 104, {103, -1, -1}, 84990, -1, -1, -1, -1, -1, 16, 30, 1, 1, 0, 0, 0, 0, 80650, 11215, -1, -1}, /* stage2_mfa_att2_relu */
-    {0, 105, {104, -1, -1}, 85470, -1, -1, -1, -1, -1, 30, 16, 1, 0, 0, 0, 0, 0, 81130, 11263, -1, -1}, /* stage2_mfa_att2_fc2 */
+    {4, 9, {8, 101, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 13962, -1, -1}, /* stage2_mfa_y1 */
+    {0, 102, {8, -1, -1}, 84660, -1, 84930, 84960, 4280, 4310, 30, 9, 1, 1, 0, 0, 0, 0, 80380, 13969, -1, -1}, /* stage2_mfa_bn2 */
+    {5, 103, {102, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 14089, -1, -1}, /* stage2_mfa_att2_mean */
+    {0, 104, {103, -1, -1}, 84990, -1, -1, -1, -1, -1, 16, 30, 1, 1, 0, 0, 0, 0, 80650, 14091, -1, -1}, /* stage2_mfa_att2_relu */
+    {0, 105, {104, -1, -1}, 85470, -1, -1, -1, -1, -1, 30, 16, 1, 0, 0, 0, 0, 0, 81130, 14155, -1, -1}, /* stage2_mfa_att2_fc2 */
     {7, 106, {105, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 2304}, /* stage2_mfa_att2_sigmoid */
-    {4, 9, {102, 106, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 11353, -1, -1}, /* stage2_mfa_y2 */
-    {3, 107, {8, 9, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 11360, -1, -1}, /* stage2_mfa_sum3 */
-    {0, 108, {107, -1, -1}, 85950, -1, 86220, 86250, 4340, 4370, 30, 9, 1, 1, 0, 0, 0, 0, 81610, 11371, -1, -1}, /* stage2_mfa_bn3 */
-    {5, 109, {108, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 11461, -1, -1}, /* stage2_mfa_att3_mean */
-    {0, 110, {109, -1, -1}, 86280, -1, -1, -1, -1, -1, 16, 30, 1, 1, 0, 0, 0, 0, 81880, 11463, -1, -1}, /* stage2_mfa_att3_relu */
-    {0, 111, {110, -1, -1}, 86760, -1, -1, -1, -1, -1, 30, 16, 1, 0, 0, 0, 0, 0, 82360, 11511, -1, -1}, /* stage2_mfa_att3_fc2 */
+    {4, 9, {102, 106, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 14275, -1, -1}, /* stage2_mfa_y2 */
+    {3, 107, {8, 9, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 14282, -1, -1}, /* stage2_mfa_sum3 */
+    {0, 108, {107, -1, -1}, 85950, -1, 86220, 86250, 4340, 4370, 30, 9, 1, 1, 0, 0, 0, 0, 81610, 14293, -1, -1}, /* stage2_mfa_bn3 */
+    {5, 109, {108, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 14413, -1, -1}, /* stage2_mfa_att3_mean */
+    {0, 110, {109, -1, -1}, 86280, -1, -1, -1, -1, -1, 16, 30, 1, 1, 0, 0, 0, 0, 81880, 14415, -1, -1}, /* stage2_mfa_att3_relu */
+    {0, 111, {110, -1, -1}, 86760, -1, -1, -1, -1, -1, 30, 16, 1, 0, 0, 0, 0, 0, 82360, 14479, -1, -1}, /* stage2_mfa_att3_fc2 */
     {7, 112, {111, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 2560}, /* stage2_mfa_att3_sigmoid */
-    {4, 9, {108, 112, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 11601, -1, -1}, /* stage2_mfa_y3 */
-    {3, 113, {8, 9, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 11608, -1, -1}, /* stage2_mfa_sum4 */
-    {0, 114, {113, -1, -1}, 87240, -1, 87510, 87540, 4400, 4430, 30, 9, 1, 1, 0, 0, 0, 0, 82840, 11619, -1, -1}, /* stage2_mfa_bn4 */
-    {5, 115, {114, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 11709, -1, -1}, /* stage2_mfa_att4_mean */
-    {0, 116, {115, -1, -1}, 87570, -1, -1, -1, -1, -1, 16, 30, 1, 1, 0, 0, 0, 0, 83110, 11711, -1, -1}, /* stage2_mfa_att4_relu */
-    {0, 117, {116, -1, -1}, 88050, -1, -1, -1, -1, -1, 30, 16, 1, 0, 0, 0, 0, 0, 83590, 11759, -1, -1}, /* stage2_mfa_att4_fc2 */
+    {4, 9, {108, 112, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 14599, -1, -1}, /* stage2_mfa_y3 */
+    {3, 113, {8, 9, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 14606, -1, -1}, /* stage2_mfa_sum4 */
+    {0, 114, {113, -1, -1}, 87240, -1, 87510, 87540, 4400, 4430, 30, 9, 1, 1, 0, 0, 0, 0, 82840, 14617, -1, -1}, /* stage2_mfa_bn4 */
+    {5, 115, {114, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 14737, -1, -1}, /* stage2_mfa_att4_mean */
+    {0, 116, {115, -1, -1}, 87570, -1, -1, -1, -1, -1, 16, 30, 1, 1, 0, 0, 0, 0, 83110, 14739, -1, -1}, /* stage2_mfa_att4_relu */
+    {0, 117, {116, -1, -1}, 88050, -1, -1, -1, -1, -1, 30, 16, 1, 0, 0, 0, 0, 0, 83590, 14803, -1, -1}, /* stage2_mfa_att4_fc2 */
     {7, 118, {117, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 2816}, /* stage2_mfa_att4_sigmoid */
-    {4, 9, {114, 118, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 11849, -1, -1}, /* stage2_mfa_y4 */
-    {0, 119, {9, -1, -1}, 88530, -1, 107730, 107890, 4460, 4620, 160, 120, 1, 1, 0, 0, 0, 0, 84070, 11856, -1, -1}, /* stage3_bcres2net1_bn_in */
-    {6, 120, {119, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 12336, -1, -1}, /* stage3_bcres2net1_f2_out1 */
-    {0, 120, {119, -1, -1}, 108050, -1, 108170, 108330, 4780, 4940, 40, 3, 4, 0, 0, 0, 0, 0, 103270, 12338, -1, -1}, /* stage3_bcres2net1_f2_out2 */
-    {3, 121, {119, 120, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 12818, -1, -1}, /* stage3_bcres2net1_f2_sum3 */
-    {0, 120, {121, -1, -1}, 108490, -1, 108610, 108770, 5100, 5260, 40, 3, 4, 0, 0, 0, 0, 0, 103390, 12829, -1, -1}, /* stage3_bcres2net1_f2_out3 */
-    {3, 122, {119, 120, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 13309, -1, -1}, /* stage3_bcres2net1_f2_sum4 */
-    {0, 120, {122, -1, -1}, 108930, -1, 109050, 109210, 5420, 5580, 40, 3, 4, 0, 0, 0, 0, 0, 103510, 13320, -1, -1}, /* stage3_bcres2net1_f2_out4 */
-    {5, 123, {120, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 13800, -1, -1}, /* stage3_bcres2net1_mean_f */
-    {6, 124, {123, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 13802, -1, -1}, /* stage3_bcres2net1_f1_out1 */
-    {0, 124, {123, -1, -1}, 109370, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 103630, 13804, -1, -1}, /* stage3_bcres2net1_f1_out2 */
-    {3, 125, {123, 124, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 13924, -1, -1}, /* stage3_bcres2net1_f1_sum3 */
-    {0, 124, {125, -1, -1}, 109490, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 103750, 13935, -1, -1}, /* stage3_bcres2net1_f1_out3 */
-    {3, 126, {123, 124, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 14055, -1, -1}, /* stage3_bcres2net1_f1_sum4 */
-    {0, 124, {126, -1, -1}, 109610, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 103870, 14066, -1, -1}, /* stage3_bcres2net1_f1_out4 */
-    {0, 127, {124, -1, -1}, 109730, -1, -1, -1, -1, -1, 160, 160, 1, 0, 0, 0, 0, 0, 103990, 14186, -1, -1}, /* stage3_bcres2net1_conv_out */
-    {1, 10, {120, 127, -1}, -1, -1, 135330, 135490, 5740, 5900, 160, 0, 1, 1, 2, 0, 0, 0, -1, 14666, 402, -1}, /* stage3_bcres2net1_bn */
-    {6, 128, {10, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 15306, -1, -1}, /* stage3_bcres2net2_f2_out1 */
-    {0, 128, {10, -1, -1}, 135650, -1, 135770, 135930, 6060, 6220, 40, 3, 4, 0, 0, 0, 0, 0, 129590, 15308, -1, -1}, /* stage3_bcres2net2_f2_out2 */
-    {3, 129, {10, 128, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 15788, -1, -1}, /* stage3_bcres2net2_f2_sum3 */
-    {0, 128, {129, -1, -1}, 136090, -1, 136210, 136370, 6380, 6540, 40, 3, 4, 0, 0, 0, 0, 0, 129710, 15799, -1, -1}, /* stage3_bcres2net2_f2_out3 */
-    {3, 130, {10, 128, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 16279, -1, -1}, /* stage3_bcres2net2_f2_sum4 */
-    {0, 128, {130, -1, -1}, 136530, -1, 136650, 136810, 6700, 6860, 40, 3, 4, 0, 0, 0, 0, 0, 129830, 16290, -1, -1}, /* stage3_bcres2net2_f2_out4 */
-    {5, 131, {128, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 16770, -1, -1}, /* stage3_bcres2net2_mean_f */
-    {6, 132, {131, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 16772, -1, -1}, /* stage3_bcres2net2_f1_out1 */
-    {0, 132, {131, -1, -1}, 136970, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 129950, 16774, -1, -1}, /* stage3_bcres2net2_f1_out2 */
-    {3, 133, {131, 132, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 16894, -1, -1}, /* stage3_bcres2net2_f1_sum3 */
-    {0, 132, {133, -1, -1}, 137090, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 130070, 16905, -1, -1}, /* stage3_bcres2net2_f1_out3 */
-    {3, 134, {131, 132, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 17025, -1, -1}, /* stage3_bcres2net2_f1_sum4 */
-    {0, 132, {134, -1, -1}, 137210, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 130190, 17036, -1, -1}, /* stage3_bcres2net2_f1_out4 */
-    {0, 135, {132, -1, -1}, 137330, -1, -1, -1, -1, -1, 160, 160, 1, 0, 0, 0, 0, 0, 130310, 17156, -1, -1}, /* stage3_bcres2net2_conv_out */
-    {1, 11, {128, 10, 135}, -1, -1, 162930, 163090, 7020, 7180, 160, 0, 1, 1, 3, 0, 0, 0, -1, 17636, 562, -1}, /* stage3_bcres2net2_bn */
-    {8, 12, {11, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 640, 0.10000000000000001, 0, -1, 18596, 722, -1}, /* stage3_resnorm */
-    {5, 136, {12, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 18602, -1, -1}, /* stage3_mfa_att1_mean */
-    {0, 137, {136, -1, -1}, 163250, -1, -1, -1, -1, -1, 20, 40, 1, 1, 0, 0, 0, 0, 155910, 18604, -1, -1}, /* stage3_mfa_att1_relu */
-    {0, 138, {137, -1, -1}, 164050, -1, -1, -1, -1, -1, 40, 20, 1, 0, 0, 0, 0, 0, 156710, 18664, -1, -1}, /* stage3_mfa_att1_fc2 */
+    {4, 9, {114, 118, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 14923, -1, -1}, /* stage2_mfa_y4 */
+    {0, 119, {9, -1, -1}, 88530, -1, 107730, 107890, 4460, 4620, 160, 120, 1, 1, 0, 0, 0, 0, 84070, 14930, -1, -1}, /* stage3_bcres2net1_bn_in */
+    {6, 120, {119, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 15570, -1, -1}, /* stage3_bcres2net1_f2_out1 */
+    {0, 120, {119, -1, -1}, 108050, -1, 108170, 108330, 4780, 4940, 40, 3, 4, 0, 0, 0, 0, 0, 103270, 15572, -1, -1}, /* stage3_bcres2net1_f2_out2 */
+    {3, 121, {119, 120, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 16212, -1, -1}, /* stage3_bcres2net1_f2_sum3 */
+    {0, 120, {121, -1, -1}, 108490, -1, 108610, 108770, 5100, 5260, 40, 3, 4, 0, 0, 0, 0, 0, 103390, 16223, -1, -1}, /* stage3_bcres2net1_f2_out3 */
+    {3, 122, {119, 120, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 16863, -1, -1}, /* stage3_bcres2net1_f2_sum4 */
+    {0, 120, {122, -1, -1}, 108930, -1, 109050, 109210, 5420, 5580, 40, 3, 4, 0, 0, 0, 0, 0, 103510, 16874, -1, -1}, /* stage3_bcres2net1_f2_out4 */
+    {5, 123, {120, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 17514, -1, -1}, /* stage3_bcres2net1_mean_f */
+    {6, 124, {123, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 17516, -1, -1}, /* stage3_bcres2net1_f1_out1 */
+    {0, 124, {123, -1, -1}, 109370, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 103630, 17518, -1, -1}, /* stage3_bcres2net1_f1_out2 */
+    {3, 125, {123, 124, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 17678, -1, -1}, /* stage3_bcres2net1_f1_sum3 */
+    {0, 124, {125, -1, -1}, 109490, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 103750, 17689, -1, -1}, /* stage3_bcres2net1_f1_out3 */
+    {3, 126, {123, 124, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 17849, -1, -1}, /* stage3_bcres2net1_f1_sum4 */
+    {0, 124, {126, -1, -1}, 109610, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 103870, 17860, -1, -1}, /* stage3_bcres2net1_f1_out4 */
+    {0, 127, {124, -1, -1}, 109730, -1, -1, -1, -1, -1, 160, 160, 1, 0, 0, 0, 0, 0, 103990, 18020, -1, -1}, /* stage3_bcres2net1_conv_out */
+    {1, 10, {120, 127, -1}, -1, -1, 135330, 135490, 5740, 5900, 160, 0, 1, 1, 2, 0, 0, 0, -1, 18660, 402, -1}, /* stage3_bcres2net1_bn */
+    {6, 128, {10, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 19300, -1, -1}, /* stage3_bcres2net2_f2_out1 */
+    {0, 128, {10, -1, -1}, 135650, -1, 135770, 135930, 6060, 6220, 40, 3, 4, 0, 0, 0, 0, 0, 129590, 19302, -1, -1}, /* stage3_bcres2net2_f2_out2 */
+    {3, 129, {10, 128, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 19942, -1, -1}, /* stage3_bcres2net2_f2_sum3 */
+    {0, 128, {129, -1, -1}, 136090, -1, 136210, 136370, 6380, 6540, 40, 3, 4, 0, 0, 0, 0, 0, 129710, 19953, -1, -1}, /* stage3_bcres2net2_f2_out3 */
+    {3, 130, {10, 128, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 20593, -1, -1}, /* stage3_bcres2net2_f2_sum4 */
+    {0, 128, {130, -1, -1}, 136530, -1, 136650, 136810, 6700, 6860, 40, 3, 4, 0, 0, 0, 0, 0, 129830, 20604, -1, -1}, /* stage3_bcres2net2_f2_out4 */
+    {5, 131, {128, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 21244, -1, -1}, /* stage3_bcres2net2_mean_f */
+    {6, 132, {131, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21246, -1, -1}, /* stage3_bcres2net2_f1_out1 */
+    {0, 132, {131, -1, -1}, 136970, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 129950, 21248, -1, -1}, /* stage3_bcres2net2_f1_out2 */
+    {3, 133, {131, 132, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21408, -1, -1}, /* stage3_bcres2net2_f1_sum3 */
+    {0, 132, {133, -1, -1}, 137090, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 130070, 21419, -1, -1}, /* stage3_bcres2net2_f1_out3 */
+    {3, 134, {131, 132, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21579, -1, -1}, /* stage3_bcres2net2_f1_sum4 */
+    {0, 132, {134, -1, -1}, 137210, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 130190, 21590, -1, -1}, /* stage3_bcres2net2_f1_out4 */
+    {0, 135, {132, -1, -1}, 137330, -1, -1, -1, -1, -1, 160, 160, 1, 0, 0, 0, 0, 0, 130310, 21750, -1, -1}, /* stage3_bcres2net2_conv_out */
+    {1, 11, {128, 10, 135}, -1, -1, 162930, 163090, 7020, 7180, 160, 0, 1, 1, 3, 0, 0, 0, -1, 22390, 562, -1}, /* stage3_bcres2net2_bn */
+    {8, 12, {11, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 640, 0.10000000000000001, 0, -1, 23350, 722, -1}, /* stage3_resnorm */
+    {5, 136, {12, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 23356, -1, -1}, /* stage3_mfa_att1_mean */
+    {0, 137, {136, -1, -1}, 163250, -1, -1, -1, -1, -1, 20, 40, 1, 1, 0, 0, 0, 0, 155910, 23358, -1, -1}, /* stage3_mfa_att1_relu */
+    {0, 138, {137, -1, -1}, 164050, -1, -1, -1, -1, -1, 40, 20, 1, 0, 0, 0, 0, 0, 156710, 23438, -1, -1}, /* stage3_mfa_att1_fc2 */
     {7, 139, {138, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 3072}, /* stage3_mfa_att1_sigmoid */
-    {4, 13, {12, 139, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 18784, -1, -1}, /* stage3_mfa_y1 */
-    {0, 140, {12, -1, -1}, 164850, -1, 165210, 165250, 7340, 7380, 40, 9, 1, 1, 0, 0, 0, 0, 157510, 18791, -1, -1}, /* stage3_mfa_bn2 */
-    {5, 141, {140, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 18911, -1, -1}, /* stage3_mfa_att2_mean */
-    {0, 142, {141, -1, -1}, 165290, -1, -1, -1, -1, -1, 20, 40, 1, 1, 0, 0, 0, 0, 157870, 18913, -1, -1}, /* stage3_mfa_att2_relu */
-    {0, 143, {142, -1, -1}, 166090, -1, -1, -1, -1, -1, 40, 20, 1, 0, 0, 0, 0, 0, 158670, 18973, -1, -1}, /* stage3_mfa_att2_fc2 */
+    {4, 13, {12, 139, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 23598, -1, -1}, /* stage3_mfa_y1 */
+    {0, 140, {12, -1, -1}, 164850, -1, 165210, 165250, 7340, 7380, 40, 9, 1, 1, 0, 0, 0, 0, 157510, 23605, -1, -1}, /* stage3_mfa_bn2 */
+    {5, 141, {140, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 23765, -1, -1}, /* stage3_mfa_att2_mean */
+    {0, 142, {141, -1, -1}, 165290, -1, -1, -1, -1, -1, 20, 40, 1, 1, 0, 0, 0, 0, 157870, 23767, -1, -1}, /* stage3_mfa_att2_relu */
+    {0, 143, {142, -1, -1}, 166090, -1, -1, -1, -1, -1, 40, 20, 1, 0, 0, 0, 0, 0, 158670, 23847, -1, -1}, /* stage3_mfa_att2_fc2 */
     {7, 144, {143, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 3328}, /* stage3_mfa_att2_sigmoid */
-    {4, 13, {140, 144, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 19093, -1, -1}, /* stage3_mfa_y2 */
-    {3, 145, {12, 13, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 19100, -1, -1}, /* stage3_mfa_sum3 */
-    {0, 146, {145, -1, -1}, 166890, -1, 167250, 167290, 7420, 7460, 40, 9, 1, 1, 0, 0, 0, 0, 159470, 19111, -1, -1}, /* stage3_mfa_bn3 */
-    {5, 147, {146, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 19231, -1, -1}, /* stage3_mfa_att3_mean */
-    {0, 148, {147, -1, -1}, 167330, -1, -1, -1, -1, -1, 20, 40, 1, 1, 0, 0, 0, 0, 159830, 19233, -1, -1}, /* stage3_mfa_att3_relu */
-    {0, 149, {148, -1, -1}, 168130, -1, -1, -1, -1, -1, 40, 20, 1, 0, 0, 0, 0, 0, 160630, 19293, -1, -1}, /* stage3_mfa_att3_fc2 */
+    {4, 13, {140, 144, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 24007, -1, -1}, /* stage3_mfa_y2 */
+    {3, 145, {12, 13, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 24014, -1, -1}, /* stage3_mfa_sum3 */
+    {0, 146, {145, -1, -1}, 166890, -1, 167250, 167290, 7420, 7460, 40, 9, 1, 1, 0, 0, 0, 0, 159470, 24025, -1, -1}, /* stage3_mfa_bn3 */
+    {5, 147, {146, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 24185, -1, -1}, /* stage3_mfa_att3_mean */
+    {0, 148, {147, -1, -1}, 167330, -1, -1, -1, -1, -1, 20, 40, 1, 1, 0, 0, 0, 0, 159830, 24187, -1, -1}, /* stage3_mfa_att3_relu */
+    {0, 149, {148, -1, -1}, 168130, -1, -1, -1, -1, -1, 40, 20, 1, 0, 0, 0, 0, 0, 160630, 24267, -1, -1}, /* stage3_mfa_att3_fc2 */
     {7, 150, {149, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 3584}, /* stage3_mfa_att3_sigmoid */
-    {4, 13, {146, 150, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 19413, -1, -1}, /* stage3_mfa_y3 */
-    {3, 151, {12, 13, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 19420, -1, -1}, /* stage3_mfa_sum4 */
-    {0, 152, {151, -1, -1}, 168930, -1, 169290, 169330, 7500, 7540, 40, 9, 1, 1, 0, 0, 0, 0, 161430, 19431, -1, -1}, /* stage3_mfa_bn4 */
-    {5, 153, {152, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 19551, -1, -1}, /* stage3_mfa_att4_mean */
-    {0, 154, {153, -1, -1}, 169370, -1, -1, -1, -1, -1, 20, 40, 1, 1, 0, 0, 0, 0, 161790, 19553, -1, -1}, /* stage3_mfa_att4_relu */
-    {0, 155, {154, -1, -1}, 170170, -1, -1, -1, -1, -1, 40, 20, 1, 0, 0, 0, 0, 0, 162590, 19613, -1, -1}, /* stage3_mfa_att4_fc2 */
+    {4, 13, {146, 150, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 24427, -1, -1}, /* stage3_mfa_y3 */
+    {3, 151, {12, 13, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 24434, -1, -1}, /* stage3_mfa_sum4 */
+    {0, 152, {151, -1, -1}, 168930, -1, 169290, 169330, 7500, 7540, 40, 9, 1, 1, 0, 0, 0, 0, 161430, 24445, -1, -1}, /* stage3_mfa_bn4 */
+    {5, 153, {152, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 24605, -1, -1}, /* stage3_mfa_att4_mean */
+    {0, 154, {153, -1, -1}, 169370, -1, -1, -1, -1, -1, 20, 40, 1, 1, 0, 0, 0, 0, 161790, 24607, -1, -1}, /* stage3_mfa_att4_relu */
+    {0, 155, {154, -1, -1}, 170170, -1, -1, -1, -1, -1, 40, 20, 1, 0, 0, 0, 0, 0, 162590, 24687, -1, -1}, /* stage3_mfa_att4_fc2 */
     {7, 156, {155, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 3840}, /* stage3_mfa_att4_sigmoid */
-    {4, 13, {152, 156, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 19733, -1, -1}, /* stage3_mfa_y4 */
-    {0, 157, {13, -1, -1}, 170970, -1, 202970, 203170, 7580, 7780, 200, 160, 1, 1, 0, 0, 0, 0, 163390, 19740, -1, -1}, /* stage4_bcres2net1_bn_in */
-    {6, 158, {157, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 20340, -1, -1}, /* stage4_bcres2net1_f2_out1 */
-    {0, 158, {157, -1, -1}, 203370, -1, 203520, 203720, 7980, 8180, 50, 3, 4, 0, 0, 0, 0, 0, 195390, 20342, -1, -1}, /* stage4_bcres2net1_f2_out2 */
-    {3, 159, {157, 158, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 20942, -1, -1}, /* stage4_bcres2net1_f2_sum3 */
-    {0, 158, {159, -1, -1}, 203920, -1, 204070, 204270, 8380, 8580, 50, 3, 4, 0, 0, 0, 0, 0, 195540, 20953, -1, -1}, /* stage4_bcres2net1_f2_out3 */
-    {3, 160, {157, 158, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21553, -1, -1}, /* stage4_bcres2net1_f2_sum4 */
-    {0, 158, {160, -1, -1}, 204470, -1, 204620, 204820, 8780, 8980, 50, 3, 4, 0, 0, 0, 0, 0, 195690, 21564, -1, -1}, /* stage4_bcres2net1_f2_out4 */
-    {5, 161, {158, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 22164, -1, -1}, /* stage4_bcres2net1_mean_f */
-    {6, 162, {161, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 22166, -1, -1}, /* stage4_bcres2net1_f1_out1 */
-    {0, 162, {161, -1, -1}, 205020, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 195840, 22168, -1, -1}, /* stage4_bcres2net1_f1_out2 */
-    {3, 163, {161, 162, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 22318, -1, -1}, /* stage4_bcres2net1_f1_sum3 */
-    {0, 162, {163, -1, -1}, 205170, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 195990, 22329, -1, -1}, /* stage4_bcres2net1_f1_out3 */
-    {3, 164, {161, 162, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 22479, -1, -1}, /* stage4_bcres2net1_f1_sum4 */
-    {0, 162, {164, -1, -1}, 205320, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 196140, 22490, -1, -1}, /* stage4_bcres2net1_f1_out4 */
-    {0, 165, {162, -1, -1}, 205470, -1, -1, -1, -1, -1, 200, 200, 1, 0, 0, 0, 0, 0, 196290, 22640, -1, -1}, /* stage4_bcres2net1_conv_out */
-    {1, 14, {158, 165, -1}, -1, -1, 245470, 245670, 9180, 9380, 200, 0, 1, 1, 2, 0, 0, 0, -1, 23240, 723, -1}, /* stage4_bcres2net1_bn */
-    {6, 166, {14, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 24040, -1, -1}, /* stage4_bcres2net2_f2_out1 */
-    {0, 166, {14, -1, -1}, 245870, -1, 246020, 246220, 9580, 9780, 50, 3, 4, 0, 0, 0, 0, 0, 236290, 24042, -1, -1}, /* stage4_bcres2net2_f2_out2 */
-    {3, 167, {14, 166, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 24642, -1, -1}, /* stage4_bcres2net2_f2_sum3 */
-    {0, 166, {167, -1, -1}, 246420, -1, 246570, 246770, 9980, 10180, 50, 3, 4, 0, 0, 0, 0, 0, 236440, 24653, -1, -1}, /* stage4_bcres2net2_f2_out3 */
-    {3, 168, {14, 166, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 25253, -1, -1}, /* stage4_bcres2net2_f2_sum4 */
-    {0, 166, {168, -1, -1}, 246970, -1, 247120, 247320, 10380, 10580, 50, 3, 4, 0, 0, 0, 0, 0, 236590, 25264, -1, -1}, /* stage4_bcres2net2_f2_out4 */
-    {5, 169, {166, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 25864, -1, -1}, /* stage4_bcres2net2_mean_f */
-    {6, 170, {169, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 25866, -1, -1}, /* stage4_bcres2net2_f1_out1 */
-    {0, 170, {169, -1, -1}, 247520, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 236740, 25868, -1, -1}, /* stage4_bcres2net2_f1_out2 */
-    {3, 171, {169, 170, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 26018, -1, -1}, /* stage4_bcres2net2_f1_sum3 */
-    {0, 170, {171, -1, -1}, 247670, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 236890, 26029, -1, -1}, /* stage4_bcres2net2_f1_out3 */
-    {3, 172, {169, 170, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 26179, -1, -1}, /* stage4_bcres2net2_f1_sum4 */
-    {0, 170, {172, -1, -1}, 247820, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 237040, 26190, -1, -1}, /* stage4_bcres2net2_f1_out4 */
-    {0, 173, {170, -1, -1}, 247970, -1, -1, -1, -1, -1, 200, 200, 1, 0, 0, 0, 0, 0, 237190, 26340, -1, -1}, /* stage4_bcres2net2_conv_out */
-    {1, 15, {166, 14, 173}, -1, -1, 287970, 288170, 10780, 10980, 200, 0, 1, 1, 3, 0, 0, 0, -1, 26940, 923, -1}, /* stage4_bcres2net2_bn */
-    {6, 174, {15, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 28140, -1, -1}, /* stage4_bcres2net3_f2_out1 */
-    {0, 174, {15, -1, -1}, 288370, -1, 288520, 288720, 11180, 11380, 50, 3, 4, 0, 0, 0, 0, 0, 277190, 28142, -1, -1}, /* stage4_bcres2net3_f2_out2 */
-    {3, 175, {15, 174, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 28742, -1, -1}, /* stage4_bcres2net3_f2_sum3 */
-    {0, 174, {175, -1, -1}, 288920, -1, 289070, 289270, 11580, 11780, 50, 3, 4, 0, 0, 0, 0, 0, 277340, 28753, -1, -1}, /* stage4_bcres2net3_f2_out3 */
-    {3, 176, {15, 174, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 29353, -1, -1}, /* stage4_bcres2net3_f2_sum4 */
-    {0, 174, {176, -1, -1}, 289470, -1, 289620, 289820, 11980, 12180, 50, 3, 4, 0, 0, 0, 0, 0, 277490, 29364, -1, -1}, /* stage4_bcres2net3_f2_out4 */
-    {5, 177, {174, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 29964, -1, -1}, /* stage4_bcres2net3_mean_f */
-    {6, 178, {177, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 29966, -1, -1}, /* stage4_bcres2net3_f1_out1 */
-    {0, 178, {177, -1, -1}, 290020, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 277640, 29968, -1, -1}, /* stage4_bcres2net3_f1_out2 */
-    {3, 179, {177, 178, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 30118, -1, -1}, /* stage4_bcres2net3_f1_sum3 */
-    {0, 178, {179, -1, -1}, 290170, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 277790, 30129, -1, -1}, /* stage4_bcres2net3_f1_out3 */
-    {3, 180, {177, 178, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 30279, -1, -1}, /* stage4_bcres2net3_f1_sum4 */
-    {0, 178, {180, -1, -1}, 290320, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 277940, 30290, -1, -1}, /* stage4_bcres2net3_f1_out4 */
-    {0, 181, {178, -1, -1}, 290470, -1, -1, -1, -1, -1, 200, 200, 1, 0, 0, 0, 0, 0, 278090, 30440, -1, -1}, /* stage4_bcres2net3_conv_out */
-    {1, 16, {174, 15, 181}, -1, -1, 330470, 330670, 12380, 12580, 200, 0, 1, 1, 3, 0, 0, 0, -1, 31040, 1123, -1}, /* stage4_bcres2net3_bn */
-    {8, 17, {16, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 800, 0.10000000000000001, 0, -1, 32240, 1323, -1}, /* stage4_resnorm */
-    {5, 182, {17, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 32246, -1, -1}, /* stage4_mfa_att1_mean */
-    {0, 183, {182, -1, -1}, 330870, -1, -1, -1, -1, -1, 26, 50, 1, 1, 0, 0, 0, 0, 318090, 32248, -1, -1}, /* stage4_mfa_att1_relu */
-    {0, 184, {183, -1, -1}, 332170, -1, -1, -1, -1, -1, 50, 26, 1, 0, 0, 0, 0, 0, 319390, 32326, -1, -1}, /* stage4_mfa_att1_fc2 */
+    {4, 13, {152, 156, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 24847, -1, -1}, /* stage3_mfa_y4 */
+    {0, 157, {13, -1, -1}, 170970, -1, 202970, 203170, 7580, 7780, 200, 160, 1, 1, 0, 0, 0, 0, 163390, 24854, -1, -1}, /* stage4_bcres2net1_bn_in */
+    {6, 158, {157, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 25654, -1, -1}, /* stage4_bcres2net1_f2_out1 */
+    {0, 158, {157, -1, -1}, 203370, -1, 203520, 203720, 7980, 8180, 50, 3, 4, 0, 0, 0, 0, 0, 195390, 25656, -1, -1}, /* stage4_bcres2net1_f2_out2 */
+    {3, 159, {157, 158, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 26456, -1, -1}, /* stage4_bcres2net1_f2_sum3 */
+    {0, 158, {159, -1, -1}, 203920, -1, 204070, 204270, 8380, 8580, 50, 3, 4, 0, 0, 0, 0, 0, 195540, 26467, -1, -1}, /* stage4_bcres2net1_f2_out3 */
+    {3, 160, {157, 158, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 27267, -1, -1}, /* stage4_bcres2net1_f2_sum4 */
+    {0, 158, {160, -1, -1}, 204470, -1, 204620, 204820, 8780, 8980, 50, 3, 4, 0, 0, 0, 0, 0, 195690, 27278, -1, -1}, /* stage4_bcres2net1_f2_out4 */
+    {5, 161, {158, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 28078, -1, -1}, /* stage4_bcres2net1_mean_f */
+    {6, 162, {161, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 28080, -1, -1}, /* stage4_bcres2net1_f1_out1 */
+    {0, 162, {161, -1, -1}, 205020, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 195840, 28082, -1, -1}, /* stage4_bcres2net1_f1_out2 */
+    {3, 163, {161, 162, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 28282, -1, -1}, /* stage4_bcres2net1_f1_sum3 */
+    {0, 162, {163, -1, -1}, 205170, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 195990, 28293, -1, -1}, /* stage4_bcres2net1_f1_out3 */
+    {3, 164, {161, 162, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 28493, -1, -1}, /* stage4_bcres2net1_f1_sum4 */
+    {0, 162, {164, -1, -1}, 205320, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 196140, 28504, -1, -1}, /* stage4_bcres2net1_f1_out4 */
+    {0, 165, {162, -1, -1}, 205470, -1, -1, -1, -1, -1, 200, 200, 1, 0, 0, 0, 0, 0, 196290, 28704, -1, -1}, /* stage4_bcres2net1_conv_out */
+    {1, 14, {158, 165, -1}, -1, -1, 245470, 245670, 9180, 9380, 200, 0, 1, 1, 2, 0, 0, 0, -1, 29504, 723, -1}, /* stage4_bcres2net1_bn */
+    {6, 166, {14, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 30304, -1, -1}, /* stage4_bcres2net2_f2_out1 */
+    {0, 166, {14, -1, -1}, 245870, -1, 246020, 246220, 9580, 9780, 50, 3, 4, 0, 0, 0, 0, 0, 236290, 30306, -1, -1}, /* stage4_bcres2net2_f2_out2 */
+    {3, 167, {14, 166, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 31106, -1, -1}, /* stage4_bcres2net2_f2_sum3 */
+    {0, 166, {167, -1, -1}, 246420, -1, 246570, 246770, 9980, 10180, 50, 3, 4, 0, 0, 0, 0, 0, 236440, 31117, -1, -1}, /* stage4_bcres2net2_f2_out3 */
+    {3, 168, {14, 166, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 31917, -1, -1}, /* stage4_bcres2net2_f2_sum4 */
+    {0, 166, {168, -1, -1}, 246970, -1, 247120, 247320, 10380, 10580, 50, 3, 4, 0, 0, 0, 0, 0, 236590, 31928, -1, -1}, /* stage4_bcres2net2_f2_out4 */
+    {5, 169, {166, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 32728, -1, -1}, /* stage4_bcres2net2_mean_f */
+    {6, 170, {169, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 32730, -1, -1}, /* stage4_bcres2net2_f1_out1 */
+    {0, 170, {169, -1, -1}, 247520, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 236740, 32732, -1, -1}, /* stage4_bcres2net2_f1_out2 */
+    {3, 171, {169, 170, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 32932, -1, -1}, /* stage4_bcres2net2_f1_sum3 */
+    {0, 170, {171, -1, -1}, 247670, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 236890, 32943, -1, -1}, /* stage4_bcres2net2_f1_out3 */
+    {3, 172, {169, 170, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 33143, -1, -1}, /* stage4_bcres2net2_f1_sum4 */
+    {0, 170, {172, -1, -1}, 247820, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 237040, 33154, -1, -1}, /* stage4_bcres2net2_f1_out4 */
+    {0, 173, {170, -1, -1}, 247970, -1, -1, -1, -1, -1, 200, 200, 1, 0, 0, 0, 0, 0, 237190, 33354, -1, -1}, /* stage4_bcres2net2_conv_out */
+    {1, 15, {166, 14, 173}, -1, -1, 287970, 288170, 10780, 10980, 200, 0, 1, 1, 3, 0, 0, 0, -1, 34154, 923, -1}, /* stage4_bcres2net2_bn */
+    {6, 174, {15, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 35354, -1, -1}, /* stage4_bcres2net3_f2_out1 */
+    {0, 174, {15, -1, -1}, 288370, -1, 288520, 288720, 11180, 11380, 50, 3, 4, 0, 0, 0, 0, 0, 277190, 35356, -1, -1}, /* stage4_bcres2net3_f2_out2 */
+    {3, 175, {15, 174, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 36156, -1, -1}, /* stage4_bcres2net3_f2_sum3 */
+    {0, 174, {175, -1, -1}, 288920, -1, 289070, 289270, 11580, 11780, 50, 3, 4, 0, 0, 0, 0, 0, 277340, 36167, -1, -1}, /* stage4_bcres2net3_f2_out3 */
+    {3, 176, {15, 174, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 36967, -1, -1}, /* stage4_bcres2net3_f2_sum4 */
+    {0, 174, {176, -1, -1}, 289470, -1, 289620, 289820, 11980, 12180, 50, 3, 4, 0, 0, 0, 0, 0, 277490, 36978, -1, -1}, /* stage4_bcres2net3_f2_out4 */
+    {5, 177, {174, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 37778, -1, -1}, /* stage4_bcres2net3_mean_f */
+    {6, 178, {177, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 37780, -1, -1}, /* stage4_bcres2net3_f1_out1 */
+    {0, 178, {177, -1, -1}, 290020, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 277640, 37782, -1, -1}, /* stage4_bcres2net3_f1_out2 */
+    {3, 179, {177, 178, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 37982, -1, -1}, /* stage4_bcres2net3_f1_sum3 */
+    {0, 178, {179, -1, -1}, 290170, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 277790, 37993, -1, -1}, /* stage4_bcres2net3_f1_out3 */
+    {3, 180, {177, 178, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 38193, -1, -1}, /* stage4_bcres2net3_f1_sum4 */
+    {0, 178, {180, -1, -1}, 290320, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 277940, 38204, -1, -1}, /* stage4_bcres2net3_f1_out4 */
+    {0, 181, {178, -1, -1}, 290470, -1, -1, -1, -1, -1, 200, 200, 1, 0, 0, 0, 0, 0, 278090, 38404, -1, -1}, /* stage4_bcres2net3_conv_out */
+    {1, 16, {174, 15, 181}, -1, -1, 330470, 330670, 12380, 12580, 200, 0, 1, 1, 3, 0, 0, 0, -1, 39204, 1123, -1}, /* stage4_bcres2net3_bn */
+    {8, 17, {16, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 800, 0.10000000000000001, 0, -1, 40404, 1323, -1}, /* stage4_resnorm */
+    {5, 182, {17, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 40410, -1, -1}, /* stage4_mfa_att1_mean */
+    {0, 183, {182, -1, -1}, 330870, -1, -1, -1, -1, -1, 26, 50, 1, 1, 0, 0, 0, 0, 318090, 40412, -1, -1}, /* stage4_mfa_att1_relu */
+    {0, 184, {183, -1, -1}, 332170, -1, -1, -1, -1, -1, 50, 26, 1, 0, 0, 0, 0, 0, 319390, 40516, -1, -1}, /* stage4_mfa_att1_fc2 */
     {7, 185, {184, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 4096}, /* stage4_mfa_att1_sigmoid */
-    {4, 18, {17, 185, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 32476, -1, -1}, /* stage4_mfa_y1 */
-    {0, 186, {17, -1, -1}, 333470, -1, 333920, 333970, 12780, 12830, 50, 9, 1, 1, 0, 0, 0, 0, 320690, 32483, -1, -1}, /* stage4_mfa_bn2 */
-    {5, 187, {186, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 32633, -1, -1}, /* stage4_mfa_att2_mean */
-    {0, 188, {187, -1, -1}, 334020, -1, -1, -1, -1, -1, 26, 50, 1, 1, 0, 0, 0, 0, 321140, 32635, -1, -1}, /* stage4_mfa_att2_relu */
-    {0, 189, {188, -1, -1}, 335320, -1, -1, -1, -1, -1, 50, 26, 1, 0, 0, 0, 0, 0, 322440, 32713, -1, -1}, /* stage4_mfa_att2_fc2 */
+    {4, 18, {17, 185, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 40716, -1, -1}, /* stage4_mfa_y1 */
+    {0, 186, {17, -1, -1}, 333470, -1, 333920, 333970, 12780, 12830, 50, 9, 1, 1, 0, 0, 0, 0, 320690, 40723, -1, -1}, /* stage4_mfa_bn2 */
+    {5, 187, {186, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 40923, -1, -1}, /* stage4_mfa_att2_mean */
+    {0, 188, {187, -1, -1}, 334020, -1, -1, -1, -1, -1, 26, 50, 1, 1, 0, 0, 0, 0, 321140, 40925, -1, -1}, /* stage4_mfa_att2_relu */
+    {0, 189, {188, -1, -1}, 335320, -1, -1, -1, -1, -1, 50, 26, 1, 0, 0, 0, 0, 0, 322440, 41029, -1, -1}, /* stage4_mfa_att2_fc2 */
     {7, 190, {189, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 4352}, /* stage4_mfa_att2_sigmoid */
-    {4, 18, {186, 190, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 32863, -1, -1}, /* stage4_mfa_y2 */
-    {3, 191, {17, 18, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 32870, -1, -1}, /* stage4_mfa_sum3 */
-    {0, 192, {191, -1, -1}, 336620, -1, 337070, 337120, 12880, 12930, 50, 9, 1, 1, 0, 0, 0, 0, 323740, 32881, -1, -1}, /* stage4_mfa_bn3 */
-    {5, 193, {192, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 33031, -1, -1}, /* stage4_mfa_att3_mean */
-    {0, 194, {193, -1, -1}, 337170, -1, -1, -1, -1, -1, 26, 50, 1, 1, 0, 0, 0, 0, 324190, 33033, -1, -1}, /* stage4_mfa_att3_relu */
-    {0, 195, {194, -1, -1}, 338470, -1, -1, -1, -1, -1, 50, 26, 1, 0, 0, 0, 0, 0, 325490, 33111, -1, -1}, /* stage4_mfa_att3_fc2 */
+    {4, 18, {186, 190, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 41229, -1, -1}, /* stage4_mfa_y2 */
+    {3, 191, {17, 18, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 41236, -1, -1}, /* stage4_mfa_sum3 */
+    {0, 192, {191, -1, -1}, 336620, -1, 337070, 337120, 12880, 12930, 50, 9, 1, 1, 0, 0, 0, 0, 323740, 41247, -1, -1}, /* stage4_mfa_bn3 */
+    {5, 193, {192, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 41447, -1, -1}, /* stage4_mfa_att3_mean */
+    {0, 194, {193, -1, -1}, 337170, -1, -1, -1, -1, -1, 26, 50, 1, 1, 0, 0, 0, 0, 324190, 41449, -1, -1}, /* stage4_mfa_att3_relu */
+    {0, 195, {194, -1, -1}, 338470, -1, -1, -1, -1, -1, 50, 26, 1, 0, 0, 0, 0, 0, 325490, 41553, -1, -1}, /* stage4_mfa_att3_fc2 */
     {7, 196, {195, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 4608}, /* stage4_mfa_att3_sigmoid */
-    {4, 18, {192, 196, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 33261, -1, -1}, /* stage4_mfa_y3 */
-    {3, 197, {17, 18, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 33268, -1, -1}, /* stage4_mfa_sum4 */
-    {0, 198, {197, -1, -1}, 339770, -1, 340220, 340270, 12980, 13030, 50, 9, 1, 1, 0, 0, 0, 0, 326790, 33279, -1, -1}, /* stage4_mfa_bn4 */
-    {5, 199, {198, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 33429, -1, -1}, /* stage4_mfa_att4_mean */
-    {0, 200, {199, -1, -1}, 340320, -1, -1, -1, -1, -1, 26, 50, 1, 1, 0, 0, 0, 0, 327240, 33431, -1, -1}, /* stage4_mfa_att4_relu */
-    {0, 201, {200, -1, -1}, 341620, -1, -1, -1, -1, -1, 50, 26, 1, 0, 0, 0, 0, 0, 328540, 33509, -1, -1}, /* stage4_mfa_att4_fc2 */
+    {4, 18, {192, 196, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 41753, -1, -1}, /* stage4_mfa_y3 */
+    {3, 197, {17, 18, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 41760, -1, -1}, /* stage4_mfa_sum4 */
+    {0, 198, {197, -1, -1}, 339770, -1, 340220, 340270, 12980, 13030, 50, 9, 1, 1, 0, 0, 0, 0, 326790, 41771, -1, -1}, /* stage4_mfa_bn4 */
+    {5, 199, {198, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 41971, -1, -1}, /* stage4_mfa_att4_mean */
+    {0, 200, {199, -1, -1}, 340320, -1, -1, -1, -1, -1, 26, 50, 1, 1, 0, 0, 0, 0, 327240, 41973, -1, -1}, /* stage4_mfa_att4_relu */
+    {0, 201, {200, -1, -1}, 341620, -1, -1, -1, -1, -1, 50, 26, 1, 0, 0, 0, 0, 0, 328540, 42077, -1, -1}, /* stage4_mfa_att4_fc2 */
     {7, 202, {201, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 4864}, /* stage4_mfa_att4_sigmoid */
-    {4, 18, {198, 202, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 33659, -1, -1}, /* stage4_mfa_y4 */
-    {0, 203, {5, -1, -1}, 342920, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 329840, 33666, -1, -1}, /* head_fpm_lateral1 */
-    {0, 204, {9, -1, -1}, 349320, -1, -1, -1, -1, -1, 80, 120, 1, 0, 0, 0, 0, 0, 336240, 33906, -1, -1}, /* head_fpm_lateral2 */
-    {0, 205, {13, -1, -1}, 358920, -1, -1, -1, -1, -1, 80, 160, 1, 0, 0, 0, 0, 0, 345840, 34146, -1, -1}, /* head_fpm_lateral3 */
-    {0, 206, {18, -1, -1}, 371720, -1, -1, -1, -1, -1, 80, 200, 1, 0, 0, 0, 0, 0, 358640, 34386, -1, -1}, /* head_fpm_lateral4 */
-    {6, 207, {206, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 34626, -1, -1}, /* head_fpm_smooth4_f2_out1 */
-    {0, 207, {206, -1, -1}, 387720, -1, 387780, 387860, 13080, 13160, 20, 3, 4, 0, 0, 0, 0, 0, 374640, 34628, -1, -1}, /* head_fpm_smooth4_f2_out2 */
-    {3, 208, {206, 207, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 34868, -1, -1}, /* head_fpm_smooth4_f2_sum3 */
-    {0, 207, {208, -1, -1}, 387940, -1, 388000, 388080, 13240, 13320, 20, 3, 4, 0, 0, 0, 0, 0, 374700, 34879, -1, -1}, /* head_fpm_smooth4_f2_out3 */
-    {3, 209, {206, 207, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 35119, -1, -1}, /* head_fpm_smooth4_f2_sum4 */
-    {0, 207, {209, -1, -1}, 388160, -1, 388220, 388300, 13400, 13480, 20, 3, 4, 0, 0, 0, 0, 0, 374760, 35130, -1, -1}, /* head_fpm_smooth4_f2_out4 */
-    {5, 210, {207, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 35370, -1, -1}, /* head_fpm_smooth4_mean_f */
-    {6, 211, {210, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 35372, -1, -1}, /* head_fpm_smooth4_f1_out1 */
-    {0, 211, {210, -1, -1}, 388380, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 374820, 35374, -1, -1}, /* head_fpm_smooth4_f1_out2 */
-    {3, 212, {210, 211, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 35434, -1, -1}, /* head_fpm_smooth4_f1_sum3 */
-    {0, 211, {212, -1, -1}, 388440, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 374880, 35445, -1, -1}, /* head_fpm_smooth4_f1_out3 */
-    {3, 213, {210, 211, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 35505, -1, -1}, /* head_fpm_smooth4_f1_sum4 */
-    {0, 211, {213, -1, -1}, 388500, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 374940, 35516, -1, -1}, /* head_fpm_smooth4_f1_out4 */
-    {0, 214, {211, -1, -1}, 388560, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 375000, 35576, -1, -1}, /* head_fpm_smooth4_conv_out */
-    {1, 215, {207, 206, 214}, -1, -1, 394960, 395040, 13560, 13640, 80, 0, 1, 1, 3, 0, 0, 0, -1, 35816, 1324, -1}, /* head_fpm_smooth4_bn */
-    {5, 19, {215, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 36296, -1, -1}, /* head_fpm_pool4 */
-    {3, 216, {206, 205, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 36298, -1, -1}, /* head_fpm_merge3 */
-    {6, 217, {216, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 36309, -1, -1}, /* head_fpm_smooth3_f2_out1 */
-    {0, 217, {216, -1, -1}, 395120, -1, 395180, 395260, 13720, 13800, 20, 3, 4, 0, 0, 0, 0, 0, 381400, 36311, -1, -1}, /* head_fpm_smooth3_f2_out2 */
-    {3, 218, {216, 217, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 36551, -1, -1}, /* head_fpm_smooth3_f2_sum3 */
-    {0, 217, {218, -1, -1}, 395340, -1, 395400, 395480, 13880, 13960, 20, 3, 4, 0, 0, 0, 0, 0, 381460, 36562, -1, -1}, /* head_fpm_smooth3_f2_out3 */
-    {3, 219, {216, 217, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 36802, -1, -1}, /* head_fpm_smooth3_f2_sum4 */
-    {0, 217, {219, -1, -1}, 395560, -1, 395620, 395700, 14040, 14120, 20, 3, 4, 0, 0, 0, 0, 0, 381520, 36813, -1, -1}, /* head_fpm_smooth3_f2_out4 */
-    {5, 220, {217, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 37053, -1, -1}, /* head_fpm_smooth3_mean_f */
-    {6, 221, {220, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 37055, -1, -1}, /* head_fpm_smooth3_f1_out1 */
-    {0, 221, {220, -1, -1}, 395780, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 381580, 37057, -1, -1}, /* head_fpm_smooth3_f1_out2 */
-    {3, 222, {220, 221, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 37117, -1, -1}, /* head_fpm_smooth3_f1_sum3 */
-    {0, 221, {222, -1, -1}, 395840, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 381640, 37128, -1, -1}, /* head_fpm_smooth3_f1_out3 */
-    {3, 223, {220, 221, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 37188, -1, -1}, /* head_fpm_smooth3_f1_sum4 */
-    {0, 221, {223, -1, -1}, 395900, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 381700, 37199, -1, -1}, /* head_fpm_smooth3_f1_out4 */
-    {0, 224, {221, -1, -1}, 395960, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 381760, 37259, -1, -1}, /* head_fpm_smooth3_conv_out */
-    {1, 225, {217, 216, 224}, -1, -1, 402360, 402440, 14200, 14280, 80, 0, 1, 1, 3, 0, 0, 0, -1, 37499, 1404, -1}, /* head_fpm_smooth3_bn */
-    {5, 19, {225, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 37979, -1, -1}, /* head_fpm_pool3 */
-    {0, 226, {216, -1, -1}, 402520, -1, -1, -1, -1, -1, 320, 80, 1, 0, 0, 0, 0, 0, 388160, 37981, -1, -1}, /* head_fpm_up2 */
-    {3, 227, {226, 204, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 38941, -1, -1}, /* head_fpm_merge2 */
-    {6, 228, {227, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 38952, -1, -1}, /* head_fpm_smooth2_f2_out1 */
-    {0, 228, {227, -1, -1}, 428120, -1, 428180, 428260, 14360, 14440, 20, 3, 4, 0, 0, 0, 0, 0, 413760, 38954, -1, -1}, /* head_fpm_smooth2_f2_out2 */
-    {3, 229, {227, 228, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 39194, -1, -1}, /* head_fpm_smooth2_f2_sum3 */
-    {0, 228, {229, -1, -1}, 428340, -1, 428400, 428480, 14520, 14600, 20, 3, 4, 0, 0, 0, 0, 0, 413820, 39205, -1, -1}, /* head_fpm_smooth2_f2_out3 */
-    {3, 230, {227, 228, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 39445, -1, -1}, /* head_fpm_smooth2_f2_sum4 */
-    {0, 228, {230, -1, -1}, 428560, -1, 428620, 428700, 14680, 14760, 20, 3, 4, 0, 0, 0, 0, 0, 413880, 39456, -1, -1}, /* head_fpm_smooth2_f2_out4 */
-    {5, 231, {228, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 39696, -1, -1}, /* head_fpm_smooth2_mean_f */
-    {6, 232, {231, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 39698, -1, -1}, /* head_fpm_smooth2_f1_out1 */
-    {0, 232, {231, -1, -1}, 428780, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 413940, 39700, -1, -1}, /* head_fpm_smooth2_f1_out2 */
-    {3, 233, {231, 232, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 39760, -1, -1}, /* head_fpm_smooth2_f1_sum3 */
-    {0, 232, {233, -1, -1}, 428840, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 414000, 39771, -1, -1}, /* head_fpm_smooth2_f1_out3 */
-    {3, 234, {231, 232, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 39831, -1, -1}, /* head_fpm_smooth2_f1_sum4 */
-    {0, 232, {234, -1, -1}, 428900, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 414060, 39842, -1, -1}, /* head_fpm_smooth2_f1_out4 */
-    {0, 235, {232, -1, -1}, 428960, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 414120, 39902, -1, -1}, /* head_fpm_smooth2_conv_out */
-    {1, 236, {228, 227, 235}, -1, -1, 435360, 435440, 14840, 14920, 80, 0, 1, 1, 3, 0, 0, 0, -1, 40142, 1484, -1}, /* head_fpm_smooth2_bn */
-    {5, 19, {236, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 512, 0, 0, -1, 40622, -1, -1}, /* head_fpm_pool2 */
-    {0, 237, {227, -1, -1}, 435520, -1, -1, -1, -1, -1, 320, 80, 1, 0, 0, 0, 0, 0, 420520, 40624, -1, -1}, /* head_fpm_up1 */
-    {3, 238, {237, 203, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 41584, -1, -1}, /* head_fpm_merge1 */
-    {6, 239, {238, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 41595, -1, -1}, /* head_fpm_smooth1_f2_out1 */
-    {0, 239, {238, -1, -1}, 461120, -1, 461180, 461260, 15000, 15080, 20, 3, 4, 0, 0, 0, 0, 0, 446120, 41597, -1, -1}, /* head_fpm_smooth1_f2_out2 */
-    {3, 240, {238, 239, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 41837, -1, -1}, /* head_fpm_smooth1_f2_sum3 */
-    {0, 239, {240, -1, -1}, 461340, -1, 461400, 461480, 15160, 15240, 20, 3, 4, 0, 0, 0, 0, 0, 446180, 41848, -1, -1}, /* head_fpm_smooth1_f2_out3 */
-    {3, 241, {238, 239, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 42088, -1, -1}, /* head_fpm_smooth1_f2_sum4 */
-    {0, 239, {241, -1, -1}, 461560, -1, 461620, 461700, 15320, 15400, 20, 3, 4, 0, 0, 0, 0, 0, 446240, 42099, -1, -1}, /* head_fpm_smooth1_f2_out4 */
-    {5, 242, {239, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 42339, -1, -1}, /* head_fpm_smooth1_mean_f */
-    {6, 243, {242, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 42341, -1, -1}, /* head_fpm_smooth1_f1_out1 */
-    {0, 243, {242, -1, -1}, 461780, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 446300, 42343, -1, -1}, /* head_fpm_smooth1_f1_out2 */
-    {3, 244, {242, 243, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 42403, -1, -1}, /* head_fpm_smooth1_f1_sum3 */
-    {0, 243, {244, -1, -1}, 461840, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 446360, 42414, -1, -1}, /* head_fpm_smooth1_f1_out3 */
-    {3, 245, {242, 243, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 42474, -1, -1}, /* head_fpm_smooth1_f1_sum4 */
-    {0, 243, {245, -1, -1}, 461900, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 446420, 42485, -1, -1}, /* head_fpm_smooth1_f1_out4 */
-    {0, 246, {243, -1, -1}, 461960, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 446480, 42545, -1, -1}, /* head_fpm_smooth1_conv_out */
-    {1, 247, {239, 238, 246}, -1, -1, 468360, 468440, 15480, 15560, 80, 0, 1, 1, 3, 0, 0, 0, -1, 42785, 1564, -1}, /* head_fpm_smooth1_bn */
-    {5, 19, {247, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 2048, 0, 0, -1, 43265, -1, -1}, /* head_fpm_pool1 */
-    {0, 20, {19, -1, -1}, 468520, 471720, -1, -1, -1, -1, 10, 320, 1, 0, 0, 0, 0, 0, 452880, 43267, -1, -1}, /* head_linear */
+    {4, 18, {198, 202, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 42277, -1, -1}, /* stage4_mfa_y4 */
+    {0, 203, {5, -1, -1}, 342920, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 329840, 42284, -1, -1}, /* head_fpm_lateral1 */
+    {0, 204, {9, -1, -1}, 349320, -1, -1, -1, -1, -1, 80, 120, 1, 0, 0, 0, 0, 0, 336240, 42604, -1, -1}, /* head_fpm_lateral2 */
+    {0, 205, {13, -1, -1}, 358920, -1, -1, -1, -1, -1, 80, 160, 1, 0, 0, 0, 0, 0, 345840, 42924, -1, -1}, /* head_fpm_lateral3 */
+    {0, 206, {18, -1, -1}, 371720, -1, -1, -1, -1, -1, 80, 200, 1, 0, 0, 0, 0, 0, 358640, 43244, -1, -1}, /* head_fpm_lateral4 */
+    {6, 207, {206, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 43564, -1, -1}, /* head_fpm_smooth4_f2_out1 */
+    {0, 207, {206, -1, -1}, 387720, -1, 387780, 387860, 13080, 13160, 20, 3, 4, 0, 0, 0, 0, 0, 374640, 43566, -1, -1}, /* head_fpm_smooth4_f2_out2 */
+    {3, 208, {206, 207, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 43886, -1, -1}, /* head_fpm_smooth4_f2_sum3 */
+    {0, 207, {208, -1, -1}, 387940, -1, 388000, 388080, 13240, 13320, 20, 3, 4, 0, 0, 0, 0, 0, 374700, 43897, -1, -1}, /* head_fpm_smooth4_f2_out3 */
+    {3, 209, {206, 207, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 44217, -1, -1}, /* head_fpm_smooth4_f2_sum4 */
+    {0, 207, {209, -1, -1}, 388160, -1, 388220, 388300, 13400, 13480, 20, 3, 4, 0, 0, 0, 0, 0, 374760, 44228, -1, -1}, /* head_fpm_smooth4_f2_out4 */
+    {5, 210, {207, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 44548, -1, -1}, /* head_fpm_smooth4_mean_f */
+    {6, 211, {210, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 44550, -1, -1}, /* head_fpm_smooth4_f1_out1 */
+    {0, 211, {210, -1, -1}, 388380, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 374820, 44552, -1, -1}, /* head_fpm_smooth4_f1_out2 */
+    {3, 212, {210, 211, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 44632, -1, -1}, /* head_fpm_smooth4_f1_sum3 */
+    {0, 211, {212, -1, -1}, 388440, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 374880, 44643, -1, -1}, /* head_fpm_smooth4_f1_out3 */
+    {3, 213, {210, 211, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 44723, -1, -1}, /* head_fpm_smooth4_f1_sum4 */
+    {0, 211, {213, -1, -1}, 388500, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 374940, 44734, -1, -1}, /* head_fpm_smooth4_f1_out4 */
+    {0, 214, {211, -1, -1}, 388560, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 375000, 44814, -1, -1}, /* head_fpm_smooth4_conv_out */
+    {1, 215, {207, 206, 214}, -1, -1, 394960, 395040, 13560, 13640, 80, 0, 1, 1, 3, 0, 0, 0, -1, 45134, 1324, -1}, /* head_fpm_smooth4_bn */
+    {5, 19, {215, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 45614, -1, -1}, /* head_fpm_pool4 */
+    {3, 216, {206, 205, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 45616, -1, -1}, /* head_fpm_merge3 */
+    {6, 217, {216, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 45627, -1, -1}, /* head_fpm_smooth3_f2_out1 */
+    {0, 217, {216, -1, -1}, 395120, -1, 395180, 395260, 13720, 13800, 20, 3, 4, 0, 0, 0, 0, 0, 381400, 45629, -1, -1}, /* head_fpm_smooth3_f2_out2 */
+    {3, 218, {216, 217, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 45949, -1, -1}, /* head_fpm_smooth3_f2_sum3 */
+    {0, 217, {218, -1, -1}, 395340, -1, 395400, 395480, 13880, 13960, 20, 3, 4, 0, 0, 0, 0, 0, 381460, 45960, -1, -1}, /* head_fpm_smooth3_f2_out3 */
+    {3, 219, {216, 217, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 46280, -1, -1}, /* head_fpm_smooth3_f2_sum4 */
+    {0, 217, {219, -1, -1}, 395560, -1, 395620, 395700, 14040, 14120, 20, 3, 4, 0, 0, 0, 0, 0, 381520, 46291, -1, -1}, /* head_fpm_smooth3_f2_out4 */
+    {5, 220, {217, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 46611, -1, -1}, /* head_fpm_smooth3_mean_f */
+    {6, 221, {220, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 46613, -1, -1}, /* head_fpm_smooth3_f1_out1 */
+    {0, 221, {220, -1, -1}, 395780, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 381580, 46615, -1, -1}, /* head_fpm_smooth3_f1_out2 */
+    {3, 222, {220, 221, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 46695, -1, -1}, /* head_fpm_smooth3_f1_sum3 */
+    {0, 221, {222, -1, -1}, 395840, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 381640, 46706, -1, -1}, /* head_fpm_smooth3_f1_out3 */
+    {3, 223, {220, 221, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 46786, -1, -1}, /* head_fpm_smooth3_f1_sum4 */
+    {0, 221, {223, -1, -1}, 395900, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 381700, 46797, -1, -1}, /* head_fpm_smooth3_f1_out4 */
+    {0, 224, {221, -1, -1}, 395960, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 381760, 46877, -1, -1}, /* head_fpm_smooth3_conv_out */
+    {1, 225, {217, 216, 224}, -1, -1, 402360, 402440, 14200, 14280, 80, 0, 1, 1, 3, 0, 0, 0, -1, 47197, 1404, -1}, /* head_fpm_smooth3_bn */
+    {5, 19, {225, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 47677, -1, -1}, /* head_fpm_pool3 */
+    {0, 226, {216, -1, -1}, 402520, -1, -1, -1, -1, -1, 320, 80, 1, 0, 0, 0, 0, 0, 388160, 47679, -1, -1}, /* head_fpm_up2 */
+    {3, 227, {226, 204, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 48959, -1, -1}, /* head_fpm_merge2 */
+    {6, 228, {227, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 48970, -1, -1}, /* head_fpm_smooth2_f2_out1 */
+    {0, 228, {227, -1, -1}, 428120, -1, 428180, 428260, 14360, 14440, 20, 3, 4, 0, 0, 0, 0, 0, 413760, 48972, -1, -1}, /* head_fpm_smooth2_f2_out2 */
+    {3, 229, {227, 228, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 49292, -1, -1}, /* head_fpm_smooth2_f2_sum3 */
+    {0, 228, {229, -1, -1}, 428340, -1, 428400, 428480, 14520, 14600, 20, 3, 4, 0, 0, 0, 0, 0, 413820, 49303, -1, -1}, /* head_fpm_smooth2_f2_out3 */
+    {3, 230, {227, 228, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 49623, -1, -1}, /* head_fpm_smooth2_f2_sum4 */
+    {0, 228, {230, -1, -1}, 428560, -1, 428620, 428700, 14680, 14760, 20, 3, 4, 0, 0, 0, 0, 0, 413880, 49634, -1, -1}, /* head_fpm_smooth2_f2_out4 */
+    {5, 231, {228, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 49954, -1, -1}, /* head_fpm_smooth2_mean_f */
+    {6, 232, {231, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 49956, -1, -1}, /* head_fpm_smooth2_f1_out1 */
+    {0, 232, {231, -1, -1}, 428780, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 413940, 49958, -1, -1}, /* head_fpm_smooth2_f1_out2 */
+    {3, 233, {231, 232, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 50038, -1, -1}, /* head_fpm_smooth2_f1_sum3 */
+    {0, 232, {233, -1, -1}, 428840, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 414000, 50049, -1, -1}, /* head_fpm_smooth2_f1_out3 */
+    {3, 234, {231, 232, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 50129, -1, -1}, /* head_fpm_smooth2_f1_sum4 */
+    {0, 232, {234, -1, -1}, 428900, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 414060, 50140, -1, -1}, /* head_fpm_smooth2_f1_out4 */
+    {0, 235, {232, -1, -1}, 428960, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 414120, 50220, -1, -1}, /* head_fpm_smooth2_conv_out */
+    {1, 236, {228, 227, 235}, -1, -1, 435360, 435440, 14840, 14920, 80, 0, 1, 1, 3, 0, 0, 0, -1, 50540, 1484, -1}, /* head_fpm_smooth2_bn */
+    {5, 19, {236, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 512, 0, 0, -1, 51020, -1, -1}, /* head_fpm_pool2 */
+    {0, 237, {227, -1, -1}, 435520, -1, -1, -1, -1, -1, 320, 80, 1, 0, 0, 0, 0, 0, 420520, 51022, -1, -1}, /* head_fpm_up1 */
+    {3, 238, {237, 203, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 52302, -1, -1}, /* head_fpm_merge1 */
+    {6, 239, {238, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 52313, -1, -1}, /* head_fpm_smooth1_f2_out1 */
+    {0, 239, {238, -1, -1}, 461120, -1, 461180, 461260, 15000, 15080, 20, 3, 4, 0, 0, 0, 0, 0, 446120, 52315, -1, -1}, /* head_fpm_smooth1_f2_out2 */
+    {3, 240, {238, 239, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 52635, -1, -1}, /* head_fpm_smooth1_f2_sum3 */
+    {0, 239, {240, -1, -1}, 461340, -1, 461400, 461480, 15160, 15240, 20, 3, 4, 0, 0, 0, 0, 0, 446180, 52646, -1, -1}, /* head_fpm_smooth1_f2_out3 */
+    {3, 241, {238, 239, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 52966, -1, -1}, /* head_fpm_smooth1_f2_sum4 */
+    {0, 239, {241, -1, -1}, 461560, -1, 461620, 461700, 15320, 15400, 20, 3, 4, 0, 0, 0, 0, 0, 446240, 52977, -1, -1}, /* head_fpm_smooth1_f2_out4 */
+    {5, 242, {239, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 53297, -1, -1}, /* head_fpm_smooth1_mean_f */
+    {6, 243, {242, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 53299, -1, -1}, /* head_fpm_smooth1_f1_out1 */
+    {0, 243, {242, -1, -1}, 461780, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 446300, 53301, -1, -1}, /* head_fpm_smooth1_f1_out2 */
+    {3, 244, {242, 243, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 53381, -1, -1}, /* head_fpm_smooth1_f1_sum3 */
+    {0, 243, {244, -1, -1}, 461840, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 446360, 53392, -1, -1}, /* head_fpm_smooth1_f1_out3 */
+    {3, 245, {242, 243, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 53472, -1, -1}, /* head_fpm_smooth1_f1_sum4 */
+    {0, 243, {245, -1, -1}, 461900, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 446420, 53483, -1, -1}, /* head_fpm_smooth1_f1_out4 */
+    {0, 246, {243, -1, -1}, 461960, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 446480, 53563, -1, -1}, /* head_fpm_smooth1_conv_out */
+    {1, 247, {239, 238, 246}, -1, -1, 468360, 468440, 15480, 15560, 80, 0, 1, 1, 3, 0, 0, 0, -1, 53883, 1564, -1}, /* head_fpm_smooth1_bn */
+    {5, 19, {247, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 2048, 0, 0, -1, 54363, -1, -1}, /* head_fpm_pool1 */
+    {0, 20, {19, -1, -1}, 468520, 471720, -1, -1, -1, -1, 10, 320, 1, 0, 0, 0, 0, 0, 452880, 54365, -1, -1}, /* head_linear */
 };
 
 const AscInt8 bcres2net_teacher_int8 = {
     .steps = bcres2net_teacher_int8_steps, .nsteps = 343,
-    .n8 = 456080, .n32 = 43297, .n64 = 1644, .nu8 = 5120, .nf = 248,
+    .n8 = 456080, .n32 = 54405, .n64 = 1644, .nu8 = 5120, .nf = 248,
     .arena = 832512, .forward = bcres2net_teacher_int8_forward,
 };
 

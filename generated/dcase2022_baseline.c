@@ -497,13 +497,13 @@ static void dcase2022_baseline_int8_forward(const NnI8Constants *w, const float 
     /* block1.conv: block1_bn, norm folded, relu as the clamp */
     {
         static const NnI8ConvShape shape = {1, 16, 1, 1, 40, 51, 7, 7, 1, 1, 3, 3, 1, 1, 40, 51};
-        nn_i8_conv(block1_bn, input, w32[5], w8 + 0, w32 + 6, &shape, nn_i8_rq(w32 + 22, 16, w32[0], 1));
+        nn_i8_conv(block1_bn, input, w32[5], w8 + 0, w32 + 6, &shape, nn_i8_rq(w32 + 22, 16, w32[0], 1, w32 + 54));
     }
 
     /* block2.conv: block2_bn, norm folded, relu as the clamp */
     {
         static const NnI8ConvShape shape = {16, 16, 1, 1, 40, 51, 7, 7, 1, 1, 3, 3, 1, 1, 40, 51};
-        nn_i8_conv(block2_bn, block1_bn, w32[0], w8 + 784, w32 + 54, &shape, nn_i8_rq(w32 + 70, 16, w32[1], 1));
+        nn_i8_conv(block2_bn, block1_bn, w32[0], w8 + 784, w32 + 70, &shape, nn_i8_rq(w32 + 86, 16, w32[1], 1, w32 + 118));
     }
 
     /* block2.maxpool: block2_maxpool */
@@ -515,7 +515,7 @@ static void dcase2022_baseline_int8_forward(const NnI8Constants *w, const float 
     /* block3.conv: block3_bn, norm folded, relu as the clamp */
     {
         static const NnI8ConvShape shape = {16, 32, 1, 1, 8, 10, 7, 7, 1, 1, 3, 3, 1, 1, 8, 10};
-        nn_i8_conv(block3_bn, block2_dropout, w32[1], w8 + 13328, w32 + 102, &shape, nn_i8_rq(w32 + 134, 32, w32[2], 1));
+        nn_i8_conv(block3_bn, block2_dropout, w32[1], w8 + 13328, w32 + 134, &shape, nn_i8_rq(w32 + 166, 32, w32[2], 1, w32 + 230));
     }
 
     /* block3.maxpool: block3_maxpool */
@@ -528,13 +528,13 @@ static void dcase2022_baseline_int8_forward(const NnI8Constants *w, const float 
     nn_i8_flatten(head_flatten, block3_dropout, 32, 1, 2, 1);
 
     /* head.linear1: head_relu, relu as the clamp */
-    nn_i8_linear(head_relu, head_flatten, w32[2], w8 + 38416, w32 + 198, 64, 100, 1, nn_i8_rq(w32 + 298, 100, w32[3], 1));
+    nn_i8_linear(head_relu, head_flatten, w32[2], w8 + 38416, w32 + 262, 64, 100, 1, nn_i8_rq(w32 + 362, 100, w32[3], 1, w32 + 562));
 
     /* head.dropout: head_dropout */
     memcpy(head_dropout, head_relu, 100);
 
     /* head.linear2: head_linear2 */
-    nn_i8_linear(head_linear2, head_dropout, w32[3], w8 + 44816, w32 + 498, 100, 10, 1, nn_i8_rq(w32 + 508, 10, w32[4], 0));
+    nn_i8_linear(head_linear2, head_dropout, w32[3], w8 + 44816, w32 + 662, 100, 10, 1, nn_i8_rq(w32 + 672, 10, w32[4], 0, w32 + 692));
 
     /* the logits' codes back to float */
     nn_i8_dequantize_logits(logits, head_linear2, 10, 1, wf[4], w32[4]);
@@ -547,15 +547,15 @@ static void dcase2022_baseline_int8_forward(const NnI8Constants *w, const float 
  * the offsets of its constants in w8, w32, w64, u8. */
 static const NnI8Prep dcase2022_baseline_int8_steps[] = {
     {0, 0, {5, -1, -1}, 0, -1, 784, 800, 0, 16, 16, 49, 1, 1, 0, 0, 0, 0, 0, 6, -1, -1}, /* block1_bn */
-    {0, 1, {0, -1, -1}, 816, -1, 13360, 13376, 32, 48, 16, 784, 1, 1, 0, 0, 0, 0, 784, 54, -1, -1}, /* block2_bn */
-    {0, 2, {1, -1, -1}, 13392, -1, 38480, 38512, 64, 96, 32, 784, 1, 1, 0, 0, 0, 0, 13328, 102, -1, -1}, /* block3_bn */
-    {0, 3, {2, -1, -1}, 38544, 44944, -1, -1, -1, -1, 100, 64, 1, 1, 0, 0, 0, 0, 38416, 198, -1, -1}, /* head_relu */
-    {0, 4, {3, -1, -1}, 45044, 46044, -1, -1, -1, -1, 10, 100, 1, 0, 0, 0, 0, 0, 44816, 498, -1, -1}, /* head_linear2 */
+    {0, 1, {0, -1, -1}, 816, -1, 13360, 13376, 32, 48, 16, 784, 1, 1, 0, 0, 0, 0, 784, 70, -1, -1}, /* block2_bn */
+    {0, 2, {1, -1, -1}, 13392, -1, 38480, 38512, 64, 96, 32, 784, 1, 1, 0, 0, 0, 0, 13328, 134, -1, -1}, /* block3_bn */
+    {0, 3, {2, -1, -1}, 38544, 44944, -1, -1, -1, -1, 100, 64, 1, 1, 0, 0, 0, 0, 38416, 262, -1, -1}, /* head_relu */
+    {0, 4, {3, -1, -1}, 45044, 46044, -1, -1, -1, -1, 10, 100, 1, 0, 0, 0, 0, 0, 44816, 662, -1, -1}, /* head_linear2 */
 };
 
 const AscInt8 dcase2022_baseline_int8 = {
     .steps = dcase2022_baseline_int8_steps, .nsteps = 5,
-    .n8 = 45816, .n32 = 528, .n64 = 0, .nu8 = 0, .nf = 6,
+    .n8 = 45816, .n32 = 702, .n64 = 0, .nu8 = 0, .nf = 6,
     .arena = 67320, .forward = dcase2022_baseline_int8_forward,
 };
 

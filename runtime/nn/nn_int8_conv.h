@@ -24,6 +24,7 @@ typedef struct NnI8Requant {
     const int32_t *mult;
     const int32_t *shift;
     int32_t zero_point, lo, hi;
+    const int32_t *offset; /* per group, or NULL for none: see nn_i8_out */
 } NnI8Requant;
 
 /* A convolution's shape: groups divide cin and cout; stride (sf, st),
@@ -37,20 +38,29 @@ static inline int nn_i8_conv_out(int in, int k, int stride, int pad, int dilatio
 }
 
 /* The accumulator acc (bias included) of output channel (or group) o on the
- * output grid. A negative multiplier negates the accumulator and uses |mult|:
- * the emitter puts a folded norm's negative scale there instead of flipping
+ * output grid. The integer bias is the folded bias rounded to an accumulator
+ * unit; the offset carries the rest, times the multiplier, so that it is
+ * exact to 2^-31 of a code where a half unit of the accumulator can be a
+ * good part of one (flat regions of a spectrogram sit at one value, and a
+ * bias off by a fraction of a code there moved whole rows across a tie).
+ * A negative multiplier negates the accumulator and uses |mult|: the
+ * emitter puts a folded norm's negative scale there instead of flipping
  * weight codes. Negating acc rather than passing a signed multiplier gives
  * exactly the codes of flipped weights and bias, even where the left shift
- * saturates, and keeps the multiplier non-negative as docs/int8.md's
- * rounding rules assume. mult is never INT32_MIN, and |acc| <= INT32_MAX by
- * the accumulator limits of docs/int8.md, so both negations are defined. */
+ * saturates. mult is never INT32_MIN, and |acc| <= INT32_MAX by the
+ * accumulator limits of docs/int8.md, so both negations are defined. */
+static inline int32_t nn_i8_offset(const NnI8Requant *rq, int o) {
+    return rq->offset ? rq->offset[o] : 0;
+}
+
 static inline uint8_t nn_i8_out(int32_t acc, const NnI8Requant *rq, int o) {
     int32_t mult = rq->mult[o];
     if (mult < 0) {
         acc = -acc;
         mult = -mult;
     }
-    return (uint8_t)nn_i8_requantize(acc, mult, (int)rq->shift[o], rq->zero_point, rq->lo, rq->hi);
+    return (uint8_t)nn_i8_requantize_offset(acc, mult, nn_i8_offset(rq, o), (int)rq->shift[o],
+                                            rq->zero_point, rq->lo, rq->hi);
 }
 
 /* Columns per block of the convs' accumulators: a block of up to four output
@@ -156,7 +166,8 @@ static inline void nn_i8_finish(uint8_t *y, int32_t *acc, size_t len, int32_t ba
     } else
         for (size_t j = 0; j < len; j++)
             acc[j] += base;
-    nn_i8_requantize_run(y, acc, len, mult, rq->shift[o], rq->zero_point, rq->lo, rq->hi);
+    nn_i8_requantize_run(y, acc, len, mult, nn_i8_offset(rq, o), rq->shift[o], rq->zero_point,
+                         rq->lo, rq->hi);
 }
 
 /* The outputs o0 .. o0 + nout of a matrix product on a block of columns:

@@ -34,7 +34,7 @@ static inline void nn_i8_requant_copy(uint8_t *y, const uint8_t *x, size_t n, in
         size_t len = n - i0 < NN_I8_BLOCK ? n - i0 : NN_I8_BLOCK;
         for (size_t i = 0; i < len; i++)
             acc[i] = (int32_t)x[i0 + i] - x_zp;
-        nn_i8_requantize_run(y + i0, acc, len, mult, shift, y_zp, lo, hi);
+        nn_i8_requantize_run(y + i0, acc, len, mult, 0, shift, y_zp, lo, hi);
     }
 }
 
@@ -138,7 +138,7 @@ static inline void nn_i8_mean_rq_f(uint8_t *y, const uint8_t *x, int32_t x_zp, i
                 for (int j = 0; j < len; j++)
                     acc[j] += xi[j];
             }
-            nn_i8_requantize_run(y + (size_t)r * t + j0, acc, (size_t)len, mult, shift, y_zp, 0,
+            nn_i8_requantize_run(y + (size_t)r * t + j0, acc, (size_t)len, mult, 0, shift, y_zp, 0,
                                  255);
         }
 }
@@ -162,7 +162,7 @@ static inline void nn_i8_mean_rq(uint8_t *y, const uint8_t *x, int32_t x_zp, int
         size_t len = outs - o0 < NN_I8_BLOCK ? outs - o0 : NN_I8_BLOCK;
         for (size_t o = 0; o < len; o++)
             acc[o] = nn_i8_centred_sum(x + (o0 + o) * count, count, x_zp);
-        nn_i8_requantize_run(y + o0, acc, len, mult, shift, y_zp, 0, 255);
+        nn_i8_requantize_run(y + o0, acc, len, mult, 0, shift, y_zp, 0, 255);
     }
 }
 
@@ -178,9 +178,9 @@ static inline size_t nn_i8_bcast_index(int axis, int r, int i, int j, int f, int
     return ((size_t)r * f + i) * t + j;
 }
 
-/* TFLite's quantised ADD: both inputs shifted left by 20 bits, brought to a
- * common scale 2 max(sa, sb) / 2^20 by multipliers below one, summed, and
- * requantised to the output. */
+/* ADD laid out as TFLite's: both inputs shifted left by 20 bits, brought to
+ * a common scale 2 max(sa, sb) / 2^20 by multipliers below one, summed, and
+ * requantised to the output; each product rounded once. */
 typedef struct NnI8Add {
     int32_t a_zp, b_zp, a_mult, b_mult, out_mult, out_zp, lo, hi;
     int a_shift, b_shift, out_shift;
@@ -222,15 +222,11 @@ static inline void nn_i8_add_bcast(uint8_t *y, const uint8_t *a, const uint8_t *
             }
 }
 
-/* One input of ADD on the common scale, nn_i8_mul_by_multiplier((q - zp) 2^20,
- * mult, -right) for 0 <= mult < 2^31 and right >= 0, in int32 alone: the high
- * multiply of d 2^20 (|d| <= 255) is floor((d mult + 2^10) / 2^11), and with
- * mult = mh 2^11 + ml that is d mh + floor((d ml + 2^10) / 2^11), both parts
- * far inside int32 (the floor taken of a non-negative value, offset by 2^19). */
+/* One input of ADD on the common scale: nn_i8_mul_by_multiplier((q - zp)
+ * 2^20, mult, -right) for right in 0..31, branch-free. */
 static inline int32_t nn_i8_add_input(int32_t q, int32_t zp, int32_t mult, int right) {
-    int32_t d = q - zp;
-    int32_t high = d * (mult >> 11) + (((d * (mult & 2047) + 1024 + (1 << 19)) >> 11) - 256);
-    return nn_i8_rdbpot(high, right);
+    int64_t d = (int64_t)(q - zp) * (1 << NN_I8_ADD_LEFT_SHIFT);
+    return (int32_t)nn_i8_mul_by_multiplier64_right(d, mult, 31 + right);
 }
 
 /* y = a + b elementwise; y may alias a or b. The multipliers nn_i8_add_params
@@ -239,7 +235,8 @@ static inline int32_t nn_i8_add_input(int32_t q, int32_t zp, int32_t mult, int r
 static inline void nn_i8_add(uint8_t *y, const uint8_t *a, const uint8_t *b, size_t n,
                              const NnI8Add *p) {
     NnI8Add q = *p; /* a copy: as far as the compiler knows, stores to y could change *p */
-    if (q.a_shift > 0 || q.b_shift > 0 || q.out_shift > 0 || q.a_mult < 0 || q.b_mult < 0 ||
+    if (q.a_shift > 0 || q.b_shift > 0 || q.out_shift > 0 || q.a_shift < -31 || q.b_shift < -31 ||
+        q.out_shift < -31 || q.a_mult < 0 || q.b_mult < 0 ||
         !nn_i8_uint8_grid(q.out_zp, q.lo, q.hi)) {
         for (size_t i = 0; i < n; i++)
             y[i] = nn_i8_add_one(a[i], b[i], &q);
@@ -248,7 +245,7 @@ static inline void nn_i8_add(uint8_t *y, const uint8_t *a, const uint8_t *b, siz
     for (size_t i = 0; i < n; i++) {
         int32_t sum = nn_i8_add_input(a[i], q.a_zp, q.a_mult, -q.a_shift) +
                       nn_i8_add_input(b[i], q.b_zp, q.b_mult, -q.b_shift);
-        int32_t v = nn_i8_rdbpot(nn_i8_srdhm(sum, q.out_mult), -q.out_shift);
+        int64_t v = nn_i8_mul_by_multiplier64_right(sum, q.out_mult, 31 - q.out_shift);
         y[i] = nn_i8_code(v, q.out_zp, q.lo, q.hi);
     }
 }
@@ -286,7 +283,7 @@ static inline void nn_i8_mul_run(uint8_t *y, const uint8_t *a, const uint8_t *b,
         size_t len = n - i0 < NN_I8_RUN ? n - i0 : NN_I8_RUN;
         for (size_t i = 0; i < len; i++)
             acc[i] = ((int32_t)a[i0 + i] - q.a_zp) * ((int32_t)b[i0 + i] - q.b_zp);
-        nn_i8_requantize_run(y + i0, acc, len, q.mult, q.shift, q.out_zp, q.lo, q.hi);
+        nn_i8_requantize_run(y + i0, acc, len, q.mult, 0, q.shift, q.out_zp, q.lo, q.hi);
     }
 }
 
@@ -392,7 +389,7 @@ static inline void nn_i8_affine(uint8_t *y, const uint8_t *x, int32_t x_zp, cons
                         v = v > INT32_MAX ? INT32_MAX : v < -INT32_MAX ? -INT32_MAX : v;
                         acc[j] = (int32_t)v;
                     }
-                    nn_i8_requantize_run(y + o + j0, acc, (size_t)len, rq.mult[g], rq.shift[g],
+                    nn_i8_requantize_run(y + o + j0, acc, (size_t)len, rq.mult[g], nn_i8_offset(&rq, g), rq.shift[g],
                                          rq.zero_point, rq.lo, rq.hi);
                 }
             }

@@ -12,15 +12,17 @@
 #include "nn_int8_stats.h"
 #include "nn_int8_steps.h"
 
-/* Per-group multipliers and shifts at mult[0 .. G) and mult[G .. 2G). */
-static inline NnI8Requant nn_i8_rq(const int32_t *mult, int groups, int32_t zero_point,
-                                   int relu) {
+/* Per-group multipliers and shifts at mult[0 .. G) and mult[G .. 2G); offset
+ * per group (a conv's bias below one accumulator unit, nn_i8_out) or NULL. */
+static inline NnI8Requant nn_i8_rq(const int32_t *mult, int groups, int32_t zero_point, int relu,
+                                   const int32_t *offset) {
     NnI8Requant rq;
     rq.mult = mult;
     rq.shift = mult + groups;
     rq.zero_point = zero_point;
     rq.lo = relu ? zero_point : 0;
     rq.hi = 255;
+    rq.offset = offset;
     return rq;
 }
 

@@ -79,7 +79,8 @@ static inline int32_t nn_i8_round32(double v) {
     return (int32_t)(v > 2147483647.0 ? 2147483647.0 : v < -2147483647.0 ? -2147483647.0 : v);
 }
 
-/* acc' = acc + bias, times mult * 2^(shift - 31) with the norm's sign, per group.
+/* acc' = acc + bias, times mult * 2^(shift - 31) with the norm's sign, plus the
+ * offset: the folded bias's fraction of an accumulator unit times mult, per group.
  * A group whose weights or norm scale vanish, or whose bias would not fit beside
  * the largest accumulator, is the constant c: the bias carries c / y_scale with 16
  * fractional bits and the multiplier is 2^-16 (its codes are zeroed when the
@@ -88,7 +89,7 @@ static inline int32_t nn_i8_round32(double v) {
 static inline void nn_i8_prepare_conv(const NnI8Prep *p, const float *params, const float *stats,
                                       double sx, double sy, NnI8Weights *w) {
     int G = p->channels * p->groups;
-    int32_t *bias = w->w32 + p->at32, *mult = bias + G, *shift = mult + G;
+    int32_t *bias = w->w32 + p->at32, *mult = bias + G, *shift = mult + G, *offset = shift + G;
     double limit = 2147483647.0 - (double)p->per_channel * 127 * 255;
     for (int o = 0; o < p->channels; o++) {
         int8_t *codes = w->w8 + p->at8 + (int64_t)o * p->per_channel;
@@ -102,6 +103,7 @@ static inline void nn_i8_prepare_conv(const NnI8Prep *p, const float *params, co
             if (fabs(gain / sy) < 1e-12 || fabs(b) > limit) {
                 bias[g] = nn_i8_round32(c / sy * 65536.0);
                 nn_i8_store_multiplier(1.0 / 65536.0, &mult[g], &shift[g]);
+                offset[g] = 0;
                 if (p->groups == 1)
                     memset(codes, 0, (size_t)p->per_channel);
                 continue;
@@ -110,6 +112,7 @@ static inline void nn_i8_prepare_conv(const NnI8Prep *p, const float *params, co
             nn_i8_store_multiplier(fabs(gain) / sy, &mult[g], &shift[g]);
             if (gain < 0)
                 mult[g] = -mult[g];
+            offset[g] = nn_i8_round32((c / gain - b) * mult[g]); /* |.| <= 2^30 */
         }
     }
 }

@@ -8,7 +8,7 @@ int main(void) {
     static const int8_t w[64];
     static const int32_t mult[4] = {1 << 30, 1 << 30, 1 << 30, 1 << 30}, k[4], b[4];
     static const int32_t shift[4];
-    NnI8Requant rq = {mult, shift, 0, 0, 255};
+    NnI8Requant rq = {mult, shift, 0, 0, 255, NULL};
     NnI8ConvShape cs = {1, 1, 1, 1, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 8, 8};
     NnI8Add add;
     NnI8Mul mul;
@@ -17,7 +17,7 @@ int main(void) {
     int sh;
     nn_i8_quantize_multiplier(0.5, &m, &sh);
     static int32_t acc[64];
-    nn_i8_requantize_run(y, acc, 64, m, sh, 3, 0, 255);
+    nn_i8_requantize_run(y, acc, 64, m, 0, sh, 3, 0, 255);
     y[0] = (uint8_t)nn_i8_mul_by_multiplier64_right(y[1], m, 20);
     nn_i8_conv1x1(y, x, 0, w, NULL, 1, 1, 64, rq);
     nn_i8_linear(y, x, 0, w, NULL, 8, 1, 1, rq);

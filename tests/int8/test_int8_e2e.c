@@ -73,7 +73,7 @@ static void int8_layer(uint8_t *out, const double *fold, const double *bias, int
         quantize_into(sx * sw / sy, &mult[o], &shift[o]);
         mult[o] = (int32_t)sign * mult[o];
     }
-    NnI8Requant rq = {mult, shift, zy, zy, 255};
+    NnI8Requant rq = {mult, shift, zy, zy, 255, NULL};
     NnI8ConvShape sh = {CIN, COUT, 1, 1, F, T, k, k, st, st, k / 2, k / 2, 1, 1, fo, to};
     if (k == 1)
         nn_i8_conv1x1(out, qx, zx, qw, bq, CIN, COUT, (size_t)F * T, rq);
@@ -247,8 +247,8 @@ static double run_attention(uint64_t *s) {
     uint8_t lut[256];
     NnI8Mul mul;
     nn_i8_mean_t(qs, qyv, CC, F, T);
-    nn_i8_conv1x1(qh, qs, zy, q1, bq1, CC, HID, F, (NnI8Requant){m1, sh1, zh, zh, 255});
-    nn_i8_conv1x1(qz, qh, zh, q2, bq2, HID, CC, F, (NnI8Requant){m2, sh2, zz, 0, 255});
+    nn_i8_conv1x1(qh, qs, zy, q1, bq1, CC, HID, F, (NnI8Requant){m1, sh1, zh, zh, 255, NULL});
+    nn_i8_conv1x1(qz, qh, zh, q2, bq2, HID, CC, F, (NnI8Requant){m2, sh2, zz, 0, 255, NULL});
     nn_i8_lut_build(lut, nn_i8_sigmoid, sz, zz, 1.0 / 255, 0, 0, 255);
     nn_i8_lut_apply(qa, qz, CC * F, lut);
     nn_i8_mul_params(&mul, sy, zy, 1.0 / 255, 0, so, zo, 0, 255);

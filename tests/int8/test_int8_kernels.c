@@ -1,6 +1,6 @@
 /* The INT8 kernels of runtime/nn/nn_int8_conv.h and nn_int8_ops.h against
  * naive references written here (int64 accumulators over explicitly padded
- * inputs, exact rounded means, TFLite's ADD/MUL formulas on ref_int8.h's
+ * inputs, exact rounded means, ADD/MUL laid out as TFLite's on ref_int8.h's
  * arithmetic, long double for the tables): bit for bit on random shapes,
  * zero points 0 and 255, extreme weights, multipliers (negative ones too,
  * where a folded norm's sign goes) and biases. */
@@ -19,7 +19,7 @@
 static uint8_t x_buf[MAXV], u_buf[MAXV], y_buf[MAXV], r_buf[MAXV];
 static int8_t w_buf[MAXV];
 static int32_t bias_buf[MAXC], mult_buf[MAXC];
-static int32_t shift_buf[MAXC];
+static int32_t shift_buf[MAXC], offset_buf[MAXC];
 
 /* nn_i8_quantize_multiplier's shift is an int; the kernels read int32_t. */
 static void quantize_into(double real, int32_t *mult, int32_t *shift) {
@@ -50,7 +50,8 @@ static double random_scale(uint64_t *s) { return pow(10, ref_uniform(s, -3.5, 0.
 /* Per-channel multipliers around 1 / (the accumulator's spread), plus
  * extremes (the smallest representable, near one, above one), a third of
  * them negative (a folded norm's negative scale); biases of either sign, a
- * few huge. */
+ * few huge; offsets (a bias's fraction of an accumulator unit times the
+ * multiplier, |offset| <= 2^30) or none. */
 static NnI8Requant random_requant(int channels, double spread, int relu, uint64_t *s) {
     for (int c = 0; c < channels; c++) {
         double real = ref_uniform(s, 20, 400) / spread;
@@ -63,8 +64,12 @@ static NnI8Requant random_requant(int channels, double spread, int relu, uint64_
                           ? (int32_t)ref_int(s, -(1 << 28), 1 << 28)
                           : (int32_t)ref_int(s, -(int64_t)spread, (int64_t)spread);
     }
+    for (int c = 0; c < channels; c++)
+        offset_buf[c] = (int32_t)ref_int(s, -(1 << 30), 1 << 30);
     int32_t zp = random_zp(s);
-    NnI8Requant rq = {mult_buf, shift_buf, zp, relu ? zp : 0, 255};
+    NnI8Requant rq = {mult_buf, shift_buf, zp, relu ? zp : 0, 255, NULL};
+    if (ref_next(s) % 4 != 0)
+        rq.offset = offset_buf;
     return rq;
 }
 
@@ -92,8 +97,9 @@ static void ref_conv(uint8_t *y, const uint8_t *x, int32_t zp, const int8_t *w, 
                                 acc += (int64_t)w[((o * cin_g + ci) * s->kf + i) * s->kt + j] *
                                        (v - zp);
                             }
-                    y[((o * s->n + n) * s->fo + a) * s->to + b] = (uint8_t)ref_requantize_signed(
-                        acc, rq->mult[g], rq->shift[g], rq->zero_point, rq->lo, rq->hi);
+                    y[((o * s->n + n) * s->fo + a) * s->to + b] = (uint8_t)ref_requantize_offset(
+                        acc, rq->mult[g], rq->offset ? rq->offset[g] : 0, rq->shift[g],
+                        rq->zero_point, rq->lo, rq->hi);
                 }
 }
 
@@ -519,7 +525,7 @@ START_TEST(mean_rq_exact) {
 }
 END_TEST
 
-/* TFLite's ADD from its definition, on the reference arithmetic, with the
+/* ADD from its definition (TFLite's layout), on the reference arithmetic, with the
  * multipliers the test derives itself. */
 static uint8_t ref_add(int32_t qa, int32_t qb, double sa, int32_t za, double sb, int32_t zb,
                        double sy, int32_t zy, int32_t lo) {
@@ -667,7 +673,7 @@ START_TEST(affine) {
         }
         size_t total_n = (size_t)c * n * f * t;
         random_codes(x_buf, total_n, &s);
-        NnI8Requant rq = {mult_buf, shift_buf, zy, lo, 255};
+        NnI8Requant rq = {mult_buf, shift_buf, zy, lo, 255, NULL};
         for (size_t o = 0; o < total_n; o++) {
             int ch = (int)(o / ((size_t)n * f * t)), i = (int)(o / t % f);
             int g = ch * sub + i / (f / sub);
@@ -696,7 +702,7 @@ START_TEST(affine_negative_mult) {
     for (int rep = 0; rep < 300; rep++) {
         int c = (int)ref_int(&s, 1, 5), n = (int)ref_int(&s, 1, 2), sub = 1 << (rep % 3);
         int f = sub * (int)ref_int(&s, 1, 4), t = (int)ref_int(&s, 1, 9), groups = c * sub;
-        int32_t zx = random_zp(&s), k[MAXC], nk[MAXC], nb[MAXC], nm[MAXC];
+        int32_t zx = random_zp(&s), k[MAXC], nk[MAXC], nb[MAXC], nm[MAXC], noff[MAXC];
         /* |k (q - zx) + b| <= 2^16 * 255 + 2^28 < 2^31: in range, as the params keep it */
         NnI8Requant rq = random_requant(groups, 65536.0 * 255, rep % 2, &s);
         for (int g = 0; g < groups; g++) {
@@ -704,19 +710,20 @@ START_TEST(affine_negative_mult) {
             nk[g] = -k[g];
             nb[g] = -bias_buf[g];
             nm[g] = -mult_buf[g];
+            noff[g] = -offset_buf[g];
         }
         size_t total_n = (size_t)c * n * f * t;
         random_codes(x_buf, total_n, &s);
         for (size_t o = 0; o < total_n; o++) {
             int ch = (int)(o / ((size_t)n * f * t)), i = (int)(o / t % f);
             int g = ch * sub + i / (f / sub);
-            r_buf[o] = (uint8_t)ref_requantize_signed((int64_t)k[g] * (x_buf[o] - zx) + bias_buf[g],
-                                                      mult_buf[g], shift_buf[g], rq.zero_point,
-                                                      rq.lo, 255);
+            r_buf[o] = (uint8_t)ref_requantize_offset(
+                (int64_t)k[g] * (x_buf[o] - zx) + bias_buf[g], mult_buf[g],
+                rq.offset ? offset_buf[g] : 0, shift_buf[g], rq.zero_point, rq.lo, 255);
         }
         nn_i8_affine(y_buf, x_buf, zx, k, bias_buf, rq, c, n, f, t, sub);
         ck_assert_msg(!memcmp(y_buf, r_buf, total_n), "rep %d", rep);
-        NnI8Requant neg = {nm, shift_buf, rq.zero_point, rq.lo, rq.hi};
+        NnI8Requant neg = {nm, shift_buf, rq.zero_point, rq.lo, rq.hi, rq.offset ? noff : NULL};
         nn_i8_affine(neg_buf, x_buf, zx, nk, nb, neg, c, n, f, t, sub);
         ck_assert_msg(!memcmp(neg_buf, y_buf, total_n), "rep %d negated", rep);
     }
@@ -797,9 +804,9 @@ START_TEST(sum_affine) {
 }
 END_TEST
 
-/* ADD's first stage in 32 bits against the reference, for every code and
- * zero point: multipliers of every size (0, 2^30, near 2^31, ties of the high
- * multiply at d mult = 2^10 mod 2^11) and right shifts 0 .. 31. */
+/* ADD's first stage, branch-free, against the reference, for every code and
+ * zero point: multipliers of every size (0, 2^30, near 2^31, products that
+ * tie at d mult = 2^10 mod 2^11) and right shifts 0 .. 31. */
 START_TEST(add_input) {
     uint64_t s = 34;
     for (int rep = 0; rep < 2000; rep++) {
@@ -819,7 +826,7 @@ START_TEST(add_input) {
 END_TEST
 
 /* ADD with multipliers and clamps nn_i8_add_params does not make (left
- * shifts, bounds off the uint8 grid): value by value, still TFLite's formula. */
+ * shifts, bounds off the uint8 grid): value by value, still the same formula. */
 START_TEST(add_any_params) {
     uint64_t s = 29;
     for (int rep = 0; rep < 300; rep++) {
@@ -981,9 +988,9 @@ START_TEST(affine_long_rows) {
         random_codes(x_buf, total_n, &s);
         for (size_t o = 0; o < total_n; o++) {
             int g = (int)(o / t) / (f / sub);
-            r_buf[o] = (uint8_t)ref_requantize_signed((int64_t)k[g] * (x_buf[o] - zx) + bias_buf[g],
-                                                      mult_buf[g], shift_buf[g], rq.zero_point,
-                                                      rq.lo, 255);
+            r_buf[o] = (uint8_t)ref_requantize_offset(
+                (int64_t)k[g] * (x_buf[o] - zx) + bias_buf[g], mult_buf[g],
+                rq.offset ? offset_buf[g] : 0, shift_buf[g], rq.zero_point, rq.lo, 255);
         }
         nn_i8_affine(y_buf, x_buf, zx, k, bias_buf, rq, 1, 1, f, t, sub);
         ck_assert_msg(!memcmp(y_buf, r_buf, total_n), "rep %d", rep);
