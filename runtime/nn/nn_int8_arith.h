@@ -1,7 +1,7 @@
 /* Fixed-point arithmetic of INT8 inference: real multipliers as a 32-bit
  * mantissa and a power-of-two shift (as TFLite stores them), and the
  * requantisation of int32 accumulators to uint8 by one 64-bit product
- * rounded once, to nearest, ties away from zero. (TFLite rounds twice, in a
+ * rounded once, to nearest, ties towards +infinity. (TFLite rounds twice, in a
  * high multiply and a rounding shift; on the small accumulators of means and
  * 1x1 convs over few channels that misses the nearest code often enough to
  * flip the attention gates, see docs/int8.md.) Strict C99, header-only: the standalone classifier pastes it. docs/int8.md
@@ -45,22 +45,20 @@ static inline int32_t nn_i8_srdhm(int32_t a, int32_t b) {
 
 /* p / 2^right rounded to nearest, ties away from zero, for right in 1 .. 62
  * and |p| < 2^63: the magnitude shifted and its last bit dropped added back,
- * no branch and no test of right, so that the kernels' loops vectorise. */
+ * no branch and no test of right, so that the loops of the fused sum and
+ * ResNorm vectorise. */
 static inline int64_t nn_i8_round_shift(int64_t p, int right) {
     int64_t magnitude = p < 0 ? -p : p;
     int64_t v = (magnitude >> right) + ((magnitude >> (right - 1)) & 1);
     return p < 0 ? -v : v;
 }
 
-/* (x * mult + offset) * 2^(shift - 31) in 64 bits with one rounding, to
- * nearest, ties away from zero: THE rounding of INT8 inference (docs/int8.md).
- * Every requantisation comes here or to nn_i8_round_shift. mult may be
- * negative (a folded norm's sign travels in it); offset is a conv's bias
- * below one accumulator unit, already times mult (|offset| <= 2^30).
- * |x| < 2^32; the result saturates to int64 where a left shift would
- * overflow. */
-static inline int64_t nn_i8_scale64(int64_t x, int32_t mult, int32_t offset, int shift) {
-    int64_t p = x * mult + offset; /* |p| < 2^63 */
+/* x * mult * 2^(shift - 31) in 64 bits, rounded once, ties away from zero:
+ * the terms of ResNorm and the fused sum, kept with 16 fractional bits of a
+ * code. mult may be negative; |x| < 2^32; the result saturates to int64
+ * where a left shift would overflow. */
+static inline int64_t nn_i8_mul_by_multiplier64(int64_t x, int32_t mult, int shift) {
+    int64_t p = x * mult; /* |p| < 2^63 */
     int right = 31 - shift;
     if (right <= 0) {
         int64_t limit = INT64_MAX >> -right;
@@ -69,25 +67,45 @@ static inline int64_t nn_i8_scale64(int64_t x, int32_t mult, int32_t offset, int
     return right > 62 ? 0 : nn_i8_round_shift(p, right);
 }
 
-/* x * mult * 2^(shift - 31), rounded once (nn_i8_scale64). */
-static inline int64_t nn_i8_mul_by_multiplier64(int64_t x, int32_t mult, int shift) {
-    return nn_i8_scale64(x, mult, 0, shift);
-}
-
 /* nn_i8_mul_by_multiplier64 where 31 - shift = right is in 1 .. 62 (a right
  * shift, the usual case), branch-free. */
 static inline int64_t nn_i8_mul_by_multiplier64_right(int64_t x, int32_t mult, int right) {
     return nn_i8_round_shift(x * mult, right);
 }
 
+/* floor(p / 2^right + 1/2): p / 2^right rounded to nearest, ties towards
+ * +infinity, for right in 1 .. 62 and |p| <= 2^62 + 2^30. The floor of a
+ * negative value without C99's implementation-defined >> of one: p biased
+ * by 2^63 in uint64, shifted, the bias taken off. Four operations and no
+ * branch: the requantisation of every kernel's rows runs here. */
+static inline int64_t nn_i8_round_up_shift(int64_t p, int right) {
+    uint64_t biased = (uint64_t)p + ((UINT64_C(1) << 63) + (UINT64_C(1) << (right - 1)));
+    return (int64_t)(biased >> right) - (INT64_C(1) << (63 - right));
+}
+
+/* THE requantisation (docs/int8.md): (acc * mult + offset) * 2^(shift - 31)
+ * in 64 bits, rounded once to nearest, ties towards +infinity. mult may be
+ * negative (a folded norm's sign travels in it); offset is a conv's bias
+ * below one accumulator unit, already times mult (|offset| <= 2^30). The
+ * result saturates to int64 where a left shift would overflow. */
+static inline int64_t nn_i8_requant_scale(int32_t acc, int32_t mult, int32_t offset, int shift) {
+    int64_t p = (int64_t)acc * mult + offset; /* |p| <= 2^62 + 2^30 */
+    int right = 31 - shift;
+    if (right <= 0) {
+        int64_t limit = INT64_MAX >> -right;
+        return p > limit ? INT64_MAX : p < -limit ? -INT64_MAX : p * ((int64_t)1 << -right);
+    }
+    return right > 62 ? 0 : nn_i8_round_up_shift(p, right);
+}
+
 static inline int32_t nn_i8_saturate32(int64_t v) {
     return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
 }
 
-/* x * mult * 2^(shift - 31) rounded once (nn_i8_mul_by_multiplier64),
- * saturated to int32. */
+/* x * mult * 2^(shift - 31) requantised (nn_i8_requant_scale), saturated to
+ * int32. */
 static inline int32_t nn_i8_mul_by_multiplier(int32_t x, int32_t mult, int shift) {
-    return nn_i8_saturate32(nn_i8_mul_by_multiplier64(x, mult, shift));
+    return nn_i8_saturate32(nn_i8_requant_scale(x, mult, 0, shift));
 }
 
 static inline int32_t nn_i8_clamp(int32_t v, int32_t lo, int32_t hi) {
@@ -95,12 +113,12 @@ static inline int32_t nn_i8_clamp(int32_t v, int32_t lo, int32_t hi) {
 }
 
 /* An accumulator on the output's grid: zero_point + (acc * mult + offset) *
- * 2^(shift - 31) rounded once, saturated to int32, clamped to [lo, hi]
+ * 2^(shift - 31) requantised (nn_i8_requant_scale), saturated to int32, clamped to [lo, hi]
  * (0..255 for uint8; lo = zero_point fuses a ReLU). The sum is taken in 64
  * bits so a saturated product cannot wrap. */
 static inline int32_t nn_i8_requantize_offset(int32_t acc, int32_t mult, int32_t offset, int shift,
                                               int32_t zero_point, int32_t lo, int32_t hi) {
-    int64_t v = (int64_t)nn_i8_saturate32(nn_i8_scale64(acc, mult, offset, shift)) + zero_point;
+    int64_t v = (int64_t)nn_i8_saturate32(nn_i8_requant_scale(acc, mult, offset, shift)) + zero_point;
     return v < lo ? lo : v > hi ? hi : (int32_t)v;
 }
 
@@ -140,7 +158,7 @@ static inline void nn_i8_requantize_run(uint8_t *y, const int32_t *acc, size_t n
     }
     int right = 31 - shift;
     for (size_t i = 0; i < n; i++)
-        y[i] = nn_i8_code(nn_i8_round_shift((int64_t)acc[i] * mult + offset, right), zero_point,
+        y[i] = nn_i8_code(nn_i8_round_up_shift((int64_t)acc[i] * mult + offset, right), zero_point,
                           lo, hi);
 }
 

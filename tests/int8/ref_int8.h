@@ -53,21 +53,31 @@ static inline int32_t ref_srdhm(int32_t a, int32_t b) {
     return v > INT32_MAX ? INT32_MAX : (int32_t)v;
 }
 
-/* x * mult * 2^(shift - 31) rounded once, ties away from zero, saturated to
- * int32. */
+/* x * mult * 2^(shift - 31) rounded once, ties towards +infinity, saturated
+ * to int32. */
 static inline int32_t ref_mul_by_multiplier(int32_t x, int32_t mult, int shift) {
     __int128 p = (__int128)x * mult;
-    __int128 v = shift < 31 ? ref_round_half_away(p, 31 - shift) : p * ((__int128)1 << (shift - 31));
+    __int128 v = shift < 31 ? ref_round_half_up(p, 31 - shift) : p * ((__int128)1 << (shift - 31));
     return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
 }
 
-/* zp + (acc * mult + offset) * 2^(shift - 31) rounded once, ties away from
- * zero, saturated to int32, clamped to [lo, hi]. Rounding is odd, so a
- * negative multiplier needs no special case. */
+/* ADD's input scaling: TFLite's MultiplyByQuantizedMultiplier with the left
+ * shift saturating. */
+static inline int32_t ref_add_scale(int32_t x, int32_t mult, int shift) {
+    __int128 v = (__int128)x;
+    if (shift > 0)
+        v *= (__int128)1 << shift;
+    v = v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : v;
+    int32_t high = ref_srdhm((int32_t)v, mult);
+    return shift < 0 ? (int32_t)ref_round_half_away(high, -shift) : high;
+}
+
+/* zp + (acc * mult + offset) * 2^(shift - 31) rounded once, ties towards
+ * +infinity, saturated to int32, clamped to [lo, hi]. */
 static inline int32_t ref_requantize_offset(int64_t acc, int32_t mult, int32_t offset, int shift,
                                             int32_t zp, int32_t lo, int32_t hi) {
     __int128 p = (__int128)acc * mult + offset;
-    __int128 v = shift < 31 ? ref_round_half_away(p, 31 - shift) : p * ((__int128)1 << (shift - 31));
+    __int128 v = shift < 31 ? ref_round_half_up(p, 31 - shift) : p * ((__int128)1 << (shift - 31));
     v = (v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : v) + zp;
     return v < lo ? lo : v > hi ? hi : (int32_t)v;
 }

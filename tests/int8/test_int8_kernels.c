@@ -1,6 +1,6 @@
 /* The INT8 kernels of runtime/nn/nn_int8_conv.h and nn_int8_ops.h against
  * naive references written here (int64 accumulators over explicitly padded
- * inputs, exact rounded means, ADD/MUL laid out as TFLite's on ref_int8.h's
+ * inputs, exact rounded means, TFLite's ADD/MUL formulas on ref_int8.h's
  * arithmetic, long double for the tables): bit for bit on random shapes,
  * zero points 0 and 255, extreme weights, multipliers (negative ones too,
  * where a folded norm's sign goes) and biases. */
@@ -525,7 +525,7 @@ START_TEST(mean_rq_exact) {
 }
 END_TEST
 
-/* ADD from its definition (TFLite's layout), on the reference arithmetic, with the
+/* TFLite's ADD from its definition, on the reference arithmetic, with the
  * multipliers the test derives itself. */
 static uint8_t ref_add(int32_t qa, int32_t qb, double sa, int32_t za, double sb, int32_t zb,
                        double sy, int32_t zy, int32_t lo) {
@@ -535,8 +535,8 @@ static uint8_t ref_add(int32_t qa, int32_t qb, double sa, int32_t za, double sb,
     nn_i8_quantize_multiplier(sa / twice, &ma, &sha);
     nn_i8_quantize_multiplier(sb / twice, &mb, &shb);
     nn_i8_quantize_multiplier(twice / (1048576.0 * sy), &mo, &sho);
-    int32_t a = ref_mul_by_multiplier((qa - za) * 1048576, ma, sha);
-    int32_t b = ref_mul_by_multiplier((qb - zb) * 1048576, mb, shb);
+    int32_t a = ref_add_scale((qa - za) * 1048576, ma, sha);
+    int32_t b = ref_add_scale((qb - zb) * 1048576, mb, shb);
     return (uint8_t)ref_requantize((int64_t)a + b, mo, sho, zy, lo, 255);
 }
 
@@ -702,7 +702,7 @@ START_TEST(affine_negative_mult) {
     for (int rep = 0; rep < 300; rep++) {
         int c = (int)ref_int(&s, 1, 5), n = (int)ref_int(&s, 1, 2), sub = 1 << (rep % 3);
         int f = sub * (int)ref_int(&s, 1, 4), t = (int)ref_int(&s, 1, 9), groups = c * sub;
-        int32_t zx = random_zp(&s), k[MAXC], nk[MAXC], nb[MAXC], nm[MAXC], noff[MAXC];
+        int32_t zx = random_zp(&s), k[MAXC], nk[MAXC], nb[MAXC], nm[MAXC];
         /* |k (q - zx) + b| <= 2^16 * 255 + 2^28 < 2^31: in range, as the params keep it */
         NnI8Requant rq = random_requant(groups, 65536.0 * 255, rep % 2, &s);
         for (int g = 0; g < groups; g++) {
@@ -710,7 +710,6 @@ START_TEST(affine_negative_mult) {
             nk[g] = -k[g];
             nb[g] = -bias_buf[g];
             nm[g] = -mult_buf[g];
-            noff[g] = -offset_buf[g];
         }
         size_t total_n = (size_t)c * n * f * t;
         random_codes(x_buf, total_n, &s);
@@ -723,7 +722,8 @@ START_TEST(affine_negative_mult) {
         }
         nn_i8_affine(y_buf, x_buf, zx, k, bias_buf, rq, c, n, f, t, sub);
         ck_assert_msg(!memcmp(y_buf, r_buf, total_n), "rep %d", rep);
-        NnI8Requant neg = {nm, shift_buf, rq.zero_point, rq.lo, rq.hi, rq.offset ? noff : NULL};
+        /* the offset is the bias's fraction times mult: both change sign, it stays */
+        NnI8Requant neg = {nm, shift_buf, rq.zero_point, rq.lo, rq.hi, rq.offset};
         nn_i8_affine(neg_buf, x_buf, zx, nk, nb, neg, c, n, f, t, sub);
         ck_assert_msg(!memcmp(neg_buf, y_buf, total_n), "rep %d negated", rep);
     }
@@ -804,9 +804,9 @@ START_TEST(sum_affine) {
 }
 END_TEST
 
-/* ADD's first stage, branch-free, against the reference, for every code and
- * zero point: multipliers of every size (0, 2^30, near 2^31, products that
- * tie at d mult = 2^10 mod 2^11) and right shifts 0 .. 31. */
+/* ADD's first stage in 32 bits against the reference, for every code and
+ * zero point: multipliers of every size (0, 2^30, near 2^31, ties of the high
+ * multiply at d mult = 2^10 mod 2^11) and right shifts 0 .. 31. */
 START_TEST(add_input) {
     uint64_t s = 34;
     for (int rep = 0; rep < 2000; rep++) {
@@ -819,7 +819,7 @@ START_TEST(add_input) {
         int32_t zp = (int32_t)ref_int(&s, 0, 255);
         for (int32_t q = 0; q < 256; q++)
             ck_assert_msg(nn_i8_add_input(q, zp, mult, right) ==
-                              ref_mul_by_multiplier((q - zp) * 1048576, mult, -right),
+                              ref_add_scale((q - zp) * 1048576, mult, -right),
                           "q %d zp %d mult %d right %d", q, zp, mult, right);
     }
 }
@@ -843,8 +843,8 @@ START_TEST(add_any_params) {
         random_codes(x_buf, n, &s);
         random_codes(u_buf, n, &s);
         for (size_t i = 0; i < n; i++) {
-            int32_t a = ref_mul_by_multiplier((x_buf[i] - p.a_zp) * 1048576, p.a_mult, p.a_shift);
-            int32_t b = ref_mul_by_multiplier((u_buf[i] - p.b_zp) * 1048576, p.b_mult, p.b_shift);
+            int32_t a = ref_add_scale((x_buf[i] - p.a_zp) * 1048576, p.a_mult, p.a_shift);
+            int32_t b = ref_add_scale((u_buf[i] - p.b_zp) * 1048576, p.b_mult, p.b_shift);
             r_buf[i] = (uint8_t)ref_requantize((int64_t)a + b, p.out_mult, p.out_shift, p.out_zp,
                                                p.lo, p.hi);
         }
