@@ -27,20 +27,21 @@
 #define ascfe_MEL_WEIGHTS (2 * ascfe_BINS)
 
 /* Resampling runs r -> 32 kHz (stage A) -> 16 kHz (stage B).  Stage B is
- * the sharp low-pass that shapes 7.3..8 kHz like libsoxr's SOXR_HQ; stage A
- * only has to keep 0..8 kHz flat and push what would alias there at 32 kHz
- * (24..40 kHz) down, so its transition band is 16 kHz wide and its filter
- * short.  Kaiser-windowed sincs; parameters fitted to soxr's measured
- * response (docs/standalone.md). */
+ * the filter that shapes 7.3..8 kHz: libsoxr's SOXR_HQ anti-alias filter
+ * (the runtime's resampler), a Kaiser-windowed sinc whose cutoff, window and
+ * length are soxr's design for the input rate (ascfe_soxr_filter), sampled
+ * at 32 kHz.  Stage A only has to keep 0..8 kHz flat and push what would
+ * alias there at 32 kHz (24..40 kHz) down, so its transition band is 16 kHz
+ * wide and its filter short.  Design and measurements: docs/standalone.md. */
 #define ascfe_MID 32000
 #define ascfe_A_CUTOFF 16000.0 /* Hz: passband to 8 kHz, stopband from 24 */
-#define ascfe_A_ATTEN 100.0    /* dB */
-#define ascfe_A_CAP 7680       /* polyphase coefficients (phases x taps) */
-#define ascfe_B_CUTOFF 7650.0  /* Hz: soxr's -6 dB point */
-#define ascfe_B_ATTEN 115.0
-#define ascfe_B_HALF 181       /* taps each side of the centre */
+#define ascfe_A_ATTEN 120.0    /* dB */
+#define ascfe_A_CAP 10240      /* polyphase coefficients (phases x taps) */
+#define ascfe_B_HALF 216       /* taps each side of the centre: 6.75 ms */
+#define ascfe_P_OUT 3          /* 16 kHz samples soxr's polyphase start reaches */
+#define ascfe_P_TAPS 416       /* input samples those corrections reach */
 #define ascfe_B_TAPS (2 * ascfe_B_HALF + 1)
-#define ascfe_B_STEP ((ascfe_HALF - ascfe_B_TAPS + 1) / 2) /* 331 */
+#define ascfe_B_STEP ((ascfe_HALF - ascfe_B_TAPS + 1) / 2) /* 296 */
 #define ascfe_WIN (2 * ascfe_B_STEP + ascfe_HALF)
 
 typedef struct {
@@ -49,6 +50,8 @@ typedef struct {
     int a_up, a_down;       /* 32000 / r = a_up / a_down in lowest terms */
     int a_reach;            /* stage A taps each side of the centre */
     int a_row;              /* taps per polyphase row, a multiple of 4 */
+    int b_rate;             /* rate stage B's spectrum is designed for */
+    int p_out, p_taps;      /* start corrections: outputs, input taps */
     double window[ascfe_NFFT];
     double tw_re[ascfe_HALF / 2 + 1], tw_im[ascfe_HALF / 2 + 1];
     double fft_tw[ascfe_FFT_TW];
@@ -60,6 +63,7 @@ typedef struct {
     double b_re[ascfe_HALF], b_im[ascfe_HALF]; /* stage B's spectrum */
     float a_taps[ascfe_A_CAP];
     float win[ascfe_WIN];   /* stage B's input window at 32 kHz */
+    float p_fix[ascfe_P_OUT][ascfe_P_TAPS]; /* ascfe_build_start_fix */
     float clip[ascfe_CLIP]; /* the 1-second clip at 16 kHz */
 } ascfe_state;
 
@@ -484,25 +488,200 @@ static void ascfe_stage_a(const ascfe_state *s, const float *x, long n,
     c->m += count;
 }
 
-/* Stage B's filter: a Kaiser-windowed sinc of ascfe_B_TAPS taps, kept as
- * its 1024-point spectrum (digit-reversed, as ascfe_fft1024 leaves it, and
- * scaled by 1 / 1024 for the inverse transform). */
-static void ascfe_build_stage_b(ascfe_state *s)
+/* libsoxr's SOXR_HQ anti-alias filter, which the runtime's resampling to
+ * 16 kHz applies (soxr_create(r, 16000, ...), runtime/audio.c), is a
+ * Kaiser-windowed sinc (soxr's lsx_design_lpf) with
+ *  - the cutoff halfway between the end of its passband, 91.374 % of 8 kHz
+ *    (fitted to soxr's measured impulse responses at 32 and 48 kHz, to
+ *    within 3e-8 of their peak), and the start of its stopband, 8 kHz;
+ *  - a Kaiser beta and a length that grow with the attenuation, which soxr
+ *    raises by 6 dB for a polyphase stage and by 20 log10(n) for n other
+ *    stages in its chain (ascfe_plan): beta and the length
+ *    coefficient below are soxr's Kaiser formulas at its transition width,
+ *    for 126.4, 132.5 and 138.5 dB;
+ *  - that length counted in samples of the rate it filters at, rounded up
+ *    to 1 (mod 4) taps; its window spans (taps / 2) samples each side. */
+#define ascfe_B_CUTOFF 7654.9746 /* Hz */
+#define ascfe_B_WIDTH (2.0 * (ascfe_RATE / 2 - ascfe_B_CUTOFF)) /* 690 Hz */
+
+static const double ascfe_soxr_beta[3] = {13.040036, 13.711204, 14.383179};
+static const double ascfe_soxr_length[3] = {8.302342, 8.729522, 9.157308};
+
+/* soxr's polyphase stage, where its plan has one (ascfe_plan), runs
+ * after the filter, at the filter's rate, and is itself a Kaiser-windowed
+ * sinc (lsx_design_lpf with soxr's phase count) whose passband it places so
+ * that it loses at most 0.01 dB below the filter's passband end: from there
+ * to 2 - (that end + 70 % of the filter's transition band) it is given a
+ * transition 1 / (1 - 0.126) times as wide (0.126: fitted to soxr's
+ * measured 44.1 kHz response, which this then reproduces to 2e-6 of full
+ * scale).  Its beta and length coefficient are soxr's formulas for a
+ * transition that wide at the 132.5 dB of a one-polyphase-stage chain;
+ * longer chains (more than 64 kHz in, or 24-32 kHz) are not reproduced. */
+#define ascfe_P_BETA 14.058639
+#define ascfe_P_LENGTH 8.950693
+#define ascfe_P_WIDEN 0.126
+
+typedef struct {
+    double filter_rate; /* the rate soxr's anti-alias filter runs at */
+    int up;             /* that rate over the input's after halving: 1 or 2 */
+    int level;          /* attenuation step, 0..2: 126.4, 132.5, 138.5 dB */
+    int phases;         /* the polyphase stage's phases; 0: none */
+} ascfe_soxr_plan;
+
+/* soxr's plan for rate -> 16 kHz (its _soxr_init), as far as it fixes the
+ * filters: halve while the ratio is 4 or more (half-band stages, flat below
+ * 8 kHz); a ratio under 1.5 is first doubled, filtering at twice the rate;
+ * what is left, L / M in lowest terms, is one filtering stage if
+ * max(L, M) < 5 or L M < 6, else a filtering stage and a polyphase one of
+ * L phases.  A ratio between 1.5 and 2 goes through a polyphase stage to
+ * 32 kHz and is filtered there.  soxr raises the attenuation by 6 dB for a
+ * polyphase stage and by 20 log10(n) for n other stages. */
+static ascfe_soxr_plan ascfe_plan(int rate)
 {
-    double beta = ascfe_kaiser_beta(ascfe_B_ATTEN);
-    double i0_beta = ascfe_bessel_i0(beta);
+    ascfe_soxr_plan p = {ascfe_MID, 1, 2, 0};
+    int halvings = 0;
+    for (int i = rate / (2 * ascfe_RATE); i >>= 1;)
+        halvings++;
+    double ratio = (double)rate / ((long)ascfe_RATE << halvings);
+    if (ratio > 1.5 && ratio < 2.0)
+        return p; /* a polyphase stage and two filtering ones */
+    p.up = ratio < 2.0 ? 2 : 1;
+    long num = (long)rate * p.up, den = (long)ascfe_RATE << halvings;
+    long g = ascfe_gcd((int)num, (int)den);
+    long l = p.up * (den / g), m = num / g; /* the chain's L / M after halving */
+    if (!((l | m) & 1)) {
+        l /= 2;
+        m /= 2;
+    }
+    int polyphase = !((l > m ? l : m) < 5 || l * m < 6);
+    p.filter_rate = (double)rate * p.up / (1 << halvings);
+    p.level = polyphase + halvings; /* rates up to 96 kHz halve at most once */
+    p.phases = polyphase && p.level == 1 ? (int)(den / g) : 0;
+    return p;
+}
+
+/* The filter's window: (taps / 2) samples each side at the rate it runs
+ * at, taps rounded up to 1 (mod 4). */
+static double ascfe_filter_span(const ascfe_soxr_plan *p)
+{
+    long taps = (long)ceil(ascfe_soxr_length[p->level] * p->filter_rate / ascfe_B_WIDTH + 1.0);
+    return 0.5 * (double)((taps + 2) / 4 * 4 + 1);
+}
+
+/* The polyphase stage's kernel: cutoff (a fraction of the filter rate's
+ * Nyquist frequency) and window span in samples of the filter rate. */
+static void ascfe_polyphase_kernel(const ascfe_soxr_plan *p, double *cutoff, double *span)
+{
+    double pass = (2.0 * ascfe_B_CUTOFF - ascfe_RATE / 2) / (p->filter_rate / 2);
+    double stop = 2.0 - (pass + 0.7 * (ascfe_RATE / 2 / (p->filter_rate / 2) - pass));
+    double width = 0.5 * (stop - pass) / (1.0 - ascfe_P_WIDEN);
+    width = width < 0.5 * stop ? width : 0.5 * stop;
+    *cutoff = stop - width;
+    int phases = p->phases, design = phases > 19 ? phases : 19;
+    long taps = (long)ceil(ascfe_P_LENGTH * design / width + 1.0);
+    int coefs = (int)(taps / design) + 1;
+    coefs += coefs & 1;
+    *span = 0.5 * coefs - 0.25 / phases; /* (taps - 2) / 2 + 0.75, per phase */
+}
+
+/* The polyphase kernel at eighths of a sample, a[u] = a(u / 8), u = 0.. */
+#define ascfe_P_EIGHTHS 128
+
+static int ascfe_polyphase_table(double cutoff, double span, double a[ascfe_P_EIGHTHS])
+{
+    double i0_beta = ascfe_bessel_i0(ascfe_P_BETA);
+    int count = 0;
+    for (; count < ascfe_P_EIGHTHS && count < 8.0 * span; count++)
+        a[count] = ascfe_lowpass(count / 8.0, cutoff / 2) *
+                   ascfe_kaiser(count / 8.0 / span, ascfe_P_BETA, i0_beta);
+    return count;
+}
+
+/* Its frequency response at the 1024-point spectrum's bins (natural order,
+ * 0..512, into gain): the kernel's Fourier integral as a sum over eighths
+ * of a sample, whose images lie past 8 x the filter rate, far in its
+ * stopband.  cos(u w) by the Chebyshev recurrence. */
+static void ascfe_polyphase_gain(const ascfe_soxr_plan *p, const double *a, int count,
+                                 double *gain)
+{
+    for (int k = 0; k <= ascfe_HALF / 2; k++) {
+        double w = 2.0 * ascfe_PI * k * ((double)ascfe_MID / ascfe_HALF) / p->filter_rate / 8.0;
+        double c1 = 2.0 * cos(w), prev = 1.0, cur = cos(w), sum = 0.5 * a[0];
+        for (int u = 1; u < count; u++) {
+            sum += a[u] * cur;
+            double next = c1 * cur - prev;
+            prev = cur;
+            cur = next;
+        }
+        gain[k] = sum / 4.0;
+    }
+}
+
+/* soxr's polyphase stage starts from zeros: it never sees the filter's
+ * output before the clip's first sample, which the filter spreads back in
+ * time.  The first 16 kHz samples so lose sum_{i < 0} a(t_k - i) p[i], p
+ * the filter's output at its rate and a the polyphase kernel; as weights of
+ * the input samples x[j] (p[i] = up sum_j h(i - up j) x[j]): p_fix[k][j].
+ * h at whole samples goes into s->power, free until the features. */
+static void ascfe_build_start_fix(ascfe_state *s, const ascfe_soxr_plan *p,
+                                  double cutoff, double span)
+{
+    double fspan = ascfe_filter_span(p), beta = ascfe_soxr_beta[p->level];
+    double i0_beta = ascfe_bessel_i0(beta), i0_p = ascfe_bessel_i0(ascfe_P_BETA);
+    double step = p->filter_rate / ascfe_RATE, *h = s->power;
+    int reach = (int)fspan;
+    for (int z = 0; z <= reach; z++)
+        h[z] = ascfe_lowpass(z, ascfe_B_CUTOFF / p->filter_rate) *
+               ascfe_kaiser(z / fspan, beta, i0_beta);
+    s->p_out = 0;
+    s->p_taps = reach / p->up + 1; /* at most 407: filter rates under 64 kHz */
+    if (s->p_taps > ascfe_P_TAPS)
+        s->p_taps = ascfe_P_TAPS;
+    for (int k = 0; k < ascfe_P_OUT && k * step + 1.0 < span; k++, s->p_out++) {
+        for (int j = 0; j < s->p_taps; j++)
+            s->p_fix[k][j] = 0.0f;
+        for (int i = -1; k * step - i < span; i--) {
+            double t = k * step - i;
+            double a = -p->up * ascfe_lowpass(t, cutoff / 2) *
+                       ascfe_kaiser(t / span, ascfe_P_BETA, i0_p);
+            for (int j = 0; j < s->p_taps && p->up * j - i <= reach; j++)
+                s->p_fix[k][j] += (float)(a * h[p->up * j - i]);
+        }
+    }
+}
+
+/* Stage B's spectrum for `rate`: soxr's filter sampled at 32 kHz, times
+ * the polyphase stage's response where soxr has one; and the start
+ * corrections that go with it. */
+static void ascfe_build_stage_b(ascfe_state *s, int rate)
+{
+    ascfe_soxr_plan p = ascfe_plan(rate);
+    double beta = ascfe_soxr_beta[p.level], i0_beta = ascfe_bessel_i0(beta);
+    double span = ascfe_filter_span(&p) / p.filter_rate * ascfe_MID; /* < ascfe_B_HALF */
     for (int i = 0; i < ascfe_HALF; i++) {
         int j = i < ascfe_B_HALF ? ascfe_B_HALF - i : i - ascfe_B_HALF;
         s->z_re[i] = i < ascfe_B_TAPS
             ? ascfe_lowpass(j, ascfe_B_CUTOFF / ascfe_MID) *
-                  ascfe_kaiser((double)j / ascfe_B_HALF, beta, i0_beta) /
-                  ascfe_HALF
+                  ascfe_kaiser(j / span, beta, i0_beta) / ascfe_HALF
             : 0.0;
         s->z_im[i] = 0.0;
     }
     ascfe_fft1024(s);
+    s->p_out = 0;
+    if (p.phases) {
+        double cutoff, pspan, a[ascfe_P_EIGHTHS], *gain = s->power;
+        ascfe_polyphase_kernel(&p, &cutoff, &pspan);
+        ascfe_polyphase_gain(&p, a, ascfe_polyphase_table(cutoff, pspan, a), gain);
+        for (int i = 0; i < ascfe_HALF; i++) {
+            int k = s->rev[i] <= ascfe_HALF / 2 ? s->rev[i] : ascfe_HALF - s->rev[i];
+            s->z_re[i] *= gain[k];
+            s->z_im[i] *= gain[k];
+        }
+        ascfe_build_start_fix(s, &p, cutoff, pspan);
+    }
     memcpy(s->b_re, s->z_re, sizeof s->b_re);
     memcpy(s->b_im, s->z_im, sizeof s->b_im);
+    s->b_rate = rate;
 }
 
 /* One FFT convolution of s->win with stage B's filter: the real part
@@ -530,24 +709,33 @@ static void ascfe_stage_b(ascfe_state *s, long k0, long nout)
 
 /* r -> 32 kHz -> the first nout samples of the 16 kHz clip.  Stage B is
  * an overlap-save convolution: 16 kHz sample k is the filter's complete
- * output at 32 kHz sample 2k, and a 1024-point block gives 1024 - 362
+ * output at 32 kHz sample 2k, and a 1024-point block gives 1024 - 432
  * complete outputs, every other one kept (ascfe_B_STEP).  Stage A streams
  * through a window of the two blocks of one transform, win[i] holding 32
- * kHz sample 2 k0 - ascfe_B_HALF + i; the last 362 samples carry over to
- * the next window.  About three times faster than the 363-tap direct
- * form, and no 32 kHz copy of the clip. */
+ * kHz sample 2 k0 - ascfe_B_HALF + i; the last 432 samples carry over to
+ * the next window.  About three times faster than the 433-tap direct
+ * form, and no 32 kHz copy of the clip.  Both stages' tables are kept for
+ * the last rate. */
 static void ascfe_resample(ascfe_state *s, const float *x, long n, int rate,
                            long nout)
 {
     const int carry = ascfe_B_TAPS - 1, fresh = ascfe_WIN - carry;
     if (rate != ascfe_MID && s->a_rate != rate)
         ascfe_build_stage_a(s, rate);
+    if (s->b_rate != rate)
+        ascfe_build_stage_b(s, rate);
     ascfe_cursor c = ascfe_cursor_at(s, rate, -ascfe_B_HALF);
     ascfe_stage_a(s, x, n, rate, &c, s->win, carry);
     for (long k0 = 0; k0 < nout; k0 += 2 * ascfe_B_STEP) {
         ascfe_stage_a(s, x, n, rate, &c, s->win + carry, fresh);
         ascfe_stage_b(s, k0, nout);
         memmove(s->win, s->win + fresh, (size_t)carry * sizeof(float));
+    }
+    for (int k = 0; k < s->p_out && k < nout; k++) {
+        float fix = 0.0f;
+        for (int j = 0; j < s->p_taps && j < n; j++)
+            fix += s->p_fix[k][j] * x[j];
+        s->clip[k] += fix;
     }
 }
 
@@ -643,7 +831,6 @@ int ascfe_init(void *arena, size_t bytes)
     memset(s, 0, sizeof *s);
     ascfe_build_fft(s);
     ascfe_build_mel(s);
-    ascfe_build_stage_b(s);
     s->magic = ascfe_MAGIC;
     return ascfe_OK;
 }

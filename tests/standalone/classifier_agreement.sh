@@ -41,25 +41,9 @@ asc_classify() {
 }
 
 # agreement OURS ASC: "same compared largest-difference missing" of
-# classify_wav --probs lines (FILE scene p ten-probabilities) against asc's
-# (FILE scene p), matched by file.
+# classify_wav --probs lines against asc's, matched by file.
 agreement() {
-    awk -F'\t' '
-        BEGIN { split("airport bus metro metro_station park public_square shopping_mall " \
-                      "street_pedestrian street_traffic tram", names, " ")
-                for (k = 1; k <= 10; k++) column[names[k]] = 3 + k }
-        FNR == NR { line[$1] = $0; next }
-        {
-            if (!($1 in line)) { missing++; next }
-            split(line[$1], ours, "\t")
-            compared++
-            same += ours[2] == $2
-            d = ours[column[$2]] - $3
-            d = d < 0 ? -d : d
-            if (d > largest) largest = d
-        }
-        END { printf "%d %d %.6f %d\n", same, compared, largest, missing }
-    ' "$1" "$2"
+    awk -F'\t' -f "$root/scripts/agreement.awk" "$1" "$2"
 }
 
 # check_agreement WHAT OURS ASC COUNT: the bounds of part 1.

@@ -245,16 +245,27 @@ END_TEST
 
 /* ---- resampling against soxr ------------------------------------------ */
 
-/* docs/standalone.md: mean |log diff| within 1e-2 of soxr's SOXR_HQ; the
- * largest differences sit in the top bands (7.3..8 kHz), where both
- * filters roll off by 40..150 dB along slightly different curves.  Below
- * 7.2 kHz (bands 0..239) the two agree within 0.05. */
+/* docs/standalone.md: where the front end reproduces soxr's SOXR_HQ chain
+ * (one filtering stage, optionally a polyphase one: 16-64 kHz except 24-32
+ * kHz), every feature is within 2e-3 of the runtime's and the mean within
+ * 1e-4 (measured: 9.2e-4 and 3.7e-6 at most; what is left is float
+ * round-off, soxr's own included).  Elsewhere (here 88.2 and 96 kHz, whose
+ * chains add a half-band stage, and at 88.2 kHz a longer polyphase one)
+ * only soxr's filter is reproduced: mean within 1e-2, and within 0.05 below
+ * 7.2 kHz (bands 0..239). */
+#define REPRODUCED_MAX_TOL 2e-3
+#define REPRODUCED_MEAN_TOL 1e-4
 #define RESAMPLE_MEAN_TOL 1e-2
 #define RESAMPLE_LOW_TOL 5e-2
 
 static void expect_resampled(const char *name, int n, int rate)
 {
     diff d = against_runtime(name, n, rate);
+    if (rate <= 64000) {
+        ck_assert_msg(d.max <= REPRODUCED_MAX_TOL, "%s at %d Hz: max %g", name, rate, d.max);
+        ck_assert_msg(d.mean <= REPRODUCED_MEAN_TOL, "%s at %d Hz: mean %g", name, rate,
+                      d.mean);
+    }
     ck_assert_msg(d.mean <= RESAMPLE_MEAN_TOL, "%s at %d Hz: mean %g", name,
                   rate, d.mean);
     double low = 0;
@@ -314,10 +325,13 @@ START_TEST(resampled_lengths)
 }
 END_TEST
 
-/* Independent of soxr: in band, resampling is transparent.  A tone made at
- * 22.05-96 kHz gives the features of the same tone made at 16 kHz in every
- * band it reaches (value above -5), away from the clip's first and last
- * 64 ms where the filters start and stop.  Measured: 1.5e-5 at most. */
+/* Independent of soxr: in band, resampling is transparent but for soxr's
+ * polyphase stage, whose passband droop the front end reproduces at the
+ * rates whose chain has one (22.05 and 44.1 kHz here: 0.0065 dB at 7 kHz,
+ * 1.5e-3 in log power; under 1e-4 up to 5 kHz).  A tone made at 22.05-96
+ * kHz gives the features of the same tone made at 16 kHz in every band it
+ * reaches (value above -5), away from the clip's first and last 64 ms where
+ * the filters start and stop, within 2e-3. */
 START_TEST(in_band_tones_match_native)
 {
     static const int tone_rates[] = {22050, 44100, 48000, 96000};
@@ -338,8 +352,8 @@ START_TEST(in_band_tones_match_native)
                     if (native[m * NT + t] > -5.0 &&
                         fabs(ours[m * NT + t] - native[m * NT + t]) > worst)
                         worst = fabs(ours[m * NT + t] - native[m * NT + t]);
-            ck_assert_msg(worst <= 1e-3, "%.0f Hz at %d Hz: %g", freq[f], rate,
-                          worst);
+            ck_assert_msg(worst <= (freq[f] <= 5000.0 ? 1e-4 : 2e-3), "%.0f Hz at %d Hz: %g",
+                          freq[f], rate, worst);
         }
     }
 }
@@ -347,7 +361,7 @@ END_TEST
 
 /* Above 8 kHz a tone must vanish: what it leaves in 0..8 kHz (aliases and
  * images) must be at least 95 dB below what the same tone leaves in band
- * (stage A's stopband is 100 dB, stage B's 115 dB). */
+ * (stage A's stopband is 120 dB, stage B's soxr's 126-138 dB). */
 static double mel_power_peak(const float *feat, int excess)
 {
     double peak = 0;
