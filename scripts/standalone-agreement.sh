@@ -44,12 +44,12 @@ fi
 "$out/classifier/classify_wav" --probs "${clips[@]}" >"$out/ours.tsv"
 "$asc" classify --int8 --model $model --ckpt "$ckpt" "${clips[@]}" >"$out/asc.tsv"
 
-read -r same compared largest missing < <(awk -F'\t' -f "$root/scripts/agreement.awk" \
-                                             "$out/ours.tsv" "$out/asc.tsv")
+read -r same compared largest missing near_ties over < <(
+    awk -F'\t' -f "$root/scripts/agreement.awk" "$out/ours.tsv" "$out/asc.tsv")
 total=${#clips[@]}
 pct=$(awk -v s="$same" -v t="$total" 'BEGIN { printf "%.2f", 100 * s / t }')
-echo "same top-1: $same / $total clips ($pct %)"
-echo "largest difference of the top probability: $largest"
+echo "same top-1: $same / $total clips ($pct %); of the $((compared - same)) others, $near_ties near-ties (within 0.02)"
+echo "largest difference of the top probability: $largest; above 0.01 on $over of $compared clips"
 status=0
 if [[ $missing != 0 || $compared != "$total" ]]; then
     echo "FAIL: $compared of $total clips compared ($missing without a classify_wav line)"
