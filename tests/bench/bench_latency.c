@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench_clock.h"
+
 #include "audio.h"
 #include "logmel.h"
 #include "model_data.h"
@@ -20,52 +22,33 @@
 static float pcm[44100], clip[AUDIO_CLIP_SAMPLES], logits[64];
 static double times[MAX_REPEATS];
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + 1e-9 * t.tv_nsec;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median_ms(int repeats)
-{
-    qsort(times, (size_t)repeats, sizeof times[0], by_value);
-    return 1e3 * times[repeats / 2];
-}
-
 /* Resampling (none at 16 kHz) and log-mel into p->input. */
 static double time_features(audio_loader *ld, logmel *lm, predictor *p, int rate, int repeats)
 {
     asc_err err;
     long got;
     for (int r = -5; r < repeats; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         if (audio_resample(ld, pcm, rate, rate, clip, AUDIO_CLIP_SAMPLES, &got, &err)) {
             fprintf(stderr, "bench_latency: %s\n", err.msg);
             exit(1);
         }
         logmel_compute(lm, clip, AUDIO_CLIP_SAMPLES, p->input);
         if (r >= 0)
-            times[r] = now() - t0;
+            times[r] = bench_now() - t0;
     }
-    return median_ms(repeats);
+    return 1e3 * bench_median(times, repeats);
 }
 
 static double time_network(predictor *p, int repeats)
 {
     for (int r = -5; r < repeats; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         predictor_run(p, p->input, 1, logits);
         if (r >= 0)
-            times[r] = now() - t0;
+            times[r] = bench_now() - t0;
     }
-    return median_ms(repeats);
+    return 1e3 * bench_median(times, repeats);
 }
 
 /* fp32 and INT8 states of the checkpoint, each with a one-clip predictor. */

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench_clock.h"
+
 #include "bcres2net_mfa_fpm_classifier.h"
 
 #define MAX_REPEATS 5001
@@ -28,24 +30,11 @@ static double arena[(BCRES2NET_MFA_FPM_ARENA_BYTES + 7) / 8];
 static float pcm[44100], features[256 * 32], probs[BCRES2NET_MFA_FPM_CLASSES];
 static double times[MAX_REPEATS];
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + 1e-9 * t.tv_nsec;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Median ms of `what` (0: front end, 1: classify_arena, 2: classify). */
 static double time_call(int what, int rate, int repeats)
 {
     for (int r = -5; r < repeats; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         int st = what == 0 ? bcres2net_mfa_fpm_fe_logmel(arena, pcm, rate, rate, features)
                  : what == 1 ? bcres2net_mfa_fpm_classify_arena(arena, pcm, rate, rate, probs)
                              : bcres2net_mfa_fpm_classify(pcm, rate, rate, probs);
@@ -54,10 +43,9 @@ static double time_call(int what, int rate, int repeats)
             exit(1);
         }
         if (r >= 0)
-            times[r] = now() - t0;
+            times[r] = bench_now() - t0;
     }
-    qsort(times, (size_t)repeats, sizeof times[0], by_value);
-    return 1e3 * times[repeats / 2];
+    return 1e3 * bench_median(times, repeats);
 }
 
 int main(int argc, char **argv)

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench_clock.h"
+
 #include "audio.h"
 #include "frontend.h"
 #include "logmel.h"
@@ -19,36 +21,17 @@ static double arena[ascfe_ARENA_BYTES / sizeof(double)];
 static float pcm[MAX_RATE], clip[AUDIO_CLIP_SAMPLES], feat[ascfe_FEATURES];
 static double times[MAX_REPEATS];
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + 1e-9 * t.tv_nsec;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median_us(int repeats)
-{
-    qsort(times, (size_t)repeats, sizeof times[0], by_value);
-    return 1e6 * times[repeats / 2];
-}
-
 static double time_standalone(int rate, int repeats)
 {
     for (int r = 0; r < repeats; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         if (ascfe_logmel(arena, pcm, rate, rate, feat) < 0) {
             fprintf(stderr, "bench: ascfe_logmel refused %d Hz\n", rate);
             exit(1);
         }
-        times[r] = now() - t0;
+        times[r] = bench_now() - t0;
     }
-    return median_us(repeats);
+    return 1e6 * bench_median(times, repeats);
 }
 
 static double time_runtime(audio_loader *ld, logmel *lm, int rate, int repeats)
@@ -56,16 +39,16 @@ static double time_runtime(audio_loader *ld, logmel *lm, int rate, int repeats)
     asc_err err;
     long got;
     for (int r = 0; r < repeats; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         if (audio_resample(ld, pcm, rate, rate, clip, AUDIO_CLIP_SAMPLES, &got,
                            &err)) {
             fprintf(stderr, "bench: %s\n", err.msg);
             exit(1);
         }
         logmel_compute(lm, clip, AUDIO_CLIP_SAMPLES, feat);
-        times[r] = now() - t0;
+        times[r] = bench_now() - t0;
     }
-    return median_us(repeats);
+    return 1e6 * bench_median(times, repeats);
 }
 
 int main(int argc, char **argv)
