@@ -298,6 +298,7 @@ void emit_standalone_source(FILE *out, const Standalone *s) {
             "#include <math.h>\n#include <stddef.h>\n#include <stdint.h>\n#include <string.h>\n",
             m, m, model->file, s->ckpt, m, m);
     paste(out, "INT8 kernels: runtime/nn/nn_int8_arith.h", embedded_nn_int8_arith, NULL);
+    paste(out, "runtime/nn/nn_int8_vnni.h", embedded_nn_int8_vnni, NULL);
     paste(out, "runtime/nn/nn_int8_conv.h", embedded_nn_int8_conv, NULL);
     paste(out, "runtime/nn/nn_int8_ops.h", embedded_nn_int8_ops, NULL);
     paste(out, "runtime/nn/nn_int8_stats.h", embedded_nn_int8_stats, NULL);

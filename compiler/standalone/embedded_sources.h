@@ -3,8 +3,9 @@
 #ifndef ASCC_EMBEDDED_SOURCES_H
 #define ASCC_EMBEDDED_SOURCES_H
 
-extern const char embedded_nn_int8_arith[], embedded_nn_int8_conv[], embedded_nn_int8_ops[],
-    embedded_nn_int8_stats[], embedded_nn_int8_layout[], embedded_nn_int8_steps[],
-    embedded_nn_int8_params[], embedded_frontend_h[], embedded_frontend_c[];
+extern const char embedded_nn_int8_arith[], embedded_nn_int8_vnni[], embedded_nn_int8_conv[],
+    embedded_nn_int8_ops[], embedded_nn_int8_stats[], embedded_nn_int8_layout[],
+    embedded_nn_int8_steps[], embedded_nn_int8_params[], embedded_frontend_h[],
+    embedded_frontend_c[];
 
 #endif

@@ -13,13 +13,14 @@
 #include <string.h>
 
 #include "nn_int8_arith.h"
+#include "nn_int8_vnni.h"
 
 /* The output grid of a layer: per-channel multipliers (indexed by output
  * channel, or by norm group for nn_i8_affine and nn_i8_dwconv_ssn), zero
  * point and clamp bounds (0, 255 plain; lo = zero_point for a fused ReLU).
  * mult and shift are int32_t alike, so the emitter can keep every constant of
- * a layer in one int32_t array. A negative mult (never INT32_MIN) negates the
- * accumulator, see nn_i8_out. */
+ * a layer in one int32_t array. mult may be negative (never INT32_MIN), see
+ * nn_i8_out. */
 typedef struct NnI8Requant {
     const int32_t *mult;
     const int32_t *shift;
@@ -43,24 +44,16 @@ static inline int nn_i8_conv_out(int in, int k, int stride, int pad, int dilatio
  * exact to 2^-31 of a code where a half unit of the accumulator can be a
  * good part of one (flat regions of a spectrogram sit at one value, and a
  * bias off by a fraction of a code there moved whole rows across a tie).
- * A negative multiplier negates the accumulator and uses |mult|: the
- * emitter puts a folded norm's negative scale there instead of flipping
- * weight codes. Negating acc rather than passing a signed multiplier gives
- * exactly the codes of flipped weights and bias, even where the left shift
- * saturates. mult is never INT32_MIN, and |acc| <= INT32_MAX by the
- * accumulator limits of docs/int8.md, so both negations are defined. */
+ * A negative multiplier carries a folded norm's negative scale (the
+ * emitter puts it there instead of flipping weight codes); the signed
+ * product acc * mult is exactly that of flipped weights and bias. */
 static inline int32_t nn_i8_offset(const NnI8Requant *rq, int o) {
     return rq->offset ? rq->offset[o] : 0;
 }
 
 static inline uint8_t nn_i8_out(int32_t acc, const NnI8Requant *rq, int o) {
-    int32_t mult = rq->mult[o];
-    if (mult < 0) {
-        acc = -acc;
-        mult = -mult;
-    }
-    return (uint8_t)nn_i8_requantize_offset(acc, mult, nn_i8_offset(rq, o), (int)rq->shift[o],
-                                            rq->zero_point, rq->lo, rq->hi);
+    return (uint8_t)nn_i8_requantize_offset(acc, rq->mult[o], nn_i8_offset(rq, o),
+                                            (int)rq->shift[o], rq->zero_point, rq->lo, rq->hi);
 }
 
 /* Columns per block of the convs' accumulators: a block of up to four output
@@ -142,33 +135,62 @@ static inline void nn_i8_dot1(int32_t acc[NN_I8_BLOCK], const uint8_t *x, size_t
     memcpy(acc, sum, sizeof sum);
 }
 
+static inline int32_t nn_i8_weight_sum(const int8_t *w, int taps) {
+    int32_t sum = 0;
+    for (int i = 0; i < taps; i++)
+        sum += w[i];
+    return sum;
+}
+
 /* What the centred sums of nn_i8_dot4 miss of bias + sum w (x - x_zp):
  * bias - (x_zp - 128) sum w, w[0 .. taps) the weights of one output. Added
  * after the products, so every partial sum stays within the accumulator
  * limits of docs/int8.md. */
 static inline int32_t nn_i8_centred_base(const int8_t *w, int taps, int32_t x_zp, int32_t bias) {
-    int32_t wsum = 0;
-    for (int i = 0; i < taps; i++)
-        wsum += w[i];
-    return bias - (x_zp - 128) * wsum;
+    return bias - (x_zp - 128) * nn_i8_weight_sum(w, taps);
 }
 
 /* y[j] = requantize(acc[j] + base) with output channel (or group) o's
- * multiplier, negating the accumulators for a negative one as nn_i8_out
- * does: the end of every conv block. */
+ * multiplier: the end of every conv block. */
 static inline void nn_i8_finish(uint8_t *y, int32_t *acc, size_t len, int32_t base,
                                 const NnI8Requant *rq, int o) {
-    int32_t mult = rq->mult[o];
-    if (mult < 0) {
-        for (size_t j = 0; j < len; j++)
-            acc[j] = -(acc[j] + base);
-        mult = -mult;
-    } else
-        for (size_t j = 0; j < len; j++)
-            acc[j] += base;
-    nn_i8_requantize_run(y, acc, len, mult, nn_i8_offset(rq, o), rq->shift[o], rq->zero_point,
-                         rq->lo, rq->hi);
+    for (size_t j = 0; j < len; j++)
+        acc[j] += base;
+    nn_i8_requantize_run(y, acc, len, rq->mult[o], nn_i8_offset(rq, o), rq->shift[o],
+                         rq->zero_point, rq->lo, rq->hi);
 }
+
+#ifdef NN_I8_VNNI
+#if NN_I8_BLOCK != NN_I8_VNNI_COLS
+#error "the VNNI product takes the convs' blocks of columns whole"
+#endif
+/* nn_i8_gemm_block on a full block by VNNI (nn_int8_vnni.h). Its sums are
+ * of raw codes, so the zero point comes in with the base: bias - x_zp sum w
+ * (|sum w x| <= 255 * 127 * NN_I8_VNNI_MAX_CIN, far inside int32). */
+static inline void nn_i8_gemm_block_vnni(uint8_t *y, size_t y_stride, const uint8_t *x,
+                                         size_t x_stride, int32_t x_zp, const int8_t *w,
+                                         const int32_t *bias, int cin, int o0, int nout,
+                                         size_t len, const NnI8Requant *rq) {
+    uint8_t xq[NN_I8_VNNI_MAX_CIN * NN_I8_VNNI_COLS];
+    int32_t acc[4][NN_I8_VNNI_COLS];
+    nn_i8_vnni_pack(xq, x, x_stride, cin);
+    int o = o0;
+    for (; o + 4 <= o0 + nout; o += 4) {
+        nn_i8_vnni_dot4(acc, xq, w + (size_t)o * cin, (size_t)cin, cin);
+        for (int k = 0; k < 4; k++) {
+            int32_t base = (bias ? bias[o + k] : 0) -
+                           x_zp * nn_i8_weight_sum(w + (size_t)(o + k) * cin, cin);
+            nn_i8_finish(y + (size_t)(o + k) * y_stride, acc[k], len, base, rq, o + k);
+        }
+    }
+    for (; o < o0 + nout; o++) {
+        const int8_t *wo = w + (size_t)o * cin;
+        nn_i8_vnni_dot1(acc[0], xq, wo, cin);
+        int32_t base = (bias ? bias[o] : 0) - x_zp * nn_i8_weight_sum(wo, cin);
+        nn_i8_finish(y + (size_t)o * y_stride, acc[0], len, base, rq, o);
+    }
+}
+#endif
 
 /* The outputs o0 .. o0 + nout of a matrix product on a block of columns:
  * y[o][j] = requantize_o(bias[o] + sum_c w[o][c] (x[c][j] - x_zp)) for
@@ -176,11 +198,17 @@ static inline void nn_i8_finish(uint8_t *y, int32_t *acc, size_t len, int32_t ba
  * width >= len columns are computed (x holds that many in each row): a
  * block padded to NN_I8_BLOCK columns takes the constant-length loops. The
  * 1x1 conv, the linear layer and the general conv (on its im2col block) all
- * run here. */
+ * run here; full blocks by VNNI where the target has it. */
 static inline void nn_i8_gemm_block(uint8_t *y, size_t y_stride, const uint8_t *x, size_t x_stride,
                                     int32_t x_zp, const int8_t *w, const int32_t *bias, int cin,
                                     int o0, int nout, size_t width, size_t len,
                                     const NnI8Requant *rq) {
+#ifdef NN_I8_VNNI
+    if (width == NN_I8_BLOCK && cin <= NN_I8_VNNI_MAX_CIN) {
+        nn_i8_gemm_block_vnni(y, y_stride, x, x_stride, x_zp, w, bias, cin, o0, nout, len, rq);
+        return;
+    }
+#endif
     int32_t acc[4][NN_I8_BLOCK];
     int o = o0;
     for (; o + 4 <= o0 + nout; o += 4) {

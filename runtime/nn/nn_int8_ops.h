@@ -399,8 +399,8 @@ static inline void nn_i8_affine_params(double a, double c, double x_scale, doubl
 /* SSN (subbands > 1) or BN (subbands = 1) as per-group affines over
  * c x n x f x t: group ch * subbands + i / (f / subbands). k, b and rq's
  * multipliers are indexed by group. The accumulator saturates symmetrically
- * (only out-of-range k, b reach it), so that a negative multiplier's
- * negation in nn_i8_out stays defined. */
+ * (only out-of-range k, b reach it), so that a negative multiplier gives the
+ * codes of negated k and b there too. */
 static inline void nn_i8_affine(uint8_t *y, const uint8_t *x, int32_t x_zp, const int32_t *k,
                                 const int32_t *b, NnI8Requant rq, int c, int n, int f, int t,
                                 int subbands) {

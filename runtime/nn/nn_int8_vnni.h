@@ -1,0 +1,127 @@
+/* The INT8 convs' matrix product by AVX-512 VNNI, where the compiler targets
+ * it (-march=native on a CPU that has it; asc's generated models are built
+ * so). One vpdpbusd adds four uint8 x int8 products into each of 16 int32
+ * lanes: 64 multiply-adds, where the portable int16 loops of nn_int8_conv.h
+ * get about 9 per instruction. GCC does not find this form in C loops, so
+ * these few functions use intrinsics; without VNNI the header defines
+ * nothing and the portable loops run. Integer sums are exact either way: the
+ * two paths give the same codes, bit for bit (tests/int8 builds its kernel
+ * tests both ways).
+ *
+ * vpdpbusd takes four consecutive bytes of each lane as four input channels
+ * of one column, so a block of 64 columns is first repacked: the rows of
+ * input channels c .. c + 3 interleaved byte by byte. */
+#ifndef NN_INT8_VNNI_H
+#define NN_INT8_VNNI_H
+
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
+#define NN_I8_VNNI 1
+
+#include <immintrin.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Columns of a block, and the input channels a block's repacked copy holds
+ * (NN_I8_VNNI_MAX_CIN / 4 * 256 bytes on the stack). */
+#define NN_I8_VNNI_COLS 64
+#define NN_I8_VNNI_MAX_CIN 128
+
+/* The 64 columns of rows x[0 .. cin) (x_stride apart) repacked for
+ * vpdpbusd: per quad of channels, four vectors of 16 columns x 4 channels,
+ * channels past cin zero. The byte unpacks work within 128-bit lanes, so
+ * vector p holds, in lane L, columns 16 L + 4 p .. 16 L + 4 p + 3
+ * (nn_i8_vnni_store puts them back in order). */
+static inline void nn_i8_vnni_pack(uint8_t *xq, const uint8_t *x, size_t x_stride, int cin) {
+    for (int c = 0; c < cin; c += 4) {
+        __m512i r[4];
+        for (int q = 0; q < 4; q++)
+            r[q] = c + q < cin ? _mm512_loadu_si512(x + (size_t)(c + q) * x_stride)
+                               : _mm512_setzero_si512();
+        __m512i r01_lo = _mm512_unpacklo_epi8(r[0], r[1]), r01_hi = _mm512_unpackhi_epi8(r[0], r[1]);
+        __m512i r23_lo = _mm512_unpacklo_epi8(r[2], r[3]), r23_hi = _mm512_unpackhi_epi8(r[2], r[3]);
+        uint8_t *out = xq + (size_t)c * NN_I8_VNNI_COLS;
+        _mm512_storeu_si512(out, _mm512_unpacklo_epi16(r01_lo, r23_lo));
+        _mm512_storeu_si512(out + 64, _mm512_unpackhi_epi16(r01_lo, r23_lo));
+        _mm512_storeu_si512(out + 128, _mm512_unpacklo_epi16(r01_hi, r23_hi));
+        _mm512_storeu_si512(out + 192, _mm512_unpackhi_epi16(r01_hi, r23_hi));
+    }
+}
+
+/* One output's weights for n <= 4 channels as the 32-bit lane value vpdpbusd
+ * multiplies by, zero past n. */
+static inline __m512i nn_i8_vnni_weights(const int8_t *w, int n) {
+    int8_t bytes[4] = {0, 0, 0, 0};
+    for (int i = 0; i < n; i++)
+        bytes[i] = w[i];
+    int32_t quad;
+    memcpy(&quad, bytes, sizeof quad);
+    return _mm512_set1_epi32(quad);
+}
+
+/* The four accumulators of one output, columns in nn_i8_vnni_pack's order,
+ * stored as acc[0 .. 64) in column order: a 4 x 4 transpose of 128-bit
+ * lanes. */
+static inline void nn_i8_vnni_store(int32_t *acc, const __m512i s[4]) {
+    __m512i t0 = _mm512_shuffle_i32x4(s[0], s[1], 0x44), t1 = _mm512_shuffle_i32x4(s[0], s[1], 0xEE);
+    __m512i t2 = _mm512_shuffle_i32x4(s[2], s[3], 0x44), t3 = _mm512_shuffle_i32x4(s[2], s[3], 0xEE);
+    _mm512_storeu_si512(acc, _mm512_shuffle_i32x4(t0, t2, 0x88));
+    _mm512_storeu_si512(acc + 16, _mm512_shuffle_i32x4(t0, t2, 0xDD));
+    _mm512_storeu_si512(acc + 32, _mm512_shuffle_i32x4(t1, t3, 0x88));
+    _mm512_storeu_si512(acc + 48, _mm512_shuffle_i32x4(t1, t3, 0xDD));
+}
+
+/* s[k][p] += the products of one quad of channels: the four repacked
+ * column vectors at xc times output k's weights wk[k]. */
+static inline void nn_i8_vnni_madd4(__m512i s[4][4], const uint8_t *xc, const __m512i wk[4]) {
+    __m512i x0 = _mm512_loadu_si512(xc), x1 = _mm512_loadu_si512(xc + 64);
+    __m512i x2 = _mm512_loadu_si512(xc + 128), x3 = _mm512_loadu_si512(xc + 192);
+    for (int k = 0; k < 4; k++) {
+        s[k][0] = _mm512_dpbusd_epi32(s[k][0], x0, wk[k]);
+        s[k][1] = _mm512_dpbusd_epi32(s[k][1], x1, wk[k]);
+        s[k][2] = _mm512_dpbusd_epi32(s[k][2], x2, wk[k]);
+        s[k][3] = _mm512_dpbusd_epi32(s[k][3], x3, wk[k]);
+    }
+}
+
+/* acc[k][j] = sum_c w[k * w_stride + c] x[c][j] for four outputs k and the
+ * 64 columns repacked in xq: sixteen accumulators stay in registers while
+ * the weights stream. Raw codes, not centred: |sum| <= 255 * 127 * cin. */
+static inline void nn_i8_vnni_dot4(int32_t acc[4][NN_I8_VNNI_COLS], const uint8_t *xq,
+                                   const int8_t *w, size_t w_stride, int cin) {
+    __m512i s[4][4], wk[4];
+    for (int k = 0; k < 4; k++)
+        for (int p = 0; p < 4; p++)
+            s[k][p] = _mm512_setzero_si512();
+    int c = 0;
+    for (; c + 4 <= cin; c += 4) {
+        for (int k = 0; k < 4; k++)
+            wk[k] = nn_i8_vnni_weights(w + (size_t)k * w_stride + c, 4);
+        nn_i8_vnni_madd4(s, xq + (size_t)c * NN_I8_VNNI_COLS, wk);
+    }
+    if (c < cin) { /* the last, partial quad: its missing channels are zero */
+        for (int k = 0; k < 4; k++)
+            wk[k] = nn_i8_vnni_weights(w + (size_t)k * w_stride + c, cin - c);
+        nn_i8_vnni_madd4(s, xq + (size_t)c * NN_I8_VNNI_COLS, wk);
+    }
+    for (int k = 0; k < 4; k++)
+        nn_i8_vnni_store(acc[k], s[k]);
+}
+
+/* nn_i8_vnni_dot4 for one output (the outputs left after the fours). */
+static inline void nn_i8_vnni_dot1(int32_t acc[NN_I8_VNNI_COLS], const uint8_t *xq,
+                                   const int8_t *w, int cin) {
+    __m512i s[4];
+    for (int p = 0; p < 4; p++)
+        s[p] = _mm512_setzero_si512();
+    for (int c = 0; c < cin; c += 4) {
+        const uint8_t *xc = xq + (size_t)c * NN_I8_VNNI_COLS;
+        __m512i wk = nn_i8_vnni_weights(w + c, cin - c < 4 ? cin - c : 4);
+        for (int p = 0; p < 4; p++)
+            s[p] = _mm512_dpbusd_epi32(s[p], _mm512_loadu_si512(xc + 64 * p), wk);
+    }
+    nn_i8_vnni_store(acc, s);
+}
+
+#endif /* AVX-512 VNNI */
+#endif
