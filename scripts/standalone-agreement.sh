@@ -30,17 +30,8 @@ else
 fi
 
 bash "$root/examples/deploy/build.sh" "$ckpt" "$out/classifier" >/dev/null
-clips=()
-{
-    read -r _header
-    while IFS=$'\t' read -r name _; do
-        clips+=("$data/$name")
-    done
-} <"$data/evaluation_setup/fold1_evaluate.csv"
-if [[ ${#clips[@]} == 0 ]]; then
-    echo "standalone-agreement: no clips in $data/evaluation_setup/fold1_evaluate.csv" >&2
-    exit 1
-fi
+clip_list=$(bash "$root/scripts/evaluation-clips.sh" "$data")
+mapfile -t clips <<<"$clip_list"
 "$out/classifier/classify_wav" --probs "${clips[@]}" >"$out/ours.tsv"
 "$asc" classify --int8 --model $model --ckpt "$ckpt" "${clips[@]}" >"$out/asc.tsv"
 

@@ -71,14 +71,8 @@ check_agreement() {
 }
 
 # 1. The evaluation split.
-clips=()
-{
-    read -r _header
-    while IFS=$'\t' read -r name _; do
-        clips+=("$tmp/data/$name")
-    done
-} <"$tmp/data/evaluation_setup/fold1_evaluate.csv"
-[[ ${#clips[@]} -gt 0 ]] || fail "no evaluation clips listed"
+clip_list=$(bash "$root/scripts/evaluation-clips.sh" "$tmp/data") || fail "no evaluation clips listed"
+mapfile -t clips <<<"$clip_list"
 "$classify_wav" --probs "${clips[@]}" >"$tmp/ours.tsv" || fail "classify_wav failed on a clip"
 asc_classify "${clips[@]}" >"$tmp/asc.tsv" || fail "asc classify failed on a clip"
 check_agreement "evaluation split, classify_wav vs asc classify --int8" \
