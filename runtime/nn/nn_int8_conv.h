@@ -458,9 +458,15 @@ static inline void nn_i8_dwconv_direct(int ch, uint8_t *y, const uint8_t *x, int
 
 /* A stride-1 depthwise conv runs on blocks of output rows over a copy of its
  * input rows padded with the zero point: NN_I8_DW_ACC accumulators and
- * NN_I8_DW_PAD bytes of padded input per block (12 KB of stack). */
+ * NN_I8_DW_PAD bytes of padded input per block (12 KB of stack), and
+ * NN_I8_DW_SLACK bytes past them that the VNNI sums read (whole vectors of
+ * 64; what they make there is not used). */
 #define NN_I8_DW_ACC 2048
 #define NN_I8_DW_PAD 4096
+#define NN_I8_DW_SLACK 64
+#if defined(NN_I8_VNNI) && (NN_I8_DW_ACC % NN_I8_VNNI_COLS || NN_I8_DW_SLACK < NN_I8_VNNI_COLS)
+#error "the VNNI sums write whole vectors of accumulators and read whole vectors of codes"
+#endif
 
 /* Output rows per block (at least one), or 0 where the padded rows do not fit
  * or a stride is above one: then the conv runs value by value. A padded row is
@@ -482,7 +488,7 @@ static inline void nn_i8_dw_pad_rows(uint8_t *xp, const uint8_t *xc, int32_t x_z
                                      const NnI8ConvShape *s, int a0, int rows) {
     int width = s->t + 2 * s->pt, count = rows + (s->kf - 1) * s->df;
     size_t total = (size_t)count * width + (size_t)(s->kt - 1) * s->dt;
-    memset(xp, x_zp, total);
+    memset(xp, x_zp, total + NN_I8_DW_SLACK);
     for (int r = 0; r < count; r++) {
         int fi = a0 + r - s->pf;
         if (fi >= 0 && fi < s->f)
@@ -516,23 +522,43 @@ static inline void nn_i8_dw_taps(int32_t *acc, const uint8_t *xp, const int8_t *
     }
 }
 
+/* The sums of nn_i8_dw_taps, by VNNI where the target has it and the kernel
+ * is small; returns the code the sums are centred on (128, or 0 for VNNI's
+ * raw codes), which the base must take off. */
+static inline int32_t nn_i8_dw_sums(int32_t *acc, const uint8_t *xp, const int8_t *wc,
+                                    const NnI8ConvShape *s, size_t n) {
+#ifdef NN_I8_VNNI
+    int taps = s->kf * s->kt;
+    if (taps <= NN_I8_VNNI_MAX_TAPS) {
+        size_t off[NN_I8_VNNI_MAX_TAPS], width = (size_t)s->t + 2 * (size_t)s->pt;
+        for (int tap = 0; tap < taps; tap++)
+            off[tap] = (size_t)(tap / s->kt) * s->df * width + (size_t)(tap % s->kt) * s->dt;
+        nn_i8_vnni_taps(acc, xp, off, wc, taps, n);
+        return 0;
+    }
+#endif
+    nn_i8_dw_taps(acc, xp, wc, s, n);
+    return 128;
+}
+
 /* Output rows a0 .. a0 + rows of one clip's plane: accumulate on padded-width
  * rows, drop the discarded columns, requantise each sub-band's rows at once. */
 static inline void nn_i8_dw_block(uint8_t *yc, const uint8_t *xc, int32_t x_zp, const int8_t *wc,
                                   const int32_t *bias, const NnI8ConvShape *s,
                                   const NnI8Requant *rq, int ch, int subbands, int a0, int rows) {
     int32_t acc[NN_I8_DW_ACC];
-    uint8_t xp[NN_I8_DW_PAD];
+    uint8_t xp[NN_I8_DW_PAD + NN_I8_DW_SLACK];
     int width = s->t + 2 * s->pt, band = s->fo / subbands, taps = s->kf * s->kt;
     nn_i8_dw_pad_rows(xp, xc, x_zp, s, a0, rows);
-    nn_i8_dw_taps(acc, xp, wc, s, (size_t)rows * width);
+    int32_t centre = nn_i8_dw_sums(acc, xp, wc, s, (size_t)rows * width);
+    int32_t weight_sum = nn_i8_weight_sum(wc, taps);
     if (width != s->to)
         for (int r = 1; r < rows; r++)
             memmove(acc + (size_t)r * s->to, acc + (size_t)r * width, sizeof(int32_t) * s->to);
     for (int r = 0; r < rows;) { /* the rows of one sub-band */
         int g = ch * subbands + (a0 + r) / band, end = ((a0 + r) / band + 1) * band - a0;
         end = end < rows ? end : rows;
-        int32_t base = nn_i8_centred_base(wc, taps, x_zp, bias ? bias[g] : 0);
+        int32_t base = (bias ? bias[g] : 0) - (x_zp - centre) * weight_sum;
         nn_i8_finish(yc + (size_t)(a0 + r) * s->to, acc + (size_t)r * s->to,
                      (size_t)(end - r) * s->to, base, rq, g);
         r = end;

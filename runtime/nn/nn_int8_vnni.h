@@ -27,24 +27,32 @@
 #define NN_I8_VNNI_COLS 64
 #define NN_I8_VNNI_MAX_CIN 128
 
+/* Four rows of 64 codes interleaved byte by byte, as vpdpbusd reads them:
+ * out[p] holds four codes (one per row) of 16 columns. The byte unpacks work
+ * within 128-bit lanes, so out[p] holds, in lane L, columns
+ * 16 L + 4 p .. 16 L + 4 p + 3 (nn_i8_vnni_store puts sums back in order). */
+static inline void nn_i8_vnni_interleave(__m512i out[4], __m512i r0, __m512i r1, __m512i r2,
+                                         __m512i r3) {
+    __m512i r01_lo = _mm512_unpacklo_epi8(r0, r1), r01_hi = _mm512_unpackhi_epi8(r0, r1);
+    __m512i r23_lo = _mm512_unpacklo_epi8(r2, r3), r23_hi = _mm512_unpackhi_epi8(r2, r3);
+    out[0] = _mm512_unpacklo_epi16(r01_lo, r23_lo);
+    out[1] = _mm512_unpackhi_epi16(r01_lo, r23_lo);
+    out[2] = _mm512_unpacklo_epi16(r01_hi, r23_hi);
+    out[3] = _mm512_unpackhi_epi16(r01_hi, r23_hi);
+}
+
 /* The 64 columns of rows x[0 .. cin) (x_stride apart) repacked for
- * vpdpbusd: per quad of channels, four vectors of 16 columns x 4 channels,
- * channels past cin zero. The byte unpacks work within 128-bit lanes, so
- * vector p holds, in lane L, columns 16 L + 4 p .. 16 L + 4 p + 3
- * (nn_i8_vnni_store puts them back in order). */
+ * vpdpbusd: per quad of channels, the four vectors of
+ * nn_i8_vnni_interleave, channels past cin zero. */
 static inline void nn_i8_vnni_pack(uint8_t *xq, const uint8_t *x, size_t x_stride, int cin) {
     for (int c = 0; c < cin; c += 4) {
-        __m512i r[4];
+        __m512i r[4], packed[4];
         for (int q = 0; q < 4; q++)
             r[q] = c + q < cin ? _mm512_loadu_si512(x + (size_t)(c + q) * x_stride)
                                : _mm512_setzero_si512();
-        __m512i r01_lo = _mm512_unpacklo_epi8(r[0], r[1]), r01_hi = _mm512_unpackhi_epi8(r[0], r[1]);
-        __m512i r23_lo = _mm512_unpacklo_epi8(r[2], r[3]), r23_hi = _mm512_unpackhi_epi8(r[2], r[3]);
-        uint8_t *out = xq + (size_t)c * NN_I8_VNNI_COLS;
-        _mm512_storeu_si512(out, _mm512_unpacklo_epi16(r01_lo, r23_lo));
-        _mm512_storeu_si512(out + 64, _mm512_unpackhi_epi16(r01_lo, r23_lo));
-        _mm512_storeu_si512(out + 128, _mm512_unpacklo_epi16(r01_hi, r23_hi));
-        _mm512_storeu_si512(out + 192, _mm512_unpackhi_epi16(r01_hi, r23_hi));
+        nn_i8_vnni_interleave(packed, r[0], r[1], r[2], r[3]);
+        for (int p = 0; p < 4; p++)
+            _mm512_storeu_si512(xq + (size_t)c * NN_I8_VNNI_COLS + 64 * p, packed[p]);
     }
 }
 
@@ -121,6 +129,40 @@ static inline void nn_i8_vnni_dot1(int32_t acc[NN_I8_VNNI_COLS], const uint8_t *
             s[p] = _mm512_dpbusd_epi32(s[p], _mm512_loadu_si512(xc + 64 * p), wk);
     }
     nn_i8_vnni_store(acc, s);
+}
+
+/* Taps a depthwise conv may have for nn_i8_vnni_taps (the 3x3 of MFA and
+ * the blocks' 3x1 and 1x3 have 9 and 3). */
+#define NN_I8_VNNI_MAX_TAPS 12
+
+/* A depthwise conv's sums on a padded plane: acc[k] = sum_t w[t] x[k + off[t]]
+ * for every k below n rounded up to 64, taps <= NN_I8_VNNI_MAX_TAPS, raw
+ * codes. Each quad of taps is four shifted loads interleaved like four input
+ * channels. Reads x[off[t] .. off[t] + n rounded up to 64). */
+static inline void nn_i8_vnni_taps(int32_t *acc, const uint8_t *x, const size_t *off,
+                                   const int8_t *w, int taps, size_t n) {
+    int quads = (taps + 3) / 4;
+    __m512i wq[NN_I8_VNNI_MAX_TAPS / 4];
+    size_t at[NN_I8_VNNI_MAX_TAPS];
+    for (int q = 0; q < quads; q++)
+        wq[q] = nn_i8_vnni_weights(w + 4 * q, taps - 4 * q < 4 ? taps - 4 * q : 4);
+    for (int t = 0; t < 4 * quads; t++) /* a quad's missing taps weigh 0: any row will do */
+        at[t] = t < taps ? off[t] : off[0];
+    for (size_t k0 = 0; k0 < n; k0 += NN_I8_VNNI_COLS) {
+        __m512i s[4], packed[4];
+        for (int p = 0; p < 4; p++)
+            s[p] = _mm512_setzero_si512();
+        for (int q = 0; q < quads; q++) {
+            const uint8_t *xk = x + k0;
+            nn_i8_vnni_interleave(packed, _mm512_loadu_si512(xk + at[4 * q]),
+                                  _mm512_loadu_si512(xk + at[4 * q + 1]),
+                                  _mm512_loadu_si512(xk + at[4 * q + 2]),
+                                  _mm512_loadu_si512(xk + at[4 * q + 3]));
+            for (int p = 0; p < 4; p++)
+                s[p] = _mm512_dpbusd_epi32(s[p], packed[p], wq[q]);
+        }
+        nn_i8_vnni_store(acc + k0, s);
+    }
 }
 
 #endif /* AVX-512 VNNI */
