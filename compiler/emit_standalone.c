@@ -297,8 +297,9 @@ void emit_standalone_source(FILE *out, const Standalone *s) {
             "#include \"%s_classifier.h\"\n\n"
             "#include <math.h>\n#include <stddef.h>\n#include <stdint.h>\n#include <string.h>\n",
             m, m, model->file, s->ckpt, m, m);
-    paste(out, "INT8 kernels: runtime/nn/nn_int8_arith.h", embedded_nn_int8_arith, NULL);
-    paste(out, "runtime/nn/nn_int8_vnni.h", embedded_nn_int8_vnni, NULL);
+    /* nn_int8_vnni.h first: the others test NN_I8_VNNI, which it defines */
+    paste(out, "INT8 kernels: runtime/nn/nn_int8_vnni.h", embedded_nn_int8_vnni, NULL);
+    paste(out, "runtime/nn/nn_int8_arith.h", embedded_nn_int8_arith, NULL);
     paste(out, "runtime/nn/nn_int8_conv.h", embedded_nn_int8_conv, NULL);
     paste(out, "runtime/nn/nn_int8_ops.h", embedded_nn_int8_ops, NULL);
     paste(out, "runtime/nn/nn_int8_stats.h", embedded_nn_int8_stats, NULL);

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nn_int8_vnni.h"
+
 /* real ~= mult * 2^(shift - 31), mult in [2^30, 2^31), for real in (0, 2^31)
  * (TFLite's QuantizeMultiplier). real == 0, or below 2^-32 where the shift
  * would pass the 31 bits the requantisation can divide by, gives mult 0. */
@@ -157,7 +159,12 @@ static inline void nn_i8_requantize_run(uint8_t *y, const int32_t *acc, size_t n
         return;
     }
     int right = 31 - shift;
-    for (size_t i = 0; i < n; i++)
+    size_t i = 0;
+#ifdef NN_I8_VNNI
+    i = n - n % 16;
+    nn_i8_vnni_requantize(y, acc, i, mult, offset, right, zero_point, lo, hi);
+#endif
+    for (; i < n; i++)
         y[i] = nn_i8_code(nn_i8_round_up_shift((int64_t)acc[i] * mult + offset, right), zero_point,
                           lo, hi);
 }

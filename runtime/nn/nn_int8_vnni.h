@@ -165,5 +165,32 @@ static inline void nn_i8_vnni_taps(int32_t *acc, const uint8_t *x, const size_t 
     }
 }
 
+/* The requantisation run of nn_i8_requantize_run for 16 accumulators at a
+ * time, right = 31 - shift in 31..62, on a uint8 grid: the 64-bit products
+ * of even and odd lanes by vpmuldq (GCC's own loop sign-extends and uses the
+ * slower 64 x 64 multiply), floor((p + offset + 2^(right - 1)) / 2^right) by
+ * an arithmetic shift (the rounding to nearest, ties up), clamped to
+ * [lo - zp, hi - zp] (which is clamping zp + v to [lo, hi]), zp added, one
+ * byte a lane. n is a multiple of 16. */
+static inline void nn_i8_vnni_requantize(uint8_t *y, const int32_t *acc, size_t n,
+                                           int32_t mult, int32_t offset, int right,
+                                           int32_t zero_point, int32_t lo, int32_t hi) {
+    __m512i m = _mm512_set1_epi64(mult);
+    __m512i bias = _mm512_set1_epi64((int64_t)offset + ((int64_t)1 << (right - 1)));
+    __m128i count = _mm_cvtsi32_si128(right);
+    __m512i low = _mm512_set1_epi64(lo - zero_point), high = _mm512_set1_epi64(hi - zero_point);
+    __m512i zp = _mm512_set1_epi32(zero_point);
+    for (size_t i = 0; i < n; i += 16) {
+        __m512i a = _mm512_loadu_si512(acc + i);
+        __m512i even = _mm512_add_epi64(_mm512_mul_epi32(a, m), bias);
+        __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(a, 32), m), bias);
+        even = _mm512_min_epi64(_mm512_max_epi64(_mm512_sra_epi64(even, count), low), high);
+        odd = _mm512_min_epi64(_mm512_max_epi64(_mm512_sra_epi64(odd, count), low), high);
+        __m512i v = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
+        _mm_storeu_si128((__m128i *)(void *)(y + i),
+                         _mm512_cvtepi32_epi8(_mm512_add_epi32(v, zp)));
+    }
+}
+
 #endif /* AVX-512 VNNI */
 #endif

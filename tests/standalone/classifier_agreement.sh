@@ -4,7 +4,8 @@
 # --emit=standalone, then classify_wav built as strict C99 with the flags in
 # CFLAGS).  Then:
 #  1. every evaluation clip through classify_wav --probs and asc classify
-#     --int8: the clips are 44.1 kHz and the two front ends resample with
+#     --int8 (and through a -march=native build of classify_wav, which must
+#     print the very same lines as the portable one): the clips are 44.1 kHz and the two front ends resample with
 #     different code (docs/standalone.md), so the same top-1 scene on at
 #     least 98 % of them and different ones only on near-ties, and
 #     classify_wav's probability of asc's scene within 0.05 of asc's (see
@@ -77,6 +78,20 @@ mapfile -t clips <<<"$clip_list"
 asc_classify "${clips[@]}" >"$tmp/asc.tsv" || fail "asc classify failed on a clip"
 check_agreement "evaluation split, classify_wav vs asc classify --int8" \
     "$tmp/ours.tsv" "$tmp/asc.tsv" ${#clips[@]}
+
+# 1b. The same classifier built for this CPU (-march=native; where it has
+# AVX-512 VNNI the kernels of nn_int8_vnni.h run): integer kernels, so the
+# very same lines as the portable build. ASCC_NATIVE=0 (the CMake option)
+# skips it.
+if [[ ${ASCC_NATIVE:-ON} != OFF && ${ASCC_NATIVE:-ON} != 0 ]]; then
+    CFLAGS="${CFLAGS:-} -march=native" ASCC=$ascc CC=$cc \
+        bash "$root/examples/deploy/build.sh" "$tmp/run/last.ckpt" "$tmp/out-native" >/dev/null
+    "$tmp/out-native/classify_wav" --probs "${clips[@]}" >"$tmp/native.tsv" ||
+        fail "the -march=native classify_wav failed on a clip"
+    cmp -s "$tmp/ours.tsv" "$tmp/native.tsv" ||
+        fail "-march=native build: lines differ from the portable build's"
+    echo "-march=native build: the same ${#clips[@]} lines as the portable build"
+fi
 
 # 2-4 need files in other formats: the Python below writes them from the
 # first four evaluation clips (24-bit mono, 44.1 kHz, as asc synth writes).
