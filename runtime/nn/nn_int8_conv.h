@@ -142,12 +142,14 @@ static inline int32_t nn_i8_weight_sum(const int8_t *w, int taps) {
     return sum;
 }
 
-/* What the centred sums of nn_i8_dot4 miss of bias + sum w (x - x_zp):
- * bias - (x_zp - 128) sum w, w[0 .. taps) the weights of one output. Added
- * after the products, so every partial sum stays within the accumulator
- * limits of docs/int8.md. */
-static inline int32_t nn_i8_centred_base(const int8_t *w, int taps, int32_t x_zp, int32_t bias) {
-    return bias - (x_zp - 128) * nn_i8_weight_sum(w, taps);
+/* What sums of w (x - centre) miss of bias + sum w (x - x_zp):
+ * bias - (x_zp - centre) sum w, w[0 .. taps) the weights of one output, bias
+ * NULL for none. The centre is 128 for the portable loops (nn_i8_dot4) and 0
+ * for VNNI's raw codes. Added after the products, so every partial sum stays
+ * within the accumulator limits of docs/int8.md. */
+static inline int32_t nn_i8_sum_base(const int8_t *w, int taps, int32_t x_zp, int32_t centre,
+                                     const int32_t *bias, int o) {
+    return (bias ? bias[o] : 0) - (x_zp - centre) * nn_i8_weight_sum(w, taps);
 }
 
 /* y[j] = requantize(acc[j] + base) with output channel (or group) o's
@@ -178,16 +180,15 @@ static inline void nn_i8_gemm_block_vnni(uint8_t *y, size_t y_stride, const uint
     for (; o + 4 <= o0 + nout; o += 4) {
         nn_i8_vnni_dot4(acc, xq, w + (size_t)o * cin, (size_t)cin, cin);
         for (int k = 0; k < 4; k++) {
-            int32_t base = (bias ? bias[o + k] : 0) -
-                           x_zp * nn_i8_weight_sum(w + (size_t)(o + k) * cin, cin);
+            int32_t base = nn_i8_sum_base(w + (size_t)(o + k) * cin, cin, x_zp, 0, bias, o + k);
             nn_i8_finish(y + (size_t)(o + k) * y_stride, acc[k], len, base, rq, o + k);
         }
     }
     for (; o < o0 + nout; o++) {
         const int8_t *wo = w + (size_t)o * cin;
         nn_i8_vnni_dot1(acc[0], xq, wo, cin);
-        int32_t base = (bias ? bias[o] : 0) - x_zp * nn_i8_weight_sum(wo, cin);
-        nn_i8_finish(y + (size_t)o * y_stride, acc[0], len, base, rq, o);
+        nn_i8_finish(y + (size_t)o * y_stride, acc[0], len,
+                     nn_i8_sum_base(wo, cin, x_zp, 0, bias, o), rq, o);
     }
 }
 #endif
@@ -215,14 +216,14 @@ static inline void nn_i8_gemm_block(uint8_t *y, size_t y_stride, const uint8_t *
         nn_i8_dot4(acc, x, x_stride, w + (size_t)o * cin, (size_t)cin, cin, width);
         for (int k = 0; k < 4; k++) {
             const int8_t *wo = w + (size_t)(o + k) * cin;
-            int32_t base = nn_i8_centred_base(wo, cin, x_zp, bias ? bias[o + k] : 0);
+            int32_t base = nn_i8_sum_base(wo, cin, x_zp, 128, bias, o + k);
             nn_i8_finish(y + (size_t)(o + k) * y_stride, acc[k], len, base, rq, o + k);
         }
     }
     for (; o < o0 + nout; o++) {
         const int8_t *wo = w + (size_t)o * cin;
         nn_i8_dot1(acc[0], x, x_stride, wo, cin, width);
-        int32_t base = nn_i8_centred_base(wo, cin, x_zp, bias ? bias[o] : 0);
+        int32_t base = nn_i8_sum_base(wo, cin, x_zp, 128, bias, o);
         nn_i8_finish(y + (size_t)o * y_stride, acc[0], len, base, rq, o);
     }
 }
@@ -551,16 +552,15 @@ static inline void nn_i8_dw_block(uint8_t *yc, const uint8_t *xc, int32_t x_zp, 
     int width = s->t + 2 * s->pt, band = s->fo / subbands, taps = s->kf * s->kt;
     nn_i8_dw_pad_rows(xp, xc, x_zp, s, a0, rows);
     int32_t centre = nn_i8_dw_sums(acc, xp, wc, s, (size_t)rows * width);
-    int32_t weight_sum = nn_i8_weight_sum(wc, taps);
     if (width != s->to)
         for (int r = 1; r < rows; r++)
             memmove(acc + (size_t)r * s->to, acc + (size_t)r * width, sizeof(int32_t) * s->to);
     for (int r = 0; r < rows;) { /* the rows of one sub-band */
         int g = ch * subbands + (a0 + r) / band, end = ((a0 + r) / band + 1) * band - a0;
         end = end < rows ? end : rows;
-        int32_t base = (bias ? bias[g] : 0) - (x_zp - centre) * weight_sum;
         nn_i8_finish(yc + (size_t)(a0 + r) * s->to, acc + (size_t)r * s->to,
-                     (size_t)(end - r) * s->to, base, rq, g);
+                     (size_t)(end - r) * s->to, nn_i8_sum_base(wc, taps, x_zp, centre, bias, g), rq,
+                     g);
         r = end;
     }
 }
