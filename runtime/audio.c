@@ -221,28 +221,34 @@ static unsigned length_warnings(long frames, int rate)
     return 0;
 }
 
+/* Past one second only a little context for the resampler's edge. */
 static asc_status decode(audio_loader *ld, SNDFILE *sf, const char *path,
-                         const SF_INFO *si, float *out, asc_err *err)
+                         const SF_INFO *si, long *got, asc_err *err)
 {
-    /* Past one second only a little context for the resampler's edge. */
     long want = si->frames;
     long limit = si->samplerate + si->samplerate / 20;
     if (want > limit)
         want = limit;
-    long got = 0;
-    if (read_mono(ld, sf, path, si->channels, want, &got, err))
+    if (read_mono(ld, sf, path, si->channels, want, got, err))
         return ASC_EFAIL;
-    if (got < want)
+    if (*got < want)
         return err_set(err, path,
                        "data ends after %ld frames but the header claims %ld",
-                       got, (long)si->frames);
-    long cap = lround((double)got * AUDIO_RATE / si->samplerate) + 1;
+                       *got, (long)si->frames);
+    return ASC_OK;
+}
+
+/* The decoded mono samples at 16 kHz, zero-padded or cut to one second. */
+static asc_status resample_clip(audio_loader *ld, const char *path, long got,
+                                int rate, float *out, asc_err *err)
+{
+    long cap = lround((double)got * AUDIO_RATE / rate) + 1;
     if (grow(&ld->resampled, &ld->resampled_cap, (size_t)cap))
         return err_set(err, path, "out of memory");
     long n;
     asc_err rerr;
-    if (audio_resample(ld, ld->mono, got, si->samplerate, ld->resampled, cap,
-                       &n, &rerr))
+    if (audio_resample(ld, ld->mono, got, rate, ld->resampled, cap, &n,
+                       &rerr))
         return err_set(err, path, "%s", rerr.msg);
     long keep = n < AUDIO_CLIP_SAMPLES ? n : AUDIO_CLIP_SAMPLES;
     memcpy(out, ld->resampled, (size_t)keep * sizeof(float));
@@ -276,8 +282,8 @@ static asc_status open_failure(const char *path, asc_err *err)
     return err_set(err, path, "cannot read as audio: %s", why);
 }
 
-asc_status audio_load(audio_loader *ld, const char *path, float *out,
-                      audio_info *info, asc_err *err)
+asc_status audio_decode(audio_loader *ld, const char *path, const float **pcm,
+                        long *n, audio_info *info, asc_err *err)
 {
     SF_INFO si;
     memset(&si, 0, sizeof si);
@@ -292,14 +298,25 @@ asc_status audio_load(audio_loader *ld, const char *path, float *out,
     if (!st)
         st = check_format(path, &si, err);
     if (!st)
-        st = decode(ld, sf, path, &si, out, err);
+        st = decode(ld, sf, path, &si, n, err);
     sf_close(sf);
     if (st)
         return st;
+    *pcm = ld->mono;
     info->warnings = length_warnings(info->frames, info->rate);
     if (info->rate < AUDIO_RATE)
         info->warnings |= AUDIO_WARN_UPSAMPLED;
     return ASC_OK;
+}
+
+asc_status audio_load(audio_loader *ld, const char *path, float *out,
+                      audio_info *info, asc_err *err)
+{
+    const float *pcm;
+    long n;
+    if (audio_decode(ld, path, &pcm, &n, info, err))
+        return ASC_EFAIL;
+    return resample_clip(ld, path, n, info->rate, out, err);
 }
 
 void audio_warning_text(const audio_info *info, char *buf, size_t size)

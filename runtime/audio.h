@@ -36,6 +36,14 @@ void audio_loader_free(audio_loader *ld);
 asc_status audio_load(audio_loader *ld, const char *path, float *out,
                       audio_info *info, asc_err *err);
 
+/* Decodes path as audio_load does, up to the resampling: *pcm receives its
+ * first second and a twentieth (all of it if shorter) as mono samples at
+ * the file's own rate info->rate, *n their count.  *pcm is the loader's
+ * buffer, valid until its next use.  For front ends of their own (the
+ * standalone classifier's, in asc classify --int8). */
+asc_status audio_decode(audio_loader *ld, const char *path, const float **pcm,
+                        long *n, audio_info *info, asc_err *err);
+
 /* Resamples n mono samples from rate to AUDIO_RATE; *out_n receives
  * round(n * AUDIO_RATE / rate) samples into out (capacity out_cap). */
 asc_status audio_resample(audio_loader *ld, const float *in, long n, int rate,

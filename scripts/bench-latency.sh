@@ -2,8 +2,9 @@
 # Latency of one 1-second clip on one thread (issue 6): the standalone
 # classifier of bcres2net_mfa_fpm, generated from CKPT by ascc and compiled at
 # -O2 as examples/deploy does (tests/bench/bench_standalone_classify.c), and
-# asc's path for the same checkpoint (build/bin/bench_latency: soxr + FFTW
-# features, INT8 and fp32 networks).  Clips at 44.1 and 16 kHz; medians of
+# asc's paths for the same checkpoint (build/bin/bench_latency: asc classify's
+# soxr + FFTW features and fp32 network, asc classify --int8's standalone
+# front end and INT8 network).  Clips at 44.1 and 16 kHz; medians of
 # REPEATS runs.  Run on a Release build (cmake -DCMAKE_BUILD_TYPE=Release).
 # ASCC and CC override build/bin/ascc and cc; CFLAGS adds flags to the
 # standalone build (e.g. CFLAGS=-march=native to time it for this CPU).

@@ -1,10 +1,11 @@
-/* Latency of one clip on one thread along asc's path, as `asc classify`
- * runs it: resampling (libsoxr) and log-mel (FFTW), then the network, INT8
- * (--int8) and fp32, of a checkpoint of bcres2net_mfa_fpm; for a 1-second
+/* Latency of one clip on one thread along asc's paths: `asc classify`
+ * (resampling by libsoxr, log-mel by FFTW, the fp32 network) and `asc
+ * classify --int8` (the standalone classifier's front end, compiled into asc,
+ * and the INT8 network), of a checkpoint of bcres2net_mfa_fpm; for a 1-second
  * clip at 44.1 kHz and one at 16 kHz.  Prints medians of REPEATS runs of
- * each part and their sums; a measurement, not a test.  The standalone
- * build's side is bench_standalone_classify.c; scripts/bench-latency.sh runs
- * both.
+ * each part and the two paths' sums; a measurement, not a test.  The
+ * standalone build's side is bench_standalone_classify.c;
+ * scripts/bench-latency.sh runs both.
  *   bench_latency CKPT [REPEATS] */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "audio.h"
 #include "logmel.h"
 #include "model_data.h"
+#include "standalone_features.h"
 
 #define MODEL "bcres2net_mfa_fpm"
 #define MAX_REPEATS 5001
@@ -34,6 +36,23 @@ static double time_features(audio_loader *ld, logmel *lm, predictor *p, int rate
             exit(1);
         }
         logmel_compute(lm, clip, AUDIO_CLIP_SAMPLES, p->input);
+        if (r >= 0)
+            times[r] = bench_now() - t0;
+    }
+    return 1e3 * bench_median(times, repeats);
+}
+
+/* The standalone front end, as asc classify --int8 runs it. */
+static double time_standalone_features(standalone_features *sf, predictor *p, int rate,
+                                       int repeats)
+{
+    asc_err err;
+    for (int r = -5; r < repeats; r++) {
+        double t0 = bench_now();
+        if (standalone_features_compute(sf, pcm, rate, rate, "clip", p->input, &err)) {
+            fprintf(stderr, "bench_latency: %s\n", err.msg);
+            exit(1);
+        }
         if (r >= 0)
             times[r] = bench_now() - t0;
     }
@@ -83,7 +102,8 @@ int main(int argc, char **argv)
     asc_err err;
     logmel *lm = logmel_new(&err);
     audio_loader *ld = audio_loader_new();
-    if (!lm || !ld) {
+    standalone_features *sf = standalone_features_new();
+    if (!lm || !ld || !sf) {
         fprintf(stderr, "bench_latency: setup failed\n");
         return 1;
     }
@@ -93,20 +113,22 @@ int main(int argc, char **argv)
         pcm[i] = (float)((s >> 8 & 0xffff) / 32768.0 - 1.0) * 0.5f;
     }
     printf("asc's path, one thread, median of %d runs, ms per 1-second clip\n", repeats);
-    printf("input      features  int8 net  fp32 net  features+int8  features+fp32\n");
+    printf("            features          network        classify\n");
+    printf("input       asc  standalone   int8   fp32    --int8   fp32\n");
     int rates[] = {44100, 16000};
     for (int k = 0; k < 2; k++) {
-        double fe = time_features(ld, lm, &int8, rates[k], repeats);
-        double q = time_network(&int8, repeats);
-        time_features(ld, lm, &fp32, rates[k], 1);
+        double fe = time_features(ld, lm, &fp32, rates[k], repeats);
         double f = time_network(&fp32, repeats);
-        printf("%5d Hz   %8.3f  %8.3f  %8.3f  %13.3f  %13.3f\n", rates[k], fe, q, f, fe + q,
-               fe + f);
+        double sfe = time_standalone_features(sf, &int8, rates[k], repeats);
+        double q = time_network(&int8, repeats);
+        printf("%5d Hz  %5.3f  %7.3f     %6.3f %6.3f   %6.3f  %6.3f\n", rates[k], fe, sfe, q, f,
+               sfe + q, fe + f);
     }
     predictor_free(&fp32);
     predictor_free(&int8);
     model_data_close(&fp32_md);
     model_data_close(&int8_md);
+    standalone_features_free(sf);
     logmel_free(lm);
     audio_loader_free(ld);
     return 0;

@@ -200,6 +200,39 @@ START_TEST(long_clip_is_cropped)
 }
 END_TEST
 
+/* audio_decode stops before resampling: stereo mixed to mono at the file's
+ * rate, the first second and a twentieth of a long file, all of a short one. */
+START_TEST(decode_keeps_the_file_rate)
+{
+    audio_info info;
+    asc_err err;
+    const float *mono;
+    long n;
+    audio_loader *ld = audio_loader_new();
+    ck_assert_ptr_nonnull(ld);
+    for (long i = 0; i < 3 * 22050; i++) {
+        src[2 * i] = (float)(0.8 * sin(2 * PI * 440.0 * i / 22050.0));
+        src[2 * i + 1] = (float)(0.2 * sin(2 * PI * 440.0 * i / 22050.0));
+    }
+    tu_write_audio(tu_path("decode-long.wav"), src, 3 * 22050, 2, 22050,
+                   SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+    ck_assert_msg(audio_decode(ld, tu_path("decode-long.wav"), &mono, &n, &info, &err) == ASC_OK,
+                  "%s", err.msg);
+    ck_assert_int_eq(info.rate, 22050);
+    ck_assert_uint_eq(info.warnings, AUDIO_WARN_CROPPED);
+    ck_assert_int_eq(n, 22050 + 22050 / 20);
+    for (long i = 0; i < n; i++)
+        ck_assert_double_eq_tol(mono[i], 0.5 * sin(2 * PI * 440.0 * i / 22050.0), 1e-6);
+    tu_write_audio(tu_path("decode-short.wav"), src, 15000, 2, 22050,
+                   SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+    ck_assert_msg(audio_decode(ld, tu_path("decode-short.wav"), &mono, &n, &info, &err) == ASC_OK,
+                  "%s", err.msg);
+    ck_assert_int_eq(n, 15000);
+    ck_assert_uint_eq(info.warnings, AUDIO_WARN_PADDED);
+    audio_loader_free(ld);
+}
+END_TEST
+
 /* A refused file: one error line that names the file and contains `what`. */
 static void refused(const char *name, const char *what)
 {
@@ -308,6 +341,7 @@ int main(void)
     tcase_add_test(ok, eight_khz_is_upsampled_with_warning);
     tcase_add_test(ok, short_clip_is_zero_padded);
     tcase_add_test(ok, long_clip_is_cropped);
+    tcase_add_test(ok, decode_keeps_the_file_rate);
     suite_add_tcase(s, ok);
     TCase *bad = tcase_create("refused");
     tcase_add_test(bad, empty_file_is_refused);
