@@ -691,7 +691,7 @@ void ref_op_bcres2net(const RefModel *m, int batch, const float *input, double *
 
 /* body: conv(out = 4, kernel = (3, 5), stride = 2, bias = true)
  *       -> conv(out = 6, kernel = 3, groups = 2) -> conv(out = 6, kernel = 1, bias = true)
- *       -> conv(out = 6, kernel = 3, groups = 6);
+ *       -> conv(out = 6, kernel = 3, groups = 6) -> conv(out = 5, kernel = 3, bias = true);
  * head: globalpool -> linear(classes); */
 void ref_op_conv(const RefModel *m, int batch, const float *input, double *logits) {
     RefTensor x = input_tensor(m, batch, input);
@@ -700,6 +700,7 @@ void ref_op_conv(const RefModel *m, int batch, const float *input, double *logit
     x = conv_layer(m, x, "body.conv2", (ConvArgs){.out = 6, .kf = 3, .groups = 2});
     x = conv_layer(m, x, "body.conv3", (ConvArgs){.out = 6, .kf = 1, .bias = true});
     x = conv_layer(m, x, "body.conv4", (ConvArgs){.out = 6, .kf = 3, .groups = 6});
+    x = conv_layer(m, x, "body.conv5", (ConvArgs){.out = 5, .kf = 3, .bias = true});
     x = linear_layer(m, globalpool(x), "head.linear", 3, true);
     write_logits(m, x, logits);
 }
