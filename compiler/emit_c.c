@@ -112,10 +112,14 @@ static void emit_forward_prim(Body *b, const Prim *pr) {
     const Tensor *x = pr->x >= 0 ? &p->tensors[pr->x] : NULL;
     const Tensor *y = pr->y >= 0 ? &p->tensors[pr->y] : NULL;
     switch (pr->kind) {
-    case P_CONV1X1:
-        OUT("    conv1x1_forward(%s, %s, %s, %s, %d, %d, (size_t)N * %d);\n", act(b, pr->y),
+    case P_CONV1X1: {
+        char blocks[64];
+        snprintf(blocks, sizeof blocks, "conv1x1_blocks((size_t)N * %d)", x->f * x->t);
+        parallel_loop(b, "k", blocks, elems(x) * y->c);
+        OUT("conv1x1_forward_block(k, %s, %s, %s, %s, %d, %d, (size_t)N * %d);\n", act(b, pr->y),
             act(b, pr->x), param(b, pr->w, 0), param(b, pr->b, 0), x->c, y->c, x->f * x->t);
         break;
+    }
     case P_DWCONV:
         parallel_loop(b, "c", str_int(x->c), elems(x) * pr->i[0] * pr->i[1]);
         OUT("dwconv_forward_channel(c, %s, %s, %s, N, %d, %d, %d, %d, %d, %d);\n", act(b, pr->y),
@@ -307,11 +311,16 @@ static void emit_backward_prim(Body *b, const Prim *pr) {
     const char *dx = pr->x >= 0 ? grad_name(b, pr->x) : "NULL";
     const char *g = guard(b, pr->x);
     switch (pr->kind) {
-    case P_CONV1X1:
-        OUT("    conv1x1_backward(%s, %d, %s, %s, %s, %s, %s, %d, %d, (size_t)N * %d);\n", dx, ax,
-            param(b, pr->w, 1), param(b, pr->b, 1), dy, act(b, pr->x), param(b, pr->w, 0), x->c,
-            y->c, x->f * x->t);
+    case P_CONV1X1: {
+        char chunks[64];
+        snprintf(chunks, sizeof chunks, "conv1x1_chunks((size_t)N * %d)", x->f * x->t);
+        parallel_loop(b, "k", chunks, 2 * elems(x) * y->c);
+        OUT("conv1x1_backward_chunk(k, %s, %d, scratch, %d, %s, %s, %s, %d, %d, (size_t)N * %d);\n",
+            dx, ax, pr->b >= 0, dy, act(b, pr->x), param(b, pr->w, 0), x->c, y->c, x->f * x->t);
+        OUT("    conv1x1_backward_reduce(%s, %s, scratch, %d, %d, (size_t)N * %d);\n",
+            param(b, pr->w, 1), param(b, pr->b, 1), x->c, y->c, x->f * x->t);
         break;
+    }
     case P_DWCONV:
         parallel_loop(b, "c", str_int(x->c), 2 * elems(x) * pr->i[0] * pr->i[1]);
         OUT("dwconv_backward_channel(c, %s, %d, %s, %s, %s, %s, N, %d, %d, %d, %d, %d, %d);\n", dx,

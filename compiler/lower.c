@@ -291,16 +291,27 @@ static void plan_inference(Program *p) {
     p->infer_per_clip = fl.top;
 }
 
-/* The general conv's im2col buffer: the largest any conv needs, per clip. */
+/* Columns per chunk of a 1x1 conv's backward: NN_PW_CHUNK in runtime/nn/nn_pointwise.h. */
+enum { PW_CHUNK = 1024 };
+
+/* Scratch, per clip: the largest a step needs of the general conv's im2col buffer
+ * and the 1x1 convs' partial weight gradients (one per chunk of columns, and
+ * ceil(N*F*T/chunk) <= N*ceil(F*T/chunk)). */
 static void plan_scratch(Program *p) {
     for (int k = 0; k < p->nprims; k++) {
         const Prim *pr = &p->prims[k];
-        if (pr->kind != P_CONV)
+        if (pr->kind != P_CONV && pr->kind != P_CONV1X1)
             continue;
         const Tensor *x = &p->tensors[pr->x], *y = &p->tensors[pr->y];
-        int groups = pr->i[6];
-        int64_t rows = (int64_t)(x->c / groups) * pr->i[0] * pr->i[1];
-        int64_t need = rows * y->f * y->t;
+        int64_t need;
+        if (pr->kind == P_CONV) {
+            int groups = pr->i[6];
+            int64_t rows = (int64_t)(x->c / groups) * pr->i[0] * pr->i[1];
+            need = rows * y->f * y->t;
+        } else {
+            int64_t chunks = ((int64_t)x->f * x->t + PW_CHUNK - 1) / PW_CHUNK;
+            need = chunks * ((int64_t)y->c * x->c + y->c);
+        }
         if (need > p->col_per_clip)
             p->col_per_clip = need;
     }

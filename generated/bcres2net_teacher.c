@@ -1751,11 +1751,15 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stem_mfa_att1_mean, stem_mfa_x1, N, 128, 16);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att1_mean, (size_t)N * 5120, quant, 22);
-    conv1x1_forward(stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, NULL, 40, 20, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att1_relu, stem_mfa_att1_fc1, (size_t)N * 2560);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att1_relu, (size_t)N * 2560, quant, 23);
-    conv1x1_forward(stem_mfa_att1_fc2, stem_mfa_att1_relu, stem_mfa_att1_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stem_mfa_att1_fc2, stem_mfa_att1_relu, stem_mfa_att1_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att1_fc2, (size_t)N * 5120, quant, 24);
     sigmoid_forward(stem_mfa_att1_sigmoid, stem_mfa_att1_fc2, (size_t)N * 5120);
@@ -1785,11 +1789,15 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stem_mfa_att2_mean, stem_mfa_bn2, N, 128, 16);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att2_mean, (size_t)N * 5120, quant, 27);
-    conv1x1_forward(stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att2_relu, stem_mfa_att2_fc1, (size_t)N * 2560);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att2_relu, (size_t)N * 2560, quant, 28);
-    conv1x1_forward(stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att2_fc2, (size_t)N * 5120, quant, 29);
     sigmoid_forward(stem_mfa_att2_sigmoid, stem_mfa_att2_fc2, (size_t)N * 5120);
@@ -1822,11 +1830,15 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stem_mfa_att3_mean, stem_mfa_bn3, N, 128, 16);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att3_mean, (size_t)N * 5120, quant, 33);
-    conv1x1_forward(stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att3_relu, stem_mfa_att3_fc1, (size_t)N * 2560);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att3_relu, (size_t)N * 2560, quant, 34);
-    conv1x1_forward(stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att3_fc2, (size_t)N * 5120, quant, 35);
     sigmoid_forward(stem_mfa_att3_sigmoid, stem_mfa_att3_fc2, (size_t)N * 5120);
@@ -1859,11 +1871,15 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stem_mfa_att4_mean, stem_mfa_bn4, N, 128, 16);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att4_mean, (size_t)N * 5120, quant, 39);
-    conv1x1_forward(stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att4_relu, stem_mfa_att4_fc1, (size_t)N * 2560);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att4_relu, (size_t)N * 2560, quant, 40);
-    conv1x1_forward(stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att4_fc2, (size_t)N * 5120, quant, 41);
     sigmoid_forward(stem_mfa_att4_sigmoid, stem_mfa_att4_fc2, (size_t)N * 5120);
@@ -1880,7 +1896,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     /* ---- spec line 9: stage1: bcres2net(out = C) x 2 -> resnorm(0.1) -> mfa; */
 
     /* stage1.bcres2net1: 160 x 128 x 16 -> 80 x 128 x 16 */
-    conv1x1_forward(stage1_bcres2net1_conv_in, stem_mfa, stage1_bcres2net1_conv_in_weight, NULL, 160, 80, (size_t)N * 2048);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 26214400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 2048); k++)
+        conv1x1_forward_block(k, stage1_bcres2net1_conv_in, stem_mfa, stage1_bcres2net1_conv_in_weight, NULL, 160, 80, (size_t)N * 2048);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 80; g++)
@@ -1975,7 +1993,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(stage1_bcres2net1_f1_out4, stage1_bcres2net1_f1_dw4, (size_t)N * 320);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net1_f1_out4, (size_t)N * 320, quant, 48);
-    conv1x1_forward(stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, stage1_bcres2net1_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
+        conv1x1_forward_block(k, stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, stage1_bcres2net1_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net1_conv_out, (size_t)N * 1280, quant, 51);
     if (training)
@@ -2081,7 +2101,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(stage1_bcres2net2_f1_out4, stage1_bcres2net2_f1_dw4, (size_t)N * 320);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net2_f1_out4, (size_t)N * 320, quant, 56);
-    conv1x1_forward(stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
+        conv1x1_forward_block(k, stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net2_conv_out, (size_t)N * 1280, quant, 59);
     if (training)
@@ -2116,11 +2138,15 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage1_mfa_att1_mean, stage1_mfa_x1, N, 128, 16);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att1_mean, (size_t)N * 2560, quant, 60);
-    conv1x1_forward(stage1_mfa_att1_fc1, stage1_mfa_att1_mean, stage1_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stage1_mfa_att1_fc1, stage1_mfa_att1_mean, stage1_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att1_relu, stage1_mfa_att1_fc1, (size_t)N * 1280);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att1_relu, (size_t)N * 1280, quant, 61);
-    conv1x1_forward(stage1_mfa_att1_fc2, stage1_mfa_att1_relu, stage1_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stage1_mfa_att1_fc2, stage1_mfa_att1_relu, stage1_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att1_fc2, (size_t)N * 2560, quant, 62);
     sigmoid_forward(stage1_mfa_att1_sigmoid, stage1_mfa_att1_fc2, (size_t)N * 2560);
@@ -2150,11 +2176,15 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage1_mfa_att2_mean, stage1_mfa_bn2, N, 128, 16);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att2_mean, (size_t)N * 2560, quant, 65);
-    conv1x1_forward(stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att2_relu, stage1_mfa_att2_fc1, (size_t)N * 1280);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att2_relu, (size_t)N * 1280, quant, 66);
-    conv1x1_forward(stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att2_fc2, (size_t)N * 2560, quant, 67);
     sigmoid_forward(stage1_mfa_att2_sigmoid, stage1_mfa_att2_fc2, (size_t)N * 2560);
@@ -2187,11 +2217,15 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage1_mfa_att3_mean, stage1_mfa_bn3, N, 128, 16);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att3_mean, (size_t)N * 2560, quant, 71);
-    conv1x1_forward(stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att3_relu, stage1_mfa_att3_fc1, (size_t)N * 1280);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att3_relu, (size_t)N * 1280, quant, 72);
-    conv1x1_forward(stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att3_fc2, (size_t)N * 2560, quant, 73);
     sigmoid_forward(stage1_mfa_att3_sigmoid, stage1_mfa_att3_fc2, (size_t)N * 2560);
@@ -2224,11 +2258,15 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage1_mfa_att4_mean, stage1_mfa_bn4, N, 128, 16);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att4_mean, (size_t)N * 2560, quant, 77);
-    conv1x1_forward(stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att4_relu, stage1_mfa_att4_fc1, (size_t)N * 1280);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att4_relu, (size_t)N * 1280, quant, 78);
-    conv1x1_forward(stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att4_fc2, (size_t)N * 2560, quant, 79);
     sigmoid_forward(stage1_mfa_att4_sigmoid, stage1_mfa_att4_fc2, (size_t)N * 2560);
@@ -2250,7 +2288,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         maxpool_forward_channel(c, stage2_maxpool, stage2_maxpool_argmax, stage1_mfa, N, 128, 16, 2, 2, 64, 8);
 
     /* stage2.bcres2net1: 80 x 64 x 8 -> 120 x 64 x 8 */
-    conv1x1_forward(stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, NULL, 80, 120, (size_t)N * 512);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 4915200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
+        conv1x1_forward_block(k, stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, NULL, 80, 120, (size_t)N * 512);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 120; g++)
@@ -2345,7 +2385,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(stage2_bcres2net1_f1_out4, stage2_bcres2net1_f1_dw4, (size_t)N * 240);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net1_f1_out4, (size_t)N * 240, quant, 86);
-    conv1x1_forward(stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, stage2_bcres2net1_conv_out_weight, NULL, 120, 120, (size_t)N * 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 115200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
+        conv1x1_forward_block(k, stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, stage2_bcres2net1_conv_out_weight, NULL, 120, 120, (size_t)N * 8);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net1_conv_out, (size_t)N * 960, quant, 89);
     if (training)
@@ -2451,7 +2493,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(stage2_bcres2net2_f1_out4, stage2_bcres2net2_f1_dw4, (size_t)N * 240);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net2_f1_out4, (size_t)N * 240, quant, 94);
-    conv1x1_forward(stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, NULL, 120, 120, (size_t)N * 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 115200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
+        conv1x1_forward_block(k, stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, NULL, 120, 120, (size_t)N * 8);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net2_conv_out, (size_t)N * 960, quant, 97);
     if (training)
@@ -2486,11 +2530,15 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage2_mfa_att1_mean, stage2_mfa_x1, N, 64, 8);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att1_mean, (size_t)N * 1920, quant, 98);
-    conv1x1_forward(stage2_mfa_att1_fc1, stage2_mfa_att1_mean, stage2_mfa_att1_fc1_weight, NULL, 30, 16, (size_t)N * 64);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+        conv1x1_forward_block(k, stage2_mfa_att1_fc1, stage2_mfa_att1_mean, stage2_mfa_att1_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att1_relu, stage2_mfa_att1_fc1, (size_t)N * 1024);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att1_relu, (size_t)N * 1024, quant, 99);
-    conv1x1_forward(stage2_mfa_att1_fc2, stage2_mfa_att1_relu, stage2_mfa_att1_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+        conv1x1_forward_block(k, stage2_mfa_att1_fc2, stage2_mfa_att1_relu, stage2_mfa_att1_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att1_fc2, (size_t)N * 1920, quant, 100);
     sigmoid_forward(stage2_mfa_att1_sigmoid, stage2_mfa_att1_fc2, (size_t)N * 1920);
@@ -2520,11 +2568,15 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage2_mfa_att2_mean, stage2_mfa_bn2, N, 64, 8);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att2_mean, (size_t)N * 1920, quant, 103);
-    conv1x1_forward(stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, NULL, 30, 16, (size_t)N * 64);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+        conv1x1_forward_block(k, stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att2_relu, stage2_mfa_att2_fc1, (size_t)N * 1024);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att2_relu, (size_t)N * 1024, quant, 104);
-    conv1x1_forward(stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+        conv1x1_forward_block(k, stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att2_fc2, (size_t)N * 1920, quant, 105);
     sigmoid_forward(stage2_mfa_att2_sigmoid, stage2_mfa_att2_fc2, (size_t)N * 1920);
@@ -2557,11 +2609,15 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage2_mfa_att3_mean, stage2_mfa_bn3, N, 64, 8);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att3_mean, (size_t)N * 1920, quant, 109);
-    conv1x1_forward(stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, NULL, 30, 16, (size_t)N * 64);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+        conv1x1_forward_block(k, stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att3_relu, stage2_mfa_att3_fc1, (size_t)N * 1024);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att3_relu, (size_t)N * 1024, quant, 110);
-    conv1x1_forward(stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+        conv1x1_forward_block(k, stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att3_fc2, (size_t)N * 1920, quant, 111);
     sigmoid_forward(stage2_mfa_att3_sigmoid, stage2_mfa_att3_fc2, (size_t)N * 1920);
@@ -2594,11 +2650,15 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage2_mfa_att4_mean, stage2_mfa_bn4, N, 64, 8);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att4_mean, (size_t)N * 1920, quant, 115);
-    conv1x1_forward(stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, NULL, 30, 16, (size_t)N * 64);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+        conv1x1_forward_block(k, stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att4_relu, stage2_mfa_att4_fc1, (size_t)N * 1024);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att4_relu, (size_t)N * 1024, quant, 116);
-    conv1x1_forward(stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+        conv1x1_forward_block(k, stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att4_fc2, (size_t)N * 1920, quant, 117);
     sigmoid_forward(stage2_mfa_att4_sigmoid, stage2_mfa_att4_fc2, (size_t)N * 1920);
@@ -2620,7 +2680,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         maxpool_forward_channel(c, stage3_maxpool, stage3_maxpool_argmax, stage2_mfa, N, 64, 8, 2, 2, 32, 4);
 
     /* stage3.bcres2net1: 120 x 32 x 4 -> 160 x 32 x 4 */
-    conv1x1_forward(stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, NULL, 120, 160, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 2457600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, NULL, 120, 160, (size_t)N * 128);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 160; g++)
@@ -2715,7 +2777,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(stage3_bcres2net1_f1_out4, stage3_bcres2net1_f1_dw4, (size_t)N * 160);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net1_f1_out4, (size_t)N * 160, quant, 124);
-    conv1x1_forward(stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, stage3_bcres2net1_conv_out_weight, NULL, 160, 160, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+        conv1x1_forward_block(k, stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, stage3_bcres2net1_conv_out_weight, NULL, 160, 160, (size_t)N * 4);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net1_conv_out, (size_t)N * 640, quant, 127);
     if (training)
@@ -2821,7 +2885,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(stage3_bcres2net2_f1_out4, stage3_bcres2net2_f1_dw4, (size_t)N * 160);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net2_f1_out4, (size_t)N * 160, quant, 132);
-    conv1x1_forward(stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, NULL, 160, 160, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+        conv1x1_forward_block(k, stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, NULL, 160, 160, (size_t)N * 4);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net2_conv_out, (size_t)N * 640, quant, 135);
     if (training)
@@ -2856,11 +2922,15 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage3_mfa_att1_mean, stage3_mfa_x1, N, 32, 4);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att1_mean, (size_t)N * 1280, quant, 136);
-    conv1x1_forward(stage3_mfa_att1_fc1, stage3_mfa_att1_mean, stage3_mfa_att1_fc1_weight, NULL, 40, 20, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage3_mfa_att1_fc1, stage3_mfa_att1_mean, stage3_mfa_att1_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att1_relu, stage3_mfa_att1_fc1, (size_t)N * 640);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att1_relu, (size_t)N * 640, quant, 137);
-    conv1x1_forward(stage3_mfa_att1_fc2, stage3_mfa_att1_relu, stage3_mfa_att1_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage3_mfa_att1_fc2, stage3_mfa_att1_relu, stage3_mfa_att1_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att1_fc2, (size_t)N * 1280, quant, 138);
     sigmoid_forward(stage3_mfa_att1_sigmoid, stage3_mfa_att1_fc2, (size_t)N * 1280);
@@ -2890,11 +2960,15 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage3_mfa_att2_mean, stage3_mfa_bn2, N, 32, 4);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att2_mean, (size_t)N * 1280, quant, 141);
-    conv1x1_forward(stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att2_relu, stage3_mfa_att2_fc1, (size_t)N * 640);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att2_relu, (size_t)N * 640, quant, 142);
-    conv1x1_forward(stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att2_fc2, (size_t)N * 1280, quant, 143);
     sigmoid_forward(stage3_mfa_att2_sigmoid, stage3_mfa_att2_fc2, (size_t)N * 1280);
@@ -2927,11 +3001,15 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage3_mfa_att3_mean, stage3_mfa_bn3, N, 32, 4);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att3_mean, (size_t)N * 1280, quant, 147);
-    conv1x1_forward(stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att3_relu, stage3_mfa_att3_fc1, (size_t)N * 640);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att3_relu, (size_t)N * 640, quant, 148);
-    conv1x1_forward(stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att3_fc2, (size_t)N * 1280, quant, 149);
     sigmoid_forward(stage3_mfa_att3_sigmoid, stage3_mfa_att3_fc2, (size_t)N * 1280);
@@ -2964,11 +3042,15 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage3_mfa_att4_mean, stage3_mfa_bn4, N, 32, 4);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att4_mean, (size_t)N * 1280, quant, 153);
-    conv1x1_forward(stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att4_relu, stage3_mfa_att4_fc1, (size_t)N * 640);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att4_relu, (size_t)N * 640, quant, 154);
-    conv1x1_forward(stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att4_fc2, (size_t)N * 1280, quant, 155);
     sigmoid_forward(stage3_mfa_att4_sigmoid, stage3_mfa_att4_fc2, (size_t)N * 1280);
@@ -2985,7 +3067,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     /* ---- spec line 12: stage4: bcres2net(out = 2.5*C) x 3 -> resnorm(0.1) -> mfa; */
 
     /* stage4.bcres2net1: 160 x 32 x 4 -> 200 x 32 x 4 */
-    conv1x1_forward(stage4_bcres2net1_conv_in, stage3_mfa, stage4_bcres2net1_conv_in_weight, NULL, 160, 200, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 4096000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stage4_bcres2net1_conv_in, stage3_mfa, stage4_bcres2net1_conv_in_weight, NULL, 160, 200, (size_t)N * 128);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 200; g++)
@@ -3080,7 +3164,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(stage4_bcres2net1_f1_out4, stage4_bcres2net1_f1_dw4, (size_t)N * 200);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net1_f1_out4, (size_t)N * 200, quant, 162);
-    conv1x1_forward(stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, stage4_bcres2net1_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 160000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+        conv1x1_forward_block(k, stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, stage4_bcres2net1_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net1_conv_out, (size_t)N * 800, quant, 165);
     if (training)
@@ -3186,7 +3272,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(stage4_bcres2net2_f1_out4, stage4_bcres2net2_f1_dw4, (size_t)N * 200);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net2_f1_out4, (size_t)N * 200, quant, 170);
-    conv1x1_forward(stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 160000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+        conv1x1_forward_block(k, stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net2_conv_out, (size_t)N * 800, quant, 173);
     if (training)
@@ -3292,7 +3380,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(stage4_bcres2net3_f1_out4, stage4_bcres2net3_f1_dw4, (size_t)N * 200);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net3_f1_out4, (size_t)N * 200, quant, 178);
-    conv1x1_forward(stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 160000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+        conv1x1_forward_block(k, stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net3_conv_out, (size_t)N * 800, quant, 181);
     if (training)
@@ -3327,11 +3417,15 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage4_mfa_att1_mean, stage4_mfa_x1, N, 32, 4);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att1_mean, (size_t)N * 1600, quant, 182);
-    conv1x1_forward(stage4_mfa_att1_fc1, stage4_mfa_att1_mean, stage4_mfa_att1_fc1_weight, NULL, 50, 26, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage4_mfa_att1_fc1, stage4_mfa_att1_mean, stage4_mfa_att1_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att1_relu, stage4_mfa_att1_fc1, (size_t)N * 832);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att1_relu, (size_t)N * 832, quant, 183);
-    conv1x1_forward(stage4_mfa_att1_fc2, stage4_mfa_att1_relu, stage4_mfa_att1_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage4_mfa_att1_fc2, stage4_mfa_att1_relu, stage4_mfa_att1_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att1_fc2, (size_t)N * 1600, quant, 184);
     sigmoid_forward(stage4_mfa_att1_sigmoid, stage4_mfa_att1_fc2, (size_t)N * 1600);
@@ -3361,11 +3455,15 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage4_mfa_att2_mean, stage4_mfa_bn2, N, 32, 4);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att2_mean, (size_t)N * 1600, quant, 187);
-    conv1x1_forward(stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, NULL, 50, 26, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att2_relu, stage4_mfa_att2_fc1, (size_t)N * 832);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att2_relu, (size_t)N * 832, quant, 188);
-    conv1x1_forward(stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att2_fc2, (size_t)N * 1600, quant, 189);
     sigmoid_forward(stage4_mfa_att2_sigmoid, stage4_mfa_att2_fc2, (size_t)N * 1600);
@@ -3398,11 +3496,15 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage4_mfa_att3_mean, stage4_mfa_bn3, N, 32, 4);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att3_mean, (size_t)N * 1600, quant, 193);
-    conv1x1_forward(stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, NULL, 50, 26, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att3_relu, stage4_mfa_att3_fc1, (size_t)N * 832);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att3_relu, (size_t)N * 832, quant, 194);
-    conv1x1_forward(stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att3_fc2, (size_t)N * 1600, quant, 195);
     sigmoid_forward(stage4_mfa_att3_sigmoid, stage4_mfa_att3_fc2, (size_t)N * 1600);
@@ -3435,11 +3537,15 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage4_mfa_att4_mean, stage4_mfa_bn4, N, 32, 4);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att4_mean, (size_t)N * 1600, quant, 199);
-    conv1x1_forward(stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, NULL, 50, 26, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att4_relu, stage4_mfa_att4_fc1, (size_t)N * 832);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att4_relu, (size_t)N * 832, quant, 200);
-    conv1x1_forward(stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att4_fc2, (size_t)N * 1600, quant, 201);
     sigmoid_forward(stage4_mfa_att4_sigmoid, stage4_mfa_att4_fc2, (size_t)N * 1600);
@@ -3456,16 +3562,24 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     /* ---- spec line 13: head:   fpm(stage1, stage2, stage3, stage4, width = C) -> linear(classes); */
 
     /* head.fpm: 200 x 32 x 4 -> 320 x 1 x 1 */
-    conv1x1_forward(head_fpm_lateral1, stage1_mfa, head_fpm_lateral1_weight, NULL, 80, 80, (size_t)N * 2048);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 13107200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 2048); k++)
+        conv1x1_forward_block(k, head_fpm_lateral1, stage1_mfa, head_fpm_lateral1_weight, NULL, 80, 80, (size_t)N * 2048);
     if (int8_grids)
         fake_quant_internal(head_fpm_lateral1, (size_t)N * 163840, quant, 203);
-    conv1x1_forward(head_fpm_lateral2, stage2_mfa, head_fpm_lateral2_weight, NULL, 120, 80, (size_t)N * 512);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 4915200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
+        conv1x1_forward_block(k, head_fpm_lateral2, stage2_mfa, head_fpm_lateral2_weight, NULL, 120, 80, (size_t)N * 512);
     if (int8_grids)
         fake_quant_internal(head_fpm_lateral2, (size_t)N * 40960, quant, 204);
-    conv1x1_forward(head_fpm_lateral3, stage3_mfa, head_fpm_lateral3_weight, NULL, 160, 80, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 1638400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, head_fpm_lateral3, stage3_mfa, head_fpm_lateral3_weight, NULL, 160, 80, (size_t)N * 128);
     if (int8_grids)
         fake_quant_internal(head_fpm_lateral3, (size_t)N * 10240, quant, 205);
-    conv1x1_forward(head_fpm_lateral4, stage4_mfa, head_fpm_lateral4_weight, NULL, 200, 80, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 2048000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, head_fpm_lateral4, stage4_mfa, head_fpm_lateral4_weight, NULL, 200, 80, (size_t)N * 128);
     if (int8_grids)
         fake_quant_internal(head_fpm_lateral4, (size_t)N * 10240, quant, 206);
     copy_forward(head_fpm_smooth4_f2_out1, head_fpm_smooth4_f2_in1, (size_t)N * 2560);
@@ -3551,7 +3665,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(head_fpm_smooth4_f1_out4, head_fpm_smooth4_f1_dw4, (size_t)N * 80);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth4_f1_out4, (size_t)N * 80, quant, 211);
-    conv1x1_forward(head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, head_fpm_smooth4_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+        conv1x1_forward_block(k, head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, head_fpm_smooth4_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth4_conv_out, (size_t)N * 320, quant, 214);
     if (training)
@@ -3661,7 +3777,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(head_fpm_smooth3_f1_out4, head_fpm_smooth3_f1_dw4, (size_t)N * 80);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth3_f1_out4, (size_t)N * 80, quant, 221);
-    conv1x1_forward(head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, head_fpm_smooth3_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+        conv1x1_forward_block(k, head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, head_fpm_smooth3_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth3_conv_out, (size_t)N * 320, quant, 224);
     if (training)
@@ -3685,7 +3803,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     globalpool_forward(head_fpm_pool3, head_fpm_smooth3_bn, 80 * N, 128);
     if (int8_grids)
         fake_quant_forward(head_fpm_pool3, (size_t)N * 80, quant->ranges + 38, 0);
-    conv1x1_forward(head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 80, 320, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 3276800 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 80, 320, (size_t)N * 128);
     if (int8_grids)
         fake_quant_internal(head_fpm_up2, (size_t)N * 40960, quant, 226);
     pixel_shuffle_forward(head_fpm_shuffle2, head_fpm_up2, 80, N, 32, 4);
@@ -3775,7 +3895,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(head_fpm_smooth2_f1_out4, head_fpm_smooth2_f1_dw4, (size_t)N * 160);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth2_f1_out4, (size_t)N * 160, quant, 232);
-    conv1x1_forward(head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, head_fpm_smooth2_conv_out_weight, NULL, 80, 80, (size_t)N * 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
+        conv1x1_forward_block(k, head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, head_fpm_smooth2_conv_out_weight, NULL, 80, 80, (size_t)N * 8);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth2_conv_out, (size_t)N * 640, quant, 235);
     if (training)
@@ -3799,7 +3921,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     globalpool_forward(head_fpm_pool2, head_fpm_smooth2_bn, 80 * N, 512);
     if (int8_grids)
         fake_quant_forward(head_fpm_pool2, (size_t)N * 80, quant->ranges + 38, 0);
-    conv1x1_forward(head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 80, 320, (size_t)N * 512);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 13107200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
+        conv1x1_forward_block(k, head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 80, 320, (size_t)N * 512);
     if (int8_grids)
         fake_quant_internal(head_fpm_up1, (size_t)N * 163840, quant, 237);
     pixel_shuffle_forward(head_fpm_shuffle1, head_fpm_up1, 80, N, 64, 8);
@@ -3889,7 +4013,9 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(head_fpm_smooth1_f1_out4, head_fpm_smooth1_f1_dw4, (size_t)N * 320);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth1_f1_out4, (size_t)N * 320, quant, 243);
-    conv1x1_forward(head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, head_fpm_smooth1_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
+        conv1x1_forward_block(k, head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, head_fpm_smooth1_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth1_conv_out, (size_t)N * 1280, quant, 246);
     if (training)
@@ -5618,7 +5744,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 80; c++)
         bcast_add_f_backward_channel(c, d_head_fpm_smooth1_f2, 0, d_head_fpm_merge1, 0, d_head_fpm_smooth1_drop, 0, d_head_fpm_smooth1_sum, N, 128, 16);
     dropout_backward(d_head_fpm_smooth1_conv_out, 0, d_head_fpm_smooth1_drop, head_fpm_smooth1_drop_mask, (size_t)N * 80, 16);
-    conv1x1_backward(d_head_fpm_smooth1_f1, 0, d_head_fpm_smooth1_conv_out_weight, NULL, d_head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, head_fpm_smooth1_conv_out_weight, 80, 80, (size_t)N * 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 204800 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 16); k++)
+        conv1x1_backward_chunk(k, d_head_fpm_smooth1_f1, 0, scratch, 0, d_head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, head_fpm_smooth1_conv_out_weight, 80, 80, (size_t)N * 16);
+    conv1x1_backward_reduce(d_head_fpm_smooth1_conv_out_weight, NULL, scratch, 80, 80, (size_t)N * 16);
     relu_backward(d_head_fpm_smooth1_f1_dw4, d_head_fpm_smooth1_f1_out4, head_fpm_smooth1_f1_out4, (size_t)N * 320, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -5660,7 +5789,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     copy_backward(d_head_fpm_smooth1_f2_in1, d_head_fpm_smooth1_f2_out1, (size_t)N * 40960, 1);
     add_backward(d_head_fpm_shuffle1, 0, d_head_fpm_lateral1, 0, d_head_fpm_merge1, (size_t)N * 163840);
     pixel_shuffle_backward(d_head_fpm_up1, 0, d_head_fpm_shuffle1, 80, N, 64, 8);
-    conv1x1_backward(d_head_fpm_merge2, 0, d_head_fpm_up1_weight, NULL, d_head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, 80, 320, (size_t)N * 512);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 26214400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 512); k++)
+        conv1x1_backward_chunk(k, d_head_fpm_merge2, 0, scratch, 0, d_head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, 80, 320, (size_t)N * 512);
+    conv1x1_backward_reduce(d_head_fpm_up1_weight, NULL, scratch, 80, 320, (size_t)N * 512);
     globalpool_backward(d_head_fpm_smooth2_bn, 0, d_head_fpm_pool2, 80 * N, 512);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
@@ -5669,7 +5801,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 80; c++)
         bcast_add_f_backward_channel(c, d_head_fpm_smooth2_f2, 0, d_head_fpm_merge2, 1, d_head_fpm_smooth2_drop, 0, d_head_fpm_smooth2_sum, N, 64, 8);
     dropout_backward(d_head_fpm_smooth2_conv_out, 0, d_head_fpm_smooth2_drop, head_fpm_smooth2_drop_mask, (size_t)N * 80, 8);
-    conv1x1_backward(d_head_fpm_smooth2_f1, 0, d_head_fpm_smooth2_conv_out_weight, NULL, d_head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, head_fpm_smooth2_conv_out_weight, 80, 80, (size_t)N * 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 8); k++)
+        conv1x1_backward_chunk(k, d_head_fpm_smooth2_f1, 0, scratch, 0, d_head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, head_fpm_smooth2_conv_out_weight, 80, 80, (size_t)N * 8);
+    conv1x1_backward_reduce(d_head_fpm_smooth2_conv_out_weight, NULL, scratch, 80, 80, (size_t)N * 8);
     relu_backward(d_head_fpm_smooth2_f1_dw4, d_head_fpm_smooth2_f1_out4, head_fpm_smooth2_f1_out4, (size_t)N * 160, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -5711,7 +5846,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     copy_backward(d_head_fpm_smooth2_f2_in1, d_head_fpm_smooth2_f2_out1, (size_t)N * 10240, 1);
     add_backward(d_head_fpm_shuffle2, 0, d_head_fpm_lateral2, 0, d_head_fpm_merge2, (size_t)N * 40960);
     pixel_shuffle_backward(d_head_fpm_up2, 0, d_head_fpm_shuffle2, 80, N, 32, 4);
-    conv1x1_backward(d_head_fpm_merge3, 0, d_head_fpm_up2_weight, NULL, d_head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, 80, 320, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 6553600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
+        conv1x1_backward_chunk(k, d_head_fpm_merge3, 0, scratch, 0, d_head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, 80, 320, (size_t)N * 128);
+    conv1x1_backward_reduce(d_head_fpm_up2_weight, NULL, scratch, 80, 320, (size_t)N * 128);
     globalpool_backward(d_head_fpm_smooth3_bn, 0, d_head_fpm_pool3, 80 * N, 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
@@ -5720,7 +5858,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 80; c++)
         bcast_add_f_backward_channel(c, d_head_fpm_smooth3_f2, 0, d_head_fpm_merge3, 1, d_head_fpm_smooth3_drop, 0, d_head_fpm_smooth3_sum, N, 32, 4);
     dropout_backward(d_head_fpm_smooth3_conv_out, 0, d_head_fpm_smooth3_drop, head_fpm_smooth3_drop_mask, (size_t)N * 80, 4);
-    conv1x1_backward(d_head_fpm_smooth3_f1, 0, d_head_fpm_smooth3_conv_out_weight, NULL, d_head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, head_fpm_smooth3_conv_out_weight, 80, 80, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 4); k++)
+        conv1x1_backward_chunk(k, d_head_fpm_smooth3_f1, 0, scratch, 0, d_head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, head_fpm_smooth3_conv_out_weight, 80, 80, (size_t)N * 4);
+    conv1x1_backward_reduce(d_head_fpm_smooth3_conv_out_weight, NULL, scratch, 80, 80, (size_t)N * 4);
     relu_backward(d_head_fpm_smooth3_f1_dw4, d_head_fpm_smooth3_f1_out4, head_fpm_smooth3_f1_out4, (size_t)N * 80, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -5769,7 +5910,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 80; c++)
         bcast_add_f_backward_channel(c, d_head_fpm_smooth4_f2, 0, d_head_fpm_lateral4, 1, d_head_fpm_smooth4_drop, 0, d_head_fpm_smooth4_sum, N, 32, 4);
     dropout_backward(d_head_fpm_smooth4_conv_out, 0, d_head_fpm_smooth4_drop, head_fpm_smooth4_drop_mask, (size_t)N * 80, 4);
-    conv1x1_backward(d_head_fpm_smooth4_f1, 0, d_head_fpm_smooth4_conv_out_weight, NULL, d_head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, head_fpm_smooth4_conv_out_weight, 80, 80, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 4); k++)
+        conv1x1_backward_chunk(k, d_head_fpm_smooth4_f1, 0, scratch, 0, d_head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, head_fpm_smooth4_conv_out_weight, 80, 80, (size_t)N * 4);
+    conv1x1_backward_reduce(d_head_fpm_smooth4_conv_out_weight, NULL, scratch, 80, 80, (size_t)N * 4);
     relu_backward(d_head_fpm_smooth4_f1_dw4, d_head_fpm_smooth4_f1_out4, head_fpm_smooth4_f1_out4, (size_t)N * 80, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -5809,10 +5953,22 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 20; c++)
         dwconv_backward_channel(c, d_head_fpm_smooth4_f2_in2, 1, d_head_fpm_smooth4_f2_dw2_weight, d_head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_in2, head_fpm_smooth4_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
     copy_backward(d_head_fpm_smooth4_f2_in1, d_head_fpm_smooth4_f2_out1, (size_t)N * 2560, 1);
-    conv1x1_backward(d_stage4_mfa, 0, d_head_fpm_lateral4_weight, NULL, d_head_fpm_lateral4, stage4_mfa, head_fpm_lateral4_weight, 200, 80, (size_t)N * 128);
-    conv1x1_backward(d_stage3_mfa, 0, d_head_fpm_lateral3_weight, NULL, d_head_fpm_lateral3, stage3_mfa, head_fpm_lateral3_weight, 160, 80, (size_t)N * 128);
-    conv1x1_backward(d_stage2_mfa, 0, d_head_fpm_lateral2_weight, NULL, d_head_fpm_lateral2, stage2_mfa, head_fpm_lateral2_weight, 120, 80, (size_t)N * 512);
-    conv1x1_backward(d_stage1_mfa, 0, d_head_fpm_lateral1_weight, NULL, d_head_fpm_lateral1, stage1_mfa, head_fpm_lateral1_weight, 80, 80, (size_t)N * 2048);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 4096000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
+        conv1x1_backward_chunk(k, d_stage4_mfa, 0, scratch, 0, d_head_fpm_lateral4, stage4_mfa, head_fpm_lateral4_weight, 200, 80, (size_t)N * 128);
+    conv1x1_backward_reduce(d_head_fpm_lateral4_weight, NULL, scratch, 200, 80, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 3276800 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
+        conv1x1_backward_chunk(k, d_stage3_mfa, 0, scratch, 0, d_head_fpm_lateral3, stage3_mfa, head_fpm_lateral3_weight, 160, 80, (size_t)N * 128);
+    conv1x1_backward_reduce(d_head_fpm_lateral3_weight, NULL, scratch, 160, 80, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 9830400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 512); k++)
+        conv1x1_backward_chunk(k, d_stage2_mfa, 0, scratch, 0, d_head_fpm_lateral2, stage2_mfa, head_fpm_lateral2_weight, 120, 80, (size_t)N * 512);
+    conv1x1_backward_reduce(d_head_fpm_lateral2_weight, NULL, scratch, 120, 80, (size_t)N * 512);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 26214400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 2048); k++)
+        conv1x1_backward_chunk(k, d_stage1_mfa, 0, scratch, 0, d_head_fpm_lateral1, stage1_mfa, head_fpm_lateral1_weight, 80, 80, (size_t)N * 2048);
+    conv1x1_backward_reduce(d_head_fpm_lateral1_weight, NULL, scratch, 80, 80, (size_t)N * 2048);
 
     /* ---- spec line 12: stage4: bcres2net(out = 2.5*C) x 3 -> resnorm(0.1) -> mfa; */
 
@@ -5823,9 +5979,15 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 50; c++)
         bcast_mul_t_backward_channel(c, d_stage4_mfa_bn4, 0, d_stage4_mfa_att4_sigmoid, 0, d_stage4_mfa_y4, stage4_mfa_bn4, stage4_mfa_att4_sigmoid, N, 32, 4);
     sigmoid_backward(d_stage4_mfa_att4_fc2, d_stage4_mfa_att4_sigmoid, stage4_mfa_att4_sigmoid, (size_t)N * 1600, 0);
-    conv1x1_backward(d_stage4_mfa_att4_relu, 0, d_stage4_mfa_att4_fc2_weight, NULL, d_stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, 26, 50, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 83200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 32); k++)
+        conv1x1_backward_chunk(k, d_stage4_mfa_att4_relu, 0, scratch, 0, d_stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, 26, 50, (size_t)N * 32);
+    conv1x1_backward_reduce(d_stage4_mfa_att4_fc2_weight, NULL, scratch, 26, 50, (size_t)N * 32);
     relu_backward(d_stage4_mfa_att4_fc1, d_stage4_mfa_att4_relu, stage4_mfa_att4_relu, (size_t)N * 832, 0);
-    conv1x1_backward(d_stage4_mfa_att4_mean, 0, d_stage4_mfa_att4_fc1_weight, NULL, d_stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, 50, 26, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 83200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 32); k++)
+        conv1x1_backward_chunk(k, d_stage4_mfa_att4_mean, 0, scratch, 0, d_stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, 50, 26, (size_t)N * 32);
+    conv1x1_backward_reduce(d_stage4_mfa_att4_fc1_weight, NULL, scratch, 50, 26, (size_t)N * 32);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         mean_t_backward_channel(c, d_stage4_mfa_bn4, 1, d_stage4_mfa_att4_mean, N, 32, 4);
@@ -5840,9 +6002,15 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 50; c++)
         bcast_mul_t_backward_channel(c, d_stage4_mfa_bn3, 0, d_stage4_mfa_att3_sigmoid, 0, d_stage4_mfa_y3, stage4_mfa_bn3, stage4_mfa_att3_sigmoid, N, 32, 4);
     sigmoid_backward(d_stage4_mfa_att3_fc2, d_stage4_mfa_att3_sigmoid, stage4_mfa_att3_sigmoid, (size_t)N * 1600, 0);
-    conv1x1_backward(d_stage4_mfa_att3_relu, 0, d_stage4_mfa_att3_fc2_weight, NULL, d_stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, 26, 50, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 83200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 32); k++)
+        conv1x1_backward_chunk(k, d_stage4_mfa_att3_relu, 0, scratch, 0, d_stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, 26, 50, (size_t)N * 32);
+    conv1x1_backward_reduce(d_stage4_mfa_att3_fc2_weight, NULL, scratch, 26, 50, (size_t)N * 32);
     relu_backward(d_stage4_mfa_att3_fc1, d_stage4_mfa_att3_relu, stage4_mfa_att3_relu, (size_t)N * 832, 0);
-    conv1x1_backward(d_stage4_mfa_att3_mean, 0, d_stage4_mfa_att3_fc1_weight, NULL, d_stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, 50, 26, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 83200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 32); k++)
+        conv1x1_backward_chunk(k, d_stage4_mfa_att3_mean, 0, scratch, 0, d_stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, 50, 26, (size_t)N * 32);
+    conv1x1_backward_reduce(d_stage4_mfa_att3_fc1_weight, NULL, scratch, 50, 26, (size_t)N * 32);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         mean_t_backward_channel(c, d_stage4_mfa_bn3, 1, d_stage4_mfa_att3_mean, N, 32, 4);
@@ -5857,9 +6025,15 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 50; c++)
         bcast_mul_t_backward_channel(c, d_stage4_mfa_bn2, 0, d_stage4_mfa_att2_sigmoid, 0, d_stage4_mfa_y2, stage4_mfa_bn2, stage4_mfa_att2_sigmoid, N, 32, 4);
     sigmoid_backward(d_stage4_mfa_att2_fc2, d_stage4_mfa_att2_sigmoid, stage4_mfa_att2_sigmoid, (size_t)N * 1600, 0);
-    conv1x1_backward(d_stage4_mfa_att2_relu, 0, d_stage4_mfa_att2_fc2_weight, NULL, d_stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, 26, 50, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 83200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 32); k++)
+        conv1x1_backward_chunk(k, d_stage4_mfa_att2_relu, 0, scratch, 0, d_stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, 26, 50, (size_t)N * 32);
+    conv1x1_backward_reduce(d_stage4_mfa_att2_fc2_weight, NULL, scratch, 26, 50, (size_t)N * 32);
     relu_backward(d_stage4_mfa_att2_fc1, d_stage4_mfa_att2_relu, stage4_mfa_att2_relu, (size_t)N * 832, 0);
-    conv1x1_backward(d_stage4_mfa_att2_mean, 0, d_stage4_mfa_att2_fc1_weight, NULL, d_stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, 50, 26, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 83200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 32); k++)
+        conv1x1_backward_chunk(k, d_stage4_mfa_att2_mean, 0, scratch, 0, d_stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, 50, 26, (size_t)N * 32);
+    conv1x1_backward_reduce(d_stage4_mfa_att2_fc1_weight, NULL, scratch, 50, 26, (size_t)N * 32);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         mean_t_backward_channel(c, d_stage4_mfa_bn2, 1, d_stage4_mfa_att2_mean, N, 32, 4);
@@ -5873,9 +6047,15 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 50; c++)
         bcast_mul_t_backward_channel(c, d_stage4_mfa_x1, 0, d_stage4_mfa_att1_sigmoid, 0, d_stage4_mfa_y1, stage4_mfa_x1, stage4_mfa_att1_sigmoid, N, 32, 4);
     sigmoid_backward(d_stage4_mfa_att1_fc2, d_stage4_mfa_att1_sigmoid, stage4_mfa_att1_sigmoid, (size_t)N * 1600, 0);
-    conv1x1_backward(d_stage4_mfa_att1_relu, 0, d_stage4_mfa_att1_fc2_weight, NULL, d_stage4_mfa_att1_fc2, stage4_mfa_att1_relu, stage4_mfa_att1_fc2_weight, 26, 50, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 83200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 32); k++)
+        conv1x1_backward_chunk(k, d_stage4_mfa_att1_relu, 0, scratch, 0, d_stage4_mfa_att1_fc2, stage4_mfa_att1_relu, stage4_mfa_att1_fc2_weight, 26, 50, (size_t)N * 32);
+    conv1x1_backward_reduce(d_stage4_mfa_att1_fc2_weight, NULL, scratch, 26, 50, (size_t)N * 32);
     relu_backward(d_stage4_mfa_att1_fc1, d_stage4_mfa_att1_relu, stage4_mfa_att1_relu, (size_t)N * 832, 0);
-    conv1x1_backward(d_stage4_mfa_att1_mean, 0, d_stage4_mfa_att1_fc1_weight, NULL, d_stage4_mfa_att1_fc1, stage4_mfa_att1_mean, stage4_mfa_att1_fc1_weight, 50, 26, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 83200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 32); k++)
+        conv1x1_backward_chunk(k, d_stage4_mfa_att1_mean, 0, scratch, 0, d_stage4_mfa_att1_fc1, stage4_mfa_att1_mean, stage4_mfa_att1_fc1_weight, 50, 26, (size_t)N * 32);
+    conv1x1_backward_reduce(d_stage4_mfa_att1_fc1_weight, NULL, scratch, 50, 26, (size_t)N * 32);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         mean_t_backward_channel(c, d_stage4_mfa_x1, 1, d_stage4_mfa_att1_mean, N, 32, 4);
@@ -5897,7 +6077,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 200; c++)
         bcast_add_f_backward_channel(c, d_stage4_bcres2net3_f2, 0, d_stage4_bcres2net2_bn, 0, d_stage4_bcres2net3_drop, 0, d_stage4_bcres2net3_sum, N, 32, 4);
     dropout_backward(d_stage4_bcres2net3_conv_out, 0, d_stage4_bcres2net3_drop, stage4_bcres2net3_drop_mask, (size_t)N * 200, 4);
-    conv1x1_backward(d_stage4_bcres2net3_f1, 0, d_stage4_bcres2net3_conv_out_weight, NULL, d_stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, 200, 200, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 320000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 4); k++)
+        conv1x1_backward_chunk(k, d_stage4_bcres2net3_f1, 0, scratch, 0, d_stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, 200, 200, (size_t)N * 4);
+    conv1x1_backward_reduce(d_stage4_bcres2net3_conv_out_weight, NULL, scratch, 200, 200, (size_t)N * 4);
     relu_backward(d_stage4_bcres2net3_f1_dw4, d_stage4_bcres2net3_f1_out4, stage4_bcres2net3_f1_out4, (size_t)N * 200, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
@@ -5948,7 +6131,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 200; c++)
         bcast_add_f_backward_channel(c, d_stage4_bcres2net2_f2, 0, d_stage4_bcres2net1_bn, 0, d_stage4_bcres2net2_drop, 0, d_stage4_bcres2net2_sum, N, 32, 4);
     dropout_backward(d_stage4_bcres2net2_conv_out, 0, d_stage4_bcres2net2_drop, stage4_bcres2net2_drop_mask, (size_t)N * 200, 4);
-    conv1x1_backward(d_stage4_bcres2net2_f1, 0, d_stage4_bcres2net2_conv_out_weight, NULL, d_stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, 200, 200, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 320000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 4); k++)
+        conv1x1_backward_chunk(k, d_stage4_bcres2net2_f1, 0, scratch, 0, d_stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, 200, 200, (size_t)N * 4);
+    conv1x1_backward_reduce(d_stage4_bcres2net2_conv_out_weight, NULL, scratch, 200, 200, (size_t)N * 4);
     relu_backward(d_stage4_bcres2net2_f1_dw4, d_stage4_bcres2net2_f1_out4, stage4_bcres2net2_f1_out4, (size_t)N * 200, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
@@ -5999,7 +6185,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 200; c++)
         bcast_add_f_backward_channel(c, d_stage4_bcres2net1_f2, 0, NULL, 0, d_stage4_bcres2net1_drop, 0, d_stage4_bcres2net1_sum, N, 32, 4);
     dropout_backward(d_stage4_bcres2net1_conv_out, 0, d_stage4_bcres2net1_drop, stage4_bcres2net1_drop_mask, (size_t)N * 200, 4);
-    conv1x1_backward(d_stage4_bcres2net1_f1, 0, d_stage4_bcres2net1_conv_out_weight, NULL, d_stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, stage4_bcres2net1_conv_out_weight, 200, 200, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 320000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 4); k++)
+        conv1x1_backward_chunk(k, d_stage4_bcres2net1_f1, 0, scratch, 0, d_stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, stage4_bcres2net1_conv_out_weight, 200, 200, (size_t)N * 4);
+    conv1x1_backward_reduce(d_stage4_bcres2net1_conv_out_weight, NULL, scratch, 200, 200, (size_t)N * 4);
     relu_backward(d_stage4_bcres2net1_f1_dw4, d_stage4_bcres2net1_f1_out4, stage4_bcres2net1_f1_out4, (size_t)N * 200, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
@@ -6042,7 +6231,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
         norm_backward_group(g, d_stage4_bcres2net1_conv_in, 0, d_stage4_bcres2net1_bn_in_scale, d_stage4_bcres2net1_bn_in_shift, d_stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_shift, stage4_bcres2net1_bn_in_saved, (NormShape){200, 1, N, 32, 4}, 1);
-    conv1x1_backward(d_stage3_mfa, 1, d_stage4_bcres2net1_conv_in_weight, NULL, d_stage4_bcres2net1_conv_in, stage3_mfa, stage4_bcres2net1_conv_in_weight, 160, 200, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 8192000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
+        conv1x1_backward_chunk(k, d_stage3_mfa, 1, scratch, 0, d_stage4_bcres2net1_conv_in, stage3_mfa, stage4_bcres2net1_conv_in_weight, 160, 200, (size_t)N * 128);
+    conv1x1_backward_reduce(d_stage4_bcres2net1_conv_in_weight, NULL, scratch, 160, 200, (size_t)N * 128);
 
     /* ---- spec line 11: stage3: maxpool(2) -> bcres2net(out = 2*C) x 2 -> resnorm(0.1) -> mfa; */
 
@@ -6053,9 +6245,15 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 40; c++)
         bcast_mul_t_backward_channel(c, d_stage3_mfa_bn4, 0, d_stage3_mfa_att4_sigmoid, 0, d_stage3_mfa_y4, stage3_mfa_bn4, stage3_mfa_att4_sigmoid, N, 32, 4);
     sigmoid_backward(d_stage3_mfa_att4_fc2, d_stage3_mfa_att4_sigmoid, stage3_mfa_att4_sigmoid, (size_t)N * 1280, 0);
-    conv1x1_backward(d_stage3_mfa_att4_relu, 0, d_stage3_mfa_att4_fc2_weight, NULL, d_stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, 20, 40, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 32); k++)
+        conv1x1_backward_chunk(k, d_stage3_mfa_att4_relu, 0, scratch, 0, d_stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, 20, 40, (size_t)N * 32);
+    conv1x1_backward_reduce(d_stage3_mfa_att4_fc2_weight, NULL, scratch, 20, 40, (size_t)N * 32);
     relu_backward(d_stage3_mfa_att4_fc1, d_stage3_mfa_att4_relu, stage3_mfa_att4_relu, (size_t)N * 640, 0);
-    conv1x1_backward(d_stage3_mfa_att4_mean, 0, d_stage3_mfa_att4_fc1_weight, NULL, d_stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, 40, 20, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 32); k++)
+        conv1x1_backward_chunk(k, d_stage3_mfa_att4_mean, 0, scratch, 0, d_stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, 40, 20, (size_t)N * 32);
+    conv1x1_backward_reduce(d_stage3_mfa_att4_fc1_weight, NULL, scratch, 40, 20, (size_t)N * 32);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_backward_channel(c, d_stage3_mfa_bn4, 1, d_stage3_mfa_att4_mean, N, 32, 4);
@@ -6070,9 +6268,15 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 40; c++)
         bcast_mul_t_backward_channel(c, d_stage3_mfa_bn3, 0, d_stage3_mfa_att3_sigmoid, 0, d_stage3_mfa_y3, stage3_mfa_bn3, stage3_mfa_att3_sigmoid, N, 32, 4);
     sigmoid_backward(d_stage3_mfa_att3_fc2, d_stage3_mfa_att3_sigmoid, stage3_mfa_att3_sigmoid, (size_t)N * 1280, 0);
-    conv1x1_backward(d_stage3_mfa_att3_relu, 0, d_stage3_mfa_att3_fc2_weight, NULL, d_stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, 20, 40, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 32); k++)
+        conv1x1_backward_chunk(k, d_stage3_mfa_att3_relu, 0, scratch, 0, d_stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, 20, 40, (size_t)N * 32);
+    conv1x1_backward_reduce(d_stage3_mfa_att3_fc2_weight, NULL, scratch, 20, 40, (size_t)N * 32);
     relu_backward(d_stage3_mfa_att3_fc1, d_stage3_mfa_att3_relu, stage3_mfa_att3_relu, (size_t)N * 640, 0);
-    conv1x1_backward(d_stage3_mfa_att3_mean, 0, d_stage3_mfa_att3_fc1_weight, NULL, d_stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, 40, 20, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 32); k++)
+        conv1x1_backward_chunk(k, d_stage3_mfa_att3_mean, 0, scratch, 0, d_stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, 40, 20, (size_t)N * 32);
+    conv1x1_backward_reduce(d_stage3_mfa_att3_fc1_weight, NULL, scratch, 40, 20, (size_t)N * 32);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_backward_channel(c, d_stage3_mfa_bn3, 1, d_stage3_mfa_att3_mean, N, 32, 4);
@@ -6087,9 +6291,15 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 40; c++)
         bcast_mul_t_backward_channel(c, d_stage3_mfa_bn2, 0, d_stage3_mfa_att2_sigmoid, 0, d_stage3_mfa_y2, stage3_mfa_bn2, stage3_mfa_att2_sigmoid, N, 32, 4);
     sigmoid_backward(d_stage3_mfa_att2_fc2, d_stage3_mfa_att2_sigmoid, stage3_mfa_att2_sigmoid, (size_t)N * 1280, 0);
-    conv1x1_backward(d_stage3_mfa_att2_relu, 0, d_stage3_mfa_att2_fc2_weight, NULL, d_stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, 20, 40, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 32); k++)
+        conv1x1_backward_chunk(k, d_stage3_mfa_att2_relu, 0, scratch, 0, d_stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, 20, 40, (size_t)N * 32);
+    conv1x1_backward_reduce(d_stage3_mfa_att2_fc2_weight, NULL, scratch, 20, 40, (size_t)N * 32);
     relu_backward(d_stage3_mfa_att2_fc1, d_stage3_mfa_att2_relu, stage3_mfa_att2_relu, (size_t)N * 640, 0);
-    conv1x1_backward(d_stage3_mfa_att2_mean, 0, d_stage3_mfa_att2_fc1_weight, NULL, d_stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, 40, 20, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 32); k++)
+        conv1x1_backward_chunk(k, d_stage3_mfa_att2_mean, 0, scratch, 0, d_stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, 40, 20, (size_t)N * 32);
+    conv1x1_backward_reduce(d_stage3_mfa_att2_fc1_weight, NULL, scratch, 40, 20, (size_t)N * 32);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_backward_channel(c, d_stage3_mfa_bn2, 1, d_stage3_mfa_att2_mean, N, 32, 4);
@@ -6103,9 +6313,15 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 40; c++)
         bcast_mul_t_backward_channel(c, d_stage3_mfa_x1, 0, d_stage3_mfa_att1_sigmoid, 0, d_stage3_mfa_y1, stage3_mfa_x1, stage3_mfa_att1_sigmoid, N, 32, 4);
     sigmoid_backward(d_stage3_mfa_att1_fc2, d_stage3_mfa_att1_sigmoid, stage3_mfa_att1_sigmoid, (size_t)N * 1280, 0);
-    conv1x1_backward(d_stage3_mfa_att1_relu, 0, d_stage3_mfa_att1_fc2_weight, NULL, d_stage3_mfa_att1_fc2, stage3_mfa_att1_relu, stage3_mfa_att1_fc2_weight, 20, 40, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 32); k++)
+        conv1x1_backward_chunk(k, d_stage3_mfa_att1_relu, 0, scratch, 0, d_stage3_mfa_att1_fc2, stage3_mfa_att1_relu, stage3_mfa_att1_fc2_weight, 20, 40, (size_t)N * 32);
+    conv1x1_backward_reduce(d_stage3_mfa_att1_fc2_weight, NULL, scratch, 20, 40, (size_t)N * 32);
     relu_backward(d_stage3_mfa_att1_fc1, d_stage3_mfa_att1_relu, stage3_mfa_att1_relu, (size_t)N * 640, 0);
-    conv1x1_backward(d_stage3_mfa_att1_mean, 0, d_stage3_mfa_att1_fc1_weight, NULL, d_stage3_mfa_att1_fc1, stage3_mfa_att1_mean, stage3_mfa_att1_fc1_weight, 40, 20, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 32); k++)
+        conv1x1_backward_chunk(k, d_stage3_mfa_att1_mean, 0, scratch, 0, d_stage3_mfa_att1_fc1, stage3_mfa_att1_mean, stage3_mfa_att1_fc1_weight, 40, 20, (size_t)N * 32);
+    conv1x1_backward_reduce(d_stage3_mfa_att1_fc1_weight, NULL, scratch, 40, 20, (size_t)N * 32);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_backward_channel(c, d_stage3_mfa_x1, 1, d_stage3_mfa_att1_mean, N, 32, 4);
@@ -6127,7 +6343,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 160; c++)
         bcast_add_f_backward_channel(c, d_stage3_bcres2net2_f2, 0, d_stage3_bcres2net1_bn, 0, d_stage3_bcres2net2_drop, 0, d_stage3_bcres2net2_sum, N, 32, 4);
     dropout_backward(d_stage3_bcres2net2_conv_out, 0, d_stage3_bcres2net2_drop, stage3_bcres2net2_drop_mask, (size_t)N * 160, 4);
-    conv1x1_backward(d_stage3_bcres2net2_f1, 0, d_stage3_bcres2net2_conv_out_weight, NULL, d_stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, 160, 160, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 204800 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 4); k++)
+        conv1x1_backward_chunk(k, d_stage3_bcres2net2_f1, 0, scratch, 0, d_stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, 160, 160, (size_t)N * 4);
+    conv1x1_backward_reduce(d_stage3_bcres2net2_conv_out_weight, NULL, scratch, 160, 160, (size_t)N * 4);
     relu_backward(d_stage3_bcres2net2_f1_dw4, d_stage3_bcres2net2_f1_out4, stage3_bcres2net2_f1_out4, (size_t)N * 160, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -6178,7 +6397,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 160; c++)
         bcast_add_f_backward_channel(c, d_stage3_bcres2net1_f2, 0, NULL, 0, d_stage3_bcres2net1_drop, 0, d_stage3_bcres2net1_sum, N, 32, 4);
     dropout_backward(d_stage3_bcres2net1_conv_out, 0, d_stage3_bcres2net1_drop, stage3_bcres2net1_drop_mask, (size_t)N * 160, 4);
-    conv1x1_backward(d_stage3_bcres2net1_f1, 0, d_stage3_bcres2net1_conv_out_weight, NULL, d_stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, stage3_bcres2net1_conv_out_weight, 160, 160, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 204800 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 4); k++)
+        conv1x1_backward_chunk(k, d_stage3_bcres2net1_f1, 0, scratch, 0, d_stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, stage3_bcres2net1_conv_out_weight, 160, 160, (size_t)N * 4);
+    conv1x1_backward_reduce(d_stage3_bcres2net1_conv_out_weight, NULL, scratch, 160, 160, (size_t)N * 4);
     relu_backward(d_stage3_bcres2net1_f1_dw4, d_stage3_bcres2net1_f1_out4, stage3_bcres2net1_f1_out4, (size_t)N * 160, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -6221,7 +6443,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
         norm_backward_group(g, d_stage3_bcres2net1_conv_in, 0, d_stage3_bcres2net1_bn_in_scale, d_stage3_bcres2net1_bn_in_shift, d_stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_shift, stage3_bcres2net1_bn_in_saved, (NormShape){160, 1, N, 32, 4}, 1);
-    conv1x1_backward(d_stage3_maxpool, 0, d_stage3_bcres2net1_conv_in_weight, NULL, d_stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, 120, 160, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 4915200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
+        conv1x1_backward_chunk(k, d_stage3_maxpool, 0, scratch, 0, d_stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, 120, 160, (size_t)N * 128);
+    conv1x1_backward_reduce(d_stage3_bcres2net1_conv_in_weight, NULL, scratch, 120, 160, (size_t)N * 128);
 
     /* backward of stage3.maxpool: 120 x 64 x 8 -> 120 x 32 x 4 */
     maxpool_backward(d_stage2_mfa, 1, d_stage3_maxpool, stage3_maxpool_argmax, (PoolShape){120 * N, 64, 8, 2, 2, 32, 4});
@@ -6235,9 +6460,15 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 30; c++)
         bcast_mul_t_backward_channel(c, d_stage2_mfa_bn4, 0, d_stage2_mfa_att4_sigmoid, 0, d_stage2_mfa_y4, stage2_mfa_bn4, stage2_mfa_att4_sigmoid, N, 64, 8);
     sigmoid_backward(d_stage2_mfa_att4_fc2, d_stage2_mfa_att4_sigmoid, stage2_mfa_att4_sigmoid, (size_t)N * 1920, 0);
-    conv1x1_backward(d_stage2_mfa_att4_relu, 0, d_stage2_mfa_att4_fc2_weight, NULL, d_stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, 16, 30, (size_t)N * 64);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 64); k++)
+        conv1x1_backward_chunk(k, d_stage2_mfa_att4_relu, 0, scratch, 0, d_stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, 16, 30, (size_t)N * 64);
+    conv1x1_backward_reduce(d_stage2_mfa_att4_fc2_weight, NULL, scratch, 16, 30, (size_t)N * 64);
     relu_backward(d_stage2_mfa_att4_fc1, d_stage2_mfa_att4_relu, stage2_mfa_att4_relu, (size_t)N * 1024, 0);
-    conv1x1_backward(d_stage2_mfa_att4_mean, 0, d_stage2_mfa_att4_fc1_weight, NULL, d_stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, 30, 16, (size_t)N * 64);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 64); k++)
+        conv1x1_backward_chunk(k, d_stage2_mfa_att4_mean, 0, scratch, 0, d_stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, 30, 16, (size_t)N * 64);
+    conv1x1_backward_reduce(d_stage2_mfa_att4_fc1_weight, NULL, scratch, 30, 16, (size_t)N * 64);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         mean_t_backward_channel(c, d_stage2_mfa_bn4, 1, d_stage2_mfa_att4_mean, N, 64, 8);
@@ -6252,9 +6483,15 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 30; c++)
         bcast_mul_t_backward_channel(c, d_stage2_mfa_bn3, 0, d_stage2_mfa_att3_sigmoid, 0, d_stage2_mfa_y3, stage2_mfa_bn3, stage2_mfa_att3_sigmoid, N, 64, 8);
     sigmoid_backward(d_stage2_mfa_att3_fc2, d_stage2_mfa_att3_sigmoid, stage2_mfa_att3_sigmoid, (size_t)N * 1920, 0);
-    conv1x1_backward(d_stage2_mfa_att3_relu, 0, d_stage2_mfa_att3_fc2_weight, NULL, d_stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, 16, 30, (size_t)N * 64);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 64); k++)
+        conv1x1_backward_chunk(k, d_stage2_mfa_att3_relu, 0, scratch, 0, d_stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, 16, 30, (size_t)N * 64);
+    conv1x1_backward_reduce(d_stage2_mfa_att3_fc2_weight, NULL, scratch, 16, 30, (size_t)N * 64);
     relu_backward(d_stage2_mfa_att3_fc1, d_stage2_mfa_att3_relu, stage2_mfa_att3_relu, (size_t)N * 1024, 0);
-    conv1x1_backward(d_stage2_mfa_att3_mean, 0, d_stage2_mfa_att3_fc1_weight, NULL, d_stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, 30, 16, (size_t)N * 64);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 64); k++)
+        conv1x1_backward_chunk(k, d_stage2_mfa_att3_mean, 0, scratch, 0, d_stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, 30, 16, (size_t)N * 64);
+    conv1x1_backward_reduce(d_stage2_mfa_att3_fc1_weight, NULL, scratch, 30, 16, (size_t)N * 64);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         mean_t_backward_channel(c, d_stage2_mfa_bn3, 1, d_stage2_mfa_att3_mean, N, 64, 8);
@@ -6269,9 +6506,15 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 30; c++)
         bcast_mul_t_backward_channel(c, d_stage2_mfa_bn2, 0, d_stage2_mfa_att2_sigmoid, 0, d_stage2_mfa_y2, stage2_mfa_bn2, stage2_mfa_att2_sigmoid, N, 64, 8);
     sigmoid_backward(d_stage2_mfa_att2_fc2, d_stage2_mfa_att2_sigmoid, stage2_mfa_att2_sigmoid, (size_t)N * 1920, 0);
-    conv1x1_backward(d_stage2_mfa_att2_relu, 0, d_stage2_mfa_att2_fc2_weight, NULL, d_stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, 16, 30, (size_t)N * 64);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 64); k++)
+        conv1x1_backward_chunk(k, d_stage2_mfa_att2_relu, 0, scratch, 0, d_stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, 16, 30, (size_t)N * 64);
+    conv1x1_backward_reduce(d_stage2_mfa_att2_fc2_weight, NULL, scratch, 16, 30, (size_t)N * 64);
     relu_backward(d_stage2_mfa_att2_fc1, d_stage2_mfa_att2_relu, stage2_mfa_att2_relu, (size_t)N * 1024, 0);
-    conv1x1_backward(d_stage2_mfa_att2_mean, 0, d_stage2_mfa_att2_fc1_weight, NULL, d_stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, 30, 16, (size_t)N * 64);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 64); k++)
+        conv1x1_backward_chunk(k, d_stage2_mfa_att2_mean, 0, scratch, 0, d_stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, 30, 16, (size_t)N * 64);
+    conv1x1_backward_reduce(d_stage2_mfa_att2_fc1_weight, NULL, scratch, 30, 16, (size_t)N * 64);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         mean_t_backward_channel(c, d_stage2_mfa_bn2, 1, d_stage2_mfa_att2_mean, N, 64, 8);
@@ -6285,9 +6528,15 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 30; c++)
         bcast_mul_t_backward_channel(c, d_stage2_mfa_x1, 0, d_stage2_mfa_att1_sigmoid, 0, d_stage2_mfa_y1, stage2_mfa_x1, stage2_mfa_att1_sigmoid, N, 64, 8);
     sigmoid_backward(d_stage2_mfa_att1_fc2, d_stage2_mfa_att1_sigmoid, stage2_mfa_att1_sigmoid, (size_t)N * 1920, 0);
-    conv1x1_backward(d_stage2_mfa_att1_relu, 0, d_stage2_mfa_att1_fc2_weight, NULL, d_stage2_mfa_att1_fc2, stage2_mfa_att1_relu, stage2_mfa_att1_fc2_weight, 16, 30, (size_t)N * 64);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 64); k++)
+        conv1x1_backward_chunk(k, d_stage2_mfa_att1_relu, 0, scratch, 0, d_stage2_mfa_att1_fc2, stage2_mfa_att1_relu, stage2_mfa_att1_fc2_weight, 16, 30, (size_t)N * 64);
+    conv1x1_backward_reduce(d_stage2_mfa_att1_fc2_weight, NULL, scratch, 16, 30, (size_t)N * 64);
     relu_backward(d_stage2_mfa_att1_fc1, d_stage2_mfa_att1_relu, stage2_mfa_att1_relu, (size_t)N * 1024, 0);
-    conv1x1_backward(d_stage2_mfa_att1_mean, 0, d_stage2_mfa_att1_fc1_weight, NULL, d_stage2_mfa_att1_fc1, stage2_mfa_att1_mean, stage2_mfa_att1_fc1_weight, 30, 16, (size_t)N * 64);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 64); k++)
+        conv1x1_backward_chunk(k, d_stage2_mfa_att1_mean, 0, scratch, 0, d_stage2_mfa_att1_fc1, stage2_mfa_att1_mean, stage2_mfa_att1_fc1_weight, 30, 16, (size_t)N * 64);
+    conv1x1_backward_reduce(d_stage2_mfa_att1_fc1_weight, NULL, scratch, 30, 16, (size_t)N * 64);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         mean_t_backward_channel(c, d_stage2_mfa_x1, 1, d_stage2_mfa_att1_mean, N, 64, 8);
@@ -6309,7 +6558,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 120; c++)
         bcast_add_f_backward_channel(c, d_stage2_bcres2net2_f2, 0, d_stage2_bcres2net1_bn, 0, d_stage2_bcres2net2_drop, 0, d_stage2_bcres2net2_sum, N, 64, 8);
     dropout_backward(d_stage2_bcres2net2_conv_out, 0, d_stage2_bcres2net2_drop, stage2_bcres2net2_drop_mask, (size_t)N * 120, 8);
-    conv1x1_backward(d_stage2_bcres2net2_f1, 0, d_stage2_bcres2net2_conv_out_weight, NULL, d_stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, 120, 120, (size_t)N * 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 230400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 8); k++)
+        conv1x1_backward_chunk(k, d_stage2_bcres2net2_f1, 0, scratch, 0, d_stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, 120, 120, (size_t)N * 8);
+    conv1x1_backward_reduce(d_stage2_bcres2net2_conv_out_weight, NULL, scratch, 120, 120, (size_t)N * 8);
     relu_backward(d_stage2_bcres2net2_f1_dw4, d_stage2_bcres2net2_f1_out4, stage2_bcres2net2_f1_out4, (size_t)N * 240, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
@@ -6360,7 +6612,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 120; c++)
         bcast_add_f_backward_channel(c, d_stage2_bcres2net1_f2, 0, NULL, 0, d_stage2_bcres2net1_drop, 0, d_stage2_bcres2net1_sum, N, 64, 8);
     dropout_backward(d_stage2_bcres2net1_conv_out, 0, d_stage2_bcres2net1_drop, stage2_bcres2net1_drop_mask, (size_t)N * 120, 8);
-    conv1x1_backward(d_stage2_bcres2net1_f1, 0, d_stage2_bcres2net1_conv_out_weight, NULL, d_stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, stage2_bcres2net1_conv_out_weight, 120, 120, (size_t)N * 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 230400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 8); k++)
+        conv1x1_backward_chunk(k, d_stage2_bcres2net1_f1, 0, scratch, 0, d_stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, stage2_bcres2net1_conv_out_weight, 120, 120, (size_t)N * 8);
+    conv1x1_backward_reduce(d_stage2_bcres2net1_conv_out_weight, NULL, scratch, 120, 120, (size_t)N * 8);
     relu_backward(d_stage2_bcres2net1_f1_dw4, d_stage2_bcres2net1_f1_out4, stage2_bcres2net1_f1_out4, (size_t)N * 240, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
@@ -6403,7 +6658,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
         norm_backward_group(g, d_stage2_bcres2net1_conv_in, 0, d_stage2_bcres2net1_bn_in_scale, d_stage2_bcres2net1_bn_in_shift, d_stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_shift, stage2_bcres2net1_bn_in_saved, (NormShape){120, 1, N, 64, 8}, 1);
-    conv1x1_backward(d_stage2_maxpool, 0, d_stage2_bcres2net1_conv_in_weight, NULL, d_stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, 80, 120, (size_t)N * 512);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 9830400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 512); k++)
+        conv1x1_backward_chunk(k, d_stage2_maxpool, 0, scratch, 0, d_stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, 80, 120, (size_t)N * 512);
+    conv1x1_backward_reduce(d_stage2_bcres2net1_conv_in_weight, NULL, scratch, 80, 120, (size_t)N * 512);
 
     /* backward of stage2.maxpool: 80 x 128 x 16 -> 80 x 64 x 8 */
     maxpool_backward(d_stage1_mfa, 1, d_stage2_maxpool, stage2_maxpool_argmax, (PoolShape){80 * N, 128, 16, 2, 2, 64, 8});
@@ -6417,9 +6675,15 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 20; c++)
         bcast_mul_t_backward_channel(c, d_stage1_mfa_bn4, 0, d_stage1_mfa_att4_sigmoid, 0, d_stage1_mfa_y4, stage1_mfa_bn4, stage1_mfa_att4_sigmoid, N, 128, 16);
     sigmoid_backward(d_stage1_mfa_att4_fc2, d_stage1_mfa_att4_sigmoid, stage1_mfa_att4_sigmoid, (size_t)N * 2560, 0);
-    conv1x1_backward(d_stage1_mfa_att4_relu, 0, d_stage1_mfa_att4_fc2_weight, NULL, d_stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, 10, 20, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
+        conv1x1_backward_chunk(k, d_stage1_mfa_att4_relu, 0, scratch, 0, d_stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, 10, 20, (size_t)N * 128);
+    conv1x1_backward_reduce(d_stage1_mfa_att4_fc2_weight, NULL, scratch, 10, 20, (size_t)N * 128);
     relu_backward(d_stage1_mfa_att4_fc1, d_stage1_mfa_att4_relu, stage1_mfa_att4_relu, (size_t)N * 1280, 0);
-    conv1x1_backward(d_stage1_mfa_att4_mean, 0, d_stage1_mfa_att4_fc1_weight, NULL, d_stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, 20, 10, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
+        conv1x1_backward_chunk(k, d_stage1_mfa_att4_mean, 0, scratch, 0, d_stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, 20, 10, (size_t)N * 128);
+    conv1x1_backward_reduce(d_stage1_mfa_att4_fc1_weight, NULL, scratch, 20, 10, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_backward_channel(c, d_stage1_mfa_bn4, 1, d_stage1_mfa_att4_mean, N, 128, 16);
@@ -6434,9 +6698,15 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 20; c++)
         bcast_mul_t_backward_channel(c, d_stage1_mfa_bn3, 0, d_stage1_mfa_att3_sigmoid, 0, d_stage1_mfa_y3, stage1_mfa_bn3, stage1_mfa_att3_sigmoid, N, 128, 16);
     sigmoid_backward(d_stage1_mfa_att3_fc2, d_stage1_mfa_att3_sigmoid, stage1_mfa_att3_sigmoid, (size_t)N * 2560, 0);
-    conv1x1_backward(d_stage1_mfa_att3_relu, 0, d_stage1_mfa_att3_fc2_weight, NULL, d_stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, 10, 20, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
+        conv1x1_backward_chunk(k, d_stage1_mfa_att3_relu, 0, scratch, 0, d_stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, 10, 20, (size_t)N * 128);
+    conv1x1_backward_reduce(d_stage1_mfa_att3_fc2_weight, NULL, scratch, 10, 20, (size_t)N * 128);
     relu_backward(d_stage1_mfa_att3_fc1, d_stage1_mfa_att3_relu, stage1_mfa_att3_relu, (size_t)N * 1280, 0);
-    conv1x1_backward(d_stage1_mfa_att3_mean, 0, d_stage1_mfa_att3_fc1_weight, NULL, d_stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, 20, 10, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
+        conv1x1_backward_chunk(k, d_stage1_mfa_att3_mean, 0, scratch, 0, d_stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, 20, 10, (size_t)N * 128);
+    conv1x1_backward_reduce(d_stage1_mfa_att3_fc1_weight, NULL, scratch, 20, 10, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_backward_channel(c, d_stage1_mfa_bn3, 1, d_stage1_mfa_att3_mean, N, 128, 16);
@@ -6451,9 +6721,15 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 20; c++)
         bcast_mul_t_backward_channel(c, d_stage1_mfa_bn2, 0, d_stage1_mfa_att2_sigmoid, 0, d_stage1_mfa_y2, stage1_mfa_bn2, stage1_mfa_att2_sigmoid, N, 128, 16);
     sigmoid_backward(d_stage1_mfa_att2_fc2, d_stage1_mfa_att2_sigmoid, stage1_mfa_att2_sigmoid, (size_t)N * 2560, 0);
-    conv1x1_backward(d_stage1_mfa_att2_relu, 0, d_stage1_mfa_att2_fc2_weight, NULL, d_stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, 10, 20, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
+        conv1x1_backward_chunk(k, d_stage1_mfa_att2_relu, 0, scratch, 0, d_stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, 10, 20, (size_t)N * 128);
+    conv1x1_backward_reduce(d_stage1_mfa_att2_fc2_weight, NULL, scratch, 10, 20, (size_t)N * 128);
     relu_backward(d_stage1_mfa_att2_fc1, d_stage1_mfa_att2_relu, stage1_mfa_att2_relu, (size_t)N * 1280, 0);
-    conv1x1_backward(d_stage1_mfa_att2_mean, 0, d_stage1_mfa_att2_fc1_weight, NULL, d_stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, 20, 10, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
+        conv1x1_backward_chunk(k, d_stage1_mfa_att2_mean, 0, scratch, 0, d_stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, 20, 10, (size_t)N * 128);
+    conv1x1_backward_reduce(d_stage1_mfa_att2_fc1_weight, NULL, scratch, 20, 10, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_backward_channel(c, d_stage1_mfa_bn2, 1, d_stage1_mfa_att2_mean, N, 128, 16);
@@ -6467,9 +6743,15 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 20; c++)
         bcast_mul_t_backward_channel(c, d_stage1_mfa_x1, 0, d_stage1_mfa_att1_sigmoid, 0, d_stage1_mfa_y1, stage1_mfa_x1, stage1_mfa_att1_sigmoid, N, 128, 16);
     sigmoid_backward(d_stage1_mfa_att1_fc2, d_stage1_mfa_att1_sigmoid, stage1_mfa_att1_sigmoid, (size_t)N * 2560, 0);
-    conv1x1_backward(d_stage1_mfa_att1_relu, 0, d_stage1_mfa_att1_fc2_weight, NULL, d_stage1_mfa_att1_fc2, stage1_mfa_att1_relu, stage1_mfa_att1_fc2_weight, 10, 20, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
+        conv1x1_backward_chunk(k, d_stage1_mfa_att1_relu, 0, scratch, 0, d_stage1_mfa_att1_fc2, stage1_mfa_att1_relu, stage1_mfa_att1_fc2_weight, 10, 20, (size_t)N * 128);
+    conv1x1_backward_reduce(d_stage1_mfa_att1_fc2_weight, NULL, scratch, 10, 20, (size_t)N * 128);
     relu_backward(d_stage1_mfa_att1_fc1, d_stage1_mfa_att1_relu, stage1_mfa_att1_relu, (size_t)N * 1280, 0);
-    conv1x1_backward(d_stage1_mfa_att1_mean, 0, d_stage1_mfa_att1_fc1_weight, NULL, d_stage1_mfa_att1_fc1, stage1_mfa_att1_mean, stage1_mfa_att1_fc1_weight, 20, 10, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
+        conv1x1_backward_chunk(k, d_stage1_mfa_att1_mean, 0, scratch, 0, d_stage1_mfa_att1_fc1, stage1_mfa_att1_mean, stage1_mfa_att1_fc1_weight, 20, 10, (size_t)N * 128);
+    conv1x1_backward_reduce(d_stage1_mfa_att1_fc1_weight, NULL, scratch, 20, 10, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_backward_channel(c, d_stage1_mfa_x1, 1, d_stage1_mfa_att1_mean, N, 128, 16);
@@ -6491,7 +6773,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 80; c++)
         bcast_add_f_backward_channel(c, d_stage1_bcres2net2_f2, 0, d_stage1_bcres2net1_bn, 0, d_stage1_bcres2net2_drop, 0, d_stage1_bcres2net2_sum, N, 128, 16);
     dropout_backward(d_stage1_bcres2net2_conv_out, 0, d_stage1_bcres2net2_drop, stage1_bcres2net2_drop_mask, (size_t)N * 80, 16);
-    conv1x1_backward(d_stage1_bcres2net2_f1, 0, d_stage1_bcres2net2_conv_out_weight, NULL, d_stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, 80, 80, (size_t)N * 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 204800 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 16); k++)
+        conv1x1_backward_chunk(k, d_stage1_bcres2net2_f1, 0, scratch, 0, d_stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, 80, 80, (size_t)N * 16);
+    conv1x1_backward_reduce(d_stage1_bcres2net2_conv_out_weight, NULL, scratch, 80, 80, (size_t)N * 16);
     relu_backward(d_stage1_bcres2net2_f1_dw4, d_stage1_bcres2net2_f1_out4, stage1_bcres2net2_f1_out4, (size_t)N * 320, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -6542,7 +6827,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 80; c++)
         bcast_add_f_backward_channel(c, d_stage1_bcres2net1_f2, 0, NULL, 0, d_stage1_bcres2net1_drop, 0, d_stage1_bcres2net1_sum, N, 128, 16);
     dropout_backward(d_stage1_bcres2net1_conv_out, 0, d_stage1_bcres2net1_drop, stage1_bcres2net1_drop_mask, (size_t)N * 80, 16);
-    conv1x1_backward(d_stage1_bcres2net1_f1, 0, d_stage1_bcres2net1_conv_out_weight, NULL, d_stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, stage1_bcres2net1_conv_out_weight, 80, 80, (size_t)N * 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 204800 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 16); k++)
+        conv1x1_backward_chunk(k, d_stage1_bcres2net1_f1, 0, scratch, 0, d_stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, stage1_bcres2net1_conv_out_weight, 80, 80, (size_t)N * 16);
+    conv1x1_backward_reduce(d_stage1_bcres2net1_conv_out_weight, NULL, scratch, 80, 80, (size_t)N * 16);
     relu_backward(d_stage1_bcres2net1_f1_dw4, d_stage1_bcres2net1_f1_out4, stage1_bcres2net1_f1_out4, (size_t)N * 320, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -6585,7 +6873,10 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_backward_group(g, d_stage1_bcres2net1_conv_in, 0, d_stage1_bcres2net1_bn_in_scale, d_stage1_bcres2net1_bn_in_shift, d_stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_shift, stage1_bcres2net1_bn_in_saved, (NormShape){80, 1, N, 128, 16}, 1);
-    conv1x1_backward(d_stem_mfa, 0, d_stage1_bcres2net1_conv_in_weight, NULL, d_stage1_bcres2net1_conv_in, stem_mfa, stage1_bcres2net1_conv_in_weight, 160, 80, (size_t)N * 2048);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 52428800 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 2048); k++)
+        conv1x1_backward_chunk(k, d_stem_mfa, 0, scratch, 0, d_stage1_bcres2net1_conv_in, stem_mfa, stage1_bcres2net1_conv_in_weight, 160, 80, (size_t)N * 2048);
+    conv1x1_backward_reduce(d_stage1_bcres2net1_conv_in_weight, NULL, scratch, 160, 80, (size_t)N * 2048);
 
     /* ---- spec line 8: stem:   conv(out = 2*C, kernel = 5, stride = 2) -> bn -> relu -> mfa; */
 
@@ -6596,9 +6887,15 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 40; c++)
         bcast_mul_t_backward_channel(c, d_stem_mfa_bn4, 0, d_stem_mfa_att4_sigmoid, 0, d_stem_mfa_y4, stem_mfa_bn4, stem_mfa_att4_sigmoid, N, 128, 16);
     sigmoid_backward(d_stem_mfa_att4_fc2, d_stem_mfa_att4_sigmoid, stem_mfa_att4_sigmoid, (size_t)N * 5120, 0);
-    conv1x1_backward(d_stem_mfa_att4_relu, 0, d_stem_mfa_att4_fc2_weight, NULL, d_stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, 20, 40, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 204800 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
+        conv1x1_backward_chunk(k, d_stem_mfa_att4_relu, 0, scratch, 0, d_stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, 20, 40, (size_t)N * 128);
+    conv1x1_backward_reduce(d_stem_mfa_att4_fc2_weight, NULL, scratch, 20, 40, (size_t)N * 128);
     relu_backward(d_stem_mfa_att4_fc1, d_stem_mfa_att4_relu, stem_mfa_att4_relu, (size_t)N * 2560, 0);
-    conv1x1_backward(d_stem_mfa_att4_mean, 0, d_stem_mfa_att4_fc1_weight, NULL, d_stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, 40, 20, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 204800 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
+        conv1x1_backward_chunk(k, d_stem_mfa_att4_mean, 0, scratch, 0, d_stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, 40, 20, (size_t)N * 128);
+    conv1x1_backward_reduce(d_stem_mfa_att4_fc1_weight, NULL, scratch, 40, 20, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_backward_channel(c, d_stem_mfa_bn4, 1, d_stem_mfa_att4_mean, N, 128, 16);
@@ -6613,9 +6910,15 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 40; c++)
         bcast_mul_t_backward_channel(c, d_stem_mfa_bn3, 0, d_stem_mfa_att3_sigmoid, 0, d_stem_mfa_y3, stem_mfa_bn3, stem_mfa_att3_sigmoid, N, 128, 16);
     sigmoid_backward(d_stem_mfa_att3_fc2, d_stem_mfa_att3_sigmoid, stem_mfa_att3_sigmoid, (size_t)N * 5120, 0);
-    conv1x1_backward(d_stem_mfa_att3_relu, 0, d_stem_mfa_att3_fc2_weight, NULL, d_stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, 20, 40, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 204800 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
+        conv1x1_backward_chunk(k, d_stem_mfa_att3_relu, 0, scratch, 0, d_stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, 20, 40, (size_t)N * 128);
+    conv1x1_backward_reduce(d_stem_mfa_att3_fc2_weight, NULL, scratch, 20, 40, (size_t)N * 128);
     relu_backward(d_stem_mfa_att3_fc1, d_stem_mfa_att3_relu, stem_mfa_att3_relu, (size_t)N * 2560, 0);
-    conv1x1_backward(d_stem_mfa_att3_mean, 0, d_stem_mfa_att3_fc1_weight, NULL, d_stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, 40, 20, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 204800 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
+        conv1x1_backward_chunk(k, d_stem_mfa_att3_mean, 0, scratch, 0, d_stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, 40, 20, (size_t)N * 128);
+    conv1x1_backward_reduce(d_stem_mfa_att3_fc1_weight, NULL, scratch, 40, 20, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_backward_channel(c, d_stem_mfa_bn3, 1, d_stem_mfa_att3_mean, N, 128, 16);
@@ -6630,9 +6933,15 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 40; c++)
         bcast_mul_t_backward_channel(c, d_stem_mfa_bn2, 0, d_stem_mfa_att2_sigmoid, 0, d_stem_mfa_y2, stem_mfa_bn2, stem_mfa_att2_sigmoid, N, 128, 16);
     sigmoid_backward(d_stem_mfa_att2_fc2, d_stem_mfa_att2_sigmoid, stem_mfa_att2_sigmoid, (size_t)N * 5120, 0);
-    conv1x1_backward(d_stem_mfa_att2_relu, 0, d_stem_mfa_att2_fc2_weight, NULL, d_stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, 20, 40, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 204800 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
+        conv1x1_backward_chunk(k, d_stem_mfa_att2_relu, 0, scratch, 0, d_stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, 20, 40, (size_t)N * 128);
+    conv1x1_backward_reduce(d_stem_mfa_att2_fc2_weight, NULL, scratch, 20, 40, (size_t)N * 128);
     relu_backward(d_stem_mfa_att2_fc1, d_stem_mfa_att2_relu, stem_mfa_att2_relu, (size_t)N * 2560, 0);
-    conv1x1_backward(d_stem_mfa_att2_mean, 0, d_stem_mfa_att2_fc1_weight, NULL, d_stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, 40, 20, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 204800 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
+        conv1x1_backward_chunk(k, d_stem_mfa_att2_mean, 0, scratch, 0, d_stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, 40, 20, (size_t)N * 128);
+    conv1x1_backward_reduce(d_stem_mfa_att2_fc1_weight, NULL, scratch, 40, 20, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_backward_channel(c, d_stem_mfa_bn2, 1, d_stem_mfa_att2_mean, N, 128, 16);
@@ -6646,9 +6955,15 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     for (int c = 0; c < 40; c++)
         bcast_mul_t_backward_channel(c, d_stem_mfa_x1, 0, d_stem_mfa_att1_sigmoid, 0, d_stem_mfa_y1, stem_mfa_x1, stem_mfa_att1_sigmoid, N, 128, 16);
     sigmoid_backward(d_stem_mfa_att1_fc2, d_stem_mfa_att1_sigmoid, stem_mfa_att1_sigmoid, (size_t)N * 5120, 0);
-    conv1x1_backward(d_stem_mfa_att1_relu, 0, d_stem_mfa_att1_fc2_weight, NULL, d_stem_mfa_att1_fc2, stem_mfa_att1_relu, stem_mfa_att1_fc2_weight, 20, 40, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 204800 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
+        conv1x1_backward_chunk(k, d_stem_mfa_att1_relu, 0, scratch, 0, d_stem_mfa_att1_fc2, stem_mfa_att1_relu, stem_mfa_att1_fc2_weight, 20, 40, (size_t)N * 128);
+    conv1x1_backward_reduce(d_stem_mfa_att1_fc2_weight, NULL, scratch, 20, 40, (size_t)N * 128);
     relu_backward(d_stem_mfa_att1_fc1, d_stem_mfa_att1_relu, stem_mfa_att1_relu, (size_t)N * 2560, 0);
-    conv1x1_backward(d_stem_mfa_att1_mean, 0, d_stem_mfa_att1_fc1_weight, NULL, d_stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, 40, 20, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 204800 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
+        conv1x1_backward_chunk(k, d_stem_mfa_att1_mean, 0, scratch, 0, d_stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, 40, 20, (size_t)N * 128);
+    conv1x1_backward_reduce(d_stem_mfa_att1_fc1_weight, NULL, scratch, 40, 20, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_backward_channel(c, d_stem_mfa_x1, 1, d_stem_mfa_att1_mean, N, 128, 16);
@@ -7572,9 +7887,13 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stem_mfa_att1_mean, stem_mfa_x1, N, 128, 16);
-    conv1x1_forward(stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, NULL, 40, 20, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att1_relu, stem_mfa_att1_fc1, (size_t)N * 2560);
-    conv1x1_forward(stem_mfa_att1_fc2, stem_mfa_att1_relu, stem_mfa_att1_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stem_mfa_att1_fc2, stem_mfa_att1_relu, stem_mfa_att1_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att1_sigmoid, stem_mfa_att1_fc2, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -7585,9 +7904,13 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stem_mfa_att2_mean, stem_mfa_bn2, N, 128, 16);
-    conv1x1_forward(stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att2_relu, stem_mfa_att2_fc1, (size_t)N * 2560);
-    conv1x1_forward(stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att2_sigmoid, stem_mfa_att2_fc2, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -7599,9 +7922,13 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stem_mfa_att3_mean, stem_mfa_bn3, N, 128, 16);
-    conv1x1_forward(stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att3_relu, stem_mfa_att3_fc1, (size_t)N * 2560);
-    conv1x1_forward(stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att3_sigmoid, stem_mfa_att3_fc2, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -7613,9 +7940,13 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stem_mfa_att4_mean, stem_mfa_bn4, N, 128, 16);
-    conv1x1_forward(stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att4_relu, stem_mfa_att4_fc1, (size_t)N * 2560);
-    conv1x1_forward(stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att4_sigmoid, stem_mfa_att4_fc2, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -7624,7 +7955,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     /* ---- spec line 9: stage1: bcres2net(out = C) x 2 -> resnorm(0.1) -> mfa; */
 
     /* stage1.bcres2net1: 160 x 128 x 16 -> 80 x 128 x 16 */
-    conv1x1_forward(stage1_bcres2net1_conv_in, stem_mfa, stage1_bcres2net1_conv_in_weight, NULL, 160, 80, (size_t)N * 2048);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 26214400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 2048); k++)
+        conv1x1_forward_block(k, stage1_bcres2net1_conv_in, stem_mfa, stage1_bcres2net1_conv_in_weight, NULL, 160, 80, (size_t)N * 2048);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_forward_infer_group(g, stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_shift, stats + 560, stats + 640, (NormShape){80, 1, N, 128, 16}, 1);
@@ -7658,7 +7991,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_bcres2net1_f1_dw4, stage1_bcres2net1_f1_sum4, stage1_bcres2net1_f1_dw4_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres2net1_f1_out4, stage1_bcres2net1_f1_dw4, (size_t)N * 320);
-    conv1x1_forward(stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, stage1_bcres2net1_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
+        conv1x1_forward_block(k, stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, stage1_bcres2net1_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
     copy_forward(stage1_bcres2net1_drop, stage1_bcres2net1_conv_out, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
@@ -7695,7 +8030,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_bcres2net2_f1_dw4, stage1_bcres2net2_f1_sum4, stage1_bcres2net2_f1_dw4_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres2net2_f1_out4, stage1_bcres2net2_f1_dw4, (size_t)N * 320);
-    conv1x1_forward(stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
+        conv1x1_forward_block(k, stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
     copy_forward(stage1_bcres2net2_drop, stage1_bcres2net2_conv_out, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
@@ -7710,9 +8047,13 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stage1_mfa_att1_mean, stage1_mfa_x1, N, 128, 16);
-    conv1x1_forward(stage1_mfa_att1_fc1, stage1_mfa_att1_mean, stage1_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stage1_mfa_att1_fc1, stage1_mfa_att1_mean, stage1_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att1_relu, stage1_mfa_att1_fc1, (size_t)N * 1280);
-    conv1x1_forward(stage1_mfa_att1_fc2, stage1_mfa_att1_relu, stage1_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stage1_mfa_att1_fc2, stage1_mfa_att1_relu, stage1_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att1_sigmoid, stage1_mfa_att1_fc2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -7723,9 +8064,13 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stage1_mfa_att2_mean, stage1_mfa_bn2, N, 128, 16);
-    conv1x1_forward(stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att2_relu, stage1_mfa_att2_fc1, (size_t)N * 1280);
-    conv1x1_forward(stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att2_sigmoid, stage1_mfa_att2_fc2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -7737,9 +8082,13 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stage1_mfa_att3_mean, stage1_mfa_bn3, N, 128, 16);
-    conv1x1_forward(stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att3_relu, stage1_mfa_att3_fc1, (size_t)N * 1280);
-    conv1x1_forward(stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att3_sigmoid, stage1_mfa_att3_fc2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -7751,9 +8100,13 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stage1_mfa_att4_mean, stage1_mfa_bn4, N, 128, 16);
-    conv1x1_forward(stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att4_relu, stage1_mfa_att4_fc1, (size_t)N * 1280);
-    conv1x1_forward(stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att4_sigmoid, stage1_mfa_att4_fc2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -7767,7 +8120,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
         maxpool_forward_channel(c, stage2_maxpool, NULL, stage1_mfa, N, 128, 16, 2, 2, 64, 8);
 
     /* stage2.bcres2net1: 80 x 64 x 8 -> 120 x 64 x 8 */
-    conv1x1_forward(stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, NULL, 80, 120, (size_t)N * 512);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 4915200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
+        conv1x1_forward_block(k, stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, NULL, 80, 120, (size_t)N * 512);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
         norm_forward_infer_group(g, stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_shift, stats + 2120, stats + 2240, (NormShape){120, 1, N, 64, 8}, 1);
@@ -7801,7 +8156,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_bcres2net1_f1_dw4, stage2_bcres2net1_f1_sum4, stage2_bcres2net1_f1_dw4_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres2net1_f1_out4, stage2_bcres2net1_f1_dw4, (size_t)N * 240);
-    conv1x1_forward(stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, stage2_bcres2net1_conv_out_weight, NULL, 120, 120, (size_t)N * 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 115200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
+        conv1x1_forward_block(k, stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, stage2_bcres2net1_conv_out_weight, NULL, 120, 120, (size_t)N * 8);
     copy_forward(stage2_bcres2net1_drop, stage2_bcres2net1_conv_out, (size_t)N * 960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 120; c++)
@@ -7838,7 +8195,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_bcres2net2_f1_dw4, stage2_bcres2net2_f1_sum4, stage2_bcres2net2_f1_dw4_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres2net2_f1_out4, stage2_bcres2net2_f1_dw4, (size_t)N * 240);
-    conv1x1_forward(stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, NULL, 120, 120, (size_t)N * 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 115200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
+        conv1x1_forward_block(k, stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, NULL, 120, 120, (size_t)N * 8);
     copy_forward(stage2_bcres2net2_drop, stage2_bcres2net2_conv_out, (size_t)N * 960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 120; c++)
@@ -7853,9 +8212,13 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         mean_t_forward_channel(c, stage2_mfa_att1_mean, stage2_mfa_x1, N, 64, 8);
-    conv1x1_forward(stage2_mfa_att1_fc1, stage2_mfa_att1_mean, stage2_mfa_att1_fc1_weight, NULL, 30, 16, (size_t)N * 64);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+        conv1x1_forward_block(k, stage2_mfa_att1_fc1, stage2_mfa_att1_mean, stage2_mfa_att1_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att1_relu, stage2_mfa_att1_fc1, (size_t)N * 1024);
-    conv1x1_forward(stage2_mfa_att1_fc2, stage2_mfa_att1_relu, stage2_mfa_att1_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+        conv1x1_forward_block(k, stage2_mfa_att1_fc2, stage2_mfa_att1_relu, stage2_mfa_att1_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att1_sigmoid, stage2_mfa_att1_fc2, (size_t)N * 1920);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
@@ -7866,9 +8229,13 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         mean_t_forward_channel(c, stage2_mfa_att2_mean, stage2_mfa_bn2, N, 64, 8);
-    conv1x1_forward(stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, NULL, 30, 16, (size_t)N * 64);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+        conv1x1_forward_block(k, stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att2_relu, stage2_mfa_att2_fc1, (size_t)N * 1024);
-    conv1x1_forward(stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+        conv1x1_forward_block(k, stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att2_sigmoid, stage2_mfa_att2_fc2, (size_t)N * 1920);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
@@ -7880,9 +8247,13 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         mean_t_forward_channel(c, stage2_mfa_att3_mean, stage2_mfa_bn3, N, 64, 8);
-    conv1x1_forward(stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, NULL, 30, 16, (size_t)N * 64);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+        conv1x1_forward_block(k, stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att3_relu, stage2_mfa_att3_fc1, (size_t)N * 1024);
-    conv1x1_forward(stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+        conv1x1_forward_block(k, stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att3_sigmoid, stage2_mfa_att3_fc2, (size_t)N * 1920);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
@@ -7894,9 +8265,13 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         mean_t_forward_channel(c, stage2_mfa_att4_mean, stage2_mfa_bn4, N, 64, 8);
-    conv1x1_forward(stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, NULL, 30, 16, (size_t)N * 64);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+        conv1x1_forward_block(k, stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att4_relu, stage2_mfa_att4_fc1, (size_t)N * 1024);
-    conv1x1_forward(stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+        conv1x1_forward_block(k, stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att4_sigmoid, stage2_mfa_att4_fc2, (size_t)N * 1920);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
@@ -7910,7 +8285,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
         maxpool_forward_channel(c, stage3_maxpool, NULL, stage2_mfa, N, 64, 8, 2, 2, 32, 4);
 
     /* stage3.bcres2net1: 120 x 32 x 4 -> 160 x 32 x 4 */
-    conv1x1_forward(stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, NULL, 120, 160, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 2457600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, NULL, 120, 160, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
         norm_forward_infer_group(g, stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_shift, stats + 4460, stats + 4620, (NormShape){160, 1, N, 32, 4}, 1);
@@ -7944,7 +8321,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_bcres2net1_f1_dw4, stage3_bcres2net1_f1_sum4, stage3_bcres2net1_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres2net1_f1_out4, stage3_bcres2net1_f1_dw4, (size_t)N * 160);
-    conv1x1_forward(stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, stage3_bcres2net1_conv_out_weight, NULL, 160, 160, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+        conv1x1_forward_block(k, stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, stage3_bcres2net1_conv_out_weight, NULL, 160, 160, (size_t)N * 4);
     copy_forward(stage3_bcres2net1_drop, stage3_bcres2net1_conv_out, (size_t)N * 640);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 160; c++)
@@ -7981,7 +8360,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_bcres2net2_f1_dw4, stage3_bcres2net2_f1_sum4, stage3_bcres2net2_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres2net2_f1_out4, stage3_bcres2net2_f1_dw4, (size_t)N * 160);
-    conv1x1_forward(stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, NULL, 160, 160, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+        conv1x1_forward_block(k, stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, NULL, 160, 160, (size_t)N * 4);
     copy_forward(stage3_bcres2net2_drop, stage3_bcres2net2_conv_out, (size_t)N * 640);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 160; c++)
@@ -7996,9 +8377,13 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stage3_mfa_att1_mean, stage3_mfa_x1, N, 32, 4);
-    conv1x1_forward(stage3_mfa_att1_fc1, stage3_mfa_att1_mean, stage3_mfa_att1_fc1_weight, NULL, 40, 20, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage3_mfa_att1_fc1, stage3_mfa_att1_mean, stage3_mfa_att1_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att1_relu, stage3_mfa_att1_fc1, (size_t)N * 640);
-    conv1x1_forward(stage3_mfa_att1_fc2, stage3_mfa_att1_relu, stage3_mfa_att1_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage3_mfa_att1_fc2, stage3_mfa_att1_relu, stage3_mfa_att1_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att1_sigmoid, stage3_mfa_att1_fc2, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -8009,9 +8394,13 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stage3_mfa_att2_mean, stage3_mfa_bn2, N, 32, 4);
-    conv1x1_forward(stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att2_relu, stage3_mfa_att2_fc1, (size_t)N * 640);
-    conv1x1_forward(stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att2_sigmoid, stage3_mfa_att2_fc2, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -8023,9 +8412,13 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stage3_mfa_att3_mean, stage3_mfa_bn3, N, 32, 4);
-    conv1x1_forward(stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att3_relu, stage3_mfa_att3_fc1, (size_t)N * 640);
-    conv1x1_forward(stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att3_sigmoid, stage3_mfa_att3_fc2, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -8037,9 +8430,13 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stage3_mfa_att4_mean, stage3_mfa_bn4, N, 32, 4);
-    conv1x1_forward(stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att4_relu, stage3_mfa_att4_fc1, (size_t)N * 640);
-    conv1x1_forward(stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att4_sigmoid, stage3_mfa_att4_fc2, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -8048,7 +8445,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     /* ---- spec line 12: stage4: bcres2net(out = 2.5*C) x 3 -> resnorm(0.1) -> mfa; */
 
     /* stage4.bcres2net1: 160 x 32 x 4 -> 200 x 32 x 4 */
-    conv1x1_forward(stage4_bcres2net1_conv_in, stage3_mfa, stage4_bcres2net1_conv_in_weight, NULL, 160, 200, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 4096000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stage4_bcres2net1_conv_in, stage3_mfa, stage4_bcres2net1_conv_in_weight, NULL, 160, 200, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
         norm_forward_infer_group(g, stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_shift, stats + 7580, stats + 7780, (NormShape){200, 1, N, 32, 4}, 1);
@@ -8082,7 +8481,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net1_f1_dw4, stage4_bcres2net1_f1_sum4, stage4_bcres2net1_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net1_f1_out4, stage4_bcres2net1_f1_dw4, (size_t)N * 200);
-    conv1x1_forward(stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, stage4_bcres2net1_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 160000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+        conv1x1_forward_block(k, stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, stage4_bcres2net1_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
     copy_forward(stage4_bcres2net1_drop, stage4_bcres2net1_conv_out, (size_t)N * 800);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 200; c++)
@@ -8119,7 +8520,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net2_f1_dw4, stage4_bcres2net2_f1_sum4, stage4_bcres2net2_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net2_f1_out4, stage4_bcres2net2_f1_dw4, (size_t)N * 200);
-    conv1x1_forward(stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 160000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+        conv1x1_forward_block(k, stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
     copy_forward(stage4_bcres2net2_drop, stage4_bcres2net2_conv_out, (size_t)N * 800);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 200; c++)
@@ -8156,7 +8559,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net3_f1_dw4, stage4_bcres2net3_f1_sum4, stage4_bcres2net3_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net3_f1_out4, stage4_bcres2net3_f1_dw4, (size_t)N * 200);
-    conv1x1_forward(stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 160000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+        conv1x1_forward_block(k, stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
     copy_forward(stage4_bcres2net3_drop, stage4_bcres2net3_conv_out, (size_t)N * 800);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 200; c++)
@@ -8171,9 +8576,13 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         mean_t_forward_channel(c, stage4_mfa_att1_mean, stage4_mfa_x1, N, 32, 4);
-    conv1x1_forward(stage4_mfa_att1_fc1, stage4_mfa_att1_mean, stage4_mfa_att1_fc1_weight, NULL, 50, 26, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage4_mfa_att1_fc1, stage4_mfa_att1_mean, stage4_mfa_att1_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att1_relu, stage4_mfa_att1_fc1, (size_t)N * 832);
-    conv1x1_forward(stage4_mfa_att1_fc2, stage4_mfa_att1_relu, stage4_mfa_att1_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage4_mfa_att1_fc2, stage4_mfa_att1_relu, stage4_mfa_att1_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att1_sigmoid, stage4_mfa_att1_fc2, (size_t)N * 1600);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
@@ -8184,9 +8593,13 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         mean_t_forward_channel(c, stage4_mfa_att2_mean, stage4_mfa_bn2, N, 32, 4);
-    conv1x1_forward(stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, NULL, 50, 26, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att2_relu, stage4_mfa_att2_fc1, (size_t)N * 832);
-    conv1x1_forward(stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att2_sigmoid, stage4_mfa_att2_fc2, (size_t)N * 1600);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
@@ -8198,9 +8611,13 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         mean_t_forward_channel(c, stage4_mfa_att3_mean, stage4_mfa_bn3, N, 32, 4);
-    conv1x1_forward(stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, NULL, 50, 26, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att3_relu, stage4_mfa_att3_fc1, (size_t)N * 832);
-    conv1x1_forward(stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att3_sigmoid, stage4_mfa_att3_fc2, (size_t)N * 1600);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
@@ -8212,9 +8629,13 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         mean_t_forward_channel(c, stage4_mfa_att4_mean, stage4_mfa_bn4, N, 32, 4);
-    conv1x1_forward(stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, NULL, 50, 26, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att4_relu, stage4_mfa_att4_fc1, (size_t)N * 832);
-    conv1x1_forward(stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+        conv1x1_forward_block(k, stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att4_sigmoid, stage4_mfa_att4_fc2, (size_t)N * 1600);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
@@ -8223,10 +8644,18 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     /* ---- spec line 13: head:   fpm(stage1, stage2, stage3, stage4, width = C) -> linear(classes); */
 
     /* head.fpm: 200 x 32 x 4 -> 320 x 1 x 1 */
-    conv1x1_forward(head_fpm_lateral1, stage1_mfa, head_fpm_lateral1_weight, NULL, 80, 80, (size_t)N * 2048);
-    conv1x1_forward(head_fpm_lateral2, stage2_mfa, head_fpm_lateral2_weight, NULL, 120, 80, (size_t)N * 512);
-    conv1x1_forward(head_fpm_lateral3, stage3_mfa, head_fpm_lateral3_weight, NULL, 160, 80, (size_t)N * 128);
-    conv1x1_forward(head_fpm_lateral4, stage4_mfa, head_fpm_lateral4_weight, NULL, 200, 80, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 13107200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 2048); k++)
+        conv1x1_forward_block(k, head_fpm_lateral1, stage1_mfa, head_fpm_lateral1_weight, NULL, 80, 80, (size_t)N * 2048);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 4915200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
+        conv1x1_forward_block(k, head_fpm_lateral2, stage2_mfa, head_fpm_lateral2_weight, NULL, 120, 80, (size_t)N * 512);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 1638400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, head_fpm_lateral3, stage3_mfa, head_fpm_lateral3_weight, NULL, 160, 80, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 2048000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, head_fpm_lateral4, stage4_mfa, head_fpm_lateral4_weight, NULL, 200, 80, (size_t)N * 128);
     copy_forward(head_fpm_smooth4_f2_out1, head_fpm_smooth4_f2_in1, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -8257,7 +8686,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth4_f1_dw4, head_fpm_smooth4_f1_sum4, head_fpm_smooth4_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth4_f1_out4, head_fpm_smooth4_f1_dw4, (size_t)N * 80);
-    conv1x1_forward(head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, head_fpm_smooth4_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+        conv1x1_forward_block(k, head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, head_fpm_smooth4_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
     copy_forward(head_fpm_smooth4_drop, head_fpm_smooth4_conv_out, (size_t)N * 320);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
@@ -8294,13 +8725,17 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth3_f1_dw4, head_fpm_smooth3_f1_sum4, head_fpm_smooth3_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth3_f1_out4, head_fpm_smooth3_f1_dw4, (size_t)N * 80);
-    conv1x1_forward(head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, head_fpm_smooth3_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+        conv1x1_forward_block(k, head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, head_fpm_smooth3_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
     copy_forward(head_fpm_smooth3_drop, head_fpm_smooth3_conv_out, (size_t)N * 320);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         bcast_add_f_norm_infer_channel(c, head_fpm_smooth3_bn, head_fpm_smooth3_f2, head_fpm_merge3, head_fpm_smooth3_drop, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, stats + 14200, stats + 14280, N, 32, 4, 1, 1);
     globalpool_forward(head_fpm_pool3, head_fpm_smooth3_bn, 80 * N, 128);
-    conv1x1_forward(head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 80, 320, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 3276800 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 80, 320, (size_t)N * 128);
     pixel_shuffle_forward(head_fpm_shuffle2, head_fpm_up2, 80, N, 32, 4);
     add_forward(head_fpm_merge2, head_fpm_shuffle2, head_fpm_lateral2, (size_t)N * 40960);
     copy_forward(head_fpm_smooth2_f2_out1, head_fpm_smooth2_f2_in1, (size_t)N * 10240);
@@ -8333,13 +8768,17 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth2_f1_dw4, head_fpm_smooth2_f1_sum4, head_fpm_smooth2_f1_dw4_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth2_f1_out4, head_fpm_smooth2_f1_dw4, (size_t)N * 160);
-    conv1x1_forward(head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, head_fpm_smooth2_conv_out_weight, NULL, 80, 80, (size_t)N * 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
+        conv1x1_forward_block(k, head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, head_fpm_smooth2_conv_out_weight, NULL, 80, 80, (size_t)N * 8);
     copy_forward(head_fpm_smooth2_drop, head_fpm_smooth2_conv_out, (size_t)N * 640);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         bcast_add_f_norm_infer_channel(c, head_fpm_smooth2_bn, head_fpm_smooth2_f2, head_fpm_merge2, head_fpm_smooth2_drop, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, stats + 14840, stats + 14920, N, 64, 8, 1, 1);
     globalpool_forward(head_fpm_pool2, head_fpm_smooth2_bn, 80 * N, 512);
-    conv1x1_forward(head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 80, 320, (size_t)N * 512);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 13107200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
+        conv1x1_forward_block(k, head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 80, 320, (size_t)N * 512);
     pixel_shuffle_forward(head_fpm_shuffle1, head_fpm_up1, 80, N, 64, 8);
     add_forward(head_fpm_merge1, head_fpm_shuffle1, head_fpm_lateral1, (size_t)N * 163840);
     copy_forward(head_fpm_smooth1_f2_out1, head_fpm_smooth1_f2_in1, (size_t)N * 40960);
@@ -8372,7 +8811,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth1_f1_dw4, head_fpm_smooth1_f1_sum4, head_fpm_smooth1_f1_dw4_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth1_f1_out4, head_fpm_smooth1_f1_dw4, (size_t)N * 320);
-    conv1x1_forward(head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, head_fpm_smooth1_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
+        conv1x1_forward_block(k, head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, head_fpm_smooth1_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
     copy_forward(head_fpm_smooth1_drop, head_fpm_smooth1_conv_out, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)

@@ -461,7 +461,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     /* ---- spec line 11: stage1: bcres(out = C) x 2 -> resnorm(0.1); */
 
     /* stage1.bcres1: 80 x 128 x 16 -> 40 x 128 x 16 */
-    conv1x1_forward(stage1_bcres1_conv_in, stem_bn, stage1_bcres1_conv_in_weight, NULL, 80, 40, (size_t)N * 2048);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 6553600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 2048); k++)
+        conv1x1_forward_block(k, stage1_bcres1_conv_in, stem_bn, stage1_bcres1_conv_in_weight, NULL, 80, 40, (size_t)N * 2048);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 40; g++)
@@ -498,7 +500,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     relu_forward(stage1_bcres1_f1, stage1_bcres1_f1_dw, (size_t)N * 640);
     if (int8_grids)
         fake_quant_internal(stage1_bcres1_f1, (size_t)N * 640, quant, 20);
-    conv1x1_forward(stage1_bcres1_conv_out, stage1_bcres1_f1, stage1_bcres1_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
+        conv1x1_forward_block(k, stage1_bcres1_conv_out, stage1_bcres1_f1, stage1_bcres1_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
     if (int8_grids)
         fake_quant_internal(stage1_bcres1_conv_out, (size_t)N * 640, quant, 21);
     if (training)
@@ -546,7 +550,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     relu_forward(stage1_bcres2_f1, stage1_bcres2_f1_dw, (size_t)N * 640);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2_f1, (size_t)N * 640, quant, 24);
-    conv1x1_forward(stage1_bcres2_conv_out, stage1_bcres2_f1, stage1_bcres2_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
+        conv1x1_forward_block(k, stage1_bcres2_conv_out, stage1_bcres2_f1, stage1_bcres2_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2_conv_out, (size_t)N * 640, quant, 25);
     if (training)
@@ -583,7 +589,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         maxpool_forward_channel(c, stage2_maxpool, stage2_maxpool_argmax, stage1_resnorm, N, 128, 16, 2, 2, 64, 8);
 
     /* stage2.bcres1: 40 x 64 x 8 -> 60 x 64 x 8 */
-    conv1x1_forward(stage2_bcres1_conv_in, stage2_maxpool, stage2_bcres1_conv_in_weight, NULL, 40, 60, (size_t)N * 512);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 1228800 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
+        conv1x1_forward_block(k, stage2_bcres1_conv_in, stage2_maxpool, stage2_bcres1_conv_in_weight, NULL, 40, 60, (size_t)N * 512);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 60; g++)
@@ -620,7 +628,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     relu_forward(stage2_bcres1_f1, stage2_bcres1_f1_dw, (size_t)N * 480);
     if (int8_grids)
         fake_quant_internal(stage2_bcres1_f1, (size_t)N * 480, quant, 29);
-    conv1x1_forward(stage2_bcres1_conv_out, stage2_bcres1_f1, stage2_bcres1_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
+        conv1x1_forward_block(k, stage2_bcres1_conv_out, stage2_bcres1_f1, stage2_bcres1_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
     if (int8_grids)
         fake_quant_internal(stage2_bcres1_conv_out, (size_t)N * 480, quant, 30);
     if (training)
@@ -668,7 +678,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     relu_forward(stage2_bcres2_f1, stage2_bcres2_f1_dw, (size_t)N * 480);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2_f1, (size_t)N * 480, quant, 33);
-    conv1x1_forward(stage2_bcres2_conv_out, stage2_bcres2_f1, stage2_bcres2_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
+        conv1x1_forward_block(k, stage2_bcres2_conv_out, stage2_bcres2_f1, stage2_bcres2_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2_conv_out, (size_t)N * 480, quant, 34);
     if (training)
@@ -705,7 +717,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         maxpool_forward_channel(c, stage3_maxpool, stage3_maxpool_argmax, stage2_resnorm, N, 64, 8, 2, 2, 32, 4);
 
     /* stage3.bcres1: 60 x 32 x 4 -> 80 x 32 x 4 */
-    conv1x1_forward(stage3_bcres1_conv_in, stage3_maxpool, stage3_bcres1_conv_in_weight, NULL, 60, 80, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 614400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stage3_bcres1_conv_in, stage3_maxpool, stage3_bcres1_conv_in_weight, NULL, 60, 80, (size_t)N * 128);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 80; g++)
@@ -742,7 +756,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     relu_forward(stage3_bcres1_f1, stage3_bcres1_f1_dw, (size_t)N * 320);
     if (int8_grids)
         fake_quant_internal(stage3_bcres1_f1, (size_t)N * 320, quant, 38);
-    conv1x1_forward(stage3_bcres1_conv_out, stage3_bcres1_f1, stage3_bcres1_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+        conv1x1_forward_block(k, stage3_bcres1_conv_out, stage3_bcres1_f1, stage3_bcres1_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
     if (int8_grids)
         fake_quant_internal(stage3_bcres1_conv_out, (size_t)N * 320, quant, 39);
     if (training)
@@ -790,7 +806,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     relu_forward(stage3_bcres2_f1, stage3_bcres2_f1_dw, (size_t)N * 320);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2_f1, (size_t)N * 320, quant, 42);
-    conv1x1_forward(stage3_bcres2_conv_out, stage3_bcres2_f1, stage3_bcres2_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+        conv1x1_forward_block(k, stage3_bcres2_conv_out, stage3_bcres2_f1, stage3_bcres2_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2_conv_out, (size_t)N * 320, quant, 43);
     if (training)
@@ -822,7 +840,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     /* ---- spec line 14: stage4: bcres(out = 2.5*C) x 3 -> resnorm(0.1); */
 
     /* stage4.bcres1: 80 x 32 x 4 -> 100 x 32 x 4 */
-    conv1x1_forward(stage4_bcres1_conv_in, stage3_resnorm, stage4_bcres1_conv_in_weight, NULL, 80, 100, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 1024000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stage4_bcres1_conv_in, stage3_resnorm, stage4_bcres1_conv_in_weight, NULL, 80, 100, (size_t)N * 128);
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 100; g++)
@@ -859,7 +879,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     relu_forward(stage4_bcres1_f1, stage4_bcres1_f1_dw, (size_t)N * 400);
     if (int8_grids)
         fake_quant_internal(stage4_bcres1_f1, (size_t)N * 400, quant, 47);
-    conv1x1_forward(stage4_bcres1_conv_out, stage4_bcres1_f1, stage4_bcres1_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+        conv1x1_forward_block(k, stage4_bcres1_conv_out, stage4_bcres1_f1, stage4_bcres1_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
     if (int8_grids)
         fake_quant_internal(stage4_bcres1_conv_out, (size_t)N * 400, quant, 48);
     if (training)
@@ -907,7 +929,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     relu_forward(stage4_bcres2_f1, stage4_bcres2_f1_dw, (size_t)N * 400);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2_f1, (size_t)N * 400, quant, 51);
-    conv1x1_forward(stage4_bcres2_conv_out, stage4_bcres2_f1, stage4_bcres2_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+        conv1x1_forward_block(k, stage4_bcres2_conv_out, stage4_bcres2_f1, stage4_bcres2_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2_conv_out, (size_t)N * 400, quant, 52);
     if (training)
@@ -955,7 +979,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     relu_forward(stage4_bcres3_f1, stage4_bcres3_f1_dw, (size_t)N * 400);
     if (int8_grids)
         fake_quant_internal(stage4_bcres3_f1, (size_t)N * 400, quant, 55);
-    conv1x1_forward(stage4_bcres3_conv_out, stage4_bcres3_f1, stage4_bcres3_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+        conv1x1_forward_block(k, stage4_bcres3_conv_out, stage4_bcres3_f1, stage4_bcres3_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
     if (int8_grids)
         fake_quant_internal(stage4_bcres3_conv_out, (size_t)N * 400, quant, 56);
     if (training)
@@ -987,7 +1013,9 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     /* ---- spec line 15: head:   conv(out = classes, kernel = 1) -> bn -> globalpool; */
 
     /* head.conv: 100 x 32 x 4 -> 10 x 32 x 4 */
-    conv1x1_forward(head_conv, stage4_resnorm, head_conv_weight, NULL, 100, 10, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 128000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, head_conv, stage4_resnorm, head_conv_weight, NULL, 100, 10, (size_t)N * 128);
 
     /* head.bn: 10 x 32 x 4 -> 10 x 32 x 4 */
     if (training) {
@@ -1401,7 +1429,10 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
         norm_backward_group(g, d_head_conv, 0, d_head_bn_scale, d_head_bn_shift, d_head_bn, head_conv, head_bn_scale, head_bn_shift, head_bn_saved, (NormShape){10, 1, N, 32, 4}, 0);
 
     /* backward of head.conv: 100 x 32 x 4 -> 10 x 32 x 4 */
-    conv1x1_backward(d_stage4_resnorm, 0, d_head_conv_weight, NULL, d_head_conv, stage4_resnorm, head_conv_weight, 100, 10, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 256000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
+        conv1x1_backward_chunk(k, d_stage4_resnorm, 0, scratch, 0, d_head_conv, stage4_resnorm, head_conv_weight, 100, 10, (size_t)N * 128);
+    conv1x1_backward_reduce(d_head_conv_weight, NULL, scratch, 100, 10, (size_t)N * 128);
 
     /* ---- spec line 14: stage4: bcres(out = 2.5*C) x 3 -> resnorm(0.1); */
 
@@ -1422,7 +1453,10 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     for (int c = 0; c < 100; c++)
         bcast_add_f_backward_channel(c, d_stage4_bcres3_f2, 0, d_stage4_bcres2_bn, 0, d_stage4_bcres3_drop, 0, d_stage4_bcres3_sum, N, 32, 4);
     dropout_backward(d_stage4_bcres3_conv_out, 0, d_stage4_bcres3_drop, stage4_bcres3_drop_mask, (size_t)N * 100, 4);
-    conv1x1_backward(d_stage4_bcres3_f1, 0, d_stage4_bcres3_conv_out_weight, NULL, d_stage4_bcres3_conv_out, stage4_bcres3_f1, stage4_bcres3_conv_out_weight, 100, 100, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 80000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 4); k++)
+        conv1x1_backward_chunk(k, d_stage4_bcres3_f1, 0, scratch, 0, d_stage4_bcres3_conv_out, stage4_bcres3_f1, stage4_bcres3_conv_out_weight, 100, 100, (size_t)N * 4);
+    conv1x1_backward_reduce(d_stage4_bcres3_conv_out_weight, NULL, scratch, 100, 100, (size_t)N * 4);
     relu_backward(d_stage4_bcres3_f1_dw, d_stage4_bcres3_f1, stage4_bcres3_f1, (size_t)N * 400, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
@@ -1447,7 +1481,10 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     for (int c = 0; c < 100; c++)
         bcast_add_f_backward_channel(c, d_stage4_bcres2_f2, 0, d_stage4_bcres1_bn, 0, d_stage4_bcres2_drop, 0, d_stage4_bcres2_sum, N, 32, 4);
     dropout_backward(d_stage4_bcres2_conv_out, 0, d_stage4_bcres2_drop, stage4_bcres2_drop_mask, (size_t)N * 100, 4);
-    conv1x1_backward(d_stage4_bcres2_f1, 0, d_stage4_bcres2_conv_out_weight, NULL, d_stage4_bcres2_conv_out, stage4_bcres2_f1, stage4_bcres2_conv_out_weight, 100, 100, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 80000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 4); k++)
+        conv1x1_backward_chunk(k, d_stage4_bcres2_f1, 0, scratch, 0, d_stage4_bcres2_conv_out, stage4_bcres2_f1, stage4_bcres2_conv_out_weight, 100, 100, (size_t)N * 4);
+    conv1x1_backward_reduce(d_stage4_bcres2_conv_out_weight, NULL, scratch, 100, 100, (size_t)N * 4);
     relu_backward(d_stage4_bcres2_f1_dw, d_stage4_bcres2_f1, stage4_bcres2_f1, (size_t)N * 400, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
@@ -1472,7 +1509,10 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     for (int c = 0; c < 100; c++)
         bcast_add_f_backward_channel(c, d_stage4_bcres1_f2, 0, NULL, 0, d_stage4_bcres1_drop, 0, d_stage4_bcres1_sum, N, 32, 4);
     dropout_backward(d_stage4_bcres1_conv_out, 0, d_stage4_bcres1_drop, stage4_bcres1_drop_mask, (size_t)N * 100, 4);
-    conv1x1_backward(d_stage4_bcres1_f1, 0, d_stage4_bcres1_conv_out_weight, NULL, d_stage4_bcres1_conv_out, stage4_bcres1_f1, stage4_bcres1_conv_out_weight, 100, 100, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 80000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 4); k++)
+        conv1x1_backward_chunk(k, d_stage4_bcres1_f1, 0, scratch, 0, d_stage4_bcres1_conv_out, stage4_bcres1_f1, stage4_bcres1_conv_out_weight, 100, 100, (size_t)N * 4);
+    conv1x1_backward_reduce(d_stage4_bcres1_conv_out_weight, NULL, scratch, 100, 100, (size_t)N * 4);
     relu_backward(d_stage4_bcres1_f1_dw, d_stage4_bcres1_f1, stage4_bcres1_f1, (size_t)N * 400, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
@@ -1489,7 +1529,10 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
         norm_backward_group(g, d_stage4_bcres1_conv_in, 0, d_stage4_bcres1_bn_in_scale, d_stage4_bcres1_bn_in_shift, d_stage4_bcres1_bn_in, stage4_bcres1_conv_in, stage4_bcres1_bn_in_scale, stage4_bcres1_bn_in_shift, stage4_bcres1_bn_in_saved, (NormShape){100, 1, N, 32, 4}, 1);
-    conv1x1_backward(d_stage3_resnorm, 0, d_stage4_bcres1_conv_in_weight, NULL, d_stage4_bcres1_conv_in, stage3_resnorm, stage4_bcres1_conv_in_weight, 80, 100, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 2048000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
+        conv1x1_backward_chunk(k, d_stage3_resnorm, 0, scratch, 0, d_stage4_bcres1_conv_in, stage3_resnorm, stage4_bcres1_conv_in_weight, 80, 100, (size_t)N * 128);
+    conv1x1_backward_reduce(d_stage4_bcres1_conv_in_weight, NULL, scratch, 80, 100, (size_t)N * 128);
 
     /* ---- spec line 13: stage3: maxpool(2) -> bcres(out = 2*C) x 2 -> resnorm(0.1); */
 
@@ -1510,7 +1553,10 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     for (int c = 0; c < 80; c++)
         bcast_add_f_backward_channel(c, d_stage3_bcres2_f2, 0, d_stage3_bcres1_bn, 0, d_stage3_bcres2_drop, 0, d_stage3_bcres2_sum, N, 32, 4);
     dropout_backward(d_stage3_bcres2_conv_out, 0, d_stage3_bcres2_drop, stage3_bcres2_drop_mask, (size_t)N * 80, 4);
-    conv1x1_backward(d_stage3_bcres2_f1, 0, d_stage3_bcres2_conv_out_weight, NULL, d_stage3_bcres2_conv_out, stage3_bcres2_f1, stage3_bcres2_conv_out_weight, 80, 80, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 4); k++)
+        conv1x1_backward_chunk(k, d_stage3_bcres2_f1, 0, scratch, 0, d_stage3_bcres2_conv_out, stage3_bcres2_f1, stage3_bcres2_conv_out_weight, 80, 80, (size_t)N * 4);
+    conv1x1_backward_reduce(d_stage3_bcres2_conv_out_weight, NULL, scratch, 80, 80, (size_t)N * 4);
     relu_backward(d_stage3_bcres2_f1_dw, d_stage3_bcres2_f1, stage3_bcres2_f1, (size_t)N * 320, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
@@ -1535,7 +1581,10 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     for (int c = 0; c < 80; c++)
         bcast_add_f_backward_channel(c, d_stage3_bcres1_f2, 0, NULL, 0, d_stage3_bcres1_drop, 0, d_stage3_bcres1_sum, N, 32, 4);
     dropout_backward(d_stage3_bcres1_conv_out, 0, d_stage3_bcres1_drop, stage3_bcres1_drop_mask, (size_t)N * 80, 4);
-    conv1x1_backward(d_stage3_bcres1_f1, 0, d_stage3_bcres1_conv_out_weight, NULL, d_stage3_bcres1_conv_out, stage3_bcres1_f1, stage3_bcres1_conv_out_weight, 80, 80, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 4); k++)
+        conv1x1_backward_chunk(k, d_stage3_bcres1_f1, 0, scratch, 0, d_stage3_bcres1_conv_out, stage3_bcres1_f1, stage3_bcres1_conv_out_weight, 80, 80, (size_t)N * 4);
+    conv1x1_backward_reduce(d_stage3_bcres1_conv_out_weight, NULL, scratch, 80, 80, (size_t)N * 4);
     relu_backward(d_stage3_bcres1_f1_dw, d_stage3_bcres1_f1, stage3_bcres1_f1, (size_t)N * 320, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
@@ -1552,7 +1601,10 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_backward_group(g, d_stage3_bcres1_conv_in, 0, d_stage3_bcres1_bn_in_scale, d_stage3_bcres1_bn_in_shift, d_stage3_bcres1_bn_in, stage3_bcres1_conv_in, stage3_bcres1_bn_in_scale, stage3_bcres1_bn_in_shift, stage3_bcres1_bn_in_saved, (NormShape){80, 1, N, 32, 4}, 1);
-    conv1x1_backward(d_stage3_maxpool, 0, d_stage3_bcres1_conv_in_weight, NULL, d_stage3_bcres1_conv_in, stage3_maxpool, stage3_bcres1_conv_in_weight, 60, 80, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 1228800 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
+        conv1x1_backward_chunk(k, d_stage3_maxpool, 0, scratch, 0, d_stage3_bcres1_conv_in, stage3_maxpool, stage3_bcres1_conv_in_weight, 60, 80, (size_t)N * 128);
+    conv1x1_backward_reduce(d_stage3_bcres1_conv_in_weight, NULL, scratch, 60, 80, (size_t)N * 128);
 
     /* backward of stage3.maxpool: 60 x 64 x 8 -> 60 x 32 x 4 */
     maxpool_backward(d_stage2_resnorm, 0, d_stage3_maxpool, stage3_maxpool_argmax, (PoolShape){60 * N, 64, 8, 2, 2, 32, 4});
@@ -1576,7 +1628,10 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     for (int c = 0; c < 60; c++)
         bcast_add_f_backward_channel(c, d_stage2_bcres2_f2, 0, d_stage2_bcres1_bn, 0, d_stage2_bcres2_drop, 0, d_stage2_bcres2_sum, N, 64, 8);
     dropout_backward(d_stage2_bcres2_conv_out, 0, d_stage2_bcres2_drop, stage2_bcres2_drop_mask, (size_t)N * 60, 8);
-    conv1x1_backward(d_stage2_bcres2_f1, 0, d_stage2_bcres2_conv_out_weight, NULL, d_stage2_bcres2_conv_out, stage2_bcres2_f1, stage2_bcres2_conv_out_weight, 60, 60, (size_t)N * 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 57600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 8); k++)
+        conv1x1_backward_chunk(k, d_stage2_bcres2_f1, 0, scratch, 0, d_stage2_bcres2_conv_out, stage2_bcres2_f1, stage2_bcres2_conv_out_weight, 60, 60, (size_t)N * 8);
+    conv1x1_backward_reduce(d_stage2_bcres2_conv_out_weight, NULL, scratch, 60, 60, (size_t)N * 8);
     relu_backward(d_stage2_bcres2_f1_dw, d_stage2_bcres2_f1, stage2_bcres2_f1, (size_t)N * 480, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
@@ -1601,7 +1656,10 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     for (int c = 0; c < 60; c++)
         bcast_add_f_backward_channel(c, d_stage2_bcres1_f2, 0, NULL, 0, d_stage2_bcres1_drop, 0, d_stage2_bcres1_sum, N, 64, 8);
     dropout_backward(d_stage2_bcres1_conv_out, 0, d_stage2_bcres1_drop, stage2_bcres1_drop_mask, (size_t)N * 60, 8);
-    conv1x1_backward(d_stage2_bcres1_f1, 0, d_stage2_bcres1_conv_out_weight, NULL, d_stage2_bcres1_conv_out, stage2_bcres1_f1, stage2_bcres1_conv_out_weight, 60, 60, (size_t)N * 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 57600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 8); k++)
+        conv1x1_backward_chunk(k, d_stage2_bcres1_f1, 0, scratch, 0, d_stage2_bcres1_conv_out, stage2_bcres1_f1, stage2_bcres1_conv_out_weight, 60, 60, (size_t)N * 8);
+    conv1x1_backward_reduce(d_stage2_bcres1_conv_out_weight, NULL, scratch, 60, 60, (size_t)N * 8);
     relu_backward(d_stage2_bcres1_f1_dw, d_stage2_bcres1_f1, stage2_bcres1_f1, (size_t)N * 480, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2880 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
@@ -1618,7 +1676,10 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
         norm_backward_group(g, d_stage2_bcres1_conv_in, 0, d_stage2_bcres1_bn_in_scale, d_stage2_bcres1_bn_in_shift, d_stage2_bcres1_bn_in, stage2_bcres1_conv_in, stage2_bcres1_bn_in_scale, stage2_bcres1_bn_in_shift, stage2_bcres1_bn_in_saved, (NormShape){60, 1, N, 64, 8}, 1);
-    conv1x1_backward(d_stage2_maxpool, 0, d_stage2_bcres1_conv_in_weight, NULL, d_stage2_bcres1_conv_in, stage2_maxpool, stage2_bcres1_conv_in_weight, 40, 60, (size_t)N * 512);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 2457600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 512); k++)
+        conv1x1_backward_chunk(k, d_stage2_maxpool, 0, scratch, 0, d_stage2_bcres1_conv_in, stage2_maxpool, stage2_bcres1_conv_in_weight, 40, 60, (size_t)N * 512);
+    conv1x1_backward_reduce(d_stage2_bcres1_conv_in_weight, NULL, scratch, 40, 60, (size_t)N * 512);
 
     /* backward of stage2.maxpool: 40 x 128 x 16 -> 40 x 64 x 8 */
     maxpool_backward(d_stage1_resnorm, 0, d_stage2_maxpool, stage2_maxpool_argmax, (PoolShape){40 * N, 128, 16, 2, 2, 64, 8});
@@ -1642,7 +1703,10 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     for (int c = 0; c < 40; c++)
         bcast_add_f_backward_channel(c, d_stage1_bcres2_f2, 0, d_stage1_bcres1_bn, 0, d_stage1_bcres2_drop, 0, d_stage1_bcres2_sum, N, 128, 16);
     dropout_backward(d_stage1_bcres2_conv_out, 0, d_stage1_bcres2_drop, stage1_bcres2_drop_mask, (size_t)N * 40, 16);
-    conv1x1_backward(d_stage1_bcres2_f1, 0, d_stage1_bcres2_conv_out_weight, NULL, d_stage1_bcres2_conv_out, stage1_bcres2_f1, stage1_bcres2_conv_out_weight, 40, 40, (size_t)N * 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 16); k++)
+        conv1x1_backward_chunk(k, d_stage1_bcres2_f1, 0, scratch, 0, d_stage1_bcres2_conv_out, stage1_bcres2_f1, stage1_bcres2_conv_out_weight, 40, 40, (size_t)N * 16);
+    conv1x1_backward_reduce(d_stage1_bcres2_conv_out_weight, NULL, scratch, 40, 40, (size_t)N * 16);
     relu_backward(d_stage1_bcres2_f1_dw, d_stage1_bcres2_f1, stage1_bcres2_f1, (size_t)N * 640, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -1667,7 +1731,10 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     for (int c = 0; c < 40; c++)
         bcast_add_f_backward_channel(c, d_stage1_bcres1_f2, 0, NULL, 0, d_stage1_bcres1_drop, 0, d_stage1_bcres1_sum, N, 128, 16);
     dropout_backward(d_stage1_bcres1_conv_out, 0, d_stage1_bcres1_drop, stage1_bcres1_drop_mask, (size_t)N * 40, 16);
-    conv1x1_backward(d_stage1_bcres1_f1, 0, d_stage1_bcres1_conv_out_weight, NULL, d_stage1_bcres1_conv_out, stage1_bcres1_f1, stage1_bcres1_conv_out_weight, 40, 40, (size_t)N * 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 16); k++)
+        conv1x1_backward_chunk(k, d_stage1_bcres1_f1, 0, scratch, 0, d_stage1_bcres1_conv_out, stage1_bcres1_f1, stage1_bcres1_conv_out_weight, 40, 40, (size_t)N * 16);
+    conv1x1_backward_reduce(d_stage1_bcres1_conv_out_weight, NULL, scratch, 40, 40, (size_t)N * 16);
     relu_backward(d_stage1_bcres1_f1_dw, d_stage1_bcres1_f1, stage1_bcres1_f1, (size_t)N * 640, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -1684,7 +1751,10 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
         norm_backward_group(g, d_stage1_bcres1_conv_in, 0, d_stage1_bcres1_bn_in_scale, d_stage1_bcres1_bn_in_shift, d_stage1_bcres1_bn_in, stage1_bcres1_conv_in, stage1_bcres1_bn_in_scale, stage1_bcres1_bn_in_shift, stage1_bcres1_bn_in_saved, (NormShape){40, 1, N, 128, 16}, 1);
-    conv1x1_backward(d_stem_bn, 0, d_stage1_bcres1_conv_in_weight, NULL, d_stage1_bcres1_conv_in, stem_bn, stage1_bcres1_conv_in_weight, 80, 40, (size_t)N * 2048);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 13107200 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_chunks((size_t)N * 2048); k++)
+        conv1x1_backward_chunk(k, d_stem_bn, 0, scratch, 0, d_stage1_bcres1_conv_in, stem_bn, stage1_bcres1_conv_in_weight, 80, 40, (size_t)N * 2048);
+    conv1x1_backward_reduce(d_stage1_bcres1_conv_in_weight, NULL, scratch, 80, 40, (size_t)N * 2048);
 
     /* ---- spec line 10: stem:   conv(out = 2*C, kernel = 5, stride = 2) -> bn -> relu; */
 
@@ -1886,7 +1956,9 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     /* ---- spec line 11: stage1: bcres(out = C) x 2 -> resnorm(0.1); */
 
     /* stage1.bcres1: 80 x 128 x 16 -> 40 x 128 x 16 */
-    conv1x1_forward(stage1_bcres1_conv_in, stem_bn, stage1_bcres1_conv_in_weight, NULL, 80, 40, (size_t)N * 2048);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 6553600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 2048); k++)
+        conv1x1_forward_block(k, stage1_bcres1_conv_in, stem_bn, stage1_bcres1_conv_in_weight, NULL, 80, 40, (size_t)N * 2048);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
         norm_forward_infer_group(g, stage1_bcres1_bn_in, stage1_bcres1_conv_in, stage1_bcres1_bn_in_scale, stage1_bcres1_bn_in_shift, stats + 160, stats + 200, (NormShape){40, 1, N, 128, 16}, 1);
@@ -1900,7 +1972,9 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage1_bcres1_f1_dw, stage1_bcres1_mean_f, stage1_bcres1_f1_dw_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres1_f1, stage1_bcres1_f1_dw, (size_t)N * 640);
-    conv1x1_forward(stage1_bcres1_conv_out, stage1_bcres1_f1, stage1_bcres1_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
+        conv1x1_forward_block(k, stage1_bcres1_conv_out, stage1_bcres1_f1, stage1_bcres1_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
     copy_forward(stage1_bcres1_drop, stage1_bcres1_conv_out, (size_t)N * 640);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -1917,7 +1991,9 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage1_bcres2_f1_dw, stage1_bcres2_mean_f, stage1_bcres2_f1_dw_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres2_f1, stage1_bcres2_f1_dw, (size_t)N * 640);
-    conv1x1_forward(stage1_bcres2_conv_out, stage1_bcres2_f1, stage1_bcres2_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
+        conv1x1_forward_block(k, stage1_bcres2_conv_out, stage1_bcres2_f1, stage1_bcres2_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
     copy_forward(stage1_bcres2_drop, stage1_bcres2_conv_out, (size_t)N * 640);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -1936,7 +2012,9 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
         maxpool_forward_channel(c, stage2_maxpool, NULL, stage1_resnorm, N, 128, 16, 2, 2, 64, 8);
 
     /* stage2.bcres1: 40 x 64 x 8 -> 60 x 64 x 8 */
-    conv1x1_forward(stage2_bcres1_conv_in, stage2_maxpool, stage2_bcres1_conv_in_weight, NULL, 40, 60, (size_t)N * 512);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 1228800 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
+        conv1x1_forward_block(k, stage2_bcres1_conv_in, stage2_maxpool, stage2_bcres1_conv_in_weight, NULL, 40, 60, (size_t)N * 512);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
         norm_forward_infer_group(g, stage2_bcres1_bn_in, stage2_bcres1_conv_in, stage2_bcres1_bn_in_scale, stage2_bcres1_bn_in_shift, stats + 1040, stats + 1100, (NormShape){60, 1, N, 64, 8}, 1);
@@ -1950,7 +2028,9 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     for (int c = 0; c < 60; c++)
         dwconv_forward_channel(c, stage2_bcres1_f1_dw, stage2_bcres1_mean_f, stage2_bcres1_f1_dw_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres1_f1, stage2_bcres1_f1_dw, (size_t)N * 480);
-    conv1x1_forward(stage2_bcres1_conv_out, stage2_bcres1_f1, stage2_bcres1_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
+        conv1x1_forward_block(k, stage2_bcres1_conv_out, stage2_bcres1_f1, stage2_bcres1_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
     copy_forward(stage2_bcres1_drop, stage2_bcres1_conv_out, (size_t)N * 480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
@@ -1967,7 +2047,9 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     for (int c = 0; c < 60; c++)
         dwconv_forward_channel(c, stage2_bcres2_f1_dw, stage2_bcres2_mean_f, stage2_bcres2_f1_dw_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres2_f1, stage2_bcres2_f1_dw, (size_t)N * 480);
-    conv1x1_forward(stage2_bcres2_conv_out, stage2_bcres2_f1, stage2_bcres2_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
+        conv1x1_forward_block(k, stage2_bcres2_conv_out, stage2_bcres2_f1, stage2_bcres2_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
     copy_forward(stage2_bcres2_drop, stage2_bcres2_conv_out, (size_t)N * 480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
@@ -1986,7 +2068,9 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
         maxpool_forward_channel(c, stage3_maxpool, NULL, stage2_resnorm, N, 64, 8, 2, 2, 32, 4);
 
     /* stage3.bcres1: 60 x 32 x 4 -> 80 x 32 x 4 */
-    conv1x1_forward(stage3_bcres1_conv_in, stage3_maxpool, stage3_bcres1_conv_in_weight, NULL, 60, 80, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 614400 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stage3_bcres1_conv_in, stage3_maxpool, stage3_bcres1_conv_in_weight, NULL, 60, 80, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_forward_infer_group(g, stage3_bcres1_bn_in, stage3_bcres1_conv_in, stage3_bcres1_bn_in_scale, stage3_bcres1_bn_in_shift, stats + 2360, stats + 2440, (NormShape){80, 1, N, 32, 4}, 1);
@@ -2000,7 +2084,9 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     for (int c = 0; c < 80; c++)
         dwconv_forward_channel(c, stage3_bcres1_f1_dw, stage3_bcres1_mean_f, stage3_bcres1_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres1_f1, stage3_bcres1_f1_dw, (size_t)N * 320);
-    conv1x1_forward(stage3_bcres1_conv_out, stage3_bcres1_f1, stage3_bcres1_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+        conv1x1_forward_block(k, stage3_bcres1_conv_out, stage3_bcres1_f1, stage3_bcres1_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
     copy_forward(stage3_bcres1_drop, stage3_bcres1_conv_out, (size_t)N * 320);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
@@ -2017,7 +2103,9 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     for (int c = 0; c < 80; c++)
         dwconv_forward_channel(c, stage3_bcres2_f1_dw, stage3_bcres2_mean_f, stage3_bcres2_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres2_f1, stage3_bcres2_f1_dw, (size_t)N * 320);
-    conv1x1_forward(stage3_bcres2_conv_out, stage3_bcres2_f1, stage3_bcres2_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+        conv1x1_forward_block(k, stage3_bcres2_conv_out, stage3_bcres2_f1, stage3_bcres2_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
     copy_forward(stage3_bcres2_drop, stage3_bcres2_conv_out, (size_t)N * 320);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
@@ -2031,7 +2119,9 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     /* ---- spec line 14: stage4: bcres(out = 2.5*C) x 3 -> resnorm(0.1); */
 
     /* stage4.bcres1: 80 x 32 x 4 -> 100 x 32 x 4 */
-    conv1x1_forward(stage4_bcres1_conv_in, stage3_resnorm, stage4_bcres1_conv_in_weight, NULL, 80, 100, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 1024000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, stage4_bcres1_conv_in, stage3_resnorm, stage4_bcres1_conv_in_weight, NULL, 80, 100, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
         norm_forward_infer_group(g, stage4_bcres1_bn_in, stage4_bcres1_conv_in, stage4_bcres1_bn_in_scale, stage4_bcres1_bn_in_shift, stats + 4120, stats + 4220, (NormShape){100, 1, N, 32, 4}, 1);
@@ -2045,7 +2135,9 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     for (int c = 0; c < 100; c++)
         dwconv_forward_channel(c, stage4_bcres1_f1_dw, stage4_bcres1_mean_f, stage4_bcres1_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres1_f1, stage4_bcres1_f1_dw, (size_t)N * 400);
-    conv1x1_forward(stage4_bcres1_conv_out, stage4_bcres1_f1, stage4_bcres1_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+        conv1x1_forward_block(k, stage4_bcres1_conv_out, stage4_bcres1_f1, stage4_bcres1_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
     copy_forward(stage4_bcres1_drop, stage4_bcres1_conv_out, (size_t)N * 400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
@@ -2062,7 +2154,9 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     for (int c = 0; c < 100; c++)
         dwconv_forward_channel(c, stage4_bcres2_f1_dw, stage4_bcres2_mean_f, stage4_bcres2_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2_f1, stage4_bcres2_f1_dw, (size_t)N * 400);
-    conv1x1_forward(stage4_bcres2_conv_out, stage4_bcres2_f1, stage4_bcres2_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+        conv1x1_forward_block(k, stage4_bcres2_conv_out, stage4_bcres2_f1, stage4_bcres2_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
     copy_forward(stage4_bcres2_drop, stage4_bcres2_conv_out, (size_t)N * 400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
@@ -2079,7 +2173,9 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     for (int c = 0; c < 100; c++)
         dwconv_forward_channel(c, stage4_bcres3_f1_dw, stage4_bcres3_mean_f, stage4_bcres3_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres3_f1, stage4_bcres3_f1_dw, (size_t)N * 400);
-    conv1x1_forward(stage4_bcres3_conv_out, stage4_bcres3_f1, stage4_bcres3_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+        conv1x1_forward_block(k, stage4_bcres3_conv_out, stage4_bcres3_f1, stage4_bcres3_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
     copy_forward(stage4_bcres3_drop, stage4_bcres3_conv_out, (size_t)N * 400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
@@ -2093,7 +2189,9 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     /* ---- spec line 15: head:   conv(out = classes, kernel = 1) -> bn -> globalpool; */
 
     /* head.conv: 100 x 32 x 4 -> 10 x 32 x 4 */
-    conv1x1_forward(head_conv, stage4_resnorm, head_conv_weight, NULL, 100, 10, (size_t)N * 128);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 128000 >= NN_PARALLEL_MIN)
+    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+        conv1x1_forward_block(k, head_conv, stage4_resnorm, head_conv_weight, NULL, 100, 10, (size_t)N * 128);
 
     /* head.bn: 10 x 32 x 4 -> 10 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)

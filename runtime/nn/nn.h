@@ -10,6 +10,7 @@
 #include "nn_fused.h"
 #include "nn_linear.h"
 #include "nn_norm.h"
+#include "nn_pointwise.h"
 #include "nn_pool.h"
 #include "nn_quant.h"
 #include "nn_reduce.h"

@@ -1,36 +1,12 @@
 /* Convolutions over C x N x F x T tensors. Three forms, chosen by the emitter:
- * conv1x1 (one GEMM over the whole batch), dwconv (depthwise, direct loops the
- * compiler vectorises) and conv (general: im2col into a scratch buffer + GEMM per
- * group). Weights are [Cout][Cin/groups][kf][kt], as PyTorch stores them. */
+ * conv1x1 (nn_pointwise.h), dwconv (depthwise, direct loops the compiler
+ * vectorises) and conv (general: im2col into a scratch buffer + GEMM per group).
+ * Weights are [Cout][Cin/groups][kf][kt], as PyTorch stores them. */
 #ifndef NN_CONV_H
 #define NN_CONV_H
 
 #include "nn_base.h"
 #include "nn_reduce.h"
-
-/* y (cout x M) = w (cout x cin) . x (cin x M) [+ b], M = N*F*T. */
-NN_INLINE void conv1x1_forward(real *y, const real *x, const real *w, const real *b, int cin,
-                               int cout, size_t m) {
-    nn_gemm(0, 0, cout, (int)m, cin, 1, w, cin, x, (int)m, 0, y, (int)m);
-    if (b)
-        for (int o = 0; o < cout; o++)
-            for (size_t i = 0; i < m; i++)
-                y[o * m + i] += b[o];
-}
-
-NN_INLINE void conv1x1_backward(real *dx, int acc, real *dw, real *db, const real *dy,
-                                const real *x, const real *w, int cin, int cout, size_t m) {
-    nn_gemm(0, 1, cout, cin, (int)m, 1, dy, (int)m, x, (int)m, 1, dw, cin);
-    if (db)
-        for (int o = 0; o < cout; o++) {
-            real s = 0;
-            for (size_t i = 0; i < m; i++)
-                s += dy[o * m + i];
-            db[o] += s;
-        }
-    if (dx)
-        nn_gemm(1, 0, cin, (int)m, cout, 1, w, cin, dy, (int)m, acc ? 1 : 0, dx, (int)m);
-}
 
 /* Depthwise kf x kt conv, stride 1, padding (pf, pt), same-size output (the only
  * depthwise form the blocks use), for channel ch: y[ch][n][f][t] = sum_ij

@@ -11,35 +11,39 @@ typedef struct PoolShape {
     int planes, f, t, kf, kt, fo, to;
 } PoolShape;
 
-/* Output row a of plane xp (window rows a*kf .. within f): the maximum over the
- * window, scanning it row by row, the first maximum winning; with argmax, the
- * winner's offset within the plane (exact in a float for any plane the language
- * allows). Full windows are one loop over the row with constant trip counts. */
+/* The maximum of window (a, b) of plane xp over its rows [a*kf, a*kf + rows) and
+ * columns [b*kt, b*kt + cols), scanned row by row, the first maximum winning;
+ * with ar, the winner's offset within the plane (exact in a float for any plane
+ * the language allows). */
+NN_INLINE void maxpool_window(real *restrict yr, real *restrict ar, const real *restrict xp, int a,
+                              int b, int rows, int cols, int t, int kf, int kt) {
+    int first = a * kf * t + b * kt, arg = first;
+    real best = xp[first];
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++) {
+            int o = first + i * t + j;
+            arg = xp[o] > best ? o : arg;
+            best = xp[o] > best ? xp[o] : best;
+        }
+    yr[b] = best;
+    if (ar)
+        ar[b] = (real)arg;
+}
+
+/* Output row a: full windows with the window's constant extent (the compiler
+ * unrolls it and vectorises across windows), then any partial ones (ceil mode). */
 NN_INLINE void maxpool_row(real *restrict yr, real *restrict ar, const real *restrict xp, int a,
                            int f, int t, int kf, int kt, int to) {
+    int rows = f - a * kf < kf ? f - a * kf : kf;
     int full = t / kt < to ? t / kt : to; /* windows wholly inside the row */
-    for (int b = 0; b < to; b++) {
-        yr[b] = xp[(size_t)a * kf * t + b * kt];
-        if (ar)
-            ar[b] = (real)(a * kf * t + b * kt);
-    }
-    for (int i = a * kf; i < a * kf + kf && i < f; i++)
-        for (int j = 0; j < kt; j++) {
-            if (i == a * kf && j == 0)
-                continue;
-            for (int b = 0; b < full; b++) {
-                real v = xp[(size_t)i * t + b * kt + j];
-                if (ar)
-                    ar[b] = v > yr[b] ? (real)(i * t + b * kt + j) : ar[b];
-                yr[b] = v > yr[b] ? v : yr[b];
-            }
-            for (int b = full; b < to; b++) /* the partial last window (ceil mode) */
-                if (b * kt + j < t && xp[(size_t)i * t + b * kt + j] > yr[b]) {
-                    yr[b] = xp[(size_t)i * t + b * kt + j];
-                    if (ar)
-                        ar[b] = (real)(i * t + b * kt + j);
-                }
-        }
+    if (rows == kf)
+        for (int b = 0; b < full; b++)
+            maxpool_window(yr, ar, xp, a, b, kf, kt, t, kf, kt);
+    else
+        for (int b = 0; b < full; b++)
+            maxpool_window(yr, ar, xp, a, b, rows, kt, t, kf, kt);
+    for (int b = full; b < to; b++)
+        maxpool_window(yr, ar, xp, a, b, rows, t - b * kt, t, kf, kt);
 }
 
 /* The n planes of channel ch; argmax NULL (inference) keeps no winners. The
