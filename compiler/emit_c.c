@@ -83,6 +83,13 @@ static void parallel_loop(Body *b, const char *var, const char *count, long long
     parallel_loop_at(b, 4, var, count, work);
 }
 
+/* The same loop with a block body of several calls; the caller closes it. */
+static void parallel_block(Body *b, const char *var, const char *count, long long work) {
+    OUT("    #pragma omp parallel for schedule(static) if ((size_t)N * %lld >= NN_PARALLEL_MIN)\n"
+        "    for (int %s = 0; %s < %s; %s++) {\n",
+        work, var, var, count, var);
+}
+
 static const char *str_int(int v) {
     static char buf[4][24];
     static int k;
@@ -220,8 +227,9 @@ static void emit_forward_prim(Body *b, const Prim *pr) {
             act(b, pr->x), act(b, pr->x2), y->f, y->t);
         break;
     case P_PIXEL_SHUFFLE:
-        OUT("    pixel_shuffle_forward(%s, %s, %d, N, %d, %d);\n", act(b, pr->y), act(b, pr->x),
-            y->c, x->f, x->t);
+        parallel_loop(b, "c", str_int(y->c), elems(y));
+        OUT("pixel_shuffle_forward_channel(c, %s, %s, N, %d, %d);\n", act(b, pr->y),
+            act(b, pr->x), x->f, x->t);
         break;
     case P_UPSAMPLE_NEAREST:
         OUT("    upsample_nearest_forward(%s, %s, %d * N, %d, %d);\n", act(b, pr->y),
@@ -402,8 +410,9 @@ static void emit_backward_prim(Body *b, const Prim *pr) {
             da, ax2, dy, act(b, pr->x), act(b, pr->x2), y->f, y->t);
         break;
     }
-    case P_PIXEL_SHUFFLE:
-        OUT("    %spixel_shuffle_backward(%s, %d, %s, %d, N, %d, %d);\n", g, dx, ax, dy, y->c, x->f,
+    case P_PIXEL_SHUFFLE: /* x is the FPM's own upsampling conv's output, never the input */
+        parallel_loop(b, "c", str_int(y->c), elems(y));
+        OUT("pixel_shuffle_backward_channel(c, %s, %d, %s, N, %d, %d);\n", dx, ax, dy, x->f,
             x->t);
         break;
     case P_UPSAMPLE_NEAREST:
@@ -592,6 +601,27 @@ static void emit_fused_norm_infer(Body *b, const Prim *pr, const Prim *norm) {
     }
 }
 
+/* A depthwise conv and the norm after it (lw_train_fuses_norm), channel by channel. */
+static void emit_fused_norm_train(Body *b, const Prim *dw, const Prim *norm) {
+    const Program *p = b->p;
+    const Tensor *x = &p->tensors[dw->x];
+    const StatsSlot *st = &p->stats[norm->stats];
+    int sub = norm->i[0];
+    char stats[160];
+    snprintf(stats, sizeof stats, "%s, %s, stats + %lld, stats + %lld", param(b, norm->w, 0),
+             param(b, norm->b, 0), (long long)st->offset, (long long)(st->offset + st->groups));
+    parallel_block(b, "c", str_int(x->c), elems(x) * (dw->i[0] * dw->i[1] + 1));
+    OUT("        dwconv_forward_channel(c, %s, %s, %s, N, %d, %d, %d, %d, %d, %d);\n",
+        act(b, dw->y), act(b, dw->x), param(b, dw->w, 0), x->f, x->t, dw->i[0], dw->i[1],
+        dw->i[4], dw->i[5]);
+    OUT("        for (int g = c * %d; g < (c + 1) * %d; g++)\n            if (training)\n", sub, sub);
+    OUT("                norm_forward_train_group(g, %s, %s, %s, %s, %s, %d);\n",
+        act(b, norm->y), act(b, norm->x), stats, act(b, norm->aux), norm_shape(p, norm),
+        norm->i[1]);
+    OUT("            else\n                norm_forward_infer_group(g, %s, %s, %s, %s, %d);\n    }\n",
+        act(b, norm->y), act(b, norm->x), stats, norm_shape(p, norm), norm->i[1]);
+}
+
 /* The training-capable forward, or (infer = 1) the inference-only one. */
 static void emit_forward(FILE *out, const Program *p, const EmitOptions *o, int infer) {
     Body b;
@@ -609,6 +639,9 @@ static void emit_forward(FILE *out, const Program *p, const EmitOptions *o, int 
         layer = pr->layer;
         if (infer && lw_infer_fuses_norm(p, k)) {
             emit_fused_norm_infer(&b, pr, &p->prims[k + 1]);
+            k++;
+        } else if (!infer && lw_train_fuses_norm(p, k)) {
+            emit_fused_norm_train(&b, pr, &p->prims[k + 1]);
             k++;
         } else {
             emit_forward_prim(&b, pr);
@@ -641,6 +674,29 @@ static void emit_forward(FILE *out, const Program *p, const EmitOptions *o, int 
     body_close(&b);
 }
 
+/* The backward of a norm and the depthwise conv before it (lw_train_fuses_norm),
+ * channel by channel: the norm's groups of channel c, then the conv's channel c. */
+static void emit_fused_norm_backward(Body *b, const Prim *dw, const Prim *norm) {
+    const Program *p = b->p;
+    const Tensor *x = &p->tensors[dw->x];
+    grad_read(b, norm->y);
+    int a_norm = grad_write(b, norm->x);
+    grad_read(b, dw->y);
+    int a_dw = grad_write(b, dw->x);
+    int sub = norm->i[0];
+    parallel_block(b, "c", str_int(x->c), 2 * elems(x) * (dw->i[0] * dw->i[1] + 1));
+    OUT("        for (int g = c * %d; g < (c + 1) * %d; g++)\n", sub, sub);
+    OUT("            norm_backward_group(g, %s, %d, %s, %s, ", grad_name(b, norm->x), a_norm,
+        param(b, norm->w, 1), param(b, norm->b, 1));
+    OUT("%s, %s, %s, %s, %s, %s, %d);\n", grad_name(b, norm->y), act(b, norm->x),
+        param(b, norm->w, 0), param(b, norm->b, 0), act(b, norm->aux), norm_shape(p, norm),
+        norm->i[1]);
+    OUT("        dwconv_backward_channel(c, %s, %d, %s, ", grad_name(b, dw->x), a_dw,
+        param(b, dw->w, 1));
+    OUT("%s, %s, %s, N, %d, %d, %d, %d, %d, %d);\n    }\n", grad_name(b, dw->y), act(b, dw->x),
+        param(b, dw->w, 0), x->f, x->t, dw->i[0], dw->i[1], dw->i[4], dw->i[5]);
+}
+
 static void emit_backward(FILE *out, const Program *p, const EmitOptions *o) {
     Body b;
     body_open(&b, p, 1);
@@ -654,7 +710,12 @@ static void emit_backward(FILE *out, const Program *p, const EmitOptions *o) {
             fputs("\n    /* logits, clip-major */\n", b.f);
         }
         layer = pr->layer;
-        emit_backward_prim(&b, pr);
+        if (k > 0 && lw_train_fuses_norm(p, k - 1)) {
+            emit_fused_norm_backward(&b, &p->prims[k - 1], pr);
+            k--;
+        } else {
+            emit_backward_prim(&b, pr);
+        }
     }
     fclose(b.f);
     const char *m = p->model->name;

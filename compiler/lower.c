@@ -249,6 +249,34 @@ int lw_infer_fuses_norm(const Program *p, int k) {
     return 1;
 }
 
+/* Per-clip gradient ranges of roots a and b overlap. */
+static int grad_overlap(const Tensor *a, const Tensor *b) {
+    int64_t a_end = a->grad_offset + (int64_t)a->c * a->f * a->t;
+    int64_t b_end = b->grad_offset + (int64_t)b->c * b->f * b->t;
+    return a->grad_offset < b_end && b->grad_offset < a_end;
+}
+
+/* Fused, a channel's norm passes find its conv output in cache (forward), and the
+ * conv's backward finds the norm's dx in cache. The norm's groups lie within
+ * channels. Nothing may run between the steps: the conv output must have no INT8
+ * grid to round to. Backward writes the conv's input gradient channel by channel
+ * while the norm still reads later channels of its output gradient, so the two
+ * may not share memory (the planner may reuse a slot freed at the norm's step). */
+int lw_train_fuses_norm(const Program *p, int k) {
+    const Prim *pr = &p->prims[k];
+    if (pr->kind != P_DWCONV || k + 1 >= p->nprims)
+        return 0;
+    const Prim *norm = &p->prims[k + 1];
+    if (norm->kind != P_NORM || norm->x != pr->y || norm->layer != pr->layer)
+        return 0;
+    const Tensor *c = &p->tensors[pr->y];
+    if (c->root != pr->y || c->grid >= 0)
+        return 0;
+    const Tensor *dx = &p->tensors[p->tensors[pr->x].root];
+    const Tensor *dy = &p->tensors[p->tensors[norm->y].root];
+    return dx->external || !grad_overlap(dx, dy);
+}
+
 /* Inference keeps nothing for backward: a tensor's slot is free again after its
  * last reader, so the arena holds only what is live at once. A step fused with
  * the norm after it still reads its inputs while the norm writes. */

@@ -129,6 +129,11 @@ int lw_reads_root(const Program *p, const Prim *q, int root);
  * reader of prim k's output (runtime/nn/nn_fused.h). */
 int lw_infer_fuses_norm(const Program *p, int k);
 
+/* Training runs prim k (a depthwise conv) and the norm right after it as one loop
+ * over channels, forward and backward, when nothing happens between them and the
+ * conv's input gradient does not share memory with the norm's output gradient. */
+int lw_train_fuses_norm(const Program *p, int k);
+
 /* INT8 grids (int8_grid.c): every tensor INT8 inference stores gets one. */
 void plan_int8_grids(Program *p);
 /* 1 when INT8 inference stores root tensor r (no later step absorbs it). */

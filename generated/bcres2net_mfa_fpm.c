@@ -1770,20 +1770,15 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         bcast_mul_t_forward_channel(c, stem_mfa_y1, stem_mfa_x1, stem_mfa_att1_sigmoid, N, 128, 16);
     if (int8_grids)
         fake_quant_forward(stem_mfa_y1, (size_t)N * 40960, quant->ranges + 2, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 409600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, stem_mfa_dw2, stem_mfa_x2, stem_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 20; g++)
-            norm_forward_train_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 160, stats + 180, stem_mfa_bn2_saved, (NormShape){20, 1, N, 128, 16}, 1);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 20; g++)
-            norm_forward_infer_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 160, stats + 180, (NormShape){20, 1, N, 128, 16}, 1);
+        for (int g = c * 1; g < (c + 1) * 1; g++)
+            if (training)
+                norm_forward_train_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 160, stats + 180, stem_mfa_bn2_saved, (NormShape){20, 1, N, 128, 16}, 1);
+            else
+                norm_forward_infer_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 160, stats + 180, (NormShape){20, 1, N, 128, 16}, 1);
     }
-    if (int8_grids)
-        fake_quant_internal(stem_mfa_bn2, (size_t)N * 40960, quant, 26);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stem_mfa_att2_mean, stem_mfa_bn2, N, 128, 16);
@@ -1913,54 +1908,39 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     copy_forward(stage1_bcres2net1_f2_out1, stage1_bcres2net1_f2_in1, (size_t)N * 20480);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net1_f2_out1, (size_t)N * 20480, quant, 44);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
         dwconv_forward_channel(c, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_in2, stage1_bcres2net1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 360, stats + 400, stage1_bcres2net1_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 360, stats + 400, (NormShape){10, 4, N, 128, 16}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 360, stats + 400, stage1_bcres2net1_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
+            else
+                norm_forward_infer_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 360, stats + 400, (NormShape){10, 4, N, 128, 16}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage1_bcres2net1_f2_out2, (size_t)N * 20480, quant, 44);
     add_forward(stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_in3, stage1_bcres2net1_f2_out2, (size_t)N * 20480);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net1_f2_sum3, (size_t)N * 20480, quant, 45);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
         dwconv_forward_channel(c, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 440, stats + 480, stage1_bcres2net1_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 440, stats + 480, (NormShape){10, 4, N, 128, 16}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 440, stats + 480, stage1_bcres2net1_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
+            else
+                norm_forward_infer_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 440, stats + 480, (NormShape){10, 4, N, 128, 16}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage1_bcres2net1_f2_out3, (size_t)N * 20480, quant, 44);
     add_forward(stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_in4, stage1_bcres2net1_f2_out3, (size_t)N * 20480);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net1_f2_sum4, (size_t)N * 20480, quant, 46);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
         dwconv_forward_channel(c, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 520, stats + 560, stage1_bcres2net1_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 520, stats + 560, (NormShape){10, 4, N, 128, 16}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 520, stats + 560, stage1_bcres2net1_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
+            else
+                norm_forward_infer_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 520, stats + 560, (NormShape){10, 4, N, 128, 16}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage1_bcres2net1_f2_out4, (size_t)N * 20480, quant, 44);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_f_forward_channel(c, stage1_bcres2net1_mean_f, stage1_bcres2net1_f2, N, 128, 16);
@@ -2021,54 +2001,39 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     copy_forward(stage1_bcres2net2_f2_out1, stage1_bcres2net2_f2_in1, (size_t)N * 20480);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net2_f2_out1, (size_t)N * 20480, quant, 52);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
         dwconv_forward_channel(c, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_in2, stage1_bcres2net2_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 680, stats + 720, stage1_bcres2net2_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 680, stats + 720, (NormShape){10, 4, N, 128, 16}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 680, stats + 720, stage1_bcres2net2_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
+            else
+                norm_forward_infer_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 680, stats + 720, (NormShape){10, 4, N, 128, 16}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage1_bcres2net2_f2_out2, (size_t)N * 20480, quant, 52);
     add_forward(stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_in3, stage1_bcres2net2_f2_out2, (size_t)N * 20480);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net2_f2_sum3, (size_t)N * 20480, quant, 53);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
         dwconv_forward_channel(c, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 760, stats + 800, stage1_bcres2net2_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 760, stats + 800, (NormShape){10, 4, N, 128, 16}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 760, stats + 800, stage1_bcres2net2_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
+            else
+                norm_forward_infer_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 760, stats + 800, (NormShape){10, 4, N, 128, 16}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage1_bcres2net2_f2_out3, (size_t)N * 20480, quant, 52);
     add_forward(stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_in4, stage1_bcres2net2_f2_out3, (size_t)N * 20480);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net2_f2_sum4, (size_t)N * 20480, quant, 54);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
         dwconv_forward_channel(c, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 840, stats + 880, stage1_bcres2net2_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 840, stats + 880, (NormShape){10, 4, N, 128, 16}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 840, stats + 880, stage1_bcres2net2_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
+            else
+                norm_forward_infer_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 840, stats + 880, (NormShape){10, 4, N, 128, 16}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage1_bcres2net2_f2_out4, (size_t)N * 20480, quant, 52);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_f_forward_channel(c, stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, N, 128, 16);
@@ -2157,20 +2122,15 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         bcast_mul_t_forward_channel(c, stage1_mfa_y1, stage1_mfa_x1, stage1_mfa_att1_sigmoid, N, 128, 16);
     if (int8_grids)
         fake_quant_forward(stage1_mfa_y1, (size_t)N * 20480, quant->ranges + 10, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 184320 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 204800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
         dwconv_forward_channel(c, stage1_mfa_dw2, stage1_mfa_x2, stage1_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 10; g++)
-            norm_forward_train_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 1000, stats + 1010, stage1_mfa_bn2_saved, (NormShape){10, 1, N, 128, 16}, 1);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 10; g++)
-            norm_forward_infer_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 1000, stats + 1010, (NormShape){10, 1, N, 128, 16}, 1);
+        for (int g = c * 1; g < (c + 1) * 1; g++)
+            if (training)
+                norm_forward_train_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 1000, stats + 1010, stage1_mfa_bn2_saved, (NormShape){10, 1, N, 128, 16}, 1);
+            else
+                norm_forward_infer_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 1000, stats + 1010, (NormShape){10, 1, N, 128, 16}, 1);
     }
-    if (int8_grids)
-        fake_quant_internal(stage1_mfa_bn2, (size_t)N * 20480, quant, 64);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         mean_t_forward_channel(c, stage1_mfa_att2_mean, stage1_mfa_bn2, N, 128, 16);
@@ -2305,54 +2265,39 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     copy_forward(stage2_bcres2net1_f2_out1, stage2_bcres2net1_f2_in1, (size_t)N * 7680);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net1_f2_out1, (size_t)N * 7680, quant, 82);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 15; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++) {
         dwconv_forward_channel(c, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_in2, stage2_bcres2net1_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 60; g++)
-            norm_forward_train_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 1180, stats + 1240, stage2_bcres2net1_f2_ssn2_saved, (NormShape){15, 4, N, 64, 8}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 60; g++)
-            norm_forward_infer_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 1180, stats + 1240, (NormShape){15, 4, N, 64, 8}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 1180, stats + 1240, stage2_bcres2net1_f2_ssn2_saved, (NormShape){15, 4, N, 64, 8}, 0);
+            else
+                norm_forward_infer_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 1180, stats + 1240, (NormShape){15, 4, N, 64, 8}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage2_bcres2net1_f2_out2, (size_t)N * 7680, quant, 82);
     add_forward(stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_in3, stage2_bcres2net1_f2_out2, (size_t)N * 7680);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net1_f2_sum3, (size_t)N * 7680, quant, 83);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 15; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++) {
         dwconv_forward_channel(c, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 60; g++)
-            norm_forward_train_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 1300, stats + 1360, stage2_bcres2net1_f2_ssn3_saved, (NormShape){15, 4, N, 64, 8}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 60; g++)
-            norm_forward_infer_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 1300, stats + 1360, (NormShape){15, 4, N, 64, 8}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 1300, stats + 1360, stage2_bcres2net1_f2_ssn3_saved, (NormShape){15, 4, N, 64, 8}, 0);
+            else
+                norm_forward_infer_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 1300, stats + 1360, (NormShape){15, 4, N, 64, 8}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage2_bcres2net1_f2_out3, (size_t)N * 7680, quant, 82);
     add_forward(stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_in4, stage2_bcres2net1_f2_out3, (size_t)N * 7680);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net1_f2_sum4, (size_t)N * 7680, quant, 84);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 15; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++) {
         dwconv_forward_channel(c, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 60; g++)
-            norm_forward_train_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 1420, stats + 1480, stage2_bcres2net1_f2_ssn4_saved, (NormShape){15, 4, N, 64, 8}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 60; g++)
-            norm_forward_infer_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 1420, stats + 1480, (NormShape){15, 4, N, 64, 8}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 1420, stats + 1480, stage2_bcres2net1_f2_ssn4_saved, (NormShape){15, 4, N, 64, 8}, 0);
+            else
+                norm_forward_infer_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 1420, stats + 1480, (NormShape){15, 4, N, 64, 8}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage2_bcres2net1_f2_out4, (size_t)N * 7680, quant, 82);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         mean_f_forward_channel(c, stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, N, 64, 8);
@@ -2413,54 +2358,39 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     copy_forward(stage2_bcres2net2_f2_out1, stage2_bcres2net2_f2_in1, (size_t)N * 7680);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net2_f2_out1, (size_t)N * 7680, quant, 90);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 15; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++) {
         dwconv_forward_channel(c, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_in2, stage2_bcres2net2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 60; g++)
-            norm_forward_train_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 1660, stats + 1720, stage2_bcres2net2_f2_ssn2_saved, (NormShape){15, 4, N, 64, 8}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 60; g++)
-            norm_forward_infer_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 1660, stats + 1720, (NormShape){15, 4, N, 64, 8}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 1660, stats + 1720, stage2_bcres2net2_f2_ssn2_saved, (NormShape){15, 4, N, 64, 8}, 0);
+            else
+                norm_forward_infer_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 1660, stats + 1720, (NormShape){15, 4, N, 64, 8}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage2_bcres2net2_f2_out2, (size_t)N * 7680, quant, 90);
     add_forward(stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_in3, stage2_bcres2net2_f2_out2, (size_t)N * 7680);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net2_f2_sum3, (size_t)N * 7680, quant, 91);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 15; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++) {
         dwconv_forward_channel(c, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 60; g++)
-            norm_forward_train_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 1780, stats + 1840, stage2_bcres2net2_f2_ssn3_saved, (NormShape){15, 4, N, 64, 8}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 60; g++)
-            norm_forward_infer_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 1780, stats + 1840, (NormShape){15, 4, N, 64, 8}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 1780, stats + 1840, stage2_bcres2net2_f2_ssn3_saved, (NormShape){15, 4, N, 64, 8}, 0);
+            else
+                norm_forward_infer_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 1780, stats + 1840, (NormShape){15, 4, N, 64, 8}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage2_bcres2net2_f2_out3, (size_t)N * 7680, quant, 90);
     add_forward(stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_in4, stage2_bcres2net2_f2_out3, (size_t)N * 7680);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net2_f2_sum4, (size_t)N * 7680, quant, 92);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 15; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++) {
         dwconv_forward_channel(c, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 60; g++)
-            norm_forward_train_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 1900, stats + 1960, stage2_bcres2net2_f2_ssn4_saved, (NormShape){15, 4, N, 64, 8}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 60; g++)
-            norm_forward_infer_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 1900, stats + 1960, (NormShape){15, 4, N, 64, 8}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 1900, stats + 1960, stage2_bcres2net2_f2_ssn4_saved, (NormShape){15, 4, N, 64, 8}, 0);
+            else
+                norm_forward_infer_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 1900, stats + 1960, (NormShape){15, 4, N, 64, 8}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage2_bcres2net2_f2_out4, (size_t)N * 7680, quant, 90);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         mean_f_forward_channel(c, stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, N, 64, 8);
@@ -2549,20 +2479,15 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         bcast_mul_t_forward_channel(c, stage2_mfa_y1, stage2_mfa_x1, stage2_mfa_att1_sigmoid, N, 64, 8);
     if (int8_grids)
         fake_quant_forward(stage2_mfa_y1, (size_t)N * 7680, quant->ranges + 18, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 69120 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 15; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 76800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++) {
         dwconv_forward_channel(c, stage2_mfa_dw2, stage2_mfa_x2, stage2_mfa_dw2_weight, N, 64, 8, 3, 3, 1, 1);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 15; g++)
-            norm_forward_train_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 2140, stats + 2155, stage2_mfa_bn2_saved, (NormShape){15, 1, N, 64, 8}, 1);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 15; g++)
-            norm_forward_infer_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 2140, stats + 2155, (NormShape){15, 1, N, 64, 8}, 1);
+        for (int g = c * 1; g < (c + 1) * 1; g++)
+            if (training)
+                norm_forward_train_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 2140, stats + 2155, stage2_mfa_bn2_saved, (NormShape){15, 1, N, 64, 8}, 1);
+            else
+                norm_forward_infer_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 2140, stats + 2155, (NormShape){15, 1, N, 64, 8}, 1);
     }
-    if (int8_grids)
-        fake_quant_internal(stage2_mfa_bn2, (size_t)N * 7680, quant, 102);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         mean_t_forward_channel(c, stage2_mfa_att2_mean, stage2_mfa_bn2, N, 64, 8);
@@ -2697,54 +2622,39 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     copy_forward(stage3_bcres2net1_f2_out1, stage3_bcres2net1_f2_in1, (size_t)N * 2560);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net1_f2_out1, (size_t)N * 2560, quant, 120);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_in2, stage3_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 2390, stats + 2470, stage3_bcres2net1_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 2390, stats + 2470, (NormShape){20, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 2390, stats + 2470, stage3_bcres2net1_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 2390, stats + 2470, (NormShape){20, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage3_bcres2net1_f2_out2, (size_t)N * 2560, quant, 120);
     add_forward(stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_in3, stage3_bcres2net1_f2_out2, (size_t)N * 2560);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net1_f2_sum3, (size_t)N * 2560, quant, 121);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 2550, stats + 2630, stage3_bcres2net1_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 2550, stats + 2630, (NormShape){20, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 2550, stats + 2630, stage3_bcres2net1_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 2550, stats + 2630, (NormShape){20, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage3_bcres2net1_f2_out3, (size_t)N * 2560, quant, 120);
     add_forward(stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_in4, stage3_bcres2net1_f2_out3, (size_t)N * 2560);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net1_f2_sum4, (size_t)N * 2560, quant, 122);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 2710, stats + 2790, stage3_bcres2net1_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 2710, stats + 2790, (NormShape){20, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 2710, stats + 2790, stage3_bcres2net1_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 2710, stats + 2790, (NormShape){20, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage3_bcres2net1_f2_out4, (size_t)N * 2560, quant, 120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, N, 32, 4);
@@ -2805,54 +2715,39 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     copy_forward(stage3_bcres2net2_f2_out1, stage3_bcres2net2_f2_in1, (size_t)N * 2560);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net2_f2_out1, (size_t)N * 2560, quant, 128);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_in2, stage3_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 3030, stats + 3110, stage3_bcres2net2_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 3030, stats + 3110, (NormShape){20, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 3030, stats + 3110, stage3_bcres2net2_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 3030, stats + 3110, (NormShape){20, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage3_bcres2net2_f2_out2, (size_t)N * 2560, quant, 128);
     add_forward(stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_in3, stage3_bcres2net2_f2_out2, (size_t)N * 2560);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net2_f2_sum3, (size_t)N * 2560, quant, 129);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 3190, stats + 3270, stage3_bcres2net2_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 3190, stats + 3270, (NormShape){20, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 3190, stats + 3270, stage3_bcres2net2_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 3190, stats + 3270, (NormShape){20, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage3_bcres2net2_f2_out3, (size_t)N * 2560, quant, 128);
     add_forward(stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_in4, stage3_bcres2net2_f2_out3, (size_t)N * 2560);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net2_f2_sum4, (size_t)N * 2560, quant, 130);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 3350, stats + 3430, stage3_bcres2net2_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 3350, stats + 3430, (NormShape){20, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 3350, stats + 3430, stage3_bcres2net2_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 3350, stats + 3430, (NormShape){20, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage3_bcres2net2_f2_out4, (size_t)N * 2560, quant, 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, N, 32, 4);
@@ -2941,20 +2836,15 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         bcast_mul_t_forward_channel(c, stage3_mfa_y1, stage3_mfa_x1, stage3_mfa_att1_sigmoid, N, 32, 4);
     if (int8_grids)
         fake_quant_forward(stage3_mfa_y1, (size_t)N * 2560, quant->ranges + 26, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 23040 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, stage3_mfa_dw2, stage3_mfa_x2, stage3_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 20; g++)
-            norm_forward_train_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 3670, stats + 3690, stage3_mfa_bn2_saved, (NormShape){20, 1, N, 32, 4}, 1);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 20; g++)
-            norm_forward_infer_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 3670, stats + 3690, (NormShape){20, 1, N, 32, 4}, 1);
+        for (int g = c * 1; g < (c + 1) * 1; g++)
+            if (training)
+                norm_forward_train_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 3670, stats + 3690, stage3_mfa_bn2_saved, (NormShape){20, 1, N, 32, 4}, 1);
+            else
+                norm_forward_infer_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 3670, stats + 3690, (NormShape){20, 1, N, 32, 4}, 1);
     }
-    if (int8_grids)
-        fake_quant_internal(stage3_mfa_bn2, (size_t)N * 2560, quant, 140);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stage3_mfa_att2_mean, stage3_mfa_bn2, N, 32, 4);
@@ -3084,54 +2974,39 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     copy_forward(stage4_bcres2net1_f2_out1, stage4_bcres2net1_f2_in1, (size_t)N * 3200);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net1_f2_out1, (size_t)N * 3200, quant, 158);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 25; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++) {
         dwconv_forward_channel(c, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_in2, stage4_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 3990, stats + 4090, stage4_bcres2net1_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 3990, stats + 4090, (NormShape){25, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 3990, stats + 4090, stage4_bcres2net1_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 3990, stats + 4090, (NormShape){25, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage4_bcres2net1_f2_out2, (size_t)N * 3200, quant, 158);
     add_forward(stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_in3, stage4_bcres2net1_f2_out2, (size_t)N * 3200);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net1_f2_sum3, (size_t)N * 3200, quant, 159);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 25; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++) {
         dwconv_forward_channel(c, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 4190, stats + 4290, stage4_bcres2net1_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 4190, stats + 4290, (NormShape){25, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 4190, stats + 4290, stage4_bcres2net1_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 4190, stats + 4290, (NormShape){25, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage4_bcres2net1_f2_out3, (size_t)N * 3200, quant, 158);
     add_forward(stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_in4, stage4_bcres2net1_f2_out3, (size_t)N * 3200);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net1_f2_sum4, (size_t)N * 3200, quant, 160);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 25; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++) {
         dwconv_forward_channel(c, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 4390, stats + 4490, stage4_bcres2net1_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 4390, stats + 4490, (NormShape){25, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 4390, stats + 4490, stage4_bcres2net1_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 4390, stats + 4490, (NormShape){25, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage4_bcres2net1_f2_out4, (size_t)N * 3200, quant, 158);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         mean_f_forward_channel(c, stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, N, 32, 4);
@@ -3192,54 +3067,39 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     copy_forward(stage4_bcres2net2_f2_out1, stage4_bcres2net2_f2_in1, (size_t)N * 3200);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net2_f2_out1, (size_t)N * 3200, quant, 166);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 25; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++) {
         dwconv_forward_channel(c, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_in2, stage4_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 4790, stats + 4890, stage4_bcres2net2_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 4790, stats + 4890, (NormShape){25, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 4790, stats + 4890, stage4_bcres2net2_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 4790, stats + 4890, (NormShape){25, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage4_bcres2net2_f2_out2, (size_t)N * 3200, quant, 166);
     add_forward(stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_in3, stage4_bcres2net2_f2_out2, (size_t)N * 3200);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net2_f2_sum3, (size_t)N * 3200, quant, 167);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 25; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++) {
         dwconv_forward_channel(c, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 4990, stats + 5090, stage4_bcres2net2_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 4990, stats + 5090, (NormShape){25, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 4990, stats + 5090, stage4_bcres2net2_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 4990, stats + 5090, (NormShape){25, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage4_bcres2net2_f2_out3, (size_t)N * 3200, quant, 166);
     add_forward(stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_in4, stage4_bcres2net2_f2_out3, (size_t)N * 3200);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net2_f2_sum4, (size_t)N * 3200, quant, 168);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 25; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++) {
         dwconv_forward_channel(c, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 5190, stats + 5290, stage4_bcres2net2_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 5190, stats + 5290, (NormShape){25, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 5190, stats + 5290, stage4_bcres2net2_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 5190, stats + 5290, (NormShape){25, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage4_bcres2net2_f2_out4, (size_t)N * 3200, quant, 166);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         mean_f_forward_channel(c, stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, N, 32, 4);
@@ -3300,54 +3160,39 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     copy_forward(stage4_bcres2net3_f2_out1, stage4_bcres2net3_f2_in1, (size_t)N * 3200);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net3_f2_out1, (size_t)N * 3200, quant, 174);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 25; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++) {
         dwconv_forward_channel(c, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_in2, stage4_bcres2net3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 5590, stats + 5690, stage4_bcres2net3_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 5590, stats + 5690, (NormShape){25, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 5590, stats + 5690, stage4_bcres2net3_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 5590, stats + 5690, (NormShape){25, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage4_bcres2net3_f2_out2, (size_t)N * 3200, quant, 174);
     add_forward(stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_in3, stage4_bcres2net3_f2_out2, (size_t)N * 3200);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net3_f2_sum3, (size_t)N * 3200, quant, 175);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 25; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++) {
         dwconv_forward_channel(c, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 5790, stats + 5890, stage4_bcres2net3_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 5790, stats + 5890, (NormShape){25, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 5790, stats + 5890, stage4_bcres2net3_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 5790, stats + 5890, (NormShape){25, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage4_bcres2net3_f2_out3, (size_t)N * 3200, quant, 174);
     add_forward(stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_in4, stage4_bcres2net3_f2_out3, (size_t)N * 3200);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net3_f2_sum4, (size_t)N * 3200, quant, 176);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 25; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++) {
         dwconv_forward_channel(c, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 100; g++)
-            norm_forward_train_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 5990, stats + 6090, stage4_bcres2net3_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 100; g++)
-            norm_forward_infer_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 5990, stats + 6090, (NormShape){25, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 5990, stats + 6090, stage4_bcres2net3_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 5990, stats + 6090, (NormShape){25, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage4_bcres2net3_f2_out4, (size_t)N * 3200, quant, 174);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         mean_f_forward_channel(c, stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, N, 32, 4);
@@ -3436,20 +3281,15 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         bcast_mul_t_forward_channel(c, stage4_mfa_y1, stage4_mfa_x1, stage4_mfa_att1_sigmoid, N, 32, 4);
     if (int8_grids)
         fake_quant_forward(stage4_mfa_y1, (size_t)N * 3200, quant->ranges + 36, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 25; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 32000 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++) {
         dwconv_forward_channel(c, stage4_mfa_dw2, stage4_mfa_x2, stage4_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 25; g++)
-            norm_forward_train_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 6390, stats + 6415, stage4_mfa_bn2_saved, (NormShape){25, 1, N, 32, 4}, 1);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 25; g++)
-            norm_forward_infer_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 6390, stats + 6415, (NormShape){25, 1, N, 32, 4}, 1);
+        for (int g = c * 1; g < (c + 1) * 1; g++)
+            if (training)
+                norm_forward_train_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 6390, stats + 6415, stage4_mfa_bn2_saved, (NormShape){25, 1, N, 32, 4}, 1);
+            else
+                norm_forward_infer_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 6390, stats + 6415, (NormShape){25, 1, N, 32, 4}, 1);
     }
-    if (int8_grids)
-        fake_quant_internal(stage4_mfa_bn2, (size_t)N * 3200, quant, 186);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         mean_t_forward_channel(c, stage4_mfa_att2_mean, stage4_mfa_bn2, N, 32, 4);
@@ -3585,54 +3425,39 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     copy_forward(head_fpm_smooth4_f2_out1, head_fpm_smooth4_f2_in1, (size_t)N * 1280);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth4_f2_out1, (size_t)N * 1280, quant, 207);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
         dwconv_forward_channel(c, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_in2, head_fpm_smooth4_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 6540, stats + 6580, head_fpm_smooth4_f2_ssn2_saved, (NormShape){10, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 6540, stats + 6580, (NormShape){10, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 6540, stats + 6580, head_fpm_smooth4_f2_ssn2_saved, (NormShape){10, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 6540, stats + 6580, (NormShape){10, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(head_fpm_smooth4_f2_out2, (size_t)N * 1280, quant, 207);
     add_forward(head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_in3, head_fpm_smooth4_f2_out2, (size_t)N * 1280);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth4_f2_sum3, (size_t)N * 1280, quant, 208);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
         dwconv_forward_channel(c, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 6620, stats + 6660, head_fpm_smooth4_f2_ssn3_saved, (NormShape){10, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 6620, stats + 6660, (NormShape){10, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 6620, stats + 6660, head_fpm_smooth4_f2_ssn3_saved, (NormShape){10, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 6620, stats + 6660, (NormShape){10, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(head_fpm_smooth4_f2_out3, (size_t)N * 1280, quant, 207);
     add_forward(head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_in4, head_fpm_smooth4_f2_out3, (size_t)N * 1280);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth4_f2_sum4, (size_t)N * 1280, quant, 209);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
         dwconv_forward_channel(c, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 6700, stats + 6740, head_fpm_smooth4_f2_ssn4_saved, (NormShape){10, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 6700, stats + 6740, (NormShape){10, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 6700, stats + 6740, head_fpm_smooth4_f2_ssn4_saved, (NormShape){10, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 6700, stats + 6740, (NormShape){10, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(head_fpm_smooth4_f2_out4, (size_t)N * 1280, quant, 207);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_f_forward_channel(c, head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, N, 32, 4);
@@ -3697,54 +3522,39 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     copy_forward(head_fpm_smooth3_f2_out1, head_fpm_smooth3_f2_in1, (size_t)N * 1280);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth3_f2_out1, (size_t)N * 1280, quant, 217);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
         dwconv_forward_channel(c, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_in2, head_fpm_smooth3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 6860, stats + 6900, head_fpm_smooth3_f2_ssn2_saved, (NormShape){10, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 6860, stats + 6900, (NormShape){10, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 6860, stats + 6900, head_fpm_smooth3_f2_ssn2_saved, (NormShape){10, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 6860, stats + 6900, (NormShape){10, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(head_fpm_smooth3_f2_out2, (size_t)N * 1280, quant, 217);
     add_forward(head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_in3, head_fpm_smooth3_f2_out2, (size_t)N * 1280);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth3_f2_sum3, (size_t)N * 1280, quant, 218);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
         dwconv_forward_channel(c, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 6940, stats + 6980, head_fpm_smooth3_f2_ssn3_saved, (NormShape){10, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 6940, stats + 6980, (NormShape){10, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 6940, stats + 6980, head_fpm_smooth3_f2_ssn3_saved, (NormShape){10, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 6940, stats + 6980, (NormShape){10, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(head_fpm_smooth3_f2_out3, (size_t)N * 1280, quant, 217);
     add_forward(head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_in4, head_fpm_smooth3_f2_out3, (size_t)N * 1280);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth3_f2_sum4, (size_t)N * 1280, quant, 219);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
         dwconv_forward_channel(c, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 7020, stats + 7060, head_fpm_smooth3_f2_ssn4_saved, (NormShape){10, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 7020, stats + 7060, (NormShape){10, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 7020, stats + 7060, head_fpm_smooth3_f2_ssn4_saved, (NormShape){10, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 7020, stats + 7060, (NormShape){10, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(head_fpm_smooth3_f2_out4, (size_t)N * 1280, quant, 217);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_f_forward_channel(c, head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, N, 32, 4);
@@ -3808,61 +3618,48 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         conv1x1_forward_block(k, head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 40, 160, (size_t)N * 128);
     if (int8_grids)
         fake_quant_internal(head_fpm_up2, (size_t)N * 20480, quant, 226);
-    pixel_shuffle_forward(head_fpm_shuffle2, head_fpm_up2, 40, N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        pixel_shuffle_forward_channel(c, head_fpm_shuffle2, head_fpm_up2, N, 32, 4);
     add_forward(head_fpm_merge2, head_fpm_shuffle2, head_fpm_lateral2, (size_t)N * 20480);
     if (int8_grids)
         fake_quant_internal(head_fpm_merge2, (size_t)N * 20480, quant, 227);
     copy_forward(head_fpm_smooth2_f2_out1, head_fpm_smooth2_f2_in1, (size_t)N * 5120);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth2_f2_out1, (size_t)N * 5120, quant, 228);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
         dwconv_forward_channel(c, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_in2, head_fpm_smooth2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 7180, stats + 7220, head_fpm_smooth2_f2_ssn2_saved, (NormShape){10, 4, N, 64, 8}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 7180, stats + 7220, (NormShape){10, 4, N, 64, 8}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 7180, stats + 7220, head_fpm_smooth2_f2_ssn2_saved, (NormShape){10, 4, N, 64, 8}, 0);
+            else
+                norm_forward_infer_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 7180, stats + 7220, (NormShape){10, 4, N, 64, 8}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(head_fpm_smooth2_f2_out2, (size_t)N * 5120, quant, 228);
     add_forward(head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_in3, head_fpm_smooth2_f2_out2, (size_t)N * 5120);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth2_f2_sum3, (size_t)N * 5120, quant, 229);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
         dwconv_forward_channel(c, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 7260, stats + 7300, head_fpm_smooth2_f2_ssn3_saved, (NormShape){10, 4, N, 64, 8}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 7260, stats + 7300, (NormShape){10, 4, N, 64, 8}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 7260, stats + 7300, head_fpm_smooth2_f2_ssn3_saved, (NormShape){10, 4, N, 64, 8}, 0);
+            else
+                norm_forward_infer_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 7260, stats + 7300, (NormShape){10, 4, N, 64, 8}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(head_fpm_smooth2_f2_out3, (size_t)N * 5120, quant, 228);
     add_forward(head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_in4, head_fpm_smooth2_f2_out3, (size_t)N * 5120);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth2_f2_sum4, (size_t)N * 5120, quant, 230);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
         dwconv_forward_channel(c, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 7340, stats + 7380, head_fpm_smooth2_f2_ssn4_saved, (NormShape){10, 4, N, 64, 8}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 7340, stats + 7380, (NormShape){10, 4, N, 64, 8}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 7340, stats + 7380, head_fpm_smooth2_f2_ssn4_saved, (NormShape){10, 4, N, 64, 8}, 0);
+            else
+                norm_forward_infer_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 7340, stats + 7380, (NormShape){10, 4, N, 64, 8}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(head_fpm_smooth2_f2_out4, (size_t)N * 5120, quant, 228);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_f_forward_channel(c, head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, N, 64, 8);
@@ -3926,61 +3723,48 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         conv1x1_forward_block(k, head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 40, 160, (size_t)N * 512);
     if (int8_grids)
         fake_quant_internal(head_fpm_up1, (size_t)N * 81920, quant, 237);
-    pixel_shuffle_forward(head_fpm_shuffle1, head_fpm_up1, 40, N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        pixel_shuffle_forward_channel(c, head_fpm_shuffle1, head_fpm_up1, N, 64, 8);
     add_forward(head_fpm_merge1, head_fpm_shuffle1, head_fpm_lateral1, (size_t)N * 81920);
     if (int8_grids)
         fake_quant_internal(head_fpm_merge1, (size_t)N * 81920, quant, 238);
     copy_forward(head_fpm_smooth1_f2_out1, head_fpm_smooth1_f2_in1, (size_t)N * 20480);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth1_f2_out1, (size_t)N * 20480, quant, 239);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
         dwconv_forward_channel(c, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_in2, head_fpm_smooth1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 7500, stats + 7540, head_fpm_smooth1_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 7500, stats + 7540, (NormShape){10, 4, N, 128, 16}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 7500, stats + 7540, head_fpm_smooth1_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
+            else
+                norm_forward_infer_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 7500, stats + 7540, (NormShape){10, 4, N, 128, 16}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(head_fpm_smooth1_f2_out2, (size_t)N * 20480, quant, 239);
     add_forward(head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_in3, head_fpm_smooth1_f2_out2, (size_t)N * 20480);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth1_f2_sum3, (size_t)N * 20480, quant, 240);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
         dwconv_forward_channel(c, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 7580, stats + 7620, head_fpm_smooth1_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 7580, stats + 7620, (NormShape){10, 4, N, 128, 16}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 7580, stats + 7620, head_fpm_smooth1_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
+            else
+                norm_forward_infer_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 7580, stats + 7620, (NormShape){10, 4, N, 128, 16}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(head_fpm_smooth1_f2_out3, (size_t)N * 20480, quant, 239);
     add_forward(head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_in4, head_fpm_smooth1_f2_out3, (size_t)N * 20480);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth1_f2_sum4, (size_t)N * 20480, quant, 241);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
         dwconv_forward_channel(c, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 7660, stats + 7700, head_fpm_smooth1_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 7660, stats + 7700, (NormShape){10, 4, N, 128, 16}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 7660, stats + 7700, head_fpm_smooth1_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
+            else
+                norm_forward_infer_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 7660, stats + 7700, (NormShape){10, 4, N, 128, 16}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(head_fpm_smooth1_f2_out4, (size_t)N * 20480, quant, 239);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_f_forward_channel(c, head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, N, 128, 16);
@@ -5766,29 +5550,31 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_f_backward_channel(c, d_head_fpm_smooth1_f2, 1, d_head_fpm_smooth1_mean_f, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth1_f2_dw4, 0, d_head_fpm_smooth1_f2_ssn4_scale, d_head_fpm_smooth1_f2_ssn4_shift, d_head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, head_fpm_smooth1_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_head_fpm_smooth1_f2_dw4, 0, d_head_fpm_smooth1_f2_ssn4_scale, d_head_fpm_smooth1_f2_ssn4_shift, d_head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, head_fpm_smooth1_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
         dwconv_backward_channel(c, d_head_fpm_smooth1_f2_sum4, 0, d_head_fpm_smooth1_f2_dw4_weight, d_head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
+    }
     add_backward(d_head_fpm_smooth1_f2_in4, 1, d_head_fpm_smooth1_f2_out3, 1, d_head_fpm_smooth1_f2_sum4, (size_t)N * 20480);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth1_f2_dw3, 0, d_head_fpm_smooth1_f2_ssn3_scale, d_head_fpm_smooth1_f2_ssn3_shift, d_head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, head_fpm_smooth1_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_head_fpm_smooth1_f2_dw3, 0, d_head_fpm_smooth1_f2_ssn3_scale, d_head_fpm_smooth1_f2_ssn3_shift, d_head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, head_fpm_smooth1_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
         dwconv_backward_channel(c, d_head_fpm_smooth1_f2_sum3, 0, d_head_fpm_smooth1_f2_dw3_weight, d_head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
+    }
     add_backward(d_head_fpm_smooth1_f2_in3, 1, d_head_fpm_smooth1_f2_out2, 1, d_head_fpm_smooth1_f2_sum3, (size_t)N * 20480);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth1_f2_dw2, 0, d_head_fpm_smooth1_f2_ssn2_scale, d_head_fpm_smooth1_f2_ssn2_shift, d_head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, head_fpm_smooth1_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_head_fpm_smooth1_f2_dw2, 0, d_head_fpm_smooth1_f2_ssn2_scale, d_head_fpm_smooth1_f2_ssn2_shift, d_head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, head_fpm_smooth1_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
         dwconv_backward_channel(c, d_head_fpm_smooth1_f2_in2, 1, d_head_fpm_smooth1_f2_dw2_weight, d_head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_in2, head_fpm_smooth1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
+    }
     copy_backward(d_head_fpm_smooth1_f2_in1, d_head_fpm_smooth1_f2_out1, (size_t)N * 20480, 1);
     add_backward(d_head_fpm_shuffle1, 0, d_head_fpm_lateral1, 0, d_head_fpm_merge1, (size_t)N * 81920);
-    pixel_shuffle_backward(d_head_fpm_up1, 0, d_head_fpm_shuffle1, 40, N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        pixel_shuffle_backward_channel(c, d_head_fpm_up1, 0, d_head_fpm_shuffle1, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6553600 >= NN_PARALLEL_MIN)
     for (int k = 0; k < conv1x1_chunks((size_t)N * 512); k++)
         conv1x1_backward_chunk(k, d_head_fpm_merge2, 0, scratch, 0, d_head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, 40, 160, (size_t)N * 512);
@@ -5823,29 +5609,31 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_f_backward_channel(c, d_head_fpm_smooth2_f2, 1, d_head_fpm_smooth2_mean_f, N, 64, 8);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth2_f2_dw4, 0, d_head_fpm_smooth2_f2_ssn4_scale, d_head_fpm_smooth2_f2_ssn4_shift, d_head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, head_fpm_smooth2_f2_ssn4_saved, (NormShape){10, 4, N, 64, 8}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_head_fpm_smooth2_f2_dw4, 0, d_head_fpm_smooth2_f2_ssn4_scale, d_head_fpm_smooth2_f2_ssn4_shift, d_head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, head_fpm_smooth2_f2_ssn4_saved, (NormShape){10, 4, N, 64, 8}, 0);
         dwconv_backward_channel(c, d_head_fpm_smooth2_f2_sum4, 0, d_head_fpm_smooth2_f2_dw4_weight, d_head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
+    }
     add_backward(d_head_fpm_smooth2_f2_in4, 1, d_head_fpm_smooth2_f2_out3, 1, d_head_fpm_smooth2_f2_sum4, (size_t)N * 5120);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth2_f2_dw3, 0, d_head_fpm_smooth2_f2_ssn3_scale, d_head_fpm_smooth2_f2_ssn3_shift, d_head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, head_fpm_smooth2_f2_ssn3_saved, (NormShape){10, 4, N, 64, 8}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_head_fpm_smooth2_f2_dw3, 0, d_head_fpm_smooth2_f2_ssn3_scale, d_head_fpm_smooth2_f2_ssn3_shift, d_head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, head_fpm_smooth2_f2_ssn3_saved, (NormShape){10, 4, N, 64, 8}, 0);
         dwconv_backward_channel(c, d_head_fpm_smooth2_f2_sum3, 0, d_head_fpm_smooth2_f2_dw3_weight, d_head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
+    }
     add_backward(d_head_fpm_smooth2_f2_in3, 1, d_head_fpm_smooth2_f2_out2, 1, d_head_fpm_smooth2_f2_sum3, (size_t)N * 5120);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth2_f2_dw2, 0, d_head_fpm_smooth2_f2_ssn2_scale, d_head_fpm_smooth2_f2_ssn2_shift, d_head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, head_fpm_smooth2_f2_ssn2_saved, (NormShape){10, 4, N, 64, 8}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_head_fpm_smooth2_f2_dw2, 0, d_head_fpm_smooth2_f2_ssn2_scale, d_head_fpm_smooth2_f2_ssn2_shift, d_head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, head_fpm_smooth2_f2_ssn2_saved, (NormShape){10, 4, N, 64, 8}, 0);
         dwconv_backward_channel(c, d_head_fpm_smooth2_f2_in2, 1, d_head_fpm_smooth2_f2_dw2_weight, d_head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_in2, head_fpm_smooth2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
+    }
     copy_backward(d_head_fpm_smooth2_f2_in1, d_head_fpm_smooth2_f2_out1, (size_t)N * 5120, 1);
     add_backward(d_head_fpm_shuffle2, 0, d_head_fpm_lateral2, 0, d_head_fpm_merge2, (size_t)N * 20480);
-    pixel_shuffle_backward(d_head_fpm_up2, 0, d_head_fpm_shuffle2, 40, N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        pixel_shuffle_backward_channel(c, d_head_fpm_up2, 0, d_head_fpm_shuffle2, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1638400 >= NN_PARALLEL_MIN)
     for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
         conv1x1_backward_chunk(k, d_head_fpm_merge3, 0, scratch, 0, d_head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, 40, 160, (size_t)N * 128);
@@ -5880,26 +5668,26 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_f_backward_channel(c, d_head_fpm_smooth3_f2, 1, d_head_fpm_smooth3_mean_f, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth3_f2_dw4, 0, d_head_fpm_smooth3_f2_ssn4_scale, d_head_fpm_smooth3_f2_ssn4_shift, d_head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, head_fpm_smooth3_f2_ssn4_saved, (NormShape){10, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_head_fpm_smooth3_f2_dw4, 0, d_head_fpm_smooth3_f2_ssn4_scale, d_head_fpm_smooth3_f2_ssn4_shift, d_head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, head_fpm_smooth3_f2_ssn4_saved, (NormShape){10, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_head_fpm_smooth3_f2_sum4, 0, d_head_fpm_smooth3_f2_dw4_weight, d_head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_head_fpm_smooth3_f2_in4, 1, d_head_fpm_smooth3_f2_out3, 1, d_head_fpm_smooth3_f2_sum4, (size_t)N * 1280);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth3_f2_dw3, 0, d_head_fpm_smooth3_f2_ssn3_scale, d_head_fpm_smooth3_f2_ssn3_shift, d_head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, head_fpm_smooth3_f2_ssn3_saved, (NormShape){10, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_head_fpm_smooth3_f2_dw3, 0, d_head_fpm_smooth3_f2_ssn3_scale, d_head_fpm_smooth3_f2_ssn3_shift, d_head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, head_fpm_smooth3_f2_ssn3_saved, (NormShape){10, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_head_fpm_smooth3_f2_sum3, 0, d_head_fpm_smooth3_f2_dw3_weight, d_head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_head_fpm_smooth3_f2_in3, 1, d_head_fpm_smooth3_f2_out2, 1, d_head_fpm_smooth3_f2_sum3, (size_t)N * 1280);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth3_f2_dw2, 0, d_head_fpm_smooth3_f2_ssn2_scale, d_head_fpm_smooth3_f2_ssn2_shift, d_head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, head_fpm_smooth3_f2_ssn2_saved, (NormShape){10, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_head_fpm_smooth3_f2_dw2, 0, d_head_fpm_smooth3_f2_ssn2_scale, d_head_fpm_smooth3_f2_ssn2_shift, d_head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, head_fpm_smooth3_f2_ssn2_saved, (NormShape){10, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_head_fpm_smooth3_f2_in2, 1, d_head_fpm_smooth3_f2_dw2_weight, d_head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_in2, head_fpm_smooth3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     copy_backward(d_head_fpm_smooth3_f2_in1, d_head_fpm_smooth3_f2_out1, (size_t)N * 1280, 1);
     add_backward(d_head_fpm_lateral4, 0, d_head_fpm_lateral3, 0, d_head_fpm_merge3, (size_t)N * 5120);
     globalpool_backward(d_head_fpm_smooth4_bn, 0, d_head_fpm_pool4, 40 * N, 128);
@@ -5932,26 +5720,26 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_f_backward_channel(c, d_head_fpm_smooth4_f2, 1, d_head_fpm_smooth4_mean_f, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth4_f2_dw4, 0, d_head_fpm_smooth4_f2_ssn4_scale, d_head_fpm_smooth4_f2_ssn4_shift, d_head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, head_fpm_smooth4_f2_ssn4_saved, (NormShape){10, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_head_fpm_smooth4_f2_dw4, 0, d_head_fpm_smooth4_f2_ssn4_scale, d_head_fpm_smooth4_f2_ssn4_shift, d_head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, head_fpm_smooth4_f2_ssn4_saved, (NormShape){10, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_head_fpm_smooth4_f2_sum4, 0, d_head_fpm_smooth4_f2_dw4_weight, d_head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_head_fpm_smooth4_f2_in4, 1, d_head_fpm_smooth4_f2_out3, 1, d_head_fpm_smooth4_f2_sum4, (size_t)N * 1280);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth4_f2_dw3, 0, d_head_fpm_smooth4_f2_ssn3_scale, d_head_fpm_smooth4_f2_ssn3_shift, d_head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, head_fpm_smooth4_f2_ssn3_saved, (NormShape){10, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_head_fpm_smooth4_f2_dw3, 0, d_head_fpm_smooth4_f2_ssn3_scale, d_head_fpm_smooth4_f2_ssn3_shift, d_head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, head_fpm_smooth4_f2_ssn3_saved, (NormShape){10, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_head_fpm_smooth4_f2_sum3, 0, d_head_fpm_smooth4_f2_dw3_weight, d_head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_head_fpm_smooth4_f2_in3, 1, d_head_fpm_smooth4_f2_out2, 1, d_head_fpm_smooth4_f2_sum3, (size_t)N * 1280);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_head_fpm_smooth4_f2_dw2, 0, d_head_fpm_smooth4_f2_ssn2_scale, d_head_fpm_smooth4_f2_ssn2_shift, d_head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, head_fpm_smooth4_f2_ssn2_saved, (NormShape){10, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_head_fpm_smooth4_f2_dw2, 0, d_head_fpm_smooth4_f2_ssn2_scale, d_head_fpm_smooth4_f2_ssn2_shift, d_head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, head_fpm_smooth4_f2_ssn2_saved, (NormShape){10, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_head_fpm_smooth4_f2_in2, 1, d_head_fpm_smooth4_f2_dw2_weight, d_head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_in2, head_fpm_smooth4_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     copy_backward(d_head_fpm_smooth4_f2_in1, d_head_fpm_smooth4_f2_out1, (size_t)N * 1280, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 1024000 >= NN_PARALLEL_MIN)
     for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
@@ -6037,12 +5825,12 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         mean_t_backward_channel(c, d_stage4_mfa_bn2, 1, d_stage4_mfa_att2_mean, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 25; g++)
-        norm_backward_group(g, d_stage4_mfa_dw2, 0, d_stage4_mfa_bn2_scale, d_stage4_mfa_bn2_shift, d_stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stage4_mfa_bn2_saved, (NormShape){25, 1, N, 32, 4}, 1);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 57600 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 25; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 64000 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++) {
+        for (int g = c * 1; g < (c + 1) * 1; g++)
+            norm_backward_group(g, d_stage4_mfa_dw2, 0, d_stage4_mfa_bn2_scale, d_stage4_mfa_bn2_shift, d_stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stage4_mfa_bn2_saved, (NormShape){25, 1, N, 32, 4}, 1);
         dwconv_backward_channel(c, d_stage4_mfa_x2, 0, d_stage4_mfa_dw2_weight, d_stage4_mfa_dw2, stage4_mfa_x2, stage4_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
+    }
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         bcast_mul_t_backward_channel(c, d_stage4_mfa_x1, 0, d_stage4_mfa_att1_sigmoid, 0, d_stage4_mfa_y1, stage4_mfa_x1, stage4_mfa_att1_sigmoid, N, 32, 4);
@@ -6099,26 +5887,26 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         mean_f_backward_channel(c, d_stage4_bcres2net3_f2, 1, d_stage4_bcres2net3_mean_f, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net3_f2_dw4, 0, d_stage4_bcres2net3_f2_ssn4_scale, d_stage4_bcres2net3_f2_ssn4_shift, d_stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stage4_bcres2net3_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 25; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage4_bcres2net3_f2_dw4, 0, d_stage4_bcres2net3_f2_ssn4_scale, d_stage4_bcres2net3_f2_ssn4_shift, d_stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stage4_bcres2net3_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage4_bcres2net3_f2_sum4, 0, d_stage4_bcres2net3_f2_dw4_weight, d_stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_stage4_bcres2net3_f2_in4, 1, d_stage4_bcres2net3_f2_out3, 1, d_stage4_bcres2net3_f2_sum4, (size_t)N * 3200);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net3_f2_dw3, 0, d_stage4_bcres2net3_f2_ssn3_scale, d_stage4_bcres2net3_f2_ssn3_shift, d_stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stage4_bcres2net3_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 25; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage4_bcres2net3_f2_dw3, 0, d_stage4_bcres2net3_f2_ssn3_scale, d_stage4_bcres2net3_f2_ssn3_shift, d_stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stage4_bcres2net3_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage4_bcres2net3_f2_sum3, 0, d_stage4_bcres2net3_f2_dw3_weight, d_stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_stage4_bcres2net3_f2_in3, 1, d_stage4_bcres2net3_f2_out2, 1, d_stage4_bcres2net3_f2_sum3, (size_t)N * 3200);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net3_f2_dw2, 0, d_stage4_bcres2net3_f2_ssn2_scale, d_stage4_bcres2net3_f2_ssn2_shift, d_stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stage4_bcres2net3_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 25; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage4_bcres2net3_f2_dw2, 0, d_stage4_bcres2net3_f2_ssn2_scale, d_stage4_bcres2net3_f2_ssn2_shift, d_stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stage4_bcres2net3_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage4_bcres2net3_f2_in2, 1, d_stage4_bcres2net3_f2_dw2_weight, d_stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_in2, stage4_bcres2net3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     copy_backward(d_stage4_bcres2net3_f2_in1, d_stage4_bcres2net3_f2_out1, (size_t)N * 3200, 1);
 
     /* backward of stage4.bcres2net2: 100 x 32 x 4 -> 100 x 32 x 4 */
@@ -6153,26 +5941,26 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         mean_f_backward_channel(c, d_stage4_bcres2net2_f2, 1, d_stage4_bcres2net2_mean_f, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net2_f2_dw4, 0, d_stage4_bcres2net2_f2_ssn4_scale, d_stage4_bcres2net2_f2_ssn4_shift, d_stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stage4_bcres2net2_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 25; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage4_bcres2net2_f2_dw4, 0, d_stage4_bcres2net2_f2_ssn4_scale, d_stage4_bcres2net2_f2_ssn4_shift, d_stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stage4_bcres2net2_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage4_bcres2net2_f2_sum4, 0, d_stage4_bcres2net2_f2_dw4_weight, d_stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_stage4_bcres2net2_f2_in4, 1, d_stage4_bcres2net2_f2_out3, 1, d_stage4_bcres2net2_f2_sum4, (size_t)N * 3200);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net2_f2_dw3, 0, d_stage4_bcres2net2_f2_ssn3_scale, d_stage4_bcres2net2_f2_ssn3_shift, d_stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stage4_bcres2net2_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 25; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage4_bcres2net2_f2_dw3, 0, d_stage4_bcres2net2_f2_ssn3_scale, d_stage4_bcres2net2_f2_ssn3_shift, d_stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stage4_bcres2net2_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage4_bcres2net2_f2_sum3, 0, d_stage4_bcres2net2_f2_dw3_weight, d_stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_stage4_bcres2net2_f2_in3, 1, d_stage4_bcres2net2_f2_out2, 1, d_stage4_bcres2net2_f2_sum3, (size_t)N * 3200);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net2_f2_dw2, 0, d_stage4_bcres2net2_f2_ssn2_scale, d_stage4_bcres2net2_f2_ssn2_shift, d_stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stage4_bcres2net2_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 25; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage4_bcres2net2_f2_dw2, 0, d_stage4_bcres2net2_f2_ssn2_scale, d_stage4_bcres2net2_f2_ssn2_shift, d_stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stage4_bcres2net2_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage4_bcres2net2_f2_in2, 1, d_stage4_bcres2net2_f2_dw2_weight, d_stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_in2, stage4_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     copy_backward(d_stage4_bcres2net2_f2_in1, d_stage4_bcres2net2_f2_out1, (size_t)N * 3200, 1);
 
     /* backward of stage4.bcres2net1: 80 x 32 x 4 -> 100 x 32 x 4 */
@@ -6207,26 +5995,26 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         mean_f_backward_channel(c, d_stage4_bcres2net1_f2, 1, d_stage4_bcres2net1_mean_f, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_f2_dw4, 0, d_stage4_bcres2net1_f2_ssn4_scale, d_stage4_bcres2net1_f2_ssn4_shift, d_stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stage4_bcres2net1_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 25; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage4_bcres2net1_f2_dw4, 0, d_stage4_bcres2net1_f2_ssn4_scale, d_stage4_bcres2net1_f2_ssn4_shift, d_stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stage4_bcres2net1_f2_ssn4_saved, (NormShape){25, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage4_bcres2net1_f2_sum4, 0, d_stage4_bcres2net1_f2_dw4_weight, d_stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_stage4_bcres2net1_f2_in4, 0, d_stage4_bcres2net1_f2_out3, 1, d_stage4_bcres2net1_f2_sum4, (size_t)N * 3200);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_f2_dw3, 0, d_stage4_bcres2net1_f2_ssn3_scale, d_stage4_bcres2net1_f2_ssn3_shift, d_stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stage4_bcres2net1_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 25; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage4_bcres2net1_f2_dw3, 0, d_stage4_bcres2net1_f2_ssn3_scale, d_stage4_bcres2net1_f2_ssn3_shift, d_stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stage4_bcres2net1_f2_ssn3_saved, (NormShape){25, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage4_bcres2net1_f2_sum3, 0, d_stage4_bcres2net1_f2_dw3_weight, d_stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_stage4_bcres2net1_f2_in3, 0, d_stage4_bcres2net1_f2_out2, 1, d_stage4_bcres2net1_f2_sum3, (size_t)N * 3200);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 100; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_f2_dw2, 0, d_stage4_bcres2net1_f2_ssn2_scale, d_stage4_bcres2net1_f2_ssn2_shift, d_stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stage4_bcres2net1_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 25; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 25; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage4_bcres2net1_f2_dw2, 0, d_stage4_bcres2net1_f2_ssn2_scale, d_stage4_bcres2net1_f2_ssn2_shift, d_stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stage4_bcres2net1_f2_ssn2_saved, (NormShape){25, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage4_bcres2net1_f2_in2, 0, d_stage4_bcres2net1_f2_dw2_weight, d_stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_in2, stage4_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     copy_backward(d_stage4_bcres2net1_f2_in1, d_stage4_bcres2net1_f2_out1, (size_t)N * 3200, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
@@ -6303,12 +6091,12 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_backward_channel(c, d_stage3_mfa_bn2, 1, d_stage3_mfa_att2_mean, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
-        norm_backward_group(g, d_stage3_mfa_dw2, 0, d_stage3_mfa_bn2_scale, d_stage3_mfa_bn2_shift, d_stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stage3_mfa_bn2_saved, (NormShape){20, 1, N, 32, 4}, 1);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 1; g < (c + 1) * 1; g++)
+            norm_backward_group(g, d_stage3_mfa_dw2, 0, d_stage3_mfa_bn2_scale, d_stage3_mfa_bn2_shift, d_stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stage3_mfa_bn2_saved, (NormShape){20, 1, N, 32, 4}, 1);
         dwconv_backward_channel(c, d_stage3_mfa_x2, 0, d_stage3_mfa_dw2_weight, d_stage3_mfa_dw2, stage3_mfa_x2, stage3_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
+    }
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         bcast_mul_t_backward_channel(c, d_stage3_mfa_x1, 0, d_stage3_mfa_att1_sigmoid, 0, d_stage3_mfa_y1, stage3_mfa_x1, stage3_mfa_att1_sigmoid, N, 32, 4);
@@ -6365,26 +6153,26 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_backward_channel(c, d_stage3_bcres2net2_f2, 1, d_stage3_bcres2net2_mean_f, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2net2_f2_dw4, 0, d_stage3_bcres2net2_f2_ssn4_scale, d_stage3_bcres2net2_f2_ssn4_shift, d_stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stage3_bcres2net2_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage3_bcres2net2_f2_dw4, 0, d_stage3_bcres2net2_f2_ssn4_scale, d_stage3_bcres2net2_f2_ssn4_shift, d_stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stage3_bcres2net2_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage3_bcres2net2_f2_sum4, 0, d_stage3_bcres2net2_f2_dw4_weight, d_stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_stage3_bcres2net2_f2_in4, 1, d_stage3_bcres2net2_f2_out3, 1, d_stage3_bcres2net2_f2_sum4, (size_t)N * 2560);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2net2_f2_dw3, 0, d_stage3_bcres2net2_f2_ssn3_scale, d_stage3_bcres2net2_f2_ssn3_shift, d_stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stage3_bcres2net2_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage3_bcres2net2_f2_dw3, 0, d_stage3_bcres2net2_f2_ssn3_scale, d_stage3_bcres2net2_f2_ssn3_shift, d_stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stage3_bcres2net2_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage3_bcres2net2_f2_sum3, 0, d_stage3_bcres2net2_f2_dw3_weight, d_stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_stage3_bcres2net2_f2_in3, 1, d_stage3_bcres2net2_f2_out2, 1, d_stage3_bcres2net2_f2_sum3, (size_t)N * 2560);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2net2_f2_dw2, 0, d_stage3_bcres2net2_f2_ssn2_scale, d_stage3_bcres2net2_f2_ssn2_shift, d_stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stage3_bcres2net2_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage3_bcres2net2_f2_dw2, 0, d_stage3_bcres2net2_f2_ssn2_scale, d_stage3_bcres2net2_f2_ssn2_shift, d_stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stage3_bcres2net2_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage3_bcres2net2_f2_in2, 1, d_stage3_bcres2net2_f2_dw2_weight, d_stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_in2, stage3_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     copy_backward(d_stage3_bcres2net2_f2_in1, d_stage3_bcres2net2_f2_out1, (size_t)N * 2560, 1);
 
     /* backward of stage3.bcres2net1: 60 x 32 x 4 -> 80 x 32 x 4 */
@@ -6419,26 +6207,26 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_backward_channel(c, d_stage3_bcres2net1_f2, 1, d_stage3_bcres2net1_mean_f, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_f2_dw4, 0, d_stage3_bcres2net1_f2_ssn4_scale, d_stage3_bcres2net1_f2_ssn4_shift, d_stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stage3_bcres2net1_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage3_bcres2net1_f2_dw4, 0, d_stage3_bcres2net1_f2_ssn4_scale, d_stage3_bcres2net1_f2_ssn4_shift, d_stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stage3_bcres2net1_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage3_bcres2net1_f2_sum4, 0, d_stage3_bcres2net1_f2_dw4_weight, d_stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_stage3_bcres2net1_f2_in4, 0, d_stage3_bcres2net1_f2_out3, 1, d_stage3_bcres2net1_f2_sum4, (size_t)N * 2560);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_f2_dw3, 0, d_stage3_bcres2net1_f2_ssn3_scale, d_stage3_bcres2net1_f2_ssn3_shift, d_stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stage3_bcres2net1_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage3_bcres2net1_f2_dw3, 0, d_stage3_bcres2net1_f2_ssn3_scale, d_stage3_bcres2net1_f2_ssn3_shift, d_stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stage3_bcres2net1_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage3_bcres2net1_f2_sum3, 0, d_stage3_bcres2net1_f2_dw3_weight, d_stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_stage3_bcres2net1_f2_in3, 0, d_stage3_bcres2net1_f2_out2, 1, d_stage3_bcres2net1_f2_sum3, (size_t)N * 2560);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_f2_dw2, 0, d_stage3_bcres2net1_f2_ssn2_scale, d_stage3_bcres2net1_f2_ssn2_shift, d_stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stage3_bcres2net1_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage3_bcres2net1_f2_dw2, 0, d_stage3_bcres2net1_f2_ssn2_scale, d_stage3_bcres2net1_f2_ssn2_shift, d_stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stage3_bcres2net1_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage3_bcres2net1_f2_in2, 0, d_stage3_bcres2net1_f2_dw2_weight, d_stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_in2, stage3_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     copy_backward(d_stage3_bcres2net1_f2_in1, d_stage3_bcres2net1_f2_out1, (size_t)N * 2560, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
@@ -6518,12 +6306,12 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         mean_t_backward_channel(c, d_stage2_mfa_bn2, 1, d_stage2_mfa_att2_mean, N, 64, 8);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 15; g++)
-        norm_backward_group(g, d_stage2_mfa_dw2, 0, d_stage2_mfa_bn2_scale, d_stage2_mfa_bn2_shift, d_stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stage2_mfa_bn2_saved, (NormShape){15, 1, N, 64, 8}, 1);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 138240 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 15; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 153600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++) {
+        for (int g = c * 1; g < (c + 1) * 1; g++)
+            norm_backward_group(g, d_stage2_mfa_dw2, 0, d_stage2_mfa_bn2_scale, d_stage2_mfa_bn2_shift, d_stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stage2_mfa_bn2_saved, (NormShape){15, 1, N, 64, 8}, 1);
         dwconv_backward_channel(c, d_stage2_mfa_x2, 0, d_stage2_mfa_dw2_weight, d_stage2_mfa_dw2, stage2_mfa_x2, stage2_mfa_dw2_weight, N, 64, 8, 3, 3, 1, 1);
+    }
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         bcast_mul_t_backward_channel(c, d_stage2_mfa_x1, 0, d_stage2_mfa_att1_sigmoid, 0, d_stage2_mfa_y1, stage2_mfa_x1, stage2_mfa_att1_sigmoid, N, 64, 8);
@@ -6580,26 +6368,26 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         mean_f_backward_channel(c, d_stage2_bcres2net2_f2, 1, d_stage2_bcres2net2_mean_f, N, 64, 8);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2net2_f2_dw4, 0, d_stage2_bcres2net2_f2_ssn4_scale, d_stage2_bcres2net2_f2_ssn4_shift, d_stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stage2_bcres2net2_f2_ssn4_saved, (NormShape){15, 4, N, 64, 8}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 15; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage2_bcres2net2_f2_dw4, 0, d_stage2_bcres2net2_f2_ssn4_scale, d_stage2_bcres2net2_f2_ssn4_shift, d_stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stage2_bcres2net2_f2_ssn4_saved, (NormShape){15, 4, N, 64, 8}, 0);
         dwconv_backward_channel(c, d_stage2_bcres2net2_f2_sum4, 0, d_stage2_bcres2net2_f2_dw4_weight, d_stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
+    }
     add_backward(d_stage2_bcres2net2_f2_in4, 1, d_stage2_bcres2net2_f2_out3, 1, d_stage2_bcres2net2_f2_sum4, (size_t)N * 7680);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2net2_f2_dw3, 0, d_stage2_bcres2net2_f2_ssn3_scale, d_stage2_bcres2net2_f2_ssn3_shift, d_stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stage2_bcres2net2_f2_ssn3_saved, (NormShape){15, 4, N, 64, 8}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 15; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage2_bcres2net2_f2_dw3, 0, d_stage2_bcres2net2_f2_ssn3_scale, d_stage2_bcres2net2_f2_ssn3_shift, d_stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stage2_bcres2net2_f2_ssn3_saved, (NormShape){15, 4, N, 64, 8}, 0);
         dwconv_backward_channel(c, d_stage2_bcres2net2_f2_sum3, 0, d_stage2_bcres2net2_f2_dw3_weight, d_stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
+    }
     add_backward(d_stage2_bcres2net2_f2_in3, 1, d_stage2_bcres2net2_f2_out2, 1, d_stage2_bcres2net2_f2_sum3, (size_t)N * 7680);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2net2_f2_dw2, 0, d_stage2_bcres2net2_f2_ssn2_scale, d_stage2_bcres2net2_f2_ssn2_shift, d_stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stage2_bcres2net2_f2_ssn2_saved, (NormShape){15, 4, N, 64, 8}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 15; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage2_bcres2net2_f2_dw2, 0, d_stage2_bcres2net2_f2_ssn2_scale, d_stage2_bcres2net2_f2_ssn2_shift, d_stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stage2_bcres2net2_f2_ssn2_saved, (NormShape){15, 4, N, 64, 8}, 0);
         dwconv_backward_channel(c, d_stage2_bcres2net2_f2_in2, 1, d_stage2_bcres2net2_f2_dw2_weight, d_stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_in2, stage2_bcres2net2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
+    }
     copy_backward(d_stage2_bcres2net2_f2_in1, d_stage2_bcres2net2_f2_out1, (size_t)N * 7680, 1);
 
     /* backward of stage2.bcres2net1: 40 x 64 x 8 -> 60 x 64 x 8 */
@@ -6634,26 +6422,26 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         mean_f_backward_channel(c, d_stage2_bcres2net1_f2, 1, d_stage2_bcres2net1_mean_f, N, 64, 8);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_f2_dw4, 0, d_stage2_bcres2net1_f2_ssn4_scale, d_stage2_bcres2net1_f2_ssn4_shift, d_stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stage2_bcres2net1_f2_ssn4_saved, (NormShape){15, 4, N, 64, 8}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 15; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage2_bcres2net1_f2_dw4, 0, d_stage2_bcres2net1_f2_ssn4_scale, d_stage2_bcres2net1_f2_ssn4_shift, d_stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stage2_bcres2net1_f2_ssn4_saved, (NormShape){15, 4, N, 64, 8}, 0);
         dwconv_backward_channel(c, d_stage2_bcres2net1_f2_sum4, 0, d_stage2_bcres2net1_f2_dw4_weight, d_stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
+    }
     add_backward(d_stage2_bcres2net1_f2_in4, 0, d_stage2_bcres2net1_f2_out3, 1, d_stage2_bcres2net1_f2_sum4, (size_t)N * 7680);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_f2_dw3, 0, d_stage2_bcres2net1_f2_ssn3_scale, d_stage2_bcres2net1_f2_ssn3_shift, d_stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stage2_bcres2net1_f2_ssn3_saved, (NormShape){15, 4, N, 64, 8}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 15; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage2_bcres2net1_f2_dw3, 0, d_stage2_bcres2net1_f2_ssn3_scale, d_stage2_bcres2net1_f2_ssn3_shift, d_stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stage2_bcres2net1_f2_ssn3_saved, (NormShape){15, 4, N, 64, 8}, 0);
         dwconv_backward_channel(c, d_stage2_bcres2net1_f2_sum3, 0, d_stage2_bcres2net1_f2_dw3_weight, d_stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
+    }
     add_backward(d_stage2_bcres2net1_f2_in3, 0, d_stage2_bcres2net1_f2_out2, 1, d_stage2_bcres2net1_f2_sum3, (size_t)N * 7680);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 60; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_f2_dw2, 0, d_stage2_bcres2net1_f2_ssn2_scale, d_stage2_bcres2net1_f2_ssn2_shift, d_stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stage2_bcres2net1_f2_ssn2_saved, (NormShape){15, 4, N, 64, 8}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 15; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 15; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage2_bcres2net1_f2_dw2, 0, d_stage2_bcres2net1_f2_ssn2_scale, d_stage2_bcres2net1_f2_ssn2_shift, d_stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stage2_bcres2net1_f2_ssn2_saved, (NormShape){15, 4, N, 64, 8}, 0);
         dwconv_backward_channel(c, d_stage2_bcres2net1_f2_in2, 0, d_stage2_bcres2net1_f2_dw2_weight, d_stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_in2, stage2_bcres2net1_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
+    }
     copy_backward(d_stage2_bcres2net1_f2_in1, d_stage2_bcres2net1_f2_out1, (size_t)N * 7680, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
@@ -6733,12 +6521,12 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         mean_t_backward_channel(c, d_stage1_mfa_bn2, 1, d_stage1_mfa_att2_mean, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 10; g++)
-        norm_backward_group(g, d_stage1_mfa_dw2, 0, d_stage1_mfa_bn2_scale, d_stage1_mfa_bn2_shift, d_stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stage1_mfa_bn2_saved, (NormShape){10, 1, N, 128, 16}, 1);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 409600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
+        for (int g = c * 1; g < (c + 1) * 1; g++)
+            norm_backward_group(g, d_stage1_mfa_dw2, 0, d_stage1_mfa_bn2_scale, d_stage1_mfa_bn2_shift, d_stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stage1_mfa_bn2_saved, (NormShape){10, 1, N, 128, 16}, 1);
         dwconv_backward_channel(c, d_stage1_mfa_x2, 0, d_stage1_mfa_dw2_weight, d_stage1_mfa_dw2, stage1_mfa_x2, stage1_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
+    }
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         bcast_mul_t_backward_channel(c, d_stage1_mfa_x1, 0, d_stage1_mfa_att1_sigmoid, 0, d_stage1_mfa_y1, stage1_mfa_x1, stage1_mfa_att1_sigmoid, N, 128, 16);
@@ -6795,26 +6583,26 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_f_backward_channel(c, d_stage1_bcres2net2_f2, 1, d_stage1_bcres2net2_mean_f, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2net2_f2_dw4, 0, d_stage1_bcres2net2_f2_ssn4_scale, d_stage1_bcres2net2_f2_ssn4_shift, d_stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stage1_bcres2net2_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage1_bcres2net2_f2_dw4, 0, d_stage1_bcres2net2_f2_ssn4_scale, d_stage1_bcres2net2_f2_ssn4_shift, d_stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stage1_bcres2net2_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
         dwconv_backward_channel(c, d_stage1_bcres2net2_f2_sum4, 0, d_stage1_bcres2net2_f2_dw4_weight, d_stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
+    }
     add_backward(d_stage1_bcres2net2_f2_in4, 1, d_stage1_bcres2net2_f2_out3, 1, d_stage1_bcres2net2_f2_sum4, (size_t)N * 20480);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2net2_f2_dw3, 0, d_stage1_bcres2net2_f2_ssn3_scale, d_stage1_bcres2net2_f2_ssn3_shift, d_stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stage1_bcres2net2_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage1_bcres2net2_f2_dw3, 0, d_stage1_bcres2net2_f2_ssn3_scale, d_stage1_bcres2net2_f2_ssn3_shift, d_stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stage1_bcres2net2_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
         dwconv_backward_channel(c, d_stage1_bcres2net2_f2_sum3, 0, d_stage1_bcres2net2_f2_dw3_weight, d_stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
+    }
     add_backward(d_stage1_bcres2net2_f2_in3, 1, d_stage1_bcres2net2_f2_out2, 1, d_stage1_bcres2net2_f2_sum3, (size_t)N * 20480);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2net2_f2_dw2, 0, d_stage1_bcres2net2_f2_ssn2_scale, d_stage1_bcres2net2_f2_ssn2_shift, d_stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stage1_bcres2net2_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage1_bcres2net2_f2_dw2, 0, d_stage1_bcres2net2_f2_ssn2_scale, d_stage1_bcres2net2_f2_ssn2_shift, d_stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stage1_bcres2net2_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
         dwconv_backward_channel(c, d_stage1_bcres2net2_f2_in2, 1, d_stage1_bcres2net2_f2_dw2_weight, d_stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_in2, stage1_bcres2net2_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
+    }
     copy_backward(d_stage1_bcres2net2_f2_in1, d_stage1_bcres2net2_f2_out1, (size_t)N * 20480, 1);
 
     /* backward of stage1.bcres2net1: 80 x 128 x 16 -> 40 x 128 x 16 */
@@ -6849,26 +6637,26 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_f_backward_channel(c, d_stage1_bcres2net1_f2, 1, d_stage1_bcres2net1_mean_f, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_f2_dw4, 0, d_stage1_bcres2net1_f2_ssn4_scale, d_stage1_bcres2net1_f2_ssn4_shift, d_stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stage1_bcres2net1_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage1_bcres2net1_f2_dw4, 0, d_stage1_bcres2net1_f2_ssn4_scale, d_stage1_bcres2net1_f2_ssn4_shift, d_stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stage1_bcres2net1_f2_ssn4_saved, (NormShape){10, 4, N, 128, 16}, 0);
         dwconv_backward_channel(c, d_stage1_bcres2net1_f2_sum4, 0, d_stage1_bcres2net1_f2_dw4_weight, d_stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
+    }
     add_backward(d_stage1_bcres2net1_f2_in4, 0, d_stage1_bcres2net1_f2_out3, 1, d_stage1_bcres2net1_f2_sum4, (size_t)N * 20480);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_f2_dw3, 0, d_stage1_bcres2net1_f2_ssn3_scale, d_stage1_bcres2net1_f2_ssn3_shift, d_stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stage1_bcres2net1_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage1_bcres2net1_f2_dw3, 0, d_stage1_bcres2net1_f2_ssn3_scale, d_stage1_bcres2net1_f2_ssn3_shift, d_stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stage1_bcres2net1_f2_ssn3_saved, (NormShape){10, 4, N, 128, 16}, 0);
         dwconv_backward_channel(c, d_stage1_bcres2net1_f2_sum3, 0, d_stage1_bcres2net1_f2_dw3_weight, d_stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
+    }
     add_backward(d_stage1_bcres2net1_f2_in3, 0, d_stage1_bcres2net1_f2_out2, 1, d_stage1_bcres2net1_f2_sum3, (size_t)N * 20480);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_f2_dw2, 0, d_stage1_bcres2net1_f2_ssn2_scale, d_stage1_bcres2net1_f2_ssn2_shift, d_stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stage1_bcres2net1_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 10; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 10; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage1_bcres2net1_f2_dw2, 0, d_stage1_bcres2net1_f2_ssn2_scale, d_stage1_bcres2net1_f2_ssn2_shift, d_stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stage1_bcres2net1_f2_ssn2_saved, (NormShape){10, 4, N, 128, 16}, 0);
         dwconv_backward_channel(c, d_stage1_bcres2net1_f2_in2, 0, d_stage1_bcres2net1_f2_dw2_weight, d_stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_in2, stage1_bcres2net1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
+    }
     copy_backward(d_stage1_bcres2net1_f2_in1, d_stage1_bcres2net1_f2_out1, (size_t)N * 20480, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
@@ -6945,12 +6733,12 @@ static void bcres2net_mfa_fpm_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_backward_channel(c, d_stem_mfa_bn2, 1, d_stem_mfa_att2_mean, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
-        norm_backward_group(g, d_stem_mfa_dw2, 0, d_stem_mfa_bn2_scale, d_stem_mfa_bn2_shift, d_stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stem_mfa_bn2_saved, (NormShape){20, 1, N, 128, 16}, 1);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 819200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 1; g < (c + 1) * 1; g++)
+            norm_backward_group(g, d_stem_mfa_dw2, 0, d_stem_mfa_bn2_scale, d_stem_mfa_bn2_shift, d_stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stem_mfa_bn2_saved, (NormShape){20, 1, N, 128, 16}, 1);
         dwconv_backward_channel(c, d_stem_mfa_x2, 0, d_stem_mfa_dw2_weight, d_stem_mfa_dw2, stem_mfa_x2, stem_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
+    }
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         bcast_mul_t_backward_channel(c, d_stem_mfa_x1, 0, d_stem_mfa_att1_sigmoid, 0, d_stem_mfa_y1, stem_mfa_x1, stem_mfa_att1_sigmoid, N, 128, 16);
@@ -8736,7 +8524,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 819200 >= NN_PARALLEL_MIN)
     for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
         conv1x1_forward_block(k, head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 40, 160, (size_t)N * 128);
-    pixel_shuffle_forward(head_fpm_shuffle2, head_fpm_up2, 40, N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        pixel_shuffle_forward_channel(c, head_fpm_shuffle2, head_fpm_up2, N, 32, 4);
     add_forward(head_fpm_merge2, head_fpm_shuffle2, head_fpm_lateral2, (size_t)N * 20480);
     copy_forward(head_fpm_smooth2_f2_out1, head_fpm_smooth2_f2_in1, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
@@ -8779,7 +8569,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 3276800 >= NN_PARALLEL_MIN)
     for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
         conv1x1_forward_block(k, head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 40, 160, (size_t)N * 512);
-    pixel_shuffle_forward(head_fpm_shuffle1, head_fpm_up1, 40, N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++)
+        pixel_shuffle_forward_channel(c, head_fpm_shuffle1, head_fpm_up1, N, 64, 8);
     add_forward(head_fpm_merge1, head_fpm_shuffle1, head_fpm_lateral1, (size_t)N * 81920);
     copy_forward(head_fpm_smooth1_f2_out1, head_fpm_smooth1_f2_in1, (size_t)N * 20480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)

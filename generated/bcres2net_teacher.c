@@ -1770,20 +1770,15 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         bcast_mul_t_forward_channel(c, stem_mfa_y1, stem_mfa_x1, stem_mfa_att1_sigmoid, N, 128, 16);
     if (int8_grids)
         fake_quant_forward(stem_mfa_y1, (size_t)N * 81920, quant->ranges + 2, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 40; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 819200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++) {
         dwconv_forward_channel(c, stem_mfa_dw2, stem_mfa_x2, stem_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 320, stats + 360, stem_mfa_bn2_saved, (NormShape){40, 1, N, 128, 16}, 1);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 320, stats + 360, (NormShape){40, 1, N, 128, 16}, 1);
+        for (int g = c * 1; g < (c + 1) * 1; g++)
+            if (training)
+                norm_forward_train_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 320, stats + 360, stem_mfa_bn2_saved, (NormShape){40, 1, N, 128, 16}, 1);
+            else
+                norm_forward_infer_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 320, stats + 360, (NormShape){40, 1, N, 128, 16}, 1);
     }
-    if (int8_grids)
-        fake_quant_internal(stem_mfa_bn2, (size_t)N * 81920, quant, 26);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stem_mfa_att2_mean, stem_mfa_bn2, N, 128, 16);
@@ -1913,54 +1908,39 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     copy_forward(stage1_bcres2net1_f2_out1, stage1_bcres2net1_f2_in1, (size_t)N * 40960);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net1_f2_out1, (size_t)N * 40960, quant, 44);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_in2, stage1_bcres2net1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 720, stats + 800, stage1_bcres2net1_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 720, stats + 800, (NormShape){20, 4, N, 128, 16}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 720, stats + 800, stage1_bcres2net1_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
+            else
+                norm_forward_infer_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 720, stats + 800, (NormShape){20, 4, N, 128, 16}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage1_bcres2net1_f2_out2, (size_t)N * 40960, quant, 44);
     add_forward(stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_in3, stage1_bcres2net1_f2_out2, (size_t)N * 40960);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net1_f2_sum3, (size_t)N * 40960, quant, 45);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 880, stats + 960, stage1_bcres2net1_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 880, stats + 960, (NormShape){20, 4, N, 128, 16}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 880, stats + 960, stage1_bcres2net1_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
+            else
+                norm_forward_infer_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 880, stats + 960, (NormShape){20, 4, N, 128, 16}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage1_bcres2net1_f2_out3, (size_t)N * 40960, quant, 44);
     add_forward(stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_in4, stage1_bcres2net1_f2_out3, (size_t)N * 40960);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net1_f2_sum4, (size_t)N * 40960, quant, 46);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 1040, stats + 1120, stage1_bcres2net1_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 1040, stats + 1120, (NormShape){20, 4, N, 128, 16}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 1040, stats + 1120, stage1_bcres2net1_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
+            else
+                norm_forward_infer_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 1040, stats + 1120, (NormShape){20, 4, N, 128, 16}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage1_bcres2net1_f2_out4, (size_t)N * 40960, quant, 44);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, stage1_bcres2net1_mean_f, stage1_bcres2net1_f2, N, 128, 16);
@@ -2021,54 +2001,39 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     copy_forward(stage1_bcres2net2_f2_out1, stage1_bcres2net2_f2_in1, (size_t)N * 40960);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net2_f2_out1, (size_t)N * 40960, quant, 52);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_in2, stage1_bcres2net2_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 1360, stats + 1440, stage1_bcres2net2_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 1360, stats + 1440, (NormShape){20, 4, N, 128, 16}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 1360, stats + 1440, stage1_bcres2net2_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
+            else
+                norm_forward_infer_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 1360, stats + 1440, (NormShape){20, 4, N, 128, 16}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage1_bcres2net2_f2_out2, (size_t)N * 40960, quant, 52);
     add_forward(stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_in3, stage1_bcres2net2_f2_out2, (size_t)N * 40960);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net2_f2_sum3, (size_t)N * 40960, quant, 53);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 1520, stats + 1600, stage1_bcres2net2_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 1520, stats + 1600, (NormShape){20, 4, N, 128, 16}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 1520, stats + 1600, stage1_bcres2net2_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
+            else
+                norm_forward_infer_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 1520, stats + 1600, (NormShape){20, 4, N, 128, 16}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage1_bcres2net2_f2_out3, (size_t)N * 40960, quant, 52);
     add_forward(stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_in4, stage1_bcres2net2_f2_out3, (size_t)N * 40960);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net2_f2_sum4, (size_t)N * 40960, quant, 54);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 1680, stats + 1760, stage1_bcres2net2_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 1680, stats + 1760, (NormShape){20, 4, N, 128, 16}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 1680, stats + 1760, stage1_bcres2net2_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
+            else
+                norm_forward_infer_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 1680, stats + 1760, (NormShape){20, 4, N, 128, 16}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage1_bcres2net2_f2_out4, (size_t)N * 40960, quant, 52);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, N, 128, 16);
@@ -2157,20 +2122,15 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         bcast_mul_t_forward_channel(c, stage1_mfa_y1, stage1_mfa_x1, stage1_mfa_att1_sigmoid, N, 128, 16);
     if (int8_grids)
         fake_quant_forward(stage1_mfa_y1, (size_t)N * 40960, quant->ranges + 10, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 368640 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 409600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, stage1_mfa_dw2, stage1_mfa_x2, stage1_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 20; g++)
-            norm_forward_train_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 2000, stats + 2020, stage1_mfa_bn2_saved, (NormShape){20, 1, N, 128, 16}, 1);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 20; g++)
-            norm_forward_infer_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 2000, stats + 2020, (NormShape){20, 1, N, 128, 16}, 1);
+        for (int g = c * 1; g < (c + 1) * 1; g++)
+            if (training)
+                norm_forward_train_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 2000, stats + 2020, stage1_mfa_bn2_saved, (NormShape){20, 1, N, 128, 16}, 1);
+            else
+                norm_forward_infer_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 2000, stats + 2020, (NormShape){20, 1, N, 128, 16}, 1);
     }
-    if (int8_grids)
-        fake_quant_internal(stage1_mfa_bn2, (size_t)N * 40960, quant, 64);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stage1_mfa_att2_mean, stage1_mfa_bn2, N, 128, 16);
@@ -2305,54 +2265,39 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     copy_forward(stage2_bcres2net1_f2_out1, stage2_bcres2net1_f2_in1, (size_t)N * 15360);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net1_f2_out1, (size_t)N * 15360, quant, 82);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 30; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++) {
         dwconv_forward_channel(c, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_in2, stage2_bcres2net1_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 120; g++)
-            norm_forward_train_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 2360, stats + 2480, stage2_bcres2net1_f2_ssn2_saved, (NormShape){30, 4, N, 64, 8}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 120; g++)
-            norm_forward_infer_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 2360, stats + 2480, (NormShape){30, 4, N, 64, 8}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 2360, stats + 2480, stage2_bcres2net1_f2_ssn2_saved, (NormShape){30, 4, N, 64, 8}, 0);
+            else
+                norm_forward_infer_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 2360, stats + 2480, (NormShape){30, 4, N, 64, 8}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage2_bcres2net1_f2_out2, (size_t)N * 15360, quant, 82);
     add_forward(stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_in3, stage2_bcres2net1_f2_out2, (size_t)N * 15360);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net1_f2_sum3, (size_t)N * 15360, quant, 83);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 30; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++) {
         dwconv_forward_channel(c, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 120; g++)
-            norm_forward_train_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 2600, stats + 2720, stage2_bcres2net1_f2_ssn3_saved, (NormShape){30, 4, N, 64, 8}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 120; g++)
-            norm_forward_infer_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 2600, stats + 2720, (NormShape){30, 4, N, 64, 8}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 2600, stats + 2720, stage2_bcres2net1_f2_ssn3_saved, (NormShape){30, 4, N, 64, 8}, 0);
+            else
+                norm_forward_infer_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 2600, stats + 2720, (NormShape){30, 4, N, 64, 8}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage2_bcres2net1_f2_out3, (size_t)N * 15360, quant, 82);
     add_forward(stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_in4, stage2_bcres2net1_f2_out3, (size_t)N * 15360);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net1_f2_sum4, (size_t)N * 15360, quant, 84);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 30; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++) {
         dwconv_forward_channel(c, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 120; g++)
-            norm_forward_train_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 2840, stats + 2960, stage2_bcres2net1_f2_ssn4_saved, (NormShape){30, 4, N, 64, 8}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 120; g++)
-            norm_forward_infer_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 2840, stats + 2960, (NormShape){30, 4, N, 64, 8}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 2840, stats + 2960, stage2_bcres2net1_f2_ssn4_saved, (NormShape){30, 4, N, 64, 8}, 0);
+            else
+                norm_forward_infer_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 2840, stats + 2960, (NormShape){30, 4, N, 64, 8}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage2_bcres2net1_f2_out4, (size_t)N * 15360, quant, 82);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 120; c++)
         mean_f_forward_channel(c, stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, N, 64, 8);
@@ -2413,54 +2358,39 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     copy_forward(stage2_bcres2net2_f2_out1, stage2_bcres2net2_f2_in1, (size_t)N * 15360);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net2_f2_out1, (size_t)N * 15360, quant, 90);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 30; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++) {
         dwconv_forward_channel(c, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_in2, stage2_bcres2net2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 120; g++)
-            norm_forward_train_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 3320, stats + 3440, stage2_bcres2net2_f2_ssn2_saved, (NormShape){30, 4, N, 64, 8}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 120; g++)
-            norm_forward_infer_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 3320, stats + 3440, (NormShape){30, 4, N, 64, 8}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 3320, stats + 3440, stage2_bcres2net2_f2_ssn2_saved, (NormShape){30, 4, N, 64, 8}, 0);
+            else
+                norm_forward_infer_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 3320, stats + 3440, (NormShape){30, 4, N, 64, 8}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage2_bcres2net2_f2_out2, (size_t)N * 15360, quant, 90);
     add_forward(stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_in3, stage2_bcres2net2_f2_out2, (size_t)N * 15360);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net2_f2_sum3, (size_t)N * 15360, quant, 91);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 30; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++) {
         dwconv_forward_channel(c, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 120; g++)
-            norm_forward_train_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 3560, stats + 3680, stage2_bcres2net2_f2_ssn3_saved, (NormShape){30, 4, N, 64, 8}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 120; g++)
-            norm_forward_infer_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 3560, stats + 3680, (NormShape){30, 4, N, 64, 8}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 3560, stats + 3680, stage2_bcres2net2_f2_ssn3_saved, (NormShape){30, 4, N, 64, 8}, 0);
+            else
+                norm_forward_infer_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 3560, stats + 3680, (NormShape){30, 4, N, 64, 8}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage2_bcres2net2_f2_out3, (size_t)N * 15360, quant, 90);
     add_forward(stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_in4, stage2_bcres2net2_f2_out3, (size_t)N * 15360);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net2_f2_sum4, (size_t)N * 15360, quant, 92);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 30; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++) {
         dwconv_forward_channel(c, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 120; g++)
-            norm_forward_train_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 3800, stats + 3920, stage2_bcres2net2_f2_ssn4_saved, (NormShape){30, 4, N, 64, 8}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 120; g++)
-            norm_forward_infer_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 3800, stats + 3920, (NormShape){30, 4, N, 64, 8}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 3800, stats + 3920, stage2_bcres2net2_f2_ssn4_saved, (NormShape){30, 4, N, 64, 8}, 0);
+            else
+                norm_forward_infer_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 3800, stats + 3920, (NormShape){30, 4, N, 64, 8}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage2_bcres2net2_f2_out4, (size_t)N * 15360, quant, 90);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 120; c++)
         mean_f_forward_channel(c, stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, N, 64, 8);
@@ -2549,20 +2479,15 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         bcast_mul_t_forward_channel(c, stage2_mfa_y1, stage2_mfa_x1, stage2_mfa_att1_sigmoid, N, 64, 8);
     if (int8_grids)
         fake_quant_forward(stage2_mfa_y1, (size_t)N * 15360, quant->ranges + 18, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 138240 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 30; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 153600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++) {
         dwconv_forward_channel(c, stage2_mfa_dw2, stage2_mfa_x2, stage2_mfa_dw2_weight, N, 64, 8, 3, 3, 1, 1);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 30; g++)
-            norm_forward_train_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 4280, stats + 4310, stage2_mfa_bn2_saved, (NormShape){30, 1, N, 64, 8}, 1);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 30; g++)
-            norm_forward_infer_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 4280, stats + 4310, (NormShape){30, 1, N, 64, 8}, 1);
+        for (int g = c * 1; g < (c + 1) * 1; g++)
+            if (training)
+                norm_forward_train_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 4280, stats + 4310, stage2_mfa_bn2_saved, (NormShape){30, 1, N, 64, 8}, 1);
+            else
+                norm_forward_infer_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 4280, stats + 4310, (NormShape){30, 1, N, 64, 8}, 1);
     }
-    if (int8_grids)
-        fake_quant_internal(stage2_mfa_bn2, (size_t)N * 15360, quant, 102);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         mean_t_forward_channel(c, stage2_mfa_att2_mean, stage2_mfa_bn2, N, 64, 8);
@@ -2697,54 +2622,39 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     copy_forward(stage3_bcres2net1_f2_out1, stage3_bcres2net1_f2_in1, (size_t)N * 5120);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net1_f2_out1, (size_t)N * 5120, quant, 120);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 40; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++) {
         dwconv_forward_channel(c, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_in2, stage3_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 160; g++)
-            norm_forward_train_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 4780, stats + 4940, stage3_bcres2net1_f2_ssn2_saved, (NormShape){40, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 160; g++)
-            norm_forward_infer_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 4780, stats + 4940, (NormShape){40, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 4780, stats + 4940, stage3_bcres2net1_f2_ssn2_saved, (NormShape){40, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 4780, stats + 4940, (NormShape){40, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage3_bcres2net1_f2_out2, (size_t)N * 5120, quant, 120);
     add_forward(stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_in3, stage3_bcres2net1_f2_out2, (size_t)N * 5120);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net1_f2_sum3, (size_t)N * 5120, quant, 121);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 40; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++) {
         dwconv_forward_channel(c, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 160; g++)
-            norm_forward_train_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 5100, stats + 5260, stage3_bcres2net1_f2_ssn3_saved, (NormShape){40, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 160; g++)
-            norm_forward_infer_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 5100, stats + 5260, (NormShape){40, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 5100, stats + 5260, stage3_bcres2net1_f2_ssn3_saved, (NormShape){40, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 5100, stats + 5260, (NormShape){40, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage3_bcres2net1_f2_out3, (size_t)N * 5120, quant, 120);
     add_forward(stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_in4, stage3_bcres2net1_f2_out3, (size_t)N * 5120);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net1_f2_sum4, (size_t)N * 5120, quant, 122);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 40; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++) {
         dwconv_forward_channel(c, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 160; g++)
-            norm_forward_train_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 5420, stats + 5580, stage3_bcres2net1_f2_ssn4_saved, (NormShape){40, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 160; g++)
-            norm_forward_infer_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 5420, stats + 5580, (NormShape){40, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 5420, stats + 5580, stage3_bcres2net1_f2_ssn4_saved, (NormShape){40, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 5420, stats + 5580, (NormShape){40, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage3_bcres2net1_f2_out4, (size_t)N * 5120, quant, 120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 160; c++)
         mean_f_forward_channel(c, stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, N, 32, 4);
@@ -2805,54 +2715,39 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     copy_forward(stage3_bcres2net2_f2_out1, stage3_bcres2net2_f2_in1, (size_t)N * 5120);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net2_f2_out1, (size_t)N * 5120, quant, 128);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 40; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++) {
         dwconv_forward_channel(c, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_in2, stage3_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 160; g++)
-            norm_forward_train_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 6060, stats + 6220, stage3_bcres2net2_f2_ssn2_saved, (NormShape){40, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 160; g++)
-            norm_forward_infer_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 6060, stats + 6220, (NormShape){40, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 6060, stats + 6220, stage3_bcres2net2_f2_ssn2_saved, (NormShape){40, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 6060, stats + 6220, (NormShape){40, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage3_bcres2net2_f2_out2, (size_t)N * 5120, quant, 128);
     add_forward(stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_in3, stage3_bcres2net2_f2_out2, (size_t)N * 5120);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net2_f2_sum3, (size_t)N * 5120, quant, 129);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 40; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++) {
         dwconv_forward_channel(c, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 160; g++)
-            norm_forward_train_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 6380, stats + 6540, stage3_bcres2net2_f2_ssn3_saved, (NormShape){40, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 160; g++)
-            norm_forward_infer_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 6380, stats + 6540, (NormShape){40, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 6380, stats + 6540, stage3_bcres2net2_f2_ssn3_saved, (NormShape){40, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 6380, stats + 6540, (NormShape){40, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage3_bcres2net2_f2_out3, (size_t)N * 5120, quant, 128);
     add_forward(stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_in4, stage3_bcres2net2_f2_out3, (size_t)N * 5120);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net2_f2_sum4, (size_t)N * 5120, quant, 130);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 40; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++) {
         dwconv_forward_channel(c, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 160; g++)
-            norm_forward_train_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 6700, stats + 6860, stage3_bcres2net2_f2_ssn4_saved, (NormShape){40, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 160; g++)
-            norm_forward_infer_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 6700, stats + 6860, (NormShape){40, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 6700, stats + 6860, stage3_bcres2net2_f2_ssn4_saved, (NormShape){40, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 6700, stats + 6860, (NormShape){40, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage3_bcres2net2_f2_out4, (size_t)N * 5120, quant, 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 160; c++)
         mean_f_forward_channel(c, stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, N, 32, 4);
@@ -2941,20 +2836,15 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         bcast_mul_t_forward_channel(c, stage3_mfa_y1, stage3_mfa_x1, stage3_mfa_att1_sigmoid, N, 32, 4);
     if (int8_grids)
         fake_quant_forward(stage3_mfa_y1, (size_t)N * 5120, quant->ranges + 26, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 46080 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 40; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++) {
         dwconv_forward_channel(c, stage3_mfa_dw2, stage3_mfa_x2, stage3_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_train_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 7340, stats + 7380, stage3_mfa_bn2_saved, (NormShape){40, 1, N, 32, 4}, 1);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 40; g++)
-            norm_forward_infer_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 7340, stats + 7380, (NormShape){40, 1, N, 32, 4}, 1);
+        for (int g = c * 1; g < (c + 1) * 1; g++)
+            if (training)
+                norm_forward_train_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 7340, stats + 7380, stage3_mfa_bn2_saved, (NormShape){40, 1, N, 32, 4}, 1);
+            else
+                norm_forward_infer_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 7340, stats + 7380, (NormShape){40, 1, N, 32, 4}, 1);
     }
-    if (int8_grids)
-        fake_quant_internal(stage3_mfa_bn2, (size_t)N * 5120, quant, 140);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stage3_mfa_att2_mean, stage3_mfa_bn2, N, 32, 4);
@@ -3084,54 +2974,39 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     copy_forward(stage4_bcres2net1_f2_out1, stage4_bcres2net1_f2_in1, (size_t)N * 6400);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net1_f2_out1, (size_t)N * 6400, quant, 158);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 50; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++) {
         dwconv_forward_channel(c, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_in2, stage4_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 200; g++)
-            norm_forward_train_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 7980, stats + 8180, stage4_bcres2net1_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 200; g++)
-            norm_forward_infer_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 7980, stats + 8180, (NormShape){50, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 7980, stats + 8180, stage4_bcres2net1_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 7980, stats + 8180, (NormShape){50, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage4_bcres2net1_f2_out2, (size_t)N * 6400, quant, 158);
     add_forward(stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_in3, stage4_bcres2net1_f2_out2, (size_t)N * 6400);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net1_f2_sum3, (size_t)N * 6400, quant, 159);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 50; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++) {
         dwconv_forward_channel(c, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 200; g++)
-            norm_forward_train_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 8380, stats + 8580, stage4_bcres2net1_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 200; g++)
-            norm_forward_infer_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 8380, stats + 8580, (NormShape){50, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 8380, stats + 8580, stage4_bcres2net1_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 8380, stats + 8580, (NormShape){50, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage4_bcres2net1_f2_out3, (size_t)N * 6400, quant, 158);
     add_forward(stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_in4, stage4_bcres2net1_f2_out3, (size_t)N * 6400);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net1_f2_sum4, (size_t)N * 6400, quant, 160);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 50; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++) {
         dwconv_forward_channel(c, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 200; g++)
-            norm_forward_train_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 8780, stats + 8980, stage4_bcres2net1_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 200; g++)
-            norm_forward_infer_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 8780, stats + 8980, (NormShape){50, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 8780, stats + 8980, stage4_bcres2net1_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 8780, stats + 8980, (NormShape){50, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage4_bcres2net1_f2_out4, (size_t)N * 6400, quant, 158);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 200; c++)
         mean_f_forward_channel(c, stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, N, 32, 4);
@@ -3192,54 +3067,39 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     copy_forward(stage4_bcres2net2_f2_out1, stage4_bcres2net2_f2_in1, (size_t)N * 6400);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net2_f2_out1, (size_t)N * 6400, quant, 166);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 50; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++) {
         dwconv_forward_channel(c, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_in2, stage4_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 200; g++)
-            norm_forward_train_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 9580, stats + 9780, stage4_bcres2net2_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 200; g++)
-            norm_forward_infer_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 9580, stats + 9780, (NormShape){50, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 9580, stats + 9780, stage4_bcres2net2_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 9580, stats + 9780, (NormShape){50, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage4_bcres2net2_f2_out2, (size_t)N * 6400, quant, 166);
     add_forward(stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_in3, stage4_bcres2net2_f2_out2, (size_t)N * 6400);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net2_f2_sum3, (size_t)N * 6400, quant, 167);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 50; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++) {
         dwconv_forward_channel(c, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 200; g++)
-            norm_forward_train_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 9980, stats + 10180, stage4_bcres2net2_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 200; g++)
-            norm_forward_infer_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 9980, stats + 10180, (NormShape){50, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 9980, stats + 10180, stage4_bcres2net2_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 9980, stats + 10180, (NormShape){50, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage4_bcres2net2_f2_out3, (size_t)N * 6400, quant, 166);
     add_forward(stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_in4, stage4_bcres2net2_f2_out3, (size_t)N * 6400);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net2_f2_sum4, (size_t)N * 6400, quant, 168);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 50; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++) {
         dwconv_forward_channel(c, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 200; g++)
-            norm_forward_train_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 10380, stats + 10580, stage4_bcres2net2_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 200; g++)
-            norm_forward_infer_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 10380, stats + 10580, (NormShape){50, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 10380, stats + 10580, stage4_bcres2net2_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 10380, stats + 10580, (NormShape){50, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage4_bcres2net2_f2_out4, (size_t)N * 6400, quant, 166);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 200; c++)
         mean_f_forward_channel(c, stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, N, 32, 4);
@@ -3300,54 +3160,39 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     copy_forward(stage4_bcres2net3_f2_out1, stage4_bcres2net3_f2_in1, (size_t)N * 6400);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net3_f2_out1, (size_t)N * 6400, quant, 174);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 50; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++) {
         dwconv_forward_channel(c, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_in2, stage4_bcres2net3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 200; g++)
-            norm_forward_train_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 11180, stats + 11380, stage4_bcres2net3_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 200; g++)
-            norm_forward_infer_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 11180, stats + 11380, (NormShape){50, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 11180, stats + 11380, stage4_bcres2net3_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 11180, stats + 11380, (NormShape){50, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage4_bcres2net3_f2_out2, (size_t)N * 6400, quant, 174);
     add_forward(stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_in3, stage4_bcres2net3_f2_out2, (size_t)N * 6400);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net3_f2_sum3, (size_t)N * 6400, quant, 175);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 50; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++) {
         dwconv_forward_channel(c, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 200; g++)
-            norm_forward_train_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 11580, stats + 11780, stage4_bcres2net3_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 200; g++)
-            norm_forward_infer_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 11580, stats + 11780, (NormShape){50, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 11580, stats + 11780, stage4_bcres2net3_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 11580, stats + 11780, (NormShape){50, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage4_bcres2net3_f2_out3, (size_t)N * 6400, quant, 174);
     add_forward(stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_in4, stage4_bcres2net3_f2_out3, (size_t)N * 6400);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net3_f2_sum4, (size_t)N * 6400, quant, 176);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 19200 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 50; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++) {
         dwconv_forward_channel(c, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 200; g++)
-            norm_forward_train_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 11980, stats + 12180, stage4_bcres2net3_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 200; g++)
-            norm_forward_infer_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 11980, stats + 12180, (NormShape){50, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 11980, stats + 12180, stage4_bcres2net3_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 11980, stats + 12180, (NormShape){50, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage4_bcres2net3_f2_out4, (size_t)N * 6400, quant, 174);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 200; c++)
         mean_f_forward_channel(c, stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, N, 32, 4);
@@ -3436,20 +3281,15 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         bcast_mul_t_forward_channel(c, stage4_mfa_y1, stage4_mfa_x1, stage4_mfa_att1_sigmoid, N, 32, 4);
     if (int8_grids)
         fake_quant_forward(stage4_mfa_y1, (size_t)N * 6400, quant->ranges + 36, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 57600 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 50; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 64000 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++) {
         dwconv_forward_channel(c, stage4_mfa_dw2, stage4_mfa_x2, stage4_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 50; g++)
-            norm_forward_train_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 12780, stats + 12830, stage4_mfa_bn2_saved, (NormShape){50, 1, N, 32, 4}, 1);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 50; g++)
-            norm_forward_infer_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 12780, stats + 12830, (NormShape){50, 1, N, 32, 4}, 1);
+        for (int g = c * 1; g < (c + 1) * 1; g++)
+            if (training)
+                norm_forward_train_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 12780, stats + 12830, stage4_mfa_bn2_saved, (NormShape){50, 1, N, 32, 4}, 1);
+            else
+                norm_forward_infer_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 12780, stats + 12830, (NormShape){50, 1, N, 32, 4}, 1);
     }
-    if (int8_grids)
-        fake_quant_internal(stage4_mfa_bn2, (size_t)N * 6400, quant, 186);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         mean_t_forward_channel(c, stage4_mfa_att2_mean, stage4_mfa_bn2, N, 32, 4);
@@ -3585,54 +3425,39 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     copy_forward(head_fpm_smooth4_f2_out1, head_fpm_smooth4_f2_in1, (size_t)N * 2560);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth4_f2_out1, (size_t)N * 2560, quant, 207);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_in2, head_fpm_smooth4_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 13080, stats + 13160, head_fpm_smooth4_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 13080, stats + 13160, (NormShape){20, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 13080, stats + 13160, head_fpm_smooth4_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 13080, stats + 13160, (NormShape){20, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(head_fpm_smooth4_f2_out2, (size_t)N * 2560, quant, 207);
     add_forward(head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_in3, head_fpm_smooth4_f2_out2, (size_t)N * 2560);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth4_f2_sum3, (size_t)N * 2560, quant, 208);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 13240, stats + 13320, head_fpm_smooth4_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 13240, stats + 13320, (NormShape){20, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 13240, stats + 13320, head_fpm_smooth4_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 13240, stats + 13320, (NormShape){20, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(head_fpm_smooth4_f2_out3, (size_t)N * 2560, quant, 207);
     add_forward(head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_in4, head_fpm_smooth4_f2_out3, (size_t)N * 2560);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth4_f2_sum4, (size_t)N * 2560, quant, 209);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 13400, stats + 13480, head_fpm_smooth4_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 13400, stats + 13480, (NormShape){20, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 13400, stats + 13480, head_fpm_smooth4_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 13400, stats + 13480, (NormShape){20, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(head_fpm_smooth4_f2_out4, (size_t)N * 2560, quant, 207);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, N, 32, 4);
@@ -3697,54 +3522,39 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     copy_forward(head_fpm_smooth3_f2_out1, head_fpm_smooth3_f2_in1, (size_t)N * 2560);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth3_f2_out1, (size_t)N * 2560, quant, 217);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_in2, head_fpm_smooth3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 13720, stats + 13800, head_fpm_smooth3_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 13720, stats + 13800, (NormShape){20, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 13720, stats + 13800, head_fpm_smooth3_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 13720, stats + 13800, (NormShape){20, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(head_fpm_smooth3_f2_out2, (size_t)N * 2560, quant, 217);
     add_forward(head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_in3, head_fpm_smooth3_f2_out2, (size_t)N * 2560);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth3_f2_sum3, (size_t)N * 2560, quant, 218);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 13880, stats + 13960, head_fpm_smooth3_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 13880, stats + 13960, (NormShape){20, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 13880, stats + 13960, head_fpm_smooth3_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 13880, stats + 13960, (NormShape){20, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(head_fpm_smooth3_f2_out3, (size_t)N * 2560, quant, 217);
     add_forward(head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_in4, head_fpm_smooth3_f2_out3, (size_t)N * 2560);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth3_f2_sum4, (size_t)N * 2560, quant, 219);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 14040, stats + 14120, head_fpm_smooth3_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 14040, stats + 14120, (NormShape){20, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 14040, stats + 14120, head_fpm_smooth3_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 14040, stats + 14120, (NormShape){20, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(head_fpm_smooth3_f2_out4, (size_t)N * 2560, quant, 217);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, N, 32, 4);
@@ -3808,61 +3618,48 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         conv1x1_forward_block(k, head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 80, 320, (size_t)N * 128);
     if (int8_grids)
         fake_quant_internal(head_fpm_up2, (size_t)N * 40960, quant, 226);
-    pixel_shuffle_forward(head_fpm_shuffle2, head_fpm_up2, 80, N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        pixel_shuffle_forward_channel(c, head_fpm_shuffle2, head_fpm_up2, N, 32, 4);
     add_forward(head_fpm_merge2, head_fpm_shuffle2, head_fpm_lateral2, (size_t)N * 40960);
     if (int8_grids)
         fake_quant_internal(head_fpm_merge2, (size_t)N * 40960, quant, 227);
     copy_forward(head_fpm_smooth2_f2_out1, head_fpm_smooth2_f2_in1, (size_t)N * 10240);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth2_f2_out1, (size_t)N * 10240, quant, 228);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_in2, head_fpm_smooth2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 14360, stats + 14440, head_fpm_smooth2_f2_ssn2_saved, (NormShape){20, 4, N, 64, 8}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 14360, stats + 14440, (NormShape){20, 4, N, 64, 8}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 14360, stats + 14440, head_fpm_smooth2_f2_ssn2_saved, (NormShape){20, 4, N, 64, 8}, 0);
+            else
+                norm_forward_infer_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 14360, stats + 14440, (NormShape){20, 4, N, 64, 8}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(head_fpm_smooth2_f2_out2, (size_t)N * 10240, quant, 228);
     add_forward(head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_in3, head_fpm_smooth2_f2_out2, (size_t)N * 10240);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth2_f2_sum3, (size_t)N * 10240, quant, 229);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 14520, stats + 14600, head_fpm_smooth2_f2_ssn3_saved, (NormShape){20, 4, N, 64, 8}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 14520, stats + 14600, (NormShape){20, 4, N, 64, 8}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 14520, stats + 14600, head_fpm_smooth2_f2_ssn3_saved, (NormShape){20, 4, N, 64, 8}, 0);
+            else
+                norm_forward_infer_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 14520, stats + 14600, (NormShape){20, 4, N, 64, 8}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(head_fpm_smooth2_f2_out3, (size_t)N * 10240, quant, 228);
     add_forward(head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_in4, head_fpm_smooth2_f2_out3, (size_t)N * 10240);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth2_f2_sum4, (size_t)N * 10240, quant, 230);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 14680, stats + 14760, head_fpm_smooth2_f2_ssn4_saved, (NormShape){20, 4, N, 64, 8}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 14680, stats + 14760, (NormShape){20, 4, N, 64, 8}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 14680, stats + 14760, head_fpm_smooth2_f2_ssn4_saved, (NormShape){20, 4, N, 64, 8}, 0);
+            else
+                norm_forward_infer_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 14680, stats + 14760, (NormShape){20, 4, N, 64, 8}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(head_fpm_smooth2_f2_out4, (size_t)N * 10240, quant, 228);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, N, 64, 8);
@@ -3926,61 +3723,48 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         conv1x1_forward_block(k, head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 80, 320, (size_t)N * 512);
     if (int8_grids)
         fake_quant_internal(head_fpm_up1, (size_t)N * 163840, quant, 237);
-    pixel_shuffle_forward(head_fpm_shuffle1, head_fpm_up1, 80, N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        pixel_shuffle_forward_channel(c, head_fpm_shuffle1, head_fpm_up1, N, 64, 8);
     add_forward(head_fpm_merge1, head_fpm_shuffle1, head_fpm_lateral1, (size_t)N * 163840);
     if (int8_grids)
         fake_quant_internal(head_fpm_merge1, (size_t)N * 163840, quant, 238);
     copy_forward(head_fpm_smooth1_f2_out1, head_fpm_smooth1_f2_in1, (size_t)N * 40960);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth1_f2_out1, (size_t)N * 40960, quant, 239);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_in2, head_fpm_smooth1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 15000, stats + 15080, head_fpm_smooth1_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 15000, stats + 15080, (NormShape){20, 4, N, 128, 16}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 15000, stats + 15080, head_fpm_smooth1_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
+            else
+                norm_forward_infer_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 15000, stats + 15080, (NormShape){20, 4, N, 128, 16}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(head_fpm_smooth1_f2_out2, (size_t)N * 40960, quant, 239);
     add_forward(head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_in3, head_fpm_smooth1_f2_out2, (size_t)N * 40960);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth1_f2_sum3, (size_t)N * 40960, quant, 240);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 15160, stats + 15240, head_fpm_smooth1_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 15160, stats + 15240, (NormShape){20, 4, N, 128, 16}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 15160, stats + 15240, head_fpm_smooth1_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
+            else
+                norm_forward_infer_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 15160, stats + 15240, (NormShape){20, 4, N, 128, 16}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(head_fpm_smooth1_f2_out3, (size_t)N * 40960, quant, 239);
     add_forward(head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_in4, head_fpm_smooth1_f2_out3, (size_t)N * 40960);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth1_f2_sum4, (size_t)N * 40960, quant, 241);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
         dwconv_forward_channel(c, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_train_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 15320, stats + 15400, head_fpm_smooth1_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 80; g++)
-            norm_forward_infer_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 15320, stats + 15400, (NormShape){20, 4, N, 128, 16}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 15320, stats + 15400, head_fpm_smooth1_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
+            else
+                norm_forward_infer_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 15320, stats + 15400, (NormShape){20, 4, N, 128, 16}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(head_fpm_smooth1_f2_out4, (size_t)N * 40960, quant, 239);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, N, 128, 16);
@@ -5766,29 +5550,31 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_backward_channel(c, d_head_fpm_smooth1_f2, 1, d_head_fpm_smooth1_mean_f, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth1_f2_dw4, 0, d_head_fpm_smooth1_f2_ssn4_scale, d_head_fpm_smooth1_f2_ssn4_shift, d_head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, head_fpm_smooth1_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_head_fpm_smooth1_f2_dw4, 0, d_head_fpm_smooth1_f2_ssn4_scale, d_head_fpm_smooth1_f2_ssn4_shift, d_head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, head_fpm_smooth1_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
         dwconv_backward_channel(c, d_head_fpm_smooth1_f2_sum4, 0, d_head_fpm_smooth1_f2_dw4_weight, d_head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
+    }
     add_backward(d_head_fpm_smooth1_f2_in4, 1, d_head_fpm_smooth1_f2_out3, 1, d_head_fpm_smooth1_f2_sum4, (size_t)N * 40960);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth1_f2_dw3, 0, d_head_fpm_smooth1_f2_ssn3_scale, d_head_fpm_smooth1_f2_ssn3_shift, d_head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, head_fpm_smooth1_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_head_fpm_smooth1_f2_dw3, 0, d_head_fpm_smooth1_f2_ssn3_scale, d_head_fpm_smooth1_f2_ssn3_shift, d_head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, head_fpm_smooth1_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
         dwconv_backward_channel(c, d_head_fpm_smooth1_f2_sum3, 0, d_head_fpm_smooth1_f2_dw3_weight, d_head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
+    }
     add_backward(d_head_fpm_smooth1_f2_in3, 1, d_head_fpm_smooth1_f2_out2, 1, d_head_fpm_smooth1_f2_sum3, (size_t)N * 40960);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth1_f2_dw2, 0, d_head_fpm_smooth1_f2_ssn2_scale, d_head_fpm_smooth1_f2_ssn2_shift, d_head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, head_fpm_smooth1_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_head_fpm_smooth1_f2_dw2, 0, d_head_fpm_smooth1_f2_ssn2_scale, d_head_fpm_smooth1_f2_ssn2_shift, d_head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, head_fpm_smooth1_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
         dwconv_backward_channel(c, d_head_fpm_smooth1_f2_in2, 1, d_head_fpm_smooth1_f2_dw2_weight, d_head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_in2, head_fpm_smooth1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
+    }
     copy_backward(d_head_fpm_smooth1_f2_in1, d_head_fpm_smooth1_f2_out1, (size_t)N * 40960, 1);
     add_backward(d_head_fpm_shuffle1, 0, d_head_fpm_lateral1, 0, d_head_fpm_merge1, (size_t)N * 163840);
-    pixel_shuffle_backward(d_head_fpm_up1, 0, d_head_fpm_shuffle1, 80, N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        pixel_shuffle_backward_channel(c, d_head_fpm_up1, 0, d_head_fpm_shuffle1, N, 64, 8);
     #pragma omp parallel for schedule(static) if ((size_t)N * 26214400 >= NN_PARALLEL_MIN)
     for (int k = 0; k < conv1x1_chunks((size_t)N * 512); k++)
         conv1x1_backward_chunk(k, d_head_fpm_merge2, 0, scratch, 0, d_head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, 80, 320, (size_t)N * 512);
@@ -5823,29 +5609,31 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_backward_channel(c, d_head_fpm_smooth2_f2, 1, d_head_fpm_smooth2_mean_f, N, 64, 8);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth2_f2_dw4, 0, d_head_fpm_smooth2_f2_ssn4_scale, d_head_fpm_smooth2_f2_ssn4_shift, d_head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, head_fpm_smooth2_f2_ssn4_saved, (NormShape){20, 4, N, 64, 8}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_head_fpm_smooth2_f2_dw4, 0, d_head_fpm_smooth2_f2_ssn4_scale, d_head_fpm_smooth2_f2_ssn4_shift, d_head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, head_fpm_smooth2_f2_ssn4_saved, (NormShape){20, 4, N, 64, 8}, 0);
         dwconv_backward_channel(c, d_head_fpm_smooth2_f2_sum4, 0, d_head_fpm_smooth2_f2_dw4_weight, d_head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
+    }
     add_backward(d_head_fpm_smooth2_f2_in4, 1, d_head_fpm_smooth2_f2_out3, 1, d_head_fpm_smooth2_f2_sum4, (size_t)N * 10240);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth2_f2_dw3, 0, d_head_fpm_smooth2_f2_ssn3_scale, d_head_fpm_smooth2_f2_ssn3_shift, d_head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, head_fpm_smooth2_f2_ssn3_saved, (NormShape){20, 4, N, 64, 8}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_head_fpm_smooth2_f2_dw3, 0, d_head_fpm_smooth2_f2_ssn3_scale, d_head_fpm_smooth2_f2_ssn3_shift, d_head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, head_fpm_smooth2_f2_ssn3_saved, (NormShape){20, 4, N, 64, 8}, 0);
         dwconv_backward_channel(c, d_head_fpm_smooth2_f2_sum3, 0, d_head_fpm_smooth2_f2_dw3_weight, d_head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
+    }
     add_backward(d_head_fpm_smooth2_f2_in3, 1, d_head_fpm_smooth2_f2_out2, 1, d_head_fpm_smooth2_f2_sum3, (size_t)N * 10240);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth2_f2_dw2, 0, d_head_fpm_smooth2_f2_ssn2_scale, d_head_fpm_smooth2_f2_ssn2_shift, d_head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, head_fpm_smooth2_f2_ssn2_saved, (NormShape){20, 4, N, 64, 8}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_head_fpm_smooth2_f2_dw2, 0, d_head_fpm_smooth2_f2_ssn2_scale, d_head_fpm_smooth2_f2_ssn2_shift, d_head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, head_fpm_smooth2_f2_ssn2_saved, (NormShape){20, 4, N, 64, 8}, 0);
         dwconv_backward_channel(c, d_head_fpm_smooth2_f2_in2, 1, d_head_fpm_smooth2_f2_dw2_weight, d_head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_in2, head_fpm_smooth2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
+    }
     copy_backward(d_head_fpm_smooth2_f2_in1, d_head_fpm_smooth2_f2_out1, (size_t)N * 10240, 1);
     add_backward(d_head_fpm_shuffle2, 0, d_head_fpm_lateral2, 0, d_head_fpm_merge2, (size_t)N * 40960);
-    pixel_shuffle_backward(d_head_fpm_up2, 0, d_head_fpm_shuffle2, 80, N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        pixel_shuffle_backward_channel(c, d_head_fpm_up2, 0, d_head_fpm_shuffle2, N, 32, 4);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6553600 >= NN_PARALLEL_MIN)
     for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
         conv1x1_backward_chunk(k, d_head_fpm_merge3, 0, scratch, 0, d_head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, 80, 320, (size_t)N * 128);
@@ -5880,26 +5668,26 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_backward_channel(c, d_head_fpm_smooth3_f2, 1, d_head_fpm_smooth3_mean_f, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth3_f2_dw4, 0, d_head_fpm_smooth3_f2_ssn4_scale, d_head_fpm_smooth3_f2_ssn4_shift, d_head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, head_fpm_smooth3_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_head_fpm_smooth3_f2_dw4, 0, d_head_fpm_smooth3_f2_ssn4_scale, d_head_fpm_smooth3_f2_ssn4_shift, d_head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, head_fpm_smooth3_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_head_fpm_smooth3_f2_sum4, 0, d_head_fpm_smooth3_f2_dw4_weight, d_head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_head_fpm_smooth3_f2_in4, 1, d_head_fpm_smooth3_f2_out3, 1, d_head_fpm_smooth3_f2_sum4, (size_t)N * 2560);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth3_f2_dw3, 0, d_head_fpm_smooth3_f2_ssn3_scale, d_head_fpm_smooth3_f2_ssn3_shift, d_head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, head_fpm_smooth3_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_head_fpm_smooth3_f2_dw3, 0, d_head_fpm_smooth3_f2_ssn3_scale, d_head_fpm_smooth3_f2_ssn3_shift, d_head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, head_fpm_smooth3_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_head_fpm_smooth3_f2_sum3, 0, d_head_fpm_smooth3_f2_dw3_weight, d_head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_head_fpm_smooth3_f2_in3, 1, d_head_fpm_smooth3_f2_out2, 1, d_head_fpm_smooth3_f2_sum3, (size_t)N * 2560);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth3_f2_dw2, 0, d_head_fpm_smooth3_f2_ssn2_scale, d_head_fpm_smooth3_f2_ssn2_shift, d_head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, head_fpm_smooth3_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_head_fpm_smooth3_f2_dw2, 0, d_head_fpm_smooth3_f2_ssn2_scale, d_head_fpm_smooth3_f2_ssn2_shift, d_head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, head_fpm_smooth3_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_head_fpm_smooth3_f2_in2, 1, d_head_fpm_smooth3_f2_dw2_weight, d_head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_in2, head_fpm_smooth3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     copy_backward(d_head_fpm_smooth3_f2_in1, d_head_fpm_smooth3_f2_out1, (size_t)N * 2560, 1);
     add_backward(d_head_fpm_lateral4, 0, d_head_fpm_lateral3, 0, d_head_fpm_merge3, (size_t)N * 10240);
     globalpool_backward(d_head_fpm_smooth4_bn, 0, d_head_fpm_pool4, 80 * N, 128);
@@ -5932,26 +5720,26 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_backward_channel(c, d_head_fpm_smooth4_f2, 1, d_head_fpm_smooth4_mean_f, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth4_f2_dw4, 0, d_head_fpm_smooth4_f2_ssn4_scale, d_head_fpm_smooth4_f2_ssn4_shift, d_head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, head_fpm_smooth4_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_head_fpm_smooth4_f2_dw4, 0, d_head_fpm_smooth4_f2_ssn4_scale, d_head_fpm_smooth4_f2_ssn4_shift, d_head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, head_fpm_smooth4_f2_ssn4_saved, (NormShape){20, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_head_fpm_smooth4_f2_sum4, 0, d_head_fpm_smooth4_f2_dw4_weight, d_head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_head_fpm_smooth4_f2_in4, 1, d_head_fpm_smooth4_f2_out3, 1, d_head_fpm_smooth4_f2_sum4, (size_t)N * 2560);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth4_f2_dw3, 0, d_head_fpm_smooth4_f2_ssn3_scale, d_head_fpm_smooth4_f2_ssn3_shift, d_head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, head_fpm_smooth4_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_head_fpm_smooth4_f2_dw3, 0, d_head_fpm_smooth4_f2_ssn3_scale, d_head_fpm_smooth4_f2_ssn3_shift, d_head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, head_fpm_smooth4_f2_ssn3_saved, (NormShape){20, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_head_fpm_smooth4_f2_sum3, 0, d_head_fpm_smooth4_f2_dw3_weight, d_head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_head_fpm_smooth4_f2_in3, 1, d_head_fpm_smooth4_f2_out2, 1, d_head_fpm_smooth4_f2_sum3, (size_t)N * 2560);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_head_fpm_smooth4_f2_dw2, 0, d_head_fpm_smooth4_f2_ssn2_scale, d_head_fpm_smooth4_f2_ssn2_shift, d_head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, head_fpm_smooth4_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_head_fpm_smooth4_f2_dw2, 0, d_head_fpm_smooth4_f2_ssn2_scale, d_head_fpm_smooth4_f2_ssn2_shift, d_head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, head_fpm_smooth4_f2_ssn2_saved, (NormShape){20, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_head_fpm_smooth4_f2_in2, 1, d_head_fpm_smooth4_f2_dw2_weight, d_head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_in2, head_fpm_smooth4_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     copy_backward(d_head_fpm_smooth4_f2_in1, d_head_fpm_smooth4_f2_out1, (size_t)N * 2560, 1);
     #pragma omp parallel for schedule(static) if ((size_t)N * 4096000 >= NN_PARALLEL_MIN)
     for (int k = 0; k < conv1x1_chunks((size_t)N * 128); k++)
@@ -6037,12 +5825,12 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         mean_t_backward_channel(c, d_stage4_mfa_bn2, 1, d_stage4_mfa_att2_mean, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 50; g++)
-        norm_backward_group(g, d_stage4_mfa_dw2, 0, d_stage4_mfa_bn2_scale, d_stage4_mfa_bn2_shift, d_stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stage4_mfa_bn2_saved, (NormShape){50, 1, N, 32, 4}, 1);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 115200 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 50; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 128000 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++) {
+        for (int g = c * 1; g < (c + 1) * 1; g++)
+            norm_backward_group(g, d_stage4_mfa_dw2, 0, d_stage4_mfa_bn2_scale, d_stage4_mfa_bn2_shift, d_stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stage4_mfa_bn2_saved, (NormShape){50, 1, N, 32, 4}, 1);
         dwconv_backward_channel(c, d_stage4_mfa_x2, 0, d_stage4_mfa_dw2_weight, d_stage4_mfa_dw2, stage4_mfa_x2, stage4_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
+    }
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         bcast_mul_t_backward_channel(c, d_stage4_mfa_x1, 0, d_stage4_mfa_att1_sigmoid, 0, d_stage4_mfa_y1, stage4_mfa_x1, stage4_mfa_att1_sigmoid, N, 32, 4);
@@ -6099,26 +5887,26 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 200; c++)
         mean_f_backward_channel(c, d_stage4_bcres2net3_f2, 1, d_stage4_bcres2net3_mean_f, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net3_f2_dw4, 0, d_stage4_bcres2net3_f2_ssn4_scale, d_stage4_bcres2net3_f2_ssn4_shift, d_stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stage4_bcres2net3_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 50; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage4_bcres2net3_f2_dw4, 0, d_stage4_bcres2net3_f2_ssn4_scale, d_stage4_bcres2net3_f2_ssn4_shift, d_stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stage4_bcres2net3_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage4_bcres2net3_f2_sum4, 0, d_stage4_bcres2net3_f2_dw4_weight, d_stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_stage4_bcres2net3_f2_in4, 1, d_stage4_bcres2net3_f2_out3, 1, d_stage4_bcres2net3_f2_sum4, (size_t)N * 6400);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net3_f2_dw3, 0, d_stage4_bcres2net3_f2_ssn3_scale, d_stage4_bcres2net3_f2_ssn3_shift, d_stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stage4_bcres2net3_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 50; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage4_bcres2net3_f2_dw3, 0, d_stage4_bcres2net3_f2_ssn3_scale, d_stage4_bcres2net3_f2_ssn3_shift, d_stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stage4_bcres2net3_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage4_bcres2net3_f2_sum3, 0, d_stage4_bcres2net3_f2_dw3_weight, d_stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_stage4_bcres2net3_f2_in3, 1, d_stage4_bcres2net3_f2_out2, 1, d_stage4_bcres2net3_f2_sum3, (size_t)N * 6400);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net3_f2_dw2, 0, d_stage4_bcres2net3_f2_ssn2_scale, d_stage4_bcres2net3_f2_ssn2_shift, d_stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stage4_bcres2net3_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 50; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage4_bcres2net3_f2_dw2, 0, d_stage4_bcres2net3_f2_ssn2_scale, d_stage4_bcres2net3_f2_ssn2_shift, d_stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stage4_bcres2net3_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage4_bcres2net3_f2_in2, 1, d_stage4_bcres2net3_f2_dw2_weight, d_stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_in2, stage4_bcres2net3_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     copy_backward(d_stage4_bcres2net3_f2_in1, d_stage4_bcres2net3_f2_out1, (size_t)N * 6400, 1);
 
     /* backward of stage4.bcres2net2: 200 x 32 x 4 -> 200 x 32 x 4 */
@@ -6153,26 +5941,26 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 200; c++)
         mean_f_backward_channel(c, d_stage4_bcres2net2_f2, 1, d_stage4_bcres2net2_mean_f, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net2_f2_dw4, 0, d_stage4_bcres2net2_f2_ssn4_scale, d_stage4_bcres2net2_f2_ssn4_shift, d_stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stage4_bcres2net2_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 50; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage4_bcres2net2_f2_dw4, 0, d_stage4_bcres2net2_f2_ssn4_scale, d_stage4_bcres2net2_f2_ssn4_shift, d_stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stage4_bcres2net2_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage4_bcres2net2_f2_sum4, 0, d_stage4_bcres2net2_f2_dw4_weight, d_stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_stage4_bcres2net2_f2_in4, 1, d_stage4_bcres2net2_f2_out3, 1, d_stage4_bcres2net2_f2_sum4, (size_t)N * 6400);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net2_f2_dw3, 0, d_stage4_bcres2net2_f2_ssn3_scale, d_stage4_bcres2net2_f2_ssn3_shift, d_stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stage4_bcres2net2_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 50; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage4_bcres2net2_f2_dw3, 0, d_stage4_bcres2net2_f2_ssn3_scale, d_stage4_bcres2net2_f2_ssn3_shift, d_stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stage4_bcres2net2_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage4_bcres2net2_f2_sum3, 0, d_stage4_bcres2net2_f2_dw3_weight, d_stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_stage4_bcres2net2_f2_in3, 1, d_stage4_bcres2net2_f2_out2, 1, d_stage4_bcres2net2_f2_sum3, (size_t)N * 6400);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net2_f2_dw2, 0, d_stage4_bcres2net2_f2_ssn2_scale, d_stage4_bcres2net2_f2_ssn2_shift, d_stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stage4_bcres2net2_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 50; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage4_bcres2net2_f2_dw2, 0, d_stage4_bcres2net2_f2_ssn2_scale, d_stage4_bcres2net2_f2_ssn2_shift, d_stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stage4_bcres2net2_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage4_bcres2net2_f2_in2, 1, d_stage4_bcres2net2_f2_dw2_weight, d_stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_in2, stage4_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     copy_backward(d_stage4_bcres2net2_f2_in1, d_stage4_bcres2net2_f2_out1, (size_t)N * 6400, 1);
 
     /* backward of stage4.bcres2net1: 160 x 32 x 4 -> 200 x 32 x 4 */
@@ -6207,26 +5995,26 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 200; c++)
         mean_f_backward_channel(c, d_stage4_bcres2net1_f2, 1, d_stage4_bcres2net1_mean_f, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_f2_dw4, 0, d_stage4_bcres2net1_f2_ssn4_scale, d_stage4_bcres2net1_f2_ssn4_shift, d_stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stage4_bcres2net1_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 50; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage4_bcres2net1_f2_dw4, 0, d_stage4_bcres2net1_f2_ssn4_scale, d_stage4_bcres2net1_f2_ssn4_shift, d_stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stage4_bcres2net1_f2_ssn4_saved, (NormShape){50, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage4_bcres2net1_f2_sum4, 0, d_stage4_bcres2net1_f2_dw4_weight, d_stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_stage4_bcres2net1_f2_in4, 0, d_stage4_bcres2net1_f2_out3, 1, d_stage4_bcres2net1_f2_sum4, (size_t)N * 6400);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_f2_dw3, 0, d_stage4_bcres2net1_f2_ssn3_scale, d_stage4_bcres2net1_f2_ssn3_shift, d_stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stage4_bcres2net1_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 50; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage4_bcres2net1_f2_dw3, 0, d_stage4_bcres2net1_f2_ssn3_scale, d_stage4_bcres2net1_f2_ssn3_shift, d_stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stage4_bcres2net1_f2_ssn3_saved, (NormShape){50, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage4_bcres2net1_f2_sum3, 0, d_stage4_bcres2net1_f2_dw3_weight, d_stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_stage4_bcres2net1_f2_in3, 0, d_stage4_bcres2net1_f2_out2, 1, d_stage4_bcres2net1_f2_sum3, (size_t)N * 6400);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 200; g++)
-        norm_backward_group(g, d_stage4_bcres2net1_f2_dw2, 0, d_stage4_bcres2net1_f2_ssn2_scale, d_stage4_bcres2net1_f2_ssn2_shift, d_stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stage4_bcres2net1_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 50; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 50; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage4_bcres2net1_f2_dw2, 0, d_stage4_bcres2net1_f2_ssn2_scale, d_stage4_bcres2net1_f2_ssn2_shift, d_stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stage4_bcres2net1_f2_ssn2_saved, (NormShape){50, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage4_bcres2net1_f2_in2, 0, d_stage4_bcres2net1_f2_dw2_weight, d_stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_in2, stage4_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     copy_backward(d_stage4_bcres2net1_f2_in1, d_stage4_bcres2net1_f2_out1, (size_t)N * 6400, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
@@ -6303,12 +6091,12 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_backward_channel(c, d_stage3_mfa_bn2, 1, d_stage3_mfa_att2_mean, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stage3_mfa_dw2, 0, d_stage3_mfa_bn2_scale, d_stage3_mfa_bn2_shift, d_stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stage3_mfa_bn2_saved, (NormShape){40, 1, N, 32, 4}, 1);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 40; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++) {
+        for (int g = c * 1; g < (c + 1) * 1; g++)
+            norm_backward_group(g, d_stage3_mfa_dw2, 0, d_stage3_mfa_bn2_scale, d_stage3_mfa_bn2_shift, d_stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stage3_mfa_bn2_saved, (NormShape){40, 1, N, 32, 4}, 1);
         dwconv_backward_channel(c, d_stage3_mfa_x2, 0, d_stage3_mfa_dw2_weight, d_stage3_mfa_dw2, stage3_mfa_x2, stage3_mfa_dw2_weight, N, 32, 4, 3, 3, 1, 1);
+    }
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         bcast_mul_t_backward_channel(c, d_stage3_mfa_x1, 0, d_stage3_mfa_att1_sigmoid, 0, d_stage3_mfa_y1, stage3_mfa_x1, stage3_mfa_att1_sigmoid, N, 32, 4);
@@ -6365,26 +6153,26 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 160; c++)
         mean_f_backward_channel(c, d_stage3_bcres2net2_f2, 1, d_stage3_bcres2net2_mean_f, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage3_bcres2net2_f2_dw4, 0, d_stage3_bcres2net2_f2_ssn4_scale, d_stage3_bcres2net2_f2_ssn4_shift, d_stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stage3_bcres2net2_f2_ssn4_saved, (NormShape){40, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 40; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage3_bcres2net2_f2_dw4, 0, d_stage3_bcres2net2_f2_ssn4_scale, d_stage3_bcres2net2_f2_ssn4_shift, d_stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stage3_bcres2net2_f2_ssn4_saved, (NormShape){40, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage3_bcres2net2_f2_sum4, 0, d_stage3_bcres2net2_f2_dw4_weight, d_stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_stage3_bcres2net2_f2_in4, 1, d_stage3_bcres2net2_f2_out3, 1, d_stage3_bcres2net2_f2_sum4, (size_t)N * 5120);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage3_bcres2net2_f2_dw3, 0, d_stage3_bcres2net2_f2_ssn3_scale, d_stage3_bcres2net2_f2_ssn3_shift, d_stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stage3_bcres2net2_f2_ssn3_saved, (NormShape){40, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 40; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage3_bcres2net2_f2_dw3, 0, d_stage3_bcres2net2_f2_ssn3_scale, d_stage3_bcres2net2_f2_ssn3_shift, d_stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stage3_bcres2net2_f2_ssn3_saved, (NormShape){40, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage3_bcres2net2_f2_sum3, 0, d_stage3_bcres2net2_f2_dw3_weight, d_stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_stage3_bcres2net2_f2_in3, 1, d_stage3_bcres2net2_f2_out2, 1, d_stage3_bcres2net2_f2_sum3, (size_t)N * 5120);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage3_bcres2net2_f2_dw2, 0, d_stage3_bcres2net2_f2_ssn2_scale, d_stage3_bcres2net2_f2_ssn2_shift, d_stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stage3_bcres2net2_f2_ssn2_saved, (NormShape){40, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 40; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage3_bcres2net2_f2_dw2, 0, d_stage3_bcres2net2_f2_ssn2_scale, d_stage3_bcres2net2_f2_ssn2_shift, d_stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stage3_bcres2net2_f2_ssn2_saved, (NormShape){40, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage3_bcres2net2_f2_in2, 1, d_stage3_bcres2net2_f2_dw2_weight, d_stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_in2, stage3_bcres2net2_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     copy_backward(d_stage3_bcres2net2_f2_in1, d_stage3_bcres2net2_f2_out1, (size_t)N * 5120, 1);
 
     /* backward of stage3.bcres2net1: 120 x 32 x 4 -> 160 x 32 x 4 */
@@ -6419,26 +6207,26 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 160; c++)
         mean_f_backward_channel(c, d_stage3_bcres2net1_f2, 1, d_stage3_bcres2net1_mean_f, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_f2_dw4, 0, d_stage3_bcres2net1_f2_ssn4_scale, d_stage3_bcres2net1_f2_ssn4_shift, d_stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stage3_bcres2net1_f2_ssn4_saved, (NormShape){40, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 40; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage3_bcres2net1_f2_dw4, 0, d_stage3_bcres2net1_f2_ssn4_scale, d_stage3_bcres2net1_f2_ssn4_shift, d_stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stage3_bcres2net1_f2_ssn4_saved, (NormShape){40, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage3_bcres2net1_f2_sum4, 0, d_stage3_bcres2net1_f2_dw4_weight, d_stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_dw4_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_stage3_bcres2net1_f2_in4, 0, d_stage3_bcres2net1_f2_out3, 1, d_stage3_bcres2net1_f2_sum4, (size_t)N * 5120);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_f2_dw3, 0, d_stage3_bcres2net1_f2_ssn3_scale, d_stage3_bcres2net1_f2_ssn3_shift, d_stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stage3_bcres2net1_f2_ssn3_saved, (NormShape){40, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 40; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage3_bcres2net1_f2_dw3, 0, d_stage3_bcres2net1_f2_ssn3_scale, d_stage3_bcres2net1_f2_ssn3_shift, d_stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stage3_bcres2net1_f2_ssn3_saved, (NormShape){40, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage3_bcres2net1_f2_sum3, 0, d_stage3_bcres2net1_f2_dw3_weight, d_stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_dw3_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     add_backward(d_stage3_bcres2net1_f2_in3, 0, d_stage3_bcres2net1_f2_out2, 1, d_stage3_bcres2net1_f2_sum3, (size_t)N * 5120);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage3_bcres2net1_f2_dw2, 0, d_stage3_bcres2net1_f2_ssn2_scale, d_stage3_bcres2net1_f2_ssn2_shift, d_stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stage3_bcres2net1_f2_ssn2_saved, (NormShape){40, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 40; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage3_bcres2net1_f2_dw2, 0, d_stage3_bcres2net1_f2_ssn2_scale, d_stage3_bcres2net1_f2_ssn2_shift, d_stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stage3_bcres2net1_f2_ssn2_saved, (NormShape){40, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage3_bcres2net1_f2_in2, 0, d_stage3_bcres2net1_f2_dw2_weight, d_stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_in2, stage3_bcres2net1_f2_dw2_weight, N, 32, 4, 3, 1, 1, 0);
+    }
     copy_backward(d_stage3_bcres2net1_f2_in1, d_stage3_bcres2net1_f2_out1, (size_t)N * 5120, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
@@ -6518,12 +6306,12 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         mean_t_backward_channel(c, d_stage2_mfa_bn2, 1, d_stage2_mfa_att2_mean, N, 64, 8);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 30; g++)
-        norm_backward_group(g, d_stage2_mfa_dw2, 0, d_stage2_mfa_bn2_scale, d_stage2_mfa_bn2_shift, d_stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stage2_mfa_bn2_saved, (NormShape){30, 1, N, 64, 8}, 1);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 276480 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 30; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 307200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++) {
+        for (int g = c * 1; g < (c + 1) * 1; g++)
+            norm_backward_group(g, d_stage2_mfa_dw2, 0, d_stage2_mfa_bn2_scale, d_stage2_mfa_bn2_shift, d_stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stage2_mfa_bn2_saved, (NormShape){30, 1, N, 64, 8}, 1);
         dwconv_backward_channel(c, d_stage2_mfa_x2, 0, d_stage2_mfa_dw2_weight, d_stage2_mfa_dw2, stage2_mfa_x2, stage2_mfa_dw2_weight, N, 64, 8, 3, 3, 1, 1);
+    }
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         bcast_mul_t_backward_channel(c, d_stage2_mfa_x1, 0, d_stage2_mfa_att1_sigmoid, 0, d_stage2_mfa_y1, stage2_mfa_x1, stage2_mfa_att1_sigmoid, N, 64, 8);
@@ -6580,26 +6368,26 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 120; c++)
         mean_f_backward_channel(c, d_stage2_bcres2net2_f2, 1, d_stage2_bcres2net2_mean_f, N, 64, 8);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
-        norm_backward_group(g, d_stage2_bcres2net2_f2_dw4, 0, d_stage2_bcres2net2_f2_ssn4_scale, d_stage2_bcres2net2_f2_ssn4_shift, d_stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stage2_bcres2net2_f2_ssn4_saved, (NormShape){30, 4, N, 64, 8}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 30; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage2_bcres2net2_f2_dw4, 0, d_stage2_bcres2net2_f2_ssn4_scale, d_stage2_bcres2net2_f2_ssn4_shift, d_stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stage2_bcres2net2_f2_ssn4_saved, (NormShape){30, 4, N, 64, 8}, 0);
         dwconv_backward_channel(c, d_stage2_bcres2net2_f2_sum4, 0, d_stage2_bcres2net2_f2_dw4_weight, d_stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
+    }
     add_backward(d_stage2_bcres2net2_f2_in4, 1, d_stage2_bcres2net2_f2_out3, 1, d_stage2_bcres2net2_f2_sum4, (size_t)N * 15360);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
-        norm_backward_group(g, d_stage2_bcres2net2_f2_dw3, 0, d_stage2_bcres2net2_f2_ssn3_scale, d_stage2_bcres2net2_f2_ssn3_shift, d_stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stage2_bcres2net2_f2_ssn3_saved, (NormShape){30, 4, N, 64, 8}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 30; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage2_bcres2net2_f2_dw3, 0, d_stage2_bcres2net2_f2_ssn3_scale, d_stage2_bcres2net2_f2_ssn3_shift, d_stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stage2_bcres2net2_f2_ssn3_saved, (NormShape){30, 4, N, 64, 8}, 0);
         dwconv_backward_channel(c, d_stage2_bcres2net2_f2_sum3, 0, d_stage2_bcres2net2_f2_dw3_weight, d_stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
+    }
     add_backward(d_stage2_bcres2net2_f2_in3, 1, d_stage2_bcres2net2_f2_out2, 1, d_stage2_bcres2net2_f2_sum3, (size_t)N * 15360);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
-        norm_backward_group(g, d_stage2_bcres2net2_f2_dw2, 0, d_stage2_bcres2net2_f2_ssn2_scale, d_stage2_bcres2net2_f2_ssn2_shift, d_stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stage2_bcres2net2_f2_ssn2_saved, (NormShape){30, 4, N, 64, 8}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 30; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage2_bcres2net2_f2_dw2, 0, d_stage2_bcres2net2_f2_ssn2_scale, d_stage2_bcres2net2_f2_ssn2_shift, d_stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stage2_bcres2net2_f2_ssn2_saved, (NormShape){30, 4, N, 64, 8}, 0);
         dwconv_backward_channel(c, d_stage2_bcres2net2_f2_in2, 1, d_stage2_bcres2net2_f2_dw2_weight, d_stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_in2, stage2_bcres2net2_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
+    }
     copy_backward(d_stage2_bcres2net2_f2_in1, d_stage2_bcres2net2_f2_out1, (size_t)N * 15360, 1);
 
     /* backward of stage2.bcres2net1: 80 x 64 x 8 -> 120 x 64 x 8 */
@@ -6634,26 +6422,26 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 120; c++)
         mean_f_backward_channel(c, d_stage2_bcres2net1_f2, 1, d_stage2_bcres2net1_mean_f, N, 64, 8);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_f2_dw4, 0, d_stage2_bcres2net1_f2_ssn4_scale, d_stage2_bcres2net1_f2_ssn4_shift, d_stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stage2_bcres2net1_f2_ssn4_saved, (NormShape){30, 4, N, 64, 8}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 30; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage2_bcres2net1_f2_dw4, 0, d_stage2_bcres2net1_f2_ssn4_scale, d_stage2_bcres2net1_f2_ssn4_shift, d_stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stage2_bcres2net1_f2_ssn4_saved, (NormShape){30, 4, N, 64, 8}, 0);
         dwconv_backward_channel(c, d_stage2_bcres2net1_f2_sum4, 0, d_stage2_bcres2net1_f2_dw4_weight, d_stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_dw4_weight, N, 64, 8, 3, 1, 1, 0);
+    }
     add_backward(d_stage2_bcres2net1_f2_in4, 0, d_stage2_bcres2net1_f2_out3, 1, d_stage2_bcres2net1_f2_sum4, (size_t)N * 15360);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_f2_dw3, 0, d_stage2_bcres2net1_f2_ssn3_scale, d_stage2_bcres2net1_f2_ssn3_shift, d_stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stage2_bcres2net1_f2_ssn3_saved, (NormShape){30, 4, N, 64, 8}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 30; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage2_bcres2net1_f2_dw3, 0, d_stage2_bcres2net1_f2_ssn3_scale, d_stage2_bcres2net1_f2_ssn3_shift, d_stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stage2_bcres2net1_f2_ssn3_saved, (NormShape){30, 4, N, 64, 8}, 0);
         dwconv_backward_channel(c, d_stage2_bcres2net1_f2_sum3, 0, d_stage2_bcres2net1_f2_dw3_weight, d_stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_dw3_weight, N, 64, 8, 3, 1, 1, 0);
+    }
     add_backward(d_stage2_bcres2net1_f2_in3, 0, d_stage2_bcres2net1_f2_out2, 1, d_stage2_bcres2net1_f2_sum3, (size_t)N * 15360);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 120; g++)
-        norm_backward_group(g, d_stage2_bcres2net1_f2_dw2, 0, d_stage2_bcres2net1_f2_ssn2_scale, d_stage2_bcres2net1_f2_ssn2_shift, d_stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stage2_bcres2net1_f2_ssn2_saved, (NormShape){30, 4, N, 64, 8}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 30; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 30; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage2_bcres2net1_f2_dw2, 0, d_stage2_bcres2net1_f2_ssn2_scale, d_stage2_bcres2net1_f2_ssn2_shift, d_stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stage2_bcres2net1_f2_ssn2_saved, (NormShape){30, 4, N, 64, 8}, 0);
         dwconv_backward_channel(c, d_stage2_bcres2net1_f2_in2, 0, d_stage2_bcres2net1_f2_dw2_weight, d_stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_in2, stage2_bcres2net1_f2_dw2_weight, N, 64, 8, 3, 1, 1, 0);
+    }
     copy_backward(d_stage2_bcres2net1_f2_in1, d_stage2_bcres2net1_f2_out1, (size_t)N * 15360, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
@@ -6733,12 +6521,12 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_backward_channel(c, d_stage1_mfa_bn2, 1, d_stage1_mfa_att2_mean, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 20; g++)
-        norm_backward_group(g, d_stage1_mfa_dw2, 0, d_stage1_mfa_bn2_scale, d_stage1_mfa_bn2_shift, d_stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stage1_mfa_bn2_saved, (NormShape){20, 1, N, 128, 16}, 1);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 737280 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 819200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 1; g < (c + 1) * 1; g++)
+            norm_backward_group(g, d_stage1_mfa_dw2, 0, d_stage1_mfa_bn2_scale, d_stage1_mfa_bn2_shift, d_stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stage1_mfa_bn2_saved, (NormShape){20, 1, N, 128, 16}, 1);
         dwconv_backward_channel(c, d_stage1_mfa_x2, 0, d_stage1_mfa_dw2_weight, d_stage1_mfa_dw2, stage1_mfa_x2, stage1_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
+    }
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         bcast_mul_t_backward_channel(c, d_stage1_mfa_x1, 0, d_stage1_mfa_att1_sigmoid, 0, d_stage1_mfa_y1, stage1_mfa_x1, stage1_mfa_att1_sigmoid, N, 128, 16);
@@ -6795,26 +6583,26 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_backward_channel(c, d_stage1_bcres2net2_f2, 1, d_stage1_bcres2net2_mean_f, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage1_bcres2net2_f2_dw4, 0, d_stage1_bcres2net2_f2_ssn4_scale, d_stage1_bcres2net2_f2_ssn4_shift, d_stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stage1_bcres2net2_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage1_bcres2net2_f2_dw4, 0, d_stage1_bcres2net2_f2_ssn4_scale, d_stage1_bcres2net2_f2_ssn4_shift, d_stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stage1_bcres2net2_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
         dwconv_backward_channel(c, d_stage1_bcres2net2_f2_sum4, 0, d_stage1_bcres2net2_f2_dw4_weight, d_stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
+    }
     add_backward(d_stage1_bcres2net2_f2_in4, 1, d_stage1_bcres2net2_f2_out3, 1, d_stage1_bcres2net2_f2_sum4, (size_t)N * 40960);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage1_bcres2net2_f2_dw3, 0, d_stage1_bcres2net2_f2_ssn3_scale, d_stage1_bcres2net2_f2_ssn3_shift, d_stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stage1_bcres2net2_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage1_bcres2net2_f2_dw3, 0, d_stage1_bcres2net2_f2_ssn3_scale, d_stage1_bcres2net2_f2_ssn3_shift, d_stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stage1_bcres2net2_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
         dwconv_backward_channel(c, d_stage1_bcres2net2_f2_sum3, 0, d_stage1_bcres2net2_f2_dw3_weight, d_stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
+    }
     add_backward(d_stage1_bcres2net2_f2_in3, 1, d_stage1_bcres2net2_f2_out2, 1, d_stage1_bcres2net2_f2_sum3, (size_t)N * 40960);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage1_bcres2net2_f2_dw2, 0, d_stage1_bcres2net2_f2_ssn2_scale, d_stage1_bcres2net2_f2_ssn2_shift, d_stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stage1_bcres2net2_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage1_bcres2net2_f2_dw2, 0, d_stage1_bcres2net2_f2_ssn2_scale, d_stage1_bcres2net2_f2_ssn2_shift, d_stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stage1_bcres2net2_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
         dwconv_backward_channel(c, d_stage1_bcres2net2_f2_in2, 1, d_stage1_bcres2net2_f2_dw2_weight, d_stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_in2, stage1_bcres2net2_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
+    }
     copy_backward(d_stage1_bcres2net2_f2_in1, d_stage1_bcres2net2_f2_out1, (size_t)N * 40960, 1);
 
     /* backward of stage1.bcres2net1: 160 x 128 x 16 -> 80 x 128 x 16 */
@@ -6849,26 +6637,26 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_backward_channel(c, d_stage1_bcres2net1_f2, 1, d_stage1_bcres2net1_mean_f, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_f2_dw4, 0, d_stage1_bcres2net1_f2_ssn4_scale, d_stage1_bcres2net1_f2_ssn4_shift, d_stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stage1_bcres2net1_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage1_bcres2net1_f2_dw4, 0, d_stage1_bcres2net1_f2_ssn4_scale, d_stage1_bcres2net1_f2_ssn4_shift, d_stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stage1_bcres2net1_f2_ssn4_saved, (NormShape){20, 4, N, 128, 16}, 0);
         dwconv_backward_channel(c, d_stage1_bcres2net1_f2_sum4, 0, d_stage1_bcres2net1_f2_dw4_weight, d_stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_dw4_weight, N, 128, 16, 3, 1, 1, 0);
+    }
     add_backward(d_stage1_bcres2net1_f2_in4, 0, d_stage1_bcres2net1_f2_out3, 1, d_stage1_bcres2net1_f2_sum4, (size_t)N * 40960);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_f2_dw3, 0, d_stage1_bcres2net1_f2_ssn3_scale, d_stage1_bcres2net1_f2_ssn3_shift, d_stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stage1_bcres2net1_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage1_bcres2net1_f2_dw3, 0, d_stage1_bcres2net1_f2_ssn3_scale, d_stage1_bcres2net1_f2_ssn3_shift, d_stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stage1_bcres2net1_f2_ssn3_saved, (NormShape){20, 4, N, 128, 16}, 0);
         dwconv_backward_channel(c, d_stage1_bcres2net1_f2_sum3, 0, d_stage1_bcres2net1_f2_dw3_weight, d_stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_dw3_weight, N, 128, 16, 3, 1, 1, 0);
+    }
     add_backward(d_stage1_bcres2net1_f2_in3, 0, d_stage1_bcres2net1_f2_out2, 1, d_stage1_bcres2net1_f2_sum3, (size_t)N * 40960);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 80; g++)
-        norm_backward_group(g, d_stage1_bcres2net1_f2_dw2, 0, d_stage1_bcres2net1_f2_ssn2_scale, d_stage1_bcres2net1_f2_ssn2_shift, d_stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stage1_bcres2net1_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 20; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 20; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage1_bcres2net1_f2_dw2, 0, d_stage1_bcres2net1_f2_ssn2_scale, d_stage1_bcres2net1_f2_ssn2_shift, d_stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stage1_bcres2net1_f2_ssn2_saved, (NormShape){20, 4, N, 128, 16}, 0);
         dwconv_backward_channel(c, d_stage1_bcres2net1_f2_in2, 0, d_stage1_bcres2net1_f2_dw2_weight, d_stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_in2, stage1_bcres2net1_f2_dw2_weight, N, 128, 16, 3, 1, 1, 0);
+    }
     copy_backward(d_stage1_bcres2net1_f2_in1, d_stage1_bcres2net1_f2_out1, (size_t)N * 40960, 0);
     #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
@@ -6945,12 +6733,12 @@ static void bcres2net_teacher_run_backward(int N, const real *params, const real
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_backward_channel(c, d_stem_mfa_bn2, 1, d_stem_mfa_att2_mean, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 40; g++)
-        norm_backward_group(g, d_stem_mfa_dw2, 0, d_stem_mfa_bn2_scale, d_stem_mfa_bn2_shift, d_stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stem_mfa_bn2_saved, (NormShape){40, 1, N, 128, 16}, 1);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 1474560 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 40; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 1638400 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++) {
+        for (int g = c * 1; g < (c + 1) * 1; g++)
+            norm_backward_group(g, d_stem_mfa_dw2, 0, d_stem_mfa_bn2_scale, d_stem_mfa_bn2_shift, d_stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stem_mfa_bn2_saved, (NormShape){40, 1, N, 128, 16}, 1);
         dwconv_backward_channel(c, d_stem_mfa_x2, 0, d_stem_mfa_dw2_weight, d_stem_mfa_dw2, stem_mfa_x2, stem_mfa_dw2_weight, N, 128, 16, 3, 3, 1, 1);
+    }
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         bcast_mul_t_backward_channel(c, d_stem_mfa_x1, 0, d_stem_mfa_att1_sigmoid, 0, d_stem_mfa_y1, stem_mfa_x1, stem_mfa_att1_sigmoid, N, 128, 16);
@@ -8736,7 +8524,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 3276800 >= NN_PARALLEL_MIN)
     for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
         conv1x1_forward_block(k, head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 80, 320, (size_t)N * 128);
-    pixel_shuffle_forward(head_fpm_shuffle2, head_fpm_up2, 80, N, 32, 4);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        pixel_shuffle_forward_channel(c, head_fpm_shuffle2, head_fpm_up2, N, 32, 4);
     add_forward(head_fpm_merge2, head_fpm_shuffle2, head_fpm_lateral2, (size_t)N * 40960);
     copy_forward(head_fpm_smooth2_f2_out1, head_fpm_smooth2_f2_in1, (size_t)N * 10240);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
@@ -8779,7 +8569,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 13107200 >= NN_PARALLEL_MIN)
     for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
         conv1x1_forward_block(k, head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 80, 320, (size_t)N * 512);
-    pixel_shuffle_forward(head_fpm_shuffle1, head_fpm_up1, 80, N, 64, 8);
+    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++)
+        pixel_shuffle_forward_channel(c, head_fpm_shuffle1, head_fpm_up1, N, 64, 8);
     add_forward(head_fpm_merge1, head_fpm_shuffle1, head_fpm_lateral1, (size_t)N * 163840);
     copy_forward(head_fpm_smooth1_f2_out1, head_fpm_smooth1_f2_in1, (size_t)N * 40960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)

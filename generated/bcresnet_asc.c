@@ -525,20 +525,15 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         fake_quant_forward(stage1_bcres1_bn, (size_t)N * 81920, quant->ranges + 2, quant->observe);
 
     /* stage1.bcres2: 40 x 128 x 16 -> 40 x 128 x 16 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 40; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 327680 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++) {
         dwconv_forward_channel(c, stage1_bcres2_f2_dw, stage1_bcres1_bn, stage1_bcres2_f2_dw_weight, N, 128, 16, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 160; g++)
-            norm_forward_train_group(g, stage1_bcres2_f2, stage1_bcres2_f2_dw, stage1_bcres2_f2_ssn_scale, stage1_bcres2_f2_ssn_shift, stats + 640, stats + 800, stage1_bcres2_f2_ssn_saved, (NormShape){40, 4, N, 128, 16}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 160; g++)
-            norm_forward_infer_group(g, stage1_bcres2_f2, stage1_bcres2_f2_dw, stage1_bcres2_f2_ssn_scale, stage1_bcres2_f2_ssn_shift, stats + 640, stats + 800, (NormShape){40, 4, N, 128, 16}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage1_bcres2_f2, stage1_bcres2_f2_dw, stage1_bcres2_f2_ssn_scale, stage1_bcres2_f2_ssn_shift, stats + 640, stats + 800, stage1_bcres2_f2_ssn_saved, (NormShape){40, 4, N, 128, 16}, 0);
+            else
+                norm_forward_infer_group(g, stage1_bcres2_f2, stage1_bcres2_f2_dw, stage1_bcres2_f2_ssn_scale, stage1_bcres2_f2_ssn_shift, stats + 640, stats + 800, (NormShape){40, 4, N, 128, 16}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage1_bcres2_f2, (size_t)N * 81920, quant, 22);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_f_forward_channel(c, stage1_bcres2_mean_f, stage1_bcres2_f2, N, 128, 16);
@@ -653,20 +648,15 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         fake_quant_forward(stage2_bcres1_bn, (size_t)N * 30720, quant->ranges + 8, quant->observe);
 
     /* stage2.bcres2: 60 x 64 x 8 -> 60 x 64 x 8 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 92160 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 60; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 122880 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 60; c++) {
         dwconv_forward_channel(c, stage2_bcres2_f2_dw, stage2_bcres1_bn, stage2_bcres2_f2_dw_weight, N, 64, 8, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 240; g++)
-            norm_forward_train_group(g, stage2_bcres2_f2, stage2_bcres2_f2_dw, stage2_bcres2_f2_ssn_scale, stage2_bcres2_f2_ssn_shift, stats + 1760, stats + 2000, stage2_bcres2_f2_ssn_saved, (NormShape){60, 4, N, 64, 8}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 240; g++)
-            norm_forward_infer_group(g, stage2_bcres2_f2, stage2_bcres2_f2_dw, stage2_bcres2_f2_ssn_scale, stage2_bcres2_f2_ssn_shift, stats + 1760, stats + 2000, (NormShape){60, 4, N, 64, 8}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage2_bcres2_f2, stage2_bcres2_f2_dw, stage2_bcres2_f2_ssn_scale, stage2_bcres2_f2_ssn_shift, stats + 1760, stats + 2000, stage2_bcres2_f2_ssn_saved, (NormShape){60, 4, N, 64, 8}, 0);
+            else
+                norm_forward_infer_group(g, stage2_bcres2_f2, stage2_bcres2_f2_dw, stage2_bcres2_f2_ssn_scale, stage2_bcres2_f2_ssn_shift, stats + 1760, stats + 2000, (NormShape){60, 4, N, 64, 8}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage2_bcres2_f2, (size_t)N * 30720, quant, 31);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         mean_f_forward_channel(c, stage2_bcres2_mean_f, stage2_bcres2_f2, N, 64, 8);
@@ -781,20 +771,15 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         fake_quant_forward(stage3_bcres1_bn, (size_t)N * 10240, quant->ranges + 14, quant->observe);
 
     /* stage3.bcres2: 80 x 32 x 4 -> 80 x 32 x 4 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 80; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++) {
         dwconv_forward_channel(c, stage3_bcres2_f2_dw, stage3_bcres1_bn, stage3_bcres2_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 320; g++)
-            norm_forward_train_group(g, stage3_bcres2_f2, stage3_bcres2_f2_dw, stage3_bcres2_f2_ssn_scale, stage3_bcres2_f2_ssn_shift, stats + 3320, stats + 3640, stage3_bcres2_f2_ssn_saved, (NormShape){80, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 320; g++)
-            norm_forward_infer_group(g, stage3_bcres2_f2, stage3_bcres2_f2_dw, stage3_bcres2_f2_ssn_scale, stage3_bcres2_f2_ssn_shift, stats + 3320, stats + 3640, (NormShape){80, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage3_bcres2_f2, stage3_bcres2_f2_dw, stage3_bcres2_f2_ssn_scale, stage3_bcres2_f2_ssn_shift, stats + 3320, stats + 3640, stage3_bcres2_f2_ssn_saved, (NormShape){80, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage3_bcres2_f2, stage3_bcres2_f2_dw, stage3_bcres2_f2_ssn_scale, stage3_bcres2_f2_ssn_shift, stats + 3320, stats + 3640, (NormShape){80, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage3_bcres2_f2, (size_t)N * 10240, quant, 40);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, stage3_bcres2_mean_f, stage3_bcres2_f2, N, 32, 4);
@@ -904,20 +889,15 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         fake_quant_forward(stage4_bcres1_bn, (size_t)N * 12800, quant->ranges + 20, quant->observe);
 
     /* stage4.bcres2: 100 x 32 x 4 -> 100 x 32 x 4 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 100; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++) {
         dwconv_forward_channel(c, stage4_bcres2_f2_dw, stage4_bcres1_bn, stage4_bcres2_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 400; g++)
-            norm_forward_train_group(g, stage4_bcres2_f2, stage4_bcres2_f2_dw, stage4_bcres2_f2_ssn_scale, stage4_bcres2_f2_ssn_shift, stats + 5320, stats + 5720, stage4_bcres2_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 400; g++)
-            norm_forward_infer_group(g, stage4_bcres2_f2, stage4_bcres2_f2_dw, stage4_bcres2_f2_ssn_scale, stage4_bcres2_f2_ssn_shift, stats + 5320, stats + 5720, (NormShape){100, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage4_bcres2_f2, stage4_bcres2_f2_dw, stage4_bcres2_f2_ssn_scale, stage4_bcres2_f2_ssn_shift, stats + 5320, stats + 5720, stage4_bcres2_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage4_bcres2_f2, stage4_bcres2_f2_dw, stage4_bcres2_f2_ssn_scale, stage4_bcres2_f2_ssn_shift, stats + 5320, stats + 5720, (NormShape){100, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage4_bcres2_f2, (size_t)N * 12800, quant, 49);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         mean_f_forward_channel(c, stage4_bcres2_mean_f, stage4_bcres2_f2, N, 32, 4);
@@ -954,20 +934,15 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         fake_quant_forward(stage4_bcres2_bn, (size_t)N * 12800, quant->ranges + 22, quant->observe);
 
     /* stage4.bcres3: 100 x 32 x 4 -> 100 x 32 x 4 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 38400 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 100; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++) {
         dwconv_forward_channel(c, stage4_bcres3_f2_dw, stage4_bcres2_bn, stage4_bcres3_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
-    if (training) {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 400; g++)
-            norm_forward_train_group(g, stage4_bcres3_f2, stage4_bcres3_f2_dw, stage4_bcres3_f2_ssn_scale, stage4_bcres3_f2_ssn_shift, stats + 6320, stats + 6720, stage4_bcres3_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
-    } else {
-        #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-        for (int g = 0; g < 400; g++)
-            norm_forward_infer_group(g, stage4_bcres3_f2, stage4_bcres3_f2_dw, stage4_bcres3_f2_ssn_scale, stage4_bcres3_f2_ssn_shift, stats + 6320, stats + 6720, (NormShape){100, 4, N, 32, 4}, 0);
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            if (training)
+                norm_forward_train_group(g, stage4_bcres3_f2, stage4_bcres3_f2_dw, stage4_bcres3_f2_ssn_scale, stage4_bcres3_f2_ssn_shift, stats + 6320, stats + 6720, stage4_bcres3_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
+            else
+                norm_forward_infer_group(g, stage4_bcres3_f2, stage4_bcres3_f2_dw, stage4_bcres3_f2_ssn_scale, stage4_bcres3_f2_ssn_shift, stats + 6320, stats + 6720, (NormShape){100, 4, N, 32, 4}, 0);
     }
-    if (int8_grids)
-        fake_quant_internal(stage4_bcres3_f2, (size_t)N * 12800, quant, 53);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         mean_f_forward_channel(c, stage4_bcres3_mean_f, stage4_bcres3_f2, N, 32, 4);
@@ -1464,12 +1439,12 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         mean_f_backward_channel(c, d_stage4_bcres3_f2, 1, d_stage4_bcres3_mean_f, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 400; g++)
-        norm_backward_group(g, d_stage4_bcres3_f2_dw, 0, d_stage4_bcres3_f2_ssn_scale, d_stage4_bcres3_f2_ssn_shift, d_stage4_bcres3_f2, stage4_bcres3_f2_dw, stage4_bcres3_f2_ssn_scale, stage4_bcres3_f2_ssn_shift, stage4_bcres3_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 76800 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 100; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage4_bcres3_f2_dw, 0, d_stage4_bcres3_f2_ssn_scale, d_stage4_bcres3_f2_ssn_shift, d_stage4_bcres3_f2, stage4_bcres3_f2_dw, stage4_bcres3_f2_ssn_scale, stage4_bcres3_f2_ssn_shift, stage4_bcres3_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage4_bcres2_bn, 1, d_stage4_bcres3_f2_dw_weight, d_stage4_bcres3_f2_dw, stage4_bcres2_bn, stage4_bcres3_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
+    }
 
     /* backward of stage4.bcres2: 100 x 32 x 4 -> 100 x 32 x 4 */
     if (quant)
@@ -1492,12 +1467,12 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         mean_f_backward_channel(c, d_stage4_bcres2_f2, 1, d_stage4_bcres2_mean_f, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 400; g++)
-        norm_backward_group(g, d_stage4_bcres2_f2_dw, 0, d_stage4_bcres2_f2_ssn_scale, d_stage4_bcres2_f2_ssn_shift, d_stage4_bcres2_f2, stage4_bcres2_f2_dw, stage4_bcres2_f2_ssn_scale, stage4_bcres2_f2_ssn_shift, stage4_bcres2_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 76800 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 100; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 100; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage4_bcres2_f2_dw, 0, d_stage4_bcres2_f2_ssn_scale, d_stage4_bcres2_f2_ssn_shift, d_stage4_bcres2_f2, stage4_bcres2_f2_dw, stage4_bcres2_f2_ssn_scale, stage4_bcres2_f2_ssn_shift, stage4_bcres2_f2_ssn_saved, (NormShape){100, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage4_bcres1_bn, 1, d_stage4_bcres2_f2_dw_weight, d_stage4_bcres2_f2_dw, stage4_bcres1_bn, stage4_bcres2_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
+    }
 
     /* backward of stage4.bcres1: 80 x 32 x 4 -> 100 x 32 x 4 */
     if (quant)
@@ -1564,12 +1539,12 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_backward_channel(c, d_stage3_bcres2_f2, 1, d_stage3_bcres2_mean_f, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 320; g++)
-        norm_backward_group(g, d_stage3_bcres2_f2_dw, 0, d_stage3_bcres2_f2_ssn_scale, d_stage3_bcres2_f2_ssn_shift, d_stage3_bcres2_f2, stage3_bcres2_f2_dw, stage3_bcres2_f2_ssn_scale, stage3_bcres2_f2_ssn_shift, stage3_bcres2_f2_ssn_saved, (NormShape){80, 4, N, 32, 4}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 80; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 80; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage3_bcres2_f2_dw, 0, d_stage3_bcres2_f2_ssn_scale, d_stage3_bcres2_f2_ssn_shift, d_stage3_bcres2_f2, stage3_bcres2_f2_dw, stage3_bcres2_f2_ssn_scale, stage3_bcres2_f2_ssn_shift, stage3_bcres2_f2_ssn_saved, (NormShape){80, 4, N, 32, 4}, 0);
         dwconv_backward_channel(c, d_stage3_bcres1_bn, 1, d_stage3_bcres2_f2_dw_weight, d_stage3_bcres2_f2_dw, stage3_bcres1_bn, stage3_bcres2_f2_dw_weight, N, 32, 4, 3, 1, 1, 0);
+    }
 
     /* backward of stage3.bcres1: 60 x 32 x 4 -> 80 x 32 x 4 */
     if (quant)
@@ -1639,12 +1614,12 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         mean_f_backward_channel(c, d_stage2_bcres2_f2, 1, d_stage2_bcres2_mean_f, N, 64, 8);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 240; g++)
-        norm_backward_group(g, d_stage2_bcres2_f2_dw, 0, d_stage2_bcres2_f2_ssn_scale, d_stage2_bcres2_f2_ssn_shift, d_stage2_bcres2_f2, stage2_bcres2_f2_dw, stage2_bcres2_f2_ssn_scale, stage2_bcres2_f2_ssn_shift, stage2_bcres2_f2_ssn_saved, (NormShape){60, 4, N, 64, 8}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 184320 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 60; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 245760 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 60; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage2_bcres2_f2_dw, 0, d_stage2_bcres2_f2_ssn_scale, d_stage2_bcres2_f2_ssn_shift, d_stage2_bcres2_f2, stage2_bcres2_f2_dw, stage2_bcres2_f2_ssn_scale, stage2_bcres2_f2_ssn_shift, stage2_bcres2_f2_ssn_saved, (NormShape){60, 4, N, 64, 8}, 0);
         dwconv_backward_channel(c, d_stage2_bcres1_bn, 1, d_stage2_bcres2_f2_dw_weight, d_stage2_bcres2_f2_dw, stage2_bcres1_bn, stage2_bcres2_f2_dw_weight, N, 64, 8, 3, 1, 1, 0);
+    }
 
     /* backward of stage2.bcres1: 40 x 64 x 8 -> 60 x 64 x 8 */
     if (quant)
@@ -1714,12 +1689,12 @@ static void bcresnet_asc_run_backward(int N, const real *params, const real *inp
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_f_backward_channel(c, d_stage1_bcres2_f2, 1, d_stage1_bcres2_mean_f, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
-    for (int g = 0; g < 160; g++)
-        norm_backward_group(g, d_stage1_bcres2_f2_dw, 0, d_stage1_bcres2_f2_ssn_scale, d_stage1_bcres2_f2_ssn_shift, d_stage1_bcres2_f2, stage1_bcres2_f2_dw, stage1_bcres2_f2_ssn_scale, stage1_bcres2_f2_ssn_shift, stage1_bcres2_f2_ssn_saved, (NormShape){40, 4, N, 128, 16}, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 491520 >= NN_PARALLEL_MIN)
-    for (int c = 0; c < 40; c++)
+    #pragma omp parallel for schedule(static) if ((size_t)N * 655360 >= NN_PARALLEL_MIN)
+    for (int c = 0; c < 40; c++) {
+        for (int g = c * 4; g < (c + 1) * 4; g++)
+            norm_backward_group(g, d_stage1_bcres2_f2_dw, 0, d_stage1_bcres2_f2_ssn_scale, d_stage1_bcres2_f2_ssn_shift, d_stage1_bcres2_f2, stage1_bcres2_f2_dw, stage1_bcres2_f2_ssn_scale, stage1_bcres2_f2_ssn_shift, stage1_bcres2_f2_ssn_saved, (NormShape){40, 4, N, 128, 16}, 0);
         dwconv_backward_channel(c, d_stage1_bcres1_bn, 1, d_stage1_bcres2_f2_dw_weight, d_stage1_bcres2_f2_dw, stage1_bcres1_bn, stage1_bcres2_f2_dw_weight, N, 128, 16, 3, 1, 1, 0);
+    }
 
     /* backward of stage1.bcres1: 80 x 128 x 16 -> 40 x 128 x 16 */
     if (quant)

@@ -82,12 +82,17 @@ NN_INLINE void nn_accumulate_range(real *restrict dst, const real *restrict src,
         dst[i] += src[i];
 }
 
-/* dst = src, or dst += src. */
+NN_INLINE void nn_copy_range(real *restrict dst, const real *restrict src, size_t lo, size_t hi) {
+    memcpy(dst + lo, src + lo, (hi - lo) * sizeof(real));
+}
+
+/* dst = src, or dst += src; a copy too is split between the threads (one core
+ * alone does not reach the memory bandwidth). */
 NN_INLINE void nn_write(real *restrict dst, const real *restrict src, size_t n, int acc) {
     if (acc)
         NN_SPLIT(n, nn_accumulate_range(dst, src, nn_lo, nn_hi));
     else
-        memcpy(dst, src, n * sizeof(real));
+        NN_SPLIT(n, nn_copy_range(dst, src, nn_lo, nn_hi));
 }
 
 NN_INLINE real nn_exp(real x) {
