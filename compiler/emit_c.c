@@ -120,11 +120,21 @@ static void emit_forward_prim(Body *b, const Prim *pr) {
     const Tensor *y = pr->y >= 0 ? &p->tensors[pr->y] : NULL;
     switch (pr->kind) {
     case P_CONV1X1: {
-        char blocks[64];
+        /* Inference (the inference-only forward, and this one with training = 0, which
+         * must agree with it to the bit) is one GEMM; training runs the blocks. */
+        char args[400], blocks[64];
+        snprintf(args, sizeof args, "%s, %s, %s, %s, %d, %d, (size_t)N * %d", act(b, pr->y),
+                 act(b, pr->x), param(b, pr->w, 0), param(b, pr->b, 0), x->c, y->c,
+                 x->f * x->t);
+        if (b->infer) {
+            OUT("    conv1x1_forward(%s);\n", args);
+            break;
+        }
         snprintf(blocks, sizeof blocks, "conv1x1_blocks((size_t)N * %d)", x->f * x->t);
-        parallel_loop(b, "k", blocks, elems(x) * y->c);
-        OUT("conv1x1_forward_block(k, %s, %s, %s, %s, %d, %d, (size_t)N * %d);\n", act(b, pr->y),
-            act(b, pr->x), param(b, pr->w, 0), param(b, pr->b, 0), x->c, y->c, x->f * x->t);
+        OUT("    if (training) {\n");
+        parallel_loop_at(b, 8, "k", blocks, elems(x) * y->c);
+        OUT("conv1x1_forward_block(k, %s);\n    } else {\n        conv1x1_forward(%s);\n    }\n",
+            args, args);
         break;
     }
     case P_DWCONV:

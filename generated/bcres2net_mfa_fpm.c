@@ -1751,15 +1751,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stem_mfa_att1_mean, stem_mfa_x1, N, 128, 16);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att1_mean, (size_t)N * 2560, quant, 22);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    }
     relu_forward(stem_mfa_att1_relu, stem_mfa_att1_fc1, (size_t)N * 1280);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att1_relu, (size_t)N * 1280, quant, 23);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att1_fc2, stem_mfa_att1_relu, stem_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stem_mfa_att1_fc2, stem_mfa_att1_relu, stem_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stem_mfa_att1_fc2, stem_mfa_att1_relu, stem_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    }
     if (int8_grids)
         fake_quant_internal(stem_mfa_att1_fc2, (size_t)N * 2560, quant, 24);
     sigmoid_forward(stem_mfa_att1_sigmoid, stem_mfa_att1_fc2, (size_t)N * 2560);
@@ -1784,15 +1792,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stem_mfa_att2_mean, stem_mfa_bn2, N, 128, 16);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att2_mean, (size_t)N * 2560, quant, 27);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    }
     relu_forward(stem_mfa_att2_relu, stem_mfa_att2_fc1, (size_t)N * 1280);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att2_relu, (size_t)N * 1280, quant, 28);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    }
     if (int8_grids)
         fake_quant_internal(stem_mfa_att2_fc2, (size_t)N * 2560, quant, 29);
     sigmoid_forward(stem_mfa_att2_sigmoid, stem_mfa_att2_fc2, (size_t)N * 2560);
@@ -1825,15 +1841,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stem_mfa_att3_mean, stem_mfa_bn3, N, 128, 16);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att3_mean, (size_t)N * 2560, quant, 33);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    }
     relu_forward(stem_mfa_att3_relu, stem_mfa_att3_fc1, (size_t)N * 1280);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att3_relu, (size_t)N * 1280, quant, 34);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    }
     if (int8_grids)
         fake_quant_internal(stem_mfa_att3_fc2, (size_t)N * 2560, quant, 35);
     sigmoid_forward(stem_mfa_att3_sigmoid, stem_mfa_att3_fc2, (size_t)N * 2560);
@@ -1866,15 +1890,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stem_mfa_att4_mean, stem_mfa_bn4, N, 128, 16);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att4_mean, (size_t)N * 2560, quant, 39);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    }
     relu_forward(stem_mfa_att4_relu, stem_mfa_att4_fc1, (size_t)N * 1280);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att4_relu, (size_t)N * 1280, quant, 40);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    }
     if (int8_grids)
         fake_quant_internal(stem_mfa_att4_fc2, (size_t)N * 2560, quant, 41);
     sigmoid_forward(stem_mfa_att4_sigmoid, stem_mfa_att4_fc2, (size_t)N * 2560);
@@ -1891,9 +1923,13 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     /* ---- spec line 10: stage1: bcres2net(out = C) x 2 -> resnorm(0.1) -> mfa; */
 
     /* stage1.bcres2net1: 80 x 128 x 16 -> 40 x 128 x 16 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6553600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 2048); k++)
-        conv1x1_forward_block(k, stage1_bcres2net1_conv_in, stem_mfa, stage1_bcres2net1_conv_in_weight, NULL, 80, 40, (size_t)N * 2048);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 6553600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 2048); k++)
+            conv1x1_forward_block(k, stage1_bcres2net1_conv_in, stem_mfa, stage1_bcres2net1_conv_in_weight, NULL, 80, 40, (size_t)N * 2048);
+    } else {
+        conv1x1_forward(stage1_bcres2net1_conv_in, stem_mfa, stage1_bcres2net1_conv_in_weight, NULL, 80, 40, (size_t)N * 2048);
+    }
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 40; g++)
@@ -1973,9 +2009,13 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     relu_forward(stage1_bcres2net1_f1_out4, stage1_bcres2net1_f1_dw4, (size_t)N * 160);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net1_f1_out4, (size_t)N * 160, quant, 48);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
-        conv1x1_forward_block(k, stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, stage1_bcres2net1_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
+            conv1x1_forward_block(k, stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, stage1_bcres2net1_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    } else {
+        conv1x1_forward(stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, stage1_bcres2net1_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    }
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net1_conv_out, (size_t)N * 640, quant, 51);
     if (training)
@@ -2066,9 +2106,13 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     relu_forward(stage1_bcres2net2_f1_out4, stage1_bcres2net2_f1_dw4, (size_t)N * 160);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net2_f1_out4, (size_t)N * 160, quant, 56);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
-        conv1x1_forward_block(k, stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
+            conv1x1_forward_block(k, stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    } else {
+        conv1x1_forward(stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    }
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net2_conv_out, (size_t)N * 640, quant, 59);
     if (training)
@@ -2103,15 +2147,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage1_mfa_att1_mean, stage1_mfa_x1, N, 128, 16);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att1_mean, (size_t)N * 1280, quant, 60);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att1_fc1, stage1_mfa_att1_mean, stage1_mfa_att1_fc1_weight, NULL, 10, 6, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stage1_mfa_att1_fc1, stage1_mfa_att1_mean, stage1_mfa_att1_fc1_weight, NULL, 10, 6, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stage1_mfa_att1_fc1, stage1_mfa_att1_mean, stage1_mfa_att1_fc1_weight, NULL, 10, 6, (size_t)N * 128);
+    }
     relu_forward(stage1_mfa_att1_relu, stage1_mfa_att1_fc1, (size_t)N * 768);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att1_relu, (size_t)N * 768, quant, 61);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att1_fc2, stage1_mfa_att1_relu, stage1_mfa_att1_fc2_weight, NULL, 6, 10, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stage1_mfa_att1_fc2, stage1_mfa_att1_relu, stage1_mfa_att1_fc2_weight, NULL, 6, 10, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stage1_mfa_att1_fc2, stage1_mfa_att1_relu, stage1_mfa_att1_fc2_weight, NULL, 6, 10, (size_t)N * 128);
+    }
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att1_fc2, (size_t)N * 1280, quant, 62);
     sigmoid_forward(stage1_mfa_att1_sigmoid, stage1_mfa_att1_fc2, (size_t)N * 1280);
@@ -2136,15 +2188,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage1_mfa_att2_mean, stage1_mfa_bn2, N, 128, 16);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att2_mean, (size_t)N * 1280, quant, 65);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, NULL, 10, 6, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, NULL, 10, 6, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, NULL, 10, 6, (size_t)N * 128);
+    }
     relu_forward(stage1_mfa_att2_relu, stage1_mfa_att2_fc1, (size_t)N * 768);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att2_relu, (size_t)N * 768, quant, 66);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, NULL, 6, 10, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, NULL, 6, 10, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, NULL, 6, 10, (size_t)N * 128);
+    }
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att2_fc2, (size_t)N * 1280, quant, 67);
     sigmoid_forward(stage1_mfa_att2_sigmoid, stage1_mfa_att2_fc2, (size_t)N * 1280);
@@ -2177,15 +2237,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage1_mfa_att3_mean, stage1_mfa_bn3, N, 128, 16);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att3_mean, (size_t)N * 1280, quant, 71);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, NULL, 10, 6, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, NULL, 10, 6, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, NULL, 10, 6, (size_t)N * 128);
+    }
     relu_forward(stage1_mfa_att3_relu, stage1_mfa_att3_fc1, (size_t)N * 768);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att3_relu, (size_t)N * 768, quant, 72);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, NULL, 6, 10, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, NULL, 6, 10, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, NULL, 6, 10, (size_t)N * 128);
+    }
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att3_fc2, (size_t)N * 1280, quant, 73);
     sigmoid_forward(stage1_mfa_att3_sigmoid, stage1_mfa_att3_fc2, (size_t)N * 1280);
@@ -2218,15 +2286,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage1_mfa_att4_mean, stage1_mfa_bn4, N, 128, 16);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att4_mean, (size_t)N * 1280, quant, 77);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, NULL, 10, 6, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, NULL, 10, 6, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, NULL, 10, 6, (size_t)N * 128);
+    }
     relu_forward(stage1_mfa_att4_relu, stage1_mfa_att4_fc1, (size_t)N * 768);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att4_relu, (size_t)N * 768, quant, 78);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, NULL, 6, 10, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, NULL, 6, 10, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, NULL, 6, 10, (size_t)N * 128);
+    }
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att4_fc2, (size_t)N * 1280, quant, 79);
     sigmoid_forward(stage1_mfa_att4_sigmoid, stage1_mfa_att4_fc2, (size_t)N * 1280);
@@ -2248,9 +2324,13 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         maxpool_forward_channel(c, stage2_maxpool, stage2_maxpool_argmax, stage1_mfa, N, 128, 16, 2, 2, 64, 8);
 
     /* stage2.bcres2net1: 40 x 64 x 8 -> 60 x 64 x 8 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 1228800 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
-        conv1x1_forward_block(k, stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, NULL, 40, 60, (size_t)N * 512);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 1228800 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
+            conv1x1_forward_block(k, stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, NULL, 40, 60, (size_t)N * 512);
+    } else {
+        conv1x1_forward(stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, NULL, 40, 60, (size_t)N * 512);
+    }
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 60; g++)
@@ -2330,9 +2410,13 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     relu_forward(stage2_bcres2net1_f1_out4, stage2_bcres2net1_f1_dw4, (size_t)N * 120);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net1_f1_out4, (size_t)N * 120, quant, 86);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
-        conv1x1_forward_block(k, stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, stage2_bcres2net1_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
+            conv1x1_forward_block(k, stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, stage2_bcres2net1_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
+    } else {
+        conv1x1_forward(stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, stage2_bcres2net1_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
+    }
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net1_conv_out, (size_t)N * 480, quant, 89);
     if (training)
@@ -2423,9 +2507,13 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     relu_forward(stage2_bcres2net2_f1_out4, stage2_bcres2net2_f1_dw4, (size_t)N * 120);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net2_f1_out4, (size_t)N * 120, quant, 94);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
-        conv1x1_forward_block(k, stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
+            conv1x1_forward_block(k, stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
+    } else {
+        conv1x1_forward(stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
+    }
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net2_conv_out, (size_t)N * 480, quant, 97);
     if (training)
@@ -2460,15 +2548,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage2_mfa_att1_mean, stage2_mfa_x1, N, 64, 8);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att1_mean, (size_t)N * 960, quant, 98);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att1_fc1, stage2_mfa_att1_mean, stage2_mfa_att1_fc1_weight, NULL, 15, 8, (size_t)N * 64);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+            conv1x1_forward_block(k, stage2_mfa_att1_fc1, stage2_mfa_att1_mean, stage2_mfa_att1_fc1_weight, NULL, 15, 8, (size_t)N * 64);
+    } else {
+        conv1x1_forward(stage2_mfa_att1_fc1, stage2_mfa_att1_mean, stage2_mfa_att1_fc1_weight, NULL, 15, 8, (size_t)N * 64);
+    }
     relu_forward(stage2_mfa_att1_relu, stage2_mfa_att1_fc1, (size_t)N * 512);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att1_relu, (size_t)N * 512, quant, 99);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att1_fc2, stage2_mfa_att1_relu, stage2_mfa_att1_fc2_weight, NULL, 8, 15, (size_t)N * 64);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+            conv1x1_forward_block(k, stage2_mfa_att1_fc2, stage2_mfa_att1_relu, stage2_mfa_att1_fc2_weight, NULL, 8, 15, (size_t)N * 64);
+    } else {
+        conv1x1_forward(stage2_mfa_att1_fc2, stage2_mfa_att1_relu, stage2_mfa_att1_fc2_weight, NULL, 8, 15, (size_t)N * 64);
+    }
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att1_fc2, (size_t)N * 960, quant, 100);
     sigmoid_forward(stage2_mfa_att1_sigmoid, stage2_mfa_att1_fc2, (size_t)N * 960);
@@ -2493,15 +2589,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage2_mfa_att2_mean, stage2_mfa_bn2, N, 64, 8);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att2_mean, (size_t)N * 960, quant, 103);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, NULL, 15, 8, (size_t)N * 64);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+            conv1x1_forward_block(k, stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, NULL, 15, 8, (size_t)N * 64);
+    } else {
+        conv1x1_forward(stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, NULL, 15, 8, (size_t)N * 64);
+    }
     relu_forward(stage2_mfa_att2_relu, stage2_mfa_att2_fc1, (size_t)N * 512);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att2_relu, (size_t)N * 512, quant, 104);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, NULL, 8, 15, (size_t)N * 64);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+            conv1x1_forward_block(k, stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, NULL, 8, 15, (size_t)N * 64);
+    } else {
+        conv1x1_forward(stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, NULL, 8, 15, (size_t)N * 64);
+    }
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att2_fc2, (size_t)N * 960, quant, 105);
     sigmoid_forward(stage2_mfa_att2_sigmoid, stage2_mfa_att2_fc2, (size_t)N * 960);
@@ -2534,15 +2638,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage2_mfa_att3_mean, stage2_mfa_bn3, N, 64, 8);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att3_mean, (size_t)N * 960, quant, 109);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, NULL, 15, 8, (size_t)N * 64);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+            conv1x1_forward_block(k, stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, NULL, 15, 8, (size_t)N * 64);
+    } else {
+        conv1x1_forward(stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, NULL, 15, 8, (size_t)N * 64);
+    }
     relu_forward(stage2_mfa_att3_relu, stage2_mfa_att3_fc1, (size_t)N * 512);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att3_relu, (size_t)N * 512, quant, 110);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, NULL, 8, 15, (size_t)N * 64);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+            conv1x1_forward_block(k, stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, NULL, 8, 15, (size_t)N * 64);
+    } else {
+        conv1x1_forward(stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, NULL, 8, 15, (size_t)N * 64);
+    }
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att3_fc2, (size_t)N * 960, quant, 111);
     sigmoid_forward(stage2_mfa_att3_sigmoid, stage2_mfa_att3_fc2, (size_t)N * 960);
@@ -2575,15 +2687,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage2_mfa_att4_mean, stage2_mfa_bn4, N, 64, 8);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att4_mean, (size_t)N * 960, quant, 115);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, NULL, 15, 8, (size_t)N * 64);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+            conv1x1_forward_block(k, stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, NULL, 15, 8, (size_t)N * 64);
+    } else {
+        conv1x1_forward(stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, NULL, 15, 8, (size_t)N * 64);
+    }
     relu_forward(stage2_mfa_att4_relu, stage2_mfa_att4_fc1, (size_t)N * 512);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att4_relu, (size_t)N * 512, quant, 116);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, NULL, 8, 15, (size_t)N * 64);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+            conv1x1_forward_block(k, stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, NULL, 8, 15, (size_t)N * 64);
+    } else {
+        conv1x1_forward(stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, NULL, 8, 15, (size_t)N * 64);
+    }
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att4_fc2, (size_t)N * 960, quant, 117);
     sigmoid_forward(stage2_mfa_att4_sigmoid, stage2_mfa_att4_fc2, (size_t)N * 960);
@@ -2605,9 +2725,13 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         maxpool_forward_channel(c, stage3_maxpool, stage3_maxpool_argmax, stage2_mfa, N, 64, 8, 2, 2, 32, 4);
 
     /* stage3.bcres2net1: 60 x 32 x 4 -> 80 x 32 x 4 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 614400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, NULL, 60, 80, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 614400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, NULL, 60, 80, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, NULL, 60, 80, (size_t)N * 128);
+    }
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 80; g++)
@@ -2687,9 +2811,13 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     relu_forward(stage3_bcres2net1_f1_out4, stage3_bcres2net1_f1_dw4, (size_t)N * 80);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net1_f1_out4, (size_t)N * 80, quant, 124);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, stage3_bcres2net1_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+            conv1x1_forward_block(k, stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, stage3_bcres2net1_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    } else {
+        conv1x1_forward(stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, stage3_bcres2net1_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    }
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net1_conv_out, (size_t)N * 320, quant, 127);
     if (training)
@@ -2780,9 +2908,13 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     relu_forward(stage3_bcres2net2_f1_out4, stage3_bcres2net2_f1_dw4, (size_t)N * 80);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net2_f1_out4, (size_t)N * 80, quant, 132);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+            conv1x1_forward_block(k, stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    } else {
+        conv1x1_forward(stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    }
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net2_conv_out, (size_t)N * 320, quant, 135);
     if (training)
@@ -2817,15 +2949,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage3_mfa_att1_mean, stage3_mfa_x1, N, 32, 4);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att1_mean, (size_t)N * 640, quant, 136);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att1_fc1, stage3_mfa_att1_mean, stage3_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage3_mfa_att1_fc1, stage3_mfa_att1_mean, stage3_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage3_mfa_att1_fc1, stage3_mfa_att1_mean, stage3_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 32);
+    }
     relu_forward(stage3_mfa_att1_relu, stage3_mfa_att1_fc1, (size_t)N * 320);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att1_relu, (size_t)N * 320, quant, 137);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att1_fc2, stage3_mfa_att1_relu, stage3_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage3_mfa_att1_fc2, stage3_mfa_att1_relu, stage3_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage3_mfa_att1_fc2, stage3_mfa_att1_relu, stage3_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 32);
+    }
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att1_fc2, (size_t)N * 640, quant, 138);
     sigmoid_forward(stage3_mfa_att1_sigmoid, stage3_mfa_att1_fc2, (size_t)N * 640);
@@ -2850,15 +2990,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage3_mfa_att2_mean, stage3_mfa_bn2, N, 32, 4);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att2_mean, (size_t)N * 640, quant, 141);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 32);
+    }
     relu_forward(stage3_mfa_att2_relu, stage3_mfa_att2_fc1, (size_t)N * 320);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att2_relu, (size_t)N * 320, quant, 142);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 32);
+    }
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att2_fc2, (size_t)N * 640, quant, 143);
     sigmoid_forward(stage3_mfa_att2_sigmoid, stage3_mfa_att2_fc2, (size_t)N * 640);
@@ -2891,15 +3039,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage3_mfa_att3_mean, stage3_mfa_bn3, N, 32, 4);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att3_mean, (size_t)N * 640, quant, 147);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 32);
+    }
     relu_forward(stage3_mfa_att3_relu, stage3_mfa_att3_fc1, (size_t)N * 320);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att3_relu, (size_t)N * 320, quant, 148);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 32);
+    }
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att3_fc2, (size_t)N * 640, quant, 149);
     sigmoid_forward(stage3_mfa_att3_sigmoid, stage3_mfa_att3_fc2, (size_t)N * 640);
@@ -2932,15 +3088,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage3_mfa_att4_mean, stage3_mfa_bn4, N, 32, 4);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att4_mean, (size_t)N * 640, quant, 153);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 32);
+    }
     relu_forward(stage3_mfa_att4_relu, stage3_mfa_att4_fc1, (size_t)N * 320);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att4_relu, (size_t)N * 320, quant, 154);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 32);
+    }
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att4_fc2, (size_t)N * 640, quant, 155);
     sigmoid_forward(stage3_mfa_att4_sigmoid, stage3_mfa_att4_fc2, (size_t)N * 640);
@@ -2957,9 +3121,13 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     /* ---- spec line 13: stage4: bcres2net(out = 2.5*C) x 3 -> resnorm(0.1) -> mfa; */
 
     /* stage4.bcres2net1: 80 x 32 x 4 -> 100 x 32 x 4 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 1024000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage4_bcres2net1_conv_in, stage3_mfa, stage4_bcres2net1_conv_in_weight, NULL, 80, 100, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 1024000 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stage4_bcres2net1_conv_in, stage3_mfa, stage4_bcres2net1_conv_in_weight, NULL, 80, 100, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stage4_bcres2net1_conv_in, stage3_mfa, stage4_bcres2net1_conv_in_weight, NULL, 80, 100, (size_t)N * 128);
+    }
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 100; g++)
@@ -3039,9 +3207,13 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     relu_forward(stage4_bcres2net1_f1_out4, stage4_bcres2net1_f1_dw4, (size_t)N * 100);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net1_f1_out4, (size_t)N * 100, quant, 162);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, stage4_bcres2net1_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 40000 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+            conv1x1_forward_block(k, stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, stage4_bcres2net1_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    } else {
+        conv1x1_forward(stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, stage4_bcres2net1_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    }
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net1_conv_out, (size_t)N * 400, quant, 165);
     if (training)
@@ -3132,9 +3304,13 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     relu_forward(stage4_bcres2net2_f1_out4, stage4_bcres2net2_f1_dw4, (size_t)N * 100);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net2_f1_out4, (size_t)N * 100, quant, 170);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 40000 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+            conv1x1_forward_block(k, stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    } else {
+        conv1x1_forward(stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    }
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net2_conv_out, (size_t)N * 400, quant, 173);
     if (training)
@@ -3225,9 +3401,13 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     relu_forward(stage4_bcres2net3_f1_out4, stage4_bcres2net3_f1_dw4, (size_t)N * 100);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net3_f1_out4, (size_t)N * 100, quant, 178);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 40000 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+            conv1x1_forward_block(k, stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    } else {
+        conv1x1_forward(stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    }
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net3_conv_out, (size_t)N * 400, quant, 181);
     if (training)
@@ -3262,15 +3442,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage4_mfa_att1_mean, stage4_mfa_x1, N, 32, 4);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att1_mean, (size_t)N * 800, quant, 182);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att1_fc1, stage4_mfa_att1_mean, stage4_mfa_att1_fc1_weight, NULL, 25, 12, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage4_mfa_att1_fc1, stage4_mfa_att1_mean, stage4_mfa_att1_fc1_weight, NULL, 25, 12, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage4_mfa_att1_fc1, stage4_mfa_att1_mean, stage4_mfa_att1_fc1_weight, NULL, 25, 12, (size_t)N * 32);
+    }
     relu_forward(stage4_mfa_att1_relu, stage4_mfa_att1_fc1, (size_t)N * 384);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att1_relu, (size_t)N * 384, quant, 183);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att1_fc2, stage4_mfa_att1_relu, stage4_mfa_att1_fc2_weight, NULL, 12, 25, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage4_mfa_att1_fc2, stage4_mfa_att1_relu, stage4_mfa_att1_fc2_weight, NULL, 12, 25, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage4_mfa_att1_fc2, stage4_mfa_att1_relu, stage4_mfa_att1_fc2_weight, NULL, 12, 25, (size_t)N * 32);
+    }
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att1_fc2, (size_t)N * 800, quant, 184);
     sigmoid_forward(stage4_mfa_att1_sigmoid, stage4_mfa_att1_fc2, (size_t)N * 800);
@@ -3295,15 +3483,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage4_mfa_att2_mean, stage4_mfa_bn2, N, 32, 4);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att2_mean, (size_t)N * 800, quant, 187);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, NULL, 25, 12, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, NULL, 25, 12, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, NULL, 25, 12, (size_t)N * 32);
+    }
     relu_forward(stage4_mfa_att2_relu, stage4_mfa_att2_fc1, (size_t)N * 384);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att2_relu, (size_t)N * 384, quant, 188);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, NULL, 12, 25, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, NULL, 12, 25, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, NULL, 12, 25, (size_t)N * 32);
+    }
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att2_fc2, (size_t)N * 800, quant, 189);
     sigmoid_forward(stage4_mfa_att2_sigmoid, stage4_mfa_att2_fc2, (size_t)N * 800);
@@ -3336,15 +3532,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage4_mfa_att3_mean, stage4_mfa_bn3, N, 32, 4);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att3_mean, (size_t)N * 800, quant, 193);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, NULL, 25, 12, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, NULL, 25, 12, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, NULL, 25, 12, (size_t)N * 32);
+    }
     relu_forward(stage4_mfa_att3_relu, stage4_mfa_att3_fc1, (size_t)N * 384);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att3_relu, (size_t)N * 384, quant, 194);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, NULL, 12, 25, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, NULL, 12, 25, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, NULL, 12, 25, (size_t)N * 32);
+    }
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att3_fc2, (size_t)N * 800, quant, 195);
     sigmoid_forward(stage4_mfa_att3_sigmoid, stage4_mfa_att3_fc2, (size_t)N * 800);
@@ -3377,15 +3581,23 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage4_mfa_att4_mean, stage4_mfa_bn4, N, 32, 4);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att4_mean, (size_t)N * 800, quant, 199);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, NULL, 25, 12, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, NULL, 25, 12, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, NULL, 25, 12, (size_t)N * 32);
+    }
     relu_forward(stage4_mfa_att4_relu, stage4_mfa_att4_fc1, (size_t)N * 384);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att4_relu, (size_t)N * 384, quant, 200);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, NULL, 12, 25, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, NULL, 12, 25, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, NULL, 12, 25, (size_t)N * 32);
+    }
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att4_fc2, (size_t)N * 800, quant, 201);
     sigmoid_forward(stage4_mfa_att4_sigmoid, stage4_mfa_att4_fc2, (size_t)N * 800);
@@ -3402,24 +3614,40 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     /* ---- spec line 14: head:   fpm(stage1, stage2, stage3, stage4, width = C) -> linear(classes); */
 
     /* head.fpm: 100 x 32 x 4 -> 160 x 1 x 1 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 3276800 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 2048); k++)
-        conv1x1_forward_block(k, head_fpm_lateral1, stage1_mfa, head_fpm_lateral1_weight, NULL, 40, 40, (size_t)N * 2048);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 3276800 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 2048); k++)
+            conv1x1_forward_block(k, head_fpm_lateral1, stage1_mfa, head_fpm_lateral1_weight, NULL, 40, 40, (size_t)N * 2048);
+    } else {
+        conv1x1_forward(head_fpm_lateral1, stage1_mfa, head_fpm_lateral1_weight, NULL, 40, 40, (size_t)N * 2048);
+    }
     if (int8_grids)
         fake_quant_internal(head_fpm_lateral1, (size_t)N * 81920, quant, 203);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 1228800 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
-        conv1x1_forward_block(k, head_fpm_lateral2, stage2_mfa, head_fpm_lateral2_weight, NULL, 60, 40, (size_t)N * 512);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 1228800 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
+            conv1x1_forward_block(k, head_fpm_lateral2, stage2_mfa, head_fpm_lateral2_weight, NULL, 60, 40, (size_t)N * 512);
+    } else {
+        conv1x1_forward(head_fpm_lateral2, stage2_mfa, head_fpm_lateral2_weight, NULL, 60, 40, (size_t)N * 512);
+    }
     if (int8_grids)
         fake_quant_internal(head_fpm_lateral2, (size_t)N * 20480, quant, 204);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 409600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, head_fpm_lateral3, stage3_mfa, head_fpm_lateral3_weight, NULL, 80, 40, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 409600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, head_fpm_lateral3, stage3_mfa, head_fpm_lateral3_weight, NULL, 80, 40, (size_t)N * 128);
+    } else {
+        conv1x1_forward(head_fpm_lateral3, stage3_mfa, head_fpm_lateral3_weight, NULL, 80, 40, (size_t)N * 128);
+    }
     if (int8_grids)
         fake_quant_internal(head_fpm_lateral3, (size_t)N * 5120, quant, 205);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 512000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, head_fpm_lateral4, stage4_mfa, head_fpm_lateral4_weight, NULL, 100, 40, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 512000 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, head_fpm_lateral4, stage4_mfa, head_fpm_lateral4_weight, NULL, 100, 40, (size_t)N * 128);
+    } else {
+        conv1x1_forward(head_fpm_lateral4, stage4_mfa, head_fpm_lateral4_weight, NULL, 100, 40, (size_t)N * 128);
+    }
     if (int8_grids)
         fake_quant_internal(head_fpm_lateral4, (size_t)N * 5120, quant, 206);
     copy_forward(head_fpm_smooth4_f2_out1, head_fpm_smooth4_f2_in1, (size_t)N * 1280);
@@ -3490,9 +3718,13 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     relu_forward(head_fpm_smooth4_f1_out4, head_fpm_smooth4_f1_dw4, (size_t)N * 40);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth4_f1_out4, (size_t)N * 40, quant, 211);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, head_fpm_smooth4_conv_out_weight, NULL, 40, 40, (size_t)N * 4);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+            conv1x1_forward_block(k, head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, head_fpm_smooth4_conv_out_weight, NULL, 40, 40, (size_t)N * 4);
+    } else {
+        conv1x1_forward(head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, head_fpm_smooth4_conv_out_weight, NULL, 40, 40, (size_t)N * 4);
+    }
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth4_conv_out, (size_t)N * 160, quant, 214);
     if (training)
@@ -3587,9 +3819,13 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     relu_forward(head_fpm_smooth3_f1_out4, head_fpm_smooth3_f1_dw4, (size_t)N * 40);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth3_f1_out4, (size_t)N * 40, quant, 221);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, head_fpm_smooth3_conv_out_weight, NULL, 40, 40, (size_t)N * 4);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+            conv1x1_forward_block(k, head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, head_fpm_smooth3_conv_out_weight, NULL, 40, 40, (size_t)N * 4);
+    } else {
+        conv1x1_forward(head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, head_fpm_smooth3_conv_out_weight, NULL, 40, 40, (size_t)N * 4);
+    }
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth3_conv_out, (size_t)N * 160, quant, 224);
     if (training)
@@ -3613,9 +3849,13 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     globalpool_forward(head_fpm_pool3, head_fpm_smooth3_bn, 40 * N, 128);
     if (int8_grids)
         fake_quant_forward(head_fpm_pool3, (size_t)N * 40, quant->ranges + 38, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 819200 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 40, 160, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 819200 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 40, 160, (size_t)N * 128);
+    } else {
+        conv1x1_forward(head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 40, 160, (size_t)N * 128);
+    }
     if (int8_grids)
         fake_quant_internal(head_fpm_up2, (size_t)N * 20480, quant, 226);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
@@ -3692,9 +3932,13 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     relu_forward(head_fpm_smooth2_f1_out4, head_fpm_smooth2_f1_dw4, (size_t)N * 80);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth2_f1_out4, (size_t)N * 80, quant, 232);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
-        conv1x1_forward_block(k, head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, head_fpm_smooth2_conv_out_weight, NULL, 40, 40, (size_t)N * 8);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
+            conv1x1_forward_block(k, head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, head_fpm_smooth2_conv_out_weight, NULL, 40, 40, (size_t)N * 8);
+    } else {
+        conv1x1_forward(head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, head_fpm_smooth2_conv_out_weight, NULL, 40, 40, (size_t)N * 8);
+    }
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth2_conv_out, (size_t)N * 320, quant, 235);
     if (training)
@@ -3718,9 +3962,13 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     globalpool_forward(head_fpm_pool2, head_fpm_smooth2_bn, 40 * N, 512);
     if (int8_grids)
         fake_quant_forward(head_fpm_pool2, (size_t)N * 40, quant->ranges + 38, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 3276800 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
-        conv1x1_forward_block(k, head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 40, 160, (size_t)N * 512);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 3276800 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
+            conv1x1_forward_block(k, head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 40, 160, (size_t)N * 512);
+    } else {
+        conv1x1_forward(head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 40, 160, (size_t)N * 512);
+    }
     if (int8_grids)
         fake_quant_internal(head_fpm_up1, (size_t)N * 81920, quant, 237);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
@@ -3797,9 +4045,13 @@ static void bcres2net_mfa_fpm_run_forward(int N, int training, const real *param
     relu_forward(head_fpm_smooth1_f1_out4, head_fpm_smooth1_f1_dw4, (size_t)N * 160);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth1_f1_out4, (size_t)N * 160, quant, 243);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
-        conv1x1_forward_block(k, head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, head_fpm_smooth1_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
+            conv1x1_forward_block(k, head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, head_fpm_smooth1_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    } else {
+        conv1x1_forward(head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, head_fpm_smooth1_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    }
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth1_conv_out, (size_t)N * 640, quant, 246);
     if (training)
@@ -7675,13 +7927,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stem_mfa_att1_mean, stem_mfa_x1, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    conv1x1_forward(stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stem_mfa_att1_relu, stem_mfa_att1_fc1, (size_t)N * 1280);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att1_fc2, stem_mfa_att1_relu, stem_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    conv1x1_forward(stem_mfa_att1_fc2, stem_mfa_att1_relu, stem_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att1_sigmoid, stem_mfa_att1_fc2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -7692,13 +7940,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stem_mfa_att2_mean, stem_mfa_bn2, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    conv1x1_forward(stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stem_mfa_att2_relu, stem_mfa_att2_fc1, (size_t)N * 1280);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    conv1x1_forward(stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att2_sigmoid, stem_mfa_att2_fc2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -7710,13 +7954,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stem_mfa_att3_mean, stem_mfa_bn3, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    conv1x1_forward(stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stem_mfa_att3_relu, stem_mfa_att3_fc1, (size_t)N * 1280);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    conv1x1_forward(stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att3_sigmoid, stem_mfa_att3_fc2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -7728,13 +7968,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stem_mfa_att4_mean, stem_mfa_bn4, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    conv1x1_forward(stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stem_mfa_att4_relu, stem_mfa_att4_fc1, (size_t)N * 1280);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    conv1x1_forward(stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att4_sigmoid, stem_mfa_att4_fc2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -7743,9 +7979,7 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     /* ---- spec line 10: stage1: bcres2net(out = C) x 2 -> resnorm(0.1) -> mfa; */
 
     /* stage1.bcres2net1: 80 x 128 x 16 -> 40 x 128 x 16 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6553600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 2048); k++)
-        conv1x1_forward_block(k, stage1_bcres2net1_conv_in, stem_mfa, stage1_bcres2net1_conv_in_weight, NULL, 80, 40, (size_t)N * 2048);
+    conv1x1_forward(stage1_bcres2net1_conv_in, stem_mfa, stage1_bcres2net1_conv_in_weight, NULL, 80, 40, (size_t)N * 2048);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
         norm_forward_infer_group(g, stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_shift, stats + 280, stats + 320, (NormShape){40, 1, N, 128, 16}, 1);
@@ -7779,9 +8013,7 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, stage1_bcres2net1_f1_dw4, stage1_bcres2net1_f1_sum4, stage1_bcres2net1_f1_dw4_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres2net1_f1_out4, stage1_bcres2net1_f1_dw4, (size_t)N * 160);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
-        conv1x1_forward_block(k, stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, stage1_bcres2net1_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    conv1x1_forward(stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, stage1_bcres2net1_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
     copy_forward(stage1_bcres2net1_drop, stage1_bcres2net1_conv_out, (size_t)N * 640);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -7818,9 +8050,7 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, stage1_bcres2net2_f1_dw4, stage1_bcres2net2_f1_sum4, stage1_bcres2net2_f1_dw4_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres2net2_f1_out4, stage1_bcres2net2_f1_dw4, (size_t)N * 160);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
-        conv1x1_forward_block(k, stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    conv1x1_forward(stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
     copy_forward(stage1_bcres2net2_drop, stage1_bcres2net2_conv_out, (size_t)N * 640);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -7835,13 +8065,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         mean_t_forward_channel(c, stage1_mfa_att1_mean, stage1_mfa_x1, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att1_fc1, stage1_mfa_att1_mean, stage1_mfa_att1_fc1_weight, NULL, 10, 6, (size_t)N * 128);
+    conv1x1_forward(stage1_mfa_att1_fc1, stage1_mfa_att1_mean, stage1_mfa_att1_fc1_weight, NULL, 10, 6, (size_t)N * 128);
     relu_forward(stage1_mfa_att1_relu, stage1_mfa_att1_fc1, (size_t)N * 768);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att1_fc2, stage1_mfa_att1_relu, stage1_mfa_att1_fc2_weight, NULL, 6, 10, (size_t)N * 128);
+    conv1x1_forward(stage1_mfa_att1_fc2, stage1_mfa_att1_relu, stage1_mfa_att1_fc2_weight, NULL, 6, 10, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att1_sigmoid, stage1_mfa_att1_fc2, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
@@ -7852,13 +8078,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         mean_t_forward_channel(c, stage1_mfa_att2_mean, stage1_mfa_bn2, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, NULL, 10, 6, (size_t)N * 128);
+    conv1x1_forward(stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, NULL, 10, 6, (size_t)N * 128);
     relu_forward(stage1_mfa_att2_relu, stage1_mfa_att2_fc1, (size_t)N * 768);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, NULL, 6, 10, (size_t)N * 128);
+    conv1x1_forward(stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, NULL, 6, 10, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att2_sigmoid, stage1_mfa_att2_fc2, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
@@ -7870,13 +8092,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         mean_t_forward_channel(c, stage1_mfa_att3_mean, stage1_mfa_bn3, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, NULL, 10, 6, (size_t)N * 128);
+    conv1x1_forward(stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, NULL, 10, 6, (size_t)N * 128);
     relu_forward(stage1_mfa_att3_relu, stage1_mfa_att3_fc1, (size_t)N * 768);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, NULL, 6, 10, (size_t)N * 128);
+    conv1x1_forward(stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, NULL, 6, 10, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att3_sigmoid, stage1_mfa_att3_fc2, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
@@ -7888,13 +8106,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
         mean_t_forward_channel(c, stage1_mfa_att4_mean, stage1_mfa_bn4, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, NULL, 10, 6, (size_t)N * 128);
+    conv1x1_forward(stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, NULL, 10, 6, (size_t)N * 128);
     relu_forward(stage1_mfa_att4_relu, stage1_mfa_att4_fc1, (size_t)N * 768);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, NULL, 6, 10, (size_t)N * 128);
+    conv1x1_forward(stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, NULL, 6, 10, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att4_sigmoid, stage1_mfa_att4_fc2, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
@@ -7908,9 +8122,7 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
         maxpool_forward_channel(c, stage2_maxpool, NULL, stage1_mfa, N, 128, 16, 2, 2, 64, 8);
 
     /* stage2.bcres2net1: 40 x 64 x 8 -> 60 x 64 x 8 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 1228800 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
-        conv1x1_forward_block(k, stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, NULL, 40, 60, (size_t)N * 512);
+    conv1x1_forward(stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, NULL, 40, 60, (size_t)N * 512);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
         norm_forward_infer_group(g, stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_shift, stats + 1060, stats + 1120, (NormShape){60, 1, N, 64, 8}, 1);
@@ -7944,9 +8156,7 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 15; c++)
         dwconv_forward_channel(c, stage2_bcres2net1_f1_dw4, stage2_bcres2net1_f1_sum4, stage2_bcres2net1_f1_dw4_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres2net1_f1_out4, stage2_bcres2net1_f1_dw4, (size_t)N * 120);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
-        conv1x1_forward_block(k, stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, stage2_bcres2net1_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
+    conv1x1_forward(stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, stage2_bcres2net1_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
     copy_forward(stage2_bcres2net1_drop, stage2_bcres2net1_conv_out, (size_t)N * 480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
@@ -7983,9 +8193,7 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 15; c++)
         dwconv_forward_channel(c, stage2_bcres2net2_f1_dw4, stage2_bcres2net2_f1_sum4, stage2_bcres2net2_f1_dw4_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres2net2_f1_out4, stage2_bcres2net2_f1_dw4, (size_t)N * 120);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
-        conv1x1_forward_block(k, stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
+    conv1x1_forward(stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
     copy_forward(stage2_bcres2net2_drop, stage2_bcres2net2_conv_out, (size_t)N * 480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
@@ -8000,13 +8208,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         mean_t_forward_channel(c, stage2_mfa_att1_mean, stage2_mfa_x1, N, 64, 8);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att1_fc1, stage2_mfa_att1_mean, stage2_mfa_att1_fc1_weight, NULL, 15, 8, (size_t)N * 64);
+    conv1x1_forward(stage2_mfa_att1_fc1, stage2_mfa_att1_mean, stage2_mfa_att1_fc1_weight, NULL, 15, 8, (size_t)N * 64);
     relu_forward(stage2_mfa_att1_relu, stage2_mfa_att1_fc1, (size_t)N * 512);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att1_fc2, stage2_mfa_att1_relu, stage2_mfa_att1_fc2_weight, NULL, 8, 15, (size_t)N * 64);
+    conv1x1_forward(stage2_mfa_att1_fc2, stage2_mfa_att1_relu, stage2_mfa_att1_fc2_weight, NULL, 8, 15, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att1_sigmoid, stage2_mfa_att1_fc2, (size_t)N * 960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
@@ -8017,13 +8221,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         mean_t_forward_channel(c, stage2_mfa_att2_mean, stage2_mfa_bn2, N, 64, 8);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, NULL, 15, 8, (size_t)N * 64);
+    conv1x1_forward(stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, NULL, 15, 8, (size_t)N * 64);
     relu_forward(stage2_mfa_att2_relu, stage2_mfa_att2_fc1, (size_t)N * 512);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, NULL, 8, 15, (size_t)N * 64);
+    conv1x1_forward(stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, NULL, 8, 15, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att2_sigmoid, stage2_mfa_att2_fc2, (size_t)N * 960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
@@ -8035,13 +8235,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         mean_t_forward_channel(c, stage2_mfa_att3_mean, stage2_mfa_bn3, N, 64, 8);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, NULL, 15, 8, (size_t)N * 64);
+    conv1x1_forward(stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, NULL, 15, 8, (size_t)N * 64);
     relu_forward(stage2_mfa_att3_relu, stage2_mfa_att3_fc1, (size_t)N * 512);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, NULL, 8, 15, (size_t)N * 64);
+    conv1x1_forward(stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, NULL, 8, 15, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att3_sigmoid, stage2_mfa_att3_fc2, (size_t)N * 960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
@@ -8053,13 +8249,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
         mean_t_forward_channel(c, stage2_mfa_att4_mean, stage2_mfa_bn4, N, 64, 8);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, NULL, 15, 8, (size_t)N * 64);
+    conv1x1_forward(stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, NULL, 15, 8, (size_t)N * 64);
     relu_forward(stage2_mfa_att4_relu, stage2_mfa_att4_fc1, (size_t)N * 512);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, NULL, 8, 15, (size_t)N * 64);
+    conv1x1_forward(stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, NULL, 8, 15, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att4_sigmoid, stage2_mfa_att4_fc2, (size_t)N * 960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 15; c++)
@@ -8073,9 +8265,7 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
         maxpool_forward_channel(c, stage3_maxpool, NULL, stage2_mfa, N, 64, 8, 2, 2, 32, 4);
 
     /* stage3.bcres2net1: 60 x 32 x 4 -> 80 x 32 x 4 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 614400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, NULL, 60, 80, (size_t)N * 128);
+    conv1x1_forward(stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, NULL, 60, 80, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_forward_infer_group(g, stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_shift, stats + 2230, stats + 2310, (NormShape){80, 1, N, 32, 4}, 1);
@@ -8109,9 +8299,7 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage3_bcres2net1_f1_dw4, stage3_bcres2net1_f1_sum4, stage3_bcres2net1_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres2net1_f1_out4, stage3_bcres2net1_f1_dw4, (size_t)N * 80);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, stage3_bcres2net1_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    conv1x1_forward(stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, stage3_bcres2net1_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
     copy_forward(stage3_bcres2net1_drop, stage3_bcres2net1_conv_out, (size_t)N * 320);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
@@ -8148,9 +8336,7 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage3_bcres2net2_f1_dw4, stage3_bcres2net2_f1_sum4, stage3_bcres2net2_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres2net2_f1_out4, stage3_bcres2net2_f1_dw4, (size_t)N * 80);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    conv1x1_forward(stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
     copy_forward(stage3_bcres2net2_drop, stage3_bcres2net2_conv_out, (size_t)N * 320);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
@@ -8165,13 +8351,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stage3_mfa_att1_mean, stage3_mfa_x1, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att1_fc1, stage3_mfa_att1_mean, stage3_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 32);
+    conv1x1_forward(stage3_mfa_att1_fc1, stage3_mfa_att1_mean, stage3_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 32);
     relu_forward(stage3_mfa_att1_relu, stage3_mfa_att1_fc1, (size_t)N * 320);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att1_fc2, stage3_mfa_att1_relu, stage3_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 32);
+    conv1x1_forward(stage3_mfa_att1_fc2, stage3_mfa_att1_relu, stage3_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att1_sigmoid, stage3_mfa_att1_fc2, (size_t)N * 640);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -8182,13 +8364,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stage3_mfa_att2_mean, stage3_mfa_bn2, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 32);
+    conv1x1_forward(stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 32);
     relu_forward(stage3_mfa_att2_relu, stage3_mfa_att2_fc1, (size_t)N * 320);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 32);
+    conv1x1_forward(stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att2_sigmoid, stage3_mfa_att2_fc2, (size_t)N * 640);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -8200,13 +8378,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stage3_mfa_att3_mean, stage3_mfa_bn3, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 32);
+    conv1x1_forward(stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 32);
     relu_forward(stage3_mfa_att3_relu, stage3_mfa_att3_fc1, (size_t)N * 320);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 32);
+    conv1x1_forward(stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att3_sigmoid, stage3_mfa_att3_fc2, (size_t)N * 640);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -8218,13 +8392,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stage3_mfa_att4_mean, stage3_mfa_bn4, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 32);
+    conv1x1_forward(stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 32);
     relu_forward(stage3_mfa_att4_relu, stage3_mfa_att4_fc1, (size_t)N * 320);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 32);
+    conv1x1_forward(stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att4_sigmoid, stage3_mfa_att4_fc2, (size_t)N * 640);
     #pragma omp parallel for schedule(static) if ((size_t)N * 2560 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -8233,9 +8403,7 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     /* ---- spec line 13: stage4: bcres2net(out = 2.5*C) x 3 -> resnorm(0.1) -> mfa; */
 
     /* stage4.bcres2net1: 80 x 32 x 4 -> 100 x 32 x 4 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 1024000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage4_bcres2net1_conv_in, stage3_mfa, stage4_bcres2net1_conv_in_weight, NULL, 80, 100, (size_t)N * 128);
+    conv1x1_forward(stage4_bcres2net1_conv_in, stage3_mfa, stage4_bcres2net1_conv_in_weight, NULL, 80, 100, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
         norm_forward_infer_group(g, stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_shift, stats + 3790, stats + 3890, (NormShape){100, 1, N, 32, 4}, 1);
@@ -8269,9 +8437,7 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net1_f1_dw4, stage4_bcres2net1_f1_sum4, stage4_bcres2net1_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net1_f1_out4, stage4_bcres2net1_f1_dw4, (size_t)N * 100);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, stage4_bcres2net1_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    conv1x1_forward(stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, stage4_bcres2net1_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
     copy_forward(stage4_bcres2net1_drop, stage4_bcres2net1_conv_out, (size_t)N * 400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
@@ -8308,9 +8474,7 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net2_f1_dw4, stage4_bcres2net2_f1_sum4, stage4_bcres2net2_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net2_f1_out4, stage4_bcres2net2_f1_dw4, (size_t)N * 100);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    conv1x1_forward(stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
     copy_forward(stage4_bcres2net2_drop, stage4_bcres2net2_conv_out, (size_t)N * 400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
@@ -8347,9 +8511,7 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 25; c++)
         dwconv_forward_channel(c, stage4_bcres2net3_f1_dw4, stage4_bcres2net3_f1_sum4, stage4_bcres2net3_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net3_f1_out4, stage4_bcres2net3_f1_dw4, (size_t)N * 100);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    conv1x1_forward(stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
     copy_forward(stage4_bcres2net3_drop, stage4_bcres2net3_conv_out, (size_t)N * 400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
@@ -8364,13 +8526,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         mean_t_forward_channel(c, stage4_mfa_att1_mean, stage4_mfa_x1, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att1_fc1, stage4_mfa_att1_mean, stage4_mfa_att1_fc1_weight, NULL, 25, 12, (size_t)N * 32);
+    conv1x1_forward(stage4_mfa_att1_fc1, stage4_mfa_att1_mean, stage4_mfa_att1_fc1_weight, NULL, 25, 12, (size_t)N * 32);
     relu_forward(stage4_mfa_att1_relu, stage4_mfa_att1_fc1, (size_t)N * 384);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att1_fc2, stage4_mfa_att1_relu, stage4_mfa_att1_fc2_weight, NULL, 12, 25, (size_t)N * 32);
+    conv1x1_forward(stage4_mfa_att1_fc2, stage4_mfa_att1_relu, stage4_mfa_att1_fc2_weight, NULL, 12, 25, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att1_sigmoid, stage4_mfa_att1_fc2, (size_t)N * 800);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
@@ -8381,13 +8539,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         mean_t_forward_channel(c, stage4_mfa_att2_mean, stage4_mfa_bn2, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, NULL, 25, 12, (size_t)N * 32);
+    conv1x1_forward(stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, NULL, 25, 12, (size_t)N * 32);
     relu_forward(stage4_mfa_att2_relu, stage4_mfa_att2_fc1, (size_t)N * 384);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, NULL, 12, 25, (size_t)N * 32);
+    conv1x1_forward(stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, NULL, 12, 25, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att2_sigmoid, stage4_mfa_att2_fc2, (size_t)N * 800);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
@@ -8399,13 +8553,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         mean_t_forward_channel(c, stage4_mfa_att3_mean, stage4_mfa_bn3, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, NULL, 25, 12, (size_t)N * 32);
+    conv1x1_forward(stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, NULL, 25, 12, (size_t)N * 32);
     relu_forward(stage4_mfa_att3_relu, stage4_mfa_att3_fc1, (size_t)N * 384);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, NULL, 12, 25, (size_t)N * 32);
+    conv1x1_forward(stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, NULL, 12, 25, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att3_sigmoid, stage4_mfa_att3_fc2, (size_t)N * 800);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
@@ -8417,13 +8567,9 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
         mean_t_forward_channel(c, stage4_mfa_att4_mean, stage4_mfa_bn4, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, NULL, 25, 12, (size_t)N * 32);
+    conv1x1_forward(stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, NULL, 25, 12, (size_t)N * 32);
     relu_forward(stage4_mfa_att4_relu, stage4_mfa_att4_fc1, (size_t)N * 384);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 9600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, NULL, 12, 25, (size_t)N * 32);
+    conv1x1_forward(stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, NULL, 12, 25, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att4_sigmoid, stage4_mfa_att4_fc2, (size_t)N * 800);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3200 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 25; c++)
@@ -8432,18 +8578,10 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     /* ---- spec line 14: head:   fpm(stage1, stage2, stage3, stage4, width = C) -> linear(classes); */
 
     /* head.fpm: 100 x 32 x 4 -> 160 x 1 x 1 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 3276800 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 2048); k++)
-        conv1x1_forward_block(k, head_fpm_lateral1, stage1_mfa, head_fpm_lateral1_weight, NULL, 40, 40, (size_t)N * 2048);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 1228800 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
-        conv1x1_forward_block(k, head_fpm_lateral2, stage2_mfa, head_fpm_lateral2_weight, NULL, 60, 40, (size_t)N * 512);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 409600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, head_fpm_lateral3, stage3_mfa, head_fpm_lateral3_weight, NULL, 80, 40, (size_t)N * 128);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 512000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, head_fpm_lateral4, stage4_mfa, head_fpm_lateral4_weight, NULL, 100, 40, (size_t)N * 128);
+    conv1x1_forward(head_fpm_lateral1, stage1_mfa, head_fpm_lateral1_weight, NULL, 40, 40, (size_t)N * 2048);
+    conv1x1_forward(head_fpm_lateral2, stage2_mfa, head_fpm_lateral2_weight, NULL, 60, 40, (size_t)N * 512);
+    conv1x1_forward(head_fpm_lateral3, stage3_mfa, head_fpm_lateral3_weight, NULL, 80, 40, (size_t)N * 128);
+    conv1x1_forward(head_fpm_lateral4, stage4_mfa, head_fpm_lateral4_weight, NULL, 100, 40, (size_t)N * 128);
     copy_forward(head_fpm_smooth4_f2_out1, head_fpm_smooth4_f2_in1, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 3840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 10; c++)
@@ -8474,9 +8612,7 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth4_f1_dw4, head_fpm_smooth4_f1_sum4, head_fpm_smooth4_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth4_f1_out4, head_fpm_smooth4_f1_dw4, (size_t)N * 40);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, head_fpm_smooth4_conv_out_weight, NULL, 40, 40, (size_t)N * 4);
+    conv1x1_forward(head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, head_fpm_smooth4_conv_out_weight, NULL, 40, 40, (size_t)N * 4);
     copy_forward(head_fpm_smooth4_drop, head_fpm_smooth4_conv_out, (size_t)N * 160);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -8513,17 +8649,13 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth3_f1_dw4, head_fpm_smooth3_f1_sum4, head_fpm_smooth3_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth3_f1_out4, head_fpm_smooth3_f1_dw4, (size_t)N * 40);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, head_fpm_smooth3_conv_out_weight, NULL, 40, 40, (size_t)N * 4);
+    conv1x1_forward(head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, head_fpm_smooth3_conv_out_weight, NULL, 40, 40, (size_t)N * 4);
     copy_forward(head_fpm_smooth3_drop, head_fpm_smooth3_conv_out, (size_t)N * 160);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         bcast_add_f_norm_infer_channel(c, head_fpm_smooth3_bn, head_fpm_smooth3_f2, head_fpm_merge3, head_fpm_smooth3_drop, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, stats + 7100, stats + 7140, N, 32, 4, 1, 1);
     globalpool_forward(head_fpm_pool3, head_fpm_smooth3_bn, 40 * N, 128);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 819200 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 40, 160, (size_t)N * 128);
+    conv1x1_forward(head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 40, 160, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         pixel_shuffle_forward_channel(c, head_fpm_shuffle2, head_fpm_up2, N, 32, 4);
@@ -8558,17 +8690,13 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth2_f1_dw4, head_fpm_smooth2_f1_sum4, head_fpm_smooth2_f1_dw4_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth2_f1_out4, head_fpm_smooth2_f1_dw4, (size_t)N * 80);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
-        conv1x1_forward_block(k, head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, head_fpm_smooth2_conv_out_weight, NULL, 40, 40, (size_t)N * 8);
+    conv1x1_forward(head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, head_fpm_smooth2_conv_out_weight, NULL, 40, 40, (size_t)N * 8);
     copy_forward(head_fpm_smooth2_drop, head_fpm_smooth2_conv_out, (size_t)N * 320);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         bcast_add_f_norm_infer_channel(c, head_fpm_smooth2_bn, head_fpm_smooth2_f2, head_fpm_merge2, head_fpm_smooth2_drop, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, stats + 7420, stats + 7460, N, 64, 8, 1, 1);
     globalpool_forward(head_fpm_pool2, head_fpm_smooth2_bn, 40 * N, 512);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 3276800 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
-        conv1x1_forward_block(k, head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 40, 160, (size_t)N * 512);
+    conv1x1_forward(head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 40, 160, (size_t)N * 512);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         pixel_shuffle_forward_channel(c, head_fpm_shuffle1, head_fpm_up1, N, 64, 8);
@@ -8603,9 +8731,7 @@ void bcres2net_mfa_fpm_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 10; c++)
         dwconv_forward_channel(c, head_fpm_smooth1_f1_dw4, head_fpm_smooth1_f1_sum4, head_fpm_smooth1_f1_dw4_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth1_f1_out4, head_fpm_smooth1_f1_dw4, (size_t)N * 160);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
-        conv1x1_forward_block(k, head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, head_fpm_smooth1_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    conv1x1_forward(head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, head_fpm_smooth1_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
     copy_forward(head_fpm_smooth1_drop, head_fpm_smooth1_conv_out, (size_t)N * 640);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)

@@ -1751,15 +1751,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stem_mfa_att1_mean, stem_mfa_x1, N, 128, 16);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att1_mean, (size_t)N * 5120, quant, 22);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, NULL, 40, 20, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, NULL, 40, 20, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, NULL, 40, 20, (size_t)N * 128);
+    }
     relu_forward(stem_mfa_att1_relu, stem_mfa_att1_fc1, (size_t)N * 2560);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att1_relu, (size_t)N * 2560, quant, 23);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att1_fc2, stem_mfa_att1_relu, stem_mfa_att1_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stem_mfa_att1_fc2, stem_mfa_att1_relu, stem_mfa_att1_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stem_mfa_att1_fc2, stem_mfa_att1_relu, stem_mfa_att1_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    }
     if (int8_grids)
         fake_quant_internal(stem_mfa_att1_fc2, (size_t)N * 5120, quant, 24);
     sigmoid_forward(stem_mfa_att1_sigmoid, stem_mfa_att1_fc2, (size_t)N * 5120);
@@ -1784,15 +1792,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stem_mfa_att2_mean, stem_mfa_bn2, N, 128, 16);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att2_mean, (size_t)N * 5120, quant, 27);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 128);
+    }
     relu_forward(stem_mfa_att2_relu, stem_mfa_att2_fc1, (size_t)N * 2560);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att2_relu, (size_t)N * 2560, quant, 28);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    }
     if (int8_grids)
         fake_quant_internal(stem_mfa_att2_fc2, (size_t)N * 5120, quant, 29);
     sigmoid_forward(stem_mfa_att2_sigmoid, stem_mfa_att2_fc2, (size_t)N * 5120);
@@ -1825,15 +1841,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stem_mfa_att3_mean, stem_mfa_bn3, N, 128, 16);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att3_mean, (size_t)N * 5120, quant, 33);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 128);
+    }
     relu_forward(stem_mfa_att3_relu, stem_mfa_att3_fc1, (size_t)N * 2560);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att3_relu, (size_t)N * 2560, quant, 34);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    }
     if (int8_grids)
         fake_quant_internal(stem_mfa_att3_fc2, (size_t)N * 5120, quant, 35);
     sigmoid_forward(stem_mfa_att3_sigmoid, stem_mfa_att3_fc2, (size_t)N * 5120);
@@ -1866,15 +1890,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stem_mfa_att4_mean, stem_mfa_bn4, N, 128, 16);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att4_mean, (size_t)N * 5120, quant, 39);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 128);
+    }
     relu_forward(stem_mfa_att4_relu, stem_mfa_att4_fc1, (size_t)N * 2560);
     if (int8_grids)
         fake_quant_internal(stem_mfa_att4_relu, (size_t)N * 2560, quant, 40);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    }
     if (int8_grids)
         fake_quant_internal(stem_mfa_att4_fc2, (size_t)N * 5120, quant, 41);
     sigmoid_forward(stem_mfa_att4_sigmoid, stem_mfa_att4_fc2, (size_t)N * 5120);
@@ -1891,9 +1923,13 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     /* ---- spec line 9: stage1: bcres2net(out = C) x 2 -> resnorm(0.1) -> mfa; */
 
     /* stage1.bcres2net1: 160 x 128 x 16 -> 80 x 128 x 16 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 26214400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 2048); k++)
-        conv1x1_forward_block(k, stage1_bcres2net1_conv_in, stem_mfa, stage1_bcres2net1_conv_in_weight, NULL, 160, 80, (size_t)N * 2048);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 26214400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 2048); k++)
+            conv1x1_forward_block(k, stage1_bcres2net1_conv_in, stem_mfa, stage1_bcres2net1_conv_in_weight, NULL, 160, 80, (size_t)N * 2048);
+    } else {
+        conv1x1_forward(stage1_bcres2net1_conv_in, stem_mfa, stage1_bcres2net1_conv_in_weight, NULL, 160, 80, (size_t)N * 2048);
+    }
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 80; g++)
@@ -1973,9 +2009,13 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(stage1_bcres2net1_f1_out4, stage1_bcres2net1_f1_dw4, (size_t)N * 320);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net1_f1_out4, (size_t)N * 320, quant, 48);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
-        conv1x1_forward_block(k, stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, stage1_bcres2net1_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
+            conv1x1_forward_block(k, stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, stage1_bcres2net1_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
+    } else {
+        conv1x1_forward(stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, stage1_bcres2net1_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
+    }
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net1_conv_out, (size_t)N * 1280, quant, 51);
     if (training)
@@ -2066,9 +2106,13 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(stage1_bcres2net2_f1_out4, stage1_bcres2net2_f1_dw4, (size_t)N * 320);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net2_f1_out4, (size_t)N * 320, quant, 56);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
-        conv1x1_forward_block(k, stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
+            conv1x1_forward_block(k, stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
+    } else {
+        conv1x1_forward(stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
+    }
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net2_conv_out, (size_t)N * 1280, quant, 59);
     if (training)
@@ -2103,15 +2147,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage1_mfa_att1_mean, stage1_mfa_x1, N, 128, 16);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att1_mean, (size_t)N * 2560, quant, 60);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att1_fc1, stage1_mfa_att1_mean, stage1_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stage1_mfa_att1_fc1, stage1_mfa_att1_mean, stage1_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stage1_mfa_att1_fc1, stage1_mfa_att1_mean, stage1_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    }
     relu_forward(stage1_mfa_att1_relu, stage1_mfa_att1_fc1, (size_t)N * 1280);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att1_relu, (size_t)N * 1280, quant, 61);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att1_fc2, stage1_mfa_att1_relu, stage1_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stage1_mfa_att1_fc2, stage1_mfa_att1_relu, stage1_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stage1_mfa_att1_fc2, stage1_mfa_att1_relu, stage1_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    }
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att1_fc2, (size_t)N * 2560, quant, 62);
     sigmoid_forward(stage1_mfa_att1_sigmoid, stage1_mfa_att1_fc2, (size_t)N * 2560);
@@ -2136,15 +2188,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage1_mfa_att2_mean, stage1_mfa_bn2, N, 128, 16);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att2_mean, (size_t)N * 2560, quant, 65);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    }
     relu_forward(stage1_mfa_att2_relu, stage1_mfa_att2_fc1, (size_t)N * 1280);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att2_relu, (size_t)N * 1280, quant, 66);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    }
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att2_fc2, (size_t)N * 2560, quant, 67);
     sigmoid_forward(stage1_mfa_att2_sigmoid, stage1_mfa_att2_fc2, (size_t)N * 2560);
@@ -2177,15 +2237,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage1_mfa_att3_mean, stage1_mfa_bn3, N, 128, 16);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att3_mean, (size_t)N * 2560, quant, 71);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    }
     relu_forward(stage1_mfa_att3_relu, stage1_mfa_att3_fc1, (size_t)N * 1280);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att3_relu, (size_t)N * 1280, quant, 72);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    }
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att3_fc2, (size_t)N * 2560, quant, 73);
     sigmoid_forward(stage1_mfa_att3_sigmoid, stage1_mfa_att3_fc2, (size_t)N * 2560);
@@ -2218,15 +2286,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage1_mfa_att4_mean, stage1_mfa_bn4, N, 128, 16);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att4_mean, (size_t)N * 2560, quant, 77);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    }
     relu_forward(stage1_mfa_att4_relu, stage1_mfa_att4_fc1, (size_t)N * 1280);
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att4_relu, (size_t)N * 1280, quant, 78);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    }
     if (int8_grids)
         fake_quant_internal(stage1_mfa_att4_fc2, (size_t)N * 2560, quant, 79);
     sigmoid_forward(stage1_mfa_att4_sigmoid, stage1_mfa_att4_fc2, (size_t)N * 2560);
@@ -2248,9 +2324,13 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         maxpool_forward_channel(c, stage2_maxpool, stage2_maxpool_argmax, stage1_mfa, N, 128, 16, 2, 2, 64, 8);
 
     /* stage2.bcres2net1: 80 x 64 x 8 -> 120 x 64 x 8 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 4915200 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
-        conv1x1_forward_block(k, stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, NULL, 80, 120, (size_t)N * 512);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 4915200 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
+            conv1x1_forward_block(k, stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, NULL, 80, 120, (size_t)N * 512);
+    } else {
+        conv1x1_forward(stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, NULL, 80, 120, (size_t)N * 512);
+    }
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 120; g++)
@@ -2330,9 +2410,13 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(stage2_bcres2net1_f1_out4, stage2_bcres2net1_f1_dw4, (size_t)N * 240);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net1_f1_out4, (size_t)N * 240, quant, 86);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 115200 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
-        conv1x1_forward_block(k, stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, stage2_bcres2net1_conv_out_weight, NULL, 120, 120, (size_t)N * 8);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 115200 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
+            conv1x1_forward_block(k, stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, stage2_bcres2net1_conv_out_weight, NULL, 120, 120, (size_t)N * 8);
+    } else {
+        conv1x1_forward(stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, stage2_bcres2net1_conv_out_weight, NULL, 120, 120, (size_t)N * 8);
+    }
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net1_conv_out, (size_t)N * 960, quant, 89);
     if (training)
@@ -2423,9 +2507,13 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(stage2_bcres2net2_f1_out4, stage2_bcres2net2_f1_dw4, (size_t)N * 240);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net2_f1_out4, (size_t)N * 240, quant, 94);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 115200 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
-        conv1x1_forward_block(k, stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, NULL, 120, 120, (size_t)N * 8);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 115200 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
+            conv1x1_forward_block(k, stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, NULL, 120, 120, (size_t)N * 8);
+    } else {
+        conv1x1_forward(stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, NULL, 120, 120, (size_t)N * 8);
+    }
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net2_conv_out, (size_t)N * 960, quant, 97);
     if (training)
@@ -2460,15 +2548,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage2_mfa_att1_mean, stage2_mfa_x1, N, 64, 8);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att1_mean, (size_t)N * 1920, quant, 98);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att1_fc1, stage2_mfa_att1_mean, stage2_mfa_att1_fc1_weight, NULL, 30, 16, (size_t)N * 64);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+            conv1x1_forward_block(k, stage2_mfa_att1_fc1, stage2_mfa_att1_mean, stage2_mfa_att1_fc1_weight, NULL, 30, 16, (size_t)N * 64);
+    } else {
+        conv1x1_forward(stage2_mfa_att1_fc1, stage2_mfa_att1_mean, stage2_mfa_att1_fc1_weight, NULL, 30, 16, (size_t)N * 64);
+    }
     relu_forward(stage2_mfa_att1_relu, stage2_mfa_att1_fc1, (size_t)N * 1024);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att1_relu, (size_t)N * 1024, quant, 99);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att1_fc2, stage2_mfa_att1_relu, stage2_mfa_att1_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+            conv1x1_forward_block(k, stage2_mfa_att1_fc2, stage2_mfa_att1_relu, stage2_mfa_att1_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    } else {
+        conv1x1_forward(stage2_mfa_att1_fc2, stage2_mfa_att1_relu, stage2_mfa_att1_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    }
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att1_fc2, (size_t)N * 1920, quant, 100);
     sigmoid_forward(stage2_mfa_att1_sigmoid, stage2_mfa_att1_fc2, (size_t)N * 1920);
@@ -2493,15 +2589,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage2_mfa_att2_mean, stage2_mfa_bn2, N, 64, 8);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att2_mean, (size_t)N * 1920, quant, 103);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, NULL, 30, 16, (size_t)N * 64);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+            conv1x1_forward_block(k, stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, NULL, 30, 16, (size_t)N * 64);
+    } else {
+        conv1x1_forward(stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, NULL, 30, 16, (size_t)N * 64);
+    }
     relu_forward(stage2_mfa_att2_relu, stage2_mfa_att2_fc1, (size_t)N * 1024);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att2_relu, (size_t)N * 1024, quant, 104);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+            conv1x1_forward_block(k, stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    } else {
+        conv1x1_forward(stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    }
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att2_fc2, (size_t)N * 1920, quant, 105);
     sigmoid_forward(stage2_mfa_att2_sigmoid, stage2_mfa_att2_fc2, (size_t)N * 1920);
@@ -2534,15 +2638,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage2_mfa_att3_mean, stage2_mfa_bn3, N, 64, 8);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att3_mean, (size_t)N * 1920, quant, 109);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, NULL, 30, 16, (size_t)N * 64);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+            conv1x1_forward_block(k, stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, NULL, 30, 16, (size_t)N * 64);
+    } else {
+        conv1x1_forward(stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, NULL, 30, 16, (size_t)N * 64);
+    }
     relu_forward(stage2_mfa_att3_relu, stage2_mfa_att3_fc1, (size_t)N * 1024);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att3_relu, (size_t)N * 1024, quant, 110);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+            conv1x1_forward_block(k, stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    } else {
+        conv1x1_forward(stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    }
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att3_fc2, (size_t)N * 1920, quant, 111);
     sigmoid_forward(stage2_mfa_att3_sigmoid, stage2_mfa_att3_fc2, (size_t)N * 1920);
@@ -2575,15 +2687,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage2_mfa_att4_mean, stage2_mfa_bn4, N, 64, 8);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att4_mean, (size_t)N * 1920, quant, 115);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, NULL, 30, 16, (size_t)N * 64);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+            conv1x1_forward_block(k, stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, NULL, 30, 16, (size_t)N * 64);
+    } else {
+        conv1x1_forward(stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, NULL, 30, 16, (size_t)N * 64);
+    }
     relu_forward(stage2_mfa_att4_relu, stage2_mfa_att4_fc1, (size_t)N * 1024);
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att4_relu, (size_t)N * 1024, quant, 116);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
+            conv1x1_forward_block(k, stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    } else {
+        conv1x1_forward(stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    }
     if (int8_grids)
         fake_quant_internal(stage2_mfa_att4_fc2, (size_t)N * 1920, quant, 117);
     sigmoid_forward(stage2_mfa_att4_sigmoid, stage2_mfa_att4_fc2, (size_t)N * 1920);
@@ -2605,9 +2725,13 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         maxpool_forward_channel(c, stage3_maxpool, stage3_maxpool_argmax, stage2_mfa, N, 64, 8, 2, 2, 32, 4);
 
     /* stage3.bcres2net1: 120 x 32 x 4 -> 160 x 32 x 4 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 2457600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, NULL, 120, 160, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 2457600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, NULL, 120, 160, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, NULL, 120, 160, (size_t)N * 128);
+    }
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 160; g++)
@@ -2687,9 +2811,13 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(stage3_bcres2net1_f1_out4, stage3_bcres2net1_f1_dw4, (size_t)N * 160);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net1_f1_out4, (size_t)N * 160, quant, 124);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, stage3_bcres2net1_conv_out_weight, NULL, 160, 160, (size_t)N * 4);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+            conv1x1_forward_block(k, stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, stage3_bcres2net1_conv_out_weight, NULL, 160, 160, (size_t)N * 4);
+    } else {
+        conv1x1_forward(stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, stage3_bcres2net1_conv_out_weight, NULL, 160, 160, (size_t)N * 4);
+    }
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net1_conv_out, (size_t)N * 640, quant, 127);
     if (training)
@@ -2780,9 +2908,13 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(stage3_bcres2net2_f1_out4, stage3_bcres2net2_f1_dw4, (size_t)N * 160);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net2_f1_out4, (size_t)N * 160, quant, 132);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, NULL, 160, 160, (size_t)N * 4);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+            conv1x1_forward_block(k, stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, NULL, 160, 160, (size_t)N * 4);
+    } else {
+        conv1x1_forward(stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, NULL, 160, 160, (size_t)N * 4);
+    }
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net2_conv_out, (size_t)N * 640, quant, 135);
     if (training)
@@ -2817,15 +2949,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage3_mfa_att1_mean, stage3_mfa_x1, N, 32, 4);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att1_mean, (size_t)N * 1280, quant, 136);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att1_fc1, stage3_mfa_att1_mean, stage3_mfa_att1_fc1_weight, NULL, 40, 20, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage3_mfa_att1_fc1, stage3_mfa_att1_mean, stage3_mfa_att1_fc1_weight, NULL, 40, 20, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage3_mfa_att1_fc1, stage3_mfa_att1_mean, stage3_mfa_att1_fc1_weight, NULL, 40, 20, (size_t)N * 32);
+    }
     relu_forward(stage3_mfa_att1_relu, stage3_mfa_att1_fc1, (size_t)N * 640);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att1_relu, (size_t)N * 640, quant, 137);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att1_fc2, stage3_mfa_att1_relu, stage3_mfa_att1_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage3_mfa_att1_fc2, stage3_mfa_att1_relu, stage3_mfa_att1_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage3_mfa_att1_fc2, stage3_mfa_att1_relu, stage3_mfa_att1_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    }
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att1_fc2, (size_t)N * 1280, quant, 138);
     sigmoid_forward(stage3_mfa_att1_sigmoid, stage3_mfa_att1_fc2, (size_t)N * 1280);
@@ -2850,15 +2990,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage3_mfa_att2_mean, stage3_mfa_bn2, N, 32, 4);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att2_mean, (size_t)N * 1280, quant, 141);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 32);
+    }
     relu_forward(stage3_mfa_att2_relu, stage3_mfa_att2_fc1, (size_t)N * 640);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att2_relu, (size_t)N * 640, quant, 142);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    }
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att2_fc2, (size_t)N * 1280, quant, 143);
     sigmoid_forward(stage3_mfa_att2_sigmoid, stage3_mfa_att2_fc2, (size_t)N * 1280);
@@ -2891,15 +3039,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage3_mfa_att3_mean, stage3_mfa_bn3, N, 32, 4);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att3_mean, (size_t)N * 1280, quant, 147);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 32);
+    }
     relu_forward(stage3_mfa_att3_relu, stage3_mfa_att3_fc1, (size_t)N * 640);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att3_relu, (size_t)N * 640, quant, 148);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    }
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att3_fc2, (size_t)N * 1280, quant, 149);
     sigmoid_forward(stage3_mfa_att3_sigmoid, stage3_mfa_att3_fc2, (size_t)N * 1280);
@@ -2932,15 +3088,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage3_mfa_att4_mean, stage3_mfa_bn4, N, 32, 4);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att4_mean, (size_t)N * 1280, quant, 153);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 32);
+    }
     relu_forward(stage3_mfa_att4_relu, stage3_mfa_att4_fc1, (size_t)N * 640);
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att4_relu, (size_t)N * 640, quant, 154);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    }
     if (int8_grids)
         fake_quant_internal(stage3_mfa_att4_fc2, (size_t)N * 1280, quant, 155);
     sigmoid_forward(stage3_mfa_att4_sigmoid, stage3_mfa_att4_fc2, (size_t)N * 1280);
@@ -2957,9 +3121,13 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     /* ---- spec line 12: stage4: bcres2net(out = 2.5*C) x 3 -> resnorm(0.1) -> mfa; */
 
     /* stage4.bcres2net1: 160 x 32 x 4 -> 200 x 32 x 4 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 4096000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage4_bcres2net1_conv_in, stage3_mfa, stage4_bcres2net1_conv_in_weight, NULL, 160, 200, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 4096000 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stage4_bcres2net1_conv_in, stage3_mfa, stage4_bcres2net1_conv_in_weight, NULL, 160, 200, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stage4_bcres2net1_conv_in, stage3_mfa, stage4_bcres2net1_conv_in_weight, NULL, 160, 200, (size_t)N * 128);
+    }
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 200; g++)
@@ -3039,9 +3207,13 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(stage4_bcres2net1_f1_out4, stage4_bcres2net1_f1_dw4, (size_t)N * 200);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net1_f1_out4, (size_t)N * 200, quant, 162);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 160000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, stage4_bcres2net1_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 160000 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+            conv1x1_forward_block(k, stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, stage4_bcres2net1_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
+    } else {
+        conv1x1_forward(stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, stage4_bcres2net1_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
+    }
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net1_conv_out, (size_t)N * 800, quant, 165);
     if (training)
@@ -3132,9 +3304,13 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(stage4_bcres2net2_f1_out4, stage4_bcres2net2_f1_dw4, (size_t)N * 200);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net2_f1_out4, (size_t)N * 200, quant, 170);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 160000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 160000 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+            conv1x1_forward_block(k, stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
+    } else {
+        conv1x1_forward(stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
+    }
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net2_conv_out, (size_t)N * 800, quant, 173);
     if (training)
@@ -3225,9 +3401,13 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(stage4_bcres2net3_f1_out4, stage4_bcres2net3_f1_dw4, (size_t)N * 200);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net3_f1_out4, (size_t)N * 200, quant, 178);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 160000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 160000 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+            conv1x1_forward_block(k, stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
+    } else {
+        conv1x1_forward(stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
+    }
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net3_conv_out, (size_t)N * 800, quant, 181);
     if (training)
@@ -3262,15 +3442,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage4_mfa_att1_mean, stage4_mfa_x1, N, 32, 4);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att1_mean, (size_t)N * 1600, quant, 182);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att1_fc1, stage4_mfa_att1_mean, stage4_mfa_att1_fc1_weight, NULL, 50, 26, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage4_mfa_att1_fc1, stage4_mfa_att1_mean, stage4_mfa_att1_fc1_weight, NULL, 50, 26, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage4_mfa_att1_fc1, stage4_mfa_att1_mean, stage4_mfa_att1_fc1_weight, NULL, 50, 26, (size_t)N * 32);
+    }
     relu_forward(stage4_mfa_att1_relu, stage4_mfa_att1_fc1, (size_t)N * 832);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att1_relu, (size_t)N * 832, quant, 183);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att1_fc2, stage4_mfa_att1_relu, stage4_mfa_att1_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage4_mfa_att1_fc2, stage4_mfa_att1_relu, stage4_mfa_att1_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage4_mfa_att1_fc2, stage4_mfa_att1_relu, stage4_mfa_att1_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    }
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att1_fc2, (size_t)N * 1600, quant, 184);
     sigmoid_forward(stage4_mfa_att1_sigmoid, stage4_mfa_att1_fc2, (size_t)N * 1600);
@@ -3295,15 +3483,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage4_mfa_att2_mean, stage4_mfa_bn2, N, 32, 4);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att2_mean, (size_t)N * 1600, quant, 187);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, NULL, 50, 26, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, NULL, 50, 26, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, NULL, 50, 26, (size_t)N * 32);
+    }
     relu_forward(stage4_mfa_att2_relu, stage4_mfa_att2_fc1, (size_t)N * 832);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att2_relu, (size_t)N * 832, quant, 188);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    }
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att2_fc2, (size_t)N * 1600, quant, 189);
     sigmoid_forward(stage4_mfa_att2_sigmoid, stage4_mfa_att2_fc2, (size_t)N * 1600);
@@ -3336,15 +3532,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage4_mfa_att3_mean, stage4_mfa_bn3, N, 32, 4);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att3_mean, (size_t)N * 1600, quant, 193);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, NULL, 50, 26, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, NULL, 50, 26, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, NULL, 50, 26, (size_t)N * 32);
+    }
     relu_forward(stage4_mfa_att3_relu, stage4_mfa_att3_fc1, (size_t)N * 832);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att3_relu, (size_t)N * 832, quant, 194);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    }
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att3_fc2, (size_t)N * 1600, quant, 195);
     sigmoid_forward(stage4_mfa_att3_sigmoid, stage4_mfa_att3_fc2, (size_t)N * 1600);
@@ -3377,15 +3581,23 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
         mean_t_forward_channel(c, stage4_mfa_att4_mean, stage4_mfa_bn4, N, 32, 4);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att4_mean, (size_t)N * 1600, quant, 199);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, NULL, 50, 26, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, NULL, 50, 26, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, NULL, 50, 26, (size_t)N * 32);
+    }
     relu_forward(stage4_mfa_att4_relu, stage4_mfa_att4_fc1, (size_t)N * 832);
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att4_relu, (size_t)N * 832, quant, 200);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
+            conv1x1_forward_block(k, stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    } else {
+        conv1x1_forward(stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    }
     if (int8_grids)
         fake_quant_internal(stage4_mfa_att4_fc2, (size_t)N * 1600, quant, 201);
     sigmoid_forward(stage4_mfa_att4_sigmoid, stage4_mfa_att4_fc2, (size_t)N * 1600);
@@ -3402,24 +3614,40 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     /* ---- spec line 13: head:   fpm(stage1, stage2, stage3, stage4, width = C) -> linear(classes); */
 
     /* head.fpm: 200 x 32 x 4 -> 320 x 1 x 1 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 13107200 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 2048); k++)
-        conv1x1_forward_block(k, head_fpm_lateral1, stage1_mfa, head_fpm_lateral1_weight, NULL, 80, 80, (size_t)N * 2048);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 13107200 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 2048); k++)
+            conv1x1_forward_block(k, head_fpm_lateral1, stage1_mfa, head_fpm_lateral1_weight, NULL, 80, 80, (size_t)N * 2048);
+    } else {
+        conv1x1_forward(head_fpm_lateral1, stage1_mfa, head_fpm_lateral1_weight, NULL, 80, 80, (size_t)N * 2048);
+    }
     if (int8_grids)
         fake_quant_internal(head_fpm_lateral1, (size_t)N * 163840, quant, 203);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 4915200 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
-        conv1x1_forward_block(k, head_fpm_lateral2, stage2_mfa, head_fpm_lateral2_weight, NULL, 120, 80, (size_t)N * 512);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 4915200 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
+            conv1x1_forward_block(k, head_fpm_lateral2, stage2_mfa, head_fpm_lateral2_weight, NULL, 120, 80, (size_t)N * 512);
+    } else {
+        conv1x1_forward(head_fpm_lateral2, stage2_mfa, head_fpm_lateral2_weight, NULL, 120, 80, (size_t)N * 512);
+    }
     if (int8_grids)
         fake_quant_internal(head_fpm_lateral2, (size_t)N * 40960, quant, 204);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 1638400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, head_fpm_lateral3, stage3_mfa, head_fpm_lateral3_weight, NULL, 160, 80, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 1638400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, head_fpm_lateral3, stage3_mfa, head_fpm_lateral3_weight, NULL, 160, 80, (size_t)N * 128);
+    } else {
+        conv1x1_forward(head_fpm_lateral3, stage3_mfa, head_fpm_lateral3_weight, NULL, 160, 80, (size_t)N * 128);
+    }
     if (int8_grids)
         fake_quant_internal(head_fpm_lateral3, (size_t)N * 10240, quant, 205);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 2048000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, head_fpm_lateral4, stage4_mfa, head_fpm_lateral4_weight, NULL, 200, 80, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 2048000 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, head_fpm_lateral4, stage4_mfa, head_fpm_lateral4_weight, NULL, 200, 80, (size_t)N * 128);
+    } else {
+        conv1x1_forward(head_fpm_lateral4, stage4_mfa, head_fpm_lateral4_weight, NULL, 200, 80, (size_t)N * 128);
+    }
     if (int8_grids)
         fake_quant_internal(head_fpm_lateral4, (size_t)N * 10240, quant, 206);
     copy_forward(head_fpm_smooth4_f2_out1, head_fpm_smooth4_f2_in1, (size_t)N * 2560);
@@ -3490,9 +3718,13 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(head_fpm_smooth4_f1_out4, head_fpm_smooth4_f1_dw4, (size_t)N * 80);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth4_f1_out4, (size_t)N * 80, quant, 211);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, head_fpm_smooth4_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+            conv1x1_forward_block(k, head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, head_fpm_smooth4_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    } else {
+        conv1x1_forward(head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, head_fpm_smooth4_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    }
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth4_conv_out, (size_t)N * 320, quant, 214);
     if (training)
@@ -3587,9 +3819,13 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(head_fpm_smooth3_f1_out4, head_fpm_smooth3_f1_dw4, (size_t)N * 80);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth3_f1_out4, (size_t)N * 80, quant, 221);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, head_fpm_smooth3_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+            conv1x1_forward_block(k, head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, head_fpm_smooth3_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    } else {
+        conv1x1_forward(head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, head_fpm_smooth3_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    }
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth3_conv_out, (size_t)N * 320, quant, 224);
     if (training)
@@ -3613,9 +3849,13 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     globalpool_forward(head_fpm_pool3, head_fpm_smooth3_bn, 80 * N, 128);
     if (int8_grids)
         fake_quant_forward(head_fpm_pool3, (size_t)N * 80, quant->ranges + 38, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 3276800 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 80, 320, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 3276800 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 80, 320, (size_t)N * 128);
+    } else {
+        conv1x1_forward(head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 80, 320, (size_t)N * 128);
+    }
     if (int8_grids)
         fake_quant_internal(head_fpm_up2, (size_t)N * 40960, quant, 226);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
@@ -3692,9 +3932,13 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(head_fpm_smooth2_f1_out4, head_fpm_smooth2_f1_dw4, (size_t)N * 160);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth2_f1_out4, (size_t)N * 160, quant, 232);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
-        conv1x1_forward_block(k, head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, head_fpm_smooth2_conv_out_weight, NULL, 80, 80, (size_t)N * 8);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
+            conv1x1_forward_block(k, head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, head_fpm_smooth2_conv_out_weight, NULL, 80, 80, (size_t)N * 8);
+    } else {
+        conv1x1_forward(head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, head_fpm_smooth2_conv_out_weight, NULL, 80, 80, (size_t)N * 8);
+    }
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth2_conv_out, (size_t)N * 640, quant, 235);
     if (training)
@@ -3718,9 +3962,13 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     globalpool_forward(head_fpm_pool2, head_fpm_smooth2_bn, 80 * N, 512);
     if (int8_grids)
         fake_quant_forward(head_fpm_pool2, (size_t)N * 80, quant->ranges + 38, 0);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 13107200 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
-        conv1x1_forward_block(k, head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 80, 320, (size_t)N * 512);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 13107200 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
+            conv1x1_forward_block(k, head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 80, 320, (size_t)N * 512);
+    } else {
+        conv1x1_forward(head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 80, 320, (size_t)N * 512);
+    }
     if (int8_grids)
         fake_quant_internal(head_fpm_up1, (size_t)N * 163840, quant, 237);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
@@ -3797,9 +4045,13 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
     relu_forward(head_fpm_smooth1_f1_out4, head_fpm_smooth1_f1_dw4, (size_t)N * 320);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth1_f1_out4, (size_t)N * 320, quant, 243);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
-        conv1x1_forward_block(k, head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, head_fpm_smooth1_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
+            conv1x1_forward_block(k, head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, head_fpm_smooth1_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
+    } else {
+        conv1x1_forward(head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, head_fpm_smooth1_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
+    }
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth1_conv_out, (size_t)N * 1280, quant, 246);
     if (training)
@@ -7675,13 +7927,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stem_mfa_att1_mean, stem_mfa_x1, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, NULL, 40, 20, (size_t)N * 128);
+    conv1x1_forward(stem_mfa_att1_fc1, stem_mfa_att1_mean, stem_mfa_att1_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att1_relu, stem_mfa_att1_fc1, (size_t)N * 2560);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att1_fc2, stem_mfa_att1_relu, stem_mfa_att1_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    conv1x1_forward(stem_mfa_att1_fc2, stem_mfa_att1_relu, stem_mfa_att1_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att1_sigmoid, stem_mfa_att1_fc2, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -7692,13 +7940,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stem_mfa_att2_mean, stem_mfa_bn2, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 128);
+    conv1x1_forward(stem_mfa_att2_fc1, stem_mfa_att2_mean, stem_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att2_relu, stem_mfa_att2_fc1, (size_t)N * 2560);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    conv1x1_forward(stem_mfa_att2_fc2, stem_mfa_att2_relu, stem_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att2_sigmoid, stem_mfa_att2_fc2, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -7710,13 +7954,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stem_mfa_att3_mean, stem_mfa_bn3, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 128);
+    conv1x1_forward(stem_mfa_att3_fc1, stem_mfa_att3_mean, stem_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att3_relu, stem_mfa_att3_fc1, (size_t)N * 2560);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    conv1x1_forward(stem_mfa_att3_fc2, stem_mfa_att3_relu, stem_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att3_sigmoid, stem_mfa_att3_fc2, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -7728,13 +7968,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stem_mfa_att4_mean, stem_mfa_bn4, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 128);
+    conv1x1_forward(stem_mfa_att4_fc1, stem_mfa_att4_mean, stem_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 128);
     relu_forward(stem_mfa_att4_relu, stem_mfa_att4_fc1, (size_t)N * 2560);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 128);
+    conv1x1_forward(stem_mfa_att4_fc2, stem_mfa_att4_relu, stem_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 128);
     sigmoid_forward(stem_mfa_att4_sigmoid, stem_mfa_att4_fc2, (size_t)N * 5120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -7743,9 +7979,7 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     /* ---- spec line 9: stage1: bcres2net(out = C) x 2 -> resnorm(0.1) -> mfa; */
 
     /* stage1.bcres2net1: 160 x 128 x 16 -> 80 x 128 x 16 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 26214400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 2048); k++)
-        conv1x1_forward_block(k, stage1_bcres2net1_conv_in, stem_mfa, stage1_bcres2net1_conv_in_weight, NULL, 160, 80, (size_t)N * 2048);
+    conv1x1_forward(stage1_bcres2net1_conv_in, stem_mfa, stage1_bcres2net1_conv_in_weight, NULL, 160, 80, (size_t)N * 2048);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_forward_infer_group(g, stage1_bcres2net1_bn_in, stage1_bcres2net1_conv_in, stage1_bcres2net1_bn_in_scale, stage1_bcres2net1_bn_in_shift, stats + 560, stats + 640, (NormShape){80, 1, N, 128, 16}, 1);
@@ -7779,9 +8013,7 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_bcres2net1_f1_dw4, stage1_bcres2net1_f1_sum4, stage1_bcres2net1_f1_dw4_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres2net1_f1_out4, stage1_bcres2net1_f1_dw4, (size_t)N * 320);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
-        conv1x1_forward_block(k, stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, stage1_bcres2net1_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
+    conv1x1_forward(stage1_bcres2net1_conv_out, stage1_bcres2net1_f1, stage1_bcres2net1_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
     copy_forward(stage1_bcres2net1_drop, stage1_bcres2net1_conv_out, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
@@ -7818,9 +8050,7 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, stage1_bcres2net2_f1_dw4, stage1_bcres2net2_f1_sum4, stage1_bcres2net2_f1_dw4_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres2net2_f1_out4, stage1_bcres2net2_f1_dw4, (size_t)N * 320);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
-        conv1x1_forward_block(k, stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
+    conv1x1_forward(stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, stage1_bcres2net2_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
     copy_forward(stage1_bcres2net2_drop, stage1_bcres2net2_conv_out, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
@@ -7835,13 +8065,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stage1_mfa_att1_mean, stage1_mfa_x1, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att1_fc1, stage1_mfa_att1_mean, stage1_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    conv1x1_forward(stage1_mfa_att1_fc1, stage1_mfa_att1_mean, stage1_mfa_att1_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att1_relu, stage1_mfa_att1_fc1, (size_t)N * 1280);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att1_fc2, stage1_mfa_att1_relu, stage1_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    conv1x1_forward(stage1_mfa_att1_fc2, stage1_mfa_att1_relu, stage1_mfa_att1_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att1_sigmoid, stage1_mfa_att1_fc2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -7852,13 +8078,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stage1_mfa_att2_mean, stage1_mfa_bn2, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    conv1x1_forward(stage1_mfa_att2_fc1, stage1_mfa_att2_mean, stage1_mfa_att2_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att2_relu, stage1_mfa_att2_fc1, (size_t)N * 1280);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    conv1x1_forward(stage1_mfa_att2_fc2, stage1_mfa_att2_relu, stage1_mfa_att2_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att2_sigmoid, stage1_mfa_att2_fc2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -7870,13 +8092,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stage1_mfa_att3_mean, stage1_mfa_bn3, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    conv1x1_forward(stage1_mfa_att3_fc1, stage1_mfa_att3_mean, stage1_mfa_att3_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att3_relu, stage1_mfa_att3_fc1, (size_t)N * 1280);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    conv1x1_forward(stage1_mfa_att3_fc2, stage1_mfa_att3_relu, stage1_mfa_att3_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att3_sigmoid, stage1_mfa_att3_fc2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -7888,13 +8106,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stage1_mfa_att4_mean, stage1_mfa_bn4, N, 128, 16);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 128);
+    conv1x1_forward(stage1_mfa_att4_fc1, stage1_mfa_att4_mean, stage1_mfa_att4_fc1_weight, NULL, 20, 10, (size_t)N * 128);
     relu_forward(stage1_mfa_att4_relu, stage1_mfa_att4_fc1, (size_t)N * 1280);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 128);
+    conv1x1_forward(stage1_mfa_att4_fc2, stage1_mfa_att4_relu, stage1_mfa_att4_fc2_weight, NULL, 10, 20, (size_t)N * 128);
     sigmoid_forward(stage1_mfa_att4_sigmoid, stage1_mfa_att4_fc2, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -7908,9 +8122,7 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
         maxpool_forward_channel(c, stage2_maxpool, NULL, stage1_mfa, N, 128, 16, 2, 2, 64, 8);
 
     /* stage2.bcres2net1: 80 x 64 x 8 -> 120 x 64 x 8 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 4915200 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
-        conv1x1_forward_block(k, stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, NULL, 80, 120, (size_t)N * 512);
+    conv1x1_forward(stage2_bcres2net1_conv_in, stage2_maxpool, stage2_bcres2net1_conv_in_weight, NULL, 80, 120, (size_t)N * 512);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 120; g++)
         norm_forward_infer_group(g, stage2_bcres2net1_bn_in, stage2_bcres2net1_conv_in, stage2_bcres2net1_bn_in_scale, stage2_bcres2net1_bn_in_shift, stats + 2120, stats + 2240, (NormShape){120, 1, N, 64, 8}, 1);
@@ -7944,9 +8156,7 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_bcres2net1_f1_dw4, stage2_bcres2net1_f1_sum4, stage2_bcres2net1_f1_dw4_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres2net1_f1_out4, stage2_bcres2net1_f1_dw4, (size_t)N * 240);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 115200 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
-        conv1x1_forward_block(k, stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, stage2_bcres2net1_conv_out_weight, NULL, 120, 120, (size_t)N * 8);
+    conv1x1_forward(stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, stage2_bcres2net1_conv_out_weight, NULL, 120, 120, (size_t)N * 8);
     copy_forward(stage2_bcres2net1_drop, stage2_bcres2net1_conv_out, (size_t)N * 960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 120; c++)
@@ -7983,9 +8193,7 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 30; c++)
         dwconv_forward_channel(c, stage2_bcres2net2_f1_dw4, stage2_bcres2net2_f1_sum4, stage2_bcres2net2_f1_dw4_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres2net2_f1_out4, stage2_bcres2net2_f1_dw4, (size_t)N * 240);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 115200 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
-        conv1x1_forward_block(k, stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, NULL, 120, 120, (size_t)N * 8);
+    conv1x1_forward(stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, stage2_bcres2net2_conv_out_weight, NULL, 120, 120, (size_t)N * 8);
     copy_forward(stage2_bcres2net2_drop, stage2_bcres2net2_conv_out, (size_t)N * 960);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 120; c++)
@@ -8000,13 +8208,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         mean_t_forward_channel(c, stage2_mfa_att1_mean, stage2_mfa_x1, N, 64, 8);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att1_fc1, stage2_mfa_att1_mean, stage2_mfa_att1_fc1_weight, NULL, 30, 16, (size_t)N * 64);
+    conv1x1_forward(stage2_mfa_att1_fc1, stage2_mfa_att1_mean, stage2_mfa_att1_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att1_relu, stage2_mfa_att1_fc1, (size_t)N * 1024);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att1_fc2, stage2_mfa_att1_relu, stage2_mfa_att1_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    conv1x1_forward(stage2_mfa_att1_fc2, stage2_mfa_att1_relu, stage2_mfa_att1_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att1_sigmoid, stage2_mfa_att1_fc2, (size_t)N * 1920);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
@@ -8017,13 +8221,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         mean_t_forward_channel(c, stage2_mfa_att2_mean, stage2_mfa_bn2, N, 64, 8);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, NULL, 30, 16, (size_t)N * 64);
+    conv1x1_forward(stage2_mfa_att2_fc1, stage2_mfa_att2_mean, stage2_mfa_att2_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att2_relu, stage2_mfa_att2_fc1, (size_t)N * 1024);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    conv1x1_forward(stage2_mfa_att2_fc2, stage2_mfa_att2_relu, stage2_mfa_att2_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att2_sigmoid, stage2_mfa_att2_fc2, (size_t)N * 1920);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
@@ -8035,13 +8235,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         mean_t_forward_channel(c, stage2_mfa_att3_mean, stage2_mfa_bn3, N, 64, 8);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, NULL, 30, 16, (size_t)N * 64);
+    conv1x1_forward(stage2_mfa_att3_fc1, stage2_mfa_att3_mean, stage2_mfa_att3_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att3_relu, stage2_mfa_att3_fc1, (size_t)N * 1024);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    conv1x1_forward(stage2_mfa_att3_fc2, stage2_mfa_att3_relu, stage2_mfa_att3_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att3_sigmoid, stage2_mfa_att3_fc2, (size_t)N * 1920);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
@@ -8053,13 +8249,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         mean_t_forward_channel(c, stage2_mfa_att4_mean, stage2_mfa_bn4, N, 64, 8);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, NULL, 30, 16, (size_t)N * 64);
+    conv1x1_forward(stage2_mfa_att4_fc1, stage2_mfa_att4_mean, stage2_mfa_att4_fc1_weight, NULL, 30, 16, (size_t)N * 64);
     relu_forward(stage2_mfa_att4_relu, stage2_mfa_att4_fc1, (size_t)N * 1024);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 64); k++)
-        conv1x1_forward_block(k, stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, NULL, 16, 30, (size_t)N * 64);
+    conv1x1_forward(stage2_mfa_att4_fc2, stage2_mfa_att4_relu, stage2_mfa_att4_fc2_weight, NULL, 16, 30, (size_t)N * 64);
     sigmoid_forward(stage2_mfa_att4_sigmoid, stage2_mfa_att4_fc2, (size_t)N * 1920);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
@@ -8073,9 +8265,7 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
         maxpool_forward_channel(c, stage3_maxpool, NULL, stage2_mfa, N, 64, 8, 2, 2, 32, 4);
 
     /* stage3.bcres2net1: 120 x 32 x 4 -> 160 x 32 x 4 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 2457600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, NULL, 120, 160, (size_t)N * 128);
+    conv1x1_forward(stage3_bcres2net1_conv_in, stage3_maxpool, stage3_bcres2net1_conv_in_weight, NULL, 120, 160, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 160; g++)
         norm_forward_infer_group(g, stage3_bcres2net1_bn_in, stage3_bcres2net1_conv_in, stage3_bcres2net1_bn_in_scale, stage3_bcres2net1_bn_in_shift, stats + 4460, stats + 4620, (NormShape){160, 1, N, 32, 4}, 1);
@@ -8109,9 +8299,7 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_bcres2net1_f1_dw4, stage3_bcres2net1_f1_sum4, stage3_bcres2net1_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres2net1_f1_out4, stage3_bcres2net1_f1_dw4, (size_t)N * 160);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, stage3_bcres2net1_conv_out_weight, NULL, 160, 160, (size_t)N * 4);
+    conv1x1_forward(stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, stage3_bcres2net1_conv_out_weight, NULL, 160, 160, (size_t)N * 4);
     copy_forward(stage3_bcres2net1_drop, stage3_bcres2net1_conv_out, (size_t)N * 640);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 160; c++)
@@ -8148,9 +8336,7 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage3_bcres2net2_f1_dw4, stage3_bcres2net2_f1_sum4, stage3_bcres2net2_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres2net2_f1_out4, stage3_bcres2net2_f1_dw4, (size_t)N * 160);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, NULL, 160, 160, (size_t)N * 4);
+    conv1x1_forward(stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, stage3_bcres2net2_conv_out_weight, NULL, 160, 160, (size_t)N * 4);
     copy_forward(stage3_bcres2net2_drop, stage3_bcres2net2_conv_out, (size_t)N * 640);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 160; c++)
@@ -8165,13 +8351,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stage3_mfa_att1_mean, stage3_mfa_x1, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att1_fc1, stage3_mfa_att1_mean, stage3_mfa_att1_fc1_weight, NULL, 40, 20, (size_t)N * 32);
+    conv1x1_forward(stage3_mfa_att1_fc1, stage3_mfa_att1_mean, stage3_mfa_att1_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att1_relu, stage3_mfa_att1_fc1, (size_t)N * 640);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att1_fc2, stage3_mfa_att1_relu, stage3_mfa_att1_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    conv1x1_forward(stage3_mfa_att1_fc2, stage3_mfa_att1_relu, stage3_mfa_att1_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att1_sigmoid, stage3_mfa_att1_fc2, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -8182,13 +8364,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stage3_mfa_att2_mean, stage3_mfa_bn2, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 32);
+    conv1x1_forward(stage3_mfa_att2_fc1, stage3_mfa_att2_mean, stage3_mfa_att2_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att2_relu, stage3_mfa_att2_fc1, (size_t)N * 640);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    conv1x1_forward(stage3_mfa_att2_fc2, stage3_mfa_att2_relu, stage3_mfa_att2_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att2_sigmoid, stage3_mfa_att2_fc2, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -8200,13 +8378,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stage3_mfa_att3_mean, stage3_mfa_bn3, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 32);
+    conv1x1_forward(stage3_mfa_att3_fc1, stage3_mfa_att3_mean, stage3_mfa_att3_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att3_relu, stage3_mfa_att3_fc1, (size_t)N * 640);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    conv1x1_forward(stage3_mfa_att3_fc2, stage3_mfa_att3_relu, stage3_mfa_att3_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att3_sigmoid, stage3_mfa_att3_fc2, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -8218,13 +8392,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stage3_mfa_att4_mean, stage3_mfa_bn4, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 32);
+    conv1x1_forward(stage3_mfa_att4_fc1, stage3_mfa_att4_mean, stage3_mfa_att4_fc1_weight, NULL, 40, 20, (size_t)N * 32);
     relu_forward(stage3_mfa_att4_relu, stage3_mfa_att4_fc1, (size_t)N * 640);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 32);
+    conv1x1_forward(stage3_mfa_att4_fc2, stage3_mfa_att4_relu, stage3_mfa_att4_fc2_weight, NULL, 20, 40, (size_t)N * 32);
     sigmoid_forward(stage3_mfa_att4_sigmoid, stage3_mfa_att4_fc2, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -8233,9 +8403,7 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     /* ---- spec line 12: stage4: bcres2net(out = 2.5*C) x 3 -> resnorm(0.1) -> mfa; */
 
     /* stage4.bcres2net1: 160 x 32 x 4 -> 200 x 32 x 4 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 4096000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage4_bcres2net1_conv_in, stage3_mfa, stage4_bcres2net1_conv_in_weight, NULL, 160, 200, (size_t)N * 128);
+    conv1x1_forward(stage4_bcres2net1_conv_in, stage3_mfa, stage4_bcres2net1_conv_in_weight, NULL, 160, 200, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 200; g++)
         norm_forward_infer_group(g, stage4_bcres2net1_bn_in, stage4_bcres2net1_conv_in, stage4_bcres2net1_bn_in_scale, stage4_bcres2net1_bn_in_shift, stats + 7580, stats + 7780, (NormShape){200, 1, N, 32, 4}, 1);
@@ -8269,9 +8437,7 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net1_f1_dw4, stage4_bcres2net1_f1_sum4, stage4_bcres2net1_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net1_f1_out4, stage4_bcres2net1_f1_dw4, (size_t)N * 200);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 160000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, stage4_bcres2net1_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
+    conv1x1_forward(stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, stage4_bcres2net1_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
     copy_forward(stage4_bcres2net1_drop, stage4_bcres2net1_conv_out, (size_t)N * 800);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 200; c++)
@@ -8308,9 +8474,7 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net2_f1_dw4, stage4_bcres2net2_f1_sum4, stage4_bcres2net2_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net2_f1_out4, stage4_bcres2net2_f1_dw4, (size_t)N * 200);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 160000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
+    conv1x1_forward(stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, stage4_bcres2net2_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
     copy_forward(stage4_bcres2net2_drop, stage4_bcres2net2_conv_out, (size_t)N * 800);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 200; c++)
@@ -8347,9 +8511,7 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 50; c++)
         dwconv_forward_channel(c, stage4_bcres2net3_f1_dw4, stage4_bcres2net3_f1_sum4, stage4_bcres2net3_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2net3_f1_out4, stage4_bcres2net3_f1_dw4, (size_t)N * 200);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 160000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
+    conv1x1_forward(stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, stage4_bcres2net3_conv_out_weight, NULL, 200, 200, (size_t)N * 4);
     copy_forward(stage4_bcres2net3_drop, stage4_bcres2net3_conv_out, (size_t)N * 800);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 200; c++)
@@ -8364,13 +8526,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         mean_t_forward_channel(c, stage4_mfa_att1_mean, stage4_mfa_x1, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att1_fc1, stage4_mfa_att1_mean, stage4_mfa_att1_fc1_weight, NULL, 50, 26, (size_t)N * 32);
+    conv1x1_forward(stage4_mfa_att1_fc1, stage4_mfa_att1_mean, stage4_mfa_att1_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att1_relu, stage4_mfa_att1_fc1, (size_t)N * 832);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att1_fc2, stage4_mfa_att1_relu, stage4_mfa_att1_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    conv1x1_forward(stage4_mfa_att1_fc2, stage4_mfa_att1_relu, stage4_mfa_att1_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att1_sigmoid, stage4_mfa_att1_fc2, (size_t)N * 1600);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
@@ -8381,13 +8539,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         mean_t_forward_channel(c, stage4_mfa_att2_mean, stage4_mfa_bn2, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, NULL, 50, 26, (size_t)N * 32);
+    conv1x1_forward(stage4_mfa_att2_fc1, stage4_mfa_att2_mean, stage4_mfa_att2_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att2_relu, stage4_mfa_att2_fc1, (size_t)N * 832);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    conv1x1_forward(stage4_mfa_att2_fc2, stage4_mfa_att2_relu, stage4_mfa_att2_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att2_sigmoid, stage4_mfa_att2_fc2, (size_t)N * 1600);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
@@ -8399,13 +8553,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         mean_t_forward_channel(c, stage4_mfa_att3_mean, stage4_mfa_bn3, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, NULL, 50, 26, (size_t)N * 32);
+    conv1x1_forward(stage4_mfa_att3_fc1, stage4_mfa_att3_mean, stage4_mfa_att3_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att3_relu, stage4_mfa_att3_fc1, (size_t)N * 832);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    conv1x1_forward(stage4_mfa_att3_fc2, stage4_mfa_att3_relu, stage4_mfa_att3_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att3_sigmoid, stage4_mfa_att3_fc2, (size_t)N * 1600);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
@@ -8417,13 +8567,9 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         mean_t_forward_channel(c, stage4_mfa_att4_mean, stage4_mfa_bn4, N, 32, 4);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, NULL, 50, 26, (size_t)N * 32);
+    conv1x1_forward(stage4_mfa_att4_fc1, stage4_mfa_att4_mean, stage4_mfa_att4_fc1_weight, NULL, 50, 26, (size_t)N * 32);
     relu_forward(stage4_mfa_att4_relu, stage4_mfa_att4_fc1, (size_t)N * 832);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 41600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 32); k++)
-        conv1x1_forward_block(k, stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, NULL, 26, 50, (size_t)N * 32);
+    conv1x1_forward(stage4_mfa_att4_fc2, stage4_mfa_att4_relu, stage4_mfa_att4_fc2_weight, NULL, 26, 50, (size_t)N * 32);
     sigmoid_forward(stage4_mfa_att4_sigmoid, stage4_mfa_att4_fc2, (size_t)N * 1600);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
@@ -8432,18 +8578,10 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     /* ---- spec line 13: head:   fpm(stage1, stage2, stage3, stage4, width = C) -> linear(classes); */
 
     /* head.fpm: 200 x 32 x 4 -> 320 x 1 x 1 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 13107200 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 2048); k++)
-        conv1x1_forward_block(k, head_fpm_lateral1, stage1_mfa, head_fpm_lateral1_weight, NULL, 80, 80, (size_t)N * 2048);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 4915200 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
-        conv1x1_forward_block(k, head_fpm_lateral2, stage2_mfa, head_fpm_lateral2_weight, NULL, 120, 80, (size_t)N * 512);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 1638400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, head_fpm_lateral3, stage3_mfa, head_fpm_lateral3_weight, NULL, 160, 80, (size_t)N * 128);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 2048000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, head_fpm_lateral4, stage4_mfa, head_fpm_lateral4_weight, NULL, 200, 80, (size_t)N * 128);
+    conv1x1_forward(head_fpm_lateral1, stage1_mfa, head_fpm_lateral1_weight, NULL, 80, 80, (size_t)N * 2048);
+    conv1x1_forward(head_fpm_lateral2, stage2_mfa, head_fpm_lateral2_weight, NULL, 120, 80, (size_t)N * 512);
+    conv1x1_forward(head_fpm_lateral3, stage3_mfa, head_fpm_lateral3_weight, NULL, 160, 80, (size_t)N * 128);
+    conv1x1_forward(head_fpm_lateral4, stage4_mfa, head_fpm_lateral4_weight, NULL, 200, 80, (size_t)N * 128);
     copy_forward(head_fpm_smooth4_f2_out1, head_fpm_smooth4_f2_in1, (size_t)N * 2560);
     #pragma omp parallel for schedule(static) if ((size_t)N * 7680 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
@@ -8474,9 +8612,7 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth4_f1_dw4, head_fpm_smooth4_f1_sum4, head_fpm_smooth4_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth4_f1_out4, head_fpm_smooth4_f1_dw4, (size_t)N * 80);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, head_fpm_smooth4_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    conv1x1_forward(head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, head_fpm_smooth4_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
     copy_forward(head_fpm_smooth4_drop, head_fpm_smooth4_conv_out, (size_t)N * 320);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
@@ -8513,17 +8649,13 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth3_f1_dw4, head_fpm_smooth3_f1_sum4, head_fpm_smooth3_f1_dw4_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth3_f1_out4, head_fpm_smooth3_f1_dw4, (size_t)N * 80);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, head_fpm_smooth3_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    conv1x1_forward(head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, head_fpm_smooth3_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
     copy_forward(head_fpm_smooth3_drop, head_fpm_smooth3_conv_out, (size_t)N * 320);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         bcast_add_f_norm_infer_channel(c, head_fpm_smooth3_bn, head_fpm_smooth3_f2, head_fpm_merge3, head_fpm_smooth3_drop, head_fpm_smooth3_bn_scale, head_fpm_smooth3_bn_shift, stats + 14200, stats + 14280, N, 32, 4, 1, 1);
     globalpool_forward(head_fpm_pool3, head_fpm_smooth3_bn, 80 * N, 128);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 3276800 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 80, 320, (size_t)N * 128);
+    conv1x1_forward(head_fpm_up2, head_fpm_merge3, head_fpm_up2_weight, NULL, 80, 320, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         pixel_shuffle_forward_channel(c, head_fpm_shuffle2, head_fpm_up2, N, 32, 4);
@@ -8558,17 +8690,13 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth2_f1_dw4, head_fpm_smooth2_f1_sum4, head_fpm_smooth2_f1_dw4_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth2_f1_out4, head_fpm_smooth2_f1_dw4, (size_t)N * 160);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 51200 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
-        conv1x1_forward_block(k, head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, head_fpm_smooth2_conv_out_weight, NULL, 80, 80, (size_t)N * 8);
+    conv1x1_forward(head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, head_fpm_smooth2_conv_out_weight, NULL, 80, 80, (size_t)N * 8);
     copy_forward(head_fpm_smooth2_drop, head_fpm_smooth2_conv_out, (size_t)N * 640);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         bcast_add_f_norm_infer_channel(c, head_fpm_smooth2_bn, head_fpm_smooth2_f2, head_fpm_merge2, head_fpm_smooth2_drop, head_fpm_smooth2_bn_scale, head_fpm_smooth2_bn_shift, stats + 14840, stats + 14920, N, 64, 8, 1, 1);
     globalpool_forward(head_fpm_pool2, head_fpm_smooth2_bn, 80 * N, 512);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 13107200 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
-        conv1x1_forward_block(k, head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 80, 320, (size_t)N * 512);
+    conv1x1_forward(head_fpm_up1, head_fpm_merge2, head_fpm_up1_weight, NULL, 80, 320, (size_t)N * 512);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         pixel_shuffle_forward_channel(c, head_fpm_shuffle1, head_fpm_up1, N, 64, 8);
@@ -8603,9 +8731,7 @@ void bcres2net_teacher_infer(int N, const real *params, const real *stats, const
     for (int c = 0; c < 20; c++)
         dwconv_forward_channel(c, head_fpm_smooth1_f1_dw4, head_fpm_smooth1_f1_sum4, head_fpm_smooth1_f1_dw4_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(head_fpm_smooth1_f1_out4, head_fpm_smooth1_f1_dw4, (size_t)N * 320);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 102400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
-        conv1x1_forward_block(k, head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, head_fpm_smooth1_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
+    conv1x1_forward(head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, head_fpm_smooth1_conv_out_weight, NULL, 80, 80, (size_t)N * 16);
     copy_forward(head_fpm_smooth1_drop, head_fpm_smooth1_conv_out, (size_t)N * 1280);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)

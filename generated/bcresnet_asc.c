@@ -461,9 +461,13 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     /* ---- spec line 11: stage1: bcres(out = C) x 2 -> resnorm(0.1); */
 
     /* stage1.bcres1: 80 x 128 x 16 -> 40 x 128 x 16 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6553600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 2048); k++)
-        conv1x1_forward_block(k, stage1_bcres1_conv_in, stem_bn, stage1_bcres1_conv_in_weight, NULL, 80, 40, (size_t)N * 2048);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 6553600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 2048); k++)
+            conv1x1_forward_block(k, stage1_bcres1_conv_in, stem_bn, stage1_bcres1_conv_in_weight, NULL, 80, 40, (size_t)N * 2048);
+    } else {
+        conv1x1_forward(stage1_bcres1_conv_in, stem_bn, stage1_bcres1_conv_in_weight, NULL, 80, 40, (size_t)N * 2048);
+    }
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 40; g++)
@@ -500,9 +504,13 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     relu_forward(stage1_bcres1_f1, stage1_bcres1_f1_dw, (size_t)N * 640);
     if (int8_grids)
         fake_quant_internal(stage1_bcres1_f1, (size_t)N * 640, quant, 20);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
-        conv1x1_forward_block(k, stage1_bcres1_conv_out, stage1_bcres1_f1, stage1_bcres1_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
+            conv1x1_forward_block(k, stage1_bcres1_conv_out, stage1_bcres1_f1, stage1_bcres1_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    } else {
+        conv1x1_forward(stage1_bcres1_conv_out, stage1_bcres1_f1, stage1_bcres1_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    }
     if (int8_grids)
         fake_quant_internal(stage1_bcres1_conv_out, (size_t)N * 640, quant, 21);
     if (training)
@@ -545,9 +553,13 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     relu_forward(stage1_bcres2_f1, stage1_bcres2_f1_dw, (size_t)N * 640);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2_f1, (size_t)N * 640, quant, 24);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
-        conv1x1_forward_block(k, stage1_bcres2_conv_out, stage1_bcres2_f1, stage1_bcres2_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
+            conv1x1_forward_block(k, stage1_bcres2_conv_out, stage1_bcres2_f1, stage1_bcres2_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    } else {
+        conv1x1_forward(stage1_bcres2_conv_out, stage1_bcres2_f1, stage1_bcres2_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    }
     if (int8_grids)
         fake_quant_internal(stage1_bcres2_conv_out, (size_t)N * 640, quant, 25);
     if (training)
@@ -584,9 +596,13 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         maxpool_forward_channel(c, stage2_maxpool, stage2_maxpool_argmax, stage1_resnorm, N, 128, 16, 2, 2, 64, 8);
 
     /* stage2.bcres1: 40 x 64 x 8 -> 60 x 64 x 8 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 1228800 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
-        conv1x1_forward_block(k, stage2_bcres1_conv_in, stage2_maxpool, stage2_bcres1_conv_in_weight, NULL, 40, 60, (size_t)N * 512);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 1228800 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
+            conv1x1_forward_block(k, stage2_bcres1_conv_in, stage2_maxpool, stage2_bcres1_conv_in_weight, NULL, 40, 60, (size_t)N * 512);
+    } else {
+        conv1x1_forward(stage2_bcres1_conv_in, stage2_maxpool, stage2_bcres1_conv_in_weight, NULL, 40, 60, (size_t)N * 512);
+    }
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 60; g++)
@@ -623,9 +639,13 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     relu_forward(stage2_bcres1_f1, stage2_bcres1_f1_dw, (size_t)N * 480);
     if (int8_grids)
         fake_quant_internal(stage2_bcres1_f1, (size_t)N * 480, quant, 29);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
-        conv1x1_forward_block(k, stage2_bcres1_conv_out, stage2_bcres1_f1, stage2_bcres1_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
+            conv1x1_forward_block(k, stage2_bcres1_conv_out, stage2_bcres1_f1, stage2_bcres1_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
+    } else {
+        conv1x1_forward(stage2_bcres1_conv_out, stage2_bcres1_f1, stage2_bcres1_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
+    }
     if (int8_grids)
         fake_quant_internal(stage2_bcres1_conv_out, (size_t)N * 480, quant, 30);
     if (training)
@@ -668,9 +688,13 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     relu_forward(stage2_bcres2_f1, stage2_bcres2_f1_dw, (size_t)N * 480);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2_f1, (size_t)N * 480, quant, 33);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
-        conv1x1_forward_block(k, stage2_bcres2_conv_out, stage2_bcres2_f1, stage2_bcres2_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
+            conv1x1_forward_block(k, stage2_bcres2_conv_out, stage2_bcres2_f1, stage2_bcres2_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
+    } else {
+        conv1x1_forward(stage2_bcres2_conv_out, stage2_bcres2_f1, stage2_bcres2_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
+    }
     if (int8_grids)
         fake_quant_internal(stage2_bcres2_conv_out, (size_t)N * 480, quant, 34);
     if (training)
@@ -707,9 +731,13 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
         maxpool_forward_channel(c, stage3_maxpool, stage3_maxpool_argmax, stage2_resnorm, N, 64, 8, 2, 2, 32, 4);
 
     /* stage3.bcres1: 60 x 32 x 4 -> 80 x 32 x 4 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 614400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage3_bcres1_conv_in, stage3_maxpool, stage3_bcres1_conv_in_weight, NULL, 60, 80, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 614400 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stage3_bcres1_conv_in, stage3_maxpool, stage3_bcres1_conv_in_weight, NULL, 60, 80, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stage3_bcres1_conv_in, stage3_maxpool, stage3_bcres1_conv_in_weight, NULL, 60, 80, (size_t)N * 128);
+    }
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 80; g++)
@@ -746,9 +774,13 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     relu_forward(stage3_bcres1_f1, stage3_bcres1_f1_dw, (size_t)N * 320);
     if (int8_grids)
         fake_quant_internal(stage3_bcres1_f1, (size_t)N * 320, quant, 38);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage3_bcres1_conv_out, stage3_bcres1_f1, stage3_bcres1_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+            conv1x1_forward_block(k, stage3_bcres1_conv_out, stage3_bcres1_f1, stage3_bcres1_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    } else {
+        conv1x1_forward(stage3_bcres1_conv_out, stage3_bcres1_f1, stage3_bcres1_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    }
     if (int8_grids)
         fake_quant_internal(stage3_bcres1_conv_out, (size_t)N * 320, quant, 39);
     if (training)
@@ -791,9 +823,13 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     relu_forward(stage3_bcres2_f1, stage3_bcres2_f1_dw, (size_t)N * 320);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2_f1, (size_t)N * 320, quant, 42);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage3_bcres2_conv_out, stage3_bcres2_f1, stage3_bcres2_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+            conv1x1_forward_block(k, stage3_bcres2_conv_out, stage3_bcres2_f1, stage3_bcres2_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    } else {
+        conv1x1_forward(stage3_bcres2_conv_out, stage3_bcres2_f1, stage3_bcres2_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    }
     if (int8_grids)
         fake_quant_internal(stage3_bcres2_conv_out, (size_t)N * 320, quant, 43);
     if (training)
@@ -825,9 +861,13 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     /* ---- spec line 14: stage4: bcres(out = 2.5*C) x 3 -> resnorm(0.1); */
 
     /* stage4.bcres1: 80 x 32 x 4 -> 100 x 32 x 4 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 1024000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage4_bcres1_conv_in, stage3_resnorm, stage4_bcres1_conv_in_weight, NULL, 80, 100, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 1024000 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, stage4_bcres1_conv_in, stage3_resnorm, stage4_bcres1_conv_in_weight, NULL, 80, 100, (size_t)N * 128);
+    } else {
+        conv1x1_forward(stage4_bcres1_conv_in, stage3_resnorm, stage4_bcres1_conv_in_weight, NULL, 80, 100, (size_t)N * 128);
+    }
     if (training) {
         #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
         for (int g = 0; g < 100; g++)
@@ -864,9 +904,13 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     relu_forward(stage4_bcres1_f1, stage4_bcres1_f1_dw, (size_t)N * 400);
     if (int8_grids)
         fake_quant_internal(stage4_bcres1_f1, (size_t)N * 400, quant, 47);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage4_bcres1_conv_out, stage4_bcres1_f1, stage4_bcres1_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 40000 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+            conv1x1_forward_block(k, stage4_bcres1_conv_out, stage4_bcres1_f1, stage4_bcres1_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    } else {
+        conv1x1_forward(stage4_bcres1_conv_out, stage4_bcres1_f1, stage4_bcres1_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    }
     if (int8_grids)
         fake_quant_internal(stage4_bcres1_conv_out, (size_t)N * 400, quant, 48);
     if (training)
@@ -909,9 +953,13 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     relu_forward(stage4_bcres2_f1, stage4_bcres2_f1_dw, (size_t)N * 400);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2_f1, (size_t)N * 400, quant, 51);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage4_bcres2_conv_out, stage4_bcres2_f1, stage4_bcres2_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 40000 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+            conv1x1_forward_block(k, stage4_bcres2_conv_out, stage4_bcres2_f1, stage4_bcres2_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    } else {
+        conv1x1_forward(stage4_bcres2_conv_out, stage4_bcres2_f1, stage4_bcres2_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    }
     if (int8_grids)
         fake_quant_internal(stage4_bcres2_conv_out, (size_t)N * 400, quant, 52);
     if (training)
@@ -954,9 +1002,13 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     relu_forward(stage4_bcres3_f1, stage4_bcres3_f1_dw, (size_t)N * 400);
     if (int8_grids)
         fake_quant_internal(stage4_bcres3_f1, (size_t)N * 400, quant, 55);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage4_bcres3_conv_out, stage4_bcres3_f1, stage4_bcres3_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 40000 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
+            conv1x1_forward_block(k, stage4_bcres3_conv_out, stage4_bcres3_f1, stage4_bcres3_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    } else {
+        conv1x1_forward(stage4_bcres3_conv_out, stage4_bcres3_f1, stage4_bcres3_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    }
     if (int8_grids)
         fake_quant_internal(stage4_bcres3_conv_out, (size_t)N * 400, quant, 56);
     if (training)
@@ -988,9 +1040,13 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
     /* ---- spec line 15: head:   conv(out = classes, kernel = 1) -> bn -> globalpool; */
 
     /* head.conv: 100 x 32 x 4 -> 10 x 32 x 4 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 128000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, head_conv, stage4_resnorm, head_conv_weight, NULL, 100, 10, (size_t)N * 128);
+    if (training) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * 128000 >= NN_PARALLEL_MIN)
+        for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
+            conv1x1_forward_block(k, head_conv, stage4_resnorm, head_conv_weight, NULL, 100, 10, (size_t)N * 128);
+    } else {
+        conv1x1_forward(head_conv, stage4_resnorm, head_conv_weight, NULL, 100, 10, (size_t)N * 128);
+    }
 
     /* head.bn: 10 x 32 x 4 -> 10 x 32 x 4 */
     if (training) {
@@ -1931,9 +1987,7 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     /* ---- spec line 11: stage1: bcres(out = C) x 2 -> resnorm(0.1); */
 
     /* stage1.bcres1: 80 x 128 x 16 -> 40 x 128 x 16 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 6553600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 2048); k++)
-        conv1x1_forward_block(k, stage1_bcres1_conv_in, stem_bn, stage1_bcres1_conv_in_weight, NULL, 80, 40, (size_t)N * 2048);
+    conv1x1_forward(stage1_bcres1_conv_in, stem_bn, stage1_bcres1_conv_in_weight, NULL, 80, 40, (size_t)N * 2048);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 40; g++)
         norm_forward_infer_group(g, stage1_bcres1_bn_in, stage1_bcres1_conv_in, stage1_bcres1_bn_in_scale, stage1_bcres1_bn_in_shift, stats + 160, stats + 200, (NormShape){40, 1, N, 128, 16}, 1);
@@ -1947,9 +2001,7 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage1_bcres1_f1_dw, stage1_bcres1_mean_f, stage1_bcres1_f1_dw_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres1_f1, stage1_bcres1_f1_dw, (size_t)N * 640);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
-        conv1x1_forward_block(k, stage1_bcres1_conv_out, stage1_bcres1_f1, stage1_bcres1_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    conv1x1_forward(stage1_bcres1_conv_out, stage1_bcres1_f1, stage1_bcres1_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
     copy_forward(stage1_bcres1_drop, stage1_bcres1_conv_out, (size_t)N * 640);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -1966,9 +2018,7 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     for (int c = 0; c < 40; c++)
         dwconv_forward_channel(c, stage1_bcres2_f1_dw, stage1_bcres2_mean_f, stage1_bcres2_f1_dw_weight, N, 1, 16, 1, 3, 0, 1);
     relu_forward(stage1_bcres2_f1, stage1_bcres2_f1_dw, (size_t)N * 640);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 16); k++)
-        conv1x1_forward_block(k, stage1_bcres2_conv_out, stage1_bcres2_f1, stage1_bcres2_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
+    conv1x1_forward(stage1_bcres2_conv_out, stage1_bcres2_f1, stage1_bcres2_conv_out_weight, NULL, 40, 40, (size_t)N * 16);
     copy_forward(stage1_bcres2_drop, stage1_bcres2_conv_out, (size_t)N * 640);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
@@ -1987,9 +2037,7 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
         maxpool_forward_channel(c, stage2_maxpool, NULL, stage1_resnorm, N, 128, 16, 2, 2, 64, 8);
 
     /* stage2.bcres1: 40 x 64 x 8 -> 60 x 64 x 8 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 1228800 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 512); k++)
-        conv1x1_forward_block(k, stage2_bcres1_conv_in, stage2_maxpool, stage2_bcres1_conv_in_weight, NULL, 40, 60, (size_t)N * 512);
+    conv1x1_forward(stage2_bcres1_conv_in, stage2_maxpool, stage2_bcres1_conv_in_weight, NULL, 40, 60, (size_t)N * 512);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 60; g++)
         norm_forward_infer_group(g, stage2_bcres1_bn_in, stage2_bcres1_conv_in, stage2_bcres1_bn_in_scale, stage2_bcres1_bn_in_shift, stats + 1040, stats + 1100, (NormShape){60, 1, N, 64, 8}, 1);
@@ -2003,9 +2051,7 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     for (int c = 0; c < 60; c++)
         dwconv_forward_channel(c, stage2_bcres1_f1_dw, stage2_bcres1_mean_f, stage2_bcres1_f1_dw_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres1_f1, stage2_bcres1_f1_dw, (size_t)N * 480);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
-        conv1x1_forward_block(k, stage2_bcres1_conv_out, stage2_bcres1_f1, stage2_bcres1_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
+    conv1x1_forward(stage2_bcres1_conv_out, stage2_bcres1_f1, stage2_bcres1_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
     copy_forward(stage2_bcres1_drop, stage2_bcres1_conv_out, (size_t)N * 480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
@@ -2022,9 +2068,7 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     for (int c = 0; c < 60; c++)
         dwconv_forward_channel(c, stage2_bcres2_f1_dw, stage2_bcres2_mean_f, stage2_bcres2_f1_dw_weight, N, 1, 8, 1, 3, 0, 1);
     relu_forward(stage2_bcres2_f1, stage2_bcres2_f1_dw, (size_t)N * 480);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 28800 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 8); k++)
-        conv1x1_forward_block(k, stage2_bcres2_conv_out, stage2_bcres2_f1, stage2_bcres2_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
+    conv1x1_forward(stage2_bcres2_conv_out, stage2_bcres2_f1, stage2_bcres2_conv_out_weight, NULL, 60, 60, (size_t)N * 8);
     copy_forward(stage2_bcres2_drop, stage2_bcres2_conv_out, (size_t)N * 480);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
@@ -2043,9 +2087,7 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
         maxpool_forward_channel(c, stage3_maxpool, NULL, stage2_resnorm, N, 64, 8, 2, 2, 32, 4);
 
     /* stage3.bcres1: 60 x 32 x 4 -> 80 x 32 x 4 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 614400 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage3_bcres1_conv_in, stage3_maxpool, stage3_bcres1_conv_in_weight, NULL, 60, 80, (size_t)N * 128);
+    conv1x1_forward(stage3_bcres1_conv_in, stage3_maxpool, stage3_bcres1_conv_in_weight, NULL, 60, 80, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 80; g++)
         norm_forward_infer_group(g, stage3_bcres1_bn_in, stage3_bcres1_conv_in, stage3_bcres1_bn_in_scale, stage3_bcres1_bn_in_shift, stats + 2360, stats + 2440, (NormShape){80, 1, N, 32, 4}, 1);
@@ -2059,9 +2101,7 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     for (int c = 0; c < 80; c++)
         dwconv_forward_channel(c, stage3_bcres1_f1_dw, stage3_bcres1_mean_f, stage3_bcres1_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres1_f1, stage3_bcres1_f1_dw, (size_t)N * 320);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage3_bcres1_conv_out, stage3_bcres1_f1, stage3_bcres1_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    conv1x1_forward(stage3_bcres1_conv_out, stage3_bcres1_f1, stage3_bcres1_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
     copy_forward(stage3_bcres1_drop, stage3_bcres1_conv_out, (size_t)N * 320);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
@@ -2078,9 +2118,7 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     for (int c = 0; c < 80; c++)
         dwconv_forward_channel(c, stage3_bcres2_f1_dw, stage3_bcres2_mean_f, stage3_bcres2_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage3_bcres2_f1, stage3_bcres2_f1_dw, (size_t)N * 320);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage3_bcres2_conv_out, stage3_bcres2_f1, stage3_bcres2_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
+    conv1x1_forward(stage3_bcres2_conv_out, stage3_bcres2_f1, stage3_bcres2_conv_out_weight, NULL, 80, 80, (size_t)N * 4);
     copy_forward(stage3_bcres2_drop, stage3_bcres2_conv_out, (size_t)N * 320);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
@@ -2094,9 +2132,7 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     /* ---- spec line 14: stage4: bcres(out = 2.5*C) x 3 -> resnorm(0.1); */
 
     /* stage4.bcres1: 80 x 32 x 4 -> 100 x 32 x 4 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 1024000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, stage4_bcres1_conv_in, stage3_resnorm, stage4_bcres1_conv_in_weight, NULL, 80, 100, (size_t)N * 128);
+    conv1x1_forward(stage4_bcres1_conv_in, stage3_resnorm, stage4_bcres1_conv_in_weight, NULL, 80, 100, (size_t)N * 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int g = 0; g < 100; g++)
         norm_forward_infer_group(g, stage4_bcres1_bn_in, stage4_bcres1_conv_in, stage4_bcres1_bn_in_scale, stage4_bcres1_bn_in_shift, stats + 4120, stats + 4220, (NormShape){100, 1, N, 32, 4}, 1);
@@ -2110,9 +2146,7 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     for (int c = 0; c < 100; c++)
         dwconv_forward_channel(c, stage4_bcres1_f1_dw, stage4_bcres1_mean_f, stage4_bcres1_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres1_f1, stage4_bcres1_f1_dw, (size_t)N * 400);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage4_bcres1_conv_out, stage4_bcres1_f1, stage4_bcres1_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    conv1x1_forward(stage4_bcres1_conv_out, stage4_bcres1_f1, stage4_bcres1_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
     copy_forward(stage4_bcres1_drop, stage4_bcres1_conv_out, (size_t)N * 400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
@@ -2129,9 +2163,7 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     for (int c = 0; c < 100; c++)
         dwconv_forward_channel(c, stage4_bcres2_f1_dw, stage4_bcres2_mean_f, stage4_bcres2_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres2_f1, stage4_bcres2_f1_dw, (size_t)N * 400);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage4_bcres2_conv_out, stage4_bcres2_f1, stage4_bcres2_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    conv1x1_forward(stage4_bcres2_conv_out, stage4_bcres2_f1, stage4_bcres2_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
     copy_forward(stage4_bcres2_drop, stage4_bcres2_conv_out, (size_t)N * 400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
@@ -2148,9 +2180,7 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     for (int c = 0; c < 100; c++)
         dwconv_forward_channel(c, stage4_bcres3_f1_dw, stage4_bcres3_mean_f, stage4_bcres3_f1_dw_weight, N, 1, 4, 1, 3, 0, 1);
     relu_forward(stage4_bcres3_f1, stage4_bcres3_f1_dw, (size_t)N * 400);
-    #pragma omp parallel for schedule(static) if ((size_t)N * 40000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 4); k++)
-        conv1x1_forward_block(k, stage4_bcres3_conv_out, stage4_bcres3_f1, stage4_bcres3_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
+    conv1x1_forward(stage4_bcres3_conv_out, stage4_bcres3_f1, stage4_bcres3_conv_out_weight, NULL, 100, 100, (size_t)N * 4);
     copy_forward(stage4_bcres3_drop, stage4_bcres3_conv_out, (size_t)N * 400);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
@@ -2164,9 +2194,7 @@ void bcresnet_asc_infer(int N, const real *params, const real *stats, const real
     /* ---- spec line 15: head:   conv(out = classes, kernel = 1) -> bn -> globalpool; */
 
     /* head.conv: 100 x 32 x 4 -> 10 x 32 x 4 */
-    #pragma omp parallel for schedule(static) if ((size_t)N * 128000 >= NN_PARALLEL_MIN)
-    for (int k = 0; k < conv1x1_blocks((size_t)N * 128); k++)
-        conv1x1_forward_block(k, head_conv, stage4_resnorm, head_conv_weight, NULL, 100, 10, (size_t)N * 128);
+    conv1x1_forward(head_conv, stage4_resnorm, head_conv_weight, NULL, 100, 10, (size_t)N * 128);
 
     /* head.bn: 10 x 32 x 4 -> 10 x 32 x 4 */
     #pragma omp parallel for schedule(static) if ((size_t)N * 1280 >= NN_PARALLEL_MIN)

@@ -120,6 +120,17 @@ NN_INLINE void pw_range(real *restrict out, const real *restrict in, size_t ld,
     pw_columns(out, in, ld, w, ws_o, ws_k, kin, kout, acc, i, i1);
 }
 
+/* The whole product as one GEMM, for inference: at batch 1 BLAS's small-matrix
+ * kernels beat the blocks (which also cost a parallel region per call). */
+NN_INLINE void conv1x1_forward(real *y, const real *x, const real *w, const real *b, int cin,
+                               int cout, size_t m) {
+    nn_gemm(0, 0, cout, (int)m, cin, 1, w, cin, x, (int)m, 0, y, (int)m);
+    if (b)
+        for (int o = 0; o < cout; o++)
+            for (size_t i = 0; i < m; i++)
+                y[o * m + i] += b[o];
+}
+
 /* Blocks of NN_PW_COLS columns in m (the last one may be partial). */
 NN_INLINE int conv1x1_blocks(size_t m) { return (int)((m + NN_PW_COLS - 1) / NN_PW_COLS); }
 
