@@ -611,7 +611,12 @@ static void emit_fused_norm_infer(Body *b, const Prim *pr, const Prim *norm) {
     }
 }
 
-/* A depthwise conv and the norm after it (lw_train_fuses_norm), channel by channel. */
+/* A depthwise conv and the norm after it (lw_train_fuses_norm), channel by channel.
+ * The norm's output then goes onto its INT8 grid (or is observed by calibration)
+ * as unfused, after the whole tensor is written: calibration's [lo, hi] is shared
+ * by the channels, so it may not be widened inside the parallel loop, and the
+ * rounding is elementwise, so doing it afterwards gives the unfused values. The
+ * conv's output has no grid (lw_train_fuses_norm). */
 static void emit_fused_norm_train(Body *b, const Prim *dw, const Prim *norm) {
     const Program *p = b->p;
     const Tensor *x = &p->tensors[dw->x];
@@ -630,6 +635,7 @@ static void emit_fused_norm_train(Body *b, const Prim *dw, const Prim *norm) {
         norm->i[1]);
     OUT("            else\n                norm_forward_infer_group(g, %s, %s, %s, %s, %d);\n    }\n",
         act(b, norm->y), act(b, norm->x), stats, norm_shape(p, norm), norm->i[1]);
+    emit_int8_grid_forward(b, norm);
 }
 
 /* The training-capable forward, or (infer = 1) the inference-only one. */

@@ -1787,6 +1787,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stem_mfa_bn2, stem_mfa_dw2, stem_mfa_bn2_scale, stem_mfa_bn2_shift, stats + 320, stats + 360, (NormShape){40, 1, N, 128, 16}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stem_mfa_bn2, (size_t)N * 81920, quant, 26);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stem_mfa_att2_mean, stem_mfa_bn2, N, 128, 16);
@@ -1953,6 +1955,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage1_bcres2net1_f2_out2, stage1_bcres2net1_f2_dw2, stage1_bcres2net1_f2_ssn2_scale, stage1_bcres2net1_f2_ssn2_shift, stats + 720, stats + 800, (NormShape){20, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f2_out2, (size_t)N * 40960, quant, 44);
     add_forward(stage1_bcres2net1_f2_sum3, stage1_bcres2net1_f2_in3, stage1_bcres2net1_f2_out2, (size_t)N * 40960);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net1_f2_sum3, (size_t)N * 40960, quant, 45);
@@ -1965,6 +1969,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage1_bcres2net1_f2_out3, stage1_bcres2net1_f2_dw3, stage1_bcres2net1_f2_ssn3_scale, stage1_bcres2net1_f2_ssn3_shift, stats + 880, stats + 960, (NormShape){20, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f2_out3, (size_t)N * 40960, quant, 44);
     add_forward(stage1_bcres2net1_f2_sum4, stage1_bcres2net1_f2_in4, stage1_bcres2net1_f2_out3, (size_t)N * 40960);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net1_f2_sum4, (size_t)N * 40960, quant, 46);
@@ -1977,6 +1983,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage1_bcres2net1_f2_out4, stage1_bcres2net1_f2_dw4, stage1_bcres2net1_f2_ssn4_scale, stage1_bcres2net1_f2_ssn4_shift, stats + 1040, stats + 1120, (NormShape){20, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net1_f2_out4, (size_t)N * 40960, quant, 44);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, stage1_bcres2net1_mean_f, stage1_bcres2net1_f2, N, 128, 16);
@@ -2050,6 +2058,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_dw2, stage1_bcres2net2_f2_ssn2_scale, stage1_bcres2net2_f2_ssn2_shift, stats + 1360, stats + 1440, (NormShape){20, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f2_out2, (size_t)N * 40960, quant, 52);
     add_forward(stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_in3, stage1_bcres2net2_f2_out2, (size_t)N * 40960);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net2_f2_sum3, (size_t)N * 40960, quant, 53);
@@ -2062,6 +2072,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_dw3, stage1_bcres2net2_f2_ssn3_scale, stage1_bcres2net2_f2_ssn3_shift, stats + 1520, stats + 1600, (NormShape){20, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f2_out3, (size_t)N * 40960, quant, 52);
     add_forward(stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_in4, stage1_bcres2net2_f2_out3, (size_t)N * 40960);
     if (int8_grids)
         fake_quant_internal(stage1_bcres2net2_f2_sum4, (size_t)N * 40960, quant, 54);
@@ -2074,6 +2086,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_dw4, stage1_bcres2net2_f2_ssn4_scale, stage1_bcres2net2_f2_ssn4_shift, stats + 1680, stats + 1760, (NormShape){20, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2net2_f2_out4, (size_t)N * 40960, quant, 52);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, N, 128, 16);
@@ -2183,6 +2197,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage1_mfa_bn2, stage1_mfa_dw2, stage1_mfa_bn2_scale, stage1_mfa_bn2_shift, stats + 2000, stats + 2020, (NormShape){20, 1, N, 128, 16}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_mfa_bn2, (size_t)N * 40960, quant, 64);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 20; c++)
         mean_t_forward_channel(c, stage1_mfa_att2_mean, stage1_mfa_bn2, N, 128, 16);
@@ -2354,6 +2370,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_dw2, stage2_bcres2net1_f2_ssn2_scale, stage2_bcres2net1_f2_ssn2_shift, stats + 2360, stats + 2480, (NormShape){30, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f2_out2, (size_t)N * 15360, quant, 82);
     add_forward(stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_in3, stage2_bcres2net1_f2_out2, (size_t)N * 15360);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net1_f2_sum3, (size_t)N * 15360, quant, 83);
@@ -2366,6 +2384,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_dw3, stage2_bcres2net1_f2_ssn3_scale, stage2_bcres2net1_f2_ssn3_shift, stats + 2600, stats + 2720, (NormShape){30, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f2_out3, (size_t)N * 15360, quant, 82);
     add_forward(stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_in4, stage2_bcres2net1_f2_out3, (size_t)N * 15360);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net1_f2_sum4, (size_t)N * 15360, quant, 84);
@@ -2378,6 +2398,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_dw4, stage2_bcres2net1_f2_ssn4_scale, stage2_bcres2net1_f2_ssn4_shift, stats + 2840, stats + 2960, (NormShape){30, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net1_f2_out4, (size_t)N * 15360, quant, 82);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 120; c++)
         mean_f_forward_channel(c, stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, N, 64, 8);
@@ -2451,6 +2473,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_dw2, stage2_bcres2net2_f2_ssn2_scale, stage2_bcres2net2_f2_ssn2_shift, stats + 3320, stats + 3440, (NormShape){30, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f2_out2, (size_t)N * 15360, quant, 90);
     add_forward(stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_in3, stage2_bcres2net2_f2_out2, (size_t)N * 15360);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net2_f2_sum3, (size_t)N * 15360, quant, 91);
@@ -2463,6 +2487,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_dw3, stage2_bcres2net2_f2_ssn3_scale, stage2_bcres2net2_f2_ssn3_shift, stats + 3560, stats + 3680, (NormShape){30, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f2_out3, (size_t)N * 15360, quant, 90);
     add_forward(stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_in4, stage2_bcres2net2_f2_out3, (size_t)N * 15360);
     if (int8_grids)
         fake_quant_internal(stage2_bcres2net2_f2_sum4, (size_t)N * 15360, quant, 92);
@@ -2475,6 +2501,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_dw4, stage2_bcres2net2_f2_ssn4_scale, stage2_bcres2net2_f2_ssn4_shift, stats + 3800, stats + 3920, (NormShape){30, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2net2_f2_out4, (size_t)N * 15360, quant, 90);
     #pragma omp parallel for schedule(static) if ((size_t)N * 61440 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 120; c++)
         mean_f_forward_channel(c, stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, N, 64, 8);
@@ -2584,6 +2612,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage2_mfa_bn2, stage2_mfa_dw2, stage2_mfa_bn2_scale, stage2_mfa_bn2_shift, stats + 4280, stats + 4310, (NormShape){30, 1, N, 64, 8}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_mfa_bn2, (size_t)N * 15360, quant, 102);
     #pragma omp parallel for schedule(static) if ((size_t)N * 15360 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 30; c++)
         mean_t_forward_channel(c, stage2_mfa_att2_mean, stage2_mfa_bn2, N, 64, 8);
@@ -2755,6 +2785,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_dw2, stage3_bcres2net1_f2_ssn2_scale, stage3_bcres2net1_f2_ssn2_shift, stats + 4780, stats + 4940, (NormShape){40, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f2_out2, (size_t)N * 5120, quant, 120);
     add_forward(stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_in3, stage3_bcres2net1_f2_out2, (size_t)N * 5120);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net1_f2_sum3, (size_t)N * 5120, quant, 121);
@@ -2767,6 +2799,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_dw3, stage3_bcres2net1_f2_ssn3_scale, stage3_bcres2net1_f2_ssn3_shift, stats + 5100, stats + 5260, (NormShape){40, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f2_out3, (size_t)N * 5120, quant, 120);
     add_forward(stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_in4, stage3_bcres2net1_f2_out3, (size_t)N * 5120);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net1_f2_sum4, (size_t)N * 5120, quant, 122);
@@ -2779,6 +2813,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_dw4, stage3_bcres2net1_f2_ssn4_scale, stage3_bcres2net1_f2_ssn4_shift, stats + 5420, stats + 5580, (NormShape){40, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net1_f2_out4, (size_t)N * 5120, quant, 120);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 160; c++)
         mean_f_forward_channel(c, stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, N, 32, 4);
@@ -2852,6 +2888,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_dw2, stage3_bcres2net2_f2_ssn2_scale, stage3_bcres2net2_f2_ssn2_shift, stats + 6060, stats + 6220, (NormShape){40, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f2_out2, (size_t)N * 5120, quant, 128);
     add_forward(stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_in3, stage3_bcres2net2_f2_out2, (size_t)N * 5120);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net2_f2_sum3, (size_t)N * 5120, quant, 129);
@@ -2864,6 +2902,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_dw3, stage3_bcres2net2_f2_ssn3_scale, stage3_bcres2net2_f2_ssn3_shift, stats + 6380, stats + 6540, (NormShape){40, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f2_out3, (size_t)N * 5120, quant, 128);
     add_forward(stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_in4, stage3_bcres2net2_f2_out3, (size_t)N * 5120);
     if (int8_grids)
         fake_quant_internal(stage3_bcres2net2_f2_sum4, (size_t)N * 5120, quant, 130);
@@ -2876,6 +2916,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_dw4, stage3_bcres2net2_f2_ssn4_scale, stage3_bcres2net2_f2_ssn4_shift, stats + 6700, stats + 6860, (NormShape){40, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2net2_f2_out4, (size_t)N * 5120, quant, 128);
     #pragma omp parallel for schedule(static) if ((size_t)N * 20480 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 160; c++)
         mean_f_forward_channel(c, stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, N, 32, 4);
@@ -2985,6 +3027,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage3_mfa_bn2, stage3_mfa_dw2, stage3_mfa_bn2_scale, stage3_mfa_bn2_shift, stats + 7340, stats + 7380, (NormShape){40, 1, N, 32, 4}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_mfa_bn2, (size_t)N * 5120, quant, 140);
     #pragma omp parallel for schedule(static) if ((size_t)N * 5120 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_t_forward_channel(c, stage3_mfa_att2_mean, stage3_mfa_bn2, N, 32, 4);
@@ -3151,6 +3195,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_dw2, stage4_bcres2net1_f2_ssn2_scale, stage4_bcres2net1_f2_ssn2_shift, stats + 7980, stats + 8180, (NormShape){50, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f2_out2, (size_t)N * 6400, quant, 158);
     add_forward(stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_in3, stage4_bcres2net1_f2_out2, (size_t)N * 6400);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net1_f2_sum3, (size_t)N * 6400, quant, 159);
@@ -3163,6 +3209,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_dw3, stage4_bcres2net1_f2_ssn3_scale, stage4_bcres2net1_f2_ssn3_shift, stats + 8380, stats + 8580, (NormShape){50, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f2_out3, (size_t)N * 6400, quant, 158);
     add_forward(stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_in4, stage4_bcres2net1_f2_out3, (size_t)N * 6400);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net1_f2_sum4, (size_t)N * 6400, quant, 160);
@@ -3175,6 +3223,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_dw4, stage4_bcres2net1_f2_ssn4_scale, stage4_bcres2net1_f2_ssn4_shift, stats + 8780, stats + 8980, (NormShape){50, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net1_f2_out4, (size_t)N * 6400, quant, 158);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 200; c++)
         mean_f_forward_channel(c, stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, N, 32, 4);
@@ -3248,6 +3298,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_dw2, stage4_bcres2net2_f2_ssn2_scale, stage4_bcres2net2_f2_ssn2_shift, stats + 9580, stats + 9780, (NormShape){50, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f2_out2, (size_t)N * 6400, quant, 166);
     add_forward(stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_in3, stage4_bcres2net2_f2_out2, (size_t)N * 6400);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net2_f2_sum3, (size_t)N * 6400, quant, 167);
@@ -3260,6 +3312,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_dw3, stage4_bcres2net2_f2_ssn3_scale, stage4_bcres2net2_f2_ssn3_shift, stats + 9980, stats + 10180, (NormShape){50, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f2_out3, (size_t)N * 6400, quant, 166);
     add_forward(stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_in4, stage4_bcres2net2_f2_out3, (size_t)N * 6400);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net2_f2_sum4, (size_t)N * 6400, quant, 168);
@@ -3272,6 +3326,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_dw4, stage4_bcres2net2_f2_ssn4_scale, stage4_bcres2net2_f2_ssn4_shift, stats + 10380, stats + 10580, (NormShape){50, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net2_f2_out4, (size_t)N * 6400, quant, 166);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 200; c++)
         mean_f_forward_channel(c, stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, N, 32, 4);
@@ -3345,6 +3401,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_dw2, stage4_bcres2net3_f2_ssn2_scale, stage4_bcres2net3_f2_ssn2_shift, stats + 11180, stats + 11380, (NormShape){50, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f2_out2, (size_t)N * 6400, quant, 174);
     add_forward(stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_in3, stage4_bcres2net3_f2_out2, (size_t)N * 6400);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net3_f2_sum3, (size_t)N * 6400, quant, 175);
@@ -3357,6 +3415,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_dw3, stage4_bcres2net3_f2_ssn3_scale, stage4_bcres2net3_f2_ssn3_shift, stats + 11580, stats + 11780, (NormShape){50, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f2_out3, (size_t)N * 6400, quant, 174);
     add_forward(stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_in4, stage4_bcres2net3_f2_out3, (size_t)N * 6400);
     if (int8_grids)
         fake_quant_internal(stage4_bcres2net3_f2_sum4, (size_t)N * 6400, quant, 176);
@@ -3369,6 +3429,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_dw4, stage4_bcres2net3_f2_ssn4_scale, stage4_bcres2net3_f2_ssn4_shift, stats + 11980, stats + 12180, (NormShape){50, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2net3_f2_out4, (size_t)N * 6400, quant, 174);
     #pragma omp parallel for schedule(static) if ((size_t)N * 25600 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 200; c++)
         mean_f_forward_channel(c, stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, N, 32, 4);
@@ -3478,6 +3540,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, stage4_mfa_bn2, stage4_mfa_dw2, stage4_mfa_bn2_scale, stage4_mfa_bn2_shift, stats + 12780, stats + 12830, (NormShape){50, 1, N, 32, 4}, 1);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_mfa_bn2, (size_t)N * 6400, quant, 186);
     #pragma omp parallel for schedule(static) if ((size_t)N * 6400 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 50; c++)
         mean_t_forward_channel(c, stage4_mfa_att2_mean, stage4_mfa_bn2, N, 32, 4);
@@ -3662,6 +3726,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_dw2, head_fpm_smooth4_f2_ssn2_scale, head_fpm_smooth4_f2_ssn2_shift, stats + 13080, stats + 13160, (NormShape){20, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f2_out2, (size_t)N * 2560, quant, 207);
     add_forward(head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_in3, head_fpm_smooth4_f2_out2, (size_t)N * 2560);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth4_f2_sum3, (size_t)N * 2560, quant, 208);
@@ -3674,6 +3740,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_dw3, head_fpm_smooth4_f2_ssn3_scale, head_fpm_smooth4_f2_ssn3_shift, stats + 13240, stats + 13320, (NormShape){20, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f2_out3, (size_t)N * 2560, quant, 207);
     add_forward(head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_in4, head_fpm_smooth4_f2_out3, (size_t)N * 2560);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth4_f2_sum4, (size_t)N * 2560, quant, 209);
@@ -3686,6 +3754,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_dw4, head_fpm_smooth4_f2_ssn4_scale, head_fpm_smooth4_f2_ssn4_shift, stats + 13400, stats + 13480, (NormShape){20, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth4_f2_out4, (size_t)N * 2560, quant, 207);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, N, 32, 4);
@@ -3763,6 +3833,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_dw2, head_fpm_smooth3_f2_ssn2_scale, head_fpm_smooth3_f2_ssn2_shift, stats + 13720, stats + 13800, (NormShape){20, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f2_out2, (size_t)N * 2560, quant, 217);
     add_forward(head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_in3, head_fpm_smooth3_f2_out2, (size_t)N * 2560);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth3_f2_sum3, (size_t)N * 2560, quant, 218);
@@ -3775,6 +3847,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_dw3, head_fpm_smooth3_f2_ssn3_scale, head_fpm_smooth3_f2_ssn3_shift, stats + 13880, stats + 13960, (NormShape){20, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f2_out3, (size_t)N * 2560, quant, 217);
     add_forward(head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_in4, head_fpm_smooth3_f2_out3, (size_t)N * 2560);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth3_f2_sum4, (size_t)N * 2560, quant, 219);
@@ -3787,6 +3861,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_dw4, head_fpm_smooth3_f2_ssn4_scale, head_fpm_smooth3_f2_ssn4_shift, stats + 14040, stats + 14120, (NormShape){20, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth3_f2_out4, (size_t)N * 2560, quant, 217);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, N, 32, 4);
@@ -3876,6 +3952,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_dw2, head_fpm_smooth2_f2_ssn2_scale, head_fpm_smooth2_f2_ssn2_shift, stats + 14360, stats + 14440, (NormShape){20, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f2_out2, (size_t)N * 10240, quant, 228);
     add_forward(head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_in3, head_fpm_smooth2_f2_out2, (size_t)N * 10240);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth2_f2_sum3, (size_t)N * 10240, quant, 229);
@@ -3888,6 +3966,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_dw3, head_fpm_smooth2_f2_ssn3_scale, head_fpm_smooth2_f2_ssn3_shift, stats + 14520, stats + 14600, (NormShape){20, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f2_out3, (size_t)N * 10240, quant, 228);
     add_forward(head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_in4, head_fpm_smooth2_f2_out3, (size_t)N * 10240);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth2_f2_sum4, (size_t)N * 10240, quant, 230);
@@ -3900,6 +3980,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_dw4, head_fpm_smooth2_f2_ssn4_scale, head_fpm_smooth2_f2_ssn4_shift, stats + 14680, stats + 14760, (NormShape){20, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth2_f2_out4, (size_t)N * 10240, quant, 228);
     #pragma omp parallel for schedule(static) if ((size_t)N * 40960 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, N, 64, 8);
@@ -3989,6 +4071,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_dw2, head_fpm_smooth1_f2_ssn2_scale, head_fpm_smooth1_f2_ssn2_shift, stats + 15000, stats + 15080, (NormShape){20, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f2_out2, (size_t)N * 40960, quant, 239);
     add_forward(head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_in3, head_fpm_smooth1_f2_out2, (size_t)N * 40960);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth1_f2_sum3, (size_t)N * 40960, quant, 240);
@@ -4001,6 +4085,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_dw3, head_fpm_smooth1_f2_ssn3_scale, head_fpm_smooth1_f2_ssn3_shift, stats + 15160, stats + 15240, (NormShape){20, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f2_out3, (size_t)N * 40960, quant, 239);
     add_forward(head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_in4, head_fpm_smooth1_f2_out3, (size_t)N * 40960);
     if (int8_grids)
         fake_quant_internal(head_fpm_smooth1_f2_sum4, (size_t)N * 40960, quant, 241);
@@ -4013,6 +4099,8 @@ static void bcres2net_teacher_run_forward(int N, int training, const real *param
             else
                 norm_forward_infer_group(g, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_dw4, head_fpm_smooth1_f2_ssn4_scale, head_fpm_smooth1_f2_ssn4_shift, stats + 15320, stats + 15400, (NormShape){20, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(head_fpm_smooth1_f2_out4, (size_t)N * 40960, quant, 239);
     #pragma omp parallel for schedule(static) if ((size_t)N * 163840 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, N, 128, 16);

@@ -542,6 +542,8 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
             else
                 norm_forward_infer_group(g, stage1_bcres2_f2, stage1_bcres2_f2_dw, stage1_bcres2_f2_ssn_scale, stage1_bcres2_f2_ssn_shift, stats + 640, stats + 800, (NormShape){40, 4, N, 128, 16}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage1_bcres2_f2, (size_t)N * 81920, quant, 22);
     #pragma omp parallel for schedule(static) if ((size_t)N * 81920 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 40; c++)
         mean_f_forward_channel(c, stage1_bcres2_mean_f, stage1_bcres2_f2, N, 128, 16);
@@ -677,6 +679,8 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
             else
                 norm_forward_infer_group(g, stage2_bcres2_f2, stage2_bcres2_f2_dw, stage2_bcres2_f2_ssn_scale, stage2_bcres2_f2_ssn_shift, stats + 1760, stats + 2000, (NormShape){60, 4, N, 64, 8}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage2_bcres2_f2, (size_t)N * 30720, quant, 31);
     #pragma omp parallel for schedule(static) if ((size_t)N * 30720 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 60; c++)
         mean_f_forward_channel(c, stage2_bcres2_mean_f, stage2_bcres2_f2, N, 64, 8);
@@ -812,6 +816,8 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
             else
                 norm_forward_infer_group(g, stage3_bcres2_f2, stage3_bcres2_f2_dw, stage3_bcres2_f2_ssn_scale, stage3_bcres2_f2_ssn_shift, stats + 3320, stats + 3640, (NormShape){80, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage3_bcres2_f2, (size_t)N * 10240, quant, 40);
     #pragma omp parallel for schedule(static) if ((size_t)N * 10240 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 80; c++)
         mean_f_forward_channel(c, stage3_bcres2_mean_f, stage3_bcres2_f2, N, 32, 4);
@@ -942,6 +948,8 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
             else
                 norm_forward_infer_group(g, stage4_bcres2_f2, stage4_bcres2_f2_dw, stage4_bcres2_f2_ssn_scale, stage4_bcres2_f2_ssn_shift, stats + 5320, stats + 5720, (NormShape){100, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres2_f2, (size_t)N * 12800, quant, 49);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         mean_f_forward_channel(c, stage4_bcres2_mean_f, stage4_bcres2_f2, N, 32, 4);
@@ -991,6 +999,8 @@ static void bcresnet_asc_run_forward(int N, int training, const real *params, re
             else
                 norm_forward_infer_group(g, stage4_bcres3_f2, stage4_bcres3_f2_dw, stage4_bcres3_f2_ssn_scale, stage4_bcres3_f2_ssn_shift, stats + 6320, stats + 6720, (NormShape){100, 4, N, 32, 4}, 0);
     }
+    if (int8_grids)
+        fake_quant_internal(stage4_bcres3_f2, (size_t)N * 12800, quant, 53);
     #pragma omp parallel for schedule(static) if ((size_t)N * 12800 >= NN_PARALLEL_MIN)
     for (int c = 0; c < 100; c++)
         mean_f_forward_channel(c, stage4_bcres3_mean_f, stage4_bcres3_f2, N, 32, 4);
