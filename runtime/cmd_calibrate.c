@@ -70,7 +70,7 @@ int cmd_calibrate(int argc, char **argv) {
     asc_err err;
     if (model_data_open(&md, model, ckpt, data, threads, &err))
         return cli_fail("calibrate", "%s", err.msg);
-    int status = 0;
+    int status = 0, unobserved = -1;
     long *clips = malloc(sizeof *clips * (size_t)(nclips + 1));
     long n = clips ? pick_clips(&md.set, nclips, clips) : 0;
     if (!md.state.quant)
@@ -81,8 +81,12 @@ int cmd_calibrate(int argc, char **argv) {
     else if (n == 0)
         status = cli_fail("calibrate", "%s: the training split has no clips", data);
     else if (!int8_calibrate(&md.state, md.cache.features, (long)LOGMEL_BANDS * LOGMEL_FRAMES,
-                             clips, n, batch))
+                             clips, n, batch, &unobserved))
         status = cli_fail("calibrate", "%s: out of memory", data);
+    else if (unobserved >= 0)
+        status = cli_fail("calibrate", "%s: INT8 grid '%s' saw no values on %ld clips: the "
+                          "generated model's forward pass does not reach it (a bug in ascc)",
+                          model, md.state.model->info->grid_names[unobserved], n);
     else if (write_calibrated(ckpt, out, &md.state, &err))
         status = cli_fail("calibrate", "%s", err.msg);
     if (status == 0) {

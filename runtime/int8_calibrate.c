@@ -16,7 +16,7 @@ static void accumulate(const AscModelInfo *m, const float *calib, int clips, dou
 }
 
 int int8_calibrate(model_state *s, const float *features, long clip_size, const long *clips,
-                   long n, int batch) {
+                   long n, int batch, int *unobserved) {
     const AscModelInfo *m = s->model->info;
     float *calib = malloc(sizeof(float) * 2 * (size_t)m->ngrids);
     double *sums = calloc(2 * (size_t)m->ngrids, sizeof(double));
@@ -37,12 +37,15 @@ int int8_calibrate(model_state *s, const float *features, long clip_size, const 
             accumulate(m, calib, count, sums, weights);
         }
         predictor_free(&p);
+        *unobserved = -1;
         for (int g = m->nquant; g < m->ngrids; g++)
             if (weights[g] > 0) {
                 s->quant[2 * g] = (float)(sums[2 * g] / weights[g]);
                 s->quant[2 * g + 1] = (float)(sums[2 * g + 1] / weights[g]);
+            } else if (*unobserved < 0) {
+                *unobserved = g;
             }
-        s->int8_grids = 1;
+        s->int8_grids = *unobserved < 0;
     }
     free(calib), free(sums), free(weights), free(logits);
     return ok;

@@ -15,8 +15,10 @@
 
 /* Calibrates s (which must be quantisation-aware) on the given clips of a feature
  * array (clip c at features + c * clip_size) and sets s->int8_grids. Returns 0
- * when out of memory. */
+ * when out of memory. *unobserved receives the first internal grid that no
+ * clip's forward pass wrote, a bug in the generated model that would leave
+ * INT8 inference without that range (s->int8_grids stays 0), or -1. */
 int int8_calibrate(model_state *s, const float *features, long clip_size, const long *clips,
-                   long n, int batch);
+                   long n, int batch, int *unobserved);
 
 #endif

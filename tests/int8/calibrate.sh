@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# asc calibrate on a short QAT run: every internal grid gets a range, the result
+# asc calibrate on a short QAT run: every internal grid gets a range (calibrate
+# fails, naming the grid, if a forward pass leaves one unwritten), the result
 # is deterministic, the input checkpoint is untouched with --out (and rewritten
 # in place without), evaluation then simulates INT8 and stays close to the
 # fake-quantised model, and misuse fails with one line and writes nothing.
