@@ -190,56 +190,76 @@ typedef struct ConvShape {
     int kf, kt, sf, st, pf, pt;
 } ConvShape;
 
-/* col[(ci*kf + i)*kt + j][(n*fo + a)*to + b] = x[ci][n][a*sf + i - pf][b*st + j - pt], zero
- * outside, for the cin/groups channels of group g. */
-NN_KERNEL void conv_im2col(real *restrict col, const real *restrict x, const ConvShape *s, int n,
-                           int g) {
+/* Clip n's taps in group g, col[r * ld + a*to + o] = x[ci][n][a*sf + i - pf][o*st + j - pt]
+ * for tap r = (ci*kf + i)*kt + j, zero outside: per tap and output row, the
+ * columns o0 <= o < o1 whose input lies inside the row, zeros on either side. */
+NN_INLINE void conv_clip_taps(real *restrict col, size_t ld, const real *restrict x,
+                              const ConvShape *s, int nb, int n, int g) {
     int cg = s->cin / s->groups;
-    size_t cols = (size_t)n * s->fo * s->to, plane = (size_t)n * s->f * s->t;
-    NN_OMP_FOR(cols * cg * s->kf * s->kt)
-    for (int r = 0; r < cg * s->kf * s->kt; r++) {
-        int ci = r / (s->kf * s->kt), i = r / s->kt % s->kf, j = r % s->kt;
-        const real *xc = x + (size_t)(g * cg + ci) * plane;
-        real *cr = col + (size_t)r * cols;
-        for (int b = 0; b < n; b++)
-            for (int a = 0; a < s->fo; a++) {
-                int fi = a * s->sf + i - s->pf;
-                real *out = cr + ((size_t)b * s->fo + a) * s->to;
-                for (int o = 0; o < s->to; o++) {
-                    int ti = o * s->st + j - s->pt;
-                    out[o] = fi >= 0 && fi < s->f && ti >= 0 && ti < s->t
-                                 ? xc[((size_t)b * s->f + fi) * s->t + ti]
-                                 : 0;
+    for (int ci = 0; ci < cg; ci++)
+        for (int i = 0; i < s->kf; i++)
+            for (int j = 0; j < s->kt; j++) {
+                real *cr = col + ((size_t)(ci * s->kf + i) * s->kt + j) * ld;
+                int o0 = (s->pt - j + s->st - 1) / s->st, o1 = (s->t - 1 + s->pt - j) / s->st + 1;
+                o0 = o0 < 0 ? 0 : o0 > s->to ? s->to : o0;
+                o1 = o1 > s->to ? s->to : o1 < o0 ? o0 : o1;
+                for (int a = 0; a < s->fo; a++) {
+                    real *out = cr + (size_t)a * s->to;
+                    int fi = a * s->sf + i - s->pf;
+                    if (fi < 0 || fi >= s->f) {
+                        memset(out, 0, (size_t)s->to * sizeof(real));
+                        continue;
+                    }
+                    const real *xr = x + (size_t)(g * cg + ci) * nb * s->f * s->t +
+                                     ((size_t)n * s->f + fi) * s->t + j - s->pt;
+                    for (int o = 0; o < o0; o++)
+                        out[o] = 0;
+                    for (int o = o0; o < o1; o++)
+                        out[o] = xr[o * s->st];
+                    for (int o = o1; o < s->to; o++)
+                        out[o] = 0;
                 }
             }
+}
+
+/* The adjoint of conv_clip_taps: adds col back into clip n of dx. */
+NN_INLINE void conv_clip_untaps(real *restrict dx, const real *restrict col, size_t ld,
+                                const ConvShape *s, int nb, int n, int g) {
+    int cg = s->cin / s->groups;
+    for (int r = 0; r < cg * s->kf * s->kt; r++) {
+        int ci = r / (s->kf * s->kt), i = r / s->kt % s->kf, j = r % s->kt;
+        real *dxc = dx + (size_t)(g * cg + ci) * nb * s->f * s->t + (size_t)n * s->f * s->t;
+        for (int a = 0; a < s->fo; a++) {
+            int fi = a * s->sf + i - s->pf;
+            if (fi < 0 || fi >= s->f)
+                continue;
+            const real *in = col + (size_t)r * ld + (size_t)a * s->to;
+            for (int o = 0; o < s->to; o++) {
+                int ti = o * s->st + j - s->pt;
+                if (ti >= 0 && ti < s->t)
+                    dxc[(size_t)fi * s->t + ti] += in[o];
+            }
+        }
     }
 }
 
-/* The adjoint of conv_im2col: adds col back into dx. */
+/* col[(ci*kf + i)*kt + j][(n*fo + a)*to + b] = x[ci][n][a*sf + i - pf][b*st + j - pt], zero
+ * outside, for the cin/groups channels of group g: every clip's taps. */
+NN_KERNEL void conv_im2col(real *restrict col, const real *restrict x, const ConvShape *s, int n,
+                           int g) {
+    size_t plane = (size_t)s->fo * s->to, cols = (size_t)n * plane;
+    NN_OMP_FOR(cols * (s->cin / s->groups) * s->kf * s->kt)
+    for (int c = 0; c < n; c++)
+        conv_clip_taps(col + (size_t)c * plane, cols, x, s, n, c, g);
+}
+
+/* The adjoint of conv_im2col: adds col back into dx, clip by clip. */
 NN_KERNEL void conv_col2im(real *restrict dx, const real *restrict col, const ConvShape *s, int n,
                            int g) {
-    int cg = s->cin / s->groups;
-    size_t cols = (size_t)n * s->fo * s->to, plane = (size_t)n * s->f * s->t;
-    NN_OMP_FOR(cols * cg * s->kf * s->kt)
-    for (int ci = 0; ci < cg; ci++) {
-        real *dxc = dx + (size_t)(g * cg + ci) * plane;
-        for (int i = 0; i < s->kf; i++)
-            for (int j = 0; j < s->kt; j++) {
-                const real *cr = col + ((size_t)(ci * s->kf + i) * s->kt + j) * cols;
-                for (int b = 0; b < n; b++)
-                    for (int a = 0; a < s->fo; a++) {
-                        int fi = a * s->sf + i - s->pf;
-                        if (fi < 0 || fi >= s->f)
-                            continue;
-                        const real *in = cr + ((size_t)b * s->fo + a) * s->to;
-                        for (int o = 0; o < s->to; o++) {
-                            int ti = o * s->st + j - s->pt;
-                            if (ti >= 0 && ti < s->t)
-                                dxc[((size_t)b * s->f + fi) * s->t + ti] += in[o];
-                        }
-                    }
-            }
-    }
+    size_t plane = (size_t)s->fo * s->to, cols = (size_t)n * plane;
+    NN_OMP_FOR(cols * (s->cin / s->groups) * s->kf * s->kt)
+    for (int c = 0; c < n; c++)
+        conv_clip_untaps(dx, col + (size_t)c * plane, cols, s, n, c, g);
 }
 
 /* Convs with few taps per output, cin/groups x kf x kt <= NN_CONV_DIRECT_TAPS
@@ -328,61 +348,6 @@ static __attribute__((noinline, unused)) void conv_taps_product(real *restrict y
     }
 }
 
-/* The whole of clip n's taps, col[r][a*to + o] (conv_im2col for one clip):
- * per tap and output row, the columns o0 <= o < o1 whose input lies inside
- * the row, zeros on either side. */
-NN_INLINE void conv_clip_taps(real *restrict col, const real *restrict x, const ConvShape *s,
-                              int nb, int n, int g) {
-    int cg = s->cin / s->groups;
-    size_t plane = (size_t)s->fo * s->to;
-    for (int ci = 0; ci < cg; ci++)
-        for (int i = 0; i < s->kf; i++)
-            for (int j = 0; j < s->kt; j++) {
-                real *cr = col + ((size_t)(ci * s->kf + i) * s->kt + j) * plane;
-                int o0 = (s->pt - j + s->st - 1) / s->st, o1 = (s->t - 1 + s->pt - j) / s->st + 1;
-                o0 = o0 < 0 ? 0 : o0 > s->to ? s->to : o0;
-                o1 = o1 > s->to ? s->to : o1 < o0 ? o0 : o1;
-                for (int a = 0; a < s->fo; a++) {
-                    real *out = cr + (size_t)a * s->to;
-                    int fi = a * s->sf + i - s->pf;
-                    if (fi < 0 || fi >= s->f) {
-                        memset(out, 0, (size_t)s->to * sizeof(real));
-                        continue;
-                    }
-                    const real *xr = x + (size_t)(g * cg + ci) * nb * s->f * s->t +
-                                     ((size_t)n * s->f + fi) * s->t + j - s->pt;
-                    for (int o = 0; o < o0; o++)
-                        out[o] = 0;
-                    for (int o = o0; o < o1; o++)
-                        out[o] = xr[o * s->st];
-                    for (int o = o1; o < s->to; o++)
-                        out[o] = 0;
-                }
-            }
-}
-
-/* The adjoint of conv_clip_taps: adds col back into clip n of dx. */
-NN_INLINE void conv_clip_untaps(real *restrict dx, const real *restrict col, const ConvShape *s,
-                                int nb, int n, int g) {
-    size_t plane = (size_t)s->fo * s->to;
-    int cg = s->cin / s->groups;
-    for (int r = 0; r < cg * s->kf * s->kt; r++) {
-        int ci = r / (s->kf * s->kt), i = r / s->kt % s->kf, j = r % s->kt;
-        real *dxc = dx + (size_t)(g * cg + ci) * nb * s->f * s->t + (size_t)n * s->f * s->t;
-        for (int a = 0; a < s->fo; a++) {
-            int fi = a * s->sf + i - s->pf;
-            if (fi < 0 || fi >= s->f)
-                continue;
-            const real *in = col + (size_t)r * plane + (size_t)a * s->to;
-            for (int o = 0; o < s->to; o++) {
-                int ti = o * s->st + j - s->pt;
-                if (ti >= 0 && ti < s->t)
-                    dxc[(size_t)fi * s->t + ti] += in[o];
-            }
-        }
-    }
-}
-
 /* The direct forward pass of clip n, with col its k x fo*to slice of the
  * scratch. */
 NN_KERNEL void conv_direct_forward_clip(real *restrict y, const real *restrict x,
@@ -392,7 +357,7 @@ NN_KERNEL void conv_direct_forward_clip(real *restrict y, const real *restrict x
     int plane = s->fo * s->to;
     size_t cols = (size_t)nb * plane;
     for (int g = 0; g < s->groups; g++) {
-        conv_clip_taps(col, x, s, nb, n, g);
+        conv_clip_taps(col, (size_t)plane, x, s, nb, n, g);
         conv_taps_product(y + (size_t)g * og * cols + (size_t)n * plane, cols,
                           w + (size_t)g * og * k, b ? b + g * og : NULL, col, og, k, plane);
     }
@@ -410,13 +375,13 @@ NN_KERNEL void conv_direct_backward_clip(real *restrict dx, real *restrict part,
     size_t cols = (size_t)nb * plane;
     for (int g = 0; g < s->groups; g++) {
         const real *dyg = dy + (size_t)g * og * cols + (size_t)n * plane;
-        conv_clip_taps(col, x, s, nb, n, g);
+        conv_clip_taps(col, (size_t)plane, x, s, nb, n, g);
         nn_gemm(0, 1, og, k, plane, 1, dyg, (int)cols, col, plane, 0, part + (size_t)g * og * k,
                 k);
         if (dx) {
             nn_gemm(1, 0, k, plane, og, 1, w + (size_t)g * og * k, k, dyg, (int)cols, 0, col,
                     plane);
-            conv_clip_untaps(dx, col, s, nb, n, g);
+            conv_clip_untaps(dx, col, (size_t)plane, s, nb, n, g);
         }
     }
 }
