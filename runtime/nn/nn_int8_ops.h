@@ -178,63 +178,55 @@ static inline size_t nn_i8_bcast_index(int axis, int r, int i, int j, int f, int
     return ((size_t)r * f + i) * t + j;
 }
 
-/* TFLite's quantised ADD: both inputs shifted left by 20 bits, brought to a
- * common scale 2 max(sa, sb) / 2^20 by multipliers below one (as TFLite
- * does, nn_i8_add_scale), summed, and requantised to the output with the one
- * rounding of nn_i8_requantize. */
+/* ADD: y = zp_y + (qa - zp_a) s_a / s_y + (qb - zp_b) s_b / s_y, clamped. Each
+ * ratio is an integer multiplier on one common power of two, M = round(s /
+ * s_y * 2^shift), and the exact integer sum (qa - zp_a) M_a + (qb - zp_b) M_b
+ * is rounded once, ties towards +infinity (the rounding of nn_i8_requantize).
+ * nn_i8_add_params takes the largest shift up to NN_I8_ADD_MAX_SHIFT that
+ * keeps both multipliers below NN_I8_ADD_MULT_LIMIT = 2^22: the larger ratio
+ * then carries a relative error of at most 2^-22 (below 10^-4 of a code over
+ * an input's range), and 255 (M_a + M_b) + 2^(shift - 1) stays inside int32,
+ * so the loop runs in 32-bit lanes. A ratio of 2^21 or more (no trained grid
+ * comes near) saturates its multiplier: any input off its zero point then
+ * saturates the output. */
 typedef struct NnI8Add {
-    int32_t a_zp, b_zp, a_mult, b_mult, out_mult, out_zp, lo, hi;
-    int a_shift, b_shift, out_shift;
+    int32_t a_zp, b_zp, a_mult, b_mult, shift, out_zp, lo, hi;
 } NnI8Add;
 
-#define NN_I8_ADD_LEFT_SHIFT 20
+#define NN_I8_ADD_MULT_LIMIT (INT32_C(1) << 22)
+#define NN_I8_ADD_MAX_SHIFT 23
+
+/* round(ratio * 2^shift), below NN_I8_ADD_MULT_LIMIT (infinity and NaN
+ * included, which a zero output scale would give). */
+static inline int32_t nn_i8_add_multiplier(double ratio, int shift) {
+    double m = floor(ldexp(ratio, shift) + 0.5);
+    return m < NN_I8_ADD_MULT_LIMIT ? (int32_t)m : NN_I8_ADD_MULT_LIMIT - 1;
+}
 
 static inline void nn_i8_add_params(NnI8Add *p, double a_scale, int32_t a_zp, double b_scale,
                                     int32_t b_zp, double y_scale, int32_t y_zp, int32_t lo,
                                     int32_t hi) {
-    double twice_max = 2 * (a_scale > b_scale ? a_scale : b_scale);
+    double ra = a_scale / y_scale, rb = b_scale / y_scale, top = ra > rb ? ra : rb;
+    int shift = NN_I8_ADD_MAX_SHIFT;
+    while (shift > 1 && !(floor(ldexp(top, shift) + 0.5) < NN_I8_ADD_MULT_LIMIT))
+        shift--;
     p->a_zp = a_zp;
     p->b_zp = b_zp;
+    p->a_mult = nn_i8_add_multiplier(ra, shift);
+    p->b_mult = nn_i8_add_multiplier(rb, shift);
+    p->shift = shift;
     p->out_zp = y_zp;
     p->lo = lo;
     p->hi = hi;
-    nn_i8_quantize_multiplier(a_scale / twice_max, &p->a_mult, &p->a_shift);
-    nn_i8_quantize_multiplier(b_scale / twice_max, &p->b_mult, &p->b_shift);
-    nn_i8_quantize_multiplier(twice_max / ((double)(1 << NN_I8_ADD_LEFT_SHIFT) * y_scale),
-                              &p->out_mult, &p->out_shift);
 }
 
-/* round(x / 2^exponent), ties away from zero, exponent in 0..31: the
- * magnitude |x| <= 2^31 rounded half up in uint32 (|x| + 2^(exponent - 1)
- * < 2^32), then the sign. Branch-free, and with no test of the exponent,
- * which keeps GCC from vectorising the loops around it. */
-static inline int32_t nn_i8_rdbpot(int32_t x, int exponent) {
-    uint32_t mask = (UINT32_C(1) << exponent) - 1, half = mask - (mask >> 1);
-    uint32_t magnitude = x < 0 ? 0u - (uint32_t)x : (uint32_t)x;
-    uint32_t q = (magnitude + half) >> exponent;
-    uint32_t top = q >> 31; /* q = 2^31: x = INT32_MIN, exponent 0 */
-    int32_t rounded = (int32_t)(q - top);
-    return x < 0 ? -rounded - (int32_t)top : rounded;
-}
-
-/* One input of ADD on the common scale with 20 fractional bits: x * mult *
- * 2^(shift - 31) as TFLite's MultiplyByQuantizedMultiplier computes it (a
- * left shift for shift > 0, saturating where TFLite's is undefined, the
- * high multiply, a rounding right shift). Two roundings, but of a value
- * kept to 2^-20 of a code: the error is far below the sum's one rounding,
- * and in int32 alone the vectorised loop runs 16 lanes, not 8. */
-static inline int32_t nn_i8_add_scale(int32_t x, int32_t mult, int shift) {
-    int64_t wide = (int64_t)x * ((int64_t)1 << (shift > 0 ? shift : 0));
-    int32_t shifted = nn_i8_saturate32(wide);
-    return nn_i8_rdbpot(nn_i8_srdhm(shifted, mult), shift > 0 ? 0 : -shift);
-}
-
+/* One value of ADD in 64 bits, for any multipliers (signed) and clamp, zero
+ * points in 0 .. 255 and a shift in 1 .. 62: the definition the vectorised
+ * loop of nn_i8_add matches. */
 static inline uint8_t nn_i8_add_one(int32_t qa, int32_t qb, const NnI8Add *p) {
-    int32_t a = (qa - p->a_zp) * (1 << NN_I8_ADD_LEFT_SHIFT);
-    int32_t b = (qb - p->b_zp) * (1 << NN_I8_ADD_LEFT_SHIFT);
-    int32_t sum = nn_i8_add_scale(a, p->a_mult, p->a_shift) +
-                  nn_i8_add_scale(b, p->b_mult, p->b_shift);
-    return (uint8_t)nn_i8_requantize(sum, p->out_mult, p->out_shift, p->out_zp, p->lo, p->hi);
+    int64_t sum = (int64_t)(qa - p->a_zp) * p->a_mult + (int64_t)(qb - p->b_zp) * p->b_mult;
+    int64_t v = nn_i8_round_up_shift(sum, p->shift) + p->out_zp;
+    return (uint8_t)(v < p->lo ? p->lo : v > p->hi ? p->hi : v);
 }
 
 /* y = a + u, u broadcast along axis (NN_I8_BCAST_*); y may alias a. */
@@ -248,34 +240,32 @@ static inline void nn_i8_add_bcast(uint8_t *y, const uint8_t *a, const uint8_t *
             }
 }
 
-/* nn_i8_add_scale((q - zp) 2^20, mult, -right) for 0 <= mult < 2^31 and
- * right >= 0, in int32 alone: the high multiply of d 2^20 (|d| <= 255) is
- * floor((d mult + 2^10) / 2^11), and with mult = mh 2^11 + ml that is
- * d mh + floor((d ml + 2^10) / 2^11), both parts far inside int32 (the floor
- * taken of a non-negative value, offset by 2^19). */
-static inline int32_t nn_i8_add_input(int32_t q, int32_t zp, int32_t mult, int right) {
-    int32_t d = q - zp;
-    int32_t high = d * (mult >> 11) + (((d * (mult & 2047) + 1024 + (1 << 19)) >> 11) - 256);
-    return nn_i8_rdbpot(high, right);
-}
-
-/* y = a + b elementwise; y may alias a or b. The multipliers nn_i8_add_params
- * makes (inputs' below one, so no left shift) take the vectorised loop; any
- * other goes value by value. */
+/* y = a + b elementwise; y may alias a or b. With the parameters
+ * nn_i8_add_params makes, in 32-bit lanes: u = qa M_a + qb M_b + bias, where
+ * bias = 2^31 + 2^(shift - 1) - zp_a M_a - zp_b M_b puts the rounded sum's
+ * numerator in [0, 2^32) (qa M_a + qb M_b < 2^31 in int32, the bias added
+ * in uint32), so u >> shift is the floor with no signed shift, and
+ * 2^(31 - shift) comes off again. Any other parameters go value by value. */
 static inline void nn_i8_add(uint8_t *y, const uint8_t *a, const uint8_t *b, size_t n,
                              const NnI8Add *p) {
     NnI8Add q = *p; /* a copy: as far as the compiler knows, stores to y could change *p */
-    if (q.a_shift > 0 || q.b_shift > 0 || q.out_shift > 0 || q.out_shift < -31 || q.a_mult < 0 ||
-        q.b_mult < 0 || !nn_i8_uint8_grid(q.out_zp, q.lo, q.hi)) {
+    if (q.shift < 1 || q.shift > NN_I8_ADD_MAX_SHIFT || q.a_mult < 0 || q.b_mult < 0 ||
+        q.a_mult >= NN_I8_ADD_MULT_LIMIT || q.b_mult >= NN_I8_ADD_MULT_LIMIT ||
+        q.a_zp < 0 || q.a_zp > 255 || q.b_zp < 0 || q.b_zp > 255 ||
+        !nn_i8_uint8_grid(q.out_zp, q.lo, q.hi)) {
         for (size_t i = 0; i < n; i++)
             y[i] = nn_i8_add_one(a[i], b[i], &q);
         return;
     }
+    int32_t ma = q.a_mult, mb = q.b_mult;
+    uint32_t bias = (uint32_t)((INT64_C(1) << 31) + (INT64_C(1) << (q.shift - 1)) -
+                               (int64_t)q.a_zp * q.a_mult - (int64_t)q.b_zp * q.b_mult);
+    int32_t unbias = (INT32_C(1) << (31 - q.shift)) - q.out_zp;
+    int shift = q.shift;
+    int32_t lo = q.lo, hi = q.hi;
     for (size_t i = 0; i < n; i++) {
-        int32_t sum = nn_i8_add_input(a[i], q.a_zp, q.a_mult, -q.a_shift) +
-                      nn_i8_add_input(b[i], q.b_zp, q.b_mult, -q.b_shift);
-        int64_t v = nn_i8_round_up_shift((int64_t)sum * q.out_mult, 31 - q.out_shift);
-        y[i] = nn_i8_code(v, q.out_zp, q.lo, q.hi);
+        uint32_t u = (uint32_t)(a[i] * ma + b[i] * mb) + bias; /* the products below 2^30 */
+        y[i] = (uint8_t)nn_i8_clamp((int32_t)(u >> shift) - unbias, lo, hi);
     }
 }
 

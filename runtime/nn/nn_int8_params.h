@@ -27,16 +27,14 @@ static inline NnI8Requant nn_i8_rq(const int32_t *mult, int groups, int32_t zero
 }
 
 static inline void nn_i8_add_store(int32_t *v, const NnI8Add *p) {
-    v[0] = p->a_zp, v[1] = p->b_zp, v[2] = p->a_mult, v[3] = p->b_mult, v[4] = p->out_mult;
-    v[5] = p->out_zp, v[6] = p->lo, v[7] = p->hi, v[8] = p->a_shift, v[9] = p->b_shift;
-    v[10] = p->out_shift;
+    v[0] = p->a_zp, v[1] = p->b_zp, v[2] = p->a_mult, v[3] = p->b_mult, v[4] = p->shift;
+    v[5] = p->out_zp, v[6] = p->lo, v[7] = p->hi;
 }
 
 static inline NnI8Add nn_i8_add_load(const int32_t *v) {
     NnI8Add p;
-    p.a_zp = v[0], p.b_zp = v[1], p.a_mult = v[2], p.b_mult = v[3], p.out_mult = v[4];
-    p.out_zp = v[5], p.lo = v[6], p.hi = v[7], p.a_shift = v[8], p.b_shift = v[9];
-    p.out_shift = v[10];
+    p.a_zp = v[0], p.b_zp = v[1], p.a_mult = v[2], p.b_mult = v[3], p.shift = v[4];
+    p.out_zp = v[5], p.lo = v[6], p.hi = v[7];
     return p;
 }
 

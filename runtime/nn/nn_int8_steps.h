@@ -26,7 +26,7 @@ typedef enum NnI8PrepKind {
 enum { NN_I8_FN_SIGMOID, NN_I8_FN_SWISH };
 
 /* int32 values of the stored NnI8Add, NnI8Mul and NnI8ResNorm (nn_int8_params.h). */
-enum { NN_I8_ADD_VALUES = 11, NN_I8_MUL_VALUES = 7, NN_I8_RESNORM_VALUES = 6 };
+enum { NN_I8_ADD_VALUES = 8, NN_I8_MUL_VALUES = 7, NN_I8_RESNORM_VALUES = 6 };
 
 /* One step's recipe: where its inputs live in the float model and where its
  * constants go. -1 marks what a step does not have. */

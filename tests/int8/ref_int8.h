@@ -61,17 +61,6 @@ static inline int32_t ref_mul_by_multiplier(int32_t x, int32_t mult, int shift) 
     return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
 }
 
-/* ADD's input scaling: TFLite's MultiplyByQuantizedMultiplier with the left
- * shift saturating. */
-static inline int32_t ref_add_scale(int32_t x, int32_t mult, int shift) {
-    __int128 v = (__int128)x;
-    if (shift > 0)
-        v *= (__int128)1 << shift;
-    v = v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : v;
-    int32_t high = ref_srdhm((int32_t)v, mult);
-    return shift < 0 ? (int32_t)ref_round_half_away(high, -shift) : high;
-}
-
 /* zp + (acc * mult + offset) * 2^(shift - 31) rounded once, ties towards
  * +infinity, saturated to int32, clamped to [lo, hi]. */
 static inline int32_t ref_requantize_offset(int64_t acc, int32_t mult, int32_t offset, int shift,
