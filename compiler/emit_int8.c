@@ -82,16 +82,17 @@ static void emit_sum_norm(I8Body *b, const I8Step *s) {
     OUT("    {\n        const NnI8SumTerm terms[%d] = {\n", s->nx);
     for (int j = 0; j < s->nx; j++) {
         int broadcast = s->x[j] == s->prim->x3;
-        OUT("            {%s, %s, w32[%d], w32 + %lld, w32 + %lld},\n", tname(b, s->x[j]),
+        OUT("            {%s, %s, w32[%d], w32 + %lld},\n", tname(b, s->x[j]),
             broadcast ? "NN_I8_BCAST_F" : "NN_I8_BCAST_NONE", r->gx[j],
-            (long long)(r->at32 + 2LL * j * r->channels),
-            (long long)(r->at32 + (2LL * j + 1) * r->channels));
+            (long long)(r->at32 + (long long)j * r->channels));
     }
     char lo[24] = "0";
     if (s->relu)
         snprintf(lo, sizeof lo, "w32[%d]", r->gy);
-    OUT("        };\n        nn_i8_sum_affine(%s, terms, %d, w64 + %lld, w32[%d], %s, 255, %d, 1, %d, %d);\n    }\n",
-        tname(b, s->y), s->nx, (long long)r->at64, r->gy, lo, y->c, y->f, y->t);
+    OUT("        };\n        nn_i8_sum_affine(%s, terms, %d, w32 + %lld, w64 + %lld, w32[%d], %s, 255, %d, 1, "
+        "%d, %d);\n    }\n",
+        tname(b, s->y), s->nx, (long long)(r->at32 + (long long)s->nx * r->channels),
+        (long long)r->at64, r->gy, lo, y->c, y->f, y->t);
 }
 
 /* Steps that move codes without changing them. */

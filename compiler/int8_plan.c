@@ -227,7 +227,7 @@ static void place_constants(I8Program *q, const Program *p) {
             r->at32 = q->n32, q->n32 += 4 * groups; /* bias, mult, shift, offset */
             break;
         case NN_I8P_SUM_NORM:
-            r->at32 = q->n32, q->n32 += 2 * (int64_t)r->nterms * r->channels;
+            r->at32 = q->n32, q->n32 += (int64_t)(r->nterms + 1) * r->channels; /* mults, shifts */
             r->at64 = q->n64, q->n64 += r->channels;
             break;
         case NN_I8P_AFFINE:

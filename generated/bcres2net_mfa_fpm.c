@@ -9581,25 +9581,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* stage1.bcres2net1: stage1_bcres2net1_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[2] = {
-            {stage1_bcres2net1_f2, NN_I8_BCAST_NONE, w32[44], w32 + 2298, w32 + 2338},
-            {stage1_bcres2net1_drop, NN_I8_BCAST_F, w32[51], w32 + 2378, w32 + 2418},
+            {stage1_bcres2net1_f2, NN_I8_BCAST_NONE, w32[44], w32 + 2298},
+            {stage1_bcres2net1_drop, NN_I8_BCAST_F, w32[51], w32 + 2338},
         };
-        nn_i8_sum_affine(stage1_bcres2net1_bn, terms, 2, w64 + 0, w32[2], w32[2], 255, 40, 1, 128, 16);
+        nn_i8_sum_affine(stage1_bcres2net1_bn, terms, 2, w32 + 2378, w64 + 0, w32[2], w32[2], 255, 40, 1, 128, 16);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_f2_out1 */
-    nn_i8_requant_copy(stage1_bcres2net2_f2_out1, stage1_bcres2net2_f2_in1, 20480, w32[2], w32[2458], w32[2459], w32[52], 0, 255);
+    nn_i8_requant_copy(stage1_bcres2net2_f2_out1, stage1_bcres2net2_f2_in1, 20480, w32[2], w32[2418], w32[2419], w32[52], 0, 255);
 
     /* stage1.bcres2net2: stage1_bcres2net2_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_in2, w32[2], w8 + 9120, w32 + 2460, &shape, nn_i8_rq(w32 + 2500, 40, w32[52], 0, w32 + 2580), 4);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_in2, w32[2], w8 + 9120, w32 + 2420, &shape, nn_i8_rq(w32 + 2460, 40, w32[52], 0, w32 + 2540), 4);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 2620);
+        const NnI8Add add = nn_i8_add_load(w32 + 2580);
         nn_i8_add(stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_in3, stage1_bcres2net2_f2_out2, 20480, &add);
     }
 
@@ -9607,12 +9607,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_sum3, w32[53], w8 + 9150, w32 + 2628, &shape, nn_i8_rq(w32 + 2668, 40, w32[52], 0, w32 + 2748), 4);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_sum3, w32[53], w8 + 9150, w32 + 2588, &shape, nn_i8_rq(w32 + 2628, 40, w32[52], 0, w32 + 2708), 4);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 2788);
+        const NnI8Add add = nn_i8_add_load(w32 + 2748);
         nn_i8_add(stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_in4, stage1_bcres2net2_f2_out3, 20480, &add);
     }
 
@@ -9620,25 +9620,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_sum4, w32[54], w8 + 9180, w32 + 2796, &shape, nn_i8_rq(w32 + 2836, 40, w32[52], 0, w32 + 2916), 4);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_sum4, w32[54], w8 + 9180, w32 + 2756, &shape, nn_i8_rq(w32 + 2796, 40, w32[52], 0, w32 + 2876), 4);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_mean_f */
-    nn_i8_mean_rq(stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, w32[52], 40, 128, 16, NN_I8_MEAN_F, w32[2956], w32[2957], w32[55]);
+    nn_i8_mean_rq(stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, w32[52], 40, 128, 16, NN_I8_MEAN_F, w32[2916], w32[2917], w32[55]);
 
     /* stage1.bcres2net2: stage1_bcres2net2_f1_out1 */
-    nn_i8_requant_copy(stage1_bcres2net2_f1_out1, stage1_bcres2net2_f1_in1, 160, w32[55], w32[2958], w32[2959], w32[56], 0, 255);
+    nn_i8_requant_copy(stage1_bcres2net2_f1_out1, stage1_bcres2net2_f1_in1, 160, w32[55], w32[2918], w32[2919], w32[56], 0, 255);
 
     /* stage1.bcres2net2: stage1_bcres2net2_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f1_out2, stage1_bcres2net2_f1_in2, w32[55], w8 + 9210, w32 + 2960, &shape, nn_i8_rq(w32 + 2970, 10, w32[56], 1, w32 + 2990), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f1_out2, stage1_bcres2net2_f1_in2, w32[55], w8 + 9210, w32 + 2920, &shape, nn_i8_rq(w32 + 2930, 10, w32[56], 1, w32 + 2950), 1);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 3000);
+        const NnI8Add add = nn_i8_add_load(w32 + 2960);
         nn_i8_add(stage1_bcres2net2_f1_sum3, stage1_bcres2net2_f1_in3, stage1_bcres2net2_f1_out2, 160, &add);
     }
 
@@ -9646,12 +9646,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f1_out3, stage1_bcres2net2_f1_sum3, w32[57], w8 + 9240, w32 + 3008, &shape, nn_i8_rq(w32 + 3018, 10, w32[56], 1, w32 + 3038), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f1_out3, stage1_bcres2net2_f1_sum3, w32[57], w8 + 9240, w32 + 2968, &shape, nn_i8_rq(w32 + 2978, 10, w32[56], 1, w32 + 2998), 1);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 3048);
+        const NnI8Add add = nn_i8_add_load(w32 + 3008);
         nn_i8_add(stage1_bcres2net2_f1_sum4, stage1_bcres2net2_f1_in4, stage1_bcres2net2_f1_out3, 160, &add);
     }
 
@@ -9659,11 +9659,11 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f1_out4, stage1_bcres2net2_f1_sum4, w32[58], w8 + 9270, w32 + 3056, &shape, nn_i8_rq(w32 + 3066, 10, w32[56], 1, w32 + 3086), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f1_out4, stage1_bcres2net2_f1_sum4, w32[58], w8 + 9270, w32 + 3016, &shape, nn_i8_rq(w32 + 3026, 10, w32[56], 1, w32 + 3046), 1);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_conv_out */
-    nn_i8_conv1x1(stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, w32[56], w8 + 9300, w32 + 3096, 40, 40, 16, nn_i8_rq(w32 + 3136, 40, w32[59], 0, w32 + 3216));
+    nn_i8_conv1x1(stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, w32[56], w8 + 9300, w32 + 3056, 40, 40, 16, nn_i8_rq(w32 + 3096, 40, w32[59], 0, w32 + 3176));
 
     /* stage1.bcres2net2: stage1_bcres2net2_drop */
     memcpy(stage1_bcres2net2_drop, stage1_bcres2net2_conv_out, 640);
@@ -9671,34 +9671,34 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* stage1.bcres2net2: stage1_bcres2net2_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {stage1_bcres2net2_f2, NN_I8_BCAST_NONE, w32[52], w32 + 3256, w32 + 3296},
-            {stage1_bcres2net1_bn, NN_I8_BCAST_NONE, w32[2], w32 + 3336, w32 + 3376},
-            {stage1_bcres2net2_drop, NN_I8_BCAST_F, w32[59], w32 + 3416, w32 + 3456},
+            {stage1_bcres2net2_f2, NN_I8_BCAST_NONE, w32[52], w32 + 3216},
+            {stage1_bcres2net1_bn, NN_I8_BCAST_NONE, w32[2], w32 + 3256},
+            {stage1_bcres2net2_drop, NN_I8_BCAST_F, w32[59], w32 + 3296},
         };
-        nn_i8_sum_affine(stage1_bcres2net2_bn, terms, 3, w64 + 40, w32[3], w32[3], 255, 40, 1, 128, 16);
+        nn_i8_sum_affine(stage1_bcres2net2_bn, terms, 3, w32 + 3336, w64 + 40, w32[3], w32[3], 255, 40, 1, 128, 16);
     }
 
     /* stage1.resnorm: stage1_resnorm */
     {
-        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 3496, w64 + 80);
+        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 3376, w64 + 80);
         nn_i8_resnorm(stage1_resnorm, stage1_bcres2net2_bn, 40, 1, 128, 16, &norm);
     }
 
     /* stage1.mfa: stage1_mfa_att1_mean */
-    nn_i8_mean_rq(stage1_mfa_att1_mean, stage1_mfa_x1, w32[4], 10, 128, 16, NN_I8_MEAN_T, w32[3502], w32[3503], w32[60]);
+    nn_i8_mean_rq(stage1_mfa_att1_mean, stage1_mfa_x1, w32[4], 10, 128, 16, NN_I8_MEAN_T, w32[3382], w32[3383], w32[60]);
 
     /* stage1.mfa: stage1_mfa_att1_relu, relu as the clamp */
-    nn_i8_conv1x1(stage1_mfa_att1_relu, stage1_mfa_att1_mean, w32[60], w8 + 10900, w32 + 3504, 10, 6, 128, nn_i8_rq(w32 + 3510, 6, w32[61], 1, w32 + 3522));
+    nn_i8_conv1x1(stage1_mfa_att1_relu, stage1_mfa_att1_mean, w32[60], w8 + 10900, w32 + 3384, 10, 6, 128, nn_i8_rq(w32 + 3390, 6, w32[61], 1, w32 + 3402));
 
     /* stage1.mfa: stage1_mfa_att1_fc2 */
-    nn_i8_conv1x1(stage1_mfa_att1_fc2, stage1_mfa_att1_relu, w32[61], w8 + 10960, w32 + 3528, 6, 10, 128, nn_i8_rq(w32 + 3538, 10, w32[62], 0, w32 + 3558));
+    nn_i8_conv1x1(stage1_mfa_att1_fc2, stage1_mfa_att1_relu, w32[61], w8 + 10960, w32 + 3408, 6, 10, 128, nn_i8_rq(w32 + 3418, 10, w32[62], 0, w32 + 3438));
 
     /* stage1.mfa: stage1_mfa_att1_sigmoid */
     nn_i8_lut_apply(stage1_mfa_att1_sigmoid, stage1_mfa_att1_fc2, 1280, u8 + 1024);
 
     /* stage1.mfa: stage1_mfa_y1 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 3568);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 3448);
         nn_i8_mul_bcast(stage1_mfa_y1, stage1_mfa_x1, stage1_mfa_att1_sigmoid, 10, 128, 16, NN_I8_BCAST_T, &mul);
     }
 
@@ -9706,30 +9706,30 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 128, 16, 3, 3, 1, 1, 1, 1, 1, 1, 128, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_mfa_bn2, stage1_mfa_x2, w32[4], w8 + 11020, w32 + 3575, &shape, nn_i8_rq(w32 + 3585, 10, w32[64], 1, w32 + 3605), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_mfa_bn2, stage1_mfa_x2, w32[4], w8 + 11020, w32 + 3455, &shape, nn_i8_rq(w32 + 3465, 10, w32[64], 1, w32 + 3485), 1);
     }
 
     /* stage1.mfa: stage1_mfa_att2_mean */
-    nn_i8_mean_rq(stage1_mfa_att2_mean, stage1_mfa_bn2, w32[64], 10, 128, 16, NN_I8_MEAN_T, w32[3615], w32[3616], w32[65]);
+    nn_i8_mean_rq(stage1_mfa_att2_mean, stage1_mfa_bn2, w32[64], 10, 128, 16, NN_I8_MEAN_T, w32[3495], w32[3496], w32[65]);
 
     /* stage1.mfa: stage1_mfa_att2_relu, relu as the clamp */
-    nn_i8_conv1x1(stage1_mfa_att2_relu, stage1_mfa_att2_mean, w32[65], w8 + 11110, w32 + 3617, 10, 6, 128, nn_i8_rq(w32 + 3623, 6, w32[66], 1, w32 + 3635));
+    nn_i8_conv1x1(stage1_mfa_att2_relu, stage1_mfa_att2_mean, w32[65], w8 + 11110, w32 + 3497, 10, 6, 128, nn_i8_rq(w32 + 3503, 6, w32[66], 1, w32 + 3515));
 
     /* stage1.mfa: stage1_mfa_att2_fc2 */
-    nn_i8_conv1x1(stage1_mfa_att2_fc2, stage1_mfa_att2_relu, w32[66], w8 + 11170, w32 + 3641, 6, 10, 128, nn_i8_rq(w32 + 3651, 10, w32[67], 0, w32 + 3671));
+    nn_i8_conv1x1(stage1_mfa_att2_fc2, stage1_mfa_att2_relu, w32[66], w8 + 11170, w32 + 3521, 6, 10, 128, nn_i8_rq(w32 + 3531, 10, w32[67], 0, w32 + 3551));
 
     /* stage1.mfa: stage1_mfa_att2_sigmoid */
     nn_i8_lut_apply(stage1_mfa_att2_sigmoid, stage1_mfa_att2_fc2, 1280, u8 + 1280);
 
     /* stage1.mfa: stage1_mfa_y2 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 3681);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 3561);
         nn_i8_mul_bcast(stage1_mfa_y2, stage1_mfa_bn2, stage1_mfa_att2_sigmoid, 10, 128, 16, NN_I8_BCAST_T, &mul);
     }
 
     /* stage1.mfa: stage1_mfa_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 3688);
+        const NnI8Add add = nn_i8_add_load(w32 + 3568);
         nn_i8_add(stage1_mfa_sum3, stage1_mfa_x3, stage1_mfa_y2, 20480, &add);
     }
 
@@ -9737,30 +9737,30 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 128, 16, 3, 3, 1, 1, 1, 1, 1, 1, 128, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_mfa_bn3, stage1_mfa_sum3, w32[69], w8 + 11230, w32 + 3696, &shape, nn_i8_rq(w32 + 3706, 10, w32[70], 1, w32 + 3726), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_mfa_bn3, stage1_mfa_sum3, w32[69], w8 + 11230, w32 + 3576, &shape, nn_i8_rq(w32 + 3586, 10, w32[70], 1, w32 + 3606), 1);
     }
 
     /* stage1.mfa: stage1_mfa_att3_mean */
-    nn_i8_mean_rq(stage1_mfa_att3_mean, stage1_mfa_bn3, w32[70], 10, 128, 16, NN_I8_MEAN_T, w32[3736], w32[3737], w32[71]);
+    nn_i8_mean_rq(stage1_mfa_att3_mean, stage1_mfa_bn3, w32[70], 10, 128, 16, NN_I8_MEAN_T, w32[3616], w32[3617], w32[71]);
 
     /* stage1.mfa: stage1_mfa_att3_relu, relu as the clamp */
-    nn_i8_conv1x1(stage1_mfa_att3_relu, stage1_mfa_att3_mean, w32[71], w8 + 11320, w32 + 3738, 10, 6, 128, nn_i8_rq(w32 + 3744, 6, w32[72], 1, w32 + 3756));
+    nn_i8_conv1x1(stage1_mfa_att3_relu, stage1_mfa_att3_mean, w32[71], w8 + 11320, w32 + 3618, 10, 6, 128, nn_i8_rq(w32 + 3624, 6, w32[72], 1, w32 + 3636));
 
     /* stage1.mfa: stage1_mfa_att3_fc2 */
-    nn_i8_conv1x1(stage1_mfa_att3_fc2, stage1_mfa_att3_relu, w32[72], w8 + 11380, w32 + 3762, 6, 10, 128, nn_i8_rq(w32 + 3772, 10, w32[73], 0, w32 + 3792));
+    nn_i8_conv1x1(stage1_mfa_att3_fc2, stage1_mfa_att3_relu, w32[72], w8 + 11380, w32 + 3642, 6, 10, 128, nn_i8_rq(w32 + 3652, 10, w32[73], 0, w32 + 3672));
 
     /* stage1.mfa: stage1_mfa_att3_sigmoid */
     nn_i8_lut_apply(stage1_mfa_att3_sigmoid, stage1_mfa_att3_fc2, 1280, u8 + 1536);
 
     /* stage1.mfa: stage1_mfa_y3 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 3802);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 3682);
         nn_i8_mul_bcast(stage1_mfa_y3, stage1_mfa_bn3, stage1_mfa_att3_sigmoid, 10, 128, 16, NN_I8_BCAST_T, &mul);
     }
 
     /* stage1.mfa: stage1_mfa_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 3809);
+        const NnI8Add add = nn_i8_add_load(w32 + 3689);
         nn_i8_add(stage1_mfa_sum4, stage1_mfa_x4, stage1_mfa_y3, 20480, &add);
     }
 
@@ -9768,24 +9768,24 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 128, 16, 3, 3, 1, 1, 1, 1, 1, 1, 128, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_mfa_bn4, stage1_mfa_sum4, w32[75], w8 + 11440, w32 + 3817, &shape, nn_i8_rq(w32 + 3827, 10, w32[76], 1, w32 + 3847), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_mfa_bn4, stage1_mfa_sum4, w32[75], w8 + 11440, w32 + 3697, &shape, nn_i8_rq(w32 + 3707, 10, w32[76], 1, w32 + 3727), 1);
     }
 
     /* stage1.mfa: stage1_mfa_att4_mean */
-    nn_i8_mean_rq(stage1_mfa_att4_mean, stage1_mfa_bn4, w32[76], 10, 128, 16, NN_I8_MEAN_T, w32[3857], w32[3858], w32[77]);
+    nn_i8_mean_rq(stage1_mfa_att4_mean, stage1_mfa_bn4, w32[76], 10, 128, 16, NN_I8_MEAN_T, w32[3737], w32[3738], w32[77]);
 
     /* stage1.mfa: stage1_mfa_att4_relu, relu as the clamp */
-    nn_i8_conv1x1(stage1_mfa_att4_relu, stage1_mfa_att4_mean, w32[77], w8 + 11530, w32 + 3859, 10, 6, 128, nn_i8_rq(w32 + 3865, 6, w32[78], 1, w32 + 3877));
+    nn_i8_conv1x1(stage1_mfa_att4_relu, stage1_mfa_att4_mean, w32[77], w8 + 11530, w32 + 3739, 10, 6, 128, nn_i8_rq(w32 + 3745, 6, w32[78], 1, w32 + 3757));
 
     /* stage1.mfa: stage1_mfa_att4_fc2 */
-    nn_i8_conv1x1(stage1_mfa_att4_fc2, stage1_mfa_att4_relu, w32[78], w8 + 11590, w32 + 3883, 6, 10, 128, nn_i8_rq(w32 + 3893, 10, w32[79], 0, w32 + 3913));
+    nn_i8_conv1x1(stage1_mfa_att4_fc2, stage1_mfa_att4_relu, w32[78], w8 + 11590, w32 + 3763, 6, 10, 128, nn_i8_rq(w32 + 3773, 10, w32[79], 0, w32 + 3793));
 
     /* stage1.mfa: stage1_mfa_att4_sigmoid */
     nn_i8_lut_apply(stage1_mfa_att4_sigmoid, stage1_mfa_att4_fc2, 1280, u8 + 1792);
 
     /* stage1.mfa: stage1_mfa_y4 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 3923);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 3803);
         nn_i8_mul_bcast(stage1_mfa_y4, stage1_mfa_bn4, stage1_mfa_att4_sigmoid, 10, 128, 16, NN_I8_BCAST_T, &mul);
     }
 
@@ -9793,21 +9793,21 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     nn_i8_maxpool(stage2_maxpool, stage1_mfa, 40, 128, 16, 2, 2, 64, 8);
 
     /* stage2.bcres2net1: stage2_bcres2net1_bn_in, norm folded, relu as the clamp */
-    nn_i8_conv1x1(stage2_bcres2net1_bn_in, stage2_maxpool, w32[5], w8 + 11650, w32 + 3930, 40, 60, 512, nn_i8_rq(w32 + 3990, 60, w32[81], 1, w32 + 4110));
+    nn_i8_conv1x1(stage2_bcres2net1_bn_in, stage2_maxpool, w32[5], w8 + 11650, w32 + 3810, 40, 60, 512, nn_i8_rq(w32 + 3870, 60, w32[81], 1, w32 + 3990));
 
     /* stage2.bcres2net1: stage2_bcres2net1_f2_out1 */
-    nn_i8_requant_copy(stage2_bcres2net1_f2_out1, stage2_bcres2net1_f2_in1, 7680, w32[81], w32[4170], w32[4171], w32[82], 0, 255);
+    nn_i8_requant_copy(stage2_bcres2net1_f2_out1, stage2_bcres2net1_f2_in1, 7680, w32[81], w32[4050], w32[4051], w32[82], 0, 255);
 
     /* stage2.bcres2net1: stage2_bcres2net1_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_in2, w32[81], w8 + 14050, w32 + 4172, &shape, nn_i8_rq(w32 + 4232, 60, w32[82], 0, w32 + 4352), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_in2, w32[81], w8 + 14050, w32 + 4052, &shape, nn_i8_rq(w32 + 4112, 60, w32[82], 0, w32 + 4232), 4);
     }
 
     /* stage2.bcres2net1: stage2_bcres2net1_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 4412);
+        const NnI8Add add = nn_i8_add_load(w32 + 4292);
         nn_i8_add(stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_in3, stage2_bcres2net1_f2_out2, 7680, &add);
     }
 
@@ -9815,12 +9815,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_sum3, w32[83], w8 + 14095, w32 + 4420, &shape, nn_i8_rq(w32 + 4480, 60, w32[82], 0, w32 + 4600), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_sum3, w32[83], w8 + 14095, w32 + 4300, &shape, nn_i8_rq(w32 + 4360, 60, w32[82], 0, w32 + 4480), 4);
     }
 
     /* stage2.bcres2net1: stage2_bcres2net1_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 4660);
+        const NnI8Add add = nn_i8_add_load(w32 + 4540);
         nn_i8_add(stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_in4, stage2_bcres2net1_f2_out3, 7680, &add);
     }
 
@@ -9828,25 +9828,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_sum4, w32[84], w8 + 14140, w32 + 4668, &shape, nn_i8_rq(w32 + 4728, 60, w32[82], 0, w32 + 4848), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_sum4, w32[84], w8 + 14140, w32 + 4548, &shape, nn_i8_rq(w32 + 4608, 60, w32[82], 0, w32 + 4728), 4);
     }
 
     /* stage2.bcres2net1: stage2_bcres2net1_mean_f */
-    nn_i8_mean_rq(stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, w32[82], 60, 64, 8, NN_I8_MEAN_F, w32[4908], w32[4909], w32[85]);
+    nn_i8_mean_rq(stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, w32[82], 60, 64, 8, NN_I8_MEAN_F, w32[4788], w32[4789], w32[85]);
 
     /* stage2.bcres2net1: stage2_bcres2net1_f1_out1 */
-    nn_i8_requant_copy(stage2_bcres2net1_f1_out1, stage2_bcres2net1_f1_in1, 120, w32[85], w32[4910], w32[4911], w32[86], 0, 255);
+    nn_i8_requant_copy(stage2_bcres2net1_f1_out1, stage2_bcres2net1_f1_in1, 120, w32[85], w32[4790], w32[4791], w32[86], 0, 255);
 
     /* stage2.bcres2net1: stage2_bcres2net1_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f1_out2, stage2_bcres2net1_f1_in2, w32[85], w8 + 14185, w32 + 4912, &shape, nn_i8_rq(w32 + 4927, 15, w32[86], 1, w32 + 4957), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f1_out2, stage2_bcres2net1_f1_in2, w32[85], w8 + 14185, w32 + 4792, &shape, nn_i8_rq(w32 + 4807, 15, w32[86], 1, w32 + 4837), 1);
     }
 
     /* stage2.bcres2net1: stage2_bcres2net1_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 4972);
+        const NnI8Add add = nn_i8_add_load(w32 + 4852);
         nn_i8_add(stage2_bcres2net1_f1_sum3, stage2_bcres2net1_f1_in3, stage2_bcres2net1_f1_out2, 120, &add);
     }
 
@@ -9854,12 +9854,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f1_out3, stage2_bcres2net1_f1_sum3, w32[87], w8 + 14230, w32 + 4980, &shape, nn_i8_rq(w32 + 4995, 15, w32[86], 1, w32 + 5025), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f1_out3, stage2_bcres2net1_f1_sum3, w32[87], w8 + 14230, w32 + 4860, &shape, nn_i8_rq(w32 + 4875, 15, w32[86], 1, w32 + 4905), 1);
     }
 
     /* stage2.bcres2net1: stage2_bcres2net1_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 5040);
+        const NnI8Add add = nn_i8_add_load(w32 + 4920);
         nn_i8_add(stage2_bcres2net1_f1_sum4, stage2_bcres2net1_f1_in4, stage2_bcres2net1_f1_out3, 120, &add);
     }
 
@@ -9867,11 +9867,11 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f1_out4, stage2_bcres2net1_f1_sum4, w32[88], w8 + 14275, w32 + 5048, &shape, nn_i8_rq(w32 + 5063, 15, w32[86], 1, w32 + 5093), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f1_out4, stage2_bcres2net1_f1_sum4, w32[88], w8 + 14275, w32 + 4928, &shape, nn_i8_rq(w32 + 4943, 15, w32[86], 1, w32 + 4973), 1);
     }
 
     /* stage2.bcres2net1: stage2_bcres2net1_conv_out */
-    nn_i8_conv1x1(stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, w32[86], w8 + 14320, w32 + 5108, 60, 60, 8, nn_i8_rq(w32 + 5168, 60, w32[89], 0, w32 + 5288));
+    nn_i8_conv1x1(stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, w32[86], w8 + 14320, w32 + 4988, 60, 60, 8, nn_i8_rq(w32 + 5048, 60, w32[89], 0, w32 + 5168));
 
     /* stage2.bcres2net1: stage2_bcres2net1_drop */
     memcpy(stage2_bcres2net1_drop, stage2_bcres2net1_conv_out, 480);
@@ -9879,25 +9879,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* stage2.bcres2net1: stage2_bcres2net1_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[2] = {
-            {stage2_bcres2net1_f2, NN_I8_BCAST_NONE, w32[82], w32 + 5348, w32 + 5408},
-            {stage2_bcres2net1_drop, NN_I8_BCAST_F, w32[89], w32 + 5468, w32 + 5528},
+            {stage2_bcres2net1_f2, NN_I8_BCAST_NONE, w32[82], w32 + 5228},
+            {stage2_bcres2net1_drop, NN_I8_BCAST_F, w32[89], w32 + 5288},
         };
-        nn_i8_sum_affine(stage2_bcres2net1_bn, terms, 2, w64 + 81, w32[6], w32[6], 255, 60, 1, 64, 8);
+        nn_i8_sum_affine(stage2_bcres2net1_bn, terms, 2, w32 + 5348, w64 + 81, w32[6], w32[6], 255, 60, 1, 64, 8);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_f2_out1 */
-    nn_i8_requant_copy(stage2_bcres2net2_f2_out1, stage2_bcres2net2_f2_in1, 7680, w32[6], w32[5588], w32[5589], w32[90], 0, 255);
+    nn_i8_requant_copy(stage2_bcres2net2_f2_out1, stage2_bcres2net2_f2_in1, 7680, w32[6], w32[5408], w32[5409], w32[90], 0, 255);
 
     /* stage2.bcres2net2: stage2_bcres2net2_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_in2, w32[6], w8 + 17920, w32 + 5590, &shape, nn_i8_rq(w32 + 5650, 60, w32[90], 0, w32 + 5770), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_in2, w32[6], w8 + 17920, w32 + 5410, &shape, nn_i8_rq(w32 + 5470, 60, w32[90], 0, w32 + 5590), 4);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 5830);
+        const NnI8Add add = nn_i8_add_load(w32 + 5650);
         nn_i8_add(stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_in3, stage2_bcres2net2_f2_out2, 7680, &add);
     }
 
@@ -9905,12 +9905,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_sum3, w32[91], w8 + 17965, w32 + 5838, &shape, nn_i8_rq(w32 + 5898, 60, w32[90], 0, w32 + 6018), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_sum3, w32[91], w8 + 17965, w32 + 5658, &shape, nn_i8_rq(w32 + 5718, 60, w32[90], 0, w32 + 5838), 4);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 6078);
+        const NnI8Add add = nn_i8_add_load(w32 + 5898);
         nn_i8_add(stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_in4, stage2_bcres2net2_f2_out3, 7680, &add);
     }
 
@@ -9918,25 +9918,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_sum4, w32[92], w8 + 18010, w32 + 6086, &shape, nn_i8_rq(w32 + 6146, 60, w32[90], 0, w32 + 6266), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_sum4, w32[92], w8 + 18010, w32 + 5906, &shape, nn_i8_rq(w32 + 5966, 60, w32[90], 0, w32 + 6086), 4);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_mean_f */
-    nn_i8_mean_rq(stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, w32[90], 60, 64, 8, NN_I8_MEAN_F, w32[6326], w32[6327], w32[93]);
+    nn_i8_mean_rq(stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, w32[90], 60, 64, 8, NN_I8_MEAN_F, w32[6146], w32[6147], w32[93]);
 
     /* stage2.bcres2net2: stage2_bcres2net2_f1_out1 */
-    nn_i8_requant_copy(stage2_bcres2net2_f1_out1, stage2_bcres2net2_f1_in1, 120, w32[93], w32[6328], w32[6329], w32[94], 0, 255);
+    nn_i8_requant_copy(stage2_bcres2net2_f1_out1, stage2_bcres2net2_f1_in1, 120, w32[93], w32[6148], w32[6149], w32[94], 0, 255);
 
     /* stage2.bcres2net2: stage2_bcres2net2_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f1_out2, stage2_bcres2net2_f1_in2, w32[93], w8 + 18055, w32 + 6330, &shape, nn_i8_rq(w32 + 6345, 15, w32[94], 1, w32 + 6375), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f1_out2, stage2_bcres2net2_f1_in2, w32[93], w8 + 18055, w32 + 6150, &shape, nn_i8_rq(w32 + 6165, 15, w32[94], 1, w32 + 6195), 1);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 6390);
+        const NnI8Add add = nn_i8_add_load(w32 + 6210);
         nn_i8_add(stage2_bcres2net2_f1_sum3, stage2_bcres2net2_f1_in3, stage2_bcres2net2_f1_out2, 120, &add);
     }
 
@@ -9944,12 +9944,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f1_out3, stage2_bcres2net2_f1_sum3, w32[95], w8 + 18100, w32 + 6398, &shape, nn_i8_rq(w32 + 6413, 15, w32[94], 1, w32 + 6443), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f1_out3, stage2_bcres2net2_f1_sum3, w32[95], w8 + 18100, w32 + 6218, &shape, nn_i8_rq(w32 + 6233, 15, w32[94], 1, w32 + 6263), 1);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 6458);
+        const NnI8Add add = nn_i8_add_load(w32 + 6278);
         nn_i8_add(stage2_bcres2net2_f1_sum4, stage2_bcres2net2_f1_in4, stage2_bcres2net2_f1_out3, 120, &add);
     }
 
@@ -9957,11 +9957,11 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f1_out4, stage2_bcres2net2_f1_sum4, w32[96], w8 + 18145, w32 + 6466, &shape, nn_i8_rq(w32 + 6481, 15, w32[94], 1, w32 + 6511), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f1_out4, stage2_bcres2net2_f1_sum4, w32[96], w8 + 18145, w32 + 6286, &shape, nn_i8_rq(w32 + 6301, 15, w32[94], 1, w32 + 6331), 1);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_conv_out */
-    nn_i8_conv1x1(stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, w32[94], w8 + 18190, w32 + 6526, 60, 60, 8, nn_i8_rq(w32 + 6586, 60, w32[97], 0, w32 + 6706));
+    nn_i8_conv1x1(stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, w32[94], w8 + 18190, w32 + 6346, 60, 60, 8, nn_i8_rq(w32 + 6406, 60, w32[97], 0, w32 + 6526));
 
     /* stage2.bcres2net2: stage2_bcres2net2_drop */
     memcpy(stage2_bcres2net2_drop, stage2_bcres2net2_conv_out, 480);
@@ -9969,34 +9969,34 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* stage2.bcres2net2: stage2_bcres2net2_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {stage2_bcres2net2_f2, NN_I8_BCAST_NONE, w32[90], w32 + 6766, w32 + 6826},
-            {stage2_bcres2net1_bn, NN_I8_BCAST_NONE, w32[6], w32 + 6886, w32 + 6946},
-            {stage2_bcres2net2_drop, NN_I8_BCAST_F, w32[97], w32 + 7006, w32 + 7066},
+            {stage2_bcres2net2_f2, NN_I8_BCAST_NONE, w32[90], w32 + 6586},
+            {stage2_bcres2net1_bn, NN_I8_BCAST_NONE, w32[6], w32 + 6646},
+            {stage2_bcres2net2_drop, NN_I8_BCAST_F, w32[97], w32 + 6706},
         };
-        nn_i8_sum_affine(stage2_bcres2net2_bn, terms, 3, w64 + 141, w32[7], w32[7], 255, 60, 1, 64, 8);
+        nn_i8_sum_affine(stage2_bcres2net2_bn, terms, 3, w32 + 6766, w64 + 141, w32[7], w32[7], 255, 60, 1, 64, 8);
     }
 
     /* stage2.resnorm: stage2_resnorm */
     {
-        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 7126, w64 + 201);
+        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 6826, w64 + 201);
         nn_i8_resnorm(stage2_resnorm, stage2_bcres2net2_bn, 60, 1, 64, 8, &norm);
     }
 
     /* stage2.mfa: stage2_mfa_att1_mean */
-    nn_i8_mean_rq(stage2_mfa_att1_mean, stage2_mfa_x1, w32[8], 15, 64, 8, NN_I8_MEAN_T, w32[7132], w32[7133], w32[98]);
+    nn_i8_mean_rq(stage2_mfa_att1_mean, stage2_mfa_x1, w32[8], 15, 64, 8, NN_I8_MEAN_T, w32[6832], w32[6833], w32[98]);
 
     /* stage2.mfa: stage2_mfa_att1_relu, relu as the clamp */
-    nn_i8_conv1x1(stage2_mfa_att1_relu, stage2_mfa_att1_mean, w32[98], w8 + 21790, w32 + 7134, 15, 8, 64, nn_i8_rq(w32 + 7142, 8, w32[99], 1, w32 + 7158));
+    nn_i8_conv1x1(stage2_mfa_att1_relu, stage2_mfa_att1_mean, w32[98], w8 + 21790, w32 + 6834, 15, 8, 64, nn_i8_rq(w32 + 6842, 8, w32[99], 1, w32 + 6858));
 
     /* stage2.mfa: stage2_mfa_att1_fc2 */
-    nn_i8_conv1x1(stage2_mfa_att1_fc2, stage2_mfa_att1_relu, w32[99], w8 + 21910, w32 + 7166, 8, 15, 64, nn_i8_rq(w32 + 7181, 15, w32[100], 0, w32 + 7211));
+    nn_i8_conv1x1(stage2_mfa_att1_fc2, stage2_mfa_att1_relu, w32[99], w8 + 21910, w32 + 6866, 8, 15, 64, nn_i8_rq(w32 + 6881, 15, w32[100], 0, w32 + 6911));
 
     /* stage2.mfa: stage2_mfa_att1_sigmoid */
     nn_i8_lut_apply(stage2_mfa_att1_sigmoid, stage2_mfa_att1_fc2, 960, u8 + 2048);
 
     /* stage2.mfa: stage2_mfa_y1 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 7226);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 6926);
         nn_i8_mul_bcast(stage2_mfa_y1, stage2_mfa_x1, stage2_mfa_att1_sigmoid, 15, 64, 8, NN_I8_BCAST_T, &mul);
     }
 
@@ -10004,30 +10004,30 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 64, 8, 3, 3, 1, 1, 1, 1, 1, 1, 64, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_mfa_bn2, stage2_mfa_x2, w32[8], w8 + 22030, w32 + 7233, &shape, nn_i8_rq(w32 + 7248, 15, w32[102], 1, w32 + 7278), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_mfa_bn2, stage2_mfa_x2, w32[8], w8 + 22030, w32 + 6933, &shape, nn_i8_rq(w32 + 6948, 15, w32[102], 1, w32 + 6978), 1);
     }
 
     /* stage2.mfa: stage2_mfa_att2_mean */
-    nn_i8_mean_rq(stage2_mfa_att2_mean, stage2_mfa_bn2, w32[102], 15, 64, 8, NN_I8_MEAN_T, w32[7293], w32[7294], w32[103]);
+    nn_i8_mean_rq(stage2_mfa_att2_mean, stage2_mfa_bn2, w32[102], 15, 64, 8, NN_I8_MEAN_T, w32[6993], w32[6994], w32[103]);
 
     /* stage2.mfa: stage2_mfa_att2_relu, relu as the clamp */
-    nn_i8_conv1x1(stage2_mfa_att2_relu, stage2_mfa_att2_mean, w32[103], w8 + 22165, w32 + 7295, 15, 8, 64, nn_i8_rq(w32 + 7303, 8, w32[104], 1, w32 + 7319));
+    nn_i8_conv1x1(stage2_mfa_att2_relu, stage2_mfa_att2_mean, w32[103], w8 + 22165, w32 + 6995, 15, 8, 64, nn_i8_rq(w32 + 7003, 8, w32[104], 1, w32 + 7019));
 
     /* stage2.mfa: stage2_mfa_att2_fc2 */
-    nn_i8_conv1x1(stage2_mfa_att2_fc2, stage2_mfa_att2_relu, w32[104], w8 + 22285, w32 + 7327, 8, 15, 64, nn_i8_rq(w32 + 7342, 15, w32[105], 0, w32 + 7372));
+    nn_i8_conv1x1(stage2_mfa_att2_fc2, stage2_mfa_att2_relu, w32[104], w8 + 22285, w32 + 7027, 8, 15, 64, nn_i8_rq(w32 + 7042, 15, w32[105], 0, w32 + 7072));
 
     /* stage2.mfa: stage2_mfa_att2_sigmoid */
     nn_i8_lut_apply(stage2_mfa_att2_sigmoid, stage2_mfa_att2_fc2, 960, u8 + 2304);
 
     /* stage2.mfa: stage2_mfa_y2 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 7387);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 7087);
         nn_i8_mul_bcast(stage2_mfa_y2, stage2_mfa_bn2, stage2_mfa_att2_sigmoid, 15, 64, 8, NN_I8_BCAST_T, &mul);
     }
 
     /* stage2.mfa: stage2_mfa_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 7394);
+        const NnI8Add add = nn_i8_add_load(w32 + 7094);
         nn_i8_add(stage2_mfa_sum3, stage2_mfa_x3, stage2_mfa_y2, 7680, &add);
     }
 
@@ -10035,30 +10035,30 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 64, 8, 3, 3, 1, 1, 1, 1, 1, 1, 64, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_mfa_bn3, stage2_mfa_sum3, w32[107], w8 + 22405, w32 + 7402, &shape, nn_i8_rq(w32 + 7417, 15, w32[108], 1, w32 + 7447), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_mfa_bn3, stage2_mfa_sum3, w32[107], w8 + 22405, w32 + 7102, &shape, nn_i8_rq(w32 + 7117, 15, w32[108], 1, w32 + 7147), 1);
     }
 
     /* stage2.mfa: stage2_mfa_att3_mean */
-    nn_i8_mean_rq(stage2_mfa_att3_mean, stage2_mfa_bn3, w32[108], 15, 64, 8, NN_I8_MEAN_T, w32[7462], w32[7463], w32[109]);
+    nn_i8_mean_rq(stage2_mfa_att3_mean, stage2_mfa_bn3, w32[108], 15, 64, 8, NN_I8_MEAN_T, w32[7162], w32[7163], w32[109]);
 
     /* stage2.mfa: stage2_mfa_att3_relu, relu as the clamp */
-    nn_i8_conv1x1(stage2_mfa_att3_relu, stage2_mfa_att3_mean, w32[109], w8 + 22540, w32 + 7464, 15, 8, 64, nn_i8_rq(w32 + 7472, 8, w32[110], 1, w32 + 7488));
+    nn_i8_conv1x1(stage2_mfa_att3_relu, stage2_mfa_att3_mean, w32[109], w8 + 22540, w32 + 7164, 15, 8, 64, nn_i8_rq(w32 + 7172, 8, w32[110], 1, w32 + 7188));
 
     /* stage2.mfa: stage2_mfa_att3_fc2 */
-    nn_i8_conv1x1(stage2_mfa_att3_fc2, stage2_mfa_att3_relu, w32[110], w8 + 22660, w32 + 7496, 8, 15, 64, nn_i8_rq(w32 + 7511, 15, w32[111], 0, w32 + 7541));
+    nn_i8_conv1x1(stage2_mfa_att3_fc2, stage2_mfa_att3_relu, w32[110], w8 + 22660, w32 + 7196, 8, 15, 64, nn_i8_rq(w32 + 7211, 15, w32[111], 0, w32 + 7241));
 
     /* stage2.mfa: stage2_mfa_att3_sigmoid */
     nn_i8_lut_apply(stage2_mfa_att3_sigmoid, stage2_mfa_att3_fc2, 960, u8 + 2560);
 
     /* stage2.mfa: stage2_mfa_y3 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 7556);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 7256);
         nn_i8_mul_bcast(stage2_mfa_y3, stage2_mfa_bn3, stage2_mfa_att3_sigmoid, 15, 64, 8, NN_I8_BCAST_T, &mul);
     }
 
     /* stage2.mfa: stage2_mfa_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 7563);
+        const NnI8Add add = nn_i8_add_load(w32 + 7263);
         nn_i8_add(stage2_mfa_sum4, stage2_mfa_x4, stage2_mfa_y3, 7680, &add);
     }
 
@@ -10066,24 +10066,24 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {15, 15, 15, 1, 64, 8, 3, 3, 1, 1, 1, 1, 1, 1, 64, 8};
         for (int c = 0; c < 15; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_mfa_bn4, stage2_mfa_sum4, w32[113], w8 + 22780, w32 + 7571, &shape, nn_i8_rq(w32 + 7586, 15, w32[114], 1, w32 + 7616), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_mfa_bn4, stage2_mfa_sum4, w32[113], w8 + 22780, w32 + 7271, &shape, nn_i8_rq(w32 + 7286, 15, w32[114], 1, w32 + 7316), 1);
     }
 
     /* stage2.mfa: stage2_mfa_att4_mean */
-    nn_i8_mean_rq(stage2_mfa_att4_mean, stage2_mfa_bn4, w32[114], 15, 64, 8, NN_I8_MEAN_T, w32[7631], w32[7632], w32[115]);
+    nn_i8_mean_rq(stage2_mfa_att4_mean, stage2_mfa_bn4, w32[114], 15, 64, 8, NN_I8_MEAN_T, w32[7331], w32[7332], w32[115]);
 
     /* stage2.mfa: stage2_mfa_att4_relu, relu as the clamp */
-    nn_i8_conv1x1(stage2_mfa_att4_relu, stage2_mfa_att4_mean, w32[115], w8 + 22915, w32 + 7633, 15, 8, 64, nn_i8_rq(w32 + 7641, 8, w32[116], 1, w32 + 7657));
+    nn_i8_conv1x1(stage2_mfa_att4_relu, stage2_mfa_att4_mean, w32[115], w8 + 22915, w32 + 7333, 15, 8, 64, nn_i8_rq(w32 + 7341, 8, w32[116], 1, w32 + 7357));
 
     /* stage2.mfa: stage2_mfa_att4_fc2 */
-    nn_i8_conv1x1(stage2_mfa_att4_fc2, stage2_mfa_att4_relu, w32[116], w8 + 23035, w32 + 7665, 8, 15, 64, nn_i8_rq(w32 + 7680, 15, w32[117], 0, w32 + 7710));
+    nn_i8_conv1x1(stage2_mfa_att4_fc2, stage2_mfa_att4_relu, w32[116], w8 + 23035, w32 + 7365, 8, 15, 64, nn_i8_rq(w32 + 7380, 15, w32[117], 0, w32 + 7410));
 
     /* stage2.mfa: stage2_mfa_att4_sigmoid */
     nn_i8_lut_apply(stage2_mfa_att4_sigmoid, stage2_mfa_att4_fc2, 960, u8 + 2816);
 
     /* stage2.mfa: stage2_mfa_y4 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 7725);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 7425);
         nn_i8_mul_bcast(stage2_mfa_y4, stage2_mfa_bn4, stage2_mfa_att4_sigmoid, 15, 64, 8, NN_I8_BCAST_T, &mul);
     }
 
@@ -10091,21 +10091,21 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     nn_i8_maxpool(stage3_maxpool, stage2_mfa, 60, 64, 8, 2, 2, 32, 4);
 
     /* stage3.bcres2net1: stage3_bcres2net1_bn_in, norm folded, relu as the clamp */
-    nn_i8_conv1x1(stage3_bcres2net1_bn_in, stage3_maxpool, w32[9], w8 + 23155, w32 + 7732, 60, 80, 128, nn_i8_rq(w32 + 7812, 80, w32[119], 1, w32 + 7972));
+    nn_i8_conv1x1(stage3_bcres2net1_bn_in, stage3_maxpool, w32[9], w8 + 23155, w32 + 7432, 60, 80, 128, nn_i8_rq(w32 + 7512, 80, w32[119], 1, w32 + 7672));
 
     /* stage3.bcres2net1: stage3_bcres2net1_f2_out1 */
-    nn_i8_requant_copy(stage3_bcres2net1_f2_out1, stage3_bcres2net1_f2_in1, 2560, w32[119], w32[8052], w32[8053], w32[120], 0, 255);
+    nn_i8_requant_copy(stage3_bcres2net1_f2_out1, stage3_bcres2net1_f2_in1, 2560, w32[119], w32[7752], w32[7753], w32[120], 0, 255);
 
     /* stage3.bcres2net1: stage3_bcres2net1_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_in2, w32[119], w8 + 27955, w32 + 8054, &shape, nn_i8_rq(w32 + 8134, 80, w32[120], 0, w32 + 8294), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_in2, w32[119], w8 + 27955, w32 + 7754, &shape, nn_i8_rq(w32 + 7834, 80, w32[120], 0, w32 + 7994), 4);
     }
 
     /* stage3.bcres2net1: stage3_bcres2net1_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 8374);
+        const NnI8Add add = nn_i8_add_load(w32 + 8074);
         nn_i8_add(stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_in3, stage3_bcres2net1_f2_out2, 2560, &add);
     }
 
@@ -10113,12 +10113,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_sum3, w32[121], w8 + 28015, w32 + 8382, &shape, nn_i8_rq(w32 + 8462, 80, w32[120], 0, w32 + 8622), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_sum3, w32[121], w8 + 28015, w32 + 8082, &shape, nn_i8_rq(w32 + 8162, 80, w32[120], 0, w32 + 8322), 4);
     }
 
     /* stage3.bcres2net1: stage3_bcres2net1_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 8702);
+        const NnI8Add add = nn_i8_add_load(w32 + 8402);
         nn_i8_add(stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_in4, stage3_bcres2net1_f2_out3, 2560, &add);
     }
 
@@ -10126,25 +10126,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_sum4, w32[122], w8 + 28075, w32 + 8710, &shape, nn_i8_rq(w32 + 8790, 80, w32[120], 0, w32 + 8950), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_sum4, w32[122], w8 + 28075, w32 + 8410, &shape, nn_i8_rq(w32 + 8490, 80, w32[120], 0, w32 + 8650), 4);
     }
 
     /* stage3.bcres2net1: stage3_bcres2net1_mean_f */
-    nn_i8_mean_rq(stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, w32[120], 80, 32, 4, NN_I8_MEAN_F, w32[9030], w32[9031], w32[123]);
+    nn_i8_mean_rq(stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, w32[120], 80, 32, 4, NN_I8_MEAN_F, w32[8730], w32[8731], w32[123]);
 
     /* stage3.bcres2net1: stage3_bcres2net1_f1_out1 */
-    nn_i8_requant_copy(stage3_bcres2net1_f1_out1, stage3_bcres2net1_f1_in1, 80, w32[123], w32[9032], w32[9033], w32[124], 0, 255);
+    nn_i8_requant_copy(stage3_bcres2net1_f1_out1, stage3_bcres2net1_f1_in1, 80, w32[123], w32[8732], w32[8733], w32[124], 0, 255);
 
     /* stage3.bcres2net1: stage3_bcres2net1_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f1_out2, stage3_bcres2net1_f1_in2, w32[123], w8 + 28135, w32 + 9034, &shape, nn_i8_rq(w32 + 9054, 20, w32[124], 1, w32 + 9094), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f1_out2, stage3_bcres2net1_f1_in2, w32[123], w8 + 28135, w32 + 8734, &shape, nn_i8_rq(w32 + 8754, 20, w32[124], 1, w32 + 8794), 1);
     }
 
     /* stage3.bcres2net1: stage3_bcres2net1_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 9114);
+        const NnI8Add add = nn_i8_add_load(w32 + 8814);
         nn_i8_add(stage3_bcres2net1_f1_sum3, stage3_bcres2net1_f1_in3, stage3_bcres2net1_f1_out2, 80, &add);
     }
 
@@ -10152,12 +10152,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f1_out3, stage3_bcres2net1_f1_sum3, w32[125], w8 + 28195, w32 + 9122, &shape, nn_i8_rq(w32 + 9142, 20, w32[124], 1, w32 + 9182), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f1_out3, stage3_bcres2net1_f1_sum3, w32[125], w8 + 28195, w32 + 8822, &shape, nn_i8_rq(w32 + 8842, 20, w32[124], 1, w32 + 8882), 1);
     }
 
     /* stage3.bcres2net1: stage3_bcres2net1_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 9202);
+        const NnI8Add add = nn_i8_add_load(w32 + 8902);
         nn_i8_add(stage3_bcres2net1_f1_sum4, stage3_bcres2net1_f1_in4, stage3_bcres2net1_f1_out3, 80, &add);
     }
 
@@ -10165,11 +10165,11 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f1_out4, stage3_bcres2net1_f1_sum4, w32[126], w8 + 28255, w32 + 9210, &shape, nn_i8_rq(w32 + 9230, 20, w32[124], 1, w32 + 9270), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f1_out4, stage3_bcres2net1_f1_sum4, w32[126], w8 + 28255, w32 + 8910, &shape, nn_i8_rq(w32 + 8930, 20, w32[124], 1, w32 + 8970), 1);
     }
 
     /* stage3.bcres2net1: stage3_bcres2net1_conv_out */
-    nn_i8_conv1x1(stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, w32[124], w8 + 28315, w32 + 9290, 80, 80, 4, nn_i8_rq(w32 + 9370, 80, w32[127], 0, w32 + 9530));
+    nn_i8_conv1x1(stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, w32[124], w8 + 28315, w32 + 8990, 80, 80, 4, nn_i8_rq(w32 + 9070, 80, w32[127], 0, w32 + 9230));
 
     /* stage3.bcres2net1: stage3_bcres2net1_drop */
     memcpy(stage3_bcres2net1_drop, stage3_bcres2net1_conv_out, 320);
@@ -10177,25 +10177,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* stage3.bcres2net1: stage3_bcres2net1_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[2] = {
-            {stage3_bcres2net1_f2, NN_I8_BCAST_NONE, w32[120], w32 + 9610, w32 + 9690},
-            {stage3_bcres2net1_drop, NN_I8_BCAST_F, w32[127], w32 + 9770, w32 + 9850},
+            {stage3_bcres2net1_f2, NN_I8_BCAST_NONE, w32[120], w32 + 9310},
+            {stage3_bcres2net1_drop, NN_I8_BCAST_F, w32[127], w32 + 9390},
         };
-        nn_i8_sum_affine(stage3_bcres2net1_bn, terms, 2, w64 + 202, w32[10], w32[10], 255, 80, 1, 32, 4);
+        nn_i8_sum_affine(stage3_bcres2net1_bn, terms, 2, w32 + 9470, w64 + 202, w32[10], w32[10], 255, 80, 1, 32, 4);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_f2_out1 */
-    nn_i8_requant_copy(stage3_bcres2net2_f2_out1, stage3_bcres2net2_f2_in1, 2560, w32[10], w32[9930], w32[9931], w32[128], 0, 255);
+    nn_i8_requant_copy(stage3_bcres2net2_f2_out1, stage3_bcres2net2_f2_in1, 2560, w32[10], w32[9550], w32[9551], w32[128], 0, 255);
 
     /* stage3.bcres2net2: stage3_bcres2net2_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_in2, w32[10], w8 + 34715, w32 + 9932, &shape, nn_i8_rq(w32 + 10012, 80, w32[128], 0, w32 + 10172), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_in2, w32[10], w8 + 34715, w32 + 9552, &shape, nn_i8_rq(w32 + 9632, 80, w32[128], 0, w32 + 9792), 4);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 10252);
+        const NnI8Add add = nn_i8_add_load(w32 + 9872);
         nn_i8_add(stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_in3, stage3_bcres2net2_f2_out2, 2560, &add);
     }
 
@@ -10203,12 +10203,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_sum3, w32[129], w8 + 34775, w32 + 10260, &shape, nn_i8_rq(w32 + 10340, 80, w32[128], 0, w32 + 10500), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_sum3, w32[129], w8 + 34775, w32 + 9880, &shape, nn_i8_rq(w32 + 9960, 80, w32[128], 0, w32 + 10120), 4);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 10580);
+        const NnI8Add add = nn_i8_add_load(w32 + 10200);
         nn_i8_add(stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_in4, stage3_bcres2net2_f2_out3, 2560, &add);
     }
 
@@ -10216,25 +10216,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_sum4, w32[130], w8 + 34835, w32 + 10588, &shape, nn_i8_rq(w32 + 10668, 80, w32[128], 0, w32 + 10828), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_sum4, w32[130], w8 + 34835, w32 + 10208, &shape, nn_i8_rq(w32 + 10288, 80, w32[128], 0, w32 + 10448), 4);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_mean_f */
-    nn_i8_mean_rq(stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, w32[128], 80, 32, 4, NN_I8_MEAN_F, w32[10908], w32[10909], w32[131]);
+    nn_i8_mean_rq(stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, w32[128], 80, 32, 4, NN_I8_MEAN_F, w32[10528], w32[10529], w32[131]);
 
     /* stage3.bcres2net2: stage3_bcres2net2_f1_out1 */
-    nn_i8_requant_copy(stage3_bcres2net2_f1_out1, stage3_bcres2net2_f1_in1, 80, w32[131], w32[10910], w32[10911], w32[132], 0, 255);
+    nn_i8_requant_copy(stage3_bcres2net2_f1_out1, stage3_bcres2net2_f1_in1, 80, w32[131], w32[10530], w32[10531], w32[132], 0, 255);
 
     /* stage3.bcres2net2: stage3_bcres2net2_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f1_out2, stage3_bcres2net2_f1_in2, w32[131], w8 + 34895, w32 + 10912, &shape, nn_i8_rq(w32 + 10932, 20, w32[132], 1, w32 + 10972), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f1_out2, stage3_bcres2net2_f1_in2, w32[131], w8 + 34895, w32 + 10532, &shape, nn_i8_rq(w32 + 10552, 20, w32[132], 1, w32 + 10592), 1);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 10992);
+        const NnI8Add add = nn_i8_add_load(w32 + 10612);
         nn_i8_add(stage3_bcres2net2_f1_sum3, stage3_bcres2net2_f1_in3, stage3_bcres2net2_f1_out2, 80, &add);
     }
 
@@ -10242,12 +10242,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f1_out3, stage3_bcres2net2_f1_sum3, w32[133], w8 + 34955, w32 + 11000, &shape, nn_i8_rq(w32 + 11020, 20, w32[132], 1, w32 + 11060), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f1_out3, stage3_bcres2net2_f1_sum3, w32[133], w8 + 34955, w32 + 10620, &shape, nn_i8_rq(w32 + 10640, 20, w32[132], 1, w32 + 10680), 1);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 11080);
+        const NnI8Add add = nn_i8_add_load(w32 + 10700);
         nn_i8_add(stage3_bcres2net2_f1_sum4, stage3_bcres2net2_f1_in4, stage3_bcres2net2_f1_out3, 80, &add);
     }
 
@@ -10255,11 +10255,11 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f1_out4, stage3_bcres2net2_f1_sum4, w32[134], w8 + 35015, w32 + 11088, &shape, nn_i8_rq(w32 + 11108, 20, w32[132], 1, w32 + 11148), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f1_out4, stage3_bcres2net2_f1_sum4, w32[134], w8 + 35015, w32 + 10708, &shape, nn_i8_rq(w32 + 10728, 20, w32[132], 1, w32 + 10768), 1);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_conv_out */
-    nn_i8_conv1x1(stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, w32[132], w8 + 35075, w32 + 11168, 80, 80, 4, nn_i8_rq(w32 + 11248, 80, w32[135], 0, w32 + 11408));
+    nn_i8_conv1x1(stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, w32[132], w8 + 35075, w32 + 10788, 80, 80, 4, nn_i8_rq(w32 + 10868, 80, w32[135], 0, w32 + 11028));
 
     /* stage3.bcres2net2: stage3_bcres2net2_drop */
     memcpy(stage3_bcres2net2_drop, stage3_bcres2net2_conv_out, 320);
@@ -10267,34 +10267,34 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* stage3.bcres2net2: stage3_bcres2net2_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {stage3_bcres2net2_f2, NN_I8_BCAST_NONE, w32[128], w32 + 11488, w32 + 11568},
-            {stage3_bcres2net1_bn, NN_I8_BCAST_NONE, w32[10], w32 + 11648, w32 + 11728},
-            {stage3_bcres2net2_drop, NN_I8_BCAST_F, w32[135], w32 + 11808, w32 + 11888},
+            {stage3_bcres2net2_f2, NN_I8_BCAST_NONE, w32[128], w32 + 11108},
+            {stage3_bcres2net1_bn, NN_I8_BCAST_NONE, w32[10], w32 + 11188},
+            {stage3_bcres2net2_drop, NN_I8_BCAST_F, w32[135], w32 + 11268},
         };
-        nn_i8_sum_affine(stage3_bcres2net2_bn, terms, 3, w64 + 282, w32[11], w32[11], 255, 80, 1, 32, 4);
+        nn_i8_sum_affine(stage3_bcres2net2_bn, terms, 3, w32 + 11348, w64 + 282, w32[11], w32[11], 255, 80, 1, 32, 4);
     }
 
     /* stage3.resnorm: stage3_resnorm */
     {
-        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 11968, w64 + 362);
+        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 11428, w64 + 362);
         nn_i8_resnorm(stage3_resnorm, stage3_bcres2net2_bn, 80, 1, 32, 4, &norm);
     }
 
     /* stage3.mfa: stage3_mfa_att1_mean */
-    nn_i8_mean_rq(stage3_mfa_att1_mean, stage3_mfa_x1, w32[12], 20, 32, 4, NN_I8_MEAN_T, w32[11974], w32[11975], w32[136]);
+    nn_i8_mean_rq(stage3_mfa_att1_mean, stage3_mfa_x1, w32[12], 20, 32, 4, NN_I8_MEAN_T, w32[11434], w32[11435], w32[136]);
 
     /* stage3.mfa: stage3_mfa_att1_relu, relu as the clamp */
-    nn_i8_conv1x1(stage3_mfa_att1_relu, stage3_mfa_att1_mean, w32[136], w8 + 41475, w32 + 11976, 20, 10, 32, nn_i8_rq(w32 + 11986, 10, w32[137], 1, w32 + 12006));
+    nn_i8_conv1x1(stage3_mfa_att1_relu, stage3_mfa_att1_mean, w32[136], w8 + 41475, w32 + 11436, 20, 10, 32, nn_i8_rq(w32 + 11446, 10, w32[137], 1, w32 + 11466));
 
     /* stage3.mfa: stage3_mfa_att1_fc2 */
-    nn_i8_conv1x1(stage3_mfa_att1_fc2, stage3_mfa_att1_relu, w32[137], w8 + 41675, w32 + 12016, 10, 20, 32, nn_i8_rq(w32 + 12036, 20, w32[138], 0, w32 + 12076));
+    nn_i8_conv1x1(stage3_mfa_att1_fc2, stage3_mfa_att1_relu, w32[137], w8 + 41675, w32 + 11476, 10, 20, 32, nn_i8_rq(w32 + 11496, 20, w32[138], 0, w32 + 11536));
 
     /* stage3.mfa: stage3_mfa_att1_sigmoid */
     nn_i8_lut_apply(stage3_mfa_att1_sigmoid, stage3_mfa_att1_fc2, 640, u8 + 3072);
 
     /* stage3.mfa: stage3_mfa_y1 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 12096);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 11556);
         nn_i8_mul_bcast(stage3_mfa_y1, stage3_mfa_x1, stage3_mfa_att1_sigmoid, 20, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
@@ -10302,30 +10302,30 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_mfa_bn2, stage3_mfa_x2, w32[12], w8 + 41875, w32 + 12103, &shape, nn_i8_rq(w32 + 12123, 20, w32[140], 1, w32 + 12163), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_mfa_bn2, stage3_mfa_x2, w32[12], w8 + 41875, w32 + 11563, &shape, nn_i8_rq(w32 + 11583, 20, w32[140], 1, w32 + 11623), 1);
     }
 
     /* stage3.mfa: stage3_mfa_att2_mean */
-    nn_i8_mean_rq(stage3_mfa_att2_mean, stage3_mfa_bn2, w32[140], 20, 32, 4, NN_I8_MEAN_T, w32[12183], w32[12184], w32[141]);
+    nn_i8_mean_rq(stage3_mfa_att2_mean, stage3_mfa_bn2, w32[140], 20, 32, 4, NN_I8_MEAN_T, w32[11643], w32[11644], w32[141]);
 
     /* stage3.mfa: stage3_mfa_att2_relu, relu as the clamp */
-    nn_i8_conv1x1(stage3_mfa_att2_relu, stage3_mfa_att2_mean, w32[141], w8 + 42055, w32 + 12185, 20, 10, 32, nn_i8_rq(w32 + 12195, 10, w32[142], 1, w32 + 12215));
+    nn_i8_conv1x1(stage3_mfa_att2_relu, stage3_mfa_att2_mean, w32[141], w8 + 42055, w32 + 11645, 20, 10, 32, nn_i8_rq(w32 + 11655, 10, w32[142], 1, w32 + 11675));
 
     /* stage3.mfa: stage3_mfa_att2_fc2 */
-    nn_i8_conv1x1(stage3_mfa_att2_fc2, stage3_mfa_att2_relu, w32[142], w8 + 42255, w32 + 12225, 10, 20, 32, nn_i8_rq(w32 + 12245, 20, w32[143], 0, w32 + 12285));
+    nn_i8_conv1x1(stage3_mfa_att2_fc2, stage3_mfa_att2_relu, w32[142], w8 + 42255, w32 + 11685, 10, 20, 32, nn_i8_rq(w32 + 11705, 20, w32[143], 0, w32 + 11745));
 
     /* stage3.mfa: stage3_mfa_att2_sigmoid */
     nn_i8_lut_apply(stage3_mfa_att2_sigmoid, stage3_mfa_att2_fc2, 640, u8 + 3328);
 
     /* stage3.mfa: stage3_mfa_y2 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 12305);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 11765);
         nn_i8_mul_bcast(stage3_mfa_y2, stage3_mfa_bn2, stage3_mfa_att2_sigmoid, 20, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
     /* stage3.mfa: stage3_mfa_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 12312);
+        const NnI8Add add = nn_i8_add_load(w32 + 11772);
         nn_i8_add(stage3_mfa_sum3, stage3_mfa_x3, stage3_mfa_y2, 2560, &add);
     }
 
@@ -10333,30 +10333,30 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_mfa_bn3, stage3_mfa_sum3, w32[145], w8 + 42455, w32 + 12320, &shape, nn_i8_rq(w32 + 12340, 20, w32[146], 1, w32 + 12380), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_mfa_bn3, stage3_mfa_sum3, w32[145], w8 + 42455, w32 + 11780, &shape, nn_i8_rq(w32 + 11800, 20, w32[146], 1, w32 + 11840), 1);
     }
 
     /* stage3.mfa: stage3_mfa_att3_mean */
-    nn_i8_mean_rq(stage3_mfa_att3_mean, stage3_mfa_bn3, w32[146], 20, 32, 4, NN_I8_MEAN_T, w32[12400], w32[12401], w32[147]);
+    nn_i8_mean_rq(stage3_mfa_att3_mean, stage3_mfa_bn3, w32[146], 20, 32, 4, NN_I8_MEAN_T, w32[11860], w32[11861], w32[147]);
 
     /* stage3.mfa: stage3_mfa_att3_relu, relu as the clamp */
-    nn_i8_conv1x1(stage3_mfa_att3_relu, stage3_mfa_att3_mean, w32[147], w8 + 42635, w32 + 12402, 20, 10, 32, nn_i8_rq(w32 + 12412, 10, w32[148], 1, w32 + 12432));
+    nn_i8_conv1x1(stage3_mfa_att3_relu, stage3_mfa_att3_mean, w32[147], w8 + 42635, w32 + 11862, 20, 10, 32, nn_i8_rq(w32 + 11872, 10, w32[148], 1, w32 + 11892));
 
     /* stage3.mfa: stage3_mfa_att3_fc2 */
-    nn_i8_conv1x1(stage3_mfa_att3_fc2, stage3_mfa_att3_relu, w32[148], w8 + 42835, w32 + 12442, 10, 20, 32, nn_i8_rq(w32 + 12462, 20, w32[149], 0, w32 + 12502));
+    nn_i8_conv1x1(stage3_mfa_att3_fc2, stage3_mfa_att3_relu, w32[148], w8 + 42835, w32 + 11902, 10, 20, 32, nn_i8_rq(w32 + 11922, 20, w32[149], 0, w32 + 11962));
 
     /* stage3.mfa: stage3_mfa_att3_sigmoid */
     nn_i8_lut_apply(stage3_mfa_att3_sigmoid, stage3_mfa_att3_fc2, 640, u8 + 3584);
 
     /* stage3.mfa: stage3_mfa_y3 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 12522);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 11982);
         nn_i8_mul_bcast(stage3_mfa_y3, stage3_mfa_bn3, stage3_mfa_att3_sigmoid, 20, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
     /* stage3.mfa: stage3_mfa_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 12529);
+        const NnI8Add add = nn_i8_add_load(w32 + 11989);
         nn_i8_add(stage3_mfa_sum4, stage3_mfa_x4, stage3_mfa_y3, 2560, &add);
     }
 
@@ -10364,43 +10364,43 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_mfa_bn4, stage3_mfa_sum4, w32[151], w8 + 43035, w32 + 12537, &shape, nn_i8_rq(w32 + 12557, 20, w32[152], 1, w32 + 12597), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_mfa_bn4, stage3_mfa_sum4, w32[151], w8 + 43035, w32 + 11997, &shape, nn_i8_rq(w32 + 12017, 20, w32[152], 1, w32 + 12057), 1);
     }
 
     /* stage3.mfa: stage3_mfa_att4_mean */
-    nn_i8_mean_rq(stage3_mfa_att4_mean, stage3_mfa_bn4, w32[152], 20, 32, 4, NN_I8_MEAN_T, w32[12617], w32[12618], w32[153]);
+    nn_i8_mean_rq(stage3_mfa_att4_mean, stage3_mfa_bn4, w32[152], 20, 32, 4, NN_I8_MEAN_T, w32[12077], w32[12078], w32[153]);
 
     /* stage3.mfa: stage3_mfa_att4_relu, relu as the clamp */
-    nn_i8_conv1x1(stage3_mfa_att4_relu, stage3_mfa_att4_mean, w32[153], w8 + 43215, w32 + 12619, 20, 10, 32, nn_i8_rq(w32 + 12629, 10, w32[154], 1, w32 + 12649));
+    nn_i8_conv1x1(stage3_mfa_att4_relu, stage3_mfa_att4_mean, w32[153], w8 + 43215, w32 + 12079, 20, 10, 32, nn_i8_rq(w32 + 12089, 10, w32[154], 1, w32 + 12109));
 
     /* stage3.mfa: stage3_mfa_att4_fc2 */
-    nn_i8_conv1x1(stage3_mfa_att4_fc2, stage3_mfa_att4_relu, w32[154], w8 + 43415, w32 + 12659, 10, 20, 32, nn_i8_rq(w32 + 12679, 20, w32[155], 0, w32 + 12719));
+    nn_i8_conv1x1(stage3_mfa_att4_fc2, stage3_mfa_att4_relu, w32[154], w8 + 43415, w32 + 12119, 10, 20, 32, nn_i8_rq(w32 + 12139, 20, w32[155], 0, w32 + 12179));
 
     /* stage3.mfa: stage3_mfa_att4_sigmoid */
     nn_i8_lut_apply(stage3_mfa_att4_sigmoid, stage3_mfa_att4_fc2, 640, u8 + 3840);
 
     /* stage3.mfa: stage3_mfa_y4 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 12739);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 12199);
         nn_i8_mul_bcast(stage3_mfa_y4, stage3_mfa_bn4, stage3_mfa_att4_sigmoid, 20, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_bn_in, norm folded, relu as the clamp */
-    nn_i8_conv1x1(stage4_bcres2net1_bn_in, stage3_mfa, w32[13], w8 + 43615, w32 + 12746, 80, 100, 128, nn_i8_rq(w32 + 12846, 100, w32[157], 1, w32 + 13046));
+    nn_i8_conv1x1(stage4_bcres2net1_bn_in, stage3_mfa, w32[13], w8 + 43615, w32 + 12206, 80, 100, 128, nn_i8_rq(w32 + 12306, 100, w32[157], 1, w32 + 12506));
 
     /* stage4.bcres2net1: stage4_bcres2net1_f2_out1 */
-    nn_i8_requant_copy(stage4_bcres2net1_f2_out1, stage4_bcres2net1_f2_in1, 3200, w32[157], w32[13146], w32[13147], w32[158], 0, 255);
+    nn_i8_requant_copy(stage4_bcres2net1_f2_out1, stage4_bcres2net1_f2_in1, 3200, w32[157], w32[12606], w32[12607], w32[158], 0, 255);
 
     /* stage4.bcres2net1: stage4_bcres2net1_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_in2, w32[157], w8 + 51615, w32 + 13148, &shape, nn_i8_rq(w32 + 13248, 100, w32[158], 0, w32 + 13448), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_in2, w32[157], w8 + 51615, w32 + 12608, &shape, nn_i8_rq(w32 + 12708, 100, w32[158], 0, w32 + 12908), 4);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 13548);
+        const NnI8Add add = nn_i8_add_load(w32 + 13008);
         nn_i8_add(stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_in3, stage4_bcres2net1_f2_out2, 3200, &add);
     }
 
@@ -10408,12 +10408,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_sum3, w32[159], w8 + 51690, w32 + 13556, &shape, nn_i8_rq(w32 + 13656, 100, w32[158], 0, w32 + 13856), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_sum3, w32[159], w8 + 51690, w32 + 13016, &shape, nn_i8_rq(w32 + 13116, 100, w32[158], 0, w32 + 13316), 4);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 13956);
+        const NnI8Add add = nn_i8_add_load(w32 + 13416);
         nn_i8_add(stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_in4, stage4_bcres2net1_f2_out3, 3200, &add);
     }
 
@@ -10421,25 +10421,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_sum4, w32[160], w8 + 51765, w32 + 13964, &shape, nn_i8_rq(w32 + 14064, 100, w32[158], 0, w32 + 14264), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_sum4, w32[160], w8 + 51765, w32 + 13424, &shape, nn_i8_rq(w32 + 13524, 100, w32[158], 0, w32 + 13724), 4);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_mean_f */
-    nn_i8_mean_rq(stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, w32[158], 100, 32, 4, NN_I8_MEAN_F, w32[14364], w32[14365], w32[161]);
+    nn_i8_mean_rq(stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, w32[158], 100, 32, 4, NN_I8_MEAN_F, w32[13824], w32[13825], w32[161]);
 
     /* stage4.bcres2net1: stage4_bcres2net1_f1_out1 */
-    nn_i8_requant_copy(stage4_bcres2net1_f1_out1, stage4_bcres2net1_f1_in1, 100, w32[161], w32[14366], w32[14367], w32[162], 0, 255);
+    nn_i8_requant_copy(stage4_bcres2net1_f1_out1, stage4_bcres2net1_f1_in1, 100, w32[161], w32[13826], w32[13827], w32[162], 0, 255);
 
     /* stage4.bcres2net1: stage4_bcres2net1_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f1_out2, stage4_bcres2net1_f1_in2, w32[161], w8 + 51840, w32 + 14368, &shape, nn_i8_rq(w32 + 14393, 25, w32[162], 1, w32 + 14443), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f1_out2, stage4_bcres2net1_f1_in2, w32[161], w8 + 51840, w32 + 13828, &shape, nn_i8_rq(w32 + 13853, 25, w32[162], 1, w32 + 13903), 1);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 14468);
+        const NnI8Add add = nn_i8_add_load(w32 + 13928);
         nn_i8_add(stage4_bcres2net1_f1_sum3, stage4_bcres2net1_f1_in3, stage4_bcres2net1_f1_out2, 100, &add);
     }
 
@@ -10447,12 +10447,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f1_out3, stage4_bcres2net1_f1_sum3, w32[163], w8 + 51915, w32 + 14476, &shape, nn_i8_rq(w32 + 14501, 25, w32[162], 1, w32 + 14551), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f1_out3, stage4_bcres2net1_f1_sum3, w32[163], w8 + 51915, w32 + 13936, &shape, nn_i8_rq(w32 + 13961, 25, w32[162], 1, w32 + 14011), 1);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 14576);
+        const NnI8Add add = nn_i8_add_load(w32 + 14036);
         nn_i8_add(stage4_bcres2net1_f1_sum4, stage4_bcres2net1_f1_in4, stage4_bcres2net1_f1_out3, 100, &add);
     }
 
@@ -10460,11 +10460,11 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f1_out4, stage4_bcres2net1_f1_sum4, w32[164], w8 + 51990, w32 + 14584, &shape, nn_i8_rq(w32 + 14609, 25, w32[162], 1, w32 + 14659), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f1_out4, stage4_bcres2net1_f1_sum4, w32[164], w8 + 51990, w32 + 14044, &shape, nn_i8_rq(w32 + 14069, 25, w32[162], 1, w32 + 14119), 1);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_conv_out */
-    nn_i8_conv1x1(stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, w32[162], w8 + 52065, w32 + 14684, 100, 100, 4, nn_i8_rq(w32 + 14784, 100, w32[165], 0, w32 + 14984));
+    nn_i8_conv1x1(stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, w32[162], w8 + 52065, w32 + 14144, 100, 100, 4, nn_i8_rq(w32 + 14244, 100, w32[165], 0, w32 + 14444));
 
     /* stage4.bcres2net1: stage4_bcres2net1_drop */
     memcpy(stage4_bcres2net1_drop, stage4_bcres2net1_conv_out, 400);
@@ -10472,25 +10472,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* stage4.bcres2net1: stage4_bcres2net1_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[2] = {
-            {stage4_bcres2net1_f2, NN_I8_BCAST_NONE, w32[158], w32 + 15084, w32 + 15184},
-            {stage4_bcres2net1_drop, NN_I8_BCAST_F, w32[165], w32 + 15284, w32 + 15384},
+            {stage4_bcres2net1_f2, NN_I8_BCAST_NONE, w32[158], w32 + 14544},
+            {stage4_bcres2net1_drop, NN_I8_BCAST_F, w32[165], w32 + 14644},
         };
-        nn_i8_sum_affine(stage4_bcres2net1_bn, terms, 2, w64 + 363, w32[14], w32[14], 255, 100, 1, 32, 4);
+        nn_i8_sum_affine(stage4_bcres2net1_bn, terms, 2, w32 + 14744, w64 + 363, w32[14], w32[14], 255, 100, 1, 32, 4);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_f2_out1 */
-    nn_i8_requant_copy(stage4_bcres2net2_f2_out1, stage4_bcres2net2_f2_in1, 3200, w32[14], w32[15484], w32[15485], w32[166], 0, 255);
+    nn_i8_requant_copy(stage4_bcres2net2_f2_out1, stage4_bcres2net2_f2_in1, 3200, w32[14], w32[14844], w32[14845], w32[166], 0, 255);
 
     /* stage4.bcres2net2: stage4_bcres2net2_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_in2, w32[14], w8 + 62065, w32 + 15486, &shape, nn_i8_rq(w32 + 15586, 100, w32[166], 0, w32 + 15786), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_in2, w32[14], w8 + 62065, w32 + 14846, &shape, nn_i8_rq(w32 + 14946, 100, w32[166], 0, w32 + 15146), 4);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 15886);
+        const NnI8Add add = nn_i8_add_load(w32 + 15246);
         nn_i8_add(stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_in3, stage4_bcres2net2_f2_out2, 3200, &add);
     }
 
@@ -10498,12 +10498,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_sum3, w32[167], w8 + 62140, w32 + 15894, &shape, nn_i8_rq(w32 + 15994, 100, w32[166], 0, w32 + 16194), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_sum3, w32[167], w8 + 62140, w32 + 15254, &shape, nn_i8_rq(w32 + 15354, 100, w32[166], 0, w32 + 15554), 4);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 16294);
+        const NnI8Add add = nn_i8_add_load(w32 + 15654);
         nn_i8_add(stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_in4, stage4_bcres2net2_f2_out3, 3200, &add);
     }
 
@@ -10511,25 +10511,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_sum4, w32[168], w8 + 62215, w32 + 16302, &shape, nn_i8_rq(w32 + 16402, 100, w32[166], 0, w32 + 16602), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_sum4, w32[168], w8 + 62215, w32 + 15662, &shape, nn_i8_rq(w32 + 15762, 100, w32[166], 0, w32 + 15962), 4);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_mean_f */
-    nn_i8_mean_rq(stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, w32[166], 100, 32, 4, NN_I8_MEAN_F, w32[16702], w32[16703], w32[169]);
+    nn_i8_mean_rq(stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, w32[166], 100, 32, 4, NN_I8_MEAN_F, w32[16062], w32[16063], w32[169]);
 
     /* stage4.bcres2net2: stage4_bcres2net2_f1_out1 */
-    nn_i8_requant_copy(stage4_bcres2net2_f1_out1, stage4_bcres2net2_f1_in1, 100, w32[169], w32[16704], w32[16705], w32[170], 0, 255);
+    nn_i8_requant_copy(stage4_bcres2net2_f1_out1, stage4_bcres2net2_f1_in1, 100, w32[169], w32[16064], w32[16065], w32[170], 0, 255);
 
     /* stage4.bcres2net2: stage4_bcres2net2_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f1_out2, stage4_bcres2net2_f1_in2, w32[169], w8 + 62290, w32 + 16706, &shape, nn_i8_rq(w32 + 16731, 25, w32[170], 1, w32 + 16781), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f1_out2, stage4_bcres2net2_f1_in2, w32[169], w8 + 62290, w32 + 16066, &shape, nn_i8_rq(w32 + 16091, 25, w32[170], 1, w32 + 16141), 1);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 16806);
+        const NnI8Add add = nn_i8_add_load(w32 + 16166);
         nn_i8_add(stage4_bcres2net2_f1_sum3, stage4_bcres2net2_f1_in3, stage4_bcres2net2_f1_out2, 100, &add);
     }
 
@@ -10537,12 +10537,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f1_out3, stage4_bcres2net2_f1_sum3, w32[171], w8 + 62365, w32 + 16814, &shape, nn_i8_rq(w32 + 16839, 25, w32[170], 1, w32 + 16889), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f1_out3, stage4_bcres2net2_f1_sum3, w32[171], w8 + 62365, w32 + 16174, &shape, nn_i8_rq(w32 + 16199, 25, w32[170], 1, w32 + 16249), 1);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 16914);
+        const NnI8Add add = nn_i8_add_load(w32 + 16274);
         nn_i8_add(stage4_bcres2net2_f1_sum4, stage4_bcres2net2_f1_in4, stage4_bcres2net2_f1_out3, 100, &add);
     }
 
@@ -10550,11 +10550,11 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f1_out4, stage4_bcres2net2_f1_sum4, w32[172], w8 + 62440, w32 + 16922, &shape, nn_i8_rq(w32 + 16947, 25, w32[170], 1, w32 + 16997), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f1_out4, stage4_bcres2net2_f1_sum4, w32[172], w8 + 62440, w32 + 16282, &shape, nn_i8_rq(w32 + 16307, 25, w32[170], 1, w32 + 16357), 1);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_conv_out */
-    nn_i8_conv1x1(stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, w32[170], w8 + 62515, w32 + 17022, 100, 100, 4, nn_i8_rq(w32 + 17122, 100, w32[173], 0, w32 + 17322));
+    nn_i8_conv1x1(stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, w32[170], w8 + 62515, w32 + 16382, 100, 100, 4, nn_i8_rq(w32 + 16482, 100, w32[173], 0, w32 + 16682));
 
     /* stage4.bcres2net2: stage4_bcres2net2_drop */
     memcpy(stage4_bcres2net2_drop, stage4_bcres2net2_conv_out, 400);
@@ -10562,26 +10562,26 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* stage4.bcres2net2: stage4_bcres2net2_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {stage4_bcres2net2_f2, NN_I8_BCAST_NONE, w32[166], w32 + 17422, w32 + 17522},
-            {stage4_bcres2net1_bn, NN_I8_BCAST_NONE, w32[14], w32 + 17622, w32 + 17722},
-            {stage4_bcres2net2_drop, NN_I8_BCAST_F, w32[173], w32 + 17822, w32 + 17922},
+            {stage4_bcres2net2_f2, NN_I8_BCAST_NONE, w32[166], w32 + 16782},
+            {stage4_bcres2net1_bn, NN_I8_BCAST_NONE, w32[14], w32 + 16882},
+            {stage4_bcres2net2_drop, NN_I8_BCAST_F, w32[173], w32 + 16982},
         };
-        nn_i8_sum_affine(stage4_bcres2net2_bn, terms, 3, w64 + 463, w32[15], w32[15], 255, 100, 1, 32, 4);
+        nn_i8_sum_affine(stage4_bcres2net2_bn, terms, 3, w32 + 17082, w64 + 463, w32[15], w32[15], 255, 100, 1, 32, 4);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_f2_out1 */
-    nn_i8_requant_copy(stage4_bcres2net3_f2_out1, stage4_bcres2net3_f2_in1, 3200, w32[15], w32[18022], w32[18023], w32[174], 0, 255);
+    nn_i8_requant_copy(stage4_bcres2net3_f2_out1, stage4_bcres2net3_f2_in1, 3200, w32[15], w32[17182], w32[17183], w32[174], 0, 255);
 
     /* stage4.bcres2net3: stage4_bcres2net3_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_in2, w32[15], w8 + 72515, w32 + 18024, &shape, nn_i8_rq(w32 + 18124, 100, w32[174], 0, w32 + 18324), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_in2, w32[15], w8 + 72515, w32 + 17184, &shape, nn_i8_rq(w32 + 17284, 100, w32[174], 0, w32 + 17484), 4);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 18424);
+        const NnI8Add add = nn_i8_add_load(w32 + 17584);
         nn_i8_add(stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_in3, stage4_bcres2net3_f2_out2, 3200, &add);
     }
 
@@ -10589,12 +10589,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_sum3, w32[175], w8 + 72590, w32 + 18432, &shape, nn_i8_rq(w32 + 18532, 100, w32[174], 0, w32 + 18732), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_sum3, w32[175], w8 + 72590, w32 + 17592, &shape, nn_i8_rq(w32 + 17692, 100, w32[174], 0, w32 + 17892), 4);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 18832);
+        const NnI8Add add = nn_i8_add_load(w32 + 17992);
         nn_i8_add(stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_in4, stage4_bcres2net3_f2_out3, 3200, &add);
     }
 
@@ -10602,25 +10602,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_sum4, w32[176], w8 + 72665, w32 + 18840, &shape, nn_i8_rq(w32 + 18940, 100, w32[174], 0, w32 + 19140), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_sum4, w32[176], w8 + 72665, w32 + 18000, &shape, nn_i8_rq(w32 + 18100, 100, w32[174], 0, w32 + 18300), 4);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_mean_f */
-    nn_i8_mean_rq(stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, w32[174], 100, 32, 4, NN_I8_MEAN_F, w32[19240], w32[19241], w32[177]);
+    nn_i8_mean_rq(stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, w32[174], 100, 32, 4, NN_I8_MEAN_F, w32[18400], w32[18401], w32[177]);
 
     /* stage4.bcres2net3: stage4_bcres2net3_f1_out1 */
-    nn_i8_requant_copy(stage4_bcres2net3_f1_out1, stage4_bcres2net3_f1_in1, 100, w32[177], w32[19242], w32[19243], w32[178], 0, 255);
+    nn_i8_requant_copy(stage4_bcres2net3_f1_out1, stage4_bcres2net3_f1_in1, 100, w32[177], w32[18402], w32[18403], w32[178], 0, 255);
 
     /* stage4.bcres2net3: stage4_bcres2net3_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f1_out2, stage4_bcres2net3_f1_in2, w32[177], w8 + 72740, w32 + 19244, &shape, nn_i8_rq(w32 + 19269, 25, w32[178], 1, w32 + 19319), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f1_out2, stage4_bcres2net3_f1_in2, w32[177], w8 + 72740, w32 + 18404, &shape, nn_i8_rq(w32 + 18429, 25, w32[178], 1, w32 + 18479), 1);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 19344);
+        const NnI8Add add = nn_i8_add_load(w32 + 18504);
         nn_i8_add(stage4_bcres2net3_f1_sum3, stage4_bcres2net3_f1_in3, stage4_bcres2net3_f1_out2, 100, &add);
     }
 
@@ -10628,12 +10628,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f1_out3, stage4_bcres2net3_f1_sum3, w32[179], w8 + 72815, w32 + 19352, &shape, nn_i8_rq(w32 + 19377, 25, w32[178], 1, w32 + 19427), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f1_out3, stage4_bcres2net3_f1_sum3, w32[179], w8 + 72815, w32 + 18512, &shape, nn_i8_rq(w32 + 18537, 25, w32[178], 1, w32 + 18587), 1);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 19452);
+        const NnI8Add add = nn_i8_add_load(w32 + 18612);
         nn_i8_add(stage4_bcres2net3_f1_sum4, stage4_bcres2net3_f1_in4, stage4_bcres2net3_f1_out3, 100, &add);
     }
 
@@ -10641,11 +10641,11 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f1_out4, stage4_bcres2net3_f1_sum4, w32[180], w8 + 72890, w32 + 19460, &shape, nn_i8_rq(w32 + 19485, 25, w32[178], 1, w32 + 19535), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f1_out4, stage4_bcres2net3_f1_sum4, w32[180], w8 + 72890, w32 + 18620, &shape, nn_i8_rq(w32 + 18645, 25, w32[178], 1, w32 + 18695), 1);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_conv_out */
-    nn_i8_conv1x1(stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, w32[178], w8 + 72965, w32 + 19560, 100, 100, 4, nn_i8_rq(w32 + 19660, 100, w32[181], 0, w32 + 19860));
+    nn_i8_conv1x1(stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, w32[178], w8 + 72965, w32 + 18720, 100, 100, 4, nn_i8_rq(w32 + 18820, 100, w32[181], 0, w32 + 19020));
 
     /* stage4.bcres2net3: stage4_bcres2net3_drop */
     memcpy(stage4_bcres2net3_drop, stage4_bcres2net3_conv_out, 400);
@@ -10653,34 +10653,34 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* stage4.bcres2net3: stage4_bcres2net3_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {stage4_bcres2net3_f2, NN_I8_BCAST_NONE, w32[174], w32 + 19960, w32 + 20060},
-            {stage4_bcres2net2_bn, NN_I8_BCAST_NONE, w32[15], w32 + 20160, w32 + 20260},
-            {stage4_bcres2net3_drop, NN_I8_BCAST_F, w32[181], w32 + 20360, w32 + 20460},
+            {stage4_bcres2net3_f2, NN_I8_BCAST_NONE, w32[174], w32 + 19120},
+            {stage4_bcres2net2_bn, NN_I8_BCAST_NONE, w32[15], w32 + 19220},
+            {stage4_bcres2net3_drop, NN_I8_BCAST_F, w32[181], w32 + 19320},
         };
-        nn_i8_sum_affine(stage4_bcres2net3_bn, terms, 3, w64 + 563, w32[16], w32[16], 255, 100, 1, 32, 4);
+        nn_i8_sum_affine(stage4_bcres2net3_bn, terms, 3, w32 + 19420, w64 + 563, w32[16], w32[16], 255, 100, 1, 32, 4);
     }
 
     /* stage4.resnorm: stage4_resnorm */
     {
-        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 20560, w64 + 663);
+        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 19520, w64 + 663);
         nn_i8_resnorm(stage4_resnorm, stage4_bcres2net3_bn, 100, 1, 32, 4, &norm);
     }
 
     /* stage4.mfa: stage4_mfa_att1_mean */
-    nn_i8_mean_rq(stage4_mfa_att1_mean, stage4_mfa_x1, w32[17], 25, 32, 4, NN_I8_MEAN_T, w32[20566], w32[20567], w32[182]);
+    nn_i8_mean_rq(stage4_mfa_att1_mean, stage4_mfa_x1, w32[17], 25, 32, 4, NN_I8_MEAN_T, w32[19526], w32[19527], w32[182]);
 
     /* stage4.mfa: stage4_mfa_att1_relu, relu as the clamp */
-    nn_i8_conv1x1(stage4_mfa_att1_relu, stage4_mfa_att1_mean, w32[182], w8 + 82965, w32 + 20568, 25, 12, 32, nn_i8_rq(w32 + 20580, 12, w32[183], 1, w32 + 20604));
+    nn_i8_conv1x1(stage4_mfa_att1_relu, stage4_mfa_att1_mean, w32[182], w8 + 82965, w32 + 19528, 25, 12, 32, nn_i8_rq(w32 + 19540, 12, w32[183], 1, w32 + 19564));
 
     /* stage4.mfa: stage4_mfa_att1_fc2 */
-    nn_i8_conv1x1(stage4_mfa_att1_fc2, stage4_mfa_att1_relu, w32[183], w8 + 83265, w32 + 20616, 12, 25, 32, nn_i8_rq(w32 + 20641, 25, w32[184], 0, w32 + 20691));
+    nn_i8_conv1x1(stage4_mfa_att1_fc2, stage4_mfa_att1_relu, w32[183], w8 + 83265, w32 + 19576, 12, 25, 32, nn_i8_rq(w32 + 19601, 25, w32[184], 0, w32 + 19651));
 
     /* stage4.mfa: stage4_mfa_att1_sigmoid */
     nn_i8_lut_apply(stage4_mfa_att1_sigmoid, stage4_mfa_att1_fc2, 800, u8 + 4096);
 
     /* stage4.mfa: stage4_mfa_y1 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 20716);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 19676);
         nn_i8_mul_bcast(stage4_mfa_y1, stage4_mfa_x1, stage4_mfa_att1_sigmoid, 25, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
@@ -10688,30 +10688,30 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 32, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_mfa_bn2, stage4_mfa_x2, w32[17], w8 + 83565, w32 + 20723, &shape, nn_i8_rq(w32 + 20748, 25, w32[186], 1, w32 + 20798), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_mfa_bn2, stage4_mfa_x2, w32[17], w8 + 83565, w32 + 19683, &shape, nn_i8_rq(w32 + 19708, 25, w32[186], 1, w32 + 19758), 1);
     }
 
     /* stage4.mfa: stage4_mfa_att2_mean */
-    nn_i8_mean_rq(stage4_mfa_att2_mean, stage4_mfa_bn2, w32[186], 25, 32, 4, NN_I8_MEAN_T, w32[20823], w32[20824], w32[187]);
+    nn_i8_mean_rq(stage4_mfa_att2_mean, stage4_mfa_bn2, w32[186], 25, 32, 4, NN_I8_MEAN_T, w32[19783], w32[19784], w32[187]);
 
     /* stage4.mfa: stage4_mfa_att2_relu, relu as the clamp */
-    nn_i8_conv1x1(stage4_mfa_att2_relu, stage4_mfa_att2_mean, w32[187], w8 + 83790, w32 + 20825, 25, 12, 32, nn_i8_rq(w32 + 20837, 12, w32[188], 1, w32 + 20861));
+    nn_i8_conv1x1(stage4_mfa_att2_relu, stage4_mfa_att2_mean, w32[187], w8 + 83790, w32 + 19785, 25, 12, 32, nn_i8_rq(w32 + 19797, 12, w32[188], 1, w32 + 19821));
 
     /* stage4.mfa: stage4_mfa_att2_fc2 */
-    nn_i8_conv1x1(stage4_mfa_att2_fc2, stage4_mfa_att2_relu, w32[188], w8 + 84090, w32 + 20873, 12, 25, 32, nn_i8_rq(w32 + 20898, 25, w32[189], 0, w32 + 20948));
+    nn_i8_conv1x1(stage4_mfa_att2_fc2, stage4_mfa_att2_relu, w32[188], w8 + 84090, w32 + 19833, 12, 25, 32, nn_i8_rq(w32 + 19858, 25, w32[189], 0, w32 + 19908));
 
     /* stage4.mfa: stage4_mfa_att2_sigmoid */
     nn_i8_lut_apply(stage4_mfa_att2_sigmoid, stage4_mfa_att2_fc2, 800, u8 + 4352);
 
     /* stage4.mfa: stage4_mfa_y2 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 20973);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 19933);
         nn_i8_mul_bcast(stage4_mfa_y2, stage4_mfa_bn2, stage4_mfa_att2_sigmoid, 25, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
     /* stage4.mfa: stage4_mfa_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 20980);
+        const NnI8Add add = nn_i8_add_load(w32 + 19940);
         nn_i8_add(stage4_mfa_sum3, stage4_mfa_x3, stage4_mfa_y2, 3200, &add);
     }
 
@@ -10719,30 +10719,30 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 32, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_mfa_bn3, stage4_mfa_sum3, w32[191], w8 + 84390, w32 + 20988, &shape, nn_i8_rq(w32 + 21013, 25, w32[192], 1, w32 + 21063), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_mfa_bn3, stage4_mfa_sum3, w32[191], w8 + 84390, w32 + 19948, &shape, nn_i8_rq(w32 + 19973, 25, w32[192], 1, w32 + 20023), 1);
     }
 
     /* stage4.mfa: stage4_mfa_att3_mean */
-    nn_i8_mean_rq(stage4_mfa_att3_mean, stage4_mfa_bn3, w32[192], 25, 32, 4, NN_I8_MEAN_T, w32[21088], w32[21089], w32[193]);
+    nn_i8_mean_rq(stage4_mfa_att3_mean, stage4_mfa_bn3, w32[192], 25, 32, 4, NN_I8_MEAN_T, w32[20048], w32[20049], w32[193]);
 
     /* stage4.mfa: stage4_mfa_att3_relu, relu as the clamp */
-    nn_i8_conv1x1(stage4_mfa_att3_relu, stage4_mfa_att3_mean, w32[193], w8 + 84615, w32 + 21090, 25, 12, 32, nn_i8_rq(w32 + 21102, 12, w32[194], 1, w32 + 21126));
+    nn_i8_conv1x1(stage4_mfa_att3_relu, stage4_mfa_att3_mean, w32[193], w8 + 84615, w32 + 20050, 25, 12, 32, nn_i8_rq(w32 + 20062, 12, w32[194], 1, w32 + 20086));
 
     /* stage4.mfa: stage4_mfa_att3_fc2 */
-    nn_i8_conv1x1(stage4_mfa_att3_fc2, stage4_mfa_att3_relu, w32[194], w8 + 84915, w32 + 21138, 12, 25, 32, nn_i8_rq(w32 + 21163, 25, w32[195], 0, w32 + 21213));
+    nn_i8_conv1x1(stage4_mfa_att3_fc2, stage4_mfa_att3_relu, w32[194], w8 + 84915, w32 + 20098, 12, 25, 32, nn_i8_rq(w32 + 20123, 25, w32[195], 0, w32 + 20173));
 
     /* stage4.mfa: stage4_mfa_att3_sigmoid */
     nn_i8_lut_apply(stage4_mfa_att3_sigmoid, stage4_mfa_att3_fc2, 800, u8 + 4608);
 
     /* stage4.mfa: stage4_mfa_y3 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 21238);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 20198);
         nn_i8_mul_bcast(stage4_mfa_y3, stage4_mfa_bn3, stage4_mfa_att3_sigmoid, 25, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
     /* stage4.mfa: stage4_mfa_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 21245);
+        const NnI8Add add = nn_i8_add_load(w32 + 20205);
         nn_i8_add(stage4_mfa_sum4, stage4_mfa_x4, stage4_mfa_y3, 3200, &add);
     }
 
@@ -10750,52 +10750,52 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {25, 25, 25, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 32, 4};
         for (int c = 0; c < 25; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_mfa_bn4, stage4_mfa_sum4, w32[197], w8 + 85215, w32 + 21253, &shape, nn_i8_rq(w32 + 21278, 25, w32[198], 1, w32 + 21328), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_mfa_bn4, stage4_mfa_sum4, w32[197], w8 + 85215, w32 + 20213, &shape, nn_i8_rq(w32 + 20238, 25, w32[198], 1, w32 + 20288), 1);
     }
 
     /* stage4.mfa: stage4_mfa_att4_mean */
-    nn_i8_mean_rq(stage4_mfa_att4_mean, stage4_mfa_bn4, w32[198], 25, 32, 4, NN_I8_MEAN_T, w32[21353], w32[21354], w32[199]);
+    nn_i8_mean_rq(stage4_mfa_att4_mean, stage4_mfa_bn4, w32[198], 25, 32, 4, NN_I8_MEAN_T, w32[20313], w32[20314], w32[199]);
 
     /* stage4.mfa: stage4_mfa_att4_relu, relu as the clamp */
-    nn_i8_conv1x1(stage4_mfa_att4_relu, stage4_mfa_att4_mean, w32[199], w8 + 85440, w32 + 21355, 25, 12, 32, nn_i8_rq(w32 + 21367, 12, w32[200], 1, w32 + 21391));
+    nn_i8_conv1x1(stage4_mfa_att4_relu, stage4_mfa_att4_mean, w32[199], w8 + 85440, w32 + 20315, 25, 12, 32, nn_i8_rq(w32 + 20327, 12, w32[200], 1, w32 + 20351));
 
     /* stage4.mfa: stage4_mfa_att4_fc2 */
-    nn_i8_conv1x1(stage4_mfa_att4_fc2, stage4_mfa_att4_relu, w32[200], w8 + 85740, w32 + 21403, 12, 25, 32, nn_i8_rq(w32 + 21428, 25, w32[201], 0, w32 + 21478));
+    nn_i8_conv1x1(stage4_mfa_att4_fc2, stage4_mfa_att4_relu, w32[200], w8 + 85740, w32 + 20363, 12, 25, 32, nn_i8_rq(w32 + 20388, 25, w32[201], 0, w32 + 20438));
 
     /* stage4.mfa: stage4_mfa_att4_sigmoid */
     nn_i8_lut_apply(stage4_mfa_att4_sigmoid, stage4_mfa_att4_fc2, 800, u8 + 4864);
 
     /* stage4.mfa: stage4_mfa_y4 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 21503);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 20463);
         nn_i8_mul_bcast(stage4_mfa_y4, stage4_mfa_bn4, stage4_mfa_att4_sigmoid, 25, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
     /* head.fpm: head_fpm_lateral1 */
-    nn_i8_conv1x1(head_fpm_lateral1, stage1_mfa, w32[5], w8 + 86040, w32 + 21510, 40, 40, 2048, nn_i8_rq(w32 + 21550, 40, w32[203], 0, w32 + 21630));
+    nn_i8_conv1x1(head_fpm_lateral1, stage1_mfa, w32[5], w8 + 86040, w32 + 20470, 40, 40, 2048, nn_i8_rq(w32 + 20510, 40, w32[203], 0, w32 + 20590));
 
     /* head.fpm: head_fpm_lateral2 */
-    nn_i8_conv1x1(head_fpm_lateral2, stage2_mfa, w32[9], w8 + 87640, w32 + 21670, 60, 40, 512, nn_i8_rq(w32 + 21710, 40, w32[204], 0, w32 + 21790));
+    nn_i8_conv1x1(head_fpm_lateral2, stage2_mfa, w32[9], w8 + 87640, w32 + 20630, 60, 40, 512, nn_i8_rq(w32 + 20670, 40, w32[204], 0, w32 + 20750));
 
     /* head.fpm: head_fpm_lateral3 */
-    nn_i8_conv1x1(head_fpm_lateral3, stage3_mfa, w32[13], w8 + 90040, w32 + 21830, 80, 40, 128, nn_i8_rq(w32 + 21870, 40, w32[205], 0, w32 + 21950));
+    nn_i8_conv1x1(head_fpm_lateral3, stage3_mfa, w32[13], w8 + 90040, w32 + 20790, 80, 40, 128, nn_i8_rq(w32 + 20830, 40, w32[205], 0, w32 + 20910));
 
     /* head.fpm: head_fpm_lateral4 */
-    nn_i8_conv1x1(head_fpm_lateral4, stage4_mfa, w32[18], w8 + 93240, w32 + 21990, 100, 40, 128, nn_i8_rq(w32 + 22030, 40, w32[206], 0, w32 + 22110));
+    nn_i8_conv1x1(head_fpm_lateral4, stage4_mfa, w32[18], w8 + 93240, w32 + 20950, 100, 40, 128, nn_i8_rq(w32 + 20990, 40, w32[206], 0, w32 + 21070));
 
     /* head.fpm: head_fpm_smooth4_f2_out1 */
-    nn_i8_requant_copy(head_fpm_smooth4_f2_out1, head_fpm_smooth4_f2_in1, 1280, w32[206], w32[22150], w32[22151], w32[207], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth4_f2_out1, head_fpm_smooth4_f2_in1, 1280, w32[206], w32[21110], w32[21111], w32[207], 0, 255);
 
     /* head.fpm: head_fpm_smooth4_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_in2, w32[206], w8 + 97240, w32 + 22152, &shape, nn_i8_rq(w32 + 22192, 40, w32[207], 0, w32 + 22272), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_in2, w32[206], w8 + 97240, w32 + 21112, &shape, nn_i8_rq(w32 + 21152, 40, w32[207], 0, w32 + 21232), 4);
     }
 
     /* head.fpm: head_fpm_smooth4_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 22312);
+        const NnI8Add add = nn_i8_add_load(w32 + 21272);
         nn_i8_add(head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_in3, head_fpm_smooth4_f2_out2, 1280, &add);
     }
 
@@ -10803,12 +10803,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_sum3, w32[208], w8 + 97270, w32 + 22320, &shape, nn_i8_rq(w32 + 22360, 40, w32[207], 0, w32 + 22440), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_sum3, w32[208], w8 + 97270, w32 + 21280, &shape, nn_i8_rq(w32 + 21320, 40, w32[207], 0, w32 + 21400), 4);
     }
 
     /* head.fpm: head_fpm_smooth4_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 22480);
+        const NnI8Add add = nn_i8_add_load(w32 + 21440);
         nn_i8_add(head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_in4, head_fpm_smooth4_f2_out3, 1280, &add);
     }
 
@@ -10816,25 +10816,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_sum4, w32[209], w8 + 97300, w32 + 22488, &shape, nn_i8_rq(w32 + 22528, 40, w32[207], 0, w32 + 22608), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_sum4, w32[209], w8 + 97300, w32 + 21448, &shape, nn_i8_rq(w32 + 21488, 40, w32[207], 0, w32 + 21568), 4);
     }
 
     /* head.fpm: head_fpm_smooth4_mean_f */
-    nn_i8_mean_rq(head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, w32[207], 40, 32, 4, NN_I8_MEAN_F, w32[22648], w32[22649], w32[210]);
+    nn_i8_mean_rq(head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, w32[207], 40, 32, 4, NN_I8_MEAN_F, w32[21608], w32[21609], w32[210]);
 
     /* head.fpm: head_fpm_smooth4_f1_out1 */
-    nn_i8_requant_copy(head_fpm_smooth4_f1_out1, head_fpm_smooth4_f1_in1, 40, w32[210], w32[22650], w32[22651], w32[211], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth4_f1_out1, head_fpm_smooth4_f1_in1, 40, w32[210], w32[21610], w32[21611], w32[211], 0, 255);
 
     /* head.fpm: head_fpm_smooth4_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f1_out2, head_fpm_smooth4_f1_in2, w32[210], w8 + 97330, w32 + 22652, &shape, nn_i8_rq(w32 + 22662, 10, w32[211], 1, w32 + 22682), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f1_out2, head_fpm_smooth4_f1_in2, w32[210], w8 + 97330, w32 + 21612, &shape, nn_i8_rq(w32 + 21622, 10, w32[211], 1, w32 + 21642), 1);
     }
 
     /* head.fpm: head_fpm_smooth4_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 22692);
+        const NnI8Add add = nn_i8_add_load(w32 + 21652);
         nn_i8_add(head_fpm_smooth4_f1_sum3, head_fpm_smooth4_f1_in3, head_fpm_smooth4_f1_out2, 40, &add);
     }
 
@@ -10842,12 +10842,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f1_out3, head_fpm_smooth4_f1_sum3, w32[212], w8 + 97360, w32 + 22700, &shape, nn_i8_rq(w32 + 22710, 10, w32[211], 1, w32 + 22730), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f1_out3, head_fpm_smooth4_f1_sum3, w32[212], w8 + 97360, w32 + 21660, &shape, nn_i8_rq(w32 + 21670, 10, w32[211], 1, w32 + 21690), 1);
     }
 
     /* head.fpm: head_fpm_smooth4_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 22740);
+        const NnI8Add add = nn_i8_add_load(w32 + 21700);
         nn_i8_add(head_fpm_smooth4_f1_sum4, head_fpm_smooth4_f1_in4, head_fpm_smooth4_f1_out3, 40, &add);
     }
 
@@ -10855,11 +10855,11 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f1_out4, head_fpm_smooth4_f1_sum4, w32[213], w8 + 97390, w32 + 22748, &shape, nn_i8_rq(w32 + 22758, 10, w32[211], 1, w32 + 22778), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f1_out4, head_fpm_smooth4_f1_sum4, w32[213], w8 + 97390, w32 + 21708, &shape, nn_i8_rq(w32 + 21718, 10, w32[211], 1, w32 + 21738), 1);
     }
 
     /* head.fpm: head_fpm_smooth4_conv_out */
-    nn_i8_conv1x1(head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, w32[211], w8 + 97420, w32 + 22788, 40, 40, 4, nn_i8_rq(w32 + 22828, 40, w32[214], 0, w32 + 22908));
+    nn_i8_conv1x1(head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, w32[211], w8 + 97420, w32 + 21748, 40, 40, 4, nn_i8_rq(w32 + 21788, 40, w32[214], 0, w32 + 21868));
 
     /* head.fpm: head_fpm_smooth4_drop */
     memcpy(head_fpm_smooth4_drop, head_fpm_smooth4_conv_out, 160);
@@ -10867,35 +10867,35 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* head.fpm: head_fpm_smooth4_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {head_fpm_smooth4_f2, NN_I8_BCAST_NONE, w32[207], w32 + 22948, w32 + 22988},
-            {head_fpm_lateral4, NN_I8_BCAST_NONE, w32[206], w32 + 23028, w32 + 23068},
-            {head_fpm_smooth4_drop, NN_I8_BCAST_F, w32[214], w32 + 23108, w32 + 23148},
+            {head_fpm_smooth4_f2, NN_I8_BCAST_NONE, w32[207], w32 + 21908},
+            {head_fpm_lateral4, NN_I8_BCAST_NONE, w32[206], w32 + 21948},
+            {head_fpm_smooth4_drop, NN_I8_BCAST_F, w32[214], w32 + 21988},
         };
-        nn_i8_sum_affine(head_fpm_smooth4_bn, terms, 3, w64 + 664, w32[215], w32[215], 255, 40, 1, 32, 4);
+        nn_i8_sum_affine(head_fpm_smooth4_bn, terms, 3, w32 + 22028, w64 + 664, w32[215], w32[215], 255, 40, 1, 32, 4);
     }
 
     /* head.fpm: head_fpm_pool4 */
-    nn_i8_mean_rq(head_fpm_pool4, head_fpm_smooth4_bn, w32[215], 40, 32, 4, NN_I8_MEAN_FT, w32[23188], w32[23189], w32[19]);
+    nn_i8_mean_rq(head_fpm_pool4, head_fpm_smooth4_bn, w32[215], 40, 32, 4, NN_I8_MEAN_FT, w32[22068], w32[22069], w32[19]);
 
     /* head.fpm: head_fpm_merge3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 23190);
+        const NnI8Add add = nn_i8_add_load(w32 + 22070);
         nn_i8_add(head_fpm_merge3, head_fpm_lateral4, head_fpm_lateral3, 5120, &add);
     }
 
     /* head.fpm: head_fpm_smooth3_f2_out1 */
-    nn_i8_requant_copy(head_fpm_smooth3_f2_out1, head_fpm_smooth3_f2_in1, 1280, w32[216], w32[23198], w32[23199], w32[217], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth3_f2_out1, head_fpm_smooth3_f2_in1, 1280, w32[216], w32[22078], w32[22079], w32[217], 0, 255);
 
     /* head.fpm: head_fpm_smooth3_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_in2, w32[216], w8 + 99020, w32 + 23200, &shape, nn_i8_rq(w32 + 23240, 40, w32[217], 0, w32 + 23320), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_in2, w32[216], w8 + 99020, w32 + 22080, &shape, nn_i8_rq(w32 + 22120, 40, w32[217], 0, w32 + 22200), 4);
     }
 
     /* head.fpm: head_fpm_smooth3_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 23360);
+        const NnI8Add add = nn_i8_add_load(w32 + 22240);
         nn_i8_add(head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_in3, head_fpm_smooth3_f2_out2, 1280, &add);
     }
 
@@ -10903,12 +10903,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_sum3, w32[218], w8 + 99050, w32 + 23368, &shape, nn_i8_rq(w32 + 23408, 40, w32[217], 0, w32 + 23488), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_sum3, w32[218], w8 + 99050, w32 + 22248, &shape, nn_i8_rq(w32 + 22288, 40, w32[217], 0, w32 + 22368), 4);
     }
 
     /* head.fpm: head_fpm_smooth3_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 23528);
+        const NnI8Add add = nn_i8_add_load(w32 + 22408);
         nn_i8_add(head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_in4, head_fpm_smooth3_f2_out3, 1280, &add);
     }
 
@@ -10916,25 +10916,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_sum4, w32[219], w8 + 99080, w32 + 23536, &shape, nn_i8_rq(w32 + 23576, 40, w32[217], 0, w32 + 23656), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_sum4, w32[219], w8 + 99080, w32 + 22416, &shape, nn_i8_rq(w32 + 22456, 40, w32[217], 0, w32 + 22536), 4);
     }
 
     /* head.fpm: head_fpm_smooth3_mean_f */
-    nn_i8_mean_rq(head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, w32[217], 40, 32, 4, NN_I8_MEAN_F, w32[23696], w32[23697], w32[220]);
+    nn_i8_mean_rq(head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, w32[217], 40, 32, 4, NN_I8_MEAN_F, w32[22576], w32[22577], w32[220]);
 
     /* head.fpm: head_fpm_smooth3_f1_out1 */
-    nn_i8_requant_copy(head_fpm_smooth3_f1_out1, head_fpm_smooth3_f1_in1, 40, w32[220], w32[23698], w32[23699], w32[221], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth3_f1_out1, head_fpm_smooth3_f1_in1, 40, w32[220], w32[22578], w32[22579], w32[221], 0, 255);
 
     /* head.fpm: head_fpm_smooth3_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f1_out2, head_fpm_smooth3_f1_in2, w32[220], w8 + 99110, w32 + 23700, &shape, nn_i8_rq(w32 + 23710, 10, w32[221], 1, w32 + 23730), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f1_out2, head_fpm_smooth3_f1_in2, w32[220], w8 + 99110, w32 + 22580, &shape, nn_i8_rq(w32 + 22590, 10, w32[221], 1, w32 + 22610), 1);
     }
 
     /* head.fpm: head_fpm_smooth3_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 23740);
+        const NnI8Add add = nn_i8_add_load(w32 + 22620);
         nn_i8_add(head_fpm_smooth3_f1_sum3, head_fpm_smooth3_f1_in3, head_fpm_smooth3_f1_out2, 40, &add);
     }
 
@@ -10942,12 +10942,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f1_out3, head_fpm_smooth3_f1_sum3, w32[222], w8 + 99140, w32 + 23748, &shape, nn_i8_rq(w32 + 23758, 10, w32[221], 1, w32 + 23778), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f1_out3, head_fpm_smooth3_f1_sum3, w32[222], w8 + 99140, w32 + 22628, &shape, nn_i8_rq(w32 + 22638, 10, w32[221], 1, w32 + 22658), 1);
     }
 
     /* head.fpm: head_fpm_smooth3_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 23788);
+        const NnI8Add add = nn_i8_add_load(w32 + 22668);
         nn_i8_add(head_fpm_smooth3_f1_sum4, head_fpm_smooth3_f1_in4, head_fpm_smooth3_f1_out3, 40, &add);
     }
 
@@ -10955,11 +10955,11 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f1_out4, head_fpm_smooth3_f1_sum4, w32[223], w8 + 99170, w32 + 23796, &shape, nn_i8_rq(w32 + 23806, 10, w32[221], 1, w32 + 23826), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f1_out4, head_fpm_smooth3_f1_sum4, w32[223], w8 + 99170, w32 + 22676, &shape, nn_i8_rq(w32 + 22686, 10, w32[221], 1, w32 + 22706), 1);
     }
 
     /* head.fpm: head_fpm_smooth3_conv_out */
-    nn_i8_conv1x1(head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, w32[221], w8 + 99200, w32 + 23836, 40, 40, 4, nn_i8_rq(w32 + 23876, 40, w32[224], 0, w32 + 23956));
+    nn_i8_conv1x1(head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, w32[221], w8 + 99200, w32 + 22716, 40, 40, 4, nn_i8_rq(w32 + 22756, 40, w32[224], 0, w32 + 22836));
 
     /* head.fpm: head_fpm_smooth3_drop */
     memcpy(head_fpm_smooth3_drop, head_fpm_smooth3_conv_out, 160);
@@ -10967,41 +10967,41 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* head.fpm: head_fpm_smooth3_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {head_fpm_smooth3_f2, NN_I8_BCAST_NONE, w32[217], w32 + 23996, w32 + 24036},
-            {head_fpm_merge3, NN_I8_BCAST_NONE, w32[216], w32 + 24076, w32 + 24116},
-            {head_fpm_smooth3_drop, NN_I8_BCAST_F, w32[224], w32 + 24156, w32 + 24196},
+            {head_fpm_smooth3_f2, NN_I8_BCAST_NONE, w32[217], w32 + 22876},
+            {head_fpm_merge3, NN_I8_BCAST_NONE, w32[216], w32 + 22916},
+            {head_fpm_smooth3_drop, NN_I8_BCAST_F, w32[224], w32 + 22956},
         };
-        nn_i8_sum_affine(head_fpm_smooth3_bn, terms, 3, w64 + 704, w32[225], w32[225], 255, 40, 1, 32, 4);
+        nn_i8_sum_affine(head_fpm_smooth3_bn, terms, 3, w32 + 22996, w64 + 704, w32[225], w32[225], 255, 40, 1, 32, 4);
     }
 
     /* head.fpm: head_fpm_pool3 */
-    nn_i8_mean_rq(head_fpm_pool3, head_fpm_smooth3_bn, w32[225], 40, 32, 4, NN_I8_MEAN_FT, w32[24236], w32[24237], w32[19]);
+    nn_i8_mean_rq(head_fpm_pool3, head_fpm_smooth3_bn, w32[225], 40, 32, 4, NN_I8_MEAN_FT, w32[23036], w32[23037], w32[19]);
 
     /* head.fpm: head_fpm_up2 */
-    nn_i8_conv1x1(head_fpm_up2, head_fpm_merge3, w32[216], w8 + 100800, w32 + 24238, 40, 160, 128, nn_i8_rq(w32 + 24398, 160, w32[226], 0, w32 + 24718));
+    nn_i8_conv1x1(head_fpm_up2, head_fpm_merge3, w32[216], w8 + 100800, w32 + 23038, 40, 160, 128, nn_i8_rq(w32 + 23198, 160, w32[226], 0, w32 + 23518));
 
     /* head.fpm: head_fpm_shuffle2 */
     nn_i8_pixel_shuffle2(head_fpm_shuffle2, head_fpm_up2, 40, 1, 32, 4);
 
     /* head.fpm: head_fpm_merge2 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 24878);
+        const NnI8Add add = nn_i8_add_load(w32 + 23678);
         nn_i8_add(head_fpm_merge2, head_fpm_shuffle2, head_fpm_lateral2, 20480, &add);
     }
 
     /* head.fpm: head_fpm_smooth2_f2_out1 */
-    nn_i8_requant_copy(head_fpm_smooth2_f2_out1, head_fpm_smooth2_f2_in1, 5120, w32[227], w32[24886], w32[24887], w32[228], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth2_f2_out1, head_fpm_smooth2_f2_in1, 5120, w32[227], w32[23686], w32[23687], w32[228], 0, 255);
 
     /* head.fpm: head_fpm_smooth2_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_in2, w32[227], w8 + 107200, w32 + 24888, &shape, nn_i8_rq(w32 + 24928, 40, w32[228], 0, w32 + 25008), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_in2, w32[227], w8 + 107200, w32 + 23688, &shape, nn_i8_rq(w32 + 23728, 40, w32[228], 0, w32 + 23808), 4);
     }
 
     /* head.fpm: head_fpm_smooth2_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 25048);
+        const NnI8Add add = nn_i8_add_load(w32 + 23848);
         nn_i8_add(head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_in3, head_fpm_smooth2_f2_out2, 5120, &add);
     }
 
@@ -11009,12 +11009,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_sum3, w32[229], w8 + 107230, w32 + 25056, &shape, nn_i8_rq(w32 + 25096, 40, w32[228], 0, w32 + 25176), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_sum3, w32[229], w8 + 107230, w32 + 23856, &shape, nn_i8_rq(w32 + 23896, 40, w32[228], 0, w32 + 23976), 4);
     }
 
     /* head.fpm: head_fpm_smooth2_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 25216);
+        const NnI8Add add = nn_i8_add_load(w32 + 24016);
         nn_i8_add(head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_in4, head_fpm_smooth2_f2_out3, 5120, &add);
     }
 
@@ -11022,25 +11022,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_sum4, w32[230], w8 + 107260, w32 + 25224, &shape, nn_i8_rq(w32 + 25264, 40, w32[228], 0, w32 + 25344), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_sum4, w32[230], w8 + 107260, w32 + 24024, &shape, nn_i8_rq(w32 + 24064, 40, w32[228], 0, w32 + 24144), 4);
     }
 
     /* head.fpm: head_fpm_smooth2_mean_f */
-    nn_i8_mean_rq(head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, w32[228], 40, 64, 8, NN_I8_MEAN_F, w32[25384], w32[25385], w32[231]);
+    nn_i8_mean_rq(head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, w32[228], 40, 64, 8, NN_I8_MEAN_F, w32[24184], w32[24185], w32[231]);
 
     /* head.fpm: head_fpm_smooth2_f1_out1 */
-    nn_i8_requant_copy(head_fpm_smooth2_f1_out1, head_fpm_smooth2_f1_in1, 80, w32[231], w32[25386], w32[25387], w32[232], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth2_f1_out1, head_fpm_smooth2_f1_in1, 80, w32[231], w32[24186], w32[24187], w32[232], 0, 255);
 
     /* head.fpm: head_fpm_smooth2_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f1_out2, head_fpm_smooth2_f1_in2, w32[231], w8 + 107290, w32 + 25388, &shape, nn_i8_rq(w32 + 25398, 10, w32[232], 1, w32 + 25418), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f1_out2, head_fpm_smooth2_f1_in2, w32[231], w8 + 107290, w32 + 24188, &shape, nn_i8_rq(w32 + 24198, 10, w32[232], 1, w32 + 24218), 1);
     }
 
     /* head.fpm: head_fpm_smooth2_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 25428);
+        const NnI8Add add = nn_i8_add_load(w32 + 24228);
         nn_i8_add(head_fpm_smooth2_f1_sum3, head_fpm_smooth2_f1_in3, head_fpm_smooth2_f1_out2, 80, &add);
     }
 
@@ -11048,12 +11048,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f1_out3, head_fpm_smooth2_f1_sum3, w32[233], w8 + 107320, w32 + 25436, &shape, nn_i8_rq(w32 + 25446, 10, w32[232], 1, w32 + 25466), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f1_out3, head_fpm_smooth2_f1_sum3, w32[233], w8 + 107320, w32 + 24236, &shape, nn_i8_rq(w32 + 24246, 10, w32[232], 1, w32 + 24266), 1);
     }
 
     /* head.fpm: head_fpm_smooth2_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 25476);
+        const NnI8Add add = nn_i8_add_load(w32 + 24276);
         nn_i8_add(head_fpm_smooth2_f1_sum4, head_fpm_smooth2_f1_in4, head_fpm_smooth2_f1_out3, 80, &add);
     }
 
@@ -11061,11 +11061,11 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f1_out4, head_fpm_smooth2_f1_sum4, w32[234], w8 + 107350, w32 + 25484, &shape, nn_i8_rq(w32 + 25494, 10, w32[232], 1, w32 + 25514), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f1_out4, head_fpm_smooth2_f1_sum4, w32[234], w8 + 107350, w32 + 24284, &shape, nn_i8_rq(w32 + 24294, 10, w32[232], 1, w32 + 24314), 1);
     }
 
     /* head.fpm: head_fpm_smooth2_conv_out */
-    nn_i8_conv1x1(head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, w32[232], w8 + 107380, w32 + 25524, 40, 40, 8, nn_i8_rq(w32 + 25564, 40, w32[235], 0, w32 + 25644));
+    nn_i8_conv1x1(head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, w32[232], w8 + 107380, w32 + 24324, 40, 40, 8, nn_i8_rq(w32 + 24364, 40, w32[235], 0, w32 + 24444));
 
     /* head.fpm: head_fpm_smooth2_drop */
     memcpy(head_fpm_smooth2_drop, head_fpm_smooth2_conv_out, 320);
@@ -11073,41 +11073,41 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* head.fpm: head_fpm_smooth2_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {head_fpm_smooth2_f2, NN_I8_BCAST_NONE, w32[228], w32 + 25684, w32 + 25724},
-            {head_fpm_merge2, NN_I8_BCAST_NONE, w32[227], w32 + 25764, w32 + 25804},
-            {head_fpm_smooth2_drop, NN_I8_BCAST_F, w32[235], w32 + 25844, w32 + 25884},
+            {head_fpm_smooth2_f2, NN_I8_BCAST_NONE, w32[228], w32 + 24484},
+            {head_fpm_merge2, NN_I8_BCAST_NONE, w32[227], w32 + 24524},
+            {head_fpm_smooth2_drop, NN_I8_BCAST_F, w32[235], w32 + 24564},
         };
-        nn_i8_sum_affine(head_fpm_smooth2_bn, terms, 3, w64 + 744, w32[236], w32[236], 255, 40, 1, 64, 8);
+        nn_i8_sum_affine(head_fpm_smooth2_bn, terms, 3, w32 + 24604, w64 + 744, w32[236], w32[236], 255, 40, 1, 64, 8);
     }
 
     /* head.fpm: head_fpm_pool2 */
-    nn_i8_mean_rq(head_fpm_pool2, head_fpm_smooth2_bn, w32[236], 40, 64, 8, NN_I8_MEAN_FT, w32[25924], w32[25925], w32[19]);
+    nn_i8_mean_rq(head_fpm_pool2, head_fpm_smooth2_bn, w32[236], 40, 64, 8, NN_I8_MEAN_FT, w32[24644], w32[24645], w32[19]);
 
     /* head.fpm: head_fpm_up1 */
-    nn_i8_conv1x1(head_fpm_up1, head_fpm_merge2, w32[227], w8 + 108980, w32 + 25926, 40, 160, 512, nn_i8_rq(w32 + 26086, 160, w32[237], 0, w32 + 26406));
+    nn_i8_conv1x1(head_fpm_up1, head_fpm_merge2, w32[227], w8 + 108980, w32 + 24646, 40, 160, 512, nn_i8_rq(w32 + 24806, 160, w32[237], 0, w32 + 25126));
 
     /* head.fpm: head_fpm_shuffle1 */
     nn_i8_pixel_shuffle2(head_fpm_shuffle1, head_fpm_up1, 40, 1, 64, 8);
 
     /* head.fpm: head_fpm_merge1 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 26566);
+        const NnI8Add add = nn_i8_add_load(w32 + 25286);
         nn_i8_add(head_fpm_merge1, head_fpm_shuffle1, head_fpm_lateral1, 81920, &add);
     }
 
     /* head.fpm: head_fpm_smooth1_f2_out1 */
-    nn_i8_requant_copy(head_fpm_smooth1_f2_out1, head_fpm_smooth1_f2_in1, 20480, w32[238], w32[26574], w32[26575], w32[239], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth1_f2_out1, head_fpm_smooth1_f2_in1, 20480, w32[238], w32[25294], w32[25295], w32[239], 0, 255);
 
     /* head.fpm: head_fpm_smooth1_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_in2, w32[238], w8 + 115380, w32 + 26576, &shape, nn_i8_rq(w32 + 26616, 40, w32[239], 0, w32 + 26696), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_in2, w32[238], w8 + 115380, w32 + 25296, &shape, nn_i8_rq(w32 + 25336, 40, w32[239], 0, w32 + 25416), 4);
     }
 
     /* head.fpm: head_fpm_smooth1_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 26736);
+        const NnI8Add add = nn_i8_add_load(w32 + 25456);
         nn_i8_add(head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_in3, head_fpm_smooth1_f2_out2, 20480, &add);
     }
 
@@ -11115,12 +11115,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_sum3, w32[240], w8 + 115410, w32 + 26744, &shape, nn_i8_rq(w32 + 26784, 40, w32[239], 0, w32 + 26864), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_sum3, w32[240], w8 + 115410, w32 + 25464, &shape, nn_i8_rq(w32 + 25504, 40, w32[239], 0, w32 + 25584), 4);
     }
 
     /* head.fpm: head_fpm_smooth1_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 26904);
+        const NnI8Add add = nn_i8_add_load(w32 + 25624);
         nn_i8_add(head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_in4, head_fpm_smooth1_f2_out3, 20480, &add);
     }
 
@@ -11128,25 +11128,25 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_sum4, w32[241], w8 + 115440, w32 + 26912, &shape, nn_i8_rq(w32 + 26952, 40, w32[239], 0, w32 + 27032), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_sum4, w32[241], w8 + 115440, w32 + 25632, &shape, nn_i8_rq(w32 + 25672, 40, w32[239], 0, w32 + 25752), 4);
     }
 
     /* head.fpm: head_fpm_smooth1_mean_f */
-    nn_i8_mean_rq(head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, w32[239], 40, 128, 16, NN_I8_MEAN_F, w32[27072], w32[27073], w32[242]);
+    nn_i8_mean_rq(head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, w32[239], 40, 128, 16, NN_I8_MEAN_F, w32[25792], w32[25793], w32[242]);
 
     /* head.fpm: head_fpm_smooth1_f1_out1 */
-    nn_i8_requant_copy(head_fpm_smooth1_f1_out1, head_fpm_smooth1_f1_in1, 160, w32[242], w32[27074], w32[27075], w32[243], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth1_f1_out1, head_fpm_smooth1_f1_in1, 160, w32[242], w32[25794], w32[25795], w32[243], 0, 255);
 
     /* head.fpm: head_fpm_smooth1_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f1_out2, head_fpm_smooth1_f1_in2, w32[242], w8 + 115470, w32 + 27076, &shape, nn_i8_rq(w32 + 27086, 10, w32[243], 1, w32 + 27106), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f1_out2, head_fpm_smooth1_f1_in2, w32[242], w8 + 115470, w32 + 25796, &shape, nn_i8_rq(w32 + 25806, 10, w32[243], 1, w32 + 25826), 1);
     }
 
     /* head.fpm: head_fpm_smooth1_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 27116);
+        const NnI8Add add = nn_i8_add_load(w32 + 25836);
         nn_i8_add(head_fpm_smooth1_f1_sum3, head_fpm_smooth1_f1_in3, head_fpm_smooth1_f1_out2, 160, &add);
     }
 
@@ -11154,12 +11154,12 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f1_out3, head_fpm_smooth1_f1_sum3, w32[244], w8 + 115500, w32 + 27124, &shape, nn_i8_rq(w32 + 27134, 10, w32[243], 1, w32 + 27154), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f1_out3, head_fpm_smooth1_f1_sum3, w32[244], w8 + 115500, w32 + 25844, &shape, nn_i8_rq(w32 + 25854, 10, w32[243], 1, w32 + 25874), 1);
     }
 
     /* head.fpm: head_fpm_smooth1_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 27164);
+        const NnI8Add add = nn_i8_add_load(w32 + 25884);
         nn_i8_add(head_fpm_smooth1_f1_sum4, head_fpm_smooth1_f1_in4, head_fpm_smooth1_f1_out3, 160, &add);
     }
 
@@ -11167,11 +11167,11 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {10, 10, 10, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 10; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f1_out4, head_fpm_smooth1_f1_sum4, w32[245], w8 + 115530, w32 + 27172, &shape, nn_i8_rq(w32 + 27182, 10, w32[243], 1, w32 + 27202), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f1_out4, head_fpm_smooth1_f1_sum4, w32[245], w8 + 115530, w32 + 25892, &shape, nn_i8_rq(w32 + 25902, 10, w32[243], 1, w32 + 25922), 1);
     }
 
     /* head.fpm: head_fpm_smooth1_conv_out */
-    nn_i8_conv1x1(head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, w32[243], w8 + 115560, w32 + 27212, 40, 40, 16, nn_i8_rq(w32 + 27252, 40, w32[246], 0, w32 + 27332));
+    nn_i8_conv1x1(head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, w32[243], w8 + 115560, w32 + 25932, 40, 40, 16, nn_i8_rq(w32 + 25972, 40, w32[246], 0, w32 + 26052));
 
     /* head.fpm: head_fpm_smooth1_drop */
     memcpy(head_fpm_smooth1_drop, head_fpm_smooth1_conv_out, 640);
@@ -11179,18 +11179,18 @@ static void bcres2net_mfa_fpm_int8_forward(const NnI8Constants *w, const float *
     /* head.fpm: head_fpm_smooth1_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {head_fpm_smooth1_f2, NN_I8_BCAST_NONE, w32[239], w32 + 27372, w32 + 27412},
-            {head_fpm_merge1, NN_I8_BCAST_NONE, w32[238], w32 + 27452, w32 + 27492},
-            {head_fpm_smooth1_drop, NN_I8_BCAST_F, w32[246], w32 + 27532, w32 + 27572},
+            {head_fpm_smooth1_f2, NN_I8_BCAST_NONE, w32[239], w32 + 26092},
+            {head_fpm_merge1, NN_I8_BCAST_NONE, w32[238], w32 + 26132},
+            {head_fpm_smooth1_drop, NN_I8_BCAST_F, w32[246], w32 + 26172},
         };
-        nn_i8_sum_affine(head_fpm_smooth1_bn, terms, 3, w64 + 784, w32[247], w32[247], 255, 40, 1, 128, 16);
+        nn_i8_sum_affine(head_fpm_smooth1_bn, terms, 3, w32 + 26212, w64 + 784, w32[247], w32[247], 255, 40, 1, 128, 16);
     }
 
     /* head.fpm: head_fpm_pool1 */
-    nn_i8_mean_rq(head_fpm_pool1, head_fpm_smooth1_bn, w32[247], 40, 128, 16, NN_I8_MEAN_FT, w32[27612], w32[27613], w32[19]);
+    nn_i8_mean_rq(head_fpm_pool1, head_fpm_smooth1_bn, w32[247], 40, 128, 16, NN_I8_MEAN_FT, w32[26252], w32[26253], w32[19]);
 
     /* head.linear: head_linear */
-    nn_i8_linear(head_linear, head_fpm, w32[19], w8 + 117160, w32 + 27614, 160, 10, 1, nn_i8_rq(w32 + 27624, 10, w32[20], 0, w32 + 27644));
+    nn_i8_linear(head_linear, head_fpm, w32[19], w8 + 117160, w32 + 26254, 160, 10, 1, nn_i8_rq(w32 + 26264, 10, w32[20], 0, w32 + 26284));
 
     /* the logits' codes back to float */
     nn_i8_dequantize_logits(logits, head_linear, 10, 1, wf[20], w32[20]);
@@ -11244,312 +11244,312 @@ static const NnI8Prep bcres2net_mfa_fpm_int8_steps[] = {
     {0, 48, {50, -1, -1}, 8090, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 7490, 2098, -1, -1}, /* stage1_bcres2net1_f1_out4 */
     {0, 51, {48, -1, -1}, 8120, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 7520, 2138, -1, -1}, /* stage1_bcres2net1_conv_out */
     {1, 2, {44, 51, -1}, -1, -1, 9720, 9760, 600, 640, 40, 0, 1, 1, 2, 0, 0, 0, -1, 2298, 0, -1}, /* stage1_bcres2net1_bn */
-    {6, 52, {2, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2458, -1, -1}, /* stage1_bcres2net2_f2_out1 */
-    {0, 52, {2, -1, -1}, 9800, -1, 9830, 9870, 680, 720, 10, 3, 4, 0, 0, 0, 0, 0, 9120, 2460, -1, -1}, /* stage1_bcres2net2_f2_out2 */
-    {3, 53, {2, 52, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2620, -1, -1}, /* stage1_bcres2net2_f2_sum3 */
-    {0, 52, {53, -1, -1}, 9910, -1, 9940, 9980, 760, 800, 10, 3, 4, 0, 0, 0, 0, 0, 9150, 2628, -1, -1}, /* stage1_bcres2net2_f2_out3 */
-    {3, 54, {2, 52, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2788, -1, -1}, /* stage1_bcres2net2_f2_sum4 */
-    {0, 52, {54, -1, -1}, 10020, -1, 10050, 10090, 840, 880, 10, 3, 4, 0, 0, 0, 0, 0, 9180, 2796, -1, -1}, /* stage1_bcres2net2_f2_out4 */
-    {5, 55, {52, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 2956, -1, -1}, /* stage1_bcres2net2_mean_f */
-    {6, 56, {55, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2958, -1, -1}, /* stage1_bcres2net2_f1_out1 */
-    {0, 56, {55, -1, -1}, 10130, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 9210, 2960, -1, -1}, /* stage1_bcres2net2_f1_out2 */
-    {3, 57, {55, 56, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3000, -1, -1}, /* stage1_bcres2net2_f1_sum3 */
-    {0, 56, {57, -1, -1}, 10160, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 9240, 3008, -1, -1}, /* stage1_bcres2net2_f1_out3 */
-    {3, 58, {55, 56, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3048, -1, -1}, /* stage1_bcres2net2_f1_sum4 */
-    {0, 56, {58, -1, -1}, 10190, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 9270, 3056, -1, -1}, /* stage1_bcres2net2_f1_out4 */
-    {0, 59, {56, -1, -1}, 10220, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 9300, 3096, -1, -1}, /* stage1_bcres2net2_conv_out */
-    {1, 3, {52, 2, 59}, -1, -1, 11820, 11860, 920, 960, 40, 0, 1, 1, 3, 0, 0, 0, -1, 3256, 40, -1}, /* stage1_bcres2net2_bn */
-    {8, 4, {3, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 640, 0.10000000000000001, 0, -1, 3496, 80, -1}, /* stage1_resnorm */
-    {5, 60, {4, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 3502, -1, -1}, /* stage1_mfa_att1_mean */
-    {0, 61, {60, -1, -1}, 11900, -1, -1, -1, -1, -1, 6, 10, 1, 1, 0, 0, 0, 0, 10900, 3504, -1, -1}, /* stage1_mfa_att1_relu */
-    {0, 62, {61, -1, -1}, 11960, -1, -1, -1, -1, -1, 10, 6, 1, 0, 0, 0, 0, 0, 10960, 3528, -1, -1}, /* stage1_mfa_att1_fc2 */
+    {6, 52, {2, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2418, -1, -1}, /* stage1_bcres2net2_f2_out1 */
+    {0, 52, {2, -1, -1}, 9800, -1, 9830, 9870, 680, 720, 10, 3, 4, 0, 0, 0, 0, 0, 9120, 2420, -1, -1}, /* stage1_bcres2net2_f2_out2 */
+    {3, 53, {2, 52, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2580, -1, -1}, /* stage1_bcres2net2_f2_sum3 */
+    {0, 52, {53, -1, -1}, 9910, -1, 9940, 9980, 760, 800, 10, 3, 4, 0, 0, 0, 0, 0, 9150, 2588, -1, -1}, /* stage1_bcres2net2_f2_out3 */
+    {3, 54, {2, 52, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2748, -1, -1}, /* stage1_bcres2net2_f2_sum4 */
+    {0, 52, {54, -1, -1}, 10020, -1, 10050, 10090, 840, 880, 10, 3, 4, 0, 0, 0, 0, 0, 9180, 2756, -1, -1}, /* stage1_bcres2net2_f2_out4 */
+    {5, 55, {52, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 2916, -1, -1}, /* stage1_bcres2net2_mean_f */
+    {6, 56, {55, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2918, -1, -1}, /* stage1_bcres2net2_f1_out1 */
+    {0, 56, {55, -1, -1}, 10130, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 9210, 2920, -1, -1}, /* stage1_bcres2net2_f1_out2 */
+    {3, 57, {55, 56, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 2960, -1, -1}, /* stage1_bcres2net2_f1_sum3 */
+    {0, 56, {57, -1, -1}, 10160, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 9240, 2968, -1, -1}, /* stage1_bcres2net2_f1_out3 */
+    {3, 58, {55, 56, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3008, -1, -1}, /* stage1_bcres2net2_f1_sum4 */
+    {0, 56, {58, -1, -1}, 10190, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 9270, 3016, -1, -1}, /* stage1_bcres2net2_f1_out4 */
+    {0, 59, {56, -1, -1}, 10220, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 9300, 3056, -1, -1}, /* stage1_bcres2net2_conv_out */
+    {1, 3, {52, 2, 59}, -1, -1, 11820, 11860, 920, 960, 40, 0, 1, 1, 3, 0, 0, 0, -1, 3216, 40, -1}, /* stage1_bcres2net2_bn */
+    {8, 4, {3, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 640, 0.10000000000000001, 0, -1, 3376, 80, -1}, /* stage1_resnorm */
+    {5, 60, {4, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 3382, -1, -1}, /* stage1_mfa_att1_mean */
+    {0, 61, {60, -1, -1}, 11900, -1, -1, -1, -1, -1, 6, 10, 1, 1, 0, 0, 0, 0, 10900, 3384, -1, -1}, /* stage1_mfa_att1_relu */
+    {0, 62, {61, -1, -1}, 11960, -1, -1, -1, -1, -1, 10, 6, 1, 0, 0, 0, 0, 0, 10960, 3408, -1, -1}, /* stage1_mfa_att1_fc2 */
     {7, 63, {62, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 1024}, /* stage1_mfa_att1_sigmoid */
-    {4, 5, {4, 63, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3568, -1, -1}, /* stage1_mfa_y1 */
-    {0, 64, {4, -1, -1}, 12020, -1, 12110, 12120, 1000, 1010, 10, 9, 1, 1, 0, 0, 0, 0, 11020, 3575, -1, -1}, /* stage1_mfa_bn2 */
-    {5, 65, {64, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 3615, -1, -1}, /* stage1_mfa_att2_mean */
-    {0, 66, {65, -1, -1}, 12130, -1, -1, -1, -1, -1, 6, 10, 1, 1, 0, 0, 0, 0, 11110, 3617, -1, -1}, /* stage1_mfa_att2_relu */
-    {0, 67, {66, -1, -1}, 12190, -1, -1, -1, -1, -1, 10, 6, 1, 0, 0, 0, 0, 0, 11170, 3641, -1, -1}, /* stage1_mfa_att2_fc2 */
+    {4, 5, {4, 63, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3448, -1, -1}, /* stage1_mfa_y1 */
+    {0, 64, {4, -1, -1}, 12020, -1, 12110, 12120, 1000, 1010, 10, 9, 1, 1, 0, 0, 0, 0, 11020, 3455, -1, -1}, /* stage1_mfa_bn2 */
+    {5, 65, {64, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 3495, -1, -1}, /* stage1_mfa_att2_mean */
+    {0, 66, {65, -1, -1}, 12130, -1, -1, -1, -1, -1, 6, 10, 1, 1, 0, 0, 0, 0, 11110, 3497, -1, -1}, /* stage1_mfa_att2_relu */
+    {0, 67, {66, -1, -1}, 12190, -1, -1, -1, -1, -1, 10, 6, 1, 0, 0, 0, 0, 0, 11170, 3521, -1, -1}, /* stage1_mfa_att2_fc2 */
     {7, 68, {67, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 1280}, /* stage1_mfa_att2_sigmoid */
-    {4, 5, {64, 68, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3681, -1, -1}, /* stage1_mfa_y2 */
-    {3, 69, {4, 5, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3688, -1, -1}, /* stage1_mfa_sum3 */
-    {0, 70, {69, -1, -1}, 12250, -1, 12340, 12350, 1020, 1030, 10, 9, 1, 1, 0, 0, 0, 0, 11230, 3696, -1, -1}, /* stage1_mfa_bn3 */
-    {5, 71, {70, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 3736, -1, -1}, /* stage1_mfa_att3_mean */
-    {0, 72, {71, -1, -1}, 12360, -1, -1, -1, -1, -1, 6, 10, 1, 1, 0, 0, 0, 0, 11320, 3738, -1, -1}, /* stage1_mfa_att3_relu */
-    {0, 73, {72, -1, -1}, 12420, -1, -1, -1, -1, -1, 10, 6, 1, 0, 0, 0, 0, 0, 11380, 3762, -1, -1}, /* stage1_mfa_att3_fc2 */
+    {4, 5, {64, 68, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3561, -1, -1}, /* stage1_mfa_y2 */
+    {3, 69, {4, 5, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3568, -1, -1}, /* stage1_mfa_sum3 */
+    {0, 70, {69, -1, -1}, 12250, -1, 12340, 12350, 1020, 1030, 10, 9, 1, 1, 0, 0, 0, 0, 11230, 3576, -1, -1}, /* stage1_mfa_bn3 */
+    {5, 71, {70, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 3616, -1, -1}, /* stage1_mfa_att3_mean */
+    {0, 72, {71, -1, -1}, 12360, -1, -1, -1, -1, -1, 6, 10, 1, 1, 0, 0, 0, 0, 11320, 3618, -1, -1}, /* stage1_mfa_att3_relu */
+    {0, 73, {72, -1, -1}, 12420, -1, -1, -1, -1, -1, 10, 6, 1, 0, 0, 0, 0, 0, 11380, 3642, -1, -1}, /* stage1_mfa_att3_fc2 */
     {7, 74, {73, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 1536}, /* stage1_mfa_att3_sigmoid */
-    {4, 5, {70, 74, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3802, -1, -1}, /* stage1_mfa_y3 */
-    {3, 75, {4, 5, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3809, -1, -1}, /* stage1_mfa_sum4 */
-    {0, 76, {75, -1, -1}, 12480, -1, 12570, 12580, 1040, 1050, 10, 9, 1, 1, 0, 0, 0, 0, 11440, 3817, -1, -1}, /* stage1_mfa_bn4 */
-    {5, 77, {76, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 3857, -1, -1}, /* stage1_mfa_att4_mean */
-    {0, 78, {77, -1, -1}, 12590, -1, -1, -1, -1, -1, 6, 10, 1, 1, 0, 0, 0, 0, 11530, 3859, -1, -1}, /* stage1_mfa_att4_relu */
-    {0, 79, {78, -1, -1}, 12650, -1, -1, -1, -1, -1, 10, 6, 1, 0, 0, 0, 0, 0, 11590, 3883, -1, -1}, /* stage1_mfa_att4_fc2 */
+    {4, 5, {70, 74, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3682, -1, -1}, /* stage1_mfa_y3 */
+    {3, 75, {4, 5, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3689, -1, -1}, /* stage1_mfa_sum4 */
+    {0, 76, {75, -1, -1}, 12480, -1, 12570, 12580, 1040, 1050, 10, 9, 1, 1, 0, 0, 0, 0, 11440, 3697, -1, -1}, /* stage1_mfa_bn4 */
+    {5, 77, {76, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 3737, -1, -1}, /* stage1_mfa_att4_mean */
+    {0, 78, {77, -1, -1}, 12590, -1, -1, -1, -1, -1, 6, 10, 1, 1, 0, 0, 0, 0, 11530, 3739, -1, -1}, /* stage1_mfa_att4_relu */
+    {0, 79, {78, -1, -1}, 12650, -1, -1, -1, -1, -1, 10, 6, 1, 0, 0, 0, 0, 0, 11590, 3763, -1, -1}, /* stage1_mfa_att4_fc2 */
     {7, 80, {79, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 1792}, /* stage1_mfa_att4_sigmoid */
-    {4, 5, {76, 80, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3923, -1, -1}, /* stage1_mfa_y4 */
-    {0, 81, {5, -1, -1}, 12710, -1, 15110, 15170, 1060, 1120, 60, 40, 1, 1, 0, 0, 0, 0, 11650, 3930, -1, -1}, /* stage2_bcres2net1_bn_in */
-    {6, 82, {81, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4170, -1, -1}, /* stage2_bcres2net1_f2_out1 */
-    {0, 82, {81, -1, -1}, 15230, -1, 15275, 15335, 1180, 1240, 15, 3, 4, 0, 0, 0, 0, 0, 14050, 4172, -1, -1}, /* stage2_bcres2net1_f2_out2 */
-    {3, 83, {81, 82, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4412, -1, -1}, /* stage2_bcres2net1_f2_sum3 */
-    {0, 82, {83, -1, -1}, 15395, -1, 15440, 15500, 1300, 1360, 15, 3, 4, 0, 0, 0, 0, 0, 14095, 4420, -1, -1}, /* stage2_bcres2net1_f2_out3 */
-    {3, 84, {81, 82, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4660, -1, -1}, /* stage2_bcres2net1_f2_sum4 */
-    {0, 82, {84, -1, -1}, 15560, -1, 15605, 15665, 1420, 1480, 15, 3, 4, 0, 0, 0, 0, 0, 14140, 4668, -1, -1}, /* stage2_bcres2net1_f2_out4 */
-    {5, 85, {82, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 4908, -1, -1}, /* stage2_bcres2net1_mean_f */
-    {6, 86, {85, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4910, -1, -1}, /* stage2_bcres2net1_f1_out1 */
-    {0, 86, {85, -1, -1}, 15725, -1, -1, -1, -1, -1, 15, 3, 1, 1, 0, 0, 0, 0, 14185, 4912, -1, -1}, /* stage2_bcres2net1_f1_out2 */
-    {3, 87, {85, 86, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4972, -1, -1}, /* stage2_bcres2net1_f1_sum3 */
-    {0, 86, {87, -1, -1}, 15770, -1, -1, -1, -1, -1, 15, 3, 1, 1, 0, 0, 0, 0, 14230, 4980, -1, -1}, /* stage2_bcres2net1_f1_out3 */
-    {3, 88, {85, 86, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5040, -1, -1}, /* stage2_bcres2net1_f1_sum4 */
-    {0, 86, {88, -1, -1}, 15815, -1, -1, -1, -1, -1, 15, 3, 1, 1, 0, 0, 0, 0, 14275, 5048, -1, -1}, /* stage2_bcres2net1_f1_out4 */
-    {0, 89, {86, -1, -1}, 15860, -1, -1, -1, -1, -1, 60, 60, 1, 0, 0, 0, 0, 0, 14320, 5108, -1, -1}, /* stage2_bcres2net1_conv_out */
-    {1, 6, {82, 89, -1}, -1, -1, 19460, 19520, 1540, 1600, 60, 0, 1, 1, 2, 0, 0, 0, -1, 5348, 81, -1}, /* stage2_bcres2net1_bn */
-    {6, 90, {6, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5588, -1, -1}, /* stage2_bcres2net2_f2_out1 */
-    {0, 90, {6, -1, -1}, 19580, -1, 19625, 19685, 1660, 1720, 15, 3, 4, 0, 0, 0, 0, 0, 17920, 5590, -1, -1}, /* stage2_bcres2net2_f2_out2 */
-    {3, 91, {6, 90, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5830, -1, -1}, /* stage2_bcres2net2_f2_sum3 */
-    {0, 90, {91, -1, -1}, 19745, -1, 19790, 19850, 1780, 1840, 15, 3, 4, 0, 0, 0, 0, 0, 17965, 5838, -1, -1}, /* stage2_bcres2net2_f2_out3 */
-    {3, 92, {6, 90, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6078, -1, -1}, /* stage2_bcres2net2_f2_sum4 */
-    {0, 90, {92, -1, -1}, 19910, -1, 19955, 20015, 1900, 1960, 15, 3, 4, 0, 0, 0, 0, 0, 18010, 6086, -1, -1}, /* stage2_bcres2net2_f2_out4 */
-    {5, 93, {90, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 6326, -1, -1}, /* stage2_bcres2net2_mean_f */
-    {6, 94, {93, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6328, -1, -1}, /* stage2_bcres2net2_f1_out1 */
-    {0, 94, {93, -1, -1}, 20075, -1, -1, -1, -1, -1, 15, 3, 1, 1, 0, 0, 0, 0, 18055, 6330, -1, -1}, /* stage2_bcres2net2_f1_out2 */
-    {3, 95, {93, 94, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6390, -1, -1}, /* stage2_bcres2net2_f1_sum3 */
-    {0, 94, {95, -1, -1}, 20120, -1, -1, -1, -1, -1, 15, 3, 1, 1, 0, 0, 0, 0, 18100, 6398, -1, -1}, /* stage2_bcres2net2_f1_out3 */
-    {3, 96, {93, 94, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6458, -1, -1}, /* stage2_bcres2net2_f1_sum4 */
-    {0, 94, {96, -1, -1}, 20165, -1, -1, -1, -1, -1, 15, 3, 1, 1, 0, 0, 0, 0, 18145, 6466, -1, -1}, /* stage2_bcres2net2_f1_out4 */
-    {0, 97, {94, -1, -1}, 20210, -1, -1, -1, -1, -1, 60, 60, 1, 0, 0, 0, 0, 0, 18190, 6526, -1, -1}, /* stage2_bcres2net2_conv_out */
-    {1, 7, {90, 6, 97}, -1, -1, 23810, 23870, 2020, 2080, 60, 0, 1, 1, 3, 0, 0, 0, -1, 6766, 141, -1}, /* stage2_bcres2net2_bn */
-    {8, 8, {7, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 480, 0.10000000000000001, 0, -1, 7126, 201, -1}, /* stage2_resnorm */
-    {5, 98, {8, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 7132, -1, -1}, /* stage2_mfa_att1_mean */
-    {0, 99, {98, -1, -1}, 23930, -1, -1, -1, -1, -1, 8, 15, 1, 1, 0, 0, 0, 0, 21790, 7134, -1, -1}, /* stage2_mfa_att1_relu */
-    {0, 100, {99, -1, -1}, 24050, -1, -1, -1, -1, -1, 15, 8, 1, 0, 0, 0, 0, 0, 21910, 7166, -1, -1}, /* stage2_mfa_att1_fc2 */
+    {4, 5, {76, 80, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 3803, -1, -1}, /* stage1_mfa_y4 */
+    {0, 81, {5, -1, -1}, 12710, -1, 15110, 15170, 1060, 1120, 60, 40, 1, 1, 0, 0, 0, 0, 11650, 3810, -1, -1}, /* stage2_bcres2net1_bn_in */
+    {6, 82, {81, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4050, -1, -1}, /* stage2_bcres2net1_f2_out1 */
+    {0, 82, {81, -1, -1}, 15230, -1, 15275, 15335, 1180, 1240, 15, 3, 4, 0, 0, 0, 0, 0, 14050, 4052, -1, -1}, /* stage2_bcres2net1_f2_out2 */
+    {3, 83, {81, 82, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4292, -1, -1}, /* stage2_bcres2net1_f2_sum3 */
+    {0, 82, {83, -1, -1}, 15395, -1, 15440, 15500, 1300, 1360, 15, 3, 4, 0, 0, 0, 0, 0, 14095, 4300, -1, -1}, /* stage2_bcres2net1_f2_out3 */
+    {3, 84, {81, 82, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4540, -1, -1}, /* stage2_bcres2net1_f2_sum4 */
+    {0, 82, {84, -1, -1}, 15560, -1, 15605, 15665, 1420, 1480, 15, 3, 4, 0, 0, 0, 0, 0, 14140, 4548, -1, -1}, /* stage2_bcres2net1_f2_out4 */
+    {5, 85, {82, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 4788, -1, -1}, /* stage2_bcres2net1_mean_f */
+    {6, 86, {85, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4790, -1, -1}, /* stage2_bcres2net1_f1_out1 */
+    {0, 86, {85, -1, -1}, 15725, -1, -1, -1, -1, -1, 15, 3, 1, 1, 0, 0, 0, 0, 14185, 4792, -1, -1}, /* stage2_bcres2net1_f1_out2 */
+    {3, 87, {85, 86, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4852, -1, -1}, /* stage2_bcres2net1_f1_sum3 */
+    {0, 86, {87, -1, -1}, 15770, -1, -1, -1, -1, -1, 15, 3, 1, 1, 0, 0, 0, 0, 14230, 4860, -1, -1}, /* stage2_bcres2net1_f1_out3 */
+    {3, 88, {85, 86, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4920, -1, -1}, /* stage2_bcres2net1_f1_sum4 */
+    {0, 86, {88, -1, -1}, 15815, -1, -1, -1, -1, -1, 15, 3, 1, 1, 0, 0, 0, 0, 14275, 4928, -1, -1}, /* stage2_bcres2net1_f1_out4 */
+    {0, 89, {86, -1, -1}, 15860, -1, -1, -1, -1, -1, 60, 60, 1, 0, 0, 0, 0, 0, 14320, 4988, -1, -1}, /* stage2_bcres2net1_conv_out */
+    {1, 6, {82, 89, -1}, -1, -1, 19460, 19520, 1540, 1600, 60, 0, 1, 1, 2, 0, 0, 0, -1, 5228, 81, -1}, /* stage2_bcres2net1_bn */
+    {6, 90, {6, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5408, -1, -1}, /* stage2_bcres2net2_f2_out1 */
+    {0, 90, {6, -1, -1}, 19580, -1, 19625, 19685, 1660, 1720, 15, 3, 4, 0, 0, 0, 0, 0, 17920, 5410, -1, -1}, /* stage2_bcres2net2_f2_out2 */
+    {3, 91, {6, 90, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5650, -1, -1}, /* stage2_bcres2net2_f2_sum3 */
+    {0, 90, {91, -1, -1}, 19745, -1, 19790, 19850, 1780, 1840, 15, 3, 4, 0, 0, 0, 0, 0, 17965, 5658, -1, -1}, /* stage2_bcres2net2_f2_out3 */
+    {3, 92, {6, 90, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5898, -1, -1}, /* stage2_bcres2net2_f2_sum4 */
+    {0, 90, {92, -1, -1}, 19910, -1, 19955, 20015, 1900, 1960, 15, 3, 4, 0, 0, 0, 0, 0, 18010, 5906, -1, -1}, /* stage2_bcres2net2_f2_out4 */
+    {5, 93, {90, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 6146, -1, -1}, /* stage2_bcres2net2_mean_f */
+    {6, 94, {93, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6148, -1, -1}, /* stage2_bcres2net2_f1_out1 */
+    {0, 94, {93, -1, -1}, 20075, -1, -1, -1, -1, -1, 15, 3, 1, 1, 0, 0, 0, 0, 18055, 6150, -1, -1}, /* stage2_bcres2net2_f1_out2 */
+    {3, 95, {93, 94, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6210, -1, -1}, /* stage2_bcres2net2_f1_sum3 */
+    {0, 94, {95, -1, -1}, 20120, -1, -1, -1, -1, -1, 15, 3, 1, 1, 0, 0, 0, 0, 18100, 6218, -1, -1}, /* stage2_bcres2net2_f1_out3 */
+    {3, 96, {93, 94, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6278, -1, -1}, /* stage2_bcres2net2_f1_sum4 */
+    {0, 94, {96, -1, -1}, 20165, -1, -1, -1, -1, -1, 15, 3, 1, 1, 0, 0, 0, 0, 18145, 6286, -1, -1}, /* stage2_bcres2net2_f1_out4 */
+    {0, 97, {94, -1, -1}, 20210, -1, -1, -1, -1, -1, 60, 60, 1, 0, 0, 0, 0, 0, 18190, 6346, -1, -1}, /* stage2_bcres2net2_conv_out */
+    {1, 7, {90, 6, 97}, -1, -1, 23810, 23870, 2020, 2080, 60, 0, 1, 1, 3, 0, 0, 0, -1, 6586, 141, -1}, /* stage2_bcres2net2_bn */
+    {8, 8, {7, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 480, 0.10000000000000001, 0, -1, 6826, 201, -1}, /* stage2_resnorm */
+    {5, 98, {8, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 6832, -1, -1}, /* stage2_mfa_att1_mean */
+    {0, 99, {98, -1, -1}, 23930, -1, -1, -1, -1, -1, 8, 15, 1, 1, 0, 0, 0, 0, 21790, 6834, -1, -1}, /* stage2_mfa_att1_relu */
+    {0, 100, {99, -1, -1}, 24050, -1, -1, -1, -1, -1, 15, 8, 1, 0, 0, 0, 0, 0, 21910, 6866, -1, -1}, /* stage2_mfa_att1_fc2 */
     {7, 101, {100, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 2048}, /* stage2_mfa_att1_sigmoid */
-    {4, 9, {8, 101, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7226, -1, -1}, /* stage2_mfa_y1 */
-    {0, 102, {8, -1, -1}, 24170, -1, 24305, 24320, 2140, 2155, 15, 9, 1, 1, 0, 0, 0, 0, 22030, 7233, -1, -1}, /* stage2_mfa_bn2 */
-    {5, 103, {102, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 7293, -1, -1}, /* stage2_mfa_att2_mean */
-    {0, 104, {103, -1, -1}, 24335, -1, -1, -1, -1, -1, 8, 15, 1, 1, 0, 0, 0, 0, 22165, 7295, -1, -1}, /* stage2_mfa_att2_relu */
-    {0, 105, {104, -1, -1}, 24455, -1, -1, -1, -1, -1, 15, 8, 1, 0, 0, 0, 0, 0, 22285, 7327, -1, -1}, /* stage2_mfa_att2_fc2 */
+    {4, 9, {8, 101, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6926, -1, -1}, /* stage2_mfa_y1 */
+    {0, 102, {8, -1, -1}, 24170, -1, 24305, 24320, 2140, 2155, 15, 9, 1, 1, 0, 0, 0, 0, 22030, 6933, -1, -1}, /* stage2_mfa_bn2 */
+    {5, 103, {102, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 6993, -1, -1}, /* stage2_mfa_att2_mean */
+    {0, 104, {103, -1, -1}, 24335, -1, -1, -1, -1, -1, 8, 15, 1, 1, 0, 0, 0, 0, 22165, 6995, -1, -1}, /* stage2_mfa_att2_relu */
+    {0, 105, {104, -1, -1}, 24455, -1, -1, -1, -1, -1, 15, 8, 1, 0, 0, 0, 0, 0, 22285, 7027, -1, -1}, /* stage2_mfa_att2_fc2 */
     {7, 106, {105, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 2304}, /* stage2_mfa_att2_sigmoid */
-    {4, 9, {102, 106, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7387, -1, -1}, /* stage2_mfa_y2 */
-    {3, 107, {8, 9, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7394, -1, -1}, /* stage2_mfa_sum3 */
-    {0, 108, {107, -1, -1}, 24575, -1, 24710, 24725, 2170, 2185, 15, 9, 1, 1, 0, 0, 0, 0, 22405, 7402, -1, -1}, /* stage2_mfa_bn3 */
-    {5, 109, {108, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 7462, -1, -1}, /* stage2_mfa_att3_mean */
-    {0, 110, {109, -1, -1}, 24740, -1, -1, -1, -1, -1, 8, 15, 1, 1, 0, 0, 0, 0, 22540, 7464, -1, -1}, /* stage2_mfa_att3_relu */
-    {0, 111, {110, -1, -1}, 24860, -1, -1, -1, -1, -1, 15, 8, 1, 0, 0, 0, 0, 0, 22660, 7496, -1, -1}, /* stage2_mfa_att3_fc2 */
+    {4, 9, {102, 106, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7087, -1, -1}, /* stage2_mfa_y2 */
+    {3, 107, {8, 9, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7094, -1, -1}, /* stage2_mfa_sum3 */
+    {0, 108, {107, -1, -1}, 24575, -1, 24710, 24725, 2170, 2185, 15, 9, 1, 1, 0, 0, 0, 0, 22405, 7102, -1, -1}, /* stage2_mfa_bn3 */
+    {5, 109, {108, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 7162, -1, -1}, /* stage2_mfa_att3_mean */
+    {0, 110, {109, -1, -1}, 24740, -1, -1, -1, -1, -1, 8, 15, 1, 1, 0, 0, 0, 0, 22540, 7164, -1, -1}, /* stage2_mfa_att3_relu */
+    {0, 111, {110, -1, -1}, 24860, -1, -1, -1, -1, -1, 15, 8, 1, 0, 0, 0, 0, 0, 22660, 7196, -1, -1}, /* stage2_mfa_att3_fc2 */
     {7, 112, {111, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 2560}, /* stage2_mfa_att3_sigmoid */
-    {4, 9, {108, 112, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7556, -1, -1}, /* stage2_mfa_y3 */
-    {3, 113, {8, 9, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7563, -1, -1}, /* stage2_mfa_sum4 */
-    {0, 114, {113, -1, -1}, 24980, -1, 25115, 25130, 2200, 2215, 15, 9, 1, 1, 0, 0, 0, 0, 22780, 7571, -1, -1}, /* stage2_mfa_bn4 */
-    {5, 115, {114, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 7631, -1, -1}, /* stage2_mfa_att4_mean */
-    {0, 116, {115, -1, -1}, 25145, -1, -1, -1, -1, -1, 8, 15, 1, 1, 0, 0, 0, 0, 22915, 7633, -1, -1}, /* stage2_mfa_att4_relu */
-    {0, 117, {116, -1, -1}, 25265, -1, -1, -1, -1, -1, 15, 8, 1, 0, 0, 0, 0, 0, 23035, 7665, -1, -1}, /* stage2_mfa_att4_fc2 */
+    {4, 9, {108, 112, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7256, -1, -1}, /* stage2_mfa_y3 */
+    {3, 113, {8, 9, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7263, -1, -1}, /* stage2_mfa_sum4 */
+    {0, 114, {113, -1, -1}, 24980, -1, 25115, 25130, 2200, 2215, 15, 9, 1, 1, 0, 0, 0, 0, 22780, 7271, -1, -1}, /* stage2_mfa_bn4 */
+    {5, 115, {114, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 7331, -1, -1}, /* stage2_mfa_att4_mean */
+    {0, 116, {115, -1, -1}, 25145, -1, -1, -1, -1, -1, 8, 15, 1, 1, 0, 0, 0, 0, 22915, 7333, -1, -1}, /* stage2_mfa_att4_relu */
+    {0, 117, {116, -1, -1}, 25265, -1, -1, -1, -1, -1, 15, 8, 1, 0, 0, 0, 0, 0, 23035, 7365, -1, -1}, /* stage2_mfa_att4_fc2 */
     {7, 118, {117, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 2816}, /* stage2_mfa_att4_sigmoid */
-    {4, 9, {114, 118, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7725, -1, -1}, /* stage2_mfa_y4 */
-    {0, 119, {9, -1, -1}, 25385, -1, 30185, 30265, 2230, 2310, 80, 60, 1, 1, 0, 0, 0, 0, 23155, 7732, -1, -1}, /* stage3_bcres2net1_bn_in */
-    {6, 120, {119, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 8052, -1, -1}, /* stage3_bcres2net1_f2_out1 */
-    {0, 120, {119, -1, -1}, 30345, -1, 30405, 30485, 2390, 2470, 20, 3, 4, 0, 0, 0, 0, 0, 27955, 8054, -1, -1}, /* stage3_bcres2net1_f2_out2 */
-    {3, 121, {119, 120, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 8374, -1, -1}, /* stage3_bcres2net1_f2_sum3 */
-    {0, 120, {121, -1, -1}, 30565, -1, 30625, 30705, 2550, 2630, 20, 3, 4, 0, 0, 0, 0, 0, 28015, 8382, -1, -1}, /* stage3_bcres2net1_f2_out3 */
-    {3, 122, {119, 120, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 8702, -1, -1}, /* stage3_bcres2net1_f2_sum4 */
-    {0, 120, {122, -1, -1}, 30785, -1, 30845, 30925, 2710, 2790, 20, 3, 4, 0, 0, 0, 0, 0, 28075, 8710, -1, -1}, /* stage3_bcres2net1_f2_out4 */
-    {5, 123, {120, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 9030, -1, -1}, /* stage3_bcres2net1_mean_f */
-    {6, 124, {123, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 9032, -1, -1}, /* stage3_bcres2net1_f1_out1 */
-    {0, 124, {123, -1, -1}, 31005, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 28135, 9034, -1, -1}, /* stage3_bcres2net1_f1_out2 */
-    {3, 125, {123, 124, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 9114, -1, -1}, /* stage3_bcres2net1_f1_sum3 */
-    {0, 124, {125, -1, -1}, 31065, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 28195, 9122, -1, -1}, /* stage3_bcres2net1_f1_out3 */
-    {3, 126, {123, 124, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 9202, -1, -1}, /* stage3_bcres2net1_f1_sum4 */
-    {0, 124, {126, -1, -1}, 31125, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 28255, 9210, -1, -1}, /* stage3_bcres2net1_f1_out4 */
-    {0, 127, {124, -1, -1}, 31185, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 28315, 9290, -1, -1}, /* stage3_bcres2net1_conv_out */
-    {1, 10, {120, 127, -1}, -1, -1, 37585, 37665, 2870, 2950, 80, 0, 1, 1, 2, 0, 0, 0, -1, 9610, 202, -1}, /* stage3_bcres2net1_bn */
-    {6, 128, {10, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 9930, -1, -1}, /* stage3_bcres2net2_f2_out1 */
-    {0, 128, {10, -1, -1}, 37745, -1, 37805, 37885, 3030, 3110, 20, 3, 4, 0, 0, 0, 0, 0, 34715, 9932, -1, -1}, /* stage3_bcres2net2_f2_out2 */
-    {3, 129, {10, 128, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 10252, -1, -1}, /* stage3_bcres2net2_f2_sum3 */
-    {0, 128, {129, -1, -1}, 37965, -1, 38025, 38105, 3190, 3270, 20, 3, 4, 0, 0, 0, 0, 0, 34775, 10260, -1, -1}, /* stage3_bcres2net2_f2_out3 */
-    {3, 130, {10, 128, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 10580, -1, -1}, /* stage3_bcres2net2_f2_sum4 */
-    {0, 128, {130, -1, -1}, 38185, -1, 38245, 38325, 3350, 3430, 20, 3, 4, 0, 0, 0, 0, 0, 34835, 10588, -1, -1}, /* stage3_bcres2net2_f2_out4 */
-    {5, 131, {128, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 10908, -1, -1}, /* stage3_bcres2net2_mean_f */
-    {6, 132, {131, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 10910, -1, -1}, /* stage3_bcres2net2_f1_out1 */
-    {0, 132, {131, -1, -1}, 38405, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 34895, 10912, -1, -1}, /* stage3_bcres2net2_f1_out2 */
-    {3, 133, {131, 132, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 10992, -1, -1}, /* stage3_bcres2net2_f1_sum3 */
-    {0, 132, {133, -1, -1}, 38465, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 34955, 11000, -1, -1}, /* stage3_bcres2net2_f1_out3 */
-    {3, 134, {131, 132, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 11080, -1, -1}, /* stage3_bcres2net2_f1_sum4 */
-    {0, 132, {134, -1, -1}, 38525, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 35015, 11088, -1, -1}, /* stage3_bcres2net2_f1_out4 */
-    {0, 135, {132, -1, -1}, 38585, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 35075, 11168, -1, -1}, /* stage3_bcres2net2_conv_out */
-    {1, 11, {128, 10, 135}, -1, -1, 44985, 45065, 3510, 3590, 80, 0, 1, 1, 3, 0, 0, 0, -1, 11488, 282, -1}, /* stage3_bcres2net2_bn */
-    {8, 12, {11, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 320, 0.10000000000000001, 0, -1, 11968, 362, -1}, /* stage3_resnorm */
-    {5, 136, {12, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 11974, -1, -1}, /* stage3_mfa_att1_mean */
-    {0, 137, {136, -1, -1}, 45145, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 41475, 11976, -1, -1}, /* stage3_mfa_att1_relu */
-    {0, 138, {137, -1, -1}, 45345, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 41675, 12016, -1, -1}, /* stage3_mfa_att1_fc2 */
+    {4, 9, {114, 118, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7425, -1, -1}, /* stage2_mfa_y4 */
+    {0, 119, {9, -1, -1}, 25385, -1, 30185, 30265, 2230, 2310, 80, 60, 1, 1, 0, 0, 0, 0, 23155, 7432, -1, -1}, /* stage3_bcres2net1_bn_in */
+    {6, 120, {119, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7752, -1, -1}, /* stage3_bcres2net1_f2_out1 */
+    {0, 120, {119, -1, -1}, 30345, -1, 30405, 30485, 2390, 2470, 20, 3, 4, 0, 0, 0, 0, 0, 27955, 7754, -1, -1}, /* stage3_bcres2net1_f2_out2 */
+    {3, 121, {119, 120, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 8074, -1, -1}, /* stage3_bcres2net1_f2_sum3 */
+    {0, 120, {121, -1, -1}, 30565, -1, 30625, 30705, 2550, 2630, 20, 3, 4, 0, 0, 0, 0, 0, 28015, 8082, -1, -1}, /* stage3_bcres2net1_f2_out3 */
+    {3, 122, {119, 120, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 8402, -1, -1}, /* stage3_bcres2net1_f2_sum4 */
+    {0, 120, {122, -1, -1}, 30785, -1, 30845, 30925, 2710, 2790, 20, 3, 4, 0, 0, 0, 0, 0, 28075, 8410, -1, -1}, /* stage3_bcres2net1_f2_out4 */
+    {5, 123, {120, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 8730, -1, -1}, /* stage3_bcres2net1_mean_f */
+    {6, 124, {123, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 8732, -1, -1}, /* stage3_bcres2net1_f1_out1 */
+    {0, 124, {123, -1, -1}, 31005, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 28135, 8734, -1, -1}, /* stage3_bcres2net1_f1_out2 */
+    {3, 125, {123, 124, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 8814, -1, -1}, /* stage3_bcres2net1_f1_sum3 */
+    {0, 124, {125, -1, -1}, 31065, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 28195, 8822, -1, -1}, /* stage3_bcres2net1_f1_out3 */
+    {3, 126, {123, 124, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 8902, -1, -1}, /* stage3_bcres2net1_f1_sum4 */
+    {0, 124, {126, -1, -1}, 31125, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 28255, 8910, -1, -1}, /* stage3_bcres2net1_f1_out4 */
+    {0, 127, {124, -1, -1}, 31185, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 28315, 8990, -1, -1}, /* stage3_bcres2net1_conv_out */
+    {1, 10, {120, 127, -1}, -1, -1, 37585, 37665, 2870, 2950, 80, 0, 1, 1, 2, 0, 0, 0, -1, 9310, 202, -1}, /* stage3_bcres2net1_bn */
+    {6, 128, {10, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 9550, -1, -1}, /* stage3_bcres2net2_f2_out1 */
+    {0, 128, {10, -1, -1}, 37745, -1, 37805, 37885, 3030, 3110, 20, 3, 4, 0, 0, 0, 0, 0, 34715, 9552, -1, -1}, /* stage3_bcres2net2_f2_out2 */
+    {3, 129, {10, 128, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 9872, -1, -1}, /* stage3_bcres2net2_f2_sum3 */
+    {0, 128, {129, -1, -1}, 37965, -1, 38025, 38105, 3190, 3270, 20, 3, 4, 0, 0, 0, 0, 0, 34775, 9880, -1, -1}, /* stage3_bcres2net2_f2_out3 */
+    {3, 130, {10, 128, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 10200, -1, -1}, /* stage3_bcres2net2_f2_sum4 */
+    {0, 128, {130, -1, -1}, 38185, -1, 38245, 38325, 3350, 3430, 20, 3, 4, 0, 0, 0, 0, 0, 34835, 10208, -1, -1}, /* stage3_bcres2net2_f2_out4 */
+    {5, 131, {128, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 10528, -1, -1}, /* stage3_bcres2net2_mean_f */
+    {6, 132, {131, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 10530, -1, -1}, /* stage3_bcres2net2_f1_out1 */
+    {0, 132, {131, -1, -1}, 38405, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 34895, 10532, -1, -1}, /* stage3_bcres2net2_f1_out2 */
+    {3, 133, {131, 132, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 10612, -1, -1}, /* stage3_bcres2net2_f1_sum3 */
+    {0, 132, {133, -1, -1}, 38465, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 34955, 10620, -1, -1}, /* stage3_bcres2net2_f1_out3 */
+    {3, 134, {131, 132, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 10700, -1, -1}, /* stage3_bcres2net2_f1_sum4 */
+    {0, 132, {134, -1, -1}, 38525, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 35015, 10708, -1, -1}, /* stage3_bcres2net2_f1_out4 */
+    {0, 135, {132, -1, -1}, 38585, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 35075, 10788, -1, -1}, /* stage3_bcres2net2_conv_out */
+    {1, 11, {128, 10, 135}, -1, -1, 44985, 45065, 3510, 3590, 80, 0, 1, 1, 3, 0, 0, 0, -1, 11108, 282, -1}, /* stage3_bcres2net2_bn */
+    {8, 12, {11, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 320, 0.10000000000000001, 0, -1, 11428, 362, -1}, /* stage3_resnorm */
+    {5, 136, {12, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 11434, -1, -1}, /* stage3_mfa_att1_mean */
+    {0, 137, {136, -1, -1}, 45145, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 41475, 11436, -1, -1}, /* stage3_mfa_att1_relu */
+    {0, 138, {137, -1, -1}, 45345, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 41675, 11476, -1, -1}, /* stage3_mfa_att1_fc2 */
     {7, 139, {138, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 3072}, /* stage3_mfa_att1_sigmoid */
-    {4, 13, {12, 139, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 12096, -1, -1}, /* stage3_mfa_y1 */
-    {0, 140, {12, -1, -1}, 45545, -1, 45725, 45745, 3670, 3690, 20, 9, 1, 1, 0, 0, 0, 0, 41875, 12103, -1, -1}, /* stage3_mfa_bn2 */
-    {5, 141, {140, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 12183, -1, -1}, /* stage3_mfa_att2_mean */
-    {0, 142, {141, -1, -1}, 45765, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 42055, 12185, -1, -1}, /* stage3_mfa_att2_relu */
-    {0, 143, {142, -1, -1}, 45965, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 42255, 12225, -1, -1}, /* stage3_mfa_att2_fc2 */
+    {4, 13, {12, 139, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 11556, -1, -1}, /* stage3_mfa_y1 */
+    {0, 140, {12, -1, -1}, 45545, -1, 45725, 45745, 3670, 3690, 20, 9, 1, 1, 0, 0, 0, 0, 41875, 11563, -1, -1}, /* stage3_mfa_bn2 */
+    {5, 141, {140, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 11643, -1, -1}, /* stage3_mfa_att2_mean */
+    {0, 142, {141, -1, -1}, 45765, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 42055, 11645, -1, -1}, /* stage3_mfa_att2_relu */
+    {0, 143, {142, -1, -1}, 45965, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 42255, 11685, -1, -1}, /* stage3_mfa_att2_fc2 */
     {7, 144, {143, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 3328}, /* stage3_mfa_att2_sigmoid */
-    {4, 13, {140, 144, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 12305, -1, -1}, /* stage3_mfa_y2 */
-    {3, 145, {12, 13, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 12312, -1, -1}, /* stage3_mfa_sum3 */
-    {0, 146, {145, -1, -1}, 46165, -1, 46345, 46365, 3710, 3730, 20, 9, 1, 1, 0, 0, 0, 0, 42455, 12320, -1, -1}, /* stage3_mfa_bn3 */
-    {5, 147, {146, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 12400, -1, -1}, /* stage3_mfa_att3_mean */
-    {0, 148, {147, -1, -1}, 46385, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 42635, 12402, -1, -1}, /* stage3_mfa_att3_relu */
-    {0, 149, {148, -1, -1}, 46585, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 42835, 12442, -1, -1}, /* stage3_mfa_att3_fc2 */
+    {4, 13, {140, 144, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 11765, -1, -1}, /* stage3_mfa_y2 */
+    {3, 145, {12, 13, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 11772, -1, -1}, /* stage3_mfa_sum3 */
+    {0, 146, {145, -1, -1}, 46165, -1, 46345, 46365, 3710, 3730, 20, 9, 1, 1, 0, 0, 0, 0, 42455, 11780, -1, -1}, /* stage3_mfa_bn3 */
+    {5, 147, {146, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 11860, -1, -1}, /* stage3_mfa_att3_mean */
+    {0, 148, {147, -1, -1}, 46385, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 42635, 11862, -1, -1}, /* stage3_mfa_att3_relu */
+    {0, 149, {148, -1, -1}, 46585, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 42835, 11902, -1, -1}, /* stage3_mfa_att3_fc2 */
     {7, 150, {149, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 3584}, /* stage3_mfa_att3_sigmoid */
-    {4, 13, {146, 150, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 12522, -1, -1}, /* stage3_mfa_y3 */
-    {3, 151, {12, 13, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 12529, -1, -1}, /* stage3_mfa_sum4 */
-    {0, 152, {151, -1, -1}, 46785, -1, 46965, 46985, 3750, 3770, 20, 9, 1, 1, 0, 0, 0, 0, 43035, 12537, -1, -1}, /* stage3_mfa_bn4 */
-    {5, 153, {152, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 12617, -1, -1}, /* stage3_mfa_att4_mean */
-    {0, 154, {153, -1, -1}, 47005, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 43215, 12619, -1, -1}, /* stage3_mfa_att4_relu */
-    {0, 155, {154, -1, -1}, 47205, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 43415, 12659, -1, -1}, /* stage3_mfa_att4_fc2 */
+    {4, 13, {146, 150, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 11982, -1, -1}, /* stage3_mfa_y3 */
+    {3, 151, {12, 13, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 11989, -1, -1}, /* stage3_mfa_sum4 */
+    {0, 152, {151, -1, -1}, 46785, -1, 46965, 46985, 3750, 3770, 20, 9, 1, 1, 0, 0, 0, 0, 43035, 11997, -1, -1}, /* stage3_mfa_bn4 */
+    {5, 153, {152, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 12077, -1, -1}, /* stage3_mfa_att4_mean */
+    {0, 154, {153, -1, -1}, 47005, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 43215, 12079, -1, -1}, /* stage3_mfa_att4_relu */
+    {0, 155, {154, -1, -1}, 47205, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 43415, 12119, -1, -1}, /* stage3_mfa_att4_fc2 */
     {7, 156, {155, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 3840}, /* stage3_mfa_att4_sigmoid */
-    {4, 13, {152, 156, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 12739, -1, -1}, /* stage3_mfa_y4 */
-    {0, 157, {13, -1, -1}, 47405, -1, 55405, 55505, 3790, 3890, 100, 80, 1, 1, 0, 0, 0, 0, 43615, 12746, -1, -1}, /* stage4_bcres2net1_bn_in */
-    {6, 158, {157, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 13146, -1, -1}, /* stage4_bcres2net1_f2_out1 */
-    {0, 158, {157, -1, -1}, 55605, -1, 55680, 55780, 3990, 4090, 25, 3, 4, 0, 0, 0, 0, 0, 51615, 13148, -1, -1}, /* stage4_bcres2net1_f2_out2 */
-    {3, 159, {157, 158, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 13548, -1, -1}, /* stage4_bcres2net1_f2_sum3 */
-    {0, 158, {159, -1, -1}, 55880, -1, 55955, 56055, 4190, 4290, 25, 3, 4, 0, 0, 0, 0, 0, 51690, 13556, -1, -1}, /* stage4_bcres2net1_f2_out3 */
-    {3, 160, {157, 158, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 13956, -1, -1}, /* stage4_bcres2net1_f2_sum4 */
-    {0, 158, {160, -1, -1}, 56155, -1, 56230, 56330, 4390, 4490, 25, 3, 4, 0, 0, 0, 0, 0, 51765, 13964, -1, -1}, /* stage4_bcres2net1_f2_out4 */
-    {5, 161, {158, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 14364, -1, -1}, /* stage4_bcres2net1_mean_f */
-    {6, 162, {161, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 14366, -1, -1}, /* stage4_bcres2net1_f1_out1 */
-    {0, 162, {161, -1, -1}, 56430, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 51840, 14368, -1, -1}, /* stage4_bcres2net1_f1_out2 */
-    {3, 163, {161, 162, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 14468, -1, -1}, /* stage4_bcres2net1_f1_sum3 */
-    {0, 162, {163, -1, -1}, 56505, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 51915, 14476, -1, -1}, /* stage4_bcres2net1_f1_out3 */
-    {3, 164, {161, 162, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 14576, -1, -1}, /* stage4_bcres2net1_f1_sum4 */
-    {0, 162, {164, -1, -1}, 56580, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 51990, 14584, -1, -1}, /* stage4_bcres2net1_f1_out4 */
-    {0, 165, {162, -1, -1}, 56655, -1, -1, -1, -1, -1, 100, 100, 1, 0, 0, 0, 0, 0, 52065, 14684, -1, -1}, /* stage4_bcres2net1_conv_out */
-    {1, 14, {158, 165, -1}, -1, -1, 66655, 66755, 4590, 4690, 100, 0, 1, 1, 2, 0, 0, 0, -1, 15084, 363, -1}, /* stage4_bcres2net1_bn */
-    {6, 166, {14, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 15484, -1, -1}, /* stage4_bcres2net2_f2_out1 */
-    {0, 166, {14, -1, -1}, 66855, -1, 66930, 67030, 4790, 4890, 25, 3, 4, 0, 0, 0, 0, 0, 62065, 15486, -1, -1}, /* stage4_bcres2net2_f2_out2 */
-    {3, 167, {14, 166, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 15886, -1, -1}, /* stage4_bcres2net2_f2_sum3 */
-    {0, 166, {167, -1, -1}, 67130, -1, 67205, 67305, 4990, 5090, 25, 3, 4, 0, 0, 0, 0, 0, 62140, 15894, -1, -1}, /* stage4_bcres2net2_f2_out3 */
-    {3, 168, {14, 166, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 16294, -1, -1}, /* stage4_bcres2net2_f2_sum4 */
-    {0, 166, {168, -1, -1}, 67405, -1, 67480, 67580, 5190, 5290, 25, 3, 4, 0, 0, 0, 0, 0, 62215, 16302, -1, -1}, /* stage4_bcres2net2_f2_out4 */
-    {5, 169, {166, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 16702, -1, -1}, /* stage4_bcres2net2_mean_f */
-    {6, 170, {169, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 16704, -1, -1}, /* stage4_bcres2net2_f1_out1 */
-    {0, 170, {169, -1, -1}, 67680, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 62290, 16706, -1, -1}, /* stage4_bcres2net2_f1_out2 */
-    {3, 171, {169, 170, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 16806, -1, -1}, /* stage4_bcres2net2_f1_sum3 */
-    {0, 170, {171, -1, -1}, 67755, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 62365, 16814, -1, -1}, /* stage4_bcres2net2_f1_out3 */
-    {3, 172, {169, 170, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 16914, -1, -1}, /* stage4_bcres2net2_f1_sum4 */
-    {0, 170, {172, -1, -1}, 67830, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 62440, 16922, -1, -1}, /* stage4_bcres2net2_f1_out4 */
-    {0, 173, {170, -1, -1}, 67905, -1, -1, -1, -1, -1, 100, 100, 1, 0, 0, 0, 0, 0, 62515, 17022, -1, -1}, /* stage4_bcres2net2_conv_out */
-    {1, 15, {166, 14, 173}, -1, -1, 77905, 78005, 5390, 5490, 100, 0, 1, 1, 3, 0, 0, 0, -1, 17422, 463, -1}, /* stage4_bcres2net2_bn */
-    {6, 174, {15, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 18022, -1, -1}, /* stage4_bcres2net3_f2_out1 */
-    {0, 174, {15, -1, -1}, 78105, -1, 78180, 78280, 5590, 5690, 25, 3, 4, 0, 0, 0, 0, 0, 72515, 18024, -1, -1}, /* stage4_bcres2net3_f2_out2 */
-    {3, 175, {15, 174, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 18424, -1, -1}, /* stage4_bcres2net3_f2_sum3 */
-    {0, 174, {175, -1, -1}, 78380, -1, 78455, 78555, 5790, 5890, 25, 3, 4, 0, 0, 0, 0, 0, 72590, 18432, -1, -1}, /* stage4_bcres2net3_f2_out3 */
-    {3, 176, {15, 174, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 18832, -1, -1}, /* stage4_bcres2net3_f2_sum4 */
-    {0, 174, {176, -1, -1}, 78655, -1, 78730, 78830, 5990, 6090, 25, 3, 4, 0, 0, 0, 0, 0, 72665, 18840, -1, -1}, /* stage4_bcres2net3_f2_out4 */
-    {5, 177, {174, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 19240, -1, -1}, /* stage4_bcres2net3_mean_f */
-    {6, 178, {177, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 19242, -1, -1}, /* stage4_bcres2net3_f1_out1 */
-    {0, 178, {177, -1, -1}, 78930, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 72740, 19244, -1, -1}, /* stage4_bcres2net3_f1_out2 */
-    {3, 179, {177, 178, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 19344, -1, -1}, /* stage4_bcres2net3_f1_sum3 */
-    {0, 178, {179, -1, -1}, 79005, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 72815, 19352, -1, -1}, /* stage4_bcres2net3_f1_out3 */
-    {3, 180, {177, 178, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 19452, -1, -1}, /* stage4_bcres2net3_f1_sum4 */
-    {0, 178, {180, -1, -1}, 79080, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 72890, 19460, -1, -1}, /* stage4_bcres2net3_f1_out4 */
-    {0, 181, {178, -1, -1}, 79155, -1, -1, -1, -1, -1, 100, 100, 1, 0, 0, 0, 0, 0, 72965, 19560, -1, -1}, /* stage4_bcres2net3_conv_out */
-    {1, 16, {174, 15, 181}, -1, -1, 89155, 89255, 6190, 6290, 100, 0, 1, 1, 3, 0, 0, 0, -1, 19960, 563, -1}, /* stage4_bcres2net3_bn */
-    {8, 17, {16, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 400, 0.10000000000000001, 0, -1, 20560, 663, -1}, /* stage4_resnorm */
-    {5, 182, {17, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 20566, -1, -1}, /* stage4_mfa_att1_mean */
-    {0, 183, {182, -1, -1}, 89355, -1, -1, -1, -1, -1, 12, 25, 1, 1, 0, 0, 0, 0, 82965, 20568, -1, -1}, /* stage4_mfa_att1_relu */
-    {0, 184, {183, -1, -1}, 89655, -1, -1, -1, -1, -1, 25, 12, 1, 0, 0, 0, 0, 0, 83265, 20616, -1, -1}, /* stage4_mfa_att1_fc2 */
+    {4, 13, {152, 156, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 12199, -1, -1}, /* stage3_mfa_y4 */
+    {0, 157, {13, -1, -1}, 47405, -1, 55405, 55505, 3790, 3890, 100, 80, 1, 1, 0, 0, 0, 0, 43615, 12206, -1, -1}, /* stage4_bcres2net1_bn_in */
+    {6, 158, {157, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 12606, -1, -1}, /* stage4_bcres2net1_f2_out1 */
+    {0, 158, {157, -1, -1}, 55605, -1, 55680, 55780, 3990, 4090, 25, 3, 4, 0, 0, 0, 0, 0, 51615, 12608, -1, -1}, /* stage4_bcres2net1_f2_out2 */
+    {3, 159, {157, 158, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 13008, -1, -1}, /* stage4_bcres2net1_f2_sum3 */
+    {0, 158, {159, -1, -1}, 55880, -1, 55955, 56055, 4190, 4290, 25, 3, 4, 0, 0, 0, 0, 0, 51690, 13016, -1, -1}, /* stage4_bcres2net1_f2_out3 */
+    {3, 160, {157, 158, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 13416, -1, -1}, /* stage4_bcres2net1_f2_sum4 */
+    {0, 158, {160, -1, -1}, 56155, -1, 56230, 56330, 4390, 4490, 25, 3, 4, 0, 0, 0, 0, 0, 51765, 13424, -1, -1}, /* stage4_bcres2net1_f2_out4 */
+    {5, 161, {158, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 13824, -1, -1}, /* stage4_bcres2net1_mean_f */
+    {6, 162, {161, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 13826, -1, -1}, /* stage4_bcres2net1_f1_out1 */
+    {0, 162, {161, -1, -1}, 56430, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 51840, 13828, -1, -1}, /* stage4_bcres2net1_f1_out2 */
+    {3, 163, {161, 162, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 13928, -1, -1}, /* stage4_bcres2net1_f1_sum3 */
+    {0, 162, {163, -1, -1}, 56505, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 51915, 13936, -1, -1}, /* stage4_bcres2net1_f1_out3 */
+    {3, 164, {161, 162, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 14036, -1, -1}, /* stage4_bcres2net1_f1_sum4 */
+    {0, 162, {164, -1, -1}, 56580, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 51990, 14044, -1, -1}, /* stage4_bcres2net1_f1_out4 */
+    {0, 165, {162, -1, -1}, 56655, -1, -1, -1, -1, -1, 100, 100, 1, 0, 0, 0, 0, 0, 52065, 14144, -1, -1}, /* stage4_bcres2net1_conv_out */
+    {1, 14, {158, 165, -1}, -1, -1, 66655, 66755, 4590, 4690, 100, 0, 1, 1, 2, 0, 0, 0, -1, 14544, 363, -1}, /* stage4_bcres2net1_bn */
+    {6, 166, {14, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 14844, -1, -1}, /* stage4_bcres2net2_f2_out1 */
+    {0, 166, {14, -1, -1}, 66855, -1, 66930, 67030, 4790, 4890, 25, 3, 4, 0, 0, 0, 0, 0, 62065, 14846, -1, -1}, /* stage4_bcres2net2_f2_out2 */
+    {3, 167, {14, 166, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 15246, -1, -1}, /* stage4_bcres2net2_f2_sum3 */
+    {0, 166, {167, -1, -1}, 67130, -1, 67205, 67305, 4990, 5090, 25, 3, 4, 0, 0, 0, 0, 0, 62140, 15254, -1, -1}, /* stage4_bcres2net2_f2_out3 */
+    {3, 168, {14, 166, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 15654, -1, -1}, /* stage4_bcres2net2_f2_sum4 */
+    {0, 166, {168, -1, -1}, 67405, -1, 67480, 67580, 5190, 5290, 25, 3, 4, 0, 0, 0, 0, 0, 62215, 15662, -1, -1}, /* stage4_bcres2net2_f2_out4 */
+    {5, 169, {166, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 16062, -1, -1}, /* stage4_bcres2net2_mean_f */
+    {6, 170, {169, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 16064, -1, -1}, /* stage4_bcres2net2_f1_out1 */
+    {0, 170, {169, -1, -1}, 67680, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 62290, 16066, -1, -1}, /* stage4_bcres2net2_f1_out2 */
+    {3, 171, {169, 170, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 16166, -1, -1}, /* stage4_bcres2net2_f1_sum3 */
+    {0, 170, {171, -1, -1}, 67755, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 62365, 16174, -1, -1}, /* stage4_bcres2net2_f1_out3 */
+    {3, 172, {169, 170, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 16274, -1, -1}, /* stage4_bcres2net2_f1_sum4 */
+    {0, 170, {172, -1, -1}, 67830, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 62440, 16282, -1, -1}, /* stage4_bcres2net2_f1_out4 */
+    {0, 173, {170, -1, -1}, 67905, -1, -1, -1, -1, -1, 100, 100, 1, 0, 0, 0, 0, 0, 62515, 16382, -1, -1}, /* stage4_bcres2net2_conv_out */
+    {1, 15, {166, 14, 173}, -1, -1, 77905, 78005, 5390, 5490, 100, 0, 1, 1, 3, 0, 0, 0, -1, 16782, 463, -1}, /* stage4_bcres2net2_bn */
+    {6, 174, {15, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 17182, -1, -1}, /* stage4_bcres2net3_f2_out1 */
+    {0, 174, {15, -1, -1}, 78105, -1, 78180, 78280, 5590, 5690, 25, 3, 4, 0, 0, 0, 0, 0, 72515, 17184, -1, -1}, /* stage4_bcres2net3_f2_out2 */
+    {3, 175, {15, 174, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 17584, -1, -1}, /* stage4_bcres2net3_f2_sum3 */
+    {0, 174, {175, -1, -1}, 78380, -1, 78455, 78555, 5790, 5890, 25, 3, 4, 0, 0, 0, 0, 0, 72590, 17592, -1, -1}, /* stage4_bcres2net3_f2_out3 */
+    {3, 176, {15, 174, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 17992, -1, -1}, /* stage4_bcres2net3_f2_sum4 */
+    {0, 174, {176, -1, -1}, 78655, -1, 78730, 78830, 5990, 6090, 25, 3, 4, 0, 0, 0, 0, 0, 72665, 18000, -1, -1}, /* stage4_bcres2net3_f2_out4 */
+    {5, 177, {174, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 18400, -1, -1}, /* stage4_bcres2net3_mean_f */
+    {6, 178, {177, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 18402, -1, -1}, /* stage4_bcres2net3_f1_out1 */
+    {0, 178, {177, -1, -1}, 78930, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 72740, 18404, -1, -1}, /* stage4_bcres2net3_f1_out2 */
+    {3, 179, {177, 178, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 18504, -1, -1}, /* stage4_bcres2net3_f1_sum3 */
+    {0, 178, {179, -1, -1}, 79005, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 72815, 18512, -1, -1}, /* stage4_bcres2net3_f1_out3 */
+    {3, 180, {177, 178, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 18612, -1, -1}, /* stage4_bcres2net3_f1_sum4 */
+    {0, 178, {180, -1, -1}, 79080, -1, -1, -1, -1, -1, 25, 3, 1, 1, 0, 0, 0, 0, 72890, 18620, -1, -1}, /* stage4_bcres2net3_f1_out4 */
+    {0, 181, {178, -1, -1}, 79155, -1, -1, -1, -1, -1, 100, 100, 1, 0, 0, 0, 0, 0, 72965, 18720, -1, -1}, /* stage4_bcres2net3_conv_out */
+    {1, 16, {174, 15, 181}, -1, -1, 89155, 89255, 6190, 6290, 100, 0, 1, 1, 3, 0, 0, 0, -1, 19120, 563, -1}, /* stage4_bcres2net3_bn */
+    {8, 17, {16, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 400, 0.10000000000000001, 0, -1, 19520, 663, -1}, /* stage4_resnorm */
+    {5, 182, {17, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 19526, -1, -1}, /* stage4_mfa_att1_mean */
+    {0, 183, {182, -1, -1}, 89355, -1, -1, -1, -1, -1, 12, 25, 1, 1, 0, 0, 0, 0, 82965, 19528, -1, -1}, /* stage4_mfa_att1_relu */
+    {0, 184, {183, -1, -1}, 89655, -1, -1, -1, -1, -1, 25, 12, 1, 0, 0, 0, 0, 0, 83265, 19576, -1, -1}, /* stage4_mfa_att1_fc2 */
     {7, 185, {184, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 4096}, /* stage4_mfa_att1_sigmoid */
-    {4, 18, {17, 185, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 20716, -1, -1}, /* stage4_mfa_y1 */
-    {0, 186, {17, -1, -1}, 89955, -1, 90180, 90205, 6390, 6415, 25, 9, 1, 1, 0, 0, 0, 0, 83565, 20723, -1, -1}, /* stage4_mfa_bn2 */
-    {5, 187, {186, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 20823, -1, -1}, /* stage4_mfa_att2_mean */
-    {0, 188, {187, -1, -1}, 90230, -1, -1, -1, -1, -1, 12, 25, 1, 1, 0, 0, 0, 0, 83790, 20825, -1, -1}, /* stage4_mfa_att2_relu */
-    {0, 189, {188, -1, -1}, 90530, -1, -1, -1, -1, -1, 25, 12, 1, 0, 0, 0, 0, 0, 84090, 20873, -1, -1}, /* stage4_mfa_att2_fc2 */
+    {4, 18, {17, 185, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 19676, -1, -1}, /* stage4_mfa_y1 */
+    {0, 186, {17, -1, -1}, 89955, -1, 90180, 90205, 6390, 6415, 25, 9, 1, 1, 0, 0, 0, 0, 83565, 19683, -1, -1}, /* stage4_mfa_bn2 */
+    {5, 187, {186, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 19783, -1, -1}, /* stage4_mfa_att2_mean */
+    {0, 188, {187, -1, -1}, 90230, -1, -1, -1, -1, -1, 12, 25, 1, 1, 0, 0, 0, 0, 83790, 19785, -1, -1}, /* stage4_mfa_att2_relu */
+    {0, 189, {188, -1, -1}, 90530, -1, -1, -1, -1, -1, 25, 12, 1, 0, 0, 0, 0, 0, 84090, 19833, -1, -1}, /* stage4_mfa_att2_fc2 */
     {7, 190, {189, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 4352}, /* stage4_mfa_att2_sigmoid */
-    {4, 18, {186, 190, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 20973, -1, -1}, /* stage4_mfa_y2 */
-    {3, 191, {17, 18, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 20980, -1, -1}, /* stage4_mfa_sum3 */
-    {0, 192, {191, -1, -1}, 90830, -1, 91055, 91080, 6440, 6465, 25, 9, 1, 1, 0, 0, 0, 0, 84390, 20988, -1, -1}, /* stage4_mfa_bn3 */
-    {5, 193, {192, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 21088, -1, -1}, /* stage4_mfa_att3_mean */
-    {0, 194, {193, -1, -1}, 91105, -1, -1, -1, -1, -1, 12, 25, 1, 1, 0, 0, 0, 0, 84615, 21090, -1, -1}, /* stage4_mfa_att3_relu */
-    {0, 195, {194, -1, -1}, 91405, -1, -1, -1, -1, -1, 25, 12, 1, 0, 0, 0, 0, 0, 84915, 21138, -1, -1}, /* stage4_mfa_att3_fc2 */
+    {4, 18, {186, 190, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 19933, -1, -1}, /* stage4_mfa_y2 */
+    {3, 191, {17, 18, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 19940, -1, -1}, /* stage4_mfa_sum3 */
+    {0, 192, {191, -1, -1}, 90830, -1, 91055, 91080, 6440, 6465, 25, 9, 1, 1, 0, 0, 0, 0, 84390, 19948, -1, -1}, /* stage4_mfa_bn3 */
+    {5, 193, {192, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 20048, -1, -1}, /* stage4_mfa_att3_mean */
+    {0, 194, {193, -1, -1}, 91105, -1, -1, -1, -1, -1, 12, 25, 1, 1, 0, 0, 0, 0, 84615, 20050, -1, -1}, /* stage4_mfa_att3_relu */
+    {0, 195, {194, -1, -1}, 91405, -1, -1, -1, -1, -1, 25, 12, 1, 0, 0, 0, 0, 0, 84915, 20098, -1, -1}, /* stage4_mfa_att3_fc2 */
     {7, 196, {195, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 4608}, /* stage4_mfa_att3_sigmoid */
-    {4, 18, {192, 196, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21238, -1, -1}, /* stage4_mfa_y3 */
-    {3, 197, {17, 18, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21245, -1, -1}, /* stage4_mfa_sum4 */
-    {0, 198, {197, -1, -1}, 91705, -1, 91930, 91955, 6490, 6515, 25, 9, 1, 1, 0, 0, 0, 0, 85215, 21253, -1, -1}, /* stage4_mfa_bn4 */
-    {5, 199, {198, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 21353, -1, -1}, /* stage4_mfa_att4_mean */
-    {0, 200, {199, -1, -1}, 91980, -1, -1, -1, -1, -1, 12, 25, 1, 1, 0, 0, 0, 0, 85440, 21355, -1, -1}, /* stage4_mfa_att4_relu */
-    {0, 201, {200, -1, -1}, 92280, -1, -1, -1, -1, -1, 25, 12, 1, 0, 0, 0, 0, 0, 85740, 21403, -1, -1}, /* stage4_mfa_att4_fc2 */
+    {4, 18, {192, 196, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 20198, -1, -1}, /* stage4_mfa_y3 */
+    {3, 197, {17, 18, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 20205, -1, -1}, /* stage4_mfa_sum4 */
+    {0, 198, {197, -1, -1}, 91705, -1, 91930, 91955, 6490, 6515, 25, 9, 1, 1, 0, 0, 0, 0, 85215, 20213, -1, -1}, /* stage4_mfa_bn4 */
+    {5, 199, {198, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 20313, -1, -1}, /* stage4_mfa_att4_mean */
+    {0, 200, {199, -1, -1}, 91980, -1, -1, -1, -1, -1, 12, 25, 1, 1, 0, 0, 0, 0, 85440, 20315, -1, -1}, /* stage4_mfa_att4_relu */
+    {0, 201, {200, -1, -1}, 92280, -1, -1, -1, -1, -1, 25, 12, 1, 0, 0, 0, 0, 0, 85740, 20363, -1, -1}, /* stage4_mfa_att4_fc2 */
     {7, 202, {201, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 4864}, /* stage4_mfa_att4_sigmoid */
-    {4, 18, {198, 202, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21503, -1, -1}, /* stage4_mfa_y4 */
-    {0, 203, {5, -1, -1}, 92580, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 86040, 21510, -1, -1}, /* head_fpm_lateral1 */
-    {0, 204, {9, -1, -1}, 94180, -1, -1, -1, -1, -1, 40, 60, 1, 0, 0, 0, 0, 0, 87640, 21670, -1, -1}, /* head_fpm_lateral2 */
-    {0, 205, {13, -1, -1}, 96580, -1, -1, -1, -1, -1, 40, 80, 1, 0, 0, 0, 0, 0, 90040, 21830, -1, -1}, /* head_fpm_lateral3 */
-    {0, 206, {18, -1, -1}, 99780, -1, -1, -1, -1, -1, 40, 100, 1, 0, 0, 0, 0, 0, 93240, 21990, -1, -1}, /* head_fpm_lateral4 */
-    {6, 207, {206, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 22150, -1, -1}, /* head_fpm_smooth4_f2_out1 */
-    {0, 207, {206, -1, -1}, 103780, -1, 103810, 103850, 6540, 6580, 10, 3, 4, 0, 0, 0, 0, 0, 97240, 22152, -1, -1}, /* head_fpm_smooth4_f2_out2 */
-    {3, 208, {206, 207, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 22312, -1, -1}, /* head_fpm_smooth4_f2_sum3 */
-    {0, 207, {208, -1, -1}, 103890, -1, 103920, 103960, 6620, 6660, 10, 3, 4, 0, 0, 0, 0, 0, 97270, 22320, -1, -1}, /* head_fpm_smooth4_f2_out3 */
-    {3, 209, {206, 207, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 22480, -1, -1}, /* head_fpm_smooth4_f2_sum4 */
-    {0, 207, {209, -1, -1}, 104000, -1, 104030, 104070, 6700, 6740, 10, 3, 4, 0, 0, 0, 0, 0, 97300, 22488, -1, -1}, /* head_fpm_smooth4_f2_out4 */
-    {5, 210, {207, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 22648, -1, -1}, /* head_fpm_smooth4_mean_f */
-    {6, 211, {210, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 22650, -1, -1}, /* head_fpm_smooth4_f1_out1 */
-    {0, 211, {210, -1, -1}, 104110, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 97330, 22652, -1, -1}, /* head_fpm_smooth4_f1_out2 */
-    {3, 212, {210, 211, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 22692, -1, -1}, /* head_fpm_smooth4_f1_sum3 */
-    {0, 211, {212, -1, -1}, 104140, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 97360, 22700, -1, -1}, /* head_fpm_smooth4_f1_out3 */
-    {3, 213, {210, 211, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 22740, -1, -1}, /* head_fpm_smooth4_f1_sum4 */
-    {0, 211, {213, -1, -1}, 104170, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 97390, 22748, -1, -1}, /* head_fpm_smooth4_f1_out4 */
-    {0, 214, {211, -1, -1}, 104200, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 97420, 22788, -1, -1}, /* head_fpm_smooth4_conv_out */
-    {1, 215, {207, 206, 214}, -1, -1, 105800, 105840, 6780, 6820, 40, 0, 1, 1, 3, 0, 0, 0, -1, 22948, 664, -1}, /* head_fpm_smooth4_bn */
-    {5, 19, {215, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 23188, -1, -1}, /* head_fpm_pool4 */
-    {3, 216, {206, 205, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 23190, -1, -1}, /* head_fpm_merge3 */
-    {6, 217, {216, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 23198, -1, -1}, /* head_fpm_smooth3_f2_out1 */
-    {0, 217, {216, -1, -1}, 105880, -1, 105910, 105950, 6860, 6900, 10, 3, 4, 0, 0, 0, 0, 0, 99020, 23200, -1, -1}, /* head_fpm_smooth3_f2_out2 */
-    {3, 218, {216, 217, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 23360, -1, -1}, /* head_fpm_smooth3_f2_sum3 */
-    {0, 217, {218, -1, -1}, 105990, -1, 106020, 106060, 6940, 6980, 10, 3, 4, 0, 0, 0, 0, 0, 99050, 23368, -1, -1}, /* head_fpm_smooth3_f2_out3 */
-    {3, 219, {216, 217, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 23528, -1, -1}, /* head_fpm_smooth3_f2_sum4 */
-    {0, 217, {219, -1, -1}, 106100, -1, 106130, 106170, 7020, 7060, 10, 3, 4, 0, 0, 0, 0, 0, 99080, 23536, -1, -1}, /* head_fpm_smooth3_f2_out4 */
-    {5, 220, {217, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 23696, -1, -1}, /* head_fpm_smooth3_mean_f */
-    {6, 221, {220, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 23698, -1, -1}, /* head_fpm_smooth3_f1_out1 */
-    {0, 221, {220, -1, -1}, 106210, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 99110, 23700, -1, -1}, /* head_fpm_smooth3_f1_out2 */
-    {3, 222, {220, 221, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 23740, -1, -1}, /* head_fpm_smooth3_f1_sum3 */
-    {0, 221, {222, -1, -1}, 106240, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 99140, 23748, -1, -1}, /* head_fpm_smooth3_f1_out3 */
-    {3, 223, {220, 221, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 23788, -1, -1}, /* head_fpm_smooth3_f1_sum4 */
-    {0, 221, {223, -1, -1}, 106270, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 99170, 23796, -1, -1}, /* head_fpm_smooth3_f1_out4 */
-    {0, 224, {221, -1, -1}, 106300, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 99200, 23836, -1, -1}, /* head_fpm_smooth3_conv_out */
-    {1, 225, {217, 216, 224}, -1, -1, 107900, 107940, 7100, 7140, 40, 0, 1, 1, 3, 0, 0, 0, -1, 23996, 704, -1}, /* head_fpm_smooth3_bn */
-    {5, 19, {225, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 24236, -1, -1}, /* head_fpm_pool3 */
-    {0, 226, {216, -1, -1}, 107980, -1, -1, -1, -1, -1, 160, 40, 1, 0, 0, 0, 0, 0, 100800, 24238, -1, -1}, /* head_fpm_up2 */
-    {3, 227, {226, 204, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 24878, -1, -1}, /* head_fpm_merge2 */
-    {6, 228, {227, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 24886, -1, -1}, /* head_fpm_smooth2_f2_out1 */
-    {0, 228, {227, -1, -1}, 114380, -1, 114410, 114450, 7180, 7220, 10, 3, 4, 0, 0, 0, 0, 0, 107200, 24888, -1, -1}, /* head_fpm_smooth2_f2_out2 */
-    {3, 229, {227, 228, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 25048, -1, -1}, /* head_fpm_smooth2_f2_sum3 */
-    {0, 228, {229, -1, -1}, 114490, -1, 114520, 114560, 7260, 7300, 10, 3, 4, 0, 0, 0, 0, 0, 107230, 25056, -1, -1}, /* head_fpm_smooth2_f2_out3 */
-    {3, 230, {227, 228, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 25216, -1, -1}, /* head_fpm_smooth2_f2_sum4 */
-    {0, 228, {230, -1, -1}, 114600, -1, 114630, 114670, 7340, 7380, 10, 3, 4, 0, 0, 0, 0, 0, 107260, 25224, -1, -1}, /* head_fpm_smooth2_f2_out4 */
-    {5, 231, {228, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 25384, -1, -1}, /* head_fpm_smooth2_mean_f */
-    {6, 232, {231, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 25386, -1, -1}, /* head_fpm_smooth2_f1_out1 */
-    {0, 232, {231, -1, -1}, 114710, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 107290, 25388, -1, -1}, /* head_fpm_smooth2_f1_out2 */
-    {3, 233, {231, 232, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 25428, -1, -1}, /* head_fpm_smooth2_f1_sum3 */
-    {0, 232, {233, -1, -1}, 114740, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 107320, 25436, -1, -1}, /* head_fpm_smooth2_f1_out3 */
-    {3, 234, {231, 232, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 25476, -1, -1}, /* head_fpm_smooth2_f1_sum4 */
-    {0, 232, {234, -1, -1}, 114770, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 107350, 25484, -1, -1}, /* head_fpm_smooth2_f1_out4 */
-    {0, 235, {232, -1, -1}, 114800, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 107380, 25524, -1, -1}, /* head_fpm_smooth2_conv_out */
-    {1, 236, {228, 227, 235}, -1, -1, 116400, 116440, 7420, 7460, 40, 0, 1, 1, 3, 0, 0, 0, -1, 25684, 744, -1}, /* head_fpm_smooth2_bn */
-    {5, 19, {236, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 512, 0, 0, -1, 25924, -1, -1}, /* head_fpm_pool2 */
-    {0, 237, {227, -1, -1}, 116480, -1, -1, -1, -1, -1, 160, 40, 1, 0, 0, 0, 0, 0, 108980, 25926, -1, -1}, /* head_fpm_up1 */
-    {3, 238, {237, 203, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 26566, -1, -1}, /* head_fpm_merge1 */
-    {6, 239, {238, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 26574, -1, -1}, /* head_fpm_smooth1_f2_out1 */
-    {0, 239, {238, -1, -1}, 122880, -1, 122910, 122950, 7500, 7540, 10, 3, 4, 0, 0, 0, 0, 0, 115380, 26576, -1, -1}, /* head_fpm_smooth1_f2_out2 */
-    {3, 240, {238, 239, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 26736, -1, -1}, /* head_fpm_smooth1_f2_sum3 */
-    {0, 239, {240, -1, -1}, 122990, -1, 123020, 123060, 7580, 7620, 10, 3, 4, 0, 0, 0, 0, 0, 115410, 26744, -1, -1}, /* head_fpm_smooth1_f2_out3 */
-    {3, 241, {238, 239, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 26904, -1, -1}, /* head_fpm_smooth1_f2_sum4 */
-    {0, 239, {241, -1, -1}, 123100, -1, 123130, 123170, 7660, 7700, 10, 3, 4, 0, 0, 0, 0, 0, 115440, 26912, -1, -1}, /* head_fpm_smooth1_f2_out4 */
-    {5, 242, {239, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 27072, -1, -1}, /* head_fpm_smooth1_mean_f */
-    {6, 243, {242, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 27074, -1, -1}, /* head_fpm_smooth1_f1_out1 */
-    {0, 243, {242, -1, -1}, 123210, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 115470, 27076, -1, -1}, /* head_fpm_smooth1_f1_out2 */
-    {3, 244, {242, 243, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 27116, -1, -1}, /* head_fpm_smooth1_f1_sum3 */
-    {0, 243, {244, -1, -1}, 123240, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 115500, 27124, -1, -1}, /* head_fpm_smooth1_f1_out3 */
-    {3, 245, {242, 243, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 27164, -1, -1}, /* head_fpm_smooth1_f1_sum4 */
-    {0, 243, {245, -1, -1}, 123270, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 115530, 27172, -1, -1}, /* head_fpm_smooth1_f1_out4 */
-    {0, 246, {243, -1, -1}, 123300, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 115560, 27212, -1, -1}, /* head_fpm_smooth1_conv_out */
-    {1, 247, {239, 238, 246}, -1, -1, 124900, 124940, 7740, 7780, 40, 0, 1, 1, 3, 0, 0, 0, -1, 27372, 784, -1}, /* head_fpm_smooth1_bn */
-    {5, 19, {247, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 2048, 0, 0, -1, 27612, -1, -1}, /* head_fpm_pool1 */
-    {0, 20, {19, -1, -1}, 124980, 126580, -1, -1, -1, -1, 10, 160, 1, 0, 0, 0, 0, 0, 117160, 27614, -1, -1}, /* head_linear */
+    {4, 18, {198, 202, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 20463, -1, -1}, /* stage4_mfa_y4 */
+    {0, 203, {5, -1, -1}, 92580, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 86040, 20470, -1, -1}, /* head_fpm_lateral1 */
+    {0, 204, {9, -1, -1}, 94180, -1, -1, -1, -1, -1, 40, 60, 1, 0, 0, 0, 0, 0, 87640, 20630, -1, -1}, /* head_fpm_lateral2 */
+    {0, 205, {13, -1, -1}, 96580, -1, -1, -1, -1, -1, 40, 80, 1, 0, 0, 0, 0, 0, 90040, 20790, -1, -1}, /* head_fpm_lateral3 */
+    {0, 206, {18, -1, -1}, 99780, -1, -1, -1, -1, -1, 40, 100, 1, 0, 0, 0, 0, 0, 93240, 20950, -1, -1}, /* head_fpm_lateral4 */
+    {6, 207, {206, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21110, -1, -1}, /* head_fpm_smooth4_f2_out1 */
+    {0, 207, {206, -1, -1}, 103780, -1, 103810, 103850, 6540, 6580, 10, 3, 4, 0, 0, 0, 0, 0, 97240, 21112, -1, -1}, /* head_fpm_smooth4_f2_out2 */
+    {3, 208, {206, 207, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21272, -1, -1}, /* head_fpm_smooth4_f2_sum3 */
+    {0, 207, {208, -1, -1}, 103890, -1, 103920, 103960, 6620, 6660, 10, 3, 4, 0, 0, 0, 0, 0, 97270, 21280, -1, -1}, /* head_fpm_smooth4_f2_out3 */
+    {3, 209, {206, 207, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21440, -1, -1}, /* head_fpm_smooth4_f2_sum4 */
+    {0, 207, {209, -1, -1}, 104000, -1, 104030, 104070, 6700, 6740, 10, 3, 4, 0, 0, 0, 0, 0, 97300, 21448, -1, -1}, /* head_fpm_smooth4_f2_out4 */
+    {5, 210, {207, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 21608, -1, -1}, /* head_fpm_smooth4_mean_f */
+    {6, 211, {210, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21610, -1, -1}, /* head_fpm_smooth4_f1_out1 */
+    {0, 211, {210, -1, -1}, 104110, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 97330, 21612, -1, -1}, /* head_fpm_smooth4_f1_out2 */
+    {3, 212, {210, 211, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21652, -1, -1}, /* head_fpm_smooth4_f1_sum3 */
+    {0, 211, {212, -1, -1}, 104140, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 97360, 21660, -1, -1}, /* head_fpm_smooth4_f1_out3 */
+    {3, 213, {210, 211, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21700, -1, -1}, /* head_fpm_smooth4_f1_sum4 */
+    {0, 211, {213, -1, -1}, 104170, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 97390, 21708, -1, -1}, /* head_fpm_smooth4_f1_out4 */
+    {0, 214, {211, -1, -1}, 104200, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 97420, 21748, -1, -1}, /* head_fpm_smooth4_conv_out */
+    {1, 215, {207, 206, 214}, -1, -1, 105800, 105840, 6780, 6820, 40, 0, 1, 1, 3, 0, 0, 0, -1, 21908, 664, -1}, /* head_fpm_smooth4_bn */
+    {5, 19, {215, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 22068, -1, -1}, /* head_fpm_pool4 */
+    {3, 216, {206, 205, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 22070, -1, -1}, /* head_fpm_merge3 */
+    {6, 217, {216, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 22078, -1, -1}, /* head_fpm_smooth3_f2_out1 */
+    {0, 217, {216, -1, -1}, 105880, -1, 105910, 105950, 6860, 6900, 10, 3, 4, 0, 0, 0, 0, 0, 99020, 22080, -1, -1}, /* head_fpm_smooth3_f2_out2 */
+    {3, 218, {216, 217, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 22240, -1, -1}, /* head_fpm_smooth3_f2_sum3 */
+    {0, 217, {218, -1, -1}, 105990, -1, 106020, 106060, 6940, 6980, 10, 3, 4, 0, 0, 0, 0, 0, 99050, 22248, -1, -1}, /* head_fpm_smooth3_f2_out3 */
+    {3, 219, {216, 217, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 22408, -1, -1}, /* head_fpm_smooth3_f2_sum4 */
+    {0, 217, {219, -1, -1}, 106100, -1, 106130, 106170, 7020, 7060, 10, 3, 4, 0, 0, 0, 0, 0, 99080, 22416, -1, -1}, /* head_fpm_smooth3_f2_out4 */
+    {5, 220, {217, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 22576, -1, -1}, /* head_fpm_smooth3_mean_f */
+    {6, 221, {220, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 22578, -1, -1}, /* head_fpm_smooth3_f1_out1 */
+    {0, 221, {220, -1, -1}, 106210, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 99110, 22580, -1, -1}, /* head_fpm_smooth3_f1_out2 */
+    {3, 222, {220, 221, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 22620, -1, -1}, /* head_fpm_smooth3_f1_sum3 */
+    {0, 221, {222, -1, -1}, 106240, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 99140, 22628, -1, -1}, /* head_fpm_smooth3_f1_out3 */
+    {3, 223, {220, 221, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 22668, -1, -1}, /* head_fpm_smooth3_f1_sum4 */
+    {0, 221, {223, -1, -1}, 106270, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 99170, 22676, -1, -1}, /* head_fpm_smooth3_f1_out4 */
+    {0, 224, {221, -1, -1}, 106300, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 99200, 22716, -1, -1}, /* head_fpm_smooth3_conv_out */
+    {1, 225, {217, 216, 224}, -1, -1, 107900, 107940, 7100, 7140, 40, 0, 1, 1, 3, 0, 0, 0, -1, 22876, 704, -1}, /* head_fpm_smooth3_bn */
+    {5, 19, {225, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 23036, -1, -1}, /* head_fpm_pool3 */
+    {0, 226, {216, -1, -1}, 107980, -1, -1, -1, -1, -1, 160, 40, 1, 0, 0, 0, 0, 0, 100800, 23038, -1, -1}, /* head_fpm_up2 */
+    {3, 227, {226, 204, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 23678, -1, -1}, /* head_fpm_merge2 */
+    {6, 228, {227, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 23686, -1, -1}, /* head_fpm_smooth2_f2_out1 */
+    {0, 228, {227, -1, -1}, 114380, -1, 114410, 114450, 7180, 7220, 10, 3, 4, 0, 0, 0, 0, 0, 107200, 23688, -1, -1}, /* head_fpm_smooth2_f2_out2 */
+    {3, 229, {227, 228, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 23848, -1, -1}, /* head_fpm_smooth2_f2_sum3 */
+    {0, 228, {229, -1, -1}, 114490, -1, 114520, 114560, 7260, 7300, 10, 3, 4, 0, 0, 0, 0, 0, 107230, 23856, -1, -1}, /* head_fpm_smooth2_f2_out3 */
+    {3, 230, {227, 228, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 24016, -1, -1}, /* head_fpm_smooth2_f2_sum4 */
+    {0, 228, {230, -1, -1}, 114600, -1, 114630, 114670, 7340, 7380, 10, 3, 4, 0, 0, 0, 0, 0, 107260, 24024, -1, -1}, /* head_fpm_smooth2_f2_out4 */
+    {5, 231, {228, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 24184, -1, -1}, /* head_fpm_smooth2_mean_f */
+    {6, 232, {231, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 24186, -1, -1}, /* head_fpm_smooth2_f1_out1 */
+    {0, 232, {231, -1, -1}, 114710, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 107290, 24188, -1, -1}, /* head_fpm_smooth2_f1_out2 */
+    {3, 233, {231, 232, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 24228, -1, -1}, /* head_fpm_smooth2_f1_sum3 */
+    {0, 232, {233, -1, -1}, 114740, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 107320, 24236, -1, -1}, /* head_fpm_smooth2_f1_out3 */
+    {3, 234, {231, 232, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 24276, -1, -1}, /* head_fpm_smooth2_f1_sum4 */
+    {0, 232, {234, -1, -1}, 114770, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 107350, 24284, -1, -1}, /* head_fpm_smooth2_f1_out4 */
+    {0, 235, {232, -1, -1}, 114800, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 107380, 24324, -1, -1}, /* head_fpm_smooth2_conv_out */
+    {1, 236, {228, 227, 235}, -1, -1, 116400, 116440, 7420, 7460, 40, 0, 1, 1, 3, 0, 0, 0, -1, 24484, 744, -1}, /* head_fpm_smooth2_bn */
+    {5, 19, {236, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 512, 0, 0, -1, 24644, -1, -1}, /* head_fpm_pool2 */
+    {0, 237, {227, -1, -1}, 116480, -1, -1, -1, -1, -1, 160, 40, 1, 0, 0, 0, 0, 0, 108980, 24646, -1, -1}, /* head_fpm_up1 */
+    {3, 238, {237, 203, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 25286, -1, -1}, /* head_fpm_merge1 */
+    {6, 239, {238, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 25294, -1, -1}, /* head_fpm_smooth1_f2_out1 */
+    {0, 239, {238, -1, -1}, 122880, -1, 122910, 122950, 7500, 7540, 10, 3, 4, 0, 0, 0, 0, 0, 115380, 25296, -1, -1}, /* head_fpm_smooth1_f2_out2 */
+    {3, 240, {238, 239, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 25456, -1, -1}, /* head_fpm_smooth1_f2_sum3 */
+    {0, 239, {240, -1, -1}, 122990, -1, 123020, 123060, 7580, 7620, 10, 3, 4, 0, 0, 0, 0, 0, 115410, 25464, -1, -1}, /* head_fpm_smooth1_f2_out3 */
+    {3, 241, {238, 239, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 25624, -1, -1}, /* head_fpm_smooth1_f2_sum4 */
+    {0, 239, {241, -1, -1}, 123100, -1, 123130, 123170, 7660, 7700, 10, 3, 4, 0, 0, 0, 0, 0, 115440, 25632, -1, -1}, /* head_fpm_smooth1_f2_out4 */
+    {5, 242, {239, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 25792, -1, -1}, /* head_fpm_smooth1_mean_f */
+    {6, 243, {242, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 25794, -1, -1}, /* head_fpm_smooth1_f1_out1 */
+    {0, 243, {242, -1, -1}, 123210, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 115470, 25796, -1, -1}, /* head_fpm_smooth1_f1_out2 */
+    {3, 244, {242, 243, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 25836, -1, -1}, /* head_fpm_smooth1_f1_sum3 */
+    {0, 243, {244, -1, -1}, 123240, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 115500, 25844, -1, -1}, /* head_fpm_smooth1_f1_out3 */
+    {3, 245, {242, 243, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 25884, -1, -1}, /* head_fpm_smooth1_f1_sum4 */
+    {0, 243, {245, -1, -1}, 123270, -1, -1, -1, -1, -1, 10, 3, 1, 1, 0, 0, 0, 0, 115530, 25892, -1, -1}, /* head_fpm_smooth1_f1_out4 */
+    {0, 246, {243, -1, -1}, 123300, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 115560, 25932, -1, -1}, /* head_fpm_smooth1_conv_out */
+    {1, 247, {239, 238, 246}, -1, -1, 124900, 124940, 7740, 7780, 40, 0, 1, 1, 3, 0, 0, 0, -1, 26092, 784, -1}, /* head_fpm_smooth1_bn */
+    {5, 19, {247, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 2048, 0, 0, -1, 26252, -1, -1}, /* head_fpm_pool1 */
+    {0, 20, {19, -1, -1}, 124980, 126580, -1, -1, -1, -1, 10, 160, 1, 0, 0, 0, 0, 0, 117160, 26254, -1, -1}, /* head_linear */
 };
 
 const AscInt8 bcres2net_mfa_fpm_int8 = {
     .steps = bcres2net_mfa_fpm_int8_steps, .nsteps = 343,
-    .n8 = 118760, .n32 = 27654, .n64 = 824, .nu8 = 5120, .nf = 248,
+    .n8 = 118760, .n32 = 26294, .n64 = 824, .nu8 = 5120, .nf = 248,
     .arena = 417792, .forward = bcres2net_mfa_fpm_int8_forward,
 };
 

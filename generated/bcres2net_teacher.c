@@ -9581,25 +9581,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* stage1.bcres2net1: stage1_bcres2net1_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[2] = {
-            {stage1_bcres2net1_f2, NN_I8_BCAST_NONE, w32[44], w32 + 4258, w32 + 4338},
-            {stage1_bcres2net1_drop, NN_I8_BCAST_F, w32[51], w32 + 4418, w32 + 4498},
+            {stage1_bcres2net1_f2, NN_I8_BCAST_NONE, w32[44], w32 + 4258},
+            {stage1_bcres2net1_drop, NN_I8_BCAST_F, w32[51], w32 + 4338},
         };
-        nn_i8_sum_affine(stage1_bcres2net1_bn, terms, 2, w64 + 0, w32[2], w32[2], 255, 80, 1, 128, 16);
+        nn_i8_sum_affine(stage1_bcres2net1_bn, terms, 2, w32 + 4418, w64 + 0, w32[2], w32[2], 255, 80, 1, 128, 16);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_f2_out1 */
-    nn_i8_requant_copy(stage1_bcres2net2_f2_out1, stage1_bcres2net2_f2_in1, 40960, w32[2], w32[4578], w32[4579], w32[52], 0, 255);
+    nn_i8_requant_copy(stage1_bcres2net2_f2_out1, stage1_bcres2net2_f2_in1, 40960, w32[2], w32[4498], w32[4499], w32[52], 0, 255);
 
     /* stage1.bcres2net2: stage1_bcres2net2_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_in2, w32[2], w8 + 31040, w32 + 4580, &shape, nn_i8_rq(w32 + 4660, 80, w32[52], 0, w32 + 4820), 4);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f2_out2, stage1_bcres2net2_f2_in2, w32[2], w8 + 31040, w32 + 4500, &shape, nn_i8_rq(w32 + 4580, 80, w32[52], 0, w32 + 4740), 4);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 4900);
+        const NnI8Add add = nn_i8_add_load(w32 + 4820);
         nn_i8_add(stage1_bcres2net2_f2_sum3, stage1_bcres2net2_f2_in3, stage1_bcres2net2_f2_out2, 40960, &add);
     }
 
@@ -9607,12 +9607,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_sum3, w32[53], w8 + 31100, w32 + 4908, &shape, nn_i8_rq(w32 + 4988, 80, w32[52], 0, w32 + 5148), 4);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f2_out3, stage1_bcres2net2_f2_sum3, w32[53], w8 + 31100, w32 + 4828, &shape, nn_i8_rq(w32 + 4908, 80, w32[52], 0, w32 + 5068), 4);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 5228);
+        const NnI8Add add = nn_i8_add_load(w32 + 5148);
         nn_i8_add(stage1_bcres2net2_f2_sum4, stage1_bcres2net2_f2_in4, stage1_bcres2net2_f2_out3, 40960, &add);
     }
 
@@ -9620,25 +9620,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_sum4, w32[54], w8 + 31160, w32 + 5236, &shape, nn_i8_rq(w32 + 5316, 80, w32[52], 0, w32 + 5476), 4);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f2_out4, stage1_bcres2net2_f2_sum4, w32[54], w8 + 31160, w32 + 5156, &shape, nn_i8_rq(w32 + 5236, 80, w32[52], 0, w32 + 5396), 4);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_mean_f */
-    nn_i8_mean_rq(stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, w32[52], 80, 128, 16, NN_I8_MEAN_F, w32[5556], w32[5557], w32[55]);
+    nn_i8_mean_rq(stage1_bcres2net2_mean_f, stage1_bcres2net2_f2, w32[52], 80, 128, 16, NN_I8_MEAN_F, w32[5476], w32[5477], w32[55]);
 
     /* stage1.bcres2net2: stage1_bcres2net2_f1_out1 */
-    nn_i8_requant_copy(stage1_bcres2net2_f1_out1, stage1_bcres2net2_f1_in1, 320, w32[55], w32[5558], w32[5559], w32[56], 0, 255);
+    nn_i8_requant_copy(stage1_bcres2net2_f1_out1, stage1_bcres2net2_f1_in1, 320, w32[55], w32[5478], w32[5479], w32[56], 0, 255);
 
     /* stage1.bcres2net2: stage1_bcres2net2_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f1_out2, stage1_bcres2net2_f1_in2, w32[55], w8 + 31220, w32 + 5560, &shape, nn_i8_rq(w32 + 5580, 20, w32[56], 1, w32 + 5620), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f1_out2, stage1_bcres2net2_f1_in2, w32[55], w8 + 31220, w32 + 5480, &shape, nn_i8_rq(w32 + 5500, 20, w32[56], 1, w32 + 5540), 1);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 5640);
+        const NnI8Add add = nn_i8_add_load(w32 + 5560);
         nn_i8_add(stage1_bcres2net2_f1_sum3, stage1_bcres2net2_f1_in3, stage1_bcres2net2_f1_out2, 320, &add);
     }
 
@@ -9646,12 +9646,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f1_out3, stage1_bcres2net2_f1_sum3, w32[57], w8 + 31280, w32 + 5648, &shape, nn_i8_rq(w32 + 5668, 20, w32[56], 1, w32 + 5708), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f1_out3, stage1_bcres2net2_f1_sum3, w32[57], w8 + 31280, w32 + 5568, &shape, nn_i8_rq(w32 + 5588, 20, w32[56], 1, w32 + 5628), 1);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 5728);
+        const NnI8Add add = nn_i8_add_load(w32 + 5648);
         nn_i8_add(stage1_bcres2net2_f1_sum4, stage1_bcres2net2_f1_in4, stage1_bcres2net2_f1_out3, 320, &add);
     }
 
@@ -9659,11 +9659,11 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f1_out4, stage1_bcres2net2_f1_sum4, w32[58], w8 + 31340, w32 + 5736, &shape, nn_i8_rq(w32 + 5756, 20, w32[56], 1, w32 + 5796), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2net2_f1_out4, stage1_bcres2net2_f1_sum4, w32[58], w8 + 31340, w32 + 5656, &shape, nn_i8_rq(w32 + 5676, 20, w32[56], 1, w32 + 5716), 1);
     }
 
     /* stage1.bcres2net2: stage1_bcres2net2_conv_out */
-    nn_i8_conv1x1(stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, w32[56], w8 + 31400, w32 + 5816, 80, 80, 16, nn_i8_rq(w32 + 5896, 80, w32[59], 0, w32 + 6056));
+    nn_i8_conv1x1(stage1_bcres2net2_conv_out, stage1_bcres2net2_f1, w32[56], w8 + 31400, w32 + 5736, 80, 80, 16, nn_i8_rq(w32 + 5816, 80, w32[59], 0, w32 + 5976));
 
     /* stage1.bcres2net2: stage1_bcres2net2_drop */
     memcpy(stage1_bcres2net2_drop, stage1_bcres2net2_conv_out, 1280);
@@ -9671,34 +9671,34 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* stage1.bcres2net2: stage1_bcres2net2_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {stage1_bcres2net2_f2, NN_I8_BCAST_NONE, w32[52], w32 + 6136, w32 + 6216},
-            {stage1_bcres2net1_bn, NN_I8_BCAST_NONE, w32[2], w32 + 6296, w32 + 6376},
-            {stage1_bcres2net2_drop, NN_I8_BCAST_F, w32[59], w32 + 6456, w32 + 6536},
+            {stage1_bcres2net2_f2, NN_I8_BCAST_NONE, w32[52], w32 + 6056},
+            {stage1_bcres2net1_bn, NN_I8_BCAST_NONE, w32[2], w32 + 6136},
+            {stage1_bcres2net2_drop, NN_I8_BCAST_F, w32[59], w32 + 6216},
         };
-        nn_i8_sum_affine(stage1_bcres2net2_bn, terms, 3, w64 + 80, w32[3], w32[3], 255, 80, 1, 128, 16);
+        nn_i8_sum_affine(stage1_bcres2net2_bn, terms, 3, w32 + 6296, w64 + 80, w32[3], w32[3], 255, 80, 1, 128, 16);
     }
 
     /* stage1.resnorm: stage1_resnorm */
     {
-        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 6616, w64 + 160);
+        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 6376, w64 + 160);
         nn_i8_resnorm(stage1_resnorm, stage1_bcres2net2_bn, 80, 1, 128, 16, &norm);
     }
 
     /* stage1.mfa: stage1_mfa_att1_mean */
-    nn_i8_mean_rq(stage1_mfa_att1_mean, stage1_mfa_x1, w32[4], 20, 128, 16, NN_I8_MEAN_T, w32[6622], w32[6623], w32[60]);
+    nn_i8_mean_rq(stage1_mfa_att1_mean, stage1_mfa_x1, w32[4], 20, 128, 16, NN_I8_MEAN_T, w32[6382], w32[6383], w32[60]);
 
     /* stage1.mfa: stage1_mfa_att1_relu, relu as the clamp */
-    nn_i8_conv1x1(stage1_mfa_att1_relu, stage1_mfa_att1_mean, w32[60], w8 + 37800, w32 + 6624, 20, 10, 128, nn_i8_rq(w32 + 6634, 10, w32[61], 1, w32 + 6654));
+    nn_i8_conv1x1(stage1_mfa_att1_relu, stage1_mfa_att1_mean, w32[60], w8 + 37800, w32 + 6384, 20, 10, 128, nn_i8_rq(w32 + 6394, 10, w32[61], 1, w32 + 6414));
 
     /* stage1.mfa: stage1_mfa_att1_fc2 */
-    nn_i8_conv1x1(stage1_mfa_att1_fc2, stage1_mfa_att1_relu, w32[61], w8 + 38000, w32 + 6664, 10, 20, 128, nn_i8_rq(w32 + 6684, 20, w32[62], 0, w32 + 6724));
+    nn_i8_conv1x1(stage1_mfa_att1_fc2, stage1_mfa_att1_relu, w32[61], w8 + 38000, w32 + 6424, 10, 20, 128, nn_i8_rq(w32 + 6444, 20, w32[62], 0, w32 + 6484));
 
     /* stage1.mfa: stage1_mfa_att1_sigmoid */
     nn_i8_lut_apply(stage1_mfa_att1_sigmoid, stage1_mfa_att1_fc2, 2560, u8 + 1024);
 
     /* stage1.mfa: stage1_mfa_y1 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 6744);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 6504);
         nn_i8_mul_bcast(stage1_mfa_y1, stage1_mfa_x1, stage1_mfa_att1_sigmoid, 20, 128, 16, NN_I8_BCAST_T, &mul);
     }
 
@@ -9706,30 +9706,30 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 128, 16, 3, 3, 1, 1, 1, 1, 1, 1, 128, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_mfa_bn2, stage1_mfa_x2, w32[4], w8 + 38200, w32 + 6751, &shape, nn_i8_rq(w32 + 6771, 20, w32[64], 1, w32 + 6811), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_mfa_bn2, stage1_mfa_x2, w32[4], w8 + 38200, w32 + 6511, &shape, nn_i8_rq(w32 + 6531, 20, w32[64], 1, w32 + 6571), 1);
     }
 
     /* stage1.mfa: stage1_mfa_att2_mean */
-    nn_i8_mean_rq(stage1_mfa_att2_mean, stage1_mfa_bn2, w32[64], 20, 128, 16, NN_I8_MEAN_T, w32[6831], w32[6832], w32[65]);
+    nn_i8_mean_rq(stage1_mfa_att2_mean, stage1_mfa_bn2, w32[64], 20, 128, 16, NN_I8_MEAN_T, w32[6591], w32[6592], w32[65]);
 
     /* stage1.mfa: stage1_mfa_att2_relu, relu as the clamp */
-    nn_i8_conv1x1(stage1_mfa_att2_relu, stage1_mfa_att2_mean, w32[65], w8 + 38380, w32 + 6833, 20, 10, 128, nn_i8_rq(w32 + 6843, 10, w32[66], 1, w32 + 6863));
+    nn_i8_conv1x1(stage1_mfa_att2_relu, stage1_mfa_att2_mean, w32[65], w8 + 38380, w32 + 6593, 20, 10, 128, nn_i8_rq(w32 + 6603, 10, w32[66], 1, w32 + 6623));
 
     /* stage1.mfa: stage1_mfa_att2_fc2 */
-    nn_i8_conv1x1(stage1_mfa_att2_fc2, stage1_mfa_att2_relu, w32[66], w8 + 38580, w32 + 6873, 10, 20, 128, nn_i8_rq(w32 + 6893, 20, w32[67], 0, w32 + 6933));
+    nn_i8_conv1x1(stage1_mfa_att2_fc2, stage1_mfa_att2_relu, w32[66], w8 + 38580, w32 + 6633, 10, 20, 128, nn_i8_rq(w32 + 6653, 20, w32[67], 0, w32 + 6693));
 
     /* stage1.mfa: stage1_mfa_att2_sigmoid */
     nn_i8_lut_apply(stage1_mfa_att2_sigmoid, stage1_mfa_att2_fc2, 2560, u8 + 1280);
 
     /* stage1.mfa: stage1_mfa_y2 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 6953);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 6713);
         nn_i8_mul_bcast(stage1_mfa_y2, stage1_mfa_bn2, stage1_mfa_att2_sigmoid, 20, 128, 16, NN_I8_BCAST_T, &mul);
     }
 
     /* stage1.mfa: stage1_mfa_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 6960);
+        const NnI8Add add = nn_i8_add_load(w32 + 6720);
         nn_i8_add(stage1_mfa_sum3, stage1_mfa_x3, stage1_mfa_y2, 40960, &add);
     }
 
@@ -9737,30 +9737,30 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 128, 16, 3, 3, 1, 1, 1, 1, 1, 1, 128, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_mfa_bn3, stage1_mfa_sum3, w32[69], w8 + 38780, w32 + 6968, &shape, nn_i8_rq(w32 + 6988, 20, w32[70], 1, w32 + 7028), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_mfa_bn3, stage1_mfa_sum3, w32[69], w8 + 38780, w32 + 6728, &shape, nn_i8_rq(w32 + 6748, 20, w32[70], 1, w32 + 6788), 1);
     }
 
     /* stage1.mfa: stage1_mfa_att3_mean */
-    nn_i8_mean_rq(stage1_mfa_att3_mean, stage1_mfa_bn3, w32[70], 20, 128, 16, NN_I8_MEAN_T, w32[7048], w32[7049], w32[71]);
+    nn_i8_mean_rq(stage1_mfa_att3_mean, stage1_mfa_bn3, w32[70], 20, 128, 16, NN_I8_MEAN_T, w32[6808], w32[6809], w32[71]);
 
     /* stage1.mfa: stage1_mfa_att3_relu, relu as the clamp */
-    nn_i8_conv1x1(stage1_mfa_att3_relu, stage1_mfa_att3_mean, w32[71], w8 + 38960, w32 + 7050, 20, 10, 128, nn_i8_rq(w32 + 7060, 10, w32[72], 1, w32 + 7080));
+    nn_i8_conv1x1(stage1_mfa_att3_relu, stage1_mfa_att3_mean, w32[71], w8 + 38960, w32 + 6810, 20, 10, 128, nn_i8_rq(w32 + 6820, 10, w32[72], 1, w32 + 6840));
 
     /* stage1.mfa: stage1_mfa_att3_fc2 */
-    nn_i8_conv1x1(stage1_mfa_att3_fc2, stage1_mfa_att3_relu, w32[72], w8 + 39160, w32 + 7090, 10, 20, 128, nn_i8_rq(w32 + 7110, 20, w32[73], 0, w32 + 7150));
+    nn_i8_conv1x1(stage1_mfa_att3_fc2, stage1_mfa_att3_relu, w32[72], w8 + 39160, w32 + 6850, 10, 20, 128, nn_i8_rq(w32 + 6870, 20, w32[73], 0, w32 + 6910));
 
     /* stage1.mfa: stage1_mfa_att3_sigmoid */
     nn_i8_lut_apply(stage1_mfa_att3_sigmoid, stage1_mfa_att3_fc2, 2560, u8 + 1536);
 
     /* stage1.mfa: stage1_mfa_y3 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 7170);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 6930);
         nn_i8_mul_bcast(stage1_mfa_y3, stage1_mfa_bn3, stage1_mfa_att3_sigmoid, 20, 128, 16, NN_I8_BCAST_T, &mul);
     }
 
     /* stage1.mfa: stage1_mfa_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 7177);
+        const NnI8Add add = nn_i8_add_load(w32 + 6937);
         nn_i8_add(stage1_mfa_sum4, stage1_mfa_x4, stage1_mfa_y3, 40960, &add);
     }
 
@@ -9768,24 +9768,24 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 128, 16, 3, 3, 1, 1, 1, 1, 1, 1, 128, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_mfa_bn4, stage1_mfa_sum4, w32[75], w8 + 39360, w32 + 7185, &shape, nn_i8_rq(w32 + 7205, 20, w32[76], 1, w32 + 7245), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_mfa_bn4, stage1_mfa_sum4, w32[75], w8 + 39360, w32 + 6945, &shape, nn_i8_rq(w32 + 6965, 20, w32[76], 1, w32 + 7005), 1);
     }
 
     /* stage1.mfa: stage1_mfa_att4_mean */
-    nn_i8_mean_rq(stage1_mfa_att4_mean, stage1_mfa_bn4, w32[76], 20, 128, 16, NN_I8_MEAN_T, w32[7265], w32[7266], w32[77]);
+    nn_i8_mean_rq(stage1_mfa_att4_mean, stage1_mfa_bn4, w32[76], 20, 128, 16, NN_I8_MEAN_T, w32[7025], w32[7026], w32[77]);
 
     /* stage1.mfa: stage1_mfa_att4_relu, relu as the clamp */
-    nn_i8_conv1x1(stage1_mfa_att4_relu, stage1_mfa_att4_mean, w32[77], w8 + 39540, w32 + 7267, 20, 10, 128, nn_i8_rq(w32 + 7277, 10, w32[78], 1, w32 + 7297));
+    nn_i8_conv1x1(stage1_mfa_att4_relu, stage1_mfa_att4_mean, w32[77], w8 + 39540, w32 + 7027, 20, 10, 128, nn_i8_rq(w32 + 7037, 10, w32[78], 1, w32 + 7057));
 
     /* stage1.mfa: stage1_mfa_att4_fc2 */
-    nn_i8_conv1x1(stage1_mfa_att4_fc2, stage1_mfa_att4_relu, w32[78], w8 + 39740, w32 + 7307, 10, 20, 128, nn_i8_rq(w32 + 7327, 20, w32[79], 0, w32 + 7367));
+    nn_i8_conv1x1(stage1_mfa_att4_fc2, stage1_mfa_att4_relu, w32[78], w8 + 39740, w32 + 7067, 10, 20, 128, nn_i8_rq(w32 + 7087, 20, w32[79], 0, w32 + 7127));
 
     /* stage1.mfa: stage1_mfa_att4_sigmoid */
     nn_i8_lut_apply(stage1_mfa_att4_sigmoid, stage1_mfa_att4_fc2, 2560, u8 + 1792);
 
     /* stage1.mfa: stage1_mfa_y4 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 7387);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 7147);
         nn_i8_mul_bcast(stage1_mfa_y4, stage1_mfa_bn4, stage1_mfa_att4_sigmoid, 20, 128, 16, NN_I8_BCAST_T, &mul);
     }
 
@@ -9793,21 +9793,21 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     nn_i8_maxpool(stage2_maxpool, stage1_mfa, 80, 128, 16, 2, 2, 64, 8);
 
     /* stage2.bcres2net1: stage2_bcres2net1_bn_in, norm folded, relu as the clamp */
-    nn_i8_conv1x1(stage2_bcres2net1_bn_in, stage2_maxpool, w32[5], w8 + 39940, w32 + 7394, 80, 120, 512, nn_i8_rq(w32 + 7514, 120, w32[81], 1, w32 + 7754));
+    nn_i8_conv1x1(stage2_bcres2net1_bn_in, stage2_maxpool, w32[5], w8 + 39940, w32 + 7154, 80, 120, 512, nn_i8_rq(w32 + 7274, 120, w32[81], 1, w32 + 7514));
 
     /* stage2.bcres2net1: stage2_bcres2net1_f2_out1 */
-    nn_i8_requant_copy(stage2_bcres2net1_f2_out1, stage2_bcres2net1_f2_in1, 15360, w32[81], w32[7874], w32[7875], w32[82], 0, 255);
+    nn_i8_requant_copy(stage2_bcres2net1_f2_out1, stage2_bcres2net1_f2_in1, 15360, w32[81], w32[7634], w32[7635], w32[82], 0, 255);
 
     /* stage2.bcres2net1: stage2_bcres2net1_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_in2, w32[81], w8 + 49540, w32 + 7876, &shape, nn_i8_rq(w32 + 7996, 120, w32[82], 0, w32 + 8236), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f2_out2, stage2_bcres2net1_f2_in2, w32[81], w8 + 49540, w32 + 7636, &shape, nn_i8_rq(w32 + 7756, 120, w32[82], 0, w32 + 7996), 4);
     }
 
     /* stage2.bcres2net1: stage2_bcres2net1_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 8356);
+        const NnI8Add add = nn_i8_add_load(w32 + 8116);
         nn_i8_add(stage2_bcres2net1_f2_sum3, stage2_bcres2net1_f2_in3, stage2_bcres2net1_f2_out2, 15360, &add);
     }
 
@@ -9815,12 +9815,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_sum3, w32[83], w8 + 49630, w32 + 8364, &shape, nn_i8_rq(w32 + 8484, 120, w32[82], 0, w32 + 8724), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f2_out3, stage2_bcres2net1_f2_sum3, w32[83], w8 + 49630, w32 + 8124, &shape, nn_i8_rq(w32 + 8244, 120, w32[82], 0, w32 + 8484), 4);
     }
 
     /* stage2.bcres2net1: stage2_bcres2net1_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 8844);
+        const NnI8Add add = nn_i8_add_load(w32 + 8604);
         nn_i8_add(stage2_bcres2net1_f2_sum4, stage2_bcres2net1_f2_in4, stage2_bcres2net1_f2_out3, 15360, &add);
     }
 
@@ -9828,25 +9828,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_sum4, w32[84], w8 + 49720, w32 + 8852, &shape, nn_i8_rq(w32 + 8972, 120, w32[82], 0, w32 + 9212), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f2_out4, stage2_bcres2net1_f2_sum4, w32[84], w8 + 49720, w32 + 8612, &shape, nn_i8_rq(w32 + 8732, 120, w32[82], 0, w32 + 8972), 4);
     }
 
     /* stage2.bcres2net1: stage2_bcres2net1_mean_f */
-    nn_i8_mean_rq(stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, w32[82], 120, 64, 8, NN_I8_MEAN_F, w32[9332], w32[9333], w32[85]);
+    nn_i8_mean_rq(stage2_bcres2net1_mean_f, stage2_bcres2net1_f2, w32[82], 120, 64, 8, NN_I8_MEAN_F, w32[9092], w32[9093], w32[85]);
 
     /* stage2.bcres2net1: stage2_bcres2net1_f1_out1 */
-    nn_i8_requant_copy(stage2_bcres2net1_f1_out1, stage2_bcres2net1_f1_in1, 240, w32[85], w32[9334], w32[9335], w32[86], 0, 255);
+    nn_i8_requant_copy(stage2_bcres2net1_f1_out1, stage2_bcres2net1_f1_in1, 240, w32[85], w32[9094], w32[9095], w32[86], 0, 255);
 
     /* stage2.bcres2net1: stage2_bcres2net1_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f1_out2, stage2_bcres2net1_f1_in2, w32[85], w8 + 49810, w32 + 9336, &shape, nn_i8_rq(w32 + 9366, 30, w32[86], 1, w32 + 9426), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f1_out2, stage2_bcres2net1_f1_in2, w32[85], w8 + 49810, w32 + 9096, &shape, nn_i8_rq(w32 + 9126, 30, w32[86], 1, w32 + 9186), 1);
     }
 
     /* stage2.bcres2net1: stage2_bcres2net1_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 9456);
+        const NnI8Add add = nn_i8_add_load(w32 + 9216);
         nn_i8_add(stage2_bcres2net1_f1_sum3, stage2_bcres2net1_f1_in3, stage2_bcres2net1_f1_out2, 240, &add);
     }
 
@@ -9854,12 +9854,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f1_out3, stage2_bcres2net1_f1_sum3, w32[87], w8 + 49900, w32 + 9464, &shape, nn_i8_rq(w32 + 9494, 30, w32[86], 1, w32 + 9554), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f1_out3, stage2_bcres2net1_f1_sum3, w32[87], w8 + 49900, w32 + 9224, &shape, nn_i8_rq(w32 + 9254, 30, w32[86], 1, w32 + 9314), 1);
     }
 
     /* stage2.bcres2net1: stage2_bcres2net1_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 9584);
+        const NnI8Add add = nn_i8_add_load(w32 + 9344);
         nn_i8_add(stage2_bcres2net1_f1_sum4, stage2_bcres2net1_f1_in4, stage2_bcres2net1_f1_out3, 240, &add);
     }
 
@@ -9867,11 +9867,11 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f1_out4, stage2_bcres2net1_f1_sum4, w32[88], w8 + 49990, w32 + 9592, &shape, nn_i8_rq(w32 + 9622, 30, w32[86], 1, w32 + 9682), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net1_f1_out4, stage2_bcres2net1_f1_sum4, w32[88], w8 + 49990, w32 + 9352, &shape, nn_i8_rq(w32 + 9382, 30, w32[86], 1, w32 + 9442), 1);
     }
 
     /* stage2.bcres2net1: stage2_bcres2net1_conv_out */
-    nn_i8_conv1x1(stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, w32[86], w8 + 50080, w32 + 9712, 120, 120, 8, nn_i8_rq(w32 + 9832, 120, w32[89], 0, w32 + 10072));
+    nn_i8_conv1x1(stage2_bcres2net1_conv_out, stage2_bcres2net1_f1, w32[86], w8 + 50080, w32 + 9472, 120, 120, 8, nn_i8_rq(w32 + 9592, 120, w32[89], 0, w32 + 9832));
 
     /* stage2.bcres2net1: stage2_bcres2net1_drop */
     memcpy(stage2_bcres2net1_drop, stage2_bcres2net1_conv_out, 960);
@@ -9879,25 +9879,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* stage2.bcres2net1: stage2_bcres2net1_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[2] = {
-            {stage2_bcres2net1_f2, NN_I8_BCAST_NONE, w32[82], w32 + 10192, w32 + 10312},
-            {stage2_bcres2net1_drop, NN_I8_BCAST_F, w32[89], w32 + 10432, w32 + 10552},
+            {stage2_bcres2net1_f2, NN_I8_BCAST_NONE, w32[82], w32 + 9952},
+            {stage2_bcres2net1_drop, NN_I8_BCAST_F, w32[89], w32 + 10072},
         };
-        nn_i8_sum_affine(stage2_bcres2net1_bn, terms, 2, w64 + 161, w32[6], w32[6], 255, 120, 1, 64, 8);
+        nn_i8_sum_affine(stage2_bcres2net1_bn, terms, 2, w32 + 10192, w64 + 161, w32[6], w32[6], 255, 120, 1, 64, 8);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_f2_out1 */
-    nn_i8_requant_copy(stage2_bcres2net2_f2_out1, stage2_bcres2net2_f2_in1, 15360, w32[6], w32[10672], w32[10673], w32[90], 0, 255);
+    nn_i8_requant_copy(stage2_bcres2net2_f2_out1, stage2_bcres2net2_f2_in1, 15360, w32[6], w32[10312], w32[10313], w32[90], 0, 255);
 
     /* stage2.bcres2net2: stage2_bcres2net2_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_in2, w32[6], w8 + 64480, w32 + 10674, &shape, nn_i8_rq(w32 + 10794, 120, w32[90], 0, w32 + 11034), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f2_out2, stage2_bcres2net2_f2_in2, w32[6], w8 + 64480, w32 + 10314, &shape, nn_i8_rq(w32 + 10434, 120, w32[90], 0, w32 + 10674), 4);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 11154);
+        const NnI8Add add = nn_i8_add_load(w32 + 10794);
         nn_i8_add(stage2_bcres2net2_f2_sum3, stage2_bcres2net2_f2_in3, stage2_bcres2net2_f2_out2, 15360, &add);
     }
 
@@ -9905,12 +9905,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_sum3, w32[91], w8 + 64570, w32 + 11162, &shape, nn_i8_rq(w32 + 11282, 120, w32[90], 0, w32 + 11522), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f2_out3, stage2_bcres2net2_f2_sum3, w32[91], w8 + 64570, w32 + 10802, &shape, nn_i8_rq(w32 + 10922, 120, w32[90], 0, w32 + 11162), 4);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 11642);
+        const NnI8Add add = nn_i8_add_load(w32 + 11282);
         nn_i8_add(stage2_bcres2net2_f2_sum4, stage2_bcres2net2_f2_in4, stage2_bcres2net2_f2_out3, 15360, &add);
     }
 
@@ -9918,25 +9918,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_sum4, w32[92], w8 + 64660, w32 + 11650, &shape, nn_i8_rq(w32 + 11770, 120, w32[90], 0, w32 + 12010), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f2_out4, stage2_bcres2net2_f2_sum4, w32[92], w8 + 64660, w32 + 11290, &shape, nn_i8_rq(w32 + 11410, 120, w32[90], 0, w32 + 11650), 4);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_mean_f */
-    nn_i8_mean_rq(stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, w32[90], 120, 64, 8, NN_I8_MEAN_F, w32[12130], w32[12131], w32[93]);
+    nn_i8_mean_rq(stage2_bcres2net2_mean_f, stage2_bcres2net2_f2, w32[90], 120, 64, 8, NN_I8_MEAN_F, w32[11770], w32[11771], w32[93]);
 
     /* stage2.bcres2net2: stage2_bcres2net2_f1_out1 */
-    nn_i8_requant_copy(stage2_bcres2net2_f1_out1, stage2_bcres2net2_f1_in1, 240, w32[93], w32[12132], w32[12133], w32[94], 0, 255);
+    nn_i8_requant_copy(stage2_bcres2net2_f1_out1, stage2_bcres2net2_f1_in1, 240, w32[93], w32[11772], w32[11773], w32[94], 0, 255);
 
     /* stage2.bcres2net2: stage2_bcres2net2_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f1_out2, stage2_bcres2net2_f1_in2, w32[93], w8 + 64750, w32 + 12134, &shape, nn_i8_rq(w32 + 12164, 30, w32[94], 1, w32 + 12224), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f1_out2, stage2_bcres2net2_f1_in2, w32[93], w8 + 64750, w32 + 11774, &shape, nn_i8_rq(w32 + 11804, 30, w32[94], 1, w32 + 11864), 1);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 12254);
+        const NnI8Add add = nn_i8_add_load(w32 + 11894);
         nn_i8_add(stage2_bcres2net2_f1_sum3, stage2_bcres2net2_f1_in3, stage2_bcres2net2_f1_out2, 240, &add);
     }
 
@@ -9944,12 +9944,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f1_out3, stage2_bcres2net2_f1_sum3, w32[95], w8 + 64840, w32 + 12262, &shape, nn_i8_rq(w32 + 12292, 30, w32[94], 1, w32 + 12352), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f1_out3, stage2_bcres2net2_f1_sum3, w32[95], w8 + 64840, w32 + 11902, &shape, nn_i8_rq(w32 + 11932, 30, w32[94], 1, w32 + 11992), 1);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 12382);
+        const NnI8Add add = nn_i8_add_load(w32 + 12022);
         nn_i8_add(stage2_bcres2net2_f1_sum4, stage2_bcres2net2_f1_in4, stage2_bcres2net2_f1_out3, 240, &add);
     }
 
@@ -9957,11 +9957,11 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f1_out4, stage2_bcres2net2_f1_sum4, w32[96], w8 + 64930, w32 + 12390, &shape, nn_i8_rq(w32 + 12420, 30, w32[94], 1, w32 + 12480), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2net2_f1_out4, stage2_bcres2net2_f1_sum4, w32[96], w8 + 64930, w32 + 12030, &shape, nn_i8_rq(w32 + 12060, 30, w32[94], 1, w32 + 12120), 1);
     }
 
     /* stage2.bcres2net2: stage2_bcres2net2_conv_out */
-    nn_i8_conv1x1(stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, w32[94], w8 + 65020, w32 + 12510, 120, 120, 8, nn_i8_rq(w32 + 12630, 120, w32[97], 0, w32 + 12870));
+    nn_i8_conv1x1(stage2_bcres2net2_conv_out, stage2_bcres2net2_f1, w32[94], w8 + 65020, w32 + 12150, 120, 120, 8, nn_i8_rq(w32 + 12270, 120, w32[97], 0, w32 + 12510));
 
     /* stage2.bcres2net2: stage2_bcres2net2_drop */
     memcpy(stage2_bcres2net2_drop, stage2_bcres2net2_conv_out, 960);
@@ -9969,34 +9969,34 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* stage2.bcres2net2: stage2_bcres2net2_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {stage2_bcres2net2_f2, NN_I8_BCAST_NONE, w32[90], w32 + 12990, w32 + 13110},
-            {stage2_bcres2net1_bn, NN_I8_BCAST_NONE, w32[6], w32 + 13230, w32 + 13350},
-            {stage2_bcres2net2_drop, NN_I8_BCAST_F, w32[97], w32 + 13470, w32 + 13590},
+            {stage2_bcres2net2_f2, NN_I8_BCAST_NONE, w32[90], w32 + 12630},
+            {stage2_bcres2net1_bn, NN_I8_BCAST_NONE, w32[6], w32 + 12750},
+            {stage2_bcres2net2_drop, NN_I8_BCAST_F, w32[97], w32 + 12870},
         };
-        nn_i8_sum_affine(stage2_bcres2net2_bn, terms, 3, w64 + 281, w32[7], w32[7], 255, 120, 1, 64, 8);
+        nn_i8_sum_affine(stage2_bcres2net2_bn, terms, 3, w32 + 12990, w64 + 281, w32[7], w32[7], 255, 120, 1, 64, 8);
     }
 
     /* stage2.resnorm: stage2_resnorm */
     {
-        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 13710, w64 + 401);
+        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 13110, w64 + 401);
         nn_i8_resnorm(stage2_resnorm, stage2_bcres2net2_bn, 120, 1, 64, 8, &norm);
     }
 
     /* stage2.mfa: stage2_mfa_att1_mean */
-    nn_i8_mean_rq(stage2_mfa_att1_mean, stage2_mfa_x1, w32[8], 30, 64, 8, NN_I8_MEAN_T, w32[13716], w32[13717], w32[98]);
+    nn_i8_mean_rq(stage2_mfa_att1_mean, stage2_mfa_x1, w32[8], 30, 64, 8, NN_I8_MEAN_T, w32[13116], w32[13117], w32[98]);
 
     /* stage2.mfa: stage2_mfa_att1_relu, relu as the clamp */
-    nn_i8_conv1x1(stage2_mfa_att1_relu, stage2_mfa_att1_mean, w32[98], w8 + 79420, w32 + 13718, 30, 16, 64, nn_i8_rq(w32 + 13734, 16, w32[99], 1, w32 + 13766));
+    nn_i8_conv1x1(stage2_mfa_att1_relu, stage2_mfa_att1_mean, w32[98], w8 + 79420, w32 + 13118, 30, 16, 64, nn_i8_rq(w32 + 13134, 16, w32[99], 1, w32 + 13166));
 
     /* stage2.mfa: stage2_mfa_att1_fc2 */
-    nn_i8_conv1x1(stage2_mfa_att1_fc2, stage2_mfa_att1_relu, w32[99], w8 + 79900, w32 + 13782, 16, 30, 64, nn_i8_rq(w32 + 13812, 30, w32[100], 0, w32 + 13872));
+    nn_i8_conv1x1(stage2_mfa_att1_fc2, stage2_mfa_att1_relu, w32[99], w8 + 79900, w32 + 13182, 16, 30, 64, nn_i8_rq(w32 + 13212, 30, w32[100], 0, w32 + 13272));
 
     /* stage2.mfa: stage2_mfa_att1_sigmoid */
     nn_i8_lut_apply(stage2_mfa_att1_sigmoid, stage2_mfa_att1_fc2, 1920, u8 + 2048);
 
     /* stage2.mfa: stage2_mfa_y1 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 13902);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 13302);
         nn_i8_mul_bcast(stage2_mfa_y1, stage2_mfa_x1, stage2_mfa_att1_sigmoid, 30, 64, 8, NN_I8_BCAST_T, &mul);
     }
 
@@ -10004,30 +10004,30 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 64, 8, 3, 3, 1, 1, 1, 1, 1, 1, 64, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_mfa_bn2, stage2_mfa_x2, w32[8], w8 + 80380, w32 + 13909, &shape, nn_i8_rq(w32 + 13939, 30, w32[102], 1, w32 + 13999), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_mfa_bn2, stage2_mfa_x2, w32[8], w8 + 80380, w32 + 13309, &shape, nn_i8_rq(w32 + 13339, 30, w32[102], 1, w32 + 13399), 1);
     }
 
     /* stage2.mfa: stage2_mfa_att2_mean */
-    nn_i8_mean_rq(stage2_mfa_att2_mean, stage2_mfa_bn2, w32[102], 30, 64, 8, NN_I8_MEAN_T, w32[14029], w32[14030], w32[103]);
+    nn_i8_mean_rq(stage2_mfa_att2_mean, stage2_mfa_bn2, w32[102], 30, 64, 8, NN_I8_MEAN_T, w32[13429], w32[13430], w32[103]);
 
     /* stage2.mfa: stage2_mfa_att2_relu, relu as the clamp */
-    nn_i8_conv1x1(stage2_mfa_att2_relu, stage2_mfa_att2_mean, w32[103], w8 + 80650, w32 + 14031, 30, 16, 64, nn_i8_rq(w32 + 14047, 16, w32[104], 1, w32 + 14079));
+    nn_i8_conv1x1(stage2_mfa_att2_relu, stage2_mfa_att2_mean, w32[103], w8 + 80650, w32 + 13431, 30, 16, 64, nn_i8_rq(w32 + 13447, 16, w32[104], 1, w32 + 13479));
 
     /* stage2.mfa: stage2_mfa_att2_fc2 */
-    nn_i8_conv1x1(stage2_mfa_att2_fc2, stage2_mfa_att2_relu, w32[104], w8 + 81130, w32 + 14095, 16, 30, 64, nn_i8_rq(w32 + 14125, 30, w32[105], 0, w32 + 14185));
+    nn_i8_conv1x1(stage2_mfa_att2_fc2, stage2_mfa_att2_relu, w32[104], w8 + 81130, w32 + 13495, 16, 30, 64, nn_i8_rq(w32 + 13525, 30, w32[105], 0, w32 + 13585));
 
     /* stage2.mfa: stage2_mfa_att2_sigmoid */
     nn_i8_lut_apply(stage2_mfa_att2_sigmoid, stage2_mfa_att2_fc2, 1920, u8 + 2304);
 
     /* stage2.mfa: stage2_mfa_y2 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 14215);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 13615);
         nn_i8_mul_bcast(stage2_mfa_y2, stage2_mfa_bn2, stage2_mfa_att2_sigmoid, 30, 64, 8, NN_I8_BCAST_T, &mul);
     }
 
     /* stage2.mfa: stage2_mfa_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 14222);
+        const NnI8Add add = nn_i8_add_load(w32 + 13622);
         nn_i8_add(stage2_mfa_sum3, stage2_mfa_x3, stage2_mfa_y2, 15360, &add);
     }
 
@@ -10035,30 +10035,30 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 64, 8, 3, 3, 1, 1, 1, 1, 1, 1, 64, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_mfa_bn3, stage2_mfa_sum3, w32[107], w8 + 81610, w32 + 14230, &shape, nn_i8_rq(w32 + 14260, 30, w32[108], 1, w32 + 14320), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_mfa_bn3, stage2_mfa_sum3, w32[107], w8 + 81610, w32 + 13630, &shape, nn_i8_rq(w32 + 13660, 30, w32[108], 1, w32 + 13720), 1);
     }
 
     /* stage2.mfa: stage2_mfa_att3_mean */
-    nn_i8_mean_rq(stage2_mfa_att3_mean, stage2_mfa_bn3, w32[108], 30, 64, 8, NN_I8_MEAN_T, w32[14350], w32[14351], w32[109]);
+    nn_i8_mean_rq(stage2_mfa_att3_mean, stage2_mfa_bn3, w32[108], 30, 64, 8, NN_I8_MEAN_T, w32[13750], w32[13751], w32[109]);
 
     /* stage2.mfa: stage2_mfa_att3_relu, relu as the clamp */
-    nn_i8_conv1x1(stage2_mfa_att3_relu, stage2_mfa_att3_mean, w32[109], w8 + 81880, w32 + 14352, 30, 16, 64, nn_i8_rq(w32 + 14368, 16, w32[110], 1, w32 + 14400));
+    nn_i8_conv1x1(stage2_mfa_att3_relu, stage2_mfa_att3_mean, w32[109], w8 + 81880, w32 + 13752, 30, 16, 64, nn_i8_rq(w32 + 13768, 16, w32[110], 1, w32 + 13800));
 
     /* stage2.mfa: stage2_mfa_att3_fc2 */
-    nn_i8_conv1x1(stage2_mfa_att3_fc2, stage2_mfa_att3_relu, w32[110], w8 + 82360, w32 + 14416, 16, 30, 64, nn_i8_rq(w32 + 14446, 30, w32[111], 0, w32 + 14506));
+    nn_i8_conv1x1(stage2_mfa_att3_fc2, stage2_mfa_att3_relu, w32[110], w8 + 82360, w32 + 13816, 16, 30, 64, nn_i8_rq(w32 + 13846, 30, w32[111], 0, w32 + 13906));
 
     /* stage2.mfa: stage2_mfa_att3_sigmoid */
     nn_i8_lut_apply(stage2_mfa_att3_sigmoid, stage2_mfa_att3_fc2, 1920, u8 + 2560);
 
     /* stage2.mfa: stage2_mfa_y3 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 14536);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 13936);
         nn_i8_mul_bcast(stage2_mfa_y3, stage2_mfa_bn3, stage2_mfa_att3_sigmoid, 30, 64, 8, NN_I8_BCAST_T, &mul);
     }
 
     /* stage2.mfa: stage2_mfa_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 14543);
+        const NnI8Add add = nn_i8_add_load(w32 + 13943);
         nn_i8_add(stage2_mfa_sum4, stage2_mfa_x4, stage2_mfa_y3, 15360, &add);
     }
 
@@ -10066,24 +10066,24 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {30, 30, 30, 1, 64, 8, 3, 3, 1, 1, 1, 1, 1, 1, 64, 8};
         for (int c = 0; c < 30; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_mfa_bn4, stage2_mfa_sum4, w32[113], w8 + 82840, w32 + 14551, &shape, nn_i8_rq(w32 + 14581, 30, w32[114], 1, w32 + 14641), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_mfa_bn4, stage2_mfa_sum4, w32[113], w8 + 82840, w32 + 13951, &shape, nn_i8_rq(w32 + 13981, 30, w32[114], 1, w32 + 14041), 1);
     }
 
     /* stage2.mfa: stage2_mfa_att4_mean */
-    nn_i8_mean_rq(stage2_mfa_att4_mean, stage2_mfa_bn4, w32[114], 30, 64, 8, NN_I8_MEAN_T, w32[14671], w32[14672], w32[115]);
+    nn_i8_mean_rq(stage2_mfa_att4_mean, stage2_mfa_bn4, w32[114], 30, 64, 8, NN_I8_MEAN_T, w32[14071], w32[14072], w32[115]);
 
     /* stage2.mfa: stage2_mfa_att4_relu, relu as the clamp */
-    nn_i8_conv1x1(stage2_mfa_att4_relu, stage2_mfa_att4_mean, w32[115], w8 + 83110, w32 + 14673, 30, 16, 64, nn_i8_rq(w32 + 14689, 16, w32[116], 1, w32 + 14721));
+    nn_i8_conv1x1(stage2_mfa_att4_relu, stage2_mfa_att4_mean, w32[115], w8 + 83110, w32 + 14073, 30, 16, 64, nn_i8_rq(w32 + 14089, 16, w32[116], 1, w32 + 14121));
 
     /* stage2.mfa: stage2_mfa_att4_fc2 */
-    nn_i8_conv1x1(stage2_mfa_att4_fc2, stage2_mfa_att4_relu, w32[116], w8 + 83590, w32 + 14737, 16, 30, 64, nn_i8_rq(w32 + 14767, 30, w32[117], 0, w32 + 14827));
+    nn_i8_conv1x1(stage2_mfa_att4_fc2, stage2_mfa_att4_relu, w32[116], w8 + 83590, w32 + 14137, 16, 30, 64, nn_i8_rq(w32 + 14167, 30, w32[117], 0, w32 + 14227));
 
     /* stage2.mfa: stage2_mfa_att4_sigmoid */
     nn_i8_lut_apply(stage2_mfa_att4_sigmoid, stage2_mfa_att4_fc2, 1920, u8 + 2816);
 
     /* stage2.mfa: stage2_mfa_y4 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 14857);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 14257);
         nn_i8_mul_bcast(stage2_mfa_y4, stage2_mfa_bn4, stage2_mfa_att4_sigmoid, 30, 64, 8, NN_I8_BCAST_T, &mul);
     }
 
@@ -10091,21 +10091,21 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     nn_i8_maxpool(stage3_maxpool, stage2_mfa, 120, 64, 8, 2, 2, 32, 4);
 
     /* stage3.bcres2net1: stage3_bcres2net1_bn_in, norm folded, relu as the clamp */
-    nn_i8_conv1x1(stage3_bcres2net1_bn_in, stage3_maxpool, w32[9], w8 + 84070, w32 + 14864, 120, 160, 128, nn_i8_rq(w32 + 15024, 160, w32[119], 1, w32 + 15344));
+    nn_i8_conv1x1(stage3_bcres2net1_bn_in, stage3_maxpool, w32[9], w8 + 84070, w32 + 14264, 120, 160, 128, nn_i8_rq(w32 + 14424, 160, w32[119], 1, w32 + 14744));
 
     /* stage3.bcres2net1: stage3_bcres2net1_f2_out1 */
-    nn_i8_requant_copy(stage3_bcres2net1_f2_out1, stage3_bcres2net1_f2_in1, 5120, w32[119], w32[15504], w32[15505], w32[120], 0, 255);
+    nn_i8_requant_copy(stage3_bcres2net1_f2_out1, stage3_bcres2net1_f2_in1, 5120, w32[119], w32[14904], w32[14905], w32[120], 0, 255);
 
     /* stage3.bcres2net1: stage3_bcres2net1_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_in2, w32[119], w8 + 103270, w32 + 15506, &shape, nn_i8_rq(w32 + 15666, 160, w32[120], 0, w32 + 15986), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f2_out2, stage3_bcres2net1_f2_in2, w32[119], w8 + 103270, w32 + 14906, &shape, nn_i8_rq(w32 + 15066, 160, w32[120], 0, w32 + 15386), 4);
     }
 
     /* stage3.bcres2net1: stage3_bcres2net1_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 16146);
+        const NnI8Add add = nn_i8_add_load(w32 + 15546);
         nn_i8_add(stage3_bcres2net1_f2_sum3, stage3_bcres2net1_f2_in3, stage3_bcres2net1_f2_out2, 5120, &add);
     }
 
@@ -10113,12 +10113,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_sum3, w32[121], w8 + 103390, w32 + 16154, &shape, nn_i8_rq(w32 + 16314, 160, w32[120], 0, w32 + 16634), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f2_out3, stage3_bcres2net1_f2_sum3, w32[121], w8 + 103390, w32 + 15554, &shape, nn_i8_rq(w32 + 15714, 160, w32[120], 0, w32 + 16034), 4);
     }
 
     /* stage3.bcres2net1: stage3_bcres2net1_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 16794);
+        const NnI8Add add = nn_i8_add_load(w32 + 16194);
         nn_i8_add(stage3_bcres2net1_f2_sum4, stage3_bcres2net1_f2_in4, stage3_bcres2net1_f2_out3, 5120, &add);
     }
 
@@ -10126,25 +10126,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_sum4, w32[122], w8 + 103510, w32 + 16802, &shape, nn_i8_rq(w32 + 16962, 160, w32[120], 0, w32 + 17282), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f2_out4, stage3_bcres2net1_f2_sum4, w32[122], w8 + 103510, w32 + 16202, &shape, nn_i8_rq(w32 + 16362, 160, w32[120], 0, w32 + 16682), 4);
     }
 
     /* stage3.bcres2net1: stage3_bcres2net1_mean_f */
-    nn_i8_mean_rq(stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, w32[120], 160, 32, 4, NN_I8_MEAN_F, w32[17442], w32[17443], w32[123]);
+    nn_i8_mean_rq(stage3_bcres2net1_mean_f, stage3_bcres2net1_f2, w32[120], 160, 32, 4, NN_I8_MEAN_F, w32[16842], w32[16843], w32[123]);
 
     /* stage3.bcres2net1: stage3_bcres2net1_f1_out1 */
-    nn_i8_requant_copy(stage3_bcres2net1_f1_out1, stage3_bcres2net1_f1_in1, 160, w32[123], w32[17444], w32[17445], w32[124], 0, 255);
+    nn_i8_requant_copy(stage3_bcres2net1_f1_out1, stage3_bcres2net1_f1_in1, 160, w32[123], w32[16844], w32[16845], w32[124], 0, 255);
 
     /* stage3.bcres2net1: stage3_bcres2net1_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f1_out2, stage3_bcres2net1_f1_in2, w32[123], w8 + 103630, w32 + 17446, &shape, nn_i8_rq(w32 + 17486, 40, w32[124], 1, w32 + 17566), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f1_out2, stage3_bcres2net1_f1_in2, w32[123], w8 + 103630, w32 + 16846, &shape, nn_i8_rq(w32 + 16886, 40, w32[124], 1, w32 + 16966), 1);
     }
 
     /* stage3.bcres2net1: stage3_bcres2net1_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 17606);
+        const NnI8Add add = nn_i8_add_load(w32 + 17006);
         nn_i8_add(stage3_bcres2net1_f1_sum3, stage3_bcres2net1_f1_in3, stage3_bcres2net1_f1_out2, 160, &add);
     }
 
@@ -10152,12 +10152,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f1_out3, stage3_bcres2net1_f1_sum3, w32[125], w8 + 103750, w32 + 17614, &shape, nn_i8_rq(w32 + 17654, 40, w32[124], 1, w32 + 17734), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f1_out3, stage3_bcres2net1_f1_sum3, w32[125], w8 + 103750, w32 + 17014, &shape, nn_i8_rq(w32 + 17054, 40, w32[124], 1, w32 + 17134), 1);
     }
 
     /* stage3.bcres2net1: stage3_bcres2net1_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 17774);
+        const NnI8Add add = nn_i8_add_load(w32 + 17174);
         nn_i8_add(stage3_bcres2net1_f1_sum4, stage3_bcres2net1_f1_in4, stage3_bcres2net1_f1_out3, 160, &add);
     }
 
@@ -10165,11 +10165,11 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f1_out4, stage3_bcres2net1_f1_sum4, w32[126], w8 + 103870, w32 + 17782, &shape, nn_i8_rq(w32 + 17822, 40, w32[124], 1, w32 + 17902), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net1_f1_out4, stage3_bcres2net1_f1_sum4, w32[126], w8 + 103870, w32 + 17182, &shape, nn_i8_rq(w32 + 17222, 40, w32[124], 1, w32 + 17302), 1);
     }
 
     /* stage3.bcres2net1: stage3_bcres2net1_conv_out */
-    nn_i8_conv1x1(stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, w32[124], w8 + 103990, w32 + 17942, 160, 160, 4, nn_i8_rq(w32 + 18102, 160, w32[127], 0, w32 + 18422));
+    nn_i8_conv1x1(stage3_bcres2net1_conv_out, stage3_bcres2net1_f1, w32[124], w8 + 103990, w32 + 17342, 160, 160, 4, nn_i8_rq(w32 + 17502, 160, w32[127], 0, w32 + 17822));
 
     /* stage3.bcres2net1: stage3_bcres2net1_drop */
     memcpy(stage3_bcres2net1_drop, stage3_bcres2net1_conv_out, 640);
@@ -10177,25 +10177,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* stage3.bcres2net1: stage3_bcres2net1_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[2] = {
-            {stage3_bcres2net1_f2, NN_I8_BCAST_NONE, w32[120], w32 + 18582, w32 + 18742},
-            {stage3_bcres2net1_drop, NN_I8_BCAST_F, w32[127], w32 + 18902, w32 + 19062},
+            {stage3_bcres2net1_f2, NN_I8_BCAST_NONE, w32[120], w32 + 17982},
+            {stage3_bcres2net1_drop, NN_I8_BCAST_F, w32[127], w32 + 18142},
         };
-        nn_i8_sum_affine(stage3_bcres2net1_bn, terms, 2, w64 + 402, w32[10], w32[10], 255, 160, 1, 32, 4);
+        nn_i8_sum_affine(stage3_bcres2net1_bn, terms, 2, w32 + 18302, w64 + 402, w32[10], w32[10], 255, 160, 1, 32, 4);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_f2_out1 */
-    nn_i8_requant_copy(stage3_bcres2net2_f2_out1, stage3_bcres2net2_f2_in1, 5120, w32[10], w32[19222], w32[19223], w32[128], 0, 255);
+    nn_i8_requant_copy(stage3_bcres2net2_f2_out1, stage3_bcres2net2_f2_in1, 5120, w32[10], w32[18462], w32[18463], w32[128], 0, 255);
 
     /* stage3.bcres2net2: stage3_bcres2net2_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_in2, w32[10], w8 + 129590, w32 + 19224, &shape, nn_i8_rq(w32 + 19384, 160, w32[128], 0, w32 + 19704), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f2_out2, stage3_bcres2net2_f2_in2, w32[10], w8 + 129590, w32 + 18464, &shape, nn_i8_rq(w32 + 18624, 160, w32[128], 0, w32 + 18944), 4);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 19864);
+        const NnI8Add add = nn_i8_add_load(w32 + 19104);
         nn_i8_add(stage3_bcres2net2_f2_sum3, stage3_bcres2net2_f2_in3, stage3_bcres2net2_f2_out2, 5120, &add);
     }
 
@@ -10203,12 +10203,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_sum3, w32[129], w8 + 129710, w32 + 19872, &shape, nn_i8_rq(w32 + 20032, 160, w32[128], 0, w32 + 20352), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f2_out3, stage3_bcres2net2_f2_sum3, w32[129], w8 + 129710, w32 + 19112, &shape, nn_i8_rq(w32 + 19272, 160, w32[128], 0, w32 + 19592), 4);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 20512);
+        const NnI8Add add = nn_i8_add_load(w32 + 19752);
         nn_i8_add(stage3_bcres2net2_f2_sum4, stage3_bcres2net2_f2_in4, stage3_bcres2net2_f2_out3, 5120, &add);
     }
 
@@ -10216,25 +10216,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_sum4, w32[130], w8 + 129830, w32 + 20520, &shape, nn_i8_rq(w32 + 20680, 160, w32[128], 0, w32 + 21000), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f2_out4, stage3_bcres2net2_f2_sum4, w32[130], w8 + 129830, w32 + 19760, &shape, nn_i8_rq(w32 + 19920, 160, w32[128], 0, w32 + 20240), 4);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_mean_f */
-    nn_i8_mean_rq(stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, w32[128], 160, 32, 4, NN_I8_MEAN_F, w32[21160], w32[21161], w32[131]);
+    nn_i8_mean_rq(stage3_bcres2net2_mean_f, stage3_bcres2net2_f2, w32[128], 160, 32, 4, NN_I8_MEAN_F, w32[20400], w32[20401], w32[131]);
 
     /* stage3.bcres2net2: stage3_bcres2net2_f1_out1 */
-    nn_i8_requant_copy(stage3_bcres2net2_f1_out1, stage3_bcres2net2_f1_in1, 160, w32[131], w32[21162], w32[21163], w32[132], 0, 255);
+    nn_i8_requant_copy(stage3_bcres2net2_f1_out1, stage3_bcres2net2_f1_in1, 160, w32[131], w32[20402], w32[20403], w32[132], 0, 255);
 
     /* stage3.bcres2net2: stage3_bcres2net2_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f1_out2, stage3_bcres2net2_f1_in2, w32[131], w8 + 129950, w32 + 21164, &shape, nn_i8_rq(w32 + 21204, 40, w32[132], 1, w32 + 21284), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f1_out2, stage3_bcres2net2_f1_in2, w32[131], w8 + 129950, w32 + 20404, &shape, nn_i8_rq(w32 + 20444, 40, w32[132], 1, w32 + 20524), 1);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 21324);
+        const NnI8Add add = nn_i8_add_load(w32 + 20564);
         nn_i8_add(stage3_bcres2net2_f1_sum3, stage3_bcres2net2_f1_in3, stage3_bcres2net2_f1_out2, 160, &add);
     }
 
@@ -10242,12 +10242,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f1_out3, stage3_bcres2net2_f1_sum3, w32[133], w8 + 130070, w32 + 21332, &shape, nn_i8_rq(w32 + 21372, 40, w32[132], 1, w32 + 21452), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f1_out3, stage3_bcres2net2_f1_sum3, w32[133], w8 + 130070, w32 + 20572, &shape, nn_i8_rq(w32 + 20612, 40, w32[132], 1, w32 + 20692), 1);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 21492);
+        const NnI8Add add = nn_i8_add_load(w32 + 20732);
         nn_i8_add(stage3_bcres2net2_f1_sum4, stage3_bcres2net2_f1_in4, stage3_bcres2net2_f1_out3, 160, &add);
     }
 
@@ -10255,11 +10255,11 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f1_out4, stage3_bcres2net2_f1_sum4, w32[134], w8 + 130190, w32 + 21500, &shape, nn_i8_rq(w32 + 21540, 40, w32[132], 1, w32 + 21620), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2net2_f1_out4, stage3_bcres2net2_f1_sum4, w32[134], w8 + 130190, w32 + 20740, &shape, nn_i8_rq(w32 + 20780, 40, w32[132], 1, w32 + 20860), 1);
     }
 
     /* stage3.bcres2net2: stage3_bcres2net2_conv_out */
-    nn_i8_conv1x1(stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, w32[132], w8 + 130310, w32 + 21660, 160, 160, 4, nn_i8_rq(w32 + 21820, 160, w32[135], 0, w32 + 22140));
+    nn_i8_conv1x1(stage3_bcres2net2_conv_out, stage3_bcres2net2_f1, w32[132], w8 + 130310, w32 + 20900, 160, 160, 4, nn_i8_rq(w32 + 21060, 160, w32[135], 0, w32 + 21380));
 
     /* stage3.bcres2net2: stage3_bcres2net2_drop */
     memcpy(stage3_bcres2net2_drop, stage3_bcres2net2_conv_out, 640);
@@ -10267,34 +10267,34 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* stage3.bcres2net2: stage3_bcres2net2_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {stage3_bcres2net2_f2, NN_I8_BCAST_NONE, w32[128], w32 + 22300, w32 + 22460},
-            {stage3_bcres2net1_bn, NN_I8_BCAST_NONE, w32[10], w32 + 22620, w32 + 22780},
-            {stage3_bcres2net2_drop, NN_I8_BCAST_F, w32[135], w32 + 22940, w32 + 23100},
+            {stage3_bcres2net2_f2, NN_I8_BCAST_NONE, w32[128], w32 + 21540},
+            {stage3_bcres2net1_bn, NN_I8_BCAST_NONE, w32[10], w32 + 21700},
+            {stage3_bcres2net2_drop, NN_I8_BCAST_F, w32[135], w32 + 21860},
         };
-        nn_i8_sum_affine(stage3_bcres2net2_bn, terms, 3, w64 + 562, w32[11], w32[11], 255, 160, 1, 32, 4);
+        nn_i8_sum_affine(stage3_bcres2net2_bn, terms, 3, w32 + 22020, w64 + 562, w32[11], w32[11], 255, 160, 1, 32, 4);
     }
 
     /* stage3.resnorm: stage3_resnorm */
     {
-        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 23260, w64 + 722);
+        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 22180, w64 + 722);
         nn_i8_resnorm(stage3_resnorm, stage3_bcres2net2_bn, 160, 1, 32, 4, &norm);
     }
 
     /* stage3.mfa: stage3_mfa_att1_mean */
-    nn_i8_mean_rq(stage3_mfa_att1_mean, stage3_mfa_x1, w32[12], 40, 32, 4, NN_I8_MEAN_T, w32[23266], w32[23267], w32[136]);
+    nn_i8_mean_rq(stage3_mfa_att1_mean, stage3_mfa_x1, w32[12], 40, 32, 4, NN_I8_MEAN_T, w32[22186], w32[22187], w32[136]);
 
     /* stage3.mfa: stage3_mfa_att1_relu, relu as the clamp */
-    nn_i8_conv1x1(stage3_mfa_att1_relu, stage3_mfa_att1_mean, w32[136], w8 + 155910, w32 + 23268, 40, 20, 32, nn_i8_rq(w32 + 23288, 20, w32[137], 1, w32 + 23328));
+    nn_i8_conv1x1(stage3_mfa_att1_relu, stage3_mfa_att1_mean, w32[136], w8 + 155910, w32 + 22188, 40, 20, 32, nn_i8_rq(w32 + 22208, 20, w32[137], 1, w32 + 22248));
 
     /* stage3.mfa: stage3_mfa_att1_fc2 */
-    nn_i8_conv1x1(stage3_mfa_att1_fc2, stage3_mfa_att1_relu, w32[137], w8 + 156710, w32 + 23348, 20, 40, 32, nn_i8_rq(w32 + 23388, 40, w32[138], 0, w32 + 23468));
+    nn_i8_conv1x1(stage3_mfa_att1_fc2, stage3_mfa_att1_relu, w32[137], w8 + 156710, w32 + 22268, 20, 40, 32, nn_i8_rq(w32 + 22308, 40, w32[138], 0, w32 + 22388));
 
     /* stage3.mfa: stage3_mfa_att1_sigmoid */
     nn_i8_lut_apply(stage3_mfa_att1_sigmoid, stage3_mfa_att1_fc2, 1280, u8 + 3072);
 
     /* stage3.mfa: stage3_mfa_y1 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 23508);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 22428);
         nn_i8_mul_bcast(stage3_mfa_y1, stage3_mfa_x1, stage3_mfa_att1_sigmoid, 40, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
@@ -10302,30 +10302,30 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 32, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_mfa_bn2, stage3_mfa_x2, w32[12], w8 + 157510, w32 + 23515, &shape, nn_i8_rq(w32 + 23555, 40, w32[140], 1, w32 + 23635), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_mfa_bn2, stage3_mfa_x2, w32[12], w8 + 157510, w32 + 22435, &shape, nn_i8_rq(w32 + 22475, 40, w32[140], 1, w32 + 22555), 1);
     }
 
     /* stage3.mfa: stage3_mfa_att2_mean */
-    nn_i8_mean_rq(stage3_mfa_att2_mean, stage3_mfa_bn2, w32[140], 40, 32, 4, NN_I8_MEAN_T, w32[23675], w32[23676], w32[141]);
+    nn_i8_mean_rq(stage3_mfa_att2_mean, stage3_mfa_bn2, w32[140], 40, 32, 4, NN_I8_MEAN_T, w32[22595], w32[22596], w32[141]);
 
     /* stage3.mfa: stage3_mfa_att2_relu, relu as the clamp */
-    nn_i8_conv1x1(stage3_mfa_att2_relu, stage3_mfa_att2_mean, w32[141], w8 + 157870, w32 + 23677, 40, 20, 32, nn_i8_rq(w32 + 23697, 20, w32[142], 1, w32 + 23737));
+    nn_i8_conv1x1(stage3_mfa_att2_relu, stage3_mfa_att2_mean, w32[141], w8 + 157870, w32 + 22597, 40, 20, 32, nn_i8_rq(w32 + 22617, 20, w32[142], 1, w32 + 22657));
 
     /* stage3.mfa: stage3_mfa_att2_fc2 */
-    nn_i8_conv1x1(stage3_mfa_att2_fc2, stage3_mfa_att2_relu, w32[142], w8 + 158670, w32 + 23757, 20, 40, 32, nn_i8_rq(w32 + 23797, 40, w32[143], 0, w32 + 23877));
+    nn_i8_conv1x1(stage3_mfa_att2_fc2, stage3_mfa_att2_relu, w32[142], w8 + 158670, w32 + 22677, 20, 40, 32, nn_i8_rq(w32 + 22717, 40, w32[143], 0, w32 + 22797));
 
     /* stage3.mfa: stage3_mfa_att2_sigmoid */
     nn_i8_lut_apply(stage3_mfa_att2_sigmoid, stage3_mfa_att2_fc2, 1280, u8 + 3328);
 
     /* stage3.mfa: stage3_mfa_y2 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 23917);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 22837);
         nn_i8_mul_bcast(stage3_mfa_y2, stage3_mfa_bn2, stage3_mfa_att2_sigmoid, 40, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
     /* stage3.mfa: stage3_mfa_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 23924);
+        const NnI8Add add = nn_i8_add_load(w32 + 22844);
         nn_i8_add(stage3_mfa_sum3, stage3_mfa_x3, stage3_mfa_y2, 5120, &add);
     }
 
@@ -10333,30 +10333,30 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 32, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_mfa_bn3, stage3_mfa_sum3, w32[145], w8 + 159470, w32 + 23932, &shape, nn_i8_rq(w32 + 23972, 40, w32[146], 1, w32 + 24052), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_mfa_bn3, stage3_mfa_sum3, w32[145], w8 + 159470, w32 + 22852, &shape, nn_i8_rq(w32 + 22892, 40, w32[146], 1, w32 + 22972), 1);
     }
 
     /* stage3.mfa: stage3_mfa_att3_mean */
-    nn_i8_mean_rq(stage3_mfa_att3_mean, stage3_mfa_bn3, w32[146], 40, 32, 4, NN_I8_MEAN_T, w32[24092], w32[24093], w32[147]);
+    nn_i8_mean_rq(stage3_mfa_att3_mean, stage3_mfa_bn3, w32[146], 40, 32, 4, NN_I8_MEAN_T, w32[23012], w32[23013], w32[147]);
 
     /* stage3.mfa: stage3_mfa_att3_relu, relu as the clamp */
-    nn_i8_conv1x1(stage3_mfa_att3_relu, stage3_mfa_att3_mean, w32[147], w8 + 159830, w32 + 24094, 40, 20, 32, nn_i8_rq(w32 + 24114, 20, w32[148], 1, w32 + 24154));
+    nn_i8_conv1x1(stage3_mfa_att3_relu, stage3_mfa_att3_mean, w32[147], w8 + 159830, w32 + 23014, 40, 20, 32, nn_i8_rq(w32 + 23034, 20, w32[148], 1, w32 + 23074));
 
     /* stage3.mfa: stage3_mfa_att3_fc2 */
-    nn_i8_conv1x1(stage3_mfa_att3_fc2, stage3_mfa_att3_relu, w32[148], w8 + 160630, w32 + 24174, 20, 40, 32, nn_i8_rq(w32 + 24214, 40, w32[149], 0, w32 + 24294));
+    nn_i8_conv1x1(stage3_mfa_att3_fc2, stage3_mfa_att3_relu, w32[148], w8 + 160630, w32 + 23094, 20, 40, 32, nn_i8_rq(w32 + 23134, 40, w32[149], 0, w32 + 23214));
 
     /* stage3.mfa: stage3_mfa_att3_sigmoid */
     nn_i8_lut_apply(stage3_mfa_att3_sigmoid, stage3_mfa_att3_fc2, 1280, u8 + 3584);
 
     /* stage3.mfa: stage3_mfa_y3 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 24334);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 23254);
         nn_i8_mul_bcast(stage3_mfa_y3, stage3_mfa_bn3, stage3_mfa_att3_sigmoid, 40, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
     /* stage3.mfa: stage3_mfa_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 24341);
+        const NnI8Add add = nn_i8_add_load(w32 + 23261);
         nn_i8_add(stage3_mfa_sum4, stage3_mfa_x4, stage3_mfa_y3, 5120, &add);
     }
 
@@ -10364,43 +10364,43 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 32, 4};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_mfa_bn4, stage3_mfa_sum4, w32[151], w8 + 161430, w32 + 24349, &shape, nn_i8_rq(w32 + 24389, 40, w32[152], 1, w32 + 24469), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_mfa_bn4, stage3_mfa_sum4, w32[151], w8 + 161430, w32 + 23269, &shape, nn_i8_rq(w32 + 23309, 40, w32[152], 1, w32 + 23389), 1);
     }
 
     /* stage3.mfa: stage3_mfa_att4_mean */
-    nn_i8_mean_rq(stage3_mfa_att4_mean, stage3_mfa_bn4, w32[152], 40, 32, 4, NN_I8_MEAN_T, w32[24509], w32[24510], w32[153]);
+    nn_i8_mean_rq(stage3_mfa_att4_mean, stage3_mfa_bn4, w32[152], 40, 32, 4, NN_I8_MEAN_T, w32[23429], w32[23430], w32[153]);
 
     /* stage3.mfa: stage3_mfa_att4_relu, relu as the clamp */
-    nn_i8_conv1x1(stage3_mfa_att4_relu, stage3_mfa_att4_mean, w32[153], w8 + 161790, w32 + 24511, 40, 20, 32, nn_i8_rq(w32 + 24531, 20, w32[154], 1, w32 + 24571));
+    nn_i8_conv1x1(stage3_mfa_att4_relu, stage3_mfa_att4_mean, w32[153], w8 + 161790, w32 + 23431, 40, 20, 32, nn_i8_rq(w32 + 23451, 20, w32[154], 1, w32 + 23491));
 
     /* stage3.mfa: stage3_mfa_att4_fc2 */
-    nn_i8_conv1x1(stage3_mfa_att4_fc2, stage3_mfa_att4_relu, w32[154], w8 + 162590, w32 + 24591, 20, 40, 32, nn_i8_rq(w32 + 24631, 40, w32[155], 0, w32 + 24711));
+    nn_i8_conv1x1(stage3_mfa_att4_fc2, stage3_mfa_att4_relu, w32[154], w8 + 162590, w32 + 23511, 20, 40, 32, nn_i8_rq(w32 + 23551, 40, w32[155], 0, w32 + 23631));
 
     /* stage3.mfa: stage3_mfa_att4_sigmoid */
     nn_i8_lut_apply(stage3_mfa_att4_sigmoid, stage3_mfa_att4_fc2, 1280, u8 + 3840);
 
     /* stage3.mfa: stage3_mfa_y4 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 24751);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 23671);
         nn_i8_mul_bcast(stage3_mfa_y4, stage3_mfa_bn4, stage3_mfa_att4_sigmoid, 40, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_bn_in, norm folded, relu as the clamp */
-    nn_i8_conv1x1(stage4_bcres2net1_bn_in, stage3_mfa, w32[13], w8 + 163390, w32 + 24758, 160, 200, 128, nn_i8_rq(w32 + 24958, 200, w32[157], 1, w32 + 25358));
+    nn_i8_conv1x1(stage4_bcres2net1_bn_in, stage3_mfa, w32[13], w8 + 163390, w32 + 23678, 160, 200, 128, nn_i8_rq(w32 + 23878, 200, w32[157], 1, w32 + 24278));
 
     /* stage4.bcres2net1: stage4_bcres2net1_f2_out1 */
-    nn_i8_requant_copy(stage4_bcres2net1_f2_out1, stage4_bcres2net1_f2_in1, 6400, w32[157], w32[25558], w32[25559], w32[158], 0, 255);
+    nn_i8_requant_copy(stage4_bcres2net1_f2_out1, stage4_bcres2net1_f2_in1, 6400, w32[157], w32[24478], w32[24479], w32[158], 0, 255);
 
     /* stage4.bcres2net1: stage4_bcres2net1_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_in2, w32[157], w8 + 195390, w32 + 25560, &shape, nn_i8_rq(w32 + 25760, 200, w32[158], 0, w32 + 26160), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f2_out2, stage4_bcres2net1_f2_in2, w32[157], w8 + 195390, w32 + 24480, &shape, nn_i8_rq(w32 + 24680, 200, w32[158], 0, w32 + 25080), 4);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 26360);
+        const NnI8Add add = nn_i8_add_load(w32 + 25280);
         nn_i8_add(stage4_bcres2net1_f2_sum3, stage4_bcres2net1_f2_in3, stage4_bcres2net1_f2_out2, 6400, &add);
     }
 
@@ -10408,12 +10408,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_sum3, w32[159], w8 + 195540, w32 + 26368, &shape, nn_i8_rq(w32 + 26568, 200, w32[158], 0, w32 + 26968), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f2_out3, stage4_bcres2net1_f2_sum3, w32[159], w8 + 195540, w32 + 25288, &shape, nn_i8_rq(w32 + 25488, 200, w32[158], 0, w32 + 25888), 4);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 27168);
+        const NnI8Add add = nn_i8_add_load(w32 + 26088);
         nn_i8_add(stage4_bcres2net1_f2_sum4, stage4_bcres2net1_f2_in4, stage4_bcres2net1_f2_out3, 6400, &add);
     }
 
@@ -10421,25 +10421,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_sum4, w32[160], w8 + 195690, w32 + 27176, &shape, nn_i8_rq(w32 + 27376, 200, w32[158], 0, w32 + 27776), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f2_out4, stage4_bcres2net1_f2_sum4, w32[160], w8 + 195690, w32 + 26096, &shape, nn_i8_rq(w32 + 26296, 200, w32[158], 0, w32 + 26696), 4);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_mean_f */
-    nn_i8_mean_rq(stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, w32[158], 200, 32, 4, NN_I8_MEAN_F, w32[27976], w32[27977], w32[161]);
+    nn_i8_mean_rq(stage4_bcres2net1_mean_f, stage4_bcres2net1_f2, w32[158], 200, 32, 4, NN_I8_MEAN_F, w32[26896], w32[26897], w32[161]);
 
     /* stage4.bcres2net1: stage4_bcres2net1_f1_out1 */
-    nn_i8_requant_copy(stage4_bcres2net1_f1_out1, stage4_bcres2net1_f1_in1, 200, w32[161], w32[27978], w32[27979], w32[162], 0, 255);
+    nn_i8_requant_copy(stage4_bcres2net1_f1_out1, stage4_bcres2net1_f1_in1, 200, w32[161], w32[26898], w32[26899], w32[162], 0, 255);
 
     /* stage4.bcres2net1: stage4_bcres2net1_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f1_out2, stage4_bcres2net1_f1_in2, w32[161], w8 + 195840, w32 + 27980, &shape, nn_i8_rq(w32 + 28030, 50, w32[162], 1, w32 + 28130), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f1_out2, stage4_bcres2net1_f1_in2, w32[161], w8 + 195840, w32 + 26900, &shape, nn_i8_rq(w32 + 26950, 50, w32[162], 1, w32 + 27050), 1);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 28180);
+        const NnI8Add add = nn_i8_add_load(w32 + 27100);
         nn_i8_add(stage4_bcres2net1_f1_sum3, stage4_bcres2net1_f1_in3, stage4_bcres2net1_f1_out2, 200, &add);
     }
 
@@ -10447,12 +10447,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f1_out3, stage4_bcres2net1_f1_sum3, w32[163], w8 + 195990, w32 + 28188, &shape, nn_i8_rq(w32 + 28238, 50, w32[162], 1, w32 + 28338), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f1_out3, stage4_bcres2net1_f1_sum3, w32[163], w8 + 195990, w32 + 27108, &shape, nn_i8_rq(w32 + 27158, 50, w32[162], 1, w32 + 27258), 1);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 28388);
+        const NnI8Add add = nn_i8_add_load(w32 + 27308);
         nn_i8_add(stage4_bcres2net1_f1_sum4, stage4_bcres2net1_f1_in4, stage4_bcres2net1_f1_out3, 200, &add);
     }
 
@@ -10460,11 +10460,11 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f1_out4, stage4_bcres2net1_f1_sum4, w32[164], w8 + 196140, w32 + 28396, &shape, nn_i8_rq(w32 + 28446, 50, w32[162], 1, w32 + 28546), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net1_f1_out4, stage4_bcres2net1_f1_sum4, w32[164], w8 + 196140, w32 + 27316, &shape, nn_i8_rq(w32 + 27366, 50, w32[162], 1, w32 + 27466), 1);
     }
 
     /* stage4.bcres2net1: stage4_bcres2net1_conv_out */
-    nn_i8_conv1x1(stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, w32[162], w8 + 196290, w32 + 28596, 200, 200, 4, nn_i8_rq(w32 + 28796, 200, w32[165], 0, w32 + 29196));
+    nn_i8_conv1x1(stage4_bcres2net1_conv_out, stage4_bcres2net1_f1, w32[162], w8 + 196290, w32 + 27516, 200, 200, 4, nn_i8_rq(w32 + 27716, 200, w32[165], 0, w32 + 28116));
 
     /* stage4.bcres2net1: stage4_bcres2net1_drop */
     memcpy(stage4_bcres2net1_drop, stage4_bcres2net1_conv_out, 800);
@@ -10472,25 +10472,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* stage4.bcres2net1: stage4_bcres2net1_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[2] = {
-            {stage4_bcres2net1_f2, NN_I8_BCAST_NONE, w32[158], w32 + 29396, w32 + 29596},
-            {stage4_bcres2net1_drop, NN_I8_BCAST_F, w32[165], w32 + 29796, w32 + 29996},
+            {stage4_bcres2net1_f2, NN_I8_BCAST_NONE, w32[158], w32 + 28316},
+            {stage4_bcres2net1_drop, NN_I8_BCAST_F, w32[165], w32 + 28516},
         };
-        nn_i8_sum_affine(stage4_bcres2net1_bn, terms, 2, w64 + 723, w32[14], w32[14], 255, 200, 1, 32, 4);
+        nn_i8_sum_affine(stage4_bcres2net1_bn, terms, 2, w32 + 28716, w64 + 723, w32[14], w32[14], 255, 200, 1, 32, 4);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_f2_out1 */
-    nn_i8_requant_copy(stage4_bcres2net2_f2_out1, stage4_bcres2net2_f2_in1, 6400, w32[14], w32[30196], w32[30197], w32[166], 0, 255);
+    nn_i8_requant_copy(stage4_bcres2net2_f2_out1, stage4_bcres2net2_f2_in1, 6400, w32[14], w32[28916], w32[28917], w32[166], 0, 255);
 
     /* stage4.bcres2net2: stage4_bcres2net2_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_in2, w32[14], w8 + 236290, w32 + 30198, &shape, nn_i8_rq(w32 + 30398, 200, w32[166], 0, w32 + 30798), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f2_out2, stage4_bcres2net2_f2_in2, w32[14], w8 + 236290, w32 + 28918, &shape, nn_i8_rq(w32 + 29118, 200, w32[166], 0, w32 + 29518), 4);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 30998);
+        const NnI8Add add = nn_i8_add_load(w32 + 29718);
         nn_i8_add(stage4_bcres2net2_f2_sum3, stage4_bcres2net2_f2_in3, stage4_bcres2net2_f2_out2, 6400, &add);
     }
 
@@ -10498,12 +10498,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_sum3, w32[167], w8 + 236440, w32 + 31006, &shape, nn_i8_rq(w32 + 31206, 200, w32[166], 0, w32 + 31606), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f2_out3, stage4_bcres2net2_f2_sum3, w32[167], w8 + 236440, w32 + 29726, &shape, nn_i8_rq(w32 + 29926, 200, w32[166], 0, w32 + 30326), 4);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 31806);
+        const NnI8Add add = nn_i8_add_load(w32 + 30526);
         nn_i8_add(stage4_bcres2net2_f2_sum4, stage4_bcres2net2_f2_in4, stage4_bcres2net2_f2_out3, 6400, &add);
     }
 
@@ -10511,25 +10511,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_sum4, w32[168], w8 + 236590, w32 + 31814, &shape, nn_i8_rq(w32 + 32014, 200, w32[166], 0, w32 + 32414), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f2_out4, stage4_bcres2net2_f2_sum4, w32[168], w8 + 236590, w32 + 30534, &shape, nn_i8_rq(w32 + 30734, 200, w32[166], 0, w32 + 31134), 4);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_mean_f */
-    nn_i8_mean_rq(stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, w32[166], 200, 32, 4, NN_I8_MEAN_F, w32[32614], w32[32615], w32[169]);
+    nn_i8_mean_rq(stage4_bcres2net2_mean_f, stage4_bcres2net2_f2, w32[166], 200, 32, 4, NN_I8_MEAN_F, w32[31334], w32[31335], w32[169]);
 
     /* stage4.bcres2net2: stage4_bcres2net2_f1_out1 */
-    nn_i8_requant_copy(stage4_bcres2net2_f1_out1, stage4_bcres2net2_f1_in1, 200, w32[169], w32[32616], w32[32617], w32[170], 0, 255);
+    nn_i8_requant_copy(stage4_bcres2net2_f1_out1, stage4_bcres2net2_f1_in1, 200, w32[169], w32[31336], w32[31337], w32[170], 0, 255);
 
     /* stage4.bcres2net2: stage4_bcres2net2_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f1_out2, stage4_bcres2net2_f1_in2, w32[169], w8 + 236740, w32 + 32618, &shape, nn_i8_rq(w32 + 32668, 50, w32[170], 1, w32 + 32768), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f1_out2, stage4_bcres2net2_f1_in2, w32[169], w8 + 236740, w32 + 31338, &shape, nn_i8_rq(w32 + 31388, 50, w32[170], 1, w32 + 31488), 1);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 32818);
+        const NnI8Add add = nn_i8_add_load(w32 + 31538);
         nn_i8_add(stage4_bcres2net2_f1_sum3, stage4_bcres2net2_f1_in3, stage4_bcres2net2_f1_out2, 200, &add);
     }
 
@@ -10537,12 +10537,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f1_out3, stage4_bcres2net2_f1_sum3, w32[171], w8 + 236890, w32 + 32826, &shape, nn_i8_rq(w32 + 32876, 50, w32[170], 1, w32 + 32976), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f1_out3, stage4_bcres2net2_f1_sum3, w32[171], w8 + 236890, w32 + 31546, &shape, nn_i8_rq(w32 + 31596, 50, w32[170], 1, w32 + 31696), 1);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 33026);
+        const NnI8Add add = nn_i8_add_load(w32 + 31746);
         nn_i8_add(stage4_bcres2net2_f1_sum4, stage4_bcres2net2_f1_in4, stage4_bcres2net2_f1_out3, 200, &add);
     }
 
@@ -10550,11 +10550,11 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f1_out4, stage4_bcres2net2_f1_sum4, w32[172], w8 + 237040, w32 + 33034, &shape, nn_i8_rq(w32 + 33084, 50, w32[170], 1, w32 + 33184), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net2_f1_out4, stage4_bcres2net2_f1_sum4, w32[172], w8 + 237040, w32 + 31754, &shape, nn_i8_rq(w32 + 31804, 50, w32[170], 1, w32 + 31904), 1);
     }
 
     /* stage4.bcres2net2: stage4_bcres2net2_conv_out */
-    nn_i8_conv1x1(stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, w32[170], w8 + 237190, w32 + 33234, 200, 200, 4, nn_i8_rq(w32 + 33434, 200, w32[173], 0, w32 + 33834));
+    nn_i8_conv1x1(stage4_bcres2net2_conv_out, stage4_bcres2net2_f1, w32[170], w8 + 237190, w32 + 31954, 200, 200, 4, nn_i8_rq(w32 + 32154, 200, w32[173], 0, w32 + 32554));
 
     /* stage4.bcres2net2: stage4_bcres2net2_drop */
     memcpy(stage4_bcres2net2_drop, stage4_bcres2net2_conv_out, 800);
@@ -10562,26 +10562,26 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* stage4.bcres2net2: stage4_bcres2net2_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {stage4_bcres2net2_f2, NN_I8_BCAST_NONE, w32[166], w32 + 34034, w32 + 34234},
-            {stage4_bcres2net1_bn, NN_I8_BCAST_NONE, w32[14], w32 + 34434, w32 + 34634},
-            {stage4_bcres2net2_drop, NN_I8_BCAST_F, w32[173], w32 + 34834, w32 + 35034},
+            {stage4_bcres2net2_f2, NN_I8_BCAST_NONE, w32[166], w32 + 32754},
+            {stage4_bcres2net1_bn, NN_I8_BCAST_NONE, w32[14], w32 + 32954},
+            {stage4_bcres2net2_drop, NN_I8_BCAST_F, w32[173], w32 + 33154},
         };
-        nn_i8_sum_affine(stage4_bcres2net2_bn, terms, 3, w64 + 923, w32[15], w32[15], 255, 200, 1, 32, 4);
+        nn_i8_sum_affine(stage4_bcres2net2_bn, terms, 3, w32 + 33354, w64 + 923, w32[15], w32[15], 255, 200, 1, 32, 4);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_f2_out1 */
-    nn_i8_requant_copy(stage4_bcres2net3_f2_out1, stage4_bcres2net3_f2_in1, 6400, w32[15], w32[35234], w32[35235], w32[174], 0, 255);
+    nn_i8_requant_copy(stage4_bcres2net3_f2_out1, stage4_bcres2net3_f2_in1, 6400, w32[15], w32[33554], w32[33555], w32[174], 0, 255);
 
     /* stage4.bcres2net3: stage4_bcres2net3_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_in2, w32[15], w8 + 277190, w32 + 35236, &shape, nn_i8_rq(w32 + 35436, 200, w32[174], 0, w32 + 35836), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f2_out2, stage4_bcres2net3_f2_in2, w32[15], w8 + 277190, w32 + 33556, &shape, nn_i8_rq(w32 + 33756, 200, w32[174], 0, w32 + 34156), 4);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 36036);
+        const NnI8Add add = nn_i8_add_load(w32 + 34356);
         nn_i8_add(stage4_bcres2net3_f2_sum3, stage4_bcres2net3_f2_in3, stage4_bcres2net3_f2_out2, 6400, &add);
     }
 
@@ -10589,12 +10589,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_sum3, w32[175], w8 + 277340, w32 + 36044, &shape, nn_i8_rq(w32 + 36244, 200, w32[174], 0, w32 + 36644), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f2_out3, stage4_bcres2net3_f2_sum3, w32[175], w8 + 277340, w32 + 34364, &shape, nn_i8_rq(w32 + 34564, 200, w32[174], 0, w32 + 34964), 4);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 36844);
+        const NnI8Add add = nn_i8_add_load(w32 + 35164);
         nn_i8_add(stage4_bcres2net3_f2_sum4, stage4_bcres2net3_f2_in4, stage4_bcres2net3_f2_out3, 6400, &add);
     }
 
@@ -10602,25 +10602,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_sum4, w32[176], w8 + 277490, w32 + 36852, &shape, nn_i8_rq(w32 + 37052, 200, w32[174], 0, w32 + 37452), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f2_out4, stage4_bcres2net3_f2_sum4, w32[176], w8 + 277490, w32 + 35172, &shape, nn_i8_rq(w32 + 35372, 200, w32[174], 0, w32 + 35772), 4);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_mean_f */
-    nn_i8_mean_rq(stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, w32[174], 200, 32, 4, NN_I8_MEAN_F, w32[37652], w32[37653], w32[177]);
+    nn_i8_mean_rq(stage4_bcres2net3_mean_f, stage4_bcres2net3_f2, w32[174], 200, 32, 4, NN_I8_MEAN_F, w32[35972], w32[35973], w32[177]);
 
     /* stage4.bcres2net3: stage4_bcres2net3_f1_out1 */
-    nn_i8_requant_copy(stage4_bcres2net3_f1_out1, stage4_bcres2net3_f1_in1, 200, w32[177], w32[37654], w32[37655], w32[178], 0, 255);
+    nn_i8_requant_copy(stage4_bcres2net3_f1_out1, stage4_bcres2net3_f1_in1, 200, w32[177], w32[35974], w32[35975], w32[178], 0, 255);
 
     /* stage4.bcres2net3: stage4_bcres2net3_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f1_out2, stage4_bcres2net3_f1_in2, w32[177], w8 + 277640, w32 + 37656, &shape, nn_i8_rq(w32 + 37706, 50, w32[178], 1, w32 + 37806), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f1_out2, stage4_bcres2net3_f1_in2, w32[177], w8 + 277640, w32 + 35976, &shape, nn_i8_rq(w32 + 36026, 50, w32[178], 1, w32 + 36126), 1);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 37856);
+        const NnI8Add add = nn_i8_add_load(w32 + 36176);
         nn_i8_add(stage4_bcres2net3_f1_sum3, stage4_bcres2net3_f1_in3, stage4_bcres2net3_f1_out2, 200, &add);
     }
 
@@ -10628,12 +10628,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f1_out3, stage4_bcres2net3_f1_sum3, w32[179], w8 + 277790, w32 + 37864, &shape, nn_i8_rq(w32 + 37914, 50, w32[178], 1, w32 + 38014), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f1_out3, stage4_bcres2net3_f1_sum3, w32[179], w8 + 277790, w32 + 36184, &shape, nn_i8_rq(w32 + 36234, 50, w32[178], 1, w32 + 36334), 1);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 38064);
+        const NnI8Add add = nn_i8_add_load(w32 + 36384);
         nn_i8_add(stage4_bcres2net3_f1_sum4, stage4_bcres2net3_f1_in4, stage4_bcres2net3_f1_out3, 200, &add);
     }
 
@@ -10641,11 +10641,11 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f1_out4, stage4_bcres2net3_f1_sum4, w32[180], w8 + 277940, w32 + 38072, &shape, nn_i8_rq(w32 + 38122, 50, w32[178], 1, w32 + 38222), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2net3_f1_out4, stage4_bcres2net3_f1_sum4, w32[180], w8 + 277940, w32 + 36392, &shape, nn_i8_rq(w32 + 36442, 50, w32[178], 1, w32 + 36542), 1);
     }
 
     /* stage4.bcres2net3: stage4_bcres2net3_conv_out */
-    nn_i8_conv1x1(stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, w32[178], w8 + 278090, w32 + 38272, 200, 200, 4, nn_i8_rq(w32 + 38472, 200, w32[181], 0, w32 + 38872));
+    nn_i8_conv1x1(stage4_bcres2net3_conv_out, stage4_bcres2net3_f1, w32[178], w8 + 278090, w32 + 36592, 200, 200, 4, nn_i8_rq(w32 + 36792, 200, w32[181], 0, w32 + 37192));
 
     /* stage4.bcres2net3: stage4_bcres2net3_drop */
     memcpy(stage4_bcres2net3_drop, stage4_bcres2net3_conv_out, 800);
@@ -10653,34 +10653,34 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* stage4.bcres2net3: stage4_bcres2net3_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {stage4_bcres2net3_f2, NN_I8_BCAST_NONE, w32[174], w32 + 39072, w32 + 39272},
-            {stage4_bcres2net2_bn, NN_I8_BCAST_NONE, w32[15], w32 + 39472, w32 + 39672},
-            {stage4_bcres2net3_drop, NN_I8_BCAST_F, w32[181], w32 + 39872, w32 + 40072},
+            {stage4_bcres2net3_f2, NN_I8_BCAST_NONE, w32[174], w32 + 37392},
+            {stage4_bcres2net2_bn, NN_I8_BCAST_NONE, w32[15], w32 + 37592},
+            {stage4_bcres2net3_drop, NN_I8_BCAST_F, w32[181], w32 + 37792},
         };
-        nn_i8_sum_affine(stage4_bcres2net3_bn, terms, 3, w64 + 1123, w32[16], w32[16], 255, 200, 1, 32, 4);
+        nn_i8_sum_affine(stage4_bcres2net3_bn, terms, 3, w32 + 37992, w64 + 1123, w32[16], w32[16], 255, 200, 1, 32, 4);
     }
 
     /* stage4.resnorm: stage4_resnorm */
     {
-        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 40272, w64 + 1323);
+        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 38192, w64 + 1323);
         nn_i8_resnorm(stage4_resnorm, stage4_bcres2net3_bn, 200, 1, 32, 4, &norm);
     }
 
     /* stage4.mfa: stage4_mfa_att1_mean */
-    nn_i8_mean_rq(stage4_mfa_att1_mean, stage4_mfa_x1, w32[17], 50, 32, 4, NN_I8_MEAN_T, w32[40278], w32[40279], w32[182]);
+    nn_i8_mean_rq(stage4_mfa_att1_mean, stage4_mfa_x1, w32[17], 50, 32, 4, NN_I8_MEAN_T, w32[38198], w32[38199], w32[182]);
 
     /* stage4.mfa: stage4_mfa_att1_relu, relu as the clamp */
-    nn_i8_conv1x1(stage4_mfa_att1_relu, stage4_mfa_att1_mean, w32[182], w8 + 318090, w32 + 40280, 50, 26, 32, nn_i8_rq(w32 + 40306, 26, w32[183], 1, w32 + 40358));
+    nn_i8_conv1x1(stage4_mfa_att1_relu, stage4_mfa_att1_mean, w32[182], w8 + 318090, w32 + 38200, 50, 26, 32, nn_i8_rq(w32 + 38226, 26, w32[183], 1, w32 + 38278));
 
     /* stage4.mfa: stage4_mfa_att1_fc2 */
-    nn_i8_conv1x1(stage4_mfa_att1_fc2, stage4_mfa_att1_relu, w32[183], w8 + 319390, w32 + 40384, 26, 50, 32, nn_i8_rq(w32 + 40434, 50, w32[184], 0, w32 + 40534));
+    nn_i8_conv1x1(stage4_mfa_att1_fc2, stage4_mfa_att1_relu, w32[183], w8 + 319390, w32 + 38304, 26, 50, 32, nn_i8_rq(w32 + 38354, 50, w32[184], 0, w32 + 38454));
 
     /* stage4.mfa: stage4_mfa_att1_sigmoid */
     nn_i8_lut_apply(stage4_mfa_att1_sigmoid, stage4_mfa_att1_fc2, 1600, u8 + 4096);
 
     /* stage4.mfa: stage4_mfa_y1 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 40584);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 38504);
         nn_i8_mul_bcast(stage4_mfa_y1, stage4_mfa_x1, stage4_mfa_att1_sigmoid, 50, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
@@ -10688,30 +10688,30 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 32, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_mfa_bn2, stage4_mfa_x2, w32[17], w8 + 320690, w32 + 40591, &shape, nn_i8_rq(w32 + 40641, 50, w32[186], 1, w32 + 40741), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_mfa_bn2, stage4_mfa_x2, w32[17], w8 + 320690, w32 + 38511, &shape, nn_i8_rq(w32 + 38561, 50, w32[186], 1, w32 + 38661), 1);
     }
 
     /* stage4.mfa: stage4_mfa_att2_mean */
-    nn_i8_mean_rq(stage4_mfa_att2_mean, stage4_mfa_bn2, w32[186], 50, 32, 4, NN_I8_MEAN_T, w32[40791], w32[40792], w32[187]);
+    nn_i8_mean_rq(stage4_mfa_att2_mean, stage4_mfa_bn2, w32[186], 50, 32, 4, NN_I8_MEAN_T, w32[38711], w32[38712], w32[187]);
 
     /* stage4.mfa: stage4_mfa_att2_relu, relu as the clamp */
-    nn_i8_conv1x1(stage4_mfa_att2_relu, stage4_mfa_att2_mean, w32[187], w8 + 321140, w32 + 40793, 50, 26, 32, nn_i8_rq(w32 + 40819, 26, w32[188], 1, w32 + 40871));
+    nn_i8_conv1x1(stage4_mfa_att2_relu, stage4_mfa_att2_mean, w32[187], w8 + 321140, w32 + 38713, 50, 26, 32, nn_i8_rq(w32 + 38739, 26, w32[188], 1, w32 + 38791));
 
     /* stage4.mfa: stage4_mfa_att2_fc2 */
-    nn_i8_conv1x1(stage4_mfa_att2_fc2, stage4_mfa_att2_relu, w32[188], w8 + 322440, w32 + 40897, 26, 50, 32, nn_i8_rq(w32 + 40947, 50, w32[189], 0, w32 + 41047));
+    nn_i8_conv1x1(stage4_mfa_att2_fc2, stage4_mfa_att2_relu, w32[188], w8 + 322440, w32 + 38817, 26, 50, 32, nn_i8_rq(w32 + 38867, 50, w32[189], 0, w32 + 38967));
 
     /* stage4.mfa: stage4_mfa_att2_sigmoid */
     nn_i8_lut_apply(stage4_mfa_att2_sigmoid, stage4_mfa_att2_fc2, 1600, u8 + 4352);
 
     /* stage4.mfa: stage4_mfa_y2 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 41097);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 39017);
         nn_i8_mul_bcast(stage4_mfa_y2, stage4_mfa_bn2, stage4_mfa_att2_sigmoid, 50, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
     /* stage4.mfa: stage4_mfa_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 41104);
+        const NnI8Add add = nn_i8_add_load(w32 + 39024);
         nn_i8_add(stage4_mfa_sum3, stage4_mfa_x3, stage4_mfa_y2, 6400, &add);
     }
 
@@ -10719,30 +10719,30 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 32, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_mfa_bn3, stage4_mfa_sum3, w32[191], w8 + 323740, w32 + 41112, &shape, nn_i8_rq(w32 + 41162, 50, w32[192], 1, w32 + 41262), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_mfa_bn3, stage4_mfa_sum3, w32[191], w8 + 323740, w32 + 39032, &shape, nn_i8_rq(w32 + 39082, 50, w32[192], 1, w32 + 39182), 1);
     }
 
     /* stage4.mfa: stage4_mfa_att3_mean */
-    nn_i8_mean_rq(stage4_mfa_att3_mean, stage4_mfa_bn3, w32[192], 50, 32, 4, NN_I8_MEAN_T, w32[41312], w32[41313], w32[193]);
+    nn_i8_mean_rq(stage4_mfa_att3_mean, stage4_mfa_bn3, w32[192], 50, 32, 4, NN_I8_MEAN_T, w32[39232], w32[39233], w32[193]);
 
     /* stage4.mfa: stage4_mfa_att3_relu, relu as the clamp */
-    nn_i8_conv1x1(stage4_mfa_att3_relu, stage4_mfa_att3_mean, w32[193], w8 + 324190, w32 + 41314, 50, 26, 32, nn_i8_rq(w32 + 41340, 26, w32[194], 1, w32 + 41392));
+    nn_i8_conv1x1(stage4_mfa_att3_relu, stage4_mfa_att3_mean, w32[193], w8 + 324190, w32 + 39234, 50, 26, 32, nn_i8_rq(w32 + 39260, 26, w32[194], 1, w32 + 39312));
 
     /* stage4.mfa: stage4_mfa_att3_fc2 */
-    nn_i8_conv1x1(stage4_mfa_att3_fc2, stage4_mfa_att3_relu, w32[194], w8 + 325490, w32 + 41418, 26, 50, 32, nn_i8_rq(w32 + 41468, 50, w32[195], 0, w32 + 41568));
+    nn_i8_conv1x1(stage4_mfa_att3_fc2, stage4_mfa_att3_relu, w32[194], w8 + 325490, w32 + 39338, 26, 50, 32, nn_i8_rq(w32 + 39388, 50, w32[195], 0, w32 + 39488));
 
     /* stage4.mfa: stage4_mfa_att3_sigmoid */
     nn_i8_lut_apply(stage4_mfa_att3_sigmoid, stage4_mfa_att3_fc2, 1600, u8 + 4608);
 
     /* stage4.mfa: stage4_mfa_y3 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 41618);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 39538);
         nn_i8_mul_bcast(stage4_mfa_y3, stage4_mfa_bn3, stage4_mfa_att3_sigmoid, 50, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
     /* stage4.mfa: stage4_mfa_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 41625);
+        const NnI8Add add = nn_i8_add_load(w32 + 39545);
         nn_i8_add(stage4_mfa_sum4, stage4_mfa_x4, stage4_mfa_y3, 6400, &add);
     }
 
@@ -10750,52 +10750,52 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {50, 50, 50, 1, 32, 4, 3, 3, 1, 1, 1, 1, 1, 1, 32, 4};
         for (int c = 0; c < 50; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_mfa_bn4, stage4_mfa_sum4, w32[197], w8 + 326790, w32 + 41633, &shape, nn_i8_rq(w32 + 41683, 50, w32[198], 1, w32 + 41783), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_mfa_bn4, stage4_mfa_sum4, w32[197], w8 + 326790, w32 + 39553, &shape, nn_i8_rq(w32 + 39603, 50, w32[198], 1, w32 + 39703), 1);
     }
 
     /* stage4.mfa: stage4_mfa_att4_mean */
-    nn_i8_mean_rq(stage4_mfa_att4_mean, stage4_mfa_bn4, w32[198], 50, 32, 4, NN_I8_MEAN_T, w32[41833], w32[41834], w32[199]);
+    nn_i8_mean_rq(stage4_mfa_att4_mean, stage4_mfa_bn4, w32[198], 50, 32, 4, NN_I8_MEAN_T, w32[39753], w32[39754], w32[199]);
 
     /* stage4.mfa: stage4_mfa_att4_relu, relu as the clamp */
-    nn_i8_conv1x1(stage4_mfa_att4_relu, stage4_mfa_att4_mean, w32[199], w8 + 327240, w32 + 41835, 50, 26, 32, nn_i8_rq(w32 + 41861, 26, w32[200], 1, w32 + 41913));
+    nn_i8_conv1x1(stage4_mfa_att4_relu, stage4_mfa_att4_mean, w32[199], w8 + 327240, w32 + 39755, 50, 26, 32, nn_i8_rq(w32 + 39781, 26, w32[200], 1, w32 + 39833));
 
     /* stage4.mfa: stage4_mfa_att4_fc2 */
-    nn_i8_conv1x1(stage4_mfa_att4_fc2, stage4_mfa_att4_relu, w32[200], w8 + 328540, w32 + 41939, 26, 50, 32, nn_i8_rq(w32 + 41989, 50, w32[201], 0, w32 + 42089));
+    nn_i8_conv1x1(stage4_mfa_att4_fc2, stage4_mfa_att4_relu, w32[200], w8 + 328540, w32 + 39859, 26, 50, 32, nn_i8_rq(w32 + 39909, 50, w32[201], 0, w32 + 40009));
 
     /* stage4.mfa: stage4_mfa_att4_sigmoid */
     nn_i8_lut_apply(stage4_mfa_att4_sigmoid, stage4_mfa_att4_fc2, 1600, u8 + 4864);
 
     /* stage4.mfa: stage4_mfa_y4 */
     {
-        const NnI8Mul mul = nn_i8_mul_load(w32 + 42139);
+        const NnI8Mul mul = nn_i8_mul_load(w32 + 40059);
         nn_i8_mul_bcast(stage4_mfa_y4, stage4_mfa_bn4, stage4_mfa_att4_sigmoid, 50, 32, 4, NN_I8_BCAST_T, &mul);
     }
 
     /* head.fpm: head_fpm_lateral1 */
-    nn_i8_conv1x1(head_fpm_lateral1, stage1_mfa, w32[5], w8 + 329840, w32 + 42146, 80, 80, 2048, nn_i8_rq(w32 + 42226, 80, w32[203], 0, w32 + 42386));
+    nn_i8_conv1x1(head_fpm_lateral1, stage1_mfa, w32[5], w8 + 329840, w32 + 40066, 80, 80, 2048, nn_i8_rq(w32 + 40146, 80, w32[203], 0, w32 + 40306));
 
     /* head.fpm: head_fpm_lateral2 */
-    nn_i8_conv1x1(head_fpm_lateral2, stage2_mfa, w32[9], w8 + 336240, w32 + 42466, 120, 80, 512, nn_i8_rq(w32 + 42546, 80, w32[204], 0, w32 + 42706));
+    nn_i8_conv1x1(head_fpm_lateral2, stage2_mfa, w32[9], w8 + 336240, w32 + 40386, 120, 80, 512, nn_i8_rq(w32 + 40466, 80, w32[204], 0, w32 + 40626));
 
     /* head.fpm: head_fpm_lateral3 */
-    nn_i8_conv1x1(head_fpm_lateral3, stage3_mfa, w32[13], w8 + 345840, w32 + 42786, 160, 80, 128, nn_i8_rq(w32 + 42866, 80, w32[205], 0, w32 + 43026));
+    nn_i8_conv1x1(head_fpm_lateral3, stage3_mfa, w32[13], w8 + 345840, w32 + 40706, 160, 80, 128, nn_i8_rq(w32 + 40786, 80, w32[205], 0, w32 + 40946));
 
     /* head.fpm: head_fpm_lateral4 */
-    nn_i8_conv1x1(head_fpm_lateral4, stage4_mfa, w32[18], w8 + 358640, w32 + 43106, 200, 80, 128, nn_i8_rq(w32 + 43186, 80, w32[206], 0, w32 + 43346));
+    nn_i8_conv1x1(head_fpm_lateral4, stage4_mfa, w32[18], w8 + 358640, w32 + 41026, 200, 80, 128, nn_i8_rq(w32 + 41106, 80, w32[206], 0, w32 + 41266));
 
     /* head.fpm: head_fpm_smooth4_f2_out1 */
-    nn_i8_requant_copy(head_fpm_smooth4_f2_out1, head_fpm_smooth4_f2_in1, 2560, w32[206], w32[43426], w32[43427], w32[207], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth4_f2_out1, head_fpm_smooth4_f2_in1, 2560, w32[206], w32[41346], w32[41347], w32[207], 0, 255);
 
     /* head.fpm: head_fpm_smooth4_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_in2, w32[206], w8 + 374640, w32 + 43428, &shape, nn_i8_rq(w32 + 43508, 80, w32[207], 0, w32 + 43668), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f2_out2, head_fpm_smooth4_f2_in2, w32[206], w8 + 374640, w32 + 41348, &shape, nn_i8_rq(w32 + 41428, 80, w32[207], 0, w32 + 41588), 4);
     }
 
     /* head.fpm: head_fpm_smooth4_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 43748);
+        const NnI8Add add = nn_i8_add_load(w32 + 41668);
         nn_i8_add(head_fpm_smooth4_f2_sum3, head_fpm_smooth4_f2_in3, head_fpm_smooth4_f2_out2, 2560, &add);
     }
 
@@ -10803,12 +10803,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_sum3, w32[208], w8 + 374700, w32 + 43756, &shape, nn_i8_rq(w32 + 43836, 80, w32[207], 0, w32 + 43996), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f2_out3, head_fpm_smooth4_f2_sum3, w32[208], w8 + 374700, w32 + 41676, &shape, nn_i8_rq(w32 + 41756, 80, w32[207], 0, w32 + 41916), 4);
     }
 
     /* head.fpm: head_fpm_smooth4_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 44076);
+        const NnI8Add add = nn_i8_add_load(w32 + 41996);
         nn_i8_add(head_fpm_smooth4_f2_sum4, head_fpm_smooth4_f2_in4, head_fpm_smooth4_f2_out3, 2560, &add);
     }
 
@@ -10816,25 +10816,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_sum4, w32[209], w8 + 374760, w32 + 44084, &shape, nn_i8_rq(w32 + 44164, 80, w32[207], 0, w32 + 44324), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f2_out4, head_fpm_smooth4_f2_sum4, w32[209], w8 + 374760, w32 + 42004, &shape, nn_i8_rq(w32 + 42084, 80, w32[207], 0, w32 + 42244), 4);
     }
 
     /* head.fpm: head_fpm_smooth4_mean_f */
-    nn_i8_mean_rq(head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, w32[207], 80, 32, 4, NN_I8_MEAN_F, w32[44404], w32[44405], w32[210]);
+    nn_i8_mean_rq(head_fpm_smooth4_mean_f, head_fpm_smooth4_f2, w32[207], 80, 32, 4, NN_I8_MEAN_F, w32[42324], w32[42325], w32[210]);
 
     /* head.fpm: head_fpm_smooth4_f1_out1 */
-    nn_i8_requant_copy(head_fpm_smooth4_f1_out1, head_fpm_smooth4_f1_in1, 80, w32[210], w32[44406], w32[44407], w32[211], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth4_f1_out1, head_fpm_smooth4_f1_in1, 80, w32[210], w32[42326], w32[42327], w32[211], 0, 255);
 
     /* head.fpm: head_fpm_smooth4_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f1_out2, head_fpm_smooth4_f1_in2, w32[210], w8 + 374820, w32 + 44408, &shape, nn_i8_rq(w32 + 44428, 20, w32[211], 1, w32 + 44468), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f1_out2, head_fpm_smooth4_f1_in2, w32[210], w8 + 374820, w32 + 42328, &shape, nn_i8_rq(w32 + 42348, 20, w32[211], 1, w32 + 42388), 1);
     }
 
     /* head.fpm: head_fpm_smooth4_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 44488);
+        const NnI8Add add = nn_i8_add_load(w32 + 42408);
         nn_i8_add(head_fpm_smooth4_f1_sum3, head_fpm_smooth4_f1_in3, head_fpm_smooth4_f1_out2, 80, &add);
     }
 
@@ -10842,12 +10842,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f1_out3, head_fpm_smooth4_f1_sum3, w32[212], w8 + 374880, w32 + 44496, &shape, nn_i8_rq(w32 + 44516, 20, w32[211], 1, w32 + 44556), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f1_out3, head_fpm_smooth4_f1_sum3, w32[212], w8 + 374880, w32 + 42416, &shape, nn_i8_rq(w32 + 42436, 20, w32[211], 1, w32 + 42476), 1);
     }
 
     /* head.fpm: head_fpm_smooth4_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 44576);
+        const NnI8Add add = nn_i8_add_load(w32 + 42496);
         nn_i8_add(head_fpm_smooth4_f1_sum4, head_fpm_smooth4_f1_in4, head_fpm_smooth4_f1_out3, 80, &add);
     }
 
@@ -10855,11 +10855,11 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f1_out4, head_fpm_smooth4_f1_sum4, w32[213], w8 + 374940, w32 + 44584, &shape, nn_i8_rq(w32 + 44604, 20, w32[211], 1, w32 + 44644), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth4_f1_out4, head_fpm_smooth4_f1_sum4, w32[213], w8 + 374940, w32 + 42504, &shape, nn_i8_rq(w32 + 42524, 20, w32[211], 1, w32 + 42564), 1);
     }
 
     /* head.fpm: head_fpm_smooth4_conv_out */
-    nn_i8_conv1x1(head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, w32[211], w8 + 375000, w32 + 44664, 80, 80, 4, nn_i8_rq(w32 + 44744, 80, w32[214], 0, w32 + 44904));
+    nn_i8_conv1x1(head_fpm_smooth4_conv_out, head_fpm_smooth4_f1, w32[211], w8 + 375000, w32 + 42584, 80, 80, 4, nn_i8_rq(w32 + 42664, 80, w32[214], 0, w32 + 42824));
 
     /* head.fpm: head_fpm_smooth4_drop */
     memcpy(head_fpm_smooth4_drop, head_fpm_smooth4_conv_out, 320);
@@ -10867,35 +10867,35 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* head.fpm: head_fpm_smooth4_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {head_fpm_smooth4_f2, NN_I8_BCAST_NONE, w32[207], w32 + 44984, w32 + 45064},
-            {head_fpm_lateral4, NN_I8_BCAST_NONE, w32[206], w32 + 45144, w32 + 45224},
-            {head_fpm_smooth4_drop, NN_I8_BCAST_F, w32[214], w32 + 45304, w32 + 45384},
+            {head_fpm_smooth4_f2, NN_I8_BCAST_NONE, w32[207], w32 + 42904},
+            {head_fpm_lateral4, NN_I8_BCAST_NONE, w32[206], w32 + 42984},
+            {head_fpm_smooth4_drop, NN_I8_BCAST_F, w32[214], w32 + 43064},
         };
-        nn_i8_sum_affine(head_fpm_smooth4_bn, terms, 3, w64 + 1324, w32[215], w32[215], 255, 80, 1, 32, 4);
+        nn_i8_sum_affine(head_fpm_smooth4_bn, terms, 3, w32 + 43144, w64 + 1324, w32[215], w32[215], 255, 80, 1, 32, 4);
     }
 
     /* head.fpm: head_fpm_pool4 */
-    nn_i8_mean_rq(head_fpm_pool4, head_fpm_smooth4_bn, w32[215], 80, 32, 4, NN_I8_MEAN_FT, w32[45464], w32[45465], w32[19]);
+    nn_i8_mean_rq(head_fpm_pool4, head_fpm_smooth4_bn, w32[215], 80, 32, 4, NN_I8_MEAN_FT, w32[43224], w32[43225], w32[19]);
 
     /* head.fpm: head_fpm_merge3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 45466);
+        const NnI8Add add = nn_i8_add_load(w32 + 43226);
         nn_i8_add(head_fpm_merge3, head_fpm_lateral4, head_fpm_lateral3, 10240, &add);
     }
 
     /* head.fpm: head_fpm_smooth3_f2_out1 */
-    nn_i8_requant_copy(head_fpm_smooth3_f2_out1, head_fpm_smooth3_f2_in1, 2560, w32[216], w32[45474], w32[45475], w32[217], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth3_f2_out1, head_fpm_smooth3_f2_in1, 2560, w32[216], w32[43234], w32[43235], w32[217], 0, 255);
 
     /* head.fpm: head_fpm_smooth3_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_in2, w32[216], w8 + 381400, w32 + 45476, &shape, nn_i8_rq(w32 + 45556, 80, w32[217], 0, w32 + 45716), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f2_out2, head_fpm_smooth3_f2_in2, w32[216], w8 + 381400, w32 + 43236, &shape, nn_i8_rq(w32 + 43316, 80, w32[217], 0, w32 + 43476), 4);
     }
 
     /* head.fpm: head_fpm_smooth3_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 45796);
+        const NnI8Add add = nn_i8_add_load(w32 + 43556);
         nn_i8_add(head_fpm_smooth3_f2_sum3, head_fpm_smooth3_f2_in3, head_fpm_smooth3_f2_out2, 2560, &add);
     }
 
@@ -10903,12 +10903,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_sum3, w32[218], w8 + 381460, w32 + 45804, &shape, nn_i8_rq(w32 + 45884, 80, w32[217], 0, w32 + 46044), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f2_out3, head_fpm_smooth3_f2_sum3, w32[218], w8 + 381460, w32 + 43564, &shape, nn_i8_rq(w32 + 43644, 80, w32[217], 0, w32 + 43804), 4);
     }
 
     /* head.fpm: head_fpm_smooth3_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 46124);
+        const NnI8Add add = nn_i8_add_load(w32 + 43884);
         nn_i8_add(head_fpm_smooth3_f2_sum4, head_fpm_smooth3_f2_in4, head_fpm_smooth3_f2_out3, 2560, &add);
     }
 
@@ -10916,25 +10916,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_sum4, w32[219], w8 + 381520, w32 + 46132, &shape, nn_i8_rq(w32 + 46212, 80, w32[217], 0, w32 + 46372), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f2_out4, head_fpm_smooth3_f2_sum4, w32[219], w8 + 381520, w32 + 43892, &shape, nn_i8_rq(w32 + 43972, 80, w32[217], 0, w32 + 44132), 4);
     }
 
     /* head.fpm: head_fpm_smooth3_mean_f */
-    nn_i8_mean_rq(head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, w32[217], 80, 32, 4, NN_I8_MEAN_F, w32[46452], w32[46453], w32[220]);
+    nn_i8_mean_rq(head_fpm_smooth3_mean_f, head_fpm_smooth3_f2, w32[217], 80, 32, 4, NN_I8_MEAN_F, w32[44212], w32[44213], w32[220]);
 
     /* head.fpm: head_fpm_smooth3_f1_out1 */
-    nn_i8_requant_copy(head_fpm_smooth3_f1_out1, head_fpm_smooth3_f1_in1, 80, w32[220], w32[46454], w32[46455], w32[221], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth3_f1_out1, head_fpm_smooth3_f1_in1, 80, w32[220], w32[44214], w32[44215], w32[221], 0, 255);
 
     /* head.fpm: head_fpm_smooth3_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f1_out2, head_fpm_smooth3_f1_in2, w32[220], w8 + 381580, w32 + 46456, &shape, nn_i8_rq(w32 + 46476, 20, w32[221], 1, w32 + 46516), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f1_out2, head_fpm_smooth3_f1_in2, w32[220], w8 + 381580, w32 + 44216, &shape, nn_i8_rq(w32 + 44236, 20, w32[221], 1, w32 + 44276), 1);
     }
 
     /* head.fpm: head_fpm_smooth3_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 46536);
+        const NnI8Add add = nn_i8_add_load(w32 + 44296);
         nn_i8_add(head_fpm_smooth3_f1_sum3, head_fpm_smooth3_f1_in3, head_fpm_smooth3_f1_out2, 80, &add);
     }
 
@@ -10942,12 +10942,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f1_out3, head_fpm_smooth3_f1_sum3, w32[222], w8 + 381640, w32 + 46544, &shape, nn_i8_rq(w32 + 46564, 20, w32[221], 1, w32 + 46604), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f1_out3, head_fpm_smooth3_f1_sum3, w32[222], w8 + 381640, w32 + 44304, &shape, nn_i8_rq(w32 + 44324, 20, w32[221], 1, w32 + 44364), 1);
     }
 
     /* head.fpm: head_fpm_smooth3_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 46624);
+        const NnI8Add add = nn_i8_add_load(w32 + 44384);
         nn_i8_add(head_fpm_smooth3_f1_sum4, head_fpm_smooth3_f1_in4, head_fpm_smooth3_f1_out3, 80, &add);
     }
 
@@ -10955,11 +10955,11 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f1_out4, head_fpm_smooth3_f1_sum4, w32[223], w8 + 381700, w32 + 46632, &shape, nn_i8_rq(w32 + 46652, 20, w32[221], 1, w32 + 46692), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth3_f1_out4, head_fpm_smooth3_f1_sum4, w32[223], w8 + 381700, w32 + 44392, &shape, nn_i8_rq(w32 + 44412, 20, w32[221], 1, w32 + 44452), 1);
     }
 
     /* head.fpm: head_fpm_smooth3_conv_out */
-    nn_i8_conv1x1(head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, w32[221], w8 + 381760, w32 + 46712, 80, 80, 4, nn_i8_rq(w32 + 46792, 80, w32[224], 0, w32 + 46952));
+    nn_i8_conv1x1(head_fpm_smooth3_conv_out, head_fpm_smooth3_f1, w32[221], w8 + 381760, w32 + 44472, 80, 80, 4, nn_i8_rq(w32 + 44552, 80, w32[224], 0, w32 + 44712));
 
     /* head.fpm: head_fpm_smooth3_drop */
     memcpy(head_fpm_smooth3_drop, head_fpm_smooth3_conv_out, 320);
@@ -10967,41 +10967,41 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* head.fpm: head_fpm_smooth3_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {head_fpm_smooth3_f2, NN_I8_BCAST_NONE, w32[217], w32 + 47032, w32 + 47112},
-            {head_fpm_merge3, NN_I8_BCAST_NONE, w32[216], w32 + 47192, w32 + 47272},
-            {head_fpm_smooth3_drop, NN_I8_BCAST_F, w32[224], w32 + 47352, w32 + 47432},
+            {head_fpm_smooth3_f2, NN_I8_BCAST_NONE, w32[217], w32 + 44792},
+            {head_fpm_merge3, NN_I8_BCAST_NONE, w32[216], w32 + 44872},
+            {head_fpm_smooth3_drop, NN_I8_BCAST_F, w32[224], w32 + 44952},
         };
-        nn_i8_sum_affine(head_fpm_smooth3_bn, terms, 3, w64 + 1404, w32[225], w32[225], 255, 80, 1, 32, 4);
+        nn_i8_sum_affine(head_fpm_smooth3_bn, terms, 3, w32 + 45032, w64 + 1404, w32[225], w32[225], 255, 80, 1, 32, 4);
     }
 
     /* head.fpm: head_fpm_pool3 */
-    nn_i8_mean_rq(head_fpm_pool3, head_fpm_smooth3_bn, w32[225], 80, 32, 4, NN_I8_MEAN_FT, w32[47512], w32[47513], w32[19]);
+    nn_i8_mean_rq(head_fpm_pool3, head_fpm_smooth3_bn, w32[225], 80, 32, 4, NN_I8_MEAN_FT, w32[45112], w32[45113], w32[19]);
 
     /* head.fpm: head_fpm_up2 */
-    nn_i8_conv1x1(head_fpm_up2, head_fpm_merge3, w32[216], w8 + 388160, w32 + 47514, 80, 320, 128, nn_i8_rq(w32 + 47834, 320, w32[226], 0, w32 + 48474));
+    nn_i8_conv1x1(head_fpm_up2, head_fpm_merge3, w32[216], w8 + 388160, w32 + 45114, 80, 320, 128, nn_i8_rq(w32 + 45434, 320, w32[226], 0, w32 + 46074));
 
     /* head.fpm: head_fpm_shuffle2 */
     nn_i8_pixel_shuffle2(head_fpm_shuffle2, head_fpm_up2, 80, 1, 32, 4);
 
     /* head.fpm: head_fpm_merge2 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 48794);
+        const NnI8Add add = nn_i8_add_load(w32 + 46394);
         nn_i8_add(head_fpm_merge2, head_fpm_shuffle2, head_fpm_lateral2, 40960, &add);
     }
 
     /* head.fpm: head_fpm_smooth2_f2_out1 */
-    nn_i8_requant_copy(head_fpm_smooth2_f2_out1, head_fpm_smooth2_f2_in1, 10240, w32[227], w32[48802], w32[48803], w32[228], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth2_f2_out1, head_fpm_smooth2_f2_in1, 10240, w32[227], w32[46402], w32[46403], w32[228], 0, 255);
 
     /* head.fpm: head_fpm_smooth2_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_in2, w32[227], w8 + 413760, w32 + 48804, &shape, nn_i8_rq(w32 + 48884, 80, w32[228], 0, w32 + 49044), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f2_out2, head_fpm_smooth2_f2_in2, w32[227], w8 + 413760, w32 + 46404, &shape, nn_i8_rq(w32 + 46484, 80, w32[228], 0, w32 + 46644), 4);
     }
 
     /* head.fpm: head_fpm_smooth2_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 49124);
+        const NnI8Add add = nn_i8_add_load(w32 + 46724);
         nn_i8_add(head_fpm_smooth2_f2_sum3, head_fpm_smooth2_f2_in3, head_fpm_smooth2_f2_out2, 10240, &add);
     }
 
@@ -11009,12 +11009,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_sum3, w32[229], w8 + 413820, w32 + 49132, &shape, nn_i8_rq(w32 + 49212, 80, w32[228], 0, w32 + 49372), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f2_out3, head_fpm_smooth2_f2_sum3, w32[229], w8 + 413820, w32 + 46732, &shape, nn_i8_rq(w32 + 46812, 80, w32[228], 0, w32 + 46972), 4);
     }
 
     /* head.fpm: head_fpm_smooth2_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 49452);
+        const NnI8Add add = nn_i8_add_load(w32 + 47052);
         nn_i8_add(head_fpm_smooth2_f2_sum4, head_fpm_smooth2_f2_in4, head_fpm_smooth2_f2_out3, 10240, &add);
     }
 
@@ -11022,25 +11022,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_sum4, w32[230], w8 + 413880, w32 + 49460, &shape, nn_i8_rq(w32 + 49540, 80, w32[228], 0, w32 + 49700), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f2_out4, head_fpm_smooth2_f2_sum4, w32[230], w8 + 413880, w32 + 47060, &shape, nn_i8_rq(w32 + 47140, 80, w32[228], 0, w32 + 47300), 4);
     }
 
     /* head.fpm: head_fpm_smooth2_mean_f */
-    nn_i8_mean_rq(head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, w32[228], 80, 64, 8, NN_I8_MEAN_F, w32[49780], w32[49781], w32[231]);
+    nn_i8_mean_rq(head_fpm_smooth2_mean_f, head_fpm_smooth2_f2, w32[228], 80, 64, 8, NN_I8_MEAN_F, w32[47380], w32[47381], w32[231]);
 
     /* head.fpm: head_fpm_smooth2_f1_out1 */
-    nn_i8_requant_copy(head_fpm_smooth2_f1_out1, head_fpm_smooth2_f1_in1, 160, w32[231], w32[49782], w32[49783], w32[232], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth2_f1_out1, head_fpm_smooth2_f1_in1, 160, w32[231], w32[47382], w32[47383], w32[232], 0, 255);
 
     /* head.fpm: head_fpm_smooth2_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f1_out2, head_fpm_smooth2_f1_in2, w32[231], w8 + 413940, w32 + 49784, &shape, nn_i8_rq(w32 + 49804, 20, w32[232], 1, w32 + 49844), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f1_out2, head_fpm_smooth2_f1_in2, w32[231], w8 + 413940, w32 + 47384, &shape, nn_i8_rq(w32 + 47404, 20, w32[232], 1, w32 + 47444), 1);
     }
 
     /* head.fpm: head_fpm_smooth2_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 49864);
+        const NnI8Add add = nn_i8_add_load(w32 + 47464);
         nn_i8_add(head_fpm_smooth2_f1_sum3, head_fpm_smooth2_f1_in3, head_fpm_smooth2_f1_out2, 160, &add);
     }
 
@@ -11048,12 +11048,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f1_out3, head_fpm_smooth2_f1_sum3, w32[233], w8 + 414000, w32 + 49872, &shape, nn_i8_rq(w32 + 49892, 20, w32[232], 1, w32 + 49932), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f1_out3, head_fpm_smooth2_f1_sum3, w32[233], w8 + 414000, w32 + 47472, &shape, nn_i8_rq(w32 + 47492, 20, w32[232], 1, w32 + 47532), 1);
     }
 
     /* head.fpm: head_fpm_smooth2_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 49952);
+        const NnI8Add add = nn_i8_add_load(w32 + 47552);
         nn_i8_add(head_fpm_smooth2_f1_sum4, head_fpm_smooth2_f1_in4, head_fpm_smooth2_f1_out3, 160, &add);
     }
 
@@ -11061,11 +11061,11 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f1_out4, head_fpm_smooth2_f1_sum4, w32[234], w8 + 414060, w32 + 49960, &shape, nn_i8_rq(w32 + 49980, 20, w32[232], 1, w32 + 50020), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth2_f1_out4, head_fpm_smooth2_f1_sum4, w32[234], w8 + 414060, w32 + 47560, &shape, nn_i8_rq(w32 + 47580, 20, w32[232], 1, w32 + 47620), 1);
     }
 
     /* head.fpm: head_fpm_smooth2_conv_out */
-    nn_i8_conv1x1(head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, w32[232], w8 + 414120, w32 + 50040, 80, 80, 8, nn_i8_rq(w32 + 50120, 80, w32[235], 0, w32 + 50280));
+    nn_i8_conv1x1(head_fpm_smooth2_conv_out, head_fpm_smooth2_f1, w32[232], w8 + 414120, w32 + 47640, 80, 80, 8, nn_i8_rq(w32 + 47720, 80, w32[235], 0, w32 + 47880));
 
     /* head.fpm: head_fpm_smooth2_drop */
     memcpy(head_fpm_smooth2_drop, head_fpm_smooth2_conv_out, 640);
@@ -11073,41 +11073,41 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* head.fpm: head_fpm_smooth2_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {head_fpm_smooth2_f2, NN_I8_BCAST_NONE, w32[228], w32 + 50360, w32 + 50440},
-            {head_fpm_merge2, NN_I8_BCAST_NONE, w32[227], w32 + 50520, w32 + 50600},
-            {head_fpm_smooth2_drop, NN_I8_BCAST_F, w32[235], w32 + 50680, w32 + 50760},
+            {head_fpm_smooth2_f2, NN_I8_BCAST_NONE, w32[228], w32 + 47960},
+            {head_fpm_merge2, NN_I8_BCAST_NONE, w32[227], w32 + 48040},
+            {head_fpm_smooth2_drop, NN_I8_BCAST_F, w32[235], w32 + 48120},
         };
-        nn_i8_sum_affine(head_fpm_smooth2_bn, terms, 3, w64 + 1484, w32[236], w32[236], 255, 80, 1, 64, 8);
+        nn_i8_sum_affine(head_fpm_smooth2_bn, terms, 3, w32 + 48200, w64 + 1484, w32[236], w32[236], 255, 80, 1, 64, 8);
     }
 
     /* head.fpm: head_fpm_pool2 */
-    nn_i8_mean_rq(head_fpm_pool2, head_fpm_smooth2_bn, w32[236], 80, 64, 8, NN_I8_MEAN_FT, w32[50840], w32[50841], w32[19]);
+    nn_i8_mean_rq(head_fpm_pool2, head_fpm_smooth2_bn, w32[236], 80, 64, 8, NN_I8_MEAN_FT, w32[48280], w32[48281], w32[19]);
 
     /* head.fpm: head_fpm_up1 */
-    nn_i8_conv1x1(head_fpm_up1, head_fpm_merge2, w32[227], w8 + 420520, w32 + 50842, 80, 320, 512, nn_i8_rq(w32 + 51162, 320, w32[237], 0, w32 + 51802));
+    nn_i8_conv1x1(head_fpm_up1, head_fpm_merge2, w32[227], w8 + 420520, w32 + 48282, 80, 320, 512, nn_i8_rq(w32 + 48602, 320, w32[237], 0, w32 + 49242));
 
     /* head.fpm: head_fpm_shuffle1 */
     nn_i8_pixel_shuffle2(head_fpm_shuffle1, head_fpm_up1, 80, 1, 64, 8);
 
     /* head.fpm: head_fpm_merge1 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 52122);
+        const NnI8Add add = nn_i8_add_load(w32 + 49562);
         nn_i8_add(head_fpm_merge1, head_fpm_shuffle1, head_fpm_lateral1, 163840, &add);
     }
 
     /* head.fpm: head_fpm_smooth1_f2_out1 */
-    nn_i8_requant_copy(head_fpm_smooth1_f2_out1, head_fpm_smooth1_f2_in1, 40960, w32[238], w32[52130], w32[52131], w32[239], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth1_f2_out1, head_fpm_smooth1_f2_in1, 40960, w32[238], w32[49570], w32[49571], w32[239], 0, 255);
 
     /* head.fpm: head_fpm_smooth1_f2_out2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_in2, w32[238], w8 + 446120, w32 + 52132, &shape, nn_i8_rq(w32 + 52212, 80, w32[239], 0, w32 + 52372), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f2_out2, head_fpm_smooth1_f2_in2, w32[238], w8 + 446120, w32 + 49572, &shape, nn_i8_rq(w32 + 49652, 80, w32[239], 0, w32 + 49812), 4);
     }
 
     /* head.fpm: head_fpm_smooth1_f2_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 52452);
+        const NnI8Add add = nn_i8_add_load(w32 + 49892);
         nn_i8_add(head_fpm_smooth1_f2_sum3, head_fpm_smooth1_f2_in3, head_fpm_smooth1_f2_out2, 40960, &add);
     }
 
@@ -11115,12 +11115,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_sum3, w32[240], w8 + 446180, w32 + 52460, &shape, nn_i8_rq(w32 + 52540, 80, w32[239], 0, w32 + 52700), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f2_out3, head_fpm_smooth1_f2_sum3, w32[240], w8 + 446180, w32 + 49900, &shape, nn_i8_rq(w32 + 49980, 80, w32[239], 0, w32 + 50140), 4);
     }
 
     /* head.fpm: head_fpm_smooth1_f2_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 52780);
+        const NnI8Add add = nn_i8_add_load(w32 + 50220);
         nn_i8_add(head_fpm_smooth1_f2_sum4, head_fpm_smooth1_f2_in4, head_fpm_smooth1_f2_out3, 40960, &add);
     }
 
@@ -11128,25 +11128,25 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_sum4, w32[241], w8 + 446240, w32 + 52788, &shape, nn_i8_rq(w32 + 52868, 80, w32[239], 0, w32 + 53028), 4);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f2_out4, head_fpm_smooth1_f2_sum4, w32[241], w8 + 446240, w32 + 50228, &shape, nn_i8_rq(w32 + 50308, 80, w32[239], 0, w32 + 50468), 4);
     }
 
     /* head.fpm: head_fpm_smooth1_mean_f */
-    nn_i8_mean_rq(head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, w32[239], 80, 128, 16, NN_I8_MEAN_F, w32[53108], w32[53109], w32[242]);
+    nn_i8_mean_rq(head_fpm_smooth1_mean_f, head_fpm_smooth1_f2, w32[239], 80, 128, 16, NN_I8_MEAN_F, w32[50548], w32[50549], w32[242]);
 
     /* head.fpm: head_fpm_smooth1_f1_out1 */
-    nn_i8_requant_copy(head_fpm_smooth1_f1_out1, head_fpm_smooth1_f1_in1, 320, w32[242], w32[53110], w32[53111], w32[243], 0, 255);
+    nn_i8_requant_copy(head_fpm_smooth1_f1_out1, head_fpm_smooth1_f1_in1, 320, w32[242], w32[50550], w32[50551], w32[243], 0, 255);
 
     /* head.fpm: head_fpm_smooth1_f1_out2, relu as the clamp */
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f1_out2, head_fpm_smooth1_f1_in2, w32[242], w8 + 446300, w32 + 53112, &shape, nn_i8_rq(w32 + 53132, 20, w32[243], 1, w32 + 53172), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f1_out2, head_fpm_smooth1_f1_in2, w32[242], w8 + 446300, w32 + 50552, &shape, nn_i8_rq(w32 + 50572, 20, w32[243], 1, w32 + 50612), 1);
     }
 
     /* head.fpm: head_fpm_smooth1_f1_sum3 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 53192);
+        const NnI8Add add = nn_i8_add_load(w32 + 50632);
         nn_i8_add(head_fpm_smooth1_f1_sum3, head_fpm_smooth1_f1_in3, head_fpm_smooth1_f1_out2, 320, &add);
     }
 
@@ -11154,12 +11154,12 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f1_out3, head_fpm_smooth1_f1_sum3, w32[244], w8 + 446360, w32 + 53200, &shape, nn_i8_rq(w32 + 53220, 20, w32[243], 1, w32 + 53260), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f1_out3, head_fpm_smooth1_f1_sum3, w32[244], w8 + 446360, w32 + 50640, &shape, nn_i8_rq(w32 + 50660, 20, w32[243], 1, w32 + 50700), 1);
     }
 
     /* head.fpm: head_fpm_smooth1_f1_sum4 */
     {
-        const NnI8Add add = nn_i8_add_load(w32 + 53280);
+        const NnI8Add add = nn_i8_add_load(w32 + 50720);
         nn_i8_add(head_fpm_smooth1_f1_sum4, head_fpm_smooth1_f1_in4, head_fpm_smooth1_f1_out3, 320, &add);
     }
 
@@ -11167,11 +11167,11 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     {
         static const NnI8ConvShape shape = {20, 20, 20, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 20; c++)
-            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f1_out4, head_fpm_smooth1_f1_sum4, w32[245], w8 + 446420, w32 + 53288, &shape, nn_i8_rq(w32 + 53308, 20, w32[243], 1, w32 + 53348), 1);
+            nn_i8_dwconv_ssn_channel(c, head_fpm_smooth1_f1_out4, head_fpm_smooth1_f1_sum4, w32[245], w8 + 446420, w32 + 50728, &shape, nn_i8_rq(w32 + 50748, 20, w32[243], 1, w32 + 50788), 1);
     }
 
     /* head.fpm: head_fpm_smooth1_conv_out */
-    nn_i8_conv1x1(head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, w32[243], w8 + 446480, w32 + 53368, 80, 80, 16, nn_i8_rq(w32 + 53448, 80, w32[246], 0, w32 + 53608));
+    nn_i8_conv1x1(head_fpm_smooth1_conv_out, head_fpm_smooth1_f1, w32[243], w8 + 446480, w32 + 50808, 80, 80, 16, nn_i8_rq(w32 + 50888, 80, w32[246], 0, w32 + 51048));
 
     /* head.fpm: head_fpm_smooth1_drop */
     memcpy(head_fpm_smooth1_drop, head_fpm_smooth1_conv_out, 1280);
@@ -11179,18 +11179,18 @@ static void bcres2net_teacher_int8_forward(const NnI8Constants *w, const float *
     /* head.fpm: head_fpm_smooth1_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {head_fpm_smooth1_f2, NN_I8_BCAST_NONE, w32[239], w32 + 53688, w32 + 53768},
-            {head_fpm_merge1, NN_I8_BCAST_NONE, w32[238], w32 + 53848, w32 + 53928},
-            {head_fpm_smooth1_drop, NN_I8_BCAST_F, w32[246], w32 + 54008, w32 + 54088},
+            {head_fpm_smooth1_f2, NN_I8_BCAST_NONE, w32[239], w32 + 51128},
+            {head_fpm_merge1, NN_I8_BCAST_NONE, w32[238], w32 + 51208},
+            {head_fpm_smooth1_drop, NN_I8_BCAST_F, w32[246], w32 + 51288},
         };
-        nn_i8_sum_affine(head_fpm_smooth1_bn, terms, 3, w64 + 1564, w32[247], w32[247], 255, 80, 1, 128, 16);
+        nn_i8_sum_affine(head_fpm_smooth1_bn, terms, 3, w32 + 51368, w64 + 1564, w32[247], w32[247], 255, 80, 1, 128, 16);
     }
 
     /* head.fpm: head_fpm_pool1 */
-    nn_i8_mean_rq(head_fpm_pool1, head_fpm_smooth1_bn, w32[247], 80, 128, 16, NN_I8_MEAN_FT, w32[54168], w32[54169], w32[19]);
+    nn_i8_mean_rq(head_fpm_pool1, head_fpm_smooth1_bn, w32[247], 80, 128, 16, NN_I8_MEAN_FT, w32[51448], w32[51449], w32[19]);
 
     /* head.linear: head_linear */
-    nn_i8_linear(head_linear, head_fpm, w32[19], w8 + 452880, w32 + 54170, 320, 10, 1, nn_i8_rq(w32 + 54180, 10, w32[20], 0, w32 + 54200));
+    nn_i8_linear(head_linear, head_fpm, w32[19], w8 + 452880, w32 + 51450, 320, 10, 1, nn_i8_rq(w32 + 51460, 10, w32[20], 0, w32 + 51480));
 
     /* the logits' codes back to float */
     nn_i8_dequantize_logits(logits, head_linear, 10, 1, wf[20], w32[20]);
@@ -11244,312 +11244,312 @@ static const NnI8Prep bcres2net_teacher_int8_steps[] = {
     {0, 48, {50, -1, -1}, 25780, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 24580, 3858, -1, -1}, /* stage1_bcres2net1_f1_out4 */
     {0, 51, {48, -1, -1}, 25840, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 24640, 3938, -1, -1}, /* stage1_bcres2net1_conv_out */
     {1, 2, {44, 51, -1}, -1, -1, 32240, 32320, 1200, 1280, 80, 0, 1, 1, 2, 0, 0, 0, -1, 4258, 0, -1}, /* stage1_bcres2net1_bn */
-    {6, 52, {2, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4578, -1, -1}, /* stage1_bcres2net2_f2_out1 */
-    {0, 52, {2, -1, -1}, 32400, -1, 32460, 32540, 1360, 1440, 20, 3, 4, 0, 0, 0, 0, 0, 31040, 4580, -1, -1}, /* stage1_bcres2net2_f2_out2 */
-    {3, 53, {2, 52, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4900, -1, -1}, /* stage1_bcres2net2_f2_sum3 */
-    {0, 52, {53, -1, -1}, 32620, -1, 32680, 32760, 1520, 1600, 20, 3, 4, 0, 0, 0, 0, 0, 31100, 4908, -1, -1}, /* stage1_bcres2net2_f2_out3 */
-    {3, 54, {2, 52, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5228, -1, -1}, /* stage1_bcres2net2_f2_sum4 */
-    {0, 52, {54, -1, -1}, 32840, -1, 32900, 32980, 1680, 1760, 20, 3, 4, 0, 0, 0, 0, 0, 31160, 5236, -1, -1}, /* stage1_bcres2net2_f2_out4 */
-    {5, 55, {52, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 5556, -1, -1}, /* stage1_bcres2net2_mean_f */
-    {6, 56, {55, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5558, -1, -1}, /* stage1_bcres2net2_f1_out1 */
-    {0, 56, {55, -1, -1}, 33060, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 31220, 5560, -1, -1}, /* stage1_bcres2net2_f1_out2 */
-    {3, 57, {55, 56, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5640, -1, -1}, /* stage1_bcres2net2_f1_sum3 */
-    {0, 56, {57, -1, -1}, 33120, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 31280, 5648, -1, -1}, /* stage1_bcres2net2_f1_out3 */
-    {3, 58, {55, 56, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5728, -1, -1}, /* stage1_bcres2net2_f1_sum4 */
-    {0, 56, {58, -1, -1}, 33180, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 31340, 5736, -1, -1}, /* stage1_bcres2net2_f1_out4 */
-    {0, 59, {56, -1, -1}, 33240, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 31400, 5816, -1, -1}, /* stage1_bcres2net2_conv_out */
-    {1, 3, {52, 2, 59}, -1, -1, 39640, 39720, 1840, 1920, 80, 0, 1, 1, 3, 0, 0, 0, -1, 6136, 80, -1}, /* stage1_bcres2net2_bn */
-    {8, 4, {3, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 1280, 0.10000000000000001, 0, -1, 6616, 160, -1}, /* stage1_resnorm */
-    {5, 60, {4, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 6622, -1, -1}, /* stage1_mfa_att1_mean */
-    {0, 61, {60, -1, -1}, 39800, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 37800, 6624, -1, -1}, /* stage1_mfa_att1_relu */
-    {0, 62, {61, -1, -1}, 40000, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 38000, 6664, -1, -1}, /* stage1_mfa_att1_fc2 */
+    {6, 52, {2, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4498, -1, -1}, /* stage1_bcres2net2_f2_out1 */
+    {0, 52, {2, -1, -1}, 32400, -1, 32460, 32540, 1360, 1440, 20, 3, 4, 0, 0, 0, 0, 0, 31040, 4500, -1, -1}, /* stage1_bcres2net2_f2_out2 */
+    {3, 53, {2, 52, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 4820, -1, -1}, /* stage1_bcres2net2_f2_sum3 */
+    {0, 52, {53, -1, -1}, 32620, -1, 32680, 32760, 1520, 1600, 20, 3, 4, 0, 0, 0, 0, 0, 31100, 4828, -1, -1}, /* stage1_bcres2net2_f2_out3 */
+    {3, 54, {2, 52, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5148, -1, -1}, /* stage1_bcres2net2_f2_sum4 */
+    {0, 52, {54, -1, -1}, 32840, -1, 32900, 32980, 1680, 1760, 20, 3, 4, 0, 0, 0, 0, 0, 31160, 5156, -1, -1}, /* stage1_bcres2net2_f2_out4 */
+    {5, 55, {52, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 5476, -1, -1}, /* stage1_bcres2net2_mean_f */
+    {6, 56, {55, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5478, -1, -1}, /* stage1_bcres2net2_f1_out1 */
+    {0, 56, {55, -1, -1}, 33060, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 31220, 5480, -1, -1}, /* stage1_bcres2net2_f1_out2 */
+    {3, 57, {55, 56, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5560, -1, -1}, /* stage1_bcres2net2_f1_sum3 */
+    {0, 56, {57, -1, -1}, 33120, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 31280, 5568, -1, -1}, /* stage1_bcres2net2_f1_out3 */
+    {3, 58, {55, 56, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 5648, -1, -1}, /* stage1_bcres2net2_f1_sum4 */
+    {0, 56, {58, -1, -1}, 33180, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 31340, 5656, -1, -1}, /* stage1_bcres2net2_f1_out4 */
+    {0, 59, {56, -1, -1}, 33240, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 31400, 5736, -1, -1}, /* stage1_bcres2net2_conv_out */
+    {1, 3, {52, 2, 59}, -1, -1, 39640, 39720, 1840, 1920, 80, 0, 1, 1, 3, 0, 0, 0, -1, 6056, 80, -1}, /* stage1_bcres2net2_bn */
+    {8, 4, {3, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 1280, 0.10000000000000001, 0, -1, 6376, 160, -1}, /* stage1_resnorm */
+    {5, 60, {4, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 6382, -1, -1}, /* stage1_mfa_att1_mean */
+    {0, 61, {60, -1, -1}, 39800, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 37800, 6384, -1, -1}, /* stage1_mfa_att1_relu */
+    {0, 62, {61, -1, -1}, 40000, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 38000, 6424, -1, -1}, /* stage1_mfa_att1_fc2 */
     {7, 63, {62, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 1024}, /* stage1_mfa_att1_sigmoid */
-    {4, 5, {4, 63, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6744, -1, -1}, /* stage1_mfa_y1 */
-    {0, 64, {4, -1, -1}, 40200, -1, 40380, 40400, 2000, 2020, 20, 9, 1, 1, 0, 0, 0, 0, 38200, 6751, -1, -1}, /* stage1_mfa_bn2 */
-    {5, 65, {64, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 6831, -1, -1}, /* stage1_mfa_att2_mean */
-    {0, 66, {65, -1, -1}, 40420, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 38380, 6833, -1, -1}, /* stage1_mfa_att2_relu */
-    {0, 67, {66, -1, -1}, 40620, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 38580, 6873, -1, -1}, /* stage1_mfa_att2_fc2 */
+    {4, 5, {4, 63, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6504, -1, -1}, /* stage1_mfa_y1 */
+    {0, 64, {4, -1, -1}, 40200, -1, 40380, 40400, 2000, 2020, 20, 9, 1, 1, 0, 0, 0, 0, 38200, 6511, -1, -1}, /* stage1_mfa_bn2 */
+    {5, 65, {64, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 6591, -1, -1}, /* stage1_mfa_att2_mean */
+    {0, 66, {65, -1, -1}, 40420, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 38380, 6593, -1, -1}, /* stage1_mfa_att2_relu */
+    {0, 67, {66, -1, -1}, 40620, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 38580, 6633, -1, -1}, /* stage1_mfa_att2_fc2 */
     {7, 68, {67, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 1280}, /* stage1_mfa_att2_sigmoid */
-    {4, 5, {64, 68, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6953, -1, -1}, /* stage1_mfa_y2 */
-    {3, 69, {4, 5, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6960, -1, -1}, /* stage1_mfa_sum3 */
-    {0, 70, {69, -1, -1}, 40820, -1, 41000, 41020, 2040, 2060, 20, 9, 1, 1, 0, 0, 0, 0, 38780, 6968, -1, -1}, /* stage1_mfa_bn3 */
-    {5, 71, {70, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 7048, -1, -1}, /* stage1_mfa_att3_mean */
-    {0, 72, {71, -1, -1}, 41040, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 38960, 7050, -1, -1}, /* stage1_mfa_att3_relu */
-    {0, 73, {72, -1, -1}, 41240, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 39160, 7090, -1, -1}, /* stage1_mfa_att3_fc2 */
+    {4, 5, {64, 68, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6713, -1, -1}, /* stage1_mfa_y2 */
+    {3, 69, {4, 5, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6720, -1, -1}, /* stage1_mfa_sum3 */
+    {0, 70, {69, -1, -1}, 40820, -1, 41000, 41020, 2040, 2060, 20, 9, 1, 1, 0, 0, 0, 0, 38780, 6728, -1, -1}, /* stage1_mfa_bn3 */
+    {5, 71, {70, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 6808, -1, -1}, /* stage1_mfa_att3_mean */
+    {0, 72, {71, -1, -1}, 41040, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 38960, 6810, -1, -1}, /* stage1_mfa_att3_relu */
+    {0, 73, {72, -1, -1}, 41240, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 39160, 6850, -1, -1}, /* stage1_mfa_att3_fc2 */
     {7, 74, {73, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 1536}, /* stage1_mfa_att3_sigmoid */
-    {4, 5, {70, 74, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7170, -1, -1}, /* stage1_mfa_y3 */
-    {3, 75, {4, 5, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7177, -1, -1}, /* stage1_mfa_sum4 */
-    {0, 76, {75, -1, -1}, 41440, -1, 41620, 41640, 2080, 2100, 20, 9, 1, 1, 0, 0, 0, 0, 39360, 7185, -1, -1}, /* stage1_mfa_bn4 */
-    {5, 77, {76, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 7265, -1, -1}, /* stage1_mfa_att4_mean */
-    {0, 78, {77, -1, -1}, 41660, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 39540, 7267, -1, -1}, /* stage1_mfa_att4_relu */
-    {0, 79, {78, -1, -1}, 41860, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 39740, 7307, -1, -1}, /* stage1_mfa_att4_fc2 */
+    {4, 5, {70, 74, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6930, -1, -1}, /* stage1_mfa_y3 */
+    {3, 75, {4, 5, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 6937, -1, -1}, /* stage1_mfa_sum4 */
+    {0, 76, {75, -1, -1}, 41440, -1, 41620, 41640, 2080, 2100, 20, 9, 1, 1, 0, 0, 0, 0, 39360, 6945, -1, -1}, /* stage1_mfa_bn4 */
+    {5, 77, {76, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 16, 0, 0, -1, 7025, -1, -1}, /* stage1_mfa_att4_mean */
+    {0, 78, {77, -1, -1}, 41660, -1, -1, -1, -1, -1, 10, 20, 1, 1, 0, 0, 0, 0, 39540, 7027, -1, -1}, /* stage1_mfa_att4_relu */
+    {0, 79, {78, -1, -1}, 41860, -1, -1, -1, -1, -1, 20, 10, 1, 0, 0, 0, 0, 0, 39740, 7067, -1, -1}, /* stage1_mfa_att4_fc2 */
     {7, 80, {79, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 1792}, /* stage1_mfa_att4_sigmoid */
-    {4, 5, {76, 80, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7387, -1, -1}, /* stage1_mfa_y4 */
-    {0, 81, {5, -1, -1}, 42060, -1, 51660, 51780, 2120, 2240, 120, 80, 1, 1, 0, 0, 0, 0, 39940, 7394, -1, -1}, /* stage2_bcres2net1_bn_in */
-    {6, 82, {81, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7874, -1, -1}, /* stage2_bcres2net1_f2_out1 */
-    {0, 82, {81, -1, -1}, 51900, -1, 51990, 52110, 2360, 2480, 30, 3, 4, 0, 0, 0, 0, 0, 49540, 7876, -1, -1}, /* stage2_bcres2net1_f2_out2 */
-    {3, 83, {81, 82, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 8356, -1, -1}, /* stage2_bcres2net1_f2_sum3 */
-    {0, 82, {83, -1, -1}, 52230, -1, 52320, 52440, 2600, 2720, 30, 3, 4, 0, 0, 0, 0, 0, 49630, 8364, -1, -1}, /* stage2_bcres2net1_f2_out3 */
-    {3, 84, {81, 82, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 8844, -1, -1}, /* stage2_bcres2net1_f2_sum4 */
-    {0, 82, {84, -1, -1}, 52560, -1, 52650, 52770, 2840, 2960, 30, 3, 4, 0, 0, 0, 0, 0, 49720, 8852, -1, -1}, /* stage2_bcres2net1_f2_out4 */
-    {5, 85, {82, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 9332, -1, -1}, /* stage2_bcres2net1_mean_f */
-    {6, 86, {85, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 9334, -1, -1}, /* stage2_bcres2net1_f1_out1 */
-    {0, 86, {85, -1, -1}, 52890, -1, -1, -1, -1, -1, 30, 3, 1, 1, 0, 0, 0, 0, 49810, 9336, -1, -1}, /* stage2_bcres2net1_f1_out2 */
-    {3, 87, {85, 86, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 9456, -1, -1}, /* stage2_bcres2net1_f1_sum3 */
-    {0, 86, {87, -1, -1}, 52980, -1, -1, -1, -1, -1, 30, 3, 1, 1, 0, 0, 0, 0, 49900, 9464, -1, -1}, /* stage2_bcres2net1_f1_out3 */
-    {3, 88, {85, 86, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 9584, -1, -1}, /* stage2_bcres2net1_f1_sum4 */
-    {0, 86, {88, -1, -1}, 53070, -1, -1, -1, -1, -1, 30, 3, 1, 1, 0, 0, 0, 0, 49990, 9592, -1, -1}, /* stage2_bcres2net1_f1_out4 */
-    {0, 89, {86, -1, -1}, 53160, -1, -1, -1, -1, -1, 120, 120, 1, 0, 0, 0, 0, 0, 50080, 9712, -1, -1}, /* stage2_bcres2net1_conv_out */
-    {1, 6, {82, 89, -1}, -1, -1, 67560, 67680, 3080, 3200, 120, 0, 1, 1, 2, 0, 0, 0, -1, 10192, 161, -1}, /* stage2_bcres2net1_bn */
-    {6, 90, {6, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 10672, -1, -1}, /* stage2_bcres2net2_f2_out1 */
-    {0, 90, {6, -1, -1}, 67800, -1, 67890, 68010, 3320, 3440, 30, 3, 4, 0, 0, 0, 0, 0, 64480, 10674, -1, -1}, /* stage2_bcres2net2_f2_out2 */
-    {3, 91, {6, 90, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 11154, -1, -1}, /* stage2_bcres2net2_f2_sum3 */
-    {0, 90, {91, -1, -1}, 68130, -1, 68220, 68340, 3560, 3680, 30, 3, 4, 0, 0, 0, 0, 0, 64570, 11162, -1, -1}, /* stage2_bcres2net2_f2_out3 */
-    {3, 92, {6, 90, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 11642, -1, -1}, /* stage2_bcres2net2_f2_sum4 */
-    {0, 90, {92, -1, -1}, 68460, -1, 68550, 68670, 3800, 3920, 30, 3, 4, 0, 0, 0, 0, 0, 64660, 11650, -1, -1}, /* stage2_bcres2net2_f2_out4 */
-    {5, 93, {90, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 12130, -1, -1}, /* stage2_bcres2net2_mean_f */
-    {6, 94, {93, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 12132, -1, -1}, /* stage2_bcres2net2_f1_out1 */
-    {0, 94, {93, -1, -1}, 68790, -1, -1, -1, -1, -1, 30, 3, 1, 1, 0, 0, 0, 0, 64750, 12134, -1, -1}, /* stage2_bcres2net2_f1_out2 */
-    {3, 95, {93, 94, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 12254, -1, -1}, /* stage2_bcres2net2_f1_sum3 */
-    {0, 94, {95, -1, -1}, 68880, -1, -1, -1, -1, -1, 30, 3, 1, 1, 0, 0, 0, 0, 64840, 12262, -1, -1}, /* stage2_bcres2net2_f1_out3 */
-    {3, 96, {93, 94, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 12382, -1, -1}, /* stage2_bcres2net2_f1_sum4 */
-    {0, 94, {96, -1, -1}, 68970, -1, -1, -1, -1, -1, 30, 3, 1, 1, 0, 0, 0, 0, 64930, 12390, -1, -1}, /* stage2_bcres2net2_f1_out4 */
-    {0, 97, {94, -1, -1}, 69060, -1, -1, -1, -1, -1, 120, 120, 1, 0, 0, 0, 0, 0, 65020, 12510, -1, -1}, /* stage2_bcres2net2_conv_out */
-    {1, 7, {90, 6, 97}, -1, -1, 83460, 83580, 4040, 4160, 120, 0, 1, 1, 3, 0, 0, 0, -1, 12990, 281, -1}, /* stage2_bcres2net2_bn */
-    {8, 8, {7, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 960, 0.10000000000000001, 0, -1, 13710, 401, -1}, /* stage2_resnorm */
-    {5, 98, {8, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 13716, -1, -1}, /* stage2_mfa_att1_mean */
-    {0, 99, {98, -1, -1}, 83700, -1, -1, -1, -1, -1, 16, 30, 1, 1, 0, 0, 0, 0, 79420, 13718, -1, -1}, /* stage2_mfa_att1_relu */
-    {0, 100, {99, -1, -1}, 84180, -1, -1, -1, -1, -1, 30, 16, 1, 0, 0, 0, 0, 0, 79900, 13782, -1, -1}, /* stage2_mfa_att1_fc2 */
+    {4, 5, {76, 80, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7147, -1, -1}, /* stage1_mfa_y4 */
+    {0, 81, {5, -1, -1}, 42060, -1, 51660, 51780, 2120, 2240, 120, 80, 1, 1, 0, 0, 0, 0, 39940, 7154, -1, -1}, /* stage2_bcres2net1_bn_in */
+    {6, 82, {81, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 7634, -1, -1}, /* stage2_bcres2net1_f2_out1 */
+    {0, 82, {81, -1, -1}, 51900, -1, 51990, 52110, 2360, 2480, 30, 3, 4, 0, 0, 0, 0, 0, 49540, 7636, -1, -1}, /* stage2_bcres2net1_f2_out2 */
+    {3, 83, {81, 82, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 8116, -1, -1}, /* stage2_bcres2net1_f2_sum3 */
+    {0, 82, {83, -1, -1}, 52230, -1, 52320, 52440, 2600, 2720, 30, 3, 4, 0, 0, 0, 0, 0, 49630, 8124, -1, -1}, /* stage2_bcres2net1_f2_out3 */
+    {3, 84, {81, 82, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 8604, -1, -1}, /* stage2_bcres2net1_f2_sum4 */
+    {0, 82, {84, -1, -1}, 52560, -1, 52650, 52770, 2840, 2960, 30, 3, 4, 0, 0, 0, 0, 0, 49720, 8612, -1, -1}, /* stage2_bcres2net1_f2_out4 */
+    {5, 85, {82, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 9092, -1, -1}, /* stage2_bcres2net1_mean_f */
+    {6, 86, {85, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 9094, -1, -1}, /* stage2_bcres2net1_f1_out1 */
+    {0, 86, {85, -1, -1}, 52890, -1, -1, -1, -1, -1, 30, 3, 1, 1, 0, 0, 0, 0, 49810, 9096, -1, -1}, /* stage2_bcres2net1_f1_out2 */
+    {3, 87, {85, 86, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 9216, -1, -1}, /* stage2_bcres2net1_f1_sum3 */
+    {0, 86, {87, -1, -1}, 52980, -1, -1, -1, -1, -1, 30, 3, 1, 1, 0, 0, 0, 0, 49900, 9224, -1, -1}, /* stage2_bcres2net1_f1_out3 */
+    {3, 88, {85, 86, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 9344, -1, -1}, /* stage2_bcres2net1_f1_sum4 */
+    {0, 86, {88, -1, -1}, 53070, -1, -1, -1, -1, -1, 30, 3, 1, 1, 0, 0, 0, 0, 49990, 9352, -1, -1}, /* stage2_bcres2net1_f1_out4 */
+    {0, 89, {86, -1, -1}, 53160, -1, -1, -1, -1, -1, 120, 120, 1, 0, 0, 0, 0, 0, 50080, 9472, -1, -1}, /* stage2_bcres2net1_conv_out */
+    {1, 6, {82, 89, -1}, -1, -1, 67560, 67680, 3080, 3200, 120, 0, 1, 1, 2, 0, 0, 0, -1, 9952, 161, -1}, /* stage2_bcres2net1_bn */
+    {6, 90, {6, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 10312, -1, -1}, /* stage2_bcres2net2_f2_out1 */
+    {0, 90, {6, -1, -1}, 67800, -1, 67890, 68010, 3320, 3440, 30, 3, 4, 0, 0, 0, 0, 0, 64480, 10314, -1, -1}, /* stage2_bcres2net2_f2_out2 */
+    {3, 91, {6, 90, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 10794, -1, -1}, /* stage2_bcres2net2_f2_sum3 */
+    {0, 90, {91, -1, -1}, 68130, -1, 68220, 68340, 3560, 3680, 30, 3, 4, 0, 0, 0, 0, 0, 64570, 10802, -1, -1}, /* stage2_bcres2net2_f2_out3 */
+    {3, 92, {6, 90, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 11282, -1, -1}, /* stage2_bcres2net2_f2_sum4 */
+    {0, 90, {92, -1, -1}, 68460, -1, 68550, 68670, 3800, 3920, 30, 3, 4, 0, 0, 0, 0, 0, 64660, 11290, -1, -1}, /* stage2_bcres2net2_f2_out4 */
+    {5, 93, {90, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 11770, -1, -1}, /* stage2_bcres2net2_mean_f */
+    {6, 94, {93, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 11772, -1, -1}, /* stage2_bcres2net2_f1_out1 */
+    {0, 94, {93, -1, -1}, 68790, -1, -1, -1, -1, -1, 30, 3, 1, 1, 0, 0, 0, 0, 64750, 11774, -1, -1}, /* stage2_bcres2net2_f1_out2 */
+    {3, 95, {93, 94, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 11894, -1, -1}, /* stage2_bcres2net2_f1_sum3 */
+    {0, 94, {95, -1, -1}, 68880, -1, -1, -1, -1, -1, 30, 3, 1, 1, 0, 0, 0, 0, 64840, 11902, -1, -1}, /* stage2_bcres2net2_f1_out3 */
+    {3, 96, {93, 94, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 12022, -1, -1}, /* stage2_bcres2net2_f1_sum4 */
+    {0, 94, {96, -1, -1}, 68970, -1, -1, -1, -1, -1, 30, 3, 1, 1, 0, 0, 0, 0, 64930, 12030, -1, -1}, /* stage2_bcres2net2_f1_out4 */
+    {0, 97, {94, -1, -1}, 69060, -1, -1, -1, -1, -1, 120, 120, 1, 0, 0, 0, 0, 0, 65020, 12150, -1, -1}, /* stage2_bcres2net2_conv_out */
+    {1, 7, {90, 6, 97}, -1, -1, 83460, 83580, 4040, 4160, 120, 0, 1, 1, 3, 0, 0, 0, -1, 12630, 281, -1}, /* stage2_bcres2net2_bn */
+    {8, 8, {7, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 960, 0.10000000000000001, 0, -1, 13110, 401, -1}, /* stage2_resnorm */
+    {5, 98, {8, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 13116, -1, -1}, /* stage2_mfa_att1_mean */
+    {0, 99, {98, -1, -1}, 83700, -1, -1, -1, -1, -1, 16, 30, 1, 1, 0, 0, 0, 0, 79420, 13118, -1, -1}, /* stage2_mfa_att1_relu */
+    {0, 100, {99, -1, -1}, 84180, -1, -1, -1, -1, -1, 30, 16, 1, 0, 0, 0, 0, 0, 79900, 13182, -1, -1}, /* stage2_mfa_att1_fc2 */
     {7, 101, {100, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 2048}, /* stage2_mfa_att1_sigmoid */
-    {4, 9, {8, 101, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 13902, -1, -1}, /* stage2_mfa_y1 */
-    {0, 102, {8, -1, -1}, 84660, -1, 84930, 84960, 4280, 4310, 30, 9, 1, 1, 0, 0, 0, 0, 80380, 13909, -1, -1}, /* stage2_mfa_bn2 */
-    {5, 103, {102, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 14029, -1, -1}, /* stage2_mfa_att2_mean */
-    {0, 104, {103, -1, -1}, 84990, -1, -1, -1, -1, -1, 16, 30, 1, 1, 0, 0, 0, 0, 80650, 14031, -1, -1}, /* stage2_mfa_att2_relu */
-    {0, 105, {104, -1, -1}, 85470, -1, -1, -1, -1, -1, 30, 16, 1, 0, 0, 0, 0, 0, 81130, 14095, -1, -1}, /* stage2_mfa_att2_fc2 */
+    {4, 9, {8, 101, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 13302, -1, -1}, /* stage2_mfa_y1 */
+    {0, 102, {8, -1, -1}, 84660, -1, 84930, 84960, 4280, 4310, 30, 9, 1, 1, 0, 0, 0, 0, 80380, 13309, -1, -1}, /* stage2_mfa_bn2 */
+    {5, 103, {102, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 13429, -1, -1}, /* stage2_mfa_att2_mean */
+    {0, 104, {103, -1, -1}, 84990, -1, -1, -1, -1, -1, 16, 30, 1, 1, 0, 0, 0, 0, 80650, 13431, -1, -1}, /* stage2_mfa_att2_relu */
+    {0, 105, {104, -1, -1}, 85470, -1, -1, -1, -1, -1, 30, 16, 1, 0, 0, 0, 0, 0, 81130, 13495, -1, -1}, /* stage2_mfa_att2_fc2 */
     {7, 106, {105, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 2304}, /* stage2_mfa_att2_sigmoid */
-    {4, 9, {102, 106, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 14215, -1, -1}, /* stage2_mfa_y2 */
-    {3, 107, {8, 9, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 14222, -1, -1}, /* stage2_mfa_sum3 */
-    {0, 108, {107, -1, -1}, 85950, -1, 86220, 86250, 4340, 4370, 30, 9, 1, 1, 0, 0, 0, 0, 81610, 14230, -1, -1}, /* stage2_mfa_bn3 */
-    {5, 109, {108, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 14350, -1, -1}, /* stage2_mfa_att3_mean */
-    {0, 110, {109, -1, -1}, 86280, -1, -1, -1, -1, -1, 16, 30, 1, 1, 0, 0, 0, 0, 81880, 14352, -1, -1}, /* stage2_mfa_att3_relu */
-    {0, 111, {110, -1, -1}, 86760, -1, -1, -1, -1, -1, 30, 16, 1, 0, 0, 0, 0, 0, 82360, 14416, -1, -1}, /* stage2_mfa_att3_fc2 */
+    {4, 9, {102, 106, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 13615, -1, -1}, /* stage2_mfa_y2 */
+    {3, 107, {8, 9, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 13622, -1, -1}, /* stage2_mfa_sum3 */
+    {0, 108, {107, -1, -1}, 85950, -1, 86220, 86250, 4340, 4370, 30, 9, 1, 1, 0, 0, 0, 0, 81610, 13630, -1, -1}, /* stage2_mfa_bn3 */
+    {5, 109, {108, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 13750, -1, -1}, /* stage2_mfa_att3_mean */
+    {0, 110, {109, -1, -1}, 86280, -1, -1, -1, -1, -1, 16, 30, 1, 1, 0, 0, 0, 0, 81880, 13752, -1, -1}, /* stage2_mfa_att3_relu */
+    {0, 111, {110, -1, -1}, 86760, -1, -1, -1, -1, -1, 30, 16, 1, 0, 0, 0, 0, 0, 82360, 13816, -1, -1}, /* stage2_mfa_att3_fc2 */
     {7, 112, {111, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 2560}, /* stage2_mfa_att3_sigmoid */
-    {4, 9, {108, 112, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 14536, -1, -1}, /* stage2_mfa_y3 */
-    {3, 113, {8, 9, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 14543, -1, -1}, /* stage2_mfa_sum4 */
-    {0, 114, {113, -1, -1}, 87240, -1, 87510, 87540, 4400, 4430, 30, 9, 1, 1, 0, 0, 0, 0, 82840, 14551, -1, -1}, /* stage2_mfa_bn4 */
-    {5, 115, {114, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 14671, -1, -1}, /* stage2_mfa_att4_mean */
-    {0, 116, {115, -1, -1}, 87570, -1, -1, -1, -1, -1, 16, 30, 1, 1, 0, 0, 0, 0, 83110, 14673, -1, -1}, /* stage2_mfa_att4_relu */
-    {0, 117, {116, -1, -1}, 88050, -1, -1, -1, -1, -1, 30, 16, 1, 0, 0, 0, 0, 0, 83590, 14737, -1, -1}, /* stage2_mfa_att4_fc2 */
+    {4, 9, {108, 112, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 13936, -1, -1}, /* stage2_mfa_y3 */
+    {3, 113, {8, 9, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 13943, -1, -1}, /* stage2_mfa_sum4 */
+    {0, 114, {113, -1, -1}, 87240, -1, 87510, 87540, 4400, 4430, 30, 9, 1, 1, 0, 0, 0, 0, 82840, 13951, -1, -1}, /* stage2_mfa_bn4 */
+    {5, 115, {114, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 8, 0, 0, -1, 14071, -1, -1}, /* stage2_mfa_att4_mean */
+    {0, 116, {115, -1, -1}, 87570, -1, -1, -1, -1, -1, 16, 30, 1, 1, 0, 0, 0, 0, 83110, 14073, -1, -1}, /* stage2_mfa_att4_relu */
+    {0, 117, {116, -1, -1}, 88050, -1, -1, -1, -1, -1, 30, 16, 1, 0, 0, 0, 0, 0, 83590, 14137, -1, -1}, /* stage2_mfa_att4_fc2 */
     {7, 118, {117, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 2816}, /* stage2_mfa_att4_sigmoid */
-    {4, 9, {114, 118, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 14857, -1, -1}, /* stage2_mfa_y4 */
-    {0, 119, {9, -1, -1}, 88530, -1, 107730, 107890, 4460, 4620, 160, 120, 1, 1, 0, 0, 0, 0, 84070, 14864, -1, -1}, /* stage3_bcres2net1_bn_in */
-    {6, 120, {119, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 15504, -1, -1}, /* stage3_bcres2net1_f2_out1 */
-    {0, 120, {119, -1, -1}, 108050, -1, 108170, 108330, 4780, 4940, 40, 3, 4, 0, 0, 0, 0, 0, 103270, 15506, -1, -1}, /* stage3_bcres2net1_f2_out2 */
-    {3, 121, {119, 120, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 16146, -1, -1}, /* stage3_bcres2net1_f2_sum3 */
-    {0, 120, {121, -1, -1}, 108490, -1, 108610, 108770, 5100, 5260, 40, 3, 4, 0, 0, 0, 0, 0, 103390, 16154, -1, -1}, /* stage3_bcres2net1_f2_out3 */
-    {3, 122, {119, 120, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 16794, -1, -1}, /* stage3_bcres2net1_f2_sum4 */
-    {0, 120, {122, -1, -1}, 108930, -1, 109050, 109210, 5420, 5580, 40, 3, 4, 0, 0, 0, 0, 0, 103510, 16802, -1, -1}, /* stage3_bcres2net1_f2_out4 */
-    {5, 123, {120, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 17442, -1, -1}, /* stage3_bcres2net1_mean_f */
-    {6, 124, {123, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 17444, -1, -1}, /* stage3_bcres2net1_f1_out1 */
-    {0, 124, {123, -1, -1}, 109370, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 103630, 17446, -1, -1}, /* stage3_bcres2net1_f1_out2 */
-    {3, 125, {123, 124, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 17606, -1, -1}, /* stage3_bcres2net1_f1_sum3 */
-    {0, 124, {125, -1, -1}, 109490, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 103750, 17614, -1, -1}, /* stage3_bcres2net1_f1_out3 */
-    {3, 126, {123, 124, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 17774, -1, -1}, /* stage3_bcres2net1_f1_sum4 */
-    {0, 124, {126, -1, -1}, 109610, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 103870, 17782, -1, -1}, /* stage3_bcres2net1_f1_out4 */
-    {0, 127, {124, -1, -1}, 109730, -1, -1, -1, -1, -1, 160, 160, 1, 0, 0, 0, 0, 0, 103990, 17942, -1, -1}, /* stage3_bcres2net1_conv_out */
-    {1, 10, {120, 127, -1}, -1, -1, 135330, 135490, 5740, 5900, 160, 0, 1, 1, 2, 0, 0, 0, -1, 18582, 402, -1}, /* stage3_bcres2net1_bn */
-    {6, 128, {10, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 19222, -1, -1}, /* stage3_bcres2net2_f2_out1 */
-    {0, 128, {10, -1, -1}, 135650, -1, 135770, 135930, 6060, 6220, 40, 3, 4, 0, 0, 0, 0, 0, 129590, 19224, -1, -1}, /* stage3_bcres2net2_f2_out2 */
-    {3, 129, {10, 128, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 19864, -1, -1}, /* stage3_bcres2net2_f2_sum3 */
-    {0, 128, {129, -1, -1}, 136090, -1, 136210, 136370, 6380, 6540, 40, 3, 4, 0, 0, 0, 0, 0, 129710, 19872, -1, -1}, /* stage3_bcres2net2_f2_out3 */
-    {3, 130, {10, 128, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 20512, -1, -1}, /* stage3_bcres2net2_f2_sum4 */
-    {0, 128, {130, -1, -1}, 136530, -1, 136650, 136810, 6700, 6860, 40, 3, 4, 0, 0, 0, 0, 0, 129830, 20520, -1, -1}, /* stage3_bcres2net2_f2_out4 */
-    {5, 131, {128, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 21160, -1, -1}, /* stage3_bcres2net2_mean_f */
-    {6, 132, {131, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21162, -1, -1}, /* stage3_bcres2net2_f1_out1 */
-    {0, 132, {131, -1, -1}, 136970, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 129950, 21164, -1, -1}, /* stage3_bcres2net2_f1_out2 */
-    {3, 133, {131, 132, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21324, -1, -1}, /* stage3_bcres2net2_f1_sum3 */
-    {0, 132, {133, -1, -1}, 137090, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 130070, 21332, -1, -1}, /* stage3_bcres2net2_f1_out3 */
-    {3, 134, {131, 132, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 21492, -1, -1}, /* stage3_bcres2net2_f1_sum4 */
-    {0, 132, {134, -1, -1}, 137210, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 130190, 21500, -1, -1}, /* stage3_bcres2net2_f1_out4 */
-    {0, 135, {132, -1, -1}, 137330, -1, -1, -1, -1, -1, 160, 160, 1, 0, 0, 0, 0, 0, 130310, 21660, -1, -1}, /* stage3_bcres2net2_conv_out */
-    {1, 11, {128, 10, 135}, -1, -1, 162930, 163090, 7020, 7180, 160, 0, 1, 1, 3, 0, 0, 0, -1, 22300, 562, -1}, /* stage3_bcres2net2_bn */
-    {8, 12, {11, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 640, 0.10000000000000001, 0, -1, 23260, 722, -1}, /* stage3_resnorm */
-    {5, 136, {12, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 23266, -1, -1}, /* stage3_mfa_att1_mean */
-    {0, 137, {136, -1, -1}, 163250, -1, -1, -1, -1, -1, 20, 40, 1, 1, 0, 0, 0, 0, 155910, 23268, -1, -1}, /* stage3_mfa_att1_relu */
-    {0, 138, {137, -1, -1}, 164050, -1, -1, -1, -1, -1, 40, 20, 1, 0, 0, 0, 0, 0, 156710, 23348, -1, -1}, /* stage3_mfa_att1_fc2 */
+    {4, 9, {114, 118, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 14257, -1, -1}, /* stage2_mfa_y4 */
+    {0, 119, {9, -1, -1}, 88530, -1, 107730, 107890, 4460, 4620, 160, 120, 1, 1, 0, 0, 0, 0, 84070, 14264, -1, -1}, /* stage3_bcres2net1_bn_in */
+    {6, 120, {119, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 14904, -1, -1}, /* stage3_bcres2net1_f2_out1 */
+    {0, 120, {119, -1, -1}, 108050, -1, 108170, 108330, 4780, 4940, 40, 3, 4, 0, 0, 0, 0, 0, 103270, 14906, -1, -1}, /* stage3_bcres2net1_f2_out2 */
+    {3, 121, {119, 120, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 15546, -1, -1}, /* stage3_bcres2net1_f2_sum3 */
+    {0, 120, {121, -1, -1}, 108490, -1, 108610, 108770, 5100, 5260, 40, 3, 4, 0, 0, 0, 0, 0, 103390, 15554, -1, -1}, /* stage3_bcres2net1_f2_out3 */
+    {3, 122, {119, 120, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 16194, -1, -1}, /* stage3_bcres2net1_f2_sum4 */
+    {0, 120, {122, -1, -1}, 108930, -1, 109050, 109210, 5420, 5580, 40, 3, 4, 0, 0, 0, 0, 0, 103510, 16202, -1, -1}, /* stage3_bcres2net1_f2_out4 */
+    {5, 123, {120, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 16842, -1, -1}, /* stage3_bcres2net1_mean_f */
+    {6, 124, {123, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 16844, -1, -1}, /* stage3_bcres2net1_f1_out1 */
+    {0, 124, {123, -1, -1}, 109370, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 103630, 16846, -1, -1}, /* stage3_bcres2net1_f1_out2 */
+    {3, 125, {123, 124, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 17006, -1, -1}, /* stage3_bcres2net1_f1_sum3 */
+    {0, 124, {125, -1, -1}, 109490, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 103750, 17014, -1, -1}, /* stage3_bcres2net1_f1_out3 */
+    {3, 126, {123, 124, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 17174, -1, -1}, /* stage3_bcres2net1_f1_sum4 */
+    {0, 124, {126, -1, -1}, 109610, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 103870, 17182, -1, -1}, /* stage3_bcres2net1_f1_out4 */
+    {0, 127, {124, -1, -1}, 109730, -1, -1, -1, -1, -1, 160, 160, 1, 0, 0, 0, 0, 0, 103990, 17342, -1, -1}, /* stage3_bcres2net1_conv_out */
+    {1, 10, {120, 127, -1}, -1, -1, 135330, 135490, 5740, 5900, 160, 0, 1, 1, 2, 0, 0, 0, -1, 17982, 402, -1}, /* stage3_bcres2net1_bn */
+    {6, 128, {10, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 18462, -1, -1}, /* stage3_bcres2net2_f2_out1 */
+    {0, 128, {10, -1, -1}, 135650, -1, 135770, 135930, 6060, 6220, 40, 3, 4, 0, 0, 0, 0, 0, 129590, 18464, -1, -1}, /* stage3_bcres2net2_f2_out2 */
+    {3, 129, {10, 128, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 19104, -1, -1}, /* stage3_bcres2net2_f2_sum3 */
+    {0, 128, {129, -1, -1}, 136090, -1, 136210, 136370, 6380, 6540, 40, 3, 4, 0, 0, 0, 0, 0, 129710, 19112, -1, -1}, /* stage3_bcres2net2_f2_out3 */
+    {3, 130, {10, 128, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 19752, -1, -1}, /* stage3_bcres2net2_f2_sum4 */
+    {0, 128, {130, -1, -1}, 136530, -1, 136650, 136810, 6700, 6860, 40, 3, 4, 0, 0, 0, 0, 0, 129830, 19760, -1, -1}, /* stage3_bcres2net2_f2_out4 */
+    {5, 131, {128, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 20400, -1, -1}, /* stage3_bcres2net2_mean_f */
+    {6, 132, {131, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 20402, -1, -1}, /* stage3_bcres2net2_f1_out1 */
+    {0, 132, {131, -1, -1}, 136970, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 129950, 20404, -1, -1}, /* stage3_bcres2net2_f1_out2 */
+    {3, 133, {131, 132, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 20564, -1, -1}, /* stage3_bcres2net2_f1_sum3 */
+    {0, 132, {133, -1, -1}, 137090, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 130070, 20572, -1, -1}, /* stage3_bcres2net2_f1_out3 */
+    {3, 134, {131, 132, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 20732, -1, -1}, /* stage3_bcres2net2_f1_sum4 */
+    {0, 132, {134, -1, -1}, 137210, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 130190, 20740, -1, -1}, /* stage3_bcres2net2_f1_out4 */
+    {0, 135, {132, -1, -1}, 137330, -1, -1, -1, -1, -1, 160, 160, 1, 0, 0, 0, 0, 0, 130310, 20900, -1, -1}, /* stage3_bcres2net2_conv_out */
+    {1, 11, {128, 10, 135}, -1, -1, 162930, 163090, 7020, 7180, 160, 0, 1, 1, 3, 0, 0, 0, -1, 21540, 562, -1}, /* stage3_bcres2net2_bn */
+    {8, 12, {11, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 640, 0.10000000000000001, 0, -1, 22180, 722, -1}, /* stage3_resnorm */
+    {5, 136, {12, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 22186, -1, -1}, /* stage3_mfa_att1_mean */
+    {0, 137, {136, -1, -1}, 163250, -1, -1, -1, -1, -1, 20, 40, 1, 1, 0, 0, 0, 0, 155910, 22188, -1, -1}, /* stage3_mfa_att1_relu */
+    {0, 138, {137, -1, -1}, 164050, -1, -1, -1, -1, -1, 40, 20, 1, 0, 0, 0, 0, 0, 156710, 22268, -1, -1}, /* stage3_mfa_att1_fc2 */
     {7, 139, {138, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 3072}, /* stage3_mfa_att1_sigmoid */
-    {4, 13, {12, 139, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 23508, -1, -1}, /* stage3_mfa_y1 */
-    {0, 140, {12, -1, -1}, 164850, -1, 165210, 165250, 7340, 7380, 40, 9, 1, 1, 0, 0, 0, 0, 157510, 23515, -1, -1}, /* stage3_mfa_bn2 */
-    {5, 141, {140, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 23675, -1, -1}, /* stage3_mfa_att2_mean */
-    {0, 142, {141, -1, -1}, 165290, -1, -1, -1, -1, -1, 20, 40, 1, 1, 0, 0, 0, 0, 157870, 23677, -1, -1}, /* stage3_mfa_att2_relu */
-    {0, 143, {142, -1, -1}, 166090, -1, -1, -1, -1, -1, 40, 20, 1, 0, 0, 0, 0, 0, 158670, 23757, -1, -1}, /* stage3_mfa_att2_fc2 */
+    {4, 13, {12, 139, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 22428, -1, -1}, /* stage3_mfa_y1 */
+    {0, 140, {12, -1, -1}, 164850, -1, 165210, 165250, 7340, 7380, 40, 9, 1, 1, 0, 0, 0, 0, 157510, 22435, -1, -1}, /* stage3_mfa_bn2 */
+    {5, 141, {140, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 22595, -1, -1}, /* stage3_mfa_att2_mean */
+    {0, 142, {141, -1, -1}, 165290, -1, -1, -1, -1, -1, 20, 40, 1, 1, 0, 0, 0, 0, 157870, 22597, -1, -1}, /* stage3_mfa_att2_relu */
+    {0, 143, {142, -1, -1}, 166090, -1, -1, -1, -1, -1, 40, 20, 1, 0, 0, 0, 0, 0, 158670, 22677, -1, -1}, /* stage3_mfa_att2_fc2 */
     {7, 144, {143, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 3328}, /* stage3_mfa_att2_sigmoid */
-    {4, 13, {140, 144, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 23917, -1, -1}, /* stage3_mfa_y2 */
-    {3, 145, {12, 13, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 23924, -1, -1}, /* stage3_mfa_sum3 */
-    {0, 146, {145, -1, -1}, 166890, -1, 167250, 167290, 7420, 7460, 40, 9, 1, 1, 0, 0, 0, 0, 159470, 23932, -1, -1}, /* stage3_mfa_bn3 */
-    {5, 147, {146, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 24092, -1, -1}, /* stage3_mfa_att3_mean */
-    {0, 148, {147, -1, -1}, 167330, -1, -1, -1, -1, -1, 20, 40, 1, 1, 0, 0, 0, 0, 159830, 24094, -1, -1}, /* stage3_mfa_att3_relu */
-    {0, 149, {148, -1, -1}, 168130, -1, -1, -1, -1, -1, 40, 20, 1, 0, 0, 0, 0, 0, 160630, 24174, -1, -1}, /* stage3_mfa_att3_fc2 */
+    {4, 13, {140, 144, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 22837, -1, -1}, /* stage3_mfa_y2 */
+    {3, 145, {12, 13, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 22844, -1, -1}, /* stage3_mfa_sum3 */
+    {0, 146, {145, -1, -1}, 166890, -1, 167250, 167290, 7420, 7460, 40, 9, 1, 1, 0, 0, 0, 0, 159470, 22852, -1, -1}, /* stage3_mfa_bn3 */
+    {5, 147, {146, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 23012, -1, -1}, /* stage3_mfa_att3_mean */
+    {0, 148, {147, -1, -1}, 167330, -1, -1, -1, -1, -1, 20, 40, 1, 1, 0, 0, 0, 0, 159830, 23014, -1, -1}, /* stage3_mfa_att3_relu */
+    {0, 149, {148, -1, -1}, 168130, -1, -1, -1, -1, -1, 40, 20, 1, 0, 0, 0, 0, 0, 160630, 23094, -1, -1}, /* stage3_mfa_att3_fc2 */
     {7, 150, {149, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 3584}, /* stage3_mfa_att3_sigmoid */
-    {4, 13, {146, 150, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 24334, -1, -1}, /* stage3_mfa_y3 */
-    {3, 151, {12, 13, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 24341, -1, -1}, /* stage3_mfa_sum4 */
-    {0, 152, {151, -1, -1}, 168930, -1, 169290, 169330, 7500, 7540, 40, 9, 1, 1, 0, 0, 0, 0, 161430, 24349, -1, -1}, /* stage3_mfa_bn4 */
-    {5, 153, {152, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 24509, -1, -1}, /* stage3_mfa_att4_mean */
-    {0, 154, {153, -1, -1}, 169370, -1, -1, -1, -1, -1, 20, 40, 1, 1, 0, 0, 0, 0, 161790, 24511, -1, -1}, /* stage3_mfa_att4_relu */
-    {0, 155, {154, -1, -1}, 170170, -1, -1, -1, -1, -1, 40, 20, 1, 0, 0, 0, 0, 0, 162590, 24591, -1, -1}, /* stage3_mfa_att4_fc2 */
+    {4, 13, {146, 150, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 23254, -1, -1}, /* stage3_mfa_y3 */
+    {3, 151, {12, 13, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 23261, -1, -1}, /* stage3_mfa_sum4 */
+    {0, 152, {151, -1, -1}, 168930, -1, 169290, 169330, 7500, 7540, 40, 9, 1, 1, 0, 0, 0, 0, 161430, 23269, -1, -1}, /* stage3_mfa_bn4 */
+    {5, 153, {152, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 23429, -1, -1}, /* stage3_mfa_att4_mean */
+    {0, 154, {153, -1, -1}, 169370, -1, -1, -1, -1, -1, 20, 40, 1, 1, 0, 0, 0, 0, 161790, 23431, -1, -1}, /* stage3_mfa_att4_relu */
+    {0, 155, {154, -1, -1}, 170170, -1, -1, -1, -1, -1, 40, 20, 1, 0, 0, 0, 0, 0, 162590, 23511, -1, -1}, /* stage3_mfa_att4_fc2 */
     {7, 156, {155, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 3840}, /* stage3_mfa_att4_sigmoid */
-    {4, 13, {152, 156, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 24751, -1, -1}, /* stage3_mfa_y4 */
-    {0, 157, {13, -1, -1}, 170970, -1, 202970, 203170, 7580, 7780, 200, 160, 1, 1, 0, 0, 0, 0, 163390, 24758, -1, -1}, /* stage4_bcres2net1_bn_in */
-    {6, 158, {157, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 25558, -1, -1}, /* stage4_bcres2net1_f2_out1 */
-    {0, 158, {157, -1, -1}, 203370, -1, 203520, 203720, 7980, 8180, 50, 3, 4, 0, 0, 0, 0, 0, 195390, 25560, -1, -1}, /* stage4_bcres2net1_f2_out2 */
-    {3, 159, {157, 158, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 26360, -1, -1}, /* stage4_bcres2net1_f2_sum3 */
-    {0, 158, {159, -1, -1}, 203920, -1, 204070, 204270, 8380, 8580, 50, 3, 4, 0, 0, 0, 0, 0, 195540, 26368, -1, -1}, /* stage4_bcres2net1_f2_out3 */
-    {3, 160, {157, 158, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 27168, -1, -1}, /* stage4_bcres2net1_f2_sum4 */
-    {0, 158, {160, -1, -1}, 204470, -1, 204620, 204820, 8780, 8980, 50, 3, 4, 0, 0, 0, 0, 0, 195690, 27176, -1, -1}, /* stage4_bcres2net1_f2_out4 */
-    {5, 161, {158, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 27976, -1, -1}, /* stage4_bcres2net1_mean_f */
-    {6, 162, {161, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 27978, -1, -1}, /* stage4_bcres2net1_f1_out1 */
-    {0, 162, {161, -1, -1}, 205020, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 195840, 27980, -1, -1}, /* stage4_bcres2net1_f1_out2 */
-    {3, 163, {161, 162, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 28180, -1, -1}, /* stage4_bcres2net1_f1_sum3 */
-    {0, 162, {163, -1, -1}, 205170, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 195990, 28188, -1, -1}, /* stage4_bcres2net1_f1_out3 */
-    {3, 164, {161, 162, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 28388, -1, -1}, /* stage4_bcres2net1_f1_sum4 */
-    {0, 162, {164, -1, -1}, 205320, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 196140, 28396, -1, -1}, /* stage4_bcres2net1_f1_out4 */
-    {0, 165, {162, -1, -1}, 205470, -1, -1, -1, -1, -1, 200, 200, 1, 0, 0, 0, 0, 0, 196290, 28596, -1, -1}, /* stage4_bcres2net1_conv_out */
-    {1, 14, {158, 165, -1}, -1, -1, 245470, 245670, 9180, 9380, 200, 0, 1, 1, 2, 0, 0, 0, -1, 29396, 723, -1}, /* stage4_bcres2net1_bn */
-    {6, 166, {14, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 30196, -1, -1}, /* stage4_bcres2net2_f2_out1 */
-    {0, 166, {14, -1, -1}, 245870, -1, 246020, 246220, 9580, 9780, 50, 3, 4, 0, 0, 0, 0, 0, 236290, 30198, -1, -1}, /* stage4_bcres2net2_f2_out2 */
-    {3, 167, {14, 166, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 30998, -1, -1}, /* stage4_bcres2net2_f2_sum3 */
-    {0, 166, {167, -1, -1}, 246420, -1, 246570, 246770, 9980, 10180, 50, 3, 4, 0, 0, 0, 0, 0, 236440, 31006, -1, -1}, /* stage4_bcres2net2_f2_out3 */
-    {3, 168, {14, 166, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 31806, -1, -1}, /* stage4_bcres2net2_f2_sum4 */
-    {0, 166, {168, -1, -1}, 246970, -1, 247120, 247320, 10380, 10580, 50, 3, 4, 0, 0, 0, 0, 0, 236590, 31814, -1, -1}, /* stage4_bcres2net2_f2_out4 */
-    {5, 169, {166, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 32614, -1, -1}, /* stage4_bcres2net2_mean_f */
-    {6, 170, {169, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 32616, -1, -1}, /* stage4_bcres2net2_f1_out1 */
-    {0, 170, {169, -1, -1}, 247520, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 236740, 32618, -1, -1}, /* stage4_bcres2net2_f1_out2 */
-    {3, 171, {169, 170, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 32818, -1, -1}, /* stage4_bcres2net2_f1_sum3 */
-    {0, 170, {171, -1, -1}, 247670, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 236890, 32826, -1, -1}, /* stage4_bcres2net2_f1_out3 */
-    {3, 172, {169, 170, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 33026, -1, -1}, /* stage4_bcres2net2_f1_sum4 */
-    {0, 170, {172, -1, -1}, 247820, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 237040, 33034, -1, -1}, /* stage4_bcres2net2_f1_out4 */
-    {0, 173, {170, -1, -1}, 247970, -1, -1, -1, -1, -1, 200, 200, 1, 0, 0, 0, 0, 0, 237190, 33234, -1, -1}, /* stage4_bcres2net2_conv_out */
-    {1, 15, {166, 14, 173}, -1, -1, 287970, 288170, 10780, 10980, 200, 0, 1, 1, 3, 0, 0, 0, -1, 34034, 923, -1}, /* stage4_bcres2net2_bn */
-    {6, 174, {15, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 35234, -1, -1}, /* stage4_bcres2net3_f2_out1 */
-    {0, 174, {15, -1, -1}, 288370, -1, 288520, 288720, 11180, 11380, 50, 3, 4, 0, 0, 0, 0, 0, 277190, 35236, -1, -1}, /* stage4_bcres2net3_f2_out2 */
-    {3, 175, {15, 174, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 36036, -1, -1}, /* stage4_bcres2net3_f2_sum3 */
-    {0, 174, {175, -1, -1}, 288920, -1, 289070, 289270, 11580, 11780, 50, 3, 4, 0, 0, 0, 0, 0, 277340, 36044, -1, -1}, /* stage4_bcres2net3_f2_out3 */
-    {3, 176, {15, 174, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 36844, -1, -1}, /* stage4_bcres2net3_f2_sum4 */
-    {0, 174, {176, -1, -1}, 289470, -1, 289620, 289820, 11980, 12180, 50, 3, 4, 0, 0, 0, 0, 0, 277490, 36852, -1, -1}, /* stage4_bcres2net3_f2_out4 */
-    {5, 177, {174, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 37652, -1, -1}, /* stage4_bcres2net3_mean_f */
-    {6, 178, {177, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 37654, -1, -1}, /* stage4_bcres2net3_f1_out1 */
-    {0, 178, {177, -1, -1}, 290020, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 277640, 37656, -1, -1}, /* stage4_bcres2net3_f1_out2 */
-    {3, 179, {177, 178, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 37856, -1, -1}, /* stage4_bcres2net3_f1_sum3 */
-    {0, 178, {179, -1, -1}, 290170, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 277790, 37864, -1, -1}, /* stage4_bcres2net3_f1_out3 */
-    {3, 180, {177, 178, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 38064, -1, -1}, /* stage4_bcres2net3_f1_sum4 */
-    {0, 178, {180, -1, -1}, 290320, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 277940, 38072, -1, -1}, /* stage4_bcres2net3_f1_out4 */
-    {0, 181, {178, -1, -1}, 290470, -1, -1, -1, -1, -1, 200, 200, 1, 0, 0, 0, 0, 0, 278090, 38272, -1, -1}, /* stage4_bcres2net3_conv_out */
-    {1, 16, {174, 15, 181}, -1, -1, 330470, 330670, 12380, 12580, 200, 0, 1, 1, 3, 0, 0, 0, -1, 39072, 1123, -1}, /* stage4_bcres2net3_bn */
-    {8, 17, {16, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 800, 0.10000000000000001, 0, -1, 40272, 1323, -1}, /* stage4_resnorm */
-    {5, 182, {17, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 40278, -1, -1}, /* stage4_mfa_att1_mean */
-    {0, 183, {182, -1, -1}, 330870, -1, -1, -1, -1, -1, 26, 50, 1, 1, 0, 0, 0, 0, 318090, 40280, -1, -1}, /* stage4_mfa_att1_relu */
-    {0, 184, {183, -1, -1}, 332170, -1, -1, -1, -1, -1, 50, 26, 1, 0, 0, 0, 0, 0, 319390, 40384, -1, -1}, /* stage4_mfa_att1_fc2 */
+    {4, 13, {152, 156, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 23671, -1, -1}, /* stage3_mfa_y4 */
+    {0, 157, {13, -1, -1}, 170970, -1, 202970, 203170, 7580, 7780, 200, 160, 1, 1, 0, 0, 0, 0, 163390, 23678, -1, -1}, /* stage4_bcres2net1_bn_in */
+    {6, 158, {157, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 24478, -1, -1}, /* stage4_bcres2net1_f2_out1 */
+    {0, 158, {157, -1, -1}, 203370, -1, 203520, 203720, 7980, 8180, 50, 3, 4, 0, 0, 0, 0, 0, 195390, 24480, -1, -1}, /* stage4_bcres2net1_f2_out2 */
+    {3, 159, {157, 158, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 25280, -1, -1}, /* stage4_bcres2net1_f2_sum3 */
+    {0, 158, {159, -1, -1}, 203920, -1, 204070, 204270, 8380, 8580, 50, 3, 4, 0, 0, 0, 0, 0, 195540, 25288, -1, -1}, /* stage4_bcres2net1_f2_out3 */
+    {3, 160, {157, 158, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 26088, -1, -1}, /* stage4_bcres2net1_f2_sum4 */
+    {0, 158, {160, -1, -1}, 204470, -1, 204620, 204820, 8780, 8980, 50, 3, 4, 0, 0, 0, 0, 0, 195690, 26096, -1, -1}, /* stage4_bcres2net1_f2_out4 */
+    {5, 161, {158, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 26896, -1, -1}, /* stage4_bcres2net1_mean_f */
+    {6, 162, {161, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 26898, -1, -1}, /* stage4_bcres2net1_f1_out1 */
+    {0, 162, {161, -1, -1}, 205020, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 195840, 26900, -1, -1}, /* stage4_bcres2net1_f1_out2 */
+    {3, 163, {161, 162, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 27100, -1, -1}, /* stage4_bcres2net1_f1_sum3 */
+    {0, 162, {163, -1, -1}, 205170, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 195990, 27108, -1, -1}, /* stage4_bcres2net1_f1_out3 */
+    {3, 164, {161, 162, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 27308, -1, -1}, /* stage4_bcres2net1_f1_sum4 */
+    {0, 162, {164, -1, -1}, 205320, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 196140, 27316, -1, -1}, /* stage4_bcres2net1_f1_out4 */
+    {0, 165, {162, -1, -1}, 205470, -1, -1, -1, -1, -1, 200, 200, 1, 0, 0, 0, 0, 0, 196290, 27516, -1, -1}, /* stage4_bcres2net1_conv_out */
+    {1, 14, {158, 165, -1}, -1, -1, 245470, 245670, 9180, 9380, 200, 0, 1, 1, 2, 0, 0, 0, -1, 28316, 723, -1}, /* stage4_bcres2net1_bn */
+    {6, 166, {14, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 28916, -1, -1}, /* stage4_bcres2net2_f2_out1 */
+    {0, 166, {14, -1, -1}, 245870, -1, 246020, 246220, 9580, 9780, 50, 3, 4, 0, 0, 0, 0, 0, 236290, 28918, -1, -1}, /* stage4_bcres2net2_f2_out2 */
+    {3, 167, {14, 166, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 29718, -1, -1}, /* stage4_bcres2net2_f2_sum3 */
+    {0, 166, {167, -1, -1}, 246420, -1, 246570, 246770, 9980, 10180, 50, 3, 4, 0, 0, 0, 0, 0, 236440, 29726, -1, -1}, /* stage4_bcres2net2_f2_out3 */
+    {3, 168, {14, 166, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 30526, -1, -1}, /* stage4_bcres2net2_f2_sum4 */
+    {0, 166, {168, -1, -1}, 246970, -1, 247120, 247320, 10380, 10580, 50, 3, 4, 0, 0, 0, 0, 0, 236590, 30534, -1, -1}, /* stage4_bcres2net2_f2_out4 */
+    {5, 169, {166, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 31334, -1, -1}, /* stage4_bcres2net2_mean_f */
+    {6, 170, {169, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 31336, -1, -1}, /* stage4_bcres2net2_f1_out1 */
+    {0, 170, {169, -1, -1}, 247520, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 236740, 31338, -1, -1}, /* stage4_bcres2net2_f1_out2 */
+    {3, 171, {169, 170, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 31538, -1, -1}, /* stage4_bcres2net2_f1_sum3 */
+    {0, 170, {171, -1, -1}, 247670, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 236890, 31546, -1, -1}, /* stage4_bcres2net2_f1_out3 */
+    {3, 172, {169, 170, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 31746, -1, -1}, /* stage4_bcres2net2_f1_sum4 */
+    {0, 170, {172, -1, -1}, 247820, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 237040, 31754, -1, -1}, /* stage4_bcres2net2_f1_out4 */
+    {0, 173, {170, -1, -1}, 247970, -1, -1, -1, -1, -1, 200, 200, 1, 0, 0, 0, 0, 0, 237190, 31954, -1, -1}, /* stage4_bcres2net2_conv_out */
+    {1, 15, {166, 14, 173}, -1, -1, 287970, 288170, 10780, 10980, 200, 0, 1, 1, 3, 0, 0, 0, -1, 32754, 923, -1}, /* stage4_bcres2net2_bn */
+    {6, 174, {15, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 33554, -1, -1}, /* stage4_bcres2net3_f2_out1 */
+    {0, 174, {15, -1, -1}, 288370, -1, 288520, 288720, 11180, 11380, 50, 3, 4, 0, 0, 0, 0, 0, 277190, 33556, -1, -1}, /* stage4_bcres2net3_f2_out2 */
+    {3, 175, {15, 174, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 34356, -1, -1}, /* stage4_bcres2net3_f2_sum3 */
+    {0, 174, {175, -1, -1}, 288920, -1, 289070, 289270, 11580, 11780, 50, 3, 4, 0, 0, 0, 0, 0, 277340, 34364, -1, -1}, /* stage4_bcres2net3_f2_out3 */
+    {3, 176, {15, 174, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 35164, -1, -1}, /* stage4_bcres2net3_f2_sum4 */
+    {0, 174, {176, -1, -1}, 289470, -1, 289620, 289820, 11980, 12180, 50, 3, 4, 0, 0, 0, 0, 0, 277490, 35172, -1, -1}, /* stage4_bcres2net3_f2_out4 */
+    {5, 177, {174, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 35972, -1, -1}, /* stage4_bcres2net3_mean_f */
+    {6, 178, {177, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 35974, -1, -1}, /* stage4_bcres2net3_f1_out1 */
+    {0, 178, {177, -1, -1}, 290020, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 277640, 35976, -1, -1}, /* stage4_bcres2net3_f1_out2 */
+    {3, 179, {177, 178, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 36176, -1, -1}, /* stage4_bcres2net3_f1_sum3 */
+    {0, 178, {179, -1, -1}, 290170, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 277790, 36184, -1, -1}, /* stage4_bcres2net3_f1_out3 */
+    {3, 180, {177, 178, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 36384, -1, -1}, /* stage4_bcres2net3_f1_sum4 */
+    {0, 178, {180, -1, -1}, 290320, -1, -1, -1, -1, -1, 50, 3, 1, 1, 0, 0, 0, 0, 277940, 36392, -1, -1}, /* stage4_bcres2net3_f1_out4 */
+    {0, 181, {178, -1, -1}, 290470, -1, -1, -1, -1, -1, 200, 200, 1, 0, 0, 0, 0, 0, 278090, 36592, -1, -1}, /* stage4_bcres2net3_conv_out */
+    {1, 16, {174, 15, 181}, -1, -1, 330470, 330670, 12380, 12580, 200, 0, 1, 1, 3, 0, 0, 0, -1, 37392, 1123, -1}, /* stage4_bcres2net3_bn */
+    {8, 17, {16, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 800, 0.10000000000000001, 0, -1, 38192, 1323, -1}, /* stage4_resnorm */
+    {5, 182, {17, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 38198, -1, -1}, /* stage4_mfa_att1_mean */
+    {0, 183, {182, -1, -1}, 330870, -1, -1, -1, -1, -1, 26, 50, 1, 1, 0, 0, 0, 0, 318090, 38200, -1, -1}, /* stage4_mfa_att1_relu */
+    {0, 184, {183, -1, -1}, 332170, -1, -1, -1, -1, -1, 50, 26, 1, 0, 0, 0, 0, 0, 319390, 38304, -1, -1}, /* stage4_mfa_att1_fc2 */
     {7, 185, {184, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 4096}, /* stage4_mfa_att1_sigmoid */
-    {4, 18, {17, 185, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 40584, -1, -1}, /* stage4_mfa_y1 */
-    {0, 186, {17, -1, -1}, 333470, -1, 333920, 333970, 12780, 12830, 50, 9, 1, 1, 0, 0, 0, 0, 320690, 40591, -1, -1}, /* stage4_mfa_bn2 */
-    {5, 187, {186, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 40791, -1, -1}, /* stage4_mfa_att2_mean */
-    {0, 188, {187, -1, -1}, 334020, -1, -1, -1, -1, -1, 26, 50, 1, 1, 0, 0, 0, 0, 321140, 40793, -1, -1}, /* stage4_mfa_att2_relu */
-    {0, 189, {188, -1, -1}, 335320, -1, -1, -1, -1, -1, 50, 26, 1, 0, 0, 0, 0, 0, 322440, 40897, -1, -1}, /* stage4_mfa_att2_fc2 */
+    {4, 18, {17, 185, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 38504, -1, -1}, /* stage4_mfa_y1 */
+    {0, 186, {17, -1, -1}, 333470, -1, 333920, 333970, 12780, 12830, 50, 9, 1, 1, 0, 0, 0, 0, 320690, 38511, -1, -1}, /* stage4_mfa_bn2 */
+    {5, 187, {186, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 38711, -1, -1}, /* stage4_mfa_att2_mean */
+    {0, 188, {187, -1, -1}, 334020, -1, -1, -1, -1, -1, 26, 50, 1, 1, 0, 0, 0, 0, 321140, 38713, -1, -1}, /* stage4_mfa_att2_relu */
+    {0, 189, {188, -1, -1}, 335320, -1, -1, -1, -1, -1, 50, 26, 1, 0, 0, 0, 0, 0, 322440, 38817, -1, -1}, /* stage4_mfa_att2_fc2 */
     {7, 190, {189, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 4352}, /* stage4_mfa_att2_sigmoid */
-    {4, 18, {186, 190, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 41097, -1, -1}, /* stage4_mfa_y2 */
-    {3, 191, {17, 18, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 41104, -1, -1}, /* stage4_mfa_sum3 */
-    {0, 192, {191, -1, -1}, 336620, -1, 337070, 337120, 12880, 12930, 50, 9, 1, 1, 0, 0, 0, 0, 323740, 41112, -1, -1}, /* stage4_mfa_bn3 */
-    {5, 193, {192, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 41312, -1, -1}, /* stage4_mfa_att3_mean */
-    {0, 194, {193, -1, -1}, 337170, -1, -1, -1, -1, -1, 26, 50, 1, 1, 0, 0, 0, 0, 324190, 41314, -1, -1}, /* stage4_mfa_att3_relu */
-    {0, 195, {194, -1, -1}, 338470, -1, -1, -1, -1, -1, 50, 26, 1, 0, 0, 0, 0, 0, 325490, 41418, -1, -1}, /* stage4_mfa_att3_fc2 */
+    {4, 18, {186, 190, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 39017, -1, -1}, /* stage4_mfa_y2 */
+    {3, 191, {17, 18, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 39024, -1, -1}, /* stage4_mfa_sum3 */
+    {0, 192, {191, -1, -1}, 336620, -1, 337070, 337120, 12880, 12930, 50, 9, 1, 1, 0, 0, 0, 0, 323740, 39032, -1, -1}, /* stage4_mfa_bn3 */
+    {5, 193, {192, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 39232, -1, -1}, /* stage4_mfa_att3_mean */
+    {0, 194, {193, -1, -1}, 337170, -1, -1, -1, -1, -1, 26, 50, 1, 1, 0, 0, 0, 0, 324190, 39234, -1, -1}, /* stage4_mfa_att3_relu */
+    {0, 195, {194, -1, -1}, 338470, -1, -1, -1, -1, -1, 50, 26, 1, 0, 0, 0, 0, 0, 325490, 39338, -1, -1}, /* stage4_mfa_att3_fc2 */
     {7, 196, {195, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 4608}, /* stage4_mfa_att3_sigmoid */
-    {4, 18, {192, 196, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 41618, -1, -1}, /* stage4_mfa_y3 */
-    {3, 197, {17, 18, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 41625, -1, -1}, /* stage4_mfa_sum4 */
-    {0, 198, {197, -1, -1}, 339770, -1, 340220, 340270, 12980, 13030, 50, 9, 1, 1, 0, 0, 0, 0, 326790, 41633, -1, -1}, /* stage4_mfa_bn4 */
-    {5, 199, {198, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 41833, -1, -1}, /* stage4_mfa_att4_mean */
-    {0, 200, {199, -1, -1}, 340320, -1, -1, -1, -1, -1, 26, 50, 1, 1, 0, 0, 0, 0, 327240, 41835, -1, -1}, /* stage4_mfa_att4_relu */
-    {0, 201, {200, -1, -1}, 341620, -1, -1, -1, -1, -1, 50, 26, 1, 0, 0, 0, 0, 0, 328540, 41939, -1, -1}, /* stage4_mfa_att4_fc2 */
+    {4, 18, {192, 196, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 39538, -1, -1}, /* stage4_mfa_y3 */
+    {3, 197, {17, 18, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 39545, -1, -1}, /* stage4_mfa_sum4 */
+    {0, 198, {197, -1, -1}, 339770, -1, 340220, 340270, 12980, 13030, 50, 9, 1, 1, 0, 0, 0, 0, 326790, 39553, -1, -1}, /* stage4_mfa_bn4 */
+    {5, 199, {198, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 4, 0, 0, -1, 39753, -1, -1}, /* stage4_mfa_att4_mean */
+    {0, 200, {199, -1, -1}, 340320, -1, -1, -1, -1, -1, 26, 50, 1, 1, 0, 0, 0, 0, 327240, 39755, -1, -1}, /* stage4_mfa_att4_relu */
+    {0, 201, {200, -1, -1}, 341620, -1, -1, -1, -1, -1, 50, 26, 1, 0, 0, 0, 0, 0, 328540, 39859, -1, -1}, /* stage4_mfa_att4_fc2 */
     {7, 202, {201, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, -1, -1, 4864}, /* stage4_mfa_att4_sigmoid */
-    {4, 18, {198, 202, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 42139, -1, -1}, /* stage4_mfa_y4 */
-    {0, 203, {5, -1, -1}, 342920, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 329840, 42146, -1, -1}, /* head_fpm_lateral1 */
-    {0, 204, {9, -1, -1}, 349320, -1, -1, -1, -1, -1, 80, 120, 1, 0, 0, 0, 0, 0, 336240, 42466, -1, -1}, /* head_fpm_lateral2 */
-    {0, 205, {13, -1, -1}, 358920, -1, -1, -1, -1, -1, 80, 160, 1, 0, 0, 0, 0, 0, 345840, 42786, -1, -1}, /* head_fpm_lateral3 */
-    {0, 206, {18, -1, -1}, 371720, -1, -1, -1, -1, -1, 80, 200, 1, 0, 0, 0, 0, 0, 358640, 43106, -1, -1}, /* head_fpm_lateral4 */
-    {6, 207, {206, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 43426, -1, -1}, /* head_fpm_smooth4_f2_out1 */
-    {0, 207, {206, -1, -1}, 387720, -1, 387780, 387860, 13080, 13160, 20, 3, 4, 0, 0, 0, 0, 0, 374640, 43428, -1, -1}, /* head_fpm_smooth4_f2_out2 */
-    {3, 208, {206, 207, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 43748, -1, -1}, /* head_fpm_smooth4_f2_sum3 */
-    {0, 207, {208, -1, -1}, 387940, -1, 388000, 388080, 13240, 13320, 20, 3, 4, 0, 0, 0, 0, 0, 374700, 43756, -1, -1}, /* head_fpm_smooth4_f2_out3 */
-    {3, 209, {206, 207, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 44076, -1, -1}, /* head_fpm_smooth4_f2_sum4 */
-    {0, 207, {209, -1, -1}, 388160, -1, 388220, 388300, 13400, 13480, 20, 3, 4, 0, 0, 0, 0, 0, 374760, 44084, -1, -1}, /* head_fpm_smooth4_f2_out4 */
-    {5, 210, {207, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 44404, -1, -1}, /* head_fpm_smooth4_mean_f */
-    {6, 211, {210, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 44406, -1, -1}, /* head_fpm_smooth4_f1_out1 */
-    {0, 211, {210, -1, -1}, 388380, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 374820, 44408, -1, -1}, /* head_fpm_smooth4_f1_out2 */
-    {3, 212, {210, 211, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 44488, -1, -1}, /* head_fpm_smooth4_f1_sum3 */
-    {0, 211, {212, -1, -1}, 388440, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 374880, 44496, -1, -1}, /* head_fpm_smooth4_f1_out3 */
-    {3, 213, {210, 211, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 44576, -1, -1}, /* head_fpm_smooth4_f1_sum4 */
-    {0, 211, {213, -1, -1}, 388500, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 374940, 44584, -1, -1}, /* head_fpm_smooth4_f1_out4 */
-    {0, 214, {211, -1, -1}, 388560, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 375000, 44664, -1, -1}, /* head_fpm_smooth4_conv_out */
-    {1, 215, {207, 206, 214}, -1, -1, 394960, 395040, 13560, 13640, 80, 0, 1, 1, 3, 0, 0, 0, -1, 44984, 1324, -1}, /* head_fpm_smooth4_bn */
-    {5, 19, {215, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 45464, -1, -1}, /* head_fpm_pool4 */
-    {3, 216, {206, 205, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 45466, -1, -1}, /* head_fpm_merge3 */
-    {6, 217, {216, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 45474, -1, -1}, /* head_fpm_smooth3_f2_out1 */
-    {0, 217, {216, -1, -1}, 395120, -1, 395180, 395260, 13720, 13800, 20, 3, 4, 0, 0, 0, 0, 0, 381400, 45476, -1, -1}, /* head_fpm_smooth3_f2_out2 */
-    {3, 218, {216, 217, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 45796, -1, -1}, /* head_fpm_smooth3_f2_sum3 */
-    {0, 217, {218, -1, -1}, 395340, -1, 395400, 395480, 13880, 13960, 20, 3, 4, 0, 0, 0, 0, 0, 381460, 45804, -1, -1}, /* head_fpm_smooth3_f2_out3 */
-    {3, 219, {216, 217, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 46124, -1, -1}, /* head_fpm_smooth3_f2_sum4 */
-    {0, 217, {219, -1, -1}, 395560, -1, 395620, 395700, 14040, 14120, 20, 3, 4, 0, 0, 0, 0, 0, 381520, 46132, -1, -1}, /* head_fpm_smooth3_f2_out4 */
-    {5, 220, {217, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 46452, -1, -1}, /* head_fpm_smooth3_mean_f */
-    {6, 221, {220, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 46454, -1, -1}, /* head_fpm_smooth3_f1_out1 */
-    {0, 221, {220, -1, -1}, 395780, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 381580, 46456, -1, -1}, /* head_fpm_smooth3_f1_out2 */
-    {3, 222, {220, 221, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 46536, -1, -1}, /* head_fpm_smooth3_f1_sum3 */
-    {0, 221, {222, -1, -1}, 395840, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 381640, 46544, -1, -1}, /* head_fpm_smooth3_f1_out3 */
-    {3, 223, {220, 221, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 46624, -1, -1}, /* head_fpm_smooth3_f1_sum4 */
-    {0, 221, {223, -1, -1}, 395900, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 381700, 46632, -1, -1}, /* head_fpm_smooth3_f1_out4 */
-    {0, 224, {221, -1, -1}, 395960, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 381760, 46712, -1, -1}, /* head_fpm_smooth3_conv_out */
-    {1, 225, {217, 216, 224}, -1, -1, 402360, 402440, 14200, 14280, 80, 0, 1, 1, 3, 0, 0, 0, -1, 47032, 1404, -1}, /* head_fpm_smooth3_bn */
-    {5, 19, {225, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 47512, -1, -1}, /* head_fpm_pool3 */
-    {0, 226, {216, -1, -1}, 402520, -1, -1, -1, -1, -1, 320, 80, 1, 0, 0, 0, 0, 0, 388160, 47514, -1, -1}, /* head_fpm_up2 */
-    {3, 227, {226, 204, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 48794, -1, -1}, /* head_fpm_merge2 */
-    {6, 228, {227, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 48802, -1, -1}, /* head_fpm_smooth2_f2_out1 */
-    {0, 228, {227, -1, -1}, 428120, -1, 428180, 428260, 14360, 14440, 20, 3, 4, 0, 0, 0, 0, 0, 413760, 48804, -1, -1}, /* head_fpm_smooth2_f2_out2 */
-    {3, 229, {227, 228, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 49124, -1, -1}, /* head_fpm_smooth2_f2_sum3 */
-    {0, 228, {229, -1, -1}, 428340, -1, 428400, 428480, 14520, 14600, 20, 3, 4, 0, 0, 0, 0, 0, 413820, 49132, -1, -1}, /* head_fpm_smooth2_f2_out3 */
-    {3, 230, {227, 228, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 49452, -1, -1}, /* head_fpm_smooth2_f2_sum4 */
-    {0, 228, {230, -1, -1}, 428560, -1, 428620, 428700, 14680, 14760, 20, 3, 4, 0, 0, 0, 0, 0, 413880, 49460, -1, -1}, /* head_fpm_smooth2_f2_out4 */
-    {5, 231, {228, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 49780, -1, -1}, /* head_fpm_smooth2_mean_f */
-    {6, 232, {231, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 49782, -1, -1}, /* head_fpm_smooth2_f1_out1 */
-    {0, 232, {231, -1, -1}, 428780, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 413940, 49784, -1, -1}, /* head_fpm_smooth2_f1_out2 */
-    {3, 233, {231, 232, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 49864, -1, -1}, /* head_fpm_smooth2_f1_sum3 */
-    {0, 232, {233, -1, -1}, 428840, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 414000, 49872, -1, -1}, /* head_fpm_smooth2_f1_out3 */
-    {3, 234, {231, 232, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 49952, -1, -1}, /* head_fpm_smooth2_f1_sum4 */
-    {0, 232, {234, -1, -1}, 428900, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 414060, 49960, -1, -1}, /* head_fpm_smooth2_f1_out4 */
-    {0, 235, {232, -1, -1}, 428960, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 414120, 50040, -1, -1}, /* head_fpm_smooth2_conv_out */
-    {1, 236, {228, 227, 235}, -1, -1, 435360, 435440, 14840, 14920, 80, 0, 1, 1, 3, 0, 0, 0, -1, 50360, 1484, -1}, /* head_fpm_smooth2_bn */
-    {5, 19, {236, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 512, 0, 0, -1, 50840, -1, -1}, /* head_fpm_pool2 */
-    {0, 237, {227, -1, -1}, 435520, -1, -1, -1, -1, -1, 320, 80, 1, 0, 0, 0, 0, 0, 420520, 50842, -1, -1}, /* head_fpm_up1 */
-    {3, 238, {237, 203, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 52122, -1, -1}, /* head_fpm_merge1 */
-    {6, 239, {238, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 52130, -1, -1}, /* head_fpm_smooth1_f2_out1 */
-    {0, 239, {238, -1, -1}, 461120, -1, 461180, 461260, 15000, 15080, 20, 3, 4, 0, 0, 0, 0, 0, 446120, 52132, -1, -1}, /* head_fpm_smooth1_f2_out2 */
-    {3, 240, {238, 239, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 52452, -1, -1}, /* head_fpm_smooth1_f2_sum3 */
-    {0, 239, {240, -1, -1}, 461340, -1, 461400, 461480, 15160, 15240, 20, 3, 4, 0, 0, 0, 0, 0, 446180, 52460, -1, -1}, /* head_fpm_smooth1_f2_out3 */
-    {3, 241, {238, 239, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 52780, -1, -1}, /* head_fpm_smooth1_f2_sum4 */
-    {0, 239, {241, -1, -1}, 461560, -1, 461620, 461700, 15320, 15400, 20, 3, 4, 0, 0, 0, 0, 0, 446240, 52788, -1, -1}, /* head_fpm_smooth1_f2_out4 */
-    {5, 242, {239, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 53108, -1, -1}, /* head_fpm_smooth1_mean_f */
-    {6, 243, {242, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 53110, -1, -1}, /* head_fpm_smooth1_f1_out1 */
-    {0, 243, {242, -1, -1}, 461780, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 446300, 53112, -1, -1}, /* head_fpm_smooth1_f1_out2 */
-    {3, 244, {242, 243, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 53192, -1, -1}, /* head_fpm_smooth1_f1_sum3 */
-    {0, 243, {244, -1, -1}, 461840, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 446360, 53200, -1, -1}, /* head_fpm_smooth1_f1_out3 */
-    {3, 245, {242, 243, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 53280, -1, -1}, /* head_fpm_smooth1_f1_sum4 */
-    {0, 243, {245, -1, -1}, 461900, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 446420, 53288, -1, -1}, /* head_fpm_smooth1_f1_out4 */
-    {0, 246, {243, -1, -1}, 461960, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 446480, 53368, -1, -1}, /* head_fpm_smooth1_conv_out */
-    {1, 247, {239, 238, 246}, -1, -1, 468360, 468440, 15480, 15560, 80, 0, 1, 1, 3, 0, 0, 0, -1, 53688, 1564, -1}, /* head_fpm_smooth1_bn */
-    {5, 19, {247, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 2048, 0, 0, -1, 54168, -1, -1}, /* head_fpm_pool1 */
-    {0, 20, {19, -1, -1}, 468520, 471720, -1, -1, -1, -1, 10, 320, 1, 0, 0, 0, 0, 0, 452880, 54170, -1, -1}, /* head_linear */
+    {4, 18, {198, 202, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 40059, -1, -1}, /* stage4_mfa_y4 */
+    {0, 203, {5, -1, -1}, 342920, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 329840, 40066, -1, -1}, /* head_fpm_lateral1 */
+    {0, 204, {9, -1, -1}, 349320, -1, -1, -1, -1, -1, 80, 120, 1, 0, 0, 0, 0, 0, 336240, 40386, -1, -1}, /* head_fpm_lateral2 */
+    {0, 205, {13, -1, -1}, 358920, -1, -1, -1, -1, -1, 80, 160, 1, 0, 0, 0, 0, 0, 345840, 40706, -1, -1}, /* head_fpm_lateral3 */
+    {0, 206, {18, -1, -1}, 371720, -1, -1, -1, -1, -1, 80, 200, 1, 0, 0, 0, 0, 0, 358640, 41026, -1, -1}, /* head_fpm_lateral4 */
+    {6, 207, {206, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 41346, -1, -1}, /* head_fpm_smooth4_f2_out1 */
+    {0, 207, {206, -1, -1}, 387720, -1, 387780, 387860, 13080, 13160, 20, 3, 4, 0, 0, 0, 0, 0, 374640, 41348, -1, -1}, /* head_fpm_smooth4_f2_out2 */
+    {3, 208, {206, 207, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 41668, -1, -1}, /* head_fpm_smooth4_f2_sum3 */
+    {0, 207, {208, -1, -1}, 387940, -1, 388000, 388080, 13240, 13320, 20, 3, 4, 0, 0, 0, 0, 0, 374700, 41676, -1, -1}, /* head_fpm_smooth4_f2_out3 */
+    {3, 209, {206, 207, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 41996, -1, -1}, /* head_fpm_smooth4_f2_sum4 */
+    {0, 207, {209, -1, -1}, 388160, -1, 388220, 388300, 13400, 13480, 20, 3, 4, 0, 0, 0, 0, 0, 374760, 42004, -1, -1}, /* head_fpm_smooth4_f2_out4 */
+    {5, 210, {207, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 42324, -1, -1}, /* head_fpm_smooth4_mean_f */
+    {6, 211, {210, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 42326, -1, -1}, /* head_fpm_smooth4_f1_out1 */
+    {0, 211, {210, -1, -1}, 388380, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 374820, 42328, -1, -1}, /* head_fpm_smooth4_f1_out2 */
+    {3, 212, {210, 211, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 42408, -1, -1}, /* head_fpm_smooth4_f1_sum3 */
+    {0, 211, {212, -1, -1}, 388440, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 374880, 42416, -1, -1}, /* head_fpm_smooth4_f1_out3 */
+    {3, 213, {210, 211, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 42496, -1, -1}, /* head_fpm_smooth4_f1_sum4 */
+    {0, 211, {213, -1, -1}, 388500, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 374940, 42504, -1, -1}, /* head_fpm_smooth4_f1_out4 */
+    {0, 214, {211, -1, -1}, 388560, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 375000, 42584, -1, -1}, /* head_fpm_smooth4_conv_out */
+    {1, 215, {207, 206, 214}, -1, -1, 394960, 395040, 13560, 13640, 80, 0, 1, 1, 3, 0, 0, 0, -1, 42904, 1324, -1}, /* head_fpm_smooth4_bn */
+    {5, 19, {215, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 43224, -1, -1}, /* head_fpm_pool4 */
+    {3, 216, {206, 205, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 43226, -1, -1}, /* head_fpm_merge3 */
+    {6, 217, {216, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 43234, -1, -1}, /* head_fpm_smooth3_f2_out1 */
+    {0, 217, {216, -1, -1}, 395120, -1, 395180, 395260, 13720, 13800, 20, 3, 4, 0, 0, 0, 0, 0, 381400, 43236, -1, -1}, /* head_fpm_smooth3_f2_out2 */
+    {3, 218, {216, 217, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 43556, -1, -1}, /* head_fpm_smooth3_f2_sum3 */
+    {0, 217, {218, -1, -1}, 395340, -1, 395400, 395480, 13880, 13960, 20, 3, 4, 0, 0, 0, 0, 0, 381460, 43564, -1, -1}, /* head_fpm_smooth3_f2_out3 */
+    {3, 219, {216, 217, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 43884, -1, -1}, /* head_fpm_smooth3_f2_sum4 */
+    {0, 217, {219, -1, -1}, 395560, -1, 395620, 395700, 14040, 14120, 20, 3, 4, 0, 0, 0, 0, 0, 381520, 43892, -1, -1}, /* head_fpm_smooth3_f2_out4 */
+    {5, 220, {217, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 44212, -1, -1}, /* head_fpm_smooth3_mean_f */
+    {6, 221, {220, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 44214, -1, -1}, /* head_fpm_smooth3_f1_out1 */
+    {0, 221, {220, -1, -1}, 395780, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 381580, 44216, -1, -1}, /* head_fpm_smooth3_f1_out2 */
+    {3, 222, {220, 221, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 44296, -1, -1}, /* head_fpm_smooth3_f1_sum3 */
+    {0, 221, {222, -1, -1}, 395840, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 381640, 44304, -1, -1}, /* head_fpm_smooth3_f1_out3 */
+    {3, 223, {220, 221, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 44384, -1, -1}, /* head_fpm_smooth3_f1_sum4 */
+    {0, 221, {223, -1, -1}, 395900, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 381700, 44392, -1, -1}, /* head_fpm_smooth3_f1_out4 */
+    {0, 224, {221, -1, -1}, 395960, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 381760, 44472, -1, -1}, /* head_fpm_smooth3_conv_out */
+    {1, 225, {217, 216, 224}, -1, -1, 402360, 402440, 14200, 14280, 80, 0, 1, 1, 3, 0, 0, 0, -1, 44792, 1404, -1}, /* head_fpm_smooth3_bn */
+    {5, 19, {225, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 45112, -1, -1}, /* head_fpm_pool3 */
+    {0, 226, {216, -1, -1}, 402520, -1, -1, -1, -1, -1, 320, 80, 1, 0, 0, 0, 0, 0, 388160, 45114, -1, -1}, /* head_fpm_up2 */
+    {3, 227, {226, 204, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 46394, -1, -1}, /* head_fpm_merge2 */
+    {6, 228, {227, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 46402, -1, -1}, /* head_fpm_smooth2_f2_out1 */
+    {0, 228, {227, -1, -1}, 428120, -1, 428180, 428260, 14360, 14440, 20, 3, 4, 0, 0, 0, 0, 0, 413760, 46404, -1, -1}, /* head_fpm_smooth2_f2_out2 */
+    {3, 229, {227, 228, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 46724, -1, -1}, /* head_fpm_smooth2_f2_sum3 */
+    {0, 228, {229, -1, -1}, 428340, -1, 428400, 428480, 14520, 14600, 20, 3, 4, 0, 0, 0, 0, 0, 413820, 46732, -1, -1}, /* head_fpm_smooth2_f2_out3 */
+    {3, 230, {227, 228, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 47052, -1, -1}, /* head_fpm_smooth2_f2_sum4 */
+    {0, 228, {230, -1, -1}, 428560, -1, 428620, 428700, 14680, 14760, 20, 3, 4, 0, 0, 0, 0, 0, 413880, 47060, -1, -1}, /* head_fpm_smooth2_f2_out4 */
+    {5, 231, {228, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 47380, -1, -1}, /* head_fpm_smooth2_mean_f */
+    {6, 232, {231, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 47382, -1, -1}, /* head_fpm_smooth2_f1_out1 */
+    {0, 232, {231, -1, -1}, 428780, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 413940, 47384, -1, -1}, /* head_fpm_smooth2_f1_out2 */
+    {3, 233, {231, 232, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 47464, -1, -1}, /* head_fpm_smooth2_f1_sum3 */
+    {0, 232, {233, -1, -1}, 428840, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 414000, 47472, -1, -1}, /* head_fpm_smooth2_f1_out3 */
+    {3, 234, {231, 232, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 47552, -1, -1}, /* head_fpm_smooth2_f1_sum4 */
+    {0, 232, {234, -1, -1}, 428900, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 414060, 47560, -1, -1}, /* head_fpm_smooth2_f1_out4 */
+    {0, 235, {232, -1, -1}, 428960, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 414120, 47640, -1, -1}, /* head_fpm_smooth2_conv_out */
+    {1, 236, {228, 227, 235}, -1, -1, 435360, 435440, 14840, 14920, 80, 0, 1, 1, 3, 0, 0, 0, -1, 47960, 1484, -1}, /* head_fpm_smooth2_bn */
+    {5, 19, {236, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 512, 0, 0, -1, 48280, -1, -1}, /* head_fpm_pool2 */
+    {0, 237, {227, -1, -1}, 435520, -1, -1, -1, -1, -1, 320, 80, 1, 0, 0, 0, 0, 0, 420520, 48282, -1, -1}, /* head_fpm_up1 */
+    {3, 238, {237, 203, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 49562, -1, -1}, /* head_fpm_merge1 */
+    {6, 239, {238, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 49570, -1, -1}, /* head_fpm_smooth1_f2_out1 */
+    {0, 239, {238, -1, -1}, 461120, -1, 461180, 461260, 15000, 15080, 20, 3, 4, 0, 0, 0, 0, 0, 446120, 49572, -1, -1}, /* head_fpm_smooth1_f2_out2 */
+    {3, 240, {238, 239, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 49892, -1, -1}, /* head_fpm_smooth1_f2_sum3 */
+    {0, 239, {240, -1, -1}, 461340, -1, 461400, 461480, 15160, 15240, 20, 3, 4, 0, 0, 0, 0, 0, 446180, 49900, -1, -1}, /* head_fpm_smooth1_f2_out3 */
+    {3, 241, {238, 239, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 50220, -1, -1}, /* head_fpm_smooth1_f2_sum4 */
+    {0, 239, {241, -1, -1}, 461560, -1, 461620, 461700, 15320, 15400, 20, 3, 4, 0, 0, 0, 0, 0, 446240, 50228, -1, -1}, /* head_fpm_smooth1_f2_out4 */
+    {5, 242, {239, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 50548, -1, -1}, /* head_fpm_smooth1_mean_f */
+    {6, 243, {242, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 50550, -1, -1}, /* head_fpm_smooth1_f1_out1 */
+    {0, 243, {242, -1, -1}, 461780, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 446300, 50552, -1, -1}, /* head_fpm_smooth1_f1_out2 */
+    {3, 244, {242, 243, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 50632, -1, -1}, /* head_fpm_smooth1_f1_sum3 */
+    {0, 243, {244, -1, -1}, 461840, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 446360, 50640, -1, -1}, /* head_fpm_smooth1_f1_out3 */
+    {3, 245, {242, 243, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 0, 0, 0, -1, 50720, -1, -1}, /* head_fpm_smooth1_f1_sum4 */
+    {0, 243, {245, -1, -1}, 461900, -1, -1, -1, -1, -1, 20, 3, 1, 1, 0, 0, 0, 0, 446420, 50728, -1, -1}, /* head_fpm_smooth1_f1_out4 */
+    {0, 246, {243, -1, -1}, 461960, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 446480, 50808, -1, -1}, /* head_fpm_smooth1_conv_out */
+    {1, 247, {239, 238, 246}, -1, -1, 468360, 468440, 15480, 15560, 80, 0, 1, 1, 3, 0, 0, 0, -1, 51128, 1564, -1}, /* head_fpm_smooth1_bn */
+    {5, 19, {247, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 2048, 0, 0, -1, 51448, -1, -1}, /* head_fpm_pool1 */
+    {0, 20, {19, -1, -1}, 468520, 471720, -1, -1, -1, -1, 10, 320, 1, 0, 0, 0, 0, 0, 452880, 51450, -1, -1}, /* head_linear */
 };
 
 const AscInt8 bcres2net_teacher_int8 = {
     .steps = bcres2net_teacher_int8_steps, .nsteps = 343,
-    .n8 = 456080, .n32 = 54210, .n64 = 1644, .nu8 = 5120, .nf = 248,
+    .n8 = 456080, .n32 = 51490, .n64 = 1644, .nu8 = 5120, .nf = 248,
     .arena = 832512, .forward = bcres2net_teacher_int8_forward,
 };
 

@@ -2354,31 +2354,31 @@ static void bcresnet_asc_int8_forward(const NnI8Constants *w, const float *featu
     /* stage1.bcres1: stage1_bcres1_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[2] = {
-            {stage1_bcres1_f2, NN_I8_BCAST_NONE, w32[18], w32 + 1499, w32 + 1539},
-            {stage1_bcres1_drop, NN_I8_BCAST_F, w32[21], w32 + 1579, w32 + 1619},
+            {stage1_bcres1_f2, NN_I8_BCAST_NONE, w32[18], w32 + 1499},
+            {stage1_bcres1_drop, NN_I8_BCAST_F, w32[21], w32 + 1539},
         };
-        nn_i8_sum_affine(stage1_bcres1_bn, terms, 2, w64 + 0, w32[1], w32[1], 255, 40, 1, 128, 16);
+        nn_i8_sum_affine(stage1_bcres1_bn, terms, 2, w32 + 1579, w64 + 0, w32[1], w32[1], 255, 40, 1, 128, 16);
     }
 
     /* stage1.bcres2: stage1_bcres2_f2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 128, 16, 3, 1, 1, 1, 1, 0, 1, 1, 128, 16};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2_f2, stage1_bcres1_bn, w32[1], w8 + 7040, w32 + 1659, &shape, nn_i8_rq(w32 + 1819, 160, w32[22], 0, w32 + 2139), 4);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2_f2, stage1_bcres1_bn, w32[1], w8 + 7040, w32 + 1619, &shape, nn_i8_rq(w32 + 1779, 160, w32[22], 0, w32 + 2099), 4);
     }
 
     /* stage1.bcres2: stage1_bcres2_mean_f */
-    nn_i8_mean_rq(stage1_bcres2_mean_f, stage1_bcres2_f2, w32[22], 40, 128, 16, NN_I8_MEAN_F, w32[2299], w32[2300], w32[23]);
+    nn_i8_mean_rq(stage1_bcres2_mean_f, stage1_bcres2_f2, w32[22], 40, 128, 16, NN_I8_MEAN_F, w32[2259], w32[2260], w32[23]);
 
     /* stage1.bcres2: stage1_bcres2_f1, relu as the clamp */
     {
         static const NnI8ConvShape shape = {40, 40, 40, 1, 1, 16, 1, 3, 1, 1, 0, 1, 1, 1, 1, 16};
         for (int c = 0; c < 40; c++)
-            nn_i8_dwconv_ssn_channel(c, stage1_bcres2_f1, stage1_bcres2_mean_f, w32[23], w8 + 7160, w32 + 2301, &shape, nn_i8_rq(w32 + 2341, 40, w32[24], 1, w32 + 2421), 1);
+            nn_i8_dwconv_ssn_channel(c, stage1_bcres2_f1, stage1_bcres2_mean_f, w32[23], w8 + 7160, w32 + 2261, &shape, nn_i8_rq(w32 + 2301, 40, w32[24], 1, w32 + 2381), 1);
     }
 
     /* stage1.bcres2: stage1_bcres2_conv_out */
-    nn_i8_conv1x1(stage1_bcres2_conv_out, stage1_bcres2_f1, w32[24], w8 + 7280, w32 + 2461, 40, 40, 16, nn_i8_rq(w32 + 2501, 40, w32[25], 0, w32 + 2581));
+    nn_i8_conv1x1(stage1_bcres2_conv_out, stage1_bcres2_f1, w32[24], w8 + 7280, w32 + 2421, 40, 40, 16, nn_i8_rq(w32 + 2461, 40, w32[25], 0, w32 + 2541));
 
     /* stage1.bcres2: stage1_bcres2_drop */
     memcpy(stage1_bcres2_drop, stage1_bcres2_conv_out, 640);
@@ -2386,16 +2386,16 @@ static void bcresnet_asc_int8_forward(const NnI8Constants *w, const float *featu
     /* stage1.bcres2: stage1_bcres2_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {stage1_bcres2_f2, NN_I8_BCAST_NONE, w32[22], w32 + 2621, w32 + 2661},
-            {stage1_bcres1_bn, NN_I8_BCAST_NONE, w32[1], w32 + 2701, w32 + 2741},
-            {stage1_bcres2_drop, NN_I8_BCAST_F, w32[25], w32 + 2781, w32 + 2821},
+            {stage1_bcres2_f2, NN_I8_BCAST_NONE, w32[22], w32 + 2581},
+            {stage1_bcres1_bn, NN_I8_BCAST_NONE, w32[1], w32 + 2621},
+            {stage1_bcres2_drop, NN_I8_BCAST_F, w32[25], w32 + 2661},
         };
-        nn_i8_sum_affine(stage1_bcres2_bn, terms, 3, w64 + 40, w32[2], w32[2], 255, 40, 1, 128, 16);
+        nn_i8_sum_affine(stage1_bcres2_bn, terms, 3, w32 + 2701, w64 + 40, w32[2], w32[2], 255, 40, 1, 128, 16);
     }
 
     /* stage1.resnorm: stage1_resnorm */
     {
-        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 2861, w64 + 80);
+        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 2741, w64 + 80);
         nn_i8_resnorm(stage1_resnorm, stage1_bcres2_bn, 40, 1, 128, 16, &norm);
     }
 
@@ -2403,27 +2403,27 @@ static void bcresnet_asc_int8_forward(const NnI8Constants *w, const float *featu
     nn_i8_maxpool(stage2_maxpool, stage1_resnorm, 40, 128, 16, 2, 2, 64, 8);
 
     /* stage2.bcres1: stage2_bcres1_bn_in, norm folded, relu as the clamp */
-    nn_i8_conv1x1(stage2_bcres1_bn_in, stage2_maxpool, w32[3], w8 + 8880, w32 + 2867, 40, 60, 512, nn_i8_rq(w32 + 2927, 60, w32[26], 1, w32 + 3047));
+    nn_i8_conv1x1(stage2_bcres1_bn_in, stage2_maxpool, w32[3], w8 + 8880, w32 + 2747, 40, 60, 512, nn_i8_rq(w32 + 2807, 60, w32[26], 1, w32 + 2927));
 
     /* stage2.bcres1: stage2_bcres1_f2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {60, 60, 60, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 60; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres1_f2, stage2_bcres1_bn_in, w32[26], w8 + 11280, w32 + 3107, &shape, nn_i8_rq(w32 + 3347, 240, w32[27], 0, w32 + 3827), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres1_f2, stage2_bcres1_bn_in, w32[26], w8 + 11280, w32 + 2987, &shape, nn_i8_rq(w32 + 3227, 240, w32[27], 0, w32 + 3707), 4);
     }
 
     /* stage2.bcres1: stage2_bcres1_mean_f */
-    nn_i8_mean_rq(stage2_bcres1_mean_f, stage2_bcres1_f2, w32[27], 60, 64, 8, NN_I8_MEAN_F, w32[4067], w32[4068], w32[28]);
+    nn_i8_mean_rq(stage2_bcres1_mean_f, stage2_bcres1_f2, w32[27], 60, 64, 8, NN_I8_MEAN_F, w32[3947], w32[3948], w32[28]);
 
     /* stage2.bcres1: stage2_bcres1_f1, relu as the clamp */
     {
         static const NnI8ConvShape shape = {60, 60, 60, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 60; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres1_f1, stage2_bcres1_mean_f, w32[28], w8 + 11460, w32 + 4069, &shape, nn_i8_rq(w32 + 4129, 60, w32[29], 1, w32 + 4249), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres1_f1, stage2_bcres1_mean_f, w32[28], w8 + 11460, w32 + 3949, &shape, nn_i8_rq(w32 + 4009, 60, w32[29], 1, w32 + 4129), 1);
     }
 
     /* stage2.bcres1: stage2_bcres1_conv_out */
-    nn_i8_conv1x1(stage2_bcres1_conv_out, stage2_bcres1_f1, w32[29], w8 + 11640, w32 + 4309, 60, 60, 8, nn_i8_rq(w32 + 4369, 60, w32[30], 0, w32 + 4489));
+    nn_i8_conv1x1(stage2_bcres1_conv_out, stage2_bcres1_f1, w32[29], w8 + 11640, w32 + 4189, 60, 60, 8, nn_i8_rq(w32 + 4249, 60, w32[30], 0, w32 + 4369));
 
     /* stage2.bcres1: stage2_bcres1_drop */
     memcpy(stage2_bcres1_drop, stage2_bcres1_conv_out, 480);
@@ -2431,31 +2431,31 @@ static void bcresnet_asc_int8_forward(const NnI8Constants *w, const float *featu
     /* stage2.bcres1: stage2_bcres1_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[2] = {
-            {stage2_bcres1_f2, NN_I8_BCAST_NONE, w32[27], w32 + 4549, w32 + 4609},
-            {stage2_bcres1_drop, NN_I8_BCAST_F, w32[30], w32 + 4669, w32 + 4729},
+            {stage2_bcres1_f2, NN_I8_BCAST_NONE, w32[27], w32 + 4429},
+            {stage2_bcres1_drop, NN_I8_BCAST_F, w32[30], w32 + 4489},
         };
-        nn_i8_sum_affine(stage2_bcres1_bn, terms, 2, w64 + 81, w32[4], w32[4], 255, 60, 1, 64, 8);
+        nn_i8_sum_affine(stage2_bcres1_bn, terms, 2, w32 + 4549, w64 + 81, w32[4], w32[4], 255, 60, 1, 64, 8);
     }
 
     /* stage2.bcres2: stage2_bcres2_f2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {60, 60, 60, 1, 64, 8, 3, 1, 1, 1, 1, 0, 1, 1, 64, 8};
         for (int c = 0; c < 60; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2_f2, stage2_bcres1_bn, w32[4], w8 + 15240, w32 + 4789, &shape, nn_i8_rq(w32 + 5029, 240, w32[31], 0, w32 + 5509), 4);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2_f2, stage2_bcres1_bn, w32[4], w8 + 15240, w32 + 4609, &shape, nn_i8_rq(w32 + 4849, 240, w32[31], 0, w32 + 5329), 4);
     }
 
     /* stage2.bcres2: stage2_bcres2_mean_f */
-    nn_i8_mean_rq(stage2_bcres2_mean_f, stage2_bcres2_f2, w32[31], 60, 64, 8, NN_I8_MEAN_F, w32[5749], w32[5750], w32[32]);
+    nn_i8_mean_rq(stage2_bcres2_mean_f, stage2_bcres2_f2, w32[31], 60, 64, 8, NN_I8_MEAN_F, w32[5569], w32[5570], w32[32]);
 
     /* stage2.bcres2: stage2_bcres2_f1, relu as the clamp */
     {
         static const NnI8ConvShape shape = {60, 60, 60, 1, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1, 1, 8};
         for (int c = 0; c < 60; c++)
-            nn_i8_dwconv_ssn_channel(c, stage2_bcres2_f1, stage2_bcres2_mean_f, w32[32], w8 + 15420, w32 + 5751, &shape, nn_i8_rq(w32 + 5811, 60, w32[33], 1, w32 + 5931), 1);
+            nn_i8_dwconv_ssn_channel(c, stage2_bcres2_f1, stage2_bcres2_mean_f, w32[32], w8 + 15420, w32 + 5571, &shape, nn_i8_rq(w32 + 5631, 60, w32[33], 1, w32 + 5751), 1);
     }
 
     /* stage2.bcres2: stage2_bcres2_conv_out */
-    nn_i8_conv1x1(stage2_bcres2_conv_out, stage2_bcres2_f1, w32[33], w8 + 15600, w32 + 5991, 60, 60, 8, nn_i8_rq(w32 + 6051, 60, w32[34], 0, w32 + 6171));
+    nn_i8_conv1x1(stage2_bcres2_conv_out, stage2_bcres2_f1, w32[33], w8 + 15600, w32 + 5811, 60, 60, 8, nn_i8_rq(w32 + 5871, 60, w32[34], 0, w32 + 5991));
 
     /* stage2.bcres2: stage2_bcres2_drop */
     memcpy(stage2_bcres2_drop, stage2_bcres2_conv_out, 480);
@@ -2463,16 +2463,16 @@ static void bcresnet_asc_int8_forward(const NnI8Constants *w, const float *featu
     /* stage2.bcres2: stage2_bcres2_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {stage2_bcres2_f2, NN_I8_BCAST_NONE, w32[31], w32 + 6231, w32 + 6291},
-            {stage2_bcres1_bn, NN_I8_BCAST_NONE, w32[4], w32 + 6351, w32 + 6411},
-            {stage2_bcres2_drop, NN_I8_BCAST_F, w32[34], w32 + 6471, w32 + 6531},
+            {stage2_bcres2_f2, NN_I8_BCAST_NONE, w32[31], w32 + 6051},
+            {stage2_bcres1_bn, NN_I8_BCAST_NONE, w32[4], w32 + 6111},
+            {stage2_bcres2_drop, NN_I8_BCAST_F, w32[34], w32 + 6171},
         };
-        nn_i8_sum_affine(stage2_bcres2_bn, terms, 3, w64 + 141, w32[5], w32[5], 255, 60, 1, 64, 8);
+        nn_i8_sum_affine(stage2_bcres2_bn, terms, 3, w32 + 6231, w64 + 141, w32[5], w32[5], 255, 60, 1, 64, 8);
     }
 
     /* stage2.resnorm: stage2_resnorm */
     {
-        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 6591, w64 + 201);
+        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 6291, w64 + 201);
         nn_i8_resnorm(stage2_resnorm, stage2_bcres2_bn, 60, 1, 64, 8, &norm);
     }
 
@@ -2480,27 +2480,27 @@ static void bcresnet_asc_int8_forward(const NnI8Constants *w, const float *featu
     nn_i8_maxpool(stage3_maxpool, stage2_resnorm, 60, 64, 8, 2, 2, 32, 4);
 
     /* stage3.bcres1: stage3_bcres1_bn_in, norm folded, relu as the clamp */
-    nn_i8_conv1x1(stage3_bcres1_bn_in, stage3_maxpool, w32[6], w8 + 19200, w32 + 6597, 60, 80, 128, nn_i8_rq(w32 + 6677, 80, w32[35], 1, w32 + 6837));
+    nn_i8_conv1x1(stage3_bcres1_bn_in, stage3_maxpool, w32[6], w8 + 19200, w32 + 6297, 60, 80, 128, nn_i8_rq(w32 + 6377, 80, w32[35], 1, w32 + 6537));
 
     /* stage3.bcres1: stage3_bcres1_f2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {80, 80, 80, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 80; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres1_f2, stage3_bcres1_bn_in, w32[35], w8 + 24000, w32 + 6917, &shape, nn_i8_rq(w32 + 7237, 320, w32[36], 0, w32 + 7877), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres1_f2, stage3_bcres1_bn_in, w32[35], w8 + 24000, w32 + 6617, &shape, nn_i8_rq(w32 + 6937, 320, w32[36], 0, w32 + 7577), 4);
     }
 
     /* stage3.bcres1: stage3_bcres1_mean_f */
-    nn_i8_mean_rq(stage3_bcres1_mean_f, stage3_bcres1_f2, w32[36], 80, 32, 4, NN_I8_MEAN_F, w32[8197], w32[8198], w32[37]);
+    nn_i8_mean_rq(stage3_bcres1_mean_f, stage3_bcres1_f2, w32[36], 80, 32, 4, NN_I8_MEAN_F, w32[7897], w32[7898], w32[37]);
 
     /* stage3.bcres1: stage3_bcres1_f1, relu as the clamp */
     {
         static const NnI8ConvShape shape = {80, 80, 80, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 80; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres1_f1, stage3_bcres1_mean_f, w32[37], w8 + 24240, w32 + 8199, &shape, nn_i8_rq(w32 + 8279, 80, w32[38], 1, w32 + 8439), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres1_f1, stage3_bcres1_mean_f, w32[37], w8 + 24240, w32 + 7899, &shape, nn_i8_rq(w32 + 7979, 80, w32[38], 1, w32 + 8139), 1);
     }
 
     /* stage3.bcres1: stage3_bcres1_conv_out */
-    nn_i8_conv1x1(stage3_bcres1_conv_out, stage3_bcres1_f1, w32[38], w8 + 24480, w32 + 8519, 80, 80, 4, nn_i8_rq(w32 + 8599, 80, w32[39], 0, w32 + 8759));
+    nn_i8_conv1x1(stage3_bcres1_conv_out, stage3_bcres1_f1, w32[38], w8 + 24480, w32 + 8219, 80, 80, 4, nn_i8_rq(w32 + 8299, 80, w32[39], 0, w32 + 8459));
 
     /* stage3.bcres1: stage3_bcres1_drop */
     memcpy(stage3_bcres1_drop, stage3_bcres1_conv_out, 320);
@@ -2508,31 +2508,31 @@ static void bcresnet_asc_int8_forward(const NnI8Constants *w, const float *featu
     /* stage3.bcres1: stage3_bcres1_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[2] = {
-            {stage3_bcres1_f2, NN_I8_BCAST_NONE, w32[36], w32 + 8839, w32 + 8919},
-            {stage3_bcres1_drop, NN_I8_BCAST_F, w32[39], w32 + 8999, w32 + 9079},
+            {stage3_bcres1_f2, NN_I8_BCAST_NONE, w32[36], w32 + 8539},
+            {stage3_bcres1_drop, NN_I8_BCAST_F, w32[39], w32 + 8619},
         };
-        nn_i8_sum_affine(stage3_bcres1_bn, terms, 2, w64 + 202, w32[7], w32[7], 255, 80, 1, 32, 4);
+        nn_i8_sum_affine(stage3_bcres1_bn, terms, 2, w32 + 8699, w64 + 202, w32[7], w32[7], 255, 80, 1, 32, 4);
     }
 
     /* stage3.bcres2: stage3_bcres2_f2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {80, 80, 80, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 80; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2_f2, stage3_bcres1_bn, w32[7], w8 + 30880, w32 + 9159, &shape, nn_i8_rq(w32 + 9479, 320, w32[40], 0, w32 + 10119), 4);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2_f2, stage3_bcres1_bn, w32[7], w8 + 30880, w32 + 8779, &shape, nn_i8_rq(w32 + 9099, 320, w32[40], 0, w32 + 9739), 4);
     }
 
     /* stage3.bcres2: stage3_bcres2_mean_f */
-    nn_i8_mean_rq(stage3_bcres2_mean_f, stage3_bcres2_f2, w32[40], 80, 32, 4, NN_I8_MEAN_F, w32[10439], w32[10440], w32[41]);
+    nn_i8_mean_rq(stage3_bcres2_mean_f, stage3_bcres2_f2, w32[40], 80, 32, 4, NN_I8_MEAN_F, w32[10059], w32[10060], w32[41]);
 
     /* stage3.bcres2: stage3_bcres2_f1, relu as the clamp */
     {
         static const NnI8ConvShape shape = {80, 80, 80, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 80; c++)
-            nn_i8_dwconv_ssn_channel(c, stage3_bcres2_f1, stage3_bcres2_mean_f, w32[41], w8 + 31120, w32 + 10441, &shape, nn_i8_rq(w32 + 10521, 80, w32[42], 1, w32 + 10681), 1);
+            nn_i8_dwconv_ssn_channel(c, stage3_bcres2_f1, stage3_bcres2_mean_f, w32[41], w8 + 31120, w32 + 10061, &shape, nn_i8_rq(w32 + 10141, 80, w32[42], 1, w32 + 10301), 1);
     }
 
     /* stage3.bcres2: stage3_bcres2_conv_out */
-    nn_i8_conv1x1(stage3_bcres2_conv_out, stage3_bcres2_f1, w32[42], w8 + 31360, w32 + 10761, 80, 80, 4, nn_i8_rq(w32 + 10841, 80, w32[43], 0, w32 + 11001));
+    nn_i8_conv1x1(stage3_bcres2_conv_out, stage3_bcres2_f1, w32[42], w8 + 31360, w32 + 10381, 80, 80, 4, nn_i8_rq(w32 + 10461, 80, w32[43], 0, w32 + 10621));
 
     /* stage3.bcres2: stage3_bcres2_drop */
     memcpy(stage3_bcres2_drop, stage3_bcres2_conv_out, 320);
@@ -2540,41 +2540,41 @@ static void bcresnet_asc_int8_forward(const NnI8Constants *w, const float *featu
     /* stage3.bcres2: stage3_bcres2_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {stage3_bcres2_f2, NN_I8_BCAST_NONE, w32[40], w32 + 11081, w32 + 11161},
-            {stage3_bcres1_bn, NN_I8_BCAST_NONE, w32[7], w32 + 11241, w32 + 11321},
-            {stage3_bcres2_drop, NN_I8_BCAST_F, w32[43], w32 + 11401, w32 + 11481},
+            {stage3_bcres2_f2, NN_I8_BCAST_NONE, w32[40], w32 + 10701},
+            {stage3_bcres1_bn, NN_I8_BCAST_NONE, w32[7], w32 + 10781},
+            {stage3_bcres2_drop, NN_I8_BCAST_F, w32[43], w32 + 10861},
         };
-        nn_i8_sum_affine(stage3_bcres2_bn, terms, 3, w64 + 282, w32[8], w32[8], 255, 80, 1, 32, 4);
+        nn_i8_sum_affine(stage3_bcres2_bn, terms, 3, w32 + 10941, w64 + 282, w32[8], w32[8], 255, 80, 1, 32, 4);
     }
 
     /* stage3.resnorm: stage3_resnorm */
     {
-        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 11561, w64 + 362);
+        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 11021, w64 + 362);
         nn_i8_resnorm(stage3_resnorm, stage3_bcres2_bn, 80, 1, 32, 4, &norm);
     }
 
     /* stage4.bcres1: stage4_bcres1_bn_in, norm folded, relu as the clamp */
-    nn_i8_conv1x1(stage4_bcres1_bn_in, stage3_resnorm, w32[9], w8 + 37760, w32 + 11567, 80, 100, 128, nn_i8_rq(w32 + 11667, 100, w32[44], 1, w32 + 11867));
+    nn_i8_conv1x1(stage4_bcres1_bn_in, stage3_resnorm, w32[9], w8 + 37760, w32 + 11027, 80, 100, 128, nn_i8_rq(w32 + 11127, 100, w32[44], 1, w32 + 11327));
 
     /* stage4.bcres1: stage4_bcres1_f2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {100, 100, 100, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 100; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres1_f2, stage4_bcres1_bn_in, w32[44], w8 + 45760, w32 + 11967, &shape, nn_i8_rq(w32 + 12367, 400, w32[45], 0, w32 + 13167), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres1_f2, stage4_bcres1_bn_in, w32[44], w8 + 45760, w32 + 11427, &shape, nn_i8_rq(w32 + 11827, 400, w32[45], 0, w32 + 12627), 4);
     }
 
     /* stage4.bcres1: stage4_bcres1_mean_f */
-    nn_i8_mean_rq(stage4_bcres1_mean_f, stage4_bcres1_f2, w32[45], 100, 32, 4, NN_I8_MEAN_F, w32[13567], w32[13568], w32[46]);
+    nn_i8_mean_rq(stage4_bcres1_mean_f, stage4_bcres1_f2, w32[45], 100, 32, 4, NN_I8_MEAN_F, w32[13027], w32[13028], w32[46]);
 
     /* stage4.bcres1: stage4_bcres1_f1, relu as the clamp */
     {
         static const NnI8ConvShape shape = {100, 100, 100, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 100; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres1_f1, stage4_bcres1_mean_f, w32[46], w8 + 46060, w32 + 13569, &shape, nn_i8_rq(w32 + 13669, 100, w32[47], 1, w32 + 13869), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres1_f1, stage4_bcres1_mean_f, w32[46], w8 + 46060, w32 + 13029, &shape, nn_i8_rq(w32 + 13129, 100, w32[47], 1, w32 + 13329), 1);
     }
 
     /* stage4.bcres1: stage4_bcres1_conv_out */
-    nn_i8_conv1x1(stage4_bcres1_conv_out, stage4_bcres1_f1, w32[47], w8 + 46360, w32 + 13969, 100, 100, 4, nn_i8_rq(w32 + 14069, 100, w32[48], 0, w32 + 14269));
+    nn_i8_conv1x1(stage4_bcres1_conv_out, stage4_bcres1_f1, w32[47], w8 + 46360, w32 + 13429, 100, 100, 4, nn_i8_rq(w32 + 13529, 100, w32[48], 0, w32 + 13729));
 
     /* stage4.bcres1: stage4_bcres1_drop */
     memcpy(stage4_bcres1_drop, stage4_bcres1_conv_out, 400);
@@ -2582,31 +2582,31 @@ static void bcresnet_asc_int8_forward(const NnI8Constants *w, const float *featu
     /* stage4.bcres1: stage4_bcres1_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[2] = {
-            {stage4_bcres1_f2, NN_I8_BCAST_NONE, w32[45], w32 + 14369, w32 + 14469},
-            {stage4_bcres1_drop, NN_I8_BCAST_F, w32[48], w32 + 14569, w32 + 14669},
+            {stage4_bcres1_f2, NN_I8_BCAST_NONE, w32[45], w32 + 13829},
+            {stage4_bcres1_drop, NN_I8_BCAST_F, w32[48], w32 + 13929},
         };
-        nn_i8_sum_affine(stage4_bcres1_bn, terms, 2, w64 + 363, w32[10], w32[10], 255, 100, 1, 32, 4);
+        nn_i8_sum_affine(stage4_bcres1_bn, terms, 2, w32 + 14029, w64 + 363, w32[10], w32[10], 255, 100, 1, 32, 4);
     }
 
     /* stage4.bcres2: stage4_bcres2_f2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {100, 100, 100, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 100; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2_f2, stage4_bcres1_bn, w32[10], w8 + 56360, w32 + 14769, &shape, nn_i8_rq(w32 + 15169, 400, w32[49], 0, w32 + 15969), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2_f2, stage4_bcres1_bn, w32[10], w8 + 56360, w32 + 14129, &shape, nn_i8_rq(w32 + 14529, 400, w32[49], 0, w32 + 15329), 4);
     }
 
     /* stage4.bcres2: stage4_bcres2_mean_f */
-    nn_i8_mean_rq(stage4_bcres2_mean_f, stage4_bcres2_f2, w32[49], 100, 32, 4, NN_I8_MEAN_F, w32[16369], w32[16370], w32[50]);
+    nn_i8_mean_rq(stage4_bcres2_mean_f, stage4_bcres2_f2, w32[49], 100, 32, 4, NN_I8_MEAN_F, w32[15729], w32[15730], w32[50]);
 
     /* stage4.bcres2: stage4_bcres2_f1, relu as the clamp */
     {
         static const NnI8ConvShape shape = {100, 100, 100, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 100; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres2_f1, stage4_bcres2_mean_f, w32[50], w8 + 56660, w32 + 16371, &shape, nn_i8_rq(w32 + 16471, 100, w32[51], 1, w32 + 16671), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres2_f1, stage4_bcres2_mean_f, w32[50], w8 + 56660, w32 + 15731, &shape, nn_i8_rq(w32 + 15831, 100, w32[51], 1, w32 + 16031), 1);
     }
 
     /* stage4.bcres2: stage4_bcres2_conv_out */
-    nn_i8_conv1x1(stage4_bcres2_conv_out, stage4_bcres2_f1, w32[51], w8 + 56960, w32 + 16771, 100, 100, 4, nn_i8_rq(w32 + 16871, 100, w32[52], 0, w32 + 17071));
+    nn_i8_conv1x1(stage4_bcres2_conv_out, stage4_bcres2_f1, w32[51], w8 + 56960, w32 + 16131, 100, 100, 4, nn_i8_rq(w32 + 16231, 100, w32[52], 0, w32 + 16431));
 
     /* stage4.bcres2: stage4_bcres2_drop */
     memcpy(stage4_bcres2_drop, stage4_bcres2_conv_out, 400);
@@ -2614,32 +2614,32 @@ static void bcresnet_asc_int8_forward(const NnI8Constants *w, const float *featu
     /* stage4.bcres2: stage4_bcres2_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {stage4_bcres2_f2, NN_I8_BCAST_NONE, w32[49], w32 + 17171, w32 + 17271},
-            {stage4_bcres1_bn, NN_I8_BCAST_NONE, w32[10], w32 + 17371, w32 + 17471},
-            {stage4_bcres2_drop, NN_I8_BCAST_F, w32[52], w32 + 17571, w32 + 17671},
+            {stage4_bcres2_f2, NN_I8_BCAST_NONE, w32[49], w32 + 16531},
+            {stage4_bcres1_bn, NN_I8_BCAST_NONE, w32[10], w32 + 16631},
+            {stage4_bcres2_drop, NN_I8_BCAST_F, w32[52], w32 + 16731},
         };
-        nn_i8_sum_affine(stage4_bcres2_bn, terms, 3, w64 + 463, w32[11], w32[11], 255, 100, 1, 32, 4);
+        nn_i8_sum_affine(stage4_bcres2_bn, terms, 3, w32 + 16831, w64 + 463, w32[11], w32[11], 255, 100, 1, 32, 4);
     }
 
     /* stage4.bcres3: stage4_bcres3_f2, sub-band norm folded */
     {
         static const NnI8ConvShape shape = {100, 100, 100, 1, 32, 4, 3, 1, 1, 1, 1, 0, 1, 1, 32, 4};
         for (int c = 0; c < 100; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres3_f2, stage4_bcres2_bn, w32[11], w8 + 66960, w32 + 17771, &shape, nn_i8_rq(w32 + 18171, 400, w32[53], 0, w32 + 18971), 4);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres3_f2, stage4_bcres2_bn, w32[11], w8 + 66960, w32 + 16931, &shape, nn_i8_rq(w32 + 17331, 400, w32[53], 0, w32 + 18131), 4);
     }
 
     /* stage4.bcres3: stage4_bcres3_mean_f */
-    nn_i8_mean_rq(stage4_bcres3_mean_f, stage4_bcres3_f2, w32[53], 100, 32, 4, NN_I8_MEAN_F, w32[19371], w32[19372], w32[54]);
+    nn_i8_mean_rq(stage4_bcres3_mean_f, stage4_bcres3_f2, w32[53], 100, 32, 4, NN_I8_MEAN_F, w32[18531], w32[18532], w32[54]);
 
     /* stage4.bcres3: stage4_bcres3_f1, relu as the clamp */
     {
         static const NnI8ConvShape shape = {100, 100, 100, 1, 1, 4, 1, 3, 1, 1, 0, 1, 1, 1, 1, 4};
         for (int c = 0; c < 100; c++)
-            nn_i8_dwconv_ssn_channel(c, stage4_bcres3_f1, stage4_bcres3_mean_f, w32[54], w8 + 67260, w32 + 19373, &shape, nn_i8_rq(w32 + 19473, 100, w32[55], 1, w32 + 19673), 1);
+            nn_i8_dwconv_ssn_channel(c, stage4_bcres3_f1, stage4_bcres3_mean_f, w32[54], w8 + 67260, w32 + 18533, &shape, nn_i8_rq(w32 + 18633, 100, w32[55], 1, w32 + 18833), 1);
     }
 
     /* stage4.bcres3: stage4_bcres3_conv_out */
-    nn_i8_conv1x1(stage4_bcres3_conv_out, stage4_bcres3_f1, w32[55], w8 + 67560, w32 + 19773, 100, 100, 4, nn_i8_rq(w32 + 19873, 100, w32[56], 0, w32 + 20073));
+    nn_i8_conv1x1(stage4_bcres3_conv_out, stage4_bcres3_f1, w32[55], w8 + 67560, w32 + 18933, 100, 100, 4, nn_i8_rq(w32 + 19033, 100, w32[56], 0, w32 + 19233));
 
     /* stage4.bcres3: stage4_bcres3_drop */
     memcpy(stage4_bcres3_drop, stage4_bcres3_conv_out, 400);
@@ -2647,24 +2647,24 @@ static void bcresnet_asc_int8_forward(const NnI8Constants *w, const float *featu
     /* stage4.bcres3: stage4_bcres3_bn, norm folded, relu as the clamp */
     {
         const NnI8SumTerm terms[3] = {
-            {stage4_bcres3_f2, NN_I8_BCAST_NONE, w32[53], w32 + 20173, w32 + 20273},
-            {stage4_bcres2_bn, NN_I8_BCAST_NONE, w32[11], w32 + 20373, w32 + 20473},
-            {stage4_bcres3_drop, NN_I8_BCAST_F, w32[56], w32 + 20573, w32 + 20673},
+            {stage4_bcres3_f2, NN_I8_BCAST_NONE, w32[53], w32 + 19333},
+            {stage4_bcres2_bn, NN_I8_BCAST_NONE, w32[11], w32 + 19433},
+            {stage4_bcres3_drop, NN_I8_BCAST_F, w32[56], w32 + 19533},
         };
-        nn_i8_sum_affine(stage4_bcres3_bn, terms, 3, w64 + 563, w32[12], w32[12], 255, 100, 1, 32, 4);
+        nn_i8_sum_affine(stage4_bcres3_bn, terms, 3, w32 + 19633, w64 + 563, w32[12], w32[12], 255, 100, 1, 32, 4);
     }
 
     /* stage4.resnorm: stage4_resnorm */
     {
-        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 20773, w64 + 663);
+        const NnI8ResNorm norm = nn_i8_resnorm_load(w32 + 19733, w64 + 663);
         nn_i8_resnorm(stage4_resnorm, stage4_bcres3_bn, 100, 1, 32, 4, &norm);
     }
 
     /* head.conv: head_bn, norm folded */
-    nn_i8_conv1x1(head_bn, stage4_resnorm, w32[13], w8 + 77560, w32 + 20779, 100, 10, 128, nn_i8_rq(w32 + 20789, 10, w32[14], 0, w32 + 20809));
+    nn_i8_conv1x1(head_bn, stage4_resnorm, w32[13], w8 + 77560, w32 + 19739, 100, 10, 128, nn_i8_rq(w32 + 19749, 10, w32[14], 0, w32 + 19769));
 
     /* head.globalpool: head_globalpool */
-    nn_i8_mean_rq(head_globalpool, head_bn, w32[14], 10, 32, 4, NN_I8_MEAN_FT, w32[20819], w32[20820], w32[15]);
+    nn_i8_mean_rq(head_globalpool, head_bn, w32[14], 10, 32, 4, NN_I8_MEAN_FT, w32[19779], w32[19780], w32[15]);
 
     /* the logits' codes back to float */
     nn_i8_dequantize_logits(logits, head_globalpool, 10, 1, wf[15], w32[15]);
@@ -2683,60 +2683,60 @@ static const NnI8Prep bcresnet_asc_int8_steps[] = {
     {0, 20, {19, -1, -1}, 5880, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 5320, 1179, -1, -1}, /* stage1_bcres1_f1 */
     {0, 21, {20, -1, -1}, 6000, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 5440, 1339, -1, -1}, /* stage1_bcres1_conv_out */
     {1, 1, {18, 21, -1}, -1, -1, 7600, 7640, 560, 600, 40, 0, 1, 1, 2, 0, 0, 0, -1, 1499, 0, -1}, /* stage1_bcres1_bn */
-    {0, 22, {1, -1, -1}, 7680, -1, 7800, 7960, 640, 800, 40, 3, 4, 0, 0, 0, 0, 0, 7040, 1659, -1, -1}, /* stage1_bcres2_f2 */
-    {5, 23, {22, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 2299, -1, -1}, /* stage1_bcres2_mean_f */
-    {0, 24, {23, -1, -1}, 8120, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 7160, 2301, -1, -1}, /* stage1_bcres2_f1 */
-    {0, 25, {24, -1, -1}, 8240, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 7280, 2461, -1, -1}, /* stage1_bcres2_conv_out */
-    {1, 2, {22, 1, 25}, -1, -1, 9840, 9880, 960, 1000, 40, 0, 1, 1, 3, 0, 0, 0, -1, 2621, 40, -1}, /* stage1_bcres2_bn */
-    {8, 3, {2, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 640, 0.10000000000000001, 0, -1, 2861, 80, -1}, /* stage1_resnorm */
-    {0, 26, {3, -1, -1}, 9920, -1, 12320, 12380, 1040, 1100, 60, 40, 1, 1, 0, 0, 0, 0, 8880, 2867, -1, -1}, /* stage2_bcres1_bn_in */
-    {0, 27, {26, -1, -1}, 12440, -1, 12620, 12860, 1160, 1400, 60, 3, 4, 0, 0, 0, 0, 0, 11280, 3107, -1, -1}, /* stage2_bcres1_f2 */
-    {5, 28, {27, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 4067, -1, -1}, /* stage2_bcres1_mean_f */
-    {0, 29, {28, -1, -1}, 13100, -1, -1, -1, -1, -1, 60, 3, 1, 1, 0, 0, 0, 0, 11460, 4069, -1, -1}, /* stage2_bcres1_f1 */
-    {0, 30, {29, -1, -1}, 13280, -1, -1, -1, -1, -1, 60, 60, 1, 0, 0, 0, 0, 0, 11640, 4309, -1, -1}, /* stage2_bcres1_conv_out */
-    {1, 4, {27, 30, -1}, -1, -1, 16880, 16940, 1640, 1700, 60, 0, 1, 1, 2, 0, 0, 0, -1, 4549, 81, -1}, /* stage2_bcres1_bn */
-    {0, 31, {4, -1, -1}, 17000, -1, 17180, 17420, 1760, 2000, 60, 3, 4, 0, 0, 0, 0, 0, 15240, 4789, -1, -1}, /* stage2_bcres2_f2 */
-    {5, 32, {31, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 5749, -1, -1}, /* stage2_bcres2_mean_f */
-    {0, 33, {32, -1, -1}, 17660, -1, -1, -1, -1, -1, 60, 3, 1, 1, 0, 0, 0, 0, 15420, 5751, -1, -1}, /* stage2_bcres2_f1 */
-    {0, 34, {33, -1, -1}, 17840, -1, -1, -1, -1, -1, 60, 60, 1, 0, 0, 0, 0, 0, 15600, 5991, -1, -1}, /* stage2_bcres2_conv_out */
-    {1, 5, {31, 4, 34}, -1, -1, 21440, 21500, 2240, 2300, 60, 0, 1, 1, 3, 0, 0, 0, -1, 6231, 141, -1}, /* stage2_bcres2_bn */
-    {8, 6, {5, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 480, 0.10000000000000001, 0, -1, 6591, 201, -1}, /* stage2_resnorm */
-    {0, 35, {6, -1, -1}, 21560, -1, 26360, 26440, 2360, 2440, 80, 60, 1, 1, 0, 0, 0, 0, 19200, 6597, -1, -1}, /* stage3_bcres1_bn_in */
-    {0, 36, {35, -1, -1}, 26520, -1, 26760, 27080, 2520, 2840, 80, 3, 4, 0, 0, 0, 0, 0, 24000, 6917, -1, -1}, /* stage3_bcres1_f2 */
-    {5, 37, {36, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 8197, -1, -1}, /* stage3_bcres1_mean_f */
-    {0, 38, {37, -1, -1}, 27400, -1, -1, -1, -1, -1, 80, 3, 1, 1, 0, 0, 0, 0, 24240, 8199, -1, -1}, /* stage3_bcres1_f1 */
-    {0, 39, {38, -1, -1}, 27640, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 24480, 8519, -1, -1}, /* stage3_bcres1_conv_out */
-    {1, 7, {36, 39, -1}, -1, -1, 34040, 34120, 3160, 3240, 80, 0, 1, 1, 2, 0, 0, 0, -1, 8839, 202, -1}, /* stage3_bcres1_bn */
-    {0, 40, {7, -1, -1}, 34200, -1, 34440, 34760, 3320, 3640, 80, 3, 4, 0, 0, 0, 0, 0, 30880, 9159, -1, -1}, /* stage3_bcres2_f2 */
-    {5, 41, {40, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 10439, -1, -1}, /* stage3_bcres2_mean_f */
-    {0, 42, {41, -1, -1}, 35080, -1, -1, -1, -1, -1, 80, 3, 1, 1, 0, 0, 0, 0, 31120, 10441, -1, -1}, /* stage3_bcres2_f1 */
-    {0, 43, {42, -1, -1}, 35320, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 31360, 10761, -1, -1}, /* stage3_bcres2_conv_out */
-    {1, 8, {40, 7, 43}, -1, -1, 41720, 41800, 3960, 4040, 80, 0, 1, 1, 3, 0, 0, 0, -1, 11081, 282, -1}, /* stage3_bcres2_bn */
-    {8, 9, {8, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 320, 0.10000000000000001, 0, -1, 11561, 362, -1}, /* stage3_resnorm */
-    {0, 44, {9, -1, -1}, 41880, -1, 49880, 49980, 4120, 4220, 100, 80, 1, 1, 0, 0, 0, 0, 37760, 11567, -1, -1}, /* stage4_bcres1_bn_in */
-    {0, 45, {44, -1, -1}, 50080, -1, 50380, 50780, 4320, 4720, 100, 3, 4, 0, 0, 0, 0, 0, 45760, 11967, -1, -1}, /* stage4_bcres1_f2 */
-    {5, 46, {45, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 13567, -1, -1}, /* stage4_bcres1_mean_f */
-    {0, 47, {46, -1, -1}, 51180, -1, -1, -1, -1, -1, 100, 3, 1, 1, 0, 0, 0, 0, 46060, 13569, -1, -1}, /* stage4_bcres1_f1 */
-    {0, 48, {47, -1, -1}, 51480, -1, -1, -1, -1, -1, 100, 100, 1, 0, 0, 0, 0, 0, 46360, 13969, -1, -1}, /* stage4_bcres1_conv_out */
-    {1, 10, {45, 48, -1}, -1, -1, 61480, 61580, 5120, 5220, 100, 0, 1, 1, 2, 0, 0, 0, -1, 14369, 363, -1}, /* stage4_bcres1_bn */
-    {0, 49, {10, -1, -1}, 61680, -1, 61980, 62380, 5320, 5720, 100, 3, 4, 0, 0, 0, 0, 0, 56360, 14769, -1, -1}, /* stage4_bcres2_f2 */
-    {5, 50, {49, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 16369, -1, -1}, /* stage4_bcres2_mean_f */
-    {0, 51, {50, -1, -1}, 62780, -1, -1, -1, -1, -1, 100, 3, 1, 1, 0, 0, 0, 0, 56660, 16371, -1, -1}, /* stage4_bcres2_f1 */
-    {0, 52, {51, -1, -1}, 63080, -1, -1, -1, -1, -1, 100, 100, 1, 0, 0, 0, 0, 0, 56960, 16771, -1, -1}, /* stage4_bcres2_conv_out */
-    {1, 11, {49, 10, 52}, -1, -1, 73080, 73180, 6120, 6220, 100, 0, 1, 1, 3, 0, 0, 0, -1, 17171, 463, -1}, /* stage4_bcres2_bn */
-    {0, 53, {11, -1, -1}, 73280, -1, 73580, 73980, 6320, 6720, 100, 3, 4, 0, 0, 0, 0, 0, 66960, 17771, -1, -1}, /* stage4_bcres3_f2 */
-    {5, 54, {53, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 19371, -1, -1}, /* stage4_bcres3_mean_f */
-    {0, 55, {54, -1, -1}, 74380, -1, -1, -1, -1, -1, 100, 3, 1, 1, 0, 0, 0, 0, 67260, 19373, -1, -1}, /* stage4_bcres3_f1 */
-    {0, 56, {55, -1, -1}, 74680, -1, -1, -1, -1, -1, 100, 100, 1, 0, 0, 0, 0, 0, 67560, 19773, -1, -1}, /* stage4_bcres3_conv_out */
-    {1, 12, {53, 11, 56}, -1, -1, 84680, 84780, 7120, 7220, 100, 0, 1, 1, 3, 0, 0, 0, -1, 20173, 563, -1}, /* stage4_bcres3_bn */
-    {8, 13, {12, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 400, 0.10000000000000001, 0, -1, 20773, 663, -1}, /* stage4_resnorm */
-    {0, 14, {13, -1, -1}, 84880, -1, 85880, 85890, 7320, 7330, 10, 100, 1, 0, 0, 0, 0, 0, 77560, 20779, -1, -1}, /* head_bn */
-    {5, 15, {14, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 20819, -1, -1}, /* head_globalpool */
+    {0, 22, {1, -1, -1}, 7680, -1, 7800, 7960, 640, 800, 40, 3, 4, 0, 0, 0, 0, 0, 7040, 1619, -1, -1}, /* stage1_bcres2_f2 */
+    {5, 23, {22, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 2259, -1, -1}, /* stage1_bcres2_mean_f */
+    {0, 24, {23, -1, -1}, 8120, -1, -1, -1, -1, -1, 40, 3, 1, 1, 0, 0, 0, 0, 7160, 2261, -1, -1}, /* stage1_bcres2_f1 */
+    {0, 25, {24, -1, -1}, 8240, -1, -1, -1, -1, -1, 40, 40, 1, 0, 0, 0, 0, 0, 7280, 2421, -1, -1}, /* stage1_bcres2_conv_out */
+    {1, 2, {22, 1, 25}, -1, -1, 9840, 9880, 960, 1000, 40, 0, 1, 1, 3, 0, 0, 0, -1, 2581, 40, -1}, /* stage1_bcres2_bn */
+    {8, 3, {2, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 640, 0.10000000000000001, 0, -1, 2741, 80, -1}, /* stage1_resnorm */
+    {0, 26, {3, -1, -1}, 9920, -1, 12320, 12380, 1040, 1100, 60, 40, 1, 1, 0, 0, 0, 0, 8880, 2747, -1, -1}, /* stage2_bcres1_bn_in */
+    {0, 27, {26, -1, -1}, 12440, -1, 12620, 12860, 1160, 1400, 60, 3, 4, 0, 0, 0, 0, 0, 11280, 2987, -1, -1}, /* stage2_bcres1_f2 */
+    {5, 28, {27, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 3947, -1, -1}, /* stage2_bcres1_mean_f */
+    {0, 29, {28, -1, -1}, 13100, -1, -1, -1, -1, -1, 60, 3, 1, 1, 0, 0, 0, 0, 11460, 3949, -1, -1}, /* stage2_bcres1_f1 */
+    {0, 30, {29, -1, -1}, 13280, -1, -1, -1, -1, -1, 60, 60, 1, 0, 0, 0, 0, 0, 11640, 4189, -1, -1}, /* stage2_bcres1_conv_out */
+    {1, 4, {27, 30, -1}, -1, -1, 16880, 16940, 1640, 1700, 60, 0, 1, 1, 2, 0, 0, 0, -1, 4429, 81, -1}, /* stage2_bcres1_bn */
+    {0, 31, {4, -1, -1}, 17000, -1, 17180, 17420, 1760, 2000, 60, 3, 4, 0, 0, 0, 0, 0, 15240, 4609, -1, -1}, /* stage2_bcres2_f2 */
+    {5, 32, {31, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 64, 0, 0, -1, 5569, -1, -1}, /* stage2_bcres2_mean_f */
+    {0, 33, {32, -1, -1}, 17660, -1, -1, -1, -1, -1, 60, 3, 1, 1, 0, 0, 0, 0, 15420, 5571, -1, -1}, /* stage2_bcres2_f1 */
+    {0, 34, {33, -1, -1}, 17840, -1, -1, -1, -1, -1, 60, 60, 1, 0, 0, 0, 0, 0, 15600, 5811, -1, -1}, /* stage2_bcres2_conv_out */
+    {1, 5, {31, 4, 34}, -1, -1, 21440, 21500, 2240, 2300, 60, 0, 1, 1, 3, 0, 0, 0, -1, 6051, 141, -1}, /* stage2_bcres2_bn */
+    {8, 6, {5, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 480, 0.10000000000000001, 0, -1, 6291, 201, -1}, /* stage2_resnorm */
+    {0, 35, {6, -1, -1}, 21560, -1, 26360, 26440, 2360, 2440, 80, 60, 1, 1, 0, 0, 0, 0, 19200, 6297, -1, -1}, /* stage3_bcres1_bn_in */
+    {0, 36, {35, -1, -1}, 26520, -1, 26760, 27080, 2520, 2840, 80, 3, 4, 0, 0, 0, 0, 0, 24000, 6617, -1, -1}, /* stage3_bcres1_f2 */
+    {5, 37, {36, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 7897, -1, -1}, /* stage3_bcres1_mean_f */
+    {0, 38, {37, -1, -1}, 27400, -1, -1, -1, -1, -1, 80, 3, 1, 1, 0, 0, 0, 0, 24240, 7899, -1, -1}, /* stage3_bcres1_f1 */
+    {0, 39, {38, -1, -1}, 27640, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 24480, 8219, -1, -1}, /* stage3_bcres1_conv_out */
+    {1, 7, {36, 39, -1}, -1, -1, 34040, 34120, 3160, 3240, 80, 0, 1, 1, 2, 0, 0, 0, -1, 8539, 202, -1}, /* stage3_bcres1_bn */
+    {0, 40, {7, -1, -1}, 34200, -1, 34440, 34760, 3320, 3640, 80, 3, 4, 0, 0, 0, 0, 0, 30880, 8779, -1, -1}, /* stage3_bcres2_f2 */
+    {5, 41, {40, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 10059, -1, -1}, /* stage3_bcres2_mean_f */
+    {0, 42, {41, -1, -1}, 35080, -1, -1, -1, -1, -1, 80, 3, 1, 1, 0, 0, 0, 0, 31120, 10061, -1, -1}, /* stage3_bcres2_f1 */
+    {0, 43, {42, -1, -1}, 35320, -1, -1, -1, -1, -1, 80, 80, 1, 0, 0, 0, 0, 0, 31360, 10381, -1, -1}, /* stage3_bcres2_conv_out */
+    {1, 8, {40, 7, 43}, -1, -1, 41720, 41800, 3960, 4040, 80, 0, 1, 1, 3, 0, 0, 0, -1, 10701, 282, -1}, /* stage3_bcres2_bn */
+    {8, 9, {8, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 320, 0.10000000000000001, 0, -1, 11021, 362, -1}, /* stage3_resnorm */
+    {0, 44, {9, -1, -1}, 41880, -1, 49880, 49980, 4120, 4220, 100, 80, 1, 1, 0, 0, 0, 0, 37760, 11027, -1, -1}, /* stage4_bcres1_bn_in */
+    {0, 45, {44, -1, -1}, 50080, -1, 50380, 50780, 4320, 4720, 100, 3, 4, 0, 0, 0, 0, 0, 45760, 11427, -1, -1}, /* stage4_bcres1_f2 */
+    {5, 46, {45, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 13027, -1, -1}, /* stage4_bcres1_mean_f */
+    {0, 47, {46, -1, -1}, 51180, -1, -1, -1, -1, -1, 100, 3, 1, 1, 0, 0, 0, 0, 46060, 13029, -1, -1}, /* stage4_bcres1_f1 */
+    {0, 48, {47, -1, -1}, 51480, -1, -1, -1, -1, -1, 100, 100, 1, 0, 0, 0, 0, 0, 46360, 13429, -1, -1}, /* stage4_bcres1_conv_out */
+    {1, 10, {45, 48, -1}, -1, -1, 61480, 61580, 5120, 5220, 100, 0, 1, 1, 2, 0, 0, 0, -1, 13829, 363, -1}, /* stage4_bcres1_bn */
+    {0, 49, {10, -1, -1}, 61680, -1, 61980, 62380, 5320, 5720, 100, 3, 4, 0, 0, 0, 0, 0, 56360, 14129, -1, -1}, /* stage4_bcres2_f2 */
+    {5, 50, {49, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 15729, -1, -1}, /* stage4_bcres2_mean_f */
+    {0, 51, {50, -1, -1}, 62780, -1, -1, -1, -1, -1, 100, 3, 1, 1, 0, 0, 0, 0, 56660, 15731, -1, -1}, /* stage4_bcres2_f1 */
+    {0, 52, {51, -1, -1}, 63080, -1, -1, -1, -1, -1, 100, 100, 1, 0, 0, 0, 0, 0, 56960, 16131, -1, -1}, /* stage4_bcres2_conv_out */
+    {1, 11, {49, 10, 52}, -1, -1, 73080, 73180, 6120, 6220, 100, 0, 1, 1, 3, 0, 0, 0, -1, 16531, 463, -1}, /* stage4_bcres2_bn */
+    {0, 53, {11, -1, -1}, 73280, -1, 73580, 73980, 6320, 6720, 100, 3, 4, 0, 0, 0, 0, 0, 66960, 16931, -1, -1}, /* stage4_bcres3_f2 */
+    {5, 54, {53, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 32, 0, 0, -1, 18531, -1, -1}, /* stage4_bcres3_mean_f */
+    {0, 55, {54, -1, -1}, 74380, -1, -1, -1, -1, -1, 100, 3, 1, 1, 0, 0, 0, 0, 67260, 18533, -1, -1}, /* stage4_bcres3_f1 */
+    {0, 56, {55, -1, -1}, 74680, -1, -1, -1, -1, -1, 100, 100, 1, 0, 0, 0, 0, 0, 67560, 18933, -1, -1}, /* stage4_bcres3_conv_out */
+    {1, 12, {53, 11, 56}, -1, -1, 84680, 84780, 7120, 7220, 100, 0, 1, 1, 3, 0, 0, 0, -1, 19333, 563, -1}, /* stage4_bcres3_bn */
+    {8, 13, {12, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 400, 0.10000000000000001, 0, -1, 19733, 663, -1}, /* stage4_resnorm */
+    {0, 14, {13, -1, -1}, 84880, -1, 85880, 85890, 7320, 7330, 10, 100, 1, 0, 0, 0, 0, 0, 77560, 19739, -1, -1}, /* head_bn */
+    {5, 15, {14, -1, -1}, -1, -1, -1, -1, -1, -1, 0, 0, 1, 0, 0, 128, 0, 0, -1, 19779, -1, -1}, /* head_globalpool */
 };
 
 const AscInt8 bcresnet_asc_int8 = {
     .steps = bcresnet_asc_int8_steps, .nsteps = 56,
-    .n8 = 78560, .n32 = 20821, .n64 = 664, .nu8 = 0, .nf = 57,
+    .n8 = 78560, .n32 = 19781, .n64 = 664, .nu8 = 0, .nf = 57,
     .arena = 253952, .forward = bcresnet_asc_int8_forward,
 };
 

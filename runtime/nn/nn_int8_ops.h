@@ -415,210 +415,172 @@ static inline void nn_i8_affine(uint8_t *y, const uint8_t *x, int32_t x_zp, cons
 }
 
 /* The BC blocks' y = relu(bn(x + g + broadcast(u))) in one step: a sum of
- * a few terms (fewer than 8) on their own grids (any may be broadcast), the
- * channel's folded affine y = a sum + c and the clamp. Only the block's
- * output, a quantisation point of QAT, gets a grid: the sum and the norm's
- * output have none to round to. Per channel ch and term k, the signed
- * multiplier mult = a_ch s_k / s_y (sign included; see
- * nn_i8_sum_term_multiplier) takes (q - zp) to output codes with 16
- * fractional bits; bias16 = round(c_ch / s_y 2^16); one rounding at the end
- * (ties away from zero). */
+ * few terms on their own grids (any may be broadcast), the channel's folded affine y = a sum + c and the clamp. Only
+ * the block's output, a quantisation point of QAT, gets a grid: the sum and
+ * the norm's output have none to round to. Per channel ch, like ADD, every
+ * ratio a_ch s_k / s_y is a signed integer multiplier on one power of two,
+ * M_k = round(a_ch s_k / s_y 2^shift), the bias B = round(c_ch / s_y 2^shift)
+ * on the same, and the exact integer sum B + sum_k (q_k - zp_k) M_k is
+ * rounded once, ties up: y = clamp(y_zp + floor((B + sum + 2^(shift-1)) /
+ * 2^shift)). nn_i8_sum_channel_params takes the largest shift up to
+ * NN_I8_SUM_MAX_SHIFT that keeps |B| + 255 sum |M_k| + 2^(shift - 1) below
+ * 2^31, so that the sum runs in 32-bit lanes. */
 typedef struct NnI8SumTerm {
     const uint8_t *x; /* c x n x f x t, or rows x t (NN_I8_BCAST_F), rows x f (NN_I8_BCAST_T) */
     int axis;
     int32_t zp;
-    const int32_t *mult; /* per channel, signed */
-    const int32_t *shift;
+    const int32_t *mult; /* per channel, signed, on the channel's shift */
 } NnI8SumTerm;
 
-static inline void nn_i8_sum_term_multiplier(double a, double x_scale, double y_scale,
-                                             int32_t *mult, int *shift) {
-    nn_i8_quantize_multiplier(fabs(a) * x_scale / y_scale, mult, shift);
-    *mult = a < 0 ? -*mult : *mult;
+#define NN_I8_SUM_MAX_SHIFT 30
+
+/* round(v 2^shift), ties up, within +-limit (NaN: 0). */
+static inline double nn_i8_sum_scaled(double v, int shift, double limit) {
+    double m = floor(ldexp(v, shift) + 0.5);
+    return m < -limit ? -limit : m > limit ? limit : m == m ? m : 0;
 }
 
-/* The codes of term tk at values e0 .. e0 + len of the f x t plane of row r,
- * copied into buf (NN_I8_BCAST_F: the row's t codes over and over;
- * NN_I8_BCAST_T: one code per frequency row). A copy even of a full term's
- * codes: with the codes always in buf, GCC vectorises the loops that read
- * them (a pointer to either buf or x made it emulate gathers). */
-static inline void nn_i8_term_codes(uint8_t *buf, const NnI8SumTerm *tk, int r, size_t e0,
-                                    size_t len, int f, int t) {
-    if (tk->axis == NN_I8_BCAST_NONE) {
-        memcpy(buf, tk->x + (size_t)r * f * t + e0, len);
-        return;
+/* One channel's constants from its ratios a s_k / s_y (signed) and bias
+ * c / s_y in output codes: mult[k * stride], the shift and the bias on it.
+ * Where even shift 1 leaves the sum too large for 32 bits (a ratio or bias
+ * of 2^21 codes and more, which saturate every output they touch) the
+ * multipliers are capped at 2^31 - 1 and the bias at 2^60, and the kernel
+ * takes its 64-bit path. */
+static inline void nn_i8_sum_channel_params(const double *ratio, int nterms, double bias,
+                                            int32_t *mult, size_t stride, int32_t *shift,
+                                            int64_t *bias_out) {
+    int sh = NN_I8_SUM_MAX_SHIFT;
+    for (; sh > 1; sh--) {
+        double total = fabs(nn_i8_sum_scaled(bias, sh, 4e18)) + ldexp(1, sh - 1);
+        for (int k = 0; k < nterms; k++)
+            total += 255 * fabs(nn_i8_sum_scaled(ratio[k], sh, 4e18));
+        if (total < 2147483648.0)
+            break;
     }
-    for (size_t k = 0; k < len;) {
-        size_t i = (e0 + k) / (size_t)t, j = (e0 + k) % (size_t)t;
-        size_t piece = (size_t)t - j < len - k ? (size_t)t - j : len - k;
-        if (tk->axis == NN_I8_BCAST_F)
-            memcpy(buf + k, tk->x + (size_t)r * t + j, piece);
-        else
-            memset(buf + k, tk->x[(size_t)r * f + i], piece);
-        k += piece;
-    }
+    for (int k = 0; k < nterms; k++)
+        mult[k * stride] = (int32_t)nn_i8_sum_scaled(ratio[k], sh, INT32_MAX);
+    *shift = sh;
+    *bias_out = (int64_t)nn_i8_sum_scaled(bias, sh, 1152921504606846976.0 /* 2^60 */);
 }
 
-/* acc[k] += (codes[k] - zp) * mult * 2^(shift16 - 31) for k < n, each rounded
- * (nn_i8_mul_by_multiplier64) and capped at 2^59 so that the few terms and
- * |bias16| < 2^60 cannot wrap the sum. The usual right shift (1 .. 62 bits)
- * runs branch-free and vectorises. */
-static inline void nn_i8_sum_term_run(int64_t *acc, const uint8_t *codes, size_t n, int32_t zp,
-                                      int32_t mult, int shift16) {
-    int64_t cap = INT64_C(1) << 59;
-    int right = 31 - shift16;
-    if (right < 1 || right > 62) {
-        for (size_t k = 0; k < n; k++) {
-            int64_t v = nn_i8_mul_by_multiplier64((int32_t)codes[k] - zp, mult, shift16);
-            acc[k] += v > cap ? cap : v < -cap ? -cap : v;
-        }
-        return;
-    }
-    for (size_t k = 0; k < n; k++) {
-        int64_t v = nn_i8_mul_by_multiplier64_right((int32_t)codes[k] - zp, mult, right);
-        acc[k] += v > cap ? cap : v < -cap ? -cap : v;
-    }
-}
-
-/* y = clamp(y_zp + round16(acc)) for n sums. */
-static inline void nn_i8_sum_codes(uint8_t *y, const int64_t *acc, size_t n, int32_t y_zp,
-                                   int32_t lo, int32_t hi) {
-    for (size_t k = 0; k < n; k++) {
-        int64_t v = y_zp + nn_i8_round16(acc[k]);
-        y[k] = (uint8_t)(v < lo ? lo : v > hi ? hi : v);
-    }
-}
-
-/* A term's multiplier for the 32-bit sum (nn_i8_sum_run32): |mult| split as
- * high * 2^8 + low, its sign, and the right shift 31 - shift16. */
-typedef struct NnI8Term32 {
-    uint32_t high, low;
-    int negative, right;
-} NnI8Term32;
-
-/* round(d mult / 2^right), ties away from zero, for |d| <= 255 and right in
- * 9 .. 31 in 32 bits: |d| |mult| = H 2^8 + L with H = |d| high < 2^31 and
- * L = |d| low < 2^16, and floor((H 2^8 + L + 2^(right-1)) / 2^right) is
- * floor((H + floor((L + 2^(right-1)) / 2^8)) / 2^(right - 8)), all in uint32;
- * the result stays below 2^31. The same value as nn_i8_mul_by_multiplier64. */
-static inline int32_t nn_i8_term32(int32_t d, uint32_t mult_high, uint32_t mult_low, int negative,
-                                   int right) {
-    uint32_t magnitude = (uint32_t)(d < 0 ? -d : d);
-    uint32_t high = magnitude * mult_high, low = magnitude * mult_low;
-    uint32_t half = UINT32_C(1) << (right - 1);
-    int32_t q = (int32_t)((high + ((low + half) >> 8)) >> (right - 8));
-    return (d < 0) != negative ? -q : q;
-}
-
-/* The channel's terms in 32 bits, where that is exact: every right shift in
- * 9 .. 31 and |bias16| plus the terms' largest values (255 |mult| / 2^right,
- * plus one for the rounding) below 2^30, so that no partial sum and no
- * rounding passes int32; an output on a uint8 grid. Returns 0 otherwise. */
-static inline int nn_i8_sum_fits32(const NnI8SumTerm *terms, int nterms, int ch, int64_t bias16,
-                                   int32_t y_zp, int32_t lo, int32_t hi, NnI8Term32 *m) {
-    int64_t bound = bias16 < 0 ? -bias16 : bias16;
+/* Whether channel ch's sum runs in 32 bits: zero points in 0..255, the shift in
+ * 1..NN_I8_SUM_MAX_SHIFT, |bias| + 255 sum |M_k| + 2^(shift - 1) < 2^31 (as
+ * nn_i8_sum_channel_params makes them) and an output on a uint8 grid. */
+static inline int nn_i8_sum_fits32(const NnI8SumTerm *terms, int nterms, int ch, int32_t shift,
+                                   int64_t bias, int32_t y_zp, int32_t lo, int32_t hi) {
+    if (shift < 1 || shift > NN_I8_SUM_MAX_SHIFT || !nn_i8_uint8_grid(y_zp, lo, hi))
+        return 0;
+    int64_t bound = (bias < 0 ? -bias : bias) + (INT64_C(1) << (shift - 1));
     for (int k = 0; k < nterms; k++) {
-        int32_t mult = terms[k].mult[ch];
-        int right = 15 - terms[k].shift[ch];
-        if (right < 9 || right > 31 || mult == INT32_MIN)
+        int64_t m = terms[k].mult[ch];
+        if (terms[k].zp < 0 || terms[k].zp > 255)
             return 0;
-        uint32_t magnitude = (uint32_t)(mult < 0 ? -mult : mult);
-        m[k] = (NnI8Term32){magnitude >> 8, magnitude & 255, mult < 0, right};
-        bound += (int64_t)((255 * (uint64_t)magnitude) >> right) + 1;
+        bound += 255 * (m < 0 ? -m : m);
     }
-    return bound < (INT64_C(1) << 30) && nn_i8_uint8_grid(y_zp, lo, hi);
+    return bound < (INT64_C(1) << 31);
 }
 
-/* acc[k] += one term's values for n codes. The multiplier's parts are copied
- * into locals first: as far as GCC knows, the int32 stores to acc could
- * change a NnI8Term32 in memory, and reloading it every value kept the loop
- * from vectorising. */
-static inline void nn_i8_sum_add32(int32_t *acc, const uint8_t *codes, size_t n, int32_t zp,
-                                   const NnI8Term32 *m) {
-    uint32_t high = m->high, low = m->low;
-    int negative = m->negative, right = m->right;
+/* acc[k] += x[k] M for n codes, modulo 2^32 (the products exact: 255 |M| < 2^31). */
+static inline void nn_i8_sum_add32(uint32_t *acc, const uint8_t *x, size_t n, int32_t m) {
     for (size_t k = 0; k < n; k++)
-        acc[k] += nn_i8_term32((int32_t)codes[k] - zp, high, low, negative, right);
+        acc[k] += (uint32_t)(x[k] * m);
 }
 
-/* y = clamp(y_zp + round16(acc)) for n sums below 2^30 in magnitude, in 32
- * bits, on a uint8 grid. */
-static inline void nn_i8_sum_codes32(uint8_t *y, const int32_t *acc, size_t n, int32_t y_zp,
-                                     int32_t lo, int32_t hi) {
-    for (size_t k = 0; k < n; k++) {
-        uint32_t magnitude = (uint32_t)(acc[k] < 0 ? -acc[k] : acc[k]);
-        int32_t r = (int32_t)((magnitude + (UINT32_C(1) << 15)) >> 16);
-        y[k] = nn_i8_code(acc[k] < 0 ? -r : r, y_zp, lo, hi);
+/* The same for values e0 .. e0 + n of a plane whose term is broadcast over
+ * frequency (xr: the row's t codes, one per time step): the values repeat
+ * every t, so one period is computed and doubled up to n, then added in one
+ * pass (added a time row at a time, the rows of 4..16 values ran scalar). */
+static inline void nn_i8_sum_add32_bcast_f(uint32_t *acc, const uint8_t *xr, size_t e0,
+                                           size_t n, int t, int32_t m) {
+    uint32_t pattern[NN_I8_RUN];
+    size_t period = (size_t)t < n ? (size_t)t : n, j = e0 % (size_t)t;
+    for (size_t k = 0; k < period; k++) {
+        pattern[k] = (uint32_t)(xr[j] * m);
+        j = j + 1 == (size_t)t ? 0 : j + 1;
     }
+    for (size_t len = period; len < n; len *= 2)
+        memcpy(pattern + len, pattern, sizeof *pattern * (len < n - len ? len : n - len));
+    for (size_t k = 0; k < n; k++)
+        acc[k] += pattern[k];
 }
 
-/* One run of n values of row r from value e0: the bias, every term's
- * contribution, one rounding; in 32 bits when m32 is given (nn_i8_sum_fits32
- * held), else in 64. */
-/* acc[k] += the values of a term broadcast over frequency (one code per time
- * step) for values e0 .. e0 + n of the plane: the row's t values computed
- * once (t <= NN_I8_RUN), then added a time row at a time. */
-static inline void nn_i8_sum_add32_bcast_f(int32_t *acc, const NnI8SumTerm *tk,
-                                           const NnI8Term32 *m, int r, size_t e0, size_t n,
-                                           int t) {
-    int32_t values[NN_I8_RUN];
-    for (int j = 0; j < t; j++)
-        values[j] = 0;
-    nn_i8_sum_add32(values, tk->x + (size_t)r * t, (size_t)t, tk->zp, m);
+/* ... and over time (xr: the row's f codes, one per frequency row). */
+static inline void nn_i8_sum_add32_bcast_t(uint32_t *acc, const uint8_t *xr, size_t e0,
+                                           size_t n, int t, int32_t m) {
     for (size_t k = 0, j = e0 % (size_t)t; k < n; j = 0) {
         size_t piece = (size_t)t - j < n - k ? (size_t)t - j : n - k;
+        uint32_t v = (uint32_t)(xr[(e0 + k) / (size_t)t] * m);
         for (size_t i = 0; i < piece; i++)
-            acc[k + i] += values[j + i];
+            acc[k + i] += v;
         k += piece;
     }
 }
 
-static inline void nn_i8_sum_run(uint8_t *y, const NnI8SumTerm *terms, int nterms,
-                                 const NnI8Term32 *m32, int64_t bias16, int32_t y_zp, int32_t lo,
-                                 int32_t hi, int r, int ch, size_t e0, size_t n, int f, int t) {
-    uint8_t codes[NN_I8_RUN];
-    if (m32) {
-        int32_t acc[NN_I8_RUN];
-        for (size_t k = 0; k < n; k++)
-            acc[k] = (int32_t)bias16;
-        for (int tk = 0; tk < nterms; tk++) {
-            if (terms[tk].axis == NN_I8_BCAST_F && t <= NN_I8_RUN) {
-                nn_i8_sum_add32_bcast_f(acc, &terms[tk], &m32[tk], r, e0, n, t);
-                continue;
-            }
-            nn_i8_term_codes(codes, &terms[tk], r, e0, n, f, t);
-            nn_i8_sum_add32(acc, codes, n, terms[tk].zp, &m32[tk]);
-        }
-        nn_i8_sum_codes32(y, acc, n, y_zp, lo, hi);
-        return;
-    }
-    int64_t acc[NN_I8_RUN];
+/* One run of n values of row r (channel ch) from value e0 in 32-bit lanes
+ * (nn_i8_sum_fits32 held). The zero points fold into the start value,
+ * B + 2^(shift-1) + 2^31 - sum zp_k M_k modulo 2^32: the total is the
+ * rounded sum's numerator plus 2^31, in [0, 2^32) though its parts wrap, so
+ * acc >> shift is the floor with no signed shift, less 2^(31 - shift). */
+static inline void nn_i8_sum_run32(uint8_t *y, const NnI8SumTerm *terms, int nterms, int ch,
+                                   int32_t shift, int64_t bias, int32_t y_zp, int32_t lo,
+                                   int32_t hi, int r, size_t e0, size_t n, int f, int t) {
+    uint32_t acc[NN_I8_RUN];
+    int64_t start = bias + (INT64_C(1) << (shift - 1)) + (INT64_C(1) << 31);
+    for (int k = 0; k < nterms; k++)
+        start -= (int64_t)terms[k].zp * terms[k].mult[ch];
     for (size_t k = 0; k < n; k++)
-        acc[k] = bias16;
-    for (int tk = 0; tk < nterms; tk++) {
-        nn_i8_term_codes(codes, &terms[tk], r, e0, n, f, t);
-        nn_i8_sum_term_run(acc, codes, n, terms[tk].zp, terms[tk].mult[ch],
-                           terms[tk].shift[ch] + 16);
+        acc[k] = (uint32_t)start;
+    for (int k = 0; k < nterms; k++) {
+        const NnI8SumTerm *tk = &terms[k];
+        if (tk->axis == NN_I8_BCAST_NONE)
+            nn_i8_sum_add32(acc, tk->x + (size_t)r * f * t + e0, n, tk->mult[ch]);
+        else if (tk->axis == NN_I8_BCAST_F)
+            nn_i8_sum_add32_bcast_f(acc, tk->x + (size_t)r * t, e0, n, t, tk->mult[ch]);
+        else
+            nn_i8_sum_add32_bcast_t(acc, tk->x + (size_t)r * f, e0, n, t, tk->mult[ch]);
     }
-    nn_i8_sum_codes(y, acc, n, y_zp, lo, hi);
+    int32_t unbias = (INT32_C(1) << (31 - shift)) - y_zp;
+    for (size_t k = 0; k < n; k++)
+        y[k] = (uint8_t)nn_i8_clamp((int32_t)(acc[k] >> shift) - unbias, lo, hi);
+}
+
+/* Value e of row r (channel ch) in 64 bits, for any constants with zero
+ * points in 0..255 and a shift in 1..62: the definition nn_i8_sum_run32
+ * matches. */
+static inline uint8_t nn_i8_sum_one(const NnI8SumTerm *terms, int nterms, int ch, int32_t shift,
+                                    int64_t bias, int32_t y_zp, int32_t lo, int32_t hi, int r,
+                                    size_t e, int f, int t) {
+    int64_t acc = bias;
+    size_t i = e / (size_t)t, j = e % (size_t)t;
+    for (int k = 0; k < nterms; k++) {
+        const NnI8SumTerm *tk = &terms[k];
+        int32_t q = tk->x[nn_i8_bcast_index(tk->axis, r, (int)i, (int)j, f, t)];
+        acc += (int64_t)(q - tk->zp) * tk->mult[ch];
+    }
+    int64_t v = nn_i8_round_up_shift(acc, shift) + y_zp;
+    return (uint8_t)(v < lo ? lo : v > hi ? hi : v);
 }
 
 /* Per row r = ch * n + clip, runs of NN_I8_RUN values of its f x t plane; in
- * 32 bits where nn_i8_sum_fits32 allows (the trained models' channels). */
+ * 32 bits where nn_i8_sum_fits32 allows (the trained models' channels), else
+ * value by value. shift and bias are per channel. */
 static inline void nn_i8_sum_affine(uint8_t *y, const NnI8SumTerm *terms, int nterms,
-                                    const int64_t *bias16, int32_t y_zp, int32_t lo, int32_t hi,
-                                    int c, int n, int f, int t) {
-    enum { MAX_TERMS = 8 };
-    NnI8Term32 m32[MAX_TERMS];
+                                    const int32_t *shift, const int64_t *bias, int32_t y_zp,
+                                    int32_t lo, int32_t hi, int c, int n, int f, int t) {
     size_t plane = (size_t)f * t;
     for (int r = 0; r < c * n; r++) {
         int ch = r / n;
-        int fits32 = nterms <= MAX_TERMS &&
-                     nn_i8_sum_fits32(terms, nterms, ch, bias16[ch], y_zp, lo, hi, m32);
+        uint8_t *yr = y + (size_t)r * plane;
+        if (!nn_i8_sum_fits32(terms, nterms, ch, shift[ch], bias[ch], y_zp, lo, hi)) {
+            for (size_t e = 0; e < plane; e++)
+                yr[e] = nn_i8_sum_one(terms, nterms, ch, shift[ch], bias[ch], y_zp, lo, hi, r, e,
+                                      f, t);
+            continue;
+        }
         for (size_t e0 = 0; e0 < plane; e0 += NN_I8_RUN) {
             size_t len = plane - e0 < NN_I8_RUN ? plane - e0 : NN_I8_RUN;
-            nn_i8_sum_run(y + (size_t)r * plane + e0, terms, nterms, fits32 ? m32 : NULL,
-                          bias16[ch], y_zp, lo, hi, r, ch, e0, len, f, t);
+            nn_i8_sum_run32(yr + e0, terms, nterms, ch, shift[ch], bias[ch], y_zp, lo, hi, r, e0,
+                            len, f, t);
         }
     }
 }

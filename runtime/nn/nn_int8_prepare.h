@@ -117,23 +117,21 @@ static inline void nn_i8_prepare_conv(const NnI8Prep *p, const float *params, co
     }
 }
 
-/* relu(bn(sum of terms)) per channel: signed term multipliers k s_term / s_y and
- * the bias c / s_y with 16 fractional bits. */
+/* relu(bn(sum of terms)) per channel: the signed ratios k s_term / s_y and the
+ * bias c / s_y as integers on one shift per channel (nn_i8_sum_channel_params):
+ * the terms' multipliers, term by term, then the shifts. */
 static inline void nn_i8_prepare_sum_norm(const NnI8Prep *p, const float *params,
                                           const float *stats, const double *scales, double sy,
                                           NnI8Weights *w) {
     int C = p->channels;
+    int32_t *mult = w->w32 + p->at32, *shift = mult + (int64_t)p->nterms * C;
     for (int ch = 0; ch < C; ch++) {
-        double k, c;
+        double k, c, ratio[3]; /* at most three terms: NnI8Prep.gx */
         nn_i8_fold(p, params, stats, ch, ch, &k, &c);
-        for (int t = 0; t < p->nterms; t++) {
-            int32_t *mult = w->w32 + p->at32 + 2 * (int64_t)t * C, *shift = mult + C;
-            int sh;
-            nn_i8_sum_term_multiplier(k, scales[t], sy, &mult[ch], &sh);
-            shift[ch] = sh;
-        }
-        double v = nearbyint(c / sy * 65536.0), cap = 1152921504606846976.0; /* 2^60 */
-        w->w64[p->at64 + ch] = (int64_t)(v > cap ? cap : v < -cap ? -cap : v);
+        for (int t = 0; t < p->nterms; t++)
+            ratio[t] = k * scales[t] / sy;
+        nn_i8_sum_channel_params(ratio, p->nterms, c / sy, mult + ch, (size_t)C, shift + ch,
+                                 w->w64 + p->at64 + ch);
     }
 }
 

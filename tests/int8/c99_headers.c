@@ -48,12 +48,12 @@ int main(void) {
     nn_i8_affine(y, x, 0, k, b, rq, 1, 1, 8, 8, 4);
     nn_i8_resnorm_params(&rn, 0.1, 1e-8, 8, 0.1, 0, 0.1, 128);
     nn_i8_resnorm(y, x, 1, 1, 8, 8, &rn);
-    static const int64_t bias16[1];
-    int32_t tm[1], ts[1];
-    nn_i8_sum_term_multiplier(-0.5, 0.1, 0.2, &tm[0], &sh);
-    ts[0] = sh;
-    NnI8SumTerm terms[2] = {{x, NN_I8_BCAST_NONE, 3, tm, ts}, {x, NN_I8_BCAST_F, 3, tm, ts}};
-    nn_i8_sum_affine(y, terms, 2, bias16, 0, 0, 255, 1, 1, 8, 8);
+    static const double ratios[2] = {-0.25, 0.5};
+    int64_t sum_bias[1];
+    int32_t tm[2], ts[1];
+    nn_i8_sum_channel_params(ratios, 2, 3.5, tm, 1, ts, sum_bias);
+    NnI8SumTerm terms[2] = {{x, NN_I8_BCAST_NONE, 3, tm}, {x, NN_I8_BCAST_F, 3, tm + 1}};
+    nn_i8_sum_affine(y, terms, 2, ts, sum_bias, 0, 0, 255, 1, 1, 8, 8);
     static float feat[64], logits[4];
     nn_i8_quantize(x, feat, 64, 0.1f, 3);
     nn_i8_pixel_shuffle2(y, x, 1, 1, 2, 2);
