@@ -143,6 +143,47 @@ static inline uint8_t nn_i8_code(int64_t v, int32_t zero_point, int32_t lo, int3
     return (uint8_t)nn_i8_clamp(near + zero_point, lo, hi);
 }
 
+/* y[r][k] = table[x[r][k]] for rows r < rows of len codes, rows stride apart
+ * in x and y (y may be x): a function of the code alone, computed once per
+ * code (lookup tables, and requantisations that see many more values than
+ * codes). By VBMI's byte permutes where the target has them. */
+static inline void nn_i8_lookup_rows(uint8_t *y, const uint8_t *x, int rows, size_t len,
+                                     size_t stride, const uint8_t table[256]) {
+#ifdef NN_I8_VBMI
+    nn_i8_vbmi_lookup_rows(y, x, rows, len, stride, table);
+#else
+    for (int r = 0; r < rows; r++)
+        for (size_t k = 0; k < len; k++)
+            y[(size_t)r * stride + k] = table[x[(size_t)r * stride + k]];
+#endif
+}
+
+/* Whether a run on this grid takes the vectorised loop of
+ * nn_i8_requantize_wide: a uint8 grid and a multiplier below one (shift in
+ * -31 .. 0, right = 31 - shift in 31 .. 62; every step of the INT8 plan). */
+static inline int nn_i8_run_vectorises(int32_t shift, int32_t zero_point, int32_t lo, int32_t hi) {
+    return shift <= 0 && shift >= -31 && nn_i8_uint8_grid(zero_point, lo, hi);
+}
+
+/* The vectorised requantisation of n accumulators sharing a multiplier, for
+ * the runs nn_i8_run_vectorises takes: floor((acc mult + offset) / 2^right
+ * + 1/2) on the uint8 grid. offset is 64-bit, so a kernel can fold a base
+ * that every accumulator lacks into it (base mult + offset) instead of adding
+ * the base to each: the product and so the result are the same. |acc mult +
+ * offset| <= 2^62 + 2^30 (docs/int8.md, Limits). */
+static inline void nn_i8_requantize_wide(uint8_t *y, const int32_t *acc, size_t n, int32_t mult,
+                                         int64_t offset, int right, int32_t zero_point,
+                                         int32_t lo, int32_t hi) {
+#ifdef NN_I8_VNNI
+    NnI8VnniRequant q = nn_i8_vnni_requant(mult, offset, right, zero_point, lo, hi);
+    nn_i8_vnni_requantize(y, acc, n, &q);
+#else
+    for (size_t i = 0; i < n; i++)
+        y[i] = nn_i8_code(nn_i8_round_up_shift((int64_t)acc[i] * mult + offset, right), zero_point,
+                          lo, hi);
+#endif
+}
+
 /* y[i] = nn_i8_requantize_offset(acc[i], mult, offset, shift, zero_point, lo,
  * hi), bit for bit, for n accumulators sharing one multiplier: the kernels
  * requantise whole rows through here. On a uint8 grid with a multiplier
@@ -152,21 +193,13 @@ static inline uint8_t nn_i8_code(int64_t v, int32_t zero_point, int32_t lo, int3
 static inline void nn_i8_requantize_run(uint8_t *y, const int32_t *acc, size_t n, int32_t mult,
                                         int32_t offset, int32_t shift, int32_t zero_point,
                                         int32_t lo, int32_t hi) {
-    if (shift > 0 || shift < -31 || !nn_i8_uint8_grid(zero_point, lo, hi)) {
+    if (!nn_i8_run_vectorises(shift, zero_point, lo, hi)) {
         for (size_t i = 0; i < n; i++)
             y[i] = (uint8_t)nn_i8_requantize_offset(acc[i], mult, offset, shift, zero_point, lo,
                                                     hi);
         return;
     }
-    int right = 31 - shift;
-    size_t i = 0;
-#ifdef NN_I8_VNNI
-    i = n - n % 16;
-    nn_i8_vnni_requantize(y, acc, i, mult, offset, right, zero_point, lo, hi);
-#endif
-    for (; i < n; i++)
-        y[i] = nn_i8_code(nn_i8_round_up_shift((int64_t)acc[i] * mult + offset, right), zero_point,
-                          lo, hi);
+    nn_i8_requantize_wide(y, acc, n, mult, offset, 31 - shift, zero_point, lo, hi);
 }
 
 /* v / 2^16 rounded to nearest, ties away from zero (v > INT64_MIN): the last

@@ -152,14 +152,51 @@ static inline int32_t nn_i8_sum_base(const int8_t *w, int taps, int32_t x_zp, in
     return (bias ? bias[o] : 0) - (x_zp - centre) * nn_i8_weight_sum(w, taps);
 }
 
-/* y[j] = requantize(acc[j] + base) with output channel (or group) o's
- * multiplier: the end of every conv block. */
+/* y[r][j] = requantize(acc[r][j] + base) with output channel (or group) o's
+ * multiplier, for rows r < rows of len values (acc rows acc_stride apart, y
+ * rows y_stride apart): the end of every conv block. On the usual grids the
+ * base goes into the requantisation's 64-bit offset (nn_i8_requantize_wide),
+ * so that acc is only read; elsewhere it is added to acc first. */
+static inline void nn_i8_finish_rows(uint8_t *y, size_t y_stride, int32_t *acc, size_t acc_stride,
+                                     int rows, size_t len, int32_t base, const NnI8Requant *rq,
+                                     int o) {
+    int32_t mult = rq->mult[o], shift = rq->shift[o], offset = nn_i8_offset(rq, o);
+    if (nn_i8_run_vectorises(shift, rq->zero_point, rq->lo, rq->hi)) {
+        int64_t wide = (int64_t)base * mult + offset;
+#ifdef NN_I8_VNNI
+        NnI8VnniRequant q = nn_i8_vnni_requant(mult, wide, 31 - shift, rq->zero_point, rq->lo,
+                                               rq->hi);
+        for (int r = 0; r < rows; r++)
+            nn_i8_vnni_requantize(y + (size_t)r * y_stride, acc + (size_t)r * acc_stride, len, &q);
+#else
+        if (y_stride == len && acc_stride != len) { /* one long run beats many short ones */
+            for (int r = 1; r < rows; r++)
+                memmove(acc + (size_t)r * len, acc + (size_t)r * acc_stride, sizeof(int32_t) * len);
+            acc_stride = len;
+        }
+        if (acc_stride == len && y_stride == len) {
+            len *= (size_t)rows;
+            rows = 1;
+        }
+        for (int r = 0; r < rows; r++)
+            nn_i8_requantize_wide(y + (size_t)r * y_stride, acc + (size_t)r * acc_stride, len, mult,
+                                  wide, 31 - shift, rq->zero_point, rq->lo, rq->hi);
+#endif
+        return;
+    }
+    for (int r = 0; r < rows; r++) {
+        int32_t *ar = acc + (size_t)r * acc_stride;
+        for (size_t j = 0; j < len; j++)
+            ar[j] += base;
+        nn_i8_requantize_run(y + (size_t)r * y_stride, ar, len, mult, offset, shift,
+                             rq->zero_point, rq->lo, rq->hi);
+    }
+}
+
+/* nn_i8_finish_rows on one row. */
 static inline void nn_i8_finish(uint8_t *y, int32_t *acc, size_t len, int32_t base,
                                 const NnI8Requant *rq, int o) {
-    for (size_t j = 0; j < len; j++)
-        acc[j] += base;
-    nn_i8_requantize_run(y, acc, len, rq->mult[o], nn_i8_offset(rq, o), rq->shift[o],
-                         rq->zero_point, rq->lo, rq->hi);
+    nn_i8_finish_rows(y, len, acc, len, 1, len, base, rq, o);
 }
 
 #ifdef NN_I8_VNNI
@@ -489,11 +526,26 @@ static inline void nn_i8_dw_pad_rows(uint8_t *xp, const uint8_t *xc, int32_t x_z
                                      const NnI8ConvShape *s, int a0, int rows) {
     int width = s->t + 2 * s->pt, count = rows + (s->kf - 1) * s->df;
     size_t total = (size_t)count * width + (size_t)(s->kt - 1) * s->dt;
+    int first = s->pf - a0 > 0 ? s->pf - a0 : 0; /* padded rows that hold input rows */
+    int last = s->f + s->pf - a0 < count ? s->f + s->pf - a0 : count;
     memset(xp, x_zp, total + NN_I8_DW_SLACK);
-    for (int r = 0; r < count; r++) {
-        int fi = a0 + r - s->pf;
-        if (fi >= 0 && fi < s->f)
-            memcpy(xp + (size_t)r * width + s->pt, xc + (size_t)fi * s->t, (size_t)s->t);
+    if (first >= last)
+        return;
+    if (s->pt == 0) { /* no columns of padding: the input rows are contiguous here too */
+        memcpy(xp + (size_t)first * width, xc + (size_t)(a0 + first - s->pf) * s->t,
+               (size_t)(last - first) * s->t);
+        return;
+    }
+    /* rows of a few bytes (4..16 in the BC blocks' time convs): eight bytes at a
+     * time inline rather than a call to memcpy per row */
+    for (int r = first; r < last; r++) {
+        uint8_t *dst = xp + (size_t)r * width + s->pt;
+        const uint8_t *src = xc + (size_t)(a0 + r - s->pf) * s->t;
+        int j = 0;
+        for (; j + 8 <= s->t; j += 8)
+            memcpy(dst + j, src + j, 8);
+        for (; j < s->t; j++)
+            dst[j] = src[j];
     }
 }
 
@@ -543,7 +595,7 @@ static inline int32_t nn_i8_dw_sums(int32_t *acc, const uint8_t *xp, const int8_
 }
 
 /* Output rows a0 .. a0 + rows of one clip's plane: accumulate on padded-width
- * rows, drop the discarded columns, requantise each sub-band's rows at once. */
+ * rows, then requantise each sub-band's rows, skipping the discarded columns. */
 static inline void nn_i8_dw_block(uint8_t *yc, const uint8_t *xc, int32_t x_zp, const int8_t *wc,
                                   const int32_t *bias, const NnI8ConvShape *s,
                                   const NnI8Requant *rq, int ch, int subbands, int a0, int rows) {
@@ -552,15 +604,12 @@ static inline void nn_i8_dw_block(uint8_t *yc, const uint8_t *xc, int32_t x_zp, 
     int width = s->t + 2 * s->pt, band = s->fo / subbands, taps = s->kf * s->kt;
     nn_i8_dw_pad_rows(xp, xc, x_zp, s, a0, rows);
     int32_t centre = nn_i8_dw_sums(acc, xp, wc, s, (size_t)rows * width);
-    if (width != s->to)
-        for (int r = 1; r < rows; r++)
-            memmove(acc + (size_t)r * s->to, acc + (size_t)r * width, sizeof(int32_t) * s->to);
-    for (int r = 0; r < rows;) { /* the rows of one sub-band */
+    for (int r = 0; r < rows;) { /* the rows of one sub-band, read in place */
         int g = ch * subbands + (a0 + r) / band, end = ((a0 + r) / band + 1) * band - a0;
         end = end < rows ? end : rows;
-        nn_i8_finish(yc + (size_t)(a0 + r) * s->to, acc + (size_t)r * s->to,
-                     (size_t)(end - r) * s->to, nn_i8_sum_base(wc, taps, x_zp, centre, bias, g), rq,
-                     g);
+        nn_i8_finish_rows(yc + (size_t)(a0 + r) * s->to, (size_t)s->to, acc + (size_t)r * width,
+                          (size_t)width, end - r, (size_t)s->to,
+                          nn_i8_sum_base(wc, taps, x_zp, centre, bias, g), rq, g);
         r = end;
     }
 }

@@ -25,11 +25,20 @@ static inline void nn_i8_clamp_inplace(uint8_t *x, size_t n, int32_t lo, int32_t
 
 /* Codes moved from one grid onto another, y = requantize(q - x_zp) with the
  * multiplier of x_scale / y_scale: a chunk of a concatenation copied onto the
- * concatenation's grid. y may alias x. */
+ * concatenation's grid. y may alias x. Many values requantise the 256 codes
+ * once, into a table. */
 static inline void nn_i8_requant_copy(uint8_t *y, const uint8_t *x, size_t n, int32_t x_zp,
                                       int32_t mult, int32_t shift, int32_t y_zp, int32_t lo,
                                       int32_t hi) {
-    int32_t acc[NN_I8_BLOCK];
+    int32_t acc[256];
+    if (n >= 1024) {
+        uint8_t table[256];
+        for (int q = 0; q < 256; q++)
+            acc[q] = q - x_zp;
+        nn_i8_requantize_run(table, acc, 256, mult, 0, shift, y_zp, lo, hi);
+        nn_i8_lookup_rows(y, x, 1, n, n, table);
+        return;
+    }
     for (size_t i0 = 0; i0 < n; i0 += NN_I8_BLOCK) {
         size_t len = n - i0 < NN_I8_BLOCK ? n - i0 : NN_I8_BLOCK;
         for (size_t i = 0; i < len; i++)
@@ -123,14 +132,69 @@ static inline int32_t nn_i8_centred_sum(const uint8_t *x, size_t n, int32_t x_zp
     return sum - (int32_t)n * x_zp;
 }
 
-/* The frequency mean's sums: f rows of t columns added column-wise, in blocks
- * of NN_I8_BLOCK columns so that the inner loop runs along memory. */
+/* acc[o] = sum (x[o * count + k] - x_zp), k < count, for o < len: the sums
+ * of consecutive windows. Windows of 8, 16, 32 or 64 codes go by VNNI
+ * targets' byte sums (vpsadbw: eight codes a lane), others one by one. */
+static inline void nn_i8_window_sums(int32_t *acc, const uint8_t *x, size_t len, size_t count,
+                                     int32_t x_zp) {
+    size_t o = 0;
+#ifdef NN_I8_VNNI
+    if (count % 8 == 0 && 64 % count == 0)
+        o = nn_i8_vnni_window_sums(acc, x, len, (int)count, x_zp);
+#endif
+    for (; o < len; o++)
+        acc[o] = nn_i8_centred_sum(x + o * count, count, x_zp);
+}
+
+/* The t column sums of one f x t plane, t dividing NN_I8_BLOCK: the plane
+ * added NN_I8_BLOCK codes at a time (long vector adds whatever t is, where
+ * rows of 4 or 8 codes make short loops), then the lanes folded onto the t
+ * columns (lane l holds column l mod t), halving while the halves line up. */
+static inline void nn_i8_column_sums(int32_t *sums, const uint8_t *x, int f, int t) {
+    int32_t lanes[NN_I8_BLOCK] = {0};
+    size_t plane = (size_t)f * t, k = 0;
+    for (; k + NN_I8_BLOCK <= plane; k += NN_I8_BLOCK)
+        for (int l = 0; l < NN_I8_BLOCK; l++)
+            lanes[l] += x[k + (size_t)l];
+    for (int l = 0; k + (size_t)l < plane; l++) /* a multiple of t: columns stay in place */
+        lanes[l] += x[k + (size_t)l];
+    int width = NN_I8_BLOCK;
+    for (; width > t && (width / 2) % t == 0; width /= 2)
+        for (int l = 0; l < width / 2; l++)
+            lanes[l] += lanes[l + width / 2];
+    for (int j = 0; j < t; j++) {
+        int32_t sum = lanes[j];
+        for (int m = 1; m < width / t; m++)
+            sum += lanes[m * t + j];
+        sums[j] = sum;
+    }
+}
+
+/* The frequency mean's sums. Short rows (t dividing NN_I8_BLOCK): each
+ * plane's column sums (nn_i8_column_sums), the planes of up to NN_I8_BLOCK
+ * outputs requantised as one run. Long rows: f rows of t columns added
+ * column-wise, in blocks of NN_I8_BLOCK columns so that the inner loop runs
+ * along memory. */
 static inline void nn_i8_mean_rq_f(uint8_t *y, const uint8_t *x, int32_t x_zp, int rows, int f,
                                    int t, int32_t mult, int32_t shift, int32_t y_zp) {
+    int32_t acc[NN_I8_BLOCK];
+    if (NN_I8_BLOCK % t == 0) {
+        int per = NN_I8_BLOCK / t; /* planes per run */
+        for (int r0 = 0; r0 < rows; r0 += per) {
+            int count = rows - r0 < per ? rows - r0 : per;
+            for (int r = 0; r < count; r++) {
+                nn_i8_column_sums(acc + (size_t)r * t, x + (size_t)(r0 + r) * f * t, f, t);
+                for (int j = 0; j < t; j++)
+                    acc[(size_t)r * t + j] -= f * x_zp;
+            }
+            nn_i8_requantize_run(y + (size_t)r0 * t, acc, (size_t)count * t, mult, 0, shift, y_zp,
+                                 0, 255);
+        }
+        return;
+    }
     for (int r = 0; r < rows; r++)
         for (int j0 = 0; j0 < t; j0 += NN_I8_BLOCK) {
             int len = t - j0 < NN_I8_BLOCK ? t - j0 : NN_I8_BLOCK;
-            int32_t acc[NN_I8_BLOCK];
             for (int j = 0; j < len; j++)
                 acc[j] = -f * x_zp;
             for (int i = 0; i < f; i++) {
@@ -160,8 +224,7 @@ static inline void nn_i8_mean_rq(uint8_t *y, const uint8_t *x, int32_t x_zp, int
     int32_t acc[NN_I8_BLOCK];
     for (size_t o0 = 0; o0 < outs; o0 += NN_I8_BLOCK) {
         size_t len = outs - o0 < NN_I8_BLOCK ? outs - o0 : NN_I8_BLOCK;
-        for (size_t o = 0; o < len; o++)
-            acc[o] = nn_i8_centred_sum(x + (o0 + o) * count, count, x_zp);
+        nn_i8_window_sums(acc, x + o0 * count, len, count, x_zp);
         nn_i8_requantize_run(y + o0, acc, len, mult, 0, shift, y_zp, 0, 255);
     }
 }
@@ -307,11 +370,16 @@ static inline void nn_i8_mul_run(uint8_t *y, const uint8_t *a, const uint8_t *b,
 }
 
 /* y = a * u, u broadcast along axis (MFA: the attention, rows x f, over time):
- * u expanded to the full shape for whole frequency rows at a time (at most
- * NN_I8_RUN values), then nn_i8_mul_run; y may alias a. Rows longer than a
- * run go value by value. */
+ * whole frequency rows at a time (at most NN_I8_RUN values), each row's
+ * products against its broadcast codes, then one requantised run; y may alias
+ * a. Over time a row multiplies by one code (u[r][i]), over frequency by the
+ * row u[r] itself. Rows longer than a run go value by value. */
 static inline void nn_i8_mul_bcast(uint8_t *y, const uint8_t *a, const uint8_t *u, int rows, int f,
                                    int t, int axis, const NnI8Mul *p) {
+    if (axis == NN_I8_BCAST_NONE) {
+        nn_i8_mul_run(y, a, u, (size_t)rows * f * t, p);
+        return;
+    }
     if (t > NN_I8_RUN) {
         for (int r = 0; r < rows; r++)
             for (int i = 0; i < f; i++)
@@ -321,16 +389,28 @@ static inline void nn_i8_mul_bcast(uint8_t *y, const uint8_t *a, const uint8_t *
                 }
         return;
     }
-    uint8_t b[NN_I8_RUN];
+    NnI8Mul q = *p; /* a copy: as far as the compiler knows, stores to y could change *p */
+    int32_t acc[NN_I8_RUN];
     int chunk = NN_I8_RUN / t; /* frequency rows per run */
     for (int r = 0; r < rows; r++)
         for (int i0 = 0; i0 < f; i0 += chunk) {
             int count = f - i0 < chunk ? f - i0 : chunk;
-            for (int i = 0; i < count; i++)
-                for (int j = 0; j < t; j++)
-                    b[i * t + j] = u[nn_i8_bcast_index(axis, r, i0 + i, j, f, t)];
             size_t at = ((size_t)r * f + i0) * t;
-            nn_i8_mul_run(y + at, a + at, b, (size_t)count * t, p);
+            for (int i = 0; i < count; i++) {
+                const uint8_t *ai = a + at + (size_t)i * t;
+                int32_t *acc_i = acc + (size_t)i * t;
+                if (axis == NN_I8_BCAST_T) {
+                    int32_t ub = (int32_t)u[(size_t)r * f + i0 + i] - q.b_zp;
+                    for (int j = 0; j < t; j++)
+                        acc_i[j] = ((int32_t)ai[j] - q.a_zp) * ub;
+                } else {
+                    const uint8_t *ur = u + (size_t)r * t;
+                    for (int j = 0; j < t; j++)
+                        acc_i[j] = ((int32_t)ai[j] - q.a_zp) * ((int32_t)ur[j] - q.b_zp);
+                }
+            }
+            nn_i8_requantize_run(y + at, acc, (size_t)count * t, q.mult, 0, q.shift, q.out_zp,
+                                 q.lo, q.hi);
         }
 }
 
@@ -356,8 +436,7 @@ static inline void nn_i8_lut_build(uint8_t lut[256], double (*fn)(double), doubl
 }
 
 static inline void nn_i8_lut_apply(uint8_t *y, const uint8_t *x, size_t n, const uint8_t lut[256]) {
-    for (size_t i = 0; i < n; i++)
-        y[i] = lut[x[i]];
+    nn_i8_lookup_rows(y, x, 1, n, n, lut);
 }
 
 /* The folded affine y = a x + c of a norm that cannot fold into a conv (after

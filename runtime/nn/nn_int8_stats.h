@@ -157,9 +157,7 @@ static inline void nn_i8_resnorm_values(uint8_t *y, const uint8_t *x, int c, siz
         for (int q = 0; q < 256; q++)
             in[q] = (uint8_t)q;
         nn_i8_resnorm_run(out, in, 256, n, s1, mult, shift, p);
-        for (int ch = 0; ch < c; ch++)
-            for (int j = 0; j < t; j++)
-                y[(size_t)ch * stride + j] = out[x[(size_t)ch * stride + j]];
+        nn_i8_lookup_rows(y, x, c, (size_t)t, stride, out);
         return;
     }
     for (int ch = 0; ch < c; ch++)

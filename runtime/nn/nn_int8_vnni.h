@@ -165,32 +165,101 @@ static inline void nn_i8_vnni_taps(int32_t *acc, const uint8_t *x, const size_t 
     }
 }
 
-/* The requantisation run of nn_i8_requantize_run for 16 accumulators at a
- * time, right = 31 - shift in 31..62, on a uint8 grid: the 64-bit products
- * of even and odd lanes by vpmuldq (GCC's own loop sign-extends and uses the
- * slower 64 x 64 multiply), floor((p + offset + 2^(right - 1)) / 2^right) by
- * an arithmetic shift (the rounding to nearest, ties up), clamped to
- * [lo - zp, hi - zp] (which is clamping zp + v to [lo, hi]), zp added, one
- * byte a lane. n is a multiple of 16. */
+/* acc[o] = sum of the count codes from x + o * count, less count * x_zp, for
+ * the windows of whole 64-byte blocks among the first len (count 8, 16, 32
+ * or 64): vpsadbw against zero sums each lane's eight codes, and a window
+ * adds count / 8 lanes. Returns the windows done. */
+static inline size_t nn_i8_vnni_window_sums(int32_t *acc, const uint8_t *x, size_t len, int count,
+                                            int32_t x_zp) {
+    int per = 64 / count, lanes = count / 8; /* windows per block, lanes per window */
+    size_t o = 0;
+    for (; o + (size_t)per <= len; o += (size_t)per) {
+        int64_t part[8];
+        _mm512_storeu_si512(part, _mm512_sad_epu8(_mm512_loadu_si512(x + o * (size_t)count),
+                                                  _mm512_setzero_si512()));
+        for (int w = 0; w < per; w++) {
+            int64_t sum = 0;
+            for (int l = 0; l < lanes; l++)
+                sum += part[w * lanes + l];
+            acc[o + (size_t)w] = (int32_t)sum - count * x_zp;
+        }
+    }
+    return o;
+}
+
+/* The constants of one requantisation (nn_i8_requantize_run's arithmetic)
+ * as vectors, made once per run or per block of rows: right = 31 - shift in
+ * 31..62, a uint8 grid, and a 64-bit offset that may carry, besides the
+ * conv's fraction of a unit, the accumulators' base times the multiplier
+ * ((acc + base) mult + offset = acc mult + (base mult + offset), the same
+ * product, so the base needs no pass of its own). */
+typedef struct NnI8VnniRequant {
+    __m512i mult, bias, low, high, zero_point;
+    __m128i right;
+} NnI8VnniRequant;
+
+static inline NnI8VnniRequant nn_i8_vnni_requant(int32_t mult, int64_t offset, int right,
+                                                 int32_t zero_point, int32_t lo, int32_t hi) {
+    NnI8VnniRequant q;
+    q.mult = _mm512_set1_epi64(mult);
+    q.bias = _mm512_set1_epi64(offset + ((int64_t)1 << (right - 1)));
+    q.right = _mm_cvtsi32_si128(right);
+    q.low = _mm512_set1_epi64(lo - zero_point);
+    q.high = _mm512_set1_epi64(hi - zero_point);
+    q.zero_point = _mm512_set1_epi32(zero_point);
+    return q;
+}
+
+/* 16 accumulators requantised: the 64-bit products of even and odd lanes by
+ * vpmuldq (GCC's own loop sign-extends and uses the slower 64 x 64
+ * multiply), floor((p + offset + 2^(right - 1)) / 2^right) by an arithmetic
+ * shift (the rounding to nearest, ties up), clamped to [lo - zp, hi - zp]
+ * (which is clamping zp + v to [lo, hi]), zp added, one byte a lane. */
+static inline __m128i nn_i8_vnni_requant16(const NnI8VnniRequant *q, __m512i a) {
+    __m512i even = _mm512_add_epi64(_mm512_mul_epi32(a, q->mult), q->bias);
+    __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(a, 32), q->mult), q->bias);
+    even = _mm512_min_epi64(_mm512_max_epi64(_mm512_sra_epi64(even, q->right), q->low), q->high);
+    odd = _mm512_min_epi64(_mm512_max_epi64(_mm512_sra_epi64(odd, q->right), q->low), q->high);
+    __m512i v = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
+    return _mm512_cvtepi32_epi8(_mm512_add_epi32(v, q->zero_point));
+}
+
+/* y[i] for i < n, 16 at a time and the last few by masked loads and stores
+ * (nothing is read or written past n). */
 static inline void nn_i8_vnni_requantize(uint8_t *y, const int32_t *acc, size_t n,
-                                           int32_t mult, int32_t offset, int right,
-                                           int32_t zero_point, int32_t lo, int32_t hi) {
-    __m512i m = _mm512_set1_epi64(mult);
-    __m512i bias = _mm512_set1_epi64((int64_t)offset + ((int64_t)1 << (right - 1)));
-    __m128i count = _mm_cvtsi32_si128(right);
-    __m512i low = _mm512_set1_epi64(lo - zero_point), high = _mm512_set1_epi64(hi - zero_point);
-    __m512i zp = _mm512_set1_epi32(zero_point);
-    for (size_t i = 0; i < n; i += 16) {
-        __m512i a = _mm512_loadu_si512(acc + i);
-        __m512i even = _mm512_add_epi64(_mm512_mul_epi32(a, m), bias);
-        __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(a, 32), m), bias);
-        even = _mm512_min_epi64(_mm512_max_epi64(_mm512_sra_epi64(even, count), low), high);
-        odd = _mm512_min_epi64(_mm512_max_epi64(_mm512_sra_epi64(odd, count), low), high);
-        __m512i v = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
+                                         const NnI8VnniRequant *q) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
         _mm_storeu_si128((__m128i *)(void *)(y + i),
-                         _mm512_cvtepi32_epi8(_mm512_add_epi32(v, zp)));
+                         nn_i8_vnni_requant16(q, _mm512_loadu_si512(acc + i)));
+    if (i < n) {
+        __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+        _mm_mask_storeu_epi8(y + i, m, nn_i8_vnni_requant16(q, _mm512_maskz_loadu_epi32(m, acc + i)));
     }
 }
+
+#if defined(__AVX512VBMI__)
+#define NN_I8_VBMI 1
+/* y[r][k] = table[x[r][k]] for rows r < rows of len codes (rows stride
+ * apart in both x and y): 64 codes at a time by two vpermi2b, each looking
+ * up one half of the table (the code's low seven bits), and a blend on the
+ * code's top bit; a row's last codes by masked loads and stores. */
+static inline void nn_i8_vbmi_lookup_rows(uint8_t *y, const uint8_t *x, int rows, size_t len,
+                                          size_t stride, const uint8_t table[256]) {
+    __m512i t0 = _mm512_loadu_si512(table), t1 = _mm512_loadu_si512(table + 64);
+    __m512i t2 = _mm512_loadu_si512(table + 128), t3 = _mm512_loadu_si512(table + 192);
+    for (int r = 0; r < rows; r++) {
+        const uint8_t *xr = x + (size_t)r * stride;
+        uint8_t *yr = y + (size_t)r * stride;
+        for (size_t k = 0; k < len; k += 64) {
+            __mmask64 m = len - k >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << (len - k)) - 1;
+            __m512i q = _mm512_maskz_loadu_epi8(m, xr + k);
+            __m512i low = _mm512_permutex2var_epi8(t0, q, t1), high = _mm512_permutex2var_epi8(t2, q, t3);
+            _mm512_mask_storeu_epi8(yr + k, m, _mm512_mask_blend_epi8(_mm512_movepi8_mask(q), low, high));
+        }
+    }
+}
+#endif
 
 #endif /* AVX-512 VNNI */
 #endif

@@ -13,7 +13,7 @@
 #include "nn_int8.h"
 #include "ref_int8.h"
 
-#define MAXV 40000
+#define MAXV 65536
 #define MAXC 48
 
 static uint8_t x_buf[MAXV], u_buf[MAXV], y_buf[MAXV], r_buf[MAXV];
@@ -460,15 +460,23 @@ static int mean_count(int f, int t, int axis) {
 }
 
 /* Bit for bit on random shapes (time rows past one block of columns, a plane
- * of 38,400 values), constant inputs at 0 and 255, multipliers of
- * x_scale / (count * y_scale) and the extremes. */
+ * of 38,400 values), the model's shapes (windows of 4 to 64 codes: the VNNI
+ * byte sums and the folded column sums, with partial blocks), constant inputs
+ * at 0 and 255, multipliers of x_scale / (count * y_scale) and the extremes. */
 START_TEST(mean_rq) {
+    static const int model_shapes[][3] = {{20, 128, 16}, {10, 128, 16}, {15, 64, 8}, {100, 32, 4},
+                                          {3, 5, 64},    {5, 7, 32},    {7, 3, 16},  {9, 9, 8},
+                                          {2, 6, 2},     {4, 40, 1}};
     uint64_t s = 23;
     for (int rep = 0; rep < 600; rep++) {
         int axis = rep % 3, rows = (int)ref_int(&s, 1, 4);
         int f = (int)ref_int(&s, 1, 40), t = (int)ref_int(&s, 1, 150);
         if (rep % 60 == 0)
             rows = 1, f = 128, t = 300;
+        if (rep % 4 == 1) {
+            const int *shape = model_shapes[(rep / 4) % 10];
+            rows = shape[0], f = shape[1], t = shape[2];
+        }
         int32_t zx = random_zp(&s), zy = random_zp(&s), mult, shift;
         size_t n = (size_t)rows * f * t;
         random_codes(x_buf, n, &s);
