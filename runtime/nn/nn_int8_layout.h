@@ -8,18 +8,47 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+/* Bytes of the pixel shuffle's interleaved rows on the stack. */
+#define NN_I8_SHUFFLE_BYTES 2048
+
+/* out[2m] = p0[m], out[2m + 1] = p1[m] for m < n: one long loop, which GCC
+ * vectorises with byte unpacks, where rows of 4 to 16 codes would not be. */
+static inline void nn_i8_interleave2(uint8_t *out, const uint8_t *p0, const uint8_t *p1, size_t n) {
+    for (size_t m = 0; m < n; m++) {
+        out[2 * m] = p0[m];
+        out[2 * m + 1] = p1[m];
+    }
+}
 
 /* PyTorch's PixelShuffle(2): channel 4c + 2i + j at (f, t) goes to channel c at
- * (2f + i, 2t + j). x: 4c x n x f x t; y: c x n x 2f x 2t. */
+ * (2f + i, 2t + j). x: 4c x n x f x t; y: c x n x 2f x 2t. Output row
+ * (c, clip, 2f + i) interleaves row f of channels 4c + 2i and 4c + 2i + 1: the
+ * two planes are interleaved whole, a block of rows at a time, and the rows
+ * copied to every other output row. */
 static inline void nn_i8_pixel_shuffle2(uint8_t *y, const uint8_t *x, int c, int n, int f, int t) {
+    size_t plane = (size_t)n * f * t, row = 2 * (size_t)t;
+    int block = row <= NN_I8_SHUFFLE_BYTES ? (int)(NN_I8_SHUFFLE_BYTES / row) : 1;
+    uint8_t rows[NN_I8_SHUFFLE_BYTES];
     for (int ch = 0; ch < c; ch++)
         for (int k = 0; k < n; k++)
-            for (int a = 0; a < 2 * f; a++)
-                for (int b = 0; b < 2 * t; b++) {
-                    int src = 4 * ch + 2 * (a % 2) + b % 2;
-                    y[(((size_t)ch * n + k) * 2 * f + a) * 2 * t + b] =
-                        x[(((size_t)src * n + k) * f + a / 2) * t + b / 2];
+            for (int i = 0; i < 2; i++) {
+                const uint8_t *x0 = x + (size_t)(4 * ch + 2 * i) * plane + (size_t)k * f * t;
+                uint8_t *yi = y + ((size_t)ch * n + k) * 2 * f * row + (size_t)i * row;
+                for (int a = 0; a < f; a += block) {
+                    int count = f - a < block ? f - a : block;
+                    if (row > NN_I8_SHUFFLE_BYTES) { /* a row too long to stage */
+                        nn_i8_interleave2(yi + (size_t)a * 2 * row, x0 + (size_t)a * t,
+                                          x0 + plane + (size_t)a * t, (size_t)t);
+                        continue;
+                    }
+                    nn_i8_interleave2(rows, x0 + (size_t)a * t, x0 + plane + (size_t)a * t,
+                                      (size_t)count * t);
+                    for (int r = 0; r < count; r++)
+                        memcpy(yi + (size_t)(a + r) * 2 * row, rows + (size_t)r * row, row);
                 }
+            }
 }
 
 /* Nearest-neighbour 2x: x rows x f x t, y rows x 2f x 2t. */

@@ -20,6 +20,8 @@ START_TEST(pixel_shuffle_and_upsample) {
     for (int rep = 0; rep < 200; rep++) {
         int c = (int)ref_int(&s, 1, 4), n = (int)ref_int(&s, 1, 2), f = (int)ref_int(&s, 1, 9);
         int t = (int)ref_int(&s, 1, 9);
+        if (rep % 50 == 1) /* the shuffle's rows in several staged blocks, and rows too long */
+            c = 1, n = 2, f = rep == 1 ? 300 : rep == 51 ? 2 : 130, t = rep == 51 ? 1100 : 8;
         for (int i = 0; i < 4 * c * n * f * t; i++)
             x_buf[i] = (uint8_t)ref_int(&s, 0, 255);
         /* every source value to its place */
