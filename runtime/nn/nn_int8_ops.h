@@ -565,20 +565,26 @@ static inline void nn_i8_sum_add32(uint32_t *acc, const uint8_t *x, size_t n, in
         acc[k] += (uint32_t)(x[k] * m);
 }
 
-/* The same for values e0 .. e0 + n of a plane whose term is broadcast over
- * frequency (xr: the row's t codes, one per time step): the values repeat
- * every t, so one period is computed and doubled up to n, then added in one
- * pass (added a time row at a time, the rows of 4..16 values ran scalar). */
-static inline void nn_i8_sum_add32_bcast_f(uint32_t *acc, const uint8_t *xr, size_t e0,
-                                           size_t n, int t, int32_t m) {
-    uint32_t pattern[NN_I8_RUN];
+/* acc[k] = base + the term of values e0 .. e0 + n of a plane whose term is
+ * broadcast over frequency (xr: the row's t codes, one per time step): the
+ * values repeat every t, so one period is computed and doubled up to n (a
+ * pass of adds per time row of 4..16 values ran scalar). */
+static inline void nn_i8_sum_set32_bcast_f(uint32_t *acc, const uint8_t *xr, size_t e0, size_t n,
+                                           int t, int32_t m, uint32_t base) {
     size_t period = (size_t)t < n ? (size_t)t : n, j = e0 % (size_t)t;
     for (size_t k = 0; k < period; k++) {
-        pattern[k] = (uint32_t)(xr[j] * m);
+        acc[k] = base + (uint32_t)(xr[j] * m);
         j = j + 1 == (size_t)t ? 0 : j + 1;
     }
     for (size_t len = period; len < n; len *= 2)
-        memcpy(pattern + len, pattern, sizeof *pattern * (len < n - len ? len : n - len));
+        memcpy(acc + len, acc, sizeof *acc * (len < n - len ? len : n - len));
+}
+
+/* The same added to acc. */
+static inline void nn_i8_sum_add32_bcast_f(uint32_t *acc, const uint8_t *xr, size_t e0,
+                                           size_t n, int t, int32_t m) {
+    uint32_t pattern[NN_I8_RUN];
+    nn_i8_sum_set32_bcast_f(pattern, xr, e0, n, t, m, 0);
     for (size_t k = 0; k < n; k++)
         acc[k] += pattern[k];
 }
@@ -595,32 +601,73 @@ static inline void nn_i8_sum_add32_bcast_t(uint32_t *acc, const uint8_t *xr, siz
     }
 }
 
+/* y[k] = the code of the sum acc[k] + x0[k] m0 (+ x1[k] m1) in 32-bit lanes:
+ * the floor acc >> shift less 2^(31 - shift) - y_zp, clamped; the last one or
+ * two full-size terms added in the same pass as the rounding. */
+static inline void nn_i8_sum_finish32(uint8_t *y, const uint32_t *acc, size_t n, int nlast,
+                                      const uint8_t *x0, int32_t m0, const uint8_t *x1, int32_t m1,
+                                      int32_t shift, int32_t unbias, int32_t lo, int32_t hi) {
+    if (nlast == 2)
+        for (size_t k = 0; k < n; k++) {
+            uint32_t v = acc[k] + (uint32_t)(x0[k] * m0) + (uint32_t)(x1[k] * m1);
+            y[k] = (uint8_t)nn_i8_clamp((int32_t)(v >> shift) - unbias, lo, hi);
+        }
+    else if (nlast == 1)
+        for (size_t k = 0; k < n; k++) {
+            uint32_t v = acc[k] + (uint32_t)(x0[k] * m0);
+            y[k] = (uint8_t)nn_i8_clamp((int32_t)(v >> shift) - unbias, lo, hi);
+        }
+    else
+        for (size_t k = 0; k < n; k++)
+            y[k] = (uint8_t)nn_i8_clamp((int32_t)(acc[k] >> shift) - unbias, lo, hi);
+}
+
 /* One run of n values of row r (channel ch) from value e0 in 32-bit lanes
  * (nn_i8_sum_fits32 held). The zero points fold into the start value,
  * B + 2^(shift-1) + 2^31 - sum zp_k M_k modulo 2^32: the total is the
  * rounded sum's numerator plus 2^31, in [0, 2^32) though its parts wrap, so
- * acc >> shift is the floor with no signed shift, less 2^(31 - shift). */
+ * acc >> shift is the floor with no signed shift, less 2^(31 - shift). The
+ * passes over the run are few: a frequency-broadcast term sets acc with the
+ * start value, other broadcast terms and all but the last two full-size terms
+ * add to it, and those two come in with the rounding. */
 static inline void nn_i8_sum_run32(uint8_t *y, const NnI8SumTerm *terms, int nterms, int ch,
                                    int32_t shift, int64_t bias, int32_t y_zp, int32_t lo,
                                    int32_t hi, int r, size_t e0, size_t n, int f, int t) {
     uint32_t acc[NN_I8_RUN];
     int64_t start = bias + (INT64_C(1) << (shift - 1)) + (INT64_C(1) << 31);
-    for (int k = 0; k < nterms; k++)
+    int set = -1, full = 0, last[2] = {-1, -1};
+    for (int k = 0; k < nterms; k++) {
         start -= (int64_t)terms[k].zp * terms[k].mult[ch];
-    for (size_t k = 0; k < n; k++)
-        acc[k] = (uint32_t)start;
+        if (terms[k].axis == NN_I8_BCAST_F && set < 0)
+            set = k;
+        full += terms[k].axis == NN_I8_BCAST_NONE;
+    }
+    if (set >= 0)
+        nn_i8_sum_set32_bcast_f(acc, terms[set].x + (size_t)r * t, e0, n, t, terms[set].mult[ch],
+                                (uint32_t)start);
+    else
+        for (size_t k = 0; k < n; k++)
+            acc[k] = (uint32_t)start;
+    int nlast = 0;
     for (int k = 0; k < nterms; k++) {
         const NnI8SumTerm *tk = &terms[k];
-        if (tk->axis == NN_I8_BCAST_NONE)
+        if (k == set)
+            continue;
+        if (tk->axis == NN_I8_BCAST_NONE && full - 2 <= 0) /* one of the last two */
+            last[nlast++] = k;
+        else if (tk->axis == NN_I8_BCAST_NONE) {
             nn_i8_sum_add32(acc, tk->x + (size_t)r * f * t + e0, n, tk->mult[ch]);
-        else if (tk->axis == NN_I8_BCAST_F)
+            full--;
+        } else if (tk->axis == NN_I8_BCAST_F)
             nn_i8_sum_add32_bcast_f(acc, tk->x + (size_t)r * t, e0, n, t, tk->mult[ch]);
         else
             nn_i8_sum_add32_bcast_t(acc, tk->x + (size_t)r * f, e0, n, t, tk->mult[ch]);
     }
-    int32_t unbias = (INT32_C(1) << (31 - shift)) - y_zp;
-    for (size_t k = 0; k < n; k++)
-        y[k] = (uint8_t)nn_i8_clamp((int32_t)(acc[k] >> shift) - unbias, lo, hi);
+    const uint8_t *x0 = nlast > 0 ? terms[last[0]].x + (size_t)r * f * t + e0 : NULL;
+    const uint8_t *x1 = nlast > 1 ? terms[last[1]].x + (size_t)r * f * t + e0 : NULL;
+    nn_i8_sum_finish32(y, acc, n, nlast, x0, nlast > 0 ? terms[last[0]].mult[ch] : 0, x1,
+                       nlast > 1 ? terms[last[1]].mult[ch] : 0, shift,
+                       (INT32_C(1) << (31 - shift)) - y_zp, lo, hi);
 }
 
 /* Value e of row r (channel ch) in 64 bits, for any constants with zero

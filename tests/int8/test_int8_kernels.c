@@ -975,6 +975,53 @@ START_TEST(sum_affine_runs) {
 }
 END_TEST
 
+/* Any mix of terms, in any order: up to five, each full-size or broadcast
+ * over frequency or time (two broadcasts over frequency, three or more
+ * full-size terms, a broadcast first), on runs and partial runs, against the
+ * sum's definition in 64 bits: bias + sum (q - zp) m, rounded ties up. */
+START_TEST(sum_affine_term_mixes) {
+    uint64_t s = 35;
+    static uint8_t bufs[5][MAXV];
+    int fast = 0;
+    for (int rep = 0; rep < 200; rep++) {
+        int c = (int)ref_int(&s, 1, 3), n = (int)ref_int(&s, 1, 2), f = (int)ref_int(&s, 1, 40);
+        int t = (int)ref_int(&s, 1, 40), nterms = (int)ref_int(&s, 1, 5);
+        int32_t zy = random_zp(&s), lo = rep % 3 ? zy : 0, m[5][MAXC], sh[MAXC], zk[5];
+        int64_t bias[MAXC];
+        NnI8SumTerm terms[5];
+        for (int k = 0; k < nterms; k++) {
+            int axis = (int)ref_int(&s, 0, 2);
+            zk[k] = random_zp(&s);
+            random_codes(bufs[k], (size_t)c * n * f * t, &s);
+            terms[k] = (NnI8SumTerm){bufs[k], axis, zk[k], m[k]};
+        }
+        for (int ch = 0; ch < c; ch++) {
+            sh[ch] = (int32_t)ref_int(&s, 12, 20);
+            bias[ch] = ref_int(&s, -(INT64_C(1) << 20), INT64_C(1) << 20);
+            for (int k = 0; k < nterms; k++)
+                m[k][ch] = (int32_t)ref_int(&s, -(1 << 16), 1 << 16);
+            fast += nn_i8_sum_fits32(terms, nterms, ch, sh[ch], bias[ch], zy, lo, 255);
+        }
+        nn_i8_sum_affine(y_buf, terms, nterms, sh, bias, zy, lo, 255, c, n, f, t);
+        for (int r = 0; r < c * n; r++)
+            for (int i = 0; i < f; i++)
+                for (int j = 0; j < t; j++) {
+                    int ch = r / n;
+                    int64_t acc = bias[ch];
+                    for (int k = 0; k < nterms; k++) {
+                        size_t at = bcast_at(terms[k].axis, r, i, j, f, t);
+                        acc += (int64_t)(bufs[k][at] - zk[k]) * m[k][ch];
+                    }
+                    int64_t v = (int64_t)ref_round_half_up(acc, sh[ch]) + zy;
+                    int want = v < lo ? lo : v > 255 ? 255 : (int)v;
+                    ck_assert_msg(y_buf[((size_t)r * f + i) * t + j] == want,
+                                  "rep %d: %d terms at %d,%d,%d", rep, nterms, r, i, j);
+                }
+    }
+    ck_assert(fast > 300); /* the 32-bit runs ran */
+}
+END_TEST
+
 /* The 32-bit lanes at their limits and on ties: multipliers with few
  * significant bits and a bias on a half unit put sums exactly on ties
  * whenever the terms cancel; zero points 0 and 255; multipliers as large as
@@ -1123,6 +1170,7 @@ int main(void) {
     tcase_add_test(tc, add_any_params);
     tcase_add_test(tc, mul_runs);
     tcase_add_test(tc, sum_affine_runs);
+    tcase_add_test(tc, sum_affine_term_mixes);
     tcase_add_test(tc, sum_affine_ties);
     tcase_add_test(tc, affine_long_rows);
     tcase_add_test(tc, clamp);
