@@ -36,7 +36,11 @@
 #define ascfe_MID 32000
 #define ascfe_A_CUTOFF 16000.0 /* Hz: passband to 8 kHz, stopband from 24 */
 #define ascfe_A_ATTEN 120.0    /* dB */
-#define ascfe_A_CAP 10240      /* polyphase coefficients (phases x taps) */
+#define ascfe_A_ROWS 10240     /* per-phase rows: phases x taps, at most */
+#define ascfe_A_CAP 12288      /* the table: rows, or blocks of 8 outputs */
+#define ascfe_A_GROUP 8        /* outputs a block computes together */
+#define ascfe_A_BLOCKS 128     /* blocks per cycle of phases, at most */
+#define ascfe_A_WIDTH 128      /* input samples a block reads, at most */
 #define ascfe_B_HALF 216       /* taps each side of the centre: 6.75 ms */
 #define ascfe_P_OUT 3          /* 16 kHz samples soxr's polyphase start reaches */
 #define ascfe_P_TAPS 416       /* input samples those corrections reach */
@@ -50,6 +54,10 @@ typedef struct {
     int a_up, a_down;       /* 32000 / r = a_up / a_down in lowest terms */
     int a_reach;            /* stage A taps each side of the centre */
     int a_row;              /* taps per polyphase row, a multiple of 4 */
+    int a_blocks;           /* blocks per cycle (0: the table holds rows) */
+    int a_width;            /* input samples per block */
+    int a_cycle_in;         /* input samples a cycle of blocks advances */
+    int a_start[ascfe_A_BLOCKS]; /* block's first input in its cycle */
     int b_rate;             /* rate stage B's spectrum is designed for */
     int p_out, p_taps;      /* start corrections: outputs, input taps */
     double window[ascfe_NFFT];
@@ -394,29 +402,131 @@ static int ascfe_rate_supported(int rate)
     if (rate < ascfe_MIN_RATE || rate > ascfe_MAX_RATE)
         return 0;
     long phases = ascfe_MID / ascfe_gcd(rate, ascfe_MID);
-    return phases * ascfe_a_row(rate) <= ascfe_A_CAP;
+    return phases * ascfe_a_row(rate) <= ascfe_A_ROWS;
 }
 
-/* Row p holds the kernel at offsets p / up - j, j = -reach.. (row taps). */
+/* Stage A's kernel at offset t input samples; i0 is ascfe_a_i0(). */
+static double ascfe_a_i0(void)
+{
+    return ascfe_bessel_i0(ascfe_kaiser_beta(ascfe_A_ATTEN));
+}
+
+static float ascfe_a_tap(double t, int rate, double i0)
+{
+    double beta = ascfe_kaiser_beta(ascfe_A_ATTEN);
+    return (float)(ascfe_lowpass(t, ascfe_A_CUTOFF / rate) *
+                   ascfe_kaiser(t / ascfe_a_span(rate), beta, i0));
+}
+
+/* The blocks' layout, if it fits: outputs m = 8 b .. 8 b + 7 of a cycle of
+ * lcm(up, 8) outputs read the same window of inputs, from a_start[b] (the
+ * first output's position minus the reach) for a_width samples: the widest
+ * block's span of positions plus the kernel's taps.  Returns the cycle's
+ * block count, or 0 when the blocks would not fit. */
+static int ascfe_a_layout(ascfe_state *s)
+{
+    int up = s->a_up, g = ascfe_gcd(up, ascfe_A_GROUP);
+    long cycle = (long)up * (ascfe_A_GROUP / g), blocks = cycle / ascfe_A_GROUP;
+    long width = 0;
+    if (blocks > ascfe_A_BLOCKS)
+        return 0;
+    for (long b = 0; b < blocks; b++) {
+        long m = b * ascfe_A_GROUP, q0 = m * s->a_down / up;
+        long q7 = (m + ascfe_A_GROUP - 1) * s->a_down / up;
+        s->a_start[b] = (int)(q0 - s->a_reach);
+        width = q7 - q0 > width ? q7 - q0 : width;
+    }
+    width += 2 * s->a_reach + 1;
+    if (width > ascfe_A_WIDTH || cycle * width > ascfe_A_CAP)
+        return 0;
+    s->a_width = (int)width;
+    s->a_cycle_in = (int)(cycle * s->a_down / up);
+    return (int)blocks;
+}
+
+/* Block b holds, for input i of its window and output j (both from 0),
+ * the kernel at output j's position minus input i's, at [i][j]: zero
+ * outside the output's own reach, where the Kaiser window is zero. */
+static void ascfe_build_blocks(ascfe_state *s, int rate)
+{
+    float *t = s->a_taps;
+    double i0 = ascfe_a_i0();
+    for (int b = 0; b < s->a_blocks; b++)
+        for (int i = 0; i < s->a_width; i++)
+            for (int j = 0; j < ascfe_A_GROUP; j++) {
+                long m = (long)b * ascfe_A_GROUP + j, pos = m * s->a_down;
+                long q = pos / s->a_up, phase = pos % s->a_up;
+                long k = s->a_start[b] + i - q; /* input i relative to q */
+                *t++ = ascfe_a_tap((double)phase / s->a_up - k, rate, i0);
+            }
+}
+
+/* Stage A's table for `rate`: blocks where they fit (ascfe_a_layout), else
+ * row p holds the kernel at offsets p / up - j, j = -reach.. (row taps). */
 static void ascfe_build_stage_a(ascfe_state *s, int rate)
 {
     int g = ascfe_gcd(rate, ascfe_MID), reach = ascfe_a_reach(rate);
     int row = ascfe_a_row(rate);
-    double beta = ascfe_kaiser_beta(ascfe_A_ATTEN);
-    double i0_beta = ascfe_bessel_i0(beta);
-    double fc = ascfe_A_CUTOFF / rate;
-    double span = ascfe_a_span(rate);
     s->a_up = ascfe_MID / g;
     s->a_down = rate / g;
     s->a_reach = reach;
     s->a_row = row;
-    for (int p = 0; p < s->a_up; p++)
-        for (int i = 0; i < row; i++) {
-            double t = (double)p / s->a_up - (i - reach);
-            s->a_taps[p * row + i] = (float)(ascfe_lowpass(t, fc) *
-                                             ascfe_kaiser(t / span, beta, i0_beta));
-        }
+    s->a_blocks = ascfe_a_layout(s);
+    if (s->a_blocks)
+        ascfe_build_blocks(s, rate);
+    else
+        for (int p = 0; p < s->a_up; p++)
+            for (int i = 0; i < row; i++)
+                s->a_taps[p * row + i] =
+                    ascfe_a_tap((double)p / s->a_up - (i - reach), rate, ascfe_a_i0());
     s->a_rate = rate;
+}
+
+/* GCC at -O3 would unroll the loop over j and then vectorise the one over
+ * i, as eight in-order reductions (it may not reorder float sums), several
+ * times slower: kept rolled, the loop over j is the vector. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define ascfe_KEEP_ROLLED _Pragma("GCC unroll 1")
+#else
+#define ascfe_KEEP_ROLLED
+#endif
+
+/* Eight 32 kHz samples from one block: for each input, its eight taps
+ * times it.  The outputs are the vector: no horizontal sums, and the same
+ * order of additions whatever the vector width. */
+static void ascfe_a_block(const float *restrict t, const float *restrict x,
+                          int width, float *restrict out)
+{
+    for (int j = 0; j < ascfe_A_GROUP; j++)
+        out[j] = 0.0f;
+    for (int i = 0; i < width; i++, t += ascfe_A_GROUP)
+        ascfe_KEEP_ROLLED
+        for (int j = 0; j < ascfe_A_GROUP; j++)
+            out[j] += t[j] * x[i];
+}
+
+/* 32 kHz samples m .. m + count (m a multiple of 8) by blocks; windows
+ * reaching outside x[0..n) read a zero-padded copy. */
+static void ascfe_stage_a_blocks(const ascfe_state *s, const float *x, long n,
+                                 long m, float *out, int count)
+{
+    long cycle = (long)s->a_blocks * ascfe_A_GROUP;
+    int width = s->a_width;
+    float pad[ascfe_A_WIDTH], y[ascfe_A_GROUP];
+    for (int done = 0; done < count; done += ascfe_A_GROUP, m += ascfe_A_GROUP) {
+        long c = m >= 0 ? m / cycle : -((-m + cycle - 1) / cycle);
+        long b = (m - c * cycle) / ascfe_A_GROUP;
+        long start = c * s->a_cycle_in + s->a_start[b];
+        const float *v = x + start;
+        if (start < 0 || start + width > n) {
+            for (int i = 0; i < width; i++)
+                pad[i] = start + i >= 0 && start + i < n ? x[start + i] : 0.0f;
+            v = pad;
+        }
+        ascfe_a_block(s->a_taps + b * width * ascfe_A_GROUP, v, width, y);
+        for (int j = 0; j < ascfe_A_GROUP && done + j < count; j++)
+            out[done + j] = y[j];
+    }
 }
 
 /* One 32 kHz sample: input position q + phase / up (zero outside
@@ -473,6 +583,11 @@ static void ascfe_stage_a(const ascfe_state *s, const float *x, long n,
     if (rate == ascfe_MID) {
         for (int i = 0; i < count; i++, c->m++)
             out[i] = c->m >= 0 && c->m < n ? x[c->m] : 0.0f;
+        return;
+    }
+    if (s->a_blocks) {
+        ascfe_stage_a_blocks(s, x, n, c->m, out, count);
+        *c = ascfe_cursor_at(s, rate, c->m + count);
         return;
     }
     int up = s->a_up, whole = s->a_down / up, frac = s->a_down % up;
