@@ -20,8 +20,11 @@
 #define ascfe_FLOOR 1e-5
 #define ascfe_MAGIC 0x61736366u /* "ascf": the arena was initialised */
 
-/* Per radix-4 pass with quarter q: W^j, W^2j, W^3j (j < q), re and im. */
+/* Per radix-4 pass with quarter q: W^j, W^2j, W^3j (j < q), re and im;
+ * for the forward passes (q = 256 .. 4) and for the inverse that keeps only
+ * even outputs (q = 128 .. 2, ascfe_ifft_even). */
 #define ascfe_FFT_TW (6 * (256 + 64 + 16 + 4))
+#define ascfe_EVEN_TW (6 * (128 + 32 + 8 + 2))
 
 /* Each FFT bin lies inside at most two of the triangular filters. */
 #define ascfe_MEL_WEIGHTS (2 * ascfe_BINS)
@@ -63,6 +66,7 @@ typedef struct {
     double window[ascfe_NFFT];
     double tw_re[ascfe_HALF / 2 + 1], tw_im[ascfe_HALF / 2 + 1];
     double fft_tw[ascfe_FFT_TW];
+    double even_tw[ascfe_EVEN_TW];
     double z_re[ascfe_HALF], z_im[ascfe_HALF];
     double power[ascfe_BINS];
     double mel_w[ascfe_MEL_WEIGHTS];
@@ -173,23 +177,29 @@ static void ascfe_build_mel(ascfe_state *s)
     }
 }
 
-/* Twiddles: e^(-2 pi i k / 2048) for k <= 512 for the real FFT's
- * post-processing, and each radix-4 pass's W_4q^(j d) laid out in the
- * order the pass reads them. */
-static void ascfe_build_fft(ascfe_state *s)
+/* The twiddles W_4q^(j d) of radix-4 passes with quarters q = top, top / 4,
+ * .. down to bottom, laid out in the order the passes read them. */
+static void ascfe_build_twiddles(double *w, int top, int bottom)
 {
-    for (int k = 0; k <= ascfe_HALF / 2; k++) {
-        s->tw_re[k] = cos(2.0 * ascfe_PI * k / ascfe_NFFT);
-        s->tw_im[k] = -sin(2.0 * ascfe_PI * k / ascfe_NFFT);
-    }
-    double *w = s->fft_tw;
-    for (int q = ascfe_HALF / 4; q >= 4; w += 6 * q, q /= 4)
+    for (int q = top; q >= bottom; w += 6 * q, q /= 4)
         for (int d = 1; d <= 3; d++)
             for (int j = 0; j < q; j++) {
                 double a = -2.0 * ascfe_PI * j * d / (4 * q);
                 w[(2 * d - 2) * q + j] = cos(a);
                 w[(2 * d - 1) * q + j] = sin(a);
             }
+}
+
+/* Twiddles: e^(-2 pi i k / 2048) for k <= 512 for the real FFT's
+ * post-processing, and the radix-4 passes' tables. */
+static void ascfe_build_fft(ascfe_state *s)
+{
+    for (int k = 0; k <= ascfe_HALF / 2; k++) {
+        s->tw_re[k] = cos(2.0 * ascfe_PI * k / ascfe_NFFT);
+        s->tw_im[k] = -sin(2.0 * ascfe_PI * k / ascfe_NFFT);
+    }
+    ascfe_build_twiddles(s->fft_tw, ascfe_HALF / 4, 4);
+    ascfe_build_twiddles(s->even_tw, ascfe_HALF / 8, 2);
     /* Radix-4 decimation in frequency leaves the output in base-4
      * digit-reversed order (five digits for 1024). */
     for (int i = 0; i < ascfe_HALF; i++) {
@@ -307,35 +317,30 @@ static void ascfe_radix4_block_inv(double *restrict ar, double *restrict ai,
     }
 }
 
-/* The inverse of ascfe_radix4_last, times 4. */
-static void ascfe_radix4_last_inv(double *re, double *im)
-{
-    for (int a = 0; a < ascfe_HALF; a += 4) {
-        double u0r = re[a] + re[a + 2], u0i = im[a] + im[a + 2];
-        double u1r = re[a] - re[a + 2], u1i = im[a] - im[a + 2];
-        double u2r = re[a + 1] + re[a + 3], u2i = im[a + 1] + im[a + 3];
-        double u3r = re[a + 1] - re[a + 3], u3i = im[a + 1] - im[a + 3];
-        re[a] = u0r + u2r;
-        im[a] = u0i + u2i;
-        re[a + 2] = u0r - u2r;
-        im[a + 2] = u0i - u2i;
-        re[a + 1] = u1r - u3i;
-        im[a + 1] = u1i + u3r;
-        re[a + 3] = u1r + u3i;
-        im[a + 3] = u1i - u3r;
-    }
-}
-
-/* ascfe_fft1024's passes undone in reverse order: a digit-reversed
- * spectrum in, 1024 times its inverse DFT out, in natural order. */
-static void ascfe_ifft1024(ascfe_state *s)
+/* The inverse of ascfe_fft1024 (times 1024) would undo its passes in
+ * reverse order: the inverse 4-point DFTs of groups a .. a + 3, then
+ * ascfe_radix4_block_inv with q = 4 .. 256, giving y in natural order.
+ * Stage B keeps only the even outputs y[2k], and every pass keeps the
+ * parity of a position: the even positions a and a + 2 of a group are
+ * u0 +- u2 (u0 = z[a] + z[a + 2], u2 = z[a + 1] + z[a + 3]), and kept
+ * compact (position 2p at p) they go through the same passes with quarters
+ * q / 2 and twiddles W_4q^(2 j d) = W_2q^(j d) (s->even_tw).  y[2k] ends
+ * in z[k], k < 512, for half the work of the whole inverse. */
+static void ascfe_ifft_even(ascfe_state *s)
 {
     double *re = s->z_re, *im = s->z_im;
-    const double *w = s->fft_tw + ascfe_FFT_TW;
-    ascfe_radix4_last_inv(re, im);
-    for (int q = 4; q <= ascfe_HALF / 4; q *= 4) {
+    const double *w = s->even_tw + ascfe_EVEN_TW;
+    for (int a = 0; a < ascfe_HALF; a += 4) { /* writes behind its reads */
+        double u0r = re[a] + re[a + 2], u0i = im[a] + im[a + 2];
+        double u2r = re[a + 1] + re[a + 3], u2i = im[a + 1] + im[a + 3];
+        re[a / 2] = u0r + u2r;
+        im[a / 2] = u0i + u2i;
+        re[a / 2 + 1] = u0r - u2r;
+        im[a / 2 + 1] = u0i - u2i;
+    }
+    for (int q = 2; q <= ascfe_HALF / 8; q *= 4) {
         w -= 6 * q;
-        for (int a = 0; a < ascfe_HALF; a += 4 * q)
+        for (int a = 0; a < ascfe_HALF / 2; a += 4 * q)
             ascfe_radix4_block_inv(re + a, im + a, re + a + q, im + a + q,
                                    re + a + 2 * q, im + a + 2 * q,
                                    re + a + 3 * q, im + a + 3 * q, w, q / 2);
@@ -815,11 +820,11 @@ static void ascfe_stage_b(ascfe_state *s, long k0, long nout)
         s->z_re[i] = r * s->b_re[i] - m * s->b_im[i];
         s->z_im[i] = r * s->b_im[i] + m * s->b_re[i];
     }
-    ascfe_ifft1024(s);
+    ascfe_ifft_even(s);
     for (int k = 0; k < ascfe_B_STEP && k0 + k < nout; k++)
-        s->clip[k0 + k] = (float)s->z_re[2 * k + ascfe_B_TAPS - 1];
+        s->clip[k0 + k] = (float)s->z_re[k + ascfe_B_HALF];
     for (int k = 0; k < ascfe_B_STEP && k0 + ascfe_B_STEP + k < nout; k++)
-        s->clip[k0 + ascfe_B_STEP + k] = (float)s->z_im[2 * k + ascfe_B_TAPS - 1];
+        s->clip[k0 + ascfe_B_STEP + k] = (float)s->z_im[k + ascfe_B_HALF];
 }
 
 /* r -> 32 kHz -> the first nout samples of the 16 kHz clip.  Stage B is
