@@ -40,7 +40,7 @@
 #define ascfe_A_CUTOFF 16000.0 /* Hz: passband to 8 kHz, stopband from 24 */
 #define ascfe_A_ATTEN 120.0    /* dB */
 #define ascfe_A_ROWS 10240     /* per-phase rows: phases x taps, at most */
-#define ascfe_A_CAP 12288      /* the table: rows, or blocks of 8 outputs */
+#define ascfe_A_CAP 13312      /* the table: rows, or blocks of 8 outputs */
 #define ascfe_A_GROUP 8        /* outputs a block computes together */
 #define ascfe_A_BLOCKS 128     /* blocks per cycle of phases, at most */
 #define ascfe_A_WIDTH 128      /* input samples a block reads, at most */
@@ -441,7 +441,7 @@ static int ascfe_a_layout(ascfe_state *s)
         s->a_start[b] = (int)(q0 - s->a_reach);
         width = q7 - q0 > width ? q7 - q0 : width;
     }
-    width += 2 * s->a_reach + 1;
+    width = (width + 2 * s->a_reach + 1 + 3) / 4 * 4; /* ascfe_a_block */
     if (width > ascfe_A_WIDTH || cycle * width > ascfe_A_CAP)
         return 0;
     s->a_width = (int)width;
@@ -498,16 +498,31 @@ static void ascfe_build_stage_a(ascfe_state *s, int rate)
 
 /* Eight 32 kHz samples from one block: for each input, its eight taps
  * times it.  The outputs are the vector: no horizontal sums, and the same
- * order of additions whatever the vector width. */
+ * order of additions whatever the vector width.  Four partial sums (inputs
+ * i mod 4, width a multiple of 4), or every addition would wait for the
+ * last one. */
 static void ascfe_a_block(const float *restrict t, const float *restrict x,
                           int width, float *restrict out)
 {
-    for (int j = 0; j < ascfe_A_GROUP; j++)
-        out[j] = 0.0f;
-    for (int i = 0; i < width; i++, t += ascfe_A_GROUP)
+    float a0[ascfe_A_GROUP] = {0.0f}, a1[ascfe_A_GROUP] = {0.0f};
+    float a2[ascfe_A_GROUP] = {0.0f}, a3[ascfe_A_GROUP] = {0.0f};
+    for (int i = 0; i < width; i += 4, t += 4 * ascfe_A_GROUP) {
         ascfe_KEEP_ROLLED
         for (int j = 0; j < ascfe_A_GROUP; j++)
-            out[j] += t[j] * x[i];
+            a0[j] += t[j] * x[i];
+        ascfe_KEEP_ROLLED
+        for (int j = 0; j < ascfe_A_GROUP; j++)
+            a1[j] += t[ascfe_A_GROUP + j] * x[i + 1];
+        ascfe_KEEP_ROLLED
+        for (int j = 0; j < ascfe_A_GROUP; j++)
+            a2[j] += t[2 * ascfe_A_GROUP + j] * x[i + 2];
+        ascfe_KEEP_ROLLED
+        for (int j = 0; j < ascfe_A_GROUP; j++)
+            a3[j] += t[3 * ascfe_A_GROUP + j] * x[i + 3];
+    }
+    ascfe_KEEP_ROLLED
+    for (int j = 0; j < ascfe_A_GROUP; j++)
+        out[j] = (a0[j] + a1[j]) + (a2[j] + a3[j]);
 }
 
 /* 32 kHz samples m .. m + count (m a multiple of 8) by blocks; windows
@@ -524,8 +539,17 @@ static void ascfe_stage_a_blocks(const ascfe_state *s, const float *x, long n,
         long start = c * s->a_cycle_in + s->a_start[b];
         const float *v = x + start;
         if (start < 0 || start + width > n) {
-            for (int i = 0; i < width; i++)
-                pad[i] = start + i >= 0 && start + i < n ? x[start + i] : 0.0f;
+            /* Three plain loops: GCC's masked vector loads for one
+             * conditional loop cost a third of stage A. */
+            long lo = start < 0 ? -start : 0, hi = n - start;
+            lo = lo < width ? lo : width;
+            hi = hi < lo ? lo : hi < width ? hi : width;
+            for (long i = 0; i < lo; i++)
+                pad[i] = 0.0f;
+            for (long i = lo; i < hi; i++)
+                pad[i] = x[start + i];
+            for (long i = hi; i < width; i++)
+                pad[i] = 0.0f;
             v = pad;
         }
         ascfe_a_block(s->a_taps + b * width * ascfe_A_GROUP, v, width, y);
