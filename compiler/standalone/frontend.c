@@ -45,11 +45,12 @@
 #define ascfe_A_BLOCKS 128     /* blocks per cycle of phases, at most */
 #define ascfe_A_WIDTH 128      /* input samples a block reads, at most */
 #define ascfe_B_HALF 216       /* taps each side of the centre: 6.75 ms */
+#define ascfe_B_MIN_HALF 184   /* ... at least, fixing the window's size */
 #define ascfe_P_OUT 3          /* 16 kHz samples soxr's polyphase start reaches */
 #define ascfe_P_TAPS 416       /* input samples those corrections reach */
-#define ascfe_B_TAPS (2 * ascfe_B_HALF + 1)
-#define ascfe_B_STEP ((ascfe_HALF - ascfe_B_TAPS + 1) / 2) /* 296 */
-#define ascfe_WIN (2 * ascfe_B_STEP + ascfe_HALF)
+/* A filter of 2 h + 1 taps gives 1024 - 2 h complete outputs a block, of
+ * which every other one is kept: a step of 512 - h at 16 kHz. */
+#define ascfe_WIN (2 * ascfe_HALF - 2 * ascfe_B_MIN_HALF)
 
 typedef struct {
     uint32_t magic;
@@ -62,6 +63,7 @@ typedef struct {
     int a_cycle_in;         /* input samples a cycle of blocks advances */
     int a_start[ascfe_A_BLOCKS]; /* block's first input in its cycle */
     int b_rate;             /* rate stage B's spectrum is designed for */
+    int b_half;             /* its taps each side of the centre */
     int p_out, p_taps;      /* start corrections: outputs, input taps */
     double window[ascfe_NFFT];
     double tw_re[ascfe_HALF / 2 + 1], tw_im[ascfe_HALF / 2 + 1];
@@ -525,17 +527,19 @@ static void ascfe_a_block(const float *restrict t, const float *restrict x,
         out[j] = (a0[j] + a1[j]) + (a2[j] + a3[j]);
 }
 
-/* 32 kHz samples m .. m + count (m a multiple of 8) by blocks; windows
- * reaching outside x[0..n) read a zero-padded copy. */
+/* 32 kHz samples m .. m + count by blocks (the blocks that straddle either
+ * end computed whole, the part inside kept); windows reaching outside
+ * x[0..n) read a zero-padded copy. */
 static void ascfe_stage_a_blocks(const ascfe_state *s, const float *x, long n,
                                  long m, float *out, int count)
 {
     long cycle = (long)s->a_blocks * ascfe_A_GROUP;
     int width = s->a_width;
     float pad[ascfe_A_WIDTH], y[ascfe_A_GROUP];
-    for (int done = 0; done < count; done += ascfe_A_GROUP, m += ascfe_A_GROUP) {
-        long c = m >= 0 ? m / cycle : -((-m + cycle - 1) / cycle);
-        long b = (m - c * cycle) / ascfe_A_GROUP;
+    long first = m >= 0 ? m / ascfe_A_GROUP : -((-m + ascfe_A_GROUP - 1) / ascfe_A_GROUP);
+    for (long g = first * ascfe_A_GROUP; g < m + count; g += ascfe_A_GROUP) {
+        long c = g >= 0 ? g / cycle : -((-g + cycle - 1) / cycle);
+        long b = (g - c * cycle) / ascfe_A_GROUP;
         long start = c * s->a_cycle_in + s->a_start[b];
         const float *v = x + start;
         if (start < 0 || start + width > n) {
@@ -553,8 +557,9 @@ static void ascfe_stage_a_blocks(const ascfe_state *s, const float *x, long n,
             v = pad;
         }
         ascfe_a_block(s->a_taps + b * width * ascfe_A_GROUP, v, width, y);
-        for (int j = 0; j < ascfe_A_GROUP && done + j < count; j++)
-            out[done + j] = y[j];
+        for (int j = 0; j < ascfe_A_GROUP; j++)
+            if (g + j >= m && g + j < m + count)
+                out[g + j - m] = y[j];
     }
 }
 
@@ -802,9 +807,11 @@ static void ascfe_build_stage_b(ascfe_state *s, int rate)
     ascfe_soxr_plan p = ascfe_plan(rate);
     double beta = ascfe_soxr_beta[p.level], i0_beta = ascfe_bessel_i0(beta);
     double span = ascfe_filter_span(&p) / p.filter_rate * ascfe_MID; /* < ascfe_B_HALF */
+    int half = (int)span; /* the Kaiser window is zero beyond */
+    s->b_half = half = half > ascfe_B_MIN_HALF ? half : ascfe_B_MIN_HALF;
     for (int i = 0; i < ascfe_HALF; i++) {
-        int j = i < ascfe_B_HALF ? ascfe_B_HALF - i : i - ascfe_B_HALF;
-        s->z_re[i] = i < ascfe_B_TAPS
+        int j = i < half ? half - i : i - half;
+        s->z_re[i] = i <= 2 * half
             ? ascfe_lowpass(j, ascfe_B_CUTOFF / ascfe_MID) *
                   ascfe_kaiser(j / span, beta, i0_beta) / ascfe_HALF
             : 0.0;
@@ -828,15 +835,16 @@ static void ascfe_build_stage_b(ascfe_state *s, int rate)
     s->b_rate = rate;
 }
 
-/* One FFT convolution of s->win with stage B's filter: the real part
- * carries win[0..1024), the imaginary part win[2 STEP..2 STEP + 1024) (the
- * filter is real, so they stay apart).  Writes the 16 kHz outputs
- * y[k0..k0 + 2 STEP) that are below nout. */
+/* One FFT convolution of s->win with stage B's filter (2 h + 1 taps, h =
+ * s->b_half, a step of 512 - h): the real part carries win[0..1024), the
+ * imaginary part win[2 step..2 step + 1024) (the filter is real, so they
+ * stay apart).  Writes the 16 kHz outputs y[k0..k0 + 2 step) below nout. */
 static void ascfe_stage_b(ascfe_state *s, long k0, long nout)
 {
+    int half = s->b_half, step = ascfe_HALF / 2 - half;
     for (int i = 0; i < ascfe_HALF; i++) {
         s->z_re[i] = s->win[i];
-        s->z_im[i] = s->win[2 * ascfe_B_STEP + i];
+        s->z_im[i] = s->win[2 * step + i];
     }
     ascfe_fft1024(s);
     for (int i = 0; i < ascfe_HALF; i++) {
@@ -845,32 +853,34 @@ static void ascfe_stage_b(ascfe_state *s, long k0, long nout)
         s->z_im[i] = r * s->b_im[i] + m * s->b_re[i];
     }
     ascfe_ifft_even(s);
-    for (int k = 0; k < ascfe_B_STEP && k0 + k < nout; k++)
-        s->clip[k0 + k] = (float)s->z_re[k + ascfe_B_HALF];
-    for (int k = 0; k < ascfe_B_STEP && k0 + ascfe_B_STEP + k < nout; k++)
-        s->clip[k0 + ascfe_B_STEP + k] = (float)s->z_im[k + ascfe_B_HALF];
+    for (int k = 0; k < step && k0 + k < nout; k++)
+        s->clip[k0 + k] = (float)s->z_re[k + half];
+    for (int k = 0; k < step && k0 + step + k < nout; k++)
+        s->clip[k0 + step + k] = (float)s->z_im[k + half];
 }
 
 /* r -> 32 kHz -> the first nout samples of the 16 kHz clip.  Stage B is
  * an overlap-save convolution: 16 kHz sample k is the filter's complete
- * output at 32 kHz sample 2k, and a 1024-point block gives 1024 - 432
- * complete outputs, every other one kept (ascfe_B_STEP).  Stage A streams
- * through a window of the two blocks of one transform, win[i] holding 32
- * kHz sample 2 k0 - ascfe_B_HALF + i; the last 432 samples carry over to
- * the next window.  About three times faster than the 433-tap direct
- * form, and no 32 kHz copy of the clip.  Both stages' tables are kept for
- * the last rate. */
+ * output at 32 kHz sample 2k, and a 1024-point block gives 1024 - 2 h
+ * complete outputs, every other one kept (ascfe_stage_b).  h is the
+ * filter's own reach for the rate (204 at 44.1 kHz: 26 transforms a clip,
+ * where the longest filter, h = 216, needs 28).  Stage A streams through a
+ * window of the two blocks of one transform, win[i] holding 32 kHz sample
+ * 2 k0 - h + i; the last 2 h samples carry over to the next window.  About
+ * three times faster than the direct form, and no 32 kHz copy of the clip.
+ * Both stages' tables are kept for the last rate. */
 static void ascfe_resample(ascfe_state *s, const float *x, long n, int rate,
                            long nout)
 {
-    const int carry = ascfe_B_TAPS - 1, fresh = ascfe_WIN - carry;
     if (rate != ascfe_MID && s->a_rate != rate)
         ascfe_build_stage_a(s, rate);
     if (s->b_rate != rate)
         ascfe_build_stage_b(s, rate);
-    ascfe_cursor c = ascfe_cursor_at(s, rate, -ascfe_B_HALF);
+    int half = s->b_half, step = ascfe_HALF / 2 - half;
+    int carry = 2 * half, fresh = 4 * step; /* window: 2 step + 1024 */
+    ascfe_cursor c = ascfe_cursor_at(s, rate, -half);
     ascfe_stage_a(s, x, n, rate, &c, s->win, carry);
-    for (long k0 = 0; k0 < nout; k0 += 2 * ascfe_B_STEP) {
+    for (long k0 = 0; k0 < nout; k0 += 2 * step) {
         ascfe_stage_a(s, x, n, rate, &c, s->win + carry, fresh);
         ascfe_stage_b(s, k0, nout);
         memmove(s->win, s->win + fresh, (size_t)carry * sizeof(float));
