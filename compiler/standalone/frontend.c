@@ -863,7 +863,7 @@ static void ascfe_stage_b(ascfe_state *s, long k0, long nout)
  * an overlap-save convolution: 16 kHz sample k is the filter's complete
  * output at 32 kHz sample 2k, and a 1024-point block gives 1024 - 2 h
  * complete outputs, every other one kept (ascfe_stage_b).  h is the
- * filter's own reach for the rate (204 at 44.1 kHz: 26 transforms a clip,
+ * filter's own reach for the rate (203 at 44.1 kHz: 26 transforms a clip,
  * where the longest filter, h = 216, needs 28).  Stage A streams through a
  * window of the two blocks of one transform, win[i] holding 32 kHz sample
  * 2 k0 - h + i; the last 2 h samples carry over to the next window.  About
