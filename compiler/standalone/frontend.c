@@ -20,8 +20,11 @@
 #define ascfe_FLOOR 1e-5
 #define ascfe_MAGIC 0x61736366u /* "ascf": the arena was initialised */
 
-/* Per radix-4 pass with quarter q: W^j, W^2j, W^3j (j < q), re and im. */
+/* Per radix-4 pass with quarter q: W^j, W^2j, W^3j (j < q), re and im;
+ * for the forward passes (q = 256 .. 4) and for the inverse that keeps only
+ * even outputs (q = 128 .. 2, ascfe_ifft_even). */
 #define ascfe_FFT_TW (6 * (256 + 64 + 16 + 4))
+#define ascfe_EVEN_TW (6 * (128 + 32 + 8 + 2))
 
 /* Each FFT bin lies inside at most two of the triangular filters. */
 #define ascfe_MEL_WEIGHTS (2 * ascfe_BINS)
@@ -36,13 +39,18 @@
 #define ascfe_MID 32000
 #define ascfe_A_CUTOFF 16000.0 /* Hz: passband to 8 kHz, stopband from 24 */
 #define ascfe_A_ATTEN 120.0    /* dB */
-#define ascfe_A_CAP 10240      /* polyphase coefficients (phases x taps) */
+#define ascfe_A_ROWS 10240     /* per-phase rows: phases x taps, at most */
+#define ascfe_A_CAP 13312      /* the table: rows, or blocks of 8 outputs */
+#define ascfe_A_GROUP 8        /* outputs a block computes together */
+#define ascfe_A_BLOCKS 128     /* blocks per cycle of phases, at most */
+#define ascfe_A_WIDTH 128      /* input samples a block reads, at most */
 #define ascfe_B_HALF 216       /* taps each side of the centre: 6.75 ms */
+#define ascfe_B_MIN_HALF 184   /* ... at least, fixing the window's size */
 #define ascfe_P_OUT 3          /* 16 kHz samples soxr's polyphase start reaches */
 #define ascfe_P_TAPS 416       /* input samples those corrections reach */
-#define ascfe_B_TAPS (2 * ascfe_B_HALF + 1)
-#define ascfe_B_STEP ((ascfe_HALF - ascfe_B_TAPS + 1) / 2) /* 296 */
-#define ascfe_WIN (2 * ascfe_B_STEP + ascfe_HALF)
+/* A filter of 2 h + 1 taps gives 1024 - 2 h complete outputs a block, of
+ * which every other one is kept: a step of 512 - h at 16 kHz. */
+#define ascfe_WIN (2 * ascfe_HALF - 2 * ascfe_B_MIN_HALF)
 
 typedef struct {
     uint32_t magic;
@@ -50,11 +58,17 @@ typedef struct {
     int a_up, a_down;       /* 32000 / r = a_up / a_down in lowest terms */
     int a_reach;            /* stage A taps each side of the centre */
     int a_row;              /* taps per polyphase row, a multiple of 4 */
+    int a_blocks;           /* blocks per cycle (0: the table holds rows) */
+    int a_width;            /* input samples per block */
+    int a_cycle_in;         /* input samples a cycle of blocks advances */
+    int a_start[ascfe_A_BLOCKS]; /* block's first input in its cycle */
     int b_rate;             /* rate stage B's spectrum is designed for */
+    int b_half;             /* its taps each side of the centre */
     int p_out, p_taps;      /* start corrections: outputs, input taps */
     double window[ascfe_NFFT];
     double tw_re[ascfe_HALF / 2 + 1], tw_im[ascfe_HALF / 2 + 1];
     double fft_tw[ascfe_FFT_TW];
+    double even_tw[ascfe_EVEN_TW];
     double z_re[ascfe_HALF], z_im[ascfe_HALF];
     double power[ascfe_BINS];
     double mel_w[ascfe_MEL_WEIGHTS];
@@ -165,23 +179,29 @@ static void ascfe_build_mel(ascfe_state *s)
     }
 }
 
-/* Twiddles: e^(-2 pi i k / 2048) for k <= 512 for the real FFT's
- * post-processing, and each radix-4 pass's W_4q^(j d) laid out in the
- * order the pass reads them. */
-static void ascfe_build_fft(ascfe_state *s)
+/* The twiddles W_4q^(j d) of radix-4 passes with quarters q = top, top / 4,
+ * .. down to bottom, laid out in the order the passes read them. */
+static void ascfe_build_twiddles(double *w, int top, int bottom)
 {
-    for (int k = 0; k <= ascfe_HALF / 2; k++) {
-        s->tw_re[k] = cos(2.0 * ascfe_PI * k / ascfe_NFFT);
-        s->tw_im[k] = -sin(2.0 * ascfe_PI * k / ascfe_NFFT);
-    }
-    double *w = s->fft_tw;
-    for (int q = ascfe_HALF / 4; q >= 4; w += 6 * q, q /= 4)
+    for (int q = top; q >= bottom; w += 6 * q, q /= 4)
         for (int d = 1; d <= 3; d++)
             for (int j = 0; j < q; j++) {
                 double a = -2.0 * ascfe_PI * j * d / (4 * q);
                 w[(2 * d - 2) * q + j] = cos(a);
                 w[(2 * d - 1) * q + j] = sin(a);
             }
+}
+
+/* Twiddles: e^(-2 pi i k / 2048) for k <= 512 for the real FFT's
+ * post-processing, and the radix-4 passes' tables. */
+static void ascfe_build_fft(ascfe_state *s)
+{
+    for (int k = 0; k <= ascfe_HALF / 2; k++) {
+        s->tw_re[k] = cos(2.0 * ascfe_PI * k / ascfe_NFFT);
+        s->tw_im[k] = -sin(2.0 * ascfe_PI * k / ascfe_NFFT);
+    }
+    ascfe_build_twiddles(s->fft_tw, ascfe_HALF / 4, 4);
+    ascfe_build_twiddles(s->even_tw, ascfe_HALF / 8, 2);
     /* Radix-4 decimation in frequency leaves the output in base-4
      * digit-reversed order (five digits for 1024). */
     for (int i = 0; i < ascfe_HALF; i++) {
@@ -299,35 +319,30 @@ static void ascfe_radix4_block_inv(double *restrict ar, double *restrict ai,
     }
 }
 
-/* The inverse of ascfe_radix4_last, times 4. */
-static void ascfe_radix4_last_inv(double *re, double *im)
-{
-    for (int a = 0; a < ascfe_HALF; a += 4) {
-        double u0r = re[a] + re[a + 2], u0i = im[a] + im[a + 2];
-        double u1r = re[a] - re[a + 2], u1i = im[a] - im[a + 2];
-        double u2r = re[a + 1] + re[a + 3], u2i = im[a + 1] + im[a + 3];
-        double u3r = re[a + 1] - re[a + 3], u3i = im[a + 1] - im[a + 3];
-        re[a] = u0r + u2r;
-        im[a] = u0i + u2i;
-        re[a + 2] = u0r - u2r;
-        im[a + 2] = u0i - u2i;
-        re[a + 1] = u1r - u3i;
-        im[a + 1] = u1i + u3r;
-        re[a + 3] = u1r + u3i;
-        im[a + 3] = u1i - u3r;
-    }
-}
-
-/* ascfe_fft1024's passes undone in reverse order: a digit-reversed
- * spectrum in, 1024 times its inverse DFT out, in natural order. */
-static void ascfe_ifft1024(ascfe_state *s)
+/* The inverse of ascfe_fft1024 (times 1024) would undo its passes in
+ * reverse order: the inverse 4-point DFTs of groups a .. a + 3, then
+ * ascfe_radix4_block_inv with q = 4 .. 256, giving y in natural order.
+ * Stage B keeps only the even outputs y[2k], and every pass keeps the
+ * parity of a position: the even positions a and a + 2 of a group are
+ * u0 +- u2 (u0 = z[a] + z[a + 2], u2 = z[a + 1] + z[a + 3]), and kept
+ * compact (position 2p at p) they go through the same passes with quarters
+ * q / 2 and twiddles W_4q^(2 j d) = W_2q^(j d) (s->even_tw).  y[2k] ends
+ * in z[k], k < 512, for half the work of the whole inverse. */
+static void ascfe_ifft_even(ascfe_state *s)
 {
     double *re = s->z_re, *im = s->z_im;
-    const double *w = s->fft_tw + ascfe_FFT_TW;
-    ascfe_radix4_last_inv(re, im);
-    for (int q = 4; q <= ascfe_HALF / 4; q *= 4) {
+    const double *w = s->even_tw + ascfe_EVEN_TW;
+    for (int a = 0; a < ascfe_HALF; a += 4) { /* writes behind its reads */
+        double u0r = re[a] + re[a + 2], u0i = im[a] + im[a + 2];
+        double u2r = re[a + 1] + re[a + 3], u2i = im[a + 1] + im[a + 3];
+        re[a / 2] = u0r + u2r;
+        im[a / 2] = u0i + u2i;
+        re[a / 2 + 1] = u0r - u2r;
+        im[a / 2 + 1] = u0i - u2i;
+    }
+    for (int q = 2; q <= ascfe_HALF / 8; q *= 4) {
         w -= 6 * q;
-        for (int a = 0; a < ascfe_HALF; a += 4 * q)
+        for (int a = 0; a < ascfe_HALF / 2; a += 4 * q)
             ascfe_radix4_block_inv(re + a, im + a, re + a + q, im + a + q,
                                    re + a + 2 * q, im + a + 2 * q,
                                    re + a + 3 * q, im + a + 3 * q, w, q / 2);
@@ -394,29 +409,158 @@ static int ascfe_rate_supported(int rate)
     if (rate < ascfe_MIN_RATE || rate > ascfe_MAX_RATE)
         return 0;
     long phases = ascfe_MID / ascfe_gcd(rate, ascfe_MID);
-    return phases * ascfe_a_row(rate) <= ascfe_A_CAP;
+    return phases * ascfe_a_row(rate) <= ascfe_A_ROWS;
 }
 
-/* Row p holds the kernel at offsets p / up - j, j = -reach.. (row taps). */
+/* Stage A's kernel at offset t input samples; i0 is ascfe_a_i0(). */
+static double ascfe_a_i0(void)
+{
+    return ascfe_bessel_i0(ascfe_kaiser_beta(ascfe_A_ATTEN));
+}
+
+static float ascfe_a_tap(double t, int rate, double i0)
+{
+    double beta = ascfe_kaiser_beta(ascfe_A_ATTEN);
+    return (float)(ascfe_lowpass(t, ascfe_A_CUTOFF / rate) *
+                   ascfe_kaiser(t / ascfe_a_span(rate), beta, i0));
+}
+
+/* The blocks' layout, if it fits: outputs m = 8 b .. 8 b + 7 of a cycle of
+ * lcm(up, 8) outputs read the same window of inputs, from a_start[b] (the
+ * first output's position minus the reach) for a_width samples: the widest
+ * block's span of positions plus the kernel's taps.  Returns the cycle's
+ * block count, or 0 when the blocks would not fit. */
+static int ascfe_a_layout(ascfe_state *s)
+{
+    int up = s->a_up, g = ascfe_gcd(up, ascfe_A_GROUP);
+    long cycle = (long)up * (ascfe_A_GROUP / g), blocks = cycle / ascfe_A_GROUP;
+    long width = 0;
+    if (blocks > ascfe_A_BLOCKS)
+        return 0;
+    for (long b = 0; b < blocks; b++) {
+        long m = b * ascfe_A_GROUP, q0 = m * s->a_down / up;
+        long q7 = (m + ascfe_A_GROUP - 1) * s->a_down / up;
+        s->a_start[b] = (int)(q0 - s->a_reach);
+        width = q7 - q0 > width ? q7 - q0 : width;
+    }
+    width = (width + 2 * s->a_reach + 1 + 3) / 4 * 4; /* ascfe_a_block */
+    if (width > ascfe_A_WIDTH || cycle * width > ascfe_A_CAP)
+        return 0;
+    s->a_width = (int)width;
+    s->a_cycle_in = (int)(cycle * s->a_down / up);
+    return (int)blocks;
+}
+
+/* Block b holds, for input i of its window and output j (both from 0),
+ * the kernel at output j's position minus input i's, at [i][j]: zero
+ * outside the output's own reach, where the Kaiser window is zero. */
+static void ascfe_build_blocks(ascfe_state *s, int rate)
+{
+    float *t = s->a_taps;
+    double i0 = ascfe_a_i0();
+    for (int b = 0; b < s->a_blocks; b++)
+        for (int i = 0; i < s->a_width; i++)
+            for (int j = 0; j < ascfe_A_GROUP; j++) {
+                long m = (long)b * ascfe_A_GROUP + j, pos = m * s->a_down;
+                long q = pos / s->a_up, phase = pos % s->a_up;
+                long k = s->a_start[b] + i - q; /* input i relative to q */
+                *t++ = ascfe_a_tap((double)phase / s->a_up - k, rate, i0);
+            }
+}
+
+/* Stage A's table for `rate`: blocks where they fit (ascfe_a_layout), else
+ * row p holds the kernel at offsets p / up - j, j = -reach.. (row taps). */
 static void ascfe_build_stage_a(ascfe_state *s, int rate)
 {
     int g = ascfe_gcd(rate, ascfe_MID), reach = ascfe_a_reach(rate);
     int row = ascfe_a_row(rate);
-    double beta = ascfe_kaiser_beta(ascfe_A_ATTEN);
-    double i0_beta = ascfe_bessel_i0(beta);
-    double fc = ascfe_A_CUTOFF / rate;
-    double span = ascfe_a_span(rate);
     s->a_up = ascfe_MID / g;
     s->a_down = rate / g;
     s->a_reach = reach;
     s->a_row = row;
-    for (int p = 0; p < s->a_up; p++)
-        for (int i = 0; i < row; i++) {
-            double t = (double)p / s->a_up - (i - reach);
-            s->a_taps[p * row + i] = (float)(ascfe_lowpass(t, fc) *
-                                             ascfe_kaiser(t / span, beta, i0_beta));
-        }
+    s->a_blocks = ascfe_a_layout(s);
+    if (s->a_blocks)
+        ascfe_build_blocks(s, rate);
+    else
+        for (int p = 0; p < s->a_up; p++)
+            for (int i = 0; i < row; i++)
+                s->a_taps[p * row + i] =
+                    ascfe_a_tap((double)p / s->a_up - (i - reach), rate, ascfe_a_i0());
     s->a_rate = rate;
+}
+
+/* GCC at -O3 would unroll the loop over j and then vectorise the one over
+ * i, as eight in-order reductions (it may not reorder float sums), several
+ * times slower: kept rolled, the loop over j is the vector. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define ascfe_KEEP_ROLLED _Pragma("GCC unroll 1")
+#else
+#define ascfe_KEEP_ROLLED
+#endif
+
+/* Eight 32 kHz samples from one block: for each input, its eight taps
+ * times it.  The outputs are the vector: no horizontal sums, and the same
+ * order of additions whatever the vector width.  Four partial sums (inputs
+ * i mod 4, width a multiple of 4), or every addition would wait for the
+ * last one. */
+static void ascfe_a_block(const float *restrict t, const float *restrict x,
+                          int width, float *restrict out)
+{
+    float a0[ascfe_A_GROUP] = {0.0f}, a1[ascfe_A_GROUP] = {0.0f};
+    float a2[ascfe_A_GROUP] = {0.0f}, a3[ascfe_A_GROUP] = {0.0f};
+    for (int i = 0; i < width; i += 4, t += 4 * ascfe_A_GROUP) {
+        ascfe_KEEP_ROLLED
+        for (int j = 0; j < ascfe_A_GROUP; j++)
+            a0[j] += t[j] * x[i];
+        ascfe_KEEP_ROLLED
+        for (int j = 0; j < ascfe_A_GROUP; j++)
+            a1[j] += t[ascfe_A_GROUP + j] * x[i + 1];
+        ascfe_KEEP_ROLLED
+        for (int j = 0; j < ascfe_A_GROUP; j++)
+            a2[j] += t[2 * ascfe_A_GROUP + j] * x[i + 2];
+        ascfe_KEEP_ROLLED
+        for (int j = 0; j < ascfe_A_GROUP; j++)
+            a3[j] += t[3 * ascfe_A_GROUP + j] * x[i + 3];
+    }
+    ascfe_KEEP_ROLLED
+    for (int j = 0; j < ascfe_A_GROUP; j++)
+        out[j] = (a0[j] + a1[j]) + (a2[j] + a3[j]);
+}
+
+/* 32 kHz samples m .. m + count by blocks (the blocks that straddle either
+ * end computed whole, the part inside kept); windows reaching outside
+ * x[0..n) read a zero-padded copy. */
+static void ascfe_stage_a_blocks(const ascfe_state *s, const float *x, long n,
+                                 long m, float *out, int count)
+{
+    long cycle = (long)s->a_blocks * ascfe_A_GROUP;
+    int width = s->a_width;
+    float pad[ascfe_A_WIDTH], y[ascfe_A_GROUP];
+    long first = m >= 0 ? m / ascfe_A_GROUP : -((-m + ascfe_A_GROUP - 1) / ascfe_A_GROUP);
+    for (long g = first * ascfe_A_GROUP; g < m + count; g += ascfe_A_GROUP) {
+        long c = g >= 0 ? g / cycle : -((-g + cycle - 1) / cycle);
+        long b = (g - c * cycle) / ascfe_A_GROUP;
+        long start = c * s->a_cycle_in + s->a_start[b];
+        const float *v = x + start;
+        if (start < 0 || start + width > n) {
+            /* Three plain loops: GCC's masked vector loads for one
+             * conditional loop cost a third of stage A. */
+            long lo = start < 0 ? -start : 0, hi = n - start;
+            lo = lo < width ? lo : width;
+            hi = hi < lo ? lo : hi < width ? hi : width;
+            for (long i = 0; i < lo; i++)
+                pad[i] = 0.0f;
+            for (long i = lo; i < hi; i++)
+                pad[i] = x[start + i];
+            for (long i = hi; i < width; i++)
+                pad[i] = 0.0f;
+            v = pad;
+        }
+        ascfe_a_block(s->a_taps + b * width * ascfe_A_GROUP, v, width, y);
+        for (int j = 0; j < ascfe_A_GROUP; j++)
+            if (g + j >= m && g + j < m + count)
+                out[g + j - m] = y[j];
+    }
 }
 
 /* One 32 kHz sample: input position q + phase / up (zero outside
@@ -473,6 +617,11 @@ static void ascfe_stage_a(const ascfe_state *s, const float *x, long n,
     if (rate == ascfe_MID) {
         for (int i = 0; i < count; i++, c->m++)
             out[i] = c->m >= 0 && c->m < n ? x[c->m] : 0.0f;
+        return;
+    }
+    if (s->a_blocks) {
+        ascfe_stage_a_blocks(s, x, n, c->m, out, count);
+        *c = ascfe_cursor_at(s, rate, c->m + count);
         return;
     }
     int up = s->a_up, whole = s->a_down / up, frac = s->a_down % up;
@@ -658,9 +807,11 @@ static void ascfe_build_stage_b(ascfe_state *s, int rate)
     ascfe_soxr_plan p = ascfe_plan(rate);
     double beta = ascfe_soxr_beta[p.level], i0_beta = ascfe_bessel_i0(beta);
     double span = ascfe_filter_span(&p) / p.filter_rate * ascfe_MID; /* < ascfe_B_HALF */
+    int half = (int)span; /* the Kaiser window is zero beyond */
+    s->b_half = half = half > ascfe_B_MIN_HALF ? half : ascfe_B_MIN_HALF;
     for (int i = 0; i < ascfe_HALF; i++) {
-        int j = i < ascfe_B_HALF ? ascfe_B_HALF - i : i - ascfe_B_HALF;
-        s->z_re[i] = i < ascfe_B_TAPS
+        int j = i < half ? half - i : i - half;
+        s->z_re[i] = i <= 2 * half
             ? ascfe_lowpass(j, ascfe_B_CUTOFF / ascfe_MID) *
                   ascfe_kaiser(j / span, beta, i0_beta) / ascfe_HALF
             : 0.0;
@@ -684,15 +835,16 @@ static void ascfe_build_stage_b(ascfe_state *s, int rate)
     s->b_rate = rate;
 }
 
-/* One FFT convolution of s->win with stage B's filter: the real part
- * carries win[0..1024), the imaginary part win[2 STEP..2 STEP + 1024) (the
- * filter is real, so they stay apart).  Writes the 16 kHz outputs
- * y[k0..k0 + 2 STEP) that are below nout. */
+/* One FFT convolution of s->win with stage B's filter (2 h + 1 taps, h =
+ * s->b_half, a step of 512 - h): the real part carries win[0..1024), the
+ * imaginary part win[2 step..2 step + 1024) (the filter is real, so they
+ * stay apart).  Writes the 16 kHz outputs y[k0..k0 + 2 step) below nout. */
 static void ascfe_stage_b(ascfe_state *s, long k0, long nout)
 {
+    int half = s->b_half, step = ascfe_HALF / 2 - half;
     for (int i = 0; i < ascfe_HALF; i++) {
         s->z_re[i] = s->win[i];
-        s->z_im[i] = s->win[2 * ascfe_B_STEP + i];
+        s->z_im[i] = s->win[2 * step + i];
     }
     ascfe_fft1024(s);
     for (int i = 0; i < ascfe_HALF; i++) {
@@ -700,33 +852,35 @@ static void ascfe_stage_b(ascfe_state *s, long k0, long nout)
         s->z_re[i] = r * s->b_re[i] - m * s->b_im[i];
         s->z_im[i] = r * s->b_im[i] + m * s->b_re[i];
     }
-    ascfe_ifft1024(s);
-    for (int k = 0; k < ascfe_B_STEP && k0 + k < nout; k++)
-        s->clip[k0 + k] = (float)s->z_re[2 * k + ascfe_B_TAPS - 1];
-    for (int k = 0; k < ascfe_B_STEP && k0 + ascfe_B_STEP + k < nout; k++)
-        s->clip[k0 + ascfe_B_STEP + k] = (float)s->z_im[2 * k + ascfe_B_TAPS - 1];
+    ascfe_ifft_even(s);
+    for (int k = 0; k < step && k0 + k < nout; k++)
+        s->clip[k0 + k] = (float)s->z_re[k + half];
+    for (int k = 0; k < step && k0 + step + k < nout; k++)
+        s->clip[k0 + step + k] = (float)s->z_im[k + half];
 }
 
 /* r -> 32 kHz -> the first nout samples of the 16 kHz clip.  Stage B is
  * an overlap-save convolution: 16 kHz sample k is the filter's complete
- * output at 32 kHz sample 2k, and a 1024-point block gives 1024 - 432
- * complete outputs, every other one kept (ascfe_B_STEP).  Stage A streams
- * through a window of the two blocks of one transform, win[i] holding 32
- * kHz sample 2 k0 - ascfe_B_HALF + i; the last 432 samples carry over to
- * the next window.  About three times faster than the 433-tap direct
- * form, and no 32 kHz copy of the clip.  Both stages' tables are kept for
- * the last rate. */
+ * output at 32 kHz sample 2k, and a 1024-point block gives 1024 - 2 h
+ * complete outputs, every other one kept (ascfe_stage_b).  h is the
+ * filter's own reach for the rate (203 at 44.1 kHz: 26 transforms a clip,
+ * where the longest filter, h = 216, needs 28).  Stage A streams through a
+ * window of the two blocks of one transform, win[i] holding 32 kHz sample
+ * 2 k0 - h + i; the last 2 h samples carry over to the next window.  About
+ * three times faster than the direct form, and no 32 kHz copy of the clip.
+ * Both stages' tables are kept for the last rate. */
 static void ascfe_resample(ascfe_state *s, const float *x, long n, int rate,
                            long nout)
 {
-    const int carry = ascfe_B_TAPS - 1, fresh = ascfe_WIN - carry;
     if (rate != ascfe_MID && s->a_rate != rate)
         ascfe_build_stage_a(s, rate);
     if (s->b_rate != rate)
         ascfe_build_stage_b(s, rate);
-    ascfe_cursor c = ascfe_cursor_at(s, rate, -ascfe_B_HALF);
+    int half = s->b_half, step = ascfe_HALF / 2 - half;
+    int carry = 2 * half, fresh = 4 * step; /* window: 2 step + 1024 */
+    ascfe_cursor c = ascfe_cursor_at(s, rate, -half);
     ascfe_stage_a(s, x, n, rate, &c, s->win, carry);
-    for (long k0 = 0; k0 < nout; k0 += 2 * ascfe_B_STEP) {
+    for (long k0 = 0; k0 < nout; k0 += 2 * step) {
         ascfe_stage_a(s, x, n, rate, &c, s->win + carry, fresh);
         ascfe_stage_b(s, k0, nout);
         memmove(s->win, s->win + fresh, (size_t)carry * sizeof(float));
@@ -752,9 +906,18 @@ static int ascfe_check(const float *x, int n, int rate)
     /* The runtime's test (audio.c): frames < (long)(0.5 * rate). */
     if (n < (long)(0.5 * rate))
         return ascfe_E_TOO_SHORT;
-    /* One comparison catches NaN (false), infinities and huge values. */
-    for (int i = 0; i < n; i++)
-        if (!(x[i] >= -ascfe_MAX_ABS && x[i] <= ascfe_MAX_ABS))
+    /* One comparison catches NaN (false), infinities and huge values;
+     * counted over fixed blocks, a loop the compiler makes vector code. */
+    int i = 0;
+    for (; i + 64 <= n; i += 64) {
+        int ok = 0;
+        for (int k = 0; k < 64; k++)
+            ok += fabsf(x[i + k]) <= ascfe_MAX_ABS;
+        if (ok != 64)
+            return ascfe_E_SAMPLE;
+    }
+    for (; i < n; i++)
+        if (!(fabsf(x[i]) <= ascfe_MAX_ABS))
             return ascfe_E_SAMPLE;
     return ascfe_OK;
 }
@@ -809,16 +972,51 @@ static void ascfe_load_frame(ascfe_state *s, const float *x, int t)
     }
 }
 
-static void ascfe_mel_frame(const ascfe_state *s, int t, float *out)
+/* logf of (float)v for each of the 256 bands, v >= 1e-5 (so a positive
+ * normal float), in straight-line arithmetic the compiler makes vector
+ * code: v = 2^e f with f in [sqrt 1/2, sqrt 2) split off the bits (the
+ * exponent read as the double 2^52 + e + 1023), then log f = 2 atanh s,
+ * s = (f - 1) / (f + 1), |s| < 0.172, by its series to s^13 (relative
+ * error 1e-14).  Against glibc's logf: 1 float ulp apart on 0.06 % of
+ * values, equal on the rest; about five times faster than 256 calls. */
+static void ascfe_log_bands(const double *restrict v, float *restrict out)
 {
+    for (int m = 0; m < ascfe_BANDS; m++) {
+        double d = (float)v[m], e, f;
+        uint64_t b, t, mant, big;
+        memcpy(&b, &d, sizeof b);
+        mant = b & 0x000fffffffffffffu;
+        big = (mant + (0x0010000000000000u - 0x6a09e667f3bcdu)) >> 52; /* f >= sqrt 2 */
+        t = ((b >> 52) + big) | 0x4330000000000000u;
+        b = mant | ((0x3ffu - big) << 52);
+        memcpy(&e, &t, sizeof e);
+        memcpy(&f, &b, sizeof f);
+        e -= 4503599627370496.0 + 1023.0;
+        double s = (f - 1.0) / (f + 1.0), z = s * s;
+        double p = 2.0 / 11 + z * (2.0 / 13);
+        p = 2.0 / 5 + z * (2.0 / 7 + z * (2.0 / 9 + z * p));
+        p = s * (2.0 + z * (2.0 / 3 + z * p));
+        out[m] = (float)(e * 0.69314718055994530942 + p);
+    }
+}
+
+/* The mel sums in the runtime's order, then their logs (frame t of out).
+ * The FFT's work arrays are free by now: the sums and logs go there. */
+static void ascfe_mel_frame(ascfe_state *s, int t, float *out)
+{
+    double *sum = s->z_re;
+    float *lg = (float *)s->z_im;
     for (int m = 0; m < ascfe_BANDS; m++) {
         const double *w = s->mel_w + s->mel_at[m];
         const double *p = s->power + s->mel_first[m];
         double acc = 0.0;
         for (int j = 0; j < s->mel_count[m]; j++)
             acc += w[j] * p[j];
-        out[m * ascfe_FRAMES + t] = logf((float)(acc + ascfe_FLOOR));
+        sum[m] = acc + ascfe_FLOOR;
     }
+    ascfe_log_bands(sum, lg);
+    for (int m = 0; m < ascfe_BANDS; m++)
+        out[m * ascfe_FRAMES + t] = lg[m];
 }
 
 int ascfe_init(void *arena, size_t bytes)

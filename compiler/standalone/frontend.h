@@ -23,7 +23,7 @@
 #define ascfe_MAX_ABS 1e9f       /* PCM is in [-1, 1]; far beyond is a bug */
 
 /* The arena: this many bytes, aligned for a double. */
-#define ascfe_ARENA_BYTES 219904
+#define ascfe_ARENA_BYTES 241088
 #define ascfe_ARENA_ALIGN 8
 
 /* Results.  Success is >= 0: a set of ascfe_PADDED / ascfe_CROPPED bits
