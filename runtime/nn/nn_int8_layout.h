@@ -29,7 +29,8 @@ static inline void nn_i8_interleave2(uint8_t *out, const uint8_t *p0, const uint
  * copied to every other output row. */
 static inline void nn_i8_pixel_shuffle2(uint8_t *y, const uint8_t *x, int c, int n, int f, int t) {
     size_t plane = (size_t)n * f * t, row = 2 * (size_t)t;
-    int block = row <= NN_I8_SHUFFLE_BYTES ? (int)(NN_I8_SHUFFLE_BYTES / row) : 1;
+    int staged = row <= NN_I8_SHUFFLE_BYTES; /* else a row is interleaved in place */
+    int block = staged ? (int)(NN_I8_SHUFFLE_BYTES / row) : 1;
     uint8_t rows[NN_I8_SHUFFLE_BYTES];
     for (int ch = 0; ch < c; ch++)
         for (int k = 0; k < n; k++)
@@ -38,7 +39,7 @@ static inline void nn_i8_pixel_shuffle2(uint8_t *y, const uint8_t *x, int c, int
                 uint8_t *yi = y + ((size_t)ch * n + k) * 2 * f * row + (size_t)i * row;
                 for (int a = 0; a < f; a += block) {
                     int count = f - a < block ? f - a : block;
-                    if (row > NN_I8_SHUFFLE_BYTES) { /* a row too long to stage */
+                    if (!staged) {
                         nn_i8_interleave2(yi + (size_t)a * 2 * row, x0 + (size_t)a * t,
                                           x0 + plane + (size_t)a * t, (size_t)t);
                         continue;

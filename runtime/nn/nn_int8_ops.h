@@ -30,15 +30,16 @@ static inline void nn_i8_clamp_inplace(uint8_t *x, size_t n, int32_t lo, int32_t
 static inline void nn_i8_requant_copy(uint8_t *y, const uint8_t *x, size_t n, int32_t x_zp,
                                       int32_t mult, int32_t shift, int32_t y_zp, int32_t lo,
                                       int32_t hi) {
-    int32_t acc[256];
     if (n >= 1024) {
+        int32_t codes[256];
         uint8_t table[256];
         for (int q = 0; q < 256; q++)
-            acc[q] = q - x_zp;
-        nn_i8_requantize_run(table, acc, 256, mult, 0, shift, y_zp, lo, hi);
+            codes[q] = q - x_zp;
+        nn_i8_requantize_run(table, codes, 256, mult, 0, shift, y_zp, lo, hi);
         nn_i8_lookup_rows(y, x, 1, n, n, table);
         return;
     }
+    int32_t acc[NN_I8_BLOCK];
     for (size_t i0 = 0; i0 < n; i0 += NN_I8_BLOCK) {
         size_t len = n - i0 < NN_I8_BLOCK ? n - i0 : NN_I8_BLOCK;
         for (size_t i = 0; i < len; i++)
@@ -635,7 +636,7 @@ static inline void nn_i8_sum_run32(uint8_t *y, const NnI8SumTerm *terms, int nte
                                    int32_t hi, int r, size_t e0, size_t n, int f, int t) {
     uint32_t acc[NN_I8_RUN];
     int64_t start = bias + (INT64_C(1) << (shift - 1)) + (INT64_C(1) << 31);
-    int set = -1, full = 0, last[2] = {-1, -1};
+    int set = -1, full = 0, last[2] = {0, 0};
     for (int k = 0; k < nterms; k++) {
         start -= (int64_t)terms[k].zp * terms[k].mult[ch];
         if (terms[k].axis == NN_I8_BCAST_F && set < 0)
@@ -653,7 +654,7 @@ static inline void nn_i8_sum_run32(uint8_t *y, const NnI8SumTerm *terms, int nte
         const NnI8SumTerm *tk = &terms[k];
         if (k == set)
             continue;
-        if (tk->axis == NN_I8_BCAST_NONE && full - 2 <= 0) /* one of the last two */
+        if (tk->axis == NN_I8_BCAST_NONE && full <= 2) /* one of the last two */
             last[nlast++] = k;
         else if (tk->axis == NN_I8_BCAST_NONE) {
             nn_i8_sum_add32(acc, tk->x + (size_t)r * f * t + e0, n, tk->mult[ch]);
