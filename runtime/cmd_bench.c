@@ -12,6 +12,7 @@
 
 #include <cblas.h>
 
+#include "arena_alloc.h"
 #include "commands.h"
 #include "int8_model.h"
 #include "model_init.h"
@@ -99,8 +100,8 @@ static int alloc_buffers(Buffers *b, const AscModelInfo *m, int batch) {
     b->input = malloc(sizeof(float) * in);
     b->logits = malloc(sizeof(float) * (size_t)batch * m->classes);
     b->dlogits = malloc(sizeof(float) * (size_t)batch * m->classes);
-    b->arena = malloc(sizeof(float) * asc_arena_size(m, batch));
-    b->grad = malloc(sizeof(float) * (asc_grad_arena_size(m, batch) + 1));
+    b->arena = arena_alloc_floats(asc_arena_size(m, batch));
+    b->grad = arena_alloc_floats(asc_grad_arena_size(m, batch) + 1);
     if (!b->params || !b->dparams || !b->stats || !b->input || !b->logits || !b->dlogits ||
         !b->arena || !b->grad)
         return 0;

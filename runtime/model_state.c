@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena_alloc.h"
 #include "checkpoint.h"
 #include "model_init.h"
 #include "nn_quant.h"
@@ -138,7 +139,7 @@ int predictor_init(predictor *p, const model_state *s, int batch) {
     size_t arena_size = s->quant ? asc_arena_size(m, batch) : asc_infer_arena_size(m, batch);
     size_t input_size = (size_t)batch * (size_t)(m->input_c * m->input_f * m->input_t);
     *p = (predictor){.state = s, .batch = batch};
-    p->arena = malloc(sizeof(float) * (arena_size + 1));
+    p->arena = arena_alloc_floats(arena_size + 1);
     p->input = malloc(sizeof(float) * input_size);
     p->qinput = malloc(sizeof(float) * input_size);
     if (s->quant) {

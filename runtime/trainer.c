@@ -13,6 +13,7 @@
 
 #include <cblas.h>
 
+#include "arena_alloc.h"
 #include "cli_options.h"
 #include "logmel.h"
 #include "metrics.h"
@@ -140,8 +141,8 @@ static asc_status alloc_buffers(trainer *t, asc_err *err) {
     size_t np = (size_t)m->params, nl = (size_t)t->micro * (size_t)m->classes;
     t->dparams = malloc(sizeof(float) * np);
     t->qparams = t->o->qat ? malloc(sizeof(float) * np) : NULL;
-    t->arena = malloc(sizeof(float) * (asc_arena_size(m, t->micro) + 1));
-    t->grad_arena = malloc(sizeof(float) * (asc_grad_arena_size(m, t->micro) + 1));
+    t->arena = arena_alloc_floats(asc_arena_size(m, t->micro) + 1);
+    t->grad_arena = arena_alloc_floats(asc_grad_arena_size(m, t->micro) + 1);
     t->logits = malloc(sizeof(float) * nl);
     t->dlogits = malloc(sizeof(float) * nl);
     t->order = malloc(sizeof(long) * (size_t)t->nclips);
