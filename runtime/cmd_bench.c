@@ -14,6 +14,7 @@
 
 #include "arena_alloc.h"
 #include "commands.h"
+#include "cpu_clock.h"
 #include "int8_model.h"
 #include "model_init.h"
 #include "model_registry.h"
@@ -38,19 +39,6 @@ static int cmp_double(const void *a, const void *b) {
 static double median(double *t, int n) {
     qsort(t, (size_t)n, sizeof *t, cmp_double);
     return t[n / 2];
-}
-
-/* The CPU clock from /proc/cpuinfo, in GHz (0 if unknown). */
-static double cpu_ghz(void) {
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    char line[256];
-    double mhz = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, "cpu MHz", 7) == 0 && sscanf(strchr(line, ':') + 1, "%lf", &mhz) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return mhz / 1e3;
 }
 
 static int parse_bench_options(int argc, char **argv, BenchOptions *o) {
@@ -208,7 +196,7 @@ int cmd_bench(int argc, char **argv) {
 
     double clips_per_s = o.batch / (step_ms / 1e3);
     double gmacs = 3.0 * (double)m->macs * clips_per_s / 1e9; /* a step is ~3 forwards */
-    double ghz = cpu_ghz(), peak = o.threads * 16.0 * ghz;     /* 16 fp32 FMA per cycle per core */
+    double ghz = cpu_clock_ghz(), peak = o.threads * 16.0 * ghz; /* 16 fp32 FMA per cycle per core */
     if (o.json) {
         printf("{\"model\": \"%s\", \"batch\": %d, \"threads\": %d, \"train_step_ms\": %.3f, "
                "\"train_clips_per_s\": %.1f, \"infer_fp32_ms\": %.4f, \"train_gmacs_per_s\": %.2f, "
