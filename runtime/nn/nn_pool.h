@@ -21,8 +21,8 @@ NN_INLINE void maxpool_window(real *restrict yr, real *restrict ar, const real *
     real best = xp[first];
     for (int i = 0; i < rows; i++)
         for (int j = 0; j < cols; j++) {
-            int o = first + i * t + j;
-            arg = xp[o] > best ? o : arg;
+            int o = first + i * t + j, take = xp[o] > best;
+            arg += take * (o - arg); /* not ?: which became a branch that mispredicts */
             best = xp[o] > best ? xp[o] : best;
         }
     yr[b] = best;
