@@ -210,7 +210,8 @@ int cmd_bench(int argc, char **argv) {
         printf("  training step   %9.2f ms  (%.1f clips/s, %.2f GMAC/s", step_ms, clips_per_s, gmacs);
         if (peak > 0)
             printf(" = %.1f %% of %.0f GMAC/s peak", 100 * gmacs / peak, peak);
-        printf(")\n  fp32 inference  %9.3f ms per clip (batch 1)\n", infer_ms);
+        printf(")\n  fp32 inference  %9.3f ms per clip (batch 1, %d thread%s)\n", infer_ms, o.threads,
+               o.threads == 1 ? "" : "s");
         if (int8_ms >= 0)
             printf("  int8 inference  %9.3f ms per clip (1 thread)\n", int8_ms);
     }
