@@ -57,17 +57,27 @@ NN_INLINE void relu_backward(real *dx, const real *dy, const real *y, size_t n, 
 
 NN_INLINE real nn_sigmoid(real x) { return 1 / (1 + nn_exp(-x)); }
 
-NN_INLINE void sigmoid_forward(real *y, const real *x, size_t n) {
-    for (size_t i = 0; i < n; i++)
+NN_INLINE void sigmoid_range(real *restrict y, const real *restrict x, size_t lo, size_t hi) {
+    for (size_t i = lo; i < hi; i++)
         y[i] = nn_sigmoid(x[i]);
 }
 
-NN_INLINE void sigmoid_backward(real *restrict dx, const real *restrict dy, const real *restrict y,
-                                size_t n, int acc) {
-    for (size_t i = 0; i < n; i++) {
+/* Split between the threads: an exp costs ~15 cycles, and MFA's attention maps at
+ * batch 64 (up to 163,840 values each) took 0.8 ms apiece on one thread. */
+NN_INLINE void sigmoid_forward(real *y, const real *x, size_t n) {
+    NN_SPLIT(n, sigmoid_range(y, x, nn_lo, nn_hi));
+}
+
+NN_INLINE void sigmoid_backward_range(real *restrict dx, const real *restrict dy,
+                                      const real *restrict y, size_t lo, size_t hi, int acc) {
+    for (size_t i = lo; i < hi; i++) {
         real g = dy[i] * y[i] * (1 - y[i]);
         dx[i] = acc ? dx[i] + g : g;
     }
+}
+
+NN_INLINE void sigmoid_backward(real *dx, const real *dy, const real *y, size_t n, int acc) {
+    NN_SPLIT(n, sigmoid_backward_range(dx, dy, y, nn_lo, nn_hi, acc));
 }
 
 NN_INLINE void swish_forward(real *y, const real *x, size_t n) {
